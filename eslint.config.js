@@ -1,0 +1,70 @@
+// Lint configuration. The import rule below enforces the layer direction of
+// DESIGN.md: a folder of src/ may import only from folders below it, and
+// only node/ and cli/ may import Node built-ins (the core runs in a browser).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+/** Layers from bottom to top; peers on one line may not import each other. */
+const LAYERS = [
+  ["core"],
+  ["wire"],
+  ["link"],
+  ["ip"],
+  ["icmp", "udp", "tcp"],
+  ["socket"],
+  ["sys"],
+  ["host"],
+  ["sim"],
+  ["tools"],
+  ["node"],
+  ["cli"],
+];
+const NODE_ONLY = new Set(["node", "cli"]);
+
+function layerRules(folder) {
+  const rank = LAYERS.findIndex((l) => l.includes(folder));
+  const forbidden = LAYERS.flatMap((l, i) => (i > rank || (i === rank) ? l.filter((f) => f !== folder) : []));
+  const patterns = [
+    {
+      group: forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`]).concat(["../index.js"]),
+      message: `layer rule (DESIGN.md): src/${folder} may not import from this layer`,
+    },
+  ];
+  if (!NODE_ONLY.has(folder)) {
+    patterns.push({ group: ["node:*"], message: "only src/node and src/cli may import Node built-ins" });
+  }
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    ignores: ["src/**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns }] },
+  };
+}
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "no-constant-condition": ["error", { checkLoops: false }],
+    },
+  },
+  ...LAYERS.flat().map(layerRules),
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/node/**", "src/cli/**", "src/**/*.test.ts"],
+    rules: {
+      "no-restricted-globals": ["error",
+        { name: "setTimeout", message: "no ambient time in the stack (DESIGN.md principle 2)" },
+        { name: "setInterval", message: "no ambient time in the stack (DESIGN.md principle 2)" },
+        { name: "process", message: "Node-only: keep it in src/node or src/cli" },
+      ],
+      "no-restricted-properties": ["error",
+        { object: "Math", property: "random", message: "use the host's seeded Rng" },
+        { object: "Date", property: "now", message: "use the host's Clock" },
+      ],
+    },
+  },
+);

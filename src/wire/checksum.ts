@@ -1,0 +1,63 @@
+/**
+ * The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
+ *
+ * Sums are accumulated unfolded in a JS number (exact far beyond any packet
+ * size) and folded at the end, so a checksum over several pieces — pseudo
+ * header, transport header, payload view — needs no concatenation. Pieces
+ * must start at an even offset of the summed stream except the last.
+ */
+
+/**
+ * Adds the 16-bit big-endian words of `buf[off, off+len)` to `acc`.
+ * An odd trailing byte is padded with zero (RFC 1071).
+ */
+export function sum16(buf: Uint8Array, off: number, len: number, acc = 0): number {
+  let i = off;
+  const end = off + len;
+  const even = end - ((end - off) & 1);
+  // Unrolled by 8 bytes; a JS number holds the unfolded sum exactly up to 2^53.
+  while (i + 8 <= even) {
+    acc += ((buf[i]! << 8) | buf[i + 1]!) + ((buf[i + 2]! << 8) | buf[i + 3]!) +
+      ((buf[i + 4]! << 8) | buf[i + 5]!) + ((buf[i + 6]! << 8) | buf[i + 7]!);
+    i += 8;
+  }
+  while (i < even) {
+    acc += (buf[i]! << 8) | buf[i + 1]!;
+    i += 2;
+  }
+  if (even !== end) acc += buf[end - 1]! << 8;
+  return acc;
+}
+
+/** Folds an unfolded sum to 16 bits and complements it: the checksum field value. */
+export function foldChecksum(acc: number): number {
+  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 65536);
+  return ~acc & 0xffff;
+}
+
+/**
+ * The checksum of `buf[off, off+len)`.
+ * @example internetChecksum(new Uint8Array([0x45,0,0,0x1c])) // → field value
+ */
+export function internetChecksum(buf: Uint8Array, off = 0, len = buf.length - off): number {
+  return foldChecksum(sum16(buf, off, len));
+}
+
+/**
+ * The unfolded sum of the IPv4 pseudo header (RFC 9293 §3.1, RFC 768):
+ * source, destination, zero, protocol, transport length.
+ */
+export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
+  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
+}
+
+/**
+ * RFC 1624 eqn. 3: the new checksum after one 16-bit word of the summed
+ * data changes from `oldWord` to `newWord`: HC' = ~(~HC + ~m + m').
+ * @example updateChecksum16(ipv4.checksum, oldTtlProto, newTtlProto)
+ */
+export function updateChecksum16(checksum: number, oldWord: number, newWord: number): number {
+  let acc = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
+  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
+  return ~acc & 0xffff;
+}

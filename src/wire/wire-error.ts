@@ -1,0 +1,38 @@
+/**
+ * Why a packet could not be parsed. Parsers return a WireError instead of
+ * throwing: the stack drops the packet and counts the reason; tcpdump prints it.
+ */
+
+/** Reasons a parser may give. */
+export type WireErrorReason =
+  | "truncated"
+  | "bad-version"
+  | "bad-header-length"
+  | "bad-total-length"
+  | "bad-checksum"
+  | "bad-length"
+  | "bad-data-offset"
+  | "bad-option"
+  | "bad-type";
+
+/**
+ * A parse failure with its reason.
+ * @example
+ * const r = parseIpv4(bytes);
+ * if (r instanceof WireError) counters.inc(c.Ip, "InHdrErrors");
+ */
+export class WireError {
+  constructor(
+    /** Machine-readable reason. */
+    readonly reason: WireErrorReason,
+    /** Which codec rejected it (`ipv4`, `tcp`, …). */
+    readonly layer: string,
+    /** Optional detail for humans. */
+    readonly detail = "",
+  ) {}
+
+  /** `ipv4: bad-checksum (…)` */
+  toString(): string {
+    return `${this.layer}: ${this.reason}${this.detail ? ` (${this.detail})` : ""}`;
+  }
+}
