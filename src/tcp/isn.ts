@@ -1,0 +1,79 @@
+/**
+ * Initial sequence numbers and timestamp offsets, as Linux computes them.
+ *
+ * RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+ * M a clock that ticks at least every 4 µs. Linux (`secure_tcp_seq` in
+ * net/core/secure_seq.c) uses F = SipHash-2-4 over (saddr, daddr,
+ * sport << 16 | dport) with a boot-time random key, and
+ * M = `ktime_get_real_ns() >> 6` (`seq_scale`), a 64 ns tick — faster
+ * than RFC 793's 4 µs, so the ISN space wraps every ~4.6 minutes.
+ * Here M is derived from the host clock (µs): ⌊now · 1000 / 64⌋.
+ *
+ * The TCP timestamp clock (RFC 7323 §5.4) is per connection: Linux adds
+ * `secure_tcp_ts_off` = SipHash(saddr, daddr) under a second key to its
+ * millisecond clock (`tcp_timestamps` = 1), so TSval never leaks uptime
+ * and differs between peers.
+ *
+ * The addresses are always given local-first (Linux calls these with
+ * (saddr, daddr) of the outgoing direction: `tcp_v4_connect` uses the
+ * socket's own addresses, `tcp_v4_init_seq` swaps the incoming SYN's).
+ */
+import type { Rng } from "../core/rng.js";
+import type { Micros } from "../core/time.js";
+import type { SipKey } from "../core/siphash.js";
+import { sipKeyFromRng, siphash2u32, siphash3u32 } from "../core/siphash.js";
+
+/**
+ * The per-host secrets and the ISN / TS-offset functions.
+ * @example
+ * const g = new IsnGenerator(host.rng.fork("tcp-isn"));
+ * const iss = g.isn(local, lport, remote, rport, clock.now());
+ * const tsOff = g.tsOffset(local, remote);
+ */
+export class IsnGenerator {
+  #seqKey: SipKey;
+  #tsKey: SipKey;
+
+  /** Draws both 128-bit secrets from `rng` (deterministic per seed). */
+  constructor(rng: Rng) {
+    this.#seqKey = sipKeyFromRng(rng);
+    this.#tsKey = sipKeyFromRng(rng);
+  }
+
+  /**
+   * The ISN for a connection (Linux `secure_tcp_seq` + `seq_scale`), an
+   * unsigned 32-bit number. Two calls for the same 4-tuple differ only by
+   * the clock term, so a new incarnation starts ahead of the old one
+   * (RFC 6528 §3, RFC 9293 §3.4.1).
+   */
+  isn(localAddr: number, localPort: number, remoteAddr: number, remotePort: number, now: Micros): number {
+    const f = siphash3u32(this.#seqKey, localAddr, remoteAddr, ((localPort << 16) | remotePort) >>> 0);
+    return (f + isnClock(now)) >>> 0;
+  }
+
+  /**
+   * The connection's timestamp offset (Linux `secure_tcp_ts_off`, which
+   * hashes only the addresses): add it to the ms clock, see {@link tsVal}.
+   */
+  tsOffset(localAddr: number, remoteAddr: number): number {
+    return siphash2u32(this.#tsKey, localAddr, remoteAddr);
+  }
+}
+
+/**
+ * RFC 6528's M: Linux's `ktime_get_real_ns() >> 6` (64 ns ticks) mod 2^32.
+ * 15.625 = 1000/64 is exact in binary, so this is exact for any µs time
+ * below 2^53/16.
+ */
+export function isnClock(now: Micros): number {
+  return Math.floor(now * 15.625) % 4294967296;
+}
+
+/**
+ * The TSval to send (RFC 7323 §5.4): Linux's millisecond TCP clock
+ * (`tcp_time_stamp_ms`) plus the connection's offset, mod 2^32.
+ * @example tsVal(clock.now(), tsOff)
+ */
+export function tsVal(now: Micros, tsOffset: number): number {
+  return (Math.floor(now / 1000) + tsOffset) >>> 0;
+}

@@ -1,0 +1,213 @@
+/**
+ * Round-trip time estimation and the retransmission timeout, as Linux does
+ * it (net/ipv4/tcp_input.c `tcp_rtt_estimator`, `tcp_set_rto`), which
+ * refines RFC 6298:
+ *
+ * - First sample R (RFC 6298 §2.2): SRTT = R, RTTVAR = R/2 (Linux:
+ *   `mdev = 2R` in its ×4 scale).
+ * - Later samples (§2.3): SRTT += (R − SRTT)/8 and RTTVAR += (|R − SRTT| −
+ *   RTTVAR)/4, except that Linux damps a sample *below* SRTT: its error
+ *   enters RTTVAR with weight 1/32 instead of 1/4, so a sudden RTT drop
+ *   does not inflate the RTO ("mdev" trick of Eifel / tcp_rtt_estimator).
+ * - RTO = SRTT + max(G, 4·RTTVAR) in the RFC. Linux keeps `rttvar_us`
+ *   = the largest 4·RTTVAR seen during the last flight (`mdev_max`),
+ *   floored at `tcp_rto_min` (200 ms) and decayed by 1/4 per flight, and
+ *   sets RTO = SRTT + rttvar_us. Hence RTO ≥ SRTT + 200 ms (on loopback
+ *   `ss` shows rto:200..204), not max(SRTT + 4·RTTVAR, 200 ms).
+ * - Initial RTO 1 s (RFC 6298 §2.1, `TCP_TIMEOUT_INIT`), maximum 120 s
+ *   (`TCP_RTO_MAX`); backoff doubles it (§5.5), capped at the maximum.
+ *
+ * Linux keeps the RTO in jiffies (HZ 250 or 1000), so its printed `rto`
+ * is rounded up to 4 or 1 ms; here everything is exact microseconds.
+ *
+ * **Karn's algorithm (RFC 6298 §3) is the caller's business**: do not feed
+ * a sample measured from a retransmitted segment unless it comes from the
+ * timestamp echo (RFC 7323 §4.1, which Linux prefers whenever TS is on).
+ * Like Linux (`tcp_ack_update_rtt`), a valid sample resets the backoff.
+ *
+ * A "flight" boundary (Linux `rtt_seq`) is marked by the caller passing
+ * `flightDone = true` when snd.una has passed the snd.nxt recorded at the
+ * previous boundary; {@link RttEstimator.sample} returns nothing and the
+ * caller keeps that bookkeeping (it owns the sequence numbers).
+ */
+import type { Micros } from "../core/time.js";
+import { MS, SEC } from "../core/time.js";
+
+/** Linux TCP_TIMEOUT_INIT: the RTO before any sample (RFC 6298 §2.1). */
+export const TCP_TIMEOUT_INIT: Micros = 1 * SEC;
+/** Linux TCP_TIMEOUT_FALLBACK: RTO after the handshake when the SYN or SYN-ACK was retransmitted and no sample exists (RFC 6298 §5.7). */
+export const TCP_TIMEOUT_FALLBACK: Micros = 3 * SEC;
+/** Linux TCP_RTO_MAX (RFC 6298 §2.5 allows a maximum ≥ 60 s). */
+export const TCP_RTO_MAX: Micros = 120 * SEC;
+/** Linux TCP_RTO_MIN, the default of `tcp_rto_min_us` (RFC 6298 says 1 s; Linux uses 200 ms). */
+export const TCP_RTO_MIN: Micros = 200 * MS;
+/** Linux `tcp_min_rtt_wlen` (300 s): the window of the min-RTT filter. */
+export const MIN_RTT_WINDOW: Micros = 300 * SEC;
+
+/**
+ * The per-connection RTT estimator.
+ * @example
+ * const rtt = new RttEstimator();
+ * rtt.sample(30_000, true);   // 30 ms, first sample
+ * rtt.rto;                    // 30 ms + 200 ms
+ * rtt.formatSs();             // "rtt:30/15"
+ */
+export class RttEstimator {
+  #srtt8 = 0;       // Linux srtt_us: SRTT × 8, 0 = no sample yet
+  #mdev4 = 0;       // Linux mdev_us: RTTVAR × 4 (the "medium deviation")
+  #mdevMax = 0;     // Linux mdev_max_us: max mdev4 during this flight
+  #rttvar = 0;      // Linux rttvar_us: the variance term of the RTO
+  #rto: Micros = TCP_TIMEOUT_INIT;
+  #baseRto: Micros = TCP_TIMEOUT_INIT;
+  #backoff = 0;
+  #rtoMin: Micros;
+  #rtoMax: Micros;
+  // windowed min filter (three (value, time) candidates, best first)
+  #minV = [0, 0, 0];
+  #minT = [0, 0, 0];
+  #hasMin = false;
+
+  /**
+   * @param rtoMin `tcp_rto_min` (sysctl `tcp_rto_min_us`, or the route's rto_min).
+   * @param rtoMax the RTO ceiling (120 s).
+   */
+  constructor(rtoMin: Micros = TCP_RTO_MIN, rtoMax: Micros = TCP_RTO_MAX) {
+    this.#rtoMin = rtoMin;
+    this.#rtoMax = rtoMax;
+  }
+
+  /** True once a sample has been taken. */
+  get hasSample(): boolean {
+    return this.#srtt8 !== 0;
+  }
+  /** Smoothed RTT in µs (0 before the first sample). `ss` prints it as the first `rtt:` number. */
+  get srtt(): Micros {
+    return this.#srtt8 >> 3;
+  }
+  /** RFC 6298 RTTVAR in µs (Linux `tcpi_rttvar` = mdev_us/4), the second `rtt:` number of `ss`. */
+  get rttvar(): Micros {
+    return this.#mdev4 >> 2;
+  }
+  /** The variance term actually added to SRTT in the RTO (Linux `rttvar_us`, ≥ rto_min). */
+  get rtoVar(): Micros {
+    return this.#rttvar;
+  }
+  /** Current retransmission timeout in µs, backoff included. */
+  get rto(): Micros {
+    return this.#rto;
+  }
+  /** Number of consecutive backoffs (Linux `icsk_backoff`). */
+  get backoffs(): number {
+    return this.#backoff;
+  }
+  /** Minimum RTT over the last 300 s (Linux `tcp_min_rtt`), µs; 0 before any sample. */
+  get minRtt(): Micros {
+    return this.#hasMin ? this.#minV[0]! : 0;
+  }
+
+  /**
+   * Feeds one RTT measurement `r` (µs, > 0). `flightDone` is Linux's
+   * `after(snd_una, rtt_seq)`: true when this ACK ends the flight that
+   * was outstanding at the previous boundary (the caller then records
+   * snd.nxt as the next boundary). Recomputes the RTO and resets backoff.
+   * `now` feeds the min-RTT window (pass the clock; default 0 disables aging).
+   */
+  sample(r: Micros, flightDone: boolean, now: Micros = 0): void {
+    let m = Math.max(1, Math.round(r));
+    this.#updateMin(m, now);
+    let srtt8 = this.#srtt8;
+    if (srtt8 !== 0) {
+      m -= srtt8 >> 3;        // error in the estimate
+      srtt8 += m;             // SRTT = 7/8 SRTT + 1/8 R
+      if (m < 0) {
+        m = -m;
+        m -= this.#mdev4 >> 2;
+        if (m > 0) m >>= 3;   // a falling RTT barely moves RTTVAR
+      } else {
+        m -= this.#mdev4 >> 2;
+      }
+      this.#mdev4 += m;       // RTTVAR = 3/4 RTTVAR + 1/4 |err|
+      if (this.#mdev4 > this.#mdevMax) {
+        this.#mdevMax = this.#mdev4;
+        if (this.#mdevMax > this.#rttvar) this.#rttvar = this.#mdevMax;
+      }
+      if (flightDone) {
+        if (this.#mdevMax < this.#rttvar) this.#rttvar -= (this.#rttvar - this.#mdevMax) >> 2;
+        this.#mdevMax = this.#rtoMin;
+      }
+    } else {
+      srtt8 = m << 3;
+      this.#mdev4 = m << 1;   // RTTVAR = R/2, so RTO starts at 3R
+      this.#rttvar = Math.max(this.#mdev4, this.#rtoMin);
+      this.#mdevMax = this.#rttvar;
+    }
+    this.#srtt8 = Math.max(1, srtt8);
+    this.#baseRto = Math.min((this.#srtt8 >> 3) + this.#rttvar, this.#rtoMax);
+    this.#rto = this.#baseRto;
+    this.#backoff = 0;
+  }
+
+  /**
+   * Exponential backoff after a retransmission timeout (RFC 6298 §5.5):
+   * doubles the RTO, capped at the maximum. Returns the new RTO.
+   */
+  backoff(): Micros {
+    this.#backoff++;
+    this.#rto = Math.min(this.#rto * 2, this.#rtoMax);
+    return this.#rto;
+  }
+
+  /**
+   * Undoes the backoff without a new sample (e.g. an ACK of new data for a
+   * segment sent once, RFC 6298 §5.7 note): RTO = SRTT + rttvar again.
+   */
+  resetBackoff(): void {
+    this.#backoff = 0;
+    this.#rto = this.#baseRto;
+  }
+
+  /**
+   * Sets the RTO without a sample: {@link TCP_TIMEOUT_FALLBACK} after a
+   * handshake whose SYN was retransmitted (Linux `tcp_init_transfer`).
+   */
+  setRto(rto: Micros): void {
+    this.#baseRto = this.#rto = Math.min(rto, this.#rtoMax);
+    this.#backoff = 0;
+  }
+
+  /**
+   * `ss -i` style text: `rtt:<srtt>/<rttvar>` in ms with up to three
+   * decimals, e.g. `rtt:0.024/0.012`.
+   */
+  formatSs(): string {
+    return `rtt:${fmtMs(this.srtt)}/${fmtMs(this.rttvar)}`;
+  }
+
+  // Windowed minimum (Linux win_minmax): keeps the best, second and third
+  // best samples of sub-windows so that the minimum expires after the
+  // window without storing every sample.
+  #updateMin(v: number, now: Micros): void {
+    const V = this.#minV, T = this.#minT, win = MIN_RTT_WINDOW;
+    if (!this.#hasMin || v <= V[0]! || now - T[2]! > win) {
+      V[0] = V[1] = V[2] = v;
+      T[0] = T[1] = T[2] = now;
+      this.#hasMin = true;
+      return;
+    }
+    if (v <= V[1]!) { V[1] = V[2] = v; T[1] = T[2] = now; }
+    else if (v <= V[2]!) { V[2] = v; T[2] = now; }
+    const dt = now - T[0]!;
+    if (dt > win) {
+      V[0] = V[1]!; T[0] = T[1]!; V[1] = V[2]!; T[1] = T[2]!; V[2] = v; T[2] = now;
+      if (now - T[0]! > win) { V[0] = V[1]!; T[0] = T[1]!; V[1] = V[2]!; T[1] = T[2]!; }
+    } else if (T[1] === T[0] && dt > win / 4) {
+      V[1] = V[2] = v; T[1] = T[2] = now;
+    } else if (T[2] === T[1] && dt > win / 2) {
+      V[2] = v; T[2] = now;
+    }
+  }
+}
+
+function fmtMs(us: number): string {
+  return String(Math.round(us) / 1000);
+}
