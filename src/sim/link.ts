@@ -1,0 +1,186 @@
+/**
+ * A simulated point-to-point link (a cable, a veth pair): two
+ * {@link Device} endpoints `a` and `b` and one {@link Channel} per
+ * direction (`aToB`, `bToA`), each with its own conditions, counters,
+ * partition and hold switches.
+ *
+ * Checksum offload rule: an endpoint offers `checksumOffload` only while
+ * neither direction may deliver a corrupted packet (no corruption
+ * configured, none in flight or held). IP reads the flag per packet: while
+ * it is false, senders compute checksums and receivers verify them. A
+ * packet sent with offloaded checksums that reaches a receiver after
+ * corruption was switched on gets its checksums filled in on delivery, so
+ * it is not mistaken for a corrupted one.
+ *
+ * Taps: "out" runs on the sending endpoint when IP transmits (tcpdump sees
+ * packets the wire then loses, as on Linux); "in" runs on the receiving
+ * endpoint on delivery (with the corrupted bytes, when corrupted).
+ */
+import type { Scheduler } from "../core/scheduler.js";
+import type { Rng } from "../core/rng.js";
+import { type Device, type Tap, runTaps } from "../link/device.js";
+import type { Ipv4Address } from "../wire/ipv4-address.js";
+import { finalizeChecksums, type Packet } from "../wire/packet.js";
+import { Channel, type ChannelCounters, type DropReason, type ReleaseOptions } from "./channel.js";
+import type { LinkConfigInput } from "./impairments.js";
+
+/** Options of {@link Link}. */
+export interface LinkOptions extends LinkConfigInput {
+  /** Name of endpoint `a` (default `"eth0"`). */
+  aName?: string;
+  /** Name of endpoint `b` (default `"eth0"`). */
+  bName?: string;
+  /** Conditions of a→b only, applied over the shared ones. */
+  aToB?: LinkConfigInput;
+  /** Conditions of b→a only, applied over the shared ones. */
+  bToA?: LinkConfigInput;
+}
+
+/** Which direction(s) a link operation applies to. */
+export type LinkDirection = "both" | "aToB" | "bToA";
+
+/** Counters of both directions of a link. */
+export interface LinkStats {
+  aToB: ChannelCounters;
+  bToA: ChannelCounters;
+}
+
+/** One end of a {@link Link}: the Device IP sends through and receives from. */
+export class LinkEndpoint implements Device {
+  /** Administrative state; while down, transmit and receive drop (`down`). */
+  up = true;
+  readonly taps: Tap[] = [];
+  onReceive: Device["onReceive"] = () => {};
+  /** The other end (set by the Link). */
+  peer!: LinkEndpoint;
+
+  /** @internal created by {@link Link}. */
+  constructor(
+    readonly name: string,
+    /** The link this endpoint belongs to. */
+    readonly link: Link,
+    /** The channel this endpoint transmits on. */
+    readonly txChannel: Channel<null>,
+    /** The channel this endpoint receives from. */
+    readonly rxChannel: Channel<null>,
+    readonly scheduler: Scheduler,
+  ) {}
+
+  /** The MTU of the direction this endpoint sends on. */
+  get mtu(): number {
+    return this.txChannel.config.mtu;
+  }
+
+  /** False while either direction may corrupt (see the file comment). */
+  get checksumOffload(): boolean {
+    return !this.txChannel.corrupting && !this.rxChannel.corrupting;
+  }
+
+  /** Sends `packet` to the peer (`nextHop` is ignored on point-to-point links). */
+  transmit(packet: Packet, _nextHop: Ipv4Address): void {
+    if (!this.up) {
+      this.txChannel.reject(packet, "down");
+      return;
+    }
+    runTaps(this, packet, "out", this.scheduler.now());
+    this.txChannel.send(packet, null);
+  }
+
+  /** @internal the channel's delivery to this endpoint. */
+  receive(packet: Packet): DropReason | null {
+    if (!this.up) return "down";
+    if (packet.csumPartial && !this.checksumOffload) finalizeChecksums(packet);
+    runTaps(this, packet, "in", this.scheduler.now());
+    this.onReceive(packet, this);
+    return null;
+  }
+}
+
+/**
+ * A point-to-point link.
+ * @example
+ * const link = new Link(scheduler, rng.fork("link:a-b"), { latency: ms(10), aName: "eth0", bName: "eth1" });
+ * hostA.addInterface(link.a, …); hostB.addInterface(link.b, …);
+ * link.bToA.set({ loss: 0.1 });   // lossy return path
+ * link.partition();                // cut the cable
+ */
+export class Link {
+  /** The a→b direction. */
+  readonly aToB: Channel<null>;
+  /** The b→a direction. */
+  readonly bToA: Channel<null>;
+  /** Endpoint a (transmits on {@link aToB}). */
+  readonly a: LinkEndpoint;
+  /** Endpoint b (transmits on {@link bToA}). */
+  readonly b: LinkEndpoint;
+
+  /**
+   * @param scheduler the network's scheduler.
+   * @param rng a stream for this link alone (e.g. `networkRng.fork("link:h1-h2")`);
+   *   each direction forks its own from it ("a>b" first, then "b>a").
+   * @param opts endpoint names and initial conditions.
+   */
+  constructor(scheduler: Scheduler, rng: Rng, opts: LinkOptions = {}) {
+    const { aName = "eth0", bName = "eth0", aToB, bToA, ...shared } = opts;
+    const rngAB = rng.fork("a>b");
+    const rngBA = rng.fork("b>a");
+    this.aToB = new Channel<null>(scheduler, rngAB, { ...shared, ...defined(aToB) }, (p) => this.b.receive(p));
+    this.bToA = new Channel<null>(scheduler, rngBA, { ...shared, ...defined(bToA) }, (p) => this.a.receive(p));
+    this.a = new LinkEndpoint(aName, this, this.aToB, this.bToA, scheduler);
+    this.b = new LinkEndpoint(bName, this, this.bToA, this.aToB, scheduler);
+    this.a.peer = this.b;
+    this.b.peer = this.a;
+  }
+
+  /**
+   * Changes the conditions of both directions.
+   * @example link.configure({ latency: ms(50), loss: 0.02 })
+   */
+  configure(patch: LinkConfigInput): void {
+    this.aToB.set(patch);
+    this.bToA.set(patch);
+  }
+
+  /** Cuts the link (default both directions): sent and in-flight packets are dropped. */
+  partition(direction: LinkDirection = "both"): void {
+    for (const c of this.#channels(direction)) c.partition();
+  }
+
+  /** Reconnects (default both directions). */
+  heal(direction: LinkDirection = "both"): void {
+    for (const c of this.#channels(direction)) c.heal();
+  }
+
+  /** Starts holding packets (see {@link Channel.hold}) in one or both directions. */
+  hold(direction: LinkDirection = "both", filter?: (p: Packet) => boolean): void {
+    for (const c of this.#channels(direction)) c.hold(filter);
+  }
+
+  /** Releases held packets (see {@link Channel.release}); returns how many. */
+  release(direction: LinkDirection = "both", opts?: ReleaseOptions): number {
+    let n = 0;
+    for (const c of this.#channels(direction)) n += c.release(opts);
+    return n;
+  }
+
+  /** The endpoint on the other side of `e`. */
+  peerOf(e: LinkEndpoint): LinkEndpoint {
+    return e === this.a ? this.b : this.a;
+  }
+
+  /** Plain copies of both directions' counters. */
+  stats(): LinkStats {
+    return { aToB: this.aToB.stats(), bToA: this.bToA.stats() };
+  }
+
+  #channels(direction: LinkDirection): Channel<null>[] {
+    return direction === "aToB" ? [this.aToB] : direction === "bToA" ? [this.bToA] : [this.aToB, this.bToA];
+  }
+}
+
+function defined(c: LinkConfigInput | undefined): LinkConfigInput {
+  if (!c) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) if (v !== undefined) out[k] = v;
+  return out as LinkConfigInput;
+}

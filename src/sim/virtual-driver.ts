@@ -1,0 +1,311 @@
+/**
+ * The virtual-time driver: moves a {@link Scheduler}'s clock from deadline
+ * to deadline, as fast as the events allow, while async application code
+ * (servers, clients awaiting blocking syscalls) keeps up.
+ *
+ * The loop (DESIGN.md, "Virtual time and async application code"):
+ * 1. fire every timer due at `now` (`scheduler.runDue()`);
+ * 2. if application code may have been woken, yield to a fresh macrotask,
+ *    which lets the microtask queue drain completely — every promise
+ *    continuation triggered by this instant runs, including long `await`
+ *    chains, and may arm more timers for `now`;
+ * 3. repeat 1–2 until nothing is due at `now` and nothing was woken;
+ * 4. jump `now` to the next deadline.
+ *
+ * Why skipping the yield is safe: application code runs only as
+ * continuations of promises that sockstack resolves — a blocked syscall's
+ * promise (the socket layer calls {@link VirtualDriver.notifyWake} whenever
+ * it resolves or rejects one) or the driver's {@link VirtualDriver.sleep}
+ * (which counts as a wake). Code started by those continuations runs in the
+ * same microtask drain. So if no wake happened since the last yield, no
+ * application continuation can be pending and the driver may go on without
+ * touching the host event loop. Each `run`/`advance`/`runUntil` also
+ * yields once on entry, for whatever the caller started before calling it.
+ * (Pass `yieldEveryInstant: true` for code that resolves promises without
+ * telling the driver.)
+ *
+ * Determinism holds as long as applications wait only on sockstack
+ * primitives — syscalls and {@link VirtualDriver.sleep} — never on real
+ * timers (`setTimeout`), real I/O or other host events: those do not exist
+ * in virtual time, which jumps past them. The common mistake shows as a
+ * simulation that goes idle (no timer armed) while the condition a
+ * `runUntil` waits for is still false; the driver then warns once.
+ *
+ * This is the one place outside `src/node` that touches the host event
+ * loop, and only through the injectable {@link YieldMacrotask}.
+ */
+import { Timer, type Scheduler } from "../core/scheduler.js";
+import type { Micros } from "../core/time.js";
+
+/** Resolves in a fresh macrotask (after the microtask queue has drained). */
+export type YieldMacrotask = () => Promise<void>;
+
+interface HostLoop {
+  setImmediate?: (cb: () => void) => unknown;
+  MessageChannel?: new () => {
+    port1: { onmessage: ((ev: unknown) => void) | null; unref?: () => void };
+    port2: { postMessage(v: unknown): void; unref?: () => void };
+  };
+  setTimeout?: (cb: () => void, ms: number) => unknown;
+  console?: { warn(...args: unknown[]): void };
+}
+
+/**
+ * The best macrotask yield the host offers: `setImmediate` (Node), else a
+ * `MessageChannel` (browsers, no 4 ms clamping), else `setTimeout(…, 0)`.
+ */
+export function hostYieldMacrotask(): YieldMacrotask {
+  const g = globalThis as unknown as HostLoop;
+  if (typeof g.setImmediate === "function") {
+    const si = g.setImmediate;
+    return () => new Promise<void>((resolve) => void si(resolve));
+  }
+  if (typeof g.MessageChannel === "function") {
+    const ch = new g.MessageChannel();
+    const waiting: (() => void)[] = [];
+    ch.port1.onmessage = () => waiting.shift()?.();
+    ch.port1.unref?.();
+    ch.port2.unref?.();
+    return () =>
+      new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        ch.port2.postMessage(0);
+      });
+  }
+  const st = g.setTimeout;
+  if (typeof st !== "function") throw new Error("VirtualDriver: the host has no macrotask primitive; pass yieldMacrotask");
+  // Real time, deliberately: this only yields to the host loop, it never measures time.
+  return () => new Promise<void>((resolve) => void st(resolve, 0));
+}
+
+/** Options of {@link VirtualDriver}. */
+export interface VirtualDriverOptions {
+  /** How to yield to a fresh macrotask (default {@link hostYieldMacrotask}). */
+  yieldMacrotask?: YieldMacrotask;
+  /** Where warnings go (default `console.warn`). */
+  warn?: (message: string) => void;
+  /**
+   * Yield after every batch of events, not only after wakes: slower, but
+   * correct for code that resolves promises without {@link VirtualDriver.notifyWake}.
+   * Default false.
+   */
+  yieldEveryInstant?: boolean;
+}
+
+/** Limits of {@link VirtualDriver.run}. */
+export interface RunOptions {
+  /** Stop after the events of this instant (absolute µs). */
+  until?: Micros;
+  /** Stop at the first instant boundary after this many timer events. */
+  maxEvents?: number;
+}
+
+/** Why a run stopped. */
+export type StopReason = "idle" | "until" | "maxEvents" | "predicate";
+
+/** What {@link VirtualDriver.run} returns. */
+export interface RunResult {
+  reason: StopReason;
+  /** The virtual time when it stopped. */
+  now: Micros;
+  /** Timer events fired during the run. */
+  events: number;
+}
+
+/** Options of {@link VirtualDriver.runUntil}. */
+export interface RunUntilOptions {
+  /** Give up after this much virtual time (µs). Default: never (until idle). */
+  timeout?: Micros;
+}
+
+/** Counters of the loop itself (for tests and `bench`). */
+export interface DriverStats {
+  /** Distinct instants processed. */
+  instants: number;
+  /** Timer events fired. */
+  events: number;
+  /** Macrotask yields. */
+  yields: number;
+  /** Wake notifications received. */
+  wakes: number;
+}
+
+/**
+ * Runs a scheduler in virtual time.
+ * @example
+ * const driver = new VirtualDriver(scheduler);
+ * const served = server.run();               // async application code
+ * await driver.runUntil(() => done, { timeout: sec(10) });
+ * await driver.sleep(ms(5));                 // inside application code
+ */
+export class VirtualDriver {
+  readonly #scheduler: Scheduler;
+  readonly #yield: YieldMacrotask;
+  readonly #warn: (message: string) => void;
+  readonly #yieldEveryInstant: boolean;
+  #wakes = 0;
+  #seenWakes = 0;
+  #running = false;
+  #warned = false;
+  readonly #stats: DriverStats = { instants: 0, events: 0, yields: 0, wakes: 0 };
+
+  /** @param scheduler the network's scheduler (its clock becomes virtual time). */
+  constructor(scheduler: Scheduler, opts: VirtualDriverOptions = {}) {
+    this.#scheduler = scheduler;
+    this.#yield = opts.yieldMacrotask ?? hostYieldMacrotask();
+    this.#warn = opts.warn ?? defaultWarn;
+    this.#yieldEveryInstant = opts.yieldEveryInstant ?? false;
+  }
+
+  /** The scheduler driven. */
+  get scheduler(): Scheduler {
+    return this.#scheduler;
+  }
+
+  /** The current virtual time (µs). */
+  now(): Micros {
+    return this.#scheduler.now();
+  }
+
+  /** True while a run is in progress. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** A copy of the loop counters. */
+  stats(): DriverStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Tells the driver that application code may have been woken: call it
+   * whenever a promise an application may await is resolved or rejected
+   * (the socket layer's blocked syscalls). Cheap; safe to over-call.
+   */
+  notifyWake(): void {
+    this.#wakes++;
+    this.#stats.wakes++;
+  }
+
+  /**
+   * A promise resolved after `duration` µs of virtual time (`sleep(0)`
+   * resolves in a later event of the current instant).
+   * @example await driver.sleep(ms(100));
+   */
+  sleep(duration: Micros): Promise<void> {
+    return this.sleepUntil(this.#scheduler.now() + Math.max(0, duration));
+  }
+
+  /** A promise resolved at virtual time `at` (or in a later event now, if `at` has passed). */
+  sleepUntil(at: Micros): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = new Timer(() => {
+        this.notifyWake();
+        resolve();
+      });
+      this.#scheduler.arm(t, at);
+    });
+  }
+
+  /**
+   * Runs until nothing is left to do (no timer armed), or a limit.
+   * With `until`, the clock ends exactly at `until` unless idle earlier.
+   * @example const r = await driver.run({ until: sec(60) }); r.reason === "until"
+   */
+  async run(opts: RunOptions = {}): Promise<RunResult> {
+    return this.#loop(opts.until ?? Infinity, opts.maxEvents ?? Infinity, null, false);
+  }
+
+  /**
+   * Runs `duration` µs of virtual time (every event up to and including
+   * `now + duration`), leaving the clock at `now + duration` even when idle.
+   */
+  async advance(duration: Micros): Promise<RunResult> {
+    const until = this.#scheduler.now() + Math.max(0, duration);
+    const r = await this.#loop(until, Infinity, null, false);
+    this.#scheduler.setNow(until);
+    return { ...r, now: until, reason: "until" };
+  }
+
+  /**
+   * Runs until `predicate()` is true — checked once the current instant is
+   * settled and again after each instant — and returns true; returns false
+   * when `timeout` µs of virtual time pass first (the clock then ends at
+   * the timeout) or when the simulation goes idle with the predicate still
+   * false (which also warns once: application code is probably waiting on
+   * something that is not simulated).
+   * @example assert.ok(await driver.runUntil(() => sock.state === "ESTABLISHED", { timeout: sec(5) }));
+   */
+  async runUntil(predicate: () => boolean, opts: RunUntilOptions = {}): Promise<boolean> {
+    const timeout = opts.timeout ?? Infinity;
+    const until = this.#scheduler.now() + Math.max(0, timeout);
+    const r = await this.#loop(until, Infinity, predicate, true);
+    if (r.reason === "predicate") return true;
+    if (r.reason === "until" || (r.reason === "idle" && until !== Infinity)) this.#scheduler.setNow(until);
+    return false;
+  }
+
+  async #loop(until: Micros, maxEvents: number, predicate: (() => boolean) | null, warnIdle: boolean): Promise<RunResult> {
+    if (this.#running) throw new Error("VirtualDriver: a run is already in progress (do not call run/advance/runUntil from simulated code)");
+    this.#running = true;
+    const s = this.#scheduler;
+    const st = this.#stats;
+    let events = 0;
+    let forceYield = true; // for whatever the caller started before this run
+    try {
+      for (;;) {
+        // Settle the current instant.
+        st.instants++;
+        for (;;) {
+          if (forceYield || this.#wakes !== this.#seenWakes) {
+            forceYield = false;
+            this.#seenWakes = this.#wakes;
+            st.yields++;
+            await this.#yield();
+          }
+          const n = s.runDue();
+          events += n;
+          st.events += n;
+          if (n > 0) {
+            if (this.#yieldEveryInstant) forceYield = true;
+            continue;
+          }
+          if (this.#wakes === this.#seenWakes) break;
+        }
+        if (predicate && predicate()) return { reason: "predicate", now: s.now(), events };
+        if (events >= maxEvents) return { reason: "maxEvents", now: s.now(), events };
+        const next = s.nextDeadline();
+        if (next < 0) {
+          if (predicate && warnIdle) this.#warnIdle();
+          return { reason: "idle", now: s.now(), events };
+        }
+        if (next > until) {
+          s.setNow(until);
+          return { reason: "until", now: s.now(), events };
+        }
+        s.setNow(next);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #warnIdle(): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    this.#warn(
+      `sockstack: the simulation is idle at t=${formatMicros(this.#scheduler.now())} (no timer armed) ` +
+        "but the awaited condition is still false. Application code may be waiting on something " +
+        "that is not simulated — a real timer (setTimeout/setInterval), real I/O, or a promise " +
+        "sockstack never resolves. Use the simulation's sleep() for delays and sockstack sockets for I/O.",
+    );
+  }
+}
+
+function formatMicros(t: Micros): string {
+  return `${(t / 1e6).toFixed(6)}s`;
+}
+
+function defaultWarn(message: string): void {
+  (globalThis as unknown as HostLoop).console?.warn(message);
+}
