@@ -9,7 +9,6 @@ import { ipv4 } from "../wire/ipv4-address.js";
 import { Packet, finalizeChecksums } from "../wire/packet.js";
 import { WireError } from "../wire/wire-error.js";
 import { Link, type LinkOptions } from "./link.js";
-import type { LinkEndpoint } from "./link.js";
 import { DROP_REASONS, type ChannelCounters } from "./channel.js";
 
 const SRC = ipv4("10.0.0.1");
