@@ -16,6 +16,7 @@ const LAYERS = [
   ["host"],
   ["sim"],
   ["tools"],
+  ["conformance"],
   ["node"],
   ["cli"],
 ];

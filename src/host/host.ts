@@ -1,0 +1,170 @@
+/**
+ * A host: the "kernel" that ties the layers together (DESIGN.md) — its
+ * interfaces and routes, the protocol modules (ip, icmp, udp, tcp), the
+ * sysctls and counters, and its processes. Hosts are created by a sim
+ * `Network` (or the Node real-time driver), which supplies the clock.
+ */
+import { Counters } from "../core/counters.js";
+import type { ErrnoCode } from "../core/errno.js";
+import type { Rng } from "../core/rng.js";
+import type { Scheduler } from "../core/scheduler.js";
+import type { StackContext } from "../core/stack-context.js";
+import { linuxSysctls, type Sysctls } from "../core/sysctl.js";
+import type { Device } from "../link/device.js";
+import { IcmpLayer } from "../icmp/icmp-layer.js";
+import type { NetInterface } from "../ip/interface.js";
+import { IpLayer } from "../ip/ip-layer.js";
+import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
+import { DgramSocket } from "../socket/dgram-socket.js";
+import type { Socket } from "../socket/socket.js";
+import { Process, type Kernel } from "../sys/process.js";
+import { UdpLayer } from "../udp/udp-layer.js";
+import { ipv4, type Ipv4Address } from "../wire/ipv4-address.js";
+
+/** Options of a host. */
+export interface HostOptions {
+  name: string;
+  scheduler: Scheduler;
+  rng: Rng;
+  /** Sysctl overrides on top of the Linux defaults. */
+  sysctl?: Partial<Sysctls>;
+  /** Told when a blocked syscall wakes (the virtual-time driver's notifyWake). */
+  notifyWake?: () => void;
+}
+
+/** Parses `"10.0.0.1/24"` (prefix defaults to 32). */
+export function parseCidr(cidr: string): { addr: Ipv4Address; prefixLen: number } {
+  const [a, p] = cidr.split("/");
+  const prefixLen = p === undefined ? 32 : Number(p);
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 32) throw new TypeError(`bad prefix length in ${JSON.stringify(cidr)}`);
+  return { addr: ipv4(a!), prefixLen };
+}
+
+/** A host with its kernel and processes. */
+export class Host implements Kernel {
+  readonly ctx: StackContext;
+  readonly ip: IpLayer;
+  readonly icmp: IcmpLayer;
+  readonly udp: UdpLayer;
+  /** Live processes by pid. */
+  readonly processes = new Map<number, Process>();
+  /** Processes that ended with an uncaught error (the network's run() reports them). */
+  readonly crashed: Process[] = [];
+  #nextPid = 1000;
+
+  constructor(opts: HostOptions) {
+    const notify = opts.notifyWake ?? (() => {});
+    this.ctx = {
+      hostName: opts.name,
+      scheduler: opts.scheduler,
+      rng: opts.rng,
+      sysctl: { ...linuxSysctls(), ...opts.sysctl },
+      counters: new Counters(),
+      notifyWake: notify,
+    };
+    this.ip = new IpLayer(this.ctx);
+    this.icmp = new IcmpLayer(this.ctx, this.ip);
+    this.udp = new UdpLayer(this.ctx, this.ip);
+  }
+
+  /** The host name. */
+  get name(): string {
+    return this.ctx.hostName;
+  }
+
+  /** The sysctl table (mutable: `host.sysctl.ip_forward = true`). */
+  get sysctl(): Sysctls {
+    return this.ctx.sysctl;
+  }
+
+  /** The SNMP counters. */
+  get counters(): Counters {
+    return this.ctx.counters;
+  }
+
+  /** Attaches a device, optionally with an address `"10.0.0.1/24"`. */
+  addInterface(device: Device, cidr?: string): NetInterface {
+    const iface = this.ip.addInterface(device);
+    if (cidr) this.addAddress(iface, cidr);
+    return iface;
+  }
+
+  /** Adds an address (and its connected route) to an interface. */
+  addAddress(iface: NetInterface | string, cidr: string): void {
+    const i = typeof iface === "string" ? this.ip.interfaceByName(iface) : iface;
+    if (!i) throw new TypeError(`${this.name}: no interface ${iface}`);
+    const { addr, prefixLen } = parseCidr(cidr);
+    this.ip.addAddress(i, addr, prefixLen);
+  }
+
+  /**
+   * Adds a route: `addRoute("default", "10.0.0.254")`,
+   * `addRoute("192.168.1.0/24", "10.0.0.1")`, or with a device and no gateway.
+   */
+  addRoute(dest: string, via?: string, dev?: string): void {
+    const { addr, prefixLen } = dest === "default" ? { addr: 0, prefixLen: 0 } : parseCidr(dest);
+    const gateway = via ? ipv4(via) : 0;
+    let iface: NetInterface | undefined;
+    if (dev) iface = this.ip.interfaceByName(dev);
+    else if (gateway) iface = this.ip.routes.lookup(gateway)?.iface;
+    if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
+    this.ip.routes.add({ dest: addr, prefixLen, gateway, iface });
+  }
+
+  /** The primary address of the first non-loopback interface (for messages and demos). */
+  get address(): string {
+    const i = this.ip.interfaces.find((x) => x !== this.ip.loopback && x.addresses.length);
+    const a = i?.addresses[0]?.addr ?? 0x7f000001;
+    return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+  }
+
+  /** socket(2) dispatch by family, type and protocol (Linux's errnos for the unsupported). */
+  createSocket(domain: number, type: number, protocol: number): Socket | ErrnoCode {
+    if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW && type !== SOCK_SEQPACKET && type !== 4 && type !== 10) return "EINVAL";
+    if (domain === AF_INET) {
+      if (type === SOCK_DGRAM) {
+        if (protocol !== 0 && protocol !== IPPROTO_UDP) return "EPROTONOSUPPORT";
+        return new DgramSocket(this.ctx, this.udp);
+      }
+      if (type === SOCK_STREAM) {
+        if (protocol !== 0 && protocol !== IPPROTO_TCP) return "EPROTONOSUPPORT";
+        return "ESOCKTNOSUPPORT";
+      }
+      return "ESOCKTNOSUPPORT";
+    }
+    if (domain === AF_UNIX || domain === AF_INET6) return "EAFNOSUPPORT";
+    return "EAFNOSUPPORT";
+  }
+
+  /** Creates a process without a program (test code drives its syscalls). */
+  createProcess(name: string, ppid = 1): Process {
+    const p = new Process(this, this.#nextPid++, name, ppid);
+    this.processes.set(p.pid, p);
+    return p;
+  }
+
+  /**
+   * Starts a program: `main` runs as async code making syscalls on `p`; its
+   * return value (a number) is the exit status. An uncaught error ends the
+   * process with status 1 and is kept in `crashed`.
+   */
+  spawn(name: string, main: (p: Process) => Promise<unknown> | unknown): Process {
+    const p = this.createProcess(name);
+    Promise.resolve()
+      .then(() => main(p))
+      .then(
+        (code) => p.exit(typeof code === "number" ? code : 0),
+        (err) => {
+          p.error = err;
+          this.crashed.push(p);
+          return p.exit(1);
+        },
+      );
+    return p;
+  }
+
+  /** Kernel hook: a process exited. */
+  processExited(p: Process): void {
+    this.processes.delete(p.pid);
+  }
+}

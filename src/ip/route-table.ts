@@ -1,0 +1,95 @@
+/**
+ * The IPv4 routing table (Linux `ip route`): longest-prefix match, then
+ * lowest metric, then insertion order. Connected routes are added when an
+ * address is assigned; default and static routes by the user.
+ */
+import { formatIpv4Address, inPrefix, prefixMask, type Ipv4Address } from "../wire/ipv4-address.js";
+import type { NetInterface } from "./interface.js";
+
+/** One route. */
+export interface Route {
+  /** Destination network (masked). */
+  dest: Ipv4Address;
+  prefixLen: number;
+  /** Next hop, or 0 for a directly connected network. */
+  gateway: Ipv4Address;
+  iface: NetInterface;
+  /** Preferred source address, or 0 to use the interface's. */
+  src: Ipv4Address;
+  metric: number;
+  /** `kernel` for connected routes, `static` for added ones. */
+  proto: "kernel" | "static";
+}
+
+/** A routing decision. */
+export interface RouteResult {
+  route: Route;
+  iface: NetInterface;
+  /** Address to hand the packet to on the link. */
+  nextHop: Ipv4Address;
+  /** Source address to use when the caller has none. */
+  src: Ipv4Address;
+}
+
+/** The table. Bumps `generation` on every change so caches can revalidate. */
+export class RouteTable {
+  readonly routes: Route[] = [];
+  /** Incremented on every change. */
+  generation = 0;
+
+  /** Adds a route; `dest` is masked to its prefix. */
+  add(r: Omit<Route, "metric" | "src" | "proto"> & Partial<Pick<Route, "metric" | "src" | "proto">>): Route {
+    const route: Route = {
+      dest: (r.dest & prefixMask(r.prefixLen)) >>> 0,
+      prefixLen: r.prefixLen,
+      gateway: r.gateway,
+      iface: r.iface,
+      src: r.src ?? 0,
+      metric: r.metric ?? 0,
+      proto: r.proto ?? "static",
+    };
+    this.routes.push(route);
+    this.generation++;
+    return route;
+  }
+
+  /** Removes routes matching the predicate; returns how many. */
+  remove(pred: (r: Route) => boolean): number {
+    let n = 0;
+    for (let i = this.routes.length - 1; i >= 0; i--) {
+      if (pred(this.routes[i]!)) {
+        this.routes.splice(i, 1);
+        n++;
+      }
+    }
+    if (n) this.generation++;
+    return n;
+  }
+
+  /** The best route to `dst`, or null (ENETUNREACH). */
+  lookup(dst: Ipv4Address): RouteResult | null {
+    let best: Route | null = null;
+    for (const r of this.routes) {
+      if (!r.iface.device.up) continue;
+      if (!inPrefix(dst, r.dest, r.prefixLen)) continue;
+      if (!best || r.prefixLen > best.prefixLen || (r.prefixLen === best.prefixLen && r.metric < best.metric)) best = r;
+    }
+    if (!best) return null;
+    const nextHop = best.gateway || dst;
+    return { route: best, iface: best.iface, nextHop, src: best.src || best.iface.sourceFor(nextHop) };
+  }
+
+  /** `ip route` style listing. */
+  format(): string {
+    return this.routes
+      .map((r) => {
+        const dst = r.prefixLen === 0 ? "default" : `${formatIpv4Address(r.dest)}/${r.prefixLen}`;
+        const via = r.gateway ? ` via ${formatIpv4Address(r.gateway)}` : "";
+        const src = r.src ? ` src ${formatIpv4Address(r.src)}` : "";
+        const kind = r.proto === "kernel" ? " proto kernel scope link" : "";
+        const metric = r.metric ? ` metric ${r.metric}` : "";
+        return `${dst}${via} dev ${r.iface.name}${kind}${src}${metric}`;
+      })
+      .join("\n");
+  }
+}

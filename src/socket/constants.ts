@@ -1,0 +1,89 @@
+/**
+ * Socket API constants with their Linux values. Syscalls accept either the
+ * name (`"SO_REUSEADDR"`) or the number (2).
+ */
+
+/** Address families. */
+export const AF_UNSPEC = 0;
+export const AF_UNIX = 1;
+export const AF_LOCAL = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+/** Socket types (D3) and type flags. */
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_SEQPACKET = 5;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+
+/** Protocols. */
+export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+/** Option levels. */
+export const SOL_SOCKET = 1;
+export const SOL_IP = 0;
+export const SOL_TCP = 6;
+export const SOL_UDP = 17;
+
+/** send/recv flags. */
+export const MSG_OOB = 0x1;
+export const MSG_PEEK = 0x2;
+export const MSG_DONTROUTE = 0x4;
+export const MSG_CTRUNC = 0x8;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_EOR = 0x80;
+export const MSG_WAITALL = 0x100;
+export const MSG_CONFIRM = 0x800;
+export const MSG_ERRQUEUE = 0x2000;
+export const MSG_NOSIGNAL = 0x4000;
+export const MSG_MORE = 0x8000;
+
+/** shutdown how. */
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+
+/** fcntl. */
+export const F_DUPFD = 0;
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const F_DUPFD_CLOEXEC = 1030;
+export const FD_CLOEXEC = 1;
+export const O_RDWR = 0o2;
+export const O_NONBLOCK = 0o4000;
+
+/** ioctl requests. */
+export const FIONREAD = 0x541b;
+export const FIONBIO = 0x5421;
+export const SIOCINQ = FIONREAD;
+export const SIOCOUTQ = 0x5411;
+
+/** Symbolic names → values, for the string forms of syscalls. */
+export const CONSTANTS: Readonly<Record<string, number>> = {
+  AF_UNSPEC, AF_UNIX, AF_LOCAL, AF_INET, AF_INET6,
+  SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_NONBLOCK, SOCK_CLOEXEC,
+  IPPROTO_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
+  SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP,
+  MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC, MSG_DONTWAIT, MSG_EOR, MSG_WAITALL,
+  MSG_CONFIRM, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE,
+  SHUT_RD, SHUT_WR, SHUT_RDWR,
+  F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC, O_RDWR, O_NONBLOCK,
+  FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ,
+};
+
+/**
+ * Resolves a constant given by name or number; unknown names → undefined.
+ * @example constant("SOCK_STREAM") === 1
+ */
+export function constant(v: string | number, table: Readonly<Record<string, number>> = CONSTANTS): number | undefined {
+  if (typeof v === "number") return v;
+  return table[v];
+}

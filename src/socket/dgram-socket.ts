@@ -1,0 +1,201 @@
+/**
+ * AF_INET SOCK_DGRAM sockets (UDP) at the socket layer: address checks and
+ * errnos of Linux's inet_dgram_ops / udp_sendmsg / udp_recvmsg, blocking
+ * and timeouts, and the options UDP supports.
+ */
+import type { StackContext } from "../core/stack-context.js";
+import { errnoNumber as errnoOf } from "../core/errno.js";
+import { POLLIN, POLLOUT } from "../core/poll-events.js";
+import type { WaitQueue } from "../core/wait-queue.js";
+import type { UdpLayer } from "../udp/udp-layer.js";
+import type { UdpSock } from "../udp/udp-sock.js";
+import { INADDR_ANY } from "../wire/ipv4-address.js";
+import { AF_INET, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, FIONREAD, SIOCOUTQ } from "./constants.js";
+import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
+import { Socket, fail, intValue, type RecvResult, type SocketState } from "./socket.js";
+import type { OptionSpec, OptionValue } from "./options.js";
+import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+
+/** A UDP socket. */
+export class DgramSocket extends Socket {
+  readonly sk: UdpSock;
+
+  constructor(ctx: StackContext, readonly udp: UdpLayer) {
+    super(ctx, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    this.sk = udp.createSock();
+    this.sk.inode = this.inode;
+  }
+
+  get wq(): WaitQueue {
+    return this.sk.wq;
+  }
+
+  poll(): number {
+    return this.sk.poll();
+  }
+
+  get socketState(): SocketState {
+    return this.sk.connected ? "SS_CONNECTED" : "SS_UNCONNECTED";
+  }
+
+  override bind(addr: SockAddr): void {
+    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "bind");
+    const a = parseInet(addr);
+    if (a === "EINVAL") fail("EINVAL", "bind");
+    const e = this.udp.bind(this.sk, a.addr, a.port);
+    if (e) fail(e, "bind");
+  }
+
+  override async connect(addr: SockAddr): Promise<void> {
+    if (addr.family === AF_UNSPEC) {
+      this.udp.connect(this.sk, 0, 0);
+      return;
+    }
+    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "connect");
+    const a = parseInet(addr);
+    if (a === "EINVAL") fail("EINVAL", "connect");
+    const e = this.udp.connect(this.sk, a.addr, a.port);
+    if (e) fail(e, "connect");
+  }
+
+  async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
+    const sk = this.sk;
+    if (sk.sndShutdown) fail("EPIPE", syscall);
+    let dst: number;
+    let port: number;
+    if (addr && addr.family !== AF_UNSPEC) {
+      if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+      const a = parseInet(addr);
+      if (a === "EINVAL") fail("EINVAL", syscall);
+      if (a.port === 0) fail("EINVAL", syscall);
+      dst = a.addr;
+      port = a.port;
+    } else {
+      if (!sk.connected) fail("EDESTADDRREQ", syscall);
+      dst = sk.remoteAddr;
+      port = sk.remotePort;
+    }
+    const err = sk.takeError();
+    if (err) fail(err, syscall);
+    void flags;
+    // The one copy of the payload: out of the caller's buffers into a datagram.
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    let data: Uint8Array;
+    if (bufs.length === 1) data = bufs[0]!.slice();
+    else {
+      data = new Uint8Array(total);
+      let o = 0;
+      for (const b of bufs) {
+        data.set(b, o);
+        o += b.length;
+      }
+    }
+    const r = this.udp.sendto(sk, data, dst === INADDR_ANY ? 0x7f000001 : dst, port);
+    if (typeof r === "string") fail(r, syscall);
+    return r;
+  }
+
+  async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
+    const sk = this.sk;
+    if (len < 0) fail("EINVAL", syscall);
+    for (;;) {
+      const err = sk.takeError();
+      if (err) fail(err, syscall);
+      const d = (flags & MSG_PEEK) ? sk.peek() : sk.dequeue();
+      if (d) {
+        const n = Math.min(len, d.data.length);
+        const truncated = d.data.length > len;
+        return {
+          data: d.data.subarray(0, n),
+          addr: inetAddr(d.from, d.fromPort),
+          flags: truncated ? MSG_TRUNC : 0,
+          length: (flags & MSG_TRUNC) ? d.data.length : n,
+        };
+      }
+      if (sk.rcvShutdown) return { data: new Uint8Array(0), addr: null, flags: 0, length: 0 };
+      if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
+      const ready = await this.waitReady(POLLIN, this.rcvtimeo);
+      if (!ready) fail("EAGAIN", syscall);
+    }
+  }
+
+  override shutdown(how: number): void {
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) fail("EINVAL", "shutdown");
+    // Linux inet_shutdown: an unconnected datagram socket gives ENOTCONN (after recording the flags).
+    if (how !== SHUT_WR) this.sk.rcvShutdown = true;
+    if (how !== SHUT_RD) this.sk.sndShutdown = true;
+    this.sk.wq.wake(POLLIN | POLLOUT);
+    this.ctx.notifyWake();
+    if (!this.sk.connected) fail("ENOTCONN", "shutdown");
+  }
+
+  release(): void {
+    this.udp.unbind(this.sk);
+    this.closed = true;
+  }
+
+  getsockname(): SockAddr {
+    return inetAddr(this.sk.localAddr, this.sk.localPort);
+  }
+
+  getpeername(): SockAddr {
+    if (!this.sk.connected) fail("ENOTCONN", "getpeername");
+    return inetAddr(this.sk.remoteAddr, this.sk.remotePort);
+  }
+
+  override ioctl(request: number): number {
+    // FIONREAD on UDP: the size of the next datagram (Linux udp_ioctl).
+    if (request === FIONREAD) return this.sk.peek()?.data.length ?? 0;
+    if (request === SIOCOUTQ) return 0;
+    fail("ENOTTY", "ioctl");
+  }
+
+  protected override setOption(o: OptionSpec, value: OptionValue): boolean {
+    const sk = this.sk;
+    const s = this.ctx.sysctl;
+    switch (o.name) {
+      case "SO_REUSEADDR": sk.reuseAddr = intValue(value, "setsockopt") !== 0; return true;
+      case "SO_REUSEPORT": sk.reusePort = intValue(value, "setsockopt") !== 0; return true;
+      case "SO_BROADCAST": sk.broadcast = intValue(value, "setsockopt") !== 0; return true;
+      case "SO_RCVBUF": sk.rcvbuf = rcvbufFor(intValue(value, "setsockopt"), s); return true;
+      case "SO_SNDBUF": sk.sndbuf = sndbufFor(intValue(value, "setsockopt"), s); return true;
+      case "IP_TTL": {
+        const v = intValue(value, "setsockopt");
+        if (v !== -1 && (v < 1 || v > 255)) fail("EINVAL", "setsockopt");
+        sk.ttl = v;
+        return true;
+      }
+      case "IP_TOS": sk.tos = intValue(value, "setsockopt") & 0xff; return true;
+      case "IP_MTU_DISCOVER": case "IP_RECVERR":
+        this.stored.set(o.name, intValue(value, "setsockopt"));
+        return true;
+    }
+    return super.setOption(o, value);
+  }
+
+  protected override getOption(o: OptionSpec): OptionValue | undefined {
+    const sk = this.sk;
+    switch (o.name) {
+      case "SO_REUSEADDR": return sk.reuseAddr ? 1 : 0;
+      case "SO_REUSEPORT": return sk.reusePort ? 1 : 0;
+      case "SO_BROADCAST": return sk.broadcast ? 1 : 0;
+      case "SO_RCVBUF": return sk.rcvbuf;
+      case "SO_SNDBUF": return sk.sndbuf;
+      case "SO_ERROR": {
+        const e = sk.takeError();
+        return e ? errnoOf(e) : 0;
+      }
+      case "SO_ACCEPTCONN": return 0;
+      case "IP_TTL": return sk.ttl >= 0 ? sk.ttl : this.ctx.sysctl.ip_default_ttl;
+      case "IP_TOS": return sk.tos;
+      case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;
+      case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
+      case "IP_MTU": {
+        if (!sk.connected) fail("ENOTCONN", "getsockopt");
+        return this.udp.ip.route(sk.remoteAddr)?.iface.mtu ?? 0;
+      }
+    }
+    return super.getOption(o);
+  }
+}

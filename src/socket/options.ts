@@ -1,0 +1,111 @@
+/**
+ * The table of socket options sockstack knows: level, name, Linux number,
+ * value type, default and what it does. `getsockopt`/`setsockopt` resolve
+ * names through it, and docs/syscalls.md is written from it. Which socket
+ * types implement an option is up to each socket class; an option the
+ * socket does not implement gives ENOPROTOOPT, as Linux does.
+ */
+import { SOL_IP, SOL_SOCKET, SOL_TCP, SOL_UDP } from "./constants.js";
+
+/** How an option's value is passed. */
+export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp_info";
+
+/** One row of the table. */
+export interface OptionSpec {
+  level: number;
+  levelName: "SOL_SOCKET" | "IPPROTO_IP" | "IPPROTO_TCP" | "IPPROTO_UDP";
+  name: string;
+  num: number;
+  type: OptionType;
+  /** Default on a new socket (as getsockopt reports it), in words. */
+  default: string;
+  /** Behaviour, with the Linux reference. */
+  doc: string;
+}
+
+const S = (name: string, num: number, type: OptionType, def: string, doc: string): OptionSpec =>
+  ({ level: SOL_SOCKET, levelName: "SOL_SOCKET", name, num, type, default: def, doc });
+const I = (name: string, num: number, type: OptionType, def: string, doc: string): OptionSpec =>
+  ({ level: SOL_IP, levelName: "IPPROTO_IP", name, num, type, default: def, doc });
+const T = (name: string, num: number, type: OptionType, def: string, doc: string): OptionSpec =>
+  ({ level: SOL_TCP, levelName: "IPPROTO_TCP", name, num, type, default: def, doc });
+
+/** Every option, socket(7), ip(7), tcp(7) numbering. */
+export const OPTIONS: readonly OptionSpec[] = [
+  S("SO_DEBUG", 1, "bool", "0", "Accepted and stored; no effect (Linux needs CAP_NET_ADMIN to set it)."),
+  S("SO_REUSEADDR", 2, "bool", "0", "Bind even when the port has connections in TIME-WAIT (C5, F6); for UDP, several sockets may bind one port when all set it."),
+  S("SO_TYPE", 3, "int", "socket type", "Read-only: SOCK_STREAM, SOCK_DGRAM…"),
+  S("SO_ERROR", 4, "int", "0", "Read-only: returns and clears the pending error (non-blocking connect result, ICMP errors)."),
+  S("SO_DONTROUTE", 5, "bool", "0", "Stored; sockstack routes all traffic through its table regardless."),
+  S("SO_BROADCAST", 6, "bool", "0", "UDP: allow sending to 255.255.255.255 (else EACCES)."),
+  S("SO_SNDBUF", 7, "int", "TCP 16384 (tcp_wmem[1]), UDP 212992 (wmem_default)", "Set: doubled and capped at wmem_max·2, minimum 4608 (Linux SOCK_MIN_SNDBUF); get returns the doubled value."),
+  S("SO_RCVBUF", 8, "int", "TCP 131072 (tcp_rmem[1]), UDP 212992 (rmem_default)", "Set: doubled and capped at rmem_max·2, minimum 2304 (SOCK_MIN_RCVBUF); get returns the doubled value. UDP datagrams that do not fit are dropped and counted (RcvbufErrors)."),
+  S("SO_KEEPALIVE", 9, "bool", "0", "TCP keepalive probes after TCP_KEEPIDLE of idleness (C7)."),
+  S("SO_OOBINLINE", 10, "bool", "0", "TCP urgent byte left in the normal data stream (C8)."),
+  S("SO_PRIORITY", 12, "int", "0", "Stored; no queueing disciplines in sockstack."),
+  S("SO_LINGER", 13, "linger", "{l_onoff: 0, l_linger: 0}", "TCP close: with l_onoff and l_linger 0, close sends RST (C6); with l_linger > 0 close blocks until the data is acknowledged or the time runs out."),
+  S("SO_REUSEPORT", 15, "bool", "0", "Several sockets bind one port when all set it; new connections/datagrams are spread by 4-tuple hash."),
+  S("SO_RCVLOWAT", 18, "int", "1", "Minimum bytes for a TCP read to return / for POLLIN."),
+  S("SO_SNDLOWAT", 19, "int", "1", "Read-only on Linux (setting gives ENOPROTOOPT)."),
+  S("SO_RCVTIMEO", 20, "timeval", "{0, 0} (forever)", "Blocking receive/accept gives up with EAGAIN after this time (C1, C2)."),
+  S("SO_SNDTIMEO", 21, "timeval", "{0, 0} (forever)", "Blocking send/connect gives up with EAGAIN (connect: EINPROGRESS) after this time."),
+  S("SO_ACCEPTCONN", 30, "bool", "0", "Read-only: 1 on a listening socket."),
+  S("SO_PROTOCOL", 38, "int", "protocol", "Read-only: IPPROTO_TCP, IPPROTO_UDP…"),
+  S("SO_DOMAIN", 39, "int", "family", "Read-only: AF_INET, AF_UNIX…"),
+  I("IP_TOS", 1, "int", "0", "TOS byte of outgoing datagrams."),
+  I("IP_TTL", 2, "int", "64 (ip_default_ttl)", "TTL of outgoing datagrams; -1 restores the default."),
+  I("IP_MTU_DISCOVER", 10, "int", "IP_PMTUDISC_WANT (1)", "Stored; TCP always sets DF, UDP sets DF on datagrams that fit the route MTU."),
+  I("IP_RECVERR", 11, "bool", "0", "Stored; the error queue is not implemented, so unconnected UDP sockets ignore ICMP errors as without it."),
+  I("IP_MTU", 14, "int", "route MTU", "Read-only on a connected socket: the path MTU."),
+  T("TCP_NODELAY", 1, "bool", "0", "Disable Nagle's algorithm (C3)."),
+  T("TCP_MAXSEG", 2, "int", "536 before connect, then the MSS", "Clamp the MSS announced in the SYN."),
+  T("TCP_CORK", 3, "bool", "0", "Hold partial segments until uncorked (or 200 ms)."),
+  T("TCP_KEEPIDLE", 4, "int", "7200 (tcp_keepalive_time)", "Seconds of idleness before the first keepalive probe (C7). 1–32767."),
+  T("TCP_KEEPINTVL", 5, "int", "75 (tcp_keepalive_intvl)", "Seconds between keepalive probes. 1–32767."),
+  T("TCP_KEEPCNT", 6, "int", "9 (tcp_keepalive_probes)", "Unanswered probes before the connection fails with ETIMEDOUT. 1–127."),
+  T("TCP_SYNCNT", 7, "int", "6 (tcp_syn_retries)", "SYN retransmissions before connect fails. 1–255."),
+  T("TCP_LINGER2", 8, "int", "60 (tcp_fin_timeout)", "Lifetime of an orphaned FIN-WAIT-2 connection, seconds."),
+  T("TCP_DEFER_ACCEPT", 9, "int", "0", "Seconds a listener waits for data before completing a connection."),
+  T("TCP_WINDOW_CLAMP", 10, "int", "0", "Bound on the advertised window."),
+  T("TCP_INFO", 11, "tcp_info", "—", "Read-only snapshot (state, rto, rtt, cwnd, …)."),
+  T("TCP_QUICKACK", 12, "bool", "1", "Enter quick-ACK mode (ACK every segment) now; not sticky, as on Linux."),
+  T("TCP_CONGESTION", 13, "string", "cubic (tcp_congestion_control)", "Congestion control algorithm: reno or cubic; unknown names give ENOENT."),
+  T("TCP_USER_TIMEOUT", 18, "int", "0", "Milliseconds unacknowledged data may stay before the connection fails with ETIMEDOUT."),
+];
+
+const BY_NAME = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.name, o]));
+const BY_NUM = new Map<string, OptionSpec>(OPTIONS.map((o) => [`${o.level}:${o.num}`, o]));
+
+/** Level names accepted by setsockopt/getsockopt. */
+export const LEVELS: Readonly<Record<string, number>> = {
+  SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP,
+};
+
+/**
+ * Finds an option by level and name or number; undefined when unknown.
+ * @example findOption("SOL_SOCKET", "SO_REUSEADDR")?.num === 2
+ */
+export function findOption(level: string | number, name: string | number): OptionSpec | undefined {
+  const lv = typeof level === "number" ? level : LEVELS[level];
+  if (lv === undefined) return undefined;
+  if (typeof name === "string") {
+    const o = BY_NAME.get(name);
+    return o && o.level === lv ? o : undefined;
+  }
+  return BY_NUM.get(`${lv}:${name}`);
+}
+
+/** struct linger. */
+export interface Linger {
+  l_onoff: number;
+  l_linger: number;
+}
+
+/** struct timeval. */
+export interface Timeval {
+  tv_sec: number;
+  tv_usec: number;
+}
+
+/** A value passed to or returned by setsockopt/getsockopt. */
+export type OptionValue = number | boolean | string | Linger | Timeval | Record<string, unknown>;

@@ -1,0 +1,223 @@
+/**
+ * The user-facing socket (Linux `struct socket` + its `struct file`): the
+ * object a file descriptor refers to. It owns what is generic — blocking
+ * versus non-blocking (O_NONBLOCK, MSG_DONTWAIT), SO_RCVTIMEO/SO_SNDTIMEO,
+ * the SOL_SOCKET options every type shares, reference counts for dup/fork —
+ * and delegates protocol work to a subclass per type (D1).
+ *
+ * Blocking (D7): a call that cannot proceed registers a waiter on the
+ * protocol's wait queue and awaits a Promise; the protocol wakes the queue
+ * when data, space or a connection arrives, and the call retries.
+ */
+import { SysError } from "../core/sys-error.js";
+import type { ErrnoCode } from "../core/errno.js";
+import { Timer } from "../core/scheduler.js";
+import type { StackContext } from "../core/stack-context.js";
+import type { Micros } from "../core/time.js";
+import { POLLERR, POLLHUP, POLLNVAL } from "../core/poll-events.js";
+import type { WaitQueue, Waiter } from "../core/wait-queue.js";
+import type { SockAddr } from "./sockaddr.js";
+import { findOption, type Linger, type OptionSpec, type OptionValue, type Timeval } from "./options.js";
+import { SOL_SOCKET } from "./constants.js";
+
+let nextInode = 10000;
+
+/** Result of a receive. */
+export interface RecvResult {
+  /** The bytes read (a view; empty at end of stream). */
+  data: Uint8Array;
+  /** Sender address (datagram sockets), else null. */
+  addr: SockAddr | null;
+  /** MSG_TRUNC / MSG_CTRUNC / MSG_OOB / MSG_EOR reported back. */
+  flags: number;
+  /** The datagram's real length (MSG_TRUNC reporting). */
+  length: number;
+}
+
+/** Throws SysError(code, syscall). */
+export function fail(code: ErrnoCode, syscall: string): never {
+  throw new SysError(code, syscall);
+}
+
+/** Generic socket states (D2): Linux's SS_* of `struct socket`. */
+export type SocketState = "SS_FREE" | "SS_UNCONNECTED" | "SS_CONNECTING" | "SS_CONNECTED" | "SS_DISCONNECTING";
+
+/** A socket of any family and type. */
+export abstract class Socket {
+  /** Inode number, unique per host run (shown by lsof / ss -e). */
+  readonly inode = nextInode++;
+  /** O_NONBLOCK on the open file. */
+  nonblocking = false;
+  /** SO_RCVTIMEO in µs (0 = wait forever). */
+  rcvtimeo: Micros = 0;
+  /** SO_SNDTIMEO in µs (0 = wait forever). */
+  sndtimeo: Micros = 0;
+  /** Number of fds (in any process) referring to this socket. */
+  refs = 0;
+  /** Set once the last reference closed. */
+  closed = false;
+  /** Stored-only options (SO_DEBUG, SO_PRIORITY, SO_DONTROUTE…). */
+  protected stored = new Map<string, OptionValue>();
+
+  constructor(
+    readonly ctx: StackContext,
+    readonly family: number,
+    readonly type: number,
+    readonly protocol: number,
+  ) {}
+
+  /** The protocol's wait queue. */
+  abstract get wq(): WaitQueue;
+  /** Current readiness (POLL* bits). */
+  abstract poll(): number;
+  /** Generic state for D2 views. */
+  abstract get socketState(): SocketState;
+
+  /** bind(2). */
+  bind(_addr: SockAddr): void {
+    fail("EOPNOTSUPP", "bind");
+  }
+  /** listen(2). */
+  listen(_backlog: number): void {
+    fail("EOPNOTSUPP", "listen");
+  }
+  /** accept(2): resolves to the new socket and the peer address. */
+  async accept(): Promise<{ socket: Socket; addr: SockAddr }> {
+    fail("EOPNOTSUPP", "accept");
+  }
+  /** connect(2). */
+  async connect(_addr: SockAddr): Promise<void> {
+    fail("EOPNOTSUPP", "connect");
+  }
+  /** sendmsg(2) with gathered buffers; returns bytes accepted. */
+  abstract sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number>;
+  /** recvmsg(2) of up to `len` bytes. */
+  abstract recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult>;
+  /** shutdown(2). */
+  shutdown(_how: number): void {
+    fail("EOPNOTSUPP", "shutdown");
+  }
+  /** Called when the last fd referring to the socket closes. May block (SO_LINGER). */
+  abstract release(): Promise<void> | void;
+  /** getsockname(2). */
+  abstract getsockname(): SockAddr;
+  /** getpeername(2). */
+  abstract getpeername(): SockAddr;
+  /** ioctl(2) for FIONREAD / SIOCOUTQ. */
+  ioctl(_request: number): number {
+    fail("ENOTTY", "ioctl");
+  }
+
+  /** setsockopt(2). Unknown option → ENOPROTOOPT. */
+  setsockopt(level: string | number, name: string | number, value: OptionValue): void {
+    const o = findOption(level, name);
+    if (!o) fail("ENOPROTOOPT", "setsockopt");
+    if (o.level === SOL_SOCKET) {
+      switch (o.name) {
+        case "SO_RCVTIMEO":
+          this.rcvtimeo = timevalToMicros(value, "setsockopt");
+          return;
+        case "SO_SNDTIMEO":
+          this.sndtimeo = timevalToMicros(value, "setsockopt");
+          return;
+        case "SO_TYPE": case "SO_ERROR": case "SO_ACCEPTCONN": case "SO_PROTOCOL": case "SO_DOMAIN": case "SO_SNDLOWAT":
+          fail("ENOPROTOOPT", "setsockopt");
+      }
+    }
+    if (!this.setOption(o, value)) fail("ENOPROTOOPT", "setsockopt");
+  }
+
+  /** getsockopt(2). Unknown option → ENOPROTOOPT. */
+  getsockopt(level: string | number, name: string | number): OptionValue {
+    const o = findOption(level, name);
+    if (!o) fail("ENOPROTOOPT", "getsockopt");
+    if (o.level === SOL_SOCKET) {
+      switch (o.name) {
+        case "SO_TYPE": return this.type;
+        case "SO_PROTOCOL": return this.protocol;
+        case "SO_DOMAIN": return this.family;
+        case "SO_RCVTIMEO": return microsToTimeval(this.rcvtimeo);
+        case "SO_SNDTIMEO": return microsToTimeval(this.sndtimeo);
+        case "SO_SNDLOWAT": return 1;
+      }
+    }
+    const v = this.getOption(o);
+    if (v === undefined) fail("ENOPROTOOPT", "getsockopt");
+    return v;
+  }
+
+  /** Type-specific option setter; returns false when not supported. */
+  protected setOption(o: OptionSpec, value: OptionValue): boolean {
+    if (o.name === "SO_DEBUG" || o.name === "SO_PRIORITY" || o.name === "SO_DONTROUTE") {
+      this.stored.set(o.name, intValue(value, "setsockopt"));
+      return true;
+    }
+    return false;
+  }
+
+  /** Type-specific option getter; undefined when not supported. */
+  protected getOption(o: OptionSpec): OptionValue | undefined {
+    if (o.name === "SO_DEBUG" || o.name === "SO_PRIORITY" || o.name === "SO_DONTROUTE") return this.stored.get(o.name) ?? 0;
+    return undefined;
+  }
+
+  /**
+   * Waits until `poll() & mask` or an error/hang-up, or until `timeout` µs
+   * pass (0 = forever). Resolves true when ready, false on timeout.
+   */
+  waitReady(mask: number, timeout: Micros): Promise<boolean> {
+    if (this.poll() & (mask | POLLERR | POLLHUP | POLLNVAL)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const wq = this.wq;
+      const sched = this.ctx.scheduler;
+      let timer: Timer | null = null;
+      const waiter: Waiter = {
+        mask: mask | POLLERR | POLLHUP,
+        wake: () => {
+          wq.remove(waiter);
+          if (timer) sched.disarm(timer);
+          this.ctx.notifyWake();
+          resolve(true);
+        },
+      };
+      wq.add(waiter);
+      if (timeout > 0) {
+        timer = new Timer(() => {
+          wq.remove(waiter);
+          this.ctx.notifyWake();
+          resolve(false);
+        });
+        sched.armIn(timer, timeout);
+      }
+    });
+  }
+}
+
+/** Reads an int/bool option value (booleans become 0/1). */
+export function intValue(v: OptionValue, syscall: string): number {
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "number" && Number.isFinite(v)) return Math.trunc(v);
+  fail("EINVAL", syscall);
+}
+
+/** A timeval option value → µs (Linux: tv_usec must be < 1e6, negative → 0 = forever... EDOM on bad usec). */
+export function timevalToMicros(v: OptionValue, syscall: string): Micros {
+  if (typeof v === "number") return Math.max(0, Math.round(v * 1000)); // convenience: milliseconds
+  const t = v as Timeval;
+  if (typeof t !== "object" || typeof t.tv_sec !== "number" || typeof t.tv_usec !== "number") fail("EINVAL", syscall);
+  if (t.tv_usec < 0 || t.tv_usec >= 1_000_000) fail("EDOM", syscall);
+  if (t.tv_sec < 0) return 0;
+  return t.tv_sec * 1_000_000 + t.tv_usec;
+}
+
+/** µs → struct timeval. */
+export function microsToTimeval(us: Micros): Timeval {
+  return { tv_sec: Math.floor(us / 1_000_000), tv_usec: us % 1_000_000 };
+}
+
+/** A linger option value. */
+export function lingerValue(v: OptionValue, syscall: string): Linger {
+  const l = v as Linger;
+  if (typeof l !== "object" || typeof l.l_onoff !== "number" || typeof l.l_linger !== "number") fail("EINVAL", syscall);
+  return { l_onoff: l.l_onoff ? 1 : 0, l_linger: Math.max(0, Math.trunc(l.l_linger)) };
+}
