@@ -115,10 +115,10 @@ export class Network {
 
   /** Attaches `host` to `segment` with address `cidr`. */
   attach(host: Host, segment: Segment, cidr: string, name?: string): NetInterface {
-    let iface!: NetInterface;
-    const dev = segment.attach(name ?? nextEth(host), (addr) => iface.hasAddress(addr) || iface.isBroadcast(addr));
-    iface = host.addInterface(dev, cidr);
-    return iface;
+    const holder: { iface?: NetInterface } = {};
+    const dev = segment.attach(name ?? nextEth(host), (addr) => !!holder.iface && (holder.iface.hasAddress(addr) || holder.iface.isBroadcast(addr)));
+    holder.iface = host.addInterface(dev, cidr);
+    return holder.iface;
   }
 
   /** Runs until nothing is scheduled (or `opts.until`). Rethrows a crashed process's error. */
