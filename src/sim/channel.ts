@@ -221,6 +221,11 @@ export class Channel<T = null> {
     return this.#queue.size;
   }
 
+  /** The packets on the wire, in delivery order (a copy; for tools and tests). */
+  inFlightPackets(): Packet[] {
+    return this.#queue.packets();
+  }
+
   /** Packets waiting for the transmitter (rate limit), and their bytes. */
   backlog(): { packets: number; bytes: number } {
     this.#retire(this.#scheduler.now());

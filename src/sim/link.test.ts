@@ -348,6 +348,7 @@ test("hold keeps packets until release, which can reorder them", () => {
   const { s, link, atB } = setup({ latency: 1 * MS });
   link.aToB.hold();
   for (let i = 0; i < 4; i++) link.a.transmit(udp(i), DST);
+  assert.deepEqual(link.aToB.inFlightPackets().map(idOf), [0, 1, 2, 3]);
   drain(s);
   assert.equal(atB.length, 0);
   assert.equal(link.aToB.heldCount, 4);
