@@ -1,0 +1,233 @@
+/**
+ * The TCP send buffer (seed D5): bytes written by the application and not
+ * yet acknowledged by the peer, i.e. the data between snd.una and the end
+ * of what was written — `ss`/`netstat` **Send-Q** on an established socket.
+ *
+ * **One copy.** `write` copies the user's bytes once into append-only
+ * blocks. A block is never reused or overwritten: segments in flight, the
+ * retransmission queue and even the peer's receive queue (on the in-memory
+ * link the receiver keeps views of the sender's bytes) may hold views into
+ * it, and a freed block simply becomes garbage once the last view goes.
+ *
+ * **Block growth.** An idle connection holds no block (the last block is
+ * released when everything written has been acknowledged). A new block is
+ * sized max(512, the write's remaining bytes rounded up to a power of two,
+ * twice the previous live block), capped at 64 KiB: a 1-byte write costs
+ * 512 bytes, a bulk transfer settles on 64 KiB blocks after a few writes.
+ * Only the last block is partially filled; earlier ones are full.
+ *
+ * **Reading.** The TCB cuts segments itself (MSS, cwnd and peer window are
+ * its business): `peek(seq − snd.una, min(mss, …))`. A range inside one
+ * block comes back as a view (no copy); a range that straddles two blocks
+ * is copied (rare: at most once per 64 KiB for MSS-sized reads).
+ *
+ * **Accounting.** Offsets in the API are relative to snd.una, so 32-bit
+ * sequence wrap-around does not matter here and a connection can move any
+ * amount of data (internally byte counts are exact up to 2^53). Capacity
+ * is a plain byte count against SO_SNDBUF: Linux charges `sk_wmem_queued`
+ * with skb truesize (payload plus ~overhead), and its socket layer doubles
+ * the value given to setsockopt(SO_SNDBUF) for that reason; here payload
+ * bytes alone are counted and the caller decides the capacity (e.g. the
+ * doubled SO_SNDBUF, or `tcp_wmem[1]` grown by send-buffer autotuning).
+ */
+
+/** Largest block allocated (64 KiB). */
+export const SEND_BLOCK_MAX = 65536;
+/** Smallest block allocated. */
+export const SEND_BLOCK_MIN = 512;
+
+/**
+ * An append-only, acknowledge-from-the-front byte queue.
+ * @example
+ * const sb = new SendBuffer(16384);
+ * sb.write(bytes);               // → bytes accepted (≤ sb.space())
+ * const seg = sb.peek(0, 1460);  // first segment, a view when possible
+ * sb.acknowledge(1460);          // ACK advanced snd.una by 1460
+ */
+export class SendBuffer {
+  #blocks: Uint8Array[] = [];
+  #starts: number[] = [];   // absolute stream offset of each block's first byte
+  #head = 0;                // first live block
+  #fill = 0;                // bytes used in the last block
+  #una = 0;                 // absolute offset of snd.una
+  #end = 0;                 // absolute offset after the last written byte
+  #capacity: number;
+  #cache = 0;               // block index of the last peek
+
+  /** @param capacity the byte limit for unacknowledged data (see the module comment). */
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** Bytes written and not yet acknowledged (Send-Q). */
+  get length(): number {
+    return this.#end - this.#una;
+  }
+
+  /** The byte limit (SO_SNDBUF as the caller interprets it). Lowering it never discards data. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+  set capacity(v: number) {
+    this.#capacity = v;
+  }
+
+  /** Total bytes ever written (the sender's stream offset of the write end). */
+  get totalWritten(): number {
+    return this.#end;
+  }
+
+  /** Total bytes ever acknowledged (Linux `bytes_acked` minus the SYN). */
+  get totalAcked(): number {
+    return this.#una;
+  }
+
+  /** Bytes of block memory currently held. */
+  get allocated(): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#blocks.length; i++) n += this.#blocks[i]!.length;
+    return n;
+  }
+
+  /** Number of live blocks (for tests and `ss -m`-style views). */
+  get blockCount(): number {
+    return this.#blocks.length - this.#head;
+  }
+
+  /** Free space: how many more bytes `write` would accept now. */
+  space(): number {
+    return Math.max(0, this.#capacity - this.length);
+  }
+
+  /**
+   * Linux `sk_stream_is_writeable`: free space at least half of what is
+   * queued — the POLLOUT / EPOLLOUT condition (avoids waking a writer for
+   * a few bytes).
+   */
+  isWritable(): boolean {
+    return this.space() >= this.length >> 1 && this.space() > 0;
+  }
+
+  /**
+   * Appends up to `len` bytes of `data` from `off`, at most {@link space}.
+   * Returns the number of bytes taken (0 when full — the caller blocks or
+   * returns EAGAIN; a short count is `send`'s short write, seed E3).
+   */
+  write(data: Uint8Array, off = 0, len = data.length - off): number {
+    let n = Math.min(len, this.space());
+    if (n <= 0) return 0;
+    const taken = n;
+    while (n > 0) {
+      let last = this.#blocks.length > this.#head ? this.#blocks[this.#blocks.length - 1]! : undefined;
+      if (!last || this.#fill === last.length) {
+        last = this.#allocate(n, last ? last.length : 0);
+      }
+      const k = Math.min(n, last.length - this.#fill);
+      last.set(data.subarray(off, off + k), this.#fill);
+      this.#fill += k;
+      this.#end += k;
+      off += k;
+      n -= k;
+    }
+    return taken;
+  }
+
+  #allocate(want: number, prev: number): Uint8Array {
+    let size = SEND_BLOCK_MIN;
+    while (size < want && size < SEND_BLOCK_MAX) size *= 2;
+    size = Math.min(Math.max(size, prev * 2), SEND_BLOCK_MAX);
+    const b = new Uint8Array(size);
+    this.#blocks.push(b);
+    this.#starts.push(this.#end);
+    this.#fill = 0;
+    return b;
+  }
+
+  /**
+   * `len` bytes starting `offset` bytes after snd.una (clamped to what
+   * was written): a view when they lie in one block, else a fresh copy.
+   * The bytes of a returned view never change. Returns an empty array when
+   * nothing is there.
+   */
+  peek(offset: number, len: number): Uint8Array {
+    const abs = this.#una + offset;
+    if (offset < 0 || abs >= this.#end || len <= 0) return EMPTY;
+    len = Math.min(len, this.#end - abs);
+    let i = this.#find(abs);
+    let b = this.#blocks[i]!;
+    let at = abs - this.#starts[i]!;
+    if (at + len <= b.length) return b.subarray(at, at + len);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const k = Math.min(len - done, b.length - at);
+      out.set(b.subarray(at, at + k), done);
+      done += k;
+      b = this.#blocks[++i]!;
+      at = 0;
+    }
+    return out;
+  }
+
+  /** Index of the block holding absolute offset `abs` (which must be live). */
+  #find(abs: number): number {
+    const starts = this.#starts, blocks = this.#blocks;
+    const c = this.#cache;
+    if (c >= this.#head && c < blocks.length && abs >= starts[c]! && abs < starts[c]! + blocks[c]!.length) return c;
+    // sequential access: try the next block first
+    if (c + 1 >= this.#head && c + 1 < blocks.length && abs >= starts[c + 1]! && abs < starts[c + 1]! + blocks[c + 1]!.length) {
+      return (this.#cache = c + 1);
+    }
+    let lo = this.#head, hi = blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= abs) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.#cache = lo);
+  }
+
+  /**
+   * snd.una advanced by `n` bytes: frees every fully acknowledged block
+   * (and the last one when nothing is left). Throws RangeError when `n`
+   * exceeds {@link length} (a TCB bug: ACK of unsent data is checked before).
+   */
+  acknowledge(n: number): void {
+    if (n < 0 || n > this.length) throw new RangeError(`acknowledge(${n}) with ${this.length} bytes queued`);
+    this.#una += n;
+    const blocks = this.#blocks, starts = this.#starts;
+    const lastIdx = blocks.length - 1;
+    while (this.#head <= lastIdx) {
+      const i = this.#head;
+      const end = i === lastIdx ? starts[i]! + this.#fill : starts[i]! + blocks[i]!.length;
+      if (end > this.#una) break;
+      if (i === lastIdx && this.#una < this.#end) break;
+      blocks[i] = EMPTY;    // drop the reference; views elsewhere keep the memory alive
+      this.#head++;
+    }
+    if (this.#head === blocks.length) {
+      blocks.length = 0;
+      starts.length = 0;
+      this.#head = 0;
+      this.#fill = 0;
+      this.#cache = 0;
+    } else if (this.#head >= 32 && this.#head * 2 >= blocks.length) {
+      blocks.splice(0, this.#head);
+      starts.splice(0, this.#head);
+      this.#cache = Math.max(0, this.#cache - this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Drops everything (abort / RST): length becomes 0, blocks are released. */
+  clear(): void {
+    this.#una = this.#end;
+    this.#blocks.length = 0;
+    this.#starts.length = 0;
+    this.#head = 0;
+    this.#fill = 0;
+    this.#cache = 0;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
