@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RecvBuffer, winFromSpace, spaceFromWin } from "./recv-buffer.js";
+
+const b = (s: string) => new TextEncoder().encode(s);
+const str = (u: Uint8Array) => new TextDecoder().decode(u);
+
+test("push keeps references; read returns a view when one chunk suffices", () => {
+  const rb = new RecvBuffer(131072);
+  const backing = b("hello world");
+  rb.push(backing.subarray(0, 5));
+  rb.push(backing.subarray(5));
+  rb.push(new Uint8Array(0));
+  assert.equal(rb.length, 11);
+  assert.equal(rb.chunkCount, 2);
+  const r = rb.read(3);
+  assert.equal(str(r), "hel");
+  assert.equal(r.buffer, backing.buffer, "a view, not a copy");
+  const r2 = rb.read(5);                   // spans two chunks → copy
+  assert.equal(str(r2), "lo wo");
+  assert.notEqual(r2.buffer, backing.buffer);
+  assert.equal(str(rb.read(100)), "rld");
+  assert.equal(rb.length, 0);
+  assert.equal(rb.read(10).length, 0);
+});
+
+test("readInto / peek / peekInto / skip / clear", () => {
+  const rb = new RecvBuffer(1000);
+  for (const s of ["ab", "cde", "f", "ghij"]) rb.push(b(s));
+  assert.equal(str(rb.peek(4)), "abcd");
+  assert.equal(rb.length, 10, "peek does not consume");
+  const dst = new Uint8Array(6).fill(0x2e);
+  assert.equal(rb.peekInto(dst, 1, 4, 3), 4);
+  assert.equal(str(dst), ".defg.");
+  assert.equal(rb.readInto(dst, 0, 6), 6);
+  assert.equal(str(dst), "abcdef");
+  assert.equal(rb.skip(2), 2);
+  assert.equal(str(rb.read(10)), "ij");
+  rb.push(b("xyz"));
+  assert.equal(rb.clear(), 3);
+  assert.equal(rb.length, 0);
+  assert.equal(rb.readInto(dst, 0, 6), 0);
+});
+
+test("many small chunks: the queue compacts and stays correct", () => {
+  const rb = new RecvBuffer(1 << 20);
+  let expect = "";
+  let got = "";
+  for (let i = 0; i < 5000; i++) {
+    const s = String(i % 10).repeat((i % 7) + 1);
+    rb.push(b(s));
+    expect += s;
+    if (i % 3 === 0) got += str(rb.read(5));
+  }
+  got += str(rb.read(rb.length));
+  assert.equal(got, expect);
+});
+
+test("Linux window math: tcp_win_from_space with scaling_ratio 128 (= tcp_adv_win_scale 1)", () => {
+  assert.equal(winFromSpace(131072), 65536);
+  assert.equal(winFromSpace(-5), 0);
+  assert.equal(spaceFromWin(65536), 131072);
+  const rb = new RecvBuffer(131072);
+  assert.equal(rb.fullSpace(), 65536);
+  assert.equal(rb.tcpSpace(), 65536);
+  rb.push(new Uint8Array(1000));
+  assert.equal(rb.tcpSpace(), 64536);       // each queued byte costs one window byte
+  assert.equal(rb.tcpSpace(536), 64000);    // plus the out-of-order queue
+  rb.push(new Uint8Array(70000));
+  assert.ok(rb.tcpSpace() < 0);
+});

@@ -1,0 +1,210 @@
+/**
+ * The advertised receive window, as Linux chooses it
+ * (net/ipv4/tcp_output.c `tcp_select_initial_window`, `__tcp_select_window`,
+ * `tcp_select_window`; tcp_input.c `tcp_init_buffer_space`, `tcp_grow_window`).
+ *
+ * **Initial window (SYN, SYN-ACK).** space = tcp_full_space = rcvbuf/2
+ * (see recv-buffer.ts), rounded *down to a multiple of the MSS* the
+ * window is meant for, i.e. our advertised MSS minus 12 when timestamps
+ * are in use. With the default rcvbuf 131072 the space is 65536:
+ *
+ * | link     | MSS    | SYN (client, TS not yet known) | SYN-ACK (server, TS agreed) |
+ * |----------|--------|--------------------------------|-----------------------------|
+ * | lo       | 65495¹ | ⌊65536/65495⌋·65495 = **65495** | ⌊65536/65483⌋·65483 = **65483** |
+ * | Ethernet | 1460   | 44·1460 = **64240**            | 45·1448 = **65160**          |
+ *
+ * ¹ lo's MTU is 65536 but Linux caps the advertised MSS at 65535 − 40.
+ * The window field of SYN/SYN-ACK is never scaled (RFC 7323 §2.2) so it
+ * is min(rcv_wnd, 65535). The window-scale shift is chosen for the largest
+ * buffer the socket could grow to: ilog2(max(tcp_rmem[2], rmem_max)) − 15,
+ * clamped to 0..14 → 33554432 gives **wscale 10** (what `ss` shows on lo).
+ *
+ * **After the handshake** (`tcp_init_buffer_space`) window_clamp becomes
+ * the full space (less one MSS reserved when that leaves ≥ 2 MSS), and
+ * rcv_ssthresh = min(rcv_wnd, window_clamp): `ss` shows rcv_ssthresh:65483
+ * on a fresh lo connection.
+ *
+ * **Every segment sent** (`tcp_select_window`): the window is the free space,
+ * but not above rcv_ssthresh (which grows by ~2 MSS per received segment
+ * while memory allows: `tcp_grow_window`), rounded *up* to a multiple of
+ * 2^wscale when scaling (65483 → 65536, field 64 with wscale 10: the peer's
+ * `snd_wnd:65536` in `ss`), or down to a multiple of the MSS without
+ * scaling; it goes to 0 when the free space is below both 1/16 of the
+ * buffer's window and one MSS, and it never shrinks the right edge already
+ * offered (RFC 9293 §3.8.6.2.2 discourages shrinking; Linux's default
+ * `tcp_shrink_window = 0`). Receive-buffer autotuning
+ * (`tcp_rcv_space_adjust`, which raises rcvbuf and window_clamp) is not
+ * modelled here.
+ */
+import { seqAdd, seqDiff } from "../core/seq.js";
+
+/** Largest window-scale shift (RFC 7323 §2.3, Linux TCP_MAX_WSCALE). */
+export const TCP_MAX_WSCALE = 14;
+
+/** Inputs of {@link selectInitialWindow}. */
+export interface InitialWindowParams {
+  /** tcp_full_space (rcvbuf/2 by default). */
+  space: number;
+  /** The MSS the window is for: our advertised MSS, minus 12 if timestamps are on. */
+  mss: number;
+  /** An explicit clamp (TCP_WINDOW_CLAMP / route window), 0 = none. */
+  windowClamp?: number;
+  /** Whether window scaling may be used (sysctl and, for a SYN-ACK, the peer's SYN). */
+  wscaleOk: boolean;
+  /** Linux sysctl tcp_rmem[2] (33554432). */
+  rmemMax2?: number;
+  /** Linux sysctl net.core.rmem_max (4194304). */
+  coreRmemMax?: number;
+  /** Route `initrwnd` in segments, 0 = none. */
+  initRcvWnd?: number;
+}
+
+/** Result of {@link selectInitialWindow}. */
+export interface InitialWindow {
+  /** rcv_wnd: the window offered (the SYN's window field is min(rcvWnd, 65535)). */
+  rcvWnd: number;
+  /** window_clamp: the largest window that will ever be offered. */
+  windowClamp: number;
+  /** Our window-scale shift (sent in the wscale option). */
+  rcvWscale: number;
+}
+
+/** Linux `tcp_select_initial_window` (tcp_workaround_signed_windows = 0). */
+export function selectInitialWindow(p: InitialWindowParams): InitialWindow {
+  let windowClamp = p.windowClamp || 65535 * 2 ** TCP_MAX_WSCALE;
+  let space = Math.min(Math.max(p.space, 0), windowClamp);
+  if (space > p.mss) space = Math.floor(space / p.mss) * p.mss;
+  let rcvWnd = space;
+  if (p.initRcvWnd) rcvWnd = Math.min(rcvWnd, p.initRcvWnd * p.mss);
+  let rcvWscale = 0;
+  if (p.wscaleOk) {
+    let s = Math.max(space, p.rmemMax2 ?? 33554432, p.coreRmemMax ?? 4194304);
+    s = Math.min(s, windowClamp);
+    rcvWscale = Math.min(Math.max(Math.floor(Math.log2(s)) - 15, 0), TCP_MAX_WSCALE);
+  }
+  windowClamp = Math.min(65535 * 2 ** rcvWscale, windowClamp);
+  return { rcvWnd, windowClamp, rcvWscale };
+}
+
+/**
+ * The receive-window state of one connection (Linux rcv_wnd, rcv_wup,
+ * rcv_ssthresh, window_clamp, rx_opt.rcv_wscale).
+ * @example
+ * const w = new ReceiveWindow(selectInitialWindow({ space: rb.fullSpace(), mss: 1460, wscaleOk: true }), 1460);
+ * synWindowField = w.synWindow();
+ * // once established:
+ * w.established(rb.fullSpace());
+ * // for every segment sent:
+ * th.window = w.select(rcvNxt, rb.tcpSpace(ooo.bytes), rb.fullSpace(), rcvMss);
+ */
+export class ReceiveWindow {
+  /** rcv_wnd: the window last advertised (bytes, unscaled). */
+  rcvWnd: number;
+  /** rcv_wup: rcv.nxt when rcv_wnd was last advertised (RFC 9293 RCV.WND is relative to it). */
+  rcvWup = 0;
+  /** rcv_ssthresh: the current limit of the offered window, grown as data arrives. */
+  rcvSsthresh: number;
+  /** window_clamp. */
+  windowClamp: number;
+  /** Our window-scale shift (0 when the peer did not agree to scaling). */
+  rcvWscale: number;
+  /** Our advertised MSS for this connection (minus TS option space), Linux tp->advmss. */
+  advmss: number;
+
+  constructor(init: InitialWindow, advmss: number) {
+    this.rcvWnd = init.rcvWnd;
+    this.rcvSsthresh = init.rcvWnd;
+    this.windowClamp = init.windowClamp;
+    this.rcvWscale = init.rcvWscale;
+    this.advmss = advmss;
+  }
+
+  /** The window field of a SYN or SYN-ACK (never scaled, RFC 7323 §2.2). */
+  synWindow(): number {
+    return Math.min(this.rcvWnd, 65535);
+  }
+
+  /**
+   * The handshake completed (Linux `tcp_init_buffer_space`): clamps the
+   * window to the buffer and reserves one segment. `peerScales = false`
+   * when the peer sent no wscale option (then our shift is 0 too).
+   * Returns the initial `rcv_space` (`ss` rcv_space) for autotuning.
+   */
+  established(fullSpace: number, rcvNxt: number, peerScales = true): number {
+    if (!peerScales) {
+      this.rcvWscale = 0;
+      this.windowClamp = Math.min(this.windowClamp, 65535);
+    }
+    const maxwin = fullSpace;
+    if (this.windowClamp >= maxwin) this.windowClamp = maxwin;   // tcp_app_win = 31: no app reserve
+    if (this.windowClamp > 2 * this.advmss && this.windowClamp + this.advmss > maxwin) {
+      this.windowClamp = Math.max(2 * this.advmss, maxwin - this.advmss);
+    }
+    this.rcvSsthresh = Math.min(this.rcvSsthresh, this.windowClamp);
+    this.rcvWup = rcvNxt;
+    return Math.min(this.rcvSsthresh, this.rcvWnd, 10 * this.advmss);
+  }
+
+  /** Linux `tcp_receive_window`: what is left of the offered window at `rcvNxt` (≥ 0). */
+  receiveWindow(rcvNxt: number): number {
+    const w = seqDiff(seqAdd(this.rcvWup, this.rcvWnd), rcvNxt);
+    return w < 0 ? 0 : w;
+  }
+
+  /**
+   * Linux `__tcp_select_window`: the window we would like to offer now.
+   * @param freeSpace tcp_space (RecvBuffer.tcpSpace(ooo bytes))
+   * @param allowedSpace tcp_full_space (RecvBuffer.fullSpace())
+   * @param rcvMss our estimate of the peer's segment size (Linux icsk_ack.rcv_mss)
+   */
+  wanted(freeSpace: number, allowedSpace: number, rcvMss: number): number {
+    let mss = rcvMss;
+    const fullSpace = Math.min(this.windowClamp, allowedSpace);
+    if (mss > fullSpace) {
+      mss = fullSpace;
+      if (mss <= 0) return 0;
+    }
+    const unit = 2 ** this.rcvWscale;
+    if (freeSpace < fullSpace >> 1) {
+      // don't let the window reappear through rounding; go to zero early
+      freeSpace = Math.floor(freeSpace / unit) * unit;
+      if (freeSpace < allowedSpace >> 4 || freeSpace < mss) return 0;
+    }
+    if (freeSpace > this.rcvSsthresh) freeSpace = this.rcvSsthresh;
+    if (this.rcvWscale) return Math.ceil(freeSpace / unit) * unit;
+    let window = this.rcvWnd;
+    if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
+    else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
+    return window;
+  }
+
+  /**
+   * Linux `tcp_select_window`: chooses the window for an outgoing segment,
+   * records it (rcv_wnd, rcv_wup = rcvNxt) and returns the 16-bit window
+   * field (scaled). Never shrinks the right edge already offered.
+   */
+  select(rcvNxt: number, freeSpace: number, allowedSpace: number, rcvMss: number): number {
+    const cur = this.receiveWindow(rcvNxt);
+    let win = this.wanted(freeSpace, allowedSpace, rcvMss);
+    const unit = 2 ** this.rcvWscale;
+    if (win < cur) win = Math.ceil(cur / unit) * unit;
+    this.rcvWnd = win;
+    this.rcvWup = rcvNxt;
+    win = Math.min(win, 65535 * unit);
+    return Math.floor(win / unit);
+  }
+
+  /**
+   * Linux `tcp_grow_window`, called for each in-order data segment of
+   * ≥ 128 bytes: raises rcv_ssthresh by max(2·advmss, 2·len) while the
+   * buffer has room (our fixed truesize model always passes Linux's
+   * "this skb's overhead fits" check).
+   */
+  grow(segLen: number, freeSpace: number): void {
+    if (segLen < 128) return;
+    const room = Math.min(this.windowClamp, freeSpace) - this.rcvSsthresh;
+    if (room <= 0) return;
+    const incr = Math.max(2 * this.advmss, 2 * segLen);
+    this.rcvSsthresh += Math.min(room, incr);
+  }
+}
