@@ -1,0 +1,339 @@
+/**
+ * The out-of-order queue (seed D4: "segment 3 waits until 1 and 2 arrive";
+ * Linux `tp->out_of_order_queue`, `tcp_data_queue_ofo`, `tcp_ofo_queue`),
+ * plus the receiver's SACK state (RFC 2018) and D-SACK (RFC 2883).
+ *
+ * **Entries** are (seq, view) pairs kept sorted and non-overlapping. Views
+ * are kept by reference; two entries whose views are adjacent in the same
+ * ArrayBuffer (consecutive slices of one sender block on the in-memory
+ * link) are merged into one view without copying.
+ *
+ * **Overlaps.** TCP defines no answer for different bytes at the same
+ * sequence number; we do what Linux ends up delivering: for overlapping
+ * bytes the segment that *starts earlier* wins (Linux keeps both skbs
+ * and trims the later one when moving them to the receive queue); when
+ * both start at the same sequence number the longer one wins (Linux
+ * replaces a queued skb that the new one covers, and drops a new one that
+ * is entirely present). Every byte received twice is reported as D-SACK.
+ *
+ * **SACK blocks** follow Linux `tcp_sack_new_ofo_skb`: up to 4 blocks in
+ * most-recently-changed order, so the first block contains the most
+ * recently received segment (RFC 2018 §4); a segment adjoining or
+ * overlapping a block extends it and moves it to the front, merging any
+ * block it now touches; a new block pushes the oldest out of a full list.
+ * Blocks at or below rcv.nxt disappear as data is delivered. How many go
+ * in an ACK depends on option space (3 with timestamps, 4 without): the
+ * caller passes the limit to {@link OooQueue.sackBlocks}.
+ *
+ * **D-SACK** (RFC 2883 §4): one pending duplicate range, reported first
+ * in the next ACK and then forgotten (Linux `rx_opt.dsack`). Duplicates
+ * below rcv.nxt are the TCB's to report via {@link OooQueue.reportDuplicate}.
+ *
+ * **Bounds.** The TCB checks acceptability against the receive window
+ * before inserting (RFC 9293 §3.10.7.4) and keeps memory bounded with
+ * {@link OooQueue.prune} (Linux `tcp_prune_ofo_queue`: drop from the
+ * highest sequence numbers, forget the SACK blocks). FIN is not stored
+ * here: the TCB remembers an out-of-order FIN's sequence number itself.
+ *
+ * All sequence comparisons are modular (RFC 9293 §3.4); everything queued
+ * lies within one receive window (< 2^31) of rcv.nxt.
+ */
+import { seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
+
+/** Linux TCP_NUM_SACKS: SACK blocks remembered by the receiver. */
+export const TCP_NUM_SACKS = 4;
+
+interface Entry {
+  seq: number;
+  end: number;
+  view: Uint8Array;
+}
+
+/**
+ * @example
+ * const ooo = new OooQueue();
+ * ooo.insert(seg.seq, seg.payload);          // seg.seq after rcv.nxt
+ * // …in-order data arrived and rcv.nxt moved:
+ * rcvNxt = ooo.drain(rcvNxt, (v) => rcvBuf.push(v));
+ * const n = ooo.sackBlocks(blocks, 3);        // blocks[0..2n) = start,end pairs
+ */
+export class OooQueue {
+  #q: Entry[] = [];
+  #bytes = 0;
+  #sacks: number[] = [];        // [start0, end0, start1, end1, …], most recent first
+  #dsack = false;
+  #dStart = 0;
+  #dEnd = 0;
+  /** Whether D-SACK is reported (sysctl tcp_dsack and the connection's SACK-permitted). */
+  dsackEnabled: boolean;
+
+  constructor(dsackEnabled = true) {
+    this.dsackEnabled = dsackEnabled;
+  }
+
+  /** Payload bytes queued. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+  /** Number of entries (ranges after merging). */
+  get count(): number {
+    return this.#q.length;
+  }
+  /** True when nothing is queued. */
+  get isEmpty(): boolean {
+    return this.#q.length === 0;
+  }
+  /** Lowest queued sequence number (undefined when empty). */
+  get firstSeq(): number | undefined {
+    return this.#q.length ? this.#q[0]!.seq : undefined;
+  }
+  /** End (exclusive) of the highest queued range (undefined when empty). */
+  get lastEnd(): number | undefined {
+    return this.#q.length ? this.#q[this.#q.length - 1]!.end : undefined;
+  }
+
+  /** Index of the first entry whose end is after `seq`. */
+  #lowerBound(seq: number): number {
+    const q = this.#q;
+    let lo = 0, hi = q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seqLe(q[mid]!.end, seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Queues the segment [seq, seq + view.length), which must start after
+   * rcv.nxt and lie in the receive window. Returns the number of bytes
+   * that were new (0 = entirely duplicate, then D-SACKed). Updates SACK.
+   */
+  insert(seq: number, view: Uint8Array, _rcvNxt?: number): number {
+    const len = view.length;
+    if (len === 0) return 0;
+    seq >>>= 0;
+    const end = (seq + len) >>> 0;
+    const q = this.#q;
+    let i = this.#lowerBound(seq);
+    let s = seq, v = view;
+    // an entry starting at or before us that overlaps: it wins the overlap
+    if (i < q.length && seqLe(q[i]!.seq, s)) {
+      const e = q[i]!;
+      if (seqLe(end, e.end)) {
+        this.#dsackAdd(seq, end);
+        this.#sackAdd(seq, end);
+        return 0;
+      }
+      if (seqLt(e.seq, s)) {
+        this.#dsackAdd(s, e.end);
+        v = v.subarray((e.end - s) >>> 0);
+        s = e.end;
+        i++;
+      }
+      // same start and we are longer: the loop below replaces it
+    }
+    // entries we overlap from here on start after us: we win their overlap
+    let added = v.length;
+    while (i < q.length && seqLt(q[i]!.seq, end)) {
+      const e = q[i]!;
+      if (seqLe(e.end, end)) {
+        // covered entirely: drop it
+        this.#dsackAdd(e.seq, e.end);
+        added -= e.end - e.seq;
+        this.#bytes -= e.end - e.seq;
+        q.splice(i, 1);
+      } else {
+        const cut = (end - e.seq) >>> 0;
+        this.#dsackAdd(e.seq, end);
+        added -= cut;
+        this.#bytes -= cut;
+        e.view = e.view.subarray(cut);
+        e.seq = end;
+        break;
+      }
+    }
+    const entry: Entry = { seq: s, end, view: v };
+    q.splice(i, 0, entry);
+    this.#bytes += v.length;
+    this.#coalesce(i);
+    this.#sackAdd(seq, end);
+    return added;
+  }
+
+  /** Merges entry i with its neighbours when their views are contiguous in memory. */
+  #coalesce(i: number): void {
+    const q = this.#q;
+    if (i + 1 < q.length && contiguous(q[i]!, q[i + 1]!)) merge(q, i);
+    if (i > 0 && contiguous(q[i - 1]!, q[i]!)) merge(q, i - 1);
+  }
+
+  /**
+   * Moves every range that is now in order to `sink` (trimming bytes
+   * below `rcvNxt`, which are D-SACKed) and returns the new rcv.nxt.
+   * Drops ranges that lie wholly below `rcvNxt`. Removes covered SACK blocks.
+   */
+  drain(rcvNxt: number, sink: (view: Uint8Array) => void): number {
+    rcvNxt >>>= 0;
+    const q = this.#q;
+    let n = 0;
+    while (n < q.length && seqLe(q[n]!.seq, rcvNxt)) {
+      const e = q[n++]!;
+      this.#bytes -= e.end - e.seq;
+      if (seqLt(e.seq, rcvNxt)) this.#dsackAdd(e.seq, seqMin(e.end, rcvNxt));
+      if (seqLe(e.end, rcvNxt)) continue;
+      const skip = (rcvNxt - e.seq) >>> 0;
+      sink(skip ? e.view.subarray(skip) : e.view);
+      rcvNxt = e.end;
+    }
+    if (n) q.splice(0, n);
+    this.#sackRemove(rcvNxt);
+    return rcvNxt;
+  }
+
+  /**
+   * Reports a duplicate segment below rcv.nxt (RFC 2883 §4.1.1; Linux
+   * `tcp_dsack_set` in tcp_data_queue). Extends a pending D-SACK range it
+   * touches, otherwise replaces it.
+   */
+  reportDuplicate(start: number, end: number): void {
+    if (seqLt(start, end)) this.#dsackAdd(start >>> 0, end >>> 0);
+  }
+
+  /** True when a D-SACK block waits to be sent. */
+  get hasDsack(): boolean {
+    return this.#dsack;
+  }
+
+  /**
+   * Writes the SACK option blocks for the next ACK into `out` as
+   * start, end pairs (D-SACK first when pending, then the SACK blocks in
+   * most-recent-first order) and returns how many blocks were written, at
+   * most `max` (4 without timestamps, 3 with). A written D-SACK is
+   * consumed unless `consumeDsack` is false.
+   */
+  sackBlocks(out: number[] | Uint32Array, max: number, consumeDsack = true): number {
+    let n = 0;
+    if (this.#dsack && max > 0) {
+      out[0] = this.#dStart;
+      out[1] = this.#dEnd;
+      n = 1;
+      if (consumeDsack) this.#dsack = false;
+    }
+    const s = this.#sacks;
+    for (let i = 0; i < s.length && n < max; i += 2, n++) {
+      out[2 * n] = s[i]!;
+      out[2 * n + 1] = s[i + 1]!;
+    }
+    return n;
+  }
+
+  /** Number of SACK blocks remembered (≤ 4, D-SACK not counted). */
+  get sackCount(): number {
+    return this.#sacks.length >> 1;
+  }
+
+  /**
+   * Drops queued data from the highest sequence numbers down until at
+   * most `maxBytes` remain (Linux `tcp_prune_ofo_queue` under memory
+   * pressure) and forgets the SACK blocks. Returns the bytes dropped.
+   */
+  prune(maxBytes: number): number {
+    const q = this.#q;
+    let dropped = 0;
+    while (q.length && this.#bytes > maxBytes) {
+      const e = q.pop()!;
+      const n = e.end - e.seq;
+      this.#bytes -= n;
+      dropped += n;
+    }
+    if (dropped) this.#sacks.length = 0;
+    return dropped;
+  }
+
+  /** Empties the queue and the SACK state (connection reset). */
+  clear(): void {
+    this.#q.length = 0;
+    this.#bytes = 0;
+    this.#sacks.length = 0;
+    this.#dsack = false;
+  }
+
+  /** Snapshot of the queued byte ranges as merged [start, end) pairs (for tests and views). */
+  ranges(): Array<[number, number]> {
+    const r: Array<[number, number]> = [];
+    for (const e of this.#q) {
+      const last = r[r.length - 1];
+      if (last && last[1] === e.seq) last[1] = e.end;
+      else r.push([e.seq, e.end]);
+    }
+    return r;
+  }
+
+  #dsackAdd(start: number, end: number): void {
+    if (!this.dsackEnabled) return;
+    // Linux tcp_dsack_extend: extend a pending block it touches, else start anew
+    if (this.#dsack && seqLe(start, this.#dEnd) && seqLe(this.#dStart, end)) {
+      this.#dStart = seqMin(this.#dStart, start);
+      this.#dEnd = seqMax(this.#dEnd, end);
+      return;
+    }
+    this.#dsack = true;
+    this.#dStart = start;
+    this.#dEnd = end;
+  }
+
+  /** Linux tcp_sack_new_ofo_skb. */
+  #sackAdd(start: number, end: number): void {
+    const s = this.#sacks;
+    for (let i = 0; i < s.length; i += 2) {
+      if (seqLe(start, s[i + 1]!) && seqLe(s[i]!, end)) {
+        const ns = seqMin(s[i]!, start), ne = seqMax(s[i + 1]!, end);
+        s.splice(i, 2);
+        s.unshift(ns, ne);
+        this.#sackCoalesce();
+        return;
+      }
+    }
+    if (s.length >= 2 * TCP_NUM_SACKS) s.length = 2 * (TCP_NUM_SACKS - 1);
+    s.unshift(start, end);
+  }
+
+  /** Linux tcp_sack_maybe_coalesce: merge blocks the first one now touches. */
+  #sackCoalesce(): void {
+    const s = this.#sacks;
+    for (let i = 2; i < s.length; ) {
+      if (seqLe(s[0]!, s[i + 1]!) && seqLe(s[i]!, s[1]!)) {
+        s[0] = seqMin(s[0]!, s[i]!);
+        s[1] = seqMax(s[1]!, s[i + 1]!);
+        s.splice(i, 2);
+      } else {
+        i += 2;
+      }
+    }
+  }
+
+  /** Linux tcp_sack_remove: blocks whose start rcv.nxt has reached are gone. */
+  #sackRemove(rcvNxt: number): void {
+    const s = this.#sacks;
+    if (this.#q.length === 0) {
+      s.length = 0;
+      return;
+    }
+    for (let i = 0; i < s.length; ) {
+      if (!seqGt(s[i]!, rcvNxt)) s.splice(i, 2);
+      else i += 2;
+    }
+  }
+}
+
+function contiguous(a: Entry, b: Entry): boolean {
+  return a.end === b.seq && a.view.buffer === b.view.buffer && a.view.byteOffset + a.view.length === b.view.byteOffset;
+}
+
+function merge(q: Entry[], i: number): void {
+  const a = q[i]!, b = q[i + 1]!;
+  a.view = new Uint8Array(a.view.buffer, a.view.byteOffset, a.view.length + b.view.length);
+  a.end = b.end;
+  q.splice(i + 1, 1);
+}
