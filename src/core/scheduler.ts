@@ -39,6 +39,14 @@ export class Scheduler implements Clock {
   #order = 0;
   /** Number of timer callbacks run so far. */
   fired = 0;
+  /**
+   * Called with the new earliest deadline whenever {@link arm} makes a
+   * timer the earliest one (so it may now be earlier than before). The
+   * real-time driver (node/) keeps one host timer armed at the earliest
+   * deadline and re-arms it from here; the virtual-time driver needs no
+   * hook, it reads {@link nextDeadline} between instants. Null by default.
+   */
+  onEarliestChanged: ((deadline: Micros) => void) | null = null;
 
   /** @param start the initial time in µs (default 0). */
   constructor(start: Micros = 0) {
@@ -72,12 +80,13 @@ export class Scheduler implements Clock {
       t.deadline = at;
       if (at < old) this.#up(t.heapIndex);
       else this.#down(t.heapIndex);
-      return;
+    } else {
+      t.deadline = at;
+      t.heapIndex = this.#heap.length;
+      this.#heap.push(t);
+      this.#up(t.heapIndex);
     }
-    t.deadline = at;
-    t.heapIndex = this.#heap.length;
-    this.#heap.push(t);
-    this.#up(t.heapIndex);
+    if (t.heapIndex === 0 && this.onEarliestChanged) this.onEarliestChanged(at);
   }
 
   /** Arms `t` to fire `delay` µs from now. */
