@@ -1,0 +1,43 @@
+/**
+ * Where a command's output goes. The `sockstack` binary writes to the
+ * process's stdout and stderr; tests pass a {@link captureIo} and read the
+ * lines back, so commands run in-process without touching the terminal.
+ */
+
+/** A command's output sink, one line per call (no trailing newline). */
+export interface CliIo {
+  /** Writes one line to standard output. */
+  out(line: string): void;
+  /** Writes one line to standard error. */
+  err(line: string): void;
+}
+
+/**
+ * The process's stdout and stderr.
+ * @example await main(["demo"], processIo());
+ */
+export function processIo(): CliIo {
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+  };
+}
+
+/** A {@link CliIo} that keeps everything, for tests. */
+export interface CapturedIo extends CliIo {
+  readonly stdout: string[];
+  readonly stderr: string[];
+}
+
+/**
+ * Collects output lines in memory.
+ * @example
+ * const io = captureIo();
+ * const code = await main(["--version"], io);
+ * io.stdout[0] === "sockstack 0.1.0";
+ */
+export function captureIo(): CapturedIo {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l) };
+}
