@@ -291,7 +291,7 @@ export abstract class CongestionBase implements CongestionControl {
     this.#setState("open");
   }
 
-  onRto(now: Micros): void {
+  onRto(_now: Micros): void {
     const st = this.stateValue;
     // one reduction per loss episode (Linux tcp_enter_loss): a repeated
     // timeout, or an RTO during recovery, keeps the ssthresh already set
@@ -303,7 +303,6 @@ export abstract class CongestionBase implements CongestionControl {
     this.cwndValue = 1;
     this.cwndCnt = 0;
     this.#setState("loss");
-    void now;
   }
 
   exitLoss(): void {
