@@ -109,7 +109,7 @@ export class OooQueue {
    * rcv.nxt and lie in the receive window. Returns the number of bytes
    * that were new (0 = entirely duplicate, then D-SACKed). Updates SACK.
    */
-  insert(seq: number, view: Uint8Array, _rcvNxt?: number): number {
+  insert(seq: number, view: Uint8Array): number {
     const len = view.length;
     if (len === 0) return 0;
     seq >>>= 0;

@@ -35,6 +35,10 @@
  * `tcp_shrink_window = 0`). Receive-buffer autotuning
  * (`tcp_rcv_space_adjust`, which raises rcvbuf and window_clamp) is not
  * modelled here.
+ *
+ * Checked against Linux 6.18 on lo with tcpdump: `[S] win 65495 … wscale 10`,
+ * `[S.] win 65483 … wscale 10`, then `[.] ack 1, win 64` (64 << 10 = 65536),
+ * and `ss -tni`: `rcv_space:65483 rcv_ssthresh:65483` on the server side.
  */
 import { seqAdd, seqDiff } from "../core/seq.js";
 
