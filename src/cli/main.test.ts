@@ -1,0 +1,175 @@
+// In-process tests of the `sockstack` command: main(argv, io) with the
+// output captured, so they run in milliseconds and need no build.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { main } from "./main.js";
+import { captureIo } from "./io.js";
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+const USAGE_RE = /^usage: sockstack /;
+
+test("--help lists every command; --version prints the package version", async () => {
+  const h = await run("--help");
+  assert.equal(h.code, 0);
+  for (const c of ["demo", "ping", "tun", "conformance", "bench"]) assert.ok(h.out.some((l) => l.startsWith(`  ${c} `)), c);
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const v = await run("--version");
+  assert.deepEqual([v.code, v.out], [0, [`sockstack ${pkg.version}`]]);
+});
+
+test("no command, an unknown command or option: one-line reason, usage line, exit 2", async () => {
+  const none = await run();
+  assert.equal(none.code, 2);
+  assert.equal(none.err[0], "sockstack: no command given");
+  assert.match(none.err[1]!, USAGE_RE);
+  const bad = await run("bogus");
+  assert.deepEqual([bad.code, bad.err[0], bad.out], [2, "sockstack: unknown command 'bogus'", []]);
+  assert.match(bad.err[1]!, USAGE_RE);
+  const opt = await run("--bogus");
+  assert.deepEqual([opt.code, opt.err[0]], [2, "sockstack: unknown option --bogus"]);
+});
+
+test("placeholders: conformance and bench are not in this build yet (exit 2)", async () => {
+  for (const c of ["conformance", "bench"]) {
+    const r = await run(c);
+    assert.deepEqual([r.code, r.err], [2, [`sockstack ${c}: not yet implemented in this build`]]);
+  }
+});
+
+test("tun without src/cli/tun.ts says it is not available", { skip: existsSync(new URL("./tun.ts", import.meta.url)) && "tun.ts exists" }, async () => {
+  const r = await run("tun");
+  assert.deepEqual([r.code, r.err], [2, ["sockstack tun: not available in this build (src/cli/tun.ts is missing)"]]);
+});
+
+// ---- demo -----------------------------------------------------------------
+
+test("demo is deterministic for a seed and differs across seeds", async () => {
+  const a = await run("demo", "--seed", "7");
+  const b = await run("demo", "--seed", "7");
+  const c = await run("demo", "--seed", "8");
+  assert.equal(a.code, 0);
+  assert.deepEqual(a.err, []);
+  assert.ok(a.out.length > 40);
+  assert.deepEqual(a.out, b.out);
+  assert.notDeepEqual(a.out, c.out); // the client's ephemeral port is drawn from the seed
+});
+
+test("demo udp-echo: ping lines, the echoes (the empty one too, G6), ECONNREFUSED", async () => {
+  const { code, out } = await run("demo", "udp-echo");
+  assert.equal(code, 0);
+  const at = (l: string) => {
+    const i = out.indexOf(l);
+    assert.ok(i >= 0, `missing line: ${l}`);
+    return i;
+  };
+  const ping = at("PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.");
+  assert.equal(out[ping + 1], "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=10.0 ms");
+  at("3 packets transmitted, 3 received, 0% packet loss, time 2010ms");
+  at("rtt min/avg/max/mdev = 10.000/10.000/10.000/0.000 ms");
+  assert.ok(out.some((l) => /^ {2}\[2\.030000\] client udp-client\[\d+\]: recvfrom\(3, 65535, 0\) = 0 from 10\.0\.0\.2:7 ""$/.test(l)));
+  assert.ok(out.some((l) => /server udp-echo\[\d+\]: recvfrom\(3, 65535, 0\) = 5 from 10\.0\.0\.1:\d+ "hello"$/.test(l)));
+  assert.ok(at("recv: Connection refused") > ping);
+  at("client$ tcpdump -nn -i eth0");
+});
+
+test("demo --json: one JSON document with the events and the captured packets", async () => {
+  const r = await run("demo", "--json", "--seed", "3");
+  assert.equal(r.code, 0);
+  const doc = JSON.parse(r.out.join("\n")) as { demo: string; seed: number; events: { t: number; kind: string; text: string; packets?: { t: number; dir: string; length: number }[] }[] };
+  assert.equal(doc.demo, "udp-echo");
+  assert.equal(doc.seed, 3);
+  assert.ok(doc.events.some((e) => e.kind === "output" && e.text === "recv: Connection refused"));
+  const cap = doc.events.find((e) => e.kind === "capture")!;
+  // 3 pings and 3 echoes (request + reply each), then the datagram to port 9 and the ICMP error.
+  assert.equal(cap.packets!.length, 14);
+  assert.deepEqual(cap.packets!.slice(0, 2).map((p) => [p.t, p.dir, p.length]), [[0, "out", 84], [10000, "in", 84]]);
+  assert.deepEqual(cap.packets!.slice(-2).map((p) => [p.dir, p.length]), [["out", 41], ["in", 69]]);
+  const again = await run("demo", "--json", "--seed", "3");
+  assert.deepEqual(again.out, r.out);
+});
+
+test("demo --list, an unknown scenario and a bad option", async () => {
+  const l = await run("demo", "--list");
+  assert.equal(l.code, 0);
+  assert.match(l.out[0]!, /^udp-echo {2}/);
+  const u = await run("demo", "nope");
+  assert.deepEqual([u.code, u.err[0]], [2, "sockstack demo: no scenario 'nope' (sockstack demo --list shows them)"]);
+  assert.match(u.err[1]!, /^usage: sockstack demo /);
+  const s = await run("demo", "--seed", "-1");
+  assert.deepEqual([s.code, s.err[0]], [2, "sockstack demo: option --seed: -1 is below the minimum 0"]);
+});
+
+// ---- ping -----------------------------------------------------------------
+
+test("ping: exactly what iputils prints, exit 0", async () => {
+  const r = await run("ping", "-c", "2", "10.0.0.2");
+  assert.equal(r.code, 0);
+  assert.deepEqual(r.out, [
+    "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.",
+    "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=10.0 ms",
+    "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=10.0 ms",
+    "",
+    "--- 10.0.0.2 ping statistics ---",
+    "2 packets transmitted, 2 received, 0% packet loss, time 1010ms",
+    "rtt min/avg/max/mdev = 10.000/10.000/10.000/0.000 ms",
+  ]);
+});
+
+test("ping across routers by host name: ttl and rtt show the hops; -s and --latency", async () => {
+  const r = await run("ping", "--hops", "3", "-c1", "--latency", "2", "-s", "100", "server");
+  assert.equal(r.code, 0);
+  assert.equal(r.out[0], "PING 10.0.3.2 (10.0.3.2) 100(128) bytes of data.");
+  assert.equal(r.out[1], "108 bytes from 10.0.3.2: icmp_seq=1 ttl=61 time=16.0 ms");
+});
+
+test("ping -t expiring at a router: Time to live exceeded, exit 1", async () => {
+  const r = await run("ping", "--hops", "3", "-t", "2", "-c", "1", "server");
+  assert.equal(r.code, 1);
+  assert.equal(r.out[1], "From 10.0.1.2 icmp_seq=1 Time to live exceeded");
+  assert.equal(r.out[4], "1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 20ms");
+});
+
+test("ping --loss: some replies missing, the same ones for the same seed", async () => {
+  const a = await run("ping", "--loss", "30%", "-c", "20", "--seed", "5", "10.0.0.2");
+  const b = await run("ping", "--loss", "0.3", "-c", "20", "--seed", "5", "10.0.0.2");
+  assert.deepEqual(a.out, b.out);
+  const got = a.out.filter((l) => l.startsWith("64 bytes")).length;
+  assert.ok(got > 0 && got < 20, `${got} replies`);
+  assert.equal(a.code, 0);
+});
+
+test("ping bad arguments: one-line reason, usage line, exit 2", async () => {
+  const cases: [string[], string][] = [
+    [[], "sockstack ping: missing TARGET"],
+    [["-c", "x", "10.0.0.2"], "sockstack ping: option -c: 'x' is not a number"],
+    [["-c"], "sockstack ping: option -c needs a value (COUNT)"],
+    [["-t", "0", "10.0.0.2"], "sockstack ping: option -t: 0 is below the minimum 1"],
+    [["--loss", "2", "10.0.0.2"], "sockstack ping: option --loss: '2' is not a probability (0–1, or 0%–100%)"],
+    [["--hops", "999", "server"], "sockstack ping: option --hops: 999 is above the maximum 250"],
+    [["a", "b"], "sockstack ping: unexpected argument 'b'"],
+    [["--frobnicate", "10.0.0.2"], "sockstack ping: unknown option --frobnicate"],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await run("ping", ...argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.equal(r.err.length, 2, argv.join(" "));
+    assert.equal(r.err[0], msg);
+    assert.match(r.err[1]!, /^usage: sockstack ping \[--seed N\] .* TARGET$/);
+    assert.deepEqual(r.out, []);
+  }
+  const name = await run("ping", "nosuchhost");
+  assert.deepEqual([name.code, name.err], [2, ["ping: nosuchhost: Name or service not known"]]);
+});
+
+test("ping --help documents the addresses", async () => {
+  const r = await run("ping", "--help");
+  assert.equal(r.code, 0);
+  assert.match(r.out[0]!, /^usage: sockstack ping /);
+  assert.ok(r.out.some((l) => l.includes("client 10.0.0.1; server 10.0.N.2")));
+});

@@ -1,0 +1,78 @@
+/**
+ * sockstack's public library API: `import { … } from "sockstack"`.
+ *
+ * Build a simulated {@link Network}, add hosts and links, run processes
+ * that make socket system calls, and run virtual time. Every export below
+ * carries the doc comment (with an example) of the module that defines it;
+ * the groups here say what each is for.
+ *
+ * @example
+ * import { Network, ms, ping, sockaddrIn } from "sockstack";
+ *
+ * const net = new Network({ seed: 1 });
+ * const client = net.addHost("client"), server = net.addHost("server");
+ * net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
+ * server.spawn("echo", async (p) => {
+ *   const fd = p.socket("AF_INET", "SOCK_DGRAM");
+ *   p.bind(fd, sockaddrIn("0.0.0.0", 7));
+ *   for (;;) {
+ *     const { data, addr } = await p.recvfrom(fd, 65535);
+ *     await p.sendto(fd, data, 0, addr);
+ *   }
+ * });
+ * const r = ping(client, "10.0.0.2", { count: 2 });
+ * await net.run();
+ * (await r).received === 2;
+ */
+
+// ---- the simulated network ----------------------------------------------
+// new Network({ seed }) · net.addHost(name) · net.link(a, b, { a, b, latency, loss, … })
+// · net.segment() / net.attach() · net.run() / advance() / runUntil() / sleep()
+export { Network } from "./sim/network.js";
+export type { NetworkOptions, AddHostOptions, NetworkLinkOptions, NetworkLink } from "./sim/network.js";
+export { Link, LinkEndpoint } from "./sim/link.js";
+export type { LinkOptions, LinkDirection, LinkStats } from "./sim/link.js";
+export { Segment, SegmentPort } from "./sim/segment.js";
+export type { SegmentOptions, OwnsAddress } from "./sim/segment.js";
+export { DEFAULT_LINK_CONFIG } from "./sim/impairments.js";
+export type { LinkConfig, LinkConfigInput, BurstLoss, JitterDistribution } from "./sim/impairments.js";
+export type { ChannelCounters, DropReason } from "./sim/channel.js";
+export { VirtualDriver } from "./sim/virtual-driver.js";
+export type { RunOptions, RunResult, RunUntilOptions, StopReason, DriverStats, VirtualDriverOptions } from "./sim/virtual-driver.js";
+
+// ---- hosts and processes ------------------------------------------------
+// host.spawn(name, async (p) => …) runs a program; p.socket/bind/sendto/recvfrom/… are its syscalls.
+export { Host, parseCidr } from "./host/host.js";
+export type { HostOptions } from "./host/host.js";
+export { Process, toBytes, DEFAULT_NOFILE } from "./sys/process.js";
+export type { Data } from "./sys/process.js";
+
+// ---- tools ----------------------------------------------------------------
+// ping(host, "10.0.0.2", { count }) prints like iputils ping.
+export { ping } from "./host/ping.js";
+export type { PingOptions, PingResult } from "./host/ping.js";
+
+// ---- socket addresses and constants ---------------------------------------
+// sockaddrIn("10.0.0.2", 7) or the tuple ["10.0.0.2", 7]; AF_INET, SOCK_DGRAM, MSG_PEEK, SHUT_WR, …
+export { sockaddrIn, formatSockAddr } from "./socket/sockaddr.js";
+export type { SockAddr, SockAddrIn, SockAddrUn, SockAddrUnspec, SockAddrLike } from "./socket/sockaddr.js";
+export * from "./socket/constants.js";
+export type { OptionValue, Linger, Timeval } from "./socket/options.js";
+export { ipv4, parseIpv4Address, formatIpv4Address } from "./wire/ipv4-address.js";
+export type { Ipv4Address } from "./wire/ipv4-address.js";
+
+// ---- errors ---------------------------------------------------------------
+// Every failing syscall throws a SysError: e.code "ECONNREFUSED", e.errno 111, e.message "recv: Connection refused".
+export { SysError, isSysError } from "./core/sys-error.js";
+export { errnoNumber, errnoName, strerror, isErrnoCode } from "./core/errno.js";
+export type { ErrnoCode } from "./core/errno.js";
+
+// ---- time, randomness, knobs ------------------------------------------------
+// Times are integer microseconds: ms(5) === 5000, sec(1) === 1_000_000.
+export { ms, sec, MS, SEC, MINUTE, HOUR } from "./core/time.js";
+export type { Micros, Clock } from "./core/time.js";
+export { Rng } from "./core/rng.js";
+export { linuxSysctls } from "./core/sysctl.js";
+export type { Sysctls } from "./core/sysctl.js";
+export { Counters } from "./core/counters.js";
+export type { CounterGroup } from "./core/counters.js";
