@@ -17,10 +17,23 @@ export interface CliIo {
  * @example await main(["demo"], processIo());
  */
 export function processIo(): CliIo {
+  quietOnClosedPipe();
   return {
     out: (line) => void process.stdout.write(`${line}\n`),
     err: (line) => void process.stderr.write(`${line}\n`),
   };
+}
+
+let pipeHandler = false;
+
+/** `sockstack demo | head`: stop quietly when the reader goes away, like a tool killed by SIGPIPE. */
+function quietOnClosedPipe(): void {
+  if (pipeHandler) return;
+  pipeHandler = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 }
 
 /** A {@link CliIo} that keeps everything, for tests. */
