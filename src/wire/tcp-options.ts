@@ -1,0 +1,385 @@
+/**
+ * TCP options (RFC 9293 §3.1 and §3.2; MSS RFC 9293 §3.7.1, window scale and
+ * timestamps RFC 7323, SACK RFC 2018): the ordered option list, its wire
+ * encoding, and Linux's exact layouts.
+ *
+ * Two representations:
+ * - the convenient fields of {@link TcpOptionFields} (`mss`, `wscale`,
+ *   `sackOk`, `sack`, `tsVal`/`tsEcr`), filled by `parseTcp` without
+ *   allocating (except a SACK block array when SACK blocks are present);
+ * - the ordered {@link TcpOption} list, which keeps NOPs, EOL and unknown
+ *   kinds in wire order (tcpdump prints it; the conformance runner compares
+ *   it). It is decoded lazily from the raw option bytes by
+ *   {@link parseTcpOptionList}, never on the receive path.
+ */
+import { WireError } from "./wire-error.js";
+
+/** Option kinds (IANA "TCP Option Kind Numbers"). */
+export const TCPOPT_EOL = 0;
+export const TCPOPT_NOP = 1;
+export const TCPOPT_MSS = 2;
+export const TCPOPT_WSCALE = 3;
+export const TCPOPT_SACK_PERM = 4;
+export const TCPOPT_SACK = 5;
+export const TCPOPT_TIMESTAMP = 8;
+
+/** The most option bytes a header can carry (data offset 15 → 60 − 20). */
+export const TCP_MAX_OPTIONS_LENGTH = 40;
+
+/** One option, as it appears on the wire. */
+export type TcpOption =
+  | { readonly kind: "eol" }
+  | { readonly kind: "nop" }
+  | { readonly kind: "mss"; readonly mss: number }
+  | { readonly kind: "wscale"; readonly shift: number }
+  | { readonly kind: "sack-permitted" }
+  | { readonly kind: "sack"; readonly blocks: readonly (readonly [number, number])[] }
+  | { readonly kind: "timestamp"; readonly val: number; readonly ecr: number }
+  /** Any other kind (or a known kind with a length Linux would ignore): `data` excludes kind and length bytes. */
+  | { readonly kind: "unknown"; readonly type: number; readonly data: Uint8Array };
+
+/** Shared immutable EOL option. */
+export const OPT_EOL: TcpOption = Object.freeze({ kind: "eol" });
+/** Shared immutable NOP option. */
+export const OPT_NOP: TcpOption = Object.freeze({ kind: "nop" });
+/** Shared immutable SACK-permitted option. */
+export const OPT_SACK_PERM: TcpOption = Object.freeze({ kind: "sack-permitted" });
+
+/**
+ * The options a segment carries, as named fields. Absent options are
+ * `undefined` (`sackOk` false). Used both by the parser's output and as the
+ * input of the Linux layouts ({@link linuxTcpOptions}).
+ */
+export interface TcpOptionFields {
+  /** Maximum segment size (kind 2). */
+  mss?: number | undefined;
+  /** Window scale shift count (kind 3), raw (Linux clamps > 14 at the TCP layer). */
+  wscale?: number | undefined;
+  /** SACK permitted (kind 4). */
+  sackOk?: boolean;
+  /** SACK blocks (kind 5), `[left, right)` edges, in wire order. */
+  sack?: readonly (readonly [number, number])[] | undefined;
+  /** Timestamp value (kind 8); `tsEcr` is set whenever `tsVal` is. */
+  tsVal?: number | undefined;
+  tsEcr?: number | undefined;
+}
+
+/** The fixed length (kind + length + data) Linux requires of each known kind, 0 for variable. */
+function expectedLength(kind: number): number {
+  switch (kind) {
+    case TCPOPT_MSS: return 4;
+    case TCPOPT_WSCALE: return 3;
+    case TCPOPT_SACK_PERM: return 2;
+    case TCPOPT_TIMESTAMP: return 10;
+    default: return 0;
+  }
+}
+
+function r16(b: Uint8Array, i: number): number {
+  return (b[i]! << 8) | b[i + 1]!;
+}
+
+function r32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+function w32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 24;
+  b[i + 1] = (v >>> 16) & 255;
+  b[i + 2] = (v >>> 8) & 255;
+  b[i + 3] = v & 255;
+}
+
+/**
+ * Walks the options in `buf[off, end)` and fills `out`'s fields
+ * (resetting them first). Returns null, or a `bad-option` error when an
+ * option's length byte is missing, below 2 or runs past the header.
+ *
+ * Like Linux `tcp_parse_options`, a known kind with the wrong length
+ * (e.g. MSS of length 3) and a SACK option whose length is not 2 + 8n are
+ * ignored, not fatal; parsing stops at EOL.
+ */
+export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, out: TcpOptionFields): WireError | null {
+  out.mss = undefined;
+  out.wscale = undefined;
+  out.sackOk = false;
+  out.sack = undefined;
+  out.tsVal = undefined;
+  out.tsEcr = undefined;
+  let i = off;
+  while (i < end) {
+    const kind = buf[i]!;
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return new WireError("bad-option", "tcp", `kind ${kind} without length`);
+    const len = buf[i + 1]!;
+    if (len < 2 || i + len > end) return new WireError("bad-option", "tcp", `kind ${kind} length ${len}`);
+    switch (kind) {
+      case TCPOPT_MSS:
+        if (len === 4) out.mss = r16(buf, i + 2);
+        break;
+      case TCPOPT_WSCALE:
+        if (len === 3) out.wscale = buf[i + 2]!;
+        break;
+      case TCPOPT_SACK_PERM:
+        if (len === 2) out.sackOk = true;
+        break;
+      case TCPOPT_TIMESTAMP:
+        if (len === 10) {
+          out.tsVal = r32(buf, i + 2);
+          out.tsEcr = r32(buf, i + 6);
+        }
+        break;
+      case TCPOPT_SACK:
+        if (len > 2 && (len - 2) % 8 === 0) {
+          const blocks: [number, number][] = [];
+          for (let j = i + 2; j < i + len; j += 8) blocks.push([r32(buf, j), r32(buf, j + 4)]);
+          out.sack = blocks;
+        }
+        break;
+    }
+    i += len;
+  }
+  return null;
+}
+
+/**
+ * Decodes the options in `bytes` (the raw option area, e.g.
+ * `TcpHeader.rawOptions`) into the ordered list, keeping NOPs, a final EOL
+ * and unknown kinds. Bytes after EOL (padding) are not listed. Malformed
+ * lengths give `bad-option`.
+ * @example parseTcpOptionList(h.rawOptions).map((o) => o.kind) // ["mss","sack-permitted","timestamp","nop","wscale"]
+ */
+export function parseTcpOptionList(bytes: Uint8Array): TcpOption[] | WireError {
+  const list: TcpOption[] = [];
+  const end = bytes.length;
+  let i = 0;
+  while (i < end) {
+    const kind = bytes[i]!;
+    if (kind === TCPOPT_EOL) {
+      list.push(OPT_EOL);
+      break;
+    }
+    if (kind === TCPOPT_NOP) {
+      list.push(OPT_NOP);
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return new WireError("bad-option", "tcp", `kind ${kind} without length`);
+    const len = bytes[i + 1]!;
+    if (len < 2 || i + len > end) return new WireError("bad-option", "tcp", `kind ${kind} length ${len}`);
+    const want = expectedLength(kind);
+    if (want !== 0 && len !== want) {
+      list.push({ kind: "unknown", type: kind, data: bytes.subarray(i + 2, i + len) });
+    } else if (kind === TCPOPT_MSS) {
+      list.push({ kind: "mss", mss: r16(bytes, i + 2) });
+    } else if (kind === TCPOPT_WSCALE) {
+      list.push({ kind: "wscale", shift: bytes[i + 2]! });
+    } else if (kind === TCPOPT_SACK_PERM) {
+      list.push(OPT_SACK_PERM);
+    } else if (kind === TCPOPT_TIMESTAMP) {
+      list.push({ kind: "timestamp", val: r32(bytes, i + 2), ecr: r32(bytes, i + 6) });
+    } else if (kind === TCPOPT_SACK && len > 2 && (len - 2) % 8 === 0) {
+      const blocks: [number, number][] = [];
+      for (let j = i + 2; j < i + len; j += 8) blocks.push([r32(bytes, j), r32(bytes, j + 4)]);
+      list.push({ kind: "sack", blocks });
+    } else {
+      list.push({ kind: "unknown", type: kind, data: bytes.subarray(i + 2, i + len) });
+    }
+    i += len;
+  }
+  return list;
+}
+
+/** Wire length of one option (kind + length + data). */
+export function tcpOptionLength(o: TcpOption): number {
+  switch (o.kind) {
+    case "eol":
+    case "nop":
+      return 1;
+    case "mss":
+      return 4;
+    case "wscale":
+      return 3;
+    case "sack-permitted":
+      return 2;
+    case "timestamp":
+      return 10;
+    case "sack":
+      return 2 + 8 * o.blocks.length;
+    case "unknown":
+      return 2 + o.data.length;
+  }
+}
+
+/**
+ * Bytes the options take in the header: the sum of their lengths rounded
+ * up to a multiple of 4 (RFC 9293 §3.1: the header ends on a 32-bit
+ * boundary; padding is zero).
+ * @example tcpOptionsLength(linuxTcpOptions({ tsVal: 1, tsEcr: 0 })) === 12
+ */
+export function tcpOptionsLength(list: readonly TcpOption[]): number {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) n += tcpOptionLength(list[i]!);
+  return (n + 3) & ~3;
+}
+
+/**
+ * Writes `list` at `buf[off]` in order, then zero padding to a multiple of
+ * 4. Returns the bytes written ({@link tcpOptionsLength}).
+ */
+export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off: number): number {
+  let i = off;
+  for (let k = 0; k < list.length; k++) {
+    const o = list[k]!;
+    switch (o.kind) {
+      case "eol":
+        buf[i++] = TCPOPT_EOL;
+        break;
+      case "nop":
+        buf[i++] = TCPOPT_NOP;
+        break;
+      case "mss":
+        buf[i] = TCPOPT_MSS;
+        buf[i + 1] = 4;
+        buf[i + 2] = o.mss >>> 8;
+        buf[i + 3] = o.mss & 255;
+        i += 4;
+        break;
+      case "wscale":
+        buf[i] = TCPOPT_WSCALE;
+        buf[i + 1] = 3;
+        buf[i + 2] = o.shift;
+        i += 3;
+        break;
+      case "sack-permitted":
+        buf[i] = TCPOPT_SACK_PERM;
+        buf[i + 1] = 2;
+        i += 2;
+        break;
+      case "timestamp":
+        buf[i] = TCPOPT_TIMESTAMP;
+        buf[i + 1] = 10;
+        w32(buf, i + 2, o.val);
+        w32(buf, i + 6, o.ecr);
+        i += 10;
+        break;
+      case "sack":
+        buf[i] = TCPOPT_SACK;
+        buf[i + 1] = 2 + 8 * o.blocks.length;
+        i += 2;
+        for (const [l, r] of o.blocks) {
+          w32(buf, i, l);
+          w32(buf, i + 4, r);
+          i += 8;
+        }
+        break;
+      case "unknown":
+        buf[i] = o.type;
+        buf[i + 1] = 2 + o.data.length;
+        buf.set(o.data, i + 2);
+        i += 2 + o.data.length;
+        break;
+    }
+  }
+  while ((i - off) & 3) buf[i++] = 0;
+  return i - off;
+}
+
+/**
+ * The option list Linux (`tcp_options_write`) sends for the given fields,
+ * in its exact order and padding:
+ * - `mss` (4 bytes) first;
+ * - timestamps: with `sackOk` packed as `sackOK,TS` (kind 4 len 2 then
+ *   kind 8 len 10), otherwise `nop,nop,TS`;
+ * - `sackOk` without timestamps: `nop,nop,sackOK`;
+ * - window scale: `nop,wscale`;
+ * - SACK blocks: `nop,nop,sack …`.
+ * So a SYN is `mss,sackOK,TS,nop,wscale` and an established ACK
+ * `nop,nop,TS,nop,nop,sack …`. Every group is a multiple of 4 bytes.
+ * @example linuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 1, tsEcr: 0, wscale: 7 })
+ */
+export function linuxTcpOptions(f: TcpOptionFields): TcpOption[] {
+  const list: TcpOption[] = [];
+  if (f.mss !== undefined) list.push({ kind: "mss", mss: f.mss });
+  const ts = f.tsVal !== undefined;
+  if (ts) {
+    if (f.sackOk) list.push(OPT_SACK_PERM);
+    else list.push(OPT_NOP, OPT_NOP);
+    list.push({ kind: "timestamp", val: f.tsVal!, ecr: f.tsEcr ?? 0 });
+  } else if (f.sackOk) {
+    list.push(OPT_NOP, OPT_NOP, OPT_SACK_PERM);
+  }
+  if (f.wscale !== undefined) list.push(OPT_NOP, { kind: "wscale", shift: f.wscale });
+  if (f.sack !== undefined && f.sack.length > 0) list.push(OPT_NOP, OPT_NOP, { kind: "sack", blocks: f.sack });
+  return list;
+}
+
+/** Byte length of {@link linuxTcpOptions}`(f)` without building the list. */
+export function linuxTcpOptionsLength(f: TcpOptionFields): number {
+  let n = f.mss !== undefined ? 4 : 0;
+  if (f.tsVal !== undefined) n += 12;
+  else if (f.sackOk) n += 4;
+  if (f.wscale !== undefined) n += 4;
+  if (f.sack !== undefined && f.sack.length > 0) n += 4 + 8 * f.sack.length;
+  return n;
+}
+
+/**
+ * Writes Linux's layout of `f` (see {@link linuxTcpOptions}) at `buf[off]`
+ * without building a list — the allocation-free path for output.
+ * Returns the bytes written ({@link linuxTcpOptionsLength}).
+ */
+export function emitLinuxTcpOptions(f: TcpOptionFields, buf: Uint8Array, off: number): number {
+  let i = off;
+  if (f.mss !== undefined) {
+    buf[i] = TCPOPT_MSS;
+    buf[i + 1] = 4;
+    buf[i + 2] = f.mss >>> 8;
+    buf[i + 3] = f.mss & 255;
+    i += 4;
+  }
+  if (f.tsVal !== undefined) {
+    if (f.sackOk) {
+      buf[i] = TCPOPT_SACK_PERM;
+      buf[i + 1] = 2;
+    } else {
+      buf[i] = TCPOPT_NOP;
+      buf[i + 1] = TCPOPT_NOP;
+    }
+    buf[i + 2] = TCPOPT_TIMESTAMP;
+    buf[i + 3] = 10;
+    w32(buf, i + 4, f.tsVal);
+    w32(buf, i + 8, f.tsEcr ?? 0);
+    i += 12;
+  } else if (f.sackOk) {
+    buf[i] = TCPOPT_NOP;
+    buf[i + 1] = TCPOPT_NOP;
+    buf[i + 2] = TCPOPT_SACK_PERM;
+    buf[i + 3] = 2;
+    i += 4;
+  }
+  if (f.wscale !== undefined) {
+    buf[i] = TCPOPT_NOP;
+    buf[i + 1] = TCPOPT_WSCALE;
+    buf[i + 2] = 3;
+    buf[i + 3] = f.wscale;
+    i += 4;
+  }
+  if (f.sack !== undefined && f.sack.length > 0) {
+    buf[i] = TCPOPT_NOP;
+    buf[i + 1] = TCPOPT_NOP;
+    buf[i + 2] = TCPOPT_SACK;
+    buf[i + 3] = 2 + 8 * f.sack.length;
+    i += 4;
+    for (const [l, r] of f.sack) {
+      w32(buf, i, l);
+      w32(buf, i + 4, r);
+      i += 8;
+    }
+  }
+  return i - off;
+}
