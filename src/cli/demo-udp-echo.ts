@@ -5,6 +5,8 @@
  * included, G6), then sends to a port nobody listens on and gets
  * `recv: Connection refused`; finally the tcpdump view of the wire.
  */
+import { strerror } from "../core/errno.js";
+import { SysError } from "../core/sys-error.js";
 import { ms } from "../core/time.js";
 import { ping } from "../host/ping.js";
 import { Network } from "../sim/network.js";
@@ -115,8 +117,9 @@ export const udpEchoDemo: DemoScenario = {
       try {
         await p.recv(fd, 100);
       } catch (e) {
-        sys(p, `recv(${fd}, 100, 0) = -1 ${(e as { code?: string }).code ?? ""} (${(e as Error).message.replace(/^[^:]*: /, "")})`);
-        d.output((e as Error).message);
+        if (!(e instanceof SysError)) throw e;
+        sys(p, `recv(${fd}, 100, 0) = -1 ${e.code} (${strerror(e.code)})`);
+        d.output(e.message); // what perror("recv") prints
       }
       await p.close(fd);
     });
