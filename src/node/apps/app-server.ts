@@ -1,0 +1,124 @@
+/**
+ * What the interop servers (echo, discard, http) share: a handle to stop
+ * them and per-connection statistics, with a SHA-256 of the bytes received
+ * so tests compare transfers byte-exactly without keeping them.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { Host } from "../../host/host.js";
+import type { Process } from "../../sys/process.js";
+
+/** Transport of a server. */
+export type AppProto = "tcp" | "udp";
+
+/** One finished (or running) connection, or one UDP peer. */
+export interface ConnRecord {
+  /** `198.18.0.1:41234` */
+  peer: string;
+  bytesIn: number;
+  bytesOut: number;
+  /** Hex SHA-256 of the bytes received (set when the connection ends). */
+  sha256In: string;
+  /** How it ended: `eof` (peer half-closed), `error:ECONNRESET`, or `open`. */
+  end: string;
+}
+
+/** Live statistics of a server. */
+export interface ServerStats {
+  connections: number;
+  active: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Finished connections, oldest first (bounded to the last 1000). */
+  done: ConnRecord[];
+}
+
+/** A running server. */
+export interface ServerHandle {
+  readonly port: number;
+  readonly proto: AppProto;
+  readonly stats: ServerStats;
+  /** The server's process. */
+  readonly process: Process;
+  /** Resolves when the next connection finishes (for tests). */
+  nextDone(): Promise<ConnRecord>;
+  /** Closes the listening socket and every connection. */
+  stop(): Promise<void>;
+}
+
+/** Incremental accounting of one connection. */
+export class ConnMeter {
+  readonly record: ConnRecord;
+  #hash: Hash = createHash("sha256");
+
+  constructor(peer: string) {
+    this.record = { peer, bytesIn: 0, bytesOut: 0, sha256In: "", end: "open" };
+  }
+
+  /** Counts and hashes received bytes. */
+  in(data: Uint8Array): void {
+    this.record.bytesIn += data.length;
+    this.#hash.update(data);
+  }
+
+  /** Finalises the record. */
+  finish(end: string): ConnRecord {
+    this.record.end = end;
+    this.record.sha256In = this.#hash.digest("hex");
+    return this.record;
+  }
+}
+
+/** Shared bookkeeping for the servers: stats, waiters, open fds, stop. */
+export class ServerBase implements ServerHandle {
+  readonly stats: ServerStats = { connections: 0, active: 0, bytesIn: 0, bytesOut: 0, done: [] };
+  readonly process: Process;
+  /** fds to close on stop (the listener first). */
+  readonly fds = new Set<number>();
+  stopping = false;
+  #waiters: ((r: ConnRecord) => void)[] = [];
+
+  constructor(host: Host, name: string, readonly port: number, readonly proto: AppProto) {
+    this.process = host.createProcess(name);
+  }
+
+  nextDone(): Promise<ConnRecord> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Records a finished connection and wakes {@link nextDone} waiters. */
+  finished(r: ConnRecord): void {
+    const d = this.stats.done;
+    d.push(r);
+    if (d.length > 1000) d.shift();
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f(r);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const fd of [...this.fds]) {
+      this.fds.delete(fd);
+      await this.process.close(fd).catch(() => {});
+    }
+    await this.process.exit(0);
+  }
+}
+
+/** Sends all of `data` (send may accept less: E3). */
+export async function sendAll(p: Process, fd: number, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await p.send(fd, off === 0 ? data : data.subarray(off));
+}
+
+/** `addr:port` of a sockaddr from accept/recvfrom. */
+export function peerText(a: unknown): string {
+  const x = a as { addr?: string; port?: number } | null;
+  return x && x.addr !== undefined ? `${x.addr}:${x.port}` : "?";
+}
+
+/** The errno code of an error (`ECONNRESET`), or its message. */
+export function errText(e: unknown): string {
+  const x = e as { code?: string; message?: string };
+  return x?.code ?? x?.message ?? String(e);
+}

@@ -1,0 +1,81 @@
+/**
+ * A discard server (RFC 863) over sockstack syscalls, TCP or UDP: reads
+ * and throws away, counting and hashing what arrived per connection (the
+ * interop tests compare the SHA-256 with what the kernel side sent). TCP:
+ * closes on EOF.
+ */
+import type { Host } from "../../host/host.js";
+import { sockaddrIn } from "../../socket/sockaddr.js";
+import { ConnMeter, ServerBase, errText, peerText, type AppProto, type ServerHandle } from "./app-server.js";
+
+/** Options of {@link startDiscardServer}. */
+export interface DiscardServerOptions {
+  port: number;
+  proto?: AppProto;
+}
+
+/**
+ * Starts a discard server on `host` (bound to 0.0.0.0:port).
+ * @example const srv = startDiscardServer(host, { port: 9 }); const rec = await srv.nextDone();
+ */
+export function startDiscardServer(host: Host, o: DiscardServerOptions): ServerHandle {
+  const proto = o.proto ?? "tcp";
+  const s = new ServerBase(host, `discard-${proto}`, o.port, proto);
+  const p = s.process;
+  if (proto === "udp") {
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    s.fds.add(fd);
+    p.setsockopt(fd, "SOL_SOCKET", "SO_RCVBUF", 4 << 20);
+    p.bind(fd, sockaddrIn("0.0.0.0", o.port));
+    void (async () => {
+      while (!s.stopping) {
+        try {
+          const { data } = await p.recvfrom(fd, 65535);
+          s.stats.connections++; // datagrams, for UDP
+          s.stats.bytesIn += data.length;
+        } catch (e) {
+          if (s.stopping) return;
+          throw e;
+        }
+      }
+    })();
+    return s;
+  }
+  const lfd = p.socket("AF_INET", "SOCK_STREAM");
+  s.fds.add(lfd);
+  p.setsockopt(lfd, "SOL_SOCKET", "SO_REUSEADDR", 1);
+  p.bind(lfd, sockaddrIn("0.0.0.0", o.port));
+  p.listen(lfd, 128);
+  void (async () => {
+    while (!s.stopping) {
+      let c: { fd: number; addr: unknown };
+      try {
+        c = await p.accept(lfd);
+      } catch (e) {
+        if (s.stopping) return;
+        throw e;
+      }
+      s.stats.connections++;
+      s.stats.active++;
+      s.fds.add(c.fd);
+      const m = new ConnMeter(peerText(c.addr));
+      void (async () => {
+        let end = "eof";
+        try {
+          for (;;) {
+            const data = await p.recv(c.fd, 262144);
+            if (data.length === 0) break;
+            m.in(data);
+            s.stats.bytesIn += data.length;
+          }
+        } catch (e) {
+          end = `error:${errText(e)}`;
+        }
+        s.stats.active--;
+        if (s.fds.delete(c.fd)) await p.close(c.fd).catch(() => {});
+        s.finished(m.finish(end));
+      })();
+    }
+  })();
+  return s;
+}
