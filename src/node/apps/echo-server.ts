@@ -33,6 +33,7 @@ export function startEchoServer(host: Host, o: EchoServerOptions): ServerHandle 
       while (!s.stopping) {
         try {
           const { data, addr } = await p.recvfrom(fd, 65535);
+          s.stats.connections++; // datagrams, for UDP
           s.stats.bytesIn += data.length;
           await p.sendto(fd, data, 0, addr);
           s.stats.bytesOut += data.length;
