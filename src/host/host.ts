@@ -16,6 +16,8 @@ import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
 import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
+import { StreamSocket } from "../socket/stream-socket.js";
+import { TcpLayer } from "../tcp/tcp-layer.js";
 import type { Socket } from "../socket/socket.js";
 import { Process, type Kernel } from "../sys/process.js";
 import { UdpLayer } from "../udp/udp-layer.js";
@@ -46,6 +48,7 @@ export class Host implements Kernel {
   readonly ip: IpLayer;
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
+  readonly tcp: TcpLayer;
   /** Live processes by pid. */
   readonly processes = new Map<number, Process>();
   /** Processes that ended with an uncaught error (the network's run() reports them). */
@@ -65,6 +68,7 @@ export class Host implements Kernel {
     this.ip = new IpLayer(this.ctx);
     this.icmp = new IcmpLayer(this.ctx, this.ip);
     this.udp = new UdpLayer(this.ctx, this.ip);
+    this.tcp = new TcpLayer(this.ctx, this.ip);
   }
 
   /** The host name. */
@@ -128,7 +132,7 @@ export class Host implements Kernel {
       }
       if (type === SOCK_STREAM) {
         if (protocol !== 0 && protocol !== IPPROTO_TCP) return "EPROTONOSUPPORT";
-        return "ESOCKTNOSUPPORT";
+        return new StreamSocket(this.ctx, this.tcp);
       }
       return "ESOCKTNOSUPPORT";
     }

@@ -195,6 +195,10 @@ export class SackScoreboard {
   }
 
   /** Un-SACKed bytes in [a, b). */
+  unsackedIn(a: number, b: number): number {
+    return this.#unsackedIn(a, b);
+  }
+
   #unsackedIn(a: number, b: number): number {
     if (!seqLt(a, b)) return 0;
     let n = (b - a) >>> 0;

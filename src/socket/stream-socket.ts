@@ -1,0 +1,450 @@
+/**
+ * AF_INET SOCK_STREAM sockets (TCP) at the socket layer: Linux's
+ * inet_stream_ops — the generic socket states (D2), connect's EINPROGRESS /
+ * EALREADY / EISCONN, blocking and timeouts (C1, C2, D7), short writes (E3),
+ * end of stream (E4), MSG_PEEK / MSG_WAITALL / MSG_DONTWAIT / MSG_OOB, and
+ * the SOL_SOCKET, IPPROTO_IP and IPPROTO_TCP options TCP supports.
+ *
+ * Linux difference: there are no signals, so writing to a broken
+ * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
+ */
+import { errnoNumber } from "../core/errno.js";
+import { POLLIN, POLLOUT, POLLPRI } from "../core/poll-events.js";
+import { seqLt } from "../core/seq.js";
+import type { StackContext } from "../core/stack-context.js";
+import type { WaitQueue } from "../core/wait-queue.js";
+import type { Tcb } from "../tcp/tcb.js";
+import type { TcpLayer } from "../tcp/tcp-layer.js";
+import { TcpState } from "../tcp/tcp-state.js";
+import { createCongestionControl } from "../tcp/congestion/registry.js";
+import { updateMss } from "../tcp/input.js";
+import { tcpInfo } from "../tcp/tcp-info.js";
+import {
+  AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  SIOCOUTQ, SOCK_STREAM,
+} from "./constants.js";
+import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
+import { Socket, fail, intValue, lingerValue, type RecvResult, type SocketState } from "./socket.js";
+import type { OptionSpec, OptionValue } from "./options.js";
+import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+
+const EMPTY = new Uint8Array(0);
+
+/** A TCP socket. */
+export class StreamSocket extends Socket {
+  readonly t: Tcb;
+  /** SS_CONNECTING while a connect() is in progress. */
+  #connecting = false;
+  #everConnected = false;
+
+  constructor(ctx: StackContext, readonly tcp: TcpLayer, t?: Tcb) {
+    super(ctx, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    this.t = t ?? tcp.createTcb();
+    this.t.inode = this.inode;
+    if (t) this.#everConnected = true;
+  }
+
+  get wq(): WaitQueue {
+    return this.t.wq;
+  }
+
+  poll(): number {
+    return this.t.poll();
+  }
+
+  get socketState(): SocketState {
+    const st = this.t.state;
+    if (st === TcpState.SYN_SENT || st === TcpState.SYN_RECV) return "SS_CONNECTING";
+    if (st === TcpState.CLOSE || st === TcpState.LISTEN) return this.closed ? "SS_FREE" : "SS_UNCONNECTED";
+    if (st === TcpState.ESTABLISHED || st === TcpState.CLOSE_WAIT) return "SS_CONNECTED";
+    return "SS_DISCONNECTING";
+  }
+
+  override bind(addr: SockAddr): void {
+    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "bind");
+    const a = parseInet(addr);
+    if (a === "EINVAL") fail("EINVAL", "bind");
+    if (this.t.state !== TcpState.CLOSE) fail("EINVAL", "bind");
+    const e = this.tcp.bind(this.t, a.addr, a.port);
+    if (e) fail(e, "bind");
+  }
+
+  override listen(backlog: number): void {
+    const st = this.t.state;
+    if (st !== TcpState.CLOSE && st !== TcpState.LISTEN) fail("EINVAL", "listen");
+    if (this.#everConnected || this.#connecting) fail("EINVAL", "listen");
+    const e = this.tcp.listen(this.t, backlog, this.inode);
+    if (e) fail(e, "listen");
+  }
+
+  override async accept(): Promise<{ socket: Socket; addr: SockAddr }> {
+    for (;;) {
+      const t = this.t;
+      if (t.state !== TcpState.LISTEN || !t.lq) fail("EINVAL", "accept");
+      const child = t.lq.dequeue();
+      if (child) {
+        const s = new StreamSocket(this.ctx, this.tcp, child);
+        // Options set on the listener carry over (Linux sk_clone_lock).
+        s.rcvtimeo = this.rcvtimeo;
+        s.sndtimeo = this.sndtimeo;
+        return { socket: s, addr: inetAddr(child.remoteAddr, child.remotePort) };
+      }
+      if (this.nonblocking) fail("EAGAIN", "accept");
+      const ready = await this.waitReady(POLLIN, this.rcvtimeo);
+      if (!ready) fail("EAGAIN", "accept");
+    }
+  }
+
+  override async connect(addr: SockAddr): Promise<void> {
+    const t = this.t;
+    if (addr.family !== AF_INET) fail(addr.family === 0 ? "EAFNOSUPPORT" : "EAFNOSUPPORT", "connect");
+    const a = parseInet(addr);
+    if (a === "EINVAL") fail("EINVAL", "connect");
+    if (this.#connecting) {
+      if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) fail("EALREADY", "connect");
+      this.#connecting = false;
+      if (t.error) fail(this.tcp.takeError(t), "connect");
+      if (t.state !== TcpState.CLOSE) {
+        this.#everConnected = true;
+        fail("EISCONN", "connect");
+      }
+    }
+    if (t.state !== TcpState.CLOSE || this.#everConnected) {
+      if (t.state === TcpState.CLOSE && t.error) fail(this.tcp.takeError(t), "connect");
+      fail("EISCONN", "connect");
+    }
+    if (a.addr === 0) a.addr = 0x7f000001; // Linux: connecting to 0.0.0.0 means this host
+    const e = this.tcp.connect(t, a.addr, a.port);
+    if (e) fail(e, "connect");
+    this.#connecting = true;
+    if (this.nonblocking) fail("EINPROGRESS", "connect");
+    await this.#waitConnected("connect");
+  }
+
+  async #waitConnected(syscall: string): Promise<void> {
+    const t = this.t;
+    while (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+      const ready = await this.waitReady(POLLOUT, this.sndtimeo);
+      if (!ready) fail(syscall === "connect" ? "EINPROGRESS" : "EAGAIN", syscall);
+    }
+    this.#connecting = false;
+    if (t.error) fail(this.tcp.takeError(t), syscall);
+    if (t.state === TcpState.CLOSE) fail("ECONNREFUSED", syscall);
+    this.#everConnected = true;
+  }
+
+  async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
+    const t = this.t;
+    void addr; // Linux ignores the address on a connected stream socket (EISCONN only for TFO cases)
+    if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+      if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
+      await this.#waitConnected(syscall);
+    }
+    if (t.state === TcpState.LISTEN || (t.state === TcpState.CLOSE && !this.#everConnected && !t.error)) fail("EPIPE", syscall);
+    if (flags & MSG_OOB) this.#markUrgent(bufs);
+    let sent = 0;
+    for (const b of bufs) {
+      let off = 0;
+      while (off < b.length) {
+        const r = this.tcp.send(t, b, off, b.length - off);
+        if (typeof r === "string") {
+          if (sent > 0 && r !== "EAGAIN") return sent;
+          if (r !== "EAGAIN") fail(r, syscall);
+        } else if (r > 0) {
+          off += r;
+          sent += r;
+          continue;
+        }
+        // The send buffer is full (or the connection is not ready): block or return what was taken (E3).
+        if (this.nonblocking || (flags & MSG_DONTWAIT)) {
+          if (sent > 0) return sent;
+          fail("EAGAIN", syscall);
+        }
+        const ready = await this.waitReady(POLLOUT, this.sndtimeo);
+        if (!ready) {
+          if (sent > 0) return sent;
+          fail("EAGAIN", syscall);
+        }
+      }
+    }
+    if (sent === 0 && bufs.every((b) => b.length === 0)) {
+      const r = this.tcp.send(t, EMPTY, 0, 0);
+      if (typeof r === "string" && r !== "EAGAIN") fail(r, syscall);
+    }
+    return sent;
+  }
+
+  /** MSG_OOB: the last byte of this send is urgent (RFC 9293 §3.8.5, Linux's urgent pointer after it). */
+  #markUrgent(bufs: readonly Uint8Array[]): void {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (total > 0) this.t.sndUp = (this.t.dataEnd + total) >>> 0;
+  }
+
+  async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
+    const t = this.t;
+    if (len < 0) fail("EINVAL", syscall);
+    if (flags & MSG_OOB) return this.#recvOob(flags, syscall);
+    for (;;) {
+      if (t.state === TcpState.LISTEN) fail("ENOTCONN", syscall);
+      const avail = t.rcvBuf.length;
+      const eof = t.finReceived || t.rcvShutdown || t.state === TcpState.CLOSE;
+      const want = flags & MSG_WAITALL ? Math.min(len, Math.max(1, len)) : Math.max(1, Math.min(t.rcvLowat, len));
+      if (len === 0) return { data: EMPTY, addr: null, flags: 0, length: 0 };
+      if (avail >= want || (avail > 0 && (eof || t.error))) {
+        const n = Math.min(len, avail);
+        let data: Uint8Array;
+        if (flags & MSG_PEEK) data = t.rcvBuf.peek(n);
+        else if (flags & MSG_TRUNC) {
+          t.rcvBuf.skip(n);
+          data = EMPTY;
+        } else data = t.rcvBuf.read(n);
+        if (!(flags & MSG_PEEK)) this.tcp.afterRead(t);
+        return { data, addr: null, flags: 0, length: n };
+      }
+      if (t.error) fail(this.tcp.takeError(t), syscall);
+      if (eof) {
+        if (t.state === TcpState.CLOSE && !this.#everConnected && !t.reset) fail("ENOTCONN", syscall);
+        return { data: EMPTY, addr: null, flags: 0, length: 0 };
+      }
+      if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+        if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
+      }
+      if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
+      const ready = await this.waitReady(POLLIN, this.rcvtimeo);
+      if (!ready) {
+        if (avail > 0) continue; // MSG_WAITALL timed out: return what there is
+        fail("EAGAIN", syscall);
+      }
+      if (flags & MSG_WAITALL && t.rcvBuf.length > 0 && t.rcvBuf.length < want && !(t.finReceived || t.error)) {
+        // Keep waiting for the rest (Linux returns early only on signals, errors, EOF or timeout).
+        continue;
+      }
+    }
+  }
+
+  /** recv(MSG_OOB): the urgent byte (C8), EINVAL when there is none or it is inline. */
+  #recvOob(flags: number, syscall: string): RecvResult {
+    const t = this.t;
+    if (t.oobInline || t.urgByte < 0) fail(t.urgByte < 0 && t.urgSeq >= 0 ? "EAGAIN" : "EINVAL", syscall);
+    const b = new Uint8Array([t.urgByte]);
+    if (!(flags & MSG_PEEK)) t.urgByte = -1;
+    return { data: b, addr: null, flags: MSG_OOB, length: 1 };
+  }
+
+  override shutdown(how: number): void {
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) fail("EINVAL", "shutdown");
+    const t = this.t;
+    switch (t.state) {
+      case TcpState.CLOSE:
+        fail("ENOTCONN", "shutdown");
+        break;
+      case TcpState.LISTEN:
+        // Linux: shutdown(SHUT_RD/RDWR) on a listener stops it; SHUT_WR alone does nothing.
+        if (how === SHUT_WR) fail("ENOTCONN", "shutdown");
+        this.tcp.close(t);
+        t.orphan = false;
+        return;
+      case TcpState.SYN_SENT:
+        this.tcp.abort(t, null, false);
+        return;
+    }
+    this.tcp.shutdown(t, how !== SHUT_WR, how !== SHUT_RD);
+  }
+
+  async release(): Promise<void> {
+    const t = this.t;
+    this.closed = true;
+    if (t.state === TcpState.CLOSE) {
+      this.tcp.releasePort(t);
+      t.orphan = true;
+      this.tcp.destroy(t);
+      this.tcp.releasePort(t);
+      return;
+    }
+    this.tcp.close(t);
+    const state = (): TcpState => t.state;
+    if (t.lingerOn && t.lingerTime > 0 && state() !== TcpState.CLOSE) {
+      // SO_LINGER with a timeout: close() waits until the data and FIN are acknowledged (C6).
+      const deadline = this.ctx.scheduler.now() + t.lingerTime;
+      while (state() !== TcpState.CLOSE && state() !== TcpState.TIME_WAIT && state() !== TcpState.FIN_WAIT2 && seqLt(t.sndUna, t.sndMax)) {
+        const left = deadline - this.ctx.scheduler.now();
+        if (left <= 0) break;
+        if (!(await this.waitReady(POLLOUT, left))) break;
+        if (t.sndUna === t.sndMax) break;
+      }
+    }
+  }
+
+  getsockname(): SockAddr {
+    return inetAddr(this.t.localAddr, this.t.localPort);
+  }
+
+  getpeername(): SockAddr {
+    const st = this.t.state;
+    if (st === TcpState.LISTEN || st === TcpState.SYN_SENT || (st === TcpState.CLOSE && !this.#everConnected) || st === TcpState.CLOSE) fail("ENOTCONN", "getpeername");
+    return inetAddr(this.t.remoteAddr, this.t.remotePort);
+  }
+
+  override ioctl(request: number): number {
+    const t = this.t;
+    if (request === FIONREAD) {
+      if (t.state === TcpState.LISTEN) fail("EINVAL", "ioctl");
+      return t.rcvBuf.length;
+    }
+    if (request === SIOCOUTQ) {
+      if (t.state === TcpState.LISTEN) fail("EINVAL", "ioctl");
+      return t.sndBuf.length;
+    }
+    fail("ENOTTY", "ioctl");
+  }
+
+  protected override setOption(o: OptionSpec, value: OptionValue): boolean {
+    const t = this.t;
+    const s = this.ctx.sysctl;
+    const sc = "setsockopt";
+    const int = () => intValue(value, sc);
+    switch (o.name) {
+      case "SO_REUSEADDR": t.reuseAddr = int() !== 0; return true;
+      case "SO_REUSEPORT": t.reusePort = int() !== 0; return true;
+      case "SO_KEEPALIVE": t.keepalive = int() !== 0; this.tcp.resetKeepalive(t); return true;
+      case "SO_OOBINLINE": t.oobInline = int() !== 0; return true;
+      case "SO_RCVLOWAT": t.rcvLowat = Math.max(1, int()); return true;
+      case "SO_LINGER": {
+        const l = lingerValue(value, sc);
+        t.lingerOn = l.l_onoff !== 0;
+        t.lingerTime = l.l_linger * 1_000_000;
+        return true;
+      }
+      case "SO_SNDBUF": t.sndBuf.capacity = sndbufFor(int(), s); t.sndbufLocked = true; return true;
+      case "SO_RCVBUF": t.rcvBuf.rcvbuf = rcvbufFor(int(), s); t.rcvbufLocked = true; return true;
+      case "SO_BROADCAST": this.stored.set(o.name, int()); return true;
+      case "IP_TOS": case "IP_TTL": case "IP_MTU_DISCOVER": case "IP_RECVERR":
+        this.stored.set(o.name, int());
+        return true;
+      case "TCP_NODELAY":
+        t.nodelay = int() !== 0;
+        if (t.nodelay) this.tcp.push(t);
+        return true;
+      case "TCP_CORK": {
+        t.cork = int() !== 0;
+        if (!t.cork) this.tcp.push(t);
+        return true;
+      }
+      case "TCP_MAXSEG": {
+        const v = int();
+        if (v && (v < 88 || v > 32767)) fail("EINVAL", sc);
+        t.userMss = v;
+        if (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN) updateMss(t);
+        return true;
+      }
+      case "TCP_KEEPIDLE": {
+        const v = int();
+        if (v < 1 || v > 32767) fail("EINVAL", sc);
+        t.keepIdle = v * 1_000_000;
+        this.tcp.resetKeepalive(t);
+        return true;
+      }
+      case "TCP_KEEPINTVL": {
+        const v = int();
+        if (v < 1 || v > 32767) fail("EINVAL", sc);
+        t.keepIntvl = v * 1_000_000;
+        return true;
+      }
+      case "TCP_KEEPCNT": {
+        const v = int();
+        if (v < 1 || v > 127) fail("EINVAL", sc);
+        t.keepCnt = v;
+        return true;
+      }
+      case "TCP_SYNCNT": {
+        const v = int();
+        if (v < 1 || v > 255) fail("EINVAL", sc);
+        t.synRetries = v;
+        return true;
+      }
+      case "TCP_LINGER2": {
+        const v = int();
+        t.linger2 = v < 0 ? -1 : Math.min(v, 60) * 1_000_000;
+        return true;
+      }
+      case "TCP_DEFER_ACCEPT": t.deferAccept = Math.max(0, int()) * 1_000_000; return true;
+      case "TCP_WINDOW_CLAMP": {
+        const v = int();
+        if (v < 0) fail("EINVAL", sc);
+        this.stored.set(o.name, v);
+        return true;
+      }
+      case "TCP_QUICKACK":
+        if (int()) {
+          t.quickAcks = 16;
+          t.pingpong = false;
+        } else {
+          t.pingpong = true;
+        }
+        return true;
+      case "TCP_USER_TIMEOUT": {
+        const v = int();
+        if (v < 0) fail("EINVAL", sc);
+        t.userTimeout = v * 1000;
+        return true;
+      }
+      case "TCP_CONGESTION": {
+        if (typeof value !== "string") fail("EINVAL", sc);
+        const cc = createCongestionControl(value);
+        if (!cc) fail("ENOENT", sc);
+        if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN || t.state === TcpState.SYN_SENT) t.cc = cc;
+        else {
+          // Linux switches algorithms mid-connection keeping cwnd; here the new one starts from the current window.
+          t.cc = cc;
+        }
+        return true;
+      }
+    }
+    return super.setOption(o, value);
+  }
+
+  protected override getOption(o: OptionSpec): OptionValue | undefined {
+    const t = this.t;
+    switch (o.name) {
+      case "SO_REUSEADDR": return t.reuseAddr ? 1 : 0;
+      case "SO_REUSEPORT": return t.reusePort ? 1 : 0;
+      case "SO_KEEPALIVE": return t.keepalive ? 1 : 0;
+      case "SO_OOBINLINE": return t.oobInline ? 1 : 0;
+      case "SO_RCVLOWAT": return t.rcvLowat;
+      case "SO_LINGER": return { l_onoff: t.lingerOn ? 1 : 0, l_linger: Math.floor(t.lingerTime / 1_000_000) };
+      case "SO_SNDBUF": return t.sndBuf.capacity;
+      case "SO_RCVBUF": return t.rcvBuf.rcvbuf;
+      case "SO_ERROR": return t.error ? errnoNumber(this.tcp.takeError(t)) : 0;
+      case "SO_ACCEPTCONN": return t.state === TcpState.LISTEN ? 1 : 0;
+      case "SO_BROADCAST": return this.stored.get(o.name) ?? 0;
+      case "IP_TOS": return this.stored.get(o.name) ?? 0;
+      case "IP_TTL": return this.stored.get(o.name) ?? this.ctx.sysctl.ip_default_ttl;
+      case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;
+      case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
+      case "IP_MTU":
+        if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN) fail("ENOTCONN", "getsockopt");
+        return t.pmtu;
+      case "TCP_NODELAY": return t.nodelay ? 1 : 0;
+      case "TCP_CORK": return t.cork ? 1 : 0;
+      case "TCP_MAXSEG": return t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? (t.userMss || 536) : t.mss;
+      case "TCP_KEEPIDLE": return this.tcp.keepIdle(t) / 1_000_000;
+      case "TCP_KEEPINTVL": return this.tcp.keepIntvl(t) / 1_000_000;
+      case "TCP_KEEPCNT": return this.tcp.keepCnt(t);
+      case "TCP_SYNCNT": return t.synRetries || this.ctx.sysctl.tcp_syn_retries;
+      case "TCP_LINGER2": return t.linger2 < 0 ? -1 : (t.linger2 || this.ctx.sysctl.tcp_fin_timeout) / 1_000_000;
+      case "TCP_DEFER_ACCEPT": return t.deferAccept / 1_000_000;
+      case "TCP_WINDOW_CLAMP": return this.stored.get(o.name) ?? (t.rwin ? t.rwin.windowClamp : 0);
+      case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
+      case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
+      case "TCP_CONGESTION": return t.cc.name;
+      case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
+    }
+    return super.getOption(o);
+  }
+
+  /** Readiness including urgent data (POLLPRI). */
+  override waitReady(mask: number, timeout: number): Promise<boolean> {
+    return super.waitReady(mask | (mask & POLLIN ? POLLPRI : 0), timeout);
+  }
+}

@@ -1,0 +1,809 @@
+/**
+ * TCP input (RFC 9293 §3.10.7 SEGMENT ARRIVES; Linux tcp_input.c): the
+ * demultiplexing entry point, SYN-SENT processing, and the checks of the
+ * synchronized states in the RFC's order — sequence acceptability (with
+ * PAWS, RFC 7323), RST (RFC 5961 §3), SYN (RFC 5961 §4), ACK (with RFC
+ * 5961 §5's range check, RTT sampling, congestion control, fast
+ * retransmit / recovery, window update), data (in order, out of order with
+ * SACK, duplicates with D-SACK), and FIN.
+ *
+ * Malformed segments are dropped and counted, never thrown.
+ */
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLRDHUP } from "../core/poll-events.js";
+import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
+import type { NetInterface } from "../ip/interface.js";
+import { datagramTail, type IcmpErrorInfo } from "../ip/protocol.js";
+import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
+import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
+import type { Packet } from "../wire/packet.js";
+import { parseTcpOptionFields, type TcpOptionFields } from "../wire/tcp-options.js";
+import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
+import { listenInput } from "./listen.js";
+import { OooQueue } from "./ooo-queue.js";
+import { retransmitNext, sendAck, sendResetFor, tcpOutput, transmit, currentMss, pipeBytes } from "./output.js";
+import { SackScoreboard } from "./sack-scoreboard.js";
+import { ACK, FIN, RST, SYN, URG, type Segment } from "./segment.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { EMPTY } from "../wire/packet.js";
+
+const optScratch: TcpOptionFields = {};
+const sackScratch: number[] = [];
+const sample: AckSample = newAckSample();
+/** Linux TCP_ATO_MIN (HZ/25). */
+const ATO_MIN = 40_000;
+/** Linux TCP_MAX_QUICKACKS. */
+const MAX_QUICKACKS = 16;
+/** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
+const PAWS_24DAYS = 24 * 24 * 3600 * 1_000_000;
+
+function r16(b: Uint8Array, i: number): number {
+  return (b[i]! << 8) | b[i + 1]!;
+}
+function r32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+/**
+ * IP hands every TCP datagram here: validate (length, data offset,
+ * options, checksum), then demultiplex (RFC 9293 §3.10.7).
+ */
+export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: NetInterface): void {
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "InSegs");
+  const l4 = ip.headerLength;
+  const total = ip.totalLength - l4;
+  const h = packet.head;
+  if (total < 20 || h.length < l4 + 20) {
+    c.inc(c.Tcp, "InErrs");
+    return;
+  }
+  const doff = (h[l4 + 12]! >> 4) * 4;
+  if (doff < 20 || doff > total || h.length < l4 + doff) {
+    c.inc(c.Tcp, "InErrs");
+    c.inc(c.Sockstack, "TcpBadDataOffset");
+    return;
+  }
+  const data = datagramTail(packet, l4 + doff);
+  const dataLen = total - doff;
+  const payload = data.length > dataLen ? data.subarray(0, dataLen) : data;
+  if (!packet.csumPartial) {
+    let acc = pseudoHeaderSum(ip.src, ip.dst, IPPROTO_TCP, total);
+    acc = sum16(h, l4, doff, acc);
+    acc = sum16(payload, 0, payload.length, acc);
+    if (foldChecksum(acc) !== 0) {
+      c.inc(c.Tcp, "InCsumErrors");
+      c.inc(c.Tcp, "InErrs");
+      return;
+    }
+  }
+  if (parseTcpOptionFields(h, l4 + 20, l4 + doff, optScratch)) {
+    c.inc(c.Tcp, "InErrs");
+    c.inc(c.Sockstack, "TcpBadOption");
+    return;
+  }
+  let sack: number[] | null = null;
+  if (optScratch.sack) {
+    sack = sackScratch;
+    sack.length = 0;
+    for (const [a, b] of optScratch.sack) sack.push(a, b);
+  }
+  const seg: Segment = {
+    saddr: ip.src, daddr: ip.dst, sport: r16(h, l4), dport: r16(h, l4 + 2),
+    seq: r32(h, l4 + 4), ack: r32(h, l4 + 8), flags: h[l4 + 13]!, window: r16(h, l4 + 14), urgent: r16(h, l4 + 18),
+    data: payload,
+    mss: optScratch.mss ?? -1, wscale: optScratch.wscale ?? -1, sackOk: optScratch.sackOk ?? false, sack,
+    hasTs: optScratch.tsVal !== undefined, tsVal: optScratch.tsVal ?? 0, tsEcr: optScratch.tsEcr ?? 0,
+  };
+  const t = tl.tables.lookup(seg.daddr, seg.dport, seg.saddr, seg.sport);
+  if (t) {
+    if (t.state === TcpState.TIME_WAIT) {
+      if (timeWaitInput(tl, t, seg)) return;
+      // A new SYN reuses the tuple: fall through to the listener.
+    } else {
+      t.segsIn++;
+      segmentArrives(tl, t, seg);
+      return;
+    }
+  }
+  const lt = tl.tables.findListener(seg.daddr, seg.dport, tl.tupleHash(seg.saddr, seg.sport, seg.daddr, seg.dport));
+  if (lt) {
+    listenInput(tl, lt, seg);
+    return;
+  }
+  // CLOSED (RFC 9293 §3.10.7.1): answer with a RST (F5, G4).
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0));
+}
+
+/**
+ * TIME-WAIT (RFC 9293 §3.10.7.4, Linux tcp_timewait_state_process):
+ * re-ACKs a retransmitted FIN and restarts the 2MSL wait; a SYN with a
+ * higher sequence number (or newer timestamp) may open a new incarnation
+ * (returns false: let the listener take it); a RST kills the TIME-WAIT
+ * unless `tcp_rfc1337` (RFC 1337 protection). Returns true when consumed.
+ */
+function timeWaitInput(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
+  const now = tl.ctx.scheduler.now();
+  if (seg.flags & RST) {
+    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === t.rcvNxt) tl.destroy(t);
+    return true;
+  }
+  if ((seg.flags & SYN) && !(seg.flags & ACK)) {
+    const newer = t.tsOk && seg.hasTs ? seqGt(seg.tsVal, t.tsRecent) : seqGt(seg.seq, t.rcvNxt);
+    if (newer) {
+      tl.destroy(t);
+      return false;
+    }
+    sendAck(tl, t);
+    return true;
+  }
+  if (seg.flags & FIN && seg.seq === ((t.rcvNxt - 1) >>> 0)) {
+    // The peer did not get our ACK of its FIN: ACK again, restart the wait.
+    t.lifetimeAt = now + 60_000_000;
+    tl.rearm(t);
+    sendAck(tl, t);
+    return true;
+  }
+  if (seg.data.length > 0 || seg.flags & FIN) sendAck(tl, t);
+  return true;
+}
+
+/** Copies the negotiated options of a SYN into the TCB (RFC 7323, RFC 2018). */
+export function applySynOptions(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const s = tl.ctx.sysctl;
+  t.peerMss = seg.mss > 0 ? seg.mss : 536;
+  t.wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
+  t.sndWscale = t.wscaleOk ? Math.min(seg.wscale, 14) : 0;
+  t.sackOk = s.tcp_sack && seg.sackOk;
+  t.tsOk = s.tcp_timestamps && seg.hasTs;
+  if (t.tsOk) {
+    t.tsRecent = seg.tsVal;
+    t.tsRecentStamp = tl.ctx.scheduler.now();
+  }
+  updateMss(t);
+}
+
+/** Send MSS from the path MTU, the peer's MSS and TCP_MAXSEG, less the timestamp option. */
+export function updateMss(t: Tcb): void {
+  let mss = Math.min(t.peerMss, t.pmtu - 40);
+  if (t.userMss) mss = Math.min(mss, t.userMss);
+  if (t.tsOk) mss -= 12;
+  t.mss = Math.max(mss, 48);
+  if (t.sb) t.sb.mss = t.mss;
+}
+
+/** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
+export function establish(tl: TcpLayer, t: Tcb): void {
+  t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
+  if (!t.wscaleOk) t.sndWscale = 0;
+  // Linux tcp_initialize_rcv_mss: a conservative guess of the peer's segment size.
+  t.rcvMss = Math.max(88, Math.min(t.advMss, t.mss, Math.floor(t.rwin.rcvWnd / 2), 536));
+  t.ato = ATO_MIN;
+  t.lastRecv = tl.ctx.scheduler.now();
+  sndbufExpand(tl, t);
+  tl.setState(t, TcpState.ESTABLISHED);
+  tl.resetKeepalive(t);
+}
+
+/**
+ * Send-buffer autotuning (Linux tcp_sndbuf_expand): room for twice the
+ * congestion window (plus what is in flight), up to tcp_wmem[2], unless the
+ * user fixed SO_SNDBUF. Counted in payload bytes.
+ */
+export function sndbufExpand(tl: TcpLayer, t: Tcb): void {
+  if (t.sndbufLocked) return;
+  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], 2 * Math.max(t.cc.cwnd, 10) * t.mss * 2);
+  if (want > t.sndBuf.capacity) t.sndBuf.capacity = want;
+}
+
+/** SYN-SENT (RFC 9293 §3.10.7.3). */
+function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const c = tl.ctx.counters;
+  const hasAck = (seg.flags & ACK) !== 0;
+  if (hasAck && (seqLe(seg.ack, t.iss) || seqGt(seg.ack, t.sndNxt))) {
+    if (!(seg.flags & RST)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+    return;
+  }
+  if (seg.flags & RST) {
+    if (hasAck) {
+      // Connection refused (G4): the peer has no listener.
+      c.inc(c.Tcp, "AttemptFails");
+      tl.abort(t, "ECONNREFUSED", false);
+    }
+    return;
+  }
+  if (!(seg.flags & SYN)) return;
+  t.irs = seg.seq;
+  t.rcvNxt = (seg.seq + 1) >>> 0;
+  applySynOptions(tl, t, seg);
+  if (!t.wscaleOk) t.rwin.rcvWscale = 0;
+  if (hasAck) {
+    const now = tl.ctx.scheduler.now();
+    if (t.retransmits === 0) t.rtt.sample(now - t.retransStamp, true, now);
+    t.sndUna = seg.ack;
+    t.sndWnd = seg.window << t.sndWscale;
+    t.maxWindow = t.sndWnd;
+    t.sndWl1 = seg.seq;
+    t.sndWl2 = seg.ack;
+    t.highRxt = t.sndUna;
+    t.retransmits = 0;
+    t.retransStamp = 0;
+    t.rtt.resetBackoff();
+    tl.stopRetransmit(t);
+    establish(tl, t);
+    t.wq.wake(POLLOUT | POLLWRNORM);
+    tl.ctx.notifyWake();
+    // Data queued before the handshake finished (or none): send it with the ACK, else a bare ACK.
+    const before = t.segsOut;
+    tcpOutput(tl, t);
+    if (t.segsOut === before) sendAck(tl, t);
+    if (seg.data.length || seg.flags & FIN) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
+    return;
+  }
+  // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN-ACK.
+  tl.setState(t, TcpState.SYN_RECV);
+  t.sndWnd = seg.window;
+  transmit(tl, t, t.iss, SYN | ACK, EMPTY);
+}
+
+/** Handles a segment for a connection in any state but LISTEN and TIME-WAIT. */
+export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  if (t.state === TcpState.SYN_SENT) {
+    synSentInput(tl, t, seg);
+    return;
+  }
+  if (t.state === TcpState.CLOSE) return;
+  t.lastRecv = now;
+  const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+
+  // PAWS (RFC 7323 §5.3): an old timestamp means an old duplicate.
+  if (t.tsOk && seg.hasTs && !(seg.flags & RST) && seqLt(seg.tsVal, t.tsRecent) && now - t.tsRecentStamp < PAWS_24DAYS) {
+    c.inc(c.TcpExt, "PAWSEstab");
+    sendAck(tl, t);
+    return;
+  }
+
+  // 1. Sequence acceptability (RFC 9293 §3.10.7.4 table).
+  const rcvWnd = t.rwin.receiveWindow(t.rcvNxt);
+  let acceptable: boolean;
+  if (len === 0) {
+    acceptable = rcvWnd === 0 ? seg.seq === t.rcvNxt : seqGe(seg.seq, t.rcvNxt) && seqLt(seg.seq, (t.rcvNxt + rcvWnd) >>> 0) || seg.seq === t.rcvNxt;
+  } else if (rcvWnd === 0) {
+    acceptable = false;
+  } else {
+    const end = (seg.seq + len - 1) >>> 0;
+    const wndEnd = (t.rcvNxt + rcvWnd) >>> 0;
+    acceptable = (seqGe(seg.seq, t.rcvNxt) && seqLt(seg.seq, wndEnd)) || (seqGe(end, t.rcvNxt) && seqLt(end, wndEnd));
+  }
+  // A zero window still lets a segment at exactly rcv.nxt through for its ACK (Linux tcp_sequence); its data is dropped later.
+  if (!acceptable && !(rcvWnd === 0 && seg.seq === t.rcvNxt)) {
+    if (seg.flags & RST) return;
+    // A retransmission of data we already have: D-SACK it (RFC 2883) and re-ACK.
+    const dataEnd = (seg.seq + seg.data.length) >>> 0;
+    if (seg.data.length > 0 && seqLe(dataEnd, t.rcvNxt) && t.sackOk && tl.ctx.sysctl.tcp_dsack) {
+      (t.ooo ??= new OooQueue(true)).reportDuplicate(seg.seq, dataEnd);
+    }
+    c.inc(c.TcpExt, "TCPRcvOutOfWindow");
+    sendAck(tl, t);
+    return;
+  }
+
+  // 2. RST (RFC 5961 §3): reset only on an exact match, else a challenge ACK.
+  if (seg.flags & RST) {
+    if (seg.seq === t.rcvNxt) {
+      resetReceived(tl, t);
+    } else {
+      c.inc(c.TcpExt, "TCPChallengeACK");
+      sendAck(tl, t);
+    }
+    return;
+  }
+
+  // 3. SYN in a synchronized state (RFC 5961 §4): challenge ACK.
+  if (seg.flags & SYN) {
+    if (t.state === TcpState.SYN_RECV && seg.seq === t.irs) {
+      transmit(tl, t, t.iss, SYN | ACK, EMPTY); // retransmitted SYN in a simultaneous open
+      return;
+    }
+    c.inc(c.TcpExt, "TCPSYNChallenge");
+    c.inc(c.TcpExt, "TCPChallengeACK");
+    sendAck(tl, t);
+    return;
+  }
+
+  // 4. ACK.
+  if (!(seg.flags & ACK)) return;
+  if (t.state === TcpState.SYN_RECV) {
+    if (seqGt(seg.ack, t.sndUna) && seqLe(seg.ack, t.sndNxt)) {
+      t.sndWnd = seg.window << t.sndWscale;
+      t.sndWl1 = seg.seq;
+      t.sndWl2 = seg.ack;
+      establish(tl, t);
+      t.wq.wake(POLLOUT | POLLWRNORM);
+      tl.ctx.notifyWake();
+    } else {
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len);
+      return;
+    }
+  }
+  if (!processAck(tl, t, seg)) return;
+
+  // Timestamps: TS.Recent is updated for segments covering Last.ACK.sent (RFC 7323 §4.3).
+  if (t.tsOk && seg.hasTs && seqLe(seg.seq, t.rwin.rcvWup)) {
+    t.tsRecent = seg.tsVal;
+    t.tsRecentStamp = now;
+  }
+
+  // 5. URG (RFC 9293 §3.10.7.4 sixth; Linux tcp_urg): remember the urgent byte.
+  if (seg.flags & URG && seg.urgent > 0 && !t.rcvShutdown) {
+    const urgSeq = (seg.seq + seg.urgent - 1) >>> 0;
+    if (seqGe(urgSeq, t.rcvNxt) && (t.urgSeq < 0 || seqGt(urgSeq, t.urgSeq))) t.urgSeq = urgSeq;
+  }
+
+  // 6–8. Data and FIN.
+  if (seg.data.length || seg.flags & FIN) processData(tl, t, seg);
+  else if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) tcpOutput(tl, t);
+}
+
+/** The peer reset the connection (Linux tcp_reset). */
+function resetReceived(tl: TcpLayer, t: Tcb): void {
+  const c = tl.ctx.counters;
+  let err: "ECONNREFUSED" | "EPIPE" | "ECONNRESET" | null;
+  switch (t.state) {
+    case TcpState.SYN_RECV:
+      err = "ECONNREFUSED";
+      break;
+    case TcpState.CLOSE_WAIT:
+      err = "EPIPE";
+      break;
+    case TcpState.CLOSING:
+    case TcpState.LAST_ACK:
+      err = null;
+      break;
+    default:
+      err = "ECONNRESET";
+  }
+  if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
+  t.rcvBuf.clear();
+  tl.abort(t, t.orphan ? null : err, false);
+}
+
+/**
+ * ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5961 §5; RFC 6298; RFC
+ * 5681/6582/6675). Returns false when the segment must be dropped.
+ */
+function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  const ack = seg.ack;
+  // RFC 5961 §5.2: an ACK below snd.una − max window is blind injection.
+  if (seqLt(ack, (t.sndUna - Math.max(t.maxWindow, 1)) >>> 0)) {
+    c.inc(c.TcpExt, "TCPChallengeACK");
+    sendAck(tl, t);
+    return false;
+  }
+  if (seqGt(ack, t.sndMax)) {
+    // Acknowledges something not yet sent.
+    c.inc(c.TcpExt, "TCPACKSkippedSeq");
+    sendAck(tl, t);
+    return false;
+  }
+  t.lastAckRecv = now;
+  t.probesOut = 0;
+  // SACK information (RFC 2018, RFC 6675).
+  let newlySacked = 0;
+  if (t.sackOk && seg.sack && seg.sack.length) {
+    const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
+    const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
+    newlySacked = u.newlySacked;
+    if (u.dsack) c.inc(c.TcpExt, "TCPDSACKRecv");
+  }
+  const oldWnd = t.sndWnd;
+  // Window update (RFC 9293: SND.WL1 < SEG.SEQ or (= and SND.WL2 ≤ SEG.ACK)).
+  if (seqLt(t.sndWl1, seg.seq) || (t.sndWl1 === seg.seq && seqLe(t.sndWl2, ack))) {
+    t.sndWnd = seg.window << t.sndWscale;
+    t.sndWl1 = seg.seq;
+    t.sndWl2 = ack;
+    if (t.sndWnd > t.maxWindow) t.maxWindow = t.sndWnd;
+  }
+  if (seqGt(ack, t.sndUna)) {
+    newAck(tl, t, seg, newlySacked);
+  } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
+    duplicateAck(tl, t, newlySacked);
+  }
+  // The window opened: stop probing.
+  if (t.persistAt >= 0 && t.sndWnd > 0) {
+    t.persistAt = -1;
+    tl.rearm(t);
+  }
+  return true;
+}
+
+/** An ACK that acknowledges new data. */
+function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  const ack = seg.ack;
+  let acked = (ack - t.sndUna) >>> 0;
+  // Our FIN acknowledged?
+  let finAcked = false;
+  if (t.finSent && seqGe(ack, (t.finSeq + 1) >>> 0)) {
+    finAcked = true;
+  }
+  // Data bytes acknowledged (the SYN and FIN occupy sequence space but not the buffer).
+  const bufAcked = Math.min(t.sndBuf.length, (seqMin(ack, t.dataEnd) - t.sndBufSeq) | 0);
+  if (bufAcked > 0) {
+    t.sndBuf.acknowledge(bufAcked);
+    t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
+    t.bytesAcked += bufAcked;
+  }
+  const prevUna = t.sndUna;
+  t.sndUna = ack;
+  if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
+  if (seqLt(t.highRxt, ack)) t.highRxt = ack;
+  t.sb?.advance(ack);
+  t.dupAcks = 0;
+  // RTT (RFC 6298 with Karn's algorithm: no sample from retransmitted data).
+  let rtt = -1;
+  if (t.rttTime >= 0 && seqGe(ack, t.rttSeq)) {
+    rtt = now - t.rttTime;
+    t.rttTime = -1;
+  } else if (t.tsOk && seg.hasTs && seg.tsEcr !== 0 && t.retransmits === 0 && t.retransOut === 0) {
+    rtt = Math.max(0, (((now / 1000) | 0) + t.tsOffset - seg.tsEcr) >>> 0) * 1000;
+    if (rtt > 60_000_000) rtt = -1;
+  }
+  if (rtt >= 0) t.rtt.sample(rtt, true, now);
+  if (t.retransmits) {
+    t.retransmits = 0;
+    t.rtt.resetBackoff();
+  }
+  if (!seqLt(ack, t.highRxt) || !seqLt(ack, t.sndMax)) t.retransOut = 0;
+  else if (t.retransOut > 0) t.retransOut = Math.max(0, t.retransOut - Math.ceil(acked / t.mss));
+  if (ack === t.sndMax) t.retransStamp = 0;
+  // Congestion control.
+  const ca = t.cc.state;
+  const mss = t.mss;
+  const s = sample;
+  s.now = now;
+  s.ack = ack;
+  s.sndNxt = t.sndNxt;
+  s.ackedSacked = Math.max(1, Math.ceil((acked + newlySacked) / mss));
+  s.rtt = rtt;
+  s.unaAdvanced = true;
+  s.newlyLost = 0;
+  s.inflight = Math.ceil(pipeBytes(t) / mss);
+  s.cwndLimited = s.inflight + s.ackedSacked >= t.cc.cwnd;
+  if (ca === "recovery") {
+    if (seqGe(ack, t.recover)) {
+      t.cc.exitRecovery();
+      if (t.sb) t.sb.clear();
+    } else {
+      // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole at once.
+      t.cc.onAck(s);
+      if (!t.sb || t.sb.isEmpty) {
+        t.highRxt = ack;
+        retransmitNext(tl, t);
+      }
+    }
+  } else if (ca === "loss") {
+    t.cc.onAck(s);
+    if (seqGe(ack, t.recover)) t.cc.exitLoss();
+  } else {
+    if (ca === "disorder") t.cc.toOpen();
+    t.cc.onAck(s);
+  }
+  sndbufExpand(tl, t);
+  // Timer (RFC 6298 §5.2/5.3).
+  if (t.sndUna === t.sndMax) tl.stopRetransmit(t);
+  else tl.restartRetransmit(t);
+  void prevUna;
+  // Writers may continue (D7).
+  if (t.sndBuf.isWritable()) {
+    t.wq.wake(POLLOUT | POLLWRNORM);
+    tl.ctx.notifyWake();
+  }
+  if (finAcked) ourFinAcked(tl, t);
+  void c;
+}
+
+/** State changes when our FIN is acknowledged (RFC 9293 §3.10.7.4). */
+function ourFinAcked(tl: TcpLayer, t: Tcb): void {
+  switch (t.state) {
+    case TcpState.FIN_WAIT1:
+      tl.setState(t, TcpState.FIN_WAIT2);
+      tl.enteredFinWait2(t);
+      t.wq.wake(POLLOUT);
+      break;
+    case TcpState.CLOSING:
+      tl.enterTimeWait(t);
+      break;
+    case TcpState.LAST_ACK:
+      tl.destroy(t);
+      break;
+  }
+}
+
+/** A duplicate ACK (RFC 5681 §3.2, RFC 6675 §5, RFC 3042 limited transmit). */
+function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  t.dupAcks++;
+  const s = sample;
+  s.now = now;
+  s.ack = t.sndUna;
+  s.sndNxt = t.sndNxt;
+  s.ackedSacked = t.sackOk ? Math.max(0, Math.ceil(newlySacked / t.mss)) : 1;
+  s.rtt = -1;
+  s.unaAdvanced = false;
+  s.newlyLost = 0;
+  s.inflight = Math.ceil(pipeBytes(t) / t.mss);
+  s.cwndLimited = true;
+  const ca = t.cc.state;
+  if (ca === "recovery" || ca === "loss") {
+    t.cc.onDupAck(s);
+    tcpOutput(tl, t);
+    return;
+  }
+  const lost = t.sb && !t.sb.isEmpty ? t.sb.isLost(t.sndUna) : false;
+  if (t.dupAcks >= t.reordering || lost) {
+    // Fast retransmit (RFC 5681 §3.2 step 4): enter recovery, retransmit the first hole.
+    c.inc(c.TcpExt, t.sackOk ? "TCPSackRecovery" : "TCPRenoRecovery");
+    t.recover = t.sndMax;
+    t.highRxt = t.sndUna;
+    t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+    t.rttTime = -1;
+    if (retransmitNext(tl, t)) {
+      c.inc(c.TcpExt, "TCPFastRetrans");
+      t.cc.onTransmit(1);
+    }
+    tcpOutput(tl, t);
+    return;
+  }
+  t.cc.onDupAck(s);
+  // Limited transmit (RFC 3042): a new segment for each of the first two duplicate ACKs.
+  if (t.unsentBytes > 0) {
+    const mss = currentMss(t);
+    const len = Math.min(t.unsentBytes, mss);
+    if (len === mss && !seqGt((t.sndNxt + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) {
+      const before = t.sndNxt;
+      tcpOutputLimited(tl, t, len);
+      if (t.sndNxt !== before) tl.armRetransmit(t);
+    }
+  }
+}
+
+/** Sends one new segment regardless of cwnd (limited transmit). */
+function tcpOutputLimited(tl: TcpLayer, t: Tcb, len: number): void {
+  const seq = t.sndNxt;
+  const data = t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len);
+  if (transmit(tl, t, seq, ACK, data)) {
+    t.sndNxt = (seq + len) >>> 0;
+    if (seqGt(t.sndNxt, t.sndMax)) t.sndMax = t.sndNxt;
+    t.bytesSent += len;
+  }
+}
+
+/**
+ * Data and FIN (RFC 9293 §3.10.7.4 seventh and eighth): in-order data goes
+ * to the receive queue (and pulls in-order out-of-order data after it),
+ * out-of-order data to the out-of-order queue with SACK, duplicates are
+ * D-SACKed; then the ACK is sent now or delayed (Linux __tcp_ack_snd_check).
+ */
+function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  const st = t.state;
+  let ackNow = false;
+  let data = seg.data;
+  let seq = seg.seq;
+  if (data.length > 0) {
+    if (st !== TcpState.ESTABLISHED && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2) {
+      // Data after the peer's FIN: ignore (RFC 9293 "should not occur").
+      data = EMPTY;
+    } else if (t.rcvShutdown && t.orphan) {
+      // Linux: new data for a closed socket aborts the connection with RST (TCPAbortOnData).
+      if (seqGt((seq + data.length) >>> 0, t.rcvNxt)) {
+        c.inc(c.TcpExt, "TCPAbortOnData");
+        tl.abort(t, null, true);
+        return;
+      }
+      data = EMPTY;
+    }
+  }
+  if (data.length > 0) {
+    // Trim what we already have (a partially duplicate segment).
+    if (seqLt(seq, t.rcvNxt)) {
+      const dup = (t.rcvNxt - seq) >>> 0;
+      if (dup >= data.length) {
+        if (t.sackOk && tl.ctx.sysctl.tcp_dsack) (t.ooo ??= new OooQueue(true)).reportDuplicate(seq, (seq + data.length) >>> 0);
+        data = EMPTY;
+        ackNow = true;
+      } else {
+        if (t.sackOk && tl.ctx.sysctl.tcp_dsack) (t.ooo ??= new OooQueue(true)).reportDuplicate(seq, t.rcvNxt);
+        data = data.subarray(dup);
+        seq = t.rcvNxt;
+      }
+    }
+    // Trim beyond the window.
+    const wnd = t.rwin.receiveWindow(t.rcvNxt);
+    const maxLen = ((t.rcvNxt + wnd - seq) | 0);
+    if (data.length > maxLen) data = maxLen > 0 ? data.subarray(0, maxLen) : EMPTY;
+  }
+  if (data.length > 0) {
+    t.dataSegsIn++;
+    if (seq === t.rcvNxt) {
+      // In order.
+      eventDataRecv(tl, t, data.length, now);
+      t.rcvBuf.push(data);
+      t.bytesReceived += data.length;
+      t.rcvNxt = (t.rcvNxt + data.length) >>> 0;
+      if (t.ooo && !t.ooo.isEmpty) {
+        const before = t.rcvNxt;
+        t.rcvNxt = t.ooo.drain(t.rcvNxt, (v) => t.rcvBuf.push(v));
+        t.bytesReceived += (t.rcvNxt - before) >>> 0;
+        ackNow = true; // filling a hole: ACK at once (RFC 5681 §4.2)
+        if (t.oooFinSeq >= 0 && t.oooFinSeq === t.rcvNxt) {
+          t.oooFinSeq = -1;
+          finReceived(tl, t);
+        }
+      }
+      if (t.urgSeq >= 0) extractUrgent(t);
+      t.wq.wake(POLLIN | POLLRDNORM);
+      tl.ctx.notifyWake();
+    } else {
+      // Out of order (D4): queue it, SACK it, ACK at once (RFC 5681 §4.2 duplicate ACK).
+      c.inc(c.TcpExt, "TCPOFOQueue");
+      (t.ooo ??= new OooQueue(t.sackOk && tl.ctx.sysctl.tcp_dsack)).insert(seq, data);
+      if (seg.flags & FIN) t.oooFinSeq = (seq + data.length) >>> 0;
+      ackNow = true;
+    }
+  } else if (seg.data.length > 0) {
+    ackNow = true;
+  }
+  if (seg.flags & FIN) {
+    const finSeq = (seg.seq + seg.data.length) >>> 0;
+    if (finSeq === t.rcvNxt && !t.finReceived) {
+      finReceived(tl, t);
+      // FIN-WAIT-1/2 → CLOSING/TIME-WAIT already sent the ACK.
+      if (t.state === TcpState.TIME_WAIT || t.state === TcpState.CLOSING) return;
+    } else if (seqGt(finSeq, t.rcvNxt)) {
+      t.oooFinSeq = finSeq;
+      ackNow = true;
+    }
+  }
+  // Our own output may carry the ACK (piggyback).
+  if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) tcpOutput(tl, t);
+  ackSndCheck(tl, t, ackNow);
+}
+
+/** Linux tcp_event_data_recv: adapts the delayed-ACK timeout and the quick-ACK budget. */
+function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: number): void {
+  if (len >= 128) t.rwin.grow(len, t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0));
+  if (len > t.rcvMss) t.rcvMss = Math.min(len, t.advMss);
+  t.unackedSegs++;
+  if (t.lastDataRecv === 0) {
+    // The first data: initialise the delayed-ACK engine with quick ACKs.
+    t.quickAcks = Math.min(Math.max(1, Math.floor(t.rwin.rcvWnd / (2 * t.rcvMss))), MAX_QUICKACKS);
+    t.ato = ATO_MIN;
+  } else {
+    const m = now - t.lastDataRecv;
+    if (m <= ATO_MIN / 2) t.ato = (t.ato >> 1) + ATO_MIN / 2;
+    else if (m < t.ato) {
+      t.ato = (t.ato >> 1) + m;
+      if (t.ato > t.rtt.rto) t.ato = t.rtt.rto;
+    } else if (m > t.rtt.rto) {
+      // After idle: quick ACKs again (Linux tcp_incr_quickack).
+      t.quickAcks = Math.min(Math.max(1, Math.floor(t.rwin.rcvWnd / (2 * t.rcvMss))), MAX_QUICKACKS);
+    }
+  }
+  t.lastDataRecv = now;
+  void tl;
+}
+
+/** Linux __tcp_ack_snd_check: ACK now or start the delayed-ACK timer. */
+function ackSndCheck(tl: TcpLayer, t: Tcb, ackNow: boolean): void {
+  if (t.state === TcpState.CLOSE) return;
+  const pending = t.unackedSegs > 0 || ackNow || t.rcvNxt !== t.rwin.rcvWup;
+  if (!pending) return;
+  const twoSegs = ((t.rcvNxt - t.rwin.rcvWup) >>> 0) > t.rcvMss;
+  const quick = t.quickAcks > 0 && !t.pingpong;
+  if (ackNow || (t.ooo && !t.ooo.isEmpty) || twoSegs || quick) {
+    if (quick && !ackNow) t.quickAcks--;
+    sendAck(tl, t);
+    if (t.delackAt >= 0) {
+      t.delackAt = -1;
+      tl.rearm(t);
+    }
+    return;
+  }
+  tl.scheduleDelayedAck(t);
+}
+
+/** The peer's FIN arrived in order (RFC 9293 eighth; Linux tcp_fin). */
+function finReceived(tl: TcpLayer, t: Tcb): void {
+  t.rcvNxt = (t.rcvNxt + 1) >>> 0;
+  t.finReceived = true;
+  switch (t.state) {
+    case TcpState.SYN_RECV:
+    case TcpState.ESTABLISHED:
+      tl.setState(t, TcpState.CLOSE_WAIT);
+      t.pingpong = true;
+      tl.scheduleDelayedAck(t);
+      break;
+    case TcpState.FIN_WAIT1:
+      // Simultaneous close (or our FIN not yet acknowledged): CLOSING, ACK now.
+      tl.setState(t, TcpState.CLOSING);
+      sendAck(tl, t);
+      break;
+    case TcpState.FIN_WAIT2:
+      sendAck(tl, t);
+      tl.enterTimeWait(t);
+      break;
+  }
+  t.wq.wake(POLLIN | POLLRDNORM | POLLRDHUP);
+  tl.ctx.notifyWake();
+}
+
+/**
+ * Urgent data (C8, Linux tcp_urg without SO_OOBINLINE): the urgent byte is
+ * taken out of the stream for recv(MSG_OOB) once it is in the queue.
+ */
+function extractUrgent(t: Tcb): void {
+  const urg = t.urgSeq;
+  if (!seqLt(urg, t.rcvNxt)) return;
+  t.urgSeq = -1;
+  if (t.oobInline) return;
+  // Position of the urgent byte within the receive queue.
+  const queued = t.rcvBuf.length;
+  const pos = queued - ((t.rcvNxt - urg) >>> 0);
+  if (pos < 0) return;
+  const all = t.rcvBuf.read(queued);
+  t.urgByte = all[pos]!;
+  const before = all.subarray(0, pos);
+  const after = all.subarray(pos + 1);
+  if (before.length) t.rcvBuf.push(before);
+  if (after.length) t.rcvBuf.push(after);
+}
+
+/**
+ * An ICMP error about one of our segments (RFC 5927 checks, Linux
+ * tcp_v4_err): fragmentation-needed lowers the MSS; during the handshake a
+ * hard error fails connect(); otherwise it is remembered as a soft error
+ * reported if the connection times out.
+ */
+export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
+  const q = info.quotedL4;
+  const sport = r16(q, 0);
+  const dport = r16(q, 2);
+  const seq = r32(q, 4);
+  const t = tl.tables.lookup(info.quoted.src, sport, info.quoted.dst, dport);
+  if (!t) return;
+  if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
+    const c = tl.ctx.counters;
+    c.inc(c.TcpExt, "OutOfWindowIcmps");
+    return;
+  }
+  if (info.type === 3 && info.code === 4) {
+    if (info.mtu >= 68 && info.mtu < t.pmtu) {
+      t.pmtu = info.mtu;
+      updateMss(t);
+      // Retransmit what no longer fits (Linux tcp_simple_retransmit).
+      t.sndNxt = t.sndUna;
+      tcpOutput(tl, t);
+    }
+    return;
+  }
+  const err = info.type === 3
+    ? (["ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP"] as const)[info.code] ?? "EHOSTUNREACH"
+    : "EHOSTUNREACH";
+  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+    const c = tl.ctx.counters;
+    c.inc(c.Tcp, "AttemptFails");
+    tl.abort(t, err, false);
+    return;
+  }
+  t.softError = err;
+}

@@ -1,0 +1,321 @@
+/**
+ * LISTEN processing (RFC 9293 §3.10.7.2; Linux tcp_conn_request,
+ * tcp_check_req, cookie_v4_check): SYNs create small request entries in
+ * the SYN queue (B4) and are answered with SYN-ACKs; the final ACK promotes
+ * a request to a full connection in the accept queue — or, when the queue
+ * is full, is dropped with the request kept in SYN-RECV (B2). SYN cookies
+ * (B5) replace the SYN queue when it overflows. See listener.ts for the
+ * queue rules.
+ */
+import { POLLIN } from "../core/poll-events.js";
+import { Timer } from "../core/scheduler.js";
+import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
+import { EMPTY } from "../wire/packet.js";
+import { Listener, requestKey, type RequestSock } from "./listener.js";
+import { sendResetFor } from "./output.js";
+import { writeSynOptions, synOptionsLength, writeTcpHeader } from "./options-out.js";
+import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
+import { decodeCookieTimestamp, encodeCookieTimestamp } from "./syncookie.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { tsVal } from "./isn.js";
+import { establish, segmentArrives, updateMss } from "./input.js";
+import { selectInitialWindow } from "./recv-window.js";
+
+/** Linux TCP_TIMEOUT_INIT: the first SYN-ACK retransmission after 1 s, then doubling. */
+const SYNACK_TIMEOUT = 1_000_000;
+const MAX_ADV_MSS = 65495;
+
+const timers = new WeakMap<Listener, Timer>();
+
+/** Handles a segment addressed to a listening socket. */
+export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
+  const lq = lt.lq!;
+  const c = tl.ctx.counters;
+  if (seg.flags & RST) {
+    // A RST for a request: drop the request (Linux tcp_check_req).
+    const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
+    if (req && seg.seq === ((req.irs + 1) >>> 0)) lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+    return;
+  }
+  const key = requestKey(seg.saddr, seg.sport);
+  const req = lq.synQueue.get(key);
+  if (seg.flags & SYN) {
+    if (seg.flags & ACK) {
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      return;
+    }
+    if (req) {
+      // A retransmitted SYN: send the SYN-ACK again (Linux inet_rtx_syn_ack).
+      if (seg.seq === req.irs) sendSynAck(tl, req);
+      return;
+    }
+    synReceived(tl, lt, lq, seg);
+    return;
+  }
+  if (!(seg.flags & ACK)) return;
+  if (req) {
+    if (seg.ack !== ((req.iss + 1) >>> 0) || seg.seq !== ((req.irs + 1) >>> 0)) {
+      // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too.
+      if (seg.ack !== ((req.iss + 1) >>> 0)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      return;
+    }
+    if (lq.acceptQueueFull()) {
+      // B2: the final ACK finds the accept queue full — drop it, keep the request (SYN-RECV).
+      c.inc(c.TcpExt, "ListenOverflows");
+      c.inc(c.TcpExt, "ListenDrops");
+      if (tl.ctx.sysctl.tcp_abort_on_overflow) {
+        lq.synQueue.delete(key);
+        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+        return;
+      }
+      req.acked = true;
+      return;
+    }
+    lq.synQueue.delete(key);
+    const child = createChild(tl, lt, req, seg);
+    finishChild(tl, lt, child, seg);
+    return;
+  }
+  // No request: maybe a SYN cookie (B5).
+  if (tl.ctx.sysctl.tcp_syncookies && !(seg.flags & FIN)) {
+    const now = tl.ctx.scheduler.now();
+    const tuple = { localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport };
+    const mss = tl.cookies.checkCookie(tuple, (seg.seq - 1) >>> 0, (seg.ack - 1) >>> 0, now);
+    if (mss) {
+      if (lq.acceptQueueFull()) {
+        c.inc(c.TcpExt, "ListenOverflows");
+        c.inc(c.TcpExt, "ListenDrops");
+        return;
+      }
+      c.inc(c.TcpExt, "SyncookiesRecv");
+      const tsOffset = tl.isn.tsOffset(seg.daddr, seg.saddr);
+      let wscale = -1, sackOk = false, tsOk = false;
+      if (seg.hasTs && seg.tsEcr) {
+        const o = decodeCookieTimestamp((seg.tsEcr - tsOffset) >>> 0);
+        wscale = o.wscale;
+        sackOk = o.sack;
+        tsOk = true;
+      }
+      const r: RequestSock = {
+        localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
+        iss: (seg.ack - 1) >>> 0, irs: (seg.seq - 1) >>> 0, peerMss: mss, sndWscale: wscale, rcvWscale: 0,
+        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, expires: 0, acked: false,
+        created: now, listener: lq,
+      };
+      const rt = tl.ip.route(seg.saddr);
+      r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500) : 0;
+      const child = createChild(tl, lt, r, seg);
+      finishChild(tl, lt, child, seg);
+      return;
+    }
+    c.inc(c.TcpExt, "SyncookiesFailed");
+  }
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length);
+}
+
+function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {
+  return selectInitialWindow({
+    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, MAX_ADV_MSS), wscaleOk: true,
+    rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
+  }).rcvWscale;
+}
+
+/** A SYN for a listener (Linux tcp_conn_request). */
+function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
+  const c = tl.ctx.counters;
+  const s = tl.ctx.sysctl;
+  const now = tl.ctx.scheduler.now();
+  let wantCookie = false;
+  if (s.tcp_syncookies === 2 || lq.synQueueFull()) {
+    if (s.tcp_syncookies) {
+      wantCookie = true;
+      if (!lq.cookieWarned) {
+        lq.cookieWarned = true;
+        c.inc(c.TcpExt, "TCPReqQFullDoCookies");
+      }
+    } else {
+      c.inc(c.TcpExt, "TCPReqQFullDrop");
+      c.inc(c.TcpExt, "ListenDrops");
+      return;
+    }
+  }
+  if (lq.acceptQueueFull()) {
+    // B2: a SYN that finds the accept queue full is dropped; the client retransmits.
+    c.inc(c.TcpExt, "ListenOverflows");
+    c.inc(c.TcpExt, "ListenDrops");
+    return;
+  }
+  const rt = tl.ip.route(seg.saddr);
+  if (!rt) return;
+  c.inc(c.Tcp, "PassiveOpens");
+  const peerMss = seg.mss > 0 ? seg.mss : 536;
+  const tsOk = s.tcp_timestamps && seg.hasTs;
+  const sackOk = s.tcp_sack && seg.sackOk;
+  const wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
+  const req: RequestSock = {
+    localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
+    iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, 14) : -1,
+    rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
+    peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
+    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0,
+    expires: now + SYNACK_TIMEOUT, acked: false, created: now, listener: lq,
+  };
+  if (wantCookie) {
+    const ck = tl.cookies.makeCookie(req, seg.seq, peerMss, now);
+    req.iss = ck.isn;
+    req.peerMss = ck.mss;
+    c.inc(c.TcpExt, "SyncookiesSent");
+    sendSynAck(tl, req, true);
+    return;
+  }
+  req.iss = tl.isn.isn(seg.daddr, seg.dport, seg.saddr, seg.sport, now);
+  lq.synQueue.set(requestKey(seg.saddr, seg.sport), req);
+  sendSynAck(tl, req);
+  armListenerTimer(tl, lt);
+}
+
+/** Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout. */
+export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void {
+  const rt = tl.ip.route(req.remoteAddr);
+  if (!rt) return;
+  const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
+  const mtu = rt.iface.mtu;
+  let adv = Math.min(mtu - 40, MAX_ADV_MSS);
+  if (lt?.userMss) adv = Math.min(adv, lt.userMss);
+  const space = lt ? lt.rcvBuf.fullSpace() : 65536;
+  const win = selectInitialWindow({
+    space, mss: req.tsOk ? adv - 12 : adv, wscaleOk: req.sndWscale >= 0,
+    rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
+  });
+  const nowMs = Math.floor(tl.ctx.scheduler.now() / 1000);
+  const tsv = cookie && req.tsOk
+    ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
+    : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
+  const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent };
+  const optLen = synOptionsLength(opts);
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, Math.min(win.rcvWnd, 65535), 0, optLen);
+  writeSynOptions(opts, head, IPV4.MIN_HEADER + 20);
+  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "OutSegs");
+}
+
+/** The listener's one timer, armed at the earliest SYN-ACK retransmission due. */
+function armListenerTimer(tl: TcpLayer, lt: Tcb): void {
+  const lq = lt.lq!;
+  let timer = timers.get(lq);
+  if (!timer) {
+    timer = new Timer((now) => listenerTimer(tl, lt, now));
+    timers.set(lq, timer);
+  }
+  let at = -1;
+  for (const r of lq.synQueue.values()) if (at < 0 || r.expires < at) at = r.expires;
+  if (at < 0 || lq.closed) tl.ctx.scheduler.disarm(timer);
+  else if (timer.deadline !== at) tl.ctx.scheduler.arm(timer, at);
+}
+
+/**
+ * SYN-ACK retransmission (Linux reqsk_timer_handler): every request due is
+ * re-sent with exponential backoff until `tcp_synack_retries`, then dropped.
+ * Requests whose final ACK was dropped (`acked`) keep retrying too, so the
+ * client's answering ACK can complete them once accept() made room (B2).
+ */
+function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
+  const lq = lt.lq;
+  if (!lq || lq.closed) return;
+  const max = tl.ctx.sysctl.tcp_synack_retries;
+  const c = tl.ctx.counters;
+  for (const [k, r] of lq.synQueue) {
+    if (r.expires > now) continue;
+    if (r.retrans >= max) {
+      lq.synQueue.delete(k);
+      c.inc(c.TcpExt, "TCPTimeouts");
+      continue;
+    }
+    r.retrans++;
+    c.inc(c.Tcp, "RetransSegs");
+    c.inc(c.TcpExt, "TCPSynRetrans");
+    sendSynAck(tl, r);
+    r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.retrans, 120_000_000);
+  }
+  armListenerTimer(tl, lt);
+}
+
+/** Builds the full connection for a completed handshake (Linux tcp_create_openreq_child). */
+function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb {
+  const t = tl.createTcb();
+  const now = tl.ctx.scheduler.now();
+  t.passive = true;
+  t.localAddr = req.localAddr;
+  t.localPort = req.localPort;
+  t.remoteAddr = req.remoteAddr;
+  t.remotePort = req.remotePort;
+  // Socket options are inherited from the listener (Linux sk_clone_lock).
+  t.nodelay = lt.nodelay;
+  t.keepalive = lt.keepalive;
+  t.keepIdle = lt.keepIdle;
+  t.keepIntvl = lt.keepIntvl;
+  t.keepCnt = lt.keepCnt;
+  t.lingerOn = lt.lingerOn;
+  t.lingerTime = lt.lingerTime;
+  t.oobInline = lt.oobInline;
+  t.userMss = lt.userMss;
+  t.userTimeout = lt.userTimeout;
+  t.linger2 = lt.linger2;
+  t.reuseAddr = lt.reuseAddr;
+  t.rcvLowat = lt.rcvLowat;
+  if (lt.sndbufLocked) {
+    t.sndBuf.capacity = lt.sndBuf.capacity;
+    t.sndbufLocked = true;
+  }
+  if (lt.rcvbufLocked) {
+    t.rcvBuf.rcvbuf = lt.rcvBuf.rcvbuf;
+    t.rcvbufLocked = true;
+  }
+  if (lt.cc.name !== t.cc.name) t.cc = tl.createCc(lt.cc.name);
+  t.iss = req.iss;
+  t.irs = req.irs;
+  t.sndUna = (req.iss + 1) >>> 0;
+  t.sndNxt = t.sndUna;
+  t.sndMax = t.sndUna;
+  t.sndBufSeq = t.sndUna;
+  t.highRxt = t.sndUna;
+  t.rcvNxt = (req.irs + 1) >>> 0;
+  t.tsOffset = req.tsOffset;
+  const rt = tl.ip.route(req.remoteAddr);
+  tl.initPassive(t, rt ? rt.iface.mtu : 1500);
+  t.route = rt;
+  t.routeGen = tl.ip.routes.generation;
+  t.peerMss = req.peerMss;
+  t.wscaleOk = req.sndWscale >= 0;
+  t.sndWscale = t.wscaleOk ? req.sndWscale : 0;
+  t.rwin.rcvWscale = t.wscaleOk ? req.rcvWscale : 0;
+  t.sackOk = req.sackOk;
+  t.tsOk = req.tsOk && seg.hasTs;
+  t.tsRecent = seg.hasTs ? seg.tsVal : req.tsRecent;
+  t.tsRecentStamp = now;
+  updateMss(t);
+  t.sndWnd = seg.window << t.sndWscale;
+  t.maxWindow = t.sndWnd;
+  t.sndWl1 = seg.seq;
+  t.sndWl2 = seg.ack;
+  if (req.retrans === 0 && req.expires > 0) t.rtt.sample(now - req.created, true, now);
+  tl.setState(t, TcpState.SYN_RECV);
+  return t;
+}
+
+/** Puts a new child in the tables and the accept queue, then processes the rest of the ACK segment (data, FIN). */
+function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): void {
+  tl.tables.insert(t);
+  // Children hold the listener's port too (Linux inet_inherit_port): a new bind() sees them.
+  t.portHeld = true;
+  tl.tables.bindPort(t, false);
+  establish(tl, t);
+  lt.lq!.enqueue(t);
+  tl.ctx.notifyWake();
+  lt.lq!.wq.wake(POLLIN);
+  if (seg.data.length || seg.flags & FIN) segmentArrives(tl, t, { ...seg, flags: seg.flags });
+}

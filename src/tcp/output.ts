@@ -1,0 +1,336 @@
+/**
+ * TCP output (RFC 9293 §3.10.4 SEND, §3.8; Linux tcp_output.c): building
+ * and sending segments, the transmit loop that decides what may leave now
+ * (congestion window, the peer's window, Nagle, TCP_CORK, sender SWS
+ * avoidance), retransmission of holes during recovery, window
+ * advertisement, ACKs, RSTs and probes.
+ *
+ * The payload of a data segment is a view of the send buffer (no copy);
+ * `head` holds the IP and TCP headers.
+ */
+import { seqGt, seqLt, seqMax, seqMin } from "../core/seq.js";
+import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
+import { EMPTY } from "../wire/packet.js";
+import type { RouteResult } from "../ip/route-table.js";
+import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
+import {
+  establishedOptionsLength, synOptionsLength, writeEstablishedOptions, writeSynOptions, writeTcpHeader,
+} from "./options-out.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import { tsVal } from "./isn.js";
+import type { TcpLayer } from "./tcp-layer.js";
+
+const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+
+/** The route of a connection, revalidated when the routing table changed. */
+export function routeOf(tl: TcpLayer, t: Tcb): RouteResult | null {
+  if (t.route && t.routeGen === tl.ip.routes.generation) return t.route;
+  t.route = tl.ip.route(t.remoteAddr);
+  t.routeGen = tl.ip.routes.generation;
+  return t.route;
+}
+
+/** Our current TS val for `t`. */
+export function tcpTsVal(tl: TcpLayer, t: Tcb): number {
+  return tsVal(tl.ctx.scheduler.now(), t.tsOffset);
+}
+
+/** The window field to advertise now (and record it, Linux tcp_select_window). */
+function selectWindow(t: Tcb): number {
+  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) return t.rwin.synWindow();
+  return t.rwin.select(t.rcvNxt, t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0), t.rcvBuf.fullSpace(), t.rcvMss);
+}
+
+/**
+ * Sends one segment of `t`: `flags` (ACK is added in synchronized states),
+ * sequence number `seq`, payload `data` (a view). SYN segments carry the
+ * SYN options; others carry timestamps and SACK blocks as negotiated.
+ * Returns false when IP refused it (no route).
+ */
+export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data: Uint8Array): boolean {
+  const rt = routeOf(tl, t);
+  const c = tl.ctx.counters;
+  if (!rt) {
+    c.inc(c.Ip, "OutNoRoutes");
+    return false;
+  }
+  const now = tl.ctx.scheduler.now();
+  let optLen: number;
+  let nSack = 0;
+  const syn = (flags & SYN) !== 0;
+  const synOpts = syn
+    ? {
+      mss: t.advMss,
+      wscale: t.state === TcpState.SYN_RECV ? (t.wscaleOk ? t.rwin.rcvWscale : -1) : (tl.ctx.sysctl.tcp_window_scaling ? t.rwin.rcvWscale : -1),
+      sackOk: t.state === TcpState.SYN_RECV ? t.sackOk : tl.ctx.sysctl.tcp_sack,
+      ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps,
+      tsVal: tcpTsVal(tl, t),
+      tsEcr: t.state === TcpState.SYN_RECV ? t.tsRecent : 0,
+    }
+    : null;
+  if (synOpts) optLen = synOptionsLength(synOpts);
+  else {
+    if (t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
+    optLen = establishedOptionsLength(t.tsOk, nSack);
+  }
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  const sync = t.state !== TcpState.SYN_SENT;
+  if (sync && (flags & RST) === 0) flags |= ACK;
+  const ack = flags & ACK ? t.rcvNxt : 0;
+  const window = flags & RST ? 0 : selectWindow(t);
+  let urg = 0;
+  if (t.sndUp >= 0 && seqGt(t.sndUp, seq)) {
+    flags |= URG;
+    urg = Math.min(0xffff, (t.sndUp - seq) >>> 0);
+  }
+  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, seq, ack, flags, window, urg, optLen);
+  if (synOpts) writeSynOptions(synOpts, head, IPV4.MIN_HEADER + 20);
+  else if (optLen) {
+    if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
+    writeEstablishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack, head, IPV4.MIN_HEADER + 20);
+  }
+  const err = tl.ip.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, { df: true, ttl: tl.ctx.sysctl.ip_default_ttl });
+  if (err) {
+    c.inc(c.Tcp, "OutErrs");
+    return false;
+  }
+  c.inc(c.Tcp, "OutSegs");
+  if (flags & RST) c.inc(c.Tcp, "OutRsts");
+  t.segsOut++;
+  if (flags & ACK) {
+    // Any segment with ACK acknowledges everything received: the delayed ACK is done.
+    if (t.delackAt >= 0) {
+      t.delackAt = -1;
+    }
+    t.unackedSegs = 0;
+  }
+  if (data.length) {
+    t.dataSegsOut++;
+    t.lastDataSent = now;
+  }
+  t.lastSend = now;
+  return true;
+}
+
+/** Sends a bare ACK now (RFC 9293 "send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"). */
+export function sendAck(tl: TcpLayer, t: Tcb): void {
+  transmit(tl, t, t.sndNxt, ACK, EMPTY);
+}
+
+/** Sends a RST for an established connection being aborted (`<SEQ=SND.NXT><CTL=RST>` — Linux tcp_send_active_reset uses RST|ACK). */
+export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + (t.tsOk ? 12 : 0));
+  const rt = routeOf(tl, t);
+  if (!rt) return;
+  const optLen = t.tsOk ? 12 : 0;
+  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, optLen);
+  if (t.tsOk) writeEstablishedOptions(true, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
+  if (tl.ip.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "OutSegs");
+  c.inc(c.Tcp, "OutRsts");
+}
+
+/**
+ * Sends a RST in answer to a segment that belongs to no connection
+ * (RFC 9293 §3.10.7.1; Linux tcp_v4_send_reset): if the segment had ACK,
+ * `<SEQ=SEG.ACK><CTL=RST>` (no ACK bit: tcpdump shows `R 1:1(0)`);
+ * otherwise `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`. Never answers a RST.
+ */
+export function sendResetFor(tl: TcpLayer, saddr: number, sport: number, daddr: number, dport: number, seq: number, ack: number, flags: number, len: number): void {
+  if (flags & RST) return;
+  const rt = tl.ip.route(saddr);
+  if (!rt) return;
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20);
+  if (flags & ACK) writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, ack, 0, RST, 0, 0, 0);
+  else writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0, 0, 0);
+  if (tl.ip.output(rt, daddr, saddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "OutSegs");
+  c.inc(c.Tcp, "OutRsts");
+}
+
+/** Payload bytes per segment now: the MSS less the SACK option bytes a data segment would carry. */
+export function currentMss(t: Tcb): number {
+  if (!t.sackOk || !t.ooo || t.ooo.sackCount === 0) return t.mss;
+  const n = Math.min(t.ooo.sackCount, t.tsOk ? 3 : 4);
+  return Math.max(1, t.mss - (4 + 8 * n));
+}
+
+/**
+ * Bytes in flight (RFC 6675 SetPipe with SACK; without SACK the NewReno
+ * estimate: each duplicate ACK means one segment left the network).
+ */
+export function pipeBytes(t: Tcb): number {
+  const ca = t.cc.state;
+  if (t.sb && !t.sb.isEmpty) {
+    if (ca === "loss") return t.sb.unsackedIn(t.sndUna, t.sndNxt);
+    return t.sb.pipe(t.sndUna, t.sndNxt, t.highRxt);
+  }
+  const out = (t.sndNxt - t.sndUna) | 0;
+  if (ca === "recovery" || ca === "disorder") return Math.max(0, out - t.dupAcks * t.mss) + (t.retransOut > 0 ? t.mss : 0);
+  return out;
+}
+
+/** Segments the congestion window still allows. */
+function cwndQuota(t: Tcb, mss: number): number {
+  const inflightSegs = Math.ceil(pipeBytes(t) / mss);
+  return t.cc.cwnd - inflightSegs;
+}
+
+/**
+ * Fast-recovery retransmission (RFC 6675 NextSeg rule 1 with SACK; the
+ * segment at snd.una for NewReno, RFC 6582): sends one segment and moves
+ * HighRxt past it. Returns true when something was sent.
+ */
+export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
+  const mss = currentMss(t);
+  let seq: number;
+  let len: number;
+  if (t.sb && !t.sb.isEmpty) {
+    seq = t.sb.nextSeg(t.sndUna, t.highRxt);
+    if (seq < 0) return false;
+    len = t.sb.holeLength(seq, mss);
+  } else {
+    seq = t.sndUna;
+    if (seqLt(seq, t.highRxt)) return false;
+    len = mss;
+  }
+  const end = seqMin((seq + len) >>> 0, t.sndMax);
+  if (!seqLt(seq, end)) return false;
+  const sent = sendRange(tl, t, seq, end, true);
+  if (sent > 0) t.highRxt = seqMax(t.highRxt, (seq + sent) >>> 0);
+  return sent > 0;
+}
+
+/**
+ * Sends the sequence range [seq, end) (data from the send buffer, plus the
+ * FIN when the range reaches it). Returns the sequence space sent.
+ */
+function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: boolean): number {
+  const dataEnd = t.dataEnd;
+  let flags = ACK;
+  const dataStop = seqMin(end, dataEnd);
+  let len = (dataStop - seq) | 0;
+  if (len < 0) len = 0;
+  let space = len;
+  if (t.finQueued && seqGt(end, dataEnd) && !seqGt(seq, dataEnd)) {
+    flags |= FIN;
+    space++;
+  }
+  if (len === 0 && !(flags & FIN)) return 0;
+  if (len > 0 && dataStop === dataEnd) flags |= PSH;
+  const data = len > 0 ? t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len) : EMPTY;
+  if (!transmit(tl, t, seq, flags, data)) return 0;
+  const c = tl.ctx.counters;
+  if (retrans) {
+    c.inc(c.Tcp, "RetransSegs");
+    t.totalRetrans++;
+    t.retransOut++;
+    t.bytesRetrans += len;
+    if (t.retransStamp === 0) t.retransStamp = tl.ctx.scheduler.now();
+    if (t.rttTime >= 0 && seqLt(seq, t.rttSeq)) t.rttTime = -1; // Karn: no sample from a retransmitted range
+  } else {
+    t.bytesSent += len;
+  }
+  if (flags & FIN) {
+    t.finSent = true;
+    t.finSeq = dataEnd;
+  }
+  const newEnd = (seq + space) >>> 0;
+  if (seqGt(newEnd, t.sndNxt)) t.sndNxt = newEnd;
+  if (seqGt(newEnd, t.sndMax)) t.sndMax = newEnd;
+  return space;
+}
+
+/**
+ * The transmit loop (Linux tcp_write_xmit): retransmits holes first while
+ * recovering, then sends new data while the congestion window, the peer's
+ * window, Nagle and TCP_CORK allow, then the FIN. Arms the retransmission
+ * or persist timer as needed.
+ */
+export function tcpOutput(tl: TcpLayer, t: Tcb): void {
+  const st = t.state;
+  if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 &&
+      st !== TcpState.CLOSING && st !== TcpState.LAST_ACK) return;
+  const mss = currentMss(t);
+  // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582).
+  if (t.cc.state === "recovery") {
+    while (cwndQuota(t, mss) > 0 && retransmitNext(tl, t)) t.cc.onTransmit(1);
+  }
+  // 2. From snd.nxt: after an RTO this re-sends what was outstanding (go-back-N,
+  //    skipping SACKed ranges), then new data; finally the FIN.
+  let sent = false;
+  for (;;) {
+    const seq = t.sndNxt;
+    const retrans = seqLt(seq, t.sndMax);
+    if (retrans && t.sb && t.sb.isSacked(seq)) {
+      // Skip a range the receiver already has.
+      t.sndNxt = seqMin(skipSacked(t, seq), t.sndMax);
+      continue;
+    }
+    const dataEnd = t.dataEnd;
+    const unsent = seqLt(seq, dataEnd) ? (dataEnd - seq) >>> 0 : 0;
+    if (unsent === 0) {
+      // The FIN: new, or again after a go-back (it needs no window, only cwnd).
+      if (t.finQueued && seq === dataEnd && (!t.finSent || retrans) && cwndQuota(t, mss) > 0) {
+        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) sent = true;
+      }
+      break;
+    }
+    if (cwndQuota(t, mss) <= 0) break;
+    let len = Math.min(unsent, mss);
+    if (retrans) {
+      len = Math.min(len, (t.sndMax - seq) >>> 0);
+      if (t.sb && !t.sb.isEmpty) len = t.sb.holeLength(seq, len);
+    }
+    // Sender SWS avoidance (Linux tcp_snd_wnd_test): the segment must fit the peer's window.
+    if (seqGt((seq + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) break;
+    // Nagle (RFC 896, Linux tcp_nagle_test): hold a small new segment while data is unacknowledged.
+    if (!retrans && len < mss && !t.finQueued) {
+      if (t.cork) break;
+      if (!t.nodelay && seqLt(t.sndUna, t.sndNxt)) break;
+    }
+    const end = (seq + len) >>> 0;
+    const withFin = t.finQueued && end === dataEnd;
+    if (!retrans && t.rttTime < 0) {
+      t.rttSeq = end;
+      t.rttTime = tl.ctx.scheduler.now();
+    }
+    if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans) === 0) break;
+    if (t.cc.state === "recovery" || t.cc.state === "cwr") t.cc.onTransmit(1);
+    sent = true;
+  }
+  if (sent || seqLt(t.sndUna, t.sndMax)) tl.armRetransmit(t);
+  // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
+  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) tl.armPersist(t);
+}
+
+/** The end of the SACKed range containing `s`. */
+function skipSacked(t: Tcb, s: number): number {
+  for (const [a, b] of t.sb!.ranges()) if (!seqLt(s, a) && seqLt(s, b)) return b;
+  return (s + 1) >>> 0;
+}
+
+/**
+ * A window probe (Linux tcp_write_wakeup / tcp_xmit_probe_skb): when the
+ * peer's window has room send up to that much new data; otherwise a
+ * segment with SEQ = SND.UNA − 1 and no data that forces an ACK (also
+ * the keepalive probe, seed C7).
+ */
+export function sendProbe(tl: TcpLayer, t: Tcb, keepalive: boolean): void {
+  const wndEnd = (t.sndUna + t.sndWnd) >>> 0;
+  if (!keepalive && t.unsentBytes > 0 && seqLt(t.sndNxt, wndEnd)) {
+    const len = Math.min(t.unsentBytes, (wndEnd - t.sndNxt) >>> 0, currentMss(t));
+    sendRange(tl, t, t.sndNxt, (t.sndNxt + len) >>> 0, false);
+    return;
+  }
+  transmit(tl, t, (t.sndUna - 1) >>> 0, ACK, EMPTY);
+}
+
+/** Sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED after a simultaneous open). */
+export function sendSyn(tl: TcpLayer, t: Tcb): boolean {
+  const flags = t.state === TcpState.SYN_RECV ? SYN | ACK : SYN;
+  return transmit(tl, t, t.iss, flags, EMPTY);
+}

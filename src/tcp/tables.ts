@@ -1,0 +1,169 @@
+/**
+ * The connection tables of one host's TCP (Linux inet_hashtables):
+ * - **ehash**: established (and SYN-RECV children, TIME-WAIT) by 4-tuple;
+ * - **listeners** by local port, with SO_REUSEPORT groups;
+ * - **bind buckets** by local port: every socket holding the port
+ *   (bound, listening, connected, TIME-WAIT), for bind()'s EADDRINUSE
+ *   check and connect()'s ephemeral port choice.
+ *
+ * The 4-tuple key packs both ports (32 bits) and 21 bits of the remote
+ * address into one exactly-representable number, so a lookup costs one
+ * Map.get and no allocation; the rare collisions chain in an array and are
+ * resolved by comparing the full tuple.
+ */
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+
+/** The numeric ehash key of a 4-tuple. */
+export function ehashKey(localPort: number, remotePort: number, remoteAddr: number): number {
+  return (((localPort << 16) | remotePort) >>> 0) * 2097152 + (remoteAddr & 0x1fffff);
+}
+
+/** A local port and the sockets holding it (Linux inet_bind_bucket). */
+export interface BindBucket {
+  port: number;
+  owners: Tcb[];
+  /** Created by connect()'s autobind (Linux fastreuse < 0): other connects may share it if the 4-tuple differs (A7). */
+  fromConnect: boolean;
+}
+
+/** The tables. */
+export class TcpTables {
+  readonly #ehash = new Map<number, Tcb | Tcb[]>();
+  #ehashSize = 0;
+  /** Listening TCBs (state LISTEN) by port. */
+  readonly listeners = new Map<number, Tcb[]>();
+  readonly binds = new Map<number, BindBucket>();
+
+  /** Number of connections in the ehash. */
+  get size(): number {
+    return this.#ehashSize;
+  }
+
+  /** Finds the connection for a received segment's tuple. */
+  lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): Tcb | undefined {
+    const e = this.#ehash.get(ehashKey(localPort, remotePort, remoteAddr));
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) {
+      return e.remoteAddr === remoteAddr && e.localAddr === localAddr ? e : undefined;
+    }
+    for (const t of e) if (t.remoteAddr === remoteAddr && t.localAddr === localAddr) return t;
+    return undefined;
+  }
+
+  /** Inserts a connection (its tuple must be unique). */
+  insert(t: Tcb): void {
+    const k = ehashKey(t.localPort, t.remotePort, t.remoteAddr);
+    const e = this.#ehash.get(k);
+    if (e === undefined) this.#ehash.set(k, t);
+    else if (Array.isArray(e)) e.push(t);
+    else this.#ehash.set(k, [e, t]);
+    t.hashed = true;
+    this.#ehashSize++;
+  }
+
+  /** Removes a connection. */
+  remove(t: Tcb): void {
+    if (!t.hashed) return;
+    const k = ehashKey(t.localPort, t.remotePort, t.remoteAddr);
+    const e = this.#ehash.get(k);
+    if (e === t) this.#ehash.delete(k);
+    else if (Array.isArray(e)) {
+      const i = e.indexOf(t);
+      if (i >= 0) e.splice(i, 1);
+      if (e.length === 1) this.#ehash.set(k, e[0]!);
+      else if (e.length === 0) this.#ehash.delete(k);
+    }
+    t.hashed = false;
+    this.#ehashSize--;
+  }
+
+  /** Every connection in the ehash. */
+  *connections(): IterableIterator<Tcb> {
+    for (const e of this.#ehash.values()) {
+      if (Array.isArray(e)) yield* e;
+      else yield e;
+    }
+  }
+
+  /** Adds a listener. */
+  addListener(t: Tcb): void {
+    const l = this.listeners.get(t.localPort);
+    if (l) l.push(t);
+    else this.listeners.set(t.localPort, [t]);
+  }
+
+  /** Removes a listener. */
+  removeListener(t: Tcb): void {
+    const l = this.listeners.get(t.localPort);
+    if (!l) return;
+    const i = l.indexOf(t);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.listeners.delete(t.localPort);
+  }
+
+  /**
+   * The listener for a SYN to `localAddr:localPort`: an exact address match
+   * beats a wildcard; within the best match, a SO_REUSEPORT group picks by
+   * `hash` (Linux inet_lhash2_lookup + reuseport_select_sock).
+   */
+  findListener(localAddr: number, localPort: number, hash: number): Tcb | undefined {
+    const l = this.listeners.get(localPort);
+    if (!l) return undefined;
+    let exact: Tcb[] | null = null;
+    let wild: Tcb[] | null = null;
+    for (const t of l) {
+      if (t.localAddr === localAddr) (exact ??= []).push(t);
+      else if (t.localAddr === 0) (wild ??= []).push(t);
+    }
+    const g = exact ?? wild;
+    if (!g) return undefined;
+    if (g.length === 1 || !g[0]!.reusePort) return g[0];
+    return g[hash % g.length];
+  }
+
+  /** The bind bucket of a port, if any. */
+  bucket(port: number): BindBucket | undefined {
+    return this.binds.get(port);
+  }
+
+  /** Records that `t` holds its local port. */
+  bindPort(t: Tcb, fromConnect: boolean): void {
+    let b = this.binds.get(t.localPort);
+    if (!b) {
+      b = { port: t.localPort, owners: [], fromConnect };
+      this.binds.set(t.localPort, b);
+    } else if (!fromConnect) b.fromConnect = false;
+    b.owners.push(t);
+  }
+
+  /** Releases `t`'s hold on its local port. */
+  unbindPort(t: Tcb): void {
+    const b = this.binds.get(t.localPort);
+    if (!b) return;
+    const i = b.owners.indexOf(t);
+    if (i >= 0) b.owners.splice(i, 1);
+    if (b.owners.length === 0) this.binds.delete(t.localPort);
+  }
+
+  /**
+   * Linux inet_csk_bind_conflict: may `t` (with its reuse flags) bind
+   * `addr:port`? Owners on an overlapping address conflict unless both set
+   * SO_REUSEADDR and the owner is not listening (TIME-WAIT inherits the
+   * owner's flag — C5), or both set SO_REUSEPORT. `asListener` re-checks at
+   * listen() time, where two listeners conflict even with SO_REUSEADDR.
+   */
+  bindConflict(t: Tcb, addr: number, port: number, asListener = false): boolean {
+    const b = this.binds.get(port);
+    if (!b) return false;
+    for (const o of b.owners) {
+      if (o === t) continue;
+      if (o.localAddr !== 0 && addr !== 0 && o.localAddr !== addr) continue;
+      if (t.reusePort && o.reusePort) continue;
+      if (t.reuseAddr && o.reuseAddr && o.state !== TcpState.LISTEN && !asListener) continue;
+      if (asListener && o.state !== TcpState.LISTEN && t.reuseAddr && o.reuseAddr) continue;
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * A `tcp_info`-like snapshot of a connection (Linux `struct tcp_info`,
+ * what `getsockopt(TCP_INFO)` and `ss -i` report), for tests, the script
+ * runner's `%{ assert tcpi_… }%` blocks and the tools. Times are in µs
+ * like Linux's (except `lastDataSent`… in ms, as Linux reports them).
+ */
+import type { Micros } from "../core/time.js";
+import { TCP_INFINITE_SSTHRESH } from "./congestion/congestion-control.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+
+/** tcpi_options bits. */
+export const TCPI_OPT_TIMESTAMPS = 1;
+export const TCPI_OPT_SACK = 2;
+export const TCPI_OPT_WSCALE = 4;
+
+/** Linux tcp_ca_state numbers. */
+const CA_STATE = { open: 0, disorder: 1, cwr: 2, recovery: 3, loss: 4 } as const;
+
+/** The snapshot; field names follow Linux's `tcpi_` fields without the prefix. */
+export interface TcpInfo {
+  state: TcpState;
+  ca_state: number;
+  retransmits: number;
+  probes: number;
+  backoff: number;
+  options: number;
+  snd_wscale: number;
+  rcv_wscale: number;
+  /** µs */
+  rto: number;
+  /** µs */
+  ato: number;
+  snd_mss: number;
+  rcv_mss: number;
+  /** Segments sent and not acknowledged (Linux packets_out). */
+  unacked: number;
+  sacked: number;
+  lost: number;
+  retrans: number;
+  /** ms since the last data was sent / received, the last ACK received. */
+  last_data_sent: number;
+  last_data_recv: number;
+  last_ack_recv: number;
+  pmtu: number;
+  rcv_ssthresh: number;
+  /** µs */
+  rtt: number;
+  /** µs */
+  rttvar: number;
+  snd_ssthresh: number;
+  snd_cwnd: number;
+  advmss: number;
+  reordering: number;
+  rcv_space: number;
+  total_retrans: number;
+  bytes_sent: number;
+  bytes_retrans: number;
+  bytes_acked: number;
+  bytes_received: number;
+  segs_out: number;
+  segs_in: number;
+  data_segs_out: number;
+  data_segs_in: number;
+  notsent_bytes: number;
+  /** µs */
+  min_rtt: number;
+  snd_wnd: number;
+  rcv_wnd: number;
+  /** sockstack extras for tools: the congestion-control name and buffer fill. */
+  cc: string;
+  send_q: number;
+  recv_q: number;
+}
+
+/**
+ * Takes the snapshot at time `now`.
+ * @example const info = tcpInfo(sock.t, net.now()); info.snd_cwnd === 10
+ */
+export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
+  const mss = t.mss || 1;
+  const unacked = t.state === TcpState.LISTEN ? 0 : Math.ceil(((t.sndMax - t.sndUna) >>> 0) / mss);
+  const ms = (at: Micros) => (at > 0 ? Math.floor((now - at) / 1000) : 0);
+  const ssthresh = t.cc.ssthresh >= TCP_INFINITE_SSTHRESH ? TCP_INFINITE_SSTHRESH : t.cc.ssthresh;
+  return {
+    state: t.state,
+    ca_state: CA_STATE[t.cc.state],
+    retransmits: t.retransmits,
+    probes: t.probesOut,
+    backoff: t.rtt.backoffs,
+    options: (t.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (t.sackOk ? TCPI_OPT_SACK : 0) | (t.wscaleOk ? TCPI_OPT_WSCALE : 0),
+    snd_wscale: t.sndWscale,
+    rcv_wscale: t.rwin ? t.rwin.rcvWscale : 0,
+    rto: t.rtt.rto,
+    ato: t.ato,
+    snd_mss: t.mss,
+    rcv_mss: t.rcvMss,
+    unacked,
+    sacked: t.sb ? Math.ceil(t.sb.sackedBytes / mss) : 0,
+    lost: 0,
+    retrans: t.retransOut,
+    last_data_sent: ms(t.lastDataSent),
+    last_data_recv: ms(t.lastDataRecv),
+    last_ack_recv: ms(t.lastAckRecv),
+    pmtu: t.pmtu,
+    rcv_ssthresh: t.rwin ? t.rwin.rcvSsthresh : 0,
+    rtt: t.rtt.srtt,
+    rttvar: t.rtt.rttvar,
+    snd_ssthresh: ssthresh,
+    snd_cwnd: t.cc.cwnd,
+    advmss: t.advMss,
+    reordering: t.reordering,
+    rcv_space: t.rwin ? Math.min(t.rwin.rcvSsthresh, t.rwin.rcvWnd) : 0,
+    total_retrans: t.totalRetrans,
+    bytes_sent: t.bytesSent + t.bytesRetrans,
+    bytes_retrans: t.bytesRetrans,
+    bytes_acked: t.bytesAcked,
+    bytes_received: t.bytesReceived,
+    segs_out: t.segsOut,
+    segs_in: t.segsIn,
+    data_segs_out: t.dataSegsOut,
+    data_segs_in: t.dataSegsIn,
+    notsent_bytes: t.unsentBytes,
+    min_rtt: t.rtt.minRtt,
+    snd_wnd: t.sndWnd,
+    rcv_wnd: t.rwin ? t.rwin.rcvWnd : 0,
+    cc: t.cc.name,
+    send_q: t.sndBuf.length,
+    recv_q: t.rcvBuf.length,
+  };
+}
