@@ -345,7 +345,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
 
   // 6–8. Data and FIN.
   if (seg.data.length || seg.flags & FIN) processData(tl, t, seg);
-  else if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) tcpOutput(tl, t);
+  else tcpOutput(tl, t);
 }
 
 /** The peer reset the connection (Linux tcp_reset). */
@@ -675,7 +675,7 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     }
   }
   // Our own output may carry the ACK (piggyback).
-  if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) tcpOutput(tl, t);
+  tcpOutput(tl, t);
   ackSndCheck(tl, t, ackNow);
 }
 
