@@ -169,6 +169,10 @@ export function updateMss(t: Tcb): void {
   let mss = Math.min(t.peerMss, t.pmtu - 40);
   if (t.userMss) mss = Math.min(mss, t.userMss);
   if (t.tsOk) mss -= 12;
+  // Linux tcp_bound_to_half_wnd: never more than half the largest window the peer offered
+  // (why `ss` shows mss:32768 on a fresh loopback connection).
+  const cutoff = t.maxWindow > 536 ? t.maxWindow >> 1 : t.maxWindow;
+  if (cutoff && mss > cutoff) mss = Math.max(cutoff, 68 - 20 - (t.tsOk ? 12 : 0));
   t.mss = Math.max(mss, 48);
   if (t.sb) t.sb.mss = t.mss;
 }
@@ -222,8 +226,10 @@ function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     const now = tl.ctx.scheduler.now();
     if (t.retransmits === 0) t.rtt.sample(now - t.retransStamp, true, now);
     t.sndUna = seg.ack;
-    t.sndWnd = seg.window << t.sndWscale;
+    // The SYN-ACK's window is never scaled (RFC 7323 §2.2).
+    t.sndWnd = seg.window;
     t.maxWindow = t.sndWnd;
+    updateMss(t);
     t.sndWl1 = seg.seq;
     t.sndWl2 = seg.ack;
     t.highRxt = t.sndUna;
@@ -319,6 +325,8 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   if (t.state === TcpState.SYN_RECV) {
     if (seqGt(seg.ack, t.sndUna) && seqLe(seg.ack, t.sndNxt)) {
       t.sndWnd = seg.window << t.sndWscale;
+      t.maxWindow = Math.max(t.maxWindow, t.sndWnd);
+      updateMss(t);
       t.sndWl1 = seg.seq;
       t.sndWl2 = seg.ack;
       establish(tl, t);
@@ -407,7 +415,10 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     t.sndWnd = seg.window << t.sndWscale;
     t.sndWl1 = seg.seq;
     t.sndWl2 = ack;
-    if (t.sndWnd > t.maxWindow) t.maxWindow = t.sndWnd;
+    if (t.sndWnd > t.maxWindow) {
+      t.maxWindow = t.sndWnd;
+      updateMss(t);
+    }
   }
   if (seqGt(ack, t.sndUna)) {
     newAck(tl, t, seg, newlySacked);

@@ -297,9 +297,9 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.tsOk = req.tsOk && seg.hasTs;
   t.tsRecent = seg.hasTs ? seg.tsVal : req.tsRecent;
   t.tsRecentStamp = now;
-  updateMss(t);
   t.sndWnd = seg.window << t.sndWscale;
   t.maxWindow = t.sndWnd;
+  updateMss(t);
   t.sndWl1 = seg.seq;
   t.sndWl2 = seg.ack;
   if (req.retrans === 0 && req.expires > 0) t.rtt.sample(now - req.created, true, now);
