@@ -5,6 +5,9 @@
  * listed in {@link DEMOS}; the first one is the default.
  */
 import { writeFileSync } from "node:fs";
+import { pcapFile } from "../tools/pcap.js";
+import { pcapngFile } from "../tools/pcapng.js";
+import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { Capture } from "./capture.js";
 import { DemoContext, type DemoEvent, type DemoScenario } from "./demo-scenario.js";
@@ -35,7 +38,8 @@ function help(): string[] {
     "options:",
     "  NAME         the scenario (default: " + DEMOS[0]!.name + "); --list shows them all",
     "  --seed N     seed of every random choice: ports, ids, ISNs (default 1)",
-    "  --pcap FILE  also write the capture to FILE (pcap, opens in Wireshark)",
+    "  --pcap FILE  also write the capture to FILE: pcap, or pcapng when FILE ends",
+    "               in .pcapng (Wireshark and tcpdump -r read both)",
     "  --json       print the whole run as one JSON document instead of text",
     "  --list       list the scenarios",
   ];
@@ -87,13 +91,8 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
       io.err(`sockstack demo: scenario '${scenario.name}' captured nothing; no pcap written`);
       return 1;
     }
-    const bytes = pcapFile(main);
-    if (!bytes) {
-      io.err("sockstack demo: --pcap: the pcap writer (src/tools/pcap.ts) is not in this build yet");
-      return 1;
-    }
     try {
-      writeFileSync(opts.pcap, bytes);
+      writeFileSync(opts.pcap, captureFile(main, opts.pcap));
     } catch (e) {
       io.err(`sockstack demo: cannot write ${opts.pcap}: ${(e as Error).message}`);
       return 1;
@@ -137,15 +136,21 @@ function printEvent(e: DemoEvent, io: CliIo): void {
   }
 }
 
-// ---- capture views (the formatter and the writer live in src/tools) ------
+// ---- capture views (the formatter and the writers live in src/tools) -----
 
-/** tcpdump -nn lines of a capture, one per packet. */
+/** `tcpdump -nn` lines of a capture, one per packet, in capture order. */
 function tcpdumpLines(cap: Capture): string[] {
-  // Placeholder until src/tools/tcpdump.ts lands: no home-made formatter.
-  return cap.packets.map((p) => `${seconds(p.t)} ${p.dir} ${p.bytes.length} bytes (tcpdump formatter not in this build yet)`);
+  const td = new TcpdumpFormatter();
+  return cap.packets.map((p) => td.format(p.bytes, p.t));
 }
 
-/** The capture as a pcap file, or null while the writer is missing. */
-function pcapFile(_cap: Capture): Uint8Array | null {
-  return null;
+/**
+ * The capture as a file: pcapng (with the interface name and each packet's
+ * direction) when the name ends in `.pcapng`, else classic pcap.
+ */
+function captureFile(cap: Capture, path: string): Uint8Array {
+  if (path.endsWith(".pcapng")) {
+    return pcapngFile(cap.packets.map((p) => ({ time: p.t, ifName: cap.iface, packet: p.bytes, direction: p.dir })));
+  }
+  return pcapFile(cap.packets.map((p) => ({ time: p.t, packet: p.bytes })));
 }

@@ -2,7 +2,10 @@
 // output captured, so they run in milliseconds and need no build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { main } from "./main.js";
 import { captureIo } from "./io.js";
 
@@ -75,7 +78,28 @@ test("demo udp-echo: ping lines, the echoes (the empty one too, G6), ECONNREFUSE
   assert.ok(out.some((l) => /^ {2}\[2\.030000\] client udp-client\[\d+\]: recvfrom\(3, 65535, 0\) = 0 from 10\.0\.0\.2:7 ""$/.test(l)));
   assert.ok(out.some((l) => /server udp-echo\[\d+\]: recvfrom\(3, 65535, 0\) = 5 from 10\.0\.0\.1:\d+ "hello"$/.test(l)));
   assert.ok(at("recv: Connection refused") > ping);
-  at("client$ tcpdump -nn -i eth0");
+  const td = at("client$ tcpdump -nn -i eth0");
+  const wire = out.slice(td + 1);
+  assert.equal(wire.length, 14);
+  assert.match(wire[0]!, /^00:00:00\.000000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
+  assert.match(wire[8]!, /^00:00:02\.020000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
+  assert.equal(wire[13], "00:00:02.050000 IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9 unreachable, length 49");
+});
+
+const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
+
+test("the demo's tcpdump view is what the real tcpdump prints for its pcap", { skip: !tcpdump && "tcpdump is not installed" }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-pcap-"));
+  try {
+    const file = join(dir, "demo.pcap");
+    const r = await run("demo", "--seed", "9", "--pcap", file);
+    const ours = r.out.slice(r.out.indexOf("client$ tcpdump -nn -i eth0") + 1, -1);
+    const real = spawnSync(tcpdump!, ["-nn", "-r", file], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
+    assert.equal(real.status, 0, real.stderr);
+    assert.deepEqual(ours, real.stdout.trimEnd().split("\n"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("demo --json: one JSON document with the events and the captured packets", async () => {
@@ -103,6 +127,37 @@ test("demo --list, an unknown scenario and a bad option", async () => {
   assert.match(u.err[1]!, /^usage: sockstack demo /);
   const s = await run("demo", "--seed", "-1");
   assert.deepEqual([s.code, s.err[0]], [2, "sockstack demo: option --seed: -1 is below the minimum 0"]);
+});
+
+test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes for the same seed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-pcap-"));
+  try {
+    const f1 = join(dir, "a.pcap"), f2 = join(dir, "b.pcap"), f3 = join(dir, "c.pcapng");
+    const r = await run("demo", "--pcap", f1);
+    assert.equal(r.code, 0);
+    assert.equal(r.out.at(-1), `(capture written to ${f1}: 14 packets)`);
+    await run("demo", "--pcap", f2);
+    const pcap = readFileSync(f1);
+    assert.deepEqual(pcap, readFileSync(f2));
+    assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4);
+    assert.equal(pcap.readUInt32LE(20), 101); // LINKTYPE_RAW
+    // Walk the records: 14 IPv4 datagrams, the first an 84-byte echo request at t=0.
+    let off = 24, n = 0;
+    while (off < pcap.length) {
+      const incl = pcap.readUInt32LE(off + 8);
+      if (n === 0) assert.deepEqual([pcap.readUInt32LE(off), pcap.readUInt32LE(off + 4), incl, pcap[off + 16], pcap[off + 16 + 20]], [0, 0, 84, 0x45, 8]);
+      off += 16 + incl;
+      n++;
+    }
+    assert.equal(n, 14);
+    assert.equal((await run("demo", "--json", "--pcap", f3)).code, 0);
+    assert.equal(readFileSync(f3).readUInt32LE(0), 0x0a0d0d0a); // pcapng section header block
+    const bad = await run("demo", "--pcap", join(dir, "no", "such", "dir.pcap"));
+    assert.equal(bad.code, 1);
+    assert.match(bad.err[0]!, /^sockstack demo: cannot write .*dir\.pcap: /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // ---- ping -----------------------------------------------------------------
