@@ -167,6 +167,18 @@ export class Host implements Kernel {
     return p;
   }
 
+  /**
+   * Powers the host off: every timer of its stack stops and its processes
+   * are forgotten (their pending syscalls never return). Used by reboots
+   * and crash simulations; the interfaces' devices can be reused.
+   */
+  shutdown(): void {
+    this.tcp.shutdownTimers();
+    this.ip.shutdownTimers();
+    for (const i of this.ip.interfaces) i.device.onReceive = () => {};
+    this.processes.clear();
+  }
+
   /** Kernel hook: a process exited. */
   processExited(p: Process): void {
     this.processes.delete(p.pid);

@@ -59,6 +59,11 @@ export class IpLayer {
     this.addAddress(this.loopback, INADDR_LOOPBACK, 8);
   }
 
+  /** Stops the reassembly timer (host power-off). */
+  shutdownTimers(): void {
+    this.#reassembler.stop();
+  }
+
   /** The reassembly engine (for tests and tools). */
   get reassembler(): Reassembler {
     return this.#reassembler;

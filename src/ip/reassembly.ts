@@ -52,6 +52,13 @@ export class Reassembler {
     this.#timer = new Timer((now) => this.#expire(now));
   }
 
+  /** Forgets every queue and stops the timer. */
+  stop(): void {
+    this.#queues.clear();
+    this.#memory = 0;
+    this.ctx.scheduler.disarm(this.#timer);
+  }
+
   /** Bytes held in all queues. */
   get memory(): number {
     return this.#memory;

@@ -60,6 +60,7 @@ export class Network {
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
   readonly segments: Segment[] = [];
+  #reboots = 0;
 
   constructor(opts: NetworkOptions = {}) {
     this.rng = new Rng(opts.seed ?? 1);
@@ -119,6 +120,37 @@ export class Network {
     const dev = segment.attach(name ?? nextEth(host), (addr) => !!holder.iface && (holder.iface.hasAddress(addr) || holder.iface.isBroadcast(addr)));
     holder.iface = host.addInterface(dev, cidr);
     return holder.iface;
+  }
+
+  /**
+   * Reboots a host: a fresh kernel (no sockets, no processes, new random
+   * state) on the same interfaces with the same addresses and routes. Peers
+   * that still have connections to it get RSTs for their next segments (C7,
+   * G4). Returns the new Host (the old object is dead).
+   */
+  reboot(name: string): Host {
+    const old = this.host(name);
+    this.#reboots++;
+    const host = new Host({
+      name,
+      scheduler: this.scheduler,
+      rng: this.rng.fork(`host:${name}:boot${this.#reboots}`),
+      sysctl: { ...old.sysctl },
+      notifyWake: () => this.driver.notifyWake(),
+    });
+    old.shutdown();
+    for (const iface of old.ip.interfaces) {
+      if (iface === old.ip.loopback) continue;
+      const n = host.ip.addInterface(iface.device);
+      for (const a of iface.addresses) host.ip.addAddress(n, a.addr, a.prefixLen);
+    }
+    for (const r of old.ip.routes.routes) {
+      if (r.proto !== "static") continue;
+      const n = host.ip.interfaceByName(r.iface.name);
+      if (n) host.ip.routes.add({ dest: r.dest, prefixLen: r.prefixLen, gateway: r.gateway, iface: n, src: r.src, metric: r.metric });
+    }
+    this.hosts.set(name, host);
+    return host;
   }
 
   /** Runs until nothing is scheduled (or `opts.until`). Rethrows a crashed process's error. */

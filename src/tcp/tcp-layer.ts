@@ -559,6 +559,12 @@ export class TcpLayer {
     }
   }
 
+  /** Stops every timer (host power-off). */
+  shutdownTimers(): void {
+    for (const t of this.all()) this.ctx.scheduler.disarm(t.timer);
+    for (const l of this.tables.listeners.values()) for (const t of l) if (t.lq) t.lq.closed = true;
+  }
+
   /** Every connection and listener (for tools). */
   *all(): IterableIterator<Tcb> {
     for (const list of this.tables.listeners.values()) yield* list;
