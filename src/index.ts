@@ -51,6 +51,16 @@ export type { Data } from "./sys/process.js";
 // ping(host, "10.0.0.2", { count }) prints like iputils ping.
 export { ping } from "./host/ping.js";
 export type { PingOptions, PingResult } from "./host/ping.js";
+// Captures: push a tap on a device (link.a.taps.push((packet, dir, now) => …)), then
+// new TcpdumpFormatter().format(packet, now) → a `tcpdump -nn` line; pcapFile / pcapngFile → file bytes.
+export type { Device, Tap, TapDirection } from "./link/device.js";
+export { TcpdumpFormatter, tcpdumpLine, formatTcpdumpTime, tcpdumpFlags } from "./tools/tcpdump.js";
+export type { TcpdumpOptions } from "./tools/tcpdump.js";
+export { PcapWriter, pcapFile, LINKTYPE_RAW } from "./tools/pcap.js";
+export type { PcapOptions, CapturedPacket, PacketBytes } from "./tools/pcap.js";
+export { PcapngWriter, pcapngFile } from "./tools/pcapng.js";
+export type { PcapngOptions, CapturedIfPacket } from "./tools/pcapng.js";
+export { Packet } from "./wire/packet.js";
 
 // ---- socket addresses and constants ---------------------------------------
 // sockaddrIn("10.0.0.2", 7) or the tuple ["10.0.0.2", 7]; AF_INET, SOCK_DGRAM, MSG_PEEK, SHUT_WR, …
