@@ -536,7 +536,8 @@ export class TcpLayer {
     const wasListener = t.state === TcpState.LISTEN;
     if (t.state !== TcpState.CLOSE) this.setState(t, TcpState.CLOSE);
     if (wasListener) this.tables.removeListener(t);
-    if (t.listener) t.listener.unlink(t);
+    // A connection reset while in the accept queue stays there: accept() returns it and the
+    // first read reports the error (Linux keeps the child in icsk_accept_queue).
     this.tables.remove(t);
     if (t.portHeld && (t.orphan || !t.bindExplicit)) {
       this.tables.unbindPort(t);
