@@ -148,10 +148,10 @@ export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, 
 
 /**
  * Decodes the options in `bytes` (the raw option area, e.g.
- * `TcpHeader.rawOptions`) into the ordered list, keeping NOPs, a final EOL
+ * `tcpRawOptions(h)`) into the ordered list, keeping NOPs, a final EOL
  * and unknown kinds. Bytes after EOL (padding) are not listed. Malformed
  * lengths give `bad-option`.
- * @example parseTcpOptionList(h.rawOptions).map((o) => o.kind) // ["mss","sack-permitted","timestamp","nop","wscale"]
+ * @example parseTcpOptionList(tcpRawOptions(h)).map((o) => o.kind) // ["mss","sack-permitted","timestamp","nop","wscale"]
  */
 export function parseTcpOptionList(bytes: Uint8Array): TcpOption[] | WireError {
   const list: TcpOption[] = [];

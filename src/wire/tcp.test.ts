@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EMPTY } from "./packet.js";
 import {
-  emitTcp, parseTcp, tcpChecksum, tcpChecksumOk, tcpEmitOptionsLength, tcpOptionList, writeTcpChecksum,
+  emitTcp, parseTcp, tcpChecksum, tcpChecksumOk, tcpEmitOptionsLength, tcpOptionList, tcpRawOptions, writeTcpChecksum,
   TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type TcpHeader,
 } from "./tcp.js";
 import {
@@ -98,7 +98,9 @@ test("parse: common case without options allocates no option state", () => {
   assert.equal(h.seq, 1);
   assert.equal(h.headerLength, 20);
   assert.equal(h.window, 64240);
-  assert.equal(h.rawOptions, EMPTY);
+  assert.equal(tcpRawOptions(h), EMPTY);
+  assert.equal(h.buf, b);
+  assert.equal(h.offset, 0);
   assert.deepEqual([h.mss, h.wscale, h.sackOk, h.sack, h.tsVal, h.tsEcr], [undefined, undefined, false, undefined, undefined, undefined]);
   assert.deepEqual(tcpOptionList(h), []);
 });

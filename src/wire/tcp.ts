@@ -3,10 +3,11 @@
  * repr: {@link TcpHeader}. Options live in tcp-options.ts.
  *
  * Parsing is cheap: one object per segment with every field present (one
- * hidden class), option fields filled in place, the raw option bytes kept as
- * a view (no copy); the ordered option list is decoded only on demand
- * ({@link tcpOptionList}). A SACK block array is the only extra allocation,
- * and only when the segment carries SACK blocks.
+ * hidden class) and option fields filled in place; the raw options stay in
+ * the parsed buffer (the header records `buf` and `offset`, no view is
+ * made) and the ordered option list is decoded only on demand
+ * ({@link tcpRawOptions}, {@link tcpOptionList}). A SACK block array is the
+ * only extra allocation, and only when the segment carries SACK blocks.
  */
 import { foldChecksum, pseudoHeaderSum, sum16 } from "./checksum.js";
 import { IPPROTO_TCP } from "./ipv4.js";
@@ -64,10 +65,12 @@ export interface TcpHeader extends TcpOptionFields {
   urgent: number;
   sackOk: boolean;
   /**
-   * The option bytes (header bytes 20…headerLength) as a view into the
-   * parsed buffer — valid while that buffer is; `EMPTY` without options.
+   * The buffer the header was parsed from and the header's offset in it:
+   * the raw options are `buf[offset + 20, offset + headerLength)` (see
+   * {@link tcpRawOptions}), valid while that buffer is unchanged.
    */
-  rawOptions: Uint8Array;
+  buf: Uint8Array;
+  offset: number;
 }
 
 /** Fields to emit a header. */
@@ -125,23 +128,33 @@ export function parseTcp(buf: Uint8Array, off: number, available: number): TcpHe
     sack: undefined,
     tsVal: undefined,
     tsEcr: undefined,
-    rawOptions: EMPTY,
+    buf,
+    offset: off,
   };
   if (headerLength > TCP.MIN_HEADER) {
     const e = parseTcpOptionFields(buf, off + TCP.MIN_HEADER, off + headerLength, h);
     if (e) return e;
-    h.rawOptions = buf.subarray(off + TCP.MIN_HEADER, off + headerLength);
   }
   return h;
 }
 
 /**
- * The ordered option list of a parsed header (NOPs, EOL and unknown kinds
- * included), decoded from its `rawOptions`. Allocates; meant for tools,
- * tests and the conformance runner, not the receive path.
+ * The raw option bytes of a parsed header (a view, `EMPTY` without
+ * options); pass them as `options` to {@link emitTcp} to re-emit them as is.
  */
-export function tcpOptionList(h: Pick<TcpHeader, "rawOptions">): TcpOption[] {
-  const r = parseTcpOptionList(h.rawOptions);
+export function tcpRawOptions(h: Pick<TcpHeader, "buf" | "offset" | "headerLength">): Uint8Array {
+  if (h.headerLength <= TCP.MIN_HEADER) return EMPTY;
+  return h.buf.subarray(h.offset + TCP.MIN_HEADER, h.offset + h.headerLength);
+}
+
+/**
+ * The ordered option list of a parsed header (NOPs, EOL and unknown kinds
+ * included), decoded from its raw options. Allocates; meant for tools,
+ * tests and the conformance runner, not the receive path.
+ * @example tcpOptionList(h).map((o) => o.kind) // ["nop", "nop", "timestamp"]
+ */
+export function tcpOptionList(h: Pick<TcpHeader, "buf" | "offset" | "headerLength">): TcpOption[] {
+  const r = parseTcpOptionList(tcpRawOptions(h));
   // parseTcp already validated these bytes; a WireError means they changed since.
   return r instanceof WireError ? [] : r;
 }
