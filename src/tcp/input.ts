@@ -426,8 +426,9 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     duplicateAck(tl, t, newlySacked);
   }
   // The window opened: stop probing.
-  if (t.persistAt >= 0 && t.sndWnd > 0) {
+  if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
     t.persistAt = -1;
+    t.probeBackoff = 0;
     tl.rearm(t);
   }
   return true;

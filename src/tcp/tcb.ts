@@ -120,6 +120,8 @@ export class Tcb {
   retransmits = 0;
   /** Unanswered keepalive / zero-window probes (icsk_probes_out). */
   probesOut = 0;
+  /** Zero-window probe backoff exponent (Linux icsk_backoff while probing). */
+  probeBackoff = 0;
   /** When the first retransmission of the current episode happened (retrans_stamp), µs, or 0. */
   retransStamp: Micros = 0;
   /** Last time a segment was received (keepalive idleness), µs. */

@@ -137,7 +137,7 @@ export class TcpLayer {
   /** Starts the persist (zero-window probe) timer (Linux tcp_probe0_when: RTO doubled per probe, at most 120 s). */
   armPersist(t: Tcb): void {
     if (t.persistAt >= 0) return;
-    const when = Math.min(t.rtt.rto * 2 ** Math.min(t.probesOut, 20), 120_000_000);
+    const when = Math.min(t.rtt.rto * 2 ** Math.min(t.probeBackoff, 20), 120_000_000);
     t.persistAt = this.ctx.scheduler.now() + when;
     this.rearm(t);
   }

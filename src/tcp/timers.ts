@@ -148,6 +148,7 @@ function probeTimer(tl: TcpLayer, t: Tcb): void {
   }
   sendProbe(tl, t, false);
   t.probesOut++;
+  t.probeBackoff++;
   if (t.sndNxt === t.sndUna) tl.armPersist(t);
   else tl.armRetransmit(t);
 }
