@@ -1,0 +1,753 @@
+/**
+ * The packetdrill-script runner: plays a parsed script against a fresh
+ * sockstack host in virtual time and says whether the stack behaved as the
+ * script expects.
+ *
+ * The set-up is packetdrill's: the host under test is 192.168.0.1 with one
+ * "tun" interface ({@link PacketdrillTun}); the remote peer is 192.0.2.1;
+ * `bind(…, ...)` means 192.168.0.1:8080 and `connect(…, ...)` means
+ * 192.0.2.1:8080; remote ports are ephemeral. Events run at their script
+ * times exactly (virtual time); outbound packets must appear within the
+ * tolerance `max(tolerance_usecs, tolerance_percent · gap)`.
+ *
+ * Checks follow packetdrill: the stack's sequence numbers are relative to
+ * its ISN (learned from its SYN or SYN-ACK); inbound `ack`, SACK edges and
+ * `TS ecr` are translated into the stack's number space; flags, seq, ack,
+ * length, window (when written), urgent pointer (when written) and options
+ * (in order, after trailing EOL padding) must match; consecutive segments
+ * may be merged into one expected segment unless `--strict_segments`.
+ *
+ * A script ends `passed`, `failed` (with the line and expected vs actual)
+ * or `unsupported` (a syscall, option, sysctl or construct the runner does
+ * not execute faithfully — never silently passed).
+ *
+ * @example
+ * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
+ * r.status === "passed"
+ */
+import { errnoNumber, isErrnoCode } from "../core/errno.js";
+import type { PersonalityName } from "../core/personality.js";
+import { SysError } from "../core/sys-error.js";
+import type { Micros } from "../core/time.js";
+import type { Host } from "../host/host.js";
+import { Network } from "../sim/network.js";
+import type { Process } from "../sys/process.js";
+import { findOption } from "../socket/options.js";
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from "../wire/tcp.js";
+import type { TcpOption as WireOption } from "../wire/tcp-options.js";
+import { ipv4 } from "../wire/ipv4-address.js";
+import { WireError } from "../wire/wire-error.js";
+import type { Event, Expr, PacketEvent, Script, SyscallEvent, TcpOption as ScriptOption, TcpPacketSpec } from "./ast.js";
+import { runCodeBlock, UnsupportedCode } from "./code-block.js";
+import { parseScript } from "./parser.js";
+import { applyPersonality } from "./personality-apply.js";
+import {
+  decodeSegment, encodeSegment, flagBits, formatSegment, formatSpec, scriptOptionToWire, type WireSegment,
+} from "./segment-codec.js";
+import { runShellCommand } from "./shell.js";
+import { evalInt, evalStruct, Unsupported, wordName } from "./syscall-args.js";
+import { tcpInfoScope } from "./tcp-info-scope.js";
+import { PacketdrillTun } from "./tun-device.js";
+
+/** packetdrill's addresses and port. */
+export const LOCAL_IP = "192.168.0.1";
+export const REMOTE_IP = "192.0.2.1";
+export const SCRIPT_PORT = 8080;
+const LOCAL = ipv4(LOCAL_IP);
+const REMOTE = ipv4(REMOTE_IP);
+/** First ephemeral port the runner uses for the remote side. */
+const REMOTE_PORT_BASE = 47000;
+
+/** Outcome of one script. */
+export type ScriptStatus = "passed" | "failed" | "unsupported";
+
+/** The result of running one script. */
+export interface ScriptResult {
+  path: string;
+  status: ScriptStatus;
+  /** Script line of the failure / unsupported construct, null when passed. */
+  line: number | null;
+  /** Why it failed or is unsupported (expected vs actual), null when passed. */
+  reason: string | null;
+}
+
+/** Options of {@link runScript}. */
+export interface RunScriptOptions {
+  /** Shown in results (default `"<script>"`). */
+  path?: string;
+  /** Host personality (default linux). */
+  personality?: PersonalityName;
+  /** Default tolerance when the script sets none (packetdrill's default 4000 µs). */
+  toleranceUsecs?: number;
+  /** Symbols for `#ifdef` (default `{ Linux: "" }` or `{ FreeBSD: "" }` by personality). */
+  defines?: Record<string, string>;
+  /** Seed of the host's randomness (default 1). */
+  seed?: number;
+}
+
+/** A mismatch at a script line. */
+class ScriptFailure extends Error {
+  constructor(readonly line: number, message: string) {
+    super(message);
+  }
+}
+
+/** Something the runner does not execute, at a script line. */
+class ScriptUnsupported extends Error {
+  constructor(readonly line: number, message: string) {
+    super(message);
+  }
+}
+
+/** The runner's view of one connection of the script. */
+interface Conn {
+  fd: number | null;
+  localPort: number | null;
+  remotePort: number | null;
+  /** The stack's ISN once seen in its SYN / SYN-ACK. */
+  isn: number | null;
+  /** Actual TS val minus the script's, once an outbound TS line gave a value. */
+  tsOffset: number | null;
+  listening: boolean;
+}
+
+/** A syscall whose result is still to be checked. */
+interface PendingCall {
+  ev: SyscallEvent;
+  /** Script time by which it must return (µs). */
+  endAt: Micros;
+  tolerance: Micros;
+  done: boolean;
+  at: Micros;
+  value: unknown;
+  error: unknown;
+  /** Checks the returned value; throws ScriptFailure. */
+  check: (value: unknown) => void;
+}
+
+const ECN_BITS: Record<string, number> = { noecn: 0, ect0: 2, ect1: 1, ce: 3 };
+
+/**
+ * Parses and runs one script. Never throws for script problems: parse
+ * errors, mismatches and unsupported constructs are results.
+ */
+export async function runScript(text: string, opts: RunScriptOptions = {}): Promise<ScriptResult> {
+  const path = opts.path ?? "<script>";
+  const personality = opts.personality ?? "linux";
+  const defines = opts.defines ?? (personality === "freebsd" ? { FreeBSD: "" } : { Linux: "" });
+  const parsed = parseScript(text, { defines });
+  if (!parsed.ok) {
+    return { path, status: "unsupported", line: parsed.error.line, reason: `parse error at column ${parsed.error.column}: ${parsed.error.message}` };
+  }
+  let run: ScriptRun | null = null;
+  try {
+    run = new ScriptRun(parsed.script, personality, opts);
+    await run.run();
+    return { path, status: "passed", line: null, reason: null };
+  } catch (e) {
+    if (e instanceof ScriptFailure) return { path, status: "failed", line: e.line, reason: e.message };
+    if (e instanceof ScriptUnsupported) return { path, status: "unsupported", line: e.line, reason: e.message };
+    return { path, status: "failed", line: run?.currentLine ?? null, reason: `runner error: ${e instanceof Error ? e.stack ?? e.message : String(e)}` };
+  } finally {
+    run?.dispose();
+  }
+}
+
+const KNOWN_OPTIONS = new Set(["ip_version", "tolerance_usecs", "tolerance_percent", "strict_segments", "define", "mtu", "non_fatal"]);
+
+class ScriptRun {
+  readonly net: Network;
+  readonly host: Host;
+  readonly tun: PacketdrillTun;
+  readonly proc: Process;
+  readonly #script: Script;
+  readonly #tolUsecs: number;
+  readonly #tolPercent: number;
+  readonly #strict: boolean;
+  readonly #nonFatalSyscall: boolean;
+  #cur: Conn | null = null;
+  readonly #byFd = new Map<number, Conn>();
+  #nextRemotePort = REMOTE_PORT_BASE;
+  #pending: PendingCall[] = [];
+  /** A decoded segment that did not merge, to be compared next. */
+  readonly #pushback: { seg: WireSegment; time: Micros }[] = [];
+  /** Script time of the previous event (µs). */
+  #prevTime: Micros = 0;
+  currentLine = 0;
+
+  constructor(script: Script, personality: PersonalityName, opts: RunScriptOptions) {
+    this.#script = script;
+    for (const o of script.optionList) {
+      if (!KNOWN_OPTIONS.has(o.name)) throw new ScriptUnsupported(o.line, `option --${o.name} is not supported`);
+    }
+    const o = script.options;
+    const ipv = o["ip_version"];
+    const optLine = (name: string) => script.optionList.find((x) => x.name === name)?.line ?? 1;
+    if (ipv !== undefined && ipv !== "ipv4") throw new ScriptUnsupported(optLine("ip_version"), `--ip_version=${ipv}: only ipv4 is supported`);
+    if (o["non_fatal"] !== undefined && o["non_fatal"] !== "syscall") throw new ScriptUnsupported(optLine("non_fatal"), `--non_fatal=${o["non_fatal"]}`);
+    this.#nonFatalSyscall = o["non_fatal"] === "syscall";
+    this.#tolUsecs = o["tolerance_usecs"] !== undefined ? Number(o["tolerance_usecs"]) : opts.toleranceUsecs ?? 4000;
+    this.#tolPercent = o["tolerance_percent"] !== undefined ? Number(o["tolerance_percent"]) : 12.5;
+    this.#strict = o["strict_segments"] !== undefined;
+    this.net = new Network({ seed: opts.seed ?? 1, driver: { warn: () => {} } });
+    this.host = this.net.addHost("packetdrill");
+    applyPersonality(this.host, personality);
+    this.tun = new PacketdrillTun(this.net.scheduler, o["mtu"] !== undefined ? Number(o["mtu"]) : undefined);
+    this.host.addInterface(this.tun, `${LOCAL_IP}/24`);
+    this.host.addRoute("default", undefined, this.tun.name);
+    this.proc = this.host.createProcess("packetdrill");
+  }
+
+  dispose(): void {
+    this.host.tcp.shutdownTimers();
+  }
+
+  get #now(): Micros {
+    return this.net.scheduler.now();
+  }
+
+  async run(): Promise<void> {
+    const s = this.#script;
+    if (s.initCommand) this.#shell(s.initCommand.command, s.initCommand.line);
+    for (const ev of s.events) {
+      this.currentLine = ev.line;
+      await this.#event(ev);
+    }
+    // Every blocking call must have returned in time.
+    for (const p of this.#pending) {
+      if (!p.done) await this.net.driver.runUntil(() => p.done, { timeout: Math.max(0, p.endAt + p.tolerance - this.#now) });
+    }
+    this.#checkPending(true);
+    if (s.cleanupCommand) this.#shell(s.cleanupCommand.command, s.cleanupCommand.line);
+  }
+
+  // ---- time ------------------------------------------------------------
+
+  #tolerance(at: Micros): Micros {
+    return Math.max(this.#tolUsecs, Math.floor(((at - this.#prevTime) * this.#tolPercent) / 100));
+  }
+
+  /** Runs every event strictly before `t`, then moves the clock to `t`. */
+  async #advanceTo(t: Micros): Promise<void> {
+    if (t > this.#now) {
+      await this.net.driver.run({ until: t - 1 });
+      this.net.scheduler.setNow(t);
+    }
+  }
+
+  /** Lets everything due now (timers, woken application code) run. */
+  async #settle(): Promise<void> {
+    await this.net.driver.run({ until: this.#now });
+  }
+
+  #scriptTime(ev: Event): Micros {
+    const t = ev.time;
+    switch (t.kind) {
+      case "absolute": return t.us;
+      case "relative": return this.#prevTime + t.us;
+      case "range": return t.relative ? this.#prevTime + t.startUs : t.startUs;
+      case "any": return this.#prevTime;
+    }
+  }
+
+  // ---- events ----------------------------------------------------------
+
+  async #event(ev: Event): Promise<void> {
+    const at = this.#scriptTime(ev);
+    if (ev.type === "packet" && ev.direction === "outbound") {
+      await this.#outbound(ev, at);
+      return;
+    }
+    await this.#advanceTo(at);
+    this.#checkPending(false);
+    switch (ev.type) {
+      case "packet":
+        this.#inbound(ev);
+        await this.#settle();
+        break;
+      case "syscall":
+        await this.#syscall(ev, at);
+        break;
+      case "shell":
+        this.#shell(ev.command, ev.line);
+        await this.#settle();
+        break;
+      case "code":
+        this.#code(ev.text, ev.line);
+        break;
+    }
+    this.#prevTime = at;
+  }
+
+  #checkPending(final: boolean): void {
+    const keep: PendingCall[] = [];
+    for (const p of this.#pending) {
+      if (!p.done) {
+        if (final || this.#now > p.endAt + p.tolerance) {
+          this.#syscallFail(p.ev.line, `${p.ev.name}() did not return by ${fmtTime(p.endAt + p.tolerance)} (expected at ${fmtTime(p.endAt)})`);
+          continue;
+        }
+        keep.push(p);
+        continue;
+      }
+      this.#finish(p);
+    }
+    this.#pending = keep;
+  }
+
+  #finish(p: PendingCall): void {
+    const { ev } = p;
+    if (p.at < p.endAt - p.tolerance || p.at > p.endAt + p.tolerance) {
+      this.#syscallFail(ev.line, `${ev.name}() returned at ${fmtTime(p.at)}, expected at ${fmtTime(p.endAt)} (tolerance ${p.tolerance} µs)`);
+      return;
+    }
+    try {
+      this.#checkResult(ev, p.error, p.value, p.check);
+    } catch (e) {
+      if (e instanceof ScriptFailure && this.#nonFatalSyscall) return;
+      throw e;
+    }
+  }
+
+  #syscallFail(line: number, msg: string): void {
+    if (!this.#nonFatalSyscall) throw new ScriptFailure(line, msg);
+  }
+
+  // ---- syscalls --------------------------------------------------------
+
+  async #syscall(ev: SyscallEvent, at: Micros): Promise<void> {
+    const endAt = ev.endUs === null ? at : ev.time.kind === "absolute" ? ev.endUs : this.#prevTime + ev.endUs;
+    let check: (v: unknown) => void = (v) => this.#expectInt(ev, v);
+    let result: unknown;
+    try {
+      const r = this.#start(ev);
+      result = r.value;
+      if (r.check) check = r.check;
+    } catch (e) {
+      if (e instanceof Unsupported) throw new ScriptUnsupported(ev.line, `${ev.name}(): ${e.message}`);
+      result = Promise.reject(e);
+    }
+    const p: PendingCall = { ev, endAt, tolerance: this.#tolerance(endAt), done: false, at: 0, value: undefined, error: undefined, check };
+    Promise.resolve(result).then(
+      (v) => { p.done = true; p.at = this.#now; p.value = v; },
+      (e) => { p.done = true; p.at = this.#now; p.error = e; },
+    );
+    await this.#settle();
+    if (p.done) this.#finish(p);
+    else this.#pending.push(p);
+  }
+
+  #conn(fd: number): Conn {
+    let c = this.#byFd.get(fd);
+    if (!c) {
+      c = { fd, localPort: null, remotePort: null, isn: null, tsOffset: null, listening: false };
+      this.#byFd.set(fd, c);
+    }
+    return c;
+  }
+
+  /** Starts a syscall; returns its value (or a Promise) and, optionally, how to check it. */
+  #start(ev: SyscallEvent): { value: unknown; check?: (v: unknown) => void } {
+    const a = ev.args;
+    const p = this.proc;
+    const arg = (i: number): Expr => {
+      const e = a[i];
+      if (!e) throw new Unsupported(`missing argument ${i + 1}`);
+      return e;
+    };
+    const fdArg = () => evalInt(arg(0));
+    switch (ev.name) {
+      case "socket": {
+        const fd = p.socket(evalInt(arg(0), 2), evalInt(arg(1)), evalInt(arg(2), 0));
+        const c: Conn = { fd, localPort: null, remotePort: null, isn: null, tsOffset: null, listening: false };
+        this.#byFd.set(fd, c);
+        this.#cur = c;
+        return { value: fd };
+      }
+      case "bind": {
+        const fd = fdArg();
+        if (arg(1).kind !== "ellipsis") throw new Unsupported("bind to an explicit address");
+        p.bind(fd, [LOCAL_IP, SCRIPT_PORT]);
+        this.#conn(fd).localPort = SCRIPT_PORT;
+        return { value: 0 };
+      }
+      case "listen": {
+        const fd = fdArg();
+        p.listen(fd, evalInt(arg(1)));
+        const c = this.#conn(fd);
+        c.listening = true;
+        this.#cur = c;
+        return { value: 0 };
+      }
+      case "accept":
+      case "accept4": {
+        const fd = fdArg();
+        const flags = ev.name === "accept4" ? evalInt(arg(3)) : 0;
+        const value = p.accept4(fd, flags, ev.name).then((r) => {
+          const cur = this.#cur;
+          const rport = r.addr.family === 2 ? r.addr.port : null;
+          if (cur && !cur.listening && cur.fd === null && cur.remotePort === rport) {
+            cur.fd = r.fd;
+            this.#byFd.set(r.fd, cur);
+          } else {
+            const known = [...this.#byFd.values()];
+            const c = this.#conn(r.fd);
+            c.localPort = SCRIPT_PORT;
+            c.remotePort = rport;
+            c.isn = known.find((k) => k.remotePort === rport)?.isn ?? null;
+          }
+          return r.fd;
+        });
+        return { value };
+      }
+      case "connect": {
+        const fd = fdArg();
+        if (arg(1).kind !== "ellipsis") throw new Unsupported("connect to an explicit address");
+        const c = this.#conn(fd);
+        c.remotePort = SCRIPT_PORT;
+        this.#cur = c;
+        const value = p.connect(fd, [REMOTE_IP, SCRIPT_PORT]).then(() => 0);
+        try {
+          const name = p.getsockname(fd);
+          if (name.family === 2 && name.port) c.localPort = name.port;
+        } catch {
+          // learned from the SYN instead
+        }
+        return { value };
+      }
+      case "read":
+      case "recv":
+      case "recvfrom": {
+        const fd = fdArg();
+        const n = evalInt(arg(2));
+        const flags = ev.name === "read" ? 0 : evalInt(arg(3), 0);
+        const value = ev.name === "read" ? p.read(fd, n) : p.recv(fd, n, flags);
+        return { value: value.then((d) => d.length) };
+      }
+      case "write":
+      case "send":
+      case "sendto": {
+        const fd = fdArg();
+        const n = evalInt(arg(2));
+        const flags = ev.name === "write" ? 0 : evalInt(arg(3), 0);
+        const data = new Uint8Array(n);
+        if (ev.name === "write") return { value: p.write(fd, data) };
+        if (ev.name === "send") return { value: p.send(fd, data, flags) };
+        if (arg(4).kind !== "ellipsis" && arg(4).kind !== "word") throw new Unsupported("sendto an explicit address");
+        return { value: p.sendto(fd, data, flags, null) };
+      }
+      case "close":
+        return { value: p.close(fdArg()).then(() => 0) };
+      case "shutdown":
+        p.shutdown(fdArg(), evalInt(arg(1)));
+        return { value: 0 };
+      case "fcntl": {
+        const fd = fdArg();
+        return { value: p.fcntl(fd, evalInt(arg(1)), a.length > 2 ? evalInt(arg(2)) : 0) };
+      }
+      case "setsockopt": {
+        const fd = fdArg();
+        const { level, name } = this.#option(arg(1), arg(2));
+        const v = arg(3);
+        const value = v.kind === "struct" ? evalStruct(v) : evalInt(v);
+        p.setsockopt(fd, level, name, value);
+        return { value: 0 };
+      }
+      case "getsockopt": {
+        const fd = fdArg();
+        const { level, name } = this.#option(arg(1), arg(2));
+        const got = p.getsockopt(fd, level, name);
+        const want = arg(3);
+        return {
+          value: 0,
+          check: (v) => {
+            this.#expectInt(ev, v);
+            if (want.kind === "ellipsis") return;
+            if (want.kind === "struct") {
+              const exp = evalStruct(want);
+              for (const [k, x] of Object.entries(exp)) {
+                const y = (got as Record<string, unknown>)[k];
+                if (y !== x) throw new ScriptFailure(ev.line, `getsockopt(${name}): expected ${k}=${x}, got ${String(y)}`);
+              }
+              return;
+            }
+            const exp = evalInt(want);
+            const actual = typeof got === "boolean" ? (got ? 1 : 0) : got;
+            if (actual !== exp) throw new ScriptFailure(ev.line, `getsockopt(${name}): expected [${exp}], got [${String(actual)}]`);
+          },
+        };
+      }
+    }
+    throw new Unsupported(`syscall ${ev.name} is not supported by the runner`);
+  }
+
+  #option(levelE: Expr, nameE: Expr): { level: number; name: string } {
+    const level = evalInt(levelE);
+    const name = wordName(nameE);
+    if (name === null) throw new Unsupported("option given as a number");
+    if (!findOption(level, name)) throw new Unsupported(`socket option ${name} is not known to sockstack`);
+    return { level, name };
+  }
+
+  #expectInt(ev: SyscallEvent, v: unknown): void {
+    if (ev.result.kind === "ellipsis") return;
+    const exp = evalInt(ev.result);
+    if (v !== exp) throw new ScriptFailure(ev.line, `${ev.name}(): expected ${exp}, got ${String(v)}`);
+  }
+
+  #checkResult(ev: SyscallEvent, error: unknown, value: unknown, check: (v: unknown) => void): void {
+    if (error !== undefined) {
+      if (error instanceof Unsupported) throw new ScriptUnsupported(ev.line, `${ev.name}(): ${error.message}`);
+      if (!(error instanceof SysError)) throw error;
+      if (!ev.errno) throw new ScriptFailure(ev.line, `${ev.name}(): expected ${exprText(ev.result)}, got -1 ${error.code} (${error.message})`);
+      const want = ev.errno.name;
+      if (!isErrnoCode(want)) throw new ScriptUnsupported(ev.line, `unknown errno ${want}`);
+      if (errnoNumber(want) !== error.errno) throw new ScriptFailure(ev.line, `${ev.name}(): expected -1 ${want}, got -1 ${error.code}`);
+      return;
+    }
+    if (ev.errno) throw new ScriptFailure(ev.line, `${ev.name}(): expected -1 ${ev.errno.name}, got ${String(value)}`);
+    check(value);
+  }
+
+  // ---- shell and code --------------------------------------------------
+
+  #shell(command: string, line: number): void {
+    const r = runShellCommand(this.host, command);
+    if (r.status === "unsupported") throw new ScriptUnsupported(line, r.reason);
+    if (r.status === "failed") throw new ScriptFailure(line, r.reason);
+  }
+
+  #code(text: string, line: number): void {
+    const fd = this.#cur?.fd ?? null;
+    let scope: Record<string, number>;
+    try {
+      scope = tcpInfoScope(fd === null ? null : this.proc, fd ?? -1);
+    } catch (e) {
+      throw new ScriptUnsupported(line, `tcp_info snapshot: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    let failure: string | null;
+    try {
+      failure = runCodeBlock(text, scope);
+    } catch (e) {
+      if (e instanceof UnsupportedCode) throw new ScriptUnsupported(line, e.message);
+      throw e;
+    }
+    if (failure !== null) throw new ScriptFailure(line, failure);
+  }
+
+  // ---- packets ---------------------------------------------------------
+
+  #newConn(localPort: number | null): Conn {
+    return { fd: null, localPort, remotePort: this.#nextRemotePort++, isn: null, tsOffset: null, listening: false };
+  }
+
+  #inbound(ev: PacketEvent): void {
+    const spec = ev.packet;
+    if (spec.protocol !== "tcp") throw new ScriptUnsupported(ev.line, `inbound ${spec.protocol} packets are not supported`);
+    if (spec.udpEncap) throw new ScriptUnsupported(ev.line, "TCP over UDP is not supported");
+    const isSyn = spec.flags.includes("S") && !spec.flags.includes(".");
+    let c = this.#cur;
+    if (!c || c.listening || c.remotePort === null) {
+      // A new remote endpoint (packetdrill: a SYN to a listener creates the connection under test).
+      const lp = c?.localPort ?? (spec.ports?.dst ?? SCRIPT_PORT);
+      c = this.#newConn(lp);
+      if (!isSyn && this.#cur && !this.#cur.listening && this.#cur.localPort === null) c.localPort = SCRIPT_PORT;
+      this.#cur = c;
+    }
+    const srcPort = spec.ports?.src ?? c.remotePort!;
+    const dstPort = spec.ports?.dst ?? c.localPort ?? SCRIPT_PORT;
+    const isn = c.isn ?? 0;
+    const options: WireOption[] = [];
+    if (spec.options === "any") throw new ScriptUnsupported(ev.line, "<...> on an inbound packet");
+    for (const o of spec.options) {
+      const w = this.#inboundOption(o, c, isn, ev.line);
+      options.push(w);
+    }
+    const seq = spec.seq.start ?? 0;
+    const tos = this.#tos(ev);
+    const pkt = encodeSegment(spec, {
+      src: REMOTE, dst: LOCAL, srcPort, dstPort,
+      seq: seq >>> 0,
+      ack: spec.ack === null ? 0 : (spec.ack + isn) >>> 0,
+      tos, ttl: ev.ip?.ttl ?? 64, options,
+    });
+    this.tun.inject(pkt);
+  }
+
+  #inboundOption(o: ScriptOption, c: Conn, isn: number, line: number): WireOption {
+    if (o.kind === "sack") {
+      return { kind: "sack", blocks: o.blocks.map((b) => [(b.start + isn) >>> 0, (b.end + isn) >>> 0] as const) };
+    }
+    if (o.kind === "timestamp") {
+      const ecr = o.ecrAbsolute || c.tsOffset === null || o.ecr === 0 ? o.ecr : o.ecr + c.tsOffset;
+      return { kind: "timestamp", val: (o.val ?? 0) >>> 0, ecr: ecr >>> 0 };
+    }
+    const w = scriptOptionToWire(o);
+    if (!w) throw new ScriptUnsupported(line, `TCP option ${o.kind} is not supported`);
+    return w;
+  }
+
+  #tos(ev: PacketEvent): number {
+    const ip = ev.ip;
+    if (!ip) return 0;
+    if (ip.flowLabel !== null) throw new ScriptUnsupported(ev.line, "IPv6 flow labels are not supported");
+    let tos = ip.tos ?? (ip.dscp !== null ? ip.dscp << 2 : 0);
+    if (ip.ecn !== null) {
+      if (ip.ecn === "ect01") throw new ScriptUnsupported(ev.line, "[ect01] on an inbound packet");
+      tos = (tos & ~3) | ECN_BITS[ip.ecn]!;
+    }
+    return tos;
+  }
+
+  /** Waits for the next captured packet until `deadline`; null if none came. */
+  async #nextCaptured(deadline: Micros): Promise<{ seg: WireSegment; time: Micros } | null> {
+    const back = this.#pushback.shift();
+    if (back) return back;
+    const q = this.tun.captured;
+    if (!q.length && deadline > this.#now) {
+      await this.net.driver.runUntil(() => q.length > 0, { timeout: deadline - this.#now });
+    }
+    const c = q.shift();
+    if (!c) return null;
+    const seg = decodeSegment(c.packet);
+    if (seg === null) throw new ScriptFailure(this.currentLine, `the stack sent a non-TCP packet at ${fmtTime(c.time)}`);
+    if (seg instanceof WireError) throw new ScriptFailure(this.currentLine, `the stack sent a malformed packet: ${String(seg)}`);
+    return { seg, time: c.time };
+  }
+
+  async #outbound(ev: PacketEvent, at: Micros): Promise<void> {
+    const spec = ev.packet;
+    if (spec.protocol !== "tcp") throw new ScriptUnsupported(ev.line, `outbound ${spec.protocol} packets are not supported`);
+    if (spec.udpEncap) throw new ScriptUnsupported(ev.line, "TCP over UDP is not supported");
+    let lo: Micros;
+    let hi: Micros;
+    const t = ev.time;
+    if (t.kind === "any") {
+      lo = -Infinity;
+      hi = this.#now + 600_000_000;
+    } else if (t.kind === "range") {
+      const base = t.relative ? this.#prevTime : 0;
+      const tol = this.#tolUsecs;
+      lo = base + t.startUs - tol;
+      hi = base + t.endUs + tol;
+    } else {
+      const tol = this.#tolerance(at);
+      lo = at - tol;
+      hi = at + tol;
+    }
+    const expected = `${formatSpec(spec)} at ${t.kind === "any" ? "any time" : fmtTime(at)}`;
+    const first = await this.#nextCaptured(hi);
+    this.#checkPending(false);
+    if (!first) throw new ScriptFailure(ev.line, `expected packet was not sent: > ${expected}; nothing sent by ${fmtTime(hi)}`);
+    const c = this.#cur;
+    const isn0 = c?.isn ?? 0;
+    if (first.time < lo) {
+      throw new ScriptFailure(ev.line, `packet sent too early: expected > ${expected}, actual > ${formatSegment(first.seg, isn0)} at ${fmtTime(first.time)}`);
+    }
+    let seg = first.seg;
+    // Learn the ISN / ports of the connection under test.
+    if (c) {
+      if (seg.flags & TCP_SYN) c.isn = seg.seq;
+      if (c.localPort === null) c.localPort = seg.srcPort;
+      if (c.remotePort === null) c.remotePort = seg.dstPort;
+    }
+    const isn = c?.isn ?? 0;
+    // Merge consecutive segments into one expected larger one (packetdrill's default).
+    if (!this.#strict && spec.seq.start !== null && seg.len > 0 && seg.len < spec.seq.len) {
+      const merged = { ...seg };
+      while (merged.len < spec.seq.len) {
+        const next = await this.#nextCaptured(hi);
+        if (!next) break;
+        const n = next.seg;
+        if (n.seq !== ((merged.seq + merged.len) >>> 0) || n.len === 0 || (n.flags & ~(TCP_PSH | TCP_FIN)) !== (merged.flags & ~(TCP_PSH | TCP_FIN))) {
+          this.#pushback.push(next);
+          break;
+        }
+        merged.len += n.len;
+        merged.flags |= n.flags & (TCP_PSH | TCP_FIN);
+      }
+      seg = merged;
+    }
+    const why = this.#compare(spec, seg, c, isn, ev);
+    if (why) {
+      throw new ScriptFailure(ev.line, `${why}: expected > ${expected}, actual > ${formatSegment(seg, isn)} at ${fmtTime(first.time)}`);
+    }
+    this.#prevTime = t.kind === "any" || t.kind === "range" ? first.time : at;
+  }
+
+  #compare(spec: TcpPacketSpec, seg: WireSegment, c: Conn | null, isn: number, ev: PacketEvent): string | null {
+    if (seg.src !== LOCAL || seg.dst !== REMOTE) return "wrong addresses";
+    if (c) {
+      if (c.localPort !== null && seg.srcPort !== c.localPort) return `source port ${seg.srcPort}, expected ${c.localPort}`;
+      if (c.remotePort !== null && seg.dstPort !== c.remotePort) return `destination port ${seg.dstPort}, expected ${c.remotePort}`;
+    }
+    if (spec.ports) {
+      if (seg.srcPort !== spec.ports.src || seg.dstPort !== spec.ports.dst) return "ports differ";
+    }
+    if (seg.flags !== flagBits(spec.flags)) return "flags differ";
+    if (spec.seq.start !== null) {
+      const rel = spec.seq.absolute ? seg.seq : (seg.seq - isn) >>> 0;
+      if (rel !== spec.seq.start >>> 0) return "sequence number differs";
+    }
+    if (seg.len !== spec.seq.len) return "payload length differs";
+    if (spec.ack !== null && (seg.flags & TCP_ACK || spec.ack !== 0) && seg.ack !== spec.ack >>> 0) return "ack differs";
+    if (spec.win !== null && seg.window !== spec.win) return "window differs";
+    if (spec.urg !== null && seg.urgent !== spec.urg) return "urgent pointer differs";
+    const ip = ev.ip;
+    if (ip) {
+      if (ip.ecn !== null) {
+        const bits = seg.tos & 3;
+        const ok = ip.ecn === "ect01" ? bits === 1 || bits === 2 : bits === ECN_BITS[ip.ecn];
+        if (!ok) return "ECN bits differ";
+      }
+      if (ip.tos !== null && seg.tos !== ip.tos) return "TOS differs";
+      if (ip.dscp !== null && seg.tos >> 2 !== ip.dscp) return "DSCP differs";
+    }
+    if (spec.options !== "any") {
+      const want = stripEol(spec.options);
+      const got = stripEol(seg.options);
+      if (want.length !== got.length) return "options differ";
+      for (let i = 0; i < want.length; i++) {
+        const w = want[i]!;
+        const g = got[i]!;
+        if (w.kind === "md5" || w.kind === "fastopen") throw new ScriptUnsupported(ev.line, `TCP option ${w.kind} is not supported`);
+        if (!sameOption(w, g)) return `option ${i + 1} differs`;
+        if (w.kind === "timestamp" && g.kind === "timestamp" && c && w.val !== null && c.tsOffset === null) {
+          c.tsOffset = (g.val - w.val) | 0;
+        }
+      }
+    }
+    return null;
+  }
+}
+
+function stripEol<T extends { kind: string }>(list: readonly T[]): T[] {
+  let n = list.length;
+  while (n > 0 && list[n - 1]!.kind === "eol") n--;
+  return list.slice(0, n);
+}
+
+function sameOption(w: ScriptOption, g: WireOption): boolean {
+  switch (w.kind) {
+    case "nop": return g.kind === "nop";
+    case "eol": return g.kind === "eol";
+    case "mss": return g.kind === "mss" && g.mss === w.value;
+    case "wscale": return g.kind === "wscale" && g.shift === w.value;
+    case "sackOK": return g.kind === "sack-permitted";
+    case "sack":
+      return g.kind === "sack" && g.blocks.length === w.blocks.length &&
+        w.blocks.every((b, i) => g.blocks[i]![0] === b.start >>> 0 && g.blocks[i]![1] === b.end >>> 0);
+    // Outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs); ecr is the peer's clock.
+    case "timestamp": return g.kind === "timestamp" && g.ecr === w.ecr >>> 0;
+    default: return false;
+  }
+}
+
+function exprText(e: Expr): string {
+  return e.kind === "int" ? e.text : e.kind === "ellipsis" ? "..." : e.kind === "word" ? e.name : e.kind;
+}
+
+/** `1.234567` seconds. */
+function fmtTime(t: Micros): string {
+  return `${(t / 1e6).toFixed(6)}s`;
+}

@@ -1,0 +1,35 @@
+/**
+ * Host personalities: the few places where sockstack can imitate another
+ * kernel's defaults, for conformance scripts written against that kernel
+ * (docs/personalities.md lists every difference). Linux is the default and
+ * the reference; `freebsd` reproduces the defaults the FreeBSD
+ * tcp-testsuite scripts expect. A personality is only a set of sysctl
+ * values: protocol code reads the sysctl, never the personality name.
+ *
+ * @example
+ * const host = new Host({ …, sysctl: personalitySysctls("freebsd") });
+ */
+import type { Sysctls } from "./sysctl.js";
+
+/** The personalities sockstack knows. */
+export type PersonalityName = "linux" | "freebsd";
+
+/** Every personality name, for argument checking. */
+export const PERSONALITIES: readonly PersonalityName[] = ["linux", "freebsd"];
+
+/**
+ * The sysctl overrides of a personality (empty for Linux, whose values are
+ * `linuxSysctls()`).
+ */
+export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
+  if (name === "linux") return {};
+  return {
+    // FreeBSD net.inet.tcp.recvspace / sendspace (tcp_usrreq.c); SO_RCVBUF is
+    // reported as set (no doubling).
+    tcp_rmem: [4096, 65536, 2097152],
+    tcp_wmem: [4096, 32768, 2097152],
+    // kern.ipc.maxsockbuf 2 MiB
+    rmem_max: 2097152,
+    wmem_max: 2097152,
+  };
+}
