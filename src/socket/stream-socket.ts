@@ -199,7 +199,7 @@ export class StreamSocket extends Socket {
           t.rcvBuf.skip(n);
           data = EMPTY;
         } else data = t.rcvBuf.read(n);
-        if (!(flags & MSG_PEEK)) this.tcp.afterRead(t);
+        if (!(flags & MSG_PEEK)) this.tcp.afterRead(t, n);
         return { data, addr: null, flags: 0, length: n };
       }
       if (t.error) fail(this.tcp.takeError(t), syscall);

@@ -491,11 +491,10 @@ function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
   if (ca === "recovery") {
     if (seqGe(ack, t.recover)) {
       t.cc.exitRecovery();
-      if (t.sb) t.sb.clear();
     } else {
       // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole at once.
       t.cc.onAck(s);
-      if (!t.sb || t.sb.isEmpty) {
+      if (!t.sackOk) {
         t.highRxt = ack;
         retransmitNext(tl, t);
       }
@@ -564,7 +563,9 @@ function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
     // Fast retransmit (RFC 5681 §3.2 step 4): enter recovery, retransmit the first hole.
     c.inc(c.TcpExt, t.sackOk ? "TCPSackRecovery" : "TCPRenoRecovery");
     t.recover = t.sndMax;
-    t.highRxt = t.sndUna;
+    // Holes retransmitted in an earlier episode stay retransmitted (Linux keeps per-segment
+    // RETRANS marks across episodes); resending them would only produce duplicates.
+    t.highRxt = seqMax(t.highRxt, t.sndUna);
     t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
     t.rttTime = -1;
     if (retransmitNext(tl, t)) {

@@ -236,6 +236,13 @@ export class Tcb {
   bytesSent = 0;
   bytesRetrans = 0;
   lastDataSent: Micros = 0;
+  /** Receive-buffer autotuning (Linux rcvq_space): bytes the application read in the last measured RTT… */
+  rcvSpace = 0;
+  /** …total bytes read when that measurement started, and when. */
+  rcvSpaceCopied = 0;
+  rcvSpaceTime: Micros = 0;
+  /** Total bytes the application has read. */
+  bytesRead = 0;
   lastAckRecv: Micros = 0;
 
   constructor(sndbuf: number, rcvbuf: number, cc: CongestionControl, rtoMin: Micros, onTimer: (now: Micros) => void) {

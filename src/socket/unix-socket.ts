@@ -1,0 +1,166 @@
+/**
+ * What AF_UNIX stream and datagram sockets share (Linux net/unix/af_unix.c):
+ * the bound name in the host's {@link UnixNamespace}, the peer, the pending
+ * error, the shutdown bits, the wait queues and the SOL_SOCKET options.
+ * Data never touches IP: a send copies the bytes once into the peer's
+ * receive queue and wakes it.
+ */
+import type { ErrnoCode } from "../core/errno.js";
+import { errnoNumber } from "../core/errno.js";
+import type { StackContext } from "../core/stack-context.js";
+import { POLLOUT } from "../core/poll-events.js";
+import { Timer } from "../core/scheduler.js";
+import type { Micros } from "../core/time.js";
+import { WaitQueue, type Waiter } from "../core/wait-queue.js";
+import { AF_UNIX } from "./constants.js";
+import type { SockAddr, SockAddrUn } from "./sockaddr.js";
+import { Socket, fail, intValue } from "./socket.js";
+import type { OptionSpec, OptionValue } from "./options.js";
+import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+import { type UnixNamespace, unixPath } from "./unix-namespace.js";
+
+/** RCV_SHUTDOWN / SEND_SHUTDOWN bits of sk_shutdown. */
+export const RCV_SHUTDOWN = 1;
+export const SEND_SHUTDOWN = 2;
+export const SHUTDOWN_MASK = 3;
+
+/** Base of the AF_UNIX sockets. */
+export abstract class UnixSocket extends Socket {
+  readonly wq = new WaitQueue();
+  /** Senders blocked on this socket's full receive queue (Linux peer_wait). */
+  readonly peerWait = new WaitQueue();
+  /** The name this socket is known by ("" = unnamed); an accepted socket shares its listener's. */
+  name = "";
+  /** True when this socket owns `name` in the name space. */
+  protected bound = false;
+  /** sk_shutdown bits. */
+  shutdownBits = 0;
+  /** Pending error (sk_err): ECONNRESET, ECONNREFUSED. */
+  error: ErrnoCode | null = null;
+  /** SO_SNDBUF / SO_RCVBUF (net.core.wmem_default / rmem_default). */
+  sndbuf: number;
+  rcvbuf: number;
+  #reuseAddr = false;
+
+  constructor(ctx: StackContext, readonly ns: UnixNamespace<UnixSocket>, type: number) {
+    super(ctx, AF_UNIX, type, 0);
+    this.sndbuf = ctx.sysctl.wmem_default;
+    this.rcvbuf = ctx.sysctl.rmem_default;
+  }
+
+  /** bind(2): a path, an abstract name ("\0…"), or "" for autobind. */
+  override bind(addr: SockAddr): void {
+    const path = unixPath(addr);
+    if (path === "EINVAL" || typeof path !== "string") fail("EINVAL", "bind");
+    if (this.bound) fail("EINVAL", "bind");
+    if (path === "") {
+      this.name = this.ns.autobind(this, this.ctx.rng);
+    } else {
+      const e = this.ns.bind(path, this);
+      if (e) fail(e, "bind");
+      this.name = path;
+    }
+    this.bound = true;
+  }
+
+  /** Resolves a destination name to a live socket, with connect/sendto's errnos. */
+  protected resolve(addr: SockAddr, syscall: string): UnixSocket {
+    const path = unixPath(addr);
+    if (path === "EINVAL" || typeof path !== "string" || path === "") fail("EINVAL", syscall);
+    const b = this.ns.lookup(path);
+    if (!b) fail("ENOENT", syscall);
+    if (!b.socket || b.socket.closed) fail("ECONNREFUSED", syscall);
+    if (b.socket.type !== this.type) fail("EPROTOTYPE", syscall);
+    return b.socket;
+  }
+
+  /** The address of a name as getsockname/accept/recvfrom report it. */
+  protected addrOf(name: string): SockAddrUn {
+    return { family: AF_UNIX, path: name };
+  }
+
+  getsockname(): SockAddr {
+    return this.addrOf(this.name);
+  }
+
+  /** Takes and clears the pending error. */
+  takeError(): ErrnoCode | null {
+    const e = this.error;
+    this.error = null;
+    return e;
+  }
+
+  /** Gives the name back (socket files stay, abstract names vanish). */
+  protected unbind(): void {
+    if (this.bound) this.ns.release(this.name, this);
+    this.bound = false;
+  }
+
+  protected override setOption(o: OptionSpec, value: OptionValue): boolean {
+    const v = (): number => intValue(value, "setsockopt");
+    switch (o.name) {
+      case "SO_SNDBUF": this.sndbuf = sndbufFor(v(), this.ctx.sysctl); return true;
+      case "SO_RCVBUF": this.rcvbuf = rcvbufFor(v(), this.ctx.sysctl); return true;
+      case "SO_REUSEADDR": this.#reuseAddr = v() !== 0; return true;
+    }
+    return super.setOption(o, value);
+  }
+
+  protected override getOption(o: OptionSpec): OptionValue | undefined {
+    switch (o.name) {
+      case "SO_SNDBUF": return this.sndbuf;
+      case "SO_RCVBUF": return this.rcvbuf;
+      case "SO_REUSEADDR": return this.#reuseAddr ? 1 : 0;
+      case "SO_ERROR": {
+        const e = this.takeError();
+        return e ? errnoNumber(e) : 0;
+      }
+      case "SO_ACCEPTCONN": return this.listening ? 1 : 0;
+    }
+    return super.getOption(o);
+  }
+
+  /** True for a listening stream socket. */
+  get listening(): boolean {
+    return false;
+  }
+
+  /** Wakes this socket's waiters and tells the driver. */
+  wake(events: number): void {
+    this.wq.wake(events);
+    this.ctx.notifyWake();
+  }
+
+  /** True when a sender/connector may queue one more item here. */
+  abstract hasRoom(): boolean;
+
+  /**
+   * Waits on this socket's `peerWait` queue until it has room (a reader
+   * took something), or `timeout` µs pass (0 = forever). False on timeout.
+   */
+  waitForRoom(timeout: Micros): Promise<boolean> {
+    if (this.hasRoom() || this.closed) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const sched = this.ctx.scheduler;
+      let timer: Timer | null = null;
+      const w: Waiter = {
+        mask: POLLOUT,
+        wake: () => {
+          this.peerWait.remove(w);
+          if (timer) sched.disarm(timer);
+          this.ctx.notifyWake();
+          resolve(true);
+        },
+      };
+      this.peerWait.add(w);
+      if (timeout > 0) {
+        timer = new Timer(() => {
+          this.peerWait.remove(w);
+          this.ctx.notifyWake();
+          resolve(false);
+        });
+        sched.armIn(timer, timeout);
+      }
+    });
+  }
+}
