@@ -12,8 +12,9 @@
  * Routes: the client and the server send everything outside their link to
  * their router (a default route); router k sends 10.0.0.0/16 towards the
  * server and the subnets behind the client-side neighbour back towards the
- * client (longest prefix wins). Addresses outside 10.0.0.0/16 have no route
- * beyond the first router, which answers "Destination Net Unreachable".
+ * client (longest prefix wins). A destination outside 10.0.0.0/16 gets
+ * "Destination Net Unreachable" from the first router; one inside it that
+ * no host has, from the last router.
  */
 import { type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
