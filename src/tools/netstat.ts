@@ -1,0 +1,221 @@
+/**
+ * `netstat` (net-tools 2.10) over a {@link HostSnapshot}: the connection
+ * table (`-natp`, `-tulpn`, `-o`) and the protocol statistics (`-s`) in
+ * net-tools' wording.
+ *
+ * Columns are net-tools' fixed printf widths: `%-4s  %6d %6d %-23s %-23s
+ * %-11s`, then ` %-20s` for `-p` (`pid/program`, `-` when no process owns
+ * the socket — A2's accepted-by-nobody connections) and ` timer (s/retrans/probes)`
+ * for `-o`. TCP rows come before UDP rows, listeners before connections.
+ * Names are always numeric (as with `-n`).
+ *
+ * @example
+ * netstat(snapshot(host), "-natp");
+ * // Active Internet connections (servers and established)
+ * // Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name
+ * // tcp        0      2 0.0.0.0:9090            0.0.0.0:*               LISTEN      1000/server
+ */
+import type { CounterGroup } from "../core/counters.js";
+import { netstatStateName, TcpState } from "../tcp/tcp-state.js";
+import { padRight } from "./printf.js";
+import type { HostSnapshot, SocketSnapshot } from "./snapshot.js";
+import { splitArgs } from "./ss.js";
+
+/** Parsed netstat options. */
+export interface NetstatOptions {
+  all: boolean;
+  listening: boolean;
+  tcp: boolean;
+  udp: boolean;
+  programs: boolean;
+  timers: boolean;
+  statistics: boolean;
+}
+
+/** Parses `"-natp"`-style arguments (unknown letters like `-n`, `-W`, `-e` are accepted and ignored). */
+export function parseNetstatArgs(args: string | readonly string[]): NetstatOptions {
+  const argv = typeof args === "string" ? splitArgs(args) : args;
+  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false };
+  const long: Record<string, string> = { all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n" };
+  for (const a of argv) {
+    const letters = a.startsWith("--") ? (long[a.slice(2)] ?? "") : a.startsWith("-") ? a.slice(1) : "";
+    for (const c of letters) {
+      if (c === "a") o.all = true;
+      else if (c === "l") o.listening = true;
+      else if (c === "t") o.tcp = true;
+      else if (c === "u") o.udp = true;
+      else if (c === "p") o.programs = true;
+      else if (c === "o") o.timers = true;
+      else if (c === "s") o.statistics = true;
+    }
+  }
+  if (!o.tcp && !o.udp) o.tcp = o.udp = true;
+  return o;
+}
+
+const TIMER_NAMES = { on: "on", keepalive: "keepalive", timewait: "timewait", persist: "probe" } as const;
+
+function program(s: SocketSnapshot): string {
+  const u = s.owners[0];
+  if (!u) return "-";
+  const pid = String(u.pid);
+  // net-tools truncates the program name so that "pid/name" fits PROGNAME_WIDTH (20).
+  return `${pid}/${u.name.slice(0, Math.max(0, 20 - pid.length - 2))}`;
+}
+
+/** Is `s` a "server" (listening) socket in netstat's sense? TCP LISTEN, UDP unconnected. */
+function isServer(s: SocketSnapshot): boolean {
+  return s.state === TcpState.LISTEN || (s.proto === "udp" && s.state === TcpState.CLOSE);
+}
+
+/** The sockets netstat lists, in its order. */
+export function netstatRows(snap: HostSnapshot, args: string | readonly string[] = ""): SocketSnapshot[] {
+  const o = parseNetstatArgs(args);
+  const want = (s: SocketSnapshot) => (o.all ? true : o.listening ? isServer(s) : !isServer(s));
+  const tcp = snap.sockets.filter((s) => s.proto === "tcp" && want(s));
+  const udp = snap.sockets.filter((s) => s.proto === "udp" && want(s));
+  return [...(o.tcp ? tcp : []), ...(o.udp ? udp : [])];
+}
+
+/** `netstat -natp` and friends, or `netstat -s`. */
+export function netstat(snap: HostSnapshot, args: string | readonly string[] = ""): string {
+  const o = parseNetstatArgs(args);
+  if (o.statistics) return netstatStatistics(snap.counters);
+  const what = o.all ? "servers and established" : o.listening ? "only servers" : "w/o servers";
+  let out = `Active Internet connections (${what})\n`;
+  out += `Proto Recv-Q Send-Q ${padRight("Local Address", 23)} ${padRight("Foreign Address", 23)} State      `;
+  if (o.programs) out += " PID/Program name    ";
+  if (o.timers) out += " Timer";
+  out += "\n";
+  for (const s of netstatRows(snap, args)) {
+    const local = `${s.localAddr}:${s.localPort || "*"}`;
+    const remote = `${s.remoteAddr}:${s.remotePort || "*"}`;
+    const state = s.proto === "udp" ? (s.state === TcpState.ESTABLISHED ? "ESTABLISHED" : "") : netstatStateName(s.state);
+    out += `${padRight(s.proto, 4)}  ${String(s.recvQ).padStart(6)} ${String(s.sendQ).padStart(6)} ${padRight(local, 23)} ${padRight(remote, 23)} ${padRight(state, 11)}`;
+    if (o.programs) out += ` ${padRight(program(s), 20)}`;
+    if (o.timers) {
+      const t = s.timer;
+      out += t ? ` ${TIMER_NAMES[t.kind]} (${(t.expiresMs / 1000).toFixed(2)}/${t.kind === "on" ? t.retrans : 0}/${t.kind === "on" ? 0 : t.retrans})` : " off (0.00/0/0)";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// ---- -s ---------------------------------------------------------------------
+
+type Line = [name: string, text: string];
+
+/** net-tools' sentences for the counters sockstack keeps (`%u` is the value). */
+const IP: Line[] = [
+  ["Forwarding", "Forwarding: %u"],
+  ["InReceives", "%u total packets received"],
+  ["InHdrErrors", "%u with invalid headers"],
+  ["InAddrErrors", "%u with invalid addresses"],
+  ["ForwDatagrams", "%u forwarded"],
+  ["InUnknownProtos", "%u with unknown protocol"],
+  ["InDiscards", "%u incoming packets discarded"],
+  ["InDelivers", "%u incoming packets delivered"],
+  ["OutRequests", "%u requests sent out"],
+  ["OutDiscards", "%u outgoing packets dropped"],
+  ["OutNoRoutes", "%u dropped because of missing route"],
+  ["ReasmTimeout", "%u fragments dropped after timeout"],
+  ["ReasmReqds", "%u reassemblies required"],
+  ["ReasmOKs", "%u packets reassembled ok"],
+  ["ReasmFails", "%u packet reassemblies failed"],
+  ["FragOKs", "%u fragments received ok"],
+  ["FragFails", "%u fragments failed"],
+  ["FragCreates", "%u fragments created"],
+];
+/** Entries net-tools prints even when zero. */
+const IP_ALWAYS = new Set(["Forwarding", "InReceives", "ForwDatagrams", "InDiscards", "InDelivers", "OutRequests"]);
+const TCP: Line[] = [
+  ["ActiveOpens", "%u active connection openings"],
+  ["PassiveOpens", "%u passive connection openings"],
+  ["AttemptFails", "%u failed connection attempts"],
+  ["EstabResets", "%u connection resets received"],
+  ["CurrEstab", "%u connections established"],
+  ["InSegs", "%u segments received"],
+  ["OutSegs", "%u segments sent out"],
+  ["RetransSegs", "%u segments retransmitted"],
+  ["InErrs", "%u bad segments received"],
+  ["OutRsts", "%u resets sent"],
+  ["InCsumErrors", "InCsumErrors: %u"],
+];
+const UDP: Line[] = [
+  ["InDatagrams", "%u packets received"],
+  ["NoPorts", "%u packets to unknown port received"],
+  ["InErrors", "%u packet receive errors"],
+  ["OutDatagrams", "%u packets sent"],
+  ["RcvbufErrors", "%u receive buffer errors"],
+  ["SndbufErrors", "%u send buffer errors"],
+  ["InCsumErrors", "InCsumErrors: %u"],
+];
+const TCP_EXT: Record<string, string> = {
+  SyncookiesSent: "%u SYN cookies sent",
+  SyncookiesRecv: "%u SYN cookies received",
+  SyncookiesFailed: "%u invalid SYN cookies received",
+  EmbryonicRsts: "%u resets received for embryonic SYN_RECV sockets",
+  TW: "%u TCP sockets finished time wait in fast timer",
+  PAWSEstab: "%u packets rejected in established connections because of timestamp",
+  DelayedACKs: "%u delayed acks sent",
+  ListenOverflows: "%u times the listen queue of a socket overflowed",
+  ListenDrops: "%u SYNs to LISTEN sockets dropped",
+  TCPHPHits: "%u packet headers predicted",
+  TCPPureAcks: "%u acknowledgments not containing data payload received",
+  TCPHPAcks: "%u predicted acknowledgments",
+  TCPTimeouts: "TCPTimeouts: %u",
+  TCPAbortOnData: "%u connections reset due to unexpected data",
+  TCPAbortOnClose: "%u connections reset due to early user close",
+  TCPAbortOnTimeout: "%u connections aborted due to timeout",
+  TCPFastRetrans: "TCPFastRetrans: %u",
+  TCPDSACKRecv: "%u DSACKs received",
+  TCPOFOQueue: "TCPOFOQueue: %u",
+};
+
+function section(title: string, group: CounterGroup | undefined, lines: Line[], always: (n: string) => boolean): string {
+  let s = `${title}:\n`;
+  const g = group ?? {};
+  for (const [name, text] of lines) {
+    const v = g[name] ?? 0;
+    if (v || always(name)) s += `    ${text.replace("%u", String(v))}\n`;
+  }
+  return s;
+}
+
+/**
+ * `netstat -s`: the groups of /proc/net/snmp and /proc/net/netstat in
+ * net-tools' sentences (`3 passive connection openings`,
+ * `1 times the listen queue of a socket overflowed`). IP/TCP/UDP lines are
+ * printed even at zero as net-tools does; TcpExt lines only when non-zero
+ * (TCPHPHits always); counters without a sentence print as `Name: value`.
+ */
+export function netstatStatistics(c: Record<string, CounterGroup>): string {
+  const ip = { Forwarding: 2, ...c.Ip };
+  let out = section("Ip", ip, IP, (n) => IP_ALWAYS.has(n));
+  const icmp = c.Icmp ?? {};
+  out += "Icmp:\n";
+  out += `    ${icmp.InMsgs ?? 0} ICMP messages received\n`;
+  out += `    ${icmp.InErrors ?? 0} input ICMP message failed\n`;
+  out += "    ICMP input histogram:\n";
+  const inHist: [string, string][] = [["InDestUnreachs", "destination unreachable"], ["InTimeExcds", "timeout in transit"], ["InEchos", "echo requests"], ["InEchoReps", "echo replies"]];
+  for (const [k, t] of inHist) if (icmp[k]) out += `        ${t}: ${icmp[k]}\n`;
+  out += `    ${icmp.OutMsgs ?? 0} ICMP messages sent\n`;
+  out += `    ${icmp.OutErrors ?? 0} ICMP messages failed\n`;
+  out += "    ICMP output histogram:\n";
+  const outHist: [string, string][] = [["OutDestUnreachs", "destination unreachable"], ["OutTimeExcds", "time exceeded"], ["OutEchos", "echo requests"], ["OutEchoReps", "echo replies"]];
+  for (const [k, t] of outHist) if (icmp[k]) out += `        ${t}: ${icmp[k]}\n`;
+  out += section("Tcp", c.Tcp, TCP, (n) => n !== "InCsumErrors");
+  out += section("Udp", c.Udp, UDP, (n) => n !== "InCsumErrors");
+  out += "UdpLite:\n";
+  out += "TcpExt:\n";
+  const ext = c.TcpExt ?? {};
+  const names = Object.keys(ext).filter((k) => ext[k]);
+  if (!names.includes("TCPHPHits")) names.push("TCPHPHits");
+  const order = Object.keys(TCP_EXT);
+  names.sort((a, b) => (order.indexOf(a) + 1 || 999) - (order.indexOf(b) + 1 || 999));
+  for (const k of names) out += `    ${(TCP_EXT[k] ?? `${k}: %u`).replace("%u", String(ext[k] ?? 0))}\n`;
+  out += "IpExt:\n";
+  for (const [k, v] of Object.entries(c.IpExt ?? {})) if (v) out += `    ${k}: ${v}\n`;
+  return out;
+}

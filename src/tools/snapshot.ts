@@ -1,0 +1,298 @@
+/**
+ * A host snapshot: plain data describing everything the observability
+ * views print — sockets (TCP listeners and connections, SYN-queue request
+ * socks as `SYN-RECV` entries, UDP sockets) with their queues, timers,
+ * owners and `tcp_info`, the processes with their fd tables, and the SNMP
+ * counters. `ss`, `netstat`, `lsof` and `nstat` are pure functions of
+ * snapshots, so a snapshot can be stored, diffed, sent to a browser or
+ * printed later.
+ *
+ * Value semantics follow Linux's inet_diag (what `ss` reads):
+ * - LISTEN: `recvQ` = accept-queue length (sk_ack_backlog), `sendQ` =
+ *   backlog (sk_max_ack_backlog);
+ * - other TCP states: `recvQ` = bytes received and not read (rcv_nxt −
+ *   copied_seq), `sendQ` = bytes written and not acknowledged (write_seq −
+ *   snd_una, which counts an unacknowledged SYN or FIN as 1 — a SYN-SENT
+ *   socket shows Send-Q 1);
+ * - TIME-WAIT and request socks: 0 and 0;
+ * - UDP: `recvQ` = memory charged for queued datagrams (sk_rmem_alloc).
+ *
+ * Timers (inet_diag idiag_timer): one per socket, by priority —
+ * retransmit `on`, zero-window probe `persist`, keepalive `keepalive`;
+ * TIME-WAIT (and an orphaned FIN-WAIT-2, which Linux keeps as a timewait
+ * sock) `timewait`; a request sock's SYN-ACK timer `on`. The delayed-ACK
+ * timer is never shown.
+ *
+ * @example
+ * const snap = snapshot(host);
+ * ss(snap, "-tanpoi");
+ */
+import type { CounterGroup } from "../core/counters.js";
+import type { Micros } from "../core/time.js";
+import type { Host } from "../host/host.js";
+import { DgramSocket } from "../socket/dgram-socket.js";
+import { StreamSocket } from "../socket/stream-socket.js";
+import { Socket } from "../socket/socket.js";
+import type { RequestSock } from "../tcp/listener.js";
+import type { Tcb } from "../tcp/tcb.js";
+import { tcpInfo, type TcpInfo } from "../tcp/tcp-info.js";
+import { TcpState } from "../tcp/tcp-state.js";
+import type { UdpSock } from "../udp/udp-sock.js";
+import { formatIpv4Address } from "../wire/ipv4-address.js";
+
+/** The kind of timer `ss -o` shows (`timer:(on,200ms,0)`). */
+export type TimerKind = "on" | "keepalive" | "timewait" | "persist";
+
+/** The pending timer of a socket. */
+export interface TimerSnapshot {
+  kind: TimerKind;
+  /** Milliseconds until it fires (≥ 0). */
+  expiresMs: number;
+  /** Retransmissions (for `on`) or unanswered probes (keepalive, persist). */
+  retrans: number;
+}
+
+/** A process holding a socket through one fd. */
+export interface SocketOwner {
+  pid: number;
+  name: string;
+  fd: number;
+}
+
+/** Socket memory (Linux SK_MEMINFO_*), what `ss -m` prints. */
+export interface SkMem {
+  rmemAlloc: number;
+  rcvbuf: number;
+  wmemAlloc: number;
+  sndbuf: number;
+  fwdAlloc: number;
+  wmemQueued: number;
+  optmem: number;
+  backlog: number;
+  drops: number;
+}
+
+/** One socket as the tools see it. */
+export interface SocketSnapshot {
+  proto: "tcp" | "udp";
+  /** Linux state number (TcpState); UDP: ESTABLISHED when connected, CLOSE otherwise. */
+  state: TcpState;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+  recvQ: number;
+  sendQ: number;
+  /** Inode of the owning socket; 0 when no process owns it (accept queue, orphans, request socks). */
+  inode: number;
+  /** A stable per-host socket cookie (`ss -e` `sk:`). */
+  cookie: number;
+  timer: TimerSnapshot | null;
+  owners: SocketOwner[];
+  /** Shutdown mask (1 = receive side shut, 2 = send side shut), `ss -e` `<->`. */
+  shutdown: number;
+  /** TCP: tcp_info (null for request socks and UDP). */
+  info: TcpInfo | null;
+  /** LISTEN: queue lengths. */
+  listen: { backlog: number; acceptQueue: number; synQueue: number } | null;
+  /** True for a SYN-queue entry (a request sock, B4). */
+  request: boolean;
+  mem: SkMem;
+}
+
+/** One open fd of a process. */
+export interface FdSnapshot {
+  fd: number;
+  /** `sock` for sockets, `chr` for the terminal. */
+  kind: "sock" | "chr";
+  /** Socket inode (0 for the terminal). */
+  inode: number;
+  /** Terminal path (`/dev/pts/0`). */
+  path: string;
+  proto: "tcp" | "udp" | null;
+}
+
+/** One process. */
+export interface ProcessSnapshot {
+  pid: number;
+  ppid: number;
+  name: string;
+  fds: FdSnapshot[];
+}
+
+/** Everything the views print about one host at one instant. */
+export interface HostSnapshot {
+  host: string;
+  /** Virtual time of the snapshot (µs). */
+  time: Micros;
+  sockets: SocketSnapshot[];
+  processes: ProcessSnapshot[];
+  counters: Record<string, CounterGroup>;
+}
+
+/** Per-host socket cookies, assigned in first-seen order (Linux sock_gen_cookie). */
+const cookies = new WeakMap<Host, { next: number; ids: WeakMap<object, number> }>();
+
+function cookieOf(host: Host, obj: object): number {
+  let c = cookies.get(host);
+  if (!c) {
+    c = { next: 1, ids: new WeakMap() };
+    cookies.set(host, c);
+  }
+  let id = c.ids.get(obj);
+  if (id === undefined) {
+    id = c.next++;
+    c.ids.set(obj, id);
+  }
+  return id;
+}
+
+const ms = (at: Micros, now: Micros) => Math.max(0, Math.ceil((at - now) / 1000));
+
+/** The timer Linux's inet_diag reports for a connection (see the file comment). */
+export function tcbTimer(t: Tcb, now: Micros): TimerSnapshot | null {
+  if (t.state === TcpState.LISTEN) return null;
+  if (t.rtoAt >= 0) return { kind: "on", expiresMs: ms(t.rtoAt, now), retrans: t.retransmits };
+  if (t.persistAt >= 0) return { kind: "persist", expiresMs: ms(t.persistAt, now), retrans: t.probesOut };
+  if (t.lifetimeAt >= 0 && (t.state === TcpState.TIME_WAIT || (t.state === TcpState.FIN_WAIT2 && t.orphan))) {
+    return { kind: "timewait", expiresMs: ms(t.lifetimeAt, now), retrans: 0 };
+  }
+  if (t.keepaliveAt >= 0) return { kind: "keepalive", expiresMs: ms(t.keepaliveAt, now), retrans: t.probesOut };
+  return null;
+}
+
+/** Send-Q of a connection: Linux write_seq − snd_una (SYN and FIN count one). */
+function sendQueue(t: Tcb): number {
+  if (t.state === TcpState.TIME_WAIT || t.state === TcpState.CLOSE) return 0;
+  const writeSeq = (t.dataEnd + (t.finQueued || t.finSent ? 1 : 0)) >>> 0;
+  const q = (writeSeq - t.sndUna) | 0;
+  return q > 0 ? q : 0;
+}
+
+function emptyMem(): SkMem {
+  return { rmemAlloc: 0, rcvbuf: 0, wmemAlloc: 0, sndbuf: 0, fwdAlloc: 0, wmemQueued: 0, optmem: 0, backlog: 0, drops: 0 };
+}
+
+function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, SocketOwner[]>): SocketSnapshot {
+  const listening = t.state === TcpState.LISTEN;
+  const lq = t.lq;
+  const inode = listening ? (lq?.inode ?? t.inode) : t.inode;
+  const info = tcpInfo(t, now);
+  // Linux sets icsk_ack.ato only when the first data segment arrives (tcp_event_data_recv).
+  if (t.dataSegsIn === 0) info.ato = 0;
+  // Linux tcp_get_info for a listener: tcpi_unacked = accept-queue length, tcpi_sacked = backlog.
+  if (listening && lq) {
+    info.unacked = lq.acceptQueue.length;
+    info.sacked = lq.backlog;
+  }
+  const shutdown = (t.rcvShutdown || t.orphan ? 1 : 0) | (t.sndShutdown || t.orphan ? 2 : 0);
+  return {
+    proto: "tcp",
+    state: t.state,
+    localAddr: formatIpv4Address(t.localAddr),
+    localPort: t.localPort,
+    remoteAddr: formatIpv4Address(t.remoteAddr),
+    remotePort: t.remotePort,
+    recvQ: listening ? (lq?.acceptQueue.length ?? 0) : t.state === TcpState.TIME_WAIT ? 0 : t.rcvBuf.length,
+    sendQ: listening ? (lq?.backlog ?? 0) : sendQueue(t),
+    inode: inode,
+    cookie: cookieOf(host, t),
+    timer: tcbTimer(t, now),
+    owners: (inode && owners.get(inode)) || [],
+    shutdown: t.state === TcpState.TIME_WAIT ? 3 : shutdown,
+    info,
+    listen: listening && lq ? { backlog: lq.backlog, acceptQueue: lq.acceptQueue.length, synQueue: lq.synQueue.size } : null,
+    request: false,
+    mem: {
+      ...emptyMem(),
+      rmemAlloc: t.rcvBuf.length,
+      rcvbuf: t.rcvBuf.rcvbuf,
+      sndbuf: t.sndBuf.capacity,
+      wmemQueued: t.sndBuf.allocated,
+    },
+  };
+}
+
+function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapshot {
+  return {
+    proto: "tcp",
+    state: TcpState.SYN_RECV,
+    localAddr: formatIpv4Address(r.localAddr),
+    localPort: r.localPort,
+    remoteAddr: formatIpv4Address(r.remoteAddr),
+    remotePort: r.remotePort,
+    recvQ: 0,
+    sendQ: 0,
+    inode: 0,
+    cookie: cookieOf(host, r),
+    timer: { kind: "on", expiresMs: ms(r.expires, now), retrans: r.retrans },
+    owners: [],
+    shutdown: 0,
+    info: null,
+    listen: null,
+    request: true,
+    mem: emptyMem(),
+  };
+}
+
+function udpSnapshot(host: Host, sk: UdpSock, owners: Map<number, SocketOwner[]>): SocketSnapshot {
+  return {
+    proto: "udp",
+    state: sk.connected ? TcpState.ESTABLISHED : TcpState.CLOSE,
+    localAddr: formatIpv4Address(sk.localAddr),
+    localPort: sk.localPort,
+    remoteAddr: formatIpv4Address(sk.remoteAddr),
+    remotePort: sk.remotePort,
+    recvQ: sk.rmemAlloc,
+    sendQ: 0,
+    inode: sk.inode,
+    cookie: cookieOf(host, sk),
+    timer: null,
+    owners: owners.get(sk.inode) ?? [],
+    shutdown: (sk.rcvShutdown ? 1 : 0) | (sk.sndShutdown ? 2 : 0),
+    info: null,
+    listen: null,
+    request: false,
+    mem: { ...emptyMem(), rmemAlloc: sk.rmemAlloc, rcvbuf: sk.rcvbuf, sndbuf: sk.sndbuf, drops: sk.drops },
+  };
+}
+
+/**
+ * Takes a snapshot of `host` now: every TCP listener, its SYN-queue
+ * entries, every connection in the tables (accept-queue children, orphans
+ * and TIME-WAIT included), every bound UDP socket, every process and fd,
+ * and a copy of the counters.
+ * @example
+ * const before = snapshot(host);
+ * await net.advance(sec(1));
+ * nstat(before, snapshot(host));
+ */
+export function snapshot(host: Host): HostSnapshot {
+  const now = host.ctx.scheduler.now();
+  const owners = new Map<number, SocketOwner[]>();
+  const processes: ProcessSnapshot[] = [];
+  for (const p of [...host.processes.values()].sort((a, b) => a.pid - b.pid)) {
+    const fds: FdSnapshot[] = [];
+    for (const { fd, file } of p.openFds()) {
+      if (file instanceof Socket) {
+        const proto = file instanceof StreamSocket ? "tcp" : file instanceof DgramSocket ? "udp" : null;
+        fds.push({ fd, kind: "sock", inode: file.inode, path: "", proto });
+        let list = owners.get(file.inode);
+        if (!list) owners.set(file.inode, (list = []));
+        list.push({ pid: p.pid, name: p.name, fd });
+      } else {
+        fds.push({ fd, kind: "chr", inode: 0, path: file.path, proto: null });
+      }
+    }
+    processes.push({ pid: p.pid, ppid: p.ppid, name: p.name, fds });
+  }
+  const sockets: SocketSnapshot[] = [];
+  const listeners: Tcb[] = [];
+  for (const t of host.tcp.all()) {
+    sockets.push(tcbSnapshot(host, t, now, owners));
+    if (t.state === TcpState.LISTEN) listeners.push(t);
+  }
+  for (const l of listeners) for (const r of l.lq?.synQueue.values() ?? []) sockets.push(requestSnapshot(host, r, now));
+  for (const sk of host.udp.socks()) sockets.push(udpSnapshot(host, sk, owners));
+  return { host: host.name, time: now, sockets, processes, counters: host.counters.snapshot() };
+}

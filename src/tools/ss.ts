@@ -1,0 +1,526 @@
+/**
+ * `ss` (iproute2 6.x) over a {@link HostSnapshot}: the same flags, columns,
+ * values and spacing as the real tool writing to a pipe.
+ *
+ * Flags: `-t -u -x -l -a -n -p -o -i -m -e -s -H -4 -r` (and their long
+ * forms), a state filter (`state established`, `state listening`,
+ * `exclude time-wait`, the groups `connected`, `synchronized`, `bucket`,
+ * `big`, `all`) and address/port conditions (`sport = :9090`, `dport gt
+ * :1024`, `src 10.0.0.0/24`, `dst 10.0.0.2:9090`) joined with `and`, `or`,
+ * `not` and parentheses — passed as one string or as argv.
+ *
+ * Layout (ss's `render()` when stdout is not a terminal): every line is a
+ * row of tokens in the columns Netid, State, Recv-Q, Send-Q, `Local
+ * Address:` (right-aligned), Port, `Peer Address:` (right-aligned), Port,
+ * Process, and a column is as wide as its widest token — except that the
+ * very last token of the output is not measured (ss never flushes it),
+ * which is why the last line may be padded and the header sometimes not.
+ * Netid is hidden when only one protocol is listed, State when only one
+ * state is. Everything after the peer port (`users:`, `timer:`, `-e`
+ * details, and the `\n\t` line of `-i`/`-m`) is one token of the Process
+ * column.
+ *
+ * Not reproduced: names without `-n` (sockstack prints numbers always),
+ * cgroups, BBR/DCTCP blocks, `delivery_rate`/`delivered`/`app_limited`/
+ * `busy` (sockstack does not keep them), unix/netlink/packet sockets
+ * (sockstack has none, so `-x` lists nothing).
+ *
+ * @example
+ * ss(snapshot(host), "-tanpoi");
+ * // State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess
+ * // LISTEN 0      2            0.0.0.0:9090      0.0.0.0:*    users:(("server",pid=1000,fd=3))
+ */
+import { TcpState } from "../tcp/tcp-state.js";
+import { TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, type TcpInfo } from "../tcp/tcp-info.js";
+import { TCP_INFINITE_SSTHRESH } from "../tcp/congestion/congestion-control.js";
+import { parseIpv4Address } from "../wire/ipv4-address.js";
+import type { HostSnapshot, SocketSnapshot } from "./snapshot.js";
+import { formatG, msTimer } from "./printf.js";
+
+/** Parsed `ss` options. */
+export interface SsOptions {
+  tcp: boolean;
+  udp: boolean;
+  unix: boolean;
+  numeric: boolean;
+  processes: boolean;
+  options: boolean;
+  info: boolean;
+  memory: boolean;
+  extended: boolean;
+  summary: boolean;
+  noHeader: boolean;
+  /** Bit set of Linux state numbers to show. */
+  states: number;
+  /** Address/port condition, or null. */
+  filter: SsExpr | null;
+}
+
+/** A parsed ss filter expression. */
+export type SsExpr =
+  | { op: "and" | "or"; a: SsExpr; b: SsExpr }
+  | { op: "not"; a: SsExpr }
+  | { op: "cond"; field: "sport" | "dport" | "src" | "dst"; cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le"; addr: number | null; prefixLen: number; port: number | null };
+
+const ALL_STATES = 0xffe; // states 1..11
+const bit = (s: TcpState) => 1 << s;
+const SS_CONN = ALL_STATES & ~(bit(TcpState.LISTEN) | bit(TcpState.CLOSE) | bit(TcpState.TIME_WAIT) | bit(TcpState.SYN_RECV));
+
+/** ss state names (`state NAME`) and groups. */
+const STATE_NAMES: Record<string, number> = {
+  established: bit(TcpState.ESTABLISHED),
+  "syn-sent": bit(TcpState.SYN_SENT),
+  "syn-recv": bit(TcpState.SYN_RECV),
+  "fin-wait-1": bit(TcpState.FIN_WAIT1),
+  "fin-wait-2": bit(TcpState.FIN_WAIT2),
+  "time-wait": bit(TcpState.TIME_WAIT),
+  closed: bit(TcpState.CLOSE),
+  "close-wait": bit(TcpState.CLOSE_WAIT),
+  "last-ack": bit(TcpState.LAST_ACK),
+  listening: bit(TcpState.LISTEN),
+  listen: bit(TcpState.LISTEN),
+  closing: bit(TcpState.CLOSING),
+  all: ALL_STATES,
+  connected: ALL_STATES & ~(bit(TcpState.LISTEN) | bit(TcpState.CLOSE)),
+  synchronized: ALL_STATES & ~(bit(TcpState.LISTEN) | bit(TcpState.CLOSE) | bit(TcpState.SYN_SENT)),
+  bucket: bit(TcpState.SYN_RECV) | bit(TcpState.TIME_WAIT),
+  big: ALL_STATES & ~(bit(TcpState.SYN_RECV) | bit(TcpState.TIME_WAIT)),
+};
+
+const SS_STATE = ["UNKNOWN", "ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"];
+
+const SHORT_FLAGS: Record<string, keyof SsOptions | "all" | "listening" | "ipv4" | "resolve"> = {
+  t: "tcp", u: "udp", x: "unix", n: "numeric", p: "processes", o: "options", i: "info", m: "memory", e: "extended",
+  s: "summary", H: "noHeader", a: "all", l: "listening", "4": "ipv4", r: "resolve",
+};
+const LONG_FLAGS: Record<string, string> = {
+  tcp: "t", udp: "u", unix: "x", numeric: "n", processes: "p", options: "o", info: "i", memory: "m", extended: "e",
+  summary: "s", "no-header": "H", all: "a", listening: "l", ipv4: "4", resolve: "r",
+};
+
+/** Splits a command line into words (single and double quotes group). */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+/**
+ * Parses ss's arguments (`"-tanpoi state established"` or argv).
+ * Throws a TypeError with ss's wording for what it cannot parse.
+ */
+export function parseSsArgs(args: string | readonly string[]): SsOptions {
+  const argv = typeof args === "string" ? splitArgs(args) : [...args];
+  const o: SsOptions = {
+    tcp: false, udp: false, unix: false, numeric: false, processes: false, options: false, info: false, memory: false,
+    extended: false, summary: false, noHeader: false, states: SS_CONN, filter: null,
+  };
+  let all = false;
+  let listening = false;
+  const rest: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith("--") && a.length > 2) {
+      const f = LONG_FLAGS[a.slice(2)];
+      if (!f) throw new TypeError(`ss: unrecognized option '${a}'`);
+      apply(f);
+    } else if (a.startsWith("-") && a.length > 1 && rest.length === 0) {
+      for (const c of a.slice(1)) apply(c);
+    } else rest.push(a);
+  }
+  function apply(c: string): void {
+    const k = SHORT_FLAGS[c];
+    if (!k) throw new TypeError(`ss: invalid option -- '${c}'`);
+    if (k === "all") all = true;
+    else if (k === "listening") listening = true;
+    else if (k === "ipv4" || k === "resolve") return;
+    else (o as unknown as Record<string, boolean>)[k] = true;
+  }
+  if (all) o.states = ALL_STATES;
+  else if (listening) o.states = bit(TcpState.LISTEN) | bit(TcpState.CLOSE);
+  if (!o.tcp && !o.udp && !o.unix) {
+    o.tcp = o.udp = o.unix = true;
+  }
+  // state / exclude words, then the expression.
+  let i = 0;
+  let explicit = false;
+  while (i < rest.length && (rest[i] === "state" || rest[i] === "exclude" || rest[i] === "excl")) {
+    const word = rest[i]!;
+    const name = rest[i + 1];
+    const mask = name === undefined ? undefined : STATE_NAMES[name.toLowerCase()];
+    if (mask === undefined) throw new TypeError(`ss: wrong state name: ${name ?? ""}`);
+    if (word === "state") {
+      o.states = explicit ? o.states | mask : mask;
+      explicit = true;
+    } else {
+      if (!explicit) o.states = ALL_STATES;
+      explicit = true;
+      o.states &= ~mask;
+    }
+    i += 2;
+  }
+  if (i < rest.length) o.filter = parseExpr(rest.slice(i));
+  return o;
+}
+
+// ---- filter expressions ---------------------------------------------------
+
+const CMP: Record<string, "eq" | "ne" | "gt" | "lt" | "ge" | "le"> = {
+  "=": "eq", "==": "eq", eq: "eq", "!=": "ne", ne: "ne", neq: "ne", ">": "gt", gt: "gt", "<": "lt", lt: "lt",
+  ">=": "ge", ge: "ge", "<=": "le", le: "le",
+};
+
+function parseExpr(words: string[]): SsExpr {
+  // Make parentheses separate tokens: "(sport" → "(", "sport".
+  const toks = words.flatMap((w) => w.split(/([()])/).filter((x) => x !== ""));
+  let pos = 0;
+  const peek = () => toks[pos];
+  const fail = (): never => {
+    throw new TypeError(`ss: bad filter expression near ${JSON.stringify(toks.slice(pos).join(" "))}`);
+  };
+  function orExpr(): SsExpr {
+    let a = andExpr();
+    while (peek() === "or" || peek() === "||" || peek() === "|") {
+      pos++;
+      a = { op: "or", a, b: andExpr() };
+    }
+    return a;
+  }
+  function andExpr(): SsExpr {
+    let a = unary();
+    for (;;) {
+      const t = peek();
+      if (t === "and" || t === "&&" || t === "&") {
+        pos++;
+        a = { op: "and", a, b: unary() };
+      } else if (t !== undefined && t !== ")" && t !== "or" && t !== "||" && t !== "|") {
+        a = { op: "and", a, b: unary() }; // juxtaposition means "and"
+      } else return a;
+    }
+  }
+  function unary(): SsExpr {
+    const t = peek();
+    if (t === "not" || t === "!") {
+      pos++;
+      return { op: "not", a: unary() };
+    }
+    if (t === "(") {
+      pos++;
+      const e = orExpr();
+      if (peek() !== ")") fail();
+      pos++;
+      return e;
+    }
+    return cond();
+  }
+  function cond(): SsExpr {
+    const field = peek();
+    if (field !== "sport" && field !== "dport" && field !== "src" && field !== "dst") return fail();
+    pos++;
+    let cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le" = "eq";
+    const c = peek();
+    if (c !== undefined && CMP[c]) {
+      cmp = CMP[c]!;
+      pos++;
+    }
+    const v = toks[pos++];
+    if (v === undefined) return fail();
+    return { op: "cond", field, cmp, ...parseHostPort(v, field === "sport" || field === "dport") };
+  }
+  const e = orExpr();
+  if (pos !== toks.length) fail();
+  return e;
+}
+
+function parseHostPort(v: string, portOnly: boolean): { addr: number | null; prefixLen: number; port: number | null } {
+  let host = v;
+  let port: number | null = null;
+  const i = v.lastIndexOf(":");
+  if (i >= 0) {
+    host = v.slice(0, i);
+    const p = v.slice(i + 1);
+    if (p !== "" && p !== "*") {
+      port = Number(p);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`ss: "${p}" does not look like a port.`);
+    }
+  } else if (portOnly) {
+    host = "";
+    port = Number(v);
+    if (!Number.isInteger(port)) throw new TypeError(`ss: "${v}" does not look like a port.`);
+  }
+  if (host === "" || host === "*") return { addr: null, prefixLen: 0, port };
+  const [a, l] = host.split("/");
+  const addr = parseIpv4Address(a!);
+  const prefixLen = l === undefined ? 32 : Number(l);
+  if (addr === null || !(prefixLen >= 0 && prefixLen <= 32)) throw new TypeError(`ss: an inet prefix is expected rather than "${host}".`);
+  return { addr, prefixLen, port };
+}
+
+function matches(e: SsExpr, s: SocketSnapshot): boolean {
+  switch (e.op) {
+    case "and": return matches(e.a, s) && matches(e.b, s);
+    case "or": return matches(e.a, s) || matches(e.b, s);
+    case "not": return !matches(e.a, s);
+  }
+  const local = e.field === "sport" || e.field === "src";
+  const port = local ? s.localPort : s.remotePort;
+  const addr = parseIpv4Address(local ? s.localAddr : s.remoteAddr)!;
+  if (e.field === "sport" || e.field === "dport") {
+    const p = e.port ?? 0;
+    switch (e.cmp) {
+      case "eq": return port === p;
+      case "ne": return port !== p;
+      case "gt": return port > p;
+      case "lt": return port < p;
+      case "ge": return port >= p;
+      case "le": return port <= p;
+    }
+  }
+  let ok = true;
+  if (e.port !== null && e.port !== port) ok = false;
+  if (ok && e.addr !== null) {
+    const m = e.prefixLen === 0 ? 0 : (0xffffffff << (32 - e.prefixLen)) >>> 0;
+    ok = ((addr & m) >>> 0) === ((e.addr & m) >>> 0);
+  }
+  return e.cmp === "ne" ? !ok : ok;
+}
+
+// ---- rows ------------------------------------------------------------------
+
+/**
+ * The sockets `ss` would list, in its order (UDP before TCP, as ss dumps
+ * them; within TCP, listeners then the connection table) — the structured
+ * form of {@link ss}.
+ */
+export function ssRows(snap: HostSnapshot, args: string | readonly string[] | SsOptions = ""): SocketSnapshot[] {
+  const o = typeof args === "object" && !Array.isArray(args) ? (args as SsOptions) : parseSsArgs(args as string | readonly string[]);
+  const pick = (proto: "tcp" | "udp") =>
+    snap.sockets.filter((s) => s.proto === proto && (o.states & bit(s.state)) !== 0 && (!o.filter || matches(o.filter, s)));
+  return [...(o.udp ? pick("udp") : []), ...(o.tcp ? pick("tcp") : [])];
+}
+
+const COLS = 10;
+const COL_PROC = 8;
+const HEADER = ["Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:", "Port", "Process", ""];
+const LDELIM = ["", " ", " ", " ", " ", "", " ", "", "", ""];
+const RIGHT = [false, false, false, false, true, false, true, false, false, false];
+
+/**
+ * ss's buffered renderer for a non-terminal stdout: rows of tokens per
+ * column; widths from every token but the last one written.
+ */
+function render(rows: string[][], enabled: boolean[]): string {
+  const tokens: { col: number; text: string }[] = [];
+  rows.forEach((r, ri) => {
+    const last = ri === rows.length - 1;
+    for (let c = 0; c < COLS; c++) {
+      if (!enabled[c]) continue;
+      if (last && c > r.length - 1) break;
+      tokens.push({ col: c, text: r[c] ?? "" });
+    }
+  });
+  const maxLen = new Array<number>(COLS).fill(0);
+  for (let i = 0; i < tokens.length - 1; i++) {
+    const t = tokens[i]!;
+    maxLen[t.col] = Math.max(maxLen[t.col]!, t.text.length);
+  }
+  const width = new Array<number>(COLS).fill(0);
+  let first = true;
+  for (let c = 0; c < COLS; c++) {
+    if (!enabled[c]) continue;
+    width[c] = !first && maxLen[c] ? maxLen[c]! + LDELIM[c]!.length : maxLen[c]!;
+    if (width[c]) first = false;
+  }
+  let out = "";
+  let lineStarted = false;
+  for (const t of tokens) {
+    const c = t.col;
+    let printed = 0;
+    if (lineStarted) {
+      out += LDELIM[c];
+      printed = LDELIM[c]!.length;
+    }
+    lineStarted = true;
+    if (width[c] && RIGHT[c]) {
+      const s = width[c]! - t.text.length - printed;
+      if (s > 0) {
+        out += " ".repeat(s);
+        printed += s;
+      }
+    }
+    out += t.text;
+    printed += t.text.length;
+    if (width[c] && !RIGHT[c]) {
+      const s = width[c]! - printed;
+      if (s > 0) out += " ".repeat(s);
+    }
+    if (c === COLS - 1) {
+      out += "\n";
+      lineStarted = false;
+    }
+  }
+  if (lineStarted) out += "\n";
+  return out;
+}
+
+/** `%-6d` */
+const q6 = (n: number) => String(n).padEnd(6, " ");
+
+/** ss's `sprint_bw` (numbers with -n, else k/M/G/T with 3 significant digits). */
+function bw(x: number, numeric: boolean): string {
+  if (numeric) return x.toFixed(0);
+  if (x >= 1e12) return `${formatG(x / 1e12, 3)}T`;
+  if (x >= 1e9) return `${formatG(x / 1e9, 3)}G`;
+  if (x >= 1e6) return `${formatG(x / 1e6, 3)}M`;
+  if (x >= 1e3) return `${formatG(x / 1e3, 3)}k`;
+  return formatG(x);
+}
+
+/** The `-i` text of one connection (ss's tcp_stats_print fields in its order). */
+export function tcpInfoText(i: TcpInfo, numeric = true): string {
+  let s = "";
+  if (i.state === TcpState.LISTEN) {
+    // Linux's tcp_get_info for a listener: the congestion control, cwnd, and the accept queue as "unacked".
+    s += ` ${i.cc} cwnd:${i.snd_cwnd}`;
+    if (i.unacked) s += ` unacked:${i.unacked}`;
+    return s;
+  }
+  if (i.options & TCPI_OPT_TIMESTAMPS) s += " ts";
+  if (i.options & TCPI_OPT_SACK) s += " sack";
+  s += ` ${i.cc}`;
+  if (i.options & TCPI_OPT_WSCALE) s += ` wscale:${i.snd_wscale},${i.rcv_wscale}`;
+  if (i.rto && i.rto !== 3_000_000) s += ` rto:${formatG(i.rto / 1000)}`;
+  if (i.backoff) s += ` backoff:${i.backoff}`;
+  if (i.rtt) s += ` rtt:${formatG(i.rtt / 1000)}/${formatG(i.rttvar / 1000)}`;
+  if (i.ato) s += ` ato:${formatG(i.ato / 1000)}`;
+  if (i.snd_mss) s += ` mss:${i.snd_mss}`;
+  if (i.pmtu) s += ` pmtu:${i.pmtu}`;
+  if (i.rcv_mss) s += ` rcvmss:${i.rcv_mss}`;
+  if (i.advmss) s += ` advmss:${i.advmss}`;
+  if (i.snd_cwnd) s += ` cwnd:${i.snd_cwnd}`;
+  if (i.snd_ssthresh && i.snd_ssthresh < 0xffff && i.snd_ssthresh < TCP_INFINITE_SSTHRESH) s += ` ssthresh:${i.snd_ssthresh}`;
+  if (i.bytes_sent) s += ` bytes_sent:${i.bytes_sent}`;
+  if (i.bytes_retrans) s += ` bytes_retrans:${i.bytes_retrans}`;
+  if (i.bytes_acked) s += ` bytes_acked:${i.bytes_acked}`;
+  if (i.bytes_received) s += ` bytes_received:${i.bytes_received}`;
+  if (i.segs_out) s += ` segs_out:${i.segs_out}`;
+  if (i.segs_in) s += ` segs_in:${i.segs_in}`;
+  if (i.data_segs_out) s += ` data_segs_out:${i.data_segs_out}`;
+  if (i.data_segs_in) s += ` data_segs_in:${i.data_segs_in}`;
+  if (i.rtt > 0 && i.snd_mss && i.snd_cwnd) s += ` send ${bw((i.snd_cwnd * i.snd_mss * 8_000_000) / i.rtt, numeric)}bps`;
+  if (i.last_data_sent) s += ` lastsnd:${i.last_data_sent}`;
+  if (i.last_data_recv) s += ` lastrcv:${i.last_data_recv}`;
+  if (i.last_ack_recv) s += ` lastack:${i.last_ack_recv}`;
+  if (i.rtt > 0 && i.snd_mss) {
+    // Linux tcp_update_pacing_rate: mss·max(cwnd, in flight)/srtt, ×2 in slow start, ×1.2 after.
+    const slowStart = i.snd_cwnd < i.snd_ssthresh / 2 || i.snd_ssthresh >= TCP_INFINITE_SSTHRESH;
+    const rate = ((i.snd_mss * Math.max(i.snd_cwnd, i.unacked) * 1e6) / i.rtt) * (slowStart ? 2 : 1.2);
+    s += ` pacing_rate ${bw(Math.floor(rate) * 8, numeric)}bps`;
+  }
+  if (i.unacked) s += ` unacked:${i.unacked}`;
+  if (i.retrans || i.total_retrans) s += ` retrans:${i.retrans}/${i.total_retrans}`;
+  if (i.lost) s += ` lost:${i.lost}`;
+  if (i.sacked) s += ` sacked:${i.sacked}`;
+  if (i.reordering !== 3) s += ` reordering:${i.reordering}`;
+  if (i.rcv_space) s += ` rcv_space:${i.rcv_space}`;
+  if (i.rcv_ssthresh) s += ` rcv_ssthresh:${i.rcv_ssthresh}`;
+  if (i.notsent_bytes) s += ` notsent:${i.notsent_bytes}`;
+  if (i.min_rtt) s += ` minrtt:${formatG(i.min_rtt / 1000)}`;
+  if (i.snd_wnd) s += ` snd_wnd:${i.snd_wnd}`;
+  return s;
+}
+
+/** The `users:((…))` list of `-p` (ss lists the most recently found owner first). */
+function users(s: SocketSnapshot): string {
+  if (!s.owners.length) return "";
+  const list = [...s.owners].sort((a, b) => b.pid - a.pid || b.fd - a.fd);
+  return ` users:(${list.map((u) => `("${u.name}",pid=${u.pid},fd=${u.fd})`).join(",")})`;
+}
+
+function procToken(s: SocketSnapshot, o: SsOptions): string {
+  let t = "";
+  if (o.processes) t += users(s);
+  if (o.options && s.timer) t += ` timer:(${s.timer.kind},${msTimer(s.timer.expiresMs)},${s.timer.retrans})`;
+  if (o.extended) {
+    t += ` ino:${s.inode} sk:${s.cookie.toString(16)}`;
+    t += ` ${s.shutdown & 1 ? "-" : "<"}-${s.shutdown & 2 ? "-" : ">"}`;
+  }
+  if (o.memory || (o.info && s.proto === "tcp")) {
+    t += "\n\t";
+    if (o.memory) {
+      const m = s.mem;
+      t += ` skmem:(r${m.rmemAlloc},rb${m.rcvbuf},t${m.wmemAlloc},tb${m.sndbuf},f${m.fwdAlloc},w${m.wmemQueued},o${m.optmem},bl${m.backlog},d${m.drops})`;
+    }
+    if (o.info && s.info) t += tcpInfoText(s.info, o.numeric);
+  }
+  return t;
+}
+
+/**
+ * `ss` over a snapshot: `ss(snap, "-tanpoi")`, `ss(snap, "-tln")`,
+ * `ss(snap, "-s")`, `ss(snap, ["-tn", "state", "syn-recv"])`.
+ */
+export function ss(snap: HostSnapshot, args: string | readonly string[] = ""): string {
+  const o = parseSsArgs(args);
+  if (o.summary) return ssSummary(snap);
+  const rows: string[][] = [];
+  const dbs = (o.tcp ? 1 : 0) + (o.udp ? 1 : 0) + (o.unix ? 3 : 0);
+  const enabled = new Array<boolean>(COLS).fill(true);
+  enabled[0] = dbs > 1;
+  enabled[1] = (o.states & (o.states - 1)) !== 0;
+  if (!o.noHeader) rows.push([...HEADER.slice(0, COL_PROC + 1), ""]);
+  for (const s of ssRows(snap, o)) {
+    const r: string[] = [
+      s.proto,
+      SS_STATE[s.state] ?? "UNKNOWN",
+      q6(s.recvQ),
+      q6(s.sendQ),
+      `${s.localAddr}:`,
+      s.localPort ? String(s.localPort) : "*",
+      `${s.remoteAddr}:`,
+      s.remotePort ? String(s.remotePort) : "*",
+      procToken(s, o),
+      "",
+    ];
+    rows.push(r);
+  }
+  // The output ends in the Process column of the last socket (or the Ext column of the header).
+  if (rows.length > 1 || o.noHeader) {
+    const last = rows[rows.length - 1];
+    if (last) last.length = COL_PROC + 1;
+  }
+  return render(rows, enabled);
+}
+
+/**
+ * `ss -s`: socket totals. `Total` counts open socket files; the TCP line is
+ * Linux's sockstat (`estab` = CurrEstab, `closed` = allocated but not hashed,
+ * `orphaned` = closed by the application and still alive, `timewait`).
+ */
+export function ssSummary(snap: HostSnapshot): string {
+  const tcp = snap.sockets.filter((s) => s.proto === "tcp" && !s.request);
+  const udp = snap.sockets.filter((s) => s.proto === "udp");
+  const files = new Set<number>();
+  for (const p of snap.processes) for (const f of p.fds) if (f.kind === "sock") files.add(f.inode);
+  const tw = tcp.filter((s) => s.state === TcpState.TIME_WAIT).length;
+  const orphans = tcp.filter((s) => s.inode === 0 && s.state !== TcpState.TIME_WAIT && s.state !== TcpState.LISTEN && s.shutdown === 3).length;
+  const hashed = tcp.length;
+  const openTcpFiles = snap.processes.flatMap((p) => p.fds).filter((f) => f.proto === "tcp");
+  const unhashed = new Set(openTcpFiles.map((f) => f.inode).filter((ino) => !tcp.some((s) => s.inode === ino))).size;
+  const estab = snap.counters.Tcp?.CurrEstab ?? 0;
+  const inuse = hashed - tw;
+  const total = inuse + unhashed;
+  const d9 = (n: number) => String(n).padEnd(9);
+  const row = (name: string, n: number) => `${name}\t  ${d9(n)} ${d9(n)} ${d9(0)}\n`;
+  return (
+    `Total: ${files.size}\n` +
+    `TCP:   ${total} (estab ${estab}, closed ${total - inuse}, orphaned ${orphans}, timewait ${tw})\n\n` +
+    "Transport Total     IP        IPv6\n" +
+    row("RAW", 0) +
+    row("UDP", udp.length) +
+    row("TCP", inuse) +
+    row("INET", inuse + udp.length) +
+    row("FRAG", 0) +
+    "\n"
+  );
+}
