@@ -4,7 +4,7 @@
  * net-tools' wording.
  *
  * Columns are net-tools' fixed printf widths: `%-4s  %6d %6d %-23s %-23s
- * %-11s`, then ` %-20s` for `-p` (`pid/program`, `-` when no process owns
+ * %-11s`; a listener's Send-Q is 0 here (/proc/net/tcp), unlike ss's backlog; then ` %-20s` for `-p` (`pid/program`, `-` when no process owns
  * the socket — A2's accepted-by-nobody connections) and ` timer (s/retrans/probes)`
  * for `-o`. TCP rows come before UDP rows, listeners before connections.
  * Names are always numeric (as with `-n`).
@@ -91,7 +91,9 @@ export function netstat(snap: HostSnapshot, args: string | readonly string[] = "
     const local = `${s.localAddr}:${s.localPort || "*"}`;
     const remote = `${s.remoteAddr}:${s.remotePort || "*"}`;
     const state = s.proto === "udp" ? (s.state === TcpState.ESTABLISHED ? "ESTABLISHED" : "") : netstatStateName(s.state);
-    out += `${padRight(s.proto, 4)}  ${String(s.recvQ).padStart(6)} ${String(s.sendQ).padStart(6)} ${padRight(local, 23)} ${padRight(remote, 23)} ${padRight(state, 11)}`;
+    // /proc/net/tcp (what netstat reads) gives a listener's accept queue as rx_queue but tx_queue 0, not the backlog ss shows.
+    const sendQ = s.state === TcpState.LISTEN ? 0 : s.sendQ;
+    out += `${padRight(s.proto, 4)}  ${String(s.recvQ).padStart(6)} ${String(sendQ).padStart(6)} ${padRight(local, 23)} ${padRight(remote, 23)} ${padRight(state, 11)}`;
     if (o.programs) out += ` ${padRight(program(s), 20)}`;
     if (o.timers) {
       const t = s.timer;
