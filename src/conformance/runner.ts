@@ -167,6 +167,8 @@ class ScriptRun {
   readonly #nonFatalSyscall: boolean;
   #cur: Conn | null = null;
   readonly #byFd = new Map<number, Conn>();
+  /** Connections named by explicit ports in the script, by remote port. */
+  readonly #extra = new Map<number, Conn>();
   #nextRemotePort = REMOTE_PORT_BASE;
   #pending: PendingCall[] = [];
   /** A decoded segment that did not merge, to be compared next. */
@@ -390,7 +392,7 @@ class ScriptRun {
             cur.fd = r.fd;
             this.#byFd.set(r.fd, cur);
           } else {
-            const known = [...this.#byFd.values()];
+            const known = [...this.#byFd.values(), ...this.#extra.values()];
             const c = this.#conn(r.fd);
             c.localPort = SCRIPT_PORT;
             c.remotePort = rport;
@@ -541,13 +543,27 @@ class ScriptRun {
     return { fd: null, localPort, remotePort: this.#nextRemotePort++, isn: null, tsOffset: null, listening: false };
   }
 
+  /** The connection with this remote port (created on first use). */
+  #byRemotePort(remotePort: number, localPort: number): Conn {
+    if (this.#cur?.remotePort === remotePort) return this.#cur;
+    let c = this.#extra.get(remotePort);
+    if (!c) {
+      c = { fd: null, localPort, remotePort, isn: null, tsOffset: null, listening: false };
+      this.#extra.set(remotePort, c);
+    }
+    return c;
+  }
+
   #inbound(ev: PacketEvent): void {
     const spec = ev.packet;
     if (spec.protocol !== "tcp") throw new ScriptUnsupported(ev.line, `inbound ${spec.protocol} packets are not supported`);
     if (spec.udpEncap) throw new ScriptUnsupported(ev.line, "TCP over UDP is not supported");
     const isSyn = spec.flags.includes("S") && !spec.flags.includes(".");
     let c = this.#cur;
-    if (!c || c.listening || c.remotePort === null) {
+    if (spec.ports) {
+      // Explicit ports name the connection (a second client, a stray segment).
+      c = this.#byRemotePort(spec.ports.src, spec.ports.dst);
+    } else if (!c || c.listening || c.remotePort === null) {
       // A new remote endpoint (packetdrill: a SYN to a listener creates the connection under test).
       const lp = c?.localPort ?? (spec.ports?.dst ?? SCRIPT_PORT);
       c = this.#newConn(lp);
@@ -639,18 +655,18 @@ class ScriptRun {
     const first = await this.#nextCaptured(hi);
     this.#checkPending(false);
     if (!first) throw new ScriptFailure(ev.line, `expected packet was not sent: > ${expected}; nothing sent by ${fmtTime(hi)}`);
-    const c = this.#cur;
+    const c = spec.ports ? this.#byRemotePort(spec.ports.dst, spec.ports.src) : this.#cur;
+    // Learn the ISN / ports of the connection under test.
+    if (c) {
+      if (first.seg.flags & TCP_SYN) c.isn = first.seg.seq;
+      if (c.localPort === null) c.localPort = first.seg.srcPort;
+      if (c.remotePort === null) c.remotePort = first.seg.dstPort;
+    }
     const isn0 = c?.isn ?? 0;
     if (first.time < lo) {
       throw new ScriptFailure(ev.line, `packet sent too early: expected > ${expected}, actual > ${formatSegment(first.seg, isn0)} at ${fmtTime(first.time)}`);
     }
     let seg = first.seg;
-    // Learn the ISN / ports of the connection under test.
-    if (c) {
-      if (seg.flags & TCP_SYN) c.isn = seg.seq;
-      if (c.localPort === null) c.localPort = seg.srcPort;
-      if (c.remotePort === null) c.remotePort = seg.dstPort;
-    }
     const isn = c?.isn ?? 0;
     // Merge consecutive segments into one expected larger one (packetdrill's default).
     if (!this.#strict && spec.seq.start !== null && seg.len > 0 && seg.len < spec.seq.len) {
