@@ -565,7 +565,7 @@ class ScriptRun {
       c = this.#byRemotePort(spec.ports.src, spec.ports.dst);
     } else if (!c || c.listening || c.remotePort === null) {
       // A new remote endpoint (packetdrill: a SYN to a listener creates the connection under test).
-      const lp = c?.localPort ?? (spec.ports?.dst ?? SCRIPT_PORT);
+      const lp = c?.localPort ?? SCRIPT_PORT;
       c = this.#newConn(lp);
       if (!isSyn && this.#cur && !this.#cur.listening && this.#cur.localPort === null) c.localPort = SCRIPT_PORT;
       this.#cur = c;
