@@ -19,6 +19,9 @@ import { DgramSocket } from "../socket/dgram-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
 import { TcpLayer } from "../tcp/tcp-layer.js";
 import type { Socket } from "../socket/socket.js";
+import { UnixNamespace } from "../socket/unix-namespace.js";
+import { createUnixSocket } from "../socket/unix-factory.js";
+import type { UnixSocket } from "../socket/unix-socket.js";
 import { Process, type Kernel } from "../sys/process.js";
 import { UdpLayer } from "../udp/udp-layer.js";
 import { ipv4, type Ipv4Address } from "../wire/ipv4-address.js";
@@ -49,6 +52,8 @@ export class Host implements Kernel {
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
+  /** The AF_UNIX name space of this host (socket paths, E7). */
+  readonly unix = new UnixNamespace<UnixSocket>();
   /** Live processes by pid. */
   readonly processes = new Map<number, Process>();
   /** Processes that ended with an uncaught error (the network's run() reports them). */
@@ -136,7 +141,8 @@ export class Host implements Kernel {
       }
       return "ESOCKTNOSUPPORT";
     }
-    if (domain === AF_UNIX || domain === AF_INET6) return "EAFNOSUPPORT";
+    if (domain === AF_UNIX) return createUnixSocket(this.ctx, this.unix, type, protocol);
+    if (domain === AF_INET6) return "EAFNOSUPPORT";
     return "EAFNOSUPPORT";
   }
 

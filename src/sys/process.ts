@@ -6,7 +6,17 @@
  * what `perror` prints (`bind: Address already in use`).
  *
  * fds: 0–2 are the terminal, new fds take the lowest free number (A4, A9),
- * RLIMIT_NOFILE (1024) bounds the table (EMFILE, F4).
+ * RLIMIT_NOFILE (1024) bounds the table (EMFILE, F4). An fd refers to an
+ * open file shared by reference count: `dup`, `fork` and threads share it,
+ * and a socket is released only when its last fd closes (the fork-server
+ * bug of H3: a parent that forgets to close the connection fd keeps the
+ * connection open after the child closed it).
+ *
+ * Multiplexing (E8): `select`, `poll`, `epoll_*` (see select-poll.ts and
+ * epoll.ts). Processes (H3): `fork(child)` runs `child` in a copy of this
+ * process sharing every open file; `wait`/`waitpid` reap it. Threads (H2):
+ * `thread(main)` runs `main` concurrently on this same process — one fd
+ * table, and a blocking call in one thread never blocks another.
  */
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
@@ -18,7 +28,15 @@ import {
 import type { OptionValue } from "../socket/options.js";
 import { toSockAddr, type SockAddr, type SockAddrLike } from "../socket/sockaddr.js";
 import { Socket } from "../socket/socket.js";
+import { connectPair } from "../socket/unix-factory.js";
+import type { UnixNamespace } from "../socket/unix-namespace.js";
+import type { UnixSocket } from "../socket/unix-socket.js";
+import { AF_UNIX, MSG_PEEK } from "../socket/constants.js";
+import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type FdEntry, type OpenFile } from "./file.js";
+import { waitMany } from "./wait-many.js";
+import { POLLIN } from "../core/poll-events.js";
+import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
 
 /** What a process needs from its host kernel. */
 export interface Kernel {
@@ -27,6 +45,56 @@ export interface Kernel {
   createSocket(domain: number, type: number, protocol: number): Socket | ErrnoCode;
   /** Called once when a process exits. */
   processExited(p: Process): void;
+  /** Creates and registers a process (fork's child). */
+  createProcess(name: string, ppid: number): Process;
+  /** Where processes that died of an uncaught error are listed (Host.crashed). */
+  readonly crashed?: Process[];
+  /** The host's AF_UNIX name space (unlink). */
+  readonly unix?: UnixNamespace<UnixSocket>;
+}
+
+/** A socket address as syscalls take it: a sockaddr, `["10.0.0.2", 80]`, or an AF_UNIX path string. */
+export type Address = SockAddrLike | string;
+
+/** An address argument → SockAddr (a string is an AF_UNIX path, as in Python). */
+export function toAddr(a: Address): SockAddr {
+  return typeof a === "string" ? { family: AF_UNIX, path: a } : toSockAddr(a);
+}
+
+/** Flags given as a number, a name, `"A|B"` or a list of names. */
+export type Flags = number | string | readonly string[];
+
+/** Resolves {@link Flags} against the socket and epoll constant tables; unknown names → undefined. */
+export function flagValue(f: Flags): number | undefined {
+  if (typeof f === "number") return f;
+  const names = typeof f === "string" ? f.split("|") : f;
+  let v = 0;
+  for (const raw of names) {
+    const n = raw.trim();
+    const x = constant(n) ?? EPOLL_CONSTANTS[n];
+    if (x === undefined) return undefined;
+    v = (v | x) >>> 0;
+  }
+  return v;
+}
+
+/** The hard RLIMIT_NOFILE a process starts with (Linux's default hard limit, 4096). */
+export const DEFAULT_NOFILE_HARD = 4096;
+/** fs.nr_open: the ceiling of RLIMIT_NOFILE. */
+export const NR_OPEN = 1 << 20;
+
+/** waitpid option: return 0 at once when no child has exited. */
+export const WNOHANG = 1;
+
+/** A thread of a process (pthread_create); `join()` is pthread_join. */
+export interface Thread {
+  /** Thread number within the process (1, 2, …; the main program is 0). */
+  readonly id: number;
+  readonly name: string;
+  /** True once `main` returned or threw. */
+  readonly done: boolean;
+  /** The return value of `main`; rejects with what it threw. */
+  join(): Promise<unknown>;
 }
 
 /** Bytes, or a string sent as UTF-8. */
@@ -54,12 +122,19 @@ export class Process {
   readonly fds: (FdEntry | null)[] = [];
   /** RLIMIT_NOFILE soft limit. */
   rlimitNofile = DEFAULT_NOFILE;
+  /** RLIMIT_NOFILE hard limit. */
+  rlimitNofileHard = DEFAULT_NOFILE_HARD;
   /** Exit status once exited, else null. */
   exitCode: number | null = null;
   /** The error that ended the process, if any. */
   error: unknown = null;
-  /** Children (fork). */
+  /** Live and not yet reaped children (fork). */
   readonly children: Process[] = [];
+  /** Threads started with {@link Process.thread}. */
+  readonly threads: Thread[] = [];
+  #parent: Process | null = null;
+  #childWaiters: (() => void)[] = [];
+  #sigchld: ((pid: number) => void) | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -70,6 +145,13 @@ export class Process {
     const tty = new TtyFile();
     for (let i = 0; i < 3; i++) this.#install(tty, false, i);
   }
+
+  /** The terminal (what fds 0–2 referred to at start): `p.tty.output`, `p.tty.type("1111\n")`. */
+  get tty(): TtyFile {
+    const f = this.#tty ??= (this.fds[0]?.file instanceof TtyFile ? this.fds[0].file : new TtyFile());
+    return f;
+  }
+  #tty: TtyFile | undefined;
 
   /** True once the process has exited. */
   get exited(): boolean {
@@ -149,8 +231,8 @@ export class Process {
   }
 
   /** bind(2). */
-  bind(fd: number, addr: SockAddrLike): void {
-    this.sock(fd, "bind").bind(toSockAddr(addr));
+  bind(fd: number, addr: Address): void {
+    this.sock(fd, "bind").bind(toAddr(addr));
   }
 
   /** listen(2). */
@@ -185,15 +267,15 @@ export class Process {
   }
 
   /** connect(2). */
-  async connect(fd: number, addr: SockAddrLike): Promise<void> {
-    await this.sock(fd, "connect").connect(toSockAddr(addr));
+  async connect(fd: number, addr: Address): Promise<void> {
+    await this.sock(fd, "connect").connect(toAddr(addr));
   }
 
   /**
    * connect_ex (E2): like connect but returns 0 or the errno number instead
    * of throwing (Python's socket.connect_ex).
    */
-  async connect_ex(fd: number, addr: SockAddrLike): Promise<number> {
+  async connect_ex(fd: number, addr: Address): Promise<number> {
     try {
       await this.connect(fd, addr);
       return 0;
@@ -204,17 +286,20 @@ export class Process {
   }
 
   /** send(2): bytes accepted (may be fewer than given, E3). */
-  async send(fd: number, data: Data, flags = 0): Promise<number> {
-    return this.#send(fd, [toBytes(data)], flags, null, "send");
+  async send(fd: number, data: Data, flags: Flags = 0): Promise<number> {
+    return this.#send(fd, [toBytes(data)], this.#flags(flags, "send"), null, "send");
   }
 
   /** sendto(2). */
-  async sendto(fd: number, data: Data, flags: number, addr: SockAddrLike | null): Promise<number> {
-    return this.#send(fd, [toBytes(data)], flags, addr ? toSockAddr(addr) : null, "sendto");
+  async sendto(fd: number, data: Data, flags: number | string, addr: Address | null): Promise<number> {
+    return this.#send(fd, [toBytes(data)], this.#flags(flags, "sendto"), addr ? toAddr(addr) : null, "sendto");
   }
 
-  /** write(2) on a socket. */
+  /** write(2) on a socket or the terminal (fd 1: `p.write(1, "hello\n")`). */
   async write(fd: number, data: Data): Promise<number> {
+    const f = this.#entry(fd, "write").file;
+    if (f instanceof TtyFile) return f.write(toBytes(data));
+    if (f instanceof EpollFile) throw new SysError("EINVAL", "write");
     return this.#send(fd, [toBytes(data)], 0, null, "write");
   }
 
@@ -224,8 +309,8 @@ export class Process {
   }
 
   /** sendmsg(2) with scatter/gather buffers and an optional address. */
-  async sendmsg(fd: number, msg: { iov: readonly Data[]; name?: SockAddrLike | null }, flags = 0): Promise<number> {
-    return this.#send(fd, msg.iov.map(toBytes), flags, msg.name ? toSockAddr(msg.name) : null, "sendmsg");
+  async sendmsg(fd: number, msg: { iov: readonly Data[]; name?: Address | null }, flags: Flags = 0): Promise<number> {
+    return this.#send(fd, msg.iov.map(toBytes), this.#flags(flags, "sendmsg"), msg.name ? toAddr(msg.name) : null, "sendmsg");
   }
 
   async #send(fd: number, bufs: Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
@@ -238,24 +323,39 @@ export class Process {
   }
 
   /** recv(2): up to `n` bytes; an empty result means the peer closed (E4). */
-  async recv(fd: number, n: number, flags = 0): Promise<Uint8Array> {
-    return (await this.#recv(fd, n, flags, "recv")).data;
+  async recv(fd: number, n: number, flags: Flags = 0): Promise<Uint8Array> {
+    return (await this.#recv(fd, n, this.#flags(flags, "recv"), "recv")).data;
   }
 
-  /** read(2) on a socket. */
+  /** read(2) on a socket or the terminal (fd 0 blocks until a line is typed). */
   async read(fd: number, n: number): Promise<Uint8Array> {
+    const f = this.#entry(fd, "read").file;
+    if (f instanceof TtyFile) {
+      for (;;) {
+        const d = f.read(n);
+        if (d) return d;
+        await waitFile(this.kernel, f);
+      }
+    }
+    if (f instanceof EpollFile) throw new SysError("EINVAL", "read");
     return (await this.#recv(fd, n, 0, "read")).data;
   }
 
   /** recvfrom(2): data and sender address. */
-  async recvfrom(fd: number, n: number, flags = 0): Promise<{ data: Uint8Array; addr: SockAddr | null }> {
-    const r = await this.#recv(fd, n, flags, "recvfrom");
+  async recvfrom(fd: number, n: number, flags: Flags = 0): Promise<{ data: Uint8Array; addr: SockAddr | null }> {
+    const r = await this.#recv(fd, n, this.#flags(flags, "recvfrom"), "recvfrom");
     return { data: r.data, addr: r.addr };
   }
 
   /** recvmsg(2): data, sender, flags (MSG_TRUNC…) and the real length. */
-  async recvmsg(fd: number, n: number, flags = 0): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number }> {
-    return this.#recv(fd, n, flags, "recvmsg");
+  async recvmsg(fd: number, n: number, flags: Flags = 0): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number }> {
+    return this.#recv(fd, n, this.#flags(flags, "recvmsg"), "recvmsg");
+  }
+
+  #flags(f: Flags, syscall: string): number {
+    const v = flagValue(f);
+    if (v === undefined) throw new SysError("EINVAL", syscall);
+    return v;
   }
 
   /** readv(2): fills buffers of the given sizes in order; returns the pieces. */
@@ -301,7 +401,11 @@ export class Process {
 
   async #unref(f: OpenFile): Promise<void> {
     f.refs--;
-    if (f.refs === 0 && f instanceof Socket) await f.release();
+    if (f.refs !== 0) return;
+    // The last reference: the file leaves every epoll set, then is released.
+    epollFileReleased(f);
+    if (f instanceof Socket) await f.release();
+    else if (f instanceof EpollFile) f.release();
   }
 
   /** getsockname(2). */
@@ -333,7 +437,7 @@ export class Process {
         return O_RDWR | (e.file instanceof Socket && e.file.nonblocking ? O_NONBLOCK : 0);
       case F_SETFL:
         if (e.file instanceof Socket) e.file.nonblocking = (arg & O_NONBLOCK) !== 0;
-        return 0;
+        return 0; // other O_* flags are ignored, as Linux ignores the access mode bits
       case F_GETFD:
         return e.cloexec ? FD_CLOEXEC : 0;
       case F_SETFD:
@@ -383,13 +487,339 @@ export class Process {
     return newfd;
   }
 
-  /** Exits: closes every fd (F4's leak ends here), records the status. */
+  // ---- AF_UNIX ------------------------------------------------------------
+
+  /**
+   * socketpair(2): two connected AF_UNIX sockets (E7). `type` may carry
+   * SOCK_NONBLOCK | SOCK_CLOEXEC. Other families give EOPNOTSUPP, as Linux.
+   * @example const [a, b] = p.socketpair("AF_UNIX", "SOCK_STREAM");
+   */
+  socketpair(domain: number | string, type: number | string, protocol: number | string = 0): [number, number] {
+    const sc = "socketpair";
+    const d = constant(domain), t = constant(type), pr = constant(protocol);
+    if (d === undefined || t === undefined || pr === undefined) throw new SysError("EINVAL", sc);
+    const base = t & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const a = this.kernel.createSocket(d, base, pr);
+    if (typeof a === "string") throw new SysError(a, sc);
+    const b = this.kernel.createSocket(d, base, pr);
+    if (typeof b === "string") throw new SysError(b, sc);
+    const e = connectPair(a, b);
+    if (e) {
+      void a.release();
+      void b.release();
+      throw new SysError(e, sc);
+    }
+    const fa = this.#install(a, (t & SOCK_CLOEXEC) !== 0);
+    const fb = fa < 0 ? -1 : this.#install(b, (t & SOCK_CLOEXEC) !== 0);
+    if (fb < 0) {
+      if (fa >= 0) void this.close(fa);
+      else void a.release();
+      void b.release();
+      throw new SysError("EMFILE", sc);
+    }
+    if (t & SOCK_NONBLOCK) a.nonblocking = b.nonblocking = true;
+    return [fa, fb];
+  }
+
+  /** unlink(2) of an AF_UNIX socket file (a bound path outlives its socket until unlinked). */
+  unlink(path: string): void {
+    const e = this.kernel.unix ? this.kernel.unix.unlink(path) : "ENOENT";
+    if (e) throw new SysError(e, "unlink");
+  }
+
+  // ---- helpers of E3 ------------------------------------------------------
+
+  /**
+   * Sends all of `data`, looping over short writes (Python's sendall, E3).
+   * Returns when every byte is in the send buffer — not when the peer has it.
+   */
+  async sendall(fd: number, data: Data, flags: Flags = 0): Promise<void> {
+    const b = toBytes(data);
+    let off = 0;
+    do off += await this.send(fd, off ? b.subarray(off) : b, flags);
+    while (off < b.length);
+  }
+
+  /**
+   * Receives exactly `n` bytes (looping over short reads); fewer only when
+   * the peer closes first (then what arrived is returned, E4).
+   */
+  async recvExactly(fd: number, n: number, flags: Flags = 0): Promise<Uint8Array> {
+    const first = await this.recv(fd, n, flags);
+    if (first.length === n || first.length === 0) return first;
+    const out = new Uint8Array(n);
+    out.set(first);
+    let got = first.length;
+    while (got < n) {
+      const d = await this.recv(fd, n - got, flags);
+      if (d.length === 0) return out.subarray(0, got);
+      out.set(d, got);
+      got += d.length;
+    }
+    return out;
+  }
+
+  /** Reads up to and including the next "\n" (at most `max` bytes), via MSG_PEEK; "" at end of stream. */
+  async recvLine(fd: number, max = 65536): Promise<string> {
+    const dec = new TextDecoder();
+    let line = "";
+    let left = max;
+    while (left > 0) {
+      const peek = await this.recv(fd, left, MSG_PEEK);
+      if (peek.length === 0) break;
+      const nl = peek.indexOf(10);
+      const take = nl >= 0 ? nl + 1 : peek.length;
+      const d = await this.recv(fd, take);
+      line += dec.decode(d, { stream: true });
+      left -= d.length;
+      if (nl >= 0) break;
+    }
+    return line + dec.decode();
+  }
+
+  // ---- multiplexing (E8) ---------------------------------------------------
+
+  #pollable = (fd: number) => (Number.isInteger(fd) && fd >= 0 ? this.fds[fd]?.file : undefined);
+
+  /**
+   * poll(2): fills `revents` of each entry; returns how many are non-zero.
+   * `timeout` in ms, negative = forever, 0 = just look.
+   * @example const fds = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0].revents & POLLIN
+   */
+  async poll(fds: PollFd[], timeout = -1): Promise<number> {
+    return doPoll(this.kernel.ctx, this.#pollable, fds, timeout < 0 ? -1 : Math.round(timeout * 1000), this.rlimitNofile);
+  }
+
+  /**
+   * select(2): `nfds` is the highest fd + 1; each set is replaced by its
+   * ready fds; returns their total count; `timeout` null waits forever and
+   * is updated to the time left (Linux).
+   * @example const r = FdSet.of(lfd, cfd); await p.select(Math.max(lfd, cfd) + 1, r, null, null, null);
+   */
+  async select(nfds: number, readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null, timeout: SelectTimeout | null = null): Promise<number> {
+    const maxFds = Math.max(64, Math.ceil(this.fds.length / 64) * 64);
+    return doSelect(this.kernel.ctx, this.#pollable, nfds, readfds, writefds, exceptfds, timeout, maxFds);
+  }
+
+  /**
+   * Python's `select.select(rlist, wlist, xlist, timeout)`: lists in, lists
+   * of ready fds out; `timeout` in seconds, null = forever. An fd ≥ 1024
+   * throws a RangeError (Python: ValueError "filedescriptor out of range").
+   */
+  async selectLists(rlist: readonly number[], wlist: readonly number[], xlist: readonly number[], timeout: number | null = null): Promise<[number[], number[], number[]]> {
+    const r = FdSet.of(...rlist), w = FdSet.of(...wlist), x = FdSet.of(...xlist);
+    const nfds = Math.max(-1, ...rlist, ...wlist, ...xlist) + 1;
+    if (timeout !== null && timeout < 0) throw new SysError("EINVAL", "select");
+    const tv = timeout === null ? null : { tv_sec: Math.floor(timeout), tv_usec: Math.round((timeout % 1) * 1e6) };
+    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, tv);
+    return [rlist.filter((fd) => r.isSet(fd)), wlist.filter((fd) => w.isSet(fd)), xlist.filter((fd) => x.isSet(fd))];
+  }
+
+  /** epoll_create(2): `size` must be positive and is otherwise ignored. */
+  epoll_create(size = 1): number {
+    if (!(size > 0)) throw new SysError("EINVAL", "epoll_create");
+    return this.epoll_create1(0, "epoll_create");
+  }
+
+  /** epoll_create1(2) with 0 or EPOLL_CLOEXEC. */
+  epoll_create1(flags: Flags = 0, syscall = "epoll_create1"): number {
+    const f = this.#flags(flags, syscall);
+    if (f & ~EPOLL_CLOEXEC) throw new SysError("EINVAL", syscall);
+    return this.installFile(new EpollFile(this.kernel.ctx), syscall, (f & EPOLL_CLOEXEC) !== 0);
+  }
+
+  /**
+   * epoll_ctl(2): `op` EPOLL_CTL_ADD / MOD / DEL (or its name); `event.events`
+   * a number or names (`"EPOLLIN|EPOLLET"`); `event.data` defaults to `fd`.
+   * @example p.epoll_ctl(ep, "EPOLL_CTL_ADD", lfd, { events: EPOLLIN });
+   */
+  epoll_ctl<T = number>(epfd: number, op: Flags, fd: number, event?: { events: Flags; data?: T } | null): void {
+    const sc = "epoll_ctl";
+    const ep = this.#entry(epfd, sc).file;
+    const target = this.#entry(fd, sc).file;
+    if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
+    const o = flagValue(op);
+    const ev = event ? { events: this.#flags(event.events, sc), data: event.data === undefined ? fd : event.data } : null;
+    ep.ctl(o ?? -1, fd, target, ev);
+  }
+
+  /**
+   * epoll_wait(2): up to `maxevents` ready events; `timeout` ms, negative =
+   * forever, 0 = just look. Each event carries the `data` given to epoll_ctl.
+   */
+  async epoll_wait<T = number>(epfd: number, maxevents: number, timeout = -1): Promise<EpollEvent<T>[]> {
+    const sc = "epoll_wait";
+    if (!Number.isInteger(maxevents) || maxevents <= 0) throw new SysError("EINVAL", sc);
+    const ep = this.#entry(epfd, sc).file;
+    if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
+    return ep.wait<T>(maxevents, timeout < 0 ? -1 : Math.round(timeout * 1000));
+  }
+
+  // ---- limits ---------------------------------------------------------------
+
+  /** getrlimit(2) for RLIMIT_NOFILE (the only resource modelled). */
+  getrlimit(resource: "RLIMIT_NOFILE" | 7 = "RLIMIT_NOFILE"): { soft: number; hard: number } {
+    if (resource !== "RLIMIT_NOFILE" && resource !== 7) throw new SysError("EINVAL", "getrlimit");
+    return { soft: this.rlimitNofile, hard: this.rlimitNofileHard };
+  }
+
+  /**
+   * setrlimit(2) for RLIMIT_NOFILE: soft ≤ hard (else EINVAL), hard ≤ fs.nr_open
+   * (else EPERM). Lowering it closes nothing; new fds must fit under it.
+   */
+  setrlimit(resource: "RLIMIT_NOFILE" | 7, limit: { soft: number; hard?: number }): void {
+    if (resource !== "RLIMIT_NOFILE" && resource !== 7) throw new SysError("EINVAL", "setrlimit");
+    const hard = limit.hard ?? this.rlimitNofileHard;
+    if (!(limit.soft >= 0) || limit.soft > hard) throw new SysError("EINVAL", "setrlimit");
+    if (hard > NR_OPEN) throw new SysError("EPERM", "setrlimit");
+    this.rlimitNofile = limit.soft;
+    this.rlimitNofileHard = hard;
+  }
+
+  // ---- processes and threads (H2, H3) -------------------------------------
+
+  /**
+   * Runs `main` as this process's program: its return value (a number) is
+   * the exit status; an uncaught error ends the process with status 1 and
+   * lists it in the host's `crashed`. (Host.spawn does the same for new
+   * programs; fork uses this for the child.)
+   */
+  run(main: (p: Process) => unknown): void {
+    Promise.resolve()
+      .then(() => main(this))
+      .then(
+        (code) => this.exit(typeof code === "number" ? code : 0),
+        (err) => {
+          this.error = err;
+          this.kernel.crashed?.push(this);
+          return this.exit(1);
+        },
+      );
+  }
+
+  /**
+   * fork(2): a child process with a copy of this fd table — every open
+   * file shared, reference counts raised — runs `child` (which receives the
+   * child Process). Returns the child's pid in the parent. As in C, the
+   * child should close the listening fd and the parent the connection fd
+   * (H3); a connection closes only when its last fd in any process closes.
+   * @example const pid = p.fork(async (c) => { await c.close(lfd); … return 0; }); await p.close(cfd);
+   */
+  fork(child: (c: Process) => unknown): number {
+    if (this.exited) throw new SysError("ESRCH", "fork");
+    const c = this.kernel.createProcess(this.name, this.pid);
+    for (const e of c.fds) if (e) e.file.refs--; // drop the fresh terminal, take the parent's table
+    c.fds.length = 0;
+    c.rlimitNofile = this.rlimitNofile;
+    c.rlimitNofileHard = this.rlimitNofileHard;
+    this.fds.forEach((e, fd) => {
+      if (e) c.#install(e.file, e.cloexec, fd);
+    });
+    c.#tty = this.#tty;
+    c.#parent = this;
+    this.children.push(c);
+    c.run(child);
+    return c.pid;
+  }
+
+  /** wait(2): reaps any child, waiting for one to exit; ECHILD without children. */
+  async wait(): Promise<{ pid: number; status: number }> {
+    const r = await this.waitpid(-1, 0, "wait");
+    return r!;
+  }
+
+  /**
+   * waitpid(2): reaps child `pid` (−1 = any). With WNOHANG returns null when
+   * none has exited yet. `status` is the exit code (what WEXITSTATUS gives).
+   */
+  async waitpid(pid: number, options = 0, syscall = "waitpid"): Promise<{ pid: number; status: number } | null> {
+    for (;;) {
+      const mine = this.children.filter((c) => pid === -1 || pid === 0 || c.pid === pid);
+      if (mine.length === 0) throw new SysError("ECHILD", syscall);
+      const z = mine.find((c) => c.exited);
+      if (z) {
+        this.children.splice(this.children.indexOf(z), 1);
+        return { pid: z.pid, status: z.exitCode! };
+      }
+      if (options & WNOHANG) return null;
+      await new Promise<void>((resolve) => this.#childWaiters.push(resolve));
+    }
+  }
+
+  /**
+   * A SIGCHLD handler: called (after the child's exit) with its pid —
+   * seed 4's reaper calls `waitpid(-1, WNOHANG)` from here. Pass null to reset.
+   */
+  signal(sig: "SIGCHLD", handler: ((pid: number) => void) | null): void {
+    void sig;
+    this.#sigchld = handler;
+  }
+
+  #childExited(c: Process): void {
+    const ws = this.#childWaiters.splice(0);
+    for (const w of ws) w();
+    if (ws.length) this.kernel.ctx.notifyWake();
+    const h = this.#sigchld;
+    if (h) queueMicrotask(() => h(c.pid));
+  }
+
+  /**
+   * pthread_create: runs `main` concurrently in this process. Threads share
+   * the fd table and every open file; each blocks only itself in a syscall.
+   * @example const t = p.thread(async () => handle(cfd)); await t.join();
+   */
+  thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
+    const id = this.threads.length + 1;
+    let done = false;
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | null = null;
+    const joiners: (() => void)[] = [];
+    Promise.resolve()
+      .then(() => main(this))
+      .then(
+        (value) => (outcome = { ok: true, value }),
+        (error) => (outcome = { ok: false, error }),
+      )
+      .then(() => {
+        done = true;
+        const js = joiners.splice(0);
+        for (const j of js) j();
+        if (js.length) this.kernel.ctx.notifyWake();
+      });
+    const t: Thread = {
+      id,
+      name,
+      get done() {
+        return done;
+      },
+      join: async () => {
+        if (!done) await new Promise<void>((r) => joiners.push(r));
+        const o = outcome!;
+        if (!o.ok) throw o.error;
+        return o.value;
+      },
+    };
+    this.threads.push(t);
+    return t;
+  }
+
+  /**
+   * Exits: closes every fd (F4's leak ends here), records the status,
+   * wakes a parent blocked in wait, and hands live children to init.
+   */
   async exit(code = 0): Promise<void> {
     if (this.exited) return;
     this.exitCode = code;
     const open = this.fds.map((e) => e?.file).filter((f): f is OpenFile => !!f);
     this.fds.length = 0;
     for (const f of open) await this.#unref(f);
+    for (const c of this.children) c.#parent = null;
     this.kernel.processExited(this);
+    const parent = this.#parent;
+    if (parent && !parent.exited) parent.#childExited(this);
   }
+}
+
+/** Waits once for a wake-up of a file's wait queue. */
+function waitFile(kernel: Kernel, f: TtyFile): Promise<boolean> {
+  return waitMany(kernel.ctx, [{ file: f, mask: POLLIN }], -1);
 }
