@@ -31,5 +31,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     // kern.ipc.maxsockbuf 2 MiB
     rmem_max: 2097152,
     wmem_max: 2097152,
+    // tcp_output.c tcp_addoptions: mss, nop, wscale, sackOK, TS; EOL padding.
+    tcp_syn_options_bsd: true,
   };
 }

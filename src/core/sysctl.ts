@@ -77,6 +77,12 @@ export interface Sysctls {
   tcp_invalid_ratelimit: Micros;
   tcp_notsent_lowat: number;
   tcp_ecn: number;
+  /**
+   * Personality knob (not a Linux sysctl): lay SYN / SYN-ACK options out as
+   * FreeBSD's tcp_addoptions does (`mss, nop, wscale, sackOK, TS`, EOL
+   * padding) instead of Linux's. See core/personality.ts.
+   */
+  tcp_syn_options_bsd: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -131,5 +137,6 @@ export function linuxSysctls(): Sysctls {
     tcp_invalid_ratelimit: 500_000,
     tcp_notsent_lowat: 4294967295,
     tcp_ecn: 2,
+    tcp_syn_options_bsd: false,
   };
 }

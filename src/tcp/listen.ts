@@ -193,7 +193,8 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   const tsv = cookie && req.tsOk
     ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
-  const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent };
+  const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
+    bsd: tl.ctx.sysctl.tcp_syn_options_bsd }; // tcp(personality): FreeBSD SYN option layout
   const optLen = synOptionsLength(opts);
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, Math.min(win.rcvWnd, 65535), 0, optLen);

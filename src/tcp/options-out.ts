@@ -27,10 +27,16 @@ export interface SynOptions {
   ts: boolean;
   tsVal: number;
   tsEcr: number;
+  /**
+   * tcp(personality): FreeBSD's layout instead of Linux's (sysctl
+   * `tcp_syn_options_bsd`, set by the freebsd personality).
+   */
+  bsd?: boolean;
 }
 
 /** Length in bytes of the SYN options. */
 export function synOptionsLength(o: SynOptions): number {
+  if (o.bsd) return bsdSynOptions(o, null, 0);
   let n = 4; // mss
   if (o.ts) n += 12; // (sackOK|nop nop) + TS
   else if (o.sackOk) n += 4;
@@ -47,6 +53,7 @@ function w32(buf: Uint8Array, off: number, v: number): void {
 
 /** Writes SYN options at `buf[off]`; returns the length. */
 export function writeSynOptions(o: SynOptions, buf: Uint8Array, off: number): number {
+  if (o.bsd) return bsdSynOptions(o, buf, off);
   const start = off;
   buf[off] = OPT_MSS;
   buf[off + 1] = 4;
@@ -81,6 +88,36 @@ export function writeSynOptions(o: SynOptions, buf: Uint8Array, off: number): nu
     off += 4;
   }
   return off - start;
+}
+
+/**
+ * tcp(personality): SYN options in FreeBSD's order and padding
+ * (tcp_addoptions): `mss`; `nop` until odd, `wscale`; `nop` until even,
+ * `sackOK`; `nop` until ≡ 2 mod 4, `TS`; then EOL up to a multiple of 4.
+ * Writes when `buf` is given; returns the length either way.
+ */
+function bsdSynOptions(o: SynOptions, buf: Uint8Array | null, off: number): number {
+  let n = 0;
+  const put = (...bytes: number[]) => {
+    if (buf) for (let i = 0; i < bytes.length; i++) buf[off + n + i] = bytes[i]!;
+    n += bytes.length;
+  };
+  put(OPT_MSS, 4, o.mss >>> 8, o.mss & 255);
+  if (o.wscale >= 0) {
+    while (n % 2 !== 1) put(OPT_NOP);
+    put(OPT_WSCALE, 3, o.wscale);
+  }
+  if (o.sackOk) {
+    while (n % 2 !== 0) put(OPT_NOP);
+    put(OPT_SACK_PERM, 2);
+  }
+  if (o.ts) {
+    while (n % 4 !== 2) put(OPT_NOP);
+    put(OPT_TS, 10, o.tsVal >>> 24, (o.tsVal >>> 16) & 255, (o.tsVal >>> 8) & 255, o.tsVal & 255,
+      o.tsEcr >>> 24, (o.tsEcr >>> 16) & 255, (o.tsEcr >>> 8) & 255, o.tsEcr & 255);
+  }
+  while (n % 4 !== 0) put(OPT_EOL);
+  return n;
 }
 
 /** Length of the options of a non-SYN segment. */

@@ -67,6 +67,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
       ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps,
       tsVal: tcpTsVal(tl, t),
       tsEcr: t.state === TcpState.SYN_RECV ? t.tsRecent : 0,
+      bsd: tl.ctx.sysctl.tcp_syn_options_bsd, // tcp(personality): FreeBSD SYN option layout
     }
     : null;
   if (synOpts) optLen = synOptionsLength(synOpts);
