@@ -9,7 +9,7 @@
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
 import { errnoNumber } from "../core/errno.js";
-import { POLLIN, POLLOUT, POLLPRI } from "../core/poll-events.js";
+import { POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { seqLt } from "../core/seq.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { WaitQueue } from "../core/wait-queue.js";
@@ -49,7 +49,17 @@ export class StreamSocket extends Socket {
   }
 
   poll(): number {
-    return this.t.poll();
+    const m = this.t.poll();
+    // stream-socket (syscalls engineer): Linux tcp_poll in TCP_CLOSE reports EPOLLHUP and, unless
+    // SEND_SHUTDOWN, EPOLLOUT (a fresh socket polls as 0x14); once tcp_done ran (reset, timeout,
+    // refused, finished) sk_shutdown is SHUTDOWN_MASK, adding EPOLLIN|EPOLLRDNORM|EPOLLRDHUP and
+    // EPOLLOUT (a reset socket polls as ERR|HUP|IN|OUT). Checked by test/syscalls/linux-errno.test.ts.
+    if (this.t.state === TcpState.CLOSE) {
+      let x = m | POLLHUP | POLLOUT | POLLWRNORM;
+      if (this.#everConnected || this.t.reset || this.t.error) x |= POLLIN | POLLRDNORM | POLLRDHUP;
+      return x;
+    }
+    return m;
   }
 
   get socketState(): SocketState {
