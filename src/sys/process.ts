@@ -210,12 +210,12 @@ export class Process {
   // ---- socket calls ---------------------------------------------------
 
   /**
-   * socket(2). `type` may carry SOCK_NONBLOCK | SOCK_CLOEXEC.
+   * socket(2). `type` may carry SOCK_NONBLOCK | SOCK_CLOEXEC (`"SOCK_STREAM|SOCK_NONBLOCK"`).
    * @example const fd = p.socket("AF_INET", "SOCK_STREAM", 0);
    */
-  socket(domain: number | string, type: number | string, protocol: number | string = 0): number {
+  socket(domain: number | string, type: Flags, protocol: number | string = 0): number {
     const d = constant(domain);
-    const t = constant(type);
+    const t = flagValue(type);
     const pr = constant(protocol);
     if (d === undefined || t === undefined || pr === undefined) throw new SysError("EINVAL", "socket");
     const base = t & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -494,9 +494,9 @@ export class Process {
    * SOCK_NONBLOCK | SOCK_CLOEXEC. Other families give EOPNOTSUPP, as Linux.
    * @example const [a, b] = p.socketpair("AF_UNIX", "SOCK_STREAM");
    */
-  socketpair(domain: number | string, type: number | string, protocol: number | string = 0): [number, number] {
+  socketpair(domain: number | string, type: Flags, protocol: number | string = 0): [number, number] {
     const sc = "socketpair";
-    const d = constant(domain), t = constant(type), pr = constant(protocol);
+    const d = constant(domain), t = flagValue(type), pr = constant(protocol);
     if (d === undefined || t === undefined || pr === undefined) throw new SysError("EINVAL", sc);
     const base = t & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     const a = this.kernel.createSocket(d, base, pr);
