@@ -3,6 +3,7 @@
 // only node/ and cli/ may import Node built-ins (the core runs in a browser).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 /** Layers from bottom to top; peers on one line may not import each other. */
 const LAYERS = [
@@ -51,6 +52,10 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       "no-constant-condition": ["error", { checkLoops: false }],
     },
+  },
+  {
+    files: ["scripts/**", "test/**", "bench/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
+    languageOptions: { globals: { ...globals.node } },
   },
   ...LAYERS.flat().map(layerRules),
   {

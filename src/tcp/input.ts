@@ -439,7 +439,7 @@ function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
   const c = tl.ctx.counters;
   const now = tl.ctx.scheduler.now();
   const ack = seg.ack;
-  let acked = (ack - t.sndUna) >>> 0;
+  const acked = (ack - t.sndUna) >>> 0;
   // Our FIN acknowledged?
   let finAcked = false;
   if (t.finSent && seqGe(ack, (t.finSeq + 1) >>> 0)) {

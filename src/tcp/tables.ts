@@ -6,30 +6,32 @@
  *   (bound, listening, connected, TIME-WAIT), for bind()'s EADDRINUSE
  *   check and connect()'s ephemeral port choice.
  *
- * The 4-tuple key packs both ports (32 bits) and 21 bits of the remote
- * address into one exactly-representable number, so a lookup costs one
- * Map.get and no allocation; the rare collisions chain in an array and are
- * resolved by comparing the full tuple.
+ * The ehash is two-level: both ports packed into one int32, then (only
+ * when several remote hosts use the same port pair) the remote address as
+ * an int32. Keys stay V8 small integers, so a lookup allocates nothing and
+ * usually costs one Map.get; the local address is compared last (a host
+ * with several addresses is the rare case).
  */
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 
-/** The numeric ehash key of a 4-tuple. */
-export function ehashKey(localPort: number, remotePort: number, remoteAddr: number): number {
-  return (((localPort << 16) | remotePort) >>> 0) * 2097152 + (remoteAddr & 0x1fffff);
+/** The first-level ehash key: both ports as a signed 32-bit integer (a V8 small integer, no allocation). */
+export function portsKey(localPort: number, remotePort: number): number {
+  return (localPort << 16) | remotePort;
 }
 
 /** A local port and the sockets holding it (Linux inet_bind_bucket). */
 export interface BindBucket {
   port: number;
-  owners: Tcb[];
+  owners: Set<Tcb>;
   /** Created by connect()'s autobind (Linux fastreuse < 0): other connects may share it if the 4-tuple differs (A7). */
   fromConnect: boolean;
 }
 
 /** The tables. */
 export class TcpTables {
-  readonly #ehash = new Map<number, Tcb | Tcb[]>();
+  /** ports → the connection, or (several remote addresses / local addresses) a map by remote address. */
+  readonly #ehash = new Map<number, Tcb | Map<number, Tcb | Tcb[]>>();
   #ehashSize = 0;
   /** Listening TCBs (state LISTEN) by port. */
   readonly listeners = new Map<number, Tcb[]>();
@@ -42,22 +44,35 @@ export class TcpTables {
 
   /** Finds the connection for a received segment's tuple. */
   lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): Tcb | undefined {
-    const e = this.#ehash.get(ehashKey(localPort, remotePort, remoteAddr));
+    const e = this.#ehash.get(portsKey(localPort, remotePort));
     if (e === undefined) return undefined;
-    if (!Array.isArray(e)) {
-      return e.remoteAddr === remoteAddr && e.localAddr === localAddr ? e : undefined;
-    }
-    for (const t of e) if (t.remoteAddr === remoteAddr && t.localAddr === localAddr) return t;
+    if (!(e instanceof Map)) return e.remoteAddr === remoteAddr && e.localAddr === localAddr ? e : undefined;
+    const f = e.get(remoteAddr | 0);
+    if (f === undefined) return undefined;
+    if (!Array.isArray(f)) return f.localAddr === localAddr ? f : undefined;
+    for (const t of f) if (t.localAddr === localAddr) return t;
     return undefined;
   }
 
   /** Inserts a connection (its tuple must be unique). */
   insert(t: Tcb): void {
-    const k = ehashKey(t.localPort, t.remotePort, t.remoteAddr);
+    const k = portsKey(t.localPort, t.remotePort);
     const e = this.#ehash.get(k);
     if (e === undefined) this.#ehash.set(k, t);
-    else if (Array.isArray(e)) e.push(t);
-    else this.#ehash.set(k, [e, t]);
+    else {
+      let m: Map<number, Tcb | Tcb[]>;
+      if (e instanceof Map) m = e;
+      else {
+        m = new Map();
+        m.set(e.remoteAddr | 0, e);
+        this.#ehash.set(k, m);
+      }
+      const ra = t.remoteAddr | 0;
+      const f = m.get(ra);
+      if (f === undefined) m.set(ra, t);
+      else if (Array.isArray(f)) f.push(t);
+      else m.set(ra, [f, t]);
+    }
     t.hashed = true;
     this.#ehashSize++;
   }
@@ -65,14 +80,23 @@ export class TcpTables {
   /** Removes a connection. */
   remove(t: Tcb): void {
     if (!t.hashed) return;
-    const k = ehashKey(t.localPort, t.remotePort, t.remoteAddr);
+    const k = portsKey(t.localPort, t.remotePort);
     const e = this.#ehash.get(k);
     if (e === t) this.#ehash.delete(k);
-    else if (Array.isArray(e)) {
-      const i = e.indexOf(t);
-      if (i >= 0) e.splice(i, 1);
-      if (e.length === 1) this.#ehash.set(k, e[0]!);
-      else if (e.length === 0) this.#ehash.delete(k);
+    else if (e instanceof Map) {
+      const ra = t.remoteAddr | 0;
+      const f = e.get(ra);
+      if (f === t) e.delete(ra);
+      else if (Array.isArray(f)) {
+        const i = f.indexOf(t);
+        if (i >= 0) f.splice(i, 1);
+        if (f.length === 1) e.set(ra, f[0]!);
+      }
+      if (e.size === 0) this.#ehash.delete(k);
+      else if (e.size === 1) {
+        const only = e.values().next().value!;
+        if (!Array.isArray(only)) this.#ehash.set(k, only);
+      }
     }
     t.hashed = false;
     this.#ehashSize--;
@@ -81,8 +105,14 @@ export class TcpTables {
   /** Every connection in the ehash. */
   *connections(): IterableIterator<Tcb> {
     for (const e of this.#ehash.values()) {
-      if (Array.isArray(e)) yield* e;
-      else yield e;
+      if (!(e instanceof Map)) {
+        yield e;
+        continue;
+      }
+      for (const f of e.values()) {
+        if (Array.isArray(f)) yield* f;
+        else yield f;
+      }
     }
   }
 
@@ -131,19 +161,18 @@ export class TcpTables {
   bindPort(t: Tcb, fromConnect: boolean): void {
     let b = this.binds.get(t.localPort);
     if (!b) {
-      b = { port: t.localPort, owners: [], fromConnect };
+      b = { port: t.localPort, owners: new Set(), fromConnect };
       this.binds.set(t.localPort, b);
     } else if (!fromConnect) b.fromConnect = false;
-    b.owners.push(t);
+    b.owners.add(t);
   }
 
   /** Releases `t`'s hold on its local port. */
   unbindPort(t: Tcb): void {
     const b = this.binds.get(t.localPort);
     if (!b) return;
-    const i = b.owners.indexOf(t);
-    if (i >= 0) b.owners.splice(i, 1);
-    if (b.owners.length === 0) this.binds.delete(t.localPort);
+    b.owners.delete(t);
+    if (b.owners.size === 0) this.binds.delete(t.localPort);
   }
 
   /**

@@ -34,6 +34,8 @@ import { onTcbTimer } from "./timers.js";
 
 /** Linux TCP_TIMEWAIT_LEN. */
 export const TCP_TIMEWAIT_LEN: Micros = 60_000_000;
+/** Size of the connect() port perturbation table (Linux INET_TABLE_PERTURB_SIZE is 2^16; fewer suffice here). */
+const PERTURB_SLOTS = 256;
 /** Largest MSS announced (Linux caps at 65535 − 40). */
 const MAX_ADV_MSS = 65495;
 
@@ -57,7 +59,8 @@ export class TcpLayer {
   /** Observer of every state transition (traces, ladder diagrams). */
   trace: StateTrace | null = null;
   readonly #hashKey: number;
-  #portPerturb = 0;
+  /** Linux table_perturb: per-destination-hash offsets for connect()'s port search. */
+  readonly #perturb = new Uint32Array(PERTURB_SLOTS);
 
   constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
     this.isn = new IsnGenerator(ctx.rng.fork("tcp-isn"));
@@ -226,27 +229,29 @@ export class TcpLayer {
    * unique there (A7: the same local port serves different destinations),
    * or a free one. A TIME-WAIT holder may be reused under `tcp_tw_reuse`.
    */
-  #connectPort(t: Tcb, laddr: number, raddr: number, rport: number): number {
+  #connectPort(_t: Tcb, laddr: number, raddr: number, rport: number): number {
     const [lo, hi] = this.ctx.sysctl.ip_local_port_range;
     const n = hi - lo + 1;
-    const offset = (hash4(laddr, raddr, rport, this.#hashKey) + this.#portPerturb) % n;
-    for (let parity = 0; parity < 2; parity++) {
-      for (let i = 0; i < n; i += 2) {
-        let p = lo + ((offset + i) % n);
-        p = (p & ~1) | parity;
-        if (p < lo || p > hi) continue;
-        const b = this.tables.bucket(p);
-        if (b) {
-          if (!b.fromConnect) continue;
-          const other = this.tables.lookup(laddr, p, raddr, rport);
-          if (other) {
-            if (other.state !== TcpState.TIME_WAIT || !this.#twReusable(other)) continue;
-            this.destroy(other);
-          }
+    const slot = hash4(laddr, raddr, rport, this.#hashKey ^ 0x5bd1e995) & (PERTURB_SLOTS - 1);
+    const offset = (hash4(laddr, raddr, rport, this.#hashKey) + this.#perturb[slot]!) % n;
+    // Even ports first (odd ones are bind()'s), then odd; like Linux, the per-destination
+    // perturbation moves on by the number of ports tried, so the next connect starts after them.
+    for (let i = 0; i < 2 * n; i += 2) {
+      const k = i < n ? i : i - n + 1;
+      let p = lo + ((offset + k) % n);
+      p = i < n ? p & ~1 : p | 1;
+      if (p < lo || p > hi) continue;
+      const b = this.tables.bucket(p);
+      if (b) {
+        if (!b.fromConnect) continue;
+        const other = this.tables.lookup(laddr, p, raddr, rport);
+        if (other) {
+          if (other.state !== TcpState.TIME_WAIT || !this.#twReusable(other)) continue;
+          this.destroy(other);
         }
-        this.#portPerturb += 2;
-        return p;
       }
+      this.#perturb[slot] = (this.#perturb[slot]! + i + 2) >>> 0;
+      return p;
     }
     return 0;
   }

@@ -3,7 +3,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ms, sec } from "../../src/core/time.js";
+import { ms } from "../../src/core/time.js";
 import { twoHosts, conns } from "../helpers/tcp.js";
 import type { LinkConfigInput } from "../../src/sim/impairments.js";
 
