@@ -430,3 +430,21 @@ test("invalid configuration is rejected with a clear message", () => {
   assert.throws(() => link.aToB.set({ burst: { pGoodToBad: 2, pBadToGood: 0.1 } }), /burst.pGoodToBad/);
   assert.equal(link.aToB.config.latency, 0, "a rejected change leaves the config as it was");
 });
+
+test("checksumOffload: false — endpoints never offer offload; a partial packet gets its checksums on delivery", () => {
+  const s = new Scheduler();
+  const plain = new Link(s, new Rng(1), {});
+  assert.equal(plain.a.checksumOffload, true);
+  const link = new Link(s, new Rng(1), { checksumOffload: false });
+  assert.equal(link.a.checksumOffload, false);
+  assert.equal(link.b.checksumOffload, false);
+  const got: Packet[] = [];
+  link.b.onReceive = (p) => void got.push(p);
+  link.a.transmit(udp(7), 0);
+  drain(s);
+  assert.equal(got.length, 1);
+  assert.equal(got[0]!.csumPartial, false);
+  const hdr = parseIpv4(got[0]!.head, got[0]!.length, true);
+  assert.ok(!(hdr instanceof WireError), "IP checksum verifies");
+  assert.ok(udpChecksumOk(SRC, DST, got[0]!.head, 20, got[0]!.payload));
+});

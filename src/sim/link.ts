@@ -34,6 +34,13 @@ export interface LinkOptions extends LinkConfigInput {
   aToB?: LinkConfigInput;
   /** Conditions of b→a only, applied over the shared ones. */
   bToA?: LinkConfigInput;
+  /**
+   * Offer checksum offload (default true, like Linux `lo` and veth). With
+   * false the endpoints never offer it, so every packet is checksummed by
+   * the sender and verified by the receiver, as on a physical NIC without
+   * offload (`ethtool -K eth0 tx off rx off`).
+   */
+  checksumOffload?: boolean;
 }
 
 /** Which direction(s) a link operation applies to. */
@@ -53,6 +60,8 @@ export class LinkEndpoint implements Device {
   onReceive: Device["onReceive"] = () => {};
   /** The other end (set by the Link). */
   peer!: LinkEndpoint;
+  /** False when the link was created with `checksumOffload: false`. */
+  offloadAllowed = true;
 
   /** @internal created by {@link Link}. */
   constructor(
@@ -73,7 +82,7 @@ export class LinkEndpoint implements Device {
 
   /** False while either direction may corrupt (see the file comment). */
   get checksumOffload(): boolean {
-    return !this.txChannel.corrupting && !this.rxChannel.corrupting;
+    return this.offloadAllowed && !this.txChannel.corrupting && !this.rxChannel.corrupting;
   }
 
   /** Sends `packet` to the peer (`nextHop` is ignored on point-to-point links). */
@@ -121,7 +130,7 @@ export class Link {
    * @param opts endpoint names and initial conditions.
    */
   constructor(scheduler: Scheduler, rng: Rng, opts: LinkOptions = {}) {
-    const { aName = "eth0", bName = "eth0", aToB, bToA, ...shared } = opts;
+    const { aName = "eth0", bName = "eth0", aToB, bToA, checksumOffload = true, ...shared } = opts;
     const rngAB = rng.fork("a>b");
     const rngBA = rng.fork("b>a");
     this.aToB = new Channel<null>(scheduler, rngAB, { ...shared, ...defined(aToB) }, (p) => this.b.receive(p));
@@ -130,6 +139,7 @@ export class Link {
     this.b = new LinkEndpoint(bName, this, this.bToA, this.aToB, scheduler);
     this.a.peer = this.b;
     this.b.peer = this.a;
+    this.a.offloadAllowed = this.b.offloadAllowed = checksumOffload;
   }
 
   /**
