@@ -109,3 +109,14 @@ export interface Timeval {
 
 /** A value passed to or returned by setsockopt/getsockopt. */
 export type OptionValue = number | boolean | string | Linger | Timeval | Record<string, unknown>;
+
+/**
+ * The option table as a Markdown table (the options part of docs/syscalls.md
+ * is generated from this; test/syscalls/docs.test.ts keeps them in sync).
+ * @example optionsMarkdown().startsWith("| Level | Option |")
+ */
+export function optionsMarkdown(): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const rows = OPTIONS.map((o) => `| ${o.levelName} | \`${o.name}\` | ${o.num} | ${o.type} | ${esc(o.default)} | ${esc(o.doc)} |`);
+  return ["| Level | Option | Number | Type | Default | Behaviour (Linux reference, differences) |", "|---|---|---|---|---|---|", ...rows].join("\n") + "\n";
+}

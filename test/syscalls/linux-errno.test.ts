@@ -13,7 +13,7 @@ import { ms } from "../../src/core/time.js";
 import type { Process } from "../../src/sys/process.js";
 import { FdSet, type PollFd } from "../../src/sys/select-poll.js";
 import {
-  EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD,
+  EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD,
 } from "../../src/sys/epoll.js";
 import { POLLIN, POLLOUT, POLLRDHUP } from "../../src/core/poll-events.js";
 import type { SockAddr } from "../../src/socket/sockaddr.js";
