@@ -1,0 +1,215 @@
+/**
+ * `npm run bench` / `sockstack bench [NAME…] [--quick] [--json[=FILE]]`:
+ * every benchmark runs sockstack and its kernel counterpart (Node's `net`
+ * over 127.0.0.1) in this same run, alternating repetitions, and prints
+ * medians, min–max and the ratio. `--json` prints
+ * `{"machine":…,"results":[{"name","unit","sockstack","kernel","ratio",…}]}`
+ * (to FILE with `--json=FILE`). Progress goes to stderr.
+ */
+import os from "node:os";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { formatTable, runBenchmark, type Benchmark, type BenchResult } from "./harness.js";
+import { kernelConnectRate, kernelThroughput } from "./kernel.js";
+import { simConnectRate, simIdleTimers, simLossy, simThroughput } from "./sim.js";
+import { runInChild } from "./child.js";
+
+/** The Mathis et al. bound MSS/RTT · 1.22/√p, in Mbit/s. */
+export function mathisMbps(mss: number, rttSec: number, p: number): number {
+  return ((mss * 8) / rttSec) * (1.22 / Math.sqrt(p)) / 1e6;
+}
+
+const MB = 1e6;
+/** MSS of the lossy link: 1500 − 20 (IP) − 20 (TCP) − 12 (timestamps). */
+const LOSSY_MSS = 1448;
+
+/** Every benchmark, in run order. */
+export function benchmarks(progress: (line: string) => void): Benchmark[] {
+  const ratioAtLeast = (x: number) => (r: BenchResult) => (r.ratio === null ? null : r.ratio >= x);
+  const lossy = (cc: "reno" | "cubic"): Benchmark => ({
+    name: `lossy-${cc}`,
+    unit: "Mbit/s",
+    better: "higher",
+    target: "report vs Mathis bound",
+    reps: { full: 1, quick: 1 },
+    sockstack: (q) => simLossy(q ? 10 * MB : 100 * MB, cc),
+    reference: { name: "Mathis", value: mathisMbps(LOSSY_MSS, 0.02, 0.01) },
+    met: () => null,
+  });
+  return [
+    {
+      name: "throughput-lo",
+      unit: "MB/s",
+      better: "higher",
+      target: "≥ 1.0× kernel",
+      reps: { full: 5, quick: 2 },
+      warmup: true,
+      sockstack: (q) => simThroughput(q ? 50 * MB : 200 * MB, 65536, true),
+      kernel: (q) => kernelThroughput(q ? 200 * MB : 1000 * MB),
+      met: ratioAtLeast(1.0),
+    },
+    {
+      name: "throughput-1500",
+      unit: "MB/s",
+      better: "higher",
+      target: "≥ 0.5× kernel",
+      reps: { full: 5, quick: 2 },
+      warmup: true,
+      sockstack: (q) => simThroughput(q ? 20 * MB : 100 * MB, 1500, false),
+      kernel: (q) => kernelThroughput(q ? 200 * MB : 1000 * MB),
+      met: ratioAtLeast(0.5),
+    },
+    {
+      name: "connect-rate",
+      unit: "conn/s",
+      better: "higher",
+      target: "≥ 2× kernel",
+      reps: { full: 5, quick: 2 },
+      warmup: true,
+      sockstack: (q) => simConnectRate(q ? 5000 : 20000, 200),
+      kernel: (q) => kernelConnectRate(q ? 5000 : 20000, 200),
+      met: ratioAtLeast(2.0),
+    },
+    {
+      name: "memory-per-connection",
+      unit: "B/end",
+      better: "lower",
+      target: "≤ 1 KB (Linux ≈ 3.6 KB kernel)",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => runInChild("memory", q ? 10000 : 100000, ["--max-old-space-size=8192"], progress),
+      kernel: (q) => runInChild("kernel-memory", q ? 1000 : 5000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median <= 1024 : null),
+    },
+    {
+      name: "million",
+      unit: "s",
+      better: "lower",
+      target: "completes",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => runInChild("million", q ? 50000 : 1_000_000, ["--max-old-space-size=20000"], progress),
+      met: (r) => r.sockstack !== null,
+    },
+    {
+      name: "idle-timers",
+      unit: "s wall",
+      better: "lower",
+      target: "< 2 s",
+      reps: { full: 3, quick: 1 },
+      sockstack: (q) => simIdleTimers(q ? 2000 : 10000, 2 * 3600),
+      met: (r) => (r.sockstack ? r.sockstack.median < 2 : null),
+    },
+    {
+      name: "http",
+      unit: "req/s",
+      better: "higher",
+      target: "≥ 1.0× kernel",
+      reps: { full: 0, quick: 0 },
+      sockstack: () => Promise.reject(new Error("unavailable")),
+      met: () => null,
+      unavailable: "needs the net façade (next issue)",
+    },
+    lossy("reno"),
+    lossy("cubic"),
+  ];
+}
+
+/** Where output goes. */
+export interface BenchIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const HELP = [
+  "usage: sockstack bench [NAME…] [--quick] [--json[=FILE]] [--list]",
+  "",
+  "Runs the benchmarks (all, or those named; a name may be a prefix such as",
+  "`throughput`): sockstack on the simulated network and its kernel",
+  "counterpart (Node's net over 127.0.0.1) in the same run, alternating",
+  "repetitions; prints medians (min–max) and the ratio sockstack ÷ kernel.",
+  "",
+  "  --quick        fewer repetitions, smaller sizes (under a minute)",
+  "  --json         print JSON instead of the table (--json=FILE: write it to FILE)",
+  "  --list         list the benchmarks and their targets",
+];
+
+/** The machine line of the report. */
+export function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(" "),
+  };
+}
+
+/** Runs the bench command; resolves to the exit status. */
+export async function runBench(args: readonly string[], io: BenchIo): Promise<number> {
+  let quick = false;
+  let json: string | boolean = false;
+  let list = false;
+  const names: string[] = [];
+  for (const a of args) {
+    if (a === "--quick") quick = true;
+    else if (a === "--json") json = true;
+    else if (a.startsWith("--json=")) json = a.slice(7);
+    else if (a === "--list") list = true;
+    else if (a === "-h" || a === "--help") {
+      for (const l of HELP) io.out(l);
+      return 0;
+    } else if (a.startsWith("-")) {
+      io.err(`sockstack bench: unknown option ${a}`);
+      io.err(HELP[0]!);
+      return 2;
+    } else names.push(a);
+  }
+  const all = benchmarks((l) => io.err(l));
+  if (list) {
+    for (const b of all) io.out(`${b.name.padEnd(22)} ${b.unit.padEnd(7)} target ${b.target}${b.unavailable ? ` (not available: ${b.unavailable})` : ""}`);
+    return 0;
+  }
+  const chosen = names.length ? all.filter((b) => names.some((n) => b.name === n || b.name.startsWith(n))) : all;
+  const unknown = names.filter((n) => !all.some((b) => b.name === n || b.name.startsWith(n)));
+  if (unknown.length) {
+    io.err(`sockstack bench: no benchmark ${unknown.join(", ")} (sockstack bench --list)`);
+    return 2;
+  }
+  const m = machine();
+  io.err(`sockstack bench${quick ? " --quick" : ""}: ${chosen.length} benchmark(s) on ${m.cpu} ×${m.cores}, ${m.memGiB} GiB, node ${m.node}, load ${m.loadavg}`);
+  const results: BenchResult[] = [];
+  const t0 = performance.now();
+  for (const b of chosen) {
+    io.err(`${b.name}…`);
+    try {
+      results.push(await runBenchmark(b, quick, (l) => io.err(l)));
+    } catch (e) {
+      io.err(`  ${b.name} failed: ${(e as Error).stack ?? e}`);
+      results.push({
+        name: b.name, unit: b.unit, better: b.better, target: b.target, sockstack: null, kernel: null, ratio: null, ratioTo: null,
+        reference: null, met: false, extra: {}, kernelExtra: {}, unavailable: `failed: ${(e as Error).message.split("\n")[0]}`, wall: 0,
+      });
+    }
+  }
+  const total = (performance.now() - t0) / 1000;
+  if (json) {
+    const doc = { machine: m, command: `sockstack bench ${args.join(" ")}`.trim(), source: "tsx-loaded TypeScript sources", wall_s: total, results };
+    const text = JSON.stringify(doc, null, 2);
+    if (typeof json === "string") writeFileSync(json, `${text}\n`);
+    else io.out(text);
+  }
+  if (json !== true) {
+    for (const l of formatTable(results)) io.out(l);
+    io.out(`total ${total.toFixed(1)} s`);
+  }
+  return results.some((r) => r.unavailable?.startsWith("failed")) ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const status = await runBench(process.argv.slice(2), {
+    out: (l) => void process.stdout.write(`${l}\n`),
+    err: (l) => void process.stderr.write(`${l}\n`),
+  });
+  process.exitCode = status;
+}

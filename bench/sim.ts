@@ -1,0 +1,270 @@
+/**
+ * The sockstack side of the benchmarks: workloads on the simulated network,
+ * run by the virtual-time driver as fast as the CPU allows. Values are per
+ * wall second (the stack's CPU cost) unless a benchmark is about virtual
+ * time (lossy goodput) or memory.
+ */
+import { Network } from "../src/sim/network.js";
+import type { Host } from "../src/host/host.js";
+import type { Process } from "../src/sys/process.js";
+import { ms, sec } from "../src/core/time.js";
+import { TcpState } from "../src/tcp/tcp-state.js";
+import type { Measurement } from "./harness.js";
+
+/** Application write/read size on both sides (the kernel side writes 64 KiB too). */
+export const CHUNK = 1 << 16;
+
+/** Two hosts on one link: client 10.0.0.1, server 10.0.0.2. */
+function pair(link: Parameters<Network["link"]>[2], seed = 1): { net: Network; client: Host; server: Host } {
+  const net = new Network({ seed });
+  const client = net.addHost("client");
+  const server = net.addHost("server");
+  net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", ...link });
+  return { net, client, server };
+}
+
+/**
+ * Bulk transfer client → server over one connection on a link with `mtu`
+ * (checksums skipped like `lo` when `offload`, else computed and verified).
+ * Value: MB/s of wall time.
+ */
+export async function simThroughput(bytes: number, mtu: number, offload: boolean): Promise<Measurement> {
+  const { net, client, server } = pair({ latency: 5, mtu, checksumOffload: offload });
+  const src = new Uint8Array(CHUNK).fill(0x5a);
+  let received = 0;
+  server.spawn("sink", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 5001]);
+    p.listen(l, 8);
+    const { fd } = await p.accept(l);
+    for (;;) {
+      const d = await p.recv(fd, CHUNK);
+      if (d.length === 0) break;
+      received += d.length;
+    }
+    await p.close(fd);
+  });
+  client.spawn("source", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 5001]);
+    let sent = 0;
+    while (sent < bytes) sent += await p.send(fd, src.subarray(0, Math.min(CHUNK, bytes - sent)));
+    await p.close(fd);
+  });
+  const t0 = performance.now();
+  const ok = await net.runUntil(() => received === bytes, { timeout: sec(600) });
+  const wall = (performance.now() - t0) / 1000;
+  if (!ok) throw new Error(`sim throughput: received ${received} of ${bytes}`);
+  const c = client.counters;
+  return {
+    value: bytes / wall / 1e6,
+    extra: { wall_s: wall, virtual_s: net.now() / 1e6, segs_out: c.Tcp.OutSegs ?? 0, segs_in: c.Tcp.InSegs ?? 0 },
+  };
+}
+
+/**
+ * `n` connections, `inflight` at a time: connect + accept + 1-byte echo +
+ * close (client first), as the kernel side. Value: connections per wall second.
+ */
+export async function simConnectRate(n: number, inflight: number): Promise<Measurement> {
+  const { net, client, server } = pair({ latency: 5 });
+  let served = 0;
+  server.spawn("server", async (p) => {
+    p.rlimitNofile = 1 << 20;
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 7]);
+    p.listen(l, 4096);
+    for (;;) {
+      const { fd } = await p.accept(l);
+      void (async () => {
+        const d = await p.recv(fd, 16);
+        await p.send(fd, d);
+        await p.recv(fd, 16); // EOF
+        await p.close(fd);
+        served++;
+      })();
+    }
+  });
+  let ok = 0;
+  client.spawn("client", async (p) => {
+    p.rlimitNofile = 1 << 20;
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(inflight, n) }, async () => {
+      while (next < n) {
+        next++;
+        const fd = p.socket("AF_INET", "SOCK_STREAM");
+        await p.connect(fd, ["10.0.0.2", 7]);
+        await p.send(fd, "x");
+        const d = await p.recv(fd, 16);
+        if (d.length === 1) ok++;
+        await p.close(fd);
+      }
+    }));
+  });
+  const t0 = performance.now();
+  const done = await net.runUntil(() => ok === n && served === n, { timeout: sec(3600) });
+  const wall = (performance.now() - t0) / 1000;
+  if (!done) throw new Error(`sim connect-rate: ${ok}/${served} of ${n}`);
+  return { value: n / wall, extra: { connections: n, wall_s: wall, virtual_s: net.now() / 1e6 } };
+}
+
+/**
+ * Establishes `n` idle connections from `clients` client hosts (each with
+ * its own link to the server) to one server port; the server accepts them
+ * all. Returns the network once every connection is established and accepted.
+ */
+export async function establishIdle(
+  n: number,
+  clientHosts: number,
+  inflight: number,
+  onProgress?: (established: number) => void,
+): Promise<{ net: Network; server: Host; clients: Host[]; serverProc: () => Process | null; accepted: () => number; wall: number }> {
+  const net = new Network({ seed: 1 });
+  const server = net.addHost("server");
+  const clients: Host[] = [];
+  for (let i = 0; i < clientHosts; i++) {
+    const c = net.addHost(`c${i}`);
+    c.sysctl.ip_local_port_range = [1024, 65535];
+    net.link(c, server, { a: `10.${i >> 8}.${i & 255}.2/30`, b: `10.${i >> 8}.${i & 255}.1/30`, latency: ms(0.05) });
+    clients.push(c);
+  }
+  let accepted = 0;
+  let sp: Process | null = null;
+  server.spawn("server", async (p) => {
+    sp = p;
+    p.rlimitNofile = 1 << 22;
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 80]);
+    p.listen(l, 4096);
+    for (;;) {
+      await p.accept(l);
+      accepted++;
+    }
+  });
+  let connected = 0;
+  const per = Math.ceil(n / clientHosts);
+  clients.forEach((c, i) => {
+    const count = Math.min(per, n - i * per);
+    if (count <= 0) return;
+    c.spawn("client", async (p) => {
+      p.rlimitNofile = 1 << 22;
+      let next = 0;
+      const dst = `10.${i >> 8}.${i & 255}.1`;
+      await Promise.all(Array.from({ length: Math.min(Math.ceil(inflight / clientHosts), count) }, async () => {
+        while (next < count) {
+          next++;
+          const fd = p.socket("AF_INET", "SOCK_STREAM");
+          await p.connect(fd, [dst, 80]);
+          connected++;
+        }
+      }));
+    });
+  });
+  const t0 = performance.now();
+  let lastReport = 0;
+  const done = await net.runUntil(() => {
+    if (onProgress && connected - lastReport >= 50_000) {
+      lastReport = connected;
+      onProgress(connected);
+    }
+    return connected === n && accepted === n;
+  }, { timeout: sec(36000) });
+  const wall = (performance.now() - t0) / 1000;
+  if (!done) throw new Error(`establish: ${connected} connected, ${accepted} accepted of ${n}`);
+  return { net, server, clients, serverProc: () => sp, accepted: () => accepted, wall };
+}
+
+/**
+ * 10,000 idle connections with SO_KEEPALIVE (TCP_KEEPIDLE 60 s,
+ * TCP_KEEPINTVL 10 s) on the client side, simulated for `virtualSeconds`.
+ * Value: wall seconds of the simulated stretch (establishment excluded).
+ */
+export async function simIdleTimers(n: number, virtualSeconds: number): Promise<Measurement> {
+  const { net, client, server } = pair({ latency: ms(0.1) });
+  server.spawn("server", async (p) => {
+    p.rlimitNofile = 1 << 20;
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 80]);
+    p.listen(l, 4096);
+    for (;;) await p.accept(l);
+  });
+  let up = 0;
+  client.spawn("client", async (p) => {
+    p.rlimitNofile = 1 << 20;
+    let next = 0;
+    await Promise.all(Array.from({ length: 500 }, async () => {
+      while (next < n) {
+        next++;
+        const fd = p.socket("AF_INET", "SOCK_STREAM");
+        p.setsockopt(fd, "SOL_SOCKET", "SO_KEEPALIVE", 1);
+        p.setsockopt(fd, "IPPROTO_TCP", "TCP_KEEPIDLE", 60);
+        p.setsockopt(fd, "IPPROTO_TCP", "TCP_KEEPINTVL", 10);
+        await p.connect(fd, ["10.0.0.2", 80]);
+        up++;
+      }
+    }));
+    await net.sleep(sec(virtualSeconds + 3600));
+  });
+  if (!(await net.runUntil(() => up === n, { timeout: sec(600) }))) throw new Error(`idle-timers: ${up} of ${n} established`);
+  const probesBefore = client.counters.TcpExt.TCPKeepAliveProbes ?? 0;
+  const segsBefore = client.counters.Tcp.OutSegs ?? 0;
+  const t0 = performance.now();
+  await net.advance(sec(virtualSeconds));
+  const wall = (performance.now() - t0) / 1000;
+  let established = 0;
+  for (const t of client.tcp.tables.connections()) if (t.state === TcpState.ESTABLISHED) established++;
+  if (established !== n) throw new Error(`idle-timers: ${established} of ${n} still established after ${virtualSeconds} s`);
+  return {
+    value: wall,
+    extra: {
+      connections: n, virtual_s: virtualSeconds,
+      client_segs: (client.counters.Tcp.OutSegs ?? 0) - segsBefore,
+      keepalive_probes_counter: (client.counters.TcpExt.TCPKeepAliveProbes ?? 0) - probesBefore,
+    },
+  };
+}
+
+/**
+ * A `bytes` transfer over a 100 Mbit/s link with 10 ms one-way latency
+ * (20 ms RTT) and 1 % random loss on the data direction, with congestion
+ * control `cc`. Value: goodput in Mbit/s of virtual time.
+ */
+export async function simLossy(bytes: number, cc: "reno" | "cubic"): Promise<Measurement> {
+  const { net, client, server } = pair({ latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
+  const src = new Uint8Array(CHUNK).fill(0x5a);
+  let received = 0;
+  let tDone = 0;
+  server.spawn("sink", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 5001]);
+    p.listen(l, 8);
+    const { fd } = await p.accept(l);
+    for (;;) {
+      const d = await p.recv(fd, CHUNK);
+      if (d.length === 0) break;
+      received += d.length;
+      if (received === bytes) tDone = net.now();
+    }
+    await p.close(fd);
+  });
+  let tStart = 0;
+  client.spawn("source", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
+    tStart = net.now();
+    await p.connect(fd, ["10.0.0.2", 5001]);
+    let sent = 0;
+    while (sent < bytes) sent += await p.send(fd, src.subarray(0, Math.min(CHUNK, bytes - sent)));
+    await p.close(fd);
+  });
+  const t0 = performance.now();
+  const ok = await net.runUntil(() => received === bytes, { timeout: sec(36000) });
+  const wall = (performance.now() - t0) / 1000;
+  if (!ok) throw new Error(`lossy ${cc}: received ${received} of ${bytes}`);
+  const secs = (tDone - tStart) / 1e6;
+  const c = client.counters;
+  return {
+    value: (bytes * 8) / secs / 1e6,
+    extra: { virtual_s: secs, wall_s: wall, retrans: c.Tcp.RetransSegs ?? 0, segs_out: c.Tcp.OutSegs ?? 0 },
+  };
+}
