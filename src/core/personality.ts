@@ -33,5 +33,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     wmem_max: 2097152,
     // tcp_output.c tcp_addoptions: mss, nop, wscale, sackOK, TS; EOL padding.
     tcp_syn_options_bsd: true,
+    // tcp_output.c / syncache.c windows, tcp_mss buffer rounding.
+    tcp_rcvbuf_bsd: true,
   };
 }

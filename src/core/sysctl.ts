@@ -83,6 +83,15 @@ export interface Sysctls {
    * padding) instead of Linux's. See core/personality.ts.
    */
   tcp_syn_options_bsd: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): FreeBSD's receive-window model
+   * (tcp_output.c, syncache.c, tcp_input.c `tcp_mss`): SYN and SYN-ACK offer
+   * min(receive buffer, 65535); later segments offer the free buffer space
+   * (sbspace) rounded up to the scale unit, never shrinking; the receive
+   * buffer is rounded up to a multiple of the MSS when the handshake
+   * completes (65536 → 65700 with MSS 1460). See tcp/recv-window.ts.
+   */
+  tcp_rcvbuf_bsd: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -138,5 +147,6 @@ export function linuxSysctls(): Sysctls {
     tcp_notsent_lowat: 4294967295,
     tcp_ecn: 2,
     tcp_syn_options_bsd: false,
+    tcp_rcvbuf_bsd: false,
   };
 }

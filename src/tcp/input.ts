@@ -18,6 +18,7 @@ import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
 import type { Packet } from "../wire/packet.js";
 import { parseTcpOptionFields, type TcpOptionFields } from "../wire/tcp-options.js";
 import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
+import { bsdTcpMss } from "./bsd-mss.js";
 import { listenInput } from "./listen.js";
 import { OooQueue } from "./ooo-queue.js";
 import { retransmitNext, sendAck, sendResetFor, tcpOutput, transmit, currentMss, pipeBytes } from "./output.js";
@@ -179,6 +180,7 @@ export function updateMss(t: Tcb): void {
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
 export function establish(tl: TcpLayer, t: Tcb): void {
+  bsdTcpMss(tl, t); // tcp(personality): FreeBSD rounds the buffers to the MSS
   t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
   if (!t.wscaleOk) t.sndWscale = 0;
   // Linux tcp_initialize_rcv_mss: a conservative guess of the peer's segment size.

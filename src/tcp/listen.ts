@@ -21,7 +21,7 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
 import { establish, segmentArrives, updateMss } from "./input.js";
-import { selectInitialWindow } from "./recv-window.js";
+import { bsdSynWindow, selectInitialWindow } from "./recv-window.js";
 
 /** Linux TCP_TIMEOUT_INIT: the first SYN-ACK retransmission after 1 s, then doubling. */
 const SYNACK_TIMEOUT = 1_000_000;
@@ -197,7 +197,9 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
     bsd: tl.ctx.sysctl.tcp_syn_options_bsd }; // tcp(personality): FreeBSD SYN option layout
   const optLen = synOptionsLength(opts);
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, Math.min(win.rcvWnd, 65535), 0, optLen);
+  // tcp(personality): FreeBSD's syncache offers the listener's free receive space.
+  const synWin = tl.ctx.sysctl.tcp_rcvbuf_bsd && lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(win.rcvWnd, 65535);
+  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, optLen);
   writeSynOptions(opts, head, IPV4.MIN_HEADER + 20);
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
   const c = tl.ctx.counters;

@@ -19,6 +19,7 @@ import {
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
+import { bsdSynWindow } from "./recv-window.js";
 import type { TcpLayer } from "./tcp-layer.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -37,7 +38,13 @@ export function tcpTsVal(tl: TcpLayer, t: Tcb): number {
 }
 
 /** The window field to advertise now (and record it, Linux tcp_select_window). */
-function selectWindow(t: Tcb): number {
+function selectWindow(tl: TcpLayer, t: Tcb): number {
+  if (tl.ctx.sysctl.tcp_rcvbuf_bsd) {
+    // tcp(personality): FreeBSD tcp_output windows from the free buffer space (sbspace)
+    const sbspace = t.rcvBuf.rcvbuf - t.rcvBuf.length;
+    if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) return bsdSynWindow(sbspace);
+    return t.rwin.selectBsd(t.rcvNxt, sbspace, t.rcvBuf.rcvbuf, t.mss);
+  }
   if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) return t.rwin.synWindow();
   return t.rwin.select(t.rcvNxt, t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0), t.rcvBuf.fullSpace(), t.rcvMss);
 }
@@ -79,7 +86,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   const sync = t.state !== TcpState.SYN_SENT;
   if (sync && (flags & RST) === 0) flags |= ACK;
   const ack = flags & ACK ? t.rcvNxt : 0;
-  const window = flags & RST ? 0 : selectWindow(t);
+  const window = flags & RST ? 0 : selectWindow(tl, t);
   let urg = 0;
   if (t.sndUp >= 0 && seqGt(t.sndUp, seq)) {
     flags |= URG;

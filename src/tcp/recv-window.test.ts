@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ReceiveWindow, selectInitialWindow } from "./recv-window.js";
+import { ReceiveWindow, selectInitialWindow, bsdRoundBuffer, bsdSynWindow } from "./recv-window.js";
 import { RecvBuffer } from "./recv-buffer.js";
 
 const FULL = new RecvBuffer(131072).fullSpace();   // 65536 with Linux defaults
@@ -88,4 +88,27 @@ test("rcv_ssthresh grows by ≥ 2·advmss per received segment up to the clamp",
   assert.equal(w.rcvSsthresh, 14600 + 2920);
   w.grow(1460, 18000);                          // room limited by free space
   assert.equal(w.rcvSsthresh, 18000);
+});
+
+test("FreeBSD personality: SYN window min(space, 65535), tcp_mss rounds the buffer to the MSS", () => {
+  assert.equal(bsdSynWindow(65536), 65535);
+  assert.equal(bsdSynWindow(8192), 8192);
+  assert.equal(bsdRoundBuffer(65536, 1460, 2097152), 65700);
+  assert.equal(bsdRoundBuffer(65536, 1460, 65600), 65600);
+  assert.equal(bsdRoundBuffer(1000, 1460, 2097152), 1000);
+});
+
+test("FreeBSD personality: windows are the free space, capped, SWS-zeroed, never shrinking, rounded up to the scale", () => {
+  const w = new ReceiveWindow({ rcvWnd: 0, windowClamp: 65535, rcvWscale: 0 }, 1460);
+  w.rcvWup = 1000;
+  // 65700-byte buffer, 799 bytes queued: 64901 (rcv-data-segments scripts)
+  assert.equal(w.selectBsd(1000, 65700 - 799, 65700, 1460), 64901);
+  // read: the buffer is empty again, capped at 65535 unscaled
+  assert.equal(w.selectBsd(1000, 65700, 65700, 1460), 65535);
+  // the right edge already offered is kept: 100 bytes later the window is 65435 at least
+  assert.equal(w.selectBsd(1100, 1000, 65700, 1460), 65435);
+  const s = new ReceiveWindow({ rcvWnd: 0, windowClamp: 65535 << 6, rcvWscale: 6 }, 1460);
+  assert.equal(s.selectBsd(0, 65700, 65700, 1460), 1027); // ⌈65700/64⌉
+  const z = new ReceiveWindow({ rcvWnd: 0, windowClamp: 65535, rcvWscale: 0 }, 1460);
+  assert.equal(z.selectBsd(0, 1000, 65700, 1460), 0); // < ¼ buffer and < 1 MSS
 });

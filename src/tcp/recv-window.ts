@@ -199,6 +199,28 @@ export class ReceiveWindow {
   }
 
   /**
+   * FreeBSD's window choice (tcp_output.c; personality knob
+   * `tcp_rcvbuf_bsd`): the free buffer space (`sbspace` = buffer − queued
+   * in-order bytes), at most 65535 << scale; 0 when it is below both a
+   * quarter of the buffer and one segment (receiver SWS avoidance, RFC 9293
+   * §3.8.6.2.2); never less than what is left of the window already offered;
+   * rounded *up* to the scale unit. Records rcv_wnd / rcv_wup like
+   * {@link select} and returns the 16-bit field.
+   * @example w.selectBsd(rcvNxt, 65700 - 799, 65700, 1460) // 64901 (wscale 0)
+   */
+  selectBsd(rcvNxt: number, sbspace: number, hiwat: number, maxseg: number): number {
+    const unit = 2 ** this.rcvWscale;
+    let recwin = Math.min(Math.max(sbspace, 0), 65535 * unit);
+    if (recwin < hiwat / 4 && recwin < maxseg) recwin = 0;
+    const cur = this.receiveWindow(rcvNxt);
+    if (recwin < cur) recwin = cur;
+    recwin = Math.ceil(recwin / unit) * unit;
+    this.rcvWnd = recwin;
+    this.rcvWup = rcvNxt;
+    return Math.min(recwin / unit, 65535);
+  }
+
+  /**
    * Linux `tcp_grow_window`, called for each in-order data segment of
    * ≥ 128 bytes: raises rcv_ssthresh by max(2·advmss, 2·len) while the
    * buffer has room (our fixed truesize model always passes Linux's
@@ -211,4 +233,26 @@ export class ReceiveWindow {
     const incr = Math.max(2 * this.advmss, 2 * segLen);
     this.rcvSsthresh += Math.min(room, incr);
   }
+}
+
+/**
+ * The window field of a FreeBSD SYN or SYN-ACK (tcp_output.c, syncache.c):
+ * the free receive space, unscaled, at most 65535 — 65535 for the default
+ * recvspace 65536, where Linux offers 64240 / 65160 (MSS multiples).
+ * @example bsdSynWindow(65536) === 65535
+ */
+export function bsdSynWindow(sbspace: number): number {
+  return Math.min(Math.max(sbspace, 0), 65535);
+}
+
+/**
+ * FreeBSD `tcp_mss`'s buffer sizing once the MSS is known: a buffer larger
+ * than one segment is rounded up to a multiple of the MSS, at most
+ * `sbMax` (kern.ipc.maxsockbuf), and never shrunk.
+ * @example bsdRoundBuffer(65536, 1460, 2097152) === 65700
+ */
+export function bsdRoundBuffer(bufsize: number, mss: number, sbMax: number): number {
+  if (mss <= 0 || bufsize <= mss) return bufsize;
+  const r = Math.min(Math.ceil(bufsize / mss) * mss, sbMax);
+  return Math.max(r, bufsize);
 }
