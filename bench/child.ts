@@ -38,7 +38,7 @@ async function memory(n: number): Promise<Measurement> {
   const gc = gcNow();
   gc();
   const before = process.memoryUsage().heapUsed;
-  const r = await establishIdle(n, Math.ceil(n / 60000), 2000);
+  const r = await establishIdle(n, Math.ceil(n / 60000), 200, Math.max(1, Math.ceil(n / 16000)));
   gc();
   const after = process.memoryUsage().heapUsed;
   const per = (after - before) / (2 * n);
@@ -55,7 +55,7 @@ async function million(n: number): Promise<Measurement> {
   gc();
   const before = process.memoryUsage().heapUsed;
   const hosts = Math.ceil(n / 64000);
-  const r = await establishIdle(n, hosts, 20000, (k) => process.stderr.write(`  million: ${k.toLocaleString("en-US")} established\n`));
+  const r = await establishIdle(n, hosts, 1024, 64, (k) => process.stderr.write(`  million: ${k.toLocaleString("en-US")} established\n`));
   gc();
   const after = process.memoryUsage().heapUsed;
   return {

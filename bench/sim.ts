@@ -6,7 +6,6 @@
  */
 import { Network } from "../src/sim/network.js";
 import type { Host } from "../src/host/host.js";
-import type { Process } from "../src/sys/process.js";
 import { ms, sec } from "../src/core/time.js";
 import { TcpState } from "../src/tcp/tcp-state.js";
 import type { Measurement } from "./harness.js";
@@ -109,18 +108,27 @@ export async function simConnectRate(n: number, inflight: number): Promise<Measu
 }
 
 /**
- * Establishes `n` idle connections from `clients` client hosts (each with
- * its own link to the server) to one server port; the server accepts them
- * all. Returns the network once every connection is established and accepted.
+ * Establishes `n` idle connections from `clientHosts` client hosts (each
+ * with its own link to the server) to one server host, whose `procs`
+ * server processes each listen on a port of their own (80, 81, …) and
+ * accept every connection; each client host runs `procs` client processes
+ * too. Several processes keep each fd table small: `Process.#lowestFree`
+ * scans the table linearly (see BENCHMARKS.md), which makes one process
+ * with a million fds quadratic. Resolves once every connection is
+ * established and accepted.
  */
 export async function establishIdle(
   n: number,
   clientHosts: number,
   inflight: number,
+  procs = 1,
   onProgress?: (established: number) => void,
-): Promise<{ net: Network; server: Host; clients: Host[]; serverProc: () => Process | null; accepted: () => number; wall: number }> {
+): Promise<{ net: Network; server: Host; clients: Host[]; accepted: () => number; wall: number }> {
   const net = new Network({ seed: 1 });
-  const server = net.addHost("server");
+  // A listen backlog larger than the connections in flight: an overflowing
+  // accept queue drops the final ACKs (Linux), leaving clients ESTABLISHED
+  // that the server never accepts.
+  const server = net.addHost("server", { sysctl: { somaxconn: 65535, tcp_max_syn_backlog: 65535 } });
   const clients: Host[] = [];
   for (let i = 0; i < clientHosts; i++) {
     const c = net.addHost(`c${i}`);
@@ -129,41 +137,46 @@ export async function establishIdle(
     clients.push(c);
   }
   let accepted = 0;
-  let sp: Process | null = null;
-  server.spawn("server", async (p) => {
-    sp = p;
-    p.rlimitNofile = 1 << 22;
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 80]);
-    p.listen(l, 4096);
-    for (;;) {
-      await p.accept(l);
-      accepted++;
-    }
-  });
-  let connected = 0;
-  const per = Math.ceil(n / clientHosts);
-  clients.forEach((c, i) => {
-    const count = Math.min(per, n - i * per);
-    if (count <= 0) return;
-    c.spawn("client", async (p) => {
+  for (let k = 0; k < procs; k++) {
+    server.spawn(`server${k}`, async (p) => {
       p.rlimitNofile = 1 << 22;
-      let next = 0;
-      const dst = `10.${i >> 8}.${i & 255}.1`;
-      await Promise.all(Array.from({ length: Math.min(Math.ceil(inflight / clientHosts), count) }, async () => {
-        while (next < count) {
-          next++;
-          const fd = p.socket("AF_INET", "SOCK_STREAM");
-          await p.connect(fd, [dst, 80]);
-          connected++;
-        }
-      }));
+      const l = p.socket("AF_INET", "SOCK_STREAM");
+      p.bind(l, ["0.0.0.0", 80 + k]);
+      p.listen(l, 65535);
+      for (;;) {
+        await p.accept(l);
+        accepted++;
+      }
     });
+  }
+  let connected = 0;
+  const perHost = Math.ceil(n / clientHosts);
+  const perProc = Math.ceil(perHost / procs);
+  const lanes = Math.max(1, Math.floor(inflight / (clientHosts * procs)));
+  clients.forEach((c, i) => {
+    const dst = `10.${i >> 8}.${i & 255}.1`;
+    for (let k = 0; k < procs; k++) {
+      const count = Math.max(0, Math.min(perProc, n - i * perHost - k * perProc, perHost - k * perProc));
+      if (count <= 0) continue;
+      c.spawn(`client${k}`, async (p) => {
+        p.rlimitNofile = 1 << 22;
+        let next = 0;
+        await Promise.all(Array.from({ length: Math.min(lanes, count) }, async () => {
+          while (next < count) {
+            const port = 80 + ((next + i) % procs);
+            next++;
+            const fd = p.socket("AF_INET", "SOCK_STREAM");
+            await p.connect(fd, [dst, port]);
+            connected++;
+          }
+        }));
+      });
+    }
   });
   const t0 = performance.now();
   let lastReport = 0;
   const done = await net.runUntil(() => {
-    if (onProgress && connected - lastReport >= 50_000) {
+    if (onProgress && connected - lastReport >= 100_000) {
       lastReport = connected;
       onProgress(connected);
     }
@@ -171,7 +184,7 @@ export async function establishIdle(
   }, { timeout: sec(36000) });
   const wall = (performance.now() - t0) / 1000;
   if (!done) throw new Error(`establish: ${connected} connected, ${accepted} accepted of ${n}`);
-  return { net, server, clients, serverProc: () => sp, accepted: () => accepted, wall };
+  return { net, server, clients, accepted: () => accepted, wall };
 }
 
 /**
