@@ -39,7 +39,7 @@ function restate(name: string, dflt: string, why: string): SysctlSetter {
   return (_h, v) => (v === dflt ? OK : unsupported(`sysctl ${name}=${v}: ${why}; only ${dflt} is supported`));
 }
 
-function bool(key: "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337"): SysctlSetter {
+function bool(key: "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_insecure_rst" | "tcp_insecure_syn"): SysctlSetter {
   return (h, v) => {
     if (v !== "0" && v !== "1") return unsupported(`sysctl value ${v}`);
     h.sysctl[key] = v === "1";
@@ -124,8 +124,15 @@ const SYSCTLS: Record<string, SysctlSetter> = {
   "net.inet.tcp.rexmit_slop": restate("net.inet.tcp.rexmit_slop", "200", "the RTO floor is tcp_rto_min (200 ms)"),
   "net.inet.tcp.rexmit_initial": restate("net.inet.tcp.rexmit_initial", "1000", "the initial RTO is 1 s (RFC 6298)"),
   "net.inet.tcp.icmp_may_rst": restate("net.inet.tcp.icmp_may_rst", "1", "ICMP errors may reset connections in SYN-SENT"),
-  "net.inet.tcp.insecure_rst": restate("net.inet.tcp.insecure_rst", "0", "RST processing follows RFC 5961 §3"),
-  "net.inet.tcp.insecure_syn": restate("net.inet.tcp.insecure_syn", "0", "SYN processing follows RFC 5961 §4"),
+  "net.inet.tcp.insecure_rst": bool("tcp_insecure_rst"),
+  "net.inet.tcp.insecure_syn": bool("tcp_insecure_syn"),
+  // FreeBSD's fixed delayed-ACK timeout (ms); selects the FreeBSD delayed-ACK model.
+  "net.inet.tcp.delacktime": (h, v) => {
+    const n = num(v);
+    if (!Number.isInteger(n) || n <= 0 || n > 200) return unsupported(`sysctl net.inet.tcp.delacktime=${v}`);
+    h.sysctl.tcp_delack_bsd = n * 1000;
+    return OK;
+  },
   "net.inet.tcp.tolerate_missing_ts": restate("net.inet.tcp.tolerate_missing_ts", "1", "segments without timestamps are accepted (Linux)"),
 };
 

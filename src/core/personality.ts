@@ -35,5 +35,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_syn_options_bsd: true,
     // tcp_output.c / syncache.c windows, tcp_mss buffer rounding.
     tcp_rcvbuf_bsd: true,
+    // tcp_input.c DELAY_ACK, net.inet.tcp.delacktime = 100 ms.
+    tcp_delack_bsd: 100_000,
   };
 }

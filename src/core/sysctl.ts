@@ -92,6 +92,25 @@ export interface Sysctls {
    * completes (65536 → 65700 with MSS 1460). See tcp/recv-window.ts.
    */
   tcp_rcvbuf_bsd: boolean;
+  /**
+   * Accept an in-window RST that is not exactly at rcv.nxt (RFC 793; FreeBSD
+   * `net.inet.tcp.insecure_rst=1`). false (Linux, always): RFC 5961 §3 —
+   * only an exact match resets, others get a challenge ACK.
+   */
+  tcp_insecure_rst: boolean;
+  /**
+   * An in-window SYN in a synchronized state resets the connection (RFC 793;
+   * FreeBSD `net.inet.tcp.insecure_syn=1`). false (Linux, always): RFC 5961
+   * §4 challenge ACK.
+   */
+  tcp_insecure_syn: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): FreeBSD's delayed ACK with this
+   * fixed timeout in µs (`net.inet.tcp.delacktime`, 100 ms): no quick-ACK
+   * mode, every second in-order segment is ACKed at once, a lone one after
+   * the timeout. 0 = Linux's adaptive ATO with quick ACKs.
+   */
+  tcp_delack_bsd: Micros;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -148,5 +167,8 @@ export function linuxSysctls(): Sysctls {
     tcp_ecn: 2,
     tcp_syn_options_bsd: false,
     tcp_rcvbuf_bsd: false,
+    tcp_insecure_rst: false,
+    tcp_insecure_syn: false,
+    tcp_delack_bsd: 0,
   };
 }
