@@ -275,7 +275,9 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
 
   // 1. Sequence acceptability (RFC 9293 §3.10.7.4 table).
-  const rcvWnd = t.rwin.receiveWindow(t.rcvNxt);
+  let rcvWnd = t.rwin.receiveWindow(t.rcvNxt);
+  // tcp(personality): FreeBSD's rcv_wnd is max(sbspace, offered), not capped by the 16-bit field.
+  if (tl.ctx.sysctl.tcp_rcvbuf_bsd) rcvWnd = Math.max(rcvWnd, t.rcvBuf.rcvbuf - t.rcvBuf.length);
   let acceptable: boolean;
   if (len === 0) {
     acceptable = rcvWnd === 0 ? seg.seq === t.rcvNxt : seqGe(seg.seq, t.rcvNxt) && seqLt(seg.seq, (t.rcvNxt + rcvWnd) >>> 0) || seg.seq === t.rcvNxt;
@@ -301,7 +303,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
 
   // 2. RST (RFC 5961 §3): reset only on an exact match, else a challenge ACK.
   if (seg.flags & RST) {
-    if (seg.seq === t.rcvNxt) {
+    if (seg.seq === t.rcvNxt || tl.ctx.sysctl.tcp_insecure_rst) {
       resetReceived(tl, t);
     } else {
       c.inc(c.TcpExt, "TCPChallengeACK");
@@ -314,6 +316,11 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   if (seg.flags & SYN) {
     if (t.state === TcpState.SYN_RECV && seg.seq === t.irs) {
       transmit(tl, t, t.iss, SYN | ACK, EMPTY); // retransmitted SYN in a simultaneous open
+      return;
+    }
+    if (tl.ctx.sysctl.tcp_insecure_syn) {
+      // RFC 793 (FreeBSD insecure_syn=1): an in-window SYN resets the connection.
+      tl.abort(t, "ECONNRESET", true);
       return;
     }
     c.inc(c.TcpExt, "TCPSYNChallenge");
@@ -684,6 +691,8 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
       finReceived(tl, t);
       // FIN-WAIT-1/2 → CLOSING/TIME-WAIT already sent the ACK.
       if (t.state === TcpState.TIME_WAIT || t.state === TcpState.CLOSING) return;
+      // tcp(personality): FreeBSD ACKs a FIN at once (no more data can come); Linux delays it.
+      if (tl.ctx.sysctl.tcp_delack_bsd) ackNow = true;
     } else if (seqGt(finSeq, t.rcvNxt)) {
       t.oooFinSeq = finSeq;
       ackNow = true;
@@ -699,7 +708,12 @@ function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: number): void {
   if (len >= 128) t.rwin.grow(len, t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0));
   if (len > t.rcvMss) t.rcvMss = Math.min(len, t.advMss);
   t.unackedSegs++;
-  if (t.lastDataRecv === 0) {
+  const bsdDelack = tl.ctx.sysctl.tcp_delack_bsd;
+  if (bsdDelack) {
+    // tcp(personality): FreeBSD DELAY_ACK — a fixed timeout, no quick-ACK mode.
+    t.quickAcks = 0;
+    t.ato = bsdDelack;
+  } else if (t.lastDataRecv === 0) {
     // The first data: initialise the delayed-ACK engine with quick ACKs.
     t.quickAcks = Math.min(Math.max(1, Math.floor(t.rwin.rcvWnd / (2 * t.rcvMss))), MAX_QUICKACKS);
     t.ato = ATO_MIN;
@@ -715,7 +729,6 @@ function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: number): void {
     }
   }
   t.lastDataRecv = now;
-  void tl;
 }
 
 /** Linux __tcp_ack_snd_check: ACK now or start the delayed-ACK timer. */
@@ -723,7 +736,8 @@ function ackSndCheck(tl: TcpLayer, t: Tcb, ackNow: boolean): void {
   if (t.state === TcpState.CLOSE) return;
   const pending = t.unackedSegs > 0 || ackNow || t.rcvNxt !== t.rwin.rcvWup;
   if (!pending) return;
-  const twoSegs = ((t.rcvNxt - t.rwin.rcvWup) >>> 0) > t.rcvMss;
+  // FreeBSD (tcp_delack_bsd) ACKs every second segment; Linux more than one rcv_mss unacknowledged.
+  const twoSegs = tl.ctx.sysctl.tcp_delack_bsd ? t.unackedSegs >= 2 : ((t.rcvNxt - t.rwin.rcvWup) >>> 0) > t.rcvMss;
   const quick = t.quickAcks > 0 && !t.pingpong;
   if (ackNow || (t.ooo && !t.ooo.isEmpty) || twoSegs || quick) {
     if (quick && !ackNow) t.quickAcks--;
