@@ -223,6 +223,7 @@ function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   t.irs = seg.seq;
   t.rcvNxt = (seg.seq + 1) >>> 0;
   applySynOptions(tl, t, seg);
+  bsdTcpMss(tl, t); // tcp(personality): FreeBSD sizes the buffers once the peer's MSS is known
   if (!t.wscaleOk) t.rwin.rcvWscale = 0;
   if (hasAck) {
     const now = tl.ctx.scheduler.now();
