@@ -209,6 +209,12 @@ function sockstat(host: Host, cmd: string): ShellResult {
   const want = Number(m[5]);
   let n = 0;
   for (const t of allTcbs(host)) {
+    // A listener's pending requests are sockets in SYN_RCVD for sockstat (FreeBSD's syncache entries are not, but
+    // the scripts count them on a listener with a connection in SYN-RECEIVED, which sockstack keeps as a request).
+    if (state === TcpState.SYN_RECV && t.state === TcpState.LISTEN && "lq" in t && t.lq) {
+      if (port === null || t.localPort === port) n += t.lq.synQueue.size;
+      continue;
+    }
     if (t.state !== state) continue;
     if (port !== null && t.localPort !== port && t.remotePort !== port) continue;
     n++;

@@ -37,5 +37,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_rcvbuf_bsd: true,
     // tcp_input.c DELAY_ACK, net.inet.tcp.delacktime = 100 ms.
     tcp_delack_bsd: 100_000,
+    // tcp_timewait.c tcp_twcheck: a RST in TIME-WAIT is dropped (RFC 1337).
+    tcp_rfc1337: true,
   };
 }

@@ -36,7 +36,11 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
   if (seg.flags & RST) {
     // A RST for a request: drop the request (Linux tcp_check_req).
     const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
-    if (req && seg.seq === ((req.irs + 1) >>> 0)) lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+    if (!req) return;
+    // tcp_insecure_rst (RFC 793, FreeBSD syncache_chkrst): any RST inside the offered window drops it.
+    const off = (seg.seq - req.irs) >>> 0;
+    const inWindow = tl.ctx.sysctl.tcp_insecure_rst && off >= 1 && off <= bsdSynWindow(lt.rcvBuf.rcvbuf);
+    if (inWindow || seg.seq === ((req.irs + 1) >>> 0)) lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
     return;
   }
   const key = requestKey(seg.saddr, seg.sport);
