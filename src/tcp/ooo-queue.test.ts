@@ -193,3 +193,23 @@ test("randomized: any arrival order reassembles the exact stream", () => {
     assert.deepEqual(out, expect);
   }
 });
+
+test("one segment duplicating several ranges reports the first in its D-SACK block (Linux tcp_dsack_set, then tcp_dsack_extend)", () => {
+  // rcv.nxt 100; queued out of order: 200:300, 400:500, 600:700 (FreeBSD rcv-data-segments/overlapping-*)
+  const q = new OooQueue(true);
+  q.insert(200, seg(200, 100));
+  q.insert(400, seg(400, 100));
+  q.insert(600, seg(600, 100));
+  blocks(q); // the ACKs of those consumed nothing (no D-SACK yet)
+  // 1:800 arrives: 1:100 is below rcv.nxt (the TCB reports it), the rest is in order and covers the queue.
+  q.reportDuplicate(1, 100);
+  const { next } = drainAll(q, 800);
+  assert.equal(next, 800);
+  assert.deepEqual(blocks(q), [[1, 100]], "not the last covered range 600:700");
+  // 450:700 over 400:500 and 600:700: the first overlap 450:500 is reported
+  const r = new OooQueue(true);
+  r.insert(400, seg(400, 100));
+  r.insert(600, seg(600, 100));
+  r.insert(450, seg(450, 250));
+  assert.deepEqual(blocks(r)[0], [450, 500]);
+});

@@ -193,11 +193,13 @@ export class OooQueue {
 
   /**
    * Reports a duplicate segment below rcv.nxt (RFC 2883 §4.1.1; Linux
-   * `tcp_dsack_set` in tcp_data_queue). Extends a pending D-SACK range it
-   * touches, otherwise replaces it.
+   * `tcp_dsack_set` in tcp_data_queue): replaces any pending D-SACK range.
    */
   reportDuplicate(start: number, end: number): void {
-    if (seqLt(start, end)) this.#dsackAdd(start >>> 0, end >>> 0);
+    if (!seqLt(start, end) || !this.dsackEnabled) return;
+    this.#dsack = true;
+    this.#dStart = start >>> 0;
+    this.#dEnd = end >>> 0;
   }
 
   /** True when a D-SACK block waits to be sent. */
@@ -272,10 +274,14 @@ export class OooQueue {
 
   #dsackAdd(start: number, end: number): void {
     if (!this.dsackEnabled) return;
-    // Linux tcp_dsack_extend: extend a pending block it touches, else start anew
-    if (this.#dsack && seqLe(start, this.#dEnd) && seqLe(this.#dStart, end)) {
-      this.#dStart = seqMin(this.#dStart, start);
-      this.#dEnd = seqMax(this.#dEnd, end);
+    // Linux tcp_dsack_extend: extend a pending block it touches; a pending block that
+    // does not touch stays (tcp_sack_extend does nothing), so the first duplicate range
+    // of a segment is the one reported (RFC 2883 §4: one D-SACK block per segment).
+    if (this.#dsack) {
+      if (seqLe(start, this.#dEnd) && seqLe(this.#dStart, end)) {
+        this.#dStart = seqMin(this.#dStart, start);
+        this.#dEnd = seqMax(this.#dEnd, end);
+      }
       return;
     }
     this.#dsack = true;
