@@ -18,8 +18,9 @@
 import { SEC } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import { StreamSocket } from "../socket/stream-socket.js";
-import type { Tcb } from "../tcp/tcb.js";
 import { TcpState } from "../tcp/tcp-state.js";
+import type { TcpSock } from "../tcp/tables.js";
+import { TimeWaitSock } from "../tcp/timewait.js";
 
 /** What a command did. */
 export type ShellResult =
@@ -173,8 +174,8 @@ function sysctl(host: Host, args: string[]): ShellResult {
 }
 
 /** Every TCP control block of the host: open sockets, connections, TIME-WAIT. */
-function allTcbs(host: Host): Tcb[] {
-  const out = new Set<Tcb>();
+function allTcbs(host: Host): TcpSock[] {
+  const out = new Set<TcpSock>();
   for (const b of host.tcp.tables.binds.values()) for (const t of b.owners) out.add(t);
   for (const p of host.processes.values()) {
     for (const { file } of p.openFds()) if (file instanceof StreamSocket) out.add(file.t);
@@ -230,7 +231,7 @@ function tcpdrop(host: Host, args: string[]): ShellResult {
   if (state === undefined) return unsupported(`tcpdrop state ${args[1]}`);
   for (const t of allTcbs(host)) {
     if (t.state !== state) continue;
-    if (state === TcpState.TIME_WAIT) host.tcp.destroy(t);
+    if (t instanceof TimeWaitSock) host.tcp.kill(t);
     else host.tcp.abort(t, "ECONNABORTED", true);
   }
   return OK;

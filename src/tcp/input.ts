@@ -21,7 +21,8 @@ import { newAckSample, type AckSample } from "./congestion/congestion-control.js
 import { bsdTcpMss } from "./bsd-mss.js";
 import { listenInput } from "./listen.js";
 import { OooQueue } from "./ooo-queue.js";
-import { retransmitNext, sendAck, sendResetFor, tcpOutput, transmit, currentMss, pipeBytes } from "./output.js";
+import { retransmitNext, sendAck, sendResetFor, sendTimeWaitAck, tcpOutput, transmit, currentMss, pipeBytes } from "./output.js";
+import { TimeWaitSock } from "./timewait.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, RST, SYN, URG, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
@@ -99,7 +100,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
   };
   const t = tl.tables.lookup(seg.daddr, seg.dport, seg.saddr, seg.sport);
   if (t) {
-    if (t.state === TcpState.TIME_WAIT) {
+    if (t instanceof TimeWaitSock) {
       if (timeWaitInput(tl, t, seg)) return;
       // A new SYN reuses the tuple: fall through to the listener.
     } else {
@@ -119,34 +120,38 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
 
 /**
  * TIME-WAIT (RFC 9293 §3.10.7.4, Linux tcp_timewait_state_process):
- * re-ACKs a retransmitted FIN and restarts the 2MSL wait; a SYN with a
- * higher sequence number (or newer timestamp) may open a new incarnation
- * (returns false: let the listener take it); a RST kills the TIME-WAIT
- * unless `tcp_rfc1337` (RFC 1337 protection). Returns true when consumed.
+ * a bare ACK or RST exactly at rcv.nxt is in window — the RST kills the
+ * record unless `tcp_rfc1337` (RFC 1337 protection), the ACK restarts the
+ * 2MSL wait; a SYN with a higher sequence number (or newer timestamp) may
+ * open a new incarnation (returns false: let the listener take it);
+ * everything else — a retransmitted FIN above all — is answered with an ACK
+ * and restarts the wait. Returns true when consumed.
  */
-function timeWaitInput(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
+function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const now = tl.ctx.scheduler.now();
-  if (seg.flags & RST) {
-    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === t.rcvNxt) tl.destroy(t);
-    return true;
-  }
-  if ((seg.flags & SYN) && !(seg.flags & ACK)) {
-    const newer = t.tsOk && seg.hasTs ? seqGt(seg.tsVal, t.tsRecent) : seqGt(seg.seq, t.rcvNxt);
-    if (newer) {
-      tl.destroy(t);
-      return false;
+  const paws = tw.tsOk && seg.hasTs && seqLt(seg.tsVal, tw.tsRecent) && !(seg.flags & RST);
+  const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+  if (!paws && seg.seq === tw.rcvNxt && (len === 0 || seg.flags & RST)) {
+    if (seg.flags & RST) {
+      if (!tl.ctx.sysctl.tcp_rfc1337) tl.destroyTimeWait(tw);
+    } else {
+      tl.restartTimeWait(tw);
     }
-    sendAck(tl, t);
+    if (seg.hasTs && tw.tsOk) {
+      tw.tsRecent = seg.tsVal;
+      tw.tsRecentStamp = now;
+    }
     return true;
   }
-  if (seg.flags & FIN && seg.seq === ((t.rcvNxt - 1) >>> 0)) {
-    // The peer did not get our ACK of its FIN: ACK again, restart the wait.
-    t.lifetimeAt = now + 60_000_000;
-    tl.rearm(t);
-    sendAck(tl, t);
-    return true;
+  if ((seg.flags & (SYN | RST | ACK)) === SYN && !paws &&
+      (seqGt(seg.seq, tw.rcvNxt) || (tw.tsOk && seg.hasTs && seqGt(seg.tsVal, tw.tsRecent)))) {
+    tl.destroyTimeWait(tw);
+    return false;
   }
-  if (seg.data.length > 0 || seg.flags & FIN) sendAck(tl, t);
+  if (paws) tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "PAWSTimewait");
+  if (seg.flags & RST) return true;
+  if (paws || seg.flags & ACK) tl.restartTimeWait(tw);
+  sendTimeWaitAck(tl, tw);
   return true;
 }
 
@@ -810,7 +815,7 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
   const dport = r16(q, 2);
   const seq = r32(q, 4);
   const t = tl.tables.lookup(info.quoted.src, sport, info.quoted.dst, dport);
-  if (!t) return;
+  if (!t || t instanceof TimeWaitSock) return;
   if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
     const c = tl.ctx.counters;
     c.inc(c.TcpExt, "OutOfWindowIcmps");

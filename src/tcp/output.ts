@@ -21,6 +21,7 @@ import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
 import { bsdSynWindow } from "./recv-window.js";
 import type { TcpLayer } from "./tcp-layer.js";
+import type { TimeWaitSock } from "./timewait.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -138,6 +139,20 @@ export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");
+}
+
+/** The ACK a TIME-WAIT record sends (Linux tcp_v4_timewait_ack): SND.NXT, RCV.NXT, its last window, timestamps. */
+export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
+  const rt = tl.ip.route(tw.remoteAddr);
+  if (!rt) return;
+  const optLen = tw.tsOk ? 12 : 0;
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
+  writeTcpHeader(head, IPV4.MIN_HEADER, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, optLen);
+  if (tw.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
+  if (tl.ip.output(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "OutSegs");
 }
 
 /**

@@ -13,6 +13,7 @@
  * with several addresses is the rare case).
  */
 import type { Tcb } from "./tcb.js";
+import type { TimeWaitSock } from "./timewait.js";
 import { TcpState } from "./tcp-state.js";
 
 /** The first-level ehash key: both ports as a signed 32-bit integer (a V8 small integer, no allocation). */
@@ -20,10 +21,13 @@ export function portsKey(localPort: number, remotePort: number): number {
   return (localPort << 16) | remotePort;
 }
 
+/** What the connection tables hold: live connections and TIME-WAIT records. */
+export type TcpSock = Tcb | TimeWaitSock;
+
 /** A local port and the sockets holding it (Linux inet_bind_bucket). */
 export interface BindBucket {
   port: number;
-  owners: Set<Tcb>;
+  owners: Set<TcpSock>;
   /** Created by connect()'s autobind (Linux fastreuse < 0): other connects may share it if the 4-tuple differs (A7). */
   fromConnect: boolean;
 }
@@ -31,7 +35,7 @@ export interface BindBucket {
 /** The tables. */
 export class TcpTables {
   /** ports → the connection, or (several remote addresses / local addresses) a map by remote address. */
-  readonly #ehash = new Map<number, Tcb | Map<number, Tcb | Tcb[]>>();
+  readonly #ehash = new Map<number, TcpSock | Map<number, TcpSock | TcpSock[]>>();
   #ehashSize = 0;
   /** Listening TCBs (state LISTEN) by port. */
   readonly listeners = new Map<number, Tcb[]>();
@@ -43,7 +47,7 @@ export class TcpTables {
   }
 
   /** Finds the connection for a received segment's tuple. */
-  lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): Tcb | undefined {
+  lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): TcpSock | undefined {
     const e = this.#ehash.get(portsKey(localPort, remotePort));
     if (e === undefined) return undefined;
     if (!(e instanceof Map)) return e.remoteAddr === remoteAddr && e.localAddr === localAddr ? e : undefined;
@@ -55,12 +59,12 @@ export class TcpTables {
   }
 
   /** Inserts a connection (its tuple must be unique). */
-  insert(t: Tcb): void {
+  insert(t: TcpSock): void {
     const k = portsKey(t.localPort, t.remotePort);
     const e = this.#ehash.get(k);
     if (e === undefined) this.#ehash.set(k, t);
     else {
-      let m: Map<number, Tcb | Tcb[]>;
+      let m: Map<number, TcpSock | TcpSock[]>;
       if (e instanceof Map) m = e;
       else {
         m = new Map();
@@ -78,7 +82,7 @@ export class TcpTables {
   }
 
   /** Removes a connection. */
-  remove(t: Tcb): void {
+  remove(t: TcpSock): void {
     if (!t.hashed) return;
     const k = portsKey(t.localPort, t.remotePort);
     const e = this.#ehash.get(k);
@@ -103,7 +107,7 @@ export class TcpTables {
   }
 
   /** Every connection in the ehash. */
-  *connections(): IterableIterator<Tcb> {
+  *connections(): IterableIterator<TcpSock> {
     for (const e of this.#ehash.values()) {
       if (!(e instanceof Map)) {
         yield e;
@@ -158,7 +162,7 @@ export class TcpTables {
   }
 
   /** Records that `t` holds its local port. */
-  bindPort(t: Tcb, fromConnect: boolean): void {
+  bindPort(t: TcpSock, fromConnect: boolean): void {
     let b = this.binds.get(t.localPort);
     if (!b) {
       b = { port: t.localPort, owners: new Set(), fromConnect };
@@ -168,7 +172,7 @@ export class TcpTables {
   }
 
   /** Releases `t`'s hold on its local port. */
-  unbindPort(t: Tcb): void {
+  unbindPort(t: TcpSock): void {
     const b = this.binds.get(t.localPort);
     if (!b) return;
     b.owners.delete(t);

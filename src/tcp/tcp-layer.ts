@@ -23,7 +23,8 @@ import { Cubic } from "./congestion/cubic.js";
 import { IsnGenerator } from "./isn.js";
 import { SynCookies } from "./syncookie.js";
 import { Listener } from "./listener.js";
-import { TcpTables } from "./tables.js";
+import { TcpTables, type TcpSock } from "./tables.js";
+import { TimeWaitQueue, TimeWaitSock, TCP_TIMEWAIT_LEN } from "./timewait.js";
 import { Tcb, type StateTrace } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { ReceiveWindow, selectInitialWindow } from "./recv-window.js";
@@ -32,8 +33,7 @@ import { sendActiveReset, sendSyn, tcpOutput, sendAck } from "./output.js";
 import { tcpInput, tcpIcmpError } from "./input.js";
 import { onTcbTimer } from "./timers.js";
 
-/** Linux TCP_TIMEWAIT_LEN. */
-export const TCP_TIMEWAIT_LEN: Micros = 60_000_000;
+export { TCP_TIMEWAIT_LEN };
 /** Size of the connect() port perturbation table (Linux INET_TABLE_PERTURB_SIZE is 2^16; fewer suffice here). */
 const PERTURB_SLOTS = 256;
 /** Largest MSS announced (Linux caps at 65535 − 40). */
@@ -59,6 +59,8 @@ export class TcpLayer {
   /** Observer of every state transition (traces, ladder diagrams). */
   trace: StateTrace | null = null;
   readonly #hashKey: number;
+  /** TIME-WAIT records in expiry order. */
+  readonly timeWait: TimeWaitQueue;
   /** Linux table_perturb: per-destination-hash offsets for connect()'s port search. */
   readonly #perturb = new Uint32Array(PERTURB_SLOTS);
 
@@ -66,6 +68,7 @@ export class TcpLayer {
     this.isn = new IsnGenerator(ctx.rng.fork("tcp-isn"));
     this.cookies = new SynCookies(ctx.rng.fork("tcp-cookies"));
     this.#hashKey = ctx.rng.u32();
+    this.timeWait = new TimeWaitQueue(ctx.scheduler, (tw) => this.destroyTimeWait(tw));
     ip.register(IPPROTO_TCP, {
       input: (p: Packet, h: Ipv4Header, i: NetInterface) => tcpInput(this, p, h, i),
       icmpError: (info: IcmpErrorInfo) => tcpIcmpError(this, info),
@@ -246,8 +249,8 @@ export class TcpLayer {
         if (!b.fromConnect) continue;
         const other = this.tables.lookup(laddr, p, raddr, rport);
         if (other) {
-          if (other.state !== TcpState.TIME_WAIT || !this.#twReusable(other)) continue;
-          this.destroy(other);
+          if (!(other instanceof TimeWaitSock) || !this.#twReusable(other)) continue;
+          this.destroyTimeWait(other);
         }
       }
       this.#perturb[slot] = (this.#perturb[slot]! + i + 2) >>> 0;
@@ -257,7 +260,7 @@ export class TcpLayer {
   }
 
   /** Linux tcp_twsk_unique: tcp_tw_reuse (2 = loopback only) needs timestamps and a TIME-WAIT older than 1 s. */
-  #twReusable(tw: Tcb): boolean {
+  #twReusable(tw: TimeWaitSock): boolean {
     const mode = this.ctx.sysctl.tcp_tw_reuse;
     if (mode === 0 || !tw.tsOk) return false;
     if (mode === 2 && (tw.remoteAddr >>> 24) !== 127) return false;
@@ -301,8 +304,8 @@ export class TcpLayer {
     } else {
       const other = this.tables.lookup(laddr, t.localPort, raddr, rport);
       if (other) {
-        if (other.state !== TcpState.TIME_WAIT || !this.#twReusable(other)) return "EADDRNOTAVAIL";
-        this.destroy(other);
+        if (!(other instanceof TimeWaitSock) || !this.#twReusable(other)) return "EADDRNOTAVAIL";
+        this.destroyTimeWait(other);
       }
     }
     t.localAddr = laddr;
@@ -553,22 +556,51 @@ export class TcpLayer {
   }
 
   /**
-   * Enters TIME-WAIT (RFC 9293: 2·MSL; Linux TCP_TIMEWAIT_LEN = 60 s). The
-   * buffers are emptied; the TCB stays in the tables to answer late segments.
+   * Enters TIME-WAIT (RFC 9293: 2·MSL; Linux TCP_TIMEWAIT_LEN = 60 s, tcp_time_wait):
+   * a small {@link TimeWaitSock} replaces the TCB in the tables and keeps the
+   * port; the TCB itself is done (a socket still holding it sees CLOSED and
+   * end of stream, as on Linux).
    */
   enterTimeWait(t: Tcb): void {
     this.setState(t, TcpState.TIME_WAIT);
-    t.rtoAt = -1;
-    t.delackAt = -1;
-    t.keepaliveAt = -1;
-    t.persistAt = -1;
-    t.lifetimeAt = this.ctx.scheduler.now() + TCP_TIMEWAIT_LEN;
-    t.sndBuf.clear();
-    t.ooo = null;
-    t.sb = null;
-    this.rearm(t);
-    t.wq.wake(POLLIN | POLLOUT | POLLHUP);
-    this.ctx.notifyWake();
+    const tw = new TimeWaitSock(t, this.ctx.scheduler.now() + TCP_TIMEWAIT_LEN);
+    if (t.hashed) {
+      this.tables.remove(t);
+      this.tables.insert(tw);
+    }
+    if (t.portHeld) {
+      this.tables.unbindPort(t);
+      t.portHeld = false;
+      this.tables.bindPort(tw, !t.bindExplicit);
+      tw.portHeld = true;
+    }
+    this.timeWait.add(tw);
+    this.ctx.counters.inc(this.ctx.counters.Sockstack, "TimeWaitCreated");
+    // The full socket closes silently (no CLOSED trace: the connection lives on as TIME-WAIT).
+    t.state = TcpState.CLOSE;
+    this.#release(t);
+  }
+
+  /** Restarts a TIME-WAIT record's 60 s (a retransmitted FIN, RFC 9293). */
+  restartTimeWait(tw: TimeWaitSock): void {
+    tw.expires = this.ctx.scheduler.now() + TCP_TIMEWAIT_LEN;
+    this.timeWait.add(tw);
+  }
+
+  /** Ends a TIME-WAIT record: frees the tuple and the port. */
+  destroyTimeWait(tw: TimeWaitSock): void {
+    if (tw.hashed) this.tables.remove(tw);
+    if (tw.portHeld) {
+      this.tables.unbindPort(tw);
+      tw.portHeld = false;
+    }
+    this.trace?.(tw as unknown as Tcb, TcpState.TIME_WAIT, TcpState.CLOSE);
+  }
+
+  /** Frees whatever the connection (or TIME-WAIT record) holds. */
+  kill(s: TcpSock): void {
+    if (s instanceof TimeWaitSock) this.destroyTimeWait(s);
+    else this.destroy(s);
   }
 
   /**
@@ -586,11 +618,17 @@ export class TcpLayer {
       this.tables.unbindPort(t);
       t.portHeld = false;
     }
+    t.reset = true;
+    this.#release(t);
+  }
+
+  /** Stops the timers, drops the buffers and wakes the socket of a TCB that is done. */
+  #release(t: Tcb): void {
     t.rtoAt = t.delackAt = t.keepaliveAt = t.persistAt = t.lifetimeAt = -1;
     this.ctx.scheduler.disarm(t.timer);
     t.sndBuf.clear();
     t.ooo = null;
-    t.reset = true;
+    t.sb = null;
     t.wq.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
     this.ctx.notifyWake();
   }
@@ -605,12 +643,13 @@ export class TcpLayer {
 
   /** Stops every timer (host power-off). */
   shutdownTimers(): void {
-    for (const t of this.all()) this.ctx.scheduler.disarm(t.timer);
+    for (const t of this.all()) if (!(t instanceof TimeWaitSock)) this.ctx.scheduler.disarm(t.timer);
+    this.timeWait.clear();
     for (const l of this.tables.listeners.values()) for (const t of l) if (t.lq) t.lq.closed = true;
   }
 
-  /** Every connection and listener (for tools). */
-  *all(): IterableIterator<Tcb> {
+  /** Every listener, connection and TIME-WAIT record (for tools). */
+  *all(): IterableIterator<TcpSock> {
     for (const list of this.tables.listeners.values()) yield* list;
     yield* this.tables.connections();
   }

@@ -36,6 +36,7 @@ import { Socket } from "../socket/socket.js";
 import type { RequestSock } from "../tcp/listener.js";
 import type { Tcb } from "../tcp/tcb.js";
 import { tcpInfo, type TcpInfo } from "../tcp/tcp-info.js";
+import { TimeWaitSock } from "../tcp/timewait.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { UdpSock } from "../udp/udp-sock.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
@@ -213,6 +214,29 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
   };
 }
 
+/** A TIME-WAIT record (Linux dumps timewait socks with their own timer and no tcp_info). */
+function timeWaitSnapshot(host: Host, tw: TimeWaitSock, now: Micros): SocketSnapshot {
+  return {
+    proto: "tcp",
+    state: TcpState.TIME_WAIT,
+    localAddr: formatIpv4Address(tw.localAddr),
+    localPort: tw.localPort,
+    remoteAddr: formatIpv4Address(tw.remoteAddr),
+    remotePort: tw.remotePort,
+    recvQ: 0,
+    sendQ: 0,
+    inode: 0,
+    cookie: cookieOf(host, tw),
+    timer: { kind: "timewait", expiresMs: ms(tw.expires, now), retrans: 0 },
+    owners: [],
+    shutdown: 3,
+    info: null,
+    listen: null,
+    request: false,
+    mem: emptyMem(),
+  };
+}
+
 function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapshot {
   return {
     proto: "tcp",
@@ -289,6 +313,10 @@ export function snapshot(host: Host): HostSnapshot {
   const sockets: SocketSnapshot[] = [];
   const listeners: Tcb[] = [];
   for (const t of host.tcp.all()) {
+    if (t instanceof TimeWaitSock) {
+      sockets.push(timeWaitSnapshot(host, t, now));
+      continue;
+    }
     sockets.push(tcbSnapshot(host, t, now, owners));
     if (t.state === TcpState.LISTEN) listeners.push(t);
   }

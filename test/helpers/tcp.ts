@@ -8,6 +8,7 @@ import type { Host } from "../../src/host/host.js";
 import type { LinkConfigInput } from "../../src/sim/impairments.js";
 import type { Tcb } from "../../src/tcp/tcb.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
+import { TimeWaitSock } from "../../src/tcp/timewait.js";
 import type { Micros } from "../../src/core/time.js";
 
 /** A decoded TCP segment seen on a link. */
@@ -40,13 +41,13 @@ export function decode(head: Uint8Array, total: number, at: Micros, from: string
 }
 
 /** Two hosts on one link (client 10.0.0.1, server 10.0.0.2) with a segment trace. */
-export function twoHosts(cfg: LinkConfigInput = {}, seed = 1) {
+export function twoHosts(cfg: LinkConfigInput = {}, seed = 1, opts: { trace?: boolean } = {}) {
   const net = new Network({ seed });
   const client = net.addHost("client");
   const server = net.addHost("server");
   const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", ...cfg });
   const trace: Seen[] = [];
-  for (const h of [client, server]) {
+  for (const h of opts.trace === false ? [] : [client, server]) {
     h.ip.interfaces[1]!.device.taps.push((p, dir, now) => {
       if (dir !== "out") return;
       const s = decode(p.head, p.length, now, h.name);
@@ -56,14 +57,19 @@ export function twoHosts(cfg: LinkConfigInput = {}, seed = 1) {
   return { net, client, server, link, trace };
 }
 
-/** Every TCB of `h` (listeners and connections). */
+/** Every TCB of `h` (listeners and connections; TIME-WAIT records excluded). */
 export function tcbs(h: Host): Tcb[] {
-  return [...h.tcp.all()];
+  return [...h.tcp.all()].filter((t): t is Tcb => !(t instanceof TimeWaitSock));
 }
 
-/** The connections of `h` whose local or remote port is `port`. */
+/** The live connections of `h` whose local or remote port is `port`. */
 export function conns(h: Host, port: number): Tcb[] {
   return tcbs(h).filter((t) => t.state !== TcpState.LISTEN && (t.localPort === port || t.remotePort === port));
+}
+
+/** The TIME-WAIT records of `h` for `port`. */
+export function timeWaits(h: Host, port: number): TimeWaitSock[] {
+  return [...h.tcp.all()].filter((t): t is TimeWaitSock => t instanceof TimeWaitSock && (t.localPort === port || t.remotePort === port));
 }
 
 /** A compact `flags seq ack len` line per segment, relative to each side's first sequence number. */

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
-import { twoHosts, conns } from "../helpers/tcp.js";
+import { twoHosts, conns, tcbs } from "../helpers/tcp.js";
 import type { Process } from "../../src/sys/process.js";
 
 test("A1 A2 A3 A4 A6 B1 B2: backlog 2, no accept, four clients sending 1111", async () => {
@@ -43,7 +43,7 @@ test("A1 A2 A3 A4 A6 B1 B2: backlog 2, no accept, four clients sending 1111", as
   await net.advance(sec(2));
   // A1: the listener, owned by fd 3 of the server process.
   assert.equal(lfd, 3);
-  const lt = [...server.tcp.all()].find((t) => t.state === TcpState.LISTEN)!;
+  const lt = tcbs(server).find((t) => t.state === TcpState.LISTEN)!;
   assert.equal(lt.localPort, 9090);
   // A2/B2: backlog 2 admits 3 completed connections; the 4th client's SYN is dropped.
   const est = conns(server, 9090).filter((t) => t.state === TcpState.ESTABLISHED);

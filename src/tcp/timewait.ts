@@ -1,0 +1,128 @@
+/**
+ * TIME-WAIT without the connection (Linux `struct tcp_timewait_sock`): when
+ * a connection enters TIME-WAIT its TCB is freed and this small record
+ * takes its place in the tables for 2·MSL (60 s, Linux TCP_TIMEWAIT_LEN).
+ * It holds only what answering late segments needs — the 4-tuple, the
+ * sequence numbers, timestamps, the port reservation and reuse flags — so
+ * 100,000 connections in TIME-WAIT cost a few megabytes, not the buffers
+ * and timers of 100,000 TCBs.
+ *
+ * Expiry: every record lives the same 60 s (a retransmitted FIN restarts
+ * it), so records are kept in one FIFO with one Timer for the whole host.
+ */
+import { Timer, type Scheduler } from "../core/scheduler.js";
+import type { Micros } from "../core/time.js";
+import { TcpState } from "./tcp-state.js";
+import type { Tcb } from "./tcb.js";
+
+/** Linux TCP_TIMEWAIT_LEN. */
+export const TCP_TIMEWAIT_LEN: Micros = 60_000_000;
+
+/** A connection in TIME-WAIT. */
+export class TimeWaitSock {
+  readonly state = TcpState.TIME_WAIT;
+  readonly localAddr: number;
+  readonly localPort: number;
+  readonly remoteAddr: number;
+  readonly remotePort: number;
+  /** RCV.NXT: the peer's FIN is acknowledged. */
+  readonly rcvNxt: number;
+  /** SND.NXT: after our FIN. */
+  readonly sndNxt: number;
+  readonly tsOk: boolean;
+  tsRecent: number;
+  tsRecentStamp: Micros;
+  readonly tsOffset: number;
+  /** Window to advertise in ACKs (bytes) and our scale. */
+  readonly rcvWnd: number;
+  readonly rcvWscale: number;
+  /** SO_REUSEADDR / SO_REUSEPORT of the socket (C5: TIME-WAIT inherits them). */
+  readonly reuseAddr: boolean;
+  readonly reusePort: boolean;
+  /** In the connection tables / holding the port. */
+  hashed = false;
+  portHeld = false;
+  /** When the record expires (µs). */
+  expires: Micros;
+  /** Never owned by a process. */
+  readonly inode = 0;
+  readonly orphan = true;
+
+  constructor(t: Tcb, expires: Micros) {
+    this.localAddr = t.localAddr;
+    this.localPort = t.localPort;
+    this.remoteAddr = t.remoteAddr;
+    this.remotePort = t.remotePort;
+    this.rcvNxt = t.rcvNxt;
+    this.sndNxt = t.sndNxt;
+    this.tsOk = t.tsOk;
+    this.tsRecent = t.tsRecent;
+    this.tsRecentStamp = t.tsRecentStamp;
+    this.tsOffset = t.tsOffset;
+    this.rcvWnd = t.rwin ? t.rwin.receiveWindow(t.rcvNxt) : 0;
+    this.rcvWscale = t.rwin ? t.rwin.rcvWscale : 0;
+    this.reuseAddr = t.reuseAddr;
+    this.reusePort = t.reusePort;
+    this.expires = expires;
+  }
+}
+
+/** The host's TIME-WAIT records in expiry order, with one Timer. */
+export class TimeWaitQueue {
+  #q: TimeWaitSock[] = [];
+  #head = 0;
+  readonly #timer: Timer;
+
+  constructor(readonly scheduler: Scheduler, onExpire: (tw: TimeWaitSock) => void) {
+    this.#timer = new Timer((now) => {
+      const q = this.#q;
+      while (this.#head < q.length) {
+        const tw = q[this.#head]!;
+        if (tw.expires > now) break;
+        q[this.#head++] = undefined as unknown as TimeWaitSock;
+        if (tw.hashed && tw.expires <= now) onExpire(tw);
+      }
+      this.#compact();
+      this.#arm();
+    });
+  }
+
+  /** Number of queued entries (including stale ones of restarted records). */
+  get length(): number {
+    return this.#q.length - this.#head;
+  }
+
+  /** Schedules `tw` to expire at `tw.expires` (a restart simply queues it again). */
+  add(tw: TimeWaitSock): void {
+    const q = this.#q;
+    // Expiries are almost always increasing; insert from the back otherwise.
+    let i = q.length;
+    while (i > this.#head && q[i - 1]!.expires > tw.expires) i--;
+    if (i === q.length) q.push(tw);
+    else q.splice(i, 0, tw);
+    this.#arm();
+  }
+
+  /** Forgets everything (host power-off). */
+  clear(): void {
+    this.#q = [];
+    this.#head = 0;
+    this.scheduler.disarm(this.#timer);
+  }
+
+  #arm(): void {
+    const next = this.#q[this.#head];
+    if (!next) this.scheduler.disarm(this.#timer);
+    else if (this.#timer.deadline !== next.expires) this.scheduler.arm(this.#timer, next.expires);
+  }
+
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#q.length) {
+      this.#q = this.#q.slice(this.#head);
+      this.#head = 0;
+    } else if (this.#head === this.#q.length) {
+      this.#q.length = 0;
+      this.#head = 0;
+    }
+  }
+}
