@@ -120,7 +120,7 @@ export interface BenchIo {
 }
 
 const HELP = [
-  "usage: sockstack bench [NAME…] [--quick] [--json[=FILE]] [--list]",
+  "usage: sockstack bench [NAME…] [--skip NAME] [--quick] [--json[=FILE]] [--list]",
   "",
   "Runs the benchmarks (all, or those named; a name may be a prefix such as",
   "`throughput`): sockstack on the simulated network and its kernel",
@@ -128,6 +128,7 @@ const HELP = [
   "repetitions; prints medians (min–max) and the ratio sockstack ÷ kernel.",
   "",
   "  --quick        fewer repetitions, smaller sizes (under a minute)",
+  "  --skip NAME    leave a benchmark out (repeatable; e.g. --skip million)",
   "  --json         print JSON instead of the table (--json=FILE: write it to FILE)",
   "  --list         list the benchmarks and their targets",
 ];
@@ -151,8 +152,12 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
   let json: string | boolean = false;
   let list = false;
   const names: string[] = [];
-  for (const a of args) {
+  const skip: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
     if (a === "--quick") quick = true;
+    else if (a === "--skip" && i + 1 < args.length) skip.push(args[++i]!);
+    else if (a.startsWith("--skip=")) skip.push(a.slice(7));
     else if (a === "--json") json = true;
     else if (a.startsWith("--json=")) json = a.slice(7);
     else if (a === "--list") list = true;
@@ -170,8 +175,9 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
     for (const b of all) io.out(`${b.name.padEnd(22)} ${b.unit.padEnd(7)} target ${b.target}${b.unavailable ? ` (not available: ${b.unavailable})` : ""}`);
     return 0;
   }
-  const chosen = names.length ? all.filter((b) => names.some((n) => b.name === n || b.name.startsWith(n))) : all;
-  const unknown = names.filter((n) => !all.some((b) => b.name === n || b.name.startsWith(n)));
+  const matches = (b: Benchmark, n: string) => b.name === n || b.name.startsWith(n);
+  const chosen = (names.length ? all.filter((b) => names.some((n) => matches(b, n))) : all).filter((b) => !skip.some((n) => matches(b, n)));
+  const unknown = [...names, ...skip].filter((n) => !all.some((b) => matches(b, n)));
   if (unknown.length) {
     io.err(`sockstack bench: no benchmark ${unknown.join(", ")} (sockstack bench --list)`);
     return 2;
