@@ -108,7 +108,8 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     rttvar: t.rtt.rttvar,
     snd_ssthresh: ssthresh,
     snd_cwnd: t.cc.cwnd,
-    advmss: t.advMss,
+    // Linux reports tp->advmss less the timestamp option once negotiated (65495 → 65483 on lo).
+    advmss: t.advMss - (t.tsOk ? 12 : 0),
     reordering: t.reordering,
     rcv_space: t.rwin ? Math.min(t.rwin.rcvSsthresh, t.rwin.rcvWnd) : 0,
     total_retrans: t.totalRetrans,

@@ -271,6 +271,8 @@ export class TcpLayer {
 
   /** Sets MSS, window and TS state for a new connection over its route. */
   #initConnection(t: Tcb, mtu: number): void {
+    // IPv4 cannot carry more than 65535 bytes (Linux IP_MAX_MTU): lo's 65536 gives pmtu 65535.
+    mtu = Math.min(mtu, 65535);
     t.pmtu = mtu;
     let adv = Math.min(mtu - 40, MAX_ADV_MSS);
     if (t.userMss) adv = Math.min(adv, t.userMss);
