@@ -18,6 +18,7 @@ import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { createCongestionControl } from "../tcp/congestion/registry.js";
 import { updateMss } from "../tcp/input.js";
+import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {
   AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
@@ -378,7 +379,8 @@ export class StreamSocket extends Socket {
         t.linger2 = v < 0 ? -1 : Math.min(v, 60) * 1_000_000;
         return true;
       }
-      case "TCP_DEFER_ACCEPT": t.deferAccept = Math.max(0, int()) * 1_000_000; return true;
+      // Linux keeps a count of SYN-ACK timeouts, not seconds (tcp_setsockopt secs_to_retrans).
+      case "TCP_DEFER_ACCEPT": t.deferAccept = secsToRetrans(int()); return true;
       case "TCP_WINDOW_CLAMP": {
         const v = int();
         if (v < 0) fail("EINVAL", sc);
@@ -443,7 +445,7 @@ export class StreamSocket extends Socket {
       case "TCP_KEEPCNT": return this.tcp.keepCnt(t);
       case "TCP_SYNCNT": return t.synRetries || this.ctx.sysctl.tcp_syn_retries;
       case "TCP_LINGER2": return t.linger2 < 0 ? -1 : (t.linger2 || this.ctx.sysctl.tcp_fin_timeout) / 1_000_000;
-      case "TCP_DEFER_ACCEPT": return t.deferAccept / 1_000_000;
+      case "TCP_DEFER_ACCEPT": return retransToSecs(t.deferAccept);
       case "TCP_WINDOW_CLAMP": return this.stored.get(o.name) ?? (t.rwin ? t.rwin.windowClamp : 0);
       case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
       case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;

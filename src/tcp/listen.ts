@@ -65,6 +65,14 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       if (seg.ack !== ((req.iss + 1) >>> 0)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
       return;
     }
+    // TCP_DEFER_ACCEPT (Linux tcp_check_req): while the deferral lasts, a bare ACK (nothing but the
+    // handshake's ACK: no data, no FIN) is dropped and the request stays in SYN-RECV, marked acked.
+    const segEnd = (seg.seq + seg.data.length + (seg.flags & FIN ? 1 : 0)) >>> 0;
+    if (req.numTimeout < lt.deferAccept && segEnd === ((req.irs + 1) >>> 0)) {
+      req.acked = true;
+      c.inc(c.TcpExt, "TCPDeferAcceptDrop");
+      return;
+    }
     if (lq.acceptQueueFull()) {
       // B2: the final ACK finds the accept queue full — drop it, keep the request (SYN-RECV).
       c.inc(c.TcpExt, "ListenOverflows");
@@ -105,7 +113,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       const r: RequestSock = {
         localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
         iss: (seg.ack - 1) >>> 0, irs: (seg.seq - 1) >>> 0, peerMss: mss, sndWscale: wscale, rcvWscale: 0,
-        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, expires: 0, acked: false,
+        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false,
         created: now, listener: lq,
       };
       const rt = tl.ip.route(seg.saddr);
@@ -163,7 +171,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, 14) : -1,
     rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
-    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0,
+    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0,
     expires: now + SYNACK_TIMEOUT, acked: false, created: now, listener: lq,
   };
   if (wantCookie) {
@@ -225,30 +233,80 @@ function armListenerTimer(tl: TcpLayer, lt: Tcb): void {
 }
 
 /**
- * SYN-ACK retransmission (Linux reqsk_timer_handler): every request due is
- * re-sent with exponential backoff until `tcp_synack_retries`, then dropped.
- * Requests whose final ACK was dropped (`acked`) keep retrying too, so the
- * client's answering ACK can complete them once accept() made room (B2).
+ * SYN-ACK retransmission (Linux reqsk_timer_handler, syn_ack_recalc): at
+ * every expiry (1 s, then doubling up to 120 s) a request's SYN-ACK is
+ * re-sent, until `tcp_synack_retries` (TCP_SYNCNT on the listener)
+ * expiries, then the request is dropped. Requests whose final ACK was
+ * dropped because the accept queue was full (`acked`, B2) keep retrying too,
+ * so the client's answering ACK can complete them once accept() made room.
+ * Under TCP_DEFER_ACCEPT an acked request is not re-sent while it waits for
+ * data, except at the last expiry of the deferral (a last chance for the
+ * client's ACK or data), and it lives at least as long as the deferral.
  */
 function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
   const lq = lt.lq;
   if (!lq || lq.closed) return;
-  const max = tl.ctx.sysctl.tcp_synack_retries;
+  const max = lt.synRetries || tl.ctx.sysctl.tcp_synack_retries;
+  const defer = lt.deferAccept;
   const c = tl.ctx.counters;
   for (const [k, r] of lq.synQueue) {
     if (r.expires > now) continue;
-    if (r.retrans >= max) {
+    let expire = r.numTimeout >= max;
+    let resend = true;
+    if (defer) {
+      expire &&= !r.acked || r.numTimeout >= defer;
+      resend = !r.acked || r.numTimeout >= defer - 1;
+    }
+    if (expire) {
       lq.synQueue.delete(k);
       c.inc(c.TcpExt, "TCPTimeouts");
       continue;
     }
-    r.retrans++;
-    c.inc(c.Tcp, "RetransSegs");
-    c.inc(c.TcpExt, "TCPSynRetrans");
-    sendSynAck(tl, r);
-    r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.retrans, 120_000_000);
+    if (resend) {
+      r.retrans++;
+      c.inc(c.Tcp, "RetransSegs");
+      c.inc(c.TcpExt, "TCPSynRetrans");
+      sendSynAck(tl, r);
+    }
+    r.numTimeout++;
+    r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.numTimeout, 120_000_000);
   }
   armListenerTimer(tl, lt);
+}
+
+/**
+ * TCP_DEFER_ACCEPT seconds as Linux stores them (secs_to_retrans): the
+ * number of SYN-ACK timeouts (1 s, 2 s, 4 s… up to 120 s) whose sum first
+ * reaches `secs`; 0 turns deferral off.
+ * @example secsToRetrans(5) === 3 // 1 + 2 + 4 ≥ 5
+ */
+export function secsToRetrans(secs: number): number {
+  if (secs <= 0) return 0;
+  let timeout = SYNACK_TIMEOUT / 1_000_000;
+  let period = timeout;
+  let n = 1;
+  while (secs > period && n < 255) {
+    n++;
+    timeout = Math.min(timeout * 2, 120);
+    period += timeout;
+  }
+  return n;
+}
+
+/**
+ * The seconds getsockopt(TCP_DEFER_ACCEPT) reports for a stored count
+ * (Linux retrans_to_secs): the total of that many SYN-ACK timeouts.
+ * @example retransToSecs(3) === 7
+ */
+export function retransToSecs(n: number): number {
+  if (n <= 0) return 0;
+  let timeout = SYNACK_TIMEOUT / 1_000_000;
+  let period = timeout;
+  while (--n > 0) {
+    timeout = Math.min(timeout * 2, 120);
+    period += timeout;
+  }
+  return period;
 }
 
 /** Builds the full connection for a completed handshake (Linux tcp_create_openreq_child). */

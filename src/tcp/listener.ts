@@ -45,11 +45,16 @@ export interface RequestSock {
   tsRecent: number;
   /** Our TS offset for this connection. */
   tsOffset: number;
-  /** SYN-ACK retransmissions so far (Linux num_timeout). */
+  /** SYN-ACKs re-sent so far (Linux num_retrans). */
   retrans: number;
+  /** SYN-ACK timer expirations so far, re-sent or not (Linux num_timeout). */
+  numTimeout: number;
   /** When the next SYN-ACK retransmission is due (µs). */
   expires: Micros;
-  /** The final ACK arrived but the accept queue was full (Linux inet_rsk(req)->acked). */
+  /**
+   * The final ACK arrived but was dropped — the accept queue was full, or
+   * TCP_DEFER_ACCEPT waits for data (Linux inet_rsk(req)->acked).
+   */
   acked: boolean;
   /** When the request was created (µs). */
   created: Micros;

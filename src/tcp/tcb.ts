@@ -185,8 +185,12 @@ export class Tcb {
   /** SO_REUSEADDR / SO_REUSEPORT at bind time (TIME-WAIT inherits them, C5). */
   reuseAddr = false;
   reusePort = false;
-  /** TCP_DEFER_ACCEPT in µs. */
-  deferAccept: Micros = 0;
+  /**
+   * TCP_DEFER_ACCEPT as Linux keeps it (rskq_defer_accept): a number of
+   * SYN-ACK timeouts during which a listener drops bare final ACKs (see
+   * tcp/listen.ts `secsToRetrans`).
+   */
+  deferAccept = 0;
 
   // ---- urgent data (RFC 9293 §3.8.5, Linux semantics) ----
   /** Sequence number of the urgent byte in flight from the peer, or -1. */
