@@ -1,0 +1,154 @@
+/**
+ * Listen queues beyond the lecture (seeds B2, B4, B5, C5): SYN cookies, the
+ * final ACK that finds the accept queue full, tcp_abort_on_overflow, closing
+ * a listener, SO_REUSEPORT groups.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ms, sec } from "../../src/core/time.js";
+import { TcpState } from "../../src/tcp/tcp-state.js";
+import { twoHosts, conns, tcbs } from "../helpers/tcp.js";
+
+test("B5: SYN cookies keep accepting when the SYN queue overflows", async () => {
+  const { net, client, server, link } = twoHosts({ latency: ms(5) });
+  // Hold the clients' final ACKs so requests pile up in the SYN queue (a SYN flood's effect).
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 4);
+    const got: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const { fd } = await p.accept(l);
+      got.push(new TextDecoder().decode(await p.recv(fd, 10)));
+    }
+    assert.equal(got.length, 8);
+  });
+  link.hold("aToB", (pk) => (pk.head[33]! & 0x02) === 0); // everything but SYNs from the clients
+  let connected = 0;
+  for (let i = 0; i < 8; i++) {
+    client.spawn(`c${i}`, async (p) => {
+      const fd = p.socket("AF_INET", "SOCK_STREAM");
+      await p.connect(fd, ["10.0.0.2", 9090]);
+      connected++;
+      await p.send(fd, `m${i}`);
+      await net.sleep(sec(5));
+    });
+  }
+  await net.advance(ms(50));
+  const lt = tcbs(server).find((t) => t.state === TcpState.LISTEN)!;
+  assert.equal(lt.lq!.synQueue.size, 5, "backlog 4: the SYN queue holds 5 requests, the rest got cookies");
+  assert.equal(server.counters.TcpExt.SyncookiesSent, 3);
+  link.release("aToB");
+  await net.advance(sec(2));
+  assert.equal(connected, 8);
+  assert.equal(server.counters.TcpExt.SyncookiesRecv, 3);
+});
+
+/**
+ * Backlog 1 (the accept queue admits two). A first client fills one slot;
+ * then two clients connect at once: both SYNs are answered (the SYN queue is
+ * not full), the first final ACK takes the last slot, the second finds the
+ * queue full. With syncookies on (the default) a SYN that found the SYN queue
+ * full would get a cookie instead — this test keeps the SYN queue small.
+ */
+function overflowScenario(abort: boolean) {
+  const ctx = twoHosts({ latency: ms(5) });
+  const { net, client, server } = ctx;
+  server.sysctl.tcp_abort_on_overflow = abort;
+  const results: string[] = [];
+  let accepting = false;
+  const got: string[] = [];
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 1);
+    while (!accepting) await net.sleep(ms(100));
+    for (;;) {
+      const { fd } = await p.accept(l);
+      got.push(new TextDecoder().decode(await p.recv(fd, 10)));
+    }
+  });
+  for (let i = 0; i < 3; i++) {
+    client.spawn(`c${i}`, async (p) => {
+      await net.sleep(i === 0 ? 0 : ms(100));
+      const fd = p.socket("AF_INET", "SOCK_STREAM");
+      await p.connect(fd, ["10.0.0.2", 9090]);
+      await p.send(fd, `d${i}`);
+      try {
+        await p.recv(fd, 10);
+      } catch (e) {
+        results.push(`c${i} ${(e as Error).message}`);
+      }
+    });
+  }
+  return { ...ctx, results, got, accept: () => (accepting = true) };
+}
+
+test("B2: a final ACK that finds the accept queue full is dropped; the request stays SYN-RECV and completes later", async () => {
+  const { net, client, server, trace, got, accept } = overflowScenario(false);
+  await net.advance(sec(2));
+  const lt = tcbs(server).find((t) => t.state === TcpState.LISTEN)!;
+  assert.equal(lt.lq!.acceptQueue.length, 2);
+  assert.equal(lt.lq!.synQueue.size, 1, "one connection is SYN-RECV on the server");
+  // …while its client believes it is established and its data goes unacknowledged.
+  assert.equal(conns(client, 9090).filter((t) => t.state === TcpState.ESTABLISHED).length, 3);
+  assert.ok((server.counters.TcpExt.ListenOverflows ?? 0) >= 1);
+  // The server retransmits that SYN-ACK (1 s, then doubling).
+  const synacks = trace.filter((s) => s.from === "server" && s.flags === "S.");
+  assert.ok(synacks.length >= 4, `${synacks.length} SYN-ACKs`);
+  accept();
+  await net.advance(sec(10));
+  assert.deepEqual([...got].sort(), ["d0", "d1", "d2"]);
+});
+
+test("B2: tcp_abort_on_overflow = 1 answers that ACK with RST instead", async () => {
+  const { net, results } = overflowScenario(true);
+  await net.advance(sec(3));
+  assert.equal(results.length, 1);
+  assert.match(results[0]!, /^c[12] recv: Connection reset by peer$/);
+});
+
+test("closing a listener resets the connections waiting in its accept queue", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(1) });
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 8);
+    await net.sleep(ms(100));
+    await p.close(l);
+  });
+  const errs: string[] = [];
+  client.spawn("c", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 9090]);
+    try { await p.recv(fd, 10); } catch (e) { errs.push((e as Error).message); }
+  });
+  await net.run();
+  assert.deepEqual(errs, ["recv: Connection reset by peer"]);
+});
+
+test("C5: SO_REUSEPORT lets several sockets listen on one port; connections are spread by 4-tuple hash", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(1) });
+  const counts = [0, 0, 0];
+  for (let w = 0; w < 3; w++) {
+    server.spawn(`worker${w}`, async (p) => {
+      const l = p.socket("AF_INET", "SOCK_STREAM");
+      p.setsockopt(l, "SOL_SOCKET", "SO_REUSEPORT", 1);
+      p.bind(l, ["0.0.0.0", 9090]);
+      p.listen(l, 64);
+      for (;;) {
+        await p.accept(l);
+        counts[w]!++;
+      }
+    });
+  }
+  client.spawn("c", async (p) => {
+    for (let i = 0; i < 60; i++) {
+      const fd = p.socket("AF_INET", "SOCK_STREAM");
+      await p.connect(fd, ["10.0.0.2", 9090]);
+    }
+  });
+  await net.advance(sec(2));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 60);
+  assert.ok(counts.every((n) => n >= 8), `spread: ${counts.join(",")}`);
+});
