@@ -40,7 +40,7 @@ function restate(name: string, dflt: string, why: string): SysctlSetter {
   return (_h, v) => (v === dflt ? OK : unsupported(`sysctl ${name}=${v}: ${why}; only ${dflt} is supported`));
 }
 
-function bool(key: "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_insecure_rst" | "tcp_insecure_syn"): SysctlSetter {
+function bool(key: "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_insecure_rst" | "tcp_insecure_syn" | "tcp_drop_synfin"): SysctlSetter {
   return (h, v) => {
     if (v !== "0" && v !== "1") return unsupported(`sysctl value ${v}`);
     h.sysctl[key] = v === "1";
@@ -127,6 +127,7 @@ const SYSCTLS: Record<string, SysctlSetter> = {
   "net.inet.tcp.icmp_may_rst": restate("net.inet.tcp.icmp_may_rst", "1", "ICMP errors may reset connections in SYN-SENT"),
   "net.inet.tcp.insecure_rst": bool("tcp_insecure_rst"),
   "net.inet.tcp.insecure_syn": bool("tcp_insecure_syn"),
+  "net.inet.tcp.drop_synfin": bool("tcp_drop_synfin"),
   // FreeBSD's fixed delayed-ACK timeout (ms); selects the FreeBSD delayed-ACK model.
   "net.inet.tcp.delacktime": (h, v) => {
     const n = num(v);

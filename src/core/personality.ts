@@ -39,5 +39,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_delack_bsd: 100_000,
     // tcp_timewait.c tcp_twcheck: a RST in TIME-WAIT is dropped (RFC 1337).
     tcp_rfc1337: true,
+    // tcp_timewait.c tcp_twcheck: segments without ACK are dropped, only exact duplicate ACKs go unanswered.
+    tcp_twcheck_bsd: true,
   };
 }

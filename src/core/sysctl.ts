@@ -111,6 +111,21 @@ export interface Sysctls {
    * the timeout. 0 = Linux's adaptive ATO with quick ACKs.
    */
   tcp_delack_bsd: Micros;
+  /**
+   * Drop every segment with both SYN and FIN set, in any state (FreeBSD
+   * `net.inet.tcp.drop_synfin`, off by default there too). false (Linux,
+   * always): a SYN|FIN is processed as a SYN.
+   */
+  tcp_drop_synfin: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): answer segments in TIME-WAIT as
+   * FreeBSD's tcp_twcheck does — a RST is dropped, a SYN above rcv.nxt
+   * recycles the tuple, anything else without ACK is dropped silently, an
+   * exact duplicate ACK is ignored, everything else gets an ACK; the 2·MSL
+   * wait restarts only on a retransmitted FIN. false: Linux
+   * tcp_timewait_state_process. See tcp/input.ts.
+   */
+  tcp_twcheck_bsd: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -170,5 +185,7 @@ export function linuxSysctls(): Sysctls {
     tcp_insecure_rst: false,
     tcp_insecure_syn: false,
     tcp_delack_bsd: 0,
+    tcp_drop_synfin: false,
+    tcp_twcheck_bsd: false,
   };
 }

@@ -98,6 +98,11 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
     mss: optScratch.mss ?? -1, wscale: optScratch.wscale ?? -1, sackOk: optScratch.sackOk ?? false, sack,
     hasTs: optScratch.tsVal !== undefined, tsVal: optScratch.tsVal ?? 0, tsEcr: optScratch.tsEcr ?? 0,
   };
+  // tcp(personality): FreeBSD net.inet.tcp.drop_synfin drops SYN|FIN in every state.
+  if ((seg.flags & (SYN | FIN)) === (SYN | FIN) && tl.ctx.sysctl.tcp_drop_synfin) {
+    c.inc(c.Sockstack, "TcpDropSynFin");
+    return;
+  }
   const t = tl.tables.lookup(seg.daddr, seg.dport, seg.saddr, seg.sport);
   if (t) {
     if (t instanceof TimeWaitSock) {
@@ -128,6 +133,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
  * and restarts the wait. Returns true when consumed.
  */
 function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
+  if (tl.ctx.sysctl.tcp_twcheck_bsd) return timeWaitInputBsd(tl, tw, seg);
   const now = tl.ctx.scheduler.now();
   const paws = tw.tsOk && seg.hasTs && seqLt(seg.tsVal, tw.tsRecent) && !(seg.flags & RST);
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
@@ -152,6 +158,31 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   if (seg.flags & RST) return true;
   if (paws || seg.flags & ACK) tl.restartTimeWait(tw);
   sendTimeWaitAck(tl, tw);
+  return true;
+}
+
+/**
+ * TIME-WAIT the FreeBSD way (tcp(personality) `tcp_twcheck_bsd`, FreeBSD
+ * tcp_timewait.c tcp_twcheck): a RST is dropped (RFC 1337 unless
+ * `tcp_rfc1337` is off); a SYN without ACK above rcv.nxt recycles the tuple
+ * (returns false: the listener takes it); other segments without ACK are
+ * dropped; a retransmitted FIN restarts the 2·MSL wait; everything but an
+ * exact duplicate ACK (flags ACK only, no data, SEQ = RCV.NXT, ACK =
+ * SND.NXT) is answered with an ACK. No PAWS. Returns true when consumed.
+ */
+function timeWaitInputBsd(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
+  const f = seg.flags;
+  if (f & RST) {
+    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) tl.destroyTimeWait(tw);
+    return true;
+  }
+  if ((f & (SYN | ACK)) === SYN && seqGt(seg.seq, tw.rcvNxt)) {
+    tl.destroyTimeWait(tw);
+    return false;
+  }
+  if (!(f & ACK)) return true;
+  if (f & FIN && ((seg.seq + seg.data.length + (f & SYN ? 1 : 0) + 1) >>> 0) === tw.rcvNxt) tl.restartTimeWait(tw);
+  if (f !== ACK || seg.data.length || seg.seq !== tw.rcvNxt || seg.ack !== tw.sndNxt) sendTimeWaitAck(tl, tw);
   return true;
 }
 
