@@ -11,7 +11,8 @@
  * (echo, unreachable incl. `need to frag (mtu N)`, time exceeded, `-v`
  * checksum and the quoted datagram). Not reproduced: tcpdump's application
  * decoders chosen by well-known port (DNS on 53, HTTP on 80, rx on 7000…),
- * IP options text, MPTCP/TFO/TCP-AO option details, `-vv`.
+ * IP options text, MPTCP/TFO/TCP-AO option details, `-vv` (printed as
+ * `-v`). `-X` appends {@link hexDump}.
  *
  * Pure: no I/O. A {@link TcpdumpFormatter} keeps the per-connection initial
  * sequence numbers (as tcpdump does), so feed it packets in capture order.
@@ -31,6 +32,8 @@ export interface TcpdumpOptions {
   verbose?: number;
   /** `-S`: absolute sequence numbers (default false: relative, like tcpdump). */
   absoluteSeq?: boolean;
+  /** `-X`: follow each packet's text with a hex and ASCII dump of the datagram ({@link hexDump}). */
+  hex?: boolean;
 }
 
 /** Thrown internally when a read runs past the captured bytes: tcpdump's `[|proto]`. */
@@ -125,12 +128,14 @@ export function formatTcpdumpTime(t: Micros): string {
 export class TcpdumpFormatter {
   readonly #v: number;
   readonly #absolute: boolean;
+  readonly #hex: boolean;
   /** tcpdump's tcp_seq_hash: normalized (addresses, ports) → initial seq/ack. */
   readonly #conns = new Map<string, { seq: number; ack: number }>();
 
   constructor(opts: TcpdumpOptions = {}) {
     this.#v = opts.verbose ?? 0;
     this.#absolute = opts.absoluteSeq ?? false;
+    this.#hex = opts.hex ?? false;
   }
 
   /** Forgets all conversations (relative sequence numbers restart). */
@@ -146,7 +151,9 @@ export class TcpdumpFormatter {
    * on a copy), like a pcap of it.
    */
   format(packet: Packet | Uint8Array, time?: Micros): string {
-    const text = this.#ip(datagram(packet), false);
+    const b = datagram(packet);
+    let text = this.#ip(b, false);
+    if (this.#hex) text += `\n${hexDump(b)}`;
     return time === undefined ? text : `${formatTcpdumpTime(time)} ${text}`;
   }
 
@@ -445,6 +452,35 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
     if (opt === 0) break;
   }
   return { text, bad: false };
+}
+
+/** tcpdump's ND_ASCII_ISGRAPH: printable and not a space. */
+const isGraph = (c: number) => c > 0x20 && c < 0x7f;
+
+/**
+ * `tcpdump -X`'s dump of `b`: lines of `\t0xOOOO:  ` (offset), 16 bytes as
+ * eight 2-byte hex groups padded to 40 columns, two spaces and the bytes
+ * as ASCII (`.` for anything not graphic, spaces included), like tcpdump's
+ * hex_and_ascii_print. An odd final byte is a 2-digit group.
+ * @example hexDump(bytes).split("\n")[0] === "\t0x0000:  4500 003c 24fc 4000 4006 17be 7f00 0001  E..<$.@.@......."
+ */
+export function hexDump(b: Uint8Array, offset = 0): string {
+  const lines: string[] = [];
+  for (let o = 0; o < b.length; o += 16) {
+    const end = Math.min(b.length, o + 16);
+    let hx = "";
+    let asc = "";
+    for (let i = o; i < end; i += 2) {
+      hx += " " + b[i]!.toString(16).padStart(2, "0");
+      asc += isGraph(b[i]!) ? String.fromCharCode(b[i]!) : ".";
+      if (i + 1 < end) {
+        hx += b[i + 1]!.toString(16).padStart(2, "0");
+        asc += isGraph(b[i + 1]!) ? String.fromCharCode(b[i + 1]!) : ".";
+      }
+    }
+    lines.push(`\t0x${(offset + o).toString(16).padStart(4, "0")}: ${hx.padEnd(40)}  ${asc}`);
+  }
+  return lines.join("\n");
 }
 
 /** The datagram's bytes, contiguous, without modifying a Packet (checksums finalized on a copy). */
