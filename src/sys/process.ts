@@ -143,6 +143,7 @@ export class Process {
     readonly ppid = 1,
   ) {
     const tty = new TtyFile();
+    this.#tty = tty; // kept after exit, when fds 0–2 are closed
     for (let i = 0; i < 3; i++) this.#install(tty, false, i);
   }
 
