@@ -12,7 +12,7 @@ import { WireError } from "../wire/wire-error.js";
 import { GOLDEN } from "../wire/testdata/golden.js";
 import { fromHex } from "../wire/testdata/hex.js";
 import { LINKTYPE_RAW, pcapFile, PcapWriter, type CapturedPacket } from "./pcap.js";
-import { pcapngFile, PcapngWriter, type CapturedIfPacket } from "./pcapng.js";
+import { LINKTYPE_IPV4, pcapngFile, PcapngWriter, type CapturedIfPacket } from "./pcapng.js";
 
 /**
  * The golden packets as the stack would hand them to a tap: unfragmented
@@ -78,7 +78,7 @@ test("pcapng: block structure (SHB, one IDB per interface, EPBs with interface i
   const fv = new DataView(first.buffer);
   assert.equal(fv.getUint32(0, true), 1); // IDB first
   const idbLen = fv.getUint32(4, true);
-  assert.equal(fv.getUint16(8, true), LINKTYPE_RAW);
+  assert.equal(fv.getUint16(8, true), LINKTYPE_IPV4);
   assert.equal(fv.getUint32(idbLen, true), 6); // then the EPB
   assert.equal(fv.getUint32(idbLen + 8, true), 0); // interface 0
   assert.equal(first.length % 4, 0);

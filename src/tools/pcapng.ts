@@ -1,6 +1,6 @@
 /**
  * pcapng writer (draft-ietf-opsawg-pcapng): a Section Header Block, one
- * Interface Description Block per interface (if_name, LINKTYPE_RAW,
+ * Interface Description Block per interface (if_name, LINKTYPE_IPV4,
  * if_tsresol 6 = microseconds), and Enhanced Packet Blocks carrying the
  * interface id and, when known, the direction (epb_flags). Produces
  * Uint8Array chunks; file I/O is the caller's.
@@ -11,7 +11,16 @@
  * chunks.push(w.packet("eth0", packet, now, "out")); // the first packet of eth0 also carries its IDB
  */
 import type { Micros } from "../core/time.js";
-import { concatChunks, datagramBytes, DEFAULT_SNAPLEN, LINKTYPE_RAW, type PacketBytes } from "./pcap.js";
+import { concatChunks, datagramBytes, DEFAULT_SNAPLEN, type PacketBytes } from "./pcap.js";
+
+/**
+ * LINKTYPE_IPV4 (228): raw IPv4, no link header. pcapng files use it rather
+ * than LINKTYPE_RAW (101) because libpcap ≤ 1.10.4 refuses a second
+ * LINKTYPE_RAW interface ("an interface has a type 101 different from the
+ * type of the first interface": it compares the first IDB's DLT_RAW with
+ * the next IDB's 101). Wireshark and tcpdump read 228 as IPv4.
+ */
+export const LINKTYPE_IPV4 = 228;
 
 const SHB = 0x0a0d0d0a;
 const IDB = 0x00000001;
@@ -109,7 +118,7 @@ export class PcapngWriter {
     this.#ids.set(name, this.#ids.size);
     const body = new Uint8Array(8);
     const v = new DataView(body.buffer);
-    v.setUint16(0, LINKTYPE_RAW, true);
+    v.setUint16(0, LINKTYPE_IPV4, true);
     v.setUint16(2, 0, true);
     v.setUint32(4, this.#snaplen, true);
     return block(IDB, body, [[OPT_IF_NAME, utf8.encode(name)], [OPT_IF_TSRESOL, new Uint8Array([6])]]);
