@@ -69,6 +69,8 @@ export interface Sysctls {
   tcp_min_snd_mss: number;
   tcp_base_mss: number;
   tcp_reordering: number;
+  /** net.ipv4.tcp_max_reordering: cap on the reordering degree learned per connection. */
+  tcp_max_reordering: number;
   tcp_early_retrans: number;
   tcp_autocorking: boolean;
   /** tcp_rto_min_us (µs). */
@@ -174,6 +176,7 @@ export function linuxSysctls(): Sysctls {
     tcp_min_snd_mss: 48,
     tcp_base_mss: 1024,
     tcp_reordering: 3,
+    tcp_max_reordering: 300,
     tcp_early_retrans: 3,
     tcp_autocorking: true,
     tcp_rto_min: 200_000,

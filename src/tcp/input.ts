@@ -453,7 +453,10 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
     newlySacked = u.newlySacked;
-    if (u.dsack) c.inc(c.TcpExt, "TCPDSACKRecv");
+    if (u.dsack) {
+      c.inc(c.TcpExt, "TCPDSACKRecv");
+      dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+    }
   }
   const oldWnd = t.sndWnd;
   // Window update (RFC 9293: SND.WL1 < SEG.SEQ or (= and SND.WL2 ≤ SEG.ACK)).
@@ -566,6 +569,35 @@ function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
   void c;
 }
 
+/**
+ * A D-SACK (RFC 2883) reported data the receiver got twice. If it covers a
+ * retransmission of the current loss episode, that retransmission was
+ * spurious; when all of them were (Linux tcp_try_undo_dsack, RFC 3708),
+ * the window reduction is undone — and since the "loss" was reordering,
+ * the duplicate threshold rises to the distance seen (Linux
+ * tcp_check_sack_reordering), so the same reordering no longer triggers
+ * fast retransmit.
+ */
+function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number): void {
+  if (t.undoMarker < 0 || seqLt(start, t.undoMarker) || t.undoRetrans <= 0) return;
+  const segs = Math.max(1, Math.ceil(((end - start) >>> 0) / t.mss));
+  t.undoRetrans = Math.max(0, t.undoRetrans - segs);
+  const high = t.sb?.highSacked;
+  if (high !== undefined && seqGt(high, start)) {
+    const degree = Math.floor(((high - start) >>> 0) / t.mss) + 1;
+    if (degree > t.reordering) {
+      t.reordering = Math.min(degree, tl.ctx.sysctl.tcp_max_reordering);
+      if (t.sb) t.sb.dupThresh = t.reordering;
+      tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPSACKReorder");
+    }
+  }
+  if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
+    t.cc.undo();
+    t.undoMarker = -1;
+    tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPDSACKUndo");
+  }
+}
+
 /** State changes when our FIN is acknowledged (RFC 9293 §3.10.7.4). */
 function ourFinAcked(tl: TcpLayer, t: Tcb): void {
   switch (t.state) {
@@ -613,6 +645,8 @@ function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
     // RETRANS marks across episodes); resending them would only produce duplicates.
     t.highRxt = seqMax(t.highRxt, t.sndUna);
     t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+    t.undoMarker = t.sndUna;
+    t.undoRetrans = 0;
     t.rttTime = -1;
     if (retransmitNext(tl, t)) {
       c.inc(c.TcpExt, "TCPFastRetrans");

@@ -253,6 +253,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
     t.retransOut++;
     t.bytesRetrans += len;
     if (t.retransStamp === 0) t.retransStamp = tl.ctx.scheduler.now();
+    if (t.undoMarker >= 0) t.undoRetrans++;
     if (t.rttTime >= 0 && seqLt(seq, t.rttSeq)) t.rttTime = -1; // Karn: no sample from a retransmitted range
   } else {
     t.bytesSent += len;

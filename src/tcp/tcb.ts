@@ -148,8 +148,12 @@ export class Tcb {
   highRxt = 0;
   /** The sender's SACK scoreboard (created at the first SACK block). */
   sb: SackScoreboard | null = null;
-  /** Reordering degree seen (tcpi_reordering). */
+  /** Reordering degree seen (tcpi_reordering; RFC 6675 DupThresh). */
   reordering = 3;
+  /** Linux undo_marker: snd.una when the current loss episode began, or -1 (no undo possible). */
+  undoMarker = -1;
+  /** Linux undo_retrans: retransmissions of this episode not yet shown spurious by D-SACK. */
+  undoRetrans = 0;
 
   // ---- delayed ACK (Linux icsk_ack) ----
   /** Quick ACKs left (ACK every segment at the start, after idle, TCP_QUICKACK). */
