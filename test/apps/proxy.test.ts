@@ -1,0 +1,166 @@
+/**
+ * H10 F3 C6: a proxy between a client and a server on three hosts. It
+ * passes half-close through, closes only when both directions ended or one
+ * failed, and hard-closes a stuck pair (SO_LINGER 0) after a delay.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Network } from "../../src/sim/network.js";
+import { ms, sec } from "../../src/core/time.js";
+import { snapshot } from "../../src/tools/snapshot.js";
+import { ss } from "../../src/tools/ss.js";
+import { decode, type Seen } from "../helpers/tcp.js";
+import type { Process } from "../../src/sys/process.js";
+import { naiveProxy, proxy } from "./proxy.js";
+
+const text = (d: Uint8Array) => new TextDecoder().decode(d);
+
+/** client 10.0.1.1 — 10.0.1.254 proxy 10.0.2.254 — 10.0.2.1 server; trace of what the proxy sends. */
+function threeHosts() {
+  const net = new Network({ seed: 5 });
+  const client = net.addHost("client"), px = net.addHost("proxy"), server = net.addHost("server");
+  net.link(client, px, { a: "10.0.1.1/24", b: "10.0.1.254/24", latency: ms(1) });
+  net.link(px, server, { a: "10.0.2.254/24", b: "10.0.2.1/24", latency: ms(1) });
+  const trace: Seen[] = [];
+  for (const h of [client, px, server]) {
+    for (const i of h.ip.interfaces.slice(1)) {
+      i.device.taps.push((p, dir, now) => {
+        const s = dir === "out" ? decode(p.head, p.length, now, h.name) : null;
+        if (s) trace.push(s);
+      });
+    }
+  }
+  return { net, client, px, server, trace };
+}
+
+async function readAll(p: Process, fd: number): Promise<string> {
+  let s = "";
+  for (let d = await p.recv(fd, 1024); d.length; d = await p.recv(fd, 1024)) s += text(d);
+  return s;
+}
+
+/** Server: reads the whole request (until EOF), then answers and closes. */
+async function halfCloseServer(p: Process, seen: string[]): Promise<void> {
+  const l = p.socket("AF_INET", "SOCK_STREAM");
+  p.bind(l, ["0.0.0.0", 9090]);
+  p.listen(l, 4);
+  const { fd } = await p.accept(l);
+  const req = await readAll(p, fd);
+  seen.push(req);
+  try {
+    await p.sendall(fd, `you said ${req}`);
+  } catch (e) {
+    seen.push((e as Error).message);
+  }
+  await p.close(fd);
+}
+
+/** The legitimate client of seed 3: connect → send → shutdown(SHUT_WR) → recv until 0. */
+async function halfCloseClient(p: Process, got: string[]): Promise<void> {
+  const fd = p.socket("AF_INET", "SOCK_STREAM");
+  await p.connect(fd, ["10.0.1.254", 8080]);
+  await p.sendall(fd, "hello");
+  p.shutdown(fd, "SHUT_WR");
+  try {
+    got.push(await readAll(p, fd));
+  } catch (e) {
+    got.push((e as Error).message);
+  }
+  await p.close(fd);
+}
+
+const OPTS = { listen: ["0.0.0.0", 8080] as [string, number], upstream: ["10.0.2.1", 9090] as [string, number], connections: 1 };
+
+test("F3 H10: the proxy passes half-close through: the server reads 0, still answers, the client gets it", async () => {
+  const { net, client, px, server, trace } = threeHosts();
+  const seen: string[] = [], got: string[] = [], log: string[] = [];
+  server.spawn("server", (p) => halfCloseServer(p, seen));
+  px.spawn("proxy", (p) => proxy(p, { ...OPTS, log }));
+  client.spawn("client", (p) => halfCloseClient(p, got));
+  await net.run({ until: sec(5) });
+  assert.deepEqual(seen, ["hello"]);
+  assert.deepEqual(got, ["you said hello"]);
+  assert.deepEqual(log, ["half-close c→s", "half-close s→c", "closed"]);
+  // The client's FIN became the proxy's FIN to the server, and the server's FIN the proxy's FIN to the client.
+  const fins = trace.filter((s) => s.flags.includes("F")).map((s) => `${s.from}:${s.dport === 9090 ? "→server" : s.sport === 9090 ? "server→" : s.dport === 8080 ? "→proxy" : "→client"}`);
+  assert.deepEqual(fins, ["client:→proxy", "proxy:→server", "server:server→", "proxy:→client"]);
+  assert.ok(!trace.some((s) => s.flags.includes("R")), "no reset anywhere");
+  // Nothing is left in CLOSE-WAIT on the proxy; it closed the server side first, so it holds that TIME-WAIT.
+  assert.equal(ss(snapshot(px), "-tan state close-wait"), "Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n");
+  assert.match(ss(snapshot(px), "-tan state time-wait"), /10\.0\.2\.254:\d+ +10\.0\.2\.1:9090/);
+});
+
+test("F3: a proxy that closes both sides on the first read() = 0 breaks that client: no answer", async () => {
+  const { net, client, px, server, trace } = threeHosts();
+  const seen: string[] = [], got: string[] = [];
+  server.spawn("server", (p) => halfCloseServer(p, seen));
+  px.spawn("proxy", (p) => naiveProxy(p, OPTS));
+  client.spawn("client", (p) => halfCloseClient(p, got));
+  await net.run({ until: sec(5) });
+  assert.deepEqual(got, [""], "EOF without the answer");
+  assert.equal(seen[0], "hello");
+  // The server's answer hit a closed socket on the proxy, which answered RST.
+  assert.ok(trace.some((s) => s.from === "proxy" && s.flags.startsWith("R") && s.dport === 9090));
+});
+
+test("H10 C6: an error on one side (the server resets) hard-closes the other: the client sees ECONNRESET", async () => {
+  const { net, client, px, server, trace } = threeHosts();
+  const got: string[] = [], log: string[] = [];
+  server.spawn("server", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 4);
+    const { fd } = await p.accept(l);
+    await p.recv(fd, 100);
+    p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
+    await p.close(fd);
+  });
+  px.spawn("proxy", (p) => proxy(p, { ...OPTS, log }));
+  client.spawn("client", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.1.254", 8080]);
+    await p.send(fd, "request");
+    try { await p.recv(fd, 100); } catch (e) { got.push((e as Error).message); }
+  });
+  await net.run({ until: sec(5) });
+  assert.deepEqual(log, ["error recv: Connection reset by peer"]);
+  assert.deepEqual(got, ["recv: Connection reset by peer"]);
+  assert.ok(trace.some((s) => s.from === "proxy" && s.flags.startsWith("R") && s.sport === 8080));
+  assert.equal(ss(snapshot(px), "-tanH"), "", "hard-closed: no TIME-WAIT, no CLOSE-WAIT left on the proxy");
+});
+
+test("H10 C6: a stuck pair is shut down after the idle time and hard-closed 5 s later with RST; nothing lingers", async () => {
+  const { net, client, px, server, trace } = threeHosts();
+  const log: string[] = [];
+  let clientRead = "";
+  server.spawn("hung", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 4);
+    await p.accept(l);
+    await p.poll([], 3_600_000); // the application hangs: never reads, answers or closes
+  });
+  px.spawn("proxy", (p) => proxy(p, { ...OPTS, log, idleMs: 30_000, hardCloseMs: 5000 }));
+  client.spawn("client", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.1.254", 8080]);
+    await p.sendall(fd, "hello");
+    p.shutdown(fd, "SHUT_WR");
+    clientRead = `${(await p.recv(fd, 100)).length} at ${net.now() / 1000} ms`;
+    await p.close(fd);
+  });
+  await net.advance(sec(20));
+  // Mid-way: the proxy passed the client's FIN on and waits for the server, which never answers.
+  assert.deepEqual(log, ["half-close c→s"]);
+  assert.match(ss(snapshot(server), "-tn"), /^CLOSE-WAIT 5 /m);
+  await net.advance(sec(40));
+  assert.deepEqual(log, ["half-close c→s", "idle", "hard close"]);
+  const lastData = trace.filter((s) => s.len > 0).at(-1)!.at;
+  const rsts = trace.filter((s) => s.from === "proxy" && s.flags.startsWith("R"));
+  // The client already closed after reading the proxy's FIN, so only the server side still needs a reset.
+  assert.deepEqual(rsts.map((s) => s.dport), [9090]);
+  assert.ok(Math.abs(rsts[0]!.at - (lastData + sec(35))) < ms(10), `RST ${rsts[0]!.at - lastData} µs after the last data`);
+  assert.match(clientRead, /^0 at 300\d\d ms$/);
+  assert.equal(ss(snapshot(px), "-tanH state connected"), "");
+  assert.equal(ss(snapshot(server), "-tnH"), "", "the reset freed the hung server's connection too");
+});

@@ -1,0 +1,126 @@
+/**
+ * A TCP proxy as seed 3 ("TCP 何时关闭连接") says it must be written (H10, F3, C6):
+ *
+ * - it passes half-close through: read() = 0 on one side → shutdown(SHUT_WR)
+ *   on the other, and keeps relaying the other direction;
+ * - it closes only when both sides have read 0, or one side errors (then it
+ *   hard-closes both with SO_LINGER 0, so the reset reaches the other peer);
+ * - a pair with no data for `idleMs` is shut down (SHUT_WR both ways) and,
+ *   `hardCloseMs` later, closed with SO_LINGER {1, 0} — a hard close that
+ *   sends RST instead of leaving sockets in CLOSE-WAIT / FIN-WAIT-2.
+ *
+ * One thread per client connection runs a poll() loop over its two sockets.
+ * {@link naiveProxy} is the common wrong version: close both on the first 0.
+ */
+import { POLLERR, POLLHUP, POLLIN } from "../../src/core/poll-events.js";
+import type { Address, Process } from "../../src/sys/process.js";
+
+/** Proxy settings. */
+export interface ProxyOptions {
+  listen: Address;
+  upstream: Address;
+  /** Idle time after which a pair is shut down (ms). */
+  idleMs?: number;
+  /** Delay between that shutdown and the hard close (ms; the seed's 5 s delay task). */
+  hardCloseMs?: number;
+  /** Connections to serve before returning (default: forever). */
+  connections?: number;
+  /** Event log (`half-close c→s`, `error …`, `idle`, `hard close`, `closed`). */
+  log?: string[];
+}
+
+const linger0 = (p: Process, fd: number) => p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
+
+/** Runs the proxy in process `p`. */
+export async function proxy(p: Process, o: ProxyOptions): Promise<void> {
+  const log = o.log ?? [];
+  const l = p.socket("AF_INET", "SOCK_STREAM");
+  p.setsockopt(l, "SOL_SOCKET", "SO_REUSEADDR", 1);
+  p.bind(l, o.listen);
+  p.listen(l, 16);
+  const threads = [];
+  for (let i = 0; i < (o.connections ?? Infinity); i++) {
+    const { fd: c } = await p.accept(l);
+    const s = p.socket("AF_INET", "SOCK_STREAM");
+    try {
+      await p.connect(s, o.upstream);
+    } catch (e) {
+      log.push(`upstream: ${(e as Error).message}`);
+      linger0(p, c);
+      await p.close(c);
+      await p.close(s);
+      continue;
+    }
+    threads.push(p.thread(() => relay(p, c, s, o, log)));
+  }
+  for (const t of threads) await t.join();
+  await p.close(l);
+}
+
+/** Relays one pair until both directions ended, an error, or the idle timeout. */
+async function relay(p: Process, c: number, s: number, o: ProxyOptions, log: string[]): Promise<void> {
+  const name = (fd: number) => (fd === c ? "c→s" : "s→c");
+  const open = new Set([c, s]); // directions still open, named by their source fd
+  const other = (fd: number) => (fd === c ? s : c);
+  try {
+    while (open.size) {
+      const fds = [...open].map((fd) => ({ fd, events: POLLIN, revents: 0 }));
+      const n = await p.poll(fds, o.idleMs ?? -1);
+      if (n === 0) {
+        log.push("idle");
+        for (const fd of [c, s]) {
+          try { p.shutdown(fd, "SHUT_WR"); } catch { /* already shut */ }
+        }
+        await p.poll([], o.hardCloseMs ?? 5000); // the delay task
+        log.push("hard close");
+        linger0(p, c);
+        linger0(p, s);
+        break;
+      }
+      for (const f of fds) {
+        if (!(f.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const d = await p.recv(f.fd, 65536);
+        if (d.length === 0) {
+          // Pass the FIN on: the peer on the other side reads 0, but may still answer (F2, F3).
+          log.push(`half-close ${name(f.fd)}`);
+          p.shutdown(other(f.fd), "SHUT_WR");
+          open.delete(f.fd);
+        } else {
+          await p.sendall(other(f.fd), d);
+        }
+      }
+    }
+    if (!open.size) log.push("closed");
+  } catch (e) {
+    log.push(`error ${(e as Error).message}`);
+    linger0(p, c);
+    linger0(p, s);
+  }
+  await p.close(c);
+  await p.close(s);
+}
+
+/** The wrong proxy: relays until either side reads 0 or fails, then closes both at once. */
+export async function naiveProxy(p: Process, o: ProxyOptions): Promise<void> {
+  const l = p.socket("AF_INET", "SOCK_STREAM");
+  p.bind(l, o.listen);
+  p.listen(l, 16);
+  for (let i = 0; i < (o.connections ?? Infinity); i++) {
+    const { fd: c } = await p.accept(l);
+    const s = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(s, o.upstream);
+    for (let done = false; !done;) {
+      const fds = [{ fd: c, events: POLLIN, revents: 0 }, { fd: s, events: POLLIN, revents: 0 }];
+      await p.poll(fds, -1);
+      for (const f of fds) {
+        if (done || !f.revents) continue;
+        const d = await p.recv(f.fd, 65536).catch(() => new Uint8Array(0));
+        if (d.length === 0) done = true;
+        else await p.sendall(f.fd === c ? s : c, d);
+      }
+    }
+    await p.close(c);
+    await p.close(s);
+  }
+  await p.close(l);
+}
