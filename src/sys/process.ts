@@ -161,9 +161,13 @@ export class Process {
 
   // ---- fd table -------------------------------------------------------
 
+  /** Every fd below this is in use (so the lowest-free search starts here, not at 0). */
+  #freeHint = 0;
+
   #lowestFree(): number {
-    let fd = 0;
+    let fd = this.#freeHint;
     while (fd < this.fds.length && this.fds[fd]) fd++;
+    this.#freeHint = fd;
     return fd;
   }
 
@@ -171,6 +175,7 @@ export class Process {
     if (fd < 0) fd = this.#lowestFree();
     if (fd >= this.rlimitNofile) return -1;
     while (this.fds.length <= fd) this.fds.push(null);
+    if (fd === this.#freeHint) this.#freeHint = fd + 1;
     this.fds[fd] = { file, cloexec };
     file.refs++;
     return fd;
@@ -396,6 +401,7 @@ export class Process {
   async close(fd: number): Promise<void> {
     const e = this.#entry(fd, "close");
     this.fds[fd] = null;
+    if (fd < this.#freeHint) this.#freeHint = fd;
     while (this.fds.length && !this.fds[this.fds.length - 1]) this.fds.pop();
     await this.#unref(e.file);
   }
@@ -711,6 +717,7 @@ export class Process {
     const c = this.kernel.createProcess(this.name, this.pid);
     for (const e of c.fds) if (e) e.file.refs--; // drop the fresh terminal, take the parent's table
     c.fds.length = 0;
+    c.#freeHint = 0;
     c.rlimitNofile = this.rlimitNofile;
     c.rlimitNofileHard = this.rlimitNofileHard;
     this.fds.forEach((e, fd) => {
@@ -812,6 +819,7 @@ export class Process {
     this.exitCode = code;
     const open = this.fds.map((e) => e?.file).filter((f): f is OpenFile => !!f);
     this.fds.length = 0;
+    this.#freeHint = 0;
     for (const f of open) await this.#unref(f);
     for (const c of this.children) c.#parent = null;
     this.kernel.processExited(this);
