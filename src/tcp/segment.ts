@@ -3,15 +3,10 @@
  * the options it needs, and the payload view (never copied on input).
  */
 
-/** TCP header flag bits. */
-export const FIN = 0x01;
-export const SYN = 0x02;
-export const RST = 0x04;
-export const PSH = 0x08;
-export const ACK = 0x10;
-export const URG = 0x20;
-export const ECE = 0x40;
-export const CWR = 0x80;
+/** TCP header flag bits (the wire codec's constants under the short names the state machine uses). */
+export {
+  TCP_FIN as FIN, TCP_SYN as SYN, TCP_RST as RST, TCP_PSH as PSH, TCP_ACK as ACK, TCP_URG as URG, TCP_ECE as ECE, TCP_CWR as CWR,
+} from "../wire/tcp.js";
 
 /** A parsed inbound segment. */
 export interface Segment {
@@ -38,23 +33,4 @@ export interface Segment {
   hasTs: boolean;
   tsVal: number;
   tsEcr: number;
-}
-
-/** Sequence space the segment occupies: data + SYN + FIN (RFC 9293 SEG.LEN). */
-export function segLen(s: Segment): number {
-  return s.data.length + (s.flags & SYN ? 1 : 0) + (s.flags & FIN ? 1 : 0);
-}
-
-/** `S.`-style flag string as tcpdump prints it. */
-export function flagString(flags: number): string {
-  let s = "";
-  if (flags & FIN) s += "F";
-  if (flags & SYN) s += "S";
-  if (flags & RST) s += "R";
-  if (flags & PSH) s += "P";
-  if (flags & URG) s += "U";
-  if (flags & ECE) s += "E";
-  if (flags & CWR) s += "W";
-  if (flags & ACK) s += ".";
-  return s || "none";
 }
