@@ -1,0 +1,194 @@
+// Ladder diagrams from link captures: golden text for a clean connection
+// (handshake, data, close) and for a lossy one (a drop and its
+// retransmission), the lecture's SYN retransmissions, and the SVG as a
+// well-formed standalone document with the same content.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ms, sec } from "../core/time.js";
+import { Network } from "../sim/network.js";
+import { Capture } from "./capture.js";
+import { ladderConnections, ladderEvents, ladderSvg, ladderText } from "./ladder.js";
+import { lectureScenario } from "./lecture-scenario.js";
+
+/** A client sends "1111", then "2222" (lost on the way when `lossy`), then closes. */
+async function transfer(lossy: boolean): Promise<Capture> {
+  const net = new Network({ seed: 1 });
+  const c = net.addHost("client");
+  const s = net.addHost("server");
+  const { link } = net.link(c, s, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
+  const cap = Capture.onLink(link, { a: "client", b: "server" });
+  s.spawn("server", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 5);
+    const { fd } = await p.accept(l);
+    while ((await p.recv(fd, 100)).length > 0);
+    await p.close(fd);
+  });
+  c.spawn("client", async (p) => {
+    await net.sleep(ms(1));
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 9090]);
+    await p.send(fd, "1111");
+    await net.sleep(ms(50));
+    if (lossy) link.partition("aToB");
+    await p.send(fd, "2222");
+    await net.sleep(ms(100));
+    link.heal("aToB");
+    await net.sleep(ms(500));
+    await p.close(fd);
+  });
+  await net.run();
+  cap.stop();
+  return cap;
+}
+
+test("handshake, data and close: one arrow per packet, relative sequence numbers", async () => {
+  const cap = await transfer(false);
+  assert.equal(ladderText(cap.packets), [
+    "     ms  10.0.0.1:54648            10.0.0.2:9090",
+    "  1.000         │── S seq 0 ────────────▶│",
+    "  6.000         │◀───── S. seq 0 ack 1 ──│",
+    " 11.000         │── . ack 1 ────────────▶│",
+    " 11.000         │── P. 1:5(4) ack 1 ────▶│",
+    " 16.000         │◀──────────── . ack 5 ──│",
+    " 61.000         │── P. 5:9(4) ack 1 ────▶│",
+    " 66.000         │◀──────────── . ack 9 ──│",
+    "661.000         │── F. seq 9 ack 1 ─────▶│",
+    "666.000         │◀──── F. seq 1 ack 10 ──│",
+    "671.000         │── . ack 2 ────────────▶│",
+  ].join("\n"));
+  const ev = ladderEvents(cap.packets);
+  assert.deepEqual([ev[0]!.sent, ev[0]!.received, ev[0]!.dropped, ev[0]!.retransmission], [ms(1), ms(6), false, false]);
+});
+
+test("a lossy transfer: the lost segment stops at ✗, its retransmission is marked (retx)", async () => {
+  const cap = await transfer(true);
+  assert.equal(ladderText(cap.packets), [
+    "     ms  10.0.0.1:54648                   10.0.0.2:9090",
+    "  1.000         │── S seq 0 ───────────────────▶│",
+    "  6.000         │◀──────────── S. seq 0 ack 1 ──│",
+    " 11.000         │── . ack 1 ───────────────────▶│",
+    " 11.000         │── P. 1:5(4) ack 1 ───────────▶│",
+    " 16.000         │◀─────────────────── . ack 5 ──│",
+    " 61.000         │── P. 5:9(4) ack 1 ─✗          │",
+    "271.000         │── P. 5:9(4) ack 1 (retx) ────▶│",
+    "276.000         │◀─────────────────── . ack 9 ──│",
+    "661.000         │── F. seq 9 ack 1 ────────────▶│",
+    "666.000         │◀─────────── F. seq 1 ack 10 ──│",
+    "671.000         │── . ack 2 ───────────────────▶│",
+  ].join("\n"));
+  const drop = ladderEvents(cap.packets).find((e) => e.dropped)!;
+  assert.deepEqual([drop.sent, drop.received, drop.label], [ms(61), null, "P. 5:9(4) ack 1"]);
+  // Only one side captured: nothing can be called a drop.
+  const sender = cap.packets.filter((r) => r.host === "client" && r.dir === "out");
+  assert.ok(ladderEvents(sender).every((e) => !e.dropped));
+});
+
+test("leftward drops and relative times", async () => {
+  const net = new Network({ seed: 2 });
+  const c = net.addHost("client");
+  const s = net.addHost("server");
+  const { link } = net.link(c, s, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
+  const cap = Capture.onLink(link, { a: "client", b: "server" });
+  link.partition("bToA"); // the SYN-ACK is lost; the server retransmits it
+  s.spawn("server", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 5);
+    await p.accept(l);
+  });
+  c.spawn("client", async (p) => {
+    await net.sleep(ms(100));
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    const done = p.connect(fd, ["10.0.0.2", 9090]);
+    await net.sleep(ms(10));
+    link.heal("bToA");
+    await done;
+  });
+  await net.run();
+  const text = ladderText(cap.packets, { relativeTime: true }).split("\n");
+  assert.match(text[1]!, /^ +0\.000 +│── S seq 0 ─+▶│$/);
+  assert.match(text[2]!, /^ +5\.000 +│ +✗─+ S\. seq 0 ack 1 ──│$/);
+  assert.match(text[3]!, /^1000\.000 +│── S seq 0 \(retx\) ─+▶│$/); // the client gave up waiting first
+  assert.match(text[4]!, /│◀─+ S\. seq 0 ack 1 \(retx\) ──│$/);
+});
+
+test("the lecture: one column per endpoint, connections listed, the 4th client's SYN retransmitted", async () => {
+  const sc = lectureScenario();
+  const cap = Capture.onLink(sc.link, { a: "client", b: "server" });
+  await sc.net.advance(sec(7));
+  const conns = ladderConnections(cap.packets);
+  assert.equal(conns.length, 4);
+  assert.match(conns[0]!, /^10\.0\.0\.1:\d+ <-> 10\.0\.0\.2:9090$/);
+  const all = ladderText(cap.packets).split("\n");
+  assert.match(all[0]!, /^ {6}ms {2}10\.0\.0\.1:\d+ {11}10\.0\.0\.1:\d+ .* 10\.0\.0\.2:9090$/);
+  assert.equal(all.filter((l) => l.includes("S seq 0 (retx)")).length, 5); // 1.8, 2.8, 3.8, 4.8, 5.8 s
+  assert.ok(all.every((l) => !l.includes("✗"))); // the server dropped them, not the link
+  const fourth = ladderText(cap.packets, { connection: 3 }).split("\n");
+  assert.equal(fourth.length, 1 + 6 + 4); // header, 6 SYNs, SYN-ACK, ACK, data, ACK
+  assert.deepEqual(ladderText(cap.packets, { filter: "port 1" }), "(no packets)");
+  assert.deepEqual(ladderEvents(cap.packets, { connection: 9 }), []);
+});
+
+/** A minimal XML well-formedness check: balanced tags, quoted attributes, escaped text. */
+function checkXml(s: string): string[] {
+  const tags: string[] = [];
+  const stack: string[] = [];
+  const body = s.replace(/^<\?xml[^?]*\?>\s*/, "");
+  const re = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[\w:-]+="[^"<&]*(?:&[a-z]+;[^"<&]*)*")*)\s*(\/?)>|([^<]+)/g;
+  let consumed = 0;
+  for (let m = re.exec(body); m; m = re.exec(body)) {
+    assert.equal(m.index, consumed, `unparsable XML at ${m.index}: ${body.slice(consumed, consumed + 40)}`);
+    consumed = re.lastIndex;
+    if (m[5] !== undefined) {
+      assert.ok(!/&(?!(amp|lt|gt|quot|apos);)/.test(m[5]), `bad entity in ${m[5]}`);
+      continue;
+    }
+    const [, close, name, , selfClose] = m;
+    if (close) assert.equal(stack.pop(), name);
+    else {
+      tags.push(name!);
+      if (!selfClose) stack.push(name!);
+    }
+  }
+  assert.equal(consumed, body.length);
+  assert.deepEqual(stack, []);
+  return tags;
+}
+
+test("SVG: a well-formed standalone document with a column per endpoint and an arrow per packet", async () => {
+  const cap = await transfer(true);
+  const svg = ladderSvg(cap.packets, { title: "lossy <transfer>" });
+  assert.match(svg, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="\d+" viewBox="0 0 \d+ \d+"/);
+  const tags = checkXml(svg);
+  assert.equal(tags[0], "svg");
+  assert.equal(tags.filter((t) => t === "g").length, 11);
+  assert.equal((svg.match(/<g class="drop">/g) ?? []).length, 1);
+  assert.equal((svg.match(/<g class="retx">/g) ?? []).length, 1);
+  assert.equal((svg.match(/marker-end=/g) ?? []).length, 10); // every delivered packet has an arrowhead
+  assert.ok(svg.includes(">lossy &lt;transfer&gt;</text>"));
+  for (const ep of ["10.0.0.1:54648", "10.0.0.2:9090"]) assert.ok(svg.includes(`>${ep}</text>`), ep);
+  for (const l of ["S seq 0", "S. seq 0 ack 1", "P. 5:9(4) ack 1 (retx)", "F. seq 1 ack 10"]) assert.ok(svg.includes(`>${l}</text>`), l);
+});
+
+const xmllint = ["/usr/bin/xmllint"].find((p) => existsSync(p));
+
+test("SVG passes xmllint", { skip: !xmllint && "xmllint is not installed" }, async () => {
+  const sc = lectureScenario();
+  const cap = Capture.onLink(sc.link, { a: "client", b: "server" });
+  await sc.net.advance(sec(7));
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-ladder-"));
+  try {
+    const f = join(dir, "l.svg");
+    writeFileSync(f, ladderSvg(cap.packets, { title: "lecture" }));
+    const r = spawnSync(xmllint!, ["--noout", f], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,379 @@
+/**
+ * Ladder (sequence) diagrams of captured packets — the picture lectures
+ * draw by hand: one column per endpoint (`10.0.0.1:47513`), time flowing
+ * down, each packet an arrow labelled like tcpdump (`S seq 0`,
+ * `S. seq 0 ack 1`, `. ack 1`, `P. 1:5(4) ack 1`, `F. seq 5 ack 1`),
+ * as fixed-width text for terminals ({@link ladderText}) or standalone SVG
+ * ({@link ladderSvg}).
+ *
+ * Built from a {@link Capture}'s records. A packet seen `out` at its sender
+ * and `in` at its receiver is one arrow (sent → received). A packet seen
+ * `out` but never `in`, while the capture does watch the receiving address
+ * (some packet to it was seen `in`), was lost on the way: a drop, drawn as
+ * an arrow stopping mid-way at `✗`. A TCP segment whose sequence range
+ * (data, SYN or FIN) starts below the highest one already sent in its
+ * direction is a retransmission, labelled `(retx)` (keepalive probes, one
+ * below snd.una, count too). Sequence numbers are relative to the
+ * direction's SYN (or to its first packet when the SYN was not captured),
+ * acknowledgments to the other direction's, as tcpdump prints them.
+ *
+ * Packets are matched by their IP and transport headers without TTL and
+ * checksums, so capture the two ends of one path (a link, or the two end
+ * hosts); a router's taps in between would show a packet twice.
+ *
+ * @example
+ * const cap = Capture.onLink(link, { a: "client", b: "server" });
+ * await net.run();
+ * console.log(ladderText(cap.packets));            // the whole capture
+ * writeFileSync("c.svg", ladderSvg(cap.packets, { connection: 0 }));
+ */
+import type { Micros } from "../core/time.js";
+import { formatIpv4Address } from "../wire/ipv4-address.js";
+import type { CaptureRecord } from "./capture.js";
+import { compileFilter } from "./tcpdump-filter.js";
+import { tcpdumpFlags, tcpdumpLine } from "./tcpdump.js";
+
+/** One arrow of the diagram. */
+export interface LadderEvent {
+  /** When the sender put it on the wire (or when it was first seen), µs. */
+  sent: Micros;
+  /** When it arrived, µs; null when dropped or not seen at the receiver. */
+  received: Micros | null;
+  /** Endpoint it came from (`10.0.0.1:47513`; an address alone for ICMP). */
+  from: string;
+  /** Endpoint it went to. */
+  to: string;
+  /** tcpdump-like label (`P. 1:5(4) ack 1`, `UDP 5`, `ICMP echo request`), `(retx)` included. */
+  label: string;
+  /** Sent, never received, and the receiver was watched: lost on the way. */
+  dropped: boolean;
+  /** A TCP sequence range sent again. */
+  retransmission: boolean;
+  /** The connection (or flow) it belongs to: its two endpoints, sorted. */
+  conn: string;
+}
+
+/** Options of the diagrams. */
+export interface LadderOptions {
+  /** Only packets this tcpdump filter selects (`port 33602`). */
+  filter?: string;
+  /** Only the N-th connection (0-based, in order of first packet; see {@link ladderConnections}). */
+  connection?: number;
+  /** Times relative to the first packet instead of the simulation's start. */
+  relativeTime?: boolean;
+  /** SVG: a title above the diagram. */
+  title?: string;
+}
+
+interface Decoded {
+  src: string;
+  dst: string;
+  dstAddr: number;
+  proto: number;
+  /** Everything identifying the packet except TTL and checksums. */
+  key: string;
+  tcp: { seq: number; ack: number; flags: number; win: number; len: number } | null;
+  other: string;
+}
+
+function u16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+function decode(b: Uint8Array): Decoded | null {
+  if (b.length < 20 || b[0]! >> 4 !== 4) return null;
+  const hl = (b[0]! & 15) * 4;
+  const total = Math.min(u16(b, 2), b.length);
+  const proto = b[9]!;
+  const sa = u32(b, 12);
+  const da = u32(b, 16);
+  const s = formatIpv4Address(sa);
+  const d = formatIpv4Address(da);
+  const frag = (u16(b, 6) & 0x1fff) !== 0;
+  let key = `${sa}>${da}/${proto}/${u16(b, 4)}/${u16(b, 6)}/${total}/`;
+  const l4 = Math.min(b.length, hl + 20);
+  for (let i = hl; i < l4; i++) if (i < hl + 16 || i >= hl + 18) key += b[i]!.toString(16); // skip the TCP checksum
+  if (!frag && proto === 6 && b.length >= hl + 20) {
+    const doff = (b[hl + 12]! >> 4) * 4;
+    return {
+      src: `${s}:${u16(b, hl)}`, dst: `${d}:${u16(b, hl + 2)}`, dstAddr: da, proto, key,
+      tcp: { seq: u32(b, hl + 4), ack: u32(b, hl + 8), flags: b[hl + 13]!, win: u16(b, hl + 14), len: Math.max(0, total - hl - doff) },
+      other: "",
+    };
+  }
+  if (!frag && proto === 17 && b.length >= hl + 8) {
+    return { src: `${s}:${u16(b, hl)}`, dst: `${d}:${u16(b, hl + 2)}`, dstAddr: da, proto, key, tcp: null, other: `UDP ${Math.max(0, u16(b, hl + 4) - 8)}` };
+  }
+  const line = tcpdumpLine(b);
+  const colon = line.indexOf(": ");
+  const text = colon >= 0 ? line.slice(colon + 2).split(",")[0]! : line;
+  return { src: s, dst: d, dstAddr: da, proto, key, tcp: null, other: text };
+}
+
+/**
+ * The connections (flows) in the records, in order of first packet: their
+ * two endpoints, `10.0.0.1:33602 <-> 10.0.0.2:9090`. Index them with
+ * {@link LadderOptions.connection}.
+ */
+export function ladderConnections(records: readonly CaptureRecord[], opts: Pick<LadderOptions, "filter"> = {}): string[] {
+  const seen: string[] = [];
+  const filter = opts.filter ? compileFilter(opts.filter) : null;
+  for (const r of records) {
+    if (filter && !filter(r.bytes)) continue;
+    const d = decode(r.bytes);
+    if (!d) continue;
+    const c = connKey(d.src, d.dst);
+    if (!seen.includes(c)) seen.push(c);
+  }
+  return seen;
+}
+
+function connKey(a: string, b: string): string {
+  return a < b ? `${a} <-> ${b}` : `${b} <-> ${a}`;
+}
+
+/** Per-direction sequence state for labels and retransmissions. */
+interface Side {
+  base: number;
+  /** Highest relative sequence end sent. */
+  maxEnd: number;
+}
+
+/**
+ * The diagram's arrows, in order of sending: matched out/in observations,
+ * drops, relative sequence numbers and retransmissions (see the file
+ * comment).
+ */
+export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOptions = {}): LadderEvent[] {
+  const filter = opts.filter ? compileFilter(opts.filter) : null;
+  const only = opts.connection !== undefined ? ladderConnections(records, opts)[opts.connection] : undefined;
+  if (opts.connection !== undefined && only === undefined) return [];
+  const events: (LadderEvent & { dstAddr: number; d: Decoded })[] = [];
+  const pending = new Map<string, (LadderEvent & { dstAddr: number })[]>();
+  const watched = new Set<number>(); // addresses seen receiving
+  for (const r of records) {
+    if (filter && !filter(r.bytes)) continue;
+    const d = decode(r.bytes);
+    if (!d) continue;
+    const conn = connKey(d.src, d.dst);
+    if (only !== undefined && conn !== only) continue;
+    if (r.dir === "in") {
+      watched.add(d.dstAddr);
+      const q = pending.get(d.key);
+      const e = q?.shift();
+      if (e) {
+        e.received = r.t;
+        continue;
+      }
+    }
+    const e = { sent: r.t, received: r.dir === "in" ? r.t : null, from: d.src, to: d.dst, label: "", dropped: false, retransmission: false, conn, dstAddr: d.dstAddr, d };
+    events.push(e);
+    if (r.dir === "out") {
+      let q = pending.get(d.key);
+      if (!q) pending.set(d.key, (q = []));
+      q.push(e);
+    }
+  }
+  // Labels and retransmissions, in sending order.
+  const sides = new Map<string, Side>();
+  for (const e of events) {
+    e.dropped = e.received === null && watched.has(e.dstAddr);
+    const t = e.d.tcp;
+    if (!t) {
+      e.label = e.d.other;
+      continue;
+    }
+    const dirKey = `${e.from}>${e.to}`;
+    const syn = (t.flags & 0x02) !== 0;
+    let side = sides.get(dirKey);
+    if (!side || (syn && side.base !== t.seq)) {
+      side = { base: t.seq, maxEnd: 0 };
+      sides.set(dirKey, side);
+    }
+    const peer = sides.get(`${e.to}>${e.from}`);
+    const s = (t.seq - side.base) >>> 0;
+    const occupies = t.len + (syn ? 1 : 0) + (t.flags & 0x01 ? 1 : 0);
+    const end = (s + occupies) >>> 0;
+    if (occupies > 0) {
+      if (((s - side.maxEnd) | 0) < 0) e.retransmission = true;
+      if (((end - side.maxEnd) | 0) > 0) side.maxEnd = end;
+    }
+    let label = tcpdumpFlags(t.flags);
+    if (t.len > 0) label += ` ${s}:${(s + t.len) >>> 0}(${t.len})`;
+    else if (t.flags & 0x07) label += ` seq ${s}`;
+    if (t.flags & 0x10) label += ` ack ${peer ? (t.ack - peer.base) >>> 0 : t.ack}`;
+    if (t.win === 0 && !(t.flags & 0x04)) label += " win 0";
+    if (e.retransmission) label += " (retx)";
+    e.label = label;
+  }
+  const t0 = opts.relativeTime && events.length ? events[0]!.sent : 0;
+  return events.map(({ dstAddr: _a, d: _d, ...e }) => ({ ...e, sent: e.sent - t0, received: e.received === null ? null : e.received - t0 }));
+}
+
+/** Endpoint columns: addresses in order of first appearance, each address's endpoints together. */
+function columns(events: readonly LadderEvent[]): string[] {
+  const byAddr = new Map<string, string[]>();
+  const add = (ep: string) => {
+    const addr = ep.split(":")[0]!;
+    let l = byAddr.get(addr);
+    if (!l) byAddr.set(addr, (l = []));
+    if (!l.includes(ep)) l.push(ep);
+  };
+  for (const e of events) {
+    add(e.from);
+    add(e.to);
+  }
+  return [...byAddr.values()].flat();
+}
+
+/** Virtual µs as milliseconds with three decimals (`200.050`). */
+function msText(t: Micros): string {
+  return (t / 1000).toFixed(3);
+}
+
+function isEvents(x: readonly CaptureRecord[] | readonly LadderEvent[]): x is readonly LadderEvent[] {
+  return x.length > 0 && "label" in x[0]!;
+}
+
+/**
+ * The diagram as fixed-width text: endpoint names on top, one line per
+ * packet with its send time in ms on the left, `──── label ───▶` or
+ * `◀─── label ────` between the columns, `✗` where a dropped packet
+ * stops, `(retx)` on retransmissions.
+ * @example
+ * ladderText(cap.packets, { connection: 0 })
+ * //      ms  10.0.0.1:33602            10.0.0.2:9090
+ * // 200.000       │── S seq 0 ──────────────▶│
+ */
+export function ladderText(input: readonly CaptureRecord[] | readonly LadderEvent[], opts: LadderOptions = {}): string {
+  const events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
+  if (events.length === 0) return "(no packets)";
+  const cols = columns(events);
+  const times = events.map((e) => msText(e.sent));
+  const timeW = Math.max(2, ...times.map((t) => t.length));
+  const maxLabel = Math.max(...events.map((e) => e.label.length));
+  let gap = Math.max(maxLabel + 10, 16);
+  for (let i = 1; i < cols.length; i++) gap = Math.max(gap, Math.ceil(cols[i - 1]!.length / 2) + Math.ceil(cols[i]!.length / 2) + 3);
+  const x0 = timeW + 2 + Math.ceil(cols[0]!.length / 2);
+  const xs = cols.map((_, i) => x0 + i * gap);
+  const width = xs[xs.length - 1]! + Math.ceil(cols[cols.length - 1]!.length / 2) + 1;
+  const lines: string[] = [];
+  const header = Array<string>(width).fill(" ");
+  const put = (row: string[], x: number, s: string) => {
+    for (let i = 0; i < s.length; i++) row[x + i] = s[i]!;
+  };
+  put(header, timeW - 2, "ms");
+  cols.forEach((c, i) => put(header, xs[i]! - Math.floor(c.length / 2), c));
+  lines.push(header.join("").trimEnd());
+  events.forEach((e, k) => {
+    const row = Array<string>(width).fill(" ");
+    put(row, timeW - times[k]!.length, times[k]!);
+    for (const x of xs) row[x] = "│";
+    const a = xs[cols.indexOf(e.from)]!;
+    const b = xs[cols.indexOf(e.to)]!;
+    if (a === b) {
+      put(row, a + 2, `↺ ${e.label}`);
+    } else {
+      const lo = Math.min(a, b);
+      const span = Math.abs(b - a) - 1; // cells strictly between the bars
+      const body = Array<string>(span).fill("─");
+      for (let i = 0; i < span; i++) if (xs.includes(lo + 1 + i)) body[i] = "┼";
+      const text = ` ${e.label} `;
+      const right = b > a;
+      const start = right ? 2 : span - 2 - text.length;
+      for (let i = 0; i < text.length; i++) body[start + i] = text[i]!;
+      if (e.dropped) {
+        const mid = Math.floor(span / 2);
+        const cross = right ? Math.max(mid, start + text.length + 1) : Math.min(mid, start - 2);
+        if (right) for (let i = cross; i < span; i++) body[i] = xs.includes(lo + 1 + i) ? "│" : " ";
+        else for (let i = 0; i <= cross; i++) body[i] = xs.includes(lo + 1 + i) ? "│" : " ";
+        body[cross] = "✗";
+      } else if (right) body[span - 1] = "▶";
+      else body[0] = "◀";
+      put(row, lo + 1, body.join(""));
+    }
+    lines.push(row.join("").trimEnd());
+  });
+  return lines.join("\n");
+}
+
+/** A white outline under label text, so lifelines it crosses do not strike it through. */
+const HALO = ' stroke="white" stroke-width="4" paint-order="stroke"';
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * The diagram as a standalone SVG document: endpoint columns with
+ * lifelines, slanted arrows from send to arrival, labels above them
+ * (retransmissions orange, drops red with `✗` mid-way), send times in ms
+ * on the left. Vertical spacing grows with the time between packets
+ * (logarithmically, so a 5 s pause does not push the rest off the page).
+ * @example writeFileSync("handshake.svg", ladderSvg(cap.packets, { connection: 0, title: "handshake" }));
+ */
+export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[], opts: LadderOptions = {}): string {
+  const events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
+  const cols = columns(events);
+  const charW = 7.2; // monospace 12px
+  const maxLabel = Math.max(10, ...events.map((e) => e.label.length));
+  const colW = Math.max(200, Math.ceil(maxLabel * charW) + 60);
+  const left = 100;
+  const titleH = opts.title ? 28 : 0;
+  const top = titleH + 56;
+  const xs = cols.map((_, i) => left + 40 + i * colW);
+  const ys: number[] = [];
+  let y = top + 20;
+  events.forEach((e, i) => {
+    if (i > 0) {
+      const dtMs = Math.max(0, (e.sent - events[i - 1]!.sent) / 1000);
+      y += 26 + Math.min(40, 14 * Math.log10(1 + dtMs));
+    }
+    ys.push(y);
+  });
+  const slant = 16;
+  const height = (ys.length ? ys[ys.length - 1]! : top) + slant + 40;
+  const width = Math.ceil((xs.length ? xs[xs.length - 1]! : left) + colW / 2 + 20);
+  const out: string[] = [];
+  out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${Math.ceil(height)}" viewBox="0 0 ${width} ${Math.ceil(height)}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="12">`);
+  out.push("<defs>");
+  for (const [id, color] of [["arrow", "#1f4e79"], ["arrow-retx", "#c05800"]] as const) {
+    out.push(`<marker id="${id}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`);
+  }
+  out.push("</defs>");
+  out.push(`<rect x="0" y="0" width="${width}" height="${Math.ceil(height)}" fill="white"/>`);
+  if (opts.title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${esc(opts.title)}</text>`);
+  out.push(`<text x="${left - 10}" y="${top - 8}" text-anchor="end" fill="#555">ms</text>`);
+  cols.forEach((c, i) => {
+    out.push(`<text x="${xs[i]}" y="${titleH + 24}" text-anchor="middle" font-weight="bold">${esc(c)}</text>`);
+    out.push(`<line x1="${xs[i]}" y1="${titleH + 34}" x2="${xs[i]}" y2="${Math.ceil(height) - 16}" stroke="#888" stroke-width="1.5"/>`);
+  });
+  events.forEach((e, i) => {
+    const y0 = ys[i]!;
+    const a = xs[cols.indexOf(e.from)]!;
+    const b = xs[cols.indexOf(e.to)]!;
+    const color = e.dropped ? "#b00020" : e.retransmission ? "#c05800" : "#1f4e79";
+    const cls = e.dropped ? "drop" : e.retransmission ? "retx" : "pkt";
+    out.push(`<g class="${cls}">`);
+    out.push(`<text x="${left - 10}" y="${y0 + 4}" text-anchor="end" fill="#555">${msText(e.sent)}</text>`);
+    if (a === b) {
+      out.push(`<text x="${a + 8}" y="${y0 + 4}" fill="${color}"${HALO}>↺ ${esc(e.label)}</text>`);
+    } else if (e.dropped) {
+      const mx = (a + b) / 2;
+      const my = y0 + slant / 2;
+      out.push(`<line x1="${a}" y1="${y0}" x2="${mx}" y2="${my}" stroke="${color}" stroke-width="1.5" stroke-dasharray="5,3"/>`);
+      out.push(`<path d="M${mx - 6},${my - 6} L${mx + 6},${my + 6} M${mx - 6},${my + 6} L${mx + 6},${my - 6}" stroke="${color}" stroke-width="2.5"/>`);
+      out.push(`<text x="${mx}" y="${y0 - 5}" text-anchor="middle" fill="${color}"${HALO}>${esc(e.label)}</text>`);
+    } else {
+      const marker = e.retransmission ? "arrow-retx" : "arrow";
+      out.push(`<line x1="${a}" y1="${y0}" x2="${b}" y2="${y0 + slant}" stroke="${color}" stroke-width="1.5" marker-end="url(#${marker})"/>`);
+      out.push(`<text x="${(a + b) / 2}" y="${y0 + slant / 2 - 5}" text-anchor="middle" fill="${color}"${HALO}>${esc(e.label)}</text>`);
+    }
+    out.push("</g>");
+  });
+  out.push("</svg>");
+  return out.join("\n") + "\n";
+}
