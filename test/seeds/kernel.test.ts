@@ -111,6 +111,7 @@ test("D2: the generic socket state (SS_UNCONNECTED/CONNECTING/CONNECTED/DISCONNE
   const { net, client, server } = twoHosts({ latency: ms(5) });
   const seen: string[] = [];
   let lfdState = "";
+  let tw = "";
   server.spawn("s", async (p) => {
     const l = p.socket("AF_INET", "SOCK_STREAM");
     p.bind(l, ["0.0.0.0", 9090]);
@@ -119,7 +120,7 @@ test("D2: the generic socket state (SS_UNCONNECTED/CONNECTING/CONNECTED/DISCONNE
     lfdState = `${ls.socketState}/${stateName(ls.t.state)}`;
     const { fd } = await p.accept(l);
     await p.recv(fd, 10);
-    await p.poll([], 50);
+    await p.poll([], 500);
     await p.close(fd);
   });
   client.spawn("c", async (p) => {
@@ -133,10 +134,11 @@ test("D2: the generic socket state (SS_UNCONNECTED/CONNECTING/CONNECTED/DISCONNE
     note();
     p.shutdown(fd, "SHUT_WR");
     note();
-    await p.poll([], 12);
-    note();
-    await p.poll([], 50);
-    note(); // the server closed too
+    await p.poll([], 100);
+    note(); // the FIN is acknowledged
+    await p.poll([], 500);
+    note(); // the server closed too: TIME-WAIT is handed to a timewait record (Linux tcp_time_wait → tcp_done)
+    tw = ss(snapshot(client), "-tanH");
     const peerClosed = await p.recv(fd, 10);
     assert.equal(peerClosed.length, 0);
   });
@@ -148,8 +150,9 @@ test("D2: the generic socket state (SS_UNCONNECTED/CONNECTING/CONNECTED/DISCONNE
     "SS_CONNECTED/ESTABLISHED",
     "SS_DISCONNECTING/FIN-WAIT-1",
     "SS_DISCONNECTING/FIN-WAIT-2",
-    "SS_DISCONNECTING/TIME-WAIT",
+    "SS_UNCONNECTED/CLOSED",
   ]);
+  assert.match(tw, /^TIME-WAIT 0 +0 +10\.0\.0\.1:\d+ +10\.0\.0\.2:9090 *$/m);
   // A UDP socket has generic states and no TCP state at all.
   const u = client.createProcess("u");
   const fd = u.socket("AF_INET", "SOCK_DGRAM");
