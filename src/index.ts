@@ -86,3 +86,28 @@ export { linuxSysctls } from "./core/sysctl.js";
 export type { Sysctls } from "./core/sysctl.js";
 export { Counters } from "./core/counters.js";
 export type { CounterGroup } from "./core/counters.js";
+
+// ---- more system calls: multiplexing, helpers (E2, E5, E6, E8) ------------
+export { FdSet, FD_SETSIZE } from "./sys/select-poll.js";
+export type { PollFd, SelectTimeout } from "./sys/select-poll.js";
+export {
+  EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDNORM, EPOLLRDBAND, EPOLLWRNORM, EPOLLWRBAND, EPOLLMSG,
+  EPOLLRDHUP, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT, EPOLLET, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_CLOEXEC,
+} from "./sys/epoll.js";
+export type { EpollEvent } from "./sys/epoll.js";
+export { wrap, perror, ex } from "./sys/wrappers.js";
+export type { Wrapped } from "./sys/wrappers.js";
+export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa, INADDR_NONE } from "./sys/inet.js";
+export { WNOHANG, toAddr, flagValue } from "./sys/process.js";
+export type { Thread, Address, Flags } from "./sys/process.js";
+
+// ---- TCP state and the views of a host (I1, I2) ----------------------------
+export { TcpState, stateName, ssStateName, netstatStateName } from "./tcp/tcp-state.js";
+export { tcpInfo } from "./tcp/tcp-info.js";
+export type { TcpInfo } from "./tcp/tcp-info.js";
+export { snapshot } from "./tools/snapshot.js";
+export type { HostSnapshot, SocketSnapshot } from "./tools/snapshot.js";
+export { ss, ssSummary } from "./tools/ss.js";
+export { netstat, netstatStatistics } from "./tools/netstat.js";
+export { lsof } from "./tools/lsof.js";
+export { nstat } from "./tools/nstat.js";
