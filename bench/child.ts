@@ -24,6 +24,7 @@ function gcNow(): () => void {
 /** Linux `ss -s` TCP line from the tables (tools' ssSummary needs a full snapshot). */
 function ssLine(h: Host): string {
   let estab = 0, tw = 0, other = 0;
+  // Counted from the table (tools/ss.ts ssSummary builds a full snapshot and is quadratic in sockets).
   for (const t of h.tcp.tables.connections()) {
     if (t.state === TcpState.ESTABLISHED) estab++;
     else if (t.state === TcpState.TIME_WAIT) tw++;
@@ -45,7 +46,7 @@ async function memory(n: number): Promise<Measurement> {
   const cEnds = [...r.clients].reduce((a, c) => a + c.tcp.tables.size, 0);
   return {
     value: per,
-    extra: { connections: n, heap_MB: (after - before) / 1e6, establish_s: r.wall, client_ends: cEnds, server_tables: r.server.tcp.tables.size },
+    extra: { connections: n, heap_MB: (after - before) / 1e6, establish_s: r.wall, client_ends: cEnds, server_ss: ssLine(r.server) },
   };
 }
 

@@ -177,6 +177,8 @@ export async function establishIdle(
             connected++;
           }
         }));
+        // Stay alive: an exiting process closes its fds (FIN → CLOSE-WAIT on the server).
+        await net.sleep(sec(30 * 86400));
       });
     }
   });
@@ -226,7 +228,7 @@ export async function simIdleTimers(n: number, virtualSeconds: number): Promise<
     await net.sleep(sec(virtualSeconds + 3600));
   });
   if (!(await net.runUntil(() => up === n, { timeout: sec(600) }))) throw new Error(`idle-timers: ${up} of ${n} established`);
-  const probesBefore = client.counters.TcpExt.TCPKeepAliveProbes ?? 0;
+  const probesBefore = client.counters.TcpExt.TCPKeepAlive ?? 0;
   const segsBefore = client.counters.Tcp.OutSegs ?? 0;
   const t0 = performance.now();
   await net.advance(sec(virtualSeconds));
@@ -239,7 +241,7 @@ export async function simIdleTimers(n: number, virtualSeconds: number): Promise<
     extra: {
       connections: n, virtual_s: virtualSeconds,
       client_segs: (client.counters.Tcp.OutSegs ?? 0) - segsBefore,
-      keepalive_probes_counter: (client.counters.TcpExt.TCPKeepAliveProbes ?? 0) - probesBefore,
+      keepalive_probes: (client.counters.TcpExt.TCPKeepAlive ?? 0) - probesBefore,
     },
   };
 }
