@@ -41,5 +41,9 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_rfc1337: true,
     // tcp_timewait.c tcp_twcheck: segments without ACK are dropped, only exact duplicate ACKs go unanswered.
     tcp_twcheck_bsd: true,
+    // tcp_output.c tcp_outflags: ACKs in FIN-WAIT-1 / CLOSING / LAST-ACK carry the unacknowledged FIN.
+    tcp_ack_fin_bsd: true,
+    // tcp_input.c RST processing: so_error ECONNREFUSED in SYN-RECEIVED, ECONNRESET otherwise.
+    tcp_reset_errno_bsd: true,
   };
 }

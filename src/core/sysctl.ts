@@ -128,6 +128,21 @@ export interface Sysctls {
    * tcp_timewait_state_process. See tcp/input.ts.
    */
   tcp_twcheck_bsd: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): FreeBSD tcp_output keeps TH_FIN
+   * in the flags of FIN-WAIT-1, CLOSING and LAST-ACK, so while our FIN is
+   * unacknowledged every ACK it sends re-sends the FIN (at the FIN's
+   * sequence number). Challenge ACKs (tcp_respond) do not. false: Linux
+   * sends bare ACKs at SND.NXT.
+   */
+  tcp_ack_fin_bsd: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): the error a received RST leaves
+   * on the socket as FreeBSD sets it (tcp_input.c: ECONNREFUSED in
+   * SYN-RECEIVED, ECONNRESET in every other synchronized state). false:
+   * Linux tcp_reset (EPIPE in CLOSE-WAIT, ECONNRESET otherwise).
+   */
+  tcp_reset_errno_bsd: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -190,5 +205,7 @@ export function linuxSysctls(): Sysctls {
     tcp_delack_bsd: 0,
     tcp_drop_synfin: false,
     tcp_twcheck_bsd: false,
+    tcp_ack_fin_bsd: false,
+    tcp_reset_errno_bsd: false,
   };
 }

@@ -325,9 +325,19 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     const wndEnd = (t.rcvNxt + rcvWnd) >>> 0;
     acceptable = (seqGe(seg.seq, t.rcvNxt) && seqLt(seg.seq, wndEnd)) || (seqGe(end, t.rcvNxt) && seqLt(end, wndEnd));
   }
+  // Linux tcp_sequence (and FreeBSD's trimming) also take a segment that ends at rcv.nxt — a
+  // retransmitted FIN above all: its ACK is processed (CLOSING → TIME-WAIT), its text is a duplicate.
+  if (!acceptable && len > 0 && seqGe((seg.seq + len) >>> 0, t.rwin.rcvWup) && seqLe(seg.seq, t.rcvNxt)) acceptable = true;
   // A zero window still lets a segment at exactly rcv.nxt through for its ACK (Linux tcp_sequence); its data is dropped later.
   if (!acceptable && !(rcvWnd === 0 && seg.seq === t.rcvNxt)) {
     if (seg.flags & RST) return;
+    if (seg.flags & SYN) {
+      // Linux tcp_validate_incoming (syn_challenge), FreeBSD tcp_respond: an out-of-window SYN gets a challenge ACK.
+      c.inc(c.TcpExt, "TCPSYNChallenge");
+      c.inc(c.TcpExt, "TCPChallengeACK");
+      sendAck(tl, t, true);
+      return;
+    }
     // A retransmission of data we already have: D-SACK it (RFC 2883) and re-ACK.
     const dataEnd = (seg.seq + seg.data.length) >>> 0;
     if (seg.data.length > 0 && seqLe(dataEnd, t.rcvNxt) && t.sackOk && tl.ctx.sysctl.tcp_dsack) {
@@ -340,11 +350,11 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
 
   // 2. RST (RFC 5961 §3): reset only on an exact match, else a challenge ACK.
   if (seg.flags & RST) {
-    if (seg.seq === t.rcvNxt || tl.ctx.sysctl.tcp_insecure_rst) {
+    if (seg.seq === t.rcvNxt || (tl.ctx.sysctl.tcp_insecure_rst && seqGt(seg.seq, t.rcvNxt))) {
       resetReceived(tl, t);
     } else {
       c.inc(c.TcpExt, "TCPChallengeACK");
-      sendAck(tl, t);
+      sendAck(tl, t, true);
     }
     return;
   }
@@ -355,14 +365,14 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
       transmit(tl, t, t.iss, SYN | ACK, EMPTY); // retransmitted SYN in a simultaneous open
       return;
     }
-    if (tl.ctx.sysctl.tcp_insecure_syn) {
+    if (tl.ctx.sysctl.tcp_insecure_syn && seqGe(seg.seq, t.rcvNxt)) {
       // RFC 793 (FreeBSD insecure_syn=1): an in-window SYN resets the connection.
       tl.abort(t, "ECONNRESET", true);
       return;
     }
     c.inc(c.TcpExt, "TCPSYNChallenge");
     c.inc(c.TcpExt, "TCPChallengeACK");
-    sendAck(tl, t);
+    sendAck(tl, t, true);
     return;
   }
 
@@ -405,21 +415,12 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
 /** The peer reset the connection (Linux tcp_reset). */
 function resetReceived(tl: TcpLayer, t: Tcb): void {
   const c = tl.ctx.counters;
-  let err: "ECONNREFUSED" | "EPIPE" | "ECONNRESET" | null;
-  switch (t.state) {
-    case TcpState.SYN_RECV:
-      err = "ECONNREFUSED";
-      break;
-    case TcpState.CLOSE_WAIT:
-      err = "EPIPE";
-      break;
-    case TcpState.CLOSING:
-    case TcpState.LAST_ACK:
-      err = null;
-      break;
-    default:
-      err = "ECONNRESET";
-  }
+  // Linux tcp_reset: EPIPE in CLOSE-WAIT, ECONNRESET everywhere else (SYN-SENT's ECONNREFUSED is in
+  // synSentInput). tcp(personality): FreeBSD reports ECONNREFUSED in SYN-RECEIVED and ECONNRESET in CLOSE-WAIT.
+  const bsd = tl.ctx.sysctl.tcp_reset_errno_bsd;
+  let err: "ECONNREFUSED" | "EPIPE" | "ECONNRESET" = "ECONNRESET";
+  if (t.state === TcpState.CLOSE_WAIT && !bsd) err = "EPIPE";
+  else if (t.state === TcpState.SYN_RECV && bsd) err = "ECONNREFUSED";
   if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
   t.rcvBuf.clear();
   tl.abort(t, t.orphan ? null : err, false);
@@ -766,6 +767,9 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
       if (tl.ctx.sysctl.tcp_delack_bsd) ackNow = true;
     } else if (seqGt(finSeq, t.rcvNxt)) {
       t.oooFinSeq = finSeq;
+      ackNow = true;
+    } else if (seqLt(finSeq, t.rcvNxt)) {
+      // A retransmitted FIN: ACK it at once (Linux tcp_data_queue's duplicate path, FreeBSD TF_ACKNOW).
       ackNow = true;
     }
   }

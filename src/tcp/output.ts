@@ -122,8 +122,17 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   return true;
 }
 
-/** Sends a bare ACK now (RFC 9293 "send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>"). */
-export function sendAck(tl: TcpLayer, t: Tcb): void {
+/**
+ * Sends a bare ACK now (RFC 9293 "send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>").
+ * `challenge`: an RFC 5961 challenge ACK (never carries a FIN).
+ */
+export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
+  // tcp(personality): FreeBSD's ACKs re-send our unacknowledged FIN (tcp_output's tcp_outflags).
+  if (!challenge && t.finSent && tl.ctx.sysctl.tcp_ack_fin_bsd && t.sndNxt === t.sndMax && t.sndMax === ((t.finSeq + 1) >>> 0) &&
+      (t.state === TcpState.FIN_WAIT1 || t.state === TcpState.CLOSING || t.state === TcpState.LAST_ACK)) {
+    transmit(tl, t, t.finSeq, ACK | FIN, EMPTY);
+    return;
+  }
   transmit(tl, t, t.sndNxt, ACK, EMPTY);
 }
 
