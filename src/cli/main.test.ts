@@ -20,7 +20,7 @@ const USAGE_RE = /^usage: sockstack /;
 test("--help lists every command; --version prints the package version", async () => {
   const h = await run("--help");
   assert.equal(h.code, 0);
-  for (const c of ["demo", "ping", "tun", "conformance", "bench"]) assert.ok(h.out.some((l) => l.startsWith(`  ${c} `)), c);
+  for (const c of ["demo", "ss", "netstat", "lsof", "nstat", "tcpdump", "ladder", "ping", "tun", "conformance", "bench"]) assert.ok(h.out.some((l) => l.startsWith(`  ${c} `)), c);
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   const v = await run("--version");
   assert.deepEqual([v.code, v.out], [0, [`sockstack ${pkg.version}`]]);
@@ -38,11 +38,13 @@ test("no command, an unknown command or option: one-line reason, usage line, exi
   assert.deepEqual([opt.code, opt.err[0]], [2, "sockstack: unknown option --bogus"]);
 });
 
-test("placeholders: conformance and bench are not in this build yet (exit 2)", async () => {
-  for (const c of ["conformance", "bench"]) {
-    const r = await run(c);
-    assert.deepEqual([r.code, r.err], [2, [`sockstack ${c}: not yet implemented in this build`]]);
-  }
+test("conformance and bench are wired: their own usage errors, bench --list", async () => {
+  const c = await run("conformance");
+  assert.deepEqual([c.code, c.err[0]], [2, "sockstack conformance: no script or directory given"]);
+  assert.match(c.err[1]!, /^usage: sockstack conformance PATH/);
+  const b = await run("bench", "--list");
+  assert.equal(b.code, 0, b.err.join("\n"));
+  assert.ok(b.out.some((l) => l.startsWith("throughput-lo")));
 });
 
 test("tun without src/cli/tun.ts says it is not available", { skip: existsSync(new URL("./tun.ts", import.meta.url)) && "tun.ts exists" }, async () => {

@@ -12,9 +12,11 @@
  */
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { conformanceCommand } from "./conformance.js";
 import { demoCommand } from "./demo.js";
 import { processIo, type CliIo } from "./io.js";
 import { pingCommand } from "./ping.js";
+import { VIEW_SUMMARIES, viewCommand, type ViewTool } from "./views.js";
 
 /** One subcommand of the dispatcher. */
 interface Command {
@@ -25,12 +27,15 @@ interface Command {
 
 const USAGE = "usage: sockstack <command> [args]   (sockstack --help lists the commands)";
 
+const VIEWS: readonly ViewTool[] = ["ss", "netstat", "lsof", "nstat", "tcpdump", "ladder"];
+
 const COMMANDS: readonly Command[] = [
   { name: "demo", summary: "narrated scenarios on the simulated network (sockstack demo --list)", run: demoCommand },
+  ...VIEWS.map((v): Command => ({ name: v, summary: VIEW_SUMMARIES[v], run: (args, io) => viewCommand(v, args, io) })),
   { name: "ping", summary: "ping inside a simulated topology, printed like iputils ping", run: pingCommand },
   { name: "tun", summary: "bridge the stack to the Linux kernel through a TUN device", run: tunCommand },
-  { name: "conformance", summary: "run packetdrill-format scripts (not yet in this build)", run: notYet("conformance") },
-  { name: "bench", summary: "benchmarks (not yet in this build)", run: notYet("bench") },
+  { name: "conformance", summary: "run packetdrill-format scripts (sockstack conformance PATH…)", run: conformanceCommand },
+  { name: "bench", summary: "benchmarks, sockstack next to the kernel (from a source checkout)", run: benchCommand },
 ];
 
 /**
@@ -91,12 +96,28 @@ export function version(): string {
   }
 }
 
-/** A dispatcher placeholder for a command whose issue has not landed yet. */
-function notYet(name: string): Command["run"] {
-  return async (_args, io) => {
-    io.err(`sockstack ${name}: not yet implemented in this build`);
+/**
+ * `sockstack bench`: loaded on demand from ./bench.js
+ * (`benchCommand(args, io)`), so a build without it still runs every other
+ * command.
+ */
+async function benchCommand(args: string[], io: CliIo): Promise<number> {
+  const specifier = "./bench.js"; // a variable: the module may be absent from this build
+  let mod: { benchCommand?: (args: string[], io: CliIo) => Promise<number> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const missing = code === "ERR_MODULE_NOT_FOUND" && String((e as Error).message).includes("bench.");
+    if (!missing) throw e;
+    io.err("sockstack bench: not available in this build (src/cli/bench.ts is missing)");
     return 2;
-  };
+  }
+  if (typeof mod.benchCommand !== "function") {
+    io.err("sockstack bench: not available in this build (src/cli/bench.ts exports no benchCommand)");
+    return 2;
+  }
+  return mod.benchCommand(args, io);
 }
 
 /**

@@ -25,7 +25,7 @@ import type { Device, Tap, TapDirection } from "../link/device.js";
 import type { Link } from "../sim/link.js";
 import { pcapFile } from "./pcap.js";
 import { pcapngFile } from "./pcapng.js";
-import { TcpdumpFormatter, type TcpdumpOptions } from "./tcpdump.js";
+import { formatTcpdumpTime, TcpdumpFormatter, type TcpdumpOptions } from "./tcpdump.js";
 import { compileFilter, type PacketPredicate } from "./tcpdump-filter.js";
 
 /** One captured datagram. */
@@ -49,7 +49,7 @@ export type CaptureDirection = "in" | "out" | "both";
 export interface CaptureOptions {
   /** A tcpdump filter expression (or a compiled one); packets it rejects are not kept. */
   filter?: string | PacketPredicate;
-  /** Stop keeping packets after this many (`tcpdump -c`). */
+  /** Stop after this many packets of the default view (`tcpdump -c`; a link capture counts its `out` records). */
   count?: number;
 }
 
@@ -57,7 +57,7 @@ export interface CaptureOptions {
 export interface CaptureTextOptions extends TcpdumpOptions {
   /** Records to show (default: `out` for a link capture, `both` otherwise). */
   direction?: CaptureDirection;
-  /** Prefix lines with the host and interface (`client eth0 Out `), like `tcpdump -i any`'s interface column. */
+  /** The interface and direction after the timestamp (`eth0  Out IP …`), as `tcpdump -i any` prints them. */
   interfaces?: boolean;
   /** No timestamps (`tcpdump -t`). */
   noTime?: boolean;
@@ -71,6 +71,8 @@ export class Capture {
   readonly #count: number;
   readonly #attached: { device: Device; tap: Tap }[] = [];
   #defaultDirection: CaptureDirection = "both";
+  /** Records kept that the default view shows (what `count` limits). */
+  #counted = 0;
 
   /** A capture attached to nothing yet; see {@link attach}, {@link onHost}, {@link onLink}. */
   constructor(opts: CaptureOptions = {}) {
@@ -110,9 +112,10 @@ export class Capture {
     // Packet.bytes() fills in offloaded checksums (DESIGN.md: computed
     // whenever bytes leave the process); copy, since the head may be reused.
     const tap: Tap = (p, dir, now) => {
-      if (this.packets.length >= this.#count) return;
+      if (this.#counted >= this.#count) return;
       const b = p.bytes();
       if (filter !== null && !filter(b)) return;
+      if (this.#defaultDirection === "both" || this.#defaultDirection === dir) this.#counted++;
       this.packets.push({ t: now, dir, bytes: b === p.head ? b.slice() : b, ifName: device.name, host });
     };
     device.taps.push(tap);
@@ -142,9 +145,9 @@ export class Capture {
   tcpdump(opts: CaptureTextOptions = {}): string[] {
     const td = new TcpdumpFormatter(opts);
     return this.records(opts.direction).map((r) => {
-      const prefix = opts.interfaces ? `${r.host} ${r.ifName} ${r.dir === "in" ? "In " : "Out"} ` : "";
-      const text = td.format(r.bytes, opts.noTime ? undefined : r.t);
-      return prefix + text;
+      let text = td.format(r.bytes);
+      if (opts.interfaces) text = `${r.ifName.padEnd(5)} ${r.dir === "in" ? "In " : "Out"} ${text}`;
+      return opts.noTime ? text : `${formatTcpdumpTime(r.t)} ${text}`;
     });
   }
 

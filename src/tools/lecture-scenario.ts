@@ -33,6 +33,12 @@ export interface LectureOptions {
   /** One-way link latency (µs), default 50 µs (a veth pair's order of magnitude). */
   latency?: number;
   clients?: number;
+  /**
+   * Pause between a client's connect() returning and its send (µs,
+   * default 0), so the connection can be seen ESTABLISHED with an empty
+   * Recv-Q before "1111" arrives (A2 before A3, as the lecture tour shows).
+   */
+  sendDelay?: number;
 }
 
 /** Builds the scenario; nothing runs until the caller advances time. */
@@ -61,6 +67,7 @@ export function lectureScenario(opts: LectureOptions = {}): LectureScenario {
       await net.sleep(ms(200) * (i + 1));
       const fd = p.socket("AF_INET", "SOCK_STREAM");
       await p.connect(fd, ["10.0.0.2", 9090]);
+      if (opts.sendDelay) await net.sleep(opts.sendDelay);
       await p.send(fd, "1111");
       await net.sleep(sec(3600));
     });

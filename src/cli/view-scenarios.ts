@@ -1,0 +1,118 @@
+/**
+ * The scenarios the view commands (`sockstack ss|netstat|lsof|nstat|
+ * tcpdump|ladder`) and the lecture tour run: a simulated network, its
+ * hosts, the link between them, and named steps — instants of virtual
+ * time at which a view is interesting.
+ *
+ * - `lecture` (seed 0, A1–A4, B2): `lectureScenario` from src/tools with a
+ *   100 ms pause between each client's connect and its send, so A2 (an
+ *   ESTABLISHED connection nobody accepted, Recv-Q 0) shows before A3
+ *   (Recv-Q 4). Steps: listen, connect, data, overflow, accept.
+ * - `udp-echo` (G6, H6): a UDP echo server on port 7 and a client that
+ *   sends three datagrams and keeps its socket. Steps: bound, echoed.
+ */
+import { ms, sec, type Micros } from "../core/time.js";
+import type { Host } from "../host/host.js";
+import type { Link } from "../sim/link.js";
+import { Network } from "../sim/network.js";
+import { lectureScenario } from "../tools/lecture-scenario.js";
+
+/** One named instant of a scenario. */
+export interface ViewStep {
+  /** Typed after `--step` (a number 1… works too). */
+  readonly name: string;
+  /** Virtual time of the step. */
+  readonly at: Micros;
+  /** What the step shows, with the SEEDS.md ids. */
+  readonly summary: string;
+}
+
+/** A built scenario, nothing run yet. */
+export interface BuiltScenario {
+  net: Network;
+  /** Hosts by name. */
+  hosts: Map<string, Host>;
+  /** The link between the two hosts (a: first host, b: second). */
+  link: Link;
+  /** Names of the link's `a` and `b` hosts. */
+  linkHosts: [string, string];
+}
+
+/** A scenario the view commands can run. */
+export interface ViewScenario {
+  readonly name: string;
+  readonly summary: string;
+  /** The host views look at unless `--host` says otherwise. */
+  readonly defaultHost: string;
+  readonly steps: readonly ViewStep[];
+  build(seed: number): BuiltScenario;
+}
+
+const LECTURE_SEND_DELAY = ms(100);
+
+/** The seed-0 lecture situation, step by step. */
+export const lectureViews: ViewScenario = {
+  name: "lecture",
+  summary: "server 10.0.0.2:9090 listens with backlog 2 and does not accept; four clients connect (seed 0)",
+  defaultHost: "server",
+  steps: [
+    { name: "listen", at: ms(100), summary: "the server listens; nothing on the wire yet (A1)" },
+    { name: "connect", at: ms(250), summary: "the first client connected; the server has not called accept() (A2)" },
+    { name: "data", at: ms(350), summary: "the client sent \"1111\": Recv-Q 4 in the server's kernel (A3)" },
+    { name: "overflow", at: ms(2000), summary: "accept queue full (backlog 2 + 1); the fourth client is in SYN-SENT (B2)" },
+    { name: "accept", at: ms(6500), summary: "the server accepted and read every connection (A4, B3)" },
+  ],
+  build(seed) {
+    const sc = lectureScenario({ seed, sendDelay: LECTURE_SEND_DELAY });
+    return { net: sc.net, hosts: new Map([["client", sc.client], ["server", sc.server]]), link: sc.link, linkHosts: ["client", "server"] };
+  },
+};
+
+const ECHO_PORT = 7; // RFC 862
+
+/** A UDP echo service and a client that keeps its socket open. */
+export const udpEchoViews: ViewScenario = {
+  name: "udp-echo",
+  summary: "a UDP echo server on port 7 and a client that sends three datagrams (G6, H6)",
+  defaultHost: "server",
+  steps: [
+    { name: "bound", at: ms(10), summary: "the echo server's socket is bound to port 7 (H6)" },
+    { name: "echoed", at: ms(100), summary: "three datagrams echoed, an empty one included (G6)" },
+  ],
+  build(seed) {
+    const net = new Network({ seed });
+    const client = net.addHost("client");
+    const server = net.addHost("server");
+    const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
+    server.spawn("udp-echo", async (p) => {
+      const fd = p.socket("AF_INET", "SOCK_DGRAM", 0);
+      p.bind(fd, ["0.0.0.0", ECHO_PORT]);
+      for (;;) {
+        const { data, addr } = await p.recvfrom(fd, 65535);
+        await p.sendto(fd, data, 0, addr);
+      }
+    });
+    client.spawn("udp-client", async (p) => {
+      await net.sleep(ms(20));
+      const fd = p.socket("AF_INET", "SOCK_DGRAM", 0);
+      for (const m of ["hello", "", "sockstack"]) {
+        await p.sendto(fd, m, 0, ["10.0.0.2", ECHO_PORT]);
+        await p.recvfrom(fd, 65535);
+      }
+      await net.sleep(sec(3600));
+    });
+    return { net, hosts: new Map([["client", client], ["server", server]]), link, linkHosts: ["client", "server"] };
+  },
+};
+
+/** Every scenario of the view commands, the default first. */
+export const VIEW_SCENARIOS: readonly ViewScenario[] = [lectureViews, udpEchoViews];
+
+/**
+ * The step named `spec` (a name or a 1-based number), or undefined.
+ * @example findStep(lectureViews, "2")?.name === "connect"
+ */
+export function findStep(sc: ViewScenario, spec: string): ViewStep | undefined {
+  if (/^\d+$/.test(spec)) return sc.steps[Number(spec) - 1];
+  return sc.steps.find((s) => s.name === spec);
+}
