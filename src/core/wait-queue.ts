@@ -48,6 +48,12 @@ export class WaitQueue {
   wake(events: number): void {
     const ws = this.#waiters;
     if (!ws) return;
+    if (ws.length === 1) {
+      // The common case (one blocked caller): no snapshot copy needed.
+      const w = ws[0]!;
+      if ((w.mask & events) !== 0) w.wake(events);
+      return;
+    }
     let exclusiveDone = false;
     for (const w of ws.slice()) {
       if ((w.mask & events) === 0) continue;
