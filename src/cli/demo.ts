@@ -11,11 +11,12 @@ import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { Capture } from "./capture.js";
 import { DemoContext, type DemoEvent, type DemoScenario } from "./demo-scenario.js";
+import { lectureDemo } from "./demo-lecture.js";
 import { udpEchoDemo } from "./demo-udp-echo.js";
 import type { CliIo } from "./io.js";
 
 /** Every scenario, the default first. */
-export const DEMOS: readonly DemoScenario[] = [udpEchoDemo];
+export const DEMOS: readonly DemoScenario[] = [lectureDemo, udpEchoDemo];
 
 const USAGE = "usage: sockstack demo [NAME] [--seed N] [--pcap FILE] [--json] [--list]";
 
@@ -32,8 +33,8 @@ function help(): string[] {
     USAGE,
     "",
     "Runs a narrated scenario on the simulated network: real processes making",
-    "syscalls, iputils-style ping output, and a tcpdump view of the wire, with",
-    "virtual timestamps. The same seed prints the same output.",
+    "syscalls, and what ss, lsof, netstat, nstat, tcpdump (and ping) show at each",
+    "step, with virtual timestamps. The same seed prints the same output.",
     "",
     "options:",
     "  NAME         the scenario (default: " + DEMOS[0]!.name + "); --list shows them all",

@@ -1,0 +1,162 @@
+// In-process tests of the view commands (sockstack ss|netstat|lsof|nstat|
+// tcpdump|ladder) and of the lecture tour, the default demo.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { captureIo } from "./io.js";
+import { main } from "./main.js";
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
+
+test("sockstack ss at each lecture step: listen, connect (A2), data (A3), overflow (B2), accept (A4)", async () => {
+  const listen = await run("ss", "-tlnp", "--step", "listen");
+  assert.equal(listen.code, 0, listen.err.join("\n"));
+  assert.deepEqual(listen.out.map((l) => l.trimEnd()), [
+    "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess",
+    'LISTEN 0      2            0.0.0.0:9090      0.0.0.0:*    users:(("server",pid=1000,fd=3))',
+  ]);
+  const connect = await run("ss", "-tan", "--step", "2");
+  assert.match(connect.out[2]!, /^ESTAB {2}0 {6}0 {11}10\.0\.0\.2:9090 {5}10\.0\.0\.1:33602\s*$/);
+  const data = await run("ss", "-tn", "--step", "data");
+  assert.match(data.out[1]!, /^ESTAB 4 /);
+  const overflow = await run("ss", "-tanpoi", "--step", "overflow", "--host", "client");
+  assert.ok(overflow.out.some((l) => /^SYN-SENT 0 {6}1 .* timer:\(on,800ms,1\)$/.test(l)), overflow.out.join("\n"));
+  const accepted = await run("lsof", "-p", "1000");
+  assert.match(accepted.out.at(-1)!, /^server {2}1000 root {4}7u {2}IPv4 .* TCP 10\.0\.0\.2:9090->10\.0\.0\.1:33608 \(ESTABLISHED\)$/);
+  const ns = await run("netstat", "-natp", "--step", "connect");
+  assert.match(ns.out[3]!, /^tcp {8}0 {6}0 10\.0\.0\.2:9090 {11}10\.0\.0\.1:33602 {10}ESTABLISHED -\s*$/);
+});
+
+test("sockstack nstat shows the counters changed since the previous step", async () => {
+  const r = await run("nstat", "--step", "overflow");
+  assert.equal(r.code, 0);
+  assert.ok(r.out.some((l) => /^TcpExtListenOverflows +2 /.test(l)), r.out.join("\n"));
+  const abs = await run("nstat", "-a", "--step", "accept");
+  assert.ok(abs.out.some((l) => /^TcpPassiveOpens +4 /.test(l)), abs.out.join("\n"));
+});
+
+test("sockstack tcpdump: filters, -c, -X, -v, -i on a host, -w", async () => {
+  const syns = await run("tcpdump", "-nn", "tcp[tcpflags] & tcp-syn != 0 and dst port 9090", "--step", "overflow");
+  assert.equal(syns.code, 0, syns.err.join("\n"));
+  assert.equal(syns.out.length, 5); // four clients' SYNs and the 4th's retransmission at 1.8 s
+  assert.ok(syns.out.every((l) => / > 10\.0\.0\.2\.9090: Flags \[S\], /.test(l)));
+  const two = await run("tcpdump", "-nnX", "-c", "2", "--step", "2");
+  assert.equal(two.out.filter((l) => l.startsWith("00:")).length, 2);
+  assert.equal(two.out[1], "\t0x0000:  4500 003c d056 4000 4006 5663 0a00 0001  E..<.V@.@.Vc....");
+  const v = await run("tcpdump", "-v", "-c", "1");
+  assert.match(v.out[0]!, /^00:00:00\.200000 IP \(tos 0x0, ttl 64, id \d+, offset 0, flags \[DF\], proto TCP \(6\), length 60\)$/);
+  const any = await run("tcpdump", "-i", "any", "--host", "client", "--scenario", "udp-echo", "udp");
+  assert.equal(any.out.length, 6);
+  assert.match(any.out[0]!, /^00:00:00\.020000 eth0 {2}Out IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 5$/);
+  const bad = await run("tcpdump", "port", "x");
+  assert.deepEqual([bad.code, bad.err], [2, ["sockstack tcpdump: syntax error at 5: unknown port 'x' (sockstack resolves no service names: write a number)", "  port x", "       ^"]]);
+  const opt = await run("tcpdump", "-Q");
+  assert.deepEqual([opt.code, opt.err[0]], [2, "sockstack tcpdump: invalid option -- 'Q'"]);
+  const dev = await run("tcpdump", "-i", "eth7");
+  assert.deepEqual([dev.code, dev.err[0]], [2, "sockstack tcpdump: eth7: No such device exists"]);
+});
+
+test("sockstack tcpdump -w FILE writes what tcpdump -r reads back as our text", { skip: !tcpdump && "tcpdump is not installed" }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-views-"));
+  try {
+    for (const name of ["x.pcap", "x.pcapng"]) {
+      const f = join(dir, name);
+      const w = await run("tcpdump", "-w", f, "port 9090");
+      assert.equal(w.code, 0, w.err.join("\n"));
+      assert.match(w.err[0]!, /^\d+ packets captured$/);
+      const ours = await run("tcpdump", "-nn", "port 9090");
+      const real = spawnSync(tcpdump!, ["-nn", "-r", f], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
+      assert.equal(real.status, 0, real.stderr);
+      const lines = real.stdout.trimEnd().split("\n");
+      if (name.endsWith(".pcap")) assert.deepEqual(ours.out, lines);
+      else assert.equal(lines.length, 2 * ours.out.length); // pcapng keeps both ends of the link
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("sockstack ladder: text, --list, --connection, --svg FILE", async () => {
+  const list = await run("ladder", "--list");
+  assert.deepEqual(list.out, [0, 2, 4, 6].map((k, i) => `${i}  10.0.0.1:${33602 + k} <-> 10.0.0.2:9090`));
+  const one = await run("ladder", "--connection", "3", "--relative");
+  assert.equal(one.out[0], "      ms  10.0.0.1:33608            10.0.0.2:9090");
+  assert.equal(one.out[2], "1000.000         │── S seq 0 (retx) ─────▶│");
+  const filtered = await run("ladder", "port", "33602", "--step", "data");
+  assert.equal(filtered.out.length, 1 + 5);
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-ladder-"));
+  try {
+    const f = join(dir, "l.svg");
+    const svg = await run("ladder", "--svg", f);
+    assert.deepEqual([svg.code, svg.out], [0, [`(ladder diagram written to ${f})`]]);
+    const doc = readFileSync(f, "utf8");
+    assert.match(doc, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" /);
+    assert.ok(doc.includes(">sockstack lecture — accept (seed 0)</text>"));
+    assert.equal((doc.match(/<g class="retx">/g) ?? []).length, 5);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const bad = await run("ladder", "--connection", "9");
+  assert.deepEqual([bad.code, bad.err[0]], [2, "sockstack ladder: no connection 9 (there are 4; --list shows them)"]);
+});
+
+test("view commands: --help, a bad scenario, step, host or tool flag", async () => {
+  const h = await run("ss", "--help");
+  assert.equal(h.code, 0);
+  assert.match(h.out[0]!, /^usage: sockstack ss /);
+  assert.ok(h.out.some((l) => /^ {2}4 overflow +t=2\.000s/.test(l)));
+  const cases: [string[], string][] = [
+    [["ss", "--scenario", "nope"], "sockstack ss: no scenario 'nope' (scenarios: lecture, udp-echo)"],
+    [["ss", "--step", "9"], "sockstack ss: no step '9' in lecture (steps: 1 listen, 2 connect, 3 data, 4 overflow, 5 accept)"],
+    [["lsof", "--host", "router"], "sockstack lsof: no host 'router' (hosts: client, server)"],
+    [["ss", "-Y"], "ss: invalid option -- 'Y'"],
+    [["netstat", "--seed", "x"], "sockstack netstat: option --seed: 'x' is not an integer from 0 to 4294967295"],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await run(...argv);
+    assert.deepEqual([r.code, r.err[0]], [2, msg], argv.join(" "));
+    assert.match(r.err[1]!, /^usage: sockstack /);
+  }
+  const udp = await run("ss", "-uanp", "--scenario", "udp-echo", "--step", "bound");
+  assert.match(udp.out[1]!, /^UNCONN 0 +0 +0\.0\.0\.0:7 +0\.0\.0\.0:\* +users:\(\("udp-echo",pid=1000,fd=3\)\)$/);
+});
+
+test("sockstack demo is the lecture tour: A1 listen, A2, A3 Recv-Q 4, B2 overflow, A4 accept, a ladder", async () => {
+  const r = await run("demo");
+  assert.equal(r.code, 0, r.err.join("\n"));
+  const out = r.out;
+  const at = (re: RegExp, from = 0) => {
+    const i = out.findIndex((l, k) => k >= from && re.test(l));
+    assert.ok(i >= 0, `missing ${re}`);
+    return i;
+  };
+  assert.equal(out[0], "sockstack demo lecture (seed 1)");
+  const s1 = at(/^--- 1\. The server listens/);
+  at(/^LISTEN 0 +2 +0\.0\.0\.0:9090/, s1);
+  at(/^\(nothing crossed the wire\)$/, s1);
+  const s2 = at(/^--- 2\. A client connects/);
+  at(/ESTABLISHED -$/, s2);
+  const s3 = at(/^--- 3\. The client sends "1111"/);
+  at(/^ESTAB 4 /, s3);
+  const s4 = at(/^--- 4\. Four clients, backlog 2/);
+  at(/^LISTEN 3 +2 /, s4);
+  at(/^SYN-SENT 0 +1 .* timer:\(on,\d+ms,1\)$/, s4);
+  at(/^TcpExtListenOverflows +2 /, s4);
+  const s5 = at(/^--- 5\. The server accepts/);
+  at(/^server {2}1000 root {4}7u /, s5);
+  const s6 = at(/^--- 6\. The fourth connection as a ladder diagram/);
+  assert.equal(out.slice(s6).filter((l) => l.includes("S seq 0 (retx)")).length, 5);
+  assert.ok(s1 < s2 && s2 < s3 && s3 < s4 && s4 < s5 && s5 < s6);
+  const json = await run("demo", "lecture", "--json", "--seed", "0");
+  const doc = JSON.parse(json.out.join("\n")) as { demo: string; seeds: string[] };
+  assert.deepEqual([doc.demo, doc.seeds.includes("B2")], ["lecture", true]);
+});
