@@ -329,7 +329,7 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
   events.forEach((e, i) => {
     if (i > 0) {
       const dtMs = Math.max(0, (e.sent - events[i - 1]!.sent) / 1000);
-      y += 26 + Math.min(40, 14 * Math.log10(1 + dtMs));
+      y += 30 + Math.min(40, 14 * Math.log10(1 + dtMs));
     }
     ys.push(y);
   });
@@ -370,7 +370,7 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
     } else {
       const marker = e.retransmission ? "arrow-retx" : "arrow";
       out.push(`<line x1="${a}" y1="${y0}" x2="${b}" y2="${y0 + slant}" stroke="${color}" stroke-width="1.5" marker-end="url(#${marker})"/>`);
-      out.push(`<text x="${(a + b) / 2}" y="${y0 + slant / 2 - 5}" text-anchor="middle" fill="${color}"${HALO}>${esc(e.label)}</text>`);
+      out.push(`<text x="${(a + b) / 2}" y="${y0 - 2}" text-anchor="middle" fill="${color}"${HALO}>${esc(e.label)}</text>`);
     }
     out.push("</g>");
   });
