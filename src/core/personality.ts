@@ -45,5 +45,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_ack_fin_bsd: true,
     // tcp_input.c RST processing: so_error ECONNREFUSED in SYN-RECEIVED, ECONNRESET otherwise.
     tcp_reset_errno_bsd: true,
+    // syncache.c: challenge ACK for an in-window RST, SYN-ACK at a listener dropped (tcp_input.c).
+    tcp_syncache_bsd: true,
   };
 }

@@ -143,6 +143,14 @@ export interface Sysctls {
    * Linux tcp_reset (EPIPE in CLOSE-WAIT, ECONNRESET otherwise).
    */
   tcp_reset_errno_bsd: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): FreeBSD's syncache rules at a
+   * listener — a RST for a request inside the offered window but not at
+   * rcv.nxt gets a challenge ACK (syncache_chkrst, RFC 5961) instead of
+   * dropping the request, and a SYN-ACK is dropped silently instead of
+   * answered with a RST. See tcp/listen.ts.
+   */
+  tcp_syncache_bsd: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -207,5 +215,6 @@ export function linuxSysctls(): Sysctls {
     tcp_twcheck_bsd: false,
     tcp_ack_fin_bsd: false,
     tcp_reset_errno_bsd: false,
+    tcp_syncache_bsd: false,
   };
 }

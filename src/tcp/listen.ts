@@ -13,7 +13,7 @@ import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
 import { sendResetFor } from "./output.js";
-import { writeSynOptions, synOptionsLength, writeTcpHeader } from "./options-out.js";
+import { writeEstablishedOptions, writeSynOptions, synOptionsLength, writeTcpHeader } from "./options-out.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import { decodeCookieTimestamp, encodeCookieTimestamp } from "./syncookie.js";
 import type { Tcb } from "./tcb.js";
@@ -28,25 +28,43 @@ const SYNACK_TIMEOUT = 1_000_000;
 const MAX_ADV_MSS = 65495;
 
 const timers = new WeakMap<Listener, Timer>();
+const NO_SACK: number[] = [];
 
 /** Handles a segment addressed to a listening socket. */
 export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
   const lq = lt.lq!;
   const c = tl.ctx.counters;
+  const bsd = tl.ctx.sysctl.tcp_syncache_bsd;
   if (seg.flags & RST) {
-    // A RST for a request: drop the request (Linux tcp_check_req).
     const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
     if (!req) return;
-    // tcp_insecure_rst (RFC 793, FreeBSD syncache_chkrst): any RST inside the offered window drops it.
+    // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge included)
+    // drops the request — RFC 5961 does not apply to requests. tcp(personality): FreeBSD's
+    // syncache_chkrst drops it only on an exact match (any RST in the window with insecure_rst),
+    // and answers another in-window RST with a challenge ACK.
     const off = (seg.seq - req.irs) >>> 0;
-    const inWindow = tl.ctx.sysctl.tcp_insecure_rst && off >= 1 && off <= bsdSynWindow(lt.rcvBuf.rcvbuf);
-    if (inWindow || seg.seq === ((req.irs + 1) >>> 0)) lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+    if (off === 1) {
+      lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+    } else if (bsd) {
+      if (off >= 1 && off <= bsdSynWindow(lt.rcvBuf.rcvbuf)) {
+        if (tl.ctx.sysctl.tcp_insecure_rst) lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+        else sendRequestAck(tl, lt, req);
+      }
+    } else if (off >= 1 && off <= req.rcvWnd + 1) {
+      lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+    }
     return;
   }
   const key = requestKey(seg.saddr, seg.sport);
   const req = lq.synQueue.get(key);
   if (seg.flags & SYN) {
     if (seg.flags & ACK) {
+      // tcp(personality): FreeBSD drops a SYN-ACK at a listener silently (and the request of its
+      // tuple, syncache_badack); Linux answers it with a RST.
+      if (bsd) {
+        if (req) lq.synQueue.delete(key);
+        return;
+      }
       sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
       return;
     }
@@ -113,7 +131,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       const r: RequestSock = {
         localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
         iss: (seg.ack - 1) >>> 0, irs: (seg.seq - 1) >>> 0, peerMss: mss, sndWscale: wscale, rcvWscale: 0,
-        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false,
+        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0,
         created: now, listener: lq,
       };
       const rt = tl.ip.route(seg.saddr);
@@ -171,7 +189,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, 14) : -1,
     rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
-    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0,
+    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0,
     expires: now + SYNACK_TIMEOUT, acked: false, created: now, listener: lq,
   };
   if (wantCookie) {
@@ -201,6 +219,7 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
     space, mss: req.tsOk ? adv - 12 : adv, wscaleOk: req.sndWscale >= 0,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   });
+  req.rcvWnd = Math.min(win.rcvWnd, 65535 << (req.sndWscale >= 0 ? req.rcvWscale : 0));
   const nowMs = Math.floor(tl.ctx.scheduler.now() / 1000);
   const tsv = cookie && req.tsOk
     ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
@@ -213,6 +232,24 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   const synWin = tl.ctx.sysctl.tcp_rcvbuf_bsd && lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(win.rcvWnd, 65535);
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, optLen);
   writeSynOptions(opts, head, IPV4.MIN_HEADER + 20);
+  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "OutSegs");
+}
+
+/**
+ * A bare ACK for a request (FreeBSD syncache_respond with TH_ACK, its RFC 5961
+ * challenge ACK): SEQ = ISS + 1, ACK = IRS + 1, the SYN-ACK's window,
+ * timestamps when negotiated.
+ */
+function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
+  const rt = tl.ip.route(req.remoteAddr);
+  if (!rt) return;
+  const optLen = req.tsOk ? 12 : 0;
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
+  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, optLen);
+  if (req.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0, head, IPV4.MIN_HEADER + 20);
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
@@ -340,7 +377,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
     t.rcvBuf.rcvbuf = lt.rcvBuf.rcvbuf;
     t.rcvbufLocked = true;
   }
-  if (lt.cc.name !== t.cc.name) t.cc = tl.createCc(lt.cc.name);
+  t.ccName = lt.ccName; // created on first use
   t.iss = req.iss;
   t.irs = req.irs;
   t.sndUna = (req.iss + 1) >>> 0;

@@ -56,6 +56,8 @@ export interface RequestSock {
    * TCP_DEFER_ACCEPT waits for data (Linux inet_rsk(req)->acked).
    */
   acked: boolean;
+  /** The receive window the SYN-ACK offered, in bytes (Linux rsk_rcv_wnd; RST acceptability). */
+  rcvWnd: number;
   /** When the request was created (µs). */
   created: Micros;
   /** TTL/TOS of the SYN (for symmetry; unused). */
