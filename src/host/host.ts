@@ -45,6 +45,25 @@ export function parseCidr(cidr: string): { addr: Ipv4Address; prefixLen: number 
   return { addr: ipv4(a!), prefixLen };
 }
 
+/** Sysctls Linux no longer has: naming one is an error that says so rather than a knob that does nothing (C9). */
+const REMOVED_SYSCTLS: Readonly<Record<string, string>> = {
+  tcp_tw_recycle: "sysctl tcp_tw_recycle does not exist: net.ipv4.tcp_tw_recycle was removed in Linux 4.12 (it broke clients behind NAT); see tcp_tw_reuse",
+};
+
+/**
+ * The Linux defaults with `overrides` applied. An unknown name throws a
+ * TypeError (as `sysctl -w` fails with "cannot stat /proc/sys/…"), and the
+ * table is sealed, so `host.sysctl.tcp_tw_recycle = 1` throws too.
+ */
+function sysctlTable(overrides: Partial<Sysctls> | undefined): Sysctls {
+  const t = linuxSysctls();
+  for (const [k, v] of Object.entries(overrides ?? {})) {
+    if (!(k in t)) throw new TypeError(REMOVED_SYSCTLS[k] ?? `sysctl ${k} does not exist`);
+    (t as unknown as Record<string, unknown>)[k] = v;
+  }
+  return Object.seal(t);
+}
+
 /** A host with its kernel and processes. */
 export class Host implements Kernel {
   readonly ctx: StackContext;
@@ -66,7 +85,7 @@ export class Host implements Kernel {
       hostName: opts.name,
       scheduler: opts.scheduler,
       rng: opts.rng,
-      sysctl: { ...linuxSysctls(), ...opts.sysctl },
+      sysctl: sysctlTable(opts.sysctl),
       counters: new Counters(),
       notifyWake: notify,
     };
@@ -81,7 +100,7 @@ export class Host implements Kernel {
     return this.ctx.hostName;
   }
 
-  /** The sysctl table (mutable: `host.sysctl.ip_forward = true`). */
+  /** The sysctl table (mutable: `host.sysctl.ip_forward = true`; sealed: no new names). */
   get sysctl(): Sysctls {
     return this.ctx.sysctl;
   }
