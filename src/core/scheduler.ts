@@ -22,9 +22,10 @@ export class Timer {
   /** Arm order, breaks ties between equal deadlines. @internal */
   order = 0;
   /**
-   * @param callback called with the firing time when the deadline is reached.
+   * @param callback called with the firing time (and the timer itself, so
+   * one function can serve many timers) when the deadline is reached.
    */
-  constructor(public callback: (now: Micros) => void) {}
+  constructor(public callback: (now: Micros, timer: Timer) => void) {}
 
   /** True while the timer is armed. */
   get armed(): boolean {
@@ -130,7 +131,7 @@ export class Scheduler implements Clock {
       this.disarm(t);
       n++;
       this.fired++;
-      t.callback(this.#now);
+      t.callback(this.#now, t);
     }
     return n;
   }

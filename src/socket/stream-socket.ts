@@ -330,7 +330,18 @@ export class StreamSocket extends Socket {
       case "SO_SNDBUF": t.sndBuf.capacity = sndbufFor(int(), s); t.sndbufLocked = true; return true;
       case "SO_RCVBUF": t.rcvBuf.rcvbuf = rcvbufFor(int(), s); t.rcvbufLocked = true; return true;
       case "SO_BROADCAST": this.stored.set(o.name, int()); return true;
-      case "IP_TOS": case "IP_TTL": case "IP_MTU_DISCOVER": case "IP_RECVERR":
+      case "IP_TOS": {
+        // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
+        t.tos = int() & 0xfc;
+        return true;
+      }
+      case "IP_TTL": {
+        const v = int();
+        if (v !== -1 && (v < 1 || v > 255)) fail("EINVAL", sc);
+        t.ttl = v;
+        return true;
+      }
+      case "IP_MTU_DISCOVER": case "IP_RECVERR":
         this.stored.set(o.name, int());
         return true;
       case "TCP_NODELAY":
@@ -430,8 +441,8 @@ export class StreamSocket extends Socket {
       case "SO_ERROR": return t.error ? errnoNumber(this.tcp.takeError(t)) : 0;
       case "SO_ACCEPTCONN": return t.state === TcpState.LISTEN ? 1 : 0;
       case "SO_BROADCAST": return this.stored.get(o.name) ?? 0;
-      case "IP_TOS": return this.stored.get(o.name) ?? 0;
-      case "IP_TTL": return this.stored.get(o.name) ?? this.ctx.sysctl.ip_default_ttl;
+      case "IP_TOS": return t.tos;
+      case "IP_TTL": return t.ttl >= 0 ? t.ttl : this.ctx.sysctl.ip_default_ttl;
       case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;
       case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
       case "IP_MTU":
@@ -449,7 +460,7 @@ export class StreamSocket extends Socket {
       case "TCP_WINDOW_CLAMP": return this.stored.get(o.name) ?? (t.rwin ? t.rwin.windowClamp : 0);
       case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
       case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
-      case "TCP_CONGESTION": return t.cc.name;
+      case "TCP_CONGESTION": return t.ccName;
       case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
     }
     return super.getOption(o);

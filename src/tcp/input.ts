@@ -235,7 +235,7 @@ export function establish(tl: TcpLayer, t: Tcb): void {
  */
 export function sndbufExpand(tl: TcpLayer, t: Tcb): void {
   if (t.sndbufLocked) return;
-  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], 2 * Math.max(t.cc.cwnd, 10) * t.mss * 2);
+  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], 2 * Math.max(t.cwnd, 10) * t.mss * 2);
   if (want > t.sndBuf.capacity) t.sndBuf.capacity = want;
 }
 

@@ -289,7 +289,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       st !== TcpState.CLOSING && st !== TcpState.LAST_ACK) return;
   const mss = currentMss(t);
   // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582).
-  if (t.cc.state === "recovery") {
+  if (t.caState === "recovery") {
     while (cwndQuota(t, mss) > 0 && retransmitNext(tl, t)) t.cc.onTransmit(1);
   }
   // 2. From snd.nxt: after an RTO this re-sends what was outstanding (go-back-N,
@@ -332,7 +332,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       t.rttTime = tl.ctx.scheduler.now();
     }
     if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans) === 0) break;
-    if (t.cc.state === "recovery" || t.cc.state === "cwr") t.cc.onTransmit(1);
+    if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
     sent = true;
   }
   if (sent || seqLt(t.sndUna, t.sndMax)) tl.armRetransmit(t);

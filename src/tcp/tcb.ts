@@ -15,10 +15,12 @@
 import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM, POLLPRI } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
+import { createCongestionControl } from "./congestion/registry.js";
+import { Cubic } from "./congestion/cubic.js";
 import type { Micros } from "../core/time.js";
 import { WaitQueue } from "../core/wait-queue.js";
 import type { RouteResult } from "../ip/route-table.js";
-import type { CongestionControl } from "./congestion/congestion-control.js";
+import { TCP_INIT_CWND, type CaState, type CongestionControl } from "./congestion/congestion-control.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { RttEstimator } from "./rtt.js";
 import { SendBuffer } from "./send-buffer.js";
@@ -31,8 +33,11 @@ import type { SackScoreboard } from "./sack-scoreboard.js";
 /** Observer of state transitions (traces, ladder diagrams). */
 export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
 
-/** One TCP connection. */
-export class Tcb {
+/**
+ * One TCP connection. The TCB is its own Timer (one heap entry for all its
+ * deadlines) — no separate timer object or closure per connection.
+ */
+export class Tcb extends Timer {
   state: TcpState = TcpState.CLOSE;
   localAddr = 0;
   localPort = 0;
@@ -108,8 +113,7 @@ export class Tcb {
   /** Set once the connection was reset or timed out (no more I/O). */
   reset = false;
 
-  // ---- timers (lazy deadlines; one Timer armed at the earliest) ----
-  readonly timer: Timer;
+  // ---- timers (lazy deadlines; the TCB itself is armed at the earliest) ----
   rtoAt: Micros = -1;
   delackAt: Micros = -1;
   keepaliveAt: Micros = -1;
@@ -135,7 +139,9 @@ export class Tcb {
 
   // ---- RTT and congestion control ----
   readonly rtt: RttEstimator;
-  cc: CongestionControl;
+  /** The congestion-control algorithm's name (TCP_CONGESTION); the object is created when first needed. */
+  ccName: string;
+  #cc: CongestionControl | null = null;
   /** Sequence number being timed without timestamps (Karn), and when it was sent. */
   rttSeq = 0;
   rttTime: Micros = -1;
@@ -182,6 +188,10 @@ export class Tcb {
   /** SO_LINGER */
   lingerOn = false;
   lingerTime: Micros = 0;
+  /** IP_TOS of the owning socket: the TOS byte of every segment (ECN bits stay 0). */
+  tos = 0;
+  /** IP_TTL of the owning socket, or -1 for ip_default_ttl. */
+  ttl = -1;
   /** SO_OOBINLINE */
   oobInline = false;
   /** SO_RCVLOWAT */
@@ -253,12 +263,39 @@ export class Tcb {
   bytesRead = 0;
   lastAckRecv: Micros = 0;
 
-  constructor(sndbuf: number, rcvbuf: number, cc: CongestionControl, rtoMin: Micros, onTimer: (now: Micros) => void) {
+  constructor(sndbuf: number, rcvbuf: number, ccName: string, rtoMin: Micros, onTimer: (now: Micros, timer: Timer) => void) {
+    super(onTimer);
     this.sndBuf = new SendBuffer(sndbuf);
     this.rcvBuf = new RecvBuffer(rcvbuf);
-    this.cc = cc;
+    this.ccName = ccName;
     this.rtt = new RttEstimator(rtoMin);
-    this.timer = new Timer(onTimer);
+  }
+
+  /** The timer of this connection (the TCB itself). */
+  get timer(): Timer {
+    return this;
+  }
+
+  /**
+   * The congestion control, created on first use: an idle connection that
+   * never sends data never pays for one (memory per idle connection).
+   */
+  get cc(): CongestionControl {
+    return (this.#cc ??= createCongestionControl(this.ccName) ?? new Cubic());
+  }
+  set cc(cc: CongestionControl) {
+    this.#cc = cc;
+    this.ccName = cc.name;
+  }
+
+  /** The congestion state without creating the algorithm ("open" until it exists). */
+  get caState(): CaState {
+    return this.#cc ? this.#cc.state : "open";
+  }
+
+  /** cwnd in segments without creating the algorithm (the initial window until it exists). */
+  get cwnd(): number {
+    return this.#cc ? this.#cc.cwnd : TCP_INIT_CWND;
   }
 
   /** Bytes sent and not yet acknowledged (incl. SYN/FIN). */
@@ -313,7 +350,7 @@ export class Tcb {
   }
 
   /** `10.0.0.1:9090 ESTABLISHED` */
-  toString(): string {
+  override toString(): string {
     return `${this.localPort}->${this.remotePort} ${stateName(this.state)}`;
   }
 }

@@ -10,6 +10,7 @@ import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
 import { seqLt } from "../core/seq.js";
 import type { Micros } from "../core/time.js";
+import type { Timer } from "../core/scheduler.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../core/poll-events.js";
 import type { IpLayer } from "../ip/ip-layer.js";
 import type { NetInterface } from "../ip/interface.js";
@@ -17,9 +18,6 @@ import type { IcmpErrorInfo } from "../ip/protocol.js";
 import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
 import { INADDR_ANY } from "../wire/ipv4-address.js";
 import type { Packet } from "../wire/packet.js";
-import { createCongestionControl } from "./congestion/registry.js";
-import type { CongestionControl } from "./congestion/congestion-control.js";
-import { Cubic } from "./congestion/cubic.js";
 import { IsnGenerator } from "./isn.js";
 import { SynCookies } from "./syncookie.js";
 import { Listener } from "./listener.js";
@@ -75,6 +73,9 @@ export class TcpLayer {
     });
   }
 
+  /** The one timer callback shared by every TCB of this host. */
+  readonly #onTimer = (now: Micros, timer: Timer): void => onTcbTimer(this, timer as Tcb, now);
+
   /** Hash used for SO_REUSEPORT selection. */
   tupleHash(saddr: number, sport: number, daddr: number, dport: number): number {
     return hash4(saddr, daddr, ((sport << 16) | dport) >>> 0, this.#hashKey);
@@ -83,15 +84,10 @@ export class TcpLayer {
   /** A new connection block with the host's defaults (buffers, congestion control, keepalive times). */
   createTcb(): Tcb {
     const s = this.ctx.sysctl;
-    const cc = createCongestionControl(s.tcp_congestion_control) ?? new Cubic();
-    const t: Tcb = new Tcb(s.tcp_wmem[1], s.tcp_rmem[1], cc, s.tcp_rto_min, (now) => onTcbTimer(this, t, now));
+    // An unknown tcp_congestion_control falls back to cubic when the algorithm is first needed.
+    const t = new Tcb(s.tcp_wmem[1], s.tcp_rmem[1], s.tcp_congestion_control, s.tcp_rto_min, this.#onTimer);
     t.created = this.ctx.scheduler.now();
     return t;
-  }
-
-  /** A congestion-control instance by name (the host default when unknown). */
-  createCc(name: string): CongestionControl {
-    return createCongestionControl(name) ?? new Cubic();
   }
 
   /** Moves `t` to `to`, keeping the counters that depend on states (CurrEstab) right. */
