@@ -47,5 +47,7 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_reset_errno_bsd: true,
     // syncache.c: challenge ACK for an in-window RST, SYN-ACK at a listener dropped (tcp_input.c).
     tcp_syncache_bsd: true,
+    // tcp_input.c: a bound, closed inpcb answers with tcp_dropwithreset (its TOS/TTL).
+    tcp_rst_bound_bsd: true,
   };
 }

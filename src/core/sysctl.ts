@@ -151,6 +151,13 @@ export interface Sysctls {
    * answered with a RST. See tcp/listen.ts.
    */
   tcp_syncache_bsd: boolean;
+  /**
+   * Personality knob (not a Linux sysctl): a segment for a port bound by a
+   * socket that neither listens nor is connected is answered by that socket
+   * — FreeBSD finds it in the PCB table, so the RST carries its IP_TOS /
+   * IP_TTL. false: Linux answers from no socket (TOS 0, default TTL).
+   */
+  tcp_rst_bound_bsd: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -216,5 +223,6 @@ export function linuxSysctls(): Sysctls {
     tcp_ack_fin_bsd: false,
     tcp_reset_errno_bsd: false,
     tcp_syncache_bsd: false,
+    tcp_rst_bound_bsd: false,
   };
 }

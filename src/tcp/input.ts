@@ -120,7 +120,21 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
     return;
   }
   // CLOSED (RFC 9293 §3.10.7.1): answer with a RST (F5, G4).
-  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0));
+  // tcp(personality): FreeBSD finds a bound, closed socket in its PCB table and answers with its TOS/TTL.
+  let tos = 0, ttl = -1;
+  if (tl.ctx.sysctl.tcp_rst_bound_bsd) {
+    const owners = tl.tables.bucket(seg.dport)?.owners;
+    if (owners) {
+      for (const o of owners) {
+        if (!(o instanceof TimeWaitSock) && o.state === TcpState.CLOSE && (o.localAddr === 0 || o.localAddr === seg.daddr)) {
+          tos = o.tos;
+          ttl = o.ttl;
+          break;
+        }
+      }
+    }
+  }
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0), tos, ttl);
 }
 
 /**

@@ -232,7 +232,8 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   const synWin = tl.ctx.sysctl.tcp_rcvbuf_bsd && lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(win.rcvWnd, 65535);
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, optLen);
   writeSynOptions(opts, head, IPV4.MIN_HEADER + 20);
-  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
+  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt && lt.ttl >= 0 ? lt.ttl : undefined, tos: lt ? lt.tos : 0 })) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -250,7 +251,7 @@ function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
   const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, optLen);
   if (req.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0, head, IPV4.MIN_HEADER + 20);
-  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true })) return;
+  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt.ttl >= 0 ? lt.ttl : undefined, tos: lt.tos })) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -369,6 +370,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.linger2 = lt.linger2;
   t.reuseAddr = lt.reuseAddr;
   t.rcvLowat = lt.rcvLowat;
+  t.tos = lt.tos;
+  t.ttl = lt.ttl;
   if (lt.sndbufLocked) {
     t.sndBuf.capacity = lt.sndBuf.capacity;
     t.sndbufLocked = true;

@@ -36,6 +36,9 @@ export class TimeWaitSock {
   /** Window to advertise in ACKs (bytes) and our scale. */
   readonly rcvWnd: number;
   readonly rcvWscale: number;
+  /** IP_TOS / IP_TTL of the socket (Linux tw_tos / tw_ttl): its ACKs keep them. */
+  readonly tos: number;
+  readonly ttl: number;
   /** SO_REUSEADDR / SO_REUSEPORT of the socket (C5: TIME-WAIT inherits them). */
   readonly reuseAddr: boolean;
   readonly reusePort: boolean;
@@ -61,6 +64,8 @@ export class TimeWaitSock {
     this.tsOffset = t.tsOffset;
     this.rcvWnd = t.rwin ? t.rwin.receiveWindow(t.rcvNxt) : 0;
     this.rcvWscale = t.rwin ? t.rwin.rcvWscale : 0;
+    this.tos = t.tos;
+    this.ttl = t.ttl;
     this.reuseAddr = t.reuseAddr;
     this.reusePort = t.reusePort;
     this.expires = expires;
