@@ -26,4 +26,10 @@ export interface StackContext {
    * let application code run before moving the clock.
    */
   notifyWake(): void;
+  /**
+   * A new inode number for a socket of this host (what `ls -i`, `ss -e` and
+   * lsof's DEVICE/NODE show). Per host, so a simulation's output does not
+   * depend on what else ran in the same process.
+   */
+  allocInode(): number;
 }

@@ -78,6 +78,7 @@ export class Host implements Kernel {
   /** Processes that ended with an uncaught error (the network's run() reports them). */
   readonly crashed: Process[] = [];
   #nextPid = 1000;
+  #nextInode = 10000;
 
   constructor(opts: HostOptions) {
     const notify = opts.notifyWake ?? (() => {});
@@ -88,6 +89,7 @@ export class Host implements Kernel {
       sysctl: sysctlTable(opts.sysctl),
       counters: new Counters(),
       notifyWake: notify,
+      allocInode: () => this.#nextInode++,
     };
     this.ip = new IpLayer(this.ctx);
     this.icmp = new IcmpLayer(this.ctx, this.ip);

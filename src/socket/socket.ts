@@ -20,7 +20,6 @@ import type { SockAddr } from "./sockaddr.js";
 import { findOption, type Linger, type OptionSpec, type OptionValue, type Timeval } from "./options.js";
 import { SOL_SOCKET } from "./constants.js";
 
-let nextInode = 10000;
 
 /** Result of a receive. */
 export interface RecvResult {
@@ -44,8 +43,8 @@ export type SocketState = "SS_FREE" | "SS_UNCONNECTED" | "SS_CONNECTING" | "SS_C
 
 /** A socket of any family and type. */
 export abstract class Socket {
-  /** Inode number, unique per host run (shown by lsof / ss -e). */
-  readonly inode = nextInode++;
+  /** Inode number, unique per host (shown by lsof / ss -e). */
+  readonly inode: number;
   /** O_NONBLOCK on the open file. */
   nonblocking = false;
   /** SO_RCVTIMEO in µs (0 = wait forever). */
@@ -64,7 +63,9 @@ export abstract class Socket {
     readonly family: number,
     readonly type: number,
     readonly protocol: number,
-  ) {}
+  ) {
+    this.inode = ctx.allocInode();
+  }
 
   /** The protocol's wait queue. */
   abstract get wq(): WaitQueue;
