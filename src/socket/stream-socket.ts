@@ -108,7 +108,7 @@ export class StreamSocket extends Socket {
 
   override async connect(addr: SockAddr): Promise<void> {
     const t = this.t;
-    if (addr.family !== AF_INET) fail(addr.family === 0 ? "EAFNOSUPPORT" : "EAFNOSUPPORT", "connect");
+    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "connect");
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", "connect");
     if (this.#connecting) {

@@ -8,7 +8,7 @@
  */
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
-import { seqLt } from "../core/seq.js";
+
 import type { Micros } from "../core/time.js";
 import type { Timer } from "../core/scheduler.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../core/poll-events.js";
@@ -650,10 +650,5 @@ export class TcpLayer {
   *all(): IterableIterator<TcpSock> {
     for (const list of this.tables.listeners.values()) yield* list;
     yield* this.tables.connections();
-  }
-
-  /** Connections whose sequence bookkeeping says data awaits acknowledgment (for tests). */
-  static hasUnacked(t: Tcb): boolean {
-    return seqLt(t.sndUna, t.sndNxt);
   }
 }
