@@ -8,7 +8,6 @@
  */
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
-
 import type { Micros } from "../core/time.js";
 import type { Timer } from "../core/scheduler.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../core/poll-events.js";
