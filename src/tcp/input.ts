@@ -321,7 +321,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   // PAWS (RFC 7323 §5.3): an old timestamp means an old duplicate.
   if (t.tsOk && seg.hasTs && !(seg.flags & RST) && seqLt(seg.tsVal, t.tsRecent) && now - t.tsRecentStamp < PAWS_24DAYS) {
     c.inc(c.TcpExt, "PAWSEstab");
-    sendAck(tl, t);
+    if (!oowLimited(tl, t, seg, "TCPACKSkippedPAWS")) sendAck(tl, t);
     return;
   }
 
@@ -347,9 +347,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (seg.flags & RST) return;
     if (seg.flags & SYN) {
       // Linux tcp_validate_incoming (syn_challenge), FreeBSD tcp_respond: an out-of-window SYN gets a challenge ACK.
-      c.inc(c.TcpExt, "TCPSYNChallenge");
-      c.inc(c.TcpExt, "TCPChallengeACK");
-      sendAck(tl, t, true);
+      challengeAck(tl, t, seg, true);
       return;
     }
     // A retransmission of data we already have: D-SACK it (RFC 2883) and re-ACK.
@@ -358,7 +356,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
       (t.ooo ??= new OooQueue(true)).reportDuplicate(seg.seq, dataEnd);
     }
     c.inc(c.TcpExt, "TCPRcvOutOfWindow");
-    sendAck(tl, t);
+    if (!oowLimited(tl, t, seg, "TCPACKSkippedSeq")) sendAck(tl, t);
     return;
   }
 
@@ -367,8 +365,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (seg.seq === t.rcvNxt || (tl.ctx.sysctl.tcp_insecure_rst && seqGt(seg.seq, t.rcvNxt))) {
       resetReceived(tl, t);
     } else {
-      c.inc(c.TcpExt, "TCPChallengeACK");
-      sendAck(tl, t, true);
+      challengeAck(tl, t, seg, false);
     }
     return;
   }
@@ -384,9 +381,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
       tl.abort(t, "ECONNRESET", true);
       return;
     }
-    c.inc(c.TcpExt, "TCPSYNChallenge");
-    c.inc(c.TcpExt, "TCPChallengeACK");
-    sendAck(tl, t, true);
+    challengeAck(tl, t, seg, true);
     return;
   }
 
@@ -426,6 +421,33 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   else tcpOutput(tl, t);
 }
 
+/**
+ * Linux tcp_oow_rate_limited: ACKs answering out-of-window or invalid
+ * segments (duplicate ACKs for old data, PAWS rejects, challenge ACKs) go out
+ * at most once per `tcp_invalid_ratelimit` (500 ms) per connection, so two
+ * confused peers cannot ping-pong ACKs. Segments carrying data (without SYN)
+ * are never limited: they are not part of an ACK loop.
+ */
+function oowLimited(tl: TcpLayer, t: Tcb, seg: Segment, mib: string): boolean {
+  if (seg.data.length > 0 && !(seg.flags & SYN)) return false;
+  const now = tl.ctx.scheduler.now();
+  if (t.lastOowAck >= 0 && now - t.lastOowAck < tl.ctx.sysctl.tcp_invalid_ratelimit) {
+    tl.ctx.counters.inc(tl.ctx.counters.TcpExt, mib);
+    return true;
+  }
+  t.lastOowAck = now;
+  return false;
+}
+
+/** An RFC 5961 challenge ACK (for a RST or SYN in the window, or a blind old ACK), rate-limited like Linux's. */
+function challengeAck(tl: TcpLayer, t: Tcb, seg: Segment, syn: boolean): void {
+  const c = tl.ctx.counters;
+  if (syn) c.inc(c.TcpExt, "TCPSYNChallenge");
+  if (oowLimited(tl, t, seg, "TCPACKSkippedChallenge")) return;
+  c.inc(c.TcpExt, "TCPChallengeACK");
+  sendAck(tl, t, true);
+}
+
 /** The peer reset the connection (Linux tcp_reset). */
 function resetReceived(tl: TcpLayer, t: Tcb): void {
   const c = tl.ctx.counters;
@@ -450,14 +472,13 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   const ack = seg.ack;
   // RFC 5961 §5.2: an ACK below snd.una − max window is blind injection.
   if (seqLt(ack, (t.sndUna - Math.max(t.maxWindow, 1)) >>> 0)) {
-    c.inc(c.TcpExt, "TCPChallengeACK");
-    sendAck(tl, t);
+    challengeAck(tl, t, seg, false);
     return false;
   }
   if (seqGt(ack, t.sndMax)) {
-    // Acknowledges something not yet sent.
-    c.inc(c.TcpExt, "TCPACKSkippedSeq");
-    sendAck(tl, t);
+    // Acknowledges something not yet sent. RFC 9293 says ACK and drop; Linux tcp_ack drops it
+    // silently (SKB_DROP_REASON_TCP_ACK_UNSENT_DATA) — no ACK, so no ACK loop with a confused peer.
+    c.inc(c.Sockstack, "TcpAckUnsentData");
     return false;
   }
   t.lastAckRecv = now;

@@ -156,6 +156,8 @@ export class Tcb extends Timer {
   sb: SackScoreboard | null = null;
   /** Reordering degree seen (tcpi_reordering; RFC 6675 DupThresh). */
   reordering = 3;
+  /** When the last out-of-window / challenge ACK was sent (Linux last_oow_ack_time), µs, or -1. */
+  lastOowAck: Micros = -1;
   /** Linux undo_marker: snd.una when the current loss episode began, or -1 (no undo possible). */
   undoMarker = -1;
   /** Linux undo_retrans: retransmissions of this episode not yet shown spurious by D-SACK. */
