@@ -105,10 +105,16 @@ export class TcpLayer {
 
   /** Arms the single Timer of `t` at its earliest deadline. */
   rearm(t: Tcb): void {
-    let at = -1;
-    for (const d of [t.rtoAt, t.delackAt, t.keepaliveAt, t.persistAt, t.lifetimeAt]) {
-      if (d >= 0 && (at < 0 || d < at)) at = d;
-    }
+    // Five deadlines, compared without building an array (this runs for every segment).
+    let at = t.rtoAt;
+    let d = t.delackAt;
+    if (d >= 0 && (at < 0 || d < at)) at = d;
+    d = t.keepaliveAt;
+    if (d >= 0 && (at < 0 || d < at)) at = d;
+    d = t.persistAt;
+    if (d >= 0 && (at < 0 || d < at)) at = d;
+    d = t.lifetimeAt;
+    if (d >= 0 && (at < 0 || d < at)) at = d;
     const sched = this.ctx.scheduler;
     if (at < 0) sched.disarm(t.timer);
     else if (t.timer.deadline !== at) sched.arm(t.timer, at);
