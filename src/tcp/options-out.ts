@@ -8,14 +8,24 @@
  * space), 4 without.
  */
 
-/** Option kinds. */
-export const OPT_EOL = 0;
-export const OPT_NOP = 1;
-export const OPT_MSS = 2;
-export const OPT_WSCALE = 3;
-export const OPT_SACK_PERM = 4;
-export const OPT_SACK = 5;
-export const OPT_TS = 8;
+import {
+  TCPOPT_EOL as OPT_EOL, TCPOPT_NOP as OPT_NOP, TCPOPT_MSS as OPT_MSS, TCPOPT_WSCALE as OPT_WSCALE,
+  TCPOPT_SACK_PERM as OPT_SACK_PERM, TCPOPT_TIMESTAMP as OPT_TS, emitLinuxTcpOptions, linuxTcpOptionsLength,
+  type TcpOptionFields,
+} from "../wire/tcp-options.js";
+
+/** Reused for every segment: the wire codec writes Linux's layouts from named fields. */
+const fields: TcpOptionFields = {};
+
+function synFields(o: SynOptions): TcpOptionFields {
+  fields.mss = o.mss;
+  fields.sackOk = o.sackOk;
+  fields.tsVal = o.ts ? o.tsVal : undefined;
+  fields.tsEcr = o.ts ? o.tsEcr : undefined;
+  fields.wscale = o.wscale >= 0 ? o.wscale : undefined;
+  fields.sack = undefined;
+  return fields;
+}
 
 /** What a SYN or SYN-ACK announces. */
 export interface SynOptions {
@@ -37,57 +47,13 @@ export interface SynOptions {
 /** Length in bytes of the SYN options. */
 export function synOptionsLength(o: SynOptions): number {
   if (o.bsd) return bsdSynOptions(o, null, 0);
-  let n = 4; // mss
-  if (o.ts) n += 12; // (sackOK|nop nop) + TS
-  else if (o.sackOk) n += 4;
-  if (o.wscale >= 0) n += 4;
-  return n;
-}
-
-function w32(buf: Uint8Array, off: number, v: number): void {
-  buf[off] = v >>> 24;
-  buf[off + 1] = (v >>> 16) & 255;
-  buf[off + 2] = (v >>> 8) & 255;
-  buf[off + 3] = v & 255;
+  return linuxTcpOptionsLength(synFields(o));
 }
 
 /** Writes SYN options at `buf[off]`; returns the length. */
 export function writeSynOptions(o: SynOptions, buf: Uint8Array, off: number): number {
   if (o.bsd) return bsdSynOptions(o, buf, off);
-  const start = off;
-  buf[off] = OPT_MSS;
-  buf[off + 1] = 4;
-  buf[off + 2] = o.mss >>> 8;
-  buf[off + 3] = o.mss & 255;
-  off += 4;
-  if (o.ts) {
-    if (o.sackOk) {
-      buf[off] = OPT_SACK_PERM;
-      buf[off + 1] = 2;
-    } else {
-      buf[off] = OPT_NOP;
-      buf[off + 1] = OPT_NOP;
-    }
-    buf[off + 2] = OPT_TS;
-    buf[off + 3] = 10;
-    w32(buf, off + 4, o.tsVal);
-    w32(buf, off + 8, o.tsEcr);
-    off += 12;
-  } else if (o.sackOk) {
-    buf[off] = OPT_NOP;
-    buf[off + 1] = OPT_NOP;
-    buf[off + 2] = OPT_SACK_PERM;
-    buf[off + 3] = 2;
-    off += 4;
-  }
-  if (o.wscale >= 0) {
-    buf[off] = OPT_NOP;
-    buf[off + 1] = OPT_WSCALE;
-    buf[off + 2] = 3;
-    buf[off + 3] = o.wscale;
-    off += 4;
-  }
-  return off - start;
+  return emitLinuxTcpOptions(synFields(o), buf, off);
 }
 
 /**
@@ -130,29 +96,26 @@ export function establishedOptionsLength(ts: boolean, sackBlocks: number): numbe
  * `blocks` (flat start,end pairs). Returns the length.
  */
 export function writeEstablishedOptions(ts: boolean, tsVal: number, tsEcr: number, blocks: ArrayLike<number>, n: number, buf: Uint8Array, off: number): number {
-  const start = off;
-  if (ts) {
-    buf[off] = OPT_NOP;
-    buf[off + 1] = OPT_NOP;
-    buf[off + 2] = OPT_TS;
-    buf[off + 3] = 10;
-    w32(buf, off + 4, tsVal);
-    w32(buf, off + 8, tsEcr);
-    off += 12;
-  }
+  fields.mss = undefined;
+  fields.sackOk = false;
+  fields.wscale = undefined;
+  fields.tsVal = ts ? tsVal : undefined;
+  fields.tsEcr = ts ? tsEcr : undefined;
+  let sack: [number, number][] | undefined;
   if (n > 0) {
-    buf[off] = OPT_NOP;
-    buf[off + 1] = OPT_NOP;
-    buf[off + 2] = OPT_SACK;
-    buf[off + 3] = 2 + 8 * n;
-    off += 4;
-    for (let i = 0; i < n; i++) {
-      w32(buf, off, blocks[2 * i]!);
-      w32(buf, off + 4, blocks[2 * i + 1]!);
-      off += 8;
-    }
+    // Only ACKs that report out-of-order data carry blocks: the rare path allocates.
+    sack = [];
+    for (let i = 0; i < n; i++) sack.push([blocks[2 * i]!, blocks[2 * i + 1]!]);
   }
-  return off - start;
+  fields.sack = sack;
+  return emitLinuxTcpOptions(fields, buf, off);
+}
+
+function w32(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = v >>> 24;
+  buf[off + 1] = (v >>> 16) & 255;
+  buf[off + 2] = (v >>> 8) & 255;
+  buf[off + 3] = v & 255;
 }
 
 /**
