@@ -373,8 +373,16 @@ function innerSuite(ns: string): void {
           const local = p.getsockname(fd) as { addr: string; port: number };
           const peer = p.getpeername(fd) as { addr: string; port: number };
           assert.deepEqual([peer.addr, peer.port], [KERNEL, port]);
-          const kss = (await runTool("ss", ["-tanH"])).toString();
-          assert.match(kss, new RegExp(`ESTAB\\s+\\d+\\s+\\d+\\s+198\\.18\\.0\\.1:${port}\\s+198\\.18\\.0\\.2:${local.port}`), kss);
+          // Our connect() returns on the SYN-ACK; under loss and delay the kernel may still be in
+          // SYN-RECV until our ACK (or first data) arrives, so look a few times before judging.
+          const estab = new RegExp(`ESTAB\\s+\\d+\\s+\\d+\\s+198\\.18\\.0\\.1:${port}\\s+198\\.18\\.0\\.2:${local.port}`);
+          let kss = "";
+          for (let i = 0; i < 30; i++) {
+            kss = (await runTool("ss", ["-tanH"])).toString();
+            if (estab.test(kss)) break;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          assert.match(kss, estab, kss);
           const reading = recvAll(p, fd);
           await sendPattern(p, fd, n);
           p.shutdown(fd, "SHUT_WR");
