@@ -506,7 +506,8 @@ export function ssSummary(snap: HostSnapshot): string {
   const orphans = tcp.filter((s) => s.inode === 0 && s.state !== TcpState.TIME_WAIT && s.state !== TcpState.LISTEN && s.shutdown === 3).length;
   const hashed = tcp.length;
   const openTcpFiles = snap.processes.flatMap((p) => p.fds).filter((f) => f.proto === "tcp");
-  const unhashed = new Set(openTcpFiles.map((f) => f.inode).filter((ino) => !tcp.some((s) => s.inode === ino))).size;
+  const hashedInodes = new Set(tcp.map((s) => s.inode));
+  const unhashed = new Set(openTcpFiles.map((f) => f.inode).filter((ino) => !hashedInodes.has(ino))).size;
   const estab = snap.counters.Tcp?.CurrEstab ?? 0;
   const inuse = hashed - tw;
   const total = inuse + unhashed;
