@@ -13,7 +13,7 @@ import type { StackContext } from "../core/stack-context.js";
 import type { ErrnoCode } from "../core/errno.js";
 import type { Device } from "../link/device.js";
 import { LoopbackDevice } from "../link/loopback.js";
-import { IPV4, emitIpv4, parseIpv4, type Ipv4Header, IP_DF, IP_MF } from "../wire/ipv4.js";
+import { IPV4, IPPROTO_TCP, newIpv4Header, parseIpv4, parseIpv4Into, writeIpv4Header, type Ipv4Header, IP_DF, IP_MF } from "../wire/ipv4.js";
 import { INADDR_BROADCAST, INADDR_LOOPBACK, isLoopback, isMulticast, type Ipv4Address } from "../wire/ipv4-address.js";
 import { EMPTY, Packet, finalizeChecksums } from "../wire/packet.js";
 import { updateChecksum16 } from "../wire/checksum.js";
@@ -45,6 +45,9 @@ export class IpLayer {
   #reassembler: Reassembler;
   #nextId: number;
   #local = new Set<Ipv4Address>();
+  /** The parsed header of the datagram being delivered to TCP (reused per packet). */
+  readonly #hdrScratch: Ipv4Header = newIpv4Header();
+  #hdrBusy = false;
 
   constructor(readonly ctx: StackContext) {
     this.#nextId = ctx.rng.below(65536);
@@ -126,17 +129,28 @@ export class IpLayer {
    * copied). Returns null on success or the errno of a local failure
    * (`EMSGSIZE` for an oversized DF datagram, `ENETUNREACH`).
    */
-  output(rt: RouteResult, src: Ipv4Address, dst: Ipv4Address, protocol: number, head: Uint8Array, payload: Uint8Array, opts: IpSendOptions = {}): ErrnoCode | null {
+  output(rt: RouteResult, src: Ipv4Address, dst: Ipv4Address, protocol: number, head: Uint8Array, payload: Uint8Array, opts?: IpSendOptions): ErrnoCode | null {
+    return this.outputWith(
+      rt, src, dst, protocol, head, payload,
+      opts?.ttl ?? this.ctx.sysctl.ip_default_ttl, opts?.tos ?? 0, opts?.df ?? false,
+    );
+  }
+
+  /**
+   * {@link output} with the options as plain arguments (`ttl` already
+   * resolved): the per-segment path of TCP, which allocates no options
+   * object.
+   */
+  outputWith(
+    rt: RouteResult, src: Ipv4Address, dst: Ipv4Address, protocol: number, head: Uint8Array, payload: Uint8Array,
+    ttl: number, tos: number, df: boolean,
+  ): ErrnoCode | null {
     const c = this.ctx.counters;
     c.inc(c.Ip, "OutRequests");
     const dev = rt.iface.device;
     const total = head.length + payload.length;
     if (total > 65535) return "EMSGSIZE";
-    const df = opts.df ?? false;
-    emitIpv4(
-      { src, dst, protocol, payloadLength: total - IPV4.MIN_HEADER, ttl: opts.ttl ?? this.ctx.sysctl.ip_default_ttl, tos: opts.tos ?? 0, id: this.nextId(), df },
-      head, 0, false,
-    );
+    writeIpv4Header(head, 0, src, dst, protocol, total - IPV4.MIN_HEADER, ttl, tos, this.nextId(), df ? IP_DF : 0);
     const packet = new Packet(head, payload, true);
     if (total > dev.mtu) {
       if (df) return "EMSGSIZE";
@@ -152,13 +166,32 @@ export class IpLayer {
   input(packet: Packet, iface: NetInterface): void {
     const c = this.ctx.counters;
     c.inc(c.Ip, "InReceives");
-    const hdr = parseIpv4(packet.head, packet.length, !packet.csumPartial);
-    if (hdr instanceof WireError) {
-      if (hdr.reason === "truncated") c.inc(c.Ip, "InTruncatedPkts");
-      else if (hdr.reason === "bad-checksum") c.inc(c.Ip, "InCsumErrors");
+    // TCP keeps nothing of the header: it gets a per-layer scratch record;
+    // every other path (reassembly, forwarding, UDP, ICMP, errors) a copy.
+    const scratch = this.#hdrBusy ? newIpv4Header() : this.#hdrScratch;
+    const err = parseIpv4Into(packet.head, packet.length, !packet.csumPartial, scratch);
+    if (err) {
+      if (err.reason === "truncated") c.inc(c.Ip, "InTruncatedPkts");
+      else if (err.reason === "bad-checksum") c.inc(c.Ip, "InCsumErrors");
       c.inc(c.Ip, "InHdrErrors");
       return;
     }
+    if (scratch.protocol === IPPROTO_TCP && !scratch.mf && scratch.fragOffset === 0) {
+      const dst = scratch.dst;
+      if (this.isLocalAddress(dst) || dst === INADDR_BROADCAST || iface.isBroadcast(dst)) {
+        if (scratch.totalLength < packet.length) trimPacket(packet, scratch.totalLength);
+        const handler = this.#handlers[IPPROTO_TCP];
+        if (handler) {
+          c.inc(c.Ip, "InDelivers");
+          const outer = this.#hdrBusy;
+          this.#hdrBusy = true;
+          handler.input(packet, scratch, iface);
+          this.#hdrBusy = outer;
+          return;
+        }
+      }
+    }
+    const hdr: Ipv4Header = { ...scratch };
     if (hdr.totalLength < packet.length) trimPacket(packet, hdr.totalLength);
     const dst = hdr.dst;
     const local = this.isLocalAddress(dst) || dst === INADDR_BROADCAST || iface.isBroadcast(dst);

@@ -34,7 +34,7 @@
 import { Timer, type Scheduler } from "../core/scheduler.js";
 import type { Rng } from "../core/rng.js";
 import type { Micros } from "../core/time.js";
-import type { Packet } from "../wire/packet.js";
+import { EMPTY, Packet } from "../wire/packet.js";
 import { DeliveryQueue, type InFlight } from "./delivery-queue.js";
 import {
   DEFAULT_LINK_CONFIG,
@@ -107,6 +107,11 @@ export interface ReleaseOptions {
   reorder?: boolean;
 }
 
+/** Entries kept for reuse per channel (a burst in flight beyond this is allocated). */
+const FREE_MAX = 1024;
+/** Placeholder packet of a recycled entry (so it keeps no packet alive). */
+const NO_PACKET = new Packet(EMPTY, EMPTY, true);
+
 function zeroDrops(): Record<DropReason, number> {
   return { loss: 0, queue: 0, mtu: 0, partition: 0, down: 0, noDestination: 0, discarded: 0 };
 }
@@ -149,6 +154,8 @@ export class Channel<T = null> {
   #holding = false;
   #holdFilter: ((p: Packet) => boolean) | null = null;
   #held: InFlight<T>[] = [];
+  /** Spent entries, reused by {@link #push} (one allocation less per packet). */
+  readonly #free: InFlight<T>[] = [];
   /** A corrupted packet may still be in flight or held. */
   #dirty = false;
 
@@ -400,7 +407,26 @@ export class Channel<T = null> {
   }
 
   #push(at: Micros, packet: Packet, tag: T, aux: number): void {
-    this.#queue.push({ at, seq: this.#seq++, packet, tag, aux, released: false });
+    const e = this.#free.pop();
+    if (e === undefined) {
+      this.#queue.push({ at, seq: this.#seq++, packet, tag, aux, released: false });
+      return;
+    }
+    e.at = at;
+    e.seq = this.#seq++;
+    e.packet = packet;
+    e.tag = tag;
+    e.aux = aux;
+    e.released = false;
+    this.#queue.push(e);
+  }
+
+  /** Returns a delivered (or dropped) entry to the free list. */
+  #recycle(e: InFlight<T>): void {
+    if (this.#free.length >= FREE_MAX) return;
+    e.packet = NO_PACKET;
+    e.tag = null as T;
+    this.#free.push(e);
   }
 
   #armTimer(): void {
@@ -470,6 +496,7 @@ export class Channel<T = null> {
       const e = q.pop();
       if (this.#partitioned) {
         c.dropped.partition++;
+        this.#recycle(e);
         continue;
       }
       if (this.#holding && !e.released && (this.#holdFilter === null || this.#holdFilter(e.packet))) {
@@ -479,6 +506,7 @@ export class Channel<T = null> {
       }
       const len = e.packet.length;
       const r = this.#deliver(e.packet, e.tag, e.aux);
+      this.#recycle(e);
       if (r === null) {
         c.delivered++;
         c.deliveredBytes += len;

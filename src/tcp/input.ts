@@ -33,6 +33,8 @@ import { EMPTY } from "../wire/packet.js";
 const optScratch: TcpOptionFields = {};
 const sackScratch: number[] = [];
 const sample: AckSample = newAckSample();
+let segBusy = false;
+const segScratch: Segment = newSegment();
 /** Linux TCP_ATO_MIN (HZ/25). */
 const ATO_MIN = 40_000;
 /** Linux TCP_MAX_QUICKACKS. */
@@ -91,13 +93,32 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
     sack.length = 0;
     for (const [a, b] of optScratch.sack) sack.push(a, b);
   }
-  const seg: Segment = {
-    saddr: ip.src, daddr: ip.dst, sport: r16(h, l4), dport: r16(h, l4 + 2),
-    seq: r32(h, l4 + 4), ack: r32(h, l4 + 8), flags: h[l4 + 13]!, window: r16(h, l4 + 14), urgent: r16(h, l4 + 18),
-    data: payload,
-    mss: optScratch.mss ?? -1, wscale: optScratch.wscale ?? -1, sackOk: optScratch.sackOk ?? false, sack,
-    hasTs: optScratch.tsVal !== undefined, tsVal: optScratch.tsVal ?? 0, tsEcr: optScratch.tsEcr ?? 0,
+  // One scratch record serves every segment (nothing keeps a reference to
+  // it: the special cases that need a modified copy spread it); a fresh one
+  // only if input ever re-entered itself.
+  const seg = segBusy ? newSegment() : segScratch;
+  seg.saddr = ip.src; seg.daddr = ip.dst; seg.sport = r16(h, l4); seg.dport = r16(h, l4 + 2);
+  seg.seq = r32(h, l4 + 4); seg.ack = r32(h, l4 + 8); seg.flags = h[l4 + 13]!; seg.window = r16(h, l4 + 14); seg.urgent = r16(h, l4 + 18);
+  seg.data = payload;
+  seg.mss = optScratch.mss ?? -1; seg.wscale = optScratch.wscale ?? -1; seg.sackOk = optScratch.sackOk ?? false; seg.sack = sack;
+  seg.hasTs = optScratch.tsVal !== undefined; seg.tsVal = optScratch.tsVal ?? 0; seg.tsEcr = optScratch.tsEcr ?? 0;
+  const outer = segBusy;
+  segBusy = true;
+  demux(tl, seg);
+  segBusy = outer;
+  if (!outer) seg.data = EMPTY;
+}
+
+function newSegment(): Segment {
+  return {
+    saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY,
+    mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0,
   };
+}
+
+/** Finds the connection, TIME-WAIT record or listener of a validated segment, or answers with a RST. */
+function demux(tl: TcpLayer, seg: Segment): void {
+  const c = tl.ctx.counters;
   // tcp(personality): FreeBSD net.inet.tcp.drop_synfin drops SYN|FIN in every state.
   if ((seg.flags & (SYN | FIN)) === (SYN | FIN) && tl.ctx.sysctl.tcp_drop_synfin) {
     c.inc(c.Sockstack, "TcpDropSynFin");

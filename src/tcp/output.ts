@@ -99,7 +99,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
     writeEstablishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack, head, IPV4.MIN_HEADER + 20);
   }
-  const err = tl.ip.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, { df: true, ttl: t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, tos: t.tos });
+  const err = tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true);
   if (err) {
     c.inc(c.Tcp, "OutErrs");
     return false;
@@ -144,7 +144,7 @@ export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
   const optLen = t.tsOk ? 12 : 0;
   writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, optLen);
   if (t.tsOk) writeEstablishedOptions(true, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
-  if (tl.ip.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: t.ttl >= 0 ? t.ttl : undefined, tos: t.tos })) return;
+  if (tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");
@@ -159,7 +159,7 @@ export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
   const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
   writeTcpHeader(head, IPV4.MIN_HEADER, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, optLen);
   if (tw.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
-  if (tl.ip.output(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: tw.ttl >= 0 ? tw.ttl : undefined, tos: tw.tos })) return;
+  if (tl.ip.outputWith(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, tw.ttl >= 0 ? tw.ttl : tl.ctx.sysctl.ip_default_ttl, tw.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }

@@ -77,6 +77,24 @@ export interface Ipv4Emit {
  * With `verifyChecksum` false (offloaded link) the checksum is not checked.
  */
 export function parseIpv4(buf: Uint8Array, available = buf.length, verifyChecksum = true): Ipv4Header | WireError {
+  const h = newIpv4Header();
+  return parseIpv4Into(buf, available, verifyChecksum, h) ?? h;
+}
+
+/** A zeroed {@link Ipv4Header}, to be filled by {@link parseIpv4Into}. */
+export function newIpv4Header(): Ipv4Header {
+  return {
+    headerLength: 0, tos: 0, totalLength: 0, id: 0, df: false, mf: false, fragOffset: 0,
+    ttl: 0, protocol: 0, checksum: 0, src: 0, dst: 0,
+  };
+}
+
+/**
+ * {@link parseIpv4} into a caller-owned record (a per-layer scratch on the
+ * per-packet input path): returns null when `out` was filled, else the
+ * error (then `out` is unspecified).
+ */
+export function parseIpv4Into(buf: Uint8Array, available: number, verifyChecksum: boolean, out: Ipv4Header): WireError | null {
   if (buf.length < IPV4.MIN_HEADER) return new WireError("truncated", "ipv4", `${buf.length} bytes`);
   const vi = buf[IPV4.VER_IHL]!;
   if (vi >> 4 !== 4) return new WireError("bad-version", "ipv4", `version ${vi >> 4}`);
@@ -91,20 +109,19 @@ export function parseIpv4(buf: Uint8Array, available = buf.length, verifyChecksu
     return new WireError("bad-checksum", "ipv4", `0x${checksum.toString(16).padStart(4, "0")}`);
   }
   const ff = (buf[IPV4.FLAGS_FRAG]! << 8) | buf[IPV4.FLAGS_FRAG + 1]!;
-  return {
-    headerLength,
-    tos: buf[IPV4.TOS]!,
-    totalLength,
-    id: (buf[IPV4.ID]! << 8) | buf[IPV4.ID + 1]!,
-    df: (ff & IP_DF) !== 0,
-    mf: (ff & IP_MF) !== 0,
-    fragOffset: (ff & 0x1fff) * 8,
-    ttl: buf[IPV4.TTL]!,
-    protocol: buf[IPV4.PROTOCOL]!,
-    checksum,
-    src: readIpv4Address(buf, IPV4.SRC),
-    dst: readIpv4Address(buf, IPV4.DST),
-  };
+  out.headerLength = headerLength;
+  out.tos = buf[IPV4.TOS]!;
+  out.totalLength = totalLength;
+  out.id = (buf[IPV4.ID]! << 8) | buf[IPV4.ID + 1]!;
+  out.df = (ff & IP_DF) !== 0;
+  out.mf = (ff & IP_MF) !== 0;
+  out.fragOffset = (ff & 0x1fff) * 8;
+  out.ttl = buf[IPV4.TTL]!;
+  out.protocol = buf[IPV4.PROTOCOL]!;
+  out.checksum = checksum;
+  out.src = readIpv4Address(buf, IPV4.SRC);
+  out.dst = readIpv4Address(buf, IPV4.DST);
+  return null;
 }
 
 /**
@@ -113,25 +130,37 @@ export function parseIpv4(buf: Uint8Array, available = buf.length, verifyChecksu
  * Returns the header length (20).
  */
 export function emitIpv4(h: Ipv4Emit, buf: Uint8Array, off = 0, withChecksum = true): number {
-  const total = IPV4.MIN_HEADER + h.payloadLength;
-  buf[off] = 0x45;
-  buf[off + 1] = h.tos ?? 0;
-  buf[off + 2] = total >>> 8;
-  buf[off + 3] = total & 255;
-  const id = h.id ?? 0;
-  buf[off + 4] = id >>> 8;
-  buf[off + 5] = id & 255;
   const ff = (h.df ? IP_DF : 0) | (h.mf ? IP_MF : 0) | (((h.fragOffset ?? 0) >>> 3) & 0x1fff);
-  buf[off + 6] = ff >>> 8;
-  buf[off + 7] = ff & 255;
-  buf[off + 8] = h.ttl ?? 64;
-  buf[off + 9] = h.protocol;
-  buf[off + 10] = 0;
-  buf[off + 11] = 0;
-  writeIpv4Address(buf, off + 12, h.src);
-  writeIpv4Address(buf, off + 16, h.dst);
+  writeIpv4Header(buf, off, h.src, h.dst, h.protocol, h.payloadLength, h.ttl ?? 64, h.tos ?? 0, h.id ?? 0, ff);
   if (withChecksum) writeIpv4Checksum(buf, off);
   return IPV4.MIN_HEADER;
+}
+
+/**
+ * {@link emitIpv4} with positional fields and no checksum (left 0), for the
+ * per-packet output path (no options object). `flagsFrag` is the whole
+ * flags/fragment-offset word (e.g. {@link IP_DF}).
+ * @example writeIpv4Header(head, 0, src, dst, IPPROTO_TCP, head.length - 20 + payload.length, 64, 0, id, IP_DF);
+ */
+export function writeIpv4Header(
+  buf: Uint8Array, off: number, src: Ipv4Address, dst: Ipv4Address, protocol: number, payloadLength: number,
+  ttl: number, tos: number, id: number, flagsFrag: number,
+): void {
+  const total = IPV4.MIN_HEADER + payloadLength;
+  buf[off] = 0x45;
+  buf[off + 1] = tos;
+  buf[off + 2] = total >>> 8;
+  buf[off + 3] = total & 255;
+  buf[off + 4] = id >>> 8;
+  buf[off + 5] = id & 255;
+  buf[off + 6] = flagsFrag >>> 8;
+  buf[off + 7] = flagsFrag & 255;
+  buf[off + 8] = ttl;
+  buf[off + 9] = protocol;
+  buf[off + 10] = 0;
+  buf[off + 11] = 0;
+  writeIpv4Address(buf, off + 12, src);
+  writeIpv4Address(buf, off + 16, dst);
 }
 
 /** (Re)computes the header checksum of the IPv4 header at `buf[off]`. */
