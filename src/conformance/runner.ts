@@ -25,6 +25,8 @@
  * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
  * r.status === "passed"
  */
+import { tcpdumpLine } from "../tools/tcpdump.js";
+import type { Packet } from "../wire/packet.js";
 import { errnoNumber, isErrnoCode } from "../core/errno.js";
 import type { PersonalityName } from "../core/personality.js";
 import { SysError } from "../core/sys-error.js";
@@ -172,7 +174,7 @@ class ScriptRun {
   #nextRemotePort = REMOTE_PORT_BASE;
   #pending: PendingCall[] = [];
   /** A decoded segment that did not merge, to be compared next. */
-  readonly #pushback: { seg: WireSegment; time: Micros }[] = [];
+  readonly #pushback: { seg: WireSegment; time: Micros; packet: Packet }[] = [];
   /** Script time of the previous event (µs). */
   #prevTime: Micros = 0;
   currentLine = 0;
@@ -616,7 +618,7 @@ class ScriptRun {
   }
 
   /** Waits for the next captured packet until `deadline`; null if none came. */
-  async #nextCaptured(deadline: Micros): Promise<{ seg: WireSegment; time: Micros } | null> {
+  async #nextCaptured(deadline: Micros): Promise<{ seg: WireSegment; time: Micros; packet: Packet } | null> {
     const back = this.#pushback.shift();
     if (back) return back;
     const q = this.tun.captured;
@@ -628,7 +630,7 @@ class ScriptRun {
     const seg = decodeSegment(c.packet);
     if (seg === null) throw new ScriptFailure(this.currentLine, `the stack sent a non-TCP packet at ${fmtTime(c.time)}`);
     if (seg instanceof WireError) throw new ScriptFailure(this.currentLine, `the stack sent a malformed packet: ${String(seg)}`);
-    return { seg, time: c.time };
+    return { seg, time: c.time, packet: c.packet };
   }
 
   async #outbound(ev: PacketEvent, at: Micros): Promise<void> {
@@ -664,7 +666,7 @@ class ScriptRun {
     }
     const isn0 = c?.isn ?? 0;
     if (first.time < lo) {
-      throw new ScriptFailure(ev.line, `packet sent too early: expected > ${expected}, actual > ${formatSegment(first.seg, isn0)} at ${fmtTime(first.time)}`);
+      throw new ScriptFailure(ev.line, `packet sent too early: expected > ${expected}, actual > ${formatSegment(first.seg, isn0)} at ${fmtTime(first.time)} (tcpdump: ${tcpdumpLine(first.packet)})`);
     }
     let seg = first.seg;
     const isn = c?.isn ?? 0;
@@ -686,7 +688,7 @@ class ScriptRun {
     }
     const why = this.#compare(spec, seg, c, isn, ev);
     if (why) {
-      throw new ScriptFailure(ev.line, `${why}: expected > ${expected}, actual > ${formatSegment(seg, isn)} at ${fmtTime(first.time)}`);
+      throw new ScriptFailure(ev.line, `${why}: expected > ${expected}, actual > ${formatSegment(seg, isn)} at ${fmtTime(first.time)} (tcpdump: ${tcpdumpLine(first.packet)})`);
     }
     this.#prevTime = t.kind === "any" || t.kind === "range" ? first.time : at;
   }
