@@ -50,5 +50,7 @@ let total = 0;
 for (const x of rows) total += x.bytes;
 console.log(`${n} connections, ${r.net.hosts.size} hosts; per connection end: ${total.toFixed(0)} B (self sizes)`);
 for (const x of rows.slice(0, 40)) console.log(`${x.bytes.toFixed(0).padStart(7)} B  ${x.count.toFixed(2).padStart(6)} obj  ${x.k}`);
+if (process.env.KEEP) console.log(f0, f1); else {
 rmSync(f0);
 rmSync(f1);
+}

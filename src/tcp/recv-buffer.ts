@@ -50,7 +50,9 @@ export function spaceFromWin(win: number, scalingRatio = TCP_DEFAULT_SCALING_RAT
  * const n = rb.readInto(userBuf, 0, userBuf.length);
  */
 export class RecvBuffer {
-  #chunks: Uint8Array[] = [];
+  // The shared empty NO_CHUNKS (never written) until the first segment: an
+  // idle connection owns no array (memory per connection).
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #head = 0;          // first live chunk
   #headOff = 0;       // bytes of the head chunk already consumed
   #length = 0;
@@ -77,6 +79,7 @@ export class RecvBuffer {
   /** Queues `view` by reference (empty views are ignored). */
   push(view: Uint8Array): void {
     if (view.length === 0) return;
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
     this.#chunks.push(view);
     this.#length += view.length;
   }
@@ -188,3 +191,5 @@ export class RecvBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The chunk array of a buffer that never held data (shared; never written). */
+const NO_CHUNKS: Uint8Array[] = [];

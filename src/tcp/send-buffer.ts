@@ -45,8 +45,11 @@ export const SEND_BLOCK_MIN = 512;
  * sb.acknowledge(1460);          // ACK advanced snd.una by 1460
  */
 export class SendBuffer {
-  #blocks: Uint8Array[] = [];
-  #starts: number[] = [];   // absolute stream offset of each block's first byte
+  // Both arrays start as the shared empty NO_* sentinels (never written) and
+  // are created by the first write: an idle connection that never sent data
+  // owns no arrays (memory per connection).
+  #blocks: Uint8Array[] = NO_BLOCKS;
+  #starts: number[] = NO_STARTS;   // absolute stream offset of each block's first byte
   #head = 0;                // first live block
   #fill = 0;                // bytes used in the last block
   #una = 0;                 // absolute offset of snd.una
@@ -137,6 +140,10 @@ export class SendBuffer {
     while (size < want && size < SEND_BLOCK_MAX) size *= 2;
     size = Math.min(Math.max(size, prev * 2), SEND_BLOCK_MAX);
     const b = new Uint8Array(size);
+    if (this.#blocks === NO_BLOCKS) {
+      this.#blocks = [];
+      this.#starts = [];
+    }
     this.#blocks.push(b);
     this.#starts.push(this.#end);
     this.#fill = 0;
@@ -231,3 +238,6 @@ export class SendBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The block and start arrays of a buffer that never held data (shared; never written). */
+const NO_BLOCKS: Uint8Array[] = [];
+const NO_STARTS: number[] = [];
