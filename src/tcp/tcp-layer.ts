@@ -58,6 +58,10 @@ export class TcpLayer {
   readonly #hashKey: number;
   /** TIME-WAIT records in expiry order. */
   readonly timeWait: TimeWaitQueue;
+  /** Destinations whose even ports were all taken, and the release count when that was seen. */
+  readonly #evenFull = new Map<string, number>();
+  /** Counts connections ending (each may free a port or a 4-tuple). */
+  #releaseGen = 0;
   /** Linux table_perturb: per-destination-hash offsets for connect()'s port search. */
   readonly #perturb = new Uint32Array(PERTURB_SLOTS);
 
@@ -240,7 +244,13 @@ export class TcpLayer {
     const offset = (hash4(laddr, raddr, rport, this.#hashKey) + this.#perturb[slot]!) % n;
     // Even ports first (odd ones are bind()'s), then odd; like Linux, the per-destination
     // perturbation moves on by the number of ports tried, so the next connect starts after them.
-    for (let i = 0; i < 2 * n; i += 2) {
+    // Once every even port is taken for this destination, skip straight to the odd ones until
+    // some connection goes away (the outcome is the same; the scan is not repeated per connect).
+    const key = `${laddr}:${raddr}:${rport}`;
+    const evenFull = this.#evenFull.get(key) === this.#releaseGen;
+    let i = evenFull ? n + (n & 1) : 0;
+    for (; i < 2 * n; i += 2) {
+      if (i >= n && !evenFull && i < n + 2) this.#evenFull.set(key, this.#releaseGen);
       const k = i < n ? i : i - n + 1;
       let p = lo + ((offset + k) % n);
       p = i < n ? p & ~1 : p | 1;
@@ -592,6 +602,7 @@ export class TcpLayer {
 
   /** Ends a TIME-WAIT record: frees the tuple and the port. */
   destroyTimeWait(tw: TimeWaitSock): void {
+    this.#releaseGen++;
     if (tw.hashed) this.tables.remove(tw);
     if (tw.portHeld) {
       this.tables.unbindPort(tw);
@@ -611,6 +622,7 @@ export class TcpLayer {
    * the socket (errors, EOF). Linux tcp_done + inet_csk_destroy_sock.
    */
   destroy(t: Tcb): void {
+    this.#releaseGen++;
     const wasListener = t.state === TcpState.LISTEN;
     if (t.state !== TcpState.CLOSE) this.setState(t, TcpState.CLOSE);
     if (wasListener) this.tables.removeListener(t);
@@ -639,6 +651,7 @@ export class TcpLayer {
   /** Releases the port of a closed, never-orphaned socket being closed by the user. */
   releasePort(t: Tcb): void {
     if (t.portHeld && t.state === TcpState.CLOSE) {
+      this.#releaseGen++;
       this.tables.unbindPort(t);
       t.portHeld = false;
     }
