@@ -64,7 +64,7 @@ test("filters apply as packets are captured; -c stops keeping", async () => {
   assert.throws(() => Capture.onHost(sc.server, { iface: "eth9" }), /tcpdump: eth9: No such device exists/);
 });
 
-test("tcpdump text with virtual timestamps, -i any style prefixes, -t", async () => {
+test("I3: tcpdump -nn text with virtual timestamps, -i any style prefixes, -t", async () => {
   const { host } = await lecture("port 9090");
   const lines = host.tcpdump({ interfaces: true });
   assert.match(lines[0]!, /^00:00:00\.200050 eth0 {2}In {2}IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\], seq \d+, win 64240, options \[mss 1460,sackOK,TS val \d+ ecr 0,nop,wscale 10\], length 0$/);
@@ -72,7 +72,7 @@ test("tcpdump text with virtual timestamps, -i any style prefixes, -t", async ()
   assert.match(host.tcpdump({ noTime: true })[0]!, /^IP 10\.0\.0\.1\./);
 });
 
-test("pcap and pcapng read back by tcpdump print what the capture prints", { skip: !tcpdump && "tcpdump is not installed" }, async () => {
+test("I3: pcap and pcapng read back by tcpdump print what the capture prints", { skip: !tcpdump && "tcpdump is not installed" }, async () => {
   const { link } = await lecture();
   const dir = mkdtempSync(join(tmpdir(), "sockstack-capture-"));
   try {

@@ -117,7 +117,7 @@ function assertClean(rows: Record<string, string>[], n: number): void {
   }
 }
 
-test("tshark decodes our pcap and pcapng with good checksums and nothing malformed", (t) => {
+test("I3: tshark decodes our pcap and pcapng (files Wireshark opens) with good checksums and nothing malformed", (t) => {
   if (!tsharkAvailable()) {
     t.skip("tshark not installed: decode check skipped");
     return;
