@@ -33,9 +33,22 @@ export class Timer {
   }
 }
 
-/** A deterministic timer heap plus the current time. */
+/** Initial capacity of the key arrays (they double as needed). */
+const INITIAL_CAPACITY = 64;
+
+/**
+ * A deterministic timer heap plus the current time.
+ *
+ * The heap is 4-ary and keeps each entry's keys (deadline, arm order) in
+ * typed arrays beside the `Timer` references, so sifting compares numbers
+ * in a few cache lines instead of loading every `Timer` it passes (with
+ * 10⁵ armed timers those loads were most of the cost). Firing order is
+ * fixed by the (deadline, order) keys alone, never by the heap's shape.
+ */
 export class Scheduler implements Clock {
   #heap: Timer[] = [];
+  #dl = new Float64Array(INITIAL_CAPACITY);
+  #ord = new Float64Array(INITIAL_CAPACITY);
   #now: Micros;
   #order = 0;
   /** Number of timer callbacks run so far. */
@@ -66,7 +79,7 @@ export class Scheduler implements Clock {
 
   /** The earliest armed deadline, or -1 when nothing is armed. */
   nextDeadline(): Micros {
-    return this.#heap.length ? this.#heap[0]!.deadline : -1;
+    return this.#heap.length ? this.#dl[0]! : -1;
   }
 
   /**
@@ -75,17 +88,23 @@ export class Scheduler implements Clock {
    */
   arm(t: Timer, at: Micros): void {
     if (at < this.#now) at = this.#now;
-    t.order = this.#order++;
-    if (t.heapIndex >= 0) {
-      const old = t.deadline;
-      t.deadline = at;
-      if (at < old) this.#up(t.heapIndex);
-      else this.#down(t.heapIndex);
+    const order = this.#order++;
+    t.order = order;
+    t.deadline = at;
+    let i = t.heapIndex;
+    if (i >= 0) {
+      const old = this.#dl[i]!;
+      this.#dl[i] = at;
+      this.#ord[i] = order;
+      if (at < old) this.#up(i, t);
+      else this.#down(i, t);
     } else {
-      t.deadline = at;
-      t.heapIndex = this.#heap.length;
+      i = this.#heap.length;
+      if (i === this.#dl.length) this.#grow();
       this.#heap.push(t);
-      this.#up(t.heapIndex);
+      this.#dl[i] = at;
+      this.#ord[i] = order;
+      this.#up(i, t);
     }
     if (t.heapIndex === 0 && this.onEarliestChanged) this.onEarliestChanged(at);
   }
@@ -99,12 +118,17 @@ export class Scheduler implements Clock {
   disarm(t: Timer): void {
     const i = t.heapIndex;
     if (i < 0) return;
-    const last = this.#heap.pop()!;
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    const n = heap.length;
     if (last !== t) {
-      this.#heap[i] = last;
+      const dl = this.#dl[n]!;
+      this.#dl[i] = dl;
+      this.#ord[i] = this.#ord[n]!;
+      heap[i] = last;
       last.heapIndex = i;
-      this.#down(i);
-      this.#up(last.heapIndex);
+      this.#down(i, last);
+      if (last.heapIndex === i) this.#up(i, last);
     }
     t.heapIndex = -1;
     t.deadline = -1;
@@ -126,7 +150,7 @@ export class Scheduler implements Clock {
   runDue(): number {
     let n = 0;
     const heap = this.#heap;
-    while (heap.length && heap[0]!.deadline <= this.#now) {
+    while (heap.length && this.#dl[0]! <= this.#now) {
       const t = heap[0]!;
       this.disarm(t);
       n++;
@@ -136,42 +160,68 @@ export class Scheduler implements Clock {
     return n;
   }
 
-  #less(a: Timer, b: Timer): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order);
+  #grow(): void {
+    const dl = new Float64Array(this.#dl.length * 2);
+    dl.set(this.#dl);
+    this.#dl = dl;
+    const ord = new Float64Array(this.#ord.length * 2);
+    ord.set(this.#ord);
+    this.#ord = ord;
   }
 
-  #up(i: number): void {
+  /** Moves `t`, whose keys are at `i`, towards the root. */
+  #up(i: number, t: Timer): void {
     const heap = this.#heap;
-    const t = heap[i]!;
+    const dls = this.#dl, ords = this.#ord;
+    const d = dls[i]!, o = ords[i]!;
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = (i - 1) >> 2;
+      const pd = dls[p]!;
+      if (d > pd || (d === pd && o > ords[p]!)) break;
       const pt = heap[p]!;
-      if (!this.#less(t, pt)) break;
       heap[i] = pt;
+      dls[i] = pd;
+      ords[i] = ords[p]!;
       pt.heapIndex = i;
       i = p;
     }
     heap[i] = t;
+    dls[i] = d;
+    ords[i] = o;
     t.heapIndex = i;
   }
 
-  #down(i: number): void {
+  /** Moves `t`, whose keys are at `i`, away from the root. */
+  #down(i: number, t: Timer): void {
     const heap = this.#heap;
+    const dls = this.#dl, ords = this.#ord;
     const n = heap.length;
-    const t = heap[i]!;
+    const d = dls[i]!, o = ords[i]!;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && this.#less(heap[r]!, heap[l]!)) c = r;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      const end = first + 4 < n ? first + 4 : n;
+      let c = first;
+      let cd = dls[first]!, co = ords[first]!;
+      for (let k = first + 1; k < end; k++) {
+        const kd = dls[k]!;
+        if (kd < cd || (kd === cd && ords[k]! < co)) {
+          c = k;
+          cd = kd;
+          co = ords[k]!;
+        }
+      }
+      if (cd > d || (cd === d && co > o)) break;
       const ct = heap[c]!;
-      if (!this.#less(ct, t)) break;
       heap[i] = ct;
+      dls[i] = cd;
+      ords[i] = co;
       ct.heapIndex = i;
       i = c;
     }
     heap[i] = t;
+    dls[i] = d;
+    ords[i] = o;
     t.heapIndex = i;
   }
 }
