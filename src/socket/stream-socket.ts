@@ -9,7 +9,8 @@
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
 import { errnoNumber } from "../core/errno.js";
-import { POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
+import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
+import { Timer } from "../core/scheduler.js";
 import { seqLt } from "../core/seq.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { WaitQueue } from "../core/wait-queue.js";
@@ -281,10 +282,35 @@ export class StreamSocket extends Socket {
       while (state() !== TcpState.CLOSE && state() !== TcpState.TIME_WAIT && state() !== TcpState.FIN_WAIT2 && seqLt(t.sndUna, t.sndMax)) {
         const left = deadline - this.ctx.scheduler.now();
         if (left <= 0) break;
-        if (!(await this.waitReady(POLLOUT, left))) break;
-        if (t.sndUna === t.sndMax) break;
+        // Wait for the next event on the socket (an ACK, a reset), not for a readiness level:
+        // a closed socket is always "writable" (POLLOUT), which would never block.
+        if (!(await this.#nextEvent(left))) break;
       }
     }
+  }
+
+  /** Resolves true at the next wake-up of the socket's wait queue, false after `timeout` µs. */
+  #nextEvent(timeout: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const wq = this.wq;
+      const sched = this.ctx.scheduler;
+      const timer = new Timer(() => {
+        wq.remove(waiter);
+        this.ctx.notifyWake();
+        resolve(false);
+      });
+      const waiter = {
+        mask: POLL_ALL,
+        wake: () => {
+          wq.remove(waiter);
+          sched.disarm(timer);
+          this.ctx.notifyWake();
+          resolve(true);
+        },
+      };
+      wq.add(waiter);
+      sched.armIn(timer, timeout);
+    });
   }
 
   getsockname(): SockAddr {

@@ -203,3 +203,30 @@ test("F4: a server that never closes after the peer's FIN leaks CLOSE-WAIT socke
   // The six owned connections and the two still in the accept queue all sit in CLOSE-WAIT.
   assert.equal(conns(server, 9090).filter((t) => t.state === TcpState.CLOSE_WAIT).length, 8);
 });
+
+test("C6: SO_LINGER {1, 2}: close() blocks until the data is acknowledged, or 2 s when it cannot be", async () => {
+  for (const cut of [false, true]) {
+    const { net, client, server, link } = twoHosts({ latency: ms(10) });
+    let blocked = -1;
+    server.spawn("s", async (p) => {
+      const l = p.socket("AF_INET", "SOCK_STREAM");
+      p.bind(l, ["0.0.0.0", 9090]);
+      p.listen(l, 1);
+      const { fd } = await p.accept(l);
+      while ((await p.recv(fd, 65536)).length) { /* drain */ }
+    });
+    client.spawn("c", async (p) => {
+      const fd = p.socket("AF_INET", "SOCK_STREAM");
+      await p.connect(fd, ["10.0.0.2", 9090]);
+      p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 2 });
+      if (cut) link.partition("aToB");
+      await p.send(fd, new Uint8Array(5000));
+      const t0 = net.now();
+      await p.close(fd);
+      blocked = net.now() - t0;
+    });
+    await net.runUntil(() => blocked >= 0, { timeout: sec(30) });
+    if (cut) assert.equal(blocked, sec(2));
+    else assert.ok(blocked >= ms(20) && blocked < ms(100), `blocked ${blocked} µs (one round trip)`);
+  }
+});
