@@ -32,3 +32,16 @@ test("sum16: pieces (header, then a payload view) sum like the whole", () => {
   const payload = whole.subarray(52);
   assert.equal(foldChecksum(sum16(payload, 0, payload.length, sum16(head, 0, 52))), reference(whole, 0, whole.length));
 });
+
+test("sum16: alternating buffers (the cached word view follows the buffer) and a buffer whose length is not a multiple of 4", () => {
+  const a = new Uint8Array(4099);
+  const b = new Uint8Array(2051);
+  for (let i = 0; i < a.length; i++) a[i] = (i * 29 + 3) & 255;
+  for (let i = 0; i < b.length; i++) b[i] = (i * 53 + 11) & 255;
+  for (let k = 0; k < 4; k++) {
+    assert.equal(foldChecksum(sum16(a, 4, 4095)), reference(a, 4, 4095));
+    assert.equal(foldChecksum(sum16(b, 0, 2051)), reference(b, 0, 2051));
+    const tail = b.subarray(1024);
+    assert.equal(foldChecksum(sum16(tail, 0, tail.length)), reference(b, 1024, 1027));
+  }
+});

@@ -13,12 +13,17 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Below this many bytes the word loop is not worth its typed-array view. */
 const WIDE_MIN = 64;
 
+/** The buffer {@link wideView} covers. */
+let wideBuffer: ArrayBufferLike | null = null;
+/** 32-bit words of {@link wideBuffer}. */
+let wideView = new Uint32Array(0);
+
 /**
  * Adds the 16-bit big-endian words of `buf[off, off+len)` to `acc`.
  * An odd trailing byte is padded with zero (RFC 1071).
  *
  * Long runs starting at a 4-byte-aligned address are summed 32 bits at a
- * time through an `Int32Array` view in the host's byte order, then the
+ * time through a `Uint32Array` view in the host's byte order, then the
  * folded sum is byte-swapped — the one's complement sum is independent of
  * byte order up to that swap (RFC 1071 §2(B)). Payload views of MSS-sized
  * segments are aligned, so this is the common path for data.
@@ -27,23 +32,29 @@ export function sum16(buf: Uint8Array, off: number, len: number, acc = 0): numbe
   const addr = buf.byteOffset + off;
   if (len >= WIDE_MIN && (addr & 3) === 0) {
     const words = len >>> 2;
-    const w32 = new Int32Array(buf.buffer, addr, words);
-    let lo = 0, hi = 0, j = 0;
-    for (; j + 2 <= words; j += 2) {
-      const a = w32[j]!, b = w32[j + 1]!;
-      lo += (a & 0xffff) + (b & 0xffff);
-      hi += (a >>> 16) + (b >>> 16);
+    // One word view per underlying buffer, kept while the next call sums
+    // the same buffer (the segments of one send block, one receive ring):
+    // a typed-array construction less per call.
+    let w = wideView;
+    if (buf.buffer !== wideBuffer) {
+      wideBuffer = buf.buffer;
+      w = wideView = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
     }
-    if (j < words) {
-      const a = w32[j]!;
-      lo += a & 0xffff;
-      hi += a >>> 16;
+    // Whole 32-bit words added as doubles (exact: < 2^53 for any length
+    // up to 2^21 words), four independent sums to keep the adder busy.
+    let j = addr >>> 2;
+    const end = j + words;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; j + 4 <= end; j += 4) {
+      s0 += w[j]!;
+      s1 += w[j + 1]!;
+      s2 += w[j + 2]!;
+      s3 += w[j + 3]!;
     }
-    let s = lo + hi;
-    if (LITTLE_ENDIAN) {
-      while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
-      s = ((s & 0xff) << 8) | (s >>> 8);
-    }
+    for (; j < end; j++) s0 += w[j]!;
+    let s = s0 + s1 + s2 + s3;
+    while (s > 0xffff) s = (s % 65536) + Math.floor(s / 65536);
+    if (LITTLE_ENDIAN) s = ((s & 0xff) << 8) | (s >>> 8);
     acc += s;
     off += words << 2;
     len -= words << 2;
