@@ -104,8 +104,9 @@ export function selectInitialWindow(p: InitialWindowParams): InitialWindow {
 export class ReceiveWindow {
   /** rcv_wnd: the window last advertised (bytes, unscaled). */
   rcvWnd: number;
-  /** rcv_wup: rcv.nxt when rcv_wnd was last advertised (RFC 9293 RCV.WND is relative to it). */
-  rcvWup = 0;
+  // rcv_wup stored `| 0`: a sequence number ≥ 2³¹ in a plain field would be a
+  // boxed double (16 B more per connection); read back `>>> 0`.
+  #rcvWup = 0;
   /** rcv_ssthresh: the current limit of the offered window, grown as data arrives. */
   rcvSsthresh: number;
   /** window_clamp. */
@@ -114,6 +115,14 @@ export class ReceiveWindow {
   rcvWscale: number;
   /** Our advertised MSS for this connection (minus TS option space), Linux tp->advmss. */
   advmss: number;
+
+  /** rcv_wup: rcv.nxt when rcv_wnd was last advertised (RFC 9293 RCV.WND is relative to it). */
+  get rcvWup(): number {
+    return this.#rcvWup >>> 0;
+  }
+  set rcvWup(v: number) {
+    this.#rcvWup = v | 0;
+  }
 
   constructor(init: InitialWindow, advmss: number) {
     this.rcvWnd = init.rcvWnd;
