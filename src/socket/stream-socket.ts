@@ -197,40 +197,49 @@ export class StreamSocket extends Socket {
     const t = this.t;
     if (len < 0) fail("EINVAL", syscall);
     if (flags & MSG_OOB) return this.#recvOob(flags, syscall);
+    if (len === 0) return { data: EMPTY, addr: null, flags: 0, length: 0 };
+    const take = (n: number): RecvResult => {
+      let data: Uint8Array;
+      if (flags & MSG_PEEK) data = t.rcvBuf.peek(n);
+      else if (flags & MSG_TRUNC) {
+        t.rcvBuf.skip(n);
+        data = EMPTY;
+      } else data = t.rcvBuf.read(n);
+      if (!(flags & MSG_PEEK)) this.tcp.afterRead(t, n);
+      return { data, addr: null, flags: 0, length: n };
+    };
+    const nonblock = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    // Linux sock_rcvlowat: MSG_WAITALL waits for all `len` bytes, else SO_RCVLOWAT of them.
+    const want = flags & MSG_WAITALL ? len : Math.max(1, Math.min(t.rcvLowat, len));
+    const deadline = this.rcvtimeo ? this.ctx.scheduler.now() + this.rcvtimeo : 0;
     for (;;) {
       if (t.state === TcpState.LISTEN) fail("ENOTCONN", syscall);
       const avail = t.rcvBuf.length;
       const eof = t.finReceived || t.rcvShutdown || t.state === TcpState.CLOSE;
-      const want = flags & MSG_WAITALL ? Math.min(len, Math.max(1, len)) : Math.max(1, Math.min(t.rcvLowat, len));
-      if (len === 0) return { data: EMPTY, addr: null, flags: 0, length: 0 };
-      if (avail >= want || (avail > 0 && (eof || t.error))) {
-        const n = Math.min(len, avail);
-        let data: Uint8Array;
-        if (flags & MSG_PEEK) data = t.rcvBuf.peek(n);
-        else if (flags & MSG_TRUNC) {
-          t.rcvBuf.skip(n);
-          data = EMPTY;
-        } else data = t.rcvBuf.read(n);
-        if (!(flags & MSG_PEEK)) this.tcp.afterRead(t, n);
-        return { data, addr: null, flags: 0, length: n };
+      if (avail >= want || (avail > 0 && (eof || t.error))) return take(Math.min(len, avail));
+      if (avail === 0) {
+        if (t.error) fail(this.tcp.takeError(t), syscall);
+        if (eof) {
+          if (t.state === TcpState.CLOSE && !this.#everConnected && !t.reset) fail("ENOTCONN", syscall);
+          return { data: EMPTY, addr: null, flags: 0, length: 0 };
+        }
       }
-      if (t.error) fail(this.tcp.takeError(t), syscall);
-      if (eof) {
-        if (t.state === TcpState.CLOSE && !this.#everConnected && !t.reset) fail("ENOTCONN", syscall);
-        return { data: EMPTY, addr: null, flags: 0, length: 0 };
-      }
-      if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
-        if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
-      }
-      if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
-      const ready = await this.waitReady(POLLIN, this.rcvtimeo);
-      if (!ready) {
-        if (avail > 0) continue; // MSG_WAITALL timed out: return what there is
+      // Not enough yet: a non-blocking call returns what there is (Linux: a short read), or EAGAIN.
+      if (nonblock) {
+        if (avail > 0) return take(avail);
         fail("EAGAIN", syscall);
       }
-      if (flags & MSG_WAITALL && t.rcvBuf.length > 0 && t.rcvBuf.length < want && !(t.finReceived || t.error)) {
-        // Keep waiting for the rest (Linux returns early only on signals, errors, EOF or timeout).
-        continue;
+      const left = deadline ? deadline - this.ctx.scheduler.now() : 0;
+      if (deadline && left <= 0) {
+        if (avail > 0) return take(avail);
+        fail("EAGAIN", syscall);
+      }
+      // The first byte: wait for readability. More of them (MSG_WAITALL, SO_RCVLOWAT): wait for
+      // the next event — the socket is already readable, so a readiness wait would not block.
+      const ok = avail > 0 ? await this.#nextEvent(left) : await this.waitReady(POLLIN, left);
+      if (!ok) {
+        if (t.rcvBuf.length > 0) return take(Math.min(len, t.rcvBuf.length));
+        fail("EAGAIN", syscall);
       }
     }
   }
@@ -289,7 +298,7 @@ export class StreamSocket extends Socket {
     }
   }
 
-  /** Resolves true at the next wake-up of the socket's wait queue, false after `timeout` µs. */
+  /** Resolves true at the next wake-up of the socket's wait queue, false after `timeout` µs (0: never). */
   #nextEvent(timeout: number): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const wq = this.wq;
@@ -309,7 +318,7 @@ export class StreamSocket extends Socket {
         },
       };
       wq.add(waiter);
-      sched.armIn(timer, timeout);
+      if (timeout > 0) sched.armIn(timer, timeout);
     });
   }
 

@@ -147,3 +147,36 @@ test("E3: send() on a full send buffer returns a short count when non-blocking",
   assert.equal(first, 32768); // SO_SNDBUF doubled
   assert.equal(err, "send: Resource temporarily unavailable");
 });
+
+test("E1: recv with MSG_WAITALL waits for all the bytes; with SO_RCVTIMEO it returns what came; non-blocking returns a short read", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(10) });
+  const out: string[] = [];
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 1);
+    const { fd } = await p.accept(l);
+    const a = await p.recv(fd, 20, 0x100); // MSG_WAITALL
+    out.push(`waitall ${a.length} at ${net.now() / 1000}`);
+    p.setsockopt(fd, "SOL_SOCKET", "SO_RCVTIMEO", { tv_sec: 1, tv_usec: 0 });
+    const b = await p.recv(fd, 20, 0x100);
+    out.push(`timeout ${b.length} at ${net.now() / 1000}`);
+    await net.sleep(ms(1100)); // "67" arrives at 2530 ms
+    const c = await p.recv(fd, 20, 0x100 | 0x40); // MSG_WAITALL | MSG_DONTWAIT
+    out.push(`dontwait ${c.length}`);
+  });
+  client.spawn("c", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 9090]);
+    await p.send(fd, "0123456789");
+    await net.sleep(ms(500));
+    await p.send(fd, "abcdefghij");
+    await net.sleep(ms(500));
+    await p.send(fd, "12345");
+    await net.sleep(ms(1500));
+    await p.send(fd, "67");
+    await net.sleep(sec(5));
+  });
+  await net.advance(sec(10));
+  assert.deepEqual(out, ["waitall 20 at 530", "timeout 5 at 1530", "dontwait 2"]);
+});
