@@ -33,7 +33,7 @@ import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
 import { AF_UNIX, MSG_PEEK } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
-import { TtyFile, type FdEntry, type OpenFile } from "./file.js";
+import { TtyFile, type OpenFile } from "./file.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
 import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
@@ -118,8 +118,14 @@ function rename(e: unknown, syscall: string): never {
 
 /** A process with its fd table and system calls. */
 export class Process {
-  /** The fd table; null marks a free slot. */
-  readonly fds: (FdEntry | null)[] = [];
+  /**
+   * The fd table: the open file of each fd, null for a free slot. FD_CLOEXEC
+   * lives apart in `#cloexec` (rarely set), so an fd costs one array slot and
+   * no entry object (memory per connection).
+   */
+  readonly fds: (OpenFile | null)[] = [];
+  /** The fds with FD_CLOEXEC set (created at the first one). */
+  #cloexec: Set<number> | null = null;
   /** RLIMIT_NOFILE soft limit. */
   rlimitNofile = DEFAULT_NOFILE;
   /** RLIMIT_NOFILE hard limit. */
@@ -149,7 +155,7 @@ export class Process {
 
   /** The terminal (what fds 0–2 referred to at start): `p.tty.output`, `p.tty.type("1111\n")`. */
   get tty(): TtyFile {
-    const f = this.#tty ??= (this.fds[0]?.file instanceof TtyFile ? this.fds[0].file : new TtyFile());
+    const f = this.#tty ??= (this.fds[0] instanceof TtyFile ? this.fds[0] : new TtyFile());
     return f;
   }
   #tty: TtyFile | undefined;
@@ -176,7 +182,8 @@ export class Process {
     if (fd >= this.rlimitNofile) return -1;
     while (this.fds.length <= fd) this.fds.push(null);
     if (fd === this.#freeHint) this.#freeHint = fd + 1;
-    this.fds[fd] = { file, cloexec };
+    this.fds[fd] = file;
+    this.#setCloexec(fd, cloexec);
     file.refs++;
     return fd;
   }
@@ -188,28 +195,34 @@ export class Process {
     return fd;
   }
 
-  #entry(fd: number, syscall: string): FdEntry {
-    const e = Number.isInteger(fd) && fd >= 0 ? this.fds[fd] : undefined;
-    if (!e) throw new SysError("EBADF", syscall);
-    return e;
+  // The open file behind `fd` (EBADF otherwise).
+  #entry(fd: number, syscall: string): OpenFile {
+    const file = Number.isInteger(fd) && fd >= 0 ? this.fds[fd] : undefined;
+    if (!file) throw new SysError("EBADF", syscall);
+    return file;
+  }
+
+  #setCloexec(fd: number, on: boolean): void {
+    if (on) (this.#cloexec ??= new Set()).add(fd);
+    else this.#cloexec?.delete(fd);
   }
 
   /** The socket behind `fd` (EBADF / ENOTSOCK otherwise). */
   sock(fd: number, syscall: string): Socket {
-    const f = this.#entry(fd, syscall).file;
+    const f = this.#entry(fd, syscall);
     if (!(f instanceof Socket)) throw new SysError("ENOTSOCK", syscall);
     return f;
   }
 
   /** The open file behind `fd`, or undefined. */
   file(fd: number): OpenFile | undefined {
-    return this.fds[fd]?.file;
+    return this.fds[fd] ?? undefined;
   }
 
   /** Every open fd with its file, in fd order. */
   openFds(): { fd: number; file: OpenFile }[] {
     const out: { fd: number; file: OpenFile }[] = [];
-    this.fds.forEach((e, fd) => e && out.push({ fd, file: e.file }));
+    this.fds.forEach((file, fd) => file && out.push({ fd, file }));
     return out;
   }
 
@@ -303,7 +316,7 @@ export class Process {
 
   /** write(2) on a socket or the terminal (fd 1: `p.write(1, "hello\n")`). */
   async write(fd: number, data: Data): Promise<number> {
-    const f = this.#entry(fd, "write").file;
+    const f = this.#entry(fd, "write");
     if (f instanceof TtyFile) return f.write(toBytes(data));
     if (f instanceof EpollFile) throw new SysError("EINVAL", "write");
     return this.#send(fd, [toBytes(data)], 0, null, "write");
@@ -335,7 +348,7 @@ export class Process {
 
   /** read(2) on a socket or the terminal (fd 0 blocks until a line is typed). */
   async read(fd: number, n: number): Promise<Uint8Array> {
-    const f = this.#entry(fd, "read").file;
+    const f = this.#entry(fd, "read");
     if (f instanceof TtyFile) {
       for (;;) {
         const d = f.read(n);
@@ -401,9 +414,10 @@ export class Process {
   async close(fd: number): Promise<void> {
     const e = this.#entry(fd, "close");
     this.fds[fd] = null;
+    this.#cloexec?.delete(fd);
     if (fd < this.#freeHint) this.#freeHint = fd;
     while (this.fds.length && !this.fds[this.fds.length - 1]) this.fds.pop();
-    await this.#unref(e.file);
+    await this.#unref(e);
   }
 
   async #unref(f: OpenFile): Promise<void> {
@@ -441,14 +455,14 @@ export class Process {
     const e = this.#entry(fd, "fcntl");
     switch (c) {
       case F_GETFL:
-        return O_RDWR | (e.file instanceof Socket && e.file.nonblocking ? O_NONBLOCK : 0);
+        return O_RDWR | (e instanceof Socket && e.nonblocking ? O_NONBLOCK : 0);
       case F_SETFL:
-        if (e.file instanceof Socket) e.file.nonblocking = (arg & O_NONBLOCK) !== 0;
+        if (e instanceof Socket) e.nonblocking = (arg & O_NONBLOCK) !== 0;
         return 0; // other O_* flags are ignored, as Linux ignores the access mode bits
       case F_GETFD:
-        return e.cloexec ? FD_CLOEXEC : 0;
+        return this.#cloexec !== null && this.#cloexec.has(fd) ? FD_CLOEXEC : 0;
       case F_SETFD:
-        e.cloexec = (arg & FD_CLOEXEC) !== 0;
+        this.#setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
         return 0;
       case F_DUPFD:
       case F_DUPFD_CLOEXEC: {
@@ -456,7 +470,7 @@ export class Process {
         let nfd = arg;
         while (this.fds[nfd]) nfd++;
         if (nfd >= this.rlimitNofile) throw new SysError("EMFILE", "fcntl");
-        this.#install(e.file, c === F_DUPFD_CLOEXEC, nfd);
+        this.#install(e, c === F_DUPFD_CLOEXEC, nfd);
         return nfd;
       }
     }
@@ -478,7 +492,7 @@ export class Process {
   /** dup(2): the lowest free fd referring to the same open file. */
   dup(fd: number): number {
     const e = this.#entry(fd, "dup");
-    const nfd = this.#install(e.file, false);
+    const nfd = this.#install(e, false);
     if (nfd < 0) throw new SysError("EMFILE", "dup");
     return nfd;
   }
@@ -489,8 +503,8 @@ export class Process {
     if (!Number.isInteger(newfd) || newfd < 0 || newfd >= this.rlimitNofile) throw new SysError("EBADF", "dup2");
     if (oldfd === newfd) return newfd;
     const old = this.fds[newfd];
-    this.#install(e.file, false, newfd);
-    if (old) await this.#unref(old.file);
+    this.#install(e, false, newfd);
+    if (old) await this.#unref(old);
     return newfd;
   }
 
@@ -586,7 +600,7 @@ export class Process {
 
   // ---- multiplexing (E8) ---------------------------------------------------
 
-  #pollable = (fd: number) => (Number.isInteger(fd) && fd >= 0 ? this.fds[fd]?.file : undefined);
+  #pollable = (fd: number) => (Number.isInteger(fd) && fd >= 0 ? this.fds[fd] ?? undefined : undefined);
 
   /**
    * poll(2): fills `revents` of each entry; returns how many are non-zero.
@@ -642,8 +656,8 @@ export class Process {
    */
   epoll_ctl<T = number>(epfd: number, op: Flags, fd: number, event?: { events: Flags; data?: T } | null): void {
     const sc = "epoll_ctl";
-    const ep = this.#entry(epfd, sc).file;
-    const target = this.#entry(fd, sc).file;
+    const ep = this.#entry(epfd, sc);
+    const target = this.#entry(fd, sc);
     if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
     const o = flagValue(op);
     const ev = event ? { events: this.#flags(event.events, sc), data: event.data === undefined ? fd : event.data } : null;
@@ -657,7 +671,7 @@ export class Process {
   async epoll_wait<T = number>(epfd: number, maxevents: number, timeout = -1): Promise<EpollEvent<T>[]> {
     const sc = "epoll_wait";
     if (!Number.isInteger(maxevents) || maxevents <= 0) throw new SysError("EINVAL", sc);
-    const ep = this.#entry(epfd, sc).file;
+    const ep = this.#entry(epfd, sc);
     if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
     return ep.wait<T>(maxevents, timeout < 0 ? -1 : Math.round(timeout * 1000));
   }
@@ -715,13 +729,14 @@ export class Process {
   fork(child: (c: Process) => unknown): number {
     if (this.exited) throw new SysError("ESRCH", "fork");
     const c = this.kernel.createProcess(this.name, this.pid);
-    for (const e of c.fds) if (e) e.file.refs--; // drop the fresh terminal, take the parent's table
+    for (const f of c.fds) if (f) f.refs--; // drop the fresh terminal, take the parent's table
     c.fds.length = 0;
+    c.#cloexec = null;
     c.#freeHint = 0;
     c.rlimitNofile = this.rlimitNofile;
     c.rlimitNofileHard = this.rlimitNofileHard;
-    this.fds.forEach((e, fd) => {
-      if (e) c.#install(e.file, e.cloexec, fd);
+    this.fds.forEach((f, fd) => {
+      if (f) c.#install(f, this.#cloexec !== null && this.#cloexec.has(fd), fd);
     });
     c.#tty = this.#tty;
     c.#parent = this;
@@ -817,8 +832,9 @@ export class Process {
   async exit(code = 0): Promise<void> {
     if (this.exited) return;
     this.exitCode = code;
-    const open = this.fds.map((e) => e?.file).filter((f): f is OpenFile => !!f);
+    const open = this.fds.filter((f): f is OpenFile => !!f);
     this.fds.length = 0;
+    this.#cloexec = null;
     this.#freeHint = 0;
     for (const f of open) await this.#unref(f);
     for (const c of this.children) c.#parent = null;
