@@ -104,6 +104,13 @@ export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, 
   out.wscale = undefined;
   out.sackOk = false;
   out.sack = undefined;
+  // The layout of nearly every established segment (Linux, and ours):
+  // NOP, NOP, timestamps — decoded without the loop.
+  if (end - off === 12 && buf[off] === TCPOPT_NOP && buf[off + 1] === TCPOPT_NOP && buf[off + 2] === TCPOPT_TIMESTAMP && buf[off + 3] === 10) {
+    out.tsVal = r32(buf, off + 4);
+    out.tsEcr = r32(buf, off + 8);
+    return null;
+  }
   out.tsVal = undefined;
   out.tsEcr = undefined;
   let i = off;

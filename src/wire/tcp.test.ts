@@ -6,8 +6,8 @@ import {
   TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type TcpHeader,
 } from "./tcp.js";
 import {
-  emitLinuxTcpOptions, emitTcpOptions, linuxTcpOptions, linuxTcpOptionsLength, parseTcpOptionList, tcpOptionsLength,
-  OPT_EOL, OPT_NOP, type TcpOption,
+  emitLinuxTcpOptions, emitTcpOptions, linuxTcpOptions, linuxTcpOptionsLength, parseTcpOptionFields, parseTcpOptionList, tcpOptionsLength,
+  OPT_EOL, OPT_NOP, type TcpOption, type TcpOptionFields,
 } from "./tcp-options.js";
 import { WireError } from "./wire-error.js";
 import { fromHex, toHex } from "./testdata/hex.js";
@@ -118,6 +118,19 @@ test("parse: all option kinds, EOL stops, bytes after EOL ignored", () => {
   const h = parsed(b);
   assert.deepEqual([h.mss, h.sackOk, h.tsVal, h.tsEcr, h.wscale], [1460, true, 1, 2, 7]);
   assert.deepEqual(tcpOptionList(h).map((o) => o.kind), ["mss", "sack-permitted", "timestamp", "nop", "wscale", "eol"]);
+});
+
+test("parse: the established layout NOP,NOP,TS (fast path) gives the timestamps and clears every other field", () => {
+  const out: TcpOptionFields = {};
+  const syn = new Uint8Array([2, 4, 0x05, 0xb4, 4, 2, 3, 3, 7, 1, 1, 1]);
+  assert.equal(parseTcpOptionFields(syn, 0, syn.length, out), null);
+  assert.deepEqual([out.mss, out.sackOk, out.wscale, out.tsVal], [1460, true, 7, undefined]);
+  const est = new Uint8Array([1, 1, 8, 10, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 9]);
+  assert.equal(parseTcpOptionFields(est, 0, est.length, out), null);
+  assert.deepEqual([out.mss, out.wscale, out.sackOk, out.sack, out.tsVal, out.tsEcr], [undefined, undefined, false, undefined, 0xdeadbeef, 9]);
+  // Same bytes with a bad timestamp length are not the fast path: a malformed option.
+  const bad = new Uint8Array([1, 1, 8, 11, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.ok(parseTcpOptionFields(bad, 0, bad.length, out) instanceof WireError);
 });
 
 test("parse: known kinds with wrong lengths are ignored like Linux, SACK needs 2+8n", () => {
