@@ -32,12 +32,28 @@ import { rcvbufFor, sndbufFor } from "./buffer-size.js";
 
 const EMPTY = new Uint8Array(0);
 
+// Bits of StreamSocket.#bits.
+const CONNECTING = 1;
+const EVER_CONNECTED = 2;
+
 /** A TCP socket. */
 export class StreamSocket extends Socket {
   readonly t: Tcb;
-  /** SS_CONNECTING while a connect() is in progress. */
-  #connecting = false;
-  #everConnected = false;
+  // SS_CONNECTING while a connect() is in progress, and "was ever
+  // connected": two bits of one field (memory per connection).
+  #bits = 0;
+  get #connecting(): boolean {
+    return (this.#bits & CONNECTING) !== 0;
+  }
+  set #connecting(v: boolean) {
+    this.#bits = v ? this.#bits | CONNECTING : this.#bits & ~CONNECTING;
+  }
+  get #everConnected(): boolean {
+    return (this.#bits & EVER_CONNECTED) !== 0;
+  }
+  set #everConnected(v: boolean) {
+    this.#bits = v ? this.#bits | EVER_CONNECTED : this.#bits & ~EVER_CONNECTED;
+  }
 
   constructor(ctx: StackContext, readonly tcp: TcpLayer, t?: Tcb) {
     super(ctx, AF_INET, SOCK_STREAM, IPPROTO_TCP);

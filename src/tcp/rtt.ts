@@ -65,8 +65,7 @@ export class RttEstimator {
   // windowed min filter: three (value, time) candidates, best first — plain
   // fields, not two 3-element arrays (160 B per connection in arrays)
   #v0 = 0; #v1 = 0; #v2 = 0;
-  #t0: Micros = 0; #t1: Micros = 0; #t2: Micros = 0;
-  #hasMin = false;
+  #t0: Micros = -1; #t1: Micros = 0; #t2: Micros = 0;   // #t0 < 0: no sample yet
 
   /**
    * @param rtoMin `tcp_rto_min` (sysctl `tcp_rto_min_us`, or the route's rto_min).
@@ -103,7 +102,7 @@ export class RttEstimator {
   }
   /** Minimum RTT over the last 300 s (Linux `tcp_min_rtt`), µs; 0 before any sample. */
   get minRtt(): Micros {
-    return this.#hasMin ? this.#v0 : 0;
+    return this.#t0 >= 0 ? this.#v0 : 0;
   }
 
   /**
@@ -189,10 +188,9 @@ export class RttEstimator {
   // window without storing every sample.
   #updateMin(v: number, now: Micros): void {
     const win = MIN_RTT_WINDOW;
-    if (!this.#hasMin || v <= this.#v0 || now - this.#t2 > win) {
+    if (this.#t0 < 0 || v <= this.#v0 || now - this.#t2 > win) {
       this.#v0 = this.#v1 = this.#v2 = v;
       this.#t0 = this.#t1 = this.#t2 = now;
-      this.#hasMin = true;
       return;
     }
     if (v <= this.#v1) { this.#v1 = this.#v2 = v; this.#t1 = this.#t2 = now; }

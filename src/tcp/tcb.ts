@@ -109,6 +109,8 @@ class TcbCold {
   bytesRetrans = 0;
   /** Reordering degree seen (tcpi_reordering; RFC 6675 DupThresh). */
   reordering = 3;
+  /** The queues of a listening socket (state LISTEN). */
+  lq: Listener | null = null;
 }
 
 /** The shared defaults (never written: setters copy first). */
@@ -225,8 +227,6 @@ export class Tcb extends Timer {
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
   listener: Listener | null = null;
-  /** The queues of a listening socket (state LISTEN). */
-  lq: Listener | null = null;
   /** The receive window (created at SYN time). */
   rwin!: ReceiveWindow;
   /** Estimate of the peer's segment size (Linux icsk_ack.rcv_mss). */
@@ -844,6 +844,18 @@ export class Tcb extends Timer {
       this.#cold = new TcbCold();
     }
     this.#cold.reordering = v;
+  }
+
+  /** See {@link TcbCold.lq}. */
+  get lq(): Listener | null {
+    return this.#cold.lq;
+  }
+  set lq(v: Listener | null) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.lq) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.lq = v;
   }
 
   constructor(sndbuf: number, rcvbuf: number, ccName: string, rtoMin: Micros, onTimer: (now: Micros, timer: Timer) => void) {
