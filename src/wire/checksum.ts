@@ -16,7 +16,7 @@ const WIDE_MIN = 64;
 /** The buffer {@link wideView} covers. */
 let wideBuffer: ArrayBufferLike | null = null;
 /** 32-bit words of {@link wideBuffer}. */
-let wideView = new Uint32Array(0);
+let wideView: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
 /**
  * Adds the 16-bit big-endian words of `buf[off, off+len)` to `acc`.
