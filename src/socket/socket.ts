@@ -41,20 +41,20 @@ export function fail(code: ErrnoCode, syscall: string): never {
 /** Generic socket states (D2): Linux's SS_* of `struct socket`. */
 export type SocketState = "SS_FREE" | "SS_UNCONNECTED" | "SS_CONNECTING" | "SS_CONNECTED" | "SS_DISCONNECTING";
 
+// Bits of Socket.#bits.
+const NONBLOCK = 1;
+const CLOSED = 2;
+
 /** A socket of any family and type. */
 export abstract class Socket {
   /** Inode number, unique per host (shown by lsof / ss -e). */
   readonly inode: number;
-  /** O_NONBLOCK on the open file. */
-  nonblocking = false;
-  /** SO_RCVTIMEO in µs (0 = wait forever). */
-  rcvtimeo: Micros = 0;
-  /** SO_SNDTIMEO in µs (0 = wait forever). */
-  sndtimeo: Micros = 0;
   /** Number of fds (in any process) referring to this socket. */
   refs = 0;
-  /** Set once the last reference closed. */
-  closed = false;
+  // O_NONBLOCK and "closed" as two bits; the timeouts and stored-only options
+  // created when first set (memory per connection: most sockets never do).
+  #bits = 0;
+  #timeo: { rcv: Micros; snd: Micros } | null = null;
   #stored: Map<string, OptionValue> | null = null;
 
   constructor(
@@ -64,6 +64,46 @@ export abstract class Socket {
     readonly protocol: number,
   ) {
     this.inode = ctx.allocInode();
+  }
+
+  /** O_NONBLOCK on the open file. */
+  get nonblocking(): boolean {
+    return (this.#bits & NONBLOCK) !== 0;
+  }
+  set nonblocking(v: boolean) {
+    this.#bits = v ? this.#bits | NONBLOCK : this.#bits & ~NONBLOCK;
+  }
+
+  /** Set once the last reference closed. */
+  get closed(): boolean {
+    return (this.#bits & CLOSED) !== 0;
+  }
+  set closed(v: boolean) {
+    this.#bits = v ? this.#bits | CLOSED : this.#bits & ~CLOSED;
+  }
+
+  /** SO_RCVTIMEO in µs (0 = wait forever). */
+  get rcvtimeo(): Micros {
+    return this.#timeo === null ? 0 : this.#timeo.rcv;
+  }
+  set rcvtimeo(v: Micros) {
+    if (this.#timeo === null) {
+      if (v === 0) return;
+      this.#timeo = { rcv: 0, snd: 0 };
+    }
+    this.#timeo.rcv = v;
+  }
+
+  /** SO_SNDTIMEO in µs (0 = wait forever). */
+  get sndtimeo(): Micros {
+    return this.#timeo === null ? 0 : this.#timeo.snd;
+  }
+  set sndtimeo(v: Micros) {
+    if (this.#timeo === null) {
+      if (v === 0) return;
+      this.#timeo = { rcv: 0, snd: 0 };
+    }
+    this.#timeo.snd = v;
   }
 
   /**
