@@ -9,8 +9,13 @@
  * Memory: an idle established connection holds no buffer block (the send
  * buffer releases its last block when everything is acknowledged, the
  * receive queue holds views), one Timer for all its deadlines (lazy
- * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT), the
- * RTT estimator and the congestion-control object.
+ * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT) and the
+ * RTT estimator; the congestion-control object comes with the first data.
+ * The TCB itself stays small: sequence numbers are stored as int32 so V8
+ * keeps them unboxed, the booleans are bits of one field, and rarely set
+ * state (socket options, urgent data, undo bookkeeping) lives in a shared
+ * {@link TcbCold} defaults object until first written. Accessors keep the
+ * field names, so input/output/timers read and write them as plain fields.
  */
 import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM, POLLPRI } from "../core/poll-events.js";
@@ -153,7 +158,8 @@ export class Tcb extends Timer {
   /** Largest window the peer ever offered (sender SWS avoidance). */
   maxWindow = 0;
 
-  // ---- receive sequence space (RCV.WND, rcv_wup, rcv_ssthresh, window clamp and our scale live in `rwin`) ----
+  // (iss, snd.una/nxt/max, snd.wl1/wl2, irs, rcv.nxt: int32 accessors below;
+  // RCV.WND, rcv_wup, rcv_ssthresh, window clamp and our scale live in `rwin`.)
 
   // ---- options (RFC 7323, RFC 2018) ----
   /** Effective send MSS (payload bytes per segment, TCP options excluded). */
@@ -174,7 +180,7 @@ export class Tcb extends Timer {
   readonly rcvBuf: RecvBuffer;
   ooo: OooQueue | null = null;
 
-  // ---- FIN / shutdown ----
+  // ---- errors (FIN / shutdown state: flag accessors below) ----
   /** A pending error for the socket (sk_err): ECONNRESET, ETIMEDOUT, … */
   error: ErrnoCode | null = null;
 
@@ -219,10 +225,6 @@ export class Tcb extends Timer {
   unackedSegs = 0;
   /** Last time data arrived (for ato). */
   lastDataRecv: Micros = 0;
-
-  // ---- socket options living in the TCB ----
-
-  // ---- urgent data (RFC 9293 §3.8.5, Linux semantics) ----
 
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
