@@ -79,7 +79,10 @@ export class Scheduler implements Clock {
 
   /** The earliest armed deadline, or -1 when nothing is armed. */
   nextDeadline(): Micros {
-    return this.#heap.length ? this.#dl[0]! : -1;
+    // From the Timer, not the Float64Array: a typed-array load is a double,
+    // and a clock set from it would make every time stored from `now()`
+    // (TCB fields…) a boxed heap number instead of a small integer.
+    return this.#heap.length ? this.#heap[0]!.deadline : -1;
   }
 
   /**
