@@ -237,6 +237,7 @@ export class StreamSocket extends Socket {
         if (t.error) fail(this.tcp.takeError(t), syscall);
         if (eof) {
           if (t.state === TcpState.CLOSE && !this.#everConnected && !t.reset) fail("ENOTCONN", syscall);
+          if (t.finReceived && !(flags & MSG_PEEK)) t.finRead = true;
           return { data: EMPTY, addr: null, flags: 0, length: 0 };
         }
       }

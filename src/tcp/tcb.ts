@@ -60,6 +60,7 @@ const F_BINDEXPLICIT = 1 << 20;
 const F_PORTHELD = 1 << 21;
 const F_HASHED = 1 << 22;
 const F_PASSIVE = 1 << 23;
+const F_FINREAD = 1 << 24;
 
 /**
  * State that an idle established connection leaves at its defaults (socket
@@ -432,6 +433,17 @@ export class Tcb extends Timer {
   }
   set finReceived(v: boolean) {
     this.#flags = v ? this.#flags | F_FINRECEIVED : this.#flags & ~F_FINRECEIVED;
+  }
+
+  /**
+   * The application has read the end of stream (a read returned 0): Linux's
+   * copied_seq has passed the FIN, so Recv-Q no longer counts it.
+   */
+  get finRead(): boolean {
+    return (this.#flags & F_FINREAD) !== 0;
+  }
+  set finRead(v: boolean) {
+    this.#flags = v ? this.#flags | F_FINREAD : this.#flags & ~F_FINREAD;
   }
 
   /** shutdown(SHUT_RD) */

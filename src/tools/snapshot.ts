@@ -194,7 +194,8 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
     localPort: t.localPort,
     remoteAddr: formatIpv4Address(t.remoteAddr),
     remotePort: t.remotePort,
-    recvQ: listening ? (lq?.acceptQueue.length ?? 0) : t.state === TcpState.TIME_WAIT ? 0 : t.rcvBuf.length,
+    // Linux: rcv_nxt − copied_seq — the FIN counts until a read returns 0 (CLOSE-WAIT shows Recv-Q 1).
+    recvQ: listening ? (lq?.acceptQueue.length ?? 0) : t.rcvBuf.length + (t.finReceived && !t.finRead && t.state !== TcpState.CLOSE ? 1 : 0),
     sendQ: listening ? (lq?.backlog ?? 0) : sendQueue(t),
     inode: inode,
     cookie: cookieOf(host, t),

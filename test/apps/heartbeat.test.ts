@@ -73,7 +73,8 @@ test("H9 C7: a hung application: keepalive probes are answered by its kernel and
   // client's close has put in CLOSE-WAIT; the keepalive connection is ESTABLISHED and idle.
   const out = ss(snapshot(server), "-tn");
   assert.match(out, /^ESTAB +0 +0 +10\.0\.0\.2:7001 /m);
-  assert.match(out, /^CLOSE-WAIT +5 +0 +10\.0\.0\.2:7002 /m);
+  // Recv-Q 6: the 5 unread bytes and the FIN, which Linux counts until a read returns 0.
+  assert.match(out, /^CLOSE-WAIT +6 +0 +10\.0\.0\.2:7002 /m);
 });
 
 test("H9 C7: a crashed peer (link partition): the heartbeat notices at the first missing PONG, keepalive after idle + 3 probes (ETIMEDOUT)", async () => {
