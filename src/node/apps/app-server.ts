@@ -5,6 +5,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { Host } from "../../host/host.js";
+import { sockaddrIn } from "../../socket/sockaddr.js";
 import type { Process } from "../../sys/process.js";
 
 /** Transport of a server. */
@@ -93,6 +94,48 @@ export class ServerBase implements ServerHandle {
     const w = this.#waiters;
     this.#waiters = [];
     for (const f of w) f(r);
+  }
+
+  /**
+   * Listens on 0.0.0.0:port (SO_REUSEADDR, backlog 128) and runs `serve` for
+   * each accepted connection, with the bookkeeping every server shares: the
+   * fd is closed afterwards, and the connection is recorded as `eof`, or as
+   * `error:<errno>` when `serve` throws.
+   */
+  serveTcp(serve: (fd: number, meter: ConnMeter) => Promise<void>): void {
+    const p = this.process;
+    const lfd = p.socket("AF_INET", "SOCK_STREAM");
+    this.fds.add(lfd);
+    p.setsockopt(lfd, "SOL_SOCKET", "SO_REUSEADDR", 1);
+    p.bind(lfd, sockaddrIn("0.0.0.0", this.port));
+    p.listen(lfd, 128);
+    void (async () => {
+      while (!this.stopping) {
+        let c: { fd: number; addr: unknown };
+        try {
+          c = await p.accept(lfd);
+        } catch (e) {
+          if (this.stopping) return;
+          throw e;
+        }
+        this.stats.connections++;
+        this.stats.active++;
+        this.fds.add(c.fd);
+        void this.#serveOne(c.fd, new ConnMeter(peerText(c.addr)), serve);
+      }
+    })();
+  }
+
+  async #serveOne(fd: number, m: ConnMeter, serve: (fd: number, meter: ConnMeter) => Promise<void>): Promise<void> {
+    let end = "eof";
+    try {
+      await serve(fd, m);
+    } catch (e) {
+      end = `error:${errText(e)}`;
+    }
+    this.stats.active--;
+    if (this.fds.delete(fd)) await this.process.close(fd).catch(() => {});
+    this.finished(m.finish(end));
   }
 
   async stop(): Promise<void> {

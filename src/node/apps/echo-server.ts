@@ -6,7 +6,7 @@
  */
 import type { Host } from "../../host/host.js";
 import { sockaddrIn } from "../../socket/sockaddr.js";
-import { ConnMeter, ServerBase, errText, peerText, sendAll, type AppProto, type ServerHandle } from "./app-server.js";
+import { ServerBase, errText, sendAll, type AppProto, type ServerHandle } from "./app-server.js";
 
 /** Options of {@link startEchoServer}. */
 export interface EchoServerOptions {
@@ -46,44 +46,16 @@ export function startEchoServer(host: Host, o: EchoServerOptions): ServerHandle 
     })();
     return s;
   }
-  const lfd = p.socket("AF_INET", "SOCK_STREAM");
-  s.fds.add(lfd);
-  p.setsockopt(lfd, "SOL_SOCKET", "SO_REUSEADDR", 1);
-  p.bind(lfd, sockaddrIn("0.0.0.0", o.port));
-  p.listen(lfd, 128);
-  void (async () => {
-    while (!s.stopping) {
-      let c: { fd: number; addr: unknown };
-      try {
-        c = await p.accept(lfd);
-      } catch (e) {
-        if (s.stopping) return;
-        throw e;
-      }
-      s.stats.connections++;
-      s.stats.active++;
-      s.fds.add(c.fd);
-      const m = new ConnMeter(peerText(c.addr));
-      void (async () => {
-        let end = "eof";
-        try {
-          for (;;) {
-            const data = await p.recv(c.fd, chunk);
-            if (data.length === 0) break;
-            m.in(data);
-            s.stats.bytesIn += data.length;
-            await sendAll(p, c.fd, data);
-            m.record.bytesOut += data.length;
-            s.stats.bytesOut += data.length;
-          }
-        } catch (e) {
-          end = `error:${errText(e)}`;
-        }
-        s.stats.active--;
-        if (s.fds.delete(c.fd)) await p.close(c.fd).catch(() => {});
-        s.finished(m.finish(end));
-      })();
+  s.serveTcp(async (fd, m) => {
+    for (;;) {
+      const data = await p.recv(fd, chunk);
+      if (data.length === 0) return;
+      m.in(data);
+      s.stats.bytesIn += data.length;
+      await sendAll(p, fd, data);
+      m.record.bytesOut += data.length;
+      s.stats.bytesOut += data.length;
     }
-  })();
+  });
   return s;
 }

@@ -13,9 +13,8 @@
 import { createHash } from "node:crypto";
 import type { Host } from "../../host/host.js";
 import type { Process } from "../../sys/process.js";
-import { sockaddrIn } from "../../socket/sockaddr.js";
 import { PATTERN_BLOCK as PATTERN } from "./pattern.js";
-import { ConnMeter, ServerBase, errText, peerText, sendAll, type ServerHandle } from "./app-server.js";
+import { ConnMeter, ServerBase, sendAll, type ServerHandle } from "./app-server.js";
 
 /** Largest request head accepted (RFC 9112 leaves it to the server; 431 beyond). */
 export const MAX_HEAD = 16384;
@@ -135,39 +134,14 @@ export interface HttpServerOptions {
 export function startHttpServer(host: Host, o: HttpServerOptions): ServerHandle {
   const s = new ServerBase(host, "httpd", o.port, "tcp");
   const p = s.process;
-  const lfd = p.socket("AF_INET", "SOCK_STREAM");
-  s.fds.add(lfd);
-  p.setsockopt(lfd, "SOL_SOCKET", "SO_REUSEADDR", 1);
-  p.bind(lfd, sockaddrIn("0.0.0.0", o.port));
-  p.listen(lfd, 128);
-  void (async () => {
-    while (!s.stopping) {
-      let c: { fd: number; addr: unknown };
-      try {
-        c = await p.accept(lfd);
-      } catch (e) {
-        if (s.stopping) return;
-        throw e;
-      }
-      s.stats.connections++;
-      s.stats.active++;
-      s.fds.add(c.fd);
-      const m = new ConnMeter(peerText(c.addr));
-      void (async () => {
-        let end = "eof";
-        try {
-          await serveConnection(p, c.fd, new Reader(p, c.fd, m), m);
-        } catch (e) {
-          end = `error:${errText(e)}`;
-        }
-        s.stats.active--;
-        s.stats.bytesIn += m.record.bytesIn;
-        s.stats.bytesOut += m.record.bytesOut;
-        if (s.fds.delete(c.fd)) await p.close(c.fd).catch(() => {});
-        s.finished(m.finish(end));
-      })();
+  s.serveTcp(async (fd, m) => {
+    try {
+      await serveConnection(p, fd, new Reader(p, fd, m), m);
+    } finally {
+      s.stats.bytesIn += m.record.bytesIn;
+      s.stats.bytesOut += m.record.bytesOut;
     }
-  })();
+  });
   return s;
 }
 
