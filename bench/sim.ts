@@ -22,15 +22,22 @@ function pair(link: Parameters<Network["link"]>[2], seed = 1): { net: Network; c
   return { net, client, server };
 }
 
+/** Progress of a {@link startBulk} transfer (virtual times in µs). */
+interface Bulk {
+  received: number;
+  /** When the client began connecting. */
+  tStart: number;
+  /** When the server had received every byte. */
+  tDone: number;
+}
+
 /**
- * Bulk transfer client → server over one connection on a link with `mtu`
- * (checksums skipped like `lo` when `offload`, else computed and verified).
- * Value: MB/s of wall time.
+ * Starts a one-connection bulk transfer of `bytes` client → server:5001 in
+ * CHUNK writes and reads; `cc` picks the client's congestion control.
  */
-export async function simThroughput(bytes: number, mtu: number, offload: boolean): Promise<Measurement> {
-  const { net, client, server } = pair({ latency: 5, mtu, checksumOffload: offload });
+function startBulk(net: Network, client: Host, server: Host, bytes: number, cc?: "reno" | "cubic"): Bulk {
   const src = new Uint8Array(CHUNK).fill(0x5a);
-  let received = 0;
+  const b: Bulk = { received: 0, tStart: 0, tDone: 0 };
   server.spawn("sink", async (p) => {
     const l = p.socket("AF_INET", "SOCK_STREAM");
     p.bind(l, ["0.0.0.0", 5001]);
@@ -39,21 +46,35 @@ export async function simThroughput(bytes: number, mtu: number, offload: boolean
     for (;;) {
       const d = await p.recv(fd, CHUNK);
       if (d.length === 0) break;
-      received += d.length;
+      b.received += d.length;
+      if (b.received === bytes) b.tDone = net.now();
     }
     await p.close(fd);
   });
   client.spawn("source", async (p) => {
     const fd = p.socket("AF_INET", "SOCK_STREAM");
+    if (cc) p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
+    b.tStart = net.now();
     await p.connect(fd, ["10.0.0.2", 5001]);
     let sent = 0;
     while (sent < bytes) sent += await p.send(fd, src.subarray(0, Math.min(CHUNK, bytes - sent)));
     await p.close(fd);
   });
+  return b;
+}
+
+/**
+ * Bulk transfer client → server over one connection on a link with `mtu`
+ * (checksums skipped like `lo` when `offload`, else computed and verified).
+ * Value: MB/s of wall time.
+ */
+export async function simThroughput(bytes: number, mtu: number, offload: boolean): Promise<Measurement> {
+  const { net, client, server } = pair({ latency: 5, mtu, checksumOffload: offload });
+  const b = startBulk(net, client, server, bytes);
   const t0 = performance.now();
-  const ok = await net.runUntil(() => received === bytes, { timeout: sec(600) });
+  const ok = await net.runUntil(() => b.received === bytes, { timeout: sec(600) });
   const wall = (performance.now() - t0) / 1000;
-  if (!ok) throw new Error(`sim throughput: received ${received} of ${bytes}`);
+  if (!ok) throw new Error(`sim throughput: received ${b.received} of ${bytes}`);
   const c = client.counters;
   return {
     value: bytes / wall / 1e6,
@@ -253,37 +274,12 @@ export async function simIdleTimers(n: number, virtualSeconds: number): Promise<
  */
 export async function simLossy(bytes: number, cc: "reno" | "cubic"): Promise<Measurement> {
   const { net, client, server } = pair({ latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
-  const src = new Uint8Array(CHUNK).fill(0x5a);
-  let received = 0;
-  let tDone = 0;
-  server.spawn("sink", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 5001]);
-    p.listen(l, 8);
-    const { fd } = await p.accept(l);
-    for (;;) {
-      const d = await p.recv(fd, CHUNK);
-      if (d.length === 0) break;
-      received += d.length;
-      if (received === bytes) tDone = net.now();
-    }
-    await p.close(fd);
-  });
-  let tStart = 0;
-  client.spawn("source", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
-    tStart = net.now();
-    await p.connect(fd, ["10.0.0.2", 5001]);
-    let sent = 0;
-    while (sent < bytes) sent += await p.send(fd, src.subarray(0, Math.min(CHUNK, bytes - sent)));
-    await p.close(fd);
-  });
+  const b = startBulk(net, client, server, bytes, cc);
   const t0 = performance.now();
-  const ok = await net.runUntil(() => received === bytes, { timeout: sec(36000) });
+  const ok = await net.runUntil(() => b.received === bytes, { timeout: sec(36000) });
   const wall = (performance.now() - t0) / 1000;
-  if (!ok) throw new Error(`lossy ${cc}: received ${received} of ${bytes}`);
-  const secs = (tDone - tStart) / 1e6;
+  if (!ok) throw new Error(`lossy ${cc}: received ${b.received} of ${bytes}`);
+  const secs = (b.tDone - b.tStart) / 1e6;
   const c = client.counters;
   return {
     value: (bytes * 8) / secs / 1e6,

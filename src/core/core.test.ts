@@ -7,6 +7,7 @@ import { errnoName, errnoNumber, strerror } from "./errno.js";
 import { SysError, isSysError } from "./sys-error.js";
 import { WaitQueue } from "./wait-queue.js";
 import { POLLIN, POLLOUT } from "./poll-events.js";
+import { gatherCopy } from "./bytes.js";
 
 test("scheduler fires in deadline order, ties in arm order", () => {
   const s = new Scheduler();
@@ -98,4 +99,16 @@ test("wait queue wakes matching waiters and one exclusive waiter", () => {
   q.add({ mask: POLLIN, exclusive: true, wake: () => log.push("x2") });
   q.wake(POLLIN);
   assert.deepEqual(log, ["in", "x1"]);
+});
+
+test("gatherCopy: chunks back to back in a fresh buffer, never aliasing the input", () => {
+  const a = Uint8Array.of(1, 2, 3);
+  const b = Uint8Array.of(4, 5);
+  const one = gatherCopy([a]);
+  assert.deepEqual([...one], [1, 2, 3]);
+  a[0] = 9;
+  assert.equal(one[0], 1);
+  assert.deepEqual([...gatherCopy([a, new Uint8Array(0), b])], [9, 2, 3, 4, 5]);
+  assert.deepEqual([...gatherCopy([a, b], 5)], [9, 2, 3, 4, 5]);
+  assert.equal(gatherCopy([]).length, 0);
 });

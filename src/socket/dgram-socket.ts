@@ -5,6 +5,7 @@
  */
 import type { StackContext } from "../core/stack-context.js";
 import { errnoNumber as errnoOf } from "../core/errno.js";
+import { gatherCopy } from "../core/bytes.js";
 import { POLLIN, POLLOUT } from "../core/poll-events.js";
 import type { WaitQueue } from "../core/wait-queue.js";
 import type { UdpLayer } from "../udp/udp-layer.js";
@@ -79,18 +80,7 @@ export class DgramSocket extends Socket {
     if (err) fail(err, syscall);
     void flags;
     // The one copy of the payload: out of the caller's buffers into a datagram.
-    let total = 0;
-    for (const b of bufs) total += b.length;
-    let data: Uint8Array;
-    if (bufs.length === 1) data = bufs[0]!.slice();
-    else {
-      data = new Uint8Array(total);
-      let o = 0;
-      for (const b of bufs) {
-        data.set(b, o);
-        o += b.length;
-      }
-    }
+    const data = gatherCopy(bufs);
     const r = this.udp.sendto(sk, data, dst === INADDR_ANY ? 0x7f000001 : dst, port);
     if (typeof r === "string") fail(r, syscall);
     return r;

@@ -10,6 +10,7 @@
  * sender blocks, or gets EAGAIN when non-blocking. Nothing is ever dropped.
  */
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
+import { gatherCopy } from "../core/bytes.js";
 import type { StackContext } from "../core/stack-context.js";
 import { AF_UNSPEC, FIONREAD, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_DGRAM } from "./constants.js";
 import type { SockAddr } from "./sockaddr.js";
@@ -101,16 +102,7 @@ export class UnixDgramSocket extends UnixSocket {
       if (other.shutdownBits & RCV_SHUTDOWN) fail("EPIPE", syscall);
       if (other.hasRoom()) {
         // The one copy of the payload, into the receiver's queue.
-        let data: Uint8Array;
-        if (bufs.length === 1) data = bufs[0]!.slice();
-        else {
-          data = new Uint8Array(total);
-          let o = 0;
-          for (const b of bufs) {
-            data.set(b, o);
-            o += b.length;
-          }
-        }
+        const data = gatherCopy(bufs, total);
         other.#rq.push({ data, from: this.name });
         other.wake(POLLIN | POLLRDNORM);
         return total;

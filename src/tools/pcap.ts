@@ -11,6 +11,7 @@
  * device.taps.push((p, _dir, now) => chunks.push(w.packet(p, now)));
  */
 import type { Micros } from "../core/time.js";
+import { gatherCopy } from "../core/bytes.js";
 import type { Packet } from "../wire/packet.js";
 
 /** LINKTYPE_RAW: raw IPv4/IPv6, no link-layer header. */
@@ -82,17 +83,9 @@ export interface CapturedPacket {
   packet: PacketBytes;
 }
 
-/** Concatenates chunks into one buffer. */
+/** Concatenates chunks into one buffer (always a copy). */
 export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return gatherCopy(chunks);
 }
 
 /**

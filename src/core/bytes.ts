@@ -1,0 +1,24 @@
+/**
+ * Byte-buffer helpers shared by the layers above (socket send paths, pcap).
+ */
+
+/**
+ * One fresh buffer holding `chunks` back to back: always a copy, so the
+ * caller may reuse its buffers at once (the one copy of a datagram send).
+ * `total` is the summed length when the caller has it already.
+ * @example gatherCopy([hdr, body]) // → new Uint8Array(hdr.length + body.length)
+ */
+export function gatherCopy(chunks: readonly Uint8Array[], total = -1): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!.slice();
+  if (total < 0) {
+    total = 0;
+    for (const c of chunks) total += c.length;
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
