@@ -330,6 +330,30 @@ def cmd_tcp_source_server(port, nbytes):
     out({"sha256": h, "bytes": int(nbytes), "seconds": time.monotonic() - t0})
 
 
+def read_to_end(c, probe_every=2.0):
+    """Reads until EOF or a reset: returns (bytes read, "eof" | "reset").
+    An RST is never retransmitted, so on a lossy path it can vanish; the peer
+    has forgotten the connection by then and answers any segment with a new
+    RST. After probe_every seconds of silence one byte is sent to draw it."""
+    c.settimeout(probe_every)
+    deadline = time.monotonic() + TIMEOUT
+    n = 0
+    try:
+        while True:
+            try:
+                d = c.recv(65536)
+            except socket.timeout:
+                if time.monotonic() > deadline:
+                    raise
+                c.send(b"?")
+                continue
+            if not d:
+                return n, "eof"
+            n += len(d)
+    except (ConnectionResetError, BrokenPipeError):
+        return n, "reset"
+
+
 def cmd_tcp_expect_reset(port):
     """Accepts one connection and reads until error/EOF: reports whether it ended with ECONNRESET."""
     s = socket.socket()
@@ -339,16 +363,7 @@ def cmd_tcp_expect_reset(port):
     s.settimeout(TIMEOUT)
     print("READY", flush=True)
     c, a = s.accept()
-    c.settimeout(TIMEOUT)
-    n, how = 0, "eof"
-    try:
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            n += len(d)
-    except ConnectionResetError:
-        how = "reset"
+    n, how = read_to_end(c)
     out({"bytes": n, "end": how})
 
 
@@ -367,12 +382,7 @@ def cmd_tcp_reset_client(host, port):
     check_addr(host)
     c = socket.create_connection((host, int(port)), timeout=TIMEOUT)
     c.sendall(b"x")
-    how = "eof"
-    try:
-        while c.recv(65536):
-            pass
-    except ConnectionResetError:
-        how = "reset"
+    _, how = read_to_end(c)
     out({"end": how})
 
 
