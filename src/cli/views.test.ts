@@ -58,7 +58,7 @@ test("sockstack tcpdump: filters, -c, -X, -v, -i on a host, -w", async () => {
   assert.equal(any.out.length, 6);
   assert.match(any.out[0]!, /^00:00:00\.020000 eth0 {2}Out IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 5$/);
   const bad = await run("tcpdump", "port", "x");
-  assert.deepEqual([bad.code, bad.err], [2, ["sockstack tcpdump: syntax error at 5: unknown port 'x' (sockstack resolves no service names: write a number)", "  port x", "       ^"]]);
+  assert.deepEqual([bad.code, bad.err], [2, ["sockstack tcpdump: syntax error at 5: unknown port 'x' (sockstack knows the well-known service names only: write a number)", "  port x", "       ^"]]);
   const opt = await run("tcpdump", "-Q");
   assert.deepEqual([opt.code, opt.err[0]], [2, "sockstack tcpdump: invalid option -- 'Q'"]);
   const dev = await run("tcpdump", "-i", "eth7");
@@ -190,4 +190,32 @@ test("one default seed and one capture point: the demo shows what the view comma
   const port = /10\.0\.0\.1:(\d+)/.exec(ss7.out[2]!)![1]!;
   assert.ok(d7.some((l) => l.includes(`10.0.0.1:${port}`)), port);
   assert.notEqual(port, /10\.0\.0\.1:(\d+)/.exec((await run("ss", "-tan", "--step", "connect")).out[2]!)![1]);
+});
+
+test("sockstack ss filters as typed in a shell: one quoted argument, the man page's form, state words, errors", async () => {
+  const one = await run("ss", "-tan", "dport = :9090", "--step", "overflow", "--host", "client");
+  assert.equal(one.code, 0, one.err.join("\n"));
+  assert.equal(one.out.length, 5); // header + four clients (three ESTAB, one SYN-SENT)
+  assert.ok(one.out.slice(1).every((l) => / 10\.0\.0\.2:9090\s*$/.test(l)), one.out.join("\n"));
+  const man = await run("ss", "-tan", "( dport = :9090 or sport = :9090 )", "--step", "overflow");
+  assert.equal(man.code, 0, man.err.join("\n"));
+  assert.deepEqual(man.out.slice(1).map((l) => l.split(/\s+/)[0]), ["LISTEN", "ESTAB", "ESTAB", "ESTAB"]);
+  const esc = await run("ss", "-tan", "\\(", "dport", "=", ":9090", "or", "sport", "=", ":9090", "\\)", "--step", "overflow");
+  assert.deepEqual(esc.out, man.out);
+  const st = await run("ss", "-tn", "state", "syn-sent", "dport = :9090", "--host", "client", "--step", "overflow");
+  assert.equal(st.out.length, 2);
+  const auto = await run("ss", "-tan", "autobound", "--host", "client", "--step", "overflow");
+  assert.equal(auto.out.length, 5); // connect() picked every client port
+  const svc = await run("ss", "-tan", "sport = :http or dport = :ssh");
+  assert.deepEqual(svc.out.length, 1);
+  // tcpdump knows the same service names.
+  const named = await run("tcpdump", "-nn", "port http or port 9090", "--step", "2");
+  assert.equal(named.code, 0, named.err.join("\n"));
+  assert.deepEqual(named.out, (await run("tcpdump", "-nn", "port 9090", "--step", "2")).out);
+  assert.equal(named.out.length, 3);
+  const bad = await run("ss", "-tan", "(dport = :9090)");
+  assert.deepEqual([bad.code, bad.err[0]], [2, 'ss: an inet prefix is expected rather than "(dport". (cannot parse dst/src address)']);
+  const syn = await run("ss", "-tan", "dport = :9090 or");
+  assert.deepEqual([syn.code, syn.err[0]], [2, 'ss: bison bellows (while parsing filter): "syntax error!" Sorry. (at the end)']);
+  assert.match(syn.err[1]!, /^usage: sockstack ss /);
 });
