@@ -31,12 +31,12 @@ import { Socket } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
-import { AF_UNIX, MSG_PEEK } from "../socket/constants.js";
+import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
-import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
+import { FD_SETSIZE, FdSet, doPoll, doSelect, msTimeout, type PollFd, type SelectTimeout } from "./select-poll.js";
 
 /** What a process needs from its host kernel. */
 export interface Kernel {
@@ -392,6 +392,9 @@ export class Process {
 
   async #recv(fd: number, n: number, flags: number, syscall: string) {
     const s = this.sock(fd, syscall);
+    // The length is a size_t in C; from JS anything but a non-negative integer is EINVAL
+    // (Python: "negative buffersize in recv"), never a NaN that no queue length can satisfy.
+    if (!Number.isSafeInteger(n) || n < 0) throw new SysError("EINVAL", syscall);
     try {
       return await s.recvmsg(n, flags, syscall);
     } catch (e) {
@@ -563,19 +566,31 @@ export class Process {
 
   /**
    * Receives exactly `n` bytes (looping over short reads); fewer only when
-   * the peer closes first (then what arrived is returned, E4).
+   * the peer closes first (then what arrived is returned, E4). The pieces
+   * are joined at the end, so a large `n` costs what arrives, not `n`.
+   * With MSG_PEEK nothing is consumed, so looping could never progress: it
+   * is one `recv(n, MSG_PEEK | MSG_WAITALL)` — TCP waits until `n` bytes are
+   * queued (or EOF), AF_UNIX stream returns what is queued, a datagram
+   * socket the next datagram (as the same call in C does on Linux).
    */
   async recvExactly(fd: number, n: number, flags: Flags = 0): Promise<Uint8Array> {
-    const first = await this.recv(fd, n, flags);
+    const f = this.#flags(flags, "recv");
+    if (f & MSG_PEEK) return this.recv(fd, n, f | MSG_WAITALL);
+    const first = await this.recv(fd, n, f);
     if (first.length === n || first.length === 0) return first;
-    const out = new Uint8Array(n);
-    out.set(first);
+    const parts = [first];
     let got = first.length;
     while (got < n) {
-      const d = await this.recv(fd, n - got, flags);
-      if (d.length === 0) return out.subarray(0, got);
-      out.set(d, got);
+      const d = await this.recv(fd, n - got, f);
+      if (d.length === 0) break;
+      parts.push(d);
       got += d.length;
+    }
+    const out = new Uint8Array(got);
+    let o = 0;
+    for (const d of parts) {
+      out.set(d, o);
+      o += d.length;
     }
     return out;
   }
@@ -604,20 +619,23 @@ export class Process {
 
   /**
    * poll(2): fills `revents` of each entry; returns how many are non-zero.
-   * `timeout` in ms, negative = forever, 0 = just look.
+   * `events` as bits or names (`"POLLIN|POLLOUT"`); `timeout` in ms,
+   * negative or null = forever, 0 = just look.
    * @example const fds = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0].revents & POLLIN
    */
-  async poll(fds: PollFd[], timeout = -1): Promise<number> {
-    return doPoll(this.kernel.ctx, this.#pollable, fds, timeout < 0 ? -1 : Math.round(timeout * 1000), this.rlimitNofile);
+  async poll(fds: PollFd[], timeout: number | null = -1): Promise<number> {
+    return doPoll(this.kernel.ctx, this.#pollable, fds, msTimeout(timeout, "poll"), this.rlimitNofile);
   }
 
   /**
    * select(2): `nfds` is the highest fd + 1; each set is replaced by its
-   * ready fds; returns their total count; `timeout` null waits forever and
-   * is updated to the time left (Linux).
+   * ready fds (copy a set you reuse: `all.copy()`); returns their total
+   * count. `timeout`: null waits forever; a `{ tv_sec, tv_usec }` is updated
+   * to the time left (Linux); a number is seconds (Python); zero in either
+   * form returns at once.
    * @example const r = FdSet.of(lfd, cfd); await p.select(Math.max(lfd, cfd) + 1, r, null, null, null);
    */
-  async select(nfds: number, readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null, timeout: SelectTimeout | null = null): Promise<number> {
+  async select(nfds: number, readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null, timeout: SelectTimeout | number | null = null): Promise<number> {
     const maxFds = Math.max(64, Math.ceil(this.fds.length / 64) * 64);
     return doSelect(this.kernel.ctx, this.#pollable, nfds, readfds, writefds, exceptfds, timeout, maxFds);
   }
@@ -630,9 +648,7 @@ export class Process {
   async selectLists(rlist: readonly number[], wlist: readonly number[], xlist: readonly number[], timeout: number | null = null): Promise<[number[], number[], number[]]> {
     const r = FdSet.of(...rlist), w = FdSet.of(...wlist), x = FdSet.of(...xlist);
     const nfds = Math.max(-1, ...rlist, ...wlist, ...xlist) + 1;
-    if (timeout !== null && timeout < 0) throw new SysError("EINVAL", "select");
-    const tv = timeout === null ? null : { tv_sec: Math.floor(timeout), tv_usec: Math.round((timeout % 1) * 1e6) };
-    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, tv);
+    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, timeout);
     return [rlist.filter((fd) => r.isSet(fd)), wlist.filter((fd) => w.isSet(fd)), xlist.filter((fd) => x.isSet(fd))];
   }
 
@@ -668,12 +684,12 @@ export class Process {
    * epoll_wait(2): up to `maxevents` ready events; `timeout` ms, negative =
    * forever, 0 = just look. Each event carries the `data` given to epoll_ctl.
    */
-  async epoll_wait<T = number>(epfd: number, maxevents: number, timeout = -1): Promise<EpollEvent<T>[]> {
+  async epoll_wait<T = number>(epfd: number, maxevents: number, timeout: number | null = -1): Promise<EpollEvent<T>[]> {
     const sc = "epoll_wait";
     if (!Number.isInteger(maxevents) || maxevents <= 0) throw new SysError("EINVAL", sc);
     const ep = this.#entry(epfd, sc);
     if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
-    return ep.wait<T>(maxevents, timeout < 0 ? -1 : Math.round(timeout * 1000));
+    return ep.wait<T>(maxevents, msTimeout(timeout, sc));
   }
 
   // ---- limits ---------------------------------------------------------------
