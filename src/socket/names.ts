@@ -69,7 +69,7 @@ type EveryName<S extends string, N extends string> =
  * f("A"); f(2); f(String(x)); // f("C") does not compile
  */
 export type CheckedName<V, N extends string> =
-  V extends number ? V : V extends string ? (string extends V ? V : V extends N ? V : N) : N | number;
+  V extends number ? V : V extends string ? (string extends V ? string | number : V extends N ? V : N) : N | number;
 
 /**
  * The type of a flags argument: a number, one name of `N`, names joined by
@@ -80,7 +80,7 @@ export type CheckedName<V, N extends string> =
  */
 export type CheckedFlags<F, N extends string> =
   F extends number ? F
-    : F extends string ? (string extends F ? F : EveryName<F, N> extends true ? F : N)
+    : F extends string ? (string extends F ? Flags : EveryName<F, N> extends true ? F : N)
       : F extends readonly unknown[] ? readonly (N | number)[]
         : Flags<N>;
 

@@ -285,7 +285,7 @@ export type OptionNameAt<L extends LevelName> = { [K in OptionName]: SocketOptio
  */
 export type CheckedOptionName<L, N> =
   N extends number ? N
-    : N extends string ? (string extends N ? N : L extends LevelName ? (N extends OptionNameAt<L> ? N : OptionNameAt<L>) : N extends OptionName ? N : OptionName)
+    : N extends string ? (string extends N ? string | number : L extends LevelName ? (N extends OptionNameAt<L> ? N : OptionNameAt<L>) : N extends OptionName ? N : OptionName)
       : OptionName | number;
 
 /** What setsockopt takes for option `N` ({@link OptionValue} when `N` is not a literal name). */

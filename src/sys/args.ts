@@ -19,8 +19,9 @@
  * What counts as data: a `Uint8Array` (a Node `Buffer` is one), any other
  * `ArrayBufferView` (`Uint16Array`, `DataView`, …: its bytes, as Node's
  * `socket.write` and Python's buffer protocol take them — a Uint16Array of
- * 3 elements is 6 bytes), an `ArrayBuffer`/`SharedArrayBuffer` (all its
- * bytes), or a string (sent as UTF-8). Bytes are viewed, not copied; the
+ * 3 elements is 6 bytes), or a string (sent as UTF-8). A bare
+ * `ArrayBuffer` is refused with EFAULT, as Node's `socket.write` refuses
+ * it (wrap it: `new Uint8Array(buf)`). Bytes are viewed, not copied; the
  * send path copies them once, as it always did.
  */
 import { SysError } from "../core/sys-error.js";
@@ -71,8 +72,8 @@ export function argData(v: unknown, sc: string, name = "data"): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (typeof v === "string") return encoder.encode(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer)) return new Uint8Array(v);
-  throw new SysError("EFAULT", sc, `${name}: expected bytes (a Uint8Array, Buffer, another ArrayBufferView, an ArrayBuffer) or a string, got ${describe(v)}`);
+  const hint = v instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && v instanceof SharedArrayBuffer) ? " (wrap it: new Uint8Array(buffer))" : "";
+  throw new SysError("EFAULT", sc, `${name}: expected bytes (a Uint8Array, a Buffer, another typed array or a DataView) or a string, got ${describe(v)}${hint}`);
 }
 
 /** A list of data buffers (writev, sendmsg): EFAULT when not an array, EINVAL beyond UIO_MAXIOV. */

@@ -100,9 +100,9 @@ export interface HostsLine {
  * const net = new Network();
  * const a = net.addHost("a"), b = net.addHost("b");
  * net.link(a, b);                       // 10.0.0.1/24 and 10.0.0.2/24
- * net.hosts.lookup("b");                // [0x0a000002]
- * net.hosts.add("10.0.0.2", "www", "www.example.com");
- * String(net.hosts);                    // /etc/hosts text
+ * net.hostsFile.lookup("b");                // [0x0a000002]
+ * net.hostsFile.add("10.0.0.2", "www", "www.example.com");
+ * String(net.hostsFile);                    // /etc/hosts text
  */
 export class HostsTable implements Resolver {
   /** Registered hosts: name → a function giving its current addresses. */
@@ -120,7 +120,7 @@ export class HostsTable implements Resolver {
   /**
    * Adds a line, as in /etc/hosts: an address and one or more names
    * (aliases). A malformed address or name throws a TypeError (configuration).
-   * @example net.hosts.add("10.0.0.2", "www.example.com", "www");
+   * @example net.hostsFile.add("10.0.0.2", "www.example.com", "www");
    */
   add(addr: string, ...names: string[]): void {
     const a = parseIpv4Address(addr);
@@ -245,7 +245,7 @@ const TYPES: readonly [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DG
  * 0–65535, EAI_FAMILY, EAI_SOCKTYPE, EAI_BADFLAGS. IPv6 is not
  * implemented: AF_INET6 finds nothing (EAI_NONAME, as for a name without
  * an IPv6 address).
- * @example getaddrinfo(net.hosts, "server", 80, { type: SOCK_STREAM })[0].addr // { family: 2, addr: "10.0.0.2", port: 80 }
+ * @example getaddrinfo(net.hostsFile, "server", 80, { type: SOCK_STREAM })[0].addr // { family: 2, addr: "10.0.0.2", port: 80 }
  */
 export function getaddrinfo(
   resolver: Resolver, host: string | null | undefined, port: number | string | null | undefined,
@@ -318,7 +318,7 @@ export function getaddrinfo(
  * gethostbyname(3) in Python's form: the first IPv4 address of `name` as
  * a dotted quad (a dotted quad is returned as it is); EAI_NONAME
  * {@link GaiError} when unknown.
- * @example gethostbyname(net.hosts, "server") === "10.0.0.2"
+ * @example gethostbyname(net.hostsFile, "server") === "10.0.0.2"
  */
 export function gethostbyname(resolver: Resolver, name: string, syscall = "gethostbyname"): string {
   if (typeof name !== "string") throw new GaiError("EAI_NONAME", syscall, `name: expected a string, got ${typeof name}`);
