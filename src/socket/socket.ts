@@ -17,7 +17,7 @@ import type { Micros } from "../core/time.js";
 import { POLLERR, POLLHUP } from "../core/poll-events.js";
 import type { WaitQueue, Waiter } from "../core/wait-queue.js";
 import type { SockAddr } from "./sockaddr.js";
-import { findOption, type Linger, type OptionSpec, type OptionValue, type Timeval } from "./options.js";
+import { checkOptionValue, resolveOption, type Linger, type OptionSpec, type OptionValue, type Timeval } from "./options.js";
 import { SOL_SOCKET } from "./constants.js";
 
 
@@ -157,10 +157,10 @@ export abstract class Socket {
     fail("ENOTTY", "ioctl");
   }
 
-  /** setsockopt(2). Unknown option → ENOPROTOOPT. */
+  /** setsockopt(2). Unknown option → ENOPROTOOPT naming it; a value of the wrong type → EINVAL. */
   setsockopt(level: string | number, name: string | number, value: OptionValue): void {
-    const o = findOption(level, name);
-    if (!o) fail("ENOPROTOOPT", "setsockopt");
+    const o = resolveOption(level, name, "setsockopt");
+    checkOptionValue(o, value, "setsockopt");
     if (o.level === SOL_SOCKET) {
       switch (o.name) {
         case "SO_RCVTIMEO":
@@ -176,10 +176,9 @@ export abstract class Socket {
     if (!this.setOption(o, value)) fail("ENOPROTOOPT", "setsockopt");
   }
 
-  /** getsockopt(2). Unknown option → ENOPROTOOPT. */
+  /** getsockopt(2). Unknown option → ENOPROTOOPT naming it. */
   getsockopt(level: string | number, name: string | number): OptionValue {
-    const o = findOption(level, name);
-    if (!o) fail("ENOPROTOOPT", "getsockopt");
+    const o = resolveOption(level, name, "getsockopt");
     if (o.level === SOL_SOCKET) {
       switch (o.name) {
         case "SO_TYPE": return this.type;
