@@ -24,6 +24,7 @@ import { createUnixSocket } from "../socket/unix-factory.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
 import { Process, type Kernel } from "../sys/process.js";
 import { SpinGuard } from "../sys/spin.js";
+import { formatEnterArgs } from "../sys/strace.js";
 import type { SyscallHooks, SyscallListener } from "../sys/syscall-boundary.js";
 import { Program, type SpawnOptions } from "./program.js";
 import { UdpLayer } from "../udp/udp-layer.js";
@@ -102,6 +103,7 @@ export class Host implements Kernel {
       counters: new Counters(),
       notifyWake: notify,
       allocInode: () => this.#nextInode++,
+      spinStep: () => this.sys.spin.step(),
     };
     this.sys = { spin: new SpinGuard(opts.scheduler, opts.spinLimit), trace: null, formatEnter: null };
     this.ip = new IpLayer(this.ctx);
@@ -224,9 +226,8 @@ export class Host implements Kernel {
    * Returns the function that stops it. See `formatStrace`/`straceWriter`.
    * @example const stop = host.strace(straceWriter((line) => console.log(line)));
    */
-  strace(fn: SyscallListener, formatEnter?: SyscallHooks["formatEnter"]): () => void {
+  strace(fn: SyscallListener): () => void {
     this.#tracers.push(fn);
-    if (formatEnter) this.sys.formatEnter = formatEnter;
     this.#updateTrace();
     return () => {
       const i = this.#tracers.indexOf(fn);
@@ -238,6 +239,7 @@ export class Host implements Kernel {
   #updateTrace(): void {
     const ts = this.#tracers.slice();
     this.sys.trace = ts.length === 0 ? null : ts.length === 1 ? ts[0]! : (ev) => { for (const t of ts) t(ev); };
+    this.sys.formatEnter = ts.length === 0 ? null : (rec) => formatEnterArgs(rec);
   }
 
   /** Kernel hook: a process ended (the tracer's `+++ exited with N +++`). */

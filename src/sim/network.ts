@@ -19,6 +19,7 @@ import { Host } from "../host/host.js";
 import type { NetInterface } from "../ip/interface.js";
 import { Link, type LinkOptions } from "./link.js";
 import { Segment, type SegmentOptions } from "./segment.js";
+import { SpinError } from "../sys/spin.js";
 import { describeCall, type SyscallListener } from "../sys/syscall-boundary.js";
 import { VirtualDriver, type RunOptions, type RunResult, type RunUntilOptions, type VirtualDriverOptions } from "./virtual-driver.js";
 
@@ -336,7 +337,7 @@ export class Network {
       const p = h.crashed.shift();
       if (p) {
         const e = p.error;
-        if (e instanceof Error) e.message = `${h.name}/${p.name}[${p.pid}]: ${e.message}`;
+        if (e instanceof Error && !(e instanceof SpinError && e.pid >= 0)) e.message = `${h.name}/${p.name}[${p.pid}]: ${e.message}`;
         throw e;
       }
     }

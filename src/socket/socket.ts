@@ -215,7 +215,10 @@ export abstract class Socket {
    * pass (0 = forever). Resolves true when ready, false on timeout.
    */
   waitReady(mask: number, timeout: Micros): Promise<boolean> {
-    if (this.poll() & (mask | POLLERR | POLLHUP | POLLNVAL)) return Promise.resolve(true);
+    if (this.poll() & (mask | POLLERR | POLLHUP | POLLNVAL)) {
+      this.ctx.spinStep?.(); // a wait that does not block: a loop around it must make progress (spin detector)
+      return Promise.resolve(true);
+    }
     return new Promise<boolean>((resolve) => {
       const wq = this.wq;
       const sched = this.ctx.scheduler;

@@ -139,7 +139,10 @@ export abstract class UnixSocket extends Socket {
    * took something), or `timeout` µs pass (0 = forever). False on timeout.
    */
   waitForRoom(timeout: Micros): Promise<boolean> {
-    if (this.hasRoom() || this.closed) return Promise.resolve(true);
+    if (this.hasRoom() || this.closed) {
+      this.ctx.spinStep?.(); // a wait that does not block (spin detector)
+      return Promise.resolve(true);
+    }
     return new Promise<boolean>((resolve) => {
       const sched = this.ctx.scheduler;
       let timer: Timer | null = null;
