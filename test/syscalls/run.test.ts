@@ -76,8 +76,8 @@ test("net.run() with no client program runs until idle, and fails after its virt
   const e = await net.run({ limit: sec(10) }).then(() => null, (x: unknown) => x);
   assert.ok(e instanceof RunLimitError, String(e));
   assert.match(e.message, /still running after 10 s of virtual time/);
-  assert.match(e.message, /server\/echo\[1000\] \(daemon\)\n    main: blocked in accept\(3\) since t=0\.000000s/);
-  assert.match(e.message, /client\/heartbeat\[1000\] \(daemon\)\n    main: blocked in poll\(…, 1000\) since t=10\.000000s/);
+  assert.match(e.message, /server\/echo\[1000\] \(daemon\)\n {4}main: blocked in accept\(3\) since t=0\.000000s/);
+  assert.match(e.message, /client\/heartbeat\[1000\] \(daemon\)\n {4}main: blocked in poll\(…, 1000\) since t=10\.000000s/);
   assert.match(e.message, /at t=10\.000000s: 1 packet\(s\) in flight, 2 timer\(s\) armed, the next at t=10\.005000s$/);
   assert.equal(net.now(), sec(10));
 });
@@ -95,7 +95,7 @@ test("a client blocked forever makes net.run() fail at the limit, naming the thr
   });
   const e = await net.run({ limit: sec(300) }).then(() => null, (x: unknown) => x);
   assert.ok(e instanceof RunLimitError);
-  assert.match(e.message, /server\/waiter\[1000\] \(client\)\n    main: blocked in poll\(…, 60000\) since t=300\.000000s\n    thread 1001: blocked in recvfrom\(3, 512\) since t=0\.000000s/);
+  assert.match(e.message, /server\/waiter\[1000\] \(client\)\n {4}main: blocked in poll\(…, 60000\) since t=300\.000000s\n {4}thread 1001: blocked in recvfrom\(3, 512\) since t=0\.000000s/);
 });
 
 test("net.settle() runs until what was sent has landed, instead of a guessed sleep", async () => {
@@ -266,7 +266,7 @@ test("the driver stops a loop that keeps scheduling work for the current instant
     for (;;) await net.sleep(0);
   });
   await assert.rejects(net.run(), (e: unknown) =>
-    e instanceof StuckError && /virtual time is stuck at t=0\.000000s: 10000 rounds/.test(e.message) && /h\/sleeper\[1000\] \(client\)\n    main: not in a system call/.test(e.message));
+    e instanceof StuckError && /virtual time is stuck at t=0\.000000s: 10000 rounds/.test(e.message) && /h\/sleeper\[1000\] \(client\)\n {4}main: not in a system call/.test(e.message));
 });
 
 test("a program's syscalls after its process exited never return (exit_group ends every thread)", async () => {
