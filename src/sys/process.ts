@@ -53,6 +53,7 @@ import { getaddrinfo, gethostbyname, HostsTable, type AddrInfo, type Resolver } 
 type FlagsIn = number | string | readonly (string | number)[];
 /** A one-name argument before checking: a number or a name. */
 type NameIn = number | string;
+import { SYSCALLS, installSyscallBoundary, syscall, type SyscallHooks, type SyscallRecord } from "./syscall-boundary.js";
 
 /** What a process needs from its host kernel. */
 export interface Kernel {
@@ -69,6 +70,12 @@ export interface Kernel {
   readonly unix?: UnixNamespace<UnixSocket>;
   /** Where host names are looked up (the network's hosts table); without one only "localhost" resolves. */
   readonly resolver?: Resolver;
+  /** The syscall boundary's per-host state: spin detector and tracer (syscall-boundary.ts). */
+  readonly sys?: SyscallHooks;
+  /** A new id from the pid space (a thread's tid). */
+  allocPid?(): number;
+  /** Told when a process has exited (the tracer's `+++ exited with N +++`). */
+  traceExit?(p: Process, code: number, signal: string | null): void;
 }
 
 /** The resolver of a kernel without a hosts table: "localhost" only. */
@@ -111,6 +118,8 @@ export const WNOHANG = 1;
 export interface Thread {
   /** Thread number within the process (1, 2, …; the main program is 0). */
   readonly id: number;
+  /** Thread id in the host's pid space (what strace and the pending list print; the main program's is the pid). */
+  readonly tid: number;
   readonly name: string;
   /** True once `main` returned or threw. */
   readonly done: boolean;
@@ -162,6 +171,15 @@ export class Process {
   exitCode: number | null = null;
   /** The error that ended the process, if any. */
   error: unknown = null;
+  /** The signal that ended the process (`"SIGKILL"` after {@link Process.kill}), else null. */
+  termSignal: string | null = null;
+  /** The value the program's `main` returned (see Host.spawn's handle). */
+  returnValue: unknown = undefined;
+  /** System calls in progress, by thread (the syscall boundary keeps it). */
+  readonly inflight = new Set<SyscallRecord>();
+  /** Synchronous syscall nesting (accept → accept4 is one call). @internal */
+  syscallDepth = 0;
+  #exitWaiters: (() => void)[] | null = null;
   /** Live and not yet reaped children (fork). */
   readonly children: Process[] = [];
   /** Threads started with {@link Process.thread}. */
@@ -191,6 +209,17 @@ export class Process {
   /** True once the process has exited. */
   get exited(): boolean {
     return this.exitCode !== null;
+  }
+
+  /** True once the process has exited or was killed: its calls never return (syscall boundary). */
+  get parked(): boolean {
+    return this.exitCode !== null;
+  }
+
+  /** Resolves with the exit status once the process has exited. */
+  whenExited(): Promise<number> {
+    if (this.exitCode !== null) return Promise.resolve(this.exitCode);
+    return new Promise<number>((resolve) => (this.#exitWaiters ??= []).push(() => resolve(this.exitCode!)));
   }
 
   // ---- fd table -------------------------------------------------------
@@ -849,22 +878,49 @@ export class Process {
   // ---- processes and threads (H2, H3) -------------------------------------
 
   /**
-   * Runs `main` as this process's program: its return value (a number) is
-   * the exit status; an uncaught error ends the process with status 1 and
-   * lists it in the host's `crashed`. (Host.spawn does the same for new
-   * programs; fork uses this for the child.)
+   * Runs `main` as this process's program: its return value is kept in
+   * {@link Process.returnValue} and, when a number, is the exit status
+   * (anything else exits 0); an uncaught error ends the process with
+   * status 1 and lists it in the host's `crashed` (see {@link Process.crash}).
+   * (Host.spawn does this for new programs; fork uses it for the child.)
    */
   run(main: (p: Process) => unknown): void {
     Promise.resolve()
       .then(() => main(this))
       .then(
-        (code) => this.exit(typeof code === "number" ? code : 0),
-        (err) => {
-          this.error = err;
-          this.kernel.crashed?.push(this);
-          return this.exit(1);
+        (value) => {
+          if (this.exited) return;
+          this.returnValue = value;
+          return this.exit(typeof value === "number" ? value : 0);
         },
+        (err) => this.crash(err),
       );
+  }
+
+  /**
+   * Ends the process because of an uncaught error (a crashed program, a
+   * thread that threw with nobody joining it, a spin): status 1, `error`
+   * kept, the process listed in the host's `crashed` for `net.run()` to
+   * report. No-op once exited.
+   */
+  crash(err: unknown): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.error = err;
+    this.kernel.crashed?.push(this);
+    return this.exit(1);
+  }
+
+  /**
+   * kill(2) from outside: ends the process at once with SIGKILL's status
+   * (128 + 9 = 137, what a shell prints for a killed program); every fd is
+   * closed as on exit, and its blocked and future calls never return (its
+   * code never runs again). Only SIGKILL and SIGTERM are modelled, and both
+   * end the process (no handlers).
+   */
+  kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.termSignal = signal;
+    return this.exit(128 + (signal === "SIGKILL" ? 9 : 15));
   }
 
   /**
@@ -945,11 +1001,13 @@ export class Process {
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
     const id = this.threads.length + 1;
+    const tid = this.kernel.allocPid?.() ?? this.pid * 1000 + id;
     let done = false;
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | null = null;
     const joiners: (() => void)[] = [];
+    const view = threadView(this, tid);
     Promise.resolve()
-      .then(() => main(this))
+      .then(() => main(view))
       .then(
         (value) => (outcome = { ok: true, value }),
         (error) => (outcome = { ok: false, error }),
@@ -959,9 +1017,13 @@ export class Process {
         const js = joiners.splice(0);
         for (const j of js) j();
         if (js.length) this.kernel.ctx.notifyWake();
+        // Linux: a thread that crashes takes its process with it. An error nobody
+        // is waiting for in join() is that crash (it is not silently dropped).
+        else if (outcome && !outcome.ok) void this.crash(outcome.error);
       });
     const t: Thread = {
       id,
+      tid,
       name,
       get done() {
         return done;
@@ -993,7 +1055,46 @@ export class Process {
     this.kernel.processExited(this);
     const parent = this.#parent;
     if (parent && !parent.exited) parent.#childExited(this);
+    this.kernel.traceExit?.(this, code, this.termSignal);
+    const ws = this.#exitWaiters;
+    this.#exitWaiters = null;
+    if (ws) {
+      for (const w of ws) w();
+      this.kernel.ctx.notifyWake();
+    }
   }
+}
+
+// Every system call passes the syscall boundary (strace, the spin detector, parked calls of dead processes).
+const ORIGINALS = installSyscallBoundary(Process.prototype);
+
+/**
+ * The Process a thread's `main` receives: the same process (fd table, every
+ * field) whose system calls are made as thread `tid`, so strace and the
+ * pending list of `net.run()` say which thread called. (Calls made through
+ * the process object captured in a closure count as the main thread's.)
+ */
+function threadView(p: Process, tid: number): Process {
+  const calls = new Map<PropertyKey, unknown>();
+  return new Proxy(p, {
+    get(target, key) {
+      const spec = typeof key === "string" ? SYSCALLS[key] : undefined;
+      if (spec) {
+        let f = calls.get(key);
+        if (!f) {
+          const orig = ORIGINALS.get(key as string)!;
+          f = (...args: unknown[]) => syscall(target, tid, key as string, orig, spec, args);
+          calls.set(key, f);
+        }
+        return f;
+      }
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set(target, key, value) {
+      return Reflect.set(target, key, value, target);
+    },
+  });
 }
 
 /** Waits once for a wake-up of a file's wait queue. */
