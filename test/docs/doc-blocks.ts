@@ -102,6 +102,7 @@ export function markdownSnippets(file: string, errors: DocError[]): Snippet[] {
   const lines = readFileSync(join(ROOT, file), "utf8").split("\n");
   const out: Snippet[] = [];
   let last: Snippet | null = null;
+  let lastEnd = -1; // line index of the closing fence of `last`
   for (let i = 0; i < lines.length; i++) {
     const open = FENCE.exec(lines[i]!);
     if (!open) continue;
@@ -124,7 +125,10 @@ export function markdownSnippets(file: string, errors: DocError[]): Snippet[] {
     let s: Snippet | null = null;
     if (lang === "text" && mode === "") {
       s = snippet("text");
-      if (last?.kind === "ts" && last.expected === null && /from\s+["']sockstack(\/[\w-]+)?["']/.test(last.code)) last.expected = code;
+      // Output of the program just before: nothing between them but blank lines or one paragraph ending in ":".
+      const between = last ? lines.slice(lastEnd + 1, i).join("\n").trim() : "x";
+      const follows = between === "" || (!between.includes("\n\n") && !/^#/m.test(between) && between.endsWith(":"));
+      if (last?.kind === "ts" && follows && last.expected === null && IMPORTS_PACKAGE.test(last.code)) last.expected = code;
     } else if ((lang === "ts" || lang === "sh") && (mode === "" || mode === "norun")) {
       if (mode === "norun" && !reason) errors.push({ where, message: `\`${lang} norun\` needs a reason: \`\`\`${lang} norun <why it cannot run>` });
       s = snippet(mode === "norun" ? (lang === "ts" ? "ts-norun" : "sh-norun") : (lang as "ts" | "sh"));
@@ -139,6 +143,7 @@ export function markdownSnippets(file: string, errors: DocError[]): Snippet[] {
     if (s) {
       out.push(s);
       last = s;
+      lastEnd = j;
     }
     i = j;
   }

@@ -8,8 +8,13 @@
  * A fragment that uses any of these is type-checked only; one that needs
  * none of them also runs (test/docs/doc-blocks.ts).
  */
-import type { Host, Link, Network, Process, Packet, Device, Rng, Clock, Micros, Sysctls, HostSnapshot } from "sockstack";
-import type { RealtimeDriver, UdpTunDevice } from "sockstack/interop";
+// Relative imports (not "sockstack"): this file is also part of the repository's own type check.
+import type { Host, Link, Network, Process, Packet, Device, Rng, Clock, Micros, Sysctls, HostSnapshot } from "../../src/index.js";
+import type { Capture } from "../../src/tools.js";
+import type { RealtimeDriver, UdpTunDevice } from "../../src/interop.js";
+import type { Scheduler } from "../../src/core/scheduler.js";
+import type { Chain } from "../../src/cli/topology.js";
+import type { CapturedIo, CliIo } from "../../src/cli/io.js";
 
 declare global {
   /** The simulated network. */
@@ -34,4 +39,14 @@ declare global {
   const chunks: Uint8Array[];
   /** The real-time driver and the TUN bridge device (sockstack/interop). */
   const driver: RealtimeDriver, tunDevice: UdpTunDevice;
+  /** The event scheduler of a network or host (src/core/scheduler.ts). */
+  const scheduler: Scheduler;
+  /** A packet capture (sockstack/tools). */
+  const cap: Capture;
+  /** Writing a file, in Node (node:fs). */
+  const writeFileSync: typeof import("node:fs").writeFileSync;
+  /** The CLI in-process (src/cli): `main(argv, io)`, output sinks, the ping chain topology. */
+  const main: (argv: readonly string[], io?: CliIo) => Promise<number>;
+  const captureIo: () => CapturedIo, processIo: () => CliIo;
+  const chain: Chain;
 }

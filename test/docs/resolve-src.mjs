@@ -22,7 +22,7 @@ export async function resolve(specifier, context, next) {
       e.code = "ERR_PACKAGE_PATH_NOT_EXPORTED";
       throw e;
     }
-    return { url, shortCircuit: true };
+    return next(url, context); // through tsx's resolver, which loads .ts
   }
   return next(specifier, context);
 }
