@@ -38,7 +38,7 @@ export { TcpdumpFormatter, tcpdumpLine, tcpdumpFlags, formatTcpdumpTime, hexDump
 export type { TcpdumpOptions } from "./tools/tcpdump.js";
 export { compileFilter, filterFromArgs, FilterSyntaxError } from "./tools/tcpdump-filter.js";
 export type { PacketPredicate } from "./tools/tcpdump-filter.js";
-export { PcapWriter, pcapFile, datagramBytes, concatChunks, LINKTYPE_RAW, DEFAULT_SNAPLEN } from "./tools/pcap.js";
+export { PcapWriter, pcapFile, LINKTYPE_RAW, DEFAULT_SNAPLEN } from "./tools/pcap.js";
 export type { PcapOptions, CapturedPacket, PacketBytes } from "./tools/pcap.js";
 export { PcapngWriter, pcapngFile, LINKTYPE_IPV4 } from "./tools/pcapng.js";
 export type { PcapngOptions, CapturedIfPacket } from "./tools/pcapng.js";

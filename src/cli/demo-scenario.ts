@@ -109,7 +109,9 @@ export class DemoContext {
 
   /**
    * Starts capturing every packet `device` sends or receives.
-   * @example const cap = d.capture(chain.links[0].a, "client");
+   * @example
+   * declare const d: DemoContext;
+   * const cap = d.capture(chain.links[0]!.a, "client");
    */
   capture(device: Device, host: string): Capture {
     const cap = new Capture(device, host);

@@ -69,7 +69,13 @@ export interface TunHost {
  * (or will hold) the TUN device.
  * @example
  * const t = await attachTunHost({});
- * try { … t.host.spawn(…) … } finally { await t.close(); }
+ * try {
+ *   t.host.spawn("app", async (p) => {
+ *     // … the program, talking to the kernel at t.peer …
+ *   });
+ * } finally {
+ *   await t.close();
+ * }
  */
 export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
   const addr = o.addr ?? TUN_DEFAULTS.addr;

@@ -138,7 +138,7 @@ export class UdpTunDevice implements Device {
    * Switches impairments on (or changes them), using the simulator's link
    * model. `rng` seeds the random decisions (fork it from the host's).
    * The channels' MTU is the device's.
-   * @example dev.impair({ toKernel: { loss: 0.02, latency: ms(10), reorder: 0.05 }, fromKernel: { … } }, rng)
+   * @example tunDevice.impair({ toKernel: { loss: 0.02, latency: ms(10), reorder: 0.05 }, fromKernel: { loss: 0.02 } }, rng)
    */
   impair(cfg: BridgeImpairments, rng: Rng): void {
     const sched = this.#driver.scheduler;

@@ -8,7 +8,9 @@
  * const net = new Network({ seed: 1 });
  * const a = net.addHost("a"), b = net.addHost("b");
  * net.link(a, b, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
- * b.spawn("echo", async (p) => { … });
+ * b.spawn("echo", async (p) => {
+ *   // … socket, bind, recvfrom, sendto …
+ * });
  * await net.run();
  */
 import { Rng } from "../core/rng.js";

@@ -742,7 +742,7 @@ export class Process {
    * poll(2): fills `revents` of each entry; returns how many are non-zero.
    * `events` as bits or names (`"POLLIN|POLLOUT"`); `timeout` in ms,
    * negative or null = forever, 0 = just look.
-   * @example const fds = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0].revents & POLLIN
+   * @example const fds: PollFd[] = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0]!.revents! & POLLIN
    */
   async poll(fds: PollFd[], timeout: number | null = -1): Promise<number> {
     const sc = "poll";
@@ -929,7 +929,13 @@ export class Process {
    * child Process). Returns the child's pid in the parent. As in C, the
    * child should close the listening fd and the parent the connection fd
    * (H3); a connection closes only when its last fd in any process closes.
-   * @example const pid = p.fork(async (c) => { await c.close(lfd); … return 0; }); await p.close(cfd);
+   * @example
+   * const pid = p.fork(async (c) => {
+   *   await c.close(lfd);
+   *   // … serve cfd …
+   *   return 0;
+   * });
+   * await p.close(cfd);
    */
   fork(child: (c: Process) => unknown): number {
     argFunction(child, "fork", "child");
@@ -997,7 +1003,7 @@ export class Process {
   /**
    * pthread_create: runs `main` concurrently in this process. Threads share
    * the fd table and every open file; each blocks only itself in a syscall.
-   * @example const t = p.thread(async () => handle(cfd)); await t.join();
+   * @example const t = p.thread(async (q) => q.recv(cfd, 100)); await t.join();
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
     const id = this.threads.length + 1;

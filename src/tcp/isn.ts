@@ -26,9 +26,11 @@ import { sipKeyFromRng, siphash2u32, siphash3u32 } from "../core/siphash.js";
 /**
  * The per-host secrets and the ISN / TS-offset functions.
  * @example
- * const g = new IsnGenerator(host.rng.fork("tcp-isn"));
- * const iss = g.isn(local, lport, remote, rport, clock.now());
+ * const g = new IsnGenerator(new Rng(1).fork("tcp-isn"));
+ * const [local, remote] = [ipv4("10.0.0.1"), ipv4("10.0.0.2")];
+ * const iss = g.isn(local, 47513, remote, 9090, 0);
  * const tsOff = g.tsOffset(local, remote);
+ * g.isn(local, 47513, remote, 9090, 0) === iss; // same 4-tuple, same instant: same ISN
  */
 export class IsnGenerator {
   #seqKey: SipKey;
@@ -72,7 +74,7 @@ export function isnClock(now: Micros): number {
 /**
  * The TSval to send (RFC 7323 §5.4): Linux's millisecond TCP clock
  * (`tcp_time_stamp_ms`) plus the connection's offset, mod 2^32.
- * @example tsVal(clock.now(), tsOff)
+ * @example tsVal(2_500_000, 100) === 2600 // 2500 ms + the offset
  */
 export function tsVal(now: Micros, tsOffset: number): number {
   return (Math.floor(now / 1000) + tsOffset) >>> 0;
