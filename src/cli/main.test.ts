@@ -234,3 +234,13 @@ test("ping --help documents the addresses", async () => {
   assert.match(r.out[0]!, /^usage: sockstack ping /);
   assert.ok(r.out.some((l) => l.includes("client 10.0.0.1; server 10.0.N.2")));
 });
+
+test("conformance: a file that is not a .pkt script, a missing path, a directory without scripts — exit 2 before any script runs", async () => {
+  const readme = await run("conformance", "README.md");
+  assert.deepEqual([readme.code, readme.out, readme.err[0]], [2, [], "sockstack conformance: README.md: not a packetdrill script (scripts are .pkt files)"]);
+  assert.match(readme.err[1]!, /^usage: sockstack conformance /);
+  const missing = await run("conformance", "test/pkt/linux", "no/such.pkt");
+  assert.deepEqual([missing.code, missing.out, missing.err[0]], [2, [], "sockstack conformance: no/such.pkt: No such file or directory"]);
+  const empty = await run("conformance", "docs");
+  assert.deepEqual([empty.code, empty.err[0]], [2, "sockstack conformance: docs: no packetdrill scripts (*.pkt) in this directory"]);
+});
