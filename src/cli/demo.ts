@@ -6,10 +6,9 @@
  */
 import { pcapFile } from "../tools/pcap.js";
 import { pcapngFile } from "../tools/pcapng.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { Capture } from "./capture.js";
-import { DemoContext, type DemoEvent, type DemoScenario } from "./demo-scenario.js";
+import { DEMO_JSON_VERSION, DemoContext, type DemoEvent, type DemoScenario } from "./demo-scenario.js";
 import { lectureDemo } from "./demo-lecture.js";
 import { udpEchoDemo } from "./demo-udp-echo.js";
 import type { CliIo } from "./io.js";
@@ -43,7 +42,9 @@ function help(): string[] {
     "  --pcap FILE  also write the capture (the server's eth0, where sockstack tcpdump",
     "               captures too) to FILE: pcap, or pcapng when FILE ends in .pcapng",
     "               (Wireshark and tcpdump -r read both); FILE is opened first",
-    "  --json       print the whole run as one JSON document instead of text",
+    "  --json       print the whole run as one JSON document instead of text: the",
+    "               narration plus every packet (parsed), TCP state change, syscall",
+    "               and snapshot (schema: docs/observability.md, demo --json)",
     "  --list       list the scenarios",
   ];
 }
@@ -92,11 +93,11 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   }
   const events: DemoEvent[] = [];
   const json = opts.json;
-  const ctx = new DemoContext(seed, (e) => (json ? events.push(e) : printEvent(e, io)), tcpdumpLines);
+  const ctx = new DemoContext(seed, (e) => (json ? events.push(e) : printEvent(e, io)));
   await scenario.run(ctx);
 
   if (json) {
-    io.out(JSON.stringify({ demo: scenario.name, seed, seeds: scenario.seeds, events }, null, 2));
+    io.out(JSON.stringify({ version: DEMO_JSON_VERSION, demo: scenario.name, seed, seeds: scenario.seeds, events }, null, 2));
   }
   if (opts.pcap !== undefined && pcapFd !== undefined) {
     const main = ctx.captures[0];
@@ -140,18 +141,16 @@ function printEvent(e: DemoEvent, io: CliIo): void {
       io.out(`  [${seconds(e.t)}] ${e.host} ${e.process}: ${e.text}`);
       return;
     case "capture":
-      for (const p of e.packets ?? []) io.out(p.line);
+      for (const p of e.packets) io.out(p.line);
       return;
+    case "packet":
+    case "state":
+    case "snapshot":
+      return; // observations: JSON only (text mode shows them through the tools' views)
   }
 }
 
-// ---- capture views (the formatter and the writers live in src/tools) -----
-
-/** `tcpdump -nn` lines of a capture, one per packet, in capture order. */
-function tcpdumpLines(cap: Capture): string[] {
-  const td = new TcpdumpFormatter();
-  return cap.packets.map((p) => td.format(p.bytes, p.t));
-}
+// ---- the capture file (the writers live in src/tools) -----------------------
 
 /**
  * The capture as a file: pcapng (with the interface name and each packet's

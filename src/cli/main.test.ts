@@ -234,3 +234,62 @@ test("ping --help documents the addresses", async () => {
   assert.match(r.out[0]!, /^usage: sockstack ping /);
   assert.ok(r.out.some((l) => l.includes("client 10.0.0.1; server 10.0.N.2")));
 });
+
+test("conformance: a file that is not a .pkt script, a missing path, a directory without scripts — exit 2 before any script runs", async () => {
+  const readme = await run("conformance", "README.md");
+  assert.deepEqual([readme.code, readme.out, readme.err[0]], [2, [], "sockstack conformance: README.md: not a packetdrill script (scripts are .pkt files)"]);
+  assert.match(readme.err[1]!, /^usage: sockstack conformance /);
+  const missing = await run("conformance", "test/pkt/linux", "no/such.pkt");
+  assert.deepEqual([missing.code, missing.out, missing.err[0]], [2, [], "sockstack conformance: no/such.pkt: No such file or directory"]);
+  const empty = await run("conformance", "docs");
+  assert.deepEqual([empty.code, empty.err[0]], [2, "sockstack conformance: docs: no packetdrill scripts (*.pkt) in this directory"]);
+});
+
+interface JsonEvent { t: number; kind: string; text: string; host?: string; [k: string]: unknown }
+
+test("demo --json: both scenarios emit the shared event model — packets with parsed fields, state changes, syscalls, snapshots", async () => {
+  const kinds = async (name: string) => {
+    const r = await run("demo", name, "--json");
+    assert.equal(r.code, 0, r.err.join("\n"));
+    const doc = JSON.parse(r.out.join("\n")) as { version: number; demo: string; seed: number; events: JsonEvent[] };
+    assert.deepEqual([doc.version, doc.demo, doc.seed], [2, name, 0]);
+    // Every event: a time, a kind, a line of text; times never go backwards.
+    for (const [i, e] of doc.events.entries()) {
+      assert.ok(typeof e.t === "number" && typeof e.kind === "string" && typeof e.text === "string", JSON.stringify(e));
+      if (i > 0) assert.ok(e.t >= doc.events[i - 1]!.t, `time goes back at ${i}`);
+    }
+    return doc.events;
+  };
+  const lecture = await kinds("lecture");
+  const echo = await kinds("udp-echo");
+  for (const evs of [lecture, echo]) for (const k of ["packet", "syscall", "snapshot", "command", "output"]) assert.ok(evs.some((e) => e.kind === k), k);
+
+  // Packets: the capture point's records, each with tcpdump's line and the header fields.
+  const syn = lecture.find((e) => e.kind === "packet") as JsonEvent & { dir: string; iface: string; fields: { ip: { src: string; dst: string; proto: string }; tcp: { dport: number; flags: string; options: { mss: number } } } };
+  assert.deepEqual([syn.t, syn.host, syn.iface, syn.dir, syn.fields.ip.src, syn.fields.ip.dst, syn.fields.ip.proto], [200050, "server", "eth0", "in", "10.0.0.1", "10.0.0.2", "tcp"]);
+  assert.deepEqual([syn.fields.tcp.dport, syn.fields.tcp.flags, syn.fields.tcp.options.mss], [9090, "S", 1460]);
+  assert.match(syn.text, /^00:00:00\.200050 IP 10\.0\.0\.1\.33602 > 10\.0\.0\.2\.9090: Flags \[S\], /);
+  const text = (await run("demo")).out;
+  const packets = lecture.filter((e) => e.kind === "packet");
+  assert.deepEqual(packets.map((e) => e.text), text.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} IP /.test(l)));
+  const icmp = echo.find((e) => e.kind === "packet") as JsonEvent & { fields: { icmp: { type: number; id: number; seq: number } } };
+  assert.deepEqual([icmp.fields.icmp.type, icmp.fields.icmp.seq], [8, 1]);
+  const udp = echo.find((e) => e.kind === "packet" && (e as { fields: { udp?: unknown } }).fields.udp) as JsonEvent & { fields: { udp: { dport: number; length: number } } };
+  assert.deepEqual([udp.fields.udp.dport, udp.fields.udp.length], [7, 5]);
+
+  // TCP state changes, in order, on both hosts: the listener, the handshakes, the fourth client stuck in SYN_SENT.
+  const states = lecture.filter((e) => e.kind === "state").map((e) => `${e.host} ${e.from}->${e.to}`);
+  assert.equal(states[0], "server CLOSE->LISTEN");
+  assert.ok(states.includes("client SYN_SENT->ESTABLISHED"));
+  assert.ok(states.includes("server SYN_RECV->ESTABLISHED"));
+  assert.equal(states.filter((s) => s === "client SYN_SENT->ESTABLISHED").length, 4);
+  // Syscalls with structured fields (both scenarios report them the same way).
+  const refused = echo.find((e) => e.kind === "syscall" && e.errno) as JsonEvent & { call: string; args: string[]; result: number; errno: string; pid: number };
+  assert.deepEqual([refused.call, refused.args, refused.result, refused.errno], ["recv", ["3", "100", "0"], -1, "ECONNREFUSED"]);
+  const accepts = lecture.filter((e) => e.kind === "syscall" && e.call === "accept").map((e) => e.result);
+  assert.deepEqual(accepts, [4, 5, 6, 7]);
+  // Snapshots: the sockets the views printed, structured.
+  const overflow = lecture.find((e) => e.kind === "snapshot" && e.host === "server" && e.t === 2_000_000) as JsonEvent & { sockets: { state: string; recvQ: number; sendQ: number; owners: unknown[] }[] };
+  const listen = overflow.sockets.find((s) => s.state === "LISTEN")!;
+  assert.deepEqual([listen.recvQ, listen.sendQ, overflow.sockets.filter((s) => s.state === "ESTABLISHED" && s.owners.length === 0).length], [3, 2, 3]);
+});

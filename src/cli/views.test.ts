@@ -219,3 +219,44 @@ test("sockstack ss filters as typed in a shell: one quoted argument, the man pag
   assert.deepEqual([syn.code, syn.err[0]], [2, 'ss: bison bellows (while parsing filter): "syntax error!" Sorry. (at the end)']);
   assert.match(syn.err[1]!, /^usage: sockstack ss /);
 });
+
+test("view commands refuse what the real tool refuses, say what sockstack lacks, and exit like the tool when nothing matches", async () => {
+  const cases: [string[], string][] = [
+    [["netstat", "-Q"], "netstat: invalid option -- 'Q'"],
+    [["netstat", "--bogus"], "netstat: unrecognized option '--bogus'"],
+    [["netstat", "-r"], "netstat: option -r is not supported by sockstack's netstat"],
+    [["nstat", "-Q"], "nstat: invalid option -- 'Q'"],
+    [["nstat", "--bogus"], "nstat: unrecognized option '--bogus'"],
+    [["nstat", "-d", "5"], "nstat: option -d is not supported by sockstack's nstat"],
+    [["lsof", "-J"], "lsof: illegal option character: J"],
+    [["lsof", "-p", "abc"], "lsof: illegal process ID: abc"],
+    [["lsof", "-p"], "lsof: -p not followed by a PID specification"],
+    [["lsof", "/dev/pts/0"], "lsof: sockstack lists no files by name: /dev/pts/0"],
+    [["ss", "-Q"], "ss: invalid option -- 'Q'"],
+    [["ss", "-6"], "ss: option -6 is not supported by sockstack's ss"],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await run(...argv);
+    assert.deepEqual([r.code, r.err[0], r.out], [2, msg, []], argv.join(" "));
+    assert.match(r.err[1]!, /^usage: sockstack /);
+  }
+  // lsof prints nothing and exits 1 when nothing matches; -Q makes that a success.
+  const none = await run("lsof", "-p", "99999");
+  assert.deepEqual([none.code, none.out, none.err], [1, [], []]);
+  assert.equal((await run("lsof", "-p", "99999", "-Q")).code, 0);
+  assert.equal((await run("lsof", "-i", ":80")).code, 1);
+  assert.equal((await run("lsof", "-p", "1000")).code, 0);
+  assert.deepEqual((await run("lsof", "-t", "-i")).out, ["1000"]);
+  assert.equal((await run("lsof", "-c", "serv", "-a", "-i", "TCP:9090")).out.length, 1 + 5);
+  // nstat patterns (fnmatch globs) and -n; netstat's no-op flags.
+  assert.deepEqual((await run("nstat", "-a", "Tcp*Opens")).out, ["#kernel", "TcpPassiveOpens                 4                  0.0"]);
+  assert.deepEqual((await run("nstat", "-n")).out, []);
+  assert.deepEqual((await run("netstat", "-natW4v")).out, (await run("netstat", "-at")).out);
+});
+
+test("output files are opened before the scenario runs: a bad path fails at once, exit 1", async () => {
+  const t = await run("tcpdump", "-w", "/no/such/dir/x.pcap");
+  assert.deepEqual([t.code, t.out, t.err], [1, [], ["sockstack tcpdump: /no/such/dir/x.pcap: ENOENT: no such file or directory, open '/no/such/dir/x.pcap'"]]);
+  const l = await run("ladder", "--svg", "/no/such/dir/x.svg");
+  assert.deepEqual([l.code, l.out, l.err.length], [1, [], 1]);
+});

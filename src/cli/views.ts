@@ -23,7 +23,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import type { Host } from "../host/host.js";
 import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg, ladderText } from "../tools/ladder.js";
-import { lsof } from "../tools/lsof.js";
+import { lsof, lsofEntries, parseLsofArgs } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
 import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
@@ -57,7 +57,7 @@ const USAGE: Readonly<Record<ViewTool, string>> = {
   ss: `usage: sockstack ss [SS FLAGS] [FILTER] ${COMMON}`,
   netstat: `usage: sockstack netstat [NETSTAT FLAGS] ${COMMON}`,
   lsof: `usage: sockstack lsof [LSOF FLAGS] ${COMMON}`,
-  nstat: `usage: sockstack nstat [-a] [-z] [-j] ${COMMON}`,
+  nstat: `usage: sockstack nstat [-azjn] [PATTERN…] ${COMMON}`,
   tcpdump: `usage: sockstack tcpdump [-nSXtv] [-c COUNT] [-i IFACE] [-w FILE] [EXPRESSION] ${COMMON}`,
   ladder: `usage: sockstack ladder [--svg FILE] [--connection N] [--relative] [--list] [EXPRESSION] ${COMMON}`,
 };
@@ -221,8 +221,9 @@ export function writeOutput(fd: number, data: Uint8Array | string): void {
 export class OutputError extends Error {}
 
 /**
- * Runs one view command; resolves to the exit status (0, 1 when a file
- * cannot be written, 2 for a bad command line).
+ * Runs one view command; resolves to the exit status (0; 1 when a file
+ * cannot be written or lsof matched nothing, as lsof exits; 2 for a bad
+ * command line).
  * @example await viewCommand("ss", ["-tanpoi", "--step", "overflow"], captureIo());
  */
 export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Promise<number> {
@@ -248,8 +249,13 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
       case "lsof": {
         await advanceTo(c.step.at);
         const snap = snapshot(host);
-        const text = tool === "ss" ? ss(snap, c.rest) : tool === "netstat" ? netstat(snap, c.rest) : lsof(snap, c.rest);
-        printText(text, io);
+        if (tool === "lsof") {
+          // lsof prints nothing and exits 1 when nothing matches (0 with -Q).
+          const o = parseLsofArgs(c.rest);
+          printText(lsof(snap, c.rest), io);
+          return lsofEntries(snap, o).length === 0 && !o.ignoreFailed ? 1 : 0;
+        }
+        printText(tool === "ss" ? ss(snap, c.rest) : netstat(snap, c.rest), io);
         return 0;
       }
       case "nstat": {
