@@ -512,9 +512,17 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
     newlySacked = u.newlySacked;
     if (u.dsack) {
-      dsacking = true;
       c.inc(c.TcpExt, "TCPDSACKRecv");
-      dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      // Linux tcp_dsack_seen: a D-SACK longer than any window offered, or reporting more duplicates
+      // than we ever retransmitted, is dubious — somebody replayed old data at the peer — and ignored.
+      const len = (u.dsackEnd - u.dsackStart) >>> 0;
+      t.dsackDups += len > t.mss ? Math.ceil(len / t.mss) : 1;
+      if (len > t.maxWindow || t.dsackDups > t.totalRetrans) {
+        c.inc(c.TcpExt, "TCPDSACKIgnoredDubious");
+      } else {
+        dsacking = true;
+        dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      }
     }
   }
   const oldWnd = t.sndWnd;

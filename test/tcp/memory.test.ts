@@ -155,6 +155,7 @@ test("3,000 blind old-data segments during a two-way bulk transfer: D-SACK dupli
   for (const h of [client, server]) {
     const x = h.counters.TcpExt;
     assert.ok((x.TCPDSACKRecv ?? 0) > 1000, `${h.name} received the D-SACKs (${x.TCPDSACKRecv})`);
+    assert.equal(x.TCPDSACKIgnoredDubious, x.TCPDSACKRecv, "nothing was retransmitted: every D-SACK is dubious (Linux tcp_dsack_seen)");
     assert.equal((x.TCPSackRecovery ?? 0) + (x.TCPRenoRecovery ?? 0), 0, `${h.name}: no recovery episode`);
     assert.equal(x.TCPDSACKUndo ?? 0, 0);
     assert.equal(h.counters.Tcp.RetransSegs ?? 0, 0, `${h.name}: nothing retransmitted`);
