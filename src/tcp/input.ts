@@ -506,13 +506,23 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   t.probesOut = 0;
   // SACK information (RFC 2018, RFC 6675).
   let newlySacked = 0;
+  let dsacking = false;
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
     newlySacked = u.newlySacked;
     if (u.dsack) {
       c.inc(c.TcpExt, "TCPDSACKRecv");
-      dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      // Linux tcp_dsack_seen: a D-SACK longer than any window offered, or reporting more duplicates
+      // than we ever retransmitted, is dubious — somebody replayed old data at the peer — and ignored.
+      const len = (u.dsackEnd - u.dsackStart) >>> 0;
+      t.dsackDups += len > t.mss ? Math.ceil(len / t.mss) : 1;
+      if (len > t.maxWindow || t.dsackDups > t.totalRetrans) {
+        c.inc(c.TcpExt, "TCPDSACKIgnoredDubious");
+      } else {
+        dsacking = true;
+        dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      }
     }
   }
   const oldWnd = t.sndWnd;
@@ -529,7 +539,12 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   if (seqGt(ack, t.sndUna)) {
     newAck(tl, t, seg, newlySacked);
   } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
-    duplicateAck(tl, t, newlySacked);
+    // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
+    // is no duplicate ACK (FLAG_DSACKING_ACK → num_dupack = 0) — it reports data received twice,
+    // which anybody can cause by replaying old data at the receiver. With SACK, only ACKs that SACK
+    // new data count (Linux counts SACKed segments, sacked_out, not ACKs). Without SACK every
+    // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
+    if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
   }
   // The window opened: stop probing.
   if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {

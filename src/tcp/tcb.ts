@@ -75,6 +75,8 @@ class TcbCold {
   probeBackoff = 0;
   /** Total retransmitted segments (tcpi_total_retrans). */
   totalRetrans = 0;
+  /** Segments the peer reported received twice by D-SACK (Linux tp->dsack_dups). */
+  dsackDups = 0;
   /** When the last out-of-window / challenge ACK was sent (Linux last_oow_ack_time), µs, or -1. */
   lastOowAck: Micros = -1;
   /** Linux undo_marker: snd.una when the current loss episode began, or -1 (no undo possible). */
@@ -606,6 +608,18 @@ export class Tcb extends Timer {
       this.#cold = new TcbCold();
     }
     this.#cold.totalRetrans = v;
+  }
+
+  /** See {@link TcbCold.dsackDups}. */
+  get dsackDups(): number {
+    return this.#cold.dsackDups;
+  }
+  set dsackDups(v: number) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.dsackDups) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.dsackDups = v;
   }
 
   /** See {@link TcbCold.lastOowAck}. */

@@ -20,7 +20,7 @@ import type { Tcb } from "../../src/tcp/tcb.js";
 /** A segment from the client's address to `t` (the server end), as if the peer sent it. */
 function segmentTo(t: Tcb, seq: number, data: Uint8Array, flags = 0x18): Packet {
   const head = new Uint8Array(40);
-  writeTcpHeader(head, 20, t.remotePort, t.localPort, seq, t.sndNxt, flags, 1000, 0, 0);
+  writeTcpHeader(head, 20, t.remotePort, t.localPort, seq, t.sndUna, flags, 1000, 0, 0);
   emitIpv4({ src: t.remoteAddr, dst: t.localAddr, protocol: IPPROTO_TCP, payloadLength: 20 + data.length }, head, 0, false);
   const p = new Packet(head, data, true);
   finalizeChecksums(p);
@@ -106,4 +106,58 @@ test("many tiny in-order segments the reader does not take are collapsed, not dr
   assert.equal(x.TCPRcvQDrop ?? 0, 0);
   const d = srv.rcvBuf.peek(5000);
   for (let i = 0; i < 5000; i++) assert.equal(d[i], i & 255);
+});
+
+test("3,000 blind old-data segments during a two-way bulk transfer: D-SACK duplicate ACKs cause no recovery at either end", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(2), rate: 100e6 }, 3, { trace: false });
+  const N = 3 * 1024 * 1024;
+  const sent = new Uint8Array(N);
+  for (let i = 0; i < N; i++) sent[i] = (i * 7) & 255;
+  let srvGot = 0, cliGot = 0;
+  const pump = async (p: import("../../src/sys/process.js").Process, fd: number, count: (n: number) => void) => {
+    const send = (async () => {
+      for (let off = 0; off < N; off += 65536) await p.send(fd, sent.subarray(off, off + 65536));
+    })();
+    for (;;) {
+      const d = await p.recv(fd, 1 << 20);
+      if (d.length === 0) break;
+      count(d.length);
+    }
+    await send;
+  };
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 1);
+    const { fd } = await p.accept(l);
+    await pump(p, fd, (n) => { srvGot += n; if (srvGot === N) p.shutdown(fd, "SHUT_WR"); });
+  });
+  client.spawn("c", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 9090]);
+    await pump(p, fd, (n) => { cliGot += n; if (cliGot === N) p.shutdown(fd, "SHUT_WR"); });
+  });
+  await net.advance(ms(30));
+  const [srv] = conns(server, 9090) as [Tcb];
+  const [cli] = conns(client, 9090) as [Tcb];
+  // An off-path attacker replays 100 bytes of old data at each end every 0.1 ms: 1,500 per end.
+  for (let k = 0; k < 1500; k++) {
+    for (const [h, t] of [[server, srv], [client, cli]] as const) {
+      if (((t.rcvNxt - t.irs) >>> 0) < 2000) continue;
+      const iface = h.ip.interfaces[1]!;
+      iface.device.onReceive(segmentTo(t, (t.rcvNxt - 1500) >>> 0, new Uint8Array(100), 0x10), iface.device);
+    }
+    await net.advance(100);
+  }
+  await net.advance(sec(5));
+  assert.equal(srvGot, N);
+  assert.equal(cliGot, N);
+  for (const h of [client, server]) {
+    const x = h.counters.TcpExt;
+    assert.ok((x.TCPDSACKRecv ?? 0) > 1000, `${h.name} received the D-SACKs (${x.TCPDSACKRecv})`);
+    assert.equal(x.TCPDSACKIgnoredDubious, x.TCPDSACKRecv, "nothing was retransmitted: every D-SACK is dubious (Linux tcp_dsack_seen)");
+    assert.equal((x.TCPSackRecovery ?? 0) + (x.TCPRenoRecovery ?? 0), 0, `${h.name}: no recovery episode`);
+    assert.equal(x.TCPDSACKUndo ?? 0, 0);
+    assert.equal(h.counters.Tcp.RetransSegs ?? 0, 0, `${h.name}: nothing retransmitted`);
+  }
 });
