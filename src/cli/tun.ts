@@ -27,12 +27,12 @@ import { ping } from "../host/ping.js";
 import type { LinkConfigInput } from "../sim/impairments.js";
 import { snapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
+import { formatTcpdumpTime, TcpdumpFormatter } from "../tools/tcpdump.js";
 import { startDiscardServer } from "../node/apps/discard-server.js";
 import { startEchoServer } from "../node/apps/echo-server.js";
 import { startHttpServer } from "../node/apps/http-server.js";
 import { sendAll, type ServerHandle } from "../node/apps/app-server.js";
 import { checkInteropAddress, currentNetns, interopUnavailableReason } from "../node/netns.js";
-import { packetLine } from "../node/packet-line.js";
 import { attachToSession, listSessions, readSession, tunDown, tunUp, type SessionHost, type TunSession } from "../node/tun-session.js";
 
 const COMMON = "[--netns NAME] [--timeout SEC] [--seed N] [IMPAIRMENTS]";
@@ -248,9 +248,12 @@ async function attach(s: TunSession, o: AttachOptions): Promise<SessionHost> {
   const slot = th.slot === 0 ? "" : ` (client ${th.slot + 1} of the bridge: ${s.addr.split("/")[0]} is taken)`;
   err(`sockstack ${th.addr} on ${th.tunName} ⇄ kernel ${th.peer}${slot}; seed ${th.seed}${o.impair ? `; impairments each way: ${describeLinkConfig(o.impair)}` : ""}`);
   if (o.tcpdump) {
+    // `tcpdump -nn -i any` of the sockstack side: wall-clock time of day, device, direction.
+    const fmt = new TcpdumpFormatter();
+    const wall0 = Math.round((performance.timeOrigin + performance.now()) * 1000) - th.driver.now();
+    const tzMicros = new Date().getTimezoneOffset() * 60e6;
     th.device.taps.push((p, dir, now) => {
-      const b = p.bytes();
-      err(`${(now / 1e6).toFixed(6)} ${th.device.name} ${packetLine(b, dir)}`);
+      err(`${formatTcpdumpTime(wall0 + now - tzMicros)} ${th.device.name} ${dir === "in" ? "In " : "Out"} ${fmt.format(p)}`);
     });
   }
   return th;
