@@ -33,6 +33,9 @@ test("the socat command line of the issue, on loopback only", () => {
     "TUN:198.18.0.1/24,tun-name=sstun0,iff-up,iff-no-pi",
     "UDP-DATAGRAM:127.0.0.1:47000,bind=127.0.0.1:47001,rcvbuf=4194304,sndbuf=4194304",
   ]);
+  // A further client's point-to-point device: no subnet on it (the /32 peer address is added after).
+  assert.equal(socatArgs({ kernelCidr: "198.18.0.1/32", pointToPoint: "198.18.0.3", tunName: "sstun1", nodePort: 47002, socatPort: 47003 })[2],
+    "TUN,tun-name=sstun1,iff-up,iff-no-pi");
 });
 
 test("HTTP/1.1 request heads: method, target, version, lower-cased joined fields; malformed → null", () => {
