@@ -160,7 +160,7 @@ test("sockstack tun with kernel peers: two servers at once, reconnects through T
       const c = keep(cli(ns, ["tun", "connect", "198.18.0.1", String(KERNEL_PORT), "--tcpdump", ...seedArgs]));
       await c.waitFor("out", /hi\n/);
       // stdin ends only after the kernel's FIN arrived: our FIN is the last packet of the connection.
-      await c.waitFor("err", /In  IP 198\.18\.0\.1\.5000 > [\d.]+: Flags \[F\.\]/);
+      await c.waitFor("err", /In {2}IP 198\.18\.0\.1\.5000 > [\d.]+: Flags \[F\.\]/);
       c.proc.stdin.end();
       assert.equal(await c.exit, 0, c.err());
       const err = c.err();
