@@ -30,7 +30,7 @@ export const lectureDemo: DemoScenario = {
     const server = built.hosts.get("server")!;
     const client = built.hosts.get("client")!;
     d.useClock(net);
-    const cap = d.capture(built.link.a, "client"); // the client's eth0: what --pcap writes
+    const cap = d.capture(built.link.b, "server"); // the server's eth0: what --pcap writes and sockstack tcpdump shows
     const wire = ToolsCapture.onLink(built.link, { a: "client", b: "server" }); // both ends, for the ladder
     const td = new TcpdumpFormatter();
     let shown = 0;
@@ -44,7 +44,7 @@ export const lectureDemo: DemoScenario = {
       for (const l of text.replace(/\n$/, "").split("\n")) d.output(l.trimEnd());
     };
     const tcpdumpSince = () => {
-      d.command("client", "tcpdump -nn -i eth0   # the packets since the last step");
+      d.command("server", "tcpdump -nn -i eth0   # the packets since the last step");
       const lines = cap.packets.slice(shown).map((p) => td.format(p.bytes, p.t));
       shown = cap.packets.length;
       if (lines.length === 0) d.output("(nothing crossed the wire)");

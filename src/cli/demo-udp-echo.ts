@@ -38,7 +38,7 @@ export const udpEchoDemo: DemoScenario = {
     d.useClock(net);
     const chain = buildChain(net, { hops: 0, latency: ms(5) });
     const { client, server } = chain;
-    const cap = d.capture(chain.links[0]!.a, "client");
+    const cap = d.capture(chain.links[0]!.b, "server"); // the server's eth0, as in every demo
     const sys = (p: Process, text: string) => d.syscall(p.kernel === client ? "client" : "server", `${p.name}[${p.pid}]`, text);
 
     d.title(`sockstack demo udp-echo (seed ${d.seed})`);
@@ -132,7 +132,7 @@ export const udpEchoDemo: DemoScenario = {
     );
 
     d.section("5. What crossed the wire");
-    d.command("client", "tcpdump -nn -i eth0");
+    d.command("server", "tcpdump -nn -i eth0");
     cap.stop();
     d.showCapture(cap, "tcpdump -nn -i eth0");
   },

@@ -81,12 +81,13 @@ test("demo udp-echo: ping lines, the echoes (the empty one too, G6), ECONNREFUSE
   assert.ok(out.some((l) => /^ {2}\[2\.030000\] client udp-client\[\d+\]: recvfrom\(3, 65535, 0\) = 0 from 10\.0\.0\.2:7 ""$/.test(l)));
   assert.ok(out.some((l) => /server udp-echo\[\d+\]: recvfrom\(3, 65535, 0\) = 5 from 10\.0\.0\.1:\d+ "hello"$/.test(l)));
   assert.ok(at("recv: Connection refused") > ping);
-  const td = at("client$ tcpdump -nn -i eth0");
+  // The capture point of every demo and of sockstack tcpdump: the server's eth0.
+  const td = at("server$ tcpdump -nn -i eth0");
   const wire = out.slice(td + 1);
   assert.equal(wire.length, 14);
-  assert.match(wire[0]!, /^00:00:00\.000000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
-  assert.match(wire[8]!, /^00:00:02\.020000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
-  assert.equal(wire[13], "00:00:02.050000 IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9 unreachable, length 49");
+  assert.match(wire[0]!, /^00:00:00\.005000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
+  assert.match(wire[8]!, /^00:00:02\.025000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
+  assert.equal(wire[13], "00:00:02.045000 IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9 unreachable, length 49");
 });
 
 const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
@@ -96,7 +97,7 @@ test("the demo's tcpdump view is what the real tcpdump prints for its pcap", { s
   try {
     const file = join(dir, "demo.pcap");
     const r = await run("demo", "udp-echo", "--seed", "9", "--pcap", file);
-    const ours = r.out.slice(r.out.indexOf("client$ tcpdump -nn -i eth0") + 1, -1);
+    const ours = r.out.slice(r.out.indexOf("server$ tcpdump -nn -i eth0") + 1, -1);
     const real = spawnSync(tcpdump!, ["-nn", "-r", file], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
     assert.equal(real.status, 0, real.stderr);
     assert.deepEqual(ours, real.stdout.trimEnd().split("\n"));
@@ -115,8 +116,8 @@ test("demo --json: one JSON document with the events and the captured packets", 
   const cap = doc.events.find((e) => e.kind === "capture")!;
   // 3 pings and 3 echoes (request + reply each), then the datagram to port 9 and the ICMP error.
   assert.equal(cap.packets!.length, 14);
-  assert.deepEqual(cap.packets!.slice(0, 2).map((p) => [p.t, p.dir, p.length]), [[0, "out", 84], [10000, "in", 84]]);
-  assert.deepEqual(cap.packets!.slice(-2).map((p) => [p.dir, p.length]), [["out", 41], ["in", 69]]);
+  assert.deepEqual(cap.packets!.slice(0, 2).map((p) => [p.t, p.dir, p.length]), [[5000, "in", 84], [5000, "out", 84]]);
+  assert.deepEqual(cap.packets!.slice(-2).map((p) => [p.dir, p.length]), [["in", 41], ["out", 69]]);
   const again = await run("demo", "udp-echo", "--json", "--seed", "3");
   assert.deepEqual(again.out, r.out);
 });
@@ -145,20 +146,21 @@ test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes f
     assert.deepEqual(pcap, readFileSync(f2));
     assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4);
     assert.equal(pcap.readUInt32LE(20), 101); // LINKTYPE_RAW
-    // Walk the records: 14 IPv4 datagrams, the first an 84-byte echo request at t=0.
+    // Walk the records: 14 IPv4 datagrams, the first an 84-byte echo request reaching the server at 5 ms.
     let off = 24, n = 0;
     while (off < pcap.length) {
       const incl = pcap.readUInt32LE(off + 8);
-      if (n === 0) assert.deepEqual([pcap.readUInt32LE(off), pcap.readUInt32LE(off + 4), incl, pcap[off + 16], pcap[off + 16 + 20]], [0, 0, 84, 0x45, 8]);
+      if (n === 0) assert.deepEqual([pcap.readUInt32LE(off), pcap.readUInt32LE(off + 4), incl, pcap[off + 16], pcap[off + 16 + 20]], [0, 5000, 84, 0x45, 8]);
       off += 16 + incl;
       n++;
     }
     assert.equal(n, 14);
     assert.equal((await run("demo", "udp-echo", "--json", "--pcap", f3)).code, 0);
     assert.equal(readFileSync(f3).readUInt32LE(0), 0x0a0d0d0a); // pcapng section header block
+    // A path that cannot be written fails before the demo runs (tcpdump -w opens its file first).
     const bad = await run("demo", "--pcap", join(dir, "no", "such", "dir.pcap"));
-    assert.equal(bad.code, 1);
-    assert.match(bad.err[0]!, /^sockstack demo: cannot write .*dir\.pcap: /);
+    assert.deepEqual([bad.code, bad.out, bad.err.length], [1, [], 1]);
+    assert.match(bad.err[0]!, /^sockstack demo: cannot write .*dir\.pcap: ENOENT: no such file or directory/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -936,6 +936,15 @@ export class Tcb extends Timer {
     trace?.(this, from, to);
   }
 
+  /**
+   * Receive memory charged (Linux `sk_rmem_alloc`): the truesize of the
+   * receive queue plus that of the out-of-order queue, held against
+   * `rcvBuf.rcvbuf` (tcp/input.ts prunes when it is exceeded).
+   */
+  rmemAlloc(): number {
+    return this.rcvBuf.truesize + (this.ooo ? this.ooo.truesize : 0);
+  }
+
   /** Readiness for poll/select/epoll (Linux tcp_poll). */
   poll(): number {
     let m = 0;
