@@ -189,7 +189,7 @@ export class UdpTunDevice implements Device {
     const deadline = performance.now() + timeoutMs;
     const ch = this.#toKernel;
     while (ch && ch.inFlight + ch.backlog().packets > 0) {
-      if (performance.now() >= deadline) return false;
+      if (performance.now() >= deadline || !this.#driver.running) return false; // a stopped driver fires no channel timer
       await this.#driver.sleep(1000); // channel deliveries are stack timers: poll at 1 ms
     }
     if (this.#pending === 0) return true;
