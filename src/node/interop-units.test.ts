@@ -11,6 +11,10 @@ import { seqGt } from "../core/seq.js";
 import { linkConfigFromArgs, parseDuration, parseProbability, parseRate } from "../cli/link-args.js";
 import { tunCommand } from "../cli/tun.js";
 import { slotAddress } from "./tun-session.js";
+import { createSocket } from "node:dgram";
+import { ms } from "../core/time.js";
+import { createRealtimeHost } from "./realtime-host.js";
+import { UdpTunDevice } from "./udp-tun-device.js";
 
 test("interop addresses must lie in the benchmark range 198.18.0.0/15", () => {
   checkInteropAddress("198.18.0.2/24", "addr");
@@ -120,4 +124,31 @@ test("bridge client slots: the session address, then the next ones, skipping the
   assert.equal(slotAddress(s, 1), "198.18.0.3");
   assert.equal(slotAddress({ addr: "198.18.0.2/24", peer: "198.18.0.3" }, 1), "198.18.0.4");
   assert.equal(slotAddress({ addr: "198.18.0.253/24", peer: "198.18.0.1" }, 2), null);
+});
+
+test("UdpTunDevice.flush: what waits in the impairment channel and the socket reaches the peer before close (no root needed)", async () => {
+  const peer = createSocket("udp4");
+  await new Promise<void>((r) => peer.bind(0, "127.0.0.1", r));
+  const got: string[] = [];
+  peer.on("message", (m) => got.push(m.subarray(28).toString())); // IPv4 + UDP headers, then the payload
+  const { host, driver } = createRealtimeHost({ seed: 1, driver: { ref: false } });
+  const dev = await UdpTunDevice.open({ driver, localPort: 0, peerPort: peer.address().port });
+  try {
+    host.addInterface(dev, "198.18.0.2/24");
+    dev.impair({ toKernel: { latency: ms(40) } }, new Rng(1));
+    const p = host.createProcess("sender");
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    for (let i = 0; i < 5; i++) await p.sendto(fd, `datagram ${i}`, 0, ["198.18.0.1", 9]);
+    assert.equal(dev.queued, 5, "all five still on the simulated wire");
+    assert.equal(await dev.flush(2000), true);
+    assert.equal(dev.queued, 0);
+  } finally {
+    await dev.close();
+    driver.stop();
+  }
+  const deadline = performance.now() + 2000;
+  while (got.length < 5 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  peer.close();
+  assert.deepEqual(got, [0, 1, 2, 3, 4].map((i) => `datagram ${i}`));
+  assert.equal(await dev.flush(10), true, "flush after close has nothing to wait for");
 });
