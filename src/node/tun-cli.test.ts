@@ -73,9 +73,9 @@ function start(cmd: string, args: string[], timeoutMs: number): Child {
 }
 
 /** `sockstack …` inside namespace `ns`. */
-const cli = (ns: string, args: string[], timeoutMs = 90_000) => start("ip", ["netns", "exec", ns, process.execPath, "--import", "tsx", MAIN, ...args], timeoutMs);
+const cli = (ns: string, args: string[], timeoutMs = 120_000) => start("ip", ["netns", "exec", ns, process.execPath, "--import", "tsx", MAIN, ...args], timeoutMs);
 /** python3 -c … inside `ns`. */
-const py = (ns: string, code: string, args: (string | number)[], timeoutMs = 90_000) => start("ip", ["netns", "exec", ns, "python3", "-c", code, ...args.map(String)], timeoutMs);
+const py = (ns: string, code: string, args: (string | number)[], timeoutMs = 120_000) => start("ip", ["netns", "exec", ns, "python3", "-c", code, ...args.map(String)], timeoutMs);
 
 /** A kernel TCP server that greets each of `n` clients and closes first (so the kernel ends in TIME-WAIT). */
 const GREETER = `
@@ -120,7 +120,7 @@ function sessionMembers(sid: number): number[] {
   return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => Number(f[1]) === sid && !f[2]?.startsWith("Z")).map((f) => Number(f[0]));
 }
 
-test("sockstack tun with kernel peers: two servers at once, reconnects through TIME-WAIT, every final FIN delivered, down stops every process", { timeout: 240_000 }, async (t) => {
+test("sockstack tun with kernel peers: two servers at once, reconnects through TIME-WAIT, every final FIN delivered, down stops every process", { timeout: 480_000 }, async (t) => {
   const why = interopUnavailableReason();
   if (why) {
     t.skip(`TUN CLI tests skipped: ${why}`);
@@ -131,14 +131,14 @@ test("sockstack tun with kernel peers: two servers at once, reconnects through T
   const keep = <C extends Child>(c: C) => (children.push(c), c);
   const t0 = performance.now();
   try {
-    const session = await tunUp({ netns: ns, ttlSeconds: 300 });
+    const session = await tunUp({ netns: ns, ttlSeconds: 900 });
     const bridge = sessionMembers(session.pid);
     assert.ok(bridge.length >= 3, `sh, timeout and socat run in the bridge's session: ${bridge.join(", ")}`);
 
     // ── 15: two servers on one bridge; impairment flags on the second ──
     // Started together: which one gets the first slot is a race, so look at both banners.
-    const echo = keep(cli(ns, ["tun", "serve", "echo", "7", "--ss", "--timeout", "120"]));
-    const other = keep(cli(ns, ["tun", "serve", "discard", "9", "--timeout", "120", "--loss", "3%", "--delay", "5ms", "--reorder", "2%"]));
+    const echo = keep(cli(ns, ["tun", "serve", "echo", "7", "--ss", "--timeout", "600"], 470_000));
+    const other = keep(cli(ns, ["tun", "serve", "discard", "9", "--timeout", "600", "--loss", "3%", "--delay", "5ms", "--reorder", "2%"], 470_000));
     await echo.waitFor("out", /echo server on tcp port 7/, 60_000);
     await other.waitFor("out", /discard server on tcp port 9/, 60_000);
     const banner = /^sockstack (198\.18\.0\.\d) on (sstun\d) ⇄ kernel 198\.18\.0\.1(?: \(client 2 of the bridge: 198\.18\.0\.2 is taken\))?; seed (\d+)(; impairments each way: .*)?\n/;
