@@ -18,6 +18,7 @@ const LAYERS = [
   ["sim"],
   ["tools"],
   ["conformance"],
+  ["fuzz"],
   ["node"],
   ["cli"],
 ];
