@@ -18,6 +18,7 @@ export const LAYERS = [
   ["sim"],
   ["tools"],
   ["conformance"],
+  ["fuzz"],
   ["node"],
   ["bench"],
   ["cli"],
