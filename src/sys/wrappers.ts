@@ -77,7 +77,7 @@ export interface Wrapped {
  */
 export function wrap(p: Process): Wrapped {
   const fail = (e: unknown, what: string): never => {
-    if (e instanceof SysError) p.tty.write(toBytes(perror(e, `${what} error`) + "\n"));
+    if (e instanceof SysError) p.tty.write(toBytes(perror(e, `${what} error`) + "\n"), "stderr", p.pid, p.kernel.ctx.scheduler.now());
     throw e;
   };
   const sync = <T>(what: string, f: () => T): T => {
