@@ -653,7 +653,12 @@ export class Process {
     }
     while (left > 0) {
       const peek = await this.recv(fd, left, MSG_PEEK);
-      if (peek.length === 0) break;
+      if (peek.length === 0) {
+        // End of stream — or an empty datagram, which a peek leaves queued: take it, so a
+        // loop over recvLine progresses (recv of 0 bytes consumes a datagram, touches no stream).
+        await this.recv(fd, 0);
+        break;
+      }
       const nl = peek.indexOf(10);
       const take = nl >= 0 ? nl + 1 : peek.length;
       const d = await this.recv(fd, take);

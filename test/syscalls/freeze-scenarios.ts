@@ -389,3 +389,37 @@ export async function waitallBeyondBuffers(): Promise<unknown> {
   r.finished = await runBounded(net, () => r.done === true, sec(120));
   return r;
 }
+
+/** recvLine over a datagram socket whose next datagram is empty: the empty one is taken (a loop over recvLine used to see "" forever). */
+export async function recvLineEmptyDatagram(): Promise<unknown> {
+  const { net, client, server } = twoHosts();
+  const r: Record<string, unknown> = { lines: [] as string[] };
+  server.spawn("udp", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    p.bind(fd, ["0.0.0.0", 9007]);
+    const lines = r.lines as string[];
+    while (lines.length < 3) lines.push(await p.recvLine(fd));
+    r.done = true;
+  });
+  client.spawn("cli", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    await p.sendto(fd, "", 0, ["10.0.0.2", 9007]);
+    await p.sendto(fd, "a\n", 0, ["10.0.0.2", 9007]);
+    await p.sendto(fd, "b\n", 0, ["10.0.0.2", 9007]);
+  });
+  r.finished = await runBounded(net, () => r.done === true);
+  return r;
+}
+
+/** All 65535 ICMP echo identifiers in use: the next ping endpoint gets EAGAIN (the search used to loop forever). */
+export async function echoIdsExhausted(): Promise<unknown> {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  for (let i = 0; i < 0xffff; i++) h.icmp.openEcho({ reply: () => {}, error: () => {} });
+  try {
+    h.icmp.openEcho({ reply: () => {}, error: () => {} });
+    return "no error";
+  } catch (e) {
+    return e instanceof SysError ? e.message : String(e);
+  }
+}
