@@ -89,7 +89,7 @@ export type { CounterGroup } from "./core/counters.js";
 
 // ---- more system calls: multiplexing, helpers (E2, E5, E6, E8) ------------
 export { FdSet, FD_SETSIZE } from "./sys/select-poll.js";
-export type { PollFd, SelectTimeout } from "./sys/select-poll.js";
+export type { PollFd, PollEvents, SelectTimeout } from "./sys/select-poll.js";
 export {
   EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDNORM, EPOLLRDBAND, EPOLLWRNORM, EPOLLWRBAND, EPOLLMSG,
   EPOLLRDHUP, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT, EPOLLET, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_CLOEXEC,
@@ -100,6 +100,7 @@ export type { Wrapped } from "./sys/wrappers.js";
 export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa, INADDR_NONE } from "./sys/inet.js";
 export { WNOHANG, toAddr, flagValue } from "./sys/process.js";
 export type { Thread, Address, Flags } from "./sys/process.js";
+export type { StdinFeed, StdinScriptStep, OutputStream, OutputChunk, Terminal, StdioData } from "./sys/stdio.js";
 
 // ---- TCP state and the views of a host (I1, I2) ----------------------------
 export { TcpState, stateName, ssStateName, netstatStateName } from "./tcp/tcp-state.js";
