@@ -32,12 +32,12 @@ import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
 import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
-import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
+import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EPOLL_EVENT_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
 import { Terminal, type OutputStream, type StdinFeed } from "./stdio.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
-import { FD_SETSIZE, FdSet, doPoll, doSelect, msTimeout, type PollFd, type SelectTimeout } from "./select-poll.js";
+import { FD_SETSIZE, FdSet, doPoll, doSelect, eventBits, msTimeout, type PollFd, type SelectTimeout } from "./select-poll.js";
 
 /** What a process needs from its host kernel. */
 export interface Kernel {
@@ -732,7 +732,8 @@ export class Process {
     const target = this.#entry(fd, sc);
     if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
     const o = flagValue(op);
-    const ev = event ? { events: this.#flags(event.events, sc), data: event.data === undefined ? fd : event.data } : null;
+    // Event names resolve against the EPOLL* names only; an unknown one is EINVAL naming it.
+    const ev = event ? { events: eventBits(event.events, sc, EPOLL_EVENT_CONSTANTS, "epoll event"), data: event.data === undefined ? fd : event.data } : null;
     ep.ctl(o ?? -1, fd, target, ev);
   }
 

@@ -423,3 +423,31 @@ export async function echoIdsExhausted(): Promise<unknown> {
     return e instanceof SysError ? e.message : String(e);
   }
 }
+
+/** epoll_ctl events by name: EPOLL* names only; an unknown one (or a name of another kind) is EINVAL naming it. */
+export async function epollEventNames(): Promise<unknown> {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  const r: Record<string, unknown> = {};
+  h.spawn("p", async (p) => {
+    const [a, b] = p.socketpair("AF_UNIX", "SOCK_STREAM");
+    const ep = p.epoll_create1();
+    p.epoll_ctl(ep, "EPOLL_CTL_ADD", a, { events: "EPOLLIN|EPOLLET" });
+    p.epoll_ctl(ep, "EPOLL_CTL_ADD", b, { events: ["EPOLLIN", "EPOLLOUT"] });
+    const msg = (f: () => void): string => {
+      try {
+        f();
+        return "ok";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    r.typo = msg(() => p.epoll_ctl(ep, "EPOLL_CTL_MOD", a, { events: "EPOLLIN|EPOLLETT" }));
+    r.otherKind = msg(() => p.epoll_ctl(ep, "EPOLL_CTL_MOD", a, { events: "MSG_PEEK" }));
+    await p.send(b, "x");
+    r.events = (await p.epoll_wait(ep, 4, 0)).map((e) => [e.data, e.events]);
+    r.done = true;
+  });
+  r.finished = await runBounded(net, () => r.done === true);
+  return r;
+}

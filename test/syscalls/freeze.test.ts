@@ -146,3 +146,11 @@ test("recvLine on a datagram socket takes an empty datagram (a loop over it prog
 test("ICMP echo identifiers exhausted: EAGAIN (Linux inet_autobind), not an endless search", async () => {
   assert.equal(await runner.run("echoIdsExhausted"), "socket: Resource temporarily unavailable");
 });
+
+test("issue 12 item 6: epoll_ctl events by name; an unknown name is EINVAL naming it", async () => {
+  const r = await run("epollEventNames");
+  assert.equal(r.finished, true);
+  assert.equal(r.typo, 'epoll_ctl: Invalid argument (events: unknown epoll event name "EPOLLETT")');
+  assert.equal(r.otherKind, 'epoll_ctl: Invalid argument (events: unknown epoll event name "MSG_PEEK")');
+  assert.deepEqual(r.events, [[4, POLLOUT], [3, POLLIN]]);
+});
