@@ -4,7 +4,8 @@
  * even a real timer fired). Each scenario (freeze-scenarios.ts) runs in a
  * worker under a real-time watchdog, so a regression fails here as a
  * HangError in seconds instead of freezing the test runner; the expected
- * values are Linux 6.x's, probed with Python on the kernel (quoted below).
+ * values are Linux 6.x's, probed on the kernel by linux-freeze-probe.py
+ * (its output is quoted below).
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
