@@ -451,3 +451,31 @@ export async function epollEventNames(): Promise<unknown> {
   r.finished = await runBounded(net, () => r.done === true);
   return r;
 }
+
+/**
+ * One SO_RCVTIMEO covers the whole call: a wake-up that does not let the
+ * call proceed (here the close of the datagram peer, which wakes its
+ * writers) does not restart the timeout. Linux: EAGAIN after 100 ms.
+ */
+export async function rcvtimeoOnePerCall(): Promise<unknown> {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  const r: Record<string, unknown> = {};
+  h.spawn("p", async (p) => {
+    const a = p.socket("AF_UNIX", "SOCK_DGRAM");
+    const b = p.socket("AF_UNIX", "SOCK_DGRAM");
+    p.bind(b, "/tmp/b.sock");
+    await p.connect(a, "/tmp/b.sock");
+    p.setsockopt(a, "SOL_SOCKET", "SO_RCVTIMEO", { tv_sec: 0, tv_usec: 100_000 });
+    const closer = p.thread(async () => {
+      await net.sleep(ms(60));
+      await p.close(b);
+    });
+    r.result = await outcome(() => p.recv(a, 10));
+    r.at = net.now();
+    await closer.join();
+    r.done = true;
+  });
+  r.finished = await runBounded(net, () => r.done === true);
+  return r;
+}

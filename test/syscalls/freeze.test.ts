@@ -155,3 +155,10 @@ test("issue 12 item 6: epoll_ctl events by name; an unknown name is EINVAL namin
   assert.equal(r.otherKind, 'epoll_ctl: Invalid argument (events: unknown epoll event name "MSG_PEEK")');
   assert.deepEqual(r.events, [[4, POLLOUT], [3, POLLIN]]);
 });
+
+test("one SO_RCVTIMEO per call: a wake-up that does not let recv proceed does not restart the timeout", async () => {
+  const r = await run("rcvtimeoOnePerCall");
+  assert.equal(r.finished, true);
+  assert.equal(r.result, "EAGAIN");
+  assert.equal(r.at, ms(100));
+});
