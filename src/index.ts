@@ -97,12 +97,13 @@ export type { CounterGroup } from "./core/counters.js";
 
 // ---- more system calls: multiplexing, helpers (E2, E5, E6, E8) ------------
 export { FdSet } from "./sys/select-poll.js";
-export type { PollFd, SelectTimeout } from "./sys/select-poll.js";
+export type { PollFd, PollEvents, SelectTimeout } from "./sys/select-poll.js";
 export type { EpollEvent } from "./sys/epoll.js";
 export { wrap, perror, ex } from "./sys/wrappers.js";
 export type { Wrapped } from "./sys/wrappers.js";
 export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa } from "./sys/inet.js";
 export type { Thread, Address, Flags } from "./sys/process.js";
+export type { StdinFeed, StdinScriptStep, OutputStream, OutputChunk, Terminal, StdioData } from "./sys/stdio.js";
 
 // ---- TCP state and the views of a host (I1, I2) ----------------------------
 export { TcpState, stateName, ssStateName, netstatStateName } from "./tcp/tcp-state.js";
