@@ -121,6 +121,15 @@ export class Reassembler {
     const key = `${hdr.src}/${hdr.dst}/${hdr.protocol}/${hdr.id}`;
     let q = this.#queues.get(key);
     if (!q) {
+      // A fragment that would kill the queue it creates (no data, or beyond 64 KiB) creates none:
+      // the same counters as Linux, which makes the queue and kills it at once.
+      const dataLen = packet.length - hdr.headerLength;
+      const end = hdr.mf ? (hdr.fragOffset + dataLen) & ~7 : hdr.fragOffset + dataLen;
+      if (end <= hdr.fragOffset || hdr.fragOffset + dataLen > 65535 - IPV4.MIN_HEADER) {
+        c.inc(c.Ip, "ReasmFails");
+        this.onDrop(end <= hdr.fragOffset ? "malformed" : "too-big", null, null);
+        return null;
+      }
       q = new FragQueue(key, this.#onTimer);
       this.#queues.set(key, q);
       this.#memory += FRAG_QUEUE_SIZE;
@@ -199,8 +208,7 @@ export class Reassembler {
 
   /** Linux ip_expire: one queue's timer fired. */
   #expire(q: FragQueue): void {
-    if (this.#queues.get(q.key) !== q) return;
-    this.#remove(q);
+    this.#remove(q); // the timer only fires while the queue is live: #remove disarms it
     const c = this.ctx.counters;
     c.inc(c.Ip, "ReasmFails");
     c.inc(c.Ip, "ReasmTimeout");
