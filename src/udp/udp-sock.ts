@@ -8,15 +8,16 @@ import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../core/poll-e
 import { WaitQueue } from "../core/wait-queue.js";
 import type { ErrnoCode } from "../core/errno.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
-import { CONDENSE_SLACK } from "../core/truesize.js";
+import { CONDENSE_SLACK, SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 
 /**
  * Memory charged per queued datagram beyond its length. Linux charges the
  * skb's truesize, which depends on allocation buckets (measured on this
  * project's kernel over loopback: ~840 bytes for an empty datagram, ~1290
- * for 200–600 bytes, ~2.3 KB up to 1500 bytes); sockstack uses length + 832.
+ * for 200–600 bytes, ~2.3 KB up to 1500 bytes); sockstack uses length + 832
+ * ({@link SKB_TRUESIZE_OVERHEAD}, shared with TCP and IP reassembly).
  */
-export const UDP_DATAGRAM_OVERHEAD = 832;
+export const UDP_DATAGRAM_OVERHEAD = SKB_TRUESIZE_OVERHEAD;
 
 /** A queued datagram. */
 export interface Datagram {
