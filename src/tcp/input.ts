@@ -174,7 +174,13 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
   if (!paws && seg.seq === tw.rcvNxt && (len === 0 || seg.flags & RST)) {
     if (seg.flags & RST) {
-      if (!tl.ctx.sysctl.tcp_rfc1337) tl.destroyTimeWait(tw);
+      const c = tl.ctx.counters;
+      if (!tl.ctx.sysctl.tcp_rfc1337) {
+        c.inc(c.Sockstack, "TcpTimeWaitRst");
+        tl.destroyTimeWait(tw);
+      } else {
+        c.inc(c.Sockstack, "TcpRstIgnored"); // RFC 1337 protection
+      }
     } else {
       tl.restartTimeWait(tw);
     }
@@ -190,7 +196,10 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
     return false;
   }
   if (paws) tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "PAWSTimewait");
-  if (seg.flags & RST) return true;
+  if (seg.flags & RST) {
+    tl.ctx.counters.inc(tl.ctx.counters.Sockstack, "TcpRstIgnored");
+    return true;
+  }
   if (paws || seg.flags & ACK) tl.restartTimeWait(tw);
   sendTimeWaitAck(tl, tw);
   return true;
@@ -207,15 +216,24 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
  */
 function timeWaitInputBsd(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const f = seg.flags;
+  const c = tl.ctx.counters;
   if (f & RST) {
-    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) tl.destroyTimeWait(tw);
+    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) {
+      c.inc(c.Sockstack, "TcpTimeWaitRst");
+      tl.destroyTimeWait(tw);
+    } else {
+      c.inc(c.Sockstack, "TcpRstIgnored");
+    }
     return true;
   }
   if ((f & (SYN | ACK)) === SYN && seqGt(seg.seq, tw.rcvNxt)) {
     tl.destroyTimeWait(tw);
     return false;
   }
-  if (!(f & ACK)) return true;
+  if (!(f & ACK)) {
+    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    return true;
+  }
   if (f & FIN && ((seg.seq + seg.data.length + (f & SYN ? 1 : 0) + 1) >>> 0) === tw.rcvNxt) tl.restartTimeWait(tw);
   if (f !== ACK || seg.data.length || seg.seq !== tw.rcvNxt || seg.ack !== tw.sndNxt) sendTimeWaitAck(tl, tw);
   return true;
@@ -279,7 +297,8 @@ function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   const c = tl.ctx.counters;
   const hasAck = (seg.flags & ACK) !== 0;
   if (hasAck && (seqLe(seg.ack, t.iss) || seqGt(seg.ack, t.sndNxt))) {
-    if (!(seg.flags & RST)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+    // An unacceptable ACK: RST (sendResetFor counts a RST it will not answer).
+    sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
     return;
   }
   if (seg.flags & RST) {
@@ -287,10 +306,15 @@ function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
       // Connection refused (G4): the peer has no listener.
       c.inc(c.Tcp, "AttemptFails");
       tl.abort(t, "ECONNREFUSED", false);
+    } else {
+      c.inc(c.Sockstack, "TcpRstIgnored"); // RFC 9293 §3.10.7.3: a RST without ACK is dropped
     }
     return;
   }
-  if (!(seg.flags & SYN)) return;
+  if (!(seg.flags & SYN)) {
+    c.inc(c.Sockstack, "TcpBadFlagsDrop"); // neither SYN nor RST in SYN-SENT
+    return;
+  }
   t.irs = seg.seq;
   t.rcvNxt = (seg.seq + 1) >>> 0;
   applySynOptions(tl, t, seg);
@@ -335,7 +359,10 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     synSentInput(tl, t, seg);
     return;
   }
-  if (t.state === TcpState.CLOSE) return;
+  if (t.state === TcpState.CLOSE) {
+    c.inc(c.Sockstack, "TcpClosedDrop");
+    return;
+  }
   t.lastRecv = now;
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
 
@@ -365,7 +392,11 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   if (!acceptable && len > 0 && seqGe((seg.seq + len) >>> 0, t.rwin.rcvWup) && seqLe(seg.seq, t.rcvNxt)) acceptable = true;
   // A zero window still lets a segment at exactly rcv.nxt through for its ACK (Linux tcp_sequence); its data is dropped later.
   if (!acceptable && !(rcvWnd === 0 && seg.seq === t.rcvNxt)) {
-    if (seg.flags & RST) return;
+    if (seg.flags & RST) {
+      // RFC 9293 §3.10.7.4 / RFC 5961 §3.2: an out-of-window RST is dropped (Linux: no MIB counter).
+      c.inc(c.Sockstack, "TcpRstOutOfWindow");
+      return;
+    }
     if (seg.flags & SYN) {
       // Linux tcp_validate_incoming (syn_challenge), FreeBSD tcp_respond: an out-of-window SYN gets a challenge ACK.
       challengeAck(tl, t, seg, true);
@@ -411,7 +442,11 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
 
   // 4. ACK.
-  if (!(seg.flags & ACK)) return;
+  if (!(seg.flags & ACK)) {
+    // RFC 9293: "if the ACK bit is off drop the segment" (Linux SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
+    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    return;
+  }
   if (t.state === TcpState.SYN_RECV) {
     if (seqGt(seg.ack, t.sndUna) && seqLe(seg.ack, t.sndNxt)) {
       t.sndWnd = seg.window << t.sndWscale;
@@ -512,6 +547,12 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     // silently (SKB_DROP_REASON_TCP_ACK_UNSENT_DATA) — no ACK, so no ACK loop with a confused peer.
     c.inc(c.Sockstack, "TcpAckUnsentData");
     return false;
+  }
+  // Linux tcp_ack: an ACK without data or FIN is TCPHPAcks when header prediction took it (an
+  // established connection's ACK that advances snd.una) and TCPPureAcks otherwise (sockstack has no
+  // separate fast path and applies that rule to every pure ACK).
+  if (seg.data.length === 0 && !(seg.flags & (SYN | FIN))) {
+    c.inc(c.TcpExt, t.state === TcpState.ESTABLISHED && seqGt(ack, t.sndUna) ? "TCPHPAcks" : "TCPPureAcks");
   }
   t.lastAckRecv = now;
   t.probesOut = 0;
@@ -1014,9 +1055,16 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
   const dport = r16(q, 2);
   const seq = r32(q, 4);
   const t = tl.tables.lookup(info.quoted.src, sport, info.quoted.dst, dport);
-  if (!t || t instanceof TimeWaitSock) return;
+  const c = tl.ctx.counters;
+  if (!t) {
+    c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
+    return;
+  }
+  if (t instanceof TimeWaitSock) {
+    c.inc(c.Sockstack, "IcmpInDiscards"); // Linux tcp_v4_err: ignored in TIME-WAIT
+    return;
+  }
   if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
-    const c = tl.ctx.counters;
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
@@ -1027,17 +1075,25 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
       // Retransmit what no longer fits (Linux tcp_simple_retransmit).
       t.sndNxt = t.sndUna;
       tcpOutput(tl, t);
+    } else {
+      c.inc(c.Sockstack, "IcmpInDiscards"); // no smaller than the path MTU we use (or below 68)
     }
+    return;
+  }
+  if (info.type === 4 || info.type === 5) {
+    // Linux tcp_v4_err: source quench is ignored; a redirect updates the route (not modelled), no error.
+    c.inc(c.Sockstack, "IcmpInDiscards");
     return;
   }
   const err = info.type === 3
     ? (["ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP"] as const)[info.code] ?? "EHOSTUNREACH"
-    : "EHOSTUNREACH";
+    : info.type === 12 ? "EPROTO" : "EHOSTUNREACH";
   if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
-    const c = tl.ctx.counters;
     c.inc(c.Tcp, "AttemptFails");
     tl.abort(t, err, false);
     return;
   }
+  // Kept as the soft error that a timeout reports (Linux sk_err_soft, which no MIB counts).
+  c.inc(c.Sockstack, "IcmpSoftErrors");
   t.softError = err;
 }

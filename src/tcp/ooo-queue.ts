@@ -60,10 +60,15 @@ interface Entry {
 /**
  * @example
  * const ooo = new OooQueue();
- * ooo.insert(seg.seq, seg.payload);          // seg.seq after rcv.nxt
- * // …in-order data arrived and rcv.nxt moved:
- * rcvNxt = ooo.drain(rcvNxt, (v) => rcvBuf.push(v));
- * const n = ooo.sackBlocks(blocks, 3);        // blocks[0..2n) = start,end pairs
+ * let rcvNxt = 1000;
+ * ooo.insert(1100, new Uint8Array(100));     // a segment after rcv.nxt: a hole of 100 bytes
+ * const blocks: number[] = [];
+ * ooo.sackBlocks(blocks, 3) === 1;           // blocks[0..2n) = start,end pairs: [1100, 1200]
+ * // …the hole filled, rcv.nxt moved:
+ * rcvNxt = 1100;
+ * const got: Uint8Array[] = [];
+ * rcvNxt = ooo.drain(rcvNxt, (v) => got.push(v));
+ * rcvNxt === 1200;
  */
 export class OooQueue {
   #q: Entry[] = [];

@@ -55,8 +55,10 @@ export function spaceFromWin(win: number, scalingRatio = TCP_DEFAULT_SCALING_RAT
  * The receive queue of one connection.
  * @example
  * const rb = new RecvBuffer(131072);
- * rb.push(payloadView);
+ * rb.push(new TextEncoder().encode("hello"));
+ * const userBuf = new Uint8Array(3);
  * const n = rb.readInto(userBuf, 0, userBuf.length);
+ * n === 3; rb.length === 2;
  */
 export class RecvBuffer {
   // The shared empty NO_CHUNKS (never written) until the first segment: an

@@ -15,15 +15,15 @@
  *   connection's memory must stay ≤ 2 × its receive buffer.
  */
 import type { Measurement } from "./harness.js";
-import { Network } from "../src/sim/network.js";
-import { ms, sec } from "../src/core/time.js";
-import { emitIpv4, IPPROTO_UDP, IPPROTO_TCP } from "../src/wire/ipv4.js";
-import { ipv4 } from "../src/wire/ipv4-address.js";
-import { Packet } from "../src/wire/packet.js";
-import { TcpState } from "../src/tcp/tcp-state.js";
-import type { Tcb } from "../src/tcp/tcb.js";
-import { ACK } from "../src/tcp/segment.js";
-import { writeTcpHeader } from "../src/tcp/options-out.js";
+import { Network } from "../sim/network.js";
+import { ms, sec } from "../core/time.js";
+import { emitIpv4, IPPROTO_UDP, IPPROTO_TCP } from "../wire/ipv4.js";
+import { ipv4 } from "../wire/ipv4-address.js";
+import { Packet } from "../wire/packet.js";
+import { TcpState } from "../tcp/tcp-state.js";
+import type { Tcb } from "../tcp/tcb.js";
+import { ACK } from "../tcp/segment.js";
+import { writeTcpHeader } from "../tcp/options-out.js";
 
 function pair() {
   const net = new Network({ seed: 1 });
