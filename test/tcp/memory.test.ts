@@ -15,6 +15,8 @@ import { emitIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
 import { Packet, finalizeChecksums } from "../../src/wire/packet.js";
 import { SKB_TRUESIZE_OVERHEAD } from "../../src/core/truesize.js";
 import { twoHosts, conns } from "../helpers/tcp.js";
+import { snapshot } from "../../src/tools/snapshot.js";
+import { ss } from "../../src/tools/ss.js";
 import type { Tcb } from "../../src/tcp/tcb.js";
 
 /** A segment from the client's address to `t` (the server end), as if the peer sent it. */
@@ -107,6 +109,10 @@ test("many tiny in-order segments the reader does not take are collapsed, not dr
   assert.equal(x.TCPRcvQDrop ?? 0, 0);
   const d = srv.rcvBuf.peek(5000);
   for (let i = 0; i < 5000; i++) assert.equal(d[i], i & 255);
+  // ss -m shows sk_rmem_alloc (the truesize), as Linux does: more than the 5000 bytes of Recv-Q.
+  const line = ss(snapshot(server), "-tnm state established");
+  assert.match(line, new RegExp(`^5000 .*\\n\\t skmem:\\(r${srv.rmemAlloc()},rb131072,`, "m"), line);
+  assert.ok(srv.rmemAlloc() > 5000);
 });
 
 test("3,000 blind old-data segments during a two-way bulk transfer: D-SACK duplicate ACKs cause no recovery at either end", async () => {
