@@ -547,13 +547,23 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   t.probesOut = 0;
   // SACK information (RFC 2018, RFC 6675).
   let newlySacked = 0;
+  let dsacking = false;
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
     newlySacked = u.newlySacked;
     if (u.dsack) {
       c.inc(c.TcpExt, "TCPDSACKRecv");
-      dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      // Linux tcp_dsack_seen: a D-SACK longer than any window offered, or reporting more duplicates
+      // than we ever retransmitted, is dubious — somebody replayed old data at the peer — and ignored.
+      const len = (u.dsackEnd - u.dsackStart) >>> 0;
+      t.dsackDups += len > t.mss ? Math.ceil(len / t.mss) : 1;
+      if (len > t.maxWindow || t.dsackDups > t.totalRetrans) {
+        c.inc(c.TcpExt, "TCPDSACKIgnoredDubious");
+      } else {
+        dsacking = true;
+        dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      }
     }
   }
   const oldWnd = t.sndWnd;
@@ -570,7 +580,12 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   if (seqGt(ack, t.sndUna)) {
     newAck(tl, t, seg, newlySacked);
   } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
-    duplicateAck(tl, t, newlySacked);
+    // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
+    // is no duplicate ACK (FLAG_DSACKING_ACK → num_dupack = 0) — it reports data received twice,
+    // which anybody can cause by replaying old data at the receiver. With SACK, only ACKs that SACK
+    // new data count (Linux counts SACKed segments, sacked_out, not ACKs). Without SACK every
+    // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
+    if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
   }
   // The window opened: stop probing.
   if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
@@ -824,6 +839,17 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (data.length > maxLen) data = maxLen > 0 ? data.subarray(0, maxLen) : EMPTY;
   }
   if (data.length > 0) {
+    // Receive memory (Linux tcp_try_rmem_schedule): over the buffer, collapse and prune; if that
+    // cannot make room, the segment is dropped without an ACK (TCPRcvQDrop / TCPOFODrop).
+    // In-order data into an empty receive queue is always taken (Linux sk_forced_mem_schedule).
+    const inOrder = seq === t.rcvNxt;
+    if ((!inOrder || t.rcvBuf.length > 0) && t.rmemAlloc() > t.rcvBuf.rcvbuf && !tcpPruneQueue(tl, t, seq)) {
+      c.inc(c.TcpExt, inOrder ? "TCPRcvQDrop" : "TCPOFODrop");
+      tcpOutput(tl, t);
+      return;
+    }
+  }
+  if (data.length > 0) {
     t.dataSegsIn++;
     if (seq === t.rcvNxt) {
       // In order.
@@ -873,6 +899,42 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
   // Our own output may carry the ACK (piggyback).
   tcpOutput(tl, t);
   ackSndCheck(tl, t, ackNow);
+}
+
+/**
+ * Linux tcp_prune_queue, for a segment at `inSeq` that found the connection
+ * over its receive buffer (`rmemAlloc() > rcvbuf`): clamp the window's
+ * growth (tcp_clamp_window: rcv_ssthresh to 2 MSS; Linux may also raise an
+ * unlocked sk_rcvbuf towards tcp_rmem[2] here — sockstack does not
+ * autotune, so the configured buffer stays the bound), collapse both
+ * queues into compact copies (tcp_collapse_ofo_queue, tcp_collapse), then
+ * drop out-of-order data from the top (tcp_prune_ofo_queue, OfoPruned).
+ * Counts PruneCalled; returns false, counting RcvPruned, when the
+ * connection is still over its buffer and the segment must be dropped.
+ */
+function tcpPruneQueue(tl: TcpLayer, t: Tcb, inSeq: number): boolean {
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "PruneCalled");
+  const rcvbuf = t.rcvBuf.rcvbuf;
+  if (t.rmemAlloc() >= rcvbuf) {
+    t.quickAcks = 0;
+    t.rwin.rcvSsthresh = Math.min(t.rwin.windowClamp, 2 * t.rwin.advmss);
+  }
+  if (t.rmemAlloc() <= rcvbuf) return true;
+  t.ooo?.collapse();
+  t.rcvBuf.collapse();
+  if (t.rmemAlloc() <= rcvbuf) return true;
+  if (t.ooo && !t.ooo.isEmpty) {
+    const pruned = t.ooo.pruneTail(inSeq, rcvbuf >> 3, () => t.rmemAlloc() <= rcvbuf);
+    if (pruned) {
+      c.inc(c.TcpExt, "OfoPruned");
+      // A FIN beyond what is left went with the pruned data (the peer retransmits it).
+      t.oooFinSeq = -1;
+    }
+    if (t.rmemAlloc() <= rcvbuf) return true;
+  }
+  c.inc(c.TcpExt, "RcvPruned");
+  return false;
 }
 
 /** Linux tcp_event_data_recv: adapts the delayed-ACK timeout and the quick-ACK budget. */

@@ -311,15 +311,36 @@ function armListenerTimer(tl: TcpLayer, lt: Tcb): void {
  * Under TCP_DEFER_ACCEPT an acked request is not re-sent while it waits for
  * data, except at the last expiry of the deferral (a last chance for the
  * client's ACK or data), and it lives at least as long as the deferral.
+ *
+ * **Old requests make way for young ones** (Linux reqsk_timer_handler):
+ * when the SYN queue is more than half full (2·qlen > max(8, backlog)),
+ * the retry limit of a request whose timer fires drops by one for each
+ * halving of the share of *young* requests (those whose SYN-ACK was never
+ * retransmitted) — down to 2 — so a SYN flood's unanswered requests die
+ * after 1 + 2 + 4 = 7 s instead of 63 s, and a real client gets in.
  */
 function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
   const lq = lt.lq;
   if (!lq || lq.closed) return;
-  const max = lt.synRetries || tl.ctx.sysctl.tcp_synack_retries;
+  const maxRetries = lt.synRetries || tl.ctx.sysctl.tcp_synack_retries;
   const defer = lt.deferAccept;
   const c = tl.ctx.counters;
+  let qlen = lq.synQueue.size;
+  let young = 0;
+  for (const r of lq.synQueue.values()) if (r.numTimeout === 0) young++;
   for (const [k, r] of lq.synQueue) {
     if (r.expires > now) continue;
+    // Linux: thresh = max_syn_ack_retries, lowered while young requests are scarce.
+    let max = maxRetries;
+    if (2 * qlen > Math.max(8, lq.backlog)) {
+      let y = young * 2;
+      while (max > 2) {
+        if (qlen < y) break;
+        max--;
+        y *= 2;
+      }
+    }
+    c.inc(c.TcpExt, "TCPTimeouts"); // Linux tcp_syn_ack_timeout: every expiry of a request's timer
     let expire = r.numTimeout >= max;
     let resend = true;
     if (defer) {
@@ -328,7 +349,8 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
     }
     if (expire) {
       lq.synQueue.delete(k);
-      c.inc(c.TcpExt, "TCPTimeouts");
+      qlen--;
+      if (r.numTimeout === 0) young--;
       continue;
     }
     if (resend) {
@@ -337,6 +359,7 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
       c.inc(c.TcpExt, "TCPSynRetrans");
       sendSynAck(tl, r);
     }
+    if (r.numTimeout === 0) young--;
     r.numTimeout++;
     r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.numTimeout, 120_000_000);
   }

@@ -69,6 +69,7 @@ export class UdpLayer {
   bind(sk: UdpSock, addr: Ipv4Address, port: number): ErrnoCode | null {
     if (sk.bound) return "EINVAL";
     if (addr !== INADDR_ANY && addr !== INADDR_BROADCAST && !this.ip.isLocalAddress(addr)) return "EADDRNOTAVAIL";
+    sk.autobound = port === 0; // Linux inet_bind sets SOCK_BINDPORT_LOCK only for a nonzero port
     if (port === 0) {
       const p = this.#ephemeral(sk, addr);
       if (p === 0) return "EAGAIN";
