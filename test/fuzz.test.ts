@@ -9,18 +9,18 @@ import { classify } from "../src/fuzz/known-issues.js";
 
 const HANG_MS = 2500;
 
-test("CI fuzz pass: packets (seed ci, 40,000 packets)", async () => {
-  const s = await runFuzzer("packet", { seed: "ci", seconds: Infinity, limit: 40_000, perCase: 5000, hangMs: HANG_MS });
-  assert.ok(s.count >= 40_000 || s.failures.some((f) => f.kind === "hang"), `only ${s.count} packets`);
+test("CI fuzz pass: packets (seed ci, 200,000 packets)", async () => {
+  const s = await runFuzzer("packet", { seed: "ci", seconds: Infinity, limit: 200_000, perCase: 5000, hangMs: HANG_MS });
+  assert.ok(s.count >= 200_000 || s.failures.some((f) => f.kind === "hang"), `only ${s.count} packets`);
   const unknown = s.failures.filter((f) => !classify(f));
   assert.deepEqual(unknown.map((f) => `${f.kind} case ${f.case}: ${f.message.split("\n")[0]}`), [],
     "new failures — replay each with: sockstack fuzz packet --seed ci --case N --per-case 5000");
   assert.deepEqual(s.uncounted.map((u) => `${u.count} × ${u.signature} e.g. ${u.example}`), [], "packets that moved no counter and got no reply");
 });
 
-test("CI fuzz pass: syscalls (seed ci, 2,000 calls)", async () => {
-  const s = await runFuzzer("syscall", { seed: "ci", seconds: Infinity, limit: 2000, perCase: 200, hangMs: HANG_MS });
-  assert.ok(s.cases >= 10);
+test("CI fuzz pass: syscalls (seed ci, 12,000 calls)", async () => {
+  const s = await runFuzzer("syscall", { seed: "ci", seconds: Infinity, limit: 12_000, perCase: 200, hangMs: HANG_MS });
+  assert.ok(s.cases >= 60);
   const unknown = s.failures.filter((f) => !classify(f));
   assert.deepEqual(unknown.map((f) => `${f.kind} case ${f.case}: ${f.message.split("\n")[0]}`), [],
     "new failures — replay each with: sockstack fuzz syscall --seed ci --case N --per-case 200");
