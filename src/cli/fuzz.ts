@@ -261,7 +261,7 @@ export interface FuzzSummary {
  */
 export async function runFuzzer(
   fuzzer: FuzzerName,
-  o: { seed: string; seconds: number; limit: number; perCase: number; hangMs: number; only?: number | null; firstCase?: number; onCase?: (c: number, out: CaseOutcome) => void },
+  o: { seed: string; seconds: number; limit: number; perCase: number; hangMs: number; only?: number | null; firstCase?: number; onCase?: (c: number, out: CaseOutcome) => void; onProgress?: (line: string) => void },
 ): Promise<FuzzSummary> {
   const worker = new FuzzWorker();
   const t0 = Date.now();
@@ -270,6 +270,7 @@ export async function runFuzzer(
   let cases = 0;
   const failures: FuzzFailure[] = [];
   const uncounted = new Map<string, { signature: string; count: number; example: string }>();
+  let lastReport = t0;
   try {
     for (let c = o.only ?? o.firstCase ?? 0; ; c++) {
       if (o.only == null && (count >= o.limit || (Date.now() - t0) / 1000 >= o.seconds)) break;
@@ -287,6 +288,10 @@ export async function runFuzzer(
       }
       o.onCase?.(c, out);
       if (o.only != null) break;
+      if (o.onProgress && Date.now() - lastReport >= 30_000) {
+        lastReport = Date.now();
+        o.onProgress(`fuzz ${fuzzer}: ${cases} cases, ${count} ${fuzzer === "packet" ? "packets" : "calls"}, ${failures.length} failures, ${((lastReport - t0) / 1000).toFixed(0)} s`);
+      }
     }
   } finally {
     await worker.close();
@@ -306,6 +311,7 @@ export async function fuzzCommand(args: string[], io: CliIo): Promise<number> {
     const saved: string[] = [];
     const s = await runFuzzer(fuzzer, {
       seed: a.seed, seconds: a.only != null ? Infinity : a.seconds, limit, perCase: a.perCase[fuzzer], hangMs: a.hangMs, only: a.only, firstCase: a.firstCase,
+      onProgress: a.json ? undefined : (line) => io.err(line),
       onCase: (c, out) => {
         if (!a.save || out.failures.length === 0) return;
         saved.push(saveEntry(a.save, fuzzer, a.seed, c, a.perCase[fuzzer], out));
