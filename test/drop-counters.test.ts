@@ -94,3 +94,31 @@ test("ICMP: an error quoting a TCP socket that does not exist counts IcmpInError
   const d = delta(() => inject(ipDatagram({ src: CLIENT, dst: SERVER, protocol: 1 }, icmpMessage(3, 1, 0, quoted))));
   assert.equal(d.IcmpInErrors, 1, JSON.stringify(d));
 });
+
+test("a second FIN past the first (CLOSE-WAIT) counts SockstackTcpFinAfterFin", async () => {
+  const net = new Network({ seed: 9 });
+  const client = net.addHost("client");
+  const server = net.addHost("server");
+  const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(1) });
+  server.spawn("srv", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 7]);
+    p.listen(l, 4);
+    const { fd } = await p.accept(l);
+    await p.recv(fd, 100);
+    await net.sleep(ms(5000));
+  });
+  client.spawn("cli", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 7]);
+    p.shutdown(fd, "SHUT_WR");
+    await net.sleep(ms(5000));
+  });
+  await net.advance(ms(300));
+  const conn = [...server.tcp.tables.connections()].find((t) => !(t instanceof TimeWaitSock)) as Tcb;
+  assert.equal(conn.finReceived, true);
+  const before = server.counters.Sockstack.TcpFinAfterFin ?? 0;
+  const seg = tcpSegment(CLIENT, SERVER, { sport: conn.remotePort, dport: 7, seq: conn.rcvNxt, ack: conn.sndNxt, flags: 0x11 });
+  link.b.receive(new Packet(ipDatagram({ src: CLIENT, dst: SERVER, protocol: 6 }, seg)));
+  assert.equal((server.counters.Sockstack.TcpFinAfterFin ?? 0) - before, 1);
+});

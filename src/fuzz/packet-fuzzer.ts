@@ -549,7 +549,18 @@ function describe(b: Uint8Array, host: Host): { sig: string; tcb: Tcb | TimeWait
     return { sig: `tcp [${tcpdumpFlags(flags)}] to ${where} ${state}`, tcb: t };
   }
   if (proto === IPPROTO_UDP) return { sig: `udp to ${where}`, tcb: undefined };
-  if (proto === IPPROTO_ICMP && b.length > hl) return { sig: `icmp type ${b[hl]} to ${where}`, tcb: undefined };
+  if (proto === IPPROTO_ICMP && b.length > hl) {
+    // An error quoting one of our TCP segments is taken by that connection (path MTU, soft error).
+    const q = hl + 8;
+    let tcb: Tcb | TimeWaitSock | undefined;
+    if ([3, 4, 5, 11, 12].includes(b[hl]!) && b.length >= q + 20 && b[q + 9] === IPPROTO_TCP) {
+      const qhl = (b[q]! & 15) * 4;
+      if (b.length >= q + qhl + 4) {
+        tcb = host.tcp.tables.lookup(r32(b, q + 12), (b[q + qhl]! << 8) | b[q + qhl + 1]!, r32(b, q + 16), (b[q + qhl + 2]! << 8) | b[q + qhl + 3]!);
+      }
+    }
+    return { sig: `icmp type ${b[hl]} code ${b[hl + 1]} to ${where}`, tcb };
+  }
   return { sig: `ipv4 proto ${proto} to ${where}`, tcb: undefined };
 }
 
