@@ -913,6 +913,10 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     } else if (seqLt(finSeq, t.rcvNxt)) {
       // A retransmitted FIN: ACK it at once (Linux tcp_data_queue's duplicate path, FreeBSD TF_ACKNOW).
       ackNow = true;
+    } else if (!ackNow) {
+      // A FIN past the one already received (CLOSE-WAIT, CLOSING, LAST-ACK): Linux's
+      // tcp_rcv_state_process drops it without an ACK or a counter.
+      c.inc(c.Sockstack, "TcpFinAfterFin");
     }
   }
   // Our own output may carry the ACK (piggyback).
