@@ -23,6 +23,7 @@ import { UnixNamespace } from "../socket/unix-namespace.js";
 import { createUnixSocket } from "../socket/unix-factory.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
 import { Process, type Kernel } from "../sys/process.js";
+import { HostsTable } from "../sys/netdb.js";
 import { SpinGuard } from "../sys/spin.js";
 import { formatEnterArgs } from "../sys/strace.js";
 import type { SyscallHooks, SyscallListener } from "../sys/syscall-boundary.js";
@@ -39,6 +40,12 @@ export interface HostOptions {
   sysctl?: Partial<Sysctls>;
   /** Told when a blocked syscall wakes (the virtual-time driver's notifyWake). */
   notifyWake?: () => void;
+  /**
+   * The hosts table names are looked up in (a Network passes its shared
+   * one and registers the host); by default a table of this host alone
+   * (`localhost` and its own name).
+   */
+  hostsFile?: HostsTable;
   /** Steps without progress at one instant before a SpinError (default DEFAULT_SPIN_LIMIT). */
   spinLimit?: number;
 }
@@ -72,6 +79,10 @@ function sysctlTable(overrides: Partial<Sysctls> | undefined): Sysctls {
 
 /** A host with its kernel and processes. */
 export class Host implements Kernel {
+  /** The kernel's resolver (Kernel.resolver): the hosts table. */
+  get resolver(): HostsTable {
+    return this.hostsFile;
+  }
   readonly ctx: StackContext;
   readonly ip: IpLayer;
   readonly icmp: IcmpLayer;
@@ -83,6 +94,8 @@ export class Host implements Kernel {
   readonly processes = new Map<number, Process>();
   /** Processes that ended with an uncaught error (the network's run() reports them). */
   readonly crashed: Process[] = [];
+  /** Where this host's programs look host names up (`connect(fd, ["server", 80])`, getaddrinfo): its /etc/hosts. */
+  readonly hostsFile: HostsTable;
   /** Programs started with {@link Host.spawn} that have not exited yet. */
   readonly programs = new Set<Program>();
   /** Programs that exited with a non-zero status since the network last reported them. */
@@ -110,6 +123,18 @@ export class Host implements Kernel {
     this.icmp = new IcmpLayer(this.ctx, this.ip);
     this.udp = new UdpLayer(this.ctx, this.ip);
     this.tcp = new TcpLayer(this.ctx, this.ip);
+    if (opts.hostsFile) this.hostsFile = opts.hostsFile;
+    else {
+      this.hostsFile = new HostsTable();
+      this.hostsFile.addHost(opts.name, () => this.ipv4Addresses());
+    }
+  }
+
+  /** The IPv4 addresses of the host's interfaces other than loopback, in the order they were assigned. */
+  ipv4Addresses(): number[] {
+    const out: number[] = [];
+    for (const i of this.ip.interfaces) if (i !== this.ip.loopback) for (const a of i.addresses) out.push(a.addr);
+    return out;
   }
 
   /** The host name. */

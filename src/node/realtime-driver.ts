@@ -32,6 +32,7 @@
  * here: real time passes.)
  *
  * @example
+ * import { Scheduler } from "../core/scheduler.js";
  * const sched = new Scheduler();
  * const driver = new RealtimeDriver(sched);
  * const host = new Host({ name: "tun", scheduler: sched, rng: new Rng(1), notifyWake: () => driver.notifyWake() });

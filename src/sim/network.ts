@@ -8,7 +8,9 @@
  * const net = new Network({ seed: 1 });
  * const a = net.addHost("a"), b = net.addHost("b");
  * net.link(a, b, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
- * b.spawn("echo", async (p) => { … });
+ * b.spawn("echo", async (p) => {
+ *   // … socket, bind, recvfrom, sendto …
+ * });
  * await net.run();
  */
 import { Rng } from "../core/rng.js";
@@ -17,6 +19,8 @@ import type { Sysctls } from "../core/sysctl.js";
 import type { Micros } from "../core/time.js";
 import { Host } from "../host/host.js";
 import type { NetInterface } from "../ip/interface.js";
+import { HostsTable } from "../sys/netdb.js";
+import { formatIpv4Address, inPrefix } from "../wire/ipv4-address.js";
 import { Link, type LinkOptions } from "./link.js";
 import { Segment, type SegmentOptions } from "./segment.js";
 import { SpinError } from "../sys/spin.js";
@@ -80,6 +84,14 @@ export interface NetworkLinkOptions extends LinkOptions {
   a?: string;
   /** Address of the `b` side. */
   b?: string;
+  /**
+   * Automatic addressing when neither `a` nor `b` is given (default true):
+   * the link gets the first free subnet 10.X.Y.0/24 in the order
+   * 10.0.0.0, 10.0.1.0, … 10.0.255.0, 10.1.0.0, …, skipping any subnet an
+   * interface of the network already uses; `a` gets .1 and `b` gets .2.
+   * false leaves both ends without an address.
+   */
+  auto?: boolean;
 }
 
 /** A link created by {@link Network.link}, with the interfaces it attached. */
@@ -97,6 +109,14 @@ export class Network {
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
   readonly segments: Segment[] = [];
+  /**
+   * The network's hosts table, an /etc/hosts every host shares: each
+   * host's name with its current addresses, plus lines you add
+   * (`net.hostsFile.add("10.0.0.2", "www.example.com")`).
+   * `String(net.hostsFile)` prints it. Lookups are instantaneous and send
+   * no packets. (`net.hosts` is the map of Host objects by name.)
+   */
+  readonly hostsFile = new HostsTable();
   #reboots = 0;
   readonly #spinLimit: number | undefined;
   readonly #tracers: SyscallListener[] = [];
@@ -114,6 +134,9 @@ export class Network {
 
   /** Adds a host named `name` (its RNG stream is derived from the seed and the name). */
   addHost(name: string, opts: AddHostOptions = {}): Host {
+    if (typeof name !== "string" || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(name)) {
+      throw new TypeError(`host name ${JSON.stringify(name)}: use letters, digits, "-", "_" and "." (it goes into the hosts table)`);
+    }
     if (this.hosts.has(name)) throw new TypeError(`host ${name} already exists`);
     const host = new Host({
       name,
@@ -121,10 +144,13 @@ export class Network {
       rng: this.rng.fork(`host:${name}`),
       sysctl: { ...opts.sysctl, ...(opts.router ? { ip_forward: true } : {}) },
       notifyWake: () => this.driver.notifyWake(),
+      hostsFile: this.hostsFile,
       spinLimit: this.#spinLimit,
     });
     for (const t of this.#tracers) host.strace(t);
     this.hosts.set(name, host);
+    // Read live through the map, so a rebooted host (a new object) is found too.
+    this.hostsFile.addHost(name, () => this.hosts.get(name)?.ipv4Addresses() ?? []);
     return host;
   }
 
@@ -137,16 +163,42 @@ export class Network {
 
   /**
    * Connects two hosts with a point-to-point link. Interface names default to
-   * `eth0`, `eth1`, … in creation order on each host.
+   * `eth0`, `eth1`, … in creation order on each host. Without `a` and `b`
+   * addresses the link is numbered automatically (see
+   * {@link NetworkLinkOptions.auto}): the first link 10.0.0.1/24 (a) and
+   * 10.0.0.2/24 (b), the next 10.0.1.1/24 and 10.0.1.2/24, and so on.
+   * @example
+   * net.link(client, server);                // client 10.0.0.1, server 10.0.0.2
+   * net.link(client, server, { a: "192.168.1.1/24", b: "192.168.1.2/24", latency: ms(5) });
    */
   link(a: Host, b: Host, opts: NetworkLinkOptions = {}): NetworkLink {
     const aName = opts.aName ?? nextEth(a);
     const bName = opts.bName ?? nextEth(b);
+    let aAddr = opts.a, bAddr = opts.b;
+    if (aAddr === undefined && bAddr === undefined && opts.auto !== false) {
+      const net = this.#freeSubnet();
+      aAddr = `${formatIpv4Address(net + 1)}/24`;
+      bAddr = `${formatIpv4Address(net + 2)}/24`;
+    }
     const link = new Link(this.scheduler, this.rng.fork(`link:${this.links.length}`), { ...opts, aName, bName });
     this.links.push(link);
-    const aIface = a.addInterface(link.a, opts.a);
-    const bIface = b.addInterface(link.b, opts.b);
+    const aIface = a.addInterface(link.a, aAddr);
+    const bIface = b.addInterface(link.b, bAddr);
     return { link, aIface, bIface };
+  }
+
+  /** The first 10.X.Y.0/24 no interface of the network has an address in (automatic link addressing). */
+  #freeSubnet(): number {
+    const used: { addr: number; prefixLen: number }[] = [];
+    for (const h of this.hosts.values()) {
+      for (const i of h.ip.interfaces) if (i !== h.ip.loopback) used.push(...i.addresses);
+    }
+    for (let n = 0; n < 65536; n++) {
+      const net = (0x0a000000 + (n << 8)) >>> 0;
+      // Taken when an address lies in this /24, or this /24 lies in a (wider) subnet in use.
+      if (!used.some((u) => inPrefix(u.addr, net, 24) || inPrefix(net, u.addr, Math.min(u.prefixLen, 24)))) return net;
+    }
+    throw new RangeError("automatic addressing: every 10.X.Y.0/24 is in use; give addresses with { a, b }");
   }
 
   /** Creates a shared segment (a hub/switch without ARP). */
@@ -179,6 +231,7 @@ export class Network {
       rng: this.rng.fork(`host:${name}:boot${this.#reboots}`),
       sysctl: { ...old.sysctl },
       notifyWake: () => this.driver.notifyWake(),
+      hostsFile: this.hostsFile,
       spinLimit: this.#spinLimit,
     });
     for (const t of this.#tracers) host.strace(t);

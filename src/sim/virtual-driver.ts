@@ -165,9 +165,12 @@ export interface DriverStats {
  * Runs a scheduler in virtual time.
  * @example
  * const driver = new VirtualDriver(scheduler);
- * const served = server.run();               // async application code
+ * let done = false;
+ * void (async () => {                        // async application code
+ *   await driver.sleep(ms(5));
+ *   done = true;
+ * })();
  * await driver.runUntil(() => done, { timeout: sec(10) });
- * await driver.sleep(ms(5));                 // inside application code
  */
 export class VirtualDriver {
   readonly #scheduler: Scheduler;
@@ -245,7 +248,9 @@ export class VirtualDriver {
   /**
    * Runs until nothing is left to do (no timer armed), or a limit.
    * With `until`, the clock ends exactly at `until` unless idle earlier.
-   * @example const r = await driver.run({ until: sec(60) }); r.reason === "until"
+   * @example
+   * declare const driver: VirtualDriver;
+   * const r = await driver.run({ until: sec(60) }); r.reason === "until"
    */
   async run(opts: RunOptions = {}): Promise<RunResult> {
     return this.#loop(opts.until ?? Infinity, opts.maxEvents ?? Infinity, opts.stopWhen ?? null, false);
@@ -269,7 +274,11 @@ export class VirtualDriver {
    * the timeout) or when the simulation goes idle with the predicate still
    * false (which also warns once: application code is probably waiting on
    * something that is not simulated).
-   * @example assert.ok(await driver.runUntil(() => sock.state === "ESTABLISHED", { timeout: sec(5) }));
+   * @example
+   * declare const driver: VirtualDriver;
+   * let connected = false;
+   * client.spawn("c", async (p) => { await p.connect(p.socket("AF_INET", "SOCK_STREAM"), ["10.0.0.2", 80]); connected = true; });
+   * await driver.runUntil(() => connected, { timeout: sec(5) }) === true;
    */
   async runUntil(predicate: () => boolean, opts: RunUntilOptions = {}): Promise<boolean> {
     const timeout = opts.timeout ?? Infinity;
