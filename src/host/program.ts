@@ -43,10 +43,10 @@ export class ProgramFailed extends Error {
 /**
  * A running (or finished) program.
  * @example
- * const h = client.spawn("client", async (p) => { …; return got; });
+ * const h = client.spawn("client", async (p) => p.getrlimit().soft);
  * await net.run();
- * const got = await h.result;            // main's return value
- * (await h.exited).code === 0;
+ * const soft = await h.result;           // main's return value: 1024
+ * const { code } = await h.exited;       // 0
  */
 export class Program<T = unknown> {
   /** The process running the program (pid, fds, syscalls). */
