@@ -42,7 +42,7 @@ import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type Epol
 import { TtyFile, type OpenFile } from "./file.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
-import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
+import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollEntry, type PollFd, type SelectTimeout } from "./select-poll.js";
 import {
   argAddress, argData, argFd, argFlags, argFunction, argInt, argIov, argLength, argName, argOptAddress, argTimeoutMs, describe,
 } from "./args.js";
@@ -708,7 +708,7 @@ export class Process {
     if (!Array.isArray(fds)) throw new SysError("EFAULT", sc, `fds: expected an array of { fd, events }, got ${describe(fds)}`);
     const tmo = argTimeoutMs(timeout, sc);
     // Checked copies with numeric events (names are resolved here), revents copied back.
-    const entries: PollFd[] = fds.map((e, i) => {
+    const entries: PollEntry[] = fds.map((e, i) => {
       if (typeof e !== "object" || e === null) throw new SysError("EFAULT", sc, `fds[${i}]: expected { fd, events }, got ${describe(e)}`);
       return { fd: argInt(e.fd, sc, `fds[${i}].fd`), events: argFlags(e.events, sc, POLL_EVENTS, `fds[${i}].events`) };
     });
@@ -786,7 +786,9 @@ export class Process {
    * a number or names (`"EPOLLIN|EPOLLET"`); `event.data` defaults to `fd`.
    * @example p.epoll_ctl(ep, "EPOLL_CTL_ADD", lfd, { events: EPOLLIN });
    */
-  epoll_ctl<T = number, const O extends NameIn = NameIn>(epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: Flags<EpollEventName>; data?: T } | null): void {
+  epoll_ctl<T = number, const O extends NameIn = NameIn, const E extends FlagsIn = number>(
+    epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: CheckedFlags<E, EpollEventName>; data?: T } | null,
+  ): void {
     const sc = "epoll_ctl";
     const ep = this.#entry(epfd, sc, "epfd");
     const target = this.#entry(fd, sc);

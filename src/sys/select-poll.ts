@@ -12,6 +12,8 @@ import type { StackContext } from "../core/stack-context.js";
 import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
 import type { OpenFile, Pollable } from "./file.js";
+import type { Flags } from "../socket/names.js";
+import type { PollEventName } from "./names.js";
 import { waitMany } from "./wait-many.js";
 
 /** glibc FD_SETSIZE: the number of bits in an fd_set. */
@@ -71,8 +73,18 @@ export class FdSet {
   }
 }
 
-/** struct pollfd; `revents` is filled in by poll. */
+/**
+ * struct pollfd; `revents` is filled in by poll. `events` is a number or
+ * POLL* names (`"POLLIN|POLLOUT"`, `["POLLIN"]`), checked by Process.poll.
+ */
 export interface PollFd {
+  fd: number;
+  events: number | Flags<PollEventName>;
+  revents?: number;
+}
+
+/** A pollfd after argument checking: numeric events. */
+export interface PollEntry {
   fd: number;
   events: number;
   revents?: number;
@@ -87,7 +99,7 @@ export interface FdResolver {
  * poll(2): fills `revents` of every entry and returns how many are non-zero.
  * `timeout` in µs, negative = forever.
  */
-export async function doPoll(ctx: StackContext, files: FdResolver, fds: PollFd[], timeout: Micros, limit: number): Promise<number> {
+export async function doPoll(ctx: StackContext, files: FdResolver, fds: PollEntry[], timeout: Micros, limit: number): Promise<number> {
   if (fds.length > limit) throw new SysError("EINVAL", "poll");
   const deadline = timeout >= 0 ? ctx.scheduler.now() + timeout : -1;
   for (;;) {
