@@ -37,12 +37,12 @@ import { Socket } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
-import { AF_UNIX, MSG_PEEK } from "../socket/constants.js";
+import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
-import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollEntry, type PollFd, type SelectTimeout } from "./select-poll.js";
+import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
 import {
   argAddress, argData, argFd, argFlags, argFunction, argInt, argIov, argLength, argName, argOptAddress, argTimeoutMs, describe,
 } from "./args.js";
@@ -53,6 +53,7 @@ import { getaddrinfo, gethostbyname, HostsTable, type AddrInfo, type Resolver } 
 type FlagsIn = number | string | readonly (string | number)[];
 /** A one-name argument before checking: a number or a name. */
 type NameIn = number | string;
+import { SYSCALLS, installSyscallBoundary, syscall, type SyscallHooks, type SyscallRecord } from "./syscall-boundary.js";
 
 /** What a process needs from its host kernel. */
 export interface Kernel {
@@ -69,6 +70,12 @@ export interface Kernel {
   readonly unix?: UnixNamespace<UnixSocket>;
   /** Where host names are looked up (the network's hosts table); without one only "localhost" resolves. */
   readonly resolver?: Resolver;
+  /** The syscall boundary's per-host state: spin detector and tracer (syscall-boundary.ts). */
+  readonly sys?: SyscallHooks;
+  /** A new id from the pid space (a thread's tid). */
+  allocPid?(): number;
+  /** Told when a process has exited (the tracer's `+++ exited with N +++`). */
+  traceExit?(p: Process, code: number, signal: string | null): void;
 }
 
 /** The resolver of a kernel without a hosts table: "localhost" only. */
@@ -111,6 +118,8 @@ export const WNOHANG = 1;
 export interface Thread {
   /** Thread number within the process (1, 2, …; the main program is 0). */
   readonly id: number;
+  /** Thread id in the host's pid space (what strace and the pending list print; the main program's is the pid). */
+  readonly tid: number;
   readonly name: string;
   /** True once `main` returned or threw. */
   readonly done: boolean;
@@ -162,6 +171,15 @@ export class Process {
   exitCode: number | null = null;
   /** The error that ended the process, if any. */
   error: unknown = null;
+  /** The signal that ended the process (`"SIGKILL"` after {@link Process.kill}), else null. */
+  termSignal: string | null = null;
+  /** The value the program's `main` returned (see Host.spawn's handle). */
+  returnValue: unknown = undefined;
+  /** System calls in progress, by thread (the syscall boundary keeps it). */
+  readonly inflight = new Set<SyscallRecord>();
+  /** Synchronous syscall nesting (accept → accept4 is one call). @internal */
+  syscallDepth = 0;
+  #exitWaiters: (() => void)[] | null = null;
   /** Live and not yet reaped children (fork). */
   readonly children: Process[] = [];
   /** Threads started with {@link Process.thread}. */
@@ -191,6 +209,17 @@ export class Process {
   /** True once the process has exited. */
   get exited(): boolean {
     return this.exitCode !== null;
+  }
+
+  /** True once the process has exited or was killed: its calls never return (syscall boundary). */
+  get parked(): boolean {
+    return this.exitCode !== null;
+  }
+
+  /** Resolves with the exit status once the process has exited. */
+  whenExited(): Promise<number> {
+    if (this.exitCode !== null) return Promise.resolve(this.exitCode);
+    return new Promise<number>((resolve) => (this.#exitWaiters ??= []).push(() => resolve(this.exitCode!)));
   }
 
   // ---- fd table -------------------------------------------------------
@@ -656,21 +685,32 @@ export class Process {
 
   /**
    * Receives exactly `n` bytes (looping over short reads); fewer only when
-   * the peer closes first (then what arrived is returned, E4).
+   * the peer closes first (then what arrived is returned, E4). The pieces
+   * are joined at the end, so a large `n` costs what arrives, not `n`.
+   * With MSG_PEEK nothing is consumed, so looping could never progress: it
+   * is one `recv(n, MSG_PEEK | MSG_WAITALL)` — TCP waits until `n` bytes are
+   * queued (or EOF), AF_UNIX stream returns what is queued, a datagram
+   * socket the next datagram (as the same call in C does on Linux).
    */
   async recvExactly<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<Uint8Array> {
     n = argLength(n, "recvExactly");
-    const fl = argFlags(flags, "recvExactly", MSG_FLAGS);
-    const first = await this.recv(fd, n, fl);
+    const f = argFlags(flags, "recvExactly", MSG_FLAGS);
+    if (f & MSG_PEEK) return this.recv(fd, n, f | MSG_WAITALL);
+    const first = await this.recv(fd, n, f);
     if (first.length === n || first.length === 0) return first;
-    const out = new Uint8Array(n);
-    out.set(first);
+    const parts = [first];
     let got = first.length;
     while (got < n) {
-      const d = await this.recv(fd, n - got, fl);
-      if (d.length === 0) return out.subarray(0, got);
-      out.set(d, got);
+      const d = await this.recv(fd, n - got, f);
+      if (d.length === 0) break;
+      parts.push(d);
       got += d.length;
+    }
+    const out = new Uint8Array(got);
+    let o = 0;
+    for (const d of parts) {
+      out.set(d, o);
+      o += d.length;
     }
     return out;
   }
@@ -700,15 +740,16 @@ export class Process {
 
   /**
    * poll(2): fills `revents` of each entry; returns how many are non-zero.
-   * `timeout` in ms, negative = forever, 0 = just look.
-   * @example const fds = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0].revents & POLLIN
+   * `events` as bits or names (`"POLLIN|POLLOUT"`); `timeout` in ms,
+   * negative or null = forever, 0 = just look.
+   * @example const fds: PollFd[] = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0]!.revents! & POLLIN
    */
   async poll(fds: PollFd[], timeout: number | null = -1): Promise<number> {
     const sc = "poll";
     if (!Array.isArray(fds)) throw new SysError("EFAULT", sc, `fds: expected an array of { fd, events }, got ${describe(fds)}`);
     const tmo = argTimeoutMs(timeout, sc);
     // Checked copies with numeric events (names are resolved here), revents copied back.
-    const entries: PollEntry[] = fds.map((e, i) => {
+    const entries: PollFd[] = fds.map((e, i) => {
       if (typeof e !== "object" || e === null) throw new SysError("EFAULT", sc, `fds[${i}]: expected { fd, events }, got ${describe(e)}`);
       return { fd: argInt(e.fd, sc, `fds[${i}].fd`), events: argFlags(e.events, sc, POLL_EVENTS, `fds[${i}].events`) };
     });
@@ -721,8 +762,10 @@ export class Process {
 
   /**
    * select(2): `nfds` is the highest fd + 1; each set is replaced by its
-   * ready fds; returns their total count; `timeout` null waits forever and
-   * is updated to the time left (Linux).
+   * ready fds (copy a set you reuse: `all.copy()`); returns their total
+   * count. `timeout`: null waits forever; a `{ tv_sec, tv_usec }` is updated
+   * to the time left (Linux); a number is seconds (Python); zero in either
+   * form returns at once.
    * @example const r = FdSet.of(lfd, cfd); await p.select(Math.max(lfd, cfd) + 1, r, null, null, null);
    */
   async select(nfds: number, readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null, timeout: SelectTimeout | number | null = null): Promise<number> {
@@ -758,9 +801,7 @@ export class Process {
     if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) throw new SysError("EINVAL", "select", `timeout: expected seconds or null, got ${describe(timeout)}`);
     const r = FdSet.of(...rlist), w = FdSet.of(...wlist), x = FdSet.of(...xlist);
     const nfds = Math.max(-1, ...rlist, ...wlist, ...xlist) + 1;
-    if (timeout !== null && timeout < 0) throw new SysError("EINVAL", "select");
-    const tv = timeout === null ? null : { tv_sec: Math.floor(timeout), tv_usec: Math.round((timeout % 1) * 1e6) };
-    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, tv);
+    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, timeout);
     return [rlist.filter((fd) => r.isSet(fd)), wlist.filter((fd) => w.isSet(fd)), xlist.filter((fd) => x.isSet(fd))];
   }
 
@@ -839,22 +880,49 @@ export class Process {
   // ---- processes and threads (H2, H3) -------------------------------------
 
   /**
-   * Runs `main` as this process's program: its return value (a number) is
-   * the exit status; an uncaught error ends the process with status 1 and
-   * lists it in the host's `crashed`. (Host.spawn does the same for new
-   * programs; fork uses this for the child.)
+   * Runs `main` as this process's program: its return value is kept in
+   * {@link Process.returnValue} and, when a number, is the exit status
+   * (anything else exits 0); an uncaught error ends the process with
+   * status 1 and lists it in the host's `crashed` (see {@link Process.crash}).
+   * (Host.spawn does this for new programs; fork uses it for the child.)
    */
   run(main: (p: Process) => unknown): void {
     Promise.resolve()
       .then(() => main(this))
       .then(
-        (code) => this.exit(typeof code === "number" ? code : 0),
-        (err) => {
-          this.error = err;
-          this.kernel.crashed?.push(this);
-          return this.exit(1);
+        (value) => {
+          if (this.exited) return;
+          this.returnValue = value;
+          return this.exit(typeof value === "number" ? value : 0);
         },
+        (err) => this.crash(err),
       );
+  }
+
+  /**
+   * Ends the process because of an uncaught error (a crashed program, a
+   * thread that threw with nobody joining it, a spin): status 1, `error`
+   * kept, the process listed in the host's `crashed` for `net.run()` to
+   * report. No-op once exited.
+   */
+  crash(err: unknown): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.error = err;
+    this.kernel.crashed?.push(this);
+    return this.exit(1);
+  }
+
+  /**
+   * kill(2) from outside: ends the process at once with SIGKILL's status
+   * (128 + 9 = 137, what a shell prints for a killed program); every fd is
+   * closed as on exit, and its blocked and future calls never return (its
+   * code never runs again). Only SIGKILL and SIGTERM are modelled, and both
+   * end the process (no handlers).
+   */
+  kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.termSignal = signal;
+    return this.exit(128 + (signal === "SIGKILL" ? 9 : 15));
   }
 
   /**
@@ -863,7 +931,13 @@ export class Process {
    * child Process). Returns the child's pid in the parent. As in C, the
    * child should close the listening fd and the parent the connection fd
    * (H3); a connection closes only when its last fd in any process closes.
-   * @example const pid = p.fork(async (c) => { await c.close(lfd); … return 0; }); await p.close(cfd);
+   * @example
+   * const pid = p.fork(async (c) => {
+   *   await c.close(lfd);
+   *   // … serve cfd …
+   *   return 0;
+   * });
+   * await p.close(cfd);
    */
   fork(child: (c: Process) => unknown): number {
     argFunction(child, "fork", "child");
@@ -931,15 +1005,17 @@ export class Process {
   /**
    * pthread_create: runs `main` concurrently in this process. Threads share
    * the fd table and every open file; each blocks only itself in a syscall.
-   * @example const t = p.thread(async () => handle(cfd)); await t.join();
+   * @example const t = p.thread(async (q) => q.recv(cfd, 100)); await t.join();
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
     const id = this.threads.length + 1;
+    const tid = this.kernel.allocPid?.() ?? this.pid * 1000 + id;
     let done = false;
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | null = null;
     const joiners: (() => void)[] = [];
+    const view = threadView(this, tid);
     Promise.resolve()
-      .then(() => main(this))
+      .then(() => main(view))
       .then(
         (value) => (outcome = { ok: true, value }),
         (error) => (outcome = { ok: false, error }),
@@ -949,9 +1025,13 @@ export class Process {
         const js = joiners.splice(0);
         for (const j of js) j();
         if (js.length) this.kernel.ctx.notifyWake();
+        // Linux: a thread that crashes takes its process with it. An error nobody
+        // is waiting for in join() is that crash (it is not silently dropped).
+        else if (outcome && !outcome.ok) void this.crash(outcome.error);
       });
     const t: Thread = {
       id,
+      tid,
       name,
       get done() {
         return done;
@@ -983,7 +1063,46 @@ export class Process {
     this.kernel.processExited(this);
     const parent = this.#parent;
     if (parent && !parent.exited) parent.#childExited(this);
+    this.kernel.traceExit?.(this, code, this.termSignal);
+    const ws = this.#exitWaiters;
+    this.#exitWaiters = null;
+    if (ws) {
+      for (const w of ws) w();
+      this.kernel.ctx.notifyWake();
+    }
   }
+}
+
+// Every system call passes the syscall boundary (strace, the spin detector, parked calls of dead processes).
+const ORIGINALS = installSyscallBoundary(Process.prototype);
+
+/**
+ * The Process a thread's `main` receives: the same process (fd table, every
+ * field) whose system calls are made as thread `tid`, so strace and the
+ * pending list of `net.run()` say which thread called. (Calls made through
+ * the process object captured in a closure count as the main thread's.)
+ */
+function threadView(p: Process, tid: number): Process {
+  const calls = new Map<PropertyKey, unknown>();
+  return new Proxy(p, {
+    get(target, key) {
+      const spec = typeof key === "string" ? SYSCALLS[key] : undefined;
+      if (spec) {
+        let f = calls.get(key);
+        if (!f) {
+          const orig = ORIGINALS.get(key as string)!;
+          f = (...args: unknown[]) => syscall(target, tid, key as string, orig, spec, args);
+          calls.set(key, f);
+        }
+        return f;
+      }
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set(target, key, value) {
+      return Reflect.set(target, key, value, target);
+    },
+  });
 }
 
 /** Waits once for a wake-up of a file's wait queue. */
