@@ -990,7 +990,8 @@ export class Process {
    * seed 4's reaper calls `waitpid(-1, WNOHANG)` from here. Pass null to reset.
    */
   signal(sig: "SIGCHLD", handler: ((pid: number) => void) | null): void {
-    void sig;
+    if (sig !== "SIGCHLD" && sig !== 17) throw new SysError("EINVAL", "signal", `sig: only SIGCHLD is modelled, got ${describe(sig)}`);
+    if (handler !== null) argFunction(handler, "signal", "handler");
     this.#sigchld = handler;
   }
 
@@ -1008,6 +1009,7 @@ export class Process {
    * @example const t = p.thread(async (q) => q.recv(cfd, 100)); await t.join();
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
+    argFunction(main, "pthread_create", "main");
     const id = this.threads.length + 1;
     const tid = this.kernel.allocPid?.() ?? this.pid * 1000 + id;
     let done = false;
@@ -1052,6 +1054,7 @@ export class Process {
    * wakes a parent blocked in wait, and hands live children to init.
    */
   async exit(code = 0): Promise<void> {
+    argInt(code, "exit", "status");
     if (this.exited) return;
     this.exitCode = code;
     const open = this.fds.filter((f): f is OpenFile => !!f);

@@ -173,6 +173,9 @@ const CALLS: Record<string, (c: { fd: number; u: number; ep: number }) => unknow
   setrlimit: () => ["RLIMIT_NOFILE", { soft: 1024, hard: 4096 }],
   fork: () => [async () => 0],
   waitpid: () => [-1, "WNOHANG"],
+  signal: () => ["SIGCHLD", () => {}],
+  thread: () => [async () => 0],
+  exit: () => [0],
   getaddrinfo: () => ["b", 7, "AF_INET", "SOCK_DGRAM", 0, 0],
   gethostbyname: () => ["b"],
 };
@@ -223,4 +226,13 @@ test("sweep: every bad value in every argument of every call fails with a SysErr
   assert.deepEqual(stray, []);
   assert.ok(calls > 1500, `${calls} calls`);
   assert.equal(b.crashed.length, 0, "the peer host never fails because of another host's arguments");
+});
+
+test("inet_pton / inet_ntop: a non-string or non-bytes argument is EFAULT, a short buffer EINVAL naming it", async () => {
+  const { inet_pton, inet_ntop } = await import("../../src/sys/inet.js");
+  // @ts-expect-error a number is not text
+  expectSys(await failure(() => inet_pton("AF_INET", 5)), "EFAULT", /^inet_pton: Bad address \(src: expected a string, got number\)$/);
+  // @ts-expect-error an array is not bytes
+  expectSys(await failure(() => inet_ntop("AF_INET", [1, 2, 3, 4])), "EFAULT", /^inet_ntop: Bad address/);
+  expectSys(await failure(() => inet_ntop("AF_INET", new Uint8Array(3))), "EINVAL", /src: an IPv4 address is 4 bytes, got 3/);
 });
