@@ -32,12 +32,12 @@ import {
   type Flags, type LevelName, type MsgFlagName, type ProtocolName, type ShutdownHowName, type SockFlagName, type SockTypeName,
   unknownNameReason,
 } from "../socket/names.js";
-import { toSockAddr, type SockAddr, type SockAddrLike } from "../socket/sockaddr.js";
+import type { SockAddr, SockAddrLike } from "../socket/sockaddr.js";
 import { Socket } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
-import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
+import { MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
 import { waitMany } from "./wait-many.js";
@@ -84,9 +84,13 @@ const LOCAL_ONLY = new HostsTable();
 /** A socket address as syscalls take it: a sockaddr, `["10.0.0.2", 80]`, or an AF_UNIX path string. */
 export type Address = SockAddrLike | string;
 
-/** An address argument → SockAddr (a string is an AF_UNIX path, as in Python). */
+/**
+ * An address argument → SockAddr (a string is an AF_UNIX path, as in
+ * Python), checked as the calls check it (no host names: those need a
+ * process's hosts table); a bad one throws EFAULT/EINVAL for `connect`.
+ */
 export function toAddr(a: Address): SockAddr {
-  return typeof a === "string" ? { family: AF_UNIX, path: a } : toSockAddr(a);
+  return argAddress(a, "connect", LOCAL_ONLY);
 }
 
 /** Flags given as a number, a name, `"A|B"` or a list of names. */
