@@ -28,7 +28,7 @@ import { SysError } from "../core/sys-error.js";
 import { AF_INET, AF_UNIX, AF_UNSPEC } from "../socket/constants.js";
 import { DOMAINS, lookupName, unknownNameReason, type NameTable } from "../socket/names.js";
 import type { SockAddr } from "../socket/sockaddr.js";
-import { formatIpv4Address, parseIpv4Address } from "../wire/ipv4-address.js";
+import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { GaiError, type Resolver } from "./netdb.js";
 
 /** Linux MAX_RW_COUNT (INT_MAX rounded down to a page): longer reads and writes are cut to it. */
@@ -147,6 +147,23 @@ export function argTimeoutMs(v: unknown, sc: string, name = "timeout"): number {
   return Math.round(v * 1000);
 }
 
+/** True when `s` is a dotted quad (four decimal parts of 1–3 digits, each ≤ 255): a char loop, no allocation. */
+export function isDottedQuad(s: string): boolean {
+  let parts = 0, digits = 0, val = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++parts > 3) return false;
+      digits = val = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      val = val * 10 + (c - 48);
+      if (val > 255) return false;
+    } else return false;
+  }
+  return parts === 3 && digits > 0;
+}
+
 function port(v: unknown, sc: string, name: string): number {
   if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535) return v;
   throw new SysError("EINVAL", sc, `${name}: port must be 0-65535, got ${describe(v)}`);
@@ -173,7 +190,7 @@ export function argAddress(v: unknown, sc: string, hosts: Resolver | undefined, 
     const pn = port(p, sc, `${name}[1]`);
     if (h === "") return { family: AF_INET, addr: "0.0.0.0", port: pn };
     if (h === "<broadcast>") return { family: AF_INET, addr: "255.255.255.255", port: pn };
-    if (parseIpv4Address(h) !== null) return { family: AF_INET, addr: h, port: pn };
+    if (isDottedQuad(h)) return { family: AF_INET, addr: h, port: pn };
     const found = hosts?.lookup(h) ?? [];
     if (found.length === 0) throw new GaiError("EAI_NONAME", sc, `${name}: no host named ${JSON.stringify(h)}`);
     return { family: AF_INET, addr: formatIpv4Address(found[0]!), port: pn };
@@ -185,7 +202,7 @@ export function argAddress(v: unknown, sc: string, hosts: Resolver | undefined, 
   const family = argName(o.family, sc, DOMAINS, `${name}.family`);
   if (family === AF_INET) {
     if (typeof o.addr !== "string") throw new SysError("EINVAL", sc, `${name}.addr: expected a dotted quad, got ${describe(o.addr)}`);
-    if (o.addr !== "" && parseIpv4Address(o.addr) === null) {
+    if (o.addr !== "" && !isDottedQuad(o.addr)) {
       throw new SysError("EINVAL", sc, `${name}.addr: ${JSON.stringify(o.addr)} is not an IPv4 address (a [host, port] tuple looks names up)`);
     }
     return { family: AF_INET, addr: o.addr, port: port(o.port, sc, `${name}.port`) };

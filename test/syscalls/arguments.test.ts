@@ -236,3 +236,10 @@ test("inet_pton / inet_ntop: a non-string or non-bytes argument is EFAULT, a sho
   expectSys(await failure(() => inet_ntop("AF_INET", [1, 2, 3, 4])), "EFAULT", /^inet_ntop: Bad address/);
   expectSys(await failure(() => inet_ntop("AF_INET", new Uint8Array(3))), "EINVAL", /src: an IPv4 address is 4 bytes, got 3/);
 });
+
+test("the dotted-quad check of address arguments agrees with parseIpv4Address", async () => {
+  const { isDottedQuad } = await import("../../src/sys/args.js");
+  const { parseIpv4Address } = await import("../../src/wire/ipv4-address.js");
+  const cases = ["10.0.0.1", "0.0.0.0", "255.255.255.255", "256.0.0.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", ".1.2.3", "1.2.3.", "a.b.c.d", "", "1234.1.1.1", "10.0.0.300", "001.002.003.004", "1.2.3.4 "];
+  for (const c of cases) assert.equal(isDottedQuad(c), parseIpv4Address(c) !== null, c);
+});
