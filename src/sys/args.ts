@@ -122,14 +122,32 @@ export function argFlags(v: unknown, sc: string, t: NameTable, name = "flags", d
   if (v === undefined) return dflt;
   if (typeof v === "number") return flagNumber(v, sc, name);
   let parts: readonly unknown[];
-  if (typeof v === "string") parts = v.split("|");
+  if (typeof v === "string") {
+    const hit = parsedFlags.get(t)?.get(v);
+    if (hit !== undefined) return hit;
+    parts = v.split("|");
+  }
   else if (Array.isArray(v)) parts = v;
   else throw new SysError("EINVAL", sc, `${name}: expected a number, a name, "A|B" or a list of names, got ${describe(v)}`);
   let x = 0;
   for (const p of parts) x |= nameValue(p, t, sc, name, "EINVAL");
   // Keep the unsigned form when the top bit is set (EPOLLET), as the constants are written.
-  return x < 0 ? x >>> 0 : x;
+  if (x < 0) x = x >>> 0;
+  if (typeof v === "string") {
+    let m = parsedFlags.get(t);
+    if (!m) parsedFlags.set(t, (m = new Map()));
+    if (m.size < FLAG_CACHE_MAX) m.set(v, x);
+  }
+  return x;
 }
+
+/**
+ * Flag strings already resolved, per table (a program passes the same
+ * "MSG_DONTWAIT" on every recv): at most FLAG_CACHE_MAX entries each, so
+ * memory stays bounded whatever strings a program makes up.
+ */
+const parsedFlags = new WeakMap<NameTable, Map<string, number>>();
+const FLAG_CACHE_MAX = 256;
 
 /** A one-name argument (domain, protocol, how, cmd, …): a number or a name of `t`. */
 export function argName(v: unknown, sc: string, t: NameTable, name: string, errno: "EINVAL" | "ENOPROTOOPT" = "EINVAL"): number {
