@@ -671,7 +671,14 @@ function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
   sndbufExpand(tl, t);
   // Timer (RFC 6298 §5.2/5.3).
   if (t.sndUna === t.sndMax) tl.stopRetransmit(t);
-  else tl.restartRetransmit(t);
+  else if (t.sb?.isSacked(ack)) {
+    // Linux tcp_check_sack_reneging: snd.una moved onto data the peer SACKed earlier, so the
+    // peer dropped it from its out-of-order queue (tcp_prune_ofo_queue). Don't wait a whole RTO:
+    // time out after max(SRTT/2, 10 ms), and the timeout forgets the SACKs (retransmitTimer).
+    t.rtoAt = now + Math.max(t.rtt.srtt >> 1, 10_000);
+    t.persistAt = -1;
+    tl.rearm(t);
+  } else tl.restartRetransmit(t);
   void prevUna;
   // Writers may continue (D7).
   if (t.sndBuf.isWritable()) {
