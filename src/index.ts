@@ -131,3 +131,19 @@ export { hexDump } from "./tools/tcpdump.js";
 export { LINKTYPE_IPV4 } from "./tools/pcapng.js";
 export { ladderConnections, ladderEvents, ladderText, ladderSvg } from "./tools/ladder.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";
+
+// ---- names, types and name resolution (issues 11 item 8, 12 items 8, 10, 11) ----
+// Literal-union types of every named argument (a typo fails to compile), the option → value-type map,
+// and hosts by name: net.hostsFile (an /etc/hosts), p.getaddrinfo / p.gethostbyname, connect(fd, ["server", 80]).
+export type {
+  DomainName, SockTypeName, SockFlagName, ProtocolName, MsgFlagName, ShutdownHowName, LevelName,
+  FcntlCmdName, FcntlArgName, IoctlRequestName, CheckedName, CheckedFlags,
+} from "./socket/names.js";
+export type { SocketOptionTypes, OptionName, OptionNameAt, CheckedOptionName, OptionSetValue, OptionGetValue } from "./socket/options.js";
+export type { PollEventName, EpollEventName, EpollOpName, EpollCreateFlagName, WaitOptionName } from "./sys/names.js";
+export type { SendData } from "./sys/process.js";
+export {
+  HostsTable, GaiError, getaddrinfo, gethostbyname, gai_strerror, EAI_CODES, SERVICES,
+  AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_V4MAPPED, AI_ALL, AI_ADDRCONFIG, AI_NUMERICSERV,
+} from "./sys/netdb.js";
+export type { Resolver, HostsLine, AddrInfo, GaiCode, GetaddrinfoHints } from "./sys/netdb.js";

@@ -32,13 +32,13 @@ import {
   type Flags, type LevelName, type MsgFlagName, type ProtocolName, type ShutdownHowName, type SockFlagName, type SockTypeName,
   unknownNameReason,
 } from "../socket/names.js";
-import { toSockAddr, type SockAddr, type SockAddrLike } from "../socket/sockaddr.js";
+import type { SockAddr, SockAddrLike } from "../socket/sockaddr.js";
 import { Socket } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
-import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
-import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EPOLL_EVENT_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
+import { MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
+import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
 import { Terminal, type OutputStream, type StdinFeed } from "./stdio.js";
 import { waitMany } from "./wait-many.js";
@@ -85,9 +85,13 @@ const LOCAL_ONLY = new HostsTable();
 /** A socket address as syscalls take it: a sockaddr, `["10.0.0.2", 80]`, or an AF_UNIX path string. */
 export type Address = SockAddrLike | string;
 
-/** An address argument → SockAddr (a string is an AF_UNIX path, as in Python). */
+/**
+ * An address argument → SockAddr (a string is an AF_UNIX path, as in
+ * Python), checked as the calls check it (no host names: those need a
+ * process's hosts table); a bad one throws EFAULT/EINVAL for `connect`.
+ */
 export function toAddr(a: Address): SockAddr {
-  return typeof a === "string" ? { family: AF_UNIX, path: a } : toSockAddr(a);
+  return argAddress(a, "connect", LOCAL_ONLY);
 }
 
 /** Flags given as a number, a name, `"A|B"` or a list of names. */
@@ -883,7 +887,9 @@ export class Process {
    * a number or names (`"EPOLLIN|EPOLLET"`); `event.data` defaults to `fd`.
    * @example p.epoll_ctl(ep, "EPOLL_CTL_ADD", lfd, { events: EPOLLIN });
    */
-  epoll_ctl<T = number, const O extends NameIn = NameIn>(epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: Flags<EpollEventName>; data?: T } | null): void {
+  epoll_ctl<T = number, const O extends NameIn = NameIn, const E extends FlagsIn = number>(
+    epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: CheckedFlags<E, EpollEventName>; data?: T } | null,
+  ): void {
     const sc = "epoll_ctl";
     const ep = this.#entry(epfd, sc, "epfd");
     const target = this.#entry(fd, sc);
@@ -1044,7 +1050,8 @@ export class Process {
    * seed 4's reaper calls `waitpid(-1, WNOHANG)` from here. Pass null to reset.
    */
   signal(sig: "SIGCHLD", handler: ((pid: number) => void) | null): void {
-    void sig;
+    if (sig !== "SIGCHLD" && sig !== 17) throw new SysError("EINVAL", "signal", `sig: only SIGCHLD is modelled, got ${describe(sig)}`);
+    if (handler !== null) argFunction(handler, "signal", "handler");
     this.#sigchld = handler;
   }
 
@@ -1062,6 +1069,7 @@ export class Process {
    * @example const t = p.thread(async (q) => q.recv(cfd, 100)); await t.join();
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
+    argFunction(main, "pthread_create", "main");
     const id = this.threads.length + 1;
     const tid = this.kernel.allocPid?.() ?? this.pid * 1000 + id;
     let done = false;
@@ -1106,6 +1114,7 @@ export class Process {
    * wakes a parent blocked in wait, and hands live children to init.
    */
   async exit(code = 0): Promise<void> {
+    argInt(code, "exit", "status");
     if (this.exited) return;
     this.exitCode = code;
     const open = this.fds.filter((f): f is OpenFile => !!f);
