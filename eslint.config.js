@@ -18,10 +18,12 @@ export const LAYERS = [
   ["sim"],
   ["tools"],
   ["conformance"],
+  ["fuzz"],
   ["node"],
+  ["bench"],
   ["cli"],
 ];
-const NODE_ONLY = new Set(["node", "cli"]);
+const NODE_ONLY = new Set(["node", "cli", "bench"]);
 
 function layerRules(folder) {
   const rank = LAYERS.findIndex((l) => l.includes(folder));
@@ -54,13 +56,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**", "test/**", "bench/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
+    files: ["scripts/**", "test/**", "src/bench/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
     languageOptions: { globals: { ...globals.node } },
   },
   ...LAYERS.flat().map(layerRules),
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/node/**", "src/cli/**", "src/**/*.test.ts"],
+    ignores: ["src/node/**", "src/cli/**", "src/bench/**", "src/**/*.test.ts"],
     rules: {
       "no-restricted-globals": ["error",
         { name: "setTimeout", message: "no ambient time in the stack (DESIGN.md principle 2)" },

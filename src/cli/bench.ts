@@ -1,10 +1,10 @@
 /**
  * `sockstack bench [NAME…] [--quick] [--json[=FILE]] [--list]`: the
- * benchmarks of `bench/` (sockstack on the simulated network next to its
- * kernel counterpart, Node's `net` over 127.0.0.1, in the same run). The
- * benchmark code lives outside `src/` (it is not part of the library), so
- * this command loads it from the source tree at run time; it needs the
- * repository checkout and the tsx loader (`npm run bench` is the same).
+ * benchmarks of `src/bench/` (sockstack on the simulated network next to
+ * its kernel counterpart, Node's `net` over 127.0.0.1, in the same run).
+ * They are built into `dist/bench/` with the rest (not exported by the
+ * package), so the command works from the installed package as from a
+ * clone (`npm run bench` runs the TypeScript sources through tsx).
  */
 import type { CliIo } from "./io.js";
 import { processIo } from "./io.js";
@@ -19,15 +19,7 @@ interface BenchModule {
  * @example const status = await benchCommand(["throughput-lo", "--quick"]);
  */
 export async function benchCommand(args: string[], io: CliIo = processIo()): Promise<number> {
-  // A computed specifier: the compiler must not follow it (bench/ is outside the library's rootDir).
-  const url = new URL(["..", "..", "bench", "main.ts"].join("/"), import.meta.url).href;
-  let mod: BenchModule;
-  try {
-    mod = (await import(url)) as BenchModule;
-  } catch (e) {
-    io.err(`sockstack bench: cannot load the benchmarks (${(e as Error).message.split("\n")[0]})`);
-    io.err("sockstack bench runs from a source checkout with tsx: npm run bench -- [NAME…] [--quick] [--json]");
-    return 2;
-  }
+  // Loaded on demand: the other commands never pay for the benchmarks' imports.
+  const mod: BenchModule = await import("../bench/main.js");
   return mod.runBench(args, io);
 }

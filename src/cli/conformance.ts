@@ -4,7 +4,9 @@
  * packetdrill-format scripts (files, or every `*.pkt` under a directory)
  * against a fresh sockstack host each, in virtual time, and reports
  * passed / failed / unsupported. Exit status 0 when nothing failed, 1 when
- * a script failed, 2 on a bad command line.
+ * a script failed, 2 on a bad command line — a path that does not exist,
+ * a file that is not a `.pkt` script or a directory without any, all
+ * checked before the first script runs.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -24,16 +26,33 @@ const SPEC = {
 
 const USAGE = "usage: sockstack conformance PATH... [--profile linux|freebsd] [--tolerance-usecs N] [--json] [--filter GLOB] [--verbose]";
 
-/** Every `*.pkt` under `p` (or `p` itself), sorted. */
+/**
+ * Every `*.pkt` under `p` (or `p` itself), sorted. Throws a UsageError
+ * when `p` is missing, is a file that is not a `.pkt` script, or is a
+ * directory without any.
+ */
 export function collectScripts(p: string, out: string[] = []): string[] {
-  if (statSync(p).isDirectory()) {
-    for (const name of readdirSync(p).sort()) {
-      const q = join(p, name);
-      if (statSync(q).isDirectory()) collectScripts(q, out);
-      else if (name.endsWith(".pkt")) out.push(q);
-    }
-  } else out.push(p);
+  let st;
+  try {
+    st = statSync(p);
+  } catch (e) {
+    throw new UsageError(`${p}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (e as Error).message}`);
+  }
+  if (st.isDirectory()) {
+    const before = out.length;
+    walk(p, out);
+    if (out.length === before) throw new UsageError(`${p}: no packetdrill scripts (*.pkt) in this directory`);
+  } else if (p.endsWith(".pkt")) out.push(p);
+  else throw new UsageError(`${p}: not a packetdrill script (scripts are .pkt files)`);
   return out;
+}
+
+function walk(dir: string, out: string[]): void {
+  for (const name of readdirSync(dir).sort()) {
+    const q = join(dir, name);
+    if (statSync(q).isDirectory()) walk(q, out);
+    else if (name.endsWith(".pkt")) out.push(q);
+  }
 }
 
 /**
@@ -72,19 +91,26 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
   }
   if (o.profile !== undefined && !PERSONALITIES.includes(o.profile as PersonalityName)) {
     io.err(`sockstack conformance: unknown profile '${o.profile}' (linux or freebsd)`);
+    io.err(USAGE);
     return 2;
   }
   const filter = o.filter ? globToRegExp(o.filter) : null;
   let failed = 0;
   const all = { passed: 0, failed: 0, unsupported: 0, scripts: [] as unknown[] };
+  // Every path is checked before any script runs: a bad one fails at once.
+  const roots: { root: string; files: string[] }[] = [];
   for (const root of a.positionals) {
-    let files: string[];
     try {
-      files = collectScripts(root);
+      roots.push({ root, files: collectScripts(root) });
     } catch (e) {
-      io.err(`sockstack conformance: ${root}: ${(e as Error).message}`);
+      if (!(e instanceof UsageError)) throw e;
+      io.err(`sockstack conformance: ${e.message}`);
+      io.err(USAGE);
       return 2;
     }
+  }
+  for (const { root, files: found } of roots) {
+    let files = found;
     if (filter) files = files.filter((f) => filter.test(f));
     const profile = (o.profile ?? (/(^|\/)freebsd(\/|$)/.test(root) ? "freebsd" : "linux")) as PersonalityName;
     const sources: ScriptSource[] = files.map((f) => ({ path: f, text: readFileSync(f, "utf8") }));

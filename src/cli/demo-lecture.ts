@@ -13,9 +13,8 @@ import { ladderText } from "../tools/ladder.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
-import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
+import type { HostSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import type { DemoContext, DemoScenario } from "./demo-scenario.js";
 import { lectureViews } from "./view-scenarios.js";
 
@@ -25,14 +24,15 @@ export const lectureDemo: DemoScenario = {
   summary: "the lecture: listen backlog 2, connections nobody accepted, Recv-Q 4, overflow, accept",
   seeds: ["A1", "A2", "A3", "A4", "A6", "B1", "B2", "B3"],
   async run(d: DemoContext): Promise<void> {
-    const built = lectureViews.build(d.seed);
+    const built = lectureViews.build(d.seed, (host, p, call, args, result) => d.syscall(host, p.name, p.pid, { call, args, result }));
     const { net } = built;
     const server = built.hosts.get("server")!;
     const client = built.hosts.get("client")!;
     d.useClock(net);
-    const cap = d.capture(built.link.a, "client"); // the client's eth0: what --pcap writes
+    d.watch(client);
+    d.watch(server);
+    const cap = d.capture(built.link.b, "server"); // the server's eth0: what --pcap writes and sockstack tcpdump shows
     const wire = ToolsCapture.onLink(built.link, { a: "client", b: "server" }); // both ends, for the ladder
-    const td = new TcpdumpFormatter();
     let shown = 0;
     const steps = lectureViews.steps;
     const at = async (i: number) => {
@@ -44,8 +44,8 @@ export const lectureDemo: DemoScenario = {
       for (const l of text.replace(/\n$/, "").split("\n")) d.output(l.trimEnd());
     };
     const tcpdumpSince = () => {
-      d.command("client", "tcpdump -nn -i eth0   # the packets since the last step");
-      const lines = cap.packets.slice(shown).map((p) => td.format(p.bytes, p.t));
+      d.command("server", "tcpdump -nn -i eth0   # the packets since the last step");
+      const lines = d.tcpdumpLines(cap, shown);
       shown = cap.packets.length;
       if (lines.length === 0) d.output("(nothing crossed the wire)");
       for (const l of lines) d.output(l);
@@ -63,7 +63,7 @@ export const lectureDemo: DemoScenario = {
 
     d.section(`1. The server listens (A1, B1) — t=${(steps[0]!.at / 1000).toFixed(0)} ms`);
     await at(0);
-    let s = snapshot(server);
+    let s = d.snapshot(server);
     show("server", s, "ss -tlnp", ss(s, "-tlnp"));
     show("server", s, "lsof -i", lsof(s, "-i"));
     d.say("One LISTEN socket: Send-Q shows the backlog (2), Recv-Q the accept queue (0).\nThe process owns fd 3 for it. Nothing has crossed the wire:");
@@ -71,7 +71,7 @@ export const lectureDemo: DemoScenario = {
 
     d.section(`2. A client connects; the server has not called accept() (A2, A6) — t=${steps[1]!.at / 1000} ms`);
     await at(1);
-    s = snapshot(server);
+    s = d.snapshot(server);
     show("server", s, "ss -tanp", ss(s, "-tanp"));
     show("server", s, "netstat -natp", netstat(s, "-natp"));
     show("server", s, "lsof -p 1000", lsof(s, "-p 1000"));
@@ -85,17 +85,17 @@ export const lectureDemo: DemoScenario = {
 
     d.section(`3. The client sends "1111" (A3) — t=${steps[2]!.at / 1000} ms`);
     await at(2);
-    s = snapshot(server);
+    s = d.snapshot(server);
     show("server", s, "ss -tn", ss(s, "-tn"));
     d.say("The server's kernel acknowledged the 4 bytes and queued them: Recv-Q 4.\nNo program has read them; none could — nobody holds an fd for the socket.");
     tcpdumpSince();
 
     d.section(`4. Four clients, backlog 2: the accept queue overflows (B2) — t=${steps[3]!.at / 1000} ms`);
-    const before = snapshot(server);
+    const before = d.snapshot(server);
     await at(3);
-    s = snapshot(server);
+    s = d.snapshot(server);
     show("server", s, "ss -tanp", ss(s, "-tanp"));
-    const c = snapshot(client);
+    const c = d.snapshot(client);
     show("client", c, "ss -tanpo", ss(c, "-tanpo"));
     show("server", s, "nstat   # since step 3", nstat(before, s));
     d.say(
@@ -108,7 +108,7 @@ export const lectureDemo: DemoScenario = {
 
     d.section(`5. The server accepts (A4, B3) — t=${steps[4]!.at / 1000} ms`);
     await at(4);
-    s = snapshot(server);
+    s = d.snapshot(server);
     show("server", s, "lsof -p 1000", lsof(s, "-p 1000"));
     show("server", s, "netstat -natp", netstat(s, "-natp"));
     d.say(

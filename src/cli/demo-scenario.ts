@@ -1,37 +1,98 @@
 /**
- * What a `sockstack demo` scenario is and the narration it produces.
+ * What a `sockstack demo` scenario is and the events it produces.
  *
  * A scenario builds a simulated network, runs real processes making
- * syscalls on it, and tells the story through a {@link DemoContext}:
- * sections, prose, shell commands with their output, syscalls with their
- * virtual timestamps, and capture views. The context records everything as
- * {@link DemoEvent}s, which `demo.ts` prints as text or JSON, so adding a
- * scenario means writing one file and one line in the registry.
+ * syscalls on it, and tells the story through a {@link DemoContext}. The
+ * context records everything as {@link DemoEvent}s, which `demo.ts` prints
+ * as text or as one JSON document (`--json`; the schema is documented in
+ * docs/observability.md, "demo --json"). Two families of events:
+ *
+ * - narration, printed in text mode: `title`, `section`, `say`, `command`,
+ *   `output` (one line of a command's output), `syscall`, `capture` (a
+ *   tcpdump view of packets captured so far);
+ * - observations, in JSON only, the same for every scenario: `packet`
+ *   (every packet at the capture point, with its parsed fields), `state`
+ *   (every TCP state change on the watched hosts) and `snapshot` (the
+ *   sockets and processes of a host when the scenario looks at it).
+ *
+ * Adding a scenario means writing one file that calls `watch`, `capture`
+ * and `snapshot` for its hosts and narrates, plus one line in the registry
+ * of demo.ts; the observation events come for free.
  */
 import type { Micros } from "../core/time.js";
+import type { Host } from "../host/host.js";
 import type { Device } from "../link/device.js";
+import { netstatStateName } from "../tcp/tcp-state.js";
+import { packetFields, type PacketFields } from "../tools/packet-fields.js";
+import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
+import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { Capture } from "./capture.js";
 
-/** Kinds of narration. */
-export type DemoEventKind = "title" | "section" | "say" | "command" | "output" | "syscall" | "capture";
+/** The version of the JSON document's schema (docs/observability.md). */
+export const DEMO_JSON_VERSION = 2;
 
-/** One line (or paragraph) of narration with the virtual time it happened at. */
-export interface DemoEvent {
-  /** Virtual time, µs. */
+/** Every event has the virtual time it happened at, a kind and a line of text. */
+interface EventBase {
+  /** Virtual time, µs since the start of the simulation. */
   t: Micros;
-  kind: DemoEventKind;
-  /** The text: a paragraph, a command line, an output line, a syscall and its result. */
+  /** A human-readable line (what text mode prints, or would). */
   text: string;
-  /** Host the command ran on / the syscall was made on. */
-  host?: string;
-  /** `name[pid]` of the process that made the syscall. */
-  process?: string;
-  /** For `capture`: the captured packets (time, direction, length, formatted line). */
-  packets?: { t: Micros; dir: string; length: number; line: string }[];
 }
 
-/** Turns a capture into tcpdump lines (supplied by the CLI from src/tools). */
-export type CaptureFormatter = (cap: Capture) => string[];
+/** A packet as a capture saw it. */
+export interface PacketInfo {
+  t: Micros;
+  /** `in` (received on the interface) or `out` (sent). */
+  dir: string;
+  /** Bytes of the IP datagram. */
+  length: number;
+  /** The line `tcpdump -nn` prints for it. */
+  line: string;
+  /** Parsed header fields. */
+  fields: PacketFields;
+}
+
+/** One socket of a snapshot. */
+export interface SnapshotSocket {
+  proto: "tcp" | "udp";
+  /** Linux's state name (`LISTEN`, `ESTABLISHED`, `SYN_SENT`, …; UDP: `ESTABLISHED` when connected, `CLOSE`). */
+  state: string;
+  local: string;
+  peer: string;
+  recvQ: number;
+  sendQ: number;
+  /** The processes holding an fd for it (none for a connection in the accept queue). */
+  owners: { process: string; pid: number; fd: number }[];
+  /** The timer `ss -o` shows, or null. */
+  timer: { kind: string; expiresMs: number; retrans: number } | null;
+}
+
+/** The narration and observation events (see the module comment). */
+export type DemoEvent =
+  | (EventBase & { kind: "title" | "section" | "say" | "output" })
+  | (EventBase & { kind: "command"; host: string })
+  | (EventBase & {
+      kind: "syscall";
+      host: string;
+      /** `name[pid]` */
+      process: string;
+      pid: number;
+      /** The system call's name (`connect`). */
+      call: string;
+      /** Its arguments as strace-like strings. */
+      args: string[];
+      /** The return value (-1 on error). */
+      result: number;
+      /** The errno name on failure (`ECONNREFUSED`). */
+      errno?: string;
+    })
+  | (EventBase & { kind: "packet"; host: string; iface: string } & PacketInfo)
+  | (EventBase & { kind: "state"; host: string; proto: "tcp"; local: string; peer: string; from: string; to: string })
+  | (EventBase & { kind: "snapshot"; host: string; sockets: SnapshotSocket[]; processes: { pid: number; name: string; fds: { fd: number; type: string }[] }[] })
+  | (EventBase & { kind: "capture"; host: string; packets: PacketInfo[] });
+
+/** The kinds of {@link DemoEvent}. */
+export type DemoEventKind = DemoEvent["kind"];
 
 /** A scenario of `sockstack demo`. */
 export interface DemoScenario {
@@ -45,22 +106,31 @@ export interface DemoScenario {
   run(d: DemoContext): Promise<void>;
 }
 
+/** A syscall as a scenario reports it. */
+export interface SyscallReport {
+  call: string;
+  args: (string | number)[];
+  result: number;
+  /** errno name when `result` is -1. */
+  errno?: string;
+  /** Text after the result (`(Connection refused)`, ` from 10.0.0.1:7 "hello"`). */
+  detail?: string;
+}
+
 /** The narration API handed to a scenario. */
 export class DemoContext {
   /** Captures started with {@link DemoContext.capture}, in start order. */
   readonly captures: Capture[] = [];
   #clock: () => Micros = () => 0;
   readonly #emit: (e: DemoEvent) => void;
-  readonly #format: CaptureFormatter;
+  readonly #td = new TcpdumpFormatter();
 
   /**
    * @param seed the network seed the scenario must use.
    * @param emit receives each event as it happens.
-   * @param format renders a capture as tcpdump lines.
    */
-  constructor(readonly seed: number, emit: (e: DemoEvent) => void, format: CaptureFormatter) {
+  constructor(readonly seed: number, emit: (e: DemoEvent) => void) {
     this.#emit = emit;
-    this.#format = format;
   }
 
   /** Timestamps events with this clock from now on (the scenario's network). */
@@ -73,56 +143,119 @@ export class DemoContext {
     return this.#clock();
   }
 
-  #e(kind: DemoEventKind, text: string, extra: Partial<DemoEvent> = {}): void {
-    this.#emit({ t: this.#clock(), kind, text, ...extra });
-  }
-
   /** The scenario's heading. */
   title(text: string): void {
-    this.#e("title", text);
+    this.#emit({ t: this.now(), kind: "title", text });
   }
 
   /** Starts a numbered part of the story. */
   section(text: string): void {
-    this.#e("section", text);
+    this.#emit({ t: this.now(), kind: "section", text });
   }
 
   /** A paragraph of explanation (may contain newlines). */
   say(text: string): void {
-    this.#e("say", text);
+    this.#emit({ t: this.now(), kind: "say", text });
   }
 
   /** A shell command typed on `host` (`client$ ping -c 3 10.0.0.2`). */
   command(host: string, line: string): void {
-    this.#e("command", line, { host });
+    this.#emit({ t: this.now(), kind: "command", host, text: line });
   }
 
   /** One line of a command's output, verbatim. */
   output(line: string): void {
-    this.#e("output", line);
-  }
-
-  /** A syscall made by process `proc` (`udp-echo[1000]`) on `host`, with its result. */
-  syscall(host: string, proc: string, text: string): void {
-    this.#e("syscall", text, { host, process: proc });
+    this.#emit({ t: this.now(), kind: "output", text: line });
   }
 
   /**
-   * Starts capturing every packet `device` sends or receives.
+   * A syscall made by process `name[pid]` on `host`, with its result.
    * @example
    * declare const d: DemoContext;
-   * const cap = d.capture(chain.links[0]!.a, "client");
+   * d.syscall("client", "udp-client", 1000, { call: "connect", args: [3, "10.0.0.2:9"], result: 0 });
+   */
+  syscall(host: string, name: string, pid: number, s: SyscallReport): void {
+    const args = s.args.map(String);
+    const text = `${s.call}(${args.join(", ")}) = ${s.result}${s.errno ? ` ${s.errno}` : ""}${s.detail ?? ""}`;
+    this.#emit({
+      t: this.now(), kind: "syscall", host, process: `${name}[${pid}]`, pid, call: s.call, args, result: s.result,
+      ...(s.errno ? { errno: s.errno } : {}), text,
+    });
+  }
+
+  /**
+   * Reports every TCP state change on `host` as a `state` event from now on.
+   * @example
+   * declare const d: DemoContext, server: Host;
+   * d.watch(server, "server");
+   */
+  watch(host: Host, name = host.name): void {
+    const prev = host.tcp.trace;
+    host.tcp.trace = (t, from, to) => {
+      prev?.(t, from, to);
+      const local = `${fmtAddr(t.localAddr)}:${t.localPort}`;
+      const peer = `${fmtAddr(t.remoteAddr)}:${t.remotePort}`;
+      const f = netstatStateName(from);
+      const s = netstatStateName(to);
+      this.#emit({ t: this.now(), kind: "state", host: name, proto: "tcp", local, peer, from: f, to: s, text: `${local} ${peer} ${f} -> ${s}` });
+    };
+  }
+
+  /**
+   * Starts capturing every packet `device` (of `host`) sends or receives;
+   * each one is also a `packet` event.
+   * @example
+   * declare const d: DemoContext;
+   * const cap = d.capture(chain.links[0]!.b, "server");
    */
   capture(device: Device, host: string): Capture {
     const cap = new Capture(device, host);
+    cap.onRecord = (r) => {
+      const info = this.#info(r);
+      this.#emit({ t: info.t, kind: "packet", host, iface: device.name, ...info, text: info.line });
+    };
     this.captures.push(cap);
     return cap;
   }
 
+  /** The tcpdump line and fields of one record. */
+  #info(r: { t: Micros; dir: string; bytes: Uint8Array }): PacketInfo {
+    return { t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes) };
+  }
+
+  /** `tcpdump -nn` lines of some of a capture's packets (default: all). */
+  tcpdumpLines(cap: Capture, from = 0): string[] {
+    return cap.packets.slice(from).map((p) => this.#td.format(p.bytes, p.t));
+  }
+
   /** Shows a capture as `tcpdump -nn` prints it, headed by `heading`. */
   showCapture(cap: Capture, heading: string): void {
-    const lines = this.#format(cap);
-    const packets = cap.packets.map((p, i) => ({ t: p.t, dir: p.dir, length: p.bytes.length, line: lines[i] ?? "" }));
-    this.#e("capture", heading, { host: cap.host, packets });
+    this.#emit({ t: this.now(), kind: "capture", host: cap.host, text: heading, packets: cap.packets.map((p) => this.#info(p)) });
   }
+
+  /**
+   * Takes a snapshot of `host` for the views and reports it as a
+   * `snapshot` event.
+   * @example const s = d.snapshot(server); ss(s, "-tanp");
+   */
+  snapshot(host: Host, name = host.name): HostSnapshot {
+    const s = snapshot(host);
+    const sockets: SnapshotSocket[] = s.sockets.map((k) => ({
+      proto: k.proto,
+      state: netstatStateName(k.state),
+      local: `${k.localAddr}:${k.localPort}`,
+      peer: `${k.remoteAddr}:${k.remotePort}`,
+      recvQ: k.recvQ,
+      sendQ: k.sendQ,
+      owners: k.owners.map((o) => ({ process: o.name, pid: o.pid, fd: o.fd })),
+      timer: k.timer ? { kind: k.timer.kind, expiresMs: k.timer.expiresMs, retrans: k.timer.retrans } : null,
+    }));
+    const processes = s.processes.map((p) => ({ pid: p.pid, name: p.name, fds: p.fds.map((f) => ({ fd: f.fd, type: f.proto ?? f.kind })) }));
+    this.#emit({ t: this.now(), kind: "snapshot", host: name, sockets, processes, text: `${name}: ${sockets.length} sockets, ${processes.length} processes` });
+    return s;
+  }
+}
+
+function fmtAddr(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }

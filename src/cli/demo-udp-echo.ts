@@ -15,6 +15,7 @@ import { sockaddrIn } from "../socket/sockaddr.js";
 import type { Process } from "../sys/process.js";
 import type { DemoContext, DemoScenario } from "./demo-scenario.js";
 import { buildChain } from "./topology.js";
+import { ss } from "../tools/ss.js";
 
 const ECHO_PORT = 7; // RFC 862, the echo service
 const CLOSED_PORT = 9;
@@ -38,8 +39,11 @@ export const udpEchoDemo: DemoScenario = {
     d.useClock(net);
     const chain = buildChain(net, { hops: 0, latency: ms(5) });
     const { client, server } = chain;
-    const cap = d.capture(chain.links[0]!.a, "client");
-    const sys = (p: Process, text: string) => d.syscall(p.kernel === client ? "client" : "server", `${p.name}[${p.pid}]`, text);
+    const cap = d.capture(chain.links[0]!.b, "server"); // the server's eth0, as in every demo
+    d.watch(client, "client");
+    d.watch(server, "server");
+    const sys = (p: Process, call: string, args: (string | number)[], result: number, detail = "") =>
+      d.syscall(p.kernel === client ? "client" : "server", p.name, p.pid, { call, args, result, detail });
 
     d.title(`sockstack demo udp-echo (seed ${d.seed})`);
     d.say(
@@ -56,14 +60,14 @@ export const udpEchoDemo: DemoScenario = {
     );
     server.spawn("udp-echo", async (p) => {
       const fd = p.socket("AF_INET", "SOCK_DGRAM", 0);
-      sys(p, `socket(AF_INET, SOCK_DGRAM, 0) = ${fd}`);
+      sys(p, "socket", ["AF_INET", "SOCK_DGRAM", 0], fd);
       p.bind(fd, sockaddrIn("0.0.0.0", ECHO_PORT));
-      sys(p, `bind(${fd}, 0.0.0.0:${ECHO_PORT}) = 0`);
+      sys(p, "bind", [fd, `0.0.0.0:${ECHO_PORT}`], 0);
       for (;;) {
         const { data, addr } = await p.recvfrom(fd, 65535);
-        sys(p, `recvfrom(${fd}, 65535, 0) = ${data.length} from ${show(addr)} ${quote(data)}`);
+        sys(p, "recvfrom", [fd, 65535, 0], data.length, ` from ${show(addr)} ${quote(data)}`);
         const n = await p.sendto(fd, data, 0, addr);
-        sys(p, `sendto(${fd}, ${quote(data)}, ${data.length}, 0, ${show(addr)}) = ${n}`);
+        sys(p, "sendto", [fd, quote(data), data.length, 0, show(addr)], n);
       }
     });
     await net.run();
@@ -87,16 +91,16 @@ export const udpEchoDemo: DemoScenario = {
     );
     client.spawn("udp-client", async (p) => {
       const fd = p.socket("AF_INET", "SOCK_DGRAM", 0);
-      sys(p, `socket(AF_INET, SOCK_DGRAM, 0) = ${fd}`);
+      sys(p, "socket", ["AF_INET", "SOCK_DGRAM", 0], fd);
       for (const m of ["hello", "", "sockstack"]) {
         const n = await p.sendto(fd, m, 0, ["10.0.0.2", ECHO_PORT]);
-        sys(p, `sendto(${fd}, ${JSON.stringify(m)}, ${m.length}, 0, 10.0.0.2:${ECHO_PORT}) = ${n}`);
+        sys(p, "sendto", [fd, JSON.stringify(m), m.length, 0, `10.0.0.2:${ECHO_PORT}`], n);
         const { data, addr } = await p.recvfrom(fd, 65535);
-        sys(p, `recvfrom(${fd}, 65535, 0) = ${data.length} from ${show(addr)} ${quote(data)}`);
+        sys(p, "recvfrom", [fd, 65535, 0], data.length, ` from ${show(addr)} ${quote(data)}`);
       }
-      sys(p, `getsockname(${fd}) = ${show(p.getsockname(fd))}`);
+      sys(p, "getsockname", [fd], 0, ` (${show(p.getsockname(fd))})`);
       await p.close(fd);
-      sys(p, `close(${fd}) = 0`);
+      sys(p, "close", [fd], 0);
     });
     await net.run();
 
@@ -109,16 +113,16 @@ export const udpEchoDemo: DemoScenario = {
     );
     client.spawn("udp-client", async (p) => {
       const fd = p.socket("AF_INET", "SOCK_DGRAM", 0);
-      sys(p, `socket(AF_INET, SOCK_DGRAM, 0) = ${fd}`);
+      sys(p, "socket", ["AF_INET", "SOCK_DGRAM", 0], fd);
       await p.connect(fd, ["10.0.0.2", CLOSED_PORT]);
-      sys(p, `connect(${fd}, 10.0.0.2:${CLOSED_PORT}) = 0`);
+      sys(p, "connect", [fd, `10.0.0.2:${CLOSED_PORT}`], 0);
       const n = await p.send(fd, "anyone there?");
-      sys(p, `send(${fd}, "anyone there?", 13, 0) = ${n}`);
+      sys(p, "send", [fd, '"anyone there?"', 13, 0], n);
       try {
         await p.recv(fd, 100);
       } catch (e) {
         if (!(e instanceof SysError)) throw e;
-        sys(p, `recv(${fd}, 100, 0) = -1 ${e.code} (${strerror(e.code)})`);
+        d.syscall("client", p.name, p.pid, { call: "recv", args: [fd, 100, 0], result: -1, errno: e.code, detail: ` (${strerror(e.code)})` });
         d.output(e.message); // what perror("recv") prints
       }
       await p.close(fd);
@@ -131,8 +135,11 @@ export const udpEchoDemo: DemoScenario = {
         "The echo process is still blocked in recvfrom, waiting for the next datagram.",
     );
 
+    d.command("server", "ss -uanp");
+    for (const l of ss(d.snapshot(server), "-uanp").replace(/\n$/, "").split("\n")) d.output(l.trimEnd());
+
     d.section("5. What crossed the wire");
-    d.command("client", "tcpdump -nn -i eth0");
+    d.command("server", "tcpdump -nn -i eth0");
     cap.stop();
     d.showCapture(cap, "tcpdump -nn -i eth0");
   },

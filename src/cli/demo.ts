@@ -4,16 +4,15 @@
  * (or as one JSON document). Scenarios live in `demo-*.ts` files and are
  * listed in {@link DEMOS}; the first one is the default.
  */
-import { writeFileSync } from "node:fs";
 import { pcapFile } from "../tools/pcap.js";
 import { pcapngFile } from "../tools/pcapng.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { Capture } from "./capture.js";
-import { DemoContext, type DemoEvent, type DemoScenario } from "./demo-scenario.js";
+import { DEMO_JSON_VERSION, DemoContext, type DemoEvent, type DemoScenario } from "./demo-scenario.js";
 import { lectureDemo } from "./demo-lecture.js";
 import { udpEchoDemo } from "./demo-udp-echo.js";
 import type { CliIo } from "./io.js";
+import { DEFAULT_SEED, OutputError, openOutput, writeOutput } from "./views.js";
 
 /** Every scenario, the default first. */
 export const DEMOS: readonly DemoScenario[] = [lectureDemo, udpEchoDemo];
@@ -38,10 +37,14 @@ function help(): string[] {
     "",
     "options:",
     "  NAME         the scenario (default: " + DEMOS[0]!.name + "); --list shows them all",
-    "  --seed N     seed of every random choice: ports, ids, ISNs (default 1)",
-    "  --pcap FILE  also write the capture to FILE: pcap, or pcapng when FILE ends",
-    "               in .pcapng (Wireshark and tcpdump -r read both)",
-    "  --json       print the whole run as one JSON document instead of text",
+    `  --seed N     seed of every random choice: ports, ids, ISNs (default ${DEFAULT_SEED},`,
+    "               the view commands' default too)",
+    "  --pcap FILE  also write the capture (the server's eth0, where sockstack tcpdump",
+    "               captures too) to FILE: pcap, or pcapng when FILE ends in .pcapng",
+    "               (Wireshark and tcpdump -r read both); FILE is opened first",
+    "  --json       print the whole run as one JSON document instead of text: the",
+    "               narration plus every packet (parsed), TCP state change, syscall",
+    "               and snapshot (schema: docs/observability.md, demo --json)",
     "  --list       list the scenarios",
   ];
 }
@@ -77,27 +80,33 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const seed = opts.seed ?? 1;
+  const seed = opts.seed ?? DEFAULT_SEED;
+  let pcapFd: number | undefined;
+  if (opts.pcap !== undefined) {
+    try {
+      pcapFd = openOutput(opts.pcap); // like tcpdump -w: a bad path fails before anything runs
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      io.err(`sockstack demo: cannot write ${e.message}`);
+      return 1;
+    }
+  }
   const events: DemoEvent[] = [];
   const json = opts.json;
-  const ctx = new DemoContext(seed, (e) => (json ? events.push(e) : printEvent(e, io)), tcpdumpLines);
+  const ctx = new DemoContext(seed, (e) => (json ? events.push(e) : printEvent(e, io)));
   await scenario.run(ctx);
 
   if (json) {
-    io.out(JSON.stringify({ demo: scenario.name, seed, seeds: scenario.seeds, events }, null, 2));
+    io.out(JSON.stringify({ version: DEMO_JSON_VERSION, demo: scenario.name, seed, seeds: scenario.seeds, events }, null, 2));
   }
-  if (opts.pcap !== undefined) {
+  if (opts.pcap !== undefined && pcapFd !== undefined) {
     const main = ctx.captures[0];
     if (!main) {
+      writeOutput(pcapFd, "");
       io.err(`sockstack demo: scenario '${scenario.name}' captured nothing; no pcap written`);
       return 1;
     }
-    try {
-      writeFileSync(opts.pcap, captureFile(main, opts.pcap));
-    } catch (e) {
-      io.err(`sockstack demo: cannot write ${opts.pcap}: ${(e as Error).message}`);
-      return 1;
-    }
+    writeOutput(pcapFd, captureFile(main, opts.pcap));
     if (!json) io.out(`(capture written to ${opts.pcap}: ${main.packets.length} packets)`);
   }
   return 0;
@@ -132,18 +141,16 @@ function printEvent(e: DemoEvent, io: CliIo): void {
       io.out(`  [${seconds(e.t)}] ${e.host} ${e.process}: ${e.text}`);
       return;
     case "capture":
-      for (const p of e.packets ?? []) io.out(p.line);
+      for (const p of e.packets) io.out(p.line);
       return;
+    case "packet":
+    case "state":
+    case "snapshot":
+      return; // observations: JSON only (text mode shows them through the tools' views)
   }
 }
 
-// ---- capture views (the formatter and the writers live in src/tools) -----
-
-/** `tcpdump -nn` lines of a capture, one per packet, in capture order. */
-function tcpdumpLines(cap: Capture): string[] {
-  const td = new TcpdumpFormatter();
-  return cap.packets.map((p) => td.format(p.bytes, p.t));
-}
+// ---- the capture file (the writers live in src/tools) -----------------------
 
 /**
  * The capture as a file: pcapng (with the interface name and each packet's

@@ -81,12 +81,13 @@ test("demo udp-echo: ping lines, the echoes (the empty one too, G6), ECONNREFUSE
   assert.ok(out.some((l) => /^ {2}\[2\.030000\] client udp-client\[\d+\]: recvfrom\(3, 65535, 0\) = 0 from 10\.0\.0\.2:7 ""$/.test(l)));
   assert.ok(out.some((l) => /server udp-echo\[\d+\]: recvfrom\(3, 65535, 0\) = 5 from 10\.0\.0\.1:\d+ "hello"$/.test(l)));
   assert.ok(at("recv: Connection refused") > ping);
-  const td = at("client$ tcpdump -nn -i eth0");
+  // The capture point of every demo and of sockstack tcpdump: the server's eth0.
+  const td = at("server$ tcpdump -nn -i eth0");
   const wire = out.slice(td + 1);
   assert.equal(wire.length, 14);
-  assert.match(wire[0]!, /^00:00:00\.000000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
-  assert.match(wire[8]!, /^00:00:02\.020000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
-  assert.equal(wire[13], "00:00:02.050000 IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9 unreachable, length 49");
+  assert.match(wire[0]!, /^00:00:00\.005000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
+  assert.match(wire[8]!, /^00:00:02\.025000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
+  assert.equal(wire[13], "00:00:02.045000 IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9 unreachable, length 49");
 });
 
 const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
@@ -96,7 +97,7 @@ test("the demo's tcpdump view is what the real tcpdump prints for its pcap", { s
   try {
     const file = join(dir, "demo.pcap");
     const r = await run("demo", "udp-echo", "--seed", "9", "--pcap", file);
-    const ours = r.out.slice(r.out.indexOf("client$ tcpdump -nn -i eth0") + 1, -1);
+    const ours = r.out.slice(r.out.indexOf("server$ tcpdump -nn -i eth0") + 1, -1);
     const real = spawnSync(tcpdump!, ["-nn", "-r", file], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
     assert.equal(real.status, 0, real.stderr);
     assert.deepEqual(ours, real.stdout.trimEnd().split("\n"));
@@ -115,8 +116,8 @@ test("demo --json: one JSON document with the events and the captured packets", 
   const cap = doc.events.find((e) => e.kind === "capture")!;
   // 3 pings and 3 echoes (request + reply each), then the datagram to port 9 and the ICMP error.
   assert.equal(cap.packets!.length, 14);
-  assert.deepEqual(cap.packets!.slice(0, 2).map((p) => [p.t, p.dir, p.length]), [[0, "out", 84], [10000, "in", 84]]);
-  assert.deepEqual(cap.packets!.slice(-2).map((p) => [p.dir, p.length]), [["out", 41], ["in", 69]]);
+  assert.deepEqual(cap.packets!.slice(0, 2).map((p) => [p.t, p.dir, p.length]), [[5000, "in", 84], [5000, "out", 84]]);
+  assert.deepEqual(cap.packets!.slice(-2).map((p) => [p.dir, p.length]), [["in", 41], ["out", 69]]);
   const again = await run("demo", "udp-echo", "--json", "--seed", "3");
   assert.deepEqual(again.out, r.out);
 });
@@ -145,20 +146,21 @@ test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes f
     assert.deepEqual(pcap, readFileSync(f2));
     assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4);
     assert.equal(pcap.readUInt32LE(20), 101); // LINKTYPE_RAW
-    // Walk the records: 14 IPv4 datagrams, the first an 84-byte echo request at t=0.
+    // Walk the records: 14 IPv4 datagrams, the first an 84-byte echo request reaching the server at 5 ms.
     let off = 24, n = 0;
     while (off < pcap.length) {
       const incl = pcap.readUInt32LE(off + 8);
-      if (n === 0) assert.deepEqual([pcap.readUInt32LE(off), pcap.readUInt32LE(off + 4), incl, pcap[off + 16], pcap[off + 16 + 20]], [0, 0, 84, 0x45, 8]);
+      if (n === 0) assert.deepEqual([pcap.readUInt32LE(off), pcap.readUInt32LE(off + 4), incl, pcap[off + 16], pcap[off + 16 + 20]], [0, 5000, 84, 0x45, 8]);
       off += 16 + incl;
       n++;
     }
     assert.equal(n, 14);
     assert.equal((await run("demo", "udp-echo", "--json", "--pcap", f3)).code, 0);
     assert.equal(readFileSync(f3).readUInt32LE(0), 0x0a0d0d0a); // pcapng section header block
+    // A path that cannot be written fails before the demo runs (tcpdump -w opens its file first).
     const bad = await run("demo", "--pcap", join(dir, "no", "such", "dir.pcap"));
-    assert.equal(bad.code, 1);
-    assert.match(bad.err[0]!, /^sockstack demo: cannot write .*dir\.pcap: /);
+    assert.deepEqual([bad.code, bad.out, bad.err.length], [1, [], 1]);
+    assert.match(bad.err[0]!, /^sockstack demo: cannot write .*dir\.pcap: ENOENT: no such file or directory/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -231,4 +233,63 @@ test("ping --help documents the addresses", async () => {
   assert.equal(r.code, 0);
   assert.match(r.out[0]!, /^usage: sockstack ping /);
   assert.ok(r.out.some((l) => l.includes("client 10.0.0.1; server 10.0.N.2")));
+});
+
+test("conformance: a file that is not a .pkt script, a missing path, a directory without scripts — exit 2 before any script runs", async () => {
+  const readme = await run("conformance", "README.md");
+  assert.deepEqual([readme.code, readme.out, readme.err[0]], [2, [], "sockstack conformance: README.md: not a packetdrill script (scripts are .pkt files)"]);
+  assert.match(readme.err[1]!, /^usage: sockstack conformance /);
+  const missing = await run("conformance", "test/pkt/linux", "no/such.pkt");
+  assert.deepEqual([missing.code, missing.out, missing.err[0]], [2, [], "sockstack conformance: no/such.pkt: No such file or directory"]);
+  const empty = await run("conformance", "docs");
+  assert.deepEqual([empty.code, empty.err[0]], [2, "sockstack conformance: docs: no packetdrill scripts (*.pkt) in this directory"]);
+});
+
+interface JsonEvent { t: number; kind: string; text: string; host?: string; [k: string]: unknown }
+
+test("demo --json: both scenarios emit the shared event model — packets with parsed fields, state changes, syscalls, snapshots", async () => {
+  const kinds = async (name: string) => {
+    const r = await run("demo", name, "--json");
+    assert.equal(r.code, 0, r.err.join("\n"));
+    const doc = JSON.parse(r.out.join("\n")) as { version: number; demo: string; seed: number; events: JsonEvent[] };
+    assert.deepEqual([doc.version, doc.demo, doc.seed], [2, name, 0]);
+    // Every event: a time, a kind, a line of text; times never go backwards.
+    for (const [i, e] of doc.events.entries()) {
+      assert.ok(typeof e.t === "number" && typeof e.kind === "string" && typeof e.text === "string", JSON.stringify(e));
+      if (i > 0) assert.ok(e.t >= doc.events[i - 1]!.t, `time goes back at ${i}`);
+    }
+    return doc.events;
+  };
+  const lecture = await kinds("lecture");
+  const echo = await kinds("udp-echo");
+  for (const evs of [lecture, echo]) for (const k of ["packet", "syscall", "snapshot", "command", "output"]) assert.ok(evs.some((e) => e.kind === k), k);
+
+  // Packets: the capture point's records, each with tcpdump's line and the header fields.
+  const syn = lecture.find((e) => e.kind === "packet") as JsonEvent & { dir: string; iface: string; fields: { ip: { src: string; dst: string; proto: string }; tcp: { dport: number; flags: string; options: { mss: number } } } };
+  assert.deepEqual([syn.t, syn.host, syn.iface, syn.dir, syn.fields.ip.src, syn.fields.ip.dst, syn.fields.ip.proto], [200050, "server", "eth0", "in", "10.0.0.1", "10.0.0.2", "tcp"]);
+  assert.deepEqual([syn.fields.tcp.dport, syn.fields.tcp.flags, syn.fields.tcp.options.mss], [9090, "S", 1460]);
+  assert.match(syn.text, /^00:00:00\.200050 IP 10\.0\.0\.1\.33602 > 10\.0\.0\.2\.9090: Flags \[S\], /);
+  const text = (await run("demo")).out;
+  const packets = lecture.filter((e) => e.kind === "packet");
+  assert.deepEqual(packets.map((e) => e.text), text.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} IP /.test(l)));
+  const icmp = echo.find((e) => e.kind === "packet") as JsonEvent & { fields: { icmp: { type: number; id: number; seq: number } } };
+  assert.deepEqual([icmp.fields.icmp.type, icmp.fields.icmp.seq], [8, 1]);
+  const udp = echo.find((e) => e.kind === "packet" && (e as { fields: { udp?: unknown } }).fields.udp) as JsonEvent & { fields: { udp: { dport: number; length: number } } };
+  assert.deepEqual([udp.fields.udp.dport, udp.fields.udp.length], [7, 5]);
+
+  // TCP state changes, in order, on both hosts: the listener, the handshakes, the fourth client stuck in SYN_SENT.
+  const states = lecture.filter((e) => e.kind === "state").map((e) => `${e.host} ${e.from}->${e.to}`);
+  assert.equal(states[0], "server CLOSE->LISTEN");
+  assert.ok(states.includes("client SYN_SENT->ESTABLISHED"));
+  assert.ok(states.includes("server SYN_RECV->ESTABLISHED"));
+  assert.equal(states.filter((s) => s === "client SYN_SENT->ESTABLISHED").length, 4);
+  // Syscalls with structured fields (both scenarios report them the same way).
+  const refused = echo.find((e) => e.kind === "syscall" && e.errno) as JsonEvent & { call: string; args: string[]; result: number; errno: string; pid: number };
+  assert.deepEqual([refused.call, refused.args, refused.result, refused.errno], ["recv", ["3", "100", "0"], -1, "ECONNREFUSED"]);
+  const accepts = lecture.filter((e) => e.kind === "syscall" && e.call === "accept").map((e) => e.result);
+  assert.deepEqual(accepts, [4, 5, 6, 7]);
+  // Snapshots: the sockets the views printed, structured.
+  const overflow = lecture.find((e) => e.kind === "snapshot" && e.host === "server" && e.t === 2_000_000) as JsonEvent & { sockets: { state: string; recvQ: number; sendQ: number; owners: unknown[] }[] };
+  const listen = overflow.sockets.find((s) => s.state === "LISTEN")!;
+  assert.deepEqual([listen.recvQ, listen.sendQ, overflow.sockets.filter((s) => s.state === "ESTABLISHED" && s.owners.length === 0).length], [3, 2, 3]);
 });

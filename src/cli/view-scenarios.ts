@@ -15,7 +15,7 @@ import { ms, sec, type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import type { Link } from "../sim/link.js";
 import { Network } from "../sim/network.js";
-import { lectureScenario } from "../tools/lecture-scenario.js";
+import { lectureScenario, type LectureOptions } from "../tools/lecture-scenario.js";
 
 /** One named instant of a scenario. */
 export interface ViewStep {
@@ -45,7 +45,8 @@ export interface ViewScenario {
   /** The host views look at unless `--host` says otherwise. */
   readonly defaultHost: string;
   readonly steps: readonly ViewStep[];
-  build(seed: number): BuiltScenario;
+  /** Builds the network (nothing runs yet); `onSyscall` hears the programs' system calls where the scenario reports them. */
+  build(seed: number, onSyscall?: LectureOptions["onSyscall"]): BuiltScenario;
 }
 
 const LECTURE_SEND_DELAY = ms(100);
@@ -62,8 +63,8 @@ export const lectureViews: ViewScenario = {
     { name: "overflow", at: ms(2000), summary: "accept queue full (backlog 2 + 1); the fourth client is in SYN-SENT (B2)" },
     { name: "accept", at: ms(6500), summary: "the server accepted and read every connection (A4, B3)" },
   ],
-  build(seed) {
-    const sc = lectureScenario({ seed, sendDelay: LECTURE_SEND_DELAY });
+  build(seed, onSyscall) {
+    const sc = lectureScenario({ seed, sendDelay: LECTURE_SEND_DELAY, ...(onSyscall ? { onSyscall } : {}) });
     return { net: sc.net, hosts: new Map([["client", sc.client], ["server", sc.server]]), link: sc.link, linkHosts: ["client", "server"] };
   },
 };

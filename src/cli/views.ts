@@ -12,17 +12,18 @@
  *     sockstack tcpdump -X -c 4 -w out.pcapng
  *     sockstack ladder --svg out.svg           # or --connection 3, --list, a filter
  *
- * tcpdump and ladder capture from the start of the scenario to the step:
- * by default on the link between the two hosts (each packet once, as it
- * was put on the wire; the ladder uses both ends to find drops); with
- * `-i IFACE` (or `-i any`) on the interfaces of `--host`, like tcpdump on
- * that machine.
+ * tcpdump and ladder capture from the start of the scenario to the step.
+ * tcpdump captures where `sockstack demo` does — {@link CAPTURE_IFACE} of
+ * the host looked at (`--host`, default the scenario's server), like
+ * `tcpdump -i eth0` on that machine; `-i IFACE` or `-i any` picks other
+ * interfaces. The ladder taps both ends of the link (it needs both to
+ * find drops). The default seed is {@link DEFAULT_SEED}, the demo's.
  */
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import type { Host } from "../host/host.js";
 import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg, ladderText } from "../tools/ladder.js";
-import { lsof } from "../tools/lsof.js";
+import { lsof, lsofEntries, parseLsofArgs } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
 import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
@@ -31,6 +32,12 @@ import { compileFilter, FilterSyntaxError } from "../tools/tcpdump-filter.js";
 import { UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { findStep, VIEW_SCENARIOS, type BuiltScenario, type ViewScenario, type ViewStep } from "./view-scenarios.js";
+
+/** The seed of `sockstack demo` and of every view command unless `--seed` says otherwise. */
+export const DEFAULT_SEED = 0;
+
+/** The interface tcpdump captures on by default, on the host looked at (the demo's capture point too). */
+export const CAPTURE_IFACE = "eth0";
 
 /** The view commands. */
 export type ViewTool = "ss" | "netstat" | "lsof" | "nstat" | "tcpdump" | "ladder";
@@ -50,7 +57,7 @@ const USAGE: Readonly<Record<ViewTool, string>> = {
   ss: `usage: sockstack ss [SS FLAGS] [FILTER] ${COMMON}`,
   netstat: `usage: sockstack netstat [NETSTAT FLAGS] ${COMMON}`,
   lsof: `usage: sockstack lsof [LSOF FLAGS] ${COMMON}`,
-  nstat: `usage: sockstack nstat [-a] [-z] [-j] ${COMMON}`,
+  nstat: `usage: sockstack nstat [-azjn] [PATTERN…] ${COMMON}`,
   tcpdump: `usage: sockstack tcpdump [-nSXtv] [-c COUNT] [-i IFACE] [-w FILE] [EXPRESSION] ${COMMON}`,
   ladder: `usage: sockstack ladder [--svg FILE] [--connection N] [--relative] [--list] [EXPRESSION] ${COMMON}`,
 };
@@ -104,7 +111,7 @@ function parseCommon(argv: readonly string[]): Common {
   if (!step) throw new UsageError(`no step '${stepSpec}' in ${scenario.name} (steps: ${scenario.steps.map((s, i) => `${i + 1} ${s.name}`).join(", ")})`);
   const host = takeOption(rest, "host") ?? scenario.defaultHost;
   const seedText = takeOption(rest, "seed");
-  const seed = seedText === undefined ? 0 : Number(seedText);
+  const seed = seedText === undefined ? DEFAULT_SEED : Number(seedText);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`option --seed: '${seedText}' is not an integer from 0 to 4294967295`);
   return { scenario, step, stepIndex: scenario.steps.indexOf(step), host, seed, rest };
 }
@@ -125,7 +132,7 @@ function help(tool: ViewTool, io: CliIo): void {
   io.out("  --scenario NAME  " + VIEW_SCENARIOS.map((s) => s.name).join(" | ") + ` (default ${VIEW_SCENARIOS[0]!.name})`);
   io.out("  --step STEP      a step name or number (default: the last one)");
   io.out("  --host HOST      the host to look at (default: the scenario's server)");
-  io.out("  --seed N         the network seed (default 0)");
+  io.out(`  --seed N         the network seed (default ${DEFAULT_SEED}, as sockstack demo)`);
   io.out("");
   for (const sc of VIEW_SCENARIOS) {
     io.out(`${sc.name}: ${sc.summary}`);
@@ -183,16 +190,40 @@ function parseTcpdumpFlags(args: readonly string[]): TcpdumpFlags {
   return f;
 }
 
-/** The capture for tcpdump/ladder: the scenario's link, or `-i` on the host. */
-function startCapture(b: BuiltScenario, host: Host, iface: string | undefined, filter: string, count?: number): Capture {
+/** tcpdump's capture: `-i IFACE` (default {@link CAPTURE_IFACE}) or `-i any` on the host. */
+function startCapture(host: Host, iface: string, filter: string, count?: number): Capture {
   const opts = { filter, ...(count !== undefined ? { count } : {}) };
-  if (iface === undefined) return Capture.onLink(b.link, { ...opts, a: b.linkHosts[0], b: b.linkHosts[1] });
   return Capture.onHost(host, { ...opts, ...(iface === "any" ? {} : { iface }) });
 }
 
 /**
- * Runs one view command; resolves to the exit status (0, 1 when a file
- * cannot be written, 2 for a bad command line).
+ * Opens `path` for writing before anything runs (as tcpdump -w does), so
+ * a bad path fails at once; the caller writes and closes the fd.
+ */
+export function openOutput(path: string): number {
+  try {
+    return openSync(path, "w");
+  } catch (e) {
+    throw new OutputError(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes `data` to an fd from {@link openOutput} and closes it. */
+export function writeOutput(fd: number, data: Uint8Array | string): void {
+  try {
+    writeSync(fd, typeof data === "string" ? new TextEncoder().encode(data) : data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** An output file that cannot be opened (exit status 1). */
+export class OutputError extends Error {}
+
+/**
+ * Runs one view command; resolves to the exit status (0; 1 when a file
+ * cannot be written or lsof matched nothing, as lsof exits; 2 for a bad
+ * command line).
  * @example await viewCommand("ss", ["-tanpoi", "--step", "overflow"], captureIo());
  */
 export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Promise<number> {
@@ -218,8 +249,13 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
       case "lsof": {
         await advanceTo(c.step.at);
         const snap = snapshot(host);
-        const text = tool === "ss" ? ss(snap, c.rest) : tool === "netstat" ? netstat(snap, c.rest) : lsof(snap, c.rest);
-        printText(text, io);
+        if (tool === "lsof") {
+          // lsof prints nothing and exits 1 when nothing matches (0 with -Q).
+          const o = parseLsofArgs(c.rest);
+          printText(lsof(snap, c.rest), io);
+          return lsofEntries(snap, o).length === 0 && !o.ignoreFailed ? 1 : 0;
+        }
+        printText(tool === "ss" ? ss(snap, c.rest) : netstat(snap, c.rest), io);
         return 0;
       }
       case "nstat": {
@@ -236,17 +272,12 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
         const f = parseTcpdumpFlags(c.rest);
         const expr = f.words.join(" ");
         compileFilter(expr); // report a bad expression before running anything
-        const cap = startCapture(built, host, f.iface, expr, f.count);
+        const cap = startCapture(host, f.iface ?? CAPTURE_IFACE, expr, f.count);
+        const out = f.write === undefined ? undefined : openOutput(f.write);
         await advanceTo(c.step.at);
         cap.stop();
         if (f.write !== undefined) {
-          const data = f.write.endsWith(".pcapng") ? cap.pcapng() : cap.pcap();
-          try {
-            writeFileSync(f.write, data);
-          } catch (e) {
-            io.err(`sockstack tcpdump: ${f.write}: ${(e as Error).message}`);
-            return 1;
-          }
+          writeOutput(out!, f.write.endsWith(".pcapng") ? cap.pcapng() : cap.pcap());
           io.err(`${cap.records().length} packets captured`);
           return 0;
         }
@@ -270,7 +301,8 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
           connection = Number(connText);
           if (!Number.isInteger(connection) || connection < 0) throw new UsageError(`option --connection: '${connText}' is not a connection number (0, 1, …; --list shows them)`);
         }
-        const cap = startCapture(built, host, undefined, expr);
+        const out = svg === undefined || svg === "-" || list ? undefined : openOutput(svg);
+        const cap = Capture.onLink(built.link, { filter: expr, a: built.linkHosts[0], b: built.linkHosts[1] });
         await advanceTo(c.step.at);
         cap.stop();
         if (list) {
@@ -290,18 +322,17 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
           printText(doc, io);
           return 0;
         }
-        try {
-          writeFileSync(svg, doc);
-        } catch (e) {
-          io.err(`sockstack ladder: ${svg}: ${(e as Error).message}`);
-          return 1;
-        }
+        writeOutput(out!, doc);
         io.out(`(ladder diagram written to ${svg})`);
         return 0;
       }
     }
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message);
+    if (e instanceof OutputError) {
+      io.err(`sockstack ${tool}: ${e.message}`);
+      return 1;
+    }
     if (e instanceof FilterSyntaxError) {
       io.err(`sockstack ${tool}: ${e.message}`);
       for (const l of e.caret().split("\n")) io.err(`  ${l}`);

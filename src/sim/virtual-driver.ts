@@ -90,6 +90,29 @@ export interface VirtualDriverOptions {
    * Default false.
    */
   yieldEveryInstant?: boolean;
+  /**
+   * Rounds at one instant before a {@link StuckError} (default
+   * {@link DEFAULT_MAX_ROUNDS_PER_INSTANT}): code that keeps re-arming
+   * work for "now" (a loop of `sleep(0)`) never lets virtual time move.
+   */
+  maxRoundsPerInstant?: number;
+  /** Describes what is pending, for the StuckError's message (the Network lists processes and calls). */
+  describe?: () => string;
+}
+
+/**
+ * Virtual time cannot move: one instant took more than
+ * `maxRoundsPerInstant` rounds of events and wake-ups.
+ */
+export class StuckError extends Error {
+  constructor(at: Micros, rounds: number, pending: string) {
+    super(
+      `spin: virtual time is stuck at t=${formatMicros(at)}: ${rounds} rounds of events at this instant ` +
+        "(code keeps scheduling work for \"now\", e.g. a loop around sleep(0) or a timer re-armed at the current time)" +
+        (pending ? `\n${pending}` : ""),
+    );
+    this.name = "SpinError";
+  }
 }
 
 /** Limits of {@link VirtualDriver.run}. */
@@ -98,10 +121,18 @@ export interface RunOptions {
   until?: Micros;
   /** Stop at the first instant boundary after this many timer events. */
   maxEvents?: number;
+  /** Stop once this is true, checked after each settled instant (reason "predicate"). */
+  stopWhen?: () => boolean;
 }
 
 /** Why a run stopped. */
 export type StopReason = "idle" | "until" | "maxEvents" | "predicate";
+
+/**
+ * Rounds (a macrotask yield plus the events due) one instant may take
+ * before the driver decides the simulation spins without moving time.
+ */
+export const DEFAULT_MAX_ROUNDS_PER_INSTANT = 1_000_000;
 
 /** What {@link VirtualDriver.run} returns. */
 export interface RunResult {
@@ -146,6 +177,8 @@ export class VirtualDriver {
   readonly #yield: YieldMacrotask;
   readonly #warn: (message: string) => void;
   readonly #yieldEveryInstant: boolean;
+  readonly #maxRounds: number;
+  readonly #describe: () => string;
   #wakes = 0;
   #seenWakes = 0;
   #running = false;
@@ -158,6 +191,8 @@ export class VirtualDriver {
     this.#yield = opts.yieldMacrotask ?? hostYieldMacrotask();
     this.#warn = opts.warn ?? defaultWarn;
     this.#yieldEveryInstant = opts.yieldEveryInstant ?? false;
+    this.#maxRounds = opts.maxRoundsPerInstant ?? DEFAULT_MAX_ROUNDS_PER_INSTANT;
+    this.#describe = opts.describe ?? (() => "");
   }
 
   /** The scheduler driven. */
@@ -218,7 +253,7 @@ export class VirtualDriver {
    * const r = await driver.run({ until: sec(60) }); r.reason === "until"
    */
   async run(opts: RunOptions = {}): Promise<RunResult> {
-    return this.#loop(opts.until ?? Infinity, opts.maxEvents ?? Infinity, null, false);
+    return this.#loop(opts.until ?? Infinity, opts.maxEvents ?? Infinity, opts.stopWhen ?? null, false);
   }
 
   /**
@@ -265,7 +300,9 @@ export class VirtualDriver {
       for (;;) {
         // Settle the current instant.
         st.instants++;
+        let rounds = 0;
         for (;;) {
+          if (++rounds > this.#maxRounds) throw new StuckError(s.now(), rounds - 1, this.#describe());
           if (forceYield || this.#wakes !== this.#seenWakes) {
             forceYield = false;
             this.#seenWakes = this.#wakes;

@@ -73,6 +73,8 @@ export class Capture {
   #defaultDirection: CaptureDirection = "both";
   /** Records kept that the default view shows (what `count` limits). */
   #counted = 0;
+  /** Called with each record as it is kept (live consumers: `sockstack demo --json` packet events). */
+  onRecord: ((r: CaptureRecord) => void) | null = null;
 
   /** A capture attached to nothing yet; see {@link attach}, {@link onHost}, {@link onLink}. */
   constructor(opts: CaptureOptions = {}) {
@@ -116,7 +118,9 @@ export class Capture {
       const b = p.bytes();
       if (filter !== null && !filter(b)) return;
       if (this.#defaultDirection === "both" || this.#defaultDirection === dir) this.#counted++;
-      this.packets.push({ t: now, dir, bytes: b === p.head ? b.slice() : b, ifName: device.name, host });
+      const r: CaptureRecord = { t: now, dir, bytes: b === p.head ? b.slice() : b, ifName: device.name, host };
+      this.packets.push(r);
+      this.onRecord?.(r);
     };
     device.taps.push(tap);
     this.#attached.push({ device, tap });

@@ -39,6 +39,11 @@ export interface LectureOptions {
    * Recv-Q before "1111" arrives (A2 before A3, as the lecture tour shows).
    */
   sendDelay?: number;
+  /**
+   * Told of each system call the programs make, after it returns
+   * (`host` is "client" or "server"): the demo narrates them.
+   */
+  onSyscall?: (host: string, process: { name: string; pid: number }, call: string, args: (string | number)[], result: number) => void;
 }
 
 /** Builds the scenario; nothing runs until the caller advances time. */
@@ -49,26 +54,37 @@ export function lectureScenario(opts: LectureOptions = {}): LectureScenario {
   const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: opts.latency ?? 50 });
   const acceptAt = sec(5);
   const n = opts.clients ?? 4;
+  const say = opts.onSyscall ?? (() => {});
   server.spawn("server", async (p) => {
+    const sys = (call: string, args: (string | number)[], result: number) => say("server", p, call, args, result);
     const lfd = p.socket("AF_INET", "SOCK_STREAM");
+    sys("socket", ["AF_INET", "SOCK_STREAM", 0], lfd);
     p.bind(lfd, ["0.0.0.0", 9090]);
+    sys("bind", [lfd, "0.0.0.0:9090"], 0);
     p.listen(lfd, 2);
+    sys("listen", [lfd, 2], 0);
     await net.sleep(acceptAt - net.now()); // "blocked on stdin" before the accept loop (A2)
     const conns: number[] = [];
     while (conns.length < n) {
-      const { fd } = await p.accept(lfd);
+      const { fd, addr } = await p.accept(lfd);
+      sys("accept", [lfd, addr && "port" in addr ? `${addr.addr}:${addr.port}` : "?"], fd);
       conns.push(fd);
-      await p.recv(fd, 100);
+      const data = await p.recv(fd, 100);
+      sys("recv", [fd, JSON.stringify(new TextDecoder().decode(data)), 100, 0], data.length);
     }
     await net.sleep(sec(3600));
   });
   for (let i = 0; i < n; i++) {
     client.spawn("client", async (p) => {
+      const sys = (call: string, args: (string | number)[], result: number) => say("client", p, call, args, result);
       await net.sleep(ms(200) * (i + 1));
       const fd = p.socket("AF_INET", "SOCK_STREAM");
+      sys("socket", ["AF_INET", "SOCK_STREAM", 0], fd);
       await p.connect(fd, ["10.0.0.2", 9090]);
+      sys("connect", [fd, "10.0.0.2:9090"], 0);
       if (opts.sendDelay) await net.sleep(opts.sendDelay);
-      await p.send(fd, "1111");
+      const sent = await p.send(fd, "1111");
+      sys("send", [fd, '"1111"', 4, 0], sent);
       await net.sleep(sec(3600));
     });
   }

@@ -91,38 +91,79 @@ export function lsofSocketName(s: SocketSnapshot): string {
   return `${local}${peer}${state}`;
 }
 
-/** The entries `lsof` would print, structured. */
-export function lsofEntries(snap: HostSnapshot, args: string | readonly string[] = ""): LsofEntry[] {
+/** Parsed lsof options. */
+export interface LsofOptions {
+  inet: InetSel[];
+  inetAll: boolean;
+  pids: Set<number>;
+  commands: string[];
+  and: boolean;
+  /** `-t`: process ids only. */
+  terse: boolean;
+  /** `-Q`: a failed search term is not an error (exit 0 when nothing matches). */
+  ignoreFailed: boolean;
+}
+
+/** lsof options sockstack does not implement: refused by name. */
+const UNSUPPORTED = "AbCDeEfFgHkKlLmMNoORsSTuUvVxXzZ+h?";
+
+/**
+ * Parses lsof's arguments (4.95): `-i [ADDR]`, `-p PID[,PID]`, `-c
+ * COMMAND`, `-a`, `-t`, `-Q`, and `-n`, `-P`, `-w` (no effect:
+ * names are always numeric). Other options are refused by name, unknown
+ * ones in lsof's words (a TypeError).
+ */
+export function parseLsofArgs(args: string | readonly string[]): LsofOptions {
   const argv = typeof args === "string" ? splitArgs(args) : [...args];
-  const inet: InetSel[] = [];
-  let inetAll = false;
-  const pids = new Set<number>();
-  let and = false;
+  const o: LsofOptions = { inet: [], inetAll: false, pids: new Set(), commands: [], and: false, terse: false, ignoreFailed: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "-a") and = true;
-    else if (a === "-i" || a.startsWith("-i")) {
-      const v = a.length > 2 ? a.slice(2) : argv[i + 1] && !argv[i + 1]!.startsWith("-") ? argv[++i]! : "";
-      if (v === "") inetAll = true;
-      else inet.push(parseInetSel(v));
-    } else if (a === "-p" || a.startsWith("-p")) {
-      const v = a.length > 2 ? a.slice(2) : (argv[++i] ?? "");
-      for (const p of v.split(",")) {
-        const n = Number(p);
-        if (!Number.isInteger(n)) throw new TypeError(`lsof: illegal process ID: ${p}`);
-        pids.add(n);
+    if (!a.startsWith("-") || a.length < 2) throw new TypeError(`lsof: sockstack lists no files by name: ${a}`);
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j]!;
+      const attached = a.slice(j + 1);
+      if (c === "i") {
+        // -i takes an optional value: attached, or the next word when it is not an option.
+        const v = attached !== "" ? attached : argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("-") ? argv[++i]! : "";
+        if (v === "") o.inetAll = true;
+        else o.inet.push(parseInetSel(v));
+        break;
       }
+      if (c === "p" || c === "c") {
+        const v = attached !== "" ? attached : argv[++i];
+        if (v === undefined) throw new TypeError(`lsof: -${c} not followed by a ${c === "p" ? "PID" : "command"} specification`);
+        if (c === "c") o.commands.push(v);
+        else {
+          for (const p of v.split(",")) {
+            if (!/^\d+$/.test(p)) throw new TypeError(`lsof: illegal process ID: ${p}`);
+            o.pids.add(Number(p));
+          }
+        }
+        break;
+      }
+      if (c === "a") o.and = true;
+      else if (c === "t") o.terse = true;
+      else if (c === "Q") o.ignoreFailed = true;
+      else if (c === "n" || c === "P" || c === "w") continue;
+      else if (UNSUPPORTED.includes(c) || c === "d" || c === "u") throw new TypeError(`lsof: option -${c} is not supported by sockstack's lsof`);
+      else throw new TypeError(`lsof: illegal option character: ${c}`);
     }
-    // -n, -P, -d… and others: accepted, no effect.
   }
+  return o;
+}
+
+/** The entries `lsof` would print, structured. */
+export function lsofEntries(snap: HostSnapshot, args: string | readonly string[] | LsofOptions = ""): LsofEntry[] {
+  const o = typeof args === "object" && !Array.isArray(args) ? (args as LsofOptions) : parseLsofArgs(args as string | readonly string[]);
+  const { inet, inetAll, pids, commands, and } = o;
   const hasInet = inetAll || inet.length > 0;
-  const hasPid = pids.size > 0;
+  const hasPid = pids.size > 0 || commands.length > 0;
   const byInode = new Map<number, SocketSnapshot>();
   for (const s of snap.sockets) if (s.inode) byInode.set(s.inode, s);
   const out: LsofEntry[] = [];
   const sel = (p: ProcessSnapshot, f: FdSnapshot, s: SocketSnapshot | undefined): boolean => {
     const inetOk = !!s && (inetAll || inet.some((x) => inetMatch(x, s)));
-    const pidOk = pids.has(p.pid);
+    const pidOk = pids.has(p.pid) || commands.some((c) => p.name.startsWith(c));
     if (!hasInet && !hasPid) return true;
     if (and) return (!hasInet || inetOk) && (!hasPid || pidOk);
     return (hasInet && inetOk) || (hasPid && pidOk);
@@ -147,8 +188,10 @@ export function lsofEntries(snap: HostSnapshot, args: string | readonly string[]
 
 /** `lsof -i`, `lsof -p PID`, `lsof -i TCP:9090` … as text. Empty output (lsof prints nothing and exits 1) when nothing matches. */
 export function lsof(snap: HostSnapshot, args: string | readonly string[] = ""): string {
-  const rows = lsofEntries(snap, args);
+  const o = parseLsofArgs(args);
+  const rows = lsofEntries(snap, o);
   if (!rows.length) return "";
+  if (o.terse) return [...new Set(rows.map((e) => e.pid))].map((p) => `${p}\n`).join("");
   const w = (f: (e: LsofEntry) => string, min: number) => Math.max(min, ...rows.map((e) => f(e).length));
   const cmdW = w((e) => e.command, 7);
   const pidW = w((e) => String(e.pid), 3);

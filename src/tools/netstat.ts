@@ -32,14 +32,41 @@ export interface NetstatOptions {
   statistics: boolean;
 }
 
-/** Parses `"-natp"`-style arguments (unknown letters like `-n`, `-W`, `-e` are accepted and ignored). */
+/** net-tools options sockstack's netstat does not implement: refused by name, not ignored. */
+const UNSUPPORTED_SHORT = "rigMcNFCZUSwe6ATVh";
+const UNSUPPORTED_LONG = new Set([
+  "route", "interfaces", "groups", "masquerade", "continuous", "symbolic", "fib", "cache", "context", "udplite", "sctp",
+  "raw", "extend", "inet6", "protocol", "version", "help", "ax25", "ipx", "netrom", "notrim", "wide-interfaces",
+]);
+
+/**
+ * Parses `"-natp"`-style arguments. `-n`, `-W`, `-v`, `-4` (and
+ * `--numeric*`, `--wide`, `--verbose`, `--inet`) change nothing here:
+ * names are always numeric and an IPv4 address never needs more than 23
+ * columns. Other net-tools options are refused by name, unknown ones as
+ * net-tools words them (a TypeError). Words that are not options are
+ * ignored, as net-tools does.
+ */
 export function parseNetstatArgs(args: string | readonly string[]): NetstatOptions {
   const argv = typeof args === "string" ? splitArgs(args) : args;
   const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false };
-  const long: Record<string, string> = { all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n" };
+  const long: Record<string, string> = {
+    all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n",
+    "numeric-hosts": "n", "numeric-ports": "n", "numeric-users": "n", wide: "W", verbose: "v", inet: "4",
+  };
   for (const a of argv) {
-    const letters = a.startsWith("--") ? (long[a.slice(2)] ?? "") : a.startsWith("-") ? a.slice(1) : "";
+    let letters = "";
+    if (a.startsWith("--") && a.length > 2) {
+      const name = a.slice(2).split("=")[0]!;
+      letters = long[name] ?? "";
+      if (!letters) {
+        if (UNSUPPORTED_LONG.has(name)) throw new TypeError(`netstat: option '--${name}' is not supported by sockstack's netstat`);
+        throw new TypeError(`netstat: unrecognized option '${a}'`);
+      }
+    } else if (a.startsWith("-") && a.length > 1) letters = a.slice(1);
     for (const c of letters) {
+      if ("nWv4".includes(c)) continue;
+      if (UNSUPPORTED_SHORT.includes(c)) throw new TypeError(`netstat: option -${c} is not supported by sockstack's netstat`);
       if (c === "a") o.all = true;
       else if (c === "l") o.listening = true;
       else if (c === "t") o.tcp = true;
@@ -47,6 +74,7 @@ export function parseNetstatArgs(args: string | readonly string[]): NetstatOptio
       else if (c === "p") o.programs = true;
       else if (c === "o") o.timers = true;
       else if (c === "s") o.statistics = true;
+      else throw new TypeError(`netstat: invalid option -- '${c}'`);
     }
   }
   if (!o.tcp && !o.udp) o.tcp = o.udp = true;

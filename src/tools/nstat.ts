@@ -94,18 +94,88 @@ export function nstatDelta(before: HostSnapshot | null, after: HostSnapshot): Ma
   return out;
 }
 
+/** Parsed nstat options. */
+export interface NstatOptions {
+  /** `-a`: absolute values, not the change since the previous snapshot. */
+  absolute: boolean;
+  /** `-z`: zero values too. */
+  zeros: boolean;
+  /** `-j`: JSON. */
+  json: boolean;
+  /** `-n`: print nothing (nstat only updates its history). */
+  noOutput: boolean;
+  /** The PATTERN arguments (shell globs, as nstat matches them with fnmatch). */
+  patterns: RegExp[];
+}
+
+/** fnmatch(3) without flags: `*`, `?`, `[…]`. */
+function globRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[") {
+      const j = glob.indexOf("]", i + 2);
+      if (j < 0) re += "\\[";
+      else {
+        re += `[${glob.slice(i + 1, j).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Parses nstat's arguments (iproute2 6.x): `-a -z -j -n`, and `-s`, `-r`,
+ * `-p` which change nothing for a snapshot (sockstack keeps no history
+ * file; JSON is printed compact either way); PATTERN words select counters.
+ * `-d`/`-t` (the daemon) are refused by name, unknown options in nstat's
+ * words (a TypeError).
+ */
+export function parseNstatArgs(args: string | readonly string[]): NstatOptions {
+  const argv = typeof args === "string" ? splitArgs(args) : args;
+  const o: NstatOptions = { absolute: false, zeros: false, json: false, noOutput: false, patterns: [] };
+  const long: Record<string, string> = { ignore: "a", zeros: "z", json: "j", nooutput: "n", noupdate: "s", reset: "r", pretty: "p" };
+  for (const a of argv) {
+    let letters: string;
+    if (a.startsWith("--") && a.length > 2) {
+      const name = a.slice(2).split("=")[0]!;
+      letters = long[name] ?? "";
+      if (!letters) {
+        if (["scan", "interval", "version", "help"].includes(name)) throw new TypeError(`nstat: option '--${name}' is not supported by sockstack's nstat`);
+        throw new TypeError(`nstat: unrecognized option '${a}'`);
+      }
+    } else if (a.startsWith("-") && a.length > 1) letters = a.slice(1);
+    else {
+      o.patterns.push(globRegExp(a));
+      continue;
+    }
+    for (const c of letters) {
+      if (c === "a") o.absolute = true;
+      else if (c === "z") o.zeros = true;
+      else if (c === "j") o.json = true;
+      else if (c === "n") o.noOutput = true;
+      else if ("srp".includes(c)) continue;
+      else if ("dtVh".includes(c)) throw new TypeError(`nstat: option -${c} is not supported by sockstack's nstat`);
+      else throw new TypeError(`nstat: invalid option -- '${c}'`);
+    }
+  }
+  return o;
+}
+
 /**
  * `nstat` text: `nstat(before, after)` prints what changed, `nstat(null,
  * after, "-a")` (or any `-a`) the absolute values, `-z` zeros too, `-j` JSON.
  */
 export function nstat(before: HostSnapshot | null, after: HostSnapshot, args: string | readonly string[] = ""): string {
-  const argv = typeof args === "string" ? splitArgs(args) : args;
-  const flags = argv.filter((a) => a.startsWith("-")).join("");
-  const absolute = flags.includes("a") || before === null;
-  const zeros = flags.includes("z");
-  const json = flags.includes("j");
+  const o = parseNstatArgs(args);
+  const absolute = o.absolute || before === null;
   const delta = nstatDelta(absolute ? null : before, after);
-  const rows = [...delta].filter(([, v]) => zeros || v !== 0);
+  const rows = [...delta].filter(([n, v]) => (o.zeros || v !== 0) && (o.patterns.length === 0 || o.patterns.some((re) => re.test(n))));
+  if (o.noOutput) return "";
+  const json = o.json;
   if (json) return `{"kernel":{${rows.map(([n, v]) => `"${n}":${v}`).join(",")}}}\n`;
   let out = "#kernel\n";
   for (const [n, v] of rows) out += `${n.padEnd(32)}${String(v).padEnd(16)}${"0.0".padStart(6)}\n`;

@@ -98,6 +98,13 @@ export interface SocketSnapshot {
   listen: { backlog: number; acceptQueue: number; synQueue: number } | null;
   /** True for a SYN-queue entry (a request sock, B4). */
   request: boolean;
+  /**
+   * The kernel picked the local port (connect() or listen() without bind(),
+   * a UDP send from an unbound socket, or bind to port 0): `ss autobound`.
+   * TCP bind to port 0 counts as bound (sockstack does not keep the
+   * difference).
+   */
+  autobound: boolean;
   mem: SkMem;
 }
 
@@ -205,6 +212,7 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
     info,
     listen: listening && lq ? { backlog: lq.backlog, acceptQueue: lq.acceptQueue.length, synQueue: lq.synQueue.size } : null,
     request: false,
+    autobound: !t.passive && !t.bindExplicit,
     mem: {
       ...emptyMem(),
       rmemAlloc: t.rcvBuf.length,
@@ -234,6 +242,7 @@ function timeWaitSnapshot(host: Host, tw: TimeWaitSock, now: Micros): SocketSnap
     info: null,
     listen: null,
     request: false,
+    autobound: true, // Linux inet_diag: a minisock has no sk_userlocks (0), so it matches `autobound`
     mem: emptyMem(),
   };
 }
@@ -256,6 +265,7 @@ function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapsho
     info: null,
     listen: null,
     request: true,
+    autobound: true, // a minisock: no sk_userlocks, as for TIME-WAIT
     mem: emptyMem(),
   };
 }
@@ -278,6 +288,7 @@ function udpSnapshot(host: Host, sk: UdpSock, owners: Map<number, SocketOwner[]>
     info: null,
     listen: null,
     request: false,
+    autobound: sk.autobound,
     mem: { ...emptyMem(), rmemAlloc: sk.rmemAlloc, rcvbuf: sk.rcvbuf, sndbuf: sk.sndbuf, drops: sk.drops },
   };
 }

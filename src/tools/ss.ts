@@ -3,11 +3,18 @@
  * values and spacing as the real tool writing to a pipe.
  *
  * Flags: `-t -u -x -l -a -n -p -o -i -m -e -s -H -4 -r` (and their long
- * forms), a state filter (`state established`, `state listening`,
+ * forms, anywhere on the line); other ss(8) options are refused by name.
+ * The FILTER of ss(8): `state`/`exclude` words first (`state established`,
  * `exclude time-wait`, the groups `connected`, `synchronized`, `bucket`,
- * `big`, `all`) and address/port conditions (`sport = :9090`, `dport gt
- * :1024`, `src 10.0.0.0/24`, `dst 10.0.0.2:9090`) joined with `and`, `or`,
- * `not` and parentheses — passed as one string or as argv.
+ * `big`, `all`), then an expression as ss's lexer reads it — every
+ * argument split at blanks, so `'( dport = :9090 or sport = :9090 )'` may
+ * be one argument; `(`/`)` (or `\(`/`\)`) as separate words; `or | ||`,
+ * `and & &&` or nothing, `not !`; `sport`/`dport` with `= == eq != ne neq
+ * > gt < lt >= ge geq <= le leq` and `:PORT`, `PORT`, `inet::PORT` or a
+ * service name (`:http`); `src`/`dst` `[=] [inet:]ADDR[/LEN][:PORT]`
+ * (`10.0.0.2`, `10.0.0.0/24`, `193.233.7/24`, `*:9090`, `localhost`);
+ * `autobound`. Errors use ss's words; `dev`, `fwmark`, `cgroup` are
+ * refused (sockstack keeps none of them).
  *
  * Layout (ss's `render()` when stdout is not a terminal): every line is a
  * row of tokens in the columns Netid, State, Recv-Q, Send-Q, `Local
@@ -36,6 +43,7 @@ import { TCP_INFINITE_SSTHRESH } from "../tcp/congestion/congestion-control.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import type { HostSnapshot, SocketSnapshot } from "./snapshot.js";
 import { formatG, msTimer } from "./printf.js";
+import { servicePort } from "./services.js";
 
 /** Parsed `ss` options. */
 export interface SsOptions {
@@ -60,6 +68,7 @@ export interface SsOptions {
 export type SsExpr =
   | { op: "and" | "or"; a: SsExpr; b: SsExpr }
   | { op: "not"; a: SsExpr }
+  | { op: "autobound" }
   | { op: "cond"; field: "sport" | "dport" | "src" | "dst"; cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le"; addr: number | null; prefixLen: number; port: number | null };
 
 const ALL_STATES = 0xffe; // states 1..11
@@ -98,6 +107,14 @@ const LONG_FLAGS: Record<string, string> = {
   summary: "s", "no-header": "H", all: "a", listening: "l", ipv4: "4", resolve: "r",
 };
 
+/** ss(8) options sockstack does not implement (a clear refusal rather than "invalid option"). */
+const UNSUPPORTED_SHORT = "VOTbEZzNKSdwM06fAFDBh";
+const UNSUPPORTED_LONG = new Set([
+  "version", "oneline", "threads", "bpf", "events", "context", "contexts", "net", "kill", "sctp", "dccp", "raw", "mptcp",
+  "packet", "ipv6", "family", "query", "socket", "filter", "diag", "bound-inet", "help", "cgroup", "tipc", "vsock", "xdp",
+  "inet-sockopt", "tos", "tipcinfo",
+]);
+
 /** Splits a command line into words (single and double quotes group). */
 export function splitArgs(s: string): string[] {
   const out: string[] = [];
@@ -119,18 +136,25 @@ export function parseSsArgs(args: string | readonly string[]): SsOptions {
   let all = false;
   let listening = false;
   const rest: string[] = [];
+  // Options may follow the filter (ss uses GNU getopt, which permutes); no filter word starts with "-".
   for (const a of argv) {
     if (a.startsWith("--") && a.length > 2) {
       const f = LONG_FLAGS[a.slice(2)];
-      if (!f) throw new TypeError(`ss: unrecognized option '${a}'`);
+      if (!f) {
+        if (UNSUPPORTED_LONG.has(a.slice(2).split("=")[0]!)) throw new TypeError(`ss: option '${a}' is not supported by sockstack's ss`);
+        throw new TypeError(`ss: unrecognized option '${a}'`);
+      }
       apply(f);
-    } else if (a.startsWith("-") && a.length > 1 && rest.length === 0) {
+    } else if (a.startsWith("-") && a.length > 1) {
       for (const c of a.slice(1)) apply(c);
     } else rest.push(a);
   }
   function apply(c: string): void {
     const k = SHORT_FLAGS[c];
-    if (!k) throw new TypeError(`ss: invalid option -- '${c}'`);
+    if (!k) {
+      if (UNSUPPORTED_SHORT.includes(c)) throw new TypeError(`ss: option -${c} is not supported by sockstack's ss`);
+      throw new TypeError(`ss: invalid option -- '${c}'`);
+    }
     if (k === "all") all = true;
     else if (k === "listening") listening = true;
     else if (k === "ipv4" || k === "resolve") return;
@@ -165,22 +189,50 @@ export function parseSsArgs(args: string | readonly string[]): SsOptions {
 
 // ---- filter expressions ---------------------------------------------------
 
-const CMP: Record<string, "eq" | "ne" | "gt" | "lt" | "ge" | "le"> = {
+type Cmp = "eq" | "ne" | "gt" | "lt" | "ge" | "le";
+
+/** ss's comparison words (the lexer maps each group to one operator). */
+const CMP: Record<string, Cmp> = {
   "=": "eq", "==": "eq", eq: "eq", "!=": "ne", ne: "ne", neq: "ne", ">": "gt", gt: "gt", "<": "lt", lt: "lt",
-  ">=": "ge", ge: "ge", "<=": "le", le: "le",
+  ">=": "ge", ge: "ge", geq: "ge", "<=": "le", le: "le", leq: "le",
 };
+const OR = new Set(["or", "|", "||"]);
+const AND = new Set(["and", "&", "&&"]);
+const NOT = new Set(["not", "!"]);
+
+/** An ss filter that does not parse: `message` is ss's wording, without the `ss: ` prefix. */
+export class SsFilterError extends TypeError {
+  constructor(message: string) {
+    super(`ss: ${message}`);
+    this.name = "SsFilterError";
+  }
+}
+
+/**
+ * The words of a filter as ss's lexer sees them: every argument split at
+ * blanks (so `'( dport = :9090 or sport = :9090 )'` may be one argument),
+ * `\(` and `\)` read as parentheses. As in ss, a parenthesis glued to a
+ * word (`(dport`) is part of that word.
+ */
+function filterTokens(words: readonly string[]): string[] {
+  return words.flatMap((w) => w.split(/\s+/)).filter((t) => t !== "").map((t) => (t === "\\(" ? "(" : t === "\\)" ? ")" : t));
+}
 
 function parseExpr(words: string[]): SsExpr {
-  // Make parentheses separate tokens: "(sport" → "(", "sport".
-  const toks = words.flatMap((w) => w.split(/([()])/).filter((x) => x !== ""));
+  const toks = filterTokens(words);
+  if (toks.length === 0) throw new SsFilterError('bison bellows (while parsing filter): "syntax error!" Sorry. (an empty filter)');
   let pos = 0;
+  // ss's lexer remembers the last keyword: a bare word after sport/dport is read as a port, else as a host.
+  let lastPortKeyword = false;
   const peek = () => toks[pos];
   const fail = (): never => {
-    throw new TypeError(`ss: bad filter expression near ${JSON.stringify(toks.slice(pos).join(" "))}`);
+    const near = pos < toks.length ? `near "${toks.slice(pos).join(" ")}"` : "at the end";
+    throw new SsFilterError(`bison bellows (while parsing filter): "syntax error!" Sorry. (${near})`);
   };
+  const startsExpr = (t: string | undefined) => t !== undefined && t !== ")" && !OR.has(t) && !AND.has(t);
   function orExpr(): SsExpr {
     let a = andExpr();
-    while (peek() === "or" || peek() === "||" || peek() === "|") {
+    while (OR.has(peek() ?? "")) {
       pos++;
       a = { op: "or", a, b: andExpr() };
     }
@@ -190,17 +242,17 @@ function parseExpr(words: string[]): SsExpr {
     let a = unary();
     for (;;) {
       const t = peek();
-      if (t === "and" || t === "&&" || t === "&") {
+      if (AND.has(t ?? "")) {
         pos++;
         a = { op: "and", a, b: unary() };
-      } else if (t !== undefined && t !== ")" && t !== "or" && t !== "||" && t !== "|") {
-        a = { op: "and", a, b: unary() }; // juxtaposition means "and"
-      } else return a;
+      } else if (startsExpr(t)) a = { op: "and", a, b: unary() }; // juxtaposition means "and"
+      else return a;
     }
   }
   function unary(): SsExpr {
     const t = peek();
-    if (t === "not" || t === "!") {
+    if (t === undefined) return fail();
+    if (NOT.has(t)) {
       pos++;
       return { op: "not", a: unary() };
     }
@@ -215,45 +267,90 @@ function parseExpr(words: string[]): SsExpr {
   }
   function cond(): SsExpr {
     const field = peek();
-    if (field !== "sport" && field !== "dport" && field !== "src" && field !== "dst") return fail();
+    if (field === "autobound") {
+      pos++;
+      return { op: "autobound" };
+    }
+    if (field === "dev" || field === "fwmark" || field === "cgroup") {
+      throw new SsFilterError(`the ${field} condition is not supported: sockstack keeps no ${field === "dev" ? "bound devices" : field === "fwmark" ? "firewall marks" : "cgroups"} for its sockets`);
+    }
+    if (field !== "sport" && field !== "dport" && field !== "src" && field !== "dst") {
+      // ss lexes any other word as a host (or a port, after sport/dport): one that does not parse is
+      // that error, one that does is a condition without a keyword, a syntax error.
+      if (field !== undefined && field !== "(" && field !== ")" && !NOT.has(field)) parseHostCond(field, lastPortKeyword);
+      return fail();
+    }
     pos++;
-    let cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le" = "eq";
+    const portCond = field === "sport" || field === "dport";
+    lastPortKeyword = portCond;
+    let cmp: Cmp = "eq";
     const c = peek();
     if (c !== undefined && CMP[c]) {
       cmp = CMP[c]!;
+      // {dst|src} [=] HOST: only the equality forms.
+      if (!portCond && cmp !== "eq") return fail();
       pos++;
     }
-    const v = toks[pos++];
-    if (v === undefined) return fail();
-    return { op: "cond", field, cmp, ...parseHostPort(v, field === "sport" || field === "dport") };
+    const v = toks[pos];
+    if (v === undefined || v === ")" || OR.has(v) || AND.has(v)) return fail();
+    pos++;
+    return { op: "cond", field, cmp, ...parseHostCond(v, portCond) };
   }
   const e = orExpr();
   if (pos !== toks.length) fail();
   return e;
 }
 
-function parseHostPort(v: string, portOnly: boolean): { addr: number | null; prefixLen: number; port: number | null } {
-  let host = v;
+/** A port: a number or a service name; `*` or "" for any. */
+function parsePort(p: string): number | null {
+  if (p === "" || p === "*") return null;
+  if (/^\d+$/.test(p)) {
+    const n = Number(p);
+    if (n <= 65535) return n;
+  }
+  const named = servicePort(p);
+  if (named !== undefined) return named;
+  throw new SsFilterError(`"${p}" does not look like a port. (cannot parse dst/src address)`);
+}
+
+/** An IPv4 prefix in iproute2's forms: `10.0.0.2`, `10.0.0.0/24`, `193.233.7/24`, `127/8`, `localhost`. */
+function parsePrefix(host: string): { addr: number; prefixLen: number } {
+  const bad = () => new SsFilterError(`an inet prefix is expected rather than "${host}". (cannot parse dst/src address)`);
+  const [a, l, extra] = host.split("/");
+  if (extra !== undefined) throw bad();
+  let addr: number | null;
+  let parts = 4;
+  if (a === "localhost") addr = parseIpv4Address("127.0.0.1");
+  else {
+    const bytes = a!.split(".");
+    parts = bytes.length;
+    if (parts > 4 || !bytes.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255)) throw bad();
+    while (bytes.length < 4) bytes.push("0");
+    addr = parseIpv4Address(bytes.join("."));
+  }
+  const prefixLen = l === undefined ? 8 * parts : /^\d+$/.test(l) ? Number(l) : NaN;
+  if (addr === null || !(prefixLen >= 0 && prefixLen <= 32)) throw bad();
+  return { addr, prefixLen };
+}
+
+/** ss's HOST syntax `[inet:]ADDRESS[:PORT]` (ports alone for sport/dport: `:9090`, `9090`, `:http`). */
+function parseHostCond(v: string, portOnly: boolean): { addr: number | null; prefixLen: number; port: number | null } {
+  let s = v.startsWith("inet:") ? v.slice(5) : v;
+  if (/^(inet6|unix|link|netlink|vsock):/.test(s)) throw new SsFilterError(`sockstack's ss filters IPv4 sockets only, not "${v}"`);
+  if (portOnly) {
+    if (s.startsWith(":")) s = s.slice(1);
+    else if (s.includes(":")) throw new SsFilterError(`"${s}" does not look like a port. (cannot parse dst/src address)`);
+    return { addr: null, prefixLen: 0, port: parsePort(s) };
+  }
+  let host = s;
   let port: number | null = null;
-  const i = v.lastIndexOf(":");
+  const i = s.lastIndexOf(":");
   if (i >= 0) {
-    host = v.slice(0, i);
-    const p = v.slice(i + 1);
-    if (p !== "" && p !== "*") {
-      port = Number(p);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`ss: "${p}" does not look like a port.`);
-    }
-  } else if (portOnly) {
-    host = "";
-    port = Number(v);
-    if (!Number.isInteger(port)) throw new TypeError(`ss: "${v}" does not look like a port.`);
+    host = s.slice(0, i);
+    port = parsePort(s.slice(i + 1));
   }
   if (host === "" || host === "*") return { addr: null, prefixLen: 0, port };
-  const [a, l] = host.split("/");
-  const addr = parseIpv4Address(a!);
-  const prefixLen = l === undefined ? 32 : Number(l);
-  if (addr === null || !(prefixLen >= 0 && prefixLen <= 32)) throw new TypeError(`ss: an inet prefix is expected rather than "${host}".`);
-  return { addr, prefixLen, port };
+  return { ...parsePrefix(host), port };
 }
 
 function matches(e: SsExpr, s: SocketSnapshot): boolean {
@@ -261,12 +358,14 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
     case "and": return matches(e.a, s) && matches(e.b, s);
     case "or": return matches(e.a, s) || matches(e.b, s);
     case "not": return !matches(e.a, s);
+    case "autobound": return s.autobound;
   }
   const local = e.field === "sport" || e.field === "src";
   const port = local ? s.localPort : s.remotePort;
   const addr = parseIpv4Address(local ? s.localAddr : s.remoteAddr)!;
   if (e.field === "sport" || e.field === "dport") {
-    const p = e.port ?? 0;
+    if (e.port === null) return true;
+    const p = e.port;
     switch (e.cmp) {
       case "eq": return port === p;
       case "ne": return port !== p;
@@ -276,13 +375,12 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
       case "le": return port <= p;
     }
   }
-  let ok = true;
-  if (e.port !== null && e.port !== port) ok = false;
-  if (ok && e.addr !== null) {
+  if (e.port !== null && e.port !== port) return false;
+  if (e.addr !== null) {
     const m = e.prefixLen === 0 ? 0 : (0xffffffff << (32 - e.prefixLen)) >>> 0;
-    ok = ((addr & m) >>> 0) === ((e.addr & m) >>> 0);
+    return ((addr & m) >>> 0) === ((e.addr & m) >>> 0);
   }
-  return e.cmp === "ne" ? !ok : ok;
+  return true;
 }
 
 // ---- rows ------------------------------------------------------------------

@@ -28,14 +28,16 @@
  *   the packet (the BPF program returns 0), whatever the rest says.
  *
  * Not supported (a clear error says so): link-layer primitives (`ether`,
- * `vlan`, `arp`), host names and service names (sockstack resolves
- * nothing: write addresses and numbers), `gateway`, `broadcast`,
+ * `vlan`, `arp`), host names (write addresses), service names other
+ * than the well-known ones of services.ts (`port http` works), `gateway`, `broadcast`,
  * `multicast`, IPv6 addresses.
  *
  * @example
  * const f = compileFilter("tcp port 9090 and tcp[tcpflags] & tcp-syn != 0");
  * f(datagramBytes)  // true for the SYN and the SYN-ACK of a connection to port 9090
  */
+
+import { servicePort } from "./services.js";
 
 /** A compiled filter: true when the datagram (`b`, captured bytes) is selected. `wireLen` is `len` (defaults to `b.length`). */
 export type PacketPredicate = (b: Uint8Array, wireLen?: number) => boolean;
@@ -514,9 +516,11 @@ class Parser {
         break;
       }
       case "port": {
-        if (v.kind !== "num") this.#fail(v, v.kind === "id" ? `unknown port '${v.text}' (sockstack resolves no service names: write a number)` : `expected a port number, found ${this.#found(v)}`);
-        if (v.value > 65535) this.#fail(v, `illegal port number ${v.value} > 65535`);
-        inner = portMatch(q.dir, v.value, v.value, protoSet(q.proto));
+        const named = v.kind === "id" ? servicePort(v.text) : undefined;
+        if (v.kind !== "num" && named === undefined) this.#fail(v, v.kind === "id" ? `unknown port '${v.text}' (sockstack knows the well-known service names only: write a number)` : `expected a port number, found ${this.#found(v)}`);
+        const port = named ?? (v as { value: number }).value;
+        if (port > 65535) this.#fail(v, `illegal port number ${port} > 65535`);
+        inner = portMatch(q.dir, port, port, protoSet(q.proto));
         break;
       }
       case "portrange": {

@@ -36,6 +36,8 @@ export class UdpSock {
   remotePort = 0;
   /** bind() chose the local address (Linux SOCK_BINDADDR_LOCK). */
   addrBound = false;
+  /** The kernel chose the local port (no SOCK_BINDPORT_LOCK): `ss autobound`. */
+  autobound = false;
   /** SO_RCVBUF as stored (already doubled, like Linux). */
   rcvbuf: number;
   /** SO_SNDBUF as stored (already doubled). */

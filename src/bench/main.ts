@@ -203,7 +203,7 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
   }
   const total = (performance.now() - t0) / 1000;
   if (json) {
-    const doc = { machine: m, command: `sockstack bench ${args.join(" ")}`.trim(), source: "tsx-loaded TypeScript sources", wall_s: total, results };
+    const doc = { machine: m, command: `sockstack bench ${args.join(" ")}`.trim(), source: import.meta.url.endsWith(".ts") ? "tsx-loaded TypeScript sources" : "compiled dist/", wall_s: total, results };
     const text = JSON.stringify(doc, null, 2);
     if (typeof json === "string") writeFileSync(json, `${text}\n`);
     else io.out(text);

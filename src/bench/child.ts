@@ -1,7 +1,7 @@
 /**
  * Memory benchmarks run in a child process of their own (a fresh heap, `gc`
  * exposed, a larger heap limit for the million): `node --import tsx
- * --expose-gc bench/child.ts <job> <n>`. Progress lines go to stderr; the
+ * --expose-gc src/bench/child.ts <job> <n>`. Progress lines go to stderr; the
  * last stdout line is the {@link Measurement} as JSON.
  */
 import { spawn } from "node:child_process";
@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { Measurement } from "./harness.js";
 import { establishIdle } from "./sim.js";
 import { kernelHeapPerConnection } from "./kernel.js";
-import { TcpState } from "../src/tcp/tcp-state.js";
-import type { Host } from "../src/host/host.js";
+import { TcpState } from "../tcp/tcp-state.js";
+import type { Host } from "../host/host.js";
 
 function gcNow(): () => void {
   const g = (globalThis as { gc?: () => void }).gc;

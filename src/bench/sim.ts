@@ -4,10 +4,10 @@
  * wall second (the stack's CPU cost) unless a benchmark is about virtual
  * time (lossy goodput) or memory.
  */
-import { Network } from "../src/sim/network.js";
-import type { Host } from "../src/host/host.js";
-import { ms, sec } from "../src/core/time.js";
-import { TcpState } from "../src/tcp/tcp-state.js";
+import { Network } from "../sim/network.js";
+import type { Host } from "../host/host.js";
+import { ms, sec } from "../core/time.js";
+import { TcpState } from "../tcp/tcp-state.js";
 import type { Measurement } from "./harness.js";
 
 /** Application write/read size on both sides (the kernel side writes 64 KiB too). */

@@ -1,6 +1,6 @@
 /**
  * One sockstack workload alone, for profiling:
- *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts throughput 200000000 65536
+ *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof src/bench/profile.ts throughput 200000000 65536
  *   … profile.ts throughput 50000000 1500 csum | connect 20000 | establish 10000 200 | idle 2000 | lossy 10000000 reno
  * (For source line numbers in the profile, compile first:
  * `npx tsc -p tsconfig.json --noEmit false --outDir /tmp/bdist` and run the .js.)
@@ -15,5 +15,5 @@ switch (what) {
   case "establish": { const r = await establishIdle(num(a, 10000), 1, num(b, 200), Math.max(1, Math.ceil(num(a, 10000) / 16000))); console.log({ wall: r.wall }); break; }
   case "idle": console.log(await simIdleTimers(num(a, 2000), 7200)); break;
   case "lossy": console.log(await simLossy(num(a, 10e6), b === "cubic" ? "cubic" : "reno")); break;
-  default: console.error("usage: bench/profile.ts throughput|connect|establish|idle|lossy [args]"); process.exitCode = 2;
+  default: console.error("usage: src/bench/profile.ts throughput|connect|establish|idle|lossy [args]"); process.exitCode = 2;
 }

@@ -3,7 +3,7 @@
  * connections (sockstack on both ends), writes a V8 heap snapshot and
  * prints the retained-by-type table (self sizes grouped by constructor
  * name, per connection end). Run:
- *   node --import tsx --expose-gc bench/heap-breakdown.ts 5000
+ *   node --import tsx --expose-gc src/bench/heap-breakdown.ts 5000
  */
 import v8 from "node:v8";
 import { readFileSync, rmSync } from "node:fs";
