@@ -41,7 +41,9 @@ export function skbTruesize(len: number): number {
  * keeps alive (Linux `skb_condense`, and `tcp_collapse` copying small skbs
  * into compact ones). Views of `CONDENSE_MAX` bytes or more, and views that
  * nearly fill their buffer, are returned as they are.
- * @example condense(big.subarray(10, 11)).buffer.byteLength === 1
+ * @example
+ * const big = new Uint8Array(4096);
+ * condense(big.subarray(10, 11)).buffer.byteLength === 1
  */
 export function condense(view: Uint8Array): Uint8Array {
   if (view.length < CONDENSE_MAX && view.buffer.byteLength > view.length + CONDENSE_SLACK) return view.slice();

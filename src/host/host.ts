@@ -228,8 +228,13 @@ export class Host implements Kernel {
    * (default) is waited for by `net.run()`; a daemon (`{ daemon: true }`,
    * servers) is not.
    * @example
-   * server.spawn("echo", async (p) => { for (;;) { … } }, { daemon: true });
-   * const c = client.spawn("client", async (p) => { …; return "reply"; });
+   * server.spawn("echo", async (p) => {
+   *   // for (;;) { accept, recv, send … }
+   * }, { daemon: true });
+   * const c = client.spawn("client", async (p) => {
+   *   // … connect, send, recv …
+   *   return "reply";
+   * });
    * await net.run();                 // until "client" has exited
    * await c.result === "reply";
    */
@@ -249,7 +254,9 @@ export class Host implements Kernel {
    * Traces every system call of this host's processes (strace -f): `fn`
    * gets an event per call entry (blocking calls), return and process exit.
    * Returns the function that stops it. See `formatStrace`/`straceWriter`.
-   * @example const stop = host.strace(straceWriter((line) => console.log(line)));
+   * @example
+   * import { straceWriter } from "../sys/strace.js";
+   * const stop = host.strace(straceWriter((line) => console.log(line)));
    */
   strace(fn: SyscallListener): () => void {
     this.#tracers.push(fn);

@@ -43,7 +43,10 @@ export class ProgramFailed extends Error {
 /**
  * A running (or finished) program.
  * @example
- * const h = client.spawn("client", async (p) => { …; return got; });
+ * const h = client.spawn("client", async (p) => {
+ *   // … connect, send, recv …
+ *   return "got it";
+ * });
  * await net.run();
  * const got = await h.result;            // main's return value
  * (await h.exited).code === 0;

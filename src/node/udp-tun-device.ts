@@ -183,7 +183,9 @@ export class UdpTunDevice implements Device {
    * must be running) and the UDP socket has completed every send. Resolves
    * false when `timeoutMs` passes first. Call it before {@link close}:
    * closing drops what is still queued.
-   * @example await dev.flush(1000); await dev.close();
+   * @example
+   * declare const dev: UdpTunDevice;
+   * await dev.flush(1000); await dev.close();
    */
   async flush(timeoutMs = 2000): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
