@@ -211,8 +211,8 @@ export class DemoContext {
   capture(device: Device, host: string): Capture {
     const cap = new Capture(device, host);
     cap.onRecord = (r) => {
-      const info = this.#info(r);
-      this.#emit({ t: info.t, kind: "packet", host, iface: device.name, ...info, text: info.line });
+      const { t, ...info } = this.#info(r);
+      this.#emit({ t, kind: "packet", host, iface: device.name, ...info, text: info.line });
     };
     this.captures.push(cap);
     return cap;
@@ -236,7 +236,9 @@ export class DemoContext {
   /**
    * Takes a snapshot of `host` for the views and reports it as a
    * `snapshot` event.
-   * @example const s = d.snapshot(server); ss(s, "-tanp");
+   * @example
+   * declare const d: DemoContext;
+   * const s = d.snapshot(server); ss(s, "-tanp");
    */
   snapshot(host: Host, name = host.name): HostSnapshot {
     const s = snapshot(host);

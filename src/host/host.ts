@@ -253,7 +253,9 @@ export class Host implements Kernel {
    * Traces every system call of this host's processes (strace -f): `fn`
    * gets an event per call entry (blocking calls), return and process exit.
    * Returns the function that stops it. See `formatStrace`/`straceWriter`.
-   * @example const stop = host.strace(straceWriter((line) => console.log(line)));
+   * @example
+   * import { straceWriter } from "../sys/strace.js";
+   * const stop = host.strace(straceWriter((line) => console.log(line)));
    */
   strace(fn: SyscallListener): () => void {
     this.#tracers.push(fn);

@@ -66,6 +66,7 @@ type EveryName<S extends string, N extends string> =
  * A string *literal* outside `N` is a compile error; the error shows `N`.
  * @example
  * declare function f<const V extends string | number>(v: CheckedName<V, "A" | "B">): void;
+ * declare const x: number;
  * f("A"); f(2); f(String(x)); // f("C") does not compile
  */
 export type CheckedName<V, N extends string> =

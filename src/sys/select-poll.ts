@@ -62,7 +62,13 @@ export class FdSet {
 
   /**
    * A copy of this set (C's `tmpfds = readfds`).
-   * @example for (;;) { const r = all.copy(); await p.select(maxfd + 1, r, null, null, null); … }
+   * @example
+   * declare const all: FdSet, maxfd: number;
+   * for (;;) {
+   *   const r = all.copy();
+   *   await p.select(maxfd + 1, r, null, null, null);
+   *   // … r.isSet(fd) for each fd …
+   * }
    */
   copy(): FdSet {
     return new FdSet(this);
@@ -120,7 +126,7 @@ export interface PollFd {
  * POLL* names by default). An unknown name — or anything that is neither a
  * number nor names — is EINVAL naming it, never silently 0 (a poll on no
  * events would sleep forever).
- * @example eventBits("POLLIN|POLLOUT", "poll") === POLLIN | POLLOUT
+ * @example eventBits("POLLIN|POLLOUT", "poll") === (POLLIN | POLLOUT)
  */
 export function eventBits(v: PollEvents, syscall: string, table: Readonly<Record<string, number>> = POLL_CONSTANTS, kind = "poll event"): number {
   if (typeof v === "number") {

@@ -77,7 +77,7 @@ export function markdownFiles(): string[] {
     }
   };
   for (const f of readdirSync(ROOT)) if (f.endsWith(".md")) out.push(f);
-  for (const d of ["docs", "src", "test", "scripts"]) walk(join(ROOT, d));
+  for (const d of ["docs", "src", "test", "scripts"]) if (statSync(join(ROOT, d), { throwIfNoEntry: false })?.isDirectory()) walk(join(ROOT, d));
   return out.sort();
 }
 
