@@ -205,8 +205,8 @@ export class DemoContext {
   capture(device: Device, host: string): Capture {
     const cap = new Capture(device, host);
     cap.onRecord = (r) => {
-      const info = this.#info(r);
-      this.#emit({ t: info.t, kind: "packet", host, iface: device.name, ...info, text: info.line });
+      const { t, ...info } = this.#info(r);
+      this.#emit({ t, kind: "packet", host, iface: device.name, ...info, text: info.line });
     };
     this.captures.push(cap);
     return cap;

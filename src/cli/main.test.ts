@@ -274,7 +274,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
   assert.deepEqual(packets.map((e) => e.text), text.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} IP /.test(l)));
   const icmp = echo.find((e) => e.kind === "packet") as JsonEvent & { fields: { icmp: { type: number; id: number; seq: number } } };
   assert.deepEqual([icmp.fields.icmp.type, icmp.fields.icmp.seq], [8, 1]);
-  const udp = echo.find((e) => e.kind === "packet" && (e as { fields: { udp?: unknown } }).fields.udp) as JsonEvent & { fields: { udp: { dport: number; length: number } } };
+  const udp = echo.find((e) => e.kind === "packet" && (e as unknown as { fields: { udp?: unknown } }).fields.udp) as JsonEvent & { fields: { udp: { dport: number; length: number } } };
   assert.deepEqual([udp.fields.udp.dport, udp.fields.udp.length], [7, 5]);
 
   // TCP state changes, in order, on both hosts: the listener, the handshakes, the fourth client stuck in SYN_SENT.
