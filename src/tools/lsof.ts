@@ -1,14 +1,18 @@
 /**
  * `lsof` (4.95) over a {@link HostSnapshot}: open files per process with
  * lsof's columns COMMAND, PID, USER, FD (number + access mode `u`), TYPE
- * (`IPv4`, `CHR`), DEVICE (a socket's inode, as lsof shows it on Linux),
- * SIZE/OFF (`0t0`), NODE (`TCP`/`UDP`) and NAME
- * (`10.0.0.2:9090->10.0.0.1:59194 (ESTABLISHED)`, `*:9090 (LISTEN)`).
+ * (`IPv4`, `unix`, `a_inode`, `CHR`, `sock`), DEVICE (an IP socket's
+ * inode, as lsof shows it on Linux; a unix socket's hashed address),
+ * SIZE/OFF (`0t0`), NODE (`TCP`/`UDP`, or the inode) and NAME
+ * (`10.0.0.2:9090->10.0.0.1:59194 (ESTABLISHED)`, `*:9090 (LISTEN)`,
+ * `/tmp/s.sock type=STREAM (LISTEN)`, `[eventpoll:3]`).
  *
  * Selections: `-i` (every Internet socket), `-i :9090`, `-i TCP`,
- * `-i TCP:9090`, `-i @10.0.0.1`, `-i @10.0.0.1:9090`, `-p PID[,PID]`, and
- * `-a` to AND them (lsof ORs selections by default). `-n`, `-P` are
- * accepted (names are always numeric). Column widths adapt to the content
+ * `-i TCP:9090`, `-i @10.0.0.1`, `-i @10.0.0.1:9090`, `-U` (unix
+ * sockets), `-p PID[,PID]`, `-c COMMAND`, and `-a` to AND them (lsof ORs
+ * selections by default); `-t` prints pids only; `-Q` makes a search that
+ * finds nothing a success. `-n`, `-P` are accepted (names are always
+ * numeric). Column widths adapt to the content
  * like lsof's. Only numeric fds are listed (as with `-d 0-999`): sockstack
  * processes have no cwd/txt/mem entries. Connections in an accept queue
  * belong to no process and so never appear (A2, I2).
