@@ -69,6 +69,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (a.positionals.length > 1) throw new UsageError(`unexpected argument '${a.positionals[1]}'`);
+    if (opts.pcap === "-") throw new UsageError("--pcap -: the demo prints to standard output; write the capture to a file");
     const name = a.positionals[0] ?? DEMOS[0]!.name;
     const found = DEMOS.find((s) => s.name === name);
     if (!found) throw new UsageError(`no scenario '${name}' (sockstack demo --list shows them)`);

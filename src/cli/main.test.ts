@@ -157,6 +157,13 @@ test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes f
     assert.equal(n, 14);
     assert.equal((await run("demo", "udp-echo", "--json", "--pcap", f3)).code, 0);
     assert.equal(readFileSync(f3).readUInt32LE(0), 0x0a0d0d0a); // pcapng section header block
+    // Standard output carries the demo's text: --pcap - is refused.
+    const dash = await run("demo", "--pcap", "-");
+    assert.deepEqual([dash.code, dash.err[0]], [2, "sockstack demo: --pcap -: the demo prints to standard output; write the capture to a file"]);
+    // bench opens --json=FILE before running anything.
+    const bench = await run("bench", "idle-timers", `--json=${join(dir, "no", "x.json")}`);
+    assert.deepEqual([bench.code, bench.out, bench.err.length], [1, [], 1]);
+    assert.match(bench.err[0]!, /^sockstack bench: cannot write .*x\.json: ENOENT/);
     // A path that cannot be written fails before the demo runs (tcpdump -w opens its file first).
     const bad = await run("demo", "--pcap", join(dir, "no", "such", "dir.pcap"));
     assert.deepEqual([bad.code, bad.out, bad.err.length], [1, [], 1]);

@@ -312,3 +312,13 @@ test("every kind of fd in lsof, ss -x and netstat -x is what the real tools prin
   const glob = await run("ss", "-xa", "src", "/tmp/*", "--scenario", "fd-kinds");
   assert.deepEqual(glob.out.slice(1).map((l) => l.split(/\s+/)[4]), ["/tmp/ux.sock", "/tmp/ux.sock", "/tmp/ud.sock"]);
 });
+
+test("tcpdump -w - writes the capture to standard output, as tcpdump does", async () => {
+  const io = captureIo();
+  assert.equal(await main(["tcpdump", "-w", "-", "--step", "2"], io), 0);
+  assert.deepEqual(io.stdout, []);
+  assert.equal(io.binary.length, 1);
+  const pcap = Buffer.from(io.binary[0]!);
+  assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4);
+  assert.equal(io.stderr[0], "3 packets captured");
+});

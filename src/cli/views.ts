@@ -273,11 +273,16 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
         const expr = f.words.join(" ");
         compileFilter(expr); // report a bad expression before running anything
         const cap = startCapture(host, f.iface ?? CAPTURE_IFACE, expr, f.count);
-        const out = f.write === undefined ? undefined : openOutput(f.write);
+        // -w - writes the capture to standard output, as tcpdump does.
+        const toStdout = f.write === "-";
+        if (toStdout && !io.bytes) throw new UsageError("-w -: this output cannot take binary data");
+        const out = f.write === undefined || toStdout ? undefined : openOutput(f.write);
         await advanceTo(c.step.at);
         cap.stop();
         if (f.write !== undefined) {
-          writeOutput(out!, f.write.endsWith(".pcapng") ? cap.pcapng() : cap.pcap());
+          const data = f.write.endsWith(".pcapng") ? cap.pcapng() : cap.pcap();
+          if (toStdout) io.bytes!(data);
+          else writeOutput(out!, data);
           io.err(`${cap.records().length} packets captured`);
           return 0;
         }
