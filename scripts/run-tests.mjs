@@ -1,7 +1,8 @@
 // Runs every *.test.ts under src/ and test/ with Node's test runner (tsx loader).
 // Usage: node scripts/run-tests.mjs [substring-filter…]
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 
 function walk(dir, out) {
@@ -22,5 +23,25 @@ if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+// The spec reporter to the terminal; scripts/stray-output-reporter.mjs collects what tests print
+// outside the runner (console.log in a test, a warning nobody captured) into a file.
+const strayFile = join(mkdtempSync(join(tmpdir(), "sockstack-tests-")), "stray.json");
+const r = spawnSync(process.execPath, [
+  "--import", "tsx", "--test",
+  "--test-reporter=spec", "--test-reporter-destination=stdout",
+  `--test-reporter=${new URL("./stray-output-reporter.mjs", import.meta.url).href}`, `--test-reporter-destination=${strayFile}`,
+  ...files,
+], { stdio: "inherit" });
+let stray = [];
+try {
+  stray = JSON.parse(readFileSync(strayFile, "utf8"));
+} catch {
+  // no report: the run itself failed
+}
+rmSync(dirname(strayFile), { recursive: true, force: true });
+if (stray.length > 0) {
+  console.error(`\n✖ ${stray.length} line(s) of stray output (tests must print nothing; use t.diagnostic):`);
+  for (const l of stray.slice(0, 50)) console.error(`  ${l}`);
+  process.exit(r.status || 1);
+}
 process.exit(r.status ?? 1);

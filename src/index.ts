@@ -6,6 +6,13 @@
  * carries the doc comment (with an example) of the module that defines it;
  * the groups here say what each is for.
  *
+ * The package's other entry points (package.json `exports`; each file
+ * says what it holds): `sockstack/constants` (every Linux constant, also
+ * re-exported here), `sockstack/tools` (every view over hosts and packets),
+ * `sockstack/conformance` (packetdrill scripts), `sockstack/interop` (Node
+ * only: real time, the TUN bridge). `sockstack/node` is reserved for the
+ * `net`/`dgram` façade. Paths inside the package are not importable.
+ *
  * @example
  * import { Network, ms, ping, sockaddrIn } from "sockstack";
  *
@@ -66,7 +73,8 @@ export { Packet } from "./wire/packet.js";
 // sockaddrIn("10.0.0.2", 7) or the tuple ["10.0.0.2", 7]; AF_INET, SOCK_DGRAM, MSG_PEEK, SHUT_WR, …
 export { sockaddrIn, formatSockAddr } from "./socket/sockaddr.js";
 export type { SockAddr, SockAddrIn, SockAddrUn, SockAddrUnspec, SockAddrLike } from "./socket/sockaddr.js";
-export * from "./socket/constants.js";
+// Every constant of sockstack/constants (AF_*, SOCK_*, MSG_*, EPOLL*, POLL*, INADDR_*, FD_SETSIZE, WNOHANG, …).
+export * from "./constants.js";
 export type { OptionValue, Linger, Timeval } from "./socket/options.js";
 export { ipv4, parseIpv4Address, formatIpv4Address } from "./wire/ipv4-address.js";
 export type { Ipv4Address } from "./wire/ipv4-address.js";
@@ -88,17 +96,12 @@ export { Counters } from "./core/counters.js";
 export type { CounterGroup } from "./core/counters.js";
 
 // ---- more system calls: multiplexing, helpers (E2, E5, E6, E8) ------------
-export { FdSet, FD_SETSIZE } from "./sys/select-poll.js";
+export { FdSet } from "./sys/select-poll.js";
 export type { PollFd, SelectTimeout } from "./sys/select-poll.js";
-export {
-  EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDNORM, EPOLLRDBAND, EPOLLWRNORM, EPOLLWRBAND, EPOLLMSG,
-  EPOLLRDHUP, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLONESHOT, EPOLLET, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, EPOLL_CLOEXEC,
-} from "./sys/epoll.js";
 export type { EpollEvent } from "./sys/epoll.js";
 export { wrap, perror, ex } from "./sys/wrappers.js";
 export type { Wrapped } from "./sys/wrappers.js";
-export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa, INADDR_NONE } from "./sys/inet.js";
-export { WNOHANG, toAddr, flagValue } from "./sys/process.js";
+export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa } from "./sys/inet.js";
 export type { Thread, Address, Flags } from "./sys/process.js";
 
 // ---- TCP state and the views of a host (I1, I2) ----------------------------

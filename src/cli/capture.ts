@@ -16,7 +16,7 @@ export class Capture extends ToolsCapture {
 
   /**
    * Starts capturing on `device`, which belongs to host `host`.
-   * @example const cap = new Capture(chain.links[0].a, "client");
+   * @example const cap = new Capture(chain.links[0]!.a, "client");
    */
   constructor(device: Device, readonly host: string) {
     super();

@@ -170,7 +170,9 @@ export class DemoContext {
 
   /**
    * A syscall made by process `name[pid]` on `host`, with its result.
-   * @example d.syscall("client", "udp-client", 1000, { call: "connect", args: [3, "10.0.0.2:9"], result: 0 });
+   * @example
+   * declare const d: DemoContext;
+   * d.syscall("client", "udp-client", 1000, { call: "connect", args: [3, "10.0.0.2:9"], result: 0 });
    */
   syscall(host: string, name: string, pid: number, s: SyscallReport): void {
     const args = s.args.map(String);
@@ -183,7 +185,9 @@ export class DemoContext {
 
   /**
    * Reports every TCP state change on `host` as a `state` event from now on.
-   * @example d.watch(server, "server");
+   * @example
+   * declare const d: DemoContext, server: Host;
+   * d.watch(server, "server");
    */
   watch(host: Host, name = host.name): void {
     const prev = host.tcp.trace;
@@ -200,7 +204,9 @@ export class DemoContext {
   /**
    * Starts capturing every packet `device` (of `host`) sends or receives;
    * each one is also a `packet` event.
-   * @example const cap = d.capture(chain.links[0].b, "server");
+   * @example
+   * declare const d: DemoContext;
+   * const cap = d.capture(chain.links[0]!.b, "server");
    */
   capture(device: Device, host: string): Capture {
     const cap = new Capture(device, host);

@@ -11,6 +11,7 @@ import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 import { MAX_HOPS, buildChain } from "./topology.js";
+import { parseProbability } from "./link-args.js";
 
 const USAGE =
   "usage: sockstack ping [--seed N] [-c COUNT] [-i INTERVAL] [-s SIZE] [-t TTL] [-W TIMEOUT] [--loss P] [--latency MS] [--hops N] TARGET";
@@ -105,12 +106,5 @@ export async function pingCommand(args: string[], io: CliIo): Promise<number> {
 
 /** `0.1`, `10%` → a probability; throws UsageError otherwise. */
 function parseLoss(raw: string | undefined): number {
-  if (raw === undefined) return 0;
-  const pct = raw.endsWith("%");
-  const v = Number(pct ? raw.slice(0, -1) : raw);
-  const p = pct ? v / 100 : v;
-  if (raw.trim() === "" || !Number.isFinite(p) || p < 0 || p > 1) {
-    throw new UsageError(`option --loss: '${raw}' is not a probability (0–1, or 0%–100%)`);
-  }
-  return p;
+  return parseProbability(raw, "--loss");
 }

@@ -4,38 +4,80 @@
  *
  * ```
  * sockstack tun up --netns NAME [--addr 198.18.0.2/24] [--peer 198.18.0.1] [--mtu N] [--ttl SEC]
- * sockstack tun serve echo|http|discard PORT [--udp] [--netns NAME] [--timeout SEC] [--ss] [--tcpdump]
- * sockstack tun connect HOST PORT [--udp] [--netns NAME] [--timeout SEC] [--tcpdump]
- * sockstack tun ping HOST [-c COUNT] [--netns NAME]
+ * sockstack tun serve echo|http|discard PORT [--udp] [--ss] [--tcpdump] [COMMON]
+ * sockstack tun connect HOST PORT [--udp] [--tcpdump] [COMMON]
+ * sockstack tun ping HOST [-c COUNT] [COMMON]
  * sockstack tun status
  * sockstack tun down [--netns NAME]
+ * COMMON: [--netns NAME] [--timeout SEC] [--seed N] [--loss P] [--delay T] [--jitter T]
+ *         [--reorder P] [--duplicate P] [--corrupt P] [--rate R]
  * ```
  *
  * `serve`, `connect` and `ping` re-run themselves inside the namespace
- * (`ip netns exec`) when started outside it. Only one of them can be
- * attached to a bridge at a time (they share its UDP port).
+ * (`ip netns exec`) when started outside it. Several can use one bridge at
+ * once: each is a host of its own (198.18.0.2, .3, …; see
+ * node/tun-session.ts). Each draws a random seed unless given `--seed`,
+ * and prints it.
  */
 import { spawn } from "node:child_process";
 import { parseArgs, UsageError } from "./args.js";
+import { describeLinkConfig, linkConfigFromArgs } from "./link-args.js";
 import { ms } from "../core/time.js";
 import { ping } from "../host/ping.js";
+import type { LinkConfigInput } from "../sim/impairments.js";
+import { snapshot } from "../tools/snapshot.js";
+import { ss } from "../tools/ss.js";
+import { formatTcpdumpTime, TcpdumpFormatter } from "../tools/tcpdump.js";
 import { startDiscardServer } from "../node/apps/discard-server.js";
 import { startEchoServer } from "../node/apps/echo-server.js";
 import { startHttpServer } from "../node/apps/http-server.js";
 import { sendAll, type ServerHandle } from "../node/apps/app-server.js";
 import { checkInteropAddress, currentNetns, interopUnavailableReason } from "../node/netns.js";
-import { packetLine } from "../node/packet-line.js";
-import { formatSocketTable, udpSocketRows } from "../node/socket-table.js";
-import { attachTunHost, type TunHost } from "../node/tun-host.js";
-import { listSessions, readSession, tunDown, tunUp, type TunSession } from "../node/tun-session.js";
+import { attachToSession, listSessions, readSession, tunDown, tunUp, type SessionHost, type TunSession } from "../node/tun-session.js";
 
+const COMMON = "[--netns NAME] [--timeout SEC] [--seed N] [IMPAIRMENTS]";
 const USAGE = [
   "usage: sockstack tun up --netns NAME [--addr 198.18.0.2/24] [--peer 198.18.0.1] [--mtu N] [--ttl SEC]",
-  "       sockstack tun serve echo|http|discard PORT [--udp] [--netns NAME] [--timeout SEC] [--ss] [--tcpdump]",
-  "       sockstack tun connect HOST PORT [--udp] [--netns NAME] [--timeout SEC] [--tcpdump]",
-  "       sockstack tun ping HOST [-c COUNT] [--netns NAME]",
+  `       sockstack tun serve echo|http|discard PORT [--udp] [--ss] [--tcpdump] ${COMMON}`,
+  `       sockstack tun connect HOST PORT [--udp] [--tcpdump] ${COMMON}`,
+  `       sockstack tun ping HOST [-c COUNT] ${COMMON}`,
   "       sockstack tun status",
   "       sockstack tun down [--netns NAME]",
+  "IMPAIRMENTS (sockstack side, each direction): [--loss P] [--delay T] [--jitter T] [--reorder P] [--duplicate P] [--corrupt P] [--rate R]",
+];
+
+const HELP = [
+  "",
+  "Everything happens inside the network namespace `tun up` creates (only lo and the TUN",
+  "device, no route out, IPv6 off, addresses in 198.18.0.0/15); `tun down` removes it, and",
+  "it removes itself after --ttl seconds (default 3600). Needs root, ip and socat.",
+  "",
+  "serve, connect and ping attach a real-time sockstack host to the bridge. Several may run",
+  "at once: the first is 198.18.0.2 on sstun0, each further one the next address on a TUN",
+  "device of its own (sstun1, sstun2, …); the kernel is 198.18.0.1 on all of them.",
+  "`tun down` stops them too (SIGTERM, then SIGKILL), and every process of the bridge.",
+  "",
+  "  --seed N        seed of the host's random choices (ephemeral ports, …); default: random,",
+  "                  printed. ISNs and TCP timestamps follow the real clocks, as on Linux.",
+  "  --timeout SEC   serve stops after SEC (default 600), connect after SEC (default 60)",
+  "  --ss            serve: print `ss -tuanp` of the sockstack host every 5 s and at the end",
+  "  --tcpdump       print a tcpdump -nn line per packet of the sockstack side (stderr)",
+  "  --loss P        drop packets with probability P: 0.02 or 2%",
+  "  --delay T       one-way delay: 10ms, 1.5s, 200us (a bare number is ms)",
+  "  --jitter T      delay variation, uniform in ±T (never reorders by itself)",
+  "  --reorder P     hold a packet back by the delay (at least 1 ms) so later ones overtake it",
+  "  --duplicate P   deliver a packet twice",
+  "  --corrupt P     flip one bit of a packet (the receiver's checksum drops it)",
+  "  --rate R        transmit rate: 10mbit, 500kbit, 1gbit, 2mbps (bytes/s), bare number = bit/s",
+  "Impairments use the simulator's link model on the sockstack side of the bridge, in each",
+  "direction (so --delay 10ms adds 20 ms to the round trip).",
+  "",
+  "examples:",
+  "  sockstack tun up --netns ss1",
+  "  sockstack tun serve http 80 --netns ss1 --loss 2% --delay 20ms &",
+  "  ip netns exec ss1 curl http://198.18.0.2/bytes/100000 | wc -c",
+  "  sockstack tun connect 198.18.0.1 5000 --netns ss1 --seed 7",
+  "  sockstack tun down --netns ss1",
 ];
 
 const SPEC = {
@@ -49,8 +91,25 @@ const SPEC = {
   ss: { kind: "flag" },
   tcpdump: { kind: "flag" },
   count: { kind: "int", short: "c", min: 1, max: 100000 },
+  seed: { kind: "int", min: 0, max: 4294967295, metavar: "N" },
+  loss: { kind: "string", metavar: "P" },
+  delay: { kind: "string", metavar: "T" },
+  jitter: { kind: "string", metavar: "T" },
+  reorder: { kind: "string", metavar: "P" },
+  duplicate: { kind: "string", metavar: "P" },
+  corrupt: { kind: "string", metavar: "P" },
+  rate: { kind: "string", metavar: "R" },
   help: { kind: "flag", short: "h" },
 } as const;
+
+/** What serve, connect and ping share: the seed and the impairments. */
+interface AttachOptions {
+  seed: number | undefined;
+  impair: LinkConfigInput | null;
+  tcpdump: boolean;
+  /** Bound of a secondary client's own socat, seconds. */
+  ttl: number;
+}
 
 const out = (l: string) => void process.stdout.write(`${l}\n`);
 const err = (l: string) => void process.stderr.write(`${l}\n`);
@@ -71,13 +130,17 @@ export async function tunCommand(args: string[]): Promise<number> {
   const o = a.options;
   const [sub, ...pos] = a.positionals;
   if (o.help || sub === "help") {
-    for (const l of USAGE) out(l);
-    out("");
-    out("Everything happens inside the network namespace `tun up` creates (only lo and the TUN");
-    out("device, no route out, IPv6 off, addresses in 198.18.0.0/15); `tun down` removes it, and");
-    out("it removes itself after --ttl seconds (default 3600). Needs root, ip and socat.");
+    for (const l of [...USAGE, ...HELP]) out(l);
     return 0;
   }
+  let impair: LinkConfigInput | null;
+  try {
+    impair = linkConfigFromArgs({ loss: o.loss, delay: o.delay, jitter: o.jitter, reorder: o.reorder, duplicate: o.duplicate, corrupt: o.corrupt, rate: o.rate });
+  } catch (e) {
+    if (e instanceof UsageError) return usage(e.message);
+    throw e;
+  }
+  const attachOpts = (timeout: number): AttachOptions => ({ seed: o.seed, impair, tcpdump: o.tcpdump, ttl: timeout + 60 });
   try {
     switch (sub) {
       case "up": {
@@ -92,7 +155,7 @@ export async function tunCommand(args: string[]): Promise<number> {
       case "down": {
         const ns = o.netns ?? soleSession()?.netns;
         if (!ns) return usage("tun down needs --netns NAME (no single bridge is up)");
-        const did = tunDown(ns);
+        const did = await tunDown(ns);
         out(did.length ? did.join("; ") : `nothing to do: no bridge or namespace ${ns}`);
         return 0;
       }
@@ -108,7 +171,8 @@ export async function tunCommand(args: string[]): Promise<number> {
         const port = parsePort(portText);
         if (port === null) return usage(`bad port ${JSON.stringify(portText)}`);
         if (kind === "http" && o.udp) return usage("http runs over TCP only");
-        return await inNamespace(o.netns, args, (s) => serve(s, kind, port, o.udp, o.timeout ?? 600, o.ss, o.tcpdump));
+        const timeout = o.timeout ?? 600;
+        return await inNamespace(o.netns, args, (s) => serve(s, kind, port, o.udp, timeout, o.ss, attachOpts(timeout)));
       }
       case "connect": {
         const [hostText, portText] = pos;
@@ -116,13 +180,15 @@ export async function tunCommand(args: string[]): Promise<number> {
         const port = parsePort(portText);
         if (port === null || port === 0) return usage(`bad port ${JSON.stringify(portText)}`);
         checkInteropAddress(hostText, "HOST");
-        return await inNamespace(o.netns, args, (s) => connect(s, hostText, port, o.udp, o.timeout ?? 60, o.tcpdump));
+        const timeout = o.timeout ?? 60;
+        return await inNamespace(o.netns, args, (s) => connect(s, hostText, port, o.udp, timeout, attachOpts(timeout)));
       }
       case "ping": {
         const [hostText] = pos;
         if (!hostText) return usage("tun ping needs HOST");
         checkInteropAddress(hostText, "HOST");
-        return await inNamespace(o.netns, args, (s) => pingCmd(s, hostText, o.count ?? 4));
+        const count = o.count ?? 4;
+        return await inNamespace(o.netns, args, (s) => pingCmd(s, hostText, count, attachOpts(o.timeout ?? count + 60)));
       }
       case undefined:
         return usage("tun needs a subcommand");
@@ -173,15 +239,30 @@ async function inNamespace(ns: string | undefined, args: string[], body: (s: Tun
   return code;
 }
 
-async function attach(s: TunSession, tcpdump: boolean): Promise<TunHost> {
-  const th = await attachTunHost({ startSocat: false, addr: s.addr, peer: s.peer, tunName: s.tunName, nodePort: s.nodePort, socatPort: s.socatPort, mtu: s.mtu });
-  if (tcpdump) {
+/**
+ * Attaches a host to the bridge (the first free client slot) and says on
+ * stderr who it is: address, device, seed, impairments.
+ */
+async function attach(s: TunSession, o: AttachOptions): Promise<SessionHost> {
+  const th = await attachToSession(s, { seed: o.seed, impair: o.impair ? { toKernel: o.impair, fromKernel: o.impair } : undefined, ttlSeconds: o.ttl });
+  const slot = th.slot === 0 ? "" : ` (client ${th.slot + 1} of the bridge: ${s.addr.split("/")[0]} is taken)`;
+  err(`sockstack ${th.addr} on ${th.tunName} ⇄ kernel ${th.peer}${slot}; seed ${th.seed}${o.impair ? `; impairments each way: ${describeLinkConfig(o.impair)}` : ""}`);
+  if (o.tcpdump) {
+    // `tcpdump -nn -i any` of the sockstack side: wall-clock time of day, device, direction.
+    const fmt = new TcpdumpFormatter();
+    const wall0 = Math.round((performance.timeOrigin + performance.now()) * 1000) - th.driver.now();
+    const tzMicros = new Date().getTimezoneOffset() * 60e6;
     th.device.taps.push((p, dir, now) => {
-      const b = p.bytes();
-      err(`${(now / 1e6).toFixed(6)} ${th.device.name} ${packetLine(b, dir)}`);
+      err(`${formatTcpdumpTime(wall0 + now - tzMicros)} ${th.device.name} ${dir === "in" ? "In " : "Out"} ${fmt.format(p)}`);
     });
   }
   return th;
+}
+
+/** Closes the host gracefully (connections finish their close handshake) and reports what did not finish. */
+async function detach(th: SessionHost): Promise<void> {
+  const left = await th.close();
+  if (left) err(`sockstack tun: ${left} connection${left > 1 ? "s" : ""} had not finished closing when the bridge was released`);
 }
 
 /** Resolves on SIGINT/SIGTERM or after `seconds`; `cancel()` removes the timer and handlers. */
@@ -206,33 +287,33 @@ function untilStopped(seconds: number): { promise: Promise<string>; cancel(): vo
   return { promise, cancel };
 }
 
-async function serve(s: TunSession, kind: "echo" | "http" | "discard", port: number, udp: boolean, timeout: number, ss: boolean, tcpdump: boolean): Promise<number> {
-  const th = await attach(s, tcpdump);
+async function serve(s: TunSession, kind: "echo" | "http" | "discard", port: number, udp: boolean, timeout: number, showSs: boolean, ao: AttachOptions): Promise<number> {
+  const th = await attach(s, ao);
   let srv: ServerHandle | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
   try {
     const proto = udp ? "udp" : "tcp";
     srv = kind === "http" ? startHttpServer(th.host, { port }) : kind === "echo" ? startEchoServer(th.host, { port, proto }) : startDiscardServer(th.host, { port, proto });
     out(`sockstack ${th.addr}: ${kind} server on ${proto} port ${port} (kernel side: ${s.peer}, namespace ${s.netns}); Ctrl-C stops it`);
-    const snapshot = () => {
+    const show = () => {
       const st = srv!.stats;
       out(`-- ${kind}/${proto}:${port}: ${st.connections} ${udp ? "datagrams" : "connections"} (${st.active} active), in ${st.bytesIn} B, out ${st.bytesOut} B`);
-      out(formatSocketTable(udpSocketRows(th.host)));
+      out(ss(snapshot(th.host), "-tuanp").trimEnd());
     };
-    if (ss) ticker = setInterval(snapshot, 5000);
+    if (showSs) ticker = setInterval(show, 5000);
     const why = await untilStopped(timeout).promise;
     out(`stopping: ${why}`);
-    if (ss) snapshot();
+    if (showSs) show();
     return 0;
   } finally {
     if (ticker) clearInterval(ticker);
     await srv?.stop();
-    await th.close();
+    await detach(th);
   }
 }
 
-async function connect(s: TunSession, host: string, port: number, udp: boolean, timeout: number, tcpdump: boolean): Promise<number> {
-  const th = await attach(s, tcpdump);
+async function connect(s: TunSession, host: string, port: number, udp: boolean, timeout: number, ao: AttachOptions): Promise<number> {
+  const th = await attach(s, ao);
   const p = th.host.createProcess("connect");
   const stopper = untilStopped(timeout);
   const stop = stopper.promise.then((why) => {
@@ -265,17 +346,17 @@ async function connect(s: TunSession, host: string, port: number, udp: boolean, 
   } finally {
     stopper.cancel();
     await p.exit(0);
-    await th.close();
+    await detach(th);
     process.stdin.destroy();
   }
 }
 
-async function pingCmd(s: TunSession, host: string, count: number): Promise<number> {
-  const th = await attach(s, false);
+async function pingCmd(s: TunSession, host: string, count: number, ao: AttachOptions): Promise<number> {
+  const th = await attach(s, ao);
   try {
     const r = await ping(th.host, host, { count, interval: ms(1000), print: out });
     return r.received > 0 ? 0 : 1;
   } finally {
-    await th.close();
+    await detach(th);
   }
 }

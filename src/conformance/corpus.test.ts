@@ -57,8 +57,10 @@ test("every gVisor corpus script parses", { skip: missing }, () => {
   assert.deepEqual(failures, []);
 });
 
-test("the corpus exercises every event type, packet protocol and time kind", { skip: missing }, () => {
-  const { scripts } = parseAll(walk(CORPUS), { FreeBSD: "" });
+// The FreeBSD IPv4 and gVisor suites, the corpus this parser was written for;
+// the IPv6, Fast Open and Google (Linux) suites are parsed by their own issues' runs.
+test("the FreeBSD and gVisor suites exercise every event type, packet protocol and time kind", { skip: missing }, () => {
+  const { scripts } = parseAll([...walk(join(CORPUS, "freebsd")), ...walk(join(CORPUS, "gvisor"))], { FreeBSD: "" });
   assert.equal(scripts.length, 390);
   const seen = new Set<string>();
   const note = (e: Event): void => {

@@ -387,7 +387,7 @@ class ScriptRun {
       case "accept4": {
         const fd = fdArg();
         const flags = ev.name === "accept4" ? evalInt(arg(3)) : 0;
-        const value = p.accept4(fd, flags, ev.name).then((r) => {
+        const value = (ev.name === "accept4" ? p.accept4(fd, flags) : p.accept(fd)).then((r) => {
           const cur = this.#cur;
           const rport = r.addr.family === 2 ? r.addr.port : null;
           if (cur && !cur.listening && cur.fd === null && cur.remotePort === rport) {

@@ -4,6 +4,7 @@
  * files (src/cli, tests) and hands over `{ path, text }` pairs.
  *
  * @example
+ * const text = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n";
  * const summary = await runSuite([{ path: "a.pkt", text }], { personality: "linux" });
  * summary.passed + summary.failed + summary.unsupported === 1
  */

@@ -48,7 +48,7 @@ export function tcpInfoScope(proc: Process | null, fd: number): Record<string, n
     scope[`TCP_${name}`] = v;
   }
   let info: Record<string, unknown> | null = null;
-  if (proc && proc.file(fd)) info = proc.getsockopt(fd, "SOL_TCP", "TCP_INFO") as Record<string, unknown>;
+  if (proc && proc.file(fd)) info = proc.getsockopt(fd, "SOL_TCP", "TCP_INFO") as unknown as Record<string, unknown>;
   if (!info) {
     scope["tcpi_state"] = TcpState.CLOSE;
     return scope;

@@ -6,7 +6,7 @@
  * One fresh buffer holding `chunks` back to back: always a copy, so the
  * caller may reuse its buffers at once (the one copy of a datagram send).
  * `total` is the summed length when the caller has it already.
- * @example gatherCopy([hdr, body]) // → new Uint8Array(hdr.length + body.length)
+ * @example gatherCopy([new Uint8Array([1, 2]), new Uint8Array([3])]).join() === "1,2,3"
  */
 export function gatherCopy(chunks: readonly Uint8Array[], total = -1): Uint8Array {
   if (chunks.length === 1) return chunks[0]!.slice();

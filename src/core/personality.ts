@@ -7,7 +7,7 @@
  * values: protocol code reads the sysctl, never the personality name.
  *
  * @example
- * const host = new Host({ …, sysctl: personalitySysctls("freebsd") });
+ * const bsd = net.addHost("bsd", { sysctl: personalitySysctls("freebsd") });
  */
 import type { Sysctls } from "./sysctl.js";
 

@@ -16,3 +16,8 @@ export const POLLMSG = 0x400;
 export const POLLRDHUP = 0x2000;
 /** Every bit a waiter can ask for. */
 export const POLL_ALL = 0xffff;
+
+/** poll(2) event names → values, for the string forms (`events: "POLLIN|POLLOUT"`). */
+export const POLL_CONSTANTS: Readonly<Record<string, number>> = {
+  POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP, POLLNVAL, POLLRDNORM, POLLRDBAND, POLLWRNORM, POLLWRBAND, POLLMSG, POLLRDHUP,
+};

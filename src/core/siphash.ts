@@ -100,7 +100,8 @@ function readLe32(b: Uint8Array, off: number, n: number): number {
  * result; the high 32 bits are then in {@link siphashHigh} (or in `out[1]`
  * when `out` is given, with `out[0]` the low half).
  * @example
- * const lo = siphash24(key, bytes); const hi = siphashHigh();
+ * const key = sipKeyFromBytes(new Uint8Array(16));
+ * const lo = siphash24(key, new TextEncoder().encode("abc")); const hi = siphashHigh();
  */
 export function siphash24(key: SipKey, data: Uint8Array, out?: Uint32Array): number {
   init(key);

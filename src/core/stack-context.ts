@@ -32,4 +32,10 @@ export interface StackContext {
    * depend on what else ran in the same process.
    */
   allocInode(): number;
+  /**
+   * The spin detector's step (sys/spin.ts): called where a blocking wait
+   * resolves without blocking (its condition already holds). Throws a
+   * SpinError after too many such steps at one instant with no progress.
+   */
+  spinStep?(): void;
 }

@@ -18,8 +18,16 @@ export interface Sysctls {
   ip_forward: boolean;
   /** net.ipv4.ipfrag_time (µs here; seconds in /proc). */
   ipfrag_time: Micros;
-  /** net.ipv4.ipfrag_high_thresh: reassembly memory cap in bytes. */
+  /**
+   * net.ipv4.ipfrag_high_thresh: reassembly memory cap in bytes (queues and
+   * fragments charged at truesize); over it, new fragments are dropped.
+   */
   ipfrag_high_thresh: number;
+  /**
+   * net.ipv4.ipfrag_low_thresh: obsolete since Linux 4.17 (it was where the
+   * evictor stopped); kept, like Linux, with no effect. See ip/reassembly.ts.
+   */
+  ipfrag_low_thresh: number;
   /** net.ipv4.icmp_echo_ignore_all */
   icmp_echo_ignore_all: boolean;
   /** net.ipv4.icmp_ratelimit: minimum gap between rate-limited ICMP errors, µs (ms in /proc). */
@@ -168,6 +176,7 @@ export function linuxSysctls(): Sysctls {
     ip_forward: false,
     ipfrag_time: 30 * SEC,
     ipfrag_high_thresh: 4194304,
+    ipfrag_low_thresh: 3145728,
     icmp_echo_ignore_all: false,
     icmp_ratelimit: 1000_000, // 1000 ms
     somaxconn: 4096,

@@ -23,6 +23,11 @@ import { UnixNamespace } from "../socket/unix-namespace.js";
 import { createUnixSocket } from "../socket/unix-factory.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
 import { Process, type Kernel } from "../sys/process.js";
+import { HostsTable } from "../sys/netdb.js";
+import { SpinGuard } from "../sys/spin.js";
+import { formatEnterArgs } from "../sys/strace.js";
+import type { SyscallHooks, SyscallListener } from "../sys/syscall-boundary.js";
+import { Program, type SpawnOptions } from "./program.js";
 import { UdpLayer } from "../udp/udp-layer.js";
 import { ipv4, type Ipv4Address } from "../wire/ipv4-address.js";
 
@@ -35,6 +40,14 @@ export interface HostOptions {
   sysctl?: Partial<Sysctls>;
   /** Told when a blocked syscall wakes (the virtual-time driver's notifyWake). */
   notifyWake?: () => void;
+  /**
+   * The hosts table names are looked up in (a Network passes its shared
+   * one and registers the host); by default a table of this host alone
+   * (`localhost` and its own name).
+   */
+  hostsFile?: HostsTable;
+  /** Steps without progress at one instant before a SpinError (default DEFAULT_SPIN_LIMIT). */
+  spinLimit?: number;
 }
 
 /** Parses `"10.0.0.1/24"` (prefix defaults to 32). */
@@ -66,6 +79,10 @@ function sysctlTable(overrides: Partial<Sysctls> | undefined): Sysctls {
 
 /** A host with its kernel and processes. */
 export class Host implements Kernel {
+  /** The kernel's resolver (Kernel.resolver): the hosts table. */
+  get resolver(): HostsTable {
+    return this.hostsFile;
+  }
   readonly ctx: StackContext;
   readonly ip: IpLayer;
   readonly icmp: IcmpLayer;
@@ -77,6 +94,15 @@ export class Host implements Kernel {
   readonly processes = new Map<number, Process>();
   /** Processes that ended with an uncaught error (the network's run() reports them). */
   readonly crashed: Process[] = [];
+  /** Where this host's programs look host names up (`connect(fd, ["server", 80])`, getaddrinfo): its /etc/hosts. */
+  readonly hostsFile: HostsTable;
+  /** Programs started with {@link Host.spawn} that have not exited yet. */
+  readonly programs = new Set<Program>();
+  /** Programs that exited with a non-zero status since the network last reported them. */
+  readonly failed: Program[] = [];
+  /** The syscall boundary's state: the spin detector and the tracer. */
+  readonly sys: SyscallHooks;
+  #tracers: SyscallListener[] = [];
   #nextPid = 1000;
   #nextInode = 10000;
 
@@ -90,11 +116,25 @@ export class Host implements Kernel {
       counters: new Counters(),
       notifyWake: notify,
       allocInode: () => this.#nextInode++,
+      spinStep: () => this.sys.spin.step(),
     };
+    this.sys = { spin: new SpinGuard(opts.scheduler, opts.spinLimit), trace: null, formatEnter: null };
     this.ip = new IpLayer(this.ctx);
     this.icmp = new IcmpLayer(this.ctx, this.ip);
     this.udp = new UdpLayer(this.ctx, this.ip);
     this.tcp = new TcpLayer(this.ctx, this.ip);
+    if (opts.hostsFile) this.hostsFile = opts.hostsFile;
+    else {
+      this.hostsFile = new HostsTable();
+      this.hostsFile.addHost(opts.name, () => this.ipv4Addresses());
+    }
+  }
+
+  /** The IPv4 addresses of the host's interfaces other than loopback, in the order they were assigned. */
+  ipv4Addresses(): number[] {
+    const out: number[] = [];
+    for (const i of this.ip.interfaces) if (i !== this.ip.loopback) for (const a of i.addresses) out.push(a.addr);
+    return out;
   }
 
   /** The host name. */
@@ -174,24 +214,62 @@ export class Host implements Kernel {
     return p;
   }
 
+  /** A new id from the pid space (threads). */
+  allocPid(): number {
+    return this.#nextPid++;
+  }
+
   /**
-   * Starts a program: `main` runs as async code making syscalls on `p`; its
-   * return value (a number) is the exit status. An uncaught error ends the
-   * process with status 1 and is kept in `crashed`.
+   * Starts a program: `main` runs as async code making syscalls on `p`.
+   * Returns its {@link Program} handle: `exited` (status, return value,
+   * error), `result` (the return value), `kill()`, the terminal. A number
+   * returned is the exit status; an uncaught error ends the process with
+   * status 1, is kept in `crashed` and makes `net.run()` reject. A client
+   * (default) is waited for by `net.run()`; a daemon (`{ daemon: true }`,
+   * servers) is not.
+   * @example
+   * server.spawn("echo", async (p) => { for (;;) { … } }, { daemon: true });
+   * const c = client.spawn("client", async (p) => { …; return "reply"; });
+   * await net.run();                 // until "client" has exited
+   * await c.result === "reply";
    */
-  spawn(name: string, main: (p: Process) => Promise<unknown> | unknown): Process {
+  spawn<T>(name: string, main: (p: Process) => Promise<T> | T, opts: SpawnOptions = {}): Program<T> {
     const p = this.createProcess(name);
-    Promise.resolve()
-      .then(() => main(p))
-      .then(
-        (code) => p.exit(typeof code === "number" ? code : 0),
-        (err) => {
-          p.error = err;
-          this.crashed.push(p);
-          return p.exit(1);
-        },
-      );
-    return p;
+    const h = new Program<T>(p, opts.daemon ?? false);
+    this.programs.add(h);
+    void p.whenExited().then((code) => {
+      this.programs.delete(h);
+      if (code !== 0) this.failed.push(h);
+    });
+    p.run(main);
+    return h;
+  }
+
+  /**
+   * Traces every system call of this host's processes (strace -f): `fn`
+   * gets an event per call entry (blocking calls), return and process exit.
+   * Returns the function that stops it. See `formatStrace`/`straceWriter`.
+   * @example const stop = host.strace(straceWriter((line) => console.log(line)));
+   */
+  strace(fn: SyscallListener): () => void {
+    this.#tracers.push(fn);
+    this.#updateTrace();
+    return () => {
+      const i = this.#tracers.indexOf(fn);
+      if (i >= 0) this.#tracers.splice(i, 1);
+      this.#updateTrace();
+    };
+  }
+
+  #updateTrace(): void {
+    const ts = this.#tracers.slice();
+    this.sys.trace = ts.length === 0 ? null : ts.length === 1 ? ts[0]! : (ev) => { for (const t of ts) t(ev); };
+    this.sys.formatEnter = ts.length === 0 ? null : (rec) => formatEnterArgs(rec);
+  }
+
+  /** Kernel hook: a process ended (the tracer's `+++ exited with N +++`). */
+  traceExit(p: Process, code: number, signal: string | null): void {
+    this.sys.trace?.({ kind: "exited", host: this.name, pid: p.pid, process: p.name, time: this.ctx.scheduler.now(), code, signal });
   }
 
   /**

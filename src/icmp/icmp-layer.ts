@@ -109,10 +109,20 @@ export class IcmpLayer {
     const data = datagramTail(packet, l4 + ICMP.HEADER);
     const now = this.ctx.scheduler.now();
     if (m.type === ICMP_ECHO_REQUEST) {
-      if (this.ctx.sysctl.icmp_echo_ignore_all) return;
-      if (hdr.dst === INADDR_BROADCAST || isMulticast(hdr.dst)) return;
+      if (this.ctx.sysctl.icmp_echo_ignore_all) {
+        c.inc(c.Sockstack, "IcmpInDiscards"); // Linux icmp_echo: ignored without a counter
+        return;
+      }
+      if (hdr.dst === INADDR_BROADCAST || isMulticast(hdr.dst)) {
+        // Linux icmp_rcv: icmp_echo_ignore_broadcasts drops it as an error (InErrors).
+        c.inc(c.Icmp, "InErrors");
+        return;
+      }
       const rt = this.ip.route(hdr.src);
-      if (!rt) return;
+      if (!rt) {
+        c.inc(c.Ip, "OutNoRoutes");
+        return;
+      }
       const head = new Uint8Array(IPV4.MIN_HEADER + ICMP.HEADER);
       emitIcmp({ type: ICMP_ECHO_REPLY, code: 0, id: m.id, seq: m.seq }, head, IPV4.MIN_HEADER, data, !rt.iface.device.checksumOffload);
       c.inc(c.Icmp, "OutMsgs");
@@ -121,7 +131,9 @@ export class IcmpLayer {
       return;
     }
     if (m.type === ICMP_ECHO_REPLY) {
-      this.#echo.get(m.id)?.reply({ from: hdr.src, id: m.id, seq: m.seq, ttl: hdr.ttl, data, at: now });
+      const ep = this.#echo.get(m.id);
+      if (ep) ep.reply({ from: hdr.src, id: m.id, seq: m.seq, ttl: hdr.ttl, data, at: now });
+      else c.inc(c.Sockstack, "IcmpInDiscards"); // nobody pings with this id (Linux ping_rcv: no counter)
       return;
     }
     if (isIcmpError(m.type)) {
@@ -133,12 +145,19 @@ export class IcmpLayer {
         if (data.length >= qhl + 8 && data[qhl] === ICMP_ECHO_REQUEST) {
           const id = (data[qhl + 4]! << 8) | data[qhl + 5]!;
           const seq = (data[qhl + 6]! << 8) | data[qhl + 7]!;
-          this.#echo.get(id)?.error({ from: hdr.src, type: m.type, code: m.code, id, seq, at: now });
+          const ep = this.#echo.get(id);
+          if (ep) ep.error({ from: hdr.src, type: m.type, code: m.code, id, seq, at: now });
+          else c.inc(c.Sockstack, "IcmpInDiscards");
           return;
         }
       }
       this.ip.deliverIcmpError(m.type, m.code, m.mtu, hdr.src, data);
+      return;
     }
+    // Linux icmp_rcv: a type past NR_ICMP_TYPES (18) is an error; the informational
+    // types it knows but does not answer (icmp_discard) are dropped without a counter.
+    if (m.type > 18) c.inc(c.Icmp, "InErrors");
+    else c.inc(c.Sockstack, "IcmpInDiscards");
   }
 
   /**

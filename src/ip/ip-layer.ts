@@ -230,16 +230,25 @@ export class IpLayer {
 
   /** Delivers an ICMP error to the protocol of the quoted datagram. */
   deliverIcmpError(type: number, code: number, mtu: number, from: Ipv4Address, quoted: Uint8Array): void {
+    const c = this.ctx.counters;
     const hdr = parseIpv4(quoted, quoted.length, false);
-    if (hdr instanceof WireError) {
-      // Linux accepts a quote truncated to the header + 8 bytes: parse with what is there.
-      if (hdr.reason !== "truncated") return;
+    // Linux icmp_unreach / icmp_socket_deliver: a quote that is not an IP header plus 8 bytes is an ICMP InErrors.
+    if (hdr instanceof WireError && hdr.reason !== "truncated") {
+      c.inc(c.Icmp, "InErrors");
+      return;
     }
+    // Linux accepts a quote truncated to the header + 8 bytes: parse with what is there.
     const h = hdr instanceof WireError ? parseIpv4(quoted, 65535, false) : hdr;
-    if (h instanceof WireError) return;
-    if (quoted.length < h.headerLength + 8) return;
+    if (h instanceof WireError || quoted.length < h.headerLength + 8) {
+      c.inc(c.Icmp, "InErrors");
+      return;
+    }
     const handler = this.#handlers[h.protocol];
-    handler?.icmpError?.({ type, code, mtu, from, quoted: h, quotedL4: quoted.subarray(h.headerLength) });
+    if (!handler?.icmpError) {
+      c.inc(c.Sockstack, "IcmpInDiscards"); // Linux: no err_handler for the protocol, no counter
+      return;
+    }
+    handler.icmpError({ type, code, mtu, from, quoted: h, quotedL4: quoted.subarray(h.headerLength) });
   }
 
   #forward(packet: Packet, hdr: Ipv4Header): void {

@@ -12,6 +12,8 @@ import { ipv4 } from "../wire/ipv4-address.js";
 import { emitUdp } from "../wire/udp.js";
 import { Packet, finalizeChecksums } from "../wire/packet.js";
 import type { Host } from "../host/host.js";
+import { FRAG_QUEUE_SIZE } from "./reassembly.js";
+import { SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 
 function pair(cfg = {}, seed = 1) {
   const net = new Network({ seed });
@@ -131,7 +133,7 @@ test("malformed datagrams are dropped and counted, never thrown: truncated, bad 
   inject(f1);
   inject(f2);
   assert.equal(c.Ip.ReasmFails, 1);
-  assert.equal(c.Sockstack.ReasmOverlaps, 1);
+  assert.equal(c.IpExt.ReasmOverlaps, 1);
   assert.equal(b.ip.reassembler.size, 0);
   // Random garbage of every length never throws.
   let seed = 1;
@@ -168,4 +170,84 @@ test("forwarding: DF datagram larger than the next hop's MTU → ICMP fragmentat
   assert.equal(r.counters.Icmp.OutDestUnreachs, 1);
   assert.equal(r.counters.Ip.FragFails, 1);
   assert.equal(err, "send: Message too long");
+});
+
+/** A UDP fragment from 10.0.0.1 with `len` payload bytes at `off` (bytes), in a buffer of `bufLen` bytes. */
+function fragment(id: number, len: number, off: number, mf: boolean, bufLen = 20 + len): Uint8Array {
+  const buf = new Uint8Array(bufLen);
+  emitIpv4({ src: ipv4("10.0.0.1"), dst: ipv4("10.0.0.2"), protocol: IPPROTO_UDP, payloadLength: len, id, mf, fragOffset: off }, buf, 0);
+  return bufLen === 20 + len ? buf : buf.subarray(0, 20 + len);
+}
+
+test("reassembly: zero-length 'more fragments' packets create no queue and cost nothing (Linux discard_qp)", () => {
+  const { b } = pair();
+  const iface = b.ip.interfaces[1]!;
+  for (let id = 0; id < 5000; id++) iface.device.onReceive(new Packet(fragment(id, 0, 0, true)), iface.device);
+  // An MF fragment of 7 bytes is rounded down to 0 bytes: also refused.
+  iface.device.onReceive(new Packet(fragment(9999, 7, 0, true)), iface.device);
+  assert.equal(b.ip.reassembler.size, 0);
+  assert.equal(b.ip.reassembler.memory, 0);
+  assert.equal(b.counters.Ip.ReasmReqds, 5001);
+  assert.equal(b.counters.Ip.ReasmFails, 5001);
+});
+
+test("reassembly memory: queues and fragments are charged at truesize; over ipfrag_high_thresh new fragments are dropped, old queues expire after ipfrag_time", async () => {
+  const { net, a, b } = pair();
+  b.sysctl.ipfrag_high_thresh = 256 * 1024;
+  const iface = b.ip.interfaces[1]!;
+  const inject = (bytes: Uint8Array) => iface.device.onReceive(new Packet(bytes), iface.device);
+  const perQueue = FRAG_QUEUE_SIZE + SKB_TRUESIZE_OVERHEAD + 28; // 8 bytes of data after a 20-byte header
+  let maxMem = 0;
+  for (let id = 0; id < 20000; id++) {
+    inject(fragment(id, 8, 0, true));
+    maxMem = Math.max(maxMem, b.ip.reassembler.memory);
+  }
+  const queues = b.ip.reassembler.size;
+  assert.equal(queues, Math.floor(256 * 1024 / perQueue) + 1, "accepted until the charge passed the threshold");
+  assert.ok(maxMem <= 256 * 1024 + perQueue, `memory ${maxMem} stays within the threshold plus one queue`);
+  assert.equal(b.counters.Ip.ReasmFails, 20000 - queues, "every refused fragment is counted");
+  // Over the threshold even a fragment of an existing queue is refused (Linux inet_frag_find).
+  inject(fragment(0, 8, 8, false));
+  assert.equal(b.counters.Ip.ReasmOKs ?? 0, 0);
+  // Each queue expires ipfrag_time after it was created; then memory is free again.
+  await net.advance(sec(29));
+  assert.equal(b.ip.reassembler.size, queues);
+  await net.advance(sec(2));
+  assert.equal(b.ip.reassembler.size, 0);
+  assert.equal(b.ip.reassembler.memory, 0);
+  assert.equal(b.counters.Ip.ReasmTimeout, queues);
+  // And datagrams reassemble again.
+  const r = await udpRoundTrip(net, a, b, [3000]);
+  assert.deepEqual(r, [3000]);
+});
+
+test("reassembly expiry is per queue: each queue dies ipfrag_time after its creation, no scan", async () => {
+  const { net, b } = pair();
+  b.sysctl.ipfrag_time = sec(10);
+  const iface = b.ip.interfaces[1]!;
+  const inject = (bytes: Uint8Array) => iface.device.onReceive(new Packet(bytes), iface.device);
+  for (let k = 0; k < 5; k++) {
+    for (let i = 0; i < 100; i++) inject(fragment(k * 100 + i, 16, 0, true));
+    await net.advance(sec(1));
+  }
+  assert.equal(b.ip.reassembler.size, 500);
+  await net.advance(sec(5)); // t = 10 s: the first batch (created at 0) is gone
+  assert.equal(b.ip.reassembler.size, 400);
+  await net.advance(sec(2)); // t = 12 s
+  assert.equal(b.ip.reassembler.size, 200);
+  await net.advance(sec(3));
+  assert.equal(b.ip.reassembler.size, 0);
+  assert.equal(b.counters.Ip.ReasmTimeout, 500);
+});
+
+test("reassembly: a small fragment inside a big buffer is copied out and charged for what it keeps", () => {
+  const { b } = pair();
+  const iface = b.ip.interfaces[1]!;
+  iface.device.onReceive(new Packet(fragment(1, 8, 0, true, 65536)), iface.device);
+  assert.equal(b.ip.reassembler.size, 1);
+  assert.ok(b.ip.reassembler.memory < 2048, `charged ${b.ip.reassembler.memory}`);
+  // A fragment wholly inside data already queued is a duplicate: dropped alone, the queue lives.
+  iface.device.onReceive(new Packet(fragment(1, 8, 0, true)), iface.device);
+  assert.equal(b.ip.reassembler.size, 1);
+  assert.equal(b.counters.Ip.ReasmFails ?? 0, 0);
 });

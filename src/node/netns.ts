@@ -139,3 +139,10 @@ export function assertSealed(ns: string | null, tun: string): void {
   const v6 = runIn(ns, "sysctl", ["-n", "net.ipv6.conf.all.disable_ipv6"]).trim();
   if (v6 !== "1") throw new Error("namespace not sealed: IPv6 is enabled");
 }
+
+/** The pids of every process in namespace `name` (`ip netns pids`). */
+export function netnsPids(name: string): number[] {
+  checkName(name, "namespace");
+  const r = spawnSync("ip", ["netns", "pids", name], { encoding: "utf8", timeout: 10_000 });
+  return r.status === 0 ? r.stdout.split("\n").filter(Boolean).map(Number) : [];
+}

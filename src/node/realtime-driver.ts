@@ -22,6 +22,7 @@
  * deterministic — real time and real packets decide the order.
  *
  * @example
+ * import { Scheduler } from "../core/scheduler.js";
  * const sched = new Scheduler();
  * const driver = new RealtimeDriver(sched);
  * const host = new Host({ name: "tun", scheduler: sched, rng: new Rng(1), notifyWake: () => driver.notifyWake() });

@@ -26,6 +26,13 @@ export interface SocatBridgeOptions {
   tunName?: string;
   /** The kernel's address on the TUN device with prefix, e.g. `198.18.0.1/24`. */
   kernelCidr: string;
+  /**
+   * Point-to-point: the sockstack address at the other end. socat then
+   * creates the device without an address and the kernel gets
+   * `<kernel>/32 peer <pointToPoint>/32` on it (a route to that one
+   * address), so several bridges share the kernel's address in one namespace.
+   */
+  pointToPoint?: string;
   /** Port socat binds on 127.0.0.1. */
   socatPort: number;
   /** Port the sockstack device binds on 127.0.0.1 (socat sends there). */
@@ -45,7 +52,7 @@ export function socatArgs(o: SocatBridgeOptions): string[] {
   const tun = o.tunName ?? "sstun0";
   return [
     "-b", "65536",
-    `TUN:${o.kernelCidr},tun-name=${tun},iff-up,iff-no-pi`,
+    `TUN${o.pointToPoint ? "" : `:${o.kernelCidr}`},tun-name=${tun},iff-up,iff-no-pi`,
     `UDP-DATAGRAM:${BRIDGE_LOOPBACK}:${o.nodePort},bind=${BRIDGE_LOOPBACK}:${o.socatPort},rcvbuf=4194304,sndbuf=4194304`,
   ];
 }
@@ -122,14 +129,19 @@ export async function startSocatBridge(o: SocatBridgeOptions): Promise<SocatBrid
     }
     await delay(20);
   }
-  if (o.mtu && o.mtu !== 1500) {
-    const [c, a] = ns ? inNetns(ns, "ip", ["link", "set", "dev", tun, "mtu", String(o.mtu)]) : ["ip", ["link", "set", "dev", tun, "mtu", String(o.mtu)]];
-    const r = spawnSync(c, a, { encoding: "utf8" });
+  const ipCmd = async (args: string[], what: string) => {
+    const [c, a] = ns ? inNetns(ns, "ip", args) : ["ip", args];
+    const r = spawnSync(c, a, { encoding: "utf8", timeout: 10_000 });
     if (r.status !== 0) {
       await bridge.stop();
-      throw new Error(`cannot set the MTU of ${tun}: ${r.stderr.trim()}`);
+      throw new Error(`cannot ${what} ${tun}: ${(r.stderr ?? "").trim()}`);
     }
+  };
+  if (o.pointToPoint) {
+    checkInteropAddress(o.pointToPoint, "point-to-point address");
+    await ipCmd(["addr", "add", `${o.kernelCidr.split("/")[0]}/32`, "peer", `${o.pointToPoint}/32`, "dev", tun], "address");
   }
+  if (o.mtu && o.mtu !== 1500) await ipCmd(["link", "set", "dev", tun, "mtu", String(o.mtu)], "set the MTU of");
   if (o.detached) child.unref();
   return bridge;
 }

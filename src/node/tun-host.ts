@@ -7,13 +7,15 @@
  * and no other route: it can reach nothing but the TUN subnet.
  */
 import type { Sysctls } from "../core/sysctl.js";
+import { ms } from "../core/time.js";
+import { TcpState } from "../tcp/tcp-state.js";
 import type { Host } from "../host/host.js";
 import { parseCidr } from "../host/host.js";
 import { checkInteropAddress } from "./netns.js";
 import type { RealtimeDriver } from "./realtime-driver.js";
 import { createRealtimeHost } from "./realtime-host.js";
 import { startSocatBridge, type SocatBridge } from "./socat-bridge.js";
-import { UdpTunDevice } from "./udp-tun-device.js";
+import { UdpTunDevice, type BridgeImpairments } from "./udp-tun-device.js";
 
 /** Default addresses and ports (issue 7). */
 export const TUN_DEFAULTS = {
@@ -41,12 +43,25 @@ export interface TunHostOptions {
   mtu?: number;
   /** Start socat here (default true); false when `tun up` already runs it. */
   startSocat?: boolean;
+  /**
+   * A socat started here gives the kernel only `peer/32 peer addr/32` on its
+   * device (a point-to-point link) instead of the subnet: how several
+   * clients share one namespace, each on its own device (default false).
+   */
+  pointToPoint?: boolean;
   /** Lifetime bound of a socat started here, seconds (default 600). */
   ttlSeconds?: number;
-  /** Host name (default "sockstack") and RNG seed. */
+  /** Host name (default "sockstack"). */
   name?: string;
+  /** RNG seed (default: random, see {@link TunHost.seed}). */
   seed?: number | string;
+  /** 32-byte ISN/TS secret shared by the runs of one bridge session (see realtime-host.ts). */
+  secret?: Uint8Array;
   sysctl?: Partial<Sysctls>;
+  /** Impairments on the sockstack side of the bridge (the simulator's link model), from the start. */
+  impair?: BridgeImpairments;
+  /** How long {@link TunHost.close} lets connections finish their close handshake, ms (default 3000). */
+  lingerMs?: number;
 }
 
 /** A host attached to the kernel. */
@@ -60,16 +75,45 @@ export interface TunHost {
   addr: string;
   /** The kernel's address. */
   peer: string;
-  /** Stops everything started here (idempotent). */
-  close(): Promise<void>;
+  /** The seed of the host's RNG (given or drawn at random). */
+  seed: number | string;
+  /**
+   * Stops everything started here (idempotent), the way a Linux process
+   * exit leaves the kernel to finish: first every TCP connection gets up to
+   * `lingerMs` to finish its close handshake (retransmitting as needed),
+   * then every queued packet is flushed to the kernel, then the device,
+   * driver and socat stop. Resolves to the number of connections that had
+   * not finished (0 normally).
+   */
+  close(): Promise<number>;
+}
+
+/**
+ * TCP connections of `host` that still have something to send or to be
+ * acknowledged: every state but LISTEN, TIME-WAIT and CLOSED (FIN-WAIT-2
+ * counts too: the peer's FIN still needs our ACK).
+ */
+export function unfinishedConnections(host: Host): number {
+  let n = 0;
+  for (const c of host.tcp.tables.connections()) {
+    if (c.state !== TcpState.TIME_WAIT && c.state !== TcpState.CLOSE && c.state !== TcpState.LISTEN) n++;
+  }
+  return n;
 }
 
 /**
  * Starts a host on the TUN bridge. Must run inside the namespace that holds
- * (or will hold) the TUN device.
+ * (or will hold) the TUN device. Throws the bind error (`code` EADDRINUSE)
+ * when another client holds `nodePort`.
  * @example
  * const t = await attachTunHost({});
- * try { … t.host.spawn(…) … } finally { await t.close(); }
+ * try {
+ *   t.host.spawn("app", async (p) => {
+ *     // … the program, talking to the kernel at t.peer …
+ *   });
+ * } finally {
+ *   await t.close();
+ * }
  */
 export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
   const addr = o.addr ?? TUN_DEFAULTS.addr;
@@ -81,29 +125,45 @@ export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
   const socatPort = o.socatPort ?? TUN_DEFAULTS.socatPort;
   const mtu = o.mtu ?? TUN_DEFAULTS.mtu;
   const tunName = o.tunName ?? TUN_DEFAULTS.tunName;
+  const lingerMs = o.lingerMs ?? 3000;
+  const { host, driver, seed } = createRealtimeHost({ name: o.name ?? "sockstack", seed: o.seed, secret: o.secret, sysctl: o.sysctl });
+  let device: UdpTunDevice | null = null;
   let bridge: SocatBridge | null = null;
-  if (o.startSocat ?? true) {
-    bridge = await startSocatBridge({ tunName, kernelCidr: `${peer}/${prefixLen}`, nodePort, socatPort, mtu, ttlSeconds: o.ttlSeconds ?? 600 });
-  }
-  const { host, driver } = createRealtimeHost({ name: o.name ?? "sockstack", seed: o.seed, sysctl: o.sysctl });
-  let device: UdpTunDevice;
   try {
+    // The UDP port first: binding it is what claims a bridge slot (see tun-session.ts).
     device = await UdpTunDevice.open({ driver, localPort: nodePort, peerPort: socatPort, name: "tun0", mtu });
+    if (o.startSocat ?? true) {
+      const ip = addr.split("/")[0]!;
+      bridge = await startSocatBridge({
+        tunName, nodePort, socatPort, mtu, ttlSeconds: o.ttlSeconds ?? 600,
+        ...(o.pointToPoint ? { kernelCidr: `${peer}/32`, pointToPoint: ip } : { kernelCidr: `${peer}/${prefixLen}` }),
+      });
+    }
   } catch (e) {
     driver.stop();
+    await device?.close();
     await bridge?.stop();
     throw e;
   }
-  host.addInterface(device, addr);
-  let closed = false;
-  return {
-    host, driver, device, bridge, addr: addr.split("/")[0]!, peer,
-    async close() {
-      if (closed) return;
-      closed = true;
+  const dev = device;
+  host.addInterface(dev, addr);
+  if (o.impair) dev.impair(o.impair, host.ctx.rng.fork("tun-impair"));
+  let closing: Promise<number> | null = null;
+  const close = async (): Promise<number> => {
+    let left = 0;
+    try {
+      const deadline = performance.now() + lingerMs;
+      while ((left = unfinishedConnections(host)) > 0 && performance.now() < deadline) await driver.sleep(ms(10));
+      await dev.flush(Math.max(200, deadline - performance.now()));
+    } finally {
       driver.stop();
-      await device.close();
+      await dev.close();
       await bridge?.stop();
-    },
+    }
+    return left;
+  };
+  return {
+    host, driver, device: dev, bridge, addr: addr.split("/")[0]!, peer, seed,
+    close: () => (closing ??= close()),
   };
 }

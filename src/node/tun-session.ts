@@ -1,20 +1,32 @@
 /**
  * A long-lived TUN bridge for the CLI (`sockstack tun up` / `down`): a
  * namespace, socat in it, and a state file `/run/sockstack/<netns>.json`
- * that `tun serve` / `tun connect` read to attach a sockstack host.
+ * that `tun serve` / `tun connect` / `tun ping` read to attach a sockstack
+ * host ({@link attachToSession}).
+ *
+ * Several clients at once: the first one takes the bridge `tun up` started
+ * (sockstack address 198.18.0.2 on `sstun0`, UDP 47000 ⇄ 47001). Each
+ * further one is another host with the next address (198.18.0.3, .4, …) on
+ * its own point-to-point TUN device `sstun1`, `sstun2`, … and its own socat
+ * (UDP 47000+2i ⇄ 47001+2i), started by the client and stopped with it.
+ * The kernel keeps one address, 198.18.0.1, on every device.
  *
  * Bounded in time: socat runs under `timeout`, and the detached shell that
  * runs it deletes the namespace and the state file when socat ends — after
  * `--ttl` seconds at the latest, or on `tun down`, or if socat dies.
+ * `tun down` stops every process of the bridge (the shell's whole session:
+ * sh, timeout, socat) and every process still running in the namespace.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseCidr } from "../host/host.js";
-import { assertSealed, checkInteropAddress, checkName, createNetns, deleteNetns, interopUnavailableReason, netnsExists } from "./netns.js";
+import { formatIpv4Address, parseIpv4Address, prefixMask } from "../wire/ipv4-address.js";
+import { assertSealed, checkInteropAddress, checkName, createNetns, deleteNetns, interopUnavailableReason, netnsExists, netnsPids } from "./netns.js";
 import { linkIsUp, socatArgs } from "./socat-bridge.js";
-import { TUN_DEFAULTS } from "./tun-host.js";
+import { attachTunHost, TUN_DEFAULTS, type TunHost, type TunHostOptions } from "./tun-host.js";
 
 /** Where session files live. */
 export const STATE_DIR = "/run/sockstack";
@@ -30,8 +42,12 @@ export interface TunSession {
   nodePort: number;
   socatPort: number;
   mtu: number;
-  /** pid of the detached shell (its process group holds socat). */
+  /** pid of the detached shell: the leader of the session that holds timeout and socat. */
   pid: number;
+  /** The shell's start time (/proc/PID/stat field 22), so a reused pid is never signalled. */
+  startTime?: number;
+  /** 32 random bytes (hex): the bridge's ISN/TS secret, shared by every client run (as one machine's boot keys). */
+  secret?: string;
   /** When the bridge stops by itself (ms since the epoch). */
   expires: number;
 }
@@ -84,8 +100,8 @@ export async function tunUp(o: TunUpOptions): Promise<TunSession> {
     }
     if (s.mtu !== 1500) spawn("ip", ["netns", "exec", o.netns, "ip", "link", "set", "dev", s.tunName, "mtu", String(s.mtu)], { stdio: "ignore" });
     assertSealed(o.netns, s.tunName);
-    const session: TunSession = { ...s, pid: child.pid! };
-    writeFileSync(statePath(o.netns), JSON.stringify(session, null, 2) + "\n");
+    const session: TunSession = { ...s, pid: child.pid!, startTime: procStat(child.pid!)?.startTime, secret: randomBytes(32).toString("hex") };
+    writeFileSync(statePath(o.netns), JSON.stringify(session, null, 2) + "\n", { mode: 0o600 });
     return session;
   } catch (e) {
     deleteNetns(o.netns);
@@ -129,21 +145,168 @@ export function listSessions(): TunSession[] {
   return out;
 }
 
-/** Stops the bridge of `ns` and removes the namespace and state file. Returns what it did. */
-export function tunDown(ns: string): string[] {
+/** The fields of /proc/PID/stat a shutdown needs, or null when the process is gone (or a zombie). */
+function procStat(pid: number): { ppid: number; session: number; startTime: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  // "pid (comm) S ppid pgrp session … starttime(22) …": comm may hold spaces and parentheses.
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  if (f[0] === "Z" || f[0] === "X") return null;
+  return { ppid: Number(f[1]), session: Number(f[3]), startTime: Number(f[19]) };
+}
+
+/** Every live process whose session id is `sid`. */
+function sessionPids(sid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = procStat(Number(name));
+    if (st?.session === sid) out.push(Number(name));
+  }
+  return out;
+}
+
+/** This process and its ancestors (never signalled by `down`, which may run inside the namespace). */
+function selfAndAncestors(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid); pid = procStat(pid)?.ppid ?? 0) out.add(pid);
+  return out;
+}
+
+/** SIGTERM to `pids`, up to `graceMs` for them to end, then SIGKILL. Returns the pids that were alive. */
+async function stopProcesses(pids: number[], graceMs: number): Promise<number[]> {
+  const alive = pids.filter((p) => procStat(p) !== null);
+  for (const p of alive) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch { /* gone */ }
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive.some((p) => procStat(p) !== null) && Date.now() < deadline) await delay(20);
+  for (const p of alive) {
+    if (procStat(p) === null) continue;
+    try {
+      process.kill(p, "SIGKILL");
+    } catch { /* gone */ }
+  }
+  while (alive.some((p) => procStat(p) !== null) && Date.now() < deadline + 2000) await delay(20);
+  return alive;
+}
+
+/**
+ * Stops the bridge of `ns` and removes the namespace and state file, and
+ * returns what it did. In order: the processes running in the namespace
+ * (clients such as `tun serve`, and whatever else was started there) get
+ * SIGTERM — the topmost first, so a client still closes its connections
+ * and its own socat through the bridge — then the bridge itself: every
+ * process of the detached shell's session (sh, timeout, socat; `timeout`
+ * runs in a process group of its own, so signalling the shell's group is
+ * not enough). Whatever outlives its grace period gets SIGKILL. Resolves
+ * when all of them are gone.
+ */
+export async function tunDown(ns: string): Promise<string[]> {
   checkName(ns, "namespace");
   const did: string[] = [];
   let session: TunSession | null = null;
   try {
     session = JSON.parse(readFileSync(statePath(ns), "utf8")) as TunSession;
   } catch { /* no state: still remove the namespace if it exists */ }
-  if (session) {
-    try {
-      process.kill(-session.pid, "SIGTERM"); // the detached shell's process group: sh, timeout, socat
-      did.push(`stopped the bridge (process group ${session.pid})`);
-    } catch { /* already gone */ }
+  const leader = session ? procStat(session.pid) : null;
+  const ours = leader && leader.session === session!.pid && (session!.startTime === undefined || leader.startTime === session!.startTime);
+  const bridge = new Set(ours ? sessionPids(session!.pid) : []);
+  const spare = selfAndAncestors();
+  if (netnsExists(ns)) {
+    const inNs = netnsPids(ns).filter((p) => !bridge.has(p) && !spare.has(p));
+    const set = new Set(inNs);
+    const roots = inNs.filter((p) => !set.has(procStat(p)?.ppid ?? 0));
+    const first = await stopProcesses(roots, 5000);
+    const rest = await stopProcesses(inNs.filter((p) => !roots.includes(p)), 2000);
+    const n = first.length + rest.length;
+    if (n) did.push(`stopped ${n} process${n > 1 ? "es" : ""} running in the namespace (pids ${[...first, ...rest].join(", ")})`);
+  }
+  if (bridge.size) {
+    // Re-read: the session may have changed while the clients stopped (timeout killed, sh cleaning up).
+    const stopped = await stopProcesses(ours ? sessionPids(session!.pid) : [], 3000);
+    if (stopped.length) did.push(`stopped the bridge (sh, timeout, socat: pids ${stopped.join(", ")})`);
   }
   if (deleteNetns(ns)) did.push(`deleted namespace ${ns}`);
   rmSync(statePath(ns), { force: true });
   return did;
+}
+
+/** How many clients can share one bridge (the first on `tun up`'s device, the others on their own). */
+export const MAX_BRIDGE_CLIENTS = 16;
+
+/** Options of {@link attachToSession}: those of {@link attachTunHost} a client chooses. */
+export type SessionAttachOptions = Pick<TunHostOptions, "seed" | "impair" | "lingerMs" | "sysctl" | "name"> & {
+  /** Lifetime bound of the socat a secondary client starts, seconds (default 600). */
+  ttlSeconds?: number;
+};
+
+/** A host attached to a session's bridge, and which slot it took (0: `tun up`'s device). */
+export interface SessionHost extends TunHost {
+  slot: number;
+  tunName: string;
+}
+
+/**
+ * The sockstack address of client slot `i` (0 is the session's own): the
+ * session address + i, skipping the kernel's address; null past the subnet.
+ */
+export function slotAddress(s: Pick<TunSession, "addr" | "peer">, i: number): string | null {
+  const { addr, prefixLen } = parseCidr(s.addr);
+  const peer = parseIpv4Address(s.peer);
+  const mask = prefixMask(prefixLen);
+  const net = (addr & mask) >>> 0;
+  const bcast = (net | ~mask) >>> 0;
+  let a = addr;
+  for (let k = 0; k < i; k++) {
+    a = (a + 1) >>> 0;
+    if (a === peer) a = (a + 1) >>> 0;
+  }
+  return a > net && a < bcast ? formatIpv4Address(a) : null;
+}
+
+function isInUse(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err.code === "EADDRINUSE" || /busy|in use/i.test(err.message ?? "");
+}
+
+/**
+ * Attaches a real-time host to the bridge of session `s`, in the first free
+ * client slot (see the file comment); must run inside the namespace. The
+ * ISN/TS secret is the session's, so successive runs behave like processes
+ * of one machine (tcp/isn.ts).
+ * @example const th = await attachToSession(readSession("ss1"), { seed: 7 });
+ */
+export async function attachToSession(s: TunSession, o: SessionAttachOptions = {}): Promise<SessionHost> {
+  const secret = s.secret ? Buffer.from(s.secret, "hex") : undefined;
+  const common: TunHostOptions = { peer: s.peer, mtu: s.mtu, secret, seed: o.seed, impair: o.impair, lingerMs: o.lingerMs, sysctl: o.sysctl, name: o.name };
+  try {
+    const th = await attachTunHost({ ...common, startSocat: false, addr: s.addr, tunName: s.tunName, nodePort: s.nodePort, socatPort: s.socatPort });
+    return Object.assign(th, { slot: 0, tunName: s.tunName });
+  } catch (e) {
+    if (!isInUse(e)) throw e;
+  }
+  const prefixLen = parseCidr(s.addr).prefixLen;
+  const stem = s.tunName.replace(/\d+$/, "");
+  for (let i = 1; i < MAX_BRIDGE_CLIENTS; i++) {
+    const addr = slotAddress(s, i);
+    if (addr === null) break;
+    const tunName = `${stem}${i}`;
+    try {
+      const th = await attachTunHost({
+        ...common, addr: `${addr}/${prefixLen}`, tunName, nodePort: s.nodePort + 2 * i, socatPort: s.socatPort + 2 * i,
+        startSocat: true, pointToPoint: true, ttlSeconds: o.ttlSeconds ?? 600,
+      });
+      return Object.assign(th, { slot: i, tunName });
+    } catch (e) {
+      if (!isInUse(e)) throw e;
+    }
+  }
+  throw new Error(`all client slots of the bridge in namespace ${s.netns} are in use (at most ${MAX_BRIDGE_CLIENTS} serve/connect/ping at once): stop one, or start another bridge with sockstack tun up --netns OTHER`);
 }

@@ -87,8 +87,13 @@ export class UdpTunDevice implements Device {
   #fromKernel: Channel<null> | null = null;
   #closed = false;
   readonly #stats: UdpTunDeviceStats = { txPackets: 0, txBytes: 0, rxPackets: 0, rxBytes: 0, txErrors: 0, rxDropped: 0 };
+  /** Datagrams handed to the UDP socket whose send has not completed yet. */
+  #pending = 0;
+  /** Resolvers of {@link flush} waiting for {@link #pending} to reach 0. */
+  #drained: (() => void)[] = [];
   readonly #onSent = (err: Error | null) => {
     if (err) this.#stats.txErrors++;
+    if (--this.#pending === 0) for (const r of this.#drained.splice(0)) r();
   };
 
   private constructor(opts: UdpTunDeviceOptions, sock: UdpSocket) {
@@ -138,7 +143,7 @@ export class UdpTunDevice implements Device {
    * Switches impairments on (or changes them), using the simulator's link
    * model. `rng` seeds the random decisions (fork it from the host's).
    * The channels' MTU is the device's.
-   * @example dev.impair({ toKernel: { loss: 0.02, latency: ms(10), reorder: 0.05 }, fromKernel: { … } }, rng)
+   * @example tunDevice.impair({ toKernel: { loss: 0.02, latency: ms(10), reorder: 0.05 }, fromKernel: { loss: 0.02 } }, rng)
    */
   impair(cfg: BridgeImpairments, rng: Rng): void {
     const sched = this.#driver.scheduler;
@@ -166,7 +171,38 @@ export class UdpTunDevice implements Device {
     else this.#send(packet);
   }
 
-  /** Closes the bridge socket; the device stays down. */
+  /** Packets not yet handed to the kernel: in the impairment channel toward it, or in the UDP socket's send queue. */
+  get queued(): number {
+    const ch = this.#toKernel;
+    return this.#pending + (ch ? ch.inFlight + ch.backlog().packets : 0);
+  }
+
+  /**
+   * Resolves when every packet transmitted so far has left: the impairment
+   * channel toward the kernel is empty (its timers run on the driver, which
+   * must be running) and the UDP socket has completed every send. Resolves
+   * false when `timeoutMs` passes first. Call it before {@link close}:
+   * closing drops what is still queued.
+   * @example await dev.flush(1000); await dev.close();
+   */
+  async flush(timeoutMs = 2000): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    const ch = this.#toKernel;
+    while (ch && ch.inFlight + ch.backlog().packets > 0) {
+      if (performance.now() >= deadline || !this.#driver.running) return false; // a stopped driver fires no channel timer
+      await this.#driver.sleep(1000); // channel deliveries are stack timers: poll at 1 ms
+    }
+    if (this.#pending === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = await Promise.race([
+      new Promise<boolean>((r) => this.#drained.push(() => r(true))),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - performance.now())))),
+    ]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  /** Closes the bridge socket (dropping what is still queued: {@link flush} first); the device stays down. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
@@ -184,6 +220,7 @@ export class UdpTunDevice implements Device {
     const st = this.#stats;
     st.txPackets++;
     st.txBytes += bytes.length;
+    this.#pending++;
     this.#sock.send(bytes, this.#peerPort, BRIDGE_LOOPBACK, this.#onSent);
     return null;
   }

@@ -275,7 +275,9 @@ export class Channel<T = null> {
    * {@link release} or {@link dropHeld}. For tests that need a packet
    * delayed or lost on demand.
    * @example
-   * link.aToB.hold((p) => isTcpData(p)); … ; link.aToB.release();
+   * link.aToB.hold((p) => p.length > 40); // hold a→b packets larger than bare headers
+   * await net.advance(ms(500));
+   * link.aToB.release();
    */
   hold(filter?: (p: Packet) => boolean): void {
     this.#holding = true;

@@ -109,7 +109,7 @@ export class LinkEndpoint implements Device {
  * A point-to-point link.
  * @example
  * const link = new Link(scheduler, rng.fork("link:a-b"), { latency: ms(10), aName: "eth0", bName: "eth1" });
- * hostA.addInterface(link.a, …); hostB.addInterface(link.b, …);
+ * client.addInterface(link.a, "10.0.0.1/24"); server.addInterface(link.b, "10.0.0.2/24");
  * link.bToA.set({ loss: 0.1 });   // lossy return path
  * link.partition();                // cut the cable
  */

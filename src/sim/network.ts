@@ -8,7 +8,9 @@
  * const net = new Network({ seed: 1 });
  * const a = net.addHost("a"), b = net.addHost("b");
  * net.link(a, b, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
- * b.spawn("echo", async (p) => { … });
+ * b.spawn("echo", async (p) => {
+ *   // … socket, bind, recvfrom, sendto …
+ * });
  * await net.run();
  */
 import { Rng } from "../core/rng.js";
@@ -17,8 +19,12 @@ import type { Sysctls } from "../core/sysctl.js";
 import type { Micros } from "../core/time.js";
 import { Host } from "../host/host.js";
 import type { NetInterface } from "../ip/interface.js";
+import { HostsTable } from "../sys/netdb.js";
+import { formatIpv4Address, inPrefix } from "../wire/ipv4-address.js";
 import { Link, type LinkOptions } from "./link.js";
 import { Segment, type SegmentOptions } from "./segment.js";
+import { SpinError } from "../sys/spin.js";
+import { describeCall, type SyscallListener } from "../sys/syscall-boundary.js";
 import { VirtualDriver, type RunOptions, type RunResult, type RunUntilOptions, type VirtualDriverOptions } from "./virtual-driver.js";
 
 /** Options of a {@link Network}. */
@@ -27,6 +33,41 @@ export interface NetworkOptions {
   seed?: number | string;
   /** Driver options (warnings, yielding policy). */
   driver?: VirtualDriverOptions;
+  /** Kernel calls without progress at one instant before a SpinError (per host; default DEFAULT_SPIN_LIMIT, 100,000). */
+  spinLimit?: number;
+}
+
+/** The virtual time `net.run()` may take before it gives up (1 hour). */
+export const DEFAULT_RUN_LIMIT: Micros = 3600 * 1_000_000;
+
+/** Options of {@link Network.run}. */
+export interface NetworkRunOptions extends RunOptions {
+  /**
+   * Virtual time (µs) the run may take before it fails with a
+   * {@link RunLimitError} listing what is still pending (default
+   * {@link DEFAULT_RUN_LIMIT}, one hour). Not applied with `until`.
+   */
+  limit?: Micros;
+  /** Ignore client programs: run until nothing is left to do (no timer armed), as with no clients. */
+  untilIdle?: boolean;
+}
+
+/** What {@link Network.run} returns. */
+export interface NetworkRunResult extends RunResult {
+  /** Programs that exited with a non-zero status during the run (wrap()'s exit(1), kills). */
+  failed: { host: string; name: string; pid: number; code: number }[];
+}
+
+/**
+ * `net.run()` reached its virtual-time limit with client programs still
+ * running (or, without clients, with work still scheduled). The message
+ * lists each process and thread, the call it is blocked in, and the next timers.
+ */
+export class RunLimitError extends Error {
+  constructor(limit: Micros, readonly pending: string) {
+    super(`net.run(): still running after ${limit / 1e6} s of virtual time (the limit; pass { limit } to change it, or mark servers { daemon: true })\n${pending}`);
+    this.name = "RunLimitError";
+  }
 }
 
 /** Options of {@link Network.addHost}. */
@@ -43,6 +84,14 @@ export interface NetworkLinkOptions extends LinkOptions {
   a?: string;
   /** Address of the `b` side. */
   b?: string;
+  /**
+   * Automatic addressing when neither `a` nor `b` is given (default true):
+   * the link gets the first free subnet 10.X.Y.0/24 in the order
+   * 10.0.0.0, 10.0.1.0, … 10.0.255.0, 10.1.0.0, …, skipping any subnet an
+   * interface of the network already uses; `a` gets .1 and `b` gets .2.
+   * false leaves both ends without an address.
+   */
+  auto?: boolean;
 }
 
 /** A link created by {@link Network.link}, with the interfaces it attached. */
@@ -60,11 +109,22 @@ export class Network {
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
   readonly segments: Segment[] = [];
+  /**
+   * The network's hosts table, an /etc/hosts every host shares: each
+   * host's name with its current addresses, plus lines you add
+   * (`net.hostsFile.add("10.0.0.2", "www.example.com")`).
+   * `String(net.hostsFile)` prints it. Lookups are instantaneous and send
+   * no packets. (`net.hosts` is the map of Host objects by name.)
+   */
+  readonly hostsFile = new HostsTable();
   #reboots = 0;
+  readonly #spinLimit: number | undefined;
+  readonly #tracers: SyscallListener[] = [];
 
   constructor(opts: NetworkOptions = {}) {
     this.rng = new Rng(opts.seed ?? 1);
-    this.driver = new VirtualDriver(this.scheduler, opts.driver);
+    this.#spinLimit = opts.spinLimit;
+    this.driver = new VirtualDriver(this.scheduler, { describe: () => this.describePending(), ...opts.driver });
   }
 
   /** Current virtual time in µs. */
@@ -74,6 +134,9 @@ export class Network {
 
   /** Adds a host named `name` (its RNG stream is derived from the seed and the name). */
   addHost(name: string, opts: AddHostOptions = {}): Host {
+    if (typeof name !== "string" || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(name)) {
+      throw new TypeError(`host name ${JSON.stringify(name)}: use letters, digits, "-", "_" and "." (it goes into the hosts table)`);
+    }
     if (this.hosts.has(name)) throw new TypeError(`host ${name} already exists`);
     const host = new Host({
       name,
@@ -81,8 +144,13 @@ export class Network {
       rng: this.rng.fork(`host:${name}`),
       sysctl: { ...opts.sysctl, ...(opts.router ? { ip_forward: true } : {}) },
       notifyWake: () => this.driver.notifyWake(),
+      hostsFile: this.hostsFile,
+      spinLimit: this.#spinLimit,
     });
+    for (const t of this.#tracers) host.strace(t);
     this.hosts.set(name, host);
+    // Read live through the map, so a rebooted host (a new object) is found too.
+    this.hostsFile.addHost(name, () => this.hosts.get(name)?.ipv4Addresses() ?? []);
     return host;
   }
 
@@ -95,16 +163,42 @@ export class Network {
 
   /**
    * Connects two hosts with a point-to-point link. Interface names default to
-   * `eth0`, `eth1`, … in creation order on each host.
+   * `eth0`, `eth1`, … in creation order on each host. Without `a` and `b`
+   * addresses the link is numbered automatically (see
+   * {@link NetworkLinkOptions.auto}): the first link 10.0.0.1/24 (a) and
+   * 10.0.0.2/24 (b), the next 10.0.1.1/24 and 10.0.1.2/24, and so on.
+   * @example
+   * net.link(client, server);                // client 10.0.0.1, server 10.0.0.2
+   * net.link(client, server, { a: "192.168.1.1/24", b: "192.168.1.2/24", latency: ms(5) });
    */
   link(a: Host, b: Host, opts: NetworkLinkOptions = {}): NetworkLink {
     const aName = opts.aName ?? nextEth(a);
     const bName = opts.bName ?? nextEth(b);
+    let aAddr = opts.a, bAddr = opts.b;
+    if (aAddr === undefined && bAddr === undefined && opts.auto !== false) {
+      const net = this.#freeSubnet();
+      aAddr = `${formatIpv4Address(net + 1)}/24`;
+      bAddr = `${formatIpv4Address(net + 2)}/24`;
+    }
     const link = new Link(this.scheduler, this.rng.fork(`link:${this.links.length}`), { ...opts, aName, bName });
     this.links.push(link);
-    const aIface = a.addInterface(link.a, opts.a);
-    const bIface = b.addInterface(link.b, opts.b);
+    const aIface = a.addInterface(link.a, aAddr);
+    const bIface = b.addInterface(link.b, bAddr);
     return { link, aIface, bIface };
+  }
+
+  /** The first 10.X.Y.0/24 no interface of the network has an address in (automatic link addressing). */
+  #freeSubnet(): number {
+    const used: { addr: number; prefixLen: number }[] = [];
+    for (const h of this.hosts.values()) {
+      for (const i of h.ip.interfaces) if (i !== h.ip.loopback) used.push(...i.addresses);
+    }
+    for (let n = 0; n < 65536; n++) {
+      const net = (0x0a000000 + (n << 8)) >>> 0;
+      // Taken when an address lies in this /24, or this /24 lies in a (wider) subnet in use.
+      if (!used.some((u) => inPrefix(u.addr, net, 24) || inPrefix(net, u.addr, Math.min(u.prefixLen, 24)))) return net;
+    }
+    throw new RangeError("automatic addressing: every 10.X.Y.0/24 is in use; give addresses with { a, b }");
   }
 
   /** Creates a shared segment (a hub/switch without ARP). */
@@ -137,7 +231,10 @@ export class Network {
       rng: this.rng.fork(`host:${name}:boot${this.#reboots}`),
       sysctl: { ...old.sysctl },
       notifyWake: () => this.driver.notifyWake(),
+      hostsFile: this.hostsFile,
+      spinLimit: this.#spinLimit,
     });
+    for (const t of this.#tracers) host.strace(t);
     old.shutdown();
     for (const iface of old.ip.interfaces) {
       if (iface === old.ip.loopback) continue;
@@ -153,11 +250,60 @@ export class Network {
     return host;
   }
 
-  /** Runs until nothing is scheduled (or `opts.until`). Rethrows a crashed process's error. */
-  async run(opts: RunOptions = {}): Promise<RunResult> {
-    const r = await this.driver.run(opts);
+  /**
+   * Runs the simulation until every client program has exited — programs
+   * started with `host.spawn(…)` without `{ daemon: true }` — and what they
+   * sent has landed (no packet in flight, the instant settled, as
+   * {@link Network.settle}). Without client programs
+   * (only daemons, or hand-driven processes), runs until nothing is left
+   * to do (no timer armed). Either way it also stops when nothing is left
+   * to do (clients blocked forever stay blocked), at `opts.until`
+   * (absolute µs), and fails with a {@link RunLimitError} after
+   * `opts.limit` of virtual time (default one hour) — a periodic timer
+   * (keepalive, a heartbeat) never lets the simulation go idle.
+   * Rejects with the error of a crashed program (after the run, so other
+   * hosts are not cut short); programs that exited with a non-zero status
+   * are listed in the result's `failed`.
+   * @example
+   * server.spawn("echo", echo, { daemon: true });
+   * const c = client.spawn("client", ask);
+   * await net.run();        // returns when "client" has exited
+   */
+  async run(opts: NetworkRunOptions = {}): Promise<NetworkRunResult> {
+    const start = this.now();
+    const limited = opts.until === undefined;
+    const limit = opts.limit ?? DEFAULT_RUN_LIMIT;
+    const hasClients = !opts.untilIdle && this.#liveClients() > 0;
+    const stopWhen = opts.stopWhen ?? (hasClients ? () => this.#liveClients() === 0 && this.#inFlight() === 0 : undefined);
+    let r: RunResult;
+    try {
+      r = await this.driver.run({ until: limited ? start + limit : opts.until, maxEvents: opts.maxEvents, stopWhen });
+    } finally {
+      this.#checkCrashes();
+    }
+    if (limited && r.reason === "until") throw new RunLimitError(limit, this.describePending());
+    const failed: NetworkRunResult["failed"] = [];
+    for (const h of this.hosts.values()) {
+      for (const p of h.failed.splice(0)) failed.push({ host: h.name, name: p.name, pid: p.pid, code: p.exitCode! });
+    }
+    return { ...r, failed };
+  }
+
+  /**
+   * Runs until no packet is in flight on any link or segment and nothing
+   * is due at the current instant: "let what was sent land" without
+   * guessing a delay. Timers further ahead (retransmissions, keepalive,
+   * delayed ACKs) do not count unless a packet is still on its way.
+   * Returns the virtual time it took; fails with a RunLimitError after
+   * `limit` (default one hour).
+   * @example await p.send(fd, "x"); await net.settle(); // the segment has arrived and been ACKed
+   */
+  async settle(limit: Micros = DEFAULT_RUN_LIMIT): Promise<Micros> {
+    const start = this.now();
+    const ok = await this.driver.runUntil(() => this.#inFlight() === 0, { timeout: limit });
     this.#checkCrashes();
-    return r;
+    if (!ok && this.#inFlight() > 0) throw new RunLimitError(limit, this.describePending());
+    return this.now() - start;
   }
 
   /** Runs for `duration` µs of virtual time. */
@@ -179,12 +325,72 @@ export class Network {
     return this.driver.sleep(duration);
   }
 
+  /**
+   * Traces every system call on every host, present and future (strace
+   * -f for the whole network); returns the function that stops it.
+   * @example net.strace(straceWriter((line) => console.log(line), { host: true }));
+   */
+  strace(fn: SyscallListener): () => void {
+    this.#tracers.push(fn);
+    const stops = [...this.hosts.values()].map((h) => h.strace(fn));
+    return () => {
+      const i = this.#tracers.indexOf(fn);
+      if (i >= 0) this.#tracers.splice(i, 1);
+      for (const s of stops) s();
+    };
+  }
+
+  /**
+   * What is still going on, one line each: every live process with its
+   * threads and the call each is blocked in (with arguments and since
+   * when), packets in flight, and the next timers.
+   */
+  describePending(): string {
+    const now = this.now();
+    const lines: string[] = [];
+    for (const h of this.hosts.values()) {
+      const programs = new Map<number, boolean>();
+      for (const prog of h.programs) programs.set(prog.pid, prog.daemon);
+      for (const p of h.processes.values()) {
+        if (p.exited) continue;
+        const kind = programs.has(p.pid) ? (programs.get(p.pid) ? "daemon" : "client") : "process";
+        lines.push(`  ${h.name}/${p.name}[${p.pid}] (${kind})`);
+        const tids = [p.pid, ...p.threads.filter((t) => !t.done).map((t) => t.tid)];
+        for (const tid of tids) {
+          const calls = [...p.inflight].filter((r) => r.tid === tid);
+          const who = tid === p.pid ? "main" : `thread ${tid}`;
+          if (calls.length === 0) lines.push(`    ${who}: not in a system call (running, or awaiting something else)`);
+          for (const c of calls) lines.push(`    ${who}: blocked in ${describeCall(c.call, c.args)} since t=${(c.start / 1e6).toFixed(6)}s`);
+        }
+      }
+    }
+    const inFlight = this.#inFlight();
+    const timers = this.scheduler.size;
+    const next = this.scheduler.nextDeadline();
+    lines.push(`  at t=${(now / 1e6).toFixed(6)}s: ${inFlight} packet(s) in flight, ${timers} timer(s) armed` +
+      (next >= 0 ? `, the next at t=${(next / 1e6).toFixed(6)}s` : ""));
+    return lines.join("\n");
+  }
+
+  #liveClients(): number {
+    let n = 0;
+    for (const h of this.hosts.values()) for (const p of h.programs) if (!p.daemon) n++;
+    return n;
+  }
+
+  #inFlight(): number {
+    let n = 0;
+    for (const l of this.links) n += l.aToB.inFlight + l.bToA.inFlight;
+    for (const s of this.segments) n += s.channel.inFlight;
+    return n;
+  }
+
   #checkCrashes(): void {
     for (const h of this.hosts.values()) {
       const p = h.crashed.shift();
       if (p) {
         const e = p.error;
-        if (e instanceof Error) e.message = `${h.name}/${p.name}[${p.pid}]: ${e.message}`;
+        if (e instanceof Error && !(e instanceof SpinError && e.pid >= 0)) e.message = `${h.name}/${p.name}[${p.pid}]: ${e.message}`;
         throw e;
       }
     }

@@ -90,6 +90,29 @@ export interface VirtualDriverOptions {
    * Default false.
    */
   yieldEveryInstant?: boolean;
+  /**
+   * Rounds at one instant before a {@link StuckError} (default
+   * {@link DEFAULT_MAX_ROUNDS_PER_INSTANT}): code that keeps re-arming
+   * work for "now" (a loop of `sleep(0)`) never lets virtual time move.
+   */
+  maxRoundsPerInstant?: number;
+  /** Describes what is pending, for the StuckError's message (the Network lists processes and calls). */
+  describe?: () => string;
+}
+
+/**
+ * Virtual time cannot move: one instant took more than
+ * `maxRoundsPerInstant` rounds of events and wake-ups.
+ */
+export class StuckError extends Error {
+  constructor(at: Micros, rounds: number, pending: string) {
+    super(
+      `spin: virtual time is stuck at t=${formatMicros(at)}: ${rounds} rounds of events at this instant ` +
+        "(code keeps scheduling work for \"now\", e.g. a loop around sleep(0) or a timer re-armed at the current time)" +
+        (pending ? `\n${pending}` : ""),
+    );
+    this.name = "SpinError";
+  }
 }
 
 /** Limits of {@link VirtualDriver.run}. */
@@ -98,10 +121,18 @@ export interface RunOptions {
   until?: Micros;
   /** Stop at the first instant boundary after this many timer events. */
   maxEvents?: number;
+  /** Stop once this is true, checked after each settled instant (reason "predicate"). */
+  stopWhen?: () => boolean;
 }
 
 /** Why a run stopped. */
 export type StopReason = "idle" | "until" | "maxEvents" | "predicate";
+
+/**
+ * Rounds (a macrotask yield plus the events due) one instant may take
+ * before the driver decides the simulation spins without moving time.
+ */
+export const DEFAULT_MAX_ROUNDS_PER_INSTANT = 1_000_000;
 
 /** What {@link VirtualDriver.run} returns. */
 export interface RunResult {
@@ -134,15 +165,20 @@ export interface DriverStats {
  * Runs a scheduler in virtual time.
  * @example
  * const driver = new VirtualDriver(scheduler);
- * const served = server.run();               // async application code
+ * let done = false;
+ * void (async () => {                        // async application code
+ *   await driver.sleep(ms(5));
+ *   done = true;
+ * })();
  * await driver.runUntil(() => done, { timeout: sec(10) });
- * await driver.sleep(ms(5));                 // inside application code
  */
 export class VirtualDriver {
   readonly #scheduler: Scheduler;
   readonly #yield: YieldMacrotask;
   readonly #warn: (message: string) => void;
   readonly #yieldEveryInstant: boolean;
+  readonly #maxRounds: number;
+  readonly #describe: () => string;
   #wakes = 0;
   #seenWakes = 0;
   #running = false;
@@ -155,6 +191,8 @@ export class VirtualDriver {
     this.#yield = opts.yieldMacrotask ?? hostYieldMacrotask();
     this.#warn = opts.warn ?? defaultWarn;
     this.#yieldEveryInstant = opts.yieldEveryInstant ?? false;
+    this.#maxRounds = opts.maxRoundsPerInstant ?? DEFAULT_MAX_ROUNDS_PER_INSTANT;
+    this.#describe = opts.describe ?? (() => "");
   }
 
   /** The scheduler driven. */
@@ -210,10 +248,12 @@ export class VirtualDriver {
   /**
    * Runs until nothing is left to do (no timer armed), or a limit.
    * With `until`, the clock ends exactly at `until` unless idle earlier.
-   * @example const r = await driver.run({ until: sec(60) }); r.reason === "until"
+   * @example
+   * declare const driver: VirtualDriver;
+   * const r = await driver.run({ until: sec(60) }); r.reason === "until"
    */
   async run(opts: RunOptions = {}): Promise<RunResult> {
-    return this.#loop(opts.until ?? Infinity, opts.maxEvents ?? Infinity, null, false);
+    return this.#loop(opts.until ?? Infinity, opts.maxEvents ?? Infinity, opts.stopWhen ?? null, false);
   }
 
   /**
@@ -234,7 +274,11 @@ export class VirtualDriver {
    * the timeout) or when the simulation goes idle with the predicate still
    * false (which also warns once: application code is probably waiting on
    * something that is not simulated).
-   * @example assert.ok(await driver.runUntil(() => sock.state === "ESTABLISHED", { timeout: sec(5) }));
+   * @example
+   * declare const driver: VirtualDriver;
+   * let connected = false;
+   * client.spawn("c", async (p) => { await p.connect(p.socket("AF_INET", "SOCK_STREAM"), ["10.0.0.2", 80]); connected = true; });
+   * await driver.runUntil(() => connected, { timeout: sec(5) }) === true;
    */
   async runUntil(predicate: () => boolean, opts: RunUntilOptions = {}): Promise<boolean> {
     const timeout = opts.timeout ?? Infinity;
@@ -256,7 +300,9 @@ export class VirtualDriver {
       for (;;) {
         // Settle the current instant.
         st.instants++;
+        let rounds = 0;
         for (;;) {
+          if (++rounds > this.#maxRounds) throw new StuckError(s.now(), rounds - 1, this.#describe());
           if (forceYield || this.#wakes !== this.#seenWakes) {
             forceYield = false;
             this.#seenWakes = this.#wakes;

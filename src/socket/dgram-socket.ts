@@ -89,6 +89,7 @@ export class DgramSocket extends Socket {
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     const sk = this.sk;
     if (len < 0) fail("EINVAL", syscall);
+    const deadline = this.deadline(this.rcvtimeo);
     for (;;) {
       const err = sk.takeError();
       if (err) fail(err, syscall);
@@ -105,8 +106,7 @@ export class DgramSocket extends Socket {
       }
       if (sk.rcvShutdown) return { data: new Uint8Array(0), addr: null, flags: 0, length: 0 };
       if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
-      const ready = await this.waitReady(POLLIN, this.rcvtimeo);
-      if (!ready) fail("EAGAIN", syscall);
+      if (!(await this.waitUntil(POLLIN, deadline))) fail("EAGAIN", syscall);
     }
   }
 

@@ -5,7 +5,10 @@
  * types implement an option is up to each socket class; an option the
  * socket does not implement gives ENOPROTOOPT, as Linux does.
  */
+import { SysError } from "../core/sys-error.js";
+import type { TcpInfo } from "../tcp/tcp-info.js";
 import { SOL_IP, SOL_SOCKET, SOL_TCP, SOL_UDP } from "./constants.js";
+import { LEVEL_NAMES, lookupName, suggestName, unknownNameReason, type LevelName } from "./names.js";
 
 /** How an option's value is passed. */
 export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp_info";
@@ -81,18 +84,95 @@ export const LEVELS: Readonly<Record<string, number>> = {
   SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP,
 };
 
+const LEVEL_LABEL = new Map<number, string>([[SOL_SOCKET, "SOL_SOCKET"], [SOL_IP, "IPPROTO_IP"], [SOL_TCP, "IPPROTO_TCP"], [SOL_UDP, "IPPROTO_UDP"]]);
+
 /**
  * Finds an option by level and name or number; undefined when unknown.
  * @example findOption("SOL_SOCKET", "SO_REUSEADDR")?.num === 2
  */
 export function findOption(level: string | number, name: string | number): OptionSpec | undefined {
-  const lv = typeof level === "number" ? level : LEVELS[level];
+  const lv = typeof level === "number" ? level : lookupName(LEVEL_NAMES, level);
   if (lv === undefined) return undefined;
   if (typeof name === "string") {
     const o = BY_NAME.get(name);
     return o && o.level === lv ? o : undefined;
   }
   return BY_NUM.get(`${lv}:${name}`);
+}
+
+/**
+ * Like {@link findOption}, but an unknown level or option throws
+ * ENOPROTOOPT (Linux's errno) naming what is unknown and the closest
+ * known name:
+ * `setsockopt: Protocol not available (optname: unknown option name "SO_REUSEADR" at level SOL_SOCKET; did you mean SO_REUSEADDR?)`.
+ * A level or name that is neither a number nor a string is EINVAL.
+ */
+export function resolveOption(level: unknown, name: unknown, syscall: string): OptionSpec {
+  let lv: number | undefined;
+  if (typeof level === "number" && Number.isInteger(level)) lv = level;
+  else if (typeof level === "string") {
+    lv = lookupName(LEVEL_NAMES, level);
+    if (lv === undefined) throw new SysError("ENOPROTOOPT", syscall, `level: ${unknownNameReason(level, LEVEL_NAMES)}`);
+  } else throw new SysError("EINVAL", syscall, `level: expected a number or a level name, got ${typeof level === "number" ? level : level === null ? "null" : typeof level}`);
+  const label = LEVEL_LABEL.get(lv) ?? `level ${lv}`;
+  if (typeof name === "string") {
+    const o = BY_NAME.get(name);
+    if (o && o.level === lv) return o;
+    if (o) throw new SysError("ENOPROTOOPT", syscall, `optname: ${name} is a ${o.levelName} option, not ${label}`);
+    const here = OPTIONS.filter((x) => x.level === lv).map((x) => x.name);
+    const s = suggestName(name, here) ?? suggestName(name, BY_NAME.keys());
+    const where = s && BY_NAME.get(s)!.level !== lv ? ` (a ${BY_NAME.get(s)!.levelName} option)` : "";
+    throw new SysError("ENOPROTOOPT", syscall, `optname: unknown option name ${JSON.stringify(name)} at level ${label}${s ? `; did you mean ${s}${where}?` : ""}`);
+  }
+  if (typeof name === "number" && Number.isInteger(name)) {
+    const o = BY_NUM.get(`${lv}:${name}`);
+    if (o) return o;
+    throw new SysError("ENOPROTOOPT", syscall, `optname: no option ${name} at ${label} in sockstack`);
+  }
+  throw new SysError("EINVAL", syscall, `optname: expected a number or an option name, got ${name === null ? "null" : typeof name}`);
+}
+
+/**
+ * Checks a setsockopt value against the option's type (EINVAL naming the
+ * option otherwise; Linux gives EINVAL for a value shorter than the type):
+ * int and bool options take a finite number or a boolean, timevals
+ * `{ tv_sec, tv_usec }` or a number of milliseconds, SO_LINGER
+ * `{ l_onoff, l_linger }`, TCP_CONGESTION a string.
+ */
+export function checkOptionValue(o: OptionSpec, value: unknown, syscall: string): void {
+  const bad = (what: string): never => {
+    throw new SysError("EINVAL", syscall, `optval: ${o.name} takes ${what}, got ${describeValue(value)}`);
+  };
+  const finite = (x: unknown) => typeof x === "number" && Number.isFinite(x);
+  switch (o.type) {
+    case "int":
+    case "bool":
+      if (!finite(value) && typeof value !== "boolean") bad("a number or a boolean");
+      return;
+    case "timeval": {
+      const t = value as Timeval | null;
+      if (finite(value)) return;
+      if (typeof t !== "object" || t === null || !finite(t.tv_sec) || !finite(t.tv_usec)) bad("{ tv_sec, tv_usec } or milliseconds");
+      return;
+    }
+    case "linger": {
+      const l = value as Linger | null;
+      if (typeof l !== "object" || l === null || !finite(l.l_onoff) || !finite(l.l_linger)) bad("{ l_onoff, l_linger }");
+      return;
+    }
+    case "string":
+      if (typeof value !== "string") bad("a string");
+      return;
+    case "tcp_info":
+      return; // read-only: the socket answers ENOPROTOOPT
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return Array.isArray(v) ? "an Array" : typeof v === "object" ? "an object" : typeof v;
 }
 
 /** struct linger. */
@@ -109,6 +189,109 @@ export interface Timeval {
 
 /** A value passed to or returned by setsockopt/getsockopt. */
 export type OptionValue = number | boolean | string | Linger | Timeval | Record<string, unknown>;
+
+// ---- option types ------------------------------------------------------------
+
+/** An option's level and the types setsockopt takes and getsockopt returns. */
+interface Opt<L extends OptionSpec["levelName"], S, G> {
+  level: L;
+  set: S;
+  get: G;
+}
+/** An int option: a number (booleans become 0/1), read back as a number. */
+type IntOpt<L extends OptionSpec["levelName"]> = Opt<L, number | boolean, number>;
+/** A read-only option: setsockopt takes nothing (Linux: ENOPROTOOPT). */
+type RoOpt<L extends OptionSpec["levelName"], G = number> = Opt<L, never, G>;
+
+/**
+ * Every option sockstack knows, by name: its level and value types. A
+ * misspelt name, an option at the wrong level or a value of the wrong
+ * shape fails to compile (`SO_LINGER` takes a {@link Linger},
+ * `SO_RCVTIMEO` a {@link Timeval} or milliseconds, `TCP_NODELAY` a number
+ * or boolean, `TCP_INFO` is read-only and returns a {@link TcpInfo}).
+ */
+export interface SocketOptionTypes {
+  SO_DEBUG: IntOpt<"SOL_SOCKET">;
+  SO_REUSEADDR: IntOpt<"SOL_SOCKET">;
+  SO_TYPE: RoOpt<"SOL_SOCKET">;
+  SO_ERROR: RoOpt<"SOL_SOCKET">;
+  SO_DONTROUTE: IntOpt<"SOL_SOCKET">;
+  SO_BROADCAST: IntOpt<"SOL_SOCKET">;
+  SO_SNDBUF: IntOpt<"SOL_SOCKET">;
+  SO_RCVBUF: IntOpt<"SOL_SOCKET">;
+  SO_KEEPALIVE: IntOpt<"SOL_SOCKET">;
+  SO_OOBINLINE: IntOpt<"SOL_SOCKET">;
+  SO_PRIORITY: IntOpt<"SOL_SOCKET">;
+  SO_LINGER: Opt<"SOL_SOCKET", Linger, Linger>;
+  SO_REUSEPORT: IntOpt<"SOL_SOCKET">;
+  SO_RCVLOWAT: IntOpt<"SOL_SOCKET">;
+  SO_SNDLOWAT: RoOpt<"SOL_SOCKET">;
+  SO_RCVTIMEO: Opt<"SOL_SOCKET", Timeval | number, Timeval>;
+  SO_SNDTIMEO: Opt<"SOL_SOCKET", Timeval | number, Timeval>;
+  SO_ACCEPTCONN: RoOpt<"SOL_SOCKET">;
+  SO_PROTOCOL: RoOpt<"SOL_SOCKET">;
+  SO_DOMAIN: RoOpt<"SOL_SOCKET">;
+  IP_TOS: IntOpt<"IPPROTO_IP">;
+  IP_TTL: IntOpt<"IPPROTO_IP">;
+  IP_MTU_DISCOVER: IntOpt<"IPPROTO_IP">;
+  IP_RECVERR: IntOpt<"IPPROTO_IP">;
+  IP_MTU: RoOpt<"IPPROTO_IP">;
+  TCP_NODELAY: IntOpt<"IPPROTO_TCP">;
+  TCP_MAXSEG: IntOpt<"IPPROTO_TCP">;
+  TCP_CORK: IntOpt<"IPPROTO_TCP">;
+  TCP_KEEPIDLE: IntOpt<"IPPROTO_TCP">;
+  TCP_KEEPINTVL: IntOpt<"IPPROTO_TCP">;
+  TCP_KEEPCNT: IntOpt<"IPPROTO_TCP">;
+  TCP_SYNCNT: IntOpt<"IPPROTO_TCP">;
+  TCP_LINGER2: IntOpt<"IPPROTO_TCP">;
+  TCP_DEFER_ACCEPT: IntOpt<"IPPROTO_TCP">;
+  TCP_WINDOW_CLAMP: IntOpt<"IPPROTO_TCP">;
+  TCP_INFO: RoOpt<"IPPROTO_TCP", TcpInfo>;
+  TCP_QUICKACK: IntOpt<"IPPROTO_TCP">;
+  TCP_CONGESTION: Opt<"IPPROTO_TCP", string, string>;
+  TCP_USER_TIMEOUT: IntOpt<"IPPROTO_TCP">;
+}
+
+/** Every option name. */
+export type OptionName = keyof SocketOptionTypes;
+
+/** The level of each option, at run time (checked against {@link OPTIONS} by a test). */
+export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["level"] } = {
+  SO_DEBUG: "SOL_SOCKET", SO_REUSEADDR: "SOL_SOCKET", SO_TYPE: "SOL_SOCKET", SO_ERROR: "SOL_SOCKET",
+  SO_DONTROUTE: "SOL_SOCKET", SO_BROADCAST: "SOL_SOCKET", SO_SNDBUF: "SOL_SOCKET", SO_RCVBUF: "SOL_SOCKET",
+  SO_KEEPALIVE: "SOL_SOCKET", SO_OOBINLINE: "SOL_SOCKET", SO_PRIORITY: "SOL_SOCKET", SO_LINGER: "SOL_SOCKET",
+  SO_REUSEPORT: "SOL_SOCKET", SO_RCVLOWAT: "SOL_SOCKET", SO_SNDLOWAT: "SOL_SOCKET", SO_RCVTIMEO: "SOL_SOCKET",
+  SO_SNDTIMEO: "SOL_SOCKET", SO_ACCEPTCONN: "SOL_SOCKET", SO_PROTOCOL: "SOL_SOCKET", SO_DOMAIN: "SOL_SOCKET",
+  IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
+  TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
+  TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
+  TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
+  TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP",
+};
+
+/** A level name in the form the option table uses. */
+type CanonLevel<L> = L extends "SOL_SOCKET" ? "SOL_SOCKET"
+  : L extends "SOL_IP" | "IPPROTO_IP" ? "IPPROTO_IP"
+    : L extends "SOL_TCP" | "IPPROTO_TCP" ? "IPPROTO_TCP"
+      : L extends "SOL_UDP" | "IPPROTO_UDP" ? "IPPROTO_UDP" : never;
+
+/** The option names of level `L`. */
+export type OptionNameAt<L extends LevelName> = { [K in OptionName]: SocketOptionTypes[K]["level"] extends CanonLevel<L> ? K : never }[OptionName];
+
+/**
+ * The type of an option-name argument at level `L`: a literal name must be
+ * an option of that level (any option when the level is a number or a
+ * `string`); numbers and `string` values are checked at run time.
+ */
+export type CheckedOptionName<L, N> =
+  N extends number ? N
+    : N extends string ? (string extends N ? string | number : L extends LevelName ? (N extends OptionNameAt<L> ? N : OptionNameAt<L>) : N extends OptionName ? N : OptionName)
+      : OptionName | number;
+
+/** What setsockopt takes for option `N` ({@link OptionValue} when `N` is not a literal name). */
+export type OptionSetValue<N> = N extends OptionName ? SocketOptionTypes[N]["set"] : OptionValue;
+/** What getsockopt returns for option `N`. */
+export type OptionGetValue<N> = N extends OptionName ? SocketOptionTypes[N]["get"] : OptionValue;
 
 /**
  * The option table as a Markdown table (the options part of docs/syscalls.md

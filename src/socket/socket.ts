@@ -14,10 +14,10 @@ import type { ErrnoCode } from "../core/errno.js";
 import { Timer } from "../core/scheduler.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
-import { POLLERR, POLLHUP, POLLNVAL } from "../core/poll-events.js";
+import { POLLERR, POLLHUP } from "../core/poll-events.js";
 import type { WaitQueue, Waiter } from "../core/wait-queue.js";
 import type { SockAddr } from "./sockaddr.js";
-import { findOption, type Linger, type OptionSpec, type OptionValue, type Timeval } from "./options.js";
+import { checkOptionValue, resolveOption, type Linger, type OptionSpec, type OptionValue, type Timeval } from "./options.js";
 import { SOL_SOCKET } from "./constants.js";
 
 
@@ -157,10 +157,10 @@ export abstract class Socket {
     fail("ENOTTY", "ioctl");
   }
 
-  /** setsockopt(2). Unknown option → ENOPROTOOPT. */
+  /** setsockopt(2). Unknown option → ENOPROTOOPT naming it; a value of the wrong type → EINVAL. */
   setsockopt(level: string | number, name: string | number, value: OptionValue): void {
-    const o = findOption(level, name);
-    if (!o) fail("ENOPROTOOPT", "setsockopt");
+    const o = resolveOption(level, name, "setsockopt");
+    checkOptionValue(o, value, "setsockopt");
     if (o.level === SOL_SOCKET) {
       switch (o.name) {
         case "SO_RCVTIMEO":
@@ -176,10 +176,9 @@ export abstract class Socket {
     if (!this.setOption(o, value)) fail("ENOPROTOOPT", "setsockopt");
   }
 
-  /** getsockopt(2). Unknown option → ENOPROTOOPT. */
+  /** getsockopt(2). Unknown option → ENOPROTOOPT naming it. */
   getsockopt(level: string | number, name: string | number): OptionValue {
-    const o = findOption(level, name);
-    if (!o) fail("ENOPROTOOPT", "getsockopt");
+    const o = resolveOption(level, name, "getsockopt");
     if (o.level === SOL_SOCKET) {
       switch (o.name) {
         case "SO_TYPE": return this.type;
@@ -211,11 +210,20 @@ export abstract class Socket {
   }
 
   /**
-   * Waits until `poll() & mask` or an error/hang-up, or until `timeout` µs
-   * pass (0 = forever). Resolves true when ready, false on timeout.
+   * Sleeps until the socket's wait queue is woken with an event in `mask`
+   * (or POLLERR / POLLHUP), or `timeout` µs pass (0 = forever). Resolves
+   * true on a wake-up, false on timeout.
+   *
+   * It waits for a *change*, never for a readiness level (DESIGN.md,
+   * "Nothing spins"): the caller has just found that it cannot proceed, and
+   * re-checks its own condition after the wake-up (Linux's
+   * prepare_to_wait / schedule / re-check loop). A level that is already
+   * true — POLLHUP on a refused socket, POLLPRI with only urgent data,
+   * POLLIN short of SO_RCVLOWAT — would resolve at once, and the caller
+   * would loop without ever yielding. The check and this registration run
+   * in one synchronous step, so no wake-up can fall between them.
    */
   waitReady(mask: number, timeout: Micros): Promise<boolean> {
-    if (this.poll() & (mask | POLLERR | POLLHUP | POLLNVAL)) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const wq = this.wq;
       const sched = this.ctx.scheduler;
@@ -239,6 +247,23 @@ export abstract class Socket {
         sched.armIn(timer, timeout);
       }
     });
+  }
+
+  /** The absolute deadline of a wait of `timeo` µs starting now (SO_RCVTIMEO / SO_SNDTIMEO; 0 = none). */
+  deadline(timeo: Micros): Micros {
+    return timeo > 0 ? this.ctx.scheduler.now() + timeo : 0;
+  }
+
+  /**
+   * {@link waitReady} bounded by an absolute `deadline` (0 = none): false at
+   * once when it has passed. One SO_RCVTIMEO covers the whole call, however
+   * many wake-ups it sleeps through (Linux keeps the remaining `timeo`).
+   */
+  waitUntil(mask: number, deadline: Micros): Promise<boolean> {
+    if (deadline === 0) return this.waitReady(mask, 0);
+    const left = deadline - this.ctx.scheduler.now();
+    if (left <= 0) return Promise.resolve(false);
+    return this.waitReady(mask, left);
   }
 }
 

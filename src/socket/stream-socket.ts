@@ -9,7 +9,7 @@
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
 import { errnoNumber } from "../core/errno.js";
-import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
+import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
 import { seqLt } from "../core/seq.js";
 import type { StackContext } from "../core/stack-context.js";
@@ -31,6 +31,19 @@ import type { OptionSpec, OptionValue } from "./options.js";
 import { rcvbufFor, sndbufFor } from "./buffer-size.js";
 
 const EMPTY = new Uint8Array(0);
+
+/** The bytes of a read made of several pieces (one piece: itself, no copy; MSG_TRUNC: none). */
+function concat(chunks: readonly Uint8Array[], total: number, flags: number): Uint8Array {
+  if (flags & MSG_TRUNC && !(flags & MSG_PEEK)) return EMPTY;
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
 
 // Bits of StreamSocket.#bits.
 const CONNECTING = 1;
@@ -106,6 +119,7 @@ export class StreamSocket extends Socket {
   }
 
   override async accept(): Promise<{ socket: Socket; addr: SockAddr }> {
+    const deadline = this.deadline(this.rcvtimeo);
     for (;;) {
       const t = this.t;
       if (t.state !== TcpState.LISTEN || !t.lq) fail("EINVAL", "accept");
@@ -118,8 +132,7 @@ export class StreamSocket extends Socket {
         return { socket: s, addr: inetAddr(child.remoteAddr, child.remotePort) };
       }
       if (this.nonblocking) fail("EAGAIN", "accept");
-      const ready = await this.waitReady(POLLIN, this.rcvtimeo);
-      if (!ready) fail("EAGAIN", "accept");
+      if (!(await this.waitUntil(POLLIN, deadline))) fail("EAGAIN", "accept");
     }
   }
 
@@ -131,11 +144,12 @@ export class StreamSocket extends Socket {
     if (this.#connecting) {
       if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) fail("EALREADY", "connect");
       this.#connecting = false;
+      // Linux __inet_stream_connect in SS_CONNECTING with the attempt over: TCP_CLOSE means it
+      // failed — report sk_err (ECONNABORTED when SO_ERROR already took it) and disconnect.
+      if (t.state === TcpState.CLOSE) this.#connectFailed("connect");
       if (t.error) fail(this.tcp.takeError(t), "connect");
-      if (t.state !== TcpState.CLOSE) {
-        this.#everConnected = true;
-        fail("EISCONN", "connect");
-      }
+      this.#everConnected = true;
+      fail("EISCONN", "connect");
     }
     if (t.state !== TcpState.CLOSE || this.#everConnected) {
       if (t.state === TcpState.CLOSE && t.error) fail(this.tcp.takeError(t), "connect");
@@ -151,14 +165,34 @@ export class StreamSocket extends Socket {
 
   async #waitConnected(syscall: string): Promise<void> {
     const t = this.t;
+    const deadline = this.deadline(this.sndtimeo);
     while (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
-      const ready = await this.waitReady(POLLOUT, this.sndtimeo);
-      if (!ready) fail(syscall === "connect" ? "EINPROGRESS" : "EAGAIN", syscall);
+      if (!(await this.waitUntil(POLLOUT, deadline))) fail(syscall === "connect" ? "EINPROGRESS" : "EAGAIN", syscall);
     }
     this.#connecting = false;
+    if (t.state === TcpState.CLOSE) {
+      if (syscall === "connect") this.#connectFailed(syscall);
+      fail(t.error ? this.tcp.takeError(t) : "ECONNREFUSED", syscall);
+    }
     if (t.error) fail(this.tcp.takeError(t), syscall);
-    if (t.state === TcpState.CLOSE) fail("ECONNREFUSED", syscall);
     this.#everConnected = true;
+  }
+
+  /**
+   * A connect that ended in TCP_CLOSE (refused, reset, timed out, ICMP
+   * error): throws its error — ECONNABORTED when SO_ERROR already took it —
+   * after disconnecting the socket as Linux's __inet_stream_connect does
+   * (`sk->sk_prot->disconnect`: tcp_disconnect clears sk_shutdown and the
+   * peer). The socket is then like a fresh one: poll reports POLLOUT|POLLHUP
+   * without POLLIN, recv gives ENOTCONN, send EPIPE, and the next connect
+   * sends a new SYN (the "retry until the server is up" loop). Checked
+   * against Linux 6.x by test/syscalls/freeze.test.ts.
+   */
+  #connectFailed(syscall: string): never {
+    const t = this.t;
+    const e = t.error ? this.tcp.takeError(t) : "ECONNABORTED";
+    this.tcp.disconnect(t);
+    fail(e, syscall);
   }
 
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
@@ -170,6 +204,7 @@ export class StreamSocket extends Socket {
     }
     if (t.state === TcpState.LISTEN || (t.state === TcpState.CLOSE && !this.#everConnected && !t.error)) fail("EPIPE", syscall);
     if (flags & MSG_OOB) this.#markUrgent(bufs);
+    const deadline = this.deadline(this.sndtimeo);
     let sent = 0;
     for (const b of bufs) {
       let off = 0;
@@ -188,8 +223,7 @@ export class StreamSocket extends Socket {
           if (sent > 0) return sent;
           fail("EAGAIN", syscall);
         }
-        const ready = await this.waitReady(POLLOUT, this.sndtimeo);
-        if (!ready) {
+        if (!(await this.waitUntil(POLLOUT, deadline))) {
           if (sent > 0) return sent;
           fail("EAGAIN", syscall);
         }
@@ -209,56 +243,82 @@ export class StreamSocket extends Socket {
     if (total > 0) this.t.sndUp = (this.t.dataEnd + total) >>> 0;
   }
 
+  /**
+   * recvmsg (Linux tcp_recvmsg_locked): returns once `target` bytes are in —
+   * all `len` with MSG_WAITALL, else SO_RCVLOWAT of them — or at end of
+   * stream, an error, a timeout (with what was copied) or, non-blocking,
+   * with whatever is queued. A blocking read short of its target takes what
+   * is queued and sleeps for more (so a target larger than the receive
+   * buffer still completes: the window reopens as the reader drains it); a
+   * peek copies nothing out and waits until the target is queued.
+   */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     const t = this.t;
     if (len < 0) fail("EINVAL", syscall);
     if (flags & MSG_OOB) return this.#recvOob(flags, syscall);
     if (len === 0) return { data: EMPTY, addr: null, flags: 0, length: 0 };
-    const take = (n: number): RecvResult => {
+    const peek = (flags & MSG_PEEK) !== 0;
+    const take = (n: number): Uint8Array => {
       let data: Uint8Array;
-      if (flags & MSG_PEEK) data = t.rcvBuf.peek(n);
-      else if (flags & MSG_TRUNC) {
+      if (peek) return t.rcvBuf.peek(n);
+      if (flags & MSG_TRUNC) {
         t.rcvBuf.skip(n);
         data = EMPTY;
       } else data = t.rcvBuf.read(n);
-      if (!(flags & MSG_PEEK)) this.tcp.afterRead(t, n);
-      return { data, addr: null, flags: 0, length: n };
+      this.tcp.afterRead(t, n);
+      return data;
     };
     const nonblock = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     // Linux sock_rcvlowat: MSG_WAITALL waits for all `len` bytes, else SO_RCVLOWAT of them.
-    const want = flags & MSG_WAITALL ? len : Math.max(1, Math.min(t.rcvLowat, len));
-    const deadline = this.rcvtimeo ? this.ctx.scheduler.now() + this.rcvtimeo : 0;
+    const target = flags & MSG_WAITALL ? len : Math.max(1, Math.min(t.rcvLowat, len));
+    const deadline = this.deadline(this.rcvtimeo);
+    const chunks: Uint8Array[] = [];
+    let copied = 0;
+    const result = (): RecvResult => ({ data: concat(chunks, copied, flags), addr: null, flags: 0, length: copied });
     for (;;) {
       if (t.state === TcpState.LISTEN) fail("ENOTCONN", syscall);
       const avail = t.rcvBuf.length;
-      const eof = t.finReceived || t.rcvShutdown || t.state === TcpState.CLOSE;
-      if (avail >= want || (avail > 0 && (eof || t.error))) return take(Math.min(len, avail));
-      if (avail === 0) {
+      if (peek) {
+        if (avail >= target || (avail > 0 && (nonblock || t.error || this.#eof()))) {
+          copied = Math.min(len, avail);
+          chunks.push(take(copied));
+          return result();
+        }
+      } else if (avail > 0) {
+        const n = Math.min(len - copied, avail);
+        chunks.push(take(n));
+        copied += n;
+        if (copied >= target) return result();
+      }
+      // Nothing more queued.
+      if (copied > 0 && (nonblock || t.error || this.#eof())) return result();
+      if (copied === 0 && avail === 0) {
         if (t.error) fail(this.tcp.takeError(t), syscall);
-        if (eof) {
+        if (this.#eof()) {
           if (t.state === TcpState.CLOSE && !this.#everConnected && !t.reset) fail("ENOTCONN", syscall);
-          if (t.finReceived && !(flags & MSG_PEEK)) t.finRead = true;
+          if (t.finReceived && !peek) t.finRead = true;
           return { data: EMPTY, addr: null, flags: 0, length: 0 };
         }
       }
-      // Not enough yet: a non-blocking call returns what there is (Linux: a short read), or EAGAIN.
-      if (nonblock) {
-        if (avail > 0) return take(avail);
-        fail("EAGAIN", syscall);
-      }
-      const left = deadline ? deadline - this.ctx.scheduler.now() : 0;
-      if (deadline && left <= 0) {
-        if (avail > 0) return take(avail);
-        fail("EAGAIN", syscall);
-      }
-      // The first byte: wait for readability. More of them (MSG_WAITALL, SO_RCVLOWAT): wait for
-      // the next event — the socket is already readable, so a readiness wait would not block.
-      const ok = avail > 0 ? await this.#nextEvent(left) : await this.waitReady(POLLIN, left);
-      if (!ok) {
-        if (t.rcvBuf.length > 0) return take(Math.min(len, t.rcvBuf.length));
+      if (nonblock) fail("EAGAIN", syscall);
+      // Wait for the next data, EOF or error — a change, not the readiness level, which may
+      // already be true (POLLIN short of MSG_WAITALL / SO_RCVLOWAT, POLLPRI with only urgent data).
+      if (!(await this.waitUntil(POLLIN, deadline))) {
+        // SO_RCVTIMEO: what was copied, or what is queued, or EAGAIN.
+        if (copied === 0 && t.rcvBuf.length > 0) {
+          copied = Math.min(len, t.rcvBuf.length);
+          chunks.push(take(copied));
+        }
+        if (copied > 0) return result();
         fail("EAGAIN", syscall);
       }
     }
+  }
+
+  /** End of stream for reads: FIN received, SHUT_RD, or the connection is gone. */
+  #eof(): boolean {
+    const t = this.t;
+    return t.finReceived || t.rcvShutdown || t.state === TcpState.CLOSE;
   }
 
   /** recv(MSG_OOB): the urgent byte (C8), EINVAL when there is none or it is inline. */
@@ -516,10 +576,5 @@ export class StreamSocket extends Socket {
       case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
     }
     return super.getOption(o);
-  }
-
-  /** Readiness including urgent data (POLLPRI). */
-  override waitReady(mask: number, timeout: number): Promise<boolean> {
-    return super.waitReady(mask | (mask & POLLIN ? POLLPRI : 0), timeout);
   }
 }

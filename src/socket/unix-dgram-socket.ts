@@ -85,6 +85,7 @@ export class UnixDgramSocket extends UnixSocket {
     let total = 0;
     for (const b of bufs) total += b.length;
     if (total > this.sndbuf - 32) fail("EMSGSIZE", syscall);
+    const deadline = this.deadline(this.sndtimeo);
     for (;;) {
       let other: UnixDgramSocket;
       if (addr && addr.family !== AF_UNSPEC) other = this.resolve(addr, syscall) as UnixDgramSocket;
@@ -108,13 +109,16 @@ export class UnixDgramSocket extends UnixSocket {
         return total;
       }
       if (this.nonblocking || flags & MSG_DONTWAIT) fail("EAGAIN", syscall);
-      if (!(await other.waitForRoom(this.sndtimeo))) fail("EAGAIN", syscall);
+      const left = deadline ? deadline - this.ctx.scheduler.now() : 0;
+      if (deadline && left <= 0) fail("EAGAIN", syscall);
+      if (!(await other.waitForRoom(left))) fail("EAGAIN", syscall);
     }
   }
 
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     if (len < 0) fail("EINVAL", syscall);
     if (flags & MSG_OOB) fail("EOPNOTSUPP", syscall);
+    const deadline = this.deadline(this.rcvtimeo);
     for (;;) {
       const d = this.#rq[0];
       if (d) {
@@ -137,7 +141,7 @@ export class UnixDgramSocket extends UnixSocket {
       if (err) fail(err, syscall);
       if (this.shutdownBits & RCV_SHUTDOWN) return { data: new Uint8Array(0), addr: null, flags: 0, length: 0 };
       if (this.nonblocking || flags & MSG_DONTWAIT) fail("EAGAIN", syscall);
-      if (!(await this.waitReady(POLLIN, this.rcvtimeo))) fail("EAGAIN", syscall);
+      if (!(await this.waitUntil(POLLIN, deadline))) fail("EAGAIN", syscall);
     }
   }
 

@@ -23,7 +23,9 @@ export interface UnixBinding<S> {
 
 /**
  * Name → bound socket, for one host.
- * @example ns.bind("/tmp/s", sock) === null; ns.lookup("/tmp/s")?.socket === sock;
+ * @example
+ * const ns = new UnixNamespace<{ name: string }>(); const sock = { name: "server" };
+ * ns.bind("/tmp/s", sock) === null; ns.lookup("/tmp/s")?.socket === sock; ns.bind("/tmp/s", sock) === "EADDRINUSE";
  */
 export class UnixNamespace<S extends object = object> {
   readonly #names = new Map<string, UnixBinding<S>>();

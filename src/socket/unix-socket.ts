@@ -135,11 +135,12 @@ export abstract class UnixSocket extends Socket {
   abstract hasRoom(): boolean;
 
   /**
-   * Waits on this socket's `peerWait` queue until it has room (a reader
-   * took something), or `timeout` µs pass (0 = forever). False on timeout.
+   * Sleeps on this socket's `peerWait` queue until a reader takes something
+   * or the socket closes, or `timeout` µs pass (0 = forever). False on
+   * timeout. Like {@link Socket.waitReady} it waits for a change: the
+   * caller has just found no room, and checks again after the wake-up.
    */
   waitForRoom(timeout: Micros): Promise<boolean> {
-    if (this.hasRoom() || this.closed) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const sched = this.ctx.scheduler;
       let timer: Timer | null = null;

@@ -32,6 +32,17 @@ import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, UnixSocket } from "./unix-s
 
 const EMPTY = new Uint8Array(0);
 
+/** Pieces of a read joined into one buffer. */
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 /** An AF_UNIX stream socket. */
 export class UnixStreamSocket extends UnixSocket {
   /** The connected peer, or null. */
@@ -111,6 +122,7 @@ export class UnixStreamSocket extends UnixSocket {
   }
 
   override async accept(): Promise<{ socket: Socket; addr: SockAddr }> {
+    const deadline = this.deadline(this.rcvtimeo);
     for (;;) {
       if (this.#state !== "listening") fail("EINVAL", "accept");
       const s = this.#acceptQ.shift();
@@ -119,8 +131,10 @@ export class UnixStreamSocket extends UnixSocket {
         this.ctx.notifyWake();
         return { socket: s, addr: this.addrOf(s.peer?.name ?? "") };
       }
+      // Linux unix_accept: a listener shut for reading has nothing more to give (EINVAL).
+      if (this.shutdownBits & RCV_SHUTDOWN) fail("EINVAL", "accept");
       if (this.nonblocking) fail("EAGAIN", "accept");
-      if (!(await this.waitReady(POLLIN, this.rcvtimeo))) fail("EAGAIN", "accept");
+      if (!(await this.waitUntil(POLLIN, deadline))) fail("EAGAIN", "accept");
     }
   }
 
@@ -128,6 +142,7 @@ export class UnixStreamSocket extends UnixSocket {
     const sc = "connect";
     if (this.#state === "connected") fail("EISCONN", sc);
     if (this.#state === "listening") fail("EINVAL", sc);
+    const deadline = this.deadline(this.sndtimeo);
     for (;;) {
       const l = this.resolve(addr, sc) as UnixStreamSocket;
       if (!l.listening) fail("ECONNREFUSED", sc);
@@ -143,7 +158,9 @@ export class UnixStreamSocket extends UnixSocket {
         return;
       }
       if (this.nonblocking) fail("EAGAIN", sc);
-      if (!(await l.waitForRoom(this.sndtimeo))) fail("EAGAIN", sc);
+      const left = deadline ? deadline - this.ctx.scheduler.now() : 0;
+      if (deadline && left <= 0) fail("EAGAIN", sc);
+      if (!(await l.waitForRoom(left))) fail("EAGAIN", sc);
       if ((this.#state as string) === "connected") fail("EISCONN", sc); // another thread connected it meanwhile
     }
   }
@@ -152,6 +169,7 @@ export class UnixStreamSocket extends UnixSocket {
     if (addr) fail(this.#state === "connected" ? "EISCONN" : "EOPNOTSUPP", syscall);
     if (flags & MSG_OOB) fail("EOPNOTSUPP", syscall);
     if (this.#state !== "connected") fail("ENOTCONN", syscall);
+    const deadline = this.deadline(this.sndtimeo);
     let sent = 0;
     for (const b of bufs) {
       let off = 0;
@@ -175,7 +193,7 @@ export class UnixStreamSocket extends UnixSocket {
           if (sent > 0) return sent;
           fail("EAGAIN", syscall);
         }
-        if (!(await this.waitReady(POLLOUT, this.sndtimeo))) {
+        if (!(await this.waitUntil(POLLOUT, deadline))) {
           if (sent > 0) return sent;
           fail("EAGAIN", syscall);
         }
@@ -184,32 +202,49 @@ export class UnixStreamSocket extends UnixSocket {
     return sent;
   }
 
+  /**
+   * recvmsg (Linux unix_stream_read_generic): returns once `target` bytes
+   * are in — all `len` with MSG_WAITALL, else SO_RCVLOWAT of them — or at
+   * end of stream, an error, a timeout (with what was copied), or,
+   * non-blocking, with whatever is queued. A blocking read short of its
+   * target takes what is queued and sleeps until the next write; a peek
+   * stops at the end of the queue once it has a byte (Linux: checked by
+   * test/syscalls/freeze.test.ts).
+   */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
-    if (len < 0) fail("EINVAL", syscall);
+    if (!Number.isSafeInteger(len) || len < 0) fail("EINVAL", syscall);
     if (flags & MSG_OOB) fail("EINVAL", syscall);
+    const peek = (flags & MSG_PEEK) !== 0;
+    const nonblock = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    const target = flags & MSG_WAITALL ? len : Math.min(len, this.#lowat);
+    const deadline = this.deadline(this.rcvtimeo);
+    const chunks: Uint8Array[] = [];
+    let copied = 0;
+    const result = (): RecvResult => {
+      const data = chunks.length === 1 ? chunks[0]! : concat(chunks, copied);
+      return { data, addr: null, flags: 0, length: copied };
+    };
     for (;;) {
       if (this.#state !== "connected" && !this.#everConnected) fail("EINVAL", syscall);
-      const want = flags & MSG_WAITALL ? len : Math.min(len, this.#lowat);
       if (len === 0) return { data: EMPTY, addr: null, flags: 0, length: 0 };
-      const eof = (this.shutdownBits & RCV_SHUTDOWN) !== 0;
-      if (this.#rqBytes > 0 && (this.#rqBytes >= want || eof || this.error)) {
-        const data = this.#take(Math.min(len, this.#rqBytes), (flags & MSG_PEEK) !== 0);
-        return { data, addr: null, flags: 0, length: data.length };
+      if (this.#rqBytes > 0) {
+        const n = Math.min(len - copied, this.#rqBytes);
+        chunks.push(this.#take(n, peek));
+        copied += n;
+        if (copied >= target || peek) return result();
       }
-      if (this.#rqBytes === 0) {
+      // The queue is empty now.
+      const eof = (this.shutdownBits & RCV_SHUTDOWN) !== 0;
+      if (copied > 0 && (nonblock || eof || this.error)) return result();
+      if (copied === 0) {
         const err = this.takeError();
         if (err) fail(err, syscall);
         if (eof) return { data: EMPTY, addr: null, flags: 0, length: 0 };
+        if (nonblock) fail("EAGAIN", syscall);
       }
-      if (this.nonblocking || flags & MSG_DONTWAIT) {
-        if (this.#rqBytes > 0) continue; // short of SO_RCVLOWAT / WAITALL: a non-blocking read returns what is there
-        fail("EAGAIN", syscall);
-      }
-      if (!(await this.waitReady(POLLIN, this.rcvtimeo))) {
-        if (this.#rqBytes > 0) {
-          const data = this.#take(Math.min(len, this.#rqBytes), (flags & MSG_PEEK) !== 0);
-          return { data, addr: null, flags: 0, length: data.length };
-        }
+      // Sleep until the next write, shutdown or error: a change, not the POLLIN level.
+      if (!(await this.waitUntil(POLLIN, deadline))) {
+        if (copied > 0) return result();
         fail("EAGAIN", syscall);
       }
     }

@@ -25,18 +25,35 @@ import {
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, FIONBIO, O_NONBLOCK, O_RDWR,
   SOCK_CLOEXEC, SOCK_NONBLOCK, constant,
 } from "../socket/constants.js";
-import type { OptionValue } from "../socket/options.js";
+import type { CheckedOptionName, OptionGetValue, OptionSetValue, OptionValue } from "../socket/options.js";
+import {
+  DOMAINS, FCNTL_ARGS, FCNTL_CMDS, IOCTL_REQUESTS, MSG_FLAGS, PROTOCOLS, SHUTDOWN_HOWS, SOCK_FLAGS, SOCK_TYPES,
+  type CheckedFlags, type CheckedName, type DomainName, type FcntlArgName, type FcntlCmdName, type IoctlRequestName,
+  type Flags, type LevelName, type MsgFlagName, type ProtocolName, type ShutdownHowName, type SockFlagName, type SockTypeName,
+  unknownNameReason,
+} from "../socket/names.js";
 import { toSockAddr, type SockAddr, type SockAddrLike } from "../socket/sockaddr.js";
 import { Socket } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
-import { AF_UNIX, MSG_PEEK } from "../socket/constants.js";
+import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
 import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
+import {
+  argAddress, argData, argFd, argFlags, argFunction, argInt, argIov, argLength, argName, argOptAddress, argTimeoutMs, describe,
+} from "./args.js";
+import { EPOLL_CREATE_FLAGS, EPOLL_EVENTS, EPOLL_OPS, POLL_EVENTS, WAIT_OPTIONS, type EpollCreateFlagName, type EpollEventName, type EpollOpName } from "./names.js";
+import { getaddrinfo, gethostbyname, HostsTable, type AddrInfo, type Resolver } from "./netdb.js";
+
+/** A flags argument before checking: a number, names (`"A|B"`) or a list. */
+type FlagsIn = number | string | readonly (string | number)[];
+/** A one-name argument before checking: a number or a name. */
+type NameIn = number | string;
+import { SYSCALLS, installSyscallBoundary, syscall, type SyscallHooks, type SyscallRecord } from "./syscall-boundary.js";
 
 /** What a process needs from its host kernel. */
 export interface Kernel {
@@ -51,7 +68,18 @@ export interface Kernel {
   readonly crashed?: Process[];
   /** The host's AF_UNIX name space (unlink). */
   readonly unix?: UnixNamespace<UnixSocket>;
+  /** Where host names are looked up (the network's hosts table); without one only "localhost" resolves. */
+  readonly resolver?: Resolver;
+  /** The syscall boundary's per-host state: spin detector and tracer (syscall-boundary.ts). */
+  readonly sys?: SyscallHooks;
+  /** A new id from the pid space (a thread's tid). */
+  allocPid?(): number;
+  /** Told when a process has exited (the tracer's `+++ exited with N +++`). */
+  traceExit?(p: Process, code: number, signal: string | null): void;
 }
+
+/** The resolver of a kernel without a hosts table: "localhost" only. */
+const LOCAL_ONLY = new HostsTable();
 
 /** A socket address as syscalls take it: a sockaddr, `["10.0.0.2", 80]`, or an AF_UNIX path string. */
 export type Address = SockAddrLike | string;
@@ -62,7 +90,7 @@ export function toAddr(a: Address): SockAddr {
 }
 
 /** Flags given as a number, a name, `"A|B"` or a list of names. */
-export type Flags = number | string | readonly string[];
+export type { Flags };
 
 /** Resolves {@link Flags} against the socket and epoll constant tables; unknown names → undefined. */
 export function flagValue(f: Flags): number | undefined {
@@ -90,6 +118,8 @@ export const WNOHANG = 1;
 export interface Thread {
   /** Thread number within the process (1, 2, …; the main program is 0). */
   readonly id: number;
+  /** Thread id in the host's pid space (what strace and the pending list print; the main program's is the pid). */
+  readonly tid: number;
   readonly name: string;
   /** True once `main` returned or threw. */
   readonly done: boolean;
@@ -97,14 +127,21 @@ export interface Thread {
   join(): Promise<unknown>;
 }
 
-/** Bytes, or a string sent as UTF-8. */
+/** Bytes, or a string sent as UTF-8 (what the sending calls take: {@link SendData}). */
 export type Data = Uint8Array | string;
 
-const encoder = new TextEncoder();
+/**
+ * What the sending calls accept: a string (UTF-8) or any ArrayBufferView —
+ * a Uint8Array or Buffer as it is, another typed array or a DataView as
+ * its bytes (a Uint16Array of 3 elements is 6 bytes), as Node's
+ * `socket.write` takes them. An ArrayBuffer is refused (EFAULT), as Node
+ * refuses it: wrap it, `new Uint8Array(buf)`.
+ */
+export type SendData = string | ArrayBufferView;
 
-/** A string as UTF-8 bytes; bytes unchanged. */
-export function toBytes(d: Data): Uint8Array {
-  return typeof d === "string" ? encoder.encode(d) : d;
+/** Data as bytes (a string as UTF-8; bytes unchanged); a non-data value throws EFAULT for `write`. */
+export function toBytes(d: SendData): Uint8Array {
+  return argData(d, "write");
 }
 
 /** Default RLIMIT_NOFILE soft limit on Linux. */
@@ -112,7 +149,7 @@ export const DEFAULT_NOFILE = 1024;
 
 /** Rethrows a SysError under another syscall name (`sendmsg` → `send`). */
 function rename(e: unknown, syscall: string): never {
-  if (e instanceof SysError && e.syscall !== syscall) throw new SysError(e.code, syscall);
+  if (e instanceof SysError && e.syscall !== syscall) throw new SysError(e.code, syscall, e.detail);
   throw e;
 }
 
@@ -134,6 +171,15 @@ export class Process {
   exitCode: number | null = null;
   /** The error that ended the process, if any. */
   error: unknown = null;
+  /** The signal that ended the process (`"SIGKILL"` after {@link Process.kill}), else null. */
+  termSignal: string | null = null;
+  /** The value the program's `main` returned (see Host.spawn's handle). */
+  returnValue: unknown = undefined;
+  /** System calls in progress, by thread (the syscall boundary keeps it). */
+  readonly inflight = new Set<SyscallRecord>();
+  /** Synchronous syscall nesting (accept → accept4 is one call). @internal */
+  syscallDepth = 0;
+  #exitWaiters: (() => void)[] | null = null;
   /** Live and not yet reaped children (fork). */
   readonly children: Process[] = [];
   /** Threads started with {@link Process.thread}. */
@@ -163,6 +209,17 @@ export class Process {
   /** True once the process has exited. */
   get exited(): boolean {
     return this.exitCode !== null;
+  }
+
+  /** True once the process has exited or was killed: its calls never return (syscall boundary). */
+  get parked(): boolean {
+    return this.exitCode !== null;
+  }
+
+  /** Resolves with the exit status once the process has exited. */
+  whenExited(): Promise<number> {
+    if (this.exitCode !== null) return Promise.resolve(this.exitCode);
+    return new Promise<number>((resolve) => (this.#exitWaiters ??= []).push(() => resolve(this.exitCode!)));
   }
 
   // ---- fd table -------------------------------------------------------
@@ -196,8 +253,8 @@ export class Process {
   }
 
   // The open file behind `fd` (EBADF otherwise).
-  #entry(fd: number, syscall: string): OpenFile {
-    const file = Number.isInteger(fd) && fd >= 0 ? this.fds[fd] : undefined;
+  #entry(fd: number, syscall: string, name = "fd"): OpenFile {
+    const file = argFd(fd, syscall, name) >= 0 ? this.fds[fd] : undefined;
     if (!file) throw new SysError("EBADF", syscall);
     return file;
   }
@@ -208,15 +265,15 @@ export class Process {
   }
 
   /** The socket behind `fd` (EBADF / ENOTSOCK otherwise). */
-  sock(fd: number, syscall: string): Socket {
-    const f = this.#entry(fd, syscall);
+  sock(fd: number, syscall: string, name = "fd"): Socket {
+    const f = this.#entry(fd, syscall, name);
     if (!(f instanceof Socket)) throw new SysError("ENOTSOCK", syscall);
     return f;
   }
 
   /** The open file behind `fd`, or undefined. */
   file(fd: number): OpenFile | undefined {
-    return this.fds[fd] ?? undefined;
+    return Number.isInteger(fd) && fd >= 0 ? this.fds[fd] ?? undefined : undefined;
   }
 
   /** Every open fd with its file, in fd order. */
@@ -232,11 +289,13 @@ export class Process {
    * socket(2). `type` may carry SOCK_NONBLOCK | SOCK_CLOEXEC (`"SOCK_STREAM|SOCK_NONBLOCK"`).
    * @example const fd = p.socket("AF_INET", "SOCK_STREAM", 0);
    */
-  socket(domain: number | string, type: Flags, protocol: number | string = 0): number {
-    const d = constant(domain);
-    const t = flagValue(type);
-    const pr = constant(protocol);
-    if (d === undefined || t === undefined || pr === undefined) throw new SysError("EINVAL", "socket");
+  socket<const D extends NameIn, const T extends FlagsIn, const P extends NameIn = 0>(
+    domain: CheckedName<D, DomainName>, type: CheckedFlags<T, SockTypeName | SockFlagName>, protocol?: CheckedName<P, ProtocolName>,
+  ): number {
+    const sc = "socket";
+    const d = argName(domain, sc, DOMAINS, "domain");
+    const t = argFlags(type, sc, SOCK_TYPES, "type");
+    const pr = argName(protocol ?? 0, sc, PROTOCOLS, "protocol");
     const base = t & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     const s = this.kernel.createSocket(d, base, pr);
     if (typeof s === "string") throw new SysError(s, "socket");
@@ -251,23 +310,34 @@ export class Process {
 
   /** bind(2). */
   bind(fd: number, addr: Address): void {
-    this.sock(fd, "bind").bind(toAddr(addr));
+    const s = this.sock(fd, "bind");
+    s.bind(argAddress(addr, "bind", this.#hosts));
   }
 
-  /** listen(2). */
+  /** listen(2). `backlog` is capped at net.core.somaxconn by the socket, as Linux does. */
   listen(fd: number, backlog = 128): void {
-    this.sock(fd, "listen").listen(backlog);
+    const s = this.sock(fd, "listen");
+    s.listen(argInt(backlog, "listen", "backlog"));
+  }
+
+  /** Where this process looks host names up. */
+  get #hosts(): Resolver {
+    return this.kernel.resolver ?? LOCAL_ONLY;
   }
 
   /** accept(2): the new connection's fd (lowest free) and the peer address. */
   async accept(fd: number): Promise<{ fd: number; addr: SockAddr }> {
-    return this.accept4(fd, 0, "accept");
+    return this.#accept(fd, 0, "accept");
   }
 
-  /** accept4(2) with SOCK_NONBLOCK / SOCK_CLOEXEC. */
-  async accept4(fd: number, flags: number, syscall = "accept4"): Promise<{ fd: number; addr: SockAddr }> {
+  /** accept4(2) with SOCK_NONBLOCK / SOCK_CLOEXEC (numbers or names). */
+  async accept4<const F extends FlagsIn = 0>(fd: number, flags?: CheckedFlags<F, SockFlagName>): Promise<{ fd: number; addr: SockAddr }> {
+    return this.#accept(fd, argFlags(flags, "accept4", SOCK_FLAGS), "accept4");
+  }
+
+  async #accept(fd: number, flags: number, syscall: string): Promise<{ fd: number; addr: SockAddr }> {
     const s = this.sock(fd, syscall);
-    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) throw new SysError("EINVAL", syscall);
+    if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) throw new SysError("EINVAL", syscall, `flags: only SOCK_NONBLOCK and SOCK_CLOEXEC, got 0x${(flags >>> 0).toString(16)}`);
     // Linux allocates the fd before dequeuing: EMFILE leaves the connection queued.
     if (this.#lowestFree() >= this.rlimitNofile) throw new SysError("EMFILE", syscall);
     let r: { socket: Socket; addr: SockAddr };
@@ -287,12 +357,14 @@ export class Process {
 
   /** connect(2). */
   async connect(fd: number, addr: Address): Promise<void> {
-    await this.sock(fd, "connect").connect(toAddr(addr));
+    const s = this.sock(fd, "connect");
+    await s.connect(argAddress(addr, "connect", this.#hosts));
   }
 
   /**
    * connect_ex (E2): like connect but returns 0 or the errno number instead
-   * of throwing (Python's socket.connect_ex).
+   * of throwing (Python's socket.connect_ex). As in Python, a host name that
+   * does not resolve is raised (a {@link GaiError}), not returned.
    */
   async connect_ex(fd: number, addr: Address): Promise<number> {
     try {
@@ -305,35 +377,43 @@ export class Process {
   }
 
   /** send(2): bytes accepted (may be fewer than given, E3). */
-  async send(fd: number, data: Data, flags: Flags = 0): Promise<number> {
-    return this.#send(fd, [toBytes(data)], this.#flags(flags, "send"), null, "send");
+  async send<const F extends FlagsIn = 0>(fd: number, data: SendData, flags?: CheckedFlags<F, MsgFlagName>): Promise<number> {
+    const sc = "send";
+    const s = this.sock(fd, sc);
+    return this.#send(s, [argData(data, sc)], argFlags(flags, sc, MSG_FLAGS), null, sc);
   }
 
-  /** sendto(2). */
-  async sendto(fd: number, data: Data, flags: number | string, addr: Address | null): Promise<number> {
-    return this.#send(fd, [toBytes(data)], this.#flags(flags, "sendto"), addr ? toAddr(addr) : null, "sendto");
+  /** sendto(2); `addr` null (or omitted) sends to the connected peer. */
+  async sendto<const F extends FlagsIn = 0>(fd: number, data: SendData, flags: CheckedFlags<F, MsgFlagName>, addr?: Address | null): Promise<number> {
+    const sc = "sendto";
+    const s = this.sock(fd, sc);
+    return this.#send(s, [argData(data, sc)], argFlags(flags, sc, MSG_FLAGS), argOptAddress(addr, sc, this.#hosts), sc);
   }
 
   /** write(2) on a socket or the terminal (fd 1: `p.write(1, "hello\n")`). */
-  async write(fd: number, data: Data): Promise<number> {
+  async write(fd: number, data: SendData): Promise<number> {
     const f = this.#entry(fd, "write");
-    if (f instanceof TtyFile) return f.write(toBytes(data));
-    if (f instanceof EpollFile) throw new SysError("EINVAL", "write");
-    return this.#send(fd, [toBytes(data)], 0, null, "write");
+    const b = argData(data, "write");
+    if (f instanceof TtyFile) return f.write(b);
+    if (f instanceof EpollFile) throw new SysError("EINVAL", "write", "fd: an epoll instance cannot be written");
+    return this.#send(f as Socket, [b], 0, null, "write");
   }
 
-  /** writev(2). */
-  async writev(fd: number, iov: readonly Data[]): Promise<number> {
-    return this.#send(fd, iov.map(toBytes), 0, null, "writev");
+  /** writev(2): at most UIO_MAXIOV (1024) buffers. */
+  async writev(fd: number, iov: readonly SendData[]): Promise<number> {
+    const s = this.sock(fd, "writev");
+    return this.#send(s, argIov(iov, "writev"), 0, null, "writev");
   }
 
   /** sendmsg(2) with scatter/gather buffers and an optional address. */
-  async sendmsg(fd: number, msg: { iov: readonly Data[]; name?: Address | null }, flags: Flags = 0): Promise<number> {
-    return this.#send(fd, msg.iov.map(toBytes), this.#flags(flags, "sendmsg"), msg.name ? toAddr(msg.name) : null, "sendmsg");
+  async sendmsg<const F extends FlagsIn = 0>(fd: number, msg: { iov: readonly SendData[]; name?: Address | null }, flags?: CheckedFlags<F, MsgFlagName>): Promise<number> {
+    const sc = "sendmsg";
+    const s = this.sock(fd, sc);
+    if (typeof msg !== "object" || msg === null) throw new SysError("EFAULT", sc, `msg: expected { iov, name? }, got ${describe(msg)}`);
+    return this.#send(s, argIov(msg.iov, sc, "msg.iov"), argFlags(flags, sc, MSG_FLAGS), argOptAddress(msg.name, sc, this.#hosts, "msg.name"), sc);
   }
 
-  async #send(fd: number, bufs: Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
-    const s = this.sock(fd, syscall);
+  async #send(s: Socket, bufs: Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
     try {
       return await s.sendmsg(bufs, flags, addr, syscall);
     } catch (e) {
@@ -342,13 +422,15 @@ export class Process {
   }
 
   /** recv(2): up to `n` bytes; an empty result means the peer closed (E4). */
-  async recv(fd: number, n: number, flags: Flags = 0): Promise<Uint8Array> {
-    return (await this.#recv(fd, n, this.#flags(flags, "recv"), "recv")).data;
+  async recv<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<Uint8Array> {
+    const s = this.sock(fd, "recv");
+    return (await this.#recv(s, argLength(n, "recv"), argFlags(flags, "recv", MSG_FLAGS), "recv")).data;
   }
 
   /** read(2) on a socket or the terminal (fd 0 blocks until a line is typed). */
   async read(fd: number, n: number): Promise<Uint8Array> {
     const f = this.#entry(fd, "read");
+    n = argLength(n, "read");
     if (f instanceof TtyFile) {
       for (;;) {
         const d = f.read(n);
@@ -356,31 +438,31 @@ export class Process {
         await waitFile(this.kernel, f);
       }
     }
-    if (f instanceof EpollFile) throw new SysError("EINVAL", "read");
-    return (await this.#recv(fd, n, 0, "read")).data;
+    if (f instanceof EpollFile) throw new SysError("EINVAL", "read", "fd: an epoll instance cannot be read");
+    return (await this.#recv(f as Socket, n, 0, "read")).data;
   }
 
   /** recvfrom(2): data and sender address. */
-  async recvfrom(fd: number, n: number, flags: Flags = 0): Promise<{ data: Uint8Array; addr: SockAddr | null }> {
-    const r = await this.#recv(fd, n, this.#flags(flags, "recvfrom"), "recvfrom");
+  async recvfrom<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<{ data: Uint8Array; addr: SockAddr | null }> {
+    const s = this.sock(fd, "recvfrom");
+    const r = await this.#recv(s, argLength(n, "recvfrom"), argFlags(flags, "recvfrom", MSG_FLAGS), "recvfrom");
     return { data: r.data, addr: r.addr };
   }
 
   /** recvmsg(2): data, sender, flags (MSG_TRUNC…) and the real length. */
-  async recvmsg(fd: number, n: number, flags: Flags = 0): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number }> {
-    return this.#recv(fd, n, this.#flags(flags, "recvmsg"), "recvmsg");
-  }
-
-  #flags(f: Flags, syscall: string): number {
-    const v = flagValue(f);
-    if (v === undefined) throw new SysError("EINVAL", syscall);
-    return v;
+  async recvmsg<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number }> {
+    const s = this.sock(fd, "recvmsg");
+    return this.#recv(s, argLength(n, "recvmsg"), argFlags(flags, "recvmsg", MSG_FLAGS), "recvmsg");
   }
 
   /** readv(2): fills buffers of the given sizes in order; returns the pieces. */
   async readv(fd: number, sizes: readonly number[]): Promise<Uint8Array[]> {
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const { data } = await this.#recv(fd, total, 0, "readv");
+    const sc = "readv";
+    const s = this.sock(fd, sc);
+    if (!Array.isArray(sizes)) throw new SysError("EFAULT", sc, `sizes: expected an array of byte counts, got ${describe(sizes)}`);
+    if (sizes.length > 1024) throw new SysError("EINVAL", sc, `sizes: ${sizes.length} buffers, more than UIO_MAXIOV (1024)`);
+    const total = argLength(sizes.reduce((a, b, i) => a + argLength(b, sc, `sizes[${i}]`), 0), sc, "sizes");
+    const { data } = await this.#recv(s, total, 0, sc);
     const out: Uint8Array[] = [];
     let o = 0;
     for (const n of sizes) {
@@ -390,8 +472,7 @@ export class Process {
     return out;
   }
 
-  async #recv(fd: number, n: number, flags: number, syscall: string) {
-    const s = this.sock(fd, syscall);
+  async #recv(s: Socket, n: number, flags: number, syscall: string) {
     try {
       return await s.recvmsg(n, flags, syscall);
     } catch (e) {
@@ -400,10 +481,9 @@ export class Process {
   }
 
   /** shutdown(2). */
-  shutdown(fd: number, how: number | string): void {
-    const h = constant(how);
-    if (h === undefined) throw new SysError("EINVAL", "shutdown");
-    this.sock(fd, "shutdown").shutdown(h);
+  shutdown<const H extends NameIn>(fd: number, how: CheckedName<H, ShutdownHowName>): void {
+    const s = this.sock(fd, "shutdown");
+    s.shutdown(argName(how, "shutdown", SHUTDOWN_HOWS, "how"));
   }
 
   /**
@@ -439,53 +519,60 @@ export class Process {
     return this.sock(fd, "getpeername").getpeername();
   }
 
-  /** setsockopt(2); names or numbers: `setsockopt(fd, "SOL_SOCKET", "SO_REUSEADDR", 1)`. */
-  setsockopt(fd: number, level: string | number, name: string | number, value: OptionValue): void {
-    this.sock(fd, "setsockopt").setsockopt(level, name, value);
+  /**
+   * setsockopt(2); names or numbers: `setsockopt(fd, "SOL_SOCKET", "SO_REUSEADDR", 1)`.
+   * With literal names the value's type follows the option (`SO_LINGER` →
+   * {@link Linger}); an unknown name is ENOPROTOOPT naming it.
+   */
+  setsockopt<const L extends NameIn, const N extends NameIn>(fd: number, level: CheckedName<L, LevelName>, optname: CheckedOptionName<L, N>, optval: OptionSetValue<N>): void {
+    this.sock(fd, "setsockopt").setsockopt(level, optname, optval as OptionValue);
   }
 
-  /** getsockopt(2). */
-  getsockopt(fd: number, level: string | number, name: string | number): OptionValue {
-    return this.sock(fd, "getsockopt").getsockopt(level, name);
+  /** getsockopt(2); with a literal name the result has the option's type (`TCP_INFO` → TcpInfo). */
+  getsockopt<const L extends NameIn, const N extends NameIn>(fd: number, level: CheckedName<L, LevelName>, optname: CheckedOptionName<L, N>): OptionGetValue<N> {
+    return this.sock(fd, "getsockopt").getsockopt(level, optname) as OptionGetValue<N>;
   }
 
   /** fcntl(2): F_GETFL / F_SETFL (O_NONBLOCK), F_GETFD / F_SETFD, F_DUPFD. */
-  fcntl(fd: number, cmd: number | string, arg = 0): number {
-    const c = constant(cmd);
+  fcntl<const C extends NameIn, const A extends FlagsIn = 0>(fd: number, cmd: CheckedName<C, FcntlCmdName>, arg?: CheckedFlags<A, FcntlArgName>): number {
     const e = this.#entry(fd, "fcntl");
+    const c = argName(cmd, "fcntl", FCNTL_CMDS, "cmd");
+    const a = argFlags(arg, "fcntl", FCNTL_ARGS, "arg");
     switch (c) {
       case F_GETFL:
         return O_RDWR | (e instanceof Socket && e.nonblocking ? O_NONBLOCK : 0);
       case F_SETFL:
-        if (e instanceof Socket) e.nonblocking = (arg & O_NONBLOCK) !== 0;
+        if (e instanceof Socket) e.nonblocking = (a & O_NONBLOCK) !== 0;
         return 0; // other O_* flags are ignored, as Linux ignores the access mode bits
       case F_GETFD:
         return this.#cloexec !== null && this.#cloexec.has(fd) ? FD_CLOEXEC : 0;
       case F_SETFD:
-        this.#setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
+        this.#setCloexec(fd, (a & FD_CLOEXEC) !== 0);
         return 0;
       case F_DUPFD:
       case F_DUPFD_CLOEXEC: {
-        if (arg < 0 || arg >= this.rlimitNofile) throw new SysError("EINVAL", "fcntl");
-        let nfd = arg;
+        if (a < 0 || a >= this.rlimitNofile) throw new SysError("EINVAL", "fcntl", `arg: the lowest new fd must be 0-${this.rlimitNofile - 1}, got ${a}`);
+        let nfd = a;
         while (this.fds[nfd]) nfd++;
         if (nfd >= this.rlimitNofile) throw new SysError("EMFILE", "fcntl");
         this.#install(e, c === F_DUPFD_CLOEXEC, nfd);
         return nfd;
       }
     }
-    throw new SysError("EINVAL", "fcntl");
+    throw new SysError("EINVAL", "fcntl", `cmd: ${c} is not a command sockstack implements (F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC)`);
   }
 
   /** ioctl(2): FIONREAD (bytes readable), SIOCOUTQ (bytes unsent/unacked), FIONBIO. */
-  ioctl(fd: number, request: number | string, arg = 0): number {
-    const r = constant(request);
+  ioctl<const R extends NameIn>(fd: number, request: CheckedName<R, IoctlRequestName>, arg: number | boolean = 0): number {
     const s = this.sock(fd, "ioctl");
+    const r = typeof request === "string" && !IOCTL_REQUESTS.values.has(request.trim())
+      ? (() => { throw new SysError("ENOTTY", "ioctl", `request: ${unknownNameReason(request.trim(), IOCTL_REQUESTS)}`); })()
+      : argName(request, "ioctl", IOCTL_REQUESTS, "request");
     if (r === FIONBIO) {
-      s.nonblocking = arg !== 0;
+      const on = typeof arg === "boolean" ? arg : argInt(arg, "ioctl", "arg") !== 0;
+      s.nonblocking = on;
       return 0;
     }
-    if (r === undefined) throw new SysError("ENOTTY", "ioctl");
     return s.ioctl(r);
   }
 
@@ -499,8 +586,8 @@ export class Process {
 
   /** dup2(2): makes `newfd` refer to `oldfd`'s file, closing what it held. */
   async dup2(oldfd: number, newfd: number): Promise<number> {
-    const e = this.#entry(oldfd, "dup2");
-    if (!Number.isInteger(newfd) || newfd < 0 || newfd >= this.rlimitNofile) throw new SysError("EBADF", "dup2");
+    const e = this.#entry(oldfd, "dup2", "oldfd");
+    if (argFd(newfd, "dup2", "newfd") < 0 || newfd >= this.rlimitNofile) throw new SysError("EBADF", "dup2");
     if (oldfd === newfd) return newfd;
     const old = this.fds[newfd];
     this.#install(e, false, newfd);
@@ -515,10 +602,11 @@ export class Process {
    * SOCK_NONBLOCK | SOCK_CLOEXEC. Other families give EOPNOTSUPP, as Linux.
    * @example const [a, b] = p.socketpair("AF_UNIX", "SOCK_STREAM");
    */
-  socketpair(domain: number | string, type: Flags, protocol: number | string = 0): [number, number] {
+  socketpair<const D extends NameIn, const T extends FlagsIn, const P extends NameIn = 0>(
+    domain: CheckedName<D, DomainName>, type: CheckedFlags<T, SockTypeName | SockFlagName>, protocol?: CheckedName<P, ProtocolName>,
+  ): [number, number] {
     const sc = "socketpair";
-    const d = constant(domain), t = flagValue(type), pr = constant(protocol);
-    if (d === undefined || t === undefined || pr === undefined) throw new SysError("EINVAL", sc);
+    const d = argName(domain, sc, DOMAINS, "domain"), t = argFlags(type, sc, SOCK_TYPES, "type"), pr = argName(protocol ?? 0, sc, PROTOCOLS, "protocol");
     const base = t & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     const a = this.kernel.createSocket(d, base, pr);
     if (typeof a === "string") throw new SysError(a, sc);
@@ -544,8 +632,41 @@ export class Process {
 
   /** unlink(2) of an AF_UNIX socket file (a bound path outlives its socket until unlinked). */
   unlink(path: string): void {
+    if (typeof path !== "string") throw new SysError("EFAULT", "unlink", `path: expected a string, got ${describe(path)}`);
     const e = this.kernel.unix ? this.kernel.unix.unlink(path) : "ENOENT";
     if (e) throw new SysError(e, "unlink");
+  }
+
+  // ---- names (netdb) -------------------------------------------------------
+
+  /** gethostname(2): the host's name. */
+  gethostname(): string {
+    return this.kernel.ctx.hostName;
+  }
+
+  /**
+   * getaddrinfo(3), Python-shaped: `getaddrinfo(host, port, family?, type?,
+   * protocol?, flags?)` → `[{ family, type, protocol, canonname, addr }]`,
+   * looked up in the network's hosts table at once (no DNS packets, no
+   * time passes). Unknown names throw a {@link GaiError}
+   * (`getaddrinfo: Name or service not known`, EAI_NONAME). See sys/netdb.ts.
+   * @example const [ai] = p.getaddrinfo("server", 80, "AF_INET", "SOCK_STREAM"); await p.connect(fd, ai.addr);
+   */
+  getaddrinfo<const D extends NameIn = 0, const T extends NameIn = 0>(
+    host: string | null, port: number | string | null, family?: CheckedName<D, DomainName>, type?: CheckedName<T, SockTypeName>, protocol: NameIn = 0, flags = 0,
+  ): AddrInfo[] {
+    const sc = "getaddrinfo";
+    return getaddrinfo(this.#hosts, host, port, {
+      family: argName(family ?? 0, sc, DOMAINS, "family"),
+      type: argName(type ?? 0, sc, SOCK_TYPES, "type"),
+      protocol: argName(protocol, sc, PROTOCOLS, "protocol"),
+      flags: argInt(flags, sc, "flags"),
+    });
+  }
+
+  /** gethostbyname(3) in Python's form: the first IPv4 address of `name` ("10.0.0.2"); GaiError EAI_NONAME when unknown. */
+  gethostbyname(name: string): string {
+    return gethostbyname(this.#hosts, name);
   }
 
   // ---- helpers of E3 ------------------------------------------------------
@@ -554,34 +675,49 @@ export class Process {
    * Sends all of `data`, looping over short writes (Python's sendall, E3).
    * Returns when every byte is in the send buffer — not when the peer has it.
    */
-  async sendall(fd: number, data: Data, flags: Flags = 0): Promise<void> {
-    const b = toBytes(data);
+  async sendall<const F extends FlagsIn = 0>(fd: number, data: SendData, flags?: CheckedFlags<F, MsgFlagName>): Promise<void> {
+    const b = argData(data, "sendall");
+    const fl = argFlags(flags, "sendall", MSG_FLAGS);
     let off = 0;
-    do off += await this.send(fd, off ? b.subarray(off) : b, flags);
+    do off += await this.send(fd, off ? b.subarray(off) : b, fl);
     while (off < b.length);
   }
 
   /**
    * Receives exactly `n` bytes (looping over short reads); fewer only when
-   * the peer closes first (then what arrived is returned, E4).
+   * the peer closes first (then what arrived is returned, E4). The pieces
+   * are joined at the end, so a large `n` costs what arrives, not `n`.
+   * With MSG_PEEK nothing is consumed, so looping could never progress: it
+   * is one `recv(n, MSG_PEEK | MSG_WAITALL)` — TCP waits until `n` bytes are
+   * queued (or EOF), AF_UNIX stream returns what is queued, a datagram
+   * socket the next datagram (as the same call in C does on Linux).
    */
-  async recvExactly(fd: number, n: number, flags: Flags = 0): Promise<Uint8Array> {
-    const first = await this.recv(fd, n, flags);
+  async recvExactly<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<Uint8Array> {
+    n = argLength(n, "recvExactly");
+    const f = argFlags(flags, "recvExactly", MSG_FLAGS);
+    if (f & MSG_PEEK) return this.recv(fd, n, f | MSG_WAITALL);
+    const first = await this.recv(fd, n, f);
     if (first.length === n || first.length === 0) return first;
-    const out = new Uint8Array(n);
-    out.set(first);
+    const parts = [first];
     let got = first.length;
     while (got < n) {
-      const d = await this.recv(fd, n - got, flags);
-      if (d.length === 0) return out.subarray(0, got);
-      out.set(d, got);
+      const d = await this.recv(fd, n - got, f);
+      if (d.length === 0) break;
+      parts.push(d);
       got += d.length;
+    }
+    const out = new Uint8Array(got);
+    let o = 0;
+    for (const d of parts) {
+      out.set(d, o);
+      o += d.length;
     }
     return out;
   }
 
   /** Reads up to and including the next "\n" (at most `max` bytes), via MSG_PEEK; "" at end of stream. */
   async recvLine(fd: number, max = 65536): Promise<string> {
+    max = argLength(max, "recvLine", "max");
     const dec = new TextDecoder();
     let line = "";
     let left = max;
@@ -604,22 +740,52 @@ export class Process {
 
   /**
    * poll(2): fills `revents` of each entry; returns how many are non-zero.
-   * `timeout` in ms, negative = forever, 0 = just look.
-   * @example const fds = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0].revents & POLLIN
+   * `events` as bits or names (`"POLLIN|POLLOUT"`); `timeout` in ms,
+   * negative or null = forever, 0 = just look.
+   * @example const fds: PollFd[] = [{ fd, events: POLLIN }]; await p.poll(fds, 1000); fds[0]!.revents! & POLLIN
    */
-  async poll(fds: PollFd[], timeout = -1): Promise<number> {
-    return doPoll(this.kernel.ctx, this.#pollable, fds, timeout < 0 ? -1 : Math.round(timeout * 1000), this.rlimitNofile);
+  async poll(fds: PollFd[], timeout: number | null = -1): Promise<number> {
+    const sc = "poll";
+    if (!Array.isArray(fds)) throw new SysError("EFAULT", sc, `fds: expected an array of { fd, events }, got ${describe(fds)}`);
+    const tmo = argTimeoutMs(timeout, sc);
+    // Checked copies with numeric events (names are resolved here), revents copied back.
+    const entries: PollFd[] = fds.map((e, i) => {
+      if (typeof e !== "object" || e === null) throw new SysError("EFAULT", sc, `fds[${i}]: expected { fd, events }, got ${describe(e)}`);
+      return { fd: argInt(e.fd, sc, `fds[${i}].fd`), events: argFlags(e.events, sc, POLL_EVENTS, `fds[${i}].events`) };
+    });
+    try {
+      return await doPoll(this.kernel.ctx, this.#pollable, entries, tmo, this.rlimitNofile);
+    } finally {
+      entries.forEach((e, i) => (fds[i]!.revents = e.revents ?? 0));
+    }
   }
 
   /**
    * select(2): `nfds` is the highest fd + 1; each set is replaced by its
-   * ready fds; returns their total count; `timeout` null waits forever and
-   * is updated to the time left (Linux).
+   * ready fds (copy a set you reuse: `all.copy()`); returns their total
+   * count. `timeout`: null waits forever; a `{ tv_sec, tv_usec }` is updated
+   * to the time left (Linux); a number is seconds (Python); zero in either
+   * form returns at once.
    * @example const r = FdSet.of(lfd, cfd); await p.select(Math.max(lfd, cfd) + 1, r, null, null, null);
    */
-  async select(nfds: number, readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null, timeout: SelectTimeout | null = null): Promise<number> {
+  async select(nfds: number, readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null, timeout: SelectTimeout | number | null = null): Promise<number> {
+    const sc = "select";
+    argInt(nfds, sc, "nfds");
+    for (const [name, set] of [["readfds", readfds], ["writefds", writefds], ["exceptfds", exceptfds]] as const) {
+      if (set !== null && set !== undefined && !(set instanceof FdSet)) throw new SysError("EFAULT", sc, `${name}: expected an FdSet or null, got ${describe(set)}`);
+    }
+    if (typeof timeout === "number") {
+      // Seconds, as Python's select.select takes them: 0 polls and returns at once.
+      if (Number.isNaN(timeout)) throw new SysError("EINVAL", sc, "timeout: NaN");
+      timeout = timeout === Infinity ? null : timeout < 0 ? { tv_sec: -1, tv_usec: 0 } : { tv_sec: Math.floor(timeout), tv_usec: Math.round((timeout % 1) * 1e6) };
+    } else if (timeout !== null && timeout !== undefined) {
+      if (typeof timeout !== "object") throw new SysError("EFAULT", sc, `timeout: expected { tv_sec, tv_usec }, seconds or null, got ${describe(timeout)}`);
+      if (typeof timeout.tv_sec !== "number" || typeof timeout.tv_usec !== "number" || Number.isNaN(timeout.tv_sec) || Number.isNaN(timeout.tv_usec)) {
+        throw new SysError("EINVAL", sc, "timeout: tv_sec and tv_usec must be numbers");
+      }
+    }
     const maxFds = Math.max(64, Math.ceil(this.fds.length / 64) * 64);
-    return doSelect(this.kernel.ctx, this.#pollable, nfds, readfds, writefds, exceptfds, timeout, maxFds);
+    return doSelect(this.kernel.ctx, this.#pollable, nfds, readfds ?? null, writefds ?? null, exceptfds ?? null, timeout ?? null, maxFds);
   }
 
   /**
@@ -628,23 +794,30 @@ export class Process {
    * throws a RangeError (Python: ValueError "filedescriptor out of range").
    */
   async selectLists(rlist: readonly number[], wlist: readonly number[], xlist: readonly number[], timeout: number | null = null): Promise<[number[], number[], number[]]> {
+    for (const [name, l] of [["rlist", rlist], ["wlist", wlist], ["xlist", xlist]] as const) {
+      if (!Array.isArray(l)) throw new SysError("EFAULT", "select", `${name}: expected an array of fds, got ${describe(l)}`);
+      l.forEach((fd, i) => argFd(fd, "select", `${name}[${i}]`));
+    }
+    if (timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) throw new SysError("EINVAL", "select", `timeout: expected seconds or null, got ${describe(timeout)}`);
     const r = FdSet.of(...rlist), w = FdSet.of(...wlist), x = FdSet.of(...xlist);
     const nfds = Math.max(-1, ...rlist, ...wlist, ...xlist) + 1;
-    if (timeout !== null && timeout < 0) throw new SysError("EINVAL", "select");
-    const tv = timeout === null ? null : { tv_sec: Math.floor(timeout), tv_usec: Math.round((timeout % 1) * 1e6) };
-    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, tv);
+    await this.select(Math.min(nfds, FD_SETSIZE), r, w, x, timeout);
     return [rlist.filter((fd) => r.isSet(fd)), wlist.filter((fd) => w.isSet(fd)), xlist.filter((fd) => x.isSet(fd))];
   }
 
   /** epoll_create(2): `size` must be positive and is otherwise ignored. */
   epoll_create(size = 1): number {
-    if (!(size > 0)) throw new SysError("EINVAL", "epoll_create");
-    return this.epoll_create1(0, "epoll_create");
+    if (!(argInt(size, "epoll_create", "size") > 0)) throw new SysError("EINVAL", "epoll_create", `size: must be positive, got ${size}`);
+    return this.#epollCreate(0, "epoll_create");
   }
 
   /** epoll_create1(2) with 0 or EPOLL_CLOEXEC. */
-  epoll_create1(flags: Flags = 0, syscall = "epoll_create1"): number {
-    const f = this.#flags(flags, syscall);
+  epoll_create1<const F extends FlagsIn = 0>(flags?: CheckedFlags<F, EpollCreateFlagName>): number {
+    return this.#epollCreate(flags, "epoll_create1");
+  }
+
+  #epollCreate(flags: unknown, syscall: string): number {
+    const f = argFlags(flags, syscall, EPOLL_CREATE_FLAGS);
     if (f & ~EPOLL_CLOEXEC) throw new SysError("EINVAL", syscall);
     return this.installFile(new EpollFile(this.kernel.ctx), syscall, (f & EPOLL_CLOEXEC) !== 0);
   }
@@ -654,33 +827,35 @@ export class Process {
    * a number or names (`"EPOLLIN|EPOLLET"`); `event.data` defaults to `fd`.
    * @example p.epoll_ctl(ep, "EPOLL_CTL_ADD", lfd, { events: EPOLLIN });
    */
-  epoll_ctl<T = number>(epfd: number, op: Flags, fd: number, event?: { events: Flags; data?: T } | null): void {
+  epoll_ctl<T = number, const O extends NameIn = NameIn>(epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: Flags<EpollEventName>; data?: T } | null): void {
     const sc = "epoll_ctl";
-    const ep = this.#entry(epfd, sc);
+    const ep = this.#entry(epfd, sc, "epfd");
     const target = this.#entry(fd, sc);
-    if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
-    const o = flagValue(op);
-    const ev = event ? { events: this.#flags(event.events, sc), data: event.data === undefined ? fd : event.data } : null;
-    ep.ctl(o ?? -1, fd, target, ev);
+    if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc, "epfd: not an epoll instance");
+    const o = argName(op, sc, EPOLL_OPS, "op");
+    if (event !== null && event !== undefined && typeof event !== "object") throw new SysError("EFAULT", sc, `event: expected { events, data? } or null, got ${describe(event)}`);
+    const ev = event ? { events: argFlags(event.events, sc, EPOLL_EVENTS, "event.events", NaN), data: event.data === undefined ? fd : event.data } : null;
+    if (ev && Number.isNaN(ev.events)) throw new SysError("EINVAL", sc, "event.events: missing");
+    ep.ctl(o, fd, target, ev);
   }
 
   /**
    * epoll_wait(2): up to `maxevents` ready events; `timeout` ms, negative =
    * forever, 0 = just look. Each event carries the `data` given to epoll_ctl.
    */
-  async epoll_wait<T = number>(epfd: number, maxevents: number, timeout = -1): Promise<EpollEvent<T>[]> {
+  async epoll_wait<T = number>(epfd: number, maxevents: number, timeout: number | null = -1): Promise<EpollEvent<T>[]> {
     const sc = "epoll_wait";
-    if (!Number.isInteger(maxevents) || maxevents <= 0) throw new SysError("EINVAL", sc);
-    const ep = this.#entry(epfd, sc);
-    if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc);
-    return ep.wait<T>(maxevents, timeout < 0 ? -1 : Math.round(timeout * 1000));
+    const ep = this.#entry(epfd, sc, "epfd");
+    if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc, "epfd: not an epoll instance");
+    if (argInt(maxevents, sc, "maxevents") <= 0) throw new SysError("EINVAL", sc, `maxevents: must be positive, got ${maxevents}`);
+    return ep.wait<T>(maxevents, argTimeoutMs(timeout, sc));
   }
 
   // ---- limits ---------------------------------------------------------------
 
   /** getrlimit(2) for RLIMIT_NOFILE (the only resource modelled). */
   getrlimit(resource: "RLIMIT_NOFILE" | 7 = "RLIMIT_NOFILE"): { soft: number; hard: number } {
-    if (resource !== "RLIMIT_NOFILE" && resource !== 7) throw new SysError("EINVAL", "getrlimit");
+    if (resource !== "RLIMIT_NOFILE" && resource !== 7) throw new SysError("EINVAL", "getrlimit", `resource: only RLIMIT_NOFILE (7) is modelled, got ${describe(resource)}`);
     return { soft: this.rlimitNofile, hard: this.rlimitNofileHard };
   }
 
@@ -689,9 +864,12 @@ export class Process {
    * (else EPERM). Lowering it closes nothing; new fds must fit under it.
    */
   setrlimit(resource: "RLIMIT_NOFILE" | 7, limit: { soft: number; hard?: number }): void {
-    if (resource !== "RLIMIT_NOFILE" && resource !== 7) throw new SysError("EINVAL", "setrlimit");
+    if (resource !== "RLIMIT_NOFILE" && resource !== 7) throw new SysError("EINVAL", "setrlimit", `resource: only RLIMIT_NOFILE (7) is modelled, got ${describe(resource)}`);
+    if (typeof limit !== "object" || limit === null) throw new SysError("EFAULT", "setrlimit", `limit: expected { soft, hard? }, got ${describe(limit)}`);
     const hard = limit.hard ?? this.rlimitNofileHard;
-    if (!(limit.soft >= 0) || limit.soft > hard) throw new SysError("EINVAL", "setrlimit");
+    argInt(limit.soft, "setrlimit", "limit.soft");
+    argInt(hard, "setrlimit", "limit.hard");
+    if (!(limit.soft >= 0) || limit.soft > hard) throw new SysError("EINVAL", "setrlimit", `limit: need 0 ≤ soft ≤ hard, got soft ${limit.soft}, hard ${hard}`);
     if (hard > NR_OPEN) throw new SysError("EPERM", "setrlimit");
     this.rlimitNofile = limit.soft;
     this.rlimitNofileHard = hard;
@@ -700,22 +878,49 @@ export class Process {
   // ---- processes and threads (H2, H3) -------------------------------------
 
   /**
-   * Runs `main` as this process's program: its return value (a number) is
-   * the exit status; an uncaught error ends the process with status 1 and
-   * lists it in the host's `crashed`. (Host.spawn does the same for new
-   * programs; fork uses this for the child.)
+   * Runs `main` as this process's program: its return value is kept in
+   * {@link Process.returnValue} and, when a number, is the exit status
+   * (anything else exits 0); an uncaught error ends the process with
+   * status 1 and lists it in the host's `crashed` (see {@link Process.crash}).
+   * (Host.spawn does this for new programs; fork uses it for the child.)
    */
   run(main: (p: Process) => unknown): void {
     Promise.resolve()
       .then(() => main(this))
       .then(
-        (code) => this.exit(typeof code === "number" ? code : 0),
-        (err) => {
-          this.error = err;
-          this.kernel.crashed?.push(this);
-          return this.exit(1);
+        (value) => {
+          if (this.exited) return;
+          this.returnValue = value;
+          return this.exit(typeof value === "number" ? value : 0);
         },
+        (err) => this.crash(err),
       );
+  }
+
+  /**
+   * Ends the process because of an uncaught error (a crashed program, a
+   * thread that threw with nobody joining it, a spin): status 1, `error`
+   * kept, the process listed in the host's `crashed` for `net.run()` to
+   * report. No-op once exited.
+   */
+  crash(err: unknown): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.error = err;
+    this.kernel.crashed?.push(this);
+    return this.exit(1);
+  }
+
+  /**
+   * kill(2) from outside: ends the process at once with SIGKILL's status
+   * (128 + 9 = 137, what a shell prints for a killed program); every fd is
+   * closed as on exit, and its blocked and future calls never return (its
+   * code never runs again). Only SIGKILL and SIGTERM are modelled, and both
+   * end the process (no handlers).
+   */
+  kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    this.termSignal = signal;
+    return this.exit(128 + (signal === "SIGKILL" ? 9 : 15));
   }
 
   /**
@@ -724,9 +929,16 @@ export class Process {
    * child Process). Returns the child's pid in the parent. As in C, the
    * child should close the listening fd and the parent the connection fd
    * (H3); a connection closes only when its last fd in any process closes.
-   * @example const pid = p.fork(async (c) => { await c.close(lfd); … return 0; }); await p.close(cfd);
+   * @example
+   * const pid = p.fork(async (c) => {
+   *   await c.close(lfd);
+   *   // … serve cfd …
+   *   return 0;
+   * });
+   * await p.close(cfd);
    */
   fork(child: (c: Process) => unknown): number {
+    argFunction(child, "fork", "child");
     if (this.exited) throw new SysError("ESRCH", "fork");
     const c = this.kernel.createProcess(this.name, this.pid);
     for (const f of c.fds) if (f) f.refs--; // drop the fresh terminal, take the parent's table
@@ -755,7 +967,9 @@ export class Process {
    * waitpid(2): reaps child `pid` (−1 = any). With WNOHANG returns null when
    * none has exited yet. `status` is the exit code (what WEXITSTATUS gives).
    */
-  async waitpid(pid: number, options = 0, syscall = "waitpid"): Promise<{ pid: number; status: number } | null> {
+  async waitpid(pid: number, options: number | "WNOHANG" = 0, syscall = "waitpid"): Promise<{ pid: number; status: number } | null> {
+    argInt(pid, syscall, "pid");
+    options = argFlags(options, syscall, WAIT_OPTIONS, "options");
     for (;;) {
       const mine = this.children.filter((c) => pid === -1 || pid === 0 || c.pid === pid);
       if (mine.length === 0) throw new SysError("ECHILD", syscall);
@@ -789,15 +1003,17 @@ export class Process {
   /**
    * pthread_create: runs `main` concurrently in this process. Threads share
    * the fd table and every open file; each blocks only itself in a syscall.
-   * @example const t = p.thread(async () => handle(cfd)); await t.join();
+   * @example const t = p.thread(async (q) => q.recv(cfd, 100)); await t.join();
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
     const id = this.threads.length + 1;
+    const tid = this.kernel.allocPid?.() ?? this.pid * 1000 + id;
     let done = false;
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | null = null;
     const joiners: (() => void)[] = [];
+    const view = threadView(this, tid);
     Promise.resolve()
-      .then(() => main(this))
+      .then(() => main(view))
       .then(
         (value) => (outcome = { ok: true, value }),
         (error) => (outcome = { ok: false, error }),
@@ -807,9 +1023,13 @@ export class Process {
         const js = joiners.splice(0);
         for (const j of js) j();
         if (js.length) this.kernel.ctx.notifyWake();
+        // Linux: a thread that crashes takes its process with it. An error nobody
+        // is waiting for in join() is that crash (it is not silently dropped).
+        else if (outcome && !outcome.ok) void this.crash(outcome.error);
       });
     const t: Thread = {
       id,
+      tid,
       name,
       get done() {
         return done;
@@ -841,7 +1061,46 @@ export class Process {
     this.kernel.processExited(this);
     const parent = this.#parent;
     if (parent && !parent.exited) parent.#childExited(this);
+    this.kernel.traceExit?.(this, code, this.termSignal);
+    const ws = this.#exitWaiters;
+    this.#exitWaiters = null;
+    if (ws) {
+      for (const w of ws) w();
+      this.kernel.ctx.notifyWake();
+    }
   }
+}
+
+// Every system call passes the syscall boundary (strace, the spin detector, parked calls of dead processes).
+const ORIGINALS = installSyscallBoundary(Process.prototype);
+
+/**
+ * The Process a thread's `main` receives: the same process (fd table, every
+ * field) whose system calls are made as thread `tid`, so strace and the
+ * pending list of `net.run()` say which thread called. (Calls made through
+ * the process object captured in a closure count as the main thread's.)
+ */
+function threadView(p: Process, tid: number): Process {
+  const calls = new Map<PropertyKey, unknown>();
+  return new Proxy(p, {
+    get(target, key) {
+      const spec = typeof key === "string" ? SYSCALLS[key] : undefined;
+      if (spec) {
+        let f = calls.get(key);
+        if (!f) {
+          const orig = ORIGINALS.get(key as string)!;
+          f = (...args: unknown[]) => syscall(target, tid, key as string, orig, spec, args);
+          calls.set(key, f);
+        }
+        return f;
+      }
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    set(target, key, value) {
+      return Reflect.set(target, key, value, target);
+    },
+  });
 }
 
 /** Waits once for a wake-up of a file's wait queue. */

@@ -6,8 +6,18 @@
  * array it is reported as POLLNVAL; a negative poll fd is skipped.
  * POLLERR and POLLHUP are always reported by poll; select maps them to
  * "readable" (and POLLERR to "writable"), as Linux's fs/select.c does.
+ *
+ * Timeouts, as in C and Python: poll's is in milliseconds (negative, null
+ * or Infinity = forever, 0 = look and return); select's is a
+ * `struct timeval` `{ tv_sec, tv_usec }` (C; updated to the time left, as
+ * Linux does) or a number of seconds (Python's `select.select`), null =
+ * forever, zero in either form = look and return. A negative or non-number
+ * timeout is EINVAL. Every wait sleeps until a watched file's wait queue is
+ * woken (a change), then looks again; nothing polls in a loop.
  */
-import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
+import {
+  POLL_CONSTANTS, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM,
+} from "../core/poll-events.js";
 import type { StackContext } from "../core/stack-context.js";
 import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
@@ -31,11 +41,29 @@ const POLLEX_SET = POLLPRI;
 export class FdSet {
   readonly #bits = new Uint32Array(FD_SETSIZE / 32);
 
+  /**
+   * An empty fd_set, or a copy of `from`. In C, `fd_set tmp = readfds;`
+   * copies the struct; in JS `const tmp = readfds` only names the same set,
+   * which select then overwrites — copy it (`new FdSet(readfds)` or
+   * `readfds.copy()`) before each select, as the C loop does.
+   */
+  constructor(from?: FdSet) {
+    if (from) this.#bits.set(from.#bits);
+  }
+
   /** An fd_set holding `fds`. */
   static of(...fds: number[]): FdSet {
     const s = new FdSet();
     for (const fd of fds) s.set(fd);
     return s;
+  }
+
+  /**
+   * A copy of this set (C's `tmpfds = readfds`).
+   * @example for (;;) { const r = all.copy(); await p.select(maxfd + 1, r, null, null, null); … }
+   */
+  copy(): FdSet {
+    return new FdSet(this);
   }
 
   #check(fd: number): void {
@@ -71,11 +99,50 @@ export class FdSet {
   }
 }
 
-/** struct pollfd; `revents` is filled in by poll. */
+/** Event bits as a number, a name, names joined by `|` (`"POLLIN|POLLOUT"`) or a list of names. */
+export type PollEvents = number | string | readonly string[];
+
+/** struct pollfd; `revents` is filled in by poll (always a number). */
 export interface PollFd {
   fd: number;
-  events: number;
+  /** POLL* bits, or their names: `POLLIN`, `"POLLIN|POLLOUT"`, `["POLLIN", "POLLPRI"]`. */
+  events: PollEvents;
   revents?: number;
+}
+
+/**
+ * Resolves event bits given as a number or names against `table` (poll's
+ * POLL* names by default). An unknown name — or anything that is neither a
+ * number nor names — is EINVAL naming it, never silently 0 (a poll on no
+ * events would sleep forever).
+ * @example eventBits("POLLIN|POLLOUT", "poll") === POLLIN | POLLOUT
+ */
+export function eventBits(v: PollEvents, syscall: string, table: Readonly<Record<string, number>> = POLL_CONSTANTS, kind = "poll event"): number {
+  if (typeof v === "number") {
+    if (!Number.isInteger(v)) throw new SysError("EINVAL", syscall, `events: ${v} is not an integer`);
+    return v >>> 0;
+  }
+  const names = typeof v === "string" ? v.split("|") : Array.isArray(v) ? v : null;
+  if (names === null) throw new SysError("EINVAL", syscall, `events: expected a number or ${kind} names, got ${v === null ? "null" : typeof v}`);
+  let bits = 0;
+  for (const raw of names) {
+    const n = typeof raw === "string" ? raw.trim() : raw;
+    const x = typeof n === "string" ? table[n] : undefined;
+    if (x === undefined) throw new SysError("EINVAL", syscall, `events: unknown ${kind} name ${JSON.stringify(n)}`);
+    bits = (bits | x) >>> 0;
+  }
+  return bits;
+}
+
+/**
+ * A poll/epoll_wait timeout in milliseconds → µs: negative, null, undefined
+ * or Infinity = forever (-1); NaN or a non-number is EINVAL.
+ */
+export function msTimeout(timeout: number | null | undefined, syscall: string): Micros {
+  if (timeout === null || timeout === undefined) return -1;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new SysError("EINVAL", syscall, `timeout: expected milliseconds, got ${String(timeout)}`);
+  if (timeout < 0 || timeout === Infinity) return -1;
+  return Math.round(timeout * 1000);
 }
 
 /** How the multiplexers see a process's fd table. */
@@ -89,11 +156,13 @@ export interface FdResolver {
  */
 export async function doPoll(ctx: StackContext, files: FdResolver, fds: PollFd[], timeout: Micros, limit: number): Promise<number> {
   if (fds.length > limit) throw new SysError("EINVAL", "poll");
+  const events = fds.map((pfd) => eventBits(pfd.events, "poll"));
   const deadline = timeout >= 0 ? ctx.scheduler.now() + timeout : -1;
   for (;;) {
     let n = 0;
     const wait: { file: Pollable; mask: number }[] = [];
-    for (const pfd of fds) {
+    for (let i = 0; i < fds.length; i++) {
+      const pfd = fds[i]!;
       pfd.revents = 0;
       if (pfd.fd < 0) continue;
       const f = files(pfd.fd);
@@ -102,7 +171,7 @@ export async function doPoll(ctx: StackContext, files: FdResolver, fds: PollFd[]
         n++;
         continue;
       }
-      const mask = (pfd.events & 0xffff) | POLLERR | POLLHUP;
+      const mask = (events[i]! & 0xffff) | POLLERR | POLLHUP;
       const r = f.poll() & mask;
       if (r) {
         pfd.revents = r;
@@ -124,21 +193,37 @@ export interface SelectTimeout {
 }
 
 /**
+ * select's timeout → µs (-1 = forever): a struct timeval (Linux: negative
+ * fields EINVAL, tv_usec ≥ 1e6 carried into seconds) or seconds (Python).
+ */
+function selectTimeout(timeout: SelectTimeout | number | null | undefined): Micros {
+  const sc = "select";
+  if (timeout === null || timeout === undefined) return -1;
+  if (typeof timeout === "number") {
+    if (!Number.isFinite(timeout) || timeout < 0) throw new SysError("EINVAL", sc, `timeout: expected seconds ≥ 0, got ${timeout}`);
+    return Math.round(timeout * 1_000_000);
+  }
+  if (typeof timeout !== "object") throw new SysError("EINVAL", sc, `timeout: expected { tv_sec, tv_usec }, seconds or null, got ${typeof timeout}`);
+  const { tv_sec: s, tv_usec: u } = timeout;
+  if (typeof s !== "number" || typeof u !== "number" || !Number.isFinite(s) || !Number.isFinite(u) || s < 0 || u < 0) {
+    throw new SysError("EINVAL", sc, `timeout: tv_sec and tv_usec must be numbers ≥ 0, got { tv_sec: ${String(s)}, tv_usec: ${String(u)} }`);
+  }
+  return Math.round(s * 1_000_000 + u);
+}
+
+/**
  * select(2): replaces each set with the ready fds and returns their total
  * count. `maxFds` is the size of the fd table (nfds above it is clamped).
  */
 export async function doSelect(
   ctx: StackContext, files: FdResolver, nfds: number,
   readfds: FdSet | null, writefds: FdSet | null, exceptfds: FdSet | null,
-  timeout: SelectTimeout | null, maxFds: number,
+  timeout: SelectTimeout | number | null | undefined, maxFds: number,
 ): Promise<number> {
   const sc = "select";
   if (!Number.isInteger(nfds) || nfds < 0) throw new SysError("EINVAL", sc);
-  let tmo: Micros = -1;
-  if (timeout) {
-    if (timeout.tv_sec < 0 || timeout.tv_usec < 0 || !Number.isFinite(timeout.tv_sec)) throw new SysError("EINVAL", sc);
-    tmo = Math.round(timeout.tv_sec * 1_000_000 + timeout.tv_usec);
-  }
+  const tmo = selectTimeout(timeout);
+  const tv = typeof timeout === "object" && timeout !== null ? timeout : null;
   const n = Math.min(nfds, maxFds, FD_SETSIZE);
   const watch: { fd: number; file: OpenFile & Pollable; r: boolean; w: boolean; x: boolean }[] = [];
   for (let fd = 0; fd < n; fd++) {
@@ -169,10 +254,10 @@ export async function doSelect(
         if (bits & 2) writefds!.set(fd);
         if (bits & 4) exceptfds!.set(fd);
       }
-      if (timeout) {
+      if (tv) {
         const rem = Math.max(0, left < 0 ? 0 : left);
-        timeout.tv_sec = Math.floor(rem / 1_000_000);
-        timeout.tv_usec = rem % 1_000_000;
+        tv.tv_sec = Math.floor(rem / 1_000_000);
+        tv.tv_usec = rem % 1_000_000;
       }
       return count;
     }

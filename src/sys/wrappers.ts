@@ -5,17 +5,19 @@
  * - {@link perror}: the line C's `perror(s)` prints: `bind: Address already in use`.
  * - {@link wrap}: "checked" calls with capitalised names — `Socket`, `Bind`,
  *   `Listen`, `Accept`, `Connect`, `Read`, `Write`, `Close`, plus wrap.c's
- *   `Readn`, `Writen` and `Readline`. A failure prints the perror line on
- *   the process's stderr and ends the program (perr_exit) by throwing the
- *   SysError, whose message is that same line. Like wrap.c, `Accept`
- *   retries on ECONNABORTED and EINTR, `Read` on EINTR.
+ *   `Readn`, `Writen` and `Readline`. A failure does what wrap.c's
+ *   `perr_exit` does: `perror` prints `bind: Address already in use` on
+ *   the process's stderr (fd 2) and `exit(1)` ends the process — its
+ *   status is 1, the other processes and hosts run on, and `net.run()`
+ *   lists it in its result's `failed`. Like wrap.c, `Accept` retries on
+ *   ECONNABORTED and EINTR, `Read` on EINTR.
  * - {@link ex}: runs any call and returns 0 or the errno number instead of
  *   throwing (`connect_ex` for every call).
  *
  * @example
  * const w = wrap(p);
  * const lfd = w.Socket("AF_INET", "SOCK_STREAM", 0);
- * w.Bind(lfd, ["0.0.0.0", 8000]);   // on failure stderr gets "bind error: Address already in use"
+ * w.Bind(lfd, ["0.0.0.0", 8000]);   // on failure: stderr "bind: Address already in use", exit status 1
  */
 import { strerror } from "../core/errno.js";
 import { SysError } from "../core/sys-error.js";
@@ -71,13 +73,37 @@ export interface Wrapped {
 }
 
 /**
- * wrap.c for a process. Each call's failure is reported as wrap.c does
- * (`perr_exit("bind error")` prints `bind error: Address already in use`)
- * on fd 2, then thrown to end the program.
+ * The program ended inside a wrapped call (perr_exit → exit(1)): thrown out
+ * of a synchronous wrapped call only to unwind the program's code; the
+ * process has already exited with status 1, so nothing reports it as a crash.
+ */
+export class ProgramExit extends Error {
+  constructor(readonly status: number, readonly error: unknown) {
+    super(`exit(${status}) after ${perror(error)}`);
+    this.name = "ProgramExit";
+  }
+}
+
+/** A promise that never settles: what a wrapped call that exited the process returns. */
+const NEVER: Promise<never> = new Promise<never>(() => {});
+
+/**
+ * wrap.c for a process. A failing call does what wrap.c's perr_exit does:
+ * prints the perror line (`bind: Address already in use`) on fd 2 and
+ * exits with status 1. The process ends there: a blocking wrapped call
+ * never returns, a synchronous one throws {@link ProgramExit} to unwind
+ * the code that called it. Errors that are not errno (a bug in the
+ * program) propagate as they are.
  */
 export function wrap(p: Process): Wrapped {
-  const fail = (e: unknown, what: string): never => {
-    if (e instanceof SysError) p.tty.write(toBytes(perror(e, `${what} error`) + "\n"));
+  const exit = (e: SysError): ProgramExit => {
+    // perror(3): write(2, "bind: Address already in use\n"), then exit(1).
+    void p.write(2, perror(e) + "\n").catch(() => {});
+    void p.exit(1);
+    return new ProgramExit(1, e);
+  };
+  const fail = (e: unknown, _what: string): never => {
+    if (e instanceof SysError) throw exit(e);
     throw e;
   };
   const sync = <T>(what: string, f: () => T): T => {
@@ -87,13 +113,17 @@ export function wrap(p: Process): Wrapped {
       return fail(e, what);
     }
   };
-  const async_ = async <T>(what: string, f: () => Promise<T>, retry: readonly string[] = []): Promise<T> => {
+  const async_ = async <T>(_what: string, f: () => Promise<T>, retry: readonly string[] = []): Promise<T> => {
     for (;;) {
       try {
         return await f();
       } catch (e) {
         if (e instanceof SysError && retry.includes(e.code)) continue;
-        return fail(e, what);
+        if (e instanceof SysError) {
+          exit(e);
+          return NEVER;
+        }
+        throw e;
       }
     }
   };

@@ -174,7 +174,13 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
   if (!paws && seg.seq === tw.rcvNxt && (len === 0 || seg.flags & RST)) {
     if (seg.flags & RST) {
-      if (!tl.ctx.sysctl.tcp_rfc1337) tl.destroyTimeWait(tw);
+      const c = tl.ctx.counters;
+      if (!tl.ctx.sysctl.tcp_rfc1337) {
+        c.inc(c.Sockstack, "TcpTimeWaitRst");
+        tl.destroyTimeWait(tw);
+      } else {
+        c.inc(c.Sockstack, "TcpRstIgnored"); // RFC 1337 protection
+      }
     } else {
       tl.restartTimeWait(tw);
     }
@@ -190,7 +196,10 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
     return false;
   }
   if (paws) tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "PAWSTimewait");
-  if (seg.flags & RST) return true;
+  if (seg.flags & RST) {
+    tl.ctx.counters.inc(tl.ctx.counters.Sockstack, "TcpRstIgnored");
+    return true;
+  }
   if (paws || seg.flags & ACK) tl.restartTimeWait(tw);
   sendTimeWaitAck(tl, tw);
   return true;
@@ -207,15 +216,24 @@ function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
  */
 function timeWaitInputBsd(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const f = seg.flags;
+  const c = tl.ctx.counters;
   if (f & RST) {
-    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) tl.destroyTimeWait(tw);
+    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) {
+      c.inc(c.Sockstack, "TcpTimeWaitRst");
+      tl.destroyTimeWait(tw);
+    } else {
+      c.inc(c.Sockstack, "TcpRstIgnored");
+    }
     return true;
   }
   if ((f & (SYN | ACK)) === SYN && seqGt(seg.seq, tw.rcvNxt)) {
     tl.destroyTimeWait(tw);
     return false;
   }
-  if (!(f & ACK)) return true;
+  if (!(f & ACK)) {
+    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    return true;
+  }
   if (f & FIN && ((seg.seq + seg.data.length + (f & SYN ? 1 : 0) + 1) >>> 0) === tw.rcvNxt) tl.restartTimeWait(tw);
   if (f !== ACK || seg.data.length || seg.seq !== tw.rcvNxt || seg.ack !== tw.sndNxt) sendTimeWaitAck(tl, tw);
   return true;
@@ -279,7 +297,8 @@ function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   const c = tl.ctx.counters;
   const hasAck = (seg.flags & ACK) !== 0;
   if (hasAck && (seqLe(seg.ack, t.iss) || seqGt(seg.ack, t.sndNxt))) {
-    if (!(seg.flags & RST)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+    // An unacceptable ACK: RST (sendResetFor counts a RST it will not answer).
+    sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
     return;
   }
   if (seg.flags & RST) {
@@ -287,10 +306,15 @@ function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
       // Connection refused (G4): the peer has no listener.
       c.inc(c.Tcp, "AttemptFails");
       tl.abort(t, "ECONNREFUSED", false);
+    } else {
+      c.inc(c.Sockstack, "TcpRstIgnored"); // RFC 9293 §3.10.7.3: a RST without ACK is dropped
     }
     return;
   }
-  if (!(seg.flags & SYN)) return;
+  if (!(seg.flags & SYN)) {
+    c.inc(c.Sockstack, "TcpBadFlagsDrop"); // neither SYN nor RST in SYN-SENT
+    return;
+  }
   t.irs = seg.seq;
   t.rcvNxt = (seg.seq + 1) >>> 0;
   applySynOptions(tl, t, seg);
@@ -335,7 +359,10 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     synSentInput(tl, t, seg);
     return;
   }
-  if (t.state === TcpState.CLOSE) return;
+  if (t.state === TcpState.CLOSE) {
+    c.inc(c.Sockstack, "TcpClosedDrop");
+    return;
+  }
   t.lastRecv = now;
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
 
@@ -365,7 +392,11 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   if (!acceptable && len > 0 && seqGe((seg.seq + len) >>> 0, t.rwin.rcvWup) && seqLe(seg.seq, t.rcvNxt)) acceptable = true;
   // A zero window still lets a segment at exactly rcv.nxt through for its ACK (Linux tcp_sequence); its data is dropped later.
   if (!acceptable && !(rcvWnd === 0 && seg.seq === t.rcvNxt)) {
-    if (seg.flags & RST) return;
+    if (seg.flags & RST) {
+      // RFC 9293 §3.10.7.4 / RFC 5961 §3.2: an out-of-window RST is dropped (Linux: no MIB counter).
+      c.inc(c.Sockstack, "TcpRstOutOfWindow");
+      return;
+    }
     if (seg.flags & SYN) {
       // Linux tcp_validate_incoming (syn_challenge), FreeBSD tcp_respond: an out-of-window SYN gets a challenge ACK.
       challengeAck(tl, t, seg, true);
@@ -407,7 +438,11 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
 
   // 4. ACK.
-  if (!(seg.flags & ACK)) return;
+  if (!(seg.flags & ACK)) {
+    // RFC 9293: "if the ACK bit is off drop the segment" (Linux SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
+    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    return;
+  }
   if (t.state === TcpState.SYN_RECV) {
     if (seqGt(seg.ack, t.sndUna) && seqLe(seg.ack, t.sndNxt)) {
       t.sndWnd = seg.window << t.sndWscale;
@@ -502,17 +537,33 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     c.inc(c.Sockstack, "TcpAckUnsentData");
     return false;
   }
+  // Linux tcp_ack: an ACK without data or FIN is TCPHPAcks when header prediction took it (an
+  // established connection's ACK that advances snd.una) and TCPPureAcks otherwise (sockstack has no
+  // separate fast path and applies that rule to every pure ACK).
+  if (seg.data.length === 0 && !(seg.flags & (SYN | FIN))) {
+    c.inc(c.TcpExt, t.state === TcpState.ESTABLISHED && seqGt(ack, t.sndUna) ? "TCPHPAcks" : "TCPPureAcks");
+  }
   t.lastAckRecv = now;
   t.probesOut = 0;
   // SACK information (RFC 2018, RFC 6675).
   let newlySacked = 0;
+  let dsacking = false;
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
     newlySacked = u.newlySacked;
     if (u.dsack) {
       c.inc(c.TcpExt, "TCPDSACKRecv");
-      dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      // Linux tcp_dsack_seen: a D-SACK longer than any window offered, or reporting more duplicates
+      // than we ever retransmitted, is dubious — somebody replayed old data at the peer — and ignored.
+      const len = (u.dsackEnd - u.dsackStart) >>> 0;
+      t.dsackDups += len > t.mss ? Math.ceil(len / t.mss) : 1;
+      if (len > t.maxWindow || t.dsackDups > t.totalRetrans) {
+        c.inc(c.TcpExt, "TCPDSACKIgnoredDubious");
+      } else {
+        dsacking = true;
+        dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      }
     }
   }
   const oldWnd = t.sndWnd;
@@ -529,7 +580,12 @@ function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   if (seqGt(ack, t.sndUna)) {
     newAck(tl, t, seg, newlySacked);
   } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
-    duplicateAck(tl, t, newlySacked);
+    // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
+    // is no duplicate ACK (FLAG_DSACKING_ACK → num_dupack = 0) — it reports data received twice,
+    // which anybody can cause by replaying old data at the receiver. With SACK, only ACKs that SACK
+    // new data count (Linux counts SACKed segments, sacked_out, not ACKs). Without SACK every
+    // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
+    if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
   }
   // The window opened: stop probing.
   if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
@@ -783,6 +839,17 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (data.length > maxLen) data = maxLen > 0 ? data.subarray(0, maxLen) : EMPTY;
   }
   if (data.length > 0) {
+    // Receive memory (Linux tcp_try_rmem_schedule): over the buffer, collapse and prune; if that
+    // cannot make room, the segment is dropped without an ACK (TCPRcvQDrop / TCPOFODrop).
+    // In-order data into an empty receive queue is always taken (Linux sk_forced_mem_schedule).
+    const inOrder = seq === t.rcvNxt;
+    if ((!inOrder || t.rcvBuf.length > 0) && t.rmemAlloc() > t.rcvBuf.rcvbuf && !tcpPruneQueue(tl, t, seq)) {
+      c.inc(c.TcpExt, inOrder ? "TCPRcvQDrop" : "TCPOFODrop");
+      tcpOutput(tl, t);
+      return;
+    }
+  }
+  if (data.length > 0) {
     t.dataSegsIn++;
     if (seq === t.rcvNxt) {
       // In order.
@@ -832,6 +899,42 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
   // Our own output may carry the ACK (piggyback).
   tcpOutput(tl, t);
   ackSndCheck(tl, t, ackNow);
+}
+
+/**
+ * Linux tcp_prune_queue, for a segment at `inSeq` that found the connection
+ * over its receive buffer (`rmemAlloc() > rcvbuf`): clamp the window's
+ * growth (tcp_clamp_window: rcv_ssthresh to 2 MSS; Linux may also raise an
+ * unlocked sk_rcvbuf towards tcp_rmem[2] here — sockstack does not
+ * autotune, so the configured buffer stays the bound), collapse both
+ * queues into compact copies (tcp_collapse_ofo_queue, tcp_collapse), then
+ * drop out-of-order data from the top (tcp_prune_ofo_queue, OfoPruned).
+ * Counts PruneCalled; returns false, counting RcvPruned, when the
+ * connection is still over its buffer and the segment must be dropped.
+ */
+function tcpPruneQueue(tl: TcpLayer, t: Tcb, inSeq: number): boolean {
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "PruneCalled");
+  const rcvbuf = t.rcvBuf.rcvbuf;
+  if (t.rmemAlloc() >= rcvbuf) {
+    t.quickAcks = 0;
+    t.rwin.rcvSsthresh = Math.min(t.rwin.windowClamp, 2 * t.rwin.advmss);
+  }
+  if (t.rmemAlloc() <= rcvbuf) return true;
+  t.ooo?.collapse();
+  t.rcvBuf.collapse();
+  if (t.rmemAlloc() <= rcvbuf) return true;
+  if (t.ooo && !t.ooo.isEmpty) {
+    const pruned = t.ooo.pruneTail(inSeq, rcvbuf >> 3, () => t.rmemAlloc() <= rcvbuf);
+    if (pruned) {
+      c.inc(c.TcpExt, "OfoPruned");
+      // A FIN beyond what is left went with the pruned data (the peer retransmits it).
+      t.oooFinSeq = -1;
+    }
+    if (t.rmemAlloc() <= rcvbuf) return true;
+  }
+  c.inc(c.TcpExt, "RcvPruned");
+  return false;
 }
 
 /** Linux tcp_event_data_recv: adapts the delayed-ACK timeout and the quick-ACK budget. */
@@ -940,9 +1043,16 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
   const dport = r16(q, 2);
   const seq = r32(q, 4);
   const t = tl.tables.lookup(info.quoted.src, sport, info.quoted.dst, dport);
-  if (!t || t instanceof TimeWaitSock) return;
+  const c = tl.ctx.counters;
+  if (!t) {
+    c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
+    return;
+  }
+  if (t instanceof TimeWaitSock) {
+    c.inc(c.Sockstack, "IcmpInDiscards"); // Linux tcp_v4_err: ignored in TIME-WAIT
+    return;
+  }
   if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
-    const c = tl.ctx.counters;
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
@@ -953,17 +1063,25 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
       // Retransmit what no longer fits (Linux tcp_simple_retransmit).
       t.sndNxt = t.sndUna;
       tcpOutput(tl, t);
+    } else {
+      c.inc(c.Sockstack, "IcmpInDiscards"); // no smaller than the path MTU we use (or below 68)
     }
+    return;
+  }
+  if (info.type === 4 || info.type === 5) {
+    // Linux tcp_v4_err: source quench is ignored; a redirect updates the route (not modelled), no error.
+    c.inc(c.Sockstack, "IcmpInDiscards");
     return;
   }
   const err = info.type === 3
     ? (["ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP"] as const)[info.code] ?? "EHOSTUNREACH"
-    : "EHOSTUNREACH";
+    : info.type === 12 ? "EPROTO" : "EHOSTUNREACH";
   if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
-    const c = tl.ctx.counters;
     c.inc(c.Tcp, "AttemptFails");
     tl.abort(t, err, false);
     return;
   }
+  // Kept as the soft error that a timeout reports (Linux sk_err_soft, which no MIB counts).
+  c.inc(c.Sockstack, "IcmpSoftErrors");
   t.softError = err;
 }

@@ -21,18 +21,37 @@
 import type { Rng } from "../core/rng.js";
 import type { Micros } from "../core/time.js";
 import type { SipKey } from "../core/siphash.js";
-import { sipKeyFromRng, siphash2u32, siphash3u32 } from "../core/siphash.js";
+import { sipKeyFromBytes, sipKeyFromRng, siphash2u32, siphash3u32 } from "../core/siphash.js";
+
+/**
+ * Where the two clocks stood when the host's scheduler read 0, for a host
+ * running in real time (src/node/ computes them; the stack never reads a
+ * clock itself). In virtual time both are 0.
+ */
+export interface IsnClockBase {
+  /** The wall clock (Linux `ktime_get_real`) in µs since the epoch: the ISN clock. */
+  wallMicros: number;
+  /** The monotonic clock (Linux `tcp_clock_ms`, CLOCK_MONOTONIC) in ms: the TSval clock. */
+  monotonicMillis: number;
+}
 
 /**
  * The per-host secrets and the ISN / TS-offset functions.
  * @example
- * const g = new IsnGenerator(host.rng.fork("tcp-isn"));
- * const iss = g.isn(local, lport, remote, rport, clock.now());
+ * const g = new IsnGenerator(new Rng(1).fork("tcp-isn"));
+ * const [local, remote] = [ipv4("10.0.0.1"), ipv4("10.0.0.2")];
+ * const iss = g.isn(local, 47513, remote, 9090, 0);
  * const tsOff = g.tsOffset(local, remote);
+ * g.isn(local, 47513, remote, 9090, 0) === iss; // same 4-tuple, same instant: same ISN
  */
 export class IsnGenerator {
   #seqKey: SipKey;
   #tsKey: SipKey;
+  /** ISN clock ticks at scheduler time 0, split as ⌊base·15.625⌋ mod 2^32 and the remainder in 64ths. */
+  #isnTicks = 0;
+  #isnFrac64 = 0;
+  /** ms added to every TS offset. */
+  #tsBase = 0;
 
   /** Draws both 128-bit secrets from `rng` (deterministic per seed). */
   constructor(rng: Rng) {
@@ -48,7 +67,9 @@ export class IsnGenerator {
    */
   isn(localAddr: number, localPort: number, remoteAddr: number, remotePort: number, now: Micros): number {
     const f = siphash3u32(this.#seqKey, localAddr, remoteAddr, ((localPort << 16) | remotePort) >>> 0);
-    return (f + isnClock(now)) >>> 0;
+    // ⌊(base + now)·15.625⌋ = ⌊base·15.625⌋ + ⌊frac(base·15.625) + now·15.625⌋, both terms exact.
+    const m = this.#isnFrac64 === 0 ? isnClock(now) : Math.floor(this.#isnFrac64 / 64 + now * 15.625) % 4294967296;
+    return (f + this.#isnTicks + m) >>> 0;
   }
 
   /**
@@ -56,7 +77,33 @@ export class IsnGenerator {
    * hashes only the addresses): add it to the ms clock, see {@link tsVal}.
    */
   tsOffset(localAddr: number, remoteAddr: number): number {
-    return siphash2u32(this.#tsKey, localAddr, remoteAddr);
+    return (siphash2u32(this.#tsKey, localAddr, remoteAddr) + this.#tsBase) >>> 0;
+  }
+
+  /**
+   * Real time: the ISN clock becomes the wall clock and the TSval clock the
+   * monotonic one, as on Linux, so successive runs of a real-time host (or
+   * a restart) give the same 4-tuple a later ISN and the same address pair
+   * a later TSval — a new SYN is accepted by a peer's TIME-WAIT (RFC 6191,
+   * Linux `tcp_timewait_state_process`) instead of colliding with it.
+   * @example isn.setClockBase({ wallMicros: Date.now() * 1000, monotonicMillis: 123456 })
+   */
+  setClockBase(base: IsnClockBase): void {
+    const w = BigInt(Math.floor(base.wallMicros)) * 1000n; // ns; one tick is 64 ns
+    this.#isnTicks = Number((w / 64n) % 4294967296n);
+    this.#isnFrac64 = Number(w % 64n);
+    this.#tsBase = Math.floor(base.monotonicMillis) >>> 0;
+  }
+
+  /**
+   * Replaces both secrets with 32 bytes (seq key, then TS key) — the
+   * boot-time keys of a machine that outlives one process, such as a TUN
+   * bridge session shared by several runs (Linux draws them once per boot).
+   */
+  rekey(secret: Uint8Array): void {
+    if (secret.length !== 32) throw new RangeError("an ISN secret is 32 bytes");
+    this.#seqKey = sipKeyFromBytes(secret.subarray(0, 16));
+    this.#tsKey = sipKeyFromBytes(secret.subarray(16, 32));
   }
 }
 
@@ -72,7 +119,7 @@ export function isnClock(now: Micros): number {
 /**
  * The TSval to send (RFC 7323 §5.4): Linux's millisecond TCP clock
  * (`tcp_time_stamp_ms`) plus the connection's offset, mod 2^32.
- * @example tsVal(clock.now(), tsOff)
+ * @example tsVal(2_500_000, 100) === 2600 // 2500 ms + the offset
  */
 export function tsVal(now: Micros, tsOffset: number): number {
   return (Math.floor(now / 1000) + tsOffset) >>> 0;

@@ -37,21 +37,34 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
   const bsd = tl.ctx.sysctl.tcp_syncache_bsd;
   if (seg.flags & RST) {
     const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
-    if (!req) return;
+    if (!req) {
+      c.inc(c.Sockstack, "TcpRstIgnored"); // a RST at a listener (Linux: dropped, no MIB counter)
+      return;
+    }
     // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge included)
     // drops the request — RFC 5961 does not apply to requests. tcp(personality): FreeBSD's
     // syncache_chkrst drops it only on an exact match (any RST in the window with insecure_rst),
     // and answers another in-window RST with a challenge ACK.
     const off = (seg.seq - req.irs) >>> 0;
-    if (off === 1) {
+    // Linux tcp_check_req (embryonic_reset): a RST that kills a request counts AttemptFails and EmbryonicRsts.
+    const embryonicReset = (): void => {
       lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+      c.inc(c.Tcp, "AttemptFails");
+      c.inc(c.TcpExt, "EmbryonicRsts");
+    };
+    if (off === 1) {
+      embryonicReset();
     } else if (bsd) {
       if (off >= 1 && off <= bsdSynWindow(lt.rcvBuf.rcvbuf)) {
-        if (tl.ctx.sysctl.tcp_insecure_rst) lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+        if (tl.ctx.sysctl.tcp_insecure_rst) embryonicReset();
         else sendRequestAck(tl, lt, req);
+      } else {
+        c.inc(c.Sockstack, "TcpRstOutOfWindow");
       }
     } else if (off >= 1 && off <= req.rcvWnd + 1) {
-      lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
+      embryonicReset();
+    } else {
+      c.inc(c.Sockstack, "TcpRstOutOfWindow");
     }
     return;
   }
@@ -63,6 +76,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       // tuple, syncache_badack); Linux answers it with a RST.
       if (bsd) {
         if (req) lq.synQueue.delete(key);
+        c.inc(c.Sockstack, "TcpBadFlagsDrop");
         return;
       }
       sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
@@ -71,16 +85,22 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
     if (req) {
       // A retransmitted SYN: send the SYN-ACK again (Linux inet_rtx_syn_ack).
       if (seg.seq === req.irs) sendSynAck(tl, req);
+      else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN while the request lives
       return;
     }
     synReceived(tl, lt, lq, seg);
     return;
   }
-  if (!(seg.flags & ACK)) return;
+  if (!(seg.flags & ACK)) {
+    // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
+    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    return;
+  }
   if (req) {
     if (seg.ack !== ((req.iss + 1) >>> 0) || seg.seq !== ((req.irs + 1) >>> 0)) {
       // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too.
       if (seg.ack !== ((req.iss + 1) >>> 0)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // the right ACK with a wrong sequence number
       return;
     }
     // TCP_DEFER_ACCEPT (Linux tcp_check_req): while the deferral lasts, a bare ACK (nothing but the
@@ -178,7 +198,12 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     return;
   }
   const rt = tl.ip.route(seg.saddr);
-  if (!rt) return;
+  if (!rt) {
+    // Linux tcp_conn_request: inet_csk_route_req fails (OutNoRoutes) and the SYN is a listen drop.
+    c.inc(c.Ip, "OutNoRoutes");
+    c.inc(c.TcpExt, "ListenDrops");
+    return;
+  }
   c.inc(c.Tcp, "PassiveOpens");
   const peerMss = seg.mss > 0 ? seg.mss : 536;
   const tsOk = s.tcp_timestamps && seg.hasTs;
@@ -209,7 +234,10 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
 /** Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout. */
 export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void {
   const rt = tl.ip.route(req.remoteAddr);
-  if (!rt) return;
+  if (!rt) {
+    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
+    return;
+  }
   const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
   const mtu = rt.iface.mtu;
   let adv = Math.min(mtu - 40, MAX_ADV_MSS);
@@ -245,7 +273,10 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
  */
 function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
   const rt = tl.ip.route(req.remoteAddr);
-  if (!rt) return;
+  if (!rt) {
+    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
+    return;
+  }
   const optLen = req.tsOk ? 12 : 0;
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
   const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
@@ -280,15 +311,36 @@ function armListenerTimer(tl: TcpLayer, lt: Tcb): void {
  * Under TCP_DEFER_ACCEPT an acked request is not re-sent while it waits for
  * data, except at the last expiry of the deferral (a last chance for the
  * client's ACK or data), and it lives at least as long as the deferral.
+ *
+ * **Old requests make way for young ones** (Linux reqsk_timer_handler):
+ * when the SYN queue is more than half full (2·qlen > max(8, backlog)),
+ * the retry limit of a request whose timer fires drops by one for each
+ * halving of the share of *young* requests (those whose SYN-ACK was never
+ * retransmitted) — down to 2 — so a SYN flood's unanswered requests die
+ * after 1 + 2 + 4 = 7 s instead of 63 s, and a real client gets in.
  */
 function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
   const lq = lt.lq;
   if (!lq || lq.closed) return;
-  const max = lt.synRetries || tl.ctx.sysctl.tcp_synack_retries;
+  const maxRetries = lt.synRetries || tl.ctx.sysctl.tcp_synack_retries;
   const defer = lt.deferAccept;
   const c = tl.ctx.counters;
+  let qlen = lq.synQueue.size;
+  let young = 0;
+  for (const r of lq.synQueue.values()) if (r.numTimeout === 0) young++;
   for (const [k, r] of lq.synQueue) {
     if (r.expires > now) continue;
+    // Linux: thresh = max_syn_ack_retries, lowered while young requests are scarce.
+    let max = maxRetries;
+    if (2 * qlen > Math.max(8, lq.backlog)) {
+      let y = young * 2;
+      while (max > 2) {
+        if (qlen < y) break;
+        max--;
+        y *= 2;
+      }
+    }
+    c.inc(c.TcpExt, "TCPTimeouts"); // Linux tcp_syn_ack_timeout: every expiry of a request's timer
     let expire = r.numTimeout >= max;
     let resend = true;
     if (defer) {
@@ -297,7 +349,8 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
     }
     if (expire) {
       lq.synQueue.delete(k);
-      c.inc(c.TcpExt, "TCPTimeouts");
+      qlen--;
+      if (r.numTimeout === 0) young--;
       continue;
     }
     if (resend) {
@@ -306,6 +359,7 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
       c.inc(c.TcpExt, "TCPSynRetrans");
       sendSynAck(tl, r);
     }
+    if (r.numTimeout === 0) young--;
     r.numTimeout++;
     r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.numTimeout, 120_000_000);
   }
@@ -423,4 +477,6 @@ function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): void {
   tl.ctx.notifyWake();
   lt.lq!.wq.wake(POLLIN);
   if (seg.data.length || seg.flags & FIN) segmentArrives(tl, t, { ...seg, flags: seg.flags });
+  // Linux: the child takes the handshake's final ACK through tcp_ack's slow path.
+  else tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPPureAcks");
 }

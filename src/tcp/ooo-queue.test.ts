@@ -112,22 +112,49 @@ test("drain trims data already delivered in order and D-SACKs it", () => {
   assert.equal(q.bytes, 0);
 });
 
-test("adjacent views of one buffer merge without copying", () => {
-  const backing = seg(0, 4000);               // like one sender block
+test("adjacent views of one buffer merge without copying; a small view of a big buffer is copied out", () => {
+  const backing = seg(0, 8000);               // like one sender block
   const q = new OooQueue();
-  q.insert(11000, backing.subarray(1000, 2000));
-  q.insert(12000, backing.subarray(2000, 3000));
-  q.insert(10000 + 3000, backing.subarray(3000, 3500));
+  q.insert(12000, backing.subarray(2000, 4000));
+  q.insert(14000, backing.subarray(4000, 6000));
+  q.insert(10000 + 6000, backing.subarray(6000, 8000));
   assert.equal(q.count, 1);
+  assert.equal(q.truesize, 6000 + 576);
   let got: Uint8Array | undefined;
-  q.drain(11000, (v) => { got = v; });
+  q.drain(12000, (v) => { got = v; });
   assert.equal(got!.buffer, backing.buffer);
-  assert.equal(got!.length, 2500);
+  assert.equal(got!.length, 6000);
   // views of different buffers stay separate entries
   const q2 = new OooQueue();
   q2.insert(10, seg(10, 10));
   q2.insert(20, seg(20, 10));
   assert.equal(q2.count, 2);
+  // a 1-byte view would pin the whole 8000-byte block: it is copied (condense)
+  const q3 = new OooQueue();
+  q3.insert(100, backing.subarray(100, 101));
+  q3.drain(100, (v) => { got = v; });
+  assert.notEqual(got!.buffer, backing.buffer);
+  assert.equal(got!.buffer.byteLength, 1);
+});
+
+test("collapse merges sequence-contiguous entries into one copy; pruneTail drops from the top but never at or below the asking segment", () => {
+  const q = new OooQueue();
+  for (let i = 0; i < 10; i++) q.insert(1000 + i, seg(1000 + i, 1));       // one run of 10 one-byte entries
+  for (let i = 0; i < 10; i++) q.insert(2000 + 2 * i, seg(2000 + 2 * i, 1)); // ten gapped entries
+  assert.equal(q.count, 20);
+  assert.equal(q.collapse(), 9 * 576);
+  assert.equal(q.count, 11);
+  assert.deepEqual(q.ranges()[0], [1000, 1010]);
+  // A segment at 2019 (above everything): nothing is dropped for it.
+  assert.equal(q.pruneTail(2019, 1000, () => false), 0);
+  // A segment at 2005: drop entries from the top down to 2006, one goal step (2 entries) at a time.
+  let checks = 0;
+  assert.equal(q.pruneTail(2005, 2 * 577, () => ++checks === 2), 4);
+  assert.equal(q.lastEnd, 2011);
+  assert.equal(q.sackCount, 0, "SACK blocks forgotten");
+  const out: number[] = [];
+  q.drain(1000, (v) => out.push(...v));
+  assert.deepEqual(out, Array.from({ length: 10 }, (_, i) => seg(1000 + i, 1)[0]));
 });
 
 test("wrap-around: ranges across 2^32 sort, SACK and drain correctly", () => {

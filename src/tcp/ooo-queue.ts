@@ -30,15 +30,23 @@
  * below rcv.nxt are the TCB's to report via {@link OooQueue.reportDuplicate}.
  *
  * **Bounds.** The TCB checks acceptability against the receive window
- * before inserting (RFC 9293 §3.10.7.4) and keeps memory bounded with
- * {@link OooQueue.prune} (Linux `tcp_prune_ofo_queue`: drop from the
- * highest sequence numbers, forget the SACK blocks). FIN is not stored
- * here: the TCB remembers an out-of-order FIN's sequence number itself.
+ * before inserting (RFC 9293 §3.10.7.4). Memory is charged like Linux's
+ * skb truesize ({@link OooQueue.truesize}: bytes plus
+ * {@link SKB_TRUESIZE_OVERHEAD} per entry; a small view that would pin a
+ * much larger buffer is copied out first, {@link condense}) against the
+ * receive buffer, and when the connection is over it the TCB (tcp/input.ts
+ * `tcpPruneQueue`) first collapses sequence-contiguous entries into one
+ * copy ({@link OooQueue.collapse}, Linux `tcp_collapse_ofo_queue`), then
+ * drops entries from the highest sequence numbers
+ * ({@link OooQueue.pruneTail}, Linux `tcp_prune_ofo_queue`) and forgets the
+ * SACK blocks. FIN is not stored here: the TCB remembers an out-of-order
+ * FIN's sequence number itself.
  *
  * All sequence comparisons are modular (RFC 9293 §3.4); everything queued
  * lies within one receive window (< 2^31) of rcv.nxt.
  */
 import { seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
+import { SKB_TRUESIZE_OVERHEAD, condense } from "../core/truesize.js";
 
 /** Linux TCP_NUM_SACKS: SACK blocks remembered by the receiver. */
 export const TCP_NUM_SACKS = 4;
@@ -52,10 +60,15 @@ interface Entry {
 /**
  * @example
  * const ooo = new OooQueue();
- * ooo.insert(seg.seq, seg.payload);          // seg.seq after rcv.nxt
- * // …in-order data arrived and rcv.nxt moved:
- * rcvNxt = ooo.drain(rcvNxt, (v) => rcvBuf.push(v));
- * const n = ooo.sackBlocks(blocks, 3);        // blocks[0..2n) = start,end pairs
+ * let rcvNxt = 1000;
+ * ooo.insert(1100, new Uint8Array(100));     // a segment after rcv.nxt: a hole of 100 bytes
+ * const blocks: number[] = [];
+ * ooo.sackBlocks(blocks, 3) === 1;           // blocks[0..2n) = start,end pairs: [1100, 1200]
+ * // …the hole filled, rcv.nxt moved:
+ * rcvNxt = 1100;
+ * const got: Uint8Array[] = [];
+ * rcvNxt = ooo.drain(rcvNxt, (v) => got.push(v));
+ * rcvNxt === 1200;
  */
 export class OooQueue {
   #q: Entry[] = [];
@@ -74,6 +87,10 @@ export class OooQueue {
   /** Payload bytes queued. */
   get bytes(): number {
     return this.#bytes;
+  }
+  /** Memory charged (Linux truesize of the out-of-order skbs): bytes plus the per-entry overhead. */
+  get truesize(): number {
+    return this.#bytes + this.#q.length * SKB_TRUESIZE_OVERHEAD;
   }
   /** Number of entries (ranges after merging). */
   get count(): number {
@@ -153,7 +170,7 @@ export class OooQueue {
         break;
       }
     }
-    const entry: Entry = { seq: s, end, view: v };
+    const entry: Entry = { seq: s, end, view: condense(v) };
     q.splice(i, 0, entry);
     this.#bytes += v.length;
     this.#coalesce(i);
@@ -248,6 +265,65 @@ export class OooQueue {
       const n = e.end - e.seq;
       this.#bytes -= n;
       dropped += n;
+    }
+    if (dropped) this.#sacks.length = 0;
+    return dropped;
+  }
+
+  /**
+   * Linux `tcp_collapse_ofo_queue`: every run of entries contiguous in
+   * sequence space becomes one entry holding a copy of its bytes, so many
+   * small segments cost one entry's overhead. Returns the truesize saved.
+   */
+  collapse(): number {
+    const q = this.#q;
+    if (q.length < 2) return 0;
+    const before = this.truesize;
+    const out: Entry[] = [];
+    for (let i = 0; i < q.length; ) {
+      let j = i + 1;
+      let len = q[i]!.view.length;
+      while (j < q.length && q[j]!.seq === q[j - 1]!.end) len += q[j++]!.view.length;
+      if (j - i === 1) out.push(q[i]!);
+      else {
+        const buf = new Uint8Array(len);
+        let o = 0;
+        for (let k = i; k < j; k++) {
+          buf.set(q[k]!.view, o);
+          o += q[k]!.view.length;
+        }
+        out.push({ seq: q[i]!.seq, end: q[j - 1]!.end, view: buf });
+      }
+      i = j;
+    }
+    this.#q = out;
+    return before - this.truesize;
+  }
+
+  /**
+   * Linux `tcp_prune_ofo_queue`: drops entries from the highest sequence
+   * numbers, in steps of `goal` charged bytes, until `satisfied()` holds
+   * after a step — but never an entry at or below `inSeq`, the segment
+   * that asked for room (a segment that would land last in the queue does
+   * not evict earlier ones: a flood of ever-higher segments is refused
+   * instead). Forgets the SACK blocks when it dropped anything. Returns
+   * the number of entries dropped.
+   */
+  pruneTail(inSeq: number, goal: number, satisfied: () => boolean): number {
+    const q = this.#q;
+    let dropped = 0;
+    let left = goal;
+    while (q.length) {
+      const e = q[q.length - 1]!;
+      if (seqGt(inSeq, e.seq)) break;
+      q.pop();
+      this.#bytes -= e.end - e.seq;
+      dropped++;
+      left -= (e.end - e.seq) + SKB_TRUESIZE_OVERHEAD;
+      if (!q.length || left <= 0) {
+        if (satisfied()) break;
+        left = goal;
+      }
     }
     if (dropped) this.#sacks.length = 0;
     return dropped;

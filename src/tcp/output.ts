@@ -140,7 +140,10 @@ export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
 export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + (t.tsOk ? 12 : 0));
   const rt = routeOf(tl, t);
-  if (!rt) return;
+  if (!rt) {
+    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
+    return;
+  }
   const optLen = t.tsOk ? 12 : 0;
   writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, optLen);
   if (t.tsOk) writeEstablishedOptions(true, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
@@ -153,7 +156,10 @@ export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
 /** The ACK a TIME-WAIT record sends (Linux tcp_v4_timewait_ack): SND.NXT, RCV.NXT, its last window, timestamps. */
 export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
   const rt = tl.ip.route(tw.remoteAddr);
-  if (!rt) return;
+  if (!rt) {
+    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
+    return;
+  }
   const optLen = tw.tsOk ? 12 : 0;
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
   const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
@@ -172,14 +178,22 @@ export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
  * `tos` / `ttl`: of the socket answering, when there is one (-1: default TTL).
  */
 export function sendResetFor(tl: TcpLayer, saddr: number, sport: number, daddr: number, dport: number, seq: number, ack: number, flags: number, len: number, tos = 0, ttl = -1): void {
-  if (flags & RST) return;
+  const c = tl.ctx.counters;
+  if (flags & RST) {
+    // RFC 9293 §3.10.7.1: a RST is never answered (Linux: dropped, no MIB counter).
+    c.inc(c.Sockstack, "TcpRstIgnored");
+    return;
+  }
   const rt = tl.ip.route(saddr);
-  if (!rt) return;
+  if (!rt) {
+    // An answer with nowhere to go (an unroutable or martian source).
+    c.inc(c.Ip, "OutNoRoutes");
+    return;
+  }
   const head = new Uint8Array(IPV4.MIN_HEADER + 20);
   if (flags & ACK) writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, ack, 0, RST, 0, 0, 0);
   else writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0, 0, 0);
   if (tl.ip.output(rt, daddr, saddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: ttl >= 0 ? ttl : undefined, tos })) return;
-  const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");
 }

@@ -5,23 +5,40 @@ import { RecvBuffer, winFromSpace, spaceFromWin } from "./recv-buffer.js";
 const b = (s: string) => new TextEncoder().encode(s);
 const str = (u: Uint8Array) => new TextDecoder().decode(u);
 
-test("push keeps references; read returns a view when one chunk suffices", () => {
+test("push keeps references and extends a chunk continued in the same buffer; read returns a view when one chunk suffices", () => {
   const rb = new RecvBuffer(131072);
   const backing = b("hello world");
   rb.push(backing.subarray(0, 5));
-  rb.push(backing.subarray(5));
+  rb.push(backing.subarray(5));            // continues the last chunk in its buffer: one chunk (tcp_try_coalesce)
   rb.push(new Uint8Array(0));
-  assert.equal(rb.length, 11);
+  assert.equal(rb.chunkCount, 1);
+  rb.push(b("!"));                         // another buffer: a second chunk
+  assert.equal(rb.length, 12);
   assert.equal(rb.chunkCount, 2);
+  assert.equal(rb.truesize, 12 + 2 * 576, "bytes plus the skb overhead per chunk");
   const r = rb.read(3);
   assert.equal(str(r), "hel");
   assert.equal(r.buffer, backing.buffer, "a view, not a copy");
-  const r2 = rb.read(5);                   // spans two chunks → copy
-  assert.equal(str(r2), "lo wo");
+  const r1 = rb.read(5);
+  assert.equal(str(r1), "lo wo");
+  assert.equal(r1.buffer, backing.buffer, "still one chunk: a view");
+  const r2 = rb.read(4);                   // spans two chunks → copy
+  assert.equal(str(r2), "rld!");
   assert.notEqual(r2.buffer, backing.buffer);
-  assert.equal(str(rb.read(100)), "rld");
   assert.equal(rb.length, 0);
+  assert.equal(rb.truesize, 0);
   assert.equal(rb.read(10).length, 0);
+});
+
+test("collapse copies many small chunks into one (Linux tcp_collapse)", () => {
+  const rb = new RecvBuffer(131072);
+  for (let i = 0; i < 100; i++) rb.push(new Uint8Array([i]));
+  rb.skip(10);
+  assert.equal(rb.truesize, 90 + 90 * 576);
+  assert.equal(rb.collapse(), 89 * 576);
+  assert.equal(rb.truesize, 90 + 576);
+  assert.deepEqual([...rb.read(3)], [10, 11, 12]);
+  assert.equal(rb.length, 87);
 });
 
 test("readInto / peek / peekInto / skip / clear", () => {

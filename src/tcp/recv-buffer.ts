@@ -20,7 +20,16 @@
  *
  *     tcp_full_space = rcvbuf / 2            (131072 → 65536)
  *     tcp_space      = rcvbuf / 2 − queued   (queued = in-order + out-of-order bytes)
+ *
+ * **Memory** ({@link RecvBuffer.truesize}, Linux `sk_rmem_alloc`): each
+ * queued chunk is charged its bytes plus {@link SKB_TRUESIZE_OVERHEAD}; a
+ * view adjacent in memory to the last chunk extends it (Linux
+ * `tcp_try_coalesce`), and {@link RecvBuffer.collapse} copies many small
+ * chunks into one (Linux `tcp_collapse`) when the connection is over its
+ * buffer. The window above is unchanged by this: it stays the payload
+ * model, and the truesize charge only decides pruning (tcp/input.ts).
  */
+import { SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 
 /** Linux TCP_RMEM_TO_WIN_SCALE: scaling_ratio is a fraction of 2^8. */
 export const TCP_RMEM_TO_WIN_SCALE = 8;
@@ -46,8 +55,10 @@ export function spaceFromWin(win: number, scalingRatio = TCP_DEFAULT_SCALING_RAT
  * The receive queue of one connection.
  * @example
  * const rb = new RecvBuffer(131072);
- * rb.push(payloadView);
+ * rb.push(new TextEncoder().encode("hello"));
+ * const userBuf = new Uint8Array(3);
  * const n = rb.readInto(userBuf, 0, userBuf.length);
+ * n === 3; rb.length === 2;
  */
 export class RecvBuffer {
   // The shared empty NO_CHUNKS (never written) until the first segment: an
@@ -76,12 +87,50 @@ export class RecvBuffer {
     return this.#chunks.length - this.#head;
   }
 
-  /** Queues `view` by reference (empty views are ignored). */
+  /**
+   * Memory charged for the queue (Linux `sk_rmem_alloc` of the receive
+   * queue): the bytes plus {@link SKB_TRUESIZE_OVERHEAD} per chunk.
+   */
+  get truesize(): number {
+    return this.#length + (this.#chunks.length - this.#head) * SKB_TRUESIZE_OVERHEAD;
+  }
+
+  /**
+   * Queues `view` by reference (empty views are ignored). A view that
+   * continues the last chunk in the same buffer extends it instead (Linux
+   * tcp_try_coalesce): consecutive segments cut from one sender block cost
+   * one chunk.
+   */
   push(view: Uint8Array): void {
     if (view.length === 0) return;
     if (this.#chunks === NO_CHUNKS) this.#chunks = [];
-    this.#chunks.push(view);
+    const chunks = this.#chunks;
+    const n = chunks.length;
+    const last = n > this.#head ? chunks[n - 1]! : undefined;
+    if (last && last.buffer === view.buffer && last.byteOffset + last.length === view.byteOffset) {
+      chunks[n - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + view.length);
+    } else {
+      chunks.push(view);
+    }
     this.#length += view.length;
+  }
+
+  /**
+   * Linux `tcp_collapse` of the receive queue: copies the unread bytes of
+   * several chunks into one buffer, so a queue of many small segments is
+   * charged (and keeps alive) little more than its bytes. Returns the
+   * truesize saved.
+   */
+  collapse(): number {
+    const count = this.#chunks.length - this.#head;
+    if (count <= 1) return 0;
+    const before = this.truesize;
+    const all = new Uint8Array(this.#length);
+    this.peekInto(all, 0, this.#length);
+    this.#chunks = [all];
+    this.#head = 0;
+    this.#headOff = 0;
+    return before - this.truesize;
   }
 
   /**

@@ -94,12 +94,14 @@ export function selectInitialWindow(p: InitialWindowParams): InitialWindow {
  * The receive-window state of one connection (Linux rcv_wnd, rcv_wup,
  * rcv_ssthresh, window_clamp, rx_opt.rcv_wscale).
  * @example
+ * import { RecvBuffer } from "./recv-buffer.js";
+ * const rb = new RecvBuffer(131072);
  * const w = new ReceiveWindow(selectInitialWindow({ space: rb.fullSpace(), mss: 1460, wscaleOk: true }), 1460);
- * synWindowField = w.synWindow();
- * // once established:
- * w.established(rb.fullSpace());
+ * const synWindowField = w.synWindow();
+ * // once established (rcv.nxt 1):
+ * w.established(rb.fullSpace(), 1);
  * // for every segment sent:
- * th.window = w.select(rcvNxt, rb.tcpSpace(ooo.bytes), rb.fullSpace(), rcvMss);
+ * const window = w.select(1, rb.tcpSpace(0), rb.fullSpace(), 536);
  */
 export class ReceiveWindow {
   /** rcv_wnd: the window last advertised (bytes, unscaled). */
@@ -215,7 +217,9 @@ export class ReceiveWindow {
    * §3.8.6.2.2); never less than what is left of the window already offered;
    * rounded *up* to the scale unit. Records rcv_wnd / rcv_wup like
    * {@link select} and returns the 16-bit field.
-   * @example w.selectBsd(rcvNxt, 65700 - 799, 65700, 1460) // 64901 (wscale 0)
+   * @example
+   * declare const w: ReceiveWindow, rcvNxt: number;
+   * w.selectBsd(rcvNxt, 65700 - 799, 65700, 1460) // 64901 (wscale 0)
    */
   selectBsd(rcvNxt: number, sbspace: number, hiwat: number, maxseg: number): number {
     const unit = 2 ** this.rcvWscale;

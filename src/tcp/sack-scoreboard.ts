@@ -32,9 +32,10 @@ export interface SackUpdate {
 /**
  * @example
  * const sb = new SackScoreboard(1460);
- * sb.update(ack, sndUna, sndMax, blocks, n);   // for every ACK with SACK blocks
- * sb.advance(sndUna);                          // after snd.una moved
- * const seq = sb.nextLost(sndUna, highRxt);    // RFC 6675 NextSeg rule 1
+ * // snd.una 1000, snd.max 6840 (4 segments), the peer SACKs the fourth:
+ * sb.update(1000, 1000, 6840, [5380, 6840], 1); // for every ACK with SACK blocks
+ * sb.advance(1000);                            // after snd.una moved
+ * const seq = sb.nextSeg(1000, 1000);          // RFC 6675 NextSeg rule 1
  */
 export class SackScoreboard {
   /** SMSS in bytes. */

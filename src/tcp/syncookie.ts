@@ -88,10 +88,11 @@ export function cookieCount(now: Micros): number {
 /**
  * The per-host cookie secrets and functions.
  * @example
- * const jar = new SynCookies(rng);
- * const { isn, mss } = jar.makeCookie(tuple, syn.seq, syn.mss, now);
- * // later, on a bare ACK that matches no socket:
- * const mss2 = jar.checkCookie(tuple, (ack.seq - 1) >>> 0, (ack.ack - 1) >>> 0, now); // 0 = invalid
+ * const jar = new SynCookies(new Rng(1));
+ * const tuple = { localAddr: ipv4("10.0.0.2"), localPort: 9090, remoteAddr: ipv4("10.0.0.1"), remotePort: 47513 };
+ * const { isn, mss } = jar.makeCookie(tuple, 1000, 1460, 0);
+ * // later, on a bare ACK (seq 1001, ack isn + 1) that matches no socket:
+ * jar.checkCookie(tuple, (1001 - 1) >>> 0, isn, sec(1)) === mss; // 0 = invalid
  */
 export class SynCookies {
   #k0: SipKey;
@@ -155,7 +156,7 @@ export function encodeCookieTimestamp(tsNow: number, wscale: number, sack: boole
 /**
  * Recovers the options from the TSecr of the final ACK, minus the
  * connection's TS offset (Linux `cookie_timestamp_decode`).
- * @example decodeCookieTimestamp((ack.tsecr - tsOff) >>> 0)
+ * @example decodeCookieTimestamp(encodeCookieTimestamp(12345, 7, true, false)).wscale === 7
  */
 export function decodeCookieTimestamp(tsecr: number): CookieTsOptions {
   const options = tsecr & ((1 << TSBITS) - 1);

@@ -75,6 +75,8 @@ class TcbCold {
   probeBackoff = 0;
   /** Total retransmitted segments (tcpi_total_retrans). */
   totalRetrans = 0;
+  /** Segments the peer reported received twice by D-SACK (Linux tp->dsack_dups). */
+  dsackDups = 0;
   /** When the last out-of-window / challenge ACK was sent (Linux last_oow_ack_time), µs, or -1. */
   lastOowAck: Micros = -1;
   /** Linux undo_marker: snd.una when the current loss episode began, or -1 (no undo possible). */
@@ -608,6 +610,18 @@ export class Tcb extends Timer {
     this.#cold.totalRetrans = v;
   }
 
+  /** See {@link TcbCold.dsackDups}. */
+  get dsackDups(): number {
+    return this.#cold.dsackDups;
+  }
+  set dsackDups(v: number) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.dsackDups) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.dsackDups = v;
+  }
+
   /** See {@link TcbCold.lastOowAck}. */
   get lastOowAck(): Micros {
     return this.#cold.lastOowAck;
@@ -934,6 +948,15 @@ export class Tcb extends Timer {
     if (from === to) return;
     this.state = to;
     trace?.(this, from, to);
+  }
+
+  /**
+   * Receive memory charged (Linux `sk_rmem_alloc`): the truesize of the
+   * receive queue plus that of the out-of-order queue, held against
+   * `rcvBuf.rcvbuf` (tcp/input.ts prunes when it is exceeded).
+   */
+  rmemAlloc(): number {
+    return this.rcvBuf.truesize + (this.ooo ? this.ooo.truesize : 0);
   }
 
   /** Readiness for poll/select/epoll (Linux tcp_poll). */

@@ -75,7 +75,10 @@ export interface TcpInfo {
 
 /**
  * Takes the snapshot at time `now`.
- * @example const info = tcpInfo(sock.t, net.now()); info.snd_cwnd === 10
+ * @example
+ * import type { Tcb } from "./tcb.js";
+ * declare const tcb: Tcb;
+ * const info = tcpInfo(tcb, net.now()); info.snd_cwnd === 10
  */
 export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
   const mss = t.mss || 1;

@@ -648,6 +648,32 @@ export class TcpLayer {
     this.ctx.notifyWake();
   }
 
+  /**
+   * Linux tcp_disconnect on a socket whose connect failed (called from
+   * connect, __inet_stream_connect's `sock_error` path): forgets the peer
+   * and the shutdown and reset state left by tcp_done, so the socket is
+   * like a fresh one and the next connect sends a new SYN. The port was
+   * already given back when the attempt ended (unless bound explicitly);
+   * the source address is unbound too unless it was bound.
+   */
+  disconnect(t: Tcb): void {
+    if (t.state !== TcpState.CLOSE) return;
+    t.reset = false;
+    t.error = null;
+    t.finReceived = false;
+    t.finRead = false;
+    t.rcvShutdown = false;
+    t.sndShutdown = false;
+    t.urgSeq = -1;
+    t.urgByte = -1;
+    t.sndUp = -1;
+    t.oooFinSeq = -1;
+    t.rcvBuf.clear();
+    t.remoteAddr = INADDR_ANY;
+    t.remotePort = 0;
+    if (!t.bindExplicit && !t.portHeld) t.localAddr = INADDR_ANY;
+  }
+
   /** Releases the port of a closed, never-orphaned socket being closed by the user. */
   releasePort(t: Tcb): void {
     if (t.portHeld && t.state === TcpState.CLOSE) {

@@ -14,7 +14,7 @@
  * (each packet once, as the senders put it on the wire).
  *
  * @example
- * const cap = Capture.onLink(sc.link, { a: "client", b: "server", filter: "tcp port 9090" });
+ * const cap = Capture.onLink(link, { a: "client", b: "server", filter: "tcp port 9090" });
  * await net.advance(sec(2));
  * cap.tcpdump({ verbose: 1 });   // lines
  * writeFileSync("x.pcapng", cap.pcapng());

@@ -24,8 +24,8 @@
  * @example
  * const cap = Capture.onLink(link, { a: "client", b: "server" });
  * await net.run();
- * console.log(ladderText(cap.packets));            // the whole capture
- * writeFileSync("c.svg", ladderSvg(cap.packets, { connection: 0 }));
+ * console.log(ladderText(cap.records()));            // the whole capture
+ * writeFileSync("c.svg", ladderSvg(cap.records(), { connection: 0 }));
  */
 import type { Micros } from "../core/time.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
@@ -245,7 +245,7 @@ function isEvents(x: readonly CaptureRecord[] | readonly LadderEvent[]): x is re
  * `◀─── label ────` between the columns, `✗` where a dropped packet
  * stops, `(retx)` on retransmissions.
  * @example
- * ladderText(cap.packets, { connection: 0 })
+ * ladderText(cap.records(), { connection: 0 })
  * //      ms  10.0.0.1:33602            10.0.0.2:9090
  * // 200.000       │── S seq 0 ──────────────▶│
  */
@@ -312,7 +312,7 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
  * (retransmissions orange, drops red with `✗` mid-way), send times in ms
  * on the left. Vertical spacing grows with the time between packets
  * (logarithmically, so a 5 s pause does not push the rest off the page).
- * @example writeFileSync("handshake.svg", ladderSvg(cap.packets, { connection: 0, title: "handshake" }));
+ * @example writeFileSync("handshake.svg", ladderSvg(cap.records(), { connection: 0, title: "handshake" }));
  */
 export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[], opts: LadderOptions = {}): string {
   const events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);

@@ -90,7 +90,7 @@ export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
 
 /**
  * A whole pcap file of `packets`.
- * @example writeFileSync("out.pcap", pcapFile(capture.map((c) => ({ time: c.t, packet: c.bytes }))))
+ * @example writeFileSync("out.pcap", pcapFile(cap.records().map((r) => ({ time: r.t, packet: r.bytes }))))
  */
 export function pcapFile(packets: Iterable<CapturedPacket>, opts: PcapOptions = {}): Uint8Array {
   const w = new PcapWriter(opts);

@@ -631,7 +631,7 @@ function isConst(a: Arith): boolean {
  * An empty expression selects everything.
  * @example
  * const f = compileFilter("host 10.0.0.1 and (port 80 or 443)");
- * packets.filter((p) => f(p.bytes));
+ * cap.records().filter((r) => f(r.bytes));
  */
 export function compileFilter(expression: string): PacketPredicate {
   const p = new Parser(expression).parse();

@@ -229,17 +229,25 @@ export class UdpLayer {
     const q = info.quotedL4;
     const sport = (q[0]! << 8) | q[1]!;
     const dport = (q[2]! << 8) | q[3]!;
+    const c = this.ctx.counters;
     const list = this.ports.get(sport);
-    if (!list) return;
+    if (!list) {
+      c.inc(c.Icmp, "InErrors"); // Linux __udp4_lib_err: no socket
+      return;
+    }
     for (const sk of list) {
       if (sk.localAddr !== INADDR_ANY && sk.localAddr !== info.quoted.src) continue;
       // Linux reports errors to unconnected UDP sockets only with IP_RECVERR.
       if (!sk.connected || sk.remoteAddr !== info.quoted.dst || sk.remotePort !== dport) continue;
-      if (info.type === 3 && info.code === 4) return; // PMTU update: no error for the socket
+      if (info.type === 3 && info.code === 4) {
+        c.inc(c.Sockstack, "IcmpInDiscards"); // PMTU update: no error for the socket
+        return;
+      }
       sk.setError(icmpToErrno(info.type, info.code));
       this.ctx.notifyWake();
       return;
     }
+    c.inc(c.Sockstack, "IcmpInDiscards"); // a socket that takes no errors (unconnected, no IP_RECVERR)
   }
 
   #conflicts(sk: UdpSock, addr: Ipv4Address, port: number): boolean {

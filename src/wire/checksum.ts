@@ -101,7 +101,10 @@ export function pseudoHeaderSum(src: number, dst: number, protocol: number, leng
 /**
  * RFC 1624 eqn. 3: the new checksum after one 16-bit word of the summed
  * data changes from `oldWord` to `newWord`: HC' = ~(~HC + ~m + m').
- * @example updateChecksum16(ipv4.checksum, oldTtlProto, newTtlProto)
+ * @example
+ * import type { Ipv4Header } from "./ipv4.js";
+ * declare const hdr: Ipv4Header, oldTtlProto: number, newTtlProto: number;
+ * updateChecksum16(hdr.checksum, oldTtlProto, newTtlProto)
  */
 export function updateChecksum16(checksum: number, oldWord: number, newWord: number): number {
   let acc = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);

@@ -140,7 +140,9 @@ export function emitIpv4(h: Ipv4Emit, buf: Uint8Array, off = 0, withChecksum = t
  * {@link emitIpv4} with positional fields and no checksum (left 0), for the
  * per-packet output path (no options object). `flagsFrag` is the whole
  * flags/fragment-offset word (e.g. {@link IP_DF}).
- * @example writeIpv4Header(head, 0, src, dst, IPPROTO_TCP, head.length - 20 + payload.length, 64, 0, id, IP_DF);
+ * @example
+ * declare const head: Uint8Array, payload: Uint8Array, src: Ipv4Address, dst: Ipv4Address, id: number;
+ * writeIpv4Header(head, 0, src, dst, IPPROTO_TCP, head.length - 20 + payload.length, 64, 0, id, IP_DF);
  */
 export function writeIpv4Header(
   buf: Uint8Array, off: number, src: Ipv4Address, dst: Ipv4Address, protocol: number, payloadLength: number,

@@ -158,7 +158,10 @@ export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, 
  * `tcpRawOptions(h)`) into the ordered list, keeping NOPs, a final EOL
  * and unknown kinds. Bytes after EOL (padding) are not listed. Malformed
  * lengths give `bad-option`.
- * @example parseTcpOptionList(tcpRawOptions(h)).map((o) => o.kind) // ["mss","sack-permitted","timestamp","nop","wscale"]
+ * @example
+ * import { WireError } from "./wire-error.js";
+ * const list = parseTcpOptionList(new Uint8Array([2, 4, 5, 180, 1, 1, 4, 2, 0, 0])); // mss 1460, nop, nop, sackOK, eol, padding
+ * (list instanceof WireError ? "" : list.map((o) => o.kind).join()) === "mss,nop,nop,sack-permitted,eol";
  */
 export function parseTcpOptionList(bytes: Uint8Array): TcpOption[] | WireError {
   const list: TcpOption[] = [];

@@ -100,8 +100,11 @@ export interface TcpEmit {
  * `bad-option` (an option length < 2 or past the header). The checksum is
  * not verified here ({@link tcpChecksumOk}).
  * @example
- * const t = parseTcp(p.head, ip.headerLength, ip.totalLength - ip.headerLength);
- * if (t instanceof WireError) drop(t.reason);
+ * import type { Ipv4Header } from "./ipv4.js";
+ * import { WireError } from "./wire-error.js";
+ * declare const packet: Packet, ip: Ipv4Header;
+ * const t = parseTcp(packet.head, ip.headerLength, ip.totalLength - ip.headerLength);
+ * if (t instanceof WireError) console.log(`dropped: ${t.reason}`);
  */
 export function parseTcp(buf: Uint8Array, off: number, available: number): TcpHeader | WireError {
   const inBuf = buf.length - off;
@@ -151,7 +154,9 @@ export function tcpRawOptions(h: Pick<TcpHeader, "buf" | "offset" | "headerLengt
  * The ordered option list of a parsed header (NOPs, EOL and unknown kinds
  * included), decoded from its raw options. Allocates; meant for tools,
  * tests and the conformance runner, not the receive path.
- * @example tcpOptionList(h).map((o) => o.kind) // ["nop", "nop", "timestamp"]
+ * @example
+ * declare const h: TcpHeader;
+ * tcpOptionList(h).map((o) => o.kind) // ["nop", "nop", "timestamp"]
  */
 export function tcpOptionList(h: Pick<TcpHeader, "buf" | "offset" | "headerLength">): TcpOption[] {
   const r = parseTcpOptionList(tcpRawOptions(h));
@@ -172,6 +177,8 @@ export function tcpEmitOptionsLength(options: TcpEmit["options"]): number {
  * Returns the header length (20 + options, a multiple of 4). Throws a
  * RangeError when the options exceed 40 bytes (a programming error).
  * @example
+ * declare const iss: number, irs: number, tsVal: number, tsEcr: number;
+ * const buf = new Uint8Array(80);
  * const n = emitTcp({ srcPort: 9090, dstPort: 47513, seq: iss, ack: irs + 1, flags: TCP_SYN | TCP_ACK,
  *   window: 65160, options: { mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 } }, buf, 20);
  */
@@ -218,7 +225,10 @@ export function emitTcp(h: TcpEmit, buf: Uint8Array, off: number): number {
  * field value. The header's checksum field must be 0 while computing; to
  * verify use {@link tcpChecksumOk}. `headerLen` must be even (it is a
  * multiple of 4).
- * @example buf.set([c >>> 8, c & 255], off + TCP.CHECKSUM) // c = tcpChecksum(src, dst, buf, off, hl, data)
+ * @example
+ * declare const src: Ipv4Address, dst: Ipv4Address, buf: Uint8Array, off: number, hl: number, data: Uint8Array;
+ * const c = tcpChecksum(src, dst, buf, off, hl, data);
+ * buf.set([c >>> 8, c & 255], off + TCP.CHECKSUM);
  */
 export function tcpChecksum(src: Ipv4Address, dst: Ipv4Address, head: Uint8Array, off: number, headerLen: number, data: Uint8Array, dataOff = 0, dataLen = data.length - dataOff): number {
   let acc = pseudoHeaderSum(src, dst, IPPROTO_TCP, headerLen + dataLen);

@@ -18,8 +18,9 @@ export type WireErrorReason =
 /**
  * A parse failure with its reason.
  * @example
- * const r = parseIpv4(bytes);
- * if (r instanceof WireError) counters.inc(c.Ip, "InHdrErrors");
+ * import { parseIpv4 } from "./ipv4.js";
+ * const r = parseIpv4(new Uint8Array(10)); // shorter than an IPv4 header
+ * (r instanceof WireError ? r.reason : "") === "truncated"; // the stack counts it and drops the packet
  */
 export class WireError {
   constructor(

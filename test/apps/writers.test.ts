@@ -63,7 +63,7 @@ async function run(writers: (p: Process, fd: number) => Promise<void>): Promise<
     const send = p.send.bind(p);
     p.send = async (f, d, fl) => {
       const n = await send(f, d, fl);
-      if (typeof d !== "string" && n < d.length) shortWrites++;
+      if (typeof d !== "string" && n < d.byteLength) shortWrites++;
       return n;
     };
     await writers(p, fd);

@@ -67,18 +67,51 @@ test("H1 iterative server: one client at a time; E6 checked calls", async () => 
   assert.deepEqual(got.sort(), ["msg-0", "msg-1", "msg-2"]);
 });
 
-test("E6: a checked call prints wrap.c's line on stderr and ends the program", async () => {
-  const { net, server } = twoHosts();
-  server.spawn("first", (p) => listenOn(p, 7001) && new Promise(() => {}));
+test("E6: a checked call prints perror's line on stderr and exits 1, as wrap.c's perr_exit; the other programs run on", async () => {
+  const { net, client, server } = twoHosts();
+  const first = server.spawn("first", async (p) => {
+    const lfd = listenOn(p, 7001);
+    const { fd } = await p.accept(lfd);
+    await p.send(fd, "still serving");
+  }, { daemon: true });
+  let after = false;
   const second = server.spawn("second", (p) => {
     const w = wrap(p);
     const fd = w.Socket("AF_INET", "SOCK_STREAM");
     w.Bind(fd, ["0.0.0.0", 7001]);
+    after = true; // never reached: Bind exited the process
   });
-  await assert.rejects(net.run(), /bind: Address already in use/);
-  assert.equal(second.tty.output, "bind error: Address already in use\n");
+  let got = "";
+  client.spawn("client", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 7001]);
+    got = text(await p.recv(fd, 100));
+  });
+  const r = await net.run();
+  assert.equal(second.tty.output, "bind: Address already in use\n");
   assert.equal(second.exitCode, 1);
+  assert.equal(after, false);
+  assert.deepEqual(r.failed, [{ host: "server", name: "second", pid: second.pid, code: 1 }]);
+  assert.equal((await second.exited).code, 1);
+  assert.equal(got, "still serving", "the server on the same host was not disturbed");
+  assert.equal(first.exitCode, 0);
   assert.equal(perror(new SysError("ECONNREFUSED", "connect")), "connect: Connection refused");
+});
+
+test("E6: a blocking wrapped call that fails exits too (Connect → connect: Connection refused, status 1)", async () => {
+  const { net, client } = twoHosts();
+  let after = false;
+  const c = client.spawn("client", async (p) => {
+    const w = wrap(p);
+    const fd = w.Socket("AF_INET", "SOCK_STREAM");
+    await w.Connect(fd, ["10.0.0.2", 7999]);
+    after = true;
+  });
+  await net.run();
+  assert.equal(c.tty.output, "connect: Connection refused\n");
+  assert.equal(c.exitCode, 1);
+  assert.equal(after, false);
+  assert.deepEqual(c.process.fds, [], "exit(1) closed every fd");
 });
 
 test("H2 thread per connection: a thread blocked in recv does not block the others", async () => {

@@ -152,3 +152,53 @@ test("C5: SO_REUSEPORT lets several sockets listen on one port; connections are 
   assert.equal(counts.reduce((a, b) => a + b, 0), 60);
   assert.ok(counts.every((n) => n >= 8), `spread: ${counts.join(",")}`);
 });
+
+/**
+ * Issue 11 item 11 (Linux reqsk_timer_handler): with SYN cookies off, a SYN
+ * flood from spoofed sources fills the SYN queue (backlog 128: 129
+ * requests). Linux lowers the retry limit of old requests while young ones
+ * are scarce, down to 2 retries: the flood's requests, created in the first
+ * 129 ms, die after 1 + 2 + 4 = 7 s (at 7.000–7.129 s), so a client that
+ * started at 0.5 s gets in with its SYN retransmitted at 7.5 s (RTOs 1,1,1,1,1,2 —
+ * tcp_syn_linear_timeouts = 4). Before, the requests lived through all five
+ * retries (63 s) and the client got in at 67.5 s.
+ */
+test("SYN flood without cookies: old requests make way for young ones (reqsk_timer_handler); a real client gets in at 7.5 s", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(1) }, 1, { trace: false });
+  server.sysctl.tcp_syncookies = 0;
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 80]);
+    p.listen(l, 128);
+    await p.accept(l);
+  });
+  let connectedAt = -1;
+  client.spawn("c", async (p) => {
+    await net.sleep(ms(500));
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.0.2", 80]);
+    connectedAt = net.now();
+  });
+  const { writeTcpHeader } = await import("../../src/tcp/options-out.js");
+  const { emitIpv4, IPPROTO_TCP } = await import("../../src/wire/ipv4.js");
+  const { Packet, finalizeChecksums } = await import("../../src/wire/packet.js");
+  const iface = server.ip.interfaces[1]!;
+  // One second of SYNs from absent hosts 10.0.0.10–249 (their SYN-ACKs go unanswered), one per ms.
+  for (let i = 0; i < 1000; i++) {
+    const head = new Uint8Array(40);
+    writeTcpHeader(head, 20, 1024 + i, 80, i * 7919, 0, 0x02, 64240, 0, 0);
+    emitIpv4({ src: (10 << 24) | (10 + (i % 240)), dst: (10 << 24) | 2, protocol: IPPROTO_TCP, payloadLength: 20 }, head, 0, false);
+    const pk = new Packet(head, undefined, true);
+    finalizeChecksums(pk);
+    iface.device.onReceive(pk, iface.device);
+    await net.advance(ms(1));
+  }
+  const lt = tcbs(server).find((t) => t.state === TcpState.LISTEN)!;
+  assert.equal(server.counters.TcpExt.TCPReqQFullDrop, 1000 - 129 + 1, "the queue held 129 requests; the rest (and the client's first SYN) were dropped");
+  await net.advance(sec(5)); // t = 6 s
+  assert.equal(lt.lq!.synQueue.size, 129, "the flood's requests are still there after two SYN-ACK retries");
+  await net.advance(sec(2)); // t = 8 s
+  assert.equal(connectedAt, ms(7500) + ms(2), "the client's SYN at 7.5 s found room");
+  await net.advance(sec(60));
+  assert.equal(lt.lq!.synQueue.size, 0);
+});

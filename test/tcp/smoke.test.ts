@@ -30,6 +30,20 @@ test("tcp echo", async () => {
     await p.close(fd);
   });
   await net.run();
-  console.log(trace.join("\n"));
   assert.equal(got, "hello");
+  // The whole exchange on 5 ms links (time µs, sender, IP length): handshake
+  // with options (SYN 60, SYN-ACK 60), "hello" (52 + 5), its echo, then the
+  // client's FIN, the server's FIN and the last ACK.
+  assert.deepEqual(trace, [
+    "0 client 60", // SYN
+    "5000 server 60", // SYN-ACK
+    "10000 client 52", // ACK
+    "10000 client 57", // "hello"
+    "15000 server 52", // ACK of "hello"
+    "15000 server 57", // echo
+    "20000 client 52", // ACK of the echo
+    "20000 client 52", // FIN
+    "25000 server 52", // FIN (with the ACK of the client's)
+    "30000 client 52", // last ACK
+  ]);
 });

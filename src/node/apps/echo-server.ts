@@ -18,7 +18,10 @@ export interface EchoServerOptions {
 
 /**
  * Starts an echo server on `host` (bound to 0.0.0.0:port).
- * @example const srv = startEchoServer(host, { port: 7 }); … await srv.stop();
+ * @example
+ * const srv = startEchoServer(host, { port: 7 });
+ * // … clients connect …
+ * await srv.stop();
  */
 export function startEchoServer(host: Host, o: EchoServerOptions): ServerHandle {
   const proto = o.proto ?? "tcp";

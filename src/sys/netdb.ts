@@ -1,0 +1,329 @@
+/**
+ * Name resolution (`<netdb.h>`): a hosts table like `/etc/hosts` — one per
+ * simulated network, filled with every host's name and addresses as they
+ * are assigned, plus lines you add — and the lookups programs make through
+ * it: `getaddrinfo`, `gethostbyname`, and host names in address tuples
+ * (`connect(fd, ["server", 80])`).
+ *
+ * Resolution is instantaneous and local: no DNS packets are sent and no
+ * time passes (glibc with `hosts: files` in nsswitch.conf behaves the
+ * same way). A DNS server is an application, not part of the kernel; the
+ * Node façade brings one. Names compare case-insensitively, as glibc's
+ * files backend does; failures are {@link GaiError}s with glibc's codes and
+ * texts (`Name or service not known`, EAI_NONAME = −2), what Python's
+ * `socket.gaierror` carries.
+ */
+import { AF_INET, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../socket/constants.js";
+import type { SockAddrIn } from "../socket/sockaddr.js";
+import { formatIpv4Address, parseIpv4Address, type Ipv4Address } from "../wire/ipv4-address.js";
+
+/** getaddrinfo error codes with glibc's values. */
+export const EAI_CODES = {
+  EAI_BADFLAGS: -1, EAI_NONAME: -2, EAI_AGAIN: -3, EAI_FAIL: -4, EAI_NODATA: -5, EAI_FAMILY: -6,
+  EAI_SOCKTYPE: -7, EAI_SERVICE: -8, EAI_ADDRFAMILY: -9, EAI_MEMORY: -10, EAI_SYSTEM: -11, EAI_OVERFLOW: -12,
+} as const;
+
+/** A getaddrinfo error code name. */
+export type GaiCode = keyof typeof EAI_CODES;
+
+const GAI_TEXT: Readonly<Record<GaiCode, string>> = {
+  EAI_BADFLAGS: "Bad value for ai_flags",
+  EAI_NONAME: "Name or service not known",
+  EAI_AGAIN: "Temporary failure in name resolution",
+  EAI_FAIL: "Non-recoverable failure in name resolution",
+  EAI_NODATA: "No address associated with hostname",
+  EAI_FAMILY: "ai_family not supported",
+  EAI_SOCKTYPE: "ai_socktype not supported",
+  EAI_SERVICE: "Servname not supported for ai_socktype",
+  EAI_ADDRFAMILY: "Address family for hostname not supported",
+  EAI_MEMORY: "Memory allocation failure",
+  EAI_SYSTEM: "System error",
+  EAI_OVERFLOW: "Unknown error",
+};
+
+/**
+ * gai_strerror(3): glibc's text for a getaddrinfo error.
+ * @example gai_strerror("EAI_NONAME") === "Name or service not known"
+ */
+export function gai_strerror(code: GaiCode | number): string {
+  const name = typeof code === "number" ? (Object.keys(EAI_CODES) as GaiCode[]).find((k) => EAI_CODES[k] === code) : code;
+  return name ? GAI_TEXT[name] : "Unknown error";
+}
+
+/**
+ * A failed name lookup (Python's `socket.gaierror`): `code` `"EAI_NONAME"`,
+ * `errno` −2, `syscall` the call that looked the name up, and the message
+ * `<syscall>: <gai_strerror>` plus what was looked up:
+ * `connect: Name or service not known (addr: no host named "nosuch")`.
+ * It is not a SysError: like Python's `connect_ex`, `connect_ex` raises it
+ * rather than returning it.
+ * @example new GaiError("EAI_NONAME", "getaddrinfo").message === "getaddrinfo: Name or service not known"
+ */
+export class GaiError extends Error {
+  /** The EAI_* name. */
+  readonly code: GaiCode;
+  /** glibc's value (negative). */
+  readonly errno: number;
+  /** The call that failed. */
+  readonly syscall: string;
+  /** What sockstack adds (the name looked up). */
+  readonly detail: string | undefined;
+
+  constructor(code: GaiCode, syscall: string, detail?: string) {
+    super(`${syscall}: ${GAI_TEXT[code]}${detail ? ` (${detail})` : ""}`);
+    this.name = "GaiError";
+    this.code = code;
+    this.errno = EAI_CODES[code];
+    this.syscall = syscall;
+    this.detail = detail;
+  }
+}
+
+/** What a process needs to look names up. */
+export interface Resolver {
+  /** Every IPv4 address of `name` (case-insensitive), in table order; empty when unknown. */
+  lookup(name: string): Ipv4Address[];
+}
+
+/** One line of a {@link HostsTable}: an address and its names. */
+export interface HostsLine {
+  addr: string;
+  names: string[];
+}
+
+/**
+ * A hosts table: `localhost` (127.0.0.1), then each registered host with
+ * each of its addresses, then the lines added with {@link HostsTable.add}.
+ * Host addresses are read live, so addresses assigned later (links,
+ * `addAddress`, reboots) are found at once.
+ * @example
+ * const net = new Network();
+ * const a = net.addHost("a"), b = net.addHost("b");
+ * net.link(a, b);                       // 10.0.0.1/24 and 10.0.0.2/24
+ * net.hostsFile.lookup("b");                // [0x0a000002]
+ * net.hostsFile.add("10.0.0.2", "www", "www.example.com");
+ * String(net.hostsFile);                    // /etc/hosts text
+ */
+export class HostsTable implements Resolver {
+  /** Registered hosts: name → a function giving its current addresses. */
+  readonly #hosts = new Map<string, { name: string; addresses: () => readonly Ipv4Address[] }>();
+  readonly #lines: { addr: Ipv4Address; names: string[] }[] = [];
+
+  /**
+   * Registers a host by name; `addresses` is read at each lookup. A name
+   * registered again replaces the earlier entry (a rebooted host).
+   */
+  addHost(name: string, addresses: () => readonly Ipv4Address[]): void {
+    this.#hosts.set(name.toLowerCase(), { name, addresses });
+  }
+
+  /**
+   * Adds a line, as in /etc/hosts: an address and one or more names
+   * (aliases). A malformed address or name throws a TypeError (configuration).
+   * @example net.hostsFile.add("10.0.0.2", "www.example.com", "www");
+   */
+  add(addr: string, ...names: string[]): void {
+    const a = parseIpv4Address(addr);
+    if (a === null) throw new TypeError(`hosts: not an IPv4 address: ${JSON.stringify(addr)}`);
+    if (names.length === 0) throw new TypeError(`hosts: a line needs at least one name (${addr})`);
+    for (const n of names) {
+      if (typeof n !== "string" || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(n)) throw new TypeError(`hosts: not a host name: ${JSON.stringify(n)}`);
+    }
+    this.#lines.push({ addr: a, names: [...names] });
+  }
+
+  /** Removes the lines added for `name` (not a registered host's own entry). */
+  remove(name: string): void {
+    const k = name.toLowerCase();
+    for (let i = this.#lines.length - 1; i >= 0; i--) {
+      const l = this.#lines[i]!;
+      l.names = l.names.filter((n) => n.toLowerCase() !== k);
+      if (l.names.length === 0) this.#lines.splice(i, 1);
+    }
+  }
+
+  /** Every IPv4 address of `name` in table order (no duplicates); empty when unknown. */
+  lookup(name: string): Ipv4Address[] {
+    const k = name.toLowerCase();
+    const out: Ipv4Address[] = [];
+    const push = (a: Ipv4Address) => {
+      if (!out.includes(a)) out.push(a);
+    };
+    if (k === "localhost") push(0x7f000001);
+    const h = this.#hosts.get(k);
+    if (h) for (const a of h.addresses()) push(a);
+    for (const l of this.#lines) if (l.names.some((n) => n.toLowerCase() === k)) push(l.addr);
+    return out;
+  }
+
+  /** The names of `addr` (host names first, then added lines), for reverse lookups. */
+  namesOf(addr: string | Ipv4Address): string[] {
+    const a = typeof addr === "string" ? parseIpv4Address(addr) : addr;
+    if (a === null) return [];
+    const out: string[] = [];
+    if (a === 0x7f000001) out.push("localhost");
+    for (const h of this.#hosts.values()) if (h.addresses().includes(a)) out.push(h.name);
+    for (const l of this.#lines) if (l.addr === a) out.push(...l.names);
+    return out;
+  }
+
+  /** The table as lines (what {@link HostsTable.toString} prints). */
+  lines(): HostsLine[] {
+    const out: HostsLine[] = [{ addr: "127.0.0.1", names: ["localhost"] }];
+    for (const h of this.#hosts.values()) for (const a of h.addresses()) out.push({ addr: formatIpv4Address(a), names: [h.name] });
+    for (const l of this.#lines) out.push({ addr: formatIpv4Address(l.addr), names: [...l.names] });
+    return out;
+  }
+
+  /** /etc/hosts text: `10.0.0.2\tserver`, one line per address. */
+  toString(): string {
+    return this.lines().map((l) => `${l.addr}\t${l.names.join(" ")}\n`).join("");
+  }
+}
+
+// ---- getaddrinfo ---------------------------------------------------------
+
+/** getaddrinfo flags (glibc values). */
+export const AI_PASSIVE = 0x1;
+export const AI_CANONNAME = 0x2;
+export const AI_NUMERICHOST = 0x4;
+export const AI_V4MAPPED = 0x8;
+export const AI_ALL = 0x10;
+export const AI_ADDRCONFIG = 0x20;
+export const AI_NUMERICSERV = 0x400;
+const AI_KNOWN = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV;
+
+/** One result of getaddrinfo (Python's `(family, type, proto, canonname, sockaddr)` as an object). */
+export interface AddrInfo {
+  family: number;
+  type: number;
+  protocol: number;
+  /** The official name with AI_CANONNAME, else "". */
+  canonname: string;
+  addr: SockAddrIn;
+}
+
+/**
+ * The services getaddrinfo knows by name (a few lines of /etc/services):
+ * name → port and the protocols it is listed for.
+ */
+export const SERVICES: Readonly<Record<string, { port: number; tcp: boolean; udp: boolean }>> = {
+  echo: { port: 7, tcp: true, udp: true },
+  discard: { port: 9, tcp: true, udp: true },
+  daytime: { port: 13, tcp: true, udp: true },
+  chargen: { port: 19, tcp: true, udp: true },
+  ftp: { port: 21, tcp: true, udp: false },
+  ssh: { port: 22, tcp: true, udp: false },
+  telnet: { port: 23, tcp: true, udp: false },
+  smtp: { port: 25, tcp: true, udp: false },
+  domain: { port: 53, tcp: true, udp: true },
+  http: { port: 80, tcp: true, udp: false },
+  pop3: { port: 110, tcp: true, udp: false },
+  ntp: { port: 123, tcp: false, udp: true },
+  imap2: { port: 143, tcp: true, udp: false },
+  https: { port: 443, tcp: true, udp: true },
+};
+
+/** Options of {@link getaddrinfo} after host and port. */
+export interface GetaddrinfoHints {
+  family?: number;
+  type?: number;
+  protocol?: number;
+  flags?: number;
+}
+
+const TYPES: readonly [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
+
+/**
+ * getaddrinfo(3) over a hosts table, with glibc's results and errors:
+ * one entry per address and socket type (SOCK_STREAM/TCP, SOCK_DGRAM/UDP,
+ * SOCK_RAW/0 when `type` is 0 and the port is numeric; the protocols a
+ * named service is listed for otherwise). `host` null gives 127.0.0.1, or
+ * 0.0.0.0 with AI_PASSIVE; dotted quads are used as they are. Throws a
+ * {@link GaiError}: EAI_NONAME for an unknown name (or no host and no
+ * port), EAI_SERVICE for an unknown service name or a port outside
+ * 0–65535, EAI_FAMILY, EAI_SOCKTYPE, EAI_BADFLAGS. IPv6 is not
+ * implemented: AF_INET6 finds nothing (EAI_NONAME, as for a name without
+ * an IPv6 address).
+ * @example getaddrinfo(net.hostsFile, "server", 80, { type: SOCK_STREAM })[0].addr // { family: 2, addr: "10.0.0.2", port: 80 }
+ */
+export function getaddrinfo(
+  resolver: Resolver, host: string | null | undefined, port: number | string | null | undefined,
+  hints: GetaddrinfoHints = {}, syscall = "getaddrinfo",
+): AddrInfo[] {
+  const family = hints.family ?? AF_UNSPEC, type = hints.type ?? 0, protocol = hints.protocol ?? 0, flags = hints.flags ?? 0;
+  const num = (v: unknown, what: string) => {
+    if (typeof v !== "number" || !Number.isInteger(v)) throw new GaiError(what === "flags" ? "EAI_BADFLAGS" : what === "family" ? "EAI_FAMILY" : "EAI_SOCKTYPE", syscall, `${what}: expected an integer, got ${String(v)}`);
+  };
+  num(family, "family");
+  num(type, "type");
+  num(protocol, "protocol");
+  num(flags, "flags");
+  if (flags & ~AI_KNOWN || (flags & AI_CANONNAME && host == null)) throw new GaiError("EAI_BADFLAGS", syscall);
+  if (family !== AF_UNSPEC && family !== AF_INET && family !== 10) throw new GaiError("EAI_FAMILY", syscall);
+  if (type !== 0 && type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW) throw new GaiError("EAI_SOCKTYPE", syscall);
+  // glibc: a type with another type's protocol (SOCK_STREAM + IPPROTO_UDP) is EAI_SOCKTYPE; SOCK_RAW takes any protocol.
+  let types = TYPES
+    .filter(([t, pr]) => (type === 0 || t === type) && (protocol === 0 || pr === protocol || (t === SOCK_RAW && type === SOCK_RAW)))
+    .map(([t, pr]): [number, number] => [t, t === SOCK_RAW ? protocol : pr]);
+  if (types.length === 0) throw new GaiError("EAI_SOCKTYPE", syscall);
+  if (host == null && port == null) throw new GaiError("EAI_NONAME", syscall);
+  // The service.
+  let p = 0;
+  if (typeof port === "number") {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GaiError("EAI_SERVICE", syscall, `port: ${port} is not in 0-65535`);
+    p = port;
+  } else if (typeof port === "string") {
+    if (/^\d+$/.test(port)) {
+      p = Number(port);
+      if (p > 65535) throw new GaiError("EAI_SERVICE", syscall, `port: ${port} is not in 0-65535`);
+    } else {
+      if (flags & AI_NUMERICSERV) throw new GaiError("EAI_NONAME", syscall, `port: "${port}" is not a number (AI_NUMERICSERV)`);
+      const s = Object.hasOwn(SERVICES, port) ? SERVICES[port]! : undefined;
+      types = types.filter(([t]) => t !== SOCK_RAW && s !== undefined && (t === SOCK_STREAM ? s.tcp : s.udp));
+      if (!s || types.length === 0) throw new GaiError("EAI_SERVICE", syscall, `port: unknown service "${port}"`);
+      p = s.port;
+    }
+  } else if (port != null) {
+    throw new GaiError("EAI_SERVICE", syscall, `port: expected a number or a service name, got ${typeof port}`);
+  }
+  // The host.
+  let addrs: Ipv4Address[];
+  let canon = "";
+  if (host == null) addrs = [flags & AI_PASSIVE ? 0 : 0x7f000001];
+  else if (typeof host !== "string") throw new GaiError("EAI_NONAME", syscall, `host: expected a string, got ${typeof host}`);
+  else {
+    const n = parseIpv4Address(host);
+    if (n !== null) {
+      addrs = [n];
+      canon = host;
+    } else {
+      if (flags & AI_NUMERICHOST) throw new GaiError("EAI_NONAME", syscall, `host: "${host}" is not a numeric address (AI_NUMERICHOST)`);
+      addrs = family === 10 ? [] : resolver.lookup(host);
+      if (addrs.length === 0) throw new GaiError("EAI_NONAME", syscall, `host: no host named "${host}"`);
+      canon = host;
+    }
+    if (family === 10) throw new GaiError(n === null ? "EAI_NONAME" : "EAI_ADDRFAMILY", syscall, "IPv6 is not implemented");
+  }
+  const out: AddrInfo[] = [];
+  for (const a of addrs) {
+    for (const [t, pr] of types) {
+      out.push({ family: AF_INET, type: t, protocol: pr, canonname: flags & AI_CANONNAME && out.length === 0 ? canon : "", addr: { family: AF_INET, addr: formatIpv4Address(a), port: p } });
+    }
+  }
+  return out;
+}
+
+/**
+ * gethostbyname(3) in Python's form: the first IPv4 address of `name` as
+ * a dotted quad (a dotted quad is returned as it is); EAI_NONAME
+ * {@link GaiError} when unknown.
+ * @example gethostbyname(net.hostsFile, "server") === "10.0.0.2"
+ */
+export function gethostbyname(resolver: Resolver, name: string, syscall = "gethostbyname"): string {
+  if (typeof name !== "string") throw new GaiError("EAI_NONAME", syscall, `name: expected a string, got ${typeof name}`);
+  if (parseIpv4Address(name) !== null) return name;
+  const a = resolver.lookup(name);
+  if (a.length === 0) throw new GaiError("EAI_NONAME", syscall, `no host named "${name}"`);
+  return formatIpv4Address(a[0]!);
+}

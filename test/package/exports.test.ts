@@ -1,0 +1,129 @@
+/**
+ * The package as a user installs it: builds dist/ from the sources, packs
+ * the package with `npm pack` (so `files` decides what ships), installs the
+ * tarball into an empty project, and there imports every entry point of
+ * the `exports` map by the package name — checking that each exposes
+ * exactly what its source entry file exports (and the names the docs
+ * promise), that TypeScript finds the types of each, that the `sockstack`
+ * bin runs, and that paths inside the package are refused.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  name: string;
+  version: string;
+  exports: Record<string, string | { types: string; default: string }>;
+};
+
+/** Subpath → its source entry file: `./dist/X.js` is built from `src/X.ts`. */
+const entries = Object.entries(pkg.exports)
+  .filter((e): e is [string, { types: string; default: string }] => typeof e[1] !== "string")
+  .map(([sub, t]) => ({
+    specifier: sub === "." ? pkg.name : `${pkg.name}/${sub.slice(2)}`,
+    source: join(root, t.default.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")),
+  }));
+
+/** Names the docs promise on each entry point (issue 12 item 4); the doc tests check the rest by type-checking every block. */
+const PROMISED: Record<string, string[]> = {
+  sockstack: [
+    "Network", "Host", "Process", "SysError", "ping", "sockaddrIn", "ms", "sec", "wrap", "perror", "ex", "FdSet",
+    "INADDR_ANY", "INADDR_LOOPBACK", "INADDR_BROADCAST", "INADDR_NONE", "POLLIN", "POLLPRI", "POLLOUT", "POLLERR",
+    "POLLHUP", "POLLNVAL", "POLLRDHUP", "EPOLLIN", "EPOLLET", "AF_INET", "SOCK_STREAM", "SOCK_NONBLOCK", "FD_SETSIZE",
+    "WNOHANG", "snapshot", "ss", "netstat", "lsof", "nstat", "Capture", "TcpdumpFormatter", "pcapFile", "ladderText",
+  ],
+  "sockstack/constants": ["AF_INET", "SOCK_DGRAM", "MSG_PEEK", "SHUT_WR", "EPOLLIN", "POLLIN", "POLLOUT", "INADDR_ANY", "INADDR_LOOPBACK", "INADDR_BROADCAST", "FD_SETSIZE", "WNOHANG"],
+  "sockstack/tools": ["snapshot", "ss", "ssRows", "netstat", "netstatRows", "lsof", "lsofEntries", "nstat", "nstatDelta", "Capture", "compileFilter", "pcapFile", "pcapngFile", "ladderText", "ladderSvg", "lectureScenario"],
+  "sockstack/conformance": ["runScript", "runSuite", "parseScript", "formatSummary"],
+  "sockstack/interop": ["createRealtimeHost", "RealtimeDriver", "UdpTunDevice", "attachTunHost", "startEchoServer", "startHttpServer"],
+};
+
+/** Internals that must not be reachable. */
+const NOT_EXPORTED: Record<string, string[]> = { sockstack: ["toAddr", "flagValue"] };
+
+/** Specifiers a user might try that the `exports` map must refuse. */
+const REFUSED = [
+  `${pkg.name}/src/node/realtime-host.js`, // what docs/interop.md used to import
+  `${pkg.name}/dist/index.js`,
+  `${pkg.name}/dist/sys/process.js`,
+  `${pkg.name}/node`, // reserved for the net/dgram façade
+];
+
+test("the packed package: every exports entry imports by name with its source's exports, types resolve, internals are refused", async () => {
+  assert.deepEqual(Object.keys(PROMISED).sort(), entries.map((e) => e.specifier).sort(), "every entry point has a list of promised names here");
+  const tmp = mkdtempSync(join(tmpdir(), "sockstack-pack-"));
+  try {
+    // A copy of the package (everything but node_modules, .git and dist) with a fresh dist/.
+    const stage = join(tmp, "stage");
+    cpSync(root, stage, {
+      recursive: true,
+      filter: (src) => !/[\\/](node_modules|\.git|dist)$/.test(src),
+    });
+    await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(stage, "dist")]);
+    const packed = await run("npm", ["pack", stage, "--ignore-scripts", "--json", "--pack-destination", tmp], { cwd: tmp });
+    const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+    const shipped = info!.files.map((f) => f.path);
+    for (const e of Object.values(pkg.exports)) {
+      for (const f of typeof e === "string" ? [e] : [e.types, e.default]) assert.ok(shipped.includes(f.slice(2)), `${f} is not in the tarball`);
+    }
+    assert.deepEqual(shipped.filter((f) => /\.test\.|^src\/|^test\//.test(f)), [], "no sources or tests in the tarball");
+
+    const app = join(tmp, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+    await run("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--no-package-lock", join(tmp, info!.filename)], { cwd: app });
+
+    // Import every entry and every refused path from the installed package.
+    writeFileSync(join(app, "check.mjs"), `
+      const out = { names: {}, refused: {} };
+      for (const s of ${JSON.stringify(entries.map((e) => e.specifier))}) out.names[s] = Object.keys(await import(s)).sort();
+      for (const s of ${JSON.stringify(REFUSED)}) {
+        try { await import(s); out.refused[s] = "imported"; } catch (e) { out.refused[s] = e.code; }
+      }
+      console.log(JSON.stringify(out));
+    `);
+    const got = JSON.parse((await run(process.execPath, ["check.mjs"], { cwd: app })).stdout) as {
+      names: Record<string, string[]>;
+      refused: Record<string, string>;
+    };
+    for (const e of entries) {
+      const fromSource = Object.keys(await import(e.source)).sort();
+      assert.deepEqual(got.names[e.specifier], fromSource, `${e.specifier}: the installed entry exports what ${e.source} does`);
+      for (const n of PROMISED[e.specifier]!) assert.ok(got.names[e.specifier]!.includes(n), `${e.specifier} exports ${n}`);
+      for (const n of NOT_EXPORTED[e.specifier] ?? []) assert.ok(!got.names[e.specifier]!.includes(n), `${e.specifier} does not export ${n}`);
+    }
+    for (const s of REFUSED) assert.equal(got.refused[s], "ERR_PACKAGE_PATH_NOT_EXPORTED", s);
+
+    // TypeScript resolves each entry's types through the exports map.
+    writeFileSync(join(app, "consumer.ts"), [
+      ...entries.map((e, i) => `import * as m${i} from ${JSON.stringify(e.specifier)};`),
+      `const net: m0.Network = new m0.Network({ seed: 1 });`,
+      `const n: number = m0.INADDR_LOOPBACK + m0.POLLIN;`,
+      `export { net, n, ${entries.map((_, i) => `m${i}`).join(", ")} };`,
+    ].join("\n"));
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+      compilerOptions: {
+        module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, skipLibCheck: true,
+        types: ["node"], typeRoots: [join(root, "node_modules/@types")],
+      },
+      files: ["consumer.ts"],
+    }));
+    await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(app, "tsconfig.json")]).catch((e: { stdout: string }) => {
+      assert.fail(`tsc on a consumer of the installed package:\n${e.stdout}`);
+    });
+
+    // The bin works from the installed package.
+    const v = await run(join(app, "node_modules/.bin/sockstack"), ["--version"], { cwd: app });
+    assert.equal(v.stdout.trim(), `sockstack ${pkg.version}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
