@@ -236,7 +236,10 @@ export class DemoContext {
   /**
    * Takes a snapshot of `host` for the views and reports it as a
    * `snapshot` event.
-   * @example const s = d.snapshot(server); ss(s, "-tanp");
+   * @example
+   * declare const d: DemoContext;
+   * const s = d.snapshot(server);
+   * ss(s, "-tanp");
    */
   snapshot(host: Host, name = host.name): HostSnapshot {
     const s = snapshot(host);
