@@ -131,6 +131,7 @@ function help(tool: ViewTool, io: CliIo): void {
   io.out(`${VIEW_SUMMARIES[tool]}.`);
   io.out("Runs a scenario on the simulated network to a step, then prints the view;");
   io.out("the tool's own flags are passed through.");
+  if (tool === "tcpdump") io.out(`tcpdump captures on the host's ${CAPTURE_IFACE} (default: the server's), where sockstack demo captures; -i picks another.`);
   io.out("");
   io.out("  --scenario NAME  " + VIEW_SCENARIOS.map((s) => s.name).join(" | ") + ` (default ${VIEW_SCENARIOS[0]!.name})`);
   io.out("  --step STEP      a step name or number (default: the last one)");
