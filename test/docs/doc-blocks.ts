@@ -65,7 +65,7 @@ export interface DocError {
   message: string;
 }
 
-/** Markdown files with code blocks: README.md, BENCHMARKS.md, docs/, and every README of src/ (src/bench included), test/, scripts/. */
+/** Markdown files with code blocks: README.md, BENCHMARKS.md, docs/, and every README of src/ (src/bench too), test/, scripts/. */
 export function markdownFiles(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
