@@ -125,6 +125,9 @@ test("the packed package: every exports entry imports by name with its source's 
     // The bin works from the installed package.
     const v = await run(join(app, "node_modules/.bin/sockstack"), ["--version"], { cwd: app });
     assert.equal(v.stdout.trim(), `sockstack ${pkg.version}`);
+    // …every command it lists, the benchmarks included (built into dist/bench, not run from sources).
+    const b = await run(join(app, "node_modules/.bin/sockstack"), ["bench", "--list"], { cwd: app });
+    assert.match(b.stdout, /^throughput-lo +MB\/s/m);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
