@@ -1,0 +1,225 @@
+/**
+ * `sockstack lab [--port N] | --build DIR`: the web lab. The simulation
+ * runs in the browser: src/lab (pure TypeScript over the core) is bundled
+ * with esbuild for the browser — platform browser, ESM, and the build fails
+ * if anything imports a Node built-in — next to a static index.html and
+ * stylesheet. `--build DIR` writes the three files (host them anywhere);
+ * without it a small HTTP server on 127.0.0.1 serves them from memory
+ * until interrupted. Nothing is fetched from the network: no CDN, no fonts.
+ *
+ * esbuild is a development dependency: the bundle is built when the
+ * command runs, from src/lab (a source checkout, tsx) or dist/lab (built).
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { builtinModules } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LAB_CSS, LAB_HTML, LAB_SCRIPT, LAB_STYLE } from "../lab/page.js";
+import { UsageError, parseArgs } from "./args.js";
+import type { CliIo } from "./io.js";
+
+const USAGE = "usage: sockstack lab [--port N] | sockstack lab --build DIR";
+
+/** Default port of the local server. */
+export const LAB_DEFAULT_PORT = 8417;
+
+const SPEC = {
+  build: { kind: "string", metavar: "DIR" },
+  port: { kind: "int", min: 0, max: 65535, metavar: "N" },
+  help: { kind: "flag", short: "h" },
+} as const;
+
+function help(): string[] {
+  return [
+    USAGE,
+    "",
+    "The web lab: the lecture scenario simulated in your browser, with its topology,",
+    "a live ladder diagram, and ss and tcpdump at the current instant (play, pause,",
+    "step to the next packet, seed). Works offline: the page loads nothing from the",
+    "network. Details: docs/lab.md.",
+    "",
+    "options:",
+    `  --port N     serve on http://127.0.0.1:N/ (default ${LAB_DEFAULT_PORT}; 0 picks a free port)`,
+    "  --build DIR  write the page (index.html, lab.js, lab.css) to DIR instead of serving it",
+  ];
+}
+
+/** The files of the page, by name (`index.html`, `lab.js`, `lab.css`). */
+export type LabFiles = ReadonlyMap<string, string>;
+
+/** The browser bundle's entry: src/lab/main.ts next to this file's source, or dist/lab/main.js. */
+function labEntry(): string {
+  for (const name of ["../lab/main.ts", "../lab/main.js"]) {
+    const p = fileURLToPath(new URL(name, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error("sockstack lab: the lab sources (src/lab or dist/lab) are missing from this installation");
+}
+
+const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith("_")));
+
+/**
+ * Bundles src/lab for the browser and returns the script. Fails (rejects
+ * with esbuild's error, naming the importer) when any module of the bundle
+ * imports a Node built-in (`node:fs`, or `fs` without the prefix).
+ * @example const js = await buildLabBundle();
+ */
+export async function buildLabBundle(entry: string = labEntry()): Promise<string> {
+  let esbuild: typeof import("esbuild");
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    throw new Error("sockstack lab: needs esbuild to bundle the page (npm install -D esbuild in the sockstack checkout)");
+  }
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+    legalComments: "none",
+    plugins: [{
+      name: "no-node-builtins",
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => {
+          const bare = args.path.replace(/^node:/, "").split("/")[0]!;
+          if (!args.path.startsWith("node:") && !BUILTINS.has(bare)) return undefined;
+          return { errors: [{ text: `Node built-in '${args.path}' imported by ${args.importer}: the lab runs in a browser (only src/node and src/cli may use Node)` }] };
+        });
+      },
+    }],
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error("sockstack lab: esbuild produced no output");
+  return out.text;
+}
+
+/** index.html, lab.js (freshly bundled) and lab.css. */
+export async function labFiles(): Promise<LabFiles> {
+  return new Map([["index.html", LAB_HTML], [LAB_SCRIPT, await buildLabBundle()], [LAB_STYLE, LAB_CSS]]);
+}
+
+/** Writes the page's `files` into `dir` (created if missing); returns their paths. */
+export function writeLabFiles(files: LabFiles, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  return [...files].map(([name, text]) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  });
+}
+
+const TYPES: Readonly<Record<string, string>> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+};
+
+/** A running lab server. */
+export interface LabServer {
+  /** `http://127.0.0.1:PORT/` */
+  url: string;
+  port: number;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `files` on 127.0.0.1:`port` (0: a free port): GET and HEAD of
+ * `/` (index.html) and of each file name; 404 otherwise, 405 for other methods.
+ * @example const srv = await startLabServer(await labFiles(), 0); console.log(srv.url);
+ */
+export async function startLabServer(files: LabFiles, port: number): Promise<LabServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    const name = path === "/" ? "index.html" : path.slice(1);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" }).end("405 method not allowed\n");
+      return;
+    }
+    const body = files.get(name);
+    if (body === undefined) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("404 not found\n");
+      return;
+    }
+    const data = Buffer.from(body, "utf8");
+    res.writeHead(200, {
+      "content-type": TYPES[name.slice(name.lastIndexOf(".") + 1)] ?? "application/octet-stream",
+      "content-length": data.length,
+      "cache-control": "no-store",
+    });
+    res.end(req.method === "HEAD" ? undefined : data);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => { server.off("error", reject); resolve(); });
+  });
+  const addr = server.address();
+  const bound = typeof addr === "object" && addr ? addr.port : port;
+  return {
+    url: `http://127.0.0.1:${bound}/`,
+    port: bound,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/**
+ * Runs `sockstack lab` with `args`; resolves to the exit status. Serving
+ * runs until SIGINT or SIGTERM.
+ * @example await labCommand(["--build", "out/lab"], captureIo());
+ */
+export async function labCommand(args: string[], io: CliIo): Promise<number> {
+  let opts: ReturnType<typeof parseArgs<typeof SPEC>>["options"];
+  try {
+    const a = parseArgs(args, SPEC);
+    opts = a.options;
+    if (opts.help) {
+      for (const l of help()) io.out(l);
+      return 0;
+    }
+    if (a.positionals.length > 0) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
+    if (opts.build !== undefined && opts.port !== undefined) throw new UsageError("--build writes files and serves nothing: drop --port");
+    if (opts.build === "") throw new UsageError("--build: empty directory name");
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`sockstack lab: ${e.message}`);
+    io.err(USAGE);
+    return 2;
+  }
+  let files: LabFiles;
+  try {
+    files = await labFiles();
+  } catch (e) {
+    io.err(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+  if (opts.build !== undefined) {
+    const dir = opts.build;
+    try {
+      writeLabFiles(files, dir);
+    } catch (e) {
+      io.err(`sockstack lab: cannot write ${dir}: ${(e as Error).message}`);
+      return 1;
+    }
+    io.out(`sockstack lab: wrote ${[...files.keys()].join(", ")} to ${dir}`);
+    return 0;
+  }
+  let srv: LabServer;
+  try {
+    srv = await startLabServer(files, opts.port ?? LAB_DEFAULT_PORT);
+  } catch (e) {
+    io.err(`sockstack lab: cannot listen on 127.0.0.1:${opts.port ?? LAB_DEFAULT_PORT}: ${(e as Error).message}`);
+    return 1;
+  }
+  io.out(`sockstack lab: serving on ${srv.url}  (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off("SIGINT", stop); process.off("SIGTERM", stop); resolve(); };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await srv.close();
+  return 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * The lab's static page: `index.html` and `lab.css`, next to the bundled
+ * `lab.js` that `sockstack lab` writes or serves. Self-contained: no CDN,
+ * no web fonts (system monospace only), no inline script.
+ */
+
+/** File name of the bundled script the page loads. */
+export const LAB_SCRIPT = "lab.js";
+/** File name of the stylesheet. */
+export const LAB_STYLE = "lab.css";
+
+/** The page. Element ids are what ui.ts looks up. */
+export const LAB_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sockstack lab — the lecture</title>
+<link rel="stylesheet" href="${LAB_STYLE}">
+</head>
+<body>
+<header>
+  <h1>sockstack lab</h1>
+  <span class="sub">the lecture: listen backlog 2, four clients, accept at 5 s — simulated in this page</span>
+</header>
+<section id="controls">
+  <button id="play" type="button">play</button>
+  <button id="step" type="button" title="run to the next packet">step ▸ packet</button>
+  <button id="reset" type="button">reset</button>
+  <label>speed <select id="speed">
+    <option value="0.1">0.1×</option>
+    <option value="0.25">0.25×</option>
+    <option value="0.5" selected>0.5×</option>
+    <option value="1">1×</option>
+    <option value="4">4×</option>
+  </select></label>
+  <label>seed <input id="seed" type="number" min="0" max="4294967295" value="0"></label>
+  <label>ladder <select id="connection"><option value="">all connections</option></select></label>
+  <span id="clock">t = 0.000 s</span>
+</section>
+<main>
+  <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
+  <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
+  <section class="pane"><h2>server$ ss -tanpo</h2><pre id="ss-server"></pre></section>
+  <section class="pane"><h2>client$ ss -tanpo</h2><pre id="ss-client"></pre></section>
+  <section class="pane wide"><h2>server$ tcpdump -nn -i eth0</h2><pre id="tcpdump"></pre></section>
+</main>
+<footer id="status">loading…</footer>
+<script type="module" src="${LAB_SCRIPT}"></script>
+</body>
+</html>
+`;
+
+/** The stylesheet. */
+export const LAB_CSS = `:root { --fg: #1b1b1b; --muted: #666; --line: #ccc; --accent: #1f4e79; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: var(--fg); background: #f6f6f4; }
+header { padding: 10px 16px; background: var(--accent); color: white; display: flex; gap: 16px; align-items: baseline; }
+header h1 { margin: 0; font-size: 18px; }
+header .sub { opacity: .85; }
+#controls { padding: 8px 16px; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; border-bottom: 1px solid var(--line); background: white; }
+#controls input[type=number] { width: 8em; }
+#clock { font-family: monospace; font-weight: bold; margin-left: auto; }
+main { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px 16px; }
+.pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; }
+.pane.wide { grid-column: 1 / -1; }
+.pane h2 { margin: 0 0 6px; font-size: 13px; font-family: monospace; color: var(--muted); font-weight: normal; }
+pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; white-space: pre; }
+#ladder { overflow: auto; max-height: 36em; }
+#ladder svg { display: block; }
+#topology svg { display: block; max-width: 100%; }
+footer { padding: 6px 16px; color: var(--muted); font-size: 12px; }
+`;
