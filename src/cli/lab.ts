@@ -80,6 +80,8 @@ export async function buildLabBundle(entry: string = labEntry()): Promise<string
     target: "es2022",
     write: false,
     logLevel: "silent",
+    minify: true,
+    keepNames: true, // functions and classes keep their names (error.name, stack traces)
     legalComments: "none",
     plugins: [{
       name: "no-node-builtins",

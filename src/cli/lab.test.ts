@@ -1,0 +1,199 @@
+// sockstack lab: the browser bundle (no Node built-ins, size budget), the
+// bundled lecture run in a bare JavaScript context with no Node globals
+// (same packets as `sockstack demo lecture`), the page's script driving a
+// stand-in DOM, `lab --build`, the local server, bad flags.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import vm from "node:vm";
+import { captureIo } from "./io.js";
+import { buildLabBundle, startLabServer } from "./lab.js";
+import { main } from "./main.js";
+import { LAB_CSS, LAB_HTML } from "../lab/page.js";
+
+/** The bundle's size budget (bytes, minified; docs/lab.md states it). */
+const BUNDLE_BUDGET = 400_000;
+
+let js = "";
+const dir = mkdtempSync(join(tmpdir(), "sockstack-lab-"));
+before(async () => {
+  js = await buildLabBundle();
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The tcpdump lines `sockstack demo lecture --json --seed N` reports as packet events. */
+async function demoLines(seed: number): Promise<string[]> {
+  const io = captureIo();
+  assert.equal(await main(["demo", "lecture", "--json", "--seed", String(seed)], io), 0);
+  const doc = JSON.parse(io.stdout.join("\n")) as { events: { kind: string; line?: string }[] };
+  return doc.events.filter((e) => e.kind === "packet").map((e) => e.line!);
+}
+
+/**
+ * A context with the JavaScript built-ins and the few web APIs the lab uses
+ * (TextEncoder/TextDecoder, MessageChannel — every browser has them), and
+ * none of Node's globals.
+ */
+function browserLikeContext(extra: Record<string, unknown> = {}): vm.Context {
+  const ctx = vm.createContext({ TextEncoder, TextDecoder, MessageChannel, ...extra });
+  for (const g of ["process", "require", "Buffer", "setImmediate", "global", "module"]) {
+    assert.equal(vm.runInContext(`typeof ${g}`, ctx), "undefined", g);
+  }
+  vm.runInContext(js, ctx, { filename: "lab.js" });
+  return ctx;
+}
+
+/** Awaits `p` while keeping Node's loop alive (the sim yields through unref'd MessagePorts). */
+async function keepAlive<T>(p: Promise<T>): Promise<T> {
+  const timer = setInterval(() => {}, 1000);
+  try {
+    return await p;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+test("the bundle has no Node built-in, no import or require, and stays under budget", () => {
+  assert.ok(js.length > 10_000, "bundle built");
+  assert.ok(js.length < BUNDLE_BUDGET, `bundle ${js.length} bytes, budget ${BUNDLE_BUDGET}`);
+  assert.doesNotMatch(js, /["'`]node:[a-z_/]+["'`]/, "a node: specifier");
+  assert.doesNotMatch(js, /\brequire\s*\(/, "require()");
+  assert.doesNotMatch(js, /\bimport\s*\(|\bimport\s*["'{*]|\bimport\.meta\b/, "an import left in the bundle");
+});
+
+test("the bundle build fails when a module imports a Node built-in", async () => {
+  for (const spec of ["node:fs", "fs", "node:crypto"]) {
+    const entry = join(dir, `uses-${spec.replace(":", "-")}.ts`);
+    writeFileSync(entry, `import * as m from "${spec}";\nexport const x = m;\n`);
+    await assert.rejects(buildLabBundle(entry), new RegExp(`Node built-in '${spec}'`));
+  }
+});
+
+test("the bundled lecture runs with no Node globals and prints the demo's packets", async () => {
+  const ctx = browserLikeContext();
+  for (const seed of [0, 1]) {
+    const lines = await keepAlive(vm.runInContext(`sockstackLab.runLectureHeadless(${seed})`, ctx) as Promise<string[]>);
+    const expected = await demoLines(seed);
+    assert.ok(expected.length >= 20, `seed ${seed}: ${expected.length} packets`);
+    assert.deepEqual([...lines], expected, `seed ${seed}`);
+  }
+});
+
+/** A stand-in for the page's DOM: the elements ui.ts looks up, listeners, frames on demand. */
+function fakePage() {
+  const ids = [...LAB_HTML.matchAll(/id="([\w-]+)"/g)].map((m) => m[1]!);
+  const els = new Map<string, { textContent: string | null; innerHTML: string; value: string; disabled: boolean; listeners: Map<string, () => void>; addEventListener(t: string, f: () => void): void }>();
+  for (const id of ids) {
+    const el = {
+      textContent: "" as string | null, innerHTML: "", value: "", disabled: false, listeners: new Map<string, () => void>(),
+      addEventListener(t: string, f: () => void) { this.listeners.set(t, f); },
+    };
+    els.set(id, el);
+  }
+  els.get("speed")!.value = "4";
+  els.get("seed")!.value = "0";
+  const frames: ((now: number) => void)[] = [];
+  const document = { getElementById: (id: string) => els.get(id) ?? null };
+  return { els, frames, document, requestAnimationFrame: (cb: (now: number) => void) => void frames.push(cb) };
+}
+
+const macrotask = () => new Promise<void>((r) => setImmediate(r));
+
+test("the page script draws the lecture and plays, steps and resets it", async () => {
+  const page = fakePage();
+  const { els } = page;
+  browserLikeContext({ document: page.document, requestAnimationFrame: page.requestAnimationFrame });
+  const text = (id: string) => els.get(id)!.textContent ?? "";
+  assert.match(text("clock"), /t = 0\.000 s/);
+  assert.match(els.get("topology")!.innerHTML, /client[\s\S]*eth0 10\.0\.0\.1\/24[\s\S]*server[\s\S]*eth0 10\.0\.0\.2\/24[\s\S]*50 µs/);
+  assert.match(text("ss-server"), /^State\s+Recv-Q/, "ss header; the programs have not run yet at t = 0");
+
+  // Play at 4×: frames of 100 ms real time are 400 ms of virtual time.
+  els.get("play")!.listeners.get("click")!();
+  let now = 0;
+  for (let i = 0; i < 200 && !/t = 2\.\d+ s/.test(text("clock")); i++) {
+    const cbs = page.frames.splice(0);
+    for (const cb of cbs) cb((now += 100));
+    for (let k = 0; k < 20; k++) await keepAlive(macrotask());
+  }
+  els.get("play")!.listeners.get("click")!(); // pause
+  assert.match(text("clock"), /t = 2\.\d+ s/);
+  assert.match(text("ss-server"), /LISTEN\s+3\s+2\s+0\.0\.0\.0:9090/, "accept queue full: backlog 2 + 1 (B2)");
+  assert.match(text("ss-server"), /ESTAB\s+4\s+0\s+10\.0\.0\.2:9090/, "Recv-Q 4 on a connection nobody accepted (A3)");
+  assert.match(text("ss-client"), /SYN-SENT/, "the fourth client (B2)");
+  assert.match(els.get("ladder")!.innerHTML, /<svg[\s\S]*class="retx"/, "the fourth client's SYN retransmission in the ladder");
+  const shown = text("tcpdump").split("\n");
+  const demo = await demoLines(0);
+  assert.deepEqual(shown, demo.slice(0, shown.length));
+
+  // Step: exactly one more packet.
+  els.get("step")!.listeners.get("click")!();
+  for (let k = 0; k < 200 && text("tcpdump").split("\n").length === shown.length; k++) await keepAlive(macrotask());
+  assert.deepEqual(text("tcpdump").split("\n"), demo.slice(0, shown.length + 1));
+
+  // Reset with another seed starts over.
+  els.get("seed")!.value = "1";
+  els.get("reset")!.listeners.get("click")!();
+  assert.match(text("clock"), /t = 0\.000 s/);
+  assert.equal(text("tcpdump"), "");
+  assert.match(text("status"), /seed 1 /);
+});
+
+test("sockstack lab --build DIR writes the page, which loads nothing from the network", async () => {
+  const out = join(dir, "site");
+  const io = captureIo();
+  assert.equal(await main(["lab", "--build", out], io), 0);
+  assert.deepEqual(io.stdout, [`sockstack lab: wrote index.html, lab.js, lab.css to ${out}`]);
+  for (const f of ["index.html", "lab.js", "lab.css"]) assert.ok(existsSync(join(out, f)), f);
+  const html = readFileSync(join(out, "index.html"), "utf8");
+  assert.equal(html, LAB_HTML);
+  assert.match(html, /<script type="module" src="lab\.js"><\/script>/);
+  assert.match(html, /<link rel="stylesheet" href="lab\.css">/);
+  for (const text of [html, LAB_CSS]) assert.doesNotMatch(text, /https?:|\/\/[a-z]|@import|@font-face/i);
+  assert.equal(readFileSync(join(out, "lab.js"), "utf8"), js, "the same bundle every build");
+});
+
+test("the lab server serves the page on 127.0.0.1", async () => {
+  const srv = await startLabServer(new Map([["index.html", LAB_HTML], ["lab.js", js], ["lab.css", LAB_CSS]]), 0);
+  try {
+    assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    let r = await fetch(srv.url);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type")!, /^text\/html/);
+    assert.equal(await r.text(), LAB_HTML);
+    r = await fetch(srv.url + "lab.js");
+    assert.match(r.headers.get("content-type")!, /^text\/javascript/);
+    assert.equal((await r.text()).length, js.length);
+    r = await fetch(srv.url + "nope.js");
+    assert.equal(r.status, 404);
+    await r.text();
+    r = await fetch(srv.url, { method: "POST", body: "x" });
+    assert.equal(r.status, 405);
+    await r.text();
+  } finally {
+    await srv.close();
+  }
+});
+
+test("sockstack lab: bad flags print one line and the usage", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--port", "x"], /^sockstack lab: .*'x' is not a number/],
+    [["--port", "70000"], /^sockstack lab: .*70000/],
+    [["--bogus"], /^sockstack lab: .*--bogus/],
+    [["--build", join(dir, "x"), "--port", "1"], /^sockstack lab: --build writes files and serves nothing: drop --port$/],
+    [["extra"], /^sockstack lab: unexpected argument 'extra'$/],
+  ];
+  for (const [args, re] of cases) {
+    const io = captureIo();
+    assert.equal(await main(["lab", ...args], io), 2, args.join(" "));
+    assert.equal(io.stderr.length, 2, args.join(" "));
+    assert.match(io.stderr[0]!, re);
+    assert.equal(io.stderr[1], "usage: sockstack lab [--port N] | sockstack lab --build DIR");
+    assert.deepEqual(io.stdout, []);
+  }
+  const io = captureIo();
+  assert.equal(await main(["lab", "--help"], io), 0);
+  assert.match(io.stdout[0]!, /^usage: sockstack lab/);
+});
