@@ -107,8 +107,9 @@ test("the page script draws the lecture and plays, steps and resets it", async (
   browserLikeContext({ document: page.document, requestAnimationFrame: page.requestAnimationFrame });
   const text = (id: string) => els.get(id)!.textContent ?? "";
   assert.match(text("clock"), /t = 0\.000 s/);
+  for (let k = 0; k < 50 && !/LISTEN/.test(text("ss-server")); k++) await keepAlive(macrotask());
+  assert.match(text("ss-server"), /LISTEN\s+0\s+2\s+0\.0\.0\.0:9090\s+0\.0\.0\.0:\*\s+users:\(\("server",pid=1000,fd=3\)\)/, "t = 0: the server listens (A1)");
   assert.match(els.get("topology")!.innerHTML, /client[\s\S]*eth0 10\.0\.0\.1\/24[\s\S]*server[\s\S]*eth0 10\.0\.0\.2\/24[\s\S]*50 µs/);
-  assert.match(text("ss-server"), /^State\s+Recv-Q/, "ss header; the programs have not run yet at t = 0");
 
   // Play at 4×: frames of 100 ms real time are 400 ms of virtual time.
   els.get("play")!.listeners.get("click")!();
@@ -138,6 +139,7 @@ test("the page script draws the lecture and plays, steps and resets it", async (
   els.get("reset")!.listeners.get("click")!();
   assert.match(text("clock"), /t = 0\.000 s/);
   assert.equal(text("tcpdump"), "");
+  assert.match(text("ss-client"), /^State.*\n$/, "no client socket at t = 0");
   assert.match(text("status"), /seed 1 /);
 });
 

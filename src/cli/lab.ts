@@ -213,7 +213,9 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
   try {
     srv = await startLabServer(files, opts.port ?? LAB_DEFAULT_PORT);
   } catch (e) {
-    io.err(`sockstack lab: cannot listen on 127.0.0.1:${opts.port ?? LAB_DEFAULT_PORT}: ${(e as Error).message}`);
+    const code = (e as { code?: string }).code;
+    const why = code === "EADDRINUSE" ? "Address already in use" : code === "EACCES" ? "Permission denied" : (e as Error).message;
+    io.err(`sockstack lab: cannot listen on 127.0.0.1:${opts.port ?? LAB_DEFAULT_PORT}: ${why}`);
     return 1;
   }
   io.out(`sockstack lab: serving on ${srv.url}  (Ctrl-C to stop)`);

@@ -111,10 +111,14 @@ export class LabSession {
     return this.net.now() >= this.end;
   }
 
-  /** Runs the simulation up to virtual time `t` (clamped to {@link end}; never backwards). */
+  /**
+   * Runs the simulation up to and including virtual time `t` (clamped to
+   * {@link end}; never backwards): `advanceTo(0)` runs what happens at
+   * t = 0 — the server's socket, bind and listen.
+   */
   async advanceTo(t: Micros): Promise<void> {
     const target = Math.min(t, this.end);
-    if (target > this.net.now()) await this.net.advance(target - this.net.now());
+    if (target >= this.net.now()) await this.net.advance(target - this.net.now());
   }
 
   /**

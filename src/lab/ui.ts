@@ -102,10 +102,22 @@ export function startLab(dom: LabDom): void {
     step.disabled = session.done;
   };
 
-  const run = (f: () => Promise<unknown>) => {
-    if (busy) return;
+  let queued: (() => Promise<unknown>) | null = null;
+  /** Runs one advance at a time; `mustRun` work waits for the current one instead of being skipped (a frame is). */
+  const run = (f: () => Promise<unknown>, mustRun = false) => {
+    if (busy) {
+      if (mustRun) queued = f;
+      return;
+    }
     busy = true;
-    f().then(() => { busy = false; draw(); }, (e: unknown) => { busy = false; playing = false; status.textContent = `error: ${String(e)}`; });
+    const done = () => {
+      busy = false;
+      const next = queued;
+      queued = null;
+      if (next) run(next);
+      else draw();
+    };
+    f().then(done, (e: unknown) => { playing = false; done(); status.textContent = `error: ${String(e)}`; });
   };
 
   const frame = (now: number) => {
@@ -129,6 +141,8 @@ export function startLab(dom: LabDom): void {
     drawnPackets = -1;
     el("topology").innerHTML = topologySvg(session.topology());
     draw();
+    const s = session;
+    run(() => s.advanceTo(0), true); // what happens at t = 0: the server listens
   };
 
   play.addEventListener("click", () => {
@@ -139,7 +153,7 @@ export function startLab(dom: LabDom): void {
   });
   step.addEventListener("click", () => {
     playing = false;
-    run(() => session.stepPacket());
+    run(() => session.stepPacket(), true);
   });
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
