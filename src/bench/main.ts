@@ -113,6 +113,36 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
     },
     lossy("reno"),
     lossy("cubic"),
+    {
+      name: "frag-flood",
+      fullSizeTarget: true,
+      unit: "MiB heap",
+      better: "lower",
+      target: "≤ ipfrag_high_thresh (4 MiB) + 1 MiB",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => runInChild("frag-flood", q ? 100_000 : 1_000_000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median <= 5 : null),
+    },
+    {
+      name: "frag-expire",
+      fullSizeTarget: true,
+      unit: "s cpu",
+      better: "lower",
+      target: "100,000 queues < 0.5 s",
+      reps: { full: 3, quick: 1 },
+      sockstack: (q) => runInChild("frag-expire", q ? 20_000 : 100_000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median < 0.5 : null),
+    },
+    {
+      name: "ooo-flood",
+      fullSizeTarget: true,
+      unit: "× rcvbuf",
+      better: "lower",
+      target: "≤ 2 × the receive buffer",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => runInChild("ooo-flood", q ? 30_000 : 300_000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median <= 2 : null),
+    },
   ];
 }
 

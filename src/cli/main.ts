@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { conformanceCommand } from "./conformance.js";
 import { demoCommand } from "./demo.js";
+import { fuzzCommand } from "./fuzz.js";
 import { processIo, type CliIo } from "./io.js";
 import { pingCommand } from "./ping.js";
 import { VIEW_SUMMARIES, viewCommand, type ViewTool } from "./views.js";
@@ -36,6 +37,7 @@ const COMMANDS: readonly Command[] = [
   { name: "tun", summary: "bridge the stack to the Linux kernel through a TUN device", run: tunCommand },
   { name: "conformance", summary: "run packetdrill-format scripts (sockstack conformance PATH…)", run: conformanceCommand },
   { name: "bench", summary: "benchmarks, sockstack next to the kernel (from a source checkout)", run: benchCommand },
+  { name: "fuzz", summary: "packet and syscall fuzzers checking the stack's invariants (sockstack fuzz --help)", run: fuzzCommand },
 ];
 
 /**

@@ -10,6 +10,7 @@
  * reads their progress from shared memory.
  */
 import { SysError } from "../core/sys-error.js";
+import { GaiError } from "../sys/netdb.js";
 import type { Counters, CounterGroup } from "../core/counters.js";
 import type { Host } from "../host/host.js";
 import type { Network } from "../sim/network.js";
@@ -73,7 +74,7 @@ export interface FuzzLimits {
 
 /** The invariant bounds used unless a caller overrides them. */
 export const DEFAULT_LIMITS: FuzzLimits = {
-  maxEventsPerInstant: 2_000_000,
+  maxEventsPerInstant: 200_000,
   reassemblySlack: 256 * 1024,
   minEntryCost: 256,
   rcvbufFactor: 2,
@@ -226,9 +227,13 @@ export function memoryCheck(host: Host, limits: FuzzLimits): string | null {
   return null;
 }
 
-/** True for the errors a syscall may legitimately throw: SysError (errno). */
+/**
+ * True for the errors a syscall may legitimately throw: a SysError (errno),
+ * or a GaiError when an address names a host that does not resolve (what
+ * Python's socket.gaierror is for the same call).
+ */
 export function isErrno(e: unknown): boolean {
-  return e instanceof SysError;
+  return e instanceof SysError || e instanceof GaiError;
 }
 
 /** A one-line description of a thrown value. */

@@ -265,11 +265,10 @@ export class Network {
    * hosts are not cut short); programs that exited with a non-zero status
    * are listed in the result's `failed`.
    * @example
-   * declare function echo(p: Process): Promise<void>;
-   * declare function ask(p: Process): Promise<string>;
-   * server.spawn("echo", echo, { daemon: true });
-   * const c = client.spawn("client", ask);
-   * await net.run();        // returns when "client" has exited
+   * server.spawn("idle", () => new Promise<never>(() => {}), { daemon: true });
+   * client.spawn("client", (p) => p.close(p.socket("AF_INET", "SOCK_DGRAM")));
+   * const r = await net.run();        // returns when "client" has exited
+   * r.failed.length === 0;
    */
   async run(opts: NetworkRunOptions = {}): Promise<NetworkRunResult> {
     const start = this.now();
@@ -330,9 +329,7 @@ export class Network {
   /**
    * Traces every system call on every host, present and future (strace
    * -f for the whole network); returns the function that stops it.
-   * @example
-   * import { straceWriter } from "../sys/strace.js";
-   * net.strace(straceWriter((line) => console.log(line), { host: true }));
+   * @example net.strace(straceWriter((line) => console.log(line), { host: true }));
    */
   strace(fn: SyscallListener): () => void {
     this.#tracers.push(fn);

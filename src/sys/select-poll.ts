@@ -22,6 +22,8 @@ import type { StackContext } from "../core/stack-context.js";
 import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
 import type { OpenFile, Pollable } from "./file.js";
+import type { Flags } from "../socket/names.js";
+import type { PollEventName } from "./names.js";
 import { waitMany } from "./wait-many.js";
 
 /** glibc FD_SETSIZE: the number of bits in an fd_set. */
@@ -105,8 +107,11 @@ export class FdSet {
   }
 }
 
-/** Event bits as a number, a name, names joined by `|` (`"POLLIN|POLLOUT"`) or a list of names. */
-export type PollEvents = number | string | readonly string[];
+/**
+ * Event bits as a number, a name, names joined by `|` (`"POLLIN|POLLOUT"`)
+ * or a list of names; a misspelt literal name does not compile.
+ */
+export type PollEvents = number | Flags<PollEventName>;
 
 /** struct pollfd; `revents` is filled in by poll (always a number). */
 export interface PollFd {

@@ -87,8 +87,8 @@ export class IsnGenerator {
    * a later TSval — a new SYN is accepted by a peer's TIME-WAIT (RFC 6191,
    * Linux `tcp_timewait_state_process`) instead of colliding with it.
    * @example
-   * declare const isn: IsnGenerator;
-   * isn.setClockBase({ wallMicros: Date.now() * 1000, monotonicMillis: 123456 })
+   * declare const isn: IsnGenerator; // given: a real-time host's `host.tcp.isn`
+   * isn.setClockBase({ wallMicros: 1_796_320_000_000_000, monotonicMillis: 123_456 });
    */
   setClockBase(base: IsnClockBase): void {
     const w = BigInt(Math.floor(base.wallMicros)) * 1000n; // ns; one tick is 64 ns

@@ -16,6 +16,8 @@
  *   socket shows Send-Q 1);
  * - TIME-WAIT and request socks: 0 and 0;
  * - UDP: `recvQ` = memory charged for queued datagrams (sk_rmem_alloc).
+ * - `mem.rmemAlloc` (`ss -m` skmem r) is sk_rmem_alloc: for TCP the
+ *   truesize of the receive and out-of-order queues (docs/memory.md).
  *
  * Timers (inet_diag idiag_timer): one per socket, by priority —
  * retransmit `on`, zero-window probe `persist`, keepalive `keepalive`;
@@ -215,7 +217,7 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
     autobound: !t.passive && !t.bindExplicit,
     mem: {
       ...emptyMem(),
-      rmemAlloc: t.rcvBuf.length,
+      rmemAlloc: t.rmemAlloc(), // sk_rmem_alloc: truesize of the receive and out-of-order queues
       rcvbuf: t.rcvBuf.rcvbuf,
       sndbuf: t.sndBuf.capacity,
       wmemQueued: t.sndBuf.allocated,
