@@ -45,7 +45,9 @@ export class FuzzWorker {
     if (here.endsWith(".ts")) {
       // Running from source under tsx: the worker registers tsx itself (Node 20 workers do not inherit its hooks).
       const url = new URL("./fuzz-worker.ts", here).href;
-      w = new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, { ...opts, eval: true });
+      // tsx is resolved from this file, not from the cwd (an eval'd worker resolves bare names from the cwd).
+      const tsx = import.meta.resolve("tsx/esm/api");
+      w = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, { ...opts, eval: true });
     } else {
       w = new Worker(new URL("./fuzz-worker.js", here), opts);
     }
