@@ -35,8 +35,8 @@
 // ---- the simulated network ----------------------------------------------
 // new Network({ seed }) · net.addHost(name) · net.link(a, b, { a, b, latency, loss, … })
 // · net.segment() / net.attach() · net.run() / advance() / runUntil() / sleep()
-export { Network } from "./sim/network.js";
-export type { NetworkOptions, AddHostOptions, NetworkLinkOptions, NetworkLink } from "./sim/network.js";
+export { Network, RunLimitError, DEFAULT_RUN_LIMIT } from "./sim/network.js";
+export type { NetworkOptions, AddHostOptions, NetworkLinkOptions, NetworkLink, NetworkRunOptions, NetworkRunResult } from "./sim/network.js";
 export { Link, LinkEndpoint } from "./sim/link.js";
 export type { LinkOptions, LinkDirection, LinkStats } from "./sim/link.js";
 export { Segment, SegmentPort } from "./sim/segment.js";
@@ -44,13 +44,21 @@ export type { SegmentOptions, OwnsAddress } from "./sim/segment.js";
 export { DEFAULT_LINK_CONFIG } from "./sim/impairments.js";
 export type { LinkConfig, LinkConfigInput, BurstLoss, JitterDistribution } from "./sim/impairments.js";
 export type { ChannelCounters, DropReason } from "./sim/channel.js";
-export { VirtualDriver } from "./sim/virtual-driver.js";
+export { VirtualDriver, StuckError, DEFAULT_MAX_ROUNDS_PER_INSTANT } from "./sim/virtual-driver.js";
 export type { RunOptions, RunResult, RunUntilOptions, StopReason, DriverStats, VirtualDriverOptions } from "./sim/virtual-driver.js";
 
 // ---- hosts and processes ------------------------------------------------
 // host.spawn(name, async (p) => …) runs a program; p.socket/bind/sendto/recvfrom/… are its syscalls.
 export { Host, parseCidr } from "./host/host.js";
 export type { HostOptions } from "./host/host.js";
+// Running programs (docs/getting-started.md "Running a simulation"): handles, spins, the syscall trace.
+export { Program, ProgramFailed } from "./host/program.js";
+export type { ProgramExit, SpawnOptions } from "./host/program.js";
+export { SpinError, SpinGuard, DEFAULT_SPIN_LIMIT } from "./sys/spin.js";
+export { formatStrace, straceWriter, straceName, straceTime, straceString, straceSockaddr, formatEnterArgs } from "./sys/strace.js";
+export type { StraceOptions, StraceWriter } from "./sys/strace.js";
+export { SYSCALLS } from "./sys/syscall-boundary.js";
+export type { SyscallEvent, SyscallListener, SyscallRecord, SyscallSpec, SyscallClass } from "./sys/syscall-boundary.js";
 export { Process, toBytes, DEFAULT_NOFILE } from "./sys/process.js";
 export type { Data } from "./sys/process.js";
 
@@ -97,12 +105,13 @@ export type { CounterGroup } from "./core/counters.js";
 
 // ---- more system calls: multiplexing, helpers (E2, E5, E6, E8) ------------
 export { FdSet } from "./sys/select-poll.js";
-export type { PollFd, SelectTimeout } from "./sys/select-poll.js";
+export type { PollFd, PollEvents, SelectTimeout } from "./sys/select-poll.js";
 export type { EpollEvent } from "./sys/epoll.js";
-export { wrap, perror, ex } from "./sys/wrappers.js";
+export { wrap, perror, ex, PerrExit } from "./sys/wrappers.js";
 export type { Wrapped } from "./sys/wrappers.js";
 export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa } from "./sys/inet.js";
 export type { Thread, Address, Flags } from "./sys/process.js";
+export type { StdinFeed, StdinScriptStep, OutputStream, OutputChunk, Terminal, StdioData } from "./sys/stdio.js";
 
 // ---- TCP state and the views of a host (I1, I2) ----------------------------
 export { TcpState, stateName, ssStateName, netstatStateName } from "./tcp/tcp-state.js";
@@ -122,3 +131,19 @@ export { hexDump } from "./tools/tcpdump.js";
 export { LINKTYPE_IPV4 } from "./tools/pcapng.js";
 export { ladderConnections, ladderEvents, ladderText, ladderSvg } from "./tools/ladder.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";
+
+// ---- names, types and name resolution (issues 11 item 8, 12 items 8, 10, 11) ----
+// Literal-union types of every named argument (a typo fails to compile), the option → value-type map,
+// and hosts by name: net.hostsFile (an /etc/hosts), p.getaddrinfo / p.gethostbyname, connect(fd, ["server", 80]).
+export type {
+  DomainName, SockTypeName, SockFlagName, ProtocolName, MsgFlagName, ShutdownHowName, LevelName,
+  FcntlCmdName, FcntlArgName, IoctlRequestName, CheckedName, CheckedFlags,
+} from "./socket/names.js";
+export type { SocketOptionTypes, OptionName, OptionNameAt, CheckedOptionName, OptionSetValue, OptionGetValue } from "./socket/options.js";
+export type { PollEventName, EpollEventName, EpollOpName, EpollCreateFlagName, WaitOptionName } from "./sys/names.js";
+export type { SendData } from "./sys/process.js";
+export {
+  HostsTable, GaiError, getaddrinfo, gethostbyname, gai_strerror, EAI_CODES, SERVICES,
+  AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_V4MAPPED, AI_ALL, AI_ADDRCONFIG, AI_NUMERICSERV,
+} from "./sys/netdb.js";
+export type { Resolver, HostsLine, AddrInfo, GaiCode, GetaddrinfoHints } from "./sys/netdb.js";

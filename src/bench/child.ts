@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Measurement } from "./harness.js";
 import { establishIdle } from "./sim.js";
 import { kernelHeapPerConnection } from "./kernel.js";
+import { fragExpire, fragFlood, oooFlood } from "./memory-limits.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { Host } from "../host/host.js";
 
@@ -72,7 +73,12 @@ async function kernelMemory(n: number): Promise<Measurement> {
   return kernelHeapPerConnection(n, gcNow());
 }
 
-const JOBS: Record<string, (n: number) => Promise<Measurement>> = { memory, million, "kernel-memory": kernelMemory };
+const JOBS: Record<string, (n: number) => Promise<Measurement>> = {
+  memory, million, "kernel-memory": kernelMemory,
+  "frag-flood": (n) => fragFlood(n, gcNow()),
+  "frag-expire": (n) => fragExpire(n, gcNow()),
+  "ooo-flood": (n) => oooFlood(n, gcNow()),
+};
 
 /**
  * Runs `job` with `n` in a child Node process with `flags` (e.g.

@@ -7,7 +7,7 @@
  * (to FILE with `--json=FILE`). Progress goes to stderr.
  */
 import os from "node:os";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { formatTable, runBenchmark, type Benchmark, type BenchResult } from "./harness.js";
 import { kernelConnectRate, kernelThroughput } from "./kernel.js";
@@ -113,6 +113,36 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
     },
     lossy("reno"),
     lossy("cubic"),
+    {
+      name: "frag-flood",
+      fullSizeTarget: true,
+      unit: "MiB heap",
+      better: "lower",
+      target: "≤ ipfrag_high_thresh (4 MiB) + 1 MiB",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => runInChild("frag-flood", q ? 100_000 : 1_000_000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median <= 5 : null),
+    },
+    {
+      name: "frag-expire",
+      fullSizeTarget: true,
+      unit: "s cpu",
+      better: "lower",
+      target: "100,000 queues < 0.5 s",
+      reps: { full: 3, quick: 1 },
+      sockstack: (q) => runInChild("frag-expire", q ? 20_000 : 100_000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median < 0.5 : null),
+    },
+    {
+      name: "ooo-flood",
+      fullSizeTarget: true,
+      unit: "× rcvbuf",
+      better: "lower",
+      target: "≤ 2 × the receive buffer",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => runInChild("ooo-flood", q ? 30_000 : 300_000, [], progress),
+      met: (r) => (r.sockstack ? r.sockstack.median <= 2 : null),
+    },
   ];
 }
 
@@ -185,6 +215,16 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
     io.err(`sockstack bench: no benchmark ${unknown.join(", ")} (sockstack bench --list)`);
     return 2;
   }
+  // Open --json=FILE now: a bad path fails before minutes of benchmarks, not after.
+  let jsonFd: number | null = null;
+  if (typeof json === "string") {
+    try {
+      jsonFd = openSync(json, "w");
+    } catch (e) {
+      io.err(`sockstack bench: cannot write ${json}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   const m = machine();
   io.err(`sockstack bench${quick ? " --quick" : ""}: ${chosen.length} benchmark(s) on ${m.cpu} ×${m.cores}, ${m.memGiB} GiB, node ${m.node}, load ${m.loadavg}`);
   const results: BenchResult[] = [];
@@ -205,7 +245,10 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
   if (json) {
     const doc = { machine: m, command: `sockstack bench ${args.join(" ")}`.trim(), source: import.meta.url.endsWith(".ts") ? "tsx-loaded TypeScript sources" : "compiled dist/", wall_s: total, results };
     const text = JSON.stringify(doc, null, 2);
-    if (typeof json === "string") writeFileSync(json, `${text}\n`);
+    if (jsonFd !== null) {
+      writeSync(jsonFd, `${text}\n`);
+      closeSync(jsonFd);
+    }
     else io.out(text);
   }
   if (json !== true) {

@@ -28,7 +28,7 @@ export const lectureDemo: DemoScenario = {
     const { net } = built;
     const server = built.hosts.get("server")!;
     const client = built.hosts.get("client")!;
-    d.useClock(net);
+    d.useNetwork(net);
     d.watch(client);
     d.watch(server);
     const cap = d.capture(built.link.b, "server"); // the server's eth0: what --pcap writes and sockstack tcpdump shows

@@ -10,6 +10,9 @@
  * - narration, printed in text mode: `title`, `section`, `say`, `command`,
  *   `output` (one line of a command's output), `syscall`, `capture` (a
  *   tcpdump view of packets captured so far);
+ * - with `--strace`, the syscall trace of every process (`strace` events:
+ *   strace -f lines, printed in text mode too; and one traced `syscall`
+ *   event per call, in place of the scenario's own reports);
  * - observations, in JSON only, the same for every scenario: `packet`
  *   (every packet at the capture point, with its parsed fields), `state`
  *   (every TCP state change on the watched hosts) and `snapshot` (the
@@ -19,7 +22,10 @@
  * and `snapshot` for its hosts and narrates, plus one line in the registry
  * of demo.ts; the observation events come for free.
  */
+import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
+import type { Network } from "../sim/network.js";
+import { formatEnterArgs, formatStrace, straceName, straceWriter, type StraceWriter } from "../sys/strace.js";
 import type { Host } from "../host/host.js";
 import type { Device } from "../link/device.js";
 import { netstatStateName } from "../tcp/tcp-state.js";
@@ -85,7 +91,10 @@ export type DemoEvent =
       result: number;
       /** The errno name on failure (`ECONNREFUSED`). */
       errno?: string;
+      /** True when it comes from the syscall trace (`--strace`; `text` is then strace's line). */
+      traced?: true;
     })
+  | (EventBase & { kind: "strace"; host: string })
   | (EventBase & { kind: "packet"; host: string; iface: string } & PacketInfo)
   | (EventBase & { kind: "state"; host: string; proto: "tcp"; local: string; peer: string; from: string; to: string })
   | (EventBase & { kind: "snapshot"; host: string; sockets: SnapshotSocket[]; processes: { pid: number; name: string; fds: { fd: number; type: string }[] }[] })
@@ -129,8 +138,43 @@ export class DemoContext {
    * @param seed the network seed the scenario must use.
    * @param emit receives each event as it happens.
    */
-  constructor(readonly seed: number, emit: (e: DemoEvent) => void) {
+  constructor(readonly seed: number, emit: (e: DemoEvent) => void, opts: { strace?: boolean } = {}) {
     this.#emit = emit;
+    this.strace = opts.strace ?? false;
+  }
+
+  /** Trace every system call (`--strace`) instead of the scenario's own syscall reports. */
+  readonly strace: boolean;
+  #writers: StraceWriter[] = [];
+
+  /**
+   * The scenario's network: timestamps come from its clock, and with
+   * `--strace` every system call on it is traced from now on.
+   * @example
+   * declare const d: DemoContext;
+   * d.useNetwork(net);
+   */
+  useNetwork(net: Network): void {
+    this.useClock(net);
+    if (!this.strace) return;
+    const writer = straceWriter((line) => this.#emit({ t: this.now(), kind: "strace", host: line.slice(0, line.indexOf(" ")), text: line }), { host: true });
+    this.#writers.push(writer);
+    net.strace((ev) => {
+      writer(ev);
+      if (ev.kind !== "exit") return;
+      const r = ev.rec;
+      const errno = r.error instanceof SysError ? r.error.code : undefined;
+      const result = r.error === undefined ? (typeof r.result === "number" ? r.result : 0) : -1;
+      this.#emit({
+        t: r.end, kind: "syscall", host: r.host, process: `${r.process}[${r.pid}]`, pid: r.pid, call: straceName(r.call),
+        args: [formatEnterArgs(r)], result, ...(errno ? { errno } : {}), traced: true, text: formatStrace(ev, { host: true }),
+      });
+    });
+  }
+
+  /** Ends the trace: a call still blocked prints as `<unfinished ...>`, as strace does when it stops. */
+  finish(): void {
+    for (const w of this.#writers) w.flush();
   }
 
   /** Timestamps events with this clock from now on (the scenario's network). */
@@ -175,6 +219,7 @@ export class DemoContext {
    * d.syscall("client", "udp-client", 1000, { call: "connect", args: [3, "10.0.0.2:9"], result: 0 });
    */
   syscall(host: string, name: string, pid: number, s: SyscallReport): void {
+    if (this.strace) return; // the trace reports every call
     const args = s.args.map(String);
     const text = `${s.call}(${args.join(", ")}) = ${s.result}${s.errno ? ` ${s.errno}` : ""}${s.detail ?? ""}`;
     this.#emit({
@@ -211,8 +256,8 @@ export class DemoContext {
   capture(device: Device, host: string): Capture {
     const cap = new Capture(device, host);
     cap.onRecord = (r) => {
-      const info = this.#info(r);
-      this.#emit({ t: info.t, kind: "packet", host, iface: device.name, ...info, text: info.line });
+      const { t, ...info } = this.#info(r);
+      this.#emit({ t, kind: "packet", host, iface: device.name, ...info, text: info.line });
     };
     this.captures.push(cap);
     return cap;
@@ -236,7 +281,10 @@ export class DemoContext {
   /**
    * Takes a snapshot of `host` for the views and reports it as a
    * `snapshot` event.
-   * @example const s = d.snapshot(server); ss(s, "-tanp");
+   * @example
+   * declare const d: DemoContext;
+   * const s = d.snapshot(server);
+   * ss(s, "-tanp");
    */
   snapshot(host: Host, name = host.name): HostSnapshot {
     const s = snapshot(host);

@@ -36,7 +36,7 @@ export const udpEchoDemo: DemoScenario = {
   seeds: ["G6", "H6", "E1", "E6", "I3"],
   async run(d: DemoContext): Promise<void> {
     const net = new Network({ seed: d.seed });
-    d.useClock(net);
+    d.useNetwork(net);
     const chain = buildChain(net, { hops: 0, latency: ms(5) });
     const { client, server } = chain;
     const cap = d.capture(chain.links[0]!.b, "server"); // the server's eth0, as in every demo

@@ -17,12 +17,13 @@ import { DEFAULT_SEED, OutputError, openOutput, writeOutput } from "./views.js";
 /** Every scenario, the default first. */
 export const DEMOS: readonly DemoScenario[] = [lectureDemo, udpEchoDemo];
 
-const USAGE = "usage: sockstack demo [NAME] [--seed N] [--pcap FILE] [--json] [--list]";
+const USAGE = "usage: sockstack demo [NAME] [--seed N] [--pcap FILE] [--json] [--strace] [--list]";
 
 const SPEC = {
   seed: { kind: "int", min: 0, max: 0xffffffff, metavar: "N" },
   pcap: { kind: "string", metavar: "FILE" },
   json: { kind: "flag" },
+  strace: { kind: "flag" },
   list: { kind: "flag" },
   help: { kind: "flag", short: "h" },
 } as const;
@@ -45,6 +46,8 @@ function help(): string[] {
     "  --json       print the whole run as one JSON document instead of text: the",
     "               narration plus every packet (parsed), TCP state change, syscall",
     "               and snapshot (schema: docs/observability.md, demo --json)",
+    "  --strace     trace every system call (strace -f -tt lines, host first) in place",
+    "               of the scenario's own syscall lines",
     "  --list       list the scenarios",
   ];
 }
@@ -69,6 +72,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (a.positionals.length > 1) throw new UsageError(`unexpected argument '${a.positionals[1]}'`);
+    if (opts.pcap === "-") throw new UsageError("--pcap -: the demo prints to standard output; write the capture to a file");
     const name = a.positionals[0] ?? DEMOS[0]!.name;
     const found = DEMOS.find((s) => s.name === name);
     if (!found) throw new UsageError(`no scenario '${name}' (sockstack demo --list shows them)`);
@@ -93,8 +97,9 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   }
   const events: DemoEvent[] = [];
   const json = opts.json;
-  const ctx = new DemoContext(seed, (e) => (json ? events.push(e) : printEvent(e, io)));
+  const ctx = new DemoContext(seed, (e) => (json ? events.push(e) : printEvent(e, io)), { strace: opts.strace });
   await scenario.run(ctx);
+  ctx.finish();
 
   if (json) {
     io.out(JSON.stringify({ version: DEMO_JSON_VERSION, demo: scenario.name, seed, seeds: scenario.seeds, events }, null, 2));
@@ -138,7 +143,10 @@ function printEvent(e: DemoEvent, io: CliIo): void {
       io.out(e.text);
       return;
     case "syscall":
-      io.out(`  [${seconds(e.t)}] ${e.host} ${e.process}: ${e.text}`);
+      if (!e.traced) io.out(`  [${seconds(e.t)}] ${e.host} ${e.process}: ${e.text}`);
+      return;
+    case "strace":
+      io.out(e.text);
       return;
     case "capture":
       for (const p of e.packets) io.out(p.line);

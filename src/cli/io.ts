@@ -10,6 +10,8 @@ export interface CliIo {
   out(line: string): void;
   /** Writes one line to standard error. */
   err(line: string): void;
+  /** Writes bytes to standard output as they are (`tcpdump -w -`). */
+  bytes?(data: Uint8Array): void;
 }
 
 /**
@@ -21,6 +23,7 @@ export function processIo(): CliIo {
   return {
     out: (line) => void process.stdout.write(`${line}\n`),
     err: (line) => void process.stderr.write(`${line}\n`),
+    bytes: (data) => void process.stdout.write(data),
   };
 }
 
@@ -40,6 +43,8 @@ function quietOnClosedPipe(): void {
 export interface CapturedIo extends CliIo {
   readonly stdout: string[];
   readonly stderr: string[];
+  /** Everything written with `bytes`, in order. */
+  readonly binary: Uint8Array[];
 }
 
 /**
@@ -52,5 +57,6 @@ export interface CapturedIo extends CliIo {
 export function captureIo(): CapturedIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l) };
+  const binary: Uint8Array[] = [];
+  return { stdout, stderr, binary, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l), bytes: (d) => void binary.push(d) };
 }

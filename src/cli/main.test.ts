@@ -157,6 +157,13 @@ test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes f
     assert.equal(n, 14);
     assert.equal((await run("demo", "udp-echo", "--json", "--pcap", f3)).code, 0);
     assert.equal(readFileSync(f3).readUInt32LE(0), 0x0a0d0d0a); // pcapng section header block
+    // Standard output carries the demo's text: --pcap - is refused.
+    const dash = await run("demo", "--pcap", "-");
+    assert.deepEqual([dash.code, dash.err[0]], [2, "sockstack demo: --pcap -: the demo prints to standard output; write the capture to a file"]);
+    // bench opens --json=FILE before running anything.
+    const bench = await run("bench", "idle-timers", `--json=${join(dir, "no", "x.json")}`);
+    assert.deepEqual([bench.code, bench.out, bench.err.length], [1, [], 1]);
+    assert.match(bench.err[0]!, /^sockstack bench: cannot write .*x\.json: ENOENT/);
     // A path that cannot be written fails before the demo runs (tcpdump -w opens its file first).
     const bad = await run("demo", "--pcap", join(dir, "no", "such", "dir.pcap"));
     assert.deepEqual([bad.code, bad.out, bad.err.length], [1, [], 1]);
@@ -274,7 +281,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
   assert.deepEqual(packets.map((e) => e.text), text.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} IP /.test(l)));
   const icmp = echo.find((e) => e.kind === "packet") as JsonEvent & { fields: { icmp: { type: number; id: number; seq: number } } };
   assert.deepEqual([icmp.fields.icmp.type, icmp.fields.icmp.seq], [8, 1]);
-  const udp = echo.find((e) => e.kind === "packet" && (e as { fields: { udp?: unknown } }).fields.udp) as JsonEvent & { fields: { udp: { dport: number; length: number } } };
+  const udp = echo.find((e) => e.kind === "packet" && (e as unknown as { fields: { udp?: unknown } }).fields.udp) as JsonEvent & { fields: { udp: { dport: number; length: number } } };
   assert.deepEqual([udp.fields.udp.dport, udp.fields.udp.length], [7, 5]);
 
   // TCP state changes, in order, on both hosts: the listener, the handshakes, the fourth client stuck in SYN_SENT.
@@ -292,4 +299,38 @@ test("demo --json: both scenarios emit the shared event model — packets with p
   const overflow = lecture.find((e) => e.kind === "snapshot" && e.host === "server" && e.t === 2_000_000) as JsonEvent & { sockets: { state: string; recvQ: number; sendQ: number; owners: unknown[] }[] };
   const listen = overflow.sockets.find((s) => s.state === "LISTEN")!;
   assert.deepEqual([listen.recvQ, listen.sendQ, overflow.sockets.filter((s) => s.state === "ESTABLISHED" && s.owners.length === 0).length], [3, 2, 3]);
+});
+
+test("demo --strace: every system call as strace -f -tt prints it, in place of the scenario's own syscall lines", async () => {
+  const r = await run("demo", "udp-echo", "--strace");
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.ok(!r.out.some((l) => l.startsWith("  [")), "the scenario's syscall lines give way to the trace");
+  const at = (l: string) => {
+    const i = r.out.indexOf(l);
+    assert.ok(i >= 0, `missing: ${l}`);
+    return i;
+  };
+  const sock = at("server [pid  1000] 00:00:00.000000 socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = 3");
+  assert.ok(sock > r.out.indexOf("--- 1. The server starts a UDP echo service ---"));
+  at('server [pid  1000] 00:00:00.000000 bind(3, {sa_family=AF_INET, sin_port=htons(7), sin_addr=inet_addr("0.0.0.0")}, 16) = 0');
+  at("client [pid  1001] 00:00:02.040000 recvfrom(3, 0x..., 100, 0, NULL, NULL) = -1 ECONNREFUSED (Connection refused)");
+  at("client [pid  1001] 00:00:02.050000 +++ exited with 0 +++");
+  // A blocked call interrupted by other processes' lines: <unfinished ...> then <... resumed>.
+  assert.ok(r.out.includes("server [pid  1000] 00:00:00.000000 recvfrom(3,  <unfinished ...>"));
+  assert.ok(r.out.some((l) => l.startsWith("server [pid  1000] 00:00:02.015000 <... recvfrom resumed>\"hello\", 65535, 0, ")));
+  // JSON: the same lines as strace events, and one structured syscall event per call.
+  const j = await run("demo", "udp-echo", "--strace", "--json");
+  const doc = JSON.parse(j.out.join("\n")) as { events: JsonEvent[] };
+  assert.deepEqual(doc.events.filter((e) => e.kind === "strace").map((e) => e.text), r.out.filter((l) => /^(client|server) \[pid /.test(l)));
+  const refused = doc.events.find((e) => e.kind === "syscall" && e.errno === "ECONNREFUSED")!;
+  assert.deepEqual([refused.call, refused.result, refused.traced, refused.host, refused.pid], ["recvfrom", -1, true, "client", 1001]);
+  // The view commands: the trace up to the step on stderr, the view on stdout.
+  const v = await run("ss", "-tln", "--step", "listen", "--strace");
+  assert.equal(v.code, 0);
+  assert.deepEqual(v.err, [
+    "server [pid  1000] 00:00:00.000000 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3",
+    'server [pid  1000] 00:00:00.000000 bind(3, {sa_family=AF_INET, sin_port=htons(9090), sin_addr=inet_addr("0.0.0.0")}, 16) = 0',
+    "server [pid  1000] 00:00:00.000000 listen(3, 2) = 0",
+  ]);
+  assert.deepEqual(v.out, (await run("ss", "-tln", "--step", "listen")).out);
 });

@@ -106,8 +106,62 @@ export const udpEchoViews: ViewScenario = {
   },
 };
 
+const UNIX = 1; // AF_UNIX
+
+/**
+ * One process (`python3`, pid 1000, on host `server`) holding every kind
+ * of fd sockstack has, made as src/tools/testdata/capture-fd-kinds.sh
+ * makes them with python3 on Linux: TCP listening/connecting/accepted and
+ * UDP bound/connected sockets on 127.0.0.1, an epoll instance watching
+ * the listener, AF_UNIX stream (path listener, client, accepted),
+ * datagram (bound, unbound), an abstract listener, stream and datagram
+ * socketpairs and an autobound datagram socket — for comparing lsof, ss
+ * -x and netstat -x with the real tools.
+ */
+export const fdKindsViews: ViewScenario = {
+  name: "fd-kinds",
+  summary: "one process holding every kind of fd: TCP, UDP, AF_UNIX stream/dgram/abstract/socketpair, epoll, the tty",
+  defaultHost: "server",
+  steps: [{ name: "open", at: ms(10), summary: "every fd open" }],
+  build(seed) {
+    const net = new Network({ seed });
+    const client = net.addHost("client");
+    const server = net.addHost("server");
+    const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: 50 });
+    const un = (path: string) => ({ family: UNIX, path }) as const;
+    server.spawn("python3", async (p) => {
+      const ls = p.socket("AF_INET", "SOCK_STREAM");
+      p.setsockopt(ls, "SOL_SOCKET", "SO_REUSEADDR", 1);
+      p.bind(ls, ["127.0.0.1", 9191]);
+      p.listen(ls, 2);
+      const c = p.socket("AF_INET", "SOCK_STREAM");
+      await p.connect(c, ["127.0.0.1", 9191]);
+      await p.accept(ls);
+      p.bind(p.socket("AF_INET", "SOCK_DGRAM"), ["0.0.0.0", 9192]);
+      await p.connect(p.socket("AF_INET", "SOCK_DGRAM"), ["127.0.0.1", 9192]);
+      const ep = p.epoll_create1(0);
+      p.epoll_ctl(ep, "EPOLL_CTL_ADD", ls, { events: "EPOLLIN" });
+      const xs = p.socket("AF_UNIX", "SOCK_STREAM");
+      p.bind(xs, un("/tmp/ux.sock"));
+      p.listen(xs, 2);
+      await p.connect(p.socket("AF_UNIX", "SOCK_STREAM"), un("/tmp/ux.sock"));
+      await p.accept(xs);
+      p.bind(p.socket("AF_UNIX", "SOCK_DGRAM"), un("/tmp/ud.sock"));
+      p.socket("AF_UNIX", "SOCK_DGRAM");
+      const xab = p.socket("AF_UNIX", "SOCK_STREAM");
+      p.bind(xab, un("\0abstract"));
+      p.listen(xab, 1);
+      p.socketpair("AF_UNIX", "SOCK_STREAM");
+      p.socketpair("AF_UNIX", "SOCK_DGRAM");
+      p.bind(p.socket("AF_UNIX", "SOCK_DGRAM"), un(""));
+      await net.sleep(sec(3600));
+    });
+    return { net, hosts: new Map([["client", client], ["server", server]]), link, linkHosts: ["client", "server"] };
+  },
+};
+
 /** Every scenario of the view commands, the default first. */
-export const VIEW_SCENARIOS: readonly ViewScenario[] = [lectureViews, udpEchoViews];
+export const VIEW_SCENARIOS: readonly ViewScenario[] = [lectureViews, udpEchoViews, fdKindsViews];
 
 /**
  * The step named `spec` (a name or a 1-based number), or undefined.

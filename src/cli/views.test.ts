@@ -114,7 +114,7 @@ test("view commands: --help, a bad scenario, step, host or tool flag", async () 
   assert.match(h.out[0]!, /^usage: sockstack ss /);
   assert.ok(h.out.some((l) => /^ {2}4 overflow +t=2\.000s/.test(l)));
   const cases: [string[], string][] = [
-    [["ss", "--scenario", "nope"], "sockstack ss: no scenario 'nope' (scenarios: lecture, udp-echo)"],
+    [["ss", "--scenario", "nope"], "sockstack ss: no scenario 'nope' (scenarios: lecture, udp-echo, fd-kinds)"],
     [["ss", "--step", "9"], "sockstack ss: no step '9' in lecture (steps: 1 listen, 2 connect, 3 data, 4 overflow, 5 accept)"],
     [["lsof", "--host", "router"], "sockstack lsof: no host 'router' (hosts: client, server)"],
     [["ss", "-Y"], "ss: invalid option -- 'Y'"],
@@ -259,4 +259,66 @@ test("output files are opened before the scenario runs: a bad path fails at once
   assert.deepEqual([t.code, t.out, t.err], [1, [], ["sockstack tcpdump: /no/such/dir/x.pcap: ENOENT: no such file or directory, open '/no/such/dir/x.pcap'"]]);
   const l = await run("ladder", "--svg", "/no/such/dir/x.svg");
   assert.deepEqual([l.code, l.out, l.err.length], [1, [], 1]);
+});
+
+// ---- every kind of fd, next to the real tools --------------------------------
+
+const testdata = (name: string) => readFileSync(new URL(`../tools/testdata/${name}`, import.meta.url), "utf8").trimEnd().split("\n");
+
+/**
+ * What may differ between Linux and sockstack: pids, inodes, kernel
+ * addresses, ephemeral ports and autobind names, fd numbers (python holds
+ * /dev/null at fd 10), column widths (they follow the content) and the
+ * order of the socket tables (the kernel's hash order). Everything else
+ * must be the same.
+ */
+function normalize(lines: string[], opts: { dropFd?: boolean } = {}): string[] {
+  const out = lines.map((l) => {
+    let s = l
+      .replace(/\bpid=\d+,fd=\d+/g, "pid=PID,fd=FD")
+      .replace(/\b\d+\/python3/g, "PID/python3")
+      .replace(/0x[0-9a-f]{16}/g, "0xADDR")
+      .replace(/@[0-9a-f]{5}\b/g, "@AUTO")
+      .replace(/127\.0\.0\.1:(?!919[12])\d+/g, "127.0.0.1:EPH")
+      .replace(/\b\d{5,6}\b/g, "INODE")
+      .replace(/\s+/g, " ")
+      .trimEnd();
+    if (opts.dropFd) s = s.replace(/^python3 INODE root \d+u /, "python3 PID root FDu ").replace(/^python3 \d+ root \d+u /, "python3 PID root FDu ");
+    return s;
+  });
+  return [out[0]!, ...out.slice(1).sort()];
+}
+
+test("every kind of fd in lsof, ss -x and netstat -x is what the real tools print for python3's (fd-kinds scenario)", async () => {
+  const lsof = await run("lsof", "-p", "1000", "--scenario", "fd-kinds");
+  assert.equal(lsof.code, 0, lsof.err.join("\n"));
+  // The tty fds 0-2 (python's were redirected when captured) are checked in the lecture tests.
+  const ours = lsof.out.filter((l) => !l.includes("/dev/pts/0"));
+  assert.deepEqual(normalize(ours, { dropFd: true }).map((l) => l.replace(/^COMMAND PID/, "COMMAND PID")), normalize(testdata("fd-kinds-lsof-p.txt"), { dropFd: true }));
+  const ss = await run("ss", "-xanp", "--scenario", "fd-kinds");
+  assert.deepEqual(normalize(ss.out), normalize(testdata("fd-kinds-ss-xanp.txt")));
+  const ns = await run("netstat", "-anpx", "--scenario", "fd-kinds");
+  // net-tools prints the UNIX header before the column names; the capture kept both.
+  assert.deepEqual(normalize(ns.out.slice(1)), normalize(testdata("fd-kinds-netstat-anpx.txt").slice(1)));
+  assert.equal(ns.out[0], testdata("fd-kinds-netstat-anpx.txt")[0]);
+  // The peers line up: each connected unix socket's peer inode is its partner's inode.
+  const rows = ss.out.slice(1).map((l) => l.split(/\s+/));
+  for (const r of rows.filter((x) => x[1] === "ESTAB")) assert.ok(rows.some((q) => q[5] === r[7] && q[7] === r[5]), r.join(" "));
+  // lsof -U selects the unix sockets; -i the Internet ones; the epoll row names what it watches.
+  assert.equal((await run("lsof", "-U", "--scenario", "fd-kinds")).out.length, 1 + 11);
+  assert.equal((await run("lsof", "-i", "--scenario", "fd-kinds")).out.length, 1 + 5);
+  assert.ok(lsof.out.some((l) => /^python3 1000 root +8u +a_inode +0,16 +0 +1039 \[eventpoll:3\]$/.test(l)));
+  // ss filters unix names with globs (ss -x src /tmp/*).
+  const glob = await run("ss", "-xa", "src", "/tmp/*", "--scenario", "fd-kinds");
+  assert.deepEqual(glob.out.slice(1).map((l) => l.split(/\s+/)[4]), ["/tmp/ux.sock", "/tmp/ux.sock", "/tmp/ud.sock"]);
+});
+
+test("tcpdump -w - writes the capture to standard output, as tcpdump does", async () => {
+  const io = captureIo();
+  assert.equal(await main(["tcpdump", "-w", "-", "--step", "2"], io), 0);
+  assert.deepEqual(io.stdout, []);
+  assert.equal(io.binary.length, 1);
+  const pcap = Buffer.from(io.binary[0]!);
+  assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4);
+  assert.equal(io.stderr[0], "3 packets captured");
 });

@@ -29,6 +29,7 @@ import { nstat } from "../tools/nstat.js";
 import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
 import { compileFilter, FilterSyntaxError } from "../tools/tcpdump-filter.js";
+import { straceWriter } from "../sys/strace.js";
 import { UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { findStep, VIEW_SCENARIOS, type BuiltScenario, type ViewScenario, type ViewStep } from "./view-scenarios.js";
@@ -52,7 +53,7 @@ export const VIEW_SUMMARIES: Readonly<Record<ViewTool, string>> = {
   ladder: "a ladder diagram of the scenario's packets, text or --svg FILE",
 };
 
-const COMMON = "[--scenario NAME] [--step STEP] [--host HOST] [--seed N]";
+const COMMON = "[--scenario NAME] [--step STEP] [--host HOST] [--seed N] [--strace]";
 const USAGE: Readonly<Record<ViewTool, string>> = {
   ss: `usage: sockstack ss [SS FLAGS] [FILTER] ${COMMON}`,
   netstat: `usage: sockstack netstat [NETSTAT FLAGS] ${COMMON}`,
@@ -68,6 +69,7 @@ interface Common {
   stepIndex: number;
   host: string;
   seed: number;
+  strace: boolean;
   rest: string[];
 }
 
@@ -113,7 +115,8 @@ function parseCommon(argv: readonly string[]): Common {
   const seedText = takeOption(rest, "seed");
   const seed = seedText === undefined ? DEFAULT_SEED : Number(seedText);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`option --seed: '${seedText}' is not an integer from 0 to 4294967295`);
-  return { scenario, step, stepIndex: scenario.steps.indexOf(step), host, seed, rest };
+  const strace = takeFlag(rest, "--strace");
+  return { scenario, step, stepIndex: scenario.steps.indexOf(step), host, seed, strace, rest };
 }
 
 function hostOf(b: BuiltScenario, name: string): Host {
@@ -128,11 +131,13 @@ function help(tool: ViewTool, io: CliIo): void {
   io.out(`${VIEW_SUMMARIES[tool]}.`);
   io.out("Runs a scenario on the simulated network to a step, then prints the view;");
   io.out("the tool's own flags are passed through.");
+  if (tool === "tcpdump") io.out(`tcpdump captures on the host's ${CAPTURE_IFACE} (default: the server's), where sockstack demo captures; -i picks another.`);
   io.out("");
   io.out("  --scenario NAME  " + VIEW_SCENARIOS.map((s) => s.name).join(" | ") + ` (default ${VIEW_SCENARIOS[0]!.name})`);
   io.out("  --step STEP      a step name or number (default: the last one)");
   io.out("  --host HOST      the host to look at (default: the scenario's server)");
   io.out(`  --seed N         the network seed (default ${DEFAULT_SEED}, as sockstack demo)`);
+  io.out("  --strace         also trace every system call up to the step (strace -f -tt, to stderr)");
   io.out("");
   for (const sc of VIEW_SCENARIOS) {
     io.out(`${sc.name}: ${sc.summary}`);
@@ -236,10 +241,17 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
     io.err(USAGE[tool]);
     return 2;
   };
+  let flushTrace = (): void => {};
   try {
     const c = parseCommon(argv);
     const built = c.scenario.build(c.seed);
     const host = hostOf(built, c.host);
+    // --strace: the scenario's system calls, as strace -f -tt prints them, on stderr (where strace writes).
+    if (c.strace) {
+      const w = straceWriter((line) => io.err(line), { host: true });
+      built.net.strace(w);
+      flushTrace = () => w.flush();
+    }
     const advanceTo = async (t: number) => {
       if (t > built.net.now()) await built.net.advance(t - built.net.now());
     };
@@ -273,11 +285,16 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
         const expr = f.words.join(" ");
         compileFilter(expr); // report a bad expression before running anything
         const cap = startCapture(host, f.iface ?? CAPTURE_IFACE, expr, f.count);
-        const out = f.write === undefined ? undefined : openOutput(f.write);
+        // -w - writes the capture to standard output, as tcpdump does.
+        const toStdout = f.write === "-";
+        if (toStdout && !io.bytes) throw new UsageError("-w -: this output cannot take binary data");
+        const out = f.write === undefined || toStdout ? undefined : openOutput(f.write);
         await advanceTo(c.step.at);
         cap.stop();
         if (f.write !== undefined) {
-          writeOutput(out!, f.write.endsWith(".pcapng") ? cap.pcapng() : cap.pcap());
+          const data = f.write.endsWith(".pcapng") ? cap.pcapng() : cap.pcap();
+          if (toStdout) io.bytes!(data);
+          else writeOutput(out!, data);
           io.err(`${cap.records().length} packets captured`);
           return 0;
         }
@@ -345,6 +362,8 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
     }
     if (e instanceof Error && e.message.startsWith("tcpdump: ")) return fail(e.message.slice(9));
     throw e;
+  } finally {
+    flushTrace();
   }
 }
 

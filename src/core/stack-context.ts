@@ -33,9 +33,10 @@ export interface StackContext {
    */
   allocInode(): number;
   /**
-   * The spin detector's step (sys/spin.ts): called where a blocking wait
-   * resolves without blocking (its condition already holds). Throws a
-   * SpinError after too many such steps at one instant with no progress.
+   * The spin detector's step (sys/spin.ts), for kernel code with a wait
+   * that can resolve without blocking (none today: socket waits sleep until
+   * a change). Throws a SpinError after too many steps at one instant with
+   * no progress.
    */
   spinStep?(): void;
 }

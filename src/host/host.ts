@@ -228,10 +228,14 @@ export class Host implements Kernel {
    * (default) is waited for by `net.run()`; a daemon (`{ daemon: true }`,
    * servers) is not.
    * @example
-   * server.spawn("echo", async (p) => { for (;;) { … } }, { daemon: true });
-   * const c = client.spawn("client", async (p) => { …; return "reply"; });
+   * server.spawn("sink", async (p) => {
+   *   const fd = p.socket("AF_INET", "SOCK_DGRAM");
+   *   p.bind(fd, ["0.0.0.0", 9]);
+   *   for (;;) await p.recv(fd, 100);
+   * }, { daemon: true });
+   * const c = client.spawn("client", async (p) => p.socket("AF_INET", "SOCK_DGRAM"));
    * await net.run();                 // until "client" has exited
-   * await c.result === "reply";
+   * const fd = await c.result;       // 3
    */
   spawn<T>(name: string, main: (p: Process) => Promise<T> | T, opts: SpawnOptions = {}): Program<T> {
     const p = this.createProcess(name);
@@ -249,7 +253,9 @@ export class Host implements Kernel {
    * Traces every system call of this host's processes (strace -f): `fn`
    * gets an event per call entry (blocking calls), return and process exit.
    * Returns the function that stops it. See `formatStrace`/`straceWriter`.
-   * @example const stop = host.strace(straceWriter((line) => console.log(line)));
+   * @example
+   * import { straceWriter } from "../sys/strace.js";
+   * const stop = host.strace(straceWriter((line) => console.log(line)));
    */
   strace(fn: SyscallListener): () => void {
     this.#tracers.push(fn);

@@ -9,7 +9,7 @@
  * connection (turmoil's `Sim::client` / `Sim::host`).
  */
 import type { Process } from "../sys/process.js";
-import type { TtyFile } from "../sys/file.js";
+import type { OutputStream, StdinFeed, Terminal } from "../sys/stdio.js";
 
 /** How a program ended. */
 export interface ProgramExit<T = unknown> {
@@ -43,10 +43,10 @@ export class ProgramFailed extends Error {
 /**
  * A running (or finished) program.
  * @example
- * const h = client.spawn("client", async (p) => { …; return got; });
+ * const h = client.spawn("client", async (p) => p.getrlimit().soft);
  * await net.run();
- * const got = await h.result;            // main's return value
- * (await h.exited).code === 0;
+ * const soft = await h.result;           // main's return value: 1024
+ * const { code } = await h.exited;       // 0
  */
 export class Program<T = unknown> {
   /** The process running the program (pid, fds, syscalls). */
@@ -106,18 +106,30 @@ export class Program<T = unknown> {
     return this.process.error;
   }
 
-  /** The terminal of fds 0–2: `tty.output`, `tty.type("line\n")`. */
-  get tty(): TtyFile {
+  /** The terminal of fds 0–2: `tty.output` (its screen), `tty.type("line\n")`. */
+  get tty(): Terminal {
     return this.process.tty;
   }
 
-  /** The program's standard input: `stdin.write("line\n")`, `stdin.end()` (Ctrl-D). */
-  get stdin(): { write(text: string): void; end(): void } {
-    const tty = this.process.tty;
-    return { write: (text) => tty.type(text), end: () => tty.endInput() };
+  /**
+   * The program's standard input: `stdin.write("line\n")`, `stdin.end()`
+   * (Ctrl-D), `stdin.script([{ at: ms(100), data: "hi\n" }])`.
+   */
+  get stdin(): StdinFeed {
+    return this.process.stdin;
   }
 
-  /** Everything the program wrote to its terminal (fds 1 and 2). */
+  /** What the program wrote to standard output (fd 1): `stdout.text`, `stdout.echo(console.log, "[client 1000] ")`. */
+  get stdout(): OutputStream {
+    return this.process.stdout;
+  }
+
+  /** What the program wrote to standard error (fd 2): perror lines, failed wrap() calls. */
+  get stderr(): OutputStream {
+    return this.process.stderr;
+  }
+
+  /** Everything the program wrote to its terminal (fds 1 and 2, interleaved as on a screen). */
   get output(): string {
     return this.process.tty.output;
   }

@@ -8,6 +8,7 @@
  * Linux's inetpeer XRLIM_BURST_FACTOR, types in `icmp_ratemask` only),
  * never on loopback.
  */
+import { SysError } from "../core/sys-error.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import type { IpLayer } from "../ip/ip-layer.js";
@@ -63,10 +64,17 @@ export class IcmpLayer {
     this.#nextEchoId = 1 + ctx.rng.below(0xfffe);
   }
 
-  /** Registers a ping endpoint; returns its echo identifier. */
+  /**
+   * Registers a ping endpoint; returns its echo identifier. With all 65535
+   * identifiers in use: EAGAIN, as Linux's inet_autobind gives for a ping
+   * socket that finds no free identifier (the search is bounded: it never loops).
+   */
   openEcho(listener: EchoListener): number {
     let id = this.#nextEchoId;
-    while (this.#echo.has(id)) id = (id % 0xffff) + 1;
+    for (let tries = 0; this.#echo.has(id); tries++) {
+      if (tries >= 0xffff) throw new SysError("EAGAIN", "socket");
+      id = (id % 0xffff) + 1;
+    }
     this.#nextEchoId = (id % 0xffff) + 1;
     this.#echo.set(id, listener);
     return id;

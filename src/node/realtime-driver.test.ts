@@ -87,3 +87,24 @@ test("sleep resolves through the scheduler once real time passes the deadline", 
   assert.equal(done, true);
   d.stop();
 });
+
+test("real time: a program spinning on a level that is already true is stopped by the host's spin detector, and Node's event loop is not frozen", async () => {
+  const { createRealtimeHost } = await import("./realtime-host.js");
+  const { SpinError } = await import("../sys/spin.js");
+  const { POLLOUT } = await import("../core/poll-events.js");
+  const { host, driver } = createRealtimeHost({ driver: { ref: false } });
+  host.sys.spin.limit = 1000;
+  try {
+    const prog = host.spawn("spinner", async (p) => {
+      const fd = p.socket("AF_INET", "SOCK_DGRAM");
+      for (;;) await p.poll([{ fd, events: POLLOUT }], -1);
+    });
+    const exit = await prog.exited; // a frozen event loop would never get here
+    assert.ok(exit.error instanceof SpinError);
+    assert.match((exit.error as Error).message, /^spin: sockstack\/spinner\[1000\] is stuck in poll\(…, -1\)/);
+    assert.equal(exit.code, 1);
+    await new Promise((r) => setTimeout(r, 1)); // real timers still fire
+  } finally {
+    driver.stop();
+  }
+});

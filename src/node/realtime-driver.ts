@@ -21,6 +21,16 @@
  * only counts. Unlike the virtual-time driver, nothing here is
  * deterministic — real time and real packets decide the order.
  *
+ * Spins: the scheduler's clock moves only when this driver reads the real
+ * clock (a tick, an injected packet), so a program looping on calls that
+ * return at once without progress does all of it at one stack instant —
+ * and the host's spin detector (sys/spin.ts, at the syscall boundary)
+ * stops it with a SpinError naming
+ * host, process, thread and call, exactly as under the virtual driver.
+ * Node's event loop is never frozen by such a loop: the process is ended
+ * and its calls never return. (A loop of real-time sleeps is not a spin
+ * here: real time passes.)
+ *
  * @example
  * import { Scheduler } from "../core/scheduler.js";
  * const sched = new Scheduler();

@@ -87,12 +87,14 @@ export async function tunUp(o: TunUpOptions): Promise<TunSession> {
     mtu: o.mtu ?? TUN_DEFAULTS.mtu, expires: Date.now() + ttl * 1000,
   };
   createNetns(o.netns);
+  let leader: number | undefined;
   try {
     mkdirSync(STATE_DIR, { recursive: true });
     const socat = socatArgs({ tunName: s.tunName, kernelCidr: `${peer}/${prefixLen}`, nodePort: s.nodePort, socatPort: s.socatPort }).map(q).join(" ");
     const script = `timeout -k 2 ${ttl} ip netns exec ${q(o.netns)} socat ${socat}; ip netns del ${q(o.netns)} 2>/dev/null; rm -f ${q(statePath(o.netns))}`;
     const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
     child.unref();
+    leader = child.pid;
     const deadline = Date.now() + 5000;
     while (!linkIsUp(s.tunName, o.netns)) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error("socat did not bring up the TUN device (is another bridge using the ports?)");
@@ -104,6 +106,7 @@ export async function tunUp(o: TunUpOptions): Promise<TunSession> {
     writeFileSync(statePath(o.netns), JSON.stringify(session, null, 2) + "\n", { mode: 0o600 });
     return session;
   } catch (e) {
+    if (leader !== undefined) await stopProcesses(sessionPids(leader), 2000); // a half-started bridge: sh, timeout, socat
     deleteNetns(o.netns);
     throw e;
   }

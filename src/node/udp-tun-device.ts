@@ -183,7 +183,10 @@ export class UdpTunDevice implements Device {
    * must be running) and the UDP socket has completed every send. Resolves
    * false when `timeoutMs` passes first. Call it before {@link close}:
    * closing drops what is still queued.
-   * @example await dev.flush(1000); await dev.close();
+   * @example
+   * declare const dev: UdpTunDevice; // given: a device opened earlier
+   * if (!(await dev.flush(1000))) console.error("some packets were still queued");
+   * await dev.close();
    */
   async flush(timeoutMs = 2000): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;

@@ -265,9 +265,10 @@ export class Network {
    * hosts are not cut short); programs that exited with a non-zero status
    * are listed in the result's `failed`.
    * @example
-   * server.spawn("echo", echo, { daemon: true });
-   * const c = client.spawn("client", ask);
-   * await net.run();        // returns when "client" has exited
+   * server.spawn("idle", () => new Promise<never>(() => {}), { daemon: true });
+   * client.spawn("client", (p) => p.close(p.socket("AF_INET", "SOCK_DGRAM")));
+   * const r = await net.run();        // returns when "client" has exited
+   * r.failed.length === 0;
    */
   async run(opts: NetworkRunOptions = {}): Promise<NetworkRunResult> {
     const start = this.now();
@@ -328,7 +329,9 @@ export class Network {
   /**
    * Traces every system call on every host, present and future (strace
    * -f for the whole network); returns the function that stops it.
-   * @example net.strace(straceWriter((line) => console.log(line), { host: true }));
+   * @example
+   * import { straceWriter } from "../sys/strace.js";
+   * net.strace(straceWriter((line) => console.log(line), { host: true }));
    */
   strace(fn: SyscallListener): () => void {
     this.#tracers.push(fn);

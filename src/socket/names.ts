@@ -66,6 +66,7 @@ type EveryName<S extends string, N extends string> =
  * A string *literal* outside `N` is a compile error; the error shows `N`.
  * @example
  * declare function f<const V extends string | number>(v: CheckedName<V, "A" | "B">): void;
+ * declare const x: number;
  * f("A"); f(2); f(String(x)); // f("C") does not compile
  */
 export type CheckedName<V, N extends string> =
@@ -172,8 +173,9 @@ export function editDistance(a: string, b: string, max = 3): number {
 }
 
 /**
- * The known name closest to `name` (same letters in another case, or at
- * most 2 edits for names of 6+ letters, 1 for shorter), or undefined.
+ * The known name closest to `name` (same letters in another case, at
+ * most 2 edits for names of 6+ letters, 1 for shorter, or a known name
+ * `name` starts with), or undefined.
  * @example suggestName("SO_REUSEADR", ["SO_REUSEADDR", "SO_REUSEPORT"]) === "SO_REUSEADDR"
  */
 export function suggestName(name: string, candidates: Iterable<string>): string | undefined {
@@ -181,8 +183,11 @@ export function suggestName(name: string, candidates: Iterable<string>): string 
   let best: string | undefined;
   let bestD = name.length >= 6 ? 3 : 2;
   for (const c of candidates) {
-    if (c.toUpperCase() === upper) return c;
-    const d = editDistance(upper, c.toUpperCase(), bestD - 1);
+    const cu = c.toUpperCase();
+    if (cu === upper) return c;
+    let d = editDistance(upper, cu, bestD - 1);
+    // A known name that the misspelling starts with (SHUT_WRITE → SHUT_WR), or the reverse.
+    if (d > 2 && Math.min(cu.length, upper.length) >= 5 && (upper.startsWith(cu) || cu.startsWith(upper))) d = 2;
     if (d < bestD) {
       best = c;
       bestD = d;

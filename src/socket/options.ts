@@ -121,7 +121,8 @@ export function resolveOption(level: unknown, name: unknown, syscall: string): O
     if (o) throw new SysError("ENOPROTOOPT", syscall, `optname: ${name} is a ${o.levelName} option, not ${label}`);
     const here = OPTIONS.filter((x) => x.level === lv).map((x) => x.name);
     const s = suggestName(name, here) ?? suggestName(name, BY_NAME.keys());
-    const where = s && BY_NAME.get(s)!.level !== lv ? ` (a ${BY_NAME.get(s)!.levelName} option)` : "";
+    const other = s ? BY_NAME.get(s)!.levelName : "";
+    const where = s && BY_NAME.get(s)!.level !== lv ? ` (${/^[AEIOU]/.test(other) ? "an" : "a"} ${other} option)` : "";
     throw new SysError("ENOPROTOOPT", syscall, `optname: unknown option name ${JSON.stringify(name)} at level ${label}${s ? `; did you mean ${s}${where}?` : ""}`);
   }
   if (typeof name === "number" && Number.isInteger(name)) {

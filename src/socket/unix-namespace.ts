@@ -37,15 +37,21 @@ export class UnixNamespace<S extends object = object> {
     return null;
   }
 
-  /** Picks a free abstract name (Linux autobind: NUL + 5 hex digits). */
-  autobind(s: S, rng: Rng): string {
-    for (;;) {
-      const name = "\0" + rng.below(0x100000).toString(16).padStart(5, "0");
+  /**
+   * Picks a free abstract name (Linux unix_autobind: NUL + 5 hex digits,
+   * from a random start, then the next ones in order); ENOSPC when all
+   * 2^20 are taken, as Linux — the search is bounded, it never loops.
+   */
+  autobind(s: S, rng: Rng): string | "ENOSPC" {
+    const start = rng.below(0x100000);
+    for (let i = 0; i < 0x100000; i++) {
+      const name = "\0" + ((start + i) & 0xfffff).toString(16).padStart(5, "0");
       if (!this.#names.has(name)) {
         this.#names.set(name, { socket: s });
         return name;
       }
     }
+    return "ENOSPC";
   }
 
   /** The binding of a name, or undefined (ENOENT). */

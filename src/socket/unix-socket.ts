@@ -54,7 +54,9 @@ export abstract class UnixSocket extends Socket {
     if (path === "EINVAL" || typeof path !== "string") fail("EINVAL", "bind");
     if (this.bound) fail("EINVAL", "bind");
     if (path === "") {
-      this.name = this.ns.autobind(this, this.ctx.rng);
+      const name = this.ns.autobind(this, this.ctx.rng);
+      if (name === "ENOSPC") fail("ENOSPC", "bind");
+      this.name = name;
     } else {
       const e = this.ns.bind(path, this);
       if (e) fail(e, "bind");

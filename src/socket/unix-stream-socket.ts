@@ -17,7 +17,9 @@
  * Flow control: a writer may have `SO_SNDBUF` bytes unread in its peer's
  * queue; it is writable (POLLOUT) while at most a quarter of that is used
  * (Linux unix_writable). Difference: Linux counts skb truesize, so many
- * tiny writes fill the buffer sooner there.
+ * tiny writes fill the buffer sooner there; sockstack coalesces small
+ * writes into shared buffers instead, so memory stays within a small
+ * factor of SO_SNDBUF (see `#append`).
  */
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
 import type { StackContext } from "../core/stack-context.js";
@@ -31,6 +33,10 @@ import type { UnixNamespace } from "./unix-namespace.js";
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, UnixSocket } from "./unix-socket.js";
 
 const EMPTY = new Uint8Array(0);
+/** Writes below this many bytes are coalesced into a shared tail buffer. */
+export const UNIX_SMALL_WRITE = 512;
+/** Size of the tail buffer small writes share. */
+export const UNIX_TAIL_SIZE = 2048;
 
 /** Pieces of a read joined into one buffer. */
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
@@ -52,6 +58,9 @@ export class UnixStreamSocket extends UnixSocket {
   /** Receive queue: byte chunks in order, `rqBytes` in total. */
   #rq: Uint8Array[] = [];
   #rqBytes = 0;
+  /** The buffer small writes are appended to, and how much of it is used (see #append). */
+  #tail: Uint8Array | null = null;
+  #tailFill = 0;
   /** Accept queue of a listener: connected server-side sockets. */
   #acceptQ: UnixStreamSocket[] = [];
   #backlog = 0;
@@ -80,6 +89,11 @@ export class UnixStreamSocket extends UnixSocket {
   /** Bytes waiting in the receive queue (ss Recv-Q); pending connections for a listener. */
   get recvQ(): number {
     return this.#state === "listening" ? this.#acceptQ.length : this.#rqBytes;
+  }
+
+  /** Buffers holding the receive queue (for tests and tools: small writes share them). */
+  get queuedChunks(): number {
+    return this.#rq.length;
   }
 
   /** Bytes this socket wrote that the peer has not read (SIOCOUTQ, ss Send-Q). */
@@ -182,7 +196,7 @@ export class UnixStreamSocket extends UnixSocket {
         const room = this.sndbuf - peer.#rqBytes;
         if (room > 0) {
           const n = Math.min(room, b.length - off);
-          peer.#rq.push(b.slice(off, off + n)); // the one copy, into the peer's queue
+          peer.#append(b, off, n); // the one copy, into the peer's queue
           peer.#rqBytes += n;
           off += n;
           sent += n;
@@ -248,6 +262,37 @@ export class UnixStreamSocket extends UnixSocket {
         fail("EAGAIN", syscall);
       }
     }
+  }
+
+  /**
+   * Copies `src[off, off + n)` to the end of the receive queue. Writes
+   * smaller than {@link UNIX_SMALL_WRITE} go into a shared tail buffer of
+   * {@link UNIX_TAIL_SIZE} bytes (bytes already queued are never
+   * overwritten, so views handed to readers stay valid): a flood of 1-byte
+   * writes costs about its bytes, not one buffer and one queue slot per
+   * byte. Linux instead charges each write's skb truesize to the sender's
+   * SO_SNDBUF, so tiny writes block sooner there; sockstack keeps the byte
+   * limit and bounds the memory by coalescing (docs/memory.md).
+   */
+  #append(src: Uint8Array, off: number, n: number): void {
+    const rq = this.#rq;
+    if (n >= UNIX_SMALL_WRITE) {
+      rq.push(src.slice(off, off + n));
+      return;
+    }
+    const last = rq[rq.length - 1];
+    const tail = this.#tail;
+    if (tail && last && last.buffer === tail.buffer && last.byteOffset + last.length === this.#tailFill && this.#tailFill + n <= tail.length) {
+      tail.set(src.subarray(off, off + n), this.#tailFill);
+      rq[rq.length - 1] = new Uint8Array(tail.buffer, last.byteOffset, last.length + n);
+      this.#tailFill += n;
+      return;
+    }
+    const buf = new Uint8Array(UNIX_TAIL_SIZE);
+    buf.set(src.subarray(off, off + n), 0);
+    this.#tail = buf;
+    this.#tailFill = n;
+    rq.push(buf.subarray(0, n));
   }
 
   /** Copies `n` bytes out of the queue (a view when one chunk suffices) and wakes the writer. */

@@ -28,7 +28,7 @@ import { SysError } from "../core/sys-error.js";
 import { AF_INET, AF_UNIX, AF_UNSPEC } from "../socket/constants.js";
 import { DOMAINS, lookupName, unknownNameReason, type NameTable } from "../socket/names.js";
 import type { SockAddr } from "../socket/sockaddr.js";
-import { formatIpv4Address, parseIpv4Address } from "../wire/ipv4-address.js";
+import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { GaiError, type Resolver } from "./netdb.js";
 
 /** Linux MAX_RW_COUNT (INT_MAX rounded down to a page): longer reads and writes are cut to it. */
@@ -122,14 +122,32 @@ export function argFlags(v: unknown, sc: string, t: NameTable, name = "flags", d
   if (v === undefined) return dflt;
   if (typeof v === "number") return flagNumber(v, sc, name);
   let parts: readonly unknown[];
-  if (typeof v === "string") parts = v.split("|");
+  if (typeof v === "string") {
+    const hit = parsedFlags.get(t)?.get(v);
+    if (hit !== undefined) return hit;
+    parts = v.split("|");
+  }
   else if (Array.isArray(v)) parts = v;
   else throw new SysError("EINVAL", sc, `${name}: expected a number, a name, "A|B" or a list of names, got ${describe(v)}`);
   let x = 0;
   for (const p of parts) x |= nameValue(p, t, sc, name, "EINVAL");
   // Keep the unsigned form when the top bit is set (EPOLLET), as the constants are written.
-  return x < 0 ? x >>> 0 : x;
+  if (x < 0) x = x >>> 0;
+  if (typeof v === "string") {
+    let m = parsedFlags.get(t);
+    if (!m) parsedFlags.set(t, (m = new Map()));
+    if (m.size < FLAG_CACHE_MAX) m.set(v, x);
+  }
+  return x;
 }
+
+/**
+ * Flag strings already resolved, per table (a program passes the same
+ * "MSG_DONTWAIT" on every recv): at most FLAG_CACHE_MAX entries each, so
+ * memory stays bounded whatever strings a program makes up.
+ */
+const parsedFlags = new WeakMap<NameTable, Map<string, number>>();
+const FLAG_CACHE_MAX = 256;
 
 /** A one-name argument (domain, protocol, how, cmd, …): a number or a name of `t`. */
 export function argName(v: unknown, sc: string, t: NameTable, name: string, errno: "EINVAL" | "ENOPROTOOPT" = "EINVAL"): number {
@@ -145,6 +163,23 @@ export function argTimeoutMs(v: unknown, sc: string, name = "timeout"): number {
   if (typeof v !== "number" || Number.isNaN(v)) throw new SysError("EINVAL", sc, `${name}: expected milliseconds (a number; negative = forever), got ${describe(v)}`);
   if (v < 0 || v === Infinity) return -1;
   return Math.round(v * 1000);
+}
+
+/** True when `s` is a dotted quad (four decimal parts of 1–3 digits, each ≤ 255): a char loop, no allocation. */
+export function isDottedQuad(s: string): boolean {
+  let parts = 0, digits = 0, val = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++parts > 3) return false;
+      digits = val = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      val = val * 10 + (c - 48);
+      if (val > 255) return false;
+    } else return false;
+  }
+  return parts === 3 && digits > 0;
 }
 
 function port(v: unknown, sc: string, name: string): number {
@@ -173,7 +208,7 @@ export function argAddress(v: unknown, sc: string, hosts: Resolver | undefined, 
     const pn = port(p, sc, `${name}[1]`);
     if (h === "") return { family: AF_INET, addr: "0.0.0.0", port: pn };
     if (h === "<broadcast>") return { family: AF_INET, addr: "255.255.255.255", port: pn };
-    if (parseIpv4Address(h) !== null) return { family: AF_INET, addr: h, port: pn };
+    if (isDottedQuad(h)) return { family: AF_INET, addr: h, port: pn };
     const found = hosts?.lookup(h) ?? [];
     if (found.length === 0) throw new GaiError("EAI_NONAME", sc, `${name}: no host named ${JSON.stringify(h)}`);
     return { family: AF_INET, addr: formatIpv4Address(found[0]!), port: pn };
@@ -185,7 +220,7 @@ export function argAddress(v: unknown, sc: string, hosts: Resolver | undefined, 
   const family = argName(o.family, sc, DOMAINS, `${name}.family`);
   if (family === AF_INET) {
     if (typeof o.addr !== "string") throw new SysError("EINVAL", sc, `${name}.addr: expected a dotted quad, got ${describe(o.addr)}`);
-    if (o.addr !== "" && parseIpv4Address(o.addr) === null) {
+    if (o.addr !== "" && !isDottedQuad(o.addr)) {
       throw new SysError("EINVAL", sc, `${name}.addr: ${JSON.stringify(o.addr)} is not an IPv4 address (a [host, port] tuple looks names up)`);
     }
     return { family: AF_INET, addr: o.addr, port: port(o.port, sc, `${name}.port`) };

@@ -3,67 +3,72 @@
  * the terminal, an epoll instance) is an open file *description* shared by
  * every fd that refers to it (dup, fork, threads); `refs` counts those fds
  * and the file is released when the last one closes. fds 0–2 are the
- * terminal (A9).
+ * terminal (A9; stdio.ts).
  */
-import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
-import { WaitQueue } from "../core/wait-queue.js";
+import type { WaitQueue } from "../core/wait-queue.js";
 import type { Socket } from "../socket/socket.js";
 import type { EpollFile } from "./epoll.js";
-
-const decoder = new TextDecoder();
-const EMPTY = new Uint8Array(0);
+import { type Terminal, terminalPoll } from "./stdio.js";
 
 /**
- * The terminal behind fds 0, 1, 2: what a program writes to fd 1/2 is kept
- * in {@link TtyFile.output}; what a test types with {@link TtyFile.type}
- * is read from fd 0 (a read blocks until a line arrives — the lecture's
- * server waits on stdin before its accept loop, A2).
- * @example p.write(1, "hello\n"); p.tty.output === "hello\n";
+ * An open file on the process's terminal (`/dev/pts/0`): fd 0, 1 or 2 as
+ * the process starts. Reads take typed lines from the terminal's keyboard
+ * ({@link Terminal.stdin}); writes go to the stream this fd was opened as —
+ * stdout for fds 0 and 1, stderr for fd 2 — so `dup2(1, 2)` merges them as
+ * a shell's `2>&1` does.
+ * @example await p.write(1, "hello\n"); p.stdout.text === "hello\n";
  */
 export class TtyFile {
   readonly kind = "tty";
   refs = 0;
-  /** Everything written to the terminal, as text. */
-  output = "";
-  /** Readiness waiters (read on fd 0, select/poll/epoll on the terminal). */
-  readonly wq = new WaitQueue();
-  #input: Uint8Array[] = [];
-  #eof = false;
-  constructor(readonly path = "/dev/pts/0") {}
+  /** O_NONBLOCK (fcntl F_SETFL): a read with no line typed gives EAGAIN. */
+  nonblocking = false;
+
+  constructor(
+    /** The terminal this file is open on. */
+    readonly terminal: Terminal,
+    /** The stream writes go to. */
+    readonly stream: "stdout" | "stderr" = "stdout",
+  ) {}
+
+  /** The device path lsof shows. */
+  get path(): string {
+    return this.terminal.path;
+  }
+
+  /** Readiness waiters (read on fd 0, select/poll/epoll on the terminal): the keyboard's queue. */
+  get wq(): WaitQueue {
+    return this.terminal.stdin.wq;
+  }
+
+  /** Everything written to the terminal's screen (stdout and stderr interleaved). */
+  get output(): string {
+    return this.terminal.output;
+  }
 
   /** Types `text` at the terminal (input for fd 0). */
   type(text: string): void {
-    this.#input.push(new TextEncoder().encode(text));
-    this.wq.wake(POLLIN | POLLRDNORM);
+    this.terminal.stdin.write(text);
   }
 
   /** Ctrl-D: reads return 0 once the input is consumed. */
   endInput(): void {
-    this.#eof = true;
-    this.wq.wake(POLLIN | POLLRDNORM);
+    this.terminal.stdin.end();
   }
 
-  /** Appends bytes written by the program. */
-  write(data: Uint8Array): number {
-    this.output += decoder.decode(data);
-    return data.length;
+  /** Appends bytes written by process `pid` at virtual time `at` to this file's stream. */
+  write(data: Uint8Array, pid = 0, at = 0): number {
+    return this.terminal.write(data, this.stream, pid, at);
   }
 
-  /** Takes up to `n` bytes of input; null when none is there yet (not at EOF). */
+  /** Takes up to `n` bytes of input (at most one line); null when none is there yet (not at EOF). */
   read(n: number): Uint8Array | null {
-    const first = this.#input[0];
-    if (!first) return this.#eof ? EMPTY : null;
-    if (first.length <= n) {
-      this.#input.shift();
-      return first;
-    }
-    this.#input[0] = first.subarray(n);
-    return first.subarray(0, n);
+    return this.terminal.stdin.read(n);
   }
 
-  /** POLLIN when input (or EOF) is there; always writable. */
+  /** POLLIN when a line (or EOF) is there; always writable. */
   poll(): number {
-    return (this.#input.length || this.#eof ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+    return terminalPoll(this.terminal.stdin);
   }
 }
 

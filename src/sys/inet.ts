@@ -48,6 +48,7 @@ export const ntohl = htonl;
  */
 export function inet_pton(af: number | "AF_INET" | "AF_INET6", src: string): Uint8Array | null {
   const f = af === "AF_INET" ? AF_INET : af === "AF_INET6" ? AF_INET6 : af;
+  if (typeof src !== "string") throw new SysError("EFAULT", "inet_pton", `src: expected a string, got ${src === null ? "null" : typeof src}`);
   if (f === AF_INET) {
     if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(src)) return null;
     const a = parseIpv4Address(src);
@@ -64,12 +65,13 @@ export function inet_pton(af: number | "AF_INET" | "AF_INET6", src: string): Uin
  */
 export function inet_ntop(af: number | "AF_INET" | "AF_INET6", src: Uint8Array): string {
   const f = af === "AF_INET" ? AF_INET : af === "AF_INET6" ? AF_INET6 : af;
+  if (!(src instanceof Uint8Array)) throw new SysError("EFAULT", "inet_ntop", "src: expected a Uint8Array of network-order bytes");
   if (f === AF_INET) {
-    if (src.length < 4) throw new SysError("EINVAL", "inet_ntop");
+    if (src.length < 4) throw new SysError("EINVAL", "inet_ntop", `src: an IPv4 address is 4 bytes, got ${src.length}`);
     return `${src[0]}.${src[1]}.${src[2]}.${src[3]}`;
   }
   if (f === AF_INET6) {
-    if (src.length < 16) throw new SysError("EINVAL", "inet_ntop");
+    if (src.length < 16) throw new SysError("EINVAL", "inet_ntop", `src: an IPv6 address is 16 bytes, got ${src.length}`);
     return formatIpv6(src);
   }
   throw new SysError("EAFNOSUPPORT", "inet_ntop");

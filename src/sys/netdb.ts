@@ -299,7 +299,8 @@ export function getaddrinfo(
       canon = host;
     } else {
       if (flags & AI_NUMERICHOST) throw new GaiError("EAI_NONAME", syscall, `host: "${host}" is not a numeric address (AI_NUMERICHOST)`);
-      addrs = family === 10 ? [] : resolver.lookup(host);
+      if (family === 10) throw new GaiError("EAI_NONAME", syscall, "IPv6 is not implemented");
+      addrs = resolver.lookup(host);
       if (addrs.length === 0) throw new GaiError("EAI_NONAME", syscall, `host: no host named "${host}"`);
       canon = host;
     }

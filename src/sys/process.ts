@@ -32,14 +32,15 @@ import {
   type Flags, type LevelName, type MsgFlagName, type ProtocolName, type ShutdownHowName, type SockFlagName, type SockTypeName,
   unknownNameReason,
 } from "../socket/names.js";
-import { toSockAddr, type SockAddr, type SockAddrLike } from "../socket/sockaddr.js";
+import type { SockAddr, SockAddrLike } from "../socket/sockaddr.js";
 import { Socket } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
-import { AF_UNIX, MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
+import { MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
+import { Terminal, type OutputStream, type StdinFeed } from "./stdio.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
 import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } from "./select-poll.js";
@@ -84,9 +85,13 @@ const LOCAL_ONLY = new HostsTable();
 /** A socket address as syscalls take it: a sockaddr, `["10.0.0.2", 80]`, or an AF_UNIX path string. */
 export type Address = SockAddrLike | string;
 
-/** An address argument → SockAddr (a string is an AF_UNIX path, as in Python). */
+/**
+ * An address argument → SockAddr (a string is an AF_UNIX path, as in
+ * Python), checked as the calls check it (no host names: those need a
+ * process's hosts table); a bad one throws EFAULT/EINVAL for `connect`.
+ */
 export function toAddr(a: Address): SockAddr {
-  return typeof a === "string" ? { family: AF_UNIX, path: a } : toSockAddr(a);
+  return argAddress(a, "connect", LOCAL_ONLY);
 }
 
 /** Flags given as a number, a name, `"A|B"` or a list of names. */
@@ -194,17 +199,44 @@ export class Process {
     readonly name: string,
     readonly ppid = 1,
   ) {
-    const tty = new TtyFile();
-    this.#tty = tty; // kept after exit, when fds 0–2 are closed
-    for (let i = 0; i < 3; i++) this.#install(tty, false, i);
+    // fds 0–2: the process's terminal (stdio.ts), one open file per stream, kept after exit.
+    const term = new Terminal(kernel.ctx);
+    this.#tty = term;
+    this.#install(new TtyFile(term, "stdout"), false, 0);
+    this.#install(new TtyFile(term, "stdout"), false, 1);
+    this.#install(new TtyFile(term, "stderr"), false, 2);
   }
 
-  /** The terminal (what fds 0–2 referred to at start): `p.tty.output`, `p.tty.type("1111\n")`. */
-  get tty(): TtyFile {
-    const f = this.#tty ??= (this.fds[0] instanceof TtyFile ? this.fds[0] : new TtyFile());
-    return f;
+  /**
+   * The process's terminal, what fds 0–2 refer to at start (shared with
+   * forked children): `p.tty.output` is its screen (stdout and stderr
+   * interleaved), `p.tty.type("1111\n")` types a line.
+   */
+  get tty(): Terminal {
+    return this.#tty;
   }
-  #tty: TtyFile | undefined;
+  #tty: Terminal;
+
+  /**
+   * Standard input, fed from outside: `p.stdin.write("hello\n")`,
+   * `p.stdin.end()` (reads then return 0 bytes), or
+   * `p.stdin.script([{ at: ms(100), data: "hi\n" }, { at: sec(1), end: true }])`.
+   * The program reads it with `read(0, n)`, `recvLine(0)`, and can wait for
+   * it with select/poll/epoll on fd 0.
+   */
+  get stdin(): StdinFeed {
+    return this.#tty.stdin;
+  }
+
+  /** What the program wrote to standard output (fd 1): `p.stdout.text`, `p.stdout.echo(console.log, "[client 1000] ")`. */
+  get stdout(): OutputStream {
+    return this.#tty.stdout;
+  }
+
+  /** What the program wrote to standard error (fd 2; perror, wrap()ed calls). */
+  get stderr(): OutputStream {
+    return this.#tty.stderr;
+  }
 
   /** True once the process has exited. */
   get exited(): boolean {
@@ -394,7 +426,7 @@ export class Process {
   async write(fd: number, data: SendData): Promise<number> {
     const f = this.#entry(fd, "write");
     const b = argData(data, "write");
-    if (f instanceof TtyFile) return f.write(b);
+    if (f instanceof TtyFile) return f.write(b, this.pid, this.kernel.ctx.scheduler.now());
     if (f instanceof EpollFile) throw new SysError("EINVAL", "write", "fd: an epoll instance cannot be written");
     return this.#send(f as Socket, [b], 0, null, "write");
   }
@@ -427,15 +459,22 @@ export class Process {
     return (await this.#recv(s, argLength(n, "recv"), argFlags(flags, "recv", MSG_FLAGS), "recv")).data;
   }
 
-  /** read(2) on a socket or the terminal (fd 0 blocks until a line is typed). */
+  /**
+   * read(2) on a socket or the terminal: fd 0 blocks until a line is typed
+   * (at most one line per read, as a terminal in canonical mode) and
+   * returns 0 bytes after `p.stdin.end()`.
+   */
   async read(fd: number, n: number): Promise<Uint8Array> {
     const f = this.#entry(fd, "read");
     n = argLength(n, "read");
     if (f instanceof TtyFile) {
+      if (!Number.isSafeInteger(n) || n < 0) throw new SysError("EINVAL", "read");
+      if (n === 0) return new Uint8Array(0);
       for (;;) {
         const d = f.read(n);
         if (d) return d;
-        await waitFile(this.kernel, f);
+        if (f.nonblocking) throw new SysError("EAGAIN", "read");
+        await waitFile(this.kernel, f); // the next line or the end of input: a change, not a level
       }
     }
     if (f instanceof EpollFile) throw new SysError("EINVAL", "read", "fd: an epoll instance cannot be read");
@@ -540,9 +579,9 @@ export class Process {
     const a = argFlags(arg, "fcntl", FCNTL_ARGS, "arg");
     switch (c) {
       case F_GETFL:
-        return O_RDWR | (e instanceof Socket && e.nonblocking ? O_NONBLOCK : 0);
+        return O_RDWR | ((e instanceof Socket || e instanceof TtyFile) && e.nonblocking ? O_NONBLOCK : 0);
       case F_SETFL:
-        if (e instanceof Socket) e.nonblocking = (a & O_NONBLOCK) !== 0;
+        if (e instanceof Socket || e instanceof TtyFile) e.nonblocking = (a & O_NONBLOCK) !== 0;
         return 0; // other O_* flags are ignored, as Linux ignores the access mode bits
       case F_GETFD:
         return this.#cloexec !== null && this.#cloexec.has(fd) ? FD_CLOEXEC : 0;
@@ -696,12 +735,14 @@ export class Process {
     n = argLength(n, "recvExactly");
     const f = argFlags(flags, "recvExactly", MSG_FLAGS);
     if (f & MSG_PEEK) return this.recv(fd, n, f | MSG_WAITALL);
-    const first = await this.recv(fd, n, f);
+    // On the terminal (fd 0): read(2) instead, as Python's sys.stdin.buffer.read(n) does.
+    const recv = this.fds[fd] instanceof TtyFile ? (k: number) => this.read(fd, k) : (k: number) => this.recv(fd, k, f);
+    const first = await recv(n);
     if (first.length === n || first.length === 0) return first;
     const parts = [first];
     let got = first.length;
     while (got < n) {
-      const d = await this.recv(fd, n - got, f);
+      const d = await recv(n - got);
       if (d.length === 0) break;
       parts.push(d);
       got += d.length;
@@ -715,15 +756,34 @@ export class Process {
     return out;
   }
 
-  /** Reads up to and including the next "\n" (at most `max` bytes), via MSG_PEEK; "" at end of stream. */
+  /**
+   * Reads up to and including the next "\n" (at most `max` bytes), via
+   * MSG_PEEK on a socket; on the terminal (fd 0) with read(2), which gives
+   * one line at a time. "" at end of stream (or of input).
+   */
   async recvLine(fd: number, max = 65536): Promise<string> {
     max = argLength(max, "recvLine", "max");
     const dec = new TextDecoder();
     let line = "";
     let left = max;
+    if (this.fds[fd] instanceof TtyFile) {
+      while (left > 0) {
+        const d = await this.read(fd, left);
+        if (d.length === 0) break;
+        line += dec.decode(d, { stream: true });
+        left -= d.length;
+        if (d[d.length - 1] === 10) break;
+      }
+      return line + dec.decode();
+    }
     while (left > 0) {
       const peek = await this.recv(fd, left, MSG_PEEK);
-      if (peek.length === 0) break;
+      if (peek.length === 0) {
+        // End of stream — or an empty datagram, which a peek leaves queued: take it, so a
+        // loop over recvLine progresses (recv of 0 bytes consumes a datagram, touches no stream).
+        await this.recv(fd, 0);
+        break;
+      }
       const nl = peek.indexOf(10);
       const take = nl >= 0 ? nl + 1 : peek.length;
       const d = await this.recv(fd, take);
@@ -827,7 +887,9 @@ export class Process {
    * a number or names (`"EPOLLIN|EPOLLET"`); `event.data` defaults to `fd`.
    * @example p.epoll_ctl(ep, "EPOLL_CTL_ADD", lfd, { events: EPOLLIN });
    */
-  epoll_ctl<T = number, const O extends NameIn = NameIn>(epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: Flags<EpollEventName>; data?: T } | null): void {
+  epoll_ctl<T = number, const O extends NameIn = NameIn, const E extends FlagsIn = number>(
+    epfd: number, op: CheckedName<O, EpollOpName>, fd: number, event?: { events: CheckedFlags<E, EpollEventName>; data?: T } | null,
+  ): void {
     const sc = "epoll_ctl";
     const ep = this.#entry(epfd, sc, "epfd");
     const target = this.#entry(fd, sc);
@@ -988,7 +1050,8 @@ export class Process {
    * seed 4's reaper calls `waitpid(-1, WNOHANG)` from here. Pass null to reset.
    */
   signal(sig: "SIGCHLD", handler: ((pid: number) => void) | null): void {
-    void sig;
+    if (sig !== "SIGCHLD" && sig !== 17) throw new SysError("EINVAL", "signal", `sig: only SIGCHLD is modelled, got ${describe(sig)}`);
+    if (handler !== null) argFunction(handler, "signal", "handler");
     this.#sigchld = handler;
   }
 
@@ -1006,6 +1069,7 @@ export class Process {
    * @example const t = p.thread(async (q) => q.recv(cfd, 100)); await t.join();
    */
   thread(main: (p: Process) => unknown, name = `${this.name}:${this.threads.length + 1}`): Thread {
+    argFunction(main, "pthread_create", "main");
     const id = this.threads.length + 1;
     const tid = this.kernel.allocPid?.() ?? this.pid * 1000 + id;
     let done = false;
@@ -1050,6 +1114,7 @@ export class Process {
    * wakes a parent blocked in wait, and hands live children to init.
    */
   async exit(code = 0): Promise<void> {
+    argInt(code, "exit", "status");
     if (this.exited) return;
     this.exitCode = code;
     const open = this.fds.filter((f): f is OpenFile => !!f);

@@ -22,6 +22,8 @@ import type { StackContext } from "../core/stack-context.js";
 import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
 import type { OpenFile, Pollable } from "./file.js";
+import type { Flags } from "../socket/names.js";
+import type { PollEventName } from "./names.js";
 import { waitMany } from "./wait-many.js";
 
 /** glibc FD_SETSIZE: the number of bits in an fd_set. */
@@ -60,7 +62,13 @@ export class FdSet {
 
   /**
    * A copy of this set (C's `tmpfds = readfds`).
-   * @example for (;;) { const r = all.copy(); await p.select(maxfd + 1, r, null, null, null); … }
+   * @example
+   * declare const all: FdSet, maxfd: number;
+   * for (;;) {
+   *   const r = all.copy();
+   *   await p.select(maxfd + 1, r, null, null, null);
+   *   // … r.isSet(fd) for each fd …
+   * }
    */
   copy(): FdSet {
     return new FdSet(this);
@@ -99,8 +107,11 @@ export class FdSet {
   }
 }
 
-/** Event bits as a number, a name, names joined by `|` (`"POLLIN|POLLOUT"`) or a list of names. */
-export type PollEvents = number | string | readonly string[];
+/**
+ * Event bits as a number, a name, names joined by `|` (`"POLLIN|POLLOUT"`)
+ * or a list of names; a misspelt literal name does not compile.
+ */
+export type PollEvents = number | Flags<PollEventName>;
 
 /** struct pollfd; `revents` is filled in by poll (always a number). */
 export interface PollFd {
@@ -115,7 +126,7 @@ export interface PollFd {
  * POLL* names by default). An unknown name — or anything that is neither a
  * number nor names — is EINVAL naming it, never silently 0 (a poll on no
  * events would sleep forever).
- * @example eventBits("POLLIN|POLLOUT", "poll") === POLLIN | POLLOUT
+ * @example eventBits("POLLIN|POLLOUT", "poll") === (POLLIN | POLLOUT)
  */
 export function eventBits(v: PollEvents, syscall: string, table: Readonly<Record<string, number>> = POLL_CONSTANTS, kind = "poll event"): number {
   if (typeof v === "number") {

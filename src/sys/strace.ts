@@ -358,6 +358,7 @@ function enterText(rec: SyscallRecord, o: StraceOptions): string {
  * Returns "" for an "enter" event (see {@link straceWriter} for the
  * `<unfinished ...>` lines of a live trace).
  * @example
+ * const lines: string[] = [];
  * host.strace((ev) => { const l = formatStrace(ev); if (l) lines.push(l); });
  * // [pid  1000] 00:00:00.010000 connect(3, {sa_family=AF_INET, sin_port=htons(9090), sin_addr=inet_addr("10.0.0.2")}, 16) = 0
  */

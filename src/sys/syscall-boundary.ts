@@ -223,15 +223,17 @@ export function syscall(p: BoundaryProcess, tid: number, call: string, orig: (..
     (v) => {
       p.inflight.delete(record);
       if (p.parked) return NEVER;
-      if (hooks && progressed(spec, args, v)) hooks.spin.progress();
-      finish(p, hooks, record, v, undefined);
+      if (hooks) {
+        if (progressed(spec, args, v)) hooks.spin.progress();
+        if (hooks.trace) finish(p, hooks, record, v, undefined);
+      }
       return v;
     },
     (e: unknown) => {
       p.inflight.delete(record);
       if (e instanceof SpinError) onSpin(p, tid, call, args, e);
       else if (p.parked) return NEVER;
-      finish(p, hooks, record, undefined, e);
+      if (hooks?.trace) finish(p, hooks, record, undefined, e);
       throw e;
     },
   );

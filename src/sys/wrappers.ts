@@ -77,10 +77,10 @@ export interface Wrapped {
  * of a synchronous wrapped call only to unwind the program's code; the
  * process has already exited with status 1, so nothing reports it as a crash.
  */
-export class ProgramExit extends Error {
+export class PerrExit extends Error {
   constructor(readonly status: number, readonly error: unknown) {
     super(`exit(${status}) after ${perror(error)}`);
-    this.name = "ProgramExit";
+    this.name = "PerrExit";
   }
 }
 
@@ -91,16 +91,16 @@ const NEVER: Promise<never> = new Promise<never>(() => {});
  * wrap.c for a process. A failing call does what wrap.c's perr_exit does:
  * prints the perror line (`bind: Address already in use`) on fd 2 and
  * exits with status 1. The process ends there: a blocking wrapped call
- * never returns, a synchronous one throws {@link ProgramExit} to unwind
+ * never returns, a synchronous one throws {@link PerrExit} to unwind
  * the code that called it. Errors that are not errno (a bug in the
  * program) propagate as they are.
  */
 export function wrap(p: Process): Wrapped {
-  const exit = (e: SysError): ProgramExit => {
+  const exit = (e: SysError): PerrExit => {
     // perror(3): write(2, "bind: Address already in use\n"), then exit(1).
     void p.write(2, perror(e) + "\n").catch(() => {});
     void p.exit(1);
-    return new ProgramExit(1, e);
+    return new PerrExit(1, e);
   };
   const fail = (e: unknown, _what: string): never => {
     if (e instanceof SysError) throw exit(e);

@@ -402,10 +402,14 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
       challengeAck(tl, t, seg, true);
       return;
     }
-    // A retransmission of data we already have: D-SACK it (RFC 2883) and re-ACK.
-    const dataEnd = (seg.seq + seg.data.length) >>> 0;
-    if (seg.data.length > 0 && seqLe(dataEnd, t.rcvNxt) && t.sackOk && tl.ctx.sysctl.tcp_dsack) {
-      (t.ooo ??= new OooQueue(true)).reportDuplicate(seg.seq, dataEnd);
+    // A retransmission of data we already have (Linux tcp_send_dupack): D-SACK it (RFC 2883) and re-ACK.
+    // Not rate-limited: tcp_oow_rate_limited exempts segments carrying data (checked on Linux 6.18:
+    // scripts/linux-probes/oow-data.py, one duplicate ACK per old segment; the peer ignores the D-SACKs
+    // as dubious, see processAck).
+    if (seg.data.length > 0 && seqLt(seg.seq, t.rcvNxt)) {
+      c.inc(c.TcpExt, "DelayedACKLost");
+      const dataEnd = (seg.seq + seg.data.length) >>> 0;
+      dsackOld(tl, t, seg.seq, seqMin(dataEnd, t.rcvNxt));
     }
     c.inc(c.TcpExt, "TCPRcvOutOfWindow");
     if (!oowLimited(tl, t, seg, "TCPACKSkippedSeq")) sendAck(tl, t);
@@ -475,6 +479,13 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   // 6–8. Data and FIN.
   if (seg.data.length || seg.flags & FIN) processData(tl, t, seg);
   else tcpOutput(tl, t);
+}
+
+/** Linux tcp_dsack_set for data below rcv.nxt: report it in the next ACK's D-SACK block (TCPDSACKOldSent). */
+function dsackOld(tl: TcpLayer, t: Tcb, start: number, end: number): void {
+  if (!t.sackOk || !tl.ctx.sysctl.tcp_dsack || !seqLt(start, end)) return;
+  (t.ooo ??= new OooQueue(true)).reportDuplicate(start, end);
+  tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPDSACKOldSent");
 }
 
 /**
@@ -671,7 +682,14 @@ function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
   sndbufExpand(tl, t);
   // Timer (RFC 6298 §5.2/5.3).
   if (t.sndUna === t.sndMax) tl.stopRetransmit(t);
-  else tl.restartRetransmit(t);
+  else if (t.sb?.isSacked(ack)) {
+    // Linux tcp_check_sack_reneging: snd.una moved onto data the peer SACKed earlier, so the
+    // peer dropped it from its out-of-order queue (tcp_prune_ofo_queue). Don't wait a whole RTO:
+    // time out after max(SRTT/2, 10 ms), and the timeout forgets the SACKs (retransmitTimer).
+    t.rtoAt = now + Math.max(t.rtt.srtt >> 1, 10_000);
+    t.persistAt = -1;
+    tl.rearm(t);
+  } else tl.restartRetransmit(t);
   void prevUna;
   // Writers may continue (D7).
   if (t.sndBuf.isWritable()) {
@@ -824,11 +842,12 @@ function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (seqLt(seq, t.rcvNxt)) {
       const dup = (t.rcvNxt - seq) >>> 0;
       if (dup >= data.length) {
-        if (t.sackOk && tl.ctx.sysctl.tcp_dsack) (t.ooo ??= new OooQueue(true)).reportDuplicate(seq, (seq + data.length) >>> 0);
+        c.inc(c.TcpExt, "DelayedACKLost");
+        dsackOld(tl, t, seq, (seq + data.length) >>> 0);
         data = EMPTY;
         ackNow = true;
       } else {
-        if (t.sackOk && tl.ctx.sysctl.tcp_dsack) (t.ooo ??= new OooQueue(true)).reportDuplicate(seq, t.rcvNxt);
+        dsackOld(tl, t, seq, t.rcvNxt);
         data = data.subarray(dup);
         seq = t.rcvNxt;
       }

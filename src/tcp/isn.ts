@@ -86,7 +86,9 @@ export class IsnGenerator {
    * a restart) give the same 4-tuple a later ISN and the same address pair
    * a later TSval — a new SYN is accepted by a peer's TIME-WAIT (RFC 6191,
    * Linux `tcp_timewait_state_process`) instead of colliding with it.
-   * @example isn.setClockBase({ wallMicros: Date.now() * 1000, monotonicMillis: 123456 })
+   * @example
+   * declare const isn: IsnGenerator; // given: a real-time host's `host.tcp.isn`
+   * isn.setClockBase({ wallMicros: 1_796_320_000_000_000, monotonicMillis: 123_456 });
    */
   setClockBase(base: IsnClockBase): void {
     const w = BigInt(Math.floor(base.wallMicros)) * 1000n; // ns; one tick is 64 ns

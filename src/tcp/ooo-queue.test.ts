@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 import { OooQueue } from "./ooo-queue.js";
 import { Rng } from "../core/rng.js";
 
@@ -119,7 +120,7 @@ test("adjacent views of one buffer merge without copying; a small view of a big 
   q.insert(14000, backing.subarray(4000, 6000));
   q.insert(10000 + 6000, backing.subarray(6000, 8000));
   assert.equal(q.count, 1);
-  assert.equal(q.truesize, 6000 + 576);
+  assert.equal(q.truesize, 6000 + SKB_TRUESIZE_OVERHEAD);
   let got: Uint8Array | undefined;
   q.drain(12000, (v) => { got = v; });
   assert.equal(got!.buffer, backing.buffer);
@@ -142,14 +143,14 @@ test("collapse merges sequence-contiguous entries into one copy; pruneTail drops
   for (let i = 0; i < 10; i++) q.insert(1000 + i, seg(1000 + i, 1));       // one run of 10 one-byte entries
   for (let i = 0; i < 10; i++) q.insert(2000 + 2 * i, seg(2000 + 2 * i, 1)); // ten gapped entries
   assert.equal(q.count, 20);
-  assert.equal(q.collapse(), 9 * 576);
+  assert.equal(q.collapse(), 9 * SKB_TRUESIZE_OVERHEAD);
   assert.equal(q.count, 11);
   assert.deepEqual(q.ranges()[0], [1000, 1010]);
   // A segment at 2019 (above everything): nothing is dropped for it.
   assert.equal(q.pruneTail(2019, 1000, () => false), 0);
   // A segment at 2005: drop entries from the top down to 2006, one goal step (2 entries) at a time.
   let checks = 0;
-  assert.equal(q.pruneTail(2005, 2 * 577, () => ++checks === 2), 4);
+  assert.equal(q.pruneTail(2005, 2 * (SKB_TRUESIZE_OVERHEAD + 1), () => ++checks === 2), 4);
   assert.equal(q.lastEnd, 2011);
   assert.equal(q.sackCount, 0, "SACK blocks forgotten");
   const out: number[] = [];

@@ -73,6 +73,8 @@ interface Entry {
 export class OooQueue {
   #q: Entry[] = [];
   #bytes = 0;
+  /** Some entries may touch in sequence space (set by insert, cleared by collapse): collapse is O(1) otherwise. */
+  #touching = false;
   #sacks: number[] = [];        // [start0, end0, start1, end1, …], most recent first
   #dsack = false;
   #dStart = 0;
@@ -173,6 +175,7 @@ export class OooQueue {
     const entry: Entry = { seq: s, end, view: condense(v) };
     q.splice(i, 0, entry);
     this.#bytes += v.length;
+    if ((i > 0 && q[i - 1]!.end === s) || (i + 1 < q.length && q[i + 1]!.seq === end)) this.#touching = true;
     this.#coalesce(i);
     this.#sackAdd(seq, end);
     return added;
@@ -277,7 +280,8 @@ export class OooQueue {
    */
   collapse(): number {
     const q = this.#q;
-    if (q.length < 2) return 0;
+    if (q.length < 2 || !this.#touching) return 0;
+    this.#touching = false;
     const before = this.truesize;
     const out: Entry[] = [];
     for (let i = 0; i < q.length; ) {

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 import { RecvBuffer, winFromSpace, spaceFromWin } from "./recv-buffer.js";
 
 const b = (s: string) => new TextEncoder().encode(s);
@@ -15,7 +16,7 @@ test("push keeps references and extends a chunk continued in the same buffer; re
   rb.push(b("!"));                         // another buffer: a second chunk
   assert.equal(rb.length, 12);
   assert.equal(rb.chunkCount, 2);
-  assert.equal(rb.truesize, 12 + 2 * 576, "bytes plus the skb overhead per chunk");
+  assert.equal(rb.truesize, 12 + 2 * SKB_TRUESIZE_OVERHEAD, "bytes plus the skb overhead per chunk");
   const r = rb.read(3);
   assert.equal(str(r), "hel");
   assert.equal(r.buffer, backing.buffer, "a view, not a copy");
@@ -34,9 +35,9 @@ test("collapse copies many small chunks into one (Linux tcp_collapse)", () => {
   const rb = new RecvBuffer(131072);
   for (let i = 0; i < 100; i++) rb.push(new Uint8Array([i]));
   rb.skip(10);
-  assert.equal(rb.truesize, 90 + 90 * 576);
-  assert.equal(rb.collapse(), 89 * 576);
-  assert.equal(rb.truesize, 90 + 576);
+  assert.equal(rb.truesize, 90 + 90 * SKB_TRUESIZE_OVERHEAD);
+  assert.equal(rb.collapse(), 89 * SKB_TRUESIZE_OVERHEAD);
+  assert.equal(rb.truesize, 90 + SKB_TRUESIZE_OVERHEAD);
   assert.deepEqual([...rb.read(3)], [10, 11, 12]);
   assert.equal(rb.length, 87);
 });

@@ -120,6 +120,12 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     writeError(tl, t, "ETIMEDOUT");
     return;
   }
+  // SACK reneging (Linux tcp_timeout_mark_lost): the first unacknowledged byte is SACKed, so
+  // the peer has discarded data it SACKed. Forget every SACK and retransmit all of it.
+  if (t.sb && t.sb.isSacked(t.sndUna)) {
+    t.sb.clear();
+    c.inc(c.TcpExt, "TCPSACKReneging");
+  }
   // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
   if (t.cc.state !== "loss") t.recover = t.sndMax;
   t.cc.onRto(now);

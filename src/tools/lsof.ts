@@ -1,14 +1,18 @@
 /**
  * `lsof` (4.95) over a {@link HostSnapshot}: open files per process with
  * lsof's columns COMMAND, PID, USER, FD (number + access mode `u`), TYPE
- * (`IPv4`, `CHR`), DEVICE (a socket's inode, as lsof shows it on Linux),
- * SIZE/OFF (`0t0`), NODE (`TCP`/`UDP`) and NAME
- * (`10.0.0.2:9090->10.0.0.1:59194 (ESTABLISHED)`, `*:9090 (LISTEN)`).
+ * (`IPv4`, `unix`, `a_inode`, `CHR`, `sock`), DEVICE (an IP socket's
+ * inode, as lsof shows it on Linux; a unix socket's hashed address),
+ * SIZE/OFF (`0t0`), NODE (`TCP`/`UDP`, or the inode) and NAME
+ * (`10.0.0.2:9090->10.0.0.1:59194 (ESTABLISHED)`, `*:9090 (LISTEN)`,
+ * `/tmp/s.sock type=STREAM (LISTEN)`, `[eventpoll:3]`).
  *
  * Selections: `-i` (every Internet socket), `-i :9090`, `-i TCP`,
- * `-i TCP:9090`, `-i @10.0.0.1`, `-i @10.0.0.1:9090`, `-p PID[,PID]`, and
- * `-a` to AND them (lsof ORs selections by default). `-n`, `-P` are
- * accepted (names are always numeric). Column widths adapt to the content
+ * `-i TCP:9090`, `-i @10.0.0.1`, `-i @10.0.0.1:9090`, `-U` (unix
+ * sockets), `-p PID[,PID]`, `-c COMMAND`, and `-a` to AND them (lsof ORs
+ * selections by default); `-t` prints pids only; `-Q` makes a search that
+ * finds nothing a success. `-n`, `-P` are accepted (names are always
+ * numeric). Column widths adapt to the content
  * like lsof's. Only numeric fds are listed (as with `-d 0-999`): sockstack
  * processes have no cwd/txt/mem entries. Connections in an accept queue
  * belong to no process and so never appear (A2, I2).
@@ -18,10 +22,10 @@
  * // COMMAND  PID USER   FD   TYPE DEVICE SIZE/OFF NODE NAME
  * // server  1000 root    3u  IPv4  10000      0t0  TCP *:9090 (LISTEN)
  */
-import { netstatStateName } from "../tcp/tcp-state.js";
+import { netstatStateName, TcpState } from "../tcp/tcp-state.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { padLeft, padRight } from "./printf.js";
-import type { FdSnapshot, HostSnapshot, ProcessSnapshot, SocketSnapshot } from "./snapshot.js";
+import type { FdSnapshot, HostSnapshot, ProcessSnapshot, SocketSnapshot, UnixSocketSnapshot } from "./snapshot.js";
 import { splitArgs } from "./ss.js";
 
 /** One lsof line, structured. */
@@ -87,7 +91,8 @@ const addrPort = (a: string, p: number) => `${a === "0.0.0.0" ? "*" : a}:${p || 
 export function lsofSocketName(s: SocketSnapshot): string {
   const local = addrPort(s.localAddr, s.localPort);
   const peer = s.remotePort ? `->${addrPort(s.remoteAddr, s.remotePort)}` : "";
-  const state = s.proto === "tcp" ? ` (${netstatStateName(s.state)})` : "";
+  // lsof prints the state after a blank, and for UDP the blank alone (`UDP *:9192 `).
+  const state = s.proto === "tcp" ? ` (${netstatStateName(s.state)})` : " ";
   return `${local}${peer}${state}`;
 }
 
@@ -102,20 +107,22 @@ export interface LsofOptions {
   terse: boolean;
   /** `-Q`: a failed search term is not an error (exit 0 when nothing matches). */
   ignoreFailed: boolean;
+  /** `-U`: AF_UNIX sockets. */
+  unix: boolean;
 }
 
 /** lsof options sockstack does not implement: refused by name. */
-const UNSUPPORTED = "AbCDeEfFgHkKlLmMNoORsSTuUvVxXzZ+h?";
+const UNSUPPORTED = "AbCDeEfFgHkKlLmMNoORsSTuvVxXzZ+h?";
 
 /**
- * Parses lsof's arguments (4.95): `-i [ADDR]`, `-p PID[,PID]`, `-c
+ * Parses lsof's arguments (4.95): `-i [ADDR]`, `-U`, `-p PID[,PID]`, `-c
  * COMMAND`, `-a`, `-t`, `-Q`, and `-n`, `-P`, `-w` (no effect:
  * names are always numeric). Other options are refused by name, unknown
  * ones in lsof's words (a TypeError).
  */
 export function parseLsofArgs(args: string | readonly string[]): LsofOptions {
   const argv = typeof args === "string" ? splitArgs(args) : [...args];
-  const o: LsofOptions = { inet: [], inetAll: false, pids: new Set(), commands: [], and: false, terse: false, ignoreFailed: false };
+  const o: LsofOptions = { inet: [], inetAll: false, pids: new Set(), commands: [], and: false, terse: false, ignoreFailed: false, unix: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("-") || a.length < 2) throw new TypeError(`lsof: sockstack lists no files by name: ${a}`);
@@ -144,6 +151,7 @@ export function parseLsofArgs(args: string | readonly string[]): LsofOptions {
       if (c === "a") o.and = true;
       else if (c === "t") o.terse = true;
       else if (c === "Q") o.ignoreFailed = true;
+      else if (c === "U") o.unix = true;
       else if (c === "n" || c === "P" || c === "w") continue;
       else if (UNSUPPORTED.includes(c) || c === "d" || c === "u") throw new TypeError(`lsof: option -${c} is not supported by sockstack's lsof`);
       else throw new TypeError(`lsof: illegal option character: ${c}`);
@@ -152,17 +160,41 @@ export function parseLsofArgs(args: string | readonly string[]): LsofOptions {
   return o;
 }
 
+/** sockfs's device (`sock` rows), anon_inodefs's device and inode (`a_inode` rows) — the values of the Linux 6.x machine checked. */
+const SOCKFS_DEV = "0,9";
+const ANON_INODE_DEV = "0,16";
+const ANON_INODE_INO = 1039;
+
+/**
+ * lsof's DEVICE of a unix socket is the kernel address of the socket,
+ * hashed by %pK (`0x00000000` then 8 hex digits); sockstack has no kernel
+ * addresses and shows a hash of the inode in that form.
+ */
+function unixDevice(inode: number): string {
+  let h = Math.imul(inode ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return `0x00000000${(h >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/** lsof's NAME of a unix socket: `[PATH ]type=STREAM (LISTEN|CONNECTED|UNCONNECTED)`. */
+export function lsofUnixName(u: UnixSocketSnapshot): string {
+  const state = u.state === TcpState.LISTEN ? "LISTEN" : u.state === TcpState.ESTABLISHED ? "CONNECTED" : "UNCONNECTED";
+  return `${u.name ? `${u.name} ` : ""}type=${u.type.toUpperCase()} (${state})`;
+}
+
 /** The entries `lsof` would print, structured. */
 export function lsofEntries(snap: HostSnapshot, args: string | readonly string[] | LsofOptions = ""): LsofEntry[] {
   const o = typeof args === "object" && !Array.isArray(args) ? (args as LsofOptions) : parseLsofArgs(args as string | readonly string[]);
   const { inet, inetAll, pids, commands, and } = o;
-  const hasInet = inetAll || inet.length > 0;
+  const unixByInode = new Map(snap.unix.map((u) => [u.inode, u]));
+  const hasInet = inetAll || inet.length > 0 || o.unix;
   const hasPid = pids.size > 0 || commands.length > 0;
   const byInode = new Map<number, SocketSnapshot>();
   for (const s of snap.sockets) if (s.inode) byInode.set(s.inode, s);
   const out: LsofEntry[] = [];
   const sel = (p: ProcessSnapshot, f: FdSnapshot, s: SocketSnapshot | undefined): boolean => {
-    const inetOk = !!s && (inetAll || inet.some((x) => inetMatch(x, s)));
+    const inetOk = (!!s && (inetAll || inet.some((x) => inetMatch(x, s)))) || (o.unix && f.kind === "unix");
     const pidOk = pids.has(p.pid) || commands.some((c) => p.name.startsWith(c));
     if (!hasInet && !hasPid) return true;
     if (and) return (!hasInet || inetOk) && (!hasPid || pidOk);
@@ -175,11 +207,18 @@ export function lsofEntries(snap: HostSnapshot, args: string | readonly string[]
       const base = { command: p.name.slice(0, 9), pid: p.pid, user: "root", fd: f.fd, mode: "u" };
       if (f.kind === "chr") {
         out.push({ ...base, type: "CHR", device: "136,0", sizeOff: "0t0", node: "3", name: f.path });
+      } else if (f.kind === "a_inode") {
+        // Every anonymous inode is the one anon_inodefs inode (device 0,16, inode 1039 on the machine checked).
+        const name = f.watched?.length ? `${f.path.slice(0, -1)}:${f.watched.join(",")}]` : f.path;
+        out.push({ ...base, type: "a_inode", device: ANON_INODE_DEV, sizeOff: "0", node: String(ANON_INODE_INO), name });
+      } else if (f.kind === "unix") {
+        const u = unixByInode.get(f.inode);
+        if (u) out.push({ ...base, type: "unix", device: unixDevice(u.inode), sizeOff: "0t0", node: String(u.inode), name: lsofUnixName(u) });
       } else if (s) {
         out.push({ ...base, type: "IPv4", device: String(f.inode), sizeOff: "0t0", node: s.proto.toUpperCase(), name: lsofSocketName(s) });
       } else {
-        // A socket no longer in any table (closed connection still open in the process).
-        out.push({ ...base, type: "sock", device: "0,8", sizeOff: "0t0", node: String(f.inode), name: "protocol: TCP" });
+        // A socket in no table: not bound yet, or a closed connection still open in the process.
+        out.push({ ...base, type: "sock", device: SOCKFS_DEV, sizeOff: "0t0", node: String(f.inode), name: `protocol: ${(f.proto ?? "tcp").toUpperCase()}` });
       }
     }
   }

@@ -30,6 +30,8 @@ export interface NetstatOptions {
   programs: boolean;
   timers: boolean;
   statistics: boolean;
+  /** `-x`: AF_UNIX sockets. */
+  unix: boolean;
 }
 
 /** net-tools options sockstack's netstat does not implement: refused by name, not ignored. */
@@ -49,9 +51,9 @@ const UNSUPPORTED_LONG = new Set([
  */
 export function parseNetstatArgs(args: string | readonly string[]): NetstatOptions {
   const argv = typeof args === "string" ? splitArgs(args) : args;
-  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false };
+  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false, unix: false };
   const long: Record<string, string> = {
-    all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n",
+    all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n", unix: "x",
     "numeric-hosts": "n", "numeric-ports": "n", "numeric-users": "n", wide: "W", verbose: "v", inet: "4",
   };
   for (const a of argv) {
@@ -74,16 +76,17 @@ export function parseNetstatArgs(args: string | readonly string[]): NetstatOptio
       else if (c === "p") o.programs = true;
       else if (c === "o") o.timers = true;
       else if (c === "s") o.statistics = true;
+      else if (c === "x") o.unix = true;
       else throw new TypeError(`netstat: invalid option -- '${c}'`);
     }
   }
-  if (!o.tcp && !o.udp) o.tcp = o.udp = true;
+  if (!o.tcp && !o.udp && !o.unix) o.tcp = o.udp = o.unix = true;
   return o;
 }
 
 const TIMER_NAMES = { on: "on", keepalive: "keepalive", timewait: "timewait", persist: "probe" } as const;
 
-function program(s: SocketSnapshot): string {
+function program(s: { owners: readonly { pid: number; name: string }[] }): string {
   const u = s.owners[0];
   if (!u) return "-";
   const pid = String(u.pid);
@@ -110,6 +113,32 @@ export function netstat(snap: HostSnapshot, args: string | readonly string[] = "
   const o = parseNetstatArgs(args);
   if (o.statistics) return netstatStatistics(snap.counters);
   const what = o.all ? "servers and established" : o.listening ? "only servers" : "w/o servers";
+  let out = "";
+  if (o.tcp || o.udp) out += inetSection(snap, o, what, args);
+  if (o.unix) out += unixSection(snap, o, what);
+  return out;
+}
+
+/** The AF_UNIX section (net-tools unix_do_one): RefCnt, `[ ACC ]`, type, state, inode, program, path. */
+function unixSection(snap: HostSnapshot, o: NetstatOptions, what: string): string {
+  let out = `Active UNIX domain sockets (${what})\n`;
+  out += "Proto RefCnt Flags       Type       State         I-Node  ";
+  if (o.programs) out += " PID/Program name    ";
+  out += " Path\n";
+  for (const u of snap.unix) {
+    const listening = u.state === TcpState.LISTEN;
+    if (!o.all && (o.listening ? !listening : listening)) continue;
+    // /proc/net/unix: a connection not yet accepted has no struct socket and shows SS_CONNECTING.
+    const state = listening ? "LISTENING" : u.state !== TcpState.ESTABLISHED ? "" : u.type === "stream" && u.owners.length === 0 ? "CONNECTING" : "CONNECTED";
+    const refcnt = u.state === TcpState.ESTABLISHED ? 3 : 2;
+    out += `${padRight("unix", 5)} ${padRight(String(refcnt), 6)} ${padRight(listening ? "[ ACC ]" : "[ ]", 11)} ${padRight(u.type === "stream" ? "STREAM" : "DGRAM", 10)} ${padRight(state, 13)} ${padRight(String(u.inode), 8)}`;
+    if (o.programs) out += ` ${padRight(program(u), 20)}`;
+    out += ` ${u.name}\n`;
+  }
+  return out;
+}
+
+function inetSection(snap: HostSnapshot, o: NetstatOptions, what: string, args: string | readonly string[]): string {
   let out = `Active Internet connections (${what})\n`;
   out += `Proto Recv-Q Send-Q ${padRight("Local Address", 23)} ${padRight("Foreign Address", 23)} State      `;
   if (o.programs) out += " PID/Program name    ";

@@ -16,6 +16,8 @@
  *   socket shows Send-Q 1);
  * - TIME-WAIT and request socks: 0 and 0;
  * - UDP: `recvQ` = memory charged for queued datagrams (sk_rmem_alloc).
+ * - `mem.rmemAlloc` (`ss -m` skmem r) is sk_rmem_alloc: for TCP the
+ *   truesize of the receive and out-of-order queues (docs/memory.md).
  *
  * Timers (inet_diag idiag_timer): one per socket, by priority —
  * retransmit `on`, zero-window probe `persist`, keepalive `keepalive`;
@@ -33,6 +35,10 @@ import type { Host } from "../host/host.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
 import { Socket } from "../socket/socket.js";
+import { UnixDgramSocket } from "../socket/unix-dgram-socket.js";
+import { UnixSocket } from "../socket/unix-socket.js";
+import { UnixStreamSocket } from "../socket/unix-stream-socket.js";
+import { EpollFile } from "../sys/epoll.js";
 import type { RequestSock } from "../tcp/listener.js";
 import type { Tcb } from "../tcp/tcb.js";
 import { tcpInfo, type TcpInfo } from "../tcp/tcp-info.js";
@@ -111,13 +117,32 @@ export interface SocketSnapshot {
 /** One open fd of a process. */
 export interface FdSnapshot {
   fd: number;
-  /** `sock` for sockets, `chr` for the terminal. */
-  kind: "sock" | "chr";
-  /** Socket inode (0 for the terminal). */
+  /** `sock` for IP sockets, `unix` for AF_UNIX sockets, `chr` for the terminal, `a_inode` for an epoll instance. */
+  kind: "sock" | "unix" | "chr" | "a_inode";
+  /** Socket inode (0 for the terminal and epoll). */
   inode: number;
-  /** Terminal path (`/dev/pts/0`). */
+  /** Terminal path (`/dev/pts/0`); `[eventpoll]` for an epoll fd. */
   path: string;
-  proto: "tcp" | "udp" | null;
+  proto: "tcp" | "udp" | "unix" | null;
+  /** epoll: the fds in its interest list, ascending (lsof's `[eventpoll:3,4]`). */
+  watched?: number[];
+}
+
+/** One AF_UNIX socket (what `ss -x`, `netstat -x` and `lsof -U` show). */
+export interface UnixSocketSnapshot {
+  type: "stream" | "dgram";
+  /** Linux state number: LISTEN, ESTABLISHED (connected) or CLOSE (unconnected), as unix_diag reports. */
+  state: TcpState;
+  /** The bound name: a path, `@name` for an abstract one (NUL shown as `@`), "" when unnamed. Accepted sockets show their listener's. */
+  name: string;
+  inode: number;
+  /** The peer's inode, 0 when none. */
+  peerInode: number;
+  /** LISTEN: the accept queue; else bytes waiting to be read. */
+  recvQ: number;
+  /** LISTEN: the backlog; else bytes written that the peer has not read. */
+  sendQ: number;
+  owners: SocketOwner[];
 }
 
 /** One process. */
@@ -134,6 +159,8 @@ export interface HostSnapshot {
   /** Virtual time of the snapshot (µs). */
   time: Micros;
   sockets: SocketSnapshot[];
+  /** AF_UNIX sockets: every one a process holds, and their peers (a connection in an accept queue included), by inode. */
+  unix: UnixSocketSnapshot[];
   processes: ProcessSnapshot[];
   counters: Record<string, CounterGroup>;
 }
@@ -215,7 +242,7 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
     autobound: !t.passive && !t.bindExplicit,
     mem: {
       ...emptyMem(),
-      rmemAlloc: t.rcvBuf.length,
+      rmemAlloc: t.rmemAlloc(), // sk_rmem_alloc: truesize of the receive and out-of-order queues
       rcvbuf: t.rcvBuf.rcvbuf,
       sndbuf: t.sndBuf.capacity,
       wmemQueued: t.sndBuf.allocated,
@@ -293,6 +320,22 @@ function udpSnapshot(host: Host, sk: UdpSock, owners: Map<number, SocketOwner[]>
   };
 }
 
+function unixSnapshot(u: UnixSocket, owners: Map<number, SocketOwner[]>): UnixSocketSnapshot {
+  const stream = u instanceof UnixStreamSocket;
+  const peer = (u as UnixStreamSocket | UnixDgramSocket).peer;
+  const state = u.listening ? TcpState.LISTEN : u.socketState === "SS_CONNECTED" ? TcpState.ESTABLISHED : TcpState.CLOSE;
+  return {
+    type: stream ? "stream" : "dgram",
+    state,
+    name: u.name.replace(/\0/g, "@"),
+    inode: u.inode,
+    peerInode: peer && !peer.closed ? peer.inode : 0,
+    recvQ: (u as UnixStreamSocket | UnixDgramSocket).recvQ,
+    sendQ: stream ? (u as UnixStreamSocket).sendQ : 0,
+    owners: owners.get(u.inode) ?? [],
+  };
+}
+
 /**
  * Takes a snapshot of `host` now: every TCP listener, its SYN-queue
  * entries, every connection in the tables (accept-queue children, orphans
@@ -307,18 +350,27 @@ export function snapshot(host: Host): HostSnapshot {
   const now = host.ctx.scheduler.now();
   const owners = new Map<number, SocketOwner[]>();
   const processes: ProcessSnapshot[] = [];
+  const unixSocks = new Set<UnixSocket>();
   for (const p of [...host.processes.values()].sort((a, b) => a.pid - b.pid)) {
     const fds: FdSnapshot[] = [];
     for (const { fd, file } of p.openFds()) {
-      if (file instanceof Socket) {
+      if (file instanceof UnixSocket) {
+        fds.push({ fd, kind: "unix", inode: file.inode, path: "", proto: "unix" });
+        unixSocks.add(file);
+      } else if (file instanceof Socket) {
         const proto = file instanceof StreamSocket ? "tcp" : file instanceof DgramSocket ? "udp" : null;
         fds.push({ fd, kind: "sock", inode: file.inode, path: "", proto });
-        let list = owners.get(file.inode);
-        if (!list) owners.set(file.inode, (list = []));
-        list.push({ pid: p.pid, name: p.name, fd });
+      } else if (file instanceof EpollFile) {
+        const watched = [...new Set(file.interests().map((i) => i.fd))].sort((a, b) => a - b);
+        fds.push({ fd, kind: "a_inode", inode: 0, path: "[eventpoll]", proto: null, watched });
+        continue;
       } else {
         fds.push({ fd, kind: "chr", inode: 0, path: file.path, proto: null });
+        continue;
       }
+      let list = owners.get(file.inode);
+      if (!list) owners.set(file.inode, (list = []));
+      list.push({ pid: p.pid, name: p.name, fd });
     }
     processes.push({ pid: p.pid, ppid: p.ppid, name: p.name, fds });
   }
@@ -334,5 +386,11 @@ export function snapshot(host: Host): HostSnapshot {
   }
   for (const l of listeners) for (const r of l.lq?.synQueue.values() ?? []) sockets.push(requestSnapshot(host, r, now));
   for (const sk of host.udp.socks()) sockets.push(udpSnapshot(host, sk, owners));
-  return { host: host.name, time: now, sockets, processes, counters: host.counters.snapshot() };
+  // Peers too: a connection still in a listener's accept queue is the peer of its client.
+  for (const u of [...unixSocks]) {
+    const peer = (u as UnixStreamSocket | UnixDgramSocket).peer;
+    if (peer && !peer.closed) unixSocks.add(peer);
+  }
+  const unix = [...unixSocks].filter((u) => !u.closed).sort((a, b) => a.inode - b.inode).map((u) => unixSnapshot(u, owners));
+  return { host: host.name, time: now, sockets, unix, processes, counters: host.counters.snapshot() };
 }

@@ -29,8 +29,11 @@
  *
  * Not reproduced: names without `-n` (sockstack prints numbers always),
  * cgroups, BBR/DCTCP blocks, `delivery_rate`/`delivered`/`app_limited`/
- * `busy` (sockstack does not keep them), unix/netlink/packet sockets
- * (sockstack has none, so `-x` lists nothing).
+ * `busy` (sockstack does not keep them), netlink/packet/raw sockets
+ * (sockstack has none). AF_UNIX sockets (`-x`, and by default) come
+ * first, as in ss: `u_str`/`u_dgr`, the name (or `*`) and the inode as
+ * the local address and port, `*` and the peer's inode as the peer; they
+ * are listed in inode order (ss: the kernel's hash order).
  *
  * @example
  * ss(snapshot(host), "-tanpoi");
@@ -41,7 +44,7 @@ import { TcpState } from "../tcp/tcp-state.js";
 import { TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, type TcpInfo } from "../tcp/tcp-info.js";
 import { TCP_INFINITE_SSTHRESH } from "../tcp/congestion/congestion-control.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
-import type { HostSnapshot, SocketSnapshot } from "./snapshot.js";
+import type { HostSnapshot, SocketSnapshot, UnixSocketSnapshot } from "./snapshot.js";
 import { formatG, msTimer } from "./printf.js";
 import { servicePort } from "./services.js";
 
@@ -69,7 +72,7 @@ export type SsExpr =
   | { op: "and" | "or"; a: SsExpr; b: SsExpr }
   | { op: "not"; a: SsExpr }
   | { op: "autobound" }
-  | { op: "cond"; field: "sport" | "dport" | "src" | "dst"; cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le"; addr: number | null; prefixLen: number; port: number | null };
+  | { op: "cond"; field: "sport" | "dport" | "src" | "dst"; cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le"; addr: number | null; prefixLen: number; port: number | null; unix?: RegExp };
 
 const ALL_STATES = 0xffe; // states 1..11
 const bit = (s: TcpState) => 1 << s;
@@ -334,9 +337,13 @@ function parsePrefix(host: string): { addr: number; prefixLen: number } {
 }
 
 /** ss's HOST syntax `[inet:]ADDRESS[:PORT]` (ports alone for sport/dport: `:9090`, `9090`, `:http`). */
-function parseHostCond(v: string, portOnly: boolean): { addr: number | null; prefixLen: number; port: number | null } {
+function parseHostCond(v: string, portOnly: boolean): { addr: number | null; prefixLen: number; port: number | null; unix?: RegExp } {
   let s = v.startsWith("inet:") ? v.slice(5) : v;
-  if (/^(inet6|unix|link|netlink|vsock):/.test(s)) throw new SsFilterError(`sockstack's ss filters IPv4 sockets only, not "${v}"`);
+  if (!portOnly && (s.startsWith("unix:") || s.startsWith("/") || s.startsWith("@"))) {
+    // unix: ADDRESS is a glob matched case-insensitively against the socket's name (fnmatch).
+    return { addr: null, prefixLen: 0, port: null, unix: unixGlob(s.replace(/^unix:/, "")) };
+  }
+  if (/^(inet6|link|netlink|vsock):/.test(s)) throw new SsFilterError(`sockstack's ss filters IPv4 and unix sockets only, not "${v}"`);
   if (portOnly) {
     if (s.startsWith(":")) s = s.slice(1);
     else if (s.includes(":")) throw new SsFilterError(`"${s}" does not look like a port. (cannot parse dst/src address)`);
@@ -353,6 +360,35 @@ function parseHostCond(v: string, portOnly: boolean): { addr: number | null; pre
   return { ...parsePrefix(host), port };
 }
 
+/** fnmatch(3) with FNM_CASEFOLD: `*`, `?`, `[…]`. */
+function unixGlob(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[" && glob.indexOf("]", i + 2) > 0) {
+      const j = glob.indexOf("]", i + 2);
+      re += `[${glob.slice(i + 1, j).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+      i = j;
+    } else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`, "i");
+}
+
+/** A filter on an AF_UNIX socket: only unix names match; ports and inet hosts never do. */
+function matchesUnix(e: SsExpr, u: UnixSocketSnapshot): boolean {
+  switch (e.op) {
+    case "and": return matchesUnix(e.a, u) && matchesUnix(e.b, u);
+    case "or": return matchesUnix(e.a, u) || matchesUnix(e.b, u);
+    case "not": return !matchesUnix(e.a, u);
+    case "autobound": return /^@[0-9a-f]{5}$/.test(u.name);
+  }
+  if (!e.unix || e.field === "sport" || e.field === "dport") return false;
+  // src: the socket's own name; dst: its peer's (which ss does not know: "*").
+  return e.field === "src" ? u.name !== "" && e.unix.test(u.name) : false;
+}
+
 function matches(e: SsExpr, s: SocketSnapshot): boolean {
   switch (e.op) {
     case "and": return matches(e.a, s) && matches(e.b, s);
@@ -360,6 +396,7 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
     case "not": return !matches(e.a, s);
     case "autobound": return s.autobound;
   }
+  if (e.unix) return false;
   const local = e.field === "sport" || e.field === "src";
   const port = local ? s.localPort : s.remotePort;
   const addr = parseIpv4Address(local ? s.localAddr : s.remoteAddr)!;
@@ -395,6 +432,13 @@ export function ssRows(snap: HostSnapshot, args: string | readonly string[] | Ss
   const pick = (proto: "tcp" | "udp") =>
     snap.sockets.filter((s) => s.proto === proto && (o.states & bit(s.state)) !== 0 && (!o.filter || matches(o.filter, s)));
   return [...(o.udp ? pick("udp") : []), ...(o.tcp ? pick("tcp") : [])];
+}
+
+/** The AF_UNIX sockets `ss` would list (`-x`, or no table chosen), in inode order. */
+export function ssUnixRows(snap: HostSnapshot, args: string | readonly string[] | SsOptions = ""): UnixSocketSnapshot[] {
+  const o = typeof args === "object" && !Array.isArray(args) ? (args as SsOptions) : parseSsArgs(args as string | readonly string[]);
+  if (!o.unix) return [];
+  return snap.unix.filter((u) => (o.states & bit(u.state)) !== 0 && (!o.filter || matchesUnix(o.filter, u)));
 }
 
 const COLS = 10;
@@ -529,7 +573,7 @@ export function tcpInfoText(i: TcpInfo, numeric = true): string {
 }
 
 /** The `users:((…))` list of `-p` (ss lists the most recently found owner first). */
-function users(s: SocketSnapshot): string {
+function users(s: { owners: readonly { pid: number; fd: number; name: string }[] }): string {
   if (!s.owners.length) return "";
   const list = [...s.owners].sort((a, b) => b.pid - a.pid || b.fd - a.fd);
   return ` users:(${list.map((u) => `("${u.name}",pid=${u.pid},fd=${u.fd})`).join(",")})`;
@@ -567,6 +611,20 @@ export function ss(snap: HostSnapshot, args: string | readonly string[] = ""): s
   enabled[0] = dbs > 1;
   enabled[1] = (o.states & (o.states - 1)) !== 0;
   if (!o.noHeader) rows.push([...HEADER.slice(0, COL_PROC + 1), ""]);
+  for (const u of ssUnixRows(snap, o)) {
+    rows.push([
+      u.type === "stream" ? "u_str" : "u_dgr",
+      SS_STATE[u.state] ?? "UNKNOWN",
+      q6(u.recvQ),
+      q6(u.sendQ),
+      `${u.name || "*"} `,
+      String(u.inode),
+      "* ",
+      String(u.peerInode),
+      o.processes ? users(u) : "",
+      "",
+    ]);
+  }
   for (const s of ssRows(snap, o)) {
     const r: string[] = [
       s.proto,
@@ -599,7 +657,7 @@ export function ssSummary(snap: HostSnapshot): string {
   const tcp = snap.sockets.filter((s) => s.proto === "tcp" && !s.request);
   const udp = snap.sockets.filter((s) => s.proto === "udp");
   const files = new Set<number>();
-  for (const p of snap.processes) for (const f of p.fds) if (f.kind === "sock") files.add(f.inode);
+  for (const p of snap.processes) for (const f of p.fds) if (f.kind === "sock" || f.kind === "unix") files.add(f.inode);
   const tw = tcp.filter((s) => s.state === TcpState.TIME_WAIT).length;
   const orphans = tcp.filter((s) => s.inode === 0 && s.state !== TcpState.TIME_WAIT && s.state !== TcpState.LISTEN && s.shutdown === 3).length;
   const hashed = tcp.length;

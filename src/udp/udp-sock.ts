@@ -8,14 +8,16 @@ import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../core/poll-e
 import { WaitQueue } from "../core/wait-queue.js";
 import type { ErrnoCode } from "../core/errno.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
+import { CONDENSE_SLACK, SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 
 /**
  * Memory charged per queued datagram beyond its length. Linux charges the
  * skb's truesize, which depends on allocation buckets (measured on this
  * project's kernel over loopback: ~840 bytes for an empty datagram, ~1290
- * for 200–600 bytes, ~2.3 KB up to 1500 bytes); sockstack uses length + 832.
+ * for 200–600 bytes, ~2.3 KB up to 1500 bytes); sockstack uses length + 832
+ * ({@link SKB_TRUESIZE_OVERHEAD}, shared with TCP and IP reassembly).
  */
-export const UDP_DATAGRAM_OVERHEAD = 832;
+export const UDP_DATAGRAM_OVERHEAD = SKB_TRUESIZE_OVERHEAD;
 
 /** A queued datagram. */
 export interface Datagram {
@@ -92,14 +94,18 @@ export class UdpSock {
 
   /**
    * Queues a datagram (Linux __udp_enqueue_schedule_skb: accepted while the
-   * charged memory does not exceed SO_RCVBUF before it). Returns false when
-   * dropped.
+   * charged memory does not exceed SO_RCVBUF before it, so the queue holds
+   * at most SO_RCVBUF plus one datagram's truesize). Returns false when
+   * dropped (the caller counts RcvbufErrors and InErrors).
    */
   enqueue(d: Datagram): boolean {
     if (this.rcvShutdown || this.rmemAlloc > this.rcvbuf) {
       this.drops++;
       return false;
     }
+    // What the queue charges is what it keeps: a datagram that is a small part of a much larger
+    // buffer (an injected frame, a view into a big packet) is copied out instead of pinning it.
+    if (d.data.buffer.byteLength > d.data.length + CONDENSE_SLACK) d.data = d.data.slice();
     this.rmemAlloc += d.truesize;
     this.#queue.push(d);
     this.wq.wake(POLLIN | POLLRDNORM);

@@ -104,3 +104,34 @@ test("E1 H6: recvfrom reports the sender; send on an unconnected socket is EDEST
     "bind: Socket operation on non-socket",
   ]);
 });
+
+test("a flood of empty datagrams is bounded by SO_RCVBUF at truesize; a tiny datagram inside a big frame is copied out, not pinning it", async () => {
+  const net = new Network({ seed: 4 });
+  const a = net.addHost("a"), b = net.addHost("b");
+  net.link(a, b, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(1) });
+  b.spawn("sink", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    p.bind(fd, ["0.0.0.0", 9]);
+    await net.sleep(sec(100)); // never reads
+  });
+  await net.advance(ms(1));
+  const { emitIpv4, IPPROTO_UDP } = await import("../wire/ipv4.js");
+  const { emitUdp } = await import("../wire/udp.js");
+  const { Packet } = await import("../wire/packet.js");
+  const { ipv4 } = await import("../wire/ipv4-address.js");
+  const iface = b.ip.interfaces[1]!;
+  const sock = b.udp.ports.get(9)![0]!;
+  let max = 0;
+  for (let i = 0; i < 100000; i++) {
+    const frame = new Uint8Array(i === 0 ? 65536 : 28); // the first one sits in a 64 KiB buffer
+    emitUdp(5000, 9, 0, frame, 20);
+    emitIpv4({ src: ipv4("10.0.0.1"), dst: ipv4("10.0.0.2"), protocol: IPPROTO_UDP, payloadLength: 8 }, frame, 0);
+    iface.device.onReceive(new Packet(frame.subarray(0, 28), undefined, true), iface.device);
+    max = Math.max(max, sock.rmemAlloc);
+    if (i === 0) assert.equal(sock.peek()!.data.buffer.byteLength, 0, "copied out of the 64 KiB frame");
+  }
+  assert.ok(max <= sock.rcvbuf + 832, `rmem_alloc ${max} ≤ SO_RCVBUF ${sock.rcvbuf} + one empty datagram`);
+  assert.equal(sock.queued, Math.floor(sock.rcvbuf / 832) + 1);
+  assert.equal(b.counters.Udp.RcvbufErrors, 100000 - sock.queued);
+  assert.equal(b.counters.Udp.InErrors, 100000 - sock.queued);
+});

@@ -65,7 +65,7 @@ export interface DocError {
   message: string;
 }
 
-/** Markdown files with code blocks: README.md, BENCHMARKS.md, docs/, and every README of src/, test/, bench/. */
+/** Markdown files with code blocks: README.md, BENCHMARKS.md, docs/, and every README of src/ (src/bench too), test/, scripts/. */
 export function markdownFiles(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -77,7 +77,7 @@ export function markdownFiles(): string[] {
     }
   };
   for (const f of readdirSync(ROOT)) if (f.endsWith(".md")) out.push(f);
-  for (const d of ["docs", "src", "test", "bench", "scripts"]) walk(join(ROOT, d));
+  for (const d of ["docs", "src", "test", "scripts"]) if (statSync(join(ROOT, d), { throwIfNoEntry: false })?.isDirectory()) walk(join(ROOT, d));
   return out.sort();
 }
 

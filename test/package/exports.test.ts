@@ -90,18 +90,6 @@ test("the packed package: every exports entry imports by name with its source's 
       }
       console.log(JSON.stringify(out));
     `);
-    const got = JSON.parse((await run(process.execPath, ["check.mjs"], { cwd: app })).stdout) as {
-      names: Record<string, string[]>;
-      refused: Record<string, string>;
-    };
-    for (const e of entries) {
-      const fromSource = Object.keys(await import(e.source)).sort();
-      assert.deepEqual(got.names[e.specifier], fromSource, `${e.specifier}: the installed entry exports what ${e.source} does`);
-      for (const n of PROMISED[e.specifier]!) assert.ok(got.names[e.specifier]!.includes(n), `${e.specifier} exports ${n}`);
-      for (const n of NOT_EXPORTED[e.specifier] ?? []) assert.ok(!got.names[e.specifier]!.includes(n), `${e.specifier} does not export ${n}`);
-    }
-    for (const s of REFUSED) assert.equal(got.refused[s], "ERR_PACKAGE_PATH_NOT_EXPORTED", s);
-
     // TypeScript resolves each entry's types through the exports map.
     writeFileSync(join(app, "consumer.ts"), [
       ...entries.map((e, i) => `import * as m${i} from ${JSON.stringify(e.specifier)};`),
@@ -116,13 +104,30 @@ test("the packed package: every exports entry imports by name with its source's 
       },
       files: ["consumer.ts"],
     }));
-    await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(app, "tsconfig.json")]).catch((e: { stdout: string }) => {
-      assert.fail(`tsc on a consumer of the installed package:\n${e.stdout}`);
-    });
+    // (runs while the imports are checked)
+    const typecheck = run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(app, "tsconfig.json")])
+      .then(() => "", (e: { stdout: string }) => e.stdout || String(e));
+
+    const got = JSON.parse((await run(process.execPath, ["check.mjs"], { cwd: app })).stdout) as {
+      names: Record<string, string[]>;
+      refused: Record<string, string>;
+    };
+    for (const e of entries) {
+      const fromSource = Object.keys(await import(e.source)).sort();
+      assert.deepEqual(got.names[e.specifier], fromSource, `${e.specifier}: the installed entry exports what ${e.source} does`);
+      for (const n of PROMISED[e.specifier]!) assert.ok(got.names[e.specifier]!.includes(n), `${e.specifier} exports ${n}`);
+      for (const n of NOT_EXPORTED[e.specifier] ?? []) assert.ok(!got.names[e.specifier]!.includes(n), `${e.specifier} does not export ${n}`);
+    }
+    for (const s of REFUSED) assert.equal(got.refused[s], "ERR_PACKAGE_PATH_NOT_EXPORTED", s);
+
+    assert.equal(await typecheck, "", "tsc on a consumer of the installed package");
 
     // The bin works from the installed package.
     const v = await run(join(app, "node_modules/.bin/sockstack"), ["--version"], { cwd: app });
     assert.equal(v.stdout.trim(), `sockstack ${pkg.version}`);
+    // …every command it lists, the benchmarks included (built into dist/bench, not run from sources).
+    const b = await run(join(app, "node_modules/.bin/sockstack"), ["bench", "--list"], { cwd: app });
+    assert.match(b.stdout, /^throughput-lo +MB\/s/m);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

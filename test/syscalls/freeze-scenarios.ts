@@ -389,3 +389,95 @@ export async function waitallBeyondBuffers(): Promise<unknown> {
   r.finished = await runBounded(net, () => r.done === true, sec(120));
   return r;
 }
+
+/** recvLine over a datagram socket whose next datagram is empty: the empty one is taken (a loop over recvLine used to see "" forever). */
+export async function recvLineEmptyDatagram(): Promise<unknown> {
+  const { net, client, server } = twoHosts();
+  const r: Record<string, unknown> = { lines: [] as string[] };
+  server.spawn("udp", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    p.bind(fd, ["0.0.0.0", 9007]);
+    const lines = r.lines as string[];
+    while (lines.length < 3) lines.push(await p.recvLine(fd));
+    r.done = true;
+  });
+  client.spawn("cli", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    await p.sendto(fd, "", 0, ["10.0.0.2", 9007]);
+    await p.sendto(fd, "a\n", 0, ["10.0.0.2", 9007]);
+    await p.sendto(fd, "b\n", 0, ["10.0.0.2", 9007]);
+  });
+  r.finished = await runBounded(net, () => r.done === true);
+  return r;
+}
+
+/** All 65535 ICMP echo identifiers in use: the next ping endpoint gets EAGAIN (the search used to loop forever). */
+export async function echoIdsExhausted(): Promise<unknown> {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  for (let i = 0; i < 0xffff; i++) h.icmp.openEcho({ reply: () => {}, error: () => {} });
+  try {
+    h.icmp.openEcho({ reply: () => {}, error: () => {} });
+    return "no error";
+  } catch (e) {
+    return e instanceof SysError ? e.message : String(e);
+  }
+}
+
+/** epoll_ctl events by name: EPOLL* names only; an unknown one (or a name of another kind) is EINVAL naming it. */
+export async function epollEventNames(): Promise<unknown> {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  const r: Record<string, unknown> = {};
+  h.spawn("p", async (p) => {
+    const [a, b] = p.socketpair("AF_UNIX", "SOCK_STREAM");
+    const ep = p.epoll_create1();
+    p.epoll_ctl(ep, "EPOLL_CTL_ADD", a, { events: "EPOLLIN|EPOLLET" });
+    p.epoll_ctl(ep, "EPOLL_CTL_ADD", b, { events: ["EPOLLIN", "EPOLLOUT"] });
+    const msg = (f: () => void): string => {
+      try {
+        f();
+        return "ok";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    // @ts-expect-error a misspelt name: the types catch it too
+    r.typo = msg(() => p.epoll_ctl(ep, "EPOLL_CTL_MOD", a, { events: "EPOLLIN|EPOLLETT" }));
+    // @ts-expect-error a name of another call
+    r.otherKind = msg(() => p.epoll_ctl(ep, "EPOLL_CTL_MOD", a, { events: "MSG_PEEK" }));
+    await p.send(b, "x");
+    r.events = (await p.epoll_wait(ep, 4, 0)).map((e) => [e.data, e.events]);
+    r.done = true;
+  });
+  r.finished = await runBounded(net, () => r.done === true);
+  return r;
+}
+
+/**
+ * One SO_RCVTIMEO covers the whole call: a wake-up that does not let the
+ * call proceed (here the close of the datagram peer, which wakes its
+ * writers) does not restart the timeout. Linux: EAGAIN after 100 ms.
+ */
+export async function rcvtimeoOnePerCall(): Promise<unknown> {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  const r: Record<string, unknown> = {};
+  h.spawn("p", async (p) => {
+    const a = p.socket("AF_UNIX", "SOCK_DGRAM");
+    const b = p.socket("AF_UNIX", "SOCK_DGRAM");
+    p.bind(b, "/tmp/b.sock");
+    await p.connect(a, "/tmp/b.sock");
+    p.setsockopt(a, "SOL_SOCKET", "SO_RCVTIMEO", { tv_sec: 0, tv_usec: 100_000 });
+    const closer = p.thread(async () => {
+      await net.sleep(ms(60));
+      await p.close(b);
+    });
+    r.result = await outcome(() => p.recv(a, 10));
+    r.at = net.now();
+    await closer.join();
+    r.done = true;
+  });
+  r.finished = await runBounded(net, () => r.done === true);
+  return r;
+}

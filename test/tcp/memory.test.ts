@@ -15,6 +15,8 @@ import { emitIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
 import { Packet, finalizeChecksums } from "../../src/wire/packet.js";
 import { SKB_TRUESIZE_OVERHEAD } from "../../src/core/truesize.js";
 import { twoHosts, conns } from "../helpers/tcp.js";
+import { snapshot } from "../../src/tools/snapshot.js";
+import { ss } from "../../src/tools/ss.js";
 import type { Tcb } from "../../src/tcp/tcb.js";
 
 /** A segment from the client's address to `t` (the server end), as if the peer sent it. */
@@ -27,7 +29,7 @@ function segmentTo(t: Tcb, seq: number, data: Uint8Array, flags = 0x18): Packet 
   return p;
 }
 
-async function connected(rcvbuf?: number) {
+async function connected(rcvbuf?: number, clientSends = 0) {
   const h = twoHosts({ latency: ms(1) }, 1, { trace: false });
   const { net, client, server } = h;
   let got: Uint8Array[] = [];
@@ -48,6 +50,7 @@ async function connected(rcvbuf?: number) {
   client.spawn("c", async (p) => {
     const fd = p.socket("AF_INET", "SOCK_STREAM");
     await p.connect(fd, ["10.0.0.2", 9090]);
+    if (clientSends) await p.send(fd, new Uint8Array(clientSends));
     await net.sleep(sec(100));
   });
   await net.advance(ms(50));
@@ -106,6 +109,10 @@ test("many tiny in-order segments the reader does not take are collapsed, not dr
   assert.equal(x.TCPRcvQDrop ?? 0, 0);
   const d = srv.rcvBuf.peek(5000);
   for (let i = 0; i < 5000; i++) assert.equal(d[i], i & 255);
+  // ss -m shows sk_rmem_alloc (the truesize), as Linux does: more than the 5000 bytes of Recv-Q.
+  const line = ss(snapshot(server), "-tnm state established");
+  assert.match(line, new RegExp(`^5000 .*\\n\\t skmem:\\(r${srv.rmemAlloc()},rb131072,`, "m"), line);
+  assert.ok(srv.rmemAlloc() > 5000);
 });
 
 test("3,000 blind old-data segments during a two-way bulk transfer: D-SACK duplicate ACKs cause no recovery at either end", async () => {
@@ -160,4 +167,28 @@ test("3,000 blind old-data segments during a two-way bulk transfer: D-SACK dupli
     assert.equal(x.TCPDSACKUndo ?? 0, 0);
     assert.equal(h.counters.Tcp.RetransSegs ?? 0, 0, `${h.name}: nothing retransmitted`);
   }
+});
+
+test("old data gets one D-SACK duplicate ACK per segment, old pure ACKs are rate-limited — the counters of Linux 6.18 (scripts/linux-probes/oow-data.py)", async () => {
+  const { net, client, server, srv, inject, startReading } = await connected(undefined, 5000);
+  startReading();
+  await net.advance(ms(300));
+  assert.equal(srv.bytesReceived, 5000);
+  const snap = () => ({ ...server.counters.Tcp, ...server.counters.TcpExt, ...Object.fromEntries(Object.entries(client.counters.TcpExt).map(([k, v]) => [`peer${k}`, v])) });
+  let before = snap();
+  for (let i = 0; i < 200; i++) inject(segmentTo(srv, (srv.rcvNxt - 1500) >>> 0, new Uint8Array(100), 0x10));
+  await net.advance(ms(500));
+  let after = snap();
+  const d = (k: string) => ((after as Record<string, number>)[k] ?? 0) - ((before as Record<string, number>)[k] ?? 0);
+  assert.equal(d("OutSegs"), 200);
+  assert.equal(d("DelayedACKLost"), 200);
+  assert.equal(d("TCPDSACKOldSent"), 200);
+  assert.equal(d("peerTCPDSACKRecv"), 200);
+  assert.equal(d("peerTCPDSACKIgnoredDubious"), 200);
+  before = snap();
+  for (let i = 0; i < 200; i++) inject(segmentTo(srv, (srv.rcvNxt - 100000) >>> 0, new Uint8Array(0), 0x10));
+  await net.advance(ms(100));
+  after = snap();
+  assert.equal(d("OutSegs"), 1);
+  assert.equal(d("TCPACKSkippedSeq"), 199);
 });
