@@ -8,7 +8,9 @@
  * command; `--save DIR` writes it as a corpus entry.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CaseOutcome, CaseSpec, CorpusEntry } from "../fuzz/corpus.js";
 import type { FuzzFailure, FuzzerName } from "../fuzz/harness.js";
@@ -44,8 +46,10 @@ export class FuzzWorker {
     let w: Worker;
     if (here.endsWith(".ts")) {
       // Running from source under tsx: the worker registers tsx itself (Node 20 workers do not inherit its hooks).
+      // tsx is resolved from here, not from the working directory the command runs in.
       const url = new URL("./fuzz-worker.ts", here).href;
-      w = new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, { ...opts, eval: true });
+      const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
+      w = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, { ...opts, eval: true });
     } else {
       w = new Worker(new URL("./fuzz-worker.js", here), opts);
     }
