@@ -1,0 +1,37 @@
+/**
+ * `nodeOn(host)`: Node's `net`, `dns` and `http` bound to a simulated host.
+ */
+import type { Host } from "../../host/host.js";
+import { FacadeContext } from "./context.js";
+import { createDns, type SimDns } from "./dns.js";
+import { createNet, type SimNet } from "./net.js";
+
+/** What {@link nodeOn} returns: the façade modules of one host. */
+export interface NodeOn {
+  /** Node's `net` on the host. */
+  net: SimNet;
+  /** Node's `dns` on the host (the network's hosts table). */
+  dns: SimDns;
+  /** The shared context (the host and the façade's process, `ctx.proc`, whose fd table holds the sockets). */
+  ctx: FacadeContext;
+}
+
+const bound = new WeakMap<Host, NodeOn>();
+
+/**
+ * Node's network modules bound to `host`: sockets made through them live
+ * in the host's simulated kernel (one process named `node` owns their
+ * fds). Calling it again for the same host returns the same modules.
+ * @example
+ * const { net } = nodeOn(server);
+ * net.createServer((s) => s.pipe(s)).listen(7);
+ */
+export function nodeOn(host: Host): NodeOn {
+  let m = bound.get(host);
+  if (!m) {
+    const ctx = new FacadeContext(host);
+    m = { net: createNet(ctx), dns: createDns(ctx), ctx };
+    bound.set(host, m);
+  }
+  return m;
+}
