@@ -7,3 +7,4 @@ export { SimSocket, SimServer, createNet, isIP, isIPv4, isIPv6, type SimNet, typ
 export { createDns, type SimDns, type SimLookupOptions, type LookupAddress } from "./node/facade/dns.js";
 export { FacadeContext } from "./node/facade/context.js";
 export { nodeError, fromSysError, type NodeSystemError } from "./node/facade/errors.js";
+export { createHttp, createFetch, type SimHttp, type SimFetch } from "./node/facade/http.js";

@@ -5,6 +5,8 @@ import type { Host } from "../../host/host.js";
 import { FacadeContext } from "./context.js";
 import { createDns, type SimDns } from "./dns.js";
 import { createNet, type SimNet } from "./net.js";
+import { createFetch, createHttp, type SimFetch, type SimHttp } from "./http.js";
+import type { Agent as UndiciAgent } from "undici";
 
 /** What {@link nodeOn} returns: the façade modules of one host. */
 export interface NodeOn {
@@ -12,6 +14,12 @@ export interface NodeOn {
   net: SimNet;
   /** Node's `dns` on the host (the network's hosts table). */
   dns: SimDns;
+  /** Node's own `http`, its sockets made through `net` (servers via 'connection', clients via an Agent's createConnection). */
+  http: SimHttp;
+  /** undici's `fetch` with a dispatcher whose connections are façade sockets (http: only). */
+  fetch: SimFetch;
+  /** The undici Agent `fetch` uses (close it to drop kept-alive connections). */
+  fetchDispatcher: UndiciAgent;
   /** The shared context (the host and the façade's process, `ctx.proc`, whose fd table holds the sockets). */
   ctx: FacadeContext;
 }
@@ -30,7 +38,9 @@ export function nodeOn(host: Host): NodeOn {
   let m = bound.get(host);
   if (!m) {
     const ctx = new FacadeContext(host);
-    m = { net: createNet(ctx), dns: createDns(ctx), ctx };
+    const net = createNet(ctx);
+    const { fetch, dispatcher } = createFetch(net);
+    m = { net, dns: createDns(ctx), http: createHttp(net), fetch, fetchDispatcher: dispatcher, ctx };
     bound.set(host, m);
   }
   return m;

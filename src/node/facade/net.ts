@@ -102,8 +102,9 @@ export class SimSocket extends Duplex {
   connecting = false;
   /** The façade context (host and process). */
   readonly ctx: FacadeContext;
-  /** Server that accepted this socket, if any. */
-  server: SimServer | null = null;
+  /** Server that accepted this socket, if any (Node's http replaces it with the http.Server, as with net.Socket). */
+  server: unknown = null;
+  #owner: SimServer | null = null;
   #fd = -1;
   #accepted = 0;
   #reading = false;
@@ -131,6 +132,7 @@ export class SimSocket extends Duplex {
   [kAttach](fd: number, server: SimServer): this {
     this.#fd = fd;
     this.server = server;
+    this.#owner = server;
     this.#onConnected();
     return this;
   }
@@ -377,7 +379,7 @@ export class SimSocket extends Duplex {
       this.#localInfo();
       void proc.close(fd).catch(() => {});
     }
-    this.server?.[kForget](this);
+    this.#owner?.[kForget](this);
     cb(err);
     process.nextTick(() => this.emit("close", this.#hadError));
   }
