@@ -122,7 +122,7 @@ export class SimSocket extends Duplex {
 
   constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
     if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
-    super({ allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false, decodeStrings: true, ...opts });
+    super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false, decodeStrings: true });
     this.ctx = ctx;
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
     this.on("end", () => this.#touch());
@@ -240,7 +240,9 @@ export class SimSocket extends Duplex {
     let address: string;
     if (isIPv4(hostName)) address = hostName;
     else {
-      await Promise.resolve(); // Node resolves names asynchronously: 'lookup' after connect() returns
+      // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
+      // what connect()'s caller already queued for the next tick (a server's 'listening', say).
+      await new Promise<void>((r) => process.nextTick(r));
       const r = lookupFirst(this.ctx, hostName, opts.family ?? 0);
       this.emit("lookup", r.error ?? null, r.address, r.family, hostName);
       if (r.error) {
