@@ -4,6 +4,7 @@
 import type { Host } from "../../host/host.js";
 import { FacadeContext } from "./context.js";
 import { createDns, type SimDns } from "./dns.js";
+import { createDgram, type SimDgram } from "./dgram.js";
 import { createNet, type SimNet } from "./net.js";
 import { createFetch, createHttp, type SimFetch, type SimHttp } from "./http.js";
 import type { Agent as UndiciAgent } from "undici";
@@ -12,6 +13,8 @@ import type { Agent as UndiciAgent } from "undici";
 export interface NodeOn {
   /** Node's `net` on the host. */
   net: SimNet;
+  /** Node's `dgram` on the host (udp4). */
+  dgram: SimDgram;
   /** Node's `dns` on the host (the network's hosts table). */
   dns: SimDns;
   /** Node's own `http`, its sockets made through `net` (servers via 'connection', clients via an Agent's createConnection). */
@@ -40,7 +43,7 @@ export function nodeOn(host: Host): NodeOn {
     const ctx = new FacadeContext(host);
     const net = createNet(ctx);
     const { fetch, dispatcher } = createFetch(net);
-    m = { net, dns: createDns(ctx), http: createHttp(net), fetch, fetchDispatcher: dispatcher, ctx };
+    m = { net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), fetch, fetchDispatcher: dispatcher, ctx };
     bound.set(host, m);
   }
   return m;
