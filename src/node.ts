@@ -8,3 +8,5 @@ export { createDns, type SimDns, type SimLookupOptions, type LookupAddress } fro
 export { FacadeContext } from "./node/facade/context.js";
 export { nodeError, fromSysError, type NodeSystemError } from "./node/facade/errors.js";
 export { createHttp, createFetch, type SimHttp, type SimFetch } from "./node/facade/http.js";
+export { createDgram, SimDgramSocket, type SimDgram, type SimDgramOptions, type RemoteInfo } from "./node/facade/dgram.js";
+export { virtualTimers, type VirtualTimers } from "./node/facade/virtual-timers.js";

@@ -12,6 +12,7 @@
  * code, unchanged.
  */
 import * as http from "node:http";
+import { clearInterval as nativeClearInterval } from "node:timers";
 import { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
 import type { Duplex } from "node:stream";
 import type { SimNet, SimServer, SimSocket } from "./net.js";
@@ -68,7 +69,8 @@ export function createHttp(net: SimNet): SimHttp {
     override close(cb?: (err?: Error) => void): this {
       // What http.Server.close does before net.Server.close (httpServerPreClose).
       const sym = Object.getOwnPropertySymbols(this).find((s) => s.description === kCheckingInterval);
-      if (sym) clearInterval((this as unknown as Record<symbol, ReturnType<typeof setInterval>>)[sym]);
+      // Node armed it with the timers module's setInterval (native even under virtual timers).
+      if (sym) nativeClearInterval((this as unknown as Record<symbol, ReturnType<typeof setInterval>>)[sym]);
       this.closeIdleConnections();
       const sim = this.#sim;
       if (!sim || !sim.listening) {
