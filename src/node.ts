@@ -9,4 +9,4 @@ export { FacadeContext } from "./node/facade/context.js";
 export { nodeError, fromSysError, type NodeSystemError } from "./node/facade/errors.js";
 export { createHttp, createFetch, type SimHttp, type SimFetch } from "./node/facade/http.js";
 export { createDgram, SimDgramSocket, type SimDgram, type SimDgramOptions, type RemoteInfo } from "./node/facade/dgram.js";
-export { virtualTimers, type VirtualTimers } from "./node/facade/virtual-timers.js";
+export { virtualTimers, type VirtualTimers, type InstalledClock } from "./node/facade/virtual-timers.js";

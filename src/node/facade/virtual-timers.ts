@@ -15,10 +15,13 @@ import FakeTimers from "@sinonjs/fake-timers";
 import { Timer } from "../../core/scheduler.js";
 import type { Network } from "../../sim/network.js";
 
+/** The installed fake clock of @sinonjs/fake-timers. */
+export type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
+
 /** What {@link virtualTimers} returns. */
 export interface VirtualTimers {
   /** The fake clock (for `clock.now`, `clock.countTimers()`). Do not `tick` it yourself: the network does. */
-  readonly clock: FakeTimers.InstalledClock;
+  readonly clock: InstalledClock;
   /** Restores the real timers and `Date`; pending application timers are dropped. */
   uninstall(): void;
 }
@@ -28,7 +31,7 @@ interface TimerEntry {
 }
 
 /** The globals replaced. */
-const FAKED: FakeTimers.FakeMethod[] = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"];
+const FAKED = ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"] as const;
 
 let installed: VirtualTimers | null = null;
 
@@ -46,7 +49,7 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
   if (installed) throw new Error("sockstack/node: virtual timers are already installed (uninstall the previous ones first)");
   const epoch = opts.epochMs ?? 0;
   const scheduler = net.scheduler;
-  const clock = FakeTimers.withGlobal(globalThis).install({ now: epoch + scheduler.now() / 1000, toFake: FAKED, shouldClearNativeTimers: false });
+  const clock = FakeTimers.withGlobal(globalThis).install({ now: epoch + scheduler.now() / 1000, toFake: [...FAKED], shouldClearNativeTimers: false });
   const g = globalThis as unknown as Record<string, unknown>;
   const bridge = new Timer(() => {
     net.driver.notifyWake();
