@@ -7,6 +7,6 @@ export { SimSocket, SimServer, createNet, isIP, isIPv4, isIPv6, type SimNet, typ
 export { createDns, type SimDns, type SimLookupOptions, type LookupAddress } from "./node/facade/dns.js";
 export { FacadeContext } from "./node/facade/context.js";
 export { nodeError, fromSysError, type NodeSystemError } from "./node/facade/errors.js";
-export { createHttp, createFetch, type SimHttp, type SimFetch } from "./node/facade/http.js";
+export { createHttp, createFetch, type SimHttp, type SimFetch, type SimFetchBinding } from "./node/facade/http.js";
 export { createDgram, SimDgramSocket, type SimDgram, type SimDgramOptions, type RemoteInfo } from "./node/facade/dgram.js";
 export { virtualTimers, type VirtualTimers, type InstalledClock } from "./node/facade/virtual-timers.js";

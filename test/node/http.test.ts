@@ -82,7 +82,7 @@ test("fetch (undici) over the façade under 10 % loss: byte-exact body, status, 
     res.end(req.url === "/missing" ? "no" : down);
   });
   srv.listen(8080);
-  const { fetch, fetchDispatcher } = nodeOn(client);
+  const { fetch, fetchAgent } = nodeOn(client);
   const [a, b] = await drive(net, (async () => {
     const r1 = await fetch("http://api:8080/data");
     const b1 = Buffer.from(await r1.arrayBuffer());
@@ -94,7 +94,7 @@ test("fetch (undici) over the façade under 10 % loss: byte-exact body, status, 
   assert.equal(sha(a!.body), sha(down));
   assert.equal(b!.status, 404);
   assert.equal(b!.body.toString(), "no");
-  await drive(net, fetchDispatcher.close());
+  await drive(net, fetchAgent.close());
   await drive(net, new Promise<void>((res) => srv.close(() => res())));
 });
 

@@ -13,7 +13,8 @@
  */
 import * as http from "node:http";
 import { clearInterval as nativeClearInterval } from "node:timers";
-import { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
+import { createRequire } from "node:module";
+import type { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
 import type { Duplex } from "node:stream";
 import type { SimNet, SimServer, SimSocket } from "./net.js";
 
@@ -170,27 +171,62 @@ export function createHttp(net: SimNet): SimHttp {
 /** undici's `fetch` signature. */
 export type SimFetch = (input: string | URL, init?: Parameters<typeof undiciFetch>[1]) => ReturnType<typeof undiciFetch>;
 
+/** What {@link createFetch} returns. */
+export interface SimFetchBinding {
+  /** undici's fetch whose connections are façade sockets. */
+  fetch: SimFetch;
+  /** Closes the undici Agent (its kept-alive connections); resolves at once when fetch was never used. */
+  close(): Promise<void>;
+  /** The undici Agent, created at the first fetch (null before). */
+  readonly dispatcher: UndiciAgent | null;
+}
+
+/** Loads the undici package (an optional peer dependency: only `fetch` needs it). */
+function loadUndici(): typeof import("undici") {
+  try {
+    return createRequire(import.meta.url)("undici") as typeof import("undici");
+  } catch (e) {
+    throw Object.assign(new Error("sockstack/node: fetch needs the undici package (npm install -D undici)", { cause: e }), { code: "ERR_MODULE_NOT_FOUND" });
+  }
+}
+
 /**
  * undici's `fetch` over the façade: an undici `Agent` whose `connect`
  * opens a façade socket (plain HTTP; https needs the TLS façade, not done).
- * The agent is returned too, to close it (`await dispatcher.close()`).
+ * undici is loaded at the first call.
  */
-export function createFetch(net: SimNet): { fetch: SimFetch; dispatcher: UndiciAgent } {
-  const dispatcher = new UndiciAgent({
-    connect: (opts, cb) => {
-      if (opts.protocol === "https:") {
-        cb(Object.assign(new Error("sockstack/node: https over the façade needs TLS, which is not done yet"), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" }), null);
-        return;
-      }
-      const s = net.connect({ host: opts.hostname, port: Number(opts.port || 80), localAddress: opts.localAddress ?? undefined, noDelay: true });
-      const onErr = (e: Error) => cb(e, null);
-      s.once("error", onErr);
-      s.once("connect", () => {
-        s.removeListener("error", onErr);
-        cb(null, s as unknown as import("node:net").Socket);
-      });
+export function createFetch(net: SimNet): SimFetchBinding {
+  let undici: typeof import("undici") | null = null;
+  let dispatcher: UndiciAgent | null = null;
+  const agent = (): UndiciAgent => {
+    undici ??= loadUndici();
+    dispatcher ??= new undici.Agent({
+      connect: (opts, cb) => {
+        if (opts.protocol === "https:") {
+          cb(Object.assign(new Error("sockstack/node: https over the façade needs TLS, which is not done yet"), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" }), null);
+          return;
+        }
+        const s = net.connect({ host: opts.hostname, port: Number(opts.port || 80), localAddress: opts.localAddress ?? undefined, noDelay: true });
+        const onErr = (e: Error) => cb(e, null);
+        s.once("error", onErr);
+        s.once("connect", () => {
+          s.removeListener("error", onErr);
+          cb(null, s as unknown as import("node:net").Socket);
+        });
+      },
+    });
+    return dispatcher;
+  };
+  return {
+    fetch: (input, init) => {
+      const d = agent();
+      return undici!.fetch(input, { ...init, dispatcher: d });
     },
-  });
-  const fetch: SimFetch = (input, init) => undiciFetch(input, { ...init, dispatcher });
-  return { fetch, dispatcher };
+    close: async () => {
+      if (dispatcher) await dispatcher.close();
+    },
+    get dispatcher() {
+      return dispatcher;
+    },
+  };
 }

@@ -6,8 +6,7 @@ import { FacadeContext } from "./context.js";
 import { createDns, type SimDns } from "./dns.js";
 import { createDgram, type SimDgram } from "./dgram.js";
 import { createNet, type SimNet } from "./net.js";
-import { createFetch, createHttp, type SimFetch, type SimHttp } from "./http.js";
-import type { Agent as UndiciAgent } from "undici";
+import { createFetch, createHttp, type SimFetch, type SimFetchBinding, type SimHttp } from "./http.js";
 
 /** What {@link nodeOn} returns: the façade modules of one host. */
 export interface NodeOn {
@@ -21,8 +20,8 @@ export interface NodeOn {
   http: SimHttp;
   /** undici's `fetch` with a dispatcher whose connections are façade sockets (http: only). */
   fetch: SimFetch;
-  /** The undici Agent `fetch` uses (close it to drop kept-alive connections). */
-  fetchDispatcher: UndiciAgent;
+  /** The undici Agent behind `fetch` (`await fetchAgent.close()` drops its kept-alive connections). */
+  fetchAgent: SimFetchBinding;
   /** The shared context (the host and the façade's process, `ctx.proc`, whose fd table holds the sockets). */
   ctx: FacadeContext;
 }
@@ -42,8 +41,8 @@ export function nodeOn(host: Host): NodeOn {
   if (!m) {
     const ctx = new FacadeContext(host);
     const net = createNet(ctx);
-    const { fetch, dispatcher } = createFetch(net);
-    m = { net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), fetch, fetchDispatcher: dispatcher, ctx };
+    const fetchAgent = createFetch(net);
+    m = { net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), fetch: fetchAgent.fetch, fetchAgent, ctx };
     bound.set(host, m);
   }
   return m;

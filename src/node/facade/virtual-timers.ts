@@ -11,7 +11,8 @@
  * stay deterministic), Node's internal timers (modules that captured the
  * real functions at load time), worker threads and real I/O.
  */
-import FakeTimers from "@sinonjs/fake-timers";
+import { createRequire } from "node:module";
+import type FakeTimers from "@sinonjs/fake-timers";
 import { Timer } from "../../core/scheduler.js";
 import type { Network } from "../../sim/network.js";
 
@@ -49,7 +50,13 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
   if (installed) throw new Error("sockstack/node: virtual timers are already installed (uninstall the previous ones first)");
   const epoch = opts.epochMs ?? 0;
   const scheduler = net.scheduler;
-  const clock = FakeTimers.withGlobal(globalThis).install({ now: epoch + scheduler.now() / 1000, toFake: [...FAKED], shouldClearNativeTimers: false });
+  let ft: typeof FakeTimers;
+  try {
+    ft = createRequire(import.meta.url)("@sinonjs/fake-timers") as typeof FakeTimers;
+  } catch (e) {
+    throw Object.assign(new Error("sockstack/node: virtualTimers needs the @sinonjs/fake-timers package (npm install -D @sinonjs/fake-timers)", { cause: e }), { code: "ERR_MODULE_NOT_FOUND" });
+  }
+  const clock = ft.withGlobal(globalThis).install({ now: epoch + scheduler.now() / 1000, toFake: [...FAKED], shouldClearNativeTimers: false });
   const g = globalThis as unknown as Record<string, unknown>;
   const bridge = new Timer(() => {
     net.driver.notifyWake();
