@@ -44,7 +44,7 @@ let installed: VirtualTimers | null = null;
  * Only one network at a time may own the global timers.
  * @example
  * const vt = virtualTimers(net);
- * try { … await net.run(); } finally { vt.uninstall(); }
+ * try { setTimeout(() => {}, 1000); await net.run(); } finally { vt.uninstall(); }
  */
 export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): VirtualTimers {
   if (installed) throw new Error("sockstack/node: virtual timers are already installed (uninstall the previous ones first)");
