@@ -44,8 +44,12 @@ export class FuzzWorker {
     let w: Worker;
     if (here.endsWith(".ts")) {
       // Running from source under tsx: the worker registers tsx itself (Node 20 workers do not inherit its hooks).
+      // tsx is resolved from here, not from the working directory the command runs in.
       const url = new URL("./fuzz-worker.ts", here).href;
-      w = new Worker(`import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, { ...opts, eval: true });
+      // tsx is resolved from this file, not from the cwd (an eval'd worker resolves bare names from the
+      // cwd); import.meta.resolve gives its ESM entry (require.resolve would give the CommonJS one).
+      const tsx = import.meta.resolve("tsx/esm/api");
+      w = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, { ...opts, eval: true });
     } else {
       w = new Worker(new URL("./fuzz-worker.js", here), opts);
     }

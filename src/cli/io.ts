@@ -16,7 +16,9 @@ export interface CliIo {
 
 /**
  * The process's stdout and stderr.
- * @example await main(["demo"], processIo());
+ * @example
+ * import { main } from "./main.js";
+ * await main(["demo"], processIo());
  */
 export function processIo(): CliIo {
   quietOnClosedPipe();
@@ -51,6 +53,7 @@ export interface CapturedIo extends CliIo {
  * Collects output lines in memory.
  * @example
  * const io = captureIo();
+ * const { main } = await import("./main.js");
  * const code = await main(["--version"], io);
  * io.stdout[0] === "sockstack 0.1.0";
  */

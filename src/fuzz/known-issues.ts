@@ -21,13 +21,8 @@ export interface KnownIssue {
 
 /** The known classes (issue 11 items being fixed by other work). */
 export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  // Issue 11 items 1–5 and 8 were listed here until their fixes landed (the corpus keeps their
-  // reproducers: test/fuzz-corpus/). Open now:
-  {
-    id: "tcp-self-connect-close",
-    title: "a TCP socket connected to itself (bind and connect to the same 127.0.0.1 port), then closed, spins without yielding",
-    matches: (f) => f.kind === "hang" && /connect(_ex)?\((\{"\$":"fd","i":\d+\}|\d+), \["127\.0\.0\.1",\d+\]\)/.test(f.message),
-  },
+  // Issue 11 items 1–5 and 8, then the TCP self-connect spin (tcp-self-connect-close), were listed
+  // here until their fixes landed; the corpus keeps their reproducers (test/fuzz-corpus/).
 ];
 
 /** The known issue that explains `f`, if any (the first that matches). */

@@ -254,7 +254,6 @@ export class Host implements Kernel {
    * gets an event per call entry (blocking calls), return and process exit.
    * Returns the function that stops it. See `formatStrace`/`straceWriter`.
    * @example
-   * import { straceWriter } from "../sys/strace.js";
    * const stop = host.strace(straceWriter((line) => console.log(line)));
    */
   strace(fn: SyscallListener): () => void {

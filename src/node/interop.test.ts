@@ -252,7 +252,7 @@ function innerSuite(ns: string): void {
         await srv.ready;
         const seen = await run(th.host, "udp-client", async (p) => {
           const fd = p.socket("AF_INET", "SOCK_DGRAM");
-          p.setsockopt(fd, "SOL_SOCKET", "SO_RCVTIMEO", lossy ? { tv_sec: 0, tv_usec: 300_000 } : { tv_sec: 2, tv_usec: 0 });
+          p.setsockopt(fd, "SOL_SOCKET", "SO_RCVTIMEO", lossy ? { tv_sec: 0, tv_usec: 300_000 } : { tv_sec: 10, tv_usec: 0 });
           await p.connect(fd, [KERNEL, port]);
           const local = p.getsockname(fd) as { addr: string; port: number };
           // Both views while the flow exists: the kernel's ss and sockstack's.

@@ -330,7 +330,6 @@ export class Network {
    * Traces every system call on every host, present and future (strace
    * -f for the whole network); returns the function that stops it.
    * @example
-   * import { straceWriter } from "../sys/strace.js";
    * net.strace(straceWriter((line) => console.log(line), { host: true }));
    */
   strace(fn: SyscallListener): () => void {

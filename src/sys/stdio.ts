@@ -43,7 +43,8 @@ export type StdinScriptStep = { at: Micros; data: StdioData } | { at: Micros; en
 /**
  * The keyboard of a process's terminal: what a test types for fd 0.
  * @example
- * const p = host.spawn("chat", main);
+ * declare function chat(p: Process): Promise<void>; // given: the program
+ * const p = host.spawn("chat", chat);
  * p.stdin.write("hello\n");
  * p.stdin.script([{ at: ms(500), data: "second line\n" }, { at: sec(1), end: true }]);
  */

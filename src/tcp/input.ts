@@ -427,8 +427,13 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
 
   // 3. SYN in a synchronized state (RFC 5961 §4): challenge ACK.
-  if (seg.flags & SYN) {
-    if (t.state === TcpState.SYN_RECV && seg.seq === t.irs) {
+  // Linux tcp_validate_incoming lets one SYN through: in a simultaneous open, the peer's SYN-ACK
+  // reaching SYN-RECEIVED (seq + 1 = rcv.nxt, ack = snd.nxt) completes the handshake — on a
+  // self-connect it is our own SYN-ACK, which a challenge or a new SYN-ACK would answer forever.
+  const simultaneousSynAck = t.state === TcpState.SYN_RECV && (seg.flags & ACK) !== 0 && len === 1 &&
+    ((seg.seq + 1) >>> 0) === t.rcvNxt && seg.ack === t.sndNxt;
+  if (seg.flags & SYN && !simultaneousSynAck) {
+    if (t.state === TcpState.SYN_RECV && seg.seq === t.irs && !(seg.flags & ACK)) {
       transmit(tl, t, t.iss, SYN | ACK, EMPTY); // retransmitted SYN in a simultaneous open
       return;
     }

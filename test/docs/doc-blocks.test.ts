@@ -171,7 +171,13 @@ test("every `sockstack …` line of a sh block runs through the CLI with the exi
         }
         const want = Number(/\(exit (\d+)\)/.exec(comment)?.[1] ?? 0);
         const io = captureIo();
-        const status = await main(argv.slice(1), io);
+        let status: number;
+        try {
+          status = await main(argv.slice(1), io);
+        } catch (e) {
+          failures.push(`${where}: threw ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+          continue;
+        }
         ran++;
         if (status !== want) failures.push(`${where}: exit ${status} (want ${want})\n${io.stderr.join("\n")}`);
       }

@@ -45,8 +45,9 @@ declare global {
   const cap: Capture;
   /** Writing a file, in Node (node:fs). */
   const writeFileSync: typeof import("node:fs").writeFileSync;
-  /** The CLI in-process (src/cli): `main(argv, io)`, output sinks, the ping chain topology. */
-  const main: (argv: readonly string[], io?: CliIo) => Promise<number>;
+  /** A program's main function (`host.spawn("name", main)`). */
+  const main: (p: Process) => Promise<number>;
+  /** The CLI's output sinks (src/cli/io.ts) and the ping chain topology. */
   const captureIo: () => CapturedIo, processIo: () => CliIo;
   const chain: Chain;
 }

@@ -44,6 +44,7 @@ const PROMISED: Record<string, string[]> = {
   "sockstack/tools": ["snapshot", "ss", "ssRows", "netstat", "netstatRows", "lsof", "lsofEntries", "nstat", "nstatDelta", "Capture", "compileFilter", "pcapFile", "pcapngFile", "ladderText", "ladderSvg", "lectureScenario"],
   "sockstack/conformance": ["runScript", "runSuite", "parseScript", "formatSummary"],
   "sockstack/interop": ["createRealtimeHost", "RealtimeDriver", "UdpTunDevice", "attachTunHost", "startEchoServer", "startHttpServer"],
+  "sockstack/node": ["nodeOn", "SimSocket", "SimServer", "createNet", "createDns", "isIP", "isIPv4", "isIPv6"],
 };
 
 /** Internals that must not be reachable. */
@@ -54,7 +55,6 @@ const REFUSED = [
   `${pkg.name}/src/node/realtime-host.js`, // what docs/interop.md used to import
   `${pkg.name}/dist/index.js`,
   `${pkg.name}/dist/sys/process.js`,
-  `${pkg.name}/node`, // reserved for the net/dgram façade
 ];
 
 test("the packed package: every exports entry imports by name with its source's exports, types resolve, internals are refused", async () => {

@@ -1,0 +1,12 @@
+/**
+ * `sockstack/node`: Node's `net`, `dns` and `http` over a simulated host
+ * (docs/node.md). Node only.
+ */
+export { nodeOn, type NodeOn } from "./node/facade/index.js";
+export { SimSocket, SimServer, createNet, isIP, isIPv4, isIPv6, type SimNet, type SimSocketOptions, type SimConnectOptions, type SimServerOptions, type SimListenOptions, type AddressInfo } from "./node/facade/net.js";
+export { createDns, type SimDns, type SimLookupOptions, type LookupAddress } from "./node/facade/dns.js";
+export { FacadeContext } from "./node/facade/context.js";
+export { nodeError, fromSysError, type NodeSystemError } from "./node/facade/errors.js";
+export { createHttp, createFetch, type SimHttp, type SimFetch, type SimFetchBinding } from "./node/facade/http.js";
+export { createDgram, SimDgramSocket, type SimDgram, type SimDgramOptions, type RemoteInfo } from "./node/facade/dgram.js";
+export { virtualTimers, type VirtualTimers, type InstalledClock } from "./node/facade/virtual-timers.js";

@@ -1,0 +1,68 @@
+/**
+ * What every façade module bound to one simulated host shares: the host,
+ * the process whose fd table holds the façade's sockets, and virtual-time
+ * timers on the network's scheduler.
+ */
+import { Timer } from "../../core/scheduler.js";
+import type { Micros } from "../../core/time.js";
+import type { Host } from "../../host/host.js";
+import type { Process } from "../../sys/process.js";
+
+/** Macrotask yields after a façade event: how deep a chain of setImmediate callbacks is waited for. */
+const KICK_ROUNDS = 1;
+
+/** The state the `net`/`dgram`/`dns` façades of one host share. */
+export class FacadeContext {
+  /** The process that owns every socket the façade creates (its name is `node`). */
+  readonly proc: Process;
+
+  constructor(readonly host: Host, processName = "node") {
+    this.proc = host.createProcess(processName);
+  }
+
+  /** Virtual time now (µs). */
+  now(): Micros {
+    return this.host.ctx.scheduler.now();
+  }
+
+  /**
+   * Arms a one-shot virtual-time timer `delay` µs from now. The callback
+   * runs inside the driver's event loop; the driver is told a wake
+   * happened so that whatever application code the callback starts (promise
+   * continuations, `process.nextTick`) runs before virtual time moves on.
+   * Returns the function that cancels it.
+   */
+  timer(delay: Micros, fn: () => void): () => void {
+    const t = new Timer(() => {
+      this.host.ctx.notifyWake();
+      fn();
+    });
+    this.host.ctx.scheduler.armIn(t, Math.max(0, Math.round(delay)));
+    return () => this.host.ctx.scheduler.disarm(t);
+  }
+
+  #kick: Timer | null = null;
+  #kicks = 0;
+
+  /**
+   * After the façade has handed an event to application code: arms a
+   * zero-delay timer whose firing tells the driver to yield once more, so
+   * that `setImmediate` callbacks the application queued in response (undici
+   * resumes its pipeline that way) run before virtual time moves on or the
+   * run is declared idle. At most one is pending.
+   */
+  kick(): void {
+    this.#kicks = KICK_ROUNDS;
+    if (this.#kick?.armed) return;
+    this.#kick ??= new Timer(() => {
+      this.host.ctx.notifyWake();
+      if (--this.#kicks > 0) this.host.ctx.scheduler.armIn(this.#kick!, 0);
+    });
+    this.host.ctx.scheduler.armIn(this.#kick, 0);
+  }
+
+  /** Tells the driver application code may run (callbacks emitted outside a syscall's wake-up). */
+  wake(): void {
+    this.host.ctx.notifyWake();
+  }
+}

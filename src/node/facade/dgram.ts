@@ -1,0 +1,335 @@
+/**
+ * Node's `dgram` over a simulated host: `createSocket("udp4")`, `bind`,
+ * `connect`/`disconnect`, `send` (its overloads), `'message'`, `close`,
+ * `address`/`remoteAddress`, buffer sizes, TTL, broadcast. A socket reads
+ * with a blocking `recvfrom` while it is bound, so nothing polls.
+ * IPv6 (`udp6`) and multicast are not offered: they throw
+ * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
+ */
+import { EventEmitter } from "node:events";
+import { isIPv4 } from "node:net";
+import { SysError } from "../../core/sys-error.js";
+import type { FacadeContext } from "./context.js";
+import { fromSysError, nodeCodeError } from "./errors.js";
+import { lookupFirst } from "./dns.js";
+
+/** `rinfo` of a `'message'`. */
+export interface RemoteInfo {
+  address: string;
+  family: "IPv4";
+  port: number;
+  size: number;
+}
+
+/** Options of {@link createDgram}'s `createSocket`. */
+export interface SimDgramOptions {
+  type: "udp4" | "udp6";
+  reuseAddr?: boolean;
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+  signal?: AbortSignal;
+}
+
+type Msg = string | Uint8Array | readonly (string | Uint8Array)[];
+type SendCb = (err: Error | null, bytes?: number) => void;
+
+function unsupported(what: string): Error {
+  return nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `sockstack/node: ${what} is not supported by the simulated network`);
+}
+
+/** A UDP socket on a simulated host with the `dgram.Socket` API. */
+export class SimDgramSocket extends EventEmitter {
+  readonly #ctx: FacadeContext;
+  readonly #opts: SimDgramOptions;
+  #fd = -1;
+  #closed = false;
+  #connected: { address: string; port: number } | null = null;
+
+  constructor(ctx: FacadeContext, opts: SimDgramOptions) {
+    super();
+    this.#ctx = ctx;
+    this.#opts = opts;
+    if (opts.type !== "udp4") throw unsupported(`dgram type ${JSON.stringify(opts.type)} (IPv6)`);
+    opts.signal?.addEventListener("abort", () => this.close(), { once: true });
+  }
+
+  #ensureFd(): number {
+    if (this.#closed) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
+    if (this.#fd < 0) {
+      const p = this.#ctx.proc;
+      this.#fd = p.socket("AF_INET", "SOCK_DGRAM");
+      if (this.#opts.reuseAddr) p.setsockopt(this.#fd, "SOL_SOCKET", "SO_REUSEADDR", 1);
+      if (this.#opts.recvBufferSize) p.setsockopt(this.#fd, "SOL_SOCKET", "SO_RCVBUF", this.#opts.recvBufferSize);
+      if (this.#opts.sendBufferSize) p.setsockopt(this.#fd, "SOL_SOCKET", "SO_SNDBUF", this.#opts.sendBufferSize);
+    }
+    return this.#fd;
+  }
+
+  #bound(): boolean {
+    if (this.#fd < 0) return false;
+    const a = this.#ctx.proc.getsockname(this.#fd);
+    return a.family === 2 && a.port !== 0;
+  }
+
+  /** `bind([port][, address][, cb])` or `bind(options[, cb])`; `'listening'` follows. */
+  bind(...args: unknown[]): this {
+    let cb: (() => void) | undefined;
+    if (typeof args[args.length - 1] === "function") cb = args.pop() as () => void;
+    let port = 0, address = "0.0.0.0";
+    if (args[0] !== null && typeof args[0] === "object") {
+      const o = args[0] as { port?: number; address?: string; exclusive?: boolean };
+      port = o.port ?? 0;
+      address = o.address ?? address;
+    } else {
+      port = (args[0] as number | undefined) ?? 0;
+      if (typeof args[1] === "string") address = args[1];
+    }
+    if (this.#bound()) throw nodeCodeError(Error, "ERR_SOCKET_ALREADY_BOUND", "Socket is already bound");
+    if (cb) this.once("listening", cb);
+    let addr = address;
+    if (!isIPv4(address)) {
+      const r = lookupFirst(this.#ctx, address, 4);
+      if (r.error) {
+        process.nextTick(() => this.emit("error", r.error));
+        return this;
+      }
+      addr = r.address!;
+    }
+    try {
+      this.#ctx.proc.bind(this.#ensureFd(), [addr, port]);
+    } catch (e) {
+      const err = fromSysError(e, "bind", addr, port);
+      process.nextTick(() => this.emit("error", err));
+      return this;
+    }
+    this.#startReceiving();
+    process.nextTick(() => this.emit("listening"));
+    return this;
+  }
+
+  #startReceiving(): void {
+    const fd = this.#fd;
+    const p = this.#ctx.proc;
+    void (async () => {
+      for (;;) {
+        let r: Awaited<ReturnType<typeof p.recvfrom>>;
+        try {
+          r = await p.recvfrom(fd, 65535);
+        } catch (e) {
+          if (this.#closed || this.#fd !== fd) return;
+          // ECONNREFUSED from an ICMP port unreachable on a connected socket: Node reports nothing on recv; go on.
+          if (e instanceof SysError && e.code === "ECONNREFUSED") continue;
+          this.emit("error", fromSysError(e, "recvmsg"));
+          return;
+        }
+        if (this.#closed) return;
+        this.#ctx.kick();
+        const a = r.addr && r.addr.family === 2 ? r.addr : { addr: "0.0.0.0", port: 0 };
+        this.emit("message", Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length), { address: a.addr, family: "IPv4", port: a.port, size: r.data.length } satisfies RemoteInfo);
+      }
+    })();
+  }
+
+  /**
+   * `send(msg[, offset, length][, port][, address][, cb])`. Binds to an
+   * ephemeral port first when unbound (as Node). The callback gets the
+   * error or the byte count; without a callback errors are emitted.
+   */
+  send(msg: Msg, ...rest: (number | string | SendCb | undefined)[]): void {
+    let cb: SendCb | undefined;
+    if (typeof rest[rest.length - 1] === "function") cb = rest.pop() as SendCb;
+    let data: Buffer;
+    if (Array.isArray(msg)) data = Buffer.concat(msg.map((m) => (typeof m === "string" ? Buffer.from(m) : Buffer.from(m.buffer, m.byteOffset, m.byteLength))));
+    else if (typeof msg === "string") data = Buffer.from(msg);
+    else if (msg instanceof Uint8Array) data = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+    else throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", 'The "buffer" argument must be of type string or an instance of Buffer, TypedArray, or DataView.');
+    if (typeof rest[0] === "number" && typeof rest[1] === "number" && !Array.isArray(msg) && (rest.length >= 3 || this.#connected)) {
+      const off = rest.shift() as number, len = rest.shift() as number;
+      data = data.subarray(off, off + len);
+    }
+    const port = rest[0] as number | undefined;
+    let address = rest[1] as string | undefined;
+    if (this.#connected) {
+      if (port !== undefined) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected");
+    } else {
+      if (typeof port !== "number" || !Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw nodeCodeError(RangeError, "ERR_SOCKET_BAD_PORT", `Port should be > 0 and < 65536. Received ${String(port)}.`);
+      }
+      address ??= "127.0.0.1";
+    }
+    const fail = (e: Error) => {
+      if (cb) process.nextTick(() => cb(e));
+      else process.nextTick(() => this.emit("error", e));
+    };
+    let dest: string | undefined;
+    if (address !== undefined) {
+      if (isIPv4(address)) dest = address;
+      else {
+        const r = lookupFirst(this.#ctx, address, 4);
+        if (r.error) return fail(r.error);
+        dest = r.address;
+      }
+    }
+    try {
+      if (!this.#bound()) this.bind();
+    } catch (e) {
+      return fail(e as Error);
+    }
+    const p = this.#ctx.proc;
+    const fd = this.#fd;
+    p.sendto(fd, data, 0, dest === undefined ? null : [dest, port!]).then(
+      (n) => cb && process.nextTick(() => cb(null, n)),
+      (e: unknown) => fail(fromSysError(e, "send", dest ?? this.#connected?.address, port ?? this.#connected?.port)),
+    );
+  }
+
+  /** Associates the socket with one peer; `'connect'` follows. */
+  connect(port: number, address?: string | (() => void), cb?: () => void): void {
+    if (typeof address === "function") {
+      cb = address;
+      address = undefined;
+    }
+    if (this.#connected) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected");
+    const host = address ?? "127.0.0.1";
+    if (cb) this.once("connect", cb);
+    const r = isIPv4(host) ? { address: host } : lookupFirst(this.#ctx, host, 4);
+    if ("error" in r && r.error) {
+      process.nextTick(() => this.emit("error", r.error));
+      return;
+    }
+    if (!this.#bound()) this.bind();
+    this.#ctx.proc.connect(this.#fd, [r.address!, port]).then(
+      () => {
+        this.#connected = { address: r.address!, port };
+        this.emit("connect");
+      },
+      (e: unknown) => this.emit("error", fromSysError(e, "connect", r.address, port)),
+    );
+  }
+
+  /** Dissolves the association made by {@link connect}. */
+  disconnect(): void {
+    if (!this.#connected) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected");
+    this.#connected = null;
+    void this.#ctx.proc.connect(this.#fd, { family: 0 });
+  }
+
+  /** The bound address. */
+  address(): { address: string; family: "IPv4"; port: number } {
+    if (!this.#bound()) throw nodeError9();
+    const a = this.#ctx.proc.getsockname(this.#fd);
+    return { address: a.family === 2 ? a.addr : "0.0.0.0", family: "IPv4", port: a.family === 2 ? a.port : 0 };
+  }
+
+  /** The connected peer (ERR_SOCKET_DGRAM_NOT_CONNECTED otherwise). */
+  remoteAddress(): { address: string; family: "IPv4"; port: number } {
+    if (!this.#connected) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected");
+    return { address: this.#connected.address, family: "IPv4", port: this.#connected.port };
+  }
+
+  /** Closes; `'close'` follows. */
+  close(cb?: () => void): this {
+    if (this.#closed) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
+    this.#closed = true;
+    if (cb) this.once("close", cb);
+    const fd = this.#fd;
+    this.#fd = -1;
+    if (fd >= 0) {
+      try {
+        this.#ctx.proc.shutdown(fd, "SHUT_RD"); // wakes our pending recvfrom
+      } catch { /* ENOTCONN on an unconnected UDP socket: close anyway */ }
+      void this.#ctx.proc.close(fd).catch(() => {});
+    }
+    process.nextTick(() => this.emit("close"));
+    return this;
+  }
+
+  setBroadcast(flag: boolean): void {
+    this.#ctx.proc.setsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_BROADCAST", flag ? 1 : 0);
+  }
+
+  setTTL(ttl: number): number {
+    this.#ctx.proc.setsockopt(this.#ensureFd(), "IPPROTO_IP", "IP_TTL", ttl);
+    return ttl;
+  }
+
+  setRecvBufferSize(size: number): void {
+    this.#ctx.proc.setsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_RCVBUF", size);
+  }
+
+  setSendBufferSize(size: number): void {
+    this.#ctx.proc.setsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_SNDBUF", size);
+  }
+
+  /** SO_RCVBUF as the kernel reports it (doubled, as Linux). */
+  getRecvBufferSize(): number {
+    return Number(this.#ctx.proc.getsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_RCVBUF"));
+  }
+
+  /** SO_SNDBUF as the kernel reports it (doubled, as Linux). */
+  getSendBufferSize(): number {
+    return Number(this.#ctx.proc.getsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_SNDBUF"));
+  }
+
+  addMembership(): void {
+    throw unsupported("multicast (addMembership)");
+  }
+
+  dropMembership(): void {
+    throw unsupported("multicast (dropMembership)");
+  }
+
+  setMulticastTTL(): number {
+    throw unsupported("multicast (setMulticastTTL)");
+  }
+
+  setMulticastLoopback(): boolean {
+    throw unsupported("multicast (setMulticastLoopback)");
+  }
+
+  setMulticastInterface(): void {
+    throw unsupported("multicast (setMulticastInterface)");
+  }
+
+  /** No event-loop handle in a simulation: returns this. */
+  ref(): this {
+    return this;
+  }
+
+  /** No event-loop handle in a simulation: returns this. */
+  unref(): this {
+    return this;
+  }
+}
+
+function nodeError9(): Error {
+  // What Node's address() throws on an unbound socket (uv EBADF).
+  const e = new Error("getsockname EBADF") as Error & { code: string; errno: number; syscall: string };
+  e.code = "EBADF";
+  e.errno = -9;
+  e.syscall = "getsockname";
+  return e;
+}
+
+/** The `dgram` module bound to one simulated host (what `nodeOn(host).dgram` is). */
+export interface SimDgram {
+  createSocket(type: "udp4" | "udp6" | SimDgramOptions, cb?: (msg: Buffer, rinfo: RemoteInfo) => void): SimDgramSocket;
+  Socket: new (opts: SimDgramOptions) => SimDgramSocket;
+}
+
+/** Builds the `dgram` module of a façade context. */
+export function createDgram(ctx: FacadeContext): SimDgram {
+  class Socket extends SimDgramSocket {
+    constructor(opts: SimDgramOptions) {
+      super(ctx, opts);
+    }
+  }
+  return {
+    Socket,
+    createSocket(type, cb) {
+      const s = new Socket(typeof type === "string" ? { type } : type);
+      if (cb) s.on("message", cb);
+      return s;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * `nodeOn(host)`: Node's `net`, `dns` and `http` bound to a simulated host.
+ */
+import type { Host } from "../../host/host.js";
+import { FacadeContext } from "./context.js";
+import { createDns, type SimDns } from "./dns.js";
+import { createDgram, type SimDgram } from "./dgram.js";
+import { createNet, type SimNet } from "./net.js";
+import { createFetch, createHttp, type SimFetch, type SimFetchBinding, type SimHttp } from "./http.js";
+
+/** What {@link nodeOn} returns: the façade modules of one host. */
+export interface NodeOn {
+  /** Node's `net` on the host. */
+  net: SimNet;
+  /** Node's `dgram` on the host (udp4). */
+  dgram: SimDgram;
+  /** Node's `dns` on the host (the network's hosts table). */
+  dns: SimDns;
+  /** Node's own `http`, its sockets made through `net` (servers via 'connection', clients via an Agent's createConnection). */
+  http: SimHttp;
+  /** undici's `fetch` with a dispatcher whose connections are façade sockets (http: only). */
+  fetch: SimFetch;
+  /** The undici Agent behind `fetch` (`await fetchAgent.close()` drops its kept-alive connections). */
+  fetchAgent: SimFetchBinding;
+  /** The shared context (the host and the façade's process, `ctx.proc`, whose fd table holds the sockets). */
+  ctx: FacadeContext;
+}
+
+const bound = new WeakMap<Host, NodeOn>();
+
+/**
+ * Node's network modules bound to `host`: sockets made through them live
+ * in the host's simulated kernel (one process named `node` owns their
+ * fds). Calling it again for the same host returns the same modules.
+ * @example
+ * const { net } = nodeOn(server);
+ * net.createServer((s) => s.pipe(s)).listen(7);
+ */
+export function nodeOn(host: Host): NodeOn {
+  let m = bound.get(host);
+  if (!m) {
+    const ctx = new FacadeContext(host);
+    const net = createNet(ctx);
+    const fetchAgent = createFetch(net);
+    m = { net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), fetch: fetchAgent.fetch, fetchAgent, ctx };
+    bound.set(host, m);
+  }
+  return m;
+}

@@ -1,0 +1,775 @@
+/**
+ * Node's `net` over a simulated host: `Socket` (a `stream.Duplex`),
+ * `Server`, `connect`/`createConnection`, `createServer`, `isIP*`.
+ *
+ * The bridge between Node streams and sockstack's syscalls is readiness
+ * driven: a socket reads with a blocking `recv` only while the stream wants
+ * data (`_read`), so a paused or slow reader leaves bytes in the simulated
+ * receive buffer and the window closes, as with the kernel; a write's
+ * callback runs only once every byte is in the simulated send buffer
+ * (`sendall`), so `write()` returns false and `'drain'` follows exactly
+ * when the kernel buffer is full and Node's 16 KiB high-water mark is
+ * crossed. Nothing polls and no real timer is used: socket timeouts run on
+ * the network's virtual clock.
+ */
+import { EventEmitter } from "node:events";
+import { Duplex, type DuplexOptions } from "node:stream";
+import { isIP as nodeIsIP, isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from "node:net";
+import { SysError } from "../../core/sys-error.js";
+import { strerror } from "../../core/errno.js";
+import type { SockAddr } from "../../socket/sockaddr.js";
+import { FacadeContext } from "./context.js";
+import { fromSysError, nodeCodeError, nodeError } from "./errors.js";
+import { lookupFirst } from "./dns.js";
+
+/** `net.isIP`: 4, 6 or 0 (Node's own implementation). */
+export const isIP = nodeIsIP;
+/** `net.isIPv4`. */
+export const isIPv4 = nodeIsIPv4;
+/** `net.isIPv6`. */
+export const isIPv6 = nodeIsIPv6;
+
+/** Options of {@link SimSocket} (Node's `net.SocketOptions`, TCP only). */
+export interface SimSocketOptions extends DuplexOptions {
+  /** Keep the writable side open after the peer's FIN (default false: end() follows 'end'). */
+  allowHalfOpen?: boolean;
+  /** Not supported: a simulated socket has no OS descriptor. */
+  fd?: number;
+}
+
+/** Options of {@link SimSocket.connect} (Node's `net.TcpNetConnectOpts`). */
+export interface SimConnectOptions {
+  port: number | string;
+  host?: string;
+  localAddress?: string;
+  localPort?: number;
+  family?: number;
+  timeout?: number;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  allowHalfOpen?: boolean;
+  /** Unix-domain sockets are not offered by the façade yet. */
+  path?: string;
+  lookup?: unknown;
+}
+
+/** `socket.address()` / `server.address()`. */
+export interface AddressInfo {
+  address: string;
+  family: string;
+  port: number;
+}
+
+const RECV_CHUNK = 65536;
+const kAttach = Symbol("attach");
+
+function inet(a: SockAddr | null): AddressInfo | null {
+  if (!a || a.family !== 2) return null;
+  return { address: a.addr, family: "IPv4", port: a.port };
+}
+
+function uvDescription(code: string): string {
+  // libuv's uv_strerror texts where they differ from Linux's strerror.
+  if (code === "EADDRNOTAVAIL") return "address not available";
+  if (code === "EACCES") return "permission denied";
+  try {
+    return strerror(code as Parameters<typeof strerror>[0]).toLowerCase();
+  } catch {
+    return code;
+  }
+}
+
+/** Node's error for listen/bind failures: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
+function listenError(e: unknown, syscall: string, address: string, port: number): Error {
+  if (!(e instanceof SysError)) return fromSysError(e, syscall);
+  const err = nodeError(e.code, e.errno, syscall, address, port);
+  err.message = `${syscall} ${e.code}: ${uvDescription(e.code)} ${address}:${port}`;
+  return err;
+}
+
+/**
+ * A TCP socket on a simulated host with the `net.Socket` API: a real
+ * `stream.Duplex`, so `pipe`, `pipeline`, async iteration and libraries
+ * that take a Duplex (http.Agent's `createConnection`, an http.Server fed
+ * through `'connection'`) work unchanged. It is not an `instanceof
+ * net.Socket` (that class is bound to libuv handles).
+ */
+export class SimSocket extends Duplex {
+  /** Bytes received. */
+  bytesRead = 0;
+  /** True until the connection is established (or fails). */
+  connecting = false;
+  /** The façade context (host and process). */
+  readonly ctx: FacadeContext;
+  /** Server that accepted this socket, if any (Node's http replaces it with the http.Server, as with net.Socket). */
+  server: unknown = null;
+  #owner: SimServer | null = null;
+  #fd = -1;
+  #accepted = 0;
+  #reading = false;
+  #wantRead = false;
+  #peer: AddressInfo | null = null;
+  #local: AddressInfo | null = null;
+  #connected: Promise<void>;
+  #resolveConnected!: () => void;
+  #timeoutMs = 0;
+  #cancelTimer: (() => void) | null = null;
+  #lastActive = 0;
+  #hadError = false;
+  #reset = false;
+  #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
+
+  constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
+    if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
+    super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false, decodeStrings: true });
+    this.ctx = ctx;
+    this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
+    this.on("end", () => this.#touch());
+  }
+
+  /** Wraps an fd returned by accept (server side). @internal */
+  [kAttach](fd: number, server: SimServer): this {
+    this.#fd = fd;
+    this.server = server;
+    this.#owner = server;
+    this.#onConnected();
+    return this;
+  }
+
+  /** The simulated fd (in the façade process `ctx.proc`), -1 before connect. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`, as Node. */
+  get readyState(): string {
+    if (this.connecting) return "opening";
+    if (this.readable && this.writable) return "open";
+    if (this.readable && !this.writable) return "readOnly";
+    if (!this.readable && this.writable) return "writeOnly";
+    return "closed";
+  }
+
+  /** True before the socket has been connected. */
+  get pending(): boolean {
+    return this.#fd < 0 || this.connecting;
+  }
+
+  /** Bytes written: accepted by the simulated kernel plus still queued in the stream. */
+  get bytesWritten(): number {
+    return this.#accepted + this.writableLength;
+  }
+
+  /** Node's `bufferSize` (deprecated alias of writableLength). */
+  get bufferSize(): number {
+    return this.writableLength;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#peerInfo()?.address;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#peerInfo()?.port;
+  }
+
+  get remoteFamily(): string | undefined {
+    return this.#peerInfo()?.family;
+  }
+
+  get localAddress(): string | undefined {
+    return this.#localInfo()?.address;
+  }
+
+  get localPort(): number | undefined {
+    return this.#localInfo()?.port;
+  }
+
+  get localFamily(): string | undefined {
+    return this.#localInfo()?.family;
+  }
+
+  /** The bound address, as `{ address, family, port }` ({} when not bound, as Node). */
+  address(): AddressInfo | Record<string, never> {
+    return this.#localInfo() ?? {};
+  }
+
+  #peerInfo(): AddressInfo | null {
+    if (!this.#peer && this.#fd >= 0 && !this.connecting) {
+      try {
+        this.#peer = inet(this.ctx.proc.getpeername(this.#fd));
+      } catch {
+        return null;
+      }
+    }
+    return this.#peer;
+  }
+
+  #localInfo(): AddressInfo | null {
+    if (this.#fd >= 0 && !this.destroyed) {
+      try {
+        this.#local = inet(this.ctx.proc.getsockname(this.#fd));
+      } catch { /* keep the last known */ }
+    }
+    return this.#local;
+  }
+
+  /**
+   * Connects: `connect(port[, host][, cb])` or `connect(options[, cb])`.
+   * Host names resolve through the network's hosts table (`'lookup'` is
+   * emitted, as Node does for names).
+   */
+  connect(...args: unknown[]): this {
+    const [opts, cb] = normalizeConnectArgs(args);
+    if (opts.path !== undefined) throw nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "sockstack/node: Unix-domain (path) sockets are not supported by the façade");
+    if (this.#fd >= 0 || this.connecting) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
+    const port = validatePort(opts.port);
+    const hostName = opts.host ?? "localhost";
+    if (cb) this.once("connect", cb);
+    if (opts.timeout) this.setTimeout(opts.timeout);
+    if (opts.noDelay) this.#pendingOpts.noDelay = true;
+    if (opts.keepAlive) this.#pendingOpts.keepAlive = [true, opts.keepAliveInitialDelay ?? 0];
+    this.connecting = true;
+    void this.#doConnect(hostName, port, opts);
+    return this;
+  }
+
+  async #doConnect(hostName: string, port: number, opts: SimConnectOptions): Promise<void> {
+    const proc = this.ctx.proc;
+    let address: string;
+    if (isIPv4(hostName)) address = hostName;
+    else {
+      // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
+      // what connect()'s caller already queued for the next tick (a server's 'listening', say).
+      await new Promise<void>((r) => process.nextTick(r));
+      const r = lookupFirst(this.ctx, hostName, opts.family ?? 0);
+      this.emit("lookup", r.error ?? null, r.address, r.family, hostName);
+      if (r.error) {
+        this.destroy(r.error);
+        return;
+      }
+      address = r.address!;
+    }
+    if (this.destroyed) return;
+    try {
+      this.#fd = proc.socket("AF_INET", "SOCK_STREAM");
+      if (opts.localAddress !== undefined || opts.localPort !== undefined) {
+        try {
+          proc.bind(this.#fd, [opts.localAddress ?? "0.0.0.0", opts.localPort ?? 0]);
+        } catch (e) {
+          throw listenError(e, "bind", opts.localAddress ?? "0.0.0.0", opts.localPort ?? 0);
+        }
+      }
+    } catch (e) {
+      this.destroy(e instanceof SysError ? fromSysError(e, "connect", address, port) : (e as Error));
+      return;
+    }
+    try {
+      await proc.connect(this.#fd, [address, port]);
+    } catch (e) {
+      if (!this.destroyed) this.destroy(fromSysError(e, "connect", address, port));
+      this.ctx.kick();
+      return;
+    }
+    if (this.destroyed) return;
+    this.#onConnected();
+    this.emit("connect");
+    this.emit("ready");
+    this.ctx.kick();
+  }
+
+  #onConnected(): void {
+    this.connecting = false;
+    const po = this.#pendingOpts;
+    if (po.noDelay !== undefined) this.setNoDelay(po.noDelay);
+    if (po.keepAlive) this.setKeepAlive(...po.keepAlive);
+    this.#touch();
+    this.#resolveConnected();
+    // Node starts reading as soon as a socket is connected (read(0)), so
+    // EOF and RST are seen without a 'data' listener; pause() (or
+    // pauseOnConnect) keeps the bytes in the kernel, as with libuv.
+    if (this.#wantRead) this.#pump();
+    else if (!this.isPaused()) this.read(0);
+  }
+
+  override _read(): void {
+    this.#wantRead = true;
+    if (this.#fd < 0 || this.connecting || this.#reading) return;
+    this.#pump();
+  }
+
+  #pump(): void {
+    this.#reading = true;
+    this.#wantRead = false;
+    const proc = this.ctx.proc;
+    const fd = this.#fd;
+    const loop = async (): Promise<void> => {
+      try {
+        for (;;) {
+          const data = await proc.recv(fd, RECV_CHUNK);
+          if (this.destroyed) return;
+          this.ctx.kick();
+          this.#touch();
+          if (data.length === 0) {
+            // As Node's onStreamRead at EOF: push(null) then read(0), so
+            // 'end' comes without a consumer when nothing is buffered.
+            this.push(null);
+            this.read(0);
+            return;
+          }
+          this.bytesRead += data.length;
+          if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.length))) return;
+        }
+      } catch (e) {
+        if (!this.destroyed) this.destroy(fromSysError(e, "read"));
+        this.ctx.kick();
+      } finally {
+        this.#reading = false;
+        // push() may have asked for more while the last recv was settling.
+        if (this.#wantRead && !this.destroyed && !this.readableEnded) this.#pump();
+      }
+    };
+    void loop();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#send([chunk], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.#send(chunks.map((c) => c.chunk), cb);
+  }
+
+  #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
+    const go = async (): Promise<void> => {
+      if (this.connecting || this.#fd < 0) await this.#connected;
+      const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+      await this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL");
+      this.#accepted += data.length;
+      this.#touch();
+    };
+    go().then(() => {
+      this.ctx.kick();
+      cb();
+    }, (e: unknown) => cb(fromSysError(e, "write")));
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    const go = async (): Promise<void> => {
+      if (this.connecting || this.#fd < 0) await this.#connected;
+      if (this.destroyed) return;
+      this.ctx.proc.shutdown(this.#fd, "SHUT_WR");
+    };
+    go().then(() => cb(), (e: unknown) => {
+      // The peer is gone already (ENOTCONN): Node ignores a failed shutdown of a closed connection.
+      if (e instanceof SysError && e.code === "ENOTCONN") cb();
+      else cb(fromSysError(e, "shutdown"));
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.connecting = false;
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    this.#hadError = !!err;
+    const fd = this.#fd;
+    if (fd >= 0) {
+      const proc = this.ctx.proc;
+      if (this.#reset) {
+        try {
+          proc.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
+        } catch { /* not connected any more: close is enough */ }
+      }
+      // Wake our own blocked recv (shutdown(SHUT_RD) makes it return 0), then close.
+      try {
+        proc.shutdown(fd, "SHUT_RD");
+      } catch { /* ENOTCONN: nothing to wake */ }
+      this.#localInfo();
+      void proc.close(fd).catch(() => {});
+    }
+    this.#owner?.[kForget](this);
+    cb(err);
+    process.nextTick(() => this.emit("close", this.#hadError));
+  }
+
+  /** Closes with RST (SO_LINGER 0 then close), as Node's `resetAndDestroy()`. */
+  resetAndDestroy(): this {
+    if (this.#fd < 0 && !this.connecting) {
+      this.destroy(nodeCodeError(Error, "ERR_SOCKET_CLOSED", "Socket is closed"));
+      return this;
+    }
+    this.#reset = true;
+    if (this.connecting) {
+      this.once("connect", () => this.destroy());
+      return this;
+    }
+    this.destroy();
+    return this;
+  }
+
+  /** Ends the writable side and destroys the socket once the data is written. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once("finish", () => this.destroy());
+  }
+
+  /** TCP_NODELAY (Nagle off with true, the default argument). */
+  setNoDelay(noDelay = true): this {
+    if (this.#fd < 0 || this.connecting) {
+      this.#pendingOpts.noDelay = noDelay;
+      return this;
+    }
+    try {
+      this.ctx.proc.setsockopt(this.#fd, "IPPROTO_TCP", "TCP_NODELAY", noDelay ? 1 : 0);
+    } catch { /* closed: Node ignores it too */ }
+    return this;
+  }
+
+  /** SO_KEEPALIVE, and TCP_KEEPIDLE from `initialDelay` (ms, rounded down to seconds, at least 1) when given. */
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (this.#fd < 0 || this.connecting) {
+      this.#pendingOpts.keepAlive = [enable, initialDelay];
+      return this;
+    }
+    try {
+      this.ctx.proc.setsockopt(this.#fd, "SOL_SOCKET", "SO_KEEPALIVE", enable ? 1 : 0);
+      if (enable && initialDelay > 0) {
+        this.ctx.proc.setsockopt(this.#fd, "IPPROTO_TCP", "TCP_KEEPIDLE", Math.max(1, Math.floor(initialDelay / 1000)));
+      }
+    } catch { /* closed */ }
+    return this;
+  }
+
+  /**
+   * Emits `'timeout'` after `ms` of inactivity (no byte read or written) in
+   * virtual time; 0 disables it. As in Node the socket is not closed.
+   */
+  setTimeout(ms: number, cb?: () => void): this {
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+      throw nodeCodeError(RangeError, "ERR_OUT_OF_RANGE", `The value of "msecs" is out of range. It must be a non-negative finite number. Received ${String(ms)}`);
+    }
+    this.#timeoutMs = ms;
+    if (cb) {
+      if (ms === 0) this.removeListener("timeout", cb);
+      else this.once("timeout", cb);
+    }
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    if (ms > 0) {
+      this.#lastActive = this.ctx.now();
+      this.#armTimeout();
+    }
+    return this;
+  }
+
+  /** The idle timeout in ms (0: none), as Node's `socket.timeout`. */
+  get timeout(): number | undefined {
+    return this.#timeoutMs || undefined;
+  }
+
+  #armTimeout(): void {
+    const due = this.#lastActive + this.#timeoutMs * 1000;
+    this.#cancelTimer = this.ctx.timer(due - this.ctx.now(), () => {
+      this.#cancelTimer = null;
+      if (this.destroyed || this.#timeoutMs === 0) return;
+      const dueNow = this.#lastActive + this.#timeoutMs * 1000;
+      if (this.ctx.now() < dueNow) this.#armTimeout();
+      else this.emit("timeout");
+    });
+  }
+
+  #touch(): void {
+    if (this.#timeoutMs === 0) return;
+    this.#lastActive = this.ctx.now();
+    if (!this.#cancelTimer && !this.destroyed) this.#armTimeout();
+  }
+
+  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  ref(): this {
+    return this;
+  }
+
+  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  unref(): this {
+    return this;
+  }
+}
+
+const kForget = Symbol("forget");
+
+/** Options of {@link SimServer} (Node's `net.ServerOpts`). */
+export interface SimServerOptions {
+  allowHalfOpen?: boolean;
+  pauseOnConnect?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+}
+
+/** Options of {@link SimServer.listen} (Node's `net.ListenOptions`). */
+export interface SimListenOptions {
+  port?: number | string;
+  host?: string;
+  backlog?: number;
+  exclusive?: boolean;
+  signal?: AbortSignal;
+  path?: string;
+  ipv6Only?: boolean;
+}
+
+/**
+ * A TCP server on a simulated host with the `net.Server` API: listen,
+ * `'listening'`, `'connection'`, `'close'`, `'error'`, `'drop'`, close,
+ * address, getConnections, maxConnections.
+ */
+export class SimServer extends EventEmitter {
+  /** Refuse (close) connections beyond this many, emitting `'drop'` (Node's semantics). */
+  maxConnections: number | undefined = undefined;
+  readonly #ctx: FacadeContext;
+  readonly #opts: SimServerOptions;
+  #lfd = -1;
+  #closing = false;
+  readonly #conns = new Set<SimSocket>();
+  #addr: AddressInfo | null = null;
+
+  constructor(ctx: FacadeContext, opts: SimServerOptions = {}, onConnection?: (s: SimSocket) => void) {
+    super();
+    this.#ctx = ctx;
+    this.#opts = opts;
+    if (onConnection) this.on("connection", onConnection);
+  }
+
+  /** True while listening. */
+  get listening(): boolean {
+    return this.#lfd >= 0;
+  }
+
+  /**
+   * `listen([port][, host][, backlog][, cb])` or `listen(options[, cb])`.
+   * The default host is 0.0.0.0 (Node's `::` needs IPv6, which sockstack
+   * does not have). Port 0 picks an ephemeral port.
+   */
+  listen(...args: unknown[]): this {
+    let cb: (() => void) | undefined;
+    if (typeof args[args.length - 1] === "function") cb = args.pop() as () => void;
+    let o: SimListenOptions;
+    if (args[0] !== null && typeof args[0] === "object") o = args[0] as SimListenOptions;
+    else o = { port: args[0] as number | undefined, host: typeof args[1] === "string" ? args[1] : undefined, backlog: typeof args[1] === "number" ? args[1] : (args[2] as number | undefined) };
+    if (o.path !== undefined) throw nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "sockstack/node: Unix-domain (path) servers are not supported by the façade");
+    if (this.#lfd >= 0) throw nodeCodeError(Error, "ERR_SERVER_ALREADY_LISTEN", "Listen method has been called more than once without closing.");
+    const port = o.port === undefined || o.port === null ? 0 : validatePort(o.port);
+    if (cb) this.once("listening", cb);
+    const host = o.host === undefined || o.host === "::" ? "0.0.0.0" : o.host;
+    if (o.signal) {
+      if (o.signal.aborted) {
+        process.nextTick(() => this.close());
+        return this;
+      }
+      o.signal.addEventListener("abort", () => this.close(), { once: true });
+    }
+    const proc = this.#ctx.proc;
+    let address = host;
+    if (!isIPv4(host)) {
+      const r = lookupFirst(this.#ctx, host, 4);
+      if (r.error) {
+        process.nextTick(() => this.emit("error", r.error));
+        return this;
+      }
+      address = r.address!;
+    }
+    let fd = -1;
+    try {
+      fd = proc.socket("AF_INET", "SOCK_STREAM");
+      proc.setsockopt(fd, "SOL_SOCKET", "SO_REUSEADDR", 1); // libuv sets it on every TCP listener
+      try {
+        proc.bind(fd, [address, port]);
+      } catch (e) {
+        throw listenError(e, "listen", address, port);
+      }
+      proc.listen(fd, o.backlog ?? 511);
+    } catch (e) {
+      if (fd >= 0) void proc.close(fd).catch(() => {});
+      const err = e instanceof SysError ? listenError(e, "listen", address, port) : e;
+      process.nextTick(() => this.emit("error", err));
+      return this;
+    }
+    this.#lfd = fd;
+    this.#closing = false;
+    this.#addr = inet(proc.getsockname(fd));
+    process.nextTick(() => this.emit("listening"));
+    void this.#acceptLoop(fd);
+    return this;
+  }
+
+  async #acceptLoop(lfd: number): Promise<void> {
+    const proc = this.#ctx.proc;
+    for (;;) {
+      let fd: number;
+      try {
+        ({ fd } = await proc.accept(lfd));
+      } catch (e) {
+        if (this.#lfd !== lfd) return; // closed
+        if (e instanceof SysError && (e.code === "EMFILE" || e.code === "ENFILE" || e.code === "ECONNABORTED")) {
+          this.emit("error", fromSysError(e, "accept"));
+          continue;
+        }
+        this.emit("error", fromSysError(e, "accept"));
+        return;
+      }
+      if (this.#lfd !== lfd) {
+        void proc.close(fd).catch(() => {});
+        return;
+      }
+      if (this.maxConnections !== undefined && this.#conns.size >= this.maxConnections) {
+        const peer = inet(proc.getpeername(fd));
+        const local = inet(proc.getsockname(fd));
+        void proc.close(fd).catch(() => {});
+        this.emit("drop", { localAddress: local?.address, localPort: local?.port, localFamily: "IPv4", remoteAddress: peer?.address, remotePort: peer?.port, remoteFamily: "IPv4" });
+        continue;
+      }
+      const s = new SimSocket(this.#ctx, { allowHalfOpen: this.#opts.allowHalfOpen ?? false });
+      if (this.#opts.noDelay) s.setNoDelay(true);
+      this.#conns.add(s);
+      if (this.#opts.pauseOnConnect) s.pause();
+      s[kAttach](fd, this);
+      this.#ctx.kick();
+      if (this.#opts.noDelay) s.setNoDelay(true);
+      if (this.#opts.keepAlive) s.setKeepAlive(true, this.#opts.keepAliveInitialDelay ?? 0);
+      this.emit("connection", s);
+    }
+  }
+
+  /** @internal a connection of this server closed. */
+  [kForget](s: SimSocket): void {
+    if (this.#conns.delete(s)) this.#maybeEmitClose();
+  }
+
+  #maybeEmitClose(): void {
+    if (this.#closing && this.#lfd < 0 && this.#conns.size === 0) {
+      this.#closing = false;
+      process.nextTick(() => this.emit("close"));
+    }
+  }
+
+  /**
+   * Stops accepting; `'close'` once every connection has ended. `cb` gets
+   * ERR_SERVER_NOT_RUNNING when the server was not listening (as Node).
+   */
+  close(cb?: (err?: Error) => void): this {
+    if (cb) {
+      if (this.#lfd < 0) {
+        this.once("close", () => cb(nodeCodeError(Error, "ERR_SERVER_NOT_RUNNING", "Server is not running.")));
+      } else {
+        this.once("close", () => cb());
+      }
+    }
+    const lfd = this.#lfd;
+    this.#lfd = -1;
+    this.#closing = true;
+    if (lfd >= 0) {
+      const proc = this.#ctx.proc;
+      try {
+        proc.shutdown(lfd, "SHUT_RD"); // wakes the pending accept (Linux: EINVAL)
+      } catch { /* already shut */ }
+      void proc.close(lfd).catch(() => {});
+    }
+    this.#maybeEmitClose();
+    return this;
+  }
+
+  /** `{ address, family, port }` while listening, else null. */
+  address(): AddressInfo | null {
+    return this.#lfd >= 0 ? this.#addr : null;
+  }
+
+  /** The number of open connections. */
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    const n = this.#conns.size;
+    process.nextTick(() => cb(null, n));
+    return this;
+  }
+
+  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  ref(): this {
+    return this;
+  }
+
+  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  unref(): this {
+    return this;
+  }
+
+  /** `server[Symbol.asyncDispose]()`: closes and waits for `'close'`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#lfd < 0 && this.#conns.size === 0) return;
+    await new Promise<void>((r) => this.close(() => r()));
+  }
+}
+
+function validatePort(p: unknown): number {
+  const n = typeof p === "string" && p.trim() !== "" ? Number(p) : p;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw nodeCodeError(RangeError, "ERR_SOCKET_BAD_PORT", `Port should be >= 0 and < 65536. Received ${typeof p === "string" ? `type string ('${p}')` : `type ${typeof p} (${String(p)})`}.`);
+  }
+  return n;
+}
+
+function normalizeConnectArgs(args: unknown[]): [SimConnectOptions, (() => void) | undefined] {
+  let cb: (() => void) | undefined;
+  if (typeof args[args.length - 1] === "function") cb = args.pop() as () => void;
+  const a0 = args[0];
+  if (a0 !== null && typeof a0 === "object") return [a0 as SimConnectOptions, cb];
+  if (typeof a0 === "string" && !/^\d+$/.test(a0)) return [{ path: a0, port: 0 }, cb];
+  return [{ port: a0 as number, host: args[1] as string | undefined }, cb];
+}
+
+/** The `net` module bound to one simulated host (what `nodeOn(host).net` is). */
+export interface SimNet {
+  Socket: new (opts?: SimSocketOptions) => SimSocket;
+  Server: new (opts?: SimServerOptions | ((s: SimSocket) => void), onConnection?: (s: SimSocket) => void) => SimServer;
+  connect(...args: unknown[]): SimSocket;
+  createConnection(...args: unknown[]): SimSocket;
+  createServer(opts?: SimServerOptions | ((s: SimSocket) => void), onConnection?: (s: SimSocket) => void): SimServer;
+  isIP: typeof isIP;
+  isIPv4: typeof isIPv4;
+  isIPv6: typeof isIPv6;
+  getDefaultAutoSelectFamily(): boolean;
+  setDefaultAutoSelectFamily(v: boolean): void;
+}
+
+/** Builds the `net` module of a façade context. */
+export function createNet(ctx: FacadeContext): SimNet {
+  class Socket extends SimSocket {
+    constructor(opts?: SimSocketOptions) {
+      super(ctx, opts);
+    }
+  }
+  class Server extends SimServer {
+    constructor(opts?: SimServerOptions | ((s: SimSocket) => void), onConnection?: (s: SimSocket) => void) {
+      if (typeof opts === "function") super(ctx, {}, opts);
+      else super(ctx, opts ?? {}, onConnection);
+    }
+  }
+  const connect = (...args: unknown[]): SimSocket => {
+    const [opts, cb] = normalizeConnectArgs(args);
+    const s = new Socket({ allowHalfOpen: opts.allowHalfOpen });
+    return cb ? s.connect(opts, cb) : s.connect(opts);
+  };
+  let autoSelect = false;
+  return {
+    Socket,
+    Server,
+    connect,
+    createConnection: connect,
+    createServer: (opts, onConnection) => new Server(opts, onConnection),
+    isIP,
+    isIPv4,
+    isIPv6,
+    getDefaultAutoSelectFamily: () => autoSelect,
+    setDefaultAutoSelectFamily: (v: boolean) => {
+      autoSelect = !!v;
+    },
+  };
+}
