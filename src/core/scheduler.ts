@@ -150,10 +150,10 @@ export class Scheduler implements Clock {
    * arm order, including timers armed by those callbacks for the same
    * instant. Returns the number fired.
    */
-  runDue(): number {
+  runDue(max = Infinity): number {
     let n = 0;
     const heap = this.#heap;
-    while (heap.length && this.#dl[0]! <= this.#now) {
+    while (n < max && heap.length && this.#dl[0]! <= this.#now) {
       const t = heap[0]!;
       this.disarm(t);
       n++;

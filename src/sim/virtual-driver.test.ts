@@ -208,3 +208,15 @@ test("an injected yield is used, and links deliver through the driver", async ()
   assert.deepEqual(arrivals, [7 * MS]);
   assert.equal(yields, 1);
 });
+
+test("a storm of events at one instant with no program in it (a timer re-armed for now, forever) stops with a StuckError", async () => {
+  const { s, d } = setup({ maxEventsPerInstant: 10_000 });
+  let fired = 0;
+  const storm = new Timer(() => {
+    fired++;
+    s.arm(storm, s.now()); // answered at once, as two sockets answering each other over a zero-delay path
+  });
+  s.arm(storm, 5);
+  await assert.rejects(d.run(), (e: Error) => e.name === "SpinError" && /10001 timer events at this instant/.test(e.message) && /t=0\.000005s/.test(e.message));
+  assert.equal(fired, 10_001);
+});

@@ -96,6 +96,14 @@ export interface VirtualDriverOptions {
    * work for "now" (a loop of `sleep(0)`) never lets virtual time move.
    */
   maxRoundsPerInstant?: number;
+  /**
+   * Timer events at one instant before a {@link StuckError} (default
+   * {@link DEFAULT_MAX_EVENTS_PER_INSTANT}): a storm that never lets time
+   * move without any program taking part — two endpoints answering each
+   * other over a zero-delay path forever — runs inside the scheduler, where
+   * neither the syscall boundary's spin detector nor the round count sees it.
+   */
+  maxEventsPerInstant?: number;
   /** Describes what is pending, for the StuckError's message (the Network lists processes and calls). */
   describe?: () => string;
 }
@@ -105,10 +113,13 @@ export interface VirtualDriverOptions {
  * `maxRoundsPerInstant` rounds of events and wake-ups.
  */
 export class StuckError extends Error {
-  constructor(at: Micros, rounds: number, pending: string) {
+  constructor(at: Micros, rounds: number, pending: string, events = 0) {
     super(
-      `spin: virtual time is stuck at t=${formatMicros(at)}: ${rounds} rounds of events at this instant ` +
-        "(code keeps scheduling work for \"now\", e.g. a loop around sleep(0) or a timer re-armed at the current time)" +
+      (events > 0
+        ? `spin: virtual time is stuck at t=${formatMicros(at)}: ${events} timer events at this instant ` +
+          "(a storm of packets or timers that never lets time move, e.g. two endpoints answering each other over a zero-delay path)"
+        : `spin: virtual time is stuck at t=${formatMicros(at)}: ${rounds} rounds of events at this instant ` +
+          "(code keeps scheduling work for \"now\", e.g. a loop around sleep(0) or a timer re-armed at the current time)") +
         (pending ? `\n${pending}` : ""),
     );
     this.name = "SpinError";
@@ -133,6 +144,13 @@ export type StopReason = "idle" | "until" | "maxEvents" | "predicate";
  * before the driver decides the simulation spins without moving time.
  */
 export const DEFAULT_MAX_ROUNDS_PER_INSTANT = 1_000_000;
+
+/**
+ * Timer events one instant may fire before the driver decides a storm
+ * keeps time from moving (100 MB echoed at one instant over a zero-delay
+ * link takes a few hundred thousand).
+ */
+export const DEFAULT_MAX_EVENTS_PER_INSTANT = 5_000_000;
 
 /** What {@link VirtualDriver.run} returns. */
 export interface RunResult {
@@ -178,6 +196,7 @@ export class VirtualDriver {
   readonly #warn: (message: string) => void;
   readonly #yieldEveryInstant: boolean;
   readonly #maxRounds: number;
+  readonly #maxEventsPerInstant: number;
   readonly #describe: () => string;
   #wakes = 0;
   #seenWakes = 0;
@@ -192,6 +211,7 @@ export class VirtualDriver {
     this.#warn = opts.warn ?? defaultWarn;
     this.#yieldEveryInstant = opts.yieldEveryInstant ?? false;
     this.#maxRounds = opts.maxRoundsPerInstant ?? DEFAULT_MAX_ROUNDS_PER_INSTANT;
+    this.#maxEventsPerInstant = opts.maxEventsPerInstant ?? DEFAULT_MAX_EVENTS_PER_INSTANT;
     this.#describe = opts.describe ?? (() => "");
   }
 
@@ -301,15 +321,18 @@ export class VirtualDriver {
         // Settle the current instant.
         st.instants++;
         let rounds = 0;
+        let atInstant = 0;
         for (;;) {
           if (++rounds > this.#maxRounds) throw new StuckError(s.now(), rounds - 1, this.#describe());
+          if (atInstant > this.#maxEventsPerInstant) throw new StuckError(s.now(), rounds - 1, this.#describe(), atInstant);
           if (forceYield || this.#wakes !== this.#seenWakes) {
             forceYield = false;
             this.#seenWakes = this.#wakes;
             st.yields++;
             await this.#yield();
           }
-          const n = s.runDue();
+          const n = s.runDue(this.#maxEventsPerInstant + 1 - atInstant);
+          atInstant += n;
           events += n;
           st.events += n;
           if (n > 0) {

@@ -8,6 +8,7 @@
  * Linux difference: there are no signals, so writing to a broken
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
+import { joinBytes } from "../core/bytes.js";
 import { errnoNumber } from "../core/errno.js";
 import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
@@ -35,14 +36,7 @@ const EMPTY = new Uint8Array(0);
 /** The bytes of a read made of several pieces (one piece: itself, no copy; MSG_TRUNC: none). */
 function concat(chunks: readonly Uint8Array[], total: number, flags: number): Uint8Array {
   if (flags & MSG_TRUNC && !(flags & MSG_PEEK)) return EMPTY;
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return joinBytes(chunks, total);
 }
 
 // Bits of StreamSocket.#bits.

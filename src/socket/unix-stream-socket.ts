@@ -21,6 +21,7 @@
  * writes into shared buffers instead, so memory stays within a small
  * factor of SO_SNDBUF (see `#append`).
  */
+import { joinBytes } from "../core/bytes.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
 import type { StackContext } from "../core/stack-context.js";
 import {
@@ -38,16 +39,6 @@ export const UNIX_SMALL_WRITE = 512;
 /** Size of the tail buffer small writes share. */
 export const UNIX_TAIL_SIZE = 2048;
 
-/** Pieces of a read joined into one buffer. */
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
 
 /** An AF_UNIX stream socket. */
 export class UnixStreamSocket extends UnixSocket {
@@ -235,7 +226,7 @@ export class UnixStreamSocket extends UnixSocket {
     const chunks: Uint8Array[] = [];
     let copied = 0;
     const result = (): RecvResult => {
-      const data = chunks.length === 1 ? chunks[0]! : concat(chunks, copied);
+      const data = joinBytes(chunks, copied);
       return { data, addr: null, flags: 0, length: copied };
     };
     for (;;) {

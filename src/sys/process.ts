@@ -21,6 +21,7 @@
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
 import { SysError } from "../core/sys-error.js";
+import { joinBytes } from "../core/bytes.js";
 import {
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, FIONBIO, O_NONBLOCK, O_RDWR,
   SOCK_CLOEXEC, SOCK_NONBLOCK, constant,
@@ -747,13 +748,7 @@ export class Process {
       parts.push(d);
       got += d.length;
     }
-    const out = new Uint8Array(got);
-    let o = 0;
-    for (const d of parts) {
-      out.set(d, o);
-      o += d.length;
-    }
-    return out;
+    return joinBytes(parts, got);
   }
 
   /**

@@ -151,8 +151,8 @@ test("ICMP echo identifiers exhausted: EAGAIN (Linux inet_autobind), not an endl
 test("issue 12 item 6: epoll_ctl events by name; an unknown name is EINVAL naming it", async () => {
   const r = await run("epollEventNames");
   assert.equal(r.finished, true);
-  assert.equal(r.typo, 'epoll_ctl: Invalid argument (events: unknown epoll event name "EPOLLETT")');
-  assert.equal(r.otherKind, 'epoll_ctl: Invalid argument (events: unknown epoll event name "MSG_PEEK")');
+  assert.equal(r.typo, 'epoll_ctl: Invalid argument (event.events: unknown epoll event name "EPOLLETT"; did you mean EPOLLET?)');
+  assert.equal(r.otherKind, 'epoll_ctl: Invalid argument (event.events: "MSG_PEEK" is a send/recv flag, not an epoll event)');
   assert.deepEqual(r.events, [[4, POLLOUT], [3, POLLIN]]);
 });
 

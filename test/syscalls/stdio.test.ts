@@ -44,7 +44,7 @@ test("stdin: read(0) gives one typed line per read (canonical mode), recvLine(0)
   await net.run();
   // "part" has no newline yet: the reader sleeps in read(0).
   assert.deepEqual(got, ["one\n", "two\n", "ab\ncde", "f\n", "lon", "ger line\n"]);
-  assert.equal(p.exited, false);
+  assert.equal(p.running, true);
   p.stdin.end();
   await net.run();
   assert.deepEqual(got.slice(6), ["part", "eof:0", 'line:""']);
@@ -192,8 +192,9 @@ test("a wrap()ed call that fails prints perror's line on stderr", async () => {
     const fd = w.Socket("AF_INET", "SOCK_STREAM", 0);
     w.Bind(fd, ["0.0.0.0", 7000]);
   });
-  await net.run().catch(() => undefined); // today the crash also surfaces from run() (run semantics: the "run" work)
-  assert.equal(second.stderr.text, "bind error: Address already in use\n");
+  await net.run(); // wrap.c's perr_exit: perror, then exit(1) — a failed program, not a crash
+  assert.equal(second.exitCode, 1);
+  assert.equal(second.stderr.text, "bind: Address already in use\n");
   assert.equal(second.stdout.text, "");
 });
 
