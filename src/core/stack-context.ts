@@ -32,11 +32,4 @@ export interface StackContext {
    * depend on what else ran in the same process.
    */
   allocInode(): number;
-  /**
-   * The spin detector's step (sys/spin.ts), for kernel code with a wait
-   * that can resolve without blocking (none today: socket waits sleep until
-   * a change). Throws a SpinError after too many steps at one instant with
-   * no progress.
-   */
-  spinStep?(): void;
 }

@@ -116,7 +116,6 @@ export class Host implements Kernel {
       counters: new Counters(),
       notifyWake: notify,
       allocInode: () => this.#nextInode++,
-      spinStep: () => this.sys.spin.step(),
     };
     this.sys = { spin: new SpinGuard(opts.scheduler, opts.spinLimit), trace: null, formatEnter: null };
     this.ip = new IpLayer(this.ctx);

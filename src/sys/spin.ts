@@ -4,11 +4,11 @@
  * anything changing never lets the microtask queue drain, so no driver —
  * virtual or real-time — regains control and Node's event loop freezes.
  * The detector therefore lives where such a loop must pass: the syscall
- * boundary (every call of every process). Kernel code with a wait that can
- * resolve without blocking calls `ctx.spinStep()` there too; since every
- * socket wait now sleeps until a change (`Socket.waitReady`), none does.
+ * boundary (every call of every process). Kernel waits need no hook: every
+ * socket wait sleeps until a change (`Socket.waitReady`), and a storm of
+ * timer events at one instant is the virtual driver's (`maxEventsPerInstant`).
  *
- * Definition. A *step* is a syscall entry (or a `ctx.spinStep()`). *Progress* is virtual time moving, or a call that changed
+ * Definition. A *step* is a syscall entry. *Progress* is virtual time moving, or a call that changed
  * something: it moved bytes (a send accepted > 0 bytes, a receive
  * consumed > 0 bytes — a `MSG_PEEK` or an end-of-file read does not), it
  * created, connected or closed something (socket, accept, connect, close,
