@@ -489,6 +489,7 @@ export class Arp {
     }
     const n = new Neighbour(iface, dev, addr, this.#timerFn);
     n.updated = n.used = now;
+    n.confirmed = now - 2 * sc.neigh_base_reachable_time; // neigh_alloc: long unconfirmed
     this.#tables.get(iface.index)!.set(addr, n);
     this.#entries++;
     this.stats.allocs++;
