@@ -494,7 +494,7 @@ export class DhcpServer {
 /**
  * Starts a DHCP server on an Ethernet interface of `host` (`dhcpd eth0`).
  * @example
- * dhcpd(router, { range: ["10.0.0.100", "10.0.0.199"], router: "10.0.0.1", leaseTime: 3600 });
+ * dhcpd(server, { range: ["10.0.0.100", "10.0.0.199"], router: "10.0.0.1", leaseTime: 3600 });
  */
 export function dhcpd(host: Host, opts: DhcpServerOptions): DhcpServer {
   return new DhcpServer(host, opts);

@@ -103,7 +103,7 @@ export interface SwitchOptions {
  * A learning switch.
  * @example
  * const sw = net.switch();
- * for (const h of hosts) net.attach(h, sw);     // numbered 10.0.0.1, .2, …
+ * for (const h of [client, server]) net.attach(h, sw);   // numbered 10.0.0.1, .2, …
  * sw.fdb();                                      // what it has learned
  */
 export class Switch {

@@ -58,7 +58,7 @@ export interface FrameTextOptions {
 
 /**
  * One frame as `tcpdump -n` (or `-e -n`) prints it, without the timestamp.
- * @example formatFrame(frame, new TcpdumpFormatter(), { ether: true })
+ * @example formatFrame(bytes, new TcpdumpFormatter(), { ether: true })
  */
 export function formatFrame(f: Uint8Array, td: TcpdumpFormatter, opts: FrameTextOptions = {}): string {
   if (f.length < 14) return `[|ether]`;
