@@ -84,11 +84,12 @@ test("the bundled lecture runs with no Node globals and prints the demo's packet
 /** A stand-in for the page's DOM: the elements ui.ts looks up, listeners, frames on demand. */
 function fakePage() {
   const ids = [...LAB_HTML.matchAll(/id="([\w-]+)"/g)].map((m) => m[1]!);
-  const els = new Map<string, { textContent: string | null; innerHTML: string; value: string; disabled: boolean; listeners: Map<string, () => void>; addEventListener(t: string, f: () => void): void }>();
+  type Listener = (ev?: { target: { getAttribute(n: string): string | null } }) => void;
+  const els = new Map<string, { textContent: string | null; innerHTML: string; value: string; disabled: boolean; listeners: Map<string, Listener>; addEventListener(t: string, f: Listener): void }>();
   for (const id of ids) {
     const el = {
-      textContent: "" as string | null, innerHTML: "", value: "", disabled: false, listeners: new Map<string, () => void>(),
-      addEventListener(t: string, f: () => void) { this.listeners.set(t, f); },
+      textContent: "" as string | null, innerHTML: "", value: "", disabled: false, listeners: new Map<string, Listener>(),
+      addEventListener(t: string, f: Listener) { this.listeners.set(t, f); },
     };
     els.set(id, el);
   }
@@ -105,7 +106,8 @@ test("the page script draws the lecture and plays, steps and resets it", async (
   const page = fakePage();
   const { els } = page;
   browserLikeContext({ document: page.document, requestAnimationFrame: page.requestAnimationFrame });
-  const text = (id: string) => els.get(id)!.textContent ?? "";
+  const unhtml = (h: string) => h.replace(/<[^>]*>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  const text = (id: string) => (id === "tcpdump" ? unhtml(els.get(id)!.innerHTML) : els.get(id)!.textContent ?? "");
   assert.match(text("clock"), /t = 0\.000 s/);
   for (let k = 0; k < 50 && !/LISTEN/.test(text("ss-server")); k++) await keepAlive(macrotask());
   assert.match(text("ss-server"), /LISTEN\s+0\s+2\s+0\.0\.0\.0:9090\s+0\.0\.0\.0:\*\s+users:\(\("server",pid=1000,fd=3\)\)/, "t = 0: the server listens (A1)");

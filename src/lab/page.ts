@@ -36,14 +36,26 @@ export const LAB_HTML = `<!doctype html>
   </select></label>
   <label>seed <input id="seed" type="number" min="0" max="4294967295" value="0"></label>
   <label>ladder <select id="connection"><option value="">all connections</option></select></label>
+  <label>loss <input id="loss" type="range" min="0" max="20" step="0.5" value="0"> <output id="loss-value">0%</output></label>
+  <label>latency <select id="latency">
+    <option value="50" selected>50 µs</option>
+    <option value="1000">1 ms</option>
+    <option value="10000">10 ms</option>
+    <option value="50000">50 ms</option>
+  </select></label>
+  <button id="pcap" type="button" title="the server's eth0 so far, for Wireshark or tcpdump -r">pcap ⤓</button>
   <span id="clock">t = 0.000 s</span>
+  <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="10" value="0"> ms</label>
 </section>
 <main>
   <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
   <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
+  <section class="pane"><h2>server: sockets, queues, windows, timers</h2><div id="sockets-server"></div></section>
+  <section class="pane"><h2>client: sockets, windows, timers</h2><div id="sockets-client"></div></section>
   <section class="pane"><h2>server$ ss -tanpo</h2><pre id="ss-server"></pre></section>
   <section class="pane"><h2>client$ ss -tanpo</h2><pre id="ss-client"></pre></section>
-  <section class="pane wide"><h2>server$ tcpdump -nn -i eth0</h2><pre id="tcpdump"></pre></section>
+  <section class="pane wide"><h2>server$ tcpdump -nn -i eth0 (click a line)</h2><pre id="tcpdump"></pre></section>
+  <section class="pane wide"><h2>server$ tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
 </main>
 <footer id="status">loading…</footer>
 <script type="module" src="${LAB_SCRIPT}"></script>
@@ -69,5 +81,21 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 #ladder { overflow: auto; max-height: 36em; }
 #ladder svg { display: block; }
 #topology svg { display: block; max-width: 100%; }
+.timeline { flex-basis: 100%; display: flex; gap: 8px; align-items: center; }
+.timeline input { flex: 1; }
+.pkt { cursor: pointer; }
+.pkt:hover { background: #eef3f8; }
+.pkt.sel { background: #ffe9a8; }
+.sock { border-top: 1px solid var(--line); padding: 4px 0; font: 12px/1.5 monospace; }
+.sock:first-child { border-top: 0; }
+.muted { color: var(--muted); }
+.warn { color: #b03a00; }
+.slots { display: inline-flex; gap: 2px; vertical-align: middle; }
+.slot { display: inline-block; width: 14px; height: 14px; border: 1px solid #888; background: white; }
+.slot.est { background: #4f8a3c; }
+.slot.syn { background: #d9a21b; }
+.slot.over { border-color: #b03a00; }
+.bar { display: inline-block; width: 60px; height: 8px; border: 1px solid #888; vertical-align: middle; }
+.bar span { display: block; height: 100%; background: #1f4e79; }
 footer { padding: 6px 16px; color: var(--muted); font-size: 12px; }
 `;

@@ -24,9 +24,10 @@ import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg } from "../tools/ladder.js";
 import { lectureScenario } from "../tools/lecture-scenario.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
-import { snapshot } from "../tools/snapshot.js";
+import { pcapFile } from "../tools/pcap.js";
+import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
+import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 
 /** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (view-scenarios.ts). */
@@ -47,6 +48,31 @@ export interface LabPacket {
   line: string;
   /** Parsed header fields (the demo's JSON `packet` event fields). */
   fields: PacketFields;
+  /** The datagram as captured (a private copy). */
+  bytes: Uint8Array;
+}
+
+/**
+ * Impairments the lab applies to the link, both directions (the sliders).
+ * Omitted fields keep the lecture's link (50 µs latency, nothing else).
+ */
+export interface LabImpairments {
+  /** One-way latency, µs. */
+  latencyUs?: number;
+  /** Uniform jitter, ± µs. */
+  jitterUs?: number;
+  /** Loss probability, 0–1. */
+  loss?: number;
+  /** Duplication probability, 0–1. */
+  duplicate?: number;
+  /** Reordering probability, 0–1. */
+  reorder?: number;
+}
+
+/** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
+export interface LabSocket extends SocketSnapshot {
+  /** The host it lives on. */
+  host: string;
 }
 
 /** A host of the topology with its interfaces. */
@@ -89,14 +115,31 @@ export class LabSession {
   readonly #packets: LabPacket[] = [];
   readonly #td = new TcpdumpFormatter();
 
-  /** Builds the lecture scenario for `seed`; nothing runs until {@link advanceTo}. */
-  constructor(readonly seed: number) {
+  /** The impairments this session's link runs with (as given; {} = the lecture's clean link). */
+  readonly impairments: Readonly<LabImpairments>;
+
+  /**
+   * Builds the lecture scenario for `seed`, with `impairments` on the link
+   * in both directions; nothing runs until {@link advanceTo}. The same seed
+   * and impairments give the same packets.
+   */
+  constructor(readonly seed: number, impairments: LabImpairments = {}) {
     const sc = lectureScenario({ seed, sendDelay: LAB_LECTURE_SEND_DELAY });
     this.net = sc.net;
+    this.impairments = { ...impairments };
+    const { latencyUs, jitterUs, loss, duplicate, reorder } = impairments;
+    const patch = {
+      ...(latencyUs !== undefined ? { latency: latencyUs } : {}),
+      ...(jitterUs !== undefined ? { jitter: jitterUs } : {}),
+      ...(loss !== undefined ? { loss } : {}),
+      ...(duplicate !== undefined ? { duplicate } : {}),
+      ...(reorder !== undefined ? { reorder } : {}),
+    };
+    if (Object.keys(patch).length > 0) sc.link.configure(patch);
     this.hosts = new Map([["client", sc.client], ["server", sc.server]]);
     this.#eth0 = new Capture().attach(sc.link.b, "server");
     this.#eth0.onRecord = (r) => {
-      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes) });
+      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
     };
     this.#wire = Capture.onLink(sc.link, { a: "client", b: "server" });
   }
@@ -149,6 +192,28 @@ export class LabSession {
     const h = this.hosts.get(host);
     if (!h) throw new RangeError(`no host ${host}`);
     return ss(snapshot(h), args);
+  }
+
+  /**
+   * Packet `i` of the server's eth0 decoded as `tcpdump -nn -v -X` prints
+   * it: the verbose header lines, then the datagram in hex and ASCII.
+   */
+  packetDetail(i: number): string {
+    const p = this.#packets[i];
+    if (!p) throw new RangeError(`no packet ${i} (${this.#packets.length} captured)`);
+    return tcpdumpLine(p.bytes, p.t, { verbose: 1, hex: true });
+  }
+
+  /** The server's eth0 capture so far as a pcap file (LINKTYPE_RAW), what `sockstack demo lecture --pcap` writes. */
+  pcap(): Uint8Array {
+    return pcapFile(this.#packets.map((p) => ({ time: p.t, packet: p.bytes })));
+  }
+
+  /** The TCP sockets of `host` now (listeners, SYN-queue entries, connections, TIME-WAIT), as the internals view draws them. */
+  sockets(host: string): LabSocket[] {
+    const h = this.hosts.get(host);
+    if (!h) throw new RangeError(`no host ${host}`);
+    return snapshot(h).sockets.filter((s) => s.proto === "tcp").map((s) => ({ ...s, host }));
   }
 
   /** The connections seen on the wire so far, in the order the ladder numbers them. */

@@ -1,17 +1,27 @@
 /**
  * The lab page's views and controls, driving a {@link LabSession} in the
  * browser: play/pause (virtual time advanced a little every animation
- * frame, slowed by the speed factor), step to the next packet, reset,
- * seed, and the connection the ladder shows. After each advance the views
- * are redrawn at the current instant: topology, ladder (ladderSvg), `ss`
- * on both hosts, tcpdump of the server's eth0.
+ * frame, slowed by the speed factor), step to the next packet, the
+ * timeline scrubber (jump to any instant: forward by running, backward by
+ * deterministic replay from t = 0), reset, seed, loss and latency of the
+ * link, the connection the ladder shows, and a pcap download. After each
+ * advance the views are redrawn at the current instant: topology, ladder
+ * (ladderSvg), the sockets' internals (queues, windows, cwnd, RTT, timers),
+ * `ss` on both hosts, tcpdump of the server's eth0 — click a line for its
+ * `-v -X` decode.
  *
  * The project compiles without the DOM library (the core must not lean on
  * it), so the few DOM members used here are typed by hand ({@link LabDom}).
  * The page's pacing comes from the browser's frame clock
  * (requestAnimationFrame); the simulation itself only sees virtual time.
  */
-import { LabSession, type LabTopology } from "./session.js";
+import { TcpState } from "../tcp/tcp-state.js";
+import { LAB_LECTURE_END, LabSession, type LabImpairments, type LabSocket, type LabTopology } from "./session.js";
+
+/** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
+export interface LabEvent {
+  target?: { getAttribute?(name: string): string | null } | null;
+}
 
 /** The DOM element members the lab uses. */
 export interface LabElement {
@@ -19,13 +29,15 @@ export interface LabElement {
   innerHTML: string;
   value: string;
   disabled: boolean;
-  addEventListener(type: string, listener: () => void): void;
+  addEventListener(type: string, listener: (ev: LabEvent) => void): void;
 }
 
-/** The document and frame clock the lab uses. */
+/** The document, frame clock and download hook the lab uses. */
 export interface LabDom {
   getElementById(id: string): LabElement | null;
   requestAnimationFrame(cb: (now: number) => void): void;
+  /** Offers `bytes` to the user as a file named `name` (a Blob link in the page); absent, the pcap button is disabled. */
+  download?(name: string, bytes: Uint8Array, type: string): void;
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -64,6 +76,62 @@ export function topologySvg(topo: LabTopology): string {
   return out.join("\n");
 }
 
+const STATE_NAMES: Readonly<Record<number, string>> = {
+  [TcpState.ESTABLISHED]: "ESTABLISHED", [TcpState.SYN_SENT]: "SYN-SENT", [TcpState.SYN_RECV]: "SYN-RECV",
+  [TcpState.FIN_WAIT1]: "FIN-WAIT-1", [TcpState.FIN_WAIT2]: "FIN-WAIT-2", [TcpState.TIME_WAIT]: "TIME-WAIT",
+  [TcpState.CLOSE]: "CLOSED", [TcpState.CLOSE_WAIT]: "CLOSE-WAIT", [TcpState.LAST_ACK]: "LAST-ACK",
+  [TcpState.LISTEN]: "LISTEN", [TcpState.CLOSING]: "CLOSING",
+};
+
+/** `n` slots of which `filled` are taken, drawn as boxes (the queues seed 1 draws). */
+function slots(n: number, filled: number, cls: string): string {
+  const boxes: string[] = [];
+  for (let i = 0; i < Math.max(n, filled); i++) boxes.push(`<span class="slot${i < filled ? ` ${cls}` : ""}${i >= n ? " over" : ""}"></span>`);
+  return `<span class="slots">${boxes.join("")}</span>`;
+}
+
+/** A fill bar: `used` of `size` bytes. */
+function bar(used: number, size: number): string {
+  const pct = size > 0 ? Math.min(100, (used / size) * 100) : 0;
+  return `<span class="bar"><span style="width:${pct.toFixed(1)}%"></span></span> ${used} / ${size} B`;
+}
+
+/**
+ * The internals of `sockets` (one host's TCP sockets) as HTML: a listener
+ * with its SYN queue and accept queue drawn as slots (Linux's accept queue
+ * holds backlog + 1 before it counts as full), and per connection its
+ * state, Recv-Q/Send-Q, receive and send buffer fill, cwnd/ssthresh,
+ * RTT/RTO, the advertised and peer windows, retransmissions and the
+ * running timer with its countdown.
+ */
+export function socketsHtml(sockets: readonly LabSocket[]): string {
+  if (sockets.length === 0) return "<p>(no TCP socket)</p>";
+  const out: string[] = [];
+  for (const s of sockets) {
+    const name = `${s.localAddr}:${s.localPort}${s.state === TcpState.LISTEN ? "" : ` ⇄ ${s.remoteAddr}:${s.remotePort}`}`;
+    const who = s.owners.map((o) => `${o.name}[${o.pid}] fd ${o.fd}`).join(", ") || (s.request ? "SYN queue" : s.state === TcpState.TIME_WAIT ? "no owner" : "accept queue");
+    const state = s.request ? "SYN-RECV (request sock)" : STATE_NAMES[s.state] ?? String(s.state);
+    out.push(`<div class="sock" data-state="${esc(state)}"><div class="sock-head"><b>${esc(state)}</b> ${esc(name)} <span class="muted">${esc(who)}</span></div>`);
+    if (s.listen) {
+      const l = s.listen;
+      out.push(`<div class="row">SYN queue ${l.synQueue} ${slots(0, l.synQueue, "syn")}</div>`);
+      out.push(`<div class="row" data-accept="${l.acceptQueue}">accept queue ${l.acceptQueue} of ${l.backlog + 1} (backlog ${l.backlog}) ${slots(l.backlog + 1, l.acceptQueue, "est")}${l.acceptQueue > l.backlog ? ' <b class="warn">full</b>' : ""}</div>`);
+    } else if (s.info) {
+      const i = s.info;
+      out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ} · rcvbuf ${bar(s.mem.rmemAlloc, s.mem.rcvbuf)} · sndbuf ${bar(s.mem.wmemQueued, s.mem.sndbuf)}</div>`);
+      out.push(`<div class="row">cwnd ${i.snd_cwnd} ssthresh ${i.snd_ssthresh >= 0x7fffffff ? "∞" : i.snd_ssthresh} · rtt ${(i.rtt / 1000).toFixed(3)}/${(i.rttvar / 1000).toFixed(3)} ms · rto ${(i.rto / 1000).toFixed(0)} ms · snd_wnd ${i.snd_wnd} rcv_wnd ${i.rcv_wnd} · unacked ${i.unacked} retrans ${i.total_retrans}</div>`);
+    } else {
+      out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ}</div>`);
+    }
+    if (s.timer) out.push(`<div class="row timer">timer ${s.timer.kind} fires in ${s.timer.expiresMs} ms (${s.timer.retrans} ${s.timer.kind === "on" ? "retransmissions" : "probes"})</div>`);
+    out.push("</div>");
+  }
+  return out.join("\n");
+}
+
+/** Latency choices of the page's select (µs), first the lecture's. */
+export const LAB_LATENCIES: readonly number[] = [50, 1000, 10_000, 50_000];
+
 /** Wires the page at `dom` to a lecture session and draws it at t = 0. */
 export function startLab(dom: LabDom): void {
   const el = (id: string): LabElement => {
@@ -72,18 +140,33 @@ export function startLab(dom: LabDom): void {
     return e;
   };
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
-  const clock = el("clock"), status = el("status");
+  const clock = el("clock"), status = el("status"), scrub = el("scrub"), loss = el("loss"), lossOut = el("loss-value"), latency = el("latency");
+  const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
   let session = new LabSession(0);
   let playing = false;
   let busy = false;
   let lastFrame: number | null = null;
   let drawnPackets = -1;
   let drawnConnection = "";
+  let selectedPacket = -1;
+
+  const impairments = (): LabImpairments => {
+    const lossPct = Number(loss.value);
+    const lat = Number(latency.value);
+    return {
+      ...(Number.isFinite(lossPct) && lossPct > 0 ? { loss: Math.min(lossPct, 100) / 100 } : {}),
+      ...(Number.isInteger(lat) && lat > 0 && lat !== LAB_LATENCIES[0] ? { latencyUs: lat } : {}),
+    };
+  };
 
   const draw = () => {
     clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
+    scrub.value = String(Math.round(session.now() / 1000));
+    lossOut.textContent = `${Number(loss.value) || 0}%`;
     el("ss-server").textContent = session.ss("server");
     el("ss-client").textContent = session.ss("client");
+    el("sockets-server").innerHTML = socketsHtml(session.sockets("server"));
+    el("sockets-client").innerHTML = socketsHtml(session.sockets("client"));
     const packets = session.packets().length;
     if (packets !== drawnPackets || conn.value !== drawnConnection) {
       const conns = session.connections();
@@ -92,14 +175,19 @@ export function startLab(dom: LabDom): void {
         conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
       const n = selected === "" ? undefined : Number(selected);
       el("ladder").innerHTML = packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, "");
-      el("tcpdump").textContent = session.tcpdumpLines().join("\n");
+      tcpdump.innerHTML = session.packets().map((p, i) => `<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(p.line)}</span>`).join("\n");
       drawnPackets = packets;
       drawnConnection = conn.value;
     }
-    status.textContent = `seed ${session.seed} · ${packets} packets on the server's eth0 · ${session.done ? "end of the run" : playing ? "playing" : "paused"}`;
+    if (selectedPacket >= packets) selectedPacket = -1;
+    detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
+    const imp = session.impairments;
+    const lossNote = imp.loss ? ` · loss ${(imp.loss * 100).toFixed(1)}%` : "";
+    status.textContent = `seed ${session.seed}${lossNote} · ${packets} packets on the server's eth0 · ${session.done ? "end of the run" : playing ? "playing" : "paused"}`;
     play.textContent = playing ? "pause" : "play";
     play.disabled = session.done;
     step.disabled = session.done;
+    pcap.disabled = !dom.download || packets === 0;
   };
 
   let queued: (() => Promise<unknown>) | null = null;
@@ -134,15 +222,31 @@ export function startLab(dom: LabDom): void {
     dom.requestAnimationFrame(frame);
   };
 
-  const restart = () => {
+  /** A fresh session with the page's seed and impairments, drawn at t = 0 (nothing run yet). */
+  const fresh = () => {
     playing = false;
     const seed = Number(seedIn.value);
-    session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0);
+    session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, impairments());
     drawnPackets = -1;
+    selectedPacket = -1;
     el("topology").innerHTML = topologySvg(session.topology());
     draw();
+  };
+
+  const restart = () => {
+    fresh();
     const s = session;
     run(() => s.advanceTo(0), true); // what happens at t = 0: the server listens
+  };
+
+  /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed from t = 0 (same packets). */
+  const seek = (t: number) => {
+    playing = false;
+    const target = Math.max(0, Math.min(t, LAB_LECTURE_END));
+    run(async () => {
+      if (target < session.now()) fresh();
+      await session.advanceTo(target);
+    }, true);
   };
 
   play.addEventListener("click", () => {
@@ -155,8 +259,21 @@ export function startLab(dom: LabDom): void {
     playing = false;
     run(() => session.stepPacket(), true);
   });
+  scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
+  loss.addEventListener("change", restart);
+  latency.addEventListener("change", restart);
   conn.addEventListener("change", draw);
+  tcpdump.addEventListener("click", (ev) => {
+    const i = Number(ev.target?.getAttribute?.("data-i") ?? NaN);
+    if (!Number.isInteger(i)) return;
+    selectedPacket = i;
+    drawnPackets = -1; // redraw the highlighted line
+    draw();
+  });
+  pcap.addEventListener("click", () => {
+    if (dom.download && session.packets().length > 0) dom.download(`sockstack-lecture-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
+  });
   restart();
 }
