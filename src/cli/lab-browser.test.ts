@@ -8,7 +8,9 @@
 // (.ci/run installs chromium-headless-shell).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { labFiles, startLabServer, type LabServer } from "./lab.js";
 
@@ -17,6 +19,12 @@ declare const document: { getElementById(id: string): { textContent: string | nu
 
 /** The browser binary: $SOCKSTACK_CHROMIUM, else Debian's packages. */
 const CHROMIUM = [process.env.SOCKSTACK_CHROMIUM, "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((p) => p && existsSync(p));
+
+/**
+ * Where the run's screenshots go: $SOCKSTACK_LAB_SCREENSHOTS (docs/images
+ * when the docs' pictures are refreshed), else a folder in the temp dir.
+ */
+const SHOTS = process.env.SOCKSTACK_LAB_SCREENSHOTS ?? join(tmpdir(), "sockstack-lab-screenshots");
 
 let browser: Browser | null = null;
 let srv: LabServer | null = null;
@@ -73,12 +81,17 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   const at2s = (await text(page, "tcpdump")).split("\n");
   assert.ok(at2s.length >= 10, `${at2s.length} packets by 2 s`);
 
-  // Click the first line: its -v -X decode.
-  await page.locator('#tcpdump .pkt[data-i="0"]').click();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "lab-lecture-2s.png") });
+
+  // Click the fourth line (the first client's data): its -v -X decode.
+  await page.locator('#tcpdump .pkt[data-i="3"]').click();
+  await page.locator("#packet-detail").screenshot({ path: join(SHOTS, "lab-packet-detail.png") });
   const detail = await text(page, "packet-detail");
-  assert.match(detail, /^\d\d:\d\d:\d\d\.\d{6} IP \(tos 0x0, ttl 64, id \d+, offset 0, flags \[DF\], proto TCP \(6\), length 60\)/);
-  assert.match(detail, /10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/);
-  assert.match(detail, /\n\s+0x0000: {2}4500 003c /);
+  assert.match(detail, /^\d\d:\d\d:\d\d\.\d{6} IP \(tos 0x0, ttl 64, id \d+, offset 0, flags \[DF\], proto TCP \(6\), length 56\)/);
+  assert.match(detail, /10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[P\.\], cksum 0x[0-9a-f]{4} \(correct\), seq \d+:\d+, ack \d+/);
+  assert.match(detail, /\n\s+0x0000: {2}4500 0038 /);
+  assert.match(detail, /1111\n?$/, "the payload in the ASCII column");
 
   // Back to 0.5 s: replayed from t = 0, the same first packets.
   await scrubTo(page, 500);
@@ -92,11 +105,24 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   await page.context().close();
 });
 
-test("in Chromium: the loss slider restarts the run lossy; play advances; the pcap downloads", { skip, timeout: 90_000 }, async () => {
+test("in Chromium: link controls act at the current instant and replay when scrubbed back; play advances; the pcap downloads", { skip, timeout: 90_000 }, async () => {
   const { page, errors } = await openLab();
-  await page.locator("#loss").fill("10");
-  await page.waitForFunction(() => /loss 10\.0%/.test(document.getElementById("status")?.textContent ?? ""));
-  assert.match(await text(page, "topology"), /loss 10\.0%/);
+  await scrubTo(page, 1000);
+  await page.locator("#loss").fill("20");
+  await page.waitForFunction(() => /loss 20\.0%/.test(document.getElementById("status")?.textContent ?? ""));
+  assert.match(await text(page, "topology"), /loss 20\.0%/);
+  assert.match(await text(page, "timeline"), /^1\.000 s {2}link: 50 µs ±0 ms, loss 20\.0%/);
+  await page.locator("#partition").click();
+  await page.waitForFunction(() => /partitioned/.test(document.getElementById("timeline")?.textContent ?? ""));
+  assert.equal(await text(page, "partition"), "heal link");
+  await scrubTo(page, 3000);
+  const before = await text(page, "tcpdump");
+  assert.match(await text(page, "sockets-client"), /SYN-SENT[\s\S]*timer on/, "the fourth client retries into the partition");
+  await scrubTo(page, 500); // replayed from t = 0 …
+  await scrubTo(page, 3000); // … and forward again, through the same actions
+  assert.equal(await text(page, "tcpdump"), before, "same seed and actions, same packets");
+  assert.match(await text(page, "timeline"), /link partitioned/);
+  assert.match(await text(page, "topology"), /partitioned[\s\S]*loss 20\.0%|loss 20\.0%[\s\S]*partitioned/, "the replay redraws the link as it is now");
 
   await page.locator("#speed").selectOption("4");
   await page.locator("#play").click();
@@ -116,6 +142,7 @@ test("in Chromium: the loss slider restarts the run lossy; play advances; the pc
   }
   assert.equal(off, bytes.length, "whole records");
   assert.ok(records >= lines, `${records} records, ${lines} lines shown`);
+  await page.screenshot({ path: join(SHOTS, "lab-partition-lossy.png") });
   assert.deepEqual(errors, []);
   await page.context().close();
 });

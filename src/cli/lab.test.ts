@@ -201,3 +201,36 @@ test("sockstack lab: bad flags print one line and the usage", async () => {
   assert.equal(await main(["lab", "--help"], io), 0);
   assert.match(io.stdout[0]!, /^usage: sockstack lab/);
 });
+
+test("a lab session's actions (link changes, partition, kill, reboot) replay from its timeline to the same packets", async () => {
+  const { LabSession } = await import("../lab/session.js");
+  const a = new LabSession(3);
+  await a.advanceTo(900_000);
+  await a.act({ kind: "configure", impairments: { loss: 0.3, jitterUs: 2000 } });
+  await a.advanceTo(2_000_000);
+  await a.act({ kind: "partition" });
+  assert.ok(a.partitioned);
+  await a.advanceTo(3_000_000);
+  await a.act({ kind: "heal" });
+  await a.advanceTo(5_200_000);
+  await a.act({ kind: "kill", host: "server" });
+  assert.equal(a.hosts.get("server")!.processes.size, 0, "kill -9: no process left on the server");
+  await a.advanceTo(5_500_000);
+  const oldClient = a.hosts.get("client")!;
+  await a.act({ kind: "reboot", host: "client" });
+  assert.notEqual(a.hosts.get("client"), oldClient, "a rebooted host is a new kernel");
+  assert.deepEqual(a.sockets("client"), [], "no socket after the reboot");
+  await a.advanceTo(a.end);
+  assert.deepEqual(a.timeline.map((x) => [x.t, x.action.kind]), [
+    [900_000, "configure"], [2_000_000, "partition"], [3_000_000, "heal"], [5_200_000, "kill"], [5_500_000, "reboot"],
+  ]);
+  assert.ok(a.packets().some((p) => p.fields.tcp?.flags.includes("R")), "the server's death resets its connections");
+
+  const b = new LabSession(3, {}, a.timeline);
+  let steps = 0;
+  while (await b.stepPacket()) steps++;
+  assert.ok(steps > 0 && steps <= a.packets().length, "stepping packet by packet crosses every scripted action");
+  assert.deepEqual(b.tcpdumpLines(), a.tcpdumpLines(), "same seed, same timeline: same packets");
+  assert.deepEqual(b.timeline, a.timeline);
+  assert.equal(b.pending.length, 0);
+});

@@ -36,19 +36,40 @@ export const LAB_HTML = `<!doctype html>
   </select></label>
   <label>seed <input id="seed" type="number" min="0" max="4294967295" value="0"></label>
   <label>ladder <select id="connection"><option value="">all connections</option></select></label>
-  <label>loss <input id="loss" type="range" min="0" max="20" step="0.5" value="0"> <output id="loss-value">0%</output></label>
+  <button id="pcap" type="button" title="the server's eth0 so far, for Wireshark or tcpdump -r">pcap ⤓</button>
+  <span id="clock">t = 0.000 s</span>
+  <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="10" value="0"> ms</label>
+</section>
+<section id="link-controls" title="changes apply at the current instant, both directions">
+  <b>link</b>
   <label>latency <select id="latency">
     <option value="50" selected>50 µs</option>
     <option value="1000">1 ms</option>
     <option value="10000">10 ms</option>
     <option value="50000">50 ms</option>
   </select></label>
-  <button id="pcap" type="button" title="the server's eth0 so far, for Wireshark or tcpdump -r">pcap ⤓</button>
-  <span id="clock">t = 0.000 s</span>
-  <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="10" value="0"> ms</label>
+  <label>jitter <input id="jitter" type="range" min="0" max="50" step="1" value="0"> <output id="jitter-value">0 ms</output></label>
+  <label>loss <input id="loss" type="range" min="0" max="20" step="0.5" value="0"> <output id="loss-value">0%</output></label>
+  <label>reorder <input id="reorder" type="range" min="0" max="20" step="0.5" value="0"> <output id="reorder-value">0%</output></label>
+  <label>duplicate <input id="duplicate" type="range" min="0" max="10" step="0.5" value="0"> <output id="duplicate-value">0%</output></label>
+  <label>rate <select id="rate">
+    <option value="0" selected>unlimited</option>
+    <option value="10000000">10 Mbit/s</option>
+    <option value="1000000">1 Mbit/s</option>
+    <option value="100000">100 kbit/s</option>
+  </select></label>
+  <label>MTU <select id="mtu">
+    <option value="1500" selected>1500</option>
+    <option value="1280">1280</option>
+    <option value="576">576</option>
+  </select></label>
+  <button id="partition" type="button">partition link</button>
+  <button id="kill-server" type="button" title="SIGKILL every process on the server">kill the server</button>
+  <button id="reboot-client" type="button" title="the client host reboots: a fresh kernel, no sockets">reboot the client</button>
 </section>
 <main>
   <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
+  <section class="pane wide"><h2>what you did (replayed when you scrub back)</h2><pre id="timeline"></pre></section>
   <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
   <section class="pane"><h2>server: sockets, queues, windows, timers</h2><div id="sockets-server"></div></section>
   <section class="pane"><h2>client: sockets, windows, timers</h2><div id="sockets-client"></div></section>
@@ -81,6 +102,8 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 #ladder { overflow: auto; max-height: 36em; }
 #ladder svg { display: block; }
 #topology svg { display: block; max-width: 100%; }
+#link-controls { padding: 6px 16px; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; border-bottom: 1px solid var(--line); background: #fbfbf9; }
+#link-controls input[type=range] { width: 90px; vertical-align: middle; }
 .timeline { flex-basis: 100%; display: flex; gap: 8px; align-items: center; }
 .timeline input { flex: 1; }
 .pkt { cursor: pointer; }

@@ -19,6 +19,8 @@
  */
 import { ms, type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
+import type { LinkConfigInput } from "../sim/impairments.js";
+import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg } from "../tools/ladder.js";
@@ -54,7 +56,8 @@ export interface LabPacket {
 
 /**
  * Impairments the lab applies to the link, both directions (the sliders).
- * Omitted fields keep the lecture's link (50 µs latency, nothing else).
+ * Omitted fields keep what the link has (the lecture's: 50 µs latency,
+ * MTU 1500, nothing else).
  */
 export interface LabImpairments {
   /** One-way latency, µs. */
@@ -67,6 +70,40 @@ export interface LabImpairments {
   duplicate?: number;
   /** Reordering probability, 0–1. */
   reorder?: number;
+  /** Rate, bits/s; 0 = unlimited. */
+  rate?: number;
+  /** Link MTU, bytes. */
+  mtu?: number;
+}
+
+/** Something the learner does to the running network (a button or slider of the page). */
+export type LabAction =
+  | { kind: "configure"; impairments: LabImpairments }
+  | { kind: "partition" }
+  | { kind: "heal" }
+  /** SIGKILL every process of the host (its fds close as exit closes them). */
+  | { kind: "kill"; host: string }
+  /** The host reboots: a fresh kernel on the same addresses (Network.reboot). */
+  | { kind: "reboot"; host: string };
+
+/** An action at the virtual instant it was taken (after everything due at that instant ran). */
+export interface LabTimedAction {
+  t: Micros;
+  action: LabAction;
+}
+
+/** The link configuration patch of `imp`. */
+function linkPatch(imp: LabImpairments): LinkConfigInput {
+  const { latencyUs, jitterUs, loss, duplicate, reorder, rate, mtu } = imp;
+  return {
+    ...(latencyUs !== undefined ? { latency: latencyUs } : {}),
+    ...(jitterUs !== undefined ? { jitter: jitterUs } : {}),
+    ...(loss !== undefined ? { loss } : {}),
+    ...(duplicate !== undefined ? { duplicate } : {}),
+    ...(reorder !== undefined ? { reorder } : {}),
+    ...(rate !== undefined ? { rate } : {}),
+    ...(mtu !== undefined ? { mtu } : {}),
+  };
 }
 
 /** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
@@ -92,6 +129,10 @@ export interface LabTopologyLink {
   reorder: number;
   /** bits/s, 0 = unlimited. */
   rate: number;
+  /** Link MTU, bytes. */
+  mtu: number;
+  /** True while the link is partitioned (nothing crosses it). */
+  partitioned: boolean;
 }
 
 /** Hosts and links of the session's network. */
@@ -104,8 +145,8 @@ export interface LabTopology {
 export class LabSession {
   /** The simulated network. */
   readonly net: Network;
-  /** Hosts by name (`client`, `server`). */
-  readonly hosts: ReadonlyMap<string, Host>;
+  /** Hosts by name (`client`, `server`); a reboot replaces the entry. */
+  readonly hosts = new Map<string, Host>();
   /** Where the run stops (µs). */
   readonly end: Micros = LAB_LECTURE_END;
   /** The server's eth0, where `sockstack demo lecture` and `sockstack tcpdump` capture. */
@@ -115,28 +156,36 @@ export class LabSession {
   readonly #packets: LabPacket[] = [];
   readonly #td = new TcpdumpFormatter();
 
-  /** The impairments this session's link runs with (as given; {} = the lecture's clean link). */
-  readonly impairments: Readonly<LabImpairments>;
+  /** The link's impairments now: the initial ones with every `configure` action so far applied. */
+  impairments: Readonly<LabImpairments>;
+  /** The impairments the session started with (its constructor's). */
+  readonly initialImpairments: Readonly<LabImpairments>;
+  /** True while the link is partitioned. */
+  partitioned = false;
+  readonly #link: Link;
+  /** Actions taken so far, in order (what a replay re-applies). */
+  readonly #taken: LabTimedAction[] = [];
+  /** Actions still to apply (a replay's script), in time order. */
+  readonly #script: LabTimedAction[];
 
   /**
    * Builds the lecture scenario for `seed`, with `impairments` on the link
-   * in both directions; nothing runs until {@link advanceTo}. The same seed
-   * and impairments give the same packets.
+   * in both directions from t = 0, and `timeline` re-applied at its
+   * instants as the run reaches them (a replay of what a learner did);
+   * nothing runs until {@link advanceTo}. The same seed, impairments and
+   * timeline give the same packets.
    */
-  constructor(readonly seed: number, impairments: LabImpairments = {}) {
+  constructor(readonly seed: number, impairments: LabImpairments = {}, timeline: readonly LabTimedAction[] = []) {
     const sc = lectureScenario({ seed, sendDelay: LAB_LECTURE_SEND_DELAY });
     this.net = sc.net;
+    this.#link = sc.link;
     this.impairments = { ...impairments };
-    const { latencyUs, jitterUs, loss, duplicate, reorder } = impairments;
-    const patch = {
-      ...(latencyUs !== undefined ? { latency: latencyUs } : {}),
-      ...(jitterUs !== undefined ? { jitter: jitterUs } : {}),
-      ...(loss !== undefined ? { loss } : {}),
-      ...(duplicate !== undefined ? { duplicate } : {}),
-      ...(reorder !== undefined ? { reorder } : {}),
-    };
+    this.initialImpairments = { ...impairments };
+    const patch = linkPatch(impairments);
     if (Object.keys(patch).length > 0) sc.link.configure(patch);
-    this.hosts = new Map([["client", sc.client], ["server", sc.server]]);
+    this.#script = [...timeline].sort((a, b) => a.t - b.t);
+    this.hosts.set("client", sc.client);
+    this.hosts.set("server", sc.server);
     this.#eth0 = new Capture().attach(sc.link.b, "server");
     this.#eth0.onRecord = (r) => {
       this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
@@ -154,26 +203,94 @@ export class LabSession {
     return this.net.now() >= this.end;
   }
 
+  /** The actions taken so far (by {@link act} or replayed from the timeline), in order. */
+  get timeline(): readonly LabTimedAction[] {
+    return this.#taken;
+  }
+
+  /** The scripted actions not reached yet (a replay's future), in time order. */
+  get pending(): readonly LabTimedAction[] {
+    return this.#script;
+  }
+
+  /**
+   * Takes `action` now — after everything due at this instant ran — and
+   * records it in {@link timeline}, so a new session given that timeline
+   * replays the same run.
+   */
+  async act(action: LabAction): Promise<void> {
+    await this.#apply({ t: this.net.now(), action });
+  }
+
+  async #apply(a: LabTimedAction): Promise<void> {
+    const { action } = a;
+    switch (action.kind) {
+      case "configure":
+        this.impairments = { ...this.impairments, ...action.impairments };
+        this.#link.configure(linkPatch(action.impairments));
+        break;
+      case "partition":
+        this.#link.partition();
+        this.partitioned = true;
+        break;
+      case "heal":
+        this.#link.heal();
+        this.partitioned = false;
+        break;
+      case "kill": {
+        const h = this.hosts.get(action.host);
+        if (!h) throw new RangeError(`no host ${action.host}`);
+        await Promise.all([...h.processes.values()].map((p) => p.kill()));
+        break;
+      }
+      case "reboot":
+        if (!this.hosts.has(action.host)) throw new RangeError(`no host ${action.host}`);
+        this.hosts.set(action.host, this.net.reboot(action.host));
+        break;
+    }
+    this.#taken.push({ t: a.t, action: structuredCloneAction(action) });
+  }
+
+  /** The time of the next scripted action, or Infinity. */
+  #nextScripted(): Micros {
+    return this.#script[0]?.t ?? Infinity;
+  }
+
+  /** Applies the scripted actions due at the current instant. */
+  async #applyDue(): Promise<void> {
+    while (this.#script.length > 0 && this.#script[0]!.t <= this.net.now()) await this.#apply(this.#script.shift()!);
+  }
+
   /**
    * Runs the simulation up to and including virtual time `t` (clamped to
    * {@link end}; never backwards): `advanceTo(0)` runs what happens at
-   * t = 0 — the server's socket, bind and listen.
+   * t = 0 — the server's socket, bind and listen. Scripted actions are
+   * applied at their instants on the way.
    */
   async advanceTo(t: Micros): Promise<void> {
     const target = Math.min(t, this.end);
+    while (this.#nextScripted() <= target) {
+      const at = this.#nextScripted();
+      if (at >= this.net.now()) await this.net.advance(at - this.net.now());
+      await this.#applyDue();
+    }
     if (target >= this.net.now()) await this.net.advance(target - this.net.now());
   }
 
   /**
    * Runs until the next packet is captured on the server's eth0 (or the
-   * end); resolves to that packet, or null at the end.
+   * end); resolves to that packet, or null at the end. Scripted actions
+   * are applied at their instants on the way.
    */
   async stepPacket(): Promise<LabPacket | null> {
     const n = this.#packets.length;
-    if (this.done) return null;
-    await this.net.runUntil(() => this.#packets.length > n, { timeout: this.end - this.net.now() });
-    if (this.#packets.length > n) return this.#packets[n]!;
-    await this.advanceTo(this.end);
+    while (!this.done) {
+      const until = Math.min(this.end, this.#nextScripted());
+      await this.net.runUntil(() => this.#packets.length > n, { timeout: until - this.net.now() });
+      if (this.#packets.length > n) return this.#packets[n]!;
+      if (until === this.end) await this.advanceTo(this.end);
+      else await this.advanceTo(until);
+    }
     return null;
   }
 
@@ -243,10 +360,16 @@ export class LabSession {
         a: where.get(l.a) ?? { host: "?", iface: l.a.name },
         b: where.get(l.b) ?? { host: "?", iface: l.b.name },
         latencyUs: c.latency, jitterUs: c.jitter, loss: c.loss, duplicate: c.duplicate, reorder: c.reorder, rate: c.rate,
+        mtu: c.mtu, partitioned: l === this.#link && this.partitioned,
       };
     });
     return { hosts, links };
   }
+}
+
+/** A copy of `a` (the timeline keeps its own, whatever the caller does with the object it passed). */
+function structuredCloneAction(a: LabAction): LabAction {
+  return a.kind === "configure" ? { kind: "configure", impairments: { ...a.impairments } } : { ...a };
 }
 
 /**

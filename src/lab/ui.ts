@@ -16,7 +16,7 @@
  * (requestAnimationFrame); the simulation itself only sees virtual time.
  */
 import { TcpState } from "../tcp/tcp-state.js";
-import { LAB_LECTURE_END, LabSession, type LabImpairments, type LabSocket, type LabTopology } from "./session.js";
+import { LAB_LECTURE_END, LabSession, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
@@ -63,13 +63,16 @@ export function topologySvg(topo: LabTopology): string {
     if (xa === undefined || xb === undefined) continue;
     const [from, to] = xa < xb ? [xa + boxW, xb] : [xb + boxW, xa];
     const y = 20 + boxH / 2;
-    out.push(`<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#555" stroke-width="2"/>`);
+    out.push(l.partitioned
+      ? `<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#b03a00" stroke-width="2" stroke-dasharray="6 5"/><text x="${(from + to) / 2}" y="${y + 18}" text-anchor="middle" fill="#b03a00">partitioned</text>`
+      : `<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#555" stroke-width="2"/>`);
     const label = [`${l.latencyUs} µs`];
     if (l.jitterUs) label.push(`±${l.jitterUs} µs`);
     if (l.loss) label.push(`loss ${(l.loss * 100).toFixed(1)}%`);
     if (l.duplicate) label.push(`dup ${(l.duplicate * 100).toFixed(1)}%`);
     if (l.reorder) label.push(`reorder ${(l.reorder * 100).toFixed(1)}%`);
     if (l.rate) label.push(`${l.rate / 1e6} Mbit/s`);
+    if (l.mtu !== 1500) label.push(`mtu ${l.mtu}`);
     out.push(`<text x="${(from + to) / 2}" y="${y - 8}" text-anchor="middle" fill="#333">${esc(label.join(", "))}</text>`);
   }
   out.push("</svg>");
@@ -140,7 +143,9 @@ export function startLab(dom: LabDom): void {
     return e;
   };
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
-  const clock = el("clock"), status = el("status"), scrub = el("scrub"), loss = el("loss"), lossOut = el("loss-value"), latency = el("latency");
+  const clock = el("clock"), status = el("status"), scrub = el("scrub");
+  const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
+  const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
   let session = new LabSession(0);
   let playing = false;
@@ -150,19 +155,52 @@ export function startLab(dom: LabDom): void {
   let drawnConnection = "";
   let selectedPacket = -1;
 
-  const impairments = (): LabImpairments => {
-    const lossPct = Number(loss.value);
-    const lat = Number(latency.value);
-    return {
-      ...(Number.isFinite(lossPct) && lossPct > 0 ? { loss: Math.min(lossPct, 100) / 100 } : {}),
-      ...(Number.isInteger(lat) && lat > 0 && lat !== LAB_LATENCIES[0] ? { latencyUs: lat } : {}),
-    };
+  /** A control's number, or `dflt` when it is empty or not a number. */
+  const num = (e: LabElement, dflt: number) => {
+    const v = Number(e.value);
+    return e.value !== "" && Number.isFinite(v) && v >= 0 ? v : dflt;
+  };
+  /** What the sliders and selects say, as link impairments (percentages → probabilities). */
+  const impairments = (): LabImpairments => ({
+    latencyUs: num(latency, LAB_LATENCIES[0]!),
+    jitterUs: num(jitter, 0) * 1000,
+    loss: Math.min(num(loss, 0), 100) / 100,
+    reorder: Math.min(num(reorder, 0), 100) / 100,
+    duplicate: Math.min(num(duplicate, 0), 100) / 100,
+    rate: num(rate, 0),
+    mtu: num(mtu, 1500) || 1500,
+  });
+  const pct = (p: number | undefined) => `${((p ?? 0) * 100).toFixed(1)}%`;
+  const describe = (a: LabTimedAction): string => {
+    const at = `${(a.t / 1e6).toFixed(3)} s`;
+    const x: LabAction = a.action;
+    switch (x.kind) {
+      case "configure": {
+        const i = x.impairments;
+        return `${at}  link: ${i.latencyUs} µs ±${(i.jitterUs ?? 0) / 1000} ms, loss ${pct(i.loss)}, reorder ${pct(i.reorder)}, dup ${pct(i.duplicate)}, ${i.rate ? `${i.rate / 1e6} Mbit/s` : "no rate limit"}, mtu ${i.mtu}`;
+      }
+      case "partition": return `${at}  link partitioned`;
+      case "heal": return `${at}  link healed`;
+      case "kill": return `${at}  kill -9 every process on ${x.host}`;
+      case "reboot": return `${at}  ${x.host} reboots`;
+    }
+  };
+
+  let drawnTopology = "";
+  const drawTopology = () => {
+    const svg = topologySvg(session.topology());
+    if (svg !== drawnTopology) el("topology").innerHTML = drawnTopology = svg;
   };
 
   const draw = () => {
+    drawTopology();
     clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
     scrub.value = String(Math.round(session.now() / 1000));
-    lossOut.textContent = `${Number(loss.value) || 0}%`;
+    for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
+      el(`${id}-value`).textContent = `${num(v, 0)}${unit}`;
+    }
+    partition.textContent = session.partitioned ? "heal link" : "partition link";
+    timelineOut.textContent = session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n");
     el("ss-server").textContent = session.ss("server");
     el("ss-client").textContent = session.ss("client");
     el("sockets-server").innerHTML = socketsHtml(session.sockets("server"));
@@ -182,7 +220,7 @@ export function startLab(dom: LabDom): void {
     if (selectedPacket >= packets) selectedPacket = -1;
     detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
     const imp = session.impairments;
-    const lossNote = imp.loss ? ` · loss ${(imp.loss * 100).toFixed(1)}%` : "";
+    const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
     status.textContent = `seed ${session.seed}${lossNote} · ${packets} packets on the server's eth0 · ${session.done ? "end of the run" : playing ? "playing" : "paused"}`;
     play.textContent = playing ? "pause" : "play";
     play.disabled = session.done;
@@ -222,31 +260,42 @@ export function startLab(dom: LabDom): void {
     dom.requestAnimationFrame(frame);
   };
 
-  /** A fresh session with the page's seed and impairments, drawn at t = 0 (nothing run yet). */
-  const fresh = () => {
+
+  /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same seed, impairments and timeline), or start over from the controls. */
+  const fresh = (replay?: LabSession) => {
     playing = false;
-    const seed = Number(seedIn.value);
-    session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, impairments());
+    if (replay) {
+      session = new LabSession(replay.seed, replay.initialImpairments, [...replay.timeline, ...replay.pending]);
+    } else {
+      const seed = Number(seedIn.value);
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, impairments());
+    }
     drawnPackets = -1;
     selectedPacket = -1;
-    el("topology").innerHTML = topologySvg(session.topology());
+    drawTopology();
     draw();
   };
 
+  /** Start over with the seed and the link the controls show now, nothing done yet. */
   const restart = () => {
     fresh();
     const s = session;
     run(() => s.advanceTo(0), true); // what happens at t = 0: the server listens
   };
 
-  /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed from t = 0 (same packets). */
+  /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed and actions from t = 0 (same packets). */
   const seek = (t: number) => {
     playing = false;
     const target = Math.max(0, Math.min(t, LAB_LECTURE_END));
     run(async () => {
-      if (target < session.now()) fresh();
+      if (target < session.now()) fresh(session);
       await session.advanceTo(target);
     }, true);
+  };
+
+  /** Takes `action` at the current instant (recorded in the session's timeline, so scrubbing back replays it). */
+  const act = (action: LabAction) => {
+    run(() => session.act(action), true);
   };
 
   play.addEventListener("click", () => {
@@ -262,8 +311,10 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
-  loss.addEventListener("change", restart);
-  latency.addEventListener("change", restart);
+  for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
+  partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
+  killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
+  rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
   tcpdump.addEventListener("click", (ev) => {
     const i = Number(ev.target?.getAttribute?.("data-i") ?? NaN);
