@@ -179,14 +179,14 @@ test("SYN flood without cookies: old requests make way for young ones (reqsk_tim
     await p.connect(fd, ["10.0.0.2", 80]);
     connectedAt = net.now();
   });
-  const { writeTcpHeader } = await import("../../src/tcp/options-out.js");
+  const { writeTcpHeader } = await import("../../src/wire/tcp.js");
   const { emitIpv4, IPPROTO_TCP } = await import("../../src/wire/ipv4.js");
   const { Packet, finalizeChecksums } = await import("../../src/wire/packet.js");
   const iface = server.ip.interfaces[1]!;
   // One second of SYNs from absent hosts 10.0.0.10–249 (their SYN-ACKs go unanswered), one per ms.
   for (let i = 0; i < 1000; i++) {
     const head = new Uint8Array(40);
-    writeTcpHeader(head, 20, 1024 + i, 80, i * 7919, 0, 0x02, 64240, 0, 0);
+    writeTcpHeader(head, 20, 1024 + i, 80, i * 7919, 0, 0x02, 64240);
     emitIpv4({ src: (10 << 24) | (10 + (i % 240)), dst: (10 << 24) | 2, protocol: IPPROTO_TCP, payloadLength: 20 }, head, 0, false);
     const pk = new Packet(head, undefined, true);
     finalizeChecksums(pk);
