@@ -84,6 +84,18 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, "lab-lecture-2s.png") });
 
+  // The host-tools pane prints what the CLI prints; the strace pane every call so far.
+  assert.match(await text(page, "tool-out"), /^Active Internet connections \(servers and established\)\n[\s\S]*0\.0\.0\.0:9090 +0\.0\.0\.0:\* +LISTEN +1000\/server/);
+  await page.locator("#tool-host").selectOption("client");
+  await page.locator("#tool").selectOption("lsof");
+  assert.equal(await page.locator("#tool-args").inputValue(), "-nP -i");
+  assert.match(await text(page, "tool-out"), /client +1003 root +3u +IPv4 .* TCP 10\.0\.0\.1:\d+->10\.0\.0\.2:9090 \(SYN_SENT\)/);
+  await page.locator("#tool-args").fill("-j");
+  await page.locator("#tool-args").press("Enter");
+  await page.locator("#tool").focus(); // change fires on blur
+  assert.equal(await text(page, "tool-out"), "lsof: illegal option character: j", "bad arguments: the tool's one-line reason");
+  assert.match(await text(page, "strace"), /^\[pid +1000\] 00:00:00\.000000 socket\(AF_INET, SOCK_STREAM, IPPROTO_IP\) = 3\n[\s\S]*listen\(3, 2\) = 0/);
+
   // Click the fourth line (the first client's data): its -v -X decode.
   await page.locator('#tcpdump .pkt[data-i="3"]').click();
   await page.locator("#packet-detail").screenshot({ path: join(SHOTS, "lab-packet-detail.png") });

@@ -75,6 +75,10 @@ export const LAB_HTML = `<!doctype html>
   <section class="pane"><h2>client: sockets, windows, timers</h2><div id="sockets-client"></div></section>
   <section class="pane"><h2>server$ ss -tanpo</h2><pre id="ss-server"></pre></section>
   <section class="pane"><h2>client$ ss -tanpo</h2><pre id="ss-client"></pre></section>
+  <section class="pane"><h2><select id="tool-host"><option value="server">server</option><option value="client">client</option></select>$
+    <select id="tool"><option value="ss">ss</option><option value="netstat" selected>netstat</option><option value="lsof">lsof</option><option value="nstat">nstat</option></select>
+    <input id="tool-args" type="text" size="14" value="-tanp" aria-label="arguments"></h2><pre id="tool-out"></pre></section>
+  <section class="pane"><h2><select id="strace-host"><option value="server">server</option><option value="client">client</option></select>$ strace -f -tt (every process, virtual time)</h2><pre id="strace"></pre></section>
   <section class="pane wide"><h2>server$ tcpdump -nn -i eth0 (click a line)</h2><pre id="tcpdump"></pre></section>
   <section class="pane wide"><h2>server$ tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
 </main>
@@ -97,6 +101,7 @@ header .sub { opacity: .85; }
 main { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px 16px; }
 .pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; }
 .pane.wide { grid-column: 1 / -1; }
+.pane h2 select, .pane h2 input { font: 12px monospace; }
 .pane h2 { margin: 0 0 6px; font-size: 13px; font-family: monospace; color: var(--muted); font-weight: normal; }
 pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; white-space: pre; }
 #ladder { overflow: auto; max-height: 36em; }

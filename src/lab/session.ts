@@ -28,7 +28,11 @@ import { lectureScenario } from "../tools/lecture-scenario.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
 import { pcapFile } from "../tools/pcap.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
+import { lsof } from "../tools/lsof.js";
+import { netstat } from "../tools/netstat.js";
+import { nstat } from "../tools/nstat.js";
 import { ss } from "../tools/ss.js";
+import { straceWriter } from "../sys/strace.js";
 import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 
@@ -106,6 +110,17 @@ function linkPatch(imp: LabImpairments): LinkConfigInput {
   };
 }
 
+/** The host tools the lab's pane runs, with the arguments the CLI takes. */
+export type LabTool = "ss" | "netstat" | "lsof" | "nstat";
+
+/** Each tool's arguments when the learner has typed none. */
+export const LAB_TOOL_DEFAULTS: Readonly<Record<LabTool, string>> = {
+  ss: "-tanpo",
+  netstat: "-tanp",
+  lsof: "-nP -i",
+  nstat: "-az",
+};
+
 /** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
 export interface LabSocket extends SocketSnapshot {
   /** The host it lives on. */
@@ -154,6 +169,8 @@ export class LabSession {
   /** Both ends of the link, for the ladder. */
   readonly #wire: Capture;
   readonly #packets: LabPacket[] = [];
+  /** `strace -f -tt` lines of every process, each prefixed by its host's name. */
+  readonly #strace: string[] = [];
   readonly #td = new TcpdumpFormatter();
 
   /** The link's impairments now: the initial ones with every `configure` action so far applied. */
@@ -184,6 +201,7 @@ export class LabSession {
     const patch = linkPatch(impairments);
     if (Object.keys(patch).length > 0) sc.link.configure(patch);
     this.#script = [...timeline].sort((a, b) => a.t - b.t);
+    this.net.strace(straceWriter((line) => this.#strace.push(line), { host: true }));
     this.hosts.set("client", sc.client);
     this.hosts.set("server", sc.server);
     this.#eth0 = new Capture().attach(sc.link.b, "server");
@@ -324,6 +342,30 @@ export class LabSession {
   /** The server's eth0 capture so far as a pcap file (LINKTYPE_RAW), what `sockstack demo lecture --pcap` writes. */
   pcap(): Uint8Array {
     return pcapFile(this.#packets.map((p) => ({ time: p.t, packet: p.bytes })));
+  }
+
+  /**
+   * `tool ARGS` on `host` now: exactly the text `sockstack ss|netstat|lsof|nstat`
+   * prints (nstat counts since boot: `-a`). Bad arguments throw the
+   * tool's one-line reason.
+   */
+  tool(host: string, tool: LabTool, args: string = LAB_TOOL_DEFAULTS[tool]): string {
+    const h = this.hosts.get(host);
+    if (!h) throw new RangeError(`no host ${host}`);
+    const snap = snapshot(h);
+    switch (tool) {
+      case "ss": return ss(snap, args);
+      case "netstat": return netstat(snap, args);
+      case "lsof": return lsof(snap, args);
+      case "nstat": return nstat(null, snap, args);
+    }
+  }
+
+  /** The syscall trace so far (`strace -f -tt`, virtual time) of `host`'s processes, or of every host with the host's name first. */
+  straceLines(host?: string): string[] {
+    if (host === undefined) return [...this.#strace];
+    const p = `${host} `;
+    return this.#strace.filter((l) => l.startsWith(p)).map((l) => l.slice(p.length));
   }
 
   /** The TCP sockets of `host` now (listeners, SYN-queue entries, connections, TIME-WAIT), as the internals view draws them. */

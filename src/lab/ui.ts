@@ -16,7 +16,7 @@
  * (requestAnimationFrame); the simulation itself only sees virtual time.
  */
 import { TcpState } from "../tcp/tcp-state.js";
-import { LAB_LECTURE_END, LabSession, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import { LAB_LECTURE_END, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
@@ -147,6 +147,7 @@ export function startLab(dom: LabDom): void {
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
   const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
+  const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
   let session = new LabSession(0);
   let playing = false;
   let busy = false;
@@ -201,6 +202,13 @@ export function startLab(dom: LabDom): void {
     }
     partition.textContent = session.partitioned ? "heal link" : "partition link";
     timelineOut.textContent = session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n");
+    const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
+    try {
+      toolOut.textContent = session.tool(toolHost.value || "server", t, toolArgs.value);
+    } catch (e) {
+      toolOut.textContent = `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`;
+    }
+    strace.textContent = session.straceLines(straceHost.value || "server").join("\n");
     el("ss-server").textContent = session.ss("server");
     el("ss-client").textContent = session.ss("client");
     el("sockets-server").innerHTML = socketsHtml(session.sockets("server"));
@@ -316,6 +324,11 @@ export function startLab(dom: LabDom): void {
   killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
   rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
+  for (const c of [toolHost, toolArgs, straceHost]) c.addEventListener("change", draw);
+  tool.addEventListener("change", () => {
+    toolArgs.value = LAB_TOOL_DEFAULTS[(tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool];
+    draw();
+  });
   tcpdump.addEventListener("click", (ev) => {
     const i = Number(ev.target?.getAttribute?.("data-i") ?? NaN);
     if (!Number.isInteger(i)) return;
