@@ -71,6 +71,7 @@ export const LAB_HTML = `<!doctype html>
   <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
   <section class="pane wide"><h2>what you did (replayed when you scrub back)</h2><pre id="timeline"></pre></section>
   <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
+  <section class="pane wide"><h2>plots of <select id="plot-dir"></select></h2><div id="plots" class="plots"><div id="plot-tsg"></div><div id="plot-cwnd"></div></div></section>
   <section class="pane"><h2>server: sockets, queues, windows, timers</h2><div id="sockets-server"></div></section>
   <section class="pane"><h2>client: sockets, windows, timers</h2><div id="sockets-client"></div></section>
   <section class="pane"><h2>server$ ss -tanpo</h2><pre id="ss-server"></pre></section>
@@ -111,6 +112,8 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 #link-controls input[type=range] { width: 90px; vertical-align: middle; }
 .timeline { flex-basis: 100%; display: flex; gap: 8px; align-items: center; }
 .timeline input { flex: 1; }
+.plots { display: flex; flex-wrap: wrap; gap: 8px; }
+.plots svg { display: block; max-width: 100%; height: auto; }
 .pkt { cursor: pointer; }
 .pkt:hover { background: #eef3f8; }
 .pkt.sel { background: #ffe9a8; }

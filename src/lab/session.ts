@@ -28,6 +28,7 @@ import { lectureScenario } from "../tools/lecture-scenario.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
 import { pcapFile } from "../tools/pcap.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
+import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
@@ -169,6 +170,8 @@ export class LabSession {
   /** Both ends of the link, for the ladder. */
   readonly #wire: Capture;
   readonly #packets: LabPacket[] = [];
+  /** cwnd/ssthresh/srtt of every TCP connection, sampled when a packet crosses the capture point and something changed; by `local>remote`. */
+  readonly #samples = new Map<string, SocketSample[]>();
   /** `strace -f -tt` lines of every process, each prefixed by its host's name. */
   readonly #strace: string[] = [];
   readonly #td = new TcpdumpFormatter();
@@ -207,6 +210,7 @@ export class LabSession {
     this.#eth0 = new Capture().attach(sc.link.b, "server");
     this.#eth0.onRecord = (r) => {
       this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
+      this.#sample(r.t);
     };
     this.#wire = Capture.onLink(sc.link, { a: "client", b: "server" });
   }
@@ -219,6 +223,31 @@ export class LabSession {
   /** True once the run reached {@link end}. */
   get done(): boolean {
     return this.net.now() >= this.end;
+  }
+
+  #sample(t: Micros): void {
+    for (const h of this.hosts.values()) {
+      for (const sock of snapshot(h).sockets) {
+        const i = sock.info;
+        if (sock.proto !== "tcp" || !i || sock.request) continue;
+        const k = `${sock.localAddr}:${sock.localPort}>${sock.remoteAddr}:${sock.remotePort}`;
+        let list = this.#samples.get(k);
+        if (!list) this.#samples.set(k, (list = []));
+        const last = list[list.length - 1];
+        if (last && last.cwnd === i.snd_cwnd && last.ssthresh === i.snd_ssthresh && last.srttUs === i.rtt) continue;
+        list.push({ t, cwnd: i.snd_cwnd, ssthresh: i.snd_ssthresh, srttUs: i.rtt });
+      }
+    }
+  }
+
+  /** The directions that carried TCP on the server's eth0 so far, sender → receiver (what the plots can show). */
+  directions(): PlotDirection[] {
+    return plotDirections(this.#packets);
+  }
+
+  /** cwnd/ssthresh/srtt of the connection `local` → `remote` (`addr:port` each) over time, as sampled at each packet. */
+  samples(local: string, remote: string): readonly SocketSample[] {
+    return this.#samples.get(`${local}>${remote}`) ?? [];
   }
 
   /** The actions taken so far (by {@link act} or replayed from the timeline), in order. */

@@ -16,6 +16,7 @@
  * (requestAnimationFrame); the simulation itself only sees virtual time.
  */
 import { TcpState } from "../tcp/tcp-state.js";
+import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
 import { LAB_LECTURE_END, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
@@ -147,6 +148,7 @@ export function startLab(dom: LabDom): void {
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
   const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
+  const plotDir = el("plot-dir");
   const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
   let session = new LabSession(0);
   let playing = false;
@@ -221,6 +223,13 @@ export function startLab(dom: LabDom): void {
         conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
       const n = selected === "" ? undefined : Number(selected);
       el("ladder").innerHTML = packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, "");
+      const dirs = session.directions();
+      const chosen = plotDir.value;
+      plotDir.innerHTML = dirs.length === 0 ? `<option value="">(no TCP yet)</option>`
+        : dirs.map((d) => { const v = `${d.src}>${d.dst}`; return `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(`${d.src} → ${d.dst}`)}</option>`; }).join("");
+      const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
+      el("plot-tsg").innerHTML = dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "";
+      el("plot-cwnd").innerHTML = dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "";
       tcpdump.innerHTML = session.packets().map((p, i) => `<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(p.line)}</span>`).join("\n");
       drawnPackets = packets;
       drawnConnection = conn.value;
@@ -324,6 +333,7 @@ export function startLab(dom: LabDom): void {
   killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
   rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
+  plotDir.addEventListener("change", () => { drawnPackets = -1; draw(); });
   for (const c of [toolHost, toolArgs, straceHost]) c.addEventListener("change", draw);
   tool.addEventListener("change", () => {
     toolArgs.value = LAB_TOOL_DEFAULTS[(tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool];
