@@ -45,7 +45,8 @@ function blockedIn(prog: Program): string {
 /**
  * Runs the conversation: output of every program as it is written, input
  * line by line to whoever reads, until the programs have exited or no one
- * can read any more. Returns when the network is idle.
+ * can read any more; then says where each program still running (daemons
+ * aside) is blocked. Returns when the network is idle.
  */
 export async function converse(net: Network, o: ConverseOptions): Promise<void> {
   const names = Object.keys(o.programs);
@@ -85,7 +86,7 @@ export async function converse(net: Network, o: ConverseOptions): Promise<void> 
     o.programs[reader]!.stdin.write(next.value + "\n");
   }
   if (!atLineStart) o.write("\n");
-  const live = names.filter((n) => o.programs[n]!.running);
+  const live = names.filter((n) => o.programs[n]!.running && !o.programs[n]!.daemon);
   if (live.length) o.write(`(no one reads the terminal: ${live.map((n) => `${n} ${blockedIn(o.programs[n]!)}`).join("; ")})\n`);
 }
 
