@@ -15,7 +15,7 @@
  * the terminals returns end-of-file from then on (`input()` raises
  * EOFError).
  */
-import type { Network, Program } from "sockstack";
+import type { Network, OutputChunk, Program } from "sockstack";
 
 /** What {@link converse} needs: the programs, where input comes from and where output goes. */
 export interface ConverseOptions {
@@ -94,4 +94,25 @@ export async function converse(net: Network, o: ConverseOptions): Promise<void> 
 export async function* stdinLines(): AsyncIterable<string> {
   const { createInterface } = await import("node:readline");
   yield* createInterface({ input: process.stdin, crlfDelay: Infinity });
+}
+
+/**
+ * Prints each complete line the programs write to their terminals (fd 1
+ * and fd 2) as it is written, with the virtual time of the write and the
+ * program's name: `  12.0 ms  [client 2] connected`. A forked child
+ * shares its parent's terminal, so its lines carry the parent's name and
+ * the child's pid (`[server 1003]`) when `pids` is set.
+ */
+export function showScreens(programs: Record<string, Program>, print: (line: string) => void, o: { pids?: boolean } = {}): void {
+  for (const [name, prog] of Object.entries(programs)) {
+    const partial = new Map<number, string>();
+    const onChunk = (c: OutputChunk): void => {
+      const lines = ((partial.get(c.pid) ?? "") + new TextDecoder().decode(c.data)).split("\n");
+      partial.set(c.pid, lines.pop()!);
+      const who = o.pids ? `${name} ${c.pid}` : name;
+      for (const l of lines) print(`${(c.at / 1000).toFixed(1).padStart(7)} ms  [${who}] ${l}`);
+    };
+    prog.tty.stdout.onWrite(onChunk);
+    prog.tty.stderr.onWrite(onChunk);
+  }
 }

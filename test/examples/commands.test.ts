@@ -1,0 +1,38 @@
+/**
+ * Every example runs with the one command examples/README.md gives
+ * (`npx tsx examples/NAME.ts`) and prints exactly what its `main` prints
+ * in-process (which the example's own test checks line by line): the
+ * package name resolves, the run is deterministic, and nothing else is
+ * printed. The two chats are run this way in their own tests, with input.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, collect, runExample } from "./run-example.js";
+
+/** The examples that take no input, by file name. */
+const BATCH = ["iterative-server"];
+
+for (const name of BATCH) {
+  test(`npx tsx examples/${name}.ts prints what main() prints, exit 0`, async () => {
+    const mod = (await import(`../../examples/${name}.js`)) as { main: (print: (line: string) => void) => Promise<void> };
+    const out = collect();
+    await mod.main(out.print);
+    const r = await runExample(name);
+    assert.equal(r.stderr, "");
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, out.text());
+  });
+}
+
+test("every example file starts with its `// seeds:` line and is listed in examples/README.md with its command", () => {
+  const readme = readFileSync(join(ROOT, "examples", "README.md"), "utf8");
+  const files = readdirSync(join(ROOT, "examples")).filter((f) => f.endsWith(".ts"));
+  for (const f of files) {
+    const first = readFileSync(join(ROOT, "examples", f), "utf8").split("\n")[0]!;
+    assert.match(first, /^\/\/ seeds: [A-I]\d+(, [A-I]\d+)*$/, f);
+    if (f !== "terminal.ts") assert.ok(readme.includes(`npx tsx examples/${f}`), `examples/README.md runs ${f}`);
+  }
+  for (const name of BATCH) assert.ok(files.includes(`${name}.ts`));
+});
