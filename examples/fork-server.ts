@@ -15,6 +15,7 @@
  */
 import { Network, ms, wrap, snapshot, lsof, formatSockAddr, SysError, type Process } from "sockstack";
 import { showScreens } from "./terminal.js";
+import { client } from "./iterative-server.js"; // seed 4's client.c
 
 const dec = new TextDecoder();
 
@@ -67,19 +68,6 @@ export async function forkServer(p: Process, port: number): Promise<void> {
   }
 }
 
-/** A client: sends `words`, one every 100 ms, prints each answer, closes. */
-export async function client(p: Process, words: string[]): Promise<void> {
-  const w = wrap(p);
-  const fd = w.Socket("AF_INET", "SOCK_STREAM", 0);
-  await w.Connect(fd, ["server", 9527]);
-  for (const word of words) {
-    await w.Write(fd, word);
-    await printf(p, `got ${dec.decode(await w.Read(fd, 1024))}`);
-    await p.poll([], 100);
-  }
-  await w.Close(fd);
-}
-
 /** Three clients at once; lsof while they are served; the children reaped as they finish. */
 export async function main(print: (line: string) => void = console.log): Promise<void> {
   const net = new Network({ seed: 1 });
@@ -87,9 +75,9 @@ export async function main(print: (line: string) => void = console.log): Promise
   net.link(clientHost, serverHost, { latency: ms(1) });
   const server = serverHost.spawn("server", (p) => forkServer(p, 9527), { daemon: true });
   const clients = {
-    "client a": clientHost.spawn("a", (p) => client(p, ["one", "two", "three"])),
-    "client b": clientHost.spawn("b", (p) => client(p, ["uno"])),
-    "client c": clientHost.spawn("c", (p) => client(p, ["eins", "zwei"])),
+    "client a": clientHost.spawn("a", (p) => client(p, ["one", "two", "three"], 100)),
+    "client b": clientHost.spawn("b", (p) => client(p, ["uno"], 100)),
+    "client c": clientHost.spawn("c", (p) => client(p, ["eins", "zwei"], 100)),
   };
   showScreens({ server }, print, { pids: true });
   showScreens(clients, print);

@@ -12,7 +12,7 @@
  *
  *     npx tsx examples/iterative-server.ts
  */
-import { Network, ms, wrap, formatSockAddr, snapshot, ss, type Process } from "sockstack";
+import { Network, ms, wrap, formatSockAddr, snapshot, ss, type Address, type Process } from "sockstack";
 import { showScreens } from "./terminal.js";
 
 const SERV_PORT = 9527;
@@ -45,16 +45,16 @@ export async function server(p: Process): Promise<void> {
   }
 }
 
-/** client.c: connect, then for each line: write, read the answer, print it; `pause` ms between lines. */
-export async function client(p: Process, lines: string[], pause: number): Promise<void> {
+/** client.c: connect, then for each line: write, read the answer (wrap.c's Readn), print it; `pause` ms between lines. The other servers' examples use it too. */
+export async function client(p: Process, lines: string[], pause: number, server: Address = ["10.0.0.2", SERV_PORT]): Promise<void> {
   const w = wrap(p);
   const fd = w.Socket("AF_INET", "SOCK_STREAM", 0);
-  await w.Connect(fd, ["10.0.0.2", SERV_PORT]);
+  await w.Connect(fd, server);
   await printf(p, `connected (fd ${fd})`);
   for (const line of lines) {
     await w.Write(fd, line);
     await printf(p, `sent "${line}"`);
-    await printf(p, `got "${dec.decode(await w.Read(fd, 1024))}"`);
+    await printf(p, `got "${dec.decode(await w.Readn(fd, line.length))}"`); // an echo: as many bytes as sent, however they arrive
     await p.poll([], pause); // sleep
   }
   await w.Close(fd);

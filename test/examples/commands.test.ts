@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { ROOT, collect, runExample } from "./run-example.js";
 
 /** The examples that take no input, by file name. */
-const BATCH = ["iterative-server", "bio-server", "fork-server"];
+const BATCH = ["iterative-server", "bio-server", "fork-server", "epoll-server", "select-poll-server"];
 
 for (const name of BATCH) {
   test(`npx tsx examples/${name}.ts prints what main() prints, exit 0`, async () => {
