@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { ms } from "../../src/core/time.js";
 import { twoHosts } from "../helpers/tcp.js";
 import { main, udpClient, udpServer } from "../../examples/chat-udp.js";
-import { runExample } from "./run-example.js";
 
 const SCRIPT = ["hello", "hi", "", "got an empty one", "q"];
 const SCREEN =
@@ -47,11 +46,4 @@ test("H6 G6: four datagrams each way but the last, one of them empty; two client
   assert.match(b.stdout.text, /^to server: from server 10\.0\.0\.2:8080: r3\nto server: $/);
   assert.match(s.stdout.text, /\(0 bytes\): \n/);
   assert.equal(s.running, true);
-});
-
-test("H6 example: `npx tsx examples/chat-udp.ts` with piped input prints the same screen", async () => {
-  const r = await runExample("chat-udp", [], SCRIPT.join("\n") + "\n");
-  assert.equal(r.stderr, "");
-  assert.equal(r.status, 0);
-  assert.equal(r.stdout, SCREEN);
 });
