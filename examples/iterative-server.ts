@@ -1,4 +1,4 @@
-// seeds: H1, E6, A2, A3, A4, E4
+// seeds: H1, E6, E5, A2, A3, A4, E4
 /**
  * Seed 4's first server (server.c), written with the checked calls of its
  * wrap.c: socket → bind(INADDR_ANY) → listen → accept → read/toupper/write
@@ -12,11 +12,12 @@
  *
  *     npx tsx examples/iterative-server.ts
  */
-import { Network, ms, wrap, formatSockAddr, snapshot, ss, type Address, type Process } from "sockstack";
+import { Network, ms, wrap, formatSockAddr, snapshot, ss, sockaddrIn, htons, htonl, inet_ntoa, INADDR_ANY, type Address, type Process } from "sockstack";
 import { showScreens } from "./terminal.js";
 
 const SERV_PORT = 9527;
 const dec = new TextDecoder();
+const hex = (b: number) => b.toString(16).padStart(2, "0");
 
 /** printf: one line on the terminal. */
 async function printf(p: Process, line: string): Promise<void> {
@@ -27,9 +28,11 @@ async function printf(p: Process, line: string): Promise<void> {
 export async function server(p: Process): Promise<void> {
   const w = wrap(p);
   const lfd = w.Socket("AF_INET", "SOCK_STREAM", 0);
-  w.Bind(lfd, ["0.0.0.0", SERV_PORT]); // serv_addr.sin_addr.s_addr = htonl(INADDR_ANY)
+  // serv_addr: sin_port = htons(SERV_PORT), sin_addr.s_addr = htonl(INADDR_ANY) — every local address (E5).
+  w.Bind(lfd, sockaddrIn(inet_ntoa(htonl(INADDR_ANY)), SERV_PORT));
   w.Listen(lfd, 128);
-  await printf(p, `listening, lfd = ${lfd}`);
+  const n = htons(SERV_PORT); // stored little-endian on x86: its bytes in memory are the port in network order
+  await printf(p, `listening, lfd = ${lfd}, sin_port = htons(${SERV_PORT}) = 0x${n.toString(16)}: bytes ${hex(n & 0xff)} ${hex(n >> 8)} in memory`);
   for (;;) {
     const { fd: cfd, addr } = await w.Accept(lfd);
     await printf(p, `cfd = ${cfd}, client ${formatSockAddr(addr)}`);

@@ -1,5 +1,5 @@
 /**
- * H1 E6 A2 A3 A4: the iterative server of seed 4, with wrap.c's checked calls.
+ * H1 E6 E5 A2 A3 A4: the iterative server of seed 4, with wrap.c's checked calls.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ test("H1 E6 example: one client at a time; the second is connected by the kernel
   const out = collect();
   await main(out.print);
   assert.equal(out.text(), `\
-    0.0 ms  [server] listening, lfd = 3
+    0.0 ms  [server] listening, lfd = 3, sin_port = htons(9527) = 0x3725: bytes 25 37 in memory
     2.0 ms  [client 1] connected (fd 3)
     2.0 ms  [client 1] sent "hello"
     3.0 ms  [server] cfd = 4, client 10.0.0.1:45628
