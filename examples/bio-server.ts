@@ -1,10 +1,12 @@
-// seeds: H2, C1, C3, C6, A2, A3, A4
+// seeds: H2, C1, C3, C6, C8, A2, A3, A4
 /**
  * Seed 0's Java BIO server and client (SocketIOPropertites.java,
  * SocketClient.java), one thread per connection, with the lecture's
  * options: backlog 2, receive buffer 20, SO_REUSEADDR off, an accept
  * timeout (`setSoTimeout`: SO_RCVTIMEO on the listening socket), and for
- * each accepted socket keepalive off, SO_LINGER (on, 0), TCP_NODELAY off.
+ * each accepted socket keepalive off, urgent data not inline (SO_OOBINLINE
+ * off, the lecture's "send a byte first" option, C8), SO_LINGER (on, 0),
+ * TCP_NODELAY off.
  * The client sets a 20-byte send buffer, leaves Nagle on, and writes every
  * byte of a typed line with its own write() (no flush).
  *
