@@ -1,4 +1,4 @@
-// seeds: H2, C1, C3, C6, C8, A2, A3, A4
+// seeds: H2, C1, C3, C8, A2, A3, A4
 /**
  * Seed 0's Java BIO server and client (SocketIOPropertites.java,
  * SocketClient.java), one thread per connection, with the lecture's

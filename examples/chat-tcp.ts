@@ -1,4 +1,4 @@
-// seeds: H5, E4, F5
+// seeds: H5, E4
 /**
  * Seed 2's TCP chat (【七】TCP协议模型), generation by generation, as the
  * Python reads — `input()` is a read of the terminal (fd 0), `print()` a

@@ -1,4 +1,4 @@
-// seeds: H3, A9, F7
+// seeds: H3, A9
 /**
  * Seed 4's multi-process server (多进程并发服务器): the parent accepts and
  * forks one child per connection. The child closes the listening fd and
