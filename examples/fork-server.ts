@@ -83,7 +83,7 @@ export async function main(print: (line: string) => void = console.log): Promise
   showScreens(clients, print);
   await net.advance(ms(50));
   print("   50.0 ms  lsof -i -a -c server:");
-  for (const line of lsof(snapshot(serverHost), "-i", "-a", "-c", "server").trimEnd().split("\n")) print(`             ${line.trimEnd()}`);
+  for (const line of lsof(snapshot(serverHost), ["-i", "-a", "-c", "server"]).trimEnd().split("\n")) print(`             ${line.trimEnd()}`);
   await net.run();
   print(`live processes on the server: ${snapshot(serverHost).processes.map((p) => `${p.name}[${p.pid}]`).join(" ")}`);
 }
