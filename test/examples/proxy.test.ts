@@ -5,24 +5,18 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Network } from "../../src/sim/network.js";
 import { ms, sec } from "../../src/core/time.js";
 import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import { decode, type Seen } from "../helpers/tcp.js";
-import type { Process } from "../../src/sys/process.js";
-import { naiveProxy, proxy } from "./proxy.js";
+import { OPTS, halfCloseClient, halfCloseServer, hungServer, main, naiveProxy, proxy, topology } from "../../examples/proxy.js";
+import { collect } from "./run-example.js";
 
-const text = (d: Uint8Array) => new TextDecoder().decode(d);
-
-/** client 10.0.1.1 — 10.0.1.254 proxy 10.0.2.254 — 10.0.2.1 server; trace of what the proxy sends. */
+/** The example's topology with a trace of every TCP segment each host sends. */
 function threeHosts() {
-  const net = new Network({ seed: 5 });
-  const client = net.addHost("client"), px = net.addHost("proxy"), server = net.addHost("server");
-  net.link(client, px, { a: "10.0.1.1/24", b: "10.0.1.254/24", latency: ms(1) });
-  net.link(px, server, { a: "10.0.2.254/24", b: "10.0.2.1/24", latency: ms(1) });
+  const t = topology();
   const trace: Seen[] = [];
-  for (const h of [client, px, server]) {
+  for (const h of [t.client, t.px, t.server]) {
     for (const i of h.ip.interfaces.slice(1)) {
       i.device.taps.push((p, dir, now) => {
         const s = dir === "out" ? decode(p.head, p.length, now, h.name) : null;
@@ -30,46 +24,8 @@ function threeHosts() {
       });
     }
   }
-  return { net, client, px, server, trace };
+  return { ...t, trace };
 }
-
-async function readAll(p: Process, fd: number): Promise<string> {
-  let s = "";
-  for (let d = await p.recv(fd, 1024); d.length; d = await p.recv(fd, 1024)) s += text(d);
-  return s;
-}
-
-/** Server: reads the whole request (until EOF), then answers and closes. */
-async function halfCloseServer(p: Process, seen: string[]): Promise<void> {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", 9090]);
-  p.listen(l, 4);
-  const { fd } = await p.accept(l);
-  const req = await readAll(p, fd);
-  seen.push(req);
-  try {
-    await p.sendall(fd, `you said ${req}`);
-  } catch (e) {
-    seen.push((e as Error).message);
-  }
-  await p.close(fd);
-}
-
-/** The legitimate client of seed 3: connect → send → shutdown(SHUT_WR) → recv until 0. */
-async function halfCloseClient(p: Process, got: string[]): Promise<void> {
-  const fd = p.socket("AF_INET", "SOCK_STREAM");
-  await p.connect(fd, ["10.0.1.254", 8080]);
-  await p.sendall(fd, "hello");
-  p.shutdown(fd, "SHUT_WR");
-  try {
-    got.push(await readAll(p, fd));
-  } catch (e) {
-    got.push((e as Error).message);
-  }
-  await p.close(fd);
-}
-
-const OPTS = { listen: ["0.0.0.0", 8080] as [string, number], upstream: ["10.0.2.1", 9090] as [string, number], connections: 1 };
 
 test("F3 H10: the proxy passes half-close through: the server reads 0, still answers, the client gets it", async () => {
   const { net, client, px, server, trace } = threeHosts();
@@ -133,13 +89,7 @@ test("H10 C6: a stuck pair is shut down after the idle time and hard-closed 5 s 
   const { net, client, px, server, trace } = threeHosts();
   const log: string[] = [];
   let clientRead = "";
-  server.spawn("hung", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 4);
-    await p.accept(l);
-    await p.poll([], 3_600_000); // the application hangs: never reads, answers or closes
-  });
+  server.spawn("hung", hungServer); // the application hangs: never reads, answers or closes
   px.spawn("proxy", (p) => proxy(p, { ...OPTS, log, idleMs: 30_000, hardCloseMs: 5000 }));
   client.spawn("client", async (p) => {
     const fd = p.socket("AF_INET", "SOCK_STREAM");
@@ -164,4 +114,22 @@ test("H10 C6: a stuck pair is shut down after the idle time and hard-closed 5 s 
   assert.match(clientRead, /^0 at 300\d\d ms$/);
   assert.equal(ss(snapshot(px), "-tanH state connected"), "");
   assert.equal(ss(snapshot(server), "-tnH"), "", "the reset freed the hung server's connection too");
+});
+
+test("H10 F3 C6 example: what it prints", async () => {
+  const out = collect();
+  await main(out.print);
+  assert.equal(out.text(), `\
+this proxy, a half-closing client:
+  proxy: half-close c→s, half-close s→c, closed
+  server read "hello"
+  client got "you said hello"
+the naive proxy (close both on the first read() = 0):
+  server read "hello"
+  client got ""
+this proxy, a server that hangs (idle 30 s, hard close 5 s later):
+  at 20 s, proxy: half-close c→s; server: CLOSE-WAIT 6 0 10.0.2.1:9090 10.0.2.254:42404
+  at 60 s, proxy: half-close c→s, idle, hard close; client recv returned 0 at 30006 ms
+  sockets left: proxy none, server none
+`);
 });

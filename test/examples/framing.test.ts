@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { twoHosts } from "../helpers/tcp.js";
-import { frame, frameLength, recvFrame, sendFrame } from "./framing.js";
+import { frame, frameLength, main, recvFrame, sendFrame } from "../../examples/framing.js";
+import { collect } from "./run-example.js";
 import type { Process } from "../../src/sys/process.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
@@ -104,4 +105,28 @@ test("H7: without framing, one recv() is not one message (sticky / split message
   });
   await net.run();
   assert.deepEqual(naive, ["onetwoth", "reefour"]);
+});
+
+test("H7 example: the four messages cut into 1–7-byte segments: the framed receiver gets each, the naive one gets glued and cut pieces", async () => {
+  const out = collect();
+  await main(out.print);
+  assert.equal(out.text(), `\
+length-prefixed frames:
+    9.0 ms  [receiver] message: "hello"
+   10.0 ms  [receiver] message: ""
+   17.0 ms  [receiver] message: "粘包 (sticky packets)"
+   25.0 ms  [sender] sent 4 messages, 84 bytes, in 21 send() calls
+   26.0 ms  [receiver] message: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+no framing, one recv() per message:
+   16.0 ms  [receiver] "message": "hello粘包 (sticky packets)xxxxxxxxxx"
+   17.0 ms  [receiver] "message": "xxxxx"
+   18.0 ms  [receiver] "message": "xxxxxx"
+   19.0 ms  [receiver] "message": "xxxxxxx"
+   20.0 ms  [receiver] "message": "x"
+   21.0 ms  [receiver] "message": "xx"
+   22.0 ms  [receiver] "message": "xxx"
+   23.0 ms  [receiver] "message": "xxxx"
+   23.0 ms  [sender] sent 4 messages, 68 bytes, in 19 send() calls
+   24.0 ms  [receiver] "message": "xx"
+`);
 });

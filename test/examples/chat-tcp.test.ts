@@ -8,7 +8,8 @@ import { ms, sec } from "../../src/core/time.js";
 import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import { twoHosts } from "../helpers/tcp.js";
-import { gen1Client, gen1Server, gen2Server, gen3Server, gen4Client, gen5Server, loopClient } from "./chat.js";
+import { gen1Client, gen1Server, gen2Server, gen3Server, gen4Client, gen5Server, loopClient, main, type ChatOptions } from "../../examples/chat-tcp.js";
+import { runExample } from "./run-example.js";
 
 const SERVER: [string, number] = ["10.0.0.2", 8080];
 
@@ -103,4 +104,51 @@ test("H5 gen 5: the server survives a client that disconnects and one that reset
   assert.ok(!b.running && !c.running && !s.running);
   assert.ok(trace.some((x) => x.from === "client" && x.flags.startsWith("R")), "B reset its connection");
   assert.equal(s.exitCode, 0);
+});
+
+// ---- the example as a user runs it ---------------------------------------------
+
+/** The screen of `main` for a script of typed lines. */
+async function screen(gen: ChatOptions["gen"], input: string[]): Promise<string> {
+  let out = "";
+  await main({ gen, input, echo: true, write: (t) => void (out += t) });
+  return out;
+}
+
+test("H5 example, gen 5: typed lines go to whoever reads the terminal; empty input refused, `q` quits, the server sees the client leave", async () => {
+  assert.equal(await screen(5, ["", "hello", "hi there", "q"]),
+    "[client] to server: \n" +
+    "[client] input cannot be empty!\n" +
+    "[client] to server: hello\n" +
+    "[server] from client: hello\n" +
+    "[server] reply: hi there\n" +
+    "[client] from server: hi there\n" +
+    "[client] to server: q\n" +
+    "[client] connection closed!\n" +
+    "[server] client left\n");
+});
+
+test("H5 example, gen 2: the second message is never read (accept inside the loop); the example says who blocks where", async () => {
+  assert.equal(await screen(2, ["a", "b", "c"]),
+    "[client] to server: a\n" +
+    "[server] from client: a\n" +
+    "[server] reply: b\n" +
+    "[client] from server: b\n" +
+    "[client] to server: c\n" +
+    "(no one reads the terminal: client blocked in recv(3, 1024); server blocked in accept(3))\n");
+});
+
+test("H5 example, gen 1 and the end of input: no typing needed; Ctrl-D ends the gen 3 server, whose exit the client reads as b\"\"", async () => {
+  assert.equal(await screen(1, []), "[server] from client: I am the client\n[client] from server: I am the server\n");
+  // gen 3's client does not check for b"" (E4): it prints an empty answer, then its own input ends too.
+  assert.equal(await screen(3, ["x"]),
+    "[client] to server: x\n[server] from client: x\n[server] reply: \n" +
+    "[client] from server: \n[client] to server: \n");
+});
+
+test("H5 example: `npx tsx examples/chat-tcp.ts` with piped input prints the same screen, exit 0", async () => {
+  const r = await runExample("chat-tcp", ["--gen", "5"], "\nhello\nhi there\nq\n");
+  assert.equal(r.stderr, "");
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, await screen(5, ["", "hello", "hi there", "q"]));
 });

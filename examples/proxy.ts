@@ -1,3 +1,4 @@
+// seeds: H10, F3, F2, C6, F5
 /**
  * A TCP proxy as seed 3 ("TCP 何时关闭连接") says it must be written (H10, F3, C6):
  *
@@ -11,9 +12,15 @@
  *
  * One thread per client connection runs a poll() loop over its two sockets.
  * {@link naiveProxy} is the common wrong version: close both on the first 0.
+ *
+ * The run, on client 10.0.1.1 — 10.0.1.254 proxy 10.0.2.254 — 10.0.2.1
+ * server: seed 3's legitimate client (connect → send → shutdown(SHUT_WR)
+ * → recv until 0) through this proxy and through the naive one; then a
+ * server application that hangs, which this proxy hard-closes.
+ *
+ *     npx tsx examples/proxy.ts
  */
-import { POLLERR, POLLHUP, POLLIN } from "../../src/core/poll-events.js";
-import type { Address, Process } from "../../src/sys/process.js";
+import { Network, ms, sec, POLLERR, POLLHUP, POLLIN, snapshot, ss, type Address, type Process } from "sockstack";
 
 /** Proxy settings. */
 export interface ProxyOptions {
@@ -124,3 +131,101 @@ export async function naiveProxy(p: Process, o: ProxyOptions): Promise<void> {
   }
   await p.close(l);
 }
+
+// ---- the run ------------------------------------------------------------------
+
+const dec = new TextDecoder();
+
+async function readAll(p: Process, fd: number): Promise<string> {
+  let s = "";
+  for (let d = await p.recv(fd, 1024); d.length; d = await p.recv(fd, 1024)) s += dec.decode(d);
+  return s;
+}
+
+/** client 10.0.1.1 — 10.0.1.254 proxy 10.0.2.254 — 10.0.2.1 server, 1 ms each way. */
+export function topology() {
+  const net = new Network({ seed: 5 });
+  const client = net.addHost("client"), px = net.addHost("proxy"), server = net.addHost("server");
+  net.link(client, px, { a: "10.0.1.1/24", b: "10.0.1.254/24", latency: ms(1) });
+  net.link(px, server, { a: "10.0.2.254/24", b: "10.0.2.1/24", latency: ms(1) });
+  return { net, client, px, server };
+}
+
+/** Server: reads the whole request (until EOF), then answers and closes. */
+export async function halfCloseServer(p: Process, seen: string[]): Promise<void> {
+  const l = p.socket("AF_INET", "SOCK_STREAM");
+  p.bind(l, ["0.0.0.0", 9090]);
+  p.listen(l, 4);
+  const { fd } = await p.accept(l);
+  const req = await readAll(p, fd);
+  seen.push(req);
+  try {
+    await p.sendall(fd, `you said ${req}`);
+  } catch (e) {
+    seen.push((e as Error).message);
+  }
+  await p.close(fd);
+}
+
+/** The legitimate client of seed 3: connect → send → shutdown(SHUT_WR) → recv until 0. */
+export async function halfCloseClient(p: Process, got: string[]): Promise<void> {
+  const fd = p.socket("AF_INET", "SOCK_STREAM");
+  await p.connect(fd, ["10.0.1.254", 8080]);
+  await p.sendall(fd, "hello");
+  p.shutdown(fd, "SHUT_WR");
+  try {
+    got.push(await readAll(p, fd));
+  } catch (e) {
+    got.push((e as Error).message);
+  }
+  await p.close(fd);
+}
+
+/** A server application that accepts, then hangs: never reads, answers or closes. */
+export async function hungServer(p: Process): Promise<void> {
+  const l = p.socket("AF_INET", "SOCK_STREAM");
+  p.bind(l, ["0.0.0.0", 9090]);
+  p.listen(l, 4);
+  await p.accept(l);
+  await p.poll([], 3_600_000);
+}
+
+/** The proxy's settings of the run. */
+export const OPTS: ProxyOptions = { listen: ["0.0.0.0", 8080], upstream: ["10.0.2.1", 9090], connections: 1 };
+
+/** The three runs. */
+export async function main(print: (line: string) => void = console.log): Promise<void> {
+  for (const naive of [false, true]) {
+    const { net, client, px, server } = topology();
+    const seen: string[] = [], got: string[] = [], log: string[] = [];
+    server.spawn("server", (p) => halfCloseServer(p, seen));
+    px.spawn("proxy", (p) => (naive ? naiveProxy(p, OPTS) : proxy(p, { ...OPTS, log })));
+    client.spawn("client", (p) => halfCloseClient(p, got));
+    await net.run({ until: sec(5) });
+    print(naive ? "the naive proxy (close both on the first read() = 0):" : "this proxy, a half-closing client:");
+    if (!naive) print(`  proxy: ${log.join(", ")}`);
+    print(`  server read ${JSON.stringify(seen[0])}${seen[1] ? `, then its answer failed: ${seen[1]}` : ""}`);
+    print(`  client got ${JSON.stringify(got[0])}`);
+  }
+  const { net, client, px, server } = topology();
+  const log: string[] = [];
+  let clientRead = "";
+  server.spawn("hung", hungServer, { daemon: true });
+  px.spawn("proxy", (p) => proxy(p, { ...OPTS, log, idleMs: 30_000, hardCloseMs: 5000 }));
+  client.spawn("client", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    await p.connect(fd, ["10.0.1.254", 8080]);
+    await p.sendall(fd, "hello");
+    p.shutdown(fd, "SHUT_WR");
+    clientRead = `recv returned ${(await p.recv(fd, 100)).length} at ${net.now() / 1000} ms`;
+    await p.close(fd);
+  });
+  print("this proxy, a server that hangs (idle 30 s, hard close 5 s later):");
+  await net.advance(sec(20));
+  print(`  at 20 s, proxy: ${log.join(", ")}; server: ${ss(snapshot(server), "-tnH").trim().replace(/ +/g, " ")}`);
+  await net.advance(sec(40));
+  print(`  at 60 s, proxy: ${log.join(", ")}; client ${clientRead}`);
+  print(`  sockets left: proxy ${ss(snapshot(px), "-tanH state connected").trim() || "none"}, server ${ss(snapshot(server), "-tnH").trim() || "none"}`);
+}
+
+if (process.argv[1] === import.meta.filename) await main();
