@@ -22,15 +22,15 @@ import type { Host } from "../host/host.js";
 import type { Network } from "../sim/network.js";
 import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg } from "../tools/ladder.js";
-import { lectureScenario } from "../tools/lecture-scenario.js";
+import { LECTURE_SEND_DELAY, lectureScenario } from "../demo/lecture-scenario.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
 import { snapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
 import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 
-/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (view-scenarios.ts). */
-export const LAB_LECTURE_SEND_DELAY: Micros = ms(100);
+/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (src/demo/lecture-scenario.ts). */
+export const LAB_LECTURE_SEND_DELAY: Micros = LECTURE_SEND_DELAY;
 
 /** Where the lab's lecture run stops: the demo's last step (`accept`, 6.5 s), after the fourth client's handshake (5.8 s) and the reads. */
 export const LAB_LECTURE_END: Micros = ms(6500);
