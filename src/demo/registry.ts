@@ -10,12 +10,14 @@
  * await s!.run(new DemoContext(0, (e) => events.push(e)));
  */
 import type { DemoScenario } from "./context.js";
+import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { udpDemo } from "./scenarios/udp.js";
 
 /** Every scenario, the default (`lecture`) first. */
 export const SCENARIOS: readonly DemoScenario[] = [
   lectureDemo,
+  handshakeDemo,
   udpDemo,
 ];
 

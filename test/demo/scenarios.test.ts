@@ -1,0 +1,63 @@
+// Every demo scenario asserts the facts it narrates — states, queue sizes,
+// fds, errnos, the packet sequence — from its structured events.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ms } from "../../src/core/time.js";
+import { runScenario } from "./helpers.js";
+
+test("lecture: LISTEN with backlog 2, unaccepted ESTABLISHED, Recv-Q 4, overflow, accept with fds 4-7 read by threads", async () => {
+  const r = await runScenario("lecture");
+  const listen = r.snap("server", ms(100)).sockets.find((s) => s.state === "LISTEN")!;
+  assert.deepEqual([listen.sendQ, listen.recvQ, listen.owners[0]!.fd], [2, 0, 3]);
+  const a2 = r.snap("server", ms(250)).sockets.filter((s) => s.state === "ESTABLISHED");
+  assert.deepEqual(a2.map((s) => [s.local, s.recvQ, s.owners.length]), [["10.0.0.2:9090", 0, 0]]);
+  assert.deepEqual(r.snap("server", ms(350)).sockets.filter((s) => s.state === "ESTABLISHED").map((s) => s.recvQ), [4]);
+  const over = r.snap("server", ms(2000)).sockets;
+  assert.deepEqual(over.find((s) => s.state === "LISTEN")!.listen, { backlog: 2, acceptQueue: 3, synQueue: 0 });
+  const client = r.snap("client", ms(2000)).sockets;
+  assert.equal(client.filter((s) => s.state === "SYN_SENT").length, 1);
+  // The fourth client's SYN was dropped five times for a full accept queue.
+  assert.deepEqual(r.of("drop").map((e) => [e.t, e.reason]), [800050, 1800050, 2800050, 3800050, 4800050].map((t) => [t, "accept queue full"]));
+  assert.deepEqual(r.calls("accept").map((e) => e.result), [4, 5, 6, 7]);
+  assert.deepEqual(r.calls("recvfrom", "server").map((e) => e.result), [4, 4, 4, 4]);
+  const ladder = r.of("ladder")[0]!;
+  assert.equal(ladder.arrows.filter((a) => a.dropped && a.dropReason === "accept queue full").length, 5);
+  assert.ok(r.out().some((l) => l.includes("server.bind(new InetSocketAddress(9090), 2);")));
+});
+
+test("udp: empty datagram echoed, 3000 bytes in 3 fragments, 65,507 in 45, 65,508 EMSGSIZE, ECONNREFUSED", async () => {
+  const r = await runScenario("udp");
+  const rf = r.calls("recvfrom", "client").map((e) => e.result);
+  assert.deepEqual(rf, [5, 0, 9, 3000, 65507, -1]); // the last: ECONNREFUSED
+  const big = r.calls("sendto", "client").filter((e) => e.errno);
+  assert.deepEqual(big.map((e) => [e.result, e.errno]), [[-1, "EMSGSIZE"]]);
+  const frags = (bytes: number) => r.of("packet").filter((p) => p.dir === "in" && p.fields.ip.src === "10.0.0.1" && p.t === (bytes === 3000 ? 2545000 : 3055000)).length;
+  assert.equal(frags(3000), 3);
+  assert.equal(frags(65507), 45);
+  const refused = r.calls("recvfrom", "client").filter((e) => e.errno);
+  assert.deepEqual(refused.map((e) => e.errno), ["ECONNREFUSED"]);
+  assert.ok(r.out().includes("recv: Connection refused"));
+  assert.ok(r.of("packet").some((p) => p.line.includes("ICMP 10.0.0.2 udp port 9 unreachable")));
+  assert.equal(r.snap("server").sockets.filter((s) => s.proto === "udp" && s.local === "0.0.0.0:7").length, 1);
+});
+
+test("handshake-and-close: SYN/SYN-ACK/ACK with ack = seq + 1 and fresh ISNs, the teardown states, CLOSING on both sides", async () => {
+  const r = await runScenario("handshake-and-close");
+  const tcp = r.of("packet").filter((p) => p.dir === "in" || p.dir === "out").map((p) => p.fields.tcp!).filter(Boolean);
+  const syns = tcp.filter((t) => t.flags === "S");
+  const synacks = tcp.filter((t) => t.flags === "S.");
+  assert.equal(syns.length, 2);
+  for (let i = 0; i < 2; i++) assert.equal(synacks[i]!.ack, (syns[i]!.seq + 1) >>> 0);
+  assert.notEqual(syns[0]!.seq, syns[1]!.seq);
+  const c = r.states("client").filter((s) => !s.includes("CLOSE->SYN_SENT"));
+  assert.deepEqual(c.slice(0, 5), [
+    "client SYN_SENT->ESTABLISHED", "client ESTABLISHED->FIN_WAIT1", "client FIN_WAIT1->FIN_WAIT2", "client FIN_WAIT2->TIME_WAIT",
+    "client SYN_SENT->ESTABLISHED",
+  ]);
+  assert.ok(r.states("server").join(",").includes("server ESTABLISHED->CLOSE_WAIT,server CLOSE_WAIT->LAST_ACK,server LAST_ACK->CLOSE"));
+  assert.ok(r.states("client").includes("client FIN_WAIT1->CLOSING") && r.states("server").includes("server FIN_WAIT1->CLOSING"));
+  assert.equal(r.snap("client", ms(300)).sockets[0]!.state, "FIN_WAIT2");
+  assert.equal(r.snap("server", ms(300)).sockets.find((s) => s.state !== "LISTEN")!.state, "CLOSE_WAIT");
+  assert.equal(r.snap("client", ms(400)).sockets[0]!.state, "TIME_WAIT");
+  assert.deepEqual(r.snap("server").sockets.filter((s) => s.state === "TIME_WAIT").length, 1);
+});
