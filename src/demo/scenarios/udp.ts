@@ -27,7 +27,7 @@ export const udpDemo: DemoScenario = {
   async run(d: DemoContext): Promise<void> {
     const { net, client, server, cap } = twoHosts(d, {
       latency: ms(5),
-      show: (r) => ["socket", "bind", "connect", "sendto", "recvfrom", "send", "recv", "close"].includes(r.call) && !(r.args[1] instanceof Uint8Array && r.args[1].length > 100),
+      show: (r) => ["socket", "bind", "connect", "sendto", "recvfrom", "send", "recv", "close"].includes(r.call) && !(r.args[1] instanceof Uint8Array && r.args[1].length > 100 && r.error === undefined),
     });
     const topo = topology("5 ms");
     d.title(`sockstack demo udp (seed ${d.seed})`);
