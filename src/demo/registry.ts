@@ -12,12 +12,14 @@
 import type { DemoScenario } from "./context.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
+import { timeWaitDemo } from "./scenarios/time-wait.js";
 import { udpDemo } from "./scenarios/udp.js";
 
 /** Every scenario, the default (`lecture`) first. */
 export const SCENARIOS: readonly DemoScenario[] = [
   lectureDemo,
   handshakeDemo,
+  timeWaitDemo,
   udpDemo,
 ];
 

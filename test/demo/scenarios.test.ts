@@ -61,3 +61,14 @@ test("handshake-and-close: SYN/SYN-ACK/ACK with ack = seq + 1 and fresh ISNs, th
   assert.equal(r.snap("client", ms(400)).sockets[0]!.state, "TIME_WAIT");
   assert.deepEqual(r.snap("server").sockets.filter((s) => s.state === "TIME_WAIT").length, 1);
 });
+
+test("time-wait: the server's active close leaves TIME-WAIT; bind fails twice (SO_REUSEADDR on the new socket only), works after 60 s and at once with the flag on both", async () => {
+  const r = await runScenario("time-wait");
+  assert.deepEqual(r.snap("server", ms(200)).sockets.map((s) => [s.state, s.local, s.owners.length, s.timer?.kind]), [["TIME_WAIT", "10.0.0.2:9090", 0, "timewait"]]);
+  assert.deepEqual(r.calls("bind").map((e) => [e.process.replace(/\[\d+\]/, ""), e.errno ?? "ok"]), [
+    ["server-v1", "ok"], ["server-v2", "EADDRINUSE"], ["server-v2r", "EADDRINUSE"], ["server-v3", "ok"], ["server-v4", "ok"],
+  ]);
+  assert.ok(r.out().includes("server-v2: bind: Address already in use"));
+  const last = r.snap("server").sockets;
+  assert.deepEqual(last.map((s) => s.state).sort(), ["LISTEN", "TIME_WAIT"]);
+});
