@@ -361,6 +361,11 @@ export class DemoContext {
   }
   readonly #shown = new Map<Capture, number>();
 
+  /** The next {@link tcpdumpSince} starts after the packets captured so far (a ladder showed them). */
+  markShown(cap: Capture): void {
+    this.#shown.set(cap, cap.packets.length);
+  }
+
   /**
    * A ladder diagram of the wire capture (see {@link wire}) with the drop
    * and state marks of the watched hosts; printed as text, the arrows in

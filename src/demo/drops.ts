@@ -23,6 +23,7 @@ const REASONS: Record<string, DropReason> = {
   "Udp.InCsumErrors": { en: "bad checksum", zh: "校验和错误" },
   "Ip.InCsumErrors": { en: "bad checksum", zh: "校验和错误" },
   "Icmp.InCsumErrors": { en: "bad checksum", zh: "校验和错误" },
+  "Sockstack.TcpBadFlagsDrop": { en: "unexpected flags or sequence", zh: "标志位或序号不符" },
   "Udp.RcvbufErrors": { en: "receive buffer full", zh: "接收缓冲区已满" },
 };
 

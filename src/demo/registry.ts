@@ -10,6 +10,7 @@
  * await s!.run(new DemoContext(0, (e) => events.push(e)));
  */
 import type { DemoScenario } from "./context.js";
+import { backlogDemo } from "./scenarios/backlog.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
@@ -18,6 +19,7 @@ import { udpDemo } from "./scenarios/udp.js";
 /** Every scenario, the default (`lecture`) first. */
 export const SCENARIOS: readonly DemoScenario[] = [
   lectureDemo,
+  backlogDemo,
   handshakeDemo,
   timeWaitDemo,
   udpDemo,

@@ -392,10 +392,16 @@ export function ladderText(input: readonly CaptureRecord[] | readonly LadderEven
   const timeW = Math.max(2, ...times.map((t) => t.length));
   const maxLabel = Math.max(...events.map((e) => cells(fullLabel(e, opts))));
   const maxState = Math.max(0, ...all.map((r) => (r.kind === "state" ? cells(r.label) + 3 : 0)));
+  // Between two columns an arrow may run: room for the longest label; between lanes (no arrow crosses), room for names and states.
+  const fit = (i: number) => Math.ceil(cols[i - 1]!.ep.length / 2) + Math.ceil(cols[i]!.ep.length / 2) + 3;
   let gap = Math.max(maxLabel + 10, maxState + 2, 16);
-  for (let i = 1; i < cols.length; i++) gap = Math.max(gap, Math.ceil(cols[i - 1]!.ep.length / 2) + Math.ceil(cols[i]!.ep.length / 2) + 3);
+  for (let i = 1; i < cols.length; i++) gap = Math.max(gap, fit(i));
   const x0 = timeW + 2 + Math.ceil(cols[0]!.ep.length / 2);
-  const xs = cols.map((_, i) => x0 + i * gap);
+  const xs = [x0];
+  for (let i = 1; i < cols.length; i++) {
+    const betweenLanes = cols[i]!.conn !== null && cols[i]!.lane !== cols[i - 1]!.lane;
+    xs.push(xs[i - 1]! + (betweenLanes ? Math.max(fit(i), maxState + 2) : gap));
+  }
   const width = Math.max(xs[xs.length - 1]! + Math.ceil(cols[cols.length - 1]!.ep.length / 2) + 1, xs[xs.length - 1]! + maxState + 1);
   const lines: string[] = [];
   const blank = () => Array<string>(width).fill(" ");

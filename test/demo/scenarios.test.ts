@@ -31,7 +31,7 @@ test("udp: empty datagram echoed, 3000 bytes in 3 fragments, 65,507 in 45, 65,50
   assert.deepEqual(rf, [5, 0, 9, 3000, 65507, -1]); // the last: ECONNREFUSED
   const big = r.calls("sendto", "client").filter((e) => e.errno);
   assert.deepEqual(big.map((e) => [e.result, e.errno]), [[-1, "EMSGSIZE"]]);
-  const frags = (bytes: number) => r.of("packet").filter((p) => p.dir === "in" && p.fields.ip.src === "10.0.0.1" && p.t === (bytes === 3000 ? 2545000 : 3055000)).length;
+  const frags = (bytes: number) => r.of("packet").filter((p) => p.dir === "in" && p.fields.ip?.src === "10.0.0.1" && p.t === (bytes === 3000 ? 2545000 : 3055000)).length;
   assert.equal(frags(3000), 3);
   assert.equal(frags(65507), 45);
   const refused = r.calls("recvfrom", "client").filter((e) => e.errno);
@@ -71,4 +71,30 @@ test("time-wait: the server's active close leaves TIME-WAIT; bind fails twice (S
   assert.ok(r.out().includes("server-v2: bind: Address already in use"));
   const last = r.snap("server").sockets;
   assert.deepEqual(last.map((s) => s.state).sort(), ["LISTEN", "TIME_WAIT"]);
+});
+
+test("backlog: queues at each step, D stuck in SYN-RECV while its client is ESTABLISHED, E in SYN-SENT, all accepted later, RST with tcp_abort_on_overflow", async () => {
+  const r = await runScenario("backlog");
+  const at1 = r.snap("server", ms(250)).sockets.find((s) => s.state === "LISTEN")!;
+  assert.deepEqual(at1.listen, { backlog: 2, acceptQueue: 2, synQueue: 0 });
+  const s2 = r.snap("server", ms(1000));
+  assert.deepEqual(s2.sockets.find((s) => s.state === "LISTEN" && s.local === "0.0.0.0:9090")!.listen, { backlog: 2, acceptQueue: 3, synQueue: 1 });
+  const req = s2.sockets.filter((s) => s.request);
+  assert.deepEqual(req.map((s) => s.state), ["SYN_RECV"]);
+  const dPort = req[0]!.peer.split(":")[1];
+  const c2 = r.snap("client", ms(1000)).sockets;
+  const dClient = c2.find((s) => s.local.endsWith(`:${dPort}`))!;
+  assert.deepEqual([dClient.state, dClient.sendQ], ["ESTABLISHED", 4]); // connect() returned; its data is unacknowledged
+  assert.deepEqual(c2.filter((s) => s.state === "SYN_SENT").map((s) => s.sendQ), [1]);
+  const reasons = r.of("drop").map((e) => e.reason);
+  assert.ok(reasons.filter((x) => x === "accept queue full").length >= 10);
+  // At 14 s: every connection accepted — fds 4 to 8, the queues empty.
+  const s3 = r.snap("server", 14_000_000);
+  assert.deepEqual(s3.sockets.find((s) => s.state === "LISTEN")!.listen, { backlog: 2, acceptQueue: 0, synQueue: 0 });
+  assert.deepEqual(r.calls("accept").map((e) => e.result), [4, 5, 6, 7, 8]);
+  // tcp_abort_on_overflow: H's final ACK answered with RST, H's recv fails with ECONNRESET.
+  const rst = r.of("packet").filter((p) => p.fields.tcp?.flags === "R" && p.fields.tcp.sport === 9091);
+  assert.ok(rst.length >= 1);
+  assert.deepEqual(r.calls("recvfrom", "client").filter((e) => e.errno).map((e) => [e.process.replace(/\[\d+\]/, ""), e.errno]), [["client-H", "ECONNRESET"]]);
+  assert.ok(r.out().some((l) => l.startsWith("  accept queue [:") && l.endsWith("3 of backlog 2 + 1: FULL")) || r.of("say").some((e) => e.text.includes("3 of backlog 2 + 1: FULL")));
 });
