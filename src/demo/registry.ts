@@ -13,6 +13,7 @@ import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
+import { rstDemo } from "./scenarios/rst.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
 import { udpDemo } from "./scenarios/udp.js";
 
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   backlogDemo,
   handshakeDemo,
   timeWaitDemo,
+  rstDemo,
   udpDemo,
 ];
 

@@ -4,7 +4,7 @@ import { DemoContext, type DemoEvent } from "../../src/demo/context.js";
 import { findScenario } from "../../src/demo/registry.js";
 
 /** Events of one kind. */
-export type Ev<K extends DemoEvent["kind"]> = Extract<DemoEvent, { kind: K }>;
+export type Ev<K extends DemoEvent["kind"]> = DemoEvent extends infer E ? E extends { kind: infer EK } ? K extends EK ? E & { kind: K } : never : never : never;
 
 /** A scenario's run: its events and accessors. */
 export interface Run {

@@ -98,3 +98,17 @@ test("backlog: queues at each step, D stuck in SYN-RECV while its client is ESTA
   assert.deepEqual(r.calls("recvfrom", "client").filter((e) => e.errno).map((e) => [e.process.replace(/\[\d+\]/, ""), e.errno]), [["client-H", "ECONNRESET"]]);
   assert.ok(r.out().some((l) => l.startsWith("  accept queue [:") && l.endsWith("3 of backlog 2 + 1: FULL")) || r.of("say").some((e) => e.text.includes("3 of backlog 2 + 1: FULL")));
 });
+
+test("rst: ECONNREFUSED from a port with no listener, ECONNRESET after linger 0, unread data at close and a rebooted peer", async () => {
+  const r = await runScenario("rst");
+  assert.deepEqual(r.calls("connect").map((e) => e.errno ?? "ok"), ["ECONNREFUSED", "ok", "ok", "ok"]);
+  assert.deepEqual(r.calls("recvfrom", "client").map((e) => e.errno), ["ECONNRESET", "ECONNRESET", "ECONNRESET"]);
+  const flags = r.of("packet").filter((p) => p.dir === "out").map((p) => p.fields.tcp?.flags);
+  assert.deepEqual(flags.filter((f) => f?.startsWith("R")), ["R.", "R.", "R.", "R"]);
+  assert.ok(!flags.some((f) => f?.includes("F")), "no FIN: every end is an abort");
+  assert.equal(r.calls("setsockopt")[0]!.args[2], "SO_LINGER");
+  // The rebooted server has no sockets; the client had the connection ESTABLISHED before.
+  assert.deepEqual(r.snap("server").sockets, []);
+  assert.deepEqual(r.snap("client", 300_000).sockets.map((s) => s.state), ["ESTABLISHED"]);
+  assert.deepEqual(r.out().filter((l) => l.includes(": Conn")), ["connect: Connection refused", "recv: Connection reset by peer", "recv: Connection reset by peer", "recv: Connection reset by peer"]);
+});
