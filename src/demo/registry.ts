@@ -11,6 +11,7 @@
  */
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
+import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { rstDemo } from "./scenarios/rst.js";
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   handshakeDemo,
   timeWaitDemo,
   rstDemo,
+  halfCloseDemo,
   udpDemo,
 ];
 

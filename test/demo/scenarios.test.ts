@@ -112,3 +112,12 @@ test("rst: ECONNREFUSED from a port with no listener, ECONNRESET after linger 0,
   assert.deepEqual(r.snap("client", 300_000).sockets.map((s) => s.state), ["ESTABLISHED"]);
   assert.deepEqual(r.out().filter((l) => l.includes(": Conn")), ["connect: Connection refused", "recv: Connection reset by peer", "recv: Connection reset by peer", "recv: Connection reset by peer"]);
 });
+
+test("half-close: shutdown(SHUT_WR) passed through the proxy gets the answer; the proxy that closes on read 0 loses it", async () => {
+  const r = await runScenario("half-close");
+  const s = r.snap("server", 12_000).sockets.filter((k) => k.state !== "LISTEN").map((k) => `${k.state} ${k.local} ${k.owners[0]?.process}`);
+  assert.deepEqual(s, ["CLOSE_WAIT 10.0.0.2:8080 proxy", "FIN_WAIT1 127.0.0.1:33332 proxy", "CLOSE_WAIT 127.0.0.1:9090 backend"].map((x) => x.replace("33332", s[1]!.split(" ")[1]!.split(":")[1]!)));
+  assert.deepEqual(r.snap("client", 12_000).sockets.map((k) => [k.state, k.sendQ]), [["FIN_WAIT1", 1]]);
+  assert.deepEqual(r.calls("shutdown").map((e) => `${e.process.replace(/\[\d+\]/, "")} ${e.args[1]}`), ["client SHUT_WR", "proxy SHUT_WR", "proxy SHUT_WR", "client SHUT_WR"]);
+  assert.deepEqual(r.out().filter((l) => l.startsWith("client: reply")), ['client: reply "got 32 bytes\\n"', 'client: reply ""']);
+});
