@@ -11,6 +11,7 @@
  */
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
+import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   timeWaitDemo,
   rstDemo,
   halfCloseDemo,
+  closeWaitLeakDemo,
   udpDemo,
 ];
 

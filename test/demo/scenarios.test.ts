@@ -121,3 +121,16 @@ test("half-close: shutdown(SHUT_WR) passed through the proxy gets the answer; th
   assert.deepEqual(r.calls("shutdown").map((e) => `${e.process.replace(/\[\d+\]/, "")} ${e.args[1]}`), ["client SHUT_WR", "proxy SHUT_WR", "proxy SHUT_WR", "client SHUT_WR"]);
   assert.deepEqual(r.out().filter((l) => l.startsWith("client: reply")), ['client: reply "got 32 bytes\\n"', 'client: reply ""']);
 });
+
+test("close-wait-leak: twelve CLOSE-WAIT fds 4-15, accept fails with EMFILE, three connections left in the accept queue", async () => {
+  const r = await runScenario("close-wait-leak");
+  const accepts = r.calls("accept");
+  assert.deepEqual(accepts.map((e) => e.result), [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -1]);
+  assert.equal(accepts.at(-1)!.errno, "EMFILE");
+  const s = r.snap("server");
+  assert.equal(s.sockets.filter((k) => k.state === "CLOSE_WAIT" && k.owners.length === 1).length, 12);
+  assert.equal(s.sockets.find((k) => k.state === "LISTEN")!.listen!.acceptQueue, 3);
+  assert.deepEqual(s.processes[0]!.fds.map((f) => f.fd), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+  assert.ok(r.snap("client", 350_000).sockets.every((k) => k.state === "FIN_WAIT2"));
+  assert.ok(r.out().includes("leaky: accept: Too many open files"));
+});
