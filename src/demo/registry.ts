@@ -15,6 +15,7 @@ import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
+import { nagleDemo } from "./scenarios/nagle.js";
 import { rstDemo } from "./scenarios/rst.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
 import { udpDemo } from "./scenarios/udp.js";
@@ -28,6 +29,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   rstDemo,
   halfCloseDemo,
   closeWaitLeakDemo,
+  nagleDemo,
   udpDemo,
 ];
 

@@ -134,3 +134,17 @@ test("close-wait-leak: twelve CLOSE-WAIT fds 4-15, accept fails with EMFILE, thr
   assert.ok(r.snap("client", 350_000).sockets.every((k) => k.state === "FIN_WAIT2"));
   assert.ok(r.out().includes("leaky: accept: Too many open files"));
 });
+
+test("nagle: write-write-read costs 60 ms per request under Nagle once interactive (delayed ACK), 10 ms with TCP_NODELAY; one-byte writes coalesced", async () => {
+  const r = await runScenario("nagle");
+  const times = r.out().filter((l) => l.includes("request times"));
+  assert.deepEqual(times, [
+    "client (Nagle): request times 20 ms, 60 ms, 60 ms, 60 ms, 60 ms, 60 ms",
+    "client (TCP_NODELAY): request times 10 ms, 10 ms, 10 ms, 10 ms, 10 ms, 10 ms",
+  ]);
+  assert.equal(r.calls("setsockopt").filter((e) => e.args[2] === "TCP_NODELAY").length, 2);
+  const typed = r.of("say").find((e) => e.text.startsWith("25 one-byte writes"))!.text;
+  const m = /left in (\d+) segments.*TCP_NODELAY in (\d+)/s.exec(typed)!;
+  assert.ok(Number(m[1]) < 10, typed);
+  assert.equal(Number(m[2]), 25);
+});
