@@ -24,7 +24,7 @@ import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg } from "../tools/ladder.js";
-import { lectureScenario } from "../tools/lecture-scenario.js";
+import { LECTURE_SEND_DELAY, lectureScenario } from "../demo/lecture-scenario.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
 import { pcapFile } from "../tools/pcap.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
@@ -37,8 +37,8 @@ import { straceWriter } from "../sys/strace.js";
 import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 
-/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (view-scenarios.ts). */
-export const LAB_LECTURE_SEND_DELAY: Micros = ms(100);
+/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (src/demo/lecture-scenario.ts). */
+export const LAB_LECTURE_SEND_DELAY: Micros = LECTURE_SEND_DELAY;
 
 /** Where the lab's lecture run stops: the demo's last step (`accept`, 6.5 s), after the fourth client's handshake (5.8 s) and the reads. */
 export const LAB_LECTURE_END: Micros = ms(6500);
