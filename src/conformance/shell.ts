@@ -60,15 +60,6 @@ function int(key: "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_s
   };
 }
 
-function seconds(key: "tcp_fin_timeout" | "tcp_keepalive_time" | "tcp_keepalive_intvl"): SysctlSetter {
-  return (h, v) => {
-    const n = num(v);
-    if (!Number.isInteger(n) || n <= 0) return unsupported(`sysctl ${key}=${v}`);
-    h.sysctl[key] = n * SEC;
-    return OK;
-  };
-}
-
 const SYSCTLS: Record<string, SysctlSetter> = {
   // ---- FreeBSD names (net.inet.tcp.*, kern.ipc.*)
   "net.inet.tcp.rfc1323": (h, v) => {
@@ -463,6 +454,12 @@ function readAny(host: Host, env: ShellEnv, path: string): string | null {
   }
   if (path === "/proc/net/tcp") return procNetTcp(host);
   if (path === "/proc/net/tcp6") return "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  if (path.startsWith("/sys/module/")) {
+    const name = path.slice("/sys/".length).replace(/\//g, ".");
+    const def = LINUX_SYSCTLS[name];
+    if (!def) throw new ShellUnsupported(`${path} is not modelled by sockstack`);
+    return `${def.get(host, env, name)}\n`;
+  }
   if (path.startsWith("/proc/") || path.startsWith("/sys/")) throw new ShellUnsupported(`${path} is not modelled by sockstack`);
   const written = env.files.get(path);
   if (written !== undefined) return written;
@@ -476,6 +473,11 @@ function writeAny(host: Host, env: ShellEnv, path: string, text: string, append:
   if (path === "/dev/null") return ok();
   if (path.startsWith("/proc/sys/")) {
     const name = path.slice("/proc/sys/".length).replace(/\//g, ".");
+    return setSysctl(host, env, name, text.trim(), fromFile, `echo > ${path}`);
+  }
+  if (path.startsWith("/sys/module/")) {
+    const name = path.slice("/sys/".length).replace(/\//g, ".");
+    if (!LINUX_SYSCTLS[name]) throw new ShellUnsupported(`writing ${path} is not supported (not modelled)`);
     return setSysctl(host, env, name, text.trim(), fromFile, `echo > ${path}`);
   }
   if (path.startsWith("/tmp/")) {
@@ -599,6 +601,8 @@ function command(host: Host, words: string[], stdin: string, env: ShellEnv, from
     }
     case "chmod":
       return ok();
+    case "ethtool":
+      return ethtool(env, args);
   }
   throw new ShellUnsupported(`shell command \`${words.join(" ")}\` is not supported`);
 }
@@ -708,6 +712,29 @@ function ipCommand(args: string[]): Status {
   throw new ShellUnsupported(`\`ip ${args.join(" ")}\` is not supported${obj === "route" ? " (route metrics such as advmss and mtu lock are not modelled)" : ""}`);
 }
 
+/**
+ * `ethtool -K DEV FEATURE on|off…`: sockstack's tun device has no
+ * segmentation offloads (TSO, GSO, GRO, LRO — every segment is built at
+ * most one MSS long), so turning them off changes nothing; turning one on
+ * is unsupported.
+ */
+function ethtool(env: ShellEnv, args: string[]): Status {
+  if ((args[0] !== "-K" && args[0] !== "--features" && args[0] !== "--offload") || args.length < 4 || args.length % 2 !== 0) {
+    throw new ShellUnsupported(`\`ethtool ${args.join(" ")}\` is not supported (only -K DEV FEATURE off)`);
+  }
+  if (args[1] !== env.tunName) return fail(1, `Cannot get device settings: No such device`);
+  for (let i = 2; i < args.length; i += 2) {
+    const f = args[i]!;
+    const v = args[i + 1];
+    if (!["tso", "gso", "gro", "lro", "tx-tcp-segmentation", "generic-segmentation-offload", "generic-receive-offload"].includes(f)) {
+      throw new ShellUnsupported(`ethtool feature ${f} is not modelled`);
+    }
+    if (v === "on") throw new ShellUnsupported(`ethtool -K ${f} on: sockstack's tun device has no segmentation offload`);
+    if (v !== "off") return fail(1, `ethtool: bad argument ${v}`);
+  }
+  return ok();
+}
+
 /** pfifo's default limit: the device's txqueuelen (500 for packetdrill's tun). */
 const TUN_TXQUEUELEN = 500;
 
@@ -756,6 +783,8 @@ interface LinuxSysctl {
   /** For knobs sockstack does not model: whether `text` is what sockstack does anyway, and what it does. */
   honoured?: (text: string) => boolean;
   lacks?: string;
+  /** A partly honoured value is noted even when the script itself sets it (never unsupported). */
+  noteOnly?: boolean;
 }
 
 /** /proc integers: decimal, 0x hex or 0 octal, as the kernel's proc_dointvec (kstrtoul base 0). */
@@ -907,6 +936,13 @@ const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
     (t) => /^[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3}(,[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3})?$/.test(t.trim())),
   "net.ipv4.tcp_mtu_probing": recorded("0", is(0), "MTU probing (RFC 4821) is not implemented"),
   "net.ipv4.tcp_autocorking": lbool("tcp_autocorking"),
+  "net.ipv4.tcp_min_tso_segs": recorded("2", () => true, "no TSO in sockstack: every segment is at most one MSS, so the TSO burst floor changes nothing"),
+  "net.ipv4.tcp_fastopen_blackhole_timeout_sec": recorded("0", () => true, "TCP Fast Open is not implemented (no blackhole detection to time out)"),
+  // Module parameters (/sys/module/tcp_cubic/parameters/*), reached by the same table.
+  "module.tcp_cubic.parameters.hystart_detect": {
+    ...recorded("3", is(2), "sockstack's HyStart has only the delay detector (HYSTART_DELAY = 2), not the ACK-train one"),
+    noteOnly: true,
+  },
 };
 
 /** Runs `sysctl [-q] [-w] [-e] NAME=VALUE…` (procps: each assignment on its own; the status is 1 if any failed). */
@@ -969,7 +1005,7 @@ function setSysctl(host: Host, env: ShellEnv, name: string, value: string, fromF
   }
   if (def.honoured && !def.honoured(value)) {
     const note = `${name.replace(/^net\.ipv4\./, "")}=${value.trim()} (${def.lacks})`;
-    if (!fromFile) throw new ShellUnsupported(`${what}: ${def.lacks}`);
+    if (!fromFile && !def.noteOnly) throw new ShellUnsupported(`${what}: ${def.lacks}`);
     if (!env.notes.includes(note)) env.notes.push(note);
   }
   return ok();
