@@ -945,6 +945,9 @@ const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   },
 };
 
+/** Linux sysctls that no longer exist (tcp_tw_recycle: 4.12; tcp_low_latency: 4.14; tcp_frto_response, tcp_cookie_size: 3.x). */
+const REMOVED_SYSCTLS = new Set(["net.ipv4.tcp_tw_recycle", "net.ipv4.tcp_low_latency", "net.ipv4.tcp_frto_response", "net.ipv4.tcp_cookie_size", "net.ipv4.tcp_max_ssthresh"]);
+
 /** Runs `sysctl [-q] [-w] [-e] NAME=VALUE…` (procps: each assignment on its own; the status is 1 if any failed). */
 function sysctlCommand(host: Host, env: ShellEnv, args: string[], fromFile: boolean): Status {
   let quiet = false;
@@ -996,6 +999,8 @@ function setSysctl(host: Host, env: ShellEnv, name: string, value: string, fromF
       return ok();
     }
     if (ignoreUnknown) return ok();
+    // Sysctls Linux removed: procps cannot stat them (status 1), as on a 6.x kernel.
+    if (REMOVED_SYSCTLS.has(name)) return fail(1, `sysctl: cannot stat /proc/sys/${name.replace(/\./g, "/")}: No such file or directory\n`);
     throw new ShellUnsupported(`${what}: sysctl ${name} is not modelled by sockstack`);
   }
   const why = def.set(host, env, value, name);
