@@ -269,14 +269,12 @@ export class SimSocket extends Duplex {
       await proc.connect(this.#fd, [address, port]);
     } catch (e) {
       if (!this.destroyed) this.destroy(fromSysError(e, "connect", address, port));
-      this.ctx.kick();
       return;
     }
     if (this.destroyed) return;
     this.#onConnected();
     this.emit("connect");
     this.emit("ready");
-    this.ctx.kick();
   }
 
   #onConnected(): void {
@@ -309,7 +307,6 @@ export class SimSocket extends Duplex {
         for (;;) {
           const data = await proc.recv(fd, RECV_CHUNK);
           if (this.destroyed) return;
-          this.ctx.kick();
           this.#touch();
           if (data.length === 0) {
             // As Node's onStreamRead at EOF: push(null) then read(0), so
@@ -323,7 +320,6 @@ export class SimSocket extends Duplex {
         }
       } catch (e) {
         if (!this.destroyed) this.destroy(fromSysError(e, "read"));
-        this.ctx.kick();
       } finally {
         this.#reading = false;
         // push() may have asked for more while the last recv was settling.
@@ -350,7 +346,6 @@ export class SimSocket extends Duplex {
       this.#touch();
     };
     go().then(() => {
-      this.ctx.kick();
       cb();
     }, (e: unknown) => cb(fromSysError(e, "write")));
   }
@@ -634,7 +629,6 @@ export class SimServer extends EventEmitter {
       this.#conns.add(s);
       if (this.#opts.pauseOnConnect) s.pause();
       s[kAttach](fd, this);
-      this.#ctx.kick();
       if (this.#opts.noDelay) s.setNoDelay(true);
       if (this.#opts.keepAlive) s.setKeepAlive(true, this.#opts.keepAliveInitialDelay ?? 0);
       this.emit("connection", s);
