@@ -256,7 +256,7 @@ export function createFetch(net: SimNet): SimFetchBinding {
         s.once("error", onErr);
         s.once("connect", () => {
           s.removeListener("error", onErr);
-          cb(null, s as unknown as import("node:net").Socket);
+          cb(null, s);
         });
       },
     });
