@@ -98,6 +98,10 @@ export interface TcpExpect {
   seq?: number;
   /** Relative acknowledgment number. */
   ack?: number;
+  /** Absolute sequence number (a RST answering a segment without ACK has sequence number 0). */
+  absSeq?: number;
+  /** Absolute acknowledgment number. */
+  absAck?: number;
   /** Window field as sent (unscaled). */
   win?: number;
   /** Payload length. */
@@ -161,6 +165,8 @@ export function expectTcp(seg: Seen | undefined, want: TcpExpect, what = "segmen
   cmp("flags", want.flags, seg.flags);
   cmp("seq", want.seq, seg.rseq);
   cmp("ack", want.ack, seg.rack);
+  cmp("absSeq", want.absSeq, seg.seq);
+  cmp("absAck", want.absAck, seg.ack);
   cmp("win", want.win, seg.win);
   cmp("len", want.len, seg.len);
   cmp("at", want.at, seg.at);
