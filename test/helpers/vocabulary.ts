@@ -27,6 +27,7 @@
  * const { fd } = await t.p.accept(l);
  */
 import { Network } from "../../src/sim/network.js";
+import { sec, type Micros } from "../../src/core/time.js";
 import type { Host } from "../../src/host/host.js";
 import type { Process } from "../../src/sys/process.js";
 import type { LinkConfigInput } from "../../src/sim/impairments.js";
@@ -77,6 +78,22 @@ export async function connectTo(p: Process, host: string, port: number): Promise
   const fd = p.socket("AF_INET", "SOCK_STREAM");
   await p.connect(fd, [host, port]);
   return fd;
+}
+
+/**
+ * Runs the network until `work` settles (at most `timeout` of virtual
+ * time) and returns its result: the way to await blocking calls of
+ * program-less processes (`establishedPair`'s `cp`/`sp`, `rawPeer`'s `p`),
+ * which only progress while the network runs.
+ * @example
+ * const echoed = drive(net, (async () => { await sp.send(sfd, await sp.recv(sfd, 100)); })());
+ */
+export async function drive<T>(net: Network, work: Promise<T>, timeout: Micros = sec(3600)): Promise<T> {
+  let done = false;
+  work.then(() => { done = true; }, () => { done = true; });
+  await net.runUntil(() => done, { timeout });
+  if (!done) throw new Error(`drive: not finished after ${timeout / 1e6} s of virtual time`);
+  return work;
 }
 
 /** Options of {@link establishedPair}. */
