@@ -243,6 +243,19 @@ export class Capture {
     return this.all.slice(this.#cursor);
   }
 
+  /**
+   * Skips unread segments up to (not including) the first one for which
+   * `pred` holds; returns the skipped ones. Fails when none matches.
+   * @example capture.skipUntil((s) => s.win === 0); // then expectTcp from the first zero window on
+   */
+  skipUntil(pred: (s: Seen) => boolean): Seen[] {
+    const i = this.all.findIndex((s, k) => k >= this.#cursor && pred(s));
+    if (i < 0) assert.fail(`skipUntil: no unread segment matches (${this.all.length - this.#cursor} unread)`);
+    const skipped = this.all.slice(this.#cursor, i);
+    this.#cursor = i;
+    return skipped;
+  }
+
   /** Marks every captured segment as read; returns the ones that were not. */
   drain(): Seen[] {
     const rest = this.pending();
