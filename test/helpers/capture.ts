@@ -186,6 +186,18 @@ export function expectTcp(seg: Seen | undefined, want: TcpExpect, what = "segmen
   return seg;
 }
 
+/**
+ * Checks a list of segments (a filtered capture: one connection, one
+ * sender) against `wants`, one by one, and that there are no more.
+ * @example expectSegments(capture.all.filter((s) => s.dport === port), [{ flags: "S" }, { flags: "R" }])
+ */
+export function expectSegments(segs: readonly Seen[], wants: readonly TcpExpect[]): void {
+  wants.forEach((w, i) => expectTcp(segs[i], w, `segment ${i + 1} of ${wants.length}`));
+  if (segs.length > wants.length) {
+    assert.fail(`expected ${wants.length} segments, got ${segs.length}; the extra ones:\n${segs.slice(wants.length).map((s) => `  ${describeSeen(s)}`).join("\n")}`);
+  }
+}
+
 /** Per-direction initial sequence numbers, keyed `src:sport>dst:dport`. */
 type IsnTable = Map<string, number>;
 
@@ -306,16 +318,18 @@ const POINTS = new WeakMap<Host, CapturePoint>();
  * Captures what `host` sends on `device` (default its first non-loopback
  * interface) into `capture`, and records the capture point for
  * `injectTcp`. `peer` is the address injected segments come from (default:
- * the other end of a /24 point-to-point pair, .1 ↔ .2).
+ * the other end of a /24 point-to-point pair, .1 ↔ .2). `record: false`
+ * registers the point for `injectTcp` without capturing (bulk runs).
  * @example attachCapture(capture, server)
  */
-export function attachCapture(capture: Capture, host: Host, opts: { device?: Device; peer?: string } = {}): CapturePoint {
+export function attachCapture(capture: Capture, host: Host, opts: { device?: Device; peer?: string; record?: boolean } = {}): CapturePoint {
   const iface = host.ip.interfaces.find((i) => i.device === opts.device) ?? host.ip.interfaces[1]!;
   const device = opts.device ?? iface.device;
   const local = formatIpv4Address(iface.addresses[0]!.addr);
   const peer = opts.peer ?? local.replace(/\.(\d+)$/, (_, d: string) => `.${d === "1" ? 2 : 1}`);
   const point: CapturePoint = { capture, device, peer, local };
   POINTS.set(host, point);
+  if (opts.record === false) return point;
   device.taps.push((p, dir, now) => {
     if (dir !== "out") return;
     const s = capture.decode(p, now, host.name);

@@ -29,7 +29,7 @@ export function decode(p: Packet, at: Micros, from: string): Seen | null {
 /**
  * Two hosts on one link (client 10.0.0.1, server 10.0.0.2) with a capture
  * of every segment either sends (`trace` is `capture.all`).
- * `opts.trace: false` attaches no capture (bulk transfers).
+ * `opts.trace: false` records nothing (bulk transfers; `injectTcp` still works).
  */
 export function twoHosts(cfg: LinkConfigInput = {}, seed = 1, opts: { trace?: boolean } = {}) {
   const net = new Network({ seed });
@@ -37,9 +37,7 @@ export function twoHosts(cfg: LinkConfigInput = {}, seed = 1, opts: { trace?: bo
   const server = net.addHost("server");
   const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", ...cfg });
   const capture = new Capture();
-  if (opts.trace !== false) {
-    for (const h of [client, server]) attachCapture(capture, h);
-  }
+  for (const h of [client, server]) attachCapture(capture, h, { record: opts.trace !== false });
   return { net, client, server, link, trace: capture.all, capture };
 }
 

@@ -171,6 +171,8 @@ export interface TcpInject {
   isn?: number;
   /** `seq`/`ack` are absolute numbers. */
   absolute?: boolean;
+  /** Source address (default: the host's peer on that link); e.g. spoofed SYNs. */
+  src?: string;
 }
 
 /**
@@ -186,11 +188,12 @@ export interface TcpInject {
  * capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 1 }); // the challenge ACK
  */
 export function injectTcp(host: Host, seg: TcpInject): Packet {
-  const pt = capturePoint(host);
+  const base = capturePoint(host);
+  const pt = seg.src === undefined ? base : { ...base, peer: seg.src };
   const port = seg.port ?? pt.last?.[0];
   const peerPort = seg.peerPort ?? pt.last?.[1];
   if (port === undefined || peerPort === undefined) throw new Error(`injectTcp: name port and peerPort (no connection seen on ${host.name} yet)`);
-  pt.last = [port, peerPort];
+  base.last = [port, peerPort];
   const flags = tcpFlagBits(seg.flags);
   const cap = pt.capture;
   let peerIsn = cap.isn(pt.peer, peerPort, pt.local, port);
