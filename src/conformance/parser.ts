@@ -553,18 +553,18 @@ class ScriptParser {
       case "eol":
         return { kind: "eol" };
       case "mss":
-        return { kind: "mss", value: this.#uint(U16, "mss") };
+        return { kind: "mss", mss: this.#uint(U16, "mss") };
       case "wscale":
-        return { kind: "wscale", value: this.#uint(U8, "wscale") };
+        return { kind: "wscale", shift: this.#uint(U8, "wscale") };
       case "sackOK":
-        return { kind: "sackOK" };
+        return { kind: "sack-permitted" };
       case "sack": {
-        const blocks: { start: number; end: number }[] = [];
+        const blocks: [number, number][] = [];
         while (this.#peek().kind === "int") {
           const start = this.#uint(U32, "SACK block start");
           this.#expectPunct(":", "in SACK block 'start:end'");
           const end = this.#uint(U32, "SACK block end");
-          blocks.push({ start, end });
+          blocks.push([start, end]);
         }
         if (blocks.length === 0) throw this.#error(this.#peek(), "expected SACK blocks 'start:end' after 'sack'");
         return { kind: "sack", blocks };

@@ -657,7 +657,7 @@ class ScriptRun {
 
   #inboundOption(o: ScriptOption, c: Conn, isn: number, line: number): WireOption {
     if (o.kind === "sack") {
-      return { kind: "sack", blocks: o.blocks.map((b) => [(b.start + isn) >>> 0, (b.end + isn) >>> 0] as const) };
+      return { kind: "sack", blocks: o.blocks.map(([l, r]) => [(l + isn) >>> 0, (r + isn) >>> 0] as const) };
     }
     if (o.kind === "timestamp") {
       const ecr = o.ecrAbsolute || c.tsOffset === null || o.ecr === 0 ? o.ecr : o.ecr + c.tsOffset;
@@ -817,12 +817,12 @@ function sameOption(w: ScriptOption, g: WireOption): boolean {
   switch (w.kind) {
     case "nop": return g.kind === "nop";
     case "eol": return g.kind === "eol";
-    case "mss": return g.kind === "mss" && g.mss === w.value;
-    case "wscale": return g.kind === "wscale" && g.shift === w.value;
-    case "sackOK": return g.kind === "sack-permitted";
+    case "mss": return g.kind === "mss" && g.mss === w.mss;
+    case "wscale": return g.kind === "wscale" && g.shift === w.shift;
+    case "sack-permitted": return g.kind === "sack-permitted";
     case "sack":
       return g.kind === "sack" && g.blocks.length === w.blocks.length &&
-        w.blocks.every((b, i) => g.blocks[i]![0] === b.start >>> 0 && g.blocks[i]![1] === b.end >>> 0);
+        w.blocks.every(([l, r], i) => g.blocks[i]![0] === l >>> 0 && g.blocks[i]![1] === r >>> 0);
     // Outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs); ecr is the peer's clock.
     case "timestamp": return g.kind === "timestamp" && g.ecr === w.ecr >>> 0;
     default: return false;

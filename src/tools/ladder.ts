@@ -29,6 +29,7 @@
  */
 import type { Micros } from "../core/time.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { newTcpHeader, parseTcpInto, TCP } from "../wire/tcp.js";
 import type { CaptureRecord } from "./capture.js";
 import { compileFilter } from "./tcpdump-filter.js";
 import { tcpdumpFlags, tcpdumpLine } from "./tcpdump.js";
@@ -118,6 +119,9 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
+/** The TCP header being decoded (nothing keeps a reference to it). */
+const th = newTcpHeader();
+
 function decode(b: Uint8Array): Decoded | null {
   if (b.length < 20 || b[0]! >> 4 !== 4) return null;
   const hl = (b[0]! & 15) * 4;
@@ -129,13 +133,14 @@ function decode(b: Uint8Array): Decoded | null {
   const d = formatIpv4Address(da);
   const frag = (u16(b, 6) & 0x1fff) !== 0;
   let key = `${sa}>${da}/${proto}/${u16(b, 4)}/${u16(b, 6)}/${total}/`;
-  const l4 = Math.min(b.length, hl + 20);
-  for (let i = hl; i < l4; i++) if (i < hl + 16 || i >= hl + 18) key += b[i]!.toString(16); // skip the TCP checksum
-  if (!frag && proto === 6 && b.length >= hl + 20) {
-    const doff = (b[hl + 12]! >> 4) * 4;
+  const l4 = Math.min(b.length, hl + TCP.MIN_HEADER);
+  for (let i = hl; i < l4; i++) if (i - hl !== TCP.CHECKSUM && i - hl !== TCP.CHECKSUM + 1) key += b[i]!.toString(16); // skip the TCP checksum
+  // A header with malformed options still has its fixed fields (bad-option); other errors get tcpdump's text below.
+  const e = !frag && proto === 6 ? parseTcpInto(b, hl, total - hl, th) : null;
+  if (!frag && proto === 6 && (e === null || e.reason === "bad-option")) {
     return {
-      src: `${s}:${u16(b, hl)}`, dst: `${d}:${u16(b, hl + 2)}`, dstAddr: da, proto, key,
-      tcp: { seq: u32(b, hl + 4), ack: u32(b, hl + 8), flags: b[hl + 13]!, win: u16(b, hl + 14), len: Math.max(0, total - hl - doff) },
+      src: `${s}:${th.srcPort}`, dst: `${d}:${th.dstPort}`, dstAddr: da, proto, key,
+      tcp: { seq: th.seq, ack: th.ack, flags: th.flags, win: th.window, len: total - hl - th.headerLength },
       other: "",
     };
   }
