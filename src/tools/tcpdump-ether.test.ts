@@ -73,3 +73,16 @@ test("a simulated Ethernet capture: pcap and pcapng are LINKTYPE_ETHERNET, and t
   assert.equal(arp.records().length, 6);
   assert.ok(arp.tcpdump({ noTime: true }).every((l) => l.startsWith("ARP, ")));
 });
+
+test("ladder diagrams of an Ethernet capture draw ARP requests and replies as arrows", async () => {
+  const { ethernetScenario } = await import("./testdata/ethernet-scenario.js");
+  const { ladderEvents } = await import("./ladder.js");
+  const { cap } = await ethernetScenario();
+  const labels = ladderEvents(cap.records()).map((e) => `${e.from} > ${e.to}: ${e.label}`);
+  assert.deepEqual(labels.slice(0, 3), [
+    "10.219.0.1 > 10.219.0.2: ARP who-has 10.219.0.2",
+    "10.219.0.2 > 10.219.0.1: ARP 10.219.0.2 is-at 02:00:00:00:19:02",
+    `${labels[2]!.split(": ")[0]}: UDP 5`,
+  ]);
+  assert.ok(labels.includes("10.219.0.5 > 10.219.0.5: ARP announce 10.219.0.5"));
+});
