@@ -225,6 +225,20 @@ export interface RunUntilOptions {
   timeout?: Micros;
 }
 
+/**
+ * Called by a run before it moves the clock forward to `next` (the next
+ * timer's instant, or a run's `until`), once everything due at the current
+ * instant ran. Returning a promise holds the simulation there — in real
+ * time; virtual time does not move — until it settles: an observer (the
+ * web lab) paces a run to a watchable speed and looks at the hosts between
+ * instants. `holdAt(t)` moves the clock to `t` (now ≤ t < next) while
+ * holding, so views show the instant the observer is at. After a hold the
+ * instant is settled again (whatever the pacer did to the network
+ * meanwhile — a link change, a process killed — happens there) and the
+ * pacer is asked again; returning nothing lets the clock move.
+ */
+export type Pacer = (next: Micros, holdAt: (t: Micros) => void) => Promise<void> | void;
+
 /** Counters of the loop itself (for tests and `bench`). */
 export interface DriverStats {
   /** Distinct instants processed. */
@@ -264,6 +278,7 @@ export class VirtualDriver {
   #running = false;
   #warned = false;
   readonly #stats: DriverStats = { instants: 0, events: 0, yields: 0, wakes: 0, holds: 0 };
+  #pacer: Pacer | null = null;
 
   /** @param scheduler the network's scheduler (its clock becomes virtual time). */
   constructor(scheduler: Scheduler, opts: VirtualDriverOptions = {}) {
@@ -324,6 +339,18 @@ export class VirtualDriver {
       });
       this.#scheduler.arm(t, at);
     });
+  }
+
+  /**
+   * Installs `pacer` (or removes it with null): every run calls it before
+   * moving the clock forward ({@link Pacer}). Determinism is kept: a pacer
+   * only delays in real time, and anything it changes happens at the
+   * instant it held.
+   * @example
+   * driver.setPacer((next) => next > allowed ? waitForTheUser() : undefined);
+   */
+  setPacer(pacer: Pacer | null): void {
+    this.#pacer = pacer;
   }
 
   /**
@@ -424,6 +451,11 @@ export class VirtualDriver {
           if (predicate && warnIdle) this.#warnIdle();
           return { reason: "idle", now: s.now(), events };
         }
+        const to = next > until ? until : next;
+        if (this.#pacer && to > s.now() && (await this.#pace(to))) {
+          forceYield = true; // the pacer acted at this instant: settle it again before moving on
+          continue;
+        }
         if (next > until) {
           s.setNow(until);
           return { reason: "until", now: s.now(), events };
@@ -433,6 +465,26 @@ export class VirtualDriver {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * Asks the pacer before the clock moves to `to`; true when it held (it is
+   * asked again once this instant is settled) or changed anything without
+   * holding (a wake, a new timer, the clock).
+   */
+  async #pace(to: Micros): Promise<boolean> {
+    const s = this.#scheduler;
+    const before = { now: s.now(), next: s.nextDeadline(), wakes: this.#wakes };
+    const holdAt = (t: Micros) => {
+      if (!(t >= s.now() && t < to)) throw new RangeError(`Pacer holdAt(${t}): outside [${s.now()}, ${to})`);
+      s.setNow(t);
+    };
+    const p = this.#pacer!(to, holdAt);
+    if (p) {
+      await p;
+      return true; // held: ask again (the pacer may have acted, or wants to hold on)
+    }
+    return this.#wakes !== before.wakes || s.nextDeadline() !== before.next || s.now() !== before.now;
   }
 
   #warnIdle(): void {
