@@ -12,7 +12,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, collect, runExample } from "./run-example.js";
+import { ROOT, printed, runExample } from "./run-example.js";
 
 /** The examples that take no input, by file name. */
 const BATCH = ["iterative-server", "bio-server", "fork-server", "epoll-server", "select-poll-server"];
@@ -20,12 +20,11 @@ const BATCH = ["iterative-server", "bio-server", "fork-server", "epoll-server", 
 for (const name of BATCH.slice(0, 1)) {
   test(`npx tsx examples/${name}.ts prints what main() prints, exit 0`, async () => {
     const mod = (await import(`../../examples/${name}.js`)) as { main: (print: (line: string) => void) => Promise<void> };
-    const out = collect();
-    await mod.main(out.print);
+    const want = await printed(mod.main);
     const r = await runExample(name);
     assert.equal(r.stderr, "");
     assert.equal(r.status, 0);
-    assert.equal(r.stdout, out.text());
+    assert.equal(r.stdout, want);
   });
 }
 

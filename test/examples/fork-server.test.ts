@@ -4,12 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { main } from "../../examples/fork-server.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 test("H3 example: three clients served at once by three children; fd 4 in each child, fd 3 in the parent; every child reaped", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
     2.0 ms  [client a] connected (fd 3)
     2.0 ms  [client b] connected (fd 3)
     2.0 ms  [client c] connected (fd 3)

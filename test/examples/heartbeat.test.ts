@@ -12,7 +12,7 @@ import { ss } from "../../src/tools/ss.js";
 import { conns } from "../helpers/tcp.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
 import { main, scenario } from "../../examples/heartbeat.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 test("H9 C7: a hung application: keepalive probes are answered by its kernel and the connection stays ESTABLISHED; the heartbeat detects the hang", async () => {
   const { client, server, result } = await scenario({ duration: sec(300) });
@@ -41,9 +41,7 @@ test("H9 C7: a crashed peer (link partition): the heartbeat notices at the first
 });
 
 test("H9 C7 example: what it prints", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
 the server application hangs after 3 PONGs; its host stays up:
   heartbeat (H): no PONG within 5000 ms (sent at 40010 ms)
   keepalive (K): nothing noticed; 4 probes sent

@@ -4,12 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { main } from "../../examples/iterative-server.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 test("H1 E6 example: one client at a time; the second is connected by the kernel and waits in Recv-Q with no owner; a second server fails in bind", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
     0.0 ms  [server] listening, lfd = 3, sin_port = htons(9527) = 0x3725: bytes 25 37 in memory
     2.0 ms  [client 1] connected (fd 3)
     2.0 ms  [client 1] sent "hello"

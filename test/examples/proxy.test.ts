@@ -10,7 +10,7 @@ import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import { decode, type Seen } from "../helpers/tcp.js";
 import { OPTS, halfCloseClient, halfCloseServer, hungServer, main, naiveProxy, proxy, topology } from "../../examples/proxy.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 /** The example's topology with a trace of every TCP segment each host sends. */
 function threeHosts() {
@@ -114,9 +114,7 @@ test("H10 C6: a stuck pair is shut down after the idle time and hard-closed 5 s 
 });
 
 test("H10 F3 C6 example: what it prints", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
 this proxy, a half-closing client:
   proxy: half-close c→s, half-close s→c, closed
   server read "hello"

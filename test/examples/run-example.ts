@@ -22,8 +22,15 @@ export function runExample(name: string, args: string[] = [], stdin = ""): Promi
   });
 }
 
+/** What `main(print)` prints, as text (a newline after each line). */
+export async function printed(main: (print: (line: string) => void) => Promise<void>): Promise<string> {
+  const out = collect();
+  await main(out.print);
+  return out.text();
+}
+
 /** A `print` sink that keeps the lines, and their text joined with newlines. */
-export function collect(): { print: (line: string) => void; lines: string[]; text: () => string } {
+function collect(): { print: (line: string) => void; lines: string[]; text: () => string } {
   const lines: string[] = [];
   return { print: (l) => void lines.push(l), lines, text: () => lines.map((l) => l + "\n").join("") };
 }
