@@ -17,6 +17,7 @@ export const LAYERS = [
   ["host"],
   ["sim"],
   ["tools"],
+  ["demo"],
   ["lab"],
   ["conformance"],
   ["fuzz"],

@@ -19,7 +19,7 @@ function threeHosts() {
   for (const h of [t.client, t.px, t.server]) {
     for (const i of h.ip.interfaces.slice(1)) {
       i.device.taps.push((p, dir, now) => {
-        const s = dir === "out" ? decode(p.head, p.length, now, h.name) : null;
+        const s = dir === "out" ? decode(p, now, h.name) : null;
         if (s) trace.push(s);
       });
     }

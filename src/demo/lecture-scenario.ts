@@ -6,13 +6,17 @@
  * four clients on 10.0.0.1 connect 200 ms apart and each sends "1111";
  * at 5 s the server starts accepting and reads every connection.
  *
+ * The demo's lecture (`sockstack demo lecture`), the view commands' lecture
+ * steps and the web lab all build it here, so one seed gives the same
+ * packets in all three.
+ *
  * @example
  * const sc = lectureScenario();
  * await sc.net.advance(ms(100));   // (1) listening
  * await sc.net.advance(ms(1400));  // (2) four clients tried; three queued
  * ss(snapshot(sc.server), "-tanpoi");
  */
-import { ms, sec } from "../core/time.js";
+import { ms, sec, type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import { Network } from "../sim/network.js";
 import type { Link } from "../sim/link.js";
@@ -43,6 +47,12 @@ export interface LectureOptions {
    * Told of each system call the programs make, after it returns
    * (`host` is "client" or "server"): the demo narrates them.
    */
+  /**
+   * Read each accepted connection in a thread of its own, as the lecture's
+   * Java BIO server does (`new Thread(() -> in.read(...))`), instead of in
+   * the accept loop. The packets are the same.
+   */
+  threadPerConnection?: boolean;
   onSyscall?: (host: string, process: { name: string; pid: number }, call: string, args: (string | number)[], result: number) => void;
 }
 
@@ -69,8 +79,12 @@ export function lectureScenario(opts: LectureOptions = {}): LectureScenario {
       const { fd, addr } = await p.accept(lfd);
       sys("accept", [lfd, addr && "port" in addr ? `${addr.addr}:${addr.port}` : "?"], fd);
       conns.push(fd);
-      const data = await p.recv(fd, 100);
-      sys("recv", [fd, JSON.stringify(new TextDecoder().decode(data)), 100, 0], data.length);
+      const read = async (q: typeof p) => {
+        const data = await q.recv(fd, 100);
+        sys("recv", [fd, JSON.stringify(new TextDecoder().decode(data)), 100, 0], data.length);
+      };
+      if (opts.threadPerConnection) p.thread(read, `server-conn-${conns.length}`);
+      else await read(p);
     }
     await net.sleep(sec(3600));
   });
@@ -90,3 +104,25 @@ export function lectureScenario(opts: LectureOptions = {}): LectureScenario {
   }
   return { net, server, client, link, acceptAt };
 }
+
+/** Pause between a lecture client's connect() and its send in the demo, the views and the lab: A2 (Recv-Q 0) shows before A3 (Recv-Q 4). */
+export const LECTURE_SEND_DELAY: Micros = ms(100);
+
+/** One named instant of the lecture. */
+export interface LectureStep {
+  /** Its name (`sockstack ss --step listen`). */
+  readonly name: string;
+  /** Virtual time of the step. */
+  readonly at: Micros;
+  /** What the step shows, with the SEEDS.md ids. */
+  readonly summary: string;
+}
+
+/** The lecture's steps: the instants the lecture looks at the machines. */
+export const LECTURE_STEPS: readonly LectureStep[] = [
+  { name: "listen", at: ms(100), summary: "the server listens; nothing on the wire yet (A1)" },
+  { name: "connect", at: ms(250), summary: "the first client connected; the server has not called accept() (A2)" },
+  { name: "data", at: ms(350), summary: "the client sent \"1111\": Recv-Q 4 in the server's kernel (A3)" },
+  { name: "overflow", at: ms(2000), summary: "accept queue full (backlog 2 + 1); the fourth client is in SYN-SENT (B2)" },
+  { name: "accept", at: ms(6500), summary: "the server accepted and read every connection (A4, B3)" },
+];
