@@ -45,7 +45,7 @@ test("H9 C7 example: what it prints", async () => {
 the server application hangs after 3 PONGs; its host stays up:
   heartbeat (H): no PONG within 5000 ms (sent at 40010 ms)
   keepalive (K): nothing noticed; 4 probes sent
-  ss -tn on the client: ESTAB 0 0 10.0.0.1:44804 10.0.0.2:7001
+  ss -tn on the client: ESTAB 0 0 10.0.0.1:<p1> 10.0.0.2:7001
 the server host is cut off at 35 s:
   heartbeat (H): no PONG within 5000 ms (sent at 40010 ms)
   keepalive (K): recv: Connection timed out at 90 s; 3 probes sent

@@ -123,7 +123,7 @@ the naive proxy (close both on the first read() = 0):
   server read "hello"
   client got ""
 this proxy, a server that hangs (idle 30 s, hard close 5 s later):
-  at 20 s, proxy: half-close c→s; server: CLOSE-WAIT 6 0 10.0.2.1:9090 10.0.2.254:42404
+  at 20 s, proxy: half-close c→s; server: CLOSE-WAIT 6 0 10.0.2.1:9090 10.0.2.254:<p1>
   at 60 s, proxy: half-close c→s, idle, hard close; the client read "" and the end of the stream at 30006 ms
   sockets left: proxy none, server none
 `);
