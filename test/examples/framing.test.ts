@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { twoHosts } from "../helpers/tcp.js";
 import { frame, frameLength, main, recvFrame, sendFrame } from "../../examples/framing.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 import type { Process } from "../../src/sys/process.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
@@ -108,9 +108,7 @@ test("H7: without framing, one recv() is not one message (sticky / split message
 });
 
 test("H7 example: the four messages cut into 1–7-byte segments: the framed receiver gets each, the naive one gets glued and cut pieces", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
 length-prefixed frames:
     9.0 ms  [receiver] message: "hello"
    10.0 ms  [receiver] message: ""
