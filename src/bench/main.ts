@@ -13,6 +13,7 @@ import { formatTable, runBenchmark, type Benchmark, type BenchResult } from "./h
 import { kernelConnectRate, kernelThroughput } from "./kernel.js";
 import { simConnectRate, simIdleTimers, simLossy, simThroughput } from "./sim.js";
 import { runInChild } from "./child.js";
+import { LAB_CHROMIUM, labFps, labLadder } from "./lab.js";
 
 /** The Mathis et al. bound MSS/RTT · 1.22/√p, in Mbit/s. */
 export function mathisMbps(mss: number, rttSec: number, p: number): number {
@@ -142,6 +143,28 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 1, quick: 1 },
       sockstack: (q) => runInChild("ooo-flood", q ? 30_000 : 300_000, [], progress),
       met: (r) => (r.sockstack ? r.sockstack.median <= 2 : null),
+    },
+    {
+      name: "lab-ladder",
+      fullSizeTarget: true,
+      unit: "ms",
+      better: "lower",
+      target: "10,000 packets < 1 s (Chromium)",
+      reps: { full: 3, quick: 1 },
+      sockstack: (q) => labLadder(q ? 2000 : 10_000),
+      met: (r) => (r.sockstack ? r.sockstack.median < 1000 : null),
+      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+    },
+    {
+      name: "lab-fps",
+      fullSizeTarget: true,
+      unit: "fps",
+      better: "higher",
+      target: "≥ 60 while playing (Chromium)",
+      reps: { full: 3, quick: 1 },
+      sockstack: (q) => labFps(q ? 2 : 5),
+      met: (r) => (r.sockstack ? r.sockstack.median >= 58 : null),
+      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
     },
   ];
 }

@@ -173,6 +173,13 @@ export interface LabTopology {
 }
 
 /** A scenario run the lab can advance, act on and look at. */
+/**
+ * The most packets the lab's ladder draws: the last ones. A whole
+ * 10,000-packet ladder takes seconds to lay out in Chromium (BENCHMARKS.md,
+ * lab-ladder); 1,000 stays well under the second the issue allows.
+ */
+export const LAB_LADDER_WINDOW = 1000;
+
 export class LabSession {
   /** The scenario running. */
   readonly scenario: DemoScenario;
@@ -497,10 +504,10 @@ export class LabSession {
     return ladderConnections(this.#ctx.wireCapture?.packets ?? []);
   }
 
-  /** The ladder (SVG document) of the wire so far, drops and state changes marked: every connection, or the one numbered `connection`. */
+  /** The ladder (SVG document) of the wire so far — its last {@link LAB_LADDER_WINDOW} packets —, drops and state changes marked: every connection, or the one numbered `connection`. */
   ladderSvg(connection?: number): string {
     return ladderSvg(this.#ctx.wireCapture?.packets ?? [], {
-      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true,
+      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW,
       ...(connection === undefined ? {} : { connection }),
     });
   }

@@ -176,6 +176,17 @@ test("SVG: a well-formed standalone document with a column per endpoint and an a
   for (const l of ["S seq 0", "S. seq 0 ack 1", "P. 5:9(4) ack 1 (retx)", "F. seq 1 ack 10"]) assert.ok(svg.includes(`>${l}</text>`), l);
 });
 
+test("SVG: `last` draws only the last N packets, titled with how many were left out", async () => {
+  const cap = await transfer(true);
+  const all = ladderEvents(cap.packets);
+  const svg = ladderSvg(cap.packets, { last: 3 });
+  checkXml(svg);
+  assert.ok(svg.includes(`>the last 3 of ${all.length} packets</text>`));
+  for (const e of all.slice(-3)) assert.ok(svg.includes(`>${e.label}</text>`), e.label);
+  assert.ok(!svg.includes(`>${all[0]!.label}</text>`), "the first packet is left out");
+  assert.equal(ladderSvg(cap.packets, { last: all.length }), ladderSvg(cap.packets), "nothing left out: the whole ladder, untitled");
+});
+
 const xmllint = ["/usr/bin/xmllint"].find((p) => existsSync(p));
 
 test("SVG passes xmllint", { skip: !xmllint && "xmllint is not installed" }, async () => {

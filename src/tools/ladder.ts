@@ -80,6 +80,12 @@ export interface LadderOptions {
   lanes?: boolean;
   /** Translates drop reasons and the `lost` mark (`--lang zh`). */
   translate?: (reason: string) => string;
+  /**
+   * SVG: draw only the last N packets (and the state changes from the first
+   * of them on), titled `the last N of M packets` when some are left out —
+   * the lab's window on a long run (a 10,000-packet SVG takes seconds to lay out).
+   */
+  last?: number;
 }
 
 /** A packet a host received and dropped (from a drop counter raised while it handled the packet). */
@@ -506,8 +512,16 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
  * (logarithmically, so a 5 s pause does not push the rest off the page).
  * @example writeFileSync("handshake.svg", ladderSvg(cap.records(), { connection: 0, title: "handshake" }));
  */
-export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[], opts: LadderOptions = {}): string {
-  const events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
+export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[], options: LadderOptions = {}): string {
+  let opts = options;
+  let events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
+  if (opts.last !== undefined && events.length > opts.last) {
+    const total = events.length;
+    events = events.slice(total - Math.max(1, opts.last));
+    const from = events[0]!.sent;
+    const cut = `the last ${events.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} packets`;
+    opts = { ...opts, title: opts.title ? `${opts.title} (${cut})` : cut, ...(opts.states ? { states: opts.states.filter((st) => st.t >= from) } : {}) };
+  }
   const cols = columns(events, opts.lanes ?? false);
   const all = rows(events, cols, opts);
   const charW = 7.2; // monospace 12px

@@ -1,0 +1,129 @@
+/**
+ * The web lab's benchmarks, measured in headless Chromium (Debian's
+ * chromium-headless-shell or chromium, or $SOCKSTACK_CHROMIUM, driven by
+ * playwright-core; both are development dependencies, so these run from a
+ * source checkout):
+ *
+ * - `lab-ladder`: milliseconds to draw a 10,000-packet ladder in the page as
+ *   the lab draws it — `ladderSvg` of 10,000 events (ten bulk connections:
+ *   data segments, their ACKs, one retransmission in fifty, a loss in
+ *   ninety-seven) with the lab's window (the last LAB_LADDER_WINDOW
+ *   packets), assigned to an element's innerHTML and laid out (until the
+ *   browser has measured the SVG); the whole ladder's time as an extra;
+ * - `lab-fps`: the frame rate the lab page (the page `sockstack lab`
+ *   serves, bundled afresh from src/lab) sustains while playing the
+ *   lecture at 1× (it runs 6.5 s) with every view redrawn as packets arrive:
+ *   animation frames per second over the measured span, and the longest
+ *   frame.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { LAB_CSS, LAB_HTML, LAB_SCRIPT, LAB_STYLE } from "../lab/page.js";
+import type { Measurement } from "./harness.js";
+
+/** The browser binary, or undefined when none is installed. */
+export const LAB_CHROMIUM = [process.env.SOCKSTACK_CHROMIUM, "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((p) => p && existsSync(p));
+
+async function bundle(contents: string): Promise<string> {
+  const esbuild = await import("esbuild");
+  const r = await esbuild.build({
+    stdin: { contents, resolveDir: fileURLToPath(new URL(".", import.meta.url)), loader: "ts" },
+    bundle: true, write: false, logLevel: "silent", platform: "browser", format: "iife", target: "es2022", minify: true,
+  });
+  return r.outputFiles[0]!.text;
+}
+
+async function withBrowser<T>(fn: (b: import("playwright-core").Browser) => Promise<T>): Promise<T> {
+  if (!LAB_CHROMIUM) throw new Error("no Chromium (apt-get install chromium-headless-shell, or set SOCKSTACK_CHROMIUM)");
+  const { chromium } = await import("playwright-core");
+  const b = await chromium.launch({ executablePath: LAB_CHROMIUM, args: ["--no-sandbox"], timeout: 30_000 });
+  try {
+    return await fn(b);
+  } finally {
+    await b.close();
+  }
+}
+
+/** The ladder's events, built in the page: `n` arrows of ten bulk connections. */
+const LADDER_ENTRY = `
+import { ladderSvg } from "../tools/ladder.ts";
+import { LAB_LADDER_WINDOW } from "../lab/session.ts";
+globalThis.benchLadder = (n, whole) => {
+  const events = [];
+  const seq = new Array(10).fill(1);
+  for (let i = 0; i < n; i++) {
+    const c = i % 10, t = i * 100, client = "10.0.0.1:" + (40000 + c), server = "10.0.0.2:9090";
+    const conn = client + " " + server;
+    if ((i / 10 | 0) % 3 === 2) {
+      events.push({ sent: t, received: t + 50, from: server, to: client, label: ". ack " + seq[c], dropped: false, retransmission: false, conn });
+    } else {
+      const retx = i % 50 === 7;
+      const s = retx ? Math.max(1, seq[c] - 1448) : seq[c];
+      if (!retx) seq[c] += 1448;
+      events.push({ sent: t, received: i % 97 === 3 ? null : t + 50, from: client, to: server, label: "P. " + s + ":" + (s + 1448) + "(1448) ack 1" + (retx ? " (retx)" : ""),
+        dropped: i % 97 === 3, ...(i % 97 === 3 ? { dropReason: "lost" } : {}), retransmission: retx, conn });
+    }
+  }
+  const el = document.createElement("div");
+  document.body.replaceChildren(el);
+  const t0 = performance.now();
+  const svg = ladderSvg(events, whole ? { lanes: true } : { lanes: true, last: LAB_LADDER_WINDOW });
+  const t1 = performance.now();
+  el.innerHTML = svg;
+  const h = el.querySelector("svg").getBoundingClientRect().height; // forces layout
+  const t2 = performance.now();
+  return { svgMs: t1 - t0, domMs: t2 - t1, totalMs: t2 - t0, bytes: svg.length, height: h, arrows: el.querySelectorAll("line").length };
+};`;
+
+/** Milliseconds to draw an `n`-packet ladder in the page (ladderSvg + innerHTML + layout). */
+export async function labLadder(n: number): Promise<Measurement> {
+  const js = await bundle(LADDER_ENTRY);
+  return withBrowser(async (b) => {
+    const page = await b.newPage();
+    await page.goto("about:blank");
+    await page.addScriptTag({ content: js });
+    const draw = (whole: boolean) => page.evaluate(([k, w]) => (globalThis as unknown as { benchLadder(n: number, w: boolean): Record<string, number> }).benchLadder(k, w), [n, whole] as [number, boolean]);
+    const lab = await draw(false);
+    const whole = await draw(true);
+    return {
+      value: lab.totalMs!,
+      extra: {
+        packets: n, "ladderSvg ms": lab.svgMs!.toFixed(0), "innerHTML+layout ms": lab.domMs!.toFixed(0), "svg bytes": lab.bytes!,
+        "whole ladder ms": whole.totalMs!.toFixed(0), "whole: ladderSvg ms": whole.svgMs!.toFixed(0), "whole: svg bytes": whole.bytes!,
+      },
+    };
+  });
+}
+
+/** Frames per second the lab page sustains playing the lecture at 1× for `seconds` of real time. */
+export async function labFps(seconds: number): Promise<Measurement> {
+  const js = await bundle(`import "../lab/main.ts";`);
+  const files = new Map([["/", [LAB_HTML, "text/html"]], [`/${LAB_SCRIPT}`, [js, "text/javascript"]], [`/${LAB_STYLE}`, [LAB_CSS, "text/css"]]]);
+  return withBrowser(async (b) => {
+    const page = await b.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.route("http://lab.invalid/**", (route) => {
+      const f = files.get(new URL(route.request().url()).pathname);
+      return f ? route.fulfill({ body: f[0], contentType: f[1] }) : route.fulfill({ status: 404 });
+    });
+    await page.goto("http://lab.invalid/");
+    await page.waitForFunction(() => /LISTEN/.test((globalThis as unknown as { document: { getElementById(i: string): { textContent: string } | null } }).document.getElementById("ss-server")?.textContent ?? ""));
+    // A string, not a function: tsx's transform would wrap named functions in a helper the page lacks.
+    const frames = (ms: number) => page.evaluate<{ frames: number; span: number; worst: number; clock: string }>(`new Promise((resolve) => {
+      let first = -1, last = -1, frames = 0, worst = 0;
+      function tick(t) {
+        if (first < 0) first = t;
+        else { worst = Math.max(worst, t - last); frames++; }
+        last = t;
+        if (t - first < ${ms}) requestAnimationFrame(tick);
+        else resolve({ frames, span: t - first, worst, clock: document.getElementById("clock")?.textContent ?? "" });
+      }
+      requestAnimationFrame(tick);
+    })`);
+
+    const idle = await frames(2000); // the same page paused: what the browser gives on this machine
+    await page.locator("#speed").selectOption("1");
+    await page.locator("#play").click();
+    const r = await frames(seconds * 1000);
+    return { value: (r.frames * 1000) / r.span, extra: { frames: r.frames, "span s": (r.span / 1000).toFixed(2), "worst frame ms": r.worst.toFixed(1), "lab clock": r.clock, "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1) } };
+  });
+}
