@@ -19,7 +19,7 @@ import type { Tcb } from "../tcp/tcb.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { createCongestionControl } from "../tcp/congestion/registry.js";
-import { updateMss } from "../tcp/input.js";
+import { updateMss } from "../tcp/setup.js";
 import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {

@@ -20,7 +20,7 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
-import { establish, segmentArrives, updateMss } from "./input.js";
+import { establish, initConnection, updateMss } from "./setup.js";
 import { bsdSynWindow, selectInitialWindow } from "./recv-window.js";
 
 /** Linux TCP_TIMEOUT_INIT: the first SYN-ACK retransmission after 1 s, then doubling. */
@@ -30,8 +30,12 @@ const MAX_ADV_MSS = 65495;
 const timers = new WeakMap<Listener, Timer>();
 const NO_SACK: number[] = [];
 
-/** Handles a segment addressed to a listening socket. */
-export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
+/**
+ * Handles a segment addressed to a listening socket. Returns the new
+ * connection when the segment completed a handshake (the caller processes
+ * the rest of the segment, data or FIN, on it), else null.
+ */
+export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
   const lq = lt.lq!;
   const c = tl.ctx.counters;
   const bsd = tl.ctx.sysctl.tcp_syncache_bsd;
@@ -39,7 +43,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
     const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
     if (!req) {
       c.inc(c.Sockstack, "TcpRstIgnored"); // a RST at a listener (Linux: dropped, no MIB counter)
-      return;
+      return null;
     }
     // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge included)
     // drops the request — RFC 5961 does not apply to requests. tcp(personality): FreeBSD's
@@ -66,7 +70,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
     } else {
       c.inc(c.Sockstack, "TcpRstOutOfWindow");
     }
-    return;
+    return null;
   }
   const key = requestKey(seg.saddr, seg.sport);
   const req = lq.synQueue.get(key);
@@ -77,31 +81,31 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       if (bsd) {
         if (req) lq.synQueue.delete(key);
         c.inc(c.Sockstack, "TcpBadFlagsDrop");
-        return;
+        return null;
       }
       sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
-      return;
+      return null;
     }
     if (req) {
       // A retransmitted SYN: send the SYN-ACK again (Linux inet_rtx_syn_ack).
       if (seg.seq === req.irs) sendSynAck(tl, req);
       else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN while the request lives
-      return;
+      return null;
     }
     synReceived(tl, lt, lq, seg);
-    return;
+    return null;
   }
   if (!(seg.flags & ACK)) {
     // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
     c.inc(c.Sockstack, "TcpBadFlagsDrop");
-    return;
+    return null;
   }
   if (req) {
     if (seg.ack !== ((req.iss + 1) >>> 0) || seg.seq !== ((req.irs + 1) >>> 0)) {
       // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too.
       if (seg.ack !== ((req.iss + 1) >>> 0)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
       else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // the right ACK with a wrong sequence number
-      return;
+      return null;
     }
     // TCP_DEFER_ACCEPT (Linux tcp_check_req): while the deferral lasts, a bare ACK (nothing but the
     // handshake's ACK: no data, no FIN) is dropped and the request stays in SYN-RECV, marked acked.
@@ -109,7 +113,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
     if (req.numTimeout < lt.deferAccept && segEnd === ((req.irs + 1) >>> 0)) {
       req.acked = true;
       c.inc(c.TcpExt, "TCPDeferAcceptDrop");
-      return;
+      return null;
     }
     if (lq.acceptQueueFull()) {
       // B2: the final ACK finds the accept queue full — drop it, keep the request (SYN-RECV).
@@ -118,15 +122,13 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       if (tl.ctx.sysctl.tcp_abort_on_overflow) {
         lq.synQueue.delete(key);
         sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
-        return;
+        return null;
       }
       req.acked = true;
-      return;
+      return null;
     }
     lq.synQueue.delete(key);
-    const child = createChild(tl, lt, req, seg);
-    finishChild(tl, lt, child, seg);
-    return;
+    return finishChild(tl, lt, createChild(tl, lt, req, seg), seg);
   }
   // No request: maybe a SYN cookie (B5).
   if (tl.ctx.sysctl.tcp_syncookies && !(seg.flags & FIN)) {
@@ -137,7 +139,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       if (lq.acceptQueueFull()) {
         c.inc(c.TcpExt, "ListenOverflows");
         c.inc(c.TcpExt, "ListenDrops");
-        return;
+        return null;
       }
       c.inc(c.TcpExt, "SyncookiesRecv");
       const tsOffset = tl.isn.tsOffset(seg.daddr, seg.saddr);
@@ -156,13 +158,12 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       };
       const rt = tl.ip.route(seg.saddr);
       r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500) : 0;
-      const child = createChild(tl, lt, r, seg);
-      finishChild(tl, lt, child, seg);
-      return;
+      return finishChild(tl, lt, createChild(tl, lt, r, seg), seg);
     }
     c.inc(c.TcpExt, "SyncookiesFailed");
   }
   sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length);
+  return null;
 }
 
 function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {
@@ -445,7 +446,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.rcvNxt = (req.irs + 1) >>> 0;
   t.tsOffset = req.tsOffset;
   const rt = tl.ip.route(req.remoteAddr);
-  tl.initPassive(t, rt ? rt.iface.mtu : 1500);
+  initConnection(tl, t, rt ? rt.iface.mtu : 1500);
   t.route = rt;
   t.routeGen = tl.ip.routes.generation;
   t.peerMss = req.peerMss;
@@ -466,8 +467,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   return t;
 }
 
-/** Puts a new child in the tables and the accept queue, then processes the rest of the ACK segment (data, FIN). */
-function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): void {
+/** Puts a new child in the tables and the accept queue, and returns it for the rest of the ACK segment (data, FIN). */
+function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): Tcb {
   tl.tables.insert(t);
   // Children hold the listener's port too (Linux inet_inherit_port): a new bind() sees them.
   t.portHeld = true;
@@ -476,7 +477,7 @@ function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): void {
   lt.lq!.enqueue(t);
   tl.ctx.notifyWake();
   lt.lq!.wq.wake(POLLIN);
-  if (seg.data.length || seg.flags & FIN) segmentArrives(tl, t, { ...seg, flags: seg.flags });
   // Linux: the child takes the handshake's final ACK through tcp_ack's slow path.
-  else tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPPureAcks");
+  if (!seg.data.length && !(seg.flags & FIN)) tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPPureAcks");
+  return t;
 }

@@ -19,6 +19,7 @@ import {
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
+import { armPersist, armRetransmit } from "./timers.js";
 import { bsdSynWindow } from "./recv-window.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import type { TimeWaitSock } from "./timewait.js";
@@ -350,9 +351,9 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
     sent = true;
   }
-  if (sent || seqLt(t.sndUna, t.sndMax)) tl.armRetransmit(t);
+  if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
-  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) tl.armPersist(t);
+  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) armPersist(tl, t);
 }
 
 /** The end of the SACKed range containing `s`. */
