@@ -20,6 +20,7 @@ import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { createCongestionControl } from "../tcp/congestion/registry.js";
 import { updateMss } from "../tcp/setup.js";
+import { MAX_TCP_WINDOW, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
 import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {
@@ -461,7 +462,7 @@ export class StreamSocket extends Socket {
       }
       case "TCP_MAXSEG": {
         const v = int();
-        if (v && (v < 88 || v > 32767)) fail("EINVAL", sc);
+        if (v && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) fail("EINVAL", sc);
         t.userMss = v;
         if (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN) updateMss(t);
         return true;
@@ -556,7 +557,7 @@ export class StreamSocket extends Socket {
         return t.pmtu;
       case "TCP_NODELAY": return t.nodelay ? 1 : 0;
       case "TCP_CORK": return t.cork ? 1 : 0;
-      case "TCP_MAXSEG": return t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? (t.userMss || 536) : t.mss;
+      case "TCP_MAXSEG": return t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? (t.userMss || TCP_MSS_DEFAULT) : t.mss;
       case "TCP_KEEPIDLE": return this.tcp.keepIdle(t) / 1_000_000;
       case "TCP_KEEPINTVL": return this.tcp.keepIntvl(t) / 1_000_000;
       case "TCP_KEEPCNT": return this.tcp.keepCnt(t);

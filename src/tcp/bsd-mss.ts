@@ -10,6 +10,7 @@
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { bsdRoundBuffer } from "./recv-window.js";
+import { TCP_MSS_DEFAULT } from "./constants.js";
 
 /**
  * Rounds `t`'s buffers like FreeBSD `tcp_mss` (no-op unless `tcp_rcvbuf_bsd`).
@@ -19,7 +20,7 @@ import { bsdRoundBuffer } from "./recv-window.js";
 export function bsdTcpMss(tl: TcpLayer, t: Tcb): void {
   const s = tl.ctx.sysctl;
   if (!s.tcp_rcvbuf_bsd) return;
-  const mss = Math.min(t.peerMss || 536, t.advMss);
+  const mss = Math.min(t.peerMss || TCP_MSS_DEFAULT, t.advMss);
   t.rcvBuf.rcvbuf = bsdRoundBuffer(t.rcvBuf.rcvbuf, mss, s.rmem_max);
   t.sndBuf.capacity = bsdRoundBuffer(t.sndBuf.capacity, mss, s.wmem_max);
 }

@@ -20,12 +20,11 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
+import { TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MSS_DEFAULT, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { SEC } from "../core/time.js";
 import { establish, initConnection, updateMss } from "./setup.js";
 import { bsdSynWindow, selectInitialWindow } from "./recv-window.js";
 
-/** Linux TCP_TIMEOUT_INIT: the first SYN-ACK retransmission after 1 s, then doubling. */
-const SYNACK_TIMEOUT = 1_000_000;
-const MAX_ADV_MSS = 65495;
 
 const timers = new WeakMap<Listener, Timer>();
 const NO_SACK: number[] = [];
@@ -168,7 +167,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
 
 function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {
   return selectInitialWindow({
-    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, MAX_ADV_MSS), wscaleOk: true,
+    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, TCP_MAX_ADV_MSS), wscaleOk: true,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   }).rcvWscale;
 }
@@ -206,17 +205,17 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     return;
   }
   c.inc(c.Tcp, "PassiveOpens");
-  const peerMss = seg.mss > 0 ? seg.mss : 536;
+  const peerMss = seg.mss > 0 ? seg.mss : TCP_MSS_DEFAULT;
   const tsOk = s.tcp_timestamps && seg.hasTs;
   const sackOk = s.tcp_sack && seg.sackOk;
   const wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
   const req: RequestSock = {
     localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
-    iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, 14) : -1,
+    iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : -1,
     rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
     tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0,
-    expires: now + SYNACK_TIMEOUT, acked: false, created: now, listener: lq,
+    expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq,
   };
   if (wantCookie) {
     const ck = tl.cookies.makeCookie(req, seg.seq, peerMss, now);
@@ -241,11 +240,11 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   }
   const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
   const mtu = rt.iface.mtu;
-  let adv = Math.min(mtu - 40, MAX_ADV_MSS);
+  let adv = Math.min(mtu - 40, TCP_MAX_ADV_MSS);
   if (lt?.userMss) adv = Math.min(adv, lt.userMss);
   const space = lt ? lt.rcvBuf.fullSpace() : 65536;
   const win = selectInitialWindow({
-    space, mss: req.tsOk ? adv - 12 : adv, wscaleOk: req.sndWscale >= 0,
+    space, mss: req.tsOk ? adv - TCPOLEN_TSTAMP_ALIGNED : adv, wscaleOk: req.sndWscale >= 0,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   });
   req.rcvWnd = Math.min(win.rcvWnd, 65535 << (req.sndWscale >= 0 ? req.rcvWscale : 0));
@@ -278,7 +277,7 @@ function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const optLen = req.tsOk ? 12 : 0;
+  const optLen = req.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0;
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
   const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, optLen);
@@ -362,7 +361,7 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
     }
     if (r.numTimeout === 0) young--;
     r.numTimeout++;
-    r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.numTimeout, 120_000_000);
+    r.expires = now + Math.min(TCP_TIMEOUT_INIT * 2 ** r.numTimeout, TCP_RTO_MAX);
   }
   armListenerTimer(tl, lt);
 }
@@ -375,12 +374,12 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
  */
 export function secsToRetrans(secs: number): number {
   if (secs <= 0) return 0;
-  let timeout = SYNACK_TIMEOUT / 1_000_000;
+  let timeout = TCP_TIMEOUT_INIT / SEC;
   let period = timeout;
   let n = 1;
   while (secs > period && n < 255) {
     n++;
-    timeout = Math.min(timeout * 2, 120);
+    timeout = Math.min(timeout * 2, TCP_RTO_MAX / SEC);
     period += timeout;
   }
   return n;
@@ -393,10 +392,10 @@ export function secsToRetrans(secs: number): number {
  */
 export function retransToSecs(n: number): number {
   if (n <= 0) return 0;
-  let timeout = SYNACK_TIMEOUT / 1_000_000;
+  let timeout = TCP_TIMEOUT_INIT / SEC;
   let period = timeout;
   while (--n > 0) {
-    timeout = Math.min(timeout * 2, 120);
+    timeout = Math.min(timeout * 2, TCP_RTO_MAX / SEC);
     period += timeout;
   }
   return period;

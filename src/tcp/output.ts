@@ -19,6 +19,7 @@ import {
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
+import { TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { armPersist, armRetransmit } from "./timers.js";
 import { bsdSynWindow } from "./recv-window.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -139,13 +140,13 @@ export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
 
 /** Sends a RST for an established connection being aborted (`<SEQ=SND.NXT><CTL=RST>` — Linux tcp_send_active_reset uses RST|ACK). */
 export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + (t.tsOk ? 12 : 0));
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + (t.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0));
   const rt = routeOf(tl, t);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const optLen = t.tsOk ? 12 : 0;
+  const optLen = t.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0;
   writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, optLen);
   if (t.tsOk) writeEstablishedOptions(true, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
   if (tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true)) return;
@@ -161,7 +162,7 @@ export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const optLen = tw.tsOk ? 12 : 0;
+  const optLen = tw.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0;
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
   const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
   writeTcpHeader(head, IPV4.MIN_HEADER, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, optLen);

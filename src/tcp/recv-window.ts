@@ -41,9 +41,8 @@
  * and `ss -tni`: `rcv_space:65483 rcv_ssthresh:65483` on the server side.
  */
 import { seqAdd, seqDiff } from "../core/seq.js";
+import { TCP_MAX_WSCALE } from "./constants.js";
 
-/** Largest window-scale shift (RFC 7323 §2.3, Linux TCP_MAX_WSCALE). */
-export const TCP_MAX_WSCALE = 14;
 
 /** Inputs of {@link selectInitialWindow}. */
 export interface InitialWindowParams {

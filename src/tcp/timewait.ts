@@ -15,9 +15,6 @@ import type { Micros } from "../core/time.js";
 import { TcpState } from "./tcp-state.js";
 import type { Tcb } from "./tcb.js";
 
-/** Linux TCP_TIMEWAIT_LEN. */
-export const TCP_TIMEWAIT_LEN: Micros = 60_000_000;
-
 /** A connection in TIME-WAIT. */
 export class TimeWaitSock {
   readonly state = TcpState.TIME_WAIT;
