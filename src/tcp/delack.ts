@@ -4,6 +4,7 @@
  * (ato) and quick-ACK budget, and the decision to ACK now or arm the
  * delayed-ACK timer (armed in timers.ts).
  */
+import type { Micros } from "../core/time.js";
 import { TCP_ATO_MIN, TCP_MAX_QUICKACKS } from "./constants.js";
 import { sendAck } from "./output.js";
 import type { Tcb } from "./tcb.js";
@@ -11,17 +12,26 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { cancelDelayedAck, scheduleDelayedAck } from "./timers.js";
 
-/** Linux tcp_event_data_recv: adapts the delayed-ACK timeout and the quick-ACK budget. */
-export function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: number): void {
+/**
+ * Linux tcp_event_data_recv: grows the window, learns the peer's segment
+ * size, and lets the personality adapt the delayed-ACK timeout.
+ */
+export function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: Micros): void {
   if (len >= 128) t.rwin.grow(len, t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0));
   if (len > t.rcvMss) t.rcvMss = Math.min(len, t.advMss);
   t.unackedSegs++;
-  const bsdDelack = tl.ctx.sysctl.tcp_delack_bsd;
-  if (bsdDelack) {
-    // tcp(personality): FreeBSD DELAY_ACK — a fixed timeout, no quick-ACK mode.
-    t.quickAcks = 0;
-    t.ato = bsdDelack;
-  } else if (t.lastDataRecv === 0) {
+  tl.personality.dataReceived(tl, t, now);
+  t.lastDataRecv = now;
+}
+
+/**
+ * Linux's adaptive delayed-ACK timeout (tcp_event_data_recv): quick ACKs
+ * for the first data and after an idle period longer than the RTO
+ * (tcp_incr_quickack); otherwise the ACK timeout follows the gaps between
+ * segments, between TCP_ATO_MIN and the RTO.
+ */
+export function adaptAto(_tl: TcpLayer, t: Tcb, now: Micros): void {
+  if (t.lastDataRecv === 0) {
     // The first data: initialise the delayed-ACK engine with quick ACKs.
     t.quickAcks = Math.min(Math.max(1, Math.floor(t.rwin.rcvWnd / (2 * t.rcvMss))), TCP_MAX_QUICKACKS);
     t.ato = TCP_ATO_MIN;
@@ -36,7 +46,6 @@ export function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: number): v
       t.quickAcks = Math.min(Math.max(1, Math.floor(t.rwin.rcvWnd / (2 * t.rcvMss))), TCP_MAX_QUICKACKS);
     }
   }
-  t.lastDataRecv = now;
 }
 
 /** Linux __tcp_ack_snd_check: ACK now or start the delayed-ACK timer. */
@@ -44,8 +53,8 @@ export function ackSndCheck(tl: TcpLayer, t: Tcb, ackNow: boolean): void {
   if (t.state === TcpState.CLOSE) return;
   const pending = t.unackedSegs > 0 || ackNow || t.rcvNxt !== t.rwin.rcvWup;
   if (!pending) return;
-  // FreeBSD (tcp_delack_bsd) ACKs every second segment; Linux more than one rcv_mss unacknowledged.
-  const twoSegs = tl.ctx.sysctl.tcp_delack_bsd ? t.unackedSegs >= 2 : ((t.rcvNxt - t.rwin.rcvWup) >>> 0) > t.rcvMss;
+  // Linux: more than one rcv_mss unacknowledged (FreeBSD: every second segment).
+  const twoSegs = tl.personality.ackThresholdReached(t);
   const quick = t.quickAcks > 0 && !t.pingpong;
   if (ackNow || (t.ooo && !t.ooo.isEmpty) || twoSegs || quick) {
     if (quick && !ackNow) t.quickAcks--;

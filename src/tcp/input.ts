@@ -19,9 +19,7 @@ import { listenInput } from "./listen.js";
 import { sendResetFor } from "./output.js";
 import { segmentArrives } from "./segment-arrives.js";
 import { FIN, SYN, type Segment } from "./segment.js";
-import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
-import { timeWaitInput } from "./timewait-input.js";
 import { TimeWaitSock } from "./timewait.js";
 
 /**
@@ -132,7 +130,7 @@ function demux(tl: TcpLayer, seg: Segment): void {
   const t = tl.tables.lookup(seg.daddr, seg.dport, seg.saddr, seg.sport);
   if (t) {
     if (t instanceof TimeWaitSock) {
-      if (timeWaitInput(tl, t, seg)) return;
+      if (tl.personality.timeWaitInput(tl, t, seg)) return;
       // A new SYN reuses the tuple: fall through to the listener.
     } else {
       t.segsIn++;
@@ -148,19 +146,8 @@ function demux(tl: TcpLayer, seg: Segment): void {
     return;
   }
   // CLOSED (RFC 9293 §3.10.7.1): answer with a RST (F5, G4).
-  // tcp(personality): FreeBSD finds a bound, closed socket in its PCB table and answers with its TOS/TTL.
-  let tos = 0, ttl = -1;
-  if (tl.ctx.sysctl.tcp_rst_bound_bsd) {
-    const owners = tl.tables.bucket(seg.dport)?.owners;
-    if (owners) {
-      for (const o of owners) {
-        if (!(o instanceof TimeWaitSock) && o.state === TcpState.CLOSE && (o.localAddr === 0 || o.localAddr === seg.daddr)) {
-          tos = o.tos;
-          ttl = o.ttl;
-          break;
-        }
-      }
-    }
-  }
-  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0), tos, ttl);
+  // Linux answers from no socket (TOS 0, the default TTL); FreeBSD from a bound, closed one.
+  const owner = tl.personality.closedResetOwner(tl, seg);
+  const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? owner.tos : 0, owner ? owner.ttl : -1);
 }

@@ -23,7 +23,7 @@ import { tsVal } from "./isn.js";
 import { TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MSS_DEFAULT, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { SEC } from "../core/time.js";
 import { establish, initConnection, updateMss } from "./setup.js";
-import { bsdSynWindow, selectInitialWindow } from "./recv-window.js";
+import { selectInitialWindow } from "./recv-window.js";
 
 
 const timers = new WeakMap<Listener, Timer>();
@@ -37,35 +37,23 @@ const NO_SACK: number[] = [];
 export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
   const lq = lt.lq!;
   const c = tl.ctx.counters;
-  const bsd = tl.ctx.sysctl.tcp_syncache_bsd;
   if (seg.flags & RST) {
     const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
     if (!req) {
       c.inc(c.Sockstack, "TcpRstIgnored"); // a RST at a listener (Linux: dropped, no MIB counter)
       return null;
     }
-    // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge included)
-    // drops the request — RFC 5961 does not apply to requests. tcp(personality): FreeBSD's
-    // syncache_chkrst drops it only on an exact match (any RST in the window with insecure_rst),
-    // and answers another in-window RST with a challenge ACK.
+    // A RST exactly at IRS + 1 drops the request; elsewhere the personality decides (Linux
+    // tcp_check_req: anywhere inside the window we offered — RFC 5961 does not apply to requests).
     const off = (seg.seq - req.irs) >>> 0;
-    // Linux tcp_check_req (embryonic_reset): a RST that kills a request counts AttemptFails and EmbryonicRsts.
-    const embryonicReset = (): void => {
+    const action = off === 1 ? "drop-request" : tl.personality.requestRst(tl, lt, req, off);
+    if (action === "drop-request") {
+      // Linux tcp_check_req (embryonic_reset): a RST that kills a request counts AttemptFails and EmbryonicRsts.
       lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
       c.inc(c.Tcp, "AttemptFails");
       c.inc(c.TcpExt, "EmbryonicRsts");
-    };
-    if (off === 1) {
-      embryonicReset();
-    } else if (bsd) {
-      if (off >= 1 && off <= bsdSynWindow(lt.rcvBuf.rcvbuf)) {
-        if (tl.ctx.sysctl.tcp_insecure_rst) embryonicReset();
-        else sendRequestAck(tl, lt, req);
-      } else {
-        c.inc(c.Sockstack, "TcpRstOutOfWindow");
-      }
-    } else if (off >= 1 && off <= req.rcvWnd + 1) {
-      embryonicReset();
+    } else if (action === "challenge") {
+      sendRequestAck(tl, lt, req);
     } else {
       c.inc(c.Sockstack, "TcpRstOutOfWindow");
     }
@@ -75,9 +63,8 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
   const req = lq.synQueue.get(key);
   if (seg.flags & SYN) {
     if (seg.flags & ACK) {
-      // tcp(personality): FreeBSD drops a SYN-ACK at a listener silently (and the request of its
-      // tuple, syncache_badack); Linux answers it with a RST.
-      if (bsd) {
+      // Linux answers a SYN-ACK at a listener with a RST (FreeBSD drops it and its tuple's request).
+      if (tl.personality.dropSynAckAtListener) {
         if (req) lq.synQueue.delete(key);
         c.inc(c.Sockstack, "TcpBadFlagsDrop");
         return null;
@@ -253,11 +240,10 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
     ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
-    bsd: tl.ctx.sysctl.tcp_syn_options_bsd }; // tcp(personality): FreeBSD SYN option layout
+    bsd: tl.personality.synOptionsBsd };
   const optLen = synOptionsLength(opts);
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
-  // tcp(personality): FreeBSD's syncache offers the listener's free receive space.
-  const synWin = tl.ctx.sysctl.tcp_rcvbuf_bsd && lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(win.rcvWnd, 65535);
+  const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, optLen);
   writeSynOptions(opts, head, IPV4.MIN_HEADER + 20);
   // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
@@ -279,7 +265,7 @@ function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
   }
   const optLen = req.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0;
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
-  const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
+  const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd, 65535));
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, optLen);
   if (req.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0, head, IPV4.MIN_HEADER + 20);
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt.ttl >= 0 ? lt.ttl : undefined, tos: lt.tos })) return;

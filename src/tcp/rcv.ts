@@ -113,8 +113,8 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
       finReceived(tl, t);
       // FIN-WAIT-1/2 → CLOSING/TIME-WAIT already sent the ACK.
       if (t.state === TcpState.TIME_WAIT || t.state === TcpState.CLOSING) return;
-      // tcp(personality): FreeBSD ACKs a FIN at once (no more data can come); Linux delays it.
-      if (tl.ctx.sysctl.tcp_delack_bsd) ackNow = true;
+      // Linux delays the FIN's ACK like any other (FreeBSD ACKs it at once).
+      if (tl.personality.ackFinAtOnce) ackNow = true;
     } else if (seqGt(finSeq, t.rcvNxt)) {
       t.oooFinSeq = finSeq;
       ackNow = true;

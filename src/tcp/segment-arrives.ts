@@ -45,9 +45,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
 
   // 1. Sequence acceptability (RFC 9293 §3.10.7.4 table).
-  let rcvWnd = t.rwin.receiveWindow(t.rcvNxt);
-  // tcp(personality): FreeBSD's rcv_wnd is max(sbspace, offered), not capped by the 16-bit field.
-  if (tl.ctx.sysctl.tcp_rcvbuf_bsd) rcvWnd = Math.max(rcvWnd, t.rcvBuf.rcvbuf - t.rcvBuf.length);
+  const rcvWnd = tl.personality.acceptanceWindow(t, t.rwin.receiveWindow(t.rcvNxt));
   let ok = acceptable(seg.seq, len, t.rcvNxt, rcvWnd);
   // Linux tcp_sequence (and FreeBSD's trimming) also take a segment that ends at rcv.nxt — a
   // retransmitted FIN above all: its ACK is processed (CLOSING → TIME-WAIT), its text is a duplicate.
@@ -151,12 +149,8 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
 /** The peer reset the connection (Linux tcp_reset). */
 export function resetReceived(tl: TcpLayer, t: Tcb): void {
   const c = tl.ctx.counters;
-  // Linux tcp_reset: EPIPE in CLOSE-WAIT, ECONNRESET everywhere else (SYN-SENT's ECONNREFUSED is in
-  // synSentInput). tcp(personality): FreeBSD reports ECONNREFUSED in SYN-RECEIVED and ECONNRESET in CLOSE-WAIT.
-  const bsd = tl.ctx.sysctl.tcp_reset_errno_bsd;
-  let err: "ECONNREFUSED" | "EPIPE" | "ECONNRESET" = "ECONNRESET";
-  if (t.state === TcpState.CLOSE_WAIT && !bsd) err = "EPIPE";
-  else if (t.state === TcpState.SYN_RECV && bsd) err = "ECONNREFUSED";
+  // Linux tcp_reset: EPIPE in CLOSE-WAIT, ECONNRESET everywhere else (SYN-SENT's ECONNREFUSED is in synSentInput).
+  const err = tl.personality.resetErrno(t.state);
   if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
   t.rcvBuf.clear();
   abort(tl, t, t.orphan ? null : err, false);

@@ -8,7 +8,6 @@ import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqGt, seqLe } from "../core/seq.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
-import { bsdTcpMss } from "./bsd-mss.js";
 import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { abort } from "./lifecycle.js";
 import { sendAck, sendResetFor, tcpOutput, transmit } from "./output.js";
@@ -69,7 +68,7 @@ export function updateMss(t: Tcb): void {
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
 export function establish(tl: TcpLayer, t: Tcb): void {
-  bsdTcpMss(tl, t); // tcp(personality): FreeBSD rounds the buffers to the MSS
+  tl.personality.learnedMss(tl, t);
   t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
   if (!t.wscaleOk) t.sndWscale = 0;
   // Linux tcp_initialize_rcv_mss: a conservative guess of the peer's segment size.
@@ -107,7 +106,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   t.irs = seg.seq;
   t.rcvNxt = (seg.seq + 1) >>> 0;
   applySynOptions(tl, t, seg);
-  bsdTcpMss(tl, t); // tcp(personality): FreeBSD sizes the buffers once the peer's MSS is known
+  tl.personality.learnedMss(tl, t);
   if (!t.wscaleOk) t.rwin.rcvWscale = 0;
   if (hasAck) {
     const now = tl.ctx.scheduler.now();

@@ -23,6 +23,8 @@ import { IsnGenerator } from "./isn.js";
 import { abort, close, destroy, destroyTimeWait, disconnect, kill, releasePort, shutdown } from "./lifecycle.js";
 import { connect, listen } from "./open.js";
 import { tcpOutput } from "./output.js";
+import type { TcpPersonality } from "./personality/personality.js";
+import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
 import { SynCookies } from "./syncookie.js";
 import { TcpTables, type TcpSock } from "./tables.js";
@@ -66,6 +68,11 @@ export class TcpLayer {
 
   /** The one timer callback shared by every TCB of this host. */
   readonly #onTimer = (now: Micros, timer: Timer): void => onTcbTimer(this, timer as Tcb, now);
+
+  /** TCP's behaviour where kernels differ, as the `tcp_personality` sysctl selects it (personality/). */
+  get personality(): TcpPersonality {
+    return TCP_PERSONALITIES[this.ctx.sysctl.tcp_personality];
+  }
 
   /** Hash used for SO_REUSEPORT selection. */
   tupleHash(saddr: number, sport: number, daddr: number, dport: number): number {

@@ -1,7 +1,8 @@
 /**
  * Segments for a connection in TIME-WAIT (RFC 9293 §3.10.7.4; Linux
  * tcp_timewait_state_process), answered from the compact record
- * (timewait.ts) without the TCB.
+ * (timewait.ts) without the TCB. The Linux personality's hook; FreeBSD's
+ * tcp_twcheck is in personality/freebsd.ts.
  */
 import { seqGt, seqLt } from "../core/seq.js";
 import { destroyTimeWait, restartTimeWait } from "./lifecycle.js";
@@ -20,7 +21,6 @@ import type { TimeWaitSock } from "./timewait.js";
  * and restarts the wait. Returns true when consumed.
  */
 export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
-  if (tl.ctx.sysctl.tcp_twcheck_bsd) return timeWaitInputBsd(tl, tw, seg);
   const now = tl.ctx.scheduler.now();
   const paws = tw.tsOk && seg.hasTs && seqLt(seg.tsVal, tw.tsRecent) && !(seg.flags & RST);
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
@@ -54,39 +54,5 @@ export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boo
   }
   if (paws || seg.flags & ACK) restartTimeWait(tl, tw);
   sendTimeWaitAck(tl, tw);
-  return true;
-}
-
-/**
- * TIME-WAIT the FreeBSD way (tcp(personality) `tcp_twcheck_bsd`, FreeBSD
- * tcp_timewait.c tcp_twcheck): a RST is dropped (RFC 1337 unless
- * `tcp_rfc1337` is off); a SYN without ACK above rcv.nxt recycles the tuple
- * (returns false: the listener takes it); other segments without ACK are
- * dropped; a retransmitted FIN restarts the 2·MSL wait; everything but an
- * exact duplicate ACK (flags ACK only, no data, SEQ = RCV.NXT, ACK =
- * SND.NXT) is answered with an ACK. No PAWS. Returns true when consumed.
- */
-export function timeWaitInputBsd(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
-  const f = seg.flags;
-  const c = tl.ctx.counters;
-  if (f & RST) {
-    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) {
-      c.inc(c.Sockstack, "TcpTimeWaitRst");
-      destroyTimeWait(tl, tw);
-    } else {
-      c.inc(c.Sockstack, "TcpRstIgnored");
-    }
-    return true;
-  }
-  if ((f & (SYN | ACK)) === SYN && seqGt(seg.seq, tw.rcvNxt)) {
-    destroyTimeWait(tl, tw);
-    return false;
-  }
-  if (!(f & ACK)) {
-    c.inc(c.Sockstack, "TcpBadFlagsDrop");
-    return true;
-  }
-  if (f & FIN && ((seg.seq + seg.data.length + (f & SYN ? 1 : 0) + 1) >>> 0) === tw.rcvNxt) restartTimeWait(tl, tw);
-  if (f !== ACK || seg.data.length || seg.seq !== tw.rcvNxt || seg.ack !== tw.sndNxt) sendTimeWaitAck(tl, tw);
   return true;
 }
