@@ -523,11 +523,10 @@ export class StreamSocket extends Socket {
         if (typeof value !== "string") fail("EINVAL", sc);
         const cc = createCongestionControl(value);
         if (!cc) fail("ENOENT", sc);
-        if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN || t.state === TcpState.SYN_SENT) t.cc = cc;
-        else {
-          // Linux switches algorithms mid-connection keeping cwnd; here the new one starts from the current window.
-          t.cc = cc;
-        }
+        // Differs from Linux mid-connection: tcp_reinit_congestion_control keeps snd_cwnd and
+        // ssthresh (they live in tcp_sock); here the new algorithm starts from its initial window
+        // (docs/linux-comparison.md).
+        t.cc = cc;
         return true;
       }
     }

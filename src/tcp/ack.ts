@@ -100,7 +100,6 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
 
 /** An ACK that acknowledges new data. */
 export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
-  const c = tl.ctx.counters;
   const now = tl.ctx.scheduler.now();
   const ack = seg.ack;
   const acked = (ack - t.sndUna) >>> 0;
@@ -116,7 +115,6 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
     t.bytesAcked += bufAcked;
   }
-  const prevUna = t.sndUna;
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
   if (seqLt(t.highRxt, ack)) t.highRxt = ack;
@@ -181,14 +179,12 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     t.persistAt = -1;
     rearm(tl, t);
   } else restartRetransmit(tl, t);
-  void prevUna;
   // Writers may continue (D7).
   if (t.sndBuf.isWritable()) {
     t.wq.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
   }
   if (finAcked) ourFinAcked(tl, t);
-  void c;
 }
 
 /**
