@@ -22,7 +22,7 @@ import type { NetInterface } from "../ip/interface.js";
 import { HostsTable } from "../sys/netdb.js";
 import { formatIpv4Address, inPrefix } from "../wire/ipv4-address.js";
 import { Link, type LinkOptions } from "./link.js";
-import { Segment, type SegmentOptions } from "./segment.js";
+import { SharedSegment, type SharedSegmentOptions } from "./shared-segment.js";
 import { SpinError } from "../sys/spin.js";
 import { describeCall, type SyscallListener } from "../sys/syscall-boundary.js";
 import { VirtualDriver, type RunOptions, type RunResult, type RunUntilOptions, type VirtualDriverOptions } from "./virtual-driver.js";
@@ -108,7 +108,7 @@ export class Network {
   readonly driver: VirtualDriver;
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
-  readonly segments: Segment[] = [];
+  readonly segments: SharedSegment[] = [];
   /**
    * The network's hosts table, an /etc/hosts every host shares: each
    * host's name with its current addresses, plus lines you add
@@ -202,14 +202,14 @@ export class Network {
   }
 
   /** Creates a shared segment (a hub/switch without ARP). */
-  segment(opts: SegmentOptions = {}): Segment {
-    const s = new Segment(this.scheduler, this.rng.fork(`segment:${this.segments.length}`), opts);
+  segment(opts: SharedSegmentOptions = {}): SharedSegment {
+    const s = new SharedSegment(this.scheduler, this.rng.fork(`segment:${this.segments.length}`), opts);
     this.segments.push(s);
     return s;
   }
 
   /** Attaches `host` to `segment` with address `cidr`. */
-  attach(host: Host, segment: Segment, cidr: string, name?: string): NetInterface {
+  attach(host: Host, segment: SharedSegment, cidr: string, name?: string): NetInterface {
     const holder: { iface?: NetInterface } = {};
     const dev = segment.attach(name ?? nextEth(host), (addr) => !!holder.iface && (holder.iface.hasAddress(addr) || holder.iface.isBroadcast(addr)));
     holder.iface = host.addInterface(dev, cidr);
