@@ -44,7 +44,7 @@ export type { SharedSegmentOptions, OwnsAddress } from "./sim/shared-segment.js"
 export { DEFAULT_LINK_CONFIG } from "./sim/impairments.js";
 export type { LinkConfig, LinkConfigInput, BurstLoss, JitterDistribution } from "./sim/impairments.js";
 export type { ChannelCounters, DropReason } from "./sim/channel.js";
-export { VirtualDriver, StuckError, DEFAULT_MAX_ROUNDS_PER_INSTANT } from "./sim/virtual-driver.js";
+export { VirtualDriver, StuckError, DEFAULT_MAX_ROUNDS_PER_INSTANT, holdVirtualTime } from "./sim/virtual-driver.js";
 export type { RunOptions, RunResult, RunUntilOptions, StopReason, DriverStats, VirtualDriverOptions } from "./sim/virtual-driver.js";
 
 // ---- hosts and processes ------------------------------------------------

@@ -3,8 +3,8 @@
  */
 import { seqGe, seqLt, seqMax } from "../core/seq.js";
 import type { IcmpErrorInfo } from "../ip/protocol.js";
+import { parseTcpQuoteInto } from "../wire/tcp.js";
 import { IPV4_MIN_MTU } from "./constants.js";
-import { r16, r32 } from "./input.js";
 import { abort } from "./lifecycle.js";
 import { tcpOutput } from "./output.js";
 import { updateMss } from "./setup.js";
@@ -19,12 +19,14 @@ import { TimeWaitSock } from "./timewait.js";
  * reported if the connection times out.
  */
 export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
-  const q = info.quotedL4;
-  const sport = r16(q, 0);
-  const dport = r16(q, 2);
-  const seq = r32(q, 4);
-  const t = tl.tables.lookup(info.quoted.src, sport, info.quoted.dst, dport);
+  const q = tl.rx.quote;
   const c = tl.ctx.counters;
+  if (!parseTcpQuoteInto(info.quotedL4, 0, q)) {
+    c.inc(c.Icmp, "InErrors"); // IP passes only quotes of 8 bytes or more (Linux icmp_unreach)
+    return;
+  }
+  const seq = q.seq;
+  const t = tl.tables.lookup(info.quoted.src, q.srcPort, info.quoted.dst, q.dstPort);
   if (!t) {
     c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
     return;

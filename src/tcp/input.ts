@@ -13,7 +13,7 @@ import { datagramTail } from "../ip/protocol.js";
 import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
 import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
 import { EMPTY, type Packet } from "../wire/packet.js";
-import { parseTcpOptionFields, type TcpOptionFields } from "../wire/tcp-options.js";
+import { newTcpHeader, parseTcpInto, type TcpHeader } from "../wire/tcp.js";
 import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
 import { listenInput } from "./listen.js";
 import { sendResetFor } from "./output.js";
@@ -25,30 +25,20 @@ import { TimeWaitSock } from "./timewait.js";
 /**
  * The records input reuses for every segment of one host (one set per
  * {@link TcpLayer}: hosts never share them). Nothing keeps a reference to
- * the segment after input returns; a path that needs a modified copy
- * (SYN-SENT's data after the SYN) spreads it.
+ * them after input returns; a path that needs a modified copy of the
+ * segment (SYN-SENT's data after the SYN) spreads it.
  */
 export class InputScratch {
-  /** The options of the segment being parsed. */
-  readonly opts: TcpOptionFields = {};
-  /** Its SACK blocks, flattened. */
-  readonly sack: number[] = [];
+  /** The parsed header of the segment being processed (its SACK edges are the segment's `sack`). */
+  readonly hdr: TcpHeader = newTcpHeader();
   /** The parsed segment. */
   readonly seg: Segment = newSegment();
+  /** The quoted header of the ICMP error being processed (icmp-error.ts). */
+  readonly quote = { srcPort: 0, dstPort: 0, seq: 0 };
   /** The congestion-control sample of the ACK being processed (ack.ts). */
   readonly sample: AckSample = newAckSample();
-  /** Input is running (a re-entered input gets a fresh segment). */
+  /** Input is running (a re-entered input gets fresh records). */
   busy = false;
-}
-
-/** A big-endian 16-bit field. */
-export function r16(b: Uint8Array, i: number): number {
-  return (b[i]! << 8) | b[i + 1]!;
-}
-
-/** A big-endian 32-bit field. */
-export function r32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
 }
 
 /**
@@ -61,16 +51,19 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
   const l4 = ip.headerLength;
   const total = ip.totalLength - l4;
   const h = packet.head;
-  if (total < 20 || h.length < l4 + 20) {
+  // Validated in the order that decides which counter a malformed segment
+  // bumps: length and data offset, then the checksum, then the options.
+  // The header must lie in `head` (a data offset past it is a bad one).
+  const rx = tl.rx;
+  const outer = rx.busy;
+  const th = outer ? newTcpHeader() : rx.hdr;
+  const err = parseTcpInto(h, l4, Math.min(total, h.length - l4), th);
+  if (err !== null && err.reason !== "bad-option") {
     c.inc(c.Tcp, "InErrs");
+    if (err.reason === "bad-data-offset") c.inc(c.Sockstack, "TcpBadDataOffset");
     return;
   }
-  const doff = (h[l4 + 12]! >> 4) * 4;
-  if (doff < 20 || doff > total || h.length < l4 + doff) {
-    c.inc(c.Tcp, "InErrs");
-    c.inc(c.Sockstack, "TcpBadDataOffset");
-    return;
-  }
+  const doff = th.headerLength;
   const data = datagramTail(packet, l4 + doff);
   const dataLen = total - doff;
   const payload = data.length > dataLen ? data.subarray(0, dataLen) : data;
@@ -84,27 +77,18 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
       return;
     }
   }
-  const rx = tl.rx;
-  const optScratch = rx.opts;
-  if (parseTcpOptionFields(h, l4 + 20, l4 + doff, optScratch)) {
+  if (err !== null) {
     c.inc(c.Tcp, "InErrs");
     c.inc(c.Sockstack, "TcpBadOption");
     return;
   }
-  let sack: number[] | null = null;
-  if (optScratch.sack) {
-    sack = rx.sack;
-    sack.length = 0;
-    for (const [a, b] of optScratch.sack) sack.push(a, b);
-  }
   // One scratch record serves every segment; a fresh one only if input ever re-entered itself.
-  const outer = rx.busy;
   const seg = outer ? newSegment() : rx.seg;
-  seg.saddr = ip.src; seg.daddr = ip.dst; seg.sport = r16(h, l4); seg.dport = r16(h, l4 + 2);
-  seg.seq = r32(h, l4 + 4); seg.ack = r32(h, l4 + 8); seg.flags = h[l4 + 13]!; seg.window = r16(h, l4 + 14); seg.urgent = r16(h, l4 + 18);
+  seg.saddr = ip.src; seg.daddr = ip.dst; seg.sport = th.srcPort; seg.dport = th.dstPort;
+  seg.seq = th.seq; seg.ack = th.ack; seg.flags = th.flags; seg.window = th.window; seg.urgent = th.urgent;
   seg.data = payload;
-  seg.mss = optScratch.mss ?? -1; seg.wscale = optScratch.wscale ?? -1; seg.sackOk = optScratch.sackOk ?? false; seg.sack = sack;
-  seg.hasTs = optScratch.tsVal !== undefined; seg.tsVal = optScratch.tsVal ?? 0; seg.tsEcr = optScratch.tsEcr ?? 0;
+  seg.mss = th.mss ?? -1; seg.wscale = th.wscale ?? -1; seg.sackOk = th.sackOk; seg.sack = th.sack.length ? th.sack : null;
+  seg.hasTs = th.tsVal !== undefined; seg.tsVal = th.tsVal ?? 0; seg.tsEcr = th.tsEcr ?? 0;
   rx.busy = true;
   demux(tl, seg);
   rx.busy = outer;
