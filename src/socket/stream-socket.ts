@@ -20,7 +20,8 @@ import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { createCongestionControl } from "../tcp/congestion/registry.js";
 import { updateMss } from "../tcp/setup.js";
-import { MAX_TCP_WINDOW, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
+import { SEC } from "../core/time.js";
+import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
 import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {
@@ -494,7 +495,7 @@ export class StreamSocket extends Socket {
       }
       case "TCP_LINGER2": {
         const v = int();
-        t.linger2 = v < 0 ? -1 : Math.min(v, 60) * 1_000_000;
+        t.linger2 = v < 0 ? -1 : Math.min(v * SEC, TCP_FIN_TIMEOUT_MAX);
         return true;
       }
       // Linux keeps a count of SYN-ACK timeouts, not seconds (tcp_setsockopt secs_to_retrans).

@@ -26,6 +26,8 @@ export const TCP_ATO_MIN: Micros = 40 * MS;
 export const TCP_MAX_QUICKACKS = 16;
 /** Linux TCP_TIMEWAIT_LEN: how long TIME-WAIT lasts (2·MSL, RFC 9293). */
 export const TCP_TIMEWAIT_LEN: Micros = 60 * SEC;
+/** Linux TCP_FIN_TIMEOUT_MAX: the largest TCP_LINGER2 (an orphan's FIN-WAIT-2 lifetime). */
+export const TCP_FIN_TIMEOUT_MAX: Micros = 120 * SEC;
 /** Linux TCP_PAWS_24DAYS: TS.Recent older than this is invalid for PAWS (RFC 7323 §5.5). */
 export const TCP_PAWS_24DAYS: Micros = 24 * 24 * 3600 * SEC;
 
