@@ -4,9 +4,7 @@
  * socket option; these are the constants the kernel compiles in. Times are
  * microseconds (Linux keeps most in jiffies; HZ = 1000 here).
  *
- * @example
- * import { TCP_RTO_MAX } from "./constants.js";
- * Math.min(rto * 2, TCP_RTO_MAX);
+ * @example TCP_RTO_MAX === 120_000_000 // 120 s
  */
 import { MS, SEC, type Micros } from "../core/time.js";
 

@@ -22,7 +22,7 @@ const PERTURB_SLOTS = 256;
 
 /**
  * A keyed 32-bit hash of three words (SO_REUSEPORT selection, port offsets).
- * @example hash4(1, 2, 3, key) === hash4(1, 2, 3, key)
+ * @example hash4(1, 2, 3, 7) === hash4(1, 2, 3, 7) // keyed, deterministic
  */
 export function hash4(a: number, b: number, c: number, key: number): number {
   let h = key ^ 0x9e3779b9;
