@@ -46,7 +46,7 @@ export function runtimeImports(file) {
 /** Tarjan's strongly connected components over the runtime import graph of `root`. */
 export function importCycles(root) {
   const files = walk(root);
-  const graph = new Map(files.map((f) => [f, runtimeImports(f).filter((d) => d !== f || true)]));
+  const graph = new Map(files.map((f) => [f, runtimeImports(f)]));
   let index = 0;
   const idx = new Map(), low = new Map(), stack = [], on = new Set(), cycles = [];
   const visit = (v) => {
