@@ -24,10 +24,13 @@ import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {
   AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
-  SIOCOUTQ, SOCK_STREAM,
+  SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
 import { Socket, fail, intValue, lingerValue, type RecvResult, type SocketState } from "./socket.js";
+
+/** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
+const TCP_CM_INQ = 36;
 import type { OptionSpec, OptionValue } from "./options.js";
 import { rcvbufFor, sndbufFor } from "./buffer-size.js";
 
@@ -247,6 +250,24 @@ export class StreamSocket extends Socket {
    * peek copies nothing out and waits until the target is queued.
    */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
+    const r = await this.#recvmsg(len, flags, syscall);
+    // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
+    if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];
+    return r;
+  }
+
+  /**
+   * Linux tcp_inq_hint: rcv_nxt − copied_seq, so a received FIN the reader
+   * has not passed counts 1; 0 on a finished connection (SOCK_DONE) is
+   * reported as 1, telling the reader to read on (and see end of stream).
+   */
+  #inqHint(): number {
+    const t = this.t;
+    const inq = t.rcvBuf.length + (t.finReceived ? 1 : 0);
+    return inq === 0 && t.state === TcpState.CLOSE && this.#everConnected ? 1 : inq;
+  }
+
+  async #recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     const t = this.t;
     if (len < 0) fail("EINVAL", syscall);
     if (flags & MSG_OOB) return this.#recvOob(flags, syscall);
@@ -518,6 +539,7 @@ export class StreamSocket extends Socket {
         t.userTimeout = v * 1000;
         return true;
       }
+      case "TCP_INQ": this.stored.set("TCP_INQ", int() !== 0 ? 1 : 0); return true;
       case "TCP_CONGESTION": {
         if (typeof value !== "string") fail("EINVAL", sc);
         const cc = createCongestionControl(value);
@@ -567,6 +589,7 @@ export class StreamSocket extends Socket {
       case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
       case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
       case "TCP_CONGESTION": return t.ccName;
+      case "TCP_INQ": return this.stored.get("TCP_INQ") ?? 0;
       case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
     }
     return super.getOption(o);
