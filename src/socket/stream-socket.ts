@@ -473,7 +473,14 @@ export class StreamSocket extends Socket {
         return true;
       case "TCP_NODELAY":
         t.nodelay = int() !== 0;
-        if (t.nodelay) this.tcp.push(t);
+        if (t.nodelay) {
+          // Linux __tcp_sock_set_nodelay sets TCP_NAGLE_PUSH and pushes: the data already queued goes out even
+          // under TCP_CORK (tcp_nagle_test checks PUSH first); later writes are corked again.
+          const cork = t.cork;
+          t.cork = false;
+          this.tcp.push(t);
+          t.cork = cork;
+        }
         return true;
       case "TCP_CORK": {
         t.cork = int() !== 0;
