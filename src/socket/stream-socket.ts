@@ -9,7 +9,7 @@
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
 import { joinBytes } from "../core/bytes.js";
-import { errnoNumber } from "../core/errno.js";
+import { errnoNumber, type ErrnoCode } from "../core/errno.js";
 import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
 import { seqLt } from "../core/seq.js";
@@ -23,7 +23,7 @@ import { updateMss } from "../tcp/input.js";
 import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {
-  AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
@@ -202,11 +202,23 @@ export class StreamSocket extends Socket {
     if (t.state === TcpState.LISTEN || (t.state === TcpState.CLOSE && !this.#everConnected && !t.error)) fail("EPIPE", syscall);
     if (flags & MSG_OOB) this.#markUrgent(bufs);
     const deadline = this.deadline(this.sndtimeo);
+    // MSG_MORE (Linux tcp_push with TCP_NAGLE_CORK): this call's data is held as under TCP_CORK — until a later
+    // push without it, or the cork ceiling (the probe timer) — while the socket's own TCP_CORK is untouched.
+    const more = (flags & MSG_MORE) !== 0 && !t.cork;
+    const send = (b: Uint8Array, off: number): number | ErrnoCode => {
+      if (!more) return this.tcp.send(t, b, off, b.length - off);
+      t.cork = true;
+      try {
+        return this.tcp.send(t, b, off, b.length - off);
+      } finally {
+        t.cork = false;
+      }
+    };
     let sent = 0;
     for (const b of bufs) {
       let off = 0;
       while (off < b.length) {
-        const r = this.tcp.send(t, b, off, b.length - off);
+        const r = send(b, off);
         if (typeof r === "string") {
           if (sent > 0 && r !== "EAGAIN") return sent;
           if (r !== "EAGAIN") fail(r, syscall);
