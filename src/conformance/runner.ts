@@ -468,6 +468,10 @@ class ScriptRun {
         const fd = fdArg();
         const n = evalInt(arg(2));
         const flags = ev.name === "read" ? 0 : evalInt(arg(3), 0);
+        const buf = arg(1);
+        if (n > 0 && ((buf.kind === "word" && buf.name === "NULL") || (buf.kind === "int" && buf.value === 0))) {
+          throw new Unsupported("a read into a NULL buffer: sockstack's reads return the bytes instead of filling the caller's memory, so no bad address can be passed");
+        }
         const value = ev.name === "read" ? p.read(fd, n) : p.recv(fd, n, flags);
         return { value: value.then((d) => d.length) };
       }
@@ -477,7 +481,10 @@ class ScriptRun {
         const fd = fdArg();
         const n = evalInt(arg(2));
         const flags = ev.name === "write" ? 0 : evalInt(arg(3), 0);
-        const data = new Uint8Array(n);
+        // A NULL buffer with a length is a bad address (the kernel's copy faults: EFAULT); `...` is n zero bytes.
+        const buf = arg(1);
+        const isNull = (buf.kind === "word" && buf.name === "NULL") || (buf.kind === "int" && buf.value === 0);
+        const data = (isNull && n > 0 ? null : new Uint8Array(n)) as Uint8Array;
         if (ev.name === "write") return { value: p.write(fd, data) };
         if (ev.name === "send") return { value: p.send(fd, data, flags) };
         if (arg(4).kind !== "ellipsis" && arg(4).kind !== "word") throw new Unsupported("sendto an explicit address");
