@@ -847,7 +847,8 @@ class ScriptRun {
     const c = spec.ports ? this.#byRemotePort(spec.ports.dst, spec.ports.src) : this.#cur;
     // Learn the ISN / ports of the connection under test.
     if (c) {
-      if (first.seg.flags & TCP_SYN) c.isn = first.seg.seq;
+      // packetdrill maps the script's ISN (the seq written on the SYN / SYN-ACK, usually 0) onto the live one.
+      if (first.seg.flags & TCP_SYN) c.isn = (first.seg.seq - (spec.seq.start !== null && !spec.seq.absolute ? spec.seq.start : 0)) >>> 0;
       if (c.localPort === null) c.localPort = first.seg.srcPort;
       if (c.remotePort === null) c.remotePort = first.seg.dstPort;
     }
