@@ -12,6 +12,7 @@ import { ss } from "../../src/tools/ss.js";
 import { twoHosts, conns } from "../helpers/tcp.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
 import { heartbeat, pongServer } from "./heartbeat.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 /**
  * Two connections from client to server: K (port 7001) with keepalive only
@@ -22,12 +23,8 @@ import { heartbeat, pongServer } from "./heartbeat.js";
 function setup() {
   const { net, client, server, link, trace } = twoHosts({ latency: ms(1) });
   server.spawn("server", async (p) => {
-    const lk = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(lk, ["0.0.0.0", 7001]);
-    p.listen(lk, 1);
-    const lh = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(lh, ["0.0.0.0", 7002]);
-    p.listen(lh, 1);
+    const lk = listenOn(p, 7001, 1);
+    const lh = listenOn(p, 7002, 1);
     await p.accept(lk); // held, never used
     const { fd } = await p.accept(lh);
     await pongServer(p, fd, 3);
@@ -40,8 +37,7 @@ function setup() {
     p.setsockopt(k, "IPPROTO_TCP", "TCP_KEEPINTVL", 10);
     p.setsockopt(k, "IPPROTO_TCP", "TCP_KEEPCNT", 3);
     await p.connect(k, ["10.0.0.2", 7001]);
-    const h = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(h, ["10.0.0.2", 7002]);
+    const h = await connectTo(p, "10.0.0.2", 7002);
     const watcher = p.thread(async () => {
       try {
         const d = await p.recv(k, 100);

@@ -12,6 +12,7 @@ import { ss } from "../../src/tools/ss.js";
 import { decode, type Seen } from "../helpers/tcp.js";
 import type { Process } from "../../src/sys/process.js";
 import { naiveProxy, proxy } from "./proxy.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
 
@@ -41,9 +42,7 @@ async function readAll(p: Process, fd: number): Promise<string> {
 
 /** Server: reads the whole request (until EOF), then answers and closes. */
 async function halfCloseServer(p: Process, seen: string[]): Promise<void> {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", 9090]);
-  p.listen(l, 4);
+  const l = listenOn(p, 9090, 4);
   const { fd } = await p.accept(l);
   const req = await readAll(p, fd);
   seen.push(req);
@@ -57,8 +56,7 @@ async function halfCloseServer(p: Process, seen: string[]): Promise<void> {
 
 /** The legitimate client of seed 3: connect → send → shutdown(SHUT_WR) → recv until 0. */
 async function halfCloseClient(p: Process, got: string[]): Promise<void> {
-  const fd = p.socket("AF_INET", "SOCK_STREAM");
-  await p.connect(fd, ["10.0.1.254", 8080]);
+  const fd = await connectTo(p, "10.0.1.254", 8080);
   await p.sendall(fd, "hello");
   p.shutdown(fd, "SHUT_WR");
   try {
@@ -107,9 +105,7 @@ test("H10 C6: an error on one side (the server resets) hard-closes the other: th
   const { net, client, px, server, trace } = threeHosts();
   const got: string[] = [], log: string[] = [];
   server.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 4);
+    const l = listenOn(p, 9090, 4);
     const { fd } = await p.accept(l);
     await p.recv(fd, 100);
     p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
@@ -117,8 +113,7 @@ test("H10 C6: an error on one side (the server resets) hard-closes the other: th
   });
   px.spawn("proxy", (p) => proxy(p, { ...OPTS, log }));
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.1.254", 8080]);
+    const fd = await connectTo(p, "10.0.1.254", 8080);
     await p.send(fd, "request");
     try { await p.recv(fd, 100); } catch (e) { got.push((e as Error).message); }
   });
@@ -134,16 +129,13 @@ test("H10 C6: a stuck pair is shut down after the idle time and hard-closed 5 s 
   const log: string[] = [];
   let clientRead = "";
   server.spawn("hung", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 4);
+    const l = listenOn(p, 9090, 4);
     await p.accept(l);
     await p.poll([], 3_600_000); // the application hangs: never reads, answers or closes
   });
   px.spawn("proxy", (p) => proxy(p, { ...OPTS, log, idleMs: 30_000, hardCloseMs: 5000 }));
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.1.254", 8080]);
+    const fd = await connectTo(p, "10.0.1.254", 8080);
     await p.sendall(fd, "hello");
     p.shutdown(fd, "SHUT_WR");
     clientRead = `${(await p.recv(fd, 100)).length} at ${net.now() / 1000} ms`;

@@ -11,6 +11,7 @@ import { twoHosts } from "../helpers/tcp.js";
 import { frame, frameLength } from "./framing.js";
 import { WriterQueue, writeAllNonblocking } from "./writers.js";
 import type { Process } from "../../src/sys/process.js";
+import { listenOn } from "../helpers/vocabulary.js";
 
 const FRAMES = 20;
 
@@ -48,9 +49,7 @@ async function run(writers: (p: Process, fd: number) => Promise<void>): Promise<
   const { net, client, server } = twoHosts({ latency: ms(2) });
   const chunks: Uint8Array[] = [];
   server.spawn("reader", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9000]);
-    p.listen(l, 1);
+    const l = listenOn(p, 9000, 1);
     const { fd } = await p.accept(l);
     for (let d = await p.recv(fd, 65536); d.length; d = await p.recv(fd, 65536)) chunks.push(d.slice());
   });

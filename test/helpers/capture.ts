@@ -106,6 +106,8 @@ export interface TcpExpect {
   win?: number;
   /** Payload length. */
   len?: number;
+  /** Urgent pointer field. */
+  urg?: number;
   /** Payload bytes (a string is UTF-8). */
   data?: string | Uint8Array;
   /**
@@ -169,6 +171,7 @@ export function expectTcp(seg: Seen | undefined, want: TcpExpect, what = "segmen
   cmp("absAck", want.absAck, seg.ack);
   cmp("win", want.win, seg.win);
   cmp("len", want.len, seg.len);
+  cmp("urg", want.urg, seg.header.urgent);
   cmp("at", want.at, seg.at);
   if (want.data !== undefined) {
     const w = typeof want.data === "string" ? new TextEncoder().encode(want.data) : want.data;
