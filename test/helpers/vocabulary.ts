@@ -37,7 +37,8 @@ import { PacketdrillTun } from "../../src/conformance/tun-device.js";
 import { emitIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
 import { ipv4 } from "../../src/wire/ipv4-address.js";
 import { finalizeChecksums, Packet } from "../../src/wire/packet.js";
-import { emitTcp, tcpEmitOptionsLength, TCP_SYN, type TcpEmit } from "../../src/wire/tcp.js";
+import { emitTcp, tcpEmitOptionsLength, TCP_SYN, type TcpEmitOptions } from "../../src/wire/tcp.js";
+import { linuxTcpOptions, type TcpOptionFields } from "../../src/wire/tcp-options.js";
 import { attachCapture, Capture, capturePoint, tcpFlagBits } from "./capture.js";
 import { conns, twoHosts } from "./tcp.js";
 
@@ -159,8 +160,8 @@ export interface TcpInject {
   win?: number;
   /** Payload (a string is UTF-8). */
   data?: string | Uint8Array;
-  /** Options: named fields in Linux's layout, an ordered list, or raw bytes (see `emitTcp`). */
-  options?: TcpEmit["options"];
+  /** Options: named fields (laid out as Linux does, `linuxTcpOptions`), an ordered list, or raw bytes (see `emitTcp`). */
+  options?: TcpEmitOptions | TcpOptionFields;
   /** Urgent pointer. */
   urg?: number;
   /** The host's local port (default: the connection last seen). */
@@ -211,8 +212,10 @@ export function injectTcp(host: Host, seg: TcpInject): Packet {
   }
   const ack = abs ? seg.ack ?? 0 : (hostIsn ?? 0) + (seg.ack ?? 0);
   const data = typeof seg.data === "string" ? new TextEncoder().encode(seg.data) : seg.data ?? new Uint8Array(0);
-  const head = new Uint8Array(20 + 20 + tcpEmitOptionsLength(seg.options));
-  const hl = emitTcp({ srcPort: peerPort, dstPort: port, seq: seq >>> 0, ack: ack >>> 0, flags, window: seg.win ?? 65535, urgent: seg.urg, options: seg.options }, head, 20);
+  const o = seg.options;
+  const options: TcpEmitOptions | undefined = o === undefined || o instanceof Uint8Array || Array.isArray(o) ? o as TcpEmitOptions | undefined : linuxTcpOptions(o as TcpOptionFields);
+  const head = new Uint8Array(20 + 20 + tcpEmitOptionsLength(options));
+  const hl = emitTcp({ srcPort: peerPort, dstPort: port, seq: seq >>> 0, ack: ack >>> 0, flags, window: seg.win ?? 65535, urgent: seg.urg, options }, head, 20);
   emitIpv4({ src: ipv4(pt.peer), dst: ipv4(pt.local), protocol: IPPROTO_TCP, payloadLength: hl + data.length, df: true }, head, 0, false);
   let p = new Packet(head, data, true);
   finalizeChecksums(p);
