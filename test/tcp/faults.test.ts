@@ -91,6 +91,8 @@ test("C7: keepalive detects a crashed peer: probes every 75 s after 2 h idle, ET
   // interval ends the connection. The probe carries SEQ = SND.UNA − 1 (C7): relative 0, no data.
   assert.equal(await failed, "recv: Connection timed out at 7875 s");
   capture.expectSequence([...Array(9).keys()].map((i) => ({ from: "client", flags: ".", seq: 0, ack: 1, len: 0, at: ms(2) + sec(7200 + 75 * i) })));
+  // Giving up, Linux tcp_keepalive_timer sends an active reset (tcp_send_active_reset) before tcp_write_err.
+  capture.expectTcp({ from: "client", flags: "R.", seq: 1, ack: 1, at: ms(2) + sec(7875) });
   capture.expectNoMore();
 });
 
