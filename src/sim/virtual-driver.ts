@@ -347,7 +347,8 @@ export class VirtualDriver {
    * only delays in real time, and anything it changes happens at the
    * instant it held.
    * @example
-   * driver.setPacer((next) => next > allowed ? waitForTheUser() : undefined);
+   * declare const allowed: Micros, waitForTheUser: () => Promise<void>;
+   * net.driver.setPacer((next) => (next > allowed ? waitForTheUser() : undefined));
    */
   setPacer(pacer: Pacer | null): void {
     this.#pacer = pacer;
