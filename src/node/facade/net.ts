@@ -288,8 +288,13 @@ export class SimSocket extends nodeNet.Socket {
           if (this.destroyed) return;
           this.#touch();
           if (data.length === 0) {
-            // As Node's onStreamRead at EOF: push(null) then read(0), so
-            // 'end' comes without a consumer when nothing is buffered.
+            // libuv stops reading after a short read and sees EOF in a later
+            // loop iteration: what the last data set off (TLS's encrypted
+            // answer, a pipe's write) goes out before 'end' arrives. Then, as
+            // Node's onStreamRead at EOF: push(null) and read(0), so 'end'
+            // comes without a consumer when nothing is buffered.
+            await new Promise<void>((r) => setImmediate(r));
+            if (this.destroyed) return;
             this.push(null);
             this.read(0);
             return;
