@@ -167,7 +167,8 @@ const realWork = new Set<Promise<void>>();
  * the run grows. Rejections are ignored here (the code that started the
  * work sees them).
  * @example
- * holdVirtualTime(WebAssembly.compile(bytes));
+ * declare const compiling: Promise<unknown>; // e.g. WebAssembly.compile(bytes)
+ * holdVirtualTime(compiling);
  */
 export function holdVirtualTime(work: PromiseLike<unknown>): void {
   const p: Promise<void> = Promise.resolve(work).then(() => {}, () => {}).finally(() => realWork.delete(p));

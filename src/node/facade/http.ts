@@ -137,6 +137,7 @@ export type UndiciConnect = import("undici").buildConnector.connector;
  * http/1.1 as undici does). Give it to any undici dispatcher:
  * `new Agent({ connect: facadeConnector(nodeOn(host).net, { ca }) })`.
  * @example
+ * declare const undici: typeof import("undici"), cert: string;
  * const agent = new undici.Agent({ connect: facadeConnector(nodeOn(client).net, { ca: cert }) });
  * await fetch("https://api/", { dispatcher: agent });
  */

@@ -481,6 +481,7 @@ export class SimSocket extends nodeNet.Socket {
    * Linux's semantics (docs/sockopts.md). Fails as Node reports a failed
    * system call (`setsockopt EINVAL`). Returns this.
    * @example
+   * declare const socket: SimSocket;
    * socket.setsockopt("IPPROTO_TCP", "TCP_USER_TIMEOUT", 5000);
    */
   setsockopt(level: string, name: string, value: unknown): this {
@@ -512,6 +513,7 @@ export class SimSocket extends nodeNet.Socket {
    * This socket's line of `ss` on its host (`-tn` plus `args`, default
    * `-tnoi`: timers and TCP internals), or "" once it is closed.
    * @example
+   * declare const socket: SimSocket;
    * socket.ss(); // "ESTAB 0 0 10.0.0.1:40001 10.0.0.2:80 timer:(…) cubic rto:204 …"
    */
   ss(args = "-tnoi"): string {

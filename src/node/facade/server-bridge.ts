@@ -25,6 +25,7 @@ export interface FacadeServer {
  * `address`, `listening`, `getConnections` answer for it. `preClose` runs
  * first in `close` (http's idle-connection cleanup).
  * @example
+ * declare const tls: typeof import("node:tls");
  * const TlsServer = onFacade(tls.Server, nodeOn(host).net);
  */
 export function onFacade<T extends ServerClass>(Base: T, net: SimNet, preClose?: (server: nodeNet.Server) => void): T {
