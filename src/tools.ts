@@ -45,5 +45,5 @@ export type { PcapngOptions, CapturedIfPacket } from "./tools/pcapng.js";
 
 export { ladderConnections, ladderEvents, ladderText, ladderSvg } from "./tools/ladder.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";
-export { lectureScenario } from "./tools/lecture-scenario.js";
-export type { LectureScenario, LectureOptions } from "./tools/lecture-scenario.js";
+export { lectureScenario } from "./demo/lecture-scenario.js";
+export type { LectureScenario, LectureOptions } from "./demo/lecture-scenario.js";

@@ -137,5 +137,5 @@ test("all-constructs.pkt: the events, in order, with their lines", () => {
   ]);
   const syn = s.events[7]!;
   assert.ok(syn.type === "packet" && syn.packet.protocol === "tcp");
-  assert.deepEqual(syn.packet.options[0], { kind: "mss", value: 1460 });
+  assert.deepEqual(syn.packet.options[0], { kind: "mss", mss: 1460 });
 });

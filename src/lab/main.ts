@@ -21,10 +21,31 @@ export interface SockstackLabApi {
 }
 
 const api: SockstackLabApi = { LabSession, runLectureHeadless, topologySvg, LAB_LECTURE_END };
-const g = globalThis as unknown as { sockstackLab?: SockstackLabApi; document?: LabDom & object; requestAnimationFrame?: LabDom["requestAnimationFrame"] };
+/** The few browser members the entry uses (the project compiles without the DOM library). */
+interface PageGlobals {
+  sockstackLab?: SockstackLabApi;
+  document?: LabDom & { createElement(tag: string): { href: string; download: string; click(): void } };
+  requestAnimationFrame?: LabDom["requestAnimationFrame"];
+  Blob?: new (parts: Uint8Array[], opts: { type: string }) => object;
+  URL?: { createObjectURL(b: object): string; revokeObjectURL(u: string): void };
+}
+
+const g = globalThis as unknown as PageGlobals;
 g.sockstackLab = api;
 if (g.document && g.requestAnimationFrame) {
   const doc = g.document;
   const raf = g.requestAnimationFrame.bind(globalThis);
-  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf });
+  const { Blob, URL } = g;
+  let lastUrl: string | null = null; // revoked at the next download, once the browser has surely fetched it
+  const download: LabDom["download"] = Blob && URL
+    ? (name, bytes, type) => {
+      if (lastUrl !== null) URL.revokeObjectURL(lastUrl);
+      lastUrl = URL.createObjectURL(new Blob([bytes], { type }));
+      const a = doc.createElement("a");
+      a.href = lastUrl;
+      a.download = name;
+      a.click();
+    }
+    : undefined;
+  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(download ? { download } : {}) });
 }

@@ -19,18 +19,26 @@
  */
 import { ms, type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
+import type { LinkConfigInput } from "../sim/impairments.js";
+import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { Capture } from "../tools/capture.js";
 import { ladderConnections, ladderSvg } from "../tools/ladder.js";
-import { lectureScenario } from "../tools/lecture-scenario.js";
+import { LECTURE_SEND_DELAY, lectureScenario } from "../demo/lecture-scenario.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
-import { snapshot } from "../tools/snapshot.js";
+import { pcapFile } from "../tools/pcap.js";
+import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
+import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
+import { lsof } from "../tools/lsof.js";
+import { netstat } from "../tools/netstat.js";
+import { nstat } from "../tools/nstat.js";
 import { ss } from "../tools/ss.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
+import { straceWriter } from "../sys/strace.js";
+import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 
-/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (view-scenarios.ts). */
-export const LAB_LECTURE_SEND_DELAY: Micros = ms(100);
+/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (src/demo/lecture-scenario.ts). */
+export const LAB_LECTURE_SEND_DELAY: Micros = LECTURE_SEND_DELAY;
 
 /** Where the lab's lecture run stops: the demo's last step (`accept`, 6.5 s), after the fourth client's handshake (5.8 s) and the reads. */
 export const LAB_LECTURE_END: Micros = ms(6500);
@@ -47,6 +55,77 @@ export interface LabPacket {
   line: string;
   /** Parsed header fields (the demo's JSON `packet` event fields). */
   fields: PacketFields;
+  /** The datagram as captured (a private copy). */
+  bytes: Uint8Array;
+}
+
+/**
+ * Impairments the lab applies to the link, both directions (the sliders).
+ * Omitted fields keep what the link has (the lecture's: 50 µs latency,
+ * MTU 1500, nothing else).
+ */
+export interface LabImpairments {
+  /** One-way latency, µs. */
+  latencyUs?: number;
+  /** Uniform jitter, ± µs. */
+  jitterUs?: number;
+  /** Loss probability, 0–1. */
+  loss?: number;
+  /** Duplication probability, 0–1. */
+  duplicate?: number;
+  /** Reordering probability, 0–1. */
+  reorder?: number;
+  /** Rate, bits/s; 0 = unlimited. */
+  rate?: number;
+  /** Link MTU, bytes. */
+  mtu?: number;
+}
+
+/** Something the learner does to the running network (a button or slider of the page). */
+export type LabAction =
+  | { kind: "configure"; impairments: LabImpairments }
+  | { kind: "partition" }
+  | { kind: "heal" }
+  /** SIGKILL every process of the host (its fds close as exit closes them). */
+  | { kind: "kill"; host: string }
+  /** The host reboots: a fresh kernel on the same addresses (Network.reboot). */
+  | { kind: "reboot"; host: string };
+
+/** An action at the virtual instant it was taken (after everything due at that instant ran). */
+export interface LabTimedAction {
+  t: Micros;
+  action: LabAction;
+}
+
+/** The link configuration patch of `imp`. */
+function linkPatch(imp: LabImpairments): LinkConfigInput {
+  const { latencyUs, jitterUs, loss, duplicate, reorder, rate, mtu } = imp;
+  return {
+    ...(latencyUs !== undefined ? { latency: latencyUs } : {}),
+    ...(jitterUs !== undefined ? { jitter: jitterUs } : {}),
+    ...(loss !== undefined ? { loss } : {}),
+    ...(duplicate !== undefined ? { duplicate } : {}),
+    ...(reorder !== undefined ? { reorder } : {}),
+    ...(rate !== undefined ? { rate } : {}),
+    ...(mtu !== undefined ? { mtu } : {}),
+  };
+}
+
+/** The host tools the lab's pane runs, with the arguments the CLI takes. */
+export type LabTool = "ss" | "netstat" | "lsof" | "nstat";
+
+/** Each tool's arguments when the learner has typed none. */
+export const LAB_TOOL_DEFAULTS: Readonly<Record<LabTool, string>> = {
+  ss: "-tanpo",
+  netstat: "-tanp",
+  lsof: "-nP -i",
+  nstat: "-az",
+};
+
+/** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
+export interface LabSocket extends SocketSnapshot {
+  /** The host it lives on. */
+  host: string;
 }
 
 /** A host of the topology with its interfaces. */
@@ -66,6 +145,10 @@ export interface LabTopologyLink {
   reorder: number;
   /** bits/s, 0 = unlimited. */
   rate: number;
+  /** Link MTU, bytes. */
+  mtu: number;
+  /** True while the link is partitioned (nothing crosses it). */
+  partitioned: boolean;
 }
 
 /** Hosts and links of the session's network. */
@@ -78,8 +161,8 @@ export interface LabTopology {
 export class LabSession {
   /** The simulated network. */
   readonly net: Network;
-  /** Hosts by name (`client`, `server`). */
-  readonly hosts: ReadonlyMap<string, Host>;
+  /** Hosts by name (`client`, `server`); a reboot replaces the entry. */
+  readonly hosts = new Map<string, Host>();
   /** Where the run stops (µs). */
   readonly end: Micros = LAB_LECTURE_END;
   /** The server's eth0, where `sockstack demo lecture` and `sockstack tcpdump` capture. */
@@ -87,16 +170,47 @@ export class LabSession {
   /** Both ends of the link, for the ladder. */
   readonly #wire: Capture;
   readonly #packets: LabPacket[] = [];
+  /** cwnd/ssthresh/srtt of every TCP connection, sampled when a packet crosses the capture point and something changed; by `local>remote`. */
+  readonly #samples = new Map<string, SocketSample[]>();
+  /** `strace -f -tt` lines of every process, each prefixed by its host's name. */
+  readonly #strace: string[] = [];
   readonly #td = new TcpdumpFormatter();
 
-  /** Builds the lecture scenario for `seed`; nothing runs until {@link advanceTo}. */
-  constructor(readonly seed: number) {
+  /** The link's impairments now: the initial ones with every `configure` action so far applied. */
+  impairments: Readonly<LabImpairments>;
+  /** The impairments the session started with (its constructor's). */
+  readonly initialImpairments: Readonly<LabImpairments>;
+  /** True while the link is partitioned. */
+  partitioned = false;
+  readonly #link: Link;
+  /** Actions taken so far, in order (what a replay re-applies). */
+  readonly #taken: LabTimedAction[] = [];
+  /** Actions still to apply (a replay's script), in time order. */
+  readonly #script: LabTimedAction[];
+
+  /**
+   * Builds the lecture scenario for `seed`, with `impairments` on the link
+   * in both directions from t = 0, and `timeline` re-applied at its
+   * instants as the run reaches them (a replay of what a learner did);
+   * nothing runs until {@link advanceTo}. The same seed, impairments and
+   * timeline give the same packets.
+   */
+  constructor(readonly seed: number, impairments: LabImpairments = {}, timeline: readonly LabTimedAction[] = []) {
     const sc = lectureScenario({ seed, sendDelay: LAB_LECTURE_SEND_DELAY });
     this.net = sc.net;
-    this.hosts = new Map([["client", sc.client], ["server", sc.server]]);
+    this.#link = sc.link;
+    this.impairments = { ...impairments };
+    this.initialImpairments = { ...impairments };
+    const patch = linkPatch(impairments);
+    if (Object.keys(patch).length > 0) sc.link.configure(patch);
+    this.#script = [...timeline].sort((a, b) => a.t - b.t);
+    this.net.strace(straceWriter((line) => this.#strace.push(line), { host: true }));
+    this.hosts.set("client", sc.client);
+    this.hosts.set("server", sc.server);
     this.#eth0 = new Capture().attach(sc.link.b, "server");
     this.#eth0.onRecord = (r) => {
-      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes) });
+      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
+      this.#sample(r.t);
     };
     this.#wire = Capture.onLink(sc.link, { a: "client", b: "server" });
   }
@@ -111,26 +225,119 @@ export class LabSession {
     return this.net.now() >= this.end;
   }
 
+  #sample(t: Micros): void {
+    for (const h of this.hosts.values()) {
+      for (const sock of snapshot(h).sockets) {
+        const i = sock.info;
+        if (sock.proto !== "tcp" || !i || sock.request) continue;
+        const k = `${sock.localAddr}:${sock.localPort}>${sock.remoteAddr}:${sock.remotePort}`;
+        let list = this.#samples.get(k);
+        if (!list) this.#samples.set(k, (list = []));
+        const last = list[list.length - 1];
+        if (last && last.cwnd === i.snd_cwnd && last.ssthresh === i.snd_ssthresh && last.srttUs === i.rtt) continue;
+        list.push({ t, cwnd: i.snd_cwnd, ssthresh: i.snd_ssthresh, srttUs: i.rtt });
+      }
+    }
+  }
+
+  /** The directions that carried TCP on the server's eth0 so far, sender → receiver (what the plots can show). */
+  directions(): PlotDirection[] {
+    return plotDirections(this.#packets);
+  }
+
+  /** cwnd/ssthresh/srtt of the connection `local` → `remote` (`addr:port` each) over time, as sampled at each packet. */
+  samples(local: string, remote: string): readonly SocketSample[] {
+    return this.#samples.get(`${local}>${remote}`) ?? [];
+  }
+
+  /** The actions taken so far (by {@link act} or replayed from the timeline), in order. */
+  get timeline(): readonly LabTimedAction[] {
+    return this.#taken;
+  }
+
+  /** The scripted actions not reached yet (a replay's future), in time order. */
+  get pending(): readonly LabTimedAction[] {
+    return this.#script;
+  }
+
+  /**
+   * Takes `action` now — after everything due at this instant ran — and
+   * records it in {@link timeline}, so a new session given that timeline
+   * replays the same run.
+   */
+  async act(action: LabAction): Promise<void> {
+    await this.#apply({ t: this.net.now(), action });
+  }
+
+  async #apply(a: LabTimedAction): Promise<void> {
+    const { action } = a;
+    switch (action.kind) {
+      case "configure":
+        this.impairments = { ...this.impairments, ...action.impairments };
+        this.#link.configure(linkPatch(action.impairments));
+        break;
+      case "partition":
+        this.#link.partition();
+        this.partitioned = true;
+        break;
+      case "heal":
+        this.#link.heal();
+        this.partitioned = false;
+        break;
+      case "kill": {
+        const h = this.hosts.get(action.host);
+        if (!h) throw new RangeError(`no host ${action.host}`);
+        await Promise.all([...h.processes.values()].map((p) => p.kill()));
+        break;
+      }
+      case "reboot":
+        if (!this.hosts.has(action.host)) throw new RangeError(`no host ${action.host}`);
+        this.hosts.set(action.host, this.net.reboot(action.host));
+        break;
+    }
+    this.#taken.push({ t: a.t, action: structuredCloneAction(action) });
+  }
+
+  /** The time of the next scripted action, or Infinity. */
+  #nextScripted(): Micros {
+    return this.#script[0]?.t ?? Infinity;
+  }
+
+  /** Applies the scripted actions due at the current instant. */
+  async #applyDue(): Promise<void> {
+    while (this.#script.length > 0 && this.#script[0]!.t <= this.net.now()) await this.#apply(this.#script.shift()!);
+  }
+
   /**
    * Runs the simulation up to and including virtual time `t` (clamped to
    * {@link end}; never backwards): `advanceTo(0)` runs what happens at
-   * t = 0 — the server's socket, bind and listen.
+   * t = 0 — the server's socket, bind and listen. Scripted actions are
+   * applied at their instants on the way.
    */
   async advanceTo(t: Micros): Promise<void> {
     const target = Math.min(t, this.end);
+    while (this.#nextScripted() <= target) {
+      const at = this.#nextScripted();
+      if (at >= this.net.now()) await this.net.advance(at - this.net.now());
+      await this.#applyDue();
+    }
     if (target >= this.net.now()) await this.net.advance(target - this.net.now());
   }
 
   /**
    * Runs until the next packet is captured on the server's eth0 (or the
-   * end); resolves to that packet, or null at the end.
+   * end); resolves to that packet, or null at the end. Scripted actions
+   * are applied at their instants on the way.
    */
   async stepPacket(): Promise<LabPacket | null> {
     const n = this.#packets.length;
-    if (this.done) return null;
-    await this.net.runUntil(() => this.#packets.length > n, { timeout: this.end - this.net.now() });
-    if (this.#packets.length > n) return this.#packets[n]!;
-    await this.advanceTo(this.end);
+    while (!this.done) {
+      const until = Math.min(this.end, this.#nextScripted());
+      await this.net.runUntil(() => this.#packets.length > n, { timeout: until - this.net.now() });
+      if (this.#packets.length > n) return this.#packets[n]!;
+      if (until === this.end) await this.advanceTo(this.end);
+      else await this.advanceTo(until);
+    }
     return null;
   }
 
@@ -149,6 +356,52 @@ export class LabSession {
     const h = this.hosts.get(host);
     if (!h) throw new RangeError(`no host ${host}`);
     return ss(snapshot(h), args);
+  }
+
+  /**
+   * Packet `i` of the server's eth0 decoded as `tcpdump -nn -v -X` prints
+   * it: the verbose header lines, then the datagram in hex and ASCII.
+   */
+  packetDetail(i: number): string {
+    const p = this.#packets[i];
+    if (!p) throw new RangeError(`no packet ${i} (${this.#packets.length} captured)`);
+    return tcpdumpLine(p.bytes, p.t, { verbose: 1, hex: true });
+  }
+
+  /** The server's eth0 capture so far as a pcap file (LINKTYPE_RAW), what `sockstack demo lecture --pcap` writes. */
+  pcap(): Uint8Array {
+    return pcapFile(this.#packets.map((p) => ({ time: p.t, packet: p.bytes })));
+  }
+
+  /**
+   * `tool ARGS` on `host` now: exactly the text `sockstack ss|netstat|lsof|nstat`
+   * prints (nstat counts since boot: `-a`). Bad arguments throw the
+   * tool's one-line reason.
+   */
+  tool(host: string, tool: LabTool, args: string = LAB_TOOL_DEFAULTS[tool]): string {
+    const h = this.hosts.get(host);
+    if (!h) throw new RangeError(`no host ${host}`);
+    const snap = snapshot(h);
+    switch (tool) {
+      case "ss": return ss(snap, args);
+      case "netstat": return netstat(snap, args);
+      case "lsof": return lsof(snap, args);
+      case "nstat": return nstat(null, snap, args);
+    }
+  }
+
+  /** The syscall trace so far (`strace -f -tt`, virtual time) of `host`'s processes, or of every host with the host's name first. */
+  straceLines(host?: string): string[] {
+    if (host === undefined) return [...this.#strace];
+    const p = `${host} `;
+    return this.#strace.filter((l) => l.startsWith(p)).map((l) => l.slice(p.length));
+  }
+
+  /** The TCP sockets of `host` now (listeners, SYN-queue entries, connections, TIME-WAIT), as the internals view draws them. */
+  sockets(host: string): LabSocket[] {
+    const h = this.hosts.get(host);
+    if (!h) throw new RangeError(`no host ${host}`);
+    return snapshot(h).sockets.filter((s) => s.proto === "tcp").map((s) => ({ ...s, host }));
   }
 
   /** The connections seen on the wire so far, in the order the ladder numbers them. */
@@ -178,10 +431,16 @@ export class LabSession {
         a: where.get(l.a) ?? { host: "?", iface: l.a.name },
         b: where.get(l.b) ?? { host: "?", iface: l.b.name },
         latencyUs: c.latency, jitterUs: c.jitter, loss: c.loss, duplicate: c.duplicate, reorder: c.reorder, rate: c.rate,
+        mtu: c.mtu, partitioned: l === this.#link && this.partitioned,
       };
     });
     return { hosts, links };
   }
+}
+
+/** A copy of `a` (the timeline keeps its own, whatever the caller does with the object it passed). */
+function structuredCloneAction(a: LabAction): LabAction {
+  return a.kind === "configure" ? { kind: "configure", impairments: { ...a.impairments } } : { ...a };
 }
 
 /**

@@ -12,7 +12,7 @@ import { ms, sec } from "../core/time.js";
 import { Network } from "../sim/network.js";
 import { Capture } from "./capture.js";
 import { ladderConnections, ladderEvents, ladderSvg, ladderText } from "./ladder.js";
-import { lectureScenario } from "./lecture-scenario.js";
+import { lectureScenario } from "../demo/lecture-scenario.js";
 
 /** A client sends "1111", then "2222" (lost on the way when `lossy`), then closes. */
 async function transfer(lossy: boolean): Promise<Capture> {

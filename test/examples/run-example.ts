@@ -1,0 +1,29 @@
+/**
+ * Runs an example the way its README line does — `npx tsx examples/NAME.ts
+ * [args]` from the repository root, stdin piped — and collects what it
+ * printed; and runs an example's `main` in-process with its output
+ * collected.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+
+/** The repository root (where tsconfig.json maps `sockstack` to src/). */
+export const ROOT = join(import.meta.dirname, "..", "..");
+
+/** `npx tsx examples/<name>.ts args` with `stdin` piped in: exit status and output. */
+export function runExample(name: string, args: string[] = [], stdin = ""): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ["--import", "tsx", join("examples", `${name}.ts`), ...args],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 }, (err, stdout, stderr) => {
+        const status = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+        resolve({ status, stdout, stderr });
+      });
+    child.stdin!.end(stdin);
+  });
+}
+
+/** A `print` sink that keeps the lines, and their text joined with newlines. */
+export function collect(): { print: (line: string) => void; lines: string[]; text: () => string } {
+  const lines: string[] = [];
+  return { print: (l) => void lines.push(l), lines, text: () => lines.map((l) => l + "\n").join("") };
+}
