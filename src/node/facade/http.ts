@@ -46,6 +46,43 @@ export interface SimHttp {
 
 const kCheckingInterval = "http.server.connectionsCheckingInterval";
 
+/**
+ * Node's http server writes its `Date` header from a wall clock it
+ * captured at load (`primordials.Date`), which virtual timers cannot
+ * replace: the response bytes then depend on the real date, and the same
+ * seed no longer gives the same packets. A façade server writes the header
+ * from the global `Date` instead — the network's clock under
+ * `virtualTimers`, the real one otherwise (as Node). The header is set
+ * when the request arrives (Node sets it when the head is written); a
+ * response that sets its own `Date`, or `sendDate = false`, is left alone.
+ */
+export function dateFromGlobalClock(server: http.Server): void {
+  server.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!res.sendDate) return;
+    const date = new Date().toUTCString();
+    res.setHeader("Date", date);
+    // `res.sendDate = false` later still means no Date header (unless the application set its own).
+    // (Node's removeHeader("date") itself sets sendDate = false: hence the guard.)
+    let send = true;
+    let removing = false;
+    Object.defineProperty(res, "sendDate", {
+      configurable: true,
+      enumerable: true,
+      get: () => send,
+      set: (v: boolean) => {
+        send = v;
+        if (v || removing || res.headersSent || res.getHeader("date") !== date) return;
+        removing = true;
+        try {
+          res.removeHeader("Date");
+        } finally {
+          removing = false;
+        }
+      },
+    });
+  });
+}
+
 /** What `http.Server.close` does before `net.Server.close` (Node's httpServerPreClose), for http and https servers on the façade. */
 export function httpPreClose(server: import("node:net").Server): void {
   const sym = Object.getOwnPropertySymbols(server).find((s) => s.description === kCheckingInterval);
@@ -75,7 +112,12 @@ export function withAgent(args: unknown[], globalAgent: http.Agent, fresh: () =>
 
 /** Builds the `http` module over a façade `net`. */
 export function createHttp(net: SimNet): SimHttp {
-  class Server extends onFacade(http.Server, net, httpPreClose) {}
+  class Server extends onFacade(http.Server, net, httpPreClose) {
+    constructor(...args: unknown[]) {
+      super(...(args as []));
+      dateFromGlobalClock(this);
+    }
+  }
 
   class Agent extends http.Agent {
     /**

@@ -22,7 +22,7 @@ import type * as http from "node:http";
 import type { Duplex } from "node:stream";
 import { SimSocket, type SimNet, type SimConnectOptions } from "./net.js";
 import { onFacade } from "./server-bridge.js";
-import { httpPreClose, withAgent } from "./http.js";
+import { dateFromGlobalClock, httpPreClose, withAgent } from "./http.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -147,7 +147,12 @@ export interface SimHttps {
 /** Builds the `https` module over a façade `net`. */
 export function createHttps(net: SimNet): SimHttps {
   patchTlsSocketInit();
-  class Server extends onFacade(https.Server, net, httpPreClose) {}
+  class Server extends onFacade(https.Server, net, httpPreClose) {
+    constructor(...args: unknown[]) {
+      super(...(args as []));
+      dateFromGlobalClock(this as unknown as http.Server);
+    }
+  }
   class Agent extends https.Agent {
     /** Node's https.Agent#createConnection (TLS session cache included) over a façade TCP socket. */
     override createConnection(options: http.ClientRequestArgs): Duplex {
