@@ -22,7 +22,7 @@
  *     printf '\nhello\nhi there\nq\n' | npx tsx examples/chat-tcp.ts
  */
 import { Network, ms, type Address, type Process } from "sockstack";
-import { converse, stdinLines } from "./terminal.js";
+import { converse, realTerminal, type TerminalOptions } from "./terminal.js";
 
 const dec = new TextDecoder();
 
@@ -178,12 +178,8 @@ export async function gen5Server(p: Process, port: number, clients: number): Pro
 // ---- running it ---------------------------------------------------------------
 
 /** How {@link main} runs: the generation, the typed lines, the screen. */
-export interface ChatOptions {
+export interface ChatOptions extends TerminalOptions {
   gen?: 1 | 2 | 3 | 4 | 5;
-  input?: AsyncIterable<string> | Iterable<string>;
-  write?: (text: string) => void;
-  /** Echo typed lines (a script, not a keyboard). */
-  echo?: boolean;
 }
 
 /** The chat of generation `gen` between a client (10.0.0.1) and a server (10.0.0.2:8080). */
@@ -209,17 +205,12 @@ export async function main(o: ChatOptions = {}): Promise<void> {
   };
   const server = serverHost.spawn("server", servers[gen]);
   const client = clientHost.spawn("client", clients[gen]);
-  await converse(net, {
-    programs: { client, server },
-    input: o.input ?? [],
-    write: o.write ?? ((t) => void process.stdout.write(t)),
-    echo: o.echo ?? false,
-  });
+  await converse(net, { ...o, programs: { client, server } });
 }
 
 if (process.argv[1] === import.meta.filename) {
   const i = process.argv.indexOf("--gen");
   const gen = i > 0 ? Number(process.argv[i + 1]) : 5;
   if (![1, 2, 3, 4, 5].includes(gen)) throw new Error(`--gen takes 1 to 5, got ${process.argv[i + 1]}`);
-  await main({ gen: gen as ChatOptions["gen"], input: stdinLines(), echo: !process.stdin.isTTY });
+  await main({ gen: gen as ChatOptions["gen"], ...realTerminal() });
 }

@@ -16,7 +16,7 @@
  *     printf 'hello\nhi\n\ngot an empty one\nq\n' | npx tsx examples/chat-udp.ts
  */
 import { Network, ms, formatSockAddr, type Address, type Process } from "sockstack";
-import { converse, stdinLines } from "./terminal.js";
+import { converse, realTerminal, type TerminalOptions } from "./terminal.js";
 
 const dec = new TextDecoder();
 
@@ -56,28 +56,14 @@ export async function udpClient(p: Process, server: Address): Promise<void> {
   await p.close(client);
 }
 
-/** How {@link main} runs: the typed lines and the screen. */
-export interface UdpChatOptions {
-  input?: AsyncIterable<string> | Iterable<string>;
-  write?: (text: string) => void;
-  echo?: boolean;
-}
-
 /** The chat between a client (10.0.0.1) and a server (10.0.0.2:8080) over UDP. */
-export async function main(o: UdpChatOptions = {}): Promise<void> {
+export async function main(o: TerminalOptions = {}): Promise<void> {
   const net = new Network({ seed: 1 });
   const clientHost = net.addHost("client"), serverHost = net.addHost("server");
   net.link(clientHost, serverHost, { latency: ms(1) });
   const server = serverHost.spawn("server", (p) => udpServer(p, 8080), { daemon: true });
   const client = clientHost.spawn("client", (p) => udpClient(p, ["server", 8080]));
-  await converse(net, {
-    programs: { client, server },
-    input: o.input ?? [],
-    write: o.write ?? ((t) => void process.stdout.write(t)),
-    echo: o.echo ?? false,
-  });
+  await converse(net, { ...o, programs: { client, server } });
 }
 
-if (process.argv[1] === import.meta.filename) {
-  await main({ input: stdinLines(), echo: !process.stdin.isTTY });
-}
+if (process.argv[1] === import.meta.filename) await main(realTerminal());

@@ -83,22 +83,26 @@ export async function sender(p: Process, port: number, messages: string[], frame
   await p.close(fd);
 }
 
-/** The framed receiver: recvFrame until the end of the stream. */
-export async function framedReceiver(p: Process, port: number): Promise<void> {
+/** Listens on `port` and accepts one connection. */
+async function acceptOne(p: Process, port: number): Promise<number> {
   const l = p.socket("AF_INET", "SOCK_STREAM");
   p.bind(l, ["0.0.0.0", port]);
   p.listen(l, 1);
   const { fd } = await p.accept(l);
+  await p.close(l);
+  return fd;
+}
+
+/** The framed receiver: recvFrame until the end of the stream. */
+export async function framedReceiver(p: Process, port: number): Promise<void> {
+  const fd = await acceptOne(p, port);
   for (let m = await recvFrame(p, fd); m; m = await recvFrame(p, fd)) await p.write(1, `message: "${dec.decode(m)}"\n`);
   await p.close(fd);
 }
 
 /** The naive receiver: one recv() taken for one message. */
 export async function naiveReceiver(p: Process, port: number): Promise<void> {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", port]);
-  p.listen(l, 1);
-  const { fd } = await p.accept(l);
+  const fd = await acceptOne(p, port);
   await p.poll([], 10); // a busy server: what arrived meanwhile waits in the buffer
   for (let d = await p.recv(fd, 1024); d.length; d = await p.recv(fd, 1024)) await p.write(1, `"message": "${dec.decode(d)}"\n`);
   await p.close(fd);

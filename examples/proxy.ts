@@ -208,23 +208,19 @@ export async function main(print: (line: string) => void = console.log): Promise
     print(`  client got ${JSON.stringify(got[0])}`);
   }
   const { net, client, px, server } = topology();
-  const log: string[] = [];
-  let clientRead = "";
+  const log: string[] = [], got: string[] = [];
+  let doneAt = 0;
   server.spawn("hung", hungServer, { daemon: true });
   px.spawn("proxy", (p) => proxy(p, { ...OPTS, log, idleMs: 30_000, hardCloseMs: 5000 }));
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.1.254", 8080]);
-    await p.sendall(fd, "hello");
-    p.shutdown(fd, "SHUT_WR");
-    clientRead = `recv returned ${(await p.recv(fd, 100)).length} at ${net.now() / 1000} ms`;
-    await p.close(fd);
+    await halfCloseClient(p, got);
+    doneAt = net.now();
   });
   print("this proxy, a server that hangs (idle 30 s, hard close 5 s later):");
   await net.advance(sec(20));
   print(`  at 20 s, proxy: ${log.join(", ")}; server: ${ss(snapshot(server), "-tnH").trim().replace(/ +/g, " ")}`);
   await net.advance(sec(40));
-  print(`  at 60 s, proxy: ${log.join(", ")}; client ${clientRead}`);
+  print(`  at 60 s, proxy: ${log.join(", ")}; the client read ${JSON.stringify(got[0])} and the end of the stream at ${doneAt / 1000} ms`);
   print(`  sockets left: proxy ${ss(snapshot(px), "-tanH state connected").trim() || "none"}, server ${ss(snapshot(server), "-tnH").trim() || "none"}`);
 }
 

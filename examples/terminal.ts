@@ -17,16 +17,20 @@
  */
 import type { Network, OutputChunk, Program } from "sockstack";
 
-/** What {@link converse} needs: the programs, where input comes from and where output goes. */
-export interface ConverseOptions {
+/** Where a conversation's input comes from and where its screen goes. */
+export interface TerminalOptions {
+  /** The lines the user types (without newlines); default none. */
+  input?: AsyncIterable<string> | Iterable<string>;
+  /** Where the screen goes (raw text: prompts have no newline); default the real stdout. */
+  write?: (text: string) => void;
+  /** Show each typed line after its prompt, as a terminal echoes it (for a script, not a keyboard); default false. */
+  echo?: boolean;
+}
+
+/** What {@link converse} needs: the programs, and the terminal. */
+export interface ConverseOptions extends TerminalOptions {
   /** The programs sharing the terminal, by the name their lines carry. */
   programs: Record<string, Program>;
-  /** The lines the user types (without newlines). */
-  input: AsyncIterable<string> | Iterable<string>;
-  /** Where the screen goes (raw text: prompts have no newline). */
-  write: (text: string) => void;
-  /** Show each typed line after its prompt, as a terminal echoes it (true when input is a script, not a keyboard). */
-  echo: boolean;
 }
 
 /** True while `prog` is blocked reading its terminal (fd 0). */
@@ -48,7 +52,8 @@ function blockedIn(prog: Program): string {
  * can read any more; then says where each program still running (daemons
  * aside) is blocked. Returns when the network is idle.
  */
-export async function converse(net: Network, o: ConverseOptions): Promise<void> {
+export async function converse(net: Network, opts: ConverseOptions): Promise<void> {
+  const o = { input: [], write: (t: string) => void process.stdout.write(t), echo: false, ...opts };
   const names = Object.keys(o.programs);
   let atLineStart = true;
   let last = "";
@@ -94,6 +99,11 @@ export async function converse(net: Network, o: ConverseOptions): Promise<void> 
 export async function* stdinLines(): AsyncIterable<string> {
   const { createInterface } = await import("node:readline");
   yield* createInterface({ input: process.stdin, crlfDelay: Infinity });
+}
+
+/** The real terminal: its lines as input, echoed when they come from a pipe (a keyboard's terminal echoes them itself). */
+export function realTerminal(): TerminalOptions {
+  return { input: stdinLines(), echo: !process.stdin.isTTY };
 }
 
 /**

@@ -77,7 +77,8 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   assert.equal(await page.locator('#sockets-server [data-accept="3"] .slot.est').count(), 3, "three filled slots in the accept queue");
   assert.match(await text(page, "sockets-server"), /full/);
   assert.match(await text(page, "sockets-client"), /SYN-SENT[\s\S]*timer on fires in \d+ ms \(\d retransmissions\)/, "the fourth client's SYN timer");
-  assert.ok(await page.locator("#ladder svg .retx").count() > 0, "a retransmitted SYN in the ladder");
+  assert.ok(await page.locator("#ladder svg .drop").count() >= 2, "the fourth client's SYN and its retransmission, dropped, in the ladder");
+  assert.match(await text(page, "ladder"), /accept queue full/);
   const at2s = (await text(page, "tcpdump")).split("\n");
   assert.ok(at2s.length >= 10, `${at2s.length} packets by 2 s`);
 
@@ -155,6 +156,29 @@ test("in Chromium: link controls act at the current instant and replay when scru
   assert.equal(off, bytes.length, "whole records");
   assert.ok(records >= lines, `${records} records, ${lines} lines shown`);
   await page.screenshot({ path: join(SHOTS, "lab-partition-lossy.png") });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: the scenario picker runs another demo scenario, narrated in either language", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  const names = await page.locator("#scenario option").evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+  assert.equal(names[0], "lecture");
+  assert.ok(names.includes("time-wait") && names.length >= 9, names.join(" "));
+  await page.locator("#scenario").selectOption("time-wait");
+  await page.waitForFunction(() => /time-wait · seed 0/.test(document.getElementById("status")?.textContent ?? ""));
+  // The end of the run is learned from a headless run: the scrubber's maximum.
+  await page.waitForFunction(() => Number(document.getElementById("scrub-max")?.textContent) > 60_000);
+  await scrubTo(page, 50);
+  assert.match(await text(page, "narration"), /^sockstack demo time-wait \(seed 0\)\n[\s\S]*\[0\.004000\] server server-v1\[1000\]: close\(4\) += 0/);
+  assert.match(await text(page, "ss-server"), /TIME-WAIT\s+0\s+0\s+10\.0\.0\.2:9090\s+10\.0\.0\.1:\d+\s+timer:\(timewait,\d+sec,0\)/, "F6: the server closed first");
+  assert.doesNotMatch(await text(page, "narration"), /EADDRINUSE/, "only what happened so far");
+  await scrubTo(page, 200);
+  assert.match(await text(page, "narration"), /The side that closes first goes through TIME-WAIT/);
+  assert.match(await text(page, "narration"), /bind\(3, .*\) = -1 EADDRINUSE \(Address already in use\)/, "F6: restarting at once fails");
+  await page.locator("#lang").selectOption("zh");
+  assert.match(await text(page, "narration"), /[\u4e00-\u9fff]{4,}/, "Chinese narration");
+  assert.match(await text(page, "narration"), /EADDRINUSE/, "tool and syscall lines stay as the tools print them");
   assert.deepEqual(errors, []);
   await page.context().close();
 });

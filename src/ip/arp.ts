@@ -38,6 +38,7 @@
  * Ethernet card (link/ethernet.ts) only moves frames.
  */
 import type { StackContext } from "../core/stack-context.js";
+import type { Rng } from "../core/rng.js";
 import { SEC, type Micros } from "../core/time.js";
 import { Timer } from "../core/scheduler.js";
 import { skbTruesize } from "../core/truesize.js";
@@ -130,8 +131,10 @@ export class Arp {
   /** Entries by interface index, then address. */
   readonly #tables = new Map<number, Map<Ipv4Address, Neighbour>>();
   #entries = 0;
-  #reachableTime: Micros;
-  #lastRand: Micros;
+  #reachableTime = -1;
+  #lastRand: Micros = 0;
+  /** ARP's own random stream, forked from the host's on first use (hosts without Ethernet draw nothing). */
+  #rng: Rng | null = null;
   #lastFlush: Micros = -Infinity;
   readonly #gcTimer: Timer;
   readonly #scratch = newArpPacket();
@@ -143,8 +146,6 @@ export class Arp {
   };
 
   constructor(readonly host: ArpHost) {
-    this.#reachableTime = this.#randReach();
-    this.#lastRand = host.ctx.scheduler.now();
     this.#gcTimer = new Timer((now) => this.#periodicGc(now));
   }
 
@@ -161,7 +162,11 @@ export class Arp {
 
   /** The current reachable_time (µs): base_reachable_time × [0.5, 1.5), from the host's RNG. */
   get reachableTime(): Micros {
-    return this.#reachableTime;
+    return this.#reachTimeNow(this.host.ctx.scheduler.now());
+  }
+
+  #random(): Rng {
+    return (this.#rng ??= this.host.ctx.rng.fork("neigh"));
   }
 
   /** Every entry, by interface then insertion order. */
@@ -270,7 +275,8 @@ export class Arp {
     const delay = sc.neigh_delay_first_probe_time;
     let next = now + SEC;
     if (n.state === "REACHABLE") {
-      if (now < n.confirmed + this.#reachableTime) next = n.confirmed + this.#reachableTime;
+      const rt = this.#reachTimeNow(now);
+      if (now < n.confirmed + rt) next = n.confirmed + rt;
       else if (now <= n.used + delay) {
         this.#setState(n, "DELAY", now);
         next = now + delay;
@@ -281,7 +287,7 @@ export class Arp {
     } else if (n.state === "DELAY") {
       if (now <= n.confirmed + delay) {
         this.#setState(n, "REACHABLE", now);
-        next = n.confirmed + this.#reachableTime;
+        next = n.confirmed + this.#reachTimeNow(now);
       } else {
         this.#setState(n, "PROBE", now);
         n.probes = 0;
@@ -379,7 +385,7 @@ export class Arp {
           const t = new Timer(() => {
             if (dev.up) this.#send(dev, ARPOP_REPLY, sha, tpa, spa, sha);
           });
-          this.host.ctx.scheduler.arm(t, now + this.host.ctx.rng.below(sc.neigh_proxy_delay));
+          this.host.ctx.scheduler.arm(t, now + this.#random().below(sc.neigh_proxy_delay));
         }
         return;
       }
@@ -457,7 +463,7 @@ export class Arp {
 
   /** reachable_time, redrawn when 300 s have passed (neigh_periodic_work). */
   #reachTimeNow(now: Micros): Micros {
-    if (now - this.#lastRand >= REDRAW_INTERVAL) {
+    if (this.#reachableTime < 0 || now - this.#lastRand >= REDRAW_INTERVAL) {
       this.#lastRand = now;
       this.#reachableTime = this.#randReach();
     }
@@ -467,7 +473,7 @@ export class Arp {
   /** neigh_rand_reach_time: base/2 + random below base. */
   #randReach(): Micros {
     const base = this.host.ctx.sysctl.neigh_base_reachable_time;
-    return base > 0 ? Math.floor(base / 2) + this.host.ctx.rng.below(base) : 0;
+    return base > 0 ? Math.floor(base / 2) + this.#random().below(base) : 0;
   }
 
   // ── table management ─────────────────────────────────────────────────
@@ -483,6 +489,7 @@ export class Arp {
     }
     const n = new Neighbour(iface, dev, addr, this.#timerFn);
     n.updated = n.used = now;
+    n.confirmed = now - 2 * sc.neigh_base_reachable_time; // neigh_alloc: long unconfirmed
     this.#tables.get(iface.index)!.set(addr, n);
     this.#entries++;
     this.stats.allocs++;

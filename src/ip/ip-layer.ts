@@ -107,6 +107,19 @@ export class IpLayer {
     this.arp.addressAdded(iface, addr);
   }
 
+  /**
+   * Removes `addr` from `iface` with its connected route (`ip addr del`);
+   * false when the interface does not have it.
+   */
+  removeAddress(iface: NetInterface, addr: Ipv4Address): boolean {
+    const i = iface.addresses.findIndex((x) => x.addr === addr);
+    if (i < 0) return false;
+    iface.addresses.splice(i, 1);
+    if (!this.interfaces.some((x) => x.hasAddress(addr))) this.#local.delete(addr);
+    this.routes.remove((r) => r.iface === iface && r.proto === "kernel" && r.src === addr);
+    return true;
+  }
+
   /** Registers the handler of an IP protocol number. */
   register(protocol: number, handler: IpProtocolHandler): void {
     this.#handlers[protocol] = handler;

@@ -9,18 +9,19 @@
  * as a module in the page and as a plain script in a bare JavaScript
  * context (the test's `node:vm` sandbox without Node's globals).
  */
-import { LAB_LECTURE_END, LabSession, runLectureHeadless } from "./session.js";
+import { LAB_SCENARIOS, LabSession, runScenarioHeadless } from "./session.js";
 import { startLab, topologySvg, type LabDom } from "./ui.js";
 
 /** What the bundle publishes as `globalThis.sockstackLab`. */
 export interface SockstackLabApi {
   LabSession: typeof LabSession;
-  runLectureHeadless: typeof runLectureHeadless;
+  runScenarioHeadless: typeof runScenarioHeadless;
   topologySvg: typeof topologySvg;
-  LAB_LECTURE_END: number;
+  /** The scenario names the lab offers. */
+  scenarios: string[];
 }
 
-const api: SockstackLabApi = { LabSession, runLectureHeadless, topologySvg, LAB_LECTURE_END };
+const api: SockstackLabApi = { LabSession, runScenarioHeadless, topologySvg, scenarios: LAB_SCENARIOS.map((s) => s.name) };
 /** The few browser members the entry uses (the project compiles without the DOM library). */
 interface PageGlobals {
   sockstackLab?: SockstackLabApi;

@@ -15,15 +15,17 @@ export const LAB_HTML = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sockstack lab — the lecture</title>
+<title>sockstack lab</title>
 <link rel="stylesheet" href="${LAB_STYLE}">
 </head>
 <body>
 <header>
   <h1>sockstack lab</h1>
-  <span class="sub">the lecture: listen backlog 2, four clients, accept at 5 s — simulated in this page</span>
+  <span class="sub" id="summary">the TCP/IP stack simulated in this page</span>
 </header>
 <section id="controls">
+  <label>scenario <select id="scenario"></select></label>
+  <label>narration <select id="lang"><option value="en" selected>English</option><option value="zh">中文</option></select></label>
   <button id="play" type="button">play</button>
   <button id="step" type="button" title="run to the next packet">step ▸ packet</button>
   <button id="reset" type="button">reset</button>
@@ -38,7 +40,7 @@ export const LAB_HTML = `<!doctype html>
   <label>ladder <select id="connection"><option value="">all connections</option></select></label>
   <button id="pcap" type="button" title="the server's eth0 so far, for Wireshark or tcpdump -r">pcap ⤓</button>
   <span id="clock">t = 0.000 s</span>
-  <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="10" value="0"> ms</label>
+  <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="1" value="0"> <output id="scrub-max">6500</output> ms</label>
 </section>
 <section id="link-controls" title="changes apply at the current instant, both directions">
   <b>link</b>
@@ -69,19 +71,18 @@ export const LAB_HTML = `<!doctype html>
 </section>
 <main>
   <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
+  <section class="pane wide"><h2>narration (what <code>sockstack demo</code> prints, up to now)</h2><pre id="narration"></pre></section>
   <section class="pane wide"><h2>what you did (replayed when you scrub back)</h2><pre id="timeline"></pre></section>
   <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
   <section class="pane wide"><h2>plots of <select id="plot-dir"></select></h2><div id="plots" class="plots"><div id="plot-tsg"></div><div id="plot-cwnd"></div></div></section>
-  <section class="pane"><h2>server: sockets, queues, windows, timers</h2><div id="sockets-server"></div></section>
-  <section class="pane"><h2>client: sockets, windows, timers</h2><div id="sockets-client"></div></section>
-  <section class="pane"><h2>server$ ss -tanpo</h2><pre id="ss-server"></pre></section>
-  <section class="pane"><h2>client$ ss -tanpo</h2><pre id="ss-client"></pre></section>
-  <section class="pane"><h2><select id="tool-host"><option value="server">server</option><option value="client">client</option></select>$
+  <section class="pane wide"><h2>sockets: queues, buffers, windows, timers (per host)</h2><div id="sockets" class="hosts"></div></section>
+  <section class="pane wide"><h2>ss -tanpo (per host)</h2><div id="ss" class="hosts"></div></section>
+  <section class="pane"><h2><select id="tool-host"></select>$
     <select id="tool"><option value="ss">ss</option><option value="netstat" selected>netstat</option><option value="lsof">lsof</option><option value="nstat">nstat</option></select>
     <input id="tool-args" type="text" size="14" value="-tanp" aria-label="arguments"></h2><pre id="tool-out"></pre></section>
-  <section class="pane"><h2><select id="strace-host"><option value="server">server</option><option value="client">client</option></select>$ strace -f -tt (every process, virtual time)</h2><pre id="strace"></pre></section>
-  <section class="pane wide"><h2>server$ tcpdump -nn -i eth0 (click a line)</h2><pre id="tcpdump"></pre></section>
-  <section class="pane wide"><h2>server$ tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
+  <section class="pane"><h2><select id="strace-host"></select>$ strace -f -tt (every process, virtual time)</h2><pre id="strace"></pre></section>
+  <section class="pane wide"><h2 id="tcpdump-title">tcpdump -nn (click a line)</h2><pre id="tcpdump"></pre></section>
+  <section class="pane wide"><h2>tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
 </main>
 <footer id="status">loading…</footer>
 <script type="module" src="${LAB_SCRIPT}"></script>
@@ -112,6 +113,11 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 #link-controls input[type=range] { width: 90px; vertical-align: middle; }
 .timeline { flex-basis: 100%; display: flex; gap: 8px; align-items: center; }
 .timeline input { flex: 1; }
+.hosts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 10px; }
+.hosts h3 { margin: 0 0 4px; font: bold 12px monospace; }
+#narration { max-height: 16em; white-space: pre-wrap; }
+#narration .h { font-weight: bold; color: var(--accent); }
+#narration .cmd { color: #555; }
 .plots { display: flex; flex-wrap: wrap; gap: 8px; }
 .plots svg { display: block; max-width: 100%; height: auto; }
 .pkt { cursor: pointer; }

@@ -17,7 +17,8 @@
  */
 import { TcpState } from "../tcp/tcp-state.js";
 import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
-import { LAB_LECTURE_END, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import type { DemoEvent } from "../demo/context.js";
+import { LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
@@ -30,6 +31,8 @@ export interface LabElement {
   innerHTML: string;
   value: string;
   disabled: boolean;
+  /** A range input's maximum (the timeline scrubber's). */
+  max?: string;
   addEventListener(type: string, listener: (ev: LabEvent) => void): void;
 }
 
@@ -45,6 +48,7 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 
 /** The topology as a small SVG: hosts as boxes with their addresses, links with their impairments. */
 export function topologySvg(topo: LabTopology): string {
+  if (topo.hosts.length === 0) return "<p>(the scenario has not built its network yet)</p>";
   const boxW = 190, boxH = 64, gap = 170;
   const width = topo.hosts.length * boxW + (topo.hosts.length - 1) * gap + 20;
   const height = boxH + 40;
@@ -133,6 +137,41 @@ export function socketsHtml(sockets: readonly LabSocket[]): string {
   return out.join("\n");
 }
 
+/**
+ * The narration of `events` as the text `sockstack demo` prints — titles,
+ * sections, prose, commands with their output, the syscalls the scenario
+ * shows — as HTML; `lang` picks the language of titles and prose (tool
+ * output and syscalls stay as the tools print them).
+ */
+export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): string {
+  const out: string[] = [];
+  for (const e of events) {
+    switch (e.kind) {
+      case "title":
+        out.push(`<span class="h">${esc(lang === "zh" ? e.zh : e.text)}</span>`);
+        break;
+      case "section":
+        out.push("", `<span class="h">--- ${esc(lang === "zh" ? e.zh : e.text)} ---</span>`);
+        break;
+      case "say":
+        out.push(esc(lang === "zh" ? e.zh : e.text));
+        break;
+      case "command":
+        out.push(`<span class="cmd">${esc(`${e.host}$ ${e.text}`)}</span>`);
+        break;
+      case "output":
+        out.push(esc(e.text));
+        break;
+      case "syscall":
+        if (!e.traced) out.push(esc(`  [${(e.t / 1e6).toFixed(6)}] ${e.host} ${e.process}: ${e.text}`));
+        break;
+      default:
+        break;
+    }
+  }
+  return out.join("\n");
+}
+
 /** Latency choices of the page's select (µs), first the lecture's. */
 export const LAB_LATENCIES: readonly number[] = [50, 1000, 10_000, 50_000];
 
@@ -148,9 +187,13 @@ export function startLab(dom: LabDom): void {
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
   const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
-  const plotDir = el("plot-dir");
+  const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
   const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
+  scenarioIn.innerHTML = LAB_SCENARIOS.map((x, i) => `<option value="${esc(x.name)}"${i === 0 ? " selected" : ""}>${esc(x.name)} — ${esc(x.summary.en)}</option>`).join("");
+  if (!scenarioIn.value) scenarioIn.value = LAB_SCENARIOS[0]!.name;
   let session = new LabSession(0);
+  /** Where the run ends (µs), learned from a headless run of the same scenario and seed; Infinity until known. */
+  let end = Infinity;
   let playing = false;
   let busy = false;
   let lastFrame: number | null = null;
@@ -195,26 +238,42 @@ export function startLab(dom: LabDom): void {
     if (svg !== drawnTopology) el("topology").innerHTML = drawnTopology = svg;
   };
 
+  /** Options of a host select, keeping the choice when that host still exists. */
+  const hostOptions = (sel: LabElement, hosts: string[]) => {
+    const keep = hosts.includes(sel.value) ? sel.value : hosts.includes("server") ? "server" : hosts[0] ?? "";
+    const html = hosts.map((h) => `<option value="${esc(h)}"${h === keep ? " selected" : ""}>${esc(h)}</option>`).join("");
+    if (sel.innerHTML !== html) sel.innerHTML = html;
+    sel.value = keep;
+    return keep;
+  };
+
   const draw = () => {
     drawTopology();
+    const hosts = [...session.hosts.keys()];
     clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
     scrub.value = String(Math.round(session.now() / 1000));
+    el("narration").innerHTML = narrationHtml(session.events, langIn.value === "zh" ? "zh" : "en");
+    el("summary").textContent = `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`;
+    killServer.disabled = !hosts.includes("server") || session.done;
+    rebootClient.disabled = !hosts.includes("client") || session.done;
     for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
       el(`${id}-value`).textContent = `${num(v, 0)}${unit}`;
     }
     partition.textContent = session.partitioned ? "heal link" : "partition link";
     timelineOut.textContent = session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n");
     const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
+    const th = hostOptions(toolHost, hosts);
     try {
-      toolOut.textContent = session.tool(toolHost.value || "server", t, toolArgs.value);
+      toolOut.textContent = th ? session.tool(th, t, toolArgs.value) : "";
     } catch (e) {
       toolOut.textContent = `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`;
     }
-    strace.textContent = session.straceLines(straceHost.value || "server").join("\n");
-    el("ss-server").textContent = session.ss("server");
-    el("ss-client").textContent = session.ss("client");
-    el("sockets-server").innerHTML = socketsHtml(session.sockets("server"));
-    el("sockets-client").innerHTML = socketsHtml(session.sockets("client"));
+    const sh = hostOptions(straceHost, hosts);
+    strace.textContent = sh ? session.straceLines(sh).join("\n") : "";
+    el("ss").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("");
+    el("sockets").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("");
+    const cp = session.capturePoint();
+    el("tcpdump-title").textContent = cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)";
     const packets = session.packets().length;
     if (packets !== drawnPackets || conn.value !== drawnConnection) {
       const conns = session.connections();
@@ -238,7 +297,9 @@ export function startLab(dom: LabDom): void {
     detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
     const imp = session.impairments;
     const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
-    status.textContent = `seed ${session.seed}${lossNote} · ${packets} packets on the server's eth0 · ${session.done ? "end of the run" : playing ? "playing" : "paused"}`;
+    const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
+    const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
+    status.textContent = `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : playing ? "playing" : "paused"}${err}`;
     play.textContent = playing ? "pause" : "play";
     play.disabled = session.done;
     step.disabled = session.done;
@@ -278,14 +339,14 @@ export function startLab(dom: LabDom): void {
   };
 
 
-  /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same seed, impairments and timeline), or start over from the controls. */
+  /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same scenario, seed, impairments and timeline), or start over from the controls. */
   const fresh = (replay?: LabSession) => {
     playing = false;
     if (replay) {
-      session = new LabSession(replay.seed, replay.initialImpairments, [...replay.timeline, ...replay.pending]);
+      session = new LabSession(replay.seed, { scenario: replay.scenario.name, impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, impairments());
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
     }
     drawnPackets = -1;
     selectedPacket = -1;
@@ -293,17 +354,41 @@ export function startLab(dom: LabDom): void {
     draw();
   };
 
-  /** Start over with the seed and the link the controls show now, nothing done yet. */
+  /** The link controls show `session`'s first link as the scenario built it. */
+  const syncControls = () => {
+    const l = session.topology().links[0];
+    if (!l) return;
+    latency.value = String(l.latencyUs);
+    jitter.value = String(l.jitterUs / 1000);
+    loss.value = String(l.loss * 100);
+    reorder.value = String(l.reorder * 100);
+    duplicate.value = String(l.duplicate * 100);
+    rate.value = String(l.rate);
+    mtu.value = String(l.mtu);
+  };
+
+  /** Start over: the chosen scenario and seed, its own links, nothing done yet; learn where the run ends. */
   const restart = () => {
     fresh();
     const s = session;
-    run(() => s.advanceTo(0), true); // what happens at t = 0: the server listens
+    end = Infinity;
+    run(async () => {
+      await s.advanceTo(0); // what happens at t = 0: the server listens
+      syncControls();
+      const probe = new LabSession(s.seed, { scenario: s.scenario.name });
+      await probe.advanceTo(Infinity);
+      if (s === session) {
+        end = probe.now();
+        scrub.max = String(Math.ceil(end / 1000));
+        scrubMax.textContent = String(Math.ceil(end / 1000));
+      }
+    }, true);
   };
 
   /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed and actions from t = 0 (same packets). */
   const seek = (t: number) => {
     playing = false;
-    const target = Math.max(0, Math.min(t, LAB_LECTURE_END));
+    const target = Math.max(0, Math.min(t, end));
     run(async () => {
       if (target < session.now()) fresh(session);
       await session.advanceTo(target);
@@ -328,6 +413,8 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
+  scenarioIn.addEventListener("change", restart);
+  langIn.addEventListener("change", draw);
   for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
   partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
   killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));

@@ -8,8 +8,10 @@
  * instant (never re-entrantly inside `receive`).
  *
  * @example
- * const port = net.attachExternal(sw, { send: (frame) => ws.send(frame) });
- * ws.on("message", (data) => port.receive(new Uint8Array(data)));
+ * const sw = net.switch();
+ * const out: Uint8Array[] = [];                                   // or a WebSocket's send
+ * const port = net.attachExternal(sw, { send: (frame) => out.push(frame) });
+ * port.receive(bytes);                                            // a frame from outside, Ethernet header first
  */
 import { Timer, type Scheduler } from "../core/scheduler.js";
 import { ETH_P_IP, newEthernetHeader, parseEthernetInto } from "../wire/ethernet.js";

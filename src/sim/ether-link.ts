@@ -37,8 +37,10 @@ export interface EtherLinkStats {
 /**
  * An Ethernet cable between endpoints `a` and `b`.
  * @example
- * const cable = new EtherLink(scheduler, rng.fork("cable"), cardA, cardB, { latency: ms(1) });
+ * const cardA = net.ethernetCard(client, "eth1"), cardB = net.ethernetCard(server, "eth1");
+ * const cable = new EtherLink(net.scheduler, net.rng.fork("cable"), cardA, cardB, { latency: ms(1) });
  * cardA.wire = cardB.wire = cable;
+ * client.addInterface(cardA, "10.9.0.1/24"); server.addInterface(cardB, "10.9.0.2/24");
  */
 export class EtherLink implements FrameWire {
   readonly aToB: Channel<FrameHeader>;

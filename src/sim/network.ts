@@ -298,19 +298,33 @@ export class Network {
   }
 
   /**
-   * Attaches an external frame source/sink to a new port of `sw` (the
-   * embedding surface, see docs/embedding.md): frames the switch sends out
-   * of that port go to `sink.send(frame)`; frames from outside go in with
-   * `wire.receive(frame)`.
+   * The embedding surface (docs/embedding.md): attaches an external frame
+   * source/sink — a WebSocket relay, an emulator's network card, another
+   * network — to a new port of switch `sw`, or to `host` as a new Ethernet
+   * card (named and addressed by `opts`, as {@link attach} does). Frames
+   * sent towards the outside go to `sink.send(frame)` (bytes, Ethernet
+   * header first, checksums final); frames from outside go in with
+   * `receive(frame)`, delivered in a later event at the current instant.
    * @example
+   * const sw = net.switch();
+   * const relay: Uint8Array[] = [];
    * const ext = net.attachExternal(sw, { send: (f) => relay.push(f) });
-   * ext.receive(frameBytes);   // a frame from the outside world
+   * ext.receive(bytes);   // a frame from the outside world
    */
-  attachExternal(sw: Switch, sink: FrameSink): ExternalWire & { port: SwitchPort } {
-    const port = sw.addPort();
-    const wire = new ExternalWire(this.scheduler, port, sink) as ExternalWire & { port: SwitchPort };
-    wire.port = port;
-    port.wire = wire;
+  attachExternal(sw: Switch, sink: FrameSink): ExternalWire & { port: SwitchPort };
+  attachExternal(host: Host, sink: FrameSink, opts?: { name?: string; mac?: string; cidr?: string }): ExternalWire & { iface: NetInterface };
+  attachExternal(target: Switch | Host, sink: FrameSink, opts: { name?: string; mac?: string; cidr?: string } = {}): ExternalWire & { port?: SwitchPort; iface?: NetInterface } {
+    if (target instanceof Switch) {
+      const port = target.addPort();
+      const wire = new ExternalWire(this.scheduler, port, sink) as ExternalWire & { port: SwitchPort };
+      wire.port = port;
+      port.wire = wire;
+      return wire;
+    }
+    const dev = this.ethernetCard(target, opts.name ?? nextEth(target), opts.mac);
+    const wire = new ExternalWire(this.scheduler, dev, sink) as ExternalWire & { iface: NetInterface };
+    dev.wire = wire;
+    wire.iface = target.addInterface(dev, opts.cidr);
     return wire;
   }
 
@@ -345,8 +359,8 @@ export class Network {
    * it without an address (DHCP).
    * @example
    * const sw = net.switch();
-   * const i1 = net.attach(h1, sw);                       // 10.0.0.1/24
-   * net.attach(h2, sw, "10.0.0.2/24", { loss: 0.01 });   // a lossy cable
+   * net.attach(client, sw);                                 // 10.0.0.1/24
+   * net.attach(server, sw, "10.0.0.2/24", { loss: 0.01 });   // a lossy cable
    */
   attach(host: Host, sw: Switch, cidr?: string | null, opts?: SwitchAttachOptions): NetInterface;
   attach(host: Host, target: SharedSegment | Switch, cidr?: string | null, nameOrOpts?: string | SwitchAttachOptions): NetInterface {

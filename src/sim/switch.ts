@@ -20,7 +20,7 @@
 import type { Scheduler } from "../core/scheduler.js";
 import type { Micros } from "../core/time.js";
 import { SEC } from "../core/time.js";
-import { isMulticastMac, formatMac, type MacAddress } from "../wire/ethernet.js";
+import { isMulticastMac, type MacAddress } from "../wire/ethernet.js";
 import type { Packet } from "../wire/packet.js";
 import type { FrameDrop, FrameEndpoint, FrameHeader, FrameTap, FrameWire } from "../link/ethernet.js";
 
@@ -103,7 +103,7 @@ export interface SwitchOptions {
  * A learning switch.
  * @example
  * const sw = net.switch();
- * for (const h of hosts) net.attach(h, sw);     // numbered 10.0.0.1, .2, …
+ * for (const h of [client, server]) net.attach(h, sw);   // numbered 10.0.0.1, .2, …
  * sw.fdb();                                      // what it has learned
  */
 export class Switch {
@@ -149,11 +149,6 @@ export class Switch {
   flush(): void {
     for (const e of [...this.#fdb.values()]) if (!e.static) this.#fdb.delete(e.mac);
     this.#learned = 0;
-  }
-
-  /** `bridge fdb show` lines for the learned and static entries. */
-  formatFdb(): string {
-    return this.fdb().map((e) => `${formatMac(e.mac)} dev ${e.port.name} master ${this.name}${e.static ? " static" : ""}`).join("\n");
   }
 
   #aged(e: FdbEntry, now: Micros): boolean {

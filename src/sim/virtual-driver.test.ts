@@ -283,3 +283,47 @@ test("with trackHostImmediates, setImmediate callbacks queued at an instant run 
   await d.run();
   assert.deepEqual(log, ["immediate 1 at 5000", "immediate 2 at 5000", "immediate 3 at 5000", "timer at 6000"]);
 });
+
+test("a pacer is asked before each clock move, can hold the run at any instant, act there, and changes nothing else", async () => {
+  const program = (d: VirtualDriver, s: Scheduler, log: string[]) => {
+    for (const t of [5, 10, 30]) s.arm(new Timer((now) => log.push(`timer ${now}`)), t * MS);
+    void (async () => {
+      await d.sleep(20 * MS);
+      log.push(`woke ${s.now()}`);
+    })();
+  };
+  // Unpaced.
+  const plain = setup();
+  const expected: string[] = [];
+  program(plain.d, plain.s, expected);
+  await plain.d.run({ until: 40 * MS });
+
+  // Paced: held before 10 ms at 7 ms, where an extra timer is armed; then asked again and let go.
+  const { s, d } = setup();
+  const log: string[] = [];
+  const asked: number[] = [];
+  let release = () => {};
+  let onHeld = () => {};
+  const heldP = new Promise<void>((r) => { onHeld = r; });
+  let held = false;
+  d.setPacer((next, holdAt) => {
+    asked.push(next);
+    if (next === 10 * MS && !held) {
+      held = true;
+      holdAt(7 * MS);
+      assert.throws(() => holdAt(10 * MS), RangeError, "not at or past the next instant");
+      return new Promise<void>((r) => { release = r; onHeld(); });
+    }
+  });
+  program(d, s, log);
+  const run = d.run({ until: 40 * MS });
+  await heldP;
+  assert.equal(s.now(), 7 * MS, "held at the instant the pacer chose");
+  assert.deepEqual(log, ["timer 5000"], "nothing past it ran");
+  s.arm(new Timer((now) => log.push(`acted ${now}`)), s.now()); // something done while held, at that instant
+  release();
+  await run;
+  assert.deepEqual(log, ["timer 5000", "acted 7000", ...expected.slice(1)]);
+  assert.deepEqual(asked, [5 * MS, 10 * MS, 10 * MS, 20 * MS, 30 * MS], "asked again after the hold; never when idle");
+  d.setPacer(null);
+});

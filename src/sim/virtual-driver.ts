@@ -57,7 +57,7 @@ interface HostLoop {
 export function hostYieldMacrotask(): YieldMacrotask {
   const g = globalThis as unknown as HostLoop;
   if (typeof g.setImmediate === "function") {
-    const si = hostImmediates?.original ?? g.setImmediate;
+    const si = g.setImmediate;
     return () => new Promise<void>((resolve) => void si(resolve));
   }
   if (typeof g.MessageChannel === "function") {
@@ -126,40 +126,30 @@ export class StuckError extends Error {
   }
 }
 
-/** The tracker {@link trackHostImmediates} installed (null until then). */
-let hostImmediates: { original: (cb: () => void) => unknown; pending: Set<unknown> } | null = null;
+/** Counts the host's pending setImmediate callbacks once {@link trackHostImmediates} is on (null until then). */
+let pendingImmediates: (() => number) | null = null;
 
 /**
  * Makes `setImmediate` callbacks part of the instant that queued them:
- * replaces the global `setImmediate`/`clearImmediate` (once per process)
- * with wrappers that count the callbacks queued and not yet run, and every
- * virtual-time driver then yields again, before moving the clock or going
- * idle, until none is pending. Without it, a callback queued after the
- * driver's own yield (undici resumes its request pipeline that way) runs
- * only after the clock has moved. The driver's own yields use the original
- * function and are not counted. Idempotent; the Node façade installs it.
+ * from now on every virtual-time driver that yields with the host's
+ * `setImmediate` keeps yielding, before moving the clock or going idle,
+ * until no (ref'd) immediate is pending in the host — counted with Node's
+ * `process.getActiveResourcesInfo()`, so Node's internal ones count too
+ * (the JS stream socket under TLS finishes every write with one; undici
+ * resumes its request pipeline with one). Without it such a callback runs
+ * only after the clock has moved. A no-op where the host cannot count
+ * them (browsers). Idempotent; the Node façade turns it on.
  * @example
  * trackHostImmediates();
  */
 export function trackHostImmediates(): void {
-  const g = globalThis as unknown as { setImmediate?: (cb: (...a: unknown[]) => void, ...a: unknown[]) => unknown; clearImmediate?: (h: unknown) => void };
-  if (hostImmediates || typeof g.setImmediate !== "function" || typeof g.clearImmediate !== "function") return;
-  const set = g.setImmediate, clear = g.clearImmediate;
-  const pending = new Set<unknown>();
-  hostImmediates = { original: set, pending };
-  const wrapped = function (this: unknown, cb: (...a: unknown[]) => void, ...args: unknown[]): unknown {
-    if (typeof cb !== "function") return set.call(this, cb, ...args); // Node's own argument error
-    const h = set.call(this, function (this: unknown, ...a: unknown[]) {
-      pending.delete(h);
-      cb.apply(this, a);
-    }, ...args);
-    pending.add(h);
-    return h;
-  };
-  g.setImmediate = Object.assign(wrapped, set);
-  g.clearImmediate = function (this: unknown, h: unknown) {
-    pending.delete(h);
-    clear.call(this, h);
+  const proc = (globalThis as unknown as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
+  const info = proc?.getActiveResourcesInfo;
+  if (pendingImmediates || typeof info !== "function") return;
+  pendingImmediates = () => {
+    let n = 0;
+    for (const r of info.call(proc)) if (r === "Immediate") n++;
+    return n;
   };
 }
 
@@ -177,7 +167,8 @@ const realWork = new Set<Promise<void>>();
  * the run grows. Rejections are ignored here (the code that started the
  * work sees them).
  * @example
- * holdVirtualTime(WebAssembly.compile(bytes));
+ * declare const compiling: Promise<unknown>; // e.g. WebAssembly.compile(bytes)
+ * holdVirtualTime(compiling);
  */
 export function holdVirtualTime(work: PromiseLike<unknown>): void {
   const p: Promise<void> = Promise.resolve(work).then(() => {}, () => {}).finally(() => realWork.delete(p));
@@ -225,6 +216,20 @@ export interface RunUntilOptions {
   timeout?: Micros;
 }
 
+/**
+ * Called by a run before it moves the clock forward to `next` (the next
+ * timer's instant, or a run's `until`), once everything due at the current
+ * instant ran. Returning a promise holds the simulation there — in real
+ * time; virtual time does not move — until it settles: an observer (the
+ * web lab) paces a run to a watchable speed and looks at the hosts between
+ * instants. `holdAt(t)` moves the clock to `t` (now ≤ t < next) while
+ * holding, so views show the instant the observer is at. After a hold the
+ * instant is settled again (whatever the pacer did to the network
+ * meanwhile — a link change, a process killed — happens there) and the
+ * pacer is asked again; returning nothing lets the clock move.
+ */
+export type Pacer = (next: Micros, holdAt: (t: Micros) => void) => Promise<void> | void;
+
 /** Counters of the loop itself (for tests and `bench`). */
 export interface DriverStats {
   /** Distinct instants processed. */
@@ -264,6 +269,7 @@ export class VirtualDriver {
   #running = false;
   #warned = false;
   readonly #stats: DriverStats = { instants: 0, events: 0, yields: 0, wakes: 0, holds: 0 };
+  #pacer: Pacer | null = null;
 
   /** @param scheduler the network's scheduler (its clock becomes virtual time). */
   constructor(scheduler: Scheduler, opts: VirtualDriverOptions = {}) {
@@ -324,6 +330,19 @@ export class VirtualDriver {
       });
       this.#scheduler.arm(t, at);
     });
+  }
+
+  /**
+   * Installs `pacer` (or removes it with null): every run calls it before
+   * moving the clock forward ({@link Pacer}). Determinism is kept: a pacer
+   * only delays in real time, and anything it changes happens at the
+   * instant it held.
+   * @example
+   * declare const allowed: Micros, waitForTheUser: () => Promise<void>;
+   * net.driver.setPacer((next) => (next > allowed ? waitForTheUser() : undefined));
+   */
+  setPacer(pacer: Pacer | null): void {
+    this.#pacer = pacer;
   }
 
   /**
@@ -403,7 +422,7 @@ export class VirtualDriver {
             continue;
           }
           if (this.#wakes !== this.#seenWakes) continue;
-          if (hostImmediates && hostImmediates.pending.size > 0 && this.#yield === this.#hostYield) {
+          if (pendingImmediates && this.#yield === this.#hostYield && pendingImmediates() > 0) {
             // setImmediate callbacks queued at this instant run before the clock moves (trackHostImmediates).
             forceYield = true;
             continue;
@@ -424,6 +443,11 @@ export class VirtualDriver {
           if (predicate && warnIdle) this.#warnIdle();
           return { reason: "idle", now: s.now(), events };
         }
+        const to = next > until ? until : next;
+        if (this.#pacer && to > s.now() && (await this.#pace(to))) {
+          forceYield = true; // the pacer acted at this instant: settle it again before moving on
+          continue;
+        }
         if (next > until) {
           s.setNow(until);
           return { reason: "until", now: s.now(), events };
@@ -433,6 +457,26 @@ export class VirtualDriver {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * Asks the pacer before the clock moves to `to`; true when it held (it is
+   * asked again once this instant is settled) or changed anything without
+   * holding (a wake, a new timer, the clock).
+   */
+  async #pace(to: Micros): Promise<boolean> {
+    const s = this.#scheduler;
+    const before = { now: s.now(), next: s.nextDeadline(), wakes: this.#wakes };
+    const holdAt = (t: Micros) => {
+      if (!(t >= s.now() && t < to)) throw new RangeError(`Pacer holdAt(${t}): outside [${s.now()}, ${to})`);
+      s.setNow(t);
+    };
+    const p = this.#pacer!(to, holdAt);
+    if (p) {
+      await p;
+      return true; // held: ask again (the pacer may have acted, or wants to hold on)
+    }
+    return this.#wakes !== before.wakes || s.nextDeadline() !== before.next || s.now() !== before.now;
   }
 
   #warnIdle(): void {

@@ -17,6 +17,9 @@
  * direction's SYN (or to its first packet when the SYN was not captured),
  * acknowledgments to the other direction's, as tcpdump prints them.
  *
+ * On Ethernet captures ARP packets are arrows too, from the sender's
+ * address to the target's (`ARP who-has 10.0.0.2`, `ARP 10.0.0.2 is-at …`).
+ *
  * Packets are matched by their IP and transport headers without TTL and
  * checksums, so capture the two ends of one path (a link, or the two end
  * hosts); a router's taps in between would show a packet twice.
@@ -119,6 +122,26 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
+/** An ARP packet as an arrow from its sender's address to its target's (`ARP who-has 10.0.0.2`, `ARP is-at 02:…`). */
+function decodeArp(b: Uint8Array): Decoded | null {
+  if (b.length < 28) return null;
+  const op = u16(b, 6);
+  const spa = u32(b, 14), tpa = u32(b, 24);
+  const s = formatIpv4Address(spa), d = formatIpv4Address(tpa);
+  let key = "arp/";
+  for (let i = 0; i < 28; i++) key += b[i]!.toString(16);
+  const mac = Array.from(b.subarray(8, 14), (x) => x.toString(16).padStart(2, "0")).join(":");
+  const other = op === 1 ? (spa === tpa ? `ARP announce ${s}` : `ARP who-has ${d}`) : op === 2 ? `ARP ${s} is-at ${mac}` : `ARP op ${op}`;
+  return { src: s, dst: d, dstAddr: tpa, proto: -1, key, tcp: null, other };
+}
+
+/** A record's arrow: IPv4 datagrams and, on Ethernet captures, ARP packets. */
+function decodeRecord(r: CaptureRecord): Decoded | null {
+  if (r.etherType === 0x0806) return decodeArp(r.bytes);
+  if (r.etherType !== undefined && r.etherType !== 0x0800) return null;
+  return decode(r.bytes);
+}
+
 /** The TCP header being decoded (nothing keeps a reference to it). */
 const th = newTcpHeader();
 
@@ -162,8 +185,8 @@ export function ladderConnections(records: readonly CaptureRecord[], opts: Pick<
   const seen: string[] = [];
   const filter = opts.filter ? compileFilter(opts.filter) : null;
   for (const r of records) {
-    if (filter && !filter(r.bytes)) continue;
-    const d = decode(r.bytes);
+    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
+    const d = decodeRecord(r);
     if (!d) continue;
     const c = connKey(d.src, d.dst);
     if (!seen.includes(c)) seen.push(c);
@@ -195,8 +218,8 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
   const pending = new Map<string, (LadderEvent & { dstAddr: number })[]>();
   const watched = new Set<number>(); // addresses seen receiving
   for (const r of records) {
-    if (filter && !filter(r.bytes)) continue;
-    const d = decode(r.bytes);
+    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
+    const d = decodeRecord(r);
     if (!d) continue;
     const conn = connKey(d.src, d.dst);
     if (only !== undefined && conn !== only) continue;

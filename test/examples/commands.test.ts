@@ -12,22 +12,33 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, collect, runExample } from "./run-example.js";
+import { ROOT, ephemeral, printed, runExample } from "./run-example.js";
 
 /** The examples that take no input, by file name. */
-const BATCH = ["iterative-server", "bio-server", "fork-server", "epoll-server", "select-poll-server"];
+const BATCH = ["iterative-server", "wrap", "bio-server", "fork-server", "select-poll-server", "epoll-server", "framing", "writers", "heartbeat", "proxy"];
 
 for (const name of BATCH.slice(0, 1)) {
   test(`npx tsx examples/${name}.ts prints what main() prints, exit 0`, async () => {
     const mod = (await import(`../../examples/${name}.js`)) as { main: (print: (line: string) => void) => Promise<void> };
-    const out = collect();
-    await mod.main(out.print);
+    const want = await printed(mod.main);
     const r = await runExample(name);
     assert.equal(r.stderr, "");
     assert.equal(r.status, 0);
-    assert.equal(r.stdout, out.text());
+    assert.equal(ephemeral(r.stdout), want);
   });
 }
+
+test("every example prints the same bytes twice (ports and all): virtual time and the seeded RNG only", async () => {
+  for (const name of BATCH) {
+    const mod = (await import(`../../examples/${name}.js`)) as { main: (print: (line: string) => void) => Promise<void> };
+    const run = async () => {
+      const lines: string[] = [];
+      await mod.main((l) => void lines.push(l));
+      return lines.join("\n");
+    };
+    assert.equal(await run(), await run(), name);
+  }
+});
 
 test("every example file starts with its `// seeds:` line and is listed in examples/README.md with its command", () => {
   const readme = readFileSync(join(ROOT, "examples", "README.md"), "utf8");

@@ -4,12 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { main } from "../../examples/epoll-server.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 test("H4 E8 example: one thread, epoll_wait reports the ready fds; edge-triggered non-blocking connections are read until EAGAIN", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
     2.0 ms  [client a] connected (fd 3)
     2.0 ms  [client a] sent "hello"
     3.0 ms  [server] epoll_wait: 1 ready (fd 3)

@@ -22,8 +22,32 @@ export function runExample(name: string, args: string[] = [], stdin = ""): Promi
   });
 }
 
+/**
+ * `text` with each ephemeral port (32768–60999, after a colon or `port: `)
+ * replaced by `<p1>`, `<p2>`, … in order of first appearance: which
+ * connection is which stays visible, while the numbers — drawn from the
+ * network's seeded RNG, which any change to the stack's use of it moves —
+ * do not make every transcript change with them.
+ */
+export function ephemeral(text: string): string {
+  const names = new Map<string, string>();
+  return text.replace(/(?<=:|port: )\d{5}\b/g, (port) => {
+    const n = Number(port);
+    if (n < 32768 || n > 60999) return port;
+    if (!names.has(port)) names.set(port, `<p${names.size + 1}>`);
+    return names.get(port)!;
+  });
+}
+
+/** What `main(print)` prints, as text (a newline after each line), ephemeral ports named by {@link ephemeral}. */
+export async function printed(main: (print: (line: string) => void) => Promise<void>): Promise<string> {
+  const out = collect();
+  await main(out.print);
+  return ephemeral(out.text());
+}
+
 /** A `print` sink that keeps the lines, and their text joined with newlines. */
-export function collect(): { print: (line: string) => void; lines: string[]; text: () => string } {
+function collect(): { print: (line: string) => void; lines: string[]; text: () => string } {
   const lines: string[] = [];
   return { print: (l) => void lines.push(l), lines, text: () => lines.map((l) => l + "\n").join("") };
 }

@@ -4,12 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { main } from "../../examples/select-poll-server.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 test("E8 example, select: nfds = maxfd + 1, the set copied before each call; a closed fd's number is reused but maxfd stays", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
     2.0 ms  [client a] connected (fd 3)
     2.0 ms  [client b] connected (fd 3)
     2.0 ms  [client a] sent "one"
@@ -46,9 +44,7 @@ test("E8 example, select: nfds = maxfd + 1, the set copied before each call; a c
 });
 
 test("E8 example, poll: an array of pollfd entries, no +1; a closed connection's entry is skipped (fd -1) and reused", async () => {
-  const out = collect();
-  await main(out.print, "poll");
-  assert.equal(out.text(), `\
+  assert.equal(await printed((print) => main(print, "poll")), `\
     2.0 ms  [client a] connected (fd 3)
     2.0 ms  [client b] connected (fd 3)
     2.0 ms  [client a] sent "one"

@@ -5,12 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { main } from "../../examples/wrap.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 test("E6 E2 example: a failing checked call prints 'call: errno text' and exits 1; the rest run on; connect_ex returns 111", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
     0.0 ms  [server] listening on 8000
     0.0 ms  [server copy] bind: Address already in use
     2.0 ms  [client of 9000] connect: Connection refused

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FRAMES, directWriters, exchange, main, message, queuedWriters } from "../../examples/writers.js";
-import { collect } from "./run-example.js";
+import { printed } from "./run-example.js";
 
 const TOTAL = Array.from({ length: FRAMES }, (_, k) => message(0xa, k).length + message(0xb, k).length).reduce((a, b) => a + b, 0);
 
@@ -32,9 +32,7 @@ test("H8: the fix — the threads queue whole messages and one writer thread sen
 });
 
 test("H8 example: what it prints", async () => {
-  const out = collect();
-  await main(out.print);
-  assert.equal(out.text(), `\
+  assert.equal(await printed(main), `\
 two threads writing the socket: 160 short writes, 240780 bytes received
   2 intact frames: A0 B0
   then a corrupt frame at byte 6058: the two threads' bytes are interleaved
