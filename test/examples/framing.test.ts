@@ -120,8 +120,8 @@ no framing, one recv() per message:
    20.0 ms  [receiver] "message": "x"
    21.0 ms  [receiver] "message": "xx"
    22.0 ms  [receiver] "message": "xxx"
-   23.0 ms  [receiver] "message": "xxxx"
    23.0 ms  [sender] sent 4 messages, 68 bytes, in 19 send() calls
+   23.0 ms  [receiver] "message": "xxxx"
    24.0 ms  [receiver] "message": "xx"
 `);
 });
