@@ -17,6 +17,7 @@ import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { nagleDemo } from "./scenarios/nagle.js";
 import { rstDemo } from "./scenarios/rst.js";
+import { windowDemo } from "./scenarios/window.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
 import { udpDemo } from "./scenarios/udp.js";
 
@@ -30,6 +31,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   halfCloseDemo,
   closeWaitLeakDemo,
   nagleDemo,
+  windowDemo,
   udpDemo,
 ];
 

@@ -148,3 +148,19 @@ test("nagle: write-write-read costs 60 ms per request under Nagle once interacti
   assert.ok(Number(m[1]) < 10, typed);
   assert.equal(Number(m[2]), 25);
 });
+
+test("window: 1448-byte segments from one send, the window closes to 0, persist timer and probes, all 20,000 bytes read in order", async () => {
+  const r = await runScenario("window");
+  const data = r.of("packet").filter((p) => p.dir === "in" && p.fields.tcp && p.length > 52);
+  assert.ok(data.length >= 13);
+  assert.ok(data.filter((p) => p.length - 52 === 1448).length >= 10, "full-sized segments carry 1448 bytes");
+  assert.deepEqual(r.calls("sendto", "client").map((e) => e.result), [20000]);
+  const zero = r.of("packet").filter((p) => p.dir === "out" && p.fields.tcp?.window === 0);
+  assert.ok(zero.length >= 3, "win 0 advertised, re-advertised to each probe");
+  const c = r.snap("client", 1_000_000).sockets[0]!;
+  assert.equal(c.timer?.kind, "persist");
+  assert.ok(c.sendQ > 10000);
+  assert.ok(r.snap("server", 1_000_000).sockets.find((s) => s.state === "ESTABLISHED")!.recvQ > 4000);
+  assert.equal(r.calls("recvfrom", "server").reduce((n, e) => n + e.result, 0), 20000);
+  assert.match(r.calls("getsockopt")[0]!.text, /SO_RCVBUF, \[8192\]/); // SO_RCVBUF doubled, as Linux does
+});
