@@ -14,6 +14,7 @@ import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
+import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { nagleDemo } from "./scenarios/nagle.js";
 import { rstDemo } from "./scenarios/rst.js";
@@ -32,6 +33,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   closeWaitLeakDemo,
   nagleDemo,
   windowDemo,
+  keepaliveDemo,
   udpDemo,
 ];
 

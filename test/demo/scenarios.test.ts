@@ -164,3 +164,19 @@ test("window: 1448-byte segments from one send, the window closes to 0, persist 
   assert.equal(r.calls("recvfrom", "server").reduce((n, e) => n + e.result, 0), 20000);
   assert.match(r.calls("getsockopt")[0]!.text, /SO_RCVBUF, \[8192\]/); // SO_RCVBUF doubled, as Linux does
 });
+
+test("keepalive: a probe at 7200 s answered by the alive peer, RST from the rebooted one (ECONNRESET), ETIMEDOUT at 7875 s after nine probes", async () => {
+  const r = await runScenario("keepalive");
+  const errs = r.calls("recvfrom", "client").map((e) => [e.process.replace(/\[\d+\]/, ""), e.errno, e.t]);
+  assert.deepEqual(errs, [["client-rebooted", "ECONNRESET", 7_200_004_000], ["client-crashed", "ETIMEDOUT", 7_875_002_000]]);
+  const probes = r.of("packet").filter((p) => p.dir === "out" && p.t > 1_000_000 && p.fields.ip?.dst === "10.0.2.2");
+  assert.equal(probes.length, 9); // TCP_KEEPCNT probes; 75 s after the ninth the connection fails
+  assert.deepEqual(probes.slice(1).map((p, i) => p.t - probes[i]!.t), Array<number>(8).fill(75_000_000));
+  // The probe is one byte below snd.una.
+  const first = r.of("packet").filter((p) => p.fields.ip?.dst === "10.0.1.2");
+  const ack = first.find((p) => p.fields.tcp?.flags === ".")!;
+  const probe = first.find((p) => p.t === 7_200_002_000)!;
+  assert.equal(probe.fields.tcp!.seq, (ack.fields.tcp!.seq - 1) >>> 0);
+  assert.deepEqual(r.snap("client", 100_000_000).sockets.map((s) => s.timer?.kind), ["keepalive", "keepalive", "keepalive"]);
+  assert.deepEqual(r.snap("client").sockets.map((s) => s.peer), ["10.0.1.2:9090"]);
+});
