@@ -18,6 +18,7 @@ import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { nagleDemo } from "./scenarios/nagle.js";
 import { rstDemo } from "./scenarios/rst.js";
+import { timeoutsDemo } from "./scenarios/timeouts.js";
 import { windowDemo } from "./scenarios/window.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
 import { udpDemo } from "./scenarios/udp.js";
@@ -34,6 +35,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   nagleDemo,
   windowDemo,
   keepaliveDemo,
+  timeoutsDemo,
   udpDemo,
 ];
 

@@ -180,3 +180,13 @@ test("keepalive: a probe at 7200 s answered by the alive peer, RST from the rebo
   assert.deepEqual(r.snap("client", 100_000_000).sockets.map((s) => s.timer?.kind), ["keepalive", "keepalive", "keepalive"]);
   assert.deepEqual(r.snap("client").sockets.map((s) => s.peer), ["10.0.1.2:9090"]);
 });
+
+test("timeouts: accept fails with EAGAIN every 2 s and is called again; a silent client is dropped after 3 s", async () => {
+  const r = await runScenario("timeouts");
+  const acc = r.calls("accept").map((e) => [e.t, e.errno ?? e.result]);
+  assert.deepEqual(acc.slice(0, 3), [[2_000_000, "EAGAIN"], [4_000_000, "EAGAIN"], [5_003_000, 4]]);
+  const rcv = r.calls("recvfrom", "server");
+  assert.deepEqual(rcv.map((e) => [e.t, e.errno]), [[8_003_000, "EAGAIN"]]);
+  assert.deepEqual(r.calls("recvfrom", "client").map((e) => [e.t, e.result]), [[8_004_000, 0]]);
+  assert.deepEqual(r.snap("server").sockets.map((s) => s.state), ["LISTEN", "TIME_WAIT"]);
+});
