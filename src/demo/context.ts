@@ -414,7 +414,8 @@ export class DemoContext {
 
   /**
    * Runs a view command on `host` as typed (`ss -tanpo`, `netstat -natp`,
-   * `lsof -p 1000`, `ss -s`, `nstat` with `before` for the delta) and
+   * `lsof -p 1000`, `ss -s`, `nstat` with `before` for the delta; `| head -N`
+   * may follow) and
    * prints it: a `command` event, a `snapshot` and the output lines.
    * Returns the snapshot.
    * @example
@@ -425,24 +426,29 @@ export class DemoContext {
     const s = this.snapshot(host);
     const name = this.#hostNames.get(host) ?? host.name;
     this.command(name, cmd);
-    const [tool, ...rest] = cmd.split("#")[0]!.trim().split(/\s+/);
+    const [view, pipe] = cmd.split("#")[0]!.split("|");
+    const [tool, ...rest] = view!.trim().split(/\s+/);
     const args = rest.join(" ");
+    let text: string;
     switch (tool) {
       case "ss":
-        this.outputText(args === "-s" ? ssSummary(s) : ss(s, args));
+        text = args === "-s" ? ssSummary(s) : ss(s, args);
         break;
       case "netstat":
-        this.outputText(netstat(s, args));
+        text = netstat(s, args);
         break;
       case "lsof":
-        this.outputText(lsof(s, args));
+        text = lsof(s, args);
         break;
       case "nstat":
-        this.outputText(nstat(before ?? null, s, args));
+        text = nstat(before ?? null, s, args);
         break;
       default:
         throw new TypeError(`show: no view '${tool}'`);
     }
+    const head = pipe ? /^\s*head -(\d+)\s*$/.exec(pipe) : null;
+    if (pipe && !head) throw new TypeError(`show: only '| head -N' may follow a view: ${cmd}`);
+    this.outputText(head ? text.replace(/\n$/, "").split("\n").slice(0, Number(head[1])).join("\n") : text);
     return s;
   }
 }

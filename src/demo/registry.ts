@@ -18,6 +18,7 @@ import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { nagleDemo } from "./scenarios/nagle.js";
 import { rstDemo } from "./scenarios/rst.js";
+import { synFloodDemo } from "./scenarios/syn-flood.js";
 import { timeoutsDemo } from "./scenarios/timeouts.js";
 import { windowDemo } from "./scenarios/window.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   windowDemo,
   keepaliveDemo,
   timeoutsDemo,
+  synFloodDemo,
   udpDemo,
 ];
 

@@ -190,3 +190,18 @@ test("timeouts: accept fails with EAGAIN every 2 s and is called again; a silent
   assert.deepEqual(r.calls("recvfrom", "client").map((e) => [e.t, e.result]), [[8_004_000, 0]]);
   assert.deepEqual(r.snap("server").sockets.map((s) => s.state), ["LISTEN", "TIME_WAIT"]);
 });
+
+test("syn-flood: 17 half-open requests, the client's SYNs dropped without cookies, a cookie SYN-ACK and a connection with them", async () => {
+  const r = await runScenario("syn-flood");
+  const s = r.snap("server", 2_000_000);
+  assert.deepEqual(s.sockets.find((k) => k.state === "LISTEN")!.listen, { backlog: 16, acceptQueue: 0, synQueue: 17 });
+  assert.equal(s.sockets.filter((k) => k.request && k.peer.startsWith("10.0.1.1:")).length, 17);
+  assert.deepEqual(r.snap("client", 2_000_000).sockets.map((k) => k.state), ["SYN_SENT"]);
+  const clientSyns = r.of("packet").filter((p) => p.dir === "in" && p.fields.tcp?.flags === "S");
+  assert.deepEqual(clientSyns.map((p) => p.t), [501_000, 1_501_000, 2_501_000]);
+  assert.ok(r.of("drop").filter((e) => e.host === "server" && e.reason === "SYN queue full").length >= 2);
+  assert.deepEqual(r.calls("connect", "client").map((e) => e.t), [2_502_000]);
+  assert.deepEqual(r.calls("accept").map((e) => e.result), [4]);
+  // The cookie connection never sat in the SYN queue: the server kept no request for it.
+  assert.ok(!r.of("snapshot").some((e) => e.host === "server" && e.sockets.some((k) => k.request && k.peer.startsWith("10.0.0.1:"))));
+});
