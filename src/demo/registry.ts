@@ -12,6 +12,7 @@
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
+import { fdsDemo } from "./scenarios/fds.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
@@ -38,6 +39,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   keepaliveDemo,
   timeoutsDemo,
   synFloodDemo,
+  fdsDemo,
   udpDemo,
 ];
 

@@ -205,3 +205,15 @@ test("syn-flood: 17 half-open requests, the client's SYNs dropped without cookie
   // The cookie connection never sat in the SYN queue: the server kept no request for it.
   assert.ok(!r.of("snapshot").some((e) => e.host === "server" && e.sockets.some((k) => k.request && k.peer.startsWith("10.0.0.1:"))));
 });
+
+test("fds: fd 3 in two processes, EADDRINUSE for a second listener, a double close turns the other thread's send into EBADF, connect_ex returns 111", async () => {
+  const r = await runScenario("fds");
+  const s = r.snap("server", 1000);
+  const fdsOf = (name: string) => s.processes.find((p) => p.name === name)!.fds.map((f) => `${f.fd}:${f.type}`);
+  assert.deepEqual(fdsOf("web"), ["0:chr", "1:chr", "2:chr", "3:tcp"]);
+  assert.deepEqual(fdsOf("db"), ["0:chr", "1:chr", "2:chr", "3:tcp", "4:unix", "5:unix"]);
+  assert.deepEqual(r.calls("bind").map((e) => e.errno ?? "ok"), ["ok", "ok", "EADDRINUSE"]);
+  const worker = r.of("syscall").filter((e) => e.process.startsWith("worker"));
+  assert.deepEqual(worker.map((e) => `${e.call} ${e.result}${e.errno ? ` ${e.errno}` : ""}`), ["socket 3", "close 0", "socket 3", "close 0", "sendto -1 EBADF"]);
+  assert.deepEqual(r.out().filter((l) => l.startsWith("probe:")), ["probe: connect_ex(127.0.0.1:80) = 0", "probe: connect_ex(127.0.0.1:81) = 111 (ECONNREFUSED)"]);
+});
