@@ -13,6 +13,7 @@ import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
 import { fdsDemo } from "./scenarios/fds.js";
+import { fourTupleDemo } from "./scenarios/four-tuple.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
@@ -40,6 +41,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   timeoutsDemo,
   synFloodDemo,
   fdsDemo,
+  fourTupleDemo,
   udpDemo,
 ];
 

@@ -217,3 +217,15 @@ test("fds: fd 3 in two processes, EADDRINUSE for a second listener, a double clo
   assert.deepEqual(worker.map((e) => `${e.call} ${e.result}${e.errno ? ` ${e.errno}` : ""}`), ["socket 3", "close 0", "socket 3", "close 0", "sendto -1 EBADF"]);
   assert.deepEqual(r.out().filter((l) => l.startsWith("probe:")), ["probe: connect_ex(127.0.0.1:80) = 0", "probe: connect_ex(127.0.0.1:81) = 111 (ECONNREFUSED)"]);
 });
+
+test("four-tuple: ten local ports, EADDRNOTAVAIL for the eleventh connection to :9090, the same ten ports to :9091", async () => {
+  const r = await runScenario("four-tuple");
+  const c = r.snap("client").sockets;
+  const ports = (dport: string) => c.filter((k) => k.peer === `10.0.0.2:${dport}`).map((k) => Number(k.local.split(":")[1])).sort((a, b) => a - b);
+  const range = Array.from({ length: 10 }, (_, i) => 40000 + i);
+  assert.deepEqual(ports("9090"), range);
+  assert.deepEqual(ports("9091"), range);
+  assert.ok(r.out().includes("client: connect: Cannot assign requested address"));
+  const s = r.snap("server").sockets.filter((k) => k.state === "ESTABLISHED");
+  assert.equal(s.filter((k) => k.local === "10.0.0.2:9090").length, 10); // every accepted connection on the listening port
+});
