@@ -55,6 +55,7 @@ export const fourTupleDemo: DemoScenario = {
     });
     await net.advance(ms(100));
     d.show(client, "ss -tn dport = :9090 | head -4");
+    d.show(server, "ss -tn | head -4");
     d.say(
       `Ten connections used ports 40000-40009; the eleventh connect() to the same server and\n` +
         `port found no free 4-tuple: ${eleventh ?? "?"}. On the server all of them share port 9090 — an accepted\n` +
