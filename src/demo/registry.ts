@@ -5,9 +5,8 @@
  * can use it as its menu.
  *
  * @example
- * const s = findScenario("time-wait");
- * const events: DemoEvent[] = [];
- * await s!.run(new DemoContext(0, (e) => events.push(e)));
+ * SCENARIOS.map((s) => `${s.name}: ${s.summary.zh} [${s.seeds.join(" ")}]`);
+ * findScenario("time-wait")?.seeds; // ["F6", "C5", "E6"]
  */
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
