@@ -18,6 +18,7 @@ import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { nagleDemo } from "./scenarios/nagle.js";
+import { reorderDemo } from "./scenarios/reorder.js";
 import { rstDemo } from "./scenarios/rst.js";
 import { synFloodDemo } from "./scenarios/syn-flood.js";
 import { timeoutsDemo } from "./scenarios/timeouts.js";
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   closeWaitLeakDemo,
   nagleDemo,
   windowDemo,
+  reorderDemo,
   keepaliveDemo,
   timeoutsDemo,
   synFloodDemo,

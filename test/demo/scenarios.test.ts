@@ -229,3 +229,14 @@ test("four-tuple: ten local ports, EADDRNOTAVAIL for the eleventh connection to 
   const s = r.snap("server").sockets.filter((k) => k.state === "ESTABLISHED");
   assert.equal(s.filter((k) => k.local === "10.0.0.2:9090").length, 10); // every accepted connection on the listening port
 });
+
+test("reorder: segments 2 and 3 wait in the out-of-order queue (Recv-Q 0) with SACKed duplicate ACKs; the first one releases all 3000 bytes in order", async () => {
+  const r = await runScenario("reorder");
+  assert.deepEqual(r.snap("server", 125_000).sockets.find((s) => s.state === "ESTABLISHED")!.recvQ, 0);
+  const acks = r.of("packet").filter((p) => p.dir === "out" && p.fields.tcp?.options.sack);
+  assert.deepEqual(acks.map((p) => p.fields.tcp!.options.sack!.length), [1, 1]);
+  assert.ok(acks.every((p) => p.fields.tcp!.ack === acks[0]!.fields.tcp!.ack), "duplicate ACKs: the same cumulative ack");
+  const reads = r.calls("recvfrom", "server");
+  assert.deepEqual(reads.map((e) => [e.t, e.result]), [[140_000, 3000]]);
+  assert.match(reads[0]!.text, /"AAAA/); // in order: the held first piece comes first
+});
