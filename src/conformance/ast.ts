@@ -15,6 +15,7 @@
  * }
  * ```
  */
+import type { TcpOption as WireTcpOption } from "../wire/tcp-options.js";
 
 /** A parsed script. */
 export interface Script {
@@ -146,16 +147,25 @@ export interface TcpSeqSpec {
   readonly absolute: boolean;
 }
 
-/** One TCP option of a packet line. */
+/** A wire option kind's type (`wire/tcp-options.ts`), which script options reuse. */
+type WireOption<K extends WireTcpOption["kind"]> = Extract<WireTcpOption, { readonly kind: K }>;
+
+/**
+ * One TCP option of a packet line: the wire codec's option of the same
+ * kind (`mss 1460` → `{ kind: "mss", mss: 1460 }`, `sackOK` →
+ * `sack-permitted`, `sack 1:2` → blocks `[[1, 2]]`), except that a
+ * timestamp's `val` may be `...` and its `ecr` absolute, plus the options
+ * sockstack parses but does not send (MD5, Fast Open).
+ */
 export type TcpOption =
-  | { readonly kind: "nop" }
-  | { readonly kind: "eol" }
-  | { readonly kind: "mss"; readonly value: number }
-  | { readonly kind: "wscale"; readonly value: number }
-  | { readonly kind: "sackOK" }
-  | { readonly kind: "sack"; readonly blocks: readonly { readonly start: number; readonly end: number }[] }
+  | WireOption<"nop">
+  | WireOption<"eol">
+  | WireOption<"mss">
+  | WireOption<"wscale">
+  | WireOption<"sack-permitted">
+  | WireOption<"sack">
   /** `TS val V ecr E`; `val ...` → `val: null` (ignore); `ecr E!` → `ecrAbsolute`. */
-  | { readonly kind: "timestamp"; readonly val: number | null; readonly ecr: number; readonly ecrAbsolute: boolean }
+  | (Omit<WireOption<"timestamp">, "val"> & { readonly val: number | null; readonly ecrAbsolute: boolean })
   /** `md5 <hex>` or `md5 valid`; the text as written. */
   | { readonly kind: "md5"; readonly key: string }
   /** `FO [cookie]` (RFC 7413 option 34) / `FOEXP [cookie]` (experimental option 254). */

@@ -141,10 +141,10 @@ test("TCP SYN with options (FreeBSD order)", () => {
       win: 65535,
       urg: null,
       options: [
-        { kind: "mss", value: 1460 },
+        { kind: "mss", mss: 1460 },
         { kind: "nop" },
-        { kind: "wscale", value: 6 },
-        { kind: "sackOK" },
+        { kind: "wscale", shift: 6 },
+        { kind: "sack-permitted" },
         { kind: "timestamp", val: 100, ecr: 0, ecrAbsolute: false },
       ],
       udpEncap: null,
@@ -183,8 +183,8 @@ test("TCP inbound data segment with ack, win, urg and SACK blocks", () => {
       {
         kind: "sack",
         blocks: [
-          { start: 4381, end: 5841 },
-          { start: 5841, end: 7301 },
+          [4381, 5841],
+          [5841, 7301],
         ],
       },
       { kind: "nop" },

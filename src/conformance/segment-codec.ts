@@ -9,8 +9,11 @@ import type { TcpOption as ScriptOption, TcpPacketSpec } from "./ast.js";
 import { emitIpv4, IPPROTO_TCP, parseIpv4 } from "../wire/ipv4.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
 import { EMPTY, Packet } from "../wire/packet.js";
-import { emitTcp, parseTcp, tcpOptionList, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from "../wire/tcp.js";
-import { tcpOptionsLength, type TcpOption as WireOption } from "../wire/tcp-options.js";
+import {
+  emitTcp, parseTcp, tcpEmitOptionsLength, tcpOptionList, TCP, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
+  type TcpHeader,
+} from "../wire/tcp.js";
+import { TCP_MAX_OPTIONS_LENGTH, type TcpOption as WireOption } from "../wire/tcp-options.js";
 import { WireError } from "../wire/wire-error.js";
 
 const FLAG_BITS: Record<string, number> = { F: TCP_FIN, S: TCP_SYN, R: TCP_RST, P: TCP_PSH, ".": TCP_ACK, U: TCP_URG, E: TCP_ECE, W: TCP_CWR };
@@ -36,18 +39,15 @@ export function flagLetters(bits: number): string {
   return s || "-";
 }
 
-/** A TCP segment as the runner compares it (numbers as on the wire). */
-export interface WireSegment {
+/**
+ * A TCP segment as the runner compares it (numbers as on the wire): the
+ * codec's header fields, the ordered option list, and the IP fields the
+ * runner checks.
+ */
+export interface WireSegment extends Pick<TcpHeader, "srcPort" | "dstPort" | "seq" | "ack" | "flags" | "window" | "urgent"> {
   src: Ipv4Address;
   dst: Ipv4Address;
   tos: number;
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
-  urgent: number;
   options: WireOption[];
   /** Payload length in bytes. */
   len: number;
@@ -58,7 +58,7 @@ export function decodeSegment(p: Packet): WireSegment | WireError | null {
   const ip = parseIpv4(p.head, p.length, false);
   if (ip instanceof WireError) return ip;
   if (ip.protocol !== IPPROTO_TCP) return null;
-  const bytes = p.payload.length && p.head.length < ip.headerLength + 60 ? p.bytes() : p.head;
+  const bytes = p.payload.length && p.head.length < ip.headerLength + TCP.MAX_HEADER ? p.bytes() : p.head;
   const t = parseTcp(bytes, ip.headerLength, ip.totalLength - ip.headerLength);
   if (t instanceof WireError) return t;
   return {
@@ -85,11 +85,11 @@ export interface EncodeArgs {
 
 /** Builds the datagram of an inbound TCP line (payload: `len` zero bytes). */
 export function encodeSegment(spec: TcpPacketSpec, a: EncodeArgs): Packet {
-  const optLen = (tcpOptionsLength(a.options) + 3) & ~3;
-  if (optLen > 40) throw new RangeError(`TCP options too long (${optLen} bytes)`);
-  const head = new Uint8Array(20 + 20 + optLen);
+  const optLen = tcpEmitOptionsLength(a.options);
+  if (optLen > TCP_MAX_OPTIONS_LENGTH) throw new RangeError(`TCP options too long (${optLen} bytes)`);
+  const head = new Uint8Array(20 + TCP.MIN_HEADER + optLen);
   const len = spec.seq.len;
-  emitIpv4({ src: a.src, dst: a.dst, protocol: IPPROTO_TCP, payloadLength: 20 + optLen + len, tos: a.tos, ttl: a.ttl, df: true }, head, 0, true);
+  emitIpv4({ src: a.src, dst: a.dst, protocol: IPPROTO_TCP, payloadLength: TCP.MIN_HEADER + optLen + len, tos: a.tos, ttl: a.ttl, df: true }, head, 0, true);
   emitTcp({
     srcPort: a.srcPort, dstPort: a.dstPort, seq: a.seq, ack: a.ack, flags: flagBits(spec.flags),
     window: spec.win ?? 0, urgent: spec.urg ?? 0, options: a.options,
@@ -97,17 +97,18 @@ export function encodeSegment(spec: TcpPacketSpec, a: EncodeArgs): Packet {
   return new Packet(head, len ? new Uint8Array(len) : EMPTY, true);
 }
 
-/** Converts a script option to its wire form (numbers untranslated). */
+/**
+ * Converts a script option to its wire form (numbers untranslated): the
+ * same object for the kinds the wire codec shares, a timestamp with `val
+ * ...` as 0, null for the options sockstack does not send (MD5, Fast Open).
+ */
 export function scriptOptionToWire(o: ScriptOption): WireOption | null {
   switch (o.kind) {
-    case "nop": return { kind: "nop" };
-    case "eol": return { kind: "eol" };
-    case "mss": return { kind: "mss", mss: o.value };
-    case "wscale": return { kind: "wscale", shift: o.value };
-    case "sackOK": return { kind: "sack-permitted" };
-    case "sack": return { kind: "sack", blocks: o.blocks.map((b) => [b.start >>> 0, b.end >>> 0] as const) };
+    case "sack": return { kind: "sack", blocks: o.blocks.map(([l, r]) => [l >>> 0, r >>> 0] as const) };
     case "timestamp": return { kind: "timestamp", val: (o.val ?? 0) >>> 0, ecr: o.ecr >>> 0 };
-    default: return null;
+    case "md5":
+    case "fastopen": return null;
+    default: return o;
   }
 }
 

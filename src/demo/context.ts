@@ -145,6 +145,11 @@ export interface DemoContextOptions {
   strace?: boolean;
   /** Called before each section after the first (`--step`: wait for Enter). */
   pause?: () => Promise<void>;
+  /**
+   * Called with each network the scenario adopts ({@link DemoContext.useNetwork}),
+   * before anything runs on it: the web lab paces and observes it.
+   */
+  onNetwork?: (net: Network) => void;
   /** The narration language of text mode: ladders print their drop reasons in it. Default `en`. */
   lang?: "en" | "zh";
 }
@@ -182,8 +187,10 @@ export class DemoContext {
     this.strace = opts.strace ?? false;
     this.#pause = opts.pause ?? null;
     this.#zh = opts.lang === "zh";
+    this.#onNetwork = opts.onNetwork ?? null;
   }
   readonly #zh: boolean;
+  readonly #onNetwork: ((net: Network) => void) | null;
 
   /**
    * The scenario's network: timestamps come from its clock; the system
@@ -194,6 +201,7 @@ export class DemoContext {
    * d.useNetwork(net, (r) => r.call !== "recv");
    */
   useNetwork(net: Network, show: SyscallFilter = () => true): void {
+    this.#onNetwork?.(net);
     this.#clock = () => net.now();
     this.#show = show;
     if (this.strace) {

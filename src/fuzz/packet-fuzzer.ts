@@ -30,6 +30,7 @@ import { TcpState } from "../tcp/tcp-state.js";
 import { tcpdumpFlags } from "../tools/tcpdump.js";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
 import { Packet } from "../wire/packet.js";
+import { parseTcpQuoteInto, TCP } from "../wire/tcp.js";
 import {
   CounterAudit, DEFAULT_LIMITS, codecCheck, errText, hex, installSpinBound, memoryCheck, unhex,
   type FuzzFailure, type FuzzLimits,
@@ -530,6 +531,9 @@ function u32b(v: number): number[] {
   return [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
 }
 
+/** The quoted TCP header of an ICMP error being described. */
+const quote = { srcPort: 0, dstPort: 0, seq: 0 };
+
 /** A short description of a packet for the drop audit's signature. */
 function describe(b: Uint8Array, host: Host): { sig: string; tcb: Tcb | TimeWaitSock | undefined } {
   if (b.length < 20 || b[0]! >> 4 !== 4) return { sig: "not-ipv4", tcb: undefined };
@@ -540,10 +544,11 @@ function describe(b: Uint8Array, host: Host): { sig: string; tcb: Tcb | TimeWait
   const src = r32(b, 12);
   const where = host.ip.isLocalAddress(dst) ? "local" : "other";
   if (frag) return { sig: `ipv4 fragment proto ${proto} to ${where}`, tcb: undefined };
-  if (proto === IPPROTO_TCP && b.length >= hl + 20) {
-    const sport = (b[hl]! << 8) | b[hl + 1]!;
-    const dport = (b[hl + 2]! << 8) | b[hl + 3]!;
-    const flags = b[hl + 13]!;
+  if (proto === IPPROTO_TCP && b.length >= hl + TCP.MIN_HEADER) {
+    // The fixed fields whatever the data offset and options say: the audit describes malformed segments too.
+    const sport = (b[hl + TCP.SRC_PORT]! << 8) | b[hl + TCP.SRC_PORT + 1]!;
+    const dport = (b[hl + TCP.DST_PORT]! << 8) | b[hl + TCP.DST_PORT + 1]!;
+    const flags = b[hl + TCP.FLAGS]!;
     const t = host.tcp.tables.lookup(dst, dport, src, sport);
     const state = !t ? (host.tcp.tables.findListener(dst, dport, 0) ? "LISTEN" : "no socket") : t instanceof TimeWaitSock ? "TIME-WAIT" : TcpState[t.state];
     return { sig: `tcp [${tcpdumpFlags(flags)}] to ${where} ${state}`, tcb: t };
@@ -555,9 +560,7 @@ function describe(b: Uint8Array, host: Host): { sig: string; tcb: Tcb | TimeWait
     let tcb: Tcb | TimeWaitSock | undefined;
     if ([3, 4, 5, 11, 12].includes(b[hl]!) && b.length >= q + 20 && b[q + 9] === IPPROTO_TCP) {
       const qhl = (b[q]! & 15) * 4;
-      if (b.length >= q + qhl + 4) {
-        tcb = host.tcp.tables.lookup(r32(b, q + 12), (b[q + qhl]! << 8) | b[q + qhl + 1]!, r32(b, q + 16), (b[q + qhl + 2]! << 8) | b[q + qhl + 3]!);
-      }
+      if (parseTcpQuoteInto(b, q + qhl, quote)) tcb = host.tcp.tables.lookup(r32(b, q + 12), quote.srcPort, r32(b, q + 16), quote.dstPort);
     }
     return { sig: `icmp type ${b[hl]} code ${b[hl + 1]} to ${where}`, tcb };
   }
@@ -609,7 +612,7 @@ export async function runPacketCase(opts: PacketCaseOptions): Promise<PacketCase
       if (dir === "out" && (tapCount & 7) === 0 && p.length < 2000 && gen.captured.length < 64 + 1) {
         const b = p.bytes();
         const hl = (b[0]! & 15) * 4;
-        const sport = (b[hl]! << 8) | b[hl + 1]!, dport = (b[hl + 2]! << 8) | b[hl + 3]!;
+        const sport = (b[hl + TCP.SRC_PORT]! << 8) | b[hl + TCP.SRC_PORT + 1]!, dport = (b[hl + TCP.DST_PORT]! << 8) | b[hl + TCP.DST_PORT + 1]!;
         if (sport !== GUARD_PORT && dport !== GUARD_PORT) gen.capture(b.slice());
       }
     });
@@ -712,11 +715,11 @@ export async function runPacketCase(opts: PacketCaseOptions): Promise<PacketCase
 function stripUrgent(b: Uint8Array): Uint8Array {
   if (b.length < 20 || b[9] !== IPPROTO_TCP) return b;
   const hl = (b[0]! & 15) * 4;
-  if (((b[6]! << 8) | b[7]!) & 0x3fff || b.length < hl + 20 || !(b[hl + 13]! & URG)) return b;
+  if (((b[6]! << 8) | b[7]!) & 0x3fff || b.length < hl + TCP.MIN_HEADER || !(b[hl + TCP.FLAGS]! & URG)) return b;
   const c = b.slice();
-  c[hl + 13] = c[hl + 13]! & ~URG;
-  c[hl + 18] = 0;
-  c[hl + 19] = 0;
+  c[hl + TCP.FLAGS] = c[hl + TCP.FLAGS]! & ~URG;
+  c[hl + TCP.URGENT] = 0;
+  c[hl + TCP.URGENT + 1] = 0;
   fixDatagramChecksums(c);
   return c;
 }

@@ -8,6 +8,8 @@
 import type { Rng } from "../core/rng.js";
 import { foldChecksum, internetChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
+import { TCP, writeTcpHeader } from "../wire/tcp.js";
+import { TCP_MAX_OPTIONS_LENGTH } from "../wire/tcp-options.js";
 
 /** The IP header fields of a built datagram (defaults: a plain unfragmented one). */
 export interface IpFields {
@@ -77,20 +79,15 @@ export interface TcpFields {
 /** A TCP segment (checksum computed for `src`→`dst` unless `badChecksum`). */
 export function tcpSegment(src: number, dst: number, f: TcpFields, badChecksum = false): Uint8Array {
   const opt = f.options ?? new Uint8Array(0);
-  const optLen = Math.min((opt.length + 3) & ~3, 40);
+  const optLen = Math.min((opt.length + 3) & ~3, TCP_MAX_OPTIONS_LENGTH);
   const data = f.data ?? new Uint8Array(0);
-  const out = new Uint8Array(20 + optLen + data.length);
-  w16(out, 0, f.sport);
-  w16(out, 2, f.dport);
-  w32(out, 4, f.seq);
-  w32(out, 8, f.ack);
-  out[12] = ((f.rawDoff ?? (20 + optLen) / 4) & 15) << 4;
-  out[13] = f.flags & 255;
-  w16(out, 14, f.window ?? 65535);
-  w16(out, 18, f.urgent ?? 0);
-  out.set(opt.subarray(0, optLen), 20);
-  out.set(data, 20 + optLen);
-  setL4Checksum(out, 16, src, dst, IPPROTO_TCP, badChecksum);
+  const out = new Uint8Array(TCP.MIN_HEADER + optLen + data.length);
+  const padded = new Uint8Array(optLen); // zero (EOL) padding
+  padded.set(opt.subarray(0, optLen));
+  writeTcpHeader(out, 0, f.sport, f.dport, f.seq, f.ack, f.flags, f.window ?? 65535, f.urgent ?? 0, padded);
+  if (f.rawDoff !== undefined) out[TCP.DATA_OFFSET] = (f.rawDoff & 15) << 4;
+  out.set(data, TCP.MIN_HEADER + optLen);
+  setL4Checksum(out, TCP.CHECKSUM, src, dst, IPPROTO_TCP, badChecksum);
   return out;
 }
 
@@ -205,7 +202,7 @@ export function fixDatagramChecksums(b: Uint8Array): void {
   if (total <= hl) return;
   const l4 = b.subarray(hl, total);
   const src = r32(b, 12), dst = r32(b, 16), proto = b[9]!;
-  if (proto === IPPROTO_TCP && l4.length >= 20) setL4Checksum(l4, 16, src, dst, proto, false);
+  if (proto === IPPROTO_TCP && l4.length >= TCP.MIN_HEADER) setL4Checksum(l4, TCP.CHECKSUM, src, dst, proto, false);
   else if (proto === IPPROTO_UDP && l4.length >= 8) setL4Checksum(l4, 6, src, dst, proto, false);
   else if (proto === IPPROTO_ICMP && l4.length >= 4) {
     l4[2] = 0;

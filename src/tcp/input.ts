@@ -16,7 +16,7 @@ import { datagramTail, type IcmpErrorInfo } from "../ip/protocol.js";
 import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
 import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
 import type { Packet } from "../wire/packet.js";
-import { parseTcpOptionFields, type TcpOptionFields } from "../wire/tcp-options.js";
+import { newTcpHeader, parseTcpInto, parseTcpQuoteInto } from "../wire/tcp.js";
 import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
 import { bsdTcpMss } from "./bsd-mss.js";
 import { listenInput } from "./listen.js";
@@ -30,8 +30,8 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { EMPTY } from "../wire/packet.js";
 
-const optScratch: TcpOptionFields = {};
-const sackScratch: number[] = [];
+/** The parsed header of the segment being processed (its SACK edges are the segment's `sack`). */
+const hdrScratch = newTcpHeader();
 const sample: AckSample = newAckSample();
 let segBusy = false;
 const segScratch: Segment = newSegment();
@@ -41,13 +41,6 @@ const ATO_MIN = 40_000;
 const MAX_QUICKACKS = 16;
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
 const PAWS_24DAYS = 24 * 24 * 3600 * 1_000_000;
-
-function r16(b: Uint8Array, i: number): number {
-  return (b[i]! << 8) | b[i + 1]!;
-}
-function r32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
 
 /**
  * IP hands every TCP datagram here: validate (length, data offset,
@@ -59,16 +52,17 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
   const l4 = ip.headerLength;
   const total = ip.totalLength - l4;
   const h = packet.head;
-  if (total < 20 || h.length < l4 + 20) {
+  // Validated in the order that decides which counter a malformed segment
+  // bumps: length and data offset, then the checksum, then the options.
+  // The header must lie in `head` (a data offset past it is a bad one).
+  const th = segBusy ? newTcpHeader() : hdrScratch;
+  const err = parseTcpInto(h, l4, Math.min(total, h.length - l4), th);
+  if (err !== null && err.reason !== "bad-option") {
     c.inc(c.Tcp, "InErrs");
+    if (err.reason === "bad-data-offset") c.inc(c.Sockstack, "TcpBadDataOffset");
     return;
   }
-  const doff = (h[l4 + 12]! >> 4) * 4;
-  if (doff < 20 || doff > total || h.length < l4 + doff) {
-    c.inc(c.Tcp, "InErrs");
-    c.inc(c.Sockstack, "TcpBadDataOffset");
-    return;
-  }
+  const doff = th.headerLength;
   const data = datagramTail(packet, l4 + doff);
   const dataLen = total - doff;
   const payload = data.length > dataLen ? data.subarray(0, dataLen) : data;
@@ -82,26 +76,20 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
       return;
     }
   }
-  if (parseTcpOptionFields(h, l4 + 20, l4 + doff, optScratch)) {
+  if (err !== null) {
     c.inc(c.Tcp, "InErrs");
     c.inc(c.Sockstack, "TcpBadOption");
     return;
-  }
-  let sack: number[] | null = null;
-  if (optScratch.sack) {
-    sack = sackScratch;
-    sack.length = 0;
-    for (const [a, b] of optScratch.sack) sack.push(a, b);
   }
   // One scratch record serves every segment (nothing keeps a reference to
   // it: the special cases that need a modified copy spread it); a fresh one
   // only if input ever re-entered itself.
   const seg = segBusy ? newSegment() : segScratch;
-  seg.saddr = ip.src; seg.daddr = ip.dst; seg.sport = r16(h, l4); seg.dport = r16(h, l4 + 2);
-  seg.seq = r32(h, l4 + 4); seg.ack = r32(h, l4 + 8); seg.flags = h[l4 + 13]!; seg.window = r16(h, l4 + 14); seg.urgent = r16(h, l4 + 18);
+  seg.saddr = ip.src; seg.daddr = ip.dst; seg.sport = th.srcPort; seg.dport = th.dstPort;
+  seg.seq = th.seq; seg.ack = th.ack; seg.flags = th.flags; seg.window = th.window; seg.urgent = th.urgent;
   seg.data = payload;
-  seg.mss = optScratch.mss ?? -1; seg.wscale = optScratch.wscale ?? -1; seg.sackOk = optScratch.sackOk ?? false; seg.sack = sack;
-  seg.hasTs = optScratch.tsVal !== undefined; seg.tsVal = optScratch.tsVal ?? 0; seg.tsEcr = optScratch.tsEcr ?? 0;
+  seg.mss = th.mss ?? -1; seg.wscale = th.wscale ?? -1; seg.sackOk = th.sackOk; seg.sack = th.sack.length ? th.sack : null;
+  seg.hasTs = th.tsVal !== undefined; seg.tsVal = th.tsVal ?? 0; seg.tsEcr = th.tsEcr ?? 0;
   const outer = segBusy;
   segBusy = true;
   demux(tl, seg);
@@ -1059,6 +1047,9 @@ function extractUrgent(t: Tcb): void {
   if (after.length) t.rcvBuf.push(after);
 }
 
+/** The quoted header of the ICMP error being processed. */
+const icmpQuote = { srcPort: 0, dstPort: 0, seq: 0 };
+
 /**
  * An ICMP error about one of our segments (RFC 5927 checks, Linux
  * tcp_v4_err): fragmentation-needed lowers the MSS; during the handshake a
@@ -1066,12 +1057,14 @@ function extractUrgent(t: Tcb): void {
  * reported if the connection times out.
  */
 export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
-  const q = info.quotedL4;
-  const sport = r16(q, 0);
-  const dport = r16(q, 2);
-  const seq = r32(q, 4);
-  const t = tl.tables.lookup(info.quoted.src, sport, info.quoted.dst, dport);
+  const q = icmpQuote;
   const c = tl.ctx.counters;
+  if (!parseTcpQuoteInto(info.quotedL4, 0, q)) {
+    c.inc(c.Icmp, "InErrors"); // IP passes only quotes of 8 bytes or more (Linux icmp_unreach)
+    return;
+  }
+  const seq = q.seq;
+  const t = tl.tables.lookup(info.quoted.src, q.srcPort, info.quoted.dst, q.dstPort);
   if (!t) {
     c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
     return;

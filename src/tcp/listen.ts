@@ -13,7 +13,8 @@ import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
 import { sendResetFor } from "./output.js";
-import { writeEstablishedOptions, writeSynOptions, synOptionsLength, writeTcpHeader } from "./options-out.js";
+import { establishedOptions, synOptions } from "./options-out.js";
+import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import { decodeCookieTimestamp, encodeCookieTimestamp } from "./syncookie.js";
 import type { Tcb } from "./tcb.js";
@@ -254,12 +255,11 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
     bsd: tl.ctx.sysctl.tcp_syn_options_bsd }; // tcp(personality): FreeBSD SYN option layout
-  const optLen = synOptionsLength(opts);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  const list = synOptions(opts);
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(list));
   // tcp(personality): FreeBSD's syncache offers the listener's free receive space.
   const synWin = tl.ctx.sysctl.tcp_rcvbuf_bsd && lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(win.rcvWnd, 65535);
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, optLen);
-  writeSynOptions(opts, head, IPV4.MIN_HEADER + 20);
+  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
   // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt && lt.ttl >= 0 ? lt.ttl : undefined, tos: lt ? lt.tos : 0 })) return;
   const c = tl.ctx.counters;
@@ -277,11 +277,10 @@ function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const optLen = req.tsOk ? 12 : 0;
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  const opts = establishedOptions(req.tsOk, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0);
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
   const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, optLen);
-  if (req.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0, head, IPV4.MIN_HEADER + 20);
+  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt.ttl >= 0 ? lt.ttl : undefined, tos: lt.tos })) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");

@@ -13,9 +13,8 @@ import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import type { RouteResult } from "../ip/route-table.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
-import {
-  establishedOptionsLength, synOptionsLength, writeEstablishedOptions, writeSynOptions, writeTcpHeader,
-} from "./options-out.js";
+import { establishedOptions, synOptions } from "./options-out.js";
+import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
@@ -64,7 +63,6 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     return false;
   }
   const now = tl.ctx.scheduler.now();
-  let optLen: number;
   let nSack = 0;
   const syn = (flags & SYN) !== 0;
   const synOpts = syn
@@ -78,12 +76,9 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
       bsd: tl.ctx.sysctl.tcp_syn_options_bsd, // tcp(personality): FreeBSD SYN option layout
     }
     : null;
-  if (synOpts) optLen = synOptionsLength(synOpts);
-  else {
-    if (t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
-    optLen = establishedOptionsLength(t.tsOk, nSack);
-  }
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  if (!synOpts && t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
+  const opts = synOpts ? synOptions(synOpts) : establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack);
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
   const sync = t.state !== TcpState.SYN_SENT;
   if (sync && (flags & RST) === 0) flags |= ACK;
   const ack = flags & ACK ? t.rcvNxt : 0;
@@ -93,12 +88,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     flags |= URG;
     urg = Math.min(0xffff, (t.sndUp - seq) >>> 0);
   }
-  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, seq, ack, flags, window, urg, optLen);
-  if (synOpts) writeSynOptions(synOpts, head, IPV4.MIN_HEADER + 20);
-  else if (optLen) {
-    if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
-    writeEstablishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack, head, IPV4.MIN_HEADER + 20);
-  }
+  if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
+  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
   const err = tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true);
   if (err) {
     c.inc(c.Tcp, "OutErrs");
@@ -142,15 +133,14 @@ export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
 
 /** Sends a RST for an established connection being aborted (`<SEQ=SND.NXT><CTL=RST>` — Linux tcp_send_active_reset uses RST|ACK). */
 export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + (t.tsOk ? 12 : 0));
   const rt = routeOf(tl, t);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const optLen = t.tsOk ? 12 : 0;
-  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, optLen);
-  if (t.tsOk) writeEstablishedOptions(true, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
+  const opts = establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0);
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
+  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, opts);
   if (tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
@@ -164,11 +154,10 @@ export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const optLen = tw.tsOk ? 12 : 0;
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + optLen);
+  const opts = establishedOptions(tw.tsOk, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, sackScratch, 0);
+  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
   const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
-  writeTcpHeader(head, IPV4.MIN_HEADER, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, optLen);
-  if (tw.tsOk) writeEstablishedOptions(true, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, sackScratch, 0, head, IPV4.MIN_HEADER + 20);
+  writeTcpHeader(head, IPV4.MIN_HEADER, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, opts);
   if (tl.ip.outputWith(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, tw.ttl >= 0 ? tw.ttl : tl.ctx.sysctl.ip_default_ttl, tw.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
@@ -195,8 +184,8 @@ export function sendResetFor(tl: TcpLayer, saddr: number, sport: number, daddr: 
     return;
   }
   const head = new Uint8Array(IPV4.MIN_HEADER + 20);
-  if (flags & ACK) writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, ack, 0, RST, 0, 0, 0);
-  else writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0, 0, 0);
+  if (flags & ACK) writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, ack, 0, RST, 0);
+  else writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0);
   if (tl.ip.output(rt, daddr, saddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: ttl >= 0 ? ttl : undefined, tos })) return;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Tcb } from "./tcb.js";
 import { SendBuffer } from "./send-buffer.js";
 import { RecvBuffer } from "./recv-buffer.js";
+import { COLD_DEFAULTS, TCB_FLAGS, TCB_SEQ_FIELDS, TcbCold } from "./tcb-fields.js";
 
 const tcb = (): Tcb => new Tcb(16384, 131072, "cubic", 200_000, () => {});
 
@@ -69,4 +70,52 @@ test("send and receive buffers start without arrays and each gets its own", () =
   assert.equal(r1.length, 2);
   assert.equal(r2.length, 0);
   assert.equal(r2.chunkCount, 0);
+});
+
+type Fields = Record<string, unknown>;
+
+test("every sequence-number field reads back the unsigned value it was given", () => {
+  for (const name of Object.keys(TCB_SEQ_FIELDS)) {
+    const t = tcb() as unknown as Fields;
+    assert.equal(t[name], 0, name);
+    for (const [v, want] of [[0xffffffff, 0xffffffff], [0x80000000, 0x80000000], [-1, 0xffffffff], [0x7fffffff, 0x7fffffff], [2 ** 32 + 5, 5]]) {
+      t[name] = v;
+      assert.equal(t[name], want, `${name} = ${v}`);
+    }
+    for (const other of Object.keys(TCB_SEQ_FIELDS)) if (other !== name) assert.equal(t[other], 0, `${name} wrote ${other}`);
+  }
+});
+
+test("every flag is set and cleared independently of all the others", () => {
+  const names = Object.keys(TCB_FLAGS);
+  assert.ok(names.length <= 31, "the flags fit in one small integer");
+  for (const name of names) {
+    const t = tcb() as unknown as Fields;
+    for (const n of names) assert.equal(t[n], false, `${n} starts false`);
+    t[name] = true;
+    for (const n of names) assert.equal(t[n], n === name, `only ${name} set: ${n}`);
+    for (const n of names) t[n] = true;
+    t[name] = false;
+    for (const n of names) assert.equal(t[n], n !== name, `all but ${name} set: ${n}`);
+    t[name] = true;
+    for (const n of names) assert.equal(t[n], true, `all set again: ${n}`);
+  }
+});
+
+test("every cold field starts at its default and is copied on its first write, for that connection only", () => {
+  const fresh = new TcbCold() as unknown as Fields;
+  const defaults = COLD_DEFAULTS as unknown as Fields;
+  for (const name of Object.keys(fresh)) {
+    const a = tcb() as unknown as Fields, b = tcb() as unknown as Fields;
+    const d = defaults[name];
+    assert.equal(a[name], d, `${name} default`);
+    const v = typeof d === "number" ? d + 7 : name === "softError" ? "EPROTO" : { listener: name };
+    a[name] = v;
+    assert.equal(a[name], v, `${name} written`);
+    assert.equal(b[name], d, `${name}: another connection keeps the default`);
+    assert.equal(defaults[name], fresh[name], `${name}: the shared defaults were not written`);
+    for (const other of Object.keys(fresh)) if (other !== name) assert.equal(a[other], defaults[other], `${name} wrote ${other}`);
+    a[name] = d;
+    assert.equal(a[name], d, `${name} back to its default`);
+  }
 });

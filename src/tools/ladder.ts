@@ -17,6 +17,9 @@
  * direction's SYN (or to its first packet when the SYN was not captured),
  * acknowledgments to the other direction's, as tcpdump prints them.
  *
+ * On Ethernet captures ARP packets are arrows too, from the sender's
+ * address to the target's (`ARP who-has 10.0.0.2`, `ARP 10.0.0.2 is-at …`).
+ *
  * Packets are matched by their IP and transport headers without TTL and
  * checksums, so capture the two ends of one path (a link, or the two end
  * hosts); a router's taps in between would show a packet twice.
@@ -29,6 +32,7 @@
  */
 import type { Micros } from "../core/time.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { newTcpHeader, parseTcpInto, TCP } from "../wire/tcp.js";
 import type { CaptureRecord } from "./capture.js";
 import { compileFilter } from "./tcpdump-filter.js";
 import { tcpdumpFlags, tcpdumpLine } from "./tcpdump.js";
@@ -118,6 +122,29 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
+/** An ARP packet as an arrow from its sender's address to its target's (`ARP who-has 10.0.0.2`, `ARP is-at 02:…`). */
+function decodeArp(b: Uint8Array): Decoded | null {
+  if (b.length < 28) return null;
+  const op = u16(b, 6);
+  const spa = u32(b, 14), tpa = u32(b, 24);
+  const s = formatIpv4Address(spa), d = formatIpv4Address(tpa);
+  let key = "arp/";
+  for (let i = 0; i < 28; i++) key += b[i]!.toString(16);
+  const mac = Array.from(b.subarray(8, 14), (x) => x.toString(16).padStart(2, "0")).join(":");
+  const other = op === 1 ? (spa === tpa ? `ARP announce ${s}` : `ARP who-has ${d}`) : op === 2 ? `ARP ${s} is-at ${mac}` : `ARP op ${op}`;
+  return { src: s, dst: d, dstAddr: tpa, proto: -1, key, tcp: null, other };
+}
+
+/** A record's arrow: IPv4 datagrams and, on Ethernet captures, ARP packets. */
+function decodeRecord(r: CaptureRecord): Decoded | null {
+  if (r.etherType === 0x0806) return decodeArp(r.bytes);
+  if (r.etherType !== undefined && r.etherType !== 0x0800) return null;
+  return decode(r.bytes);
+}
+
+/** The TCP header being decoded (nothing keeps a reference to it). */
+const th = newTcpHeader();
+
 function decode(b: Uint8Array): Decoded | null {
   if (b.length < 20 || b[0]! >> 4 !== 4) return null;
   const hl = (b[0]! & 15) * 4;
@@ -129,13 +156,14 @@ function decode(b: Uint8Array): Decoded | null {
   const d = formatIpv4Address(da);
   const frag = (u16(b, 6) & 0x1fff) !== 0;
   let key = `${sa}>${da}/${proto}/${u16(b, 4)}/${u16(b, 6)}/${total}/`;
-  const l4 = Math.min(b.length, hl + 20);
-  for (let i = hl; i < l4; i++) if (i < hl + 16 || i >= hl + 18) key += b[i]!.toString(16); // skip the TCP checksum
-  if (!frag && proto === 6 && b.length >= hl + 20) {
-    const doff = (b[hl + 12]! >> 4) * 4;
+  const l4 = Math.min(b.length, hl + TCP.MIN_HEADER);
+  for (let i = hl; i < l4; i++) if (i - hl !== TCP.CHECKSUM && i - hl !== TCP.CHECKSUM + 1) key += b[i]!.toString(16); // skip the TCP checksum
+  // A header with malformed options still has its fixed fields (bad-option); other errors get tcpdump's text below.
+  const e = !frag && proto === 6 ? parseTcpInto(b, hl, total - hl, th) : null;
+  if (!frag && proto === 6 && (e === null || e.reason === "bad-option")) {
     return {
-      src: `${s}:${u16(b, hl)}`, dst: `${d}:${u16(b, hl + 2)}`, dstAddr: da, proto, key,
-      tcp: { seq: u32(b, hl + 4), ack: u32(b, hl + 8), flags: b[hl + 13]!, win: u16(b, hl + 14), len: Math.max(0, total - hl - doff) },
+      src: `${s}:${th.srcPort}`, dst: `${d}:${th.dstPort}`, dstAddr: da, proto, key,
+      tcp: { seq: th.seq, ack: th.ack, flags: th.flags, win: th.window, len: total - hl - th.headerLength },
       other: "",
     };
   }
@@ -157,8 +185,8 @@ export function ladderConnections(records: readonly CaptureRecord[], opts: Pick<
   const seen: string[] = [];
   const filter = opts.filter ? compileFilter(opts.filter) : null;
   for (const r of records) {
-    if (filter && !filter(r.bytes)) continue;
-    const d = decode(r.bytes);
+    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
+    const d = decodeRecord(r);
     if (!d) continue;
     const c = connKey(d.src, d.dst);
     if (!seen.includes(c)) seen.push(c);
@@ -190,8 +218,8 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
   const pending = new Map<string, (LadderEvent & { dstAddr: number })[]>();
   const watched = new Set<number>(); // addresses seen receiving
   for (const r of records) {
-    if (filter && !filter(r.bytes)) continue;
-    const d = decode(r.bytes);
+    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
+    const d = decodeRecord(r);
     if (!d) continue;
     const conn = connKey(d.src, d.dst);
     if (only !== undefined && conn !== only) continue;

@@ -109,7 +109,10 @@ export function packetFields(bytes: Uint8Array): PacketFields {
     if (t.mss !== undefined) options.mss = t.mss;
     if (t.wscale !== undefined) options.wscale = t.wscale;
     if (t.sackOk) options.sackOk = true;
-    if (t.sack?.length) options.sack = t.sack.map(([l, r]) => [l, r]);
+    if (t.sack.length) {
+      options.sack = [];
+      for (let i = 0; i < t.sack.length; i += 2) options.sack.push([t.sack[i]!, t.sack[i + 1]!]);
+    }
     if (t.tsVal !== undefined) {
       options.tsVal = t.tsVal;
       options.tsEcr = t.tsEcr ?? 0;

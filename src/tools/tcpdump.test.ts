@@ -11,6 +11,7 @@ import { internetChecksum } from "../wire/checksum.js";
 import { emitIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
 import { ipv4 } from "../wire/ipv4-address.js";
 import { Packet } from "../wire/packet.js";
+import { linuxTcpOptions } from "../wire/tcp-options.js";
 import { emitTcp, tcpChecksum, TCP_ACK, TCP_PSH, TCP_SYN, type TcpEmit } from "../wire/tcp.js";
 import { GOLDEN } from "../wire/testdata/golden.js";
 import { fromHex } from "../wire/testdata/hex.js";
@@ -78,11 +79,11 @@ function crafted(): Uint8Array[] {
   const t = (h: Partial<TcpEmit> & { flags: number }, from: "c" | "s", data?: Uint8Array) =>
     ip(IPPROTO_TCP, from === "c" ? tcp({ srcPort: 47513, dstPort: 9090, ...h }, data, undefined, C, S) : tcp({ srcPort: 9090, dstPort: 47513, ...h }, data, undefined, S, C),
       from === "c" ? { src: C, dst: S } : { src: S, dst: C });
-  pk.push(t({ flags: TCP_SYN, seq: 950459736, window: 64240, options: { mss: 1460, sackOk: true, tsVal: 4064991011, tsEcr: 0, wscale: 7 } }, "c"));
-  pk.push(t({ flags: TCP_SYN | TCP_ACK, seq: 2983131052, ack: 950459737, window: 65160, options: { mss: 1460, sackOk: true, tsVal: 584087531, tsEcr: 4064991011, wscale: 7 } }, "s"));
-  pk.push(t({ flags: TCP_ACK, seq: 950459737, ack: 2983131053, window: 502, options: { tsVal: 4064991012, tsEcr: 584087531 } }, "c"));
+  pk.push(t({ flags: TCP_SYN, seq: 950459736, window: 64240, options: linuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 4064991011, tsEcr: 0, wscale: 7 }) }, "c"));
+  pk.push(t({ flags: TCP_SYN | TCP_ACK, seq: 2983131052, ack: 950459737, window: 65160, options: linuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 584087531, tsEcr: 4064991011, wscale: 7 }) }, "s"));
+  pk.push(t({ flags: TCP_ACK, seq: 950459737, ack: 2983131053, window: 502, options: linuxTcpOptions({ tsVal: 4064991012, tsEcr: 584087531 }) }, "c"));
   pk.push(t({ flags: TCP_ACK | TCP_PSH, seq: 950459737, ack: 2983131053, window: 502 }, "c", text("hello")));
-  pk.push(t({ flags: TCP_ACK, seq: 2983131053, ack: 950459737, window: 509, options: { tsVal: 1, tsEcr: 2, sack: [[950460737, 950461737], [950462737, 950463737]] } }, "s"));
+  pk.push(t({ flags: TCP_ACK, seq: 2983131053, ack: 950459737, window: 509, options: linuxTcpOptions({ tsVal: 1, tsEcr: 2, sack: [950460737, 950461737, 950462737, 950463737] }) }, "s"));
   pk.push(t({ flags: 0x11, seq: 950459742, ack: 2983131053, window: 502 }, "c"));
   pk.push(t({ flags: 0x14, seq: 2983131053, ack: 950459743, window: 0 }, "s"));
   pk.push(t({ flags: 0x04, seq: 950459743, ack: 0, window: 0 }, "c"));

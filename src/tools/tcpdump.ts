@@ -25,6 +25,8 @@ import type { Micros } from "../core/time.js";
 import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { finalizeChecksums, Packet } from "../wire/packet.js";
+import { TCP, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from "../wire/tcp.js";
+import { TCPOPT_EOL, TCPOPT_MSS, TCPOPT_NOP, TCPOPT_SACK, TCPOPT_SACK_PERM, TCPOPT_TIMESTAMP, TCPOPT_WSCALE } from "../wire/tcp-options.js";
 
 /** Options of the formatter. */
 export interface TcpdumpOptions {
@@ -80,7 +82,7 @@ const PROTO_NAMES: Record<number, string> = {
 
 /** TCP flag letters in tcpdump's table order (ACK is "." after P). */
 const TCP_FLAG_CHARS: readonly [number, string][] = [
-  [0x01, "F"], [0x02, "S"], [0x04, "R"], [0x08, "P"], [0x10, "."], [0x20, "U"], [0x40, "E"], [0x80, "W"],
+  [TCP_FIN, "F"], [TCP_SYN, "S"], [TCP_RST, "R"], [TCP_PSH, "P"], [TCP_ACK, "."], [TCP_URG, "U"], [TCP_ECE, "E"], [TCP_CWR, "W"],
 ];
 
 /**
@@ -220,31 +222,33 @@ export class TcpdumpFormatter {
     const dst = formatIpv4Address(daddr);
     let out = "";
     try {
-      if (!v.has(o + 2, 2)) {
+      // Field by field, bounds-checked: where the capture ends decides what
+      // tcpdump prints (`[|tcp]`), so this reads the view's offsets itself.
+      if (!v.has(o + TCP.DST_PORT, 2)) {
         out = `${src} > ${dst}:`;
         throw new Truncated("tcp");
       }
-      const sport = v.u16(o, "tcp");
-      const dport = v.u16(o + 2, "tcp");
+      const sport = v.u16(o + TCP.SRC_PORT, "tcp");
+      const dport = v.u16(o + TCP.DST_PORT, "tcp");
       out = `${src}.${sport} > ${dst}.${dport}: `;
-      const hlen = (v.u8(o + 12, "tcp") >> 4) * 4;
-      if (hlen < 20) return `${out} tcp ${length - hlen} [bad hdr length ${hlen} - too short, < 20]`;
-      let seq = v.u32(o + 4, "tcp");
-      let ack = v.u32(o + 8, "tcp");
-      const win = v.u16(o + 14, "tcp");
-      const urp = v.u16(o + 18, "tcp");
-      const flags = v.u8(o + 13, "tcp");
+      const hlen = (v.u8(o + TCP.DATA_OFFSET, "tcp") >> 4) * 4;
+      if (hlen < TCP.MIN_HEADER) return `${out} tcp ${length - hlen} [bad hdr length ${hlen} - too short, < 20]`;
+      let seq = v.u32(o + TCP.SEQ, "tcp");
+      let ack = v.u32(o + TCP.ACK, "tcp");
+      const win = v.u16(o + TCP.WINDOW, "tcp");
+      const urp = v.u16(o + TCP.URGENT, "tcp");
+      const flags = v.u8(o + TCP.FLAGS, "tcp");
       out += `Flags [${tcpdumpFlags(flags)}]`;
       let rev = false;
       let thseq = 0;
       let thack = 0;
-      if (!this.#absolute && flags & 0x10) {
+      if (!this.#absolute && flags & TCP_ACK) {
         const s = saddr;
         const d = daddr;
         rev = sport > dport || (sport === dport && s > d);
         const key = rev ? `${d}>${s}:${dport}>${sport}` : `${s}>${d}:${sport}>${dport}`;
         let th = this.#conns.get(key);
-        if (th === undefined || flags & 0x02) {
+        if (th === undefined || flags & TCP_SYN) {
           th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
           this.#conns.set(key, th);
         } else if (rev) {
@@ -260,19 +264,19 @@ export class TcpdumpFormatter {
       if (hlen > length) return `${out} [bad hdr length ${hlen} - too long, > ${length}]`;
       if (this.#v > 0 && !fragmented && v.has(o, length)) {
         const sum = foldChecksum(sum16(v.b, o, length, pseudoHeaderSum(saddr, daddr, 6, length)));
-        const field = v.u16(o + 16, "tcp");
+        const field = v.u16(o + TCP.CHECKSUM, "tcp");
         out += `, cksum 0x${hex4(field)} ${sum === 0 ? "(correct)" : `(incorrect -> 0x${hex4(shouldBe(field, sum))})`}`;
       }
       const dlen = length - hlen;
-      if (this.#v > 1 || dlen > 0 || flags & 0x07) {
+      if (this.#v > 1 || dlen > 0 || flags & (TCP_FIN | TCP_SYN | TCP_RST)) {
         out += `, seq ${seq}`;
         if (dlen > 0) out += `:${(seq + dlen) >>> 0}`;
       }
-      if (flags & 0x10) out += `, ack ${ack}`;
+      if (flags & TCP_ACK) out += `, ack ${ack}`;
       out += `, win ${win}`;
-      if (flags & 0x20) out += `, urg ${urp}`;
-      if (hlen > 20) {
-        const opts = tcpOptionsText(v, o + 20, hlen - 20, rev ? thseq : thack);
+      if (flags & TCP_URG) out += `, urg ${urp}`;
+      if (hlen > TCP.MIN_HEADER) {
+        const opts = tcpOptionsText(v, o + TCP.MIN_HEADER, hlen - TCP.MIN_HEADER, rev ? thseq : thack);
         out += `, options [${opts.text}`;
         if (opts.bad) return out;
         out += "]";
@@ -369,7 +373,13 @@ export class TcpdumpFormatter {
   }
 }
 
-/** The options text between `options [` and `]`; `bad` when tcpdump stops at `[bad opt]`. */
+/**
+ * The options text between `options [` and `]`; `bad` when tcpdump stops at
+ * `[bad opt]`. This is tcpdump's own walk (print-tcp.c), not the codec's
+ * option decoder: tcpdump prints what it read before a bad length, reads a
+ * known kind's value whatever its length byte says (then `[len N]`) and
+ * names kinds sockstack does not decode (uto, md5, tfo, …).
+ */
 function tcpOptionsText(v: View, start: number, hlen: number, base: number): { text: string; bad: boolean } {
   let text = "";
   let sep = "";
@@ -379,7 +389,7 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
     text += sep;
     const opt = v.u8(cp++, "tcp");
     let len: number;
-    if (opt === 0 || opt === 1) len = 1;
+    if (opt === TCPOPT_EOL || opt === TCPOPT_NOP) len = 1;
     else {
       len = v.u8(cp++, "tcp");
       if (len < 2 || len > hlen) return bad();
@@ -389,17 +399,17 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
     let datalen = 0;
     text += TCP_OPT_NAMES[opt] ?? `unknown-${opt}`;
     switch (opt) {
-      case 2:
+      case TCPOPT_MSS:
         datalen = 2;
         if (datalen > hlen) return bad();
         text += ` ${v.u16(cp, "tcp")}`;
         break;
-      case 3:
+      case TCPOPT_WSCALE:
         datalen = 1;
         if (datalen > hlen) return bad();
         text += ` ${v.u8(cp, "tcp")}`;
         break;
-      case 5:
+      case TCPOPT_SACK:
         datalen = len - 2;
         if (datalen % 8 !== 0) text += " invalid sack";
         else {
@@ -419,14 +429,14 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
         if (datalen > hlen) return bad();
         text += ` ${v.u32(cp, "tcp")}`;
         break;
-      case 8:
+      case TCPOPT_TIMESTAMP:
         datalen = 8;
         if (datalen > hlen) return bad();
         text += ` val ${v.u32(cp, "tcp")} ecr ${v.u32(cp + 4, "tcp")}`;
         break;
-      case 0:
-      case 1:
-      case 4:
+      case TCPOPT_EOL:
+      case TCPOPT_NOP:
+      case TCPOPT_SACK_PERM:
         break;
       case 28: {
         datalen = 2;
@@ -447,9 +457,9 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
     }
     cp += datalen;
     hlen -= datalen;
-    if (datalen + 1 + (opt === 0 || opt === 1 ? 0 : 1) !== len) text += `[len ${len}]`;
+    if (datalen + 1 + (opt === TCPOPT_EOL || opt === TCPOPT_NOP ? 0 : 1) !== len) text += `[len ${len}]`;
     sep = ",";
-    if (opt === 0) break;
+    if (opt === TCPOPT_EOL) break;
   }
   return { text, bad: false };
 }

@@ -1,16 +1,20 @@
 /**
  * TCP options (RFC 9293 §3.1 and §3.2; MSS RFC 9293 §3.7.1, window scale and
  * timestamps RFC 7323, SACK RFC 2018): the ordered option list, its wire
- * encoding, and Linux's exact layouts.
+ * encoding, and Linux's exact layout.
  *
  * Two representations:
- * - the convenient fields of {@link TcpOptionFields} (`mss`, `wscale`,
- *   `sackOk`, `sack`, `tsVal`/`tsEcr`), filled by `parseTcp` without
- *   allocating (except a SACK block array when SACK blocks are present);
+ * - the named fields of {@link TcpOptionFields} (`mss`, `wscale`, `sackOk`,
+ *   `sack`, `tsVal`/`tsEcr`), which the receive path reads: filled by
+ *   `parseTcpInto` without allocating;
  * - the ordered {@link TcpOption} list, which keeps NOPs, EOL and unknown
  *   kinds in wire order (tcpdump prints it; the conformance runner compares
- *   it). It is decoded lazily from the raw option bytes by
- *   {@link parseTcpOptionList}, never on the receive path.
+ *   it; layouts such as {@link linuxTcpOptions} produce it).
+ *
+ * One decoder ({@link parseTcpOptions}: fields, and the list when asked) and
+ * one writer ({@link emitTcpOptions}: a list to bytes). A layout — Linux's
+ * here, FreeBSD's SYN layout in `tcp/options-out.ts` — is a function from
+ * fields to a list, so the bytes of each option kind are written in one place.
  */
 import { WireError } from "./wire-error.js";
 
@@ -46,9 +50,9 @@ export const OPT_NOP: TcpOption = Object.freeze({ kind: "nop" });
 export const OPT_SACK_PERM: TcpOption = Object.freeze({ kind: "sack-permitted" });
 
 /**
- * The options a segment carries, as named fields. Absent options are
- * `undefined` (`sackOk` false). Used both by the parser's output and as the
- * input of the Linux layouts ({@link linuxTcpOptions}).
+ * The options a segment carries, as named fields — the input of the Linux
+ * layout ({@link linuxTcpOptions}). Absent options are `undefined`
+ * (`sackOk` false, `sack` absent or empty).
  */
 export interface TcpOptionFields {
   /** Maximum segment size (kind 2). */
@@ -57,11 +61,29 @@ export interface TcpOptionFields {
   wscale?: number | undefined;
   /** SACK permitted (kind 4). */
   sackOk?: boolean;
-  /** SACK blocks (kind 5), `[left, right)` edges, in wire order. */
-  sack?: readonly (readonly [number, number])[] | undefined;
+  /**
+   * SACK blocks (kind 5) as flat edges `[left0, right0, left1, right1, …]`
+   * (each block `[left, right)`), in wire order.
+   */
+  sack?: ArrayLike<number> | undefined;
   /** Timestamp value (kind 8); `tsEcr` is set whenever `tsVal` is. */
   tsVal?: number | undefined;
   tsEcr?: number | undefined;
+}
+
+/**
+ * The option fields as the parser fills them: every field present (one
+ * hidden class), `sack` an array owned by the record, emptied and refilled
+ * by each parse (so parsing allocates nothing).
+ */
+export interface ParsedTcpOptions extends TcpOptionFields {
+  mss: number | undefined;
+  wscale: number | undefined;
+  sackOk: boolean;
+  /** Flat SACK edges; empty when the segment carries no (well-formed) SACK option. */
+  sack: number[];
+  tsVal: number | undefined;
+  tsEcr: number | undefined;
 }
 
 /** The fixed length (kind + length + data) Linux requires of each known kind, 0 for variable. */
@@ -91,22 +113,30 @@ function w32(b: Uint8Array, i: number, v: number): void {
 }
 
 /**
- * Walks the options in `buf[off, end)` and fills `out`'s fields
- * (resetting them first). Returns null, or a `bad-option` error when an
- * option's length byte is missing, below 2 or runs past the header.
+ * The one decoder of option bytes: walks the options in `buf[off, end)`,
+ * fills `out`'s fields (resetting them first) and, when `list` is given,
+ * appends every option to it in wire order (NOPs, a final EOL and unknown
+ * kinds included; bytes after EOL are padding and not listed). Returns
+ * null, or a `bad-option` error when an option's length byte is missing,
+ * below 2 or runs past the end.
  *
  * Like Linux `tcp_parse_options`, a known kind with the wrong length
  * (e.g. MSS of length 3) and a SACK option whose length is not 2 + 8n are
- * ignored, not fatal; parsing stops at EOL.
+ * ignored by the fields (listed as `unknown`), not fatal; parsing stops at
+ * EOL. Without `list` nothing is allocated.
+ * @example
+ * const out = newTcpOptionFields();
+ * parseTcpOptions(new Uint8Array([1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9]), 0, 12, out); // null
+ * out.tsVal === 7 && out.tsEcr === 9;
  */
-export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, out: TcpOptionFields): WireError | null {
+export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: ParsedTcpOptions, list: TcpOption[] | null = null): WireError | null {
   out.mss = undefined;
   out.wscale = undefined;
   out.sackOk = false;
-  out.sack = undefined;
+  out.sack.length = 0;
   // The layout of nearly every established segment (Linux, and ours):
   // NOP, NOP, timestamps — decoded without the loop.
-  if (end - off === 12 && buf[off] === TCPOPT_NOP && buf[off + 1] === TCPOPT_NOP && buf[off + 2] === TCPOPT_TIMESTAMP && buf[off + 3] === 10) {
+  if (list === null && end - off === 12 && buf[off] === TCPOPT_NOP && buf[off + 1] === TCPOPT_NOP && buf[off + 2] === TCPOPT_TIMESTAMP && buf[off + 3] === 10) {
     out.tsVal = r32(buf, off + 4);
     out.tsEcr = r32(buf, off + 8);
     return null;
@@ -116,48 +146,70 @@ export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, 
   let i = off;
   while (i < end) {
     const kind = buf[i]!;
-    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_EOL) {
+      list?.push(OPT_EOL);
+      break;
+    }
     if (kind === TCPOPT_NOP) {
+      list?.push(OPT_NOP);
       i++;
       continue;
     }
     if (i + 1 >= end) return new WireError("bad-option", "tcp", `kind ${kind} without length`);
     const len = buf[i + 1]!;
     if (len < 2 || i + len > end) return new WireError("bad-option", "tcp", `kind ${kind} length ${len}`);
-    switch (kind) {
-      case TCPOPT_MSS:
-        if (len === 4) out.mss = r16(buf, i + 2);
-        break;
-      case TCPOPT_WSCALE:
-        if (len === 3) out.wscale = buf[i + 2]!;
-        break;
-      case TCPOPT_SACK_PERM:
-        if (len === 2) out.sackOk = true;
-        break;
-      case TCPOPT_TIMESTAMP:
-        if (len === 10) {
+    const want = expectedLength(kind);
+    let known = want === 0 || len === want;
+    if (known) {
+      switch (kind) {
+        case TCPOPT_MSS:
+          out.mss = r16(buf, i + 2);
+          list?.push({ kind: "mss", mss: out.mss });
+          break;
+        case TCPOPT_WSCALE:
+          out.wscale = buf[i + 2]!;
+          list?.push({ kind: "wscale", shift: out.wscale });
+          break;
+        case TCPOPT_SACK_PERM:
+          out.sackOk = true;
+          list?.push(OPT_SACK_PERM);
+          break;
+        case TCPOPT_TIMESTAMP:
           out.tsVal = r32(buf, i + 2);
           out.tsEcr = r32(buf, i + 6);
-        }
-        break;
-      case TCPOPT_SACK:
-        if (len > 2 && (len - 2) % 8 === 0) {
-          const blocks: [number, number][] = [];
-          for (let j = i + 2; j < i + len; j += 8) blocks.push([r32(buf, j), r32(buf, j + 4)]);
-          out.sack = blocks;
-        }
-        break;
+          list?.push({ kind: "timestamp", val: out.tsVal, ecr: out.tsEcr });
+          break;
+        case TCPOPT_SACK:
+          if (len > 2 && (len - 2) % 8 === 0) {
+            const s = out.sack;
+            s.length = 0; // a second SACK option replaces the first, as in Linux
+            for (let j = i + 2; j < i + len; j += 4) s.push(r32(buf, j));
+            if (list) {
+              const blocks: [number, number][] = [];
+              for (let j = 0; j < s.length; j += 2) blocks.push([s[j]!, s[j + 1]!]);
+              list.push({ kind: "sack", blocks });
+            }
+          } else known = false;
+          break;
+        default:
+          known = false;
+      }
     }
+    if (!known) list?.push({ kind: "unknown", type: kind, data: buf.subarray(i + 2, i + len) });
     i += len;
   }
   return null;
 }
 
+/** A {@link ParsedTcpOptions} with every option absent, to be filled by {@link parseTcpOptions}. */
+export function newTcpOptionFields(): ParsedTcpOptions {
+  return { mss: undefined, wscale: undefined, sackOk: false, sack: [], tsVal: undefined, tsEcr: undefined };
+}
+
 /**
  * Decodes the options in `bytes` (the raw option area, e.g.
- * `tcpRawOptions(h)`) into the ordered list, keeping NOPs, a final EOL
- * and unknown kinds. Bytes after EOL (padding) are not listed. Malformed
- * lengths give `bad-option`.
+ * `tcpRawOptions(h)`) into the ordered list ({@link parseTcpOptions} with
+ * a list). Malformed lengths give `bad-option`.
  * @example
  * import { WireError } from "./wire-error.js";
  * const list = parseTcpOptionList(new Uint8Array([2, 4, 5, 180, 1, 1, 4, 2, 0, 0])); // mss 1460, nop, nop, sackOK, eol, padding
@@ -165,43 +217,7 @@ export function parseTcpOptionFields(buf: Uint8Array, off: number, end: number, 
  */
 export function parseTcpOptionList(bytes: Uint8Array): TcpOption[] | WireError {
   const list: TcpOption[] = [];
-  const end = bytes.length;
-  let i = 0;
-  while (i < end) {
-    const kind = bytes[i]!;
-    if (kind === TCPOPT_EOL) {
-      list.push(OPT_EOL);
-      break;
-    }
-    if (kind === TCPOPT_NOP) {
-      list.push(OPT_NOP);
-      i++;
-      continue;
-    }
-    if (i + 1 >= end) return new WireError("bad-option", "tcp", `kind ${kind} without length`);
-    const len = bytes[i + 1]!;
-    if (len < 2 || i + len > end) return new WireError("bad-option", "tcp", `kind ${kind} length ${len}`);
-    const want = expectedLength(kind);
-    if (want !== 0 && len !== want) {
-      list.push({ kind: "unknown", type: kind, data: bytes.subarray(i + 2, i + len) });
-    } else if (kind === TCPOPT_MSS) {
-      list.push({ kind: "mss", mss: r16(bytes, i + 2) });
-    } else if (kind === TCPOPT_WSCALE) {
-      list.push({ kind: "wscale", shift: bytes[i + 2]! });
-    } else if (kind === TCPOPT_SACK_PERM) {
-      list.push(OPT_SACK_PERM);
-    } else if (kind === TCPOPT_TIMESTAMP) {
-      list.push({ kind: "timestamp", val: r32(bytes, i + 2), ecr: r32(bytes, i + 6) });
-    } else if (kind === TCPOPT_SACK && len > 2 && (len - 2) % 8 === 0) {
-      const blocks: [number, number][] = [];
-      for (let j = i + 2; j < i + len; j += 8) blocks.push([r32(bytes, j), r32(bytes, j + 4)]);
-      list.push({ kind: "sack", blocks });
-    } else {
-      list.push({ kind: "unknown", type: kind, data: bytes.subarray(i + 2, i + len) });
-    }
-    i += len;
-  }
-  return list;
+  return parseTcpOptions(bytes, 0, bytes.length, newTcpOptionFields(), list) ?? list;
 }
 
 /** Wire length of one option (kind + length + data). */
@@ -238,8 +254,12 @@ export function tcpOptionsLength(list: readonly TcpOption[]): number {
 }
 
 /**
- * Writes `list` at `buf[off]` in order, then zero padding to a multiple of
- * 4. Returns the bytes written ({@link tcpOptionsLength}).
+ * The one option writer: writes `list` at `buf[off]` in order, then zero
+ * padding to a multiple of 4. Returns the bytes written
+ * ({@link tcpOptionsLength}).
+ * @example
+ * const buf = new Uint8Array(12);
+ * emitTcpOptions(linuxTcpOptions({ tsVal: 7, tsEcr: 9 }), buf, 0) === 12; // nop,nop,TS
  */
 export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off: number): number {
   let i = off;
@@ -310,86 +330,28 @@ export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off:
  * - SACK blocks: `nop,nop,sack …`.
  * So a SYN is `mss,sackOK,TS,nop,wscale` and an established ACK
  * `nop,nop,TS,nop,nop,sack …`. Every group is a multiple of 4 bytes.
+ * The list is built in `into` (emptied first) when given: the output path
+ * reuses one array per layer of code.
  * @example linuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 1, tsEcr: 0, wscale: 7 })
  */
-export function linuxTcpOptions(f: TcpOptionFields): TcpOption[] {
-  const list: TcpOption[] = [];
+export function linuxTcpOptions(f: TcpOptionFields, into: TcpOption[] = []): TcpOption[] {
+  const list = into;
+  list.length = 0;
   if (f.mss !== undefined) list.push({ kind: "mss", mss: f.mss });
-  const ts = f.tsVal !== undefined;
-  if (ts) {
+  if (f.tsVal !== undefined) {
     if (f.sackOk) list.push(OPT_SACK_PERM);
     else list.push(OPT_NOP, OPT_NOP);
-    list.push({ kind: "timestamp", val: f.tsVal!, ecr: f.tsEcr ?? 0 });
+    list.push({ kind: "timestamp", val: f.tsVal, ecr: f.tsEcr ?? 0 });
   } else if (f.sackOk) {
     list.push(OPT_NOP, OPT_NOP, OPT_SACK_PERM);
   }
   if (f.wscale !== undefined) list.push(OPT_NOP, { kind: "wscale", shift: f.wscale });
-  if (f.sack !== undefined && f.sack.length > 0) list.push(OPT_NOP, OPT_NOP, { kind: "sack", blocks: f.sack });
+  const s = f.sack;
+  if (s !== undefined && s.length >= 2) {
+    // Only ACKs that report out-of-order data carry blocks: the rare path allocates.
+    const blocks: [number, number][] = [];
+    for (let i = 0; i + 1 < s.length; i += 2) blocks.push([s[i]!, s[i + 1]!]);
+    list.push(OPT_NOP, OPT_NOP, { kind: "sack", blocks });
+  }
   return list;
-}
-
-/** Byte length of {@link linuxTcpOptions}`(f)` without building the list. */
-export function linuxTcpOptionsLength(f: TcpOptionFields): number {
-  let n = f.mss !== undefined ? 4 : 0;
-  if (f.tsVal !== undefined) n += 12;
-  else if (f.sackOk) n += 4;
-  if (f.wscale !== undefined) n += 4;
-  if (f.sack !== undefined && f.sack.length > 0) n += 4 + 8 * f.sack.length;
-  return n;
-}
-
-/**
- * Writes Linux's layout of `f` (see {@link linuxTcpOptions}) at `buf[off]`
- * without building a list — the allocation-free path for output.
- * Returns the bytes written ({@link linuxTcpOptionsLength}).
- */
-export function emitLinuxTcpOptions(f: TcpOptionFields, buf: Uint8Array, off: number): number {
-  let i = off;
-  if (f.mss !== undefined) {
-    buf[i] = TCPOPT_MSS;
-    buf[i + 1] = 4;
-    buf[i + 2] = f.mss >>> 8;
-    buf[i + 3] = f.mss & 255;
-    i += 4;
-  }
-  if (f.tsVal !== undefined) {
-    if (f.sackOk) {
-      buf[i] = TCPOPT_SACK_PERM;
-      buf[i + 1] = 2;
-    } else {
-      buf[i] = TCPOPT_NOP;
-      buf[i + 1] = TCPOPT_NOP;
-    }
-    buf[i + 2] = TCPOPT_TIMESTAMP;
-    buf[i + 3] = 10;
-    w32(buf, i + 4, f.tsVal);
-    w32(buf, i + 8, f.tsEcr ?? 0);
-    i += 12;
-  } else if (f.sackOk) {
-    buf[i] = TCPOPT_NOP;
-    buf[i + 1] = TCPOPT_NOP;
-    buf[i + 2] = TCPOPT_SACK_PERM;
-    buf[i + 3] = 2;
-    i += 4;
-  }
-  if (f.wscale !== undefined) {
-    buf[i] = TCPOPT_NOP;
-    buf[i + 1] = TCPOPT_WSCALE;
-    buf[i + 2] = 3;
-    buf[i + 3] = f.wscale;
-    i += 4;
-  }
-  if (f.sack !== undefined && f.sack.length > 0) {
-    buf[i] = TCPOPT_NOP;
-    buf[i + 1] = TCPOPT_NOP;
-    buf[i + 2] = TCPOPT_SACK;
-    buf[i + 3] = 2 + 8 * f.sack.length;
-    i += 4;
-    for (const [l, r] of f.sack) {
-      w32(buf, i, l);
-      w32(buf, i + 4, r);
-      i += 8;
-    }
-  }
-  return i - off;
 }

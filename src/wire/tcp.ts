@@ -2,20 +2,25 @@
  * TCP header codec (RFC 9293 §3.1). View: named offsets ({@link TCP});
  * repr: {@link TcpHeader}. Options live in tcp-options.ts.
  *
- * Parsing is cheap: one object per segment with every field present (one
- * hidden class) and option fields filled in place; the raw options stay in
- * the parsed buffer (the header records `buf` and `offset`, no view is
- * made) and the ordered option list is decoded only on demand
- * ({@link tcpRawOptions}, {@link tcpOptionList}). A SACK block array is the
- * only extra allocation, and only when the segment carries SACK blocks.
+ * The one TCP codec of sockstack: the stack's input, the tools (ladder,
+ * packet fields), the conformance runner and the test vocabulary all read
+ * headers with {@link parseTcpInto} / {@link parseTcp}, and every header
+ * is written by {@link writeTcpHeader} ({@link emitTcp} is its object form)
+ * with options from the one option writer (`emitTcpOptions`).
+ *
+ * Parsing allocates nothing: {@link parseTcpInto} fills a caller-owned
+ * record (one hidden class, the SACK edges in an array the record owns);
+ * the raw options stay in the parsed buffer (the header records `buf` and
+ * `offset`, no view is made) and the ordered option list is decoded only on
+ * demand ({@link tcpRawOptions}, {@link tcpOptionList}).
  */
 import { foldChecksum, pseudoHeaderSum, sum16 } from "./checksum.js";
 import { IPPROTO_TCP } from "./ipv4.js";
 import type { Ipv4Address } from "./ipv4-address.js";
 import { EMPTY } from "./packet.js";
 import {
-  emitLinuxTcpOptions, emitTcpOptions, linuxTcpOptionsLength, parseTcpOptionFields, parseTcpOptionList,
-  tcpOptionsLength, TCP_MAX_OPTIONS_LENGTH, type TcpOption, type TcpOptionFields,
+  emitTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, tcpOptionsLength, TCP_MAX_OPTIONS_LENGTH,
+  type ParsedTcpOptions, type TcpOption,
 } from "./tcp-options.js";
 import { WireError } from "./wire-error.js";
 
@@ -35,6 +40,8 @@ export const TCP = {
   MIN_HEADER: 20,
   /** Longest header (data offset 15). */
   MAX_HEADER: 60,
+  /** What an ICMP error is sure to quote of the header (RFC 792): ports and sequence number. */
+  QUOTE: 8,
 } as const;
 
 /** Flag bits of byte 13 (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
@@ -47,8 +54,8 @@ export const TCP_URG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 
-/** A parsed TCP header. Option fields are `undefined` when absent. */
-export interface TcpHeader extends TcpOptionFields {
+/** A parsed TCP header. Option fields are `undefined` when absent (`sack` empty). */
+export interface TcpHeader extends ParsedTcpOptions {
   srcPort: number;
   dstPort: number;
   /** Unsigned 32-bit. */
@@ -63,7 +70,6 @@ export interface TcpHeader extends TcpOptionFields {
   window: number;
   checksum: number;
   urgent: number;
-  sackOk: boolean;
   /**
    * The buffer the header was parsed from and the header's offset in it:
    * the raw options are `buf[offset + 20, offset + headerLength)` (see
@@ -73,7 +79,7 @@ export interface TcpHeader extends TcpOptionFields {
   offset: number;
 }
 
-/** Fields to emit a header. */
+/** Fields to emit a header ({@link emitTcp}). */
 export interface TcpEmit {
   srcPort: number;
   dstPort: number;
@@ -83,62 +89,123 @@ export interface TcpEmit {
   window: number;
   urgent?: number;
   /**
-   * Options: an ordered list (written in order, zero-padded to 4 bytes),
-   * raw option bytes (copied; their length must be a multiple of 4), or
-   * named fields written in Linux's layout ({@link linuxTcpOptions}) without
-   * building a list. Absent: none.
+   * Options: an ordered list (written in order, zero-padded to 4 bytes; a
+   * layout such as `linuxTcpOptions(fields)` builds one) or raw option
+   * bytes (copied; their length must be a multiple of 4). Absent: none.
    */
-  options?: readonly TcpOption[] | Uint8Array | TcpOptionFields;
+  options?: TcpEmitOptions;
+}
+
+/** The options {@link writeTcpHeader} takes: an ordered list or raw bytes. */
+export type TcpEmitOptions = readonly TcpOption[] | Uint8Array;
+
+/** A zeroed {@link TcpHeader}, to be filled by {@link parseTcpInto}. */
+export function newTcpHeader(): TcpHeader {
+  const o = newTcpOptionFields();
+  return {
+    srcPort: 0, dstPort: 0, seq: 0, ack: 0, headerLength: 0, flags: 0, window: 0, checksum: 0, urgent: 0,
+    mss: o.mss, wscale: o.wscale, sackOk: o.sackOk, sack: o.sack, tsVal: o.tsVal, tsEcr: o.tsEcr,
+    buf: EMPTY, offset: 0,
+  };
 }
 
 /**
- * Parses the TCP header at `buf[off]`. `available` is the number of
- * transport bytes present (header + data, the data possibly continuing in
- * another buffer); the header with its options must lie in `buf`.
- * Errors: `truncated` (fewer than 20 bytes, or options not in `buf`),
- * `bad-data-offset` (data offset < 5, or header longer than `available`),
- * `bad-option` (an option length < 2 or past the header). The checksum is
- * not verified here ({@link tcpChecksumOk}).
+ * Parses the TCP header at `buf[off]` into a caller-owned record (a
+ * per-layer scratch on the per-packet input path; the twin of
+ * `parseIpv4Into`): returns null when `out` was filled, else the error.
+ * `len` is the number of transport bytes present (header + data, the data
+ * possibly continuing in another buffer); the header with its options must
+ * lie in `buf`. Allocates nothing on success (`out.sack` is refilled in
+ * place, so a previous parse's SACK edges are overwritten).
+ *
+ * Errors, in this order: `truncated` (fewer than 20 bytes), `bad-data-offset`
+ * (data offset < 5, or header longer than `len`), `truncated` (header
+ * within `len` but not within `buf`), `bad-option` (an option length < 2
+ * or past the header). On `bad-option` the fixed fields and `headerLength`
+ * are filled (so a receiver can verify the checksum before counting the
+ * option error, as TCP input does); on the others `out` is unspecified.
+ * The checksum is not verified here ({@link tcpChecksumOk}).
  * @example
  * import type { Ipv4Header } from "./ipv4.js";
- * import { WireError } from "./wire-error.js";
+ * import type { Packet } from "./packet.js";
+ * declare const packet: Packet, ip: Ipv4Header;
+ * const th = newTcpHeader();                  // once, then reused for every segment
+ * const err = parseTcpInto(packet.head, ip.headerLength, ip.totalLength - ip.headerLength, th);
+ * if (err) console.log(`dropped: ${err.reason}`); // truncated, bad-data-offset, bad-option
+ * else console.log(th.srcPort, th.seq, th.flags & TCP_SYN, th.mss ?? 536, th.sack.length / 2);
+ */
+export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: TcpHeader): WireError | null {
+  const inBuf = buf.length - off;
+  if (inBuf < TCP.MIN_HEADER || len < TCP.MIN_HEADER) {
+    return new WireError("truncated", "tcp", `${Math.min(inBuf, len)} bytes`);
+  }
+  const headerLength = (buf[off + TCP.DATA_OFFSET]! >> 4) * 4;
+  if (headerLength < TCP.MIN_HEADER) return new WireError("bad-data-offset", "tcp", `data offset ${headerLength / 4}`);
+  if (headerLength > len) return new WireError("bad-data-offset", "tcp", `header ${headerLength} > segment ${len}`);
+  if (headerLength > inBuf) return new WireError("truncated", "tcp", `header ${headerLength} > ${inBuf} bytes`);
+  out.srcPort = (buf[off + TCP.SRC_PORT]! << 8) | buf[off + TCP.SRC_PORT + 1]!;
+  out.dstPort = (buf[off + TCP.DST_PORT]! << 8) | buf[off + TCP.DST_PORT + 1]!;
+  out.seq = readU32(buf, off + TCP.SEQ);
+  out.ack = readU32(buf, off + TCP.ACK);
+  out.headerLength = headerLength;
+  out.flags = buf[off + TCP.FLAGS]!;
+  out.window = (buf[off + TCP.WINDOW]! << 8) | buf[off + TCP.WINDOW + 1]!;
+  out.checksum = (buf[off + TCP.CHECKSUM]! << 8) | buf[off + TCP.CHECKSUM + 1]!;
+  out.urgent = (buf[off + TCP.URGENT]! << 8) | buf[off + TCP.URGENT + 1]!;
+  out.buf = buf;
+  out.offset = off;
+  if (headerLength === TCP.MIN_HEADER) {
+    out.mss = undefined;
+    out.wscale = undefined;
+    out.sackOk = false;
+    out.sack.length = 0;
+    out.tsVal = undefined;
+    out.tsEcr = undefined;
+    return null;
+  }
+  return parseTcpOptions(buf, off + TCP.MIN_HEADER, off + headerLength, out);
+}
+
+/**
+ * {@link parseTcpInto} into a fresh record: the parsed header, or why not.
+ * @example
+ * import type { Ipv4Header } from "./ipv4.js";
+ * import type { Packet } from "./packet.js";
  * declare const packet: Packet, ip: Ipv4Header;
  * const t = parseTcp(packet.head, ip.headerLength, ip.totalLength - ip.headerLength);
  * if (t instanceof WireError) console.log(`dropped: ${t.reason}`);
  */
-export function parseTcp(buf: Uint8Array, off: number, available: number): TcpHeader | WireError {
-  const inBuf = buf.length - off;
-  if (inBuf < TCP.MIN_HEADER || available < TCP.MIN_HEADER) {
-    return new WireError("truncated", "tcp", `${Math.min(inBuf, available)} bytes`);
-  }
-  const headerLength = (buf[off + 12]! >> 4) * 4;
-  if (headerLength < TCP.MIN_HEADER) return new WireError("bad-data-offset", "tcp", `data offset ${headerLength / 4}`);
-  if (headerLength > available) return new WireError("bad-data-offset", "tcp", `header ${headerLength} > segment ${available}`);
-  if (headerLength > inBuf) return new WireError("truncated", "tcp", `header ${headerLength} > ${inBuf} bytes`);
-  const h: TcpHeader = {
-    srcPort: (buf[off]! << 8) | buf[off + 1]!,
-    dstPort: (buf[off + 2]! << 8) | buf[off + 3]!,
-    seq: ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0,
-    ack: ((buf[off + 8]! << 24) | (buf[off + 9]! << 16) | (buf[off + 10]! << 8) | buf[off + 11]!) >>> 0,
-    headerLength,
-    flags: buf[off + 13]!,
-    window: (buf[off + 14]! << 8) | buf[off + 15]!,
-    checksum: (buf[off + 16]! << 8) | buf[off + 17]!,
-    urgent: (buf[off + 18]! << 8) | buf[off + 19]!,
-    mss: undefined,
-    wscale: undefined,
-    sackOk: false,
-    sack: undefined,
-    tsVal: undefined,
-    tsEcr: undefined,
-    buf,
-    offset: off,
-  };
-  if (headerLength > TCP.MIN_HEADER) {
-    const e = parseTcpOptionFields(buf, off + TCP.MIN_HEADER, off + headerLength, h);
-    if (e) return e;
-  }
-  return h;
+export function parseTcp(buf: Uint8Array, off: number, len: number): TcpHeader | WireError {
+  const h = newTcpHeader();
+  return parseTcpInto(buf, off, len, h) ?? h;
+}
+
+/**
+ * The part of a TCP header an ICMP error is sure to quote (RFC 792: the
+ * first 8 bytes): ports and sequence number, read into `out` from
+ * `buf[off]`. Returns false when fewer than 8 bytes are there.
+ * @example
+ * declare const quoted: Uint8Array; // the transport bytes an ICMP error quotes
+ * const q = newTcpHeader();
+ * if (parseTcpQuoteInto(quoted, 0, q)) console.log(q.srcPort, q.dstPort, q.seq);
+ */
+export function parseTcpQuoteInto(buf: Uint8Array, off: number, out: Pick<TcpHeader, "srcPort" | "dstPort" | "seq">): boolean {
+  if (buf.length - off < TCP.QUOTE) return false;
+  out.srcPort = (buf[off + TCP.SRC_PORT]! << 8) | buf[off + TCP.SRC_PORT + 1]!;
+  out.dstPort = (buf[off + TCP.DST_PORT]! << 8) | buf[off + TCP.DST_PORT + 1]!;
+  out.seq = readU32(buf, off + TCP.SEQ);
+  return true;
+}
+
+function readU32(b: Uint8Array, i: number): number {
+  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+}
+
+function writeU32(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 24;
+  b[i + 1] = (v >>> 16) & 255;
+  b[i + 2] = (v >>> 8) & 255;
+  b[i + 3] = v & 255;
 }
 
 /**
@@ -164,59 +231,67 @@ export function tcpOptionList(h: Pick<TcpHeader, "buf" | "offset" | "headerLengt
   return r instanceof WireError ? [] : r;
 }
 
-/** Byte length of `h.options` as {@link emitTcp} writes them. */
-export function tcpEmitOptionsLength(options: TcpEmit["options"]): number {
+/** Byte length of `options` as {@link writeTcpHeader} writes them (a multiple of 4 for a list). */
+export function tcpEmitOptionsLength(options: TcpEmitOptions | undefined): number {
   if (options === undefined) return 0;
-  if (Array.isArray(options)) return tcpOptionsLength(options as readonly TcpOption[]);
   if (options instanceof Uint8Array) return options.length;
-  return linuxTcpOptionsLength(options as TcpOptionFields);
+  return tcpOptionsLength(options);
 }
 
 /**
- * Writes the header and its options at `buf[off]`, checksum field 0.
- * Returns the header length (20 + options, a multiple of 4). Throws a
- * RangeError when the options exceed 40 bytes (a programming error).
+ * Writes the TCP header at `buf[off]` — the 20 fixed bytes with the data
+ * offset for its options, the options (a list through the one option
+ * writer, or raw bytes copied) — with the checksum field 0 (IP output fills
+ * it or offloads it). Returns the header length (20 + options, a multiple
+ * of 4). Positional, for the per-segment output path (no options object);
+ * {@link emitTcp} is the same with named fields. Throws a RangeError when
+ * the options exceed 40 bytes (a programming error).
  * @example
+ * import { linuxTcpOptions } from "./tcp-options.js";
+ * declare const iss: number, irs: number, tsVal: number;
+ * const opts = linuxTcpOptions({ tsVal, tsEcr: 0 });
+ * const head = new Uint8Array(20 + 20 + tcpEmitOptionsLength(opts)); // IPv4 header first
+ * writeTcpHeader(head, 20, 47513, 9090, iss + 1, irs + 1, TCP_ACK, 502, 0, opts) === 32;
+ */
+export function writeTcpHeader(
+  buf: Uint8Array, off: number, srcPort: number, dstPort: number, seq: number, ack: number, flags: number, window: number,
+  urgent = 0, options?: TcpEmitOptions,
+): number {
+  const optLen = tcpEmitOptionsLength(options);
+  if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
+  const hl = TCP.MIN_HEADER + optLen;
+  buf[off + TCP.SRC_PORT] = srcPort >>> 8;
+  buf[off + TCP.SRC_PORT + 1] = srcPort & 255;
+  buf[off + TCP.DST_PORT] = dstPort >>> 8;
+  buf[off + TCP.DST_PORT + 1] = dstPort & 255;
+  writeU32(buf, off + TCP.SEQ, seq >>> 0);
+  writeU32(buf, off + TCP.ACK, ack >>> 0);
+  buf[off + TCP.DATA_OFFSET] = (hl >>> 2) << 4;
+  buf[off + TCP.FLAGS] = flags & 255;
+  buf[off + TCP.WINDOW] = window >>> 8;
+  buf[off + TCP.WINDOW + 1] = window & 255;
+  buf[off + TCP.CHECKSUM] = 0;
+  buf[off + TCP.CHECKSUM + 1] = 0;
+  buf[off + TCP.URGENT] = urgent >>> 8;
+  buf[off + TCP.URGENT + 1] = urgent & 255;
+  if (optLen > 0) {
+    if (options instanceof Uint8Array) buf.set(options, off + TCP.MIN_HEADER);
+    else emitTcpOptions(options!, buf, off + TCP.MIN_HEADER);
+  }
+  return hl;
+}
+
+/**
+ * {@link writeTcpHeader} from named fields. Returns the header length.
+ * @example
+ * import { linuxTcpOptions } from "./tcp-options.js";
  * declare const iss: number, irs: number, tsVal: number, tsEcr: number;
  * const buf = new Uint8Array(80);
  * const n = emitTcp({ srcPort: 9090, dstPort: 47513, seq: iss, ack: irs + 1, flags: TCP_SYN | TCP_ACK,
- *   window: 65160, options: { mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 } }, buf, 20);
+ *   window: 65160, options: linuxTcpOptions({ mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 }) }, buf, 20);
  */
 export function emitTcp(h: TcpEmit, buf: Uint8Array, off: number): number {
-  const optLen = tcpEmitOptionsLength(h.options);
-  if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
-  const hl = TCP.MIN_HEADER + optLen;
-  buf[off] = h.srcPort >>> 8;
-  buf[off + 1] = h.srcPort & 255;
-  buf[off + 2] = h.dstPort >>> 8;
-  buf[off + 3] = h.dstPort & 255;
-  const s = h.seq >>> 0;
-  buf[off + 4] = s >>> 24;
-  buf[off + 5] = (s >>> 16) & 255;
-  buf[off + 6] = (s >>> 8) & 255;
-  buf[off + 7] = s & 255;
-  const a = h.ack >>> 0;
-  buf[off + 8] = a >>> 24;
-  buf[off + 9] = (a >>> 16) & 255;
-  buf[off + 10] = (a >>> 8) & 255;
-  buf[off + 11] = a & 255;
-  buf[off + 12] = (hl >>> 2) << 4;
-  buf[off + 13] = h.flags & 255;
-  buf[off + 14] = h.window >>> 8;
-  buf[off + 15] = h.window & 255;
-  buf[off + 16] = 0;
-  buf[off + 17] = 0;
-  const u = h.urgent ?? 0;
-  buf[off + 18] = u >>> 8;
-  buf[off + 19] = u & 255;
-  const o = h.options;
-  if (o !== undefined && optLen > 0) {
-    const at = off + TCP.MIN_HEADER;
-    if (Array.isArray(o)) emitTcpOptions(o as readonly TcpOption[], buf, at);
-    else if (o instanceof Uint8Array) buf.set(o, at);
-    else emitLinuxTcpOptions(o as TcpOptionFields, buf, at);
-  }
-  return hl;
+  return writeTcpHeader(buf, off, h.srcPort, h.dstPort, h.seq, h.ack, h.flags, h.window, h.urgent ?? 0, h.options);
 }
 
 /**

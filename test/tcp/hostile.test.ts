@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms } from "../../src/core/time.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
-import { writeTcpHeader } from "../../src/tcp/options-out.js";
+import { writeTcpHeader } from "../../src/wire/tcp.js";
 import { emitIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
 import { ipv4 } from "../../src/wire/ipv4-address.js";
 import { Packet, finalizeChecksums } from "../../src/wire/packet.js";
@@ -16,7 +16,7 @@ import type { Tcb } from "../../src/tcp/tcb.js";
 function craft(o: { sport: number; dport: number; seq: number; ack: number; flags: number; win?: number; data?: Uint8Array; doff?: number; badCsum?: boolean }): Packet {
   const data = o.data ?? new Uint8Array(0);
   const head = new Uint8Array(40);
-  writeTcpHeader(head, 20, o.sport, o.dport, o.seq, o.ack, o.flags, o.win ?? 1000, 0, 0);
+  writeTcpHeader(head, 20, o.sport, o.dport, o.seq, o.ack, o.flags, o.win ?? 1000);
   emitIpv4({ src: ipv4("10.0.0.1"), dst: ipv4("10.0.0.2"), protocol: IPPROTO_TCP, payloadLength: 20 + data.length }, head, 0, false);
   const p = new Packet(head, data, true);
   finalizeChecksums(p);

@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
-import { writeTcpHeader } from "../../src/tcp/options-out.js";
+import { writeTcpHeader } from "../../src/wire/tcp.js";
 import { emitIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
 import { Packet, finalizeChecksums } from "../../src/wire/packet.js";
 import { SKB_TRUESIZE_OVERHEAD } from "../../src/core/truesize.js";
@@ -22,7 +22,7 @@ import type { Tcb } from "../../src/tcp/tcb.js";
 /** A segment from the client's address to `t` (the server end), as if the peer sent it. */
 function segmentTo(t: Tcb, seq: number, data: Uint8Array, flags = 0x18): Packet {
   const head = new Uint8Array(40);
-  writeTcpHeader(head, 20, t.remotePort, t.localPort, seq, t.sndUna, flags, 1000, 0, 0);
+  writeTcpHeader(head, 20, t.remotePort, t.localPort, seq, t.sndUna, flags, 1000);
   emitIpv4({ src: t.remoteAddr, dst: t.localAddr, protocol: IPPROTO_TCP, payloadLength: 20 + data.length }, head, 0, false);
   const p = new Packet(head, data, true);
   finalizeChecksums(p);

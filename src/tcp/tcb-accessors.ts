@@ -1,0 +1,685 @@
+// Generated from the lists in tcb-fields.ts by tcbAccessorsSource(): do not edit.
+// Regenerate: UPDATE_GENERATED=1 node scripts/run-tests.mjs tcb-fields
+/**
+ * The TCB's compactly stored fields behind plain names (see tcb-fields.ts):
+ * int32 sequence numbers, one bit per flag, copy-on-write cold state.
+ */
+import { Timer } from "../core/scheduler.js";
+import { COLD_DEFAULTS, TcbCold } from "./tcb-fields.js";
+
+// Bits of TcbAccessors.#flags (position in TCB_FLAGS).
+const F_WSCALEOK = 1 << 0;
+const F_SACKOK = 1 << 1;
+const F_TSOK = 1 << 2;
+const F_SNDBUFLOCKED = 1 << 3;
+const F_RCVBUFLOCKED = 1 << 4;
+const F_FINQUEUED = 1 << 5;
+const F_FINSENT = 1 << 6;
+const F_FINRECEIVED = 1 << 7;
+const F_RCVSHUTDOWN = 1 << 8;
+const F_SNDSHUTDOWN = 1 << 9;
+const F_ORPHAN = 1 << 10;
+const F_RESET = 1 << 11;
+const F_PINGPONG = 1 << 12;
+const F_NODELAY = 1 << 13;
+const F_CORK = 1 << 14;
+const F_KEEPALIVE = 1 << 15;
+const F_LINGERON = 1 << 16;
+const F_OOBINLINE = 1 << 17;
+const F_REUSEADDR = 1 << 18;
+const F_REUSEPORT = 1 << 19;
+const F_BINDEXPLICIT = 1 << 20;
+const F_PORTHELD = 1 << 21;
+const F_HASHED = 1 << 22;
+const F_PASSIVE = 1 << 23;
+const F_FINREAD = 1 << 24;
+
+/** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */
+export abstract class TcbAccessors extends Timer {
+  #iss = 0;
+  #sndUna = 0;
+  #sndNxt = 0;
+  #sndMax = 0;
+  #sndWl1 = 0;
+  #sndWl2 = 0;
+  #irs = 0;
+  #rcvNxt = 0;
+  #sndBufSeq = 0;
+  #highRxt = 0;
+  #recover = 0;
+  #finSeq = 0;
+  #rttSeq = 0;
+  #tsRecent = 0;
+  #flags = 0;
+  #cold: TcbCold = COLD_DEFAULTS;
+
+  // ---- sequence numbers, stored as int32 ----
+
+  /** Initial send sequence number (ISS). */
+  get iss(): number {
+    return this.#iss >>> 0;
+  }
+  set iss(v: number) {
+    this.#iss = v | 0;
+  }
+
+  /** Oldest unacknowledged sequence number (SND.UNA). */
+  get sndUna(): number {
+    return this.#sndUna >>> 0;
+  }
+  set sndUna(v: number) {
+    this.#sndUna = v | 0;
+  }
+
+  /** Next sequence number to send (SND.NXT). */
+  get sndNxt(): number {
+    return this.#sndNxt >>> 0;
+  }
+  set sndNxt(v: number) {
+    this.#sndNxt = v | 0;
+  }
+
+  /** Highest sequence number sent + 1 (snd.nxt before any go-back after an RTO). */
+  get sndMax(): number {
+    return this.#sndMax >>> 0;
+  }
+  set sndMax(v: number) {
+    this.#sndMax = v | 0;
+  }
+
+  /** Segment sequence number of the last window update (SND.WL1). */
+  get sndWl1(): number {
+    return this.#sndWl1 >>> 0;
+  }
+  set sndWl1(v: number) {
+    this.#sndWl1 = v | 0;
+  }
+
+  /** Segment acknowledgment number of the last window update (SND.WL2). */
+  get sndWl2(): number {
+    return this.#sndWl2 >>> 0;
+  }
+  set sndWl2(v: number) {
+    this.#sndWl2 = v | 0;
+  }
+
+  /** Initial receive sequence number (IRS). */
+  get irs(): number {
+    return this.#irs >>> 0;
+  }
+  set irs(v: number) {
+    this.#irs = v | 0;
+  }
+
+  /** Next sequence number expected (RCV.NXT). */
+  get rcvNxt(): number {
+    return this.#rcvNxt >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.#rcvNxt = v | 0;
+  }
+
+  /** Sequence number of the first byte held in sndBuf. */
+  get sndBufSeq(): number {
+    return this.#sndBufSeq >>> 0;
+  }
+  set sndBufSeq(v: number) {
+    this.#sndBufSeq = v | 0;
+  }
+
+  /** Retransmission pointer: everything below it was retransmitted in this recovery episode. */
+  get highRxt(): number {
+    return this.#highRxt >>> 0;
+  }
+  set highRxt(v: number) {
+    this.#highRxt = v | 0;
+  }
+
+  /** RFC 6582 "recover" / Linux high_seq. */
+  get recover(): number {
+    return this.#recover >>> 0;
+  }
+  set recover(v: number) {
+    this.#recover = v | 0;
+  }
+
+  /** Sequence number of our FIN (once queued). */
+  get finSeq(): number {
+    return this.#finSeq >>> 0;
+  }
+  set finSeq(v: number) {
+    this.#finSeq = v | 0;
+  }
+
+  /** Sequence number being timed without timestamps (Karn), sent at `rttTime`. */
+  get rttSeq(): number {
+    return this.#rttSeq >>> 0;
+  }
+  set rttSeq(v: number) {
+    this.#rttSeq = v | 0;
+  }
+
+  /** TS.Recent (RFC 7323 §4.3). */
+  get tsRecent(): number {
+    return this.#tsRecent >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.#tsRecent = v | 0;
+  }
+
+  // ---- flags, one bit each in #flags ----
+
+  /** Window scaling negotiated (RFC 7323). */
+  get wscaleOk(): boolean {
+    return (this.#flags & F_WSCALEOK) !== 0;
+  }
+  set wscaleOk(v: boolean) {
+    this.#flags = v ? this.#flags | F_WSCALEOK : this.#flags & ~F_WSCALEOK;
+  }
+
+  /** SACK negotiated (RFC 2018). */
+  get sackOk(): boolean {
+    return (this.#flags & F_SACKOK) !== 0;
+  }
+  set sackOk(v: boolean) {
+    this.#flags = v ? this.#flags | F_SACKOK : this.#flags & ~F_SACKOK;
+  }
+
+  /** Timestamps negotiated (RFC 7323). */
+  get tsOk(): boolean {
+    return (this.#flags & F_TSOK) !== 0;
+  }
+  set tsOk(v: boolean) {
+    this.#flags = v ? this.#flags | F_TSOK : this.#flags & ~F_TSOK;
+  }
+
+  /** User set SO_SNDBUF (no send-buffer autotuning then). */
+  get sndbufLocked(): boolean {
+    return (this.#flags & F_SNDBUFLOCKED) !== 0;
+  }
+  set sndbufLocked(v: boolean) {
+    this.#flags = v ? this.#flags | F_SNDBUFLOCKED : this.#flags & ~F_SNDBUFLOCKED;
+  }
+
+  /** User set SO_RCVBUF (no receive-buffer autotuning then). */
+  get rcvbufLocked(): boolean {
+    return (this.#flags & F_RCVBUFLOCKED) !== 0;
+  }
+  set rcvbufLocked(v: boolean) {
+    this.#flags = v ? this.#flags | F_RCVBUFLOCKED : this.#flags & ~F_RCVBUFLOCKED;
+  }
+
+  /** The application has no more to send: a FIN follows the queued data. */
+  get finQueued(): boolean {
+    return (this.#flags & F_FINQUEUED) !== 0;
+  }
+  set finQueued(v: boolean) {
+    this.#flags = v ? this.#flags | F_FINQUEUED : this.#flags & ~F_FINQUEUED;
+  }
+
+  /** Our FIN has been sent (its sequence number is finSeq). */
+  get finSent(): boolean {
+    return (this.#flags & F_FINSENT) !== 0;
+  }
+  set finSent(v: boolean) {
+    this.#flags = v ? this.#flags | F_FINSENT : this.#flags & ~F_FINSENT;
+  }
+
+  /** The peer's FIN was received (read returns 0 after the queue drains). */
+  get finReceived(): boolean {
+    return (this.#flags & F_FINRECEIVED) !== 0;
+  }
+  set finReceived(v: boolean) {
+    this.#flags = v ? this.#flags | F_FINRECEIVED : this.#flags & ~F_FINRECEIVED;
+  }
+
+  /** shutdown(SHUT_RD). */
+  get rcvShutdown(): boolean {
+    return (this.#flags & F_RCVSHUTDOWN) !== 0;
+  }
+  set rcvShutdown(v: boolean) {
+    this.#flags = v ? this.#flags | F_RCVSHUTDOWN : this.#flags & ~F_RCVSHUTDOWN;
+  }
+
+  /** shutdown(SHUT_WR) or close(). */
+  get sndShutdown(): boolean {
+    return (this.#flags & F_SNDSHUTDOWN) !== 0;
+  }
+  set sndShutdown(v: boolean) {
+    this.#flags = v ? this.#flags | F_SNDSHUTDOWN : this.#flags & ~F_SNDSHUTDOWN;
+  }
+
+  /** close() was called: no socket owns the connection any more (Linux orphan). */
+  get orphan(): boolean {
+    return (this.#flags & F_ORPHAN) !== 0;
+  }
+  set orphan(v: boolean) {
+    this.#flags = v ? this.#flags | F_ORPHAN : this.#flags & ~F_ORPHAN;
+  }
+
+  /** Set once the connection was reset or timed out (no more I/O). */
+  get reset(): boolean {
+    return (this.#flags & F_RESET) !== 0;
+  }
+  set reset(v: boolean) {
+    this.#flags = v ? this.#flags | F_RESET : this.#flags & ~F_RESET;
+  }
+
+  /** Interactive mode: we sent data recently (delayed ACKs may wait longer). */
+  get pingpong(): boolean {
+    return (this.#flags & F_PINGPONG) !== 0;
+  }
+  set pingpong(v: boolean) {
+    this.#flags = v ? this.#flags | F_PINGPONG : this.#flags & ~F_PINGPONG;
+  }
+
+  /** TCP_NODELAY. */
+  get nodelay(): boolean {
+    return (this.#flags & F_NODELAY) !== 0;
+  }
+  set nodelay(v: boolean) {
+    this.#flags = v ? this.#flags | F_NODELAY : this.#flags & ~F_NODELAY;
+  }
+
+  /** TCP_CORK. */
+  get cork(): boolean {
+    return (this.#flags & F_CORK) !== 0;
+  }
+  set cork(v: boolean) {
+    this.#flags = v ? this.#flags | F_CORK : this.#flags & ~F_CORK;
+  }
+
+  /** SO_KEEPALIVE. */
+  get keepalive(): boolean {
+    return (this.#flags & F_KEEPALIVE) !== 0;
+  }
+  set keepalive(v: boolean) {
+    this.#flags = v ? this.#flags | F_KEEPALIVE : this.#flags & ~F_KEEPALIVE;
+  }
+
+  /** SO_LINGER. */
+  get lingerOn(): boolean {
+    return (this.#flags & F_LINGERON) !== 0;
+  }
+  set lingerOn(v: boolean) {
+    this.#flags = v ? this.#flags | F_LINGERON : this.#flags & ~F_LINGERON;
+  }
+
+  /** SO_OOBINLINE. */
+  get oobInline(): boolean {
+    return (this.#flags & F_OOBINLINE) !== 0;
+  }
+  set oobInline(v: boolean) {
+    this.#flags = v ? this.#flags | F_OOBINLINE : this.#flags & ~F_OOBINLINE;
+  }
+
+  /** SO_REUSEADDR at bind time (TIME-WAIT inherits it, C5). */
+  get reuseAddr(): boolean {
+    return (this.#flags & F_REUSEADDR) !== 0;
+  }
+  set reuseAddr(v: boolean) {
+    this.#flags = v ? this.#flags | F_REUSEADDR : this.#flags & ~F_REUSEADDR;
+  }
+
+  /** SO_REUSEPORT at bind time (TIME-WAIT inherits it, C5). */
+  get reusePort(): boolean {
+    return (this.#flags & F_REUSEPORT) !== 0;
+  }
+  set reusePort(v: boolean) {
+    this.#flags = v ? this.#flags | F_REUSEPORT : this.#flags & ~F_REUSEPORT;
+  }
+
+  /** Bound by bind() (vs. by connect's autobind). */
+  get bindExplicit(): boolean {
+    return (this.#flags & F_BINDEXPLICIT) !== 0;
+  }
+  set bindExplicit(v: boolean) {
+    this.#flags = v ? this.#flags | F_BINDEXPLICIT : this.#flags & ~F_BINDEXPLICIT;
+  }
+
+  /** Holds a port in the bind table. */
+  get portHeld(): boolean {
+    return (this.#flags & F_PORTHELD) !== 0;
+  }
+  set portHeld(v: boolean) {
+    this.#flags = v ? this.#flags | F_PORTHELD : this.#flags & ~F_PORTHELD;
+  }
+
+  /** Set while in the connection tables. */
+  get hashed(): boolean {
+    return (this.#flags & F_HASHED) !== 0;
+  }
+  set hashed(v: boolean) {
+    this.#flags = v ? this.#flags | F_HASHED : this.#flags & ~F_HASHED;
+  }
+
+  /** Created by a passive open (accept) rather than connect. */
+  get passive(): boolean {
+    return (this.#flags & F_PASSIVE) !== 0;
+  }
+  set passive(v: boolean) {
+    this.#flags = v ? this.#flags | F_PASSIVE : this.#flags & ~F_PASSIVE;
+  }
+
+  /** The application has read the end of stream (a read returned 0): Linux's copied_seq has passed the FIN, so Recv-Q no longer counts it. */
+  get finRead(): boolean {
+    return (this.#flags & F_FINREAD) !== 0;
+  }
+  set finRead(v: boolean) {
+    this.#flags = v ? this.#flags | F_FINREAD : this.#flags & ~F_FINREAD;
+  }
+
+  // ---- rarely set state, in the shared TcbCold defaults until first written ----
+
+  /** See {@link TcbCold.userMss}. */
+  get userMss(): TcbCold["userMss"] {
+    return this.#cold.userMss;
+  }
+  set userMss(v: TcbCold["userMss"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.userMss) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.userMss = v;
+  }
+
+  /** See {@link TcbCold.probeBackoff}. */
+  get probeBackoff(): TcbCold["probeBackoff"] {
+    return this.#cold.probeBackoff;
+  }
+  set probeBackoff(v: TcbCold["probeBackoff"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.probeBackoff) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.probeBackoff = v;
+  }
+
+  /** See {@link TcbCold.totalRetrans}. */
+  get totalRetrans(): TcbCold["totalRetrans"] {
+    return this.#cold.totalRetrans;
+  }
+  set totalRetrans(v: TcbCold["totalRetrans"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.totalRetrans) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.totalRetrans = v;
+  }
+
+  /** See {@link TcbCold.dsackDups}. */
+  get dsackDups(): TcbCold["dsackDups"] {
+    return this.#cold.dsackDups;
+  }
+  set dsackDups(v: TcbCold["dsackDups"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.dsackDups) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.dsackDups = v;
+  }
+
+  /** See {@link TcbCold.lastOowAck}. */
+  get lastOowAck(): TcbCold["lastOowAck"] {
+    return this.#cold.lastOowAck;
+  }
+  set lastOowAck(v: TcbCold["lastOowAck"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.lastOowAck) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.lastOowAck = v;
+  }
+
+  /** See {@link TcbCold.undoMarker}. */
+  get undoMarker(): TcbCold["undoMarker"] {
+    return this.#cold.undoMarker;
+  }
+  set undoMarker(v: TcbCold["undoMarker"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.undoMarker) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.undoMarker = v;
+  }
+
+  /** See {@link TcbCold.undoRetrans}. */
+  get undoRetrans(): TcbCold["undoRetrans"] {
+    return this.#cold.undoRetrans;
+  }
+  set undoRetrans(v: TcbCold["undoRetrans"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.undoRetrans) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.undoRetrans = v;
+  }
+
+  /** See {@link TcbCold.keepIdle}. */
+  get keepIdle(): TcbCold["keepIdle"] {
+    return this.#cold.keepIdle;
+  }
+  set keepIdle(v: TcbCold["keepIdle"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.keepIdle) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.keepIdle = v;
+  }
+
+  /** See {@link TcbCold.keepIntvl}. */
+  get keepIntvl(): TcbCold["keepIntvl"] {
+    return this.#cold.keepIntvl;
+  }
+  set keepIntvl(v: TcbCold["keepIntvl"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.keepIntvl) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.keepIntvl = v;
+  }
+
+  /** See {@link TcbCold.keepCnt}. */
+  get keepCnt(): TcbCold["keepCnt"] {
+    return this.#cold.keepCnt;
+  }
+  set keepCnt(v: TcbCold["keepCnt"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.keepCnt) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.keepCnt = v;
+  }
+
+  /** See {@link TcbCold.synRetries}. */
+  get synRetries(): TcbCold["synRetries"] {
+    return this.#cold.synRetries;
+  }
+  set synRetries(v: TcbCold["synRetries"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.synRetries) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.synRetries = v;
+  }
+
+  /** See {@link TcbCold.linger2}. */
+  get linger2(): TcbCold["linger2"] {
+    return this.#cold.linger2;
+  }
+  set linger2(v: TcbCold["linger2"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.linger2) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.linger2 = v;
+  }
+
+  /** See {@link TcbCold.userTimeout}. */
+  get userTimeout(): TcbCold["userTimeout"] {
+    return this.#cold.userTimeout;
+  }
+  set userTimeout(v: TcbCold["userTimeout"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.userTimeout) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.userTimeout = v;
+  }
+
+  /** See {@link TcbCold.lingerTime}. */
+  get lingerTime(): TcbCold["lingerTime"] {
+    return this.#cold.lingerTime;
+  }
+  set lingerTime(v: TcbCold["lingerTime"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.lingerTime) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.lingerTime = v;
+  }
+
+  /** See {@link TcbCold.tos}. */
+  get tos(): TcbCold["tos"] {
+    return this.#cold.tos;
+  }
+  set tos(v: TcbCold["tos"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.tos) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.tos = v;
+  }
+
+  /** See {@link TcbCold.ttl}. */
+  get ttl(): TcbCold["ttl"] {
+    return this.#cold.ttl;
+  }
+  set ttl(v: TcbCold["ttl"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.ttl) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.ttl = v;
+  }
+
+  /** See {@link TcbCold.rcvLowat}. */
+  get rcvLowat(): TcbCold["rcvLowat"] {
+    return this.#cold.rcvLowat;
+  }
+  set rcvLowat(v: TcbCold["rcvLowat"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.rcvLowat) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.rcvLowat = v;
+  }
+
+  /** See {@link TcbCold.deferAccept}. */
+  get deferAccept(): TcbCold["deferAccept"] {
+    return this.#cold.deferAccept;
+  }
+  set deferAccept(v: TcbCold["deferAccept"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.deferAccept) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.deferAccept = v;
+  }
+
+  /** See {@link TcbCold.urgSeq}. */
+  get urgSeq(): TcbCold["urgSeq"] {
+    return this.#cold.urgSeq;
+  }
+  set urgSeq(v: TcbCold["urgSeq"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.urgSeq) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.urgSeq = v;
+  }
+
+  /** See {@link TcbCold.urgByte}. */
+  get urgByte(): TcbCold["urgByte"] {
+    return this.#cold.urgByte;
+  }
+  set urgByte(v: TcbCold["urgByte"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.urgByte) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.urgByte = v;
+  }
+
+  /** See {@link TcbCold.sndUp}. */
+  get sndUp(): TcbCold["sndUp"] {
+    return this.#cold.sndUp;
+  }
+  set sndUp(v: TcbCold["sndUp"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.sndUp) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.sndUp = v;
+  }
+
+  /** See {@link TcbCold.oooFinSeq}. */
+  get oooFinSeq(): TcbCold["oooFinSeq"] {
+    return this.#cold.oooFinSeq;
+  }
+  set oooFinSeq(v: TcbCold["oooFinSeq"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.oooFinSeq) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.oooFinSeq = v;
+  }
+
+  /** See {@link TcbCold.softError}. */
+  get softError(): TcbCold["softError"] {
+    return this.#cold.softError;
+  }
+  set softError(v: TcbCold["softError"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.softError) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.softError = v;
+  }
+
+  /** See {@link TcbCold.bytesRetrans}. */
+  get bytesRetrans(): TcbCold["bytesRetrans"] {
+    return this.#cold.bytesRetrans;
+  }
+  set bytesRetrans(v: TcbCold["bytesRetrans"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.bytesRetrans) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.bytesRetrans = v;
+  }
+
+  /** See {@link TcbCold.reordering}. */
+  get reordering(): TcbCold["reordering"] {
+    return this.#cold.reordering;
+  }
+  set reordering(v: TcbCold["reordering"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.reordering) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.reordering = v;
+  }
+
+  /** See {@link TcbCold.lq}. */
+  get lq(): TcbCold["lq"] {
+    return this.#cold.lq;
+  }
+  set lq(v: TcbCold["lq"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.lq) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.lq = v;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The TCB's compactly stored fields, declared once as data. Three kinds
+ * keep an idle connection small (BENCHMARKS.md, memory-per-connection):
+ *
+ * - {@link TCB_SEQ_FIELDS}, sequence numbers: stored `| 0` as int32 and read
+ *   back `>>> 0` (V8 keeps a field in the object only while it holds a small
+ *   integer; a field that ever held an unsigned 32-bit value ≥ 2³¹ becomes a
+ *   boxed double, 16 B more per field per connection). Readers see the
+ *   unsigned number.
+ * - {@link TCB_FLAGS}, booleans: one bit each of one integer field (the bit
+ *   is the position in the list).
+ * - {@link TcbCold}, rarely set state (socket options, urgent data, undo
+ *   bookkeeping, rare counters): every TCB shares {@link COLD_DEFAULTS}
+ *   until one of these is first set to another value, then owns a copy.
+ *
+ * The accessors that give all of them plain field names (`t.sndUna`,
+ * `t.sackOk`, `t.tos`) are generated from these lists into
+ * `tcb-accessors.ts` by {@link tcbAccessorsSource} — hand-written-shape
+ * code, so V8 compiles each accessor on its own (one closure per field
+ * would share one feedback vector and make the loads megamorphic).
+ * `tcb-fields.test.ts` fails when the file is stale; regenerate with
+ * `UPDATE_GENERATED=1 node scripts/run-tests.mjs tcb-fields`.
+ */
+import type { ErrnoCode } from "../core/errno.js";
+import type { Micros } from "../core/time.js";
+import type { Listener } from "./listener.js";
+
+/** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
+export const TCB_SEQ_FIELDS = {
+  iss: "Initial send sequence number (ISS).",
+  sndUna: "Oldest unacknowledged sequence number (SND.UNA).",
+  sndNxt: "Next sequence number to send (SND.NXT).",
+  sndMax: "Highest sequence number sent + 1 (snd.nxt before any go-back after an RTO).",
+  sndWl1: "Segment sequence number of the last window update (SND.WL1).",
+  sndWl2: "Segment acknowledgment number of the last window update (SND.WL2).",
+  irs: "Initial receive sequence number (IRS).",
+  rcvNxt: "Next sequence number expected (RCV.NXT).",
+  sndBufSeq: "Sequence number of the first byte held in sndBuf.",
+  highRxt: "Retransmission pointer: everything below it was retransmitted in this recovery episode.",
+  recover: "RFC 6582 \"recover\" / Linux high_seq.",
+  finSeq: "Sequence number of our FIN (once queued).",
+  rttSeq: "Sequence number being timed without timestamps (Karn), sent at `rttTime`.",
+  tsRecent: "TS.Recent (RFC 7323 §4.3).",
+} as const;
+
+/** Booleans, one bit each (bit = position): name → doc. */
+export const TCB_FLAGS = {
+  wscaleOk: "Window scaling negotiated (RFC 7323).",
+  sackOk: "SACK negotiated (RFC 2018).",
+  tsOk: "Timestamps negotiated (RFC 7323).",
+  sndbufLocked: "User set SO_SNDBUF (no send-buffer autotuning then).",
+  rcvbufLocked: "User set SO_RCVBUF (no receive-buffer autotuning then).",
+  finQueued: "The application has no more to send: a FIN follows the queued data.",
+  finSent: "Our FIN has been sent (its sequence number is finSeq).",
+  finReceived: "The peer's FIN was received (read returns 0 after the queue drains).",
+  rcvShutdown: "shutdown(SHUT_RD).",
+  sndShutdown: "shutdown(SHUT_WR) or close().",
+  orphan: "close() was called: no socket owns the connection any more (Linux orphan).",
+  reset: "Set once the connection was reset or timed out (no more I/O).",
+  pingpong: "Interactive mode: we sent data recently (delayed ACKs may wait longer).",
+  nodelay: "TCP_NODELAY.",
+  cork: "TCP_CORK.",
+  keepalive: "SO_KEEPALIVE.",
+  lingerOn: "SO_LINGER.",
+  oobInline: "SO_OOBINLINE.",
+  reuseAddr: "SO_REUSEADDR at bind time (TIME-WAIT inherits it, C5).",
+  reusePort: "SO_REUSEPORT at bind time (TIME-WAIT inherits it, C5).",
+  bindExplicit: "Bound by bind() (vs. by connect's autobind).",
+  portHeld: "Holds a port in the bind table.",
+  hashed: "Set while in the connection tables.",
+  passive: "Created by a passive open (accept) rather than connect.",
+  finRead: "The application has read the end of stream (a read returned 0): Linux's copied_seq has passed the FIN, so Recv-Q no longer counts it.",
+} as const;
+
+/**
+ * State that an idle established connection leaves at its defaults (socket
+ * options, urgent data, loss-undo bookkeeping, rare counters). A TCB shares
+ * {@link COLD_DEFAULTS} until one of these is first set to another value,
+ * then owns a copy: ≈ 200 B that most connections never pay. Each field is
+ * a TCB accessor of the same name.
+ */
+export class TcbCold {
+  /** TCP_MAXSEG set by the user (0 = none). */
+  userMss = 0;
+  /** Zero-window probe backoff exponent (Linux icsk_backoff while probing). */
+  probeBackoff = 0;
+  /** Total retransmitted segments (tcpi_total_retrans). */
+  totalRetrans = 0;
+  /** Segments the peer reported received twice by D-SACK (Linux tp->dsack_dups). */
+  dsackDups = 0;
+  /** When the last out-of-window / challenge ACK was sent (Linux last_oow_ack_time), µs, or -1. */
+  lastOowAck: Micros = -1;
+  /** Linux undo_marker: snd.una when the current loss episode began, or -1 (no undo possible). */
+  undoMarker = -1;
+  /** Linux undo_retrans: retransmissions of this episode not yet shown spurious by D-SACK. */
+  undoRetrans = 0;
+  /** TCP_KEEPIDLE in µs (0 = tcp_keepalive_time). */
+  keepIdle: Micros = 0;
+  /** TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl). */
+  keepIntvl: Micros = 0;
+  /** TCP_KEEPCNT (0 = tcp_keepalive_probes). */
+  keepCnt = 0;
+  /** TCP_SYNCNT (0 = tcp_syn_retries). */
+  synRetries = 0;
+  /** TCP_LINGER2 in µs: 0 = tcp_fin_timeout; negative = no FIN-WAIT-2 wait (Linux closes at once). */
+  linger2: Micros = 0;
+  /** TCP_USER_TIMEOUT in µs (0 = off). */
+  userTimeout: Micros = 0;
+  /** SO_LINGER's time in µs (with lingerOn). */
+  lingerTime: Micros = 0;
+  /** IP_TOS of the owning socket: the TOS byte of every segment (ECN bits stay 0). */
+  tos = 0;
+  /** IP_TTL of the owning socket, or -1 for ip_default_ttl. */
+  ttl = -1;
+  /** SO_RCVLOWAT. */
+  rcvLowat = 1;
+  /**
+   * TCP_DEFER_ACCEPT as Linux keeps it (rskq_defer_accept): a number of
+   * SYN-ACK timeouts during which a listener drops bare final ACKs (see
+   * tcp/listen.ts `secsToRetrans`).
+   */
+  deferAccept = 0;
+  /** Sequence number of the urgent byte in flight from the peer, or -1. */
+  urgSeq = -1;
+  /** The out-of-band byte waiting for recv(MSG_OOB), or -1. */
+  urgByte = -1;
+  /** Our urgent pointer (send side): seq after the last urgent byte, or -1. */
+  sndUp = -1;
+  /** The peer's out-of-order FIN's sequence number, or -1. */
+  oooFinSeq = -1;
+  /** A soft error (ICMP) reported if the connection times out. */
+  softError: ErrnoCode | null = null;
+  /** Bytes retransmitted (tcpi_bytes_retrans). */
+  bytesRetrans = 0;
+  /** Reordering degree seen (tcpi_reordering; RFC 6675 DupThresh). */
+  reordering = 3;
+  /** The queues of a listening socket (state LISTEN). */
+  lq: Listener | null = null;
+}
+
+/** The shared defaults (never written: the accessors copy first). */
+export const COLD_DEFAULTS = new TcbCold();
+
+/**
+ * The source of `tcb-accessors.ts`: the backing fields and the accessors of
+ * every field in the three lists, in the shape a hand-written class would
+ * have. Pure; `tcb-fields.test.ts` compares it with the file.
+ * @example tcbAccessorsSource().includes("get sndUna(): number")
+ */
+export function tcbAccessorsSource(): string {
+  const doc = (s: string) => `  /** ${s} */\n`;
+  const flagConst = (name: string) => `F_${name.toUpperCase()}`;
+  const out: string[] = [
+    "// Generated from the lists in tcb-fields.ts by tcbAccessorsSource(): do not edit.",
+    "// Regenerate: UPDATE_GENERATED=1 node scripts/run-tests.mjs tcb-fields",
+    "/**",
+    " * The TCB's compactly stored fields behind plain names (see tcb-fields.ts):",
+    " * int32 sequence numbers, one bit per flag, copy-on-write cold state.",
+    " */",
+    'import { Timer } from "../core/scheduler.js";',
+    'import { COLD_DEFAULTS, TcbCold } from "./tcb-fields.js";',
+    "",
+    "// Bits of TcbAccessors.#flags (position in TCB_FLAGS).",
+  ];
+  Object.keys(TCB_FLAGS).forEach((name, i) => out.push(`const ${flagConst(name)} = 1 << ${i};`));
+  out.push(
+    "",
+    "/** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */",
+    "export abstract class TcbAccessors extends Timer {",
+  );
+  for (const name of Object.keys(TCB_SEQ_FIELDS)) out.push(`  #${name} = 0;`);
+  out.push("  #flags = 0;", "  #cold: TcbCold = COLD_DEFAULTS;", "", "  // ---- sequence numbers, stored as int32 ----");
+  for (const [name, d] of Object.entries(TCB_SEQ_FIELDS)) {
+    out.push(
+      "",
+      doc(d).trimEnd(),
+      `  get ${name}(): number {`,
+      `    return this.#${name} >>> 0;`,
+      "  }",
+      `  set ${name}(v: number) {`,
+      `    this.#${name} = v | 0;`,
+      "  }",
+    );
+  }
+  out.push("", "  // ---- flags, one bit each in #flags ----");
+  for (const [name, d] of Object.entries(TCB_FLAGS)) {
+    const f = flagConst(name);
+    out.push(
+      "",
+      doc(d).trimEnd(),
+      `  get ${name}(): boolean {`,
+      `    return (this.#flags & ${f}) !== 0;`,
+      "  }",
+      `  set ${name}(v: boolean) {`,
+      `    this.#flags = v ? this.#flags | ${f} : this.#flags & ~${f};`,
+      "  }",
+    );
+  }
+  out.push("", "  // ---- rarely set state, in the shared TcbCold defaults until first written ----");
+  for (const name of Object.keys(COLD_DEFAULTS)) {
+    const type = `TcbCold["${name}"]`;
+    out.push(
+      "",
+      `  /** See {@link TcbCold.${name}}. */`,
+      `  get ${name}(): ${type} {`,
+      `    return this.#cold.${name};`,
+      "  }",
+      `  set ${name}(v: ${type}) {`,
+      "    if (this.#cold === COLD_DEFAULTS) {",
+      `      if (v === COLD_DEFAULTS.${name}) return;`,
+      "      this.#cold = new TcbCold();",
+      "    }",
+      `    this.#cold.${name} = v;`,
+      "  }",
+    );
+  }
+  out.push("}", "");
+  return out.join("\n");
+}
