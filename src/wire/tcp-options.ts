@@ -16,6 +16,7 @@
  * here, FreeBSD's SYN layout in `tcp/options-out.ts` — is a function from
  * fields to a list, so the bytes of each option kind are written in one place.
  */
+import { readU16, readU32, writeU32 } from "./byte-order.js";
 import { WireError } from "./wire-error.js";
 
 /** Option kinds (IANA "TCP Option Kind Numbers"). */
@@ -97,21 +98,6 @@ function expectedLength(kind: number): number {
   }
 }
 
-function r16(b: Uint8Array, i: number): number {
-  return (b[i]! << 8) | b[i + 1]!;
-}
-
-function r32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-function w32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = (v >>> 16) & 255;
-  b[i + 2] = (v >>> 8) & 255;
-  b[i + 3] = v & 255;
-}
-
 /**
  * The one decoder of option bytes: walks the options in `buf[off, end)`,
  * fills `out`'s fields (resetting them first) and, when `list` is given,
@@ -137,8 +123,8 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
   // The layout of nearly every established segment (Linux, and ours):
   // NOP, NOP, timestamps — decoded without the loop.
   if (list === null && end - off === 12 && buf[off] === TCPOPT_NOP && buf[off + 1] === TCPOPT_NOP && buf[off + 2] === TCPOPT_TIMESTAMP && buf[off + 3] === 10) {
-    out.tsVal = r32(buf, off + 4);
-    out.tsEcr = r32(buf, off + 8);
+    out.tsVal = readU32(buf, off + 4);
+    out.tsEcr = readU32(buf, off + 8);
     return null;
   }
   out.tsVal = undefined;
@@ -163,7 +149,7 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
     if (known) {
       switch (kind) {
         case TCPOPT_MSS:
-          out.mss = r16(buf, i + 2);
+          out.mss = readU16(buf, i + 2);
           list?.push({ kind: "mss", mss: out.mss });
           break;
         case TCPOPT_WSCALE:
@@ -175,15 +161,15 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
           list?.push(OPT_SACK_PERM);
           break;
         case TCPOPT_TIMESTAMP:
-          out.tsVal = r32(buf, i + 2);
-          out.tsEcr = r32(buf, i + 6);
+          out.tsVal = readU32(buf, i + 2);
+          out.tsEcr = readU32(buf, i + 6);
           list?.push({ kind: "timestamp", val: out.tsVal, ecr: out.tsEcr });
           break;
         case TCPOPT_SACK:
           if (len > 2 && (len - 2) % 8 === 0) {
             const s = out.sack;
             s.length = 0; // a second SACK option replaces the first, as in Linux
-            for (let j = i + 2; j < i + len; j += 4) s.push(r32(buf, j));
+            for (let j = i + 2; j < i + len; j += 4) s.push(readU32(buf, j));
             if (list) {
               const blocks: [number, number][] = [];
               for (let j = 0; j < s.length; j += 2) blocks.push([s[j]!, s[j + 1]!]);
@@ -293,8 +279,8 @@ export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off:
       case "timestamp":
         buf[i] = TCPOPT_TIMESTAMP;
         buf[i + 1] = 10;
-        w32(buf, i + 2, o.val);
-        w32(buf, i + 6, o.ecr);
+        writeU32(buf, i + 2, o.val);
+        writeU32(buf, i + 6, o.ecr);
         i += 10;
         break;
       case "sack":
@@ -302,8 +288,8 @@ export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off:
         buf[i + 1] = 2 + 8 * o.blocks.length;
         i += 2;
         for (const [l, r] of o.blocks) {
-          w32(buf, i, l);
-          w32(buf, i + 4, r);
+          writeU32(buf, i, l);
+          writeU32(buf, i + 4, r);
           i += 8;
         }
         break;

@@ -14,6 +14,7 @@
  * `offset`, no view is made) and the ordered option list is decoded only on
  * demand ({@link tcpRawOptions}, {@link tcpOptionList}).
  */
+import { readU16, readU32, writeU16, writeU32 } from "./byte-order.js";
 import { foldChecksum, pseudoHeaderSum, sum16 } from "./checksum.js";
 import { IPPROTO_TCP } from "./ipv4.js";
 import type { Ipv4Address } from "./ipv4-address.js";
@@ -127,7 +128,6 @@ export function newTcpHeader(): TcpHeader {
  * The checksum is not verified here ({@link tcpChecksumOk}).
  * @example
  * import type { Ipv4Header } from "./ipv4.js";
- * import type { Packet } from "./packet.js";
  * declare const packet: Packet, ip: Ipv4Header;
  * const th = newTcpHeader();                  // once, then reused for every segment
  * const err = parseTcpInto(packet.head, ip.headerLength, ip.totalLength - ip.headerLength, th);
@@ -143,15 +143,15 @@ export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: Tcp
   if (headerLength < TCP.MIN_HEADER) return new WireError("bad-data-offset", "tcp", `data offset ${headerLength / 4}`);
   if (headerLength > len) return new WireError("bad-data-offset", "tcp", `header ${headerLength} > segment ${len}`);
   if (headerLength > inBuf) return new WireError("truncated", "tcp", `header ${headerLength} > ${inBuf} bytes`);
-  out.srcPort = (buf[off + TCP.SRC_PORT]! << 8) | buf[off + TCP.SRC_PORT + 1]!;
-  out.dstPort = (buf[off + TCP.DST_PORT]! << 8) | buf[off + TCP.DST_PORT + 1]!;
+  out.srcPort = readU16(buf, off + TCP.SRC_PORT);
+  out.dstPort = readU16(buf, off + TCP.DST_PORT);
   out.seq = readU32(buf, off + TCP.SEQ);
   out.ack = readU32(buf, off + TCP.ACK);
   out.headerLength = headerLength;
   out.flags = buf[off + TCP.FLAGS]!;
-  out.window = (buf[off + TCP.WINDOW]! << 8) | buf[off + TCP.WINDOW + 1]!;
-  out.checksum = (buf[off + TCP.CHECKSUM]! << 8) | buf[off + TCP.CHECKSUM + 1]!;
-  out.urgent = (buf[off + TCP.URGENT]! << 8) | buf[off + TCP.URGENT + 1]!;
+  out.window = readU16(buf, off + TCP.WINDOW);
+  out.checksum = readU16(buf, off + TCP.CHECKSUM);
+  out.urgent = readU16(buf, off + TCP.URGENT);
   out.buf = buf;
   out.offset = off;
   if (headerLength === TCP.MIN_HEADER) {
@@ -170,7 +170,7 @@ export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: Tcp
  * {@link parseTcpInto} into a fresh record: the parsed header, or why not.
  * @example
  * import type { Ipv4Header } from "./ipv4.js";
- * import type { Packet } from "./packet.js";
+ * import { WireError } from "./wire-error.js";
  * declare const packet: Packet, ip: Ipv4Header;
  * const t = parseTcp(packet.head, ip.headerLength, ip.totalLength - ip.headerLength);
  * if (t instanceof WireError) console.log(`dropped: ${t.reason}`);
@@ -191,21 +191,10 @@ export function parseTcp(buf: Uint8Array, off: number, len: number): TcpHeader |
  */
 export function parseTcpQuoteInto(buf: Uint8Array, off: number, out: Pick<TcpHeader, "srcPort" | "dstPort" | "seq">): boolean {
   if (buf.length - off < TCP.QUOTE) return false;
-  out.srcPort = (buf[off + TCP.SRC_PORT]! << 8) | buf[off + TCP.SRC_PORT + 1]!;
-  out.dstPort = (buf[off + TCP.DST_PORT]! << 8) | buf[off + TCP.DST_PORT + 1]!;
+  out.srcPort = readU16(buf, off + TCP.SRC_PORT);
+  out.dstPort = readU16(buf, off + TCP.DST_PORT);
   out.seq = readU32(buf, off + TCP.SEQ);
   return true;
-}
-
-function readU32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-function writeU32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = (v >>> 16) & 255;
-  b[i + 2] = (v >>> 8) & 255;
-  b[i + 3] = v & 255;
 }
 
 /**
@@ -260,20 +249,15 @@ export function writeTcpHeader(
   const optLen = tcpEmitOptionsLength(options);
   if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
   const hl = TCP.MIN_HEADER + optLen;
-  buf[off + TCP.SRC_PORT] = srcPort >>> 8;
-  buf[off + TCP.SRC_PORT + 1] = srcPort & 255;
-  buf[off + TCP.DST_PORT] = dstPort >>> 8;
-  buf[off + TCP.DST_PORT + 1] = dstPort & 255;
-  writeU32(buf, off + TCP.SEQ, seq >>> 0);
-  writeU32(buf, off + TCP.ACK, ack >>> 0);
+  writeU16(buf, off + TCP.SRC_PORT, srcPort);
+  writeU16(buf, off + TCP.DST_PORT, dstPort);
+  writeU32(buf, off + TCP.SEQ, seq);
+  writeU32(buf, off + TCP.ACK, ack);
   buf[off + TCP.DATA_OFFSET] = (hl >>> 2) << 4;
   buf[off + TCP.FLAGS] = flags & 255;
-  buf[off + TCP.WINDOW] = window >>> 8;
-  buf[off + TCP.WINDOW + 1] = window & 255;
-  buf[off + TCP.CHECKSUM] = 0;
-  buf[off + TCP.CHECKSUM + 1] = 0;
-  buf[off + TCP.URGENT] = urgent >>> 8;
-  buf[off + TCP.URGENT + 1] = urgent & 255;
+  writeU16(buf, off + TCP.WINDOW, window);
+  writeU16(buf, off + TCP.CHECKSUM, 0);
+  writeU16(buf, off + TCP.URGENT, urgent);
   if (optLen > 0) {
     if (options instanceof Uint8Array) buf.set(options, off + TCP.MIN_HEADER);
     else emitTcpOptions(options!, buf, off + TCP.MIN_HEADER);
@@ -319,6 +303,5 @@ export function tcpChecksumOk(src: Ipv4Address, dst: Ipv4Address, head: Uint8Arr
 
 /** Writes a checksum value into the header at `buf[off]`. */
 export function writeTcpChecksum(buf: Uint8Array, off: number, checksum: number): void {
-  buf[off + TCP.CHECKSUM] = checksum >>> 8;
-  buf[off + TCP.CHECKSUM + 1] = checksum & 255;
+  writeU16(buf, off + TCP.CHECKSUM, checksum);
 }
