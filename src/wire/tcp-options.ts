@@ -119,7 +119,8 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
   out.mss = undefined;
   out.wscale = undefined;
   out.sackOk = false;
-  out.sack.length = 0;
+  // (Setting an array's length is a runtime call in V8: only when there is something to drop.)
+  if (out.sack.length !== 0) out.sack.length = 0;
   // The layout of nearly every established segment (Linux, and ours):
   // NOP, NOP, timestamps — decoded without the loop.
   if (list === null && end - off === 12 && buf[off] === TCPOPT_NOP && buf[off + 1] === TCPOPT_NOP && buf[off + 2] === TCPOPT_TIMESTAMP && buf[off + 3] === 10) {
@@ -168,7 +169,7 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
         case TCPOPT_SACK:
           if (len > 2 && (len - 2) % 8 === 0) {
             const s = out.sack;
-            s.length = 0; // a second SACK option replaces the first, as in Linux
+            if (s.length !== 0) s.length = 0; // a second SACK option replaces the first, as in Linux
             for (let j = i + 2; j < i + len; j += 4) s.push(readU32(buf, j));
             if (list) {
               const blocks: [number, number][] = [];
@@ -322,22 +323,34 @@ export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off:
  */
 export function linuxTcpOptions(f: TcpOptionFields, into: TcpOption[] = []): TcpOption[] {
   const list = into;
-  list.length = 0;
-  if (f.mss !== undefined) list.push({ kind: "mss", mss: f.mss });
+  let n = 0;
+  if (f.mss !== undefined) list[n++] = { kind: "mss", mss: f.mss };
   if (f.tsVal !== undefined) {
-    if (f.sackOk) list.push(OPT_SACK_PERM);
-    else list.push(OPT_NOP, OPT_NOP);
-    list.push({ kind: "timestamp", val: f.tsVal, ecr: f.tsEcr ?? 0 });
+    if (f.sackOk) list[n++] = OPT_SACK_PERM;
+    else {
+      list[n++] = OPT_NOP;
+      list[n++] = OPT_NOP;
+    }
+    list[n++] = { kind: "timestamp", val: f.tsVal, ecr: f.tsEcr ?? 0 };
   } else if (f.sackOk) {
-    list.push(OPT_NOP, OPT_NOP, OPT_SACK_PERM);
+    list[n++] = OPT_NOP;
+    list[n++] = OPT_NOP;
+    list[n++] = OPT_SACK_PERM;
   }
-  if (f.wscale !== undefined) list.push(OPT_NOP, { kind: "wscale", shift: f.wscale });
+  if (f.wscale !== undefined) {
+    list[n++] = OPT_NOP;
+    list[n++] = { kind: "wscale", shift: f.wscale };
+  }
   const s = f.sack;
   if (s !== undefined && s.length >= 2) {
     // Only ACKs that report out-of-order data carry blocks: the rare path allocates.
     const blocks: [number, number][] = [];
     for (let i = 0; i + 1 < s.length; i += 2) blocks.push([s[i]!, s[i + 1]!]);
-    list.push(OPT_NOP, OPT_NOP, { kind: "sack", blocks });
+    list[n++] = OPT_NOP;
+    list[n++] = OPT_NOP;
+    list[n++] = { kind: "sack", blocks };
   }
+  // (Setting an array's length is a runtime call in V8: only when it changes.)
+  if (list.length !== n) list.length = n;
   return list;
 }

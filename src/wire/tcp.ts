@@ -25,8 +25,8 @@ import {
 } from "./tcp-options.js";
 import { WireError } from "./wire-error.js";
 
-/** Field offsets of the TCP header. */
-export const TCP = {
+/** Field offsets of the TCP header (frozen: the view every TCP reader and writer uses). */
+export const TCP = Object.freeze({
   SRC_PORT: 0,
   DST_PORT: 2,
   SEQ: 4,
@@ -43,7 +43,7 @@ export const TCP = {
   MAX_HEADER: 60,
   /** What an ICMP error is sure to quote of the header (RFC 792): ports and sequence number. */
   QUOTE: 8,
-} as const;
+} as const);
 
 /** Flag bits of byte 13 (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
 export const TCP_FIN = 0x01;
@@ -158,7 +158,7 @@ export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: Tcp
     out.mss = undefined;
     out.wscale = undefined;
     out.sackOk = false;
-    out.sack.length = 0;
+    if (out.sack.length !== 0) out.sack.length = 0;
     out.tsVal = undefined;
     out.tsEcr = undefined;
     return null;
@@ -234,7 +234,9 @@ export function tcpEmitOptionsLength(options: TcpEmitOptions | undefined): numbe
  * it or offloads it). Returns the header length (20 + options, a multiple
  * of 4). Positional, for the per-segment output path (no options object);
  * {@link emitTcp} is the same with named fields. Throws a RangeError when
- * the options exceed 40 bytes (a programming error).
+ * the options exceed 40 bytes or raw options are not a multiple of 4 (a
+ * programming error: `buf`, sized by {@link tcpEmitOptionsLength}, may
+ * then hold some of them).
  * @example
  * import { linuxTcpOptions } from "./tcp-options.js";
  * declare const iss: number, irs: number, tsVal: number;
@@ -246,22 +248,25 @@ export function writeTcpHeader(
   buf: Uint8Array, off: number, srcPort: number, dstPort: number, seq: number, ack: number, flags: number, window: number,
   urgent = 0, options?: TcpEmitOptions,
 ): number {
-  const optLen = tcpEmitOptionsLength(options);
-  if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
-  const hl = TCP.MIN_HEADER + optLen;
   writeU16(buf, off + TCP.SRC_PORT, srcPort);
   writeU16(buf, off + TCP.DST_PORT, dstPort);
   writeU32(buf, off + TCP.SEQ, seq);
   writeU32(buf, off + TCP.ACK, ack);
-  buf[off + TCP.DATA_OFFSET] = (hl >>> 2) << 4;
   buf[off + TCP.FLAGS] = flags & 255;
   writeU16(buf, off + TCP.WINDOW, window);
   writeU16(buf, off + TCP.CHECKSUM, 0);
   writeU16(buf, off + TCP.URGENT, urgent);
-  if (optLen > 0) {
-    if (options instanceof Uint8Array) buf.set(options, off + TCP.MIN_HEADER);
-    else emitTcpOptions(options!, buf, off + TCP.MIN_HEADER);
+  let optLen = 0;
+  if (options instanceof Uint8Array) {
+    optLen = options.length;
+    if (optLen > 0 && optLen <= TCP_MAX_OPTIONS_LENGTH) buf.set(options, off + TCP.MIN_HEADER);
+  } else if (options !== undefined && options.length > 0) {
+    // One walk: the writer returns the length the data offset needs.
+    optLen = emitTcpOptions(options, buf, off + TCP.MIN_HEADER);
   }
+  if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
+  const hl = TCP.MIN_HEADER + optLen;
+  buf[off + TCP.DATA_OFFSET] = (hl >>> 2) << 4;
   return hl;
 }
 
