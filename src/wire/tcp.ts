@@ -5,8 +5,8 @@
  * The one TCP codec of sockstack: the stack's input, the tools (ladder,
  * packet fields), the conformance runner and the test vocabulary all read
  * headers with {@link parseTcpInto} / {@link parseTcp}, and every header
- * is written by {@link writeTcpHeader} ({@link emitTcp} is its object form)
- * with options from the one option writer (`emitTcpOptions`).
+ * is written by {@link writeTcpHeader} ({@link emitTcp} is its object form),
+ * its options by the option writers of tcp-options.ts.
  *
  * Parsing allocates nothing: {@link parseTcpInto} fills a caller-owned
  * record (one hidden class, the SACK edges in an array the record owns);
@@ -20,8 +20,8 @@ import { IPPROTO_TCP } from "./ipv4.js";
 import type { Ipv4Address } from "./ipv4-address.js";
 import { EMPTY } from "./packet.js";
 import {
-  emitTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, tcpOptionsLength, TCP_MAX_OPTIONS_LENGTH,
-  type ParsedTcpOptions, type TcpOption,
+  emitLinuxTcpOptions, emitTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, TCP_MAX_OPTIONS_LENGTH,
+  type ParsedTcpOptions, type TcpOption, type TcpOptionFields,
 } from "./tcp-options.js";
 import { WireError } from "./wire-error.js";
 
@@ -89,16 +89,18 @@ export interface TcpEmit {
   flags: number;
   window: number;
   urgent?: number;
-  /**
-   * Options: an ordered list (written in order, zero-padded to 4 bytes; a
-   * layout such as `linuxTcpOptions(fields)` builds one) or raw option
-   * bytes (copied; their length must be a multiple of 4). Absent: none.
-   */
+  /** Options ({@link TcpEmitOptions}); absent: none. */
   options?: TcpEmitOptions;
 }
 
-/** The options {@link writeTcpHeader} takes: an ordered list or raw bytes. */
-export type TcpEmitOptions = readonly TcpOption[] | Uint8Array;
+/**
+ * The options {@link writeTcpHeader} takes: an ordered list (written in
+ * order, zero-padded to 4 bytes), named fields written in Linux's layout
+ * without building a list (`emitLinuxTcpOptions`: the output path), or raw
+ * option bytes (copied, e.g. to re-emit a captured header; their length
+ * must be a multiple of 4).
+ */
+export type TcpEmitOptions = readonly TcpOption[] | TcpOptionFields | Uint8Array;
 
 /** A zeroed {@link TcpHeader}, to be filled by {@link parseTcpInto}. */
 export function newTcpHeader(): TcpHeader {
@@ -220,11 +222,12 @@ export function tcpOptionList(h: Pick<TcpHeader, "buf" | "offset" | "headerLengt
   return r instanceof WireError ? [] : r;
 }
 
-/** Byte length of `options` as {@link writeTcpHeader} writes them (a multiple of 4 for a list). */
+/** Byte length of `options` as {@link writeTcpHeader} writes them (a multiple of 4 for a list or fields). */
 export function tcpEmitOptionsLength(options: TcpEmitOptions | undefined): number {
   if (options === undefined) return 0;
   if (options instanceof Uint8Array) return options.length;
-  return tcpOptionsLength(options);
+  if (Array.isArray(options)) return emitTcpOptions(options as readonly TcpOption[], null, 0);
+  return emitLinuxTcpOptions(options as TcpOptionFields, null, 0);
 }
 
 /**
@@ -238,9 +241,8 @@ export function tcpEmitOptionsLength(options: TcpEmitOptions | undefined): numbe
  * programming error: `buf`, sized by {@link tcpEmitOptionsLength}, may
  * then hold some of them).
  * @example
- * import { linuxTcpOptions } from "./tcp-options.js";
  * declare const iss: number, irs: number, tsVal: number;
- * const opts = linuxTcpOptions({ tsVal, tsEcr: 0 });
+ * const opts = { tsVal, tsEcr: 0 }; // Linux's layout: nop,nop,TS
  * const head = new Uint8Array(20 + 20 + tcpEmitOptionsLength(opts)); // IPv4 header first
  * writeTcpHeader(head, 20, 47513, 9090, iss + 1, irs + 1, TCP_ACK, 502, 0, opts) === 32;
  */
@@ -260,9 +262,11 @@ export function writeTcpHeader(
   if (options instanceof Uint8Array) {
     optLen = options.length;
     if (optLen > 0 && optLen <= TCP_MAX_OPTIONS_LENGTH) buf.set(options, off + TCP.MIN_HEADER);
-  } else if (options !== undefined && options.length > 0) {
+  } else if (Array.isArray(options)) {
     // One walk: the writer returns the length the data offset needs.
-    optLen = emitTcpOptions(options, buf, off + TCP.MIN_HEADER);
+    optLen = emitTcpOptions(options as readonly TcpOption[], buf, off + TCP.MIN_HEADER);
+  } else if (options !== undefined) {
+    optLen = emitLinuxTcpOptions(options as TcpOptionFields, buf, off + TCP.MIN_HEADER);
   }
   if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
   const hl = TCP.MIN_HEADER + optLen;
@@ -273,11 +277,10 @@ export function writeTcpHeader(
 /**
  * {@link writeTcpHeader} from named fields. Returns the header length.
  * @example
- * import { linuxTcpOptions } from "./tcp-options.js";
  * declare const iss: number, irs: number, tsVal: number, tsEcr: number;
  * const buf = new Uint8Array(80);
  * const n = emitTcp({ srcPort: 9090, dstPort: 47513, seq: iss, ack: irs + 1, flags: TCP_SYN | TCP_ACK,
- *   window: 65160, options: linuxTcpOptions({ mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 }) }, buf, 20);
+ *   window: 65160, options: { mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 } }, buf, 20);
  */
 export function emitTcp(h: TcpEmit, buf: Uint8Array, off: number): number {
   return writeTcpHeader(buf, off, h.srcPort, h.dstPort, h.seq, h.ack, h.flags, h.window, h.urgent ?? 0, h.options);
