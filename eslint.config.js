@@ -17,6 +17,7 @@ export const LAYERS = [
   ["host"],
   ["sim"],
   ["tools"],
+  ["demo"],
   ["lab"],
   ["conformance"],
   ["fuzz"],
@@ -57,10 +58,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**", "test/**", "src/bench/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
+    files: ["scripts/**", "test/**", "examples/**", "src/bench/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
     languageOptions: { globals: { ...globals.node } },
   },
   ...LAYERS.flat().map(layerRules),
+  {
+    // examples/ reads as a user's program: the package by its name, nothing from inside src/.
+    files: ["examples/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["../src/*", "../../src/*", "sockstack/*/*"], message: "examples import the package as a user does: from \"sockstack\" (tsconfig.json maps it to src/)" }] }] },
+  },
   {
     files: ["src/**/*.ts"],
     ignores: ["src/node/**", "src/cli/**", "src/bench/**", "src/**/*.test.ts"],

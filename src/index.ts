@@ -41,10 +41,30 @@ export { Link, LinkEndpoint } from "./sim/link.js";
 export type { LinkOptions, LinkDirection, LinkStats } from "./sim/link.js";
 export { Segment, SegmentPort } from "./sim/segment.js";
 export type { SegmentOptions, OwnsAddress } from "./sim/segment.js";
+// Ethernet (docs/ethernet.md): cards, cables, switches, ARP, and the frame API for embedders (docs/embedding.md).
+export type { NetworkEtherLinkOptions, NetworkEtherLink, SwitchAttachOptions } from "./sim/network.js";
+export { EtherLink } from "./sim/ether-link.js";
+export type { EtherLinkOptions, EtherLinkStats } from "./sim/ether-link.js";
+export { Switch, SwitchPort, BRIDGE_AGEING_TIME } from "./sim/switch.js";
+export type { SwitchOptions, SwitchStats, FdbEntry } from "./sim/switch.js";
+export { EthernetDevice, ETHERNET_MTU, frameBytes, isEthernet } from "./link/ethernet.js";
+export type { FrameHeader, FrameTap, FrameEndpoint, FrameWire, EtherStats } from "./link/ethernet.js";
+export { ExternalWire, EXTERNAL_QUEUE_MAX } from "./link/external.js";
+export type { FrameSink, ExternalWireStats } from "./link/external.js";
+export { Arp, Neighbour } from "./ip/arp.js";
+export type { NudState, NeighStats } from "./ip/arp.js";
+export { formatMac, parseMac, parseEthernet, emitEthernetFrame, MAC_BROADCAST, ETH_P_IP, ETH_P_ARP, ETH_P_8021Q } from "./wire/ethernet.js";
+export type { MacAddress, EthernetHeader } from "./wire/ethernet.js";
+export { parseArp, emitArp, ARPOP_REQUEST, ARPOP_REPLY } from "./wire/arp.js";
+export { dhclient, dhcpd, DhcpClient, DhcpServer } from "./host/dhcp.js";
+export type { DhcpLease, DhcpClientState, DhcpClientOptions, DhcpServerOptions } from "./host/dhcp.js";
+export { parseDhcp, emitDhcp } from "./wire/dhcp.js";
+export type { DhcpMessage } from "./wire/dhcp.js";
+export type { ArpPacket } from "./wire/arp.js";
 export { DEFAULT_LINK_CONFIG } from "./sim/impairments.js";
 export type { LinkConfig, LinkConfigInput, BurstLoss, JitterDistribution } from "./sim/impairments.js";
 export type { ChannelCounters, DropReason } from "./sim/channel.js";
-export { VirtualDriver, StuckError, DEFAULT_MAX_ROUNDS_PER_INSTANT } from "./sim/virtual-driver.js";
+export { VirtualDriver, StuckError, DEFAULT_MAX_ROUNDS_PER_INSTANT, holdVirtualTime } from "./sim/virtual-driver.js";
 export type { RunOptions, RunResult, RunUntilOptions, StopReason, DriverStats, VirtualDriverOptions } from "./sim/virtual-driver.js";
 
 // ---- hosts and processes ------------------------------------------------
@@ -128,6 +148,9 @@ export type { CaptureRecord, CaptureDirection, CaptureOptions, CaptureTextOption
 export { compileFilter, filterFromArgs, FilterSyntaxError } from "./tools/tcpdump-filter.js";
 export type { PacketPredicate } from "./tools/tcpdump-filter.js";
 export { hexDump } from "./tools/tcpdump.js";
+export { formatFrame, formatArp } from "./tools/tcpdump-ether.js";
+export { ipLink, ipAddr, ipNeigh, arpN, bridgeFdb } from "./tools/ip-views.js";
+export type { IpNeighOptions } from "./tools/ip-views.js";
 export { LINKTYPE_IPV4 } from "./tools/pcapng.js";
 export { ladderConnections, ladderEvents, ladderText, ladderSvg } from "./tools/ladder.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";

@@ -38,6 +38,9 @@ export { TcpdumpFormatter, tcpdumpLine, tcpdumpFlags, formatTcpdumpTime, hexDump
 export type { TcpdumpOptions } from "./tools/tcpdump.js";
 export { compileFilter, filterFromArgs, FilterSyntaxError } from "./tools/tcpdump-filter.js";
 export type { PacketPredicate } from "./tools/tcpdump-filter.js";
+export { formatFrame, formatArp } from "./tools/tcpdump-ether.js";
+export { ipLink, ipAddr, ipNeigh, arpN, bridgeFdb } from "./tools/ip-views.js";
+export type { IpNeighOptions } from "./tools/ip-views.js";
 export { PcapWriter, pcapFile, LINKTYPE_RAW, DEFAULT_SNAPLEN } from "./tools/pcap.js";
 export type { PcapOptions, CapturedPacket, PacketBytes } from "./tools/pcap.js";
 export { PcapngWriter, pcapngFile, LINKTYPE_IPV4 } from "./tools/pcapng.js";
@@ -45,5 +48,5 @@ export type { PcapngOptions, CapturedIfPacket } from "./tools/pcapng.js";
 
 export { ladderConnections, ladderEvents, ladderText, ladderSvg } from "./tools/ladder.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";
-export { lectureScenario } from "./tools/lecture-scenario.js";
-export type { LectureScenario, LectureOptions } from "./tools/lecture-scenario.js";
+export { lectureScenario } from "./demo/lecture-scenario.js";
+export type { LectureScenario, LectureOptions } from "./demo/lecture-scenario.js";

@@ -1,15 +1,24 @@
 /**
  * `sockstack conformance PATH… [--profile linux|freebsd]
- * [--tolerance-usecs N] [--json] [--filter GLOB] [--verbose]`: runs
- * packetdrill-format scripts (files, or every `*.pkt` under a directory)
- * against a fresh sockstack host each, in virtual time, and reports
- * passed / failed / unsupported. Exit status 0 when nothing failed, 1 when
- * a script failed, 2 on a bad command line — a path that does not exist,
- * a file that is not a `.pkt` script or a directory without any, all
- * checked before the first script runs.
+ * [--tolerance-usecs N] [--json] [--filter GLOB] [--verbose] [--run-all]
+ * [packetdrill options]`: runs packetdrill-format scripts (files, or every
+ * `*.pkt` under a directory) against a fresh sockstack host each, in
+ * virtual time, and reports passed / failed / unsupported, in total and
+ * per folder. packetdrill's own options (`--ip_version=ipv4`,
+ * `--tolerance_usecs=…`, `-D NAME=VALUE`, …, see conformance/config.ts)
+ * are handed to every script as its command line. A Google-layout tree
+ * (a `common/defaults.sh` beside or above the scripts) is run as Google's
+ * run_all.py runs it: each script gets run_all.py's ipv4 arguments
+ * (`--run-all` forces this), and scripts named `*v6.pkt` (ipv6 only) are
+ * skipped. Exit status 0 when nothing failed, 1 when a script failed, 2 on
+ * a bad command line — a path that does not exist, a file that is not a
+ * `.pkt` script or a directory without any, all checked before the first
+ * script runs.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { PacketdrillArgError, packetdrillOptionTakesValue, parsePacketdrillArgs, RUN_ALL_IPV4_ARGS } from "../conformance/config.js";
+import type { ScriptResult } from "../conformance/runner.js";
 import { PERSONALITIES, type PersonalityName } from "../core/personality.js";
 import { formatResult, formatSummary, globToRegExp, runSuite, type ScriptSource } from "../conformance/suite.js";
 import { parseArgs, UsageError } from "./args.js";
@@ -21,10 +30,83 @@ const SPEC = {
   json: { kind: "flag" },
   filter: { kind: "string", metavar: "GLOB" },
   verbose: { kind: "flag", short: "v" },
+  "run-all": { kind: "flag" },
   help: { kind: "flag", short: "h" },
 } as const;
 
-const USAGE = "usage: sockstack conformance PATH... [--profile linux|freebsd] [--tolerance-usecs N] [--json] [--filter GLOB] [--verbose]";
+const USAGE = "usage: sockstack conformance PATH... [--profile linux|freebsd] [--tolerance-usecs N] [--json] [--filter GLOB] [--verbose] [--run-all] [packetdrill options]";
+
+/**
+ * Splits packetdrill's options (`--ip_version=ipv4`, `--mtu 1520`, `-D X=1`,
+ * `-DX=1`, `--define X=1`) off a sockstack command line.
+ * @example splitPacketdrillArgs(["dir", "--mtu=1520", "-D", "X=1", "--json"]) // { rest: ["dir", "--json"], packetdrill: ["--mtu=1520", "-D", "X=1"] }
+ */
+export function splitPacketdrillArgs(args: readonly string[]): { rest: string[]; packetdrill: string[] } {
+  const rest: string[] = [];
+  const pd: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") { rest.push(...args.slice(i)); break; }
+    if (a.startsWith("-D")) {
+      pd.push(a);
+      if (a === "-D" && i + 1 < args.length) pd.push(args[++i]!);
+      continue;
+    }
+    const m = /^--([a-z_0-9]+)(=.*)?$/.exec(a);
+    // sockstack's own options win a name clash (--verbose).
+    const takes = m && !(m[1]! in SPEC) ? packetdrillOptionTakesValue(m[1]!) : undefined;
+    if (m && takes !== undefined) {
+      pd.push(a);
+      if (takes && m[2] === undefined && i + 1 < args.length) pd.push(args[++i]!);
+      continue;
+    }
+    rest.push(a);
+  }
+  return { rest, packetdrill: pd };
+}
+
+/**
+ * Whether `root` is (inside) a Google packetdrill tree: a folder at or
+ * above it (up to four levels) holds `common/defaults.sh`, the file the
+ * scripts run as `../common/defaults.sh`.
+ */
+export function isGoogleTree(root: string): boolean {
+  let dir = resolve(root);
+  try {
+    if (!statSync(dir).isDirectory()) dir = dirname(dir);
+  } catch {
+    return false;
+  }
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, "common", "defaults.sh")) || existsSync(join(dir, "tcp", "common", "defaults.sh"))) return true;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return false;
+}
+
+/** Reads a file of a script tree, null when it does not exist. */
+export function readTreeFile(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Per-folder counts (folders relative to `root`), sorted by folder. */
+export function folderTable(root: string, results: readonly ScriptResult[]): { folder: string; passed: number; failed: number; unsupported: number }[] {
+  const by = new Map<string, { folder: string; passed: number; failed: number; unsupported: number }>();
+  const base = statSync(root).isDirectory() ? root : dirname(root);
+  for (const r of results) {
+    const folder = relative(base, dirname(r.path)) || ".";
+    let row = by.get(folder);
+    if (!row) by.set(folder, (row = { folder, passed: 0, failed: 0, unsupported: 0 }));
+    row[r.status]++;
+  }
+  return [...by.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
+}
 
 /**
  * Every `*.pkt` under `p` (or `p` itself), sorted. Throws a UsageError
@@ -62,9 +144,16 @@ function walk(dir: string, out: string[]): void {
  */
 export async function conformanceCommand(args: string[], io: CliIo = processIo()): Promise<number> {
   let a;
+  const split = splitPacketdrillArgs(args);
   try {
-    a = parseArgs(args, SPEC);
+    a = parseArgs(split.rest, SPEC);
+    parsePacketdrillArgs(split.packetdrill);
   } catch (e) {
+    if (e instanceof PacketdrillArgError) {
+      io.err(`sockstack conformance: packetdrill option: ${e.message}`);
+      io.err(USAGE);
+      return 2;
+    }
     if (e instanceof UsageError) {
       io.err(`sockstack conformance: ${e.message}`);
       io.err(USAGE);
@@ -81,7 +170,11 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
     io.out("  --tolerance-usecs N  timing tolerance when a script sets none (packetdrill's default 4000)");
     io.out("  --filter GLOB        only scripts whose path matches (e.g. '*rst*')");
     io.out("  --json               {\"passed\":N,\"failed\":N,\"unsupported\":N,\"scripts\":[…]}");
-    io.out("  -v, --verbose        list passing scripts too");
+    io.out("  -v, --verbose        list passing scripts too, and the knobs a failing script's helpers set that sockstack ignores");
+    io.out("  --run-all            give every script the arguments of Google's run_all.py (ipv4 run); the default for a");
+    io.out("                       Google tree (a common/defaults.sh at or above PATH), whose *v6.pkt scripts are skipped");
+    io.out("  packetdrill options  --ip_version=ipv4 --local_ip=A --remote_ip=A --mtu=N --tolerance_usecs=N -D NAME=VALUE …:");
+    io.out("                       the command line of every script; it overrides the scripts' header options");
     return 0;
   }
   if (a.positionals.length === 0) {
@@ -113,17 +206,30 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
     let files = found;
     if (filter) files = files.filter((f) => filter.test(f));
     const profile = (o.profile ?? (/(^|\/)freebsd(\/|$)/.test(root) ? "freebsd" : "linux")) as PersonalityName;
+    const google = o["run-all"] || isGoogleTree(root);
+    // run_all.py runs a script named *v6.pkt only in its ipv6 variant, which needs IPv6 (issue 18).
+    if (google) files = files.filter((f) => !f.endsWith("v6.pkt"));
+    const pdArgs = [...(google ? RUN_ALL_IPV4_ARGS : []), ...split.packetdrill];
     const sources: ScriptSource[] = files.map((f) => ({ path: f, text: readFileSync(f, "utf8") }));
-    const s = await runSuite(sources, { personality: profile, toleranceUsecs: o["tolerance-usecs"] }, (r) => {
+    const s = await runSuite(sources, { personality: profile, toleranceUsecs: o["tolerance-usecs"], args: pdArgs, readFile: readTreeFile }, (r) => {
       if (o.json) return;
       if (r.status !== "passed" || o.verbose) io.out(formatResult(r));
+      if (o.verbose && r.notes) for (const n of r.notes) io.out(`      note: ${n}`);
     });
     all.passed += s.passed;
     all.failed += s.failed;
     all.unsupported += s.unsupported;
     all.scripts.push(...s.scripts);
     failed += s.failed;
-    if (!o.json) io.out(`${root} (${profile}): ${formatSummary(s)}`);
+    if (!o.json) {
+      const rows = folderTable(root, s.scripts);
+      if (rows.length > 1) {
+        const w = Math.max(6, ...rows.map((r) => r.folder.length));
+        io.out(`${"folder".padEnd(w)}  passed  failed  unsupported`);
+        for (const r of rows) io.out(`${r.folder.padEnd(w)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.unsupported).padStart(11)}`);
+      }
+      io.out(`${root} (${profile}${google ? ", run_all.py ipv4 arguments" : ""}): ${formatSummary(s)}`);
+    }
   }
   if (o.json) io.out(JSON.stringify(all));
   return failed ? 1 : 0;

@@ -12,6 +12,8 @@ export interface CliIo {
   err(line: string): void;
   /** Writes bytes to standard output as they are (`tcpdump -w -`). */
   bytes?(data: Uint8Array): void;
+  /** Waits until the user presses Enter; absent when stdin is not a terminal (`demo --step`). */
+  waitEnter?(): Promise<void>;
 }
 
 /**
@@ -26,7 +28,22 @@ export function processIo(): CliIo {
     out: (line) => void process.stdout.write(`${line}\n`),
     err: (line) => void process.stderr.write(`${line}\n`),
     bytes: (data) => void process.stdout.write(data),
+    ...(process.stdin.isTTY ? { waitEnter } : {}),
   };
+}
+
+/** Reads one line from the terminal (the prompt on stderr, so stdout stays the transcript). */
+function waitEnter(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stderr.write("[Enter] ");
+    const done = () => {
+      process.stdin.off("data", done);
+      process.stdin.pause();
+      resolve();
+    };
+    process.stdin.on("data", done);
+    process.stdin.resume();
+  });
 }
 
 let pipeHandler = false;

@@ -7,10 +7,12 @@
  * without it a small HTTP server on 127.0.0.1 serves them from memory
  * until interrupted. Nothing is fetched from the network: no CDN, no fonts.
  *
- * esbuild is a development dependency: the bundle is built when the
- * command runs, from src/lab (a source checkout, tsx) or dist/lab (built).
+ * esbuild is a development dependency. `npm run build` bundles the page
+ * into dist/lab-site/, and an installed package serves those files; from a
+ * source checkout (tsx, no dist/lab-site next to src/cli) the bundle is
+ * built from src/lab each time the command runs.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
@@ -99,9 +101,26 @@ export async function buildLabBundle(entry: string = labEntry()): Promise<string
   return out.text;
 }
 
-/** index.html, lab.js (freshly bundled) and lab.css. */
+/** The page's three file names. */
+const LAB_FILE_NAMES = ["index.html", LAB_SCRIPT, LAB_STYLE] as const;
+
+/**
+ * The page built at `npm run build` time (dist/lab-site/ beside dist/cli/),
+ * or null when this installation has none (a source checkout).
+ */
+function prebuiltLabFiles(): LabFiles | null {
+  const dir = fileURLToPath(new URL("../lab-site/", import.meta.url));
+  if (!LAB_FILE_NAMES.every((f) => existsSync(join(dir, f)))) return null;
+  return new Map(LAB_FILE_NAMES.map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+}
+
+/**
+ * index.html, lab.js and lab.css: the ones built into dist/lab-site/ by
+ * `npm run build` when present (an installed package needs no esbuild),
+ * else freshly bundled from src/lab.
+ */
 export async function labFiles(): Promise<LabFiles> {
-  return new Map([["index.html", LAB_HTML], [LAB_SCRIPT, await buildLabBundle()], [LAB_STYLE, LAB_CSS]]);
+  return prebuiltLabFiles() ?? new Map([["index.html", LAB_HTML], [LAB_SCRIPT, await buildLabBundle()], [LAB_STYLE, LAB_CSS]]);
 }
 
 /** Writes the page's `files` into `dir` (created if missing); returns their paths. */

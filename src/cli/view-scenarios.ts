@@ -4,7 +4,7 @@
  * hosts, the link between them, and named steps — instants of virtual
  * time at which a view is interesting.
  *
- * - `lecture` (seed 0, A1–A4, B2): `lectureScenario` from src/tools with a
+ * - `lecture` (seed 0, A1–A4, B2): `lectureScenario` from src/demo with a
  *   100 ms pause between each client's connect and its send, so A2 (an
  *   ESTABLISHED connection nobody accepted, Recv-Q 0) shows before A3
  *   (Recv-Q 4). Steps: listen, connect, data, overflow, accept.
@@ -15,7 +15,7 @@ import { ms, sec, type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import type { Link } from "../sim/link.js";
 import { Network } from "../sim/network.js";
-import { lectureScenario, type LectureOptions } from "../tools/lecture-scenario.js";
+import { LECTURE_SEND_DELAY, LECTURE_STEPS, lectureScenario, type LectureOptions } from "../demo/lecture-scenario.js";
 
 /** One named instant of a scenario. */
 export interface ViewStep {
@@ -49,20 +49,12 @@ export interface ViewScenario {
   build(seed: number, onSyscall?: LectureOptions["onSyscall"]): BuiltScenario;
 }
 
-const LECTURE_SEND_DELAY = ms(100);
-
 /** The seed-0 lecture situation, step by step. */
 export const lectureViews: ViewScenario = {
   name: "lecture",
   summary: "server 10.0.0.2:9090 listens with backlog 2 and does not accept; four clients connect (seed 0)",
   defaultHost: "server",
-  steps: [
-    { name: "listen", at: ms(100), summary: "the server listens; nothing on the wire yet (A1)" },
-    { name: "connect", at: ms(250), summary: "the first client connected; the server has not called accept() (A2)" },
-    { name: "data", at: ms(350), summary: "the client sent \"1111\": Recv-Q 4 in the server's kernel (A3)" },
-    { name: "overflow", at: ms(2000), summary: "accept queue full (backlog 2 + 1); the fourth client is in SYN-SENT (B2)" },
-    { name: "accept", at: ms(6500), summary: "the server accepted and read every connection (A4, B3)" },
-  ],
+  steps: LECTURE_STEPS,
   build(seed, onSyscall) {
     const sc = lectureScenario({ seed, sendDelay: LECTURE_SEND_DELAY, ...(onSyscall ? { onSyscall } : {}) });
     return { net: sc.net, hosts: new Map([["client", sc.client], ["server", sc.server]]), link: sc.link, linkHosts: ["client", "server"] };

@@ -2,7 +2,8 @@
  * The `%{ … }%` blocks of packetdrill scripts: packetdrill runs them as
  * Python after the script, against the `tcp_info` snapshot it took at that
  * point. sockstack evaluates the subset the scripts use, at once, against
- * the snapshot: statements `assert EXPR [, message]` and `NAME = EXPR`
+ * the snapshot: statements `assert EXPR [, MESSAGE]` (MESSAGE a number or
+ * `'fmt %d' % value` / `% (a, b)`) and `NAME = EXPR`
  * separated by newlines or `;`; expressions with `or`/`and`/`not`,
  * chained comparisons, `| ^ &`, `<< >>`, `+ - * / // %`, unary `-`/`~`,
  * parentheses, integers, `True`/`False`, names. Anything else (calls,
@@ -17,7 +18,7 @@
 /** A construct outside the supported subset. */
 export class UnsupportedCode extends Error {}
 
-type Tok = { t: "num"; v: number } | { t: "name"; v: string } | { t: "op"; v: string } | { t: "end" };
+type Tok = { t: "num"; v: number } | { t: "name"; v: string } | { t: "op"; v: string } | { t: "str"; v: string } | { t: "end" };
 
 const OPS = ["//", "==", "!=", "<=", ">=", "<<", ">>", "**", "<", ">", "+", "-", "*", "/", "%", "(", ")", "|", "&", "^", "~", ",", "="];
 
@@ -30,6 +31,13 @@ function tokenize(src: string): Tok[] {
     if (c === "#") { while (i < src.length && src[i] !== "\n") i++; continue; }
     if (c === "\\" && src[i + 1] === "\n") { i += 2; continue; }
     if (c === "\n" || c === ";") { out.push({ t: "op", v: ";" }); i++; continue; }
+    if (c === "'" || c === '"') {
+      const j = src.indexOf(c, i + 1);
+      if (j < 0 || src.slice(i + 1, j).includes("\\") || src.slice(i + 1, j).includes("\n")) throw new UnsupportedCode("unsupported string literal in %{ }% block");
+      out.push({ t: "str", v: src.slice(i + 1, j) });
+      i = j + 1;
+      continue;
+    }
     const num = /^(0[xX][0-9a-fA-F]+|\d+)/.exec(src.slice(i));
     if (num) { out.push({ t: "num", v: Number(num[1]) }); i += num[1]!.length; continue; }
     const name = /^[A-Za-z_][A-Za-z_0-9]*/.exec(src.slice(i));
@@ -68,6 +76,7 @@ export function runCodeBlock(text: string, scope: CodeScope): string | null {
   const atom = (): number => {
     const t = toks[p++]!;
     if (t.t === "num") return t.v;
+    if (t.t === "str") throw new UnsupportedCode("strings are supported only as assert messages in %{ }% blocks");
     if (t.t === "op" && t.v === "(") { const v = orExpr(); expectOp(")"); return v; }
     if (t.t === "name") {
       if (t.v === "True") return 1;
@@ -153,6 +162,36 @@ export function runCodeBlock(text: string, scope: CodeScope): string | null {
     return v;
   };
 
+  /** An assert message: a number, or `'fmt' % value` / `'fmt' % (a, b)` with %d %i %u %s %x. */
+  const assertMessage = (): (() => string) => {
+    const t = peek();
+    if (t.t !== "str") {
+      const v = orExpr();
+      return () => String(v);
+    }
+    p++;
+    const fmt = t.v;
+    const args: number[] = [];
+    if (isOp("%")) {
+      p++;
+      if (isOp("(")) {
+        p++;
+        args.push(orExpr());
+        while (isOp(",")) { p++; if (isOp(")")) break; args.push(orExpr()); }
+        expectOp(")");
+      } else args.push(unary());
+    }
+    let k = 0;
+    const text = fmt.replace(/%([-0-9]*)([diusx%])/g, (_m, _w: string, c: string) => {
+      if (c === "%") return "%";
+      const a = args[k++];
+      if (a === undefined) throw new UnsupportedCode(`not enough arguments for the assert message '${fmt}'`);
+      return c === "x" ? Math.trunc(a).toString(16) : c === "s" ? String(a) : String(Math.trunc(a));
+    });
+    if (k !== args.length) throw new UnsupportedCode(`too many arguments for the assert message '${fmt}'`);
+    return () => text;
+  };
+
   let failure: string | null = null;
   let stmtStart = 0;
   while (peek().t !== "end") {
@@ -163,8 +202,16 @@ export function runCodeBlock(text: string, scope: CodeScope): string | null {
       const exprStart = p;
       const v = orExpr();
       const exprEnd = p;
-      if (isOp(",")) throw new UnsupportedCode("assert messages are not supported in %{ }% blocks");
-      if (!v && failure === null) failure = `assert ${render(toks.slice(exprStart, exprEnd))} failed (${explain(toks.slice(exprStart, exprEnd), vars)})`;
+      // `assert EXPR, MESSAGE`: Python evaluates MESSAGE only when the assertion fails; it is parsed (and so checked) always.
+      let message: () => string = () => "";
+      if (isOp(",")) {
+        p++;
+        message = assertMessage();
+      }
+      if (!v && failure === null) {
+        const m = message();
+        failure = `assert ${render(toks.slice(exprStart, exprEnd))} failed${m ? `: ${m}` : ""} (${explain(toks.slice(exprStart, exprEnd), vars)})`;
+      }
     } else {
       const t = peek();
       if (t.t !== "name" || KEYWORDS.has(t.v) || toks[p + 1]?.t !== "op" || (toks[p + 1] as { v: string }).v !== "=") {
@@ -179,7 +226,7 @@ export function runCodeBlock(text: string, scope: CodeScope): string | null {
 }
 
 function render(toks: readonly Tok[]): string {
-  return toks.map((t) => (t.t === "end" ? "" : String(t.v))).join(" ").replace(/\( /g, "(").replace(/ \)/g, ")");
+  return toks.map((t) => (t.t === "end" ? "" : t.t === "str" ? JSON.stringify(t.v) : String(t.v))).join(" ").replace(/\( /g, "(").replace(/ \)/g, ")");
 }
 
 /** `tcpi_state=7` for each name the failing expression used. */

@@ -47,6 +47,12 @@ export interface ParseOptions {
    * word; an empty value only makes `#ifdef NAME` true.
    */
   readonly defines?: Readonly<Record<string, string>>;
+  /**
+   * Symbols from packetdrill's command line (`-D NAME=VALUE`): like
+   * `defines`, but a header `--define` of the same name does not replace
+   * them (packetdrill's command line overrides the script's options).
+   */
+  readonly overrides?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -61,7 +67,7 @@ export interface ParseOptions {
  * ```
  */
 export function parseScript(text: string, opts: ParseOptions = {}): ParseResult {
-  const parser = new ScriptParser(text, opts.defines ?? {});
+  const parser = new ScriptParser(text, { ...opts.defines, ...opts.overrides }, new Set(Object.keys(opts.overrides ?? {})));
   try {
     return { ok: true, script: parser.parse() };
   } catch (e) {
@@ -122,7 +128,10 @@ class ScriptParser {
   #cleanupTok: Token | null = null;
   #last: Token | null = null;
 
-  constructor(text: string, defines: Readonly<Record<string, string>>) {
+  readonly #locked: ReadonlySet<string>;
+
+  constructor(text: string, defines: Readonly<Record<string, string>>, locked: ReadonlySet<string> = new Set()) {
+    this.#locked = locked;
     this.#defines = new Map(Object.entries(defines));
     this.#lx = new Lexer(text, this.#defines);
   }
@@ -238,7 +247,7 @@ class ScriptParser {
       const eq = value.indexOf("=");
       const name = eq < 0 ? value : value.slice(0, eq);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw this.#error(t, `--define needs NAME=VALUE, got '${value}'`);
-      this.#lx.define(name, eq < 0 ? "" : value.slice(eq + 1));
+      if (!this.#locked.has(name)) this.#lx.define(name, eq < 0 ? "" : value.slice(eq + 1));
     }
   }
 

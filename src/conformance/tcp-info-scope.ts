@@ -37,12 +37,23 @@ const OPT_BITS: Record<string, number> = {
   TCPI_OPT_TOE: 8,
 };
 
+/** tcpi_ca_state values (Linux enum tcp_ca_state), as packetdrill's Python prelude names them. */
+const CA_STATES: Record<string, number> = {
+  TCP_CA_Open: 0,
+  TCP_CA_Disorder: 1,
+  TCP_CA_CWR: 2,
+  TCP_CA_Recovery: 3,
+  TCP_CA_Loss: 4,
+  // tcpi_snd_ssthresh before the first loss (Linux TCP_INFINITE_SSTHRESH).
+  TCP_INFINITE_SSTHRESH: 0x7fffffff,
+};
+
 /**
  * The scope for `fd` of `proc` (a closed or absent socket reads as CLOSED
  * with every other field absent).
  */
 export function tcpInfoScope(proc: Process | null, fd: number): Record<string, number> {
-  const scope: Record<string, number> = { ...OPT_BITS };
+  const scope: Record<string, number> = { ...OPT_BITS, ...CA_STATES };
   for (const [name, v] of Object.entries(STATES)) {
     scope[`TCPI_${name}`] = v;
     scope[`TCP_${name}`] = v;

@@ -34,6 +34,15 @@ export class PacketdrillTun implements Device {
   onReceive: Device["onReceive"] = () => {};
   /** Packets sent by the host and not yet consumed by the runner, oldest first. */
   readonly captured: CapturedPacket[] = [];
+  /**
+   * The root qdisc's packet limit (`tc qdisc … pfifo limit N`), null for
+   * the default. The device hands every packet on at once, so a queue never
+   * builds and only a limit of 0 changes anything: every packet is dropped
+   * before the wire (counted in `qdiscDrops`), as Linux's pfifo does.
+   */
+  qdiscLimit: number | null = null;
+  /** Packets the qdisc dropped. */
+  qdiscDrops = 0;
 
   constructor(
     readonly scheduler: Scheduler,
@@ -43,6 +52,10 @@ export class PacketdrillTun implements Device {
   /** Called by IP for every packet the host sends on this interface. */
   transmit(packet: Packet): void {
     if (!this.up) return;
+    if (this.qdiscLimit === 0) {
+      this.qdiscDrops++;
+      return;
+    }
     const now = this.scheduler.now();
     runTaps(this, packet, "out", now);
     this.captured.push({ packet, time: now });

@@ -166,6 +166,50 @@ export interface Sysctls {
    * IP_TTL. false: Linux answers from no socket (TOS 0, default TTL).
    */
   tcp_rst_bound_bsd: boolean;
+  /**
+   * net.ipv4.neigh.default.base_reachable_time_ms (µs here): a neighbour
+   * confirmed this long ago (times a random factor in [0.5, 1.5), redrawn
+   * every 300 s, from the host's RNG) is no longer REACHABLE.
+   */
+  neigh_base_reachable_time: Micros;
+  /** net.ipv4.neigh.default.retrans_time_ms (µs here): the gap between ARP probes. */
+  neigh_retrans_time: Micros;
+  /** net.ipv4.neigh.default.delay_first_probe_time (µs here; seconds in /proc): DELAY before the first unicast probe. */
+  neigh_delay_first_probe_time: Micros;
+  /** net.ipv4.neigh.default.mcast_solicit: broadcast requests before an unresolved neighbour FAILS. */
+  neigh_mcast_solicit: number;
+  /** net.ipv4.neigh.default.ucast_solicit: unicast probes of a PROBE neighbour before it FAILS. */
+  neigh_ucast_solicit: number;
+  /** net.ipv4.neigh.default.app_solicit: probes left to a user-space daemon (none in sockstack: must stay 0). */
+  neigh_app_solicit: number;
+  /** net.ipv4.neigh.default.mcast_resolicit: broadcast probes after the unicast ones of PROBE. */
+  neigh_mcast_resolicit: number;
+  /** net.ipv4.neigh.default.unres_qlen_bytes: packets (charged at truesize) queued per unresolved neighbour. */
+  neigh_unres_qlen_bytes: number;
+  /** net.ipv4.neigh.default.locktime (µs here; centiseconds in /proc): an entry updated more recently keeps its MAC against a non-gratuitous ARP. */
+  neigh_locktime: Micros;
+  /** net.ipv4.neigh.default.proxy_delay (µs here; centiseconds in /proc): a proxy ARP reply to a broadcast request waits a random time below this. */
+  neigh_proxy_delay: Micros;
+  /** net.ipv4.neigh.default.gc_thresh1: below this many entries the garbage collector leaves the table alone. */
+  neigh_gc_thresh1: number;
+  /** net.ipv4.neigh.default.gc_thresh2: the soft limit; above it a new entry forces a collection (at most every 5 s). */
+  neigh_gc_thresh2: number;
+  /** net.ipv4.neigh.default.gc_thresh3: the hard limit; a new entry beyond it fails ("neighbour table overflow"). */
+  neigh_gc_thresh3: number;
+  /** net.ipv4.neigh.default.gc_stale_time (µs here; seconds in /proc): an entry unused this long may be collected. */
+  neigh_gc_stale_time: Micros;
+  /** net.ipv4.neigh.default.gc_interval: kept for completeness; Linux's collector runs every base_reachable_time/2 and ignores it. */
+  neigh_gc_interval: Micros;
+  /** net.ipv4.conf.all.arp_ignore: 0 answers for any local address; 1 only for addresses of the receiving interface; 2 also requires the sender in that subnet. */
+  arp_ignore: number;
+  /** net.ipv4.conf.all.arp_announce: 0 any local source address in requests; 1 prefer one in the target's subnet; 2 always the best for the target. */
+  arp_announce: number;
+  /** net.ipv4.conf.all.arp_notify: 1 sends a gratuitous ARP when an interface comes up or gets an address. */
+  arp_notify: number;
+  /** net.ipv4.conf.all.arp_accept: 1 creates entries from unsolicited gratuitous ARP / replies (0 only updates existing ones). */
+  arp_accept: number;
+  /** net.ipv4.conf.all.proxy_arp: answer requests for addresses routed through another interface (with ip_forward). */
+  proxy_arp: boolean;
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -174,6 +218,26 @@ export function linuxSysctls(): Sysctls {
     ip_local_port_range: [32768, 60999],
     ip_default_ttl: 64,
     ip_forward: false,
+    neigh_base_reachable_time: 30 * SEC,
+    neigh_retrans_time: 1 * SEC,
+    neigh_delay_first_probe_time: 5 * SEC,
+    neigh_mcast_solicit: 3,
+    neigh_ucast_solicit: 3,
+    neigh_app_solicit: 0,
+    neigh_mcast_resolicit: 0,
+    neigh_unres_qlen_bytes: 212992,
+    neigh_locktime: 1 * SEC,
+    neigh_proxy_delay: 800_000,
+    neigh_gc_thresh1: 128,
+    neigh_gc_thresh2: 512,
+    neigh_gc_thresh3: 1024,
+    neigh_gc_stale_time: 60 * SEC,
+    neigh_gc_interval: 30 * SEC,
+    arp_ignore: 0,
+    arp_announce: 0,
+    arp_notify: 0,
+    arp_accept: 0,
+    proxy_arp: false,
     ipfrag_time: 30 * SEC,
     ipfrag_high_thresh: 4194304,
     ipfrag_low_thresh: 3145728,

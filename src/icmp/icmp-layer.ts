@@ -177,6 +177,8 @@ export class IcmpLayer {
     // RFC 1122 §3.2.2: never about an ICMP error, a non-first fragment, broadcast/multicast, or a bogus source.
     if (ohdr.fragOffset !== 0) return;
     if (ohdr.dst === INADDR_BROADCAST || isMulticast(ohdr.dst) || ohdr.src === 0 || ohdr.src === INADDR_BROADCAST || isMulticast(ohdr.src)) return;
+    // Nor about a datagram to a subnet's directed broadcast (Linux icmp_send: RTCF_BROADCAST).
+    if (this.ip.interfaces.some((i) => i.isBroadcast(ohdr.dst))) return;
     if (ohdr.protocol === IPPROTO_ICMP) {
       const t = offending.byteAt(ohdr.headerLength);
       if (offending.length < ohdr.headerLength + 1 || isIcmpError(t)) return;

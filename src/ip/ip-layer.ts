@@ -13,6 +13,7 @@ import type { StackContext } from "../core/stack-context.js";
 import type { ErrnoCode } from "../core/errno.js";
 import type { Device } from "../link/device.js";
 import { LoopbackDevice } from "../link/loopback.js";
+import { isEthernet } from "../link/ethernet.js";
 import { IPV4, IPPROTO_TCP, newIpv4Header, parseIpv4, parseIpv4Into, writeIpv4Header, type Ipv4Header, IP_DF, IP_MF } from "../wire/ipv4.js";
 import { INADDR_BROADCAST, INADDR_LOOPBACK, isLoopback, isMulticast, type Ipv4Address } from "../wire/ipv4-address.js";
 import { EMPTY, Packet, finalizeChecksums } from "../wire/packet.js";
@@ -22,6 +23,7 @@ import { NetInterface } from "./interface.js";
 import { RouteTable, type RouteResult } from "./route-table.js";
 import { Reassembler } from "./reassembly.js";
 import { trimPacket, type IpProtocolHandler } from "./protocol.js";
+import { Arp } from "./arp.js";
 
 /** Per-datagram send options. */
 export interface IpSendOptions {
@@ -41,6 +43,8 @@ export class IpLayer {
   readonly loopback: NetInterface;
   /** Installed by the icmp module. */
   icmpErrorSender: IcmpErrorSender | null = null;
+  /** ARP and the neighbour table of the host's Ethernet interfaces. */
+  readonly arp: Arp;
   #handlers: (IpProtocolHandler | undefined)[] = [];
   #reassembler: Reassembler;
   #nextId: number;
@@ -58,6 +62,14 @@ export class IpLayer {
       if (hdr instanceof WireError) return;
       this.icmpErrorSender(11, 1, 0, new Packet(firstHeader, firstData), hdr);
     });
+    this.arp = new Arp({
+      ctx,
+      interfaces: this.interfaces,
+      isLocalAddress: (a) => this.isLocalAddress(a),
+      lookupRoute: (d) => this.routes.lookup(d),
+      // arp_error_report: ICMP host unreachable to the sender of each packet that could not be resolved.
+      hostUnreachable: (p, h) => this.icmpErrorSender?.(3, 1, 0, p, h),
+    });
     this.loopback = this.addInterface(new LoopbackDevice(ctx.scheduler));
     this.addAddress(this.loopback, INADDR_LOOPBACK, 8);
   }
@@ -65,6 +77,7 @@ export class IpLayer {
   /** Stops the reassembly timer (host power-off). */
   shutdownTimers(): void {
     this.#reassembler.stop();
+    this.arp.stop();
   }
 
   /** The reassembly engine (for tests and tools). */
@@ -77,6 +90,7 @@ export class IpLayer {
     const iface = new NetInterface(this.interfaces.length + 1, device);
     this.interfaces.push(iface);
     device.onReceive = (p) => this.input(p, iface);
+    if (isEthernet(device)) this.arp.attach(iface, device);
     return iface;
   }
 
@@ -90,6 +104,20 @@ export class IpLayer {
     iface.addresses.push({ addr, prefixLen });
     this.#local.add(addr);
     this.routes.add({ dest: addr, prefixLen, gateway: 0, iface, src: addr, proto: "kernel" });
+    this.arp.addressAdded(iface, addr);
+  }
+
+  /**
+   * Removes `addr` from `iface` with its connected route (`ip addr del`);
+   * false when the interface does not have it.
+   */
+  removeAddress(iface: NetInterface, addr: Ipv4Address): boolean {
+    const i = iface.addresses.findIndex((x) => x.addr === addr);
+    if (i < 0) return false;
+    iface.addresses.splice(i, 1);
+    if (!this.interfaces.some((x) => x.hasAddress(addr))) this.#local.delete(addr);
+    this.routes.remove((r) => r.iface === iface && r.proto === "kernel" && r.src === addr);
+    return true;
   }
 
   /** Registers the handler of an IP protocol number. */

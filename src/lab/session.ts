@@ -1,15 +1,22 @@
 /**
- * A lab session: the seed-N lecture scenario built and run on virtual time,
- * step by step, with the data the lab's views draw at the current instant —
- * the packets of the server's eth0 with their tcpdump line and parsed fields,
- * `ss` text per host, a ladder diagram of the wire, and the topology.
+ * A lab session: one `sockstack demo` scenario (the lecture by default) run
+ * on virtual time under the page's control, with the data the lab's views
+ * draw at the current instant — the packets of the scenario's capture point
+ * with their tcpdump line and parsed fields, the narration so far, `ss`,
+ * netstat, lsof, nstat and strace per host, the sockets' internals, a
+ * ladder diagram of the wire, plots, and the topology.
  *
- * Pure TypeScript over the core and src/tools: no Node built-ins, no
- * ambient clock, so the same code runs in the browser page (bundled by
- * `sockstack lab`) and in tests. The scenario is built exactly as
- * `sockstack demo lecture` builds it (`lectureScenario` with a 100 ms pause
- * between a client's connect and its send, capture on the server's eth0),
- * so the same seed gives the same packets in both.
+ * The scenario runs exactly as `sockstack demo NAME` runs it (same seed,
+ * same packets); the session only paces it: a {@link Pacer} on the
+ * network's virtual-time driver holds the run before the clock passes the
+ * instant the page asked for, so the views read the hosts between instants.
+ * What the learner does — link changes, a partition, a killed server, a
+ * rebooted client — is taken at the current instant and recorded in a
+ * timeline; a new session given that timeline replays the same run.
+ *
+ * Pure TypeScript over the core, src/tools and src/demo: no Node built-ins,
+ * no ambient clock, so the same code runs in the browser page (bundled by
+ * `sockstack lab`) and in tests.
  *
  * @example
  * const s = new LabSession(0);
@@ -17,29 +24,45 @@
  * s.ss("server");       // four connections, the fourth client's SYN dropped
  * s.tcpdumpLines();     // what `sockstack demo lecture` printed so far
  */
-import { ms, type Micros } from "../core/time.js";
+import type { Micros } from "../core/time.js";
+import { DemoContext, type DemoEvent, type DemoScenario } from "../demo/context.js";
+import { findScenario, SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
+import type { LinkConfigInput } from "../sim/impairments.js";
+import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
-import { Capture } from "../tools/capture.js";
+import { straceWriter } from "../sys/strace.js";
+import type { CaptureRecord } from "../tools/capture.js";
 import { ladderConnections, ladderSvg } from "../tools/ladder.js";
-import { lectureScenario } from "../tools/lecture-scenario.js";
+import { lsof } from "../tools/lsof.js";
+import { netstat } from "../tools/netstat.js";
+import { nstat } from "../tools/nstat.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
-import { snapshot } from "../tools/snapshot.js";
+import { pcapFile } from "../tools/pcap.js";
+import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
+import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
 
-/** Pause between a lecture client's connect() and its send: `sockstack demo lecture`'s (view-scenarios.ts). */
-export const LAB_LECTURE_SEND_DELAY: Micros = ms(100);
+/** The scenarios the lab offers: every `sockstack demo` scenario, the lecture first. */
+export const LAB_SCENARIOS: readonly DemoScenario[] = SCENARIOS;
 
-/** Where the lab's lecture run stops: the demo's last step (`accept`, 6.5 s), after the fourth client's handshake (5.8 s) and the reads. */
-export const LAB_LECTURE_END: Micros = ms(6500);
+/** Options of a {@link LabSession}. */
+export interface LabSessionOptions {
+  /** The `sockstack demo` scenario to run (default `lecture`). */
+  scenario?: string;
+  /** Impairments of every link from t = 0. */
+  impairments?: LabImpairments;
+  /** Actions to re-apply at their instants (a replay). */
+  timeline?: readonly LabTimedAction[];
+}
 
-/** One packet at the capture point (the server's eth0), as the lab shows it. */
+/** One packet at the scenario's capture point (the server's eth0 in most), as the lab shows it. */
 export interface LabPacket {
   /** Virtual time, µs. */
   t: Micros;
-  /** `in` or `out` at the server's eth0. */
+  /** `in` or `out` at the capture point. */
   dir: string;
   /** Bytes of the IP datagram. */
   length: number;
@@ -47,6 +70,77 @@ export interface LabPacket {
   line: string;
   /** Parsed header fields (the demo's JSON `packet` event fields). */
   fields: PacketFields;
+  /** The datagram as captured (a private copy). */
+  bytes: Uint8Array;
+}
+
+/**
+ * Impairments the lab applies to the link, both directions (the sliders).
+ * Omitted fields keep what the link has (the lecture's: 50 µs latency,
+ * MTU 1500, nothing else).
+ */
+export interface LabImpairments {
+  /** One-way latency, µs. */
+  latencyUs?: number;
+  /** Uniform jitter, ± µs. */
+  jitterUs?: number;
+  /** Loss probability, 0–1. */
+  loss?: number;
+  /** Duplication probability, 0–1. */
+  duplicate?: number;
+  /** Reordering probability, 0–1. */
+  reorder?: number;
+  /** Rate, bits/s; 0 = unlimited. */
+  rate?: number;
+  /** Link MTU, bytes. */
+  mtu?: number;
+}
+
+/** Something the learner does to the running network (a button or slider of the page). */
+export type LabAction =
+  | { kind: "configure"; impairments: LabImpairments }
+  | { kind: "partition" }
+  | { kind: "heal" }
+  /** SIGKILL every process of the host (its fds close as exit closes them). */
+  | { kind: "kill"; host: string }
+  /** The host reboots: a fresh kernel on the same addresses (Network.reboot). */
+  | { kind: "reboot"; host: string };
+
+/** An action at the virtual instant it was taken (after everything due at that instant ran). */
+export interface LabTimedAction {
+  t: Micros;
+  action: LabAction;
+}
+
+/** The link configuration patch of `imp`. */
+function linkPatch(imp: LabImpairments): LinkConfigInput {
+  const { latencyUs, jitterUs, loss, duplicate, reorder, rate, mtu } = imp;
+  return {
+    ...(latencyUs !== undefined ? { latency: latencyUs } : {}),
+    ...(jitterUs !== undefined ? { jitter: jitterUs } : {}),
+    ...(loss !== undefined ? { loss } : {}),
+    ...(duplicate !== undefined ? { duplicate } : {}),
+    ...(reorder !== undefined ? { reorder } : {}),
+    ...(rate !== undefined ? { rate } : {}),
+    ...(mtu !== undefined ? { mtu } : {}),
+  };
+}
+
+/** The host tools the lab's pane runs, with the arguments the CLI takes. */
+export type LabTool = "ss" | "netstat" | "lsof" | "nstat";
+
+/** Each tool's arguments when the learner has typed none. */
+export const LAB_TOOL_DEFAULTS: Readonly<Record<LabTool, string>> = {
+  ss: "-tanpo",
+  netstat: "-tanp",
+  lsof: "-nP -i",
+  nstat: "-az",
+};
+
+/** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
+export interface LabSocket extends SocketSnapshot {
+  /** The host it lives on. */
+  host: string;
 }
 
 /** A host of the topology with its interfaces. */
@@ -66,6 +160,10 @@ export interface LabTopologyLink {
   reorder: number;
   /** bits/s, 0 = unlimited. */
   rate: number;
+  /** Link MTU, bytes. */
+  mtu: number;
+  /** True while the link is partitioned (nothing crosses it). */
+  partitioned: boolean;
 }
 
 /** Hosts and links of the session's network. */
@@ -74,123 +172,378 @@ export interface LabTopology {
   links: LabTopologyLink[];
 }
 
-/** A lecture run the lab can advance and look at. */
+/** A scenario run the lab can advance, act on and look at. */
 export class LabSession {
-  /** The simulated network. */
-  readonly net: Network;
-  /** Hosts by name (`client`, `server`). */
-  readonly hosts: ReadonlyMap<string, Host>;
-  /** Where the run stops (µs). */
-  readonly end: Micros = LAB_LECTURE_END;
-  /** The server's eth0, where `sockstack demo lecture` and `sockstack tcpdump` capture. */
-  readonly #eth0: Capture;
-  /** Both ends of the link, for the ladder. */
-  readonly #wire: Capture;
+  /** The scenario running. */
+  readonly scenario: DemoScenario;
+  /** The impairments the session started with (applied to every link from t = 0). */
+  readonly initialImpairments: Readonly<LabImpairments>;
+  /** The links' impairments now: the initial ones with every `configure` action so far applied. */
+  impairments: Readonly<LabImpairments>;
+  /** True while the links are partitioned. */
+  partitioned = false;
+  /** The narration and observation events so far, as `sockstack demo NAME --json` reports them. */
+  readonly events: DemoEvent[] = [];
+  readonly #ctx: DemoContext;
+  #net: Network | null = null;
+  #run: Promise<void> | null = null;
+  #finished = false;
+  #error: unknown = null;
+  /** The instant the page asked for: the run is held before the clock passes it. */
+  #target: Micros = -1;
+  /** Resolves the pacer's hold (the run goes on). */
+  #release: (() => void) | null = null;
+  /** Waiters for "held past the target, or finished". */
+  #reached: (() => void)[] = [];
   readonly #packets: LabPacket[] = [];
   readonly #td = new TcpdumpFormatter();
+  /** cwnd/ssthresh/srtt of every TCP connection, sampled when the clock moves and something changed; by `local>remote`. */
+  readonly #samples = new Map<string, SocketSample[]>();
+  /** `strace -f -tt` lines of every process, each prefixed by its host's name. */
+  readonly #strace: string[] = [];
+  /** Actions taken so far, in order (what a replay re-applies). */
+  readonly #taken: LabTimedAction[] = [];
+  /** Actions still to apply (a replay's script), in time order. */
+  readonly #script: LabTimedAction[];
 
-  /** Builds the lecture scenario for `seed`; nothing runs until {@link advanceTo}. */
-  constructor(readonly seed: number) {
-    const sc = lectureScenario({ seed, sendDelay: LAB_LECTURE_SEND_DELAY });
-    this.net = sc.net;
-    this.hosts = new Map([["client", sc.client], ["server", sc.server]]);
-    this.#eth0 = new Capture().attach(sc.link.b, "server");
-    this.#eth0.onRecord = (r) => {
-      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes) });
-    };
-    this.#wire = Capture.onLink(sc.link, { a: "client", b: "server" });
+  /**
+   * Builds the session for `seed` (the scenario's network seed) — nothing
+   * runs until {@link advanceTo}. `opts.impairments` apply to every link
+   * from t = 0, and `opts.timeline` is re-applied at its instants as the
+   * run reaches them (a replay of what a learner did). The same seed,
+   * scenario, impairments and timeline give the same packets.
+   */
+  constructor(readonly seed: number, opts: LabSessionOptions = {}) {
+    const name = opts.scenario ?? "lecture";
+    const sc = findScenario(name);
+    if (!sc) throw new RangeError(`no scenario '${name}' (${LAB_SCENARIOS.map((x) => x.name).join(", ")})`);
+    this.scenario = sc;
+    this.initialImpairments = { ...opts.impairments };
+    this.impairments = { ...opts.impairments };
+    this.#script = [...(opts.timeline ?? [])].sort((a, b) => a.t - b.t);
+    this.#ctx = new DemoContext(seed, (e) => this.events.push(e), { onNetwork: (net) => this.#adopt(net) });
+  }
+
+  /** The scenario's network once it built one (null before the first advance). */
+  get net(): Network | null {
+    return this.#net;
+  }
+
+  /** The hosts by name (a reboot replaces an entry); empty before the scenario built its network. */
+  get hosts(): ReadonlyMap<string, Host> {
+    return this.#net?.hosts ?? new Map<string, Host>();
   }
 
   /** The current virtual time (µs). */
   now(): Micros {
-    return this.net.now();
+    return this.#net?.now() ?? 0;
   }
 
-  /** True once the run reached {@link end}. */
+  /** True once the scenario's run ended (its last step done). */
   get done(): boolean {
-    return this.net.now() >= this.end;
+    return this.#finished;
+  }
+
+  /** The error the scenario's run failed with, if it did. */
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** A network the scenario adopted: observe it, impair its links, pace it. */
+  #adopt(net: Network): void {
+    this.#net = net;
+    net.strace(straceWriter((line) => this.#strace.push(line), { host: true }));
+    const patch = linkPatch(this.initialImpairments);
+    if (Object.keys(patch).length > 0) for (const l of net.links) l.configure(patch);
+    net.driver.setPacer((next, holdAt) => this.#pace(next, holdAt));
+  }
+
+  /** The pacer: scripted actions at their instants, then hold before the clock passes the target. */
+  #pace(next: Micros, holdAt: (t: Micros) => void): Promise<void> | void {
+    const net = this.#net!;
+    this.#collect();
+    this.#sample(net.now());
+    // A scripted action is due once everything at its instant ran (as when it was taken): before the clock passes it.
+    const a = this.#script[0];
+    if (a && a.t < next && a.t <= this.#target) {
+      if (a.t > net.now()) holdAt(a.t);
+      this.#script.shift();
+      return this.#apply(a);
+    }
+    if (next <= this.#target) return;
+    if (this.#target > net.now()) holdAt(this.#target);
+    return new Promise<void>((resolve) => {
+      this.#release = resolve;
+      this.#wake();
+    });
+  }
+
+  /** Resolves the waiters of {@link advanceTo}. */
+  #wake(): void {
+    const w = this.#reached.splice(0);
+    for (const f of w) f();
+  }
+
+  /** Converts the capture point's new records into lab packets. */
+  #collect(): void {
+    const cap = this.#ctx.captures[0];
+    if (!cap) return;
+    const recs: readonly CaptureRecord[] = cap.packets;
+    for (let i = this.#packets.length; i < recs.length; i++) {
+      const r = recs[i]!;
+      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
+    }
+  }
+
+  #sample(t: Micros): void {
+    for (const h of this.hosts.values()) {
+      for (const sock of snapshot(h).sockets) {
+        const i = sock.info;
+        if (sock.proto !== "tcp" || !i || sock.request) continue;
+        const k = `${sock.localAddr}:${sock.localPort}>${sock.remoteAddr}:${sock.remotePort}`;
+        let list = this.#samples.get(k);
+        if (!list) this.#samples.set(k, (list = []));
+        const last = list[list.length - 1];
+        if (last && last.cwnd === i.snd_cwnd && last.ssthresh === i.snd_ssthresh && last.srttUs === i.rtt) continue;
+        list.push({ t, cwnd: i.snd_cwnd, ssthresh: i.snd_ssthresh, srttUs: i.rtt });
+      }
+    }
   }
 
   /**
-   * Runs the simulation up to and including virtual time `t` (clamped to
-   * {@link end}; never backwards): `advanceTo(0)` runs what happens at
-   * t = 0 — the server's socket, bind and listen.
+   * Runs the scenario up to and including virtual time `t` (never
+   * backwards) and resolves once it is held there — or once the scenario
+   * ended. `advanceTo(0)` runs what happens at t = 0. Scripted actions are
+   * applied at their instants on the way.
    */
   async advanceTo(t: Micros): Promise<void> {
-    const target = Math.min(t, this.end);
-    if (target >= this.net.now()) await this.net.advance(target - this.net.now());
+    if (this.#finished) return;
+    this.#target = Math.max(this.#target, t);
+    const reached = new Promise<void>((resolve) => this.#reached.push(resolve));
+    if (!this.#run) {
+      this.#run = this.scenario.run(this.#ctx).then(
+        () => { this.#finished = true; },
+        (e: unknown) => { this.#finished = true; this.#error = e; },
+      ).finally(() => {
+        this.#collect();
+        if (this.#net) this.#sample(this.#net.now());
+        this.#wake();
+      });
+    } else {
+      const r = this.#release;
+      this.#release = null;
+      r?.();
+    }
+    await reached;
+    this.#collect();
   }
 
   /**
-   * Runs until the next packet is captured on the server's eth0 (or the
-   * end); resolves to that packet, or null at the end.
+   * Runs until the next packet is captured (or the end); resolves to that
+   * packet, or null at the end. Scripted actions are applied on the way.
+   * Packets captured at one instant come one per step.
    */
   async stepPacket(): Promise<LabPacket | null> {
+    this.#collect();
     const n = this.#packets.length;
-    if (this.done) return null;
-    await this.net.runUntil(() => this.#packets.length > n, { timeout: this.end - this.net.now() });
-    if (this.#packets.length > n) return this.#packets[n]!;
-    await this.advanceTo(this.end);
-    return null;
+    while (this.#packets.length <= n && !this.#finished) {
+      // Hold at the next instant something is due, one instant at a time.
+      const next = this.#net?.scheduler.nextDeadline() ?? -1;
+      await this.advanceTo(Math.max(this.now() + 1, next));
+    }
+    return this.#packets[n] ?? null;
   }
 
-  /** The packets captured on the server's eth0 so far. */
+  /** The directions that carried TCP at the capture point so far, sender → receiver (what the plots can show). */
+  directions(): PlotDirection[] {
+    return plotDirections(this.#packets);
+  }
+
+  /** cwnd/ssthresh/srtt of the connection `local` → `remote` (`addr:port` each) over time. */
+  samples(local: string, remote: string): readonly SocketSample[] {
+    return this.#samples.get(`${local}>${remote}`) ?? [];
+  }
+
+  /** The actions taken so far (by {@link act} or replayed from the timeline), in order. */
+  get timeline(): readonly LabTimedAction[] {
+    return this.#taken;
+  }
+
+  /** The scripted actions not reached yet (a replay's future), in time order. */
+  get pending(): readonly LabTimedAction[] {
+    return this.#script;
+  }
+
+  /**
+   * Takes `action` now — after everything due at this instant ran — and
+   * records it in {@link timeline}, so a new session given that timeline
+   * replays the same run. Resolves once its effects at this instant settled.
+   */
+  async act(action: LabAction): Promise<void> {
+    if (!this.#net) await this.advanceTo(0);
+    if (this.#finished) return;
+    await this.#apply({ t: this.now(), action });
+    // Let the run settle this instant (the driver sees the change), then hold again here.
+    const r = this.#release;
+    if (r) {
+      const reached = new Promise<void>((resolve) => this.#reached.push(resolve));
+      this.#release = null;
+      r();
+      await reached;
+    }
+    this.#collect();
+  }
+
+  async #apply(a: LabTimedAction): Promise<void> {
+    const { action } = a;
+    const net = this.#net!;
+    switch (action.kind) {
+      case "configure":
+        this.impairments = { ...this.impairments, ...action.impairments };
+        for (const l of net.links) l.configure(linkPatch(action.impairments));
+        break;
+      case "partition":
+        for (const l of net.links) l.partition();
+        this.partitioned = true;
+        break;
+      case "heal":
+        for (const l of net.links) l.heal();
+        this.partitioned = false;
+        break;
+      case "kill": {
+        const h = net.hosts.get(action.host);
+        if (!h) throw new RangeError(`no host ${action.host}`);
+        await Promise.all([...h.processes.values()].map((p) => p.kill()));
+        break;
+      }
+      case "reboot":
+        if (!net.hosts.has(action.host)) throw new RangeError(`no host ${action.host}`);
+        net.reboot(action.host);
+        break;
+    }
+    this.#taken.push({ t: a.t, action: structuredCloneAction(action) });
+  }
+
+  /** The packets captured at the capture point so far. */
   packets(): readonly LabPacket[] {
+    this.#collect();
     return this.#packets;
   }
 
-  /** `tcpdump -nn -i eth0` on the server: one line per packet so far. */
+  /** Where the packets are captured: `host` and `iface` (the scenario's first capture), or null before it starts one. */
+  capturePoint(): { host: string; iface: string } | null {
+    const c = this.#ctx.captures[0];
+    return c ? { host: c.host, iface: c.iface } : null;
+  }
+
+  /** `tcpdump -nn -i IFACE` on the capture point: one line per packet so far. */
   tcpdumpLines(): string[] {
-    return this.#packets.map((p) => p.line);
+    return this.packets().map((p) => p.line);
   }
 
   /** `ss ARGS` on `host` now (default `-tanpo`, as the lecture tour shows). */
   ss(host: string, args = "-tanpo"): string {
+    return this.tool(host, "ss", args);
+  }
+
+  /**
+   * Packet `i` of the capture point decoded as `tcpdump -nn -S -v -X`
+   * prints it: the verbose header lines, then the datagram in hex and ASCII.
+   */
+  packetDetail(i: number): string {
+    const p = this.#packets[i];
+    if (!p) throw new RangeError(`no packet ${i} (${this.#packets.length} captured)`);
+    return tcpdumpLine(p.bytes, p.t, { verbose: 1, hex: true });
+  }
+
+  /** The capture point's packets so far as a pcap file (LINKTYPE_RAW), what `sockstack demo NAME --pcap` writes. */
+  pcap(): Uint8Array {
+    return pcapFile(this.packets().map((p) => ({ time: p.t, packet: p.bytes })));
+  }
+
+  /**
+   * `tool ARGS` on `host` now: exactly the text `sockstack ss|netstat|lsof|nstat`
+   * prints (nstat counts since boot). Bad arguments throw the tool's
+   * one-line reason.
+   */
+  tool(host: string, tool: LabTool, args: string = LAB_TOOL_DEFAULTS[tool]): string {
     const h = this.hosts.get(host);
     if (!h) throw new RangeError(`no host ${host}`);
-    return ss(snapshot(h), args);
+    const snap = snapshot(h);
+    switch (tool) {
+      case "ss": return ss(snap, args);
+      case "netstat": return netstat(snap, args);
+      case "lsof": return lsof(snap, args);
+      case "nstat": return nstat(null, snap, args);
+    }
+  }
+
+  /** The syscall trace so far (`strace -f -tt`, virtual time) of `host`'s processes, or of every host with the host's name first. */
+  straceLines(host?: string): string[] {
+    if (host === undefined) return [...this.#strace];
+    const p = `${host} `;
+    return this.#strace.filter((l) => l.startsWith(p)).map((l) => l.slice(p.length));
+  }
+
+  /** The TCP sockets of `host` now (listeners, SYN-queue entries, connections, TIME-WAIT), as the internals view draws them. */
+  sockets(host: string): LabSocket[] {
+    const h = this.hosts.get(host);
+    if (!h) throw new RangeError(`no host ${host}`);
+    return snapshot(h).sockets.filter((x) => x.proto === "tcp").map((x) => ({ ...x, host }));
   }
 
   /** The connections seen on the wire so far, in the order the ladder numbers them. */
   connections(): string[] {
-    return ladderConnections(this.#wire.packets);
+    return ladderConnections(this.#ctx.wireCapture?.packets ?? []);
   }
 
-  /** The ladder (SVG document) of the wire so far: every connection, or the one numbered `connection`. */
+  /** The ladder (SVG document) of the wire so far, drops and state changes marked: every connection, or the one numbered `connection`. */
   ladderSvg(connection?: number): string {
-    return ladderSvg(this.#wire.packets, connection === undefined ? {} : { connection });
+    return ladderSvg(this.#ctx.wireCapture?.packets ?? [], {
+      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true,
+      ...(connection === undefined ? {} : { connection }),
+    });
   }
 
-  /** The hosts, interfaces and links of the network. */
+  /** The hosts, interfaces and links of the network (empty before the scenario built it). */
   topology(): LabTopology {
+    const net = this.#net;
+    if (!net) return { hosts: [], links: [] };
     const hosts: LabTopologyHost[] = [];
     const where = new Map<unknown, { host: string; iface: string }>();
-    for (const [name, h] of this.net.hosts) {
+    for (const [name, h] of net.hosts) {
       const interfaces = h.ip.interfaces.filter((i) => i !== h.ip.loopback).map((i) => {
         where.set(i.device, { host: name, iface: i.name });
         return { name: i.name, cidrs: i.addresses.map((a) => `${formatIpv4Address(a.addr)}/${a.prefixLen}`) };
       });
       hosts.push({ name, interfaces });
     }
-    const links = this.net.links.map((l): LabTopologyLink => {
+    const links = net.links.map((l: Link): LabTopologyLink => {
       const c = l.aToB.config;
       return {
         a: where.get(l.a) ?? { host: "?", iface: l.a.name },
         b: where.get(l.b) ?? { host: "?", iface: l.b.name },
         latencyUs: c.latency, jitterUs: c.jitter, loss: c.loss, duplicate: c.duplicate, reorder: c.reorder, rate: c.rate,
+        mtu: c.mtu, partitioned: this.partitioned,
       };
     });
     return { hosts, links };
   }
 }
 
+/** A copy of `a` (the timeline keeps its own, whatever the caller does with the object it passed). */
+function structuredCloneAction(a: LabAction): LabAction {
+  return a.kind === "configure" ? { kind: "configure", impairments: { ...a.impairments } } : { ...a };
+}
+
 /**
- * Runs a whole lecture session headless and returns its tcpdump lines (the
- * bundle's self-check, compared with `sockstack demo lecture` in tests).
- * @example const lines = await runLectureHeadless(0);
+ * Runs a whole scenario headless and returns its tcpdump lines (the
+ * bundle's self-check, compared with `sockstack demo NAME --json` in tests).
+ * @example const lines = await runScenarioHeadless(0, "lecture");
  */
-export async function runLectureHeadless(seed: number): Promise<string[]> {
-  const s = new LabSession(seed);
-  await s.advanceTo(s.end);
+export async function runScenarioHeadless(seed: number, scenario = "lecture"): Promise<string[]> {
+  const s = new LabSession(seed, { scenario });
+  await s.advanceTo(Infinity);
+  if (s.error) throw s.error;
   return s.tcpdumpLines();
 }

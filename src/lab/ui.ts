@@ -1,17 +1,29 @@
 /**
  * The lab page's views and controls, driving a {@link LabSession} in the
  * browser: play/pause (virtual time advanced a little every animation
- * frame, slowed by the speed factor), step to the next packet, reset,
- * seed, and the connection the ladder shows. After each advance the views
- * are redrawn at the current instant: topology, ladder (ladderSvg), `ss`
- * on both hosts, tcpdump of the server's eth0.
+ * frame, slowed by the speed factor), step to the next packet, the
+ * timeline scrubber (jump to any instant: forward by running, backward by
+ * deterministic replay from t = 0), reset, seed, loss and latency of the
+ * link, the connection the ladder shows, and a pcap download. After each
+ * advance the views are redrawn at the current instant: topology, ladder
+ * (ladderSvg), the sockets' internals (queues, windows, cwnd, RTT, timers),
+ * `ss` on both hosts, tcpdump of the server's eth0 — click a line for its
+ * `-v -X` decode.
  *
  * The project compiles without the DOM library (the core must not lean on
  * it), so the few DOM members used here are typed by hand ({@link LabDom}).
  * The page's pacing comes from the browser's frame clock
  * (requestAnimationFrame); the simulation itself only sees virtual time.
  */
-import { LabSession, type LabTopology } from "./session.js";
+import { TcpState } from "../tcp/tcp-state.js";
+import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
+import type { DemoEvent } from "../demo/context.js";
+import { LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+
+/** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
+export interface LabEvent {
+  target?: { getAttribute?(name: string): string | null } | null;
+}
 
 /** The DOM element members the lab uses. */
 export interface LabElement {
@@ -19,19 +31,24 @@ export interface LabElement {
   innerHTML: string;
   value: string;
   disabled: boolean;
-  addEventListener(type: string, listener: () => void): void;
+  /** A range input's maximum (the timeline scrubber's). */
+  max?: string;
+  addEventListener(type: string, listener: (ev: LabEvent) => void): void;
 }
 
-/** The document and frame clock the lab uses. */
+/** The document, frame clock and download hook the lab uses. */
 export interface LabDom {
   getElementById(id: string): LabElement | null;
   requestAnimationFrame(cb: (now: number) => void): void;
+  /** Offers `bytes` to the user as a file named `name` (a Blob link in the page); absent, the pcap button is disabled. */
+  download?(name: string, bytes: Uint8Array, type: string): void;
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** The topology as a small SVG: hosts as boxes with their addresses, links with their impairments. */
 export function topologySvg(topo: LabTopology): string {
+  if (topo.hosts.length === 0) return "<p>(the scenario has not built its network yet)</p>";
   const boxW = 190, boxH = 64, gap = 170;
   const width = topo.hosts.length * boxW + (topo.hosts.length - 1) * gap + 20;
   const height = boxH + 40;
@@ -51,18 +68,112 @@ export function topologySvg(topo: LabTopology): string {
     if (xa === undefined || xb === undefined) continue;
     const [from, to] = xa < xb ? [xa + boxW, xb] : [xb + boxW, xa];
     const y = 20 + boxH / 2;
-    out.push(`<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#555" stroke-width="2"/>`);
+    out.push(l.partitioned
+      ? `<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#b03a00" stroke-width="2" stroke-dasharray="6 5"/><text x="${(from + to) / 2}" y="${y + 18}" text-anchor="middle" fill="#b03a00">partitioned</text>`
+      : `<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#555" stroke-width="2"/>`);
     const label = [`${l.latencyUs} µs`];
     if (l.jitterUs) label.push(`±${l.jitterUs} µs`);
     if (l.loss) label.push(`loss ${(l.loss * 100).toFixed(1)}%`);
     if (l.duplicate) label.push(`dup ${(l.duplicate * 100).toFixed(1)}%`);
     if (l.reorder) label.push(`reorder ${(l.reorder * 100).toFixed(1)}%`);
     if (l.rate) label.push(`${l.rate / 1e6} Mbit/s`);
+    if (l.mtu !== 1500) label.push(`mtu ${l.mtu}`);
     out.push(`<text x="${(from + to) / 2}" y="${y - 8}" text-anchor="middle" fill="#333">${esc(label.join(", "))}</text>`);
   }
   out.push("</svg>");
   return out.join("\n");
 }
+
+const STATE_NAMES: Readonly<Record<number, string>> = {
+  [TcpState.ESTABLISHED]: "ESTABLISHED", [TcpState.SYN_SENT]: "SYN-SENT", [TcpState.SYN_RECV]: "SYN-RECV",
+  [TcpState.FIN_WAIT1]: "FIN-WAIT-1", [TcpState.FIN_WAIT2]: "FIN-WAIT-2", [TcpState.TIME_WAIT]: "TIME-WAIT",
+  [TcpState.CLOSE]: "CLOSED", [TcpState.CLOSE_WAIT]: "CLOSE-WAIT", [TcpState.LAST_ACK]: "LAST-ACK",
+  [TcpState.LISTEN]: "LISTEN", [TcpState.CLOSING]: "CLOSING",
+};
+
+/** `n` slots of which `filled` are taken, drawn as boxes (the queues seed 1 draws). */
+function slots(n: number, filled: number, cls: string): string {
+  const boxes: string[] = [];
+  for (let i = 0; i < Math.max(n, filled); i++) boxes.push(`<span class="slot${i < filled ? ` ${cls}` : ""}${i >= n ? " over" : ""}"></span>`);
+  return `<span class="slots">${boxes.join("")}</span>`;
+}
+
+/** A fill bar: `used` of `size` bytes. */
+function bar(used: number, size: number): string {
+  const pct = size > 0 ? Math.min(100, (used / size) * 100) : 0;
+  return `<span class="bar"><span style="width:${pct.toFixed(1)}%"></span></span> ${used} / ${size} B`;
+}
+
+/**
+ * The internals of `sockets` (one host's TCP sockets) as HTML: a listener
+ * with its SYN queue and accept queue drawn as slots (Linux's accept queue
+ * holds backlog + 1 before it counts as full), and per connection its
+ * state, Recv-Q/Send-Q, receive and send buffer fill, cwnd/ssthresh,
+ * RTT/RTO, the advertised and peer windows, retransmissions and the
+ * running timer with its countdown.
+ */
+export function socketsHtml(sockets: readonly LabSocket[]): string {
+  if (sockets.length === 0) return "<p>(no TCP socket)</p>";
+  const out: string[] = [];
+  for (const s of sockets) {
+    const name = `${s.localAddr}:${s.localPort}${s.state === TcpState.LISTEN ? "" : ` ⇄ ${s.remoteAddr}:${s.remotePort}`}`;
+    const who = s.owners.map((o) => `${o.name}[${o.pid}] fd ${o.fd}`).join(", ") || (s.request ? "SYN queue" : s.state === TcpState.TIME_WAIT ? "no owner" : "accept queue");
+    const state = s.request ? "SYN-RECV (request sock)" : STATE_NAMES[s.state] ?? String(s.state);
+    out.push(`<div class="sock" data-state="${esc(state)}"><div class="sock-head"><b>${esc(state)}</b> ${esc(name)} <span class="muted">${esc(who)}</span></div>`);
+    if (s.listen) {
+      const l = s.listen;
+      out.push(`<div class="row">SYN queue ${l.synQueue} ${slots(0, l.synQueue, "syn")}</div>`);
+      out.push(`<div class="row" data-accept="${l.acceptQueue}">accept queue ${l.acceptQueue} of ${l.backlog + 1} (backlog ${l.backlog}) ${slots(l.backlog + 1, l.acceptQueue, "est")}${l.acceptQueue > l.backlog ? ' <b class="warn">full</b>' : ""}</div>`);
+    } else if (s.info) {
+      const i = s.info;
+      out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ} · rcvbuf ${bar(s.mem.rmemAlloc, s.mem.rcvbuf)} · sndbuf ${bar(s.mem.wmemQueued, s.mem.sndbuf)}</div>`);
+      out.push(`<div class="row">cwnd ${i.snd_cwnd} ssthresh ${i.snd_ssthresh >= 0x7fffffff ? "∞" : i.snd_ssthresh} · rtt ${(i.rtt / 1000).toFixed(3)}/${(i.rttvar / 1000).toFixed(3)} ms · rto ${(i.rto / 1000).toFixed(0)} ms · snd_wnd ${i.snd_wnd} rcv_wnd ${i.rcv_wnd} · unacked ${i.unacked} retrans ${i.total_retrans}</div>`);
+    } else {
+      out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ}</div>`);
+    }
+    if (s.timer) out.push(`<div class="row timer">timer ${s.timer.kind} fires in ${s.timer.expiresMs} ms (${s.timer.retrans} ${s.timer.kind === "on" ? "retransmissions" : "probes"})</div>`);
+    out.push("</div>");
+  }
+  return out.join("\n");
+}
+
+/**
+ * The narration of `events` as the text `sockstack demo` prints — titles,
+ * sections, prose, commands with their output, the syscalls the scenario
+ * shows — as HTML; `lang` picks the language of titles and prose (tool
+ * output and syscalls stay as the tools print them).
+ */
+export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): string {
+  const out: string[] = [];
+  for (const e of events) {
+    switch (e.kind) {
+      case "title":
+        out.push(`<span class="h">${esc(lang === "zh" ? e.zh : e.text)}</span>`);
+        break;
+      case "section":
+        out.push("", `<span class="h">--- ${esc(lang === "zh" ? e.zh : e.text)} ---</span>`);
+        break;
+      case "say":
+        out.push(esc(lang === "zh" ? e.zh : e.text));
+        break;
+      case "command":
+        out.push(`<span class="cmd">${esc(`${e.host}$ ${e.text}`)}</span>`);
+        break;
+      case "output":
+        out.push(esc(e.text));
+        break;
+      case "syscall":
+        if (!e.traced) out.push(esc(`  [${(e.t / 1e6).toFixed(6)}] ${e.host} ${e.process}: ${e.text}`));
+        break;
+      default:
+        break;
+    }
+  }
+  return out.join("\n");
+}
+
+/** Latency choices of the page's select (µs), first the lecture's. */
+export const LAB_LATENCIES: readonly number[] = [50, 1000, 10_000, 50_000];
 
 /** Wires the page at `dom` to a lecture session and draws it at t = 0. */
 export function startLab(dom: LabDom): void {
@@ -72,18 +183,97 @@ export function startLab(dom: LabDom): void {
     return e;
   };
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
-  const clock = el("clock"), status = el("status");
+  const clock = el("clock"), status = el("status"), scrub = el("scrub");
+  const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
+  const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
+  const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
+  const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
+  const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
+  scenarioIn.innerHTML = LAB_SCENARIOS.map((x, i) => `<option value="${esc(x.name)}"${i === 0 ? " selected" : ""}>${esc(x.name)} — ${esc(x.summary.en)}</option>`).join("");
+  if (!scenarioIn.value) scenarioIn.value = LAB_SCENARIOS[0]!.name;
   let session = new LabSession(0);
+  /** Where the run ends (µs), learned from a headless run of the same scenario and seed; Infinity until known. */
+  let end = Infinity;
   let playing = false;
   let busy = false;
   let lastFrame: number | null = null;
   let drawnPackets = -1;
   let drawnConnection = "";
+  let selectedPacket = -1;
+
+  /** A control's number, or `dflt` when it is empty or not a number. */
+  const num = (e: LabElement, dflt: number) => {
+    const v = Number(e.value);
+    return e.value !== "" && Number.isFinite(v) && v >= 0 ? v : dflt;
+  };
+  /** What the sliders and selects say, as link impairments (percentages → probabilities). */
+  const impairments = (): LabImpairments => ({
+    latencyUs: num(latency, LAB_LATENCIES[0]!),
+    jitterUs: num(jitter, 0) * 1000,
+    loss: Math.min(num(loss, 0), 100) / 100,
+    reorder: Math.min(num(reorder, 0), 100) / 100,
+    duplicate: Math.min(num(duplicate, 0), 100) / 100,
+    rate: num(rate, 0),
+    mtu: num(mtu, 1500) || 1500,
+  });
+  const pct = (p: number | undefined) => `${((p ?? 0) * 100).toFixed(1)}%`;
+  const describe = (a: LabTimedAction): string => {
+    const at = `${(a.t / 1e6).toFixed(3)} s`;
+    const x: LabAction = a.action;
+    switch (x.kind) {
+      case "configure": {
+        const i = x.impairments;
+        return `${at}  link: ${i.latencyUs} µs ±${(i.jitterUs ?? 0) / 1000} ms, loss ${pct(i.loss)}, reorder ${pct(i.reorder)}, dup ${pct(i.duplicate)}, ${i.rate ? `${i.rate / 1e6} Mbit/s` : "no rate limit"}, mtu ${i.mtu}`;
+      }
+      case "partition": return `${at}  link partitioned`;
+      case "heal": return `${at}  link healed`;
+      case "kill": return `${at}  kill -9 every process on ${x.host}`;
+      case "reboot": return `${at}  ${x.host} reboots`;
+    }
+  };
+
+  let drawnTopology = "";
+  const drawTopology = () => {
+    const svg = topologySvg(session.topology());
+    if (svg !== drawnTopology) el("topology").innerHTML = drawnTopology = svg;
+  };
+
+  /** Options of a host select, keeping the choice when that host still exists. */
+  const hostOptions = (sel: LabElement, hosts: string[]) => {
+    const keep = hosts.includes(sel.value) ? sel.value : hosts.includes("server") ? "server" : hosts[0] ?? "";
+    const html = hosts.map((h) => `<option value="${esc(h)}"${h === keep ? " selected" : ""}>${esc(h)}</option>`).join("");
+    if (sel.innerHTML !== html) sel.innerHTML = html;
+    sel.value = keep;
+    return keep;
+  };
 
   const draw = () => {
+    drawTopology();
+    const hosts = [...session.hosts.keys()];
     clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
-    el("ss-server").textContent = session.ss("server");
-    el("ss-client").textContent = session.ss("client");
+    scrub.value = String(Math.round(session.now() / 1000));
+    el("narration").innerHTML = narrationHtml(session.events, langIn.value === "zh" ? "zh" : "en");
+    el("summary").textContent = `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`;
+    killServer.disabled = !hosts.includes("server") || session.done;
+    rebootClient.disabled = !hosts.includes("client") || session.done;
+    for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
+      el(`${id}-value`).textContent = `${num(v, 0)}${unit}`;
+    }
+    partition.textContent = session.partitioned ? "heal link" : "partition link";
+    timelineOut.textContent = session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n");
+    const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
+    const th = hostOptions(toolHost, hosts);
+    try {
+      toolOut.textContent = th ? session.tool(th, t, toolArgs.value) : "";
+    } catch (e) {
+      toolOut.textContent = `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`;
+    }
+    const sh = hostOptions(straceHost, hosts);
+    strace.textContent = sh ? session.straceLines(sh).join("\n") : "";
+    el("ss").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("");
+    el("sockets").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("");
+    const cp = session.capturePoint();
+    el("tcpdump-title").textContent = cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)";
     const packets = session.packets().length;
     if (packets !== drawnPackets || conn.value !== drawnConnection) {
       const conns = session.connections();
@@ -92,14 +282,28 @@ export function startLab(dom: LabDom): void {
         conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
       const n = selected === "" ? undefined : Number(selected);
       el("ladder").innerHTML = packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, "");
-      el("tcpdump").textContent = session.tcpdumpLines().join("\n");
+      const dirs = session.directions();
+      const chosen = plotDir.value;
+      plotDir.innerHTML = dirs.length === 0 ? `<option value="">(no TCP yet)</option>`
+        : dirs.map((d) => { const v = `${d.src}>${d.dst}`; return `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(`${d.src} → ${d.dst}`)}</option>`; }).join("");
+      const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
+      el("plot-tsg").innerHTML = dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "";
+      el("plot-cwnd").innerHTML = dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "";
+      tcpdump.innerHTML = session.packets().map((p, i) => `<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(p.line)}</span>`).join("\n");
       drawnPackets = packets;
       drawnConnection = conn.value;
     }
-    status.textContent = `seed ${session.seed} · ${packets} packets on the server's eth0 · ${session.done ? "end of the run" : playing ? "playing" : "paused"}`;
+    if (selectedPacket >= packets) selectedPacket = -1;
+    detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
+    const imp = session.impairments;
+    const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
+    const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
+    const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
+    status.textContent = `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : playing ? "playing" : "paused"}${err}`;
     play.textContent = playing ? "pause" : "play";
     play.disabled = session.done;
     step.disabled = session.done;
+    pcap.disabled = !dom.download || packets === 0;
   };
 
   let queued: (() => Promise<unknown>) | null = null;
@@ -134,15 +338,66 @@ export function startLab(dom: LabDom): void {
     dom.requestAnimationFrame(frame);
   };
 
-  const restart = () => {
+
+  /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same scenario, seed, impairments and timeline), or start over from the controls. */
+  const fresh = (replay?: LabSession) => {
     playing = false;
-    const seed = Number(seedIn.value);
-    session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0);
+    if (replay) {
+      session = new LabSession(replay.seed, { scenario: replay.scenario.name, impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
+    } else {
+      const seed = Number(seedIn.value);
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
+    }
     drawnPackets = -1;
-    el("topology").innerHTML = topologySvg(session.topology());
+    selectedPacket = -1;
+    drawTopology();
     draw();
+  };
+
+  /** The link controls show `session`'s first link as the scenario built it. */
+  const syncControls = () => {
+    const l = session.topology().links[0];
+    if (!l) return;
+    latency.value = String(l.latencyUs);
+    jitter.value = String(l.jitterUs / 1000);
+    loss.value = String(l.loss * 100);
+    reorder.value = String(l.reorder * 100);
+    duplicate.value = String(l.duplicate * 100);
+    rate.value = String(l.rate);
+    mtu.value = String(l.mtu);
+  };
+
+  /** Start over: the chosen scenario and seed, its own links, nothing done yet; learn where the run ends. */
+  const restart = () => {
+    fresh();
     const s = session;
-    run(() => s.advanceTo(0), true); // what happens at t = 0: the server listens
+    end = Infinity;
+    run(async () => {
+      await s.advanceTo(0); // what happens at t = 0: the server listens
+      syncControls();
+      const probe = new LabSession(s.seed, { scenario: s.scenario.name });
+      await probe.advanceTo(Infinity);
+      if (s === session) {
+        end = probe.now();
+        scrub.max = String(Math.ceil(end / 1000));
+        scrubMax.textContent = String(Math.ceil(end / 1000));
+      }
+    }, true);
+  };
+
+  /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed and actions from t = 0 (same packets). */
+  const seek = (t: number) => {
+    playing = false;
+    const target = Math.max(0, Math.min(t, end));
+    run(async () => {
+      if (target < session.now()) fresh(session);
+      await session.advanceTo(target);
+    }, true);
+  };
+
+  /** Takes `action` at the current instant (recorded in the session's timeline, so scrubbing back replays it). */
+  const act = (action: LabAction) => {
+    run(() => session.act(action), true);
   };
 
   play.addEventListener("click", () => {
@@ -155,8 +410,31 @@ export function startLab(dom: LabDom): void {
     playing = false;
     run(() => session.stepPacket(), true);
   });
+  scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
+  scenarioIn.addEventListener("change", restart);
+  langIn.addEventListener("change", draw);
+  for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
+  partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
+  killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
+  rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
+  plotDir.addEventListener("change", () => { drawnPackets = -1; draw(); });
+  for (const c of [toolHost, toolArgs, straceHost]) c.addEventListener("change", draw);
+  tool.addEventListener("change", () => {
+    toolArgs.value = LAB_TOOL_DEFAULTS[(tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool];
+    draw();
+  });
+  tcpdump.addEventListener("click", (ev) => {
+    const i = Number(ev.target?.getAttribute?.("data-i") ?? NaN);
+    if (!Number.isInteger(i)) return;
+    selectedPacket = i;
+    drawnPackets = -1; // redraw the highlighted line
+    draw();
+  });
+  pcap.addEventListener("click", () => {
+    if (dom.download && session.packets().length > 0) dom.download(`sockstack-lecture-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
+  });
   restart();
 }

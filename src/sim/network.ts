@@ -22,6 +22,12 @@ import type { NetInterface } from "../ip/interface.js";
 import { HostsTable } from "../sys/netdb.js";
 import { formatIpv4Address, inPrefix } from "../wire/ipv4-address.js";
 import { Link, type LinkOptions } from "./link.js";
+import { EtherLink, type EtherLinkOptions } from "./ether-link.js";
+import { Switch, type SwitchOptions, type SwitchPort } from "./switch.js";
+import { EthernetDevice, type FrameEndpoint } from "../link/ethernet.js";
+import { ExternalWire, type FrameSink } from "../link/external.js";
+import { localMacFrom, parseMac, type MacAddress } from "../wire/ethernet.js";
+import type { LinkConfigInput } from "./impairments.js";
 import { Segment, type SegmentOptions } from "./segment.js";
 import { SpinError } from "../sys/spin.js";
 import { describeCall, type SyscallListener } from "../sys/syscall-boundary.js";
@@ -92,6 +98,41 @@ export interface NetworkLinkOptions extends LinkOptions {
    * false leaves both ends without an address.
    */
   auto?: boolean;
+  /**
+   * `"p2p"` (default): a point-to-point IP link without a link layer.
+   * `"ethernet"`: two Ethernet cards (MACs, ARP, MTU 1500) joined by a
+   * cable; see {@link Network.link}'s Ethernet overload.
+   */
+  kind?: "p2p";
+}
+
+/** Options of an Ethernet {@link Network.link}. */
+export interface NetworkEtherLinkOptions extends EtherLinkOptions {
+  kind: "ethernet";
+  /** Address of the `a` side (automatic numbering as for point-to-point links). */
+  a?: string;
+  b?: string;
+  auto?: boolean;
+  aName?: string;
+  bName?: string;
+  /** MAC of the `a` card (default: derived from the seed, host and interface name). */
+  aMac?: string;
+  bMac?: string;
+}
+
+/** An Ethernet link created by {@link Network.link}. */
+export interface NetworkEtherLink {
+  link: EtherLink;
+  aIface: NetInterface;
+  bIface: NetInterface;
+}
+
+/** Options of {@link Network.attach} for a switch. */
+export interface SwitchAttachOptions extends EtherLinkOptions {
+  /** Interface name (default the next free `ethN`). */
+  name?: string;
+  /** The card's MAC (default: derived from the seed, host and interface name). */
+  mac?: string;
 }
 
 /** A link created by {@link Network.link}, with the interfaces it attached. */
@@ -109,6 +150,12 @@ export class Network {
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
   readonly segments: Segment[] = [];
+  /** Ethernet cables: Ethernet links and switch port cables. */
+  readonly cables: EtherLink[] = [];
+  /** Switches, in creation order. */
+  readonly switches: Switch[] = [];
+  /** Subnet of each switch that numbers its hosts automatically. */
+  readonly #switchNet = new Map<Switch, { net: number; next: number }>();
   /**
    * The network's hosts table, an /etc/hosts every host shares: each
    * host's name with its current addresses, plus lines you add
@@ -162,6 +209,15 @@ export class Network {
   }
 
   /**
+   * Connects two hosts with an Ethernet cable: each gets an Ethernet card
+   * (a MAC derived from the seed unless given, MTU 1500) and they find
+   * each other with ARP. Addresses as for point-to-point links.
+   * @example
+   * const { link } = net.link(client, server, { kind: "ethernet", latency: ms(1) });
+   * link.partition();   // pull the cable: neighbours go STALE → PROBE → FAILED
+   */
+  link(a: Host, b: Host, opts: NetworkEtherLinkOptions): NetworkEtherLink;
+  /**
    * Connects two hosts with a point-to-point link. Interface names default to
    * `eth0`, `eth1`, … in creation order on each host. Without `a` and `b`
    * addresses the link is numbered automatically (see
@@ -171,7 +227,9 @@ export class Network {
    * net.link(client, server);                // client 10.0.0.1, server 10.0.0.2
    * net.link(client, server, { a: "192.168.1.1/24", b: "192.168.1.2/24", latency: ms(5) });
    */
-  link(a: Host, b: Host, opts: NetworkLinkOptions = {}): NetworkLink {
+  link(a: Host, b: Host, opts?: NetworkLinkOptions): NetworkLink;
+  link(a: Host, b: Host, opts: NetworkLinkOptions | NetworkEtherLinkOptions = {}): NetworkLink | NetworkEtherLink {
+    if (opts.kind === "ethernet") return this.#etherLink(a, b, opts);
     const aName = opts.aName ?? nextEth(a);
     const bName = opts.bName ?? nextEth(b);
     let aAddr = opts.a, bAddr = opts.b;
@@ -185,6 +243,89 @@ export class Network {
     const aIface = a.addInterface(link.a, aAddr);
     const bIface = b.addInterface(link.b, bAddr);
     return { link, aIface, bIface };
+  }
+
+  #etherLink(a: Host, b: Host, opts: NetworkEtherLinkOptions): NetworkEtherLink {
+    const { kind: _k, a: aAddr0, b: bAddr0, auto, aName: an, bName: bn, aMac, bMac, ...cable } = opts;
+    let aAddr = aAddr0, bAddr = bAddr0;
+    if (aAddr === undefined && bAddr === undefined && auto !== false) {
+      const net = this.#freeSubnet();
+      aAddr = `${formatIpv4Address(net + 1)}/24`;
+      bAddr = `${formatIpv4Address(net + 2)}/24`;
+    }
+    const aDev = this.ethernetCard(a, an ?? nextEth(a), aMac);
+    const bDev = this.ethernetCard(b, bn ?? nextEth(b), bMac);
+    const link = new EtherLink(this.scheduler, this.rng.fork(`cable:${this.cables.length}`), aDev, bDev, cable);
+    this.cables.push(link);
+    aDev.wire = bDev.wire = link;
+    const aIface = a.addInterface(aDev, aAddr);
+    const bIface = b.addInterface(bDev, bAddr);
+    return { link, aIface, bIface };
+  }
+
+  /**
+   * A new Ethernet card for `host` named `name` (not yet attached to the
+   * host nor plugged in): its MAC is `mac`, or a locally administered one
+   * derived from the seed, the host name and the interface name.
+   */
+  ethernetCard(host: Host, name: string, mac?: string): EthernetDevice {
+    return new EthernetDevice({ name, mac: mac ? parseMac(mac) : this.macFor(host.name, name), scheduler: this.scheduler });
+  }
+
+  /** The MAC the network gives interface `ifName` of host `hostName` (deterministic from the seed). */
+  macFor(hostName: string, ifName: string): MacAddress {
+    const r = this.rng.fork(`mac:${hostName}:${ifName}`);
+    const b = new Uint8Array(6);
+    for (let i = 0; i < 6; i++) b[i] = r.below(256);
+    return localMacFrom(b);
+  }
+
+  /** Creates a learning switch (see sim/switch.ts). */
+  switch(opts: SwitchOptions = {}): Switch {
+    const sw = new Switch(this.scheduler, { name: `sw${this.switches.length}`, ...opts });
+    this.switches.push(sw);
+    return sw;
+  }
+
+  /** Plugs `endpoint` into a new port of `sw` with a cable of `conditions`; returns the port and cable. */
+  #plug(sw: Switch, endpoint: FrameEndpoint & { wire: unknown }, conditions: EtherLinkOptions): { port: SwitchPort; cable: EtherLink } {
+    const port = sw.addPort();
+    const cable = new EtherLink(this.scheduler, this.rng.fork(`cable:${this.cables.length}`), endpoint, port, conditions);
+    this.cables.push(cable);
+    (endpoint as { wire: EtherLink }).wire = cable;
+    port.wire = cable;
+    return { port, cable };
+  }
+
+  /**
+   * The embedding surface (docs/embedding.md): attaches an external frame
+   * source/sink — a WebSocket relay, an emulator's network card, another
+   * network — to a new port of switch `sw`, or to `host` as a new Ethernet
+   * card (named and addressed by `opts`, as {@link attach} does). Frames
+   * sent towards the outside go to `sink.send(frame)` (bytes, Ethernet
+   * header first, checksums final); frames from outside go in with
+   * `receive(frame)`, delivered in a later event at the current instant.
+   * @example
+   * const sw = net.switch();
+   * const relay: Uint8Array[] = [];
+   * const ext = net.attachExternal(sw, { send: (f) => relay.push(f) });
+   * ext.receive(bytes);   // a frame from the outside world
+   */
+  attachExternal(sw: Switch, sink: FrameSink): ExternalWire & { port: SwitchPort };
+  attachExternal(host: Host, sink: FrameSink, opts?: { name?: string; mac?: string; cidr?: string }): ExternalWire & { iface: NetInterface };
+  attachExternal(target: Switch | Host, sink: FrameSink, opts: { name?: string; mac?: string; cidr?: string } = {}): ExternalWire & { port?: SwitchPort; iface?: NetInterface } {
+    if (target instanceof Switch) {
+      const port = target.addPort();
+      const wire = new ExternalWire(this.scheduler, port, sink) as ExternalWire & { port: SwitchPort };
+      wire.port = port;
+      port.wire = wire;
+      return wire;
+    }
+    const dev = this.ethernetCard(target, opts.name ?? nextEth(target), opts.mac);
+    const wire = new ExternalWire(this.scheduler, dev, sink) as ExternalWire & { iface: NetInterface };
+    dev.wire = wire;
+    wire.iface = target.addInterface(dev, opts.cidr);
+    return wire;
   }
 
   /** The first 10.X.Y.0/24 no interface of the network has an address in (automatic link addressing). */
@@ -209,11 +350,45 @@ export class Network {
   }
 
   /** Attaches `host` to `segment` with address `cidr`. */
-  attach(host: Host, segment: Segment, cidr: string, name?: string): NetInterface {
+  attach(host: Host, segment: Segment, cidr: string, name?: string): NetInterface;
+  /**
+   * Plugs a new Ethernet card of `host` into a new port of switch `sw`,
+   * with a cable of the given conditions (per-port impairments). `cidr`
+   * undefined numbers the host automatically (the switch's subnet, the
+   * first free 10.X.Y.0/24, hosts .1, .2, … in attach order); null leaves
+   * it without an address (DHCP).
+   * @example
+   * const sw = net.switch();
+   * net.attach(client, sw);                                 // 10.0.0.1/24
+   * net.attach(server, sw, "10.0.0.2/24", { loss: 0.01 });   // a lossy cable
+   */
+  attach(host: Host, sw: Switch, cidr?: string | null, opts?: SwitchAttachOptions): NetInterface;
+  attach(host: Host, target: Segment | Switch, cidr?: string | null, nameOrOpts?: string | SwitchAttachOptions): NetInterface {
+    if (target instanceof Switch) return this.#attachSwitch(host, target, cidr, typeof nameOrOpts === "object" ? nameOrOpts : {});
+    const segment = target;
+    const name = typeof nameOrOpts === "string" ? nameOrOpts : undefined;
+    if (typeof cidr !== "string") throw new TypeError("attach to a segment: give the address (\"10.0.0.1/24\")");
     const holder: { iface?: NetInterface } = {};
     const dev = segment.attach(name ?? nextEth(host), (addr) => !!holder.iface && (holder.iface.hasAddress(addr) || holder.iface.isBroadcast(addr)));
     holder.iface = host.addInterface(dev, cidr);
     return holder.iface;
+  }
+
+  #attachSwitch(host: Host, sw: Switch, cidr: string | null | undefined, opts: SwitchAttachOptions): NetInterface {
+    const { name, mac, ...conditions } = opts;
+    const dev = this.ethernetCard(host, name ?? nextEth(host), mac);
+    this.#plug(sw, dev, conditions as LinkConfigInput);
+    let addr: string | undefined;
+    if (cidr === undefined) {
+      let n = this.#switchNet.get(sw);
+      if (!n) {
+        n = { net: this.#freeSubnet(), next: 1 };
+        this.#switchNet.set(sw, n);
+      }
+      if (n.next > 254) throw new RangeError(`${sw.name}: automatic addressing has used 10.x.y.1–254; give addresses`);
+      addr = `${formatIpv4Address(n.net + n.next++)}/24`;
+    } else if (cidr !== null) addr = cidr;
+    return host.addInterface(dev, addr);
   }
 
   /**
@@ -384,6 +559,7 @@ export class Network {
     let n = 0;
     for (const l of this.links) n += l.aToB.inFlight + l.bToA.inFlight;
     for (const s of this.segments) n += s.channel.inFlight;
+    for (const c of this.cables) n += c.inFlight;
     return n;
   }
 

@@ -5,7 +5,7 @@ import { HOUR, MS, SEC } from "../core/time.js";
 import { Link } from "./link.js";
 import { Rng } from "../core/rng.js";
 import { Packet } from "../wire/packet.js";
-import { VirtualDriver, hostYieldMacrotask, type VirtualDriverOptions } from "./virtual-driver.js";
+import { VirtualDriver, holdVirtualTime, hostYieldMacrotask, trackHostImmediates, type VirtualDriverOptions } from "./virtual-driver.js";
 
 function setup(opts: VirtualDriverOptions = {}) {
   const s = new Scheduler();
@@ -83,7 +83,7 @@ test("a simulated hour with nothing to do takes two instants and one yield", asy
   const r = await d.run();
   assert.equal(fired, HOUR);
   assert.equal(r.now, HOUR);
-  assert.deepEqual(d.stats(), { instants: 2, events: 1, yields: 1, wakes: 0 });
+  assert.deepEqual(d.stats(), { instants: 2, events: 1, yields: 1, wakes: 0, holds: 0 });
 });
 
 test("sleep resolves at the virtual deadline and counts as a wake", async () => {
@@ -219,4 +219,111 @@ test("a storm of events at one instant with no program in it (a timer re-armed f
   s.arm(storm, 5);
   await assert.rejects(d.run(), (e: Error) => e.name === "SpinError" && /10001 timer events at this instant/.test(e.message) && /t=0\.000005s/.test(e.message));
   assert.equal(fired, 10_001);
+});
+
+test("real work held with holdVirtualTime keeps virtual time at its instant until it settles", async () => {
+  const { s, d, warnings } = setup();
+  const log: string[] = [];
+  // Real work (standing for a WebAssembly compile) whose result the simulated code needs at t=5 ms;
+  // it completes in real time only once the driver is waiting for it (host macrotasks polling the stats).
+  const real = new Promise<string>((r) => {
+    const poll = (): void => void (d.stats().holds > 0 ? r("compiled") : setImmediate(poll));
+    poll();
+  });
+  holdVirtualTime(real);
+  let done = false;
+  void (async () => {
+    await d.sleep(5 * MS);
+    log.push(`${await real} at ${s.now()}`);
+    await d.sleep(MS);
+    done = true;
+  })();
+  s.arm(new Timer((now) => log.push(`timer at ${now}`)), 10 * MS);
+  assert.equal(await d.runUntil(() => done, { timeout: SEC }), true);
+  assert.deepEqual(log, ["compiled at 5000"], "the continuation ran at the instant it was due, before the 10 ms timer");
+  assert.equal(s.now(), 6 * MS);
+  assert.ok(d.stats().holds >= 1);
+  assert.deepEqual(warnings, []);
+  // Without the hold, the same code sees the clock run past (the bug class this closes).
+  const b = setup();
+  let finish!: (v: string) => void;
+  const late = new Promise<string>((r) => (finish = r));
+  let at = -1;
+  void (async () => {
+    await b.d.sleep(5 * MS);
+    await late;
+    at = b.s.now();
+  })();
+  b.s.arm(new Timer(() => {}), 10 * MS);
+  await b.d.run();
+  finish("compiled");
+  await late;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(at, 10 * MS, "unheld, the real work finished after virtual time had moved on");
+});
+
+test("with trackHostImmediates, setImmediate callbacks queued at an instant run before the clock moves", async () => {
+  trackHostImmediates();
+  const { s, d } = setup();
+  const log: string[] = [];
+  void (async () => {
+    await d.sleep(5 * MS);
+    // Queued after the driver's own yield (undici resumes its pipeline this way), three deep.
+    setImmediate(() => {
+      log.push(`immediate 1 at ${s.now()}`);
+      setImmediate(() => {
+        log.push(`immediate 2 at ${s.now()}`);
+        const h = setImmediate(() => log.push("cleared: never"));
+        clearImmediate(h);
+        setImmediate(() => log.push(`immediate 3 at ${s.now()}`));
+      });
+    });
+  })();
+  s.arm(new Timer((now) => log.push(`timer at ${now}`)), 6 * MS);
+  await d.run();
+  assert.deepEqual(log, ["immediate 1 at 5000", "immediate 2 at 5000", "immediate 3 at 5000", "timer at 6000"]);
+});
+
+test("a pacer is asked before each clock move, can hold the run at any instant, act there, and changes nothing else", async () => {
+  const program = (d: VirtualDriver, s: Scheduler, log: string[]) => {
+    for (const t of [5, 10, 30]) s.arm(new Timer((now) => log.push(`timer ${now}`)), t * MS);
+    void (async () => {
+      await d.sleep(20 * MS);
+      log.push(`woke ${s.now()}`);
+    })();
+  };
+  // Unpaced.
+  const plain = setup();
+  const expected: string[] = [];
+  program(plain.d, plain.s, expected);
+  await plain.d.run({ until: 40 * MS });
+
+  // Paced: held before 10 ms at 7 ms, where an extra timer is armed; then asked again and let go.
+  const { s, d } = setup();
+  const log: string[] = [];
+  const asked: number[] = [];
+  let release = () => {};
+  let onHeld = () => {};
+  const heldP = new Promise<void>((r) => { onHeld = r; });
+  let held = false;
+  d.setPacer((next, holdAt) => {
+    asked.push(next);
+    if (next === 10 * MS && !held) {
+      held = true;
+      holdAt(7 * MS);
+      assert.throws(() => holdAt(10 * MS), RangeError, "not at or past the next instant");
+      return new Promise<void>((r) => { release = r; onHeld(); });
+    }
+  });
+  program(d, s, log);
+  const run = d.run({ until: 40 * MS });
+  await heldP;
+  assert.equal(s.now(), 7 * MS, "held at the instant the pacer chose");
+  assert.deepEqual(log, ["timer 5000"], "nothing past it ran");
+  s.arm(new Timer((now) => log.push(`acted ${now}`)), s.now()); // something done while held, at that instant
+  release();
+  await run;
+  assert.deepEqual(log, ["timer 5000", "acted 7000", ...expected.slice(1)]);
+  assert.deepEqual(asked, [5 * MS, 10 * MS, 10 * MS, 20 * MS, 30 * MS], "asked again after the hold; never when idle");
+  d.setPacer(null);
 });

@@ -57,7 +57,7 @@ interface HostLoop {
 export function hostYieldMacrotask(): YieldMacrotask {
   const g = globalThis as unknown as HostLoop;
   if (typeof g.setImmediate === "function") {
-    const si = g.setImmediate;
+    const si = hostImmediates?.original ?? g.setImmediate;
     return () => new Promise<void>((resolve) => void si(resolve));
   }
   if (typeof g.MessageChannel === "function") {
@@ -126,6 +126,64 @@ export class StuckError extends Error {
   }
 }
 
+/** The tracker {@link trackHostImmediates} installed (null until then). */
+let hostImmediates: { original: (cb: () => void) => unknown; pending: Set<unknown> } | null = null;
+
+/**
+ * Makes `setImmediate` callbacks part of the instant that queued them:
+ * replaces the global `setImmediate`/`clearImmediate` (once per process)
+ * with wrappers that count the callbacks queued and not yet run, and every
+ * virtual-time driver then yields again, before moving the clock or going
+ * idle, until none is pending. Without it, a callback queued after the
+ * driver's own yield (undici resumes its request pipeline that way) runs
+ * only after the clock has moved. The driver's own yields use the original
+ * function and are not counted. Idempotent; the Node façade installs it.
+ * @example
+ * trackHostImmediates();
+ */
+export function trackHostImmediates(): void {
+  const g = globalThis as unknown as { setImmediate?: (cb: (...a: unknown[]) => void, ...a: unknown[]) => unknown; clearImmediate?: (h: unknown) => void };
+  if (hostImmediates || typeof g.setImmediate !== "function" || typeof g.clearImmediate !== "function") return;
+  const set = g.setImmediate, clear = g.clearImmediate;
+  const pending = new Set<unknown>();
+  hostImmediates = { original: set, pending };
+  const wrapped = function (this: unknown, cb: (...a: unknown[]) => void, ...args: unknown[]): unknown {
+    if (typeof cb !== "function") return set.call(this, cb, ...args); // Node's own argument error
+    const h = set.call(this, function (this: unknown, ...a: unknown[]) {
+      pending.delete(h);
+      cb.apply(this, a);
+    }, ...args);
+    pending.add(h);
+    return h;
+  };
+  g.setImmediate = Object.assign(wrapped, set);
+  g.clearImmediate = function (this: unknown, h: unknown) {
+    pending.delete(h);
+    clear.call(this, h);
+  };
+}
+
+/** Real work in flight that virtual time waits for (see {@link holdVirtualTime}). */
+const realWork = new Set<Promise<void>>();
+
+/**
+ * Tells every virtual-time driver in this process that real asynchronous
+ * work is in flight whose result simulated code will consume — a
+ * WebAssembly compilation (undici's HTTP parser), a thread-pool job — so
+ * virtual time must not move, nor a run be declared idle, until `work`
+ * settles. The driver then waits in real time: the instant it is at is
+ * settled again afterwards (one macrotask yield, then what is due).
+ * Virtual time itself stays deterministic; only the wall-clock duration of
+ * the run grows. Rejections are ignored here (the code that started the
+ * work sees them).
+ * @example
+ * holdVirtualTime(WebAssembly.compile(bytes));
+ */
+export function holdVirtualTime(work: PromiseLike<unknown>): void {
+  const p: Promise<void> = Promise.resolve(work).then(() => {}, () => {}).finally(() => realWork.delete(p));
+  realWork.add(p);
+}
+
 /** Limits of {@link VirtualDriver.run}. */
 export interface RunOptions {
   /** Stop after the events of this instant (absolute µs). */
@@ -167,6 +225,20 @@ export interface RunUntilOptions {
   timeout?: Micros;
 }
 
+/**
+ * Called by a run before it moves the clock forward to `next` (the next
+ * timer's instant, or a run's `until`), once everything due at the current
+ * instant ran. Returning a promise holds the simulation there — in real
+ * time; virtual time does not move — until it settles: an observer (the
+ * web lab) paces a run to a watchable speed and looks at the hosts between
+ * instants. `holdAt(t)` moves the clock to `t` (now ≤ t < next) while
+ * holding, so views show the instant the observer is at. After a hold the
+ * instant is settled again (whatever the pacer did to the network
+ * meanwhile — a link change, a process killed — happens there) and the
+ * pacer is asked again; returning nothing lets the clock move.
+ */
+export type Pacer = (next: Micros, holdAt: (t: Micros) => void) => Promise<void> | void;
+
 /** Counters of the loop itself (for tests and `bench`). */
 export interface DriverStats {
   /** Distinct instants processed. */
@@ -177,6 +249,8 @@ export interface DriverStats {
   yields: number;
   /** Wake notifications received. */
   wakes: number;
+  /** Times the driver waited for real work in flight ({@link holdVirtualTime}). */
+  holds: number;
 }
 
 /**
@@ -193,6 +267,7 @@ export interface DriverStats {
 export class VirtualDriver {
   readonly #scheduler: Scheduler;
   readonly #yield: YieldMacrotask;
+  #hostYield: YieldMacrotask | null = null;
   readonly #warn: (message: string) => void;
   readonly #yieldEveryInstant: boolean;
   readonly #maxRounds: number;
@@ -202,12 +277,13 @@ export class VirtualDriver {
   #seenWakes = 0;
   #running = false;
   #warned = false;
-  readonly #stats: DriverStats = { instants: 0, events: 0, yields: 0, wakes: 0 };
+  readonly #stats: DriverStats = { instants: 0, events: 0, yields: 0, wakes: 0, holds: 0 };
+  #pacer: Pacer | null = null;
 
   /** @param scheduler the network's scheduler (its clock becomes virtual time). */
   constructor(scheduler: Scheduler, opts: VirtualDriverOptions = {}) {
     this.#scheduler = scheduler;
-    this.#yield = opts.yieldMacrotask ?? hostYieldMacrotask();
+    this.#yield = opts.yieldMacrotask ?? (this.#hostYield = hostYieldMacrotask());
     this.#warn = opts.warn ?? defaultWarn;
     this.#yieldEveryInstant = opts.yieldEveryInstant ?? false;
     this.#maxRounds = opts.maxRoundsPerInstant ?? DEFAULT_MAX_ROUNDS_PER_INSTANT;
@@ -266,6 +342,19 @@ export class VirtualDriver {
   }
 
   /**
+   * Installs `pacer` (or removes it with null): every run calls it before
+   * moving the clock forward ({@link Pacer}). Determinism is kept: a pacer
+   * only delays in real time, and anything it changes happens at the
+   * instant it held.
+   * @example
+   * declare const allowed: Micros, waitForTheUser: () => Promise<void>;
+   * net.driver.setPacer((next) => (next > allowed ? waitForTheUser() : undefined));
+   */
+  setPacer(pacer: Pacer | null): void {
+    this.#pacer = pacer;
+  }
+
+  /**
    * Runs until nothing is left to do (no timer armed), or a limit.
    * With `until`, the clock ends exactly at `until` unless idle earlier.
    * @example
@@ -316,10 +405,12 @@ export class VirtualDriver {
     const st = this.#stats;
     let events = 0;
     let forceYield = true; // for whatever the caller started before this run
+    let lastInstant = -1;
     try {
       for (;;) {
-        // Settle the current instant.
-        st.instants++;
+        // Settle the current instant (again, after waiting for real work: counted once).
+        if (s.now() !== lastInstant) st.instants++;
+        lastInstant = s.now();
         let rounds = 0;
         let atInstant = 0;
         for (;;) {
@@ -339,14 +430,32 @@ export class VirtualDriver {
             if (this.#yieldEveryInstant) forceYield = true;
             continue;
           }
-          if (this.#wakes === this.#seenWakes) break;
+          if (this.#wakes !== this.#seenWakes) continue;
+          if (hostImmediates && hostImmediates.pending.size > 0 && this.#yield === this.#hostYield) {
+            // setImmediate callbacks queued at this instant run before the clock moves (trackHostImmediates).
+            forceYield = true;
+            continue;
+          }
+          break;
         }
         if (predicate && predicate()) return { reason: "predicate", now: s.now(), events };
+        if (realWork.size > 0) {
+          // Real work the simulation will consume is in flight: wait for it (real time), then settle this instant again.
+          st.holds++;
+          await Promise.race(realWork);
+          forceYield = true;
+          continue;
+        }
         if (events >= maxEvents) return { reason: "maxEvents", now: s.now(), events };
         const next = s.nextDeadline();
         if (next < 0) {
           if (predicate && warnIdle) this.#warnIdle();
           return { reason: "idle", now: s.now(), events };
+        }
+        const to = next > until ? until : next;
+        if (this.#pacer && to > s.now() && (await this.#pace(to))) {
+          forceYield = true; // the pacer acted at this instant: settle it again before moving on
+          continue;
         }
         if (next > until) {
           s.setNow(until);
@@ -357,6 +466,26 @@ export class VirtualDriver {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * Asks the pacer before the clock moves to `to`; true when it held (it is
+   * asked again once this instant is settled) or changed anything without
+   * holding (a wake, a new timer, the clock).
+   */
+  async #pace(to: Micros): Promise<boolean> {
+    const s = this.#scheduler;
+    const before = { now: s.now(), next: s.nextDeadline(), wakes: this.#wakes };
+    const holdAt = (t: Micros) => {
+      if (!(t >= s.now() && t < to)) throw new RangeError(`Pacer holdAt(${t}): outside [${s.now()}, ${to})`);
+      s.setNow(t);
+    };
+    const p = this.#pacer!(to, holdAt);
+    if (p) {
+      await p;
+      return true; // held: ask again (the pacer may have acted, or wants to hold on)
+    }
+    return this.#wakes !== before.wakes || s.nextDeadline() !== before.next || s.now() !== before.now;
   }
 
   #warnIdle(): void {

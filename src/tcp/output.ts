@@ -108,6 +108,10 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   if (data.length) {
     t.dataSegsOut++;
     t.lastDataSent = now;
+    // Linux tcp_event_data_sent: data sent within ATO of the last data received is a reply —
+    // the connection turns interactive (pingpong; tcp_pingpong_thresh 1) and its ACKs wait to
+    // ride on the next reply (Nagle's write-write-read stall against it: sockstack demo nagle).
+    if (t.lastDataRecv !== 0 && now - t.lastDataRecv < t.ato) t.pingpong = true;
   }
   t.lastSend = now;
   return true;

@@ -6,7 +6,7 @@
  * FIN-WAIT-2.
  */
 import type { Micros } from "../core/time.js";
-import { sendAck, sendProbe, sendSyn, tcpOutput } from "./output.js";
+import { sendAck, sendActiveReset, sendProbe, sendSyn, tcpOutput } from "./output.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -174,6 +174,8 @@ function keepaliveTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   if (elapsed >= idle) {
     const intvl = tl.keepIntvl(t);
     if ((t.userTimeout && elapsed >= t.userTimeout && t.probesOut > 0) || (!t.userTimeout && t.probesOut >= tl.keepCnt(t))) {
+      // Linux tcp_keepalive_timer: tcp_send_active_reset, then tcp_write_err (checked on 6.18: TcpOutRsts +1).
+      sendActiveReset(tl, t);
       writeError(tl, t, "ETIMEDOUT");
       return;
     }

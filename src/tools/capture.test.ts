@@ -11,7 +11,7 @@ import { ms } from "../core/time.js";
 import { fromHex } from "../wire/testdata/hex.js";
 import { GOLDEN } from "../wire/testdata/golden.js";
 import { Capture } from "./capture.js";
-import { lectureScenario } from "./lecture-scenario.js";
+import { lectureScenario } from "../demo/lecture-scenario.js";
 import { hexDump, TcpdumpFormatter } from "./tcpdump.js";
 
 const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));

@@ -22,8 +22,12 @@
 import type { Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import type { Device, Tap, TapDirection } from "../link/device.js";
+import { frameBytes, isEthernet, type FrameEndpoint, type FrameTap } from "../link/ethernet.js";
 import type { Link } from "../sim/link.js";
-import { pcapFile } from "./pcap.js";
+import type { EtherLink } from "../sim/ether-link.js";
+import { ETHER, ETH_P_8021Q } from "../wire/ethernet.js";
+import { formatFrame } from "./tcpdump-ether.js";
+import { LINKTYPE_ETHERNET, pcapFile } from "./pcap.js";
 import { pcapngFile } from "./pcapng.js";
 import { formatTcpdumpTime, TcpdumpFormatter, type TcpdumpOptions } from "./tcpdump.js";
 import { compileFilter, type PacketPredicate } from "./tcpdump-filter.js";
@@ -34,8 +38,16 @@ export interface CaptureRecord {
   t: Micros;
   /** `out` (sent through the interface) or `in` (received). */
   dir: TapDirection;
-  /** The whole IP datagram with final checksums (a private copy). */
+  /**
+   * The network-layer bytes with final checksums (a private copy): the
+   * whole IP datagram, or on Ethernet the frame's payload (an ARP packet,
+   * an IPv4 datagram).
+   */
   bytes: Uint8Array;
+  /** On Ethernet interfaces: the whole frame (header first; `bytes` is a view of it). */
+  frame?: Uint8Array;
+  /** On Ethernet interfaces: the frame's EtherType after any 802.1Q tag (0 for an 802.3 length frame). */
+  etherType?: number;
   /** Interface name (`eth0`). */
   ifName: string;
   /** Host the interface belongs to. */
@@ -61,6 +73,8 @@ export interface CaptureTextOptions extends TcpdumpOptions {
   interfaces?: boolean;
   /** No timestamps (`tcpdump -t`). */
   noTime?: boolean;
+  /** `-e`: print the link-layer header of Ethernet frames. */
+  ether?: boolean;
 }
 
 /** A running (or stopped) capture. */
@@ -69,7 +83,7 @@ export class Capture {
   readonly packets: CaptureRecord[] = [];
   readonly #filter: PacketPredicate | null;
   readonly #count: number;
-  readonly #attached: { device: Device; tap: Tap }[] = [];
+  readonly #attached: { device: Device | FrameEndpoint; tap: Tap | FrameTap; frames: boolean }[] = [];
   #defaultDirection: CaptureDirection = "both";
   /** Records kept that the default view shows (what `count` limits). */
   #counted = 0;
@@ -100,17 +114,38 @@ export class Capture {
    * Captures on both ends of `link`; `a` and `b` name the hosts on each end.
    * Text and pcap views show each packet once (its `out` record).
    */
-  static onLink(link: Link, opts: CaptureOptions & { a?: string; b?: string } = {}): Capture {
+  static onLink(link: Link | EtherLink, opts: CaptureOptions & { a?: string; b?: string } = {}): Capture {
     const cap = new Capture(opts);
-    cap.attach(link.a, opts.a ?? "a");
-    cap.attach(link.b, opts.b ?? "b");
+    cap.attach(link.a as Device, opts.a ?? "a");
+    cap.attach(link.b as Device, opts.b ?? "b");
     cap.#defaultDirection = "out";
     return cap;
   }
 
-  /** Starts capturing on `device` of host `host`. */
-  attach(device: Device, host: string): this {
+  /**
+   * Starts capturing on `device` of host `host`. On an Ethernet card or a
+   * switch port (anything with `frameTaps`) every frame is captured with
+   * its link header (ARP included).
+   */
+  attach(device: Device | FrameEndpoint, host: string): this {
     const filter = this.#filter;
+    if ("frameTaps" in device && (!("transmit" in device) || isEthernet(device as unknown as Device))) {
+      const ftap: FrameTap = (h, p, dir, now) => {
+        if (this.#counted >= this.#count) return;
+        const frame = frameBytes(h, p);
+        const hl = h.vlanTci >= 0 ? ETHER.VLAN_HEADER : ETHER.HEADER;
+        const bytes = frame.subarray(hl);
+        if (filter !== null && !filter(bytes, frame.length, frame)) return;
+        if (this.#defaultDirection === "both" || this.#defaultDirection === dir) this.#counted++;
+        const r: CaptureRecord = { t: now, dir, bytes, frame, etherType: h.etherType === ETH_P_8021Q ? 0 : h.etherType, ifName: device.name, host };
+        this.packets.push(r);
+        this.onRecord?.(r);
+      };
+      device.frameTaps.push(ftap);
+      this.#attached.push({ device, tap: ftap, frames: true });
+      return this;
+    }
+    const dev = device as Device;
     // Packet.bytes() fills in offloaded checksums (DESIGN.md: computed
     // whenever bytes leave the process); copy, since the head may be reused.
     const tap: Tap = (p, dir, now) => {
@@ -118,20 +153,21 @@ export class Capture {
       const b = p.bytes();
       if (filter !== null && !filter(b)) return;
       if (this.#defaultDirection === "both" || this.#defaultDirection === dir) this.#counted++;
-      const r: CaptureRecord = { t: now, dir, bytes: b === p.head ? b.slice() : b, ifName: device.name, host };
+      const r: CaptureRecord = { t: now, dir, bytes: b === p.head ? b.slice() : b, ifName: dev.name, host };
       this.packets.push(r);
       this.onRecord?.(r);
     };
-    device.taps.push(tap);
-    this.#attached.push({ device, tap });
+    dev.taps.push(tap);
+    this.#attached.push({ device: dev, tap, frames: false });
     return this;
   }
 
   /** Stops capturing (kept packets stay). */
   stop(): void {
-    for (const { device, tap } of this.#attached) {
-      const i = device.taps.indexOf(tap);
-      if (i >= 0) device.taps.splice(i, 1);
+    for (const { device, tap, frames } of this.#attached) {
+      const list = (frames ? (device as FrameEndpoint).frameTaps : (device as Device).taps) as unknown[];
+      const i = list.indexOf(tap);
+      if (i >= 0) list.splice(i, 1);
     }
     this.#attached.length = 0;
   }
@@ -149,15 +185,24 @@ export class Capture {
   tcpdump(opts: CaptureTextOptions = {}): string[] {
     const td = new TcpdumpFormatter(opts);
     return this.records(opts.direction).map((r) => {
-      let text = td.format(r.bytes);
+      let text = r.frame ? formatFrame(r.frame, td, { ether: opts.ether }) : td.format(r.bytes);
       if (opts.interfaces) text = `${r.ifName.padEnd(5)} ${r.dir === "in" ? "In " : "Out"} ${text}`;
       return opts.noTime ? text : `${formatTcpdumpTime(r.t)} ${text}`;
     });
   }
 
-  /** A classic pcap file (LINKTYPE_RAW) of the view. */
+  /**
+   * A classic pcap file of the view: LINKTYPE_ETHERNET when every record
+   * is an Ethernet frame, else LINKTYPE_RAW (Ethernet records then give
+   * their IPv4 datagrams; other frames, such as ARP, are left out — a
+   * classic pcap file has one link type; pcapng keeps them all).
+   */
   pcap(direction?: CaptureDirection): Uint8Array {
-    return pcapFile(this.records(direction).map((r) => ({ time: r.t, packet: r.bytes })));
+    const rs = this.records(direction);
+    if (rs.length > 0 && rs.every((r) => r.frame)) {
+      return pcapFile(rs.map((r) => ({ time: r.t, packet: r.frame! })), { linkType: LINKTYPE_ETHERNET });
+    }
+    return pcapFile(rs.filter((r) => !r.frame || r.etherType === 0x0800).map((r) => ({ time: r.t, packet: r.bytes })));
   }
 
   /**
@@ -168,6 +213,8 @@ export class Capture {
   pcapng(direction: CaptureDirection = "both"): Uint8Array {
     const hosts = new Set(this.packets.map((r) => r.host));
     const label = (r: CaptureRecord) => (hosts.size > 1 ? `${r.host}:${r.ifName}` : r.ifName);
-    return pcapngFile(this.records(direction).map((r) => ({ time: r.t, ifName: label(r), packet: r.bytes, direction: r.dir })));
+    return pcapngFile(this.records(direction).map((r) => ({
+      time: r.t, ifName: label(r), packet: r.frame ?? r.bytes, direction: r.dir, linkType: r.frame ? LINKTYPE_ETHERNET : undefined,
+    })));
   }
 }

@@ -12,7 +12,8 @@ import { ms, sec } from "../core/time.js";
 import { Network } from "../sim/network.js";
 import { Capture } from "./capture.js";
 import { ladderConnections, ladderEvents, ladderSvg, ladderText } from "./ladder.js";
-import { lectureScenario } from "./lecture-scenario.js";
+import { lectureScenario } from "../demo/lecture-scenario.js";
+import { connectTo, listenOn } from "../../test/helpers/vocabulary.js";
 
 /** A client sends "1111", then "2222" (lost on the way when `lossy`), then closes. */
 async function transfer(lossy: boolean): Promise<Capture> {
@@ -22,17 +23,14 @@ async function transfer(lossy: boolean): Promise<Capture> {
   const { link } = net.link(c, s, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
   const cap = Capture.onLink(link, { a: "client", b: "server" });
   s.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 5);
+    const l = listenOn(p, 9090, 5);
     const { fd } = await p.accept(l);
     while ((await p.recv(fd, 100)).length > 0);
     await p.close(fd);
   });
   c.spawn("client", async (p) => {
     await net.sleep(ms(1));
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.send(fd, "1111");
     await net.sleep(ms(50));
     if (lossy) link.partition("aToB");
@@ -97,9 +95,7 @@ test("leftward drops and relative times", async () => {
   const cap = Capture.onLink(link, { a: "client", b: "server" });
   link.partition("bToA"); // the SYN-ACK is lost; the server retransmits it
   s.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 5);
+    const l = listenOn(p, 9090, 5);
     await p.accept(l);
   });
   c.spawn("client", async (p) => {

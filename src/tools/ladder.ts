@@ -17,6 +17,9 @@
  * direction's SYN (or to its first packet when the SYN was not captured),
  * acknowledgments to the other direction's, as tcpdump prints them.
  *
+ * On Ethernet captures ARP packets are arrows too, from the sender's
+ * address to the target's (`ARP who-has 10.0.0.2`, `ARP 10.0.0.2 is-at …`).
+ *
  * Packets are matched by their IP and transport headers without TTL and
  * checksums, so capture the two ends of one path (a link, or the two end
  * hosts); a router's taps in between would show a packet twice.
@@ -47,8 +50,13 @@ export interface LadderEvent {
   to: string;
   /** tcpdump-like label (`P. 1:5(4) ack 1`, `UDP 5`, `ICMP echo request`), `(retx)` included. */
   label: string;
-  /** Sent, never received, and the receiver was watched: lost on the way. */
+  /**
+   * Lost on the way (sent, never received, and the receiver was watched), or
+   * received and dropped by the receiving kernel (a {@link LadderDrop}).
+   */
   dropped: boolean;
+  /** Why it was dropped: `lost` on the link, or the kernel's reason (`accept queue full`, `out of window`, `bad checksum`). */
+  dropReason?: string;
   /** A TCP sequence range sent again. */
   retransmission: boolean;
   /** The connection (or flow) it belongs to: its two endpoints, sorted. */
@@ -65,6 +73,35 @@ export interface LadderOptions {
   relativeTime?: boolean;
   /** SVG: a title above the diagram. */
   title?: string;
+  /** Packets the receiving kernel dropped (matched by bytes and arrival time), with the reason. */
+  drops?: readonly LadderDrop[];
+  /** TCP state changes, drawn on the endpoint's lifeline at their time. */
+  states?: readonly LadderState[];
+  /** One pair of columns per connection (lanes) instead of one column per endpoint. */
+  lanes?: boolean;
+  /** Translates drop reasons and the `lost` mark (`--lang zh`). */
+  translate?: (reason: string) => string;
+}
+
+/** A packet a host received and dropped (from a drop counter raised while it handled the packet). */
+export interface LadderDrop {
+  /** When it arrived, µs. */
+  t: Micros;
+  /** The IP datagram. */
+  bytes: Uint8Array;
+  /** `accept queue full`, `out of window`, `bad checksum`, … */
+  reason: string;
+}
+
+/** A TCP state change of one endpoint. */
+export interface LadderState {
+  t: Micros;
+  /** The socket's local endpoint (`10.0.0.2:9090`). */
+  endpoint: string;
+  /** Its peer (`10.0.0.1:33602`), which connection it is. */
+  peer: string;
+  /** The new state, netstat's name (`ESTABLISHED`, `TIME_WAIT`). */
+  state: string;
 }
 
 interface Decoded {
@@ -76,6 +113,26 @@ interface Decoded {
   key: string;
   tcp: { seq: number; ack: number; flags: number; win: number; len: number } | null;
   other: string;
+}
+
+/** An ARP packet as an arrow from its sender's address to its target's (`ARP who-has 10.0.0.2`, `ARP is-at 02:…`). */
+function decodeArp(b: Uint8Array): Decoded | null {
+  if (b.length < 28) return null;
+  const op = u16(b, 6);
+  const spa = u32(b, 14), tpa = u32(b, 24);
+  const s = formatIpv4Address(spa), d = formatIpv4Address(tpa);
+  let key = "arp/";
+  for (let i = 0; i < 28; i++) key += b[i]!.toString(16);
+  const mac = Array.from(b.subarray(8, 14), (x) => x.toString(16).padStart(2, "0")).join(":");
+  const other = op === 1 ? (spa === tpa ? `ARP announce ${s}` : `ARP who-has ${d}`) : op === 2 ? `ARP ${s} is-at ${mac}` : `ARP op ${op}`;
+  return { src: s, dst: d, dstAddr: tpa, proto: -1, key, tcp: null, other };
+}
+
+/** A record's arrow: IPv4 datagrams and, on Ethernet captures, ARP packets. */
+function decodeRecord(r: CaptureRecord): Decoded | null {
+  if (r.etherType === 0x0806) return decodeArp(r.bytes);
+  if (r.etherType !== undefined && r.etherType !== 0x0800) return null;
+  return decode(r.bytes);
 }
 
 /** The TCP header being decoded (nothing keeps a reference to it). */
@@ -121,8 +178,8 @@ export function ladderConnections(records: readonly CaptureRecord[], opts: Pick<
   const seen: string[] = [];
   const filter = opts.filter ? compileFilter(opts.filter) : null;
   for (const r of records) {
-    if (filter && !filter(r.bytes)) continue;
-    const d = decode(r.bytes);
+    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
+    const d = decodeRecord(r);
     if (!d) continue;
     const c = connKey(d.src, d.dst);
     if (!seen.includes(c)) seen.push(c);
@@ -154,8 +211,8 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
   const pending = new Map<string, (LadderEvent & { dstAddr: number })[]>();
   const watched = new Set<number>(); // addresses seen receiving
   for (const r of records) {
-    if (filter && !filter(r.bytes)) continue;
-    const d = decode(r.bytes);
+    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
+    const d = decodeRecord(r);
     if (!d) continue;
     const conn = connKey(d.src, d.dst);
     if (only !== undefined && conn !== only) continue;
@@ -176,10 +233,28 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
       q.push(e);
     }
   }
+  // Kernel drops: the received packet with the same identity and arrival time.
+  const kernelDrops = new Map<string, LadderDrop[]>();
+  for (const k of opts.drops ?? []) {
+    const d = decode(k.bytes);
+    if (!d) continue;
+    const key = `${d.key}@${k.t}`;
+    let l = kernelDrops.get(key);
+    if (!l) kernelDrops.set(key, (l = []));
+    l.push(k);
+  }
   // Labels and retransmissions, in sending order.
   const sides = new Map<string, Side>();
   for (const e of events) {
     e.dropped = e.received === null && watched.has(e.dstAddr);
+    if (e.dropped) e.dropReason = "lost";
+    if (e.received !== null) {
+      const k = kernelDrops.get(`${e.d.key}@${e.received}`)?.shift();
+      if (k) {
+        e.dropped = true;
+        e.dropReason = k.reason;
+      }
+    }
     const t = e.d.tcp;
     if (!t) {
       e.label = e.d.other;
@@ -212,8 +287,33 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
   return events.map(({ dstAddr: _a, d: _d, ...e }) => ({ ...e, sent: e.sent - t0, received: e.received === null ? null : e.received - t0 }));
 }
 
-/** Endpoint columns: addresses in order of first appearance, each address's endpoints together. */
-function columns(events: readonly LadderEvent[]): string[] {
+/** A column: an endpoint, in lanes mode the endpoint within one connection. */
+interface Column {
+  /** The endpoint (`10.0.0.2:9090`). */
+  ep: string;
+  /** Lanes mode: the connection the column belongs to. */
+  conn: string | null;
+  /** Lanes mode: the lane number (0-based). */
+  lane: number;
+}
+
+/**
+ * Columns: addresses in order of first appearance, each address's endpoints
+ * together; with `lanes`, one pair per connection in order of first packet
+ * (its first sender on the left).
+ */
+function columns(events: readonly LadderEvent[], lanes: boolean): Column[] {
+  if (lanes) {
+    const out: Column[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      if (seen.has(e.conn)) continue;
+      const lane = seen.size;
+      seen.add(e.conn);
+      out.push({ ep: e.from, conn: e.conn, lane }, { ep: e.to, conn: e.conn, lane });
+    }
+    return out;
+  }
   const byAddr = new Map<string, string[]>();
   const add = (ep: string) => {
     const addr = ep.split(":")[0]!;
@@ -225,7 +325,36 @@ function columns(events: readonly LadderEvent[]): string[] {
     add(e.from);
     add(e.to);
   }
-  return [...byAddr.values()].flat();
+  return [...byAddr.values()].flat().map((ep) => ({ ep, conn: null, lane: 0 }));
+}
+
+/** The column of endpoint `ep` in connection `conn`. */
+function colIndex(cols: readonly Column[], ep: string, conn: string): number {
+  return cols.findIndex((c) => c.ep === ep && (c.conn === null || c.conn === conn));
+}
+
+/** A row of the diagram: an arrow, or a state change on a lifeline. */
+type Row = { kind: "arrow"; t: Micros; e: LadderEvent } | { kind: "state"; t: Micros; col: number; label: string };
+
+/** Arrows and the state marks of their endpoints, in time order (a state before an arrow of the same instant). */
+function rows(events: readonly LadderEvent[], cols: readonly Column[], opts: LadderOptions): Row[] {
+  const out: Row[] = events.map((e) => ({ kind: "arrow" as const, t: e.sent, e }));
+  const conns = new Set(events.map((e) => e.conn));
+  const t0 = opts.relativeTime && events.length ? events[0]!.sent : 0;
+  const shared = (ep: string) => new Set(events.filter((e) => e.from === ep || e.to === ep).map((e) => e.conn)).size > 1;
+  for (const s of opts.states ?? []) {
+    const conn = connKey(s.endpoint, s.peer);
+    if (!conns.has(conn)) continue;
+    const col = colIndex(cols, s.endpoint, conn);
+    if (col < 0) continue;
+    const label = cols[col]!.conn === null && shared(s.endpoint) ? `${s.state} (:${s.peer.split(":")[1]})` : s.state;
+    out.push({ kind: "state", t: s.t - t0, col, label });
+  }
+  // Stable sort by time; at one instant states first (connect() enters SYN_SENT before the SYN leaves).
+  return out
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => a.r.t - b.r.t || (a.r.kind === b.r.kind ? a.i - b.i : a.r.kind === "state" ? -1 : 1))
+    .map((x) => x.r);
 }
 
 /** Virtual µs as milliseconds with three decimals (`200.050`). */
@@ -237,11 +366,39 @@ function isEvents(x: readonly CaptureRecord[] | readonly LadderEvent[]): x is re
   return x.length > 0 && "label" in x[0]!;
 }
 
+/** The label of an arrow with its drop reason (`S seq 0 ✗ accept queue full`). */
+function fullLabel(e: LadderEvent, opts: LadderOptions): string {
+  if (!e.dropped || !e.dropReason) return e.label;
+  if (e.dropReason === "lost") return `${e.label} ${opts.translate ? opts.translate("lost") : "lost"}`;
+  return `${e.label} ✗ ${opts.translate ? opts.translate(e.dropReason) : e.dropReason}`;
+}
+
+/** Display width of a string: CJK characters take two cells. */
+function cells(s: string): number {
+  let n = 0;
+  for (const ch of s) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return n;
+}
+
+/** Splits `s` into display cells (a wide character followed by an empty cell). */
+function toCells(s: string): string[] {
+  const out: string[] = [];
+  for (const ch of s) {
+    out.push(ch);
+    if (cells(ch) === 2) out.push("");
+  }
+  return out;
+}
+
 /**
- * The diagram as fixed-width text: endpoint names on top, one line per
+ * The diagram as fixed-width text: endpoint names on top (with `lanes`, a
+ * lane number above each connection's pair of columns), one line per
  * packet with its send time in ms on the left, `──── label ───▶` or
- * `◀─── label ────` between the columns, `✗` where a dropped packet
- * stops, `(retx)` on retransmissions.
+ * `◀─── label ────` between the columns; a packet lost on the link stops
+ * mid-way at `✗ lost`, one the receiving kernel dropped ends in `✗` with
+ * the reason after its label (`S seq 0 ✗ accept queue full`);
+ * retransmissions are marked `(retx)`; state changes sit on their
+ * lifeline (`├ ESTABLISHED`).
  * @example
  * ladderText(cap.records(), { connection: 0 })
  * //      ms  10.0.0.1:33602            10.0.0.2:9090
@@ -250,48 +407,75 @@ function isEvents(x: readonly CaptureRecord[] | readonly LadderEvent[]): x is re
 export function ladderText(input: readonly CaptureRecord[] | readonly LadderEvent[], opts: LadderOptions = {}): string {
   const events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
   if (events.length === 0) return "(no packets)";
-  const cols = columns(events);
-  const times = events.map((e) => msText(e.sent));
+  const cols = columns(events, opts.lanes ?? false);
+  const all = rows(events, cols, opts);
+  const times = all.map((r) => msText(r.t));
   const timeW = Math.max(2, ...times.map((t) => t.length));
-  const maxLabel = Math.max(...events.map((e) => e.label.length));
-  let gap = Math.max(maxLabel + 10, 16);
-  for (let i = 1; i < cols.length; i++) gap = Math.max(gap, Math.ceil(cols[i - 1]!.length / 2) + Math.ceil(cols[i]!.length / 2) + 3);
-  const x0 = timeW + 2 + Math.ceil(cols[0]!.length / 2);
-  const xs = cols.map((_, i) => x0 + i * gap);
-  const width = xs[xs.length - 1]! + Math.ceil(cols[cols.length - 1]!.length / 2) + 1;
+  const maxLabel = Math.max(...events.map((e) => cells(fullLabel(e, opts))));
+  const maxState = Math.max(0, ...all.map((r) => (r.kind === "state" ? cells(r.label) + 3 : 0)));
+  // Between two columns an arrow may run: room for the longest label; between lanes (no arrow crosses), room for names and states.
+  const fit = (i: number) => Math.ceil(cols[i - 1]!.ep.length / 2) + Math.ceil(cols[i]!.ep.length / 2) + 3;
+  let gap = Math.max(maxLabel + 10, maxState + 2, 16);
+  for (let i = 1; i < cols.length; i++) gap = Math.max(gap, fit(i));
+  const x0 = timeW + 2 + Math.ceil(cols[0]!.ep.length / 2);
+  const xs = [x0];
+  for (let i = 1; i < cols.length; i++) {
+    const betweenLanes = cols[i]!.conn !== null && cols[i]!.lane !== cols[i - 1]!.lane;
+    xs.push(xs[i - 1]! + (betweenLanes ? Math.max(fit(i), maxState + 2) : gap));
+  }
+  const width = Math.max(xs[xs.length - 1]! + Math.ceil(cols[cols.length - 1]!.ep.length / 2) + 1, xs[xs.length - 1]! + maxState + 1);
   const lines: string[] = [];
-  const header = Array<string>(width).fill(" ");
+  const blank = () => Array<string>(width).fill(" ");
   const put = (row: string[], x: number, s: string) => {
-    for (let i = 0; i < s.length; i++) row[x + i] = s[i]!;
+    const c = toCells(s);
+    for (let i = 0; i < c.length && x + i < row.length; i++) row[x + i] = c[i]!;
   };
+  const lanes = opts.lanes ?? false;
+  if (lanes) {
+    const head = blank();
+    for (let i = 0; i < cols.length; i += 2) {
+      const mid = Math.floor((xs[i]! + xs[i + 1]!) / 2);
+      const text = `connection ${cols[i]!.lane}`;
+      put(head, mid - Math.floor(text.length / 2), text);
+    }
+    lines.push(head.join("").trimEnd());
+  }
+  const header = blank();
   put(header, timeW - 2, "ms");
-  cols.forEach((c, i) => put(header, xs[i]! - Math.floor(c.length / 2), c));
+  cols.forEach((c, i) => put(header, xs[i]! - Math.floor(c.ep.length / 2), c.ep));
   lines.push(header.join("").trimEnd());
-  events.forEach((e, k) => {
-    const row = Array<string>(width).fill(" ");
+  all.forEach((r, k) => {
+    const row = blank();
     put(row, timeW - times[k]!.length, times[k]!);
     for (const x of xs) row[x] = "│";
-    const a = xs[cols.indexOf(e.from)]!;
-    const b = xs[cols.indexOf(e.to)]!;
+    if (r.kind === "state") {
+      put(row, xs[r.col]!, `├ ${r.label}`);
+      lines.push(row.join("").replace(/\s+$/, ""));
+      return;
+    }
+    const e = r.e;
+    const a = xs[colIndex(cols, e.from, e.conn)]!;
+    const b = xs[colIndex(cols, e.to, e.conn)]!;
+    const label = fullLabel(e, opts);
     if (a === b) {
-      put(row, a + 2, `↺ ${e.label}`);
+      put(row, a + 2, `↺ ${label}`);
     } else {
       const lo = Math.min(a, b);
       const span = Math.abs(b - a) - 1; // cells strictly between the bars
       const body = Array<string>(span).fill("─");
       for (let i = 0; i < span; i++) if (xs.includes(lo + 1 + i)) body[i] = "┼";
-      const text = ` ${e.label} `;
+      const text = toCells(` ${label} `);
       const right = b > a;
       const start = right ? 2 : span - 2 - text.length;
       for (let i = 0; i < text.length; i++) body[start + i] = text[i]!;
-      if (e.dropped) {
+      if (e.dropped && e.dropReason === "lost") {
         const mid = Math.floor(span / 2);
         const cross = right ? Math.max(mid, start + text.length + 1) : Math.min(mid, start - 2);
         if (right) for (let i = cross; i < span; i++) body[i] = xs.includes(lo + 1 + i) ? "│" : " ";
         else for (let i = 0; i <= cross; i++) body[i] = xs.includes(lo + 1 + i) ? "│" : " ";
         body[cross] = "✗";
-      } else if (right) body[span - 1] = "▶";
-      else body[0] = "◀";
+      } else if (right) body[span - 1] = e.dropped ? "✗" : "▶";
+      else body[0] = e.dropped ? "✗" : "◀";
       put(row, lo + 1, body.join(""));
     }
     lines.push(row.join("").trimEnd());
@@ -306,28 +490,32 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 
 /**
  * The diagram as a standalone SVG document: endpoint columns with
- * lifelines, slanted arrows from send to arrival, labels above them
- * (retransmissions orange, drops red with `✗` mid-way), send times in ms
- * on the left. Vertical spacing grows with the time between packets
+ * lifelines (with `lanes`, one pair per connection under a lane heading),
+ * slanted arrows from send to arrival, labels above them (retransmissions
+ * orange; drops red: a packet lost on the link stops mid-way at `✗`, one
+ * the receiving kernel dropped ends at a `✗` on the lifeline with the
+ * reason in its label), state changes as dots on the lifelines, send times
+ * in ms on the left. Vertical spacing grows with the time between rows
  * (logarithmically, so a 5 s pause does not push the rest off the page).
  * @example writeFileSync("handshake.svg", ladderSvg(cap.records(), { connection: 0, title: "handshake" }));
  */
 export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[], opts: LadderOptions = {}): string {
   const events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
-  const cols = columns(events);
+  const cols = columns(events, opts.lanes ?? false);
+  const all = rows(events, cols, opts);
   const charW = 7.2; // monospace 12px
-  const maxLabel = Math.max(10, ...events.map((e) => e.label.length));
+  const maxLabel = Math.max(10, ...events.map((e) => cells(fullLabel(e, opts))));
   const colW = Math.max(200, Math.ceil(maxLabel * charW) + 60);
   const left = 100;
-  const titleH = opts.title ? 28 : 0;
+  const titleH = (opts.title ? 28 : 0) + (opts.lanes ? 18 : 0);
   const top = titleH + 56;
   const xs = cols.map((_, i) => left + 40 + i * colW);
   const ys: number[] = [];
   let y = top + 20;
-  events.forEach((e, i) => {
+  all.forEach((r, i) => {
     if (i > 0) {
-      const dtMs = Math.max(0, (e.sent - events[i - 1]!.sent) / 1000);
-      y += 30 + Math.min(40, 14 * Math.log10(1 + dtMs));
+      const dtMs = Math.max(0, (r.t - all[i - 1]!.t) / 1000);
+      y += (r.kind === "state" ? 20 : 30) + Math.min(40, 14 * Math.log10(1 + dtMs));
     }
     ys.push(y);
   });
@@ -345,30 +533,52 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
   out.push(`<rect x="0" y="0" width="${width}" height="${Math.ceil(height)}" fill="white"/>`);
   if (opts.title) out.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${esc(opts.title)}</text>`);
   out.push(`<text x="${left - 10}" y="${top - 8}" text-anchor="end" fill="#555">ms</text>`);
+  if (opts.lanes) {
+    for (let i = 0; i + 1 < cols.length; i += 2) {
+      out.push(`<text class="lane" x="${(xs[i]! + xs[i + 1]!) / 2}" y="${titleH + 6}" text-anchor="middle" fill="#555">connection ${cols[i]!.lane}</text>`);
+    }
+  }
   cols.forEach((c, i) => {
-    out.push(`<text x="${xs[i]}" y="${titleH + 24}" text-anchor="middle" font-weight="bold">${esc(c)}</text>`);
+    out.push(`<text x="${xs[i]}" y="${titleH + 24}" text-anchor="middle" font-weight="bold">${esc(c.ep)}</text>`);
     out.push(`<line x1="${xs[i]}" y1="${titleH + 34}" x2="${xs[i]}" y2="${Math.ceil(height) - 16}" stroke="#888" stroke-width="1.5"/>`);
   });
-  events.forEach((e, i) => {
+  const cross = (x: number, yy: number, color: string) =>
+    `<path d="M${x - 6},${yy - 6} L${x + 6},${yy + 6} M${x - 6},${yy + 6} L${x + 6},${yy - 6}" stroke="${color}" stroke-width="2.5"/>`;
+  all.forEach((r, i) => {
     const y0 = ys[i]!;
-    const a = xs[cols.indexOf(e.from)]!;
-    const b = xs[cols.indexOf(e.to)]!;
+    if (r.kind === "state") {
+      const x = xs[r.col]!;
+      out.push(`<g class="state">`);
+      out.push(`<text x="${left - 10}" y="${y0 + 4}" text-anchor="end" fill="#999">${msText(r.t)}</text>`);
+      out.push(`<circle cx="${x}" cy="${y0}" r="4" fill="#2e7d32"/>`);
+      out.push(`<text x="${x + 8}" y="${y0 + 4}" fill="#2e7d32"${HALO}>${esc(r.label)}</text>`);
+      out.push("</g>");
+      return;
+    }
+    const e = r.e;
+    const a = xs[colIndex(cols, e.from, e.conn)]!;
+    const b = xs[colIndex(cols, e.to, e.conn)]!;
     const color = e.dropped ? "#b00020" : e.retransmission ? "#c05800" : "#1f4e79";
     const cls = e.dropped ? "drop" : e.retransmission ? "retx" : "pkt";
+    const label = esc(fullLabel(e, opts));
     out.push(`<g class="${cls}">`);
     out.push(`<text x="${left - 10}" y="${y0 + 4}" text-anchor="end" fill="#555">${msText(e.sent)}</text>`);
     if (a === b) {
-      out.push(`<text x="${a + 8}" y="${y0 + 4}" fill="${color}"${HALO}>↺ ${esc(e.label)}</text>`);
-    } else if (e.dropped) {
+      out.push(`<text x="${a + 8}" y="${y0 + 4}" fill="${color}"${HALO}>↺ ${label}</text>`);
+    } else if (e.dropped && e.dropReason === "lost") {
       const mx = (a + b) / 2;
       const my = y0 + slant / 2;
       out.push(`<line x1="${a}" y1="${y0}" x2="${mx}" y2="${my}" stroke="${color}" stroke-width="1.5" stroke-dasharray="5,3"/>`);
-      out.push(`<path d="M${mx - 6},${my - 6} L${mx + 6},${my + 6} M${mx - 6},${my + 6} L${mx + 6},${my - 6}" stroke="${color}" stroke-width="2.5"/>`);
-      out.push(`<text x="${mx}" y="${y0 - 5}" text-anchor="middle" fill="${color}"${HALO}>${esc(e.label)}</text>`);
+      out.push(cross(mx, my, color));
+      out.push(`<text x="${mx}" y="${y0 - 5}" text-anchor="middle" fill="${color}"${HALO}>${label}</text>`);
+    } else if (e.dropped) {
+      out.push(`<line x1="${a}" y1="${y0}" x2="${b}" y2="${y0 + slant}" stroke="${color}" stroke-width="1.5" stroke-dasharray="5,3"/>`);
+      out.push(cross(b, y0 + slant, color));
+      out.push(`<text x="${(a + b) / 2}" y="${y0 - 2}" text-anchor="middle" fill="${color}"${HALO}>${label}</text>`);
     } else {
       const marker = e.retransmission ? "arrow-retx" : "arrow";
       out.push(`<line x1="${a}" y1="${y0}" x2="${b}" y2="${y0 + slant}" stroke="${color}" stroke-width="1.5" marker-end="url(#${marker})"/>`);
-      out.push(`<text x="${(a + b) / 2}" y="${y0 - 2}" text-anchor="middle" fill="${color}"${HALO}>${esc(e.label)}</text>`);
+      out.push(`<text x="${(a + b) / 2}" y="${y0 - 2}" text-anchor="middle" fill="${color}"${HALO}>${label}</text>`);
     }
     out.push("</g>");
   });

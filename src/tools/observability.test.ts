@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { ms, sec } from "../core/time.js";
-import { lectureScenario } from "./lecture-scenario.js";
+import { lectureScenario } from "../demo/lecture-scenario.js";
 import { snapshot, type HostSnapshot } from "./snapshot.js";
 import { ss } from "./ss.js";
 import { netstat } from "./netstat.js";

@@ -17,6 +17,9 @@ import type { Packet } from "../wire/packet.js";
 /** LINKTYPE_RAW: raw IPv4/IPv6, no link-layer header. */
 export const LINKTYPE_RAW = 101;
 
+/** LINKTYPE_ETHERNET: Ethernet II / 802.3 frames without FCS (tcpdump's EN10MB). */
+export const LINKTYPE_ETHERNET = 1;
+
 /** The default snapshot length (tcpdump's, 262144 bytes). */
 export const DEFAULT_SNAPLEN = 262144;
 
@@ -34,16 +37,20 @@ export interface PcapOptions {
   snaplen?: number;
   /** Added to every timestamp (µs), e.g. a wall-clock epoch for the virtual time 0 (default 0). */
   originUs?: Micros;
+  /** The file's link type (default LINKTYPE_RAW; LINKTYPE_ETHERNET for frames). */
+  linkType?: number;
 }
 
 /** Writes a classic pcap stream (little-endian, microsecond timestamps, magic 0xa1b2c3d4). */
 export class PcapWriter {
   readonly #snaplen: number;
   readonly #origin: Micros;
+  readonly #linkType: number;
 
   constructor(opts: PcapOptions = {}) {
     this.#snaplen = opts.snaplen ?? DEFAULT_SNAPLEN;
     this.#origin = opts.originUs ?? 0;
+    this.#linkType = opts.linkType ?? LINKTYPE_RAW;
   }
 
   /** The 24-byte global header; write it once, first. */
@@ -56,7 +63,7 @@ export class PcapWriter {
     v.setInt32(8, 0, true); // thiszone
     v.setUint32(12, 0, true); // sigfigs
     v.setUint32(16, this.#snaplen, true);
-    v.setUint32(20, LINKTYPE_RAW, true);
+    v.setUint32(20, this.#linkType, true);
     return b;
   }
 

@@ -113,12 +113,12 @@ export class PcapngWriter {
    * Declares interface `name` and returns its Interface Description Block
    * (empty when already declared). {@link packet} calls it as needed.
    */
-  interfaceBlock(name: string): Uint8Array {
+  interfaceBlock(name: string, linkType = LINKTYPE_IPV4): Uint8Array {
     if (this.#ids.has(name)) return new Uint8Array(0);
     this.#ids.set(name, this.#ids.size);
     const body = new Uint8Array(8);
     const v = new DataView(body.buffer);
-    v.setUint16(0, LINKTYPE_IPV4, true);
+    v.setUint16(0, linkType, true);
     v.setUint16(2, 0, true);
     v.setUint32(4, this.#snaplen, true);
     return block(IDB, body, [[OPT_IF_NAME, utf8.encode(name)], [OPT_IF_TSRESOL, new Uint8Array([6])]]);
@@ -127,10 +127,12 @@ export class PcapngWriter {
   /**
    * An Enhanced Packet Block for a packet seen on interface `ifName` at
    * `time` µs, preceded by the interface's IDB the first time it is seen.
-   * `direction` sets epb_flags (inbound/outbound).
+   * `direction` sets epb_flags (inbound/outbound). `linkType` is the
+   * interface's (LINKTYPE_IPV4 by default; LINKTYPE_ETHERNET, 1, for frames),
+   * used when its IDB is written.
    */
-  packet(ifName: string, p: PacketBytes, time: Micros, direction?: "in" | "out"): Uint8Array {
-    const idb = this.interfaceBlock(ifName);
+  packet(ifName: string, p: PacketBytes, time: Micros, direction?: "in" | "out", linkType?: number): Uint8Array {
+    const idb = this.interfaceBlock(ifName, linkType);
     const id = this.#ids.get(ifName)!;
     const data = datagramBytes(p);
     const incl = Math.min(data.length, this.#snaplen);
@@ -160,12 +162,14 @@ export interface CapturedIfPacket {
   ifName: string;
   packet: PacketBytes;
   direction?: "in" | "out";
+  /** The interface's link type (default LINKTYPE_IPV4). */
+  linkType?: number;
 }
 
 /** A whole pcapng file of `packets`. */
 export function pcapngFile(packets: Iterable<CapturedIfPacket>, opts: PcapngOptions = {}): Uint8Array {
   const w = new PcapngWriter(opts);
   const chunks = [w.header()];
-  for (const c of packets) chunks.push(w.packet(c.ifName, c.packet, c.time, c.direction));
+  for (const c of packets) chunks.push(w.packet(c.ifName, c.packet, c.time, c.direction, c.linkType));
   return concatChunks(chunks);
 }

@@ -27,10 +27,18 @@
  *   protocol and a first fragment. A load past the captured bytes rejects
  *   the packet (the BPF program returns 0), whatever the rest says.
  *
- * Not supported (a clear error says so): link-layer primitives (`ether`,
- * `vlan`, `arp`), host names (write addresses), service names other
- * than the well-known ones of services.ts (`port http` works), `gateway`, `broadcast`,
- * `multicast`, IPv6 addresses.
+ * - on Ethernet captures (the predicate is given the whole frame as its
+ *   third argument): `arp`, `rarp`, `ether host|src|dst MAC`,
+ *   `ether broadcast`, `ether multicast` (and `broadcast`/`multicast`
+ *   alone, which pcap-filter reads as the `ether` ones), `ether proto N`
+ *   (or `\arp`, `\ip`), `vlan` and `vlan N`. On raw IP captures (no frame)
+ *   they select nothing. IP primitives read the network-layer bytes (after
+ *   the link header and any 802.1Q tag).
+ *
+ * Not supported (a clear error says so): `arp host`/`arp src` qualifiers,
+ * host names (write addresses), service names other than the well-known
+ * ones of services.ts (`port http` works), `gateway`, `ip broadcast`,
+ * IPv6 addresses.
  *
  * @example
  * const f = compileFilter("tcp port 9090 and tcp[tcpflags] & tcp-syn != 0");
@@ -39,8 +47,12 @@
 
 import { servicePort } from "./services.js";
 
-/** A compiled filter: true when the datagram (`b`, captured bytes) is selected. `wireLen` is `len` (defaults to `b.length`). */
-export type PacketPredicate = (b: Uint8Array, wireLen?: number) => boolean;
+/**
+ * A compiled filter: true when the datagram (`b`, captured bytes of the
+ * network layer) is selected. `wireLen` is `len` (defaults to `b.length`);
+ * `frame` is the whole Ethernet frame when the capture has link headers.
+ */
+export type PacketPredicate = (b: Uint8Array, wireLen?: number, frame?: Uint8Array) => boolean;
 
 /**
  * A filter expression tcpdump would reject. `position` is the 0-based
@@ -62,7 +74,7 @@ export class FilterSyntaxError extends Error {
 // ---------------------------------------------------------------------------
 // Lexer (the token shapes of libpcap's scanner.l)
 
-type TokKind = "num" | "addr" | "id" | "op" | "end";
+type TokKind = "num" | "addr" | "mac" | "id" | "op" | "end";
 
 interface Tok {
   kind: TokKind;
@@ -72,6 +84,7 @@ interface Tok {
   value: number;
 }
 
+const MAC_RE = /[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}(?![:0-9A-Za-z])/y;
 const WORD_RE = /[A-Za-z0-9\\]([-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
 const OPS = ["<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "(", ")", "[", "]", ":", "&", "|", "^", "+", "-", "*", "/", "%", "=", "<", ">", "!"];
 
@@ -89,6 +102,13 @@ function lex(src: string): Tok[] {
     const c = src[i]!;
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
+      continue;
+    }
+    MAC_RE.lastIndex = i;
+    const mac = MAC_RE.exec(src);
+    if (mac) {
+      out.push({ kind: "mac", text: mac[0], pos: i, value: 0 });
+      i += mac[0].length;
       continue;
     }
     WORD_RE.lastIndex = i;
@@ -145,14 +165,36 @@ const CONSTANTS: Record<string, number> = {
 };
 
 const UNSUPPORTED: Record<string, string> = {
-  ether: "link-layer primitives ('ether') do not apply: captures are raw IP (LINKTYPE_RAW)",
-  arp: "'arp' does not apply: the simulated links carry IP only",
-  rarp: "'rarp' does not apply: the simulated links carry IP only",
-  vlan: "'vlan' does not apply: captures are raw IP (LINKTYPE_RAW)",
-  gateway: "'gateway' needs link-layer addresses, which raw IP captures lack",
-  broadcast: "'broadcast' is not supported",
-  multicast: "'multicast' is not supported",
+  gateway: "'gateway' is not supported",
 };
+
+/**
+ * The frame of the packet being evaluated (null on raw IP captures). Set
+ * by the compiled predicate around each (synchronous, non-reentrant)
+ * evaluation, so link primitives need no extra argument threaded through
+ * every combinator.
+ */
+let curFrame: Uint8Array | null = null;
+
+/** The EtherType after any 802.1Q tags, or -1 (no frame, 802.3 length frame). */
+function frameType(): number {
+  const f = curFrame;
+  if (!f || f.length < 14) return -1;
+  let off = 12;
+  let t = (f[12]! << 8) | f[13]!;
+  while (t === 0x8100 && f.length >= off + 6) {
+    off += 4;
+    t = (f[off]! << 8) | f[off + 1]!;
+  }
+  return t < 0x600 ? -1 : t;
+}
+
+function frameMac(off: number): number {
+  const f = curFrame!;
+  return ((f[off]! << 8) | f[off + 1]!) * 0x1_0000_0000 + (((f[off + 2]! << 24) | (f[off + 3]! << 16) | (f[off + 4]! << 8) | f[off + 5]!) >>> 0);
+}
+
+const ETHER_PROTO_NAMES: Record<string, number> = { ip: 0x0800, arp: 0x0806, rarp: 0x8035, ip6: 0x86dd };
 
 type Dir = "src" | "dst" | "src or dst" | "src and dst";
 type Kind = "host" | "net" | "port" | "portrange";
@@ -184,7 +226,7 @@ function addrValue(parts: readonly number[]): number {
 }
 
 const RELOPS = new Set(["=", "==", "!=", "<", "<=", ">", ">="]);
-const KEYWORDS = new Set(["host", "net", "port", "portrange", "src", "dst", "and", "or", "not", "less", "greater", "proto", "mask", "len", "ip", "ip6", "tcp", "udp", "icmp", "sctp", "igmp"]);
+const KEYWORDS = new Set(["ether", "arp", "rarp", "vlan", "broadcast", "multicast", "host", "net", "port", "portrange", "src", "dst", "and", "or", "not", "less", "greater", "proto", "mask", "len", "ip", "ip6", "tcp", "udp", "icmp", "sctp", "igmp"]);
 
 class Parser {
   readonly #src: string;
@@ -407,6 +449,30 @@ class Parser {
     if (t.kind === "id" && Object.hasOwn(UNSUPPORTED, t.text)) this.#fail(t, UNSUPPORTED[t.text]!);
     if (t.kind !== "id") this.#fail(t, `unexpected ${this.#found(t)}`);
     switch (t.text) {
+      case "arp":
+      case "rarp": {
+        this.#next();
+        if (this.#is("host") || this.#is("src") || this.#is("dst") || this.#is("net")) this.#fail(this.#peek(), `'${t.text} ${this.#peek().text}' is not supported: filter on 'ether' or the whole frame`);
+        const type = t.text === "arp" ? 0x0806 : 0x8035;
+        return () => frameType() === type;
+      }
+      case "broadcast":
+      case "multicast":
+        this.#next();
+        return this.#etherGroup(t.text);
+      case "vlan": {
+        this.#next();
+        let vid = -1;
+        if (this.#peek().kind === "num") vid = this.#number("'vlan'");
+        return () => {
+          const f = curFrame;
+          if (!f || f.length < 18 || ((f[12]! << 8) | f[13]!) !== 0x8100) return false;
+          return vid < 0 || (((f[14]! << 8) | f[15]!) & 0xfff) === vid;
+        };
+      }
+      case "ether":
+        this.#next();
+        return this.#ether();
       case "less":
       case "greater": {
         this.#next();
@@ -445,6 +511,39 @@ class Parser {
     }
     const q: Qual = { proto, dir: dir ?? "src or dst", kind: kind ?? "host" };
     return this.#value(q);
+  }
+
+  #etherGroup(which: string): Pred {
+    return which === "broadcast"
+      ? () => !!curFrame && curFrame.length >= 6 && frameMac(0) === 0xffff_ffff_ffff
+      : () => !!curFrame && curFrame.length >= 6 && (curFrame[0]! & 1) === 1;
+  }
+
+  /** After `ether`: host/src/dst MAC, broadcast, multicast, proto N. */
+  #ether(): Pred {
+    const t = this.#peek();
+    if (this.#is("broadcast") || this.#is("multicast")) return this.#etherGroup(this.#next().text);
+    if (this.#is("proto")) {
+      this.#next();
+      const v = this.#next();
+      const n = v.kind === "num" ? v.value : v.kind === "id" ? ETHER_PROTO_NAMES[v.text] : undefined;
+      if (n === undefined || n > 0xffff) this.#fail(v, `expected an EtherType after 'ether proto', found ${this.#found(v)}`);
+      return () => frameType() === n;
+    }
+    const dir = this.#dir() ?? "src or dst";
+    if (this.#is("host")) this.#next();
+    const v = this.#next();
+    if (v.kind !== "mac") this.#fail(v.kind === "end" ? t : v, `expected a MAC address (02:00:00:00:00:01) after 'ether', found ${this.#found(v)}`);
+    const mac = v.text.split(":").reduce((m, x) => m * 256 + parseInt(x, 16), 0);
+    const src = () => frameMac(6) === mac;
+    const dst = () => frameMac(0) === mac;
+    const has = () => !!curFrame && curFrame.length >= 14;
+    switch (dir) {
+      case "src": return () => has() && src();
+      case "dst": return () => has() && dst();
+      case "src or dst": return () => has() && (src() || dst());
+      case "src and dst": return () => has() && src() && dst();
+    }
   }
 
   /** `src`, `dst`, `src or dst`, `src and dst`, or nothing. */
@@ -635,12 +734,16 @@ function isConst(a: Arith): boolean {
  */
 export function compileFilter(expression: string): PacketPredicate {
   const p = new Parser(expression).parse();
-  return (b, wireLen = b.length) => {
+  return (b, wireLen = b.length, frame) => {
+    const outer = curFrame;
+    curFrame = frame ?? null;
     try {
       return p(b, wireLen);
     } catch (e) {
       if (e === OUT_OF_BOUNDS) return false;
       throw e;
+    } finally {
+      curFrame = outer;
     }
   };
 }

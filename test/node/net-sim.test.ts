@@ -5,6 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as nodeNet from "node:net";
+import { Duplex, pipeline } from "node:stream";
 import { Network, ms, sec } from "../../src/index.js";
 import { nodeOn, type SimSocket } from "../../src/node.js";
 
@@ -129,4 +131,38 @@ test("unknown host: 'lookup' with ENOTFOUND then 'error', as Node's getaddrinfo 
   c.on("close", () => log.push("close"));
   await net.run();
   assert.deepEqual(log, ["lookup ENOTFOUND", "getaddrinfo ENOTFOUND nowhere ENOTFOUND getaddrinfo nowhere -3008", "close"]);
+});
+
+test("façade sockets are real net.Socket instances: instanceof, stream state, string encodings, pipeline", async () => {
+  const { net, cnet, snet } = pair();
+  const accepted: SimSocket[] = [];
+  // An echo through stream.pipeline (Node's own stream plumbing checks the stream state).
+  snet.createServer((s) => {
+    accepted.push(s);
+    pipeline(s, s, () => {});
+  }).listen(7);
+  const c = cnet.connect({ port: 7, host: "server" });
+  assert.ok(c instanceof nodeNet.Socket, "instanceof net.Socket");
+  assert.ok(c instanceof Duplex, "instanceof stream.Duplex");
+  assert.equal(c.pending, true);
+  assert.equal(c.readyState, "opening");
+  const got: Buffer[] = [];
+  c.on("data", (d: Buffer) => got.push(d));
+  let closed = false;
+  c.on("close", () => (closed = true));
+  c.on("connect", () => {
+    assert.equal(c.pending, false);
+    assert.equal(c.readyState, "open");
+    c.write("héllo ", "latin1"); // strings reach _write undecoded (net.Socket's decodeStrings: false)
+    c.write("wörld", "utf8");
+    c.end(Buffer.from("!"));
+  });
+  c.setTimeout(0);
+  assert.equal(c.timeout, 0, "socket.timeout is the value given, as Node");
+  assert.ok(await net.runUntil(() => closed, { timeout: sec(5) }));
+  assert.ok(accepted[0] instanceof nodeNet.Socket, "accepted sockets too");
+  assert.deepEqual(Buffer.concat(got), Buffer.concat([Buffer.from("héllo ", "latin1"), Buffer.from("wörld"), Buffer.from("!")]));
+  assert.equal(c.bytesRead, Buffer.concat(got).length);
+  assert.equal(c.bytesWritten, c.bytesRead);
+  assert.equal(c.readyState, "closed");
 });

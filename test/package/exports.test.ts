@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,6 +68,8 @@ test("the packed package: every exports entry imports by name with its source's 
       filter: (src) => !/[\\/](node_modules|\.git|dist)$/.test(src),
     });
     await run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(stage, "dist")]);
+    // `npm run build`'s second step: the lab page bundled into dist/lab-site (esbuild is a devDependency, resolved from this checkout).
+    await run(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "lab", "--build", join(stage, "dist/lab-site")], { cwd: root });
     const packed = await run("npm", ["pack", stage, "--ignore-scripts", "--json", "--pack-destination", tmp], { cwd: tmp });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const shipped = info!.files.map((f) => f.path);
@@ -128,6 +130,12 @@ test("the packed package: every exports entry imports by name with its source's 
     // …every command it lists, the benchmarks included (built into dist/bench, not run from sources).
     const b = await run(join(app, "node_modules/.bin/sockstack"), ["bench", "--list"], { cwd: app });
     assert.match(b.stdout, /^throughput-lo +MB\/s/m);
+    // …and the lab, from the page built into dist/lab-site (no esbuild in the installed package).
+    assert.ok(!existsSync(join(app, "node_modules/esbuild")), "esbuild is not installed with the package");
+    const labDir = join(tmp, "lab-site");
+    const l = await run(join(app, "node_modules/.bin/sockstack"), ["lab", "--build", labDir], { cwd: app });
+    assert.equal(l.stdout.trim(), `sockstack lab: wrote index.html, lab.js, lab.css to ${labDir}`);
+    assert.equal(readFileSync(join(labDir, "lab.js"), "utf8"), readFileSync(join(stage, "dist/lab-site/lab.js"), "utf8"));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

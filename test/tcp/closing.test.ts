@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { TcpState, stateName } from "../../src/tcp/tcp-state.js";
-import { twoHosts, conns, ladder, timeWaits } from "../helpers/tcp.js";
+import { twoHosts, conns, timeWaits } from "../helpers/tcp.js";
+import { connectTo, drive, establishedPair, listenAccept, listenOn } from "../helpers/vocabulary.js";
 import type { Host } from "../../src/host/host.js";
 import type { Tcb } from "../../src/tcp/tcb.js";
 
@@ -17,114 +18,99 @@ function watchStates(h: Host): string[] {
 }
 
 test("F1 E4: four-way teardown: FIN-WAIT-1/2, CLOSE-WAIT, LAST-ACK, TIME-WAIT for 60 s; recv returns 0", async () => {
-  const { net, client, server, trace } = twoHosts({ latency: ms(10) });
-  const cs = watchStates(client);
-  const ss = watchStates(server);
-  let eof = -1;
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
-    eof = (await p.recv(fd, 100)).length;
-    await net.sleep(ms(100)); // CLOSE-WAIT while the application has not closed
-    await p.close(fd);
+  let cs: string[] = [], ss: string[] = [];
+  const { net, client, cp, cfd, sp, sfd, lfd, capture } = await establishedPair({
+    link: { latency: ms(10) },
+    setup: ({ client, server }) => { cs = watchStates(client); ss = watchStates(server); },
   });
-  client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
-    await p.close(fd);
-  });
-  await net.advance(sec(1));
-  assert.equal(eof, 0);
+  await cp.close(cfd);
+  assert.equal((await drive(net, sp.recv(sfd, 100))).length, 0);
+  await net.advance(ms(100)); // CLOSE-WAIT while the application has not closed
+  assert.deepEqual([cs.at(-1), ss.at(-1)], ["cli:FIN-WAIT-2", "srv:CLOSE-WAIT"]);
+  await sp.close(sfd);
+  await sp.close(lfd);
+  await net.settle();
+  capture.expectSequence([
+    { from: "client", flags: "F.", seq: 1, ack: 1, at: ms(30) },
+    { from: "server", flags: ".", seq: 1, ack: 2, at: ms(80) }, // the ACK of a FIN is delayed (40 ms)
+    { from: "server", flags: "F.", seq: 1, ack: 2, at: ms(140) },
+    { from: "client", flags: ".", seq: 2, ack: 2, at: ms(150) },
+  ]);
+  capture.expectNoMore();
   assert.deepEqual(cs, ["cli:SYN-SENT", "cli:ESTABLISHED", "cli:FIN-WAIT-1", "cli:FIN-WAIT-2", "cli:TIME-WAIT"]);
-  // The last CLOSED is the listener, closed when the server process exits.
+  // The last CLOSED is the listener.
   assert.deepEqual(ss, ["srv:LISTEN", "srv:SYN-RECEIVED", "srv:ESTABLISHED", "srv:CLOSE-WAIT", "srv:LAST-ACK", "srv:CLOSED", "srv:CLOSED"]);
   assert.equal(conns(client, 9090).length, 0);
   assert.equal(timeWaits(client, 9090).length, 1);
-  await net.advance(sec(60));
+  await net.advance(ms(150) + sec(60) - ms(1) - net.now()); // TIME-WAIT since the server's FIN arrived at 150 ms
+  assert.equal(timeWaits(client, 9090).length, 1, "TIME-WAIT lasts 60 s");
+  await net.advance(ms(2));
   assert.equal(timeWaits(client, 9090).length, 0);
-  const l = ladder(trace);
-  assert.match(l.join("\n"), /client F\. 1 ack 1/);
-  assert.match(l.join("\n"), /server F\. 1 ack 2/);
+  capture.expectNoMore();
 });
 
 test("F2: half-close: after shutdown(SHUT_WR) the peer reads 0 but can still send", async () => {
-  const { net, client, server } = twoHosts({ latency: ms(1) });
-  let got = "";
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
+  const { net, cp, cfd, sp, sfd, capture } = await establishedPair({ link: { latency: ms(1) } });
+  const server = (async () => {
     let req = "";
     for (;;) {
-      const d = await p.recv(fd, 100);
+      const d = await sp.recv(sfd, 100);
       if (d.length === 0) break;
       req += new TextDecoder().decode(d);
     }
-    await p.send(fd, `you said ${req}`);
-    await p.close(fd);
-  });
-  client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
-    await p.send(fd, "hello");
-    p.shutdown(fd, "SHUT_WR");
+    await sp.send(sfd, `you said ${req}`);
+    await sp.close(sfd);
+  })();
+  const client = (async () => {
+    await cp.send(cfd, "hello");
+    await cp.shutdown(cfd, "SHUT_WR");
+    let got = "";
     for (;;) {
-      const d = await p.recv(fd, 100);
+      const d = await cp.recv(cfd, 100);
       if (d.length === 0) break;
       got += new TextDecoder().decode(d);
     }
-    await p.close(fd);
-  });
-  await net.run();
+    return got;
+  })();
+  const [got] = await drive(net, Promise.all([client, server]));
+  await net.advance(sec(1));
   assert.equal(got, "you said hello");
+  capture.expectSequence([
+    { from: "client", flags: "P.", seq: 1, ack: 1, data: "hello" },
+    { from: "client", flags: "F.", seq: 6, ack: 1 },
+    { from: "server", flags: ".", seq: 1, ack: 6 }, // quick ACK of the first data
+    { from: "server", flags: "P.", seq: 1, ack: 7, data: "you said hello" }, // the reply carries the ACK of the FIN
+    { from: "server", flags: "F.", seq: 15, ack: 7 },
+    { from: "client", flags: ".", seq: 7, ack: 15 },
+    { from: "client", flags: ".", seq: 7, ack: 16 },
+  ]);
+  capture.expectNoMore();
 });
 
-test("F5: close with unread data sends RST; the peer gets ECONNRESET", async () => {
-  const { net, client, server, trace } = twoHosts({ latency: ms(1) });
-  let err = "";
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
-    await net.sleep(ms(50));
-    await p.close(fd); // "request" never read
-  });
-  client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
-    await p.send(fd, "request");
-    try { await p.recv(fd, 100); } catch (e) { err = (e as Error).message; }
-  });
-  await net.run();
-  assert.equal(err, "recv: Connection reset by peer");
-  assert.ok(trace.some((s) => s.from === "server" && s.flags === "R."));
+test("F5: close with unread data sends RST (seq snd.nxt, ack rcv.nxt); the peer gets ECONNRESET and stays silent", async () => {
+  const { net, server, cp, cfd, sp, sfd, capture } = await establishedPair({ link: { latency: ms(1) } });
+  await cp.send(cfd, "request");
+  await net.settle();
+  capture.expectTcp({ from: "client", flags: "P.", seq: 1, ack: 1, data: "request" });
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 8 });
+  await sp.close(sfd); // "request" never read
+  capture.expectTcp({ from: "server", flags: "R.", seq: 1, ack: 8 });
+  await net.settle();
+  capture.expectNoMore();
+  await assert.rejects(drive(net, cp.recv(cfd, 100)), { message: "recv: Connection reset by peer" });
   assert.equal(server.counters.TcpExt.TCPAbortOnClose, 1);
 });
 
-test("C6: SO_LINGER {1, 0}: close is a hard close with RST, no TIME-WAIT", async () => {
-  const { net, client, server, trace } = twoHosts({ latency: ms(1) });
-  let err = "";
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
-    try { await p.recv(fd, 100); } catch (e) { err = (e as Error).message; }
-  });
-  client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
-    p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
-    await p.close(fd);
-  });
-  await net.run();
-  assert.equal(err, "recv: Connection reset by peer");
-  assert.ok(trace.some((s) => s.from === "client" && s.flags.startsWith("R")));
+test("C6: SO_LINGER {1, 0}: close is a hard close with RST, no FIN, no TIME-WAIT", async () => {
+  const { net, client, cp, cfd, sp, sfd, capture } = await establishedPair({ link: { latency: ms(1) } });
+  cp.setsockopt(cfd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
+  await cp.close(cfd);
+  capture.expectTcp({ from: "client", flags: "R.", seq: 1, ack: 1 });
+  await net.settle();
+  capture.expectNoMore();
+  await assert.rejects(drive(net, sp.recv(sfd, 100)), { message: "recv: Connection reset by peer" });
   assert.equal(conns(client, 9090).length, 0);
+  assert.equal(timeWaits(client, 9090).length, 0);
 });
 
 test("F6 C5: a restarted server cannot bind while TIME-WAIT holds the port unless SO_REUSEADDR", async () => {
@@ -147,8 +133,7 @@ test("F6 C5: a restarted server cannot bind while TIME-WAIT holds the port unles
       try { p.bind(l2, ["0.0.0.0", 9090]); second += " / later ok"; } catch (e) { second += ` / later ${(e as Error).message}`; }
     });
     client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
+      const fd = await connectTo(p, "10.0.0.2", 9090);
       await p.recv(fd, 10);
       await p.close(fd);
     });
@@ -162,9 +147,7 @@ test("A10: two listeners on the same address and port: EADDRINUSE", async () => 
   const { net, server } = twoHosts();
   let err = "";
   server.spawn("s", async (p) => {
-    const a = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(a, ["0.0.0.0", 9090]);
-    p.listen(a, 1);
+    listenOn(p, 9090, 1);
     const b = p.socket("AF_INET", "SOCK_STREAM");
     try { p.bind(b, ["0.0.0.0", 9090]); } catch (e) { err = (e as Error).message; }
   });
@@ -178,9 +161,7 @@ test("F4: a server that never closes after the peer's FIN leaks CLOSE-WAIT socke
   let accepted = 0;
   server.spawn("leaky", async (p) => {
     p.rlimitNofile = 10;
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 16);
+    const l = listenOn(p, 9090, 16);
     try {
       for (;;) {
         const { fd } = await p.accept(l);
@@ -191,11 +172,7 @@ test("F4: a server that never closes after the peer's FIN leaks CLOSE-WAIT socke
     await net.sleep(sec(60));
   });
   client.spawn("c", async (p) => {
-    for (let i = 0; i < 8; i++) {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
-      await p.close(fd);
-    }
+    for (let i = 0; i < 8; i++) await p.close(await connectTo(p, "10.0.0.2", 9090));
   });
   await net.advance(sec(5));
   assert.equal(err, "accept: Too many open files");
@@ -209,15 +186,11 @@ test("C6: SO_LINGER {1, 2}: close() blocks until the data is acknowledged, or 2 
     const { net, client, server, link } = twoHosts({ latency: ms(10) });
     let blocked = -1;
     server.spawn("s", async (p) => {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", 9090]);
-      p.listen(l, 1);
-      const { fd } = await p.accept(l);
+      const { fd } = await listenAccept(p, 9090, 1);
       while ((await p.recv(fd, 65536)).length) { /* drain */ }
     });
     client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
+      const fd = await connectTo(p, "10.0.0.2", 9090);
       p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 2 });
       if (cut) link.partition("aToB");
       await p.send(fd, new Uint8Array(5000));

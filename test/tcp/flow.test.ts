@@ -7,97 +7,86 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { twoHosts, conns } from "../helpers/tcp.js";
+import { expectTcp } from "../helpers/capture.js";
+import { connectTo, drive, establishedPair, listenAccept, listenOn } from "../helpers/vocabulary.js";
 
 test("D5: the kernel cuts the byte stream into MSS-sized segments whatever the send() sizes", async () => {
-  const { net, client, server, trace } = twoHosts({ latency: ms(1) });
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
-    while ((await p.recv(fd, 1 << 16)).length) { /* drain */ }
-  });
-  client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
-    const n = await p.send(fd, new Uint8Array(10000)); // one big write
-    assert.equal(n, 10000);
-    await p.close(fd);
-  });
-  await net.run();
-  const data = trace.filter((s) => s.from === "client" && s.len > 0).map((s) => s.len);
-  assert.deepEqual(data, [1448, 1448, 1448, 1448, 1448, 1448, 1312]); // mss 1460 − 12 bytes of timestamps
+  const { net, cp, cfd, sp, sfd, capture } = await establishedPair({ link: { latency: ms(1) } });
+  const sink = (async () => { while ((await sp.recv(sfd, 1 << 16)).length) { /* drain */ } })();
+  assert.equal(await cp.send(cfd, new Uint8Array(10000)), 10000); // one big write
+  await cp.close(cfd);
+  await drive(net, sink);
+  await net.advance(sec(1));
+  // mss 1460 − 12 bytes of timestamps = 1448; the initial window (10) sends all seven at once, the FIN on the last.
+  capture.expectSequence([0, 1, 2, 3, 4, 5].map((i) => ({ from: "client", flags: ".", seq: 1 + i * 1448, ack: 1, len: 1448, at: ms(3) })));
+  capture.expectTcp({ from: "client", flags: "FP.", seq: 8689, ack: 1, len: 1312, at: ms(3) });
+  // Quick ACKs at the start of a connection: one per segment, the window shrinking as the data waits unread.
+  capture.expectSequence([1449, 2897, 4345, 5793, 7241, 8689].map((ack) => ({ from: "server", flags: ".", seq: 1, ack, at: ms(4) })));
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 10002, at: ms(44) }); // the FIN's ACK, delayed 40 ms
+  capture.expectNoMore();
 });
 
-test("D6 G3: a full receive buffer advertises window 0; the sender probes; reading reopens the window", async () => {
-  const { net, client, server, trace } = twoHosts({ latency: ms(1) });
-  let readNow = false;
-  let total = 0;
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.setsockopt(l, "SOL_SOCKET", "SO_RCVBUF", 8192);
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
-    while (!readNow) await net.sleep(ms(100));
-    for (;;) {
-      const d = await p.recv(fd, 65536);
-      if (!d.length) break;
-      total += d.length;
-    }
+test("D6 G3: a full receive buffer advertises window 0; the sender probes at snd.una − 1 with backoff; reading reopens the window", async () => {
+  const { net, server, cp, cfd, sp, sfd, capture } = await establishedPair({
+    link: { latency: ms(1) },
+    beforeListen: (p, l) => p.setsockopt(l, "SOL_SOCKET", "SO_RCVBUF", 8192),
   });
   let sent = 0;
-  client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
-    const buf = new Uint8Array(100000);
-    while (sent < buf.length) sent += await p.send(fd, buf.subarray(sent));
-    await p.close(fd);
-  });
+  const buf = new Uint8Array(100000);
+  const writer = (async () => {
+    while (sent < buf.length) sent += await cp.send(cfd, buf.subarray(sent));
+    await cp.close(cfd);
+  })();
   await net.advance(sec(10));
   const [srv] = conns(server, 9090);
   // SO_RCVBUF 8192 is stored doubled (16384); half of it is payload window (Linux scaling_ratio 50 %),
   // and rounding the scaled window up (wscale 10) lets Recv-Q end a little above 8192, as on Linux.
-  assert.ok(srv!.rcvBuf.length >= 8192 && srv!.rcvBuf.length < 8192 + 4 * 1448, `Recv-Q ${srv!.rcvBuf.length}`);
-  assert.ok(trace.some((s) => s.from === "server" && s.win === 0), "window 0 advertised");
-  const probes = trace.filter((s) => s.from === "client" && s.len === 0 && s.flags === "." && s.at > ms(500));
-  assert.ok(probes.length >= 3, `zero-window probes sent (${probes.length})`);
-  // Probe intervals back off exponentially.
-  const gaps = probes.slice(1).map((s, i) => s.at - probes[i]!.at);
-  assert.ok(gaps[1]! > gaps[0]!);
-  readNow = true;
-  await net.run();
+  assert.equal(srv!.rcvBuf.length, 11160);
+  capture.skipUntil((s) => s.from === "server" && s.win === 0);
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 11161, win: 0, at: ms(257) });
+  // Zero-window probes: an old byte's sequence number (snd.una − 1), no data, each answered with window 0;
+  // the interval doubles (RTO backoff).
+  const probes = [670_750, 1_496_250, 3_147_250, 6_449_250];
+  for (const at of probes) {
+    capture.expectTcp({ from: "client", flags: ".", seq: 11160, ack: 1, len: 0, at });
+    capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 11161, win: 0, at: at + ms(1) });
+  }
+  capture.expectNoMore();
+  let total = 0;
+  const reader = (async () => {
+    for (;;) {
+      const d = await sp.recv(sfd, 65536);
+      if (!d.length) break;
+      total += d.length;
+    }
+  })();
+  await drive(net, Promise.all([reader, writer]));
   assert.equal(total, 100000);
 });
 
 test("C3: Nagle coalesces one-byte writes while data is unacknowledged; TCP_NODELAY sends each at once", async () => {
   for (const nodelay of [false, true]) {
-    const { net, client, server, trace } = twoHosts({ latency: ms(10) });
-    server.spawn("s", async (p) => {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", 9090]);
-      p.listen(l, 1);
-      const { fd } = await p.accept(l);
-      while ((await p.recv(fd, 100)).length) { /* drain */ }
+    const { net, cp, cfd, sp, sfd, capture } = await establishedPair({
+      link: { latency: ms(10) },
+      beforeConnect: (p, fd) => { if (nodelay) p.setsockopt(fd, "IPPROTO_TCP", "TCP_NODELAY", 1); },
     });
-    client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      if (nodelay) p.setsockopt(fd, "IPPROTO_TCP", "TCP_NODELAY", 1);
-      await p.connect(fd, ["10.0.0.2", 9090]);
+    const sink = (async () => { while ((await sp.recv(sfd, 100)).length) { /* drain */ } })();
+    const writer = (async () => {
       for (let i = 0; i < 10; i++) {
-        await p.send(fd, "x");
+        await cp.send(cfd, "x");
         await net.sleep(ms(2));
       }
       await net.sleep(ms(200));
-      await p.close(fd);
-    });
-    await net.run();
-    const segs = trace.filter((s) => s.from === "client" && s.len > 0).map((s) => s.len);
-    if (nodelay) assert.deepEqual(segs, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+      await cp.close(cfd);
+    })();
+    await drive(net, Promise.all([sink, writer]));
+    const data = capture.drain().filter((s) => s.from === "client" && s.len > 0);
+    if (nodelay) assert.deepEqual(data.map((s) => [s.at / 1000, s.len]), [...Array(10).keys()].map((i) => [30 + 2 * i, 1]));
     else {
-      assert.equal(segs[0], 1);
-      assert.ok(segs.length < 10, `coalesced: ${segs.join(",")}`);
-      assert.equal(segs.reduce((a, b) => a + b, 0), 10);
+      // The first byte goes at once; the next nine wait for its ACK (one round trip, 20 ms) and leave together.
+      expectTcp(data[0], { flags: "P.", seq: 1, len: 1, at: ms(30) });
+      expectTcp(data[1], { flags: "P.", seq: 2, len: 9, at: ms(50) });
+      assert.equal(data.length, 2);
     }
   }
 });
@@ -105,16 +94,11 @@ test("C3: Nagle coalesces one-byte writes while data is unacknowledged; TCP_NODE
 test("G1: initial sequence numbers are random per connection, not fixed; ack = seq + 1", async () => {
   const { net, client, server, trace } = twoHosts({ latency: ms(1) });
   server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 8);
+    const l = listenOn(p, 9090, 8);
     for (let i = 0; i < 3; i++) await p.accept(l);
   });
   client.spawn("c", async (p) => {
-    for (let i = 0; i < 3; i++) {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
-    }
+    for (let i = 0; i < 3; i++) await connectTo(p, "10.0.0.2", 9090);
   });
   await net.run({ until: sec(1) });
   const syns = trace.filter((s) => s.flags === "S");
@@ -127,10 +111,7 @@ test("G1: initial sequence numbers are random per connection, not fixed; ack = s
 test("E3: send() on a full send buffer returns a short count when non-blocking", async () => {
   const { net, client, server } = twoHosts({ latency: ms(50) });
   server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    await p.accept(l);
+    await listenAccept(p, 9090, 1);
     await net.sleep(sec(10));
   });
   let first = 0;
@@ -152,10 +133,7 @@ test("E1: recv with MSG_WAITALL waits for all the bytes; with SO_RCVTIMEO it ret
   const { net, client, server } = twoHosts({ latency: ms(10) });
   const out: string[] = [];
   server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
+    const { fd } = await listenAccept(p, 9090, 1);
     const a = await p.recv(fd, 20, 0x100); // MSG_WAITALL
     out.push(`waitall ${a.length} at ${net.now() / 1000}`);
     p.setsockopt(fd, "SOL_SOCKET", "SO_RCVTIMEO", { tv_sec: 1, tv_usec: 0 });
@@ -166,8 +144,7 @@ test("E1: recv with MSG_WAITALL waits for all the bytes; with SO_RCVTIMEO it ret
     out.push(`dontwait ${c.length}`);
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.send(fd, "0123456789");
     await net.sleep(ms(500));
     await p.send(fd, "abcdefghij");

@@ -7,9 +7,7 @@ import { Timer } from "../../core/scheduler.js";
 import type { Micros } from "../../core/time.js";
 import type { Host } from "../../host/host.js";
 import type { Process } from "../../sys/process.js";
-
-/** Macrotask yields after a façade event: how deep a chain of setImmediate callbacks is waited for. */
-const KICK_ROUNDS = 1;
+import { trackHostImmediates } from "../../sim/virtual-driver.js";
 
 /** The state the `net`/`dgram`/`dns` façades of one host share. */
 export class FacadeContext {
@@ -18,6 +16,8 @@ export class FacadeContext {
 
   constructor(readonly host: Host, processName = "node") {
     this.proc = host.createProcess(processName);
+    // Application callbacks queued with setImmediate (undici, stream libraries) belong to the instant that queued them.
+    trackHostImmediates();
   }
 
   /** Virtual time now (µs). */
@@ -39,26 +39,6 @@ export class FacadeContext {
     });
     this.host.ctx.scheduler.armIn(t, Math.max(0, Math.round(delay)));
     return () => this.host.ctx.scheduler.disarm(t);
-  }
-
-  #kick: Timer | null = null;
-  #kicks = 0;
-
-  /**
-   * After the façade has handed an event to application code: arms a
-   * zero-delay timer whose firing tells the driver to yield once more, so
-   * that `setImmediate` callbacks the application queued in response (undici
-   * resumes its pipeline that way) run before virtual time moves on or the
-   * run is declared idle. At most one is pending.
-   */
-  kick(): void {
-    this.#kicks = KICK_ROUNDS;
-    if (this.#kick?.armed) return;
-    this.#kick ??= new Timer(() => {
-      this.host.ctx.notifyWake();
-      if (--this.#kicks > 0) this.host.ctx.scheduler.armIn(this.#kick!, 0);
-    });
-    this.host.ctx.scheduler.armIn(this.#kick, 0);
   }
 
   /** Tells the driver application code may run (callbacks emitted outside a syscall's wake-up). */

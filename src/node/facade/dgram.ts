@@ -123,7 +123,6 @@ export class SimDgramSocket extends EventEmitter {
           return;
         }
         if (this.#closed) return;
-        this.#ctx.kick();
         const a = r.addr && r.addr.family === 2 ? r.addr : { addr: "0.0.0.0", port: 0 };
         this.emit("message", Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length), { address: a.addr, family: "IPv4", port: a.port, size: r.data.length } satisfies RemoteInfo);
       }

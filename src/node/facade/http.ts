@@ -16,6 +16,7 @@ import { clearInterval as nativeClearInterval } from "node:timers";
 import { createRequire } from "node:module";
 import type { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
 import type { Duplex } from "node:stream";
+import { holdVirtualTime } from "../../sim/virtual-driver.js";
 import type { SimNet, SimServer, SimSocket } from "./net.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -181,10 +182,54 @@ export interface SimFetchBinding {
   readonly dispatcher: UndiciAgent | null;
 }
 
-/** Loads the undici package (an optional peer dependency: only `fetch` needs it). */
+interface WasmApi {
+  compile(...a: unknown[]): Promise<unknown>;
+  instantiate(...a: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Runs `load` with `WebAssembly.compile`/`instantiate` reporting their
+ * promises to {@link holdVirtualTime}, until the compilations it started
+ * (and the instantiations their continuations start) have settled.
+ *
+ * Why: undici compiles its HTTP parser (llhttp, WebAssembly) when its
+ * module loads, asynchronously on a V8 background thread, and the first
+ * connection awaits it before writing the request. That is real time: a
+ * virtual-time run would go on (retransmitting, timing out, going idle)
+ * while the compile finishes, so the request went out only after the run
+ * had given up — the fetch stall. Held, the clock waits for the parser.
+ */
+function loadHoldingWasm<T>(load: () => T): T {
+  const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { compile, instantiate } = wa;
+  let pending = 0;
+  const restore = (): void => {
+    wa.compile = compile;
+    wa.instantiate = instantiate;
+  };
+  // The hold lasts one macrotask past the settlement, so the continuation that
+  // compiled (and now instantiates) runs while the wrappers are still in place.
+  const nextMacrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
+  const track = (p: Promise<unknown>): Promise<unknown> => {
+    pending++;
+    holdVirtualTime(p.then(nextMacrotask, nextMacrotask).finally(() => {
+      if (--pending === 0) restore();
+    }));
+    return p;
+  };
+  wa.compile = (...a: unknown[]) => track(compile.apply(wa, a));
+  wa.instantiate = (...a: unknown[]) => track(instantiate.apply(wa, a));
+  try {
+    return load();
+  } finally {
+    if (pending === 0) restore();
+  }
+}
+
+/** Loads the undici package (an optional peer dependency: only `fetch` needs it), holding virtual time for its parser. */
 function loadUndici(): typeof import("undici") {
   try {
-    return createRequire(import.meta.url)("undici") as typeof import("undici");
+    return loadHoldingWasm(() => createRequire(import.meta.url)("undici") as typeof import("undici"));
   } catch (e) {
     throw Object.assign(new Error("sockstack/node: fetch needs the undici package (npm install -D undici)", { cause: e }), { code: "ERR_MODULE_NOT_FOUND" });
   }
@@ -211,7 +256,7 @@ export function createFetch(net: SimNet): SimFetchBinding {
         s.once("error", onErr);
         s.once("connect", () => {
           s.removeListener("error", onErr);
-          cb(null, s as unknown as import("node:net").Socket);
+          cb(null, s);
         });
       },
     });

@@ -13,8 +13,8 @@
  * the network's virtual clock.
  */
 import { EventEmitter } from "node:events";
-import { Duplex, type DuplexOptions } from "node:stream";
-import { isIP as nodeIsIP, isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from "node:net";
+import type { DuplexOptions } from "node:stream";
+import * as nodeNet from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import { strerror } from "../../core/errno.js";
 import type { SockAddr } from "../../socket/sockaddr.js";
@@ -23,11 +23,11 @@ import { fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
 
 /** `net.isIP`: 4, 6 or 0 (Node's own implementation). */
-export const isIP = nodeIsIP;
+export const isIP = nodeNet.isIP;
 /** `net.isIPv4`. */
-export const isIPv4 = nodeIsIPv4;
+export const isIPv4 = nodeNet.isIPv4;
 /** `net.isIPv6`. */
-export const isIPv6 = nodeIsIPv6;
+export const isIPv6 = nodeNet.isIPv6;
 
 /** Options of {@link SimSocket} (Node's `net.SocketOptions`, TCP only). */
 export interface SimSocketOptions extends DuplexOptions {
@@ -89,21 +89,24 @@ function listenError(e: unknown, syscall: string, address: string, port: number)
 }
 
 /**
- * A TCP socket on a simulated host with the `net.Socket` API: a real
- * `stream.Duplex`, so `pipe`, `pipeline`, async iteration and libraries
- * that take a Duplex (http.Agent's `createConnection`, an http.Server fed
- * through `'connection'`) work unchanged. It is not an `instanceof
- * net.Socket` (that class is bound to libuv handles).
+ * A TCP socket on a simulated host: a real `net.Socket` (so a
+ * `stream.Duplex`; `instanceof net.Socket` holds), so `pipe`, `pipeline`,
+ * async iteration and libraries that check the class or take a Duplex
+ * (http.Agent's `createConnection`, an http.Server fed through
+ * `'connection'`, `tls.connect({ socket })`) work unchanged. It has no
+ * libuv handle (`_handle` stays null, as a socket before connect): the
+ * stream methods that would use one (`_read`, `_write`, `_writev`,
+ * `_final`, `_destroy`, `connect`, the address getters, the socket
+ * options, `setTimeout`) are replaced by ones over sockstack's syscalls.
+ * What Node does without a handle (writes after the peer's FIN fail with
+ * EPIPE, `'end'` handling, `destroySoon`, `end`) is Node's own code.
  */
-export class SimSocket extends Duplex {
-  /** Bytes received. */
-  bytesRead = 0;
+export class SimSocket extends nodeNet.Socket {
+  #bytesRead = 0;
   /** True until the connection is established (or fails). */
-  connecting = false;
+  declare connecting: boolean;
   /** The façade context (host and process). */
   readonly ctx: FacadeContext;
-  /** Server that accepted this socket, if any (Node's http replaces it with the http.Server, as with net.Socket). */
-  server: unknown = null;
   #owner: SimServer | null = null;
   #fd = -1;
   #accepted = 0;
@@ -122,7 +125,8 @@ export class SimSocket extends Duplex {
 
   constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
     if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
-    super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false, emitClose: false, decodeStrings: true });
+    // net.Socket forces emitClose false, autoDestroy true and decodeStrings false (strings reach _write).
+    super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false });
     this.ctx = ctx;
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
     this.on("end", () => this.#touch());
@@ -131,7 +135,7 @@ export class SimSocket extends Duplex {
   /** Wraps an fd returned by accept (server side). @internal */
   [kAttach](fd: number, server: SimServer): this {
     this.#fd = fd;
-    this.server = server;
+    (this as { server?: unknown }).server = server;
     this.#owner = server;
     this.#onConnected();
     return this;
@@ -142,56 +146,31 @@ export class SimSocket extends Duplex {
     return this.#fd;
   }
 
-  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'`, as Node. */
-  get readyState(): string {
-    if (this.connecting) return "opening";
-    if (this.readable && this.writable) return "open";
-    if (this.readable && !this.writable) return "readOnly";
-    if (!this.readable && this.writable) return "writeOnly";
-    return "closed";
-  }
-
-  /** True before the socket has been connected. */
-  get pending(): boolean {
-    return this.#fd < 0 || this.connecting;
-  }
-
-  /** Bytes written: accepted by the simulated kernel plus still queued in the stream. */
-  get bytesWritten(): number {
-    return this.#accepted + this.writableLength;
-  }
-
-  /** Node's `bufferSize` (deprecated alias of writableLength). */
-  get bufferSize(): number {
-    return this.writableLength;
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.#peerInfo()?.address;
-  }
-
-  get remotePort(): number | undefined {
-    return this.#peerInfo()?.port;
-  }
-
-  get remoteFamily(): string | undefined {
-    return this.#peerInfo()?.family;
-  }
-
-  get localAddress(): string | undefined {
-    return this.#localInfo()?.address;
-  }
-
-  get localPort(): number | undefined {
-    return this.#localInfo()?.port;
-  }
-
-  get localFamily(): string | undefined {
-    return this.#localInfo()?.family;
+  // net.Socket declares these as properties and defines them as prototype getters over its
+  // libuv handle; the façade's getters (over the simulated fd) replace them on this prototype.
+  // readyState is Node's own (it reads connecting/readable/writable).
+  static {
+    const get = <T>(fn: (s: SimSocket) => T): PropertyDescriptor => ({ configurable: true, enumerable: false, get(this: SimSocket) { return fn(this); } });
+    Object.defineProperties(SimSocket.prototype, {
+      /** True before the socket has been connected. */
+      pending: get((s) => s.#fd < 0 || s.connecting),
+      /** Bytes received. */
+      bytesRead: get((s) => s.#bytesRead),
+      /** Bytes written: accepted by the simulated kernel plus still queued in the stream (as Node counts them). */
+      bytesWritten: get((s) => s.#accepted + s.writableLength),
+      /** Node's `bufferSize` (deprecated alias of writableLength). */
+      bufferSize: get((s) => s.writableLength),
+      remoteAddress: get((s) => s.#peerInfo()?.address),
+      remotePort: get((s) => s.#peerInfo()?.port),
+      remoteFamily: get((s) => s.#peerInfo()?.family),
+      localAddress: get((s) => s.#localInfo()?.address),
+      localPort: get((s) => s.#localInfo()?.port),
+      localFamily: get((s) => s.#localInfo()?.family),
+    });
   }
 
   /** The bound address, as `{ address, family, port }` ({} when not bound, as Node). */
-  address(): AddressInfo | Record<string, never> {
+  override address(): AddressInfo | Record<string, never> {
     return this.#localInfo() ?? {};
   }
 
@@ -220,7 +199,7 @@ export class SimSocket extends Duplex {
    * Host names resolve through the network's hosts table (`'lookup'` is
    * emitted, as Node does for names).
    */
-  connect(...args: unknown[]): this {
+  override connect(...args: unknown[]): this {
     const [opts, cb] = normalizeConnectArgs(args);
     if (opts.path !== undefined) throw nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "sockstack/node: Unix-domain (path) sockets are not supported by the façade");
     if (this.#fd >= 0 || this.connecting) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
@@ -269,14 +248,12 @@ export class SimSocket extends Duplex {
       await proc.connect(this.#fd, [address, port]);
     } catch (e) {
       if (!this.destroyed) this.destroy(fromSysError(e, "connect", address, port));
-      this.ctx.kick();
       return;
     }
     if (this.destroyed) return;
     this.#onConnected();
     this.emit("connect");
     this.emit("ready");
-    this.ctx.kick();
   }
 
   #onConnected(): void {
@@ -309,7 +286,6 @@ export class SimSocket extends Duplex {
         for (;;) {
           const data = await proc.recv(fd, RECV_CHUNK);
           if (this.destroyed) return;
-          this.ctx.kick();
           this.#touch();
           if (data.length === 0) {
             // As Node's onStreamRead at EOF: push(null) then read(0), so
@@ -318,12 +294,11 @@ export class SimSocket extends Duplex {
             this.read(0);
             return;
           }
-          this.bytesRead += data.length;
+          this.#bytesRead += data.length;
           if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.length))) return;
         }
       } catch (e) {
         if (!this.destroyed) this.destroy(fromSysError(e, "read"));
-        this.ctx.kick();
       } finally {
         this.#reading = false;
         // push() may have asked for more while the last recv was settling.
@@ -333,12 +308,12 @@ export class SimSocket extends Duplex {
     void loop();
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.#send([chunk], cb);
+  override _write(chunk: Buffer | string, enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#send([typeof chunk === "string" ? Buffer.from(chunk, enc) : chunk], cb);
   }
 
-  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    this.#send(chunks.map((c) => c.chunk), cb);
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
+    this.#send(chunks.map((c) => (typeof c.chunk === "string" ? Buffer.from(c.chunk, c.encoding) : c.chunk)), cb);
   }
 
   #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
@@ -350,7 +325,6 @@ export class SimSocket extends Duplex {
       this.#touch();
     };
     go().then(() => {
-      this.ctx.kick();
       cb();
     }, (e: unknown) => cb(fromSysError(e, "write")));
   }
@@ -394,7 +368,7 @@ export class SimSocket extends Duplex {
   }
 
   /** Closes with RST (SO_LINGER 0 then close), as Node's `resetAndDestroy()`. */
-  resetAndDestroy(): this {
+  override resetAndDestroy(): this {
     if (this.#fd < 0 && !this.connecting) {
       this.destroy(nodeCodeError(Error, "ERR_SOCKET_CLOSED", "Socket is closed"));
       return this;
@@ -409,14 +383,14 @@ export class SimSocket extends Duplex {
   }
 
   /** Ends the writable side and destroys the socket once the data is written. */
-  destroySoon(): void {
+  override destroySoon(): void {
     if (this.writable) this.end();
     if (this.writableFinished) this.destroy();
     else this.once("finish", () => this.destroy());
   }
 
   /** TCP_NODELAY (Nagle off with true, the default argument). */
-  setNoDelay(noDelay = true): this {
+  override setNoDelay(noDelay = true): this {
     if (this.#fd < 0 || this.connecting) {
       this.#pendingOpts.noDelay = noDelay;
       return this;
@@ -428,7 +402,7 @@ export class SimSocket extends Duplex {
   }
 
   /** SO_KEEPALIVE, and TCP_KEEPIDLE from `initialDelay` (ms, rounded down to seconds, at least 1) when given. */
-  setKeepAlive(enable = false, initialDelay = 0): this {
+  override setKeepAlive(enable = false, initialDelay = 0): this {
     if (this.#fd < 0 || this.connecting) {
       this.#pendingOpts.keepAlive = [enable, initialDelay];
       return this;
@@ -446,11 +420,12 @@ export class SimSocket extends Duplex {
    * Emits `'timeout'` after `ms` of inactivity (no byte read or written) in
    * virtual time; 0 disables it. As in Node the socket is not closed.
    */
-  setTimeout(ms: number, cb?: () => void): this {
+  override setTimeout(ms: number, cb?: () => void): this {
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
       throw nodeCodeError(RangeError, "ERR_OUT_OF_RANGE", `The value of "msecs" is out of range. It must be a non-negative finite number. Received ${String(ms)}`);
     }
     this.#timeoutMs = ms;
+    (this as { timeout?: number }).timeout = ms; // Node's socket.timeout, a data property set here
     if (cb) {
       if (ms === 0) this.removeListener("timeout", cb);
       else this.once("timeout", cb);
@@ -462,11 +437,6 @@ export class SimSocket extends Duplex {
       this.#armTimeout();
     }
     return this;
-  }
-
-  /** The idle timeout in ms (0: none), as Node's `socket.timeout`. */
-  get timeout(): number | undefined {
-    return this.#timeoutMs || undefined;
   }
 
   #armTimeout(): void {
@@ -487,12 +457,12 @@ export class SimSocket extends Duplex {
   }
 
   /** No event-loop handle to (un)reference in a simulation: returns this. */
-  ref(): this {
+  override ref(): this {
     return this;
   }
 
   /** No event-loop handle to (un)reference in a simulation: returns this. */
-  unref(): this {
+  override unref(): this {
     return this;
   }
 }
@@ -634,7 +604,6 @@ export class SimServer extends EventEmitter {
       this.#conns.add(s);
       if (this.#opts.pauseOnConnect) s.pause();
       s[kAttach](fd, this);
-      this.#ctx.kick();
       if (this.#opts.noDelay) s.setNoDelay(true);
       if (this.#opts.keepAlive) s.setKeepAlive(true, this.#opts.keepAliveInitialDelay ?? 0);
       this.emit("connection", s);

@@ -1,0 +1,184 @@
+// The lab in a real browser: the page `sockstack lab` serves, loaded by
+// headless Chromium (Debian's chromium-headless-shell or chromium, driven
+// through playwright-core). Layout, events and downloads are the browser's
+// own, not a stand-in: the views at t = 0, the timeline scrubber forward
+// and back (deterministic replay), a tcpdump line decoded on click, the
+// loss slider, play/pause, the pcap download, and no request leaving
+// 127.0.0.1. Skipped, with the reason, when no Chromium is installed
+// (.ci/run installs chromium-headless-shell).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { labFiles, startLabServer, type LabServer } from "./lab.js";
+
+/** The page's document, as the functions evaluated in the browser see it (the project compiles without the DOM library). */
+declare const document: { getElementById(id: string): { textContent: string | null } | null };
+
+/** The browser binary: $SOCKSTACK_CHROMIUM, else Debian's packages. */
+const CHROMIUM = [process.env.SOCKSTACK_CHROMIUM, "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((p) => p && existsSync(p));
+
+/**
+ * Where the run's screenshots go: $SOCKSTACK_LAB_SCREENSHOTS (docs/images
+ * when the docs' pictures are refreshed), else a folder in the temp dir.
+ */
+const SHOTS = process.env.SOCKSTACK_LAB_SCREENSHOTS ?? join(tmpdir(), "sockstack-lab-screenshots");
+
+let browser: Browser | null = null;
+let srv: LabServer | null = null;
+
+before(async () => {
+  if (!CHROMIUM) return;
+  const { chromium } = await import("playwright-core");
+  srv = await startLabServer(await labFiles(), 0);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"], timeout: 30_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+const skip = CHROMIUM ? false : "no Chromium (apt-get install chromium-headless-shell, or set SOCKSTACK_CHROMIUM)";
+
+/** A fresh page on the lab, with every request and console error recorded. */
+async function openLab(): Promise<{ page: Page; requests: string[]; errors: string[] }> {
+  const context = await browser!.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(srv!.url);
+  await page.waitForFunction(() => /LISTEN/.test(document.getElementById("ss-server")?.textContent ?? ""));
+  return { page, requests, errors };
+}
+
+/** Moves the timeline scrubber to `ms` and waits until the clock shows it. */
+async function scrubTo(page: Page, ms: number): Promise<void> {
+  await page.locator("#scrub").fill(String(ms));
+  const shown = `t = ${(ms / 1000).toFixed(3)} s`;
+  await page.waitForFunction((want) => document.getElementById("clock")?.textContent === want, shown);
+}
+
+const text = (page: Page, id: string) => page.locator(`#${id}`).innerText();
+
+test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet decoded", { skip, timeout: 90_000 }, async () => {
+  const { page, requests, errors } = await openLab();
+  assert.match(await text(page, "sockets-server"), /LISTEN 0\.0\.0\.0:9090[\s\S]*accept queue 0 of 3 \(backlog 2\)/);
+  assert.match(await text(page, "topology"), /10\.0\.0\.1\/24[\s\S]*10\.0\.0\.2\/24/);
+
+  await scrubTo(page, 2000);
+  assert.match(await text(page, "ss-server"), /LISTEN\s+3\s+2\s+0\.0\.0\.0:9090/, "accept queue full (B2)");
+  assert.equal(await page.locator('#sockets-server [data-accept="3"] .slot.est').count(), 3, "three filled slots in the accept queue");
+  assert.match(await text(page, "sockets-server"), /full/);
+  assert.match(await text(page, "sockets-client"), /SYN-SENT[\s\S]*timer on fires in \d+ ms \(\d retransmissions\)/, "the fourth client's SYN timer");
+  assert.ok(await page.locator("#ladder svg .drop").count() >= 2, "the fourth client's SYN and its retransmission, dropped, in the ladder");
+  assert.match(await text(page, "ladder"), /accept queue full/);
+  const at2s = (await text(page, "tcpdump")).split("\n");
+  assert.ok(at2s.length >= 10, `${at2s.length} packets by 2 s`);
+
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "lab-lecture-2s.png") });
+
+  // The host-tools pane prints what the CLI prints; the strace pane every call so far.
+  assert.match(await text(page, "tool-out"), /^Active Internet connections \(servers and established\)\n[\s\S]*0\.0\.0\.0:9090 +0\.0\.0\.0:\* +LISTEN +1000\/server/);
+  await page.locator("#tool-host").selectOption("client");
+  await page.locator("#tool").selectOption("lsof");
+  assert.equal(await page.locator("#tool-args").inputValue(), "-nP -i");
+  assert.match(await text(page, "tool-out"), /client +1003 root +3u +IPv4 .* TCP 10\.0\.0\.1:\d+->10\.0\.0\.2:9090 \(SYN_SENT\)/);
+  await page.locator("#tool-args").fill("-j");
+  await page.locator("#tool-args").press("Enter");
+  await page.locator("#tool").focus(); // change fires on blur
+  assert.equal(await text(page, "tool-out"), "lsof: illegal option character: j", "bad arguments: the tool's one-line reason");
+  assert.match(await text(page, "strace"), /^\[pid +1000\] 00:00:00\.000000 socket\(AF_INET, SOCK_STREAM, IPPROTO_IP\) = 3\n[\s\S]*listen\(3, 2\) = 0/);
+
+  // Click the fourth line (the first client's data): its -v -X decode.
+  await page.locator('#tcpdump .pkt[data-i="3"]').click();
+  await page.locator("#packet-detail").screenshot({ path: join(SHOTS, "lab-packet-detail.png") });
+  const detail = await text(page, "packet-detail");
+  assert.match(detail, /^\d\d:\d\d:\d\d\.\d{6} IP \(tos 0x0, ttl 64, id \d+, offset 0, flags \[DF\], proto TCP \(6\), length 56\)/);
+  assert.match(detail, /10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[P\.\], cksum 0x[0-9a-f]{4} \(correct\), seq \d+:\d+, ack \d+/);
+  assert.match(detail, /\n\s+0x0000: {2}4500 0038 /);
+  assert.match(detail, /1111\n?$/, "the payload in the ASCII column");
+
+  // Back to 0.5 s: replayed from t = 0, the same first packets.
+  await scrubTo(page, 500);
+  const at05 = (await text(page, "tcpdump")).split("\n");
+  assert.ok(at05.length > 0 && at05.length < at2s.length);
+  assert.deepEqual(at05, at2s.slice(0, at05.length));
+
+  assert.deepEqual(errors, []);
+  assert.deepEqual(requests.filter((u) => !u.startsWith(srv!.url)), [], "nothing fetched from elsewhere");
+  assert.deepEqual(requests.map((u) => new URL(u).pathname).sort(), ["/", "/lab.css", "/lab.js"]);
+  await page.context().close();
+});
+
+test("in Chromium: link controls act at the current instant and replay when scrubbed back; play advances; the pcap downloads", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  await scrubTo(page, 1000);
+  await page.locator("#loss").fill("20");
+  await page.waitForFunction(() => /loss 20\.0%/.test(document.getElementById("status")?.textContent ?? ""));
+  assert.match(await text(page, "topology"), /loss 20\.0%/);
+  assert.match(await text(page, "timeline"), /^1\.000 s {2}link: 50 µs ±0 ms, loss 20\.0%/);
+  await page.locator("#partition").click();
+  await page.waitForFunction(() => /partitioned/.test(document.getElementById("timeline")?.textContent ?? ""));
+  assert.equal(await text(page, "partition"), "heal link");
+  await scrubTo(page, 3000);
+  const before = await text(page, "tcpdump");
+  assert.match(await text(page, "sockets-client"), /SYN-SENT[\s\S]*timer on/, "the fourth client retries into the partition");
+  await scrubTo(page, 500); // replayed from t = 0 …
+  await scrubTo(page, 3000); // … and forward again, through the same actions
+  assert.equal(await text(page, "tcpdump"), before, "same seed and actions, same packets");
+  assert.match(await text(page, "timeline"), /link partitioned/);
+  assert.match(await text(page, "topology"), /partitioned[\s\S]*loss 20\.0%|loss 20\.0%[\s\S]*partitioned/, "the replay redraws the link as it is now");
+
+  await page.locator("#speed").selectOption("4");
+  await page.locator("#play").click();
+  await page.waitForFunction(() => /t = [1-9]\.\d+ s/.test(document.getElementById("clock")?.textContent ?? ""));
+  await page.locator("#play").click(); // pause
+  const lines = (await text(page, "tcpdump")).split("\n").length;
+  assert.ok(lines > 0);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#pcap").click()]);
+  assert.match(download.suggestedFilename(), /^sockstack-lecture-seed0\.pcap$/);
+  const bytes = readFileSync((await download.path())!);
+  assert.equal(bytes.readUInt32LE(0), 0xa1b2c3d4, "pcap magic");
+  let off = 24, records = 0;
+  while (off < bytes.length) {
+    off += 16 + bytes.readUInt32LE(off + 8);
+    records++;
+  }
+  assert.equal(off, bytes.length, "whole records");
+  assert.ok(records >= lines, `${records} records, ${lines} lines shown`);
+  await page.screenshot({ path: join(SHOTS, "lab-partition-lossy.png") });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: the scenario picker runs another demo scenario, narrated in either language", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  const names = await page.locator("#scenario option").evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+  assert.equal(names[0], "lecture");
+  assert.ok(names.includes("time-wait") && names.length >= 9, names.join(" "));
+  await page.locator("#scenario").selectOption("time-wait");
+  await page.waitForFunction(() => /time-wait · seed 0/.test(document.getElementById("status")?.textContent ?? ""));
+  // The end of the run is learned from a headless run: the scrubber's maximum.
+  await page.waitForFunction(() => Number(document.getElementById("scrub-max")?.textContent) > 60_000);
+  await scrubTo(page, 50);
+  assert.match(await text(page, "narration"), /^sockstack demo time-wait \(seed 0\)\n[\s\S]*\[0\.004000\] server server-v1\[1000\]: close\(4\) += 0/);
+  assert.match(await text(page, "ss-server"), /TIME-WAIT\s+0\s+0\s+10\.0\.0\.2:9090\s+10\.0\.0\.1:\d+\s+timer:\(timewait,\d+sec,0\)/, "F6: the server closed first");
+  assert.doesNotMatch(await text(page, "narration"), /EADDRINUSE/, "only what happened so far");
+  await scrubTo(page, 200);
+  assert.match(await text(page, "narration"), /The side that closes first goes through TIME-WAIT/);
+  assert.match(await text(page, "narration"), /bind\(3, .*\) = -1 EADDRINUSE \(Address already in use\)/, "F6: restarting at once fails");
+  await page.locator("#lang").selectOption("zh");
+  assert.match(await text(page, "narration"), /[\u4e00-\u9fff]{4,}/, "Chinese narration");
+  assert.match(await text(page, "narration"), /EADDRINUSE/, "tool and syscall lines stay as the tools print them");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
