@@ -39,8 +39,8 @@ export { Network, RunLimitError, DEFAULT_RUN_LIMIT } from "./sim/network.js";
 export type { NetworkOptions, AddHostOptions, NetworkLinkOptions, NetworkLink, NetworkRunOptions, NetworkRunResult } from "./sim/network.js";
 export { Link, LinkEndpoint } from "./sim/link.js";
 export type { LinkOptions, LinkDirection, LinkStats } from "./sim/link.js";
-export { Segment, SegmentPort } from "./sim/segment.js";
-export type { SegmentOptions, OwnsAddress } from "./sim/segment.js";
+export { SharedSegment, SharedSegmentPort } from "./sim/shared-segment.js";
+export type { SharedSegmentOptions, OwnsAddress } from "./sim/shared-segment.js";
 // Ethernet (docs/ethernet.md): cards, cables, switches, ARP, and the frame API for embedders (docs/embedding.md).
 export type { NetworkEtherLinkOptions, NetworkEtherLink, SwitchAttachOptions } from "./sim/network.js";
 export { EtherLink } from "./sim/ether-link.js";

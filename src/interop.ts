@@ -33,6 +33,8 @@ export type { RealtimeHostOptions, RealtimeHost } from "./node/realtime-host.js"
 export { UdpTunDevice, BRIDGE_LOOPBACK } from "./node/udp-tun-device.js";
 export type { UdpTunDeviceOptions, UdpTunDeviceStats, BridgeImpairments } from "./node/udp-tun-device.js";
 export { attachTunHost, TUN_DEFAULTS } from "./node/tun-host.js";
+export { openTapWire } from "./node/udp-tap-wire.js";
+export type { TapWireOptions, TapWire } from "./node/udp-tap-wire.js";
 export type { TunHostOptions, TunHost } from "./node/tun-host.js";
 export { SocatBridge, startSocatBridge, socatArgs } from "./node/socat-bridge.js";
 export type { SocatBridgeOptions } from "./node/socat-bridge.js";

@@ -1,5 +1,5 @@
 /**
- * `sockstack/node`: Node's `net`, `dns` and `http` over a simulated host
+ * `sockstack/node`: Node's `net`, `dgram`, `dns`, `http`, `tls`, `https` and fetch over a simulated host
  * (docs/node.md). Node only.
  */
 export { nodeOn, type NodeOn } from "./node/facade/index.js";
@@ -7,6 +7,9 @@ export { SimSocket, SimServer, createNet, isIP, isIPv4, isIPv6, type SimNet, typ
 export { createDns, type SimDns, type SimLookupOptions, type LookupAddress } from "./node/facade/dns.js";
 export { FacadeContext } from "./node/facade/context.js";
 export { nodeError, fromSysError, type NodeSystemError } from "./node/facade/errors.js";
-export { createHttp, createFetch, type SimHttp, type SimFetch, type SimFetchBinding } from "./node/facade/http.js";
+export { createHttp, createFetch, facadeConnector, type SimHttp, type SimFetch, type SimFetchBinding, type UndiciConnect } from "./node/facade/http.js";
+export { createTls, createHttps, type SimTls, type SimHttps, type SimTlsConnectOptions } from "./node/facade/tls.js";
+export { onFacade, facadeListener, type FacadeServer } from "./node/facade/server-bridge.js";
 export { createDgram, SimDgramSocket, type SimDgram, type SimDgramOptions, type RemoteInfo } from "./node/facade/dgram.js";
 export { virtualTimers, type VirtualTimers, type InstalledClock } from "./node/facade/virtual-timers.js";
+export { simulate, SimulationFailure, type SimulateContext, type SimulateOptions } from "./node/facade/simulate.js";

@@ -7,6 +7,7 @@ import { ipDatagram, icmpMessage, tcpSegment } from "../src/fuzz/packet-gen.js";
 import { Packet } from "../src/wire/packet.js";
 import { TimeWaitSock } from "../src/tcp/timewait.js";
 import type { Tcb } from "../src/tcp/tcb.js";
+import { connectTo, listenOn } from "./helpers/vocabulary.js";
 
 const CLIENT = 0x0a000001, SERVER = 0x0a000002, FAR = 0xc0a80105; // 192.168.1.5: no route back
 const SYN = 0x02, RST = 0x04, ACK = 0x10;
@@ -17,15 +18,12 @@ async function setup() {
   const server = net.addHost("server");
   const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(1) });
   server.spawn("srv", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 7]);
-    p.listen(l, 4);
+    const l = listenOn(p, 7, 4);
     const { fd } = await p.accept(l);
     await p.recv(fd, 100);
   });
   client.spawn("cli", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7]);
+    await connectTo(p, "10.0.0.2", 7);
     await net.sleep(ms(1000));
   });
   await net.advance(ms(20));
@@ -101,16 +99,13 @@ test("a second FIN past the first (CLOSE-WAIT) counts SockstackTcpFinAfterFin", 
   const server = net.addHost("server");
   const { link } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(1) });
   server.spawn("srv", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 7]);
-    p.listen(l, 4);
+    const l = listenOn(p, 7, 4);
     const { fd } = await p.accept(l);
     await p.recv(fd, 100);
     await net.sleep(ms(5000));
   });
   client.spawn("cli", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7]);
+    const fd = await connectTo(p, "10.0.0.2", 7);
     p.shutdown(fd, "SHUT_WR");
     await net.sleep(ms(5000));
   });

@@ -14,6 +14,7 @@ import { kernelConnectRate, kernelThroughput } from "./kernel.js";
 import { simConnectRate, simIdleTimers, simLossy, simThroughput } from "./sim.js";
 import { runInChild } from "./child.js";
 import { LAB_CHROMIUM, labFps, labLadder } from "./lab.js";
+import { kernelFetch, kernelHttp, simFetch, simHttp } from "./http.js";
 
 /** The Mathis et al. bound MSS/RTT · 1.22/√p, in Mbit/s. */
 export function mathisMbps(mss: number, rttSec: number, p: number): number {
@@ -107,10 +108,22 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       unit: "req/s",
       better: "higher",
       target: "≥ 1.0× kernel",
-      reps: { full: 0, quick: 0 },
-      sockstack: () => Promise.reject(new Error("unavailable")),
+      reps: { full: 5, quick: 2 },
+      warmup: true,
+      sockstack: (q) => simHttp(q ? 500 : 3000),
+      kernel: (q) => kernelHttp(q ? 500 : 3000),
+      met: ratioAtLeast(1.0),
+    },
+    {
+      name: "fetch",
+      unit: "req/s",
+      better: "higher",
+      target: "report (1,000 sequential fetches)",
+      reps: { full: 3, quick: 1 },
+      warmup: true,
+      sockstack: (q) => simFetch(q ? 200 : 1000),
+      kernel: (q) => kernelFetch(q ? 200 : 1000),
       met: () => null,
-      unavailable: "needs the net façade (next issue)",
     },
     lossy("reno"),
     lossy("cubic"),

@@ -121,7 +121,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
   if (opts.ladder && !json) {
     io.out("");
     io.out(zh ? "--- 梯形图：线路上的每个连接 ---" : "--- Ladder: every connection on the wire ---");
-    io.out(ladderText(wire, full));
+    for (const l of ladderText(wire, full).split("\n")) io.out(l);
   }
   if (json) {
     io.out(JSON.stringify({ version: DEMO_JSON_VERSION, demo: scenario.name, seed, seeds: scenario.seeds, summary: scenario.summary, events }, null, 2));

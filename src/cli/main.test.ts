@@ -56,9 +56,9 @@ test("tun without src/cli/tun.ts says it is not available", { skip: existsSync(n
 
 test("demo is deterministic for a seed and differs across seeds", async () => {
   // Everything repeats exactly, socket inodes (lsof's DEVICE column) included: they are numbered per host.
-  const a = await run("demo", "--seed", "7");
-  const b = await run("demo", "--seed", "7");
-  const c = await run("demo", "--seed", "8");
+  const a = await run("demo", "lecture", "--seed", "7");
+  const b = await run("demo", "lecture", "--seed", "7");
+  const c = await run("demo", "lecture", "--seed", "8");
   assert.equal(a.code, 0);
   assert.deepEqual(a.err, []);
   assert.ok(a.out.length > 40);
@@ -66,8 +66,8 @@ test("demo is deterministic for a seed and differs across seeds", async () => {
   assert.notDeepEqual(a.out, c.out); // the client's ephemeral port is drawn from the seed
 });
 
-test("demo udp-echo: ping lines, the echoes (the empty one too, G6), ECONNREFUSED", async () => {
-  const { code, out } = await run("demo", "udp-echo");
+test("demo udp: ping lines, the echoes (the empty one too, G6), EMSGSIZE, ECONNREFUSED", async () => {
+  const { code, out } = await run("demo", "udp");
   assert.equal(code, 0);
   const at = (l: string) => {
     const i = out.indexOf(l);
@@ -77,17 +77,15 @@ test("demo udp-echo: ping lines, the echoes (the empty one too, G6), ECONNREFUSE
   const ping = at("PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.");
   assert.equal(out[ping + 1], "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=10.0 ms");
   at("3 packets transmitted, 3 received, 0% packet loss, time 2010ms");
-  at("rtt min/avg/max/mdev = 10.000/10.000/10.000/0.000 ms");
-  assert.ok(out.some((l) => /^ {2}\[2\.030000\] client udp-client\[\d+\]: recvfrom\(3, 65535, 0\) = 0 from 10\.0\.0\.2:7 ""$/.test(l)));
-  assert.ok(out.some((l) => /server udp-echo\[\d+\]: recvfrom\(3, 65535, 0\) = 5 from 10\.0\.0\.1:\d+ "hello"$/.test(l)));
+  assert.ok(out.some((l) => /^ {2}\[2\.030000\] client udp-client\[\d+\]: recvfrom\(3, "", 65535, 0, \{sa_family=AF_INET, sin_port=htons\(7\), sin_addr=inet_addr\("10\.0\.0\.2"\)\}, \[16\]\) = 0$/.test(l)));
+  assert.ok(out.some((l) => /server udp-echo\[\d+\]: recvfrom\(3, "hello", 65535, 0, .*\) = 5$/.test(l)));
+  assert.ok(out.some((l) => / = -1 EMSGSIZE \(Message too long\)$/.test(l)));
   assert.ok(at("recv: Connection refused") > ping);
   // The capture point of every demo and of sockstack tcpdump: the server's eth0.
-  const td = at("server$ tcpdump -nn -i eth0");
-  const wire = out.slice(td + 1);
-  assert.equal(wire.length, 14);
-  assert.match(wire[0]!, /^00:00:00\.005000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
-  assert.match(wire[8]!, /^00:00:02\.025000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
-  assert.equal(wire[13], "00:00:02.045000 IP 10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 udp port 9 unreachable, length 49");
+  const td = at("server$ tcpdump -nn -i eth0   # the packets since the last step");
+  assert.match(out[td + 1]!, /^00:00:00\.005000 IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request, id \d+, seq 1, length 64$/);
+  assert.match(out[td + 9]!, /^00:00:02\.025000 IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 0$/);
+  assert.equal(out.filter((l) => / IP 10\.0\.0\.2 > 10\.0\.0\.1: ICMP 10\.0\.0\.2 udp port 9 unreachable, length 49$/.test(l)).length, 1);
 });
 
 const tcpdump = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].find((p) => existsSync(p));
@@ -96,8 +94,8 @@ test("the demo's tcpdump view is what the real tcpdump prints for its pcap", { s
   const dir = mkdtempSync(join(tmpdir(), "sockstack-pcap-"));
   try {
     const file = join(dir, "demo.pcap");
-    const r = await run("demo", "udp-echo", "--seed", "9", "--pcap", file);
-    const ours = r.out.slice(r.out.indexOf("server$ tcpdump -nn -i eth0") + 1, -1);
+    const r = await run("demo", "lecture", "--seed", "9", "--pcap", file);
+    const ours = r.out.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} IP /.test(l));
     const real = spawnSync(tcpdump!, ["-nn", "-r", file], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
     assert.equal(real.status, 0, real.stderr);
     assert.deepEqual(ours, real.stdout.trimEnd().split("\n"));
@@ -106,47 +104,95 @@ test("the demo's tcpdump view is what the real tcpdump prints for its pcap", { s
   }
 });
 
-test("demo --json: one JSON document with the events and the captured packets", async () => {
-  const r = await run("demo", "udp-echo", "--json", "--seed", "3");
+test("demo --json: one JSON document with the events, both languages, the captured packets", async () => {
+  const r = await run("demo", "udp", "--json", "--seed", "3");
   assert.equal(r.code, 0);
-  const doc = JSON.parse(r.out.join("\n")) as { demo: string; seed: number; events: { t: number; kind: string; text: string; packets?: { t: number; dir: string; length: number }[] }[] };
-  assert.equal(doc.demo, "udp-echo");
-  assert.equal(doc.seed, 3);
+  const doc = JSON.parse(r.out.join("\n")) as { version: number; demo: string; seed: number; summary: { en: string; zh: string }; events: { t: number; kind: string; text: string; zh?: string }[] };
+  assert.deepEqual([doc.version, doc.demo, doc.seed], [3, "udp", 3]);
+  assert.match(doc.summary.zh, /UDP 回显/);
   assert.ok(doc.events.some((e) => e.kind === "output" && e.text === "recv: Connection refused"));
-  const cap = doc.events.find((e) => e.kind === "capture")!;
-  // 3 pings and 3 echoes (request + reply each), then the datagram to port 9 and the ICMP error.
-  assert.equal(cap.packets!.length, 14);
-  assert.deepEqual(cap.packets!.slice(0, 2).map((p) => [p.t, p.dir, p.length]), [[5000, "in", 84], [5000, "out", 84]]);
-  assert.deepEqual(cap.packets!.slice(-2).map((p) => [p.dir, p.length]), [["in", 41], ["out", 69]]);
-  const again = await run("demo", "udp-echo", "--json", "--seed", "3");
+  const say = doc.events.find((e) => e.kind === "say")!;
+  assert.ok(say.text.length > 0 && say.zh!.length > 0);
+  assert.equal(doc.events.filter((e) => e.kind === "packet").length, r.out.length > 0 ? doc.events.filter((e) => e.kind === "packet").length : -1);
+  const again = await run("demo", "udp", "--json", "--seed", "3");
   assert.deepEqual(again.out, r.out);
 });
 
-test("demo --list, an unknown scenario and a bad option", async () => {
-  const l = await run("demo", "--list");
-  assert.equal(l.code, 0);
-  assert.match(l.out[0]!, /^lecture {3}/);
-  assert.match(l.out[1]!, /^udp-echo {2}/);
+test("demo lists the scenarios; an unknown scenario and bad options", async () => {
+  for (const l of [await run("demo"), await run("demo", "--list")]) {
+    assert.equal(l.code, 0);
+    assert.equal(l.out[0], "Scenarios (sockstack demo NAME runs one):");
+    assert.match(l.out[1]!, /^ {2}lecture +the lecture: .* \[A1 A2 /);
+    assert.ok(l.out.some((x) => /^ {2}time-wait +.*\[F6 C5/.test(x)));
+    assert.equal(l.out.at(-1), "Start with: sockstack demo lecture   (--lang zh narrates in Chinese)");
+  }
+  const zh = await run("demo", "--lang", "zh");
+  assert.equal(zh.out[0], "场景（sockstack demo NAME 运行一个）：");
   const u = await run("demo", "nope");
-  assert.deepEqual([u.code, u.err[0]], [2, "sockstack demo: no scenario 'nope' (sockstack demo --list shows them)"]);
+  assert.deepEqual([u.code, u.err[0]], [2, "sockstack demo: no scenario 'nope' (sockstack demo lists them)"]);
   assert.match(u.err[1]!, /^usage: sockstack demo /);
-  const s = await run("demo", "--seed", "-1");
+  const s = await run("demo", "lecture", "--seed", "-1");
   assert.deepEqual([s.code, s.err[0]], [2, "sockstack demo: option --seed: -1 is below the minimum 0"]);
+  const lang = await run("demo", "lecture", "--lang", "fr");
+  assert.deepEqual([lang.code, lang.err[0]], [2, "sockstack demo: --lang fr: en or zh"]);
+});
+
+test("demo --lang zh: the narration in Chinese, the tools' output unchanged", async () => {
+  const en = await run("demo", "time-wait");
+  const zh = await run("demo", "time-wait", "--lang", "zh");
+  assert.equal(zh.code, 0);
+  assert.ok(zh.out.includes("--- 2. 立即重启：bind 失败（F6, E6） ---"));
+  assert.ok(zh.out.some((l) => l.includes("两个 socket 都设置了")));
+  const tool = (o: string[]) => o.filter((l) => /^(State|TIME-WAIT|LISTEN|server-v\d: bind)/.test(l));
+  assert.deepEqual(tool(zh.out), tool(en.out));
+  // The ladder's drop reasons follow the language.
+  const lz = await run("demo", "lecture", "--lang", "zh");
+  assert.equal(lz.out.filter((l) => l.includes("✗ 全连接队列已满")).length, 5);
+});
+
+test("demo --ladder and --svg: every connection on the wire in lanes, drops and states marked", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-svg-"));
+  try {
+    const f = join(dir, "l.svg");
+    const r = await run("demo", "lecture", "--ladder", "--svg", f);
+    assert.equal(r.code, 0, r.err.join("\n"));
+    const i = r.out.indexOf("--- Ladder: every connection on the wire ---");
+    assert.ok(i > 0);
+    assert.deepEqual(r.out[i + 1]!.trim().split(/ {2,}/), ["connection 0", "connection 1", "connection 2", "connection 3"]);
+    assert.equal(r.out.slice(i).filter((l) => l.includes("✗ accept queue full")).length, 5);
+    const svg = readFileSync(f, "utf8");
+    assert.match(svg, /^<\?xml /);
+    assert.equal((svg.match(/<g class="drop">/g) ?? []).length, 5);
+    assert.ok(svg.includes("sockstack demo lecture (seed 0)"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("demo --step waits before each section only when the terminal can answer", async () => {
+  const io = captureIo();
+  let waits = 0;
+  const tty = { ...io, waitEnter: async () => void waits++ };
+  assert.equal(await main(["demo", "timeouts", "--step"], tty), 0);
+  assert.equal(waits, 1); // two sections: one pause between them
+  const piped = await run("demo", "timeouts", "--step"); // captureIo has no terminal: no waiting
+  assert.equal(piped.code, 0);
+  assert.deepEqual(piped.out, (await run("demo", "timeouts")).out);
 });
 
 test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes for the same seed", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sockstack-pcap-"));
   try {
     const f1 = join(dir, "a.pcap"), f2 = join(dir, "b.pcap"), f3 = join(dir, "c.pcapng");
-    const r = await run("demo", "udp-echo", "--pcap", f1);
+    const r = await run("demo", "udp", "--pcap", f1);
     assert.equal(r.code, 0);
-    assert.equal(r.out.at(-1), `(capture written to ${f1}: 14 packets)`);
-    await run("demo", "udp-echo", "--pcap", f2);
+    assert.equal(r.out.at(-1), `(capture written to ${f1}: 110 packets)`);
+    await run("demo", "udp", "--pcap", f2);
     const pcap = readFileSync(f1);
     assert.deepEqual(pcap, readFileSync(f2));
     assert.equal(pcap.readUInt32LE(0), 0xa1b2c3d4);
     assert.equal(pcap.readUInt32LE(20), 101); // LINKTYPE_RAW
-    // Walk the records: 14 IPv4 datagrams, the first an 84-byte echo request reaching the server at 5 ms.
+    // Walk the records: 110 IPv4 datagrams (fragments included), the first an 84-byte echo request reaching the server at 5 ms.
     let off = 24, n = 0;
     while (off < pcap.length) {
       const incl = pcap.readUInt32LE(off + 8);
@@ -154,18 +200,18 @@ test("demo --pcap FILE: a pcap (or pcapng) file of the capture, the same bytes f
       off += 16 + incl;
       n++;
     }
-    assert.equal(n, 14);
-    assert.equal((await run("demo", "udp-echo", "--json", "--pcap", f3)).code, 0);
+    assert.equal(n, 110);
+    assert.equal((await run("demo", "udp", "--json", "--pcap", f3)).code, 0);
     assert.equal(readFileSync(f3).readUInt32LE(0), 0x0a0d0d0a); // pcapng section header block
     // Standard output carries the demo's text: --pcap - is refused.
-    const dash = await run("demo", "--pcap", "-");
+    const dash = await run("demo", "udp", "--pcap", "-");
     assert.deepEqual([dash.code, dash.err[0]], [2, "sockstack demo: --pcap -: the demo prints to standard output; write the capture to a file"]);
     // bench opens --json=FILE before running anything.
     const bench = await run("bench", "idle-timers", `--json=${join(dir, "no", "x.json")}`);
     assert.deepEqual([bench.code, bench.out, bench.err.length], [1, [], 1]);
     assert.match(bench.err[0]!, /^sockstack bench: cannot write .*x\.json: ENOENT/);
     // A path that cannot be written fails before the demo runs (tcpdump -w opens its file first).
-    const bad = await run("demo", "--pcap", join(dir, "no", "such", "dir.pcap"));
+    const bad = await run("demo", "udp", "--pcap", join(dir, "no", "such", "dir.pcap"));
     assert.deepEqual([bad.code, bad.out, bad.err.length], [1, [], 1]);
     assert.match(bad.err[0]!, /^sockstack demo: cannot write .*dir\.pcap: ENOENT: no such file or directory/);
   } finally {
@@ -259,7 +305,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
     const r = await run("demo", name, "--json");
     assert.equal(r.code, 0, r.err.join("\n"));
     const doc = JSON.parse(r.out.join("\n")) as { version: number; demo: string; seed: number; events: JsonEvent[] };
-    assert.deepEqual([doc.version, doc.demo, doc.seed], [2, name, 0]);
+    assert.deepEqual([doc.version, doc.demo, doc.seed], [3, name, 0]);
     // Every event: a time, a kind, a line of text; times never go backwards.
     for (const [i, e] of doc.events.entries()) {
       assert.ok(typeof e.t === "number" && typeof e.kind === "string" && typeof e.text === "string", JSON.stringify(e));
@@ -268,7 +314,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
     return doc.events;
   };
   const lecture = await kinds("lecture");
-  const echo = await kinds("udp-echo");
+  const echo = await kinds("udp");
   for (const evs of [lecture, echo]) for (const k of ["packet", "syscall", "snapshot", "command", "output"]) assert.ok(evs.some((e) => e.kind === k), k);
 
   // Packets: the capture point's records, each with tcpdump's line and the header fields.
@@ -276,7 +322,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
   assert.deepEqual([syn.t, syn.host, syn.iface, syn.dir, syn.fields.ip.src, syn.fields.ip.dst, syn.fields.ip.proto], [200050, "server", "eth0", "in", "10.0.0.1", "10.0.0.2", "tcp"]);
   assert.deepEqual([syn.fields.tcp.dport, syn.fields.tcp.flags, syn.fields.tcp.options.mss], [9090, "S", 1460]);
   assert.match(syn.text, /^00:00:00\.200050 IP 10\.0\.0\.1\.33602 > 10\.0\.0\.2\.9090: Flags \[S\], /);
-  const text = (await run("demo")).out;
+  const text = (await run("demo", "lecture")).out;
   const packets = lecture.filter((e) => e.kind === "packet");
   assert.deepEqual(packets.map((e) => e.text), text.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} IP /.test(l)));
   const icmp = echo.find((e) => e.kind === "packet") as JsonEvent & { fields: { icmp: { type: number; id: number; seq: number } } };
@@ -292,7 +338,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
   assert.equal(states.filter((s) => s === "client SYN_SENT->ESTABLISHED").length, 4);
   // Syscalls with structured fields (both scenarios report them the same way).
   const refused = echo.find((e) => e.kind === "syscall" && e.errno) as JsonEvent & { call: string; args: string[]; result: number; errno: string; pid: number };
-  assert.deepEqual([refused.call, refused.args, refused.result, refused.errno], ["recv", ["3", "100", "0"], -1, "ECONNREFUSED"]);
+  assert.deepEqual([refused.call, refused.args, refused.result, refused.errno], ["sendto", ["3", '"\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0"...', "65508", "0", '{sa_family=AF_INET, sin_port=htons(7), sin_addr=inet_addr("10.0.0.2")}', "16"], -1, "EMSGSIZE"]);
   const accepts = lecture.filter((e) => e.kind === "syscall" && e.call === "accept").map((e) => e.result);
   assert.deepEqual(accepts, [4, 5, 6, 7]);
   // Snapshots: the sockets the views printed, structured.
@@ -302,7 +348,7 @@ test("demo --json: both scenarios emit the shared event model — packets with p
 });
 
 test("demo --strace: every system call as strace -f -tt prints it, in place of the scenario's own syscall lines", async () => {
-  const r = await run("demo", "udp-echo", "--strace");
+  const r = await run("demo", "udp", "--strace");
   assert.equal(r.code, 0, r.err.join("\n"));
   assert.ok(!r.out.some((l) => l.startsWith("  [")), "the scenario's syscall lines give way to the trace");
   const at = (l: string) => {
@@ -313,13 +359,13 @@ test("demo --strace: every system call as strace -f -tt prints it, in place of t
   const sock = at("server [pid  1000] 00:00:00.000000 socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = 3");
   assert.ok(sock > r.out.indexOf("--- 1. The server starts a UDP echo service ---"));
   at('server [pid  1000] 00:00:00.000000 bind(3, {sa_family=AF_INET, sin_port=htons(7), sin_addr=inet_addr("0.0.0.0")}, 16) = 0');
-  at("client [pid  1001] 00:00:02.040000 recvfrom(3, 0x..., 100, 0, NULL, NULL) = -1 ECONNREFUSED (Connection refused)");
-  at("client [pid  1001] 00:00:02.050000 +++ exited with 0 +++");
+  at("client [pid  1001] 00:00:03.110000 recvfrom(3, 0x..., 100, 0, NULL, NULL) = -1 ECONNREFUSED (Connection refused)");
+  at("client [pid  1001] 00:00:03.120000 +++ exited with 0 +++");
   // A blocked call interrupted by other processes' lines: <unfinished ...> then <... resumed>.
   assert.ok(r.out.includes("server [pid  1000] 00:00:00.000000 recvfrom(3,  <unfinished ...>"));
   assert.ok(r.out.some((l) => l.startsWith("server [pid  1000] 00:00:02.015000 <... recvfrom resumed>\"hello\", 65535, 0, ")));
   // JSON: the same lines as strace events, and one structured syscall event per call.
-  const j = await run("demo", "udp-echo", "--strace", "--json");
+  const j = await run("demo", "udp", "--strace", "--json");
   const doc = JSON.parse(j.out.join("\n")) as { events: JsonEvent[] };
   assert.deepEqual(doc.events.filter((e) => e.kind === "strace").map((e) => e.text), r.out.filter((l) => /^(client|server) \[pid /.test(l)));
   const refused = doc.events.find((e) => e.kind === "syscall" && e.errno === "ECONNREFUSED")!;

@@ -130,7 +130,7 @@ test("view commands: --help, a bad scenario, step, host or tool flag", async () 
 });
 
 test("sockstack demo is the lecture tour: A1 listen, A2, A3 Recv-Q 4, B2 overflow, A4 accept, a ladder", async () => {
-  const r = await run("demo");
+  const r = await run("demo", "lecture");
   assert.equal(r.code, 0, r.err.join("\n"));
   const out = r.out;
   const at = (re: RegExp, from = 0) => {
@@ -161,7 +161,7 @@ test("sockstack demo is the lecture tour: A1 listen, A2, A3 Recv-Q 4, B2 overflo
 });
 
 test("one default seed and one capture point: the demo shows what the view commands show", async () => {
-  const demo = (await run("demo")).out;
+  const demo = (await run("demo", "lecture")).out;
   // Every tcpdump block of the tour, concatenated, is `sockstack tcpdump -nn` (the server's eth0, seed 0).
   const wire: string[] = [];
   demo.forEach((l, i) => {
@@ -185,7 +185,7 @@ test("one default seed and one capture point: the demo shows what the view comma
   const s5 = demo.findIndex((l) => l.startsWith("--- 5."));
   assert.deepEqual(block("server$ lsof -p 1000", s5), (await run("lsof", "-p", "1000")).out);
   // --seed moves both the same way.
-  const d7 = (await run("demo", "--seed", "7")).out;
+  const d7 = (await run("demo", "lecture", "--seed", "7")).out;
   const ss7 = await run("ss", "-tan", "--step", "connect", "--seed", "7");
   const port = /10\.0\.0\.1:(\d+)/.exec(ss7.out[2]!)![1]!;
   assert.ok(d7.some((l) => l.includes(`10.0.0.1:${port}`)), port);

@@ -57,6 +57,14 @@ test("every gVisor corpus script parses", { skip: missing }, () => {
   assert.deepEqual(failures, []);
 });
 
+test("every Google corpus script parses with run_all.py's ipv4 defines", { skip: missing }, () => {
+  const files = walk(join(CORPUS, "google"));
+  assert.equal(files.length, 138);
+  const defines = { Linux: "", TFO_COOKIE: "3021b9d889017eeb", CODE: "host_unreachable", CMSG_LEVEL_IP: "SOL_IP", CMSG_TYPE_RECVERR: "IP_RECVERR" };
+  const { failures } = parseAll(files, defines);
+  assert.deepEqual(failures, []);
+});
+
 // The FreeBSD IPv4 and gVisor suites, the corpus this parser was written for;
 // the IPv6, Fast Open and Google (Linux) suites are parsed by their own issues' runs.
 test("the FreeBSD and gVisor suites exercise every event type, packet protocol and time kind", { skip: missing }, () => {

@@ -48,7 +48,7 @@ import {
 } from "./segment-codec.js";
 import { finalizeConfig, parsePacketdrillArgs, type PacketdrillArgs, type PacketdrillConfig } from "./config.js";
 import { runShellCommand, shellEnv, type ShellEnv } from "./shell.js";
-import { evalInt, evalStruct, Unsupported, wordName } from "./syscall-args.js";
+import { evalInt, evalStruct, iovLengths, structFields, Unsupported, wordName } from "./syscall-args.js";
 import { tcpInfoScope } from "./tcp-info-scope.js";
 import { PacketdrillTun } from "./tun-device.js";
 
@@ -468,6 +468,10 @@ class ScriptRun {
         const fd = fdArg();
         const n = evalInt(arg(2));
         const flags = ev.name === "read" ? 0 : evalInt(arg(3), 0);
+        const buf = arg(1);
+        if (n > 0 && ((buf.kind === "word" && buf.name === "NULL") || (buf.kind === "int" && buf.value === 0))) {
+          throw new Unsupported("a read into a NULL buffer: sockstack's reads return the bytes instead of filling the caller's memory, so no bad address can be passed");
+        }
         const value = ev.name === "read" ? p.read(fd, n) : p.recv(fd, n, flags);
         return { value: value.then((d) => d.length) };
       }
@@ -477,12 +481,107 @@ class ScriptRun {
         const fd = fdArg();
         const n = evalInt(arg(2));
         const flags = ev.name === "write" ? 0 : evalInt(arg(3), 0);
-        const data = new Uint8Array(n);
+        // A NULL buffer with a length is a bad address (the kernel's copy faults: EFAULT); `...` is n zero bytes.
+        const buf = arg(1);
+        const isNull = (buf.kind === "word" && buf.name === "NULL") || (buf.kind === "int" && buf.value === 0);
+        const data = (isNull && n > 0 ? null : new Uint8Array(n)) as Uint8Array;
         if (ev.name === "write") return { value: p.write(fd, data) };
         if (ev.name === "send") return { value: p.send(fd, data, flags) };
         if (arg(4).kind !== "ellipsis" && arg(4).kind !== "word") throw new Unsupported("sendto an explicit address");
         return { value: p.sendto(fd, data, flags, null) };
       }
+      case "sendmsg": {
+        const fd = fdArg();
+        const msg = structFields(arg(1));
+        const ctl = msg.get("msg_control");
+        if (ctl && !(ctl.value.kind === "ellipsis" || (ctl.value.kind === "array" && ctl.value.items.length === 0))) {
+          throw new Unsupported("sendmsg with control messages");
+        }
+        const name = msg.get("msg_name");
+        if (name && name.value.kind !== "ellipsis") throw new Unsupported("sendmsg to an explicit address");
+        const iov = iovLengths(msg).map((n) => new Uint8Array(n));
+        return { value: p.sendmsg(fd, { iov }, evalInt(arg(2), 0)) };
+      }
+      case "recvmsg": {
+        const fd = fdArg();
+        const msg = structFields(arg(1));
+        const total = iovLengths(msg).reduce((a, b) => a + b, 0);
+        const value = p.recvmsg(fd, total, evalInt(arg(2), 0));
+        return { value, check: (v) => this.#checkRecvmsg(ev, msg, v as Awaited<typeof value>) };
+      }
+      case "ioctl": {
+        const fd = fdArg();
+        const req = wordName(arg(1));
+        if (req !== "SIOCINQ" && req !== "SIOCOUTQ" && req !== "FIONREAD") throw new Unsupported(`ioctl ${req ?? "(number)"}`);
+        const got = p.ioctl(fd, req);
+        const want = arg(2);
+        return {
+          value: 0,
+          check: (v) => {
+            this.#expectInt(ev, v);
+            if (want.kind !== "ellipsis" && evalInt(want) !== got) throw new ScriptFailure(ev.line, `ioctl(${req}): expected [${evalInt(want)}], got [${got}]`);
+          },
+        };
+      }
+      case "poll": {
+        const list = arg(0);
+        if (list.kind !== "array") throw new Unsupported("poll needs an array of pollfd");
+        const wanted = list.items.map((it) => structFields(it));
+        const fds = wanted.map((f) => ({ fd: this.#liveFd(evalInt(f.get("fd")?.value ?? arg(0))), events: evalInt(f.get("events")?.value ?? arg(0)), revents: 0 }));
+        if (evalInt(arg(1)) !== fds.length) throw new Unsupported("poll nfds differs from the array length");
+        const value = p.poll(fds, evalInt(arg(2)));
+        return {
+          value,
+          check: (v) => {
+            this.#expectInt(ev, v);
+            wanted.forEach((f, i) => {
+              const r = f.get("revents");
+              if (r && r.value.kind !== "ellipsis" && evalInt(r.value) !== fds[i]!.revents) {
+                throw new ScriptFailure(ev.line, `poll(): fd ${evalInt(f.get("fd")!.value)} expected revents ${evalInt(r.value)}, got ${fds[i]!.revents}`);
+              }
+            });
+          },
+        };
+      }
+      case "epoll_create":
+      case "epoll_create1": {
+        const fd = ev.name === "epoll_create" ? p.epoll_create(evalInt(arg(0))) : p.epoll_create1(evalInt(arg(0), 0));
+        return { value: fd, check: (v) => this.#mapFd(ev, v) };
+      }
+      case "epoll_ctl": {
+        const ep = fdArg();
+        const target = this.#liveFd(evalInt(arg(2)));
+        const e = arg(3);
+        let event: { events: number; data: number } | null = null;
+        if (e.kind === "struct") {
+          const f = structFields(e);
+          const data = f.get("fd") ?? f.get("u32") ?? f.get("u64") ?? f.get("ptr");
+          event = { events: evalInt(f.get("events")?.value ?? e), data: data ? evalInt(data.value) : 0 };
+        } else if (e.kind !== "word" || e.name !== "NULL") throw new Unsupported("epoll_ctl event must be {events=…, fd=…} or NULL");
+        p.epoll_ctl(ep, evalInt(arg(1)), target, event);
+        return { value: 0 };
+      }
+      case "epoll_wait": {
+        const ep = fdArg();
+        const want = arg(1);
+        const value = p.epoll_wait<number>(ep, evalInt(arg(2)), evalInt(arg(3)));
+        return {
+          value: value.then((evs) => evs),
+          check: (v) => {
+            const evs = v as { events: number; data: number }[];
+            this.#expectInt(ev, evs.length);
+            if (want.kind !== "struct" || evs.length === 0) return;
+            const f = structFields(want);
+            const we = f.get("events");
+            if (we && evalInt(we.value) !== evs[0]!.events) throw new ScriptFailure(ev.line, `epoll_wait(): expected events ${evalInt(we.value)}, got ${evs[0]!.events}`);
+            const wd = f.get("fd") ?? f.get("u32") ?? f.get("u64") ?? f.get("ptr");
+            if (wd && wd.value.kind !== "ellipsis" && evalInt(wd.value) !== evs[0]!.data) throw new ScriptFailure(ev.line, `epoll_wait(): expected data ${evalInt(wd.value)}, got ${evs[0]!.data}`);
+          },
+        };
+      }
+      case "sendfile":
+      case "splice":
+        throw new Unsupported(`${ev.name}: sockstack has no files or pipes to move data from (no open(), no pipe())`);
       case "close":
         return { value: p.close(fdArg()).then(() => 0) };
       case "shutdown":
@@ -546,6 +645,31 @@ class ScriptRun {
       return;
     }
     this.#fdMap.set(want, live);
+  }
+
+  /** recvmsg's checks: the byte count, msg_flags, and each expected control message (level, type, int data). */
+  #checkRecvmsg(ev: SyscallEvent, msg: ReturnType<typeof structFields>, r: { data: Uint8Array; flags: number; control?: { level: number; type: number; data: number }[] }): void {
+    this.#expectInt(ev, r.data.length);
+    const fl = msg.get("msg_flags");
+    if (fl && fl.value.kind !== "ellipsis" && evalInt(fl.value) !== r.flags) throw new ScriptFailure(ev.line, `recvmsg(): expected msg_flags ${evalInt(fl.value)}, got ${r.flags}`);
+    const ctl = msg.get("msg_control");
+    if (!ctl || ctl.value.kind === "ellipsis") return;
+    if (ctl.value.kind !== "array") throw new ScriptUnsupported(ev.line, "recvmsg(): msg_control must be an array of cmsgs");
+    const got = r.control ?? [];
+    if (ctl.value.items.length !== got.length) throw new ScriptFailure(ev.line, `recvmsg(): expected ${ctl.value.items.length} control message(s), got ${got.length}`);
+    ctl.value.items.forEach((it, i) => {
+      const f = structFields(it);
+      const g = got[i]!;
+      const lv = f.get("cmsg_level");
+      const ty = f.get("cmsg_type");
+      const da = f.get("cmsg_data");
+      if (lv && evalInt(lv.value) !== g.level) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_level ${evalInt(lv.value)}, got ${g.level}`);
+      if (ty && evalInt(ty.value) !== g.type) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_type ${evalInt(ty.value)}, got ${g.type}`);
+      if (da && da.value.kind !== "ellipsis") {
+        if (da.value.kind === "struct" || da.value.kind === "array") throw new ScriptUnsupported(ev.line, "recvmsg(): structured cmsg_data");
+        if (evalInt(da.value) !== g.data) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_data ${evalInt(da.value)}, got ${g.data}`);
+      }
+    });
   }
 
   #option(levelE: Expr, nameE: Expr): { level: number; name: string } {
@@ -723,7 +847,8 @@ class ScriptRun {
     const c = spec.ports ? this.#byRemotePort(spec.ports.dst, spec.ports.src) : this.#cur;
     // Learn the ISN / ports of the connection under test.
     if (c) {
-      if (first.seg.flags & TCP_SYN) c.isn = first.seg.seq;
+      // packetdrill maps the script's ISN (the seq written on the SYN / SYN-ACK, usually 0) onto the live one.
+      if (first.seg.flags & TCP_SYN) c.isn = (first.seg.seq - (spec.seq.start !== null && !spec.seq.absolute ? spec.seq.start : 0)) >>> 0;
       if (c.localPort === null) c.localPort = first.seg.srcPort;
       if (c.remotePort === null) c.remotePort = first.seg.dstPort;
     }

@@ -101,11 +101,11 @@ const SYSCTLS: Record<string, SysctlSetter> = {
   "net.inet.tcp.insecure_rst": bool("tcp_insecure_rst"),
   "net.inet.tcp.insecure_syn": bool("tcp_insecure_syn"),
   "net.inet.tcp.drop_synfin": bool("tcp_drop_synfin"),
-  // FreeBSD's fixed delayed-ACK timeout (ms); selects the FreeBSD delayed-ACK model.
+  // FreeBSD's fixed delayed-ACK timeout (ms), which the freebsd personality's delayed-ACK model uses.
   "net.inet.tcp.delacktime": (h, v) => {
     const n = num(v);
     if (!Number.isInteger(n) || n <= 0 || n > 200) return unsupported(`sysctl net.inet.tcp.delacktime=${v}`);
-    h.sysctl.tcp_delack_bsd = n * 1000;
+    h.sysctl.tcp_delacktime = n * 1000;
     return OK;
   },
   "net.inet.tcp.tolerate_missing_ts": restate("net.inet.tcp.tolerate_missing_ts", "1", "segments without timestamps are accepted (Linux)"),

@@ -8,19 +8,27 @@ import type { Expr } from "./ast.js";
 import { errnoNumber, isErrnoCode } from "../core/errno.js";
 import { CONSTANTS } from "../socket/constants.js";
 import { LEVELS } from "../socket/options.js";
+import { POLL_CONSTANTS } from "../core/poll-events.js";
+import * as EP from "../sys/epoll.js";
 
 /** A construct the runner cannot execute faithfully. */
 export class Unsupported extends Error {}
 
 /** Extra names packetdrill scripts use beyond the socket constants. */
 const EXTRA: Readonly<Record<string, number>> = {
+  ...POLL_CONSTANTS,
+  EPOLLIN: EP.EPOLLIN, EPOLLPRI: EP.EPOLLPRI, EPOLLOUT: EP.EPOLLOUT, EPOLLERR: EP.EPOLLERR, EPOLLHUP: EP.EPOLLHUP,
+  EPOLLRDNORM: EP.EPOLLRDNORM, EPOLLRDBAND: EP.EPOLLRDBAND, EPOLLWRNORM: EP.EPOLLWRNORM, EPOLLWRBAND: EP.EPOLLWRBAND,
+  EPOLLMSG: EP.EPOLLMSG, EPOLLRDHUP: EP.EPOLLRDHUP, EPOLLEXCLUSIVE: EP.EPOLLEXCLUSIVE, EPOLLWAKEUP: EP.EPOLLWAKEUP,
+  EPOLLONESHOT: EP.EPOLLONESHOT, EPOLLET: EP.EPOLLET, EPOLL_CTL_ADD: EP.EPOLL_CTL_ADD, EPOLL_CTL_DEL: EP.EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD: EP.EPOLL_CTL_MOD, EPOLL_CLOEXEC: EP.EPOLL_CLOEXEC,
+  // <linux/in.h> IP_MTU_DISCOVER values; <linux/tcp.h> TCP_CM_INQ (= TCP_INQ).
+  IP_PMTUDISC_DONT: 0, IP_PMTUDISC_WANT: 1, IP_PMTUDISC_DO: 2, IP_PMTUDISC_PROBE: 3,
+  TCP_CM_INQ: 36,
   PF_INET: 2,
   NULL: 0,
   O_RDONLY: 0,
   O_WRONLY: 1,
-  EPOLLIN: 1,
-  POLLIN: 1,
-  POLLOUT: 4,
   IPTOS_DSCP_CS1: 0x20,
   IPTOS_DSCP_CS7: 0xe0,
 };
@@ -47,6 +55,32 @@ export function evalInt(e: Expr, dflt?: number): number {
     default:
       throw new Unsupported(`${e.kind} where a number is needed`);
   }
+}
+
+/** The named members of a `{…}` argument (msghdr, pollfd, epoll_event), by name. */
+export function structFields(e: Expr): Map<string, { args: readonly Expr[] | null; value: Expr }> {
+  if (e.kind !== "struct") throw new Unsupported(`${e.kind} where a struct is needed`);
+  const out = new Map<string, { args: readonly Expr[] | null; value: Expr }>();
+  for (const f of e.fields) {
+    if (f.name === null) throw new Unsupported("positional struct fields");
+    out.set(f.name, { args: f.args, value: f.value });
+  }
+  return out;
+}
+
+/** `msg_iov(N)=[{..., len}, …]` → the buffer lengths (N must match). */
+export function iovLengths(msg: Map<string, { args: readonly Expr[] | null; value: Expr }>): number[] {
+  const iov = msg.get("msg_iov");
+  if (!iov) throw new Unsupported("msghdr without msg_iov");
+  if (iov.value.kind !== "array") throw new Unsupported("msg_iov is not an array");
+  const lens = iov.value.items.map((it) => {
+    if (it.kind !== "struct" || it.fields.length !== 2) throw new Unsupported("iovec must be {..., LENGTH}");
+    const base = it.fields[0]!.value;
+    if (base.kind !== "ellipsis") throw new Unsupported("iovec with explicit bytes");
+    return evalInt(it.fields[1]!.value);
+  });
+  if (iov.args && iov.args.length === 1 && evalInt(iov.args[0]!) !== lens.length) throw new Unsupported("msg_iov(N) disagrees with its array");
+  return lens;
 }
 
 /** A symbol's name, when the expression is a bare word. */

@@ -44,6 +44,8 @@ const CA_STATES: Record<string, number> = {
   TCP_CA_CWR: 2,
   TCP_CA_Recovery: 3,
   TCP_CA_Loss: 4,
+  // tcpi_snd_ssthresh before the first loss (Linux TCP_INFINITE_SSTHRESH).
+  TCP_INFINITE_SSTHRESH: 0x7fffffff,
 };
 
 /**

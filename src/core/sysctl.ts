@@ -5,6 +5,7 @@
  * `tcp_congestion_control`, whose upstream default is cubic). A host
  * personality (see host/) may override them.
  */
+import type { PersonalityName } from "./personality.js";
 import type { Micros } from "./time.js";
 import { SEC } from "./time.js";
 
@@ -88,21 +89,6 @@ export interface Sysctls {
   tcp_notsent_lowat: number;
   tcp_ecn: number;
   /**
-   * Personality knob (not a Linux sysctl): lay SYN / SYN-ACK options out as
-   * FreeBSD's tcp_addoptions does (`mss, nop, wscale, sackOK, TS`, EOL
-   * padding) instead of Linux's. See core/personality.ts.
-   */
-  tcp_syn_options_bsd: boolean;
-  /**
-   * Personality knob (not a Linux sysctl): FreeBSD's receive-window model
-   * (tcp_output.c, syncache.c, tcp_input.c `tcp_mss`): SYN and SYN-ACK offer
-   * min(receive buffer, 65535); later segments offer the free buffer space
-   * (sbspace) rounded up to the scale unit, never shrinking; the receive
-   * buffer is rounded up to a multiple of the MSS when the handshake
-   * completes (65536 → 65700 with MSS 1460). See tcp/recv-window.ts.
-   */
-  tcp_rcvbuf_bsd: boolean;
-  /**
    * Accept an in-window RST that is not exactly at rcv.nxt (RFC 793; FreeBSD
    * `net.inet.tcp.insecure_rst=1`). false (Linux, always): RFC 5961 §3 —
    * only an exact match resets, others get a challenge ACK.
@@ -115,57 +101,25 @@ export interface Sysctls {
    */
   tcp_insecure_syn: boolean;
   /**
-   * Personality knob (not a Linux sysctl): FreeBSD's delayed ACK with this
-   * fixed timeout in µs (`net.inet.tcp.delacktime`, 100 ms): no quick-ACK
-   * mode, every second in-order segment is ACKed at once, a lone one after
-   * the timeout. 0 = Linux's adaptive ATO with quick ACKs.
+   * Not a Linux sysctl: which kernel TCP imitates where kernels differ
+   * (tcp/personality/: SYN option layout, receive windows, delayed ACK,
+   * TIME-WAIT, RST errors, syncache, RSTs for bound sockets). "linux", the
+   * default, is the reference; core/personality.ts sets "freebsd" with the
+   * rest of FreeBSD's defaults.
    */
-  tcp_delack_bsd: Micros;
+  tcp_personality: PersonalityName;
+  /**
+   * FreeBSD `net.inet.tcp.delacktime` (µs, 100 ms): the fixed delayed-ACK
+   * timeout of the freebsd personality (no quick-ACK mode, every second
+   * in-order segment ACKed at once). Linux's adaptive ATO ignores it.
+   */
+  tcp_delacktime: Micros;
   /**
    * Drop every segment with both SYN and FIN set, in any state (FreeBSD
    * `net.inet.tcp.drop_synfin`, off by default there too). false (Linux,
    * always): a SYN|FIN is processed as a SYN.
    */
   tcp_drop_synfin: boolean;
-  /**
-   * Personality knob (not a Linux sysctl): answer segments in TIME-WAIT as
-   * FreeBSD's tcp_twcheck does — a RST is dropped, a SYN above rcv.nxt
-   * recycles the tuple, anything else without ACK is dropped silently, an
-   * exact duplicate ACK is ignored, everything else gets an ACK; the 2·MSL
-   * wait restarts only on a retransmitted FIN. false: Linux
-   * tcp_timewait_state_process. See tcp/input.ts.
-   */
-  tcp_twcheck_bsd: boolean;
-  /**
-   * Personality knob (not a Linux sysctl): FreeBSD tcp_output keeps TH_FIN
-   * in the flags of FIN-WAIT-1, CLOSING and LAST-ACK, so while our FIN is
-   * unacknowledged every ACK it sends re-sends the FIN (at the FIN's
-   * sequence number). Challenge ACKs (tcp_respond) do not. false: Linux
-   * sends bare ACKs at SND.NXT.
-   */
-  tcp_ack_fin_bsd: boolean;
-  /**
-   * Personality knob (not a Linux sysctl): the error a received RST leaves
-   * on the socket as FreeBSD sets it (tcp_input.c: ECONNREFUSED in
-   * SYN-RECEIVED, ECONNRESET in every other synchronized state). false:
-   * Linux tcp_reset (EPIPE in CLOSE-WAIT, ECONNRESET otherwise).
-   */
-  tcp_reset_errno_bsd: boolean;
-  /**
-   * Personality knob (not a Linux sysctl): FreeBSD's syncache rules at a
-   * listener — a RST for a request inside the offered window but not at
-   * rcv.nxt gets a challenge ACK (syncache_chkrst, RFC 5961) instead of
-   * dropping the request, and a SYN-ACK is dropped silently instead of
-   * answered with a RST. See tcp/listen.ts.
-   */
-  tcp_syncache_bsd: boolean;
-  /**
-   * Personality knob (not a Linux sysctl): a segment for a port bound by a
-   * socket that neither listens nor is connected is answered by that socket
-   * — FreeBSD finds it in the PCB table, so the RST carries its IP_TOS /
-   * IP_TTL. false: Linux answers from no socket (TOS 0, default TTL).
-   */
-  tcp_rst_bound_bsd: boolean;
   /**
    * net.ipv4.neigh.default.base_reachable_time_ms (µs here): a neighbour
    * confirmed this long ago (times a random factor in [0.5, 1.5), redrawn
@@ -286,16 +240,10 @@ export function linuxSysctls(): Sysctls {
     tcp_invalid_ratelimit: 500_000,
     tcp_notsent_lowat: 4294967295,
     tcp_ecn: 2,
-    tcp_syn_options_bsd: false,
-    tcp_rcvbuf_bsd: false,
     tcp_insecure_rst: false,
     tcp_insecure_syn: false,
-    tcp_delack_bsd: 0,
+    tcp_personality: "linux",
+    tcp_delacktime: 100_000,
     tcp_drop_synfin: false,
-    tcp_twcheck_bsd: false,
-    tcp_ack_fin_bsd: false,
-    tcp_reset_errno_bsd: false,
-    tcp_syncache_bsd: false,
-    tcp_rst_bound_bsd: false,
   };
 }

@@ -30,7 +30,7 @@ import type { Device } from "../link/device.js";
 import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { formatEnterArgs, formatStrace, straceName, straceWriter, type StraceWriter } from "../sys/strace.js";
-import type { SyscallRecord } from "../sys/syscall-boundary.js";
+import type { SyscallEvent, SyscallRecord } from "../sys/syscall-boundary.js";
 import { netstatStateName } from "../tcp/tcp-state.js";
 import { Capture as ToolsCapture, type CaptureRecord } from "../tools/capture.js";
 import { ladderEvents, ladderText, type LadderDrop, type LadderEvent, type LadderOptions, type LadderState } from "../tools/ladder.js";
@@ -209,7 +209,7 @@ export class DemoContext {
       this.#writers.push(writer);
       net.strace(writer);
     }
-    net.strace((ev) => {
+    const listener = (ev: SyscallEvent) => {
       if (ev.kind !== "exit") return;
       const r = ev.rec;
       if (!this.strace && !this.#show(r)) return;
@@ -220,8 +220,29 @@ export class DemoContext {
         t: r.end, kind: "syscall", host: r.host, process: `${r.process}[${r.pid}]`, pid: r.pid, call: straceName(r.call),
         args: splitArgs(formatEnterArgs(r)), result: syscallResult(r), ...(errno ? { errno } : {}), ...(this.strace ? { traced: true as const } : {}), text,
       });
-    });
+    };
+    this.#traceOn = () => {
+      if (!this.#traceStop) this.#traceStop = net.strace(listener);
+    };
+    this.#traceOn();
   }
+
+  #traceOn: () => void = () => {};
+  #traceStop: (() => void) | null = null;
+
+  /**
+   * Stops (`false`) or restarts (`true`) narrating system calls: for a bulk
+   * phase of a scenario (seventy thousand connects) whose calls would only
+   * cost time. With `--strace` the trace goes on.
+   */
+  narrateSyscalls(on: boolean): void {
+    if (on) this.#traceOn();
+    else if (!this.strace && this.#traceStop) {
+      this.#traceStop();
+      this.#traceStop = null;
+    }
+  }
+
 
   /** Ends the trace: a call still blocked prints as `<unfinished ...>`, as strace does when it stops. */
   finish(): void {
@@ -285,24 +306,28 @@ export class DemoContext {
       this.states.push({ t: this.now(), endpoint: local, peer, state: s });
       this.#emit({ t: this.now(), kind: "state", host: name, proto: "tcp", local, peer, from: f, to: s, text: `${local} ${peer} ${f} -> ${s}` });
     };
-    // The packet being processed: taps run just before the stack handles it, synchronously.
-    let last: { t: Micros; bytes: Uint8Array } | null = null;
+    // The packet being processed: taps run just before the stack handles it, synchronously, so
+    // a drop counter raised meanwhile is about that packet (its bytes are read only then).
+    let last: { t: Micros; packet: { bytes(): Uint8Array } } | null = null;
     for (const i of host.ip.interfaces) {
       i.device.taps.push((p, dir, now) => {
-        if (dir === "in") last = { t: now, bytes: p.bytes().slice() };
+        if (dir === "in") last = { t: now, packet: p };
       });
     }
     const counters = host.counters;
+    const groups = new Map<object, string>(Object.entries(counters).map(([k, g]) => [g as object, k]));
     const inc = counters.inc.bind(counters);
     counters.inc = (group, counter, n = 1) => {
       inc(group, counter, n);
-      const groupName = Object.entries(counters).find(([, g]) => g === group)?.[0] ?? "";
+      if (!last || last.t !== this.now()) return;
+      const groupName = groups.get(group) ?? "";
       const why = dropReason(groupName, counter);
-      if (!why || !last || last.t !== this.now()) return;
-      const pkt = last;
+      if (!why) return;
+      const t = last.t;
+      const bytes = last.packet.bytes().slice();
       last = null; // one reason per packet (ListenOverflows and ListenDrops count the same drop)
-      this.drops.push({ t: pkt.t, bytes: pkt.bytes, reason: why.en });
-      this.#emit({ t: this.now(), kind: "drop", host: name, reason: why.en, counter: `${groupName}.${counter}`, line: this.#td.format(pkt.bytes, pkt.t), text: `${name} dropped: ${why.en}` });
+      this.drops.push({ t, bytes, reason: why.en });
+      this.#emit({ t: this.now(), kind: "drop", host: name, reason: why.en, counter: `${groupName}.${counter}`, line: this.#td.format(bytes, t), text: `${name} dropped: ${why.en}` });
     };
   }
 
@@ -422,7 +447,8 @@ export class DemoContext {
 
   /**
    * Runs a view command on `host` as typed (`ss -tanpo`, `netstat -natp`,
-   * `lsof -p 1000`, `ss -s`, `nstat` with `before` for the delta) and
+   * `lsof -p 1000`, `ss -s`, `nstat` with `before` for the delta; `| head -N`
+   * may follow) and
    * prints it: a `command` event, a `snapshot` and the output lines.
    * Returns the snapshot.
    * @example
@@ -433,24 +459,29 @@ export class DemoContext {
     const s = this.snapshot(host);
     const name = this.#hostNames.get(host) ?? host.name;
     this.command(name, cmd);
-    const [tool, ...rest] = cmd.split("#")[0]!.trim().split(/\s+/);
+    const [view, pipe] = cmd.split("#")[0]!.split("|");
+    const [tool, ...rest] = view!.trim().split(/\s+/);
     const args = rest.join(" ");
+    let text: string;
     switch (tool) {
       case "ss":
-        this.outputText(args === "-s" ? ssSummary(s) : ss(s, args));
+        text = args === "-s" ? ssSummary(s) : ss(s, args);
         break;
       case "netstat":
-        this.outputText(netstat(s, args));
+        text = netstat(s, args);
         break;
       case "lsof":
-        this.outputText(lsof(s, args));
+        text = lsof(s, args);
         break;
       case "nstat":
-        this.outputText(nstat(before ?? null, s, args));
+        text = nstat(before ?? null, s, args);
         break;
       default:
         throw new TypeError(`show: no view '${tool}'`);
     }
+    const head = pipe ? /^\s*head -(\d+)\s*$/.exec(pipe) : null;
+    if (pipe && !head) throw new TypeError(`show: only '| head -N' may follow a view: ${cmd}`);
+    this.outputText(head ? text.replace(/\n$/, "").split("\n").slice(0, Number(head[1])).join("\n") : text);
     return s;
   }
 }

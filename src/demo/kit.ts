@@ -38,7 +38,7 @@ export const SETUP_CALLS = ["socket", "bind", "listen", "accept", "connect", "sh
 /**
  * A syscall filter showing the calls named (Process method names: `recv`,
  * `send`, `accept`), from every process or from the processes named.
- * @example d.useNetwork(net, calls(["connect", "close"]));
+ * @example const show = calls(["connect", "close"], ["client"]);
  */
 export function calls(names: readonly string[], processes?: readonly string[]): SyscallFilter {
   return (r: SyscallRecord) => names.includes(r.call) && (!processes || processes.includes(r.process));
@@ -47,7 +47,7 @@ export function calls(names: readonly string[], processes?: readonly string[]): 
 /**
  * Builds the two-host network of most scenarios for `d.seed`.
  * @example
- * declare const d: DemoContext;
+ * declare const d: Parameters<typeof twoHosts>[0]; // a scenario's DemoContext
  * const { net, client, server } = twoHosts(d);
  */
 export function twoHosts(d: DemoContext, opts: TwoHostsOptions = {}): TwoHosts {

@@ -5,18 +5,24 @@
  * can use it as its menu.
  *
  * @example
- * const s = findScenario("time-wait");
- * const events: DemoEvent[] = [];
- * await s!.run(new DemoContext(0, (e) => events.push(e)));
+ * SCENARIOS.map((s) => `${s.name}: ${s.summary.zh} [${s.seeds.join(" ")}]`);
+ * findScenario("time-wait")?.seeds; // ["F6", "C5", "E6"]
  */
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
+import { fdsDemo } from "./scenarios/fds.js";
+import { fourTupleDemo } from "./scenarios/four-tuple.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
+import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { nagleDemo } from "./scenarios/nagle.js";
+import { reorderDemo } from "./scenarios/reorder.js";
 import { rstDemo } from "./scenarios/rst.js";
+import { synFloodDemo } from "./scenarios/syn-flood.js";
+import { timeoutsDemo } from "./scenarios/timeouts.js";
+import { windowDemo } from "./scenarios/window.js";
 import { timeWaitDemo } from "./scenarios/time-wait.js";
 import { udpDemo } from "./scenarios/udp.js";
 
@@ -30,6 +36,13 @@ export const SCENARIOS: readonly DemoScenario[] = [
   halfCloseDemo,
   closeWaitLeakDemo,
   nagleDemo,
+  windowDemo,
+  reorderDemo,
+  keepaliveDemo,
+  timeoutsDemo,
+  synFloodDemo,
+  fdsDemo,
+  fourTupleDemo,
   udpDemo,
 ];
 

@@ -30,6 +30,7 @@ import { TcpState } from "../tcp/tcp-state.js";
 import { tcpdumpFlags } from "../tools/tcpdump.js";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
 import { Packet } from "../wire/packet.js";
+import { readU32 as r32 } from "../wire/byte-order.js";
 import { parseTcpQuoteInto, TCP } from "../wire/tcp.js";
 import {
   CounterAudit, DEFAULT_LIMITS, codecCheck, errText, hex, installSpinBound, memoryCheck, unhex,
@@ -567,9 +568,6 @@ function describe(b: Uint8Array, host: Host): { sig: string; tcb: Tcb | TimeWait
   return { sig: `ipv4 proto ${proto} to ${where}`, tcb: undefined };
 }
 
-function r32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
 
 /**
  * Runs one packet-fuzzing case (or replays a recorded one) and checks the

@@ -8,6 +8,7 @@
 import type { Rng } from "../core/rng.js";
 import { foldChecksum, internetChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
+import { readU32 as r32, writeU16 as w16, writeU32 as w32 } from "../wire/byte-order.js";
 import { TCP, writeTcpHeader } from "../wire/tcp.js";
 import { TCP_MAX_OPTIONS_LENGTH } from "../wire/tcp-options.js";
 
@@ -223,18 +224,3 @@ function setL4Checksum(l4: Uint8Array, off: number, src: number, dst: number, pr
   l4[off + 1] = c & 255;
 }
 
-function w16(b: Uint8Array, i: number, v: number): void {
-  b[i] = (v >>> 8) & 255;
-  b[i + 1] = v & 255;
-}
-
-function w32(b: Uint8Array, i: number, v: number): void {
-  b[i] = (v >>> 24) & 255;
-  b[i + 1] = (v >>> 16) & 255;
-  b[i + 2] = (v >>> 8) & 255;
-  b[i + 3] = v & 255;
-}
-
-function r32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}

@@ -16,7 +16,7 @@
  * Sequence numbers are relative to the sender's ISN, as tcptrace shows them.
  *
  * @example
- * const packets: PlotPacket[] = []; // LabSession.packets(): when each crossed the wire, and its fields
+ * declare const packets: PlotPacket[];
  * const svg = timeSequenceSvg(packets, { src: "10.0.0.1:40000", dst: "10.0.0.2:9090" });
  */
 import type { Micros } from "../core/time.js";

@@ -3,6 +3,7 @@
  * later event at the same instant (like Linux's softirq hand-off), with
  * checksums offloaded and MTU 65536.
  */
+import { Fifo } from "../core/fifo.js";
 import { Scheduler, Timer } from "../core/scheduler.js";
 import type { Packet } from "../wire/packet.js";
 import { type Device, type Tap, runTaps } from "./device.js";
@@ -17,8 +18,7 @@ export class LoopbackDevice implements Device {
   up = true;
   readonly taps: Tap[] = [];
   onReceive: Device["onReceive"] = () => {};
-  #queue: Packet[] = [];
-  #head = 0;
+  readonly #queue = new Fifo<Packet>();
   #timer: Timer;
 
   constructor(
@@ -38,19 +38,12 @@ export class LoopbackDevice implements Device {
   #deliver(): void {
     // Deliver only what was queued before this event; packets sent while
     // delivering go in the next event (same instant), keeping order fair.
-    const end = this.#queue.length;
-    while (this.#head < end) {
-      const p = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as unknown as Packet;
+    for (let n = this.#queue.length; n > 0; n--) {
+      const p = this.#queue.shift()!;
       if (!this.up) continue;
       // Like Linux, a capture on lo sees each packet once (at transmit).
       this.onReceive(p, this);
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else {
-      this.scheduler.arm(this.#timer, this.scheduler.now());
-    }
+    if (this.#queue.length) this.scheduler.arm(this.#timer, this.scheduler.now());
   }
 }

@@ -2,7 +2,7 @@
  * One simulated wire in one direction: applies a {@link LinkConfig} to the
  * packets put on it and hands each survivor to its owner's `deliver`
  * function at the right virtual time. A point-to-point {@link Link} has two
- * (`aToB`, `bToA`); a {@link Segment} shares one among its ports.
+ * (`aToB`, `bToA`); a {@link SharedSegment} shares one among its ports.
  *
  * Pipeline of one packet, in this order:
  * 1. partitioned → drop `partition`; longer than the MTU → drop `mtu`;

@@ -4,7 +4,7 @@
  * `tbf`, as a plain value ({@link LinkConfig}) plus the few pure random
  * models behind them (jitter samples, the Gilbert-Elliott burst-loss chain,
  * bit corruption). {@link Channel} applies them to packets; a point-to-point
- * {@link Link} has one Channel per direction, a {@link Segment} one for the
+ * {@link Link} has one Channel per direction, a {@link SharedSegment} one for the
  * whole broadcast domain.
  *
  * Everything here is deterministic given the Rng streams passed in.

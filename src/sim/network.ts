@@ -28,7 +28,7 @@ import { EthernetDevice, type FrameEndpoint } from "../link/ethernet.js";
 import { ExternalWire, type FrameSink } from "../link/external.js";
 import { localMacFrom, parseMac, type MacAddress } from "../wire/ethernet.js";
 import type { LinkConfigInput } from "./impairments.js";
-import { Segment, type SegmentOptions } from "./segment.js";
+import { SharedSegment, type SharedSegmentOptions } from "./shared-segment.js";
 import { SpinError } from "../sys/spin.js";
 import { describeCall, type SyscallListener } from "../sys/syscall-boundary.js";
 import { VirtualDriver, type RunOptions, type RunResult, type RunUntilOptions, type VirtualDriverOptions } from "./virtual-driver.js";
@@ -149,7 +149,7 @@ export class Network {
   readonly driver: VirtualDriver;
   readonly hosts = new Map<string, Host>();
   readonly links: Link[] = [];
-  readonly segments: Segment[] = [];
+  readonly segments: SharedSegment[] = [];
   /** Ethernet cables: Ethernet links and switch port cables. */
   readonly cables: EtherLink[] = [];
   /** Switches, in creation order. */
@@ -343,14 +343,14 @@ export class Network {
   }
 
   /** Creates a shared segment (a hub/switch without ARP). */
-  segment(opts: SegmentOptions = {}): Segment {
-    const s = new Segment(this.scheduler, this.rng.fork(`segment:${this.segments.length}`), opts);
+  segment(opts: SharedSegmentOptions = {}): SharedSegment {
+    const s = new SharedSegment(this.scheduler, this.rng.fork(`segment:${this.segments.length}`), opts);
     this.segments.push(s);
     return s;
   }
 
   /** Attaches `host` to `segment` with address `cidr`. */
-  attach(host: Host, segment: Segment, cidr: string, name?: string): NetInterface;
+  attach(host: Host, segment: SharedSegment, cidr: string, name?: string): NetInterface;
   /**
    * Plugs a new Ethernet card of `host` into a new port of switch `sw`,
    * with a cable of the given conditions (per-port impairments). `cidr`
@@ -363,7 +363,7 @@ export class Network {
    * net.attach(server, sw, "10.0.0.2/24", { loss: 0.01 });   // a lossy cable
    */
   attach(host: Host, sw: Switch, cidr?: string | null, opts?: SwitchAttachOptions): NetInterface;
-  attach(host: Host, target: Segment | Switch, cidr?: string | null, nameOrOpts?: string | SwitchAttachOptions): NetInterface {
+  attach(host: Host, target: SharedSegment | Switch, cidr?: string | null, nameOrOpts?: string | SwitchAttachOptions): NetInterface {
     if (target instanceof Switch) return this.#attachSwitch(host, target, cidr, typeof nameOrOpts === "object" ? nameOrOpts : {});
     const segment = target;
     const name = typeof nameOrOpts === "string" ? nameOrOpts : undefined;

@@ -57,7 +57,7 @@ interface HostLoop {
 export function hostYieldMacrotask(): YieldMacrotask {
   const g = globalThis as unknown as HostLoop;
   if (typeof g.setImmediate === "function") {
-    const si = hostImmediates?.original ?? g.setImmediate;
+    const si = g.setImmediate;
     return () => new Promise<void>((resolve) => void si(resolve));
   }
   if (typeof g.MessageChannel === "function") {
@@ -126,40 +126,30 @@ export class StuckError extends Error {
   }
 }
 
-/** The tracker {@link trackHostImmediates} installed (null until then). */
-let hostImmediates: { original: (cb: () => void) => unknown; pending: Set<unknown> } | null = null;
+/** Counts the host's pending setImmediate callbacks once {@link trackHostImmediates} is on (null until then). */
+let pendingImmediates: (() => number) | null = null;
 
 /**
  * Makes `setImmediate` callbacks part of the instant that queued them:
- * replaces the global `setImmediate`/`clearImmediate` (once per process)
- * with wrappers that count the callbacks queued and not yet run, and every
- * virtual-time driver then yields again, before moving the clock or going
- * idle, until none is pending. Without it, a callback queued after the
- * driver's own yield (undici resumes its request pipeline that way) runs
- * only after the clock has moved. The driver's own yields use the original
- * function and are not counted. Idempotent; the Node façade installs it.
+ * from now on every virtual-time driver that yields with the host's
+ * `setImmediate` keeps yielding, before moving the clock or going idle,
+ * until no (ref'd) immediate is pending in the host — counted with Node's
+ * `process.getActiveResourcesInfo()`, so Node's internal ones count too
+ * (the JS stream socket under TLS finishes every write with one; undici
+ * resumes its request pipeline with one). Without it such a callback runs
+ * only after the clock has moved. A no-op where the host cannot count
+ * them (browsers). Idempotent; the Node façade turns it on.
  * @example
  * trackHostImmediates();
  */
 export function trackHostImmediates(): void {
-  const g = globalThis as unknown as { setImmediate?: (cb: (...a: unknown[]) => void, ...a: unknown[]) => unknown; clearImmediate?: (h: unknown) => void };
-  if (hostImmediates || typeof g.setImmediate !== "function" || typeof g.clearImmediate !== "function") return;
-  const set = g.setImmediate, clear = g.clearImmediate;
-  const pending = new Set<unknown>();
-  hostImmediates = { original: set, pending };
-  const wrapped = function (this: unknown, cb: (...a: unknown[]) => void, ...args: unknown[]): unknown {
-    if (typeof cb !== "function") return set.call(this, cb, ...args); // Node's own argument error
-    const h = set.call(this, function (this: unknown, ...a: unknown[]) {
-      pending.delete(h);
-      cb.apply(this, a);
-    }, ...args);
-    pending.add(h);
-    return h;
-  };
-  g.setImmediate = Object.assign(wrapped, set);
-  g.clearImmediate = function (this: unknown, h: unknown) {
-    pending.delete(h);
-    clear.call(this, h);
+  const proc = (globalThis as unknown as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
+  const info = proc?.getActiveResourcesInfo;
+  if (pendingImmediates || typeof info !== "function") return;
+  pendingImmediates = () => {
+    let n = 0;
+    for (const r of info.call(proc)) if (r === "Immediate") n++;
+    return n;
   };
 }
 
@@ -177,7 +167,8 @@ const realWork = new Set<Promise<void>>();
  * the run grows. Rejections are ignored here (the code that started the
  * work sees them).
  * @example
- * holdVirtualTime(WebAssembly.compile(bytes));
+ * declare const compiling: Promise<unknown>; // e.g. WebAssembly.compile(bytes)
+ * holdVirtualTime(compiling);
  */
 export function holdVirtualTime(work: PromiseLike<unknown>): void {
   const p: Promise<void> = Promise.resolve(work).then(() => {}, () => {}).finally(() => realWork.delete(p));
@@ -347,7 +338,8 @@ export class VirtualDriver {
    * only delays in real time, and anything it changes happens at the
    * instant it held.
    * @example
-   * driver.setPacer((next) => next > allowed ? waitForTheUser() : undefined);
+   * declare const allowed: Micros, waitForTheUser: () => Promise<void>;
+   * net.driver.setPacer((next) => (next > allowed ? waitForTheUser() : undefined));
    */
   setPacer(pacer: Pacer | null): void {
     this.#pacer = pacer;
@@ -430,7 +422,7 @@ export class VirtualDriver {
             continue;
           }
           if (this.#wakes !== this.#seenWakes) continue;
-          if (hostImmediates && hostImmediates.pending.size > 0 && this.#yield === this.#hostYield) {
+          if (pendingImmediates && this.#yield === this.#hostYield && pendingImmediates() > 0) {
             // setImmediate callbacks queued at this instant run before the clock moves (trackHostImmediates).
             forceYield = true;
             continue;

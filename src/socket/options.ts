@@ -74,6 +74,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_QUICKACK", 12, "bool", "1", "Enter quick-ACK mode (ACK every segment) now; not sticky, as on Linux."),
   T("TCP_CONGESTION", 13, "string", "cubic (tcp_congestion_control)", "Congestion control algorithm: reno or cubic; unknown names give ENOENT."),
   T("TCP_USER_TIMEOUT", 18, "int", "0", "Milliseconds unacknowledged data may stay before the connection fails with ETIMEDOUT."),
+  T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 
 const BY_NAME = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.name, o]));
@@ -251,6 +252,7 @@ export interface SocketOptionTypes {
   TCP_QUICKACK: IntOpt<"IPPROTO_TCP">;
   TCP_CONGESTION: Opt<"IPPROTO_TCP", string, string>;
   TCP_USER_TIMEOUT: IntOpt<"IPPROTO_TCP">;
+  TCP_INQ: IntOpt<"IPPROTO_TCP">;
 }
 
 /** Every option name. */
@@ -267,7 +269,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
-  TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP",
+  TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP",
 };
 
 /** A level name in the form the option table uses. */

@@ -31,6 +31,15 @@ export interface RecvResult {
   flags: number;
   /** The datagram's real length (MSG_TRUNC reporting). */
   length: number;
+  /** Control messages (recvmsg's msg_control), when the socket asked for any (TCP_INQ). */
+  control?: ControlMessage[];
+}
+
+/** One control message (`struct cmsghdr` and its data; an int payload as a number). */
+export interface ControlMessage {
+  level: number;
+  type: number;
+  data: number;
 }
 
 /** Throws SysError(code, syscall). */

@@ -9,7 +9,7 @@
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
 import { joinBytes } from "../core/bytes.js";
-import { errnoNumber } from "../core/errno.js";
+import { errnoNumber, type ErrnoCode } from "../core/errno.js";
 import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
 import { seqLt } from "../core/seq.js";
@@ -19,15 +19,20 @@ import type { Tcb } from "../tcp/tcb.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { createCongestionControl } from "../tcp/congestion/registry.js";
-import { updateMss } from "../tcp/input.js";
+import { updateMss } from "../tcp/setup.js";
+import { SEC } from "../core/time.js";
+import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
 import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import {
-  AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
-  SIOCOUTQ, SOCK_STREAM,
+  AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
 import { Socket, fail, intValue, lingerValue, type RecvResult, type SocketState } from "./socket.js";
+
+/** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
+const TCP_CM_INQ = 36;
 import type { OptionSpec, OptionValue } from "./options.js";
 import { rcvbufFor, sndbufFor } from "./buffer-size.js";
 
@@ -199,11 +204,23 @@ export class StreamSocket extends Socket {
     if (t.state === TcpState.LISTEN || (t.state === TcpState.CLOSE && !this.#everConnected && !t.error)) fail("EPIPE", syscall);
     if (flags & MSG_OOB) this.#markUrgent(bufs);
     const deadline = this.deadline(this.sndtimeo);
+    // MSG_MORE (Linux tcp_push with TCP_NAGLE_CORK): this call's data is held as under TCP_CORK — until a later
+    // push without it, or the cork ceiling (the probe timer) — while the socket's own TCP_CORK is untouched.
+    const more = (flags & MSG_MORE) !== 0 && !t.cork;
+    const send = (b: Uint8Array, off: number): number | ErrnoCode => {
+      if (!more) return this.tcp.send(t, b, off, b.length - off);
+      t.cork = true;
+      try {
+        return this.tcp.send(t, b, off, b.length - off);
+      } finally {
+        t.cork = false;
+      }
+    };
     let sent = 0;
     for (const b of bufs) {
       let off = 0;
       while (off < b.length) {
-        const r = this.tcp.send(t, b, off, b.length - off);
+        const r = send(b, off);
         if (typeof r === "string") {
           if (sent > 0 && r !== "EAGAIN") return sent;
           if (r !== "EAGAIN") fail(r, syscall);
@@ -247,6 +264,24 @@ export class StreamSocket extends Socket {
    * peek copies nothing out and waits until the target is queued.
    */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
+    const r = await this.#recvmsg(len, flags, syscall);
+    // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
+    if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];
+    return r;
+  }
+
+  /**
+   * Linux tcp_inq_hint: rcv_nxt − copied_seq, so a received FIN the reader
+   * has not passed counts 1; 0 on a finished connection (SOCK_DONE) is
+   * reported as 1, telling the reader to read on (and see end of stream).
+   */
+  #inqHint(): number {
+    const t = this.t;
+    const inq = t.rcvBuf.length + (t.finReceived ? 1 : 0);
+    return inq === 0 && t.state === TcpState.CLOSE && this.#everConnected ? 1 : inq;
+  }
+
+  async #recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     const t = this.t;
     if (len < 0) fail("EINVAL", syscall);
     if (flags & MSG_OOB) return this.#recvOob(flags, syscall);
@@ -452,7 +487,14 @@ export class StreamSocket extends Socket {
         return true;
       case "TCP_NODELAY":
         t.nodelay = int() !== 0;
-        if (t.nodelay) this.tcp.push(t);
+        if (t.nodelay) {
+          // Linux __tcp_sock_set_nodelay sets TCP_NAGLE_PUSH and pushes: the data already queued goes out even
+          // under TCP_CORK (tcp_nagle_test checks PUSH first); later writes are corked again.
+          const cork = t.cork;
+          t.cork = false;
+          this.tcp.push(t);
+          t.cork = cork;
+        }
         return true;
       case "TCP_CORK": {
         t.cork = int() !== 0;
@@ -461,7 +503,7 @@ export class StreamSocket extends Socket {
       }
       case "TCP_MAXSEG": {
         const v = int();
-        if (v && (v < 88 || v > 32767)) fail("EINVAL", sc);
+        if (v && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) fail("EINVAL", sc);
         t.userMss = v;
         if (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN) updateMss(t);
         return true;
@@ -493,7 +535,7 @@ export class StreamSocket extends Socket {
       }
       case "TCP_LINGER2": {
         const v = int();
-        t.linger2 = v < 0 ? -1 : Math.min(v, 60) * 1_000_000;
+        t.linger2 = v < 0 ? -1 : Math.min(v * SEC, TCP_FIN_TIMEOUT_MAX);
         return true;
       }
       // Linux keeps a count of SYN-ACK timeouts, not seconds (tcp_setsockopt secs_to_retrans).
@@ -518,15 +560,15 @@ export class StreamSocket extends Socket {
         t.userTimeout = v * 1000;
         return true;
       }
+      case "TCP_INQ": this.stored.set("TCP_INQ", int() !== 0 ? 1 : 0); return true;
       case "TCP_CONGESTION": {
         if (typeof value !== "string") fail("EINVAL", sc);
         const cc = createCongestionControl(value);
         if (!cc) fail("ENOENT", sc);
-        if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN || t.state === TcpState.SYN_SENT) t.cc = cc;
-        else {
-          // Linux switches algorithms mid-connection keeping cwnd; here the new one starts from the current window.
-          t.cc = cc;
-        }
+        // Differs from Linux mid-connection: tcp_reinit_congestion_control keeps snd_cwnd and
+        // ssthresh (they live in tcp_sock); here the new algorithm starts from its initial window
+        // (docs/linux-comparison.md).
+        t.cc = cc;
         return true;
       }
     }
@@ -556,7 +598,7 @@ export class StreamSocket extends Socket {
         return t.pmtu;
       case "TCP_NODELAY": return t.nodelay ? 1 : 0;
       case "TCP_CORK": return t.cork ? 1 : 0;
-      case "TCP_MAXSEG": return t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? (t.userMss || 536) : t.mss;
+      case "TCP_MAXSEG": return t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? (t.userMss || TCP_MSS_DEFAULT) : t.mss;
       case "TCP_KEEPIDLE": return this.tcp.keepIdle(t) / 1_000_000;
       case "TCP_KEEPINTVL": return this.tcp.keepIntvl(t) / 1_000_000;
       case "TCP_KEEPCNT": return this.tcp.keepCnt(t);
@@ -567,6 +609,7 @@ export class StreamSocket extends Socket {
       case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
       case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
       case "TCP_CONGESTION": return t.ccName;
+      case "TCP_INQ": return this.stored.get("TCP_INQ") ?? 0;
       case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
     }
     return super.getOption(o);

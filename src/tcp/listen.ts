@@ -21,88 +21,78 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
-import { establish, segmentArrives, updateMss } from "./input.js";
-import { bsdSynWindow, selectInitialWindow } from "./recv-window.js";
+import { TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MSS_DEFAULT, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { SEC } from "../core/time.js";
+import { establish, initConnection, updateMss } from "./setup.js";
+import { selectInitialWindow } from "./recv-window.js";
 
-/** Linux TCP_TIMEOUT_INIT: the first SYN-ACK retransmission after 1 s, then doubling. */
-const SYNACK_TIMEOUT = 1_000_000;
-const MAX_ADV_MSS = 65495;
 
 const timers = new WeakMap<Listener, Timer>();
 const NO_SACK: number[] = [];
 
-/** Handles a segment addressed to a listening socket. */
-export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
+/**
+ * Handles a segment addressed to a listening socket. Returns the new
+ * connection when the segment completed a handshake (the caller processes
+ * the rest of the segment, data or FIN, on it), else null.
+ */
+export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
   const lq = lt.lq!;
   const c = tl.ctx.counters;
-  const bsd = tl.ctx.sysctl.tcp_syncache_bsd;
   if (seg.flags & RST) {
     const req = lq.synQueue.get(requestKey(seg.saddr, seg.sport));
     if (!req) {
       c.inc(c.Sockstack, "TcpRstIgnored"); // a RST at a listener (Linux: dropped, no MIB counter)
-      return;
+      return null;
     }
-    // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge included)
-    // drops the request — RFC 5961 does not apply to requests. tcp(personality): FreeBSD's
-    // syncache_chkrst drops it only on an exact match (any RST in the window with insecure_rst),
-    // and answers another in-window RST with a challenge ACK.
+    // A RST exactly at IRS + 1 drops the request; elsewhere the personality decides (Linux
+    // tcp_check_req: anywhere inside the window we offered — RFC 5961 does not apply to requests).
     const off = (seg.seq - req.irs) >>> 0;
-    // Linux tcp_check_req (embryonic_reset): a RST that kills a request counts AttemptFails and EmbryonicRsts.
-    const embryonicReset = (): void => {
+    const action = off === 1 ? "drop-request" : tl.personality.requestRst(tl, lt, req, off);
+    if (action === "drop-request") {
+      // Linux tcp_check_req (embryonic_reset): a RST that kills a request counts AttemptFails and EmbryonicRsts.
       lq.synQueue.delete(requestKey(seg.saddr, seg.sport));
       c.inc(c.Tcp, "AttemptFails");
       c.inc(c.TcpExt, "EmbryonicRsts");
-    };
-    if (off === 1) {
-      embryonicReset();
-    } else if (bsd) {
-      if (off >= 1 && off <= bsdSynWindow(lt.rcvBuf.rcvbuf)) {
-        if (tl.ctx.sysctl.tcp_insecure_rst) embryonicReset();
-        else sendRequestAck(tl, lt, req);
-      } else {
-        c.inc(c.Sockstack, "TcpRstOutOfWindow");
-      }
-    } else if (off >= 1 && off <= req.rcvWnd + 1) {
-      embryonicReset();
+    } else if (action === "challenge") {
+      sendRequestAck(tl, lt, req);
     } else {
       c.inc(c.Sockstack, "TcpRstOutOfWindow");
     }
-    return;
+    return null;
   }
   const key = requestKey(seg.saddr, seg.sport);
   const req = lq.synQueue.get(key);
   if (seg.flags & SYN) {
     if (seg.flags & ACK) {
-      // tcp(personality): FreeBSD drops a SYN-ACK at a listener silently (and the request of its
-      // tuple, syncache_badack); Linux answers it with a RST.
-      if (bsd) {
+      // Linux answers a SYN-ACK at a listener with a RST (FreeBSD drops it and its tuple's request).
+      if (tl.personality.dropSynAckAtListener) {
         if (req) lq.synQueue.delete(key);
         c.inc(c.Sockstack, "TcpBadFlagsDrop");
-        return;
+        return null;
       }
       sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
-      return;
+      return null;
     }
     if (req) {
       // A retransmitted SYN: send the SYN-ACK again (Linux inet_rtx_syn_ack).
       if (seg.seq === req.irs) sendSynAck(tl, req);
       else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN while the request lives
-      return;
+      return null;
     }
     synReceived(tl, lt, lq, seg);
-    return;
+    return null;
   }
   if (!(seg.flags & ACK)) {
     // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
     c.inc(c.Sockstack, "TcpBadFlagsDrop");
-    return;
+    return null;
   }
   if (req) {
     if (seg.ack !== ((req.iss + 1) >>> 0) || seg.seq !== ((req.irs + 1) >>> 0)) {
       // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too.
       if (seg.ack !== ((req.iss + 1) >>> 0)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
       else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // the right ACK with a wrong sequence number
-      return;
+      return null;
     }
     // TCP_DEFER_ACCEPT (Linux tcp_check_req): while the deferral lasts, a bare ACK (nothing but the
     // handshake's ACK: no data, no FIN) is dropped and the request stays in SYN-RECV, marked acked.
@@ -110,7 +100,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
     if (req.numTimeout < lt.deferAccept && segEnd === ((req.irs + 1) >>> 0)) {
       req.acked = true;
       c.inc(c.TcpExt, "TCPDeferAcceptDrop");
-      return;
+      return null;
     }
     if (lq.acceptQueueFull()) {
       // B2: the final ACK finds the accept queue full — drop it, keep the request (SYN-RECV).
@@ -119,15 +109,13 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       if (tl.ctx.sysctl.tcp_abort_on_overflow) {
         lq.synQueue.delete(key);
         sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
-        return;
+        return null;
       }
       req.acked = true;
-      return;
+      return null;
     }
     lq.synQueue.delete(key);
-    const child = createChild(tl, lt, req, seg);
-    finishChild(tl, lt, child, seg);
-    return;
+    return finishChild(tl, lt, createChild(tl, lt, req, seg), seg);
   }
   // No request: maybe a SYN cookie (B5).
   if (tl.ctx.sysctl.tcp_syncookies && !(seg.flags & FIN)) {
@@ -138,7 +126,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       if (lq.acceptQueueFull()) {
         c.inc(c.TcpExt, "ListenOverflows");
         c.inc(c.TcpExt, "ListenDrops");
-        return;
+        return null;
       }
       c.inc(c.TcpExt, "SyncookiesRecv");
       const tsOffset = tl.isn.tsOffset(seg.daddr, seg.saddr);
@@ -157,18 +145,17 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): void {
       };
       const rt = tl.ip.route(seg.saddr);
       r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500) : 0;
-      const child = createChild(tl, lt, r, seg);
-      finishChild(tl, lt, child, seg);
-      return;
+      return finishChild(tl, lt, createChild(tl, lt, r, seg), seg);
     }
     c.inc(c.TcpExt, "SyncookiesFailed");
   }
   sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length);
+  return null;
 }
 
 function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {
   return selectInitialWindow({
-    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, MAX_ADV_MSS), wscaleOk: true,
+    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, TCP_MAX_ADV_MSS), wscaleOk: true,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   }).rcvWscale;
 }
@@ -206,17 +193,17 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     return;
   }
   c.inc(c.Tcp, "PassiveOpens");
-  const peerMss = seg.mss > 0 ? seg.mss : 536;
+  const peerMss = seg.mss > 0 ? seg.mss : TCP_MSS_DEFAULT;
   const tsOk = s.tcp_timestamps && seg.hasTs;
   const sackOk = s.tcp_sack && seg.sackOk;
   const wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
   const req: RequestSock = {
     localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
-    iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, 14) : -1,
+    iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : -1,
     rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
     tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0,
-    expires: now + SYNACK_TIMEOUT, acked: false, created: now, listener: lq,
+    expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq,
   };
   if (wantCookie) {
     const ck = tl.cookies.makeCookie(req, seg.seq, peerMss, now);
@@ -241,11 +228,11 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   }
   const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
   const mtu = rt.iface.mtu;
-  let adv = Math.min(mtu - 40, MAX_ADV_MSS);
+  let adv = Math.min(mtu - 40, TCP_MAX_ADV_MSS);
   if (lt?.userMss) adv = Math.min(adv, lt.userMss);
   const space = lt ? lt.rcvBuf.fullSpace() : 65536;
   const win = selectInitialWindow({
-    space, mss: req.tsOk ? adv - 12 : adv, wscaleOk: req.sndWscale >= 0,
+    space, mss: req.tsOk ? adv - TCPOLEN_TSTAMP_ALIGNED : adv, wscaleOk: req.sndWscale >= 0,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   });
   req.rcvWnd = Math.min(win.rcvWnd, 65535 << (req.sndWscale >= 0 ? req.rcvWscale : 0));
@@ -254,11 +241,10 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
     ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
-    bsd: tl.ctx.sysctl.tcp_syn_options_bsd }; // tcp(personality): FreeBSD SYN option layout
+    bsd: tl.personality.synOptionsBsd };
   const list = synOptions(opts);
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(list));
-  // tcp(personality): FreeBSD's syncache offers the listener's free receive space.
-  const synWin = tl.ctx.sysctl.tcp_rcvbuf_bsd && lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(win.rcvWnd, 65535);
+  const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
   // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt && lt.ttl >= 0 ? lt.ttl : undefined, tos: lt ? lt.tos : 0 })) return;
@@ -279,7 +265,7 @@ function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
   }
   const opts = establishedOptions(req.tsOk, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0);
   const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
-  const win = tl.ctx.sysctl.tcp_rcvbuf_bsd ? bsdSynWindow(lt.rcvBuf.rcvbuf) : Math.min(req.rcvWnd, 65535);
+  const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd, 65535));
   writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
   if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt.ttl >= 0 ? lt.ttl : undefined, tos: lt.tos })) return;
   const c = tl.ctx.counters;
@@ -360,7 +346,7 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
     }
     if (r.numTimeout === 0) young--;
     r.numTimeout++;
-    r.expires = now + Math.min(SYNACK_TIMEOUT * 2 ** r.numTimeout, 120_000_000);
+    r.expires = now + Math.min(TCP_TIMEOUT_INIT * 2 ** r.numTimeout, TCP_RTO_MAX);
   }
   armListenerTimer(tl, lt);
 }
@@ -373,12 +359,12 @@ function listenerTimer(tl: TcpLayer, lt: Tcb, now: number): void {
  */
 export function secsToRetrans(secs: number): number {
   if (secs <= 0) return 0;
-  let timeout = SYNACK_TIMEOUT / 1_000_000;
+  let timeout = TCP_TIMEOUT_INIT / SEC;
   let period = timeout;
   let n = 1;
   while (secs > period && n < 255) {
     n++;
-    timeout = Math.min(timeout * 2, 120);
+    timeout = Math.min(timeout * 2, TCP_RTO_MAX / SEC);
     period += timeout;
   }
   return n;
@@ -391,10 +377,10 @@ export function secsToRetrans(secs: number): number {
  */
 export function retransToSecs(n: number): number {
   if (n <= 0) return 0;
-  let timeout = SYNACK_TIMEOUT / 1_000_000;
+  let timeout = TCP_TIMEOUT_INIT / SEC;
   let period = timeout;
   while (--n > 0) {
-    timeout = Math.min(timeout * 2, 120);
+    timeout = Math.min(timeout * 2, TCP_RTO_MAX / SEC);
     period += timeout;
   }
   return period;
@@ -444,7 +430,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.rcvNxt = (req.irs + 1) >>> 0;
   t.tsOffset = req.tsOffset;
   const rt = tl.ip.route(req.remoteAddr);
-  tl.initPassive(t, rt ? rt.iface.mtu : 1500);
+  initConnection(tl, t, rt ? rt.iface.mtu : 1500);
   t.route = rt;
   t.routeGen = tl.ip.routes.generation;
   t.peerMss = req.peerMss;
@@ -465,8 +451,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   return t;
 }
 
-/** Puts a new child in the tables and the accept queue, then processes the rest of the ACK segment (data, FIN). */
-function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): void {
+/** Puts a new child in the tables and the accept queue, and returns it for the rest of the ACK segment (data, FIN). */
+function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): Tcb {
   tl.tables.insert(t);
   // Children hold the listener's port too (Linux inet_inherit_port): a new bind() sees them.
   t.portHeld = true;
@@ -475,7 +461,7 @@ function finishChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment): void {
   lt.lq!.enqueue(t);
   tl.ctx.notifyWake();
   lt.lq!.wq.wake(POLLIN);
-  if (seg.data.length || seg.flags & FIN) segmentArrives(tl, t, { ...seg, flags: seg.flags });
   // Linux: the child takes the handshake's final ACK through tcp_ack's slow path.
-  else tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPPureAcks");
+  if (!seg.data.length && !(seg.flags & FIN)) tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPPureAcks");
+  return t;
 }

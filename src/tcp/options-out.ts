@@ -1,22 +1,19 @@
 /**
- * TCP options of outgoing segments, as option lists for the one writer
- * (`writeTcpHeader` → `emitTcpOptions`, wire/tcp-options.ts), laid out
- * exactly as Linux `tcp_options_write` does (the layout is the wire
- * codec's `linuxTcpOptions`):
+ * TCP options of outgoing segments, in the forms `writeTcpHeader` writes
+ * (wire/tcp.ts): named fields in Linux's layout (`tcp_options_write`, the
+ * codec's `emitLinuxTcpOptions`), or a list for FreeBSD's SYN layout:
  * - SYN / SYN-ACK: `mss, sackOK, TS, nop, wscale` (sackOK and TS share one
  *   word; without TS: `mss, nop, nop, sackOK, nop, wscale`);
  * - other segments: `nop, nop, TS` then `nop, nop, sack …`.
  * With timestamps an ACK carries at most 3 SACK blocks (40 bytes of option
- * space), 4 without. The FreeBSD personality's SYN layout is here too.
+ * space), 4 without.
  */
 
-import {
-  OPT_EOL, OPT_NOP, OPT_SACK_PERM, linuxTcpOptions, type TcpOption, type TcpOptionFields,
-} from "../wire/tcp-options.js";
+import { OPT_EOL, OPT_NOP, OPT_SACK_PERM, type TcpOption, type TcpOptionFields } from "../wire/tcp-options.js";
+import type { TcpEmitOptions } from "../wire/tcp.js";
 
-/** Reused for every non-SYN segment: the fields, and the list the layout fills. */
-const fields: TcpOptionFields = {};
-const established: TcpOption[] = [];
+/** Reused for every non-SYN segment (written before the next one is built). */
+const established: TcpOptionFields = { mss: undefined, wscale: undefined, sackOk: false, sack: undefined, tsVal: undefined, tsEcr: undefined };
 
 /** What a SYN or SYN-ACK announces. */
 export interface SynOptions {
@@ -29,25 +26,26 @@ export interface SynOptions {
   tsVal: number;
   tsEcr: number;
   /**
-   * tcp(personality): FreeBSD's layout instead of Linux's (sysctl
-   * `tcp_syn_options_bsd`, set by the freebsd personality).
+   * FreeBSD's layout instead of Linux's (the personality's
+   * `synOptionsBsd`, tcp/personality/).
    */
   bsd?: boolean;
 }
 
 /**
- * The options of a SYN or SYN-ACK, in Linux's layout (or FreeBSD's with
- * `o.bsd`). A fresh list (a SYN is sent once per connection attempt).
+ * The options of a SYN or SYN-ACK: fields for Linux's layout, or
+ * FreeBSD's layout as a list with `o.bsd`. Fresh (a SYN is sent once per
+ * connection attempt).
  * @example
- * synOptions({ mss: 1460, wscale: 7, sackOk: true, ts: true, tsVal: 1, tsEcr: 0 }).map((o) => o.kind).join()
- *   === "mss,sack-permitted,timestamp,nop,wscale";
+ * import { tcpEmitOptionsLength } from "../wire/tcp.js";
+ * tcpEmitOptionsLength(synOptions({ mss: 1460, wscale: 7, sackOk: true, ts: true, tsVal: 1, tsEcr: 0 })) === 20; // mss,sackOK,TS,nop,wscale
  */
-export function synOptions(o: SynOptions): TcpOption[] {
+export function synOptions(o: SynOptions): TcpEmitOptions {
   if (o.bsd) return bsdSynOptions(o);
-  return linuxTcpOptions({
+  return {
     mss: o.mss, sackOk: o.sackOk, tsVal: o.ts ? o.tsVal : undefined, tsEcr: o.ts ? o.tsEcr : undefined,
-    wscale: o.wscale >= 0 ? o.wscale : undefined,
-  });
+    wscale: o.wscale >= 0 ? o.wscale : undefined, sack: undefined,
+  };
 }
 
 /**
@@ -79,15 +77,18 @@ function bsdSynOptions(o: SynOptions): TcpOption[] {
 
 /**
  * The options of a non-SYN segment: `nop,nop,TS` (when `ts`) and
- * `nop,nop,sack` with `n` blocks from `blocks` (flat start,end pairs).
- * The list is reused by the next call: write it before building another.
+ * `nop,nop,sack` with `n` blocks from `blocks` (flat start,end pairs), as
+ * Linux-layout fields. One record, reused by the next call: write it
+ * before building another.
  * @example
- * establishedOptions(true, 7, 9, [], 0).map((o) => o.kind).join() === "nop,nop,timestamp";
+ * import { tcpEmitOptionsLength } from "../wire/tcp.js";
+ * tcpEmitOptionsLength(establishedOptions(true, 7, 9, [], 0)) === 12; // nop,nop,TS
  */
-export function establishedOptions(ts: boolean, tsVal: number, tsEcr: number, blocks: ArrayLike<number>, n: number): readonly TcpOption[] {
-  fields.tsVal = ts ? tsVal : undefined;
-  fields.tsEcr = ts ? tsEcr : undefined;
+export function establishedOptions(ts: boolean, tsVal: number, tsEcr: number, blocks: ArrayLike<number>, n: number): TcpOptionFields {
+  const f = established;
+  f.tsVal = ts ? tsVal : undefined;
+  f.tsEcr = ts ? tsEcr : undefined;
   // Only ACKs that report out-of-order data carry blocks: the rare path allocates.
-  fields.sack = n > 0 ? Array.prototype.slice.call(blocks, 0, 2 * n) as number[] : undefined;
-  return linuxTcpOptions(fields, established);
+  f.sack = n > 0 ? Array.prototype.slice.call(blocks, 0, 2 * n) as number[] : undefined;
+  return f;
 }

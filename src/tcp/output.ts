@@ -18,7 +18,7 @@ import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
-import { bsdSynWindow } from "./recv-window.js";
+import { armPersist, armRetransmit } from "./timers.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import type { TimeWaitSock } from "./timewait.js";
 
@@ -39,14 +39,7 @@ export function tcpTsVal(tl: TcpLayer, t: Tcb): number {
 
 /** The window field to advertise now (and record it, Linux tcp_select_window). */
 function selectWindow(tl: TcpLayer, t: Tcb): number {
-  if (tl.ctx.sysctl.tcp_rcvbuf_bsd) {
-    // tcp(personality): FreeBSD tcp_output windows from the free buffer space (sbspace)
-    const sbspace = t.rcvBuf.rcvbuf - t.rcvBuf.length;
-    if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) return bsdSynWindow(sbspace);
-    return t.rwin.selectBsd(t.rcvNxt, sbspace, t.rcvBuf.rcvbuf, t.mss);
-  }
-  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) return t.rwin.synWindow();
-  return t.rwin.select(t.rcvNxt, t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0), t.rcvBuf.fullSpace(), t.rcvMss);
+  return tl.personality.selectWindow(tl, t);
 }
 
 /**
@@ -73,7 +66,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
       ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps,
       tsVal: tcpTsVal(tl, t),
       tsEcr: t.state === TcpState.SYN_RECV ? t.tsRecent : 0,
-      bsd: tl.ctx.sysctl.tcp_syn_options_bsd, // tcp(personality): FreeBSD SYN option layout
+      bsd: tl.personality.synOptionsBsd,
     }
     : null;
   if (!synOpts && t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
@@ -122,9 +115,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
  * `challenge`: an RFC 5961 challenge ACK (never carries a FIN).
  */
 export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
-  // tcp(personality): FreeBSD's ACKs re-send our unacknowledged FIN (tcp_output's tcp_outflags).
-  if (!challenge && t.finSent && tl.ctx.sysctl.tcp_ack_fin_bsd && t.sndNxt === t.sndMax && t.sndMax === ((t.finSeq + 1) >>> 0) &&
-      (t.state === TcpState.FIN_WAIT1 || t.state === TcpState.CLOSING || t.state === TcpState.LAST_ACK)) {
+  // Linux: a bare ACK at SND.NXT (FreeBSD's re-send an unacknowledged FIN).
+  if (!challenge && tl.personality.ackCarriesFin(t)) {
     transmit(tl, t, t.finSeq, ACK | FIN, EMPTY);
     return;
   }
@@ -343,9 +335,9 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
     sent = true;
   }
-  if (sent || seqLt(t.sndUna, t.sndMax)) tl.armRetransmit(t);
+  if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
-  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) tl.armPersist(t);
+  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) armPersist(tl, t);
 }
 
 /** The end of the SACKed range containing `s`. */

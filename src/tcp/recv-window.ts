@@ -41,9 +41,8 @@
  * and `ss -tni`: `rcv_space:65483 rcv_ssthresh:65483` on the server side.
  */
 import { seqAdd, seqDiff } from "../core/seq.js";
+import { TCP_MAX_WSCALE } from "./constants.js";
 
-/** Largest window-scale shift (RFC 7323 §2.3, Linux TCP_MAX_WSCALE). */
-export const TCP_MAX_WSCALE = 14;
 
 /** Inputs of {@link selectInitialWindow}. */
 export interface InitialWindowParams {
@@ -210,8 +209,7 @@ export class ReceiveWindow {
   }
 
   /**
-   * FreeBSD's window choice (tcp_output.c; personality knob
-   * `tcp_rcvbuf_bsd`): the free buffer space (`sbspace` = buffer − queued
+   * FreeBSD's window choice (tcp_output.c; the freebsd personality): the free buffer space (`sbspace` = buffer − queued
    * in-order bytes), at most 65535 << scale; 0 when it is below both a
    * quarter of the buffer and one segment (receiver SWS avoidance, RFC 9293
    * §3.8.6.2.2); never less than what is left of the window already offered;

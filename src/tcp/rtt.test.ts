@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RttEstimator, TCP_RTO_MAX, TCP_TIMEOUT_INIT, MIN_RTT_WINDOW } from "./rtt.js";
+import { RttEstimator, MIN_RTT_WINDOW } from "./rtt.js";
+import { TCP_RTO_MAX, TCP_TIMEOUT_INIT } from "./constants.js";
 import { MS, SEC } from "../core/time.js";
 
 test("before any sample RTO is 1 s", () => {

@@ -31,16 +31,9 @@
  * caller keeps that bookkeeping (it owns the sequence numbers).
  */
 import type { Micros } from "../core/time.js";
-import { MS, SEC } from "../core/time.js";
+import { SEC } from "../core/time.js";
+import { TCP_RTO_MAX, TCP_RTO_MIN, TCP_TIMEOUT_INIT } from "./constants.js";
 
-/** Linux TCP_TIMEOUT_INIT: the RTO before any sample (RFC 6298 §2.1). */
-export const TCP_TIMEOUT_INIT: Micros = 1 * SEC;
-/** Linux TCP_TIMEOUT_FALLBACK: RTO after the handshake when the SYN or SYN-ACK was retransmitted and no sample exists (RFC 6298 §5.7). */
-export const TCP_TIMEOUT_FALLBACK: Micros = 3 * SEC;
-/** Linux TCP_RTO_MAX (RFC 6298 §2.5 allows a maximum ≥ 60 s). */
-export const TCP_RTO_MAX: Micros = 120 * SEC;
-/** Linux TCP_RTO_MIN, the default of `tcp_rto_min_us` (RFC 6298 says 1 s; Linux uses 200 ms). */
-export const TCP_RTO_MIN: Micros = 200 * MS;
 /** Linux `tcp_min_rtt_wlen` (300 s): the window of the min-RTT filter. */
 export const MIN_RTT_WINDOW: Micros = 300 * SEC;
 
@@ -167,8 +160,9 @@ export class RttEstimator {
   }
 
   /**
-   * Sets the RTO without a sample: {@link TCP_TIMEOUT_FALLBACK} after a
-   * handshake whose SYN was retransmitted (Linux `tcp_init_transfer`).
+   * Sets the RTO without a sample (connect() starts at TCP_TIMEOUT_INIT;
+   * Linux `tcp_init_transfer` uses TCP_TIMEOUT_FALLBACK, 3 s, after a
+   * handshake whose SYN was retransmitted).
    */
   setRto(rto: Micros): void {
     this.#baseRto = this.#rto = Math.min(rto, this.#rtoMax);

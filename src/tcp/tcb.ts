@@ -262,7 +262,7 @@ export class Tcb extends TcbAccessors {
     return m;
   }
 
-  /** `10.0.0.1:9090 ESTABLISHED` */
+  /** The ports and state, for debugging: `9090->41000 ESTABLISHED`. */
   override toString(): string {
     return `${this.localPort}->${this.remotePort} ${stateName(this.state)}`;
   }

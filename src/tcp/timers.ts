@@ -1,190 +1,117 @@
 /**
- * The timers of a connection (seed D8; Linux tcp_timer.c), all behind the
- * TCB's single Timer: retransmission (RFC 6298, with Linux's SYN linear
- * timeouts and tcp_retries2 time budget), delayed ACK, zero-window probe
- * (persist), keepalive (C7), and the lifetime of TIME-WAIT and orphaned
- * FIN-WAIT-2.
+ * When the timers of a connection fire (seed D8; Linux
+ * inet_csk_reset_xmit_timer, tcp_send_delayed_ack, tcp_reset_keepalive_timer):
+ * every deadline — retransmission, delayed ACK, keepalive, persist,
+ * lifetime — is a field of the TCB, and the TCB's single Timer is armed at
+ * the earliest (lazy deadlines: a million idle connections cost nothing
+ * until one fires). What happens at expiry is timer-expiry.ts; the two are
+ * apart because output arms timers and expiry sends segments (one module
+ * would be an import cycle with output.ts).
  */
 import type { Micros } from "../core/time.js";
-import { sendAck, sendActiveReset, sendProbe, sendSyn, tcpOutput } from "./output.js";
+import { TCP_DELACK_MAX, TCP_RTO_MAX, TCP_RTO_MIN } from "./constants.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
-
-/** Linux TCP_RTO_MAX. */
-const RTO_MAX: Micros = 120_000_000;
-/** Linux TCP_RTO_MIN (base of the retries2 time model). */
-const RTO_MIN: Micros = 200_000;
 
 /**
  * Linux tcp_model_timeout: how long `boundary` exponentially backed-off
  * retransmissions take from an RTO of `base` (doubling up to TCP_RTO_MAX).
  * tcp_retries2 = 15 → 924.6 s.
+ * @example modelTimeout(15) === 924_600_000
  */
-export function modelTimeout(boundary: number, base: Micros = RTO_MIN): Micros {
-  const thresh = Math.floor(Math.log2(RTO_MAX / base));
+export function modelTimeout(boundary: number, base: Micros = TCP_RTO_MIN): Micros {
+  const thresh = Math.floor(Math.log2(TCP_RTO_MAX / base));
   if (boundary <= thresh) return ((2 << boundary) - 1) * base;
-  return ((2 << thresh) - 1) * base + (boundary - thresh) * RTO_MAX;
+  return ((2 << thresh) - 1) * base + (boundary - thresh) * TCP_RTO_MAX;
 }
 
-/** Dispatches every expired deadline of `t`, then re-arms its Timer. */
-export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
-  if (t.lifetimeAt >= 0 && now >= t.lifetimeAt) {
-    t.lifetimeAt = -1;
-    // TIME-WAIT over (F1, F6), or the orphaned FIN-WAIT-2 gave up (tcp_fin_timeout).
-    if (t.state === TcpState.FIN_WAIT2) {
-      const c = tl.ctx.counters;
-      c.inc(c.TcpExt, "TCPAbortOnTimeout");
+/** Arms the single Timer of `t` at its earliest deadline. */
+export function rearm(tl: TcpLayer, t: Tcb): void {
+  // Five deadlines, compared without building an array (this runs for every segment).
+  let at = t.rtoAt;
+  let d = t.delackAt;
+  if (d >= 0 && (at < 0 || d < at)) at = d;
+  d = t.keepaliveAt;
+  if (d >= 0 && (at < 0 || d < at)) at = d;
+  d = t.persistAt;
+  if (d >= 0 && (at < 0 || d < at)) at = d;
+  d = t.lifetimeAt;
+  if (d >= 0 && (at < 0 || d < at)) at = d;
+  const sched = tl.ctx.scheduler;
+  if (at < 0) sched.disarm(t.timer);
+  else if (t.timer.deadline !== at) sched.arm(t.timer, at);
+}
+
+/** Starts the retransmission timer if it is not running (RFC 6298 §5.1). */
+export function armRetransmit(tl: TcpLayer, t: Tcb): void {
+  if (t.rtoAt >= 0) return;
+  t.persistAt = -1;
+  t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
+  rearm(tl, t);
+}
+
+/** Restarts the retransmission timer (new data acknowledged, RFC 6298 §5.3). */
+export function restartRetransmit(tl: TcpLayer, t: Tcb): void {
+  t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
+  t.persistAt = -1;
+  rearm(tl, t);
+}
+
+/** Stops the retransmission timer (everything acknowledged, RFC 6298 §5.2). */
+export function stopRetransmit(tl: TcpLayer, t: Tcb): void {
+  if (t.rtoAt < 0) return;
+  t.rtoAt = -1;
+  rearm(tl, t);
+}
+
+/** Starts the persist (zero-window probe) timer (Linux tcp_probe0_when: RTO doubled per probe, at most TCP_RTO_MAX). */
+export function armPersist(tl: TcpLayer, t: Tcb): void {
+  if (t.persistAt >= 0) return;
+  const when = Math.min(t.rtt.rto * 2 ** Math.min(t.probeBackoff, 20), TCP_RTO_MAX);
+  t.persistAt = tl.ctx.scheduler.now() + when;
+  rearm(tl, t);
+}
+
+/** Schedules a delayed ACK (Linux tcp_send_delayed_ack: at most TCP_DELACK_MAX). */
+export function scheduleDelayedAck(tl: TcpLayer, t: Tcb): void {
+  if (t.delackAt >= 0) return;
+  const delay = Math.min(t.ato, TCP_DELACK_MAX);
+  t.delackAt = tl.ctx.scheduler.now() + delay;
+  rearm(tl, t);
+}
+
+/** Cancels a pending delayed ACK (an ACK just went out). */
+export function cancelDelayedAck(tl: TcpLayer, t: Tcb): void {
+  if (t.delackAt < 0) return;
+  t.delackAt = -1;
+  rearm(tl, t);
+}
+
+/** (Re)starts keepalive for an established connection with SO_KEEPALIVE. */
+export function resetKeepalive(tl: TcpLayer, t: Tcb): void {
+  if (!t.keepalive || t.state === TcpState.LISTEN || t.state === TcpState.CLOSE || t.state === TcpState.SYN_SENT) {
+    if (t.keepaliveAt >= 0) {
+      t.keepaliveAt = -1;
+      rearm(tl, t);
     }
-    tl.destroy(t);
     return;
   }
-  if (t.delackAt >= 0 && now >= t.delackAt) {
-    t.delackAt = -1;
-    delayedAck(tl, t);
-  }
-  if (t.rtoAt >= 0 && now >= t.rtoAt) {
-    t.rtoAt = -1;
-    retransmitTimer(tl, t, now);
-    if (t.state === TcpState.CLOSE) return;
-  }
-  if (t.persistAt >= 0 && now >= t.persistAt) {
-    t.persistAt = -1;
-    probeTimer(tl, t);
-    if (t.state === TcpState.CLOSE) return;
-  }
-  if (t.keepaliveAt >= 0 && now >= t.keepaliveAt) {
-    t.keepaliveAt = -1;
-    keepaliveTimer(tl, t, now);
-    if (t.state === TcpState.CLOSE) return;
-  }
-  tl.rearm(t);
+  t.keepaliveAt = tl.ctx.scheduler.now() + keepIdle(tl, t);
+  rearm(tl, t);
 }
 
-/** Linux tcp_delack_timer_handler. */
-function delayedAck(tl: TcpLayer, t: Tcb): void {
-  if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN) return;
-  if (t.unackedSegs === 0 && t.rcvNxt === t.rwin.rcvWup) return;
-  if (!t.pingpong) {
-    // Delayed ACK missed: inflate ATO.
-    t.ato = Math.min(t.ato * 2, t.rtt.rto);
-  } else {
-    // Leave interactive mode and deflate ATO.
-    t.pingpong = false;
-    t.ato = 40_000;
-  }
-  sendAck(tl, t);
-  const c = tl.ctx.counters;
-  c.inc(c.TcpExt, "DelayedACKs");
+/** The effective keepalive idle time (TCP_KEEPIDLE, else `tcp_keepalive_time`). */
+export function keepIdle(tl: TcpLayer, t: Tcb): Micros {
+  return t.keepIdle || tl.ctx.sysctl.tcp_keepalive_time;
 }
 
-/** Fails the connection with `err` (or its soft error), like Linux tcp_write_err. */
-function writeError(tl: TcpLayer, t: Tcb, fallback: "ETIMEDOUT"): void {
-  const c = tl.ctx.counters;
-  c.inc(c.TcpExt, "TCPAbortOnTimeout");
-  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) c.inc(c.Tcp, "AttemptFails");
-  else if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
-  tl.abort(t, t.orphan ? null : (t.softError ?? fallback), false);
+/** The effective keepalive probe interval (TCP_KEEPINTVL, else `tcp_keepalive_intvl`). */
+export function keepIntvl(tl: TcpLayer, t: Tcb): Micros {
+  return t.keepIntvl || tl.ctx.sysctl.tcp_keepalive_intvl;
 }
 
-/** Linux tcp_retransmit_timer. */
-function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
-  const c = tl.ctx.counters;
-  if (t.sndUna === t.sndMax && t.state !== TcpState.SYN_SENT && t.state !== TcpState.SYN_RECV) return;
-  c.inc(c.TcpExt, "TCPTimeouts");
-  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
-    // SYN retries (Linux tcp_write_timeout): tcp_syn_retries (TCP_SYNCNT), plus tcp_syn_linear_timeouts
-    // for an active open whose first RTOs stay at 1 s (RTOs 1,1,1,1,1,2,4,…).
-    const linear = t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_linear_timeouts : 0;
-    const retries = (t.synRetries || (t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_retries : tl.ctx.sysctl.tcp_synack_retries)) + linear;
-    if (t.retransmits >= retries || (t.userTimeout && now - t.retransStamp >= t.userTimeout)) {
-      writeError(tl, t, "ETIMEDOUT");
-      return;
-    }
-    t.retransmits++;
-    c.inc(c.Tcp, "RetransSegs");
-    c.inc(c.TcpExt, "TCPSynRetrans");
-    t.totalRetrans++;
-    t.rttTime = -1;
-    sendSyn(tl, t);
-    if (t.retransmits > linear) t.rtt.backoff();
-    t.rtoAt = now + t.rtt.rto;
-    return;
-  }
-  // Give up? (tcp_write_timeout: tcp_retries2's time budget, orphans tcp_orphan_retries (0 → 8), or TCP_USER_TIMEOUT.)
-  const elapsed = t.retransStamp ? now - t.retransStamp : 0;
-  let boundary = tl.ctx.sysctl.tcp_retries2;
-  if (t.orphan) boundary = tl.ctx.sysctl.tcp_orphan_retries || 8;
-  const expired = t.userTimeout ? elapsed >= t.userTimeout : t.retransmits > 0 && elapsed >= modelTimeout(boundary);
-  if (expired) {
-    writeError(tl, t, "ETIMEDOUT");
-    return;
-  }
-  // SACK reneging (Linux tcp_timeout_mark_lost): the first unacknowledged byte is SACKed, so
-  // the peer has discarded data it SACKed. Forget every SACK and retransmit all of it.
-  if (t.sb && t.sb.isSacked(t.sndUna)) {
-    t.sb.clear();
-    c.inc(c.TcpExt, "TCPSACKReneging");
-  }
-  // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
-  if (t.cc.state !== "loss") t.recover = t.sndMax;
-  t.cc.onRto(now);
-  t.sndNxt = t.sndUna;
-  t.highRxt = t.sndUna;
-  t.retransOut = 0;
-  t.dupAcks = 0;
-  t.rttTime = -1;
-  if (t.retransStamp === 0) t.retransStamp = now;
-  t.retransmits++;
-  t.rtt.backoff();
-  tcpOutput(tl, t);
-  t.rtoAt = now + t.rtt.rto;
-}
-
-/** Linux tcp_probe_timer: zero-window probes, given up after tcp_retries2 unanswered ones. */
-function probeTimer(tl: TcpLayer, t: Tcb): void {
-  if (t.unsentBytes === 0 || t.sndNxt !== t.sndUna) {
-    t.probesOut = 0;
-    return;
-  }
-  const max = t.orphan ? (tl.ctx.sysctl.tcp_orphan_retries || 8) : tl.ctx.sysctl.tcp_retries2;
-  if (t.probesOut >= max) {
-    writeError(tl, t, "ETIMEDOUT");
-    return;
-  }
-  sendProbe(tl, t, false);
-  t.probesOut++;
-  t.probeBackoff++;
-  if (t.sndNxt === t.sndUna) tl.armPersist(t);
-  else tl.armRetransmit(t);
-}
-
-/** Linux tcp_keepalive_timer (C7): probes after idleness; ETIMEDOUT after keepcnt unanswered probes. */
-function keepaliveTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
-  if (!t.keepalive) return;
-  const st = t.state;
-  if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2 && st !== TcpState.CLOSING && st !== TcpState.LAST_ACK) return;
-  const idle = tl.keepIdle(t);
-  // Data in flight or waiting: the retransmission/probe machinery is in charge.
-  if (t.sndMax !== t.sndUna || t.unsentBytes > 0) {
-    t.keepaliveAt = now + idle;
-    return;
-  }
-  const elapsed = now - t.lastRecv;
-  if (elapsed >= idle) {
-    const intvl = tl.keepIntvl(t);
-    if ((t.userTimeout && elapsed >= t.userTimeout && t.probesOut > 0) || (!t.userTimeout && t.probesOut >= tl.keepCnt(t))) {
-      // Linux tcp_keepalive_timer: tcp_send_active_reset, then tcp_write_err (checked on 6.18: TcpOutRsts +1).
-      sendActiveReset(tl, t);
-      writeError(tl, t, "ETIMEDOUT");
-      return;
-    }
-    sendProbe(tl, t, true);
-    t.probesOut++;
-    const c = tl.ctx.counters;
-    c.inc(c.TcpExt, "TCPKeepAlive");
-    t.keepaliveAt = now + intvl;
-  } else {
-    t.keepaliveAt = t.lastRecv + idle;
-  }
+/** The effective keepalive probe count (TCP_KEEPCNT, else `tcp_keepalive_probes`). */
+export function keepCnt(tl: TcpLayer, t: Tcb): number {
+  return t.keepCnt || tl.ctx.sysctl.tcp_keepalive_probes;
 }

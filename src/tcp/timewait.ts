@@ -10,13 +10,11 @@
  * Expiry: every record lives the same 60 s (a retransmitted FIN restarts
  * it), so records are kept in one FIFO with one Timer for the whole host.
  */
+import { Fifo } from "../core/fifo.js";
 import { Timer, type Scheduler } from "../core/scheduler.js";
 import type { Micros } from "../core/time.js";
 import { TcpState } from "./tcp-state.js";
 import type { Tcb } from "./tcb.js";
-
-/** Linux TCP_TIMEWAIT_LEN. */
-export const TCP_TIMEWAIT_LEN: Micros = 60_000_000;
 
 /** A connection in TIME-WAIT. */
 export class TimeWaitSock {
@@ -74,60 +72,46 @@ export class TimeWaitSock {
 
 /** The host's TIME-WAIT records in expiry order, with one Timer. */
 export class TimeWaitQueue {
-  #q: TimeWaitSock[] = [];
-  #head = 0;
+  readonly #q = new Fifo<TimeWaitSock>();
   readonly #timer: Timer;
 
   constructor(readonly scheduler: Scheduler, onExpire: (tw: TimeWaitSock) => void) {
     this.#timer = new Timer((now) => {
       const q = this.#q;
-      while (this.#head < q.length) {
-        const tw = q[this.#head]!;
-        if (tw.expires > now) break;
-        q[this.#head++] = undefined as unknown as TimeWaitSock;
-        if (tw.hashed && tw.expires <= now) onExpire(tw);
+      for (let tw = q.peek(); tw && tw.expires <= now; tw = q.peek()) {
+        q.shift();
+        if (tw.hashed) onExpire(tw); // not already destroyed (or expired through an earlier entry)
       }
-      this.#compact();
       this.#arm();
     });
   }
 
   /** Number of queued entries (including stale ones of restarted records). */
   get length(): number {
-    return this.#q.length - this.#head;
+    return this.#q.length;
   }
 
   /** Schedules `tw` to expire at `tw.expires` (a restart simply queues it again). */
   add(tw: TimeWaitSock): void {
-    const q = this.#q;
-    // Expiries are almost always increasing; insert from the back otherwise.
-    let i = q.length;
-    while (i > this.#head && q[i - 1]!.expires > tw.expires) i--;
-    if (i === q.length) q.push(tw);
-    else q.splice(i, 0, tw);
+    // Expiries are almost always increasing: insertByKey inserts from the back.
+    this.#q.insertByKey(tw, expiresOf);
     this.#arm();
   }
 
   /** Forgets everything (host power-off). */
   clear(): void {
-    this.#q = [];
-    this.#head = 0;
+    this.#q.clear();
     this.scheduler.disarm(this.#timer);
   }
 
   #arm(): void {
-    const next = this.#q[this.#head];
+    const next = this.#q.peek();
     if (!next) this.scheduler.disarm(this.#timer);
     else if (this.#timer.deadline !== next.expires) this.scheduler.arm(this.#timer, next.expires);
   }
+}
 
-  #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#q.length) {
-      this.#q = this.#q.slice(this.#head);
-      this.#head = 0;
-    } else if (this.#head === this.#q.length) {
-      this.#q.length = 0;
-      this.#head = 0;
-    }
-  }
+/** A record's expiry, the TIME-WAIT queue's order. */
+function expiresOf(tw: TimeWaitSock): Micros {
+  return tw.expires;
 }

@@ -13,6 +13,7 @@ import { Network } from "../sim/network.js";
 import { Capture } from "./capture.js";
 import { ladderConnections, ladderEvents, ladderSvg, ladderText } from "./ladder.js";
 import { lectureScenario } from "../demo/lecture-scenario.js";
+import { connectTo, listenOn } from "../../test/helpers/vocabulary.js";
 
 /** A client sends "1111", then "2222" (lost on the way when `lossy`), then closes. */
 async function transfer(lossy: boolean): Promise<Capture> {
@@ -22,17 +23,14 @@ async function transfer(lossy: boolean): Promise<Capture> {
   const { link } = net.link(c, s, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
   const cap = Capture.onLink(link, { a: "client", b: "server" });
   s.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 5);
+    const l = listenOn(p, 9090, 5);
     const { fd } = await p.accept(l);
     while ((await p.recv(fd, 100)).length > 0);
     await p.close(fd);
   });
   c.spawn("client", async (p) => {
     await net.sleep(ms(1));
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.send(fd, "1111");
     await net.sleep(ms(50));
     if (lossy) link.partition("aToB");
@@ -75,7 +73,7 @@ test("a lossy transfer: the lost segment stops at ✗, its retransmission is mar
     " 11.000         │── . ack 1 ───────────────────▶│",
     " 11.000         │── P. 1:5(4) ack 1 ───────────▶│",
     " 16.000         │◀─────────────────── . ack 5 ──│",
-    " 61.000         │── P. 5:9(4) ack 1 ─✗          │",
+    " 61.000         │── P. 5:9(4) ack 1 lost ─✗     │",
     "271.000         │── P. 5:9(4) ack 1 (retx) ────▶│",
     "276.000         │◀─────────────────── . ack 9 ──│",
     "661.000         │── F. seq 9 ack 1 ────────────▶│",
@@ -97,9 +95,7 @@ test("leftward drops and relative times", async () => {
   const cap = Capture.onLink(link, { a: "client", b: "server" });
   link.partition("bToA"); // the SYN-ACK is lost; the server retransmits it
   s.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 5);
+    const l = listenOn(p, 9090, 5);
     await p.accept(l);
   });
   c.spawn("client", async (p) => {
@@ -113,7 +109,7 @@ test("leftward drops and relative times", async () => {
   await net.run();
   const text = ladderText(cap.packets, { relativeTime: true }).split("\n");
   assert.match(text[1]!, /^ +0\.000 +│── S seq 0 ─+▶│$/);
-  assert.match(text[2]!, /^ +5\.000 +│ +✗─+ S\. seq 0 ack 1 ──│$/);
+  assert.match(text[2]!, /^ +5\.000 +│ +✗─+ S\. seq 0 ack 1 lost ──│$/);
   assert.match(text[3]!, /^1000\.000 +│── S seq 0 \(retx\) ─+▶│$/); // the client gave up waiting first
   assert.match(text[4]!, /│◀─+ S\. seq 0 ack 1 \(retx\) ──│$/);
 });
@@ -202,4 +198,47 @@ test("SVG passes xmllint", { skip: !xmllint && "xmllint is not installed" }, asy
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("kernel drops carry their reason, state changes sit on the lifelines, lanes give each connection its columns (text and SVG)", async () => {
+  const sc = lectureScenario({ sendDelay: ms(100) });
+  const cap = Capture.onLink(sc.link, { a: "client", b: "server" });
+  // What the demo context records: every SYN the server dropped for a full accept queue, and the states.
+  const drops: { t: number; bytes: Uint8Array; reason: string }[] = [];
+  let last: { t: number; bytes: Uint8Array } | null = null;
+  sc.link.b.taps.push((p, dir, now) => {
+    if (dir === "in") last = { t: now, bytes: p.bytes().slice() };
+  });
+  const inc = sc.server.counters.inc.bind(sc.server.counters);
+  sc.server.counters.inc = (g, n, k) => {
+    inc(g, n, k);
+    if (n === "ListenOverflows" && last) drops.push({ ...last, reason: "accept queue full" });
+  };
+  const states: { t: number; endpoint: string; peer: string; state: string }[] = [];
+  for (const h of [sc.client, sc.server]) {
+    h.tcp.trace = (t, _from, to) => {
+      const a = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+      states.push({ t: sc.net.now(), endpoint: `${a(t.localAddr)}:${t.localPort}`, peer: `${a(t.remoteAddr)}:${t.remotePort}`, state: ["", "ESTABLISHED", "SYN_SENT", "SYN_RECV"][to] ?? String(to) });
+    };
+  }
+  await sc.net.advance(sec(7));
+  const text = ladderText(cap.packets, { connection: 3, drops, states }).split("\n");
+  assert.equal(text.filter((l) => l.endsWith("✗ accept queue full ────✗│") || /✗ accept queue full ─+✗│$/.test(l)).length, 5);
+  assert.ok(text.some((l) => /^ +800\.000 +├ SYN_SENT +│$/.test(l)), text.join("\n"));
+  assert.ok(text.some((l) => /├ ESTABLISHED$/.test(l)));
+  const ev = ladderEvents(cap.packets, { connection: 3, drops });
+  assert.deepEqual(ev.filter((e) => e.dropped).map((e) => e.dropReason), Array<string>(5).fill("accept queue full"));
+  // Translated reasons (--lang zh), CJK characters two cells wide: the lifelines stay aligned.
+  const zh = ladderText(cap.packets, { connection: 3, drops, translate: () => "全连接队列已满" }).split("\n");
+  const bar = (l: string) => [...l].reduce((w, ch) => w + (/[\u4e00-\u9fff]/.test(ch) ? 2 : 1), 0);
+  assert.equal(new Set(zh.slice(1).map(bar)).size, 1);
+  // Lanes: four connections, eight columns, a lane heading per pair.
+  const lanes = ladderText(cap.packets, { lanes: true }).split("\n");
+  assert.deepEqual(lanes[0]!.trim().split(/ {2,}/), ["connection 0", "connection 1", "connection 2", "connection 3"]);
+  assert.equal(lanes[1]!.split("10.0.0.2:9090").length - 1, 4);
+  const svg = ladderSvg(cap.packets, { lanes: true, drops, states });
+  assert.equal((svg.match(/<text class="lane"/g) ?? []).length, 4);
+  assert.equal((svg.match(/<g class="drop">/g) ?? []).length, 5);
+  assert.ok((svg.match(/<g class="state">/g) ?? []).length >= 8);
+  assert.ok(svg.includes("S seq 0 (retx) ✗ accept queue full"));
 });

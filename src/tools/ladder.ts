@@ -32,6 +32,7 @@
  */
 import type { Micros } from "../core/time.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { readU16 as u16, readU32 as u32 } from "../wire/byte-order.js";
 import { newTcpHeader, parseTcpInto, TCP } from "../wire/tcp.js";
 import type { CaptureRecord } from "./capture.js";
 import { compileFilter } from "./tcpdump-filter.js";
@@ -118,14 +119,6 @@ interface Decoded {
   key: string;
   tcp: { seq: number; ack: number; flags: number; win: number; len: number } | null;
   other: string;
-}
-
-function u16(b: Uint8Array, o: number): number {
-  return (b[o]! << 8) | b[o + 1]!;
-}
-
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
 /** An ARP packet as an arrow from its sender's address to its target's (`ARP who-has 10.0.0.2`, `ARP is-at 02:…`). */

@@ -11,9 +11,10 @@
 import { parseIcmp } from "../wire/icmp.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { parseIpv4 } from "../wire/ipv4.js";
-import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, parseTcp } from "../wire/tcp.js";
+import { parseTcp } from "../wire/tcp.js";
 import { parseUdp } from "../wire/udp.js";
 import { WireError } from "../wire/wire-error.js";
+import { tcpdumpFlags } from "./tcpdump.js";
 
 /** The IPv4 header. */
 export interface IpFields {
@@ -37,7 +38,7 @@ export interface TcpFields {
   dport: number;
   seq: number;
   ack: number;
-  /** tcpdump's letters: `S` SYN, `F` FIN, `P` PSH, `R` RST, `U` URG, `E` ECE, `W` CWR, `.` ACK. */
+  /** tcpdump's letters in tcpdump's order (`S.`, `FP.`, `S.E`): `F` FIN, `S` SYN, `R` RST, `P` PSH, `.` ACK, `U` URG, `E` ECE, `W` CWR; `none`. */
   flags: string;
   /** The window field, unscaled. */
   window: number;
@@ -76,20 +77,6 @@ const wireText = (e: WireError) => `${e.layer}: ${e.reason}${e.detail ? ` (${e.d
 
 const PROTO: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp" };
 
-/** tcpdump's flag letters (`S.`). */
-export function tcpFlagLetters(f: number): string {
-  let s = "";
-  if (f & TCP_SYN) s += "S";
-  if (f & TCP_FIN) s += "F";
-  if (f & TCP_PSH) s += "P";
-  if (f & TCP_RST) s += "R";
-  if (f & TCP_URG) s += "U";
-  if (f & TCP_ECE) s += "E";
-  if (f & TCP_CWR) s += "W";
-  if (f & TCP_ACK) s += ".";
-  return s === "" ? "none" : s;
-}
-
 /** Decodes `bytes` (a whole IPv4 datagram, checksums as captured). */
 export function packetFields(bytes: Uint8Array): PacketFields {
   const h = parseIpv4(bytes, bytes.length, false);
@@ -117,7 +104,7 @@ export function packetFields(bytes: Uint8Array): PacketFields {
       options.tsVal = t.tsVal;
       options.tsEcr = t.tsEcr ?? 0;
     }
-    out.tcp = { sport: t.srcPort, dport: t.dstPort, seq: t.seq, ack: t.ack, flags: tcpFlagLetters(t.flags), window: t.window, length: avail - t.headerLength, options };
+    out.tcp = { sport: t.srcPort, dport: t.dstPort, seq: t.seq, ack: t.ack, flags: tcpdumpFlags(t.flags), window: t.window, length: avail - t.headerLength, options };
   } else if (h.protocol === 17) {
     const u = parseUdp(bytes, off, avail);
     if (u instanceof WireError) return { ...out, error: wireText(u) };

@@ -9,6 +9,7 @@ import { ms } from "../core/time.js";
 import { Network } from "../sim/network.js";
 import { snapshot, type SocketSnapshot } from "./snapshot.js";
 import { ss, ssRows } from "./ss.js";
+import { connectTo } from "../../test/helpers/vocabulary.js";
 
 async function sockets() {
   const net = new Network({ seed: 3 });
@@ -17,14 +18,12 @@ async function sockets() {
     const ls = p.socket("AF_INET", "SOCK_STREAM");
     p.bind(ls, ["127.0.0.1", 9090]);
     p.listen(ls, 5);
-    const c1 = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(c1, ["127.0.0.1", 9090]);
+    await connectTo(p, "127.0.0.1", 9090);
     await p.accept(ls);
     const ls2 = p.socket("AF_INET", "SOCK_STREAM");
     p.bind(ls2, ["127.0.0.1", 80]);
     p.listen(ls2, 5);
-    const c2 = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(c2, ["127.0.0.1", 80]);
+    await connectTo(p, "127.0.0.1", 80);
     await net.sleep(ms(1000));
   });
   await net.advance(ms(100));

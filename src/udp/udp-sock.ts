@@ -5,6 +5,7 @@
  * and the wait queue the socket layer blocks on.
  */
 import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
+import { Fifo } from "../core/fifo.js";
 import { WaitQueue } from "../core/wait-queue.js";
 import type { ErrnoCode } from "../core/errno.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
@@ -60,8 +61,7 @@ export class UdpSock {
   /** Datagrams dropped because the buffer was full. */
   drops = 0;
   readonly wq = new WaitQueue();
-  #queue: Datagram[] = [];
-  #head = 0;
+  readonly #queue = new Fifo<Datagram>();
   /** The owner tag set by the socket layer (inode number for tools). */
   inode = 0;
 
@@ -82,13 +82,13 @@ export class UdpSock {
 
   /** Number of queued datagrams. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
   /** Bytes of data queued (what `ss` shows as Recv-Q is rmemAlloc, like Linux). */
   get queuedBytes(): number {
     let n = 0;
-    for (let i = this.#head; i < this.#queue.length; i++) n += this.#queue[i]!.data.length;
+    for (const d of this.#queue) n += d.data.length;
     return n;
   }
 
@@ -114,21 +114,13 @@ export class UdpSock {
 
   /** The first queued datagram without removing it. */
   peek(): Datagram | undefined {
-    return this.#queue[this.#head];
+    return this.#queue.peek();
   }
 
   /** Removes and returns the first queued datagram. */
   dequeue(): Datagram | undefined {
-    const d = this.#queue[this.#head];
+    const d = this.#queue.shift();
     if (!d) return undefined;
-    this.#queue[this.#head++] = undefined as unknown as Datagram;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
     this.rmemAlloc -= d.truesize;
     return d;
   }

@@ -110,7 +110,7 @@ test("golden: TCP segments match tshark; emit from the repr (list and Linux layo
     want[16] = calc >>> 8;
     want[17] = calc & 255;
     // From the ordered list, from raw bytes, and from the named fields in Linux's layout.
-    for (const options of [tcpOptionList(h), tcpRawOptions(h), linuxTcpOptions(h)]) {
+    for (const options of [tcpOptionList(h), tcpRawOptions(h), linuxTcpOptions(h), h]) {
       const out = new Uint8Array(h.headerLength + 8).fill(0xa5);
       const hl = emitTcp({ ...h, options }, out, 4);
       assert.equal(hl, h.headerLength, g.name);

@@ -16,6 +16,7 @@
  * here, FreeBSD's SYN layout in `tcp/options-out.ts` — is a function from
  * fields to a list, so the bytes of each option kind are written in one place.
  */
+import { readU16, readU32, writeU32 } from "./byte-order.js";
 import { WireError } from "./wire-error.js";
 
 /** Option kinds (IANA "TCP Option Kind Numbers"). */
@@ -97,21 +98,6 @@ function expectedLength(kind: number): number {
   }
 }
 
-function r16(b: Uint8Array, i: number): number {
-  return (b[i]! << 8) | b[i + 1]!;
-}
-
-function r32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-function w32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = (v >>> 16) & 255;
-  b[i + 2] = (v >>> 8) & 255;
-  b[i + 3] = v & 255;
-}
-
 /**
  * The one decoder of option bytes: walks the options in `buf[off, end)`,
  * fills `out`'s fields (resetting them first) and, when `list` is given,
@@ -133,12 +119,13 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
   out.mss = undefined;
   out.wscale = undefined;
   out.sackOk = false;
-  out.sack.length = 0;
+  // (Setting an array's length is a runtime call in V8: only when there is something to drop.)
+  if (out.sack.length !== 0) out.sack.length = 0;
   // The layout of nearly every established segment (Linux, and ours):
   // NOP, NOP, timestamps — decoded without the loop.
   if (list === null && end - off === 12 && buf[off] === TCPOPT_NOP && buf[off + 1] === TCPOPT_NOP && buf[off + 2] === TCPOPT_TIMESTAMP && buf[off + 3] === 10) {
-    out.tsVal = r32(buf, off + 4);
-    out.tsEcr = r32(buf, off + 8);
+    out.tsVal = readU32(buf, off + 4);
+    out.tsEcr = readU32(buf, off + 8);
     return null;
   }
   out.tsVal = undefined;
@@ -163,7 +150,7 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
     if (known) {
       switch (kind) {
         case TCPOPT_MSS:
-          out.mss = r16(buf, i + 2);
+          out.mss = readU16(buf, i + 2);
           list?.push({ kind: "mss", mss: out.mss });
           break;
         case TCPOPT_WSCALE:
@@ -175,15 +162,15 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
           list?.push(OPT_SACK_PERM);
           break;
         case TCPOPT_TIMESTAMP:
-          out.tsVal = r32(buf, i + 2);
-          out.tsEcr = r32(buf, i + 6);
+          out.tsVal = readU32(buf, i + 2);
+          out.tsEcr = readU32(buf, i + 6);
           list?.push({ kind: "timestamp", val: out.tsVal, ecr: out.tsEcr });
           break;
         case TCPOPT_SACK:
           if (len > 2 && (len - 2) % 8 === 0) {
             const s = out.sack;
-            s.length = 0; // a second SACK option replaces the first, as in Linux
-            for (let j = i + 2; j < i + len; j += 4) s.push(r32(buf, j));
+            if (s.length !== 0) s.length = 0; // a second SACK option replaces the first, as in Linux
+            for (let j = i + 2; j < i + len; j += 4) s.push(readU32(buf, j));
             if (list) {
               const blocks: [number, number][] = [];
               for (let j = 0; j < s.length; j += 2) blocks.push([s[j]!, s[j + 1]!]);
@@ -220,25 +207,102 @@ export function parseTcpOptionList(bytes: Uint8Array): TcpOption[] | WireError {
   return parseTcpOptions(bytes, 0, bytes.length, newTcpOptionFields(), list) ?? list;
 }
 
-/** Wire length of one option (kind + length + data). */
-export function tcpOptionLength(o: TcpOption): number {
-  switch (o.kind) {
-    case "eol":
-    case "nop":
-      return 1;
-    case "mss":
-      return 4;
-    case "wscale":
-      return 3;
-    case "sack-permitted":
-      return 2;
-    case "timestamp":
-      return 10;
-    case "sack":
-      return 2 + 8 * o.blocks.length;
-    case "unknown":
-      return 2 + o.data.length;
+// ---- writing: the bytes of each kind are written here and nowhere else ----
+// Each writer puts one option at `b[i]` and returns the index after it; with
+// `b` null it only measures (the layouts size a header with the same code).
+
+function putKind(b: Uint8Array | null, i: number, kind: number): number {
+  if (b) b[i] = kind;
+  return i + 1;
+}
+
+function putMss(b: Uint8Array | null, i: number, mss: number): number {
+  if (b) {
+    b[i] = TCPOPT_MSS;
+    b[i + 1] = 4;
+    b[i + 2] = mss >>> 8;
+    b[i + 3] = mss & 255;
   }
+  return i + 4;
+}
+
+function putWscale(b: Uint8Array | null, i: number, shift: number): number {
+  if (b) {
+    b[i] = TCPOPT_WSCALE;
+    b[i + 1] = 3;
+    b[i + 2] = shift;
+  }
+  return i + 3;
+}
+
+function putSackPerm(b: Uint8Array | null, i: number): number {
+  if (b) {
+    b[i] = TCPOPT_SACK_PERM;
+    b[i + 1] = 2;
+  }
+  return i + 2;
+}
+
+function putTimestamp(b: Uint8Array | null, i: number, val: number, ecr: number): number {
+  if (b) {
+    b[i] = TCPOPT_TIMESTAMP;
+    b[i + 1] = 10;
+    writeU32(b, i + 2, val);
+    writeU32(b, i + 6, ecr);
+  }
+  return i + 10;
+}
+
+/** SACK with the blocks of flat `edges` (`[left0, right0, left1, right1, …]`). */
+function putSack(b: Uint8Array | null, i: number, edges: ArrayLike<number>): number {
+  const n = edges.length >> 1;
+  if (b) {
+    b[i] = TCPOPT_SACK;
+    b[i + 1] = 2 + 8 * n;
+    for (let k = 0; k < 2 * n; k++) writeU32(b, i + 2 + 4 * k, edges[k]!);
+  }
+  return i + 2 + 8 * n;
+}
+
+function putUnknown(b: Uint8Array | null, i: number, type: number, data: Uint8Array): number {
+  if (b) {
+    b[i] = type;
+    b[i + 1] = 2 + data.length;
+    b.set(data, i + 2);
+  }
+  return i + 2 + data.length;
+}
+
+/** Zero (EOL) padding from `i` to a multiple of 4 after `off`; the index after it. */
+function pad(b: Uint8Array | null, off: number, i: number): number {
+  while ((i - off) & 3) i = putKind(b, i, TCPOPT_EOL);
+  return i;
+}
+
+/**
+ * Writes `list` at `buf[off]` in order, then zero padding to a multiple of
+ * 4. Returns the bytes written; with `buf` null, only the length
+ * ({@link tcpOptionsLength}).
+ * @example
+ * const buf = new Uint8Array(12);
+ * emitTcpOptions(linuxTcpOptions({ tsVal: 7, tsEcr: 9 }), buf, 0) === 12; // nop,nop,TS
+ */
+export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array | null, off: number): number {
+  let i = off;
+  for (let k = 0; k < list.length; k++) {
+    const o = list[k]!;
+    switch (o.kind) {
+      case "eol": i = putKind(buf, i, TCPOPT_EOL); break;
+      case "nop": i = putKind(buf, i, TCPOPT_NOP); break;
+      case "mss": i = putMss(buf, i, o.mss); break;
+      case "wscale": i = putWscale(buf, i, o.shift); break;
+      case "sack-permitted": i = putSackPerm(buf, i); break;
+      case "timestamp": i = putTimestamp(buf, i, o.val, o.ecr); break;
+      case "sack": i = putSack(buf, i, o.blocks.flat()); break; // lists are the tools' form: allocating is fine
+      case "unknown": i = putUnknown(buf, i, o.type, o.data); break;
+    }
+  }
+  return pad(buf, off, i) - off;
 }
 
 /**
@@ -248,80 +312,13 @@ export function tcpOptionLength(o: TcpOption): number {
  * @example tcpOptionsLength(linuxTcpOptions({ tsVal: 1, tsEcr: 0 })) === 12
  */
 export function tcpOptionsLength(list: readonly TcpOption[]): number {
-  let n = 0;
-  for (let i = 0; i < list.length; i++) n += tcpOptionLength(list[i]!);
-  return (n + 3) & ~3;
+  return emitTcpOptions(list, null, 0);
 }
 
 /**
- * The one option writer: writes `list` at `buf[off]` in order, then zero
- * padding to a multiple of 4. Returns the bytes written
- * ({@link tcpOptionsLength}).
- * @example
- * const buf = new Uint8Array(12);
- * emitTcpOptions(linuxTcpOptions({ tsVal: 7, tsEcr: 9 }), buf, 0) === 12; // nop,nop,TS
- */
-export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off: number): number {
-  let i = off;
-  for (let k = 0; k < list.length; k++) {
-    const o = list[k]!;
-    switch (o.kind) {
-      case "eol":
-        buf[i++] = TCPOPT_EOL;
-        break;
-      case "nop":
-        buf[i++] = TCPOPT_NOP;
-        break;
-      case "mss":
-        buf[i] = TCPOPT_MSS;
-        buf[i + 1] = 4;
-        buf[i + 2] = o.mss >>> 8;
-        buf[i + 3] = o.mss & 255;
-        i += 4;
-        break;
-      case "wscale":
-        buf[i] = TCPOPT_WSCALE;
-        buf[i + 1] = 3;
-        buf[i + 2] = o.shift;
-        i += 3;
-        break;
-      case "sack-permitted":
-        buf[i] = TCPOPT_SACK_PERM;
-        buf[i + 1] = 2;
-        i += 2;
-        break;
-      case "timestamp":
-        buf[i] = TCPOPT_TIMESTAMP;
-        buf[i + 1] = 10;
-        w32(buf, i + 2, o.val);
-        w32(buf, i + 6, o.ecr);
-        i += 10;
-        break;
-      case "sack":
-        buf[i] = TCPOPT_SACK;
-        buf[i + 1] = 2 + 8 * o.blocks.length;
-        i += 2;
-        for (const [l, r] of o.blocks) {
-          w32(buf, i, l);
-          w32(buf, i + 4, r);
-          i += 8;
-        }
-        break;
-      case "unknown":
-        buf[i] = o.type;
-        buf[i + 1] = 2 + o.data.length;
-        buf.set(o.data, i + 2);
-        i += 2 + o.data.length;
-        break;
-    }
-  }
-  while ((i - off) & 3) buf[i++] = 0;
-  return i - off;
-}
-
-/**
- * The option list Linux (`tcp_options_write`) sends for the given fields,
- * in its exact order and padding:
+ * Writes the options Linux (`tcp_options_write`) sends for the given
+ * fields, in its exact order and padding, at `buf[off]` (with `buf` null,
+ * only measures). Returns the length. The layout:
  * - `mss` (4 bytes) first;
  * - timestamps: with `sackOk` packed as `sackOK,TS` (kind 4 len 2 then
  *   kind 8 len 10), otherwise `nop,nop,TS`;
@@ -329,29 +326,39 @@ export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array, off:
  * - window scale: `nop,wscale`;
  * - SACK blocks: `nop,nop,sack …`.
  * So a SYN is `mss,sackOK,TS,nop,wscale` and an established ACK
- * `nop,nop,TS,nop,nop,sack …`. Every group is a multiple of 4 bytes.
- * The list is built in `into` (emptied first) when given: the output path
- * reuses one array per layer of code.
- * @example linuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 1, tsEcr: 0, wscale: 7 })
+ * `nop,nop,TS,nop,nop,sack …`. Every group is a multiple of 4 bytes. No
+ * list is built: this is the output path's layout.
+ * @example
+ * const buf = new Uint8Array(20);
+ * emitLinuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 1, tsEcr: 0, wscale: 7 }, buf, 0) === 20;
  */
-export function linuxTcpOptions(f: TcpOptionFields, into: TcpOption[] = []): TcpOption[] {
-  const list = into;
-  list.length = 0;
-  if (f.mss !== undefined) list.push({ kind: "mss", mss: f.mss });
+export function emitLinuxTcpOptions(f: TcpOptionFields, buf: Uint8Array | null, off: number): number {
+  let i = off;
+  if (f.mss !== undefined) i = putMss(buf, i, f.mss);
   if (f.tsVal !== undefined) {
-    if (f.sackOk) list.push(OPT_SACK_PERM);
-    else list.push(OPT_NOP, OPT_NOP);
-    list.push({ kind: "timestamp", val: f.tsVal, ecr: f.tsEcr ?? 0 });
+    if (f.sackOk) i = putSackPerm(buf, i);
+    else i = putKind(buf, putKind(buf, i, TCPOPT_NOP), TCPOPT_NOP);
+    i = putTimestamp(buf, i, f.tsVal, f.tsEcr ?? 0);
   } else if (f.sackOk) {
-    list.push(OPT_NOP, OPT_NOP, OPT_SACK_PERM);
+    i = putSackPerm(buf, putKind(buf, putKind(buf, i, TCPOPT_NOP), TCPOPT_NOP));
   }
-  if (f.wscale !== undefined) list.push(OPT_NOP, { kind: "wscale", shift: f.wscale });
+  if (f.wscale !== undefined) i = putWscale(buf, putKind(buf, i, TCPOPT_NOP), f.wscale);
   const s = f.sack;
   if (s !== undefined && s.length >= 2) {
-    // Only ACKs that report out-of-order data carry blocks: the rare path allocates.
-    const blocks: [number, number][] = [];
-    for (let i = 0; i + 1 < s.length; i += 2) blocks.push([s[i]!, s[i + 1]!]);
-    list.push(OPT_NOP, OPT_NOP, { kind: "sack", blocks });
+    i = putKind(buf, putKind(buf, i, TCPOPT_NOP), TCPOPT_NOP);
+    i = putSack(buf, i, s);
   }
-  return list;
+  return i - off;
+}
+
+/**
+ * The Linux layout of {@link emitLinuxTcpOptions} as the ordered option
+ * list (tools and tests; allocates).
+ * @example linuxTcpOptions({ mss: 1460, sackOk: true, tsVal: 1, tsEcr: 0, wscale: 7 }).map((o) => o.kind).join() === "mss,sack-permitted,timestamp,nop,wscale"
+ */
+export function linuxTcpOptions(f: TcpOptionFields): TcpOption[] {
+  const bytes = new Uint8Array(emitLinuxTcpOptions(f, null, 0));
+  emitLinuxTcpOptions(f, bytes, 0);
+  const list = parseTcpOptionList(bytes);
+  return list instanceof WireError ? [] : list; // (the layout writes well-formed options)
 }

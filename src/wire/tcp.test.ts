@@ -6,7 +6,7 @@ import {
   tcpRawOptions, writeTcpChecksum, writeTcpHeader, TCP, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type TcpHeader,
 } from "./tcp.js";
 import {
-  emitTcpOptions, linuxTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, tcpOptionsLength,
+  emitLinuxTcpOptions, emitTcpOptions, linuxTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, tcpOptionsLength,
   OPT_EOL, OPT_NOP, type TcpOption,
 } from "./tcp-options.js";
 import { WireError } from "./wire-error.js";
@@ -41,8 +41,12 @@ test("Linux SYN layout: mss,sackOK,TS,nop,wscale — 20 bytes, packed as the ker
   assert.deepEqual(list.map((o) => o.kind), ["mss", "sack-permitted", "timestamp", "nop", "wscale"]);
   assert.equal(tcpOptionsLength(list), 20);
   const a = new Uint8Array(20);
+  const b = new Uint8Array(20);
   assert.equal(emitTcpOptions(list, a, 0), 20);
+  assert.equal(emitLinuxTcpOptions(f, b, 0), 20);
+  assert.equal(emitLinuxTcpOptions(f, null, 0), 20);
   assert.equal(toHex(a), "020405b4" + "0402080a" + "22d077eb" + "00000000" + "01030307");
+  assert.deepEqual(a, b);
 });
 
 test("Linux layouts without SACK/TS, and the established forms", () => {
@@ -64,6 +68,10 @@ test("Linux layouts without SACK/TS, and the established forms", () => {
     const a = new Uint8Array(n);
     emitTcpOptions(list, a, 0);
     assert.equal(toHex(a), hex, JSON.stringify(f));
+    const b = new Uint8Array(n + 1).fill(0xa5);
+    assert.equal(emitLinuxTcpOptions(f, b, 0), n);
+    assert.equal(toHex(b.subarray(0, n)), hex, `fields: ${JSON.stringify(f)}`);
+    assert.equal(b[n], 0xa5);
   }
 });
 

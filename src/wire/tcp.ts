@@ -5,8 +5,8 @@
  * The one TCP codec of sockstack: the stack's input, the tools (ladder,
  * packet fields), the conformance runner and the test vocabulary all read
  * headers with {@link parseTcpInto} / {@link parseTcp}, and every header
- * is written by {@link writeTcpHeader} ({@link emitTcp} is its object form)
- * with options from the one option writer (`emitTcpOptions`).
+ * is written by {@link writeTcpHeader} ({@link emitTcp} is its object form),
+ * its options by the option writers of tcp-options.ts.
  *
  * Parsing allocates nothing: {@link parseTcpInto} fills a caller-owned
  * record (one hidden class, the SACK edges in an array the record owns);
@@ -14,18 +14,19 @@
  * `offset`, no view is made) and the ordered option list is decoded only on
  * demand ({@link tcpRawOptions}, {@link tcpOptionList}).
  */
+import { readU16, readU32, writeU16, writeU32 } from "./byte-order.js";
 import { foldChecksum, pseudoHeaderSum, sum16 } from "./checksum.js";
 import { IPPROTO_TCP } from "./ipv4.js";
 import type { Ipv4Address } from "./ipv4-address.js";
 import { EMPTY } from "./packet.js";
 import {
-  emitTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, tcpOptionsLength, TCP_MAX_OPTIONS_LENGTH,
-  type ParsedTcpOptions, type TcpOption,
+  emitLinuxTcpOptions, emitTcpOptions, newTcpOptionFields, parseTcpOptions, parseTcpOptionList, TCP_MAX_OPTIONS_LENGTH,
+  type ParsedTcpOptions, type TcpOption, type TcpOptionFields,
 } from "./tcp-options.js";
 import { WireError } from "./wire-error.js";
 
-/** Field offsets of the TCP header. */
-export const TCP = {
+/** Field offsets of the TCP header (frozen: the view every TCP reader and writer uses). */
+export const TCP = Object.freeze({
   SRC_PORT: 0,
   DST_PORT: 2,
   SEQ: 4,
@@ -42,7 +43,7 @@ export const TCP = {
   MAX_HEADER: 60,
   /** What an ICMP error is sure to quote of the header (RFC 792): ports and sequence number. */
   QUOTE: 8,
-} as const;
+} as const);
 
 /** Flag bits of byte 13 (RFC 9293 §3.1, RFC 3168 for ECE/CWR). */
 export const TCP_FIN = 0x01;
@@ -88,16 +89,18 @@ export interface TcpEmit {
   flags: number;
   window: number;
   urgent?: number;
-  /**
-   * Options: an ordered list (written in order, zero-padded to 4 bytes; a
-   * layout such as `linuxTcpOptions(fields)` builds one) or raw option
-   * bytes (copied; their length must be a multiple of 4). Absent: none.
-   */
+  /** Options ({@link TcpEmitOptions}); absent: none. */
   options?: TcpEmitOptions;
 }
 
-/** The options {@link writeTcpHeader} takes: an ordered list or raw bytes. */
-export type TcpEmitOptions = readonly TcpOption[] | Uint8Array;
+/**
+ * The options {@link writeTcpHeader} takes: an ordered list (written in
+ * order, zero-padded to 4 bytes), named fields written in Linux's layout
+ * without building a list (`emitLinuxTcpOptions`: the output path), or raw
+ * option bytes (copied, e.g. to re-emit a captured header; their length
+ * must be a multiple of 4).
+ */
+export type TcpEmitOptions = readonly TcpOption[] | TcpOptionFields | Uint8Array;
 
 /** A zeroed {@link TcpHeader}, to be filled by {@link parseTcpInto}. */
 export function newTcpHeader(): TcpHeader {
@@ -127,7 +130,6 @@ export function newTcpHeader(): TcpHeader {
  * The checksum is not verified here ({@link tcpChecksumOk}).
  * @example
  * import type { Ipv4Header } from "./ipv4.js";
- * import type { Packet } from "./packet.js";
  * declare const packet: Packet, ip: Ipv4Header;
  * const th = newTcpHeader();                  // once, then reused for every segment
  * const err = parseTcpInto(packet.head, ip.headerLength, ip.totalLength - ip.headerLength, th);
@@ -143,22 +145,22 @@ export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: Tcp
   if (headerLength < TCP.MIN_HEADER) return new WireError("bad-data-offset", "tcp", `data offset ${headerLength / 4}`);
   if (headerLength > len) return new WireError("bad-data-offset", "tcp", `header ${headerLength} > segment ${len}`);
   if (headerLength > inBuf) return new WireError("truncated", "tcp", `header ${headerLength} > ${inBuf} bytes`);
-  out.srcPort = (buf[off + TCP.SRC_PORT]! << 8) | buf[off + TCP.SRC_PORT + 1]!;
-  out.dstPort = (buf[off + TCP.DST_PORT]! << 8) | buf[off + TCP.DST_PORT + 1]!;
+  out.srcPort = readU16(buf, off + TCP.SRC_PORT);
+  out.dstPort = readU16(buf, off + TCP.DST_PORT);
   out.seq = readU32(buf, off + TCP.SEQ);
   out.ack = readU32(buf, off + TCP.ACK);
   out.headerLength = headerLength;
   out.flags = buf[off + TCP.FLAGS]!;
-  out.window = (buf[off + TCP.WINDOW]! << 8) | buf[off + TCP.WINDOW + 1]!;
-  out.checksum = (buf[off + TCP.CHECKSUM]! << 8) | buf[off + TCP.CHECKSUM + 1]!;
-  out.urgent = (buf[off + TCP.URGENT]! << 8) | buf[off + TCP.URGENT + 1]!;
+  out.window = readU16(buf, off + TCP.WINDOW);
+  out.checksum = readU16(buf, off + TCP.CHECKSUM);
+  out.urgent = readU16(buf, off + TCP.URGENT);
   out.buf = buf;
   out.offset = off;
   if (headerLength === TCP.MIN_HEADER) {
     out.mss = undefined;
     out.wscale = undefined;
     out.sackOk = false;
-    out.sack.length = 0;
+    if (out.sack.length !== 0) out.sack.length = 0;
     out.tsVal = undefined;
     out.tsEcr = undefined;
     return null;
@@ -170,7 +172,7 @@ export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: Tcp
  * {@link parseTcpInto} into a fresh record: the parsed header, or why not.
  * @example
  * import type { Ipv4Header } from "./ipv4.js";
- * import type { Packet } from "./packet.js";
+ * import { WireError } from "./wire-error.js";
  * declare const packet: Packet, ip: Ipv4Header;
  * const t = parseTcp(packet.head, ip.headerLength, ip.totalLength - ip.headerLength);
  * if (t instanceof WireError) console.log(`dropped: ${t.reason}`);
@@ -191,21 +193,10 @@ export function parseTcp(buf: Uint8Array, off: number, len: number): TcpHeader |
  */
 export function parseTcpQuoteInto(buf: Uint8Array, off: number, out: Pick<TcpHeader, "srcPort" | "dstPort" | "seq">): boolean {
   if (buf.length - off < TCP.QUOTE) return false;
-  out.srcPort = (buf[off + TCP.SRC_PORT]! << 8) | buf[off + TCP.SRC_PORT + 1]!;
-  out.dstPort = (buf[off + TCP.DST_PORT]! << 8) | buf[off + TCP.DST_PORT + 1]!;
+  out.srcPort = readU16(buf, off + TCP.SRC_PORT);
+  out.dstPort = readU16(buf, off + TCP.DST_PORT);
   out.seq = readU32(buf, off + TCP.SEQ);
   return true;
-}
-
-function readU32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-function writeU32(b: Uint8Array, i: number, v: number): void {
-  b[i] = v >>> 24;
-  b[i + 1] = (v >>> 16) & 255;
-  b[i + 2] = (v >>> 8) & 255;
-  b[i + 3] = v & 255;
 }
 
 /**
@@ -231,11 +222,12 @@ export function tcpOptionList(h: Pick<TcpHeader, "buf" | "offset" | "headerLengt
   return r instanceof WireError ? [] : r;
 }
 
-/** Byte length of `options` as {@link writeTcpHeader} writes them (a multiple of 4 for a list). */
+/** Byte length of `options` as {@link writeTcpHeader} writes them (a multiple of 4 for a list or fields). */
 export function tcpEmitOptionsLength(options: TcpEmitOptions | undefined): number {
   if (options === undefined) return 0;
   if (options instanceof Uint8Array) return options.length;
-  return tcpOptionsLength(options);
+  if (Array.isArray(options)) return emitTcpOptions(options as readonly TcpOption[], null, 0);
+  return emitLinuxTcpOptions(options as TcpOptionFields, null, 0);
 }
 
 /**
@@ -245,11 +237,12 @@ export function tcpEmitOptionsLength(options: TcpEmitOptions | undefined): numbe
  * it or offloads it). Returns the header length (20 + options, a multiple
  * of 4). Positional, for the per-segment output path (no options object);
  * {@link emitTcp} is the same with named fields. Throws a RangeError when
- * the options exceed 40 bytes (a programming error).
+ * the options exceed 40 bytes or raw options are not a multiple of 4 (a
+ * programming error: `buf`, sized by {@link tcpEmitOptionsLength}, may
+ * then hold some of them).
  * @example
- * import { linuxTcpOptions } from "./tcp-options.js";
  * declare const iss: number, irs: number, tsVal: number;
- * const opts = linuxTcpOptions({ tsVal, tsEcr: 0 });
+ * const opts = { tsVal, tsEcr: 0 }; // Linux's layout: nop,nop,TS
  * const head = new Uint8Array(20 + 20 + tcpEmitOptionsLength(opts)); // IPv4 header first
  * writeTcpHeader(head, 20, 47513, 9090, iss + 1, irs + 1, TCP_ACK, 502, 0, opts) === 32;
  */
@@ -257,38 +250,37 @@ export function writeTcpHeader(
   buf: Uint8Array, off: number, srcPort: number, dstPort: number, seq: number, ack: number, flags: number, window: number,
   urgent = 0, options?: TcpEmitOptions,
 ): number {
-  const optLen = tcpEmitOptionsLength(options);
+  writeU16(buf, off + TCP.SRC_PORT, srcPort);
+  writeU16(buf, off + TCP.DST_PORT, dstPort);
+  writeU32(buf, off + TCP.SEQ, seq);
+  writeU32(buf, off + TCP.ACK, ack);
+  buf[off + TCP.FLAGS] = flags & 255;
+  writeU16(buf, off + TCP.WINDOW, window);
+  writeU16(buf, off + TCP.CHECKSUM, 0);
+  writeU16(buf, off + TCP.URGENT, urgent);
+  let optLen = 0;
+  if (options instanceof Uint8Array) {
+    optLen = options.length;
+    if (optLen > 0 && optLen <= TCP_MAX_OPTIONS_LENGTH) buf.set(options, off + TCP.MIN_HEADER);
+  } else if (Array.isArray(options)) {
+    // One walk: the writer returns the length the data offset needs.
+    optLen = emitTcpOptions(options as readonly TcpOption[], buf, off + TCP.MIN_HEADER);
+  } else if (options !== undefined) {
+    optLen = emitLinuxTcpOptions(options as TcpOptionFields, buf, off + TCP.MIN_HEADER);
+  }
   if (optLen > TCP_MAX_OPTIONS_LENGTH || (optLen & 3) !== 0) throw new RangeError(`tcp options length ${optLen}`);
   const hl = TCP.MIN_HEADER + optLen;
-  buf[off + TCP.SRC_PORT] = srcPort >>> 8;
-  buf[off + TCP.SRC_PORT + 1] = srcPort & 255;
-  buf[off + TCP.DST_PORT] = dstPort >>> 8;
-  buf[off + TCP.DST_PORT + 1] = dstPort & 255;
-  writeU32(buf, off + TCP.SEQ, seq >>> 0);
-  writeU32(buf, off + TCP.ACK, ack >>> 0);
   buf[off + TCP.DATA_OFFSET] = (hl >>> 2) << 4;
-  buf[off + TCP.FLAGS] = flags & 255;
-  buf[off + TCP.WINDOW] = window >>> 8;
-  buf[off + TCP.WINDOW + 1] = window & 255;
-  buf[off + TCP.CHECKSUM] = 0;
-  buf[off + TCP.CHECKSUM + 1] = 0;
-  buf[off + TCP.URGENT] = urgent >>> 8;
-  buf[off + TCP.URGENT + 1] = urgent & 255;
-  if (optLen > 0) {
-    if (options instanceof Uint8Array) buf.set(options, off + TCP.MIN_HEADER);
-    else emitTcpOptions(options!, buf, off + TCP.MIN_HEADER);
-  }
   return hl;
 }
 
 /**
  * {@link writeTcpHeader} from named fields. Returns the header length.
  * @example
- * import { linuxTcpOptions } from "./tcp-options.js";
  * declare const iss: number, irs: number, tsVal: number, tsEcr: number;
  * const buf = new Uint8Array(80);
  * const n = emitTcp({ srcPort: 9090, dstPort: 47513, seq: iss, ack: irs + 1, flags: TCP_SYN | TCP_ACK,
- *   window: 65160, options: linuxTcpOptions({ mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 }) }, buf, 20);
+ *   window: 65160, options: { mss: 1460, sackOk: true, tsVal, tsEcr, wscale: 7 } }, buf, 20);
  */
 export function emitTcp(h: TcpEmit, buf: Uint8Array, off: number): number {
   return writeTcpHeader(buf, off, h.srcPort, h.dstPort, h.seq, h.ack, h.flags, h.window, h.urgent ?? 0, h.options);
@@ -319,6 +311,5 @@ export function tcpChecksumOk(src: Ipv4Address, dst: Ipv4Address, head: Uint8Arr
 
 /** Writes a checksum value into the header at `buf[off]`. */
 export function writeTcpChecksum(buf: Uint8Array, off: number, checksum: number): void {
-  buf[off + TCP.CHECKSUM] = checksum >>> 8;
-  buf[off + TCP.CHECKSUM + 1] = checksum & 255;
+  writeU16(buf, off + TCP.CHECKSUM, checksum);
 }

@@ -148,3 +148,96 @@ test("nagle: write-write-read costs 60 ms per request under Nagle once interacti
   assert.ok(Number(m[1]) < 10, typed);
   assert.equal(Number(m[2]), 25);
 });
+
+test("window: 1448-byte segments from one send, the window closes to 0, persist timer and probes, all 20,000 bytes read in order", async () => {
+  const r = await runScenario("window");
+  const data = r.of("packet").filter((p) => p.dir === "in" && p.fields.tcp && p.length > 52);
+  assert.ok(data.length >= 13);
+  assert.ok(data.filter((p) => p.length - 52 === 1448).length >= 10, "full-sized segments carry 1448 bytes");
+  assert.deepEqual(r.calls("sendto", "client").map((e) => e.result), [20000]);
+  const zero = r.of("packet").filter((p) => p.dir === "out" && p.fields.tcp?.window === 0);
+  assert.ok(zero.length >= 3, "win 0 advertised, re-advertised to each probe");
+  const c = r.snap("client", 1_000_000).sockets[0]!;
+  assert.equal(c.timer?.kind, "persist");
+  assert.ok(c.sendQ > 10000);
+  assert.ok(r.snap("server", 1_000_000).sockets.find((s) => s.state === "ESTABLISHED")!.recvQ > 4000);
+  assert.equal(r.calls("recvfrom", "server").reduce((n, e) => n + e.result, 0), 20000);
+  assert.match(r.calls("getsockopt")[0]!.text, /SO_RCVBUF, \[8192\]/); // SO_RCVBUF doubled, as Linux does
+});
+
+test("keepalive: a probe at 7200 s answered by the alive peer, RST from the rebooted one (ECONNRESET), ETIMEDOUT at 7875 s after nine probes", async () => {
+  const r = await runScenario("keepalive");
+  const errs = r.calls("recvfrom", "client").map((e) => [e.process.replace(/\[\d+\]/, ""), e.errno, e.t]);
+  assert.deepEqual(errs, [["client-rebooted", "ECONNRESET", 7_200_004_000], ["client-crashed", "ETIMEDOUT", 7_875_002_000]]);
+  const probes = r.of("packet").filter((p) => p.dir === "out" && p.t > 1_000_000 && p.fields.ip?.dst === "10.0.2.2");
+  // TCP_KEEPCNT probes, 75 s apart; 75 s after the ninth the kernel gives up and resets the connection (Linux tcp_keepalive_timer).
+  assert.deepEqual(probes.map((p) => p.fields.tcp!.flags), [...Array<string>(9).fill("."), "R."]);
+  assert.deepEqual(probes.slice(1).map((p, i) => p.t - probes[i]!.t), Array<number>(9).fill(75_000_000));
+  // The probe is one byte below snd.una.
+  const first = r.of("packet").filter((p) => p.fields.ip?.dst === "10.0.1.2");
+  const ack = first.find((p) => p.fields.tcp?.flags === ".")!;
+  const probe = first.find((p) => p.t === 7_200_002_000)!;
+  assert.equal(probe.fields.tcp!.seq, (ack.fields.tcp!.seq - 1) >>> 0);
+  assert.deepEqual(r.snap("client", 100_000_000).sockets.map((s) => s.timer?.kind), ["keepalive", "keepalive", "keepalive"]);
+  assert.deepEqual(r.snap("client").sockets.map((s) => s.peer), ["10.0.1.2:9090"]);
+});
+
+test("timeouts: accept fails with EAGAIN every 2 s and is called again; a silent client is dropped after 3 s", async () => {
+  const r = await runScenario("timeouts");
+  const acc = r.calls("accept").map((e) => [e.t, e.errno ?? e.result]);
+  assert.deepEqual(acc.slice(0, 3), [[2_000_000, "EAGAIN"], [4_000_000, "EAGAIN"], [5_003_000, 4]]);
+  const rcv = r.calls("recvfrom", "server");
+  assert.deepEqual(rcv.map((e) => [e.t, e.errno]), [[8_003_000, "EAGAIN"]]);
+  assert.deepEqual(r.calls("recvfrom", "client").map((e) => [e.t, e.result]), [[8_004_000, 0]]);
+  assert.deepEqual(r.snap("server").sockets.map((s) => s.state), ["LISTEN", "TIME_WAIT"]);
+});
+
+test("syn-flood: 17 half-open requests, the client's SYNs dropped without cookies, a cookie SYN-ACK and a connection with them", async () => {
+  const r = await runScenario("syn-flood");
+  const s = r.snap("server", 2_000_000);
+  assert.deepEqual(s.sockets.find((k) => k.state === "LISTEN")!.listen, { backlog: 16, acceptQueue: 0, synQueue: 17 });
+  assert.equal(s.sockets.filter((k) => k.request && k.peer.startsWith("10.0.1.1:")).length, 17);
+  assert.deepEqual(r.snap("client", 2_000_000).sockets.map((k) => k.state), ["SYN_SENT"]);
+  const clientSyns = r.of("packet").filter((p) => p.dir === "in" && p.fields.tcp?.flags === "S");
+  assert.deepEqual(clientSyns.map((p) => p.t), [501_000, 1_501_000, 2_501_000]);
+  assert.ok(r.of("drop").filter((e) => e.host === "server" && e.reason === "SYN queue full").length >= 2);
+  assert.deepEqual(r.calls("connect", "client").map((e) => e.t), [2_502_000]);
+  assert.deepEqual(r.calls("accept").map((e) => e.result), [4]);
+  // The cookie connection never sat in the SYN queue: the server kept no request for it.
+  assert.ok(!r.of("snapshot").some((e) => e.host === "server" && e.sockets.some((k) => k.request && k.peer.startsWith("10.0.0.1:"))));
+});
+
+test("fds: fd 3 in two processes, EADDRINUSE for a second listener, a double close turns the other thread's send into EBADF, connect_ex returns 111", async () => {
+  const r = await runScenario("fds");
+  const s = r.snap("server", 1000);
+  const fdsOf = (name: string) => s.processes.find((p) => p.name === name)!.fds.map((f) => `${f.fd}:${f.type}`);
+  assert.deepEqual(fdsOf("web"), ["0:chr", "1:chr", "2:chr", "3:tcp"]);
+  assert.deepEqual(fdsOf("db"), ["0:chr", "1:chr", "2:chr", "3:tcp", "4:unix", "5:unix"]);
+  assert.deepEqual(r.calls("bind").map((e) => e.errno ?? "ok"), ["ok", "ok", "EADDRINUSE"]);
+  const worker = r.of("syscall").filter((e) => e.process.startsWith("worker"));
+  assert.deepEqual(worker.map((e) => `${e.call} ${e.result}${e.errno ? ` ${e.errno}` : ""}`), ["socket 3", "close 0", "socket 3", "close 0", "sendto -1 EBADF"]);
+  assert.deepEqual(r.out().filter((l) => l.startsWith("probe:")), ["probe: connect_ex(127.0.0.1:80) = 0", "probe: connect_ex(127.0.0.1:81) = 111 (ECONNREFUSED)"]);
+});
+
+test("four-tuple: ten local ports, EADDRNOTAVAIL for the eleventh connection to :9090, the same ten ports to :9091", async () => {
+  const r = await runScenario("four-tuple");
+  const c = r.snap("client").sockets;
+  const ports = (dport: string) => c.filter((k) => k.peer === `10.0.0.2:${dport}`).map((k) => Number(k.local.split(":")[1])).sort((a, b) => a - b);
+  const range = Array.from({ length: 10 }, (_, i) => 40000 + i);
+  assert.deepEqual(ports("9090"), range);
+  assert.deepEqual(ports("9091"), range);
+  assert.ok(r.out().includes("client: connect: Cannot assign requested address"));
+  const s = r.snap("server").sockets.filter((k) => k.state === "ESTABLISHED");
+  assert.equal(s.filter((k) => k.local === "10.0.0.2:9090").length, 10); // every accepted connection on the listening port
+});
+
+test("reorder: segments 2 and 3 wait in the out-of-order queue (Recv-Q 0) with SACKed duplicate ACKs; the first one releases all 3000 bytes in order", async () => {
+  const r = await runScenario("reorder");
+  assert.deepEqual(r.snap("server", 125_000).sockets.find((s) => s.state === "ESTABLISHED")!.recvQ, 0);
+  const acks = r.of("packet").filter((p) => p.dir === "out" && p.fields.tcp?.options.sack);
+  assert.deepEqual(acks.map((p) => p.fields.tcp!.options.sack!.length), [1, 1]);
+  assert.ok(acks.every((p) => p.fields.tcp!.ack === acks[0]!.fields.tcp!.ack), "duplicate ACKs: the same cumulative ack");
+  const reads = r.calls("recvfrom", "server");
+  assert.deepEqual(reads.map((e) => [e.t, e.result]), [[140_000, 3000]]);
+  assert.match(reads[0]!.text, /"AAAA/); // in order: the held first piece comes first
+});

@@ -10,6 +10,7 @@ import { ss } from "../../src/tools/ss.js";
 import { twoHosts } from "../helpers/tcp.js";
 import { gen1Client, gen1Server, gen2Server, gen3Server, gen4Client, gen5Server, loopClient, main, type ChatOptions } from "../../examples/chat-tcp.js";
 import { runExample } from "./run-example.js";
+import { expectTcp, segmentData } from "../helpers/capture.js";
 
 const SERVER: [string, number] = ["10.0.0.2", 8080];
 
@@ -102,7 +103,12 @@ test("H5 gen 5: the server survives a client that disconnects and one that reset
   assert.equal(a.tty.output, "to server: from server: hi A\nto server: connection closed!\n");
   assert.equal(c.tty.output, "to server: "); // the server's "q" hangs up
   assert.ok(!b.running && !c.running && !s.running);
-  assert.ok(trace.some((x) => x.from === "client" && x.flags.startsWith("R")), "B reset its connection");
+  // B's hard close: one RST after "I am B" (1–6) and the server's "hi B" (1–4); no FIN from B.
+  const bPort = trace.find((x) => x.from === "client" && new TextDecoder().decode(segmentData(x)) === "I am B")!.sport;
+  const fromB = trace.filter((x) => x.from === "client" && x.sport === bPort);
+  expectTcp(fromB.at(-1), { flags: "R.", seq: 7, ack: 5 });
+  assert.ok(!fromB.some((x) => x.flags.includes("F")), "no FIN from B");
+  assert.equal(trace.filter((x) => x.flags.includes("R")).length, 1, "the only RST of the run");
   assert.equal(s.exitCode, 0);
 });
 

@@ -11,13 +11,12 @@ import { twoHosts } from "../helpers/tcp.js";
 import { frame, frameLength, main, recvFrame, sendFrame } from "../../examples/framing.js";
 import { printed } from "./run-example.js";
 import type { Process } from "../../src/sys/process.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
 
 function listen(p: Process, port: number): number {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", port]);
-  p.listen(l, 4);
+  const l = listenOn(p, port, 4);
   return l;
 }
 
@@ -74,8 +73,7 @@ test("H7: big frames cross MSS boundaries and several frames share a segment; a 
     const sizes = [100_000, 1, 1447, 1448, 1449, 7, 3000, 65_536];
     const payload = (n: number, k: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + k) & 0xff);
     client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9000]);
+      const fd = await connectTo(p, "10.0.0.2", 9000);
       for (const [k, n] of sizes.entries()) await sendFrame(p, fd, payload(n, k));
       await p.close(fd);
     });
@@ -98,8 +96,7 @@ test("H7: without framing, one recv() is not one message (sticky / split message
     for (let d = await p.recv(fd, 8); d.length; d = await p.recv(fd, 8)) naive.push(text(d));
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9000]);
+    const fd = await connectTo(p, "10.0.0.2", 9000);
     for (const m of ["one", "two", "three", "four"]) await p.send(fd, m);
     await p.close(fd);
   });
@@ -123,8 +120,8 @@ no framing, one recv() per message:
    20.0 ms  [receiver] "message": "x"
    21.0 ms  [receiver] "message": "xx"
    22.0 ms  [receiver] "message": "xxx"
-   23.0 ms  [receiver] "message": "xxxx"
    23.0 ms  [sender] sent 4 messages, 68 bytes, in 19 send() calls
+   23.0 ms  [receiver] "message": "xxxx"
    24.0 ms  [receiver] "message": "xx"
 `);
 });

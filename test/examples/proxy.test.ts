@@ -8,23 +8,19 @@ import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
-import { decode, type Seen } from "../helpers/tcp.js";
+import { attachCapture, Capture, expectSegments } from "../helpers/capture.js";
 import { OPTS, halfCloseClient, halfCloseServer, hungServer, main, naiveProxy, proxy, topology } from "../../examples/proxy.js";
 import { printed } from "./run-example.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 /** The example's topology with a trace of every TCP segment each host sends. */
 function threeHosts() {
   const t = topology();
-  const trace: Seen[] = [];
+  const capture = new Capture();
   for (const h of [t.client, t.px, t.server]) {
-    for (const i of h.ip.interfaces.slice(1)) {
-      i.device.taps.push((p, dir, now) => {
-        const s = dir === "out" ? decode(p, now, h.name) : null;
-        if (s) trace.push(s);
-      });
-    }
+    for (const i of h.ip.interfaces.slice(1)) attachCapture(capture, h, { device: i.device });
   }
-  return { ...t, trace };
+  return { ...t, trace: capture.all, capture };
 }
 
 test("F3 H10: the proxy passes half-close through: the server reads 0, still answers, the client gets it", async () => {
@@ -56,16 +52,22 @@ test("F3: a proxy that closes both sides on the first read() = 0 breaks that cli
   assert.deepEqual(got, [""], "EOF without the answer");
   assert.equal(seen[0], "hello");
   // The server's answer hit a closed socket on the proxy, which answered RST.
-  assert.ok(trace.some((s) => s.from === "proxy" && s.flags.startsWith("R") && s.dport === 9090));
+  // The server's answer (and FIN) hit the proxy's closed socket, which answered RST at seq 7: after its
+  // request (1–5) and FIN (6). (Linux sends both as `R seq 7`, the answer to a segment with an ACK;
+  // sockstack's first is `R. seq 7 ack 1` — see src/tcp/input-states.test.ts, FIN-WAIT-2 after close().)
+  const toServer = trace.filter((s) => s.from === "proxy" && s.dport === 9090);
+  expectSegments(toServer.slice(-2).map((s) => ({ ...s, flags: s.flags.replace(".", "") })), [
+    { flags: "R", seq: 7, at: ms(7) },
+    { flags: "R", seq: 7, at: ms(7) },
+  ]);
+  assert.deepEqual(toServer.map((s) => s.flags.replace(/^R\.$/, "R")), ["S", ".", "P.", "F.", "R", "R"], "SYN, ACK, the request, FIN, then the resets");
 });
 
 test("H10 C6: an error on one side (the server resets) hard-closes the other: the client sees ECONNRESET", async () => {
   const { net, client, px, server, trace } = threeHosts();
   const got: string[] = [], log: string[] = [];
   server.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 4);
+    const l = listenOn(p, 9090, 4);
     const { fd } = await p.accept(l);
     await p.recv(fd, 100);
     p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
@@ -73,15 +75,19 @@ test("H10 C6: an error on one side (the server resets) hard-closes the other: th
   });
   px.spawn("proxy", (p) => proxy(p, { ...OPTS, log }));
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.1.254", 8080]);
+    const fd = await connectTo(p, "10.0.1.254", 8080);
     await p.send(fd, "request");
     try { await p.recv(fd, 100); } catch (e) { got.push((e as Error).message); }
   });
   await net.run({ until: sec(5) });
   assert.deepEqual(log, ["error recv: Connection reset by peer"]);
   assert.deepEqual(got, ["recv: Connection reset by peer"]);
-  assert.ok(trace.some((s) => s.from === "proxy" && s.flags.startsWith("R") && s.sport === 8080));
+  // The server's RST (linger 0) at 6 ms; the proxy hard-closes the client side with its own at 7 ms.
+  expectSegments(trace.filter((s) => s.flags.includes("R")), [
+    { from: "server", flags: "R.", seq: 1, ack: 8, at: ms(6) },
+    { from: "proxy", flags: "R.", seq: 1, ack: 8, at: ms(7) },
+  ]);
+  assert.equal(trace.at(-1)!.sport, 8080, "the proxy's RST goes to the client");
   assert.equal(ss(snapshot(px), "-tanH"), "", "hard-closed: no TIME-WAIT, no CLOSE-WAIT left on the proxy");
 });
 

@@ -19,12 +19,11 @@ import assert from "node:assert/strict";
 import type { Micros } from "../../src/core/time.js";
 import type { Host } from "../../src/host/host.js";
 import type { Device } from "../../src/link/device.js";
-import { parseIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
+import { newIpv4Header, parseIpv4Into, IPPROTO_TCP } from "../../src/wire/ipv4.js";
 import { formatIpv4Address } from "../../src/wire/ipv4-address.js";
 import type { Packet } from "../../src/wire/packet.js";
-import { parseTcp, tcpOptionList, TCP_SYN, type TcpHeader } from "../../src/wire/tcp.js";
+import { newTcpHeader, parseTcpInto, tcpOptionList, TCP_SYN, type TcpHeader } from "../../src/wire/tcp.js";
 import type { TcpOption } from "../../src/wire/tcp-options.js";
-import { WireError } from "../../src/wire/wire-error.js";
 import { tcpdumpFlags } from "../../src/tools/tcpdump.js";
 
 /** A decoded TCP segment seen on a link. `seq`/`ack` are absolute; `rseq`/`rack` relative to the ISNs. */
@@ -106,6 +105,8 @@ export interface TcpExpect {
   win?: number;
   /** Payload length. */
   len?: number;
+  /** Urgent pointer field. */
+  urg?: number;
   /** Payload bytes (a string is UTF-8). */
   data?: string | Uint8Array;
   /**
@@ -169,6 +170,7 @@ export function expectTcp(seg: Seen | undefined, want: TcpExpect, what = "segmen
   cmp("absAck", want.absAck, seg.ack);
   cmp("win", want.win, seg.win);
   cmp("len", want.len, seg.len);
+  cmp("urg", want.urg, seg.header.urgent);
   cmp("at", want.at, seg.at);
   if (want.data !== undefined) {
     const w = typeof want.data === "string" ? new TextEncoder().encode(want.data) : want.data;
@@ -198,6 +200,9 @@ export function expectSegments(segs: readonly Seen[], wants: readonly TcpExpect[
   }
 }
 
+/** The IP header of the datagram being decoded (not kept: a Seen keeps addresses as text). */
+const IP_SCRATCH = newIpv4Header();
+
 /** Per-direction initial sequence numbers, keyed `src:sport>dst:dport`. */
 type IsnTable = Map<string, number>;
 
@@ -220,10 +225,10 @@ export class Capture {
    * learns the ISN of the sender's direction from a SYN.
    */
   decode(p: Packet, at: Micros, from: string): Seen | null {
-    const ip = parseIpv4(p.head, p.length, false);
-    if (ip instanceof WireError || ip.protocol !== IPPROTO_TCP || ip.fragOffset !== 0) return null;
-    const tcp = parseTcp(p.head, ip.headerLength, ip.totalLength - ip.headerLength);
-    if (tcp instanceof WireError) return null;
+    const ip = IP_SCRATCH;
+    if (parseIpv4Into(p.head, p.length, false, ip) || ip.protocol !== IPPROTO_TCP || ip.fragOffset !== 0) return null;
+    const tcp = newTcpHeader();
+    if (parseTcpInto(p.head, ip.headerLength, ip.totalLength - ip.headerLength, tcp)) return null;
     const src = formatIpv4Address(ip.src), dst = formatIpv4Address(ip.dst);
     if (tcp.flags & TCP_SYN) this.learnIsn(src, tcp.srcPort, dst, tcp.dstPort, tcp.seq);
     const sIsn = this.isn(src, tcp.srcPort, dst, tcp.dstPort);

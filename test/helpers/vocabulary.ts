@@ -174,6 +174,8 @@ export interface TcpInject {
   absolute?: boolean;
   /** Source address (default: the host's peer on that link); e.g. spoofed SYNs. */
   src?: string;
+  /** Changes the finished datagram before delivery (corrupt a checksum, a data offset, truncate). */
+  mangle?: (p: Packet) => Packet;
 }
 
 /**
@@ -215,8 +217,9 @@ export function injectTcp(host: Host, seg: TcpInject): Packet {
   const head = new Uint8Array(20 + 20 + tcpEmitOptionsLength(options));
   const hl = emitTcp({ srcPort: peerPort, dstPort: port, seq: seq >>> 0, ack: ack >>> 0, flags, window: seg.win ?? 65535, urgent: seg.urg, options }, head, 20);
   emitIpv4({ src: ipv4(pt.peer), dst: ipv4(pt.local), protocol: IPPROTO_TCP, payloadLength: hl + data.length, df: true }, head, 0, false);
-  const p = new Packet(head, data, true);
+  let p = new Packet(head, data, true);
   finalizeChecksums(p);
+  if (seg.mangle) p = seg.mangle(p);
   const now = host.ctx.scheduler.now();
   runTaps(pt.device, p, "in", now);
   pt.device.onReceive(p, pt.device);

@@ -166,3 +166,32 @@ test("façade sockets are real net.Socket instances: instanceof, stream state, s
   assert.equal(c.bytesWritten, c.bytesRead);
   assert.equal(c.readyState, "closed");
 });
+
+test("socket option extensions: SO_SNDBUF/SO_RCVBUF, SO_LINGER, keepalive probes, TCP_CORK, TCP_USER_TIMEOUT, TCP_MAXSEG, TCP_CONGESTION, tcp_info, the ss line", async () => {
+  const { net, cnet, snet } = pair();
+  snet.createServer((s) => s.resume()).listen(80);
+  const c = cnet.connect(80, "server");
+  assert.throws(() => c.setsockopt("SOL_SOCKET", "SO_SNDBUF", 1), { code: "ERR_SOCKET_CLOSED" }, "before the name is looked up there is no simulated socket yet");
+  assert.ok(await net.runUntil(() => !c.connecting, { timeout: sec(5) }));
+  c.setsockopt("SOL_SOCKET", "SO_SNDBUF", 32768).setsockopt("SOL_SOCKET", "SO_RCVBUF", 16384);
+  assert.equal(c.getsockopt("SOL_SOCKET", "SO_SNDBUF"), 65536, "Linux doubles the value set");
+  assert.equal(c.getsockopt("SOL_SOCKET", "SO_RCVBUF"), 32768);
+  c.setsockopt("SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 5 });
+  assert.deepEqual(c.getsockopt("SOL_SOCKET", "SO_LINGER"), { l_onoff: 1, l_linger: 5 });
+  c.setKeepAlive(true, 30_000).setsockopt("IPPROTO_TCP", "TCP_KEEPINTVL", 10).setsockopt("IPPROTO_TCP", "TCP_KEEPCNT", 3);
+  assert.deepEqual(["TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"].map((o) => c.getsockopt("IPPROTO_TCP", o)), [30, 10, 3]);
+  c.setsockopt("IPPROTO_TCP", "TCP_CORK", 1).setsockopt("IPPROTO_TCP", "TCP_USER_TIMEOUT", 5000).setsockopt("IPPROTO_TCP", "TCP_CONGESTION", "reno");
+  assert.equal(c.getsockopt("IPPROTO_TCP", "TCP_CONGESTION"), "reno");
+  assert.equal(c.getsockopt("IPPROTO_TCP", "TCP_USER_TIMEOUT"), 5000);
+  assert.throws(() => c.setsockopt("IPPROTO_TCP", "TCP_CONGESTION", "bbr9"), { code: "ENOENT", syscall: "setsockopt", message: "setsockopt ENOENT" });
+  assert.equal(typeof c.getsockopt("IPPROTO_TCP", "TCP_MAXSEG"), "number");
+  const info = c.tcpInfo();
+  assert.equal(info.snd_mss, 1448, "1460 less the 12 bytes of the timestamp option, as Linux");
+  assert.ok(info.rtt > 0, "an RTT sample from the handshake");
+  const line = c.ss();
+  assert.match(line, /^ESTAB\s+0\s+0\s+10\.0\.0\.1:\d+\s+10\.0\.0\.2:80\b/);
+  assert.match(line, /reno/, "the congestion control set shows");
+  assert.equal(line.split("\n")[0]!.includes("State"), false, "no header");
+  c.destroy();
+  assert.equal(c.ss(), "");
+});

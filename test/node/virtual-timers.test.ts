@@ -111,3 +111,30 @@ test("timers and packets interleave in deadline order; uninstall restores the re
     "data at 50", // Nagle: the 2nd byte waits for the 1st one's ACK (back at 40 ms)
   ]);
 });
+
+test("the Date header of a façade http server follows the virtual clock (Node's own reads a wall clock captured at load)", async () => {
+  const net = new Network({ seed: 1 });
+  const client = net.addHost("client"), server = net.addHost("api");
+  net.link(client, server, { latency: ms(7) });
+  const vt = virtualTimers(net, { epochMs: Date.UTC(2001, 0, 2, 3, 4, 5) });
+  try {
+    nodeOn(server).http.createServer((req, res) => {
+      if (req.url === "/nodate") res.sendDate = false;
+      res.end("ok");
+    }).listen(80);
+    const { http } = nodeOn(client);
+    const get = (path: string) => new Promise<string | undefined>((resolve, reject) => {
+      http.get({ host: "api", path }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.headers.date));
+      }).on("error", reject);
+    });
+    let dates: (string | undefined)[] | null = null;
+    void (async () => (dates = [await get("/"), await get("/nodate")]))();
+    assert.ok(await net.runUntil(() => dates !== null, { timeout: sec(5) }));
+    assert.deepEqual(dates, ["Tue, 02 Jan 2001 03:04:05 GMT", undefined]);
+    http.globalAgent.destroy();
+  } finally {
+    vt.uninstall();
+  }
+});

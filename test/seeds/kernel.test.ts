@@ -15,13 +15,12 @@ import { StreamSocket } from "../../src/socket/stream-socket.js";
 import { stateName } from "../../src/tcp/tcp-state.js";
 import type { Process } from "../../src/sys/process.js";
 import { twoHosts } from "../helpers/tcp.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
 
 async function echoOnce(p: Process, port: number): Promise<void> {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", port]);
-  p.listen(l, 4);
+  const l = listenOn(p, port, 4);
   const { fd } = await p.accept(l);
   for (let d = await p.recv(fd, 100); d.length; d = await p.recv(fd, 100)) await p.sendall(fd, d);
   await p.close(fd);
@@ -33,8 +32,7 @@ test("A5: after the handshake both kernels hold the connection (state, buffers);
   const got: string[] = [];
   let talk = false;
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     while (!talk) await p.poll([], 60_000);
     await p.sendall(fd, "still there?");
     got.push(text(await p.recvExactly(fd, 12)));
@@ -113,9 +111,7 @@ test("D2: the generic socket state (SS_UNCONNECTED/CONNECTING/CONNECTED/DISCONNE
   let lfdState = "";
   let tw = "";
   server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
+    const l = listenOn(p, 9090, 1);
     const ls = p.file(l) as StreamSocket;
     lfdState = `${ls.socketState}/${stateName(ls.t.state)}`;
     const { fd } = await p.accept(l);
@@ -166,9 +162,7 @@ test("D3: socket types: stream and datagram (AF_INET, AF_UNIX); raw and seqpacke
   const { net, client, server } = twoHosts({ latency: ms(1) });
   const got: string[] = [];
   server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
+    const l = listenOn(p, 9090, 1);
     const { fd } = await p.accept(l);
     await p.poll([], 20);
     got.push(`stream: ${text(await p.recv(fd, 100))}`); // two sends, one read: a byte stream
@@ -179,8 +173,7 @@ test("D3: socket types: stream and datagram (AF_INET, AF_UNIX); raw and seqpacke
     got.push(`dgram: ${text((await p.recvfrom(u, 100)).data)}`);
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.send(fd, "ab");
     await p.send(fd, "cd");
     await p.poll([], 25);

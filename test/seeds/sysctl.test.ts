@@ -12,6 +12,7 @@ import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import type { Sysctls } from "../../src/core/sysctl.js";
 import type { Process } from "../../src/sys/process.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 function pair(clientSysctl: Partial<Sysctls> = {}, serverSysctl: Partial<Sysctls> = {}, latency = ms(1)) {
   const net = new Network({ seed: 9 });
@@ -23,9 +24,7 @@ function pair(clientSysctl: Partial<Sysctls> = {}, serverSysctl: Partial<Sysctls
 
 /** Accepts connections and never closes or reads them. */
 async function holder(p: Process): Promise<void> {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", 9090]);
-  p.listen(l, 8);
+  const l = listenOn(p, 9090, 8);
   for (;;) await p.accept(l);
 }
 
@@ -64,8 +63,7 @@ test("C9: tcp_fin_timeout bounds an orphaned FIN-WAIT-2 (60 s by default, 5 s wh
     const { net, client, server } = pair(fin ? { tcp_fin_timeout: fin } : {});
     server.spawn("s", holder);
     client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
+      const fd = await connectTo(p, "10.0.0.2", 9090);
       await p.close(fd); // the server never closes: we wait in FIN-WAIT-2, orphaned
     });
     await net.advance(sec(1));
@@ -99,8 +97,7 @@ test("C9 B5: tcp_syncookies = 2 answers every SYN with a cookie and keeps no SYN
     const { net, client, server } = pair({}, { tcp_syncookies: cookies }, ms(10));
     server.spawn("s", holder);
     client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
+      await connectTo(p, "10.0.0.2", 9090);
       await p.poll([], -1);
     });
     await net.advance(ms(15)); // the SYN-ACK is on its way back
@@ -121,9 +118,7 @@ test("C9 F6: tcp_tw_reuse = 1 lets a new outgoing connection take a local port h
   for (const reuse of [2, 1]) {
     const { net, client, server } = pair({ tcp_tw_reuse: reuse, ip_local_port_range: [40000, 40000] });
     server.spawn("s", async (p) => {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", 9090]);
-      p.listen(l, 8);
+      const l = listenOn(p, 9090, 8);
       for (;;) {
         const { fd } = await p.accept(l);
         await p.recv(fd, 10); // EOF
@@ -132,8 +127,7 @@ test("C9 F6: tcp_tw_reuse = 1 lets a new outgoing connection take a local port h
     });
     let second = "";
     client.spawn("c", async (p) => {
-      const a = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(a, ["10.0.0.2", 9090]);
+      const a = await connectTo(p, "10.0.0.2", 9090);
       await p.close(a); // active close: TIME-WAIT holds 10.0.0.1:40000 → 10.0.0.2:9090
       await p.poll([], 2000);
       const b = p.socket("AF_INET", "SOCK_STREAM");

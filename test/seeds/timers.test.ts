@@ -10,6 +10,7 @@ import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import { twoHosts } from "../helpers/tcp.js";
 import type { Process } from "../../src/sys/process.js";
+import { connectTo } from "../helpers/vocabulary.js";
 
 async function sink(p: Process, read: () => boolean, rcvbuf = 0): Promise<void> {
   const l = p.socket("AF_INET", "SOCK_STREAM");
@@ -33,8 +34,7 @@ test("D8: the retransmission timer: `timer:(on,…)` with the retransmission cou
   const { net, client, server, link } = twoHosts({ latency: ms(1) });
   server.spawn("s", (p) => sink(p, () => true));
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     link.partition();
     await p.send(fd, "lost");
     await p.poll([], 3_600_000);
@@ -67,8 +67,7 @@ test("D8 F1: the TIME-WAIT timer: `timer:(timewait,…)` for 60 s after an activ
   const { net, client, server } = twoHosts({ latency: ms(1) });
   server.spawn("s", (p) => sink(p, () => true));
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.close(fd);
   });
   await net.advance(sec(1));
@@ -82,8 +81,7 @@ test("D8 D6: the zero-window probe timer: `timer:(persist,…)` while the peer a
   let reading = false;
   server.spawn("s", (p) => sink(p, () => reading, 4096));
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.sendall(fd, new Uint8Array(200_000));
     await p.close(fd);
   });
@@ -99,8 +97,7 @@ test("D8 G3: the delayed-ACK timer is not listed by ss -o (as on Linux) but its 
   const { net, client, server } = twoHosts({ latency: ms(1) });
   server.spawn("s", (p) => sink(p, () => true));
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.send(fd, "x");
     await p.poll([], 10_000);
   });

@@ -12,6 +12,7 @@ import { POLLIN, POLLOUT } from "../../src/core/poll-events.js";
 import type { Process } from "../../src/sys/process.js";
 import { SpinError, SpinGuard } from "../../src/sys/spin.js";
 import { StuckError } from "../../src/sim/virtual-driver.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
 
@@ -24,9 +25,7 @@ function twoHosts(opts: { spinLimit?: number; latency?: number } = {}) {
 
 /** An echo server that loops forever, with SO_KEEPALIVE on every connection: a periodic timer per idle connection. */
 async function keepaliveEcho(p: Process): Promise<never> {
-  const l = p.socket("AF_INET", "SOCK_STREAM");
-  p.bind(l, ["0.0.0.0", 7]);
-  p.listen(l);
+  const l = listenOn(p, 7);
   for (;;) {
     const { fd } = await p.accept(l);
     p.setsockopt(fd, "SOL_SOCKET", "SO_KEEPALIVE", 1);
@@ -102,9 +101,7 @@ test("net.settle() runs until what was sent has landed, instead of a guessed sle
   const { net, client, server } = twoHosts();
   const p = client.createProcess("test");
   const q = server.createProcess("test");
-  const l = q.socket("AF_INET", "SOCK_STREAM");
-  q.bind(l, ["0.0.0.0", 80]);
-  q.listen(l);
+  const l = listenOn(q, 80);
   const fd = p.socket("AF_INET", "SOCK_STREAM");
   const connected = p.connect(fd, ["10.0.0.2", 80]);
   assert.equal(await net.settle(), ms(15), "SYN, SYN-ACK, ACK: three one-way trips of 5 ms");
@@ -120,16 +117,13 @@ test("kill() ends a blocked program at once: status 137, its fds closed (the pee
   const { net, client, server } = twoHosts();
   let afterRecv = false;
   const srv = server.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 80]);
-    p.listen(l);
+    const l = listenOn(p, 80);
     const { fd } = await p.accept(l);
     await p.recv(fd, 100); // killed here
     afterRecv = true;
   });
   const c = client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 80]);
+    const fd = await connectTo(p, "10.0.0.2", 80);
     return (await p.recv(fd, 100)).length; // 0: the server's kernel closed the connection
   });
   await net.advance(ms(50));
@@ -234,16 +228,13 @@ test("spin detector: 100 MB echoed at one instant over a zero-latency link makes
   const { net, client, server } = twoHosts({ spinLimit: 1000, latency: 0 });
   const MB = 1 << 20, total = 100 * MB;
   server.spawn("echo", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 7]);
-    p.listen(l);
+    const l = listenOn(p, 7);
     const { fd } = await p.accept(l);
     for (let d = await p.recv(fd, 65536); d.length; d = await p.recv(fd, 65536)) await p.sendall(fd, d);
     await p.close(fd);
   }, { daemon: true });
   const c = client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7]);
+    const fd = await connectTo(p, "10.0.0.2", 7);
     const chunk = new Uint8Array(MB).fill(0x61);
     let back = 0;
     const reader = p.thread(async (q) => {

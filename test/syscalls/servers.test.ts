@@ -15,6 +15,7 @@ import { FdSet } from "../../src/sys/select-poll.js";
 import { ex, perror, wrap } from "../../src/sys/wrappers.js";
 import { htonl, htons, inet_ntop, inet_pton, ntohs, INADDR_ANY, INADDR_LOOPBACK } from "../../src/sys/inet.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
+import { connectTo } from "../helpers/vocabulary.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
 
@@ -38,8 +39,7 @@ function clients(net: Network, client: Host, port: number, n: number, got: strin
   for (let i = 0; i < n; i++) {
     client.spawn(`c${i}`, async (p) => {
       if (gap) await net.sleep(gap * i);
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", port]);
+      const fd = await connectTo(p, "10.0.0.2", port);
       await p.sendall(fd, `msg-${i}`);
       got.push(text(await p.recvExactly(fd, `msg-${i}`.length)));
       await p.close(fd);
@@ -83,8 +83,7 @@ test("E6: a checked call prints perror's line on stderr and exits 1, as wrap.c's
   });
   let got = "";
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7001]);
+    const fd = await connectTo(p, "10.0.0.2", 7001);
     got = text(await p.recv(fd, 100));
   });
   const r = await net.run();
@@ -134,8 +133,7 @@ test("H2 thread per connection: a thread blocked in recv does not block the othe
   });
   // Client 0 connects first but sends last: threads 1 and 2 must be served meanwhile.
   client.spawn("slow", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7002]);
+    const fd = await connectTo(p, "10.0.0.2", 7002);
     await net.sleep(ms(500));
     await p.send(fd, "slow");
     got.push(text(await p.recv(fd, 10)));
@@ -143,8 +141,7 @@ test("H2 thread per connection: a thread blocked in recv does not block the othe
   for (const m of ["a", "b"]) {
     client.spawn(m, async (p) => {
       await net.sleep(ms(10));
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 7002]);
+      const fd = await connectTo(p, "10.0.0.2", 7002);
       await p.send(fd, m);
       got.push(text(await p.recv(fd, 10)));
     });
@@ -209,8 +206,7 @@ test("H3 the classic fork-server bug: the parent keeps cfd, the client never see
     await p.close(cfd); // only now does the connection close (FIN)
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7004]);
+    const fd = await connectTo(p, "10.0.0.2", 7004);
     assert.equal(text(await p.recv(fd, 10)), "bye");
     assert.equal((await p.recv(fd, 10)).length, 0);
     eofAt = net.now();
@@ -272,8 +268,7 @@ test("E8 edge-triggered starvation: without draining to EAGAIN the rest is never
     }
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7006]);
+    const fd = await connectTo(p, "10.0.0.2", 7006);
     await p.sendall(fd, new Uint8Array(3000));
     await net.sleep(sec(1));
   });
@@ -304,8 +299,7 @@ test("E8 EPOLLONESHOT: one report per arm, re-armed with EPOLL_CTL_MOD (two thre
     for (const t of ts) await t.join();
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7007]);
+    const fd = await connectTo(p, "10.0.0.2", 7007);
     for (const m of ["a", "b", "c"]) {
       await p.send(fd, m);
       await net.sleep(ms(50));
@@ -358,8 +352,7 @@ test("E8 select: nfds = max fd + 1, blocks until readable, timeout updated; FD_S
   });
   client.spawn("c", async (p) => {
     await net.sleep(ms(100));
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7009]);
+    const fd = await connectTo(p, "10.0.0.2", 7009);
     await p.send(fd, "x");
     await net.sleep(sec(1));
   });
@@ -408,8 +401,7 @@ test("C1 C2 SO_RCVTIMEO: accept and recv give EAGAIN after the timeout and may b
   });
   client.spawn("late", async (p) => {
     await net.sleep(ms(2500));
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7010]);
+    const fd = await connectTo(p, "10.0.0.2", 7010);
     await net.sleep(ms(700));
     await p.send(fd, "hi");
     await net.sleep(sec(1));
@@ -532,8 +524,7 @@ test("dup/dup2 share the open file: the connection stays up until the last fd cl
   });
   let got = "";
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 7012]);
+    const fd = await connectTo(p, "10.0.0.2", 7012);
     got = text(await p.recv(fd, 10));
     assert.equal((await p.recv(fd, 10)).length, 0);
   });

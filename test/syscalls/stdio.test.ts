@@ -15,6 +15,7 @@ import { O_NONBLOCK } from "../../src/socket/constants.js";
 import { wrap } from "../../src/sys/wrappers.js";
 import { lsof } from "../../src/tools/lsof.js";
 import { snapshot } from "../../src/tools/snapshot.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 const text = (d: Uint8Array) => new TextDecoder().decode(d);
 
@@ -73,9 +74,7 @@ test("the seed-2 chat server selects on stdin and a socket: typed lines go to th
   const a = net.addHost("client"), b = net.addHost("server");
   net.link(a, b, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(1) });
   const srv = b.spawn("chat-server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 5000]);
-    p.listen(l, 1);
+    const l = listenOn(p, 5000, 1);
     const { fd } = await p.accept(l);
     for (;;) {
       const [r] = await p.selectLists([0, fd], [], [], null);
@@ -96,8 +95,7 @@ test("the seed-2 chat server selects on stdin and a socket: typed lines go to th
     }
   });
   const cli = a.spawn("chat-client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 5000]);
+    const fd = await connectTo(p, "10.0.0.2", 5000);
     for (;;) {
       const line = await p.recvLine(fd);
       if (line === "") break;
@@ -182,9 +180,7 @@ test("a forked child shares its parent's streams, its writes tagged with its pid
 test("a wrap()ed call that fails prints perror's line on stderr", async () => {
   const { net, h } = oneHost();
   h.spawn("first", (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(fd, ["0.0.0.0", 7000]);
-    p.listen(fd);
+    listenOn(p, 7000);
     return new Promise(() => {});
   });
   const second = h.spawn("second", (p) => {

@@ -10,6 +10,7 @@ import { ms } from "../../src/core/time.js";
 import { POLLIN } from "../../src/core/poll-events.js";
 import { formatStrace, straceString, straceTime, straceWriter } from "../../src/sys/strace.js";
 import type { SyscallEvent } from "../../src/sys/syscall-boundary.js";
+import { connectTo } from "../helpers/vocabulary.js";
 
 test("net.strace(straceWriter(…)): a whole network's calls with arguments, results, errno, virtual time, <unfinished ...> and resumed lines", async () => {
   const net = new Network({ seed: 1 });
@@ -32,8 +33,7 @@ test("net.strace(straceWriter(…)): a whole network's calls with arguments, res
     await p.close(fd);
   }, { daemon: true });
   client.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await p.send(fd, "hello\n");
     const fds = [{ fd, events: POLLIN }];
     await p.poll(fds, 1000);

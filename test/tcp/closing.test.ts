@@ -9,11 +9,10 @@ import { TcpState, stateName } from "../../src/tcp/tcp-state.js";
 import { twoHosts, conns, timeWaits } from "../helpers/tcp.js";
 import { connectTo, drive, establishedPair, listenAccept, listenOn } from "../helpers/vocabulary.js";
 import type { Host } from "../../src/host/host.js";
-import type { Tcb } from "../../src/tcp/tcb.js";
 
 function watchStates(h: Host): string[] {
   const log: string[] = [];
-  h.tcp.trace = (t: Tcb, _from, to) => log.push(`${t.localPort === 9090 ? "srv" : "cli"}:${stateName(to)}`);
+  h.tcp.trace = (t, _from, to) => log.push(`${t.localPort === 9090 ? "srv" : "cli"}:${stateName(to)}`);
   return log;
 }
 

@@ -1,81 +1,72 @@
 /**
  * Malformed and hostile segments change nothing but counters (RFC 5961,
- * RFC 9293 §3.10.7; the brief: bad input is dropped and counted).
+ * RFC 9293 §3.10.7; the brief: bad input is dropped and counted), and get
+ * exactly the replies Linux gives: nothing, or one challenge ACK per 500 ms.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms } from "../../src/core/time.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
-import { writeTcpHeader } from "../../src/wire/tcp.js";
-import { emitIpv4, IPPROTO_TCP } from "../../src/wire/ipv4.js";
-import { ipv4 } from "../../src/wire/ipv4-address.js";
-import { Packet, finalizeChecksums } from "../../src/wire/packet.js";
-import { twoHosts, conns } from "../helpers/tcp.js";
-import type { Tcb } from "../../src/tcp/tcb.js";
-
-function craft(o: { sport: number; dport: number; seq: number; ack: number; flags: number; win?: number; data?: Uint8Array; doff?: number; badCsum?: boolean }): Packet {
-  const data = o.data ?? new Uint8Array(0);
-  const head = new Uint8Array(40);
-  writeTcpHeader(head, 20, o.sport, o.dport, o.seq, o.ack, o.flags, o.win ?? 1000);
-  emitIpv4({ src: ipv4("10.0.0.1"), dst: ipv4("10.0.0.2"), protocol: IPPROTO_TCP, payloadLength: 20 + data.length }, head, 0, false);
-  const p = new Packet(head, data, true);
-  finalizeChecksums(p);
-  if (o.doff !== undefined) head[32] = o.doff << 4;
-  if (o.badCsum) head[37] ^= 0xff;
-  return p;
-}
+import { Packet } from "../../src/wire/packet.js";
+import { drive, establishedPair, injectTcp } from "../helpers/vocabulary.js";
 
 test("hostile and malformed segments: bad checksum, bad data offset, out-of-window RST/SYN, blind data — only counters change", async () => {
-  const { net, client, server } = twoHosts({ latency: ms(1) });
-  let got = "";
-  server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
-    const { fd } = await p.accept(l);
-    const d = await p.recv(fd, 100);
-    got = new TextDecoder().decode(d);
-  });
-  let cfd = -1;
-  let cp!: import("../../src/sys/process.js").Process;
-  client.spawn("c", async (p) => {
-    cp = p;
-    cfd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(cfd, ["10.0.0.2", 9090]);
-    await net.sleep(ms(1000));
-  });
-  await net.advance(ms(50));
-  const [srv] = conns(server, 9090) as [Tcb];
-  const [cli] = conns(client, 9090) as [Tcb];
-  const iface = server.ip.interfaces[1]!;
-  const inject = (p: Packet) => iface.device.onReceive(p, iface.device);
-  const base = { sport: cli.localPort, dport: 9090 };
+  const { net, server, cp, cfd, sp, sfd, srv, capture } = await establishedPair({ link: { latency: ms(1) } });
   const before = { rcvNxt: srv.rcvNxt, sndUna: srv.sndUna, q: srv.rcvBuf.length };
   const c = server.counters;
-  // 1. Bad checksum.
-  inject(craft({ ...base, seq: srv.rcvNxt, ack: srv.sndNxt, flags: 0x18, data: new TextEncoder().encode("EVIL"), badCsum: true }));
+  // 1. Bad checksum: dropped, counted, no reply.
+  injectTcp(server, { flags: "P.", seq: 1, ack: 1, data: "EVIL", mangle: (p) => { p.head[37]! ^= 0xff; return p; } });
   assert.equal(c.Tcp.InCsumErrors, 1);
   // 2. Bad data offset (4 words < 5).
-  inject(craft({ ...base, seq: srv.rcvNxt, ack: srv.sndNxt, flags: 0x10, doff: 4 }));
+  injectTcp(server, { flags: ".", seq: 1, ack: 1, mangle: (p) => { p.head[32] = 4 << 4; return p; } });
   assert.equal(c.Sockstack.TcpBadDataOffset, 1);
+  capture.expectNoMore();
   // 3. RST out of the window: ignored. RST in the window but not exact: challenge ACK (RFC 5961 §3.2).
-  inject(craft({ ...base, seq: (srv.rcvNxt + 10_000_000) >>> 0, ack: 0, flags: 0x04 }));
-  inject(craft({ ...base, seq: (srv.rcvNxt + 100) >>> 0, ack: 0, flags: 0x04 }));
+  injectTcp(server, { flags: "R", seq: 1 + 10_000_000 });
+  capture.expectNoMore();
+  injectTcp(server, { flags: "R", seq: 1 + 100 });
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 1 });
   assert.equal(srv.state, TcpState.ESTABLISHED);
   assert.equal(c.TcpExt.TCPChallengeACK, 1);
-  // 4. SYN on an established connection: challenge ACK (RFC 5961 §4).
-  inject(craft({ ...base, seq: (srv.rcvNxt + 5) >>> 0, ack: 0, flags: 0x02 }));
+  // 4. SYN on an established connection: a challenge (RFC 5961 §4), but within 500 ms of the last one
+  //    it is not sent (Linux tcp_send_challenge_ack → __tcp_oow_rate_limited).
+  injectTcp(server, { flags: "S", seq: 1 + 5 });
   assert.equal(srv.state, TcpState.ESTABLISHED);
   assert.equal(c.TcpExt.TCPSYNChallenge, 1);
-  // 5. Blind data with an ACK far below snd.una − max window: dropped (RFC 5961 §5).
-  inject(craft({ ...base, seq: srv.rcvNxt, ack: (srv.sndUna - 0x40000000) >>> 0, flags: 0x18, data: new TextEncoder().encode("EVIL") }));
-  // 6. Data far outside the window: dropped with a duplicate ACK.
-  inject(craft({ ...base, seq: (srv.rcvNxt + 0x20000000) >>> 0, ack: srv.sndNxt, flags: 0x18, data: new TextEncoder().encode("EVIL") }));
+  assert.equal(c.TcpExt.TCPACKSkippedChallenge, 1);
+  // 5. Blind data (RFC 5961 §5): below, on a fresh connection.
+  // 6. Data far outside the window: dropped with a duplicate ACK (data segments are never rate-limited).
+  injectTcp(server, { flags: "P.", seq: 1 + 0x20000000, ack: 1, data: "EVIL" });
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 1 });
   // 7. A truncated header (IP says 30 bytes of TCP).
-  const t = craft({ ...base, seq: srv.rcvNxt, ack: srv.sndNxt, flags: 0x10 });
-  inject(new Packet(t.head.subarray(0, 30), undefined, false));
+  injectTcp(server, { flags: ".", seq: 1, ack: 1, mangle: (p) => new Packet(p.head.subarray(0, 30), undefined, false) });
   assert.deepEqual({ rcvNxt: srv.rcvNxt, sndUna: srv.sndUna, q: srv.rcvBuf.length }, before);
+  capture.expectNoMore();
   await cp.send(cfd, "real");
-  await net.run();
-  assert.equal(got, "real");
+  assert.equal(new TextDecoder().decode(await drive(net, sp.recv(sfd, 100))), "real");
+  capture.expectTcp({ from: "client", flags: "P.", seq: 1, ack: 1, data: "real" });
+});
+
+test("RFC 5961 §5: blind data with an ACK below snd.una − max window is dropped and answered by a challenge ACK", async () => {
+  const { net, server, sp, sfd, srv, capture } = await establishedPair({ link: { latency: ms(1) } });
+  injectTcp(server, { flags: "P.", seq: 1, ack: 1 - 0x40000000, data: "EVIL" });
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 1 });
+  capture.expectNoMore();
+  assert.equal(srv.rcvNxt, (capture.isn("10.0.0.1", srv.remotePort, "10.0.0.2", 9090)! + 1) >>> 0, "nothing accepted");
+  assert.equal(server.counters.TcpExt.TCPChallengeACK, 1);
+  await net.settle();
+  assert.equal(sp.ioctl(sfd, "FIONREAD"), 0);
+});
+
+test("RFC 5961 §5: blind data within 500 ms of a challenge ACK gets no second one (the challenge limit applies to data too)", {
+  todo: "BUG: sockstack sends a second challenge ACK: input.ts challengeAck uses oowLimited, which exempts segments carrying data " +
+    "(Linux tcp_oow_rate_limited); Linux tcp_send_challenge_ack calls __tcp_oow_rate_limited, which does not (checked on Linux 6.18: " +
+    "TCPACKSkippedChallenge 1, no ACK)",
+}, async () => {
+  const { server, capture } = await establishedPair({ link: { latency: ms(1) } });
+  injectTcp(server, { flags: "R", seq: 1 + 100 });
+  capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 1 });
+  injectTcp(server, { flags: "P.", seq: 1, ack: 1 - 0x40000000, data: "EVIL" });
+  capture.expectNoMore();
+  assert.equal(server.counters.TcpExt.TCPACKSkippedChallenge, 1);
 });

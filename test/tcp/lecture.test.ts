@@ -9,6 +9,7 @@ import { ms, sec } from "../../src/core/time.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
 import { twoHosts, conns, tcbs } from "../helpers/tcp.js";
 import type { Process } from "../../src/sys/process.js";
+import { connectTo } from "../helpers/vocabulary.js";
 
 test("A1 A2 A3 A4 A6 B1 B2: backlog 2, no accept, four clients sending 1111", async () => {
   const { net, client, server, trace } = twoHosts({ latency: ms(1) });
@@ -33,8 +34,7 @@ test("A1 A2 A3 A4 A6 B1 B2: backlog 2, no accept, four clients sending 1111", as
   for (let i = 0; i < 4; i++) {
     client.spawn(`client${i + 1}`, async (p) => {
       await net.sleep(ms(10 + 100 * i));
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
+      const fd = await connectTo(p, "10.0.0.2", 9090);
       await p.send(fd, "1111");
       results.push(`client${i + 1} connected at ${net.now() / 1000}ms`);
       await net.sleep(sec(60));

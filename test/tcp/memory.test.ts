@@ -18,6 +18,7 @@ import { twoHosts, conns } from "../helpers/tcp.js";
 import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import type { Tcb } from "../../src/tcp/tcb.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 /** A segment from the client's address to `t` (the server end), as if the peer sent it. */
 function segmentTo(t: Tcb, seq: number, data: Uint8Array, flags = 0x18): Packet {
@@ -48,8 +49,7 @@ async function connected(rcvbuf?: number, clientSends = 0) {
     }
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     if (clientSends) await p.send(fd, new Uint8Array(clientSends));
     await net.sleep(sec(100));
   });
@@ -133,15 +133,12 @@ test("3,000 blind old-data segments during a two-way bulk transfer: D-SACK dupli
     await send;
   };
   server.spawn("s", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
+    const l = listenOn(p, 9090, 1);
     const { fd } = await p.accept(l);
     await pump(p, fd, (n) => { srvGot += n; if (srvGot === N) p.shutdown(fd, "SHUT_WR"); });
   });
   client.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     await pump(p, fd, (n) => { cliGot += n; if (cliGot === N) p.shutdown(fd, "SHUT_WR"); });
   });
   await net.advance(ms(30));

@@ -3,35 +3,28 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ms, sec } from "../../src/core/time.js";
+import { ms } from "../../src/core/time.js";
 import { Network } from "../../src/sim/network.js";
-import { twoHosts } from "../helpers/tcp.js";
+import { connectTo, drive, establishedPair } from "../helpers/vocabulary.js";
 
 test("C8: send(MSG_OOB) marks the last byte urgent: recv(MSG_OOB) gets it, the stream does not; SO_OOBINLINE keeps it inline", async () => {
   for (const inline of [false, true]) {
-    const { net, client, server } = twoHosts({ latency: ms(1) });
-    const out: string[] = [];
-    server.spawn("s", async (p) => {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      if (inline) p.setsockopt(l, "SOL_SOCKET", "SO_OOBINLINE", 1);
-      p.bind(l, ["0.0.0.0", 9090]);
-      p.listen(l, 1);
-      const { fd } = await p.accept(l);
-      await net.sleep(ms(50));
-      out.push(new TextDecoder().decode(await p.recv(fd, 100)));
-      try {
-        out.push(`oob ${new TextDecoder().decode(await p.recv(fd, 1, 0x1))}`);
-      } catch (e) {
-        out.push((e as Error).message);
-      }
+    const { net, cp, cfd, sp, sfd, capture } = await establishedPair({
+      link: { latency: ms(1) },
+      beforeListen: (p, l) => { if (inline) p.setsockopt(l, "SOL_SOCKET", "SO_OOBINLINE", 1); },
     });
-    client.spawn("c", async (p) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", 9090]);
-      await p.send(fd, "abc", 0x1);
-      await net.sleep(sec(1));
-    });
-    await net.run();
+    await cp.send(cfd, "abc", 0x1);
+    await net.advance(ms(50));
+    // One segment with URG set and the urgent pointer just past the urgent byte (Linux: seq + 3).
+    capture.expectTcp({ from: "client", flags: "P.U", seq: 1, ack: 1, data: "abc", urg: 3 });
+    capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 4 });
+    capture.expectNoMore();
+    const out = [new TextDecoder().decode(await drive(net, sp.recv(sfd, 100)))];
+    try {
+      out.push(`oob ${new TextDecoder().decode(await sp.recv(sfd, 1, 0x1))}`);
+    } catch (e) {
+      out.push((e as Error).message);
+    }
     if (inline) assert.deepEqual(out, ["abc", "recv: Invalid argument"]);
     else assert.deepEqual(out, ["ab", "oob c"]);
   }
@@ -44,8 +37,7 @@ test("G4: connect through a router that has no route to the destination fails wi
   a.addRoute("default", "10.0.1.254");
   let err = "";
   a.spawn("c", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    try { await p.connect(fd, ["192.0.2.9", 80]); } catch (e) { err = (e as Error).message; }
+    try { await connectTo(p, "192.0.2.9", 80); } catch (e) { err = (e as Error).message; }
   });
   await net.run();
   assert.equal(err, "connect: Network is unreachable");

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms } from "../../src/core/time.js";
 import { Network } from "../../src/sim/network.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 test("a reply makes the connection interactive: the next request's first part waits for the 40 ms delayed ACK under Nagle", async () => {
   const net = new Network({ seed: 3 });
@@ -17,9 +18,7 @@ test("a reply makes the connection interactive: the next request's first part wa
   const s = net.addHost("s");
   net.link(c, s, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(5) });
   s.spawn("server", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 9090]);
-    p.listen(l, 1);
+    const l = listenOn(p, 9090, 1);
     const { fd } = await p.accept(l);
     for (;;) {
       const req = await p.recvExactly(fd, 20);
@@ -29,8 +28,7 @@ test("a reply makes the connection interactive: the next request's first part wa
   });
   const times: number[] = [];
   c.spawn("client", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
-    await p.connect(fd, ["10.0.0.2", 9090]);
+    const fd = await connectTo(p, "10.0.0.2", 9090);
     for (let i = 0; i < 12; i++) {
       const t0 = net.now();
       await p.send(fd, "0123456789");

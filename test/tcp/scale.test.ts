@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
 import { twoHosts } from "../helpers/tcp.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
+import { connectTo, listenOn } from "../helpers/vocabulary.js";
 
 test("A7 A8: 100,000 connections (10,000 to each of 10 server ports) established, used, closed; no leak", async (t) => {
   const { net, client, server } = twoHosts({ latency: ms(1) }, 1, { trace: false });
@@ -17,9 +18,7 @@ test("A7 A8: 100,000 connections (10,000 to each of 10 server ports) established
   server.spawn("server", async (p) => {
     p.rlimitNofile = 1 << 20;
     for (const port of PORTS) {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", port]);
-      p.listen(l, 4096);
+      const l = listenOn(p, port, 4096);
       void (async () => {
         for (;;) {
           const { fd } = await p.accept(l);
@@ -40,8 +39,7 @@ test("A7 A8: 100,000 connections (10,000 to each of 10 server ports) established
   client.spawn("client", async (p) => {
     p.rlimitNofile = 1 << 20;
     const one = async (port: number) => {
-      const fd = p.socket("AF_INET", "SOCK_STREAM");
-      await p.connect(fd, ["10.0.0.2", port]);
+      const fd = await connectTo(p, "10.0.0.2", port);
       const lp = (p.getsockname(fd) as { port: number }).port;
       localPorts.set(lp, (localPorts.get(lp) ?? 0) + 1);
       await p.send(fd, "x");
@@ -87,9 +85,7 @@ test("A6 A7: only the 4-tuple must be unique: 10 ephemeral ports serve 10 connec
   client.sysctl.ip_local_port_range = [40000, 40009];
   server.spawn("server", async (p) => {
     for (const port of [9001, 9002]) {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", port]);
-      p.listen(l, 64);
+      listenOn(p, port, 64);
     }
     await net.sleep(sec(10));
   });
@@ -98,8 +94,7 @@ test("A6 A7: only the 4-tuple must be unique: 10 ephemeral ports serve 10 connec
   client.spawn("client", async (p) => {
     for (const port of [9001, 9002]) {
       for (let i = 0; i < 10; i++) {
-        const fd = p.socket("AF_INET", "SOCK_STREAM");
-        await p.connect(fd, ["10.0.0.2", port]);
+        const fd = await connectTo(p, "10.0.0.2", port);
         used[port]!.push((p.getsockname(fd) as { port: number }).port);
       }
     }

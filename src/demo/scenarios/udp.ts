@@ -98,6 +98,7 @@ export const udpDemo: DemoScenario = {
 
     await d.section("5. The largest datagram: 65,507 bytes (G6)", "5. 最大的数据报：65507 字节（G6）");
     await net.advance(ms(500));
+    d.tcpdumpSince(cap, "server", "the 65,507-byte datagram's first fragments", 4);
     d.say(
       `65,507 bytes = 65,535 (the IPv4 total length field) − 20 (IP header) − 8 (UDP header):\n` +
         `it went out in ${Math.ceil((65507 + 8) / 1480)} fragments and came back (${sizes[4] ?? "?"} bytes). One byte more and sendto fails\n` +
@@ -133,6 +134,6 @@ export const udpDemo: DemoScenario = {
       "The echo service is unaffected — still bound, blocked in recvfrom: one side's\nfailure does not touch the other (G6).",
       "回显服务不受影响——仍然绑定着，阻塞在 recvfrom 里：一方的失败不会波及另一方（G6）。",
     );
-    d.tcpdumpSince(cap, "server", "the 65,507-byte datagram's first fragments", 4);
+    d.tcpdumpSince(cap, "server");
   },
 };

@@ -12,12 +12,16 @@
  * code, unchanged.
  */
 import * as http from "node:http";
+import * as tls from "node:tls";
+import { isIP } from "node:net";
 import { clearInterval as nativeClearInterval } from "node:timers";
 import { createRequire } from "node:module";
 import type { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
 import type { Duplex } from "node:stream";
 import { holdVirtualTime } from "../../sim/virtual-driver.js";
-import type { SimNet, SimServer, SimSocket } from "./net.js";
+import type { SimNet } from "./net.js";
+import { onFacade } from "./server-bridge.js";
+import { patchTlsSocketInit } from "./tls.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -42,69 +46,76 @@ export interface SimHttp {
 
 const kCheckingInterval = "http.server.connectionsCheckingInterval";
 
+/**
+ * Node's http server writes its `Date` header from a wall clock it
+ * captured at load (`primordials.Date`), which virtual timers cannot
+ * replace: the response bytes then depend on the real date, and the same
+ * seed no longer gives the same packets. A façade server writes the header
+ * from the global `Date` instead — the network's clock under
+ * `virtualTimers`, the real one otherwise (as Node). The header is set
+ * when the request arrives (Node sets it when the head is written); a
+ * response that sets its own `Date`, or `sendDate = false`, is left alone.
+ */
+export function dateFromGlobalClock(server: http.Server): void {
+  server.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!res.sendDate) return;
+    const date = new Date().toUTCString();
+    res.setHeader("Date", date);
+    // `res.sendDate = false` later still means no Date header (unless the application set its own).
+    // (Node's removeHeader("date") itself sets sendDate = false: hence the guard.)
+    let send = true;
+    let removing = false;
+    Object.defineProperty(res, "sendDate", {
+      configurable: true,
+      enumerable: true,
+      get: () => send,
+      set: (v: boolean) => {
+        send = v;
+        if (v || removing || res.headersSent || res.getHeader("date") !== date) return;
+        removing = true;
+        try {
+          res.removeHeader("Date");
+        } finally {
+          removing = false;
+        }
+      },
+    });
+  });
+}
+
+/** What `http.Server.close` does before `net.Server.close` (Node's httpServerPreClose), for http and https servers on the façade. */
+export function httpPreClose(server: import("node:net").Server): void {
+  const sym = Object.getOwnPropertySymbols(server).find((s) => s.description === kCheckingInterval);
+  // Node armed it with the timers module's setInterval (native even under virtual timers).
+  if (sym) nativeClearInterval((server as unknown as Record<symbol, ReturnType<typeof setInterval>>)[sym]);
+  (server as http.Server).closeIdleConnections();
+}
+
+/**
+ * `request(url[, options][, cb])` or `request(options[, cb])` arguments with
+ * `agent` set to `globalAgent` unless the caller gave one (`agent: false`
+ * gets a fresh agent from `fresh`, as Node makes a one-off agent).
+ */
+export function withAgent(args: unknown[], globalAgent: http.Agent, fresh: () => http.Agent): unknown[] {
+  const a = [...args];
+  const i = typeof a[0] === "string" || a[0] instanceof URL ? (a[1] !== null && typeof a[1] === "object" ? 1 : -1) : 0;
+  if (i === -1) {
+    a.splice(1, 0, { agent: globalAgent });
+    return a;
+  }
+  const o = { ...(a[i] as Record<string, unknown>) };
+  if (o.agent === undefined || o.agent === null) o.agent = globalAgent;
+  else if (o.agent === false) o.agent = fresh();
+  a[i] = o;
+  return a;
+}
+
 /** Builds the `http` module over a façade `net`. */
 export function createHttp(net: SimNet): SimHttp {
-  class Server extends http.Server {
-    #sim: SimServer | null = null;
-
-    override listen(...args: unknown[]): this {
-      if (this.#sim?.listening) {
-        const e = new Error("Listen method has been called more than once without closing.") as Error & { code: string };
-        e.code = "ERR_SERVER_ALREADY_LISTEN";
-        throw e;
-      }
-      let cb: AnyFn | undefined;
-      if (typeof args[args.length - 1] === "function") cb = args.pop() as AnyFn;
-      if (cb) this.once("listening", cb);
-      const sim = net.createServer({ noDelay: (this as unknown as { noDelay?: boolean }).noDelay ?? true });
-      this.#sim = sim;
-      sim.on("connection", (s: SimSocket) => this.emit("connection", s));
-      sim.on("listening", () => this.emit("listening"));
-      sim.on("error", (e: Error) => this.emit("error", e));
-      sim.on("drop", (d: unknown) => this.emit("drop", d));
-      sim.on("close", () => this.emit("close"));
-      if (this.maxConnections !== undefined && Number.isFinite(this.maxConnections)) sim.maxConnections = this.maxConnections;
-      sim.listen(...args);
-      return this;
-    }
-
-    override close(cb?: (err?: Error) => void): this {
-      // What http.Server.close does before net.Server.close (httpServerPreClose).
-      const sym = Object.getOwnPropertySymbols(this).find((s) => s.description === kCheckingInterval);
-      // Node armed it with the timers module's setInterval (native even under virtual timers).
-      if (sym) nativeClearInterval((this as unknown as Record<symbol, ReturnType<typeof setInterval>>)[sym]);
-      this.closeIdleConnections();
-      const sim = this.#sim;
-      if (!sim || !sim.listening) {
-        if (cb) process.nextTick(() => cb(Object.assign(new Error("Server is not running."), { code: "ERR_SERVER_NOT_RUNNING" })));
-        return this;
-      }
-      if (cb) this.once("close", () => cb());
-      sim.close();
-      return this;
-    }
-
-    override address(): ReturnType<http.Server["address"]> {
-      return this.#sim?.address() ?? null;
-    }
-
-    // @ts-expect-error net.Server declares `listening` as a property; this accessor answers for the façade listener.
-    override get listening(): boolean {
-      return this.#sim?.listening ?? false;
-    }
-
-    override getConnections(cb: (error: Error | null, count: number) => void): this {
-      if (this.#sim) this.#sim.getConnections(cb);
-      else process.nextTick(() => cb(null, 0));
-      return this;
-    }
-
-    override ref(): this {
-      return this;
-    }
-
-    override unref(): this {
-      return this;
+  class Server extends onFacade(http.Server, net, httpPreClose) {
+    constructor(...args: unknown[]) {
+      super(...(args as []));
+      dateFromGlobalClock(this);
     }
   }
 
@@ -131,21 +142,7 @@ export function createHttp(net: SimNet): SimHttp {
   // Agent#createConnection is declared on the prototype in @types/node with net.Socket's type.
   const globalAgent = new Agent({ keepAlive: true, scheduling: "lifo", timeout: 5000 });
 
-  const withAgent = (args: unknown[]): unknown[] => {
-    // request(url[, options][, cb]) or request(options[, cb]): give it our agent unless it has one.
-    const a = [...args];
-    const i = typeof a[0] === "string" || a[0] instanceof URL ? (a[1] !== null && typeof a[1] === "object" ? 1 : -1) : 0;
-    if (i === -1) {
-      a.splice(1, 0, { agent: globalAgent });
-      return a;
-    }
-    const o = { ...(a[i] as Record<string, unknown>) };
-    if (o.agent === undefined || o.agent === null) o.agent = globalAgent;
-    else if (o.agent === false) o.agent = new Agent();
-    a[i] = o;
-    return a;
-  };
-  const request = ((...args: unknown[]) => (http.request as unknown as AnyFn)(...withAgent(args))) as typeof http.request;
+  const request = ((...args: unknown[]) => (http.request as unknown as AnyFn)(...withAgent(args, globalAgent, () => new Agent()))) as typeof http.request;
   const get = ((...args: unknown[]) => {
     const req = request(...(args as Parameters<typeof http.request>));
     req.end();
@@ -171,6 +168,41 @@ export function createHttp(net: SimNet): SimHttp {
 
 /** undici's `fetch` signature. */
 export type SimFetch = (input: string | URL, init?: Parameters<typeof undiciFetch>[1]) => ReturnType<typeof undiciFetch>;
+
+/** undici's `connect` option as a function (its `buildConnector.connector` type). */
+export type UndiciConnect = import("undici").buildConnector.connector;
+
+/**
+ * undici's `connect` hook over the façade: plain TCP for `http:`, Node's
+ * TLS over a façade socket for `https:` (`tlsOptions` as in
+ * `tls.connect`: `ca`, `rejectUnauthorized`, `servername`…; ALPN offers
+ * http/1.1 as undici does). Give it to any undici dispatcher:
+ * `new Agent({ connect: facadeConnector(nodeOn(host).net, { ca }) })`.
+ * @example
+ * declare const undici: typeof import("undici"), cert: string;
+ * const agent = new undici.Agent({ connect: facadeConnector(nodeOn(client).net, { ca: cert }) });
+ * await fetch("https://api/", { dispatcher: agent });
+ */
+export function facadeConnector(net: SimNet, tlsOptions: import("node:tls").ConnectionOptions = {}): UndiciConnect {
+  return (opts, cb) => {
+    const https = opts.protocol === "https:";
+    const s = net.connect({ host: opts.hostname, port: Number(opts.port || (https ? 443 : 80)), localAddress: opts.localAddress ?? undefined, noDelay: true, allowHalfOpen: https });
+    let sock: import("node:net").Socket = s;
+    let ready = "connect";
+    if (https) {
+      patchTlsSocketInit();
+      const servername = opts.servername ?? tlsOptions.servername ?? (isIP(opts.hostname) ? undefined : opts.hostname);
+      sock = tls.connect({ ALPNProtocols: ["http/1.1"], ...tlsOptions, servername, host: opts.hostname, socket: s });
+      ready = "secureConnect";
+    }
+    const onErr = (e: Error) => cb(e, null);
+    sock.once("error", onErr);
+    sock.once(ready, () => {
+      sock.removeListener("error", onErr);
+      (cb as (e: null, s: import("node:net").Socket) => void)(null, sock);
+    });
+  };
+}
 
 /** What {@link createFetch} returns. */
 export interface SimFetchBinding {
@@ -237,7 +269,8 @@ function loadUndici(): typeof import("undici") {
 
 /**
  * undici's `fetch` over the façade: an undici `Agent` whose `connect`
- * opens a façade socket (plain HTTP; https needs the TLS façade, not done).
+ * opens a façade socket ({@link facadeConnector}; https: with the system's CAs —
+ * give undici a dispatcher with `facadeConnector(net, { ca })` for test certificates).
  * undici is loaded at the first call.
  */
 export function createFetch(net: SimNet): SimFetchBinding {
@@ -245,27 +278,13 @@ export function createFetch(net: SimNet): SimFetchBinding {
   let dispatcher: UndiciAgent | null = null;
   const agent = (): UndiciAgent => {
     undici ??= loadUndici();
-    dispatcher ??= new undici.Agent({
-      connect: (opts, cb) => {
-        if (opts.protocol === "https:") {
-          cb(Object.assign(new Error("sockstack/node: https over the façade needs TLS, which is not done yet"), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" }), null);
-          return;
-        }
-        const s = net.connect({ host: opts.hostname, port: Number(opts.port || 80), localAddress: opts.localAddress ?? undefined, noDelay: true });
-        const onErr = (e: Error) => cb(e, null);
-        s.once("error", onErr);
-        s.once("connect", () => {
-          s.removeListener("error", onErr);
-          cb(null, s);
-        });
-      },
-    });
+    dispatcher ??= new undici.Agent({ connect: facadeConnector(net) });
     return dispatcher;
   };
   return {
     fetch: (input, init) => {
       const d = agent();
-      return undici!.fetch(input, { ...init, dispatcher: d });
+      return undici!.fetch(input, { dispatcher: d, ...init }); // a caller's dispatcher wins
     },
     close: async () => {
       if (dispatcher) await dispatcher.close();

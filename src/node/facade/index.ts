@@ -1,5 +1,5 @@
 /**
- * `nodeOn(host)`: Node's `net`, `dns` and `http` bound to a simulated host.
+ * `nodeOn(host)`: Node's `net`, `dgram`, `dns`, `http`, `tls`, `https` and undici's `fetch` bound to a simulated host.
  */
 import type { Host } from "../../host/host.js";
 import { FacadeContext } from "./context.js";
@@ -7,6 +7,7 @@ import { createDns, type SimDns } from "./dns.js";
 import { createDgram, type SimDgram } from "./dgram.js";
 import { createNet, type SimNet } from "./net.js";
 import { createFetch, createHttp, type SimFetch, type SimFetchBinding, type SimHttp } from "./http.js";
+import { createHttps, createTls, type SimHttps, type SimTls } from "./tls.js";
 
 /** What {@link nodeOn} returns: the façade modules of one host. */
 export interface NodeOn {
@@ -18,6 +19,10 @@ export interface NodeOn {
   dns: SimDns;
   /** Node's own `http`, its sockets made through `net` (servers via 'connection', clients via an Agent's createConnection). */
   http: SimHttp;
+  /** Node's own `tls` over façade sockets (`connect`, `createServer`, `TLSSocket`). */
+  tls: SimTls;
+  /** Node's own `https`: servers on the host, an Agent whose connections are TLS over façade sockets. */
+  https: SimHttps;
   /** undici's `fetch` with a dispatcher whose connections are façade sockets (http: only). */
   fetch: SimFetch;
   /** The undici Agent behind `fetch` (`await fetchAgent.close()` drops its kept-alive connections). */
@@ -42,7 +47,7 @@ export function nodeOn(host: Host): NodeOn {
     const ctx = new FacadeContext(host);
     const net = createNet(ctx);
     const fetchAgent = createFetch(net);
-    m = { net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), fetch: fetchAgent.fetch, fetchAgent, ctx };
+    m = { net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), tls: createTls(net), https: createHttps(net), fetch: fetchAgent.fetch, fetchAgent, ctx };
     bound.set(host, m);
   }
   return m;

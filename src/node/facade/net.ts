@@ -21,6 +21,9 @@ import type { SockAddr } from "../../socket/sockaddr.js";
 import { FacadeContext } from "./context.js";
 import { fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
+import { snapshot } from "../../tools/snapshot.js";
+import type { TcpInfo } from "../../tcp/tcp-info.js";
+import { ss as ssTool } from "../../tools/ss.js";
 
 /** `net.isIP`: 4, 6 or 0 (Node's own implementation). */
 export const isIP = nodeNet.isIP;
@@ -288,8 +291,13 @@ export class SimSocket extends nodeNet.Socket {
           if (this.destroyed) return;
           this.#touch();
           if (data.length === 0) {
-            // As Node's onStreamRead at EOF: push(null) then read(0), so
-            // 'end' comes without a consumer when nothing is buffered.
+            // libuv stops reading after a short read and sees EOF in a later
+            // loop iteration: what the last data set off (TLS's encrypted
+            // answer, a pipe's write) goes out before 'end' arrives. Then, as
+            // Node's onStreamRead at EOF: push(null) and read(0), so 'end'
+            // comes without a consumer when nothing is buffered.
+            await new Promise<void>((r) => setImmediate(r));
+            if (this.destroyed) return;
             this.push(null);
             this.read(0);
             return;
@@ -454,6 +462,66 @@ export class SimSocket extends nodeNet.Socket {
     if (this.#timeoutMs === 0) return;
     this.#lastActive = this.ctx.now();
     if (!this.#cancelTimer && !this.destroyed) this.#armTimeout();
+  }
+
+  // ---- sockstack extensions: what Node's net cannot set (docs/node.md, "Socket options") ----
+
+  #fdFor(syscall: string): number {
+    if (this.#fd < 0 || this.destroyed) throw nodeCodeError(Error, "ERR_SOCKET_CLOSED", `sockstack/node: ${syscall} needs the simulated socket, which exists from connect() to an address (after 'lookup' for a name) until destroy`);
+    return this.#fd;
+  }
+
+  /**
+   * setsockopt(2) on the simulated socket, for the options Node's `net`
+   * has no method for: `setsockopt("SOL_SOCKET", "SO_SNDBUF", 65536)`,
+   * `("SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 5 })`,
+   * `("IPPROTO_TCP", "TCP_KEEPINTVL", 10)`, `TCP_KEEPCNT`, `TCP_CORK`,
+   * `TCP_USER_TIMEOUT` (ms), `TCP_MAXSEG`, `TCP_CONGESTION` ("reno" |
+   * "cubic"), `SO_RCVBUF`… — every option sockstack implements, with
+   * Linux's semantics (docs/sockopts.md). Fails as Node reports a failed
+   * system call (`setsockopt EINVAL`). Returns this.
+   * @example
+   * declare const socket: SimSocket;
+   * socket.setsockopt("IPPROTO_TCP", "TCP_USER_TIMEOUT", 5000);
+   */
+  setsockopt(level: string, name: string, value: unknown): this {
+    const fd = this.#fdFor("setsockopt");
+    try {
+      (this.ctx.proc.setsockopt as (fd: number, l: string, n: string, v: unknown) => void)(fd, level, name, value);
+    } catch (e) {
+      throw fromSysError(e, "setsockopt");
+    }
+    return this;
+  }
+
+  /** getsockopt(2) on the simulated socket: `getsockopt("SOL_SOCKET", "SO_RCVBUF")` (Linux reports it doubled). */
+  getsockopt(level: string, name: string): unknown {
+    const fd = this.#fdFor("getsockopt");
+    try {
+      return (this.ctx.proc.getsockopt as (fd: number, l: string, n: string) => unknown)(fd, level, name);
+    } catch (e) {
+      throw fromSysError(e, "getsockopt");
+    }
+  }
+
+  /** The kernel's TCP_INFO for this connection (state, rto, rtt, cwnd, retransmissions, …). */
+  tcpInfo(): TcpInfo {
+    return this.getsockopt("IPPROTO_TCP", "TCP_INFO") as TcpInfo;
+  }
+
+  /**
+   * This socket's line of `ss` on its host (`-tn` plus `args`, default
+   * `-tnoi`: timers and TCP internals), or "" once it is closed.
+   * @example
+   * declare const socket: SimSocket;
+   * socket.ss(); // "ESTAB 0 0 10.0.0.1:40001 10.0.0.2:80 timer:(…) cubic rto:204 …"
+   */
+  ss(args = "-tnoi"): string {
+    if (this.#fd < 0 || this.destroyed) return "";
+    const l = this.#localInfo(), p = this.#peerInfo();
+    if (!l || !p) return "";
+    const out = ssTool(snapshot(this.ctx.host), `${args} -H src ${l.address}:${l.port} dst ${p.address}:${p.port}`);
+    return out.replace(/\n+$/, "");
   }
 
   /** No event-loop handle to (un)reference in a simulation: returns this. */

@@ -34,16 +34,16 @@ import type { LinkConfigInput } from "./impairments.js";
  */
 export type OwnsAddress = ((addr: Ipv4Address) => boolean) | (() => readonly Ipv4Address[]);
 
-/** Options of {@link Segment}: the conditions of its shared wire. */
-export type SegmentOptions = LinkConfigInput;
+/** Options of {@link SharedSegment}: the conditions of its shared wire. */
+export type SharedSegmentOptions = LinkConfigInput;
 
-/** A device attached to a {@link Segment}. */
-export class SegmentPort implements Device {
+/** A device attached to a {@link SharedSegment}. */
+export class SharedSegmentPort implements Device {
   /** Administrative state; while down, transmit and receive drop (`down`). */
   up = true;
   /**
    * While true the port is cut off the segment: what it sends and what is
-   * sent to it is dropped (`partition`). See {@link Segment.isolate}.
+   * sent to it is dropped (`partition`). See {@link SharedSegment.isolate}.
    */
   isolated = false;
   readonly taps: Tap[] = [];
@@ -52,11 +52,11 @@ export class SegmentPort implements Device {
   attached = true;
   readonly #owns: OwnsAddress;
 
-  /** @internal created by {@link Segment.attach}. */
+  /** @internal created by {@link SharedSegment.attach}. */
   constructor(
     readonly name: string,
     /** The segment this port is attached to. */
-    readonly segment: Segment,
+    readonly segment: SharedSegment,
     owns: OwnsAddress,
   ) {
     this.#owns = owns;
@@ -102,18 +102,19 @@ export class SegmentPort implements Device {
 }
 
 /**
- * A shared segment.
+ * A shared segment: one Ethernet-like broadcast domain (named apart from
+ * TCP's `Segment`, a received TCP segment).
  * @example
- * const lan = new Segment(scheduler, rng.fork("lan"), { latency: 100 });
+ * const lan = new SharedSegment(scheduler, rng.fork("lan"), { latency: 100 });
  * const d1 = lan.attach("eth0", (a) => a === ipv4("10.0.0.1"));
  * const d2 = lan.attach("eth0", () => [ipv4("10.0.0.2")]);
  * d1.transmit(packet, ipv4("10.0.0.2"));   // reaches d2
  */
-export class Segment {
+export class SharedSegment {
   /** The shared wire (conditions, counters, partition, hold). */
-  readonly channel: Channel<SegmentPort>;
-  readonly #ports: SegmentPort[] = [];
-  readonly #scratch: SegmentPort[] = [];
+  readonly channel: Channel<SharedSegmentPort>;
+  readonly #ports: SharedSegmentPort[] = [];
+  readonly #scratch: SharedSegmentPort[] = [];
 
   /**
    * @param scheduler the network's scheduler.
@@ -123,27 +124,27 @@ export class Segment {
   constructor(
     readonly scheduler: Scheduler,
     rng: Rng,
-    opts: SegmentOptions = {},
+    opts: SharedSegmentOptions = {},
   ) {
-    this.channel = new Channel<SegmentPort>(scheduler, rng, opts, (p, from, nextHop) => this.#deliver(p, from, nextHop));
+    this.channel = new Channel<SharedSegmentPort>(scheduler, rng, opts, (p, from, nextHop) => this.#deliver(p, from, nextHop));
   }
 
   /** Attaches a new device named `name` whose owner answers for the addresses `owns` describes. */
-  attach(name: string, owns: OwnsAddress): SegmentPort {
-    const port = new SegmentPort(name, this, owns);
+  attach(name: string, owns: OwnsAddress): SharedSegmentPort {
+    const port = new SharedSegmentPort(name, this, owns);
     this.#ports.push(port);
     return port;
   }
 
   /** Detaches `port`: it neither sends nor receives any more. */
-  detach(port: SegmentPort): void {
+  detach(port: SharedSegmentPort): void {
     const i = this.#ports.indexOf(port);
     if (i >= 0) this.#ports.splice(i, 1);
     port.attached = false;
   }
 
   /** The attached ports, in attach order (a copy). */
-  ports(): SegmentPort[] {
+  ports(): SharedSegmentPort[] {
     return this.#ports.slice();
   }
 
@@ -153,12 +154,12 @@ export class Segment {
   }
 
   /** Cuts `port` off the segment (both ways) until {@link rejoin}. */
-  isolate(port: SegmentPort): void {
+  isolate(port: SharedSegmentPort): void {
     port.isolated = true;
   }
 
   /** Undoes {@link isolate}. */
-  rejoin(port: SegmentPort): void {
+  rejoin(port: SharedSegmentPort): void {
     port.isolated = false;
   }
 
@@ -177,7 +178,7 @@ export class Segment {
     return this.channel.stats();
   }
 
-  #deliver(p: Packet, from: SegmentPort, nextHop: Ipv4Address): DropReason | null {
+  #deliver(p: Packet, from: SharedSegmentPort, nextHop: Ipv4Address): DropReason | null {
     if (from.isolated || !from.attached) return "partition";
     const everyone = nextHop === INADDR_BROADCAST || isMulticast(nextHop);
     let refused: DropReason = "noDestination";

@@ -7,8 +7,8 @@ import { IPPROTO_UDP, emitIpv4 } from "../wire/ipv4.js";
 import { emitUdp } from "../wire/udp.js";
 import { INADDR_BROADCAST, ipv4, type Ipv4Address } from "../wire/ipv4-address.js";
 import { Packet } from "../wire/packet.js";
-import { Segment, type SegmentPort } from "./segment.js";
-import type { SegmentOptions } from "./segment.js";
+import { SharedSegment, type SharedSegmentPort } from "./shared-segment.js";
+import type { SharedSegmentOptions } from "./shared-segment.js";
 
 const H1 = ipv4("10.0.0.1");
 const H2 = ipv4("10.0.0.2");
@@ -32,11 +32,11 @@ function drain(s: Scheduler): void {
   }
 }
 
-function lan(opts: SegmentOptions = {}) {
+function lan(opts: SharedSegmentOptions = {}) {
   const s = new Scheduler();
-  const seg = new Segment(s, new Rng(5).fork("lan"), opts);
+  const seg = new SharedSegment(s, new Rng(5).fork("lan"), opts);
   const got: Record<string, { id: number; at: number; p: Packet }[]> = { d1: [], d2: [], d3: [] };
-  const mk = (name: string, port: SegmentPort) => {
+  const mk = (name: string, port: SharedSegmentPort) => {
     port.onReceive = (p, dev) => {
       assert.equal(dev, port);
       got[name]!.push({ id: idOf(p), at: s.now(), p });

@@ -1,0 +1,298 @@
+/**
+ * ACK processing, the sender's half of input (RFC 9293 §3.10.7.4 fifth;
+ * RFC 5961 §5; Linux tcp_ack): the window update, RTT samples (RFC 6298,
+ * Karn), congestion control, SACK (RFC 2018, RFC 6675) with NewReno
+ * recovery (RFC 6582), fast retransmit and limited transmit (RFC 5681,
+ * RFC 3042), D-SACK undo (RFC 2883, RFC 3708), and the state changes when
+ * our FIN is acknowledged.
+ */
+import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
+import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
+import { sndbufExpand } from "./autotune.js";
+import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
+import { challengeAck } from "./oow-ack.js";
+import { currentMss, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
+import { SackScoreboard } from "./sack-scoreboard.js";
+import { ACK, FIN, SYN, type Segment } from "./segment.js";
+import { updateMss } from "./setup.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
+
+/**
+ * ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5961 §5; RFC 6298; RFC
+ * 5681/6582/6675). Returns false when the segment must be dropped.
+ */
+export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  const ack = seg.ack;
+  // RFC 5961 §5.2: an ACK below snd.una − max window is blind injection.
+  if (seqLt(ack, (t.sndUna - Math.max(t.maxWindow, 1)) >>> 0)) {
+    challengeAck(tl, t, seg, false);
+    return false;
+  }
+  if (seqGt(ack, t.sndMax)) {
+    // Acknowledges something not yet sent. RFC 9293 says ACK and drop; Linux tcp_ack drops it
+    // silently (SKB_DROP_REASON_TCP_ACK_UNSENT_DATA) — no ACK, so no ACK loop with a confused peer.
+    c.inc(c.Sockstack, "TcpAckUnsentData");
+    return false;
+  }
+  // Linux tcp_ack: an ACK without data or FIN is TCPHPAcks when header prediction took it (an
+  // established connection's ACK that advances snd.una) and TCPPureAcks otherwise (sockstack has no
+  // separate fast path and applies that rule to every pure ACK).
+  if (seg.data.length === 0 && !(seg.flags & (SYN | FIN))) {
+    c.inc(c.TcpExt, t.state === TcpState.ESTABLISHED && seqGt(ack, t.sndUna) ? "TCPHPAcks" : "TCPPureAcks");
+  }
+  t.lastAckRecv = now;
+  t.probesOut = 0;
+  // SACK information (RFC 2018, RFC 6675).
+  let newlySacked = 0;
+  let dsacking = false;
+  if (t.sackOk && seg.sack && seg.sack.length) {
+    const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
+    const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
+    newlySacked = u.newlySacked;
+    if (u.dsack) {
+      c.inc(c.TcpExt, "TCPDSACKRecv");
+      // Linux tcp_dsack_seen: a D-SACK longer than any window offered, or reporting more duplicates
+      // than we ever retransmitted, is dubious — somebody replayed old data at the peer — and ignored.
+      const len = (u.dsackEnd - u.dsackStart) >>> 0;
+      t.dsackDups += len > t.mss ? Math.ceil(len / t.mss) : 1;
+      if (len > t.maxWindow || t.dsackDups > t.totalRetrans) {
+        c.inc(c.TcpExt, "TCPDSACKIgnoredDubious");
+      } else {
+        dsacking = true;
+        dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
+      }
+    }
+  }
+  const oldWnd = t.sndWnd;
+  // Window update (RFC 9293: SND.WL1 < SEG.SEQ or (= and SND.WL2 ≤ SEG.ACK)).
+  if (seqLt(t.sndWl1, seg.seq) || (t.sndWl1 === seg.seq && seqLe(t.sndWl2, ack))) {
+    t.sndWnd = seg.window << t.sndWscale;
+    t.sndWl1 = seg.seq;
+    t.sndWl2 = ack;
+    if (t.sndWnd > t.maxWindow) {
+      t.maxWindow = t.sndWnd;
+      updateMss(t);
+    }
+  }
+  if (seqGt(ack, t.sndUna)) {
+    newAck(tl, t, seg, newlySacked);
+  } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
+    // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
+    // is no duplicate ACK (FLAG_DSACKING_ACK → num_dupack = 0) — it reports data received twice,
+    // which anybody can cause by replaying old data at the receiver. With SACK, only ACKs that SACK
+    // new data count (Linux counts SACKed segments, sacked_out, not ACKs). Without SACK every
+    // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
+    if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
+  }
+  // The window opened: stop probing.
+  if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
+    t.persistAt = -1;
+    t.probeBackoff = 0;
+    rearm(tl, t);
+  }
+  return true;
+}
+
+/** An ACK that acknowledges new data. */
+export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
+  const now = tl.ctx.scheduler.now();
+  const ack = seg.ack;
+  const acked = (ack - t.sndUna) >>> 0;
+  // Our FIN acknowledged?
+  let finAcked = false;
+  if (t.finSent && seqGe(ack, (t.finSeq + 1) >>> 0)) {
+    finAcked = true;
+  }
+  // Data bytes acknowledged (the SYN and FIN occupy sequence space but not the buffer).
+  const bufAcked = Math.min(t.sndBuf.length, (seqMin(ack, t.dataEnd) - t.sndBufSeq) | 0);
+  if (bufAcked > 0) {
+    t.sndBuf.acknowledge(bufAcked);
+    t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
+    t.bytesAcked += bufAcked;
+  }
+  t.sndUna = ack;
+  if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
+  if (seqLt(t.highRxt, ack)) t.highRxt = ack;
+  t.sb?.advance(ack);
+  t.dupAcks = 0;
+  // RTT (RFC 6298 with Karn's algorithm: no sample from retransmitted data).
+  let rtt = -1;
+  if (t.rttTime >= 0 && seqGe(ack, t.rttSeq)) {
+    rtt = now - t.rttTime;
+    t.rttTime = -1;
+  } else if (t.tsOk && seg.hasTs && seg.tsEcr !== 0 && t.retransmits === 0 && t.retransOut === 0) {
+    rtt = Math.max(0, (((now / 1000) | 0) + t.tsOffset - seg.tsEcr) >>> 0) * 1000;
+    if (rtt > 60_000_000) rtt = -1;
+  }
+  if (rtt >= 0) t.rtt.sample(rtt, true, now);
+  if (t.retransmits) {
+    t.retransmits = 0;
+    t.rtt.resetBackoff();
+  }
+  if (!seqLt(ack, t.highRxt) || !seqLt(ack, t.sndMax)) t.retransOut = 0;
+  else if (t.retransOut > 0) t.retransOut = Math.max(0, t.retransOut - Math.ceil(acked / t.mss));
+  if (ack === t.sndMax) t.retransStamp = 0;
+  // Congestion control.
+  const ca = t.cc.state;
+  const mss = t.mss;
+  const s = tl.rx.sample;
+  s.now = now;
+  s.ack = ack;
+  s.sndNxt = t.sndNxt;
+  s.ackedSacked = Math.max(1, Math.ceil((acked + newlySacked) / mss));
+  s.rtt = rtt;
+  s.unaAdvanced = true;
+  s.newlyLost = 0;
+  s.inflight = Math.ceil(pipeBytes(t) / mss);
+  s.cwndLimited = s.inflight + s.ackedSacked >= t.cc.cwnd;
+  if (ca === "recovery") {
+    if (seqGe(ack, t.recover)) {
+      t.cc.exitRecovery();
+    } else {
+      // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole at once.
+      t.cc.onAck(s);
+      if (!t.sackOk) {
+        t.highRxt = ack;
+        retransmitNext(tl, t);
+      }
+    }
+  } else if (ca === "loss") {
+    t.cc.onAck(s);
+    if (seqGe(ack, t.recover)) t.cc.exitLoss();
+  } else {
+    if (ca === "disorder") t.cc.toOpen();
+    t.cc.onAck(s);
+  }
+  sndbufExpand(tl, t);
+  // Timer (RFC 6298 §5.2/5.3).
+  if (t.sndUna === t.sndMax) stopRetransmit(tl, t);
+  else if (t.sb?.isSacked(ack)) {
+    // Linux tcp_check_sack_reneging: snd.una moved onto data the peer SACKed earlier, so the
+    // peer dropped it from its out-of-order queue (tcp_prune_ofo_queue). Don't wait a whole RTO:
+    // time out after max(SRTT/2, 10 ms), and the timeout forgets the SACKs (retransmitTimer).
+    t.rtoAt = now + Math.max(t.rtt.srtt >> 1, 10_000);
+    t.persistAt = -1;
+    rearm(tl, t);
+  } else restartRetransmit(tl, t);
+  // Writers may continue (D7).
+  if (t.sndBuf.isWritable()) {
+    t.wq.wake(POLLOUT | POLLWRNORM);
+    tl.ctx.notifyWake();
+  }
+  if (finAcked) ourFinAcked(tl, t);
+}
+
+/**
+ * A D-SACK (RFC 2883) reported data the receiver got twice. If it covers a
+ * retransmission of the current loss episode, that retransmission was
+ * spurious; when all of them were (Linux tcp_try_undo_dsack, RFC 3708),
+ * the window reduction is undone — and since the "loss" was reordering,
+ * the duplicate threshold rises to the distance seen (Linux
+ * tcp_check_sack_reordering), so the same reordering no longer triggers
+ * fast retransmit.
+ */
+export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number): void {
+  if (t.undoMarker < 0 || seqLt(start, t.undoMarker) || t.undoRetrans <= 0) return;
+  const segs = Math.max(1, Math.ceil(((end - start) >>> 0) / t.mss));
+  t.undoRetrans = Math.max(0, t.undoRetrans - segs);
+  const high = t.sb?.highSacked;
+  if (high !== undefined && seqGt(high, start)) {
+    const degree = Math.floor(((high - start) >>> 0) / t.mss) + 1;
+    if (degree > t.reordering) {
+      t.reordering = Math.min(degree, tl.ctx.sysctl.tcp_max_reordering);
+      if (t.sb) t.sb.dupThresh = t.reordering;
+      tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPSACKReorder");
+    }
+  }
+  if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
+    t.cc.undo();
+    t.undoMarker = -1;
+    tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPDSACKUndo");
+  }
+}
+
+/** State changes when our FIN is acknowledged (RFC 9293 §3.10.7.4). */
+export function ourFinAcked(tl: TcpLayer, t: Tcb): void {
+  switch (t.state) {
+    case TcpState.FIN_WAIT1:
+      tl.setState(t, TcpState.FIN_WAIT2);
+      enteredFinWait2(tl, t);
+      t.wq.wake(POLLOUT);
+      break;
+    case TcpState.CLOSING:
+      enterTimeWait(tl, t);
+      break;
+    case TcpState.LAST_ACK:
+      destroy(tl, t);
+      break;
+  }
+}
+
+/** A duplicate ACK (RFC 5681 §3.2, RFC 6675 §5, RFC 3042 limited transmit). */
+export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  t.dupAcks++;
+  const s = tl.rx.sample;
+  s.now = now;
+  s.ack = t.sndUna;
+  s.sndNxt = t.sndNxt;
+  s.ackedSacked = t.sackOk ? Math.max(0, Math.ceil(newlySacked / t.mss)) : 1;
+  s.rtt = -1;
+  s.unaAdvanced = false;
+  s.newlyLost = 0;
+  s.inflight = Math.ceil(pipeBytes(t) / t.mss);
+  s.cwndLimited = true;
+  const ca = t.cc.state;
+  if (ca === "recovery" || ca === "loss") {
+    t.cc.onDupAck(s);
+    tcpOutput(tl, t);
+    return;
+  }
+  const lost = t.sb && !t.sb.isEmpty ? t.sb.isLost(t.sndUna) : false;
+  if (t.dupAcks >= t.reordering || lost) {
+    // Fast retransmit (RFC 5681 §3.2 step 4): enter recovery, retransmit the first hole.
+    c.inc(c.TcpExt, t.sackOk ? "TCPSackRecovery" : "TCPRenoRecovery");
+    t.recover = t.sndMax;
+    // Holes retransmitted in an earlier episode stay retransmitted (Linux keeps per-segment
+    // RETRANS marks across episodes); resending them would only produce duplicates.
+    t.highRxt = seqMax(t.highRxt, t.sndUna);
+    t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+    t.undoMarker = t.sndUna;
+    t.undoRetrans = 0;
+    t.rttTime = -1;
+    if (retransmitNext(tl, t)) {
+      c.inc(c.TcpExt, "TCPFastRetrans");
+      t.cc.onTransmit(1);
+    }
+    tcpOutput(tl, t);
+    return;
+  }
+  t.cc.onDupAck(s);
+  // Limited transmit (RFC 3042): a new segment for each of the first two duplicate ACKs.
+  if (t.unsentBytes > 0) {
+    const mss = currentMss(t);
+    const len = Math.min(t.unsentBytes, mss);
+    if (len === mss && !seqGt((t.sndNxt + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) {
+      const before = t.sndNxt;
+      tcpOutputLimited(tl, t, len);
+      if (t.sndNxt !== before) armRetransmit(tl, t);
+    }
+  }
+}
+
+/** Sends one new segment regardless of cwnd (limited transmit). */
+export function tcpOutputLimited(tl: TcpLayer, t: Tcb, len: number): void {
+  const seq = t.sndNxt;
+  const data = t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len);
+  if (transmit(tl, t, seq, ACK, data)) {
+    t.sndNxt = (seq + len) >>> 0;
+    if (seqGt(t.sndNxt, t.sndMax)) t.sndMax = t.sndNxt;
+    t.bytesSent += len;
+  }
+}

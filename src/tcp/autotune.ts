@@ -1,0 +1,72 @@
+/**
+ * Buffer autotuning (Linux tcp_rcv_space_adjust "DRS", tcp_sndbuf_expand,
+ * tcp_cleanup_rbuf): the receive buffer grows when the application keeps
+ * up, the send buffer holds twice the congestion window, and a read that
+ * opened the window enough sends a window update.
+ */
+import { spaceFromWin, winFromSpace } from "./recv-buffer.js";
+import { sendAck } from "./output.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+
+/**
+ * After the application read `n` bytes: grow the receive buffer when the
+ * application keeps up (autotuning), then send a window update when the
+ * window opened enough (Linux tcp_cleanup_rbuf: the new window is at least
+ * twice what the peer currently has).
+ */
+export function afterRead(tl: TcpLayer, t: Tcb, n: number): void {
+  t.bytesRead += n;
+  if (t.state !== TcpState.ESTABLISHED && t.state !== TcpState.FIN_WAIT1 && t.state !== TcpState.FIN_WAIT2) return;
+  rcvSpaceAdjust(tl, t);
+  const now = t.rwin.receiveWindow(t.rcvNxt);
+  if (2 * now > t.rwin.windowClamp) return;
+  const want = t.rwin.wanted(t.rcvBuf.tcpSpace(t.ooo?.bytes ?? 0), t.rcvBuf.fullSpace(), t.rcvMss);
+  if (want && want >= 2 * now) sendAck(tl, t);
+}
+
+/**
+ * Receive-buffer autotuning (Linux tcp_rcv_space_adjust, "DRS"): once per
+ * RTT, if the application read more than in the previous RTT, size the
+ * buffer for twice that (plus growth), up to tcp_rmem[2] — unless the user
+ * fixed SO_RCVBUF or tcp_moderate_rcvbuf is off.
+ */
+function rcvSpaceAdjust(tl: TcpLayer, t: Tcb): void {
+  if (t.rcvbufLocked || !tl.ctx.sysctl.tcp_moderate_rcvbuf) return;
+  const rtt = t.rtt.srtt;
+  const now = tl.ctx.scheduler.now();
+  if (rtt <= 0) return;
+  if (t.rcvSpaceTime === 0) {
+    t.rcvSpaceTime = now;
+    t.rcvSpaceCopied = t.bytesRead;
+    t.rcvSpace = Math.min(t.rwin.rcvWnd, 10 * t.advMss);
+    return;
+  }
+  if (now - t.rcvSpaceTime < rtt) return;
+  const copied = t.bytesRead - t.rcvSpaceCopied;
+  if (copied > t.rcvSpace) {
+    let rcvwin = 2 * copied + 16 * t.advMss;
+    const grow = Math.floor((rcvwin * (copied - t.rcvSpace)) / Math.max(1, t.rcvSpace));
+    rcvwin += 2 * grow;
+    const rcvbuf = Math.min(spaceFromWin(rcvwin, t.rcvBuf.scalingRatio), tl.ctx.sysctl.tcp_rmem[2]);
+    if (rcvbuf > t.rcvBuf.rcvbuf) {
+      t.rcvBuf.rcvbuf = rcvbuf;
+      t.rwin.windowClamp = Math.min(winFromSpace(rcvbuf, t.rcvBuf.scalingRatio), 65535 * 2 ** t.rwin.rcvWscale);
+    }
+    t.rcvSpace = copied;
+  }
+  t.rcvSpaceCopied = t.bytesRead;
+  t.rcvSpaceTime = now;
+}
+
+/**
+ * Send-buffer autotuning (Linux tcp_sndbuf_expand): room for twice the
+ * congestion window (plus what is in flight), up to tcp_wmem[2], unless the
+ * user fixed SO_SNDBUF. Counted in payload bytes.
+ */
+export function sndbufExpand(tl: TcpLayer, t: Tcb): void {
+  if (t.sndbufLocked) return;
+  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], 2 * Math.max(t.cwnd, 10) * t.mss * 2);
+  if (want > t.sndBuf.capacity) t.sndBuf.capacity = want;
+}

@@ -1,0 +1,70 @@
+/**
+ * ICMP errors about our segments (RFC 5927, RFC 1191; Linux tcp_v4_err).
+ */
+import { seqGe, seqLt, seqMax } from "../core/seq.js";
+import type { IcmpErrorInfo } from "../ip/protocol.js";
+import { parseTcpQuoteInto } from "../wire/tcp.js";
+import { IPV4_MIN_MTU } from "./constants.js";
+import { abort } from "./lifecycle.js";
+import { tcpOutput } from "./output.js";
+import { updateMss } from "./setup.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { TimeWaitSock } from "./timewait.js";
+
+/**
+ * An ICMP error about one of our segments (RFC 5927 checks, Linux
+ * tcp_v4_err): fragmentation-needed lowers the MSS; during the handshake a
+ * hard error fails connect(); otherwise it is remembered as a soft error
+ * reported if the connection times out.
+ */
+export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
+  const q = tl.rx.quote;
+  const c = tl.ctx.counters;
+  if (!parseTcpQuoteInto(info.quotedL4, 0, q)) {
+    c.inc(c.Icmp, "InErrors"); // IP passes only quotes of 8 bytes or more (Linux icmp_unreach)
+    return;
+  }
+  const seq = q.seq;
+  const t = tl.tables.lookup(info.quoted.src, q.srcPort, info.quoted.dst, q.dstPort);
+  if (!t) {
+    c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
+    return;
+  }
+  if (t instanceof TimeWaitSock) {
+    c.inc(c.Sockstack, "IcmpInDiscards"); // Linux tcp_v4_err: ignored in TIME-WAIT
+    return;
+  }
+  if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
+    c.inc(c.TcpExt, "OutOfWindowIcmps");
+    return;
+  }
+  if (info.type === 3 && info.code === 4) {
+    if (info.mtu >= IPV4_MIN_MTU && info.mtu < t.pmtu) {
+      t.pmtu = info.mtu;
+      updateMss(t);
+      // Retransmit what no longer fits (Linux tcp_simple_retransmit).
+      t.sndNxt = t.sndUna;
+      tcpOutput(tl, t);
+    } else {
+      c.inc(c.Sockstack, "IcmpInDiscards"); // no smaller than the path MTU we use (or below 68)
+    }
+    return;
+  }
+  if (info.type === 4 || info.type === 5) {
+    // Linux tcp_v4_err: source quench is ignored; a redirect updates the route (not modelled), no error.
+    c.inc(c.Sockstack, "IcmpInDiscards");
+    return;
+  }
+  const err = info.type === 3
+    ? (["ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP"] as const)[info.code] ?? "EHOSTUNREACH"
+    : info.type === 12 ? "EPROTO" : "EHOSTUNREACH";
+  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+    c.inc(c.Tcp, "AttemptFails");
+    abort(tl, t, err, false);
+    return;
+  }
+  // Kept as the soft error that a timeout reports (Linux sk_err_soft, which no MIB counts).
+  c.inc(c.Sockstack, "IcmpSoftErrors");
+  t.softError = err;
+}

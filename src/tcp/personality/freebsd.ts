@@ -1,0 +1,136 @@
+/**
+ * The FreeBSD personality (`tcp_personality = "freebsd"`, with the sysctl
+ * set of core/personality.ts): the behaviour the FreeBSD tcp-testsuite
+ * scripts expect where FreeBSD and Linux differ — tcp_input.c,
+ * tcp_output.c, tcp_timewait.c, syncache.c. docs/personalities.md lists
+ * each difference beside Linux's.
+ */
+import type { Micros } from "../../core/time.js";
+import { seqGt } from "../../core/seq.js";
+import { TCP_MSS_DEFAULT } from "../constants.js";
+import { destroyTimeWait, restartTimeWait } from "../lifecycle.js";
+import type { RequestSock } from "../listener.js";
+import { sendTimeWaitAck } from "../output.js";
+import { bsdRoundBuffer, bsdSynWindow } from "../recv-window.js";
+import { ACK, FIN, RST, SYN, type Segment } from "../segment.js";
+import type { Tcb } from "../tcb.js";
+import { TcpState } from "../tcp-state.js";
+import type { TcpLayer } from "../tcp-layer.js";
+import { TimeWaitSock } from "../timewait.js";
+import type { TcpPersonality } from "./personality.js";
+
+/** FreeBSD. */
+export const freebsdPersonality: TcpPersonality = {
+  name: "freebsd",
+  // tcp_output.c tcp_addoptions: mss, nop, wscale, sackOK, TS; EOL padding.
+  synOptionsBsd: true,
+  // tcp_input.c: a FIN sets TF_ACKNOW (no more data can come).
+  ackFinAtOnce: true,
+  // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
+  dropSynAckAtListener: true,
+  closedResetOwner,
+  timeWaitInput: timeWaitInputBsd,
+  learnedMss: tcpMss,
+  // tcp_input.c: rcv_wnd is max(sbspace, offered), not capped by the 16-bit field.
+  acceptanceWindow: (t, offered) => Math.max(offered, t.rcvBuf.rcvbuf - t.rcvBuf.length),
+  // tcp_output.c: the window is the free buffer space (sbspace).
+  selectWindow: (_tl, t) => {
+    const sbspace = t.rcvBuf.rcvbuf - t.rcvBuf.length;
+    if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) return bsdSynWindow(sbspace);
+    return t.rwin.selectBsd(t.rcvNxt, sbspace, t.rcvBuf.rcvbuf, t.mss);
+  },
+  // syncache.c: the SYN-ACK offers the listener's free receive space.
+  synAckWindow: (lt, linuxWindow) => (lt ? bsdSynWindow(lt.rcvBuf.rcvbuf) : linuxWindow),
+  dataReceived: delayAck,
+  // tcp_input.c DELAY_ACK: every second segment is ACKed at once.
+  ackThresholdReached: (t) => t.unackedSegs >= 2,
+  ackCarriesFin,
+  // tcp_input.c RST processing: ECONNREFUSED in SYN-RECEIVED, ECONNRESET otherwise.
+  resetErrno: (state) => (state === TcpState.SYN_RECV ? "ECONNREFUSED" : "ECONNRESET"),
+  requestRst,
+};
+
+/**
+ * tcp_input.c: a segment for a bound socket that neither listens nor is
+ * connected finds it in the PCB table, and tcp_dropwithreset answers with
+ * its IP_TOS / IP_TTL.
+ */
+function closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null {
+  const owners = tl.tables.bucket(seg.dport)?.owners;
+  if (!owners) return null;
+  for (const o of owners) {
+    if (!(o instanceof TimeWaitSock) && o.state === TcpState.CLOSE && (o.localAddr === 0 || o.localAddr === seg.daddr)) return o;
+  }
+  return null;
+}
+
+/**
+ * Buffer sizing when a connection learns its MSS (tcp_input.c `tcp_mss`,
+ * called on the SYN-ACK and when the syncache creates the child): both
+ * socket buffers are rounded up to a multiple of the segment size —
+ * min(peer MSS, our MSS), without timestamp space (FreeBSD's t_maxseg) —
+ * at most kern.ipc.maxsockbuf, so `getsockopt(SO_RCVBUF)` reads 65536
+ * before the handshake and 65700 (45 · 1460) after it.
+ */
+function tcpMss(tl: TcpLayer, t: Tcb): void {
+  const s = tl.ctx.sysctl;
+  const mss = Math.min(t.peerMss || TCP_MSS_DEFAULT, t.advMss);
+  t.rcvBuf.rcvbuf = bsdRoundBuffer(t.rcvBuf.rcvbuf, mss, s.rmem_max);
+  t.sndBuf.capacity = bsdRoundBuffer(t.sndBuf.capacity, mss, s.wmem_max);
+}
+
+/** tcp_input.c DELAY_ACK: a fixed timeout (`net.inet.tcp.delacktime`), no quick-ACK mode. */
+function delayAck(tl: TcpLayer, t: Tcb, _now: Micros): void {
+  t.quickAcks = 0;
+  t.ato = tl.ctx.sysctl.tcp_delacktime;
+}
+
+/** tcp_output.c tcp_outflags: in FIN-WAIT-1, CLOSING and LAST-ACK, an ACK while our FIN is unacknowledged re-sends it. */
+function ackCarriesFin(t: Tcb): boolean {
+  return t.finSent && t.sndNxt === t.sndMax && t.sndMax === ((t.finSeq + 1) >>> 0) &&
+    (t.state === TcpState.FIN_WAIT1 || t.state === TcpState.CLOSING || t.state === TcpState.LAST_ACK);
+}
+
+/**
+ * syncache_chkrst: a RST inside the window the SYN-ACK offered drops the
+ * request only with `net.inet.tcp.insecure_rst`; otherwise it gets a
+ * challenge ACK (RFC 5961). Outside the window it is ignored.
+ */
+function requestRst(tl: TcpLayer, lt: Tcb, _req: RequestSock, off: number): "drop-request" | "challenge" | "ignore" {
+  if (off < 1 || off > bsdSynWindow(lt.rcvBuf.rcvbuf)) return "ignore";
+  return tl.ctx.sysctl.tcp_insecure_rst ? "drop-request" : "challenge";
+}
+
+/**
+ * TIME-WAIT the FreeBSD way (FreeBSD
+ * tcp_timewait.c tcp_twcheck): a RST is dropped (RFC 1337 unless
+ * `tcp_rfc1337` is off); a SYN without ACK above rcv.nxt recycles the tuple
+ * (returns false: the listener takes it); other segments without ACK are
+ * dropped; a retransmitted FIN restarts the 2·MSL wait; everything but an
+ * exact duplicate ACK (flags ACK only, no data, SEQ = RCV.NXT, ACK =
+ * SND.NXT) is answered with an ACK. No PAWS. Returns true when consumed.
+ */
+function timeWaitInputBsd(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
+  const f = seg.flags;
+  const c = tl.ctx.counters;
+  if (f & RST) {
+    if (!tl.ctx.sysctl.tcp_rfc1337 && seg.seq === tw.rcvNxt) {
+      c.inc(c.Sockstack, "TcpTimeWaitRst");
+      destroyTimeWait(tl, tw);
+    } else {
+      c.inc(c.Sockstack, "TcpRstIgnored");
+    }
+    return true;
+  }
+  if ((f & (SYN | ACK)) === SYN && seqGt(seg.seq, tw.rcvNxt)) {
+    destroyTimeWait(tl, tw);
+    return false;
+  }
+  if (!(f & ACK)) {
+    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    return true;
+  }
+  if (f & FIN && ((seg.seq + seg.data.length + (f & SYN ? 1 : 0) + 1) >>> 0) === tw.rcvNxt) restartTimeWait(tl, tw);
+  if (f !== ACK || seg.data.length || seg.seq !== tw.rcvNxt || seg.ack !== tw.sndNxt) sendTimeWaitAck(tl, tw);
+  return true;
+}

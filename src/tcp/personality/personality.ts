@@ -1,0 +1,55 @@
+/**
+ * The places where TCP behaves like another kernel (a *personality*, chosen
+ * per host by the `tcp_personality` sysctl; core/personality.ts has the
+ * sysctl sets, docs/personalities.md every difference), behind one small
+ * interface — as congestion control is behind congestion-control.ts. Linux
+ * (linux.ts) is the reference; freebsd.ts imitates FreeBSD for the
+ * tcp-testsuite scripts. Protocol code asks `tl.personality` and never
+ * tests a personality's name; a third personality is a new file here plus
+ * its entry in registry.ts.
+ */
+import type { Micros } from "../../core/time.js";
+import type { RequestSock } from "../listener.js";
+import type { Segment } from "../segment.js";
+import type { Tcb } from "../tcb.js";
+import type { TcpState } from "../tcp-state.js";
+import type { TcpLayer } from "../tcp-layer.js";
+import type { TimeWaitSock } from "../timewait.js";
+
+/** What a listener does with a RST for one of its requests that is not exactly at IRS + 1. */
+export type RequestRstAction = "drop-request" | "challenge" | "ignore";
+
+/** The behaviour one kernel's TCP has where kernels differ. */
+export interface TcpPersonality {
+  /** The name, as `tcp_personality` and the conformance `--profile` spell it. */
+  readonly name: string;
+  /** SYN and SYN-ACK option layout: FreeBSD's tcp_addoptions order (options-out.ts) instead of Linux's. */
+  readonly synOptionsBsd: boolean;
+  /** A FIN received in order is ACKed at once (no more data can come) instead of with the delayed ACK. */
+  readonly ackFinAtOnce: boolean;
+  /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
+  readonly dropSynAckAtListener: boolean;
+
+  /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
+  closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;
+  /** A segment for a connection in TIME-WAIT; returns false when a new SYN may reopen the tuple (the listener takes it). */
+  timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean;
+  /** When a connection learns the peer's MSS (SYN-SENT, or ESTABLISHED): adjust its buffers. */
+  learnedMss(tl: TcpLayer, t: Tcb): void;
+  /** The receive window the acceptability test uses, given the window offered. */
+  acceptanceWindow(t: Tcb, offered: number): number;
+  /** The window field of the next segment of `t` (and the window state it records). */
+  selectWindow(tl: TcpLayer, t: Tcb): number;
+  /** The window of a SYN-ACK (or a request's ACK) from listener `lt`, given Linux's choice `linuxWindow`. */
+  synAckWindow(lt: Tcb | null, linuxWindow: number): number;
+  /** The delayed-ACK engine on in-order or out-of-order data (`now`: its arrival). */
+  dataReceived(tl: TcpLayer, t: Tcb, now: Micros): void;
+  /** Enough data is unacknowledged to ACK now rather than delay. */
+  ackThresholdReached(t: Tcb): boolean;
+  /** Our ACKs while our FIN is unacknowledged re-send the FIN. */
+  ackCarriesFin(t: Tcb): boolean;
+  /** The error a RST received in `state` leaves on the socket (SYN-SENT aside). */
+  resetErrno(state: TcpState): "ECONNREFUSED" | "EPIPE" | "ECONNRESET";
+  /** A RST `off` sequence numbers past a request's IRS (off ≠ 1) at listener `lt`. */
+  requestRst(tl: TcpLayer, lt: Tcb, req: RequestSock, off: number): RequestRstAction;
+}

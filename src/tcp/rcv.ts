@@ -1,0 +1,222 @@
+/**
+ * Data receive, the receiver's half of input (RFC 9293 §3.10.7.4 sixth to
+ * eighth; Linux tcp_data_queue, tcp_fin, tcp_urg): in-order data to the
+ * receive queue, out-of-order data to the out-of-order queue with SACK,
+ * duplicates D-SACKed, receive-memory pruning, the peer's FIN, and urgent
+ * data. When to ACK is delack.ts.
+ */
+import { POLLIN, POLLRDNORM, POLLRDHUP } from "../core/poll-events.js";
+import { seqGt, seqLt } from "../core/seq.js";
+import { EMPTY } from "../wire/packet.js";
+import { ackSndCheck, eventDataRecv } from "./delack.js";
+import { abort, enterTimeWait } from "./lifecycle.js";
+import { OooQueue } from "./ooo-queue.js";
+import { sendAck, tcpOutput } from "./output.js";
+import { FIN, type Segment } from "./segment.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { scheduleDelayedAck } from "./timers.js";
+
+/**
+ * Data and FIN (RFC 9293 §3.10.7.4 seventh and eighth): in-order data goes
+ * to the receive queue (and pulls in-order out-of-order data after it),
+ * out-of-order data to the out-of-order queue with SACK, duplicates are
+ * D-SACKed; then the ACK is sent now or delayed (Linux __tcp_ack_snd_check).
+ */
+export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  const st = t.state;
+  let ackNow = false;
+  let data = seg.data;
+  let seq = seg.seq;
+  if (data.length > 0) {
+    if (st !== TcpState.ESTABLISHED && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2) {
+      // Data after the peer's FIN: ignore (RFC 9293 "should not occur").
+      data = EMPTY;
+    } else if (t.rcvShutdown && t.orphan) {
+      // Linux: new data for a closed socket aborts the connection with RST (TCPAbortOnData).
+      if (seqGt((seq + data.length) >>> 0, t.rcvNxt)) {
+        c.inc(c.TcpExt, "TCPAbortOnData");
+        abort(tl, t, null, true);
+        return;
+      }
+      data = EMPTY;
+    }
+  }
+  if (data.length > 0) {
+    // Trim what we already have (a partially duplicate segment).
+    if (seqLt(seq, t.rcvNxt)) {
+      const dup = (t.rcvNxt - seq) >>> 0;
+      if (dup >= data.length) {
+        c.inc(c.TcpExt, "DelayedACKLost");
+        dsackOld(tl, t, seq, (seq + data.length) >>> 0);
+        data = EMPTY;
+        ackNow = true;
+      } else {
+        dsackOld(tl, t, seq, t.rcvNxt);
+        data = data.subarray(dup);
+        seq = t.rcvNxt;
+      }
+    }
+    // Trim beyond the window.
+    const wnd = t.rwin.receiveWindow(t.rcvNxt);
+    const maxLen = ((t.rcvNxt + wnd - seq) | 0);
+    if (data.length > maxLen) data = maxLen > 0 ? data.subarray(0, maxLen) : EMPTY;
+  }
+  if (data.length > 0) {
+    // Receive memory (Linux tcp_try_rmem_schedule): over the buffer, collapse and prune; if that
+    // cannot make room, the segment is dropped without an ACK (TCPRcvQDrop / TCPOFODrop).
+    // In-order data into an empty receive queue is always taken (Linux sk_forced_mem_schedule).
+    const inOrder = seq === t.rcvNxt;
+    if ((!inOrder || t.rcvBuf.length > 0) && t.rmemAlloc() > t.rcvBuf.rcvbuf && !tcpPruneQueue(tl, t, seq)) {
+      c.inc(c.TcpExt, inOrder ? "TCPRcvQDrop" : "TCPOFODrop");
+      tcpOutput(tl, t);
+      return;
+    }
+  }
+  if (data.length > 0) {
+    t.dataSegsIn++;
+    if (seq === t.rcvNxt) {
+      // In order.
+      eventDataRecv(tl, t, data.length, now);
+      t.rcvBuf.push(data);
+      t.bytesReceived += data.length;
+      t.rcvNxt = (t.rcvNxt + data.length) >>> 0;
+      if (t.ooo && !t.ooo.isEmpty) {
+        const before = t.rcvNxt;
+        t.rcvNxt = t.ooo.drain(t.rcvNxt, (v) => t.rcvBuf.push(v));
+        t.bytesReceived += (t.rcvNxt - before) >>> 0;
+        ackNow = true; // filling a hole: ACK at once (RFC 5681 §4.2)
+        if (t.oooFinSeq >= 0 && t.oooFinSeq === t.rcvNxt) {
+          t.oooFinSeq = -1;
+          finReceived(tl, t);
+        }
+      }
+      if (t.urgSeq >= 0) extractUrgent(t);
+      t.wq.wake(POLLIN | POLLRDNORM);
+      tl.ctx.notifyWake();
+    } else {
+      // Out of order (D4): queue it, SACK it, ACK at once (RFC 5681 §4.2 duplicate ACK).
+      c.inc(c.TcpExt, "TCPOFOQueue");
+      (t.ooo ??= new OooQueue(t.sackOk && tl.ctx.sysctl.tcp_dsack)).insert(seq, data);
+      if (seg.flags & FIN) t.oooFinSeq = (seq + data.length) >>> 0;
+      ackNow = true;
+    }
+  } else if (seg.data.length > 0) {
+    ackNow = true;
+  }
+  if (seg.flags & FIN) {
+    const finSeq = (seg.seq + seg.data.length) >>> 0;
+    if (finSeq === t.rcvNxt && !t.finReceived) {
+      finReceived(tl, t);
+      // FIN-WAIT-1/2 → CLOSING/TIME-WAIT already sent the ACK.
+      if (t.state === TcpState.TIME_WAIT || t.state === TcpState.CLOSING) return;
+      // Linux delays the FIN's ACK like any other (FreeBSD ACKs it at once).
+      if (tl.personality.ackFinAtOnce) ackNow = true;
+    } else if (seqGt(finSeq, t.rcvNxt)) {
+      t.oooFinSeq = finSeq;
+      ackNow = true;
+    } else if (seqLt(finSeq, t.rcvNxt)) {
+      // A retransmitted FIN: ACK it at once (Linux tcp_data_queue's duplicate path, FreeBSD TF_ACKNOW).
+      ackNow = true;
+    } else if (!ackNow) {
+      // A FIN past the one already received (CLOSE-WAIT, CLOSING, LAST-ACK): Linux's
+      // tcp_rcv_state_process drops it without an ACK or a counter.
+      c.inc(c.Sockstack, "TcpFinAfterFin");
+    }
+  }
+  // Our own output may carry the ACK (piggyback).
+  tcpOutput(tl, t);
+  ackSndCheck(tl, t, ackNow);
+}
+
+/** Linux tcp_dsack_set for data below rcv.nxt: report it in the next ACK's D-SACK block (TCPDSACKOldSent). */
+export function dsackOld(tl: TcpLayer, t: Tcb, start: number, end: number): void {
+  if (!t.sackOk || !tl.ctx.sysctl.tcp_dsack || !seqLt(start, end)) return;
+  (t.ooo ??= new OooQueue(true)).reportDuplicate(start, end);
+  tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPDSACKOldSent");
+}
+
+/**
+ * Linux tcp_prune_queue, for a segment at `inSeq` that found the connection
+ * over its receive buffer (`rmemAlloc() > rcvbuf`): clamp the window's
+ * growth (tcp_clamp_window: rcv_ssthresh to 2 MSS; Linux may also raise an
+ * unlocked sk_rcvbuf towards tcp_rmem[2] here — sockstack does not
+ * autotune, so the configured buffer stays the bound), collapse both
+ * queues into compact copies (tcp_collapse_ofo_queue, tcp_collapse), then
+ * drop out-of-order data from the top (tcp_prune_ofo_queue, OfoPruned).
+ * Counts PruneCalled; returns false, counting RcvPruned, when the
+ * connection is still over its buffer and the segment must be dropped.
+ */
+export function tcpPruneQueue(tl: TcpLayer, t: Tcb, inSeq: number): boolean {
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "PruneCalled");
+  const rcvbuf = t.rcvBuf.rcvbuf;
+  if (t.rmemAlloc() >= rcvbuf) {
+    t.quickAcks = 0;
+    t.rwin.rcvSsthresh = Math.min(t.rwin.windowClamp, 2 * t.rwin.advmss);
+  }
+  if (t.rmemAlloc() <= rcvbuf) return true;
+  t.ooo?.collapse();
+  t.rcvBuf.collapse();
+  if (t.rmemAlloc() <= rcvbuf) return true;
+  if (t.ooo && !t.ooo.isEmpty) {
+    const pruned = t.ooo.pruneTail(inSeq, rcvbuf >> 3, () => t.rmemAlloc() <= rcvbuf);
+    if (pruned) {
+      c.inc(c.TcpExt, "OfoPruned");
+      // A FIN beyond what is left went with the pruned data (the peer retransmits it).
+      t.oooFinSeq = -1;
+    }
+    if (t.rmemAlloc() <= rcvbuf) return true;
+  }
+  c.inc(c.TcpExt, "RcvPruned");
+  return false;
+}
+
+/** The peer's FIN arrived in order (RFC 9293 eighth; Linux tcp_fin). */
+export function finReceived(tl: TcpLayer, t: Tcb): void {
+  t.rcvNxt = (t.rcvNxt + 1) >>> 0;
+  t.finReceived = true;
+  switch (t.state) {
+    case TcpState.SYN_RECV:
+    case TcpState.ESTABLISHED:
+      tl.setState(t, TcpState.CLOSE_WAIT);
+      t.pingpong = true;
+      scheduleDelayedAck(tl, t);
+      break;
+    case TcpState.FIN_WAIT1:
+      // Simultaneous close (or our FIN not yet acknowledged): CLOSING, ACK now.
+      tl.setState(t, TcpState.CLOSING);
+      sendAck(tl, t);
+      break;
+    case TcpState.FIN_WAIT2:
+      sendAck(tl, t);
+      enterTimeWait(tl, t);
+      break;
+  }
+  t.wq.wake(POLLIN | POLLRDNORM | POLLRDHUP);
+  tl.ctx.notifyWake();
+}
+
+/**
+ * Urgent data (C8, Linux tcp_urg without SO_OOBINLINE): the urgent byte is
+ * taken out of the stream for recv(MSG_OOB) once it is in the queue.
+ */
+export function extractUrgent(t: Tcb): void {
+  const urg = t.urgSeq;
+  if (!seqLt(urg, t.rcvNxt)) return;
+  t.urgSeq = -1;
+  if (t.oobInline) return;
+  // Position of the urgent byte within the receive queue.
+  const queued = t.rcvBuf.length;
+  const pos = queued - ((t.rcvNxt - urg) >>> 0);
+  if (pos < 0) return;
+  const all = t.rcvBuf.read(queued);
+  t.urgByte = all[pos]!;
+  const before = all.subarray(0, pos);
+  const after = all.subarray(pos + 1);
+  if (before.length) t.rcvBuf.push(before);
+  if (after.length) t.rcvBuf.push(after);
+}

@@ -1,0 +1,140 @@
+/**
+ * Connection setup (RFC 9293 §3.10.7.3; Linux tcp_rcv_synsent_state_process,
+ * tcp_init_transfer): the SYN's options into the TCB, the send MSS, the
+ * SYN-SENT state, and what every connection does on becoming ESTABLISHED,
+ * whether it was opened actively (here) or passively (listen.ts).
+ */
+import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
+import { seqGt, seqLe } from "../core/seq.js";
+import { EMPTY } from "../wire/packet.js";
+import { sndbufExpand } from "./autotune.js";
+import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { abort } from "./lifecycle.js";
+import { sendAck, sendResetFor, tcpOutput, transmit } from "./output.js";
+import { processData } from "./rcv.js";
+import { ReceiveWindow, selectInitialWindow } from "./recv-window.js";
+import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { resetKeepalive, stopRetransmit } from "./timers.js";
+
+/** Sets MSS, window and TS state for a new connection over its route (an MTU of `mtu`), active or passive. */
+export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
+  mtu = Math.min(mtu, IP_MAX_MTU);
+  t.pmtu = mtu;
+  let adv = Math.min(mtu - 40, TCP_MAX_ADV_MSS);
+  if (t.userMss) adv = Math.min(adv, t.userMss);
+  t.advMss = adv;
+  t.rwin = new ReceiveWindow(
+    selectInitialWindow({
+      space: t.rcvBuf.fullSpace(),
+      mss: adv,
+      wscaleOk: tl.ctx.sysctl.tcp_window_scaling,
+      rmemMax2: tl.ctx.sysctl.tcp_rmem[2],
+      coreRmemMax: tl.ctx.sysctl.rmem_max,
+    }),
+    adv,
+  );
+}
+
+/** Copies the negotiated options of a SYN into the TCB (RFC 7323, RFC 2018). */
+export function applySynOptions(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const s = tl.ctx.sysctl;
+  t.peerMss = seg.mss > 0 ? seg.mss : TCP_MSS_DEFAULT;
+  t.wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
+  t.sndWscale = t.wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : 0;
+  t.sackOk = s.tcp_sack && seg.sackOk;
+  t.tsOk = s.tcp_timestamps && seg.hasTs;
+  if (t.tsOk) {
+    t.tsRecent = seg.tsVal;
+    t.tsRecentStamp = tl.ctx.scheduler.now();
+  }
+  updateMss(t);
+}
+
+/** Send MSS from the path MTU, the peer's MSS and TCP_MAXSEG, less the timestamp option. */
+export function updateMss(t: Tcb): void {
+  let mss = Math.min(t.peerMss, t.pmtu - 40);
+  if (t.userMss) mss = Math.min(mss, t.userMss);
+  if (t.tsOk) mss -= TCPOLEN_TSTAMP_ALIGNED;
+  // Linux tcp_bound_to_half_wnd: never more than half the largest window the peer offered
+  // (why `ss` shows mss:32768 on a fresh loopback connection).
+  const cutoff = t.maxWindow > TCP_MSS_DEFAULT ? t.maxWindow >> 1 : t.maxWindow;
+  if (cutoff && mss > cutoff) mss = Math.max(cutoff, 68 - 20 - (t.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0));
+  t.mss = Math.max(mss, TCP_MIN_SND_MSS);
+  if (t.sb) t.sb.mss = t.mss;
+}
+
+/** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
+export function establish(tl: TcpLayer, t: Tcb): void {
+  tl.personality.learnedMss(tl, t);
+  t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
+  if (!t.wscaleOk) t.sndWscale = 0;
+  // Linux tcp_initialize_rcv_mss: a conservative guess of the peer's segment size.
+  t.rcvMss = Math.max(TCP_MIN_MSS, Math.min(t.advMss, t.mss, Math.floor(t.rwin.rcvWnd / 2), TCP_MSS_DEFAULT));
+  t.ato = TCP_ATO_MIN;
+  t.lastRecv = tl.ctx.scheduler.now();
+  sndbufExpand(tl, t);
+  tl.setState(t, TcpState.ESTABLISHED);
+  resetKeepalive(tl, t);
+}
+
+/** SYN-SENT (RFC 9293 §3.10.7.3). */
+export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
+  const c = tl.ctx.counters;
+  const hasAck = (seg.flags & ACK) !== 0;
+  if (hasAck && (seqLe(seg.ack, t.iss) || seqGt(seg.ack, t.sndNxt))) {
+    // An unacceptable ACK: RST (sendResetFor counts a RST it will not answer).
+    sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+    return;
+  }
+  if (seg.flags & RST) {
+    if (hasAck) {
+      // Connection refused (G4): the peer has no listener.
+      c.inc(c.Tcp, "AttemptFails");
+      abort(tl, t, "ECONNREFUSED", false);
+    } else {
+      c.inc(c.Sockstack, "TcpRstIgnored"); // RFC 9293 §3.10.7.3: a RST without ACK is dropped
+    }
+    return;
+  }
+  if (!(seg.flags & SYN)) {
+    c.inc(c.Sockstack, "TcpBadFlagsDrop"); // neither SYN nor RST in SYN-SENT
+    return;
+  }
+  t.irs = seg.seq;
+  t.rcvNxt = (seg.seq + 1) >>> 0;
+  applySynOptions(tl, t, seg);
+  tl.personality.learnedMss(tl, t);
+  if (!t.wscaleOk) t.rwin.rcvWscale = 0;
+  if (hasAck) {
+    const now = tl.ctx.scheduler.now();
+    if (t.retransmits === 0) t.rtt.sample(now - t.retransStamp, true, now);
+    t.sndUna = seg.ack;
+    // The SYN-ACK's window is never scaled (RFC 7323 §2.2).
+    t.sndWnd = seg.window;
+    t.maxWindow = t.sndWnd;
+    updateMss(t);
+    t.sndWl1 = seg.seq;
+    t.sndWl2 = seg.ack;
+    t.highRxt = t.sndUna;
+    t.retransmits = 0;
+    t.retransStamp = 0;
+    t.rtt.resetBackoff();
+    stopRetransmit(tl, t);
+    establish(tl, t);
+    t.wq.wake(POLLOUT | POLLWRNORM);
+    tl.ctx.notifyWake();
+    // Data queued before the handshake finished (or none): send it with the ACK, else a bare ACK.
+    const before = t.segsOut;
+    tcpOutput(tl, t);
+    if (t.segsOut === before) sendAck(tl, t);
+    if (seg.data.length || seg.flags & FIN) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
+    return;
+  }
+  // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN-ACK.
+  tl.setState(t, TcpState.SYN_RECV);
+  t.sndWnd = seg.window;
+  transmit(tl, t, t.iss, SYN | ACK, EMPTY);
+}

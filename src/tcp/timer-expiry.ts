@@ -1,0 +1,177 @@
+/**
+ * Timer expiry (seed D8; Linux tcp_timer.c): what happens when one of the
+ * deadlines of a connection's single Timer passes — retransmission (RFC
+ * 6298, with Linux's SYN linear timeouts and tcp_retries2 time budget),
+ * delayed ACK, zero-window probe (persist), keepalive (C7), and the end of
+ * an orphaned FIN-WAIT-2. The deadlines are set in timers.ts.
+ */
+import type { Micros } from "../core/time.js";
+import { TCP_ATO_MIN } from "./constants.js";
+import { abort, destroy } from "./lifecycle.js";
+import { sendAck, sendActiveReset, sendProbe, sendSyn, tcpOutput } from "./output.js";
+import type { Tcb } from "./tcb.js";
+import { TcpState } from "./tcp-state.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { armPersist, armRetransmit, keepCnt, keepIdle, keepIntvl, modelTimeout, rearm } from "./timers.js";
+
+/** Dispatches every expired deadline of `t`, then re-arms its Timer. */
+export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
+  if (t.lifetimeAt >= 0 && now >= t.lifetimeAt) {
+    t.lifetimeAt = -1;
+    // TIME-WAIT over (F1, F6), or the orphaned FIN-WAIT-2 gave up (tcp_fin_timeout).
+    if (t.state === TcpState.FIN_WAIT2) {
+      const c = tl.ctx.counters;
+      c.inc(c.TcpExt, "TCPAbortOnTimeout");
+    }
+    destroy(tl, t);
+    return;
+  }
+  if (t.delackAt >= 0 && now >= t.delackAt) {
+    t.delackAt = -1;
+    delayedAck(tl, t);
+  }
+  if (t.rtoAt >= 0 && now >= t.rtoAt) {
+    t.rtoAt = -1;
+    retransmitTimer(tl, t, now);
+    if (t.state === TcpState.CLOSE) return;
+  }
+  if (t.persistAt >= 0 && now >= t.persistAt) {
+    t.persistAt = -1;
+    probeTimer(tl, t);
+    if (t.state === TcpState.CLOSE) return;
+  }
+  if (t.keepaliveAt >= 0 && now >= t.keepaliveAt) {
+    t.keepaliveAt = -1;
+    keepaliveTimer(tl, t, now);
+    if (t.state === TcpState.CLOSE) return;
+  }
+  rearm(tl, t);
+}
+
+/** Linux tcp_delack_timer_handler. */
+function delayedAck(tl: TcpLayer, t: Tcb): void {
+  if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN) return;
+  if (t.unackedSegs === 0 && t.rcvNxt === t.rwin.rcvWup) return;
+  if (!t.pingpong) {
+    // Delayed ACK missed: inflate ATO.
+    t.ato = Math.min(t.ato * 2, t.rtt.rto);
+  } else {
+    // Leave interactive mode and deflate ATO.
+    t.pingpong = false;
+    t.ato = TCP_ATO_MIN;
+  }
+  sendAck(tl, t);
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "DelayedACKs");
+}
+
+/** Fails the connection with `err` (or its soft error), like Linux tcp_write_err. */
+function writeError(tl: TcpLayer, t: Tcb, fallback: "ETIMEDOUT"): void {
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "TCPAbortOnTimeout");
+  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) c.inc(c.Tcp, "AttemptFails");
+  else if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
+  abort(tl, t, t.orphan ? null : (t.softError ?? fallback), false);
+}
+
+/** Linux tcp_retransmit_timer. */
+function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
+  const c = tl.ctx.counters;
+  if (t.sndUna === t.sndMax && t.state !== TcpState.SYN_SENT && t.state !== TcpState.SYN_RECV) return;
+  c.inc(c.TcpExt, "TCPTimeouts");
+  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+    // SYN retries (Linux tcp_write_timeout): tcp_syn_retries (TCP_SYNCNT), plus tcp_syn_linear_timeouts
+    // for an active open whose first RTOs stay at 1 s (RTOs 1,1,1,1,1,2,4,…).
+    const linear = t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_linear_timeouts : 0;
+    const retries = (t.synRetries || (t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_retries : tl.ctx.sysctl.tcp_synack_retries)) + linear;
+    if (t.retransmits >= retries || (t.userTimeout && now - t.retransStamp >= t.userTimeout)) {
+      writeError(tl, t, "ETIMEDOUT");
+      return;
+    }
+    t.retransmits++;
+    c.inc(c.Tcp, "RetransSegs");
+    c.inc(c.TcpExt, "TCPSynRetrans");
+    t.totalRetrans++;
+    t.rttTime = -1;
+    sendSyn(tl, t);
+    if (t.retransmits > linear) t.rtt.backoff();
+    t.rtoAt = now + t.rtt.rto;
+    return;
+  }
+  // Give up? (tcp_write_timeout: tcp_retries2's time budget, orphans tcp_orphan_retries (0 → 8), or TCP_USER_TIMEOUT.)
+  const elapsed = t.retransStamp ? now - t.retransStamp : 0;
+  let boundary = tl.ctx.sysctl.tcp_retries2;
+  if (t.orphan) boundary = tl.ctx.sysctl.tcp_orphan_retries || 8;
+  const expired = t.userTimeout ? elapsed >= t.userTimeout : t.retransmits > 0 && elapsed >= modelTimeout(boundary);
+  if (expired) {
+    writeError(tl, t, "ETIMEDOUT");
+    return;
+  }
+  // SACK reneging (Linux tcp_timeout_mark_lost): the first unacknowledged byte is SACKed, so
+  // the peer has discarded data it SACKed. Forget every SACK and retransmit all of it.
+  if (t.sb && t.sb.isSacked(t.sndUna)) {
+    t.sb.clear();
+    c.inc(c.TcpExt, "TCPSACKReneging");
+  }
+  // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
+  if (t.cc.state !== "loss") t.recover = t.sndMax;
+  t.cc.onRto(now);
+  t.sndNxt = t.sndUna;
+  t.highRxt = t.sndUna;
+  t.retransOut = 0;
+  t.dupAcks = 0;
+  t.rttTime = -1;
+  if (t.retransStamp === 0) t.retransStamp = now;
+  t.retransmits++;
+  t.rtt.backoff();
+  tcpOutput(tl, t);
+  t.rtoAt = now + t.rtt.rto;
+}
+
+/** Linux tcp_probe_timer: zero-window probes, given up after tcp_retries2 unanswered ones. */
+function probeTimer(tl: TcpLayer, t: Tcb): void {
+  if (t.unsentBytes === 0 || t.sndNxt !== t.sndUna) {
+    t.probesOut = 0;
+    return;
+  }
+  const max = t.orphan ? (tl.ctx.sysctl.tcp_orphan_retries || 8) : tl.ctx.sysctl.tcp_retries2;
+  if (t.probesOut >= max) {
+    writeError(tl, t, "ETIMEDOUT");
+    return;
+  }
+  sendProbe(tl, t, false);
+  t.probesOut++;
+  t.probeBackoff++;
+  if (t.sndNxt === t.sndUna) armPersist(tl, t);
+  else armRetransmit(tl, t);
+}
+
+/** Linux tcp_keepalive_timer (C7): probes after idleness; ETIMEDOUT after keepcnt unanswered probes. */
+function keepaliveTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
+  if (!t.keepalive) return;
+  const st = t.state;
+  if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2 && st !== TcpState.CLOSING && st !== TcpState.LAST_ACK) return;
+  const idle = keepIdle(tl, t);
+  // Data in flight or waiting: the retransmission/probe machinery is in charge.
+  if (t.sndMax !== t.sndUna || t.unsentBytes > 0) {
+    t.keepaliveAt = now + idle;
+    return;
+  }
+  const elapsed = now - t.lastRecv;
+  if (elapsed >= idle) {
+    const intvl = keepIntvl(tl, t);
+    if ((t.userTimeout && elapsed >= t.userTimeout && t.probesOut > 0) || (!t.userTimeout && t.probesOut >= keepCnt(tl, t))) {
+      // Linux tcp_keepalive_timer: tcp_send_active_reset, then tcp_write_err (checked on 6.18: TcpOutRsts +1).
+      sendActiveReset(tl, t);
+      writeError(tl, t, "ETIMEDOUT");
+      return;
+    }
+    sendProbe(tl, t, true);
+    t.probesOut++;
+    const c = tl.ctx.counters;
+    c.inc(c.TcpExt, "TCPKeepAlive");
+    t.keepaliveAt = now + intvl;
+  } else {
+    t.keepaliveAt = t.lastRecv + idle;
+  }
+}

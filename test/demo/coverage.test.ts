@@ -1,0 +1,101 @@
+// Every behaviour of ../shared/SEEDS.md is shown by at least one demo
+// scenario (the registry's seed ids) or example (the `// seeds: H1, E6`
+// header of each file under examples/), or is listed with its reason in
+// docs/tour.md's "not covered" section with its reason. Each scenario's transcript is deterministic: two
+// runs, the same bytes (text and JSON).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SCENARIOS, scenarioSeedIds } from "../../src/demo/registry.js";
+import { DemoContext, type DemoEvent } from "../../src/demo/context.js";
+import { main } from "../../src/cli/main.js";
+import { captureIo } from "../../src/cli/io.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** SEEDS.md: $SOCKSTACK_SEEDS, else shared/SEEDS.md beside the checkout or one level up (worktrees). */
+function seedsFile(): string | null {
+  const env = process.env["SOCKSTACK_SEEDS"];
+  if (env) return env;
+  for (const p of [join(ROOT, "../shared/SEEDS.md"), join(ROOT, "../../shared/SEEDS.md")]) if (existsSync(p)) return p;
+  return null;
+}
+
+/** The ids a `// seeds: H1, E6` (or `# seeds:`) header names, in every file under examples/. */
+export function exampleSeedIds(dir = join(ROOT, "examples")): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!existsSync(dir)) return out;
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else {
+        const head = readFileSync(p, "utf8").split("\n").slice(0, 5).join("\n");
+        const m = /^\s*(?:\/\/|#)\s*seeds:\s*([A-I]\d+(?:\s*,\s*[A-I]\d+)*)/m.exec(head);
+        if (m) out.set(p.slice(ROOT.length + 1), m[1]!.split(/\s*,\s*/));
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The ids docs/tour.md lists under its "not covered" heading, each with the rest of its line (the reason). */
+export function notCovered(file = join(ROOT, "docs/tour.md")): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(file)) return out;
+  let inside = false;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (/^#+ /.test(line)) inside = /not covered/i.test(line);
+    else if (inside) for (const m of line.matchAll(/\b([A-I]\d+)\b/g)) out.set(m[1]!, line);
+  }
+  return out;
+}
+
+const seeds = seedsFile();
+
+test("every SEEDS.md id is shown by a scenario or an example, or docs/tour.md says why not", { skip: !seeds && "SEEDS.md not found (set SOCKSTACK_SEEDS)" }, (t) => {
+  const ids = [...readFileSync(seeds!, "utf8").matchAll(/^- \*\*([A-I]\d+)\*\*/gm)].map((m) => m[1]!);
+  assert.ok(ids.length >= 60, `read ${ids.length} ids from ${seeds}`);
+  const covered = new Set(scenarioSeedIds());
+  for (const list of exampleSeedIds().values()) for (const id of list) covered.add(id);
+  const excused = notCovered();
+  // An id may be listed there and still be partly shown (E7: AF_UNIX in `fds`, AF_INET6 missing): the line says what is missing.
+  for (const [id, line] of excused) {
+    assert.ok(line.replace(/\b[A-I]\d+\b/g, "").replace(/[-*:|,\s]/g, "").length > 10, `docs/tour.md gives no reason for ${id}: ${line}`);
+  }
+  const missing = ids.filter((id) => !covered.has(id) && !excused.has(id));
+  if (!existsSync(join(ROOT, "examples")) || !existsSync(join(ROOT, "docs/tour.md"))) {
+    // examples/ and docs/tour.md (issue 15 items 3 and 5) come from their own branch: until both are here, say what is left.
+    t.skip(`examples/ or docs/tour.md missing; not yet covered: ${missing.join(" ")}`);
+    return;
+  }
+  assert.deepEqual(missing, [], "ids no scenario or example shows and docs/tour.md does not excuse");
+  // Every id a scenario claims exists in SEEDS.md.
+  for (const s of SCENARIOS) for (const id of s.seeds) assert.ok(ids.includes(id), `${s.name}: unknown seed id ${id}`);
+});
+
+for (const s of SCENARIOS) {
+  test(`demo ${s.name}: two runs print the same bytes; the JSON events repeat too`, async () => {
+    const text = async () => {
+      const io = captureIo();
+      assert.equal(await main(["demo", s.name, "--seed", "5"], io), 0, io.stderr.join("\n"));
+      return io.stdout.join("\n");
+    };
+    const a = await text();
+    assert.equal(a, await text());
+    const events = async () => {
+      const ev: DemoEvent[] = [];
+      const d = new DemoContext(5, (e) => ev.push(e));
+      await s.run(d);
+      return JSON.stringify(ev);
+    };
+    assert.equal(await events(), await events());
+    // Every narration event has its Chinese text.
+    const ev: DemoEvent[] = [];
+    await s.run(new DemoContext(0, (e) => ev.push(e)));
+    for (const e of ev) if (e.kind === "say" || e.kind === "section") assert.ok(/[\u4e00-\u9fff]/.test(e.zh), `${s.name}: no Chinese for "${e.text.slice(0, 40)}"`);
+  });
+}

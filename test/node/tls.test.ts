@@ -1,0 +1,183 @@
+/**
+ * Node's own `tls` and `https` (and undici's fetch over https) on the
+ * simulated network through sockstack/node, with a certificate generated
+ * for the test by the openssl CLI (node:crypto cannot make X.509
+ * certificates). TLS is OpenSSL's, so record bytes are not seed-
+ * deterministic; packet sizes and times are (checked below).
+ */
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import type { TLSSocket } from "node:tls";
+import { Network, ms, sec } from "../../src/index.js";
+import { Capture } from "../../src/tools/capture.js";
+import { facadeConnector, nodeOn } from "../../src/node.js";
+
+/** A self-signed RSA certificate for the name `api` (RSA: signatures of fixed size, so record sizes are too). */
+let key = "", cert = "", other = "";
+let noOpenssl = "";
+before(() => {
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-tls-"));
+  try {
+    const gen = (name: string, cn: string) => spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.crt`), "-days", "2", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn}`], { encoding: "utf8" });
+    const r = gen("api", "api");
+    if (r.error || r.status !== 0) {
+      noOpenssl = `the openssl CLI is needed to generate the test certificate (${r.error?.message ?? r.stderr.trim()})`;
+      return;
+    }
+    gen("other", "other");
+    key = readFileSync(join(dir, "api.key"), "utf8");
+    cert = readFileSync(join(dir, "api.crt"), "utf8");
+    other = readFileSync(join(dir, "other.crt"), "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function body(n: number, salt: string): Buffer {
+  const out = Buffer.alloc(n);
+  for (let i = 0, k = 0; i < n; i += 32, k++) createHash("sha256").update(`${salt}:${k}`).digest().copy(out, i);
+  return out;
+}
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+function world(seed: number, faults: boolean) {
+  const net = new Network({ seed, driver: { warn: () => {} } });
+  const client = net.addHost("client"), server = net.addHost("api");
+  const { link } = net.link(client, server, { latency: ms(5), ...(faults ? { loss: 0.1, reorder: 0.1 } : {}) });
+  return { net, client, server, link };
+}
+
+async function drive<T>(net: Network, p: Promise<T>, timeout = sec(600)): Promise<T> {
+  let done = false;
+  const q = p.finally(() => (done = true));
+  q.catch(() => {});
+  await net.runUntil(() => done, { timeout });
+  assert.ok(done, `finished within ${timeout / 1e6} s of virtual time`);
+  return q;
+}
+
+test("tls: Node's TLS server and client over façade sockets, 200 KB echoed byte-exact under 10 % loss", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const { net, client, server, link } = world(5, true);
+  const { tls } = nodeOn(server);
+  let serverSaw = "";
+  tls.createServer({ key, cert }, (s) => {
+    serverSaw = `${s.encrypted} ${s.getProtocol()} ${s.remoteAddress}`;
+    s.pipe(s);
+  }).listen(8443);
+  const up = body(200_000, "tls");
+  const c = nodeOn(client).tls.connect({ host: "api", port: 8443, ca: cert, servername: "api" });
+  const got = await drive(net, new Promise<{ echo: Buffer; authorized: boolean; cn: string }>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    c.on("secureConnect", () => c.end(up));
+    c.on("data", (d: Buffer) => parts.push(d));
+    c.on("end", () => resolve({ echo: Buffer.concat(parts), authorized: c.authorized, cn: String(c.getPeerCertificate().subject.CN) }));
+    c.on("error", reject);
+  }));
+  assert.equal(got.authorized, true, "the certificate verified against the test CA");
+  assert.equal(got.cn, "api");
+  assert.equal(sha(got.echo), sha(up), "the echo arrived byte-exact");
+  assert.equal(serverSaw, "true TLSv1.3 10.0.0.1");
+  assert.ok(link.stats().aToB.dropped.loss + link.stats().bToA.dropped.loss > 5, "packets were lost");
+});
+
+test("tls: a certificate the client does not trust fails as Node reports it, and new TLSSocket(facadeSocket, { isServer }) works", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const { net, client, server } = world(1, false);
+  // The server side built by hand: Node's TLSSocket over an accepted façade socket.
+  const { net: snet, tls: stls } = nodeOn(server);
+  snet.createServer((raw) => {
+    const s = new stls.TLSSocket(raw, { isServer: true, key, cert });
+    s.on("error", () => {});
+    s.on("data", (d: Buffer) => s.end(`hello ${d}`));
+  }).listen(443);
+  const ctls = nodeOn(client).tls;
+  const bad = await drive(net, new Promise<Error & { code?: string }>((resolve) => {
+    const c = ctls.connect(443, "api", { ca: other, servername: "api" });
+    c.on("secureConnect", () => resolve(new Error("connected")));
+    c.on("error", resolve);
+  }));
+  assert.equal(bad.code, "DEPTH_ZERO_SELF_SIGNED_CERT");
+  assert.equal(bad.message, "self-signed certificate");
+  const ok = await drive(net, new Promise<string>((resolve, reject) => {
+    const c: TLSSocket = ctls.connect(443, "api", { ca: cert, servername: "api" }, () => c.write("sim"));
+    let s = "";
+    c.on("data", (d: Buffer) => (s += d));
+    c.on("end", () => resolve(s));
+    c.on("error", reject);
+  }));
+  assert.equal(ok, "hello sim");
+});
+
+test("https: Node's https server and client, keep-alive, 300 KB each way under 10 % loss; fetch over https", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const { net, client, server } = world(9, true);
+  const down = body(300_000, "https-down"), up = body(300_000, "https-up");
+  const srv = nodeOn(server).https.createServer({ key, cert }, (req, res) => {
+    const parts: Buffer[] = [];
+    req.on("data", (d: Buffer) => parts.push(d));
+    req.on("end", () => {
+      res.setHeader("x-request-sha", sha(Buffer.concat(parts)));
+      res.end(req.url === "/big" ? down : "small");
+    });
+  });
+  srv.listen(443);
+  const { https, fetch } = nodeOn(client);
+  const agent = new https.Agent({ keepAlive: true, ca: cert });
+  const ask = (path: string, payload: Buffer) => new Promise<{ sha: string; body: Buffer; reused: boolean }>((resolve, reject) => {
+    const req = https.request({ host: "api", path, method: "POST", agent }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => resolve({ sha: String(res.headers["x-request-sha"]), body: Buffer.concat(parts), reused: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
+  const [a, b] = await drive(net, (async () => [await ask("/big", up), await ask("/small", Buffer.from("x"))])());
+  assert.equal(a!.sha, sha(up), "the request body arrived byte-exact");
+  assert.equal(sha(a!.body), sha(down), "the response body arrived byte-exact");
+  assert.equal(b!.body.toString(), "small");
+  assert.equal(b!.reused, true, "the second request reused the TLS connection");
+  agent.destroy();
+  // undici's fetch over https: a dispatcher whose connector trusts the test certificate.
+  const { Agent } = await import("undici");
+  const dispatcher = new Agent({ connect: facadeConnector(nodeOn(client).net, { ca: cert }) });
+  const r = await drive(net, (async () => {
+    const res = await fetch("https://api/big", { method: "POST", body: "z", dispatcher });
+    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+  })());
+  assert.equal(r.status, 200);
+  assert.equal(sha(r.body), sha(down));
+  await drive(net, dispatcher.close());
+  const refused = await drive(net, fetch("https://api/").then(() => null, (e: Error & { cause?: Error & { code?: string } }) => e));
+  assert.equal(refused?.cause?.code, "DEPTH_ZERO_SELF_SIGNED_CERT", "the default fetch trusts only the system's CAs");
+  await drive(net, nodeOn(client).fetchAgent.close());
+  srv.close();
+});
+
+test("tls determinism: the same seed gives the same packet times, sizes and flags; the record bytes differ (OpenSSL's randomness)", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const run = async () => {
+    const { net, client, server, link } = world(4, true);
+    const cap = Capture.onLink(link, { a: "client", b: "api" });
+    nodeOn(server).tls.createServer({ key, cert }, (s) => s.end("x".repeat(50_000))).listen(443);
+    const c = nodeOn(client).tls.connect({ host: "api", port: 443, ca: cert, servername: "api" });
+    await drive(net, new Promise<void>((resolve, reject) => {
+      c.on("data", () => {});
+      c.on("end", () => resolve());
+      c.on("error", reject);
+    }));
+    await net.advance(sec(1));
+    const recs = cap.records("out");
+    return { shape: recs.map((r) => `${r.t} ${r.host} ${r.bytes.length}`), bytes: recs.map((r) => Buffer.from(r.bytes).toString("hex")) };
+  };
+  const a = await run(), b = await run();
+  assert.ok(a.shape.length > 40);
+  assert.deepEqual(a.shape, b.shape, "times, directions and sizes are seed-deterministic");
+  assert.notDeepEqual(a.bytes, b.bytes, "the encrypted bytes are not");
+});
