@@ -33,9 +33,9 @@ const SHIM_ASSERT = resolve(ROOT, "test/browser/assert.ts");
  * would take this test past its half-minute budget.
  */
 const CANDIDATES = [
-  "src/core/core.test.ts", "src/core/scheduler.test.ts", "src/core/siphash.test.ts",
+  "src/core/core.test.ts", "src/core/fifo.test.ts", "src/core/scheduler.test.ts", "src/core/siphash.test.ts",
   "src/wire/checksum.test.ts", "src/wire/codecs.test.ts", "src/wire/golden.test.ts", "src/wire/tcp.test.ts",
-  "src/sim/link.test.ts", "src/sim/network.test.ts", "src/sim/segment.test.ts", "src/sim/switch.test.ts",
+  "src/sim/link.test.ts", "src/sim/network.test.ts", "src/sim/shared-segment.test.ts", "src/sim/switch.test.ts",
   "src/tcp/isn.test.ts", "src/tcp/ooo-queue.test.ts", "src/tcp/recv-buffer.test.ts", "src/tcp/recv-window.test.ts",
   "src/tcp/rtt.test.ts", "src/tcp/sack-scoreboard.test.ts", "src/tcp/syncookie.test.ts",
   "src/tcp/tcb.test.ts", "src/tcp/tcb-fields.test.ts",
