@@ -14,9 +14,9 @@ import type { Scheduler } from "../core/scheduler.js";
 import type { Rng } from "../core/rng.js";
 import type { FrameEndpoint, FrameHeader, FrameWire } from "../link/ethernet.js";
 import type { Packet } from "../wire/packet.js";
-import { Channel, type ChannelCounters, type ReleaseOptions } from "./channel.js";
+import { Channel } from "./channel.js";
+import { ChannelPair, definedConfig, type ChannelPairStats } from "./channel-pair.js";
 import type { LinkConfigInput } from "./impairments.js";
-import type { LinkDirection } from "./link.js";
 
 /** Options of an {@link EtherLink}. */
 export interface EtherLinkOptions extends LinkConfigInput {
@@ -29,10 +29,7 @@ export interface EtherLinkOptions extends LinkConfigInput {
 }
 
 /** Counters of both directions of a cable. */
-export interface EtherLinkStats {
-  aToB: ChannelCounters;
-  bToA: ChannelCounters;
-}
+export type EtherLinkStats = ChannelPairStats;
 
 /**
  * An Ethernet cable between endpoints `a` and `b`.
@@ -42,7 +39,7 @@ export interface EtherLinkStats {
  * cardA.wire = cardB.wire = cable;
  * client.addInterface(cardA, "10.9.0.1/24"); server.addInterface(cardB, "10.9.0.2/24");
  */
-export class EtherLink implements FrameWire {
+export class EtherLink extends ChannelPair<FrameHeader> implements FrameWire {
   readonly aToB: Channel<FrameHeader>;
   readonly bToA: Channel<FrameHeader>;
   readonly #offload: boolean;
@@ -56,9 +53,10 @@ export class EtherLink implements FrameWire {
     readonly b: FrameEndpoint,
     opts: EtherLinkOptions = {},
   ) {
+    super();
     const { aToB, bToA, checksumOffload = true, ...shared } = opts;
-    this.aToB = new Channel<FrameHeader>(scheduler, rng.fork("a>b"), { ...shared, ...clean(aToB) }, (p, h) => b.receiveFrame(h, p));
-    this.bToA = new Channel<FrameHeader>(scheduler, rng.fork("b>a"), { ...shared, ...clean(bToA) }, (p, h) => a.receiveFrame(h, p));
+    this.aToB = new Channel<FrameHeader>(scheduler, rng.fork("a>b"), { ...shared, ...definedConfig(aToB) }, (p, h) => b.receiveFrame(h, p));
+    this.bToA = new Channel<FrameHeader>(scheduler, rng.fork("b>a"), { ...shared, ...definedConfig(bToA) }, (p, h) => a.receiveFrame(h, p));
     this.#offload = checksumOffload;
   }
 
@@ -77,51 +75,9 @@ export class EtherLink implements FrameWire {
     return e === this.a ? this.b : this.a;
   }
 
-  /** Changes the conditions of both directions. */
-  configure(patch: LinkConfigInput): void {
-    this.aToB.set(patch);
-    this.bToA.set(patch);
-  }
-
-  /** Pulls the cable (default both directions): sent and in-flight frames are lost. */
-  partition(direction: LinkDirection = "both"): void {
-    for (const c of this.#channels(direction)) c.partition();
-  }
-
-  /** Plugs it back. */
-  heal(direction: LinkDirection = "both"): void {
-    for (const c of this.#channels(direction)) c.heal();
-  }
-
-  /** Holds frames (see Channel.hold). */
-  hold(direction: LinkDirection = "both", filter?: (p: Packet) => boolean): void {
-    for (const c of this.#channels(direction)) c.hold(filter);
-  }
-
-  /** Releases held frames; returns how many. */
-  release(direction: LinkDirection = "both", opts?: ReleaseOptions): number {
-    let n = 0;
-    for (const c of this.#channels(direction)) n += c.release(opts);
-    return n;
-  }
-
   /** Frames on the wire, both directions. */
   get inFlight(): number {
     return this.aToB.inFlight + this.bToA.inFlight;
   }
 
-  /** Plain copies of both directions' counters. */
-  stats(): EtherLinkStats {
-    return { aToB: this.aToB.stats(), bToA: this.bToA.stats() };
-  }
-
-  #channels(d: LinkDirection): Channel<FrameHeader>[] {
-    return d === "aToB" ? [this.aToB] : d === "bToA" ? [this.bToA] : [this.aToB, this.bToA];
-  }
-}
-
-function clean(c: LinkConfigInput | undefined): LinkConfigInput {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c ?? {})) if (v !== undefined) out[k] = v;
-  return out as LinkConfigInput;
 }

@@ -21,8 +21,11 @@ import type { Rng } from "../core/rng.js";
 import { type Device, type Tap, runTaps } from "../link/device.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
 import { finalizeChecksums, type Packet } from "../wire/packet.js";
-import { Channel, type ChannelCounters, type DropReason, type ReleaseOptions } from "./channel.js";
+import { Channel, type DropReason } from "./channel.js";
+import { ChannelPair, definedConfig, type ChannelPairStats, type LinkDirection } from "./channel-pair.js";
 import type { LinkConfigInput } from "./impairments.js";
+
+export type { LinkDirection };
 
 /** Options of {@link Link}. */
 export interface LinkOptions extends LinkConfigInput {
@@ -43,14 +46,8 @@ export interface LinkOptions extends LinkConfigInput {
   checksumOffload?: boolean;
 }
 
-/** Which direction(s) a link operation applies to. */
-export type LinkDirection = "both" | "aToB" | "bToA";
-
 /** Counters of both directions of a link. */
-export interface LinkStats {
-  aToB: ChannelCounters;
-  bToA: ChannelCounters;
-}
+export type LinkStats = ChannelPairStats;
 
 /** One end of a {@link Link}: the Device IP sends through and receives from. */
 export class LinkEndpoint implements Device {
@@ -113,7 +110,7 @@ export class LinkEndpoint implements Device {
  * link.bToA.set({ loss: 0.1 });   // lossy return path
  * link.partition();                // cut the cable
  */
-export class Link {
+export class Link extends ChannelPair<null> {
   /** The a→b direction. */
   readonly aToB: Channel<null>;
   /** The b→a direction. */
@@ -130,11 +127,12 @@ export class Link {
    * @param opts endpoint names and initial conditions.
    */
   constructor(scheduler: Scheduler, rng: Rng, opts: LinkOptions = {}) {
+    super();
     const { aName = "eth0", bName = "eth0", aToB, bToA, checksumOffload = true, ...shared } = opts;
     const rngAB = rng.fork("a>b");
     const rngBA = rng.fork("b>a");
-    this.aToB = new Channel<null>(scheduler, rngAB, { ...shared, ...defined(aToB) }, (p) => this.b.receive(p));
-    this.bToA = new Channel<null>(scheduler, rngBA, { ...shared, ...defined(bToA) }, (p) => this.a.receive(p));
+    this.aToB = new Channel<null>(scheduler, rngAB, { ...shared, ...definedConfig(aToB) }, (p) => this.b.receive(p));
+    this.bToA = new Channel<null>(scheduler, rngBA, { ...shared, ...definedConfig(bToA) }, (p) => this.a.receive(p));
     this.a = new LinkEndpoint(aName, this, this.aToB, this.bToA, scheduler);
     this.b = new LinkEndpoint(bName, this, this.bToA, this.aToB, scheduler);
     this.a.peer = this.b;
@@ -142,55 +140,9 @@ export class Link {
     this.a.offloadAllowed = this.b.offloadAllowed = checksumOffload;
   }
 
-  /**
-   * Changes the conditions of both directions.
-   * @example link.configure({ latency: ms(50), loss: 0.02 })
-   */
-  configure(patch: LinkConfigInput): void {
-    this.aToB.set(patch);
-    this.bToA.set(patch);
-  }
-
-  /** Cuts the link (default both directions): sent and in-flight packets are dropped. */
-  partition(direction: LinkDirection = "both"): void {
-    for (const c of this.#channels(direction)) c.partition();
-  }
-
-  /** Reconnects (default both directions). */
-  heal(direction: LinkDirection = "both"): void {
-    for (const c of this.#channels(direction)) c.heal();
-  }
-
-  /** Starts holding packets (see {@link Channel.hold}) in one or both directions. */
-  hold(direction: LinkDirection = "both", filter?: (p: Packet) => boolean): void {
-    for (const c of this.#channels(direction)) c.hold(filter);
-  }
-
-  /** Releases held packets (see {@link Channel.release}); returns how many. */
-  release(direction: LinkDirection = "both", opts?: ReleaseOptions): number {
-    let n = 0;
-    for (const c of this.#channels(direction)) n += c.release(opts);
-    return n;
-  }
-
   /** The endpoint on the other side of `e`. */
   peerOf(e: LinkEndpoint): LinkEndpoint {
     return e === this.a ? this.b : this.a;
   }
 
-  /** Plain copies of both directions' counters. */
-  stats(): LinkStats {
-    return { aToB: this.aToB.stats(), bToA: this.bToA.stats() };
-  }
-
-  #channels(direction: LinkDirection): Channel<null>[] {
-    return direction === "aToB" ? [this.aToB] : direction === "bToA" ? [this.bToA] : [this.aToB, this.bToA];
-  }
-}
-
-function defined(c: LinkConfigInput | undefined): LinkConfigInput {
-  if (!c) return {};
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(c)) if (v !== undefined) out[k] = v;
-  return out as LinkConfigInput;
 }
