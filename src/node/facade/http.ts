@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import type { Agent as UndiciAgent, fetch as undiciFetch } from "undici";
 import type { Duplex } from "node:stream";
 import { holdVirtualTime } from "../../sim/virtual-driver.js";
-import type { SimNet } from "./net.js";
+import type { SimConnectOptions, SimNet } from "./net.js";
 import { onFacade } from "./server-bridge.js";
 import { patchTlsSocketInit } from "./tls.js";
 
@@ -125,18 +125,7 @@ export function createHttp(net: SimNet): SimHttp {
      * uses it at once (its callback is only for asynchronous creation).
      */
     override createConnection(options: http.ClientRequestArgs): Duplex {
-      const o = options as http.ClientRequestArgs & { keepAliveInitialDelay?: number; noDelay?: boolean; keepAlive?: boolean };
-      return net.connect({
-        port: Number(o.port ?? 80),
-        host: o.host ?? o.hostname ?? "localhost",
-        localAddress: o.localAddress,
-        localPort: o.localPort,
-        family: o.family,
-        timeout: o.timeout,
-        noDelay: o.noDelay ?? true,
-        keepAlive: o.keepAlive,
-        keepAliveInitialDelay: o.keepAliveInitialDelay,
-      });
+      return net.connect(agentConnectOptions(options, 80));
     }
   }
   // Agent#createConnection is declared on the prototype in @types/node with net.Socket's type.
@@ -293,4 +282,25 @@ export function createFetch(net: SimNet): SimFetchBinding {
       return dispatcher;
     },
   };
+}
+
+/**
+ * The façade `connect` options an http(s) Agent's `createConnection` asks
+ * for: port (`defaultPort` when absent), host, local address and port,
+ * family, timeout, and Node's agent defaults (`noDelay` on, keep-alive as
+ * the agent says).
+ */
+export function agentConnectOptions(options: http.ClientRequestArgs, defaultPort: number): SimConnectOptions {
+  const o = options as http.ClientRequestArgs & { keepAliveInitialDelay?: number; noDelay?: boolean; keepAlive?: boolean };
+  return {
+    port: Number(o.port ?? defaultPort),
+    host: o.host ?? o.hostname ?? "localhost",
+    localAddress: o.localAddress,
+    localPort: o.localPort,
+    family: o.family,
+    timeout: o.timeout,
+    noDelay: o.noDelay ?? true,
+    keepAlive: o.keepAlive,
+    keepAliveInitialDelay: o.keepAliveInitialDelay,
+  } as SimConnectOptions;
 }

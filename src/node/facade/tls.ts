@@ -22,7 +22,7 @@ import type * as http from "node:http";
 import type { Duplex } from "node:stream";
 import { SimSocket, type SimNet, type SimConnectOptions } from "./net.js";
 import { onFacade } from "./server-bridge.js";
-import { dateFromGlobalClock, httpPreClose, withAgent } from "./http.js";
+import { agentConnectOptions, dateFromGlobalClock, httpPreClose, withAgent } from "./http.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -156,19 +156,8 @@ export function createHttps(net: SimNet): SimHttps {
   class Agent extends https.Agent {
     /** Node's https.Agent#createConnection (TLS session cache included) over a façade TCP socket. */
     override createConnection(options: http.ClientRequestArgs): Duplex {
-      const o = options as http.ClientRequestArgs & tls.ConnectionOptions & { keepAliveInitialDelay?: number; noDelay?: boolean; keepAlive?: boolean };
-      const raw = net.connect({
-        port: Number(o.port ?? 443),
-        host: o.host ?? o.hostname ?? "localhost",
-        localAddress: o.localAddress,
-        localPort: o.localPort,
-        family: o.family,
-        timeout: o.timeout,
-        noDelay: o.noDelay ?? true,
-        keepAlive: o.keepAlive,
-        keepAliveInitialDelay: o.keepAliveInitialDelay,
-        allowHalfOpen: true, // the transport under TLS
-      });
+      const o = options as http.ClientRequestArgs & tls.ConnectionOptions;
+      const raw = net.connect({ ...agentConnectOptions(options, 443), allowHalfOpen: true }); // half-open: the transport under TLS
       // https.Agent's createConnection is on the prototype (not in @types/node's declaration).
       const base = (https.Agent.prototype as unknown as { createConnection(o: unknown): Duplex }).createConnection;
       return base.call(this, { ...o, socket: raw });
