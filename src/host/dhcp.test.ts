@@ -12,6 +12,7 @@ import { dhclient, dhcpd, type DhcpClient } from "./dhcp.js";
 import { Capture } from "../tools/capture.js";
 import { emitDhcp, parseDhcp, DHCPREQUEST, BOOTREQUEST } from "../wire/dhcp.js";
 import { WireError } from "../wire/wire-error.js";
+import { echoBetweenAllPairs } from "../../test/helpers/mesh.js";
 
 function lan(n: number, leaseTime = 3600, seed = 1) {
   const net = new Network({ seed });
@@ -122,42 +123,7 @@ test("a 20-host switched LAN configured by DHCP: TCP between every pair (190 con
   await net.runUntil(() => clients.every((c) => c.state === "BOUND"), { timeout: sec(60) });
   assert.equal((await all).length, 20);
   assert.equal(new Set(hosts.map((h) => h.address)).size, 20);
-  for (const h of hosts) {
-    h.spawn("echo", async (p) => {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", 7]);
-      p.listen(l, 64);
-      for (;;) {
-        const { fd } = await p.accept(l);
-        void (async () => {
-          for (;;) {
-            const d = await p.recv(fd, 65536);
-            if (d.length === 0) break;
-            await p.send(fd, d);
-          }
-          p.close(fd);
-        })();
-      }
-    }, { daemon: true });
-  }
-  const results: Promise<string>[] = [];
-  for (let i = 0; i < hosts.length; i++) {
-    for (let j = i + 1; j < hosts.length; j++) {
-      const from = hosts[i]!, to = hosts[j]!;
-      const msg = `${from.name}->${to.name} `.repeat(300);
-      results.push(from.spawn(`c${j}`, async (p) => {
-        const fd = p.socket("AF_INET", "SOCK_STREAM");
-        await p.connect(fd, [to.name, 7]);
-        await p.send(fd, msg);
-        let got = "";
-        while (got.length < msg.length) got += new TextDecoder().decode(await p.recv(fd, 65536));
-        p.close(fd);
-        return got === msg ? "ok" : `mismatch ${from.name}->${to.name}`;
-      }).result);
-    }
-  }
-  await net.run();
-  const r = await Promise.all(results);
+  const r = await echoBetweenAllPairs(net, hosts, { repeat: 300, byName: true });
   assert.equal(r.length, 190);
   assert.deepEqual([...new Set(r)], ["ok"]);
 });

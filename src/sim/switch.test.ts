@@ -13,6 +13,7 @@ import { ETH_P_ARP, ETH_P_IP, MAC_BROADCAST, emitEthernetFrame, formatMac, parse
 import { ARPOP_REQUEST, emitArp, parseArp } from "../wire/arp.js";
 import { ipv4 } from "../wire/ipv4-address.js";
 import { WireError } from "../wire/wire-error.js";
+import { echoBetweenAllPairs } from "../../test/helpers/mesh.js";
 
 function lan(n: number, seed = 1) {
   const net = new Network({ seed });
@@ -123,42 +124,7 @@ test("the embedding port: frames out of the switch reach the sink as bytes; fram
 
 test("a 20-host switched LAN: TCP between every pair (190 connections), bytes echoed exactly, ARP resolved once per pair", async () => {
   const { net, sw, hosts } = lan(20, 7);
-  for (const h of hosts) {
-    h.spawn("echo", async (p) => {
-      const l = p.socket("AF_INET", "SOCK_STREAM");
-      p.bind(l, ["0.0.0.0", 7]);
-      p.listen(l, 64);
-      for (;;) {
-        const { fd } = await p.accept(l);
-        void (async () => {
-          for (;;) {
-            const d = await p.recv(fd, 65536);
-            if (d.length === 0) break;
-            await p.send(fd, d);
-          }
-          p.close(fd);
-        })();
-      }
-    }, { daemon: true });
-  }
-  const results: Promise<string>[] = [];
-  for (let i = 0; i < hosts.length; i++) {
-    for (let j = i + 1; j < hosts.length; j++) {
-      const from = hosts[i]!, to = hosts[j]!;
-      const msg = `${from.name}->${to.name} `.repeat(200);
-      results.push(from.spawn(`c${j}`, async (p) => {
-        const fd = p.socket("AF_INET", "SOCK_STREAM");
-        await p.connect(fd, [to.address, 7]);
-        await p.send(fd, msg);
-        let got = "";
-        while (got.length < msg.length) got += new TextDecoder().decode(await p.recv(fd, 65536));
-        p.close(fd);
-        return got === msg ? "ok" : `mismatch ${from.name}->${to.name}`;
-      }).result);
-    }
-  }
-  await net.run();
-  const r = await Promise.all(results);
+  const r = await echoBetweenAllPairs(net, hosts, { repeat: 200 });
   assert.equal(r.length, 190);
   assert.deepEqual([...new Set(r)], ["ok"]);
   assert.equal(sw.fdb().length, 20);
