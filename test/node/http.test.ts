@@ -5,36 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { Network, ms, sec } from "../../src/index.js";
 import { nodeOn } from "../../src/node.js";
+import { body, lossyNet, sha } from "./world.js";
+import { drive } from "../helpers/vocabulary.js";
 
-/** Deterministic bytes (a counter through SHA-256). */
-function body(n: number, salt: string): Buffer {
-  const out = Buffer.alloc(n);
-  for (let i = 0, k = 0; i < n; i += 32, k++) createHash("sha256").update(`${salt}:${k}`).digest().copy(out, i);
-  return out;
-}
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-function lossyNet(seed: number, faults: boolean) {
-  // The driver's "idle while waiting" warning is asserted through drive()'s timeout instead of printed.
-  const net = new Network({ seed, driver: { warn: () => {} } });
-  const client = net.addHost("client"), server = net.addHost("api");
-  const { link } = net.link(client, server, { latency: ms(5), ...(faults ? { loss: 0.1, reorder: 0.1 } : {}) });
-  return { net, client, server, link };
-}
 
-/** Drives the simulation until `p` settles. */
-async function drive<T>(net: Network, p: Promise<T>, timeout = sec(600)): Promise<T> {
-  let done = false;
-  const q = p.finally(() => (done = true));
-  q.catch(() => {});
-  await net.runUntil(() => done, { timeout });
-  assert.ok(done, `finished within ${timeout / 1e6} s of virtual time`);
-  return q;
-}
 
 for (const faults of [false, true]) {
   test(`http: Node's server and client, keep-alive, 300 KB each way${faults ? " under 10 % loss and reordering" : ""}`, async () => {

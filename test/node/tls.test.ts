@@ -11,11 +11,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
 import type { TLSSocket } from "node:tls";
-import { Network, ms, sec } from "../../src/index.js";
+import { sec } from "../../src/index.js";
 import { Capture } from "../../src/tools/capture.js";
 import { facadeConnector, nodeOn } from "../../src/node.js";
+import { body, lossyNet, sha } from "./world.js";
+import { drive } from "../helpers/vocabulary.js";
 
 /** A self-signed RSA certificate for the name `api` (RSA: signatures of fixed size, so record sizes are too). */
 let key = "", cert = "", other = "";
@@ -38,32 +39,12 @@ before(() => {
   }
 });
 
-function body(n: number, salt: string): Buffer {
-  const out = Buffer.alloc(n);
-  for (let i = 0, k = 0; i < n; i += 32, k++) createHash("sha256").update(`${salt}:${k}`).digest().copy(out, i);
-  return out;
-}
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-function world(seed: number, faults: boolean) {
-  const net = new Network({ seed, driver: { warn: () => {} } });
-  const client = net.addHost("client"), server = net.addHost("api");
-  const { link } = net.link(client, server, { latency: ms(5), ...(faults ? { loss: 0.1, reorder: 0.1 } : {}) });
-  return { net, client, server, link };
-}
 
-async function drive<T>(net: Network, p: Promise<T>, timeout = sec(600)): Promise<T> {
-  let done = false;
-  const q = p.finally(() => (done = true));
-  q.catch(() => {});
-  await net.runUntil(() => done, { timeout });
-  assert.ok(done, `finished within ${timeout / 1e6} s of virtual time`);
-  return q;
-}
 
 test("tls: Node's TLS server and client over façade sockets, 200 KB echoed byte-exact under 10 % loss", async (t) => {
   if (noOpenssl) return t.skip(noOpenssl);
-  const { net, client, server, link } = world(5, true);
+  const { net, client, server, link } = lossyNet(5, true);
   const { tls } = nodeOn(server);
   let serverSaw = "";
   tls.createServer({ key, cert }, (s) => {
@@ -88,7 +69,7 @@ test("tls: Node's TLS server and client over façade sockets, 200 KB echoed byte
 
 test("tls: a certificate the client does not trust fails as Node reports it, and new TLSSocket(facadeSocket, { isServer }) works", async (t) => {
   if (noOpenssl) return t.skip(noOpenssl);
-  const { net, client, server } = world(1, false);
+  const { net, client, server } = lossyNet(1, false);
   // The server side built by hand: Node's TLSSocket over an accepted façade socket.
   const { net: snet, tls: stls } = nodeOn(server);
   snet.createServer((raw) => {
@@ -116,7 +97,7 @@ test("tls: a certificate the client does not trust fails as Node reports it, and
 
 test("https: Node's https server and client, keep-alive, 300 KB each way under 10 % loss; fetch over https", async (t) => {
   if (noOpenssl) return t.skip(noOpenssl);
-  const { net, client, server } = world(9, true);
+  const { net, client, server } = lossyNet(9, true);
   const down = body(300_000, "https-down"), up = body(300_000, "https-up");
   const srv = nodeOn(server).https.createServer({ key, cert }, (req, res) => {
     const parts: Buffer[] = [];
@@ -163,7 +144,7 @@ test("https: Node's https server and client, keep-alive, 300 KB each way under 1
 test("tls determinism: the same seed gives the same packet times, sizes and flags; the record bytes differ (OpenSSL's randomness)", async (t) => {
   if (noOpenssl) return t.skip(noOpenssl);
   const run = async () => {
-    const { net, client, server, link } = world(4, true);
+    const { net, client, server, link } = lossyNet(4, true);
     const cap = Capture.onLink(link, { a: "client", b: "api" });
     nodeOn(server).tls.createServer({ key, cert }, (s) => s.end("x".repeat(50_000))).listen(443);
     const c = nodeOn(client).tls.connect({ host: "api", port: 443, ca: cert, servername: "api" });
