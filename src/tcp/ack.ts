@@ -34,9 +34,12 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     return false;
   }
   if (seqGt(ack, t.sndMax)) {
-    // Acknowledges something not yet sent. RFC 9293 says ACK and drop; Linux tcp_ack drops it
-    // silently (SKB_DROP_REASON_TCP_ACK_UNSENT_DATA) — no ACK, so no ACK loop with a confused peer.
+    // Acknowledges something not yet sent: RFC 9293 §3.10.7.4 and RFC 5961 §5.2 say send an ACK
+    // and drop the segment. Linux 6.18 does, in every synchronized state, as a challenge ACK
+    // rate-limited like the others (checked on this machine's kernel:
+    // test/tcp/linux-input-states-probe.py; src/tcp/input-states.test.ts); FreeBSD too (dropafterack).
     c.inc(c.Sockstack, "TcpAckUnsentData");
+    challengeAck(tl, t, seg, false);
     return false;
   }
   // Linux tcp_ack: an ACK without data or FIN is TCPHPAcks when header prediction took it (an
