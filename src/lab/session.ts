@@ -204,7 +204,7 @@ export class LabSession {
   #reached: (() => void)[] = [];
   readonly #packets: LabPacket[] = [];
   readonly #td = new TcpdumpFormatter();
-  /** cwnd/ssthresh/srtt of every TCP connection, sampled when the clock moves and something changed; by `local>remote`. */
+  /** cwnd/ssthresh/srtt of every TCP connection, sampled when the clock moves after new packets were captured (and a value changed); by `local>remote`. */
   readonly #samples = new Map<string, SocketSample[]>();
   /** `strace -f -tt` lines of every process, each prefixed by its host's name. */
   readonly #strace: string[] = [];
@@ -269,7 +269,11 @@ export class LabSession {
   #pace(next: Micros, holdAt: (t: Micros) => void): Promise<void> | void {
     const net = this.#net!;
     this.#collect();
-    this.#sample(net.now());
+    // cwnd, ssthresh and srtt move when segments do: sample only after the capture saw some.
+    if (this.#packets.length !== this.#sampledAt) {
+      this.#sampledAt = this.#packets.length;
+      this.#sample(net.now());
+    }
     // A scripted action is due once everything at its instant ran (as when it was taken): before the clock passes it.
     const a = this.#script[0];
     if (a && a.t < next && a.t <= this.#target) {
@@ -301,6 +305,9 @@ export class LabSession {
       this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
     }
   }
+
+  /** How many packets had been captured at the last sample. */
+  #sampledAt = -1;
 
   #sample(t: Micros): void {
     for (const h of this.hosts.values()) {
