@@ -241,7 +241,7 @@ def G6():
 def D2():
     pp, iss, c, _ = established()
     send(pp, 8080, PISN + 1, iss + 1, "F."); recv(0.6)
-    send(pp, 8080, PISN + 1, iss + 1, "P.", b"xy"); show("D2 CLOSE-WAIT data across the FIN ->", recv(), iss); print("D2", tcpstate(c))
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"xy"); show("D2 CLOSE-WAIT data across the FIN ->", recv(), iss); print("D2", tcpstate(c), "so_error", c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
 def D3():
     pp, iss, c, _ = established()
     c.shutdown(socket.SHUT_WR); recv(); send(pp, 8080, PISN + 1, iss + 1, "F."); recv()
@@ -264,7 +264,7 @@ def F2():
 def F3():
     pp, iss, c, _ = established()
     c.shutdown(socket.SHUT_RDWR); recv(); send(pp, 8080, PISN + 1, iss + 2, "."); recv()
-    send(pp, 8080, PISN + 1, iss + 2, "P.", b"late"); show("F3 FW2 SHUT_RDWR (not closed) data ->", recv(), iss); print("F3", tcpstate(c))
+    send(pp, 8080, PISN + 1, iss + 2, "P.", b"late"); show("F3 FW2 SHUT_RDWR (not closed) data ->", recv(), iss); print("F3", tcpstate(c), "so_error", c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
 def F4():
     pp, iss, c, _ = established()
     c.shutdown(socket.SHUT_RD)

@@ -29,6 +29,8 @@ export interface TcpPersonality {
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
   readonly dropSynAckAtListener: boolean;
+  /** A segment for a request (right ACK) outside the window its SYN-ACK offered is answered with an ACK (Linux tcp_check_req) instead of dropped. */
+  readonly requestOowAck: boolean;
 
   /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
   closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;
