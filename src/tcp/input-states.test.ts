@@ -292,6 +292,32 @@ test("SYN-RECEIVED: data beyond IRS + 1 with the right ACK creates the connectio
   assert.equal(state(t), "ESTABLISHED");
 });
 
+test("SYN-RECEIVED: a SYN with another ISN inside the window resets the request (RST answering the SYN); outside it, an ACK", async () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: "S", seq: 100, options: SYN_OPTS });
+  t.capture.expectTcp({ flags: "R.", absSeq: 0, ack: 101 });
+  t.capture.expectNoMore();
+  assert.equal(t.host.counters.TcpExt.EmbryonicRsts, 1);
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
+  t.capture.expectTcp({ flags: "R", seq: 1 }); // the request is gone
+  const u = synReceived();
+  injectTcp(u.host, { flags: "S", seq: FAR, options: SYN_OPTS });
+  u.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  u.capture.expectNoMore();
+  injectTcp(u.host, { flags: ".", seq: 1, ack: 1 });
+  await u.p.accept(u.l);
+});
+
+test("SYN-RECEIVED: a segment without ACK is answered by an ACK outside the window, dropped silently inside it", async () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: "F", seq: FAR });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  injectTcp(t.host, { flags: "P", seq: 1, data: "x" });
+  t.capture.expectNoMore();
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
+  await t.p.accept(t.l);
+});
+
 test("SYN-RECEIVED: a wrong ACK is answered by a RST before the sequence number is looked at", () => {
   const t = synReceived();
   injectTcp(t.host, { flags: ".", seq: FAR, ack: 100 });

@@ -78,15 +78,28 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
     if (req) {
       // A retransmitted SYN: send the SYN-ACK again (Linux inet_rtx_syn_ack).
       if (seg.seq === req.irs) sendSynAck(tl, req);
-      else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN while the request lives
+      else if (!tl.personality.requestSeqCheck) c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN
+      else if (!requestInWindow(req, seg)) requestOutOfWindow(tl, lt, req, seg);
+      else {
+        // Linux tcp_check_req (embryonic_reset): a SYN with another ISN inside the window resets
+        // the request — a RST answering the SYN, the request dropped (checked on Linux 6.18:
+        // test/tcp/linux-input-states-probe.py A5, A6).
+        const len = 1 + seg.data.length + (seg.flags & FIN ? 1 : 0);
+        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len);
+        lq.synQueue.delete(key);
+        c.inc(c.Tcp, "AttemptFails");
+        c.inc(c.TcpExt, "EmbryonicRsts");
+      }
       return null;
     }
     synReceived(tl, lt, lq, seg);
     return null;
   }
   if (!(seg.flags & ACK)) {
-    // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
-    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter);
+    // for a request, Linux tcp_check_req answers one outside the window first.
+    if (req && tl.personality.requestSeqCheck && !requestInWindow(req, seg)) requestOutOfWindow(tl, lt, req, seg);
+    else c.inc(c.Sockstack, "TcpBadFlagsDrop");
     return null;
   }
   if (req) {
@@ -97,12 +110,10 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
       return null;
     }
     if (!requestInWindow(req, seg)) {
-      // Linux tcp_check_req: a segment outside the window the SYN-ACK offered is answered by an
-      // ACK (rate-limited like any out-of-window ACK: data and FIN are exempt) and dropped; the
-      // request stays. Inside the window, any sequence number will do — the child sorts out the
-      // rest (checked on Linux 6.18: test/tcp/linux-input-states-probe.py A, A2–A4).
-      if (!tl.personality.requestOowAck) c.inc(c.Sockstack, "TcpRequestOutOfWindow");
-      else if (!oowLimited(tl, req, seg, "TCPACKSkippedSynRecv")) sendRequestAck(tl, lt, req);
+      // Inside the window any sequence number will do — the child sorts out the rest (checked
+      // on Linux 6.18: test/tcp/linux-input-states-probe.py A2–A4).
+      if (tl.personality.requestSeqCheck) requestOutOfWindow(tl, lt, req, seg);
+      else c.inc(c.Sockstack, "TcpRequestOutOfWindow");
       return null;
     }
     // TCP_DEFER_ACCEPT (Linux tcp_check_req): while the deferral lasts, a bare ACK (nothing but the
@@ -177,6 +188,16 @@ function requestInWindow(req: RequestSock, seg: Segment): boolean {
   if (seg.seq === start) return true;
   if (seqGt(segEnd, start) && seqLt(seg.seq, end)) return true;
   return seg.seq === end && segEnd === end;
+}
+
+/**
+ * Linux tcp_check_req: a segment outside the window a request's SYN-ACK
+ * offered is answered by an ACK — rate-limited like any out-of-window ACK
+ * (data and FIN are exempt), TCPACKSkippedSynRecv — and dropped; the
+ * request stays (test/tcp/linux-input-states-probe.py A, A4, A6).
+ */
+function requestOutOfWindow(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): void {
+  if (!oowLimited(tl, req, seg, "TCPACKSkippedSynRecv")) sendRequestAck(tl, lt, req);
 }
 
 function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {

@@ -288,6 +288,12 @@ def D6():
     send(pp, 8080, PISN + 1, iss + 1, "FP.", b"ab"); show("D6 CLOSE-WAIT data+FIN retransmitted ->", recv(), iss)
     send(pp, 8080, PISN + 1, iss + 1, "P.", b"ab"); show("D6 CLOSE-WAIT data retransmitted ->", recv(), iss)
 
+def A7():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 0x40000000, 0, "F"); show("A7 SYN-RECV FIN without ACK out of window ->", recv(), iss)
+    send(pp, 8080, PISN + 1, 0, "P", b"x"); show("A7 SYN-RECV data without ACK in window ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "."); c = accepted(); print("A7 accepted", c is not None)
+
 NAMES = {"A": "SYN-RECV out-of-window ACK", "B": "ESTABLISHED ACK of unsent data", "C": "FIN-WAIT-1 ACK of unsent data",
          "D": "CLOSE-WAIT new data", "E": "CLOSE-WAIT ACK of unsent data", "F": "orphan FIN-WAIT-2 data",
          "G": "FIN-only segment beyond a hole", "H": "SYN-ACK options", "I": "TIME-WAIT new SYN ISN",
@@ -302,7 +308,8 @@ NAMES = {"A": "SYN-RECV out-of-window ACK", "B": "ESTABLISHED ACK of unsent data
          "D2": "CLOSE-WAIT data across the FIN", "D3": "CLOSING new data, new FIN", "D4": "LAST-ACK new data",
          "D5": "CLOSE-WAIT new FIN, data in window", "F2": "orphan FIN-WAIT-1 data", "F3": "FIN-WAIT-2 after SHUT_RDWR data",
          "F4": "ESTABLISHED after SHUT_RD data", "F5": "FIN-WAIT-1 after SHUT_RDWR data+FIN", "F6": "orphan FIN-WAIT-1 FIN, then data in TIME-WAIT",
-         "D6": "CLOSE-WAIT old segments: FIN, data+FIN, data"}
+         "D6": "CLOSE-WAIT old segments: FIN, data+FIN, data",
+         "A7": "SYN-RECV segments without ACK"}
 ONLY = sys.argv[1:]
 for n in NAMES:
     if ONLY and n not in ONLY: continue
