@@ -633,6 +633,26 @@ test("TIME-WAIT: the peer's FIN retransmitted is ACKed again", async () => {
   assert.equal(state(t), "TIME-WAIT");
 });
 
+test("TIME-WAIT: its ACKs are rate-limited (one per 500 ms) except for segments carrying data or a FIN", async () => {
+  const t = await timeWait();
+  injectTcp(t.host, { flags: ".", seq: 100, ack: 2 });
+  injectTcp(t.host, { flags: ".", seq: 100, ack: 2 });
+  t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
+  t.capture.expectNoMore();
+  assert.equal(t.host.counters.TcpExt.TCPACKSkippedTimeWait, 1);
+  injectTcp(t.host, { flags: "F.", seq: 1, ack: 2 });
+  injectTcp(t.host, { flags: "F.", seq: 1, ack: 2 });
+  injectTcp(t.host, { flags: "P.", seq: 100, ack: 2, data: "x" });
+  injectTcp(t.host, { flags: "P.", seq: 100, ack: 2, data: "x" });
+  for (let i = 0; i < 4; i++) t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
+  injectTcp(t.host, { flags: "S", seq: 0 });
+  t.capture.expectNoMore(); // an old SYN within the 500 ms
+  await t.net.advance(ms(500));
+  injectTcp(t.host, { flags: "S", seq: 0 });
+  t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
+  t.capture.expectNoMore();
+});
+
 test("TIME-WAIT: a RST at rcv.nxt ends it at once (TIME-WAIT assassination, tcp_rfc1337 = 0)", async () => {
   const t = await timeWait();
   injectTcp(t.host, { flags: "R", seq: 2 });

@@ -6,6 +6,7 @@
  */
 import { seqGt, seqLt } from "../core/seq.js";
 import { destroyTimeWait, restartTimeWait } from "./lifecycle.js";
+import { oowLimited } from "./oow-ack.js";
 import { sendTimeWaitAck } from "./output.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -19,7 +20,8 @@ import type { TimeWaitSock } from "./timewait.js";
  * open a new incarnation (returns false: let the listener take it, its ISN
  * set in `seg.twIsn`);
  * everything else — a retransmitted FIN above all — is answered with an ACK
- * and restarts the wait. Returns true when consumed.
+ * (rate-limited like any out-of-window ACK) and restarts the wait. Returns
+ * true when consumed.
  */
 export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const now = tl.ctx.scheduler.now();
@@ -58,6 +60,8 @@ export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boo
     return true;
   }
   if (paws || seg.flags & ACK) restartTimeWait(tl, tw);
-  sendTimeWaitAck(tl, tw);
+  // tcp_timewait_check_oow_rate_limit: one ACK per 500 ms, but never withheld from a segment
+  // carrying data or a FIN (checked on Linux 6.18: test/tcp/linux-input-states-probe.py R2).
+  if (!oowLimited(tl, tw, seg, "TCPACKSkippedTimeWait")) sendTimeWaitAck(tl, tw);
   return true;
 }

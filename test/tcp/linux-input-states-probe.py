@@ -294,6 +294,16 @@ def A7():
     send(pp, 8080, PISN + 1, 0, "P", b"x"); show("A7 SYN-RECV data without ACK in window ->", recv(), iss)
     send(pp, 8080, PISN + 1, iss + 1, "."); c = accepted(); print("A7 accepted", c is not None)
 
+def R2():
+    pp, iss, c, _ = established()
+    c.shutdown(socket.SHUT_WR); recv()
+    send(pp, 8080, PISN + 1, iss + 2, "F."); recv()
+    send(pp, 8080, PISN + 100, iss + 2, "."); send(pp, 8080, PISN + 100, iss + 2, "."); show("R2 TW two bare ACKs elsewhere ->", recv(), iss)
+    time.sleep(0.6)
+    send(pp, 8080, PISN + 1, iss + 2, "F."); send(pp, 8080, PISN + 1, iss + 2, "F."); show("R2 TW FIN twice ->", recv(), iss)
+    send(pp, 8080, PISN + 100, iss + 2, "P.", b"x"); send(pp, 8080, PISN + 100, iss + 2, "P.", b"x"); show("R2 TW data twice ->", recv(), iss)
+    send(pp, 8080, PISN, 0, "S", opts=OPTS); send(pp, 8080, PISN, 0, "S", opts=OPTS); show("R2 TW old SYN twice ->", recv(), iss)
+
 NAMES = {"A": "SYN-RECV out-of-window ACK", "B": "ESTABLISHED ACK of unsent data", "C": "FIN-WAIT-1 ACK of unsent data",
          "D": "CLOSE-WAIT new data", "E": "CLOSE-WAIT ACK of unsent data", "F": "orphan FIN-WAIT-2 data",
          "G": "FIN-only segment beyond a hole", "H": "SYN-ACK options", "I": "TIME-WAIT new SYN ISN",
@@ -309,7 +319,8 @@ NAMES = {"A": "SYN-RECV out-of-window ACK", "B": "ESTABLISHED ACK of unsent data
          "D5": "CLOSE-WAIT new FIN, data in window", "F2": "orphan FIN-WAIT-1 data", "F3": "FIN-WAIT-2 after SHUT_RDWR data",
          "F4": "ESTABLISHED after SHUT_RD data", "F5": "FIN-WAIT-1 after SHUT_RDWR data+FIN", "F6": "orphan FIN-WAIT-1 FIN, then data in TIME-WAIT",
          "D6": "CLOSE-WAIT old segments: FIN, data+FIN, data",
-         "A7": "SYN-RECV segments without ACK"}
+         "A7": "SYN-RECV segments without ACK",
+         "R2": "TIME-WAIT out-of-window ACK rate limit"}
 ONLY = sys.argv[1:]
 for n in NAMES:
     if ONLY and n not in ONLY: continue
