@@ -48,6 +48,15 @@ export function isInet4(a: InetAddress): a is Ipv4Address {
   return typeof a === "number";
 }
 
+/**
+ * The number of an address known to be IPv4 (tools that build IPv4
+ * datagrams); throws a TypeError for another family (a programming error).
+ */
+export function asInet4(a: InetAddress): Ipv4Address {
+  if (typeof a !== "number") throw new TypeError(`not an IPv4 address (family ${a.family})`);
+  return a;
+}
+
 /** The family of an address. */
 export function familyOf(a: InetAddress): NetFamily {
   return typeof a === "number" ? NET_AF_INET : a.family;
@@ -63,6 +72,23 @@ export function addrEq(a: InetAddress, b: InetAddress): boolean {
 /** A 32-bit signed integer for hash tables: the IPv4 number itself, another family's `key`. */
 export function addrKey(a: InetAddress): number {
   return typeof a === "number" ? a | 0 : a.key;
+}
+
+/**
+ * A string unique per address, for Map keys that combine an address with
+ * other values (never shown to users): the decimal number for IPv4.
+ */
+export function addrId(a: InetAddress): string {
+  return typeof a === "number" ? String(a) : `${a.family}/${a.w0},${a.w1},${a.w2},${a.w3}`;
+}
+
+/**
+ * The fixed network header length of the address's family, which TCP
+ * subtracts from an MTU for its MSS (Linux `icsk_af_ops->net_header_len`):
+ * 20 for IPv4 (a v4-mapped peer of an IPv6 socket included), 40 for IPv6.
+ */
+export function netHeaderLen(a: InetAddress): number {
+  return typeof a === "number" ? 20 : 40;
 }
 
 /** True for the unspecified address (INADDR_ANY, `::`). */
@@ -117,6 +143,11 @@ export function familyOps(f: NetFamily): FamilyOps {
   const ops = families.get(f);
   if (!ops) throw new TypeError(`address family ${f} is not registered`);
   return ops;
+}
+
+/** The unspecified address of `a`'s family (0 for IPv4). */
+export function anyAddressOf(a: InetAddress): InetAddress {
+  return typeof a === "number" ? 0 : familyOps(a.family).any;
 }
 
 /**

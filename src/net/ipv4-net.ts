@@ -11,7 +11,7 @@ import type { IcmpErrorInfo } from "../ip/protocol.js";
 import type { RouteResult } from "../ip/route-table.js";
 import { pseudoHeaderSum } from "../wire/checksum.js";
 import { IPV4, type Ipv4Header } from "../wire/ipv4.js";
-import { INADDR_BROADCAST, type Ipv4Address } from "../wire/ipv4-address.js";
+import { INADDR_BROADCAST, isLoopback, type Ipv4Address } from "../wire/ipv4-address.js";
 import type { Packet } from "../wire/packet.js";
 import { NET_AF_INET, type InetAddress } from "./inet-address.js";
 import type { NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
@@ -67,6 +67,10 @@ export class Ipv4Net implements NetworkLayer {
 
   isLocalAddress(a: InetAddress): boolean {
     return typeof a === "number" && this.ip.isLocalAddress(a);
+  }
+
+  isLoopback(a: InetAddress): boolean {
+    return typeof a === "number" && isLoopback(a);
   }
 
   isBroadcast(a: InetAddress): boolean {

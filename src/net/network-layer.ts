@@ -13,6 +13,9 @@ import type { Packet } from "../wire/packet.js";
 import type { InetAddress, NetFamily } from "./inet-address.js";
 import { NET_AF_INET } from "./inet-address.js";
 
+/** The transport bytes of a received datagram from an offset (a view unless they straddle the packet's two parts). */
+export { datagramTail } from "../ip/protocol.js";
+
 /**
  * A routing decision as the transports see it: the source address to use
  * and the egress interface (its MTU, its name for SO_BINDTODEVICE). The
@@ -97,7 +100,9 @@ export interface NetworkLayer {
   readonly routeGeneration: number;
   /** True when `a` is an address of this host (bind's EADDRNOTAVAIL test). */
   isLocalAddress(a: InetAddress): boolean;
-  /** True for a broadcast or multicast destination (no unicast connection to it). */
+  /** True for a loopback address (127/8, `::1`). */
+  isLoopback(a: InetAddress): boolean;
+  /** True for the limited broadcast address (255.255.255.255; IPv6 has none). */
   isBroadcast(a: InetAddress): boolean;
   /** How to reach `dst`, or null (ENETUNREACH). */
   route(dst: InetAddress): NetRoute | null;

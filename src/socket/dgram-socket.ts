@@ -16,6 +16,7 @@ import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
 import { Socket, fail, intValue, type RecvResult, type SocketState } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+import type { InetAddress } from "../net/inet-address.js";
 
 /** A UDP socket. */
 export class DgramSocket extends Socket {
@@ -62,7 +63,7 @@ export class DgramSocket extends Socket {
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
     const sk = this.sk;
     if (sk.sndShutdown) fail("EPIPE", syscall);
-    let dst: number;
+    let dst: InetAddress;
     let port: number;
     if (addr && addr.family !== AF_UNSPEC) {
       if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
@@ -183,7 +184,9 @@ export class DgramSocket extends Socket {
       case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
       case "IP_MTU": {
         if (!sk.connected) fail("ENOTCONN", "getsockopt");
-        return this.udp.ip.route(sk.remoteAddr)?.iface.mtu ?? 0;
+        const net = this.udp.net.of(sk.remoteAddr);
+        const rt = net.route(sk.remoteAddr);
+        return rt ? net.routeMtu(rt) : 0;
       }
     }
     return super.getOption(o);
