@@ -605,6 +605,7 @@ test("CLOSING and LAST-ACK: new data or another FIN is dropped without a reply; 
   injectTcp(t.host, { flags: "P.", seq: 2, ack: 2, data: "x" });
   t.capture.expectNoMore();
   assert.equal(state(t), "CLOSED");
+  assert.equal(t.p.ioctl(t.fd, "FIONREAD"), 0); // the data was not taken
 });
 
 test("CLOSE-WAIT: data running past the peer's FIN resets the connection: RST at the segment's ACK, EPIPE", async () => {

@@ -128,6 +128,10 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     }
   }
   if (!processAck(tl, t, seg)) return;
+  // The ACK of our FIN ended LAST-ACK or CLOSING (Linux tcp_rcv_state_process: tcp_done /
+  // tcp_time_wait, then `goto consume`): the rest of the segment is not looked at. (The cast:
+  // the checks above narrowed t.state, which processAck has changed since.)
+  if ((t.state as TcpState) === TcpState.CLOSE) return;
 
   // Timestamps: TS.Recent is updated for segments covering Last.ACK.sent (RFC 7323 §4.3).
   if (t.tsOk && seg.hasTs && seqLe(seg.seq, t.rwin.rcvWup)) {
