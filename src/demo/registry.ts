@@ -17,6 +17,7 @@ import { halfCloseDemo } from "./scenarios/half-close.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
+import { manyConnectionsDemo } from "./scenarios/many-connections.js";
 import { nagleDemo } from "./scenarios/nagle.js";
 import { reorderDemo } from "./scenarios/reorder.js";
 import { rstDemo } from "./scenarios/rst.js";
@@ -43,6 +44,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   synFloodDemo,
   fdsDemo,
   fourTupleDemo,
+  manyConnectionsDemo,
   udpDemo,
 ];
 
