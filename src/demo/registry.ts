@@ -14,6 +14,7 @@ import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
 import { fdsDemo } from "./scenarios/fds.js";
 import { fourTupleDemo } from "./scenarios/four-tuple.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
+import { heartbeatDemo } from "./scenarios/heartbeat.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
@@ -40,6 +41,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   windowDemo,
   reorderDemo,
   keepaliveDemo,
+  heartbeatDemo,
   timeoutsDemo,
   synFloodDemo,
   fdsDemo,
