@@ -11,6 +11,7 @@
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
+import { ethernetDemo } from "./scenarios/ethernet.js";
 import { fdsDemo } from "./scenarios/fds.js";
 import { fourTupleDemo } from "./scenarios/four-tuple.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
@@ -48,6 +49,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   fourTupleDemo,
   manyConnectionsDemo,
   udpDemo,
+  ethernetDemo,
 ];
 
 /** The scenario named `name`, or undefined. */
