@@ -17,6 +17,7 @@ import { fourTupleDemo } from "./scenarios/four-tuple.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
 import { heartbeatDemo } from "./scenarios/heartbeat.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
+import { ioModelsDemo } from "./scenarios/io-models.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { manyConnectionsDemo } from "./scenarios/many-connections.js";
@@ -46,6 +47,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   timeoutsDemo,
   synFloodDemo,
   fdsDemo,
+  ioModelsDemo,
   fourTupleDemo,
   manyConnectionsDemo,
   udpDemo,
