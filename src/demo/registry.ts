@@ -19,6 +19,7 @@ import { heartbeatDemo } from "./scenarios/heartbeat.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
 import { ioModelsDemo } from "./scenarios/io-models.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
+import { kernelStructuresDemo } from "./scenarios/kernel-structures.js";
 import { lectureDemo } from "./scenarios/lecture.js";
 import { manyConnectionsDemo } from "./scenarios/many-connections.js";
 import { nagleDemo } from "./scenarios/nagle.js";
@@ -48,6 +49,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   synFloodDemo,
   fdsDemo,
   ioModelsDemo,
+  kernelStructuresDemo,
   fourTupleDemo,
   manyConnectionsDemo,
   udpDemo,
