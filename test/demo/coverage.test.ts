@@ -94,3 +94,18 @@ for (const s of SCENARIOS) {
     for (const e of ev) if (e.kind === "say" || e.kind === "section") assert.ok(/[\u4e00-\u9fff]/.test(e.zh), `${s.name}: no Chinese for "${e.text.slice(0, 40)}"`);
   });
 }
+
+test("every scenario docs/tour.md, docs/tour.zh.md and docs/demo.md name exists", () => {
+  const names = new Set(SCENARIOS.map((s) => s.name));
+  for (const f of ["docs/tour.md", "docs/tour.zh.md", "docs/demo.md"]) {
+    const text = readFileSync(join(ROOT, f), "utf8");
+    const named = new Set<string>();
+    for (const m of text.matchAll(/sockstack demo ([a-z][a-z0-9-]*)/g)) named.add(m[1]!);
+    // Table cells: "scenario `x`", "scenarios `x`, `y`", "场景 `x`、`y`".
+    for (const m of text.matchAll(/(?:scenarios?|场景) ((?:`[a-z0-9-]+`(?:[^`|]{0,40}?(?:, |、|，))?)+)/g)) {
+      for (const n of m[1]!.matchAll(/`([a-z0-9-]+)`/g)) named.add(n[1]!);
+    }
+    const missing = [...named].filter((n) => !names.has(n));
+    assert.deepEqual(missing, [], `${f} names scenarios that do not exist`);
+  }
+});

@@ -34,7 +34,7 @@ export const kernelStructuresDemo: DemoScenario = {
     en: "the kernel objects of one connection: struct socket and sock, SS_* vs TCP states, socket types, the listener's queues, the connection's queues and timers",
     zh: "一个连接背后的内核对象：struct socket 与 sock、SS_* 与 TCP 状态、socket 类型、监听者的队列、连接的队列与定时器",
   },
-  seeds: ["D1", "D2", "D3", "D8", "D4", "D5", "B4", "E7"],
+  seeds: ["D1", "D2", "D3", "D8", "D4", "D5", "B4"],
   async run(d: DemoContext): Promise<void> {
     const { net, client, server, link } = twoHosts(d, { show: calls(["socket", "bind", "listen", "connect", "accept", "setsockopt", "close"]) });
     d.title(`sockstack demo kernel-structures (seed ${d.seed})`);
