@@ -140,6 +140,11 @@ export interface DemoScenario {
   readonly summary: { en: string; zh: string };
   /** Ids of the SEEDS.md behaviours it shows (`F6`, `C5`, …). */
   readonly seeds: readonly string[];
+  /**
+   * Set (to the reason) when a run costs seconds of CPU: front ends that
+   * observe every instant (the web lab) leave such a scenario out.
+   */
+  readonly heavy?: string;
   /** Runs the scenario, narrating through `d`. Must be deterministic for `d.seed`. */
   run(d: DemoContext): Promise<void>;
 }

@@ -39,6 +39,7 @@ export const manyConnectionsDemo: DemoScenario = {
     zh: "一个服务端端口上的 80000 个连接（ss -s）：标识连接的是四元组，而不是端口",
   },
   seeds: ["A8", "A6", "C9", "I1"],
+  heavy: "80,000 handshakes: several seconds of CPU, a minute under the lab's per-instant observation",
   async run(d: DemoContext): Promise<void> {
     const net = new Network({ seed: d.seed });
     const server = net.addHost("server", { sysctl: { somaxconn: 65535, tcp_max_syn_backlog: 65535 } });
