@@ -27,7 +27,6 @@ import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import type { Device } from "../link/device.js";
-import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { formatEnterArgs, formatStrace, straceName, straceWriter, type StraceWriter } from "../sys/strace.js";
 import type { SyscallEvent, SyscallRecord } from "../sys/syscall-boundary.js";
@@ -362,12 +361,13 @@ export class DemoContext {
 
   /**
    * Captures both ends of `link` for the ladder diagrams (each packet once,
-   * sent → received); call once per link, `--ladder` draws them all.
+   * sent → received); call once per link, `--ladder` draws them all. Two
+   * Ethernet cards on one switch make a link too (`{ a: card1, b: card2 }`).
    * @example
    * declare const d: DemoContext;
    * d.wire(link, "client", "server");
    */
-  wire(link: Link, a: string, b: string): ToolsCapture {
+  wire(link: { readonly a: Device; readonly b: Device }, a: string, b: string): ToolsCapture {
     const cap = this.wireCapture ?? new ToolsCapture();
     cap.attach(link.a, a);
     cap.attach(link.b, b);

@@ -44,6 +44,7 @@ export const ethernetDemo: DemoScenario = {
     const dev = (h: typeof pc1) => h.ip.interfaces.find((i) => i.name === "eth0")!.device as EthernetDevice;
     const cap1 = d.capture(dev(pc1), "pc1");
     const cap3 = new Capture(dev(pc3), "pc3"); // not an event source: shown once, below
+    d.wire({ a: dev(pc1), b: dev(pc2) }, "pc1", "pc2");
     d.title(`sockstack demo ethernet (seed ${d.seed})`);
     d.say(
       "A LAN: three hosts plugged into one learning switch (sw0), each with an Ethernet card:\n" +
