@@ -154,11 +154,12 @@ export const ioModelsDemo: DemoScenario = {
     d.title(`sockstack demo io-models (seed ${d.seed})`);
     d.say(
       "client 10.0.0.1 ---- server 10.0.0.2 (1 ms one way). The server host runs the same echo\n" +
-        "service six times, written six ways:",
+        "service six times, written six ways:\n" +
+        MODELS.map((m) => `  :${m.port}  ${m.name.padEnd(9)}  ${m.en}`).join("\n"),
       "client 10.0.0.1 ---- server 10.0.0.2（单向 1 毫秒）。服务器主机上把同一个回显服务运行了六份，\n" +
-        "用六种方式写成：",
+        "用六种方式写成：\n" +
+        MODELS.map((m) => `  :${m.port}  ${m.name.padEnd(9)}  ${m.zh}`).join("\n"),
     );
-    for (const m of MODELS) d.output(`  :${m.port}  ${m.name.padEnd(9)}  ${m.en}`);
     d.say(
       "Each gets the same three clients: `slow` connects at 0 ms, sends a line, and sends a second one\n" +
         "400 ms later before closing; `b` and `c` connect at 10 ms, send one line each, read the echo,\n" +
