@@ -230,7 +230,6 @@ export function disconnect(t: Tcb): void {
   t.urgSeq = -1;
   t.urgByte = -1;
   t.sndUp = -1;
-  t.oooFinSeq = -1;
   t.rcvBuf.clear();
   t.remoteAddr = INADDR_ANY;
   t.remotePort = 0;

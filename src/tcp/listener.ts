@@ -58,6 +58,8 @@ export interface RequestSock {
   acked: boolean;
   /** The receive window the SYN-ACK offered, in bytes (Linux rsk_rcv_wnd; RST acceptability). */
   rcvWnd: number;
+  /** When the last ACK answering an out-of-window segment went out (µs; -1: never; Linux last_oow_ack_time). */
+  lastOowAck: number;
   /** When the request was created (µs). */
   created: Micros;
   /** TTL/TOS of the SYN (for symmetry; unused). */

@@ -33,4 +33,9 @@ export interface Segment {
   hasTs: boolean;
   tsVal: number;
   tsEcr: number;
+  /**
+   * The ISN for the connection a SYN opens when it reopens a tuple in
+   * TIME-WAIT (Linux TCP_SKB_CB(skb)->tcp_tw_isn), else 0.
+   */
+  twIsn: number;
 }

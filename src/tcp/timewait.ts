@@ -45,6 +45,8 @@ export class TimeWaitSock {
   portHeld = false;
   /** When the record expires (µs). */
   expires: Micros;
+  /** When the last rate-limited ACK went out (µs; -1: never; Linux tw_last_oow_ack_time, 0 at tcp_time_wait). */
+  lastOowAck = -1;
   /** Never owned by a process. */
   readonly inode = 0;
   readonly orphan = true;

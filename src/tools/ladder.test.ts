@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { ms, sec } from "../core/time.js";
 import { Network } from "../sim/network.js";
 import { Capture } from "./capture.js";
-import { ladderConnections, ladderEvents, ladderSvg, ladderText } from "./ladder.js";
+import { ladderConnections, ladderEvents, ladderText } from "./ladder.js";
+import { ladderSvg } from "./ladder-svg.js";
 import { lectureScenario } from "../demo/lecture-scenario.js";
 import { connectTo, listenOn } from "../../test/helpers/vocabulary.js";
 
