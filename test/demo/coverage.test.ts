@@ -81,7 +81,9 @@ for (const s of SCENARIOS) {
   // The text transcript is a function of the events (src/cli/demo.ts printEvent), so two runs
   // with --json giving the same bytes show the text repeats too: two runs, not four (many-connections
   // opens 80,000 connections per run).
-  test(`demo ${s.name}: two runs give the same events, byte for byte; every narration event has its Chinese`, { timeout: 300_000 }, async () => {
+  // A heavy scenario (many-connections) is run twice by its own test in scenarios.test.ts, which checks this too.
+  const skip = s.heavy ? `heavy (${s.heavy}): test/demo/scenarios.test.ts compares its two runs` : false;
+  test(`demo ${s.name}: two runs give the same events, byte for byte; every narration event has its Chinese`, { timeout: 300_000, skip }, async () => {
     const json = async () => {
       const io = captureIo();
       assert.equal(await main(["demo", s.name, "--seed", "5", "--json"], io), 0, io.stderr.join("\n"));
