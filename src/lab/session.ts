@@ -46,8 +46,8 @@ import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
 
-/** The scenarios the lab offers: every `sockstack demo` scenario, the lecture first. */
-export const LAB_SCENARIOS: readonly DemoScenario[] = SCENARIOS;
+/** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first. */
+export const LAB_SCENARIOS: readonly DemoScenario[] = SCENARIOS.filter((s) => !s.heavy);
 
 /** Options of a {@link LabSession}. */
 export interface LabSessionOptions {
