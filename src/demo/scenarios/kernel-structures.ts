@@ -23,7 +23,7 @@ import { StreamSocket } from "../../socket/stream-socket.js";
 import type { Process } from "../../sys/process.js";
 import type { Tcb } from "../../tcp/tcb.js";
 import { netstatStateName } from "../../tcp/tcp-state.js";
-import { formatIpv4Address } from "../../wire/ipv4-address.js";
+import { formatInetAddress } from "../../net/inet-address.js";
 import type { DemoContext, DemoScenario } from "../context.js";
 import { calls, errnoOf, twoHosts } from "../kit.js";
 
@@ -238,8 +238,8 @@ function draw(host: Host, p: Process, fd: number): string[] {
   const { sock, t } = s;
   const now = host.ctx.scheduler.now();
   const st = netstatStateName(t.state);
-  const local = `${formatIpv4Address(t.localAddr)}:${t.localPort}`;
-  const peer = `${formatIpv4Address(t.remoteAddr)}:${t.remotePort}`;
+  const local = `${formatInetAddress(t.localAddr)}:${t.localPort}`;
+  const peer = `${formatInetAddress(t.remoteAddr)}:${t.remotePort}`;
   const started = t.state !== 7 /* CLOSE */;
   const unacked = started ? Math.max(0, (t.sndNxt - t.sndUna) | 0) : 0;
   const queued = t.sndBuf.length;
@@ -276,8 +276,8 @@ function drawListener(host: Host, p: Process, fd: number): string[] {
   const now = host.ctx.scheduler.now();
   const lines = [
     `${host.name}: ${p.name}[${p.pid}] fd ${fd} ─► struct socket  state ${s.sock.socketState}  ─► sock LISTEN 0.0.0.0:${s.t.localPort}, backlog ${lq.backlog}`,
-    `          icsk_accept_queue  ${lq.acceptQueue.length} full sock${lq.acceptQueue.length === 1 ? "" : "s"}${lq.acceptQueue.map((t) => `  [${netstatStateName(t.state)} ${formatIpv4Address(t.remoteAddr)}:${t.remotePort}, no fd]`).join("")}`,
-    `          SYN queue          ${lq.synQueue.size} request sock${lq.synQueue.size === 1 ? "" : "s"}${[...lq.synQueue.values()].map((r) => `  [SYN_RECV ${formatIpv4Address(r.remoteAddr)}:${r.remotePort}, SYN-ACK timer ${fmtDelay(r.expires - now)}]`).join("")}`,
+    `          icsk_accept_queue  ${lq.acceptQueue.length} full sock${lq.acceptQueue.length === 1 ? "" : "s"}${lq.acceptQueue.map((t) => `  [${netstatStateName(t.state)} ${formatInetAddress(t.remoteAddr)}:${t.remotePort}, no fd]`).join("")}`,
+    `          SYN queue          ${lq.synQueue.size} request sock${lq.synQueue.size === 1 ? "" : "s"}${[...lq.synQueue.values()].map((r) => `  [SYN_RECV ${formatInetAddress(r.remoteAddr)}:${r.remotePort}, SYN-ACK timer ${fmtDelay(r.expires - now)}]`).join("")}`,
   ];
   return lines;
 }
