@@ -77,11 +77,14 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
   const syncTo = (runDue: boolean): void => {
     if (ticking) return;
     const target = simMs();
-    if (target <= clock.now) return;
+    // A timer set outside a tick with delay 0 (or one whose callAt equals the clock's now) is due
+    // at the current instant: tick(0) runs it. Without this the bridge re-armed itself at the same
+    // instant for ever (a timer storm the driver stops as a spin).
+    if (target <= clock.now && !(runDue && nextCallAt() <= clock.now)) return;
     if (!runDue && nextCallAt() <= target) return;
     ticking = true;
     try {
-      clock.tick(target - clock.now);
+      clock.tick(Math.max(0, target - clock.now));
     } finally {
       ticking = false;
     }
