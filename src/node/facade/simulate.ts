@@ -24,6 +24,7 @@ import { snapshot } from "../../tools/snapshot.js";
 import { ss } from "../../tools/ss.js";
 import { nodeOn, type NodeOn } from "./index.js";
 import { virtualTimers, type VirtualTimers } from "./virtual-timers.js";
+import { seededMathRandom, type SeededRandom } from "./seeded-random.js";
 
 /** What the test body of {@link simulate} gets. */
 export interface SimulateContext {
@@ -55,6 +56,12 @@ export interface SimulateOptions {
   timeout?: Micros;
   /** Install virtual application timers (setTimeout, Date) for the run (default false). */
   virtualTimers?: boolean;
+  /**
+   * Draw `Math.random` from the seed for the run (default true), so that
+   * libraries' ids and jitter repeat with the seed. node:crypto's random
+   * bytes stay real (docs/node.md, "What is deterministic").
+   */
+  seedMathRandom?: boolean;
   /**
    * Where failure artefacts go: a folder path (created), or false for none.
    * Default: the SOCKSTACK_ARTEFACTS environment variable, else a new
@@ -142,6 +149,13 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
   };
   let vt: VirtualTimers | null = null;
   if (opts.virtualTimers) vt = virtualTimers(net);
+  let mr: SeededRandom | null = null;
+  try {
+    if (opts.seedMathRandom ?? true) mr = seededMathRandom(seed);
+  } catch (e) {
+    vt?.uninstall();
+    throw e;
+  }
   const timeout = opts.timeout ?? sec(600);
   let settled = false;
   let result: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
@@ -166,6 +180,7 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
   } finally {
     stopTrace();
     vt?.uninstall();
+    mr?.uninstall();
   }
 }
 
