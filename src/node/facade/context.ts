@@ -3,6 +3,7 @@
  * the process whose fd table holds the façade's sockets, and virtual-time
  * timers on the network's scheduler.
  */
+import { AsyncResource } from "node:async_hooks";
 import { Timer } from "../../core/scheduler.js";
 import type { Micros } from "../../core/time.js";
 import type { Host } from "../../host/host.js";
@@ -33,9 +34,11 @@ export class FacadeContext {
    * Returns the function that cancels it.
    */
   timer(delay: Micros, fn: () => void): () => void {
+    // In the async context that armed it, as a real timer (interception follows it).
+    const bound = AsyncResource.bind(fn);
     const t = new Timer(() => {
       this.host.ctx.notifyWake();
-      fn();
+      bound();
     });
     this.host.ctx.scheduler.armIn(t, Math.max(0, Math.round(delay)));
     return () => this.host.ctx.scheduler.disarm(t);

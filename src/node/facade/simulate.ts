@@ -25,6 +25,7 @@ import { ss } from "../../tools/ss.js";
 import { nodeOn, type NodeOn } from "./index.js";
 import { virtualTimers, type VirtualTimers } from "./virtual-timers.js";
 import { seededMathRandom, type SeededRandom } from "./seeded-random.js";
+import { interceptionInstalled, uninstallInterception } from "./intercept.js";
 
 /** What the test body of {@link simulate} gets. */
 export interface SimulateContext {
@@ -40,6 +41,19 @@ export interface SimulateContext {
   at(t: Micros, fn: () => void): void;
   /** Reboots a host at once: its sockets are gone, and old connections get RST from the new one. */
   reboot(name: string): Host;
+  /**
+   * Crashes a host at once, without reboot: it stops answering (no RST,
+   * no FIN: packets to it vanish, its timers stop, its programs' pending
+   * calls never return), as a machine that lost power. Peers find out by
+   * their own timeouts. `reboot(name)` brings up a fresh kernel later.
+   */
+  crash(name: string): void;
+  /**
+   * Interception: runs `fn` with Node's own `net`, `http`, `https`, `tls`,
+   * `dns`, `dgram`, `http2` and `fetch` bound to host `name` (for `fn` and
+   * everything it starts). Undone when simulate() returns.
+   */
+  run<R>(name: string, fn: () => R): R;
   /** The seed of this run. */
   seed: number;
 }
@@ -133,6 +147,7 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
     ownKeys: () => [...net.hosts.keys()],
     getOwnPropertyDescriptor: (_t, k) => (typeof k === "string" && net.hosts.has(k) ? { enumerable: true, configurable: true, value: net.hosts.get(k) } : undefined),
   });
+  const crashed = new Set<Host>();
   const ctx: SimulateContext = {
     net,
     hosts,
@@ -145,8 +160,21 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
         fn();
       }), Math.max(net.now(), t));
     },
-    reboot: (name) => net.reboot(name),
+    reboot: (name) => {
+      const old = net.host(name);
+      if (crashed.delete(old)) for (const i of old.ip.interfaces) if (i !== old.ip.loopback) i.device.up = true;
+      return net.reboot(name);
+    },
+    crash: (name) => {
+      const h = net.host(name);
+      h.shutdown(); // timers stop, input is dropped, programs are gone
+      // and nothing leaves: what the dead host's leftover application code still writes is dropped at its cards
+      for (const i of h.ip.interfaces) if (i !== h.ip.loopback) i.device.up = false;
+      crashed.add(h);
+    },
+    run: (name, fn) => nodeOn(net.host(name)).run(fn),
   };
+  const intercepting = interceptionInstalled();
   let vt: VirtualTimers | null = null;
   if (opts.virtualTimers) vt = virtualTimers(net);
   let mr: SeededRandom | null = null;
@@ -181,6 +209,7 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
     stopTrace();
     vt?.uninstall();
     mr?.uninstall();
+    if (!intercepting) uninstallInterception(); // what this run installed
   }
 }
 
