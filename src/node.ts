@@ -12,4 +12,5 @@ export { createTls, createHttps, type SimTls, type SimHttps, type SimTlsConnectO
 export { onFacade, facadeListener, type FacadeServer } from "./node/facade/server-bridge.js";
 export { createDgram, SimDgramSocket, type SimDgram, type SimDgramOptions, type RemoteInfo } from "./node/facade/dgram.js";
 export { virtualTimers, type VirtualTimers, type InstalledClock } from "./node/facade/virtual-timers.js";
+export { seededMathRandom, type SeededRandom } from "./node/facade/seeded-random.js";
 export { simulate, SimulationFailure, type SimulateContext, type SimulateOptions } from "./node/facade/simulate.js";
