@@ -38,11 +38,35 @@ export interface SimHttp2 {
   Http2ServerResponse: typeof http2.Http2ServerResponse;
 }
 
+/**
+ * Node's http2 server writes its `date` header from a wall clock captured
+ * at load (as http's does: see `dateFromGlobalClock`), which would put the
+ * real date into the HPACK bytes and break same seed, same packets. A
+ * façade http2 server sets it from the global `Date` (the network's clock
+ * under virtual timers) when a stream responds without one, unless
+ * `sendDate: false` is asked — for the core API and the compatibility
+ * API (which responds through the stream) alike.
+ */
+export function http2DateFromGlobalClock(server: import("node:net").Server): void {
+  server.prependListener("stream", (stream: http2.ServerHttp2Stream) => {
+    const respond = stream.respond;
+    stream.respond = function (this: http2.ServerHttp2Stream, headers?: http2.OutgoingHttpHeaders, options?: http2.ServerStreamResponseOptions & { sendDate?: boolean }) {
+      if (options?.sendDate !== false && (headers === undefined || headers.date === undefined)) headers = { ...headers, date: new Date().toUTCString() };
+      return respond.call(this, headers, options);
+    };
+  });
+}
+
 /** Builds the `http2` module over a façade `net`. */
 export function createHttp2(net: SimNet): SimHttp2 {
   // Node does not export the server classes: take them from throwaway instances (no handle is made).
   const Plain = onFacade(http2.createServer().constructor as ServerCtor, net);
   const Secure = onFacade(http2.createSecureServer().constructor as ServerCtor, net);
+  const make = <S extends import("node:net").Server>(C: unknown, args: unknown[]): S => {
+    const s = new (C as new (...a: unknown[]) => S)(...normalizeServerArgs(args));
+    http2DateFromGlobalClock(s);
+    return s;
+  };
   const connect = ((authority: string | URL, ...rest: unknown[]) => {
     const listener = typeof rest[rest.length - 1] === "function" ? (rest.pop() as AnyFn) : undefined;
     const options = { ...((rest[0] as http2.SecureClientSessionOptions | undefined) ?? {}) };
@@ -62,8 +86,8 @@ export function createHttp2(net: SimNet): SimHttp2 {
   }) as typeof http2.connect;
   return {
     connect,
-    createServer: ((...args: unknown[]) => new (Plain as unknown as new (...a: unknown[]) => http2.Http2Server)(...normalizeServerArgs(args))) as typeof http2.createServer,
-    createSecureServer: ((...args: unknown[]) => new (Secure as unknown as new (...a: unknown[]) => http2.Http2SecureServer)(...normalizeServerArgs(args))) as typeof http2.createSecureServer,
+    createServer: ((...args: unknown[]) => make<http2.Http2Server>(Plain, args)) as typeof http2.createServer,
+    createSecureServer: ((...args: unknown[]) => make<http2.Http2SecureServer>(Secure, args)) as typeof http2.createSecureServer,
     constants: http2.constants,
     getDefaultSettings: http2.getDefaultSettings,
     getPackedSettings: http2.getPackedSettings,

@@ -36,6 +36,7 @@ import type { SimServer } from "./net.js";
 import { listenOnFacade } from "./server-bridge.js";
 import { agentConnectOptions, dateFromGlobalClock } from "./http.js";
 import { patchTlsSocketInit } from "./tls.js";
+import { http2DateFromGlobalClock } from "./http2.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
 
@@ -62,6 +63,14 @@ function facade<T>(fn: () => T): T {
 /** The host to route a call to: the context's, unless the call comes from the façade itself. */
 function target(): NodeOn | undefined {
   return nested > 0 ? undefined : store.getStore();
+}
+
+let http2Classes: (abstract new (...a: never[]) => unknown)[] | null = null;
+/** Node's Http2Server / Http2SecureServer (classes Node does not export: taken from throwaway instances, which make no handle). */
+function isHttp2Server(s: nodeNet.Server): boolean {
+  const http2 = req("node:http2") as typeof nodeHttp2;
+  http2Classes ??= [http2.createServer().constructor as abstract new () => unknown, http2.createSecureServer().constructor as abstract new () => unknown];
+  return http2Classes.some((C) => s instanceof C);
 }
 
 /** Servers that listen on a simulated host (their façade listener). */
@@ -192,7 +201,11 @@ export function installInterception(): void {
     if (!on) return orig.apply(this, args);
     if (simulated.get(this)?.listening) throw Object.assign(new Error("Listen method has been called more than once without closing."), { code: "ERR_SERVER_ALREADY_LISTEN" });
     if (this instanceof tls.Server) patchTlsSocketInit();
-    if (this instanceof http.Server && !simulated.has(this)) dateFromGlobalClock(this);
+    if (!simulated.has(this)) {
+      if (this instanceof http.Server) dateFromGlobalClock(this);
+      else if (this instanceof https.Server) dateFromGlobalClock(this as unknown as nodeHttp.Server);
+      else if (isHttp2Server(this)) http2DateFromGlobalClock(this);
+    }
     simulated.set(this, facade(() => listenOnFacade(this, on.net, args)));
     return this;
   });
