@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { Capture, ms, sec } from "../../src/index.js";
 import { simulate, type SimulateContext, type SimulateOptions } from "../../src/node.js";
-import { WebSocket, WebSocketServer } from "ws";
+import { WebSocketServer } from "ws";
 import express from "express";
 import Fastify from "fastify";
 import { Server as SocketIoServer } from "socket.io";
@@ -57,8 +57,8 @@ test("ws: a WebSocketServer on Node's http server and a ws client, 200 messages 
     wss.on("connection", (ws) => ws.on("message", (m, binary) => ws.send(m, { binary })));
     srv.listen(80);
     const echoed = await new Promise<string[]>((resolve, reject) => {
-      // ws's own hook: createConnection for the HTTP upgrade request.
-      const ws = new WebSocket("ws://server/chat", { createConnection: (o: { host: string; port: string }) => node("client").net.connect({ host: o.host, port: Number(o.port) }) } as object);
+      // nodeOn(host).WebSocket: ws's client with its createConnection hook on the façade.
+      const ws = new (node("client").WebSocket)("ws://server/chat");
       const out: string[] = [];
       ws.on("open", () => {
         for (let i = 0; i < 200; i++) ws.send(i % 10 === 0 ? body(20_000, `m${i}`) : `message ${i}`);

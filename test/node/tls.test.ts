@@ -247,3 +247,25 @@ test("http2 over TLS (ALPN h2): Node's secure http2 server and client over faça
   await drive(net, new Promise<void>((res) => session.close(() => res())));
   await drive(net, new Promise<void>((res) => srv.close(() => res())), sec(120));
 });
+
+test("wss: nodeOn(host).WebSocket (ws's client) to a ws server on a façade https server, through Node's TLS", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const { WebSocketServer } = await import("ws");
+  const { net, client, server } = lossyNet(10, true);
+  const srv = nodeOn(server).https.createServer({ key, cert });
+  const wss = new WebSocketServer({ server: srv });
+  wss.on("connection", (ws) => ws.on("message", (m: Buffer) => ws.send(`secure ${m}`)));
+  srv.listen(443);
+  const got = await drive(net, new Promise<string>((resolve, reject) => {
+    const ws = new (nodeOn(client).WebSocket)("wss://api/", { ca: cert });
+    ws.on("open", () => ws.send("hello"));
+    ws.on("message", (m: Buffer) => {
+      ws.close();
+      resolve(m.toString());
+    });
+    ws.on("error", reject);
+  }), sec(60));
+  assert.equal(got, "secure hello");
+  wss.close();
+  await drive(net, new Promise<void>((res) => srv.close(() => res())), sec(60));
+});

@@ -10,6 +10,7 @@ import { createFetch, createHttp, type SimFetch, type SimFetchBinding, type SimH
 import { createHttps, createTls, type SimHttps, type SimTls } from "./tls.js";
 import { createHttp2, type SimHttp2 } from "./http2.js";
 import { runOn } from "./intercept.js";
+import { createWebSocket, type SimWebSocketClass } from "./websocket.js";
 
 /** What {@link nodeOn} returns: the façade modules of one host. */
 export interface NodeOn {
@@ -31,6 +32,8 @@ export interface NodeOn {
   fetch: SimFetch;
   /** The undici Agent behind `fetch` (`await fetchAgent.close()` drops its kept-alive connections). */
   fetchAgent: SimFetchBinding;
+  /** The `ws` package's WebSocket client over façade sockets (`ws:` and `wss:`; loaded at first use, needs `ws`). */
+  readonly WebSocket: SimWebSocketClass;
   /** The shared context (the host and the façade's process, `ctx.proc`, whose fd table holds the sockets). */
   ctx: FacadeContext;
   /**
@@ -64,6 +67,11 @@ export function nodeOn(host: Host): NodeOn {
       net, dgram: createDgram(ctx), dns: createDns(ctx), http: createHttp(net), tls: createTls(net), https: createHttps(net), http2: createHttp2(net),
       fetch: fetchAgent.fetch, fetchAgent, ctx,
       run: (fn) => runOn(on, fn),
+      get WebSocket() {
+        const W = createWebSocket(net, on.tls);
+        Object.defineProperty(on, "WebSocket", { value: W, enumerable: true });
+        return W;
+      },
     };
     m = on;
     bound.set(host, m);
