@@ -42,7 +42,9 @@ export interface NodeOn {
    * and everything it starts (AsyncLocalStorage); code outside keeps the
    * real ones. Returns what `fn` returns.
    * @example
-   * nodeOn(api).run(() => require("node:http").createServer(app).listen(3000));
+   * declare const api: Host; // given: a simulated host
+   * declare function startMyApp(): void; // given: code that uses node:http, node:net, fetch…
+   * nodeOn(api).run(() => startMyApp());
    */
   run<T>(fn: () => T): T;
 }
