@@ -3,12 +3,12 @@
  * the process whose fd table holds the façade's sockets, and virtual-time
  * timers on the network's scheduler.
  */
-import { AsyncResource } from "node:async_hooks";
 import { Timer } from "../../core/scheduler.js";
 import type { Micros } from "../../core/time.js";
 import type { Host } from "../../host/host.js";
 import type { Process } from "../../sys/process.js";
 import { trackHostImmediates } from "../../sim/virtual-driver.js";
+import { bindHostContext } from "./als.js";
 
 /** The state the `net`/`dgram`/`dns` façades of one host share. */
 export class FacadeContext {
@@ -34,8 +34,8 @@ export class FacadeContext {
    * Returns the function that cancels it.
    */
   timer(delay: Micros, fn: () => void): () => void {
-    // In the async context that armed it, as a real timer (interception follows it).
-    const bound = AsyncResource.bind(fn);
+    // In the interception context that armed it, as a real timer's callback.
+    const bound = bindHostContext(fn);
     const t = new Timer(() => {
       this.host.ctx.notifyWake();
       bound();

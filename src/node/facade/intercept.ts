@@ -22,7 +22,6 @@
  * façade cannot become simulated: use `net.connect`), Unix-domain paths,
  * child processes and worker threads (other isolates), real I/O.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import type * as nodeNet from "node:net";
 import type * as nodeHttp from "node:http";
@@ -34,6 +33,7 @@ import type * as nodeHttp2 from "node:http2";
 import type { NodeOn } from "./index.js";
 import type { SimServer } from "./net.js";
 import { listenOnFacade } from "./server-bridge.js";
+import { hostStore } from "./als.js";
 import { agentConnectOptions, dateFromGlobalClock } from "./http.js";
 import { patchTlsSocketInit } from "./tls.js";
 import { http2DateFromGlobalClock } from "./http2.js";
@@ -41,7 +41,7 @@ import { http2DateFromGlobalClock } from "./http2.js";
 type AnyFn = (...args: unknown[]) => unknown;
 
 const req = createRequire(import.meta.url);
-const store = new AsyncLocalStorage<NodeOn>();
+const store = hostStore;
 
 /** The façade modules of the simulated host the calling code runs on (inside `run`), else undefined. */
 export function currentHost(): NodeOn | undefined {

@@ -11,11 +11,11 @@
  * stay deterministic), Node's internal timers (modules that captured the
  * real functions at load time), worker threads and real I/O.
  */
-import { AsyncResource } from "node:async_hooks";
 import { createRequire } from "node:module";
 import type FakeTimers from "@sinonjs/fake-timers";
 import { Timer } from "../../core/scheduler.js";
 import type { Network } from "../../sim/network.js";
+import { bindHostContext } from "./als.js";
 
 /** The installed fake clock of @sinonjs/fake-timers. */
 export type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
@@ -105,9 +105,9 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
     const f = g[name] as (...a: unknown[]) => unknown;
     originals[name] = f;
     const wrapped = function (this: unknown, ...a: unknown[]) {
-      // The callback runs in the async context that set the timer (as a real timer does): code
-      // under interception (nodeOn(host).run) stays on its simulated host after a timeout.
-      if (name.startsWith("set") && typeof a[0] === "function") a[0] = AsyncResource.bind(a[0] as (...x: unknown[]) => unknown);
+      // The callback runs in the interception context that set the timer (as a real timer's
+      // would): code under nodeOn(host).run stays on its simulated host after a timeout.
+      if (name.startsWith("set") && typeof a[0] === "function") a[0] = bindHostContext(a[0] as (...x: unknown[]) => unknown);
       syncTo(false);
       const r = f.apply(this, a);
       rearm();
