@@ -15,6 +15,7 @@ import { createServer as namedCreateServer } from "node:net";
 import { ms, sec } from "../../src/index.js";
 import { simulate } from "../../src/node.js";
 import { Redis } from "ioredis";
+import { deterministic } from "./world.js";
 import * as grpc from "@grpc/grpc-js";
 
 /** A tiny RESP2 server (PING, SET, GET, INCR, DEL, INFO) written with Node's own net — intercepted onto the host. */
@@ -70,8 +71,8 @@ function parseCommand(b: Buffer): { args: string[]; used: number } | null {
   return { args, used: p };
 }
 
-test("ioredis against a RESP server, both unmodified Node code on two simulated hosts; a partition mid-pipeline heals; a peer crash and reboot resets it and ioredis reconnects", async () => {
-  const r = await simulate(async ({ run, links, at, net, crash, reboot }) => {
+test("ioredis against a RESP server, both unmodified Node code on two simulated hosts; a partition mid-pipeline heals; a peer crash and reboot resets it and ioredis reconnects; same seed, same packets", async () => {
+  const r = await deterministic(21, async ({ run, links, at, net, crash, reboot }) => {
     run("server", () => startRespServer(6379));
     const redis = run("client", () => new Redis({ host: "server", port: 6379, retryStrategy: () => 500, maxRetriesPerRequest: null }));
     const log: string[] = [];
@@ -97,7 +98,7 @@ test("ioredis against a RESP server, both unmodified Node code on two simulated 
     log.push(`get after reboot ${await redis.get("counter")}`);
     redis.disconnect();
     return log;
-  }, { seed: 21, virtualTimers: true, artefacts: false });
+  });
   assert.deepEqual(r.slice(0, 3), ["ping PONG", "pipeline 100 after true", "get 10000"]);
   assert.equal(r.at(-1), "get after reboot null", "the rebooted server's empty database answered");
   assert.ok(r.includes("error ECONNRESET"), `the old connection was reset: ${r.join(", ")}`);
@@ -162,8 +163,8 @@ const echoService = {
   },
 } satisfies grpc.ServiceDefinition;
 
-test("@grpc/grpc-js (HTTP/2) server and client, unmodified, under 10 % loss and reordering: unary calls and a server stream arrive intact; a partition healed mid-stream loses nothing", async () => {
-  const r = await simulate(async ({ run, links, at, net }) => {
+test("@grpc/grpc-js (HTTP/2) server and client, unmodified, under 10 % loss and reordering: unary calls and a server stream arrive intact; a partition healed mid-stream loses nothing; same seed, same packets", async () => {
+  const r = await deterministic(23, async ({ run, links, at, net }) => {
     const server = run("server", () => {
       const s = new grpc.Server();
       s.addService(echoService, {
@@ -201,7 +202,7 @@ test("@grpc/grpc-js (HTTP/2) server and client, unmodified, under 10 % loss and 
     client.close();
     await new Promise<void>((res) => server.tryShutdown(() => res()));
     return { replies, items };
-  }, { seed: 23, virtualTimers: true, artefacts: false, links: [["client", "server", { latency: ms(5), loss: 0.1, reorder: 0.1 }]] });
+  }, { links: [["client", "server", { latency: ms(5), loss: 0.1, reorder: 0.1 }]] });
   assert.deepEqual(r.replies, ["echo:hi", 200_005]);
   assert.deepEqual(r.items, Array.from({ length: 100 }, (_, i) => `item ${i}`));
 });

@@ -10,8 +10,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
-import { Capture, ms, sec } from "../../src/index.js";
-import { simulate, type SimulateContext, type SimulateOptions } from "../../src/node.js";
+import { ms, sec } from "../../src/index.js";
+import type { SimulateOptions } from "../../src/node.js";
 import { WebSocketServer } from "ws";
 import express from "express";
 import Fastify from "fastify";
@@ -19,34 +19,7 @@ import { Server as SocketIoServer } from "socket.io";
 import { io as socketIoClient } from "socket.io-client";
 import { Aedes } from "aedes";
 import { MqttClient } from "mqtt";
-import { body, sha } from "./world.js";
-
-/** Runs `scenario` under simulate() with virtual timers, capturing the client–server link: the result and the pcap. */
-async function run<T>(seed: number, scenario: (ctx: SimulateContext) => Promise<T>, opts: SimulateOptions = {}): Promise<{ value: T; pcap: Buffer; shape: string[] }> {
-  let cap: Capture | null = null;
-  const value = await simulate(async (ctx) => {
-    cap = Capture.onLink(ctx.links["client-server"]!.link, { a: "client", b: "server" });
-    return scenario(ctx);
-  }, { seed, virtualTimers: true, artefacts: false, ...opts });
-  return { value, pcap: Buffer.from(cap!.pcap()), shape: (cap as Capture | null)!.tcpdump({ direction: "out" }) };
-}
-
-/**
- * Runs `scenario` twice with one seed: the same result, the same packets —
- * byte for byte, or with `cryptoRandom` (the library draws bytes from
- * node:crypto, which no seed controls: WebSocket keys and masks, engine.io
- * session ids) the same packets at the same times with the same headers,
- * flags, sequence numbers and lengths (tcpdump's line of each).
- */
-async function deterministic<T>(seed: number, scenario: (ctx: SimulateContext) => Promise<T>, opts: SimulateOptions & { cryptoRandom?: boolean } = {}): Promise<T> {
-  const a = await run(seed, scenario, opts);
-  const b = await run(seed, scenario, opts);
-  assert.deepEqual(b.value, a.value, "the same seed gives the same outcome");
-  assert.deepEqual(b.shape, a.shape, "the same seed gives the same packets at the same times");
-  if (!opts.cryptoRandom) assert.equal(sha(b.pcap), sha(a.pcap), "the same seed gives byte-identical pcaps");
-  assert.ok(a.pcap.length > 24 + 10 * 16, "packets were captured");
-  return a.value;
-}
+import { body, deterministic, sha } from "./world.js";
 
 const lossy: SimulateOptions = { links: [["client", "server", { latency: ms(5), loss: 0.1, reorder: 0.1 }]] };
 
