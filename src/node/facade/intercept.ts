@@ -19,7 +19,9 @@
  * puts every original back (simulate() does at its end).
  *
  * Not intercepted: `new net.Socket().connect()` (a socket made outside a
- * façade cannot become simulated: use `net.connect`), Unix-domain paths,
+ * façade cannot become simulated: inside a run it fails with
+ * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM rather than reach the real network;
+ * use `net.connect`), Unix-domain paths,
  * child processes and worker threads (other isolates), real I/O.
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
@@ -31,7 +33,7 @@ import type * as nodeDns from "node:dns";
 import type * as nodeDgram from "node:dgram";
 import type * as nodeHttp2 from "node:http2";
 import type { NodeOn } from "./index.js";
-import type { SimServer } from "./net.js";
+import { SimSocket, type SimServer } from "./net.js";
 import { listenOnFacade } from "./server-bridge.js";
 import { hostStore } from "./als.js";
 import { agentConnectOptions, dateFromGlobalClock } from "./http.js";
@@ -116,6 +118,14 @@ export function installInterception(): void {
       return on ? facade(() => on.net.connect(...args)) : orig.apply(this, args);
     });
   }
+  // A socket built with `new net.Socket()` has no simulated counterpart: inside a run it must not
+  // reach the real network silently. It fails as a connection error would (on the next tick).
+  replace(net.Socket.prototype, "connect", (orig) => function (this: nodeNet.Socket, ...args: unknown[]) {
+    if (!target() || this instanceof SimSocket) return orig.apply(this, args);
+    const err = Object.assign(new Error("sockstack/node: a socket made with new net.Socket() cannot connect on a simulated host (use net.connect() / net.createConnection() inside run())"), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" });
+    process.nextTick(() => this.destroy(err));
+    return this;
+  });
   replace(tls, "connect", (orig) => function (this: unknown, ...args: unknown[]) {
     const on = target();
     return on ? facade(() => on.tls.connect(...args)) : orig.apply(this, args);
