@@ -48,6 +48,18 @@ const ORDER: Record<string, string[]> = {
     "TCPRcvQDrop", "TCPWqueueTooBig", "TCPFastOpenPassiveAltKey", "TcpTimeoutRehash", "TcpDuplicateDataRehash", "TCPDSACKRecvSegs",
     "TCPDSACKIgnoredDubious", "TCPMigrateReqSuccess", "TCPMigrateReqFailure", "TCPRcvOutOfWindow"],
   IpExt: ["InNoRoutes", "InTruncatedPkts", "InMcastPkts", "OutMcastPkts", "InBcastPkts", "OutBcastPkts", "InOctets", "OutOctets"],
+  // /proc/net/snmp6 order (Linux 6.18 on this machine).
+  Ip6: ["InReceives", "InHdrErrors", "InTooBigErrors", "InNoRoutes", "InAddrErrors", "InUnknownProtos", "InTruncatedPkts", "InDiscards",
+    "InDelivers", "OutForwDatagrams", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmTimeout", "ReasmReqds", "ReasmOKs", "ReasmFails",
+    "FragOKs", "FragFails", "FragCreates", "InMcastPkts", "OutMcastPkts", "InOctets", "OutOctets", "InMcastOctets", "OutMcastOctets",
+    "InBcastOctets", "OutBcastOctets", "InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts", "OutTransmits"],
+  Icmp6: ["InMsgs", "InErrors", "OutMsgs", "OutErrors", "InCsumErrors", "OutRateLimitHost", "InDestUnreachs", "InPktTooBigs", "InTimeExcds",
+    "InParmProblems", "InEchos", "InEchoReplies", "InGroupMembQueries", "InGroupMembResponses", "InGroupMembReductions", "InRouterSolicits",
+    "InRouterAdvertisements", "InNeighborSolicits", "InNeighborAdvertisements", "InRedirects", "InMLDv2Reports", "OutDestUnreachs",
+    "OutPktTooBigs", "OutTimeExcds", "OutParmProblems", "OutEchos", "OutEchoReplies", "OutGroupMembQueries", "OutGroupMembResponses",
+    "OutGroupMembReductions", "OutRouterSolicits", "OutRouterAdvertisements", "OutNeighborSolicits", "OutNeighborAdvertisements",
+    "OutRedirects", "OutMLDv2Reports"],
+  Udp6: ["InDatagrams", "NoPorts", "InErrors", "OutDatagrams", "RcvbufErrors", "SndbufErrors", "InCsumErrors", "IgnoredMulti", "MemErrors"],
   Sockstack: [],
 };
 
