@@ -14,6 +14,9 @@ import type { Device } from "../link/device.js";
 import { IcmpLayer } from "../icmp/icmp-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
+import { Ip6Layer } from "../ip6/ip6-layer.js";
+import { Icmp6Layer } from "../icmp/icmp6-layer.js";
+import { ipv6, parseCidr6 } from "../wire/ipv6-address.js";
 import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
@@ -86,6 +89,10 @@ export class Host implements Kernel {
   readonly ctx: StackContext;
   readonly ip: IpLayer;
   readonly icmp: IcmpLayer;
+  /** The IPv6 layer (addresses, routes, Neighbor Discovery). */
+  readonly ip6: Ip6Layer;
+  /** ICMPv6. */
+  readonly icmp6: Icmp6Layer;
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
   /** The AF_UNIX name space of this host (socket paths, E7). */
@@ -120,6 +127,8 @@ export class Host implements Kernel {
     this.sys = { spin: new SpinGuard(opts.scheduler, opts.spinLimit), trace: null, formatEnter: null };
     this.ip = new IpLayer(this.ctx);
     this.icmp = new IcmpLayer(this.ctx, this.ip);
+    this.ip6 = new Ip6Layer(this.ctx, this.ip);
+    this.icmp6 = new Icmp6Layer(this.ctx, this.ip6);
     this.udp = new UdpLayer(this.ctx, this.ip);
     this.tcp = new TcpLayer(this.ctx, this.ip);
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
@@ -158,10 +167,19 @@ export class Host implements Kernel {
     return iface;
   }
 
-  /** Adds an address (and its connected route) to an interface. */
+  /**
+   * Adds an address (and its connected route) to an interface: IPv4
+   * `"10.0.0.1/24"` or IPv6 `"2001:db8::1/64"` (`ip -6 addr add`:
+   * tentative until DAD passes on Ethernet).
+   */
   addAddress(iface: NetInterface | string, cidr: string): void {
     const i = typeof iface === "string" ? this.ip.interfaceByName(iface) : iface;
     if (!i) throw new TypeError(`${this.name}: no interface ${iface}`);
+    if (cidr.includes(":")) {
+      const a6 = parseCidr6(cidr);
+      this.ip6.addAddress(i, a6.addr, a6.prefixLen);
+      return;
+    }
     const { addr, prefixLen } = parseCidr(cidr);
     this.ip.addAddress(i, addr, prefixLen);
   }
@@ -171,6 +189,10 @@ export class Host implements Kernel {
    * `addRoute("192.168.1.0/24", "10.0.0.1")`, or with a device and no gateway.
    */
   addRoute(dest: string, via?: string, dev?: string): void {
+    if (dest.includes(":") || via?.includes(":") || (dest === "default6")) {
+      this.#addRoute6(dest === "default6" ? "::/0" : dest, via, dev);
+      return;
+    }
     const { addr, prefixLen } = dest === "default" ? { addr: 0, prefixLen: 0 } : parseCidr(dest);
     const gateway = via ? ipv4(via) : 0;
     let iface: NetInterface | undefined;
@@ -178,6 +200,25 @@ export class Host implements Kernel {
     else if (gateway) iface = this.ip.routes.lookup(gateway)?.iface;
     if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
     this.ip.routes.add({ dest: addr, prefixLen, gateway, iface });
+  }
+
+  #addRoute6(dest: string, via?: string, dev?: string): void {
+    const { addr, prefixLen } = parseCidr6(dest === "default" ? "::/0" : dest);
+    const gateway = via ? ipv6(via) : undefined;
+    let iface: NetInterface | undefined;
+    if (dev) iface = this.ip.interfaceByName(dev);
+    else if (gateway) iface = this.ip6.routes.lookup(gateway, this.ctx.scheduler.now())?.iface;
+    if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
+    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface });
+  }
+
+  /**
+   * Turns IPv6 on for every interface (`sysctl -w
+   * net.ipv6.conf.all.disable_ipv6=0`; sockstack's default keeps it off,
+   * docs/ipv6.md): link-local addresses, DAD, router solicitation.
+   */
+  enableIpv6(): void {
+    this.ip6.enable();
   }
 
   /** The primary address of the first non-loopback interface (for messages and demos). */
@@ -284,6 +325,7 @@ export class Host implements Kernel {
   shutdown(): void {
     this.tcp.shutdownTimers();
     this.ip.shutdownTimers();
+    this.ip6.shutdownTimers();
     for (const i of this.ip.interfaces) i.device.onReceive = () => {};
     this.processes.clear();
   }

@@ -45,6 +45,10 @@ export class IpLayer {
   icmpErrorSender: IcmpErrorSender | null = null;
   /** ARP and the neighbour table of the host's Ethernet interfaces. */
   readonly arp: Arp;
+  /** Where IPv6 packets (version 6) received on any interface go (installed by ip6/). */
+  ipv6Input: ((packet: Packet, iface: NetInterface) => void) | null = null;
+  /** Told about each interface added after it was installed (ip6/ attaches its per-interface state). */
+  onInterfaceAdded: ((iface: NetInterface) => void) | null = null;
   #handlers: (IpProtocolHandler | undefined)[] = [];
   #reassembler: Reassembler;
   #nextId: number;
@@ -91,6 +95,7 @@ export class IpLayer {
     this.interfaces.push(iface);
     device.onReceive = (p) => this.input(p, iface);
     if (isEthernet(device)) this.arp.attach(iface, device);
+    this.onInterfaceAdded?.(iface);
     return iface;
   }
 
@@ -193,6 +198,11 @@ export class IpLayer {
   /** Processes a datagram received on `iface`. Never throws on bad input. */
   input(packet: Packet, iface: NetInterface): void {
     const c = this.ctx.counters;
+    // One receive hook per device carries both families: version 6 goes to ip6/.
+    if (packet.head.length > 0 && packet.head[0]! >> 4 === 6 && this.ipv6Input) {
+      this.ipv6Input(packet, iface);
+      return;
+    }
     c.inc(c.Ip, "InReceives");
     // TCP keeps nothing of the header: it gets a per-layer scratch record;
     // every other path (reassembly, forwarding, UDP, ICMP, errors) a copy.
