@@ -279,7 +279,7 @@ export class Ip6Layer {
         if (a.autoconf || isLinkLocal6(a.addr)) this.removeAddress(iface, a.addr);
         else this.#setState(a, "tentative");
       }
-      this.routes.remove((r) => r.iface === iface && r.proto === "ra");
+      this.routes.remove((r) => r.iface === iface && (r.proto === "ra" || Number.isFinite(r.expires)));
       d.gotRa = false;
       return;
     }
@@ -495,8 +495,10 @@ export class Ip6Layer {
     const valid = p.validLifetime === 0xffffffff ? Infinity : p.validLifetime * SEC;
     const preferred = p.preferredLifetime === 0xffffffff ? Infinity : p.preferredLifetime * SEC;
     if (p.onLink) {
-      this.routes.remove((r) => r.iface === d.iface && r.proto === "ra" && r.prefixLen === p.prefixLen && ipv6InPrefix(p.prefix, r.dest, r.prefixLen));
-      if (valid > 0) this.routes.add({ dest: p.prefix, prefixLen: p.prefixLen, iface: d.iface, proto: "ra", expires: now + valid });
+      // addrconf_prefix_route: an on-link prefix is a `proto kernel` route that expires with the prefix.
+      this.routes.remove((r) => r.iface === d.iface && r.proto === "kernel" && Number.isFinite(r.expires) && r.prefixLen === p.prefixLen &&
+        ipv6InPrefix(p.prefix, r.dest, r.prefixLen));
+      if (valid > 0) this.routes.add({ dest: p.prefix, prefixLen: p.prefixLen, iface: d.iface, proto: "kernel", expires: now + valid });
     }
     const dev = d.iface.device;
     if (!p.autonomous || !this.ctx.sysctl.ipv6_autoconf || p.prefixLen !== 64 || !(dev instanceof EthernetDevice)) return;
