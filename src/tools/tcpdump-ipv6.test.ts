@@ -45,3 +45,36 @@ test("the link coming up: DAD, MLDv2 reports behind a hop-by-hop header, router 
   const td = new TcpdumpFormatter();
   assert.deepEqual(recs.map((r) => formatFrame(r.data, td)), want);
 });
+
+test("sockstack's own IPv6 traffic (SLAAC, PTB, fragments, errors) prints as this machine's tcpdump printed its pcap", async () => {
+  // testdata/ipv6-sim-routed.tcpdump.txt is `tcpdump -nn -r` of this capture's pcap (timestamps cut).
+  const { Network } = await import("../sim/network.js");
+  const { Capture } = await import("./capture.js");
+  const { ms, sec } = await import("../core/time.js");
+  const { ipv6 } = await import("../wire/ipv6-address.js");
+  const net = new Network({ seed: 3 });
+  const a = net.addHost("a"), r = net.addHost("r", { sysctl: { ipv6_forwarding: true } }), c = net.addHost("c");
+  const l1 = net.link(a, r, { kind: "ethernet", latency: ms(1) });
+  const l2 = net.link(r, c, { kind: "ethernet", latency: ms(1) });
+  for (const i of [l2.aIface, l2.bIface]) (i.device as { mtu: number }).mtu = 1280;
+  const cap = new Capture();
+  cap.attach(l1.aIface.device as never, "a");
+  for (const h of [a, r, c]) h.enableIpv6();
+  r.addAddress(l1.bIface, "2001:db8:1::1/64");
+  r.addAddress(l2.aIface, "2001:db8:2::1/64");
+  await net.advance(sec(2));
+  r.ip6.ndisc.advertise(l1.bIface, { prefixes: [{ prefix: ipv6("2001:db8:1::"), prefixLen: 64 }], mtu: 1500 });
+  r.ip6.ndisc.advertise(l2.aIface, { prefixes: [{ prefix: ipv6("2001:db8:2::"), prefixLen: 64 }] });
+  await net.advance(sec(10));
+  const cAddr = c.ip6.addresses(l2.bIface).find((x) => x.autoconf)!.addr;
+  const id = a.icmp6.openEcho({ reply: () => {}, error: () => {} });
+  a.icmp6.sendEcho(cAddr, id, 1, new Uint8Array(1400));
+  await net.advance(sec(1));
+  a.icmp6.sendEcho(cAddr, id, 2, new Uint8Array(1400));
+  await net.advance(sec(1));
+  a.icmp6.sendEcho(cAddr, id, 3, new Uint8Array(8), 1);
+  await net.advance(sec(1));
+  a.icmp6.sendEcho(ipv6("2001:db8:77::1"), id, 4, new Uint8Array(8));
+  await net.advance(sec(40));
+  assert.deepEqual(cap.tcpdump().map((l) => l.slice(16)), lines(new URL("ipv6-sim-routed.tcpdump.txt", here)));
+});
