@@ -93,8 +93,12 @@ export class IpLayer {
   addInterface(device: Device): NetInterface {
     const iface = new NetInterface(this.interfaces.length + 1, device);
     this.interfaces.push(iface);
-    device.onReceive = (p) => this.input(p, iface);
-    if (isEthernet(device)) this.arp.attach(iface, device);
+    if (isEthernet(device)) {
+      // The EtherType tells the families apart: an IPv4 frame goes to IPv4 whatever its version nibble says.
+      device.onReceive = (p) => this.input(p, iface, true);
+      device.onReceive6 = (p) => this.#input6(p, iface);
+      this.arp.attach(iface, device);
+    } else device.onReceive = (p) => this.input(p, iface);
     this.onInterfaceAdded?.(iface);
     return iface;
   }
@@ -195,11 +199,21 @@ export class IpLayer {
     return null;
   }
 
-  /** Processes a datagram received on `iface`. Never throws on bad input. */
-  input(packet: Packet, iface: NetInterface): void {
+  /** An IPv6 packet (an Ethernet frame of EtherType IPv6), for ip6/ — dropped (rx_nohandler's IP twin) without it. */
+  #input6(packet: Packet, iface: NetInterface): void {
+    if (this.ipv6Input) this.ipv6Input(packet, iface);
+    else this.ctx.counters.inc(this.ctx.counters.Sockstack, "Ip6NoHandler");
+  }
+
+  /**
+   * Processes a datagram received on `iface`. Never throws on bad input.
+   * On links without framing (loopback, point-to-point, TUN) the version
+   * nibble picks the family, as Linux's tun does: version 6 goes to ip6/;
+   * `ipv4Only` (an Ethernet frame of EtherType IPv4) keeps it here.
+   */
+  input(packet: Packet, iface: NetInterface, ipv4Only = false): void {
     const c = this.ctx.counters;
-    // One receive hook per device carries both families: version 6 goes to ip6/.
-    if (packet.head.length > 0 && packet.head[0]! >> 4 === 6 && this.ipv6Input) {
+    if (!ipv4Only && packet.head.length > 0 && packet.head[0]! >> 4 === 6 && this.ipv6Input) {
       this.ipv6Input(packet, iface);
       return;
     }

@@ -748,7 +748,8 @@ export class Ip6Layer {
     const h = this.#scratch;
     const err = parseIpv6Into(packet.head, packet.length, h);
     if (err) {
-      c.inc(c.Ip6, err.reason === "truncated" ? "InTruncatedPkts" : "InHdrErrors");
+      // ipv6_rcv: a fixed header that is not all there is a header error; a payload beyond the packet is truncated.
+      c.inc(c.Ip6, err.reason === "truncated" && packet.head.length >= IPV6.HEADER ? "InTruncatedPkts" : "InHdrErrors");
       return;
     }
     c.inc(c.Ip6, "InOctets", packet.length);

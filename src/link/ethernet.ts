@@ -10,8 +10,8 @@
  * external sink attached by an embedder) and come back through
  * {@link EthernetDevice.receiveFrame}, which filters by destination MAC
  * (own, broadcast, multicast; everything while `promiscuous`), by VLAN,
- * and dispatches by EtherType: IPv4 and IPv6 to `onReceive` (IP tells
- * them apart by version), ARP to `onArp`.
+ * and dispatches by EtherType: IPv4 to `onReceive`, IPv6 to
+ * `onReceive6`, ARP to `onArp`.
  * IEEE 802.3 length frames and unknown EtherTypes are counted
  * (`rx_nohandler`, as Linux counts frames no protocol takes) and dropped.
  *
@@ -142,6 +142,8 @@ export class EthernetDevice implements Device, FrameEndpoint {
   wire: FrameWire | null = null;
   /** Received IPv4 datagrams (installed by IP). */
   onReceive: Device["onReceive"] = () => {};
+  /** Received IPv6 packets (installed by IP; without it they are `rx_nohandler`). */
+  onReceive6: Device["onReceive"] | null = null;
   /** Received ARP packets (installed by IP's ARP). */
   onArp: (packet: Packet, hdr: FrameHeader, dev: EthernetDevice) => void = () => {};
   /**
@@ -237,10 +239,11 @@ export class EthernetDevice implements Device, FrameEndpoint {
       return null;
     }
     if (!group && hdr.dst !== this.mac) return null; // promiscuous: seen by taps, not for IP
-    if (hdr.etherType === ETH_P_IP || hdr.etherType === ETH_P_IPV6) {
+    if (hdr.etherType === ETH_P_IP || (hdr.etherType === ETH_P_IPV6 && this.onReceive6)) {
       if (payload.csumPartial && !this.checksumOffload) finalizeChecksums(payload);
       if (this.taps.length) runTaps(this, payload, "in", now);
-      this.onReceive(payload, this);
+      if (hdr.etherType === ETH_P_IP) this.onReceive(payload, this);
+      else this.onReceive6!(payload, this);
     } else if (hdr.etherType === ETH_P_ARP) {
       this.onArp(payload, hdr, this);
     } else {
