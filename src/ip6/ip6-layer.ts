@@ -925,13 +925,16 @@ export class Ip6Layer {
       return "atomic";
     }
     // RFC 8200 §4.5: a non-last fragment whose length is not a multiple of 8 → parameter problem at the payload length.
+    // (Linux counts the request first, in ipv6_frag_rcv.)
     if (f.mf && (dataLen & 7) !== 0) {
+      c.inc(c.Ip6, "ReasmReqds");
       c.inc(c.Ip6, "InHdrErrors");
       this.icmp6ErrorSender?.(ICMPV6_PARAMPROB, ICMPV6_HDR_FIELD, 4, p, h, iface);
       return null;
     }
     // Beyond 65535 bytes → parameter problem at the fragment offset.
     if (f.offset + dataLen > 65535) {
+      c.inc(c.Ip6, "ReasmReqds");
       c.inc(c.Ip6, "InHdrErrors");
       this.icmp6ErrorSender?.(ICMPV6_PARAMPROB, ICMPV6_HDR_FIELD, off + 2, p, h, iface);
       return null;

@@ -372,3 +372,44 @@ test("reassembly: out-of-order fragments rebuild the datagram; a lone fragment t
   assert.equal(b.counters.Icmp6.InEchos, 2);
   void a;
 });
+
+test("the extension-header cases Linux 6.18 answered on a veth pair: the same parameter problems (code, pointer) and counters", async () => {
+  // Sent from 2001:db8::1 to ::2 in network namespaces (raw IPPROTO_RAW socket), captured with tcpdump and nstat:
+  // PP code 0 @42 (type 0 RH), PP code 2 @42 (option 0x9e), nothing for 0x5e (discard) or 0x1e (skip),
+  // PP code 1 @6 (next header 253), nothing for 59, nothing for a 1001-byte M fragment of an ICMPv6 *error*
+  // (is_ineligible), PP code 1 @40 (a hop-by-hop header after a destination options header);
+  // Ip6InHdrErrors 4, Ip6InUnknownProtos 2, Ip6InDelivers 2, Icmp6OutParmProblems 4, Ip6ReasmReqds 1.
+  const { net, a, b, bIface, bDev } = await globalLan();
+  await ping(net, a, ipv6("2001:db8::2")); // neighbours known on both sides, as on the veth pair
+  const pps: string[] = [];
+  bDev.frameTaps.push((h, p, dir) => {
+    if (dir !== "out" || h.etherType !== ETH_P_IPV6) return;
+    const x = p.bytes();
+    if (x[6] === NEXTHDR_ICMPV6 && x[40] === 4) pps.push(`${x[41]}@${(x[44]! << 24) | (x[45]! << 16) | (x[46]! << 8) | x[47]!}`);
+  });
+  const before = { ...b.counters.Ip6 };
+  const echo = [128, 0, 0, 0, 0x12, 0x34, 0, 1];
+  inject(b, bIface, NEXTHDR_ROUTING, new Uint8Array([58, 2, 0, 1, 0, 0, 0, 0, ...ipv6("2001:db8::9"), ...echo]));
+  for (const t of [0x9e, 0x5e, 0x1e]) inject(b, bIface, NEXTHDR_DEST, new Uint8Array([59, 0, t, 0, 1, 2, 0, 0]));
+  inject(b, bIface, 253, new Uint8Array(8));
+  inject(b, bIface, 59, new Uint8Array(0));
+  const frag = new Uint8Array(8 + 1001);
+  frag.set([58, 0, 0, 1, 0, 0, 0, 9]);
+  inject(b, bIface, NEXTHDR_FRAGMENT, frag);
+  inject(b, bIface, NEXTHDR_DEST, new Uint8Array([0, 0, 1, 4, 0, 0, 0, 0, 58, 0, 1, 4, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0]));
+  await net.advance(sec(1));
+  assert.deepEqual(pps, ["0@42", "2@42", "1@6", "1@40"]);
+  const d = (k: string) => (b.counters.Ip6[k] ?? 0) - (before[k] ?? 0);
+  assert.deepEqual([d("InHdrErrors"), d("InUnknownProtos"), d("InDelivers"), d("ReasmReqds")], [4, 2, 2, 1]);
+  assert.equal(b.counters.Icmp6.OutParmProblems, 4);
+});
+
+test("an Ethernet frame of EtherType IPv4 carrying version 6 is IPv4's bad version, not IPv6's", async () => {
+  const { b, bDev } = await globalLan();
+  const p = new Uint8Array(48);
+  writeIpv6Header(p, 0, ipv6("2001:db8::1"), ipv6("2001:db8::2"), 59, 8, 64, 0, 0);
+  const before = b.counters.Ip6.InReceives ?? 0;
+  bDev.receiveFrame({ dst: bDev.mac, src: 2, etherType: 0x0800, vlanTci: -1, length: -1 }, new Packet(p));
+  assert.equal(b.counters.Ip.InHdrErrors, 1);
+  assert.equal(b.counters.Ip6.InReceives ?? 0, before);
+});
