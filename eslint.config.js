@@ -12,6 +12,7 @@ export const LAYERS = [
   ["link"],
   ["ip"],
   ["ip6"],
+  ["net"],
   ["icmp", "udp", "tcp"],
   ["socket"],
   ["sys"],
@@ -27,10 +28,13 @@ export const LAYERS = [
   ["cli"],
 ];
 const NODE_ONLY = new Set(["node", "cli", "bench"]);
+/** Lower folders a layer still may not import: the transports reach IP only through src/net (src/net/README.md). */
+const ALSO_FORBIDDEN = { tcp: ["ip"], udp: ["ip"] };
 
 function layerRules(folder) {
   const rank = LAYERS.findIndex((l) => l.includes(folder));
-  const forbidden = LAYERS.flatMap((l, i) => (i > rank || (i === rank) ? l.filter((f) => f !== folder) : []));
+  const forbidden = LAYERS.flatMap((l, i) => (i > rank || (i === rank) ? l.filter((f) => f !== folder) : []))
+    .concat(ALSO_FORBIDDEN[folder] ?? []);
   const patterns = [
     {
       group: forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`]).concat(["../index.js"]),

@@ -43,6 +43,7 @@ import { ss, ssSummary } from "../tools/ss.js";
 import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { Capture } from "./capture.js";
 import { dropReason, dropReasonZh } from "./drops.js";
+import { formatInetAddress, type InetAddress } from "../net/inet-address.js";
 
 /** The version of the JSON document's schema (docs/demo.md). */
 export const DEMO_JSON_VERSION = 3;
@@ -527,6 +528,6 @@ function splitArgs(s: string): string[] {
   return out;
 }
 
-function fmtAddr(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+function fmtAddr(a: InetAddress): string {
+  return formatInetAddress(a);
 }

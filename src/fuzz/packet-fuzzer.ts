@@ -37,6 +37,7 @@ import {
   type FuzzFailure, type FuzzLimits,
 } from "./harness.js";
 import { fixDatagramChecksums, icmpMessage, ipDatagram, mutate, randomBytes, tcpOptions, tcpSegment, udpDatagram } from "./packet-gen.js";
+import { asInet4 } from "../net/inet-address.js";
 
 const CLIENT = 0x0a000001; // 10.0.0.1
 const SERVER = 0x0a000002; // 10.0.0.2
@@ -388,11 +389,11 @@ class Generator {
     const live = liveTcbs(host, false);
     const t = live.length ? live[r.below(live.length)]! : undefined;
     if (!t) return this.#tcpClosed(side);
-    const seg = tcpSegment(t.remoteAddr, t.localAddr, {
+    const seg = tcpSegment(asInet4(t.remoteAddr), asInet4(t.localAddr), {
       sport: t.remotePort, dport: t.localPort, seq: r.u32(), ack: r.u32(), flags: this.#flags(),
       window: r.below(65536), options: r.chance(0.3) ? tcpOptions(r) : undefined, data: this.#data(500), urgent: r.below(65536),
     });
-    return this.#ip(t.remoteAddr, t.localAddr, IPPROTO_TCP, seg);
+    return this.#ip(asInet4(t.remoteAddr), asInet4(t.localAddr), IPPROTO_TCP, seg);
   }
 
   /** A segment for a victim connection with sequence and ack numbers near the live ones. */
@@ -424,12 +425,12 @@ class Generator {
     const opts = t.tsOk && r.chance(0.6)
       ? Uint8Array.of(1, 1, 8, 10, ...u32b(r.chance(0.8) ? t.tsRecent + r.below(1000) : r.u32()), ...u32b(r.u32()))
       : r.chance(0.3) ? tcpOptions(r) : undefined;
-    const seg = tcpSegment(t.remoteAddr, t.localAddr, {
+    const seg = tcpSegment(asInet4(t.remoteAddr), asInet4(t.localAddr), {
       sport: t.remotePort, dport: t.localPort, seq: seq >>> 0, ack: ack >>> 0, flags,
       window: r.chance(0.1) ? 0 : r.below(65536), urgent: r.chance(0.3) ? r.below(3000) : 0,
       options: opts, data: this.#data(r.chance(0.1) ? 4000 : 1400),
     }, r.chance(0.03));
-    return this.#ip(t.remoteAddr, t.localAddr, IPPROTO_TCP, seg);
+    return this.#ip(asInet4(t.remoteAddr), asInet4(t.localAddr), IPPROTO_TCP, seg);
   }
 
   /** At the guarded connection, only what TCP must reject: outside the window or with an impossible ACK. */
@@ -445,11 +446,11 @@ class Generator {
     // Old (ending before rcv.nxt) or beyond the right edge; never at rcv.nxt.
     const old = r.chance(0.5);
     const seq = old ? (t.rcvNxt - data.length - 1 - r.below(1 << 30)) >>> 0 : (t.rcvNxt + wnd + 1 + r.below(1 << 30)) >>> 0;
-    const seg = tcpSegment(t.remoteAddr, t.localAddr, {
+    const seg = tcpSegment(asInet4(t.remoteAddr), asInet4(t.localAddr), {
       sport: t.remotePort, dport: t.localPort, seq, ack: r.chance(0.5) ? t.sndUna : r.u32(), flags, window: r.below(65536),
       data, urgent: r.below(100),
     });
-    return this.#ip(t.remoteAddr, t.localAddr, IPPROTO_TCP, seg);
+    return this.#ip(asInet4(t.remoteAddr), asInet4(t.localAddr), IPPROTO_TCP, seg);
   }
 
   #udp(side: "a" | "b"): Uint8Array {
@@ -479,10 +480,10 @@ class Generator {
     const mtu = type === 3 && code === 4 ? [0, 68, 296, 576, 1280, 1500, 65535, r.below(65536)][r.below(8)]! : 0;
     let quoted: Uint8Array;
     if (t && r.chance(0.8)) {
-      const l4 = tcpSegment(t.localAddr, t.remoteAddr, {
+      const l4 = tcpSegment(asInet4(t.localAddr), asInet4(t.remoteAddr), {
         sport: t.localPort, dport: t.remotePort, seq: r.chance(0.7) ? t.sndUna + r.below(3) : r.u32(), ack: t.rcvNxt, flags: ACK,
       });
-      quoted = ipDatagram({ src: t.localAddr, dst: t.remoteAddr, protocol: IPPROTO_TCP }, l4);
+      quoted = ipDatagram({ src: asInet4(t.localAddr), dst: asInet4(t.remoteAddr), protocol: IPPROTO_TCP }, l4);
     } else {
       const proto = [IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, r.below(256)][r.below(4)]!;
       quoted = ipDatagram({ src: me, dst: r.chance(0.5) ? peer : r.u32(), protocol: proto }, randomBytes(r, r.range(0, 40)));

@@ -17,6 +17,8 @@ import { IpLayer } from "../ip/ip-layer.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
 import { ipv6, parseCidr6 } from "../wire/ipv6-address.js";
+import { Ipv4Net } from "../net/ipv4-net.js";
+import { NetStack } from "../net/network-layer.js";
 import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
@@ -88,6 +90,8 @@ export class Host implements Kernel {
   }
   readonly ctx: StackContext;
   readonly ip: IpLayer;
+  /** The network layers the transports use, by address family (IPv4 today: src/net/README.md). */
+  readonly net: NetStack;
   readonly icmp: IcmpLayer;
   /** The IPv6 layer (addresses, routes, Neighbor Discovery). */
   readonly ip6: Ip6Layer;
@@ -129,8 +133,9 @@ export class Host implements Kernel {
     this.icmp = new IcmpLayer(this.ctx, this.ip);
     this.ip6 = new Ip6Layer(this.ctx, this.ip);
     this.icmp6 = new Icmp6Layer(this.ctx, this.ip6);
-    this.udp = new UdpLayer(this.ctx, this.ip);
-    this.tcp = new TcpLayer(this.ctx, this.ip);
+    this.net = new NetStack(new Ipv4Net(this.ip));
+    this.udp = new UdpLayer(this.ctx, this.net);
+    this.tcp = new TcpLayer(this.ctx, this.net);
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
     else {
       this.hostsFile = new HostsTable();

@@ -8,10 +8,9 @@
  *
  * Malformed segments are dropped and counted, never thrown.
  */
-import type { NetInterface } from "../ip/interface.js";
-import { datagramTail } from "../ip/protocol.js";
-import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
-import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
+import { datagramTail, type NetRx } from "../net/network-layer.js";
+import { foldChecksum, sum16 } from "../wire/checksum.js";
+import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY, type Packet } from "../wire/packet.js";
 import { newTcpHeader, parseTcpInto, type TcpHeader } from "../wire/tcp.js";
 import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
@@ -45,7 +44,7 @@ export class InputScratch {
  * IP hands every TCP datagram here: validate (length, data offset,
  * options, checksum), then demultiplex (RFC 9293 §3.10.7).
  */
-export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: NetInterface): void {
+export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "InSegs");
   const l4 = ip.headerLength;
@@ -68,7 +67,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
   const dataLen = total - doff;
   const payload = data.length > dataLen ? data.subarray(0, dataLen) : data;
   if (!packet.csumPartial) {
-    let acc = pseudoHeaderSum(ip.src, ip.dst, IPPROTO_TCP, total);
+    let acc = tl.net.of(ip.src).pseudoHeaderSum(ip.src, ip.dst, IPPROTO_TCP, total);
     acc = sum16(h, l4, doff, acc);
     acc = sum16(payload, 0, payload.length, acc);
     if (foldChecksum(acc) !== 0) {

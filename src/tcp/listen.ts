@@ -9,7 +9,8 @@
  */
 import { POLLIN } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
-import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
+import { netHeaderLen, type InetAddress } from "../net/inet-address.js";
+import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
 import { sendResetFor } from "./output.js";
@@ -143,8 +144,8 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
         peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0,
         created: now, listener: lq,
       };
-      const rt = tl.ip.route(seg.saddr);
-      r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500) : 0;
+      const rt = tl.net.of(seg.saddr).route(seg.saddr);
+      r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500, seg.saddr) : 0;
       return finishChild(tl, lt, createChild(tl, lt, r, seg), seg);
     }
     c.inc(c.TcpExt, "SyncookiesFailed");
@@ -153,9 +154,10 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
   return null;
 }
 
-function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {
+/** The window scale a SYN-ACK announces over an MTU of `mtu` towards `peer`. */
+function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number, peer: InetAddress): number {
   return selectInitialWindow({
-    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, TCP_MAX_ADV_MSS), wscaleOk: true,
+    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - netHeaderLen(peer) - 20, TCP_MAX_ADV_MSS), wscaleOk: true,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   }).rcvWscale;
 }
@@ -185,7 +187,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     c.inc(c.TcpExt, "ListenDrops");
     return;
   }
-  const rt = tl.ip.route(seg.saddr);
+  const rt = tl.net.of(seg.saddr).route(seg.saddr);
   if (!rt) {
     // Linux tcp_conn_request: inet_csk_route_req fails (OutNoRoutes) and the SYN is a listen drop.
     c.inc(c.Ip, "OutNoRoutes");
@@ -200,7 +202,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
   const req: RequestSock = {
     localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
     iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : -1,
-    rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
+    rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu, seg.saddr) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
     tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0,
     expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq,
@@ -221,14 +223,15 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
 
 /** Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout. */
 export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void {
-  const rt = tl.ip.route(req.remoteAddr);
+  const net = tl.net.of(req.remoteAddr);
+  const rt = net.route(req.remoteAddr);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
   const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
   const mtu = rt.iface.mtu;
-  let adv = Math.min(mtu - 40, TCP_MAX_ADV_MSS);
+  let adv = Math.min(mtu - net.headerReserve - 20, TCP_MAX_ADV_MSS);
   if (lt?.userMss) adv = Math.min(adv, lt.userMss);
   const space = lt ? lt.rcvBuf.fullSpace() : 65536;
   const win = selectInitialWindow({
@@ -243,11 +246,11 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
     bsd: tl.personality.synOptionsBsd };
   const list = synOptions(opts);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(list));
+  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(list));
   const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
+  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
   // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
-  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt && lt.ttl >= 0 ? lt.ttl : undefined, tos: lt ? lt.tos : 0 })) return;
+  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt ? lt.ttl : -1, lt ? lt.tos : 0, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -258,16 +261,17 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
  * timestamps when negotiated.
  */
 function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
-  const rt = tl.ip.route(req.remoteAddr);
+  const net = tl.net.of(req.remoteAddr);
+  const rt = net.route(req.remoteAddr);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
   const opts = establishedOptions(req.tsOk, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
+  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
   const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd, 65535));
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
-  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt.ttl >= 0 ? lt.ttl : undefined, tos: lt.tos })) return;
+  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
+  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt.ttl, lt.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -429,10 +433,11 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.highRxt = t.sndUna;
   t.rcvNxt = (req.irs + 1) >>> 0;
   t.tsOffset = req.tsOffset;
-  const rt = tl.ip.route(req.remoteAddr);
+  const net = tl.net.of(req.remoteAddr);
+  const rt = net.route(req.remoteAddr);
   initConnection(tl, t, rt ? rt.iface.mtu : 1500);
   t.route = rt;
-  t.routeGen = tl.ip.routes.generation;
+  t.routeGen = net.routeGeneration;
   t.peerMss = req.peerMss;
   t.wscaleOk = req.sndWscale >= 0;
   t.sndWscale = t.wscaleOk ? req.sndWscale : 0;

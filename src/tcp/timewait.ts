@@ -15,13 +15,14 @@ import { Timer, type Scheduler } from "../core/scheduler.js";
 import type { Micros } from "../core/time.js";
 import { TcpState } from "./tcp-state.js";
 import type { Tcb } from "./tcb.js";
+import type { InetAddress } from "../net/inet-address.js";
 
 /** A connection in TIME-WAIT. */
 export class TimeWaitSock {
   readonly state = TcpState.TIME_WAIT;
-  readonly localAddr: number;
+  readonly localAddr: InetAddress;
   readonly localPort: number;
-  readonly remoteAddr: number;
+  readonly remoteAddr: InetAddress;
   readonly remotePort: number;
   /** RCV.NXT: the peer's FIN is acknowledged. */
   readonly rcvNxt: number;
