@@ -99,8 +99,8 @@ export { Packet } from "./wire/packet.js";
 
 // ---- socket addresses and constants ---------------------------------------
 // sockaddrIn("10.0.0.2", 7) or the tuple ["10.0.0.2", 7]; AF_INET, SOCK_DGRAM, MSG_PEEK, SHUT_WR, …
-export { sockaddrIn, formatSockAddr } from "./socket/sockaddr.js";
-export type { SockAddr, SockAddrIn, SockAddrUn, SockAddrUnspec, SockAddrLike } from "./socket/sockaddr.js";
+export { sockaddrIn, sockaddrIn6, formatSockAddr } from "./socket/sockaddr.js";
+export type { SockAddr, SockAddrIn, SockAddrIn6, SockAddrUn, SockAddrUnspec, SockAddrLike } from "./socket/sockaddr.js";
 // Every constant of sockstack/constants (AF_*, SOCK_*, MSG_*, EPOLL*, POLL*, INADDR_*, FD_SETSIZE, WNOHANG, …).
 export * from "./constants.js";
 export type { OptionValue, Linger, Timeval } from "./socket/options.js";

@@ -18,6 +18,7 @@ import { Ip6Layer } from "../ip6/ip6-layer.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
 import { ipv6, parseCidr6 } from "../wire/ipv6-address.js";
 import { Ipv4Net } from "../net/ipv4-net.js";
+import { Ipv6Net } from "../net/ipv6-net.js";
 import { NetStack } from "../net/network-layer.js";
 import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
@@ -134,6 +135,7 @@ export class Host implements Kernel {
     this.ip6 = new Ip6Layer(this.ctx, this.ip);
     this.icmp6 = new Icmp6Layer(this.ctx, this.ip6);
     this.net = new NetStack(new Ipv4Net(this.ip));
+    this.net.register(new Ipv6Net(this.ip6));
     this.udp = new UdpLayer(this.ctx, this.net);
     this.tcp = new TcpLayer(this.ctx, this.net);
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
@@ -236,19 +238,18 @@ export class Host implements Kernel {
   /** socket(2) dispatch by family, type and protocol (Linux's errnos for the unsupported). */
   createSocket(domain: number, type: number, protocol: number): Socket | ErrnoCode {
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW && type !== SOCK_SEQPACKET && type !== 4 && type !== 10) return "EINVAL";
-    if (domain === AF_INET) {
+    if (domain === AF_INET || domain === AF_INET6) {
       if (type === SOCK_DGRAM) {
         if (protocol !== 0 && protocol !== IPPROTO_UDP) return "EPROTONOSUPPORT";
-        return new DgramSocket(this.ctx, this.udp);
+        return new DgramSocket(this.ctx, this.udp, domain);
       }
       if (type === SOCK_STREAM) {
         if (protocol !== 0 && protocol !== IPPROTO_TCP) return "EPROTONOSUPPORT";
-        return new StreamSocket(this.ctx, this.tcp);
+        return new StreamSocket(this.ctx, this.tcp, undefined, domain);
       }
       return "ESOCKTNOSUPPORT";
     }
     if (domain === AF_UNIX) return createUnixSocket(this.ctx, this.unix, type, protocol);
-    if (domain === AF_INET6) return "EAFNOSUPPORT";
     return "EAFNOSUPPORT";
   }
 
