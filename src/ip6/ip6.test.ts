@@ -413,3 +413,18 @@ test("an Ethernet frame of EtherType IPv4 carrying version 6 is IPv4's bad versi
   assert.equal(b.counters.Ip.InHdrErrors, 1);
   assert.equal(b.counters.Ip6.InReceives ?? 0, before);
 });
+
+test("nstat names the IPv6 counters as Linux's /proc/net/snmp6 (Ip6*, Icmp6*), in its order", async () => {
+  const { snapshot } = await import("../tools/snapshot.js");
+  const { nstat } = await import("../tools/nstat.js");
+  const { net, a } = lan();
+  const before = snapshot(a);
+  await ping(net, a, ipv6("::1"));
+  const text = nstat(before, snapshot(a));
+  const names = text.split("\n").slice(1).map((l) => l.split(/\s+/)[0]).filter((n) => n && /^(Ip6|Icmp6)/.test(n));
+  assert.deepEqual(names, [
+    "Ip6InReceives", "Ip6InDelivers", "Ip6OutRequests", "Ip6InOctets", "Ip6OutOctets", "Ip6OutTransmits",
+    "Icmp6InMsgs", "Icmp6OutMsgs", "Icmp6InEchos", "Icmp6InEchoReplies", "Icmp6OutEchos", "Icmp6OutEchoReplies",
+    "Icmp6InType128", "Icmp6OutType128", "Icmp6InType129", "Icmp6OutType129",
+  ]);
+});

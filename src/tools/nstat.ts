@@ -63,6 +63,8 @@ const ORDER: Record<string, string[]> = {
   Sockstack: [],
 };
 
+const TYPE_COUNTER = /^(In|Out)Type(\d+)$/;
+
 /** Counters nstat never prints (nstat.c useless_numbers: gauges and constants). */
 const USELESS = new Set(["IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm", "TcpRtoMin", "TcpRtoMax", "TcpMaxConn", "TcpCurrEstab"]);
 
@@ -76,6 +78,9 @@ export function nstatNames(groups: Record<string, CounterGroup>): string[] {
       if (ia >= 0 && ib >= 0) return ia - ib;
       if (ia >= 0) return -1;
       if (ib >= 0) return 1;
+      // /proc/net/snmp6's per-type ICMPv6 counters go by type, In before Out (Icmp6InType1 Icmp6OutType1 Icmp6OutType135).
+      const ta = TYPE_COUNTER.exec(a), tb = TYPE_COUNTER.exec(b);
+      if (g === "Icmp6" && ta && tb) return Number(ta[2]) - Number(tb[2]) || (ta[1] === tb[1] ? 0 : ta[1] === "In" ? -1 : 1);
       return a < b ? -1 : a > b ? 1 : 0;
     });
     for (const n of names) out.push(`${g}${n}`);
