@@ -212,3 +212,12 @@ test("scanIpv6Options: pads pass, unknown options act by their two high bits (RF
   assert.ok(s.malformed);
   assert.deepEqual([0x00, 0x40, 0x80, 0xc0].map(ipv6OptionAction), [0, 1, 2, 3]);
 });
+
+test("sys inet_pton/inet_ntop (AF_INET6) are the same text forms as glibc: one implementation", async () => {
+  const { inet_pton, inet_ntop } = await import("../sys/inet.js");
+  for (const [text, want] of ntop) {
+    const b = inet_pton("AF_INET6", text);
+    if (want === null) assert.equal(b, null, text);
+    else assert.equal(inet_ntop("AF_INET6", b!), want, text);
+  }
+});
