@@ -11,6 +11,7 @@ export const LAYERS = [
   ["wire"],
   ["link"],
   ["ip"],
+  ["ip6"],
   ["net"],
   ["icmp", "udp", "tcp"],
   ["socket"],

@@ -99,13 +99,21 @@ export { Packet } from "./wire/packet.js";
 
 // ---- socket addresses and constants ---------------------------------------
 // sockaddrIn("10.0.0.2", 7) or the tuple ["10.0.0.2", 7]; AF_INET, SOCK_DGRAM, MSG_PEEK, SHUT_WR, …
-export { sockaddrIn, formatSockAddr } from "./socket/sockaddr.js";
-export type { SockAddr, SockAddrIn, SockAddrUn, SockAddrUnspec, SockAddrLike } from "./socket/sockaddr.js";
+export { sockaddrIn, sockaddrIn6, formatSockAddr } from "./socket/sockaddr.js";
+export type { SockAddr, SockAddrIn, SockAddrIn6, SockAddrUn, SockAddrUnspec, SockAddrLike } from "./socket/sockaddr.js";
 // Every constant of sockstack/constants (AF_*, SOCK_*, MSG_*, EPOLL*, POLL*, INADDR_*, FD_SETSIZE, WNOHANG, …).
 export * from "./constants.js";
 export type { OptionValue, Linger, Timeval } from "./socket/options.js";
 export { ipv4, parseIpv4Address, formatIpv4Address } from "./wire/ipv4-address.js";
 export type { Ipv4Address } from "./wire/ipv4-address.js";
+export { ipv6, parseIpv6Address, parseIpv6Text, formatIpv6Address, v4Mapped, isV4Mapped } from "./wire/ipv6-address.js";
+export type { Ipv6Address, Ipv6Text } from "./wire/ipv6-address.js";
+export { Ip6Layer } from "./ip6/ip6-layer.js";
+export type { Inet6Addr, Inet6AddrState, Ip6SendOptions } from "./ip6/ip6-layer.js";
+export { Ndisc } from "./ip6/ndisc.js";
+export type { RouterAdvertConfig } from "./ip6/ndisc.js";
+export { Icmp6Layer } from "./icmp/icmp6-layer.js";
+export type { Echo6Reply, Echo6Error, Echo6Listener } from "./icmp/icmp6-layer.js";
 
 // ---- errors ---------------------------------------------------------------
 // Every failing syscall throws a SysError: e.code "ECONNREFUSED", e.errno 111, e.message "recv: Connection refused".

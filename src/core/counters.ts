@@ -1,6 +1,7 @@
 /**
  * SNMP-style counters with Linux's names, grouped like `/proc/net/snmp` and
- * `/proc/net/netstat` (`Ip`, `Icmp`, `Udp`, `Tcp`, `IpExt`, `TcpExt`).
+ * `/proc/net/netstat` (`Ip`, `Icmp`, `Udp`, `Tcp`, `IpExt`, `TcpExt`) and
+ * `/proc/net/snmp6` (`Ip6`, `Icmp6`, `Udp6`).
  * Protocol code increments them; `nstat` / `netstat -s` read them.
  */
 
@@ -16,6 +17,12 @@ export class Counters {
   readonly Tcp: CounterGroup = {};
   readonly TcpExt: CounterGroup = {};
   readonly IpExt: CounterGroup = {};
+  /** /proc/net/snmp6's `Ip6*` counters (nstat `Ip6InReceives`). */
+  readonly Ip6: CounterGroup = {};
+  /** /proc/net/snmp6's `Icmp6*` counters, the per-type `InType128`… included. */
+  readonly Icmp6: CounterGroup = {};
+  /** /proc/net/snmp6's `Udp6*` counters. */
+  readonly Udp6: CounterGroup = {};
   /** sockstack's own counters (drops with a reason that Linux folds elsewhere). */
   readonly Sockstack: CounterGroup = {};
 
@@ -34,6 +41,9 @@ export class Counters {
       Tcp: { ...this.Tcp },
       TcpExt: { ...this.TcpExt },
       IpExt: { ...this.IpExt },
+      Ip6: { ...this.Ip6 },
+      Icmp6: { ...this.Icmp6 },
+      Udp6: { ...this.Udp6 },
       Sockstack: { ...this.Sockstack },
     };
   }

@@ -164,6 +164,53 @@ export interface Sysctls {
   arp_accept: number;
   /** net.ipv4.conf.all.proxy_arp: answer requests for addresses routed through another interface (with ip_forward). */
   proxy_arp: boolean;
+  /**
+   * net.ipv6.conf.all.disable_ipv6. Linux's default is 0; sockstack's is
+   * true for now (a documented difference, docs/ipv6.md): with it, a host
+   * has `::1` on `lo` and IPv6 works over loopback, but its Ethernet
+   * interfaces neither configure link-local addresses nor send DAD and
+   * router solicitations — so IPv4-only scenarios keep their packet
+   * traces and random streams. Set it false (`Host.enableIpv6()`) for
+   * Linux's behaviour.
+   */
+  disable_ipv6: boolean;
+  /** net.ipv6.conf.all.forwarding: route IPv6 packets between interfaces (and act as a router: no RA processing, joins ff02::2). */
+  ipv6_forwarding: boolean;
+  /** net.ipv6.conf.default.hop_limit */
+  ipv6_hop_limit: number;
+  /** net.ipv6.ip6frag_time (µs here; seconds in /proc). */
+  ip6frag_time: Micros;
+  /** net.ipv6.ip6frag_high_thresh: IPv6 reassembly memory cap in bytes (its own, as Linux's per-family fqdir). */
+  ip6frag_high_thresh: number;
+  /** net.ipv6.icmp.ratelimit: minimum gap between rate-limited ICMPv6 messages per destination, µs (ms in /proc). */
+  icmpv6_ratelimit: Micros;
+  /** net.ipv6.icmp.echo_ignore_all */
+  icmpv6_echo_ignore_all: boolean;
+  /** net.ipv6.conf.default.dad_transmits: neighbour solicitations per duplicate address detection (0: none). */
+  ipv6_dad_transmits: number;
+  /** net.ipv6.conf.default.accept_dad: 0 no DAD; 1 DAD (a duplicate disables the address). */
+  ipv6_accept_dad: number;
+  /** net.ipv6.conf.default.router_solicitations: RS to send at start (-1: until a router answers). */
+  ipv6_router_solicitations: number;
+  /** net.ipv6.conf.default.router_solicitation_interval (µs). */
+  ipv6_router_solicitation_interval: Micros;
+  /** net.ipv6.conf.default.router_solicitation_max_interval (µs): the backoff's cap once the first ones went unanswered. */
+  ipv6_router_solicitation_max_interval: Micros;
+  /** net.ipv6.conf.default.router_solicitation_delay (µs): the random delay before the first RS and DAD. */
+  ipv6_router_solicitation_delay: Micros;
+  /** net.ipv6.conf.default.accept_ra: process router advertisements (when not forwarding). */
+  ipv6_accept_ra: number;
+  /** net.ipv6.conf.default.autoconf: SLAAC addresses from RA prefix information. */
+  ipv6_autoconf: boolean;
+  /** net.ipv6.conf.default.accept_source_route: 0 (and -1) refuse type 0 routing headers with segments left (RFC 5095). */
+  ipv6_accept_source_route: number;
+  /** net.ipv6.route.mtu_expires (µs): how long a path MTU learned from Packet Too Big holds. */
+  ip6_rt_mtu_expires: Micros;
+  /** net.ipv6.auto_flowlabels: 1 flow labels from a hash of the flow on every packet (unless the socket set one), 0 none. */
+  ipv6_auto_flowlabels: number;
+  /** net.ipv6.bindv6only: the default of IPV6_V6ONLY for new AF_INET6 sockets. */
+  ipv6_bindv6only: boolean;
+
 }
 
 /** The Linux defaults (see the module comment for their source). */
@@ -245,5 +292,24 @@ export function linuxSysctls(): Sysctls {
     tcp_personality: "linux",
     tcp_delacktime: 100_000,
     tcp_drop_synfin: false,
+    disable_ipv6: true,
+    ipv6_forwarding: false,
+    ipv6_hop_limit: 64,
+    ip6frag_time: 60 * SEC,
+    ip6frag_high_thresh: 4194304,
+    icmpv6_ratelimit: 100_000, // 100 ms
+    icmpv6_echo_ignore_all: false,
+    ipv6_dad_transmits: 1,
+    ipv6_accept_dad: 1,
+    ipv6_router_solicitations: -1,
+    ipv6_router_solicitation_interval: 4 * SEC,
+    ipv6_router_solicitation_max_interval: 3600 * SEC,
+    ipv6_router_solicitation_delay: 1 * SEC,
+    ipv6_accept_ra: 1,
+    ipv6_autoconf: true,
+    ipv6_accept_source_route: 0,
+    ip6_rt_mtu_expires: 600 * SEC,
+    ipv6_auto_flowlabels: 1,
+    ipv6_bindv6only: false,
   };
 }

@@ -14,7 +14,11 @@ import type { Device } from "../link/device.js";
 import { IcmpLayer } from "../icmp/icmp-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
+import { Ip6Layer } from "../ip6/ip6-layer.js";
+import { Icmp6Layer } from "../icmp/icmp6-layer.js";
+import { ipv6, parseCidr6 } from "../wire/ipv6-address.js";
 import { Ipv4Net } from "../net/ipv4-net.js";
+import { Ipv6Net } from "../net/ipv6-net.js";
 import { NetStack } from "../net/network-layer.js";
 import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
@@ -90,6 +94,10 @@ export class Host implements Kernel {
   /** The network layers the transports use, by address family (IPv4 today: src/net/README.md). */
   readonly net: NetStack;
   readonly icmp: IcmpLayer;
+  /** The IPv6 layer (addresses, routes, Neighbor Discovery). */
+  readonly ip6: Ip6Layer;
+  /** ICMPv6. */
+  readonly icmp6: Icmp6Layer;
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
   /** The AF_UNIX name space of this host (socket paths, E7). */
@@ -124,7 +132,10 @@ export class Host implements Kernel {
     this.sys = { spin: new SpinGuard(opts.scheduler, opts.spinLimit), trace: null, formatEnter: null };
     this.ip = new IpLayer(this.ctx);
     this.icmp = new IcmpLayer(this.ctx, this.ip);
+    this.ip6 = new Ip6Layer(this.ctx, this.ip);
+    this.icmp6 = new Icmp6Layer(this.ctx, this.ip6);
     this.net = new NetStack(new Ipv4Net(this.ip));
+    this.net.register(new Ipv6Net(this.ip6));
     this.udp = new UdpLayer(this.ctx, this.net);
     this.tcp = new TcpLayer(this.ctx, this.net);
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
@@ -163,10 +174,19 @@ export class Host implements Kernel {
     return iface;
   }
 
-  /** Adds an address (and its connected route) to an interface. */
+  /**
+   * Adds an address (and its connected route) to an interface: IPv4
+   * `"10.0.0.1/24"` or IPv6 `"2001:db8::1/64"` (`ip -6 addr add`:
+   * tentative until DAD passes on Ethernet).
+   */
   addAddress(iface: NetInterface | string, cidr: string): void {
     const i = typeof iface === "string" ? this.ip.interfaceByName(iface) : iface;
     if (!i) throw new TypeError(`${this.name}: no interface ${iface}`);
+    if (cidr.includes(":")) {
+      const a6 = parseCidr6(cidr);
+      this.ip6.addAddress(i, a6.addr, a6.prefixLen);
+      return;
+    }
     const { addr, prefixLen } = parseCidr(cidr);
     this.ip.addAddress(i, addr, prefixLen);
   }
@@ -176,6 +196,10 @@ export class Host implements Kernel {
    * `addRoute("192.168.1.0/24", "10.0.0.1")`, or with a device and no gateway.
    */
   addRoute(dest: string, via?: string, dev?: string): void {
+    if (dest.includes(":") || via?.includes(":") || (dest === "default6")) {
+      this.#addRoute6(dest === "default6" ? "::/0" : dest, via, dev);
+      return;
+    }
     const { addr, prefixLen } = dest === "default" ? { addr: 0, prefixLen: 0 } : parseCidr(dest);
     const gateway = via ? ipv4(via) : 0;
     let iface: NetInterface | undefined;
@@ -183,6 +207,25 @@ export class Host implements Kernel {
     else if (gateway) iface = this.ip.routes.lookup(gateway)?.iface;
     if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
     this.ip.routes.add({ dest: addr, prefixLen, gateway, iface });
+  }
+
+  #addRoute6(dest: string, via?: string, dev?: string): void {
+    const { addr, prefixLen } = parseCidr6(dest === "default" ? "::/0" : dest);
+    const gateway = via ? ipv6(via) : undefined;
+    let iface: NetInterface | undefined;
+    if (dev) iface = this.ip.interfaceByName(dev);
+    else if (gateway) iface = this.ip6.routes.lookup(gateway, this.ctx.scheduler.now())?.iface;
+    if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
+    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface });
+  }
+
+  /**
+   * Turns IPv6 on for every interface (`sysctl -w
+   * net.ipv6.conf.all.disable_ipv6=0`; sockstack's default keeps it off,
+   * docs/ipv6.md): link-local addresses, DAD, router solicitation.
+   */
+  enableIpv6(): void {
+    this.ip6.enable();
   }
 
   /** The primary address of the first non-loopback interface (for messages and demos). */
@@ -195,19 +238,18 @@ export class Host implements Kernel {
   /** socket(2) dispatch by family, type and protocol (Linux's errnos for the unsupported). */
   createSocket(domain: number, type: number, protocol: number): Socket | ErrnoCode {
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW && type !== SOCK_SEQPACKET && type !== 4 && type !== 10) return "EINVAL";
-    if (domain === AF_INET) {
+    if (domain === AF_INET || domain === AF_INET6) {
       if (type === SOCK_DGRAM) {
         if (protocol !== 0 && protocol !== IPPROTO_UDP) return "EPROTONOSUPPORT";
-        return new DgramSocket(this.ctx, this.udp);
+        return new DgramSocket(this.ctx, this.udp, domain);
       }
       if (type === SOCK_STREAM) {
         if (protocol !== 0 && protocol !== IPPROTO_TCP) return "EPROTONOSUPPORT";
-        return new StreamSocket(this.ctx, this.tcp);
+        return new StreamSocket(this.ctx, this.tcp, undefined, domain);
       }
       return "ESOCKTNOSUPPORT";
     }
     if (domain === AF_UNIX) return createUnixSocket(this.ctx, this.unix, type, protocol);
-    if (domain === AF_INET6) return "EAFNOSUPPORT";
     return "EAFNOSUPPORT";
   }
 
@@ -289,6 +331,7 @@ export class Host implements Kernel {
   shutdown(): void {
     this.tcp.shutdownTimers();
     this.ip.shutdownTimers();
+    this.ip6.shutdownTimers();
     for (const i of this.ip.interfaces) i.device.onReceive = () => {};
     this.processes.clear();
   }

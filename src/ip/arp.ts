@@ -1,7 +1,8 @@
 /**
- * ARP (RFC 826) and the neighbour table, as Linux runs them
- * (net/core/neighbour.c, net/ipv4/arp.c): one table per host, entries per
- * (interface, IPv4 address), in Linux's NUD states with its timers.
+ * ARP (RFC 826) on the family-neutral neighbour table (`neighbour.ts`,
+ * Linux's net/core/neighbour.c with net/ipv4/arp.c): one table per host,
+ * entries per (interface, IPv4 address), in Linux's NUD states with its
+ * timers. The machine's rules, as ARP uses them:
  *
  * - Sending to an unknown neighbour creates it INCOMPLETE and broadcasts a
  *   request now, then every `retrans_time`; packets wait in its queue
@@ -38,27 +39,21 @@
  * Ethernet card (link/ethernet.ts) only moves frames.
  */
 import type { StackContext } from "../core/stack-context.js";
-import type { Rng } from "../core/rng.js";
-import { SEC, type Micros } from "../core/time.js";
+import type { Micros } from "../core/time.js";
 import { Timer } from "../core/scheduler.js";
-import { skbTruesize } from "../core/truesize.js";
 import { EthernetDevice, type FrameHeader } from "../link/ethernet.js";
 import { ARP, ARPOP_REPLY, ARPOP_REQUEST, newArpPacket, parseArpInto, writeArp } from "../wire/arp.js";
-import { ETH_P_ARP, ETH_P_IP, MAC_BROADCAST, MAC_ZERO, formatMac, ipv4MulticastMac, isMulticastMac, type MacAddress } from "../wire/ethernet.js";
+import { ETH_P_ARP, ETH_P_IP, MAC_BROADCAST, MAC_ZERO, ipv4MulticastMac, isMulticastMac, type MacAddress } from "../wire/ethernet.js";
 import { formatIpv4Address, inPrefix, isLoopback, isMulticast, INADDR_BROADCAST, type Ipv4Address } from "../wire/ipv4-address.js";
 import { parseIpv4, type Ipv4Header } from "../wire/ipv4.js";
 import { Packet } from "../wire/packet.js";
 import { WireError } from "../wire/wire-error.js";
 import type { NetInterface } from "./interface.js";
 import type { RouteResult } from "./route-table.js";
+import { NeighbourTable, type Neighbour as NeighbourEntry, type NudState } from "./neighbour.js";
 
-/** Linux's NUD states (`ip neigh` prints them in upper case). */
-export type NudState = "INCOMPLETE" | "REACHABLE" | "STALE" | "DELAY" | "PROBE" | "FAILED" | "PERMANENT";
-
-/** States with a valid MAC (NUD_VALID). */
-const VALID: ReadonlySet<NudState> = new Set(["REACHABLE", "STALE", "DELAY", "PROBE", "PERMANENT"]);
-/** States whose MAC is trusted without probing (NUD_CONNECTED). */
-const CONNECTED: ReadonlySet<NudState> = new Set(["REACHABLE", "PERMANENT"]);
+export type { NudState, NeighStats } from "./neighbour.js";
+export { Neighbour } from "./neighbour.js";
 
 /** What ARP needs from the IP layer (ip/ip-layer.ts implements it). */
 export interface ArpHost {
@@ -72,123 +67,38 @@ export interface ArpHost {
   hostUnreachable(packet: Packet, hdr: Ipv4Header): void;
 }
 
-/** One neighbour entry. */
-export class Neighbour {
-  state: NudState = "INCOMPLETE";
-  /** Its MAC (meaningful in the valid states). */
-  mac: MacAddress = MAC_ZERO;
-  /** Probes sent in the current INCOMPLETE/PROBE round (Linux `probes`, which starts at ucast_solicit for INCOMPLETE). */
-  probes = 0;
-  /** Last reachability confirmation, last use by output, last state/MAC change (µs). */
-  confirmed: Micros = 0;
-  used: Micros = 0;
-  updated: Micros = 0;
-  /** Packets waiting for resolution, and their truesize. */
-  readonly queue: Packet[] = [];
-  queueBytes = 0;
-  /** @internal */
-  readonly timer: Timer;
+type Neighbour = NeighbourEntry<Ipv4Address>;
 
-  constructor(
-    readonly iface: NetInterface,
-    readonly dev: EthernetDevice,
-    readonly addr: Ipv4Address,
-    timerFn: (now: Micros, t: Timer) => void,
-  ) {
-    this.timer = new Timer(timerFn);
-    (this.timer as Timer & { neigh?: Neighbour }).neigh = this;
-  }
-
-  /** `10.0.0.2 dev eth0 lladdr 02:… REACHABLE` as `ip neigh` prints it. */
-  toString(): string {
-    const ll = VALID.has(this.state) ? ` lladdr ${formatMac(this.mac)}` : "";
-    return `${formatIpv4Address(this.addr)} dev ${this.iface.name}${ll} ${this.state}`;
-  }
-}
-
-/** Neighbour-table statistics with the names of Linux's `ip -s ntable` / /proc/net/stat/arp_cache. */
-export interface NeighStats {
-  allocs: number;
-  destroys: number;
-  lookups: number;
-  hits: number;
-  res_failed: number;
-  rcv_probes_mcast: number;
-  rcv_probes_ucast: number;
-  periodic_gc_runs: number;
-  forced_gc_runs: number;
-  unres_discards: number;
-  table_fulls: number;
-}
-
-/** The time between periodic reachable_time redraws (Linux: 300 s). */
-const REDRAW_INTERVAL = 300 * SEC;
-/** Forced GC keeps entries updated within this (Linux neigh_forced_gc: 5 s). */
-const FORCED_GC_FRESH = 5 * SEC;
-
-/** ARP and the neighbour table of one host. */
-export class Arp {
-  /** Entries by interface index, then address. */
-  readonly #tables = new Map<number, Map<Ipv4Address, Neighbour>>();
-  #entries = 0;
-  #reachableTime = -1;
-  #lastRand: Micros = 0;
-  /** ARP's own random stream, forked from the host's on first use (hosts without Ethernet draw nothing). */
-  #rng: Rng | null = null;
-  #lastFlush: Micros = -Infinity;
-  readonly #gcTimer: Timer;
+/** ARP and the IPv4 neighbour table of one host (Linux arp_tbl). */
+export class Arp extends NeighbourTable<Ipv4Address> {
   readonly #scratch = newArpPacket();
-  readonly #timerFn = (now: Micros, t: Timer) => this.#onTimer((t as Timer & { neigh: Neighbour }).neigh, now);
-  /** Table statistics. */
-  readonly stats: NeighStats = {
-    allocs: 0, destroys: 0, lookups: 0, hits: 0, res_failed: 0, rcv_probes_mcast: 0, rcv_probes_ucast: 0,
-    periodic_gc_runs: 0, forced_gc_runs: 0, unres_discards: 0, table_fulls: 0,
-  };
 
   constructor(readonly host: ArpHost) {
-    this.#gcTimer = new Timer((now) => this.#periodicGc(now));
+    super(host.ctx, ETH_P_IP, "neigh");
+  }
+
+  protected key(a: Ipv4Address): number {
+    return a;
+  }
+
+  protected formatAddr(a: Ipv4Address): string {
+    return formatIpv4Address(a);
   }
 
   /** Plugs an Ethernet interface into ARP: installs the card's hooks. */
   attach(iface: NetInterface, dev: EthernetDevice): void {
-    this.#tables.set(iface.index, new Map());
+    this.addTable(iface);
     dev.resolve = (p, nextHop) => this.output(iface, dev, p, nextHop);
     dev.onArp = (p, hdr) => this.input(iface, dev, p, hdr);
-    dev.onLinkChange = () => {
+    const prev = dev.onLinkChange;
+    dev.onLinkChange = (d) => {
+      prev?.(d);
       if (!dev.up) this.flush(iface);
       else if (this.host.ctx.sysctl.arp_notify) this.announce(iface);
     };
   }
 
-  /** The current reachable_time (µs): base_reachable_time × [0.5, 1.5), from the host's RNG. */
-  get reachableTime(): Micros {
-    return this.#reachTimeNow(this.host.ctx.scheduler.now());
-  }
-
-  #random(): Rng {
-    return (this.#rng ??= this.host.ctx.rng.fork("neigh"));
-  }
-
-  /** Every entry, by interface then insertion order. */
-  entries(): Neighbour[] {
-    const out: Neighbour[] = [];
-    for (const t of this.#tables.values()) for (const n of t.values()) out.push(n);
-    return out;
-  }
-
-  /** The entry for `addr` on `iface`, if any. */
-  lookup(iface: NetInterface, addr: Ipv4Address): Neighbour | undefined {
-    return this.#tables.get(iface.index)?.get(addr);
-  }
-
-  /** Number of entries. */
-  get size(): number {
-    return this.#entries;
-  }
-
-  // ── output ───────────────────────────────────────────────────────────
-
-  /** Sends an IPv4 datagram to `nextHop` on `dev` (Linux neigh_resolve_output). */
+  /** Sends an IPv4 datagram to `nextHop` on `dev` (broadcast and multicast map to their MACs; unicast resolves). */
   output(iface: NetInterface, dev: EthernetDevice, p: Packet, nextHop: Ipv4Address): void {
     if (nextHop === INADDR_BROADCAST || iface.isBroadcast(nextHop)) {
       dev.sendFrame(MAC_BROADCAST, ETH_P_IP, p);
@@ -198,128 +108,18 @@ export class Arp {
       dev.sendFrame(ipv4MulticastMac(nextHop), ETH_P_IP, p);
       return;
     }
-    const now = this.host.ctx.scheduler.now();
-    this.stats.lookups++;
-    let n: Neighbour | null | undefined = this.lookup(iface, nextHop);
-    if (n) this.stats.hits++;
-    else {
-      n = this.#create(iface, dev, nextHop, now);
-      if (!n) {
-        dev.stats.tx_dropped++;
-        return;
-      }
-    }
-    n.used = now;
-    const s = n.state;
-    if (s === "REACHABLE" || s === "PERMANENT" || s === "DELAY" || s === "PROBE") {
-      dev.sendFrame(n.mac, ETH_P_IP, p);
-      return;
-    }
-    if (s === "STALE") {
-      // __neigh_event_send: STALE → DELAY, and the packet goes with the old MAC.
-      this.#setState(n, "DELAY", now);
-      this.#arm(n, now + this.host.ctx.sysctl.neigh_delay_first_probe_time);
-      dev.sendFrame(n.mac, ETH_P_IP, p);
-      return;
-    }
-    if (s === "FAILED") {
-      const sc = this.host.ctx.sysctl;
-      if (sc.neigh_mcast_solicit + sc.neigh_app_solicit === 0) {
-        dev.stats.tx_dropped++;
-        return;
-      }
-      this.#startIncomplete(n, now);
-      this.#enqueue(n, p);
-      this.#probe(n, now);
-      return;
-    }
-    // INCOMPLETE (fresh or in progress)
-    const fresh = n.probes === 0 && !n.timer.armed;
-    if (fresh) this.#startIncomplete(n, now);
-    this.#enqueue(n, p);
-    if (fresh) this.#probe(n, now);
+    this.resolveOutput(iface, dev, p, nextHop);
   }
 
-  #startIncomplete(n: Neighbour, now: Micros): void {
-    const sc = this.host.ctx.sysctl;
-    this.#setState(n, "INCOMPLETE", now);
-    n.probes = sc.neigh_ucast_solicit;
-    this.#arm(n, now + Math.max(sc.neigh_retrans_time, SEC / 2));
+  /** arp_solicit: a request, unicast to the known MAC (PROBE) or broadcast. */
+  protected solicit(n: Neighbour, unicast: boolean): void {
+    this.#send(n.dev, ARPOP_REQUEST, unicast ? n.mac : MAC_BROADCAST, this.#solicitSource(n), n.addr, MAC_ZERO);
   }
 
-  #enqueue(n: Neighbour, p: Packet): void {
-    const limit = this.host.ctx.sysctl.neigh_unres_qlen_bytes;
-    const size = skbTruesize(p.length);
-    while (n.queueBytes + size > limit && n.queue.length) {
-      const old = n.queue.shift()!;
-      n.queueBytes -= skbTruesize(old.length);
-      this.stats.unres_discards++;
-    }
-    if (size > limit) {
-      this.stats.unres_discards++;
-      return;
-    }
-    n.queue.push(p);
-    n.queueBytes += size;
-  }
-
-  // ── timers ───────────────────────────────────────────────────────────
-
-  #arm(n: Neighbour, at: Micros): void {
-    this.host.ctx.scheduler.arm(n.timer, at);
-  }
-
-  /** neigh_timer_handler */
-  #onTimer(n: Neighbour, now: Micros): void {
-    const sc = this.host.ctx.sysctl;
-    const delay = sc.neigh_delay_first_probe_time;
-    let next = now + SEC;
-    if (n.state === "REACHABLE") {
-      const rt = this.#reachTimeNow(now);
-      if (now < n.confirmed + rt) next = n.confirmed + rt;
-      else if (now <= n.used + delay) {
-        this.#setState(n, "DELAY", now);
-        next = now + delay;
-      } else {
-        this.#setState(n, "STALE", now);
-        return;
-      }
-    } else if (n.state === "DELAY") {
-      if (now <= n.confirmed + delay) {
-        this.#setState(n, "REACHABLE", now);
-        next = n.confirmed + this.#reachTimeNow(now);
-      } else {
-        this.#setState(n, "PROBE", now);
-        n.probes = 0;
-        next = now + Math.max(sc.neigh_retrans_time, SEC / 100);
-      }
-    } else if (n.state === "INCOMPLETE" || n.state === "PROBE") {
-      next = now + Math.max(sc.neigh_retrans_time, SEC / 100);
-    } else return;
-    if ((n.state === "INCOMPLETE" || n.state === "PROBE") && n.probes >= this.#maxProbes(n)) {
-      this.#setState(n, "FAILED", now);
-      this.stats.res_failed++;
-      this.#invalidate(n);
-      return;
-    }
-    if (next <= now) next = now + 1;
-    this.#arm(n, next);
-    if (n.state === "INCOMPLETE" || n.state === "PROBE") this.#probe(n, now);
-  }
-
-  #maxProbes(n: Neighbour): number {
-    const sc = this.host.ctx.sysctl;
-    return sc.neigh_ucast_solicit + sc.neigh_app_solicit + (n.state === "PROBE" ? sc.neigh_mcast_resolicit : sc.neigh_mcast_solicit);
-  }
-
-  /** neigh_probe + arp_solicit: unicast while `probes` < ucast_solicit (PROBE), else broadcast. */
-  #probe(n: Neighbour, now: Micros): void {
-    const sc = this.host.ctx.sysctl;
-    const unicast = n.probes < sc.neigh_ucast_solicit && VALID.has(n.state);
-    n.probes++;
-    if (unicast) n.used = now; // Linux 6.18: a probe keeps the entry "used" (see the file comment)
-    const src = this.#solicitSource(n);
-    this.#send(n.dev, ARPOP_REQUEST, unicast ? n.mac : MAC_BROADCAST, src, n.addr, MAC_ZERO);
+  /** arp_error_report: ICMP host unreachable to the sender. */
+  protected errorReport(p: Packet): void {
+    const h = parseIpv4(p.head, p.length, false);
+    if (!(h instanceof WireError)) this.host.hostUnreachable(p, h);
   }
 
   /** The sender address of a request for `n` (arp_announce). */
@@ -331,21 +131,6 @@ export class Arp {
       if (this.host.isLocalAddress(src) && (announce === 0 || n.iface.addresses.some((a) => a.addr === src && inPrefix(n.addr, a.addr, a.prefixLen)))) return src;
     }
     return n.iface.sourceFor(n.addr);
-  }
-
-  /** neigh_invalidate: every queued packet gets its error report (ICMP host unreachable). */
-  #invalidate(n: Neighbour): void {
-    const q = n.queue.splice(0);
-    n.queueBytes = 0;
-    for (const p of q) {
-      const h = parseIpv4(p.head, p.length, false);
-      if (!(h instanceof WireError)) this.host.hostUnreachable(p, h);
-    }
-  }
-
-  #setState(n: Neighbour, s: NudState, now: Micros): void {
-    if (n.state !== s) n.updated = now;
-    n.state = s;
   }
 
   // ── input ────────────────────────────────────────────────────────────
@@ -385,7 +170,7 @@ export class Arp {
           const t = new Timer(() => {
             if (dev.up) this.#send(dev, ARPOP_REPLY, sha, tpa, spa, sha);
           });
-          this.host.ctx.scheduler.arm(t, now + this.#random().below(sc.neigh_proxy_delay));
+          this.host.ctx.scheduler.arm(t, now + this.random().below(sc.neigh_proxy_delay));
         }
         return;
       }
@@ -393,7 +178,7 @@ export class Arp {
     // Update our tables: existing entries always; new ones only with arp_accept.
     let n = this.lookup(iface, spa);
     const garp = spa === tpa || (op === ARPOP_REPLY && a.tha === sha);
-    if (!n && sc.arp_accept && (garp || op === ARPOP_REPLY)) n = this.#create(iface, dev, spa, now) ?? undefined;
+    if (!n && sc.arp_accept && (garp || op === ARPOP_REPLY)) n = this.create(iface, dev, spa, now) ?? undefined;
     if (!n) return;
     const override = now > n.updated + sc.neigh_locktime || garp;
     const state: NudState = op !== ARPOP_REPLY || !toUs ? "STALE" : "REACHABLE";
@@ -420,149 +205,8 @@ export class Arp {
 
   /** neigh_event_ns: the sender of a request to us becomes (at least) STALE. */
   #eventNs(iface: NetInterface, dev: EthernetDevice, spa: Ipv4Address, sha: MacAddress, now: Micros): void {
-    const n = this.lookup(iface, spa) ?? this.#create(iface, dev, spa, now);
+    const n = this.lookup(iface, spa) ?? this.create(iface, dev, spa, now);
     if (n) this.update(n, sha, "STALE", true, now);
-  }
-
-  /**
-   * neigh_update: a new MAC and/or state for `n`. A valid entry keeps its
-   * MAC against a different one without `override`; a STALE report of the
-   * same MAC leaves the state alone. Entering a valid state sends the queue.
-   */
-  update(n: Neighbour, mac: MacAddress, state: NudState, override: boolean, now: Micros): void {
-    const old = n.state;
-    let next = state;
-    if (state === "REACHABLE" || state === "PERMANENT") n.confirmed = now;
-    let newMac = mac;
-    if (VALID.has(old)) {
-      if (mac !== n.mac && !override) {
-        if (CONNECTED.has(old)) return; // (no WEAK_OVERRIDE from ARP)
-        return;
-      }
-      if (mac === n.mac && next === "STALE") next = old;
-    }
-    if (next !== old || newMac !== n.mac) n.updated = now;
-    if (next !== old) {
-      this.host.ctx.scheduler.disarm(n.timer);
-      if (next === "PROBE") n.probes = 0;
-      if (next === "REACHABLE") this.#arm(n, now + this.#reachTimeNow(now));
-      else if (next === "DELAY" || next === "PROBE") this.#arm(n, now);
-      n.state = next;
-    }
-    if (newMac !== n.mac) {
-      n.mac = newMac;
-      if (next !== "REACHABLE" && next !== "PERMANENT") n.confirmed = now - 2 * this.host.ctx.sysctl.neigh_base_reachable_time;
-    }
-    if (!VALID.has(old) && VALID.has(next)) {
-      const q = n.queue.splice(0);
-      n.queueBytes = 0;
-      newMac = n.mac;
-      for (const p of q) n.dev.sendFrame(newMac, ETH_P_IP, p);
-    }
-  }
-
-  /** reachable_time, redrawn when 300 s have passed (neigh_periodic_work). */
-  #reachTimeNow(now: Micros): Micros {
-    if (this.#reachableTime < 0 || now - this.#lastRand >= REDRAW_INTERVAL) {
-      this.#lastRand = now;
-      this.#reachableTime = this.#randReach();
-    }
-    return this.#reachableTime;
-  }
-
-  /** neigh_rand_reach_time: base/2 + random below base. */
-  #randReach(): Micros {
-    const base = this.host.ctx.sysctl.neigh_base_reachable_time;
-    return base > 0 ? Math.floor(base / 2) + this.#random().below(base) : 0;
-  }
-
-  // ── table management ─────────────────────────────────────────────────
-
-  #create(iface: NetInterface, dev: EthernetDevice, addr: Ipv4Address, now: Micros): Neighbour | null {
-    const sc = this.host.ctx.sysctl;
-    if (this.#entries >= sc.neigh_gc_thresh3 || (this.#entries >= sc.neigh_gc_thresh2 && now > this.#lastFlush + FORCED_GC_FRESH)) {
-      this.#forcedGc(now);
-      if (this.#entries >= sc.neigh_gc_thresh3) {
-        this.stats.table_fulls++;
-        return null;
-      }
-    }
-    const n = new Neighbour(iface, dev, addr, this.#timerFn);
-    n.updated = n.used = now;
-    n.confirmed = now - 2 * sc.neigh_base_reachable_time; // neigh_alloc: long unconfirmed
-    this.#tables.get(iface.index)!.set(addr, n);
-    this.#entries++;
-    this.stats.allocs++;
-    if (this.#entries >= sc.neigh_gc_thresh1 && !this.#gcTimer.armed) this.#armGc(now);
-    return n;
-  }
-
-  #destroy(n: Neighbour): void {
-    this.host.ctx.scheduler.disarm(n.timer);
-    if (this.#tables.get(n.iface.index)?.delete(n.addr)) {
-      this.#entries--;
-      this.stats.destroys++;
-    }
-    n.queue.length = 0;
-    n.queueBytes = 0;
-  }
-
-  #armGc(now: Micros): void {
-    this.host.ctx.scheduler.arm(this.#gcTimer, now + Math.max(SEC, this.host.ctx.sysctl.neigh_base_reachable_time / 2));
-  }
-
-  /** neigh_periodic_work: runs while the table holds gc_thresh1 entries or more. */
-  #periodicGc(now: Micros): void {
-    const sc = this.host.ctx.sysctl;
-    this.#reachTimeNow(now);
-    if (this.#entries < sc.neigh_gc_thresh1) return; // disarmed until the table grows again
-    this.stats.periodic_gc_runs++;
-    for (const n of this.entries()) {
-      if (n.state === "PERMANENT" || n.timer.armed) continue;
-      if (n.state === "FAILED" || now - n.used > sc.neigh_gc_stale_time) this.#destroy(n);
-    }
-    if (this.#entries >= sc.neigh_gc_thresh1) this.#armGc(now);
-  }
-
-  /** neigh_forced_gc: drop FAILED entries and entries not updated for 5 s, until under gc_thresh2. */
-  #forcedGc(now: Micros): void {
-    this.stats.forced_gc_runs++;
-    this.#lastFlush = now;
-    const max = this.host.ctx.sysctl.neigh_gc_thresh2;
-    for (const n of this.entries()) {
-      if (this.#entries < max) break;
-      if (n.state === "PERMANENT") continue;
-      if (n.state === "FAILED" || now - n.updated > FORCED_GC_FRESH) this.#destroy(n);
-    }
-  }
-
-  /** Stops every timer (host power-off); the entries stay for inspection. */
-  stop(): void {
-    const sch = this.host.ctx.scheduler;
-    for (const n of this.entries()) sch.disarm(n.timer);
-    sch.disarm(this.#gcTimer);
-  }
-
-  /** Removes every non-permanent entry of `iface` (`ip neigh flush dev eth0`, or the link going down). */
-  flush(iface: NetInterface): number {
-    let k = 0;
-    for (const n of [...(this.#tables.get(iface.index)?.values() ?? [])]) {
-      if (n.state === "PERMANENT") continue;
-      this.#destroy(n);
-      k++;
-    }
-    return k;
-  }
-
-  /** Adds a permanent entry (`ip neigh add 10.0.0.2 lladdr … dev eth0 nud permanent`). */
-  addPermanent(iface: NetInterface, addr: Ipv4Address, mac: MacAddress): void {
-    const dev = iface.device;
-    if (!(dev instanceof EthernetDevice)) throw new TypeError(`${iface.name} has no neighbour table (not an Ethernet interface)`);
-    const now = this.host.ctx.scheduler.now();
-    const n = this.lookup(iface, addr) ?? this.#create(iface, dev, addr, now);
-    if (!n) throw new RangeError("neighbour table overflow");
-    this.update(n, mac, "PERMANENT", true, now);
-    this.host.ctx.scheduler.disarm(n.timer);
   }
 
   /** Sends a gratuitous ARP request for each address of `iface` (arp_notify, `arping -U`). */

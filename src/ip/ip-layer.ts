@@ -45,6 +45,10 @@ export class IpLayer {
   icmpErrorSender: IcmpErrorSender | null = null;
   /** ARP and the neighbour table of the host's Ethernet interfaces. */
   readonly arp: Arp;
+  /** Where IPv6 packets (version 6) received on any interface go (installed by ip6/). */
+  ipv6Input: ((packet: Packet, iface: NetInterface) => void) | null = null;
+  /** Told about each interface added after it was installed (ip6/ attaches its per-interface state). */
+  onInterfaceAdded: ((iface: NetInterface) => void) | null = null;
   #handlers: (IpProtocolHandler | undefined)[] = [];
   #reassembler: Reassembler;
   #nextId: number;
@@ -89,8 +93,13 @@ export class IpLayer {
   addInterface(device: Device): NetInterface {
     const iface = new NetInterface(this.interfaces.length + 1, device);
     this.interfaces.push(iface);
-    device.onReceive = (p) => this.input(p, iface);
-    if (isEthernet(device)) this.arp.attach(iface, device);
+    if (isEthernet(device)) {
+      // The EtherType tells the families apart: an IPv4 frame goes to IPv4 whatever its version nibble says.
+      device.onReceive = (p) => this.input(p, iface, true);
+      device.onReceive6 = (p) => this.#input6(p, iface);
+      this.arp.attach(iface, device);
+    } else device.onReceive = (p) => this.input(p, iface);
+    this.onInterfaceAdded?.(iface);
     return iface;
   }
 
@@ -190,9 +199,24 @@ export class IpLayer {
     return null;
   }
 
-  /** Processes a datagram received on `iface`. Never throws on bad input. */
-  input(packet: Packet, iface: NetInterface): void {
+  /** An IPv6 packet (an Ethernet frame of EtherType IPv6), for ip6/ — dropped (rx_nohandler's IP twin) without it. */
+  #input6(packet: Packet, iface: NetInterface): void {
+    if (this.ipv6Input) this.ipv6Input(packet, iface);
+    else this.ctx.counters.inc(this.ctx.counters.Sockstack, "Ip6NoHandler");
+  }
+
+  /**
+   * Processes a datagram received on `iface`. Never throws on bad input.
+   * On links without framing (loopback, point-to-point, TUN) the version
+   * nibble picks the family, as Linux's tun does: version 6 goes to ip6/;
+   * `ipv4Only` (an Ethernet frame of EtherType IPv4) keeps it here.
+   */
+  input(packet: Packet, iface: NetInterface, ipv4Only = false): void {
     const c = this.ctx.counters;
+    if (!ipv4Only && packet.head.length > 0 && packet.head[0]! >> 4 === 6 && this.ipv6Input) {
+      this.ipv6Input(packet, iface);
+      return;
+    }
     c.inc(c.Ip, "InReceives");
     // TCP keeps nothing of the header: it gets a per-layer scratch record;
     // every other path (reassembly, forwarding, UDP, ICMP, errors) a copy.

@@ -109,7 +109,10 @@ test("malformed datagrams are dropped and counted, never thrown: truncated, bad 
   bad[10] ^= 0xff;                                             // bad header checksum
   inject(bad);
   const v6 = udpDatagram(10);
-  v6[0] = 0x65;                                                // version 6 in an IPv4 frame
+  v6[0] = 0x65;                                                // version 6 on a link without framing: IPv6's,
+  inject(v6);                                                  // which is disabled on the interface (ipv6_rcv: InDiscards)
+  assert.equal(c.Ip6.InDiscards, 1);
+  v6[0] = 0x55;                                                // version 5: IPv4's bad version
   inject(v6);
   const long = udpDatagram(10);
   long[3] = 200;                                               // total length beyond the frame

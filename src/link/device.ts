@@ -6,6 +6,7 @@
 import type { Micros } from "../core/time.js";
 import type { Packet } from "../wire/packet.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
+import type { Ipv6Address } from "../wire/ipv6-address.js";
 
 /** Direction of a packet as seen by a tap. */
 export type TapDirection = "in" | "out";
@@ -30,9 +31,10 @@ export interface Device {
   /**
    * Sends a datagram. `nextHop` is the IP address the packet is for on this
    * link (the gateway or the destination): shared segments deliver by it;
-   * point-to-point links ignore it.
+   * point-to-point links ignore it. An IPv6 packet's next hop is its
+   * 16-byte address (Ethernet resolves it with Neighbor Discovery).
    */
-  transmit(packet: Packet, nextHop: Ipv4Address): void;
+  transmit(packet: Packet, nextHop: Ipv4Address | Ipv6Address): void;
   /** Called by the device for each received datagram (installed by IP). */
   onReceive: (packet: Packet, device: Device) => void;
   /** Observers of every packet sent or received on this device. */

@@ -10,7 +10,8 @@
  * external sink attached by an embedder) and come back through
  * {@link EthernetDevice.receiveFrame}, which filters by destination MAC
  * (own, broadcast, multicast; everything while `promiscuous`), by VLAN,
- * and dispatches by EtherType: IPv4 to `onReceive`, ARP to `onArp`.
+ * and dispatches by EtherType: IPv4 to `onReceive`, IPv6 to
+ * `onReceive6`, ARP to `onArp`.
  * IEEE 802.3 length frames and unknown EtherTypes are counted
  * (`rx_nohandler`, as Linux counts frames no protocol takes) and dropped.
  *
@@ -26,7 +27,8 @@
 import type { Micros } from "../core/time.js";
 import type { Scheduler } from "../core/scheduler.js";
 import type { Ipv4Address } from "../wire/ipv4-address.js";
-import { ETH_P_IP, ETH_P_ARP, ETHER, MAC_BROADCAST, isMulticastMac, writeEthernetHeader, type MacAddress } from "../wire/ethernet.js";
+import type { Ipv6Address } from "../wire/ipv6-address.js";
+import { ETH_P_IP, ETH_P_ARP, ETH_P_IPV6, ETHER, MAC_BROADCAST, isMulticastMac, writeEthernetHeader, type MacAddress } from "../wire/ethernet.js";
 import { finalizeChecksums, type Packet } from "../wire/packet.js";
 import { type Device, type Tap, type TapDirection, runTaps } from "./device.js";
 
@@ -140,6 +142,8 @@ export class EthernetDevice implements Device, FrameEndpoint {
   wire: FrameWire | null = null;
   /** Received IPv4 datagrams (installed by IP). */
   onReceive: Device["onReceive"] = () => {};
+  /** Received IPv6 packets (installed by IP; without it they are `rx_nohandler`). */
+  onReceive6: Device["onReceive"] | null = null;
   /** Received ARP packets (installed by IP's ARP). */
   onArp: (packet: Packet, hdr: FrameHeader, dev: EthernetDevice) => void = () => {};
   /**
@@ -147,6 +151,8 @@ export class EthernetDevice implements Device, FrameEndpoint {
    * IP's ARP). Without one, transmit drops (`tx_dropped`).
    */
   resolve: ((packet: Packet, nextHop: Ipv4Address, dev: EthernetDevice) => void) | null = null;
+  /** The same for IPv6 next hops (installed by IPv6's Neighbor Discovery). */
+  resolve6: ((packet: Packet, nextHop: Ipv6Address, dev: EthernetDevice) => void) | null = null;
   /** Told when the card goes up or down (ARP flushes, announces). */
   onLinkChange: ((dev: EthernetDevice) => void) | null = null;
   /** Counters (`ip -s link`). */
@@ -177,8 +183,13 @@ export class EthernetDevice implements Device, FrameEndpoint {
     return this.wire?.checksumOffload ?? true;
   }
 
-  /** IP's send: resolve the next hop's MAC (ARP), then {@link sendFrame}. */
-  transmit(packet: Packet, nextHop: Ipv4Address): void {
+  /** IP's send: resolve the next hop's MAC (ARP for IPv4, ND for IPv6), then {@link sendFrame}. */
+  transmit(packet: Packet, nextHop: Ipv4Address | Ipv6Address): void {
+    if (typeof nextHop !== "number") {
+      if (!this.#up || !this.resolve6) this.stats.tx_dropped++;
+      else this.resolve6(packet, nextHop, this);
+      return;
+    }
     if (!this.#up || !this.resolve) {
       this.stats.tx_dropped++;
       return;
@@ -198,7 +209,7 @@ export class EthernetDevice implements Device, FrameEndpoint {
       return;
     }
     const now = this.#scheduler.now();
-    if (hdr.etherType === ETH_P_IP && this.taps.length) runTaps(this, payload, "out", now);
+    if ((hdr.etherType === ETH_P_IP || hdr.etherType === ETH_P_IPV6) && this.taps.length) runTaps(this, payload, "out", now);
     const ft = this.frameTaps;
     for (let i = 0; i < ft.length; i++) ft[i]!(hdr, payload, "out", now, this);
     this.stats.tx_packets++;
@@ -228,10 +239,11 @@ export class EthernetDevice implements Device, FrameEndpoint {
       return null;
     }
     if (!group && hdr.dst !== this.mac) return null; // promiscuous: seen by taps, not for IP
-    if (hdr.etherType === ETH_P_IP) {
+    if (hdr.etherType === ETH_P_IP || (hdr.etherType === ETH_P_IPV6 && this.onReceive6)) {
       if (payload.csumPartial && !this.checksumOffload) finalizeChecksums(payload);
       if (this.taps.length) runTaps(this, payload, "in", now);
-      this.onReceive(payload, this);
+      if (hdr.etherType === ETH_P_IP) this.onReceive(payload, this);
+      else this.onReceive6!(payload, this);
     } else if (hdr.etherType === ETH_P_ARP) {
       this.onArp(payload, hdr, this);
     } else {

@@ -21,8 +21,8 @@ import type { InetAddress } from "../net/inet-address.js";
 export class DgramSocket extends Socket {
   readonly sk: UdpSock;
 
-  constructor(ctx: StackContext, readonly udp: UdpLayer) {
-    super(ctx, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  constructor(ctx: StackContext, readonly udp: UdpLayer, family: number = AF_INET) {
+    super(ctx, family, SOCK_DGRAM, IPPROTO_UDP);
     this.sk = udp.createSock();
     this.sk.inode = this.inode;
   }
@@ -40,7 +40,7 @@ export class DgramSocket extends Socket {
   }
 
   override bind(addr: SockAddr): void {
-    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "bind");
+    if (addr.family !== this.family) fail("EAFNOSUPPORT", "bind");
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", "bind");
     const e = this.udp.bind(this.sk, a.addr, a.port);
@@ -52,7 +52,7 @@ export class DgramSocket extends Socket {
       this.udp.connect(this.sk, 0, 0);
       return;
     }
-    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "connect");
+    if (addr.family !== this.family) fail("EAFNOSUPPORT", "connect");
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", "connect");
     const e = this.udp.connect(this.sk, a.addr, a.port);
@@ -65,7 +65,7 @@ export class DgramSocket extends Socket {
     let dst: InetAddress;
     let port: number;
     if (addr && addr.family !== AF_UNSPEC) {
-      if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+      if (addr.family !== this.family) fail("EAFNOSUPPORT", syscall);
       const a = parseInet(addr);
       if (a === "EINVAL") fail("EINVAL", syscall);
       if (a.port === 0) fail("EINVAL", syscall);
@@ -99,7 +99,7 @@ export class DgramSocket extends Socket {
         const truncated = d.data.length > len;
         return {
           data: d.data.subarray(0, n),
-          addr: inetAddr(d.from, d.fromPort),
+          addr: inetAddr(d.from, d.fromPort, this.family),
           flags: truncated ? MSG_TRUNC : 0,
           length: (flags & MSG_TRUNC) ? d.data.length : n,
         };
@@ -126,12 +126,12 @@ export class DgramSocket extends Socket {
   }
 
   getsockname(): SockAddr {
-    return inetAddr(this.sk.localAddr, this.sk.localPort);
+    return inetAddr(this.sk.localAddr, this.sk.localPort, this.family);
   }
 
   getpeername(): SockAddr {
     if (!this.sk.connected) fail("ENOTCONN", "getpeername");
-    return inetAddr(this.sk.remoteAddr, this.sk.remotePort);
+    return inetAddr(this.sk.remoteAddr, this.sk.remotePort, this.family);
   }
 
   override ioctl(request: number): number {

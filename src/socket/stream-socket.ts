@@ -66,8 +66,8 @@ export class StreamSocket extends Socket {
     this.#bits = v ? this.#bits | EVER_CONNECTED : this.#bits & ~EVER_CONNECTED;
   }
 
-  constructor(ctx: StackContext, readonly tcp: TcpLayer, t?: Tcb) {
-    super(ctx, AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  constructor(ctx: StackContext, readonly tcp: TcpLayer, t?: Tcb, family: number = AF_INET) {
+    super(ctx, family, SOCK_STREAM, IPPROTO_TCP);
     this.t = t ?? tcp.createTcb();
     this.t.inode = this.inode;
     if (t) this.#everConnected = true;
@@ -100,7 +100,7 @@ export class StreamSocket extends Socket {
   }
 
   override bind(addr: SockAddr): void {
-    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "bind");
+    if (addr.family !== this.family) fail("EAFNOSUPPORT", "bind");
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", "bind");
     if (this.t.state !== TcpState.CLOSE) fail("EINVAL", "bind");
@@ -123,11 +123,11 @@ export class StreamSocket extends Socket {
       if (t.state !== TcpState.LISTEN || !t.lq) fail("EINVAL", "accept");
       const child = t.lq.dequeue();
       if (child) {
-        const s = new StreamSocket(this.ctx, this.tcp, child);
+        const s = new StreamSocket(this.ctx, this.tcp, child, this.family);
         // Options set on the listener carry over (Linux sk_clone_lock).
         s.rcvtimeo = this.rcvtimeo;
         s.sndtimeo = this.sndtimeo;
-        return { socket: s, addr: inetAddr(child.remoteAddr, child.remotePort) };
+        return { socket: s, addr: inetAddr(child.remoteAddr, child.remotePort, this.family) };
       }
       if (this.nonblocking) fail("EAGAIN", "accept");
       if (!(await this.waitUntil(POLLIN, deadline))) fail("EAGAIN", "accept");
@@ -136,7 +136,7 @@ export class StreamSocket extends Socket {
 
   override async connect(addr: SockAddr): Promise<void> {
     const t = this.t;
-    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", "connect");
+    if (addr.family !== this.family) fail("EAFNOSUPPORT", "connect");
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", "connect");
     if (this.#connecting) {
@@ -428,13 +428,13 @@ export class StreamSocket extends Socket {
   }
 
   getsockname(): SockAddr {
-    return inetAddr(this.t.localAddr, this.t.localPort);
+    return inetAddr(this.t.localAddr, this.t.localPort, this.family);
   }
 
   getpeername(): SockAddr {
     const st = this.t.state;
     if (st === TcpState.LISTEN || st === TcpState.SYN_SENT || (st === TcpState.CLOSE && !this.#everConnected) || st === TcpState.CLOSE) fail("ENOTCONN", "getpeername");
-    return inetAddr(this.t.remoteAddr, this.t.remotePort);
+    return inetAddr(this.t.remoteAddr, this.t.remotePort, this.family);
   }
 
   override ioctl(request: number): number {

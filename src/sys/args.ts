@@ -25,10 +25,11 @@
  * send path copies them once, as it always did.
  */
 import { SysError } from "../core/sys-error.js";
-import { AF_INET, AF_UNIX, AF_UNSPEC } from "../socket/constants.js";
+import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "../socket/constants.js";
 import { DOMAINS, lookupName, unknownNameReason, type NameTable } from "../socket/names.js";
 import type { SockAddr } from "../socket/sockaddr.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { parseIpv6Text } from "../wire/ipv6-address.js";
 import { GaiError, type Resolver } from "./netdb.js";
 
 /** Linux MAX_RW_COUNT (INT_MAX rounded down to a page): longer reads and writes are cut to it. */
@@ -192,7 +193,9 @@ function port(v: unknown, sc: string, name: string): number {
  * - `[host, port]` (Python's tuple): `host` a dotted quad, `""` (INADDR_ANY),
  *   `"<broadcast>"` (INADDR_BROADCAST, Python's spelling) or a host name looked
  *   up in `hosts` (unknown → {@link GaiError} EAI_NONAME, as Python raises);
+ *   an IPv6 literal (`"::1"`, `"fe80::1%eth0"`) is a sockaddr_in6;
  * - a sockaddr object: `{ family: AF_INET, addr, port }` with a dotted quad,
+ *   `{ family: AF_INET6, addr, port, flowinfo?, scopeId? }` with IPv6 text,
  *   `{ family: AF_UNIX, path }`, `{ family: AF_UNSPEC }` (family also as a
  *   name); another family is passed on (the socket answers EAFNOSUPPORT);
  * - a string: an AF_UNIX path.
@@ -209,6 +212,8 @@ export function argAddress(v: unknown, sc: string, hosts: Resolver | undefined, 
     if (h === "") return { family: AF_INET, addr: "0.0.0.0", port: pn };
     if (h === "<broadcast>") return { family: AF_INET, addr: "255.255.255.255", port: pn };
     if (isDottedQuad(h)) return { family: AF_INET, addr: h, port: pn };
+    // An IPv6 literal (Python's AF_INET6 tuple, flowinfo and scope id 0; a zone `%eth0` kept in the text).
+    if (h.includes(":") && parseIpv6Text(h)) return { family: AF_INET6, addr: h, port: pn, flowinfo: 0, scopeId: 0 };
     const found = hosts?.lookup(h) ?? [];
     if (found.length === 0) throw new GaiError("EAI_NONAME", sc, `${name}: no host named ${JSON.stringify(h)}`);
     return { family: AF_INET, addr: formatIpv4Address(found[0]!), port: pn };
@@ -224,6 +229,14 @@ export function argAddress(v: unknown, sc: string, hosts: Resolver | undefined, 
       throw new SysError("EINVAL", sc, `${name}.addr: ${JSON.stringify(o.addr)} is not an IPv4 address (a [host, port] tuple looks names up)`);
     }
     return { family: AF_INET, addr: o.addr, port: port(o.port, sc, `${name}.port`) };
+  }
+  if (family === AF_INET6) {
+    if (typeof o.addr !== "string" || (o.addr !== "" && !parseIpv6Text(o.addr))) {
+      throw new SysError("EINVAL", sc, `${name}.addr: ${JSON.stringify(o.addr)} is not an IPv6 address`);
+    }
+    const flowinfo = typeof o.flowinfo === "number" ? o.flowinfo : 0;
+    const scopeId = typeof o.scopeId === "number" ? o.scopeId : 0;
+    return { family: AF_INET6, addr: o.addr, port: port(o.port, sc, `${name}.port`), flowinfo, scopeId };
   }
   if (family === AF_UNIX) {
     if (typeof o.path !== "string") throw new SysError("EINVAL", sc, `${name}.path: expected a string, got ${describe(o.path)}`);

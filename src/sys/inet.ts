@@ -10,6 +10,7 @@
 import { SysError } from "../core/sys-error.js";
 import { AF_INET, AF_INET6 } from "../socket/constants.js";
 import { formatIpv4Address, parseIpv4Address } from "../wire/ipv4-address.js";
+import { formatIpv6Address, parseIpv6Address } from "../wire/ipv6-address.js";
 
 export { INADDR_ANY, INADDR_LOOPBACK, INADDR_BROADCAST } from "../wire/ipv4-address.js";
 /** INADDR_NONE: what inet_addr returns for a malformed address. */
@@ -55,12 +56,13 @@ export function inet_pton(af: number | "AF_INET" | "AF_INET6", src: string): Uin
     if (a === null) return null;
     return new Uint8Array([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
   }
-  if (f === AF_INET6) return parseIpv6(src);
+  if (f === AF_INET6) return parseIpv6Address(src);
   throw new SysError("EAFNOSUPPORT", "inet_pton");
 }
 
 /**
- * inet_ntop(3): network-order bytes → text (RFC 5952 form for IPv6).
+ * inet_ntop(3): network-order bytes → text (for IPv6 glibc's RFC 5952 form,
+ * with its dotted tails for ::ffff:a.b.c.d and ::a.b.c.d: wire/ipv6-address.ts).
  * @example inet_ntop(AF_INET, new Uint8Array([127, 0, 0, 1])) === "127.0.0.1"
  */
 export function inet_ntop(af: number | "AF_INET" | "AF_INET6", src: Uint8Array): string {
@@ -72,7 +74,7 @@ export function inet_ntop(af: number | "AF_INET" | "AF_INET6", src: Uint8Array):
   }
   if (f === AF_INET6) {
     if (src.length < 16) throw new SysError("EINVAL", "inet_ntop", `src: an IPv6 address is 16 bytes, got ${src.length}`);
-    return formatIpv6(src);
+    return formatIpv6Address(src.subarray(0, 16));
   }
   throw new SysError("EAFNOSUPPORT", "inet_ntop");
 }
@@ -94,72 +96,4 @@ export function inet_aton(cp: string): number | null {
 /** inet_ntoa(3): host-order number → dotted quad. */
 export function inet_ntoa(addr: number): string {
   return formatIpv4Address(addr >>> 0);
-}
-
-function parseIpv6(src: string): Uint8Array | null {
-  const out = new Uint8Array(16);
-  let s = src;
-  let tail: number[] = [];
-  // An embedded IPv4 address in the last 32 bits (::ffff:1.2.3.4).
-  const m = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(s);
-  if (m) {
-    const v4 = inet_pton(AF_INET, m[2]!);
-    if (!v4) return null;
-    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
-    s = m[1]!.endsWith("::") ? m[1]! : m[1]!.slice(0, -1);
-  }
-  const halves = s.split("::");
-  if (halves.length > 2) return null;
-  const group = (part: string): number[] | null => {
-    if (part === "") return [];
-    const gs = part.split(":");
-    const out: number[] = [];
-    for (const g of gs) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = group(halves[0]!);
-  const rest = halves.length === 2 ? group(halves[1]!) : [];
-  if (!head || !rest) return null;
-  const words = [...head];
-  const back = [...rest, ...tail];
-  if (halves.length === 2) {
-    const fill = 8 - words.length - back.length;
-    if (fill < 1) return null;
-    for (let i = 0; i < fill; i++) words.push(0);
-  }
-  words.push(...back);
-  if (words.length !== 8) return null;
-  words.forEach((w, i) => {
-    out[2 * i] = w >>> 8;
-    out[2 * i + 1] = w & 255;
-  });
-  return out;
-}
-
-function formatIpv6(b: Uint8Array): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[2 * i]! << 8) | b[2 * i + 1]!);
-  // IPv4-mapped (::ffff:a.b.c.d), as glibc prints it.
-  if (w.slice(0, 5).every((x) => x === 0) && w[5] === 0xffff) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  // RFC 5952 §4.2: compress the longest run of two or more zero groups (the first on a tie).
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(":");
-  if (best < 0) return hex(w);
-  return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
 }

@@ -48,8 +48,22 @@ const ORDER: Record<string, string[]> = {
     "TCPRcvQDrop", "TCPWqueueTooBig", "TCPFastOpenPassiveAltKey", "TcpTimeoutRehash", "TcpDuplicateDataRehash", "TCPDSACKRecvSegs",
     "TCPDSACKIgnoredDubious", "TCPMigrateReqSuccess", "TCPMigrateReqFailure", "TCPRcvOutOfWindow"],
   IpExt: ["InNoRoutes", "InTruncatedPkts", "InMcastPkts", "OutMcastPkts", "InBcastPkts", "OutBcastPkts", "InOctets", "OutOctets"],
+  // /proc/net/snmp6 order (Linux 6.18 on this machine).
+  Ip6: ["InReceives", "InHdrErrors", "InTooBigErrors", "InNoRoutes", "InAddrErrors", "InUnknownProtos", "InTruncatedPkts", "InDiscards",
+    "InDelivers", "OutForwDatagrams", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmTimeout", "ReasmReqds", "ReasmOKs", "ReasmFails",
+    "FragOKs", "FragFails", "FragCreates", "InMcastPkts", "OutMcastPkts", "InOctets", "OutOctets", "InMcastOctets", "OutMcastOctets",
+    "InBcastOctets", "OutBcastOctets", "InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts", "OutTransmits"],
+  Icmp6: ["InMsgs", "InErrors", "OutMsgs", "OutErrors", "InCsumErrors", "OutRateLimitHost", "InDestUnreachs", "InPktTooBigs", "InTimeExcds",
+    "InParmProblems", "InEchos", "InEchoReplies", "InGroupMembQueries", "InGroupMembResponses", "InGroupMembReductions", "InRouterSolicits",
+    "InRouterAdvertisements", "InNeighborSolicits", "InNeighborAdvertisements", "InRedirects", "InMLDv2Reports", "OutDestUnreachs",
+    "OutPktTooBigs", "OutTimeExcds", "OutParmProblems", "OutEchos", "OutEchoReplies", "OutGroupMembQueries", "OutGroupMembResponses",
+    "OutGroupMembReductions", "OutRouterSolicits", "OutRouterAdvertisements", "OutNeighborSolicits", "OutNeighborAdvertisements",
+    "OutRedirects", "OutMLDv2Reports"],
+  Udp6: ["InDatagrams", "NoPorts", "InErrors", "OutDatagrams", "RcvbufErrors", "SndbufErrors", "InCsumErrors", "IgnoredMulti", "MemErrors"],
   Sockstack: [],
 };
+
+const TYPE_COUNTER = /^(In|Out)Type(\d+)$/;
 
 /** Counters nstat never prints (nstat.c useless_numbers: gauges and constants). */
 const USELESS = new Set(["IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm", "TcpRtoMin", "TcpRtoMax", "TcpMaxConn", "TcpCurrEstab"]);
@@ -64,6 +78,9 @@ export function nstatNames(groups: Record<string, CounterGroup>): string[] {
       if (ia >= 0 && ib >= 0) return ia - ib;
       if (ia >= 0) return -1;
       if (ib >= 0) return 1;
+      // /proc/net/snmp6's per-type ICMPv6 counters go by type, In before Out (Icmp6InType1 Icmp6OutType1 Icmp6OutType135).
+      const ta = TYPE_COUNTER.exec(a), tb = TYPE_COUNTER.exec(b);
+      if (g === "Icmp6" && ta && tb) return Number(ta[2]) - Number(tb[2]) || (ta[1] === tb[1] ? 0 : ta[1] === "In" ? -1 : 1);
       return a < b ? -1 : a > b ? 1 : 0;
     });
     for (const n of names) out.push(`${g}${n}`);

@@ -45,7 +45,12 @@ import { tcpInfo, type TcpInfo } from "../tcp/tcp-info.js";
 import { TimeWaitSock } from "../tcp/timewait.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { UdpSock } from "../udp/udp-sock.js";
-import { formatInetAddress } from "../net/inet-address.js";
+import { anyAddressOf, formatInetAddress, isAnyAddress, type InetAddress } from "../net/inet-address.js";
+
+/** The peer address as ss prints it: an unset peer in the local address's family (`::` beside an IPv6 local address). */
+function formatPeer(local: InetAddress, remote: InetAddress): string {
+  return formatInetAddress(isAnyAddress(remote) ? anyAddressOf(local) : remote);
+}
 
 /** The kind of timer `ss -o` shows (`timer:(on,200ms,0)`). */
 export type TimerKind = "on" | "keepalive" | "timewait" | "persist";
@@ -226,7 +231,7 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
     state: t.state,
     localAddr: formatInetAddress(t.localAddr),
     localPort: t.localPort,
-    remoteAddr: formatInetAddress(t.remoteAddr),
+    remoteAddr: formatPeer(t.localAddr, t.remoteAddr),
     remotePort: t.remotePort,
     // Linux: rcv_nxt − copied_seq — the FIN counts until a read returns 0 (CLOSE-WAIT shows Recv-Q 1).
     recvQ: listening ? (lq?.acceptQueue.length ?? 0) : t.rcvBuf.length + (t.finReceived && !t.finRead && t.state !== TcpState.CLOSE ? 1 : 0),
@@ -257,7 +262,7 @@ function timeWaitSnapshot(host: Host, tw: TimeWaitSock, now: Micros): SocketSnap
     state: TcpState.TIME_WAIT,
     localAddr: formatInetAddress(tw.localAddr),
     localPort: tw.localPort,
-    remoteAddr: formatInetAddress(tw.remoteAddr),
+    remoteAddr: formatPeer(tw.localAddr, tw.remoteAddr),
     remotePort: tw.remotePort,
     recvQ: 0,
     sendQ: 0,
@@ -280,7 +285,7 @@ function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapsho
     state: TcpState.SYN_RECV,
     localAddr: formatInetAddress(r.localAddr),
     localPort: r.localPort,
-    remoteAddr: formatInetAddress(r.remoteAddr),
+    remoteAddr: formatPeer(r.localAddr, r.remoteAddr),
     remotePort: r.remotePort,
     recvQ: 0,
     sendQ: 0,
@@ -303,7 +308,7 @@ function udpSnapshot(host: Host, sk: UdpSock, owners: Map<number, SocketOwner[]>
     state: sk.connected ? TcpState.ESTABLISHED : TcpState.CLOSE,
     localAddr: formatInetAddress(sk.localAddr),
     localPort: sk.localPort,
-    remoteAddr: formatInetAddress(sk.remoteAddr),
+    remoteAddr: formatPeer(sk.localAddr, sk.remoteAddr),
     remotePort: sk.remotePort,
     recvQ: sk.rmemAlloc,
     sendQ: 0,

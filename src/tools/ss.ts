@@ -631,9 +631,9 @@ export function ss(snap: HostSnapshot, args: string | readonly string[] = ""): s
       SS_STATE[s.state] ?? "UNKNOWN",
       q6(s.recvQ),
       q6(s.sendQ),
-      `${s.localAddr}:`,
+      `${bracket(s.localAddr)}:`,
       s.localPort ? String(s.localPort) : "*",
-      `${s.remoteAddr}:`,
+      `${bracket(s.remoteAddr)}:`,
       s.remotePort ? String(s.remotePort) : "*",
       procToken(s, o),
       "",
@@ -680,4 +680,9 @@ export function ssSummary(snap: HostSnapshot): string {
     row("FRAG", 0) +
     "\n"
   );
+}
+
+/** ss writes an IPv6 address in brackets (`[::1]:80`), an IPv4 one bare. */
+function bracket(a: string): string {
+  return a.includes(":") ? `[${a}]` : a;
 }

@@ -84,6 +84,10 @@ export function formatFrame(f: Uint8Array, td: TcpdumpFormatter, opts: FrameText
     const t = td.format(body);
     return e ? head + (t.startsWith("IP ") ? t.slice(3) : t) : t;
   }
+  if (type === ETH_P_IPV6) {
+    const t = td.format(body);
+    return e ? head + (t.startsWith("IP6 ") ? t.slice(4) : t) : t;
+  }
   return e ? head.slice(0, -2) : `${typeText(type)}, length ${f.length}`;
 }
 

@@ -14,11 +14,12 @@
 import { foldChecksum, pseudoHeaderSum, sum16 } from "./checksum.js";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, writeIpv4Checksum } from "./ipv4.js";
 import { readIpv4Address } from "./ipv4-address.js";
+import { IPV6, NEXTHDR_FRAGMENT, NEXTHDR_ICMPV6, ipv6ExtLength, isIpv6Extension, pseudoHeaderSum6At } from "./ipv6.js";
 
 /** An empty payload, shared. */
 export const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** An IPv4 datagram in two parts. */
+/** An IPv4 or IPv6 datagram in two parts (the version nibble of `head[0]` tells which). */
 export class Packet {
   constructor(
     /** IP header and (when not a non-first fragment) the transport header; may hold everything. */
@@ -82,6 +83,10 @@ export function finalizeChecksums(p: Packet): void {
   if (!p.csumPartial) return;
   p.csumPartial = false;
   const h = p.head;
+  if (h[0]! >> 4 === 6) {
+    finalizeChecksums6(p);
+    return;
+  }
   const ihl = (h[0]! & 0x0f) * 4;
   writeIpv4Checksum(h, 0);
   const ff = (h[6]! << 8) | h[7]!;
@@ -110,6 +115,46 @@ export function finalizeChecksums(p: Packet): void {
   if (inPayload > 0) acc = sum16(p.payload, 0, inPayload, acc);
   let c = foldChecksum(acc);
   if (c === 0 && proto === IPPROTO_UDP) c = 0xffff;
+  h[csumOff] = c >>> 8;
+  h[csumOff + 1] = c & 255;
+}
+
+/**
+ * The IPv6 half of {@link finalizeChecksums}: the upper-layer checksum
+ * (TCP, UDP, ICMPv6 — all over the RFC 8200 §8.1 pseudo header) of a
+ * datagram whose extension headers and transport header lie in `head`.
+ * IPv6 has no header checksum; a fragment's upper-layer checksum was
+ * final before it was cut.
+ */
+function finalizeChecksums6(p: Packet): void {
+  const h = p.head;
+  if (h.length < IPV6.HEADER) return;
+  const total = IPV6.HEADER + ((h[4]! << 8) | h[5]!);
+  let nh = h[6]!;
+  let off: number = IPV6.HEADER;
+  while (isIpv6Extension(nh)) {
+    if (nh === NEXTHDR_FRAGMENT) return;
+    const len = ipv6ExtLength(h, off, h.length, nh);
+    if (len < 0) return;
+    nh = h[off]!;
+    off += len;
+  }
+  let csumOff: number;
+  if (nh === IPPROTO_TCP) csumOff = off + 16;
+  else if (nh === IPPROTO_UDP) csumOff = off + 6;
+  else if (nh === NEXTHDR_ICMPV6) csumOff = off + 2;
+  else return;
+  if (csumOff + 2 > h.length) return;
+  const l4len = total - off;
+  const inHead = Math.min(h.length, total) - off;
+  const inPayload = l4len - inHead;
+  h[csumOff] = 0;
+  h[csumOff + 1] = 0;
+  let acc = pseudoHeaderSum6At(h, 0, nh, l4len);
+  acc = sum16(h, off, inHead, acc);
+  if (inPayload > 0) acc = sum16(p.payload, 0, inPayload, acc);
+  let c = foldChecksum(acc);
+  if (c === 0 && nh === IPPROTO_UDP) c = 0xffff;
   h[csumOff] = c >>> 8;
   h[csumOff + 1] = c & 255;
 }

@@ -1,0 +1,116 @@
+/**
+ * The IPv6 routing table (Linux `ip -6 route`): longest-prefix match, then
+ * lowest metric, then insertion order. Connected (`proto kernel`) routes
+ * come with addresses — `fe80::/64` on every interface with a link-local
+ * address, each global prefix — `proto ra` routes from router
+ * advertisements (the default route through a router, `expires`), and
+ * static ones from the user. Linux's metrics: 256 for kernel and static
+ * routes, 1024 for RA default routes.
+ */
+import type { Micros } from "../core/time.js";
+import { formatIpv6Address, ipv6InPrefix, ipv6Mask, IN6ADDR_ANY, type Ipv6Address } from "../wire/ipv6-address.js";
+import type { NetInterface } from "../ip/interface.js";
+
+/** Where a route came from (`ip -6 route`'s proto). */
+export type Route6Proto = "kernel" | "static" | "ra";
+
+/** One route. */
+export interface Route6 {
+  /** Destination network (masked). */
+  dest: Ipv6Address;
+  prefixLen: number;
+  /** Next hop (a link-local router address), or `::` for on-link. */
+  gateway: Ipv6Address;
+  iface: NetInterface;
+  metric: number;
+  proto: Route6Proto;
+  /** When the route expires (µs, virtual time), or Infinity. */
+  expires: Micros;
+  /** Route MTU (`ip -6 route … mtu N`), or 0 for the device's. */
+  mtu: number;
+}
+
+/** A routing decision. */
+export interface Route6Result {
+  route: Route6;
+  iface: NetInterface;
+  /** The address to resolve on the link (the gateway, or the destination). */
+  nextHop: Ipv6Address;
+}
+
+/** The default metric of kernel and static IPv6 routes (Linux IP6_RT_PRIO_USER). */
+export const IP6_RT_PRIO_USER = 256;
+/** The metric of a default route learned from a router advertisement (Linux IP6_RT_PRIO_ADDRCONF). */
+export const IP6_RT_PRIO_ADDRCONF = 1024;
+
+/** The table. Bumps `generation` on every change so caches can revalidate. */
+export class Route6Table {
+  readonly routes: Route6[] = [];
+  /** Incremented on every change. */
+  generation = 0;
+
+  /** Adds a route (`dest` is masked); a route with the same destination, interface, gateway and metric is replaced. */
+  add(r: Pick<Route6, "dest" | "prefixLen" | "iface"> & Partial<Omit<Route6, "dest" | "prefixLen" | "iface">>): Route6 {
+    const route: Route6 = {
+      dest: ipv6Mask(r.dest, r.prefixLen),
+      prefixLen: r.prefixLen,
+      gateway: r.gateway ?? IN6ADDR_ANY,
+      iface: r.iface,
+      metric: r.metric ?? IP6_RT_PRIO_USER,
+      proto: r.proto ?? "static",
+      expires: r.expires ?? Infinity,
+      mtu: r.mtu ?? 0,
+    };
+    const same = this.routes.findIndex((x) => x.prefixLen === route.prefixLen && x.iface === route.iface && x.metric === route.metric &&
+      ipv6InPrefix(x.dest, route.dest, 128) && ipv6InPrefix(x.gateway, route.gateway, 128));
+    if (same >= 0) this.routes[same] = route;
+    else this.routes.push(route);
+    this.generation++;
+    return route;
+  }
+
+  /** Removes routes matching the predicate; returns how many. */
+  remove(pred: (r: Route6) => boolean): number {
+    let n = 0;
+    for (let i = this.routes.length - 1; i >= 0; i--) {
+      if (pred(this.routes[i]!)) {
+        this.routes.splice(i, 1);
+        n++;
+      }
+    }
+    if (n) this.generation++;
+    return n;
+  }
+
+  /**
+   * The best route to `dst` at `now` (expired routes are skipped), or null
+   * (ENETUNREACH). `oif` restricts the lookup to one interface (a
+   * link-local destination's scope, SO_BINDTODEVICE).
+   */
+  lookup(dst: Ipv6Address, now: Micros, oif?: NetInterface): Route6Result | null {
+    let best: Route6 | null = null;
+    for (const r of this.routes) {
+      if (!r.iface.device.up || r.expires <= now) continue;
+      if (oif && r.iface !== oif) continue;
+      if (!ipv6InPrefix(dst, r.dest, r.prefixLen)) continue;
+      if (!best || r.prefixLen > best.prefixLen || (r.prefixLen === best.prefixLen && r.metric < best.metric)) best = r;
+    }
+    if (!best) return null;
+    const onLink = best.gateway.every((b) => b === 0);
+    return { route: best, iface: best.iface, nextHop: onLink ? dst : best.gateway };
+  }
+
+  /** `ip -6 route` style listing (`now` turns expiry times into `expires Ns`). */
+  format(now: Micros = 0): string {
+    return this.routes
+      .filter((r) => r.expires > now)
+      .map((r) => {
+        const dst = r.prefixLen === 0 ? "default" : `${formatIpv6Address(r.dest)}/${r.prefixLen}`;
+        const via = r.gateway.some((b) => b !== 0) ? ` via ${formatIpv6Address(r.gateway)}` : "";
+        const exp = Number.isFinite(r.expires) ? ` expires ${Math.floor((r.expires - now) / 1_000_000)}sec` : "";
+        const mtu = r.mtu ? ` mtu ${r.mtu}` : "";
+        return `${dst}${via} dev ${r.iface.name} proto ${r.proto} metric ${r.metric}${exp}${mtu} pref medium`;
+      })
+      .join("\n");
+  }
+}
