@@ -19,6 +19,8 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
 import { armPersist, armRetransmit } from "./timers.js";
+import { SentLog, rackOn } from "./rack.js";
+import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import type { TimeWaitSock } from "./timewait.js";
 
@@ -196,6 +198,12 @@ export function currentMss(t: Tcb): number {
  */
 export function pipeBytes(t: Tcb): number {
   const ca = t.cc.state;
+  const log = t.sentLog;
+  if (log && log.rack) {
+    // Linux tcp_packets_in_flight: packets_out − sacked_out − lost_out + retrans_out, in bytes
+    // (a lost segment being retransmitted counts once).
+    return Math.max(0, ((t.sndMax - t.sndUna) | 0) - log.sackedBytes - log.lostBytes);
+  }
   if (t.sb && !t.sb.isEmpty) {
     if (ca === "loss") return t.sb.unsackedIn(t.sndUna, t.sndNxt);
     return t.sb.pipe(t.sndUna, t.sndNxt, t.highRxt);
@@ -220,7 +228,14 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
   const mss = currentMss(t);
   let seq: number;
   let len: number;
-  if (t.sb && !t.sb.isEmpty) {
+  const log = t.sentLog;
+  if (log && log.rack) {
+    // RACK (tcp_xmit_retransmit_queue): the first segment marked lost and not yet retransmitted.
+    const i = log.nextLost(t.sndUna);
+    if (i < 0) return false;
+    seq = log.startOf(i);
+    len = Math.min(mss, (log.endOf(i) - seq) >>> 0);
+  } else if (t.sb && !t.sb.isEmpty) {
     seq = t.sb.nextSeg(t.sndUna, t.highRxt);
     if (seq < 0) return false;
     len = t.sb.holeLength(seq, mss);
@@ -232,6 +247,10 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
   const end = seqMin((seq + len) >>> 0, t.sndMax);
   if (!seqLt(seq, end)) return false;
   const sent = sendRange(tl, t, seq, end, true);
+  if (sent > 0 && log && log.rack && t.rtoAt >= 0 && t.xmitTimer === 0 && seq === t.sndUna) {
+    // Linux tcp_xmit_retransmit_queue: retransmitting the head restarts the RTO.
+    t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
+  }
   if (sent > 0) t.highRxt = seqMax(t.highRxt, (seq + sent) >>> 0);
   return sent > 0;
 }
@@ -255,6 +274,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
   if (len > 0 && dataStop === dataEnd) flags |= PSH;
   const data = len > 0 ? t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len) : EMPTY;
   if (!transmit(tl, t, seq, flags, data)) return 0;
+  logSent(tl, t, seq, (seq + space) >>> 0, retrans);
   const c = tl.ctx.counters;
   if (retrans) {
     c.inc(c.Tcp, "RetransSegs");
@@ -278,6 +298,23 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
 }
 
 /**
+ * Records a transmission in the connection's {@link SentLog} (created at
+ * the first data sent when RACK or tail loss probes apply: SACK negotiated,
+ * `tcp_recovery` bit 1 or `tcp_early_retrans` 3/4).
+ */
+export function logSent(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: boolean): void {
+  let log = t.sentLog;
+  if (!log) {
+    if (retrans || !t.sackOk) return;
+    const rack = rackOn(tl, t);
+    if (!rack && !tlpOn(tl, t)) return;
+    log = t.sentLog = new SentLog();
+    log.rack = rack;
+  }
+  log.onSent(seq, end, tl.ctx.scheduler.now(), retrans);
+}
+
+/**
  * The transmit loop (Linux tcp_write_xmit): retransmits holes first while
  * recovering, then sends new data while the congestion window, the peer's
  * window, Nagle and TCP_CORK allow, then the FIN. Arms the retransmission
@@ -295,6 +332,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   // 2. From snd.nxt: after an RTO this re-sends what was outstanding (go-back-N,
   //    skipping SACKed ranges), then new data; finally the FIN.
   let sent = false;
+  let sentNew = false;
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);
@@ -334,8 +372,11 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans) === 0) break;
     if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
     sent = true;
+    if (!retrans) sentNew = true;
   }
   if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
+  // Linux tcp_write_xmit: new data sent, schedule a tail loss probe (tlp.ts).
+  if (sentNew && t.sentLog) scheduleLossProbe(tl, t, false);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
   if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) armPersist(tl, t);
 }
@@ -360,6 +401,42 @@ export function sendProbe(tl: TcpLayer, t: Tcb, keepalive: boolean): void {
     return;
   }
   transmit(tl, t, (t.sndUna - 1) >>> 0, ACK, EMPTY);
+}
+
+/**
+ * The tail loss probe's new segment (Linux tcp_send_loss_probe →
+ * tcp_write_xmit with Nagle off and one segment): up to an MSS of unsent
+ * data if the peer's window takes all of it; cwnd does not apply.
+ */
+export function sendProbeSegment(tl: TcpLayer, t: Tcb): void {
+  const mss = currentMss(t);
+  const seq = t.sndNxt;
+  if (seqLt(seq, t.sndMax)) return;
+  const len = Math.min(t.unsentBytes, mss);
+  if (len <= 0 || seqGt((seq + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) return;
+  const end = (seq + len) >>> 0;
+  const withFin = t.finQueued && end === t.dataEnd;
+  if (t.rttTime < 0) {
+    t.rttSeq = end;
+    t.rttTime = tl.ctx.scheduler.now();
+  }
+  sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, false);
+}
+
+/**
+ * The tail loss probe's retransmission: the last MSS of the last segment
+ * sent (Linux tcp_send_loss_probe fragments a multi-segment skb to its
+ * last MSS). Returns true when it left.
+ */
+export function sendLastSegment(tl: TcpLayer, t: Tcb, log: SentLog): boolean {
+  const i = log.last;
+  if (i < 0) return false;
+  const end = log.endOf(i);
+  let seq = log.startOf(i);
+  const mss = currentMss(t);
+  if (((end - seq) >>> 0) > mss) seq = (end - mss) >>> 0;
+  if (seqLt(seq, t.sndUna)) seq = t.sndUna;
+  return sendRange(tl, t, seq, end, true) > 0;
 }
 
 /** Sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED after a simultaneous open). */

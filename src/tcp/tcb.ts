@@ -37,6 +37,7 @@ import type { OooQueue } from "./ooo-queue.js";
 import type { Listener } from "./listener.js";
 import type { ReceiveWindow } from "./recv-window.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
+import type { SentLog } from "./rack.js";
 
 /** Observer of state transitions (traces, ladder diagrams). */
 export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
@@ -120,6 +121,10 @@ export class Tcb extends TcbAccessors {
   dupAcks = 0;
   /** The sender's SACK scoreboard (created at the first SACK block). */
   sb: SackScoreboard | null = null;
+  /** The segments in flight with their transmit times, and RACK/TLP state (rack.ts; created at the first data sent when RACK is on). */
+  sentLog: SentLog | null = null;
+  /** What `rtoAt` is for: the RTO, RACK's reordering timer or the tail loss probe (rack.ts XMIT_*; Linux icsk_pending). */
+  xmitTimer = 0;
 
   // ---- delayed ACK (Linux icsk_ack) ----
   /** Quick ACKs left (ACK every segment at the start, after idle, TCP_QUICKACK). */

@@ -100,7 +100,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     rcv_mss: t.rcvMss,
     unacked,
     sacked: t.sb ? Math.ceil(t.sb.sackedBytes / mss) : 0,
-    lost: 0,
+    lost: t.sentLog ? t.sentLog.lostSegs : 0,
     retrans: t.retransOut,
     last_data_sent: ms(t.lastDataSent),
     last_data_recv: ms(t.lastDataRecv),

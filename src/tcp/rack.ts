@@ -1,0 +1,594 @@
+/**
+ * RACK, time-based loss detection (RFC 8985 §6; Linux
+ * net/ipv4/tcp_recovery.c and the SACK tagging of tcp_input.c), Linux's
+ * default (`tcp_recovery` bit 0x1) for connections that negotiated SACK.
+ *
+ * RACK needs what the byte-range scoreboard (sack-scoreboard.ts) does not
+ * keep: each segment as it was sent, with its last transmission time.
+ * {@link SentLog} is that record — Linux's retransmission queue minus the
+ * data (the payload stays in the send buffer): one entry per segment in
+ * `[snd.una, snd.max)`, in sequence order, in parallel typed arrays (17
+ * bytes a segment, grown by doubling, docs/memory.md). On it:
+ *
+ * - SACK blocks tag whole segments only, as Linux's `tcp_sacktag_walk`
+ *   does (a block covering part of a segment marks nothing;
+ *   {@link SentLog.alignSack} trims the blocks the scoreboard sees to the
+ *   same segments);
+ * - every newly (S)ACKed segment advances RACK.xmit_ts / RACK.rtt
+ *   (`tcp_rack_advance`); a never-retransmitted segment delivered below
+ *   the highest SACK is reordering (`tcp_check_sack_reordering`);
+ * - {@link rackDetectLoss} marks lost every segment sent before the most
+ *   recently delivered one whose RACK.rtt + reordering window has passed,
+ *   and returns how long the others still have (the reordering timer).
+ *
+ * The reordering window is `min(min_rtt/4 · steps, srtt)`, zero while no
+ * reordering was seen and either recovery is under way or DupThresh
+ * segments are SACKed (Linux `tcp_rack_reo_wnd`, RFC 8985 §6.2 step 4;
+ * `tcp_recovery` 0x4 turns that DupThresh shortcut off); D-SACKs widen it
+ * one step per round trip, for 16 recoveries (`tcp_rack_update_reo_wnd`;
+ * `tcp_recovery` 0x2 keeps it static).
+ *
+ * The tail loss probe (RFC 8985 §7) is tlp.ts; both share the TCB's
+ * retransmission deadline, told apart by `t.xmitTimer` (Linux
+ * `icsk_pending`: RTO, reordering timeout or loss probe).
+ */
+import { seqGe, seqGt, seqLe, seqLt } from "../core/seq.js";
+import type { Micros } from "../core/time.js";
+import type { Tcb } from "./tcb.js";
+import type { TcpLayer } from "./tcp-layer.js";
+
+/** `tcp_recovery` bits (Linux TCP_RACK_*). */
+export const TCP_RACK_LOSS_DETECTION = 0x1;
+/** `tcp_recovery` 0x2: the reordering window does not adapt to D-SACKs. */
+export const TCP_RACK_STATIC_REO_WND = 0x2;
+/** `tcp_recovery` 0x4: no DupThresh shortcut (the window stays open however many segments are SACKed). */
+export const TCP_RACK_NO_DUPTHRESH = 0x4;
+/** Linux TCP_RACK_RECOVERY_THRESH: recoveries a widened reordering window persists for. */
+export const TCP_RACK_RECOVERY_THRESH = 16;
+/** Linux TCP_TIMEOUT_MIN (2 jiffies at HZ=1000): added to the reordering timer. */
+export const TCP_TIMEOUT_MIN: Micros = 2000;
+
+/** `t.xmitTimer`: what the retransmission deadline (`t.rtoAt`) is for (Linux ICSK_TIME_*). */
+export const XMIT_RTO = 0;
+/** `t.xmitTimer`: RACK's reordering timer (ICSK_TIME_REO_TIMEOUT). */
+export const XMIT_REO = 1;
+/** `t.xmitTimer`: the tail loss probe (ICSK_TIME_LOSS_PROBE). */
+export const XMIT_TLP = 2;
+
+/** Segment flags (Linux TCPCB_*): SACKed. */
+const F_SACKED = 1;
+/** Retransmitted at least once (TCPCB_EVER_RETRANS). */
+const F_EVER_RETRANS = 2;
+/** A retransmission of it is in flight (TCPCB_SACKED_RETRANS). */
+const F_RTX = 4;
+/** Marked lost (TCPCB_LOST). */
+const F_LOST = 8;
+
+/** What one ACK's cumulative part did to the log. */
+export interface LogAckResult {
+  /** Segments removed. */
+  segs: number;
+  /** Lowest start of a removed segment that was neither SACKed nor retransmitted (reordering evidence), or -1. */
+  reord: number;
+}
+
+/**
+ * The segments in flight (Linux's retransmission queue without the data)
+ * and the RACK / TLP state of one connection (Linux `tp->rack`,
+ * `tlp_high_seq`, `reord_seen`).
+ */
+export class SentLog {
+  #start: Uint32Array;
+  #end: Uint32Array;
+  #time: Float64Array;
+  #flags: Uint8Array;
+  #head = 0;
+  #n = 0;
+  /** RACK decides losses (`tcp_recovery` & 1 when the log was created); false: the log serves tail loss probes only. */
+  rack = false;
+  /** Bytes SACKed (Linux sacked_out, in bytes). */
+  sackedBytes = 0;
+  /** Segments SACKed (sacked_out). */
+  sackedSegs = 0;
+  /** Bytes marked lost, not SACKed, not being retransmitted (they leave the pipe). */
+  lostBytes = 0;
+  /** Segments marked lost and not SACKed (Linux lost_out, tcpi_lost). */
+  lostSegs = 0;
+  // ---- RACK (RFC 8985 §6; Linux struct tcp_rack) ----
+  /** RACK.xmit_ts: transmit time of the most recently sent segment delivered; -1 before any. */
+  rackTime: Micros = -1;
+  /** RACK.end_seq. */
+  rackEnd = 0;
+  /** RACK.rtt (µs). */
+  rackRtt: Micros = 0;
+  /** RACK.xmit_ts moved since the last loss scan. */
+  advanced = false;
+  /** Reordering seen on this connection (Linux `tp->reord_seen`, `rack.reord`). */
+  reordSeen = 0;
+  /** The reordering window in min_rtt/4 steps (1..255). */
+  reoWndSteps = 1;
+  /** Recoveries left before the window falls back to one step. */
+  reoWndPersist = 0;
+  /** A D-SACK arrived since the window was last adapted. */
+  dsackSeen = false;
+  /** Segments delivered so far (Linux `tp->delivered`), and at the last window change. */
+  delivered = 0;
+  lastDelivered = 0;
+  // ---- TLP (RFC 8985 §7; Linux tlp_high_seq, tlp_retrans) ----
+  /** snd.nxt when the outstanding probe was sent, or -1 (no probe outstanding). */
+  tlpHighSeq = -1;
+  /** The outstanding probe retransmitted old data (not new data). */
+  tlpRetrans = false;
+
+  constructor(capacity = 16) {
+    this.#start = new Uint32Array(capacity);
+    this.#end = new Uint32Array(capacity);
+    this.#time = new Float64Array(capacity);
+    this.#flags = new Uint8Array(capacity);
+  }
+
+  /** Segments in the log. */
+  get length(): number {
+    return this.#n;
+  }
+  /** Bytes of memory the log holds (BENCHMARKS.md: memory per connection). */
+  get memoryBytes(): number {
+    return this.#start.length * 17;
+  }
+  /** Transmit time of the first segment (RTO and TLP are measured from it), or -1. */
+  get headTime(): Micros {
+    return this.#n ? this.#time[this.#head]! : -1;
+  }
+
+  #idx(i: number): number {
+    const cap = this.#start.length;
+    const k = this.#head + i;
+    return k >= cap ? k - cap : k;
+  }
+
+  #grow(): void {
+    const cap = this.#start.length;
+    const s = new Uint32Array(cap * 2), e = new Uint32Array(cap * 2), tm = new Float64Array(cap * 2), f = new Uint8Array(cap * 2);
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      s[i] = this.#start[k]!;
+      e[i] = this.#end[k]!;
+      tm[i] = this.#time[k]!;
+      f[i] = this.#flags[k]!;
+    }
+    this.#start = s;
+    this.#end = e;
+    this.#time = tm;
+    this.#flags = f;
+    this.#head = 0;
+  }
+
+  /** Inserts an entry at position i (0..n), shifting the later ones. */
+  #insert(i: number, start: number, end: number, time: Micros, flags: number): void {
+    if (this.#n === this.#start.length) this.#grow();
+    for (let j = this.#n; j > i; j--) {
+      const to = this.#idx(j), from = this.#idx(j - 1);
+      this.#start[to] = this.#start[from]!;
+      this.#end[to] = this.#end[from]!;
+      this.#time[to] = this.#time[from]!;
+      this.#flags[to] = this.#flags[from]!;
+    }
+    const k = this.#idx(i);
+    this.#start[k] = start >>> 0;
+    this.#end[k] = end >>> 0;
+    this.#time[k] = time;
+    this.#flags[k] = flags;
+    this.#n++;
+  }
+
+  /** Start, end, transmit time and flags of the i-th segment (tests, `ss`). */
+  entry(i: number): { start: number; end: number; time: Micros; sacked: boolean; lost: boolean; retrans: boolean } {
+    const k = this.#idx(i);
+    const f = this.#flags[k]!;
+    return { start: this.#start[k]!, end: this.#end[k]!, time: this.#time[k]!, sacked: (f & F_SACKED) !== 0, lost: (f & F_LOST) !== 0, retrans: (f & F_EVER_RETRANS) !== 0 };
+  }
+
+  /** Index of the segment containing `seq`, or -1. */
+  #find(seq: number): number {
+    // Binary search: starts are increasing (in sequence space from the head).
+    let lo = 0, hi = this.#n - 1;
+    if (hi < 0) return -1;
+    const base = this.#start[this.#head]!;
+    const off = (seq - base) >>> 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const k = this.#idx(mid);
+      const s = (this.#start[k]! - base) >>> 0;
+      const e = (this.#end[k]! - base) >>> 0;
+      if (off < s) hi = mid - 1;
+      else if (off >= e) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
+  /** Splits segment i at `seq` (start < seq < end); both halves keep its time and flags. */
+  #split(i: number, seq: number): void {
+    const k = this.#idx(i);
+    const end = this.#end[k]!;
+    this.#end[k] = seq >>> 0;
+    this.#insert(i + 1, seq, end, this.#time[k]!, this.#flags[k]!);
+  }
+
+  /**
+   * A segment [start, end) left at `now`: new data is appended; a
+   * retransmission stamps the segments it covers (split at its edges) with
+   * the new time and the retransmission flags.
+   */
+  onSent(start: number, end: number, now: Micros, retrans: boolean): void {
+    const n = this.#n;
+    const lastEnd = n ? this.#end[this.#idx(n - 1)]! : start;
+    if (!n || seqGe(start, lastEnd)) {
+      // New data (a segment beyond the log; a gap cannot happen, but stays harmless).
+      if (n && seqGt(start, lastEnd)) return;
+      this.#insert(n, start, end, now, 0);
+      return;
+    }
+    let i = this.#find(start);
+    if (i < 0) {
+      if (seqLt(start, this.#start[this.#head]!)) i = 0;
+      else return;
+    }
+    let k = this.#idx(i);
+    if (seqLt(this.#start[k]!, start)) {
+      this.#split(i, start);
+      i++;
+    }
+    for (; i < this.#n; i++) {
+      k = this.#idx(i);
+      if (!seqLt(this.#start[k]!, end)) break;
+      if (seqGt(this.#end[k]!, end)) this.#split(i, end);
+      k = this.#idx(i);
+      const f = this.#flags[k]!;
+      if (f & F_SACKED) continue;
+      if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= (this.#end[k]! - this.#start[k]!) >>> 0;
+      this.#flags[k] = f | F_EVER_RETRANS | F_RTX;
+      this.#time[k] = now;
+    }
+    // Data beyond the log sent as part of a "retransmission" (go-back after an RTO past snd.max).
+    const tail = this.#end[this.#idx(this.#n - 1)]!;
+    if (seqGt(end, tail)) this.#insert(this.#n, tail, end, now, 0);
+  }
+
+  /**
+   * Writes into `out` the SACK blocks trimmed to whole segments (Linux
+   * tcp_match_skb_to_sack: a segment is SACKed only when a block covers all
+   * of it) and returns their number; the D-SACK first block is kept as is.
+   */
+  alignSack(blocks: ArrayLike<number>, n: number, ack: number, out: number[]): number {
+    let m = 0;
+    for (let b = 0; b < n; b++) {
+      const s = blocks[2 * b]! >>> 0, e = blocks[2 * b + 1]! >>> 0;
+      if (b === 0) {
+        const inSecond = n > 1 && seqLe(blocks[2]! >>> 0, s) && seqLe(e, blocks[3]! >>> 0);
+        if (seqLe(e, ack) || inSecond) {
+          out[m++] = s;
+          out[m++] = e;
+          continue;
+        }
+      }
+      // first segment starting at or after s; last ending at or before e
+      let as = -1, ae = -1;
+      for (let i = 0; i < this.#n; i++) {
+        const k = this.#idx(i);
+        const st = this.#start[k]!, en = this.#end[k]!;
+        if (seqGe(st, e)) break;
+        if (seqGe(st, s) && seqLe(en, e)) {
+          if (as < 0) as = st;
+          ae = en;
+        }
+      }
+      if (as >= 0 && seqLt(as, ae)) {
+        out[m++] = as;
+        out[m++] = ae;
+      }
+    }
+    return m >> 1;
+  }
+
+  /**
+   * Tags the segments the (aligned, non-D-SACK) block [s, e) covers as
+   * SACKed, advancing RACK for each; returns the lowest start of a newly
+   * SACKed never-retransmitted segment below `fack` (reordering), or -1.
+   */
+  tagSack(s: number, e: number, now: Micros, minRtt: Micros, fack: number): number {
+    let reord = -1;
+    let i = this.#find(s);
+    if (i < 0) {
+      if (!this.#n || !seqLt(s, this.#start[this.#head]!)) return -1;
+      i = 0;
+    }
+    for (; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const st = this.#start[k]!, en = this.#end[k]!;
+      if (!seqLe(en, e)) break;
+      const f = this.#flags[k]!;
+      if (f & F_SACKED) continue;
+      const len = (en - st) >>> 0;
+      if (f & F_LOST) {
+        this.lostSegs--;
+        if (!(f & F_RTX)) this.lostBytes -= len;
+      }
+      this.#flags[k] = (f | F_SACKED) & ~(F_LOST | F_RTX);
+      this.sackedBytes += len;
+      this.sackedSegs++;
+      this.delivered++;
+      if (!(f & F_EVER_RETRANS) && seqLt(st, fack) && (reord < 0 || seqLt(st, reord))) reord = st;
+      this.advance(f, en, this.#time[k]!, now, minRtt);
+    }
+    return reord;
+  }
+
+  /**
+   * The end of the highest SACKed segment — or rather Linux's
+   * `tcp_highest_sack_seq`: the start of the segment after it (snd.una when
+   * nothing is SACKed).
+   */
+  highestSackSeq(sndUna: number): number {
+    for (let i = this.#n - 1; i >= 0; i--) {
+      const k = this.#idx(i);
+      if (this.#flags[k]! & F_SACKED) return this.#end[k]!;
+    }
+    return sndUna;
+  }
+
+  /** RACK step "advance" (tcp_rack_advance): a segment sent at `xmit` ending at `end` was delivered. */
+  advance(flags: number, end: number, xmit: Micros, now: Micros, minRtt: Micros): void {
+    if (this.rackTime >= 0 && !sentAfter(xmit, this.rackTime, end, this.rackEnd)) return;
+    const rtt = now - xmit;
+    // Ambiguous: the original or the retransmission may have been delivered. If the RTT is
+    // shorter than min_rtt, it was the original (RFC 8985 §6.2 step 2).
+    if ((flags & F_EVER_RETRANS) && rtt < minRtt) return;
+    this.rackRtt = rtt;
+    this.rackTime = xmit;
+    this.rackEnd = end >>> 0;
+    this.advanced = true;
+  }
+
+  /**
+   * snd.una moved to `ack`: drops the segments below it (trimming one cut
+   * in two), advancing RACK for each newly delivered one.
+   */
+  ack(ack: number, now: Micros, minRtt: Micros, out: LogAckResult): LogAckResult {
+    out.segs = 0;
+    out.reord = -1;
+    while (this.#n) {
+      const k = this.#head;
+      const st = this.#start[k]!, en = this.#end[k]!;
+      if (!seqGt(ack, st)) break;
+      const f = this.#flags[k]!;
+      if (seqLt(ack, en)) {
+        // Partly acknowledged: Linux trims the head (tcp_trim_head); the rest stays as it was.
+        const cut = (ack - st) >>> 0;
+        if (f & F_SACKED) this.sackedBytes -= cut;
+        else if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= cut;
+        this.#start[k] = ack >>> 0;
+        break;
+      }
+      const len = (en - st) >>> 0;
+      if (f & F_SACKED) {
+        this.sackedBytes -= len;
+        this.sackedSegs--;
+      } else {
+        this.delivered++;
+        if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
+        this.advance(f, en, this.#time[k]!, now, minRtt);
+        if (f & F_LOST) {
+          this.lostSegs--;
+          if (!(f & F_RTX)) this.lostBytes -= len;
+        }
+      }
+      this.#head = this.#idx(1);
+      this.#n--;
+      out.segs++;
+    }
+    if (!this.#n) {
+      this.#head = 0;
+      this.sackedBytes = this.sackedSegs = this.lostBytes = this.lostSegs = 0;
+    }
+    return out;
+  }
+
+  /**
+   * RACK loss detection (tcp_rack_detect_loss, RFC 8985 §6.2 step 5):
+   * marks lost each segment sent before RACK.xmit_ts whose RACK.rtt +
+   * `reoWnd` has elapsed; returns the longest time (µs) another still has
+   * to go (0 when none) and how many retransmissions were lost again.
+   */
+  detectLoss(now: Micros, reoWnd: Micros): { timeout: Micros; lostRetrans: number } {
+    let timeout = 0;
+    let lostRetrans = 0;
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const f = this.#flags[k]!;
+      if (f & F_SACKED) continue;
+      if ((f & F_LOST) && !(f & F_RTX)) continue;
+      const xmit = this.#time[k]!;
+      if (!sentAfter(this.rackTime, xmit, this.rackEnd, this.#end[k]!)) {
+        // In sequence order, originals are sent in order and a retransmission follows its
+        // original: once an original is not older than RACK.xmit_ts, nothing later is.
+        if (!(f & F_EVER_RETRANS)) break;
+        continue;
+      }
+      const remaining = this.rackRtt + reoWnd - (now - xmit);
+      if (remaining <= 0) {
+        const len = (this.#end[k]! - this.#start[k]!) >>> 0;
+        if (f & F_RTX) lostRetrans++;
+        if (!(f & F_LOST)) this.lostSegs++;
+        this.lostBytes += len;
+        this.#flags[k] = (f | F_LOST) & ~F_RTX;
+      } else {
+        timeout = Math.max(timeout, remaining);
+      }
+    }
+    return { timeout, lostRetrans };
+  }
+
+  /** RTO (Linux tcp_timeout_mark_lost): every segment not SACKed is lost, no retransmission in flight. */
+  markAllLost(): void {
+    this.lostBytes = 0;
+    this.lostSegs = 0;
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const f = this.#flags[k]!;
+      if (f & F_SACKED) continue;
+      this.#flags[k] = (f | F_LOST) & ~F_RTX;
+      this.lostBytes += (this.#end[k]! - this.#start[k]!) >>> 0;
+      this.lostSegs++;
+    }
+  }
+
+  /** SACK reneging (the RTO forgets every SACK): all segments become un-SACKed. */
+  clearSacks(): void {
+    for (let i = 0; i < this.#n; i++) this.#flags[this.#idx(i)]! &= ~F_SACKED;
+    this.sackedBytes = 0;
+    this.sackedSegs = 0;
+  }
+
+  /**
+   * The next segment to retransmit in recovery (tcp_xmit_retransmit_queue):
+   * the first one marked lost, not SACKed and not already being
+   * retransmitted, at or above `from`. Returns its index, or -1.
+   */
+  nextLost(from: number): number {
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const f = this.#flags[k]!;
+      if ((f & (F_LOST | F_RTX | F_SACKED)) === F_LOST && seqGe(this.#start[k]!, from)) return i;
+    }
+    return -1;
+  }
+
+  /** The last segment's index, or -1 (the probe retransmits it). */
+  get last(): number {
+    return this.#n - 1;
+  }
+
+  /** Start and end of segment i. */
+  startOf(i: number): number {
+    return this.#start[this.#idx(i)]!;
+  }
+  /** End of segment i. */
+  endOf(i: number): number {
+    return this.#end[this.#idx(i)]!;
+  }
+}
+
+/** RFC 8985 RACK_sent_after: t1/seq1 was sent after t2/seq2 (ties broken by sequence). */
+export function sentAfter(t1: Micros, t2: Micros, seq1: number, seq2: number): boolean {
+  return t1 > t2 || (t1 === t2 && seqGt(seq1, seq2));
+}
+
+/** RACK is on for `t` (SACK negotiated and `tcp_recovery` bit 0x1; Linux tcp_is_rack). */
+export function rackOn(tl: TcpLayer, t: Tcb): boolean {
+  return t.sackOk && (tl.ctx.sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION) !== 0;
+}
+
+/**
+ * The reordering window (Linux tcp_rack_reo_wnd, RFC 8985 §6.2 step 4):
+ * zero while no reordering has been seen and recovery is under way or
+ * DupThresh segments are SACKed; otherwise min_rtt/4 per step, at most SRTT.
+ */
+export function rackReoWnd(tl: TcpLayer, t: Tcb, log: SentLog): Micros {
+  if (!log.reordSeen) {
+    const st = t.caState;
+    if (st === "recovery" || st === "loss") return 0;
+    if (log.sackedSegs >= t.reordering && !(tl.ctx.sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH)) return 0;
+  }
+  return Math.min((t.rtt.minRtt >> 2) * log.reoWndSteps, t.rtt.srtt);
+}
+
+/**
+ * Linux tcp_rack_update_reo_wnd, once per ACK: a D-SACK seen at least a
+ * round trip after the last change widens the window a step and keeps it
+ * for 16 recoveries; otherwise, once those are over, back to one step.
+ */
+export function rackUpdateReoWnd(tl: TcpLayer, log: SentLog, priorDelivered: number): void {
+  if (tl.ctx.sysctl.tcp_recovery & TCP_RACK_STATIC_REO_WND) return;
+  if (priorDelivered < log.lastDelivered) log.dsackSeen = false;
+  if (log.dsackSeen) {
+    log.reoWndSteps = Math.min(0xff, log.reoWndSteps + 1);
+    log.dsackSeen = false;
+    log.lastDelivered = log.delivered;
+    log.reoWndPersist = TCP_RACK_RECOVERY_THRESH;
+  } else if (!log.reoWndPersist) {
+    log.reoWndSteps = 1;
+  }
+}
+
+/**
+ * Linux tcp_check_sack_reordering: a never-retransmitted segment starting
+ * at `low` was delivered below `fack` (the highest SACK): reordering. The
+ * degree (in segments) raises `tcpi_reordering`; RACK widens its window.
+ */
+export function rackReorderingSeen(tl: TcpLayer, t: Tcb, log: SentLog, low: number, fack: number): void {
+  if (!seqLt(low, fack)) return;
+  const metric = (fack - low) >>> 0;
+  const mss = t.mss;
+  if (metric > t.reordering * mss && mss) {
+    t.reordering = Math.min(Math.ceil(metric / mss), tl.ctx.sysctl.tcp_max_reordering);
+    if (t.sb) t.sb.dupThresh = t.reordering;
+    tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPSACKReorder");
+  }
+  log.reordSeen++;
+}
+
+/**
+ * tcp_rack_mark_lost: after an ACK that moved RACK.xmit_ts, scans for
+ * lost segments; when some are not old enough yet, arms the reordering
+ * timer. Returns true when the timer was armed (the caller then leaves the
+ * retransmission deadline alone).
+ */
+export function rackMarkLost(tl: TcpLayer, t: Tcb, log: SentLog): boolean {
+  if (!log.advanced) return false;
+  log.advanced = false;
+  const now = tl.ctx.scheduler.now();
+  const r = log.detectLoss(now, rackReoWnd(tl, t, log));
+  if (r.lostRetrans) countLostRetrans(tl, t, r.lostRetrans);
+  if (r.timeout > 0) {
+    // usecs_to_jiffies rounds up to the millisecond; plus TCP_TIMEOUT_MIN.
+    t.rtoAt = now + Math.ceil(r.timeout / 1000) * 1000 + TCP_TIMEOUT_MIN;
+    t.xmitTimer = XMIT_REO;
+    t.persistAt = -1;
+    return true;
+  }
+  return false;
+}
+
+/** Retransmissions RACK found lost again (TCPLostRetransmit) leave retrans_out. */
+export function countLostRetrans(tl: TcpLayer, t: Tcb, n: number): void {
+  t.retransOut = Math.max(0, t.retransOut - n);
+  const c = tl.ctx.counters;
+  for (let i = 0; i < n; i++) c.inc(c.TcpExt, "TCPLostRetransmit");
+}
+
+/**
+ * Tags the segments an ACK's (aligned) SACK blocks cover, lowest block
+ * first as Linux sorts them (`skip`: 1 when the first block is a D-SACK),
+ * then checks the reordering they reveal (tcp_sacktag_write_queue).
+ */
+export function rackSackTag(tl: TcpLayer, t: Tcb, log: SentLog, blocks: ArrayLike<number>, n: number, skip: number): void {
+  const now = tl.ctx.scheduler.now();
+  const minRtt = t.rtt.minRtt;
+  let reord = -1;
+  // At most four blocks: pick the lowest untagged one each time (no allocation).
+  let done = 0;
+  for (let round = skip; round < n; round++) {
+    let best = -1;
+    for (let b = skip; b < n; b++) {
+      if (done & (1 << b)) continue;
+      if (best < 0 || seqLt(blocks[2 * b]!, blocks[2 * best]!)) best = b;
+    }
+    if (best < 0) break;
+    done |= 1 << best;
+    const fack = log.highestSackSeq(t.sndUna);
+    const r = log.tagSack(blocks[2 * best]! >>> 0, blocks[2 * best + 1]! >>> 0, now, minRtt, fack);
+    if (r >= 0 && (reord < 0 || seqLt(r, reord))) reord = r;
+  }
+  if (reord >= 0 && log.rack) rackReorderingSeen(tl, t, log, reord, log.highestSackSeq(t.sndUna));
+}
