@@ -299,6 +299,10 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     s.ack = t.sndUna;
     s.sndNxt = t.sndNxt;
     s.ackedSacked = Math.max(0, Math.ceil(newlySacked / t.mss));
+    // Linux tcp_may_raise_cwnd: outside a reduction, SACKed data grows cwnd only once the
+    // reordering degree exceeds tcp_reordering; PRR counts it always.
+    const st2 = t.cc.state;
+    if (st2 !== "recovery" && st2 !== "cwr" && t.reordering <= tl.ctx.sysctl.tcp_reordering) s.ackedSacked = 0;
     s.rtt = -1;
     s.unaAdvanced = false;
     s.newlyLost = 0;
