@@ -339,15 +339,18 @@ export class SentLog {
 
   /** RACK step "advance" (tcp_rack_advance): a segment sent at `xmit` ending at `end` was delivered. */
   advance(flags: number, end: number, xmit: Micros, now: Micros, minRtt: Micros): void {
-    if (this.rackTime >= 0 && !sentAfter(xmit, this.rackTime, end, this.rackEnd)) return;
     const rtt = now - xmit;
     // Ambiguous: the original or the retransmission may have been delivered. If the RTT is
     // shorter than min_rtt, it was the original (RFC 8985 §6.2 step 2).
     if ((flags & F_EVER_RETRANS) && rtt < minRtt) return;
-    this.rackRtt = rtt;
-    this.rackTime = xmit;
-    this.rackEnd = end >>> 0;
+    // Linux (6.x tcp_rack_advance): RACK.rtt follows every delivered segment, in the order the
+    // ACK reports them; RACK.xmit_ts only moves forward.
     this.advanced = true;
+    this.rackRtt = rtt;
+    if (this.rackTime < 0 || sentAfter(xmit, this.rackTime, end, this.rackEnd)) {
+      this.rackTime = xmit;
+      this.rackEnd = end >>> 0;
+    }
   }
 
   /**
