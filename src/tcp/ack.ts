@@ -11,7 +11,7 @@ import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
 import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
-import { currentMss, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
+import { currentMss, isCwndLimited, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
@@ -190,7 +190,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   s.unaAdvanced = true;
   s.newlyLost = 0;
   s.inflight = Math.ceil(pipeBytes(t) / mss);
-  s.cwndLimited = s.inflight + s.ackedSacked >= t.cc.cwnd;
+  s.cwndLimited = isCwndLimited(t);
   if (ca === "recovery") {
     if (seqGe(ack, t.recover)) {
       t.cc.exitRecovery();

@@ -333,6 +333,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   //    skipping SACKed ranges), then new data; finally the FIN.
   let sent = false;
   let sentNew = false;
+  let cwndBound = false;
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);
@@ -350,7 +351,10 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       }
       break;
     }
-    if (cwndQuota(t, mss) <= 0) break;
+    if (cwndQuota(t, mss) <= 0) {
+      cwndBound = true;
+      break;
+    }
     let len = Math.min(unsent, mss);
     if (retrans) {
       len = Math.min(len, (t.sndMax - seq) >>> 0);
@@ -375,10 +379,39 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (!retrans) sentNew = true;
   }
   if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
+  // Linux tcp_write_xmit → tcp_cwnd_validate: remember whether cwnd limited this window.
+  const limited = cwndBound || Math.ceil(pipeBytes(t) / mss) >= t.cc.cwnd;
+  if (sentNew || limited) cwndValidate(t, limited, mss);
   // Linux tcp_write_xmit: new data sent, schedule a tail loss probe (tlp.ts).
   if (sentNew && t.sentLog) scheduleLossProbe(tl, t, false);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
   if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) armPersist(tl, t);
+}
+
+/**
+ * Linux tcp_cwnd_validate: tracks, per window of data, whether the sender
+ * was cwnd-limited and the most segments it had out — what decides whether
+ * an ACK may grow cwnd ({@link isCwndLimited}).
+ */
+function cwndValidate(t: Tcb, limited: boolean, mss: number): void {
+  const packetsOut = Math.ceil(((t.sndMax - t.sndUna) >>> 0) / mss);
+  if (!seqLt(t.sndUna, t.cwndUsageSeq) || limited || (!t.isCwndLimited && packetsOut > t.maxPacketsOut)) {
+    t.isCwndLimited = limited;
+    t.maxPacketsOut = packetsOut;
+    t.cwndUsageSeq = t.sndNxt;
+  }
+}
+
+/**
+ * Linux tcp_is_cwnd_limited: cwnd may grow when the last window used all
+ * of it — or, in slow start, while cwnd is less than twice the most
+ * segments that were out (so cwnd keeps up with what the application sends).
+ */
+export function isCwndLimited(t: Tcb): boolean {
+  if (t.isCwndLimited) return true;
+  const cc = t.cc;
+  if (cc.inSlowStart) return cc.cwnd < 2 * t.maxPacketsOut;
+  return false;
 }
 
 /** The end of the SACKed range containing `s`. */

@@ -123,6 +123,11 @@ export class Tcb extends TcbAccessors {
   sb: SackScoreboard | null = null;
   /** The segments in flight with their transmit times, and RACK/TLP state (rack.ts; created at the first data sent when RACK is on). */
   sentLog: SentLog | null = null;
+  /** Linux tcp_cwnd_validate's record of cwnd use: the last window was cwnd-limited (`is_cwnd_limited`), */
+  isCwndLimited = false;
+  /** …the most segments out in it (`max_packets_out`), and where the window ends (`cwnd_usage_seq`). */
+  maxPacketsOut = 0;
+  cwndUsageSeq = 0;
   /** What `rtoAt` is for: the RTO, RACK's reordering timer or the tail loss probe (rack.ts XMIT_*; Linux icsk_pending). */
   xmitTimer = 0;
 

@@ -52,6 +52,8 @@ export interface TcpInfo {
   snd_cwnd: number;
   advmss: number;
   reordering: number;
+  /** Times reordering was detected (Linux tcpi_reord_seen; RACK's evidence, tcp/rack.ts). */
+  reord_seen: number;
   rcv_space: number;
   total_retrans: number;
   bytes_sent: number;
@@ -114,6 +116,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     // Linux reports tp->advmss less the timestamp option once negotiated (65495 → 65483 on lo).
     advmss: t.advMss - (t.tsOk ? 12 : 0),
     reordering: t.reordering,
+    reord_seen: t.sentLog ? t.sentLog.reordSeen : 0,
     rcv_space: t.rwin ? Math.min(t.rwin.rcvSsthresh, t.rwin.rcvWnd) : 0,
     total_retrans: t.totalRetrans,
     bytes_sent: t.bytesSent + t.bytesRetrans,
