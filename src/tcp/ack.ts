@@ -151,7 +151,10 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
   if (seqLt(t.highRxt, ack)) t.highRxt = ack;
+  const sackedBefore = t.sb ? t.sb.sackedBytes : 0;
   t.sb?.advance(ack);
+  // Bytes SACKed earlier and now cumulatively acknowledged: already counted as delivered.
+  const wasSacked = t.sb ? sackedBefore - t.sb.sackedBytes : 0;
   t.dupAcks = 0;
   const log = t.sentLog;
   if (log) {
@@ -185,7 +188,9 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   s.now = now;
   s.ack = ack;
   s.sndNxt = t.sndNxt;
-  s.ackedSacked = Math.max(1, Math.ceil((acked + newlySacked) / mss));
+  // Linux acked_sacked (the delivered count's growth): with RACK's sent log, data SACKed before is
+  // not delivered again (the FreeBSD personality counts every byte acknowledged).
+  s.ackedSacked = Math.max(1, Math.ceil((acked - (t.sentLog ? wasSacked : 0) + newlySacked) / mss));
   s.rtt = rtt;
   s.unaAdvanced = true;
   s.newlyLost = 0;
