@@ -280,6 +280,10 @@ export async function simLossy(bytes: number, cc: "reno" | "cubic", impaired = f
   if (process.env.SOCKSTACK_BENCH_RECOVERY === "rfc6675") {
     client.sysctl.tcp_recovery = 0;
     client.sysctl.tcp_early_retrans = 0;
+  } else if (process.env.SOCKSTACK_BENCH_RECOVERY) {
+    const [r, e] = process.env.SOCKSTACK_BENCH_RECOVERY.split(",").map(Number);
+    client.sysctl.tcp_recovery = r!;
+    client.sysctl.tcp_early_retrans = e!;
   }
   const b = startBulk(net, client, server, bytes, cc);
   const t0 = performance.now();
@@ -288,6 +292,7 @@ export async function simLossy(bytes: number, cc: "reno" | "cubic", impaired = f
   if (!ok) throw new Error(`lossy ${cc}: received ${b.received} of ${bytes}`);
   const secs = (b.tDone - b.tStart) / 1e6;
   const c = client.counters;
+  if (process.env.SOCKSTACK_BENCH_DEBUG) process.stderr.write(JSON.stringify(c.TcpExt) + "\n" + JSON.stringify(server.counters.TcpExt) + "\n");
   return {
     value: (bytes * 8) / secs / 1e6,
     extra: {

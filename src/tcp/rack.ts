@@ -7,8 +7,9 @@
  * keep: each segment as it was sent, with its last transmission time.
  * {@link SentLog} is that record — Linux's retransmission queue minus the
  * data (the payload stays in the send buffer): one entry per segment in
- * `[snd.una, snd.max)`, in sequence order, in parallel typed arrays (17
- * bytes a segment, grown by doubling, docs/memory.md). On it:
+ * `[snd.una, snd.max)`, in sequence order, in one Float64Array ring (32
+ * bytes a segment, grown by doubling, given back when nothing is in
+ * flight; BENCHMARKS.md). On it:
  *
  * - SACK blocks tag whole segments only, as Linux's `tcp_sacktag_walk`
  *   does (a block covering part of a segment marks nothing;
@@ -64,6 +65,8 @@ const F_RTX = 4;
 /** Marked lost (TCPCB_LOST). */
 const F_LOST = 8;
 
+const NO_SEGMENTS = new Float64Array(0);
+
 /** What one ACK's cumulative part did to the log. */
 export interface LogAckResult {
   /** Segments removed. */
@@ -78,10 +81,9 @@ export interface LogAckResult {
  * `tlp_high_seq`, `reord_seen`).
  */
 export class SentLog {
-  #start: Uint32Array;
-  #end: Uint32Array;
-  #time: Float64Array;
-  #flags: Uint8Array;
+  /** Four numbers per segment — start, end, transmit time, flags — in a ring; empty when nothing is in flight. */
+  #a: Float64Array = NO_SEGMENTS;
+  #cap = 0;
   #head = 0;
   #n = 0;
   /** RACK decides losses (`tcp_recovery` & 1 when the log was created); false: the log serves tail loss probes only. */
@@ -120,12 +122,6 @@ export class SentLog {
   /** The outstanding probe retransmitted old data (not new data). */
   tlpRetrans = false;
 
-  constructor(capacity = 16) {
-    this.#start = new Uint32Array(capacity);
-    this.#end = new Uint32Array(capacity);
-    this.#time = new Float64Array(capacity);
-    this.#flags = new Uint8Array(capacity);
-  }
 
   /** Segments in the log. */
   get length(): number {
@@ -133,59 +129,58 @@ export class SentLog {
   }
   /** Bytes of memory the log holds (BENCHMARKS.md: memory per connection). */
   get memoryBytes(): number {
-    return this.#start.length * 17;
+    return this.#cap * 32;
   }
   /** Transmit time of the first segment (RTO and TLP are measured from it), or -1. */
   get headTime(): Micros {
-    return this.#n ? this.#time[this.#head]! : -1;
+    return this.#n ? this.#a[this.#head * 4 + 2]! : -1;
   }
 
   #idx(i: number): number {
-    const cap = this.#start.length;
+    const cap = this.#cap;
     const k = this.#head + i;
     return k >= cap ? k - cap : k;
   }
 
   #grow(): void {
-    const cap = this.#start.length;
-    const s = new Uint32Array(cap * 2), e = new Uint32Array(cap * 2), tm = new Float64Array(cap * 2), f = new Uint8Array(cap * 2);
-    for (let i = 0; i < this.#n; i++) {
-      const k = this.#idx(i);
-      s[i] = this.#start[k]!;
-      e[i] = this.#end[k]!;
-      tm[i] = this.#time[k]!;
-      f[i] = this.#flags[k]!;
-    }
-    this.#start = s;
-    this.#end = e;
-    this.#time = tm;
-    this.#flags = f;
+    const cap = this.#cap ? this.#cap * 2 : 8;
+    const a = new Float64Array(cap * 4);
+    for (let i = 0; i < this.#n; i++) a.set(this.#a.subarray(this.#idx(i) * 4, this.#idx(i) * 4 + 4), i * 4);
+    this.#a = a;
+    this.#cap = cap;
     this.#head = 0;
   }
 
+  // Field accessors of the entry in ring slot k.
+  #s(k: number): number { return this.#a[k * 4]!; }
+  #e(k: number): number { return this.#a[k * 4 + 1]!; }
+  #t(k: number): number { return this.#a[k * 4 + 2]!; }
+  #f(k: number): number { return this.#a[k * 4 + 3]!; }
+
   /** Inserts an entry at position i (0..n), shifting the later ones. */
   #insert(i: number, start: number, end: number, time: Micros, flags: number): void {
-    if (this.#n === this.#start.length) this.#grow();
+    if (this.#n === this.#cap) this.#grow();
+    const a = this.#a;
     for (let j = this.#n; j > i; j--) {
-      const to = this.#idx(j), from = this.#idx(j - 1);
-      this.#start[to] = this.#start[from]!;
-      this.#end[to] = this.#end[from]!;
-      this.#time[to] = this.#time[from]!;
-      this.#flags[to] = this.#flags[from]!;
+      const to = this.#idx(j) * 4, from = this.#idx(j - 1) * 4;
+      a[to] = a[from]!;
+      a[to + 1] = a[from + 1]!;
+      a[to + 2] = a[from + 2]!;
+      a[to + 3] = a[from + 3]!;
     }
-    const k = this.#idx(i);
-    this.#start[k] = start >>> 0;
-    this.#end[k] = end >>> 0;
-    this.#time[k] = time;
-    this.#flags[k] = flags;
+    const k = this.#idx(i) * 4;
+    a[k] = start >>> 0;
+    a[k + 1] = end >>> 0;
+    a[k + 2] = time;
+    a[k + 3] = flags;
     this.#n++;
   }
 
   /** Start, end, transmit time and flags of the i-th segment (tests, `ss`). */
   entry(i: number): { start: number; end: number; time: Micros; sacked: boolean; lost: boolean; retrans: boolean } {
     const k = this.#idx(i);
-    const f = this.#flags[k]!;
-    return { start: this.#start[k]!, end: this.#end[k]!, time: this.#time[k]!, sacked: (f & F_SACKED) !== 0, lost: (f & F_LOST) !== 0, retrans: (f & F_EVER_RETRANS) !== 0 };
+    const f = this.#f(k);
+    return { start: this.#s(k), end: this.#e(k), time: this.#t(k), sacked: (f & F_SACKED) !== 0, lost: (f & F_LOST) !== 0, retrans: (f & F_EVER_RETRANS) !== 0 };
   }
 
   /** Index of the segment containing `seq`, or -1. */
@@ -193,13 +188,13 @@ export class SentLog {
     // Binary search: starts are increasing (in sequence space from the head).
     let lo = 0, hi = this.#n - 1;
     if (hi < 0) return -1;
-    const base = this.#start[this.#head]!;
+    const base = this.#s(this.#head);
     const off = (seq - base) >>> 0;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const k = this.#idx(mid);
-      const s = (this.#start[k]! - base) >>> 0;
-      const e = (this.#end[k]! - base) >>> 0;
+      const s = (this.#s(k) - base) >>> 0;
+      const e = (this.#e(k) - base) >>> 0;
       if (off < s) hi = mid - 1;
       else if (off >= e) lo = mid + 1;
       else return mid;
@@ -210,9 +205,9 @@ export class SentLog {
   /** Splits segment i at `seq` (start < seq < end); both halves keep its time and flags. */
   #split(i: number, seq: number): void {
     const k = this.#idx(i);
-    const end = this.#end[k]!;
-    this.#end[k] = seq >>> 0;
-    this.#insert(i + 1, seq, end, this.#time[k]!, this.#flags[k]!);
+    const end = this.#e(k);
+    this.#a[k * 4 + 1] = seq >>> 0;
+    this.#insert(i + 1, seq, end, this.#t(k), this.#f(k));
   }
 
   /**
@@ -222,7 +217,7 @@ export class SentLog {
    */
   onSent(start: number, end: number, now: Micros, retrans: boolean): void {
     const n = this.#n;
-    const lastEnd = n ? this.#end[this.#idx(n - 1)]! : start;
+    const lastEnd = n ? this.#e(this.#idx(n - 1)) : start;
     if (!n || seqGe(start, lastEnd)) {
       // New data (a segment beyond the log; a gap cannot happen, but stays harmless).
       if (n && seqGt(start, lastEnd)) return;
@@ -231,27 +226,27 @@ export class SentLog {
     }
     let i = this.#find(start);
     if (i < 0) {
-      if (seqLt(start, this.#start[this.#head]!)) i = 0;
+      if (seqLt(start, this.#s(this.#head))) i = 0;
       else return;
     }
     let k = this.#idx(i);
-    if (seqLt(this.#start[k]!, start)) {
+    if (seqLt(this.#s(k), start)) {
       this.#split(i, start);
       i++;
     }
     for (; i < this.#n; i++) {
       k = this.#idx(i);
-      if (!seqLt(this.#start[k]!, end)) break;
-      if (seqGt(this.#end[k]!, end)) this.#split(i, end);
+      if (!seqLt(this.#s(k), end)) break;
+      if (seqGt(this.#e(k), end)) this.#split(i, end);
       k = this.#idx(i);
-      const f = this.#flags[k]!;
+      const f = this.#f(k);
       if (f & F_SACKED) continue;
-      if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= (this.#end[k]! - this.#start[k]!) >>> 0;
-      this.#flags[k] = f | F_EVER_RETRANS | F_RTX;
-      this.#time[k] = now;
+      if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= (this.#e(k) - this.#s(k)) >>> 0;
+      this.#a[k * 4 + 3] = f | F_EVER_RETRANS | F_RTX;
+      this.#a[k * 4 + 2] = now;
     }
     // Data beyond the log sent as part of a "retransmission" (go-back after an RTO past snd.max).
-    const tail = this.#end[this.#idx(this.#n - 1)]!;
+    const tail = this.#e(this.#idx(this.#n - 1));
     if (seqGt(end, tail)) this.#insert(this.#n, tail, end, now, 0);
   }
 
@@ -276,7 +271,7 @@ export class SentLog {
       let as = -1, ae = -1;
       for (let i = 0; i < this.#n; i++) {
         const k = this.#idx(i);
-        const st = this.#start[k]!, en = this.#end[k]!;
+        const st = this.#s(k), en = this.#e(k);
         if (seqGe(st, e)) break;
         if (seqGe(st, s) && seqLe(en, e)) {
           if (as < 0) as = st;
@@ -300,26 +295,26 @@ export class SentLog {
     let reord = -1;
     let i = this.#find(s);
     if (i < 0) {
-      if (!this.#n || !seqLt(s, this.#start[this.#head]!)) return -1;
+      if (!this.#n || !seqLt(s, this.#s(this.#head))) return -1;
       i = 0;
     }
     for (; i < this.#n; i++) {
       const k = this.#idx(i);
-      const st = this.#start[k]!, en = this.#end[k]!;
+      const st = this.#s(k), en = this.#e(k);
       if (!seqLe(en, e)) break;
-      const f = this.#flags[k]!;
+      const f = this.#f(k);
       if (f & F_SACKED) continue;
       const len = (en - st) >>> 0;
       if (f & F_LOST) {
         this.lostSegs--;
         if (!(f & F_RTX)) this.lostBytes -= len;
       }
-      this.#flags[k] = (f | F_SACKED) & ~(F_LOST | F_RTX);
+      this.#a[k * 4 + 3] = (f | F_SACKED) & ~(F_LOST | F_RTX);
       this.sackedBytes += len;
       this.sackedSegs++;
       this.delivered++;
       if (!(f & F_EVER_RETRANS) && seqLt(st, fack) && (reord < 0 || seqLt(st, reord))) reord = st;
-      this.advance(f, en, this.#time[k]!, now, minRtt);
+      this.advance(f, en, this.#t(k), now, minRtt);
     }
     return reord;
   }
@@ -332,7 +327,7 @@ export class SentLog {
   highestSackSeq(sndUna: number): number {
     for (let i = this.#n - 1; i >= 0; i--) {
       const k = this.#idx(i);
-      if (this.#flags[k]! & F_SACKED) return this.#end[k]!;
+      if (this.#f(k) & F_SACKED) return this.#e(k);
     }
     return sndUna;
   }
@@ -362,15 +357,15 @@ export class SentLog {
     out.reord = -1;
     while (this.#n) {
       const k = this.#head;
-      const st = this.#start[k]!, en = this.#end[k]!;
+      const st = this.#s(k), en = this.#e(k);
       if (!seqGt(ack, st)) break;
-      const f = this.#flags[k]!;
+      const f = this.#f(k);
       if (seqLt(ack, en)) {
         // Partly acknowledged: Linux trims the head (tcp_trim_head); the rest stays as it was.
         const cut = (ack - st) >>> 0;
         if (f & F_SACKED) this.sackedBytes -= cut;
         else if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= cut;
-        this.#start[k] = ack >>> 0;
+        this.#a[k * 4] = ack >>> 0;
         break;
       }
       const len = (en - st) >>> 0;
@@ -380,7 +375,7 @@ export class SentLog {
       } else {
         this.delivered++;
         if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
-        this.advance(f, en, this.#time[k]!, now, minRtt);
+        this.advance(f, en, this.#t(k), now, minRtt);
         if (f & F_LOST) {
           this.lostSegs--;
           if (!(f & F_RTX)) this.lostBytes -= len;
@@ -391,6 +386,9 @@ export class SentLog {
       out.segs++;
     }
     if (!this.#n) {
+      // Nothing in flight: the ring is given back (an idle connection keeps only the RACK state).
+      this.#a = NO_SEGMENTS;
+      this.#cap = 0;
       this.#head = 0;
       this.sackedBytes = this.sackedSegs = this.lostBytes = this.lostSegs = 0;
     }
@@ -408,11 +406,11 @@ export class SentLog {
     let lostRetrans = 0;
     for (let i = 0; i < this.#n; i++) {
       const k = this.#idx(i);
-      const f = this.#flags[k]!;
+      const f = this.#f(k);
       if (f & F_SACKED) continue;
       if ((f & F_LOST) && !(f & F_RTX)) continue;
-      const xmit = this.#time[k]!;
-      if (!sentAfter(this.rackTime, xmit, this.rackEnd, this.#end[k]!)) {
+      const xmit = this.#t(k);
+      if (!sentAfter(this.rackTime, xmit, this.rackEnd, this.#e(k))) {
         // In sequence order, originals are sent in order and a retransmission follows its
         // original: once an original is not older than RACK.xmit_ts, nothing later is.
         if (!(f & F_EVER_RETRANS)) break;
@@ -420,11 +418,11 @@ export class SentLog {
       }
       const remaining = this.rackRtt + reoWnd - (now - xmit);
       if (remaining <= 0) {
-        const len = (this.#end[k]! - this.#start[k]!) >>> 0;
+        const len = (this.#e(k) - this.#s(k)) >>> 0;
         if (f & F_RTX) lostRetrans++;
         if (!(f & F_LOST)) this.lostSegs++;
         this.lostBytes += len;
-        this.#flags[k] = (f | F_LOST) & ~F_RTX;
+        this.#a[k * 4 + 3] = (f | F_LOST) & ~F_RTX;
       } else {
         timeout = Math.max(timeout, remaining);
       }
@@ -438,17 +436,20 @@ export class SentLog {
     this.lostSegs = 0;
     for (let i = 0; i < this.#n; i++) {
       const k = this.#idx(i);
-      const f = this.#flags[k]!;
+      const f = this.#f(k);
       if (f & F_SACKED) continue;
-      this.#flags[k] = (f | F_LOST) & ~F_RTX;
-      this.lostBytes += (this.#end[k]! - this.#start[k]!) >>> 0;
+      this.#a[k * 4 + 3] = (f | F_LOST) & ~F_RTX;
+      this.lostBytes += (this.#e(k) - this.#s(k)) >>> 0;
       this.lostSegs++;
     }
   }
 
   /** SACK reneging (the RTO forgets every SACK): all segments become un-SACKed. */
   clearSacks(): void {
-    for (let i = 0; i < this.#n; i++) this.#flags[this.#idx(i)]! &= ~F_SACKED;
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      this.#a[k * 4 + 3] = this.#f(k) & ~F_SACKED;
+    }
     this.sackedBytes = 0;
     this.sackedSegs = 0;
   }
@@ -461,8 +462,8 @@ export class SentLog {
   nextLost(from: number): number {
     for (let i = 0; i < this.#n; i++) {
       const k = this.#idx(i);
-      const f = this.#flags[k]!;
-      if ((f & (F_LOST | F_RTX | F_SACKED)) === F_LOST && seqGe(this.#start[k]!, from)) return i;
+      const f = this.#f(k);
+      if ((f & (F_LOST | F_RTX | F_SACKED)) === F_LOST && seqGe(this.#s(k), from)) return i;
     }
     return -1;
   }
@@ -474,11 +475,11 @@ export class SentLog {
 
   /** Start and end of segment i. */
   startOf(i: number): number {
-    return this.#start[this.#idx(i)]!;
+    return this.#s(this.#idx(i));
   }
   /** End of segment i. */
   endOf(i: number): number {
-    return this.#end[this.#idx(i)]!;
+    return this.#e(this.#idx(i));
   }
 }
 
