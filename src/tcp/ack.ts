@@ -11,7 +11,7 @@ import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
 import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
-import { currentMss, isCwndLimited, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
+import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
@@ -296,6 +296,9 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     t.rttTime = -1;
     log.tlpHighSeq = -1;
     if (log.reoWndPersist > 0) log.reoWndPersist--;
+    // An ACK that advanced snd.una: PRR for what it delivered (Linux tcp_cong_control runs after
+    // tcp_fastretrans_alert; a duplicate ACK gets it below).
+    if (unaAdvanced) t.cc.onAck(lossSample(tl, t, Math.max(1, log.delivered - priorDelivered), true, 0));
   }
   if (dupack || (!unaAdvanced && newlySacked > 0)) {
     // PRR (or Open → Disorder) for what this ACK SACKed.

@@ -16,6 +16,7 @@ import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
+import type { AckSample } from "./congestion/congestion-control.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
 import { armPersist, armRetransmit } from "./timers.js";
@@ -211,6 +212,25 @@ export function pipeBytes(t: Tcb): number {
   const out = (t.sndNxt - t.sndUna) | 0;
   if (ca === "recovery" || ca === "disorder") return Math.max(0, out - t.dupAcks * t.mss) + (t.retransOut > 0 ? t.mss : 0);
   return out;
+}
+
+/**
+ * Fills the layer's reusable ACK sample for a congestion-control call made
+ * outside the ACK path's own (RACK entering recovery: Linux runs
+ * tcp_cwnd_reduction right after tcp_enter_recovery).
+ */
+export function lossSample(tl: TcpLayer, t: Tcb, ackedSacked: number, unaAdvanced: boolean, newlyLost: number): AckSample {
+  const s = tl.rx.sample;
+  s.now = tl.ctx.scheduler.now();
+  s.ack = t.sndUna;
+  s.sndNxt = t.sndNxt;
+  s.ackedSacked = ackedSacked;
+  s.rtt = -1;
+  s.unaAdvanced = unaAdvanced;
+  s.newlyLost = newlyLost;
+  s.inflight = Math.ceil(pipeBytes(t) / t.mss);
+  s.cwndLimited = true;
+  return s;
 }
 
 /** Segments the congestion window still allows. */

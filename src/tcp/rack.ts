@@ -37,6 +37,7 @@ import { seqGe, seqGt, seqLe, seqLt } from "../core/seq.js";
 import type { Micros } from "../core/time.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
+import { rearm } from "./timers.js";
 
 /** `tcp_recovery` bits (Linux TCP_RACK_*). */
 export const TCP_RACK_LOSS_DETECTION = 0x1;
@@ -559,6 +560,7 @@ export function rackMarkLost(tl: TcpLayer, t: Tcb, log: SentLog): boolean {
     t.rtoAt = now + Math.ceil(r.timeout / 1000) * 1000 + TCP_TIMEOUT_MIN;
     t.xmitTimer = XMIT_REO;
     t.persistAt = -1;
+    rearm(tl, t);
     return true;
   }
   return false;

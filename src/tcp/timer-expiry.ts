@@ -8,7 +8,7 @@
 import type { Micros } from "../core/time.js";
 import { TCP_ATO_MIN } from "./constants.js";
 import { abort, destroy } from "./lifecycle.js";
-import { pipeBytes, sendAck, sendActiveReset, sendLastSegment, sendProbe, sendProbeSegment, sendSyn, tcpOutput } from "./output.js";
+import { lossSample, pipeBytes, sendAck, sendActiveReset, sendLastSegment, sendProbe, sendProbeSegment, sendSyn, tcpOutput } from "./output.js";
 import { seqGt } from "../core/seq.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
@@ -167,6 +167,8 @@ function reoTimeout(tl: TcpLayer, t: Tcb): void {
         t.undoRetrans = 0;
         t.rttTime = -1;
         log.tlpHighSeq = -1;
+        // tcp_cwnd_reduction(sk, 1, 0): PRR sizes what may go out now.
+        t.cc.onAck(lossSample(tl, t, 1, false, 0));
       }
     }
     const before = t.totalRetrans;
