@@ -331,7 +331,7 @@ export function logSent(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans:
     log = t.sentLog = new SentLog();
     log.rack = rack;
   }
-  log.onSent(seq, end, tl.ctx.scheduler.now(), retrans);
+  log.onSent(seq, end, tl.ctx.scheduler.now());
 }
 
 /**

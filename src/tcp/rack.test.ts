@@ -9,7 +9,7 @@ const layer = (tcp_recovery: number) => ({ ctx: { sysctl: { tcp_recovery } } }) 
 /** A log of `n` 1000-byte segments from 1, sent at `at` µs. */
 function log(n: number, at = 0): SentLog {
   const l = new SentLog();
-  for (let i = 0; i < n; i++) l.onSent(1 + 1000 * i, 1001 + 1000 * i, at, false);
+  for (let i = 0; i < n; i++) l.onSent(1 + 1000 * i, 1001 + 1000 * i, at);
   return l;
 }
 
@@ -32,9 +32,9 @@ test("SentLog: SACK tags whole segments only; a block over part of one tags noth
 
 test("SentLog: loss detection marks segments sent before the delivered one once RACK.rtt + the window passed, and reports the wait of the others", () => {
   const l = new SentLog();
-  l.onSent(1, 1001, 0, false);
-  l.onSent(1001, 2001, 10_000, false);
-  l.onSent(2001, 3001, 20_000, false);
+  l.onSent(1, 1001, 0);
+  l.onSent(1001, 2001, 10_000);
+  l.onSent(2001, 3001, 20_000);
   // The third segment SACKed at 120 ms: RACK.rtt 100 ms.
   l.tagSack(2001, 3001, 120_000, 100_000, 1);
   assert.equal(l.rackRtt, 100_000);
@@ -45,7 +45,7 @@ test("SentLog: loss detection marks segments sent before the delivered one once 
   assert.equal(r.timeout, 5_000);
   assert.equal(l.lostBytes, 1000);
   // Retransmitting the lost segment puts it back in the pipe and stamps it.
-  l.onSent(1, 1001, 111_000, true);
+  l.onSent(1, 1001, 111_000);
   assert.equal(l.lostBytes, 0);
   assert.equal(l.entry(0).time, 111_000);
   assert.equal(l.nextLost(1), -1);
@@ -53,7 +53,7 @@ test("SentLog: loss detection marks segments sent before the delivered one once 
 
 test("SentLog: a retransmission splits a segment at its edges; the cumulative ACK trims and drops", () => {
   const l = log(2);
-  l.onSent(1, 501, 5, true);
+  l.onSent(1, 501, 5);
   assert.equal(l.length, 3);
   assert.deepEqual([l.entry(0).start, l.entry(0).end, l.entry(0).retrans], [1, 501, true]);
   assert.deepEqual([l.entry(1).start, l.entry(1).retrans], [501, false]);

@@ -212,11 +212,12 @@ export class SentLog {
   }
 
   /**
-   * A segment [start, end) left at `now`: new data is appended; a
-   * retransmission stamps the segments it covers (split at its edges) with
-   * the new time and the retransmission flags.
+   * A segment [start, end) left at `now`: beyond the log it is new data,
+   * appended; inside it, a retransmission, which stamps the segments it
+   * covers (split at its edges) with the new time and the retransmission
+   * flags.
    */
-  onSent(start: number, end: number, now: Micros, retrans: boolean): void {
+  onSent(start: number, end: number, now: Micros): void {
     const n = this.#n;
     const lastEnd = n ? this.#e(this.#idx(n - 1)) : start;
     if (!n || seqGe(start, lastEnd)) {
