@@ -19,7 +19,7 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
-import { type SentLog, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
+import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
@@ -199,6 +199,8 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   if (ca === "recovery") {
     if (seqGe(ack, t.recover)) {
       t.cc.exitRecovery();
+      // Linux tcp_try_undo_recovery: a recovery that ends counts down the widened RACK window.
+      if (log && log.reoWndPersist > 0) log.reoWndPersist--;
     } else {
       // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole at once.
       t.cc.onAck(s);
@@ -263,6 +265,8 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
   if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
     t.cc.undo();
     t.undoMarker = -1;
+    // Linux tcp_try_undo_dsack: the spurious recovery gives the RACK window one more to persist.
+    if (t.sentLog) t.sentLog.reoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, t.sentLog.reoWndPersist + 1);
     tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPDSACKUndo");
   }
 }
@@ -295,7 +299,6 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     t.undoRetrans = 0;
     t.rttTime = -1;
     log.tlpHighSeq = -1;
-    if (log.reoWndPersist > 0) log.reoWndPersist--;
     // An ACK that advanced snd.una: PRR for what it delivered (Linux tcp_cong_control runs after
     // tcp_fastretrans_alert; a duplicate ACK gets it below).
     if (unaAdvanced) t.cc.onAck(lossSample(tl, t, Math.max(1, log.delivered - priorDelivered), true, 0));
