@@ -43,5 +43,8 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     // probes: RACK-TLP (tcp/rack.ts, tcp/tlp.ts) stays off.
     tcp_recovery: 0,
     tcp_early_retrans: 0,
+    // The restart window after idle (Linux tcp_cwnd_restart) is Linux's; the FreeBSD personality
+    // keeps its cwnd.
+    tcp_slow_start_after_idle: false,
   };
 }

@@ -409,6 +409,19 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
 }
 
 /**
+ * Linux tcp_slow_start_after_idle_check (RFC 5681 §4.1, RFC 2861): new
+ * data queued with nothing in flight after more than an RTO without
+ * sending data — cwnd restarts from the initial window, halved once per
+ * RTO of idleness (`tcp_cwnd_restart`), when `tcp_slow_start_after_idle`.
+ */
+export function slowStartAfterIdle(tl: TcpLayer, t: Tcb): void {
+  if (!tl.ctx.sysctl.tcp_slow_start_after_idle || t.lastDataSent === 0) return;
+  const now = tl.ctx.scheduler.now();
+  const idle = now - t.lastDataSent;
+  if (idle > t.rtt.rto) t.cc.restartAfterIdle(now, idle, t.rtt.rto);
+}
+
+/**
  * Linux tcp_cwnd_validate: tracks, per window of data, whether the sender
  * was cwnd-limited and the most segments it had out — what decides whether
  * an ACK may grow cwnd ({@link isCwndLimited}).
