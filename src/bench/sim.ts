@@ -276,7 +276,8 @@ export async function simLossy(bytes: number, cc: "reno" | "cubic", impaired = f
   // impaired: issue 17's TUN-bridge path — 2 % loss, 10 ms delay, 5 % reordering, both directions.
   const bad = { loss: 0.02, reorder: 0.05 };
   const { net, client, server } = pair(impaired ? { latency: ms(10), rate: 100e6, aToB: bad, bToA: bad } : { latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
-  // SOCKSTACK_BENCH_RECOVERY=rfc6675 measures the sender without RACK-TLP (tcp_recovery=0, tcp_early_retrans=0).
+  // SOCKSTACK_BENCH_RECOVERY=rfc6675 measures the sender without RACK-TLP (tcp_recovery=0,
+  // tcp_early_retrans=0); =R,E sets the two sysctls to R and E.
   if (process.env.SOCKSTACK_BENCH_RECOVERY === "rfc6675") {
     client.sysctl.tcp_recovery = 0;
     client.sysctl.tcp_early_retrans = 0;
@@ -292,12 +293,12 @@ export async function simLossy(bytes: number, cc: "reno" | "cubic", impaired = f
   if (!ok) throw new Error(`lossy ${cc}: received ${b.received} of ${bytes}`);
   const secs = (b.tDone - b.tStart) / 1e6;
   const c = client.counters;
-  if (process.env.SOCKSTACK_BENCH_DEBUG) process.stderr.write(JSON.stringify(c.TcpExt) + "\n" + JSON.stringify(server.counters.TcpExt) + "\n");
   return {
     value: (bytes * 8) / secs / 1e6,
     extra: {
       virtual_s: secs, wall_s: wall, retrans: c.Tcp.RetransSegs ?? 0, segs_out: c.Tcp.OutSegs ?? 0,
       timeouts: c.TcpExt.TCPTimeouts ?? 0, loss_probes: c.TcpExt.TCPLossProbes ?? 0, dsack_undo: c.TcpExt.TCPDSACKUndo ?? 0,
+      recoveries: c.TcpExt.TCPSackRecovery ?? 0,
     },
   };
 }
