@@ -10,6 +10,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms } from "../../src/core/time.js";
 import { injectTcp, listenOn, rawPeer } from "../helpers/vocabulary.js";
+import { snapshot } from "../../src/tools/snapshot.js";
+import { ss } from "../../src/tools/ss.js";
 
 const PORT = 8080;
 const PEER = 40000;
@@ -101,6 +103,10 @@ test("RACK: a segment SACKed below an earlier SACK is reordering: the degree ris
   assert.equal(t.tcb.sentLog!.reordSeen, 1);
   assert.equal(t.tcb.sentLog!.lostSegs, 6);
   assert.equal(t.counter("TCPSACKReorder"), 1);
+  // ss -ti shows them as iproute2 does.
+  const line = ss(snapshot(t.host), "-tni");
+  assert.match(line, / lost:6 sacked:2 reordering:5 /);
+  assert.match(line, / reord_seen:1\b/);
 });
 
 test("TLP: the last segment is probed 2·SRTT + 2 ms after the flight; the RTO restarts from the probe (fr-4pkt-fack-last-byte)", async () => {
