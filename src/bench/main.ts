@@ -128,6 +128,16 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
     lossy("reno"),
     lossy("cubic"),
     {
+      // Issue 17's impaired path (the TUN bridge test's impairments, on the simulated link).
+      name: "impaired-cubic",
+      unit: "Mbit/s",
+      better: "higher",
+      target: "report (TUN bridge: Linux sender 4.9–5.5 MB/s)",
+      reps: { full: 1, quick: 1 },
+      sockstack: (q) => simLossy(q ? 5 * MB : 20 * MB, "cubic", true),
+      met: () => null,
+    },
+    {
       name: "frag-flood",
       fullSizeTarget: true,
       unit: "MiB heap",

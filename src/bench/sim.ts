@@ -272,8 +272,20 @@ export async function simIdleTimers(n: number, virtualSeconds: number): Promise<
  * (20 ms RTT) and 1 % random loss on the data direction, with congestion
  * control `cc`. Value: goodput in Mbit/s of virtual time.
  */
-export async function simLossy(bytes: number, cc: "reno" | "cubic"): Promise<Measurement> {
-  const { net, client, server } = pair({ latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
+export async function simLossy(bytes: number, cc: "reno" | "cubic", impaired = false): Promise<Measurement> {
+  // impaired: issue 17's TUN-bridge path — 2 % loss, 10 ms delay, 5 % reordering, both directions.
+  const bad = { loss: 0.02, reorder: 0.05 };
+  const { net, client, server } = pair(impaired ? { latency: ms(10), rate: 100e6, aToB: bad, bToA: bad } : { latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
+  // SOCKSTACK_BENCH_RECOVERY=rfc6675 measures the sender without RACK-TLP (tcp_recovery=0,
+  // tcp_early_retrans=0); =R,E sets the two sysctls to R and E.
+  if (process.env.SOCKSTACK_BENCH_RECOVERY === "rfc6675") {
+    client.sysctl.tcp_recovery = 0;
+    client.sysctl.tcp_early_retrans = 0;
+  } else if (process.env.SOCKSTACK_BENCH_RECOVERY) {
+    const [r, e] = process.env.SOCKSTACK_BENCH_RECOVERY.split(",").map(Number);
+    client.sysctl.tcp_recovery = r!;
+    client.sysctl.tcp_early_retrans = e!;
+  }
   const b = startBulk(net, client, server, bytes, cc);
   const t0 = performance.now();
   const ok = await net.runUntil(() => b.received === bytes, { timeout: sec(36000) });
@@ -283,6 +295,10 @@ export async function simLossy(bytes: number, cc: "reno" | "cubic"): Promise<Mea
   const c = client.counters;
   return {
     value: (bytes * 8) / secs / 1e6,
-    extra: { virtual_s: secs, wall_s: wall, retrans: c.Tcp.RetransSegs ?? 0, segs_out: c.Tcp.OutSegs ?? 0 },
+    extra: {
+      virtual_s: secs, wall_s: wall, retrans: c.Tcp.RetransSegs ?? 0, segs_out: c.Tcp.OutSegs ?? 0,
+      timeouts: c.TcpExt.TCPTimeouts ?? 0, loss_probes: c.TcpExt.TCPLossProbes ?? 0, dsack_undo: c.TcpExt.TCPDSACKUndo ?? 0,
+      recoveries: c.TcpExt.TCPSackRecovery ?? 0,
+    },
   };
 }

@@ -108,9 +108,9 @@ function procInt(t: string): number | null {
   return null;
 }
 
-type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking";
+type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking" | "tcp_slow_start_after_idle";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
-  "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_reordering" |
+  "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_recovery" | "tcp_reordering" |
   "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
   "rmem_default" | "wmem_default" | "rmem_max" | "wmem_max";
 
@@ -235,9 +235,9 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
     },
   },
   // Knobs Linux has and sockstack does not model (their values are recorded; reads return them).
-  "net.ipv4.tcp_slow_start_after_idle": recorded("1", is(0), "cwnd is not reset after an idle period (RFC 5681 §4.1 restart window), as with tcp_slow_start_after_idle=0"),
-  "net.ipv4.tcp_early_retrans": recorded("3", is(0, 1, 2), "tail loss probes (RACK-TLP) are not implemented: none is sent, as with tcp_early_retrans<3"),
-  "net.ipv4.tcp_recovery": recorded("1", is(0), "RACK loss detection is not implemented: loss is detected by RFC 6675 DupThresh only, as with tcp_recovery=0"),
+  "net.ipv4.tcp_slow_start_after_idle": lbool("tcp_slow_start_after_idle"),
+  "net.ipv4.tcp_early_retrans": lint("tcp_early_retrans", 0, 4),
+  "net.ipv4.tcp_recovery": lint("tcp_recovery", 0, 2 ** 31 - 1),
   "net.ipv4.tcp_frto": recorded("2", is(0), "F-RTO (RFC 5682) is not implemented"),
   "net.ipv4.tcp_fack": recorded("0", () => true, "no effect on Linux since 4.15 either"),
   "net.ipv4.tcp_tso_win_divisor": recorded("3", () => true, "no TSO in sockstack: segments are MSS-sized, the divisor changes nothing"),

@@ -44,7 +44,8 @@ test("defaults.sh by relative path: multi-value keys with $((…)), unmodelled k
   assert.equal(e.qdisc?.kind, "pfifo");
   // Knobs sockstack lacks, set by a helper: noted, not refused.
   assert.ok(e.notes.some((n) => n.startsWith("tcp_frto=2")));
-  assert.ok(e.notes.some((n) => n.startsWith("tcp_recovery=1")));
+  assert.equal(h.sysctl.tcp_recovery, 1); // RACK-TLP's knobs are modelled: set, not noted
+  assert.equal(h.sysctl.tcp_early_retrans, 4);
   assert.ok(e.notes.some((n) => n.startsWith("tcp_fastopen=0x70403")));
   // A second `tc qdisc add` fails as on Linux (a root qdisc exists): the status is the last command's.
   const r = runShellCommand(h, "../common/defaults.sh", e);

@@ -39,5 +39,12 @@ export function personalitySysctls(name: PersonalityName): Partial<Sysctls> {
     tcp_delacktime: 100_000,
     // tcp_timewait.c tcp_twcheck: a RST in TIME-WAIT is dropped (RFC 1337).
     tcp_rfc1337: true,
+    // FreeBSD's default stack detects loss by DupThresh (tcp_input.c) and sends no tail loss
+    // probes: RACK-TLP (tcp/rack.ts, tcp/tlp.ts) stays off.
+    tcp_recovery: 0,
+    tcp_early_retrans: 0,
+    // The restart window after idle (Linux tcp_cwnd_restart) is Linux's; the FreeBSD personality
+    // keeps its cwnd.
+    tcp_slow_start_after_idle: false,
   };
 }

@@ -80,7 +80,10 @@ export interface Sysctls {
   tcp_reordering: number;
   /** net.ipv4.tcp_max_reordering: cap on the reordering degree learned per connection. */
   tcp_max_reordering: number;
+  /** Tail loss probes (RFC 8985 §7) when 3 or 4 (Linux's default 3); 0–2: none. */
   tcp_early_retrans: number;
+  /** net.ipv4.tcp_recovery: 0x1 RACK loss detection (RFC 8985), 0x2 static reordering window, 0x4 no DupThresh shortcut. */
+  tcp_recovery: number;
   tcp_autocorking: boolean;
   /** tcp_rto_min_us (µs). */
   tcp_rto_min: Micros;
@@ -282,6 +285,7 @@ export function linuxSysctls(): Sysctls {
     tcp_reordering: 3,
     tcp_max_reordering: 300,
     tcp_early_retrans: 3,
+    tcp_recovery: 1,
     tcp_autocorking: true,
     tcp_rto_min: 200_000,
     tcp_invalid_ratelimit: 500_000,

@@ -11,7 +11,7 @@ import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
 import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
-import { currentMss, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
+import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
@@ -19,6 +19,13 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
+import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
+import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
+
+/** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
+const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+/** Reused result of SentLog.ack. */
+const logAck = { segs: 0, reord: -1 };
 
 /**
  * ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5961 §5; RFC 6298; RFC
@@ -53,10 +60,21 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   // SACK information (RFC 2018, RFC 6675).
   let newlySacked = 0;
   let dsacking = false;
+  let dsackTlp = false;
+  const log = t.sentLog;
+  const priorDelivered = log ? log.delivered : 0;
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
-    const u = sb.update(ack, t.sndUna, t.sndMax, seg.sack, seg.sack.length >> 1);
+    let blocks: ArrayLike<number> = seg.sack;
+    let nb = seg.sack.length >> 1;
+    if (log) {
+      // Linux tags whole segments only: a block covering part of one SACKs nothing.
+      nb = log.alignSack(seg.sack, nb, ack, sackAligned);
+      blocks = sackAligned;
+    }
+    const u = sb.update(ack, t.sndUna, t.sndMax, blocks, nb);
     newlySacked = u.newlySacked;
+    if (log && newlySacked > 0) rackSackTag(tl, t, log, blocks, nb, u.dsack ? 1 : 0);
     if (u.dsack) {
       c.inc(c.TcpExt, "TCPDSACKRecv");
       // Linux tcp_dsack_seen: a D-SACK longer than any window offered, or reporting more duplicates
@@ -67,6 +85,10 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
         c.inc(c.TcpExt, "TCPDSACKIgnoredDubious");
       } else {
         dsacking = true;
+        if (log) {
+          log.dsackSeen = true;
+          dsackTlp = dsackCoversTlp(t, u.dsackStart, u.dsackEnd);
+        }
         dsackReceived(tl, t, u.dsackStart, u.dsackEnd);
       }
     }
@@ -82,8 +104,15 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
       updateMss(t);
     }
   }
-  if (seqGt(ack, t.sndUna)) {
+  const unaAdvanced = seqGt(ack, t.sndUna);
+  if (log && log.rack) {
+    // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
+    const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
+    if (unaAdvanced) newAck(tl, t, seg, newlySacked);
+    rackAck(tl, t, log, ack, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered);
+  } else if (unaAdvanced) {
     newAck(tl, t, seg, newlySacked);
+    if (log) processTlpAck(tl, t, ack, { unaAdvanced: true, notDup: true, dsackTlp });
   } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
     // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
     // is no duplicate ACK (FLAG_DSACKING_ACK → num_dupack = 0) — it reports data received twice,
@@ -106,6 +135,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   const now = tl.ctx.scheduler.now();
   const ack = seg.ack;
   const acked = (ack - t.sndUna) >>> 0;
+  const priorUna = t.sndUna;
   // Our FIN acknowledged?
   let finAcked = false;
   if (t.finSent && seqGe(ack, (t.finSeq + 1) >>> 0)) {
@@ -121,8 +151,19 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
   if (seqLt(t.highRxt, ack)) t.highRxt = ack;
+  const sackedBefore = t.sb ? t.sb.sackedBytes : 0;
   t.sb?.advance(ack);
+  // Bytes SACKed earlier and now cumulatively acknowledged: already counted as delivered.
+  const wasSacked = t.sb ? sackedBefore - t.sb.sackedBytes : 0;
   t.dupAcks = 0;
+  const log = t.sentLog;
+  if (log) {
+    // Segments cumulatively acknowledged: RACK advances; one delivered below the highest
+    // SACK without having been SACKed or retransmitted was reordered (tcp_clean_rtx_queue).
+    const priorFack = log.highestSackSeq(priorUna);
+    const r = log.ack(ack, now, t.rtt.minRtt, logAck);
+    if (log.rack && r.reord >= 0 && seqLt(r.reord, priorFack)) rackReorderingSeen(tl, t, log, r.reord, log.highestSackSeq(ack));
+  }
   // RTT (RFC 6298 with Karn's algorithm: no sample from retransmitted data).
   let rtt = -1;
   if (t.rttTime >= 0 && seqGe(ack, t.rttSeq)) {
@@ -147,15 +188,19 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   s.now = now;
   s.ack = ack;
   s.sndNxt = t.sndNxt;
-  s.ackedSacked = Math.max(1, Math.ceil((acked + newlySacked) / mss));
+  // Linux acked_sacked (the delivered count's growth): with RACK's sent log, data SACKed before is
+  // not delivered again (the FreeBSD personality counts every byte acknowledged).
+  s.ackedSacked = Math.max(1, Math.ceil((acked - (t.sentLog ? wasSacked : 0) + newlySacked) / mss));
   s.rtt = rtt;
   s.unaAdvanced = true;
   s.newlyLost = 0;
   s.inflight = Math.ceil(pipeBytes(t) / mss);
-  s.cwndLimited = s.inflight + s.ackedSacked >= t.cc.cwnd;
+  s.cwndLimited = isCwndLimited(t);
   if (ca === "recovery") {
     if (seqGe(ack, t.recover)) {
       t.cc.exitRecovery();
+      // Linux tcp_try_undo_recovery: a recovery that ends counts down the widened RACK window.
+      if (log && log.reoWndPersist > 0) log.reoWndPersist--;
     } else {
       // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole at once.
       t.cc.onAck(s);
@@ -174,11 +219,16 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   sndbufExpand(tl, t);
   // Timer (RFC 6298 §5.2/5.3).
   if (t.sndUna === t.sndMax) stopRetransmit(tl, t);
-  else if (t.sb?.isSacked(ack)) {
+  else if (log && log.rack && !t.sb?.isSacked(ack)) {
+    // Linux tcp_set_xmit_timer after tcp_clean_rtx_queue: a loss probe, or the RTO (rackAck may
+    // replace it by the reordering timer).
+    setXmitTimer(tl, t);
+  } else if (t.sb?.isSacked(ack)) {
     // Linux tcp_check_sack_reneging: snd.una moved onto data the peer SACKed earlier, so the
     // peer dropped it from its out-of-order queue (tcp_prune_ofo_queue). Don't wait a whole RTO:
     // time out after max(SRTT/2, 10 ms), and the timeout forgets the SACKs (retransmitTimer).
     t.rtoAt = now + Math.max(t.rtt.srtt >> 1, 10_000);
+    t.xmitTimer = 0;
     t.persistAt = -1;
     rearm(tl, t);
   } else restartRetransmit(tl, t);
@@ -215,7 +265,66 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
   if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
     t.cc.undo();
     t.undoMarker = -1;
+    // Linux tcp_try_undo_dsack: the spurious recovery gives the RACK window one more to persist.
+    if (t.sentLog) t.sentLog.reoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, t.sentLog.reoWndPersist + 1);
     tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPDSACKUndo");
+  }
+}
+
+/**
+ * The loss-detection half of an ACK under RACK (Linux tcp_fastretrans_alert
+ * with tcp_is_rack, and tcp_process_tlp_ack): adapt the reordering window,
+ * judge an outstanding loss probe, mark segments lost (or arm the
+ * reordering timer), enter fast recovery when something is lost, and let
+ * PRR account for a duplicate ACK. The retransmissions themselves are the
+ * transmit loop's (output.ts retransmitNext), run after the ACK.
+ */
+function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: number, unaAdvanced: boolean, dupack: boolean, dsacking: boolean, dsackTlp: boolean, priorDelivered: number): void {
+  const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
+  rackUpdateReoWnd(tl, log, priorDelivered);
+  processTlpAck(tl, t, ack, { unaAdvanced, notDup: !dupack || newlySacked > 0, dsackTlp });
+  if (dupack) t.dupAcks++;
+  const st = t.cc.state;
+  // tcp_ack_is_dubious: a duplicate, SACKs or D-SACKs, or not in Open state.
+  if (!(dupack || newlySacked > 0 || dsacking || st !== "open")) return;
+  rackMarkLost(tl, t, log);
+  if (log.lostSegs > 0 && st !== "recovery" && st !== "loss") {
+    // tcp_time_to_recover, "the loss is proven": fast recovery (tcp_enter_recovery).
+    c.inc(c.TcpExt, "TCPSackRecovery");
+    t.recover = t.sndMax;
+    t.highRxt = seqMax(t.highRxt, t.sndUna);
+    t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+    t.undoMarker = t.sndUna;
+    t.undoRetrans = 0;
+    t.rttTime = -1;
+    log.tlpHighSeq = -1;
+    // An ACK that advanced snd.una: PRR for what it delivered (Linux tcp_cong_control runs after
+    // tcp_fastretrans_alert; a duplicate ACK gets it below).
+    if (unaAdvanced) t.cc.onAck(lossSample(tl, t, Math.max(1, log.delivered - priorDelivered), true, 0));
+  }
+  if (dupack || (!unaAdvanced && newlySacked > 0)) {
+    // PRR (or Open → Disorder) for what this ACK SACKed.
+    const s = tl.rx.sample;
+    s.now = now;
+    s.ack = t.sndUna;
+    s.sndNxt = t.sndNxt;
+    s.ackedSacked = Math.max(0, Math.ceil(newlySacked / t.mss));
+    // Linux tcp_may_raise_cwnd: outside a reduction, SACKed data grows cwnd only once the
+    // reordering degree exceeds tcp_reordering; PRR counts it always.
+    const st2 = t.cc.state;
+    if (st2 !== "recovery" && st2 !== "cwr" && t.reordering <= tl.ctx.sysctl.tcp_reordering) s.ackedSacked = 0;
+    s.rtt = -1;
+    s.unaAdvanced = false;
+    s.newlyLost = 0;
+    s.inflight = Math.ceil(pipeBytes(t) / t.mss);
+    s.cwndLimited = true;
+    t.cc.onDupAck(s);
+  }
+  if (t.cc.state === "recovery" && st !== "recovery") {
+    const before = t.totalRetrans;
+    tcpOutput(tl, t);
+    if (t.totalRetrans > before) c.inc(c.TcpExt, "TCPFastRetrans");
   }
 }
 

@@ -17,9 +17,12 @@ import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
+import type { AckSample } from "./congestion/congestion-control.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
 import { armPersist, armRetransmit } from "./timers.js";
+import { SentLog, rackOn } from "./rack.js";
+import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import type { TimeWaitSock } from "./timewait.js";
 
@@ -204,6 +207,12 @@ export function currentMss(t: Tcb): number {
  */
 export function pipeBytes(t: Tcb): number {
   const ca = t.cc.state;
+  const log = t.sentLog;
+  if (log && log.rack) {
+    // Linux tcp_packets_in_flight: packets_out − sacked_out − lost_out + retrans_out, in bytes
+    // (a lost segment being retransmitted counts once).
+    return Math.max(0, ((t.sndMax - t.sndUna) | 0) - log.sackedBytes - log.lostBytes);
+  }
   if (t.sb && !t.sb.isEmpty) {
     if (ca === "loss") return t.sb.unsackedIn(t.sndUna, t.sndNxt);
     return t.sb.pipe(t.sndUna, t.sndNxt, t.highRxt);
@@ -211,6 +220,25 @@ export function pipeBytes(t: Tcb): number {
   const out = (t.sndNxt - t.sndUna) | 0;
   if (ca === "recovery" || ca === "disorder") return Math.max(0, out - t.dupAcks * t.mss) + (t.retransOut > 0 ? t.mss : 0);
   return out;
+}
+
+/**
+ * Fills the layer's reusable ACK sample for a congestion-control call made
+ * outside the ACK path's own (RACK entering recovery: Linux runs
+ * tcp_cwnd_reduction right after tcp_enter_recovery).
+ */
+export function lossSample(tl: TcpLayer, t: Tcb, ackedSacked: number, unaAdvanced: boolean, newlyLost: number): AckSample {
+  const s = tl.rx.sample;
+  s.now = tl.ctx.scheduler.now();
+  s.ack = t.sndUna;
+  s.sndNxt = t.sndNxt;
+  s.ackedSacked = ackedSacked;
+  s.rtt = -1;
+  s.unaAdvanced = unaAdvanced;
+  s.newlyLost = newlyLost;
+  s.inflight = Math.ceil(pipeBytes(t) / t.mss);
+  s.cwndLimited = true;
+  return s;
 }
 
 /** Segments the congestion window still allows. */
@@ -228,7 +256,14 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
   const mss = currentMss(t);
   let seq: number;
   let len: number;
-  if (t.sb && !t.sb.isEmpty) {
+  const log = t.sentLog;
+  if (log && log.rack) {
+    // RACK (tcp_xmit_retransmit_queue): the first segment marked lost and not yet retransmitted.
+    const i = log.nextLost(t.sndUna);
+    if (i < 0) return false;
+    seq = log.startOf(i);
+    len = Math.min(mss, (log.endOf(i) - seq) >>> 0);
+  } else if (t.sb && !t.sb.isEmpty) {
     seq = t.sb.nextSeg(t.sndUna, t.highRxt);
     if (seq < 0) return false;
     len = t.sb.holeLength(seq, mss);
@@ -240,6 +275,10 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
   const end = seqMin((seq + len) >>> 0, t.sndMax);
   if (!seqLt(seq, end)) return false;
   const sent = sendRange(tl, t, seq, end, true);
+  if (sent > 0 && log && log.rack && t.rtoAt >= 0 && t.xmitTimer === 0 && seq === t.sndUna) {
+    // Linux tcp_xmit_retransmit_queue: retransmitting the head restarts the RTO.
+    t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
+  }
   if (sent > 0) t.highRxt = seqMax(t.highRxt, (seq + sent) >>> 0);
   return sent > 0;
 }
@@ -263,6 +302,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
   if (len > 0 && dataStop === dataEnd) flags |= PSH;
   const data = len > 0 ? t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len) : EMPTY;
   if (!transmit(tl, t, seq, flags, data)) return 0;
+  logSent(tl, t, seq, (seq + space) >>> 0, retrans);
   const c = tl.ctx.counters;
   if (retrans) {
     c.inc(c.Tcp, "RetransSegs");
@@ -286,6 +326,23 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
 }
 
 /**
+ * Records a transmission in the connection's {@link SentLog} (created at
+ * the first data sent when RACK or tail loss probes apply: SACK negotiated,
+ * `tcp_recovery` bit 1 or `tcp_early_retrans` 3/4).
+ */
+export function logSent(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: boolean): void {
+  let log = t.sentLog;
+  if (!log) {
+    if (retrans || !t.sackOk) return;
+    const rack = rackOn(tl, t);
+    if (!rack && !tlpOn(tl, t)) return;
+    log = t.sentLog = new SentLog();
+    log.rack = rack;
+  }
+  log.onSent(seq, end, tl.ctx.scheduler.now());
+}
+
+/**
  * The transmit loop (Linux tcp_write_xmit): retransmits holes first while
  * recovering, then sends new data while the congestion window, the peer's
  * window, Nagle and TCP_CORK allow, then the FIN. Arms the retransmission
@@ -303,6 +360,8 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   // 2. From snd.nxt: after an RTO this re-sends what was outstanding (go-back-N,
   //    skipping SACKed ranges), then new data; finally the FIN.
   let sent = false;
+  let sentNew = false;
+  let cwndBound = false;
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);
@@ -320,7 +379,10 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       }
       break;
     }
-    if (cwndQuota(t, mss) <= 0) break;
+    if (cwndQuota(t, mss) <= 0) {
+      cwndBound = true;
+      break;
+    }
     let len = Math.min(unsent, mss);
     if (retrans) {
       len = Math.min(len, (t.sndMax - seq) >>> 0);
@@ -342,10 +404,55 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans) === 0) break;
     if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
     sent = true;
+    if (!retrans) sentNew = true;
   }
   if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
+  // Linux tcp_write_xmit → tcp_cwnd_validate: remember whether cwnd limited this window.
+  const limited = cwndBound || Math.ceil(pipeBytes(t) / mss) >= t.cc.cwnd;
+  if (sentNew || limited) cwndValidate(t, limited, mss);
+  // Linux tcp_write_xmit: new data sent, schedule a tail loss probe (tlp.ts).
+  if (sentNew && t.sentLog) scheduleLossProbe(tl, t, false);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
   if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) armPersist(tl, t);
+}
+
+/**
+ * Linux tcp_slow_start_after_idle_check (RFC 5681 §4.1, RFC 2861): new
+ * data queued with nothing in flight after more than an RTO without
+ * sending data — cwnd restarts from the initial window, halved once per
+ * RTO of idleness (`tcp_cwnd_restart`), when `tcp_slow_start_after_idle`.
+ */
+export function slowStartAfterIdle(tl: TcpLayer, t: Tcb): void {
+  if (!tl.ctx.sysctl.tcp_slow_start_after_idle || t.lastDataSent === 0) return;
+  const now = tl.ctx.scheduler.now();
+  const idle = now - t.lastDataSent;
+  if (idle > t.rtt.rto) t.cc.restartAfterIdle(now, idle, t.rtt.rto);
+}
+
+/**
+ * Linux tcp_cwnd_validate: tracks, per window of data, whether the sender
+ * was cwnd-limited and the most segments it had out — what decides whether
+ * an ACK may grow cwnd ({@link isCwndLimited}).
+ */
+function cwndValidate(t: Tcb, limited: boolean, mss: number): void {
+  const packetsOut = Math.ceil(((t.sndMax - t.sndUna) >>> 0) / mss);
+  if (!seqLt(t.sndUna, t.cwndUsageSeq) || limited || (!t.isCwndLimited && packetsOut > t.maxPacketsOut)) {
+    t.isCwndLimited = limited;
+    t.maxPacketsOut = packetsOut;
+    t.cwndUsageSeq = t.sndNxt;
+  }
+}
+
+/**
+ * Linux tcp_is_cwnd_limited: cwnd may grow when the last window used all
+ * of it — or, in slow start, while cwnd is less than twice the most
+ * segments that were out (so cwnd keeps up with what the application sends).
+ */
+export function isCwndLimited(t: Tcb): boolean {
+  if (t.isCwndLimited) return true;
+  const cc = t.cc;
+  if (cc.inSlowStart) return cc.cwnd < 2 * t.maxPacketsOut;
+  return false;
 }
 
 /** The end of the SACKed range containing `s`. */
@@ -368,6 +475,42 @@ export function sendProbe(tl: TcpLayer, t: Tcb, keepalive: boolean): void {
     return;
   }
   transmit(tl, t, (t.sndUna - 1) >>> 0, ACK, EMPTY);
+}
+
+/**
+ * The tail loss probe's new segment (Linux tcp_send_loss_probe →
+ * tcp_write_xmit with Nagle off and one segment): up to an MSS of unsent
+ * data if the peer's window takes all of it; cwnd does not apply.
+ */
+export function sendProbeSegment(tl: TcpLayer, t: Tcb): void {
+  const mss = currentMss(t);
+  const seq = t.sndNxt;
+  if (seqLt(seq, t.sndMax)) return;
+  const len = Math.min(t.unsentBytes, mss);
+  if (len <= 0 || seqGt((seq + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) return;
+  const end = (seq + len) >>> 0;
+  const withFin = t.finQueued && end === t.dataEnd;
+  if (t.rttTime < 0) {
+    t.rttSeq = end;
+    t.rttTime = tl.ctx.scheduler.now();
+  }
+  sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, false);
+}
+
+/**
+ * The tail loss probe's retransmission: the last MSS of the last segment
+ * sent (Linux tcp_send_loss_probe fragments a multi-segment skb to its
+ * last MSS). Returns true when it left.
+ */
+export function sendLastSegment(tl: TcpLayer, t: Tcb, log: SentLog): boolean {
+  const i = log.last;
+  if (i < 0) return false;
+  const end = log.endOf(i);
+  let seq = log.startOf(i);
+  const mss = currentMss(t);
+  if (((end - seq) >>> 0) > mss) seq = (end - mss) >>> 0;
+  if (seqLt(seq, t.sndUna)) seq = t.sndUna;
+  return sendRange(tl, t, seq, end, true) > 0;
 }
 
 /** Sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED after a simultaneous open). */

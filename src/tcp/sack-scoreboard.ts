@@ -11,10 +11,12 @@
  * bytes, like RFC 6675's octet counting; divide by the MSS for
  * the segment counts the congestion control uses.
  *
- * Linux today detects loss with RACK-TLP (RFC 8985) by default and keeps
- * per-skb SACK/LOST/RETRANS bits; this scoreboard is the RFC 6675
- * formulation, which gives the same decisions for the common cases
- * (three segments SACKed above a hole ⇒ the hole is lost).
+ * Linux detects loss with RACK-TLP (RFC 8985) by default and keeps
+ * per-skb SACK/LOST/RETRANS bits: so does sockstack when RACK is on
+ * (rack.ts, whose sent log decides losses and feeds this scoreboard SACK
+ * blocks trimmed to whole segments). This scoreboard's RFC 6675 IsLost /
+ * NextSeg decide where RACK is off (`tcp_recovery=0`, the FreeBSD
+ * personality).
  */
 import { seqDiff, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 

@@ -38,6 +38,7 @@ import type { Listener } from "./listener.js";
 import type { ReceiveWindow } from "./recv-window.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { InetAddress } from "../net/inet-address.js";
+import type { SentLog } from "./rack.js";
 
 /** Observer of state transitions (traces, ladder diagrams). */
 export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
@@ -121,6 +122,15 @@ export class Tcb extends TcbAccessors {
   dupAcks = 0;
   /** The sender's SACK scoreboard (created at the first SACK block). */
   sb: SackScoreboard | null = null;
+  /** The segments in flight with their transmit times, and RACK/TLP state (rack.ts; created at the first data sent when RACK is on). */
+  sentLog: SentLog | null = null;
+  /** Linux tcp_cwnd_validate's record of cwnd use: the last window was cwnd-limited (`is_cwnd_limited`), */
+  isCwndLimited = false;
+  /** …the most segments out in it (`max_packets_out`), and where the window ends (`cwnd_usage_seq`). */
+  maxPacketsOut = 0;
+  cwndUsageSeq = 0;
+  /** What `rtoAt` is for: the RTO, RACK's reordering timer or the tail loss probe (rack.ts XMIT_*; Linux icsk_pending). */
+  xmitTimer = 0;
 
   // ---- delayed ACK (Linux icsk_ack) ----
   /** Quick ACKs left (ACK every segment at the start, after idle, TCP_QUICKACK). */

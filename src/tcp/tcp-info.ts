@@ -52,6 +52,8 @@ export interface TcpInfo {
   snd_cwnd: number;
   advmss: number;
   reordering: number;
+  /** Times reordering was detected (Linux tcpi_reord_seen; RACK's evidence, tcp/rack.ts). */
+  reord_seen: number;
   rcv_space: number;
   total_retrans: number;
   bytes_sent: number;
@@ -100,7 +102,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     rcv_mss: t.rcvMss,
     unacked,
     sacked: t.sb ? Math.ceil(t.sb.sackedBytes / mss) : 0,
-    lost: 0,
+    lost: t.sentLog ? t.sentLog.lostSegs : 0,
     retrans: t.retransOut,
     last_data_sent: ms(t.lastDataSent),
     last_data_recv: ms(t.lastDataRecv),
@@ -114,6 +116,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     // Linux reports tp->advmss less the timestamp option once negotiated (65495 → 65483 on lo).
     advmss: t.advMss - (t.tsOk ? 12 : 0),
     reordering: t.reordering,
+    reord_seen: t.sentLog ? t.sentLog.reordSeen : 0,
     rcv_space: t.rwin ? Math.min(t.rwin.rcvSsthresh, t.rwin.rcvWnd) : 0,
     total_retrans: t.totalRetrans,
     bytes_sent: t.bytesSent + t.bytesRetrans,

@@ -21,7 +21,7 @@ import { InputScratch, tcpInput } from "./input.js";
 import { IsnGenerator } from "./isn.js";
 import { abort, close, destroy, destroyTimeWait, disconnect, kill, releasePort, shutdown } from "./lifecycle.js";
 import { connect, listen } from "./open.js";
-import { tcpOutput } from "./output.js";
+import { slowStartAfterIdle, tcpOutput } from "./output.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
@@ -129,8 +129,12 @@ export class TcpLayer {
     if (t.sndShutdown) return "EPIPE";
     const st = t.state;
     if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT) return st === TcpState.CLOSE ? (t.reset ? "EPIPE" : "ENOTCONN") : "EAGAIN";
+    const idle = t.sndUna === t.sndMax && t.unsentBytes === 0;
     const n = t.sndBuf.write(data, off, len);
-    if (n > 0) tcpOutput(this, t);
+    if (n > 0) {
+      if (idle) slowStartAfterIdle(this, t);
+      tcpOutput(this, t);
+    }
     return n;
   }
 

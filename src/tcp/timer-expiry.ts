@@ -8,11 +8,14 @@
 import type { Micros } from "../core/time.js";
 import { TCP_ATO_MIN } from "./constants.js";
 import { abort, destroy } from "./lifecycle.js";
-import { sendAck, sendActiveReset, sendProbe, sendSyn, tcpOutput } from "./output.js";
+import { lossSample, pipeBytes, sendAck, sendActiveReset, sendLastSegment, sendProbe, sendProbeSegment, sendSyn, tcpOutput } from "./output.js";
+import { seqGt } from "../core/seq.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { armPersist, armRetransmit, keepCnt, keepIdle, keepIntvl, modelTimeout, rearm } from "./timers.js";
+import { XMIT_REO, XMIT_RTO, XMIT_TLP, rackReoWnd, countLostRetrans } from "./rack.js";
+import { rearmRto } from "./tlp.js";
 
 /** Dispatches every expired deadline of `t`, then re-arms its Timer. */
 export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
@@ -32,7 +35,13 @@ export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   }
   if (t.rtoAt >= 0 && now >= t.rtoAt) {
     t.rtoAt = -1;
-    retransmitTimer(tl, t, now);
+    const kind = t.xmitTimer;
+    t.xmitTimer = XMIT_RTO;
+    // One deadline, three purposes (Linux icsk_pending): RACK's reordering timer, the tail
+    // loss probe, or the RTO.
+    if (kind === XMIT_REO) reoTimeout(tl, t);
+    else if (kind === XMIT_TLP) sendLossProbe(tl, t);
+    else retransmitTimer(tl, t, now);
     if (t.state === TcpState.CLOSE) return;
   }
   if (t.persistAt >= 0 && now >= t.persistAt) {
@@ -113,6 +122,12 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     t.sb.clear();
     c.inc(c.TcpExt, "TCPSACKReneging");
   }
+  if (t.sentLog) {
+    if (t.sb && t.sb.isEmpty) t.sentLog.clearSacks();
+    // Linux tcp_timeout_mark_lost: every segment not SACKed is lost; no probe is outstanding.
+    t.sentLog.markAllLost();
+    t.sentLog.tlpHighSeq = -1;
+  }
   // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
   if (t.cc.state !== "loss") t.recover = t.sndMax;
   t.cc.onRto(now);
@@ -126,6 +141,78 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   t.rtt.backoff();
   tcpOutput(tl, t);
   t.rtoAt = now + t.rtt.rto;
+}
+
+/**
+ * RACK's reordering timer (Linux tcp_rack_reo_timeout): the segments that
+ * were waiting out the reordering window are now lost — enter fast
+ * recovery if not in it, retransmit; then the RTO takes over again.
+ */
+function reoTimeout(tl: TcpLayer, t: Tcb): void {
+  const log = t.sentLog;
+  if (!log || t.sndUna === t.sndMax) return;
+  const now = tl.ctx.scheduler.now();
+  const prior = log.lostBytes;
+  const r = log.detectLoss(now, rackReoWnd(tl, t, log));
+  if (r.lostRetrans) countLostRetrans(tl, t, r.lostRetrans);
+  if (log.lostBytes !== prior) {
+    const st = t.cc.state;
+    if (st !== "recovery") {
+      const c = tl.ctx.counters;
+      if (st !== "loss") {
+        c.inc(c.TcpExt, "TCPSackRecovery");
+        t.recover = t.sndMax;
+        t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+        t.undoMarker = t.sndUna;
+        t.undoRetrans = 0;
+        t.rttTime = -1;
+        log.tlpHighSeq = -1;
+        // tcp_cwnd_reduction(sk, 1, 0): PRR sizes what may go out now.
+        t.cc.onAck(lossSample(tl, t, 1, false, 0));
+      }
+    }
+    const before = t.totalRetrans;
+    tcpOutput(tl, t);
+    if (t.totalRetrans > before && st !== "loss") {
+      const c = tl.ctx.counters;
+      c.inc(c.TcpExt, "TCPFastRetrans");
+    }
+  }
+  if (t.rtoAt < 0 || t.xmitTimer !== XMIT_RTO) rearmRto(tl, t, true);
+}
+
+/**
+ * The tail loss probe timer fired (Linux tcp_send_loss_probe, RFC 8985
+ * §7.3): one new segment if the peer's window takes it, else the last
+ * segment again; then the RTO restarts from now.
+ */
+function sendLossProbe(tl: TcpLayer, t: Tcb): void {
+  const log = t.sentLog;
+  if (!log || t.sndUna === t.sndMax) return;
+  if (log.tlpHighSeq < 0) {
+    log.tlpRetrans = false;
+    let sent = false;
+    if (t.unsentBytes > 0) {
+      const before = t.sndMax;
+      sendProbeSegment(tl, t);
+      sent = seqGt(t.sndMax, before);
+    }
+    if (!sent && sendLastSegment(tl, t, log)) {
+      log.tlpRetrans = true;
+      sent = true;
+    }
+    if (sent) {
+      log.tlpHighSeq = t.sndNxt;
+      const c = tl.ctx.counters;
+      c.inc(c.TcpExt, "TCPLossProbes");
+      // icsk_pending cleared: the RTO restarts from now.
+      t.rtoAt = -1;
+      t.xmitTimer = XMIT_RTO;
+      rearmRto(tl, t);
+      return;
+    }
+  }
+  rearmRto(tl, t, true);
 }
 
 /** Linux tcp_probe_timer: zero-window probes, given up after tcp_retries2 unanswered ones. */

@@ -47,6 +47,7 @@ export function rearm(tl: TcpLayer, t: Tcb): void {
 export function armRetransmit(tl: TcpLayer, t: Tcb): void {
   if (t.rtoAt >= 0) return;
   t.persistAt = -1;
+  t.xmitTimer = 0;
   t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
   rearm(tl, t);
 }
@@ -54,6 +55,7 @@ export function armRetransmit(tl: TcpLayer, t: Tcb): void {
 /** Restarts the retransmission timer (new data acknowledged, RFC 6298 §5.3). */
 export function restartRetransmit(tl: TcpLayer, t: Tcb): void {
   t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
+  t.xmitTimer = 0;
   t.persistAt = -1;
   rearm(tl, t);
 }
@@ -62,6 +64,7 @@ export function restartRetransmit(tl: TcpLayer, t: Tcb): void {
 export function stopRetransmit(tl: TcpLayer, t: Tcb): void {
   if (t.rtoAt < 0) return;
   t.rtoAt = -1;
+  t.xmitTimer = 0;
   rearm(tl, t);
 }
 

@@ -569,6 +569,8 @@ export function tcpInfoText(i: TcpInfo, numeric = true): string {
   if (i.notsent_bytes) s += ` notsent:${i.notsent_bytes}`;
   if (i.min_rtt) s += ` minrtt:${formatG(i.min_rtt / 1000)}`;
   if (i.snd_wnd) s += ` snd_wnd:${i.snd_wnd}`;
+  // iproute2 prints reord_seen (RACK's count of reorderings, tcpi_reord_seen) last, when non-zero.
+  if (i.reord_seen) s += ` reord_seen:${i.reord_seen}`;
   return s;
 }
 

@@ -50,11 +50,13 @@ test("G2: a peer that disappears mid-transfer: retransmissions with backoff, the
   await cp.send(cfd, "are you there?");
   const failed = cp.recv(cfd, 10).then(() => "", (e: Error) => `${e.message} at ${net.now() / 1e6} s`);
   await net.advance(sec(2000));
-  // tcp_retries2 = 15: the RTO (210 ms after a 10 ms RTT) doubles up to the 120 s cap, then the 16th
-  // timeout (at 934.855 s, Linux tcp_model_timeout's ≈ 924.6 s budget passed) ends the connection.
-  assert.equal(await failed, "recv: Connection timed out at 934.855 s");
+  // First a tail loss probe (tcp/tlp.ts: 2·SRTT + tcp_rto_min for a lone segment, capped by the
+  // RTO, so at 210 ms) resends the segment; the RTO restarts from it. Then tcp_retries2 = 15: the RTO
+  // (210 ms after a 10 ms RTT) doubles up to the 120 s cap, and the 16th timeout (at 935.065 s, Linux
+  // tcp_model_timeout's ≈ 924.6 s budget passed since the first retransmission) ends the connection.
+  assert.equal(await failed, "recv: Connection timed out at 935.065 s");
   const t0 = ms(25);
-  const rto = [0, 210, 420, 840, 1680, 3360, 6720, 13440, 26880, 53760, 107520, 120000, 120000, 120000, 120000, 120000];
+  const rto = [0, 210, 210, 420, 840, 1680, 3360, 6720, 13440, 26880, 53760, 107520, 120000, 120000, 120000, 120000, 120000];
   let at = t0;
   capture.expectSequence(rto.map((d) => ({ from: "client", flags: "P.", seq: 5, ack: 1, len: 14, at: (at += ms(d)) })));
   capture.expectNoMore();

@@ -97,11 +97,15 @@ test("B2: a final ACK that finds the accept queue full is dropped; the request s
     { from: "server", flags: "S.", seq: 0, ack: 1, at: ms(105) },
     { from: "client", flags: ".", seq: 1, ack: 1, at: ms(110) }, // dropped: the accept queue is full
     { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(110) },
-    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(320) }, // RTO 200 ms (the RTT seen: 10 ms)
-    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(740) },
+    // The tail loss probe (tcp/tlp.ts): 2·SRTT + tcp_rto_min for a lone segment, capped by the RTO
+    // (210 ms: the RTT seen is 10 ms) — it fires when the RTO would and resends the segment; the RTO
+    // then restarts from the probe (Linux tcp_send_loss_probe → tcp_rearm_rto) and backs off.
+    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(320) },
+    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(530) },
+    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(950) },
     { from: "server", flags: "S.", seq: 0, ack: 1, at: ms(1105) },
     { from: "client", flags: ".", seq: 3, ack: 1, at: ms(1110) },
-    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(1580) },
+    { from: "client", flags: "P.", seq: 1, ack: 1, len: 2, at: ms(1790) },
   ]);
   accept();
   await net.advance(sec(10));

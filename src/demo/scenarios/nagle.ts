@@ -125,10 +125,12 @@ export const nagleDemo: DemoScenario = {
     d.say(
       `25 one-byte writes, 2 ms apart: with Nagle they left in ${segs["Nagle"] ?? "?"} segments (one byte, then\n` +
         `whatever had accumulated each time an ACK came back); with TCP_NODELAY in ${segs["TCP_NODELAY"] ?? "?"}, one per byte\n` +
-        "— each with 52 bytes of headers.",
+        "— each with 52 bytes of headers — and the last byte once more: a tail loss probe, sent\n" +
+        "2·SRTT + 2 ms after it because the receiver was delaying its ACK (RFC 8985, as Linux).",
       `25 次单字节写入，间隔 2 ms：开启 Nagle 时它们只用了 ${segs["Nagle"] ?? "?"} 个报文段（先发一个字节，之后每收到\n` +
         `一个 ACK 就把攒下的一起发出）；开启 TCP_NODELAY 时用了 ${segs["TCP_NODELAY"] ?? "?"} 个，每字节一个——每个都带着\n` +
-        "52 字节的首部。",
+        "52 字节的首部——最后一个字节还多发了一次：接收方在延迟确认，于是 2·SRTT + 2 ms 后\n" +
+        "发出尾部丢包探测（RFC 8985，与 Linux 相同）。",
     );
   },
 };

@@ -70,13 +70,19 @@ export const reorderDemo: DemoScenario = {
 
     await d.section("2. Segment 1 arrives: all 3000 bytes at once (G2)", "2. 第 1 段到达：3000 字节一起交付（G2）");
     await net.advance(ms(160) - net.now());
-    d.tcpdumpSince(cap, "server", "the held segment and the cumulative ACK");
+    d.tcpdumpSince(cap, "server", "the resent segment, the cumulative ACK, the held original");
     d.say(
-      "The first segment filled the hole: the kernel moved the queued bytes behind it and\n" +
-        "acknowledged all 3000 with one cumulative ACK; recv() returned them in order — the\n" +
-        "program never saw the reordering.",
-      "第一段填上了空缺：内核把排在后面的字节接上，用一个累积确认确认了全部 3000 字节；\n" +
-        "recv() 按顺序把它们返回——程序根本看不到乱序。",
+      "The sender did not wait for the held segment: RACK (RFC 8985, Linux's loss detection)\n" +
+        "saw segments sent after it delivered and, once the reordering window (a quarter of the\n" +
+        "10 ms minimum RTT, plus 2 ms) had passed, resent it. The copy filled the hole: the\n" +
+        "kernel moved the queued bytes behind it and acknowledged all 3000 with one cumulative\n" +
+        "ACK; recv() returned them in order — the program never saw the reordering. The held\n" +
+        "original, released at 140 ms, is a duplicate: only an ACK answers it.",
+      "发送方没有等被扣留的那一段：RACK（RFC 8985，Linux 的丢包检测）看到在它之后发出的\n" +
+        "报文段已经送达，过了乱序窗口（最小 RTT 10 ms 的四分之一，再加 2 ms）就重发了它。\n" +
+        "这个副本填上了空缺：内核把排在后面的字节接上，用一个累积确认确认了全部 3000 字节；\n" +
+        "recv() 按顺序把它们返回——程序根本看不到乱序。140 ms 时放出的原始报文段是重复的：\n" +
+        "只换来一个 ACK。",
     );
   },
 };

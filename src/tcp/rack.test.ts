@@ -1,0 +1,88 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { SentLog, TCP_RACK_RECOVERY_THRESH, rackUpdateReoWnd, sentAfter } from "./rack.js";
+import type { TcpLayer } from "./tcp-layer.js";
+
+/** Just enough of a TcpLayer for rackUpdateReoWnd: the sysctls. */
+const layer = (tcp_recovery: number) => ({ ctx: { sysctl: { tcp_recovery } } }) as unknown as TcpLayer;
+
+/** A log of `n` 1000-byte segments from 1, sent at `at` µs. */
+function log(n: number, at = 0): SentLog {
+  const l = new SentLog();
+  for (let i = 0; i < n; i++) l.onSent(1 + 1000 * i, 1001 + 1000 * i, at);
+  return l;
+}
+
+test("RACK_sent_after: later time wins; at the same time, the higher sequence", () => {
+  assert.equal(sentAfter(2, 1, 0, 5000), true);
+  assert.equal(sentAfter(1, 1, 5000, 4000), true);
+  assert.equal(sentAfter(1, 1, 4000, 5000), false);
+});
+
+test("SentLog: SACK tags whole segments only; a block over part of one tags nothing", () => {
+  const l = log(4);
+  const out: number[] = [];
+  assert.equal(l.alignSack([3000, 4001], 1, 1, out), 1);
+  assert.deepEqual(out.slice(0, 2), [3001, 4001]);
+  assert.equal(l.alignSack([4000, 4001], 1, 1, out), 0);
+  // A D-SACK first block (below the cumulative ACK) passes as is.
+  assert.equal(l.alignSack([1, 501, 2001, 3001], 2, 1001, out), 2);
+  assert.deepEqual(out.slice(0, 4), [1, 501, 2001, 3001]);
+});
+
+test("SentLog: loss detection marks segments sent before the delivered one once RACK.rtt + the window passed, and reports the wait of the others", () => {
+  const l = new SentLog();
+  l.onSent(1, 1001, 0);
+  l.onSent(1001, 2001, 10_000);
+  l.onSent(2001, 3001, 20_000);
+  // The third segment SACKed at 120 ms: RACK.rtt 100 ms.
+  l.tagSack(2001, 3001, 120_000, 100_000, 1);
+  assert.equal(l.rackRtt, 100_000);
+  // At 110 ms with a 5 ms window: segment 1 (sent at 0) is 110 ms old > 100 + 5 → lost; segment 2
+  // (100 ms old) has 100 + 5 − 100 = 5 ms left → the reordering timer.
+  const r = l.detectLoss(110_000, 5_000);
+  assert.equal(l.lostSegs, 1);
+  assert.equal(r.timeout, 5_000);
+  assert.equal(l.lostBytes, 1000);
+  // Retransmitting the lost segment puts it back in the pipe and stamps it.
+  l.onSent(1, 1001, 111_000);
+  assert.equal(l.lostBytes, 0);
+  assert.equal(l.entry(0).time, 111_000);
+  assert.equal(l.nextLost(1), -1);
+});
+
+test("SentLog: a retransmission splits a segment at its edges; the cumulative ACK trims and drops", () => {
+  const l = log(2);
+  l.onSent(1, 501, 5);
+  assert.equal(l.length, 3);
+  assert.deepEqual([l.entry(0).start, l.entry(0).end, l.entry(0).retrans], [1, 501, true]);
+  assert.deepEqual([l.entry(1).start, l.entry(1).retrans], [501, false]);
+  const r = l.ack(701, 50, 1, { segs: 0, reord: -1 });
+  assert.equal(r.segs, 1);
+  assert.equal(l.entry(0).start, 701);
+  l.ack(2001, 60, 1, { segs: 0, reord: -1 });
+  assert.equal(l.length, 0);
+  assert.equal(l.memoryBytes, 0, "the ring is given back when nothing is in flight");
+});
+
+test("the reordering window grows a step per D-SACK round trip, persists 16 recoveries, and stays put with tcp_recovery 0x2", () => {
+  const l = log(1);
+  l.dsackSeen = true;
+  l.delivered = 10;
+  rackUpdateReoWnd(layer(1), l, 9);
+  assert.equal(l.reoWndSteps, 2);
+  assert.equal(l.reoWndPersist, TCP_RACK_RECOVERY_THRESH);
+  // A D-SACK within the same round trip (prior_delivered below the last change) is ignored.
+  l.dsackSeen = true;
+  rackUpdateReoWnd(layer(1), l, 5);
+  assert.equal(l.reoWndSteps, 2);
+  // Once the recoveries it persists for are over, back to one step.
+  l.reoWndPersist = 0;
+  rackUpdateReoWnd(layer(1), l, 20);
+  assert.equal(l.reoWndSteps, 1);
+  const s = log(1);
+  s.dsackSeen = true;
+  s.delivered = 10;
+  rackUpdateReoWnd(layer(3), s, 9);
+  assert.equal(s.reoWndSteps, 1);
+});
