@@ -229,6 +229,7 @@ export function startLab(dom: LabDom): void {
       case "heal": return `${at}  link healed`;
       case "kill": return `${at}  kill -9 every process on ${x.host}`;
       case "reboot": return `${at}  ${x.host} reboots`;
+      case "stdin": return x.line === null ? `${at}  Ctrl-D on ${x.host}'s pid ${x.pid} (end of input)` : `${at}  typed into ${x.host}'s pid ${x.pid}: ${x.line}`;
     }
   };
 
