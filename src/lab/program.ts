@@ -58,8 +58,8 @@ export class ProgramError extends Error {
    * @param message what went wrong (`SyntaxError: Unexpected token ';'`).
    * @param line the program's line, or null.
    */
-  constructor(message: string, readonly line: number | null) {
-    super(line === null ? message : `line ${line}: ${message}`);
+  constructor(readonly reason: string, readonly line: number | null) {
+    super(line === null ? reason : `line ${line}: ${reason}`);
     this.name = "ProgramError";
   }
 }
@@ -255,7 +255,7 @@ export function programLine(e: unknown): number | null {
 
 /** `e` as the program's error: its class and message, with its line when the stack has one. */
 export function programError(e: unknown): ProgramError {
-  if (e instanceof ProgramError) return e;
+  if (e instanceof ProgramError) return e.line === null && programLine(e) !== null ? new ProgramError(e.reason, programLine(e)) : e;
   if (e instanceof SysError) return new ProgramError(e.message, programLine(e));
   if (e instanceof Error) return new ProgramError(`${e.name}: ${e.message}`, programLine(e));
   return new ProgramError(`uncaught ${String(e)}`, null);

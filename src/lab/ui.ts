@@ -18,11 +18,15 @@
 import { TcpState } from "../tcp/tcp-state.js";
 import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
 import type { DemoEvent } from "../demo/context.js";
-import { LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabProcess, type LabSessionOptions, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import { ProgramError } from "./program.js";
+import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
   target?: { getAttribute?(name: string): string | null } | null;
+  /** The key pressed (keydown). */
+  key?: string;
 }
 
 /** The DOM element members the lab uses. */
@@ -33,6 +37,10 @@ export interface LabElement {
   disabled: boolean;
   /** A range input's maximum (the timeline scrubber's). */
   max?: string;
+  /** A scrolled element's offset (the editor and its line numbers). */
+  scrollTop?: number;
+  /** The element's class attribute. */
+  className?: string;
   addEventListener(type: string, listener: (ev: LabEvent) => void): void;
 }
 
@@ -42,6 +50,40 @@ export interface LabDom {
   requestAnimationFrame(cb: (now: number) => void): void;
   /** Offers `bytes` to the user as a file named `name` (a Blob link in the page); absent, the pcap button is disabled. */
   download?(name: string, bytes: Uint8Array, type: string): void;
+  /**
+   * Where the run of `opts` ends (µs), learned by running it headless —
+   * in a Worker in the page, so the probe costs the page's thread nothing;
+   * absent (or failing), the page runs the probe itself.
+   */
+  probeEnd?(seed: number, opts: LabSessionOptions): Promise<number>;
+}
+
+/**
+ * Where the run of `opts` with `seed` ends (µs): the scenario run headless
+ * to its end — or, for an interactive one, to where it first waits for input.
+ * @example const end = await probeEnd(0, { scenario: "lecture" }); // 6.5 s
+ */
+export async function probeEnd(seed: number, opts: LabSessionOptions): Promise<number> {
+  const probe = new LabSession(seed, opts);
+  await probe.advanceTo(Infinity);
+  return probe.now();
+}
+
+/** The processes as HTML: per process its host, name, pid and state, and its screen. */
+export function processesHtml(procs: readonly LabProcess[]): string {
+  if (procs.length === 0) return "<p>(no process yet)</p>";
+  return procs.map((p) => {
+    const state = p.running ? (p.reading ? '<span class="reading">reading stdin</span>' : "running") : `exited ${p.exitCode}`;
+    return `<div><h3>${esc(p.host)}: ${esc(p.name)}[${p.pid}] · ${state}</h3><pre id="proc-${esc(p.host)}-${p.pid}">${esc(p.output)}</pre></div>`;
+  }).join("");
+}
+
+/** The editor's line-number gutter for `code`, the line `errLine` marked. */
+export function lineNumbersHtml(code: string, errLine: number | null): string {
+  const n = code.split("\n").length;
+  const out: string[] = [];
+  for (let i = 1; i <= n; i++) out.push(i === errLine ? `<span class="err">${i}</span>` : String(i));
+  return out.join("\n");
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -189,6 +231,20 @@ export function startLab(dom: LabDom): void {
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
   const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
   const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
+  const templateIn = el("template"), programIn = el("program"), programLines = el("program-lines"), programStatus = el("program-status"), runProgram = el("run-program");
+  const stdinTarget = el("stdin-target"), stdinLine = el("stdin-line"), stdinSend = el("stdin-send"), stdinEof = el("stdin-eof"), procsOut = el("processes");
+  templateIn.innerHTML = LAB_TEMPLATES.map((t, i) => `<option value="${esc(t.name)}"${i === 0 ? " selected" : ""}>${esc(t.name)} — ${esc(t.summary)}</option>`).join("");
+  if (!templateIn.value) templateIn.value = LAB_TEMPLATES[0]!.name;
+  programIn.value = LAB_TEMPLATES[0]!.code;
+  /** The program the session runs (the run button's), or null when a scenario of the picker runs. */
+  let program: string | null = null;
+  let drawnLines = "";
+  const drawLines = () => {
+    const err = session.error instanceof ProgramError && program !== null && programIn.value === program ? session.error.line : null;
+    const html = lineNumbersHtml(programIn.value, err);
+    if (html !== drawnLines) programLines.innerHTML = drawnLines = html;
+    programLines.scrollTop = programIn.scrollTop ?? 0;
+  };
   scenarioIn.innerHTML = LAB_SCENARIOS.map((x, i) => `<option value="${esc(x.name)}"${i === 0 ? " selected" : ""}>${esc(x.name)} — ${esc(x.summary.en)}</option>`).join("");
   if (!scenarioIn.value) scenarioIn.value = LAB_SCENARIOS[0]!.name;
   let session = new LabSession(0);
@@ -255,6 +311,22 @@ export function startLab(dom: LabDom): void {
     scrub.value = String(Math.round(session.now() / 1000));
     el("narration").innerHTML = narrationHtml(session.events, langIn.value === "zh" ? "zh" : "en");
     el("summary").textContent = `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`;
+    const procs = session.processes();
+    procsOut.innerHTML = processesHtml(procs);
+    const live = procs.filter((p) => p.running);
+    const target = stdinTarget.value;
+    const reader = live.find((p) => p.reading);
+    const keep = live.some((p) => `${p.host}:${p.pid}` === target) && !(reader && session.waitingForInput) ? target : reader ? `${reader.host}:${reader.pid}` : live[0] ? `${live[0].host}:${live[0].pid}` : "";
+    const opts = live.map((p) => `<option value="${p.host}:${p.pid}"${`${p.host}:${p.pid}` === keep ? " selected" : ""}>${esc(`${p.host}: ${p.name}[${p.pid}]${p.reading ? " (reading)" : ""}`)}</option>`).join("");
+    if (stdinTarget.innerHTML !== opts) stdinTarget.innerHTML = opts;
+    stdinTarget.value = keep;
+    stdinSend.disabled = stdinEof.disabled = stdinLine.disabled = keep === "" || session.done;
+    if (program !== null) {
+      const e = session.error;
+      programStatus.className = e ? "err" : "";
+      programStatus.textContent = e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network";
+    }
+    drawLines();
     killServer.disabled = !hosts.includes("server") || session.done;
     rebootClient.disabled = !hosts.includes("client") || session.done;
     for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
@@ -300,7 +372,12 @@ export function startLab(dom: LabDom): void {
     const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
     const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
-    status.textContent = `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : playing ? "playing" : "paused"}${err}`;
+    status.textContent = `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`;
+    if (session.now() > end || (end === Infinity && (session.done || session.waitingForInput))) {
+      end = session.now(); // an interactive run goes on past where its probe waited
+      scrub.max = String(Math.ceil(end / 1000));
+      scrubMax.textContent = String(Math.ceil(end / 1000));
+    }
     play.textContent = playing ? "pause" : "play";
     play.disabled = session.done;
     step.disabled = session.done;
@@ -326,8 +403,10 @@ export function startLab(dom: LabDom): void {
   };
 
   const frame = (now: number) => {
-    if (!playing) { lastFrame = null; return; }
-    if (lastFrame !== null && !busy) {
+    if (session.done) playing = false;
+    if (!playing) { lastFrame = null; draw(); return; }
+    // Waiting for a typed line, the clock cannot move: keep playing, resume once the line is in.
+    if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
       const dt = Math.max(1, Math.round(realMs * 1000 * Number(speed.value)));
       run(async () => {
@@ -344,16 +423,19 @@ export function startLab(dom: LabDom): void {
   const fresh = (replay?: LabSession) => {
     playing = false;
     if (replay) {
-      session = new LabSession(replay.seed, { scenario: replay.scenario.name, impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
+      session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
     }
     drawnPackets = -1;
     selectedPacket = -1;
     drawTopology();
     draw();
   };
+
+  /** The scenario or program `s` runs, as session options. */
+  const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code } : { scenario: s.scenario.name });
 
   /** The link controls show `session`'s first link as the scenario built it. */
   const syncControls = () => {
@@ -376,10 +458,11 @@ export function startLab(dom: LabDom): void {
     run(async () => {
       await s.advanceTo(0); // what happens at t = 0: the server listens
       syncControls();
-      const probe = new LabSession(s.seed, { scenario: s.scenario.name });
-      await probe.advanceTo(Infinity);
-      if (s === session) {
-        end = probe.now();
+      // The probe runs in a Worker when the page has one (it costs this thread nothing), else here.
+      const opts = what(s);
+      const at = await (dom.probeEnd ? dom.probeEnd(s.seed, opts).catch(() => probeEnd(s.seed, opts)) : probeEnd(s.seed, opts));
+      if (s === session && at > (end === Infinity ? -1 : end)) {
+        end = at;
         scrub.max = String(Math.ceil(end / 1000));
         scrubMax.textContent = String(Math.ceil(end / 1000));
       }
@@ -414,7 +497,30 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
-  scenarioIn.addEventListener("change", restart);
+  scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; programStatus.textContent = "(edit a template, then run it: its processes, packets and sockets fill the views below)"; restart(); });
+  templateIn.addEventListener("change", () => {
+    const t = findTemplate(templateIn.value);
+    if (t) programIn.value = t.code;
+    programIn.scrollTop = 0;
+    drawLines();
+  });
+  programIn.addEventListener("input", drawLines);
+  programIn.addEventListener("scroll", drawLines);
+  runProgram.addEventListener("click", () => {
+    program = programIn.value;
+    restart();
+    playing = true; // run ▸ plays at the chosen speed
+    dom.requestAnimationFrame(frame);
+  });
+  const typeLine = (line: string | null) => {
+    const [host, pid] = stdinTarget.value.split(":");
+    if (!host || !pid) return;
+    stdinLine.value = "";
+    act({ kind: "stdin", host, pid: Number(pid), line });
+  };
+  stdinSend.addEventListener("click", () => typeLine(stdinLine.value));
+  stdinLine.addEventListener("keydown", (ev) => { if (ev.key === "Enter") typeLine(stdinLine.value); });
+  stdinEof.addEventListener("click", () => typeLine(null));
   langIn.addEventListener("change", draw);
   for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
   partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
@@ -435,7 +541,7 @@ export function startLab(dom: LabDom): void {
     draw();
   });
   pcap.addEventListener("click", () => {
-    if (dom.download && session.packets().length > 0) dom.download(`sockstack-lecture-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
+    if (dom.download && session.packets().length > 0) dom.download(`sockstack-${session.scenario.name.replace(/\W+/g, "-")}-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
   });
   restart();
 }
