@@ -40,6 +40,7 @@ export const LAB_TEMPLATES: readonly LabTemplate[] = [
 // sockaddrIn, formatSockAddr, htons, htonl, inet_ntoa, INADDR_ANY, ...
 const SERV_PORT = 9527;
 const dec = new TextDecoder();
+const hex = (b) => b.toString(16).padStart(2, "0");
 
 /** printf: one line on the terminal. */
 async function printf(p, line) {
@@ -50,9 +51,11 @@ async function printf(p, line) {
 async function server(p) {
   const w = wrap(p);
   const lfd = w.Socket("AF_INET", "SOCK_STREAM", 0);
+  // serv_addr: sin_port = htons(SERV_PORT), sin_addr.s_addr = htonl(INADDR_ANY) — every local address (E5).
   w.Bind(lfd, sockaddrIn(inet_ntoa(htonl(INADDR_ANY)), SERV_PORT));
   w.Listen(lfd, 128);
-  await printf(p, \`listening, lfd = \${lfd}\`);
+  const n = htons(SERV_PORT); // stored little-endian on x86: its bytes in memory are the port in network order
+  await printf(p, \`listening, lfd = \${lfd}, sin_port = htons(\${SERV_PORT}) = 0x\${n.toString(16)}: bytes \${hex(n & 0xff)} \${hex(n >> 8)} in memory\`);
   for (;;) {
     const { fd: cfd, addr } = await w.Accept(lfd);
     await printf(p, \`cfd = \${cfd}, client \${formatSockAddr(addr)}\`);
@@ -77,7 +80,7 @@ async function client(p, lines, pause) {
   for (const line of lines) {
     await w.Write(fd, line);
     await printf(p, \`sent "\${line}"\`);
-    await printf(p, \`got "\${dec.decode(await w.Readn(fd, line.length))}"\`);
+    await printf(p, \`got "\${dec.decode(await w.Readn(fd, line.length))}"\`); // an echo: as many bytes as sent, however they arrive
     await p.poll([], pause); // sleep
   }
   await w.Close(fd);
