@@ -195,7 +195,7 @@ test("in Chromium: write your own — a template runs in the page, errors show t
   await page.locator("#run-program").click(); // runs and plays
   await page.waitForFunction(() => /your program .* end of the run/.test(document.getElementById("status")?.textContent ?? ""));
   const procs = await text(page, "processes");
-  assert.match(procs, /server: server\[1000\] · running\n+listening, lfd = 3\ncfd = 4, client 10\.0\.0\.1:\d+/);
+  assert.match(procs, /server: server\[1000\] · running\n+listening, lfd = 3, sin_port = htons\(9527\) = 0x3725: bytes 25 37 in memory\ncfd = 4, client 10\.0\.0\.1:\d+/);
   assert.match(procs, /client: client 1\[1000\] · exited 0\n+connected \(fd 3\)\nsent "hello"\ngot "HELLO"\nsent "world"\ngot "WORLD"/);
   assert.match(procs, /client: client 2\[1001\] · exited 0\n+connected \(fd 3\)\nsent "second"\ngot "SECOND"/);
   assert.match(await text(page, "program-status"), /the program ended/);

@@ -206,6 +206,9 @@ export interface LabTopology {
  */
 export const LAB_LADDER_WINDOW = 1000;
 
+/** The least virtual time between two cwnd/ssthresh/srtt samples (1 ms): the plots' resolution. */
+export const SAMPLE_EVERY: Micros = 1000;
+
 export class LabSession {
   /** The scenario running. */
   readonly scenario: LabScenario;
@@ -217,6 +220,12 @@ export class LabSession {
   partitioned = false;
   /** The narration and observation events so far, as `sockstack demo NAME --json` reports them. */
   readonly events: DemoEvent[] = [];
+  /** The events the narration pane prints (titles, prose, commands and their output, syscalls, captures, ladders): {@link events} without packets, states, drops and snapshots. */
+  readonly narration: DemoEvent[] = [];
+  /** The `packet` events of every capture, in order (their tcpdump line and fields are reused for the capture point's packets). */
+  readonly #packetEvents: Extract<DemoEvent, { kind: "packet" }>[] = [];
+  /** How many of {@link #packetEvents} were looked at. */
+  #packetEventsSeen = 0;
   readonly #ctx: DemoContext;
   #net: Network | null = null;
   #run: Promise<void> | null = null;
@@ -258,7 +267,11 @@ export class LabSession {
     this.initialImpairments = { ...opts.impairments };
     this.impairments = { ...opts.impairments };
     this.#script = [...(opts.timeline ?? [])].sort((a, b) => a.t - b.t);
-    this.#ctx = new DemoContext(seed, (e) => this.events.push(e), { onNetwork: (net) => this.#adopt(net) });
+    this.#ctx = new DemoContext(seed, (e) => {
+      this.events.push(e);
+      if (e.kind === "packet") this.#packetEvents.push(e);
+      else if (e.kind !== "state" && e.kind !== "drop" && e.kind !== "snapshot") this.narration.push(e);
+    }, { onNetwork: (net) => this.#adopt(net) });
   }
 
   /** The scenario's network once it built one (null before the first advance). */
@@ -301,8 +314,10 @@ export class LabSession {
     const net = this.#net!;
     this.#collect();
     // cwnd, ssthresh and srtt move when segments do: sample only after the capture saw some.
-    if (this.#packets.length !== this.#sampledAt) {
+    // At most once per SAMPLE_EVERY of virtual time: a bulk transfer moves cwnd on every ACK, the plot needs far fewer points.
+    if (this.#packets.length !== this.#sampledAt && net.now() - this.#sampledT >= SAMPLE_EVERY) {
       this.#sampledAt = this.#packets.length;
+      this.#sampledT = net.now();
       this.#sample(net.now());
     }
     // A scripted action is due once everything at its instant ran (as when it was taken): before the clock passes it.
@@ -380,19 +395,33 @@ export class LabSession {
     },
   };
 
-  /** Converts the capture point's new records into lab packets. */
+  /**
+   * Converts the capture point's new records into lab packets, taking the
+   * tcpdump line and fields from the scenario's own `packet` event for the
+   * record (formatted once), or formatting it when there is none.
+   */
   #collect(): void {
     const cap = this.#ctx.captures[0];
     if (!cap) return;
     const recs: readonly CaptureRecord[] = cap.packets;
+    const evs = this.#packetEvents;
     for (let i = this.#packets.length; i < recs.length; i++) {
       const r = recs[i]!;
-      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
+      let ev: (typeof evs)[number] | undefined;
+      while (this.#packetEventsSeen < evs.length) {
+        const e = evs[this.#packetEventsSeen++]!;
+        if (e.host === cap.host && e.iface === cap.iface && e.t === r.t && e.length === r.bytes.length) { ev = e; break; }
+      }
+      this.#packets.push(ev
+        ? { t: r.t, dir: r.dir, length: r.bytes.length, line: ev.line, fields: ev.fields, bytes: r.bytes }
+        : { t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
     }
   }
 
   /** How many packets had been captured at the last sample. */
   #sampledAt = -1;
+  /** When the last sample was taken. */
+  #sampledT = -Infinity;
 
   #sample(t: Micros): void {
     for (const h of this.hosts.values()) {

@@ -214,6 +214,12 @@ export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): 
   return out.join("\n");
 }
 
+/** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): ten times a second. */
+export const LAB_REDRAW_MS = 100;
+
+/** The most lines the tcpdump and strace panes show: the last ones. */
+export const LAB_TEXT_WINDOW = 1000;
+
 /** Latency choices of the page's select (µs), first the lecture's. */
 export const LAB_LATENCIES: readonly number[] = [50, 1000, 10_000, 50_000];
 
@@ -304,12 +310,30 @@ export function startLab(dom: LabDom): void {
     return keep;
   };
 
+  let drawnNarration = "";
+  /** Real time (ms, the frame clock) of the last full redraw while playing. */
+  let lastHeavy = -Infinity;
+  /** The last full redraw showed the run waiting for input. */
+  let drawnWaiting = false;
+  /** The frame clock's last reading. */
+  let frameNow = 0;
   const draw = () => {
-    drawTopology();
     const hosts = [...session.hosts.keys()];
     clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
     scrub.value = String(Math.round(session.now() / 1000));
-    el("narration").innerHTML = narrationHtml(session.events, langIn.value === "zh" ? "zh" : "en");
+    const packets = session.packets().length;
+    drawStatus(packets);
+    // While playing, the views below are redrawn at most every LAB_REDRAW_MS of real time (the clock and status every frame).
+    const waitingNow = session.waitingForInput; // the run just went idle for input: show everything at once
+    if (playing && frameNow - lastHeavy < LAB_REDRAW_MS && !(waitingNow && !drawnWaiting)) return;
+    lastHeavy = frameNow;
+    drawnWaiting = waitingNow;
+    drawTopology();
+    const narrationKey = `${session.narration.length} ${langIn.value}`;
+    if (narrationKey !== drawnNarration) {
+      drawnNarration = narrationKey;
+      el("narration").innerHTML = narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en");
+    }
     el("summary").textContent = `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`;
     const procs = session.processes();
     procsOut.innerHTML = processesHtml(procs);
@@ -342,12 +366,12 @@ export function startLab(dom: LabDom): void {
       toolOut.textContent = `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`;
     }
     const sh = hostOptions(straceHost, hosts);
-    strace.textContent = sh ? session.straceLines(sh).join("\n") : "";
+    const traced = sh ? session.straceLines(sh) : [];
+    strace.textContent = (traced.length > LAB_TEXT_WINDOW ? [`… ${traced.length - LAB_TEXT_WINDOW} earlier lines`, ...traced.slice(-LAB_TEXT_WINDOW)] : traced).join("\n");
     el("ss").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("");
     el("sockets").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("");
     const cp = session.capturePoint();
     el("tcpdump-title").textContent = cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)";
-    const packets = session.packets().length;
     if (packets !== drawnPackets || conn.value !== drawnConnection) {
       const conns = session.connections();
       const selected = conn.value;
@@ -362,12 +386,21 @@ export function startLab(dom: LabDom): void {
       const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
       el("plot-tsg").innerHTML = dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "";
       el("plot-cwnd").innerHTML = dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "";
-      tcpdump.innerHTML = session.packets().map((p, i) => `<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(p.line)}</span>`).join("\n");
+      // The last LAB_TEXT_WINDOW lines (the pcap has them all): thousands of lines relaid out every redraw would cost the frame rate.
+      const all = session.packets(), from = Math.max(0, all.length - LAB_TEXT_WINDOW);
+      const lines: string[] = from > 0 ? [`<span class="muted">… ${from} earlier packets (pcap ⤓ has every one)</span>`] : [];
+      for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
+      tcpdump.innerHTML = lines.join("\n");
       drawnPackets = packets;
       drawnConnection = conn.value;
     }
     if (selectedPacket >= packets) selectedPacket = -1;
     detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
+  };
+
+  /** The status line, the scrubber's end and the buttons: every frame. */
+  const drawStatus = (packets: number) => {
+    const cp = session.capturePoint();
     const imp = session.impairments;
     const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
@@ -406,6 +439,7 @@ export function startLab(dom: LabDom): void {
     if (session.done) playing = false;
     if (!playing) { lastFrame = null; draw(); return; }
     // Waiting for a typed line, the clock cannot move: keep playing, resume once the line is in.
+    frameNow = now;
     if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
       const dt = Math.max(1, Math.round(realMs * 1000 * Number(speed.value)));
@@ -458,15 +492,16 @@ export function startLab(dom: LabDom): void {
     run(async () => {
       await s.advanceTo(0); // what happens at t = 0: the server listens
       syncControls();
-      // The probe runs in a Worker when the page has one (it costs this thread nothing), else here.
-      const opts = what(s);
-      const at = await (dom.probeEnd ? dom.probeEnd(s.seed, opts).catch(() => probeEnd(s.seed, opts)) : probeEnd(s.seed, opts));
+    }, true);
+    // Outside the advance pipeline, so the page plays meanwhile; in a Worker when the page has one (it costs this thread nothing), else here.
+    const opts = what(s);
+    void (dom.probeEnd ? dom.probeEnd(s.seed, opts).catch(() => probeEnd(s.seed, opts)) : probeEnd(s.seed, opts)).then((at) => {
       if (s === session && at > (end === Infinity ? -1 : end)) {
         end = at;
         scrub.max = String(Math.ceil(end / 1000));
         scrubMax.textContent = String(Math.ceil(end / 1000));
       }
-    }, true);
+    }, () => {});
   };
 
   /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed and actions from t = 0 (same packets). */
