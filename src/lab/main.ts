@@ -98,5 +98,6 @@ if (g.document && g.requestAnimationFrame) {
       worker.postMessage({ id, seed, opts });
     })
     : undefined;
-  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(download ? { download } : {}), ...(probe ? { probeEnd: probe } : {}) });
+  const perf = (globalThis as unknown as { performance?: { now(): number } }).performance;
+  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe } : {}) });
 }

@@ -231,6 +231,8 @@ export class LabSession {
   #run: Promise<void> | null = null;
   #finished = false;
   #error: unknown = null;
+  /** The current advance's budget: true means hold now. */
+  #stop: (() => boolean) | null = null;
   /** The instant the page asked for: the run is held before the clock passes it. */
   #target: Micros = -1;
   /** Resolves the pacer's hold (the run goes on). */
@@ -327,7 +329,8 @@ export class LabSession {
       this.#script.shift();
       return this.#apply(a);
     }
-    if (next <= this.#target) return;
+    if (next <= this.#target && !this.#stop?.()) return;
+    if (next <= this.#target) this.#target = net.now(); // the caller's budget is spent: held here, short of its target
     if (this.#target > net.now()) holdAt(this.#target);
     return new Promise<void>((resolve) => {
       this.#release = resolve;
@@ -444,8 +447,9 @@ export class LabSession {
    * ended. `advanceTo(0)` runs what happens at t = 0. Scripted actions are
    * applied at their instants on the way.
    */
-  async advanceTo(t: Micros): Promise<void> {
+  async advanceTo(t: Micros, opts: { stop?: () => boolean } = {}): Promise<void> {
     if (this.#finished) return;
+    this.#stop = opts.stop ?? null;
     this.#target = Math.max(this.#target, t);
     if (this.#inputWait) {
       this.#collect(); // held until a line is typed

@@ -48,6 +48,8 @@ export interface LabElement {
 export interface LabDom {
   getElementById(id: string): LabElement | null;
   requestAnimationFrame(cb: (now: number) => void): void;
+  /** Real time in ms (performance.now): bounds the simulation's work per frame; absent, a frame advances as far as asked. */
+  now?(): number;
   /** Offers `bytes` to the user as a file named `name` (a Blob link in the page); absent, the pcap button is disabled. */
   download?(name: string, bytes: Uint8Array, type: string): void;
   /**
@@ -216,6 +218,9 @@ export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): 
 
 /** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): ten times a second. */
 export const LAB_REDRAW_MS = 100;
+
+/** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has. */
+export const LAB_FRAME_BUDGET_MS = 8;
 
 /** The most lines the tcpdump and strace panes show: the last ones. */
 export const LAB_TEXT_WINDOW = 1000;
@@ -443,8 +448,11 @@ export function startLab(dom: LabDom): void {
     if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
       const dt = Math.max(1, Math.round(realMs * 1000 * Number(speed.value)));
+      // At most LAB_FRAME_BUDGET_MS of simulation per frame: when the run cannot keep up, its clock lags (plays slower) and the frames keep coming.
+      const clock = dom.now?.bind(dom);
+      const stop = clock ? (() => { const t0 = clock(); return () => clock() - t0 > LAB_FRAME_BUDGET_MS; })() : undefined;
       run(async () => {
-        await session.advanceTo(session.now() + dt);
+        await session.advanceTo(session.now() + dt, stop ? { stop } : {});
         if (session.done) playing = false;
       });
     }

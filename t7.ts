@@ -1,0 +1,10 @@
+import { chromium } from "playwright-core";
+import { labFiles, startLabServer } from "./src/cli/lab.ts";
+const srv = await startLabServer(await labFiles(), 0);
+const b = await chromium.launch({ executablePath: "/usr/bin/chromium-headless-shell", args: ["--no-sandbox"] });
+const page = await b.newPage();
+await page.goto("about:blank");
+await page.addScriptTag({ content: (await labFiles()).get("lab.js")! });
+const r = await page.evaluate(`(async () => { const L = globalThis.sockstackLab; const t0 = performance.now(); const s = new L.LabSession(0, { scenario: "bulk" }); let n = 0; while (!s.done && s.now() < 1000000) { await s.advanceTo(s.now() + 16667); n++; } return { ms: performance.now() - t0, n, now: s.now(), packets: s.packets().length }; })()`);
+console.log(r);
+await b.close(); await srv.close();
