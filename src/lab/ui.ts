@@ -216,8 +216,8 @@ export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): 
   return out.join("\n");
 }
 
-/** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): ten times a second. */
-export const LAB_REDRAW_MS = 100;
+/** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): five times a second. */
+export const LAB_REDRAW_MS = 200;
 
 /** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has. */
 export const LAB_FRAME_BUDGET_MS = 8;
@@ -235,6 +235,10 @@ export function startLab(dom: LabDom): void {
     if (!e) throw new Error(`lab page: no element #${id}`);
     return e;
   };
+  /** What each element was last given: an unchanged view is not assigned again (no relayout). */
+  const given = new Map<LabElement, string>();
+  const put = (e: LabElement, html: string) => { if (given.get(e) !== `h${html}`) { given.set(e, `h${html}`); e.innerHTML = html; } };
+  const say = (e: LabElement, text: string) => { if (given.get(e) !== `t${text}`) { given.set(e, `t${text}`); e.textContent = text; } };
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
   const clock = el("clock"), status = el("status"), scrub = el("scrub");
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
@@ -250,11 +254,12 @@ export function startLab(dom: LabDom): void {
   /** The program the session runs (the run button's), or null when a scenario of the picker runs. */
   let program: string | null = null;
   let drawnLines = "";
-  const drawLines = () => {
+  /** The gutter of the editor; `scrolled` also aligns it with the text (reading scrollTop lays the page out: only on the editor's own events). */
+  const drawLines = (scrolled = false) => {
     const err = session.error instanceof ProgramError && program !== null && programIn.value === program ? session.error.line : null;
     const html = lineNumbersHtml(programIn.value, err);
     if (html !== drawnLines) programLines.innerHTML = drawnLines = html;
-    programLines.scrollTop = programIn.scrollTop ?? 0;
+    if (scrolled) programLines.scrollTop = programIn.scrollTop ?? 0;
   };
   scenarioIn.innerHTML = LAB_SCENARIOS.map((x, i) => `<option value="${esc(x.name)}"${i === 0 ? " selected" : ""}>${esc(x.name)} — ${esc(x.summary.en)}</option>`).join("");
   if (!scenarioIn.value) scenarioIn.value = LAB_SCENARIOS[0]!.name;
@@ -324,7 +329,7 @@ export function startLab(dom: LabDom): void {
   let frameNow = 0;
   const draw = () => {
     const hosts = [...session.hosts.keys()];
-    clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
+    say(clock, `t = ${(session.now() / 1e6).toFixed(3)} s`);
     scrub.value = String(Math.round(session.now() / 1000));
     const packets = session.packets().length;
     drawStatus(packets);
@@ -337,11 +342,11 @@ export function startLab(dom: LabDom): void {
     const narrationKey = `${session.narration.length} ${langIn.value}`;
     if (narrationKey !== drawnNarration) {
       drawnNarration = narrationKey;
-      el("narration").innerHTML = narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en");
+      put(el("narration"), narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en"));
     }
-    el("summary").textContent = `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`;
+    say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`);
     const procs = session.processes();
-    procsOut.innerHTML = processesHtml(procs);
+    put(procsOut, processesHtml(procs));
     const live = procs.filter((p) => p.running);
     const target = stdinTarget.value;
     const reader = live.find((p) => p.reading);
@@ -353,54 +358,54 @@ export function startLab(dom: LabDom): void {
     if (program !== null) {
       const e = session.error;
       programStatus.className = e ? "err" : "";
-      programStatus.textContent = e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network";
+      say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network");
     }
     drawLines();
     killServer.disabled = !hosts.includes("server") || session.done;
     rebootClient.disabled = !hosts.includes("client") || session.done;
     for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
-      el(`${id}-value`).textContent = `${num(v, 0)}${unit}`;
+      say(el(`${id}-value`), `${num(v, 0)}${unit}`);
     }
-    partition.textContent = session.partitioned ? "heal link" : "partition link";
-    timelineOut.textContent = session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n");
+    say(partition, session.partitioned ? "heal link" : "partition link");
+    say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n"));
     const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
     const th = hostOptions(toolHost, hosts);
     try {
-      toolOut.textContent = th ? session.tool(th, t, toolArgs.value) : "";
+      say(toolOut, th ? session.tool(th, t, toolArgs.value) : "");
     } catch (e) {
-      toolOut.textContent = `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`;
+      say(toolOut, `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`);
     }
     const sh = hostOptions(straceHost, hosts);
     const traced = sh ? session.straceLines(sh) : [];
-    strace.textContent = (traced.length > LAB_TEXT_WINDOW ? [`… ${traced.length - LAB_TEXT_WINDOW} earlier lines`, ...traced.slice(-LAB_TEXT_WINDOW)] : traced).join("\n");
-    el("ss").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("");
-    el("sockets").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("");
+    say(strace, (traced.length > LAB_TEXT_WINDOW ? [`… ${traced.length - LAB_TEXT_WINDOW} earlier lines`, ...traced.slice(-LAB_TEXT_WINDOW)] : traced).join("\n"));
+    put(el("ss"), hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join(""));
+    put(el("sockets"), hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join(""));
     const cp = session.capturePoint();
-    el("tcpdump-title").textContent = cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)";
+    say(el("tcpdump-title"), cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)");
     if (packets !== drawnPackets || conn.value !== drawnConnection) {
       const conns = session.connections();
       const selected = conn.value;
       conn.innerHTML = `<option value="">all connections</option>` +
         conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
       const n = selected === "" ? undefined : Number(selected);
-      el("ladder").innerHTML = packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, "");
+      put(el("ladder"), packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, ""));
       const dirs = session.directions();
       const chosen = plotDir.value;
       plotDir.innerHTML = dirs.length === 0 ? `<option value="">(no TCP yet)</option>`
         : dirs.map((d) => { const v = `${d.src}>${d.dst}`; return `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(`${d.src} → ${d.dst}`)}</option>`; }).join("");
       const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
-      el("plot-tsg").innerHTML = dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "";
-      el("plot-cwnd").innerHTML = dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "";
+      put(el("plot-tsg"), dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "");
+      put(el("plot-cwnd"), dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "");
       // The last LAB_TEXT_WINDOW lines (the pcap has them all): thousands of lines relaid out every redraw would cost the frame rate.
       const all = session.packets(), from = Math.max(0, all.length - LAB_TEXT_WINDOW);
       const lines: string[] = from > 0 ? [`<span class="muted">… ${from} earlier packets (pcap ⤓ has every one)</span>`] : [];
       for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
-      tcpdump.innerHTML = lines.join("\n");
+      put(tcpdump, lines.join("\n"));
       drawnPackets = packets;
       drawnConnection = conn.value;
     }
     if (selectedPacket >= packets) selectedPacket = -1;
-    detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
+    say(detail, selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket));
   };
 
   /** The status line, the scrubber's end and the buttons: every frame. */
@@ -410,13 +415,13 @@ export function startLab(dom: LabDom): void {
     const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
     const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
-    status.textContent = `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`;
+    say(status, `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`);
     if (session.now() > end || (end === Infinity && (session.done || session.waitingForInput))) {
       end = session.now(); // an interactive run goes on past where its probe waited
       scrub.max = String(Math.ceil(end / 1000));
-      scrubMax.textContent = String(Math.ceil(end / 1000));
+      say(scrubMax, String(Math.ceil(end / 1000)));
     }
-    play.textContent = playing ? "pause" : "play";
+    say(play, playing ? "pause" : "play");
     play.disabled = session.done;
     step.disabled = session.done;
     pcap.disabled = !dom.download || packets === 0;
@@ -437,7 +442,7 @@ export function startLab(dom: LabDom): void {
       if (next) run(next);
       else draw();
     };
-    f().then(done, (e: unknown) => { playing = false; done(); status.textContent = `error: ${String(e)}`; });
+    f().then(done, (e: unknown) => { playing = false; done(); say(status, `error: ${String(e)}`); });
   };
 
   const frame = (now: number) => {
@@ -507,7 +512,7 @@ export function startLab(dom: LabDom): void {
       if (s === session && at > (end === Infinity ? -1 : end)) {
         end = at;
         scrub.max = String(Math.ceil(end / 1000));
-        scrubMax.textContent = String(Math.ceil(end / 1000));
+        say(scrubMax, String(Math.ceil(end / 1000)));
       }
     }, () => {});
   };
@@ -540,15 +545,15 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
-  scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; programStatus.textContent = "(edit a template, then run it: its processes, packets and sockets fill the views below)"; restart(); });
+  scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
     if (t) programIn.value = t.code;
     programIn.scrollTop = 0;
-    drawLines();
+    drawLines(true);
   });
-  programIn.addEventListener("input", drawLines);
-  programIn.addEventListener("scroll", drawLines);
+  programIn.addEventListener("input", () => drawLines(true));
+  programIn.addEventListener("scroll", () => drawLines(true));
   runProgram.addEventListener("click", () => {
     program = programIn.value;
     restart();
