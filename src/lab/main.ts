@@ -41,6 +41,7 @@ interface PageGlobals {
     postMessage(msg: ProbeRequest): void;
     onmessage: ((ev: { data: ProbeReply }) => void) | null;
     onerror: ((ev: unknown) => void) | null;
+    terminate(): void;
   };
   requestAnimationFrame?: LabDom["requestAnimationFrame"];
   Blob?: new (parts: Uint8Array[], opts: { type: string }) => object;
@@ -98,6 +99,12 @@ if (g.document && g.requestAnimationFrame) {
       worker.postMessage({ id, seed, opts });
     })
     : undefined;
+  const cancelProbes = () => {
+    worker?.terminate();
+    worker = null;
+    for (const w of waiting.values()) w.reject(new Error("probe cancelled"));
+    waiting.clear();
+  };
   const perf = (globalThis as unknown as { performance?: { now(): number } }).performance;
-  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe } : {}) });
+  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe, cancelProbes } : {}) });
 }

@@ -109,7 +109,7 @@ header .sub { opacity: .85; }
 #controls input[type=number] { width: 8em; }
 #clock { font-family: monospace; font-weight: bold; margin-left: auto; }
 main { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px 16px; }
-.pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; contain: content; content-visibility: auto; contain-intrinsic-size: auto 320px; }
+.pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; contain: content; }
 .pane.wide { grid-column: 1 / -1; }
 .pane h2 select, .pane h2 input { font: 12px monospace; }
 .pane h2 { margin: 0 0 6px; font-size: 13px; font-family: monospace; color: var(--muted); font-weight: normal; }

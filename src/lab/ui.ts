@@ -58,6 +58,8 @@ export interface LabDom {
    * absent (or failing), the page runs the probe itself.
    */
   probeEnd?(seed: number, opts: LabSessionOptions): Promise<number>;
+  /** Abandons the probes running in the Worker (their promises reject): the page plays, the probe would compete for the CPU. */
+  cancelProbes?(): void;
 }
 
 /**
@@ -65,9 +67,10 @@ export interface LabDom {
  * to its end — or, for an interactive one, to where it first waits for input.
  * @example const end = await probeEnd(0, { scenario: "lecture" }); // 6.5 s
  */
-export async function probeEnd(seed: number, opts: LabSessionOptions): Promise<number> {
+export async function probeEnd(seed: number, opts: LabSessionOptions, cancelled?: () => boolean): Promise<number> {
   const probe = new LabSession(seed, opts);
-  await probe.advanceTo(Infinity);
+  await probe.advanceTo(Infinity, cancelled ? { stop: cancelled } : {});
+  if (cancelled?.()) throw new Error("probe cancelled");
   return probe.now();
 }
 
@@ -323,8 +326,8 @@ export function startLab(dom: LabDom): void {
   let drawnNarration = "";
   /** Real time (ms, the frame clock) of the last full redraw while playing. */
   let lastHeavy = -Infinity;
-  /** The last full redraw showed the run waiting for input. */
-  let drawnWaiting = false;
+  /** The instant and actions of the input wait the last full redraw showed ("" when it showed none). */
+  let drawnWaiting = "";
   /** The frame clock's last reading. */
   let frameNow = 0;
   const draw = () => {
@@ -334,8 +337,9 @@ export function startLab(dom: LabDom): void {
     const packets = session.packets().length;
     drawStatus(packets);
     // While playing, the views below are redrawn at most every LAB_REDRAW_MS of real time (the clock and status every frame).
-    const waitingNow = session.waitingForInput; // the run just went idle for input: show everything at once
-    if (playing && frameNow - lastHeavy < LAB_REDRAW_MS && !(waitingNow && !drawnWaiting)) return;
+    // The run went idle for input (again): show everything at once.
+    const waitingNow = session.waitingForInput ? `${session.now()} ${session.timeline.length}` : "";
+    if (playing && frameNow - lastHeavy < LAB_REDRAW_MS && !(waitingNow && waitingNow !== drawnWaiting)) return;
     lastHeavy = frameNow;
     drawnWaiting = waitingNow;
     drawTopology();
@@ -447,7 +451,7 @@ export function startLab(dom: LabDom): void {
 
   const frame = (now: number) => {
     if (session.done) playing = false;
-    if (!playing) { lastFrame = null; draw(); return; }
+    if (!playing) { lastFrame = null; draw(); probe(); return; }
     // Waiting for a typed line, the clock cannot move: keep playing, resume once the line is in.
     frameNow = now;
     if (lastFrame !== null && !busy && !session.waitingForInput) {
@@ -461,6 +465,7 @@ export function startLab(dom: LabDom): void {
         if (session.done) playing = false;
       });
     }
+    else if (!busy && session.waitingForInput) draw(); // nothing to advance: still show what the typed line did
     lastFrame = now;
     dom.requestAnimationFrame(frame);
   };
@@ -506,20 +511,44 @@ export function startLab(dom: LabDom): void {
       await s.advanceTo(0); // what happens at t = 0: the server listens
       syncControls();
     }, true);
-    // Outside the advance pipeline, so the page plays meanwhile; in a Worker when the page has one (it costs this thread nothing), else here.
+    probe();
+  };
+
+  /** The session whose end a probe is learning now, and how to abandon it. */
+  let probing: { s: LabSession; cancel(): void } | null = null;
+  /**
+   * Learns where the session's run ends (the scrubber's range) by running
+   * it headless — only while the page is paused: playing, the probe would
+   * take CPU from the frames (and the run being played finds its end
+   * itself). In the page's Worker when there is one, else on this thread
+   * between frames; abandoned when play starts, started again at the next pause.
+   */
+  const probe = () => {
+    const s = session;
+    if (playing || end !== Infinity || probing?.s === s) return;
+    probing?.cancel();
+    let cancelled = false;
+    const me = { s, cancel: () => { cancelled = true; dom.cancelProbes?.(); } };
+    probing = me;
     const opts = what(s);
-    void (dom.probeEnd ? dom.probeEnd(s.seed, opts).catch(() => probeEnd(s.seed, opts)) : probeEnd(s.seed, opts)).then((at) => {
-      if (s === session && at > (end === Infinity ? -1 : end)) {
+    (dom.probeEnd ? dom.probeEnd(s.seed, opts) : probeEnd(s.seed, opts, () => cancelled)).then((at) => {
+      if (probing === me) probing = null;
+      if (s === session && !cancelled && at > (end === Infinity ? -1 : end)) {
         end = at;
         scrub.max = String(Math.ceil(end / 1000));
         say(scrubMax, String(Math.ceil(end / 1000)));
       }
-    }, () => {});
+    }, () => { if (probing === me) probing = null; });
+  };
+  const stopProbe = () => {
+    probing?.cancel();
+    probing = null;
   };
 
   /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed and actions from t = 0 (same packets). */
   const seek = (t: number) => {
     playing = false;
+    probe();
     const target = Math.max(0, Math.min(t, end));
     run(async () => {
       if (target < session.now()) fresh(session);
@@ -535,7 +564,12 @@ export function startLab(dom: LabDom): void {
   play.addEventListener("click", () => {
     if (session.done) return;
     playing = !playing;
-    if (playing) dom.requestAnimationFrame(frame);
+    if (playing) {
+      stopProbe();
+      dom.requestAnimationFrame(frame);
+    } else {
+      probe();
+    }
     draw();
   });
   step.addEventListener("click", () => {
@@ -557,6 +591,7 @@ export function startLab(dom: LabDom): void {
   runProgram.addEventListener("click", () => {
     program = programIn.value;
     restart();
+    stopProbe();
     playing = true; // run ▸ plays at the chosen speed
     dom.requestAnimationFrame(frame);
   });
