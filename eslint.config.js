@@ -11,6 +11,7 @@ export const LAYERS = [
   ["wire"],
   ["link"],
   ["ip"],
+  ["net"],
   ["icmp", "udp", "tcp"],
   ["socket"],
   ["sys"],

@@ -47,7 +47,7 @@ async function withBrowser<T>(fn: (b: import("playwright-core").Browser) => Prom
 
 /** The ladder's events, built in the page: `n` arrows of ten bulk connections. */
 const LADDER_ENTRY = `
-import { ladderSvg } from "../tools/ladder.ts";
+import { ladderSvg } from "../tools/ladder-svg.ts";
 import { LAB_LADDER_WINDOW } from "../lab/session.ts";
 globalThis.benchLadder = (n, whole) => {
   const events = [];

@@ -24,6 +24,7 @@ import { TcpState } from "../tcp/tcp-state.js";
 import type { Tcb } from "../tcp/tcb.js";
 import { ACK } from "../tcp/segment.js";
 import { writeTcpHeader } from "../wire/tcp.js";
+import { asInet4 } from "../net/inet-address.js";
 
 function pair() {
   const net = new Network({ seed: 1 });
@@ -127,7 +128,7 @@ export async function oooFlood(n: number, gc: () => void): Promise<Measurement> 
     const seq = (base + 2 * i) >>> 0;
     const head = new Uint8Array(20 + 20 + 1);
     writeTcpHeader(head, 20, server.remotePort, server.localPort, seq, server.sndNxt, ACK, 65535);
-    emitIpv4({ src: server.remoteAddr, dst: server.localAddr, protocol: IPPROTO_TCP, payloadLength: 21, id: i & 0xffff }, head, 0);
+    emitIpv4({ src: asInet4(server.remoteAddr), dst: asInet4(server.localAddr), protocol: IPPROTO_TCP, payloadLength: 21, id: i & 0xffff }, head, 0);
     head[40] = i & 255;
     iface.device.onReceive(new Packet(head, undefined, true), iface.device);
     if ((i & 1023) === 0) maxRmem = Math.max(maxRmem, server.rmemAlloc());

@@ -10,7 +10,8 @@ import { DEMO_JSON_VERSION, DemoContext, type DemoEvent, type DemoScenario } fro
 import type { Capture } from "../demo/capture.js";
 import { dropReasonZh } from "../demo/drops.js";
 import { SCENARIOS, findScenario } from "../demo/registry.js";
-import { ladderSvg, ladderText, type LadderOptions } from "../tools/ladder.js";
+import { ladderText, type LadderOptions } from "../tools/ladder.js";
+import { ladderSvg } from "../tools/ladder-svg.js";
 import { pcapFile } from "../tools/pcap.js";
 import { pcapngFile } from "../tools/pcapng.js";
 import { UsageError, parseArgs } from "./args.js";

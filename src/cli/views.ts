@@ -22,7 +22,8 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Host } from "../host/host.js";
 import { Capture } from "../tools/capture.js";
-import { ladderConnections, ladderSvg, ladderText } from "../tools/ladder.js";
+import { ladderConnections, ladderText } from "../tools/ladder.js";
+import { ladderSvg } from "../tools/ladder-svg.js";
 import { lsof, lsofEntries, parseLsofArgs } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";

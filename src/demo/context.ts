@@ -27,7 +27,6 @@ import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import type { Device } from "../link/device.js";
-import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { formatEnterArgs, formatStrace, straceName, straceWriter, type StraceWriter } from "../sys/strace.js";
 import type { SyscallEvent, SyscallRecord } from "../sys/syscall-boundary.js";
@@ -40,9 +39,13 @@ import { nstat } from "../tools/nstat.js";
 import { packetFields, type PacketFields } from "../tools/packet-fields.js";
 import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
 import { ss, ssSummary } from "../tools/ss.js";
-import { TcpdumpFormatter } from "../tools/tcpdump.js";
+import { formatTcpdumpTime, TcpdumpFormatter } from "../tools/tcpdump.js";
+import { formatFrame } from "../tools/tcpdump-ether.js";
+import { arpN, bridgeFdb, ipAddr, ipLink, ipNeigh } from "../tools/ip-views.js";
+import type { Switch } from "../sim/switch.js";
 import { Capture } from "./capture.js";
 import { dropReason, dropReasonZh } from "./drops.js";
+import { formatInetAddress, type InetAddress } from "../net/inet-address.js";
 
 /** The version of the JSON document's schema (docs/demo.md). */
 export const DEMO_JSON_VERSION = 3;
@@ -62,8 +65,10 @@ export interface PacketInfo {
   dir: string;
   /** Bytes of the IP datagram. */
   length: number;
-  /** The line `tcpdump -nn` prints for it. */
+  /** The line `tcpdump -nn` prints for it (on Ethernet: without the link header; ARP as `ARP, Request who-has …`). */
   line: string;
+  /** On Ethernet: the line `tcpdump -e -nn` prints (MAC addresses, EtherType, frame length). */
+  etherLine?: string;
   /** Parsed header fields. */
   fields: PacketFields;
 }
@@ -135,6 +140,11 @@ export interface DemoScenario {
   readonly summary: { en: string; zh: string };
   /** Ids of the SEEDS.md behaviours it shows (`F6`, `C5`, …). */
   readonly seeds: readonly string[];
+  /**
+   * Set (to the reason) when a run costs seconds of CPU: front ends that
+   * observe every instant (the web lab) leave such a scenario out.
+   */
+  readonly heavy?: string;
   /** Runs the scenario, narrating through `d`. Must be deterministic for `d.seed`. */
   run(d: DemoContext): Promise<void>;
 }
@@ -352,12 +362,13 @@ export class DemoContext {
 
   /**
    * Captures both ends of `link` for the ladder diagrams (each packet once,
-   * sent → received); call once per link, `--ladder` draws them all.
+   * sent → received); call once per link, `--ladder` draws them all. Two
+   * Ethernet cards on one switch make a link too (`{ a: card1, b: card2 }`).
    * @example
    * declare const d: DemoContext;
    * d.wire(link, "client", "server");
    */
-  wire(link: Link, a: string, b: string): ToolsCapture {
+  wire(link: { readonly a: Device; readonly b: Device }, a: string, b: string): ToolsCapture {
     const cap = this.wireCapture ?? new ToolsCapture();
     cap.attach(link.a, a);
     cap.attach(link.b, b);
@@ -366,13 +377,23 @@ export class DemoContext {
   }
 
   /** The tcpdump line and fields of one record. */
-  #info(r: { t: Micros; dir: string; bytes: Uint8Array }): PacketInfo {
+  #info(r: CaptureRecord): PacketInfo {
+    if (r.frame) {
+      const time = formatTcpdumpTime(r.t);
+      return {
+        t: r.t, dir: r.dir, length: r.bytes.length, line: `${time} ${formatFrame(r.frame, this.#td)}`,
+        etherLine: `${time} ${formatFrame(r.frame, this.#td, { ether: true })}`, fields: packetFields(r.bytes),
+      };
+    }
     return { t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes) };
   }
 
-  /** `tcpdump -nn` lines of some of a capture's packets (default: all). */
-  tcpdumpLines(cap: Capture, from = 0): string[] {
-    return cap.packets.slice(from).map((p) => this.#td.format(p.bytes, p.t));
+  /** `tcpdump -nn` lines (`-e -nn` with `ether`: the link header first) of some of a capture's packets (default: all). */
+  tcpdumpLines(cap: Capture, from = 0, ether = false): string[] {
+    return cap.packets.slice(from).map((p) => {
+      if (!p.frame) return this.#td.format(p.bytes, p.t);
+      return `${formatTcpdumpTime(p.t)} ${formatFrame(p.frame, this.#td, { ether })}`;
+    });
   }
 
   /** Shows a capture as `tcpdump -nn` prints it, headed by `heading`. */
@@ -381,13 +402,14 @@ export class DemoContext {
   }
 
   /**
-   * Prints `tcpdump -nn -i eth0` for the packets `cap` captured since the
-   * last call (per capture), or "(nothing crossed the wire)".
+   * Prints `tcpdump -nn -i eth0` (`-e -nn` with `ether`) for the packets
+   * `cap` captured since the last call (per capture), or "(nothing crossed
+   * the wire)".
    */
-  tcpdumpSince(cap: Capture, host: string, what = "the packets since the last step", head?: number): void {
+  tcpdumpSince(cap: Capture, host: string, what = "the packets since the last step", head?: number, ether = false): void {
     const from = this.#shown.get(cap) ?? 0;
-    this.command(host, `tcpdump -nn -i ${cap.iface}${head !== undefined ? ` | head -${head}` : ""}   # ${what}`);
-    const lines = this.tcpdumpLines(cap, from);
+    this.command(host, `tcpdump ${ether ? "-e " : ""}-nn -i ${cap.iface}${head !== undefined ? ` | head -${head}` : ""}   # ${what}`);
+    const lines = this.tcpdumpLines(cap, from, ether);
     this.#shown.set(cap, cap.packets.length);
     if (lines.length === 0) this.output("(nothing crossed the wire)");
     for (const l of lines.slice(0, head)) this.output(l);
@@ -447,8 +469,8 @@ export class DemoContext {
 
   /**
    * Runs a view command on `host` as typed (`ss -tanpo`, `netstat -natp`,
-   * `lsof -p 1000`, `ss -s`, `nstat` with `before` for the delta; `| head -N`
-   * may follow) and
+   * `lsof -p 1000`, `ss -s`, `nstat` with `before` for the delta, `ip neigh`,
+   * `ip -s neigh`, `ip link`, `ip addr`, `arp -n`; `| head -N` may follow) and
    * prints it: a `command` event, a `snapshot` and the output lines.
    * Returns the snapshot.
    * @example
@@ -476,14 +498,41 @@ export class DemoContext {
       case "nstat":
         text = nstat(before ?? null, s, args);
         break;
+      case "ip": {
+        const words = args.split(/\s+/);
+        const stats = words[0] === "-s";
+        const obj = words[stats ? 1 : 0];
+        if (obj === "neigh") text = ipNeigh(host, { stats });
+        else if (obj === "link") text = ipLink(host);
+        else if (obj === "addr") text = ipAddr(host);
+        else throw new TypeError(`show: no view 'ip ${args}'`);
+        break;
+      }
+      case "arp":
+        text = arpN(host);
+        break;
       default:
         throw new TypeError(`show: no view '${tool}'`);
     }
     const head = pipe ? /^\s*head -(\d+)\s*$/.exec(pipe) : null;
     if (pipe && !head) throw new TypeError(`show: only '| head -N' may follow a view: ${cmd}`);
-    this.outputText(head ? text.replace(/\n$/, "").split("\n").slice(0, Number(head[1])).join("\n") : text);
+    if (text !== "") this.outputText(head ? text.replace(/\n$/, "").split("\n").slice(0, Number(head[1])).join("\n") : text);
     return s;
   }
+}
+
+/**
+ * Prints `bridge fdb show` of a switch (its learned MAC table), typed on
+ * `host` (default: the switch's name).
+ * @example
+ * declare const d: DemoContext, sw: Switch;
+ * showFdb(d, sw);
+ */
+export function showFdb(d: DemoContext, sw: Switch, host = sw.name): void {
+  d.command(host, "bridge fdb show");
+  const text = bridgeFdb(sw);
+  if (text === "") d.output("(no entries)");
+  else d.outputText(text);
 }
 
 /** The number a call returned, as strace shows it. */
@@ -527,6 +576,6 @@ function splitArgs(s: string): string[] {
   return out;
 }
 
-function fmtAddr(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+function fmtAddr(a: InetAddress): string {
+  return formatInetAddress(a);
 }

@@ -11,12 +11,17 @@
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
+import { ethernetDemo } from "./scenarios/ethernet.js";
 import { fdsDemo } from "./scenarios/fds.js";
 import { fourTupleDemo } from "./scenarios/four-tuple.js";
 import { halfCloseDemo } from "./scenarios/half-close.js";
+import { heartbeatDemo } from "./scenarios/heartbeat.js";
 import { handshakeDemo } from "./scenarios/handshake-and-close.js";
+import { ioModelsDemo } from "./scenarios/io-models.js";
 import { keepaliveDemo } from "./scenarios/keepalive.js";
+import { kernelStructuresDemo } from "./scenarios/kernel-structures.js";
 import { lectureDemo } from "./scenarios/lecture.js";
+import { manyConnectionsDemo } from "./scenarios/many-connections.js";
 import { nagleDemo } from "./scenarios/nagle.js";
 import { reorderDemo } from "./scenarios/reorder.js";
 import { rstDemo } from "./scenarios/rst.js";
@@ -39,11 +44,16 @@ export const SCENARIOS: readonly DemoScenario[] = [
   windowDemo,
   reorderDemo,
   keepaliveDemo,
+  heartbeatDemo,
   timeoutsDemo,
   synFloodDemo,
   fdsDemo,
+  ioModelsDemo,
+  kernelStructuresDemo,
   fourTupleDemo,
+  manyConnectionsDemo,
   udpDemo,
+  ethernetDemo,
 ];
 
 /** The scenario named `name`, or undefined. */

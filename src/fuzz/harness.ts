@@ -23,6 +23,7 @@ import { parseTcpOptionList } from "../wire/tcp-options.js";
 import { WireError } from "../wire/wire-error.js";
 import type { Packet } from "../wire/packet.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
+import { formatInetAddress, type InetAddress } from "../net/inet-address.js";
 
 /** Which fuzzer found a failure. */
 export type FuzzerName = "packet" | "syscall";
@@ -257,6 +258,6 @@ export function unhex(s: string): Uint8Array {
   return b;
 }
 
-function addr(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+function addr(a: InetAddress): string {
+  return formatInetAddress(a);
 }

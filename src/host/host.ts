@@ -14,6 +14,8 @@ import type { Device } from "../link/device.js";
 import { IcmpLayer } from "../icmp/icmp-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
+import { Ipv4Net } from "../net/ipv4-net.js";
+import { NetStack } from "../net/network-layer.js";
 import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
@@ -85,6 +87,8 @@ export class Host implements Kernel {
   }
   readonly ctx: StackContext;
   readonly ip: IpLayer;
+  /** The network layers the transports use, by address family (IPv4 today: src/net/README.md). */
+  readonly net: NetStack;
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
   readonly tcp: TcpLayer;
@@ -120,8 +124,9 @@ export class Host implements Kernel {
     this.sys = { spin: new SpinGuard(opts.scheduler, opts.spinLimit), trace: null, formatEnter: null };
     this.ip = new IpLayer(this.ctx);
     this.icmp = new IcmpLayer(this.ctx, this.ip);
-    this.udp = new UdpLayer(this.ctx, this.ip);
-    this.tcp = new TcpLayer(this.ctx, this.ip);
+    this.net = new NetStack(new Ipv4Net(this.ip));
+    this.udp = new UdpLayer(this.ctx, this.net);
+    this.tcp = new TcpLayer(this.ctx, this.net);
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
     else {
       this.hostsFile = new HostsTable();

@@ -33,7 +33,8 @@ import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { straceWriter } from "../sys/strace.js";
 import type { CaptureRecord } from "../tools/capture.js";
-import { ladderConnections, ladderSvg } from "../tools/ladder.js";
+import { ladderConnections } from "../tools/ladder.js";
+import { ladderSvg } from "../tools/ladder-svg.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
@@ -49,8 +50,8 @@ import type { Process } from "../sys/process.js";
 import type { Terminal } from "../sys/stdio.js";
 import type { SyscallEvent } from "../sys/syscall-boundary.js";
 
-/** The scenarios the lab offers: every `sockstack demo` scenario, the lecture first, then the lab's own (chats, bulk). */
-export const LAB_SCENARIOS: readonly LabScenario[] = [...SCENARIOS, ...LAB_ONLY_SCENARIOS];
+/** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first, then the lab's own (chats, bulk). */
+export const LAB_SCENARIOS: readonly LabScenario[] = [...SCENARIOS.filter((s) => !s.heavy), ...LAB_ONLY_SCENARIOS];
 
 /** The name a session running a program typed in the page carries. */
 export const LAB_PROGRAM_NAME = "your program";

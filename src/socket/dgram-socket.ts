@@ -4,7 +4,7 @@
  * and timeouts, and the options UDP supports.
  */
 import type { StackContext } from "../core/stack-context.js";
-import { errnoNumber as errnoOf } from "../core/errno.js";
+import type { ErrnoCode } from "../core/errno.js";
 import { gatherCopy } from "../core/bytes.js";
 import { POLLIN, POLLOUT } from "../core/poll-events.js";
 import type { WaitQueue } from "../core/wait-queue.js";
@@ -13,9 +13,9 @@ import type { UdpSock } from "../udp/udp-sock.js";
 import { INADDR_ANY } from "../wire/ipv4-address.js";
 import { AF_INET, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, FIONREAD, SIOCOUTQ } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
-import { Socket, fail, intValue, type RecvResult, type SocketState } from "./socket.js";
+import { Socket, fail, intValue, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
-import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+import type { InetAddress } from "../net/inet-address.js";
 
 /** A UDP socket. */
 export class DgramSocket extends Socket {
@@ -62,7 +62,7 @@ export class DgramSocket extends Socket {
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
     const sk = this.sk;
     if (sk.sndShutdown) fail("EPIPE", syscall);
-    let dst: number;
+    let dst: InetAddress;
     let port: number;
     if (addr && addr.family !== AF_UNSPEC) {
       if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
@@ -141,15 +141,44 @@ export class DgramSocket extends Socket {
     fail("ENOTTY", "ioctl");
   }
 
+  // SOL_SOCKET state UDP acts on lives in the UDP socket (the base class implements the options).
+  protected override soFlag(name: SoFlag): boolean {
+    const sk = this.sk;
+    switch (name) {
+      case "SO_REUSEADDR": return sk.reuseAddr;
+      case "SO_REUSEPORT": return sk.reusePort;
+      case "SO_BROADCAST": return sk.broadcast;
+    }
+    return super.soFlag(name);
+  }
+  protected override setSoFlag(name: SoFlag, on: boolean): void {
+    const sk = this.sk;
+    switch (name) {
+      case "SO_REUSEADDR": sk.reuseAddr = on; return;
+      case "SO_REUSEPORT": sk.reusePort = on; return;
+      case "SO_BROADCAST": sk.broadcast = on; return;
+    }
+    super.setSoFlag(name, on);
+  }
+  protected get soSndbuf(): number {
+    return this.sk.sndbuf;
+  }
+  protected set soSndbuf(bytes: number) {
+    this.sk.sndbuf = bytes;
+  }
+  protected get soRcvbuf(): number {
+    return this.sk.rcvbuf;
+  }
+  protected set soRcvbuf(bytes: number) {
+    this.sk.rcvbuf = bytes;
+  }
+  protected takeSoError(): ErrnoCode | null {
+    return this.sk.takeError();
+  }
+
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
     const sk = this.sk;
-    const s = this.ctx.sysctl;
     switch (o.name) {
-      case "SO_REUSEADDR": sk.reuseAddr = intValue(value, "setsockopt") !== 0; return true;
-      case "SO_REUSEPORT": sk.reusePort = intValue(value, "setsockopt") !== 0; return true;
-      case "SO_BROADCAST": sk.broadcast = intValue(value, "setsockopt") !== 0; return true;
-      case "SO_RCVBUF": sk.rcvbuf = rcvbufFor(intValue(value, "setsockopt"), s); return true;
-      case "SO_SNDBUF": sk.sndbuf = sndbufFor(intValue(value, "setsockopt"), s); return true;
       case "IP_TTL": {
         const v = intValue(value, "setsockopt");
         if (v !== -1 && (v < 1 || v > 255)) fail("EINVAL", "setsockopt");
@@ -167,23 +196,15 @@ export class DgramSocket extends Socket {
   protected override getOption(o: OptionSpec): OptionValue | undefined {
     const sk = this.sk;
     switch (o.name) {
-      case "SO_REUSEADDR": return sk.reuseAddr ? 1 : 0;
-      case "SO_REUSEPORT": return sk.reusePort ? 1 : 0;
-      case "SO_BROADCAST": return sk.broadcast ? 1 : 0;
-      case "SO_RCVBUF": return sk.rcvbuf;
-      case "SO_SNDBUF": return sk.sndbuf;
-      case "SO_ERROR": {
-        const e = sk.takeError();
-        return e ? errnoOf(e) : 0;
-      }
-      case "SO_ACCEPTCONN": return 0;
       case "IP_TTL": return sk.ttl >= 0 ? sk.ttl : this.ctx.sysctl.ip_default_ttl;
       case "IP_TOS": return sk.tos;
       case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;
       case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
       case "IP_MTU": {
         if (!sk.connected) fail("ENOTCONN", "getsockopt");
-        return this.udp.ip.route(sk.remoteAddr)?.iface.mtu ?? 0;
+        const net = this.udp.net.of(sk.remoteAddr);
+        const rt = net.route(sk.remoteAddr);
+        return rt ? net.routeMtu(rt) : 0;
       }
     }
     return super.getOption(o);

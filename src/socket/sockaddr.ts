@@ -5,7 +5,7 @@
  * sockaddr_in is.
  */
 import { AF_INET, AF_UNIX, AF_UNSPEC } from "./constants.js";
-import { formatIpv4Address, parseIpv4Address, type Ipv4Address } from "../wire/ipv4-address.js";
+import { formatInetAddress, isInet4, parseInetAddress, NET_AF_INET, type InetAddress } from "../net/inet-address.js";
 
 /** struct sockaddr_in. */
 export interface SockAddrIn {
@@ -45,16 +45,24 @@ export function toSockAddr(a: SockAddrLike): SockAddr {
   return a as SockAddr;
 }
 
-/** Parsed IPv4 endpoint, or an errno when the address is malformed. */
-export function parseInet(a: SockAddrIn): { addr: Ipv4Address; port: number } | "EINVAL" {
-  const addr = parseIpv4Address(a.addr === "" ? "0.0.0.0" : a.addr);
+/**
+ * The endpoint of an internet socket address (the family-neutral
+ * {@link InetAddress} and the port), or EINVAL when it is malformed.
+ */
+export function parseInet(a: SockAddrIn): { addr: InetAddress; port: number } | "EINVAL" {
+  const addr = parseInetAddress(NET_AF_INET, a.addr === "" ? "0.0.0.0" : a.addr);
   if (addr === null || !Number.isInteger(a.port) || a.port < 0 || a.port > 65535) return "EINVAL";
   return { addr, port: a.port };
 }
 
-/** A sockaddr_in for a numeric address. */
-export function inetAddr(addr: Ipv4Address, port: number): SockAddrIn {
-  return { family: AF_INET, addr: formatIpv4Address(addr), port };
+/**
+ * The socket address of an endpoint: a sockaddr_in for an IPv4 address.
+ * Another family's sockaddr (sockaddr_in6) is that family's to add here;
+ * until then such an address is a programming error (TypeError).
+ */
+export function inetAddr(addr: InetAddress, port: number): SockAddrIn {
+  if (!isInet4(addr)) throw new TypeError(`no sockaddr for address family ${addr.family}`);
+  return { family: AF_INET, addr: formatInetAddress(addr), port };
 }
 
 /** `10.0.0.1:9090` */

@@ -9,7 +9,7 @@
  * connection gives EPIPE with or without MSG_NOSIGNAL (no SIGPIPE).
  */
 import { joinBytes } from "../core/bytes.js";
-import { errnoNumber, type ErrnoCode } from "../core/errno.js";
+import type { ErrnoCode } from "../core/errno.js";
 import { POLL_ALL, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
 import { seqLt } from "../core/seq.js";
@@ -29,12 +29,11 @@ import {
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
-import { Socket, fail, intValue, lingerValue, type RecvResult, type SocketState } from "./socket.js";
+import { Socket, fail, intValue, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 
 /** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
 const TCP_CM_INQ = 36;
-import type { OptionSpec, OptionValue } from "./options.js";
-import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+import type { Linger, OptionSpec, OptionValue } from "./options.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -451,26 +450,68 @@ export class StreamSocket extends Socket {
     fail("ENOTTY", "ioctl");
   }
 
+  // SOL_SOCKET state TCP acts on lives in the TCB (the base class implements the options).
+  protected override soFlag(name: SoFlag): boolean {
+    const t = this.t;
+    switch (name) {
+      case "SO_REUSEADDR": return t.reuseAddr;
+      case "SO_REUSEPORT": return t.reusePort;
+      case "SO_KEEPALIVE": return t.keepalive;
+      case "SO_OOBINLINE": return t.oobInline;
+    }
+    return super.soFlag(name);
+  }
+  protected override setSoFlag(name: SoFlag, on: boolean): void {
+    const t = this.t;
+    switch (name) {
+      case "SO_REUSEADDR": t.reuseAddr = on; return;
+      case "SO_REUSEPORT": t.reusePort = on; return;
+      case "SO_KEEPALIVE": t.keepalive = on; this.tcp.resetKeepalive(t); return;
+      case "SO_OOBINLINE": t.oobInline = on; return;
+    }
+    super.setSoFlag(name, on);
+  }
+  protected override get soRcvLowat(): number {
+    return this.t.rcvLowat;
+  }
+  protected override set soRcvLowat(v: number) {
+    this.t.rcvLowat = v;
+  }
+  protected override get soLinger(): Linger {
+    return { l_onoff: this.t.lingerOn ? 1 : 0, l_linger: Math.floor(this.t.lingerTime / 1_000_000) };
+  }
+  protected override set soLinger(l: Linger) {
+    this.t.lingerOn = l.l_onoff !== 0;
+    this.t.lingerTime = l.l_linger * 1_000_000;
+  }
+  protected get soSndbuf(): number {
+    return this.t.sndBuf.capacity;
+  }
+  /** A user's SO_SNDBUF also stops send-buffer autotuning (Linux SOCK_SNDBUF_LOCK). */
+  protected set soSndbuf(bytes: number) {
+    this.t.sndBuf.capacity = bytes;
+    this.t.sndbufLocked = true;
+  }
+  protected get soRcvbuf(): number {
+    return this.t.rcvBuf.rcvbuf;
+  }
+  /** A user's SO_RCVBUF also stops receive-buffer autotuning (Linux SOCK_RCVBUF_LOCK). */
+  protected set soRcvbuf(bytes: number) {
+    this.t.rcvBuf.rcvbuf = bytes;
+    this.t.rcvbufLocked = true;
+  }
+  protected takeSoError(): ErrnoCode | null {
+    return this.t.error ? this.tcp.takeError(this.t) : null;
+  }
+  protected override get soAcceptConn(): boolean {
+    return this.t.state === TcpState.LISTEN;
+  }
+
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
     const t = this.t;
-    const s = this.ctx.sysctl;
     const sc = "setsockopt";
     const int = () => intValue(value, sc);
     switch (o.name) {
-      case "SO_REUSEADDR": t.reuseAddr = int() !== 0; return true;
-      case "SO_REUSEPORT": t.reusePort = int() !== 0; return true;
-      case "SO_KEEPALIVE": t.keepalive = int() !== 0; this.tcp.resetKeepalive(t); return true;
-      case "SO_OOBINLINE": t.oobInline = int() !== 0; return true;
-      case "SO_RCVLOWAT": t.rcvLowat = Math.max(1, int()); return true;
-      case "SO_LINGER": {
-        const l = lingerValue(value, sc);
-        t.lingerOn = l.l_onoff !== 0;
-        t.lingerTime = l.l_linger * 1_000_000;
-        return true;
-      }
-      case "SO_SNDBUF": t.sndBuf.capacity = sndbufFor(int(), s); t.sndbufLocked = true; return true;
-      case "SO_RCVBUF": t.rcvBuf.rcvbuf = rcvbufFor(int(), s); t.rcvbufLocked = true; return true;
-      case "SO_BROADCAST": this.stored.set(o.name, int()); return true;
       case "IP_TOS": {
         // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
         t.tos = int() & 0xfc;
@@ -578,17 +619,6 @@ export class StreamSocket extends Socket {
   protected override getOption(o: OptionSpec): OptionValue | undefined {
     const t = this.t;
     switch (o.name) {
-      case "SO_REUSEADDR": return t.reuseAddr ? 1 : 0;
-      case "SO_REUSEPORT": return t.reusePort ? 1 : 0;
-      case "SO_KEEPALIVE": return t.keepalive ? 1 : 0;
-      case "SO_OOBINLINE": return t.oobInline ? 1 : 0;
-      case "SO_RCVLOWAT": return t.rcvLowat;
-      case "SO_LINGER": return { l_onoff: t.lingerOn ? 1 : 0, l_linger: Math.floor(t.lingerTime / 1_000_000) };
-      case "SO_SNDBUF": return t.sndBuf.capacity;
-      case "SO_RCVBUF": return t.rcvBuf.rcvbuf;
-      case "SO_ERROR": return t.error ? errnoNumber(this.tcp.takeError(t)) : 0;
-      case "SO_ACCEPTCONN": return t.state === TcpState.LISTEN ? 1 : 0;
-      case "SO_BROADCAST": return this.stored.get(o.name) ?? 0;
       case "IP_TOS": return t.tos;
       case "IP_TTL": return t.ttl >= 0 ? t.ttl : this.ctx.sysctl.ip_default_ttl;
       case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;

@@ -6,7 +6,6 @@
  * receive queue and wakes it.
  */
 import type { ErrnoCode } from "../core/errno.js";
-import { errnoNumber } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
 import { POLLOUT } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
@@ -14,9 +13,7 @@ import type { Micros } from "../core/time.js";
 import { WaitQueue, type Waiter } from "../core/wait-queue.js";
 import { AF_UNIX } from "./constants.js";
 import type { SockAddr, SockAddrUn } from "./sockaddr.js";
-import { Socket, fail, intValue } from "./socket.js";
-import type { OptionSpec, OptionValue } from "./options.js";
-import { rcvbufFor, sndbufFor } from "./buffer-size.js";
+import { Socket, fail } from "./socket.js";
 import { type UnixNamespace, unixPath } from "./unix-namespace.js";
 
 /** RCV_SHUTDOWN / SEND_SHUTDOWN bits of sk_shutdown. */
@@ -40,7 +37,6 @@ export abstract class UnixSocket extends Socket {
   /** SO_SNDBUF / SO_RCVBUF (net.core.wmem_default / rmem_default). */
   sndbuf: number;
   rcvbuf: number;
-  #reuseAddr = false;
 
   constructor(ctx: StackContext, readonly ns: UnixNamespace<UnixSocket>, type: number) {
     super(ctx, AF_UNIX, type, 0);
@@ -98,28 +94,24 @@ export abstract class UnixSocket extends Socket {
     this.bound = false;
   }
 
-  protected override setOption(o: OptionSpec, value: OptionValue): boolean {
-    const v = (): number => intValue(value, "setsockopt");
-    switch (o.name) {
-      case "SO_SNDBUF": this.sndbuf = sndbufFor(v(), this.ctx.sysctl); return true;
-      case "SO_RCVBUF": this.rcvbuf = rcvbufFor(v(), this.ctx.sysctl); return true;
-      case "SO_REUSEADDR": this.#reuseAddr = v() !== 0; return true;
-    }
-    return super.setOption(o, value);
+  // SOL_SOCKET: the base class implements every option; AF_UNIX keeps its buffer sizes and error.
+  protected get soSndbuf(): number {
+    return this.sndbuf;
   }
-
-  protected override getOption(o: OptionSpec): OptionValue | undefined {
-    switch (o.name) {
-      case "SO_SNDBUF": return this.sndbuf;
-      case "SO_RCVBUF": return this.rcvbuf;
-      case "SO_REUSEADDR": return this.#reuseAddr ? 1 : 0;
-      case "SO_ERROR": {
-        const e = this.takeError();
-        return e ? errnoNumber(e) : 0;
-      }
-      case "SO_ACCEPTCONN": return this.listening ? 1 : 0;
-    }
-    return super.getOption(o);
+  protected set soSndbuf(bytes: number) {
+    this.sndbuf = bytes;
+  }
+  protected get soRcvbuf(): number {
+    return this.rcvbuf;
+  }
+  protected set soRcvbuf(bytes: number) {
+    this.rcvbuf = bytes;
+  }
+  protected takeSoError(): ErrnoCode | null {
+    return this.takeError();
+  }
+  protected override get soAcceptConn(): boolean {
+    return this.listening;
   }
 
   /** True for a listening stream socket. */

@@ -28,8 +28,7 @@ import {
   FIONREAD, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_STREAM,
 } from "./constants.js";
 import type { SockAddr } from "./sockaddr.js";
-import { fail, intValue, type RecvResult, type Socket, type SocketState } from "./socket.js";
-import type { OptionSpec, OptionValue } from "./options.js";
+import { fail, type RecvResult, type Socket, type SocketState } from "./socket.js";
 import type { UnixNamespace } from "./unix-namespace.js";
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, UnixSocket } from "./unix-socket.js";
 
@@ -364,16 +363,11 @@ export class UnixStreamSocket extends UnixSocket {
     fail("ENOTTY", "ioctl");
   }
 
-  protected override setOption(o: OptionSpec, value: OptionValue): boolean {
-    if (o.name === "SO_RCVLOWAT") {
-      this.#lowat = Math.max(1, intValue(value, "setsockopt"));
-      return true;
-    }
-    return super.setOption(o, value);
+  /** SO_RCVLOWAT: a stream read waits for this many bytes (the base class implements the option). */
+  protected override get soRcvLowat(): number {
+    return this.#lowat;
   }
-
-  protected override getOption(o: OptionSpec): OptionValue | undefined {
-    if (o.name === "SO_RCVLOWAT") return this.#lowat;
-    return super.getOption(o);
+  protected override set soRcvLowat(v: number) {
+    this.#lowat = v;
   }
 }

@@ -30,7 +30,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   const ack = seg.ack;
   // RFC 5961 §5.2: an ACK below snd.una − max window is blind injection.
   if (seqLt(ack, (t.sndUna - Math.max(t.maxWindow, 1)) >>> 0)) {
-    challengeAck(tl, t, seg, false);
+    challengeAck(tl, t, false);
     return false;
   }
   if (seqGt(ack, t.sndMax)) {
@@ -39,7 +39,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     // rate-limited like the others (checked on this machine's kernel:
     // test/tcp/linux-input-states-probe.py; src/tcp/input-states.test.ts); FreeBSD too (dropafterack).
     c.inc(c.Sockstack, "TcpAckUnsentData");
-    challengeAck(tl, t, seg, false);
+    challengeAck(tl, t, false);
     return false;
   }
   // Linux tcp_ack: an ACK without data or FIN is TCPHPAcks when header prediction took it (an

@@ -43,7 +43,5 @@ export const TCP_MAX_WSCALE = 14;
 export const IP_MAX_MTU = 65535;
 /** The largest MSS announced: IP_MAX_MTU less the IPv4 and TCP headers (Linux ipv4_default_advmss). */
 export const TCP_MAX_ADV_MSS = IP_MAX_MTU - 40;
-/** RFC 791: every IPv4 link carries at least 68 bytes; a smaller ICMP "fragmentation needed" MTU is ignored. */
-export const IPV4_MIN_MTU = 68;
 /** Linux TCPOLEN_TSTAMP_ALIGNED: the timestamp option with its two NOPs. */
 export const TCPOLEN_TSTAMP_ALIGNED = 12;

@@ -2,9 +2,8 @@
  * ICMP errors about our segments (RFC 5927, RFC 1191; Linux tcp_v4_err).
  */
 import { seqGe, seqLt, seqMax } from "../core/seq.js";
-import type { IcmpErrorInfo } from "../ip/protocol.js";
+import type { NetIcmpError } from "../net/network-layer.js";
 import { parseTcpQuoteInto } from "../wire/tcp.js";
-import { IPV4_MIN_MTU } from "./constants.js";
 import { abort } from "./lifecycle.js";
 import { tcpOutput } from "./output.js";
 import { updateMss } from "./setup.js";
@@ -18,7 +17,7 @@ import { TimeWaitSock } from "./timewait.js";
  * hard error fails connect(); otherwise it is remembered as a soft error
  * reported if the connection times out.
  */
-export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
+export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   const q = tl.rx.quote;
   const c = tl.ctx.counters;
   if (!parseTcpQuoteInto(info.quotedL4, 0, q)) {
@@ -26,7 +25,7 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
     return;
   }
   const seq = q.seq;
-  const t = tl.tables.lookup(info.quoted.src, q.srcPort, info.quoted.dst, q.dstPort);
+  const t = tl.tables.lookup(info.quotedSrc, q.srcPort, info.quotedDst, q.dstPort);
   if (!t) {
     c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
     return;
@@ -39,8 +38,8 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
-  if (info.type === 3 && info.code === 4) {
-    if (info.mtu >= IPV4_MIN_MTU && info.mtu < t.pmtu) {
+  if (info.kind === "pmtu") {
+    if (info.mtu >= tl.net.of(info.quotedDst).minMtu && info.mtu < t.pmtu) {
       t.pmtu = info.mtu;
       updateMss(t);
       // Retransmit what no longer fits (Linux tcp_simple_retransmit).
@@ -51,14 +50,13 @@ export function tcpIcmpError(tl: TcpLayer, info: IcmpErrorInfo): void {
     }
     return;
   }
-  if (info.type === 4 || info.type === 5) {
+  if (info.kind === "ignore") {
     // Linux tcp_v4_err: source quench is ignored; a redirect updates the route (not modelled), no error.
     c.inc(c.Sockstack, "IcmpInDiscards");
     return;
   }
-  const err = info.type === 3
-    ? (["ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP"] as const)[info.code] ?? "EHOSTUNREACH"
-    : info.type === 12 ? "EPROTO" : "EHOSTUNREACH";
+  // The family's conversion (Linux icmp_err_convert, as tcp_v4_err uses it).
+  const err = info.errno;
   if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
     c.inc(c.Tcp, "AttemptFails");
     abort(tl, t, err, false);

@@ -16,7 +16,8 @@
  * kernel: a Python peer on a TUN device in a private network namespace,
  * the same segments). Where sockstack answers differently the test is
  * marked `todo: "BUG …"` with what differs: it runs, and it will pass once
- * the behaviour is fixed (then drop the mark).
+ * the behaviour is fixed (then drop the mark). The probe's case letters
+ * (A…U, A2…) name the kernel's answers each expectation comes from.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -241,15 +242,87 @@ test("SYN-RECEIVED: the SYN retransmitted is answered by the SYN-ACK again", () 
   t.capture.expectNoMore();
 });
 
-test("SYN-RECEIVED: a segment outside the window is answered by an ACK (tcp_check_req), the request stays", {
-  todo: "BUG: sockstack sends nothing; Linux (tcp_check_req: !tcp_in_window → req->rsk_ops->send_ack, oow rate-limited) answers `. seq 1 ack 1`",
-}, async () => {
+test("SYN-RECEIVED: a segment outside the window is answered by an ACK (tcp_check_req), the request stays", async () => {
   const t = synReceived();
   injectTcp(t.host, { flags: ".", seq: FAR, ack: 1 });
+  // The request's ACK: the SYN-ACK's window, scaled by our wscale 10 (64240 >> 10).
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, win: 62, options: "" });
+  t.capture.expectNoMore();
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
+  await t.p.accept(t.l);
+});
+
+test("SYN-RECEIVED: out-of-window ACKs are rate-limited (one per 500 ms), out-of-window data and FINs are not", async () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: ".", seq: FAR, ack: 1 });
+  injectTcp(t.host, { flags: ".", seq: FAR, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  t.capture.expectNoMore();
+  assert.equal(t.host.counters.TcpExt.TCPACKSkippedSynRecv, 1);
+  injectTcp(t.host, { flags: "P.", seq: FAR, ack: 1, data: "x" });
+  injectTcp(t.host, { flags: "F.", seq: FAR, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  t.capture.expectNoMore();
+  // The handshake's own sequence number, IRS (the SYN's, not IRS + 1), is outside the window too.
+  await t.net.advance(ms(500));
+  injectTcp(t.host, { flags: ".", seq: 0, ack: 1 });
   t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
   t.capture.expectNoMore();
   injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
   await t.p.accept(t.l);
+});
+
+test("SYN-RECEIVED: the right ACK at any sequence number inside the window completes the handshake (tcp_in_window, right edge included)", async () => {
+  for (const seq of [5, 1 + 64240]) {
+    const t = synReceived();
+    injectTcp(t.host, { flags: ".", seq, ack: 1 });
+    t.capture.expectNoMore();
+    await t.p.accept(t.l);
+    assert.equal(state(t), "ESTABLISHED");
+  }
+});
+
+test("SYN-RECEIVED: data beyond IRS + 1 with the right ACK creates the connection and waits out of order, SACKed", async () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: "P.", seq: 5, ack: 1, data: "x" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:6}" });
+  t.capture.expectNoMore();
+  await t.p.accept(t.l);
+  assert.equal(state(t), "ESTABLISHED");
+});
+
+test("SYN-RECEIVED: a SYN with another ISN inside the window resets the request (RST answering the SYN); outside it, an ACK", async () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: "S", seq: 100, options: SYN_OPTS });
+  t.capture.expectTcp({ flags: "R.", absSeq: 0, ack: 101 });
+  t.capture.expectNoMore();
+  assert.equal(t.host.counters.TcpExt.EmbryonicRsts, 1);
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
+  t.capture.expectTcp({ flags: "R", seq: 1 }); // the request is gone
+  const u = synReceived();
+  injectTcp(u.host, { flags: "S", seq: FAR, options: SYN_OPTS });
+  u.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  u.capture.expectNoMore();
+  injectTcp(u.host, { flags: ".", seq: 1, ack: 1 });
+  await u.p.accept(u.l);
+});
+
+test("SYN-RECEIVED: a segment without ACK is answered by an ACK outside the window, dropped silently inside it", async () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: "F", seq: FAR });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
+  injectTcp(t.host, { flags: "P", seq: 1, data: "x" });
+  t.capture.expectNoMore();
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
+  await t.p.accept(t.l);
+});
+
+test("SYN-RECEIVED: a wrong ACK is answered by a RST before the sequence number is looked at", () => {
+  const t = synReceived();
+  injectTcp(t.host, { flags: ".", seq: FAR, ack: 100 });
+  t.capture.expectTcp({ flags: "R", seq: 100 });
+  t.capture.expectNoMore();
 });
 
 test("SYN-RECEIVED: a RST at rcv.nxt drops the request silently; the late ACK then meets a RST", () => {
@@ -348,10 +421,7 @@ test("ESTABLISHED: data, then FIN: both acknowledged, CLOSE-WAIT, recv() returns
   assert.equal((await t.p.recv(t.fd, 10)).length, 0);
 });
 
-test("ESTABLISHED: a FIN beyond a hole is kept: a duplicate ACK at once; filling the hole acknowledges data and FIN, CLOSE-WAIT", {
-  todo: "BUG: sockstack forgets the FIN: filling the hole is ACKed `ack 5` and the state stays ESTABLISHED (Linux 6.18: `ack 6`, CLOSE-WAIT). " +
-    "input.ts records a FIN-only out-of-order segment in oooFinSeq without queuing anything, and oooFinSeq is only consulted when the out-of-order queue releases segments",
-}, async () => {
+test("ESTABLISHED: a FIN beyond a hole is kept: a duplicate ACK at once; filling the hole acknowledges data and FIN, CLOSE-WAIT", async () => {
   const t = await established();
   injectTcp(t.host, { flags: "F.", seq: 5, ack: 1 });
   t.capture.expectTcp({ flags: ".", seq: 1, ack: 1 });
@@ -362,15 +432,76 @@ test("ESTABLISHED: a FIN beyond a hole is kept: a duplicate ACK at once; filling
   assert.equal(state(t), "CLOSE-WAIT");
 });
 
-test("ESTABLISHED: the duplicate ACK for a FIN beyond a hole carries a SACK block for the FIN", {
-  todo: "BUG: sockstack's duplicate ACK has no SACK block; Linux queues the FIN-only segment out of order (tcp_data_queue_ofo) and SACKs it: `. seq 1 ack 1 <nop,nop,sack 1 {5:6}>`",
-}, async () => {
+test("ESTABLISHED: the duplicate ACK for a FIN beyond a hole carries a SACK block for the FIN", async () => {
   const t = await established();
   injectTcp(t.host, { flags: "F.", seq: 5, ack: 1 });
   t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:6}" });
   assert.equal(state(t), "ESTABLISHED");
   injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "abcd" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 6, options: "" });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSE-WAIT");
+  assert.equal(new TextDecoder().decode(await t.p.recv(t.fd, 10)), "abcd");
+  assert.equal((await t.p.recv(t.fd, 10)).length, 0);
+});
+
+test("ESTABLISHED: data and FIN beyond a hole: SACKed as one block (the FIN included); the fill acknowledges both", async () => {
+  const t = await established();
+  injectTcp(t.host, { flags: "FP.", seq: 5, ack: 1, data: "ef" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:8}" });
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "abcd" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 8 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSE-WAIT");
+  assert.equal(new TextDecoder().decode(await t.p.recv(t.fd, 10)), "abcdef");
+});
+
+test("ESTABLISHED: a FIN after out-of-order data joins its SACK block", async () => {
+  const t = await established();
+  injectTcp(t.host, { flags: "P.", seq: 5, ack: 1, data: "ef" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:7}" });
+  injectTcp(t.host, { flags: "F.", seq: 7, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:8}" });
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "abcd" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 8 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSE-WAIT");
+});
+
+test("ESTABLISHED: a FIN beyond a hole received twice: the second duplicate ACK D-SACKs it", async () => {
+  const t = await established();
+  injectTcp(t.host, { flags: "F.", seq: 5, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:6}" });
+  injectTcp(t.host, { flags: "F.", seq: 5, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 2 {5:6}{5:6}" });
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "abcd" });
   t.capture.expectTcp({ flags: ".", seq: 1, ack: 6 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSE-WAIT");
+});
+
+test("ESTABLISHED: data over an out-of-order FIN's sequence number replaces it (D-SACKed); the fill does not close", async () => {
+  const t = await established();
+  injectTcp(t.host, { flags: "F.", seq: 5, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 1 {5:6}" });
+  injectTcp(t.host, { flags: "P.", seq: 5, ack: 1, data: "ef" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "nop,nop,sack 2 {5:6}{5:7}" });
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "abcd" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 7 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "ESTABLISHED");
+});
+
+test("ESTABLISHED without SACK: a FIN beyond a hole gets a plain duplicate ACK and is processed when the hole fills", async () => {
+  const t = listening();
+  injectTcp(t.host, { flags: "S", port: PORT, peerPort: PEER, options: { mss: 1460, wscale: 7 } });
+  t.capture.expectTcp({ flags: "S.", seq: 0, ack: 1 });
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1 });
+  await t.p.accept(t.l);
+  injectTcp(t.host, { flags: "F.", seq: 5, ack: 1 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 1, options: "" });
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "abcd" });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 6, options: "" });
   t.capture.expectNoMore();
   assert.equal(state(t), "CLOSE-WAIT");
 });
@@ -394,15 +525,47 @@ test("FIN-WAIT-1 and FIN-WAIT-2 (after shutdown(SHUT_WR)): data is still receive
   }
 });
 
-test("FIN-WAIT-2 after close(): new data is answered by a RST (RFC 1122 4.2.2.13) and the connection is gone", {
-  todo: "BUG: sockstack sends `R. seq 2 ack 1`; Linux answers the segment with tcp_v4_send_reset: the segment has an ACK, so `R seq 2` (its ack number, no ACK flag)",
-}, async () => {
+test("FIN-WAIT-2 after close(): new data is answered by a RST (RFC 1122 4.2.2.13) and the connection is gone", async () => {
   const t = await finWait2();
   await t.p.close(t.fd);
   injectTcp(t.host, { flags: "P.", seq: 1, ack: 2, data: "late" });
   t.capture.expectTcp({ flags: "R", seq: 2 });
   t.capture.expectNoMore();
   assert.equal(state(t), "CLOSED");
+  assert.equal(t.host.counters.TcpExt.TCPAbortOnData, 1);
+});
+
+test("FIN-WAIT-1 after close(): the RST answering new data is at the segment's ACK, not at snd.nxt", async () => {
+  const t = await established();
+  await t.p.close(t.fd);
+  t.capture.expectTcp({ flags: "F.", seq: 1, ack: 1 });
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "late" });
+  t.capture.expectTcp({ flags: "R", seq: 1 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSED");
+});
+
+test("FIN-WAIT-1/2 after shutdown(SHUT_RDWR), the socket still open: new data resets too (Linux tests RCV_SHUTDOWN, not the orphan), ECONNRESET", async () => {
+  for (const make of [finWait1, finWait2]) {
+    const t = await make();
+    await t.p.shutdown(t.fd, "SHUT_RD");
+    const ack = make === finWait1 ? 1 : 2;
+    injectTcp(t.host, { flags: "FP.", seq: 1, ack, data: "late" });
+    t.capture.expectTcp({ flags: "R", seq: ack });
+    t.capture.expectNoMore();
+    assert.equal(state(t), "CLOSED");
+    assert.equal(t.p.getsockopt(t.fd, "SOL_SOCKET", "SO_ERROR"), 104);
+  }
+});
+
+test("ESTABLISHED after shutdown(SHUT_RD): data is still acknowledged (only FIN-WAIT-1/2 reset)", async () => {
+  const t = await established();
+  await t.p.shutdown(t.fd, "SHUT_RD");
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "data" });
+  await t.net.advance(ms(200));
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 5 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "ESTABLISHED");
 });
 
 test("CLOSING: the ACK of our FIN moves to TIME-WAIT without a reply", async () => {
@@ -412,21 +575,46 @@ test("CLOSING: the ACK of our FIN moves to TIME-WAIT without a reply", async () 
   assert.equal(state(t), "TIME-WAIT");
 });
 
-test("CLOSE-WAIT: the peer's FIN retransmitted is an old segment: ACKed again", async () => {
+test("CLOSE-WAIT: the peer's FIN retransmitted is an old segment: ACKed again, its sequence number D-SACKed", async () => {
   const t = await closeWait();
   injectTcp(t.host, { flags: "F.", seq: 1, ack: 1 });
-  t.capture.expectTcp({ flags: ".", seq: 1, ack: 2 });
+  t.capture.expectTcp({ flags: ".", seq: 1, ack: 2, options: "nop,nop,sack 1 {1:2}" });
   t.capture.expectNoMore();
   assert.equal(state(t), "CLOSE-WAIT");
 });
 
-test("CLOSE-WAIT: new data after the peer's FIN is dropped without a reply; the connection stays", {
-  todo: "BUG: sockstack answers with a duplicate ACK; Linux tcp_rcv_state_process (CLOSE-WAIT, seq ≥ rcv.nxt) breaks out before tcp_data_queue: no reply",
-}, async () => {
+test("CLOSE-WAIT: new data after the peer's FIN is dropped without a reply; the connection stays", async () => {
   const t = await closeWait();
   injectTcp(t.host, { flags: "P.", seq: 2, ack: 1, data: "x" });
+  injectTcp(t.host, { flags: "P.", seq: 5, ack: 1, data: "x" });
+  injectTcp(t.host, { flags: "F.", seq: 2, ack: 1 });
   t.capture.expectNoMore();
   assert.equal(state(t), "CLOSE-WAIT");
+  assert.equal(t.host.counters.Sockstack.TcpAfterFin, 3);
+});
+
+test("CLOSING and LAST-ACK: new data or another FIN is dropped without a reply; its ACK still counts (LAST-ACK → CLOSED)", async () => {
+  for (const make of [closing, lastAck]) {
+    const t = await make();
+    injectTcp(t.host, { flags: "P.", seq: 2, ack: 1, data: "x" });
+    injectTcp(t.host, { flags: "F.", seq: 2, ack: 1 });
+    t.capture.expectNoMore();
+    assert.equal(state(t), make === closing ? "CLOSING" : "LAST-ACK");
+  }
+  const t = await lastAck();
+  injectTcp(t.host, { flags: "P.", seq: 2, ack: 2, data: "x" });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSED");
+  assert.equal(t.p.ioctl(t.fd, "FIONREAD"), 0); // the data was not taken
+});
+
+test("CLOSE-WAIT: data running past the peer's FIN resets the connection: RST at the segment's ACK, EPIPE", async () => {
+  const t = await closeWait();
+  injectTcp(t.host, { flags: "P.", seq: 1, ack: 1, data: "xy" });
+  t.capture.expectTcp({ flags: "R", seq: 1 });
+  t.capture.expectNoMore();
+  assert.equal(state(t), "CLOSED");
+  assert.equal(t.p.getsockopt(t.fd, "SOL_SOCKET", "SO_ERROR"), 32);
 });
 
 test("LAST-ACK: the ACK of our FIN closes the connection without a reply", async () => {
@@ -444,6 +632,26 @@ test("TIME-WAIT: the peer's FIN retransmitted is ACKed again", async () => {
   t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
   t.capture.expectNoMore();
   assert.equal(state(t), "TIME-WAIT");
+});
+
+test("TIME-WAIT: its ACKs are rate-limited (one per 500 ms) except for segments carrying data or a FIN", async () => {
+  const t = await timeWait();
+  injectTcp(t.host, { flags: ".", seq: 100, ack: 2 });
+  injectTcp(t.host, { flags: ".", seq: 100, ack: 2 });
+  t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
+  t.capture.expectNoMore();
+  assert.equal(t.host.counters.TcpExt.TCPACKSkippedTimeWait, 1);
+  injectTcp(t.host, { flags: "F.", seq: 1, ack: 2 });
+  injectTcp(t.host, { flags: "F.", seq: 1, ack: 2 });
+  injectTcp(t.host, { flags: "P.", seq: 100, ack: 2, data: "x" });
+  injectTcp(t.host, { flags: "P.", seq: 100, ack: 2, data: "x" });
+  for (let i = 0; i < 4; i++) t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
+  injectTcp(t.host, { flags: "S", seq: 0 });
+  t.capture.expectNoMore(); // an old SYN within the 500 ms
+  await t.net.advance(ms(500));
+  injectTcp(t.host, { flags: "S", seq: 0 });
+  t.capture.expectTcp({ flags: ".", seq: 2, ack: 2 });
+  t.capture.expectNoMore();
 });
 
 test("TIME-WAIT: a RST at rcv.nxt ends it at once (TIME-WAIT assassination, tcp_rfc1337 = 0)", async () => {
@@ -468,9 +676,7 @@ test("TIME-WAIT: an old SYN (below rcv.nxt) is answered by an ACK; the record st
   assert.equal(state(t), "TIME-WAIT");
 });
 
-test("TIME-WAIT: a new SYN above rcv.nxt opens a new connection on the same 4-tuple, its ISN the old snd.nxt + 65537", {
-  todo: "BUG: sockstack's new ISN comes from the ISN generator (at the same virtual instant: the old connection's ISN); Linux uses tw_snd_nxt + 65535 + 2 (tcp_timewait_state_process, TCP_TW_SYN)",
-}, async () => {
+test("TIME-WAIT: a new SYN above rcv.nxt opens a new connection on the same 4-tuple, its ISN the old snd.nxt + 65537", async () => {
   const t = await timeWait();
   const twSnd = t.capture.isn("10.0.0.2", PORT, "10.0.0.1", PEER)!;
   injectTcp(t.host, { flags: "S", seq: 1000, options: SYN_OPTS });

@@ -8,10 +8,9 @@
  *
  * Malformed segments are dropped and counted, never thrown.
  */
-import type { NetInterface } from "../ip/interface.js";
-import { datagramTail } from "../ip/protocol.js";
-import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
-import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
+import { datagramTail, type NetRx } from "../net/network-layer.js";
+import { foldChecksum, sum16 } from "../wire/checksum.js";
+import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY, type Packet } from "../wire/packet.js";
 import { newTcpHeader, parseTcpInto, type TcpHeader } from "../wire/tcp.js";
 import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
@@ -45,7 +44,7 @@ export class InputScratch {
  * IP hands every TCP datagram here: validate (length, data offset,
  * options, checksum), then demultiplex (RFC 9293 §3.10.7).
  */
-export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: NetInterface): void {
+export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "InSegs");
   const l4 = ip.headerLength;
@@ -68,7 +67,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
   const dataLen = total - doff;
   const payload = data.length > dataLen ? data.subarray(0, dataLen) : data;
   if (!packet.csumPartial) {
-    let acc = pseudoHeaderSum(ip.src, ip.dst, IPPROTO_TCP, total);
+    let acc = tl.net.of(ip.src).pseudoHeaderSum(ip.src, ip.dst, IPPROTO_TCP, total);
     acc = sum16(h, l4, doff, acc);
     acc = sum16(payload, 0, payload.length, acc);
     if (foldChecksum(acc) !== 0) {
@@ -89,6 +88,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
   seg.data = payload;
   seg.mss = th.mss ?? -1; seg.wscale = th.wscale ?? -1; seg.sackOk = th.sackOk; seg.sack = th.sack.length ? th.sack : null;
   seg.hasTs = th.tsVal !== undefined; seg.tsVal = th.tsVal ?? 0; seg.tsEcr = th.tsEcr ?? 0;
+  seg.twIsn = 0;
   rx.busy = true;
   demux(tl, seg);
   rx.busy = outer;
@@ -99,7 +99,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: Ipv4Header, _iface: N
 function newSegment(): Segment {
   return {
     saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY,
-    mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0,
+    mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0,
   };
 }
 

@@ -21,7 +21,33 @@
 import type { Rng } from "../core/rng.js";
 import type { Micros } from "../core/time.js";
 import type { SipKey } from "../core/siphash.js";
-import { sipKeyFromBytes, sipKeyFromRng, siphash2u32, siphash3u32 } from "../core/siphash.js";
+import { sipKeyFromBytes, sipKeyFromRng, siphash24, siphash2u32, siphash3u32 } from "../core/siphash.js";
+import { inetAddressBytes, type InetAddress } from "../net/inet-address.js";
+
+/**
+ * SipHash-2-4 of two addresses of any family (network byte order) followed
+ * by 32-bit words (little-endian), as Linux hashes an IPv6 tuple
+ * (`secure_tcpv6_seq`, `secure_tcpv6_ts_off`). IPv4 callers use the
+ * `siphashNu32` fast paths instead: no buffer.
+ * @example
+ * declare const k: SipKey; // given: a secret key
+ * siphashAddrs(k, 1, 2, [3]) === siphashAddrs(k, 1, 2, [3]);
+ */
+export function siphashAddrs(key: SipKey, a: InetAddress, b: InetAddress, words: readonly number[]): number {
+  const ab = inetAddressBytes(a);
+  const bb = inetAddressBytes(b);
+  const buf = new Uint8Array(ab.length + bb.length + 4 * words.length);
+  buf.set(ab, 0);
+  buf.set(bb, ab.length);
+  let o = ab.length + bb.length;
+  for (const w of words) {
+    buf[o++] = w & 255;
+    buf[o++] = (w >>> 8) & 255;
+    buf[o++] = (w >>> 16) & 255;
+    buf[o++] = (w >>> 24) & 255;
+  }
+  return siphash24(key, buf);
+}
 
 /**
  * Where the two clocks stood when the host's scheduler read 0, for a host
@@ -65,8 +91,11 @@ export class IsnGenerator {
    * the clock term, so a new incarnation starts ahead of the old one
    * (RFC 6528 §3, RFC 9293 §3.4.1).
    */
-  isn(localAddr: number, localPort: number, remoteAddr: number, remotePort: number, now: Micros): number {
-    const f = siphash3u32(this.#seqKey, localAddr, remoteAddr, ((localPort << 16) | remotePort) >>> 0);
+  isn(localAddr: InetAddress, localPort: number, remoteAddr: InetAddress, remotePort: number, now: Micros): number {
+    const ports = ((localPort << 16) | remotePort) >>> 0;
+    const f = typeof localAddr === "number" && typeof remoteAddr === "number"
+      ? siphash3u32(this.#seqKey, localAddr, remoteAddr, ports)
+      : siphashAddrs(this.#seqKey, localAddr, remoteAddr, [ports]);
     // ⌊(base + now)·15.625⌋ = ⌊base·15.625⌋ + ⌊frac(base·15.625) + now·15.625⌋, both terms exact.
     const m = this.#isnFrac64 === 0 ? isnClock(now) : Math.floor(this.#isnFrac64 / 64 + now * 15.625) % 4294967296;
     return (f + this.#isnTicks + m) >>> 0;
@@ -76,8 +105,11 @@ export class IsnGenerator {
    * The connection's timestamp offset (Linux `secure_tcp_ts_off`, which
    * hashes only the addresses): add it to the ms clock, see {@link tsVal}.
    */
-  tsOffset(localAddr: number, remoteAddr: number): number {
-    return (siphash2u32(this.#tsKey, localAddr, remoteAddr) + this.#tsBase) >>> 0;
+  tsOffset(localAddr: InetAddress, remoteAddr: InetAddress): number {
+    const h = typeof localAddr === "number" && typeof remoteAddr === "number"
+      ? siphash2u32(this.#tsKey, localAddr, remoteAddr)
+      : siphashAddrs(this.#tsKey, localAddr, remoteAddr, []);
+    return (h + this.#tsBase) >>> 0;
   }
 
   /**

@@ -5,9 +5,9 @@
  * compact record, and destruction — tables, port, timers and buffers
  * released, the socket woken.
  */
+import { anyAddressOf } from "../net/inet-address.js";
 import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../core/poll-events.js";
-import { INADDR_ANY } from "../wire/ipv4-address.js";
 import { TCP_TIMEWAIT_LEN } from "./constants.js";
 import { sendActiveReset, tcpOutput } from "./output.js";
 import type { TcpSock } from "./tables.js";
@@ -230,11 +230,11 @@ export function disconnect(t: Tcb): void {
   t.urgSeq = -1;
   t.urgByte = -1;
   t.sndUp = -1;
-  t.oooFinSeq = -1;
   t.rcvBuf.clear();
-  t.remoteAddr = INADDR_ANY;
+  const any = anyAddressOf(t.remoteAddr);
+  t.remoteAddr = any;
   t.remotePort = 0;
-  if (!t.bindExplicit && !t.portHeld) t.localAddr = INADDR_ANY;
+  if (!t.bindExplicit && !t.portHeld) t.localAddr = any;
 }
 
 /** Releases the port of a closed, never-orphaned socket being closed by the user. */

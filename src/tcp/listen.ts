@@ -9,10 +9,13 @@
  */
 import { POLLIN } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
-import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
+import { netHeaderLen, type InetAddress } from "../net/inet-address.js";
+import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
 import { sendResetFor } from "./output.js";
+import { oowLimited } from "./oow-ack.js";
+import { seqGt, seqLt } from "../core/seq.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
@@ -76,22 +79,42 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
     if (req) {
       // A retransmitted SYN: send the SYN-ACK again (Linux inet_rtx_syn_ack).
       if (seg.seq === req.irs) sendSynAck(tl, req);
-      else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN while the request lives
+      else if (!tl.personality.requestSeqCheck) c.inc(c.Sockstack, "TcpBadFlagsDrop"); // a SYN with another ISN
+      else if (!requestInWindow(req, seg)) requestOutOfWindow(tl, lt, req, seg);
+      else {
+        // Linux tcp_check_req (embryonic_reset): a SYN with another ISN inside the window resets
+        // the request — a RST answering the SYN, the request dropped (checked on Linux 6.18:
+        // test/tcp/linux-input-states-probe.py A5, A6).
+        const len = 1 + seg.data.length + (seg.flags & FIN ? 1 : 0);
+        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len);
+        lq.synQueue.delete(key);
+        c.inc(c.Tcp, "AttemptFails");
+        c.inc(c.TcpExt, "EmbryonicRsts");
+      }
       return null;
     }
     synReceived(tl, lt, lq, seg);
     return null;
   }
   if (!(seg.flags & ACK)) {
-    // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter).
-    c.inc(c.Sockstack, "TcpBadFlagsDrop");
+    // Neither SYN, RST nor ACK (Linux tcp_rcv_state_process: SKB_DROP_REASON_TCP_FLAGS, no MIB counter);
+    // for a request, Linux tcp_check_req answers one outside the window first.
+    if (req && tl.personality.requestSeqCheck && !requestInWindow(req, seg)) requestOutOfWindow(tl, lt, req, seg);
+    else c.inc(c.Sockstack, "TcpBadFlagsDrop");
     return null;
   }
   if (req) {
-    if (seg.ack !== ((req.iss + 1) >>> 0) || seg.seq !== ((req.irs + 1) >>> 0)) {
-      // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too.
-      if (seg.ack !== ((req.iss + 1) >>> 0)) sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
-      else c.inc(c.Sockstack, "TcpBadFlagsDrop"); // the right ACK with a wrong sequence number
+    if (seg.ack !== ((req.iss + 1) >>> 0)) {
+      // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too,
+      // before it looks at the sequence number.
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      return null;
+    }
+    if (!requestInWindow(req, seg)) {
+      // Inside the window any sequence number will do — the child sorts out the rest (checked
+      // on Linux 6.18: test/tcp/linux-input-states-probe.py A2–A4).
+      if (tl.personality.requestSeqCheck) requestOutOfWindow(tl, lt, req, seg);
+      else c.inc(c.Sockstack, "TcpRequestOutOfWindow");
       return null;
     }
     // TCP_DEFER_ACCEPT (Linux tcp_check_req): while the deferral lasts, a bare ACK (nothing but the
@@ -140,11 +163,11 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
       const r: RequestSock = {
         localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
         iss: (seg.ack - 1) >>> 0, irs: (seg.seq - 1) >>> 0, peerMss: mss, sndWscale: wscale, rcvWscale: 0,
-        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0,
+        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0, lastOowAck: -1,
         created: now, listener: lq,
       };
-      const rt = tl.ip.route(seg.saddr);
-      r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500) : 0;
+      const rt = tl.net.of(seg.saddr).route(seg.saddr);
+      r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500, seg.saddr) : 0;
       return finishChild(tl, lt, createChild(tl, lt, r, seg), seg);
     }
     c.inc(c.TcpExt, "SyncookiesFailed");
@@ -153,9 +176,35 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
   return null;
 }
 
-function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number): number {
+/**
+ * Linux tcp_check_req's tcp_in_window: the segment [seq, seq + len) starts
+ * at IRS + 1, or overlaps the window the SYN-ACK offered (its SYN-ACK's
+ * window field: at most 65535, Linux tcp_synack_window), or is empty right
+ * at its edge.
+ */
+function requestInWindow(req: RequestSock, seg: Segment): boolean {
+  const start = (req.irs + 1) >>> 0;
+  const end = (start + Math.min(req.rcvWnd, 65535)) >>> 0;
+  const segEnd = (seg.seq + seg.data.length + (seg.flags & (SYN | FIN) ? 1 : 0)) >>> 0;
+  if (seg.seq === start) return true;
+  if (seqGt(segEnd, start) && seqLt(seg.seq, end)) return true;
+  return seg.seq === end && segEnd === end;
+}
+
+/**
+ * Linux tcp_check_req: a segment outside the window a request's SYN-ACK
+ * offered is answered by an ACK — rate-limited like any out-of-window ACK
+ * (data and FIN are exempt), TCPACKSkippedSynRecv — and dropped; the
+ * request stays (test/tcp/linux-input-states-probe.py A, A4, A6).
+ */
+function requestOutOfWindow(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): void {
+  if (!oowLimited(tl, req, seg, "TCPACKSkippedSynRecv")) sendRequestAck(tl, lt, req);
+}
+
+/** The window scale a SYN-ACK announces over an MTU of `mtu` towards `peer`. */
+function initialWscale(tl: TcpLayer, lt: Tcb, mtu: number, peer: InetAddress): number {
   return selectInitialWindow({
-    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - 40, TCP_MAX_ADV_MSS), wscaleOk: true,
+    space: lt.rcvBuf.fullSpace(), mss: Math.min(mtu - netHeaderLen(peer) - 20, TCP_MAX_ADV_MSS), wscaleOk: true,
     rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
   }).rcvWscale;
 }
@@ -166,7 +215,8 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
   const s = tl.ctx.sysctl;
   const now = tl.ctx.scheduler.now();
   let wantCookie = false;
-  if (s.tcp_syncookies === 2 || lq.synQueueFull()) {
+  // Linux tcp_conn_request: a SYN reopening a TIME-WAIT tuple (its ISN chosen) never becomes a cookie.
+  if ((s.tcp_syncookies === 2 || lq.synQueueFull()) && !seg.twIsn) {
     if (s.tcp_syncookies) {
       wantCookie = true;
       if (!lq.cookieWarned) {
@@ -185,7 +235,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     c.inc(c.TcpExt, "ListenDrops");
     return;
   }
-  const rt = tl.ip.route(seg.saddr);
+  const rt = tl.net.of(seg.saddr).route(seg.saddr);
   if (!rt) {
     // Linux tcp_conn_request: inet_csk_route_req fails (OutNoRoutes) and the SYN is a listen drop.
     c.inc(c.Ip, "OutNoRoutes");
@@ -200,9 +250,9 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
   const req: RequestSock = {
     localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
     iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : -1,
-    rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu) : 0,
+    rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu, seg.saddr) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
-    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0,
+    tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0, lastOowAck: -1,
     expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq,
   };
   if (wantCookie) {
@@ -213,7 +263,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     sendSynAck(tl, req, true);
     return;
   }
-  req.iss = tl.isn.isn(seg.daddr, seg.dport, seg.saddr, seg.sport, now);
+  req.iss = seg.twIsn || tl.isn.isn(seg.daddr, seg.dport, seg.saddr, seg.sport, now);
   lq.synQueue.set(requestKey(seg.saddr, seg.sport), req);
   sendSynAck(tl, req);
   armListenerTimer(tl, lt);
@@ -221,14 +271,15 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
 
 /** Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout. */
 export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void {
-  const rt = tl.ip.route(req.remoteAddr);
+  const net = tl.net.of(req.remoteAddr);
+  const rt = net.route(req.remoteAddr);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
   const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
   const mtu = rt.iface.mtu;
-  let adv = Math.min(mtu - 40, TCP_MAX_ADV_MSS);
+  let adv = Math.min(mtu - net.headerReserve - 20, TCP_MAX_ADV_MSS);
   if (lt?.userMss) adv = Math.min(adv, lt.userMss);
   const space = lt ? lt.rcvBuf.fullSpace() : 65536;
   const win = selectInitialWindow({
@@ -243,31 +294,33 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
     bsd: tl.personality.synOptionsBsd };
   const list = synOptions(opts);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(list));
+  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(list));
   const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
+  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
   // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
-  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt && lt.ttl >= 0 ? lt.ttl : undefined, tos: lt ? lt.tos : 0 })) return;
+  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt ? lt.ttl : -1, lt ? lt.tos : 0, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
 
 /**
- * A bare ACK for a request (FreeBSD syncache_respond with TH_ACK, its RFC 5961
- * challenge ACK): SEQ = ISS + 1, ACK = IRS + 1, the SYN-ACK's window,
- * timestamps when negotiated.
+ * A bare ACK for a request (Linux tcp_v4_reqsk_send_ack for an
+ * out-of-window segment; FreeBSD syncache_respond with TH_ACK, its RFC 5961
+ * challenge ACK): SEQ = ISS + 1, ACK = IRS + 1, the offered window (Linux:
+ * scaled by our window scale), timestamps when negotiated.
  */
 function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
-  const rt = tl.ip.route(req.remoteAddr);
+  const net = tl.net.of(req.remoteAddr);
+  const rt = net.route(req.remoteAddr);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
   const opts = establishedOptions(req.tsOk, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
-  const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd, 65535));
-  writeTcpHeader(head, IPV4.MIN_HEADER, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
-  if (tl.ip.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: lt.ttl >= 0 ? lt.ttl : undefined, tos: lt.tos })) return;
+  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
+  const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd >>> (req.sndWscale >= 0 ? req.rcvWscale : 0), 65535));
+  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
+  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt.ttl, lt.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -429,10 +482,11 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.highRxt = t.sndUna;
   t.rcvNxt = (req.irs + 1) >>> 0;
   t.tsOffset = req.tsOffset;
-  const rt = tl.ip.route(req.remoteAddr);
+  const net = tl.net.of(req.remoteAddr);
+  const rt = net.route(req.remoteAddr);
   initConnection(tl, t, rt ? rt.iface.mtu : 1500);
   t.route = rt;
-  t.routeGen = tl.ip.routes.generation;
+  t.routeGen = net.routeGeneration;
   t.peerMss = req.peerMss;
   t.wscaleOk = req.sndWscale >= 0;
   t.sndWscale = t.wscaleOk ? req.sndWscale : 0;

@@ -20,12 +20,13 @@ import { POLLIN, POLLRDNORM } from "../core/poll-events.js";
 import type { WaitQueue } from "../core/wait-queue.js";
 import type { Micros } from "../core/time.js";
 import type { Tcb } from "./tcb.js";
+import { addrId, type InetAddress } from "../net/inet-address.js";
 
 /** A half-open connection in the SYN queue (Linux `struct request_sock`). */
 export interface RequestSock {
-  localAddr: number;
+  localAddr: InetAddress;
   localPort: number;
-  remoteAddr: number;
+  remoteAddr: InetAddress;
   remotePort: number;
   /** Our ISN (the SYN-ACK's sequence number). */
   iss: number;
@@ -58,6 +59,8 @@ export interface RequestSock {
   acked: boolean;
   /** The receive window the SYN-ACK offered, in bytes (Linux rsk_rcv_wnd; RST acceptability). */
   rcvWnd: number;
+  /** When the last ACK answering an out-of-window segment went out (µs; -1: never; Linux last_oow_ack_time). */
+  lastOowAck: number;
   /** When the request was created (µs). */
   created: Micros;
   /** TTL/TOS of the SYN (for symmetry; unused). */
@@ -78,7 +81,7 @@ export class Listener {
   cookieWarned = false;
 
   constructor(
-    readonly localAddr: number,
+    readonly localAddr: InetAddress,
     readonly localPort: number,
     /** The listening socket's inode (tools). */
     public inode: number,
@@ -126,6 +129,6 @@ export class Listener {
 }
 
 /** The SYN-queue key of a remote endpoint. */
-export function requestKey(remoteAddr: number, remotePort: number): string {
-  return `${remoteAddr}:${remotePort}`;
+export function requestKey(remoteAddr: InetAddress, remotePort: number): string {
+  return `${addrId(remoteAddr)}:${remotePort}`;
 }

@@ -241,3 +241,45 @@ test("one segment duplicating several ranges reports the first in its D-SACK blo
   r.insert(450, seg(450, 250));
   assert.deepEqual(blocks(r)[0], [450, 500]);
 });
+
+test("a FIN beyond a hole is queued and SACKed like a byte; a repeat is D-SACKed; takeFin hands it over once rcv.nxt reaches it", () => {
+  const q = new OooQueue();
+  assert.equal(q.insertFin(105), true);
+  assert.equal(q.isEmpty, false, "a queued FIN keeps the queue non-empty (ACK at once, drain)");
+  assert.equal(q.bytes, 0);
+  assert.deepEqual(blocks(q), [[105, 106]]);
+  assert.equal(q.insertFin(105), false, "the same FIN again is a duplicate");
+  assert.deepEqual(blocks(q), [[105, 106], [105, 106]], "D-SACK first, then the SACK block");
+  q.insert(100, seg(100, 5));
+  assert.deepEqual(blocks(q), [[100, 106]], "data up to the FIN joins its block");
+  assert.equal(q.takeFin(100), false, "not yet in order");
+  const r = drainAll(q, 100);
+  assert.equal(r.next, 105);
+  assert.deepEqual(blocks(q), [], "a block rcv.nxt has reached goes (Linux tcp_sack_remove); the TCB takes the FIN at once");
+  assert.equal(q.takeFin(r.next), true);
+  assert.equal(q.finSeq, -1);
+  assert.equal(q.isEmpty, true);
+});
+
+test("data over a queued FIN's sequence number replaces it (D-SACK of the FIN); rcv.nxt passing it forgets it", () => {
+  const q = new OooQueue();
+  q.insertFin(105);
+  q.insert(105, seg(105, 2));
+  assert.equal(q.finSeq, -1);
+  assert.deepEqual(blocks(q), [[105, 106], [105, 107]]);
+  const p = new OooQueue();
+  p.insertFin(105);
+  p.insert(103, seg(103, 1)); // below the FIN: both stay
+  assert.equal(p.finSeq, 105);
+  assert.equal(p.takeFin(110), false, "rcv.nxt beyond the FIN: it is dropped");
+  assert.equal(p.finSeq, -1);
+  const c = new OooQueue();
+  c.insert(200, seg(200, 10));
+  c.insertFin(210);
+  assert.equal(c.pruneTail(0, 1, () => true) > 0, true);
+  assert.equal(c.finSeq, -1, "pruning from the tail drops the FIN first");
+  c.insertFin(300);
+  c.clear();
+  assert.equal(c.finSeq, -1);
+  assert.equal(c.isEmpty, true);
+});

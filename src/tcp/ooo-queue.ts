@@ -39,8 +39,15 @@
  * copy ({@link OooQueue.collapse}, Linux `tcp_collapse_ofo_queue`), then
  * drops entries from the highest sequence numbers
  * ({@link OooQueue.pruneTail}, Linux `tcp_prune_ofo_queue`) and forgets the
- * SACK blocks. FIN is not stored here: the TCB remembers an out-of-order
- * FIN's sequence number itself.
+ * SACK blocks.
+ *
+ * **FIN.** A FIN beyond a hole is queued too (Linux keeps it on its skb in
+ * the out-of-order queue, tcp_data_queue_ofo): {@link OooQueue.insertFin}
+ * records its sequence number and SACKs it like a byte (a FIN-only segment
+ * at 5 is the block 5:6; data 5:7 with FIN is 5:8), a repeated FIN is
+ * D-SACKed, and data that covers a queued FIN replaces it (its D-SACK
+ * reports the FIN's sequence number, as Linux reports the replaced skb).
+ * When the hole fills, {@link OooQueue.takeFin} hands it to the TCB.
  *
  * All sequence comparisons are modular (RFC 9293 §3.4); everything queued
  * lies within one receive window (< 2^31) of rcv.nxt.
@@ -79,6 +86,8 @@ export class OooQueue {
   #dsack = false;
   #dStart = 0;
   #dEnd = 0;
+  /** The sequence number of a FIN queued out of order, or -1. */
+  #finSeq = -1;
   /** Whether D-SACK is reported (sysctl tcp_dsack and the connection's SACK-permitted). */
   dsackEnabled: boolean;
 
@@ -98,9 +107,13 @@ export class OooQueue {
   get count(): number {
     return this.#q.length;
   }
-  /** True when nothing is queued. */
+  /** True when nothing is queued: no data and no FIN. */
   get isEmpty(): boolean {
-    return this.#q.length === 0;
+    return this.#q.length === 0 && this.#finSeq < 0;
+  }
+  /** The sequence number of the FIN queued out of order, or -1. */
+  get finSeq(): number {
+    return this.#finSeq;
   }
   /** Lowest queued sequence number (undefined when empty). */
   get firstSeq(): number | undefined {
@@ -134,6 +147,12 @@ export class OooQueue {
     seq >>>= 0;
     const end = (seq + len) >>> 0;
     const q = this.#q;
+    const fin = this.#finSeq;
+    if (fin >= 0 && seqLe(seq, fin) && seqLt(fin, end)) {
+      // Data over a queued FIN's sequence number replaces it (Linux tcp_data_queue_ofo drops the covered skb).
+      this.#finSeq = -1;
+      this.#dsackAdd(fin, (fin + 1) >>> 0);
+    }
     let i = this.#lowerBound(seq);
     let s = seq, v = view;
     // an entry starting at or before us that overlaps: it wins the overlap
@@ -179,6 +198,35 @@ export class OooQueue {
     this.#coalesce(i);
     this.#sackAdd(seq, end);
     return added;
+  }
+
+  /**
+   * Queues the FIN at `seq` (after rcv.nxt, in the window; the end of the
+   * data it came with, if any, already inserted): SACKed as [seq, seq + 1);
+   * a FIN already queued there is a duplicate (D-SACK). Returns false for a
+   * duplicate.
+   */
+  insertFin(seq: number): boolean {
+    seq >>>= 0;
+    const end = (seq + 1) >>> 0;
+    const dup = this.#finSeq === seq;
+    if (dup) this.#dsackAdd(seq, end);
+    this.#finSeq = seq;
+    this.#sackAdd(seq, end);
+    return !dup;
+  }
+
+  /**
+   * Once rcv.nxt has reached the queued FIN (after {@link drain}): true when
+   * it is exactly at `rcvNxt` — the caller processes it (Linux tcp_ofo_queue
+   * → tcp_fin, which purges the queue: {@link clear}). A FIN that rcv.nxt
+   * has passed (data past it replaced or overran it) is forgotten.
+   */
+  takeFin(rcvNxt: number): boolean {
+    const fin = this.#finSeq;
+    if (fin < 0 || seqGt(fin, rcvNxt >>> 0)) return false;
+    this.#finSeq = -1;
+    return fin === rcvNxt >>> 0;
   }
 
   /** Merges entry i with its neighbours when their views are contiguous in memory. */
@@ -269,7 +317,10 @@ export class OooQueue {
       this.#bytes -= n;
       dropped += n;
     }
-    if (dropped) this.#sacks.length = 0;
+    if (dropped) {
+      this.#sacks.length = 0;
+      this.#finSeq = -1; // the FIN, above all the data, goes first (Linux prunes from the tail)
+    }
     return dropped;
   }
 
@@ -329,16 +380,20 @@ export class OooQueue {
         left = goal;
       }
     }
-    if (dropped) this.#sacks.length = 0;
+    if (dropped) {
+      this.#sacks.length = 0;
+      this.#finSeq = -1;
+    }
     return dropped;
   }
 
-  /** Empties the queue and the SACK state (connection reset). */
+  /** Empties the queue, its FIN and the SACK state (connection reset; Linux tcp_fin's purge and tcp_sack_reset). */
   clear(): void {
     this.#q.length = 0;
     this.#bytes = 0;
     this.#sacks.length = 0;
     this.#dsack = false;
+    this.#finSeq = -1;
   }
 
   /** Snapshot of the queued byte ranges as merged [start, end) pairs (for tests and views). */
@@ -402,7 +457,7 @@ export class OooQueue {
   /** Linux tcp_sack_remove: blocks whose start rcv.nxt has reached are gone. */
   #sackRemove(rcvNxt: number): void {
     const s = this.#sacks;
-    if (this.#q.length === 0) {
+    if (this.#q.length === 0 && this.#finSeq < 0) {
       s.length = 0;
       return;
     }

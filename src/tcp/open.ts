@@ -5,7 +5,7 @@
  * listen.ts (passive).
  */
 import type { ErrnoCode } from "../core/errno.js";
-import { INADDR_ANY } from "../wire/ipv4-address.js";
+import { isAnyAddress, type InetAddress } from "../net/inet-address.js";
 import { TCP_TIMEOUT_INIT } from "./constants.js";
 import { destroyTimeWait } from "./lifecycle.js";
 import { Listener } from "./listener.js";
@@ -21,10 +21,11 @@ import { TimeWaitSock } from "./timewait.js";
  * Active OPEN (RFC 9293 §3.10.1): chooses the source address and port,
  * the ISN (RFC 6528), sends the SYN and enters SYN-SENT.
  */
-export function connect(tl: TcpLayer, t: Tcb, raddr: number, rport: number): ErrnoCode | null {
-  const rt = tl.ip.route(raddr);
+export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number): ErrnoCode | null {
+  const net = tl.net.of(raddr);
+  const rt = net.route(raddr);
   if (!rt) return "ENETUNREACH";
-  const laddr = t.localAddr !== INADDR_ANY ? t.localAddr : rt.src;
+  const laddr = !isAnyAddress(t.localAddr) ? t.localAddr : rt.src;
   if (!t.portHeld) {
     const p = tl.ports.connectPort(tl, laddr, raddr, rport);
     if (!p) return "EADDRNOTAVAIL";
@@ -51,7 +52,7 @@ export function connect(tl: TcpLayer, t: Tcb, raddr: number, rport: number): Err
   t.highRxt = t.iss;
   initConnection(tl, t, rt.iface.mtu);
   t.route = rt;
-  t.routeGen = tl.ip.routes.generation;
+  t.routeGen = net.routeGeneration;
   tl.setState(t, TcpState.SYN_SENT);
   tl.tables.insert(t);
   const c = tl.ctx.counters;
@@ -74,7 +75,7 @@ export function listen(tl: TcpLayer, t: Tcb, backlog: number, inode: number): Er
   }
   if (t.state !== TcpState.CLOSE) return "EINVAL";
   if (!t.portHeld) {
-    const e = tl.ports.bind(t, INADDR_ANY, 0);
+    const e = tl.ports.bind(t, 0, 0);
     if (e) return e;
     t.bindExplicit = false;
   }

@@ -9,9 +9,10 @@
  * `head` holds the IP and TCP headers.
  */
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq.js";
-import { IPV4, IPPROTO_TCP } from "../wire/ipv4.js";
+import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
-import type { RouteResult } from "../ip/route-table.js";
+import type { InetAddress } from "../net/inet-address.js";
+import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
@@ -25,10 +26,11 @@ import type { TimeWaitSock } from "./timewait.js";
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
 /** The route of a connection, revalidated when the routing table changed. */
-export function routeOf(tl: TcpLayer, t: Tcb): RouteResult | null {
-  if (t.route && t.routeGen === tl.ip.routes.generation) return t.route;
-  t.route = tl.ip.route(t.remoteAddr);
-  t.routeGen = tl.ip.routes.generation;
+export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.remoteAddr)): NetRoute | null {
+  const gen = net.routeGeneration;
+  if (t.route && t.routeGen === gen) return t.route;
+  t.route = net.route(t.remoteAddr);
+  t.routeGen = gen;
   return t.route;
 }
 
@@ -49,7 +51,8 @@ function selectWindow(tl: TcpLayer, t: Tcb): number {
  * Returns false when IP refused it (no route).
  */
 export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data: Uint8Array): boolean {
-  const rt = routeOf(tl, t);
+  const net = tl.net.of(t.remoteAddr);
+  const rt = routeOf(tl, t, net);
   const c = tl.ctx.counters;
   if (!rt) {
     c.inc(c.Ip, "OutNoRoutes");
@@ -71,7 +74,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     : null;
   if (!synOpts && t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
   const opts = synOpts ? synOptions(synOpts) : establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
+  const l3 = net.headerReserve;
+  const head = new Uint8Array(l3 + 20 + tcpEmitOptionsLength(opts));
   const sync = t.state !== TcpState.SYN_SENT;
   if (sync && (flags & RST) === 0) flags |= ACK;
   const ack = flags & ACK ? t.rcvNxt : 0;
@@ -82,8 +86,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     urg = Math.min(0xffff, (t.sndUp - seq) >>> 0);
   }
   if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
-  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
-  const err = tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true);
+  writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
+  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl, t.tos, true);
   if (err) {
     c.inc(c.Tcp, "OutErrs");
     return false;
@@ -125,15 +129,16 @@ export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
 
 /** Sends a RST for an established connection being aborted (`<SEQ=SND.NXT><CTL=RST>` — Linux tcp_send_active_reset uses RST|ACK). */
 export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
-  const rt = routeOf(tl, t);
+  const net = tl.net.of(t.remoteAddr);
+  const rt = routeOf(tl, t, net);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
   const opts = establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
-  writeTcpHeader(head, IPV4.MIN_HEADER, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, opts);
-  if (tl.ip.outputWith(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl >= 0 ? t.ttl : tl.ctx.sysctl.ip_default_ttl, t.tos, true)) return;
+  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
+  writeTcpHeader(head, net.headerReserve, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, opts);
+  if (net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl, t.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");
@@ -141,16 +146,17 @@ export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
 
 /** The ACK a TIME-WAIT record sends (Linux tcp_v4_timewait_ack): SND.NXT, RCV.NXT, its last window, timestamps. */
 export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
-  const rt = tl.ip.route(tw.remoteAddr);
+  const net = tl.net.of(tw.remoteAddr);
+  const rt = net.route(tw.remoteAddr);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
   const opts = establishedOptions(tw.tsOk, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, sackScratch, 0);
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20 + tcpEmitOptionsLength(opts));
+  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
   const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
-  writeTcpHeader(head, IPV4.MIN_HEADER, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, opts);
-  if (tl.ip.outputWith(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, tw.ttl >= 0 ? tw.ttl : tl.ctx.sysctl.ip_default_ttl, tw.tos, true)) return;
+  writeTcpHeader(head, net.headerReserve, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, opts);
+  if (net.output(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, tw.ttl, tw.tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -162,23 +168,25 @@ export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
  * otherwise `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`. Never answers a RST.
  * `tos` / `ttl`: of the socket answering, when there is one (-1: default TTL).
  */
-export function sendResetFor(tl: TcpLayer, saddr: number, sport: number, daddr: number, dport: number, seq: number, ack: number, flags: number, len: number, tos = 0, ttl = -1): void {
+export function sendResetFor(tl: TcpLayer, saddr: InetAddress, sport: number, daddr: InetAddress, dport: number, seq: number, ack: number, flags: number, len: number, tos = 0, ttl = -1): void {
   const c = tl.ctx.counters;
   if (flags & RST) {
     // RFC 9293 §3.10.7.1: a RST is never answered (Linux: dropped, no MIB counter).
     c.inc(c.Sockstack, "TcpRstIgnored");
     return;
   }
-  const rt = tl.ip.route(saddr);
+  const net = tl.net.of(saddr);
+  const rt = net.route(saddr);
   if (!rt) {
     // An answer with nowhere to go (an unroutable or martian source).
     c.inc(c.Ip, "OutNoRoutes");
     return;
   }
-  const head = new Uint8Array(IPV4.MIN_HEADER + 20);
-  if (flags & ACK) writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, ack, 0, RST, 0);
-  else writeTcpHeader(head, IPV4.MIN_HEADER, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0);
-  if (tl.ip.output(rt, daddr, saddr, IPPROTO_TCP, head, EMPTY, { df: true, ttl: ttl >= 0 ? ttl : undefined, tos })) return;
+  const l3 = net.headerReserve;
+  const head = new Uint8Array(l3 + 20);
+  if (flags & ACK) writeTcpHeader(head, l3, dport, sport, ack, 0, RST, 0);
+  else writeTcpHeader(head, l3, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0);
+  if (net.output(rt, daddr, saddr, IPPROTO_TCP, head, EMPTY, ttl, tos, true)) return;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");
 }

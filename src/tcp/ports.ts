@@ -9,8 +9,8 @@
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
 import { SEC } from "../core/time.js";
-import type { IpLayer } from "../ip/ip-layer.js";
-import { INADDR_ANY } from "../wire/ipv4-address.js";
+import { addrId, addrKey, isAnyAddress, type InetAddress } from "../net/inet-address.js";
+import type { NetStack } from "../net/network-layer.js";
 import { destroyTimeWait } from "./lifecycle.js";
 import type { TcpTables } from "./tables.js";
 import type { Tcb } from "./tcb.js";
@@ -44,7 +44,7 @@ export class PortAllocator {
   /** Linux table_perturb: per-destination-hash offsets for connect()'s port search. */
   readonly #perturb = new Uint32Array(PERTURB_SLOTS);
 
-  constructor(readonly ctx: StackContext, readonly ip: IpLayer, readonly tables: TcpTables, readonly hashKey: number) {}
+  constructor(readonly ctx: StackContext, readonly net: NetStack, readonly tables: TcpTables, readonly hashKey: number) {}
 
   /** Notes that a connection (or TIME-WAIT record) ended: a port or 4-tuple may be free again. */
   released(): void {
@@ -56,9 +56,9 @@ export class PortAllocator {
    * inet_csk_find_open_port prefers odd ports for bind so that even ones stay
    * free for connect()).
    */
-  bind(t: Tcb, addr: number, port: number): ErrnoCode | null {
+  bind(t: Tcb, addr: InetAddress, port: number): ErrnoCode | null {
     if (t.portHeld) return "EINVAL";
-    if (addr !== INADDR_ANY && !this.ip.isLocalAddress(addr)) return "EADDRNOTAVAIL";
+    if (!isAnyAddress(addr) && !this.net.of(addr).isLocalAddress(addr)) return "EADDRNOTAVAIL";
     if (port === 0) {
       const [lo, hi] = this.ctx.sysctl.ip_local_port_range;
       const n = hi - lo + 1;
@@ -101,16 +101,18 @@ export class PortAllocator {
    * or a free one. A TIME-WAIT holder may be reused under `tcp_tw_reuse`.
    * Returns 0 when every port is taken.
    */
-  connectPort(tl: TcpLayer, laddr: number, raddr: number, rport: number): number {
+  connectPort(tl: TcpLayer, laddr: InetAddress, raddr: InetAddress, rport: number): number {
     const [lo, hi] = this.ctx.sysctl.ip_local_port_range;
     const n = hi - lo + 1;
-    const slot = hash4(laddr, raddr, rport, this.hashKey ^ 0x5bd1e995) & (PERTURB_SLOTS - 1);
-    const offset = (hash4(laddr, raddr, rport, this.hashKey) + this.#perturb[slot]!) % n;
+    const lk = addrKey(laddr);
+    const rk = addrKey(raddr);
+    const slot = hash4(lk, rk, rport, this.hashKey ^ 0x5bd1e995) & (PERTURB_SLOTS - 1);
+    const offset = (hash4(lk, rk, rport, this.hashKey) + this.#perturb[slot]!) % n;
     // Even ports first (odd ones are bind()'s), then odd; like Linux, the per-destination
     // perturbation moves on by the number of ports tried, so the next connect starts after them.
     // Once every even port is taken for this destination, skip straight to the odd ones until
     // some connection goes away (the outcome is the same; the scan is not repeated per connect).
-    const key = `${laddr}:${raddr}:${rport}`;
+    const key = `${addrId(laddr)}:${addrId(raddr)}:${rport}`;
     const evenFull = this.#evenFull.get(key) === this.#releaseGen;
     let i = evenFull ? n + (n & 1) : 0;
     for (; i < 2 * n; i += 2) {
@@ -138,7 +140,7 @@ export class PortAllocator {
   twReusable(tw: TimeWaitSock): boolean {
     const mode = this.ctx.sysctl.tcp_tw_reuse;
     if (mode === 0 || !tw.tsOk) return false;
-    if (mode === 2 && (tw.remoteAddr >>> 24) !== 127) return false;
+    if (mode === 2 && !this.net.of(tw.remoteAddr).isLoopback(tw.remoteAddr)) return false;
     return this.ctx.scheduler.now() - tw.tsRecentStamp > 1 * SEC;
   }
 }

@@ -11,7 +11,7 @@ import { EMPTY } from "../wire/packet.js";
 import { ackSndCheck, eventDataRecv } from "./delack.js";
 import { abort, enterTimeWait } from "./lifecycle.js";
 import { OooQueue } from "./ooo-queue.js";
-import { sendAck, tcpOutput } from "./output.js";
+import { sendAck, sendResetFor, tcpOutput } from "./output.js";
 import { FIN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
@@ -31,18 +31,28 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
   let ackNow = false;
   let data = seg.data;
   let seq = seg.seq;
-  if (data.length > 0) {
-    if (st !== TcpState.ESTABLISHED && st !== TcpState.FIN_WAIT1 && st !== TcpState.FIN_WAIT2) {
-      // Data after the peer's FIN: ignore (RFC 9293 "should not occur").
-      data = EMPTY;
-    } else if (t.rcvShutdown && t.orphan) {
-      // Linux: new data for a closed socket aborts the connection with RST (TCPAbortOnData).
-      if (seqGt((seq + data.length) >>> 0, t.rcvNxt)) {
-        c.inc(c.TcpExt, "TCPAbortOnData");
-        abort(tl, t, null, true);
-        return;
-      }
-      data = EMPTY;
+  // The FIN may be queued: not when the data it ends was cut at the window's edge.
+  let finInWindow = true;
+  const finIn = st === TcpState.CLOSE_WAIT || st === TcpState.CLOSING || st === TcpState.LAST_ACK;
+  if (finIn && !seqLt(seq, t.rcvNxt)) {
+    // Linux tcp_rcv_state_process: once the peer's FIN is in, a segment at or beyond rcv.nxt
+    // (new data, another FIN) is dropped before tcp_data_queue — no ACK (checked on Linux 6.18:
+    // test/tcp/linux-input-states-probe.py D, D3, D4, D5).
+    c.inc(c.Sockstack, "TcpAfterFin");
+    tcpOutput(tl, t);
+    return;
+  }
+  if (data.length > 0 && (t.rcvShutdown || finIn) && seqGt((seq + data.length) >>> 0, t.rcvNxt)) {
+    // RFC 1122 4.2.2.13, Linux tcp_rcv_state_process (TCPAbortOnData): new data after the
+    // receive side was shut down (close(), shutdown(SHUT_RD) — in FIN-WAIT-1/2 — or the peer's
+    // own FIN: data beyond it) resets the connection, the RST answering this segment.
+    if (st === TcpState.FIN_WAIT1 || st === TcpState.FIN_WAIT2 || finIn) {
+      c.inc(c.TcpExt, "TCPAbortOnData");
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length);
+      if (st === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
+      t.rcvBuf.clear();
+      abort(tl, t, t.orphan ? null : tl.personality.resetErrno(st), false);
+      return;
     }
   }
   if (data.length > 0) {
@@ -63,7 +73,10 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     // Trim beyond the window.
     const wnd = t.rwin.receiveWindow(t.rcvNxt);
     const maxLen = ((t.rcvNxt + wnd - seq) | 0);
-    if (data.length > maxLen) data = maxLen > 0 ? data.subarray(0, maxLen) : EMPTY;
+    if (data.length > maxLen) {
+      data = maxLen > 0 ? data.subarray(0, maxLen) : EMPTY;
+      finInWindow = false;
+    }
   }
   if (data.length > 0) {
     // Receive memory (Linux tcp_try_rmem_schedule): over the buffer, collapse and prune; if that
@@ -89,10 +102,8 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
         t.rcvNxt = t.ooo.drain(t.rcvNxt, (v) => t.rcvBuf.push(v));
         t.bytesReceived += (t.rcvNxt - before) >>> 0;
         ackNow = true; // filling a hole: ACK at once (RFC 5681 §4.2)
-        if (t.oooFinSeq >= 0 && t.oooFinSeq === t.rcvNxt) {
-          t.oooFinSeq = -1;
-          finReceived(tl, t);
-        }
+        // The FIN queued beyond the hole is now in order (Linux tcp_ofo_queue → tcp_fin).
+        if (t.ooo.takeFin(t.rcvNxt)) finReceived(tl, t);
       }
       if (t.urgSeq >= 0) extractUrgent(t);
       t.wq.wake(POLLIN | POLLRDNORM);
@@ -101,7 +112,6 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
       // Out of order (D4): queue it, SACK it, ACK at once (RFC 5681 §4.2 duplicate ACK).
       c.inc(c.TcpExt, "TCPOFOQueue");
       (t.ooo ??= new OooQueue(t.sackOk && tl.ctx.sysctl.tcp_dsack)).insert(seq, data);
-      if (seg.flags & FIN) t.oooFinSeq = (seq + data.length) >>> 0;
       ackNow = true;
     }
   } else if (seg.data.length > 0) {
@@ -116,15 +126,19 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
       // Linux delays the FIN's ACK like any other (FreeBSD ACKs it at once).
       if (tl.personality.ackFinAtOnce) ackNow = true;
     } else if (seqGt(finSeq, t.rcvNxt)) {
-      t.oooFinSeq = finSeq;
+      // A FIN beyond a hole waits in the out-of-order queue, SACKed (Linux tcp_data_queue_ofo;
+      // checked on Linux 6.18: test/tcp/linux-input-states-probe.py G–G6); a duplicate ACK now.
+      if (finInWindow) {
+        if (!seg.data.length) c.inc(c.TcpExt, "TCPOFOQueue");
+        (t.ooo ??= new OooQueue(t.sackOk && tl.ctx.sysctl.tcp_dsack)).insertFin(finSeq);
+      }
       ackNow = true;
     } else if (seqLt(finSeq, t.rcvNxt)) {
-      // A retransmitted FIN: ACK it at once (Linux tcp_data_queue's duplicate path, FreeBSD TF_ACKNOW).
+      // A retransmitted FIN, entirely below rcv.nxt: D-SACK it with its data (Linux
+      // tcp_data_queue's duplicate path reports seq..end_seq, the FIN included; checked on
+      // Linux 6.18: test/tcp/linux-input-states-probe.py D6) and ACK at once.
+      dsackOld(tl, t, seg.seq, (finSeq + 1) >>> 0);
       ackNow = true;
-    } else if (!ackNow) {
-      // A FIN past the one already received (CLOSE-WAIT, CLOSING, LAST-ACK): Linux's
-      // tcp_rcv_state_process drops it without an ACK or a counter.
-      c.inc(c.Sockstack, "TcpFinAfterFin");
     }
   }
   // Our own output may carry the ACK (piggyback).
@@ -164,11 +178,7 @@ export function tcpPruneQueue(tl: TcpLayer, t: Tcb, inSeq: number): boolean {
   if (t.rmemAlloc() <= rcvbuf) return true;
   if (t.ooo && !t.ooo.isEmpty) {
     const pruned = t.ooo.pruneTail(inSeq, rcvbuf >> 3, () => t.rmemAlloc() <= rcvbuf);
-    if (pruned) {
-      c.inc(c.TcpExt, "OfoPruned");
-      // A FIN beyond what is left went with the pruned data (the peer retransmits it).
-      t.oooFinSeq = -1;
-    }
+    if (pruned) c.inc(c.TcpExt, "OfoPruned"); // a queued FIN went first (the peer retransmits it)
     if (t.rmemAlloc() <= rcvbuf) return true;
   }
   c.inc(c.TcpExt, "RcvPruned");
@@ -179,6 +189,8 @@ export function tcpPruneQueue(tl: TcpLayer, t: Tcb, inSeq: number): boolean {
 export function finReceived(tl: TcpLayer, t: Tcb): void {
   t.rcvNxt = (t.rcvNxt + 1) >>> 0;
   t.finReceived = true;
+  // Linux tcp_fin: nothing can follow the FIN — purge the out-of-order queue and the SACK state.
+  t.ooo?.clear();
   switch (t.state) {
     case TcpState.SYN_RECV:
     case TcpState.ESTABLISHED:

@@ -59,17 +59,17 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     }
     if (seg.flags & SYN) {
       // Linux tcp_validate_incoming (syn_challenge), FreeBSD tcp_respond: an out-of-window SYN gets a challenge ACK.
-      challengeAck(tl, t, seg, true);
+      challengeAck(tl, t, true);
       return;
     }
-    // A retransmission of data we already have (Linux tcp_send_dupack): D-SACK it (RFC 2883) and re-ACK.
-    // Not rate-limited: tcp_oow_rate_limited exempts segments carrying data (checked on Linux 6.18:
-    // scripts/linux-probes/oow-data.py, one duplicate ACK per old segment; the peer ignores the D-SACKs
-    // as dubious, see processAck).
-    if (seg.data.length > 0 && seqLt(seg.seq, t.rcvNxt)) {
+    // A retransmission of data or a FIN we already have (Linux tcp_send_dupack): D-SACK it
+    // (RFC 2883; the FIN's sequence number included) and re-ACK. Not rate-limited:
+    // tcp_oow_rate_limited exempts segments occupying sequence space (checked on Linux 6.18:
+    // scripts/linux-probes/oow-data.py, one duplicate ACK per old segment; the peer ignores the
+    // D-SACKs as dubious, see processAck; test/tcp/linux-input-states-probe.py D6 for a FIN).
+    if (len > 0 && seqLt(seg.seq, t.rcvNxt)) {
       c.inc(c.TcpExt, "DelayedACKLost");
-      const dataEnd = (seg.seq + seg.data.length) >>> 0;
-      dsackOld(tl, t, seg.seq, seqMin(dataEnd, t.rcvNxt));
+      dsackOld(tl, t, seg.seq, seqMin((seg.seq + len) >>> 0, t.rcvNxt));
     }
     c.inc(c.TcpExt, "TCPRcvOutOfWindow");
     if (!oowLimited(tl, t, seg, "TCPACKSkippedSeq")) sendAck(tl, t);
@@ -81,7 +81,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (seg.seq === t.rcvNxt || (tl.ctx.sysctl.tcp_insecure_rst && seqGt(seg.seq, t.rcvNxt))) {
       resetReceived(tl, t);
     } else {
-      challengeAck(tl, t, seg, false);
+      challengeAck(tl, t, false);
     }
     return;
   }
@@ -102,7 +102,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
       abort(tl, t, "ECONNRESET", true);
       return;
     }
-    challengeAck(tl, t, seg, true);
+    challengeAck(tl, t, true);
     return;
   }
 
@@ -128,6 +128,10 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     }
   }
   if (!processAck(tl, t, seg)) return;
+  // The ACK of our FIN ended LAST-ACK or CLOSING (Linux tcp_rcv_state_process: tcp_done /
+  // tcp_time_wait, then `goto consume`): the rest of the segment is not looked at. (The cast:
+  // the checks above narrowed t.state, which processAck has changed since.)
+  if ((t.state as TcpState) === TcpState.CLOSE) return;
 
   // Timestamps: TS.Recent is updated for segments covering Last.ACK.sent (RFC 7323 §4.3).
   if (t.tsOk && seg.hasTs && seqLe(seg.seq, t.rwin.rcvWup)) {

@@ -2,6 +2,7 @@
  * A received TCP segment as the state machine sees it: the header fields,
  * the options it needs, and the payload view (never copied on input).
  */
+import type { InetAddress } from "../net/inet-address.js";
 
 /** TCP header flag bits (the wire codec's constants under the short names the state machine uses). */
 export {
@@ -10,8 +11,8 @@ export {
 
 /** A parsed inbound segment. */
 export interface Segment {
-  saddr: number;
-  daddr: number;
+  saddr: InetAddress;
+  daddr: InetAddress;
   sport: number;
   dport: number;
   seq: number;
@@ -33,4 +34,9 @@ export interface Segment {
   hasTs: boolean;
   tsVal: number;
   tsEcr: number;
+  /**
+   * The ISN for the connection a SYN opens when it reopens a tuple in
+   * TIME-WAIT (Linux TCP_SKB_CB(skb)->tcp_tw_isn), else 0.
+   */
+  twIsn: number;
 }

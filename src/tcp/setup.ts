@@ -6,6 +6,7 @@
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqGt, seqLe } from "../core/seq.js";
+import { netHeaderLen } from "../net/inet-address.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
 import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
@@ -23,7 +24,7 @@ import { resetKeepalive, stopRetransmit } from "./timers.js";
 export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
   mtu = Math.min(mtu, IP_MAX_MTU);
   t.pmtu = mtu;
-  let adv = Math.min(mtu - 40, TCP_MAX_ADV_MSS);
+  let adv = Math.min(mtu - netHeaderLen(t.remoteAddr) - 20, TCP_MAX_ADV_MSS);
   if (t.userMss) adv = Math.min(adv, t.userMss);
   t.advMss = adv;
   t.rwin = new ReceiveWindow(
@@ -55,7 +56,8 @@ export function applySynOptions(tl: TcpLayer, t: Tcb, seg: Segment): void {
 
 /** Send MSS from the path MTU, the peer's MSS and TCP_MAXSEG, less the timestamp option. */
 export function updateMss(t: Tcb): void {
-  let mss = Math.min(t.peerMss, t.pmtu - 40);
+  // Linux tcp_mtu_to_mss: the path MTU less the network header (icsk_af_ops->net_header_len) and TCP's.
+  let mss = Math.min(t.peerMss, t.pmtu - netHeaderLen(t.remoteAddr) - 20);
   if (t.userMss) mss = Math.min(mss, t.userMss);
   if (t.tsOk) mss -= TCPOLEN_TSTAMP_ALIGNED;
   // Linux tcp_bound_to_half_wnd: never more than half the largest window the peer offered

@@ -28,6 +28,8 @@ import type { Micros } from "../core/time.js";
 import { MINUTE } from "../core/time.js";
 import type { SipKey } from "../core/siphash.js";
 import { sipKeyFromRng, siphash4u32 } from "../core/siphash.js";
+import type { InetAddress } from "../net/inet-address.js";
+import { siphashAddrs } from "./isn.js";
 
 /** Linux `msstab`: the MSS values a cookie can carry (index 0..3). */
 export const MSSTAB: readonly number[] = [536, 1300, 1440, 1460];
@@ -46,9 +48,9 @@ const TS_OPT_ECN = 1 << 5;
 
 /** The connection as the listener sees it; any object with these fields (e.g. a TCB) will do. */
 export interface CookieTuple {
-  localAddr: number;
+  localAddr: InetAddress;
   localPort: number;
-  remoteAddr: number;
+  remoteAddr: InetAddress;
   remotePort: number;
 }
 
@@ -105,8 +107,11 @@ export class SynCookies {
   }
 
   #hash(t: CookieTuple, count: number, which: 0 | 1): number {
-    return siphash4u32(which ? this.#k1 : this.#k0, t.remoteAddr, t.localAddr,
-      ((t.remotePort << 16) | t.localPort) >>> 0, count);
+    const key = which ? this.#k1 : this.#k0;
+    const ports = ((t.remotePort << 16) | t.localPort) >>> 0;
+    const { remoteAddr: r, localAddr: l } = t;
+    // IPv4: Linux cookie_hash's siphash_4u32; other families hash the address bytes (cookie_v6 hashes in6_addrs).
+    return typeof r === "number" && typeof l === "number" ? siphash4u32(key, r, l, ports, count) : siphashAddrs(key, r, l, [ports, count]);
   }
 
   /**

@@ -7,11 +7,13 @@
  *   check and connect()'s ephemeral port choice.
  *
  * The ehash is two-level: both ports packed into one int32, then (only
- * when several remote hosts use the same port pair) the remote address as
- * an int32. Keys stay V8 small integers, so a lookup allocates nothing and
+ * when several remote hosts use the same port pair) the remote address's
+ * int32 key (`addrKey`: the IPv4 address itself; an IPv6 address's fold,
+ * so entries under one key are confirmed with `addrEq`). Keys stay V8 small integers, so a lookup allocates nothing and
  * usually costs one Map.get; the local address is compared last (a host
  * with several addresses is the rare case).
  */
+import { addrEq, addrKey, isAnyAddress, type InetAddress } from "../net/inet-address.js";
 import type { Tcb } from "./tcb.js";
 import type { TimeWaitSock } from "./timewait.js";
 import { TcpState } from "./tcp-state.js";
@@ -47,14 +49,14 @@ export class TcpTables {
   }
 
   /** Finds the connection for a received segment's tuple. */
-  lookup(localAddr: number, localPort: number, remoteAddr: number, remotePort: number): TcpSock | undefined {
+  lookup(localAddr: InetAddress, localPort: number, remoteAddr: InetAddress, remotePort: number): TcpSock | undefined {
     const e = this.#ehash.get(portsKey(localPort, remotePort));
     if (e === undefined) return undefined;
-    if (!(e instanceof Map)) return e.remoteAddr === remoteAddr && e.localAddr === localAddr ? e : undefined;
-    const f = e.get(remoteAddr | 0);
+    if (!(e instanceof Map)) return addrEq(e.remoteAddr, remoteAddr) && addrEq(e.localAddr, localAddr) ? e : undefined;
+    const f = e.get(addrKey(remoteAddr));
     if (f === undefined) return undefined;
-    if (!Array.isArray(f)) return f.localAddr === localAddr ? f : undefined;
-    for (const t of f) if (t.localAddr === localAddr) return t;
+    if (!Array.isArray(f)) return addrEq(f.localAddr, localAddr) && addrEq(f.remoteAddr, remoteAddr) ? f : undefined;
+    for (const t of f) if (addrEq(t.localAddr, localAddr) && addrEq(t.remoteAddr, remoteAddr)) return t;
     return undefined;
   }
 
@@ -68,10 +70,10 @@ export class TcpTables {
       if (e instanceof Map) m = e;
       else {
         m = new Map();
-        m.set(e.remoteAddr | 0, e);
+        m.set(addrKey(e.remoteAddr), e);
         this.#ehash.set(k, m);
       }
-      const ra = t.remoteAddr | 0;
+      const ra = addrKey(t.remoteAddr);
       const f = m.get(ra);
       if (f === undefined) m.set(ra, t);
       else if (Array.isArray(f)) f.push(t);
@@ -88,7 +90,7 @@ export class TcpTables {
     const e = this.#ehash.get(k);
     if (e === t) this.#ehash.delete(k);
     else if (e instanceof Map) {
-      const ra = t.remoteAddr | 0;
+      const ra = addrKey(t.remoteAddr);
       const f = e.get(ra);
       if (f === t) e.delete(ra);
       else if (Array.isArray(f)) {
@@ -141,14 +143,14 @@ export class TcpTables {
    * beats a wildcard; within the best match, a SO_REUSEPORT group picks by
    * `hash` (Linux inet_lhash2_lookup + reuseport_select_sock).
    */
-  findListener(localAddr: number, localPort: number, hash: number): Tcb | undefined {
+  findListener(localAddr: InetAddress, localPort: number, hash: number): Tcb | undefined {
     const l = this.listeners.get(localPort);
     if (!l) return undefined;
     let exact: Tcb[] | null = null;
     let wild: Tcb[] | null = null;
     for (const t of l) {
-      if (t.localAddr === localAddr) (exact ??= []).push(t);
-      else if (t.localAddr === 0) (wild ??= []).push(t);
+      if (addrEq(t.localAddr, localAddr)) (exact ??= []).push(t);
+      else if (isAnyAddress(t.localAddr)) (wild ??= []).push(t);
     }
     const g = exact ?? wild;
     if (!g) return undefined;
@@ -186,12 +188,12 @@ export class TcpTables {
    * owner's flag — C5), or both set SO_REUSEPORT. `asListener` re-checks at
    * listen() time, where two listeners conflict even with SO_REUSEADDR.
    */
-  bindConflict(t: Tcb, addr: number, port: number, asListener = false): boolean {
+  bindConflict(t: Tcb, addr: InetAddress, port: number, asListener = false): boolean {
     const b = this.binds.get(port);
     if (!b) return false;
     for (const o of b.owners) {
       if (o === t) continue;
-      if (o.localAddr !== 0 && addr !== 0 && o.localAddr !== addr) continue;
+      if (!isAnyAddress(o.localAddr) && !isAnyAddress(addr) && !addrEq(o.localAddr, addr)) continue;
       if (t.reusePort && o.reusePort) continue;
       if (t.reuseAddr && o.reuseAddr && o.state !== TcpState.LISTEN && !asListener) continue;
       if (asListener && o.state !== TcpState.LISTEN && t.reuseAddr && o.reuseAddr) continue;

@@ -623,18 +623,6 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.sndUp = v;
   }
 
-  /** See {@link TcbCold.oooFinSeq}. */
-  get oooFinSeq(): TcbCold["oooFinSeq"] {
-    return this.#cold.oooFinSeq;
-  }
-  set oooFinSeq(v: TcbCold["oooFinSeq"]) {
-    if (this.#cold === COLD_DEFAULTS) {
-      if (v === COLD_DEFAULTS.oooFinSeq) return;
-      this.#cold = new TcbCold();
-    }
-    this.#cold.oooFinSeq = v;
-  }
-
   /** See {@link TcbCold.softError}. */
   get softError(): TcbCold["softError"] {
     return this.#cold.softError;

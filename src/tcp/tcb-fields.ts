@@ -126,8 +126,6 @@ export class TcbCold {
   urgByte = -1;
   /** Our urgent pointer (send side): seq after the last urgent byte, or -1. */
   sndUp = -1;
-  /** The peer's out-of-order FIN's sequence number, or -1. */
-  oooFinSeq = -1;
   /** A soft error (ICMP) reported if the connection times out. */
   softError: ErrnoCode | null = null;
   /** Bytes retransmitted (tcpi_bytes_retrans). */

@@ -26,7 +26,7 @@ import { createCongestionControl } from "./congestion/registry.js";
 import { Cubic } from "./congestion/cubic.js";
 import type { Micros } from "../core/time.js";
 import { WaitQueue } from "../core/wait-queue.js";
-import type { RouteResult } from "../ip/route-table.js";
+import type { NetRoute } from "../net/network-layer.js";
 import { TCP_INIT_CWND, type CaState, type CongestionControl } from "./congestion/congestion-control.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import { RttEstimator } from "./rtt.js";
@@ -37,6 +37,7 @@ import type { OooQueue } from "./ooo-queue.js";
 import type { Listener } from "./listener.js";
 import type { ReceiveWindow } from "./recv-window.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
+import type { InetAddress } from "../net/inet-address.js";
 
 /** Observer of state transitions (traces, ladder diagrams). */
 export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
@@ -51,9 +52,9 @@ export class Tcb extends TcbAccessors {
   // (tos, ttl, urgByte, lq, …) are accessors of TcbAccessors, generated from
   // the lists of tcb-fields.ts.
   state: TcpState = TcpState.CLOSE;
-  localAddr = 0;
+  localAddr: InetAddress = 0;
   localPort = 0;
-  remoteAddr = 0;
+  remoteAddr: InetAddress = 0;
   remotePort = 0;
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
@@ -139,7 +140,7 @@ export class Tcb extends TcbAccessors {
   /** Estimate of the peer's segment size (Linux icsk_ack.rcv_mss). */
   rcvMss = 536;
   /** Cached route and the route-table generation it was computed for. */
-  route: RouteResult | null = null;
+  route: NetRoute | null = null;
   routeGen = -1;
   /** Path MTU. */
   pmtu = 1500;

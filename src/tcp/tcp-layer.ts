@@ -11,10 +11,9 @@ import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import type { Timer } from "../core/scheduler.js";
-import type { IpLayer } from "../ip/ip-layer.js";
-import type { NetInterface } from "../ip/interface.js";
-import type { IcmpErrorInfo } from "../ip/protocol.js";
-import { IPPROTO_TCP, type Ipv4Header } from "../wire/ipv4.js";
+import { addrKey, type InetAddress } from "../net/inet-address.js";
+import type { NetIcmpError, NetRx, NetStack } from "../net/network-layer.js";
+import { IPPROTO_TCP } from "../wire/ipv4.js";
 import type { Packet } from "../wire/packet.js";
 import { afterRead } from "./autotune.js";
 import { tcpIcmpError } from "./icmp-error.js";
@@ -54,15 +53,19 @@ export class TcpLayer {
   /** Scratch records reused by input for every segment of this host (never shared between hosts). */
   readonly rx = new InputScratch();
 
-  constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
+  constructor(
+    readonly ctx: StackContext,
+    /** The host's network layers; TCP reaches each through `net.of(address)`. */
+    readonly net: NetStack,
+  ) {
     this.isn = new IsnGenerator(ctx.rng.fork("tcp-isn"));
     this.cookies = new SynCookies(ctx.rng.fork("tcp-cookies"));
     this.#hashKey = ctx.rng.u32();
-    this.ports = new PortAllocator(ctx, ip, this.tables, this.#hashKey);
+    this.ports = new PortAllocator(ctx, net, this.tables, this.#hashKey);
     this.timeWait = new TimeWaitQueue(ctx.scheduler, (tw) => destroyTimeWait(this, tw));
-    ip.register(IPPROTO_TCP, {
-      input: (p: Packet, h: Ipv4Header, i: NetInterface) => tcpInput(this, p, h, i),
-      icmpError: (info: IcmpErrorInfo) => tcpIcmpError(this, info),
+    net.registerTransport(IPPROTO_TCP, {
+      input: (p: Packet, rx: NetRx) => tcpInput(this, p, rx),
+      icmpError: (err: NetIcmpError) => tcpIcmpError(this, err),
     });
   }
 
@@ -75,8 +78,8 @@ export class TcpLayer {
   }
 
   /** Hash used for SO_REUSEPORT selection. */
-  tupleHash(saddr: number, sport: number, daddr: number, dport: number): number {
-    return hash4(saddr, daddr, ((sport << 16) | dport) >>> 0, this.#hashKey);
+  tupleHash(saddr: InetAddress, sport: number, daddr: InetAddress, dport: number): number {
+    return hash4(addrKey(saddr), addrKey(daddr), ((sport << 16) | dport) >>> 0, this.#hashKey);
   }
 
   /** A new connection block with the host's defaults (buffers, congestion control, keepalive times). */
@@ -103,12 +106,12 @@ export class TcpLayer {
   // ---- the socket layer's calls ------------------------------------------
 
   /** bind(): claims `addr:port` (0 = an ephemeral port) for `t` (ports.ts). */
-  bind(t: Tcb, addr: number, port: number): ErrnoCode | null {
+  bind(t: Tcb, addr: InetAddress, port: number): ErrnoCode | null {
     return this.ports.bind(t, addr, port);
   }
 
   /** connect(): the active open (open.ts). */
-  connect(t: Tcb, raddr: number, rport: number): ErrnoCode | null {
+  connect(t: Tcb, raddr: InetAddress, rport: number): ErrnoCode | null {
     return connect(this, t, raddr, rport);
   }
 

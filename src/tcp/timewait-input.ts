@@ -6,6 +6,7 @@
  */
 import { seqGt, seqLt } from "../core/seq.js";
 import { destroyTimeWait, restartTimeWait } from "./lifecycle.js";
+import { oowLimited } from "./oow-ack.js";
 import { sendTimeWaitAck } from "./output.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -16,9 +17,11 @@ import type { TimeWaitSock } from "./timewait.js";
  * a bare ACK or RST exactly at rcv.nxt is in window — the RST kills the
  * record unless `tcp_rfc1337` (RFC 1337 protection), the ACK restarts the
  * 2MSL wait; a SYN with a higher sequence number (or newer timestamp) may
- * open a new incarnation (returns false: let the listener take it);
+ * open a new incarnation (returns false: let the listener take it, its ISN
+ * set in `seg.twIsn`);
  * everything else — a retransmitted FIN above all — is answered with an ACK
- * and restarts the wait. Returns true when consumed.
+ * (rate-limited like any out-of-window ACK) and restarts the wait. Returns
+ * true when consumed.
  */
 export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean {
   const now = tl.ctx.scheduler.now();
@@ -44,6 +47,10 @@ export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boo
   }
   if ((seg.flags & (SYN | RST | ACK)) === SYN && !paws &&
       (seqGt(seg.seq, tw.rcvNxt) || (tw.tsOk && seg.hasTs && seqGt(seg.tsVal, tw.tsRecent)))) {
+    // TCP_TW_SYN: the new incarnation's ISN is the old snd.nxt + 65535 + 2 (never 0), so its
+    // sequence numbers stay above the old ones (checked on Linux 6.18:
+    // test/tcp/linux-input-states-probe.py I — 65537 past the old snd.nxt).
+    seg.twIsn = ((tw.sndNxt + 65535 + 2) >>> 0) || 1;
     destroyTimeWait(tl, tw);
     return false;
   }
@@ -53,6 +60,8 @@ export function timeWaitInput(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boo
     return true;
   }
   if (paws || seg.flags & ACK) restartTimeWait(tl, tw);
-  sendTimeWaitAck(tl, tw);
+  // tcp_timewait_check_oow_rate_limit: one ACK per 500 ms, but never withheld from a segment
+  // carrying data or a FIN (checked on Linux 6.18: test/tcp/linux-input-states-probe.py R2).
+  if (!oowLimited(tl, tw, seg, "TCPACKSkippedTimeWait")) sendTimeWaitAck(tl, tw);
   return true;
 }

@@ -15,13 +15,14 @@ import { Timer, type Scheduler } from "../core/scheduler.js";
 import type { Micros } from "../core/time.js";
 import { TcpState } from "./tcp-state.js";
 import type { Tcb } from "./tcb.js";
+import type { InetAddress } from "../net/inet-address.js";
 
 /** A connection in TIME-WAIT. */
 export class TimeWaitSock {
   readonly state = TcpState.TIME_WAIT;
-  readonly localAddr: number;
+  readonly localAddr: InetAddress;
   readonly localPort: number;
-  readonly remoteAddr: number;
+  readonly remoteAddr: InetAddress;
   readonly remotePort: number;
   /** RCV.NXT: the peer's FIN is acknowledged. */
   readonly rcvNxt: number;
@@ -45,6 +46,8 @@ export class TimeWaitSock {
   portHeld = false;
   /** When the record expires (µs). */
   expires: Micros;
+  /** When the last rate-limited ACK went out (µs; -1: never; Linux tw_last_oow_ack_time, 0 at tcp_time_wait). */
+  lastOowAck = -1;
   /** Never owned by a process. */
   readonly inode = 0;
   readonly orphan = true;

@@ -11,9 +11,11 @@ import { join } from "node:path";
 import { ms, sec } from "../core/time.js";
 import { Network } from "../sim/network.js";
 import { Capture } from "./capture.js";
-import { ladderConnections, ladderEvents, ladderSvg, ladderText } from "./ladder.js";
+import { ladderConnections, ladderEvents, ladderText } from "./ladder.js";
+import { ladderSvg } from "./ladder-svg.js";
 import { lectureScenario } from "../demo/lecture-scenario.js";
 import { connectTo, listenOn } from "../../test/helpers/vocabulary.js";
+import { formatInetAddress, type InetAddress } from "../net/inet-address.js";
 
 /** A client sends "1111", then "2222" (lost on the way when `lossy`), then closes. */
 async function transfer(lossy: boolean): Promise<Capture> {
@@ -217,7 +219,7 @@ test("kernel drops carry their reason, state changes sit on the lifelines, lanes
   const states: { t: number; endpoint: string; peer: string; state: string }[] = [];
   for (const h of [sc.client, sc.server]) {
     h.tcp.trace = (t, _from, to) => {
-      const a = (x: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+      const a = (x: InetAddress) => formatInetAddress(x);
       states.push({ t: sc.net.now(), endpoint: `${a(t.localAddr)}:${t.localPort}`, peer: `${a(t.remoteAddr)}:${t.remotePort}`, state: ["", "ESTABLISHED", "SYN_SENT", "SYN_RECV"][to] ?? String(to) });
     };
   }

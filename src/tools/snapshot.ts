@@ -45,7 +45,7 @@ import { tcpInfo, type TcpInfo } from "../tcp/tcp-info.js";
 import { TimeWaitSock } from "../tcp/timewait.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { UdpSock } from "../udp/udp-sock.js";
-import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { formatInetAddress } from "../net/inet-address.js";
 
 /** The kind of timer `ss -o` shows (`timer:(on,200ms,0)`). */
 export type TimerKind = "on" | "keepalive" | "timewait" | "persist";
@@ -224,9 +224,9 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
   return {
     proto: "tcp",
     state: t.state,
-    localAddr: formatIpv4Address(t.localAddr),
+    localAddr: formatInetAddress(t.localAddr),
     localPort: t.localPort,
-    remoteAddr: formatIpv4Address(t.remoteAddr),
+    remoteAddr: formatInetAddress(t.remoteAddr),
     remotePort: t.remotePort,
     // Linux: rcv_nxt − copied_seq — the FIN counts until a read returns 0 (CLOSE-WAIT shows Recv-Q 1).
     recvQ: listening ? (lq?.acceptQueue.length ?? 0) : t.rcvBuf.length + (t.finReceived && !t.finRead && t.state !== TcpState.CLOSE ? 1 : 0),
@@ -255,9 +255,9 @@ function timeWaitSnapshot(host: Host, tw: TimeWaitSock, now: Micros): SocketSnap
   return {
     proto: "tcp",
     state: TcpState.TIME_WAIT,
-    localAddr: formatIpv4Address(tw.localAddr),
+    localAddr: formatInetAddress(tw.localAddr),
     localPort: tw.localPort,
-    remoteAddr: formatIpv4Address(tw.remoteAddr),
+    remoteAddr: formatInetAddress(tw.remoteAddr),
     remotePort: tw.remotePort,
     recvQ: 0,
     sendQ: 0,
@@ -278,9 +278,9 @@ function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapsho
   return {
     proto: "tcp",
     state: TcpState.SYN_RECV,
-    localAddr: formatIpv4Address(r.localAddr),
+    localAddr: formatInetAddress(r.localAddr),
     localPort: r.localPort,
-    remoteAddr: formatIpv4Address(r.remoteAddr),
+    remoteAddr: formatInetAddress(r.remoteAddr),
     remotePort: r.remotePort,
     recvQ: 0,
     sendQ: 0,
@@ -301,9 +301,9 @@ function udpSnapshot(host: Host, sk: UdpSock, owners: Map<number, SocketOwner[]>
   return {
     proto: "udp",
     state: sk.connected ? TcpState.ESTABLISHED : TcpState.CLOSE,
-    localAddr: formatIpv4Address(sk.localAddr),
+    localAddr: formatInetAddress(sk.localAddr),
     localPort: sk.localPort,
-    remoteAddr: formatIpv4Address(sk.remoteAddr),
+    remoteAddr: formatInetAddress(sk.remoteAddr),
     remotePort: sk.remotePort,
     recvQ: sk.rmemAlloc,
     sendQ: 0,

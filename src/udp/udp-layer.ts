@@ -9,32 +9,25 @@
  */
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
-import type { IpLayer } from "../ip/ip-layer.js";
-import type { NetInterface } from "../ip/interface.js";
-import { datagramTail, type IcmpErrorInfo } from "../ip/protocol.js";
-import { IPPROTO_UDP, IPV4, type Ipv4Header } from "../wire/ipv4.js";
-import { INADDR_ANY, INADDR_BROADCAST, type Ipv4Address } from "../wire/ipv4-address.js";
+import { addrEq, addrKey, anyAddressOf, isAnyAddress, type InetAddress } from "../net/inet-address.js";
+import { datagramTail, type NetIcmpError, type NetRx, type NetStack } from "../net/network-layer.js";
+import { icmpErrConvert } from "../net/ipv4-net.js";
+import { IPPROTO_UDP } from "../wire/ipv4.js";
 import type { Packet } from "../wire/packet.js";
-import { UDP, emitUdp, parseUdp, udpChecksumOk } from "../wire/udp.js";
+import { UDP, emitUdp, parseUdp, udpChecksumOkWith } from "../wire/udp.js";
 import { WireError } from "../wire/wire-error.js";
 import { UDP_DATAGRAM_OVERHEAD, UdpSock } from "./udp-sock.js";
 
 /** Largest UDP payload over IPv4: 65535 − 20 − 8 (G6). */
 export const UDP_MAX_PAYLOAD = 65507;
 
-/** ICMP unreachable codes → errno (Linux icmp_err_convert). */
-const UNREACH_ERRNO: ErrnoCode[] = [
-  "ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP",
-  "ENETUNREACH", "EHOSTDOWN", "ENONET", "ENETUNREACH", "EHOSTUNREACH", "ENETUNREACH", "EHOSTUNREACH",
-  "EHOSTUNREACH", "EHOSTUNREACH", "EHOSTUNREACH",
-];
-
-/** Maps an ICMP error to the errno Linux reports (icmp_err_convert). */
+/**
+ * Maps an IPv4 ICMP error to the errno Linux reports (icmp_err_convert; the
+ * network layer classifies errors itself, see net/ipv4-net.ts).
+ * @example icmpToErrno(3, 3) === "ECONNREFUSED"
+ */
 export function icmpToErrno(type: number, code: number): ErrnoCode {
-  if (type === 3) return UNREACH_ERRNO[code] ?? "EHOSTUNREACH";
-  if (type === 11) return "EHOSTUNREACH";
-  if (type === 12) return "EPROTO";
-  return "EHOSTUNREACH";
+  return icmpErrConvert(type, code);
 }
 
 /** The UDP module of one host. */
@@ -43,10 +36,14 @@ export class UdpLayer {
   readonly ports = new Map<number, UdpSock[]>();
   #hashKey: number;
 
-  constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
-    ip.register(IPPROTO_UDP, {
-      input: (p, h, i) => this.input(p, h, i),
-      icmpError: (info) => this.icmpError(info),
+  constructor(
+    readonly ctx: StackContext,
+    /** The host's network layers; UDP reaches each through `net.of(address)`. */
+    readonly net: NetStack,
+  ) {
+    net.registerTransport(IPPROTO_UDP, {
+      input: (p, rx) => this.input(p, rx),
+      icmpError: (err) => this.icmpError(err),
     });
     this.#hashKey = ctx.rng.u32();
   }
@@ -66,9 +63,10 @@ export class UdpLayer {
    * errno on failure: EINVAL when already bound, EADDRINUSE, EADDRNOTAVAIL
    * for a non-local address, EAGAIN when no ephemeral port is free.
    */
-  bind(sk: UdpSock, addr: Ipv4Address, port: number): ErrnoCode | null {
+  bind(sk: UdpSock, addr: InetAddress, port: number): ErrnoCode | null {
     if (sk.bound) return "EINVAL";
-    if (addr !== INADDR_ANY && addr !== INADDR_BROADCAST && !this.ip.isLocalAddress(addr)) return "EADDRNOTAVAIL";
+    const net = this.net.of(addr);
+    if (!isAnyAddress(addr) && !net.isBroadcast(addr) && !net.isLocalAddress(addr)) return "EADDRNOTAVAIL";
     sk.autobound = port === 0; // Linux inet_bind sets SOCK_BINDPORT_LOCK only for a nonzero port
     if (port === 0) {
       const p = this.#ephemeral(sk, addr);
@@ -79,7 +77,7 @@ export class UdpLayer {
     }
     sk.localAddr = addr;
     sk.localPort = port;
-    sk.addrBound = addr !== INADDR_ANY;
+    sk.addrBound = !isAnyAddress(addr);
     const list = this.ports.get(port);
     if (list) list.unshift(sk); // newest first, like Linux's hash chains
     else this.ports.set(port, [sk]);
@@ -99,22 +97,24 @@ export class UdpLayer {
    * Connects `sk` (autobinding it first). Port 0 with AF_UNSPEC semantics
    * (disconnect) is the caller's: pass `addr` 0 and `port` 0.
    */
-  connect(sk: UdpSock, addr: Ipv4Address, port: number): ErrnoCode | null {
-    if (addr === 0 && port === 0) {
-      sk.remoteAddr = 0;
+  connect(sk: UdpSock, addr: InetAddress, port: number): ErrnoCode | null {
+    if (isAnyAddress(addr) && port === 0) {
+      const any = anyAddressOf(sk.remoteAddr);
+      sk.remoteAddr = any;
       sk.remotePort = 0;
       // Linux __udp_disconnect: forget the source chosen at connect unless bind() set it.
-      if (!sk.addrBound) sk.localAddr = INADDR_ANY;
+      if (!sk.addrBound) sk.localAddr = any;
       return null;
     }
-    const rt = this.ip.route(addr);
+    const net = this.net.of(addr);
+    const rt = net.route(addr);
     if (!rt) return "ENETUNREACH";
     if (!sk.bound) {
-      const e = this.bind(sk, INADDR_ANY, 0);
+      const e = this.bind(sk, net.any, 0);
       if (e) return e;
     }
     // Linux ip4_datagram_connect: an unbound source address becomes the route's.
-    if (sk.localAddr === INADDR_ANY) sk.localAddr = rt.src;
+    if (isAnyAddress(sk.localAddr)) sk.localAddr = rt.src;
     sk.remoteAddr = addr;
     sk.remotePort = port;
     return null;
@@ -125,28 +125,26 @@ export class UdpLayer {
    * `data` is referenced, not copied (the caller copied it out of user memory).
    * Returns the number of bytes sent or an errno.
    */
-  sendto(sk: UdpSock, data: Uint8Array, dst: Ipv4Address, dport: number): number | ErrnoCode {
+  sendto(sk: UdpSock, data: Uint8Array, dst: InetAddress, dport: number): number | ErrnoCode {
     const c = this.ctx.counters;
     if (data.length > UDP_MAX_PAYLOAD) return "EMSGSIZE";
-    if (dst === INADDR_BROADCAST && !sk.broadcast) return "EACCES";
+    const net = this.net.of(dst);
+    if (net.isBroadcast(dst) && !sk.broadcast) return "EACCES";
     if (!sk.bound) {
-      const e = this.bind(sk, INADDR_ANY, 0);
+      const e = this.bind(sk, net.any, 0);
       if (e) return e;
     }
-    const rt = this.ip.route(dst);
+    const rt = net.route(dst);
     if (!rt) {
       c.inc(c.Udp, "OutErrors");
       return "ENETUNREACH";
     }
-    const src = sk.localAddr !== INADDR_ANY ? sk.localAddr : rt.src;
-    const head = new Uint8Array(IPV4.MIN_HEADER + UDP.HEADER);
-    emitUdp(sk.localPort, dport, data.length, head, IPV4.MIN_HEADER);
-    const err = this.ip.output(rt, src, dst, IPPROTO_UDP, head, data, {
-      ttl: sk.ttl >= 0 ? sk.ttl : undefined,
-      tos: sk.tos,
-      // Linux's default IP_PMTUDISC_WANT: DF on datagrams that fit, fragment the others.
-      df: IPV4.MIN_HEADER + UDP.HEADER + data.length <= rt.iface.mtu,
-    });
+    const src = !isAnyAddress(sk.localAddr) ? sk.localAddr : rt.src;
+    const l3 = net.headerReserve;
+    const head = new Uint8Array(l3 + UDP.HEADER);
+    emitUdp(sk.localPort, dport, data.length, head, l3);
+    // Linux's default IP_PMTUDISC_WANT: DF on datagrams that fit, fragment the others.
+    const err = net.output(rt, src, dst, IPPROTO_UDP, head, data, sk.ttl, sk.tos, l3 + UDP.HEADER + data.length <= net.routeMtu(rt));
     if (err) {
       c.inc(c.Udp, "SndbufErrors");
       return err;
@@ -156,7 +154,7 @@ export class UdpLayer {
   }
 
   /** Handles a received datagram. */
-  input(packet: Packet, hdr: Ipv4Header, _iface: NetInterface): void {
+  input(packet: Packet, hdr: NetRx): void {
     const c = this.ctx.counters;
     const l4 = hdr.headerLength;
     const u = parseUdp(packet.head, l4, hdr.totalLength - l4);
@@ -165,7 +163,8 @@ export class UdpLayer {
       return;
     }
     const data = datagramTail(packet, l4 + UDP.HEADER).subarray(0, u.length - UDP.HEADER);
-    if (!packet.csumPartial && !udpChecksumOk(hdr.src, hdr.dst, packet.head, l4, data)) {
+    const net = this.net.of(hdr.src);
+    if (!packet.csumPartial && !udpChecksumOkWith(net.pseudoHeaderSum(hdr.src, hdr.dst, IPPROTO_UDP, UDP.HEADER + data.length), packet.head, l4, data)) {
       c.inc(c.Udp, "InCsumErrors");
       c.inc(c.Udp, "InErrors");
       return;
@@ -173,7 +172,7 @@ export class UdpLayer {
     const sk = this.lookup(hdr.src, u.srcPort, hdr.dst, u.dstPort);
     if (!sk) {
       c.inc(c.Udp, "NoPorts");
-      if (hdr.dst !== INADDR_BROADCAST) this.ip.icmpErrorSender?.(3, 3, 0, packet, hdr);
+      if (!net.isBroadcast(hdr.dst)) net.sendUnreachable("port", packet, hdr);
       return;
     }
     const ok = sk.enqueue({ data, from: hdr.src, fromPort: u.srcPort, to: hdr.dst, truesize: data.length + UDP_DATAGRAM_OVERHEAD });
@@ -191,7 +190,7 @@ export class UdpLayer {
    * peer and exact local address score higher), ties broken by a
    * SO_REUSEPORT 4-tuple hash.
    */
-  lookup(saddr: Ipv4Address, sport: number, daddr: Ipv4Address, dport: number): UdpSock | null {
+  lookup(saddr: InetAddress, sport: number, daddr: InetAddress, dport: number): UdpSock | null {
     const list = this.ports.get(dport);
     if (!list) return null;
     let best: UdpSock | null = null;
@@ -199,12 +198,12 @@ export class UdpLayer {
     let group: UdpSock[] | null = null;
     for (const sk of list) {
       let score = 0;
-      if (sk.localAddr !== INADDR_ANY) {
-        if (sk.localAddr !== daddr) continue;
+      if (!isAnyAddress(sk.localAddr)) {
+        if (!addrEq(sk.localAddr, daddr)) continue;
         score += 4;
       }
       if (sk.remotePort !== 0) {
-        if (sk.remoteAddr !== saddr || sk.remotePort !== sport) continue;
+        if (!addrEq(sk.remoteAddr, saddr) || sk.remotePort !== sport) continue;
         score += 8;
       }
       if (score > bestScore) {
@@ -218,14 +217,14 @@ export class UdpLayer {
     if (group && group.length > 1) {
       // Oldest first, then pick by hash (Linux reuseport_select_sock).
       group.reverse();
-      const h = tupleHash(saddr, sport, daddr, dport, this.#hashKey);
+      const h = tupleHash(addrKey(saddr), sport, addrKey(daddr), dport, this.#hashKey);
       return group[h % group.length]!;
     }
     return best;
   }
 
   /** An ICMP error about a datagram we sent. */
-  icmpError(info: IcmpErrorInfo): void {
+  icmpError(info: NetIcmpError): void {
     const q = info.quotedL4;
     const sport = (q[0]! << 8) | q[1]!;
     const dport = (q[2]! << 8) | q[3]!;
@@ -236,26 +235,28 @@ export class UdpLayer {
       return;
     }
     for (const sk of list) {
-      if (sk.localAddr !== INADDR_ANY && sk.localAddr !== info.quoted.src) continue;
+      if (!isAnyAddress(sk.localAddr) && !addrEq(sk.localAddr, info.quotedSrc)) continue;
       // Linux reports errors to unconnected UDP sockets only with IP_RECVERR.
-      if (!sk.connected || sk.remoteAddr !== info.quoted.dst || sk.remotePort !== dport) continue;
-      if (info.type === 3 && info.code === 4) {
-        c.inc(c.Sockstack, "IcmpInDiscards"); // PMTU update: no error for the socket
+      if (!sk.connected || !addrEq(sk.remoteAddr, info.quotedDst) || sk.remotePort !== dport) continue;
+      // A PMTU update is no error for the socket; Linux __udp4_lib_err also
+      // ignores source quench and redirects (`goto out`).
+      if (info.kind !== "error") {
+        c.inc(c.Sockstack, "IcmpInDiscards");
         return;
       }
-      sk.setError(icmpToErrno(info.type, info.code));
+      sk.setError(info.errno);
       this.ctx.notifyWake();
       return;
     }
     c.inc(c.Sockstack, "IcmpInDiscards"); // a socket that takes no errors (unconnected, no IP_RECVERR)
   }
 
-  #conflicts(sk: UdpSock, addr: Ipv4Address, port: number): boolean {
+  #conflicts(sk: UdpSock, addr: InetAddress, port: number): boolean {
     const list = this.ports.get(port);
     if (!list) return false;
     for (const o of list) {
       if (o === sk) continue;
-      if (o.localAddr !== INADDR_ANY && addr !== INADDR_ANY && o.localAddr !== addr) continue;
+      if (!isAnyAddress(o.localAddr) && !isAnyAddress(addr) && !addrEq(o.localAddr, addr)) continue;
       if (o.reuseAddr && sk.reuseAddr) continue;
       if (o.reusePort && sk.reusePort) continue;
       return true;
@@ -263,7 +264,7 @@ export class UdpLayer {
     return false;
   }
 
-  #ephemeral(sk: UdpSock, addr: Ipv4Address): number {
+  #ephemeral(sk: UdpSock, addr: InetAddress): number {
     const [lo, hi] = this.ctx.sysctl.ip_local_port_range;
     const n = hi - lo + 1;
     const start = this.ctx.rng.below(n);
@@ -286,3 +287,4 @@ export function tupleHash(saddr: number, sport: number, daddr: number, dport: nu
   }
   return h >>> 0;
 }
+

@@ -8,8 +8,8 @@ import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../core/poll-e
 import { Fifo } from "../core/fifo.js";
 import { WaitQueue } from "../core/wait-queue.js";
 import type { ErrnoCode } from "../core/errno.js";
-import type { Ipv4Address } from "../wire/ipv4-address.js";
 import { CONDENSE_SLACK, SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
+import type { InetAddress } from "../net/inet-address.js";
 
 /**
  * Memory charged per queued datagram beyond its length. Linux charges the
@@ -23,19 +23,19 @@ export const UDP_DATAGRAM_OVERHEAD = SKB_TRUESIZE_OVERHEAD;
 /** A queued datagram. */
 export interface Datagram {
   data: Uint8Array;
-  from: Ipv4Address;
+  from: InetAddress;
   fromPort: number;
   /** Destination address it was sent to (IP_PKTINFO). */
-  to: Ipv4Address;
+  to: InetAddress;
   /** Bytes charged against the receive buffer. */
   truesize: number;
 }
 
 /** UDP socket state. */
 export class UdpSock {
-  localAddr: Ipv4Address = 0;
+  localAddr: InetAddress = 0;
   localPort = 0;
-  remoteAddr: Ipv4Address = 0;
+  remoteAddr: InetAddress = 0;
   remotePort = 0;
   /** bind() chose the local address (Linux SOCK_BINDADDR_LOCK). */
   addrBound = false;

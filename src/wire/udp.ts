@@ -70,9 +70,16 @@ export function udpChecksum(src: Ipv4Address, dst: Ipv4Address, head: Uint8Array
 
 /** True when the received checksum is absent (0) or correct. */
 export function udpChecksumOk(src: Ipv4Address, dst: Ipv4Address, head: Uint8Array, off: number, data: Uint8Array, dataOff = 0, dataLen = data.length - dataOff): boolean {
+  return udpChecksumOkWith(pseudoHeaderSum(src, dst, IPPROTO_UDP, UDP.HEADER + dataLen), head, off, data, dataOff, dataLen);
+}
+
+/**
+ * {@link udpChecksumOk} with the pseudo-header's sum given (any address
+ * family: the network layer computes it).
+ */
+export function udpChecksumOkWith(pseudo: number, head: Uint8Array, off: number, data: Uint8Array, dataOff = 0, dataLen = data.length - dataOff): boolean {
   if (head[off + 6] === 0 && head[off + 7] === 0) return true;
-  let acc = pseudoHeaderSum(src, dst, IPPROTO_UDP, UDP.HEADER + dataLen);
-  acc = sum16(head, off, UDP.HEADER, acc);
+  let acc = sum16(head, off, UDP.HEADER, pseudo);
   acc = sum16(data, dataOff, dataLen, acc);
   return foldChecksum(acc) === 0;
 }

@@ -175,13 +175,154 @@ def U():
     send(pp, 8080, PISN + 1, iss + 1 - 0x40000000, "P.", b"EVIL"); show("U blind data old ack (after 500ms) ->", recv(0.1), iss)
     print("U nstat", subprocess.run(["nstat", "-az", "TcpExtTCPACKSkippedChallenge", "TcpExtTCPChallengeACK"], capture_output=True, text=True).stdout)
 
+def synrecv(opts=OPTS):
+    port[0] += 1; pp = port[0]
+    send(pp, 8080, PISN, 0, "S", opts=opts); sa = recv(); return pp, sa[0]["seq"]
+def accepted():
+    lst.settimeout(0.2)
+    try: c, _ = lst.accept(); KEEP.append(c); return c
+    except socket.timeout: return None
+    finally: lst.settimeout(2)
+def tcpstate(c):
+    return {1: "ESTABLISHED", 4: "FIN-WAIT-1", 5: "FIN-WAIT-2", 6: "TIME-WAIT", 7: "CLOSE", 8: "CLOSE-WAIT", 9: "LAST-ACK", 11: "CLOSING"}.get(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0])
+def A2():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 5, iss + 1, "."); show("A2 SYN-RECV in-window ACK seq irs+5 ->", recv(), iss)
+    c = accepted(); print("A2 accepted", c is not None, c and tcpstate(c))
+def A3():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 5, iss + 1, "P.", b"x"); show("A3 SYN-RECV in-window data seq irs+5 ->", recv(), iss)
+    c = accepted(); print("A3 accepted", c is not None, c and tcpstate(c))
+def A4():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 0x40000000, iss + 1, "."); send(pp, 8080, PISN + 0x40000000, iss + 1, ".")
+    show("A4 SYN-RECV two oow ACKs ->", recv(), iss)
+    send(pp, 8080, PISN + 0x40000000, iss + 1, "P.", b"x"); send(pp, 8080, PISN + 0x40000000, iss + 1, "P.", b"x")
+    show("A4 SYN-RECV two oow data ->", recv(), iss)
+    send(pp, 8080, PISN, iss + 1, "."); show("A4 SYN-RECV ACK at seq irs ->", recv(), iss)
+    send(pp, 8080, PISN + 1 + 64240, iss + 1, "."); show("A4 SYN-RECV ACK at right edge ->", recv(), iss)
+    c = accepted(); print("A4 accepted", c is not None, c and tcpstate(c))
+def A5():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 0x40000000, iss + 100, "."); show("A5 SYN-RECV bad ack and oow seq ->", recv(), iss)
+    send(pp, 8080, PISN + 100, 0, "S", opts=OPTS); show("A5 SYN-RECV SYN other isn in window ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "."); show("A5 then the right ACK ->", recv(), iss)
+    c = accepted(); print("A5 accepted", c is not None)
+def A6():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 0x40000000, 0, "S", opts=OPTS); show("A6 SYN-RECV SYN other isn oow ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "F."); show("A6 SYN-RECV FIN ->", recv(0.6), iss)
+    c = accepted(); print("A6 accepted", c is not None, c and tcpstate(c))
+def G2():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 5, iss + 1, "FP.", b"ef"); show("G2 ooo data+FIN ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"abcd"); show("G2 fill ->", recv(), iss); print("G2", tcpstate(c))
+def G3():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 5, iss + 1, "F."); show("G3 ooo FIN ->", recv(), iss)
+    send(pp, 8080, PISN + 5, iss + 1, "F."); show("G3 ooo FIN again ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"abcd"); show("G3 fill ->", recv(), iss); print("G3", tcpstate(c))
+def G4():
+    port[0] += 1; pp = port[0]
+    send(pp, 8080, PISN, 0, "S", opts=bytes([2,4,0x05,0xb4, 1,3,3,7])); sa = recv(); iss = sa[0]["seq"]
+    send(pp, 8080, PISN + 1, iss + 1, "."); c, _ = lst.accept(); KEEP.append(c)
+    send(pp, 8080, PISN + 5, iss + 1, "F."); show("G4 nosack ooo FIN ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"abcd"); show("G4 nosack fill ->", recv(), iss); print("G4", tcpstate(c))
+def G5():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 5, iss + 1, "P.", b"ef"); show("G5 ooo data ->", recv(), iss)
+    send(pp, 8080, PISN + 7, iss + 1, "F."); show("G5 ooo FIN after ooo data ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"abcd"); show("G5 fill ->", recv(), iss); print("G5", tcpstate(c))
+def G6():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 5, iss + 1, "F."); show("G6 ooo FIN at 5 ->", recv(), iss)
+    send(pp, 8080, PISN + 5, iss + 1, "P.", b"ef"); show("G6 data at 5 (past the FIN) ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"abcd"); show("G6 fill ->", recv(), iss); print("G6", tcpstate(c))
+def D2():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 1, iss + 1, "F."); recv(0.6)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"xy"); show("D2 CLOSE-WAIT data across the FIN ->", recv(), iss); print("D2", tcpstate(c), "so_error", c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+def D3():
+    pp, iss, c, _ = established()
+    c.shutdown(socket.SHUT_WR); recv(); send(pp, 8080, PISN + 1, iss + 1, "F."); recv()
+    send(pp, 8080, PISN + 2, iss + 1, "P.", b"x"); show("D3 CLOSING new data ->", recv(), iss); print("D3", tcpstate(c))
+    send(pp, 8080, PISN + 2, iss + 1, "F."); show("D3 CLOSING new FIN ->", recv(), iss); print("D3", tcpstate(c))
+def D4():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 1, iss + 1, "F."); recv(0.6); c.shutdown(socket.SHUT_WR); recv()
+    send(pp, 8080, PISN + 2, iss + 1, "P.", b"x"); show("D4 LAST-ACK new data ->", recv(), iss); print("D4", tcpstate(c))
+    send(pp, 8080, PISN + 2, iss + 2, "P.", b"x"); show("D4 LAST-ACK new data acking our FIN ->", recv(), iss); print("D4", tcpstate(c))
+def D5():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 1, iss + 1, "F."); recv(0.6)
+    send(pp, 8080, PISN + 2, iss + 1, "F."); show("D5 CLOSE-WAIT new FIN ->", recv(), iss)
+    send(pp, 8080, PISN + 5, iss + 1, "P.", b"x"); show("D5 CLOSE-WAIT new data in window ->", recv(), iss)
+def F2():
+    pp, iss, c, _ = established()
+    c.close(); show("F2 fin", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"late"); show("F2 FW1-orphan data acking nothing ->", recv(), iss)
+def F3():
+    pp, iss, c, _ = established()
+    c.shutdown(socket.SHUT_RDWR); recv(); send(pp, 8080, PISN + 1, iss + 2, "."); recv()
+    send(pp, 8080, PISN + 1, iss + 2, "P.", b"late"); show("F3 FW2 SHUT_RDWR (not closed) data ->", recv(), iss); print("F3", tcpstate(c), "so_error", c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+def F4():
+    pp, iss, c, _ = established()
+    c.shutdown(socket.SHUT_RD)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"data"); show("F4 ESTAB SHUT_RD data ->", recv(0.6), iss); print("F4", tcpstate(c))
+def F5():
+    pp, iss, c, _ = established()
+    c.shutdown(socket.SHUT_RDWR); recv()
+    send(pp, 8080, PISN + 1, iss + 1, "FP.", b"late"); show("F5 FW1 SHUT_RDWR data+FIN ->", recv(), iss); print("F5", tcpstate(c))
+def F6():
+    pp, iss, c, _ = established()
+    c.close(); recv()
+    send(pp, 8080, PISN + 1, iss + 2, "F."); show("F6 FW1-orphan FIN acking ours ->", recv(), iss)
+    send(pp, 8080, PISN + 5, iss + 2, "P.", b"x"); show("F6 TW data ->", recv(), iss)
+
+def D6():
+    pp, iss, c, _ = established()
+    send(pp, 8080, PISN + 1, iss + 1, "FP.", b"ab"); recv(0.6)
+    send(pp, 8080, PISN + 1, iss + 1, "F."); show("D6 CLOSE-WAIT FIN-only inside old data ->", recv(), iss)
+    time.sleep(0.6)
+    send(pp, 8080, PISN + 3, iss + 1, "F."); show("D6 CLOSE-WAIT FIN retransmitted ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "FP.", b"ab"); show("D6 CLOSE-WAIT data+FIN retransmitted ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "P.", b"ab"); show("D6 CLOSE-WAIT data retransmitted ->", recv(), iss)
+
+def A7():
+    pp, iss = synrecv()
+    send(pp, 8080, PISN + 0x40000000, 0, "F"); show("A7 SYN-RECV FIN without ACK out of window ->", recv(), iss)
+    send(pp, 8080, PISN + 1, 0, "P", b"x"); show("A7 SYN-RECV data without ACK in window ->", recv(), iss)
+    send(pp, 8080, PISN + 1, iss + 1, "."); c = accepted(); print("A7 accepted", c is not None)
+
+def R2():
+    pp, iss, c, _ = established()
+    c.shutdown(socket.SHUT_WR); recv()
+    send(pp, 8080, PISN + 1, iss + 2, "F."); recv()
+    send(pp, 8080, PISN + 100, iss + 2, "."); send(pp, 8080, PISN + 100, iss + 2, "."); show("R2 TW two bare ACKs elsewhere ->", recv(), iss)
+    time.sleep(0.6)
+    send(pp, 8080, PISN + 1, iss + 2, "F."); send(pp, 8080, PISN + 1, iss + 2, "F."); show("R2 TW FIN twice ->", recv(), iss)
+    send(pp, 8080, PISN + 100, iss + 2, "P.", b"x"); send(pp, 8080, PISN + 100, iss + 2, "P.", b"x"); show("R2 TW data twice ->", recv(), iss)
+    send(pp, 8080, PISN, 0, "S", opts=OPTS); send(pp, 8080, PISN, 0, "S", opts=OPTS); show("R2 TW old SYN twice ->", recv(), iss)
+
 NAMES = {"A": "SYN-RECV out-of-window ACK", "B": "ESTABLISHED ACK of unsent data", "C": "FIN-WAIT-1 ACK of unsent data",
          "D": "CLOSE-WAIT new data", "E": "CLOSE-WAIT ACK of unsent data", "F": "orphan FIN-WAIT-2 data",
          "G": "FIN-only segment beyond a hole", "H": "SYN-ACK options", "I": "TIME-WAIT new SYN ISN",
          "K": "LAST-ACK RST errno", "L": "CLOSING RST errno", "M": "ACK of a FIN", "N": "CLOSE-WAIT RST errno",
          "O": "FIN-WAIT-1 old duplicate / far data", "P": "SYN-SENT", "Q": "SYN-RECV SYN retransmit, bad ACK",
          "R": "TIME-WAIT old SYN, RST, FIN", "S": "LISTEN bare FIN/data/RST", "T": "ESTABLISHED RST/SYN in window, RST outside",
-         "U": "challenge ACK rate limit for blind data"}
+         "U": "challenge ACK rate limit for blind data",
+         "A2": "SYN-RECV in-window ACK, seq irs+5", "A3": "SYN-RECV in-window data, seq irs+5",
+         "A4": "SYN-RECV out-of-window rate limit, edges", "A5": "SYN-RECV bad ACK out of window, SYN in window",
+         "A6": "SYN-RECV SYN out of window, FIN", "G2": "data+FIN beyond a hole", "G3": "FIN-only beyond a hole, twice",
+         "G4": "FIN-only beyond a hole, no SACK", "G5": "FIN after out-of-order data", "G6": "data past an out-of-order FIN",
+         "D2": "CLOSE-WAIT data across the FIN", "D3": "CLOSING new data, new FIN", "D4": "LAST-ACK new data",
+         "D5": "CLOSE-WAIT new FIN, data in window", "F2": "orphan FIN-WAIT-1 data", "F3": "FIN-WAIT-2 after SHUT_RDWR data",
+         "F4": "ESTABLISHED after SHUT_RD data", "F5": "FIN-WAIT-1 after SHUT_RDWR data+FIN", "F6": "orphan FIN-WAIT-1 FIN, then data in TIME-WAIT",
+         "D6": "CLOSE-WAIT old segments: FIN, data+FIN, data",
+         "A7": "SYN-RECV segments without ACK",
+         "R2": "TIME-WAIT out-of-window ACK rate limit"}
+ONLY = sys.argv[1:]
 for n in NAMES:
+    if ONLY and n not in ONLY: continue
     print("==", n, NAMES[n], flush=True)
     case(n, globals()[n])

@@ -19,12 +19,13 @@ import { snapshot } from "../../src/tools/snapshot.js";
 import { ss } from "../../src/tools/ss.js";
 import type { Tcb } from "../../src/tcp/tcb.js";
 import { connectTo, listenOn } from "../helpers/vocabulary.js";
+import { asInet4 } from "../../src/net/inet-address.js";
 
 /** A segment from the client's address to `t` (the server end), as if the peer sent it. */
 function segmentTo(t: Tcb, seq: number, data: Uint8Array, flags = 0x18): Packet {
   const head = new Uint8Array(40);
   writeTcpHeader(head, 20, t.remotePort, t.localPort, seq, t.sndUna, flags, 1000);
-  emitIpv4({ src: t.remoteAddr, dst: t.localAddr, protocol: IPPROTO_TCP, payloadLength: 20 + data.length }, head, 0, false);
+  emitIpv4({ src: asInet4(t.remoteAddr), dst: asInet4(t.localAddr), protocol: IPPROTO_TCP, payloadLength: 20 + data.length }, head, 0, false);
   const p = new Packet(head, data, true);
   finalizeChecksums(p);
   return p;

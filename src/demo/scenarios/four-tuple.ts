@@ -3,9 +3,9 @@
  * the client's ephemeral range cut to ten ports, ten connections to
  * server:9090 use them all and the eleventh connect() fails with
  * EADDRNOTAVAIL — yet ten more to server:9091 reuse the same ten local
- * ports, because only the whole 4-tuple must be unique (A7). (A8, one
- * server port with more than 65,535 connections, is test/tcp/scale.test.ts:
- * 100,000 connections take too long for a narrated demo.)
+ * ports, because only the whole 4-tuple must be unique (A7). A8, one
+ * server port with more than 65,535 connections, is the scenario
+ * `many-connections`.
  */
 import { ms } from "../../core/time.js";
 import type { DemoContext, DemoScenario } from "../context.js";
@@ -74,10 +74,11 @@ export const fourTupleDemo: DemoScenario = {
       `The connections to 9091 reuse local ports 40000-40009 (${same ? "the very same ten" : "?"}): (10.0.0.1, 40000,\n` +
         "10.0.0.2, 9090) and (10.0.0.1, 40000, 10.0.0.2, 9091) are different connections. One\n" +
         "client can open ~28,000 connections (the default range 32768-60999) to each server\n" +
-        "address and port.",
+        "address and port; a server port can hold far more (sockstack demo many-connections).",
       `连向 9091 的连接复用了本地端口 40000-40009（${same ? "正是同样的十个" : "?"}）：(10.0.0.1, 40000, 10.0.0.2, 9090)\n` +
         "和 (10.0.0.1, 40000, 10.0.0.2, 9091) 是两个不同的连接。一个客户端对每个服务端地址和端口\n" +
-        "都能建立约 28000 个连接（默认范围 32768-60999）。",
+        "都能建立约 28000 个连接（默认范围 32768-60999）；而一个服务端端口能容纳的连接远不止这些\n" +
+        "（sockstack demo many-connections）。",
     );
 
   },

@@ -28,6 +28,7 @@ export const freebsdPersonality: TcpPersonality = {
   ackFinAtOnce: true,
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
   dropSynAckAtListener: true,
+  requestSeqCheck: false,
   closedResetOwner,
   timeWaitInput: timeWaitInputBsd,
   learnedMss: tcpMss,

@@ -18,6 +18,7 @@ export const linuxPersonality: TcpPersonality = {
   ackFinAtOnce: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,
+  requestSeqCheck: true,
   // Linux answers a segment for nobody from no socket (tcp_v4_send_reset without sk).
   closedResetOwner: () => null,
   timeWaitInput,
@@ -38,5 +39,5 @@ export const linuxPersonality: TcpPersonality = {
   resetErrno: (state) => (state === TcpState.CLOSE_WAIT ? "EPIPE" : "ECONNRESET"),
   // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge
   // included) drops the request — RFC 5961 does not apply to requests.
-  requestRst: (_tl, _lt, req: RequestSock, off) => (off >= 1 && off <= req.rcvWnd + 1 ? "drop-request" : "ignore"),
+  requestRst: (_tl, _lt, req: RequestSock, off) => (off >= 1 && off <= Math.min(req.rcvWnd, 65535) + 1 ? "drop-request" : "ignore"),
 };

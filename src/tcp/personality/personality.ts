@@ -29,6 +29,13 @@ export interface TcpPersonality {
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
   readonly dropSynAckAtListener: boolean;
+  /**
+   * Segments for a request are checked against the window its SYN-ACK
+   * offered, as Linux tcp_check_req does: outside it, an ACK (rate-limited);
+   * a SYN inside it with another ISN resets the request. Without: such
+   * segments are dropped (the right ACK still needs only the window).
+   */
+  readonly requestSeqCheck: boolean;
 
   /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
   closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;

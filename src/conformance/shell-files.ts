@@ -1,0 +1,84 @@
+/**
+ * Files as the packetdrill shell's commands see them: /proc/sys and
+ * /sys/module (the host's sysctls), /proc/net/tcp, files earlier commands
+ * wrote under /tmp, /dev/null, and the script's own tree (paths resolved
+ * against its folder).
+ */
+import type { Host } from "../host/host.js";
+import { snapshot } from "../tools/snapshot.js";
+import { LINUX_SYSCTLS, setSysctl } from "./shell-sysctl.js";
+import { ShellUnsupported, ok, type ShellEnv, type Status } from "./shell-status.js";
+
+
+function resolvePath(env: ShellEnv, path: string): string {
+  const abs = path.startsWith("/") ? path : `${env.cwd || "."}/${path}`;
+  const out: string[] = [];
+  for (const part of abs.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return (abs.startsWith("/") ? "/" : "") + out.join("/");
+}
+
+/** Reads a file as the commands see it: /proc, files written earlier, the script tree. */
+export function readAny(host: Host, env: ShellEnv, path: string): string | null {
+  if (path.startsWith("/proc/sys/")) {
+    const name = path.slice("/proc/sys/".length).replace(/\//g, ".");
+    const def = LINUX_SYSCTLS[name];
+    if (!def) throw new ShellUnsupported(`${path} is not modelled by sockstack`);
+    return `${def.get(host, env, name)}\n`;
+  }
+  if (path === "/proc/net/tcp") return procNetTcp(host);
+  if (path === "/proc/net/tcp6") return "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  if (path.startsWith("/sys/module/")) {
+    const name = path.slice("/sys/".length).replace(/\//g, ".");
+    const def = LINUX_SYSCTLS[name];
+    if (!def) throw new ShellUnsupported(`${path} is not modelled by sockstack`);
+    return `${def.get(host, env, name)}\n`;
+  }
+  if (path.startsWith("/proc/") || path.startsWith("/sys/")) throw new ShellUnsupported(`${path} is not modelled by sockstack`);
+  const written = env.files.get(path);
+  if (written !== undefined) return written;
+  if (path.startsWith("/tmp/") || path.startsWith("/dev/")) return path === "/dev/null" ? "" : null;
+  if (!env.readFile) throw new ShellUnsupported(`cannot read ${path}: the runner was given no file reader (run the script from a file)`);
+  return env.readFile(resolvePath(env, path));
+}
+
+/** Writes `text` to `path` (a redirection): /proc/sys sets a sysctl, /dev/null discards, /tmp keeps it. */
+export function writeAny(host: Host, env: ShellEnv, path: string, text: string, append: boolean, fromFile: boolean): Status {
+  if (path === "/dev/null") return ok();
+  if (path.startsWith("/proc/sys/")) {
+    const name = path.slice("/proc/sys/".length).replace(/\//g, ".");
+    return setSysctl(host, env, name, text.trim(), fromFile, `echo > ${path}`);
+  }
+  if (path.startsWith("/sys/module/")) {
+    const name = path.slice("/sys/".length).replace(/\//g, ".");
+    if (!LINUX_SYSCTLS[name]) throw new ShellUnsupported(`writing ${path} is not supported (not modelled)`);
+    return setSysctl(host, env, name, text.trim(), fromFile, `echo > ${path}`);
+  }
+  if (path.startsWith("/tmp/")) {
+    env.files.set(path, (append ? env.files.get(path) ?? "" : "") + text);
+    return ok();
+  }
+  throw new ShellUnsupported(`writing ${path} is not supported (only /proc/sys, /tmp and /dev/null)`);
+}
+
+/** Linux's /proc/net/tcp: one line per IPv4 TCP socket (listeners, connections, TIME-WAIT). */
+function procNetTcp(host: Host): string {
+  const hex = (a: string, port: number) => {
+    const b = a.split(".").map(Number);
+    const le = ((b[3]! << 24) | (b[2]! << 16) | (b[1]! << 8) | b[0]!) >>> 0;
+    return `${le.toString(16).toUpperCase().padStart(8, "0")}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  };
+  let out = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  let sl = 0;
+  for (const s of snapshot(host).sockets) {
+    if (s.proto !== "tcp" || s.request || s.localAddr.includes(":")) continue;
+    const st = s.state.toString(16).toUpperCase().padStart(2, "0");
+    out += `${String(sl++).padStart(4)}: ${hex(s.localAddr, s.localPort)} ${hex(s.remoteAddr, s.remotePort)} ${st} ` +
+      `${s.sendQ.toString(16).toUpperCase().padStart(8, "0")}:${s.recvQ.toString(16).toUpperCase().padStart(8, "0")} 00:00000000 00000000     0        0 ${s.inode}\n`;
+  }
+  return out;
+}
+

@@ -1,0 +1,115 @@
+/**
+ * IPv4 as a {@link NetworkLayer}: a thin view of the host's {@link IpLayer}
+ * (src/ip/). Datagrams go up unconverted — the IPv4 header record IP parses
+ * already has the {@link NetRx} fields, so the per-segment path costs no
+ * copy and no extra call — and ICMP errors are classified here, with
+ * Linux's `icmp_err_convert` table, into a {@link NetIcmpError}.
+ */
+import type { ErrnoCode } from "../core/errno.js";
+import type { IpLayer } from "../ip/ip-layer.js";
+import type { IcmpErrorInfo } from "../ip/protocol.js";
+import type { RouteResult } from "../ip/route-table.js";
+import { pseudoHeaderSum } from "../wire/checksum.js";
+import { IPV4, type Ipv4Header } from "../wire/ipv4.js";
+import { INADDR_BROADCAST, isLoopback, type Ipv4Address } from "../wire/ipv4-address.js";
+import type { Packet } from "../wire/packet.js";
+import { NET_AF_INET, type InetAddress } from "./inet-address.js";
+import type { NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
+
+/** The smallest IPv4 MTU (RFC 791: every host takes 68-byte datagrams; Linux's PMTU floor). */
+export const IPV4_MIN_MTU = 68;
+
+/** ICMP destination-unreachable codes → errno (Linux icmp_err_convert, codes 0–15). */
+const UNREACH_ERRNO: readonly ErrnoCode[] = [
+  "ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP",
+  "ENETUNREACH", "EHOSTDOWN", "ENONET", "ENETUNREACH", "EHOSTUNREACH", "ENETUNREACH", "EHOSTUNREACH",
+  "EHOSTUNREACH", "EHOSTUNREACH", "EHOSTUNREACH",
+];
+
+/**
+ * The errno Linux reports for an ICMP error (icmp_err_convert for
+ * destination unreachable; EHOSTUNREACH for time exceeded, EPROTO for a
+ * parameter problem, as tcp_v4_err and __udp4_lib_err).
+ * @example icmpErrConvert(3, 3) === "ECONNREFUSED"
+ */
+export function icmpErrConvert(type: number, code: number): ErrnoCode {
+  if (type === 3) return UNREACH_ERRNO[code] ?? "EHOSTUNREACH";
+  if (type === 12) return "EPROTO";
+  return "EHOSTUNREACH";
+}
+
+/** Classifies an IPv4 ICMP error for a transport (RFC 1122 §4.2.3.9, Linux tcp_v4_err / __udp4_lib_err). */
+export function classifyIcmpV4(info: IcmpErrorInfo): NetIcmpError {
+  const { type, code } = info;
+  // Fragmentation needed is a PMTU update; source quench (4) and redirect (5) are no error for the socket.
+  const kind = type === 3 && code === 4 ? "pmtu" : type === 4 || type === 5 ? "ignore" : "error";
+  return {
+    family: NET_AF_INET, kind, errno: icmpErrConvert(type, code), mtu: info.mtu, from: info.from,
+    quotedSrc: info.quoted.src, quotedDst: info.quoted.dst, quotedL4: info.quotedL4, type, code,
+  };
+}
+
+/** The IPv4 network layer of one host. */
+export class Ipv4Net implements NetworkLayer {
+  readonly family = NET_AF_INET;
+  readonly any: InetAddress = 0;
+  readonly headerReserve = IPV4.MIN_HEADER;
+  readonly minMtu = IPV4_MIN_MTU;
+
+  constructor(
+    /** The host's IPv4 layer. */
+    readonly ip: IpLayer,
+  ) {}
+
+  get routeGeneration(): number {
+    return this.ip.routes.generation;
+  }
+
+  isLocalAddress(a: InetAddress): boolean {
+    return typeof a === "number" && this.ip.isLocalAddress(a);
+  }
+
+  isLoopback(a: InetAddress): boolean {
+    return typeof a === "number" && isLoopback(a);
+  }
+
+  isBroadcast(a: InetAddress): boolean {
+    return a === INADDR_BROADCAST;
+  }
+
+  route(dst: InetAddress): NetRoute | null {
+    return this.ip.route(dst as Ipv4Address);
+  }
+
+  routeMtu(rt: NetRoute): number {
+    return rt.iface.mtu;
+  }
+
+  pseudoHeaderSum(src: InetAddress, dst: InetAddress, protocol: number, length: number): number {
+    return pseudoHeaderSum(src as Ipv4Address, dst as Ipv4Address, protocol, length);
+  }
+
+  output(
+    rt: NetRoute, src: InetAddress, dst: InetAddress, protocol: number, head: Uint8Array, payload: Uint8Array,
+    hopLimit: number, tclass: number, df: boolean,
+  ): ErrnoCode | null {
+    const ip = this.ip;
+    return ip.outputWith(
+      rt as RouteResult, src as Ipv4Address, dst as Ipv4Address, protocol, head, payload,
+      hopLimit >= 0 ? hopLimit : ip.ctx.sysctl.ip_default_ttl, tclass, df,
+    );
+  }
+
+  register(protocol: number, handler: TransportHandler): void {
+    const onError = handler.icmpError?.bind(handler);
+    // The parsed IPv4 header is the NetRx: the handler's input is registered as it is.
+    this.ip.register(protocol, {
+      input: handler.input.bind(handler),
+      icmpError: onError ? (info) => onError(classifyIcmpV4(info)) : undefined,
+    });
+  }
+
+  sendUnreachable(why: NetUnreachable, packet: Packet, rx: NetRx): void {
+    this.ip.icmpErrorSender?.(3, why === "port" ? 3 : 2, 0, packet, rx as Ipv4Header);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The family-neutral network layer: address helpers, the IPv4 layer's ICMP
+ * classification (Linux icmp_err_convert, tcp_v4_err, __udp4_lib_err), and
+ * the TCP tables over addresses that are not IPv4 numbers.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rawPeer } from "../../test/helpers/vocabulary.js";
+import { emitIpv4, IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
+import { ipv4 } from "../wire/ipv4-address.js";
+import { writeTcpHeader } from "../wire/tcp.js";
+import { emitUdp } from "../wire/udp.js";
+import { TcpTables } from "../tcp/tables.js";
+import type { Tcb } from "../tcp/tcb.js";
+import {
+  addrEq, addrKey, familyOf, formatInetAddress, formatInetEndpoint, isAnyAddress, netHeaderLen, parseInetAddress, type Inet6Address,
+} from "./inet-address.js";
+import { classifyIcmpV4, icmpErrConvert } from "./ipv4-net.js";
+import { NetStack } from "./network-layer.js";
+
+/** An IPv6-shaped address value (the IPv6 family builds these; here only to exercise the neutral paths). */
+function v6(w3: number): Inet6Address {
+  return { family: 10, w0: 0x20010db8, w1: 0, w2: 0, w3, key: (0x20010db8 ^ w3) | 0 };
+}
+
+test("InetAddress: IPv4 is the number, equality is by value for other families, text forms", () => {
+  const a = ipv4("10.0.0.1");
+  assert.equal(familyOf(a), 2);
+  assert.equal(familyOf(v6(1)), 10);
+  assert.ok(addrEq(a, ipv4("10.0.0.1")));
+  assert.ok(addrEq(v6(1), v6(1)), "two objects for one address are equal");
+  assert.ok(!addrEq(v6(1), v6(2)));
+  assert.ok(!addrEq(0, v6(0)), "a number never equals an object");
+  assert.equal(addrKey(0xffffffff), -1, "the key of an IPv4 address is its int32");
+  assert.ok(isAnyAddress(0) && isAnyAddress({ ...v6(0), w0: 0 }) && !isAnyAddress(v6(1)));
+  assert.equal(netHeaderLen(a), 20);
+  assert.equal(netHeaderLen(v6(1)), 40);
+  assert.equal(formatInetAddress(a), "10.0.0.1");
+  assert.equal(formatInetEndpoint(a, 80), "10.0.0.1:80");
+  assert.equal(parseInetAddress(2, "10.0.0.1"), a);
+  assert.equal(parseInetAddress(10, "::1"), null, "an unregistered family parses nothing");
+  assert.throws(() => formatInetAddress(v6(1)), /family 10 is not registered/);
+});
+
+test("NetStack: IPv4 for numbers; another family must be registered", () => {
+  const { host } = rawPeer();
+  const ns = host.net;
+  assert.equal(ns.of(ipv4("10.0.0.1")), ns.inet);
+  assert.equal(ns.byFamily(10), undefined);
+  assert.throws(() => ns.of(v6(1)), /no network layer for family 10/);
+  assert.throws(() => new NetStack({ ...ns.inet, family: 10 }), /first layer is IPv4/);
+  assert.equal(ns.inet.headerReserve, 20);
+  assert.equal(ns.inet.minMtu, 68);
+});
+
+test("IPv4 ICMP errors: Linux's icmp_err_convert for every unreachable code; PMTU and ignored kinds", () => {
+  const want = [
+    "ENETUNREACH", "EHOSTUNREACH", "ENOPROTOOPT", "ECONNREFUSED", "EMSGSIZE", "EOPNOTSUPP", "ENETUNREACH", "EHOSTDOWN",
+    "ENONET", "ENETUNREACH", "EHOSTUNREACH", "ENETUNREACH", "EHOSTUNREACH", "EHOSTUNREACH", "EHOSTUNREACH", "EHOSTUNREACH",
+  ];
+  assert.deepEqual(want.map((_, code) => icmpErrConvert(3, code)), want);
+  assert.equal(icmpErrConvert(11, 0), "EHOSTUNREACH");
+  assert.equal(icmpErrConvert(12, 0), "EPROTO");
+  const base = { mtu: 0, from: 1, quoted: { src: 2, dst: 3 } as never, quotedL4: new Uint8Array(8) };
+  assert.equal(classifyIcmpV4({ ...base, type: 3, code: 4, mtu: 1400 }).kind, "pmtu");
+  assert.equal(classifyIcmpV4({ ...base, type: 4, code: 0 }).kind, "ignore");
+  assert.equal(classifyIcmpV4({ ...base, type: 5, code: 1 }).kind, "ignore");
+  const e = classifyIcmpV4({ ...base, type: 3, code: 3 });
+  assert.deepEqual([e.kind, e.errno, e.quotedSrc, e.quotedDst], ["error", "ECONNREFUSED", 2, 3]);
+});
+
+/** The quote of a datagram the host sent: its IPv4 header and the first 8 transport bytes. */
+function quote(src: number, dst: number, protocol: number, l4: Uint8Array): Uint8Array {
+  const q = new Uint8Array(20 + l4.length);
+  q.set(l4, 20);
+  emitIpv4({ src, dst, protocol, payloadLength: l4.length }, q, 0);
+  return q;
+}
+
+test("TCP: host-unknown (code 7) fails connect() with EHOSTDOWN, as tcp_v4_err's icmp_err_convert (was EHOSTUNREACH)", async () => {
+  const { net, host, p, conn } = rawPeer();
+  const fd = p.socket("AF_INET", "SOCK_STREAM");
+  let err = "";
+  void p.connect(fd, ["10.0.0.1", 80]).catch((e: Error) => { err = e.message; });
+  await net.advance(0);
+  const t = host.tcp.tables.connections().next().value as Tcb;
+  const l4 = new Uint8Array(20);
+  writeTcpHeader(l4, 0, t.localPort, 80, t.iss, 0, 0x02, 64240);
+  host.ip.deliverIcmpError(3, 7, 0, ipv4("10.0.0.1"), quote(ipv4("10.0.0.2"), ipv4("10.0.0.1"), IPPROTO_TCP, l4.subarray(0, 8)));
+  await net.advance(0);
+  assert.equal(err, "connect: Host is down");
+  assert.equal(conn(80), undefined);
+});
+
+test("UDP: a redirect or source quench about a connected socket's datagram sets no error (__udp4_lib_err); unreachable does", async () => {
+  const { net, host, p } = rawPeer();
+  const fd = p.socket("AF_INET", "SOCK_DGRAM");
+  await p.bind(fd, ["0.0.0.0", 5000]);
+  await p.connect(fd, ["10.0.0.1", 53]);
+  const l4 = new Uint8Array(8);
+  emitUdp(5000, 53, 0, l4, 0);
+  const q = quote(ipv4("10.0.0.2"), ipv4("10.0.0.1"), IPPROTO_UDP, l4);
+  const soError = () => p.getsockopt(fd, "SOL_SOCKET", "SO_ERROR");
+  host.ip.deliverIcmpError(5, 1, 0, ipv4("10.0.0.1"), q);
+  host.ip.deliverIcmpError(4, 0, 0, ipv4("10.0.0.1"), q);
+  await net.advance(0);
+  assert.equal(soError(), 0);
+  host.ip.deliverIcmpError(3, 3, 0, ipv4("10.0.0.1"), q);
+  assert.equal(soError(), 111, "ECONNREFUSED");
+});
+
+test("TCP tables: demux, listener choice and bind conflicts over addresses that are objects (equal by value, not identity)", () => {
+  const tables = new TcpTables();
+  const mk = (local: Inet6Address | number, lport: number, remote: Inet6Address | number, rport: number) =>
+    ({ localAddr: local, localPort: lport, remoteAddr: remote, remotePort: rport, hashed: false }) as unknown as Tcb;
+  const a = mk(v6(1), 80, v6(2), 4000);
+  const b = mk(v6(1), 80, v6(3), 4000);
+  const c = mk(ipv4("10.0.0.1"), 80, ipv4("10.0.0.2"), 4000);
+  for (const t of [a, b, c]) tables.insert(t);
+  assert.equal(tables.lookup(v6(1), 80, v6(2), 4000), a);
+  assert.equal(tables.lookup(v6(1), 80, v6(3), 4000), b);
+  assert.equal(tables.lookup(ipv4("10.0.0.1"), 80, ipv4("10.0.0.2"), 4000), c);
+  assert.equal(tables.lookup(v6(9), 80, v6(2), 4000), undefined);
+  // Two addresses with one key are told apart by value.
+  const clash: Inet6Address = { ...v6(7), key: v6(2).key };
+  assert.equal(tables.lookup(v6(1), 80, clash, 4000), undefined);
+  tables.remove(a);
+  assert.equal(tables.lookup(v6(1), 80, v6(2), 4000), undefined);
+  assert.equal(tables.lookup(v6(1), 80, v6(3), 4000), b);
+});
