@@ -71,10 +71,6 @@ export const LAB_HTML = `<!doctype html>
 </section>
 <main>
   <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
-  <section class="pane wide" id="program-pane"><h2>write your own (JavaScript; in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
-    <select id="template"></select> <button id="run-program" type="button">run ▸</button></h2>
-    <div class="editor"><pre id="program-lines" aria-hidden="true"></pre><textarea id="program" spellcheck="false" wrap="off" rows="18" aria-label="program"></textarea></div>
-    <pre id="program-status">(edit a template, then run it: its processes, packets and sockets fill the views below)</pre></section>
   <section class="pane wide" id="processes-pane"><h2>processes: what each wrote to its terminal, and its stdin</h2>
     <div id="stdin-bar"><label>stdin of <select id="stdin-target"></select></label> <input id="stdin-line" type="text" size="40" aria-label="a line for stdin" placeholder="type a line, Enter sends it">
     <button id="stdin-send" type="button">send ⏎</button> <button id="stdin-eof" type="button" title="end of input (Ctrl-D)">Ctrl-D</button></div>
@@ -91,6 +87,10 @@ export const LAB_HTML = `<!doctype html>
   <section class="pane"><h2><select id="strace-host"></select>$ strace -f -tt (every process, virtual time)</h2><pre id="strace"></pre></section>
   <section class="pane wide"><h2 id="tcpdump-title">tcpdump -nn (click a line)</h2><pre id="tcpdump"></pre></section>
   <section class="pane wide"><h2>tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
+  <section class="pane wide" id="program-pane"><h2>write your own (JavaScript; in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
+    <select id="template"></select> <button id="run-program" type="button">run ▸</button></h2>
+    <div class="editor"><pre id="program-lines" aria-hidden="true"></pre><textarea id="program" spellcheck="false" wrap="off" rows="18" aria-label="program"></textarea></div>
+    <pre id="program-status">(edit a template, then run it: its processes, packets and sockets fill the views below)</pre></section>
 </main>
 <footer id="status">loading…</footer>
 <script type="module" src="${LAB_SCRIPT}"></script>
@@ -153,5 +153,6 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 .procs h3 { margin: 0 0 2px; font: bold 12px monospace; }
 .procs h3 .reading { color: #4f8a3c; }
 .procs pre { background: #1b1b1b; color: #e6e6e6; padding: 4px 6px; min-height: 3em; max-height: 14em; white-space: pre-wrap; }
+.procs pre.empty { background: none; color: var(--muted); min-height: 0; padding: 0; }
 footer { padding: 6px 16px; color: var(--muted); font-size: 12px; }
 `;

@@ -79,7 +79,8 @@ export function processesHtml(procs: readonly LabProcess[]): string {
   if (procs.length === 0) return "<p>(no process yet)</p>";
   return procs.map((p) => {
     const state = p.running ? (p.reading ? '<span class="reading">reading stdin</span>' : "running") : `exited ${p.exitCode}`;
-    return `<div><h3>${esc(p.host)}: ${esc(p.name)}[${p.pid}] · ${state}</h3><pre id="proc-${esc(p.host)}-${p.pid}">${esc(p.output)}</pre></div>`;
+    const screen = p.output === "" ? `<pre id="proc-${esc(p.host)}-${p.pid}" class="empty">(nothing written)</pre>` : `<pre id="proc-${esc(p.host)}-${p.pid}">${esc(p.output)}</pre>`;
+    return `<div><h3>${esc(p.host)}: ${esc(p.name)}[${p.pid}] · ${state}</h3>${screen}</div>`;
   }).join("");
 }
 
