@@ -30,7 +30,7 @@ import { inetAddressBytes, type InetAddress } from "../net/inet-address.js";
  * (`secure_tcpv6_seq`, `secure_tcpv6_ts_off`). IPv4 callers use the
  * `siphashNu32` fast paths instead: no buffer.
  * @example
- * declare const k: SipKey; // given: a secret key
+ * declare const k: Parameters<typeof siphashAddrs>[0]; // given: a secret key (a SipKey)
  * siphashAddrs(k, 1, 2, [3]) === siphashAddrs(k, 1, 2, [3]);
  */
 export function siphashAddrs(key: SipKey, a: InetAddress, b: InetAddress, words: readonly number[]): number {

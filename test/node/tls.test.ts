@@ -162,3 +162,110 @@ test("tls determinism: the same seed gives the same packet times, sizes and flag
   assert.deepEqual(a.shape, b.shape, "times, directions and sizes are seed-deterministic");
   assert.notDeepEqual(a.bytes, b.bytes, "the encrypted bytes are not");
 });
+
+/**
+ * The peer's FIN during the handshake, on Node over the kernel loopback and
+ * on the façade: a server whose client rejects its certificate reports
+ * tlsClientError and closes (it stayed in CLOSE-WAIT, and close() never
+ * called back); a client whose server hangs up mid-handshake gets ECONNRESET.
+ */
+test("tls: a FIN during the handshake closes the connection on both sides as Node over the kernel does (no CLOSE-WAIT left, server.close calls back)", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const realTls = await import("node:tls");
+  const realNet = await import("node:net");
+  type Mods = { tls: typeof realTls; net: typeof realNet };
+  const scenario = async (m: Mods, host: string, settle: (p: Promise<void>) => Promise<void>): Promise<string[]> => {
+    const log: string[] = [];
+    // 1. the client rejects the server's certificate and closes
+    const srv = m.tls.createServer({ key, cert }, (s) => s.end("hi"));
+    const serverSaw = new Promise<void>((r) => srv.on("tlsClientError", (e: Error & { code?: string }) => {
+      log.push(`server tlsClientError ${e.code} ${e.message}`);
+      r();
+    }));
+    await settle(new Promise<void>((r) => srv.listen(0, r)));
+    const port = (srv.address() as { port: number }).port;
+    await settle(new Promise<void>((r) => {
+      const c = m.tls.connect({ port, host, ca: other, servername: "api" });
+      c.on("error", (e: Error & { code?: string }) => log.push(`client error ${e.code}`));
+      c.on("close", () => r());
+    }).then(() => serverSaw));
+    await settle(new Promise<void>((r) => srv.close(() => {
+      log.push("server closed");
+      r();
+    })));
+    // 2. the server hangs up after the ClientHello
+    const raw = m.net.createServer((s) => s.once("data", () => s.end()));
+    await settle(new Promise<void>((r) => raw.listen(0, r)));
+    const rport = (raw.address() as { port: number }).port;
+    await settle(new Promise<void>((r) => {
+      const c = m.tls.connect({ port: rport, host, ca: cert, servername: "api" });
+      c.on("error", (e: Error & { code?: string }) => log.push(`client error ${e.code} ${e.message}`));
+      c.on("close", () => r());
+    }));
+    await settle(new Promise<void>((r) => raw.close(() => r())));
+    return log;
+  };
+  const kernel = await scenario({ tls: realTls, net: realNet }, "127.0.0.1", (p) => p);
+  const { net, client, server } = lossyNet(8, false);
+  // Each side's modules on its host: servers on "api", clients on "client".
+  const s = nodeOn(server), c = nodeOn(client);
+  const sim = await scenario({
+    tls: { ...realTls, createServer: s.tls.createServer, connect: c.tls.connect } as typeof realTls,
+    net: { ...realNet, createServer: s.net.createServer as unknown as typeof realNet.createServer } as typeof realNet,
+  }, "api", (p) => drive(net, p, sec(60)));
+  assert.deepEqual(kernel, [
+    "client error DEPTH_ZERO_SELF_SIGNED_CERT",
+    "server tlsClientError ECONNRESET socket hang up",
+    "server closed",
+    "client error ECONNRESET Client network socket disconnected before secure TLS connection was established",
+  ]);
+  assert.deepEqual(sim, kernel);
+});
+
+test("http2 over TLS (ALPN h2): Node's secure http2 server and client over façade sockets, 100 KB byte-exact under 10 % loss", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const { net, client, server } = lossyNet(9, true);
+  const srv = nodeOn(server).http2.createSecureServer({ key, cert });
+  srv.on("stream", (stream) => {
+    const sock = stream.session!.socket as TLSSocket;
+    stream.respond({ ":status": 200, "x-alpn": String(sock.alpnProtocol) });
+    stream.end(body(100_000, "h2s"));
+  });
+  srv.listen(443);
+  const session = nodeOn(client).http2.connect("https://api", { ca: cert });
+  const r = await drive(net, new Promise<{ alpn: string; sha: string }>((resolve, reject) => {
+    const req = session.request({ ":path": "/" });
+    const parts: Buffer[] = [];
+    let alpn = "";
+    req.on("response", (h) => (alpn = String(h["x-alpn"])));
+    req.on("data", (d: Buffer) => parts.push(d));
+    req.on("end", () => resolve({ alpn, sha: sha(Buffer.concat(parts)) }));
+    req.on("error", reject);
+    req.end();
+  }), sec(120));
+  assert.deepEqual(r, { alpn: "h2", sha: sha(body(100_000, "h2s")) });
+  await drive(net, new Promise<void>((res) => session.close(() => res())));
+  await drive(net, new Promise<void>((res) => srv.close(() => res())), sec(120));
+});
+
+test("wss: nodeOn(host).WebSocket (ws's client) to a ws server on a façade https server, through Node's TLS", async (t) => {
+  if (noOpenssl) return t.skip(noOpenssl);
+  const { WebSocketServer } = await import("ws");
+  const { net, client, server } = lossyNet(10, true);
+  const srv = nodeOn(server).https.createServer({ key, cert });
+  const wss = new WebSocketServer({ server: srv });
+  wss.on("connection", (ws) => ws.on("message", (m: Buffer) => ws.send(`secure ${m}`)));
+  srv.listen(443);
+  const got = await drive(net, new Promise<string>((resolve, reject) => {
+    const ws = new (nodeOn(client).WebSocket)("wss://api/", { ca: cert });
+    ws.on("open", () => ws.send("hello"));
+    ws.on("message", (m: Buffer) => {
+      ws.close();
+      resolve(m.toString());
+    });
+    ws.on("error", reject);
+  }), sec(60));
+  assert.equal(got, "secure hello");
+  wss.close();
+  await drive(net, new Promise<void>((res) => srv.close(() => res())), sec(60));
+});

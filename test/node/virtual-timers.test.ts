@@ -138,3 +138,18 @@ test("the Date header of a façade http server follows the virtual clock (Node's
     vt.uninstall();
   }
 });
+
+test("a zero-delay timer set while the fake clock already stands at the network's time fires at that instant (no timer storm)", async () => {
+  const net = new Network({ seed: 1, driver: { warn: () => {} } });
+  const vt = virtualTimers(net);
+  const fired: number[] = [];
+  try {
+    await net.advance(ms(3)); // the clock and the network now agree
+    setTimeout(() => fired.push(net.now()), 0);
+    setTimeout(() => setTimeout(() => fired.push(net.now()), 0), 2);
+    await net.advance(ms(10));
+  } finally {
+    vt.uninstall();
+  }
+  assert.deepEqual(fired, [ms(3), ms(6)]);
+});

@@ -8,6 +8,7 @@ import type { Micros } from "../../core/time.js";
 import type { Host } from "../../host/host.js";
 import type { Process } from "../../sys/process.js";
 import { trackHostImmediates } from "../../sim/virtual-driver.js";
+import { bindHostContext } from "./als.js";
 
 /** The state the `net`/`dgram`/`dns` façades of one host share. */
 export class FacadeContext {
@@ -33,9 +34,11 @@ export class FacadeContext {
    * Returns the function that cancels it.
    */
   timer(delay: Micros, fn: () => void): () => void {
+    // In the interception context that armed it, as a real timer's callback.
+    const bound = bindHostContext(fn);
     const t = new Timer(() => {
       this.host.ctx.notifyWake();
-      fn();
+      bound();
     });
     this.host.ctx.scheduler.armIn(t, Math.max(0, Math.round(delay)));
     return () => this.host.ctx.scheduler.disarm(t);

@@ -57,30 +57,69 @@ const kCheckingInterval = "http.server.connectionsCheckingInterval";
  * response that sets its own `Date`, or `sendDate = false`, is left alone.
  */
 export function dateFromGlobalClock(server: http.Server): void {
-  server.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (!res.sendDate) return;
-    const date = new Date().toUTCString();
-    res.setHeader("Date", date);
-    // `res.sendDate = false` later still means no Date header (unless the application set its own).
-    // (Node's removeHeader("date") itself sets sendDate = false: hence the guard.)
-    let send = true;
-    let removing = false;
-    Object.defineProperty(res, "sendDate", {
-      configurable: true,
-      enumerable: true,
-      get: () => send,
-      set: (v: boolean) => {
-        send = v;
-        if (v || removing || res.headersSent || res.getHeader("date") !== date) return;
-        removing = true;
-        try {
-          res.removeHeader("Date");
-        } finally {
-          removing = false;
-        }
-      },
+  const sym = Object.getOwnPropertySymbols(server).find((k) => k.description === "ServerResponse");
+  const slots = server as unknown as Record<symbol, typeof http.ServerResponse>;
+  if (!sym || !slots[sym]) {
+    // Not Node 20's layout: per request, at a cost (a listener per response).
+    server.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (res.sendDate) res.setHeader("Date", virtualDate());
     });
+    return;
+  }
+  // Node constructs every response from server[kServerResponse] (the ServerResponse option):
+  // a subclass there costs nothing per request beyond the header itself.
+  slots[sym] = datedResponse(slots[sym]);
+}
+
+const kSendDate = Symbol("sendDate");
+const kOurDate = Symbol("ourDate");
+const dated = new WeakMap<typeof http.ServerResponse, typeof http.ServerResponse>();
+
+/** `Base` with the Date header set from the global clock at construction, and `sendDate = false` still honoured. */
+function datedResponse(Base: typeof http.ServerResponse): typeof http.ServerResponse {
+  let C = dated.get(Base);
+  if (C) return C;
+  class DatedResponse extends Base {
+    declare [kSendDate]: boolean | undefined;
+    declare [kOurDate]: string | undefined;
+    constructor(...args: ConstructorParameters<typeof http.ServerResponse>) {
+      super(...args);
+      if (this.sendDate) {
+        const d = virtualDate();
+        this[kOurDate] = d;
+        this.setHeader("Date", d);
+      }
+    }
+  }
+  // An accessor on the prototype (not per instance: responses keep one shape). Node's constructor
+  // assigns sendDate = true through it; `res.sendDate = false` later drops the header we set
+  // (Node's removeHeader("date") itself sets sendDate = false: our date is forgotten first).
+  Object.defineProperty(DatedResponse.prototype, "sendDate", {
+    configurable: true,
+    enumerable: true,
+    get(this: DatedResponse) {
+      return this[kSendDate] ?? true;
+    },
+    set(this: DatedResponse, v: boolean) {
+      this[kSendDate] = v;
+      const ours = this[kOurDate];
+      if (v || ours === undefined || this.headersSent || this.getHeader("date") !== ours) return;
+      this[kOurDate] = undefined;
+      this.removeHeader("Date");
+    },
   });
+  C = DatedResponse as unknown as typeof http.ServerResponse;
+  dated.set(Base, C);
+  return C;
+}
+
+let dateCache = { sec: NaN, text: "" };
+/** The HTTP date of the global clock (virtual under virtualTimers), cached per second as Node's own. */
+function virtualDate(): string {
+  const now = Date.now();
+  const sec = Math.floor(now / 1000);
+  if (sec !== dateCache.sec) dateCache = { sec, text: new Date(now).toUTCString() };
+  return dateCache.text;
 }
 
 /** What `http.Server.close` does before `net.Server.close` (Node's httpServerPreClose), for http and https servers on the façade. */

@@ -40,24 +40,7 @@ export function onFacade<T extends ServerClass>(Base: T, net: SimNet, preClose?:
       if (this.#sim?.listening) {
         throw Object.assign(new Error("Listen method has been called more than once without closing."), { code: "ERR_SERVER_ALREADY_LISTEN" });
       }
-      let cb: AnyFn | undefined;
-      if (typeof args[args.length - 1] === "function") cb = args.pop() as AnyFn;
-      if (cb) this.once("listening", cb);
-      const sim = net.createServer({
-        // Under TLS the raw socket is only the transport (Node hands its handle to the TLSSocket):
-        // it must not end itself at the peer's FIN while TLS still writes. Else the server's own option.
-        allowHalfOpen: this instanceof tls.Server ? true : ((this as unknown as { allowHalfOpen?: boolean }).allowHalfOpen ?? false),
-        noDelay: (this as unknown as { noDelay?: boolean }).noDelay ?? true,
-        pauseOnConnect: (this as unknown as { pauseOnConnect?: boolean }).pauseOnConnect ?? false,
-      });
-      this.#sim = sim;
-      sim.on("connection", (s: SimSocket) => this.emit("connection", s));
-      sim.on("listening", () => this.emit("listening"));
-      sim.on("error", (e: Error) => this.emit("error", e));
-      sim.on("drop", (d: unknown) => this.emit("drop", d));
-      sim.on("close", () => this.emit("close"));
-      if (this.maxConnections !== undefined && Number.isFinite(this.maxConnections)) sim.maxConnections = this.maxConnections;
-      sim.listen(...args);
+      this.#sim = listenOnFacade(this, net, args);
       return this;
     }
 
@@ -97,6 +80,37 @@ export function onFacade<T extends ServerClass>(Base: T, net: SimNet, preClose?:
     }
   }
   return Bridged as unknown as T;
+}
+
+/**
+ * Listens for a Node server on the façade `net`'s host: `args` as Node's
+ * `listen`; the server's own options (`allowHalfOpen`, `noDelay`,
+ * `pauseOnConnect`, `maxConnections`) apply, a TLS server's transport is
+ * half-open, and the façade listener's events are re-emitted on the
+ * server (each accepted socket through `'connection'`, as Node does).
+ * Returns the façade listener.
+ */
+export function listenOnFacade(server: nodeNet.Server, net: SimNet, args: unknown[]): SimServer {
+  const a = [...args];
+  let cb: AnyFn | undefined;
+  if (typeof a[a.length - 1] === "function") cb = a.pop() as AnyFn;
+  if (cb) server.once("listening", cb);
+  const o = server as unknown as { allowHalfOpen?: boolean; noDelay?: boolean; pauseOnConnect?: boolean };
+  const sim = net.createServer({
+    // Under TLS the raw socket is only the transport (Node hands its handle to the TLSSocket):
+    // it must not end itself at the peer's FIN while TLS still writes. Else the server's own option.
+    allowHalfOpen: server instanceof tls.Server ? true : (o.allowHalfOpen ?? false),
+    noDelay: o.noDelay ?? true,
+    pauseOnConnect: o.pauseOnConnect ?? false,
+  });
+  sim.on("connection", (s: SimSocket) => server.emit("connection", s));
+  sim.on("listening", () => server.emit("listening"));
+  sim.on("error", (e: Error) => server.emit("error", e));
+  sim.on("drop", (d: unknown) => server.emit("drop", d));
+  sim.on("close", () => server.emit("close"));
+  if (server.maxConnections !== undefined && Number.isFinite(server.maxConnections)) sim.maxConnections = server.maxConnections;
+  sim.listen(...a);
+  return sim;
 }
 
 /** The façade listener behind a server made by {@link onFacade} (null before listen or for other servers). */

@@ -24,6 +24,8 @@ import { snapshot } from "../../tools/snapshot.js";
 import { ss } from "../../tools/ss.js";
 import { nodeOn, type NodeOn } from "./index.js";
 import { virtualTimers, type VirtualTimers } from "./virtual-timers.js";
+import { seededMathRandom, type SeededRandom } from "./seeded-random.js";
+import { interceptionInstalled, uninstallInterception } from "./intercept.js";
 
 /** What the test body of {@link simulate} gets. */
 export interface SimulateContext {
@@ -39,6 +41,19 @@ export interface SimulateContext {
   at(t: Micros, fn: () => void): void;
   /** Reboots a host at once: its sockets are gone, and old connections get RST from the new one. */
   reboot(name: string): Host;
+  /**
+   * Crashes a host at once, without reboot: it stops answering (no RST,
+   * no FIN: packets to it vanish, its timers stop, its programs' pending
+   * calls never return), as a machine that lost power. Peers find out by
+   * their own timeouts. `reboot(name)` brings up a fresh kernel later.
+   */
+  crash(name: string): void;
+  /**
+   * Interception: runs `fn` with Node's own `net`, `http`, `https`, `tls`,
+   * `dns`, `dgram`, `http2` and `fetch` bound to host `name` (for `fn` and
+   * everything it starts). Undone when simulate() returns.
+   */
+  run<R>(name: string, fn: () => R): R;
   /** The seed of this run. */
   seed: number;
 }
@@ -55,6 +70,12 @@ export interface SimulateOptions {
   timeout?: Micros;
   /** Install virtual application timers (setTimeout, Date) for the run (default false). */
   virtualTimers?: boolean;
+  /**
+   * Draw `Math.random` from the seed for the run (default true), so that
+   * libraries' ids and jitter repeat with the seed. node:crypto's random
+   * bytes stay real (docs/node.md, "What is deterministic").
+   */
+  seedMathRandom?: boolean;
   /**
    * Where failure artefacts go: a folder path (created), or false for none.
    * Default: the SOCKSTACK_ARTEFACTS environment variable, else a new
@@ -126,6 +147,7 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
     ownKeys: () => [...net.hosts.keys()],
     getOwnPropertyDescriptor: (_t, k) => (typeof k === "string" && net.hosts.has(k) ? { enumerable: true, configurable: true, value: net.hosts.get(k) } : undefined),
   });
+  const crashed = new Set<Host>();
   const ctx: SimulateContext = {
     net,
     hosts,
@@ -138,10 +160,30 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
         fn();
       }), Math.max(net.now(), t));
     },
-    reboot: (name) => net.reboot(name),
+    reboot: (name) => {
+      const old = net.host(name);
+      if (crashed.delete(old)) for (const i of old.ip.interfaces) if (i !== old.ip.loopback) i.device.up = true;
+      return net.reboot(name);
+    },
+    crash: (name) => {
+      const h = net.host(name);
+      h.shutdown(); // timers stop, input is dropped, programs are gone
+      // and nothing leaves: what the dead host's leftover application code still writes is dropped at its cards
+      for (const i of h.ip.interfaces) if (i !== h.ip.loopback) i.device.up = false;
+      crashed.add(h);
+    },
+    run: (name, fn) => nodeOn(net.host(name)).run(fn),
   };
+  const intercepting = interceptionInstalled();
   let vt: VirtualTimers | null = null;
   if (opts.virtualTimers) vt = virtualTimers(net);
+  let mr: SeededRandom | null = null;
+  try {
+    if (opts.seedMathRandom ?? true) mr = seededMathRandom(seed);
+  } catch (e) {
+    vt?.uninstall();
+    throw e;
+  }
   const timeout = opts.timeout ?? sec(600);
   let settled = false;
   let result: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
@@ -166,6 +208,8 @@ export async function simulate<T>(body: (ctx: SimulateContext) => Promise<T>, op
   } finally {
     stopTrace();
     vt?.uninstall();
+    mr?.uninstall();
+    if (!intercepting) uninstallInterception(); // what this run installed
   }
 }
 

@@ -87,6 +87,16 @@ export function patchTlsSocketInit(): void {
       const self = this as unknown as { _getpeername(): object; _getsockname(): object };
       self._getpeername = () => (socket.remoteAddress === undefined ? {} : { address: socket.remoteAddress, family: socket.remoteFamily, port: socket.remotePort });
       self._getsockname = () => socket.address();
+      // The peer's FIN while the handshake is still running: over a kernel socket Node's TLS sees
+      // the EOF, ends and closes the connection (a server reports tlsClientError "socket hang up",
+      // a client "Client network socket disconnected before secure TLS connection was
+      // established"). Over a JS stream Node's TLS never acts on that EOF, so the connection stayed
+      // in CLOSE-WAIT for ever (and a server's close() never called back). End the transport as
+      // the kernel path does: it closes, and Node's TLSSocket follows its transport's 'close'.
+      const tlsSocket = this as unknown as { _secureEstablished: boolean; destroyed: boolean };
+      socket.once("end", () => {
+        if (!tlsSocket._secureEstablished && !tlsSocket.destroyed && !socket.destroyed) socket.end();
+      });
     }
   };
 }

@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import type FakeTimers from "@sinonjs/fake-timers";
 import { Timer } from "../../core/scheduler.js";
 import type { Network } from "../../sim/network.js";
+import { bindHostContext } from "./als.js";
 
 /** The installed fake clock of @sinonjs/fake-timers. */
 export type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
@@ -77,11 +78,14 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
   const syncTo = (runDue: boolean): void => {
     if (ticking) return;
     const target = simMs();
-    if (target <= clock.now) return;
+    // A timer set outside a tick with delay 0 (or one whose callAt equals the clock's now) is due
+    // at the current instant: tick(0) runs it. Without this the bridge re-armed itself at the same
+    // instant for ever (a timer storm the driver stops as a spin).
+    if (target <= clock.now && !(runDue && nextCallAt() <= clock.now)) return;
     if (!runDue && nextCallAt() <= target) return;
     ticking = true;
     try {
-      clock.tick(target - clock.now);
+      clock.tick(Math.max(0, target - clock.now));
     } finally {
       ticking = false;
     }
@@ -101,6 +105,9 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
     const f = g[name] as (...a: unknown[]) => unknown;
     originals[name] = f;
     const wrapped = function (this: unknown, ...a: unknown[]) {
+      // The callback runs in the interception context that set the timer (as a real timer's
+      // would): code under nodeOn(host).run stays on its simulated host after a timeout.
+      if (name.startsWith("set") && typeof a[0] === "function") a[0] = bindHostContext(a[0] as (...x: unknown[]) => unknown);
       syncTo(false);
       const r = f.apply(this, a);
       rearm();
