@@ -102,7 +102,7 @@ test("the backlog template is the lecture's programs (src/demo/lecture-scenario.
 });
 
 test("every template runs to its end without an error; the bulk one moves 10 MB over ten connections", async () => {
-  for (const t of LAB_TEMPLATES.filter((x) => !x.interactive)) {
+  for (const t of LAB_TEMPLATES.filter((x) => !x.interactive && x.name !== "bulk")) { // bulk: below, once
     const s = new LabSession(SEED, { program: t.code });
     await s.advanceTo(Infinity);
     assert.equal(s.error, null, t.name);
