@@ -20,6 +20,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { LAB_CSS, LAB_HTML, LAB_SCRIPT, LAB_STYLE } from "../lab/page.js";
 import type { Measurement } from "./harness.js";
+import { createServer } from "node:http";
 
 /** The browser binary, or undefined when none is installed. */
 export const LAB_CHROMIUM = [process.env.SOCKSTACK_CHROMIUM, "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((p) => p && existsSync(p));
@@ -95,17 +96,40 @@ export async function labLadder(n: number): Promise<Measurement> {
   });
 }
 
-/** Frames per second the lab page sustains playing the lecture at 1× for `seconds` of real time. */
-export async function labFps(seconds: number): Promise<Measurement> {
+/** Serves `files` (path → body and type) on 127.0.0.1, a free port. */
+async function serve(files: Map<string, [string, string]>): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const f = files.get((req.url ?? "/").split("?")[0]!);
+    if (!f) res.writeHead(404).end();
+    else res.writeHead(200, { "content-type": `${f[1]}; charset=utf-8` }).end(f[0]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const a = server.address();
+  return { url: `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+/** Options of {@link labFps}. */
+export interface LabFpsOptions {
+  /** The scenario played (default `lecture`; `bulk` is ten bulk connections). */
+  scenario?: string;
+  /** False: the page has no Worker, so it probes where the run ends on its own thread (what the Worker saves). */
+  worker?: boolean;
+}
+
+/**
+ * Frames per second the lab page sustains playing `o.scenario` at 1× for
+ * `seconds` of real time, measured from the moment it is picked (so the
+ * probe that learns where the run ends overlaps the measurement).
+ */
+export async function labFps(seconds: number, o: LabFpsOptions = {}): Promise<Measurement> {
+  const scenario = o.scenario ?? "lecture";
   const js = await bundle(`import "../lab/main.ts";`);
-  const files = new Map([["/", [LAB_HTML, "text/html"]], [`/${LAB_SCRIPT}`, [js, "text/javascript"]], [`/${LAB_STYLE}`, [LAB_CSS, "text/css"]]]);
+  // Served over HTTP as `sockstack lab` serves it: the page's probe Worker loads the same script from the same origin.
+  const srv = await serve(new Map([["/", [LAB_HTML, "text/html"]], [`/${LAB_SCRIPT}`, [js, "text/javascript"]], [`/${LAB_STYLE}`, [LAB_CSS, "text/css"]]]));
   return withBrowser(async (b) => {
     const page = await b.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.route("http://lab.invalid/**", (route) => {
-      const f = files.get(new URL(route.request().url()).pathname);
-      return f ? route.fulfill({ body: f[0], contentType: f[1] }) : route.fulfill({ status: 404 });
-    });
-    await page.goto("http://lab.invalid/");
+    if (o.worker === false) await page.addInitScript("delete globalThis.Worker");
+    await page.goto(srv.url);
     await page.waitForFunction(() => /LISTEN/.test((globalThis as unknown as { document: { getElementById(i: string): { textContent: string } | null } }).document.getElementById("ss-server")?.textContent ?? ""));
     // A string, not a function: tsx's transform would wrap named functions in a helper the page lacks.
     const frames = (ms: number) => page.evaluate<{ frames: number; span: number; worst: number; clock: string }>(`new Promise((resolve) => {
@@ -122,8 +146,17 @@ export async function labFps(seconds: number): Promise<Measurement> {
 
     const idle = await frames(2000); // the same page paused: what the browser gives on this machine
     await page.locator("#speed").selectOption("1");
+    if (scenario !== "lecture") await page.locator("#scenario").selectOption(scenario);
     await page.locator("#play").click();
     const r = await frames(seconds * 1000);
-    return { value: (r.frames * 1000) / r.span, extra: { frames: r.frames, "span s": (r.span / 1000).toFixed(2), "worst frame ms": r.worst.toFixed(1), "lab clock": r.clock, "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1) } };
-  });
+    const status = await page.locator("#status").innerText();
+    const packets = /(\d+) packets/.exec(status)?.[1] ?? "?";
+    return {
+      value: (r.frames * 1000) / r.span,
+      extra: {
+        scenario, frames: r.frames, "span s": (r.span / 1000).toFixed(2), "worst frame ms": r.worst.toFixed(1), "lab clock": r.clock, packets,
+        "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1), probe: o.worker === false ? "page thread" : "worker",
+      },
+    };
+  }).finally(() => srv.close());
 }

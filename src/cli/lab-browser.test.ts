@@ -114,7 +114,8 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
 
   assert.deepEqual(errors, []);
   assert.deepEqual(requests.filter((u) => !u.startsWith(srv!.url)), [], "nothing fetched from elsewhere");
-  assert.deepEqual(requests.map((u) => new URL(u).pathname).sort(), ["/", "/lab.css", "/lab.js"]);
+  // lab.js twice: the page's script, and the same script as the Worker that learns where a run ends.
+  assert.deepEqual(requests.map((u) => new URL(u).pathname).sort(), ["/", "/lab.css", "/lab.js", "/lab.js"]);
   await page.context().close();
 });
 
@@ -179,6 +180,103 @@ test("in Chromium: the scenario picker runs another demo scenario, narrated in e
   await page.locator("#lang").selectOption("zh");
   assert.match(await text(page, "narration"), /[\u4e00-\u9fff]{4,}/, "Chinese narration");
   assert.match(await text(page, "narration"), /EADDRINUSE/, "tool and syscall lines stay as the tools print them");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: write your own — a template runs in the page, errors show their line, an infinite loop is stopped, runs are deterministic", { skip, timeout: 120_000 }, async () => {
+  const { page, errors } = await openLab();
+  const templates = await page.locator("#template option").evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+  assert.deepEqual(templates.slice(0, 4), ["echo", "backlog", "chat-tcp", "chat-udp"]);
+  assert.match(await page.locator("#program").inputValue(), /^\/\/ Seed 4's iterative server/);
+  assert.match(await text(page, "program-lines"), /^1\n2\n3\n/);
+
+  await page.locator("#speed").selectOption("4");
+  await page.locator("#run-program").click(); // runs and plays
+  await page.waitForFunction(() => /your program .* end of the run/.test(document.getElementById("status")?.textContent ?? ""));
+  const procs = await text(page, "processes");
+  assert.match(procs, /server: server\[1000\] · running\n+listening, lfd = 3, sin_port = htons\(9527\) = 0x3725: bytes 25 37 in memory\ncfd = 4, client 10\.0\.0\.1:\d+/);
+  assert.match(procs, /client: client 1\[1000\] · exited 0\n+connected \(fd 3\)\nsent "hello"\ngot "HELLO"\nsent "world"\ngot "WORLD"/);
+  assert.match(procs, /client: client 2\[1001\] · exited 0\n+connected \(fd 3\)\nsent "second"\ngot "SECOND"/);
+  assert.match(await text(page, "program-status"), /the program ended/);
+  assert.ok(await page.locator("#ladder svg line").count() > 10, "the ladder drawn from the program's packets");
+  assert.match(await text(page, "ss-server"), /LISTEN\s+0\s+128\s+0\.0\.0\.0:9527/);
+  const first = await text(page, "tcpdump");
+  mkdirSync(SHOTS, { recursive: true });
+  await page.locator("#program-pane").screenshot({ path: join(SHOTS, "lab-program.png") });
+
+  // The same program and seed again: the same packets.
+  await page.locator("#run-program").click();
+  await page.waitForFunction(() => /end of the run/.test(document.getElementById("status")?.textContent ?? ""));
+  assert.equal(await text(page, "tcpdump"), first, "deterministic with the seed");
+
+  // A syntax error: the message with its line, the line marked in the gutter.
+  await page.locator("#program").fill("const a = 1;\nserverHost.spawn('x', async (p) => {\n  let y = ;\n});\n");
+  await page.locator("#run-program").click();
+  await page.waitForFunction(() => /SyntaxError/.test(document.getElementById("program-status")?.textContent ?? ""));
+  assert.match(await text(page, "program-status"), /^line 3: SyntaxError: Unexpected token ';'$/);
+  assert.equal(await page.locator("#program-lines .err").innerText(), "3");
+
+  // A runtime error in a process: on its stderr, with the line.
+  await page.locator("#program").fill("clientHost.spawn('c', async (p) => {\n  const fd = p.socket('AF_INET', 'SOCK_STREAM');\n  await p.connect(fd, ['10.0.0.2', 1]);\n});\n");
+  await page.locator("#run-program").click();
+  await page.waitForFunction(() => /Connection refused/.test(document.getElementById("processes")?.textContent ?? ""));
+  assert.match(await text(page, "processes"), /client: c\[1000\] · exited 1\n+c\[1000\]: line 3: connect: Connection refused/);
+
+  // An infinite loop: stopped by the loop budget, the page still answers.
+  const t0 = Date.now();
+  await page.locator("#program").fill("serverHost.spawn('spin', async (p) => {\n  let i = 0;\n  while (true) i++;\n});\nclientHost.spawn('fine', async (p) => { await p.write(1, 'still here\\n'); });\n");
+  await page.locator("#run-program").click();
+  await page.waitForFunction(() => /a loop ran 10,000,000 times/.test(document.getElementById("processes")?.textContent ?? ""));
+  assert.match(await text(page, "processes"), /server: spin\[1000\] · exited 1\n+spin\[1000\]: line 3: a loop ran 10,000,000 times at t = 0\.000 ms without virtual time moving \(an infinite loop\?\): stopped/);
+  assert.match(await text(page, "processes"), /still here/);
+  assert.ok(Date.now() - t0 < 30_000, `stopped in ${Date.now() - t0} ms`);
+  assert.equal(await page.evaluate("1 + 1"), 2, "the page answers");
+
+  // Ambient time is refused with a clear reason.
+  await page.locator("#program").fill("clientHost.spawn('t', async () => {\n  setTimeout(() => {}, 10);\n});\n");
+  await page.locator("#run-program").click();
+  await page.waitForFunction(() => /setTimeout is not available/.test(document.getElementById("processes")?.textContent ?? ""));
+  assert.match(await text(page, "processes"), /t\[1000\]: line 2: setTimeout is not available: the simulation runs on virtual time/);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: the TCP chat — each process's screen, a line typed into its stdin, replayed when scrubbed back", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  await page.locator("#scenario").selectOption("chat-tcp");
+  await page.locator("#speed").selectOption("4");
+  await page.locator("#play").click();
+  await page.waitForFunction(() => /chat-tcp · seed 0 .* waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
+  assert.match(await text(page, "processes"), /client: client\[1000\] · reading stdin\n+to server: $/m);
+  assert.match(await page.locator("#stdin-target").inputValue(), /^client:1000$/, "the reader is chosen");
+  await page.locator("#stdin-line").fill("hello");
+  await page.locator("#stdin-line").press("Enter");
+  await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? ""));
+  assert.equal(await page.locator("#stdin-target").inputValue(), "server:1000", "now the server reads");
+  assert.match(await text(page, "tcpdump"), /Flags \[P\.\], seq 1:6, ack 1, .*length 5/);
+  await page.locator("#stdin-line").fill("hi there");
+  await page.locator("#stdin-send").click();
+  await page.waitForFunction(() => /from server: hi there\nto server: $/m.test(document.getElementById("processes")?.textContent ?? ""));
+  assert.match(await text(page, "timeline"), /typed into client's pid 1000: hello\n.*typed into server's pid 1000: hi there/);
+  const screens = await text(page, "processes");
+  const wire = await text(page, "tcpdump");
+  await page.screenshot({ path: join(SHOTS, "lab-chat.png") });
+
+  await scrubTo(page, 0); // replayed from t = 0 …
+  assert.doesNotMatch(await text(page, "processes"), /hello/);
+  const end = Number(await text(page, "scrub-max"));
+  await page.locator("#scrub").fill(String(end)); // … and forward: the typed lines again at their instants, up to where it waits again
+  await page.waitForFunction(() => /hi there/.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
+  assert.equal(await text(page, "processes"), screens);
+  assert.equal(await text(page, "tcpdump"), wire);
+
+  await page.locator("#stdin-line").fill("q");
+  await page.locator("#stdin-line").press("Enter");
+  await page.locator("#play").click(); // scrubbing paused the clock; the line is in, time moves on
+  await page.waitForFunction(() => /end of the run/.test(document.getElementById("status")?.textContent ?? ""));
+  assert.match(await text(page, "processes"), /connection closed!/);
+  assert.match(await text(page, "processes"), /client left/);
   assert.deepEqual(errors, []);
   await page.context().close();
 });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
 import { captureIo } from "./io.js";
-import { buildLabBundle, startLabServer } from "./lab.js";
+import { browserCommand, buildLabBundle, labCommand, startLabServer, type BrowserCommand } from "./lab.js";
 import { main } from "./main.js";
 import { LAB_CSS, LAB_HTML } from "../lab/page.js";
 
@@ -194,13 +194,14 @@ test("sockstack lab: bad flags print one line and the usage", async () => {
     [["--bogus"], /^sockstack lab: .*--bogus/],
     [["--build", join(dir, "x"), "--port", "1"], /^sockstack lab: --build writes files and serves nothing: drop --port$/],
     [["extra"], /^sockstack lab: unexpected argument 'extra'$/],
+    [["--build", join(dir, "x"), "--open"], /^sockstack lab: --build writes files and serves nothing: drop --open$/],
   ];
   for (const [args, re] of cases) {
     const io = captureIo();
     assert.equal(await main(["lab", ...args], io), 2, args.join(" "));
     assert.equal(io.stderr.length, 2, args.join(" "));
     assert.match(io.stderr[0]!, re);
-    assert.equal(io.stderr[1], "usage: sockstack lab [--port N] | sockstack lab --build DIR");
+    assert.equal(io.stderr[1], "usage: sockstack lab [--port N] [--open] | sockstack lab --build DIR");
     assert.deepEqual(io.stdout, []);
   }
   const io = captureIo();
@@ -240,4 +241,53 @@ test("a lab session's actions (link changes, partition, kill, reboot) replay fro
   assert.deepEqual(b.tcpdumpLines(), a.tcpdumpLines(), "same seed, same timeline: same packets");
   assert.deepEqual(b.timeline, a.timeline);
   assert.equal(b.pending.length, 0);
+});
+
+test("browserCommand: $BROWSER first, then open, start or xdg-open and its fallbacks on PATH; null when none", () => {
+  const url = "http://127.0.0.1:8417/";
+  const exes = new Set(["/usr/bin/xdg-open", "/usr/local/bin/firefox", "/usr/bin/open", "/opt/b/sensible-browser"]);
+  const isExecutable = (p: string) => exes.has(p);
+  const linux = (env: Record<string, string>) => browserCommand(url, { platform: "linux", env: { PATH: "/usr/local/bin:/usr/bin", ...env }, isExecutable });
+  assert.deepEqual(linux({}), { cmd: "/usr/bin/xdg-open", args: [url] });
+  assert.deepEqual(linux({ BROWSER: "firefox --new-tab:chromium" }), { cmd: "/usr/local/bin/firefox", args: ["--new-tab", url] });
+  assert.deepEqual(linux({ BROWSER: "firefox %s --x" }), { cmd: "/usr/local/bin/firefox", args: [url, "--x"] });
+  assert.deepEqual(linux({ BROWSER: "nothere" }), { cmd: "/usr/bin/xdg-open", args: [url] }, "a $BROWSER not found falls back");
+  assert.deepEqual(browserCommand(url, { platform: "linux", env: { PATH: "/opt/b" }, isExecutable }), { cmd: "/opt/b/sensible-browser", args: [url] });
+  assert.equal(browserCommand(url, { platform: "linux", env: { PATH: "/nowhere" }, isExecutable }), null);
+  assert.equal(browserCommand(url, { platform: "linux", env: {}, isExecutable }), null, "no PATH");
+  assert.deepEqual(browserCommand(url, { platform: "darwin", env: { PATH: "/usr/bin" }, isExecutable }), { cmd: "open", args: [url] });
+  assert.equal(browserCommand(url, { platform: "darwin", env: { PATH: "/x" }, isExecutable }), null);
+  assert.deepEqual(browserCommand(url, { platform: "win32", env: {}, isExecutable }), { cmd: "cmd.exe", args: ["/c", "start", '""', url] });
+});
+
+test("sockstack lab --open launches the browser with the URL (injected: nothing starts), or says in one line that it cannot", async () => {
+  const serve = async (findBrowser: (u: string) => BrowserCommand | null, launch: (c: BrowserCommand, failed: (why: string) => void) => Promise<void>) => {
+    const io = captureIo();
+    const launched: BrowserCommand[] = [];
+    let url = "";
+    const code = await labCommand(["--port", "0", "--open"], io, {
+      findBrowser: (u) => { url = u; return findBrowser(u); },
+      launch: async (c, failed) => { launched.push(c); await launch(c, failed); },
+      // The page is served while the browser would load it; then stop.
+      stopped: async (srv) => { assert.equal((await fetch(srv.url)).status, 200); },
+    });
+    return { code, io, launched, url };
+  };
+  let r = await serve((u) => ({ cmd: "xdg-open", args: [u] }), async () => {});
+  assert.equal(r.code, 0);
+  assert.match(r.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  assert.deepEqual(r.launched, [{ cmd: "xdg-open", args: [r.url] }]);
+  assert.deepEqual(r.io.stdout, [`sockstack lab: serving on ${r.url}  (Ctrl-C to stop)`]);
+  assert.deepEqual(r.io.stderr, []);
+
+  r = await serve(() => null, async () => {});
+  assert.equal(r.code, 0, "the lab serves on without a browser");
+  assert.deepEqual(r.launched, []);
+  assert.deepEqual(r.io.stderr, [`sockstack lab: --open: no browser launcher found (set $BROWSER, or install xdg-utils); open ${r.url} yourself`]);
+
+  r = await serve((u) => ({ cmd: "xdg-open", args: [u] }), async (_c, failed) => failed("exited with status 3"));
+  assert.equal(r.code, 0);
+  assert.deepEqual(r.io.stderr, [`sockstack lab: --open: xdg-open: exited with status 3; open ${r.url} yourself`]);
+  r = await serve((u) => ({ cmd: "/no/such/browser", args: [u] }), () => Promise.reject(Object.assign(new Error("spawn /no/such/browser ENOENT"), { code: "ENOENT" })));
+  assert.deepEqual(r.io.stderr, [`sockstack lab: --open: /no/such/browser: No such file or directory; open ${r.url} yourself`]);
 });

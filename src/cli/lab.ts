@@ -12,16 +12,17 @@
  * source checkout (tsx, no dist/lab-site next to src/cli) the bundle is
  * built from src/lab each time the command runs.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { builtinModules } from "node:module";
-import { join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LAB_CSS, LAB_HTML, LAB_SCRIPT, LAB_STYLE } from "../lab/page.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 
-const USAGE = "usage: sockstack lab [--port N] | sockstack lab --build DIR";
+const USAGE = "usage: sockstack lab [--port N] [--open] | sockstack lab --build DIR";
 
 /** Default port of the local server. */
 export const LAB_DEFAULT_PORT = 8417;
@@ -29,6 +30,7 @@ export const LAB_DEFAULT_PORT = 8417;
 const SPEC = {
   build: { kind: "string", metavar: "DIR" },
   port: { kind: "int", min: 0, max: 65535, metavar: "N" },
+  open: { kind: "flag" },
   help: { kind: "flag", short: "h" },
 } as const;
 
@@ -36,13 +38,15 @@ function help(): string[] {
   return [
     USAGE,
     "",
-    "The web lab: the lecture scenario simulated in your browser, with its topology,",
-    "a live ladder diagram, and ss and tcpdump at the current instant (play, pause,",
-    "step to the next packet, seed). Works offline: the page loads nothing from the",
-    "network. Details: docs/lab.md.",
+    "The web lab: every demo scenario, and programs you write, simulated in your",
+    "browser, with the topology, a live ladder diagram, sockets, plots, ss, tcpdump",
+    "and strace at the current instant (play, pause, step to the next packet, scrub,",
+    "seed, link controls). Works offline: the page loads nothing from the network.",
+    "Details: docs/lab.md.",
     "",
     "options:",
     `  --port N     serve on http://127.0.0.1:N/ (default ${LAB_DEFAULT_PORT}; 0 picks a free port)`,
+    "  --open       open the URL in the system's browser ($BROWSER, xdg-open, open or start)",
     "  --build DIR  write the page (index.html, lab.js, lab.css) to DIR instead of serving it",
   ];
 }
@@ -187,12 +191,105 @@ export async function startLabServer(files: LabFiles, port: number): Promise<Lab
   };
 }
 
+/** A command that opens a URL in the system's browser: the program and its arguments. */
+export interface BrowserCommand {
+  cmd: string;
+  args: string[];
+}
+
+/** What {@link browserCommand} looks at: the platform, the environment, and whether a file is an executable. */
+export interface BrowserLookup {
+  platform: NodeJS.Platform;
+  env: Readonly<Record<string, string | undefined>>;
+  /** True when `path` is an executable file (default: a regular file with an x bit). */
+  isExecutable?: (path: string) => boolean;
+}
+
+function executable(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() && (process.platform === "win32" || (st.mode & 0o111) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The command that opens `url` in the system's browser, or null when none
+ * is found: `$BROWSER` first (its first entry, as xdg-utils reads it), then
+ * by platform — `open` on macOS, `cmd /c start "" URL` on Windows, and
+ * elsewhere the first of `xdg-open`, `sensible-browser`, `x-www-browser`
+ * found on `$PATH`.
+ * @example
+ * browserCommand("http://127.0.0.1:8417/", { platform: "darwin", env: {} }); // { cmd: "open", args: ["http://127.0.0.1:8417/"] }
+ */
+export function browserCommand(url: string, o: BrowserLookup): BrowserCommand | null {
+  const isExe = o.isExecutable ?? executable;
+  const onPath = (name: string): string | null => {
+    if (isAbsolute(name)) return isExe(name) ? name : null;
+    for (const dir of (o.env.PATH ?? "").split(o.platform === "win32" ? ";" : delimiter)) {
+      if (dir && isExe(join(dir, name))) return join(dir, name);
+    }
+    return null;
+  };
+  const fromEnv = o.env.BROWSER?.split(o.platform === "win32" ? ";" : ":").find((b) => b.trim() !== "")?.trim();
+  if (fromEnv) {
+    const [prog, ...rest] = fromEnv.split(/\s+/);
+    const found = onPath(prog!);
+    if (found) return { cmd: found, args: rest.includes("%s") ? rest.map((a) => a.replace("%s", url)) : [...rest, url] };
+  }
+  if (o.platform === "darwin") return onPath("open") ? { cmd: "open", args: [url] } : null;
+  if (o.platform === "win32") return { cmd: o.env.ComSpec ?? "cmd.exe", args: ["/c", "start", '""', url] };
+  for (const name of ["xdg-open", "sensible-browser", "x-www-browser"]) {
+    const found = onPath(name);
+    if (found) return { cmd: found, args: [url] };
+  }
+  return null;
+}
+
+/**
+ * Starts `c` detached from the lab (the browser outlives it). Resolves once
+ * it started (a `$BROWSER` that is the browser itself runs on); rejects
+ * when it cannot start. A launcher that then exits non-zero (xdg-open with
+ * no browser configured) is reported through `failed`.
+ */
+function launchDetached(c: BrowserCommand, failed: (why: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(c.cmd, c.args, { detached: true, stdio: "ignore", windowsVerbatimArguments: true });
+    child.once("error", reject);
+    child.once("spawn", () => {
+      child.once("exit", (code) => { if (code) failed(`exited with status ${code}`); });
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+/** What {@link labCommand} uses from the machine (tests pass their own: nothing is launched, nothing waits for a signal). */
+export interface LabCommandDeps {
+  /** Finds the browser command (default {@link browserCommand} on this platform and environment). */
+  findBrowser?: (url: string) => BrowserCommand | null;
+  /** Runs it (default: spawned detached); rejects when it cannot start, calls `failed` when it fails later. */
+  launch?: (c: BrowserCommand, failed: (why: string) => void) => Promise<void>;
+  /** Resolves when serving should stop (default: SIGINT or SIGTERM). */
+  stopped?: (srv: LabServer) => Promise<void>;
+}
+
+/** Until SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => { process.off("SIGINT", stop); process.off("SIGTERM", stop); resolve(); };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
 /**
  * Runs `sockstack lab` with `args`; resolves to the exit status. Serving
  * runs until SIGINT or SIGTERM.
  * @example await labCommand(["--build", "out/lab"], captureIo());
  */
-export async function labCommand(args: string[], io: CliIo): Promise<number> {
+export async function labCommand(args: string[], io: CliIo, deps: LabCommandDeps = {}): Promise<number> {
   let opts: ReturnType<typeof parseArgs<typeof SPEC>>["options"];
   try {
     const a = parseArgs(args, SPEC);
@@ -203,6 +300,7 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (a.positionals.length > 0) throw new UsageError(`unexpected argument '${a.positionals[0]}'`);
     if (opts.build !== undefined && opts.port !== undefined) throw new UsageError("--build writes files and serves nothing: drop --port");
+    if (opts.build !== undefined && opts.open) throw new UsageError("--build writes files and serves nothing: drop --open");
     if (opts.build === "") throw new UsageError("--build: empty directory name");
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -238,11 +336,21 @@ export async function labCommand(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   io.out(`sockstack lab: serving on ${srv.url}  (Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
-    const stop = () => { process.off("SIGINT", stop); process.off("SIGTERM", stop); resolve(); };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  if (opts.open) {
+    const find = deps.findBrowser ?? ((url: string) => browserCommand(url, { platform: process.platform, env: process.env }));
+    const c = find(srv.url);
+    if (!c) {
+      io.err(`sockstack lab: --open: no browser launcher found (set $BROWSER, or install xdg-utils); open ${srv.url} yourself`);
+    } else {
+      const failed = (why: string) => io.err(`sockstack lab: --open: ${c.cmd}: ${why}; open ${srv.url} yourself`);
+      try {
+        await (deps.launch ?? launchDetached)(c, failed);
+      } catch (e) {
+        failed((e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (e as Error).message);
+      }
+    }
+  }
+  await (deps.stopped ?? untilSignal)(srv);
   await srv.close();
   return 0;
 }

@@ -34,7 +34,7 @@ const VIEWS: readonly ViewTool[] = ["ss", "netstat", "lsof", "nstat", "tcpdump",
 const COMMANDS: readonly Command[] = [
   { name: "demo", summary: "narrated scenarios on the simulated network (sockstack demo --list)", run: demoCommand },
   ...VIEWS.map((v): Command => ({ name: v, summary: VIEW_SUMMARIES[v], run: (args, io) => viewCommand(v, args, io) })),
-  { name: "lab", summary: "the web lab: the lecture simulated in a browser page (--build DIR, --port N)", run: labCommand },
+  { name: "lab", summary: "the web lab: the demo scenarios and your own programs simulated in a browser page (--open, --port N, --build DIR)", run: labCommand },
   { name: "ping", summary: "ping inside a simulated topology, printed like iputils ping", run: pingCommand },
   { name: "tun", summary: "bridge the stack to the Linux kernel through a TUN device", run: tunCommand },
   { name: "conformance", summary: "run packetdrill-format scripts (sockstack conformance PATH…)", run: conformanceCommand },

@@ -9,8 +9,8 @@
  * as a module in the page and as a plain script in a bare JavaScript
  * context (the test's `node:vm` sandbox without Node's globals).
  */
-import { LAB_SCENARIOS, LabSession, runScenarioHeadless } from "./session.js";
-import { startLab, topologySvg, type LabDom } from "./ui.js";
+import { LAB_SCENARIOS, LabSession, runScenarioHeadless, type LabSessionOptions } from "./session.js";
+import { probeEnd, startLab, topologySvg, type LabDom } from "./ui.js";
 
 /** What the bundle publishes as `globalThis.sockstackLab`. */
 export interface SockstackLabApi {
@@ -22,10 +22,27 @@ export interface SockstackLabApi {
 }
 
 const api: SockstackLabApi = { LabSession, runScenarioHeadless, topologySvg, scenarios: LAB_SCENARIOS.map((s) => s.name) };
+/** The name of the Worker that probes where a run ends (the same bundle, loaded as a module worker). */
+const PROBE_WORKER = "sockstack-lab-probe";
+
+/** A probe request and its answer. */
+interface ProbeRequest { id: number; seed: number; opts: LabSessionOptions }
+interface ProbeReply { id: number; end?: number; error?: string }
+
 /** The few browser members the entry uses (the project compiles without the DOM library). */
 interface PageGlobals {
   sockstackLab?: SockstackLabApi;
-  document?: LabDom & { createElement(tag: string): { href: string; download: string; click(): void } };
+  document?: LabDom & { createElement(tag: string): { href: string; download: string; click(): void }; querySelector(sel: string): { src?: string } | null };
+  /** A worker's name (`new Worker(url, { name })`). */
+  name?: string;
+  onmessage?: ((ev: { data: ProbeRequest }) => void) | null;
+  postMessage?: (msg: ProbeReply) => void;
+  Worker?: new (url: string, opts: { type: "module"; name: string }) => {
+    postMessage(msg: ProbeRequest): void;
+    onmessage: ((ev: { data: ProbeReply }) => void) | null;
+    onerror: ((ev: unknown) => void) | null;
+    terminate(): void;
+  };
   requestAnimationFrame?: LabDom["requestAnimationFrame"];
   Blob?: new (parts: Uint8Array[], opts: { type: string }) => object;
   URL?: { createObjectURL(b: object): string; revokeObjectURL(u: string): void };
@@ -33,6 +50,14 @@ interface PageGlobals {
 
 const g = globalThis as unknown as PageGlobals;
 g.sockstackLab = api;
+if (!g.document && g.name === PROBE_WORKER && g.postMessage) {
+  // The probe worker: runs a scenario headless to its end and answers with the instant.
+  const post = g.postMessage.bind(globalThis);
+  g.onmessage = (ev) => {
+    const { id, seed, opts } = ev.data;
+    probeEnd(seed, opts).then((end) => post({ id, end }), (e: unknown) => post({ id, error: String(e) }));
+  };
+}
 if (g.document && g.requestAnimationFrame) {
   const doc = g.document;
   const raf = g.requestAnimationFrame.bind(globalThis);
@@ -48,5 +73,38 @@ if (g.document && g.requestAnimationFrame) {
       a.click();
     }
     : undefined;
-  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(download ? { download } : {}) });
+  // Probes run in a Worker of this same script, so learning where a run ends costs the page's thread nothing.
+  const src = typeof doc.querySelector === "function" ? doc.querySelector('script[src$="lab.js"]')?.src : undefined;
+  const W = g.Worker;
+  let worker: InstanceType<NonNullable<PageGlobals["Worker"]>> | null = null;
+  const waiting = new Map<number, { resolve(end: number): void; reject(e: Error): void }>();
+  let nextId = 0;
+  const probe: LabDom["probeEnd"] = W && src
+    ? (seed, opts) => new Promise<number>((resolve, reject) => {
+      if (!worker) {
+        worker = new W(src, { type: "module", name: PROBE_WORKER });
+        worker.onmessage = (ev) => {
+          const w = waiting.get(ev.data.id);
+          waiting.delete(ev.data.id);
+          if (ev.data.end !== undefined) w?.resolve(ev.data.end);
+          else w?.reject(new Error(ev.data.error ?? "probe failed"));
+        };
+        worker.onerror = () => {
+          for (const w of waiting.values()) w.reject(new Error("probe worker failed"));
+          waiting.clear();
+        };
+      }
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, seed, opts });
+    })
+    : undefined;
+  const cancelProbes = () => {
+    worker?.terminate();
+    worker = null;
+    for (const w of waiting.values()) w.reject(new Error("probe cancelled"));
+    waiting.clear();
+  };
+  const perf = (globalThis as unknown as { performance?: { now(): number } }).performance;
+  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe, cancelProbes } : {}) });
 }

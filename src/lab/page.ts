@@ -71,6 +71,10 @@ export const LAB_HTML = `<!doctype html>
 </section>
 <main>
   <section class="pane" id="topology-pane"><h2>topology</h2><div id="topology"></div></section>
+  <section class="pane wide" id="processes-pane"><h2>processes: what each wrote to its terminal, and its stdin</h2>
+    <div id="stdin-bar"><label>stdin of <select id="stdin-target"></select></label> <input id="stdin-line" type="text" size="40" aria-label="a line for stdin" placeholder="type a line, Enter sends it">
+    <button id="stdin-send" type="button">send ⏎</button> <button id="stdin-eof" type="button" title="end of input (Ctrl-D)">Ctrl-D</button></div>
+    <div id="processes" class="procs"></div></section>
   <section class="pane wide"><h2>narration (what <code>sockstack demo</code> prints, up to now)</h2><pre id="narration"></pre></section>
   <section class="pane wide"><h2>what you did (replayed when you scrub back)</h2><pre id="timeline"></pre></section>
   <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
@@ -83,6 +87,10 @@ export const LAB_HTML = `<!doctype html>
   <section class="pane"><h2><select id="strace-host"></select>$ strace -f -tt (every process, virtual time)</h2><pre id="strace"></pre></section>
   <section class="pane wide"><h2 id="tcpdump-title">tcpdump -nn (click a line)</h2><pre id="tcpdump"></pre></section>
   <section class="pane wide"><h2>tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
+  <section class="pane wide" id="program-pane"><h2>write your own (JavaScript; in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
+    <select id="template"></select> <button id="run-program" type="button">run ▸</button></h2>
+    <div class="editor"><pre id="program-lines" aria-hidden="true"></pre><textarea id="program" spellcheck="false" wrap="off" rows="18" aria-label="program"></textarea></div>
+    <pre id="program-status">(edit a template, then run it: its processes, packets and sockets fill the views below)</pre></section>
 </main>
 <footer id="status">loading…</footer>
 <script type="module" src="${LAB_SCRIPT}"></script>
@@ -101,7 +109,7 @@ header .sub { opacity: .85; }
 #controls input[type=number] { width: 8em; }
 #clock { font-family: monospace; font-weight: bold; margin-left: auto; }
 main { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px 16px; }
-.pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; }
+.pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; contain: content; }
 .pane.wide { grid-column: 1 / -1; }
 .pane h2 select, .pane h2 input { font: 12px monospace; }
 .pane h2 { margin: 0 0 6px; font-size: 13px; font-family: monospace; color: var(--muted); font-weight: normal; }
@@ -134,5 +142,17 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 .slot.over { border-color: #b03a00; }
 .bar { display: inline-block; width: 60px; height: 8px; border: 1px solid #888; vertical-align: middle; }
 .bar span { display: block; height: 100%; background: #1f4e79; }
+.editor { display: flex; border: 1px solid var(--line); height: 26em; resize: vertical; overflow: hidden; }
+.editor pre { margin: 0; padding: 4px 6px; text-align: right; color: var(--muted); background: #f3f3f0; user-select: none; max-height: none; overflow: hidden; min-width: 3.5em; }
+.editor pre .err { color: white; background: #b03a00; }
+.editor textarea { flex: 1; border: 0; padding: 4px 6px; font: 12px/1.35 monospace; resize: none; white-space: pre; overflow: auto; outline: none; }
+#program-status { margin-top: 6px; white-space: pre-wrap; }
+#program-status.err { color: #b03a00; }
+#stdin-bar { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
+.procs { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 8px; }
+.procs h3 { margin: 0 0 2px; font: bold 12px monospace; }
+.procs h3 .reading { color: #4f8a3c; }
+.procs pre { background: #1b1b1b; color: #e6e6e6; padding: 4px 6px; min-height: 3em; max-height: 14em; white-space: pre-wrap; }
+.procs pre.empty { background: none; color: var(--muted); min-height: 0; padding: 0; }
 footer { padding: 6px 16px; color: var(--muted); font-size: 12px; }
 `;

@@ -25,8 +25,8 @@
  * s.tcpdumpLines();     // what `sockstack demo lecture` printed so far
  */
 import type { Micros } from "../core/time.js";
-import { DemoContext, type DemoEvent, type DemoScenario } from "../demo/context.js";
-import { findScenario, SCENARIOS } from "../demo/registry.js";
+import { DemoContext, type DemoEvent } from "../demo/context.js";
+import { SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
 import type { LinkConfigInput } from "../sim/impairments.js";
 import type { Link } from "../sim/link.js";
@@ -44,15 +44,24 @@ import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
 import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
+import { LAB_ONLY_SCENARIOS, programScenario, type LabScenario } from "./lab-scenarios.js";
 import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
+import type { Process } from "../sys/process.js";
+import type { Terminal } from "../sys/stdio.js";
+import type { SyscallEvent } from "../sys/syscall-boundary.js";
 
-/** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first. */
-export const LAB_SCENARIOS: readonly DemoScenario[] = SCENARIOS.filter((s) => !s.heavy);
+/** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first, then the lab's own (chats, bulk). */
+export const LAB_SCENARIOS: readonly LabScenario[] = [...SCENARIOS.filter((s) => !s.heavy), ...LAB_ONLY_SCENARIOS];
+
+/** The name a session running a program typed in the page carries. */
+export const LAB_PROGRAM_NAME = "your program";
 
 /** Options of a {@link LabSession}. */
 export interface LabSessionOptions {
-  /** The `sockstack demo` scenario to run (default `lecture`). */
+  /** The scenario to run, one of {@link LAB_SCENARIOS} (default `lecture`). */
   scenario?: string;
+  /** Instead of a scenario: a JavaScript program (src/lab/program.ts) run on the two-host network. */
+  program?: string;
   /** Impairments of every link from t = 0. */
   impairments?: LabImpairments;
   /** Actions to re-apply at their instants (a replay). */
@@ -105,7 +114,24 @@ export type LabAction =
   /** SIGKILL every process of the host (its fds close as exit closes them). */
   | { kind: "kill"; host: string }
   /** The host reboots: a fresh kernel on the same addresses (Network.reboot). */
-  | { kind: "reboot"; host: string };
+  | { kind: "reboot"; host: string }
+  /** A line typed into a process's terminal (its stdin; the newline is added), or the end of input (`line` null: Ctrl-D). */
+  | { kind: "stdin"; host: string; pid: number; line: string | null };
+
+/** A process the run started, with what it wrote to its terminal. */
+export interface LabProcess {
+  host: string;
+  pid: number;
+  name: string;
+  /** What it wrote to stdout and stderr (a forked child's output shows under the parent that shares its terminal). */
+  output: string;
+  /** True until it exits. */
+  running: boolean;
+  /** Its exit status once exited, else null. */
+  exitCode: number | null;
+  /** True while it is blocked reading its terminal (fd 0): a typed line goes to it. */
+  reading: boolean;
+}
 
 /** An action at the virtual instant it was taken (after everything due at that instant ran). */
 export interface LabTimedAction {
@@ -181,9 +207,12 @@ export interface LabTopology {
  */
 export const LAB_LADDER_WINDOW = 1000;
 
+/** The least virtual time between two cwnd/ssthresh/srtt samples (1 ms): the plots' resolution. */
+export const SAMPLE_EVERY: Micros = 1000;
+
 export class LabSession {
   /** The scenario running. */
-  readonly scenario: DemoScenario;
+  readonly scenario: LabScenario;
   /** The impairments the session started with (applied to every link from t = 0). */
   readonly initialImpairments: Readonly<LabImpairments>;
   /** The links' impairments now: the initial ones with every `configure` action so far applied. */
@@ -192,11 +221,19 @@ export class LabSession {
   partitioned = false;
   /** The narration and observation events so far, as `sockstack demo NAME --json` reports them. */
   readonly events: DemoEvent[] = [];
+  /** The events the narration pane prints (titles, prose, commands and their output, syscalls, captures, ladders): {@link events} without packets, states, drops and snapshots. */
+  readonly narration: DemoEvent[] = [];
+  /** The `packet` events of every capture, in order (their tcpdump line and fields are reused for the capture point's packets). */
+  readonly #packetEvents: Extract<DemoEvent, { kind: "packet" }>[] = [];
+  /** How many of {@link #packetEvents} were looked at. */
+  #packetEventsSeen = 0;
   readonly #ctx: DemoContext;
   #net: Network | null = null;
   #run: Promise<void> | null = null;
   #finished = false;
   #error: unknown = null;
+  /** The current advance's budget: true means hold now. */
+  #stop: (() => boolean) | null = null;
   /** The instant the page asked for: the run is held before the clock passes it. */
   #target: Micros = -1;
   /** Resolves the pacer's hold (the run goes on). */
@@ -222,14 +259,22 @@ export class LabSession {
    * scenario, impairments and timeline give the same packets.
    */
   constructor(readonly seed: number, opts: LabSessionOptions = {}) {
-    const name = opts.scenario ?? "lecture";
-    const sc = findScenario(name);
-    if (!sc) throw new RangeError(`no scenario '${name}' (${LAB_SCENARIOS.map((x) => x.name).join(", ")})`);
-    this.scenario = sc;
+    if (opts.program !== undefined) {
+      this.scenario = programScenario(LAB_PROGRAM_NAME, opts.program);
+    } else {
+      const name = opts.scenario ?? "lecture";
+      const sc = LAB_SCENARIOS.find((x) => x.name === name);
+      if (!sc) throw new RangeError(`no scenario '${name}' (${LAB_SCENARIOS.map((x) => x.name).join(", ")})`);
+      this.scenario = sc;
+    }
     this.initialImpairments = { ...opts.impairments };
     this.impairments = { ...opts.impairments };
     this.#script = [...(opts.timeline ?? [])].sort((a, b) => a.t - b.t);
-    this.#ctx = new DemoContext(seed, (e) => this.events.push(e), { onNetwork: (net) => this.#adopt(net) });
+    this.#ctx = new DemoContext(seed, (e) => {
+      this.events.push(e);
+      if (e.kind === "packet") this.#packetEvents.push(e);
+      else if (e.kind !== "state" && e.kind !== "drop" && e.kind !== "snapshot") this.narration.push(e);
+    }, { onNetwork: (net) => this.#adopt(net) });
   }
 
   /** The scenario's network once it built one (null before the first advance). */
@@ -261,6 +306,7 @@ export class LabSession {
   #adopt(net: Network): void {
     this.#net = net;
     net.strace(straceWriter((line) => this.#strace.push(line), { host: true }));
+    net.strace((ev) => this.#track(ev));
     const patch = linkPatch(this.initialImpairments);
     if (Object.keys(patch).length > 0) for (const l of net.links) l.configure(patch);
     net.driver.setPacer((next, holdAt) => this.#pace(next, holdAt));
@@ -271,8 +317,10 @@ export class LabSession {
     const net = this.#net!;
     this.#collect();
     // cwnd, ssthresh and srtt move when segments do: sample only after the capture saw some.
-    if (this.#packets.length !== this.#sampledAt) {
+    // At most once per SAMPLE_EVERY of virtual time: a bulk transfer moves cwnd on every ACK, the plot needs far fewer points.
+    if (this.#packets.length !== this.#sampledAt && net.now() - this.#sampledT >= SAMPLE_EVERY) {
       this.#sampledAt = this.#packets.length;
+      this.#sampledT = net.now();
       this.#sample(net.now());
     }
     // A scripted action is due once everything at its instant ran (as when it was taken): before the clock passes it.
@@ -282,7 +330,8 @@ export class LabSession {
       this.#script.shift();
       return this.#apply(a);
     }
-    if (next <= this.#target) return;
+    if (next <= this.#target && !this.#stop?.()) return;
+    if (next <= this.#target) this.#target = net.now(); // the caller's budget is spent: held here, short of its target
     if (this.#target > net.now()) holdAt(this.#target);
     return new Promise<void>((resolve) => {
       this.#release = resolve;
@@ -296,19 +345,87 @@ export class LabSession {
     for (const f of w) f();
   }
 
-  /** Converts the capture point's new records into lab packets. */
+  /** Processes by `host:pid`, in the order they made their first system call, with the terminal whose screen they show. */
+  readonly #procs = new Map<string, { info: LabProcess; proc: Process | null; tty: Terminal | null }>();
+  /** Terminals already shown (a forked child shares its parent's). */
+  readonly #ttys = new Set<Terminal>();
+
+  /** Registers a process at its first system call (its terminal keeps the whole screen), notes its exit. */
+  #track(ev: SyscallEvent): void {
+    if (ev.kind === "exited") {
+      const e = this.#procs.get(`${ev.host}:${ev.pid}`);
+      if (e) { e.info.running = false; e.info.exitCode = ev.code; e.proc = null; }
+      return;
+    }
+    const key = `${ev.rec.host}:${ev.rec.pid}`;
+    if (this.#procs.has(key)) return;
+    const proc = this.#net?.hosts.get(ev.rec.host)?.processes.get(ev.rec.pid) ?? null;
+    const info: LabProcess = { host: ev.rec.host, pid: ev.rec.pid, name: ev.rec.process, output: "", running: true, exitCode: null, reading: false };
+    const tty = proc && !this.#ttys.has(proc.tty) ? proc.tty : null;
+    if (tty) this.#ttys.add(tty);
+    this.#procs.set(key, { info, proc, tty });
+  }
+
+  /** Every process the run started (that made a system call), with its screen, in start order. */
+  processes(): LabProcess[] {
+    return [...this.#procs.values()].map(({ info, proc, tty }) => {
+      let reading = false;
+      if (proc && !proc.exited) for (const r of proc.inflight) if ((r.call === "read" || r.call === "recvLine" || r.call === "recv") && r.args[0] === 0) reading = true;
+      return { ...info, output: tty?.output ?? "", reading };
+    });
+  }
+
+  /** Resumes the run when it waits for the learner's input (set while it does). */
+  #inputWait: (() => void) | null = null;
+
+  /** True while the run is idle with a process reading its terminal: it goes on when a line is typed (a `stdin` action). */
+  get waitingForInput(): boolean {
+    return this.#inputWait !== null;
+  }
+
+  /** The scenario's hooks: wait for input, applying a replay's scripted actions due at this instant first. */
+  readonly #hooks = {
+    waitInput: async (): Promise<void> => {
+      this.#collect();
+      for (let a = this.#script[0]; a && a.t <= this.now(); a = this.#script[0]) {
+        this.#script.shift();
+        await this.#apply(a);
+        if (a.action.kind === "stdin") return;
+      }
+      await new Promise<void>((resolve) => {
+        this.#inputWait = resolve;
+        this.#wake();
+      });
+    },
+  };
+
+  /**
+   * Converts the capture point's new records into lab packets, taking the
+   * tcpdump line and fields from the scenario's own `packet` event for the
+   * record (formatted once), or formatting it when there is none.
+   */
   #collect(): void {
     const cap = this.#ctx.captures[0];
     if (!cap) return;
     const recs: readonly CaptureRecord[] = cap.packets;
+    const evs = this.#packetEvents;
     for (let i = this.#packets.length; i < recs.length; i++) {
       const r = recs[i]!;
-      this.#packets.push({ t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
+      let ev: (typeof evs)[number] | undefined;
+      while (this.#packetEventsSeen < evs.length) {
+        const e = evs[this.#packetEventsSeen++]!;
+        if (e.host === cap.host && e.iface === cap.iface && e.t === r.t && e.length === r.bytes.length) { ev = e; break; }
+      }
+      this.#packets.push(ev
+        ? { t: r.t, dir: r.dir, length: r.bytes.length, line: ev.line, fields: ev.fields, bytes: r.bytes }
+        : { t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
     }
   }
 
   /** How many packets had been captured at the last sample. */
   #sampledAt = -1;
+  /** When the last sample was taken. */
+  #sampledT = -Infinity;
 
   #sample(t: Micros): void {
     for (const h of this.hosts.values()) {
@@ -331,12 +448,18 @@ export class LabSession {
    * ended. `advanceTo(0)` runs what happens at t = 0. Scripted actions are
    * applied at their instants on the way.
    */
-  async advanceTo(t: Micros): Promise<void> {
+  async advanceTo(t: Micros, opts: { stop?: () => boolean } = {}): Promise<void> {
     if (this.#finished) return;
+    this.#stop = opts.stop ?? null;
     this.#target = Math.max(this.#target, t);
+    if (this.#inputWait) {
+      this.#collect(); // held until a line is typed
+      return;
+    }
     const reached = new Promise<void>((resolve) => this.#reached.push(resolve));
     if (!this.#run) {
-      this.#run = this.scenario.run(this.#ctx).then(
+      const sc = this.scenario;
+      this.#run = (sc.runLab ? sc.runLab(this.#ctx, this.#hooks) : sc.run(this.#ctx)).then(
         () => { this.#finished = true; },
         (e: unknown) => { this.#finished = true; this.#error = e; },
       ).finally(() => {
@@ -361,7 +484,7 @@ export class LabSession {
   async stepPacket(): Promise<LabPacket | null> {
     this.#collect();
     const n = this.#packets.length;
-    while (this.#packets.length <= n && !this.#finished) {
+    while (this.#packets.length <= n && !this.#finished && !this.#inputWait) {
       // Hold at the next instant something is due, one instant at a time.
       const next = this.#net?.scheduler.nextDeadline() ?? -1;
       await this.advanceTo(Math.max(this.now() + 1, next));
@@ -398,6 +521,16 @@ export class LabSession {
     if (!this.#net) await this.advanceTo(0);
     if (this.#finished) return;
     await this.#apply({ t: this.now(), action });
+    const w = this.#inputWait;
+    if (w) {
+      // The run was waiting for input: let it go on until it holds (or waits) again.
+      const reached = new Promise<void>((resolve) => this.#reached.push(resolve));
+      this.#inputWait = null;
+      w();
+      await reached;
+      this.#collect();
+      return;
+    }
     // Let the run settle this instant (the driver sees the change), then hold again here.
     const r = this.#release;
     if (r) {
@@ -435,6 +568,13 @@ export class LabSession {
         if (!net.hosts.has(action.host)) throw new RangeError(`no host ${action.host}`);
         net.reboot(action.host);
         break;
+      case "stdin": {
+        const p = net.hosts.get(action.host)?.processes.get(action.pid);
+        if (!p) throw new RangeError(`no process ${action.pid} on ${action.host}`);
+        if (action.line === null) p.stdin.end();
+        else p.stdin.write(`${action.line}\n`);
+        break;
+      }
     }
     this.#taken.push({ t: a.t, action: structuredCloneAction(action) });
   }

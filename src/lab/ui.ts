@@ -18,11 +18,15 @@
 import { TcpState } from "../tcp/tcp-state.js";
 import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
 import type { DemoEvent } from "../demo/context.js";
-import { LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabProcess, type LabSessionOptions, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import { ProgramError } from "./program.js";
+import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
   target?: { getAttribute?(name: string): string | null } | null;
+  /** The key pressed (keydown). */
+  key?: string;
 }
 
 /** The DOM element members the lab uses. */
@@ -33,6 +37,10 @@ export interface LabElement {
   disabled: boolean;
   /** A range input's maximum (the timeline scrubber's). */
   max?: string;
+  /** A scrolled element's offset (the editor and its line numbers). */
+  scrollTop?: number;
+  /** The element's class attribute. */
+  className?: string;
   addEventListener(type: string, listener: (ev: LabEvent) => void): void;
 }
 
@@ -40,8 +48,48 @@ export interface LabElement {
 export interface LabDom {
   getElementById(id: string): LabElement | null;
   requestAnimationFrame(cb: (now: number) => void): void;
+  /** Real time in ms (performance.now): bounds the simulation's work per frame; absent, a frame advances as far as asked. */
+  now?(): number;
   /** Offers `bytes` to the user as a file named `name` (a Blob link in the page); absent, the pcap button is disabled. */
   download?(name: string, bytes: Uint8Array, type: string): void;
+  /**
+   * Where the run of `opts` ends (µs), learned by running it headless —
+   * in a Worker in the page, so the probe costs the page's thread nothing;
+   * absent (or failing), the page runs the probe itself.
+   */
+  probeEnd?(seed: number, opts: LabSessionOptions): Promise<number>;
+  /** Abandons the probes running in the Worker (their promises reject): the page plays, the probe would compete for the CPU. */
+  cancelProbes?(): void;
+}
+
+/**
+ * Where the run of `opts` with `seed` ends (µs): the scenario run headless
+ * to its end — or, for an interactive one, to where it first waits for input.
+ * @example const end = await probeEnd(0, { scenario: "lecture" }); // 6.5 s
+ */
+export async function probeEnd(seed: number, opts: LabSessionOptions, cancelled?: () => boolean): Promise<number> {
+  const probe = new LabSession(seed, opts);
+  await probe.advanceTo(Infinity, cancelled ? { stop: cancelled } : {});
+  if (cancelled?.()) throw new Error("probe cancelled");
+  return probe.now();
+}
+
+/** The processes as HTML: per process its host, name, pid and state, and its screen. */
+export function processesHtml(procs: readonly LabProcess[]): string {
+  if (procs.length === 0) return "<p>(no process yet)</p>";
+  return procs.map((p) => {
+    const state = p.running ? (p.reading ? '<span class="reading">reading stdin</span>' : "running") : `exited ${p.exitCode}`;
+    const screen = p.output === "" ? `<pre id="proc-${esc(p.host)}-${p.pid}" class="empty">(nothing written)</pre>` : `<pre id="proc-${esc(p.host)}-${p.pid}">${esc(p.output)}</pre>`;
+    return `<div><h3>${esc(p.host)}: ${esc(p.name)}[${p.pid}] · ${state}</h3>${screen}</div>`;
+  }).join("");
+}
+
+/** The editor's line-number gutter for `code`, the line `errLine` marked. */
+export function lineNumbersHtml(code: string, errLine: number | null): string {
+  const n = code.split("\n").length;
+  const out: string[] = [];
+  for (let i = 1; i <= n; i++) out.push(i === errLine ? `<span class="err">${i}</span>` : String(i));
+  return out.join("\n");
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -172,6 +220,15 @@ export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): 
   return out.join("\n");
 }
 
+/** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): five times a second. */
+export const LAB_REDRAW_MS = 200;
+
+/** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has. */
+export const LAB_FRAME_BUDGET_MS = 8;
+
+/** The most lines the tcpdump and strace panes show: the last ones. */
+export const LAB_TEXT_WINDOW = 1000;
+
 /** Latency choices of the page's select (µs), first the lecture's. */
 export const LAB_LATENCIES: readonly number[] = [50, 1000, 10_000, 50_000];
 
@@ -182,6 +239,10 @@ export function startLab(dom: LabDom): void {
     if (!e) throw new Error(`lab page: no element #${id}`);
     return e;
   };
+  /** What each element was last given: an unchanged view is not assigned again (no relayout). */
+  const given = new Map<LabElement, string>();
+  const put = (e: LabElement, html: string) => { if (given.get(e) !== `h${html}`) { given.set(e, `h${html}`); e.innerHTML = html; } };
+  const say = (e: LabElement, text: string) => { if (given.get(e) !== `t${text}`) { given.set(e, `t${text}`); e.textContent = text; } };
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
   const clock = el("clock"), status = el("status"), scrub = el("scrub");
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
@@ -189,6 +250,21 @@ export function startLab(dom: LabDom): void {
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
   const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
   const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
+  const templateIn = el("template"), programIn = el("program"), programLines = el("program-lines"), programStatus = el("program-status"), runProgram = el("run-program");
+  const stdinTarget = el("stdin-target"), stdinLine = el("stdin-line"), stdinSend = el("stdin-send"), stdinEof = el("stdin-eof"), procsOut = el("processes");
+  templateIn.innerHTML = LAB_TEMPLATES.map((t, i) => `<option value="${esc(t.name)}"${i === 0 ? " selected" : ""}>${esc(t.name)} — ${esc(t.summary)}</option>`).join("");
+  if (!templateIn.value) templateIn.value = LAB_TEMPLATES[0]!.name;
+  programIn.value = LAB_TEMPLATES[0]!.code;
+  /** The program the session runs (the run button's), or null when a scenario of the picker runs. */
+  let program: string | null = null;
+  let drawnLines = "";
+  /** The gutter of the editor; `scrolled` also aligns it with the text (reading scrollTop lays the page out: only on the editor's own events). */
+  const drawLines = (scrolled = false) => {
+    const err = session.error instanceof ProgramError && program !== null && programIn.value === program ? session.error.line : null;
+    const html = lineNumbersHtml(programIn.value, err);
+    if (html !== drawnLines) programLines.innerHTML = drawnLines = html;
+    if (scrolled) programLines.scrollTop = programIn.scrollTop ?? 0;
+  };
   scenarioIn.innerHTML = LAB_SCENARIOS.map((x, i) => `<option value="${esc(x.name)}"${i === 0 ? " selected" : ""}>${esc(x.name)} — ${esc(x.summary.en)}</option>`).join("");
   if (!scenarioIn.value) scenarioIn.value = LAB_SCENARIOS[0]!.name;
   let session = new LabSession(0);
@@ -229,6 +305,7 @@ export function startLab(dom: LabDom): void {
       case "heal": return `${at}  link healed`;
       case "kill": return `${at}  kill -9 every process on ${x.host}`;
       case "reboot": return `${at}  ${x.host} reboots`;
+      case "stdin": return x.line === null ? `${at}  Ctrl-D on ${x.host}'s pid ${x.pid} (end of input)` : `${at}  typed into ${x.host}'s pid ${x.pid}: ${x.line}`;
     }
   };
 
@@ -247,60 +324,109 @@ export function startLab(dom: LabDom): void {
     return keep;
   };
 
+  let drawnNarration = "";
+  /** Real time (ms, the frame clock) of the last full redraw while playing. */
+  let lastHeavy = -Infinity;
+  /** The instant and actions of the input wait the last full redraw showed ("" when it showed none). */
+  let drawnWaiting = "";
+  /** The frame clock's last reading. */
+  let frameNow = 0;
   const draw = () => {
-    drawTopology();
     const hosts = [...session.hosts.keys()];
-    clock.textContent = `t = ${(session.now() / 1e6).toFixed(3)} s`;
+    say(clock, `t = ${(session.now() / 1e6).toFixed(3)} s`);
     scrub.value = String(Math.round(session.now() / 1000));
-    el("narration").innerHTML = narrationHtml(session.events, langIn.value === "zh" ? "zh" : "en");
-    el("summary").textContent = `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`;
+    const packets = session.packets().length;
+    drawStatus(packets);
+    // While playing, the views below are redrawn at most every LAB_REDRAW_MS of real time (the clock and status every frame).
+    // The run went idle for input (again): show everything at once.
+    const waitingNow = session.waitingForInput ? `${session.now()} ${session.timeline.length}` : "";
+    if (playing && frameNow - lastHeavy < LAB_REDRAW_MS && !(waitingNow && waitingNow !== drawnWaiting)) return;
+    lastHeavy = frameNow;
+    drawnWaiting = waitingNow;
+    drawTopology();
+    const narrationKey = `${session.narration.length} ${langIn.value}`;
+    if (narrationKey !== drawnNarration) {
+      drawnNarration = narrationKey;
+      put(el("narration"), narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en"));
+    }
+    say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`);
+    const procs = session.processes();
+    put(procsOut, processesHtml(procs));
+    const live = procs.filter((p) => p.running);
+    const target = stdinTarget.value;
+    const reader = live.find((p) => p.reading);
+    const keep = live.some((p) => `${p.host}:${p.pid}` === target) && !(reader && session.waitingForInput) ? target : reader ? `${reader.host}:${reader.pid}` : live[0] ? `${live[0].host}:${live[0].pid}` : "";
+    const opts = live.map((p) => `<option value="${p.host}:${p.pid}"${`${p.host}:${p.pid}` === keep ? " selected" : ""}>${esc(`${p.host}: ${p.name}[${p.pid}]${p.reading ? " (reading)" : ""}`)}</option>`).join("");
+    if (stdinTarget.innerHTML !== opts) stdinTarget.innerHTML = opts;
+    stdinTarget.value = keep;
+    stdinSend.disabled = stdinEof.disabled = stdinLine.disabled = keep === "" || session.done;
+    if (program !== null) {
+      const e = session.error;
+      programStatus.className = e ? "err" : "";
+      say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network");
+    }
+    drawLines();
     killServer.disabled = !hosts.includes("server") || session.done;
     rebootClient.disabled = !hosts.includes("client") || session.done;
     for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
-      el(`${id}-value`).textContent = `${num(v, 0)}${unit}`;
+      say(el(`${id}-value`), `${num(v, 0)}${unit}`);
     }
-    partition.textContent = session.partitioned ? "heal link" : "partition link";
-    timelineOut.textContent = session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n");
+    say(partition, session.partitioned ? "heal link" : "partition link");
+    say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n"));
     const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
     const th = hostOptions(toolHost, hosts);
     try {
-      toolOut.textContent = th ? session.tool(th, t, toolArgs.value) : "";
+      say(toolOut, th ? session.tool(th, t, toolArgs.value) : "");
     } catch (e) {
-      toolOut.textContent = `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`;
+      say(toolOut, `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`);
     }
     const sh = hostOptions(straceHost, hosts);
-    strace.textContent = sh ? session.straceLines(sh).join("\n") : "";
-    el("ss").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("");
-    el("sockets").innerHTML = hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("");
+    const traced = sh ? session.straceLines(sh) : [];
+    say(strace, (traced.length > LAB_TEXT_WINDOW ? [`… ${traced.length - LAB_TEXT_WINDOW} earlier lines`, ...traced.slice(-LAB_TEXT_WINDOW)] : traced).join("\n"));
+    put(el("ss"), hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join(""));
+    put(el("sockets"), hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join(""));
     const cp = session.capturePoint();
-    el("tcpdump-title").textContent = cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)";
-    const packets = session.packets().length;
+    say(el("tcpdump-title"), cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)");
     if (packets !== drawnPackets || conn.value !== drawnConnection) {
       const conns = session.connections();
       const selected = conn.value;
       conn.innerHTML = `<option value="">all connections</option>` +
         conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
       const n = selected === "" ? undefined : Number(selected);
-      el("ladder").innerHTML = packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, "");
+      put(el("ladder"), packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, ""));
       const dirs = session.directions();
       const chosen = plotDir.value;
       plotDir.innerHTML = dirs.length === 0 ? `<option value="">(no TCP yet)</option>`
         : dirs.map((d) => { const v = `${d.src}>${d.dst}`; return `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(`${d.src} → ${d.dst}`)}</option>`; }).join("");
       const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
-      el("plot-tsg").innerHTML = dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "";
-      el("plot-cwnd").innerHTML = dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "";
-      tcpdump.innerHTML = session.packets().map((p, i) => `<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(p.line)}</span>`).join("\n");
+      put(el("plot-tsg"), dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "");
+      put(el("plot-cwnd"), dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "");
+      // The last LAB_TEXT_WINDOW lines (the pcap has them all): thousands of lines relaid out every redraw would cost the frame rate.
+      const all = session.packets(), from = Math.max(0, all.length - LAB_TEXT_WINDOW);
+      const lines: string[] = from > 0 ? [`<span class="muted">… ${from} earlier packets (pcap ⤓ has every one)</span>`] : [];
+      for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
+      put(tcpdump, lines.join("\n"));
       drawnPackets = packets;
       drawnConnection = conn.value;
     }
     if (selectedPacket >= packets) selectedPacket = -1;
-    detail.textContent = selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket);
+    say(detail, selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket));
+  };
+
+  /** The status line, the scrubber's end and the buttons: every frame. */
+  const drawStatus = (packets: number) => {
+    const cp = session.capturePoint();
     const imp = session.impairments;
     const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
     const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
-    status.textContent = `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : playing ? "playing" : "paused"}${err}`;
-    play.textContent = playing ? "pause" : "play";
+    say(status, `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`);
+    if (session.now() > end || (end === Infinity && (session.done || session.waitingForInput))) {
+      end = session.now(); // an interactive run goes on past where its probe waited
+      scrub.max = String(Math.ceil(end / 1000));
+      say(scrubMax, String(Math.ceil(end / 1000)));
+    }
+    say(play, playing ? "pause" : "play");
     play.disabled = session.done;
     step.disabled = session.done;
     pcap.disabled = !dom.download || packets === 0;
@@ -321,19 +447,26 @@ export function startLab(dom: LabDom): void {
       if (next) run(next);
       else draw();
     };
-    f().then(done, (e: unknown) => { playing = false; done(); status.textContent = `error: ${String(e)}`; });
+    f().then(done, (e: unknown) => { playing = false; done(); say(status, `error: ${String(e)}`); });
   };
 
   const frame = (now: number) => {
-    if (!playing) { lastFrame = null; return; }
-    if (lastFrame !== null && !busy) {
+    if (session.done) playing = false;
+    if (!playing) { lastFrame = null; draw(); probe(); return; }
+    // Waiting for a typed line, the clock cannot move: keep playing, resume once the line is in.
+    frameNow = now;
+    if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
       const dt = Math.max(1, Math.round(realMs * 1000 * Number(speed.value)));
+      // At most LAB_FRAME_BUDGET_MS of simulation per frame: when the run cannot keep up, its clock lags (plays slower) and the frames keep coming.
+      const clock = dom.now?.bind(dom);
+      const stop = clock ? (() => { const t0 = clock(); return () => clock() - t0 > LAB_FRAME_BUDGET_MS; })() : undefined;
       run(async () => {
-        await session.advanceTo(session.now() + dt);
+        await session.advanceTo(session.now() + dt, stop ? { stop } : {});
         if (session.done) playing = false;
       });
     }
+    else if (!busy && session.waitingForInput) draw(); // nothing to advance: still show what the typed line did
     lastFrame = now;
     dom.requestAnimationFrame(frame);
   };
@@ -343,16 +476,19 @@ export function startLab(dom: LabDom): void {
   const fresh = (replay?: LabSession) => {
     playing = false;
     if (replay) {
-      session = new LabSession(replay.seed, { scenario: replay.scenario.name, impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
+      session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
     }
     drawnPackets = -1;
     selectedPacket = -1;
     drawTopology();
     draw();
   };
+
+  /** The scenario or program `s` runs, as session options. */
+  const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code } : { scenario: s.scenario.name });
 
   /** The link controls show `session`'s first link as the scenario built it. */
   const syncControls = () => {
@@ -375,19 +511,45 @@ export function startLab(dom: LabDom): void {
     run(async () => {
       await s.advanceTo(0); // what happens at t = 0: the server listens
       syncControls();
-      const probe = new LabSession(s.seed, { scenario: s.scenario.name });
-      await probe.advanceTo(Infinity);
-      if (s === session) {
-        end = probe.now();
-        scrub.max = String(Math.ceil(end / 1000));
-        scrubMax.textContent = String(Math.ceil(end / 1000));
-      }
     }, true);
+    probe();
+  };
+
+  /** The session whose end a probe is learning now, and how to abandon it. */
+  let probing: { s: LabSession; cancel(): void } | null = null;
+  /**
+   * Learns where the session's run ends (the scrubber's range) by running
+   * it headless — only while the page is paused: playing, the probe would
+   * take CPU from the frames (and the run being played finds its end
+   * itself). In the page's Worker when there is one, else on this thread
+   * between frames; abandoned when play starts, started again at the next pause.
+   */
+  const probe = () => {
+    const s = session;
+    if (playing || end !== Infinity || probing?.s === s) return;
+    probing?.cancel();
+    let cancelled = false;
+    const me = { s, cancel: () => { cancelled = true; dom.cancelProbes?.(); } };
+    probing = me;
+    const opts = what(s);
+    (dom.probeEnd ? dom.probeEnd(s.seed, opts) : probeEnd(s.seed, opts, () => cancelled)).then((at) => {
+      if (probing === me) probing = null;
+      if (s === session && !cancelled && at > (end === Infinity ? -1 : end)) {
+        end = at;
+        scrub.max = String(Math.ceil(end / 1000));
+        say(scrubMax, String(Math.ceil(end / 1000)));
+      }
+    }, () => { if (probing === me) probing = null; });
+  };
+  const stopProbe = () => {
+    probing?.cancel();
+    probing = null;
   };
 
   /** Jumps to virtual time `t` µs: forward by running on, backward by replaying the same seed and actions from t = 0 (same packets). */
   const seek = (t: number) => {
     playing = false;
+    probe();
     const target = Math.max(0, Math.min(t, end));
     run(async () => {
       if (target < session.now()) fresh(session);
@@ -403,7 +565,12 @@ export function startLab(dom: LabDom): void {
   play.addEventListener("click", () => {
     if (session.done) return;
     playing = !playing;
-    if (playing) dom.requestAnimationFrame(frame);
+    if (playing) {
+      stopProbe();
+      dom.requestAnimationFrame(frame);
+    } else {
+      probe();
+    }
     draw();
   });
   step.addEventListener("click", () => {
@@ -413,7 +580,31 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", restart);
   seedIn.addEventListener("change", restart);
-  scenarioIn.addEventListener("change", restart);
+  scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
+  templateIn.addEventListener("change", () => {
+    const t = findTemplate(templateIn.value);
+    if (t) programIn.value = t.code;
+    programIn.scrollTop = 0;
+    drawLines(true);
+  });
+  programIn.addEventListener("input", () => drawLines(true));
+  programIn.addEventListener("scroll", () => drawLines(true));
+  runProgram.addEventListener("click", () => {
+    program = programIn.value;
+    restart();
+    stopProbe();
+    playing = true; // run ▸ plays at the chosen speed
+    dom.requestAnimationFrame(frame);
+  });
+  const typeLine = (line: string | null) => {
+    const [host, pid] = stdinTarget.value.split(":");
+    if (!host || !pid) return;
+    stdinLine.value = "";
+    act({ kind: "stdin", host, pid: Number(pid), line });
+  };
+  stdinSend.addEventListener("click", () => typeLine(stdinLine.value));
+  stdinLine.addEventListener("keydown", (ev) => { if (ev.key === "Enter") typeLine(stdinLine.value); });
+  stdinEof.addEventListener("click", () => typeLine(null));
   langIn.addEventListener("change", draw);
   for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
   partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
@@ -434,7 +625,7 @@ export function startLab(dom: LabDom): void {
     draw();
   });
   pcap.addEventListener("click", () => {
-    if (dom.download && session.packets().length > 0) dom.download(`sockstack-lecture-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
+    if (dom.download && session.packets().length > 0) dom.download(`sockstack-${session.scenario.name.replace(/\W+/g, "-")}-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
   });
   restart();
 }

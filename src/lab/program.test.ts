@@ -1,0 +1,63 @@
+// The lab's program runner: loop instrumentation (lines and meaning kept),
+// the scanner's errors, syntax and runtime errors with their line, the
+// loop budget, the ambient clock refused, Math.random seeded.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compileProgram, instrumentLoops, LOOP_BUDGET, ProgramError, scanTokens } from "./program.js";
+import { LabSession } from "./session.js";
+
+test("instrumentLoops puts the check in every while, do-while and for(;;) condition, on the loop's line", () => {
+  assert.equal(instrumentLoops("for (;;) x++;"), "for (;__loop(1);) x++;");
+  assert.equal(instrumentLoops("while (a < b) {}"), "while (__loop(1) && (a < b)) {}");
+  assert.equal(instrumentLoops("do {\n  i++;\n} while (i < 3);"), "do {\n  i++;\n} while (__loop(3) && (i < 3));");
+  assert.equal(instrumentLoops("for (let i = 0; i < f(1, 2); i++) {}"), "for (let i = 0;__loop(1) && ( i < f(1, 2)); i++) {}");
+  assert.equal(instrumentLoops("for (const x of xs) {}\nfor (const k in o) {}"), "for (const x of xs) {}\nfor (const k in o) {}", "for-of and for-in: unchanged");
+  assert.equal(instrumentLoops("o.while(1); o?.for(2);"), "o.while(1); o?.for(2);", "properties named while/for");
+  // Strings, comments, templates and regexes are not code.
+  const quiet = "const s = 'while (x)'; // for (;;)\n/* while (1) */ const t = `for (;;) ${'while'}`; const r = /while (x)/g;";
+  assert.equal(instrumentLoops(quiet), quiet);
+  assert.equal(instrumentLoops("const t = `${(() => { while (a) {} })()}`;"), "const t = `${(() => { while (__loop(1) && (a)) {} })()}`;", "code inside a template's ${}");
+  assert.equal(instrumentLoops("x = a / b; while (c) {}"), "x = a / b; while (__loop(1) && (c)) {}", "division is not a regex");
+});
+
+test("scanTokens: an unterminated string, comment, template or regex is a syntax error with its line", () => {
+  for (const [src, line, what] of [["a;\n'abc", 2, "string"], ["a;\n\n/* x", 3, "comment"], ["`abc\n\n", 1, "template literal"], ["x = /ab\n", 1, "regular expression"]] as const) {
+    assert.throws(() => scanTokens(src), (e: unknown) => e instanceof ProgramError && e.line === line && e.message === `line ${line}: SyntaxError: unterminated ${what}`, src);
+  }
+});
+
+test("compileProgram: a syntax error names its line (the first prefix failing the same way), or the last line for an error at the end of the input", () => {
+  const err = (src: string) => { try { compileProgram(src); } catch (e) { return e as ProgramError; } assert.fail("compiled"); };
+  assert.equal(err("const a = 1;\nlet b = ;\nconst c = 2;").message, "line 2: SyntaxError: Unexpected token ';'");
+  assert.equal(err("let a = 1;\nlet b = 2;\nlet a = 3;").line, 3);
+  const open = err("if (x) {\n  y();\n");
+  assert.equal(open.line, 1, "the block left open: the first prefix that fails as the whole does");
+  assert.equal(typeof compileProgram("const ms = 5; // the program may shadow a name in scope"), "function");
+});
+
+test("a program: runtime errors on the process's stderr with the line; the loop budget stops an infinite loop; ambient time refused; Math.random seeded", async () => {
+  const run = async (program: string) => {
+    const s = new LabSession(7, { program });
+    await s.advanceTo(Infinity);
+    return s;
+  };
+  let s = await run("clientHost.spawn('c', async (p) => {\n  const fd = p.socket('AF_INET', 'SOCK_STREAM');\n  await p.connect(fd, ['10.0.0.2', 1]);\n});\n");
+  assert.equal(s.processes()[0]!.output, "c[1000]: line 3: connect: Connection refused\n");
+  assert.ok(s.error instanceof ProgramError);
+
+  s = await run("clientHost.spawn('spin', () => {\n  for (let i = 0; ; i++) {}\n});\n");
+  assert.equal(s.processes()[0]!.output, `spin[1000]: line 2: a loop ran ${LOOP_BUDGET.toLocaleString("en-US")} times at t = 0.000 ms without virtual time moving (an infinite loop?): stopped\n`);
+  assert.equal(s.processes()[0]!.exitCode, 1);
+
+  s = await run("serverHost.spawn('counter', async (p) => {\n  let n = 0;\n  while (n < 3 * 10_000_000) { n++; if (n % 1_000_000 === 0) await net.sleep(ms(1)); }\n  await p.write(1, `${n}\\n`);\n}, { daemon: true });\n");
+  assert.equal(s.processes()[0]!.output, "30000000\n", "a long loop whose clock moves is not stopped");
+
+  s = await run("const t = Date.now();\n");
+  assert.equal(String(s.error), "ProgramError: line 1: Date is not available: the simulation runs on virtual time (use await net.sleep(ms(100)) or p.poll([], 100), and net.now())");
+
+  const rand = async () => (await run("clientHost.spawn('r', (p) => p.write(1, String(Math.random())));\n")).processes()[0]!.output;
+  const a = await rand();
+  assert.match(a, /^0\.\d+$/);
+  assert.equal(await rand(), a, "the network's seeded generator");
+  assert.equal(Math.PI, (await run("if (Math.PI !== 3.141592653589793) throw new Error('no Math');\n")).error === null ? Math.PI : 0, "the rest of Math is there");
+});
