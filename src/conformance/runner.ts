@@ -921,7 +921,7 @@ class ScriptRun {
       for (let i = 0; i < want.length; i++) {
         const w = want[i]!;
         const g = got[i]!;
-        if (w.kind === "md5" || w.kind === "fastopen") throw new ScriptUnsupported(ev.line, `TCP option ${w.kind} is not supported`);
+        if (w.kind === "md5") throw new ScriptUnsupported(ev.line, `TCP option ${w.kind} is not supported`);
         if (!sameOption(w, g)) return `option ${i + 1} differs`;
         if (w.kind === "timestamp" && g.kind === "timestamp" && c && w.val !== null && c.tsOffset === null) {
           c.tsOffset = (g.val - w.val) | 0;
@@ -950,6 +950,9 @@ function sameOption(w: ScriptOption, g: WireOption): boolean {
         w.blocks.every(([l, r], i) => g.blocks[i]![0] === l >>> 0 && g.blocks[i]![1] === r >>> 0);
     // Outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs); ecr is the peer's clock.
     case "timestamp": return g.kind === "timestamp" && g.ecr === w.ecr >>> 0;
+    case "fastopen":
+      return g.kind === "fastopen" && g.exp === w.experimental &&
+        Array.from(g.cookie, (b) => b.toString(16).padStart(2, "0")).join("") === w.cookie.toLowerCase();
     default: return false;
   }
 }
