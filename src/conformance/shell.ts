@@ -24,6 +24,8 @@ import { StreamSocket } from "../socket/stream-socket.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { TcpSock } from "../tcp/tables.js";
 import { TimeWaitSock } from "../tcp/timewait.js";
+import { formatFastOpenKeys, parseFastOpenKeys } from "../tcp/fastopen.js";
+import { formatIpv4Address, parseIpv4Address } from "../wire/ipv4-address.js";
 
 /** What a command did. */
 export type ShellResult =
@@ -589,7 +591,7 @@ function command(host: Host, words: string[], stdin: string, env: ShellEnv, from
     case "nstat":
       return nstatCommand(host, env, args);
     case "ip":
-      return ipCommand(args);
+      return ipCommand(host, args);
     case "tc":
       return tcCommand(env, args);
     case "rm": {
@@ -703,11 +705,33 @@ function nstatCommand(host: Host, env: ShellEnv, args: string[]): Status {
   return ok(text);
 }
 
-function ipCommand(args: string[]): Status {
+function ipCommand(host: Host, args: string[]): Status {
   const [obj, verb] = args;
   if (obj === "tcp_metrics" || obj === "tcpmetrics" || obj === "tcp_metr") {
-    // sockstack keeps no TCP metrics cache (Linux's saved RTT/ssthresh/Fast Open cookies per destination): flush and delete find it empty.
-    if (verb === "flush" || verb === "delete" || verb === "show" || verb === undefined) return ok();
+    // sockstack's TCP metrics hold the Fast Open client cache (cookie and MSS per destination); RTT and
+    // ssthresh are not saved. flush [all] empties it, delete ADDR forgets one destination.
+    const cache = host.tcp.fastopen.cache;
+    if (verb === "flush") {
+      cache.flush();
+      return ok();
+    }
+    if (verb === "delete" && args[2]) {
+      const a = args[2] === "address" ? args[3] : args[2];
+      const n = a ? parseIpv4Address(a) : null;
+      if (n === null || !cache.delete(n)) return fail(2, "RTNETLINK answers: No such process\n");
+      return ok();
+    }
+    if (verb === "show" || verb === undefined) {
+      let out = "";
+      for (const [addr, m] of cache.entries()) {
+        out += formatIpv4Address(addr);
+        if (m.mss) out += ` fo_mss ${m.mss}`;
+        if (m.synLoss) out += ` fo_syn_drops ${m.synLoss}`;
+        if (m.cookie.len > 0) out += ` fo_cookie ${Array.from(m.cookie.val, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+        out += "\n";
+      }
+      return ok(out);
+    }
   }
   throw new ShellUnsupported(`\`ip ${args.join(" ")}\` is not supported${obj === "route" ? " (route metrics such as advmss and mtu lock are not modelled)" : ""}`);
 }
@@ -798,7 +822,7 @@ function procInt(t: string): number | null {
 type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
   "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_reordering" |
-  "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
+  "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
   "rmem_default" | "wmem_default" | "rmem_max" | "wmem_max";
 
 function lbool(key: BoolKey): LinuxSysctl {
@@ -931,13 +955,20 @@ const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_ecn_option": recorded("2", () => true, "AccECN is not implemented; the option only matters with tcp_ecn=3"),
   "net.ipv4.tcp_pacing_ss_ratio": recorded("200", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
   "net.ipv4.tcp_pacing_ca_ratio": recorded("120", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
-  "net.ipv4.tcp_fastopen": recorded("1", is(0), "TCP Fast Open (RFC 7413) is not implemented"),
-  "net.ipv4.tcp_fastopen_key": recorded("00000000-00000000-00000000-00000000", () => true, "TCP Fast Open is not implemented (the key is kept for reads)",
-    (t) => /^[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3}(,[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3})?$/.test(t.trim())),
+  "net.ipv4.tcp_fastopen": lint("tcp_fastopen", 0, 2 ** 31 - 1),
+  "net.ipv4.tcp_fastopen_key": {
+    get: (h) => formatFastOpenKeys(h.tcp.fastopen.keys()),
+    set: (h, _e, t) => {
+      const keys = parseFastOpenKeys(t);
+      if (!keys) return "Invalid argument";
+      h.tcp.fastopen.setKeys(keys);
+      return null;
+    },
+  },
   "net.ipv4.tcp_mtu_probing": recorded("0", is(0), "MTU probing (RFC 4821) is not implemented"),
   "net.ipv4.tcp_autocorking": lbool("tcp_autocorking"),
   "net.ipv4.tcp_min_tso_segs": recorded("2", () => true, "no TSO in sockstack: every segment is at most one MSS, so the TSO burst floor changes nothing"),
-  "net.ipv4.tcp_fastopen_blackhole_timeout_sec": recorded("0", () => true, "TCP Fast Open is not implemented (no blackhole detection to time out)"),
+  "net.ipv4.tcp_fastopen_blackhole_timeout_sec": lint("tcp_fastopen_blackhole_timeout_sec", 0, 2 ** 31 - 1),
   // Module parameters (/sys/module/tcp_cubic/parameters/*), reached by the same table.
   "module.tcp_cubic.parameters.hystart_detect": {
     ...recorded("3", is(2), "sockstack's HyStart has only the delay detector (HYSTART_DELAY = 2), not the ACK-train one"),

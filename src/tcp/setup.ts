@@ -9,6 +9,7 @@ import { seqGt, seqLe } from "../core/seq.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
 import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { fastOpenSynAck } from "./fastopen-open.js";
 import { abort } from "./lifecycle.js";
 import { sendAck, sendResetFor, tcpOutput, transmit } from "./output.js";
 import { processData } from "./rcv.js";
@@ -68,6 +69,17 @@ export function updateMss(t: Tcb): void {
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
 export function establish(tl: TcpLayer, t: Tcb): void {
+  initTransfer(tl, t);
+  tl.setState(t, TcpState.ESTABLISHED);
+  resetKeepalive(tl, t);
+}
+
+/**
+ * Linux tcp_init_transfer without the state change: the receive window,
+ * receive MSS guess, ATO and send buffer of a connection about to carry
+ * data (a Fast Open child runs it while still in SYN-RECV).
+ */
+export function initTransfer(tl: TcpLayer, t: Tcb): void {
   tl.personality.learnedMss(tl, t);
   t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
   if (!t.wscaleOk) t.sndWscale = 0;
@@ -76,8 +88,6 @@ export function establish(tl: TcpLayer, t: Tcb): void {
   t.ato = TCP_ATO_MIN;
   t.lastRecv = tl.ctx.scheduler.now();
   sndbufExpand(tl, t);
-  tl.setState(t, TcpState.ESTABLISHED);
-  resetKeepalive(tl, t);
 }
 
 /** SYN-SENT (RFC 9293 §3.10.7.3). */
@@ -118,6 +128,8 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     updateMss(t);
     t.sndWl1 = seg.seq;
     t.sndWl2 = seg.ack;
+    // Fast Open: the SYN's data acknowledged or not (not: SND.NXT goes back, tcpOutput below resends it).
+    if (t.fo !== null) fastOpenSynAck(tl, t, seg);
     t.highRxt = t.sndUna;
     t.retransmits = 0;
     t.retransStamp = 0;
