@@ -124,6 +124,13 @@ interface Conn {
   remotePort: number | null;
   /** The stack's ISN once seen in its SYN / SYN-ACK. */
   isn: number | null;
+  /**
+   * The peer's ISN: the seq of the script's last inbound SYN. As in
+   * packetdrill, later inbound seqs and the acks of outbound non-SYN
+   * segments are relative to it (a SYN's own seq and a SYN-ACK's ack are
+   * written absolute).
+   */
+  remoteIsn?: number;
   /** Actual TS val minus the script's, once an outbound TS line gave a value. */
   tsOffset: number | null;
   listening: boolean;
@@ -768,7 +775,9 @@ class ScriptRun {
       const w = this.#inboundOption(o, c, isn, ev.line);
       options.push(w);
     }
-    const seq = spec.seq.start ?? 0;
+    const synFlag = spec.flags.includes("S");
+    if (synFlag && c.remoteIsn === undefined) c.remoteIsn = (spec.seq.start ?? 0) >>> 0;
+    const seq = synFlag ? spec.seq.start ?? 0 : (spec.seq.start ?? 0) + (c.remoteIsn ?? 0);
     const tos = this.#tos(ev);
     const pkt = encodeSegment(spec, {
       src: this.#remote, dst: this.#local, srcPort, dstPort,
@@ -901,7 +910,8 @@ class ScriptRun {
       if (rel !== spec.seq.start >>> 0) return "sequence number differs";
     }
     if (seg.len !== spec.seq.len) return "payload length differs";
-    if (spec.ack !== null && (seg.flags & TCP_ACK || spec.ack !== 0) && seg.ack !== spec.ack >>> 0) return "ack differs";
+    const ackBase = seg.flags & TCP_SYN ? 0 : c?.remoteIsn ?? 0;
+    if (spec.ack !== null && (seg.flags & TCP_ACK || spec.ack !== 0) && seg.ack !== (spec.ack + ackBase) >>> 0) return "ack differs";
     if (spec.win !== null && seg.window !== spec.win) return "window differs";
     if (spec.urg !== null && seg.urgent !== spec.urg) return "urgent pointer differs";
     const ip = ev.ip;
