@@ -25,6 +25,7 @@
  * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
  * r.status === "passed"
  */
+import { MSG_FASTOPEN } from "../socket/constants.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import type { Packet } from "../wire/packet.js";
 import { errnoNumber, isErrnoCode } from "../core/errno.js";
@@ -495,7 +496,8 @@ class ScriptRun {
         if (ev.name === "write") return { value: p.write(fd, data) };
         if (ev.name === "send") return { value: p.send(fd, data, flags) };
         if (arg(4).kind !== "ellipsis" && arg(4).kind !== "word") throw new Unsupported("sendto an explicit address");
-        return { value: p.sendto(fd, data, flags, null) };
+        // packetdrill fills a `...` address with the remote end (what MSG_FASTOPEN's implicit connect uses).
+        return { value: this.#sendtoRemote(fd, data, flags, arg(4).kind === "ellipsis") };
       }
       case "sendmsg": {
         const fd = fdArg();
@@ -786,6 +788,23 @@ class ScriptRun {
       tos, ttl: ev.ip?.ttl ?? 64, options,
     });
     this.tun.inject(pkt);
+  }
+
+  /** sendto on the script's fd: a `...` address is the remote end, for a TCP socket being connected by the call (MSG_FASTOPEN). */
+  #sendtoRemote(fd: number, data: Uint8Array, flags: number, ellipsis: boolean): Promise<number> {
+    const p = this.proc;
+    if (!ellipsis || !(flags & MSG_FASTOPEN)) return p.sendto(fd, data, flags, null);
+    const c = this.#conn(fd);
+    c.remotePort = this.#cfg.connectPort;
+    this.#cur = c;
+    const value = p.sendto(fd, data, flags, [this.#cfg.remoteIp, this.#cfg.connectPort]);
+    try {
+      const name = p.getsockname(fd);
+      if (name.family === 2 && name.port) c.localPort = name.port;
+    } catch {
+      // learned from the SYN instead
+    }
+    return value;
   }
 
   #inboundOption(o: ScriptOption, c: Conn, isn: number, line: number): WireOption {

@@ -287,7 +287,12 @@ export class StreamSocket extends Socket {
       if (taken > 0) return taken;
       fail("EINPROGRESS", syscall);
     }
-    await this.#waitConnected(syscall);
+    foOf(t).writePending = true;
+    try {
+      await this.#waitConnected(syscall);
+    } finally {
+      foOf(t).writePending = false;
+    }
     // The rest of the write, after what the SYN carried.
     const rest: Uint8Array[] = [];
     let skip = taken;

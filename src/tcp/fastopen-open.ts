@@ -233,7 +233,8 @@ export function tryFastOpen(tl: TcpLayer, lt: Tcb, seg: Segment): PassiveDecisio
     }
     return { child: true, cookie: noCookie() };
   }
-  return { child: false, cookie: valid }; // a cookie request (or data without one): answer with the cookie
+  // A cookie request is answered with the cookie; data without any option gets a plain SYN-ACK.
+  return { child: false, cookie: foc.len === 0 ? valid : noCookie() };
 }
 
 /**

@@ -263,6 +263,8 @@ export class FastOpenSock {
   qlen = 0;
   /** Listener: its own keys (TCP_FASTOPEN_KEY), else the host's. */
   keys: SipKey[] | null = null;
+  /** A sendto/sendmsg is blocked waiting for this connection's handshake (Linux sk_write_pending): the SYN-ACK's ACK waits for its data. */
+  writePending = false;
   /** Child: the listener's Fast Open state, while the handshake is incomplete. */
   passive: FastOpenSock | null = null;
 }

@@ -18,7 +18,7 @@ import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
-import { resetKeepalive, stopRetransmit } from "./timers.js";
+import { resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
 
 /** Sets MSS, window and TS state for a new connection over its route (an MTU of `mtu`), active or passive. */
 export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
@@ -141,7 +141,12 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     // Data queued before the handshake finished (or none): send it with the ACK, else a bare ACK.
     const before = t.segsOut;
     tcpOutput(tl, t);
-    if (t.segsOut === before) sendAck(tl, t);
+    if (t.segsOut === before) {
+      // Linux tcp_rcv_synsent_state_process: with a writer blocked in the connect (sk_write_pending) the
+      // ACK is delayed, to leave with the data it is about to write.
+      if (t.fo?.writePending) scheduleDelayedAck(tl, t);
+      else sendAck(tl, t);
+    }
     if (seg.data.length || seg.flags & FIN) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
     return;
   }
