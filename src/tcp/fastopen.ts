@@ -285,11 +285,12 @@ export class FastOpenHost {
   disableTimes = 0;
   disableStamp: Micros = 0;
 
-  constructor(readonly rng: Rng) {}
+  /** `rng`: called once, when the host's key is first needed. */
+  constructor(readonly rng: () => Rng) {}
 
   /** The host's keys, drawn from the host's Rng on first use (Linux tcp_fastopen_init_key_once). */
   keys(): SipKey[] {
-    return (this.#keys ??= [sipKeyFromRng(this.rng)]);
+    return (this.#keys ??= [sipKeyFromRng(this.rng())]);
   }
 
   /** Replaces the host's keys (`tcp_fastopen_key`). */

@@ -61,7 +61,8 @@ export class TcpLayer {
   constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
     this.isn = new IsnGenerator(ctx.rng.fork("tcp-isn"));
     this.cookies = new SynCookies(ctx.rng.fork("tcp-cookies"));
-    this.fastopen = new FastOpenHost(ctx.rng.fork("tcp-fastopen"));
+    // The key is drawn when first needed, so hosts that never serve Fast Open draw nothing (same seed, same packets).
+    this.fastopen = new FastOpenHost(() => ctx.rng.fork("tcp-fastopen"));
     this.#hashKey = ctx.rng.u32();
     this.ports = new PortAllocator(ctx, ip, this.tables, this.#hashKey);
     this.timeWait = new TimeWaitQueue(ctx.scheduler, (tw) => destroyTimeWait(this, tw));
