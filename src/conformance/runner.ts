@@ -790,10 +790,23 @@ class ScriptRun {
     this.tun.inject(pkt);
   }
 
-  /** sendto on the script's fd: a `...` address is the remote end, for a TCP socket being connected by the call (MSG_FASTOPEN). */
+  /**
+   * sendto on the script's fd: a `...` address is the remote end, for a TCP
+   * socket the call may connect (MSG_FASTOPEN; FreeBSD's implied connect on
+   * an unconnected TCP_FASTOPEN socket).
+   */
   #sendtoRemote(fd: number, data: Uint8Array, flags: number, ellipsis: boolean): Promise<number> {
     const p = this.proc;
-    if (!ellipsis || !(flags & MSG_FASTOPEN)) return p.sendto(fd, data, flags, null);
+    if (!ellipsis) return p.sendto(fd, data, flags, null);
+    if (!(flags & MSG_FASTOPEN)) {
+      let connected = true;
+      try {
+        p.getpeername(fd);
+      } catch {
+        connected = false;
+      }
+      if (connected || this.host.tcp.personality.fastOpenApi !== "freebsd") return p.sendto(fd, data, flags, null);
+    }
     const c = this.#conn(fd);
     c.remotePort = this.#cfg.connectPort;
     this.#cur = c;

@@ -95,6 +95,15 @@ const SYSCTLS: Record<string, SysctlSetter> = {
   "net.inet.tcp.syncookies": (h, v) => (v === "0" || v === "1" ? int("tcp_syncookies", 0, 1)(h, v) : unsupported(`sysctl net.inet.tcp.syncookies=${v}`)),
   // No host cache in sockstack (Linux's tcp_metrics is not kept either): a flush is a no-op.
   "net.inet.tcp.hostcache.purgenow": () => OK,
+  // FreeBSD's client Fast Open switch; turning it off empties the client cookie cache (tcp_fastopen_ccache).
+  "net.inet.tcp.fastopen.client_enable": (h, v) => {
+    if (v !== "0" && v !== "1") return unsupported(`sysctl net.inet.tcp.fastopen.client_enable=${v}`);
+    if (v === "0") {
+      h.sysctl.tcp_fastopen &= ~1;
+      h.tcp.fastopen.cache.flush();
+    } else h.sysctl.tcp_fastopen |= 1;
+    return OK;
+  },
   "net.inet.tcp.blackhole": restate("net.inet.tcp.blackhole", "0", "sockstack always answers closed ports with RST"),
   "net.inet.tcp.rexmit_drop_options": restate("net.inet.tcp.rexmit_drop_options", "0", "retransmitted SYNs keep their options"),
   "net.inet.tcp.rexmit_slop": restate("net.inet.tcp.rexmit_slop", "200", "the RTO floor is tcp_rto_min (200 ms)"),

@@ -203,6 +203,7 @@ export class StreamSocket extends Socket {
     const t = this.t;
     // Linux ignores the address on a connected stream socket, except for Fast Open.
     if ((flags & MSG_FASTOPEN) !== 0 || t.fo?.deferred) return this.#sendFastOpen(bufs, flags, addr, syscall);
+    if (t.fo?.bsdClient && addr && t.state === TcpState.CLOSE && !this.#connecting && !this.#everConnected) return this.#impliedConnect(bufs, addr, syscall);
     if ((t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) && !isPassiveFastOpen(t)) {
       if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
       await this.#waitConnected(syscall);
@@ -306,6 +307,24 @@ export class StreamSocket extends Socket {
     }
     if (rest.length === 0) return taken;
     return taken + await this.sendmsg(rest, flags & ~MSG_FASTOPEN, null, syscall);
+  }
+
+  /**
+   * FreeBSD's sendto on a `TCP_FASTOPEN` client socket (tcp_usr_send with
+   * an address): an implied connect, the data in the SYN when a cookie is
+   * cached, otherwise queued for after the handshake; returns at once with
+   * the bytes queued.
+   */
+  #impliedConnect(bufs: readonly Uint8Array[], addr: SockAddr, syscall: string): number {
+    const t = this.t;
+    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+    const a = parseInet(addr);
+    if (a === "EINVAL") fail("EINVAL", syscall);
+    const fo = { defer: false, data: bufs, taken: 0, queueAll: true };
+    const e = this.tcp.connect(t, a.addr === 0 ? 0x7f000001 : a.addr, a.port, fo);
+    if (e) fail(e, syscall);
+    this.#connecting = true;
+    return fo.taken;
   }
 
   /** MSG_OOB: the last byte of this send is urgent (RFC 9293 §3.8.5, Linux's urgent pointer after it). */
@@ -627,6 +646,8 @@ export class StreamSocket extends Socket {
         const v = int();
         if (v < 0 || (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN)) fail("EINVAL", sc);
         foOf(t).maxQlen = Math.min(v, s.somaxconn);
+        // FreeBSD: on a client socket the option turns on Fast Open for sendto's implied connect.
+        if (this.tcp.personality.fastOpenApi === "freebsd" && t.state === TcpState.CLOSE) foOf(t).bsdClient = v !== 0;
         return true;
       }
       case "TCP_FASTOPEN_CONNECT": {

@@ -11,7 +11,7 @@ import { TCP_TIMEOUT_INIT } from "./constants.js";
 import {
   foOf, fastOpenCookie, noCookie, parseFoCookie, synDataSpace,
   TFO_CLIENT_NO_COOKIE, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE,
-  TFO_SYN_RETRANSMITTED, TCP_FASTOPEN_COOKIE_SIZE, type FoCookie,
+  TFO_BSD_PATH_DISABLE_TIME, TFO_SYN_RETRANSMITTED, TCP_FASTOPEN_COOKIE_SIZE, type FoCookie,
 } from "./fastopen.js";
 import { transmit } from "./output.js";
 import type { Segment } from "./segment.js";
@@ -35,7 +35,7 @@ export function segmentCookie(seg: Segment): FoCookie {
  * much of `bufs` as fits (taken into the send buffer), otherwise a cookie
  * request. Returns the bytes the SYN took.
  */
-export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[]): number {
+export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[], queueAll = false): number {
   const fo = foOf(t);
   const { ok, cookie, mss } = fastOpenCookieCheck(tl, t);
   let taken = 0;
@@ -56,6 +56,19 @@ export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[]): 
   const data = taken > 0 ? t.sndBuf.peek(0, taken) : new Uint8Array(0);
   transmit(tl, t, t.iss, SYN, data);
   fo.synCookie = noCookie(); // SYN retransmissions carry neither the option nor the data
+  if (queueAll) {
+    // FreeBSD's implied connect: the rest of the write waits in the send buffer for the handshake.
+    let skip = taken;
+    fo.queued = taken;
+    for (const b of bufs) {
+      const off = Math.min(skip, b.length);
+      skip -= off;
+      if (off === b.length) continue;
+      const n = t.sndBuf.write(b, off, b.length - off);
+      fo.queued += n;
+      if (n < b.length - off) break;
+    }
+  }
   if (taken > 0) {
     t.bytesSent += taken;
     const c = tl.ctx.counters;
@@ -75,6 +88,12 @@ export function fastOpenCookieCheck(tl: TcpLayer, t: Tcb): { ok: boolean; cookie
   const s = tl.ctx.sysctl;
   const now = tl.ctx.scheduler.now();
   const m = tl.fastopen.cache.get(t.remoteAddr);
+  if (tl.personality.fastOpenApi === "freebsd") {
+    // FreeBSD tcp_fastopen_connect: a disabled path gets a plain SYN; a cached cookie goes with data; else a request.
+    if (m && m.disabledAt >= 0 && now < m.disabledAt + TFO_BSD_PATH_DISABLE_TIME) return { ok: false, cookie: noCookie(), mss: 0 };
+    if (m && m.cookie.len > 0) return { ok: true, cookie: { len: m.cookie.len, val: m.cookie.val, exp: false }, mss: m.mss };
+    return { ok: false, cookie: { len: 0, val: new Uint8Array(0), exp: false }, mss: 0 };
+  }
   // tcp_fastopen_cache_get: the cached cookie; a request in the experimental form when kind 34 went unanswered.
   const cookie: FoCookie = m && m.cookie.len > 0 ? { len: m.cookie.len, val: m.cookie.val, exp: m.cookie.exp } : { len: 0, val: new Uint8Array(0), exp: m?.tryExp === 1 };
   let ok: boolean;
@@ -110,6 +129,23 @@ export function fastOpenSynAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     t.sndBuf.acknowledge(acked);
     t.sndBufSeq = (t.sndBufSeq + acked) >>> 0;
     t.bytesAcked += acked;
+  }
+  const lost0 = seqLt(t.sndUna, t.sndMax);
+  if (tl.personality.fastOpenApi === "freebsd") {
+    // FreeBSD (tcp_input SYN-SENT, tcp_fastopen_update_cache / _disable_path): a cookie of a valid length
+    // (4–16, even) is cached with the MSS; an invalid one, or none while the SYN's data went unacknowledged
+    // (or a request went unanswered), disables the path.
+    const now = tl.ctx.scheduler.now();
+    const len = seg.foLen;
+    if (len >= 0 && len >= 4 && len <= 16 && (len & 1) === 0) {
+      tl.fastopen.cache.set(t.remoteAddr, seg.mss > 0 ? seg.mss : 536, { len, val: seg.foCookie.slice(), exp: false }, false, 0, now);
+    } else if (len >= 0 || lost0 || fo.synData === 0) tl.fastopen.cache.disable(t.remoteAddr, now);
+    if (lost0 && fo.synData > 0) {
+      t.sndNxt = t.sndUna;
+      return true;
+    }
+    fo.synDataAcked = fo.synData > 0;
+    return false;
   }
   let cookie = segmentCookie(seg);
   const mss = seg.mss > 0 ? seg.mss : 0;

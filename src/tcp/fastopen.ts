@@ -44,6 +44,8 @@ export const TCP_FASTOPEN_COOKIE_MAX = 16;
 export const TCP_FASTOPEN_COOKIE_SIZE = 8;
 /** Bytes of one key (`TCP_FASTOPEN_KEY` takes one or two). */
 export const TCP_FASTOPEN_KEY_LENGTH = 16;
+/** FreeBSD's net.inet.tcp.fastopen.path_disable_time default: how long a path stays without Fast Open. */
+export const TFO_BSD_PATH_DISABLE_TIME = 900 * SEC;
 /** Option bytes the SYN's data leaves room for (Linux MAX_TCP_OPTION_SPACE). */
 const MAX_TCP_OPTION_SPACE = 40;
 
@@ -170,6 +172,8 @@ export interface FastOpenMetrics {
   /** SYNs with data lost in a row, and when the last was. */
   synLoss: number;
   lastSynLoss: Micros;
+  /** FreeBSD: when the path was disabled (an invalid or missing cookie), or −1 (tcp_fastopen_disable_path). */
+  disabledAt: Micros;
 }
 
 /**
@@ -203,7 +207,7 @@ export class FastOpenCache {
     let e = this.#m.get(key);
     if (e) this.#m.delete(key);
     else {
-      e = { mss: 0, cookie: noCookie(), tryExp: 0, synLoss: 0, lastSynLoss: 0 };
+      e = { mss: 0, cookie: noCookie(), tryExp: 0, synLoss: 0, lastSynLoss: 0, disabledAt: -1 };
       if (this.#m.size >= this.limit) this.#m.delete(this.#m.keys().next().value!);
     }
     this.#m.set(key, e);
@@ -214,6 +218,20 @@ export class FastOpenCache {
       e.synLoss++;
       e.lastSynLoss = now;
     } else e.synLoss = 0;
+    if (cookie && cookie.len > 0) e.disabledAt = -1;
+  }
+
+  /**
+   * FreeBSD tcp_fastopen_disable_path: forget the cookie and MSS of
+   * `daddr` and send it no Fast Open option until the disable time has
+   * passed (an earlier disable time is kept).
+   */
+  disable(daddr: number, now: Micros): void {
+    this.set(daddr, 0, null, false, 0, now);
+    const e = this.#m.get(daddr >>> 0)!;
+    e.mss = 0;
+    e.cookie = noCookie();
+    if (e.disabledAt < 0) e.disabledAt = now;
   }
 
   /** Forgets `daddr` (`ip tcp_metrics delete`); true when it was known. */
@@ -249,6 +267,8 @@ export class FastOpenSock {
   /** The SYN carried a Fast Open option (request or cookie), and in the experimental form. */
   synFastopen = false;
   synFastopenExp = false;
+  /** FreeBSD's implied connect: the bytes the write queued (in the SYN and after it). */
+  queued = 0;
   /** Data bytes the SYN carried. */
   synData = 0;
   /** The server acknowledged the SYN's data (TCPI_OPT_SYN_DATA). */
@@ -257,6 +277,8 @@ export class FastOpenSock {
   checkBlackhole = false;
   /** `tcpi_fastopen_client_fail`. */
   clientFail = TFO_STATUS_UNSPEC;
+  /** FreeBSD: `TCP_FASTOPEN` on a client socket — sendto's implied connect uses Fast Open. */
+  bsdClient = false;
   /** Listener: the TCP_FASTOPEN queue length (0: Fast Open off on this listener). */
   maxQlen = 0;
   /** Listener: Fast Open children not yet through the handshake. */

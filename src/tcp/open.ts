@@ -63,8 +63,8 @@ export function connect(tl: TcpLayer, t: Tcb, raddr: number, rport: number, fast
     }
     fastOpen.data ??= []; // no cookie: the SYN asks for one
   }
-  const taken = sendFirstSyn(tl, t, fastOpen?.data ?? null);
-  if (fastOpen) fastOpen.taken = taken;
+  const taken = sendFirstSyn(tl, t, fastOpen?.data ?? null, fastOpen?.queueAll ?? false);
+  if (fastOpen) fastOpen.taken = fastOpen.queueAll ? t.fo!.queued : taken;
   return null;
 }
 
@@ -74,8 +74,10 @@ export interface FastOpenConnect {
   defer: boolean;
   /** Data for the SYN (MSG_FASTOPEN); null: a plain SYN. */
   data: readonly Uint8Array[] | null;
-  /** Out: the bytes the SYN took. */
+  /** Out: the bytes the SYN took (with `queueAll`: the bytes queued in all). */
   taken: number;
+  /** FreeBSD's implied connect: the part of `data` the SYN does not carry waits in the send buffer. */
+  queueAll?: boolean;
 }
 
 /**
@@ -83,12 +85,12 @@ export interface FastOpenConnect {
  * a plain SYN, or with `data` a Fast Open SYN (fastopen-open.ts). Returns
  * the bytes of `data` the SYN carries.
  */
-export function sendFirstSyn(tl: TcpLayer, t: Tcb, data: readonly Uint8Array[] | null): number {
+export function sendFirstSyn(tl: TcpLayer, t: Tcb, data: readonly Uint8Array[] | null, queueAll = false): number {
   const c = tl.ctx.counters;
   const now = tl.ctx.scheduler.now();
   c.inc(c.Tcp, "ActiveOpens");
   let taken = 0;
-  if (data !== null) taken = sendSynData(tl, t, data);
+  if (data !== null) taken = sendSynData(tl, t, data, queueAll);
   else sendSyn(tl, t);
   t.sndNxt = (t.iss + 1 + taken) >>> 0;
   t.sndMax = t.sndNxt;
