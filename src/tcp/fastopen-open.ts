@@ -133,13 +133,13 @@ export function fastOpenSynAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   const lost0 = seqLt(t.sndUna, t.sndMax);
   if (tl.personality.fastOpenApi === "freebsd") {
     // FreeBSD (tcp_input SYN-SENT, tcp_fastopen_update_cache / _disable_path): a cookie of a valid length
-    // (4–16, even) is cached with the MSS; an invalid one, or none while the SYN's data went unacknowledged
-    // (or a request went unanswered), disables the path.
+    // (4–16, even) is cached with the MSS; when the SYN's data was acknowledged anything else keeps the
+    // cached cookie; otherwise (data unacknowledged, or a request) an invalid cookie or none disables the path.
     const now = tl.ctx.scheduler.now();
     const len = seg.foLen;
     if (len >= 0 && len >= 4 && len <= 16 && (len & 1) === 0) {
       tl.fastopen.cache.set(t.remoteAddr, seg.mss > 0 ? seg.mss : 536, { len, val: seg.foCookie.slice(), exp: false }, false, 0, now);
-    } else if (len >= 0 || lost0 || fo.synData === 0) tl.fastopen.cache.disable(t.remoteAddr, now);
+    } else if (fo.synData === 0 || lost0) tl.fastopen.cache.disable(t.remoteAddr, now);
     if (lost0 && fo.synData > 0) {
       t.sndNxt = t.sndUna;
       return true;
