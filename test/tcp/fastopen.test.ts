@@ -161,3 +161,40 @@ test("fastopen: fallback — SYN data the server does not acknowledge is sent ag
   // The server's SYN-ACK carried the valid cookie: the client cached it.
   assert.notEqual(hex(client.tcp.fastopen.cache.get(0x0a000002)!.cookie.val), "0909090909090909");
 });
+
+test("fastopen (FreeBSD personality): TCP_FASTOPEN + sendto connects; an invalid cookie for unacknowledged SYN data disables the path", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(10) });
+  client.sysctl.tcp_personality = "freebsd";
+  const echoes: string[] = [];
+  server.spawn("s", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 9090]);
+    p.listen(l, 8);
+    for (;;) {
+      const { fd } = await p.accept(l);
+      await p.send(fd, await p.recv(fd, 100));
+    }
+  });
+  const connectOnce = (msg: string) => {
+    client.spawn(`c-${msg}`, async (p) => {
+      const fd = p.socket("AF_INET", "SOCK_STREAM");
+      p.setsockopt(fd, "IPPROTO_TCP", "TCP_FASTOPEN", 1);
+      assert.equal(await p.sendto(fd, msg, 0, ["10.0.0.2", 9090]), msg.length, "returns at once with the bytes queued");
+      echoes.push(new TextDecoder().decode(await p.recv(fd, 100)));
+      p.close(fd);
+    });
+  };
+  // A Linux server without Fast Open: the cookie request goes unanswered, the path is disabled.
+  connectOnce("one");
+  await net.advance(sec(1));
+  assert.deepEqual(echoes, ["one"]);
+  const e = client.tcp.fastopen.cache.get(0x0a000002)!;
+  assert.ok(e.disabledAt >= 0, "no cookie for a request: the path is disabled");
+  // A cached cookie is used again once the path is re-enabled… but not within the disable time.
+  client.tcp.fastopen.cache.set(0x0a000002, 1460, { len: 8, val: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), exp: false }, false, 0, net.now());
+  assert.equal(client.tcp.fastopen.cache.get(0x0a000002)!.disabledAt, -1, "a valid cookie re-enables the path");
+  connectOnce("two");
+  await net.advance(sec(1));
+  assert.deepEqual(echoes, ["one", "two"], "the SYN's data was not acknowledged (no Fast Open server) and went again after the handshake");
+  assert.ok(client.tcp.fastopen.cache.get(0x0a000002)!.disabledAt >= 0);
+});
