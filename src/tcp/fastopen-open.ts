@@ -13,6 +13,7 @@ import {
   TFO_CLIENT_NO_COOKIE, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE,
   TFO_BSD_PATH_DISABLE_TIME, TFO_SYN_RETRANSMITTED, TCP_FASTOPEN_COOKIE_SIZE, type FoCookie,
 } from "./fastopen.js";
+import type { FastOpenSock } from "./fastopen.js";
 import { transmit } from "./output.js";
 import type { Segment } from "./segment.js";
 import { ACK, SYN } from "./segment.js";
@@ -116,13 +117,27 @@ export function fastOpenCookieCheck(tl: TcpLayer, t: Tcb): { ok: boolean; cookie
  * The SYN-ACK of a Fast Open attempt (Linux tcp_rcv_fastopen_synack),
  * after SND.UNA moved to its ACK: the send buffer lets go of the SYN data
  * it acknowledged, the cache learns the server's MSS and cookie (or that
- * the SYN was lost, or that the experimental form should be tried), and
- * SYN data left unacknowledged is marked for retransmission right after
- * the handshake (SND.NXT back to SND.UNA). Returns true in that case.
+ * the SYN was lost, or that the experimental form should be tried), SYN
+ * data left unacknowledged is marked for retransmission right after the
+ * handshake (SND.NXT back to SND.UNA), and data the SYN-ACK itself carries
+ * is queued now, so the handshake's ACK acknowledges it (Linux
+ * tcp_fastopen_add_skb). Returns true when it took the SYN-ACK's data.
  */
 export function fastOpenSynAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   const fo = t.fo;
   if (!fo || (!fo.synFastopen && fo.synData === 0)) return false;
+  lostOrAcked(tl, t, fo, seg);
+  if (seg.data.length === 0 || t.sndNxt !== t.sndMax) return false; // nothing to take, or a fallback under way
+  t.rcvBuf.push(seg.data.slice());
+  t.bytesReceived += seg.data.length;
+  t.dataSegsIn++;
+  t.rcvNxt = (t.rcvNxt + seg.data.length) >>> 0;
+  t.wq.wake(POLLIN);
+  return true;
+}
+
+/** The SYN-ACK's verdict on the SYN's cookie and data (see fastOpenSynAck); true when the data must go again. */
+function lostOrAcked(tl: TcpLayer, t: Tcb, fo: FastOpenSock, seg: Segment): boolean {
   const c = tl.ctx.counters;
   const acked = Math.min(t.sndBuf.length, Math.max(0, (seg.ack - t.sndBufSeq) | 0));
   if (acked > 0) {

@@ -5,14 +5,15 @@
  * whether it was opened actively (here) or passively (listen.ts).
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
-import { seqGt, seqLe } from "../core/seq.js";
+import { seqGt, seqLe, seqLt } from "../core/seq.js";
+import { tsVal } from "./isn.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
 import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { fastOpenSynAck } from "./fastopen-open.js";
 import { abort } from "./lifecycle.js";
 import { sendAck, sendResetFor, tcpOutput, transmit } from "./output.js";
-import { processData } from "./rcv.js";
+import { finReceived, processData } from "./rcv.js";
 import { ReceiveWindow, selectInitialWindow } from "./recv-window.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
@@ -99,6 +100,17 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
     return;
   }
+  // Linux tcp_rcv_synsent_state_process: a SYN-ACK whose TS ecr is not one of our clock's values since the
+  // first SYN is answered with a RST (PAWSActive), as an unacceptable ACK is.
+  if (hasAck && !(seg.flags & RST) && seg.hasTs && seg.tsEcr !== 0 && tl.ctx.sysctl.tcp_timestamps) {
+    const lo = tsVal(t.retransStamp, t.tsOffset);
+    const hi = tsVal(tl.ctx.scheduler.now(), t.tsOffset);
+    if (seqLt(seg.tsEcr, lo) || seqGt(seg.tsEcr, hi)) {
+      c.inc(c.TcpExt, "PAWSActive");
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      return;
+    }
+  }
   if (seg.flags & RST) {
     if (hasAck) {
       // Connection refused (G4): the peer has no listener.
@@ -129,7 +141,8 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     t.sndWl1 = seg.seq;
     t.sndWl2 = seg.ack;
     // Fast Open: the SYN's data acknowledged or not (not: SND.NXT goes back, tcpOutput below resends it).
-    if (t.fo !== null) fastOpenSynAck(tl, t, seg);
+    // (It also queues the SYN-ACK's own data, before the ACK below: Linux tcp_fastopen_add_skb.)
+    const foData = t.fo !== null && fastOpenSynAck(tl, t, seg);
     t.highRxt = t.sndUna;
     t.retransmits = 0;
     t.retransStamp = 0;
@@ -138,6 +151,8 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     establish(tl, t);
     t.wq.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
+    // A Fast Open SYN-ACK's FIN, after its data, is taken before the ACK too (tcp_fastopen_add_skb → tcp_fin).
+    if (foData && seg.flags & FIN) finReceived(tl, t);
     // Data queued before the handshake finished (or none): send it with the ACK, else a bare ACK.
     const before = t.segsOut;
     tcpOutput(tl, t);
@@ -147,7 +162,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
       if (t.fo?.writePending) scheduleDelayedAck(tl, t);
       else sendAck(tl, t);
     }
-    if (seg.data.length || seg.flags & FIN) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
+    if (!foData && (seg.data.length || seg.flags & FIN)) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
     return;
   }
   // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN-ACK.
