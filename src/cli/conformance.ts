@@ -139,7 +139,7 @@ function walk(dir: string, out: string[]): void {
 
 /**
  * The command. The profile defaults to `freebsd` for paths containing a
- * `freebsd` folder, else `linux`.
+ * `freebsd` folder (or `freebsd-…`: `freebsd-fastopen`, `freebsd-ipv6`), else `linux`.
  * @example await conformanceCommand(["test/pkt", "--json"]) // prints {"passed":…}
  */
 export async function conformanceCommand(args: string[], io: CliIo = processIo()): Promise<number> {
@@ -166,7 +166,7 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
     io.out(USAGE);
     io.out("");
     io.out("Runs packetdrill scripts against sockstack (host 192.168.0.1, peer 192.0.2.1, port 8080) in virtual time.");
-    io.out("  --profile P          host personality: linux (default) or freebsd (default for paths under freebsd/)");
+    io.out("  --profile P          host personality: linux (default) or freebsd (default for paths under freebsd/ or freebsd-*/)");
     io.out("  --tolerance-usecs N  timing tolerance when a script sets none (packetdrill's default 4000)");
     io.out("  --filter GLOB        only scripts whose path matches (e.g. '*rst*')");
     io.out("  --json               {\"passed\":N,\"failed\":N,\"unsupported\":N,\"scripts\":[…]}");
@@ -205,7 +205,7 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
   for (const { root, files: found } of roots) {
     let files = found;
     if (filter) files = files.filter((f) => filter.test(f));
-    const profile = (o.profile ?? (/(^|\/)freebsd(\/|$)/.test(root) ? "freebsd" : "linux")) as PersonalityName;
+    const profile = (o.profile ?? (/(^|\/)freebsd(-[a-z0-9]+)?(\/|$)/.test(root) ? "freebsd" : "linux")) as PersonalityName;
     const google = o["run-all"] || isGoogleTree(root);
     // run_all.py runs a script named *v6.pkt only in its ipv6 variant, which needs IPv6 (issue 18).
     if (google) files = files.filter((f) => !f.endsWith("v6.pkt"));

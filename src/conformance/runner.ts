@@ -25,6 +25,7 @@
  * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
  * r.status === "passed"
  */
+import { MSG_FASTOPEN } from "../socket/constants.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import type { Packet } from "../wire/packet.js";
 import { errnoNumber, isErrnoCode } from "../core/errno.js";
@@ -124,6 +125,13 @@ interface Conn {
   remotePort: number | null;
   /** The stack's ISN once seen in its SYN / SYN-ACK. */
   isn: number | null;
+  /**
+   * The peer's ISN: the seq of the script's last inbound SYN. As in
+   * packetdrill, later inbound seqs and the acks of outbound non-SYN
+   * segments are relative to it (a SYN's own seq and a SYN-ACK's ack are
+   * written absolute).
+   */
+  remoteIsn?: number;
   /** Actual TS val minus the script's, once an outbound TS line gave a value. */
   tsOffset: number | null;
   listening: boolean;
@@ -488,7 +496,8 @@ class ScriptRun {
         if (ev.name === "write") return { value: p.write(fd, data) };
         if (ev.name === "send") return { value: p.send(fd, data, flags) };
         if (arg(4).kind !== "ellipsis" && arg(4).kind !== "word") throw new Unsupported("sendto an explicit address");
-        return { value: p.sendto(fd, data, flags, null) };
+        // packetdrill fills a `...` address with the remote end (what MSG_FASTOPEN's implicit connect uses).
+        return { value: this.#sendtoRemote(fd, data, flags, arg(4).kind === "ellipsis") };
       }
       case "sendmsg": {
         const fd = fdArg();
@@ -768,7 +777,9 @@ class ScriptRun {
       const w = this.#inboundOption(o, c, isn, ev.line);
       options.push(w);
     }
-    const seq = spec.seq.start ?? 0;
+    const synFlag = spec.flags.includes("S");
+    if (synFlag && c.remoteIsn === undefined) c.remoteIsn = (spec.seq.start ?? 0) >>> 0;
+    const seq = synFlag ? spec.seq.start ?? 0 : (spec.seq.start ?? 0) + (c.remoteIsn ?? 0);
     const tos = this.#tos(ev);
     const pkt = encodeSegment(spec, {
       src: this.#remote, dst: this.#local, srcPort, dstPort,
@@ -777,6 +788,36 @@ class ScriptRun {
       tos, ttl: ev.ip?.ttl ?? 64, options,
     });
     this.tun.inject(pkt);
+  }
+
+  /**
+   * sendto on the script's fd: a `...` address is the remote end, for a TCP
+   * socket the call may connect (MSG_FASTOPEN; FreeBSD's implied connect on
+   * an unconnected TCP_FASTOPEN socket).
+   */
+  #sendtoRemote(fd: number, data: Uint8Array, flags: number, ellipsis: boolean): Promise<number> {
+    const p = this.proc;
+    if (!ellipsis) return p.sendto(fd, data, flags, null);
+    if (!(flags & MSG_FASTOPEN)) {
+      let connected = true;
+      try {
+        p.getpeername(fd);
+      } catch {
+        connected = false;
+      }
+      if (connected || this.host.tcp.personality.fastOpenApi !== "freebsd") return p.sendto(fd, data, flags, null);
+    }
+    const c = this.#conn(fd);
+    c.remotePort = this.#cfg.connectPort;
+    this.#cur = c;
+    const value = p.sendto(fd, data, flags, [this.#cfg.remoteIp, this.#cfg.connectPort]);
+    try {
+      const name = p.getsockname(fd);
+      if (name.family === 2 && name.port) c.localPort = name.port;
+    } catch {
+      // learned from the SYN instead
+    }
+    return value;
   }
 
   #inboundOption(o: ScriptOption, c: Conn, isn: number, line: number): WireOption {
@@ -901,7 +942,8 @@ class ScriptRun {
       if (rel !== spec.seq.start >>> 0) return "sequence number differs";
     }
     if (seg.len !== spec.seq.len) return "payload length differs";
-    if (spec.ack !== null && (seg.flags & TCP_ACK || spec.ack !== 0) && seg.ack !== spec.ack >>> 0) return "ack differs";
+    const ackBase = seg.flags & TCP_SYN ? 0 : c?.remoteIsn ?? 0;
+    if (spec.ack !== null && (seg.flags & TCP_ACK || spec.ack !== 0) && seg.ack !== (spec.ack + ackBase) >>> 0) return "ack differs";
     if (spec.win !== null && seg.window !== spec.win) return "window differs";
     if (spec.urg !== null && seg.urgent !== spec.urg) return "urgent pointer differs";
     const ip = ev.ip;
@@ -921,7 +963,7 @@ class ScriptRun {
       for (let i = 0; i < want.length; i++) {
         const w = want[i]!;
         const g = got[i]!;
-        if (w.kind === "md5" || w.kind === "fastopen") throw new ScriptUnsupported(ev.line, `TCP option ${w.kind} is not supported`);
+        if (w.kind === "md5") throw new ScriptUnsupported(ev.line, `TCP option ${w.kind} is not supported`);
         if (!sameOption(w, g)) return `option ${i + 1} differs`;
         if (w.kind === "timestamp" && g.kind === "timestamp" && c && w.val !== null && c.tsOffset === null) {
           c.tsOffset = (g.val - w.val) | 0;
@@ -950,6 +992,9 @@ function sameOption(w: ScriptOption, g: WireOption): boolean {
         w.blocks.every(([l, r], i) => g.blocks[i]![0] === l >>> 0 && g.blocks[i]![1] === r >>> 0);
     // Outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs); ecr is the peer's clock.
     case "timestamp": return g.kind === "timestamp" && g.ecr === w.ecr >>> 0;
+    case "fastopen":
+      return g.kind === "fastopen" && g.exp === w.experimental &&
+        Array.from(g.cookie, (b) => b.toString(16).padStart(2, "0")).join("") === w.cookie.toLowerCase();
     default: return false;
   }
 }

@@ -100,16 +100,23 @@ export function encodeSegment(spec: TcpPacketSpec, a: EncodeArgs): Packet {
 /**
  * Converts a script option to its wire form (numbers untranslated): the
  * same object for the kinds the wire codec shares, a timestamp with `val
- * ...` as 0, null for the options sockstack does not send (MD5, Fast Open).
+ * ...` as 0, null for MD5 (which sockstack does not send).
  */
 export function scriptOptionToWire(o: ScriptOption): WireOption | null {
   switch (o.kind) {
     case "sack": return { kind: "sack", blocks: o.blocks.map(([l, r]) => [l >>> 0, r >>> 0] as const) };
     case "timestamp": return { kind: "timestamp", val: (o.val ?? 0) >>> 0, ecr: o.ecr >>> 0 };
-    case "md5":
-    case "fastopen": return null;
+    case "md5": return null;
+    case "fastopen": return { kind: "fastopen", cookie: hexBytes(o.cookie), exp: o.experimental };
     default: return o;
   }
+}
+
+/** The bytes of an even-length hex string (a Fast Open cookie as scripts write it). */
+function hexBytes(h: string): Uint8Array {
+  const b = new Uint8Array(h.length >> 1);
+  for (let i = 0; i < b.length; i++) b[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return b;
 }
 
 /** One option in packetdrill notation. */
@@ -122,6 +129,7 @@ export function formatOption(o: WireOption): string {
     case "sack-permitted": return "sackOK";
     case "sack": return `sack ${o.blocks.map(([l, r]) => `${l}:${r}`).join(" ")}`;
     case "timestamp": return `TS val ${o.val} ecr ${o.ecr}`;
+    case "fastopen": return `${o.exp ? "FOEXP" : "FO"}${o.cookie.length ? " " : ""}${Array.from(o.cookie, (b) => b.toString(16).padStart(2, "0")).join("")}`;
     default: return `opt-${o.type}`;
   }
 }
@@ -131,7 +139,7 @@ export function formatScriptOption(o: ScriptOption): string {
   switch (o.kind) {
     case "timestamp": return `TS val ${o.val ?? "..."} ecr ${o.ecr}${o.ecrAbsolute ? "!" : ""}`;
     case "md5": return `md5 ${o.key}`;
-    case "fastopen": return `FO ${o.cookie}`;
+    case "fastopen": return `${o.experimental ? "FOEXP" : "FO"}${o.cookie ? ` ${o.cookie}` : ""}`;
     default: return formatOption(scriptOptionToWire(o)!);
   }
 }

@@ -10,6 +10,8 @@ import { StreamSocket } from "../socket/stream-socket.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { TcpSock } from "../tcp/tables.js";
 import { TimeWaitSock } from "../tcp/timewait.js";
+import { formatInetAddress } from "../net/inet-address.js";
+import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { readAny, writeAny } from "./shell-files.js";
 import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 
@@ -89,11 +91,33 @@ export function nstatCommand(host: Host, env: ShellEnv, args: string[]): Status 
   return ok(text);
 }
 
-export function ipCommand(args: string[]): Status {
+export function ipCommand(host: Host, args: string[]): Status {
   const [obj, verb] = args;
   if (obj === "tcp_metrics" || obj === "tcpmetrics" || obj === "tcp_metr") {
-    // sockstack keeps no TCP metrics cache (Linux's saved RTT/ssthresh/Fast Open cookies per destination): flush and delete find it empty.
-    if (verb === "flush" || verb === "delete" || verb === "show" || verb === undefined) return ok();
+    // sockstack's TCP metrics hold the Fast Open client cache (cookie and MSS per destination); RTT and
+    // ssthresh are not saved. flush [all] empties it, delete ADDR forgets one destination.
+    const cache = host.tcp.fastopen.cache;
+    if (verb === "flush") {
+      cache.flush();
+      return ok();
+    }
+    if (verb === "delete" && args[2]) {
+      const a = args[2] === "address" ? args[3] : args[2];
+      const n = a ? parseIpv4Address(a) : null;
+      if (n === null || !cache.delete(n)) return fail(2, "RTNETLINK answers: No such process\n");
+      return ok();
+    }
+    if (verb === "show" || verb === undefined) {
+      let out = "";
+      for (const [addr, m] of cache.entries()) {
+        out += formatInetAddress(addr);
+        if (m.mss) out += ` fo_mss ${m.mss}`;
+        if (m.synLoss) out += ` fo_syn_drops ${m.synLoss}`;
+        if (m.cookie.len > 0) out += ` fo_cookie ${Array.from(m.cookie.val, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+        out += "\n";
+      }
+      return ok(out);
+    }
   }
   throw new ShellUnsupported(`\`ip ${args.join(" ")}\` is not supported${obj === "route" ? " (route metrics such as advmss and mtu lock are not modelled)" : ""}`);
 }

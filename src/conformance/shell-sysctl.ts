@@ -7,6 +7,7 @@
 import { SEC } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import { availableCongestionControls } from "../tcp/congestion/registry.js";
+import { formatFastOpenKeys, parseFastOpenKeys } from "../tcp/fastopen.js";
 import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 
 type SysctlSetter = (host: Host, value: string) => ShellResult;
@@ -68,6 +69,15 @@ const SYSCTLS: Record<string, SysctlSetter> = {
   "net.inet.tcp.syncookies": (h, v) => (v === "0" || v === "1" ? int("tcp_syncookies", 0, 1)(h, v) : unsupported(`sysctl net.inet.tcp.syncookies=${v}`)),
   // No host cache in sockstack (Linux's tcp_metrics is not kept either): a flush is a no-op.
   "net.inet.tcp.hostcache.purgenow": () => OK,
+  // FreeBSD's client Fast Open switch; turning it off empties the client cookie cache (tcp_fastopen_ccache).
+  "net.inet.tcp.fastopen.client_enable": (h, v) => {
+    if (v !== "0" && v !== "1") return unsupported(`sysctl net.inet.tcp.fastopen.client_enable=${v}`);
+    if (v === "0") {
+      h.sysctl.tcp_fastopen &= ~1;
+      h.tcp.fastopen.cache.flush();
+    } else h.sysctl.tcp_fastopen |= 1;
+    return OK;
+  },
   "net.inet.tcp.blackhole": restate("net.inet.tcp.blackhole", "0", "sockstack always answers closed ports with RST"),
   "net.inet.tcp.rexmit_drop_options": restate("net.inet.tcp.rexmit_drop_options", "0", "retransmitted SYNs keep their options"),
   "net.inet.tcp.rexmit_slop": restate("net.inet.tcp.rexmit_slop", "200", "the RTO floor is tcp_rto_min (200 ms)"),
@@ -111,7 +121,7 @@ function procInt(t: string): number | null {
 type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking" | "tcp_slow_start_after_idle";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
   "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_recovery" | "tcp_reordering" |
-  "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
+  "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
   "rmem_default" | "wmem_default" | "rmem_max" | "wmem_max";
 
 function lbool(key: BoolKey): LinuxSysctl {
@@ -244,13 +254,20 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_ecn_option": recorded("2", () => true, "AccECN is not implemented; the option only matters with tcp_ecn=3"),
   "net.ipv4.tcp_pacing_ss_ratio": recorded("200", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
   "net.ipv4.tcp_pacing_ca_ratio": recorded("120", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
-  "net.ipv4.tcp_fastopen": recorded("1", is(0), "TCP Fast Open (RFC 7413) is not implemented"),
-  "net.ipv4.tcp_fastopen_key": recorded("00000000-00000000-00000000-00000000", () => true, "TCP Fast Open is not implemented (the key is kept for reads)",
-    (t) => /^[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3}(,[0-9a-fA-F]{1,8}(-[0-9a-fA-F]{1,8}){3})?$/.test(t.trim())),
+  "net.ipv4.tcp_fastopen": lint("tcp_fastopen", 0, 2 ** 31 - 1),
+  "net.ipv4.tcp_fastopen_key": {
+    get: (h) => formatFastOpenKeys(h.tcp.fastopen.keys()),
+    set: (h, _e, t) => {
+      const keys = parseFastOpenKeys(t);
+      if (!keys) return "Invalid argument";
+      h.tcp.fastopen.setKeys(keys);
+      return null;
+    },
+  },
   "net.ipv4.tcp_mtu_probing": recorded("0", is(0), "MTU probing (RFC 4821) is not implemented"),
   "net.ipv4.tcp_autocorking": lbool("tcp_autocorking"),
   "net.ipv4.tcp_min_tso_segs": recorded("2", () => true, "no TSO in sockstack: every segment is at most one MSS, so the TSO burst floor changes nothing"),
-  "net.ipv4.tcp_fastopen_blackhole_timeout_sec": recorded("0", () => true, "TCP Fast Open is not implemented (no blackhole detection to time out)"),
+  "net.ipv4.tcp_fastopen_blackhole_timeout_sec": lint("tcp_fastopen_blackhole_timeout_sec", 0, 2 ** 31 - 1),
   // Module parameters (/sys/module/tcp_cubic/parameters/*), reached by the same table.
   "module.tcp_cubic.parameters.hystart_detect": {
     ...recorded("3", is(2), "sockstack's HyStart has only the delay detector (HYSTART_DELAY = 2), not the ACK-train one"),

@@ -372,7 +372,7 @@ function command(host: Host, words: string[], stdin: string, env: ShellEnv, from
     case "nstat":
       return nstatCommand(host, env, args);
     case "ip":
-      return ipCommand(args);
+      return ipCommand(host, args);
     case "tc":
       return tcCommand(env, args);
     case "rm": {

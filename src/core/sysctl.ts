@@ -48,6 +48,14 @@ export interface Sysctls {
   /** net.ipv4.tcp_wmem: min, default, max send buffer. */
   tcp_wmem: [number, number, number];
   tcp_syncookies: number;
+  /**
+   * net.ipv4.tcp_fastopen: TCP Fast Open bits (RFC 7413; tcp/fastopen.ts):
+   * 0x1 client, 0x2 server, 0x4 client without cookie, 0x200 server
+   * without cookie, 0x400 every listener without TCP_FASTOPEN.
+   */
+  tcp_fastopen: number;
+  /** net.ipv4.tcp_fastopen_blackhole_timeout_sec: pause after a Fast Open blackhole, seconds (0: detection off). */
+  tcp_fastopen_blackhole_timeout_sec: number;
   tcp_tw_reuse: number;
   /** tcp_fin_timeout in µs (seconds in /proc). */
   tcp_fin_timeout: Micros;
@@ -256,6 +264,8 @@ export function linuxSysctls(): Sysctls {
     tcp_rmem: [4096, 131072, 33554432],
     tcp_wmem: [4096, 16384, 4194304],
     tcp_syncookies: 1,
+    tcp_fastopen: 1,
+    tcp_fastopen_blackhole_timeout_sec: 0,
     tcp_tw_reuse: 2,
     tcp_fin_timeout: 60 * SEC,
     tcp_keepalive_time: 7200 * SEC,

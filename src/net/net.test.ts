@@ -41,7 +41,7 @@ test("InetAddress: IPv4 is the number, equality is by value for other families, 
   // IPv6 registers its text forms (net/ipv6-net.ts); a family nobody registered parses and formats nothing.
   assert.equal(formatInetAddress(parseInetAddress(10, "::1")!), "::1");
   assert.equal(formatInetAddress(v6(1)), "2001:db8::1");
-  assert.equal(parseInetAddress(99, "::1"), null, "an unregistered family parses nothing");
+  assert.equal(parseInetAddress(99 as never, "::1"), null, "an unregistered family parses nothing");
   assert.throws(() => formatInetAddress({ ...v6(1), family: 99 } as unknown as Inet6Address), /family 99 is not registered/);
 });
 
@@ -51,7 +51,7 @@ test("NetStack: IPv4 for numbers, IPv6 registered by the host; another family mu
   assert.equal(ns.of(ipv4("10.0.0.1")), ns.inet);
   assert.equal(ns.byFamily(10)?.family, 10);
   assert.equal(ns.of(v6(1)), ns.byFamily(10));
-  assert.equal(ns.byFamily(99), undefined);
+  assert.equal(ns.byFamily(99 as never), undefined);
   assert.throws(() => ns.of({ ...v6(1), family: 99 } as unknown as Inet6Address), /no network layer for family 99/);
   assert.throws(() => new NetStack({ ...ns.inet, family: 10 }), /first layer is IPv4/);
   assert.equal(ns.inet.headerReserve, 20);

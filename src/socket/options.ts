@@ -74,6 +74,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_QUICKACK", 12, "bool", "1", "Enter quick-ACK mode (ACK every segment) now; not sticky, as on Linux."),
   T("TCP_CONGESTION", 13, "string", "cubic (tcp_congestion_control)", "Congestion control algorithm: reno or cubic; unknown names give ENOENT."),
   T("TCP_USER_TIMEOUT", 18, "int", "0", "Milliseconds unacknowledged data may stay before the connection fails with ETIMEDOUT."),
+  T("TCP_FASTOPEN", 23, "int", "0", "Listener: the Fast Open queue length (RFC 7413; SYNs with a valid cookie or, with tcp_fastopen 0x200, any data create the connection at once; Linux fastopen_queue_tune caps it at somaxconn). Only in CLOSE or LISTEN (else EINVAL)."),
+  T("TCP_FASTOPEN_CONNECT", 30, "bool", "0", "Client: connect() returns at once when a cookie is cached and the first write goes in the SYN (Linux tcp_fastopen_defer_connect); EOPNOTSUPP without the tcp_fastopen client bit, EINVAL after connect."),
+  T("TCP_FASTOPEN_NO_COOKIE", 34, "bool", "0", "Fast Open without cookies on this socket (client: data in the SYN without a cookie; listener: accept data in SYNs without one)."),
   T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 
@@ -253,6 +256,9 @@ export interface SocketOptionTypes {
   TCP_CONGESTION: Opt<"IPPROTO_TCP", string, string>;
   TCP_USER_TIMEOUT: IntOpt<"IPPROTO_TCP">;
   TCP_INQ: IntOpt<"IPPROTO_TCP">;
+  TCP_FASTOPEN: IntOpt<"IPPROTO_TCP">;
+  TCP_FASTOPEN_CONNECT: IntOpt<"IPPROTO_TCP">;
+  TCP_FASTOPEN_NO_COOKIE: IntOpt<"IPPROTO_TCP">;
 }
 
 /** Every option name. */
@@ -270,6 +276,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
   TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP",
+  TCP_FASTOPEN: "IPPROTO_TCP", TCP_FASTOPEN_CONNECT: "IPPROTO_TCP", TCP_FASTOPEN_NO_COOKIE: "IPPROTO_TCP",
 };
 
 /** A level name in the form the option table uses. */

@@ -24,8 +24,10 @@ import { SEC } from "../core/time.js";
 import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
 import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
+import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
+import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_FASTOPEN, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
@@ -140,6 +142,8 @@ export class StreamSocket extends Socket {
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", "connect");
     if (this.#connecting) {
+      // Linux __inet_stream_connect: a TCP_FASTOPEN_CONNECT connection waiting for its first write is connected.
+      if (t.fo?.deferred) fail("EISCONN", "connect");
       if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) fail("EALREADY", "connect");
       this.#connecting = false;
       // Linux __inet_stream_connect in SS_CONNECTING with the attempt over: TCP_CLOSE means it
@@ -154,9 +158,10 @@ export class StreamSocket extends Socket {
       fail("EISCONN", "connect");
     }
     if (a.addr === 0) a.addr = 0x7f000001; // Linux: connecting to 0.0.0.0 means this host
-    const e = this.tcp.connect(t, a.addr, a.port);
+    const e = this.tcp.connect(t, a.addr, a.port, t.fo?.connect ? { defer: true, data: null, taken: 0 } : null);
     if (e) fail(e, "connect");
     this.#connecting = true;
+    if (t.fo?.deferred) return; // TCP_FASTOPEN_CONNECT with a cookie: the SYN goes with the first write
     if (this.nonblocking) fail("EINPROGRESS", "connect");
     await this.#waitConnected("connect");
   }
@@ -195,8 +200,10 @@ export class StreamSocket extends Socket {
 
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
     const t = this.t;
-    void addr; // Linux ignores the address on a connected stream socket (EISCONN only for TFO cases)
-    if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+    // Linux ignores the address on a connected stream socket, except for Fast Open.
+    if ((flags & MSG_FASTOPEN) !== 0 || t.fo?.deferred) return this.#sendFastOpen(bufs, flags, addr, syscall);
+    if (t.fo?.bsdClient && addr && t.state === TcpState.CLOSE && !this.#connecting && !this.#everConnected) return this.#impliedConnect(bufs, addr, syscall);
+    if ((t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) && !isPassiveFastOpen(t)) {
       if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
       await this.#waitConnected(syscall);
     }
@@ -244,6 +251,79 @@ export class StreamSocket extends Socket {
       if (typeof r === "string" && r !== "EAGAIN") fail(r, syscall);
     }
     return sent;
+  }
+
+  /**
+   * sendto/sendmsg with MSG_FASTOPEN, or the first write after a deferred
+   * TCP_FASTOPEN_CONNECT connect (Linux tcp_sendmsg_fastopen): connect
+   * with the data in the SYN (as much as fits, when a cookie is cached).
+   * Non-blocking, the call returns the bytes the SYN took, or EINPROGRESS
+   * when it took none; blocking, it waits for the handshake and sends the
+   * rest as a normal write.
+   */
+  async #sendFastOpen(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
+    const t = this.t;
+    if (!(this.ctx.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE) || addr?.family === AF_UNSPEC) fail("EOPNOTSUPP", syscall);
+    let taken = 0;
+    if (t.fo?.deferred) {
+      taken = this.tcp.sendDeferredSyn(t, bufs);
+    } else if (this.#connecting) {
+      fail(t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV ? "EALREADY" : "EISCONN", syscall);
+    } else if (t.state !== TcpState.CLOSE || this.#everConnected) {
+      fail("EISCONN", syscall);
+    } else {
+      if (!addr) fail("EDESTADDRREQ", syscall);
+      if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+      const a = parseInet(addr);
+      if (a === "EINVAL") fail("EINVAL", syscall);
+      if (a.addr === 0) a.addr = 0x7f000001;
+      const fo = { defer: false, data: bufs, taken: 0 };
+      const e = this.tcp.connect(t, a.addr, a.port, fo);
+      if (e) fail(e, syscall);
+      this.#connecting = true;
+      taken = fo.taken;
+    }
+    if (this.nonblocking || (flags & MSG_DONTWAIT)) {
+      if (taken > 0) return taken;
+      fail("EINPROGRESS", syscall);
+    }
+    foOf(t).writePending = true;
+    try {
+      await this.#waitConnected(syscall);
+    } finally {
+      foOf(t).writePending = false;
+    }
+    // The rest of the write, after what the SYN carried.
+    const rest: Uint8Array[] = [];
+    let skip = taken;
+    for (const b of bufs) {
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+    if (rest.length === 0) return taken;
+    return taken + await this.sendmsg(rest, flags & ~MSG_FASTOPEN, null, syscall);
+  }
+
+  /**
+   * FreeBSD's sendto on a `TCP_FASTOPEN` client socket (tcp_usr_send with
+   * an address): an implied connect, the data in the SYN when a cookie is
+   * cached, otherwise queued for after the handshake; returns at once with
+   * the bytes queued.
+   */
+  #impliedConnect(bufs: readonly Uint8Array[], addr: SockAddr, syscall: string): number {
+    const t = this.t;
+    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+    const a = parseInet(addr);
+    if (a === "EINVAL") fail("EINVAL", syscall);
+    const fo = { defer: false, data: bufs, taken: 0, queueAll: true };
+    const e = this.tcp.connect(t, a.addr === 0 ? 0x7f000001 : a.addr, a.port, fo);
+    if (e) fail(e, syscall);
+    this.#connecting = true;
+    return fo.taken;
   }
 
   /** MSG_OOB: the last byte of this send is urgent (RFC 9293 §3.8.5, Linux's urgent pointer after it). */
@@ -602,6 +682,29 @@ export class StreamSocket extends Socket {
         return true;
       }
       case "TCP_INQ": this.stored.set("TCP_INQ", int() !== 0 ? 1 : 0); return true;
+      // TCP Fast Open (Linux do_tcp_setsockopt).
+      case "TCP_FASTOPEN": {
+        const v = int();
+        if (v < 0 || (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN)) fail("EINVAL", sc);
+        foOf(t).maxQlen = Math.min(v, this.ctx.sysctl.somaxconn);
+        // FreeBSD: on a client socket the option turns on Fast Open for sendto's implied connect.
+        if (this.tcp.personality.fastOpenApi === "freebsd" && t.state === TcpState.CLOSE) foOf(t).bsdClient = v !== 0;
+        return true;
+      }
+      case "TCP_FASTOPEN_CONNECT": {
+        const v = int();
+        if (v < 0 || v > 1) fail("EINVAL", sc);
+        if (!(this.ctx.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) fail("EOPNOTSUPP", sc);
+        if (t.state !== TcpState.CLOSE) fail("EINVAL", sc);
+        foOf(t).connect = v === 1;
+        return true;
+      }
+      case "TCP_FASTOPEN_NO_COOKIE": {
+        const v = int();
+        if (v < 0 || v > 1 || (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN)) fail("EINVAL", sc);
+        foOf(t).noCookie = v === 1;
+        return true;
+      }
       case "TCP_CONGESTION": {
         if (typeof value !== "string") fail("EINVAL", sc);
         const cc = createCongestionControl(value);
@@ -640,6 +743,9 @@ export class StreamSocket extends Socket {
       case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
       case "TCP_CONGESTION": return t.ccName;
       case "TCP_INQ": return this.stored.get("TCP_INQ") ?? 0;
+      case "TCP_FASTOPEN": return t.fo?.maxQlen ?? 0;
+      case "TCP_FASTOPEN_CONNECT": return t.fo?.connect ? 1 : 0;
+      case "TCP_FASTOPEN_NO_COOKIE": return t.fo?.noCookie ? 1 : 0;
       case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
     }
     return super.getOption(o);

@@ -89,6 +89,9 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   seg.mss = th.mss ?? -1; seg.wscale = th.wscale ?? -1; seg.sackOk = th.sackOk; seg.sack = th.sack.length ? th.sack : null;
   seg.hasTs = th.tsVal !== undefined; seg.tsVal = th.tsVal ?? 0; seg.tsEcr = th.tsEcr ?? 0;
   seg.twIsn = 0;
+  seg.foLen = th.foLen;
+  if (th.foLen > 0) seg.foCookie = th.buf.subarray(th.foOff, th.foOff + th.foLen);
+  seg.foExp = th.foExp;
   rx.busy = true;
   demux(tl, seg);
   rx.busy = outer;
@@ -99,7 +102,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
 function newSegment(): Segment {
   return {
     saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY,
-    mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0,
+    mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0, foLen: -1, foCookie: EMPTY, foExp: false,
   };
 }
 

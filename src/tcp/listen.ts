@@ -26,7 +26,9 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
 import { TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MSS_DEFAULT, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { SEC } from "../core/time.js";
-import { establish, initConnection, updateMss } from "./setup.js";
+import { establish, initConnection, initTransfer, updateMss } from "./setup.js";
+import { startPassiveChild, tryFastOpen } from "./fastopen-open.js";
+import type { FoCookie } from "./fastopen.js";
 import { selectInitialWindow } from "./recv-window.js";
 
 
@@ -264,13 +266,34 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     return;
   }
   req.iss = seg.twIsn || tl.isn.isn(seg.daddr, seg.dport, seg.saddr, seg.sport, now);
+  // TCP Fast Open (Linux tcp_try_fastopen): a valid cookie (or a no-cookie mode) makes the child now.
+  const fo = tryFastOpen(tl, lt, seg);
+  if (fo.child) {
+    req.expires = 0; // no RTT sample from the SYN
+    const t = createChild(tl, lt, req, seg);
+    tl.tables.insert(t);
+    t.portHeld = true;
+    tl.tables.bindPort(t, false);
+    initTransfer(tl, t);
+    t.sndWl1 = seg.seq;
+    t.sndWl2 = t.sndUna;
+    lq.enqueue(t);
+    startPassiveChild(tl, lt, t, seg, fo.cookie);
+    tl.ctx.notifyWake();
+    lq.wq.wake(POLLIN);
+    return;
+  }
   lq.synQueue.set(requestKey(seg.saddr, seg.sport), req);
-  sendSynAck(tl, req);
+  sendSynAck(tl, req, false, fo.cookie);
   armListenerTimer(tl, lt);
 }
 
-/** Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout. */
-export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void {
+/**
+ * Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout;
+ * `fo`: the Fast Open cookie the first SYN-ACK gives the client (`len` −1:
+ * none; retransmissions carry none, as Linux's do).
+ */
+export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: FoCookie | null = null): void {
   const net = tl.net.of(req.remoteAddr);
   const rt = net.route(req.remoteAddr);
   if (!rt) {
@@ -292,7 +315,7 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false): void
     ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
-    bsd: tl.personality.synOptionsBsd };
+    bsd: tl.personality.synOptionsBsd, fastopen: fo && fo.len >= 0 ? { cookie: fo.val.subarray(0, fo.len), exp: fo.exp } : undefined };
   const list = synOptions(opts);
   const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(list));
   const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));

@@ -11,6 +11,7 @@ import { destroyTimeWait } from "./lifecycle.js";
 import { Listener } from "./listener.js";
 import { sendSyn } from "./output.js";
 import { initConnection } from "./setup.js";
+import { fastOpenCookieCheck, listenFastOpen, sendSynData } from "./fastopen-open.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -21,7 +22,7 @@ import { TimeWaitSock } from "./timewait.js";
  * Active OPEN (RFC 9293 §3.10.1): chooses the source address and port,
  * the ISN (RFC 6528), sends the SYN and enters SYN-SENT.
  */
-export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number): ErrnoCode | null {
+export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number, fastOpen: FastOpenConnect | null = null): ErrnoCode | null {
   const net = tl.net.of(raddr);
   const rt = net.route(raddr);
   if (!rt) return "ENETUNREACH";
@@ -55,15 +56,53 @@ export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number)
   t.routeGen = net.routeGeneration;
   tl.setState(t, TcpState.SYN_SENT);
   tl.tables.insert(t);
+  // TCP_FASTOPEN_CONNECT with a cookie at hand (Linux tcp_fastopen_defer_connect): the SYN waits for the first write.
+  if (fastOpen?.defer) {
+    if (fastOpenCookieCheck(tl, t).ok) {
+      t.fo!.deferred = true;
+      return null;
+    }
+    fastOpen.data ??= []; // no cookie: the SYN asks for one
+  }
+  const taken = sendFirstSyn(tl, t, fastOpen?.data ?? null, fastOpen?.queueAll ?? false);
+  if (fastOpen) fastOpen.taken = fastOpen.queueAll ? t.fo!.queued : taken;
+  return null;
+}
+
+/** What connect() does for TCP Fast Open: defer the SYN (TCP_FASTOPEN_CONNECT), or send it with data (MSG_FASTOPEN). */
+export interface FastOpenConnect {
+  /** TCP_FASTOPEN_CONNECT: with a cached cookie the SYN waits for the first write (connect() returns at once); without, it asks for a cookie. */
+  defer: boolean;
+  /** Data for the SYN (MSG_FASTOPEN); null: a plain SYN. */
+  data: readonly Uint8Array[] | null;
+  /** Out: the bytes the SYN took (with `queueAll`: the bytes queued in all). */
+  taken: number;
+  /** FreeBSD's implied connect: the part of `data` the SYN does not carry waits in the send buffer. */
+  queueAll?: boolean;
+}
+
+/**
+ * Sends the SYN of an active open (in SYN-SENT) and arms its timer:
+ * a plain SYN, or with `data` a Fast Open SYN (fastopen-open.ts). Returns
+ * the bytes of `data` the SYN carries.
+ */
+export function sendFirstSyn(tl: TcpLayer, t: Tcb, data: readonly Uint8Array[] | null, queueAll = false): number {
   const c = tl.ctx.counters;
+  const now = tl.ctx.scheduler.now();
   c.inc(c.Tcp, "ActiveOpens");
-  sendSyn(tl, t);
-  t.sndNxt = (t.iss + 1) >>> 0;
+  let taken = 0;
+  if (data !== null) taken = sendSynData(tl, t, data, queueAll);
+  else sendSyn(tl, t);
+  t.sndNxt = (t.iss + 1 + taken) >>> 0;
   t.sndMax = t.sndNxt;
+  if (taken > 0) {
+    t.rttSeq = t.sndNxt;
+    t.rttTime = now;
+  }
   t.retransStamp = now;
   t.rtt.setRto(TCP_TIMEOUT_INIT);
   armRetransmit(tl, t);
-  return null;
+  return taken;
 }
 
 /** Passive OPEN: listen(backlog). Autobinds an ephemeral port when unbound. */
@@ -82,6 +121,7 @@ export function listen(tl: TcpLayer, t: Tcb, backlog: number, inode: number): Er
   if (tl.tables.bindConflict(t, t.localAddr, t.localPort, true)) return "EADDRINUSE";
   t.lq = new Listener(t.localAddr, t.localPort, inode, t.reusePort, t.wq);
   t.lq.backlog = b;
+  listenFastOpen(tl, t, backlog);
   tl.setState(t, TcpState.LISTEN);
   tl.tables.addListener(t);
   return null;

@@ -30,6 +30,8 @@ export interface SynOptions {
    * `synOptionsBsd`, tcp/personality/).
    */
   bsd?: boolean;
+  /** Fast Open option (cookie or, empty, a request; `exp`: kind 254), absent for none. */
+  fastopen?: { readonly cookie: Uint8Array; readonly exp: boolean } | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export function synOptions(o: SynOptions): TcpEmitOptions {
   if (o.bsd) return bsdSynOptions(o);
   return {
     mss: o.mss, sackOk: o.sackOk, tsVal: o.ts ? o.tsVal : undefined, tsEcr: o.ts ? o.tsEcr : undefined,
-    wscale: o.wscale >= 0 ? o.wscale : undefined, sack: undefined,
+    wscale: o.wscale >= 0 ? o.wscale : undefined, sack: undefined, fastopen: o.fastopen,
   };
 }
 
@@ -70,6 +72,11 @@ function bsdSynOptions(o: SynOptions): TcpOption[] {
     for (; n % 4 !== 2; n++) list.push(OPT_NOP);
     list.push({ kind: "timestamp", val: o.tsVal, ecr: o.tsEcr });
     n += 10;
+  }
+  if (o.fastopen) {
+    // FreeBSD tcp_addoptions: the Fast Open option last, then EOL padding.
+    list.push({ kind: "fastopen", cookie: o.fastopen.cookie, exp: o.fastopen.exp });
+    n += (o.fastopen.exp ? 4 : 2) + o.fastopen.cookie.length;
   }
   for (; n % 4 !== 0; n++) list.push(OPT_EOL);
   return list;

@@ -15,6 +15,7 @@ import type { InetAddress } from "../net/inet-address.js";
 import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
+import { synFastOpenOption } from "./fastopen.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
 import type { AckSample } from "./congestion/congestion-control.js";
@@ -73,6 +74,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
       tsVal: tcpTsVal(tl, t),
       tsEcr: t.state === TcpState.SYN_RECV ? t.tsRecent : 0,
       bsd: tl.personality.synOptionsBsd,
+      fastopen: synFastOpenOption(t),
     }
     : null;
   if (!synOpts && t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
@@ -351,7 +353,7 @@ export function logSent(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans:
 export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   const st = t.state;
   if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 &&
-      st !== TcpState.CLOSING && st !== TcpState.LAST_ACK) return;
+      st !== TcpState.CLOSING && st !== TcpState.LAST_ACK && !(st === TcpState.SYN_RECV && t.fo?.passive)) return;
   const mss = currentMss(t);
   // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582).
   if (t.caState === "recovery") {

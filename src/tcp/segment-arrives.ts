@@ -17,6 +17,7 @@ import { sendAck, sendResetFor, tcpOutput, transmit } from "./output.js";
 import { dsackOld, processData } from "./rcv.js";
 import { ACK, FIN, RST, SYN, URG, type Segment } from "./segment.js";
 import { establish, synSentInput, updateMss } from "./setup.js";
+import { isPassiveFastOpen, passiveEstablished } from "./fastopen-open.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -113,15 +114,20 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     return;
   }
   if (t.state === TcpState.SYN_RECV) {
-    if (seqGt(seg.ack, t.sndUna) && seqLe(seg.ack, t.sndNxt)) {
+    // A Fast Open child's SND.UNA is already past its SYN (Linux tcp_create_openreq_child): ACK = SND.UNA completes it.
+    const passiveFo = isPassiveFastOpen(t);
+    if ((passiveFo ? seqGe(seg.ack, t.sndUna) : seqGt(seg.ack, t.sndUna)) && seqLe(seg.ack, t.sndNxt)) {
       t.sndWnd = seg.window << t.sndWscale;
       t.maxWindow = Math.max(t.maxWindow, t.sndWnd);
       updateMss(t);
       t.sndWl1 = seg.seq;
       t.sndWl2 = seg.ack;
-      establish(tl, t);
-      t.wq.wake(POLLOUT | POLLWRNORM);
-      tl.ctx.notifyWake();
+      if (passiveFo) passiveEstablished(tl, t);
+      else {
+        establish(tl, t);
+        t.wq.wake(POLLOUT | POLLWRNORM);
+        tl.ctx.notifyWake();
+      }
     } else {
       sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len);
       return;
@@ -156,6 +162,8 @@ export function resetReceived(tl: TcpLayer, t: Tcb): void {
   // Linux tcp_reset: EPIPE in CLOSE-WAIT, ECONNRESET everywhere else (SYN-SENT's ECONNREFUSED is in synSentInput).
   const err = tl.personality.resetErrno(t.state);
   if (t.state === TcpState.ESTABLISHED || t.state === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
-  t.rcvBuf.clear();
+  // Linux tcp_reset purges the write queue only: data received before the RST stays readable, then
+  // the error, then end of stream (checked on Linux 6.18 over loopback: read 10 bytes, ECONNRESET, 0).
+  if (t.orphan) t.rcvBuf.clear();
   abort(tl, t, t.orphan ? null : err, false);
 }

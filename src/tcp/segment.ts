@@ -39,4 +39,10 @@ export interface Segment {
    * TIME-WAIT (Linux TCP_SKB_CB(skb)->tcp_tw_isn), else 0.
    */
   twIsn: number;
+  /** Fast Open option: the cookie's length as received (0: a request), or -1 when absent. */
+  foLen: number;
+  /** The cookie bytes (a view of the packet, valid while `foLen` > 0 and the segment is processed). */
+  foCookie: Uint8Array;
+  /** The option came in the experimental form (kind 254). */
+  foExp: boolean;
 }

@@ -5,20 +5,22 @@
  * whether it was opened actively (here) or passively (listen.ts).
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
-import { seqGt, seqLe } from "../core/seq.js";
+import { seqGt, seqLe, seqLt } from "../core/seq.js";
 import { netHeaderLen } from "../net/inet-address.js";
+import { tsVal } from "./isn.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
 import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { fastOpenSynAck } from "./fastopen-open.js";
 import { abort } from "./lifecycle.js";
 import { sendAck, sendResetFor, tcpOutput, transmit } from "./output.js";
-import { processData } from "./rcv.js";
+import { finReceived, processData } from "./rcv.js";
 import { ReceiveWindow, selectInitialWindow } from "./recv-window.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
-import { resetKeepalive, stopRetransmit } from "./timers.js";
+import { resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
 
 /** Sets MSS, window and TS state for a new connection over its route (an MTU of `mtu`), active or passive. */
 export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
@@ -70,6 +72,17 @@ export function updateMss(t: Tcb): void {
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
 export function establish(tl: TcpLayer, t: Tcb): void {
+  initTransfer(tl, t);
+  tl.setState(t, TcpState.ESTABLISHED);
+  resetKeepalive(tl, t);
+}
+
+/**
+ * Linux tcp_init_transfer without the state change: the receive window,
+ * receive MSS guess, ATO and send buffer of a connection about to carry
+ * data (a Fast Open child runs it while still in SYN-RECV).
+ */
+export function initTransfer(tl: TcpLayer, t: Tcb): void {
   tl.personality.learnedMss(tl, t);
   t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
   if (!t.wscaleOk) t.sndWscale = 0;
@@ -78,8 +91,6 @@ export function establish(tl: TcpLayer, t: Tcb): void {
   t.ato = TCP_ATO_MIN;
   t.lastRecv = tl.ctx.scheduler.now();
   sndbufExpand(tl, t);
-  tl.setState(t, TcpState.ESTABLISHED);
-  resetKeepalive(tl, t);
 }
 
 /** SYN-SENT (RFC 9293 §3.10.7.3). */
@@ -90,6 +101,17 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     // An unacceptable ACK: RST (sendResetFor counts a RST it will not answer).
     sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
     return;
+  }
+  // Linux tcp_rcv_synsent_state_process: a SYN-ACK whose TS ecr is not one of our clock's values since the
+  // first SYN is answered with a RST (PAWSActive), as an unacceptable ACK is.
+  if (hasAck && !(seg.flags & RST) && seg.hasTs && seg.tsEcr !== 0 && tl.ctx.sysctl.tcp_timestamps) {
+    const lo = tsVal(t.retransStamp, t.tsOffset);
+    const hi = tsVal(tl.ctx.scheduler.now(), t.tsOffset);
+    if (seqLt(seg.tsEcr, lo) || seqGt(seg.tsEcr, hi)) {
+      c.inc(c.TcpExt, "PAWSActive");
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      return;
+    }
   }
   if (seg.flags & RST) {
     if (hasAck) {
@@ -120,6 +142,9 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     updateMss(t);
     t.sndWl1 = seg.seq;
     t.sndWl2 = seg.ack;
+    // Fast Open: the SYN's data acknowledged or not (not: SND.NXT goes back, tcpOutput below resends it).
+    // (It also queues the SYN-ACK's own data, before the ACK below: Linux tcp_fastopen_add_skb.)
+    const foData = t.fo !== null && fastOpenSynAck(tl, t, seg);
     t.highRxt = t.sndUna;
     t.retransmits = 0;
     t.retransStamp = 0;
@@ -128,11 +153,18 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     establish(tl, t);
     t.wq.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
+    // A Fast Open SYN-ACK's FIN, after its data, is taken before the ACK too (tcp_fastopen_add_skb → tcp_fin).
+    if (foData && seg.flags & FIN) finReceived(tl, t);
     // Data queued before the handshake finished (or none): send it with the ACK, else a bare ACK.
     const before = t.segsOut;
     tcpOutput(tl, t);
-    if (t.segsOut === before) sendAck(tl, t);
-    if (seg.data.length || seg.flags & FIN) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
+    if (t.segsOut === before) {
+      // Linux tcp_rcv_synsent_state_process: with a writer blocked in the connect (sk_write_pending) the
+      // ACK is delayed, to leave with the data it is about to write.
+      if (t.fo?.writePending) scheduleDelayedAck(tl, t);
+      else sendAck(tl, t);
+    }
+    if (!foData && (seg.data.length || seg.flags & FIN)) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });
     return;
   }
   // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN-ACK.

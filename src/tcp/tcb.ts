@@ -34,6 +34,7 @@ import { SendBuffer } from "./send-buffer.js";
 import { TcbAccessors } from "./tcb-accessors.js";
 import { TcpState, stateName } from "./tcp-state.js";
 import type { OooQueue } from "./ooo-queue.js";
+import type { FastOpenSock } from "./fastopen.js";
 import type { Listener } from "./listener.js";
 import type { ReceiveWindow } from "./recv-window.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
@@ -86,6 +87,8 @@ export class Tcb extends TcbAccessors {
   readonly sndBuf: SendBuffer;
   readonly rcvBuf: RecvBuffer;
   ooo: OooQueue | null = null;
+  /** Fast Open state (fastopen.ts), null for connections that never used it. */
+  fo: FastOpenSock | null = null;
 
   // ---- errors (FIN / shutdown state: flag accessors below) ----
   /** A pending error for the socket (sk_err): ECONNRESET, ETIMEDOUT, … */

@@ -13,6 +13,8 @@ import { TcpState } from "./tcp-state.js";
 export const TCPI_OPT_TIMESTAMPS = 1;
 export const TCPI_OPT_SACK = 2;
 export const TCPI_OPT_WSCALE = 4;
+/** The SYN's data was acknowledged (TCP Fast Open, either side). */
+export const TCPI_OPT_SYN_DATA = 32;
 
 /** Linux tcp_ca_state numbers. */
 const CA_STATE = { open: 0, disorder: 1, cwr: 2, recovery: 3, loss: 4 } as const;
@@ -25,6 +27,8 @@ export interface TcpInfo {
   probes: number;
   backoff: number;
   options: number;
+  /** Why the last active Fast Open failed (Linux tcpi_fastopen_client_fail: 1 no cookie, 2 data not acknowledged, 3 SYN retransmitted). */
+  fastopen_client_fail: number;
   snd_wscale: number;
   rcv_wscale: number;
   /** µs */
@@ -93,7 +97,9 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     retransmits: t.retransmits,
     probes: t.probesOut,
     backoff: t.rtt.backoffs,
-    options: (t.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (t.sackOk ? TCPI_OPT_SACK : 0) | (t.wscaleOk ? TCPI_OPT_WSCALE : 0),
+    options: (t.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (t.sackOk ? TCPI_OPT_SACK : 0) | (t.wscaleOk ? TCPI_OPT_WSCALE : 0) |
+      (t.fo?.synDataAcked ? TCPI_OPT_SYN_DATA : 0),
+    fastopen_client_fail: t.fo?.clientFail ?? 0,
     snd_wscale: t.sndWscale,
     rcv_wscale: t.rwin ? t.rwin.rcvWscale : 0,
     rto: t.rtt.rto,

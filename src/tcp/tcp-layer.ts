@@ -19,8 +19,10 @@ import { afterRead } from "./autotune.js";
 import { tcpIcmpError } from "./icmp-error.js";
 import { InputScratch, tcpInput } from "./input.js";
 import { IsnGenerator } from "./isn.js";
+import { FastOpenHost } from "./fastopen.js";
+import { isPassiveFastOpen, releasePassive } from "./fastopen-open.js";
 import { abort, close, destroy, destroyTimeWait, disconnect, kill, releasePort, shutdown } from "./lifecycle.js";
-import { connect, listen } from "./open.js";
+import { connect, listen, sendFirstSyn, type FastOpenConnect } from "./open.js";
 import { slowStartAfterIdle, tcpOutput } from "./output.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
@@ -43,6 +45,8 @@ export class TcpLayer {
   readonly tables = new TcpTables();
   readonly isn: IsnGenerator;
   readonly cookies: SynCookies;
+  /** Fast Open: the server keys, the client's cookie cache, the blackhole detection (fastopen.ts). */
+  readonly fastopen: FastOpenHost;
   /** Observer of every state transition (traces, ladder diagrams). */
   trace: TcpStateTrace | null = null;
   readonly #hashKey: number;
@@ -60,6 +64,8 @@ export class TcpLayer {
   ) {
     this.isn = new IsnGenerator(ctx.rng.fork("tcp-isn"));
     this.cookies = new SynCookies(ctx.rng.fork("tcp-cookies"));
+    // The key is drawn when first needed, so hosts that never serve Fast Open draw nothing (same seed, same packets).
+    this.fastopen = new FastOpenHost(() => ctx.rng.fork("tcp-fastopen"));
     this.#hashKey = ctx.rng.u32();
     this.ports = new PortAllocator(ctx, net, this.tables, this.#hashKey);
     this.timeWait = new TimeWaitQueue(ctx.scheduler, (tw) => destroyTimeWait(this, tw));
@@ -100,6 +106,8 @@ export class TcpLayer {
     const isEst = to === TcpState.ESTABLISHED || to === TcpState.CLOSE_WAIT;
     if (wasEst && !isEst) c.inc(c.Tcp, "CurrEstab", -1);
     if (!wasEst && isEst) c.inc(c.Tcp, "CurrEstab");
+    // A Fast Open child leaving SYN-RECV leaves its listener's Fast Open queue.
+    if (from === TcpState.SYN_RECV && t.fo !== null) releasePassive(t);
     t.setState(to, this.trace ?? undefined);
   }
 
@@ -111,8 +119,14 @@ export class TcpLayer {
   }
 
   /** connect(): the active open (open.ts). */
-  connect(t: Tcb, raddr: InetAddress, rport: number): ErrnoCode | null {
-    return connect(this, t, raddr, rport);
+  connect(t: Tcb, raddr: InetAddress, rport: number, fastOpen: FastOpenConnect | null = null): ErrnoCode | null {
+    return connect(this, t, raddr, rport, fastOpen);
+  }
+
+  /** The first write of a TCP_FASTOPEN_CONNECT connection whose connect() returned at once: the SYN goes with `bufs`. Returns the bytes it took. */
+  sendDeferredSyn(t: Tcb, bufs: readonly Uint8Array[]): number {
+    t.fo!.deferred = false;
+    return sendFirstSyn(this, t, bufs);
   }
 
   /** listen(backlog): the passive open (open.ts). */
@@ -128,7 +142,8 @@ export class TcpLayer {
     if (t.error) return this.takeError(t);
     if (t.sndShutdown) return "EPIPE";
     const st = t.state;
-    if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT) return st === TcpState.CLOSE ? (t.reset ? "EPIPE" : "ENOTCONN") : "EAGAIN";
+    // Linux tcp_sendmsg_locked: a passive Fast Open child may send before the handshake completes.
+    if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && !isPassiveFastOpen(t)) return st === TcpState.CLOSE ? (t.reset ? "EPIPE" : "ENOTCONN") : "EAGAIN";
     const idle = t.sndUna === t.sndMax && t.unsentBytes === 0;
     const n = t.sndBuf.write(data, off, len);
     if (n > 0) {

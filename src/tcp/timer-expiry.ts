@@ -5,6 +5,7 @@
  * delayed ACK, zero-window probe (persist), keepalive (C7), and the end of
  * an orphaned FIN-WAIT-2. The deadlines are set in timers.ts.
  */
+import { fastOpenDetectBlackhole } from "./fastopen-open.js";
 import type { Micros } from "../core/time.js";
 import { TCP_ATO_MIN } from "./constants.js";
 import { abort, destroy } from "./lifecycle.js";
@@ -92,8 +93,12 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     // SYN retries (Linux tcp_write_timeout): tcp_syn_retries (TCP_SYNCNT), plus tcp_syn_linear_timeouts
     // for an active open whose first RTOs stay at 1 s (RTOs 1,1,1,1,1,2,4,…).
     const linear = t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_linear_timeouts : 0;
-    const retries = (t.synRetries || (t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_retries : tl.ctx.sysctl.tcp_synack_retries)) + linear;
-    if (t.retransmits >= retries || (t.userTimeout && now - t.retransStamp >= t.userTimeout)) {
+    // A Fast Open child's SYN-ACK gets one retry more (Linux tcp_fastopen_synack_timer).
+    const synack = tl.ctx.sysctl.tcp_synack_retries + (t.fo?.passive ? 1 : 0);
+    const retries = (t.synRetries || (t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_retries : synack)) + linear;
+    const expired = t.retransmits >= retries || (t.userTimeout > 0 && now - t.retransStamp >= t.userTimeout);
+    if (t.fo !== null) fastOpenDetectBlackhole(tl, t, expired);
+    if (expired) {
       writeError(tl, t, "ETIMEDOUT");
       return;
     }
@@ -112,6 +117,7 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   let boundary = tl.ctx.sysctl.tcp_retries2;
   if (t.orphan) boundary = tl.ctx.sysctl.tcp_orphan_retries || 8;
   const expired = t.userTimeout ? elapsed >= t.userTimeout : t.retransmits > 0 && elapsed >= modelTimeout(boundary);
+  if (t.fo !== null) fastOpenDetectBlackhole(tl, t, expired);
   if (expired) {
     writeError(tl, t, "ETIMEDOUT");
     return;

@@ -615,6 +615,20 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
       case TCPOPT_NOP:
       case TCPOPT_SACK_PERM:
         break;
+      case 34:
+        // Fast Open (tcpdump print_tcp_fastopen_option): `tfo cookiereq`, `tfo cookie <hex>`.
+        datalen = len - 2;
+        if (datalen > hlen) return bad();
+        text += fastOpenText(v, cp, datalen);
+        break;
+      case 254: {
+        // RFC 6994 experimental option: `exp-tfo …` with Fast Open's magic, else `exp-<magic>`.
+        datalen = len - 2;
+        if (datalen > hlen || datalen < 2) return bad();
+        const magic = v.u16(cp, "tcp");
+        text += magic === 0xf989 ? `-tfo${fastOpenText(v, cp + 2, datalen - 2)}` : `-${hex(magic).padStart(4, "0")}`;
+        break;
+      }
       case 28: {
         datalen = 2;
         if (datalen > hlen) return bad();
@@ -639,6 +653,15 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
     if (opt === TCPOPT_EOL) break;
   }
   return { text, bad: false };
+}
+
+/** A Fast Open option's body as tcpdump prints it: ` cookiereq`, ` cookie <hex>` or ` (invalid)` (odd, < 4 or > 16 bytes). */
+function fastOpenText(v: View, cp: number, n: number): string {
+  if (n === 0) return " cookiereq";
+  if (n % 2 !== 0 || n < 4 || n > 16) return " (invalid)";
+  let t = " cookie ";
+  for (let i = 0; i < n; i++) t += v.u8(cp + i, "tcp").toString(16).padStart(2, "0");
+  return t;
 }
 
 /** tcpdump's ND_ASCII_ISGRAPH: printable and not a space. */

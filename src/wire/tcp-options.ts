@@ -27,6 +27,12 @@ export const TCPOPT_WSCALE = 3;
 export const TCPOPT_SACK_PERM = 4;
 export const TCPOPT_SACK = 5;
 export const TCPOPT_TIMESTAMP = 8;
+/** TCP Fast Open cookie (RFC 7413 §4.1.1). */
+export const TCPOPT_FASTOPEN = 34;
+/** The experimental kind (RFC 6994), which Fast Open used before kind 34 with the magic {@link TCPOPT_FASTOPEN_MAGIC}. */
+export const TCPOPT_EXP = 254;
+/** The 16-bit ExID that marks kind 254 as Fast Open (Linux TCPOPT_FASTOPEN_MAGIC). */
+export const TCPOPT_FASTOPEN_MAGIC = 0xf989;
 
 /** The most option bytes a header can carry (data offset 15 → 60 − 20). */
 export const TCP_MAX_OPTIONS_LENGTH = 40;
@@ -40,6 +46,11 @@ export type TcpOption =
   | { readonly kind: "sack-permitted" }
   | { readonly kind: "sack"; readonly blocks: readonly (readonly [number, number])[] }
   | { readonly kind: "timestamp"; readonly val: number; readonly ecr: number }
+  /**
+   * Fast Open (RFC 7413): kind 34, or with `exp` the experimental kind 254
+   * with magic 0xF989. An empty `cookie` is a cookie request.
+   */
+  | { readonly kind: "fastopen"; readonly cookie: Uint8Array; readonly exp: boolean }
   /** Any other kind (or a known kind with a length Linux would ignore): `data` excludes kind and length bytes. */
   | { readonly kind: "unknown"; readonly type: number; readonly data: Uint8Array };
 
@@ -70,6 +81,12 @@ export interface TcpOptionFields {
   /** Timestamp value (kind 8); `tsEcr` is set whenever `tsVal` is. */
   tsVal?: number | undefined;
   tsEcr?: number | undefined;
+  /**
+   * Fast Open option (kind 34, or 254 with `exp`): written after window
+   * scale, padded with two NOPs when its length is 2 mod 4 (Linux
+   * tcp_options_write). An empty cookie is a cookie request.
+   */
+  fastopen?: { readonly cookie: Uint8Array; readonly exp: boolean } | undefined;
 }
 
 /**
@@ -85,6 +102,16 @@ export interface ParsedTcpOptions extends TcpOptionFields {
   sack: number[];
   tsVal: number | undefined;
   tsEcr: number | undefined;
+  /**
+   * Fast Open option: the cookie's length in bytes as received (0: a cookie
+   * request), or -1 when the segment carries none. The TCP layer applies
+   * Linux's validity rules (even, 4–16 bytes, SYN only).
+   */
+  foLen: number;
+  /** The Fast Open option came in the experimental form (kind 254, magic 0xF989). */
+  foExp: boolean;
+  /** Offset of the cookie bytes in the parsed buffer (valid while `foLen` > 0). */
+  foOff: number;
 }
 
 /** The fixed length (kind + length + data) Linux requires of each known kind, 0 for variable. */
@@ -119,6 +146,8 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
   out.mss = undefined;
   out.wscale = undefined;
   out.sackOk = false;
+  out.foLen = -1;
+  out.foExp = false;
   // (Setting an array's length is a runtime call in V8: only when there is something to drop.)
   if (out.sack.length !== 0) out.sack.length = 0;
   // The layout of nearly every established segment (Linux, and ours):
@@ -166,6 +195,21 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
           out.tsEcr = readU32(buf, i + 6);
           list?.push({ kind: "timestamp", val: out.tsVal, ecr: out.tsEcr });
           break;
+        case TCPOPT_FASTOPEN:
+          out.foLen = len - 2;
+          out.foExp = false;
+          out.foOff = i + 2;
+          list?.push({ kind: "fastopen", cookie: buf.slice(i + 2, i + len), exp: false });
+          break;
+        case TCPOPT_EXP:
+          // Kind 254 is Fast Open only with its magic (Linux tcp_parse_options); any other ExID is unknown.
+          if (len >= 4 && readU16(buf, i + 2) === TCPOPT_FASTOPEN_MAGIC) {
+            out.foLen = len - 4;
+            out.foExp = true;
+            out.foOff = i + 4;
+            list?.push({ kind: "fastopen", cookie: buf.slice(i + 4, i + len), exp: true });
+          } else known = false;
+          break;
         case TCPOPT_SACK:
           if (len > 2 && (len - 2) % 8 === 0) {
             const s = out.sack;
@@ -190,7 +234,7 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number, out: 
 
 /** A {@link ParsedTcpOptions} with every option absent, to be filled by {@link parseTcpOptions}. */
 export function newTcpOptionFields(): ParsedTcpOptions {
-  return { mss: undefined, wscale: undefined, sackOk: false, sack: [], tsVal: undefined, tsEcr: undefined };
+  return { mss: undefined, wscale: undefined, sackOk: false, sack: [], tsVal: undefined, tsEcr: undefined, foLen: -1, foExp: false, foOff: 0 };
 }
 
 /**
@@ -264,6 +308,24 @@ function putSack(b: Uint8Array | null, i: number, edges: ArrayLike<number>): num
   return i + 2 + 8 * n;
 }
 
+/**
+ * Fast Open: kind 34 (`exp` false) or kind 254 with the magic 0xF989, then
+ * the cookie. No padding here (the layouts pad).
+ */
+function putFastOpen(b: Uint8Array | null, i: number, cookie: Uint8Array, exp: boolean): number {
+  const len = (exp ? 4 : 2) + cookie.length;
+  if (b) {
+    b[i] = exp ? TCPOPT_EXP : TCPOPT_FASTOPEN;
+    b[i + 1] = len;
+    if (exp) {
+      b[i + 2] = TCPOPT_FASTOPEN_MAGIC >>> 8;
+      b[i + 3] = TCPOPT_FASTOPEN_MAGIC & 255;
+    }
+    b.set(cookie, i + len - cookie.length);
+  }
+  return i + len;
+}
+
 function putUnknown(b: Uint8Array | null, i: number, type: number, data: Uint8Array): number {
   if (b) {
     b[i] = type;
@@ -299,6 +361,7 @@ export function emitTcpOptions(list: readonly TcpOption[], buf: Uint8Array | nul
       case "sack-permitted": i = putSackPerm(buf, i); break;
       case "timestamp": i = putTimestamp(buf, i, o.val, o.ecr); break;
       case "sack": i = putSack(buf, i, o.blocks.flat()); break; // lists are the tools' form: allocating is fine
+      case "fastopen": i = putFastOpen(buf, i, o.cookie, o.exp); break;
       case "unknown": i = putUnknown(buf, i, o.type, o.data); break;
     }
   }
@@ -324,7 +387,9 @@ export function tcpOptionsLength(list: readonly TcpOption[]): number {
  *   kind 8 len 10), otherwise `nop,nop,TS`;
  * - `sackOk` without timestamps: `nop,nop,sackOK`;
  * - window scale: `nop,wscale`;
- * - SACK blocks: `nop,nop,sack …`.
+ * - SACK blocks: `nop,nop,sack …`;
+ * - Fast Open: `FO cookie` (kind 34) or `FOEXP cookie` (254), then
+ *   `nop,nop` when its length is 2 mod 4.
  * So a SYN is `mss,sackOK,TS,nop,wscale` and an established ACK
  * `nop,nop,TS,nop,nop,sack …`. Every group is a multiple of 4 bytes. No
  * list is built: this is the output path's layout.
@@ -347,6 +412,12 @@ export function emitLinuxTcpOptions(f: TcpOptionFields, buf: Uint8Array | null, 
   if (s !== undefined && s.length >= 2) {
     i = putKind(buf, putKind(buf, i, TCPOPT_NOP), TCPOPT_NOP);
     i = putSack(buf, i, s);
+  }
+  const fo = f.fastopen;
+  if (fo !== undefined) {
+    const start = i;
+    i = putFastOpen(buf, i, fo.cookie, fo.exp);
+    if (((i - start) & 3) === 2) i = putKind(buf, putKind(buf, i, TCPOPT_NOP), TCPOPT_NOP);
   }
   return i - off;
 }

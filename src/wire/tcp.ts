@@ -107,7 +107,7 @@ export function newTcpHeader(): TcpHeader {
   const o = newTcpOptionFields();
   return {
     srcPort: 0, dstPort: 0, seq: 0, ack: 0, headerLength: 0, flags: 0, window: 0, checksum: 0, urgent: 0,
-    mss: o.mss, wscale: o.wscale, sackOk: o.sackOk, sack: o.sack, tsVal: o.tsVal, tsEcr: o.tsEcr,
+    mss: o.mss, wscale: o.wscale, sackOk: o.sackOk, sack: o.sack, tsVal: o.tsVal, tsEcr: o.tsEcr, foLen: -1, foExp: false, foOff: 0,
     buf: EMPTY, offset: 0,
   };
 }
@@ -163,6 +163,8 @@ export function parseTcpInto(buf: Uint8Array, off: number, len: number, out: Tcp
     if (out.sack.length !== 0) out.sack.length = 0;
     out.tsVal = undefined;
     out.tsEcr = undefined;
+    out.foLen = -1;
+    out.foExp = false;
     return null;
   }
   return parseTcpOptions(buf, off + TCP.MIN_HEADER, off + headerLength, out);

@@ -202,3 +202,28 @@ test("C6: SO_LINGER {1, 2}: close() blocks until the data is acknowledged, or 2 
     else assert.ok(blocked >= ms(20) && blocked < ms(100), `blocked ${blocked} µs (one round trip)`);
   }
 });
+
+test("a RST leaves the data received before it readable: read gives the data, then ECONNRESET, then 0 (Linux tcp_reset, checked on 6.18)", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(5) });
+  const reads: string[] = [];
+  server.spawn("s", async (p) => {
+    const { fd } = await listenAccept(p, 9090);
+    await net.sleep(ms(100)); // the data and then the RST arrive while nobody reads
+    for (let i = 0; i < 3; i++) {
+      try {
+        reads.push(new TextDecoder().decode(await p.recv(fd, 512)) || "EOF");
+      } catch (e) {
+        reads.push((e as { code: string }).code);
+      }
+    }
+  });
+  client.spawn("c", async (p) => {
+    const fd = await connectTo(p, "10.0.0.2", 9090);
+    await p.send(fd, "0123456789");
+    await net.sleep(ms(20));
+    p.setsockopt(fd, "SOL_SOCKET", "SO_LINGER", { l_onoff: 1, l_linger: 0 });
+    p.close(fd);
+  });
+  await net.advance(sec(1));
+  assert.deepEqual(reads, ["0123456789", "ECONNRESET", "EOF"]);
+});

@@ -24,6 +24,7 @@ export const freebsdPersonality: TcpPersonality = {
   name: "freebsd",
   // tcp_output.c tcp_addoptions: mss, nop, wscale, sackOK, TS; EOL padding.
   synOptionsBsd: true,
+  fastOpenApi: "freebsd",
   // tcp_input.c: a FIN sets TF_ACKNOW (no more data can come).
   ackFinAtOnce: true,
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.

@@ -14,6 +14,7 @@ import type { TcpPersonality } from "./personality.js";
 export const linuxPersonality: TcpPersonality = {
   name: "linux",
   synOptionsBsd: false,
+  fastOpenApi: "linux",
   // Linux delays the ACK of a FIN like any other (tcp_fin → inet_csk_schedule_ack).
   ackFinAtOnce: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.

@@ -25,6 +25,13 @@ export interface TcpPersonality {
   readonly name: string;
   /** SYN and SYN-ACK option layout: FreeBSD's tcp_addoptions order (options-out.ts) instead of Linux's. */
   readonly synOptionsBsd: boolean;
+  /**
+   * TCP Fast Open's client API and cache rules (tcp/fastopen-open.ts):
+   * Linux's (MSG_FASTOPEN, TCP_FASTOPEN_CONNECT) or FreeBSD's
+   * (`TCP_FASTOPEN` on the client socket, sendto's implied connect, a path
+   * disabled after an invalid or missing cookie).
+   */
+  readonly fastOpenApi: "linux" | "freebsd";
   /** A FIN received in order is ACKed at once (no more data can come) instead of with the delayed ACK. */
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
