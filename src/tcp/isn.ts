@@ -30,6 +30,7 @@ import { inetAddressBytes, type InetAddress } from "../net/inet-address.js";
  * (`secure_tcpv6_seq`, `secure_tcpv6_ts_off`). IPv4 callers use the
  * `siphashNu32` fast paths instead: no buffer.
  * @example
+ * import type { SipKey } from "../core/siphash.js";
  * declare const k: SipKey; // given: a secret key
  * siphashAddrs(k, 1, 2, [3]) === siphashAddrs(k, 1, 2, [3]);
  */
