@@ -17,8 +17,8 @@ import type { Clock, Micros } from "./time.js";
 export class Timer {
   /** Absolute deadline in µs, or -1 while disarmed. */
   deadline: Micros = -1;
-  /** Position in the scheduler's heap, -1 while disarmed. @internal */
-  heapIndex = -1;
+  /** Slot in the scheduler's tables while armed, -1 while disarmed. @internal */
+  slot = -1;
   /** Arm order, breaks ties between equal deadlines. @internal */
   order = 0;
   /**
@@ -29,7 +29,7 @@ export class Timer {
 
   /** True while the timer is armed. */
   get armed(): boolean {
-    return this.heapIndex >= 0;
+    return this.slot >= 0;
   }
 }
 
@@ -39,16 +39,31 @@ const INITIAL_CAPACITY = 64;
 /**
  * A deterministic timer heap plus the current time.
  *
- * The heap is 4-ary and keeps each entry's keys (deadline, arm order) in
- * typed arrays beside the `Timer` references, so sifting compares numbers
- * in a few cache lines instead of loading every `Timer` it passes (with
- * 10⁵ armed timers those loads were most of the cost). Firing order is
- * fixed by the (deadline, order) keys alone, never by the heap's shape.
+ * The heap is 4-ary and holds small integers only: each armed timer owns a
+ * *slot* (taken when it is armed, given back when it fires or is
+ * disarmed), the heap orders slots, and the keys (deadline, arm order) sit
+ * in typed arrays beside them by heap position, with each slot's heap
+ * position in another. Sifting therefore compares and moves numbers in a
+ * few cache lines and never loads or writes a `Timer` it passes (with 10⁵
+ * armed timers those object accesses were most of the cost). Firing order
+ * is fixed by the (deadline, order) keys alone, never by the heap's shape
+ * or the slot numbers.
  */
 export class Scheduler implements Clock {
-  #heap: Timer[] = [];
+  /** Heap position → slot. */
+  #heap = new Int32Array(INITIAL_CAPACITY);
+  /** Number of armed timers (heap positions in use). */
+  #size = 0;
+  /** Heap position → deadline. */
   #dl = new Float64Array(INITIAL_CAPACITY);
+  /** Heap position → arm order. */
   #ord = new Float64Array(INITIAL_CAPACITY);
+  /** Slot → heap position. */
+  #pos = new Int32Array(INITIAL_CAPACITY);
+  /** Slot → its armed timer (null while the slot is free). */
+  #timers: (Timer | null)[] = [];
+  /** Free slots (a stack: the last freed is reused first). */
+  #freeSlots: number[] = [];
   #now: Micros;
   #order = 0;
   /** Number of timer callbacks run so far. */
@@ -74,7 +89,7 @@ export class Scheduler implements Clock {
 
   /** Number of armed timers. */
   get size(): number {
-    return this.#heap.length;
+    return this.#size;
   }
 
   /** The earliest armed deadline, or -1 when nothing is armed. */
@@ -82,7 +97,7 @@ export class Scheduler implements Clock {
     // From the Timer, not the Float64Array: a typed-array load is a double,
     // and a clock set from it would make every time stored from `now()`
     // (TCB fields…) a boxed heap number instead of a small integer.
-    return this.#heap.length ? this.#heap[0]!.deadline : -1;
+    return this.#size ? this.#timers[this.#heap[0]!]!.deadline : -1;
   }
 
   /**
@@ -94,22 +109,32 @@ export class Scheduler implements Clock {
     const order = this.#order++;
     t.order = order;
     t.deadline = at;
-    let i = t.heapIndex;
-    if (i >= 0) {
+    let s = t.slot;
+    if (s >= 0) {
+      const i = this.#pos[s]!;
       const old = this.#dl[i]!;
       this.#dl[i] = at;
       this.#ord[i] = order;
-      if (at < old) this.#up(i, t);
-      else this.#down(i, t);
+      if (at < old) this.#up(i, s);
+      else this.#down(i, s);
     } else {
-      i = this.#heap.length;
+      const i = this.#size++;
       if (i === this.#dl.length) this.#grow();
-      this.#heap.push(t);
+      // A new slot only when every slot is armed, so s ≤ i < capacity.
+      const free = this.#freeSlots.pop();
+      if (free === undefined) {
+        s = this.#timers.length;
+        this.#timers.push(t);
+      } else {
+        s = free;
+        this.#timers[s] = t;
+      }
+      t.slot = s;
       this.#dl[i] = at;
       this.#ord[i] = order;
-      this.#up(i, t);
+      this.#up(i, s);
     }
-    if (t.heapIndex === 0 && this.onEarliestChanged) this.onEarliestChanged(at);
+    if (this.#pos[s] === 0 && this.onEarliestChanged) this.onEarliestChanged(at);
   }
 
   /** Arms `t` to fire `delay` µs from now. */
@@ -119,21 +144,22 @@ export class Scheduler implements Clock {
 
   /** Disarms `t` if it is armed. */
   disarm(t: Timer): void {
-    const i = t.heapIndex;
-    if (i < 0) return;
-    const heap = this.#heap;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (last !== t) {
-      const dl = this.#dl[n]!;
-      this.#dl[i] = dl;
+    const s = t.slot;
+    if (s < 0) return;
+    const i = this.#pos[s]!;
+    const n = --this.#size;
+    if (i !== n) {
+      const ls = this.#heap[n]!;
+      this.#dl[i] = this.#dl[n]!;
       this.#ord[i] = this.#ord[n]!;
-      heap[i] = last;
-      last.heapIndex = i;
-      this.#down(i, last);
-      if (last.heapIndex === i) this.#up(i, last);
+      this.#heap[i] = ls;
+      this.#pos[ls] = i;
+      this.#down(i, ls);
+      if (this.#pos[ls] === i) this.#up(i, ls);
     }
-    t.heapIndex = -1;
+    this.#timers[s] = null;
+    this.#freeSlots.push(s);
+    t.slot = -1;
     t.deadline = -1;
   }
 
@@ -152,9 +178,8 @@ export class Scheduler implements Clock {
    */
   runDue(max = Infinity): number {
     let n = 0;
-    const heap = this.#heap;
-    while (n < max && heap.length && this.#dl[0]! <= this.#now) {
-      const t = heap[0]!;
+    while (n < max && this.#size && this.#dl[0]! <= this.#now) {
+      const t = this.#timers[this.#heap[0]!]!;
       this.disarm(t);
       n++;
       this.fired++;
@@ -164,41 +189,48 @@ export class Scheduler implements Clock {
   }
 
   #grow(): void {
-    const dl = new Float64Array(this.#dl.length * 2);
+    const cap = this.#dl.length * 2;
+    const dl = new Float64Array(cap);
     dl.set(this.#dl);
     this.#dl = dl;
-    const ord = new Float64Array(this.#ord.length * 2);
+    const ord = new Float64Array(cap);
     ord.set(this.#ord);
     this.#ord = ord;
+    const heap = new Int32Array(cap);
+    heap.set(this.#heap);
+    this.#heap = heap;
+    const pos = new Int32Array(cap);
+    pos.set(this.#pos);
+    this.#pos = pos;
   }
 
-  /** Moves `t`, whose keys are at `i`, towards the root. */
-  #up(i: number, t: Timer): void {
-    const heap = this.#heap;
+  /** Moves slot `s`, whose keys are at `i`, towards the root. */
+  #up(i: number, s: number): void {
+    const heap = this.#heap, pos = this.#pos;
     const dls = this.#dl, ords = this.#ord;
     const d = dls[i]!, o = ords[i]!;
     while (i > 0) {
       const p = (i - 1) >> 2;
       const pd = dls[p]!;
       if (d > pd || (d === pd && o > ords[p]!)) break;
-      const pt = heap[p]!;
-      heap[i] = pt;
+      const ps = heap[p]!;
+      heap[i] = ps;
       dls[i] = pd;
       ords[i] = ords[p]!;
-      pt.heapIndex = i;
+      pos[ps] = i;
       i = p;
     }
-    heap[i] = t;
+    heap[i] = s;
     dls[i] = d;
     ords[i] = o;
-    t.heapIndex = i;
+    pos[s] = i;
   }
 
-  /** Moves `t`, whose keys are at `i`, away from the root. */
-  #down(i: number, t: Timer): void {
-    const heap = this.#heap;
+  /** Moves slot `s`, whose keys are at `i`, away from the root. */
+  #down(i: number, s: number): void {
+    const heap = this.#heap, pos = this.#pos;
     const dls = this.#dl, ords = this.#ord;
-    const n = heap.length;
+    const n = this.#size;
     const d = dls[i]!, o = ords[i]!;
     for (;;) {
       const first = 4 * i + 1;
@@ -215,16 +247,16 @@ export class Scheduler implements Clock {
         }
       }
       if (cd > d || (cd === d && co > o)) break;
-      const ct = heap[c]!;
-      heap[i] = ct;
+      const cs = heap[c]!;
+      heap[i] = cs;
       dls[i] = cd;
       ords[i] = co;
-      ct.heapIndex = i;
+      pos[cs] = i;
       i = c;
     }
-    heap[i] = t;
+    heap[i] = s;
     dls[i] = d;
     ords[i] = o;
-    t.heapIndex = i;
+    pos[s] = i;
   }
 }
