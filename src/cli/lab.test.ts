@@ -14,7 +14,7 @@ import { main } from "./main.js";
 import { LAB_CSS, LAB_HTML } from "../lab/page.js";
 
 /** The bundle's size budget (bytes, minified; docs/lab.md states it). */
-const BUNDLE_BUDGET = 600_000;
+const BUNDLE_BUDGET = 750_000;
 
 let js = "";
 const dir = mkdtempSync(join(tmpdir(), "sockstack-lab-"));

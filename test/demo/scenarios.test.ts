@@ -256,9 +256,12 @@ test("heartbeat: both failures found by the heartbeat 6 s after them; keepalive 
   // Keepalive: ETIMEDOUT 7200 + 9 × 75 s after the last packet (the handshake's ACK at 2 ms).
   assert.deepEqual(said("client K-vanished: recv: Connection timed out"), [7_875_002_000]);
   assert.ok(!r.out().some((l) => l.startsWith("client K-hung:")), "the hung server's kernel answers keepalive");
-  // To the vanished host: the PING at 65 s retransmitted, never answered.
+  // To the vanished host: the PING at 65 s, its tail loss probe 202 ms later (2·SRTT + tcp_rto_min with one
+  // segment out, RACK-TLP), then RTO retransmissions from the probe (200, 400, 800 ms), never answered.
   const toVanished = r.of("packet").filter((p) => p.fields.ip?.dst === "10.0.1.2" && p.fields.tcp?.dport === 7002 && p.t >= 65_000_000 && p.t < 69_000_000);
-  assert.deepEqual(toVanished.map((p) => p.fields.tcp!.flags), ["P.", "P.", "P.", "P.", "FP."]);
+  assert.deepEqual(toVanished.map((p) => [p.t, p.fields.tcp!.flags]), [
+    [65_026_000, "P."], [65_228_000, "P."], [65_430_000, "P."], [65_834_000, "P."], [66_642_000, "P."], [68_258_000, "FP."],
+  ]);
   assert.ok(!r.of("packet").some((p) => p.fields.ip?.src === "10.0.1.2" && p.t > 62_000_000), "nothing from the vanished host after 62 s");
   // The hung host's kernel ACKed the PING: 5 bytes and the FIN unread (Recv-Q 6).
   const hung = r.snap("hung", 70_000_000).sockets.find((s) => s.local === "10.0.2.2:7002")!;
