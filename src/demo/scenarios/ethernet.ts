@@ -10,12 +10,15 @@
  * address nobody owns sends three broadcast requests, one a second, the
  * entry goes FAILED at 3 s and the queued datagram is answered with ICMP
  * host unreachable: EHOSTUNREACH for a socket with IP_RECVERR. Finally a cable is pulled: the neighbour
- * goes STALE → DELAY → PROBE → FAILED. The timings are those of Linux
+ * goes STALE → DELAY → PROBE → FAILED. Last, a duplicate address: pc3
+ * claims pc1's IPv6 address and duplicate address detection (RFC 4862)
+ * marks it `dadfailed` (Linux's kernel has no IPv4 equivalent). The timings are those of Linux
  * 6.18 measured on a veth pair (docs/ethernet.md).
  */
 import { ms, sec } from "../../core/time.js";
 import type { EthernetDevice } from "../../link/ethernet.js";
 import { Network } from "../../sim/network.js";
+import { ipv6 } from "../../wire/ipv6-address.js";
 import type { EtherLink } from "../../sim/ether-link.js";
 import { Capture } from "../capture.js";
 import { showFdb, type DemoContext, type DemoScenario } from "../context.js";
@@ -25,8 +28,8 @@ import { calls, errnoOf } from "../kit.js";
 export const ethernetDemo: DemoScenario = {
   name: "ethernet",
   summary: {
-    en: "Ethernet and ARP on a switched LAN: the first packet waits for ARP, the switch learns, neighbour states, an absent host (EHOSTUNREACH), a pulled cable",
-    zh: "交换式局域网上的以太网与 ARP：首个包等待 ARP、交换机学习、邻居状态、不存在的主机（EHOSTUNREACH）、拔掉网线",
+    en: "Ethernet and ARP on a switched LAN: the first packet waits for ARP, the switch learns, neighbour states, an absent host (EHOSTUNREACH), a pulled cable, a duplicate address",
+    zh: "交换式局域网上的以太网与 ARP：首个包等待 ARP、交换机学习、邻居状态、不存在的主机（EHOSTUNREACH）、拔掉网线、重复地址",
   },
   seeds: ["G5", "E6"],
   async run(d: DemoContext): Promise<void> {
@@ -233,6 +236,41 @@ export const ethernetDemo: DemoScenario = {
         "FAILED：下一个发往 10.0.0.2 的包会从广播请求重新开始。",
     );
 
+    await d.section("7. A duplicate address is detected (IPv6 DAD)", "7. 检测到重复地址（IPv6 DAD）");
+    const eth0 = (h: typeof pc1) => h.ip.interfaces.find((i) => i.name === "eth0")!;
+    const showAddrs = (h: typeof pc1, name: string) => {
+      d.command(name, "ip -6 addr show dev eth0");
+      for (const l of h.ip6.formatAddresses(eth0(h)).split("\n")) d.output(l);
+    };
+    d.markShown(cap1);
+    pc1.enableIpv6();
+    pc3.enableIpv6();
+    await net.advance(sec(3));
+    pc1.ip6.addAddress(eth0(pc1), ipv6("2001:db8::1"), 64);
+    d.command("pc1", "ip -6 addr add 2001:db8::1/64 dev eth0");
+    await net.advance(sec(3));
+    d.markShown(cap1);
+    pc3.ip6.addAddress(eth0(pc3), ipv6("2001:db8::1"), 64);
+    d.command("pc3", "ip -6 addr add 2001:db8::1/64 dev eth0   # the same address");
+    await net.advance(sec(3));
+    d.tcpdumpSince(cap1, "pc1", "pc3's duplicate address detection and pc1's answer", undefined, true);
+    showAddrs(pc1, "pc1");
+    showAddrs(pc3, "pc3");
+    d.say(
+      "Before it uses a new IPv6 address a host asks the LAN whether anyone has it (RFC 4862 DAD): a\n" +
+        "neighbour solicitation from :: (it has no address yet) to the address's solicited-node\n" +
+        "multicast group. pc1 owns 2001:db8::1 and answers with a neighbour advertisement to all nodes;\n" +
+        "pc3 marks its copy `dadfailed` and never uses it — pc1 keeps working. IPv4 has no such check\n" +
+        "in the Linux kernel: a duplicate IPv4 address is found only by a user-space `arping -D` (as\n" +
+        "DHCP clients and NetworkManager run it), and two hosts that share one simply steal each\n" +
+        "other's traffic whenever their ARP replies overwrite the neighbours' entries.",
+      "主机在使用一个新的 IPv6 地址之前，会先问局域网上是否有人已经占用（RFC 4862 重复地址检测，DAD）：\n" +
+        "从 ::（它还没有地址）向该地址的请求节点组播组发出邻居请求。pc1 拥有 2001:db8::1，于是向所有节点\n" +
+        "回以邻居通告；pc3 把自己的这个地址标记为 `dadfailed`，永远不会使用它——pc1 照常工作。Linux 内核对\n" +
+        "IPv4 没有这种检查：重复的 IPv4 地址只能由用户态的 `arping -D` 发现（DHCP 客户端和 NetworkManager\n" +
+        "会运行它）；共用一个地址的两台主机只会在各自的 ARP 应答覆盖邻居表项时互相抢走流量。",
+    );
+
     await d.section("What you just saw", "刚才看到了什么");
     d.say(
       "- An Ethernet frame: destination MAC, source MAC, EtherType (0x0806 ARP, 0x0800 IPv4), the\n" +
@@ -241,12 +279,14 @@ export const ethernetDemo: DemoScenario = {
         "  wait in the INCOMPLETE entry meanwhile.\n" +
         "- The neighbour table's states: INCOMPLETE → REACHABLE → STALE → DELAY → PROBE → REACHABLE\n" +
         "  or FAILED; an absent host costs 3 s and ends in ICMP host unreachable (EHOSTUNREACH).\n" +
-        "- A switch learns source MACs per port and floods broadcasts and unknown destinations.",
+        "- A switch learns source MACs per port and floods broadcasts and unknown destinations.\n" +
+        "- A duplicate IPv6 address is found by DAD before use (`dadfailed`); IPv4 needs `arping -D`.",
       "- 以太网帧：目的 MAC、源 MAC、EtherType（0x0806 ARP，0x0800 IPv4）、载荷；`tcpdump -e` 会打印帧头（G5）。\n" +
         "- ARP：广播请求 `who-has 10.0.0.2 tell 10.0.0.1`，单播应答 `is-at`；其间数据包在 INCOMPLETE 表项里等待。\n" +
         "- 邻居表的状态：INCOMPLETE → REACHABLE → STALE → DELAY → PROBE → REACHABLE 或 FAILED；\n" +
         "  不存在的主机要耗费 3 秒，最终得到 ICMP 主机不可达（EHOSTUNREACH）。\n" +
-        "- 交换机按端口学习源 MAC，对广播和未知目的地址泛洪。",
+        "- 交换机按端口学习源 MAC，对广播和未知目的地址泛洪。\n" +
+        "- 重复的 IPv6 地址在使用前就会被 DAD 发现（`dadfailed`）；IPv4 则需要 `arping -D`。",
     );
   },
 };
