@@ -11,6 +11,7 @@
 import { SysError } from "../core/sys-error.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
+import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
 import type { IpLayer } from "../ip/ip-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { datagramTail } from "../ip/protocol.js";
@@ -24,7 +25,6 @@ import { WireError } from "../wire/wire-error.js";
 
 /** icmp_ratemask default: dest unreachable, source quench, time exceeded, parameter problem. */
 const DEFAULT_RATEMASK = 6168;
-const XRLIM_BURST_FACTOR = 6;
 
 /** A received echo reply. */
 export interface EchoReply {
@@ -54,7 +54,7 @@ export interface EchoListener {
 
 /** The ICMP module. */
 export class IcmpLayer {
-  #peers = new Map<Ipv4Address, { tokens: Micros; last: Micros }>();
+  #peers = new Map<Ipv4Address, XrlimPeer>();
   #echo = new Map<number, EchoListener>();
   #nextEchoId = 1;
 
@@ -208,20 +208,6 @@ export class IcmpLayer {
     if (type > 31 || ((DEFAULT_RATEMASK >> type) & 1) === 0) return true;
     const timeout = this.ctx.sysctl.icmp_ratelimit;
     if (timeout <= 0) return true;
-    const now = this.ctx.scheduler.now();
-    let p = this.#peers.get(dst);
-    if (!p) {
-      p = { tokens: XRLIM_BURST_FACTOR * timeout, last: now };
-      this.#peers.set(dst, p);
-    }
-    let tokens = p.tokens + (now - p.last);
-    if (tokens > XRLIM_BURST_FACTOR * timeout) tokens = XRLIM_BURST_FACTOR * timeout;
-    p.last = now;
-    if (tokens >= timeout) {
-      p.tokens = tokens - timeout;
-      return true;
-    }
-    p.tokens = tokens;
-    return false;
+    return xrlimAllow(this.#peers, dst, timeout, this.ctx.scheduler.now());
   }
 }

@@ -34,8 +34,8 @@ import { ipv6Key, isMulticast6, isUnspecified6, type Ipv6Address } from "../wire
 import { EMPTY, type Packet } from "../wire/packet.js";
 import { WireError } from "../wire/wire-error.js";
 import { datagramTail } from "../ip/protocol.js";
+import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
 
-const XRLIM_BURST_FACTOR = 6;
 
 /** Linux's per-type counter names (icmp6_type_names / snmp6). */
 const IN_NAMES: Record<number, string> = {
@@ -78,7 +78,7 @@ export interface Echo6Listener {
 
 /** The ICMPv6 module. */
 export class Icmp6Layer {
-  readonly #peers = new Map<string, { tokens: Micros; last: Micros }>();
+  readonly #peers = new Map<string, XrlimPeer>();
   readonly #echo = new Map<number, Echo6Listener>();
   #nextEchoId = 0;
 
@@ -237,22 +237,7 @@ export class Icmp6Layer {
     let tmo = this.ctx.sysctl.icmpv6_ratelimit;
     if (tmo <= 0) return true;
     if (prefixLen < 128) tmo = Math.floor(tmo / 2 ** ((128 - prefixLen) >> 5));
-    const now = this.ctx.scheduler.now();
-    const k = ipv6Key(dst);
-    let p = this.#peers.get(k);
-    if (!p) {
-      p = { tokens: XRLIM_BURST_FACTOR * tmo, last: now };
-      this.#peers.set(k, p);
-    }
-    let tokens = p.tokens + (now - p.last);
-    if (tokens > XRLIM_BURST_FACTOR * tmo) tokens = XRLIM_BURST_FACTOR * tmo;
-    p.last = now;
-    if (tokens >= tmo) {
-      p.tokens = tokens - tmo;
-      return true;
-    }
-    p.tokens = tokens;
-    return false;
+    return xrlimAllow(this.#peers, ipv6Key(dst), tmo, this.ctx.scheduler.now());
   }
 }
 
