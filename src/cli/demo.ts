@@ -6,7 +6,8 @@
  * one JSON document). The scenarios and their narration live in src/demo
  * (browser-safe); this file only renders them.
  */
-import { DEMO_JSON_VERSION, DemoContext, type DemoEvent, type DemoScenario } from "../demo/context.js";
+import { DemoContext, type DemoScenario } from "../demo/context.js";
+import { DEMO_JSON_VERSION, type DemoEvent } from "../demo/events.js";
 import type { Capture } from "../demo/capture.js";
 import { dropReasonZh } from "../demo/drops.js";
 import { SCENARIOS, findScenario } from "../demo/registry.js";

@@ -25,7 +25,8 @@
  * s.tcpdumpLines();     // what `sockstack demo lecture` printed so far
  */
 import type { Micros } from "../core/time.js";
-import { DemoContext, type DemoEvent } from "../demo/context.js";
+import { DemoContext } from "../demo/context.js";
+import type { DemoEvent } from "../demo/events.js";
 import { SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
 import type { LinkConfigInput } from "../sim/impairments.js";

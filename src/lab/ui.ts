@@ -17,7 +17,7 @@
  */
 import { TcpState } from "../tcp/tcp-state.js";
 import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
-import type { DemoEvent } from "../demo/context.js";
+import type { DemoEvent } from "../demo/events.js";
 import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabProcess, type LabSessionOptions, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
 import { ProgramError } from "./program.js";
 import { findTemplate, LAB_TEMPLATES } from "./templates.js";

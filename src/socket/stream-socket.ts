@@ -22,7 +22,7 @@ import { createCongestionControl } from "../tcp/congestion/registry.js";
 import { updateMss } from "../tcp/setup.js";
 import { SEC } from "../core/time.js";
 import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
-import { retransToSecs, secsToRetrans } from "../tcp/listen.js";
+import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";

@@ -15,7 +15,7 @@ import { EMPTY, type Packet } from "../wire/packet.js";
 import { newTcpHeader, parseTcpInto, type TcpHeader } from "../wire/tcp.js";
 import { newAckSample, type AckSample } from "./congestion/congestion-control.js";
 import { listenInput } from "./listen.js";
-import { sendResetFor } from "./output.js";
+import { sendResetFor } from "./control-out.js";
 import { segmentArrives } from "./segment-arrives.js";
 import { FIN, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";

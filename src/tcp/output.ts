@@ -3,7 +3,7 @@
  * and sending segments, the transmit loop that decides what may leave now
  * (congestion window, the peer's window, Nagle, TCP_CORK, sender SWS
  * avoidance), retransmission of holes during recovery, window
- * advertisement, ACKs, RSTs and probes.
+ * advertisement, ACKs and probes (RSTs and the TIME-WAIT ACK: control-out.ts).
  *
  * The payload of a data segment is a view of the send buffer (no copy);
  * `head` holds the IP and TCP headers.
@@ -11,7 +11,6 @@
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
-import type { InetAddress } from "../net/inet-address.js";
 import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
@@ -25,7 +24,6 @@ import { armPersist, armRetransmit } from "./timers.js";
 import { SentLog, rackOn } from "./rack.js";
 import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
-import type { TimeWaitSock } from "./timewait.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -130,70 +128,6 @@ export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
     return;
   }
   transmit(tl, t, t.sndNxt, ACK, EMPTY);
-}
-
-/** Sends a RST for an established connection being aborted (`<SEQ=SND.NXT><CTL=RST>` — Linux tcp_send_active_reset uses RST|ACK). */
-export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
-  const net = tl.net.of(t.remoteAddr);
-  const rt = routeOf(tl, t, net);
-  if (!rt) {
-    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
-    return;
-  }
-  const opts = establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, 0);
-  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
-  writeTcpHeader(head, net.headerReserve, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, opts);
-  if (net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl, t.tos, true)) return;
-  const c = tl.ctx.counters;
-  c.inc(c.Tcp, "OutSegs");
-  c.inc(c.Tcp, "OutRsts");
-}
-
-/** The ACK a TIME-WAIT record sends (Linux tcp_v4_timewait_ack): SND.NXT, RCV.NXT, its last window, timestamps. */
-export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
-  const net = tl.net.of(tw.remoteAddr);
-  const rt = net.route(tw.remoteAddr);
-  if (!rt) {
-    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
-    return;
-  }
-  const opts = establishedOptions(tw.tsOk, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, sackScratch, 0);
-  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
-  const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
-  writeTcpHeader(head, net.headerReserve, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, opts);
-  if (net.output(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, tw.ttl, tw.tos, true)) return;
-  const c = tl.ctx.counters;
-  c.inc(c.Tcp, "OutSegs");
-}
-
-/**
- * Sends a RST in answer to a segment that belongs to no connection
- * (RFC 9293 §3.10.7.1; Linux tcp_v4_send_reset): if the segment had ACK,
- * `<SEQ=SEG.ACK><CTL=RST>` (no ACK bit: tcpdump shows `R 1:1(0)`);
- * otherwise `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`. Never answers a RST.
- * `tos` / `ttl`: of the socket answering, when there is one (-1: default TTL).
- */
-export function sendResetFor(tl: TcpLayer, saddr: InetAddress, sport: number, daddr: InetAddress, dport: number, seq: number, ack: number, flags: number, len: number, tos = 0, ttl = -1): void {
-  const c = tl.ctx.counters;
-  if (flags & RST) {
-    // RFC 9293 §3.10.7.1: a RST is never answered (Linux: dropped, no MIB counter).
-    c.inc(c.Sockstack, "TcpRstIgnored");
-    return;
-  }
-  const net = tl.net.of(saddr);
-  const rt = net.route(saddr);
-  if (!rt) {
-    // An answer with nowhere to go (an unroutable or martian source).
-    c.inc(c.Ip, "OutNoRoutes");
-    return;
-  }
-  const l3 = net.headerReserve;
-  const head = new Uint8Array(l3 + 20);
-  if (flags & ACK) writeTcpHeader(head, l3, dport, sport, ack, 0, RST, 0);
-  else writeTcpHeader(head, l3, dport, sport, 0, (seq + len) >>> 0, RST | ACK, 0);
-  if (net.output(rt, daddr, saddr, IPPROTO_TCP, head, EMPTY, ttl, tos, true)) return;
-  c.inc(c.Tcp, "OutSegs");
-  c.inc(c.Tcp, "OutRsts");
 }
 
 /** Payload bytes per segment now: the MSS less the SACK option bytes a data segment would carry. */

@@ -7,7 +7,7 @@
 import { seqGt, seqLt } from "../core/seq.js";
 import { destroyTimeWait, restartTimeWait } from "./lifecycle.js";
 import { oowLimited } from "./oow-ack.js";
-import { sendTimeWaitAck } from "./output.js";
+import { sendTimeWaitAck } from "./control-out.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import type { TimeWaitSock } from "./timewait.js";

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCENARIOS, scenarioSeedIds } from "../../src/demo/registry.js";
-import type { DemoEvent } from "../../src/demo/context.js";
+import type { DemoEvent } from "../../src/demo/events.js";
 import { main } from "../../src/cli/main.js";
 import { captureIo } from "../../src/cli/io.js";
 

@@ -1,6 +1,7 @@
 // Runs a demo scenario into its events, with small accessors for the facts tests assert.
 import assert from "node:assert/strict";
-import { DemoContext, type DemoEvent } from "../../src/demo/context.js";
+import { DemoContext } from "../../src/demo/context.js";
+import type { DemoEvent } from "../../src/demo/events.js";
 import { findScenario } from "../../src/demo/registry.js";
 
 /** Events of one kind. */

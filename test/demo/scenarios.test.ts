@@ -6,7 +6,7 @@ import { ms } from "../../src/core/time.js";
 import { runScenario } from "./helpers.js";
 import { main } from "../../src/cli/main.js";
 import { captureIo } from "../../src/cli/io.js";
-import type { DemoEvent } from "../../src/demo/context.js";
+import type { DemoEvent } from "../../src/demo/events.js";
 
 test("lecture: LISTEN with backlog 2, unaccepted ESTABLISHED, Recv-Q 4, overflow, accept with fds 4-7 read by threads", async () => {
   const r = await runScenario("lecture");

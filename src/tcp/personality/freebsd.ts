@@ -10,7 +10,7 @@ import { seqGt } from "../../core/seq.js";
 import { TCP_MSS_DEFAULT } from "../constants.js";
 import { destroyTimeWait, restartTimeWait } from "../lifecycle.js";
 import type { RequestSock } from "../listener.js";
-import { sendTimeWaitAck } from "../output.js";
+import { sendTimeWaitAck } from "../control-out.js";
 import { bsdRoundBuffer, bsdSynWindow } from "../recv-window.js";
 import { ACK, FIN, RST, SYN, type Segment } from "../segment.js";
 import type { Tcb } from "../tcb.js";
