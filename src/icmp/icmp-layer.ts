@@ -8,7 +8,7 @@
  * Linux's inetpeer XRLIM_BURST_FACTOR, types in `icmp_ratemask` only),
  * never on loopback.
  */
-import { SysError } from "../core/sys-error.js";
+import { EchoIds } from "./echo-ids.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
@@ -55,13 +55,14 @@ export interface EchoListener {
 /** The ICMP module. */
 export class IcmpLayer {
   #peers = new Map<Ipv4Address, XrlimPeer>();
-  #echo = new Map<number, EchoListener>();
-  #nextEchoId = 1;
+  readonly #echo: EchoIds<EchoListener>;
 
   constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
     ip.register(IPPROTO_ICMP, { input: (p, h, i) => this.input(p, h, i) });
     ip.icmpErrorSender = (type, code, info, pkt, hdr) => this.sendError(type, code, info, pkt, hdr);
-    this.#nextEchoId = 1 + ctx.rng.below(0xfffe);
+    // Drawn now, not at the first ping: the draw's place in the host's random stream is fixed.
+    const first = 1 + ctx.rng.below(0xfffe);
+    this.#echo = new EchoIds(() => first);
   }
 
   /**
@@ -70,19 +71,12 @@ export class IcmpLayer {
    * socket that finds no free identifier (the search is bounded: it never loops).
    */
   openEcho(listener: EchoListener): number {
-    let id = this.#nextEchoId;
-    for (let tries = 0; this.#echo.has(id); tries++) {
-      if (tries >= 0xffff) throw new SysError("EAGAIN", "socket");
-      id = (id % 0xffff) + 1;
-    }
-    this.#nextEchoId = (id % 0xffff) + 1;
-    this.#echo.set(id, listener);
-    return id;
+    return this.#echo.open(listener);
   }
 
   /** Unregisters a ping endpoint. */
   closeEcho(id: number): void {
-    this.#echo.delete(id);
+    this.#echo.close(id);
   }
 
   /** Sends an echo request; returns an errno code on a local failure. */

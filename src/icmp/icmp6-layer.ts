@@ -19,7 +19,7 @@
  *   `ratemask` (0-1,3-127: Packet Too Big and informational messages) and
  *   loopback are never limited; a refused one counts Icmp6OutRateLimitHost.
  */
-import { SysError } from "../core/sys-error.js";
+import { EchoIds } from "./echo-ids.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import type { NetInterface } from "../ip/interface.js";
@@ -79,8 +79,7 @@ export interface Echo6Listener {
 /** The ICMPv6 module. */
 export class Icmp6Layer {
   readonly #peers = new Map<string, XrlimPeer>();
-  readonly #echo = new Map<number, Echo6Listener>();
-  #nextEchoId = 0;
+  readonly #echo = new EchoIds<Echo6Listener>(() => 1 + this.ctx.rng.fork("icmp6").below(0xfffe));
 
   constructor(readonly ctx: StackContext, readonly ip6: Ip6Layer) {
     ip6.register(NEXTHDR_ICMPV6, { input: (p, h, off, i) => this.input(p, h, off, i) });
@@ -89,20 +88,12 @@ export class Icmp6Layer {
 
   /** Registers a ping endpoint; returns its identifier (EAGAIN when all 65535 are in use). */
   openEcho(listener: Echo6Listener): number {
-    if (this.#nextEchoId === 0) this.#nextEchoId = 1 + this.ctx.rng.fork("icmp6").below(0xfffe);
-    let id = this.#nextEchoId;
-    for (let tries = 0; this.#echo.has(id); tries++) {
-      if (tries >= 0xffff) throw new SysError("EAGAIN", "socket");
-      id = (id % 0xffff) + 1;
-    }
-    this.#nextEchoId = (id % 0xffff) + 1;
-    this.#echo.set(id, listener);
-    return id;
+    return this.#echo.open(listener);
   }
 
   /** Unregisters a ping endpoint. */
   closeEcho(id: number): void {
-    this.#echo.delete(id);
+    this.#echo.close(id);
   }
 
   /**

@@ -3,6 +3,7 @@
  * lowest metric, then insertion order. Connected routes are added when an
  * address is assigned; default and static routes by the user.
  */
+import { removeWhere } from "../core/arrays.js";
 import { formatIpv4Address, inPrefix, prefixMask, type Ipv4Address } from "../wire/ipv4-address.js";
 import type { NetInterface } from "./interface.js";
 
@@ -55,13 +56,7 @@ export class RouteTable {
 
   /** Removes routes matching the predicate; returns how many. */
   remove(pred: (r: Route) => boolean): number {
-    let n = 0;
-    for (let i = this.routes.length - 1; i >= 0; i--) {
-      if (pred(this.routes[i]!)) {
-        this.routes.splice(i, 1);
-        n++;
-      }
-    }
+    const n = removeWhere(this.routes, pred);
     if (n) this.generation++;
     return n;
   }

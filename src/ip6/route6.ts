@@ -7,6 +7,7 @@
  * static ones from the user. Linux's metrics: 256 for kernel and static
  * routes, 1024 for RA default routes.
  */
+import { removeWhere } from "../core/arrays.js";
 import type { Micros } from "../core/time.js";
 import { formatIpv6Address, ipv6InPrefix, ipv6Mask, IN6ADDR_ANY, type Ipv6Address } from "../wire/ipv6-address.js";
 import type { NetInterface } from "../ip/interface.js";
@@ -71,13 +72,7 @@ export class Route6Table {
 
   /** Removes routes matching the predicate; returns how many. */
   remove(pred: (r: Route6) => boolean): number {
-    let n = 0;
-    for (let i = this.routes.length - 1; i >= 0; i--) {
-      if (pred(this.routes[i]!)) {
-        this.routes.splice(i, 1);
-        n++;
-      }
-    }
+    const n = removeWhere(this.routes, pred);
     if (n) this.generation++;
     return n;
   }

@@ -292,12 +292,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
   if (log.lostSegs > 0 && st !== "recovery" && st !== "loss") {
     // tcp_time_to_recover, "the loss is proven": fast recovery (tcp_enter_recovery).
     c.inc(c.TcpExt, "TCPSackRecovery");
-    t.recover = t.sndMax;
-    t.highRxt = seqMax(t.highRxt, t.sndUna);
-    t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
-    t.undoMarker = t.sndUna;
-    t.undoRetrans = 0;
-    t.rttTime = -1;
+    enterFastRecovery(t, now);
     log.tlpHighSeq = -1;
     // An ACK that advanced snd.una: PRR for what it delivered (Linux tcp_cong_control runs after
     // tcp_fastretrans_alert; a duplicate ACK gets it below).
@@ -345,6 +340,23 @@ export function ourFinAcked(tl: TcpLayer, t: Tcb): void {
   }
 }
 
+/**
+ * Enters fast recovery (Linux tcp_enter_recovery): recovery point at
+ * snd.max, congestion control's reduction, the undo marker set (RFC 2883
+ * D-SACK / Eifel undo counts retransmissions from here), RTT sampling off.
+ * Holes retransmitted in an earlier episode stay retransmitted (HighRxt is
+ * not moved back: Linux keeps per-segment RETRANS marks across episodes;
+ * resending them would only produce duplicates).
+ */
+function enterFastRecovery(t: Tcb, now: number): void {
+  t.recover = t.sndMax;
+  t.highRxt = seqMax(t.highRxt, t.sndUna);
+  t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+  t.undoMarker = t.sndUna;
+  t.undoRetrans = 0;
+  t.rttTime = -1;
+}
+
 /** A duplicate ACK (RFC 5681 §3.2, RFC 6675 §5, RFC 3042 limited transmit). */
 export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
   const c = tl.ctx.counters;
@@ -370,14 +382,7 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
   if (t.dupAcks >= t.reordering || lost) {
     // Fast retransmit (RFC 5681 §3.2 step 4): enter recovery, retransmit the first hole.
     c.inc(c.TcpExt, t.sackOk ? "TCPSackRecovery" : "TCPRenoRecovery");
-    t.recover = t.sndMax;
-    // Holes retransmitted in an earlier episode stay retransmitted (Linux keeps per-segment
-    // RETRANS marks across episodes); resending them would only produce duplicates.
-    t.highRxt = seqMax(t.highRxt, t.sndUna);
-    t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
-    t.undoMarker = t.sndUna;
-    t.undoRetrans = 0;
-    t.rttTime = -1;
+    enterFastRecovery(t, now);
     if (retransmitNext(tl, t)) {
       c.inc(c.TcpExt, "TCPFastRetrans");
       t.cc.onTransmit(1);
