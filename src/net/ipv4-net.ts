@@ -26,6 +26,23 @@ const UNREACH_ERRNO: readonly ErrnoCode[] = [
   "EHOSTUNREACH", "EHOSTUNREACH", "EHOSTUNREACH",
 ];
 
+/** Which destination-unreachable codes are hard errors (icmp_err_convert's `fatal`, codes 0–15). */
+const UNREACH_FATAL: readonly boolean[] = [
+  false, false, true, true, false, false, true, true, true, true, true, false, false, true, true, true,
+];
+
+/**
+ * Whether Linux counts an ICMP error as hard (__udp4_lib_err's `harderr`):
+ * unreachable by code (unknown codes soft), a parameter problem hard, time
+ * exceeded soft. Fragmentation needed is soft here; UDP makes it hard
+ * unless the socket turned path-MTU discovery off.
+ * @example icmpErrHard(3, 3) === true // port unreachable
+ */
+export function icmpErrHard(type: number, code: number): boolean {
+  if (type === 3) return UNREACH_FATAL[code] ?? false;
+  return type === 12;
+}
+
 /**
  * The errno Linux reports for an ICMP error (icmp_err_convert for
  * destination unreachable; EHOSTUNREACH for time exceeded, EPROTO for a
@@ -44,7 +61,7 @@ export function classifyIcmpV4(info: IcmpErrorInfo): NetIcmpError {
   // Fragmentation needed is a PMTU update; source quench (4) and redirect (5) are no error for the socket.
   const kind = type === 3 && code === 4 ? "pmtu" : type === 4 || type === 5 ? "ignore" : "error";
   return {
-    family: NET_AF_INET, kind, errno: icmpErrConvert(type, code), mtu: info.mtu, from: info.from,
+    family: NET_AF_INET, kind, errno: icmpErrConvert(type, code), hard: icmpErrHard(type, code), mtu: info.mtu, from: info.from,
     quotedSrc: info.quoted.src, quotedDst: info.quoted.dst, quotedL4: info.quotedL4, type, code,
   };
 }

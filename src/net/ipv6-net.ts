@@ -74,11 +74,26 @@ export function icmpv6ErrConvert(type: number, code: number): ErrnoCode {
   return "EHOSTUNREACH";
 }
 
+/** Which ICMPv6 unreachable codes are hard errors (icmpv6_err_convert's tab_unreach `fatal`). */
+const UNREACH6_FATAL: readonly boolean[] = [false, true, false, false, true, true, true];
+
+/**
+ * Whether Linux counts an ICMPv6 error as hard (icmpv6_err_convert's
+ * `fatal`): unreachable by code (unknown codes hard), a parameter problem
+ * hard, time exceeded and Packet Too Big soft (UDP makes the latter hard
+ * unless the socket turned path-MTU discovery off).
+ * @example icmpv6ErrHard(1, 0) === false // no route
+ */
+export function icmpv6ErrHard(type: number, code: number): boolean {
+  if (type === 1) return UNREACH6_FATAL[code] ?? true;
+  return type === 4;
+}
+
 /** Classifies an ICMPv6 error for a transport. */
 export function classifyIcmpV6(info: Icmp6ErrorInfo): NetIcmpError {
   const { type, code } = info;
   return {
-    family: NET_AF_INET6, kind: type === 2 ? "pmtu" : "error", errno: icmpv6ErrConvert(type, code), mtu: type === 2 ? info.info : 0,
+    family: NET_AF_INET6, kind: type === 2 ? "pmtu" : "error", errno: icmpv6ErrConvert(type, code), hard: icmpv6ErrHard(type, code), mtu: type === 2 ? info.info : 0,
     from: inet6FromBytes(info.from), quotedSrc: inet6FromBytes(info.quoted.src), quotedDst: inet6FromBytes(info.quoted.dst),
     quotedL4: info.quotedL4, type, code,
   };

@@ -114,6 +114,62 @@ test("UDP: a redirect or source quench about a connected socket's datagram sets 
   assert.equal(soError(), 111, "ECONNREFUSED");
 });
 
+/**
+ * SO_ERROR after one ICMP error about a UDP socket's datagram, as Linux 6.18
+ * on this machine gave it: a veth pair of namespaces, the peer answering the
+ * datagram with a crafted ICMP message from a raw socket (type, code) for a
+ * connected and an unconnected socket, without and with IP_RECVERR.
+ * Each row: [type, code, connected no recverr, connected recverr, unconnected no recverr, unconnected recverr].
+ */
+const LINUX_UDP_ICMP: readonly [number, number, string, string, string, string][] = [
+  [3, 0, "0", "ENETUNREACH", "0", "ENETUNREACH"],
+  [3, 1, "0", "EHOSTUNREACH", "0", "EHOSTUNREACH"],
+  [3, 2, "ENOPROTOOPT", "ENOPROTOOPT", "0", "ENOPROTOOPT"],
+  [3, 3, "ECONNREFUSED", "ECONNREFUSED", "0", "ECONNREFUSED"],
+  [3, 4, "EMSGSIZE", "EMSGSIZE", "0", "EMSGSIZE"],
+  [3, 10, "EHOSTUNREACH", "EHOSTUNREACH", "0", "EHOSTUNREACH"],
+  [3, 13, "EHOSTUNREACH", "EHOSTUNREACH", "0", "EHOSTUNREACH"],
+  [11, 0, "0", "EHOSTUNREACH", "0", "EHOSTUNREACH"],
+  [12, 0, "EPROTO", "EPROTO", "0", "EPROTO"],
+];
+
+test("UDP: which ICMP errors set SO_ERROR — hard ones on connected sockets, every one under IP_RECVERR (Linux's answers)", async () => {
+  const errnoNum: Record<string, number> = { "0": 0, ENETUNREACH: 101, EHOSTUNREACH: 113, ENOPROTOOPT: 92, ECONNREFUSED: 111, EMSGSIZE: 90, EPROTO: 71 };
+  for (const [type, code, ...want] of LINUX_UDP_ICMP) {
+    let i = 0;
+    for (const connected of [true, false]) {
+      for (const recverr of [false, true]) {
+        const { net, host, p } = rawPeer();
+        const fd = p.socket("AF_INET", "SOCK_DGRAM");
+        if (recverr) p.setsockopt(fd, "SOL_IP", "IP_RECVERR", 1);
+        await p.bind(fd, ["0.0.0.0", 5000]);
+        if (connected) await p.connect(fd, ["10.0.0.1", 53]);
+        const l4 = new Uint8Array(8);
+        emitUdp(5000, 53, 0, l4, 0);
+        host.ip.deliverIcmpError(type, code, type === 3 && code === 4 ? 1400 : 0, ipv4("10.0.0.1"), quote(ipv4("10.0.0.2"), ipv4("10.0.0.1"), IPPROTO_UDP, l4));
+        await net.advance(0);
+        const w = want[i++]!;
+        assert.equal(p.getsockopt(fd, "SOL_SOCKET", "SO_ERROR"), errnoNum[w], `type ${type} code ${code} connected=${connected} recverr=${recverr}: ${w}`);
+      }
+    }
+  }
+});
+
+test("UDP: IP_MTU_DISCOVER IP_PMTUDISC_DONT makes fragmentation needed no error; values past IP_PMTUDISC_OMIT are EINVAL", async () => {
+  const { net, host, p } = rawPeer();
+  const fd = p.socket("AF_INET", "SOCK_DGRAM");
+  assert.equal(p.getsockopt(fd, "SOL_IP", "IP_MTU_DISCOVER"), 1, "IP_PMTUDISC_WANT by default");
+  assert.throws(() => p.setsockopt(fd, "SOL_IP", "IP_MTU_DISCOVER", 6), /setsockopt: Invalid argument/, "6 is past IP_PMTUDISC_OMIT");
+  p.setsockopt(fd, "SOL_IP", "IP_MTU_DISCOVER", 0);
+  await p.bind(fd, ["0.0.0.0", 5000]);
+  await p.connect(fd, ["10.0.0.1", 53]);
+  const l4 = new Uint8Array(8);
+  emitUdp(5000, 53, 0, l4, 0);
+  host.ip.deliverIcmpError(3, 4, 1400, ipv4("10.0.0.1"), quote(ipv4("10.0.0.2"), ipv4("10.0.0.1"), IPPROTO_UDP, l4));
+  await net.advance(0);
+  assert.equal(p.getsockopt(fd, "SOL_SOCKET", "SO_ERROR"), 0, "no EMSGSIZE with path-MTU discovery off");
+});
+
 test("TCP tables: demux, listener choice and bind conflicts over addresses that are objects (equal by value, not identity)", () => {
   const tables = new TcpTables();
   const mk = (local: Inet6Address | number, lport: number, remote: Inet6Address | number, rport: number) =>

@@ -58,6 +58,13 @@ export interface NetIcmpError {
   readonly kind: "pmtu" | "ignore" | "error";
   /** The errno Linux reports for it (EMSGSIZE for `pmtu`). */
   readonly errno: ErrnoCode;
+  /**
+   * A hard error (Linux icmp_err_convert's / icmpv6_err_convert's `fatal`:
+   * port or protocol unreachable, administratively prohibited, parameter
+   * problem…); soft ones (net/host unreachable, time exceeded) reach a
+   * connected UDP socket only under IP_RECVERR / IPV6_RECVERR.
+   */
+  readonly hard: boolean;
   /** Next-hop MTU for `pmtu`, else 0. */
   readonly mtu: number;
   /** Who sent the error. */

@@ -186,9 +186,13 @@ export class DgramSocket extends Socket {
         return true;
       }
       case "IP_TOS": sk.tos = intValue(value, "setsockopt") & 0xff; return true;
-      case "IP_MTU_DISCOVER": case "IP_RECVERR":
-        this.stored.set(o.name, intValue(value, "setsockopt"));
+      case "IP_MTU_DISCOVER": {
+        const v = intValue(value, "setsockopt");
+        if (v < 0 || v > 5) fail("EINVAL", "setsockopt"); // IP_PMTUDISC_DONT … IP_PMTUDISC_OMIT
+        sk.pmtudisc = v;
         return true;
+      }
+      case "IP_RECVERR": sk.recverr = intValue(value, "setsockopt") !== 0; return true;
     }
     return super.setOption(o, value);
   }
@@ -198,8 +202,8 @@ export class DgramSocket extends Socket {
     switch (o.name) {
       case "IP_TTL": return sk.ttl >= 0 ? sk.ttl : this.ctx.sysctl.ip_default_ttl;
       case "IP_TOS": return sk.tos;
-      case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;
-      case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
+      case "IP_MTU_DISCOVER": return sk.pmtudisc;
+      case "IP_RECVERR": return sk.recverr ? 1 : 0;
       case "IP_MTU": {
         if (!sk.connected) fail("ENOTCONN", "getsockopt");
         const net = this.udp.net.of(sk.remoteAddr);

@@ -223,7 +223,17 @@ export class UdpLayer {
     return best;
   }
 
-  /** An ICMP error about a datagram we sent. */
+  /**
+   * An ICMP error about a datagram we sent (Linux __udp4_lib_err,
+   * __udp6_lib_err): the socket is the one the quoted datagram came from —
+   * a connected socket whose peer it was before an unconnected one. Without
+   * IP_RECVERR only a connected socket hears, and only hard errors (port or
+   * protocol unreachable, parameter problem…; net/host unreachable and time
+   * exceeded are soft); with it, every error sets the socket's error.
+   * Fragmentation needed / Packet Too Big is EMSGSIZE and hard unless the
+   * socket turned path-MTU discovery off (then it is no error); source
+   * quench and redirects never are.
+   */
   icmpError(info: NetIcmpError): void {
     const q = info.quotedL4;
     const sport = (q[0]! << 8) | q[1]!;
@@ -234,21 +244,28 @@ export class UdpLayer {
       c.inc(c.Icmp, "InErrors"); // Linux __udp4_lib_err: no socket
       return;
     }
-    for (const sk of list) {
-      if (!isAnyAddress(sk.localAddr) && !addrEq(sk.localAddr, info.quotedSrc)) continue;
-      // Linux reports errors to unconnected UDP sockets only with IP_RECVERR.
-      if (!sk.connected || !addrEq(sk.remoteAddr, info.quotedDst) || sk.remotePort !== dport) continue;
-      // A PMTU update is no error for the socket; Linux __udp4_lib_err also
-      // ignores source quench and redirects (`goto out`).
-      if (info.kind !== "error") {
-        c.inc(c.Sockstack, "IcmpInDiscards");
-        return;
+    let sk: UdpSock | null = null;
+    for (const s of list) {
+      if (!isAnyAddress(s.localAddr) && !addrEq(s.localAddr, info.quotedSrc)) continue;
+      if (s.connected) {
+        if (!addrEq(s.remoteAddr, info.quotedDst) || s.remotePort !== dport) continue;
+        sk = s;
+        break;
       }
-      sk.setError(info.errno);
-      this.ctx.notifyWake();
+      sk ??= s;
+    }
+    let hard = info.hard;
+    let errno = info.errno;
+    if (info.kind === "pmtu") {
+      hard = sk !== null && sk.pmtudisc !== 0;
+      errno = "EMSGSIZE";
+    }
+    if (!sk || info.kind === "ignore" || (info.kind === "pmtu" && !hard) || (!sk.recverr && !(hard && sk.connected))) {
+      c.inc(c.Sockstack, "IcmpInDiscards"); // a socket that takes no such error
       return;
     }
-    c.inc(c.Sockstack, "IcmpInDiscards"); // a socket that takes no errors (unconnected, no IP_RECVERR)
+    sk.setError(errno);
+    this.ctx.notifyWake();
   }
 
   #conflicts(sk: UdpSock, addr: InetAddress, port: number): boolean {

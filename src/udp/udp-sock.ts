@@ -51,6 +51,10 @@ export class UdpSock {
   broadcast = false;
   ttl = -1;
   tos = 0;
+  /** IP_RECVERR: every ICMP error about our datagrams sets the socket's error, connected or not. */
+  recverr = false;
+  /** IP_MTU_DISCOVER (IP_PMTUDISC_WANT = 1 by default; 0 DONT: "fragmentation needed" is no error). */
+  pmtudisc = 1;
   /** Pending asynchronous error (sk_err), reported once. */
   error: ErrnoCode | null = null;
   /** Receive side shut down (shutdown SHUT_RD). */
