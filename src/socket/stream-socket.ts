@@ -18,12 +18,6 @@ import type { WaitQueue } from "../core/wait-queue.js";
 import type { Tcb } from "../tcp/tcb.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
-import { createCongestionControl } from "../tcp/congestion/registry.js";
-import { updateMss } from "../tcp/setup.js";
-import { SEC } from "../core/time.js";
-import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "../tcp/constants.js";
-import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
-import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
@@ -31,11 +25,12 @@ import {
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
-import { Socket, fail, intValue, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
+import { Socket, fail, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 
 /** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
 const TCP_CM_INQ = 36;
 import type { Linger, OptionSpec, OptionValue } from "./options.js";
+import { getTcpOption, setTcpOption, type TcpOptionSocket } from "./tcp-sockopt.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -587,167 +582,16 @@ export class StreamSocket extends Socket {
     return this.t.state === TcpState.LISTEN;
   }
 
+  /** The view of this socket the option handlers of tcp-sockopt.ts take. */
+  get #optionSocket(): TcpOptionSocket {
+    return { ctx: this.ctx, tcp: this.tcp, t: this.t, stored: () => this.stored };
+  }
+
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
-    const t = this.t;
-    const sc = "setsockopt";
-    const int = () => intValue(value, sc);
-    switch (o.name) {
-      case "IP_TOS": {
-        // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
-        t.tos = int() & 0xfc;
-        return true;
-      }
-      case "IP_TTL": {
-        const v = int();
-        if (v !== -1 && (v < 1 || v > 255)) fail("EINVAL", sc);
-        t.ttl = v;
-        return true;
-      }
-      case "IP_MTU_DISCOVER": case "IP_RECVERR":
-        this.stored.set(o.name, int());
-        return true;
-      case "TCP_NODELAY":
-        t.nodelay = int() !== 0;
-        if (t.nodelay) {
-          // Linux __tcp_sock_set_nodelay sets TCP_NAGLE_PUSH and pushes: the data already queued goes out even
-          // under TCP_CORK (tcp_nagle_test checks PUSH first); later writes are corked again.
-          const cork = t.cork;
-          t.cork = false;
-          this.tcp.push(t);
-          t.cork = cork;
-        }
-        return true;
-      case "TCP_CORK": {
-        t.cork = int() !== 0;
-        if (!t.cork) this.tcp.push(t);
-        return true;
-      }
-      case "TCP_MAXSEG": {
-        const v = int();
-        if (v && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) fail("EINVAL", sc);
-        t.userMss = v;
-        if (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN) updateMss(t);
-        return true;
-      }
-      case "TCP_KEEPIDLE": {
-        const v = int();
-        if (v < 1 || v > 32767) fail("EINVAL", sc);
-        t.keepIdle = v * 1_000_000;
-        this.tcp.resetKeepalive(t);
-        return true;
-      }
-      case "TCP_KEEPINTVL": {
-        const v = int();
-        if (v < 1 || v > 32767) fail("EINVAL", sc);
-        t.keepIntvl = v * 1_000_000;
-        return true;
-      }
-      case "TCP_KEEPCNT": {
-        const v = int();
-        if (v < 1 || v > 127) fail("EINVAL", sc);
-        t.keepCnt = v;
-        return true;
-      }
-      case "TCP_SYNCNT": {
-        const v = int();
-        if (v < 1 || v > 255) fail("EINVAL", sc);
-        t.synRetries = v;
-        return true;
-      }
-      case "TCP_LINGER2": {
-        const v = int();
-        t.linger2 = v < 0 ? -1 : Math.min(v * SEC, TCP_FIN_TIMEOUT_MAX);
-        return true;
-      }
-      // Linux keeps a count of SYN-ACK timeouts, not seconds (tcp_setsockopt secs_to_retrans).
-      case "TCP_DEFER_ACCEPT": t.deferAccept = secsToRetrans(int()); return true;
-      case "TCP_WINDOW_CLAMP": {
-        const v = int();
-        if (v < 0) fail("EINVAL", sc);
-        this.stored.set(o.name, v);
-        return true;
-      }
-      case "TCP_QUICKACK":
-        if (int()) {
-          t.quickAcks = 16;
-          t.pingpong = false;
-        } else {
-          t.pingpong = true;
-        }
-        return true;
-      case "TCP_USER_TIMEOUT": {
-        const v = int();
-        if (v < 0) fail("EINVAL", sc);
-        t.userTimeout = v * 1000;
-        return true;
-      }
-      case "TCP_INQ": this.stored.set("TCP_INQ", int() !== 0 ? 1 : 0); return true;
-      // TCP Fast Open (Linux do_tcp_setsockopt).
-      case "TCP_FASTOPEN": {
-        const v = int();
-        if (v < 0 || (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN)) fail("EINVAL", sc);
-        foOf(t).maxQlen = Math.min(v, this.ctx.sysctl.somaxconn);
-        // FreeBSD: on a client socket the option turns on Fast Open for sendto's implied connect.
-        if (this.tcp.personality.fastOpenApi === "freebsd" && t.state === TcpState.CLOSE) foOf(t).bsdClient = v !== 0;
-        return true;
-      }
-      case "TCP_FASTOPEN_CONNECT": {
-        const v = int();
-        if (v < 0 || v > 1) fail("EINVAL", sc);
-        if (!(this.ctx.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) fail("EOPNOTSUPP", sc);
-        if (t.state !== TcpState.CLOSE) fail("EINVAL", sc);
-        foOf(t).connect = v === 1;
-        return true;
-      }
-      case "TCP_FASTOPEN_NO_COOKIE": {
-        const v = int();
-        if (v < 0 || v > 1 || (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN)) fail("EINVAL", sc);
-        foOf(t).noCookie = v === 1;
-        return true;
-      }
-      case "TCP_CONGESTION": {
-        if (typeof value !== "string") fail("EINVAL", sc);
-        const cc = createCongestionControl(value);
-        if (!cc) fail("ENOENT", sc);
-        // Differs from Linux mid-connection: tcp_reinit_congestion_control keeps snd_cwnd and
-        // ssthresh (they live in tcp_sock); here the new algorithm starts from its initial window
-        // (docs/linux-comparison.md).
-        t.cc = cc;
-        return true;
-      }
-    }
-    return super.setOption(o, value);
+    return setTcpOption(this.#optionSocket, o, value) || super.setOption(o, value);
   }
 
   protected override getOption(o: OptionSpec): OptionValue | undefined {
-    const t = this.t;
-    switch (o.name) {
-      case "IP_TOS": return t.tos;
-      case "IP_TTL": return t.ttl >= 0 ? t.ttl : this.ctx.sysctl.ip_default_ttl;
-      case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;
-      case "IP_RECVERR": return this.stored.get(o.name) ?? 0;
-      case "IP_MTU":
-        if (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN) fail("ENOTCONN", "getsockopt");
-        return t.pmtu;
-      case "TCP_NODELAY": return t.nodelay ? 1 : 0;
-      case "TCP_CORK": return t.cork ? 1 : 0;
-      case "TCP_MAXSEG": return t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? (t.userMss || TCP_MSS_DEFAULT) : t.mss;
-      case "TCP_KEEPIDLE": return this.tcp.keepIdle(t) / 1_000_000;
-      case "TCP_KEEPINTVL": return this.tcp.keepIntvl(t) / 1_000_000;
-      case "TCP_KEEPCNT": return this.tcp.keepCnt(t);
-      case "TCP_SYNCNT": return t.synRetries || this.ctx.sysctl.tcp_syn_retries;
-      case "TCP_LINGER2": return t.linger2 < 0 ? -1 : (t.linger2 || this.ctx.sysctl.tcp_fin_timeout) / 1_000_000;
-      case "TCP_DEFER_ACCEPT": return retransToSecs(t.deferAccept);
-      case "TCP_WINDOW_CLAMP": return this.stored.get(o.name) ?? (t.rwin ? t.rwin.windowClamp : 0);
-      case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
-      case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
-      case "TCP_CONGESTION": return t.ccName;
-      case "TCP_INQ": return this.stored.get("TCP_INQ") ?? 0;
-      case "TCP_FASTOPEN": return t.fo?.maxQlen ?? 0;
-      case "TCP_FASTOPEN_CONNECT": return t.fo?.connect ? 1 : 0;
-      case "TCP_FASTOPEN_NO_COOKIE": return t.fo?.noCookie ? 1 : 0;
-      case "TCP_INFO": return tcpInfo(t, this.ctx.scheduler.now()) as unknown as Record<string, unknown>;
-    }
-    return super.getOption(o);
+    return getTcpOption(this.#optionSocket, o) ?? super.getOption(o);
   }
 }
