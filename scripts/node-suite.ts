@@ -54,9 +54,9 @@ function flagsOf(file: string): string[] {
   return m ? m[1]!.trim().split(/\s+/) : [];
 }
 
-function runOne(argv: string[]): Promise<Outcome> {
+function runOne(argv: string[], port: number): Promise<Outcome> {
   return new Promise((res) => {
-    const p = spawn(process.execPath, argv, { cwd: dir, env: { ...process.env, NODE_COMMON_PORT: "12346" }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const p = spawn(process.execPath, argv, { cwd: dir, env: { ...process.env, NODE_COMMON_PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     const keep = (d: Buffer): void => {
       output = (output + d.toString("utf8")).slice(-20_000);
@@ -82,21 +82,25 @@ function runOne(argv: string[]): Promise<Outcome> {
 function reasonOf(o: Outcome): string {
   if (o.status === "timeout") return o.code === 124 ? "virtual time limit (120 s)" : `real-time limit (${timeoutMs / 1000} s)`;
   const lines = o.output.split("\n");
-  const i = lines.findIndex((l) => /Error|Mismatched|assert|ERR_|Unexpected|Cannot|not supported|sockstack/i.test(l) && !/^\s+at /.test(l));
+  let i = lines.findIndex((l) => /^(\w*Error\b|Mismatched|sockstack-suite|Uncaught)/.test(l));
+  if (i < 0) i = lines.findIndex((l) => /Error|Mismatched|ERR_|Unexpected|Cannot|not supported|sockstack/i.test(l) && !/^\s+at |^node:/.test(l));
   return (i >= 0 ? lines.slice(i, i + 2).join(" ") : lines.filter((l) => l.trim()).slice(-1)[0] ?? `exit ${o.code}`).trim().slice(0, 300);
 }
 
 const results: Result[] = [];
 let next = 0;
-async function worker(): Promise<void> {
+// Each worker its own common.PORT range: native runs share the machine's loopback with everything else.
+const basePort = 20000 + Math.floor(Math.random() * 20000);
+async function worker(w: number): Promise<void> {
+  const port = basePort + w * 10;
   while (next < files.length) {
     const f = files[next++]!;
     const path = join(dir, f);
     const flags = flagsOf(path);
-    const native = await runOne([...flags, path]);
+    const native = await runOne([...flags, path], port);
     const r: Result = { file: f, native };
     if (native.status === "pass") {
-      r.facade = await runOne([...flags, "--import", tsx, child, path]);
+      r.facade = await runOne([...flags, "--import", tsx, child, path], port);
       if (r.facade.status !== "pass") r.reason = reasonOf(r.facade);
     } else {
       r.reason = `native: ${native.status}: ${reasonOf(native)}`;
@@ -105,7 +109,7 @@ async function worker(): Promise<void> {
     process.stdout.write(`${(r.facade?.status ?? `native-${native.status}`).padEnd(14)} ${f}${r.reason ? `  — ${r.reason}` : ""}\n`);
   }
 }
-await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+await Promise.all(Array.from({ length: Math.max(1, jobs) }, (_, w) => worker(w)));
 
 const counted = results.filter((r) => r.native.status === "pass");
 const passed = counted.filter((r) => r.facade?.status === "pass").length;

@@ -5,10 +5,11 @@
  */
 import type { DuplexOptions } from "node:stream";
 import * as nodeNet from "node:net";
+import { ADDRCONFIG, ALL, V4MAPPED } from "node:dns";
 import { SysError } from "../../core/sys-error.js";
 import { strerror } from "../../core/errno.js";
 import type { SockAddr } from "../../socket/sockaddr.js";
-import { fromSysError, nodeCodeError, nodeError } from "./errors.js";
+import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 
 /** `net.isIP`: 4, 6 or 0 (Node's own implementation). */
 export const isIP = nodeNet.isIP;
@@ -88,12 +89,33 @@ export function validatePort(p: unknown): number {
   return n;
 }
 
+/** What Node's `net` accepts as `hints` (dns.ADDRCONFIG | dns.V4MAPPED | dns.ALL). */
+const HINTS = ADDRCONFIG | V4MAPPED | ALL;
+
+/**
+ * Node's synchronous checks of `connect()`'s options (lookupAndConnect):
+ * `hints` a combination of the dns flags, `port` a number or a string
+ * (ERR_INVALID_ARG_TYPE) in 0–65535 (ERR_SOCKET_BAD_PORT). Returns the port.
+ */
+export function validateConnectOptions(o: SimConnectOptions): number {
+  const hints = (o as { hints?: unknown }).hints;
+  if (hints !== undefined && hints !== 0 && (typeof hints !== "number" || (hints & ~HINTS) !== 0)) {
+    throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", `The argument 'hints' is invalid. Received ${String(hints)}`);
+  }
+  const port: unknown = o.port;
+  if (typeof port !== "number" && typeof port !== "string") {
+    throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "options.port" property must be one of type number or string. Received ${describeReceived(port)}`);
+  }
+  return validatePort(port);
+}
+
 /** `connect(port[, host][, cb])` / `connect(options[, cb])` / `connect(path[, cb])` as one options object and the callback. */
 export function normalizeConnectArgs(args: unknown[]): [SimConnectOptions, (() => void) | undefined] {
   let cb: (() => void) | undefined;
   if (typeof args[args.length - 1] === "function") cb = args.pop() as () => void;
   const a0 = args[0];
   if (a0 !== null && typeof a0 === "object") return [a0 as SimConnectOptions, cb];
-  if (typeof a0 === "string" && !/^\d+$/.test(a0)) return [{ path: a0, port: 0 }, cb];
+  // Node's isPipeName: a string that is not a non-negative number ("0x3039" is a port).
+  if (typeof a0 === "string" && !(Number(a0) >= 0)) return [{ path: a0, port: 0 }, cb];
   return [{ port: a0 as number, host: args[1] as string | undefined }, cb];
 }

@@ -15,15 +15,24 @@
 import * as nodeNet from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import { FacadeContext } from "./context.js";
-import { fromSysError, nodeCodeError } from "./errors.js";
+import { describeReceived, fromSysError, nodeCodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
 import { snapshot } from "../../tools/snapshot.js";
 import type { TcpInfo } from "../../tcp/tcp-info.js";
 import { ss as ssTool } from "../../tools/ss.js";
-import { inet, isIPv4, kAttach, kForget, listenError, normalizeConnectArgs, validatePort, type AddressInfo, type SimConnectOptions, type SimSocketOptions } from "./net-common.js";
+import { inet, isIPv4, kAttach, kForget, listenError, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimConnectOptions, type SimSocketOptions } from "./net-common.js";
 import type { SimServer } from "./net-server.js";
 
 const RECV_CHUNK = 65536;
+
+/** The bytes of the chunks queued in a stream's writable buffer (strings by their encoding). */
+function queuedBytes(s: SimSocket): number {
+  let n = 0;
+  for (const el of (s as unknown as { writableBuffer: { chunk: Buffer | string; encoding: BufferEncoding }[] }).writableBuffer) {
+    n += typeof el.chunk === "string" ? Buffer.byteLength(el.chunk, el.encoding) : el.chunk.length;
+  }
+  return n;
+}
 
 /**
  * A TCP socket on a simulated host: a real `net.Socket` (so a
@@ -47,6 +56,7 @@ export class SimSocket extends nodeNet.Socket {
   #owner: SimServer | null = null;
   #fd = -1;
   #accepted = 0;
+  #inflight = 0;
   #reading = false;
   #wantRead = false;
   #peer: AddressInfo | null = null;
@@ -59,6 +69,7 @@ export class SimSocket extends nodeNet.Socket {
   #hadError = false;
   #reset = false;
   #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
+  #gen = 0;
 
   constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
     if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
@@ -93,8 +104,8 @@ export class SimSocket extends nodeNet.Socket {
       pending: get((s) => s.#fd < 0 || s.connecting),
       /** Bytes received. */
       bytesRead: get((s) => s.#bytesRead),
-      /** Bytes written: accepted by the simulated kernel plus still queued in the stream (as Node counts them). */
-      bytesWritten: get((s) => s.#accepted + s.writableLength),
+      /** Bytes written: accepted by the simulated kernel, being written, and still queued in the stream (as Node counts them: bytes, not characters). */
+      bytesWritten: get((s) => s.#accepted + s.#inflight + queuedBytes(s)),
       /** Node's `bufferSize` (deprecated alias of writableLength). */
       bufferSize: get((s) => s.writableLength),
       remoteAddress: get((s) => s.#peerInfo()?.address),
@@ -139,8 +150,11 @@ export class SimSocket extends nodeNet.Socket {
   override connect(...args: unknown[]): this {
     const [opts, cb] = normalizeConnectArgs(args);
     if (opts.path !== undefined) throw nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "sockstack/node: Unix-domain (path) sockets are not supported by the façade");
-    if (this.#fd >= 0 || this.connecting) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
-    const port = validatePort(opts.port);
+    if (this.connecting) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
+    const port = validateConnectOptions(opts);
+    if (this.destroyed) this.#renew();
+    if (Object.hasOwn(this, "write")) delete (this as { write?: unknown }).write; // Node's writeAfterFIN of a previous connection
+    else if (this.#fd >= 0) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
     const hostName = opts.host ?? "localhost";
     if (cb) this.once("connect", cb);
     if (opts.timeout) this.setTimeout(opts.timeout);
@@ -149,6 +163,27 @@ export class SimSocket extends nodeNet.Socket {
     this.connecting = true;
     void this.#doConnect(hostName, port, opts);
     return this;
+  }
+
+  /**
+   * A closed socket may connect again, as in Node (a new libuv handle): the
+   * old connection's fd, addresses and byte counts go; a read loop still
+   * settling on the old fd ends without touching the new one.
+   */
+  #renew(): void {
+    this.#gen++;
+    this.#fd = -1;
+    this.#peer = null;
+    this.#local = null;
+    this.#bytesRead = 0;
+    this.#accepted = 0;
+    this.#inflight = 0;
+    this.#reading = false;
+    this.#wantRead = false;
+    this.#reset = false;
+    this.#hadError = false;
+    this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
+    (this as unknown as { _undestroy(): void })._undestroy();
   }
 
   async #doConnect(hostName: string, port: number, opts: SimConnectOptions): Promise<void> {
@@ -218,11 +253,12 @@ export class SimSocket extends nodeNet.Socket {
     this.#wantRead = false;
     const proc = this.ctx.proc;
     const fd = this.#fd;
+    const gen = this.#gen;
     const loop = async (): Promise<void> => {
       try {
         for (;;) {
           const data = await proc.recv(fd, RECV_CHUNK);
-          if (this.destroyed) return;
+          if (this.destroyed || gen !== this.#gen) return;
           this.#touch();
           if (data.length === 0) {
             // libuv stops reading after a short read and sees EOF in a later
@@ -231,7 +267,7 @@ export class SimSocket extends nodeNet.Socket {
             // Node's onStreamRead at EOF: push(null) and read(0), so 'end'
             // comes without a consumer when nothing is buffered.
             await new Promise<void>((r) => setImmediate(r));
-            if (this.destroyed) return;
+            if (this.destroyed || gen !== this.#gen) return;
             this.push(null);
             this.read(0);
             return;
@@ -240,8 +276,9 @@ export class SimSocket extends nodeNet.Socket {
           if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.length))) return;
         }
       } catch (e) {
-        if (!this.destroyed) this.destroy(fromSysError(e, "read"));
+        if (!this.destroyed && gen === this.#gen) this.destroy(fromSysError(e, "read"));
       } finally {
+        if (gen !== this.#gen) return; // eslint-disable-line no-unsafe-finally -- a renewed socket: this loop is over
         this.#reading = false;
         // push() may have asked for more while the last recv was settling.
         if (this.#wantRead && !this.destroyed && !this.readableEnded) this.#pump();
@@ -259,10 +296,15 @@ export class SimSocket extends nodeNet.Socket {
   }
 
   #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
+    const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+    this.#inflight += data.length; // written by the stream, not yet in the kernel (Node's _pendingData while connecting)
     const go = async (): Promise<void> => {
       if (this.connecting || this.#fd < 0) await this.#connected;
-      const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
-      await this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL");
+      try {
+        await this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL");
+      } finally {
+        this.#inflight -= data.length;
+      }
       this.#accepted += data.length;
       this.#touch();
     };
@@ -363,7 +405,13 @@ export class SimSocket extends nodeNet.Socket {
    * virtual time; 0 disables it. As in Node the socket is not closed.
    */
   override setTimeout(ms: number, cb?: () => void): this {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    if (typeof ms !== "number") {
+      throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "msecs" argument must be of type number. Received ${describeReceived(ms)}`);
+    }
+    if (cb !== undefined && typeof cb !== "function") {
+      throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "callback" argument must be of type function. Received ${describeReceived(cb)}`);
+    }
+    if (!Number.isFinite(ms) || ms < 0) {
       throw nodeCodeError(RangeError, "ERR_OUT_OF_RANGE", `The value of "msecs" is out of range. It must be a non-negative finite number. Received ${String(ms)}`);
     }
     this.#timeoutMs = ms;
