@@ -4,6 +4,7 @@
  * 10.0.0.2:80`, `read ECONNRESET`, `write EPIPE`), built from sockstack's
  * {@link SysError}s.
  */
+import { inspect } from "node:util";
 import { SysError } from "../../core/sys-error.js";
 
 /** The error shape Node gives system errors (`util.getSystemErrorName` codes, negative errno). */
@@ -49,4 +50,21 @@ export function nodeCodeError<E extends ErrorConstructor | TypeErrorConstructor 
   const e = new ctor(message) as Error & { code: string };
   e.code = code;
   return e;
+}
+
+/**
+ * How Node's ERR_INVALID_ARG_TYPE messages name a value they received
+ * (`determineSpecificType`): `null`, `undefined`, `function f`,
+ * `an instance of Array`, `type string ('x')`, `type number (1)`.
+ */
+export function describeReceived(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === "function") return `function ${v.name}`;
+  if (typeof v === "object") {
+    const name = (v as { constructor?: { name?: string } }).constructor?.name;
+    return name ? `an instance of ${name}` : inspect(v, { depth: -1 });
+  }
+  let shown = inspect(v, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof v} (${shown})`;
 }

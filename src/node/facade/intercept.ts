@@ -118,8 +118,24 @@ export function installInterception(): void {
       return on ? facade(() => on.net.connect(...args)) : orig.apply(this, args);
     });
   }
-  // A socket built with `new net.Socket()` has no simulated counterpart: inside a run it must not
-  // reach the real network silently. It fails as a connection error would (on the next tick).
+  // `new net.Socket()` / `net.Socket()` / `net.Stream()` inside a run: the host's façade socket
+  // (a net.Socket subclass, so instanceof still holds). Subclasses (`class X extends net.Socket`)
+  // and sockets made outside a run stay Node's own.
+  for (const key of ["Socket", "Stream"]) {
+    replace(net, key, (orig) => {
+      const Socket = function (this: unknown, ...args: unknown[]): unknown {
+        const on = target();
+        const direct = new.target === undefined || new.target === Socket;
+        if (on && direct) return facade(() => new on.net.Socket(...(args as [])));
+        return new.target ? Reflect.construct(orig, args, new.target) : (orig as (...a: unknown[]) => unknown)(...args);
+      } as unknown as AnyFn & { prototype: unknown };
+      Socket.prototype = orig.prototype;
+      Object.setPrototypeOf(Socket, orig);
+      return Socket;
+    });
+  }
+  // A socket built with `new net.Socket()` outside a run has no simulated counterpart: inside a
+  // run it must not reach the real network silently. It fails as a connection error would (on the next tick).
   replace(net.Socket.prototype, "connect", (orig) => function (this: nodeNet.Socket, ...args: unknown[]) {
     if (!target() || this instanceof SimSocket) return orig.apply(this, args);
     const err = Object.assign(new Error("sockstack/node: a socket made with new net.Socket() cannot connect on a simulated host (use net.connect() / net.createConnection() inside run())"), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" });

@@ -108,7 +108,12 @@ export function listenOnFacade(server: nodeNet.Server, net: SimNet, args: unknow
   sim.on("error", (e: Error) => server.emit("error", e));
   sim.on("drop", (d: unknown) => server.emit("drop", d));
   sim.on("close", () => server.emit("close"));
-  if (server.maxConnections !== undefined && Number.isFinite(server.maxConnections)) sim.maxConnections = server.maxConnections;
+  // Read at each accept, as Node does: a server's maxConnections may be set after listen.
+  Object.defineProperty(sim, "maxConnections", {
+    configurable: true,
+    get: () => (typeof server.maxConnections === "number" && Number.isFinite(server.maxConnections) ? server.maxConnections : undefined),
+    set: (v: number | undefined) => (server.maxConnections = v as number),
+  });
   sim.listen(...a);
   return sim;
 }
