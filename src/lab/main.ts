@@ -10,7 +10,8 @@
  * context (the test's `node:vm` sandbox without Node's globals).
  */
 import { LAB_SCENARIOS, LabSession, runScenarioHeadless, type LabSessionOptions } from "./session.js";
-import { probeEnd, startLab, topologySvg, type LabDom } from "./ui.js";
+import { topologySvg } from "./topology.js";
+import { probeEnd, startLab, type LabDom } from "./ui.js";
 
 /** What the bundle publishes as `globalThis.sockstackLab`. */
 export interface SockstackLabApi {

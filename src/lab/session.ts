@@ -29,27 +29,21 @@ import { DemoContext } from "../demo/context.js";
 import type { DemoEvent } from "../demo/events.js";
 import { SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
-import type { LinkConfigInput } from "../sim/impairments.js";
-import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
 import { straceWriter } from "../sys/strace.js";
-import type { CaptureRecord } from "../tools/capture.js";
 import { ladderConnections } from "../tools/ladder.js";
 import { ladderSvg } from "../tools/ladder-svg.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
-import { packetFields, type PacketFields } from "../tools/packet-fields.js";
-import { pcapFile } from "../tools/pcap.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
-import { TcpdumpFormatter, tcpdumpLine } from "../tools/tcpdump.js";
-import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { LAB_ONLY_SCENARIOS, programScenario, type LabScenario } from "./lab-scenarios.js";
 import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
-import type { Process } from "../sys/process.js";
-import type { Terminal } from "../sys/stdio.js";
-import type { SyscallEvent } from "../sys/syscall-boundary.js";
+import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTimedAction } from "./actions.js";
+import { PacketLog, type LabPacket } from "./packet-log.js";
+import { ProcessTracker, type LabProcess } from "./processes.js";
+import { labTopology, type LabTopology } from "./topology.js";
 
 /** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first, then the lab's own (chats, bulk). */
 export const LAB_SCENARIOS: readonly LabScenario[] = [...SCENARIOS.filter((s) => !s.heavy), ...LAB_ONLY_SCENARIOS];
@@ -69,91 +63,6 @@ export interface LabSessionOptions {
   timeline?: readonly LabTimedAction[];
 }
 
-/** One packet at the scenario's capture point (the server's eth0 in most), as the lab shows it. */
-export interface LabPacket {
-  /** Virtual time, µs. */
-  t: Micros;
-  /** `in` or `out` at the capture point. */
-  dir: string;
-  /** Bytes of the IP datagram. */
-  length: number;
-  /** The line `tcpdump -nn` prints for it. */
-  line: string;
-  /** Parsed header fields (the demo's JSON `packet` event fields). */
-  fields: PacketFields;
-  /** The datagram as captured (a private copy). */
-  bytes: Uint8Array;
-}
-
-/**
- * Impairments the lab applies to the link, both directions (the sliders).
- * Omitted fields keep what the link has (the lecture's: 50 µs latency,
- * MTU 1500, nothing else).
- */
-export interface LabImpairments {
-  /** One-way latency, µs. */
-  latencyUs?: number;
-  /** Uniform jitter, ± µs. */
-  jitterUs?: number;
-  /** Loss probability, 0–1. */
-  loss?: number;
-  /** Duplication probability, 0–1. */
-  duplicate?: number;
-  /** Reordering probability, 0–1. */
-  reorder?: number;
-  /** Rate, bits/s; 0 = unlimited. */
-  rate?: number;
-  /** Link MTU, bytes. */
-  mtu?: number;
-}
-
-/** Something the learner does to the running network (a button or slider of the page). */
-export type LabAction =
-  | { kind: "configure"; impairments: LabImpairments }
-  | { kind: "partition" }
-  | { kind: "heal" }
-  /** SIGKILL every process of the host (its fds close as exit closes them). */
-  | { kind: "kill"; host: string }
-  /** The host reboots: a fresh kernel on the same addresses (Network.reboot). */
-  | { kind: "reboot"; host: string }
-  /** A line typed into a process's terminal (its stdin; the newline is added), or the end of input (`line` null: Ctrl-D). */
-  | { kind: "stdin"; host: string; pid: number; line: string | null };
-
-/** A process the run started, with what it wrote to its terminal. */
-export interface LabProcess {
-  host: string;
-  pid: number;
-  name: string;
-  /** What it wrote to stdout and stderr (a forked child's output shows under the parent that shares its terminal). */
-  output: string;
-  /** True until it exits. */
-  running: boolean;
-  /** Its exit status once exited, else null. */
-  exitCode: number | null;
-  /** True while it is blocked reading its terminal (fd 0): a typed line goes to it. */
-  reading: boolean;
-}
-
-/** An action at the virtual instant it was taken (after everything due at that instant ran). */
-export interface LabTimedAction {
-  t: Micros;
-  action: LabAction;
-}
-
-/** The link configuration patch of `imp`. */
-function linkPatch(imp: LabImpairments): LinkConfigInput {
-  const { latencyUs, jitterUs, loss, duplicate, reorder, rate, mtu } = imp;
-  return {
-    ...(latencyUs !== undefined ? { latency: latencyUs } : {}),
-    ...(jitterUs !== undefined ? { jitter: jitterUs } : {}),
-    ...(loss !== undefined ? { loss } : {}),
-    ...(duplicate !== undefined ? { duplicate } : {}),
-    ...(reorder !== undefined ? { reorder } : {}),
-    ...(rate !== undefined ? { rate } : {}),
-    ...(mtu !== undefined ? { mtu } : {}),
-  };
-}
-
 /** The host tools the lab's pane runs, with the arguments the CLI takes. */
 export type LabTool = "ss" | "netstat" | "lsof" | "nstat";
 
@@ -171,36 +80,6 @@ export interface LabSocket extends SocketSnapshot {
   host: string;
 }
 
-/** A host of the topology with its interfaces. */
-export interface LabTopologyHost {
-  name: string;
-  interfaces: { name: string; cidrs: string[] }[];
-}
-
-/** A link of the topology: its two ends and its impairments (one direction's configuration). */
-export interface LabTopologyLink {
-  a: { host: string; iface: string };
-  b: { host: string; iface: string };
-  latencyUs: number;
-  jitterUs: number;
-  loss: number;
-  duplicate: number;
-  reorder: number;
-  /** bits/s, 0 = unlimited. */
-  rate: number;
-  /** Link MTU, bytes. */
-  mtu: number;
-  /** True while the link is partitioned (nothing crosses it). */
-  partitioned: boolean;
-}
-
-/** Hosts and links of the session's network. */
-export interface LabTopology {
-  hosts: LabTopologyHost[];
-  links: LabTopologyLink[];
-}
-
-/** A scenario run the lab can advance, act on and look at. */
 /**
  * The most packets the lab's ladder draws: the last ones. A whole
  * 10,000-packet ladder takes seconds to lay out in Chromium (BENCHMARKS.md,
@@ -224,10 +103,6 @@ export class LabSession {
   readonly events: DemoEvent[] = [];
   /** The events the narration pane prints (titles, prose, commands and their output, syscalls, captures, ladders): {@link events} without packets, states, drops and snapshots. */
   readonly narration: DemoEvent[] = [];
-  /** The `packet` events of every capture, in order (their tcpdump line and fields are reused for the capture point's packets). */
-  readonly #packetEvents: Extract<DemoEvent, { kind: "packet" }>[] = [];
-  /** How many of {@link #packetEvents} were looked at. */
-  #packetEventsSeen = 0;
   readonly #ctx: DemoContext;
   #net: Network | null = null;
   #run: Promise<void> | null = null;
@@ -241,8 +116,10 @@ export class LabSession {
   #release: (() => void) | null = null;
   /** Waiters for "held past the target, or finished". */
   #reached: (() => void)[] = [];
-  readonly #packets: LabPacket[] = [];
-  readonly #td = new TcpdumpFormatter();
+  /** The capture point's packets, as the lab shows them. */
+  readonly #log = new PacketLog();
+  /** The capture point's packets so far (collected up to the last {@link #collect}). */
+  readonly #packets: readonly LabPacket[] = this.#log.packets;
   /** cwnd/ssthresh/srtt of every TCP connection, sampled when the clock moves after new packets were captured (and a value changed); by `local>remote`. */
   readonly #samples = new Map<string, SocketSample[]>();
   /** `strace -f -tt` lines of every process, each prefixed by its host's name. */
@@ -273,7 +150,7 @@ export class LabSession {
     this.#script = [...(opts.timeline ?? [])].sort((a, b) => a.t - b.t);
     this.#ctx = new DemoContext(seed, (e) => {
       this.events.push(e);
-      if (e.kind === "packet") this.#packetEvents.push(e);
+      if (e.kind === "packet") this.#log.event(e);
       else if (e.kind !== "state" && e.kind !== "drop" && e.kind !== "snapshot") this.narration.push(e);
     }, { onNetwork: (net) => this.#adopt(net) });
   }
@@ -307,7 +184,7 @@ export class LabSession {
   #adopt(net: Network): void {
     this.#net = net;
     net.strace(straceWriter((line) => this.#strace.push(line), { host: true }));
-    net.strace((ev) => this.#track(ev));
+    net.strace((ev) => this.#procs.track(ev));
     const patch = linkPatch(this.initialImpairments);
     if (Object.keys(patch).length > 0) for (const l of net.links) l.configure(patch);
     net.driver.setPacer((next, holdAt) => this.#pace(next, holdAt));
@@ -346,34 +223,12 @@ export class LabSession {
     for (const f of w) f();
   }
 
-  /** Processes by `host:pid`, in the order they made their first system call, with the terminal whose screen they show. */
-  readonly #procs = new Map<string, { info: LabProcess; proc: Process | null; tty: Terminal | null }>();
-  /** Terminals already shown (a forked child shares its parent's). */
-  readonly #ttys = new Set<Terminal>();
-
-  /** Registers a process at its first system call (its terminal keeps the whole screen), notes its exit. */
-  #track(ev: SyscallEvent): void {
-    if (ev.kind === "exited") {
-      const e = this.#procs.get(`${ev.host}:${ev.pid}`);
-      if (e) { e.info.running = false; e.info.exitCode = ev.code; e.proc = null; }
-      return;
-    }
-    const key = `${ev.rec.host}:${ev.rec.pid}`;
-    if (this.#procs.has(key)) return;
-    const proc = this.#net?.hosts.get(ev.rec.host)?.processes.get(ev.rec.pid) ?? null;
-    const info: LabProcess = { host: ev.rec.host, pid: ev.rec.pid, name: ev.rec.process, output: "", running: true, exitCode: null, reading: false };
-    const tty = proc && !this.#ttys.has(proc.tty) ? proc.tty : null;
-    if (tty) this.#ttys.add(tty);
-    this.#procs.set(key, { info, proc, tty });
-  }
+  /** The processes the run started, with their screens. */
+  readonly #procs = new ProcessTracker(() => this.#net);
 
   /** Every process the run started (that made a system call), with its screen, in start order. */
   processes(): LabProcess[] {
-    return [...this.#procs.values()].map(({ info, proc, tty }) => {
-      let reading = false;
-      if (proc && !proc.exited) for (const r of proc.inflight) if ((r.call === "read" || r.call === "recvLine" || r.call === "recv") && r.args[0] === 0) reading = true;
-      return { ...info, output: tty?.output ?? "", reading };
-    });
+    return this.#procs.list();
   }
 
   /** Resumes the run when it waits for the learner's input (set while it does). */
@@ -400,27 +255,10 @@ export class LabSession {
     },
   };
 
-  /**
-   * Converts the capture point's new records into lab packets, taking the
-   * tcpdump line and fields from the scenario's own `packet` event for the
-   * record (formatted once), or formatting it when there is none.
-   */
+  /** Takes the capture point's new records into the packet log. */
   #collect(): void {
     const cap = this.#ctx.captures[0];
-    if (!cap) return;
-    const recs: readonly CaptureRecord[] = cap.packets;
-    const evs = this.#packetEvents;
-    for (let i = this.#packets.length; i < recs.length; i++) {
-      const r = recs[i]!;
-      let ev: (typeof evs)[number] | undefined;
-      while (this.#packetEventsSeen < evs.length) {
-        const e = evs[this.#packetEventsSeen++]!;
-        if (e.host === cap.host && e.iface === cap.iface && e.t === r.t && e.length === r.bytes.length) { ev = e; break; }
-      }
-      this.#packets.push(ev
-        ? { t: r.t, dir: r.dir, length: r.bytes.length, line: ev.line, fields: ev.fields, bytes: r.bytes }
-        : { t: r.t, dir: r.dir, length: r.bytes.length, line: this.#td.format(r.bytes, r.t), fields: packetFields(r.bytes), bytes: r.bytes });
-    }
+    if (cap) this.#log.collect(cap);
   }
 
   /** How many packets had been captured at the last sample. */
@@ -577,7 +415,7 @@ export class LabSession {
         break;
       }
     }
-    this.#taken.push({ t: a.t, action: structuredCloneAction(action) });
+    this.#taken.push({ t: a.t, action: copyAction(action) });
   }
 
   /** The packets captured at the capture point so far. */
@@ -607,14 +445,13 @@ export class LabSession {
    * prints it: the verbose header lines, then the datagram in hex and ASCII.
    */
   packetDetail(i: number): string {
-    const p = this.#packets[i];
-    if (!p) throw new RangeError(`no packet ${i} (${this.#packets.length} captured)`);
-    return tcpdumpLine(p.bytes, p.t, { verbose: 1, hex: true });
+    return this.#log.detail(i);
   }
 
   /** The capture point's packets so far as a pcap file (LINKTYPE_RAW), what `sockstack demo NAME --pcap` writes. */
   pcap(): Uint8Array {
-    return pcapFile(this.packets().map((p) => ({ time: p.t, packet: p.bytes })));
+    this.#collect();
+    return this.#log.pcap();
   }
 
   /**
@@ -663,34 +500,11 @@ export class LabSession {
 
   /** The hosts, interfaces and links of the network (empty before the scenario built it). */
   topology(): LabTopology {
-    const net = this.#net;
-    if (!net) return { hosts: [], links: [] };
-    const hosts: LabTopologyHost[] = [];
-    const where = new Map<unknown, { host: string; iface: string }>();
-    for (const [name, h] of net.hosts) {
-      const interfaces = h.ip.interfaces.filter((i) => i !== h.ip.loopback).map((i) => {
-        where.set(i.device, { host: name, iface: i.name });
-        return { name: i.name, cidrs: i.addresses.map((a) => `${formatIpv4Address(a.addr)}/${a.prefixLen}`) };
-      });
-      hosts.push({ name, interfaces });
-    }
-    const links = net.links.map((l: Link): LabTopologyLink => {
-      const c = l.aToB.config;
-      return {
-        a: where.get(l.a) ?? { host: "?", iface: l.a.name },
-        b: where.get(l.b) ?? { host: "?", iface: l.b.name },
-        latencyUs: c.latency, jitterUs: c.jitter, loss: c.loss, duplicate: c.duplicate, reorder: c.reorder, rate: c.rate,
-        mtu: c.mtu, partitioned: this.partitioned,
-      };
-    });
-    return { hosts, links };
+    return this.#net ? labTopology(this.#net, this.partitioned) : { hosts: [], links: [] };
   }
+
 }
 
-/** A copy of `a` (the timeline keeps its own, whatever the caller does with the object it passed). */
-function structuredCloneAction(a: LabAction): LabAction {
-  return a.kind === "configure" ? { kind: "configure", impairments: { ...a.impairments } } : { ...a };
-}
 
 /**
  * Runs a whole scenario headless and returns its tcpdump lines (the

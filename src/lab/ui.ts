@@ -15,10 +15,12 @@
  * The page's pacing comes from the browser's frame clock
  * (requestAnimationFrame); the simulation itself only sees virtual time.
  */
-import { TcpState } from "../tcp/tcp-state.js";
 import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
-import type { DemoEvent } from "../demo/events.js";
-import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabProcess, type LabSessionOptions, type LabTool, type LabAction, type LabImpairments, type LabSocket, type LabTimedAction, type LabTopology } from "./session.js";
+import { describeAction, percent, type LabAction, type LabImpairments } from "./actions.js";
+import { processesHtml } from "./processes.js";
+import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabSessionOptions, type LabTool } from "./session.js";
+import { topologySvg } from "./topology.js";
+import { esc, lineNumbersHtml, narrationHtml, socketsHtml } from "./views.js";
 import { ProgramError } from "./program.js";
 import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
@@ -72,152 +74,6 @@ export async function probeEnd(seed: number, opts: LabSessionOptions, cancelled?
   await probe.advanceTo(Infinity, cancelled ? { stop: cancelled } : {});
   if (cancelled?.()) throw new Error("probe cancelled");
   return probe.now();
-}
-
-/** The processes as HTML: per process its host, name, pid and state, and its screen. */
-export function processesHtml(procs: readonly LabProcess[]): string {
-  if (procs.length === 0) return "<p>(no process yet)</p>";
-  return procs.map((p) => {
-    const state = p.running ? (p.reading ? '<span class="reading">reading stdin</span>' : "running") : `exited ${p.exitCode}`;
-    const screen = p.output === "" ? `<pre id="proc-${esc(p.host)}-${p.pid}" class="empty">(nothing written)</pre>` : `<pre id="proc-${esc(p.host)}-${p.pid}">${esc(p.output)}</pre>`;
-    return `<div><h3>${esc(p.host)}: ${esc(p.name)}[${p.pid}] · ${state}</h3>${screen}</div>`;
-  }).join("");
-}
-
-/** The editor's line-number gutter for `code`, the line `errLine` marked. */
-export function lineNumbersHtml(code: string, errLine: number | null): string {
-  const n = code.split("\n").length;
-  const out: string[] = [];
-  for (let i = 1; i <= n; i++) out.push(i === errLine ? `<span class="err">${i}</span>` : String(i));
-  return out.join("\n");
-}
-
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-/** The topology as a small SVG: hosts as boxes with their addresses, links with their impairments. */
-export function topologySvg(topo: LabTopology): string {
-  if (topo.hosts.length === 0) return "<p>(the scenario has not built its network yet)</p>";
-  const boxW = 190, boxH = 64, gap = 170;
-  const width = topo.hosts.length * boxW + (topo.hosts.length - 1) * gap + 20;
-  const height = boxH + 40;
-  const x = new Map<string, number>();
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="12">`];
-  topo.hosts.forEach((h, i) => {
-    const x0 = 10 + i * (boxW + gap);
-    x.set(h.name, x0);
-    out.push(`<rect x="${x0}" y="20" width="${boxW}" height="${boxH}" rx="6" fill="#eef3f8" stroke="#1f4e79"/>`);
-    out.push(`<text x="${x0 + boxW / 2}" y="40" text-anchor="middle" font-weight="bold">${esc(h.name)}</text>`);
-    h.interfaces.forEach((ifc, j) => {
-      out.push(`<text x="${x0 + boxW / 2}" y="${58 + j * 15}" text-anchor="middle">${esc(`${ifc.name} ${ifc.cidrs.join(" ")}`)}</text>`);
-    });
-  });
-  for (const l of topo.links) {
-    const xa = x.get(l.a.host), xb = x.get(l.b.host);
-    if (xa === undefined || xb === undefined) continue;
-    const [from, to] = xa < xb ? [xa + boxW, xb] : [xb + boxW, xa];
-    const y = 20 + boxH / 2;
-    out.push(l.partitioned
-      ? `<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#b03a00" stroke-width="2" stroke-dasharray="6 5"/><text x="${(from + to) / 2}" y="${y + 18}" text-anchor="middle" fill="#b03a00">partitioned</text>`
-      : `<line x1="${from}" y1="${y}" x2="${to}" y2="${y}" stroke="#555" stroke-width="2"/>`);
-    const label = [`${l.latencyUs} µs`];
-    if (l.jitterUs) label.push(`±${l.jitterUs} µs`);
-    if (l.loss) label.push(`loss ${(l.loss * 100).toFixed(1)}%`);
-    if (l.duplicate) label.push(`dup ${(l.duplicate * 100).toFixed(1)}%`);
-    if (l.reorder) label.push(`reorder ${(l.reorder * 100).toFixed(1)}%`);
-    if (l.rate) label.push(`${l.rate / 1e6} Mbit/s`);
-    if (l.mtu !== 1500) label.push(`mtu ${l.mtu}`);
-    out.push(`<text x="${(from + to) / 2}" y="${y - 8}" text-anchor="middle" fill="#333">${esc(label.join(", "))}</text>`);
-  }
-  out.push("</svg>");
-  return out.join("\n");
-}
-
-const STATE_NAMES: Readonly<Record<number, string>> = {
-  [TcpState.ESTABLISHED]: "ESTABLISHED", [TcpState.SYN_SENT]: "SYN-SENT", [TcpState.SYN_RECV]: "SYN-RECV",
-  [TcpState.FIN_WAIT1]: "FIN-WAIT-1", [TcpState.FIN_WAIT2]: "FIN-WAIT-2", [TcpState.TIME_WAIT]: "TIME-WAIT",
-  [TcpState.CLOSE]: "CLOSED", [TcpState.CLOSE_WAIT]: "CLOSE-WAIT", [TcpState.LAST_ACK]: "LAST-ACK",
-  [TcpState.LISTEN]: "LISTEN", [TcpState.CLOSING]: "CLOSING",
-};
-
-/** `n` slots of which `filled` are taken, drawn as boxes (the queues seed 1 draws). */
-function slots(n: number, filled: number, cls: string): string {
-  const boxes: string[] = [];
-  for (let i = 0; i < Math.max(n, filled); i++) boxes.push(`<span class="slot${i < filled ? ` ${cls}` : ""}${i >= n ? " over" : ""}"></span>`);
-  return `<span class="slots">${boxes.join("")}</span>`;
-}
-
-/** A fill bar: `used` of `size` bytes. */
-function bar(used: number, size: number): string {
-  const pct = size > 0 ? Math.min(100, (used / size) * 100) : 0;
-  return `<span class="bar"><span style="width:${pct.toFixed(1)}%"></span></span> ${used} / ${size} B`;
-}
-
-/**
- * The internals of `sockets` (one host's TCP sockets) as HTML: a listener
- * with its SYN queue and accept queue drawn as slots (Linux's accept queue
- * holds backlog + 1 before it counts as full), and per connection its
- * state, Recv-Q/Send-Q, receive and send buffer fill, cwnd/ssthresh,
- * RTT/RTO, the advertised and peer windows, retransmissions and the
- * running timer with its countdown.
- */
-export function socketsHtml(sockets: readonly LabSocket[]): string {
-  if (sockets.length === 0) return "<p>(no TCP socket)</p>";
-  const out: string[] = [];
-  for (const s of sockets) {
-    const name = `${s.localAddr}:${s.localPort}${s.state === TcpState.LISTEN ? "" : ` ⇄ ${s.remoteAddr}:${s.remotePort}`}`;
-    const who = s.owners.map((o) => `${o.name}[${o.pid}] fd ${o.fd}`).join(", ") || (s.request ? "SYN queue" : s.state === TcpState.TIME_WAIT ? "no owner" : "accept queue");
-    const state = s.request ? "SYN-RECV (request sock)" : STATE_NAMES[s.state] ?? String(s.state);
-    out.push(`<div class="sock" data-state="${esc(state)}"><div class="sock-head"><b>${esc(state)}</b> ${esc(name)} <span class="muted">${esc(who)}</span></div>`);
-    if (s.listen) {
-      const l = s.listen;
-      out.push(`<div class="row">SYN queue ${l.synQueue} ${slots(0, l.synQueue, "syn")}</div>`);
-      out.push(`<div class="row" data-accept="${l.acceptQueue}">accept queue ${l.acceptQueue} of ${l.backlog + 1} (backlog ${l.backlog}) ${slots(l.backlog + 1, l.acceptQueue, "est")}${l.acceptQueue > l.backlog ? ' <b class="warn">full</b>' : ""}</div>`);
-    } else if (s.info) {
-      const i = s.info;
-      out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ} · rcvbuf ${bar(s.mem.rmemAlloc, s.mem.rcvbuf)} · sndbuf ${bar(s.mem.wmemQueued, s.mem.sndbuf)}</div>`);
-      out.push(`<div class="row">cwnd ${i.snd_cwnd} ssthresh ${i.snd_ssthresh >= 0x7fffffff ? "∞" : i.snd_ssthresh} · rtt ${(i.rtt / 1000).toFixed(3)}/${(i.rttvar / 1000).toFixed(3)} ms · rto ${(i.rto / 1000).toFixed(0)} ms · snd_wnd ${i.snd_wnd} rcv_wnd ${i.rcv_wnd} · unacked ${i.unacked} retrans ${i.total_retrans}</div>`);
-    } else {
-      out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ}</div>`);
-    }
-    if (s.timer) out.push(`<div class="row timer">timer ${s.timer.kind} fires in ${s.timer.expiresMs} ms (${s.timer.retrans} ${s.timer.kind === "on" ? "retransmissions" : "probes"})</div>`);
-    out.push("</div>");
-  }
-  return out.join("\n");
-}
-
-/**
- * The narration of `events` as the text `sockstack demo` prints — titles,
- * sections, prose, commands with their output, the syscalls the scenario
- * shows — as HTML; `lang` picks the language of titles and prose (tool
- * output and syscalls stay as the tools print them).
- */
-export function narrationHtml(events: readonly DemoEvent[], lang: "en" | "zh"): string {
-  const out: string[] = [];
-  for (const e of events) {
-    switch (e.kind) {
-      case "title":
-        out.push(`<span class="h">${esc(lang === "zh" ? e.zh : e.text)}</span>`);
-        break;
-      case "section":
-        out.push("", `<span class="h">--- ${esc(lang === "zh" ? e.zh : e.text)} ---</span>`);
-        break;
-      case "say":
-        out.push(esc(lang === "zh" ? e.zh : e.text));
-        break;
-      case "command":
-        out.push(`<span class="cmd">${esc(`${e.host}$ ${e.text}`)}</span>`);
-        break;
-      case "output":
-        out.push(esc(e.text));
-        break;
-      case "syscall":
-        if (!e.traced) out.push(esc(`  [${(e.t / 1e6).toFixed(6)}] ${e.host} ${e.process}: ${e.text}`));
-        break;
-      default:
-        break;
-    }
-  }
-  return out.join("\n");
 }
 
 /** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): five times a second. */
@@ -292,23 +148,6 @@ export function startLab(dom: LabDom): void {
     rate: num(rate, 0),
     mtu: num(mtu, 1500) || 1500,
   });
-  const pct = (p: number | undefined) => `${((p ?? 0) * 100).toFixed(1)}%`;
-  const describe = (a: LabTimedAction): string => {
-    const at = `${(a.t / 1e6).toFixed(3)} s`;
-    const x: LabAction = a.action;
-    switch (x.kind) {
-      case "configure": {
-        const i = x.impairments;
-        return `${at}  link: ${i.latencyUs} µs ±${(i.jitterUs ?? 0) / 1000} ms, loss ${pct(i.loss)}, reorder ${pct(i.reorder)}, dup ${pct(i.duplicate)}, ${i.rate ? `${i.rate / 1e6} Mbit/s` : "no rate limit"}, mtu ${i.mtu}`;
-      }
-      case "partition": return `${at}  link partitioned`;
-      case "heal": return `${at}  link healed`;
-      case "kill": return `${at}  kill -9 every process on ${x.host}`;
-      case "reboot": return `${at}  ${x.host} reboots`;
-      case "stdin": return x.line === null ? `${at}  Ctrl-D on ${x.host}'s pid ${x.pid} (end of input)` : `${at}  typed into ${x.host}'s pid ${x.pid}: ${x.line}`;
-    }
-  };
-
   let drawnTopology = "";
   const drawTopology = () => {
     const svg = topologySvg(session.topology());
@@ -372,7 +211,7 @@ export function startLab(dom: LabDom): void {
       say(el(`${id}-value`), `${num(v, 0)}${unit}`);
     }
     say(partition, session.partitioned ? "heal link" : "partition link");
-    say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describe).join("\n"));
+    say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describeAction).join("\n"));
     const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
     const th = hostOptions(toolHost, hosts);
     try {
@@ -417,7 +256,7 @@ export function startLab(dom: LabDom): void {
   const drawStatus = (packets: number) => {
     const cp = session.capturePoint();
     const imp = session.impairments;
-    const lossNote = imp.loss ? ` · loss ${pct(imp.loss)}` : "";
+    const lossNote = imp.loss ? ` · loss ${percent(imp.loss)}` : "";
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
     const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
     say(status, `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`);
