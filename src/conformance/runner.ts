@@ -810,7 +810,8 @@ class ScriptRun {
    * An inbound ICMP error (`< icmp unreachable port_unreachable [1:1(0)]`),
    * ICMPv6 in the ipv6 flavour: it quotes a packet of the connection under
    * test from the host to the peer, whose sequence number is the script's
-   * plus the stack's ISN (packetdrill's map_inbound_icmp_tcp_packet).
+   * plus the stack's ISN (packetdrill's map_inbound_icmp_tcp_packet); with
+   * no `[…]` it quotes a TCP header at sequence 0 (parser.y's default).
    */
   #inboundIcmp(ev: PacketEvent, spec: Extract<PacketEvent["packet"], { protocol: "icmp" }>): void {
     if (spec.echoed && spec.echoed.protocol !== "tcp") throw new ScriptUnsupported(ev.line, "an ICMP message quoting a UDP packet");
@@ -824,7 +825,7 @@ class ScriptRun {
     this.tun.inject(encodeIcmp({
       src: this.#remote, dst: this.#local, type: tc.type, code: tc.code, mtu: spec.mtu ?? 0,
       quoteSrcPort: c?.localPort ?? this.#cfg.bindPort, quoteDstPort: c?.remotePort ?? this.#cfg.connectPort,
-      quoteSeq: ((seq?.start ?? 0) + (c?.isn ?? 0)) >>> 0, quotePayload: seq?.len ?? 0, quoted: spec.echoed !== null,
+      quoteSeq: ((seq?.start ?? 0) + (c?.isn ?? 0)) >>> 0, quotePayload: seq?.len ?? 0,
       ttl: ev.ip?.ttl ?? 64, tos: this.#tos(ev),
     }));
   }

@@ -223,8 +223,6 @@ export interface IcmpArgs {
   quoteSeq: number;
   /** The quoted segment's payload length (the `(len)` of `[seq:end(len)]`). */
   quotePayload: number;
-  /** Whether the line quotes a packet at all (`[…]`). */
-  quoted: boolean;
   ttl: number;
   tos: number;
 }
@@ -238,11 +236,11 @@ export interface IcmpArgs {
 export function encodeIcmp(a: IcmpArgs): Packet {
   const v6 = typeof a.src !== "number";
   const ipLen = v6 ? IPV6.HEADER : 20;
-  const quoteLen = a.quoted ? ipLen + 8 + a.quotePayload : 0;
+  const quoteLen = ipLen + 8 + a.quotePayload;
   const icmpLen = 8 + quoteLen;
   const head = new Uint8Array(ipLen + icmpLen);
   const q = head.subarray(ipLen + 8);
-  if (a.quoted) {
+  {
     const inner = TCP.MIN_HEADER + a.quotePayload;
     if (v6) emitIpv6({ src: a.dst as Ipv6Address, dst: a.src as Ipv6Address, nextHeader: NEXTHDR_TCP, payloadLength: inner, hopLimit: 0 }, q, 0);
     else emitIpv4({ src: a.dst as Ipv4Address, dst: a.src as Ipv4Address, protocol: IPPROTO_TCP, payloadLength: inner, ttl: 0 }, q, 0, false);
