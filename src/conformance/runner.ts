@@ -1007,6 +1007,7 @@ class ScriptRun {
       if (ip.tos !== null && seg.tos !== ip.tos) return "TOS differs";
       if (ip.dscp !== null && seg.tos >> 2 !== ip.dscp) return "DSCP differs";
       if (ip.flowLabel !== null && seg.flowLabel !== ip.flowLabel) return `flow label ${seg.flowLabel}, expected ${ip.flowLabel}`;
+      if (ip.ttl !== null && seg.ttl !== ip.ttl) return `${this.#cfg.wireFamily === 6 ? "hop limit" : "TTL"} ${seg.ttl}, expected ${ip.ttl}`;
     }
     if (spec.options !== "any") {
       const want = stripEol(spec.options);

@@ -76,6 +76,8 @@ export interface WireSegment extends Pick<TcpHeader, "srcPort" | "dstPort" | "se
   tos: number;
   /** The IPv6 flow label (0 for IPv4). */
   flowLabel: number;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  ttl: number;
   options: WireOption[];
   /** Payload length in bytes. */
   len: number;
@@ -95,7 +97,7 @@ export function decodeSegment(p: Packet): WireSegment | WireError | null {
     const t = parseTcp(flat, IPV6.HEADER, ip.payloadLength);
     if (t instanceof WireError) return t;
     return {
-      src: ip.src, dst: ip.dst, tos: ip.trafficClass, flowLabel: ip.flowLabel,
+      src: ip.src, dst: ip.dst, tos: ip.trafficClass, flowLabel: ip.flowLabel, ttl: ip.hopLimit,
       srcPort: t.srcPort, dstPort: t.dstPort, seq: t.seq, ack: t.ack, flags: t.flags, window: t.window, urgent: t.urgent,
       options: tcpOptionList(t),
       len: ip.payloadLength - t.headerLength,
@@ -108,7 +110,7 @@ export function decodeSegment(p: Packet): WireSegment | WireError | null {
   const t = parseTcp(bytes, ip.headerLength, ip.totalLength - ip.headerLength);
   if (t instanceof WireError) return t;
   return {
-    src: ip.src, dst: ip.dst, tos: ip.tos, flowLabel: 0,
+    src: ip.src, dst: ip.dst, tos: ip.tos, flowLabel: 0, ttl: ip.ttl,
     srcPort: t.srcPort, dstPort: t.dstPort, seq: t.seq, ack: t.ack, flags: t.flags, window: t.window, urgent: t.urgent,
     options: tcpOptionList(t),
     len: ip.totalLength - ip.headerLength - t.headerLength,
