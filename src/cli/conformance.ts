@@ -207,7 +207,8 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
   if (o.help) {
     io.out(USAGE);
     io.out("");
-    io.out("Runs packetdrill scripts against sockstack (host 192.168.0.1, peer 192.0.2.1, port 8080) in virtual time.");
+    io.out("Runs packetdrill scripts against sockstack (host 192.168.0.1, peer 192.0.2.1, port 8080; with --ip_version=ipv6");
+    io.out("fd3d:fa7b:d17d::1 and 2001:db8::1) in virtual time.");
     io.out("  --profile P          host personality: linux (default) or freebsd (default for paths under freebsd/ or freebsd-*/)");
     io.out("  --tolerance-usecs N  timing tolerance when a script sets none (packetdrill's default 4000)");
     io.out("  --filter GLOB        only scripts whose path matches (e.g. '*rst*')");

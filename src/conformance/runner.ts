@@ -6,7 +6,10 @@
  * The set-up is packetdrill's: the host under test is 192.168.0.1 with one
  * "tun" interface ({@link PacketdrillTun}); the remote peer is 192.0.2.1;
  * `bind(…, ...)` means 192.168.0.1:8080 and `connect(…, ...)` means
- * 192.0.2.1:8080; remote ports are ephemeral. Events run at their script
+ * 192.0.2.1:8080; remote ports are ephemeral. `--ip_version=ipv6` puts
+ * IPv6 addresses there (fd3d:fa7b:d17d::1 and 2001:db8::1 by default) and
+ * AF_INET6 sockets; `ipv4-mapped-ipv6` keeps IPv4 packets under AF_INET6
+ * sockets bound and connected to `::ffff:` addresses. Events run at their script
  * times exactly (virtual time); outbound packets must appear within the
  * tolerance `max(tolerance_usecs, tolerance_percent · gap)`.
  *
