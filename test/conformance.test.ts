@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collectScripts, readTreeFile } from "../src/cli/conformance.js";
-import { RUN_ALL_IPV4_ARGS } from "../src/conformance/config.js";
+import { type IpVersion, RUN_ALL_ARGS, runAllRuns } from "../src/conformance/config.js";
 import { runScript } from "../src/conformance/runner.js";
 import { runSuite } from "../src/conformance/suite.js";
 import type { PersonalityName } from "../src/core/personality.js";
@@ -18,7 +18,7 @@ import type { PersonalityName } from "../src/core/personality.js";
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const CORPUS = process.env["SOCKSTACK_CONFORMANCE_DIR"] ?? join(HERE, "../../shared/conformance");
 const BASELINE = JSON.parse(readFileSync(join(HERE, "conformance-baseline.json"), "utf8")) as
-  Record<string, { profile: PersonalityName; toleranceUsecs?: number; runAll?: boolean; passed: number }>;
+  Record<string, { folder?: string; profile: PersonalityName; toleranceUsecs?: number; runAll?: boolean; ipVersion?: IpVersion; passed: number }>;
 
 const load = (files: string[]) => files.map((path) => ({ path, text: readFileSync(path, "utf8") }));
 
@@ -42,17 +42,19 @@ test("wrong scripts (test/pkt/must-fail) fail at the declared line", async () =>
   }
 });
 
-for (const [folder, b] of Object.entries(BASELINE)) {
-  if (folder === "comment") continue;
-  const dir = join(CORPUS, folder);
-  test(`corpus ${folder} (${b.profile}) passes at least ${b.passed} scripts`, { skip: existsSync(dir) ? false : `${dir} not found` }, async (t) => {
-    // runAll: a Google tree, run as run_all.py runs it (its ipv4 arguments, helper files read from the tree, no *v6.pkt).
-    const files = collectScripts(dir).filter((f) => !(b.runAll && f.endsWith("v6.pkt")));
+for (const [name, b] of Object.entries(BASELINE)) {
+  if (name === "comment") continue;
+  // An entry is a corpus folder (its key, or `folder`); runAll: a Google tree run as run_all.py runs it in
+  // `ipVersion`'s run (ipv4 by default): that run's arguments, its variant selection, helper files read from the tree.
+  const dir = join(CORPUS, b.folder ?? name);
+  const version = b.ipVersion ?? "ipv4";
+  test(`corpus ${name} (${b.profile}) passes at least ${b.passed} scripts`, { skip: existsSync(dir) ? false : `${dir} not found` }, async (t) => {
+    const files = collectScripts(dir).filter((f) => !b.runAll || runAllRuns(f, version));
     const s = await runSuite(load(files), {
       personality: b.profile, toleranceUsecs: b.toleranceUsecs,
-      ...(b.runAll ? { args: RUN_ALL_IPV4_ARGS, readFile: readTreeFile } : {}),
+      ...(b.runAll ? { args: RUN_ALL_ARGS[version], readFile: readTreeFile } : {}),
     });
-    const line = `${folder}: ${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported`;
+    const line = `${name}: ${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported`;
     assert.ok(s.passed >= b.passed, `${line} — below the baseline of ${b.passed}`);
     if (s.passed > b.passed) t.diagnostic(`${line} — above the baseline; raise test/conformance-baseline.json`);
   });

@@ -8,16 +8,23 @@
  * `--tolerance_usecs=…`, `-D NAME=VALUE`, …, see conformance/config.ts)
  * are handed to every script as its command line. A Google-layout tree
  * (a `common/defaults.sh` beside or above the scripts) is run as Google's
- * run_all.py runs it: each script gets run_all.py's ipv4 arguments
- * (`--run-all` forces this), and scripts named `*v6.pkt` (ipv6 only) are
- * skipped. Exit status 0 when nothing failed, 1 when a script failed, 2 on
+ * run_all.py runs it (`--run-all` forces this): each script gets
+ * run_all.py's arguments for the ip version given with `--ip_version`
+ * (ipv4 by default; ipv6 and ipv4-mapped-ipv6 as run_all.py's other
+ * runs), and only the scripts run_all.py runs in that version (`*v6.pkt`
+ * only in ipv6, `*v4.pkt` not in ipv6). When the tree holds a
+ * `LINUX-RESULTS.tsv` (path and one pass/fail/n-a column per ip version),
+ * the report adds how many of the scripts Linux passes in that run
+ * sockstack passes too. Exit status 0 when nothing failed, 1 when a script failed, 2 on
  * a bad command line — a path that does not exist, a file that is not a
  * `.pkt` script or a directory without any, all checked before the first
  * script runs.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { PacketdrillArgError, packetdrillOptionTakesValue, parsePacketdrillArgs, RUN_ALL_IPV4_ARGS } from "../conformance/config.js";
+import {
+  IP_VERSIONS, type IpVersion, PacketdrillArgError, packetdrillOptionTakesValue, parsePacketdrillArgs, RUN_ALL_ARGS, runAllRuns,
+} from "../conformance/config.js";
 import type { ScriptResult } from "../conformance/runner.js";
 import { PERSONALITIES, type PersonalityName } from "../core/personality.js";
 import { formatResult, formatSummary, globToRegExp, runSuite, type ScriptSource } from "../conformance/suite.js";
@@ -84,6 +91,41 @@ export function isGoogleTree(root: string): boolean {
     dir = up;
   }
   return false;
+}
+
+/**
+ * Linux's results for a Google tree: `LINUX-RESULTS.tsv` at or above
+ * `root` (a header `path<TAB>ipv4<TAB>ipv6<TAB>…`, then one row per script
+ * path relative to the file's folder, each column pass / fail / n-a).
+ * Returns the absolute path → result map for `version`, or null when there
+ * is no such file or column.
+ */
+export function linuxResults(root: string, version: IpVersion): Map<string, string> | null {
+  let dir = resolve(root);
+  try {
+    if (!statSync(dir).isDirectory()) dir = dirname(dir);
+  } catch {
+    return null;
+  }
+  for (let i = 0; i < 5; i++) {
+    const f = join(dir, "LINUX-RESULTS.tsv");
+    if (existsSync(f)) {
+      const lines = readFileSync(f, "utf8").split("\n").filter((l) => l.trim());
+      const head = lines[0]!.split("\t");
+      const col = head.indexOf(version);
+      if (head[0] !== "path" || col < 0) return null;
+      const out = new Map<string, string>();
+      for (const l of lines.slice(1)) {
+        const cells = l.split("\t");
+        out.set(join(dir, cells[0]!), cells[col] ?? "");
+      }
+      return out;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
 }
 
 /** Reads a file of a script tree, null when it does not exist. */
@@ -165,14 +207,16 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
   if (o.help) {
     io.out(USAGE);
     io.out("");
-    io.out("Runs packetdrill scripts against sockstack (host 192.168.0.1, peer 192.0.2.1, port 8080) in virtual time.");
+    io.out("Runs packetdrill scripts against sockstack (host 192.168.0.1, peer 192.0.2.1, port 8080; with --ip_version=ipv6");
+    io.out("fd3d:fa7b:d17d::1 and 2001:db8::1) in virtual time.");
     io.out("  --profile P          host personality: linux (default) or freebsd (default for paths under freebsd/ or freebsd-*/)");
     io.out("  --tolerance-usecs N  timing tolerance when a script sets none (packetdrill's default 4000)");
     io.out("  --filter GLOB        only scripts whose path matches (e.g. '*rst*')");
     io.out("  --json               {\"passed\":N,\"failed\":N,\"unsupported\":N,\"scripts\":[…]}");
     io.out("  -v, --verbose        list passing scripts too, and the knobs a failing script's helpers set that sockstack ignores");
-    io.out("  --run-all            give every script the arguments of Google's run_all.py (ipv4 run); the default for a");
-    io.out("                       Google tree (a common/defaults.sh at or above PATH), whose *v6.pkt scripts are skipped");
+    io.out("  --run-all            give every script the arguments of Google's run_all.py for --ip_version (ipv4 by default,");
+    io.out("                       ipv6, ipv4-mapped-ipv6) and run only the scripts run_all.py runs in it; the default for a");
+    io.out("                       Google tree (a common/defaults.sh at or above PATH)");
     io.out("  packetdrill options  --ip_version=ipv4 --local_ip=A --remote_ip=A --mtu=N --tolerance_usecs=N -D NAME=VALUE …:");
     io.out("                       the command line of every script; it overrides the scripts' header options");
     return 0;
@@ -188,6 +232,8 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
     return 2;
   }
   const filter = o.filter ? globToRegExp(o.filter) : null;
+  const ipArg = parsePacketdrillArgs(split.packetdrill).options["ip_version"];
+  const version: IpVersion = IP_VERSIONS.includes(ipArg as IpVersion) ? (ipArg as IpVersion) : "ipv4";
   let failed = 0;
   const all = { passed: 0, failed: 0, unsupported: 0, scripts: [] as unknown[] };
   // Every path is checked before any script runs: a bad one fails at once.
@@ -207,9 +253,9 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
     if (filter) files = files.filter((f) => filter.test(f));
     const profile = (o.profile ?? (/(^|\/)freebsd(-[a-z0-9]+)?(\/|$)/.test(root) ? "freebsd" : "linux")) as PersonalityName;
     const google = o["run-all"] || isGoogleTree(root);
-    // run_all.py runs a script named *v6.pkt only in its ipv6 variant, which needs IPv6 (issue 18).
-    if (google) files = files.filter((f) => !f.endsWith("v6.pkt"));
-    const pdArgs = [...(google ? RUN_ALL_IPV4_ARGS : []), ...split.packetdrill];
+    // run_all.py's variant selection: *v6.pkt only in ipv6, *v4.pkt only in ipv4 and ipv4-mapped-ipv6.
+    if (google) files = files.filter((f) => runAllRuns(f, version));
+    const pdArgs = [...(google ? RUN_ALL_ARGS[version] : []), ...split.packetdrill];
     const sources: ScriptSource[] = files.map((f) => ({ path: f, text: readFileSync(f, "utf8") }));
     const s = await runSuite(sources, { personality: profile, toleranceUsecs: o["tolerance-usecs"], args: pdArgs, readFile: readTreeFile }, (r) => {
       if (o.json) return;
@@ -228,7 +274,14 @@ export async function conformanceCommand(args: string[], io: CliIo = processIo()
         io.out(`${"folder".padEnd(w)}  passed  failed  unsupported`);
         for (const r of rows) io.out(`${r.folder.padEnd(w)}  ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.unsupported).padStart(11)}`);
       }
-      io.out(`${root} (${profile}${google ? ", run_all.py ipv4 arguments" : ""}): ${formatSummary(s)}`);
+      io.out(`${root} (${profile}${google ? `, run_all.py ${version} arguments` : ""}): ${formatSummary(s)}`);
+      const linux = google ? linuxResults(root, version) : null;
+      if (linux) {
+        const linuxPass = s.scripts.filter((r) => linux.get(resolve(r.path)) === "pass");
+        const both = linuxPass.filter((r) => r.status === "passed").length;
+        const extra = s.scripts.filter((r) => r.status === "passed" && linux.get(resolve(r.path)) !== "pass").length;
+        io.out(`Linux passes ${linuxPass.length} of these in its ${version} run (LINUX-RESULTS.tsv); sockstack passes ${both} of them${extra ? ` and ${extra} that Linux fails` : ""}`);
+      }
     }
   }
   if (o.json) io.out(JSON.stringify(all));

@@ -7,14 +7,18 @@
  *
  * Options that change nothing in a simulation are accepted and named in
  * {@link NO_EFFECT}; options sockstack cannot honour (`--wire_client`,
- * `--so_filename`, `--ip_version=ipv6` until the stack has IPv6) make the
- * script `unsupported` with the reason (see {@link finalizeConfig}).
+ * `--so_filename`) make the script `unsupported` with the reason (see
+ * {@link finalizeConfig}). `--ip_version` chooses packetdrill's three
+ * flavours: ipv4 (AF_INET sockets, IPv4 packets), ipv4-mapped-ipv6
+ * (AF_INET6 sockets bound and connected to `::ffff:a.b.c.d`, IPv4
+ * packets) and ipv6 (AF_INET6 sockets, IPv6 packets).
  *
  * @example
  * const cli = parsePacketdrillArgs(["--ip_version=ipv4", "-D", "TFO_COOKIE=3021b9d889017eeb"]);
  * const cfg = finalizeConfig([{ name: "tolerance_usecs", value: "10000", line: 2 }], cli);
  * // cfg.ok && cfg.config.toleranceUsecs === 10000 && cfg.config.defines.TFO_COOKIE === "3021b9d889017eeb"
  */
+import { formatIpv6Address, parseIpv6Address } from "../wire/ipv6-address.js";
 
 /** Whether an option takes a value (config.c's `has_arg`). */
 const OPTIONS: Record<string, boolean> = {
@@ -139,22 +143,66 @@ function addDefine(into: Record<string, string>, text: string): void {
   into[name] = eq < 0 ? "" : text.slice(eq + 1);
 }
 
+/** packetdrill's three IP flavours (`--ip_version`). */
+export type IpVersion = "ipv4" | "ipv4-mapped-ipv6" | "ipv6";
+
+/** The flavours, in run_all.py's order. */
+export const IP_VERSIONS: readonly IpVersion[] = ["ipv4", "ipv4-mapped-ipv6", "ipv6"];
+
 /**
- * The arguments Google's `run_all.py` gives every script in its ipv4 run
- * (gtests/net/packetdrill/run_all.py), besides `--send_omit_free`.
+ * The arguments Google's `run_all.py` gives every script in each ip
+ * version's run (gtests/net/packetdrill/run_all.py), `--send_omit_free`
+ * first. The ipv6 run defines no `CODE` (ICMPv4 codes mean nothing there).
  */
-export const RUN_ALL_IPV4_ARGS: readonly string[] = [
-  "--send_omit_free",
-  "--ip_version=ipv4", "--local_ip=192.168.0.1", "--gateway_ip=192.168.0.1", "--netmask_ip=255.255.0.0", "--remote_ip=192.0.2.1",
-  "-D", "TFO_COOKIE=3021b9d889017eeb", "-D", "CODE=host_unreachable", "-D", "CMSG_LEVEL_IP=SOL_IP", "-D", "CMSG_TYPE_RECVERR=IP_RECVERR",
-];
+export const RUN_ALL_ARGS: Readonly<Record<IpVersion, readonly string[]>> = {
+  ipv4: [
+    "--send_omit_free",
+    "--ip_version=ipv4", "--local_ip=192.168.0.1", "--gateway_ip=192.168.0.1", "--netmask_ip=255.255.0.0", "--remote_ip=192.0.2.1",
+    "-D", "TFO_COOKIE=3021b9d889017eeb", "-D", "CODE=host_unreachable", "-D", "CMSG_LEVEL_IP=SOL_IP", "-D", "CMSG_TYPE_RECVERR=IP_RECVERR",
+  ],
+  "ipv4-mapped-ipv6": [
+    "--send_omit_free",
+    "--ip_version=ipv4-mapped-ipv6", "--local_ip=192.168.0.1", "--gateway_ip=192.168.0.1", "--netmask_ip=255.255.0.0", "--remote_ip=192.0.2.1",
+    "-D", "TFO_COOKIE=3021b9d889017eeb", "-D", "CODE=host_unreachable", "-D", "CMSG_LEVEL_IP=SOL_IPV6", "-D", "CMSG_TYPE_RECVERR=IPV6_RECVERR",
+  ],
+  ipv6: [
+    "--send_omit_free",
+    "--ip_version=ipv6", "--mtu=1520", "--local_ip=fd3d:0a0b:17d6::1", "--gateway_ip=fd3d:0a0b:17d6:8888::1", "--remote_ip=fd3d:fa7b:d17d::1",
+    "-D", "TFO_COOKIE=c1d1e9742a47a9bc", "-D", "CMSG_LEVEL_IP=SOL_IPV6", "-D", "CMSG_TYPE_RECVERR=IPV6_RECVERR",
+  ],
+};
+
+/** run_all.py's ipv4 arguments ({@link RUN_ALL_ARGS}`.ipv4`). */
+export const RUN_ALL_IPV4_ARGS: readonly string[] = RUN_ALL_ARGS.ipv4;
+
+/**
+ * Whether run_all.py runs the script at `path` in `version`'s run: a name
+ * ending in `v6.pkt` only in ipv6, one ending in `v4.pkt` only in ipv4 and
+ * ipv4-mapped-ipv6, every other script in all three.
+ * @example runAllRuns("tcp/mtu_probe/basic-v6.pkt", "ipv4") === false
+ */
+export function runAllRuns(path: string, version: IpVersion): boolean {
+  if (path.endsWith("v6.pkt")) return version === "ipv6";
+  if (path.endsWith("v4.pkt")) return version !== "ipv6";
+  return true;
+}
 
 /** The runner's configuration of one script run. */
 export interface PacketdrillConfig {
-  ipVersion: "ipv4";
+  ipVersion: IpVersion;
+  /** The family of the packets on the wire: 4, or 6 in the ipv6 flavour. */
+  wireFamily: 4 | 6;
+  /** `socket(..., …)`'s domain: AF_INET (2) in ipv4, AF_INET6 (10) otherwise. */
+  socketDomain: 2 | 10;
+  /** The host's address on the wire (text). */
   localIp: string;
+  /** The peer's address on the wire (text). */
   remoteIp: string;
-  /** Prefix length of the local interface (from `--netmask_ip`). */
+  /** The address `bind(…, ...)` names: the local one, `::ffff:`-mapped in ipv4-mapped-ipv6. */
+  bindIp: string;
+  /** The address `connect(…, ...)` names: the remote one, `::ffff:`-mapped in ipv4-mapped-ipv6. */
+  connectIp: string;
+  /** Prefix length of the local interface (from `--netmask_ip`; 48 in ipv6, as packetdrill). */
   prefixLen: number;
   gatewayIp: string;
   bindPort: number;
@@ -190,6 +238,15 @@ export type ConfigResult =
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** packetdrill's IPv6 defaults (config.c): a ULA /48 for the tun, the documentation prefix for the peer. */
+export const IPV6_DEFAULTS = {
+  /** packetdrill draws a random host in fd3d:fa7b:d17d::/48; sockstack takes ::1 in it, to stay deterministic. */
+  local: "fd3d:fa7b:d17d::1",
+  remote: "2001:db8::1",
+  gateway: "fd3d:fa7b:d17d:8888::",
+  prefixLen: 48,
+} as const;
+
 function netmaskToPrefix(mask: string): number | null {
   const m = IPV4.exec(mask);
   if (!m) return null;
@@ -205,7 +262,7 @@ function netmaskToPrefix(mask: string): number | null {
  * filling the rest (local 192.168.0.1 — packetdrill picks a random host
  * in 192.168.0.0/16 when none is given; sockstack takes the gateway's
  * address, deterministically — remote 192.0.2.1, /16, port 8080,
- * tolerance 4000 µs or 12.5 %, MTU 1500).
+ * tolerance 4000 µs or 12.5 %, MTU 1500; in ipv6 {@link IPV6_DEFAULTS}).
  */
 export function finalizeConfig(header: readonly HeaderOption[], cli: PacketdrillArgs, base: { toleranceUsecs?: number; defines?: Record<string, string> } = {}): ConfigResult {
   const opts = new Map<string, { value: string; line: number }>();
@@ -227,21 +284,35 @@ export function finalizeConfig(header: readonly HeaderOption[], cli: Packetdrill
   const lineOf = (n: string) => opts.get(n)?.line ?? 0;
   const bad = (n: string, why = "bad value") => ({ ok: false as const, line: lineOf(n), reason: `--${n}=${get(n)}: ${why}` });
   const ipv = get("ip_version") ?? "ipv4";
-  if (ipv === "ipv6" || ipv === "ipv4-mapped-ipv6") return bad("ip_version", "sockstack has no IPv6 yet (issue 18); only ipv4 runs");
-  if (ipv !== "ipv4") return bad("ip_version", "expected ipv4, ipv4-mapped-ipv6 or ipv6");
+  if (ipv !== "ipv4" && ipv !== "ipv6" && ipv !== "ipv4-mapped-ipv6") return bad("ip_version", "expected ipv4, ipv4-mapped-ipv6 or ipv6");
   const fmt = get("code_format");
   if (fmt !== undefined && fmt !== "python") return bad("code_format", "only the python format of %{ }% blocks is evaluated");
   const sockopt = get("code_sockopt");
   if (sockopt !== undefined && sockopt !== "" && sockopt !== "TCP_INFO") return bad("code_sockopt", "only TCP_INFO snapshots are given to %{ }% blocks");
-  const gateway = get("gateway_ip") ?? "192.168.0.1";
-  const local = get("local_ip") ?? gateway;
-  const remote = (get("remote_ip") ?? "192.0.2.1/24").replace(/\/\d+$/, "");
+  const v6 = ipv === "ipv6";
+  const noPrefix = (v: string) => v.replace(/\/\d+$/, "");
   for (const n of ["gateway_ip", "local_ip", "remote_ip"]) {
     const v = get(n);
-    if (v !== undefined && !IPV4.test(v.replace(/\/\d+$/, ""))) return bad(n, "not an IPv4 address");
+    if (v === undefined) continue;
+    if (v6 ? parseIpv6Address(noPrefix(v)) === null : !IPV4.test(noPrefix(v))) return bad(n, v6 ? "not an IPv6 address" : "not an IPv4 address");
   }
-  const prefixLen = netmaskToPrefix(get("netmask_ip") ?? "255.255.0.0");
-  if (prefixLen === null) return bad("netmask_ip", "not a netmask");
+  let local: string;
+  let remote: string;
+  let gateway: string;
+  let prefixLen: number | null;
+  if (v6) {
+    // finalize_ipv6_config: the prefix is always /48; --netmask_ip is not read.
+    gateway = formatIpv6Address(parseIpv6Address(noPrefix(get("gateway_ip") ?? IPV6_DEFAULTS.gateway))!);
+    local = formatIpv6Address(parseIpv6Address(noPrefix(get("local_ip") ?? IPV6_DEFAULTS.local))!);
+    remote = formatIpv6Address(parseIpv6Address(noPrefix(get("remote_ip") ?? IPV6_DEFAULTS.remote))!);
+    prefixLen = IPV6_DEFAULTS.prefixLen;
+  } else {
+    gateway = noPrefix(get("gateway_ip") ?? "192.168.0.1");
+    local = noPrefix(get("local_ip") ?? gateway);
+    remote = noPrefix(get("remote_ip") ?? "192.0.2.1/24");
+    prefixLen = netmaskToPrefix(get("netmask_ip") ?? "255.255.0.0");
+    if (prefixLen === null) return bad("netmask_ip", "not a netmask");
+  }
   const int = (n: string, dflt: number, min: number, max: number): number | null => {
     const v = get(n);
     if (v === undefined) return dflt;
@@ -270,9 +341,13 @@ export function finalizeConfig(header: readonly HeaderOption[], cli: Packetdrill
   return {
     ok: true,
     config: {
-      ipVersion: "ipv4",
-      localIp: local.replace(/\/\d+$/, ""),
+      ipVersion: ipv,
+      wireFamily: v6 ? 6 : 4,
+      socketDomain: ipv === "ipv4" ? 2 : 10,
+      localIp: local,
       remoteIp: remote,
+      bindIp: ipv === "ipv4-mapped-ipv6" ? `::ffff:${local}` : local,
+      connectIp: ipv === "ipv4-mapped-ipv6" ? `::ffff:${remote}` : remote,
       prefixLen,
       gatewayIp: gateway,
       bindPort,

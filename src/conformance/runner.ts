@@ -6,7 +6,10 @@
  * The set-up is packetdrill's: the host under test is 192.168.0.1 with one
  * "tun" interface ({@link PacketdrillTun}); the remote peer is 192.0.2.1;
  * `bind(…, ...)` means 192.168.0.1:8080 and `connect(…, ...)` means
- * 192.0.2.1:8080; remote ports are ephemeral. Events run at their script
+ * 192.0.2.1:8080; remote ports are ephemeral. `--ip_version=ipv6` puts
+ * IPv6 addresses there (fd3d:fa7b:d17d::1 and 2001:db8::1 by default) and
+ * AF_INET6 sockets; `ipv4-mapped-ipv6` keeps IPv4 packets under AF_INET6
+ * sockets bound and connected to `::ffff:` addresses. Events run at their script
  * times exactly (virtual time); outbound packets must appear within the
  * tolerance `max(tolerance_usecs, tolerance_percent · gap)`.
  *
@@ -39,13 +42,15 @@ import { findOption } from "../socket/options.js";
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from "../wire/tcp.js";
 import type { TcpOption as WireOption } from "../wire/tcp-options.js";
 import { ipv4 } from "../wire/ipv4-address.js";
+import { ipv6 } from "../wire/ipv6-address.js";
 import { WireError } from "../wire/wire-error.js";
 import type { Event, Expr, PacketEvent, Script, SyscallEvent, TcpOption as ScriptOption, TcpPacketSpec } from "./ast.js";
 import { runCodeBlock, UnsupportedCode } from "./code-block.js";
 import { parseScript } from "./parser.js";
 import { applyPersonality } from "./personality-apply.js";
 import {
-  decodeSegment, encodeSegment, flagBits, formatSegment, formatSpec, scriptOptionToWire, type WireSegment,
+  decodeSegment, encodeIcmp, encodeSegment, flagBits, formatAddress, formatSegment, formatSpec, icmpTypeCode, sameAddress,
+  scriptOptionToWire, type WireAddress, type WireSegment,
 } from "./segment-codec.js";
 import { finalizeConfig, parsePacketdrillArgs, type PacketdrillArgs, type PacketdrillConfig } from "./config.js";
 import { runShellCommand, shellEnv, type ShellEnv } from "./shell.js";
@@ -201,9 +206,9 @@ class ScriptRun {
   readonly #nonFatalSyscall: boolean;
   readonly #nonFatalPacket: boolean;
   readonly #cfg: PacketdrillConfig;
-  /** The host's and the peer's addresses (packetdrill's --local_ip / --remote_ip). */
-  readonly #local: number;
-  readonly #remote: number;
+  /** The host's and the peer's addresses on the wire (packetdrill's --local_ip / --remote_ip). */
+  readonly #local: WireAddress;
+  readonly #remote: WireAddress;
   readonly shellEnv: ShellEnv;
   #cur: Conn | null = null;
   readonly #byFd = new Map<number, Conn>();
@@ -227,14 +232,23 @@ class ScriptRun {
     this.#tolUsecs = cfg.toleranceUsecs;
     this.#tolPercent = cfg.tolerancePercent;
     this.#strict = cfg.strictSegments;
-    this.#local = ipv4(cfg.localIp);
-    this.#remote = ipv4(cfg.remoteIp);
+    const v6 = cfg.wireFamily === 6;
+    this.#local = v6 ? ipv6(cfg.localIp) : ipv4(cfg.localIp);
+    this.#remote = v6 ? ipv6(cfg.remoteIp) : ipv4(cfg.remoteIp);
     this.net = new Network({ seed: opts.seed ?? 1, driver: { warn: () => {} } });
     this.host = this.net.addHost("packetdrill");
     applyPersonality(this.host, personality);
     this.tun = new PacketdrillTun(this.net.scheduler, cfg.mtu);
-    this.host.addInterface(this.tun, `${cfg.localIp}/${cfg.prefixLen}`);
-    this.host.addRoute("default", undefined, this.tun.name);
+    if (v6) {
+      // packetdrill's ipv6 set-up: the local address/48 on the tun, everything else routed out of it.
+      this.host.addInterface(this.tun);
+      this.host.enableIpv6();
+      this.host.addAddress(this.tun.name, `${cfg.localIp}/${cfg.prefixLen}`);
+      this.host.addRoute("::/0", undefined, this.tun.name);
+    } else {
+      this.host.addInterface(this.tun, `${cfg.localIp}/${cfg.prefixLen}`);
+      this.host.addRoute("default", undefined, this.tun.name);
+    }
     this.proc = this.host.createProcess("packetdrill");
     const path = opts.path ?? "";
     const slash = path.lastIndexOf("/");
@@ -413,7 +427,8 @@ class ScriptRun {
     const fdArg = () => this.#liveFd(evalInt(arg(0)));
     switch (ev.name) {
       case "socket": {
-        const fd = p.socket(evalInt(arg(0), 2), evalInt(arg(1)), evalInt(arg(2), 0));
+        // `...` is the flavour's domain: AF_INET, or AF_INET6 in ipv6 and ipv4-mapped-ipv6.
+        const fd = p.socket(evalInt(arg(0), this.#cfg.socketDomain), evalInt(arg(1)), evalInt(arg(2), 0));
         const c: Conn = { fd, localPort: null, remotePort: null, isn: null, tsOffset: null, listening: false };
         this.#byFd.set(fd, c);
         this.#cur = c;
@@ -422,7 +437,7 @@ class ScriptRun {
       case "bind": {
         const fd = fdArg();
         if (arg(1).kind !== "ellipsis") throw new Unsupported("bind to an explicit address");
-        p.bind(fd, [this.#cfg.localIp, this.#cfg.bindPort]);
+        p.bind(fd, [this.#cfg.bindIp, this.#cfg.bindPort]);
         this.#conn(fd).localPort = this.#cfg.bindPort;
         return { value: 0 };
       }
@@ -440,7 +455,7 @@ class ScriptRun {
         const flags = ev.name === "accept4" ? evalInt(arg(3)) : 0;
         const value = (ev.name === "accept4" ? p.accept4(fd, flags) : p.accept(fd)).then((r) => {
           const cur = this.#cur;
-          const rport = r.addr.family === 2 ? r.addr.port : null;
+          const rport = r.addr.family === 2 || r.addr.family === 10 ? r.addr.port : null;
           if (cur && !cur.listening && cur.fd === null && cur.remotePort === rport) {
             cur.fd = r.fd;
             this.#byFd.set(r.fd, cur);
@@ -461,10 +476,10 @@ class ScriptRun {
         const c = this.#conn(fd);
         c.remotePort = this.#cfg.connectPort;
         this.#cur = c;
-        const value = p.connect(fd, [this.#cfg.remoteIp, this.#cfg.connectPort]).then(() => 0);
+        const value = p.connect(fd, [this.#cfg.connectIp, this.#cfg.connectPort]).then(() => 0);
         try {
           const name = p.getsockname(fd);
-          if (name.family === 2 && name.port) c.localPort = name.port;
+          if ((name.family === 2 || name.family === 10) && name.port) c.localPort = name.port;
         } catch {
           // learned from the SYN instead
         }
@@ -754,6 +769,10 @@ class ScriptRun {
 
   #inbound(ev: PacketEvent): void {
     const spec = ev.packet;
+    if (spec.protocol === "icmp") {
+      this.#inboundIcmp(ev, spec);
+      return;
+    }
     if (spec.protocol !== "tcp") throw new ScriptUnsupported(ev.line, `inbound ${spec.protocol} packets are not supported`);
     if (spec.udpEncap) throw new ScriptUnsupported(ev.line, "TCP over UDP is not supported");
     const isSyn = spec.flags.includes("S") && !spec.flags.includes(".");
@@ -785,9 +804,33 @@ class ScriptRun {
       src: this.#remote, dst: this.#local, srcPort, dstPort,
       seq: seq >>> 0,
       ack: spec.ack === null ? 0 : (spec.ack + isn) >>> 0,
-      tos, ttl: ev.ip?.ttl ?? 64, options,
+      tos, ttl: ev.ip?.ttl ?? 64, flowLabel: ev.ip?.flowLabel ?? 0, options,
     });
     this.tun.inject(pkt);
+  }
+
+  /**
+   * An inbound ICMP error (`< icmp unreachable port_unreachable [1:1(0)]`),
+   * ICMPv6 in the ipv6 flavour: it quotes a packet of the connection under
+   * test from the host to the peer, whose sequence number is the script's
+   * plus the stack's ISN (packetdrill's map_inbound_icmp_tcp_packet); with
+   * no `[…]` it quotes a TCP header at sequence 0 (parser.y's default).
+   */
+  #inboundIcmp(ev: PacketEvent, spec: Extract<PacketEvent["packet"], { protocol: "icmp" }>): void {
+    if (spec.echoed && spec.echoed.protocol !== "tcp") throw new ScriptUnsupported(ev.line, "an ICMP message quoting a UDP packet");
+    if (spec.echoed?.protocol === "tcp" && spec.echoed.udpEncap) throw new ScriptUnsupported(ev.line, "TCP over UDP is not supported");
+    if (spec.id !== null) throw new ScriptUnsupported(ev.line, "inbound ICMP echo messages");
+    const tc = icmpTypeCode(this.#cfg.wireFamily, spec);
+    // packetdrill rejects the line at run time (a semantic error): the script fails there.
+    if (typeof tc === "string") throw new ScriptFailure(ev.line, tc);
+    const c = this.#cur;
+    const seq = spec.echoed?.protocol === "tcp" ? spec.echoed.seq : null;
+    this.tun.inject(encodeIcmp({
+      src: this.#remote, dst: this.#local, type: tc.type, code: tc.code, mtu: spec.mtu ?? 0,
+      quoteSrcPort: c?.localPort ?? this.#cfg.bindPort, quoteDstPort: c?.remotePort ?? this.#cfg.connectPort,
+      quoteSeq: ((seq?.start ?? 0) + (c?.isn ?? 0)) >>> 0, quotePayload: seq?.len ?? 0,
+      ttl: ev.ip?.ttl ?? 64, tos: this.#tos(ev),
+    }));
   }
 
   /**
@@ -810,10 +853,10 @@ class ScriptRun {
     const c = this.#conn(fd);
     c.remotePort = this.#cfg.connectPort;
     this.#cur = c;
-    const value = p.sendto(fd, data, flags, [this.#cfg.remoteIp, this.#cfg.connectPort]);
+    const value = p.sendto(fd, data, flags, [this.#cfg.connectIp, this.#cfg.connectPort]);
     try {
       const name = p.getsockname(fd);
-      if (name.family === 2 && name.port) c.localPort = name.port;
+      if ((name.family === 2 || name.family === 10) && name.port) c.localPort = name.port;
     } catch {
       // learned from the SYN instead
     }
@@ -836,7 +879,7 @@ class ScriptRun {
   #tos(ev: PacketEvent): number {
     const ip = ev.ip;
     if (!ip) return 0;
-    if (ip.flowLabel !== null) throw new ScriptUnsupported(ev.line, "IPv6 flow labels are not supported");
+    if (ip.flowLabel !== null && this.#cfg.wireFamily !== 6) throw new ScriptUnsupported(ev.line, "a flow label on an IPv4 packet");
     let tos = ip.tos ?? (ip.dscp !== null ? ip.dscp << 2 : 0);
     if (ip.ecn !== null) {
       if (ip.ecn === "ect01") throw new ScriptUnsupported(ev.line, "[ect01] on an inbound packet");
@@ -853,7 +896,16 @@ class ScriptRun {
     if (!q.length && deadline > this.#now) {
       await this.net.driver.runUntil(() => q.length > 0, { timeout: deadline - this.#now });
     }
-    const c = q.shift();
+    let c = q.shift();
+    // packetdrill sniffs only what the host sends from the script's address (`ip6 src LOCAL`): the tun's link-local
+    // housekeeping (router solicitations) is not the script's business.
+    while (c && this.#cfg.wireFamily === 6 && !fromAddress(c.packet, this.#local)) {
+      c = q.shift();
+      if (!c && deadline > this.#now) {
+        await this.net.driver.runUntil(() => q.length > 0, { timeout: deadline - this.#now });
+        c = q.shift();
+      }
+    }
     if (!c) return null;
     const seg = decodeSegment(c.packet);
     if (seg === null) throw new ScriptFailure(this.currentLine, `the stack sent a non-TCP packet at ${fmtTime(c.time)}`);
@@ -927,7 +979,9 @@ class ScriptRun {
   }
 
   #compare(spec: TcpPacketSpec, seg: WireSegment, c: Conn | null, isn: number, ev: PacketEvent, pshFree = false): string | null {
-    if (seg.src !== this.#local || seg.dst !== this.#remote) return "wrong addresses";
+    if (!sameAddress(seg.src, this.#local) || !sameAddress(seg.dst, this.#remote)) {
+      return `addresses ${formatAddress(seg.src)} > ${formatAddress(seg.dst)}, expected ${formatAddress(this.#local)} > ${formatAddress(this.#remote)}`;
+    }
     if (c) {
       if (c.localPort !== null && seg.srcPort !== c.localPort) return `source port ${seg.srcPort}, expected ${c.localPort}`;
       if (c.remotePort !== null && seg.dstPort !== c.remotePort) return `destination port ${seg.dstPort}, expected ${c.remotePort}`;
@@ -955,6 +1009,8 @@ class ScriptRun {
       }
       if (ip.tos !== null && seg.tos !== ip.tos) return "TOS differs";
       if (ip.dscp !== null && seg.tos >> 2 !== ip.dscp) return "DSCP differs";
+      if (ip.flowLabel !== null && seg.flowLabel !== ip.flowLabel) return `flow label ${seg.flowLabel}, expected ${ip.flowLabel}`;
+      if (ip.ttl !== null && seg.ttl !== ip.ttl) return `${this.#cfg.wireFamily === 6 ? "hop limit" : "TTL"} ${seg.ttl}, expected ${ip.ttl}`;
     }
     if (spec.options !== "any") {
       const want = stripEol(spec.options);
@@ -972,6 +1028,14 @@ class ScriptRun {
     }
     return null;
   }
+}
+
+/** Whether an IPv6 packet's source is `addr`. */
+function fromAddress(p: Packet, addr: WireAddress): boolean {
+  const h = p.head;
+  if (typeof addr === "number" || h.length < 40 || h[0]! >> 4 !== 6) return true;
+  for (let i = 0; i < 16; i++) if (h[8 + i] !== addr[i]) return false;
+  return true;
 }
 
 function stripEol<T extends { kind: string }>(list: readonly T[]): T[] {

@@ -170,8 +170,8 @@ test("packetdrill options: the command line overrides the header; -D beats --def
   assert.equal(r.config.toleranceUsecs, 7000);
   assert.equal(r.config.defines["X"], "cli");
   assert.equal(r.config.defines["Y"], "2");
-  const v6 = finalizeConfig([], parsePacketdrillArgs(["--ip_version=ipv6"]));
-  assert.ok(!v6.ok && /IPv6/.test(v6.reason));
+  const v6 = finalizeConfig([], parsePacketdrillArgs(["--ip_version=ipv7"]));
+  assert.ok(!v6.ok && /expected ipv4, ipv4-mapped-ipv6 or ipv6/.test(v6.reason), "an unknown ip version is refused");
   assert.throws(() => parsePacketdrillArgs(["--no_such_option=1"]), /unrecognized option/);
   assert.throws(() => parsePacketdrillArgs(["--mtu"]), /requires an argument/);
   const wire = finalizeConfig([{ name: "wire_client", value: "", line: 1 }], parsePacketdrillArgs([]));

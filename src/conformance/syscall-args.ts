@@ -26,6 +26,10 @@ const EXTRA: Readonly<Record<string, number>> = {
   IP_PMTUDISC_DONT: 0, IP_PMTUDISC_WANT: 1, IP_PMTUDISC_DO: 2, IP_PMTUDISC_PROBE: 3,
   TCP_CM_INQ: 36,
   PF_INET: 2,
+  PF_INET6: 10,
+  // <netinet/in.h>: the IPv6 option level (the options themselves are the socket layer's).
+  IPPROTO_IPV6: 41,
+  SOL_IPV6: 41,
   NULL: 0,
   O_RDONLY: 0,
   O_WRONLY: 1,

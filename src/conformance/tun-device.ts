@@ -1,6 +1,6 @@
 /**
  * The "packetdrill tun" device: the one interface of a script's host
- * (192.168.0.1). Like packetdrill's TUN device it captures every packet the
+ * (192.168.0.1, or an IPv6 address in packetdrill's ipv6 flavour). Like packetdrill's TUN device it captures every packet the
  * host sends, stamped with the virtual time it left, and lets the runner
  * inject packets as if they came from the remote peer (192.0.2.1).
  *
@@ -21,7 +21,7 @@ export interface CapturedPacket {
   readonly time: Micros;
 }
 
-/** packetdrill's default IPv4 tun MTU. */
+/** packetdrill's default tun MTU (both families). */
 export const PACKETDRILL_MTU = 1500;
 
 /** A capture-and-inject device for the script runner. */

@@ -268,7 +268,7 @@ export class StreamSocket extends Socket {
       fail("EISCONN", syscall);
     } else {
       if (!addr) fail("EDESTADDRREQ", syscall);
-      if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+      if (addr.family !== this.family) fail("EAFNOSUPPORT", syscall);
       const a = parseInet(addr);
       if (a === "EINVAL") fail("EINVAL", syscall);
       if (a.addr === 0) a.addr = 0x7f000001;
@@ -311,7 +311,7 @@ export class StreamSocket extends Socket {
    */
   #impliedConnect(bufs: readonly Uint8Array[], addr: SockAddr, syscall: string): number {
     const t = this.t;
-    if (addr.family !== AF_INET) fail("EAFNOSUPPORT", syscall);
+    if (addr.family !== this.family) fail("EAFNOSUPPORT", syscall);
     const a = parseInet(addr);
     if (a === "EINVAL") fail("EINVAL", syscall);
     const fo = { defer: false, data: bufs, taken: 0, queueAll: true };

@@ -15,7 +15,8 @@ import { TimeWaitSock } from "./timewait.js";
  * An ICMP error about one of our segments (RFC 5927 checks, Linux
  * tcp_v4_err): fragmentation-needed lowers the MSS; during the handshake a
  * hard error fails connect(); otherwise it is remembered as a soft error
- * reported if the connection times out.
+ * reported if the connection times out. A personality may rule otherwise
+ * (FreeBSD's tcp_ctlinput: `TcpPersonality.icmpError`).
  */
 export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   const q = tl.rx.quote;
@@ -32,6 +33,19 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   }
   if (t instanceof TimeWaitSock) {
     c.inc(c.Sockstack, "IcmpInDiscards"); // Linux tcp_v4_err: ignored in TIME-WAIT
+    return;
+  }
+  const bsd = info.kind === "pmtu" ? null : tl.personality.icmpError(t, info, seq);
+  if (bsd !== null) {
+    if (bsd === "out-of-window") c.inc(c.TcpExt, "OutOfWindowIcmps");
+    else if (bsd === "ignore") c.inc(c.Sockstack, "IcmpInDiscards");
+    else if ("abort" in bsd) {
+      c.inc(c.Tcp, "AttemptFails");
+      abort(tl, t, bsd.abort, false);
+    } else {
+      c.inc(c.Sockstack, "IcmpSoftErrors");
+      t.softError = bsd.soft;
+    }
     return;
   }
   if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {

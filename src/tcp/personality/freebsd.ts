@@ -6,7 +6,8 @@
  * each difference beside Linux's.
  */
 import type { Micros } from "../../core/time.js";
-import { seqGt } from "../../core/seq.js";
+import { seqGe, seqGt, seqLt } from "../../core/seq.js";
+import type { NetIcmpError } from "../../net/network-layer.js";
 import { TCP_MSS_DEFAULT } from "../constants.js";
 import { destroyTimeWait, restartTimeWait } from "../lifecycle.js";
 import type { RequestSock } from "../listener.js";
@@ -17,7 +18,10 @@ import type { Tcb } from "../tcb.js";
 import { TcpState } from "../tcp-state.js";
 import type { TcpLayer } from "../tcp-layer.js";
 import { TimeWaitSock } from "../timewait.js";
-import type { TcpPersonality } from "./personality.js";
+import type { IcmpErrorAction, TcpPersonality } from "./personality.js";
+
+/** AF_INET6's number, the family of an IPv6 ICMP error. */
+const AF_INET6_FAMILY = 10;
 
 /** FreeBSD. */
 export const freebsdPersonality: TcpPersonality = {
@@ -49,6 +53,7 @@ export const freebsdPersonality: TcpPersonality = {
   ackCarriesFin,
   // tcp_input.c RST processing: ECONNREFUSED in SYN-RECEIVED, ECONNRESET otherwise.
   resetErrno: (state) => (state === TcpState.SYN_RECV ? "ECONNREFUSED" : "ECONNRESET"),
+  icmpError: icmpErrorBsd,
   requestRst,
 };
 
@@ -135,4 +140,26 @@ function timeWaitInputBsd(tl: TcpLayer, tw: TimeWaitSock, seg: Segment): boolean
   if (f & FIN && ((seg.seq + seg.data.length + (f & SYN ? 1 : 0) + 1) >>> 0) === tw.rcvNxt) restartTimeWait(tl, tw);
   if (f !== ACK || seg.data.length || seg.seq !== tw.rcvNxt || seg.ack !== tw.sndNxt) sendTimeWaitAck(tl, tw);
   return true;
+}
+
+/**
+ * tcp_subr.c tcp_ctlinput / tcp6_ctlinput: the quoted sequence number
+ * must lie in [snd_una, snd_max) in every state (SYN-SENT included). With
+ * `net.inet.tcp.icmp_may_rst` (1, the default) protocol / port
+ * unreachable, administratively prohibited and time exceeded in transit
+ * drop a connection in SYN-SENT with ECONNREFUSED (EHOSTUNREACH for time
+ * exceeded; tcp_drop_syn_sent) and do nothing in other states; other
+ * errors (net or host unreachable) are soft (tcp_notify), ignored once
+ * established.
+ */
+function icmpErrorBsd(t: Tcb, info: NetIcmpError, seq: number): IcmpErrorAction {
+  if (!(seqGe(seq, t.sndUna) && seqLt(seq, t.sndMax))) return "out-of-window";
+  const v6 = info.family === AF_INET6_FAMILY;
+  const refused = v6
+    ? info.type === 1 && (info.code === 1 || info.code === 4)
+    : info.type === 3 && (info.code === 2 || info.code === 3 || info.code === 9 || info.code === 10 || info.code === 13);
+  const transit = v6 ? info.type === 3 && info.code === 0 : info.type === 11 && info.code === 0;
+  if (refused || transit) return t.state === TcpState.SYN_SENT ? { abort: refused ? "ECONNREFUSED" : "EHOSTUNREACH" } : "ignore";
+  if (t.state === TcpState.ESTABLISHED && (info.errno === "EHOSTUNREACH" || info.errno === "ENETUNREACH" || info.errno === "EHOSTDOWN")) return "ignore";
+  return { soft: info.errno };
 }

@@ -38,6 +38,8 @@ export const linuxPersonality: TcpPersonality = {
   ackCarriesFin: () => false,
   // Linux tcp_reset: EPIPE in CLOSE-WAIT, ECONNRESET everywhere else.
   resetErrno: (state) => (state === TcpState.CLOSE_WAIT ? "EPIPE" : "ECONNRESET"),
+  // tcp_v4_err / tcp_v6_err, in tcp/icmp-error.ts itself.
+  icmpError: () => null,
   // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge
   // included) drops the request — RFC 5961 does not apply to requests.
   requestRst: (_tl, _lt, req: RequestSock, off) => (off >= 1 && off <= Math.min(req.rcvWnd, 65535) + 1 ? "drop-request" : "ignore"),

@@ -8,13 +8,22 @@
  * tests a personality's name; a third personality is a new file here plus
  * its entry in registry.ts.
  */
+import type { ErrnoCode } from "../../core/errno.js";
 import type { Micros } from "../../core/time.js";
+import type { NetIcmpError } from "../../net/network-layer.js";
 import type { RequestSock } from "../listener.js";
 import type { Segment } from "../segment.js";
 import type { Tcb } from "../tcb.js";
 import type { TcpState } from "../tcp-state.js";
 import type { TcpLayer } from "../tcp-layer.js";
 import type { TimeWaitSock } from "../timewait.js";
+
+/**
+ * What an ICMP error (not a PMTU one) does to a connection: nothing
+ * (`ignore`, `out-of-window` counted as OutOfWindowIcmps), a soft error
+ * kept for a timeout to report, or the connection aborted with an errno.
+ */
+export type IcmpErrorAction = "ignore" | "out-of-window" | { soft: ErrnoCode } | { abort: ErrnoCode };
 
 /** What a listener does with a RST for one of its requests that is not exactly at IRS + 1. */
 export type RequestRstAction = "drop-request" | "challenge" | "ignore";
@@ -64,6 +73,12 @@ export interface TcpPersonality {
   ackCarriesFin(t: Tcb): boolean;
   /** The error a RST received in `state` leaves on the socket (SYN-SENT aside). */
   resetErrno(state: TcpState): "ECONNREFUSED" | "EPIPE" | "ECONNRESET";
+  /**
+   * An ICMP error (other than fragmentation needed / packet too big) about
+   * a segment of `t` starting at `seq`; null for Linux's rules
+   * (tcp_v4_err / tcp_v6_err, tcp/icmp-error.ts).
+   */
+  icmpError(t: Tcb, info: NetIcmpError, seq: number): IcmpErrorAction | null;
   /** A RST `off` sequence numbers past a request's IRS (off ≠ 1) at listener `lt`. */
   requestRst(tl: TcpLayer, lt: Tcb, req: RequestSock, off: number): RequestRstAction;
 }
