@@ -45,6 +45,7 @@ const PROMISED: Record<string, string[]> = {
   "sockstack/conformance": ["runScript", "runSuite", "parseScript", "formatSummary"],
   "sockstack/interop": ["createRealtimeHost", "RealtimeDriver", "UdpTunDevice", "attachTunHost", "startEchoServer", "startHttpServer"],
   "sockstack/node": ["nodeOn", "SimSocket", "SimServer", "createNet", "createDns", "isIP", "isIPv4", "isIPv6"],
+  "sockstack/sweep": ["sweep", "mergeReports", "formatReport", "parseSeedRange", "parseShard", "shardRange", "replayCommand"],
 };
 
 /** Internals that must not be reachable. */
