@@ -171,7 +171,10 @@ export function tapFailures(tap: string): string {
 /** One seed of a test module: a fresh worker with `SOCKSTACK_SEED` set; fails when its tests fail. */
 function runTestSeed(t: Extract<SweepTarget, { kind: "test" }>, seed: number, timeoutMs: number): Promise<Omit<SeedOutcome, "ms">> {
   const entry = pathToFileURL(resolve(t.path)).href;
-  const w = startWorker(entry, needsTsx(t), { env: { ...process.env, SOCKSTACK_SEED: String(seed) } });
+  const env: NodeJS.ProcessEnv = { ...process.env, SOCKSTACK_SEED: String(seed) };
+  // Run under a test runner (a sweep from a test), node:test would report to it in its own binary protocol: TAP here.
+  delete env.NODE_TEST_CONTEXT;
+  const w = startWorker(entry, needsTsx(t), { env });
   const out = tail(w, 20_000);
   let uncaught: Error | null = null;
   w.on("error", (e) => (uncaught = e));

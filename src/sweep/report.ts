@@ -95,7 +95,10 @@ export class MergeError extends Error {
  */
 export function mergeReports(reports: readonly SweepReport[]): SweepReport {
   if (reports.length === 0) throw new MergeError("no reports to merge");
-  for (const r of reports) if (r.format !== REPORT_FORMAT) throw new MergeError(`not a sweep report (format ${JSON.stringify(r.format)}, expected ${REPORT_FORMAT})`);
+  for (const r of reports) {
+    const format = typeof r === "object" && r !== null ? (r as { format?: unknown }).format : undefined;
+    if (format !== REPORT_FORMAT) throw new MergeError(`not a sweep report (format ${JSON.stringify(format ?? null)}, expected ${REPORT_FORMAT})`);
+  }
   const first = reports[0]!;
   const count = first.shard?.count ?? 1;
   const seen = new Map<number, SweepReport>();
