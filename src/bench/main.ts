@@ -13,8 +13,8 @@ import { formatTable, runBenchmark, type Benchmark, type BenchResult } from "./h
 import { kernelConnectRate, kernelThroughput } from "./kernel.js";
 import { simConnectRate, simIdleTimers, simLossy, simRouted, simThroughput } from "./sim.js";
 import { runInChild } from "./child.js";
-import { LAB_CHROMIUM, labFps, labLadder } from "./lab.js";
-import { kernelFetch, kernelHttp, simFetch, simHttp } from "./http.js";
+import { LAB_UNAVAILABLE, labFps, labLadder } from "./lab.js";
+import { FETCH_UNAVAILABLE, kernelFetch, kernelHttp, simFetch, simHttp } from "./http.js";
 import { BASELINE_FORMAT, compareFigures, figuresOf, formatComparison, makeBaseline, type Baseline } from "./compare.js";
 
 /** The Mathis et al. bound MSS/RTT · 1.22/√p, in Mbit/s. */
@@ -135,6 +135,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       sockstack: (q) => simFetch(q ? 200 : 1000),
       kernel: (q) => kernelFetch(q ? 200 : 1000),
       met: () => null,
+      ...(FETCH_UNAVAILABLE ? { unavailable: FETCH_UNAVAILABLE } : {}),
     },
     lossy("reno"),
     lossy("cubic"),
@@ -187,7 +188,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 3, quick: 1 },
       sockstack: (q) => labLadder(q ? 2000 : 10_000),
       met: (r) => (r.sockstack ? r.sockstack.median < 1000 : null),
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
     {
       name: "lab-fps",
@@ -198,7 +199,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 3, quick: 1 },
       sockstack: (q) => labFps(q ? 2 : 5),
       met: (r) => (r.sockstack ? r.sockstack.median >= 58 : null),
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
     {
       name: "lab-fps-bulk",
@@ -209,7 +210,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 3, quick: 1 },
       sockstack: (q) => labFps(q ? 3 : 6, { scenario: "bulk" }),
       met: (r) => (r.sockstack ? r.sockstack.median >= 58 : null),
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
     {
       name: "lab-fps-bulk-noworker",
@@ -220,7 +221,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 1, quick: 1 },
       sockstack: (q) => labFps(q ? 3 : 6, { scenario: "bulk", worker: false }),
       met: () => null,
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
   ];
 }
