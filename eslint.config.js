@@ -25,9 +25,10 @@ export const LAYERS = [
   ["fuzz"],
   ["node"],
   ["bench"],
+  ["sweep"],
   ["cli"],
 ];
-const NODE_ONLY = new Set(["node", "cli", "bench"]);
+const NODE_ONLY = new Set(["node", "cli", "bench", "sweep"]);
 /** Lower folders a layer still may not import: the transports reach IP only through src/net (src/net/README.md). */
 const ALSO_FORBIDDEN = { tcp: ["ip"], udp: ["ip"] };
 
@@ -63,7 +64,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**", "test/**", "examples/**", "src/bench/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
+    files: ["scripts/**", "test/**", "examples/**", "src/bench/**", "src/sweep/**", "src/**/*.test.ts", "src/node/**", "src/cli/**"],
     languageOptions: { globals: { ...globals.node } },
   },
   ...LAYERS.flat().map(layerRules),
@@ -74,7 +75,7 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/node/**", "src/cli/**", "src/bench/**", "src/**/*.test.ts"],
+    ignores: ["src/node/**", "src/cli/**", "src/bench/**", "src/sweep/**", "src/**/*.test.ts"],
     rules: {
       "no-restricted-globals": ["error",
         { name: "setTimeout", message: "no ambient time in the stack (DESIGN.md principle 2)" },

@@ -71,6 +71,16 @@ export async function kernelHttp(n: number): Promise<Measurement> {
   return { value: n / wall, extra: { requests: n, wall_s: wall } };
 }
 
+/** Why `fetch` cannot run here, or null: undici is an optional peer dependency of the package. */
+export const FETCH_UNAVAILABLE: string | null = (() => {
+  try {
+    import.meta.resolve("undici");
+    return null;
+  } catch {
+    return "needs undici (an optional peer dependency: npm install undici)";
+  }
+})();
+
 /** `n` sequential undici fetches over sockstack/node. */
 export async function simFetch(n: number): Promise<Measurement> {
   const net = new Network({ seed: 1 });

@@ -25,6 +25,29 @@ import { createServer } from "node:http";
 /** The browser binary, or undefined when none is installed. */
 export const LAB_CHROMIUM = [process.env.SOCKSTACK_CHROMIUM, "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((p) => p && existsSync(p));
 
+function resolvable(pkg: string): boolean {
+  try {
+    import.meta.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why the lab benchmarks cannot run here, or null. They bundle src/lab's
+ * TypeScript sources afresh with esbuild and drive Chromium through
+ * playwright-core, both development dependencies: they run from a source
+ * checkout (`npm run bench`), not from the installed package's dist/.
+ */
+export const LAB_UNAVAILABLE: string | null = !import.meta.url.endsWith(".ts")
+  ? "needs a source checkout (npm run bench): the page is bundled from src/lab"
+  : !resolvable("esbuild") || !resolvable("playwright-core")
+    ? "needs esbuild and playwright-core (development dependencies: npm install in a clone)"
+    : !LAB_CHROMIUM
+      ? "no Chromium (apt-get install chromium-headless-shell)"
+      : null;
+
 async function bundle(contents: string): Promise<string> {
   const esbuild = await import("esbuild");
   const r = await esbuild.build({

@@ -7,14 +7,15 @@
  * (to FILE with `--json=FILE`). Progress goes to stderr.
  */
 import os from "node:os";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { formatTable, runBenchmark, type Benchmark, type BenchResult } from "./harness.js";
 import { kernelConnectRate, kernelThroughput } from "./kernel.js";
-import { simConnectRate, simIdleTimers, simLossy, simThroughput } from "./sim.js";
+import { simConnectRate, simIdleTimers, simLossy, simRouted, simThroughput } from "./sim.js";
 import { runInChild } from "./child.js";
-import { LAB_CHROMIUM, labFps, labLadder } from "./lab.js";
-import { kernelFetch, kernelHttp, simFetch, simHttp } from "./http.js";
+import { LAB_UNAVAILABLE, labFps, labLadder } from "./lab.js";
+import { FETCH_UNAVAILABLE, kernelFetch, kernelHttp, simFetch, simHttp } from "./http.js";
+import { BASELINE_FORMAT, compareFigures, figuresOf, formatComparison, makeBaseline, type Baseline } from "./compare.js";
 
 /** The Mathis et al. bound MSS/RTT · 1.22/√p, in Mbit/s. */
 export function mathisMbps(mss: number, rttSec: number, p: number): number {
@@ -62,15 +63,25 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       met: ratioAtLeast(0.5),
     },
     {
+      name: "routed-3hop",
+      unit: "segs/s",
+      better: "higher",
+      target: "report (client — 2 routers — server, MTU 1500, checksums)",
+      reps: { full: 5, quick: 2 },
+      warmup: true,
+      sockstack: (q) => simRouted(q ? 10 * MB : 50 * MB),
+      met: () => null,
+    },
+    {
       name: "connect-rate",
       unit: "conn/s",
       better: "higher",
-      target: "≥ 2× kernel",
+      target: "≥ 4× kernel",
       reps: { full: 5, quick: 2 },
       warmup: true,
       sockstack: (q) => simConnectRate(q ? 5000 : 20000, 200),
       kernel: (q) => kernelConnectRate(q ? 5000 : 20000, 200),
-      met: ratioAtLeast(2.0),
+      met: ratioAtLeast(4.0),
     },
     {
       name: "memory-per-connection",
@@ -124,6 +135,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       sockstack: (q) => simFetch(q ? 200 : 1000),
       kernel: (q) => kernelFetch(q ? 200 : 1000),
       met: () => null,
+      ...(FETCH_UNAVAILABLE ? { unavailable: FETCH_UNAVAILABLE } : {}),
     },
     lossy("reno"),
     lossy("cubic"),
@@ -176,7 +188,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 3, quick: 1 },
       sockstack: (q) => labLadder(q ? 2000 : 10_000),
       met: (r) => (r.sockstack ? r.sockstack.median < 1000 : null),
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
     {
       name: "lab-fps",
@@ -187,7 +199,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 3, quick: 1 },
       sockstack: (q) => labFps(q ? 2 : 5),
       met: (r) => (r.sockstack ? r.sockstack.median >= 58 : null),
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
     {
       name: "lab-fps-bulk",
@@ -198,7 +210,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 3, quick: 1 },
       sockstack: (q) => labFps(q ? 3 : 6, { scenario: "bulk" }),
       met: (r) => (r.sockstack ? r.sockstack.median >= 58 : null),
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
     {
       name: "lab-fps-bulk-noworker",
@@ -209,7 +221,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       reps: { full: 1, quick: 1 },
       sockstack: (q) => labFps(q ? 3 : 6, { scenario: "bulk", worker: false }),
       met: () => null,
-      ...(LAB_CHROMIUM ? {} : { unavailable: "no Chromium (apt-get install chromium-headless-shell)" }),
+      ...(LAB_UNAVAILABLE ? { unavailable: LAB_UNAVAILABLE } : {}),
     },
   ];
 }
@@ -221,7 +233,7 @@ export interface BenchIo {
 }
 
 const HELP = [
-  "usage: sockstack bench [NAME…] [--skip NAME] [--quick] [--json[=FILE]] [--list]",
+  "usage: sockstack bench [NAME…] [--skip NAME] [--quick] [--json[=FILE]] [--list] [--compare FILE [--input RUN.json]] [--write-baseline FILE --repeat N]",
   "",
   "Runs the benchmarks (all, or those named; a name may be a prefix such as",
   "`throughput`): sockstack on the simulated network and its kernel",
@@ -232,6 +244,11 @@ const HELP = [
   "  --skip NAME    leave a benchmark out (repeatable; e.g. --skip million)",
   "  --json         print JSON instead of the table (--json=FILE: write it to FILE)",
   "  --list         list the benchmarks and their targets",
+  "  --compare FILE compare with a baseline (src/bench/baseline.json): runs what the baseline ran",
+  "                 (unless benchmarks are named) and prints which figures moved beyond their noise",
+  "                 band; exit 1 when one got worse. --input RUN.json compares a --json output instead",
+  "  --write-baseline FILE --repeat N   run N times and write a baseline: per figure the median",
+  "                 and the noise band (max − min) ÷ median of the N runs",
 ];
 
 /** The machine line of the report. */
@@ -248,15 +265,50 @@ export function machine(): Record<string, string | number> {
 }
 
 /** Runs the bench command; resolves to the exit status. */
-export async function runBench(args: readonly string[], io: BenchIo): Promise<number> {
+export async function runBench(argv: readonly string[], io: BenchIo): Promise<number> {
+  let args = argv;
+  // --compare FILE alone runs what the baseline ran.
+  let compare: { file: string; baseline: Baseline } | null = null;
+  const ci = args.findIndex((a) => a === "--compare" || a.startsWith("--compare="));
+  if (ci >= 0) {
+    const file = args[ci] === "--compare" ? args[ci + 1] : args[ci]!.slice(10);
+    if (!file) {
+      io.err("sockstack bench: --compare needs a baseline file");
+      io.err(HELP[0]!);
+      return 2;
+    }
+    try {
+      const b = JSON.parse(readFileSync(file, "utf8")) as Baseline;
+      if (b?.format !== BASELINE_FORMAT) throw new Error(`not a baseline (format ${BASELINE_FORMAT})`);
+      compare = { file, baseline: b };
+    } catch (e) {
+      io.err(`sockstack bench: --compare ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (e as Error).message}`);
+      io.err(HELP[0]!);
+      return 2;
+    }
+    const rest = args.filter((_, i) => i !== ci && !(args[ci] === "--compare" && i === ci + 1));
+    const selects = rest.some((a) => !a.startsWith("-") || a === "--quick" || a.startsWith("--skip"));
+    const inputAt = rest.findIndex((a) => a === "--input" || a.startsWith("--input="));
+    if (inputAt >= 0) {
+      const input = rest[inputAt] === "--input" ? rest[inputAt + 1] : rest[inputAt]!.slice(8);
+      return compareInput(compare, input, io);
+    }
+    args = [...(selects ? rest : [...compare.baseline.args, ...rest]), "--compare-with", file];
+  }
   let quick = false;
   let json: string | boolean = false;
   let list = false;
+  let repeat = 1;
+  let writeBaseline: string | null = null;
   const names: string[] = [];
   const skip: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === "--quick") quick = true;
+    if (a === "--compare-with") i++;
+    else if (a === "--repeat" && i + 1 < args.length) repeat = Number(args[++i]);
+    else if (a === "--write-baseline" && i + 1 < args.length) writeBaseline = args[++i]!;
+    else if (a.startsWith("--write-baseline=")) writeBaseline = a.slice(17);
+    else if (a === "--quick") quick = true;
     else if (a === "--skip" && i + 1 < args.length) skip.push(args[++i]!);
     else if (a.startsWith("--skip=")) skip.push(a.slice(7));
     else if (a === "--json") json = true;
@@ -293,6 +345,75 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
       return 1;
     }
   }
+  if (!Number.isInteger(repeat) || repeat < 1 || (repeat > 1 && !writeBaseline)) {
+    io.err(`sockstack bench: --repeat ${repeat}: a whole number, with --write-baseline FILE`);
+    io.err(HELP[0]!);
+    return 2;
+  }
+  if (writeBaseline !== null) {
+    const runs: BenchResult[][] = [];
+    const loads: string[] = [];
+    for (let r = 1; r <= repeat; r++) {
+      loads.push(machine().loadavg as string);
+      io.err(`--- baseline run ${r}/${repeat} (load ${loads.at(-1)}) ---`);
+      const one = await runChosen(chosen, quick, io);
+      if (one.results.some((x) => x.unavailable?.startsWith("failed"))) {
+        io.err("sockstack bench: a benchmark failed; no baseline written");
+        return 1;
+      }
+      runs.push(one.results);
+    }
+    const selection = args.filter((a, i) => a !== "--repeat" && args[i - 1] !== "--repeat" && a !== "--write-baseline" && args[i - 1] !== "--write-baseline" && !a.startsWith("--write-baseline=") && !a.startsWith("--json"));
+    const b = makeBaseline(runs, { args: selection, quick, machine: machine(), loads, created: new Date().toISOString() });
+    writeFileSync(writeBaseline, `${JSON.stringify(b, null, 2)}\n`);
+    for (const f of b.figures) io.out(`${f.name.padEnd(22)} ${(f.figure === "ratio" ? "ratio" : f.unit).padEnd(9)} ${String(+f.value.toPrecision(4)).padStart(10)}  band ±${(f.band * 100).toFixed(1)} %`);
+    io.out(`wrote ${writeBaseline}: ${b.figures.length} figures, median and band of ${repeat} runs`);
+    return 0;
+  }
+  const m = machine();
+  const { results, total } = await runChosen(chosen, quick, io);
+  if (json) {
+    const doc = { machine: m, command: `sockstack bench ${args.join(" ")}`.trim(), source: import.meta.url.endsWith(".ts") ? "tsx-loaded TypeScript sources" : "compiled dist/", wall_s: total, results };
+    const text = JSON.stringify(doc, null, 2);
+    if (jsonFd !== null) {
+      writeSync(jsonFd, `${text}\n`);
+      closeSync(jsonFd);
+    }
+    else io.out(text);
+  }
+  if (json !== true) {
+    for (const l of formatTable(results)) io.out(l);
+    io.out(`total ${total.toFixed(1)} s`);
+  }
+  const failed = results.some((r) => r.unavailable?.startsWith("failed"));
+  if (compare) {
+    const rows = compareFigures(compare.baseline, figuresOf(results));
+    io.out("");
+    for (const l of formatComparison(rows, compare.file)) io.out(l);
+    if (rows.some((r) => r.verdict === "worse")) return 1;
+  }
+  return failed ? 1 : 0;
+}
+
+/** `--compare FILE --input RUN.json`: a finished run's figures against the baseline, nothing run. */
+function compareInput(compare: { file: string; baseline: Baseline }, input: string | undefined, io: BenchIo): number {
+  let results: BenchResult[];
+  try {
+    if (!input) throw new Error("--input needs a file (the output of --json=FILE)");
+    results = (JSON.parse(readFileSync(input, "utf8")) as { results?: BenchResult[] }).results!;
+    if (!Array.isArray(results)) throw new Error("not the output of sockstack bench --json (no results)");
+  } catch (e) {
+    io.err(`sockstack bench: --input ${input ?? ""}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (e as Error).message}`);
+    io.err(HELP[0]!);
+    return 2;
+  }
+  const rows = compareFigures(compare.baseline, figuresOf(results));
+  for (const l of formatComparison(rows, compare.file)) io.out(l);
+  return rows.some((r) => r.verdict === "worse") ? 1 : 0;
+}
+
+/** Runs the chosen benchmarks once, in order; a benchmark that throws is a failed result. */
+async function runChosen(chosen: readonly Benchmark[], quick: boolean, io: BenchIo): Promise<{ results: BenchResult[]; total: number }> {
   const m = machine();
   io.err(`sockstack bench${quick ? " --quick" : ""}: ${chosen.length} benchmark(s) on ${m.cpu} ×${m.cores}, ${m.memGiB} GiB, node ${m.node}, load ${m.loadavg}`);
   const results: BenchResult[] = [];
@@ -309,21 +430,7 @@ export async function runBench(args: readonly string[], io: BenchIo): Promise<nu
       });
     }
   }
-  const total = (performance.now() - t0) / 1000;
-  if (json) {
-    const doc = { machine: m, command: `sockstack bench ${args.join(" ")}`.trim(), source: import.meta.url.endsWith(".ts") ? "tsx-loaded TypeScript sources" : "compiled dist/", wall_s: total, results };
-    const text = JSON.stringify(doc, null, 2);
-    if (jsonFd !== null) {
-      writeSync(jsonFd, `${text}\n`);
-      closeSync(jsonFd);
-    }
-    else io.out(text);
-  }
-  if (json !== true) {
-    for (const l of formatTable(results)) io.out(l);
-    io.out(`total ${total.toFixed(1)} s`);
-  }
-  return results.some((r) => r.unavailable?.startsWith("failed")) ? 1 : 0;
+  return { results, total: (performance.now() - t0) / 1000 };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

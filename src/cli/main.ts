@@ -16,6 +16,7 @@ import { conformanceCommand } from "./conformance.js";
 import { demoCommand } from "./demo.js";
 import { fuzzCommand } from "./fuzz.js";
 import { processIo, type CliIo } from "./io.js";
+import { sweepCommand } from "./sweep.js";
 import { labCommand } from "./lab.js";
 import { pingCommand } from "./ping.js";
 import { VIEW_SUMMARIES, viewCommand, type ViewTool } from "./views.js";
@@ -38,7 +39,8 @@ const COMMANDS: readonly Command[] = [
   { name: "ping", summary: "ping inside a simulated topology, printed like iputils ping", run: pingCommand },
   { name: "tun", summary: "bridge the stack to the Linux kernel through a TUN device", run: tunCommand },
   { name: "conformance", summary: "run packetdrill-format scripts (sockstack conformance PATH…)", run: conformanceCommand },
-  { name: "bench", summary: "benchmarks, sockstack next to the kernel (from a source checkout)", run: benchCommand },
+  { name: "sweep", summary: "a scenario, packetdrill script or test module under many seeds on worker threads, in shards (--shard I/N)", run: sweepCommand },
+  { name: "bench", summary: "benchmarks, sockstack next to the kernel (npm run bench; --compare FILE)", run: benchCommand },
   { name: "fuzz", summary: "packet and syscall fuzzers checking the stack's invariants (sockstack fuzz --help)", run: fuzzCommand },
 ];
 

@@ -172,10 +172,10 @@ export function exampleSnippets(file: string): Snippet[] {
       // Drop a ```ts … ``` wrapper (kept as blank lines so line numbers stay).
       const code = body.map((l) => (/^\s*```/.test(l) ? "" : l)).join("\n").replace(/\s+$/, "") + "\n";
       const line = startLine + first;
-      const nodeOnly = /^src\/(node|cli)\//.test(file);
+      const nodeOnly = /^src\/(node|cli|sweep)\//.test(file) || file === "src/sweep.ts";
       out.push({
         where: `${file}:${line}`, file, line, origin: "example", kind: "ts",
-        reason: nodeOnly ? "an example of src/node or src/cli: real I/O, type-checked only" : null,
+        reason: nodeOnly ? "an example of src/node, src/cli or src/sweep: real I/O, type-checked only" : null,
         code, expected: null, module: join(ROOT, file),
       });
       i = j - 1;

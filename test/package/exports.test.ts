@@ -45,6 +45,7 @@ const PROMISED: Record<string, string[]> = {
   "sockstack/conformance": ["runScript", "runSuite", "parseScript", "formatSummary"],
   "sockstack/interop": ["createRealtimeHost", "RealtimeDriver", "UdpTunDevice", "attachTunHost", "startEchoServer", "startHttpServer"],
   "sockstack/node": ["nodeOn", "SimSocket", "SimServer", "createNet", "createDns", "isIP", "isIPv4", "isIPv6"],
+  "sockstack/sweep": ["sweep", "mergeReports", "formatReport", "parseSeedRange", "parseShard", "shardRange", "replayCommand"],
 };
 
 /** Internals that must not be reachable. */
@@ -130,6 +131,15 @@ test("the packed package: every exports entry imports by name with its source's 
     // …every command it lists, the benchmarks included (built into dist/bench, not run from sources).
     const b = await run(join(app, "node_modules/.bin/sockstack"), ["bench", "--list"], { cwd: app });
     assert.match(b.stdout, /^throughput-lo +MB\/s/m);
+    assert.match(b.stdout, /^lab-ladder .*\(not available: needs a source checkout/m, "the lab benchmarks bundle src/lab: a clone only");
+    // …and runs one, from dist/ (a child process with --expose-gc: dist/bench/child.js).
+    const fe = await run(join(app, "node_modules/.bin/sockstack"), ["bench", "frag-expire", "--quick", "--json"], { cwd: app });
+    const doc = JSON.parse(fe.stdout) as { source: string; results: { name: string; sockstack: { median: number } | null }[] };
+    assert.equal(doc.source, "compiled dist/", "the installed bench runs the compiled benchmarks");
+    assert.ok((doc.results[0]?.sockstack?.median ?? 0) > 0, `frag-expire measured: ${fe.stdout.slice(0, 300)}`);
+    // The sweep's worker threads load dist/sweep/worker.js.
+    const sw = await run(join(app, "node_modules/.bin/sockstack"), ["sweep", "scenario", "udp", "--seeds", "1..2", "-j", "2"], { cwd: app });
+    assert.match(sw.stdout, /^sweep scenario udp, seeds 1\.\.2: 2 run in .* 2 passed, 0 failed$/m, "a sweep from the installed package");
     // …and the lab, from the page built into dist/lab-site (no esbuild in the installed package).
     assert.ok(!existsSync(join(app, "node_modules/esbuild")), "esbuild is not installed with the package");
     const labDir = join(tmp, "lab-site");
