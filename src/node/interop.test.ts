@@ -12,9 +12,9 @@
  * /dev/net/tun the outer test is skipped with the reason.
  *
  * Safety: the namespace has only `lo` and the TUN device, no default
- * route, IPv6 off (asserted before any traffic); all addresses are in
- * 198.18.0.0/24; every child process has a timeout; the whole inner run
- * is bounded.
+ * route, IPv6 off except on the TUN device (asserted before any traffic);
+ * all addresses are in 198.18.0.0/24 and 2001:2::/64; every child process
+ * has a timeout; the whole inner run is bounded.
  *
  * Knobs: SOCKSTACK_INTEROP_BULK_MB (default 100; 10 under impairments).
  */
@@ -41,6 +41,7 @@ import { startHttpServer } from "./apps/http-server.js";
 import { sendAll, type ServerHandle } from "./apps/app-server.js";
 import { PATTERN_BLOCK, patternBytes } from "./apps/pattern.js";
 import { snapshot } from "../tools/snapshot.js";
+import { sockaddrIn6 } from "../socket/sockaddr.js";
 import { ss } from "../tools/ss.js";
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -49,6 +50,8 @@ const INNER_ENV = "SOCKSTACK_INTEROP_NETNS";
 const INNER_TIMEOUT_MS = 15 * 60_000;
 const KERNEL = TUN_DEFAULTS.peer;
 const SOCKSTACK = TUN_DEFAULTS.addr.split("/")[0]!;
+const KERNEL6 = TUN_DEFAULTS.peer6;
+const SOCKSTACK6 = TUN_DEFAULTS.addr6.split("/")[0]!;
 
 // ─── outer: create the namespace, run the inner file in it, delete it ───
 
@@ -190,7 +193,7 @@ function innerSuite(ns: string): void {
   const servers: ServerHandle[] = [];
 
   before(async () => {
-    th = await attachTunHost({ ttlSeconds: INNER_TIMEOUT_MS / 1000, seed: "interop" });
+    th = await attachTunHost({ ttlSeconds: INNER_TIMEOUT_MS / 1000, seed: "interop", ipv6: true });
     assertSealed(null, TUN_DEFAULTS.tunName);
     noTcp = tcpUnavailable(th.host);
     servers.push(startEchoServer(th.host, { port: 7, proto: "udp" }));
@@ -199,6 +202,8 @@ function innerSuite(ns: string): void {
       servers.push(startEchoServer(th.host, { port: 7, proto: "tcp" }));
       servers.push(startDiscardServer(th.host, { port: 9, proto: "tcp" }));
       servers.push(startHttpServer(th.host, { port: 8080 }));
+      servers.push(startHttpServer(th.host, { port: 8086, family: "AF_INET6" }));
+      servers.push(startEchoServer(th.host, { port: 7007, proto: "tcp", family: "AF_INET6" }));
     }
   });
 
@@ -207,14 +212,83 @@ function innerSuite(ns: string): void {
     await th?.close();
   });
 
-  test(`the namespace ${ns} is sealed: lo and the TUN device only, no route out, IPv6 off`, () => {
+  test(`the namespace ${ns} is sealed: lo and the TUN device only, no route out, IPv6 on the TUN device alone`, () => {
     assertSealed(null, TUN_DEFAULTS.tunName);
     assert.equal(th.host.ip.routes.lookup(0x08080808), null, "sockstack must have no route beyond the TUN subnet");
   });
 
   matrix("ideal bridge", null, Number(process.env.SOCKSTACK_INTEROP_BULK_MB ?? 100));
+  ipv6Suite();
   matrix("impaired bridge: loss 2 %, delay 10 ms, reordering 5 % (each direction, sim link model)", { loss: 0.02, latency: ms(10), reorder: 0.05 },
     Number(process.env.SOCKSTACK_INTEROP_BULK_MB ?? 10));
+
+  /** IPv6 across the ideal bridge: curl -6, Python AF_INET6 peers and ICMPv6 echo, both directions, byte-exact (issue 18 item 6). */
+  function ipv6Suite(): void {
+    describe("IPv6 across the bridge (2001:2::/64)", () => {
+      test("ping kernel → sockstack over ICMPv6 (raw socket from Python), payload echoed exactly", async () => {
+        const r = await kernelPeer(["ping", SOCKSTACK6, 3, 0.05, 2]).result;
+        assert.equal(r.received, 3, JSON.stringify(r));
+        assert.equal(r.exact, 3, JSON.stringify(r));
+      });
+
+      test("curl -6 → sockstack HTTP/1.1 server on an AF_INET6 socket: GET /bytes/N and POST /sha256, byte-exact", async (t) => {
+        if (noTcp) return t.skip(noTcp);
+        if (spawnSync("sh", ["-c", "command -v curl"]).status !== 0) return t.skip("curl is not installed");
+        const base = `http://[${SOCKSTACK6}]:8086`;
+        const curl = (args: string[]) => runTool("curl", ["-6", "-g", "-sS", "--max-time", "60", "--noproxy", "*", ...args], 70_000);
+        const n = 2_000_000;
+        assert.equal(sha256(await curl([`${base}/bytes/${n}`])), patternSha(n), "GET /bytes/N over IPv6");
+        const dir = mkdtempSync(join(tmpdir(), "sockstack-interop6-"));
+        try {
+          const file = join(dir, "body");
+          const up = patternBytes(1_000_000);
+          writeFileSync(file, up);
+          assert.equal((await curl(["--data-binary", `@${file}`, `${base}/sha256`])).toString(), `${sha256(up)} ${up.length}\n`, "POST /sha256 over IPv6");
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+
+      test("Python AF_INET6 client → sockstack TCP echo on [::]:7007 (half-close, read to EOF), byte-exact", async (t) => {
+        if (noTcp) return t.skip(noTcp);
+        const r = await kernelPeer(["tcp-echo-client", SOCKSTACK6, 7007, 1_000_000]).result;
+        assert.equal(r.received, 1_000_000, JSON.stringify(r));
+        assert.equal(r.exact, true, JSON.stringify(r));
+        assert.match(String(r.local), /^2001:2::1:\d+$/, "the kernel's side is its IPv6 address");
+      });
+
+      test("sockstack AF_INET6 TCP client → kernel Python echo server on [2001:2::1], byte-exact; kernel ss sees it", async (t) => {
+        if (noTcp) return t.skip(noTcp);
+        const port = 5018;
+        const srv = kernelPeer(["tcp-echo-server", port, 1, KERNEL6]);
+        await srv.ready;
+        const n = 1_000_000;
+        const r = await run(th.host, "tcp6-client", async (p) => {
+          const fd = p.socket("AF_INET6", "SOCK_STREAM");
+          await p.connect(fd, sockaddrIn6(KERNEL6, port));
+          const local = p.getsockname(fd) as { addr: string; port: number };
+          assert.equal(local.addr, SOCKSTACK6, "source address selected on the TUN device");
+          const estab = new RegExp(`ESTAB\\s+\\d+\\s+\\d+\\s+\\[${KERNEL6}\\]:${port}\\s+\\[${SOCKSTACK6}\\]:${local.port}`);
+          let kss = "";
+          for (let i = 0; i < 30; i++) {
+            kss = (await runTool("ss", ["-tanH"])).toString();
+            if (estab.test(kss)) break;
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          assert.match(kss, estab, "the kernel's ss shows the IPv6 connection");
+          const reading = recvAll(p, fd);
+          await sendPattern(p, fd, n);
+          p.shutdown(fd, "SHUT_WR");
+          const got = await reading;
+          await p.close(fd);
+          return got;
+        });
+        assert.equal(r.n, n, "bytes echoed");
+        assert.equal(r.sha, patternSha(n), "echo byte-exact");
+        assert.equal((await srv.result).bytes, n, "the kernel server's count");
+      });
+    });
+  }
 
   function matrix(label: string, impair: LinkConfigInput | null, bulkMb: number): void {
     const lossy = impair !== null;

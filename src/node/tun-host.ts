@@ -11,7 +11,7 @@ import { ms } from "../core/time.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { Host } from "../host/host.js";
 import { parseCidr } from "../host/host.js";
-import { checkInteropAddress } from "./netns.js";
+import { checkInteropAddress, enableTunIpv6 } from "./netns.js";
 import type { RealtimeDriver } from "./realtime-driver.js";
 import { createRealtimeHost } from "./realtime-host.js";
 import { startSocatBridge, type SocatBridge } from "./socat-bridge.js";
@@ -23,6 +23,10 @@ export const TUN_DEFAULTS = {
   addr: "198.18.0.2/24",
   /** The kernel's address on the TUN device. */
   peer: "198.18.0.1",
+  /** sockstack's IPv6 address, when IPv6 is on (RFC 5180's benchmark range). */
+  addr6: "2001:2::2/64",
+  /** The kernel's IPv6 address on the TUN device, when IPv6 is on. */
+  peer6: "2001:2::1",
   tunName: "sstun0",
   /** Port of the sockstack side of the UDP pair. */
   nodePort: 47000,
@@ -41,6 +45,18 @@ export interface TunHostOptions {
   nodePort?: number;
   socatPort?: number;
   mtu?: number;
+  /**
+   * IPv6 across the bridge too (default false): sockstack gets `addr6`
+   * (default 2001:2::2/64) beside its IPv4 address, and a socat started
+   * here turns IPv6 on for the TUN device alone with `peer6` (default
+   * 2001:2::1) — no link-local address, no router solicitations (netns.ts
+   * enableTunIpv6). Both inside 2001:2::/48.
+   */
+  ipv6?: boolean;
+  /** sockstack's IPv6 address with prefix (default 2001:2::2/64; implies `ipv6`). */
+  addr6?: string;
+  /** The kernel's IPv6 address (default 2001:2::1; implies `ipv6`). */
+  peer6?: string;
   /** Start socat here (default true); false when `tun up` already runs it. */
   startSocat?: boolean;
   /**
@@ -75,6 +91,10 @@ export interface TunHost {
   addr: string;
   /** The kernel's address. */
   peer: string;
+  /** sockstack's IPv6 address (no prefix), or null without IPv6. */
+  addr6: string | null;
+  /** The kernel's IPv6 address, or null without IPv6. */
+  peer6: string | null;
   /** The seed of the host's RNG (given or drawn at random). */
   seed: number | string;
   /**
@@ -120,6 +140,11 @@ export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
   const peer = o.peer ?? TUN_DEFAULTS.peer;
   checkInteropAddress(addr, "sockstack address");
   checkInteropAddress(peer, "peer address");
+  const v6 = o.ipv6 || o.addr6 !== undefined || o.peer6 !== undefined;
+  const addr6 = v6 ? o.addr6 ?? TUN_DEFAULTS.addr6 : null;
+  const peer6 = v6 ? o.peer6 ?? TUN_DEFAULTS.peer6 : null;
+  if (addr6 !== null) checkInteropAddress(addr6, "sockstack IPv6 address");
+  if (peer6 !== null) checkInteropAddress(peer6, "peer IPv6 address");
   const { prefixLen } = parseCidr(addr);
   const nodePort = o.nodePort ?? TUN_DEFAULTS.nodePort;
   const socatPort = o.socatPort ?? TUN_DEFAULTS.socatPort;
@@ -138,6 +163,7 @@ export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
         tunName, nodePort, socatPort, mtu, ttlSeconds: o.ttlSeconds ?? 600,
         ...(o.pointToPoint ? { kernelCidr: `${peer}/32`, pointToPoint: ip } : { kernelCidr: `${peer}/${prefixLen}` }),
       });
+      if (addr6 !== null && peer6 !== null) enableTunIpv6(null, tunName, `${peer6}/${addr6.split("/")[1] ?? "64"}`);
     }
   } catch (e) {
     driver.stop();
@@ -146,7 +172,11 @@ export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
     throw e;
   }
   const dev = device;
-  host.addInterface(dev, addr);
+  const iface = host.addInterface(dev, addr);
+  if (addr6 !== null) {
+    host.enableIpv6();
+    host.addAddress(iface, addr6.includes("/") ? addr6 : `${addr6}/64`);
+  }
   if (o.impair) dev.impair(o.impair, host.ctx.rng.fork("tun-impair"));
   let closing: Promise<number> | null = null;
   const close = async (): Promise<number> => {
@@ -163,7 +193,7 @@ export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
     return left;
   };
   return {
-    host, driver, device: dev, bridge, addr: addr.split("/")[0]!, peer, seed,
+    host, driver, device: dev, bridge, addr: addr.split("/")[0]!, peer, addr6: addr6?.split("/")[0] ?? null, peer6, seed,
     close: () => (closing ??= close()),
   };
 }

@@ -4,7 +4,9 @@
 Each subcommand uses the Linux kernel's own TCP/IP stack through Python's
 socket module, prints ONE JSON line on stdout and exits; every blocking call
 has a timeout. Run only inside the interop network namespace: the tests pass
-addresses of 198.18.0.0/24 and this script refuses anything else.
+addresses of 198.18.0.0/24 or 2001:2::/64 (IPv6 across the bridge) and this
+script refuses anything else. Servers take an optional last argument, the
+address to bind (default 198.18.0.1; an IPv6 one makes an AF_INET6 socket).
 
 Payload pattern everywhere: byte i of a stream is (i * 7 + i // 251) & 255,
 so a transfer is checked byte-exactly by its SHA-256.
@@ -19,8 +21,12 @@ def out(obj):
 
 
 def check_addr(host):
-    if not host.startswith("198.18.0."):
-        raise SystemExit(f"refusing address {host}: interop uses 198.18.0.0/24 only")
+    if not (host.startswith("198.18.0.") or (host.startswith("2001:2::") and host.count(":") <= 7)):
+        raise SystemExit(f"refusing address {host}: interop uses 198.18.0.0/24 and 2001:2::/64 only")
+
+
+def family_of(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 def pattern(offset, n):
@@ -51,15 +57,23 @@ def csum(b):
 
 
 def cmd_ping(host, count, interval, wait):
+    """Echo requests on a raw socket: ICMP, or ICMPv6 for an IPv6 address (the kernel sums ICMPv6)."""
     check_addr(host)
+    v6 = ":" in host
     count, interval, wait = int(count), float(interval), float(wait)
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    if v6:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     ident = 0x5353
     rtts, exact, sent = [], 0, 0
     for seq in range(1, count + 1):
         body = struct.pack("!I", seq) + bytes(range(52))
-        hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        hdr = struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, seq)
+        if v6:
+            hdr = struct.pack("!BBHHH", 128, 0, 0, ident, seq)
+        else:
+            hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+            hdr = struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, seq)
         t0 = time.monotonic()
         s.sendto(hdr + body, (host, 0))
         sent += 1
@@ -73,11 +87,12 @@ def cmd_ping(host, count, interval, wait):
                 d, a = s.recvfrom(65535)
             except socket.timeout:
                 break
-            ihl = (d[0] & 15) * 4
+            ihl = 0 if v6 else (d[0] & 15) * 4  # a raw ICMPv6 socket gets no IP header
             t, c, _, rid, rseq = struct.unpack("!BBHHH", d[ihl:ihl + 8])
-            if a[0] == host and t == 0 and rid == ident and rseq == seq:
+            if a[0] == host and t == (129 if v6 else 0) and rid == ident and rseq == seq:
                 rtts.append((time.monotonic() - t0) * 1000)
-                if d[ihl + 8:] == body and csum(d[ihl:]) == 0:
+                # The kernel verified an ICMPv6 checksum before delivering the reply.
+                if d[ihl + 8:] == body and (v6 or csum(d[ihl:]) == 0):
                     exact += 1
                 break
         if seq < count:
@@ -201,7 +216,7 @@ def cmd_tcp_echo_client(host, port, nbytes):
     """Sends nbytes, half-closes, reads the echo until EOF, compares."""
     check_addr(host)
     c = socket.create_connection((host, int(port)), timeout=TIMEOUT)
-    local = "%s:%d" % c.getsockname()
+    local = "%s:%d" % c.getsockname()[:2]
     result = {}
 
     def reader():
@@ -260,11 +275,12 @@ def cmd_tcp_parallel(host, port, conns, nbytes):
     out({"conns": int(conns), "ok": sum(1 for r in results if r is True), "errors": [r for r in results if r is not True][:5], "seconds": time.monotonic() - t0})
 
 
-def cmd_tcp_echo_server(port, conns):
+def cmd_tcp_echo_server(port, conns, bind="198.18.0.1"):
     """Echo server for `conns` connections (threads); closes each on EOF."""
-    s = socket.socket()
+    check_addr(bind)
+    s = socket.socket(family_of(bind))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("198.18.0.1", int(port)))
+    s.bind((bind, int(port)))
     s.listen(128)
     s.settimeout(TIMEOUT)
     print("READY", flush=True)

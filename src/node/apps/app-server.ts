@@ -5,15 +5,23 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { Host } from "../../host/host.js";
-import { sockaddrIn } from "../../socket/sockaddr.js";
+import { sockaddrIn, sockaddrIn6 } from "../../socket/sockaddr.js";
 import type { Process } from "../../sys/process.js";
 
 /** Transport of a server. */
 export type AppProto = "tcp" | "udp";
 
+/** Address family a server listens in: `AF_INET` on 0.0.0.0, `AF_INET6` on `::` (default `AF_INET`). */
+export type AppFamily = "AF_INET" | "AF_INET6";
+
+/** The wildcard sockaddr of a family. */
+export function anyAddr(family: AppFamily, port: number): ReturnType<typeof sockaddrIn> | ReturnType<typeof sockaddrIn6> {
+  return family === "AF_INET6" ? sockaddrIn6("::", port) : sockaddrIn("0.0.0.0", port);
+}
+
 /** One finished (or running) connection, or one UDP peer. */
 export interface ConnRecord {
-  /** `198.18.0.1:41234` */
+  /** `198.18.0.1:41234`, `[2001:2::1]:41234` */
   peer: string;
   bytesIn: number;
   bytesOut: number;
@@ -78,7 +86,7 @@ export class ServerBase implements ServerHandle {
   stopping = false;
   #waiters: ((r: ConnRecord) => void)[] = [];
 
-  constructor(host: Host, name: string, readonly port: number, readonly proto: AppProto) {
+  constructor(host: Host, name: string, readonly port: number, readonly proto: AppProto, readonly family: AppFamily = "AF_INET") {
     this.process = host.createProcess(name);
   }
 
@@ -97,17 +105,17 @@ export class ServerBase implements ServerHandle {
   }
 
   /**
-   * Listens on 0.0.0.0:port (SO_REUSEADDR, backlog 128) and runs `serve` for
+   * Listens on the family's wildcard address, port `port` (SO_REUSEADDR, backlog 128) and runs `serve` for
    * each accepted connection, with the bookkeeping every server shares: the
    * fd is closed afterwards, and the connection is recorded as `eof`, or as
    * `error:<errno>` when `serve` throws.
    */
   serveTcp(serve: (fd: number, meter: ConnMeter) => Promise<void>): void {
     const p = this.process;
-    const lfd = p.socket("AF_INET", "SOCK_STREAM");
+    const lfd = p.socket(this.family, "SOCK_STREAM");
     this.fds.add(lfd);
     p.setsockopt(lfd, "SOL_SOCKET", "SO_REUSEADDR", 1);
-    p.bind(lfd, sockaddrIn("0.0.0.0", this.port));
+    p.bind(lfd, anyAddr(this.family, this.port));
     p.listen(lfd, 128);
     void (async () => {
       while (!this.stopping) {
@@ -154,10 +162,11 @@ export async function sendAll(p: Process, fd: number, data: Uint8Array): Promise
   while (off < data.length) off += await p.send(fd, off === 0 ? data : data.subarray(off));
 }
 
-/** `addr:port` of a sockaddr from accept/recvfrom. */
+/** `addr:port` (`[addr]:port` for IPv6) of a sockaddr from accept/recvfrom. */
 export function peerText(a: unknown): string {
   const x = a as { addr?: string; port?: number } | null;
-  return x && x.addr !== undefined ? `${x.addr}:${x.port}` : "?";
+  if (!x || x.addr === undefined) return "?";
+  return x.addr.includes(":") ? `[${x.addr}]:${x.port}` : `${x.addr}:${x.port}`;
 }
 
 /** The errno code of an error (`ECONNRESET`), or its message. */

@@ -5,28 +5,30 @@
  * closes on EOF.
  */
 import type { Host } from "../../host/host.js";
-import { sockaddrIn } from "../../socket/sockaddr.js";
-import { ServerBase, type AppProto, type ServerHandle } from "./app-server.js";
+import { ServerBase, anyAddr, type AppFamily, type AppProto, type ServerHandle } from "./app-server.js";
 
 /** Options of {@link startDiscardServer}. */
 export interface DiscardServerOptions {
   port: number;
   proto?: AppProto;
+  /** `AF_INET` (0.0.0.0, the default) or `AF_INET6` (`::`, dual-stack). */
+  family?: AppFamily;
 }
 
 /**
- * Starts a discard server on `host` (bound to 0.0.0.0:port).
+ * Starts a discard server on `host` (bound to 0.0.0.0:port, or [::]:port for `AF_INET6`).
  * @example const srv = startDiscardServer(host, { port: 9 }); const rec = await srv.nextDone();
  */
 export function startDiscardServer(host: Host, o: DiscardServerOptions): ServerHandle {
   const proto = o.proto ?? "tcp";
-  const s = new ServerBase(host, `discard-${proto}`, o.port, proto);
+  const family = o.family ?? "AF_INET";
+  const s = new ServerBase(host, `discard-${proto}`, o.port, proto, family);
   const p = s.process;
   if (proto === "udp") {
-    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    const fd = p.socket(family, "SOCK_DGRAM");
     s.fds.add(fd);
     p.setsockopt(fd, "SOL_SOCKET", "SO_RCVBUF", 4 << 20);
-    p.bind(fd, sockaddrIn("0.0.0.0", o.port));
+    p.bind(fd, anyAddr(family, o.port));
     void (async () => {
       while (!s.stopping) {
         try {

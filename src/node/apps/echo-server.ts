@@ -5,19 +5,20 @@
  * bytes and then EOF. UDP: each datagram goes back to its sender.
  */
 import type { Host } from "../../host/host.js";
-import { sockaddrIn } from "../../socket/sockaddr.js";
-import { ServerBase, errText, sendAll, type AppProto, type ServerHandle } from "./app-server.js";
+import { ServerBase, anyAddr, errText, sendAll, type AppFamily, type AppProto, type ServerHandle } from "./app-server.js";
 
 /** Options of {@link startEchoServer}. */
 export interface EchoServerOptions {
   port: number;
   proto?: AppProto;
+  /** `AF_INET` (0.0.0.0, the default) or `AF_INET6` (`::`, dual-stack). */
+  family?: AppFamily;
   /** Receive chunk size (default 65536). */
   chunk?: number;
 }
 
 /**
- * Starts an echo server on `host` (bound to 0.0.0.0:port).
+ * Starts an echo server on `host` (bound to 0.0.0.0:port, or [::]:port for `AF_INET6`).
  * @example
  * const srv = startEchoServer(host, { port: 7 });
  * // … clients connect …
@@ -26,12 +27,13 @@ export interface EchoServerOptions {
 export function startEchoServer(host: Host, o: EchoServerOptions): ServerHandle {
   const proto = o.proto ?? "tcp";
   const chunk = o.chunk ?? 65536;
-  const s = new ServerBase(host, `echo-${proto}`, o.port, proto);
+  const family = o.family ?? "AF_INET";
+  const s = new ServerBase(host, `echo-${proto}`, o.port, proto, family);
   const p = s.process;
   if (proto === "udp") {
-    const fd = p.socket("AF_INET", "SOCK_DGRAM");
+    const fd = p.socket(family, "SOCK_DGRAM");
     s.fds.add(fd);
-    p.bind(fd, sockaddrIn("0.0.0.0", o.port));
+    p.bind(fd, anyAddr(family, o.port));
     void (async () => {
       while (!s.stopping) {
         try {

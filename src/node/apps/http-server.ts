@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import type { Host } from "../../host/host.js";
 import type { Process } from "../../sys/process.js";
 import { PATTERN_BLOCK as PATTERN } from "./pattern.js";
-import { ConnMeter, ServerBase, sendAll, type ServerHandle } from "./app-server.js";
+import { ConnMeter, ServerBase, sendAll, type AppFamily, type ServerHandle } from "./app-server.js";
 
 /** Largest request head accepted (RFC 9112 leaves it to the server; 431 beyond). */
 export const MAX_HEAD = 16384;
@@ -125,14 +125,16 @@ async function simple(p: Process, fd: number, status: number, reason: string, bo
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
   port: number;
+  /** `AF_INET` (0.0.0.0, the default) or `AF_INET6` (`::`, dual-stack). */
+  family?: AppFamily;
 }
 
 /**
- * Starts the HTTP server on `host` (0.0.0.0:port).
+ * Starts the HTTP server on `host` (0.0.0.0:port, or [::]:port for `AF_INET6`).
  * @example const srv = startHttpServer(host, { port: 80 }); // curl http://198.18.0.2/bytes/1000
  */
 export function startHttpServer(host: Host, o: HttpServerOptions): ServerHandle {
-  const s = new ServerBase(host, "httpd", o.port, "tcp");
+  const s = new ServerBase(host, "httpd", o.port, "tcp", o.family);
   const p = s.process;
   s.serveTcp(async (fd, m) => {
     try {
