@@ -114,7 +114,9 @@ export type ScriptSockAddr =
  * — the same `sin_port` / `sin_addr=inet_addr("…")` members for both
  * families, `sa_family` choosing sockaddr_in or sockaddr_in6 (and how the
  * text is read). The address text is checked by the socket layer (EINVAL).
- * @example sockaddrArg(parsed) // { family: 10, addr: "2001:db8::1", port: 8080, flowinfo: 0, scopeId: 0 }
+ * @example
+ * declare const arg: Parameters<typeof sockaddrArg>[0]; // {sa_family=AF_INET6, sin_port=htons(8080), sin_addr=inet_addr("2001:db8::1")}
+ * sockaddrArg(arg); // { family: 10, addr: "2001:db8::1", port: 8080, flowinfo: 0, scopeId: 0 }
  */
 export function sockaddrArg(e: Expr): ScriptSockAddr {
   const f = structFields(e);
