@@ -57,6 +57,8 @@ const OPTIONS: Record<string, boolean> = {
   debug: false,
   define: true,
   verbose: false,
+  // FreeBSD's packetdrill (the tcp-testsuite's): TCP over UDP encapsulation.
+  udp_encapsulation: true,
 };
 
 /** Options accepted with no effect in a simulation, and why. */
@@ -81,6 +83,7 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   so_filename: "packetdrill's shared-object stack mode loads a C library",
   so_flags: "packetdrill's shared-object stack mode loads a C library",
   is_anyip: "AnyIP (local routes to whole prefixes) is not implemented",
+  udp_encapsulation: "TCP over UDP (FreeBSD's net.inet.tcp.udp_tunneling_port, an option of FreeBSD's packetdrill) is not implemented",
 };
 
 /** Options given on a command line: `--name=value`, `--name value`, `-D NAME=VALUE`, `-v`. */

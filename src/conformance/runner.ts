@@ -54,7 +54,7 @@ import {
 } from "./segment-codec.js";
 import { finalizeConfig, parsePacketdrillArgs, type PacketdrillArgs, type PacketdrillConfig } from "./config.js";
 import { runShellCommand, shellEnv, type ShellEnv } from "./shell.js";
-import { evalInt, evalStruct, iovLengths, structFields, Unsupported, wordName } from "./syscall-args.js";
+import { evalInt, evalStruct, iovLengths, sockaddrArg, structFields, Unsupported, wordName } from "./syscall-args.js";
 import { tcpInfoScope } from "./tcp-info-scope.js";
 import { PacketdrillTun } from "./tun-device.js";
 
@@ -436,9 +436,10 @@ class ScriptRun {
       }
       case "bind": {
         const fd = fdArg();
-        if (arg(1).kind !== "ellipsis") throw new Unsupported("bind to an explicit address");
-        p.bind(fd, [this.#cfg.bindIp, this.#cfg.bindPort]);
-        this.#conn(fd).localPort = this.#cfg.bindPort;
+        // `...` is packetdrill's bind address; a sockaddr literal is taken as written.
+        const sa = arg(1).kind === "ellipsis" ? null : sockaddrArg(arg(1));
+        p.bind(fd, sa ?? [this.#cfg.bindIp, this.#cfg.bindPort]);
+        this.#conn(fd).localPort = sa ? sa.port : this.#cfg.bindPort;
         return { value: 0 };
       }
       case "listen": {
@@ -472,11 +473,11 @@ class ScriptRun {
       }
       case "connect": {
         const fd = fdArg();
-        if (arg(1).kind !== "ellipsis") throw new Unsupported("connect to an explicit address");
+        const sa = arg(1).kind === "ellipsis" ? null : sockaddrArg(arg(1));
         const c = this.#conn(fd);
-        c.remotePort = this.#cfg.connectPort;
+        c.remotePort = sa ? sa.port : this.#cfg.connectPort;
         this.#cur = c;
-        const value = p.connect(fd, [this.#cfg.connectIp, this.#cfg.connectPort]).then(() => 0);
+        const value = p.connect(fd, sa ?? [this.#cfg.connectIp, this.#cfg.connectPort]).then(() => 0);
         try {
           const name = p.getsockname(fd);
           if ((name.family === 2 || name.family === 10) && name.port) c.localPort = name.port;

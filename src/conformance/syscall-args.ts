@@ -102,3 +102,35 @@ export function evalStruct(e: Expr): Record<string, number> {
   }
   return out;
 }
+
+/** A socket address written in a script, as the socket layer takes it. */
+export type ScriptSockAddr =
+  | { family: 2; addr: string; port: number }
+  | { family: 10; addr: string; port: number; flowinfo: 0; scopeId: 0 };
+
+/**
+ * packetdrill's sockaddr literal (parser.y `sockaddr`):
+ * `{sa_family=AF_INET6, sin_port=htons(8080), sin_addr=inet_addr("2001:db8::1")}`
+ * — the same `sin_port` / `sin_addr=inet_addr("…")` members for both
+ * families, `sa_family` choosing sockaddr_in or sockaddr_in6 (and how the
+ * text is read). The address text is checked by the socket layer (EINVAL).
+ * @example
+ * declare const arg: Parameters<typeof sockaddrArg>[0]; // {sa_family=AF_INET6, sin_port=htons(8080), sin_addr=inet_addr("2001:db8::1")}
+ * sockaddrArg(arg); // { family: 10, addr: "2001:db8::1", port: 8080, flowinfo: 0, scopeId: 0 }
+ */
+export function sockaddrArg(e: Expr): ScriptSockAddr {
+  const f = structFields(e);
+  const fam = f.get("sa_family");
+  const port = f.get("sin_port");
+  const addr = f.get("sin_addr");
+  if (!fam || !port || !addr || f.size !== 3) throw new Unsupported("a sockaddr must be {sa_family=…, sin_port=htons(N), sin_addr=inet_addr(\"…\")}");
+  const family = wordName(fam.value);
+  if (family !== "AF_INET" && family !== "AF_INET6") throw new Unsupported(`sa_family ${family ?? "(number)"}`);
+  const a = addr.value;
+  if (a.kind !== "call" || a.name !== "inet_addr" || a.args.length !== 1 || a.args[0]!.kind !== "string") {
+    throw new Unsupported("sin_addr must be inet_addr(\"ADDRESS\")");
+  }
+  const text = a.args[0].value;
+  const p = evalInt(port.value);
+  return family === "AF_INET6" ? { family: 10, addr: text, port: p, flowinfo: 0, scopeId: 0 } : { family: 2, addr: text, port: p };
+}
