@@ -318,6 +318,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.sndUna = (req.iss + 1) >>> 0;
   t.sndNxt = t.sndUna;
   t.sndMax = t.sndUna;
+  t.sndSml = t.sndUna;
   t.sndBufSeq = t.sndUna;
   t.highRxt = t.sndUna;
   t.rcvNxt = (req.irs + 1) >>> 0;

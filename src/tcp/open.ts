@@ -49,6 +49,7 @@ export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number,
   t.sndUna = t.iss;
   t.sndNxt = t.iss;
   t.sndMax = t.iss;
+  t.sndSml = t.iss;
   t.sndBufSeq = (t.iss + 1) >>> 0;
   t.highRxt = t.iss;
   initConnection(tl, t, rt.iface.mtu);

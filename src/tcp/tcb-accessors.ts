@@ -49,6 +49,7 @@ export abstract class TcbAccessors extends Timer {
   #recover = 0;
   #finSeq = 0;
   #rttSeq = 0;
+  #sndSml = 0;
   #tsRecent = 0;
   #flags = 0;
   #cold: TcbCold = COLD_DEFAULTS;
@@ -157,6 +158,14 @@ export abstract class TcbAccessors extends Timer {
   }
   set rttSeq(v: number) {
     this.#rttSeq = v | 0;
+  }
+
+  /** End of the last new segment sent shorter than the MSS (Linux snd_sml): Nagle holds a small segment only while such a one is unacknowledged (Minshall's variant, tcp_minshall_check). */
+  get sndSml(): number {
+    return this.#sndSml >>> 0;
+  }
+  set sndSml(v: number) {
+    this.#sndSml = v | 0;
   }
 
   /** TS.Recent (RFC 7323 §4.3). */

@@ -40,6 +40,7 @@ export const TCB_SEQ_FIELDS = {
   recover: "RFC 6582 \"recover\" / Linux high_seq.",
   finSeq: "Sequence number of our FIN (once queued).",
   rttSeq: "Sequence number being timed without timestamps (Karn), sent at `rttTime`.",
+  sndSml: "End of the last new segment sent shorter than the MSS (Linux snd_sml): Nagle holds a small segment only while such a one is unacknowledged (Minshall's variant, tcp_minshall_check).",
   tsRecent: "TS.Recent (RFC 7323 §4.3).",
 } as const;
 

@@ -34,6 +34,7 @@ export const freebsdPersonality: TcpPersonality = {
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
   dropSynAckAtListener: true,
   requestSeqCheck: false,
+  nagleMinshall: false,
   closedResetOwner,
   timeWaitInput: timeWaitInputBsd,
   learnedMss: tcpMss,

@@ -20,6 +20,7 @@ export const linuxPersonality: TcpPersonality = {
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,
   requestSeqCheck: true,
+  nagleMinshall: true,
   // Linux answers a segment for nobody from no socket (tcp_v4_send_reset without sk).
   closedResetOwner: () => null,
   timeWaitInput,

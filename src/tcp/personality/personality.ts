@@ -52,6 +52,13 @@ export interface TcpPersonality {
    * segments are dropped (the right ACK still needs only the window).
    */
   readonly requestSeqCheck: boolean;
+  /**
+   * Nagle holds a small segment only while an earlier *small* segment is
+   * unacknowledged (Minshall's variant, Linux tcp_minshall_check) instead
+   * of while anything is (RFC 896 as written; FreeBSD sends a small segment
+   * only when idle).
+   */
+  readonly nagleMinshall: boolean;
 
   /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
   closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;
