@@ -65,7 +65,7 @@ import {
 } from "../wire/icmpv6.js";
 import { Packet, finalizeChecksums } from "../wire/packet.js";
 import type { NetInterface } from "../ip/interface.js";
-import type { IpLayer } from "../ip/ip-layer.js";
+import { IN_ECN_COUNTERS, type IpLayer } from "../ip/ip-layer.js";
 import { trimPacket } from "../ip/protocol.js";
 import { Reassembler, type ReassemblyFamily } from "../ip/reassembly.js";
 import { Route6Table, IP6_RT_PRIO_ADDRCONF, type Route6Result } from "./route6.js";
@@ -745,6 +745,9 @@ export class Ip6Layer {
       c.inc(c.Ip6, "InDiscards");
       return;
     }
+    // Linux ip6_rcv_core: counted by the traffic class's ECN field (RFC 3168 §5) once the version is right.
+    const h0 = packet.head;
+    if (h0.length >= IPV6.HEADER && h0[0]! >> 4 === 6) c.inc(c.Ip6, IN_ECN_COUNTERS[(h0[1]! >> 4) & 3]!);
     const h = this.#scratch;
     const err = parseIpv6Into(packet.head, packet.length, h);
     if (err) {

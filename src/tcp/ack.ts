@@ -21,6 +21,7 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
+import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -104,6 +105,8 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
       updateMss(t);
     }
   }
+  // ECN (ecn.ts): the peer's CWR, the end of a CWR episode, an ECN-Echo's window reduction.
+  if (t.ecnFlags !== 0 || t.caState === "cwr") ecnAck(tl, t, seg, newlySacked);
   const unaAdvanced = seqGt(ack, t.sndUna);
   if (log && log.rack) {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
@@ -263,7 +266,9 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
     }
   }
   if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
+    const ssthresh = t.cc.ssthresh;
     t.cc.undo();
+    if (t.cc.ssthresh > ssthresh) ecnWithdrawCwr(t);
     t.undoMarker = -1;
     // Linux tcp_try_undo_dsack: the spurious recovery gives the RACK window one more to persist.
     if (t.sentLog) t.sentLog.reoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, t.sentLog.reoWndPersist + 1);
@@ -295,6 +300,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     t.recover = t.sndMax;
     t.highRxt = seqMax(t.highRxt, t.sndUna);
     t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+    ecnQueueCwr(t);
     t.undoMarker = t.sndUna;
     t.undoRetrans = 0;
     t.rttTime = -1;
@@ -375,6 +381,7 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
     // RETRANS marks across episodes); resending them would only produce duplicates.
     t.highRxt = seqMax(t.highRxt, t.sndUna);
     t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+    ecnQueueCwr(t);
     t.undoMarker = t.sndUna;
     t.undoRetrans = 0;
     t.rttTime = -1;
