@@ -87,9 +87,15 @@ export function ecnRcvSynAck(t: Tcb, flags: number): void {
   if (t.ecnFlags & TCP_ECN_OK && (flags & (ECE | CWR)) !== ECE) t.ecnFlags = 0;
 }
 
-/** A SYN crossing ours (simultaneous open, Linux tcp_ecn_rcv_syn): ECN stays only for ECE and CWR both. */
-export function ecnRcvSyn(t: Tcb, flags: number): void {
-  if (t.ecnFlags & TCP_ECN_OK && (flags & (ECE | CWR)) !== (ECE | CWR)) t.ecnFlags = 0;
+/**
+ * A SYN crossing ours (simultaneous open, Linux tcp_ecn_rcv_syn): ECN stays
+ * only for ECE and CWR both. (The FreeBSD personality also turns it on for
+ * such a SYN when our SYN did not ask but `tcp_ecn` accepts.)
+ */
+export function ecnRcvSyn(tl: TcpLayer, t: Tcb, flags: number): void {
+  const setup = (flags & (ECE | CWR)) === (ECE | CWR);
+  if (t.ecnFlags & TCP_ECN_OK && !setup) t.ecnFlags = 0;
+  else if (setup && tl.personality.ecnSimultaneousAccept && tl.ctx.sysctl.tcp_ecn !== 0) t.ecnFlags |= TCP_ECN_OK;
 }
 
 /**

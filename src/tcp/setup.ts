@@ -172,7 +172,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
   // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN-ACK.
   tl.setState(t, TcpState.SYN_RECV);
-  ecnRcvSyn(t, seg.flags);
+  ecnRcvSyn(tl, t, seg.flags);
   t.sndWnd = seg.window;
   transmit(tl, t, t.iss, SYN | ACK, EMPTY);
 }
