@@ -1,15 +1,16 @@
 /**
  * Command-line values of link impairments, shared by the commands that
  * take them (`sockstack ping --loss`, `sockstack tun … --loss --delay
- * --jitter --reorder --duplicate --corrupt --rate`): probabilities as
+ * --jitter --reorder --duplicate --corrupt --rate --aqm`): probabilities as
  * `0.1` or `10%`, durations as `10ms`, `1.5s`, `200us` (a bare number is
  * milliseconds), rates in tc's units (`10mbit`, `500kbit`, `1gbit`, a bare
- * number of bits/s, or bytes/s with `bps`, `kbps`, `mbps`, `gbps`).
+ * number of bits/s, or bytes/s with `bps`, `kbps`, `mbps`, `gbps`), the
+ * AQM threshold as a number of waiting packets.
  * A bad value throws {@link UsageError} with a one-line reason.
  */
 import { UsageError } from "./args.js";
 import type { Micros } from "../core/time.js";
-import type { LinkConfigInput } from "../sim/impairments.js";
+import type { AqmConfig, LinkConfigInput } from "../sim/impairments.js";
 
 /**
  * `0.1`, `10%` → a probability; `undefined` → 0.
@@ -60,6 +61,18 @@ export function parseRate(raw: string | undefined, label: string): number {
   return v;
 }
 
+/**
+ * `--aqm N`: the step AQM of the rate limit's queue — CE-mark ECN-capable
+ * packets (drop the others) that find N or more packets waiting.
+ * @example parseAqm("20", "10mbit") // { threshold: 20, ecn: true }
+ */
+export function parseAqm(raw: string | undefined, rate: string | undefined): AqmConfig | null {
+  if (raw === undefined) return null;
+  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`option --aqm: '${raw}' is not a number of packets (the queue length above which packets are CE-marked)`);
+  if (rate === undefined) throw new UsageError("option --aqm: needs --rate (the AQM manages the rate limit's queue)");
+  return { threshold: Number(raw.trim()), ecn: true };
+}
+
 /** The impairment options as a command receives them. */
 export interface ImpairmentArgs {
   loss?: string;
@@ -69,6 +82,7 @@ export interface ImpairmentArgs {
   duplicate?: string;
   corrupt?: string;
   rate?: string;
+  aqm?: string;
 }
 
 /**
@@ -85,8 +99,9 @@ export function linkConfigFromArgs(a: ImpairmentArgs): LinkConfigInput | null {
     duplicate: parseProbability(a.duplicate, "--duplicate"),
     corrupt: parseProbability(a.corrupt, "--corrupt"),
     rate: parseRate(a.rate, "--rate"),
+    aqm: parseAqm(a.aqm, a.rate),
   };
-  const given = [a.loss, a.delay, a.jitter, a.reorder, a.duplicate, a.corrupt, a.rate].some((v) => v !== undefined);
+  const given = [a.loss, a.delay, a.jitter, a.reorder, a.duplicate, a.corrupt, a.rate, a.aqm].some((v) => v !== undefined);
   return given ? cfg : null;
 }
 
@@ -101,5 +116,6 @@ export function describeLinkConfig(c: LinkConfigInput): string {
   if (c.duplicate) parts.push(`duplicate ${pct(c.duplicate)}`);
   if (c.corrupt) parts.push(`corrupt ${pct(c.corrupt)}`);
   if (c.rate) parts.push(`rate ${c.rate >= 1e6 ? `${c.rate / 1e6}Mbit` : c.rate >= 1e3 ? `${c.rate / 1e3}Kbit` : `${c.rate}bit`}`);
+  if (c.aqm) parts.push(`aqm: CE-mark ${c.aqm.ecn === false ? "(drop) " : ""}at ${c.aqm.threshold} queued`);
   return parts.length ? parts.join(", ") : "none";
 }

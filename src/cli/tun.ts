@@ -10,7 +10,7 @@
  * sockstack tun status
  * sockstack tun down [--netns NAME]
  * COMMON: [--netns NAME] [--timeout SEC] [--seed N] [--loss P] [--delay T] [--jitter T]
- *         [--reorder P] [--duplicate P] [--corrupt P] [--rate R]
+ *         [--reorder P] [--duplicate P] [--corrupt P] [--rate R] [--aqm N]
  * ```
  *
  * `serve`, `connect` and `ping` re-run themselves inside the namespace
@@ -43,7 +43,7 @@ const USAGE = [
   `       sockstack tun ping HOST [-c COUNT] ${COMMON}`,
   "       sockstack tun status",
   "       sockstack tun down [--netns NAME]",
-  "IMPAIRMENTS (sockstack side, each direction): [--loss P] [--delay T] [--jitter T] [--reorder P] [--duplicate P] [--corrupt P] [--rate R]",
+  "IMPAIRMENTS (sockstack side, each direction): [--loss P] [--delay T] [--jitter T] [--reorder P] [--duplicate P] [--corrupt P] [--rate R] [--aqm N]",
 ];
 
 const HELP = [
@@ -69,6 +69,8 @@ const HELP = [
   "  --duplicate P   deliver a packet twice",
   "  --corrupt P     flip one bit of a packet (the receiver's checksum drops it)",
   "  --rate R        transmit rate: 10mbit, 500kbit, 1gbit, 2mbps (bytes/s), bare number = bit/s",
+  "  --aqm N         with --rate: a packet that finds N or more queued is marked CE when ECN-capable",
+  "                  (ECT), dropped otherwise (a step AQM, like tc red … ecn)",
   "Impairments use the simulator's link model on the sockstack side of the bridge, in each",
   "direction (so --delay 10ms adds 20 ms to the round trip).",
   "",
@@ -99,6 +101,7 @@ const SPEC = {
   duplicate: { kind: "string", metavar: "P" },
   corrupt: { kind: "string", metavar: "P" },
   rate: { kind: "string", metavar: "R" },
+  aqm: { kind: "string", metavar: "N" },
   help: { kind: "flag", short: "h" },
 } as const;
 
@@ -135,7 +138,7 @@ export async function tunCommand(args: string[]): Promise<number> {
   }
   let impair: LinkConfigInput | null;
   try {
-    impair = linkConfigFromArgs({ loss: o.loss, delay: o.delay, jitter: o.jitter, reorder: o.reorder, duplicate: o.duplicate, corrupt: o.corrupt, rate: o.rate });
+    impair = linkConfigFromArgs({ loss: o.loss, delay: o.delay, jitter: o.jitter, reorder: o.reorder, duplicate: o.duplicate, corrupt: o.corrupt, rate: o.rate, aqm: o.aqm });
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message);
     throw e;

@@ -45,7 +45,8 @@ const SYSCTLS: Record<string, SysctlSetter> = {
     return OK;
   },
   "net.inet.tcp.sack.enable": bool("tcp_sack"),
-  "net.inet.tcp.ecn.enable": (h, v) => (v === "0" || v === "2" ? int("tcp_ecn", 0, 2)(h, v) : unsupported(`sysctl net.inet.tcp.ecn.enable=${v}: sockstack does not negotiate ECN`)),
+  // FreeBSD's 0/1/2 mean what Linux's tcp_ecn 0/1/2 mean (off, request and accept, accept only); 3 and 4 are its AccECN modes.
+  "net.inet.tcp.ecn.enable": (h, v) => (v === "0" || v === "1" || v === "2" ? int("tcp_ecn", 0, 2)(h, v) : unsupported(`sysctl net.inet.tcp.ecn.enable=${v}: Accurate ECN is not implemented`)),
   "net.inet.tcp.recvspace": (h, v) => {
     const n = num(v);
     if (!Number.isInteger(n) || n <= 0) return unsupported(`sysctl net.inet.tcp.recvspace=${v}`);
@@ -118,7 +119,8 @@ function procInt(t: string): number | null {
   return null;
 }
 
-type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking" | "tcp_slow_start_after_idle";
+type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking" | "tcp_slow_start_after_idle" |
+  "tcp_ecn_fallback";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
   "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_recovery" | "tcp_reordering" |
   "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
@@ -208,7 +210,8 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_rfc1337": lbool("tcp_rfc1337"),
   "net.ipv4.tcp_moderate_rcvbuf": lbool("tcp_moderate_rcvbuf"),
   "net.ipv4.tcp_syncookies": lint("tcp_syncookies", 0, 2),
-  "net.ipv4.tcp_ecn": lint("tcp_ecn", 0, 5, { honoured: is(0, 2), lacks: "ECN negotiation (RFC 3168) is not implemented: sockstack never requests ECN and ignores it in SYNs (tcp_ecn=2)" }),
+  "net.ipv4.tcp_ecn": lint("tcp_ecn", 0, 5, { honoured: is(0, 1, 2), lacks: "Accurate ECN (tcp_ecn 3–5) is not implemented: sockstack negotiates RFC 3168 ECN only" }),
+  "net.ipv4.tcp_ecn_fallback": lbool("tcp_ecn_fallback"),
   "net.ipv4.tcp_keepalive_probes": lint("tcp_keepalive_probes", 1, 127),
   "net.ipv4.tcp_syn_retries": lint("tcp_syn_retries", 1, 127),
   "net.ipv4.tcp_synack_retries": lint("tcp_synack_retries", 1, 255),
@@ -251,7 +254,7 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_frto": recorded("2", is(0), "F-RTO (RFC 5682) is not implemented"),
   "net.ipv4.tcp_fack": recorded("0", () => true, "no effect on Linux since 4.15 either"),
   "net.ipv4.tcp_tso_win_divisor": recorded("3", () => true, "no TSO in sockstack: segments are MSS-sized, the divisor changes nothing"),
-  "net.ipv4.tcp_ecn_option": recorded("2", () => true, "AccECN is not implemented; the option only matters with tcp_ecn=3"),
+  "net.ipv4.tcp_ecn_option": recorded("2", () => true, "Accurate ECN is not implemented; the option only matters with tcp_ecn 3–5"),
   "net.ipv4.tcp_pacing_ss_ratio": recorded("200", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
   "net.ipv4.tcp_pacing_ca_ratio": recorded("120", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
   "net.ipv4.tcp_fastopen": lint("tcp_fastopen", 0, 2 ** 31 - 1),

@@ -98,7 +98,15 @@ export interface Sysctls {
   /** tcp_invalid_ratelimit (µs; ms in /proc). */
   tcp_invalid_ratelimit: Micros;
   tcp_notsent_lowat: number;
+  /**
+   * ECN (RFC 3168; tcp/ecn.ts): 0 off, 1 request it on outgoing connections
+   * and accept it on incoming ones, 2 (Linux's default) accept only. Linux's
+   * 3–5 add Accurate ECN, which sockstack lacks (3 and 4 request classic
+   * ECN, 5 accepts only).
+   */
   tcp_ecn: number;
+  /** tcp_ecn_fallback: a retransmitted SYN drops ECE|CWR (RFC 3168 §6.1.1.1; Linux default 1). */
+  tcp_ecn_fallback: boolean;
   /**
    * Accept an in-window RST that is not exactly at rcv.nxt (RFC 793; FreeBSD
    * `net.inet.tcp.insecure_rst=1`). false (Linux, always): RFC 5961 §3 —
@@ -301,6 +309,7 @@ export function linuxSysctls(): Sysctls {
     tcp_invalid_ratelimit: 500_000,
     tcp_notsent_lowat: 4294967295,
     tcp_ecn: 2,
+    tcp_ecn_fallback: true,
     tcp_insecure_rst: false,
     tcp_insecure_syn: false,
     tcp_personality: "linux",

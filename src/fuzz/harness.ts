@@ -133,6 +133,7 @@ function isTally(c: Counters, g: CounterGroup, name: string): boolean {
   if (g === c.Icmp) return name.startsWith("In") && name !== "InErrors" && name !== "InCsumErrors";
   if (g === c.IcmpMsg) return name.startsWith("In");
   if (g === c.IpExt) return name.startsWith("In") && name !== "InNoRoutes" && name !== "InTruncatedPkts" && name !== "InCsumErrors";
+  if (g === c.Ip6) return /^In(NoECT|ECT0|ECT1|CE)Pkts$/.test(name);
   return false;
 }
 

@@ -25,6 +25,9 @@ import { Reassembler } from "./reassembly.js";
 import { trimPacket, type IpProtocolHandler } from "./protocol.js";
 import { Arp } from "./arp.js";
 
+/** The counters of received datagrams by ECN field (Linux IPSTATS_MIB_NOECTPKTS + ecn: IpExtInNoECTPkts…, Ip6InNoECTPkts…). */
+export const IN_ECN_COUNTERS: readonly string[] = ["InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts"];
+
 /** Per-datagram send options. */
 export interface IpSendOptions {
   ttl?: number;
@@ -218,6 +221,9 @@ export class IpLayer {
       return;
     }
     c.inc(c.Ip, "InReceives");
+    // Linux ip_rcv_core: every datagram with a plausible header is counted by its ECN field (RFC 3168 §5).
+    const h0 = packet.head;
+    if (h0.length >= 20 && h0[0]! >> 4 === 4 && (h0[0]! & 15) >= 5) c.inc(c.IpExt, IN_ECN_COUNTERS[h0[1]! & 3]!);
     // TCP keeps nothing of the header: it gets a per-layer scratch record;
     // every other path (reassembly, forwarding, UDP, ICMP, errors) a copy.
     const scratch = this.#hdrBusy ? newIpv4Header() : this.#hdrScratch;

@@ -37,7 +37,7 @@ import {
 } from "../wire/icmpv6.js";
 import { Packet } from "../wire/packet.js";
 import type { NetInterface } from "../ip/interface.js";
-import type { IpLayer } from "../ip/ip-layer.js";
+import { IN_ECN_COUNTERS, type IpLayer } from "../ip/ip-layer.js";
 import { trimPacket } from "../ip/protocol.js";
 import { Reassembler, type ReassemblyFamily } from "../ip/reassembly.js";
 import type { Ip6ProtocolHandler } from "./protocol6.js";
@@ -113,6 +113,9 @@ export class Ip6Input {
       c.inc(c.Ip6, "InDiscards");
       return;
     }
+    // Linux ip6_rcv_core: counted by the traffic class's ECN field (RFC 3168 §5) once the version is right.
+    const h0 = packet.head;
+    if (h0.length >= IPV6.HEADER && h0[0]! >> 4 === 6) c.inc(c.Ip6, IN_ECN_COUNTERS[(h0[1]! >> 4) & 3]!);
     const h = this.#scratch;
     const err = parseIpv6Into(packet.head, packet.length, h);
     if (err) {

@@ -423,7 +423,7 @@ test("nstat names the IPv6 counters as Linux's /proc/net/snmp6 (Ip6*, Icmp6*), i
   const text = nstat(before, snapshot(a));
   const names = text.split("\n").slice(1).map((l) => l.split(/\s+/)[0]).filter((n) => n && /^(Ip6|Icmp6)/.test(n));
   assert.deepEqual(names, [
-    "Ip6InReceives", "Ip6InDelivers", "Ip6OutRequests", "Ip6InOctets", "Ip6OutOctets", "Ip6OutTransmits",
+    "Ip6InReceives", "Ip6InDelivers", "Ip6OutRequests", "Ip6InOctets", "Ip6OutOctets", "Ip6InNoECTPkts", "Ip6OutTransmits",
     "Icmp6InMsgs", "Icmp6OutMsgs", "Icmp6InEchos", "Icmp6InEchoReplies", "Icmp6OutEchos", "Icmp6OutEchoReplies",
     "Icmp6InType128", "Icmp6OutType128", "Icmp6InType129", "Icmp6OutType129",
   ]);

@@ -164,7 +164,7 @@ export class Ipv6Net implements NetworkLayer {
     const onError = handler.icmpError?.bind(handler);
     this.ip6.register(protocol, {
       input: (p, h, l4off) => {
-        handler.input(p, { src: inet6FromBytes(h.src), dst: inet6FromBytes(h.dst), headerLength: l4off, totalLength: IPV6.HEADER + h.payloadLength });
+        handler.input(p, { src: inet6FromBytes(h.src), dst: inet6FromBytes(h.dst), headerLength: l4off, totalLength: IPV6.HEADER + h.payloadLength, tos: h.trafficClass });
       },
       icmpError: onError ? (info) => onError(classifyIcmpV6(info)) : undefined,
     });

@@ -42,6 +42,8 @@ export interface NetRx {
   readonly headerLength: number;
   /** Length of the datagram from the network header to the end of the transport data (link padding excluded). */
   readonly totalLength: number;
+  /** The IPv4 TOS byte or IPv6 traffic class: DSCP and the ECN field (RFC 3168 §5, low two bits). */
+  readonly tos: number;
 }
 
 /**

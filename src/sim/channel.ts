@@ -7,7 +7,9 @@
  * Pipeline of one packet, in this order:
  * 1. partitioned → drop `partition`; longer than the MTU → drop `mtu`;
  * 2. rate limit: wait for the wire in a bounded FIFO (tail drop `queue`),
- *    then occupy it for `length·8/rate`;
+ *    then occupy it for `length·8/rate`; with an AQM, a packet that finds
+ *    the queue at its threshold is marked CE (ECN-capable) or dropped
+ *    (`aqm`) first;
  * 3. random decisions (see "random streams"): loss (independent, then
  *    Gilbert-Elliott) → drop `loss`; duplication; corruption (a private
  *    copy with one bit flipped); delay = latency ± jitter, never earlier
@@ -40,6 +42,8 @@ import {
   DEFAULT_LINK_CONFIG,
   GilbertElliott,
   corruptCopy,
+  ecnField,
+  markCe,
   reorderDelayOf,
   resolveLinkConfig,
   sampleDelay,
@@ -53,6 +57,8 @@ export type DropReason =
   | "loss"
   /** rate-limit queue full (tail drop) */
   | "queue"
+  /** the AQM signalled congestion to a packet that is not ECN-capable (or the AQM does not mark) */
+  | "aqm"
   /** longer than the wire's MTU */
   | "mtu"
   /** wire partitioned (at send or while in flight) */
@@ -65,7 +71,7 @@ export type DropReason =
   | "discarded";
 
 /** Every {@link DropReason}. */
-export const DROP_REASONS: readonly DropReason[] = ["loss", "queue", "mtu", "partition", "down", "noDestination", "discarded"];
+export const DROP_REASONS: readonly DropReason[] = ["loss", "queue", "aqm", "mtu", "partition", "down", "noDestination", "discarded"];
 
 /**
  * Counters of one channel. Invariant:
@@ -86,6 +92,8 @@ export interface ChannelCounters {
   corrupted: number;
   /** Packets picked for an extra reordering delay. */
   reordered: number;
+  /** Packets the AQM marked CE (RFC 3168) instead of dropping them. */
+  ceMarked: number;
   /** Packets ever held by {@link Channel.hold}. */
   held: number;
 }
@@ -113,7 +121,7 @@ const FREE_MAX = 1024;
 const NO_PACKET = new Packet(EMPTY, EMPTY, true);
 
 function zeroDrops(): Record<DropReason, number> {
-  return { loss: 0, queue: 0, mtu: 0, partition: 0, down: 0, noDestination: 0, discarded: 0 };
+  return { loss: 0, queue: 0, aqm: 0, mtu: 0, partition: 0, down: 0, noDestination: 0, discarded: 0 };
 }
 
 /** One direction of a simulated wire. `T` is per-packet owner data. */
@@ -123,7 +131,7 @@ export class Channel<T = null> {
   #cfg: LinkConfig;
   readonly #counters: ChannelCounters = {
     sent: 0, sentBytes: 0, delivered: 0, deliveredBytes: 0, dropped: zeroDrops(),
-    duplicated: 0, corrupted: 0, reordered: 0, held: 0,
+    duplicated: 0, corrupted: 0, reordered: 0, ceMarked: 0, held: 0,
   };
   // One stream per impairment (see the file comment).
   readonly #lossRng: Rng;
@@ -370,10 +378,23 @@ export class Channel<T = null> {
     const now = this.#scheduler.now();
     let depart = now;
     if (cfg.rate > 0) {
+      // The AQM decides as the packet joins the queue (a dropped one never occupies the wire).
+      let mark = false;
+      if (cfg.aqm && this.#aqmSignal(now, cfg.aqm.threshold)) {
+        if (cfg.aqm.ecn && ecnField(packet) !== 0) mark = true;
+        else {
+          c.dropped.aqm++;
+          return;
+        }
+      }
       depart = this.#serialize(now, len, cfg);
       if (depart < 0) {
         c.dropped.queue++;
         return;
+      }
+      if (mark) {
+        packet = markCe(packet);
+        c.ceMarked++;
       }
     }
     // Random decisions: fixed draws per enabled impairment, in fixed order.
@@ -461,6 +482,15 @@ export class Channel<T = null> {
     this.#txSize.push(len);
     this.#txBytes += len;
     return Math.ceil(finish - 1e-6);
+  }
+
+  /** A packet arriving `now` must wait behind `threshold` or more packets not yet on the wire (the AQM signals it). */
+  #aqmSignal(now: Micros, threshold: number): boolean {
+    this.#retire(now);
+    if (this.#busyUntil <= now) return false;
+    let waiting = this.#txFinish.length - this.#txHead;
+    if (waiting > 0 && this.#txStart[this.#txHead]! <= now) waiting--;
+    return waiting >= threshold;
   }
 
   /** Forgets transmitter entries fully sent by `now`. */

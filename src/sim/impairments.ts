@@ -12,6 +12,7 @@
 import type { Micros } from "../core/time.js";
 import type { Rng } from "../core/rng.js";
 import { EMPTY, Packet, finalizeChecksums } from "../wire/packet.js";
+import { updateChecksum16 } from "../wire/checksum.js";
 
 /**
  * Gilbert-Elliott burst loss (the two-state Markov chain of netem's
@@ -30,6 +31,24 @@ export interface BurstLoss {
   lossInGood?: number;
   /** Loss probability in the bad state (netem `1-h`, default 1). */
   lossInBad?: number;
+}
+
+/**
+ * Active queue management of a rate-limited wire's queue: a step AQM (RED
+ * with min = max = threshold and probability 1 — what DCTCP deployments
+ * configure — or fq_codel's `ce_threshold`, counted in packets instead of
+ * sojourn time). A packet that arrives while `threshold` or more packets
+ * wait for the wire gets a congestion signal: with `ecn` (the default) an
+ * ECN-capable one — ECT(0) or ECT(1) — is marked CE (RFC 3168 §5, the IP
+ * checksum updated) and sent on, anything else is dropped (`aqm`), as
+ * `tc qdisc … red … ecn` does; without `ecn` every signalled packet is
+ * dropped. The tail drop of a full queue still applies.
+ */
+export interface AqmConfig {
+  /** Waiting packets at or above which arriving packets are signalled (≥ 0; 0 signals every packet that must wait). */
+  threshold: number;
+  /** Mark ECN-capable packets CE instead of dropping them. Default true. */
+  ecn?: boolean;
 }
 
 /** How {@link LinkConfig.jitter} is distributed. */
@@ -93,6 +112,12 @@ export interface LinkConfig {
   /** Queue bound in bytes while rate-limited. Default Infinity. */
   queueBytes: number;
   /**
+   * Active queue management of the rate-limit queue ({@link AqmConfig}:
+   * CE-mark or drop above a threshold), or null for a plain FIFO with
+   * tail drop. Needs {@link LinkConfig.rate}. Default null.
+   */
+  aqm: AqmConfig | null;
+  /**
    * Largest datagram the wire carries (bytes). Larger ones are dropped and
    * counted (`mtu`): IP fragments before sending, so this only catches bugs.
    * Default 1500.
@@ -117,6 +142,7 @@ export const DEFAULT_LINK_CONFIG: Readonly<LinkConfig> = Object.freeze({
   rate: 0,
   queuePackets: 1000,
   queueBytes: Infinity,
+  aqm: null,
   mtu: 1500,
 });
 
@@ -146,6 +172,10 @@ export function resolveLinkConfig(base: Readonly<LinkConfig>, patch: LinkConfigI
   nonNegative("queuePackets", c.queuePackets);
   nonNegative("queueBytes", c.queueBytes);
   if (!(c.mtu >= 68)) throw new RangeError(`link config: mtu must be at least 68 (RFC 791), got ${c.mtu}`);
+  if (c.aqm) {
+    nonNegative("aqm.threshold", c.aqm.threshold);
+    c.aqm = { threshold: c.aqm.threshold, ecn: c.aqm.ecn ?? true };
+  }
   if (c.burst) {
     const b = c.burst;
     probability("burst.pGoodToBad", b.pGoodToBad);
@@ -206,6 +236,39 @@ export class GilbertElliott {
     if (moveDraw < (this.bad ? m.pBadToGood : m.pGoodToBad)) this.bad = !this.bad;
     return lost;
   }
+}
+
+/** The ECN field (RFC 3168 §5) of the IP datagram `p`: 0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE; 0 for anything but IPv4/IPv6. */
+export function ecnField(p: Packet): number {
+  const h = p.head;
+  if (h.length < 2) return 0;
+  const v = h[0]! >> 4;
+  if (v === 4) return h[1]! & 3;
+  if (v === 6) return (h[1]! >> 4) & 3;
+  return 0;
+}
+
+/**
+ * A copy of the IP datagram `p` with its ECN field set to CE (RFC 3168
+ * §5): a private head (the sender's capture and buffers keep ECT), the
+ * IPv4 header checksum updated incrementally (RFC 1624) unless checksums
+ * are still offloaded.
+ */
+export function markCe(p: Packet): Packet {
+  const q = p.clone();
+  const h = q.head;
+  if (h[0]! >> 4 === 6) {
+    h[1] = h[1]! | 0x30;
+    return q;
+  }
+  const old = (h[0]! << 8) | h[1]!;
+  h[1] = h[1]! | 3;
+  if (!q.csumPartial) {
+    const cs = updateChecksum16((h[10]! << 8) | h[11]!, old, (h[0]! << 8) | h[1]!);
+    h[10] = cs >>> 8;
+    h[11] = cs & 255;
+  }
+  return q;
 }
 
 /**

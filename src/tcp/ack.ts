@@ -21,6 +21,7 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
+import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -104,6 +105,8 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
       updateMss(t);
     }
   }
+  // ECN (ecn.ts): the peer's CWR, the end of a CWR episode, an ECN-Echo's window reduction.
+  if (t.ecnFlags !== 0 || t.caState === "cwr") ecnAck(tl, t, seg, newlySacked);
   const unaAdvanced = seqGt(ack, t.sndUna);
   if (log && log.rack) {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
@@ -263,7 +266,9 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
     }
   }
   if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
+    const ssthresh = t.cc.ssthresh;
     t.cc.undo();
+    if (t.cc.ssthresh > ssthresh) ecnWithdrawCwr(t);
     t.undoMarker = -1;
     // Linux tcp_try_undo_dsack: the spurious recovery gives the RACK window one more to persist.
     if (t.sentLog) t.sentLog.reoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, t.sentLog.reoWndPersist + 1);
@@ -342,7 +347,8 @@ export function ourFinAcked(tl: TcpLayer, t: Tcb): void {
 
 /**
  * Enters fast recovery (Linux tcp_enter_recovery): recovery point at
- * snd.max, congestion control's reduction, the undo marker set (RFC 2883
+ * snd.max, congestion control's reduction (and, with ECN, a CWR queued for
+ * the next new data segment), the undo marker set (RFC 2883
  * D-SACK / Eifel undo counts retransmissions from here), RTT sampling off.
  * Holes retransmitted in an earlier episode stay retransmitted (HighRxt is
  * not moved back: Linux keeps per-segment RETRANS marks across episodes;
@@ -352,6 +358,7 @@ function enterFastRecovery(t: Tcb, now: number): void {
   t.recover = t.sndMax;
   t.highRxt = seqMax(t.highRxt, t.sndUna);
   t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+  ecnQueueCwr(t);
   t.undoMarker = t.sndUna;
   t.undoRetrans = 0;
   t.rttTime = -1;

@@ -15,6 +15,7 @@ import { oowLimited } from "./oow-ack.js";
 import { seqGt, seqLt } from "../core/seq.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import { decodeCookieTimestamp } from "./syncookie.js";
+import { ecnCookieOk, ecnOpenReqChild, ecnRequestOk } from "./ecn.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -146,17 +147,18 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
       }
       c.inc(c.TcpExt, "SyncookiesRecv");
       const tsOffset = tl.isn.tsOffset(seg.daddr, seg.saddr);
-      let wscale = -1, sackOk = false, tsOk = false;
+      let wscale = -1, sackOk = false, tsOk = false, ecnOk = false;
       if (seg.hasTs && seg.tsEcr) {
         const o = decodeCookieTimestamp((seg.tsEcr - tsOffset) >>> 0);
         wscale = o.wscale;
         sackOk = o.sack;
         tsOk = true;
+        ecnOk = ecnCookieOk(tl, o.ecn);
       }
       const r: RequestSock = {
         localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
         iss: (seg.ack - 1) >>> 0, irs: (seg.seq - 1) >>> 0, peerMss: mss, sndWscale: wscale, rcvWscale: 0,
-        peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0, lastOowAck: -1,
+        peerWindow: seg.window, sackOk, tsOk, ecnOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0, lastOowAck: -1,
         created: now, listener: lq,
       };
       const rt = tl.net.of(seg.saddr).route(seg.saddr);
@@ -244,11 +246,13 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
     iss: 0, irs: seg.seq, peerMss, sndWscale: wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : -1,
     rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu, seg.saddr) : 0,
-    peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal,
+    peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, ecnOk: ecnRequestOk(tl, seg),
     tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0, lastOowAck: -1,
     expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq,
   };
   if (wantCookie) {
+    // Linux tcp_conn_request: a cookie keeps ECN only in the timestamp it encodes.
+    if (!tsOk) req.ecnOk = false;
     const ck = tl.cookies.makeCookie(req, seg.seq, peerMss, now);
     req.iss = ck.isn;
     req.peerMss = ck.mss;
@@ -333,6 +337,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.sndWscale = t.wscaleOk ? req.sndWscale : 0;
   t.rwin.rcvWscale = t.wscaleOk ? req.rcvWscale : 0;
   t.sackOk = req.sackOk;
+  ecnOpenReqChild(t, req.ecnOk);
   t.tsOk = req.tsOk && seg.hasTs;
   t.tsRecent = seg.hasTs ? seg.tsVal : req.tsRecent;
   t.tsRecentStamp = now;

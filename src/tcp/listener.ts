@@ -42,6 +42,8 @@ export interface RequestSock {
   peerWindow: number;
   sackOk: boolean;
   tsOk: boolean;
+  /** The SYN-ACK accepts ECN (Linux inet_rsk(req)->ecn_ok; tcp/ecn.ts). */
+  ecnOk: boolean;
   /** Client's TS val (echoed as TS ecr). */
   tsRecent: number;
   /** Our TS offset for this connection. */

@@ -11,6 +11,7 @@ import { destroyTimeWait } from "./lifecycle.js";
 import { Listener } from "./listener.js";
 import { sendSyn } from "./output.js";
 import { initConnection } from "./setup.js";
+import { ecnConnect } from "./ecn.js";
 import { fastOpenCookieCheck, listenFastOpen, sendSynData } from "./fastopen-open.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
@@ -53,6 +54,7 @@ export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number,
   t.sndBufSeq = (t.iss + 1) >>> 0;
   t.highRxt = t.iss;
   initConnection(tl, t, rt.iface.mtu);
+  ecnConnect(tl, t);
   t.route = rt;
   t.routeGen = net.routeGeneration;
   tl.setState(t, TcpState.SYN_SENT);

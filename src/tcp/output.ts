@@ -15,6 +15,7 @@ import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { synFastOpenOption } from "./fastopen.js";
+import { ecnSendFlags, ecnSynFlags, ecnTos } from "./ecn.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
 import type { AckSample } from "./congestion/congestion-control.js";
@@ -81,6 +82,15 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   const head = new Uint8Array(l3 + 20 + tcpEmitOptionsLength(opts));
   const sync = t.state !== TcpState.SYN_SENT;
   if (sync && (flags & RST) === 0) flags |= ACK;
+  // ECN (ecn.ts): the SYN's negotiation flags; ECT(0), CWR and ECE on the other segments.
+  let tos = t.tos;
+  if (t.ecnFlags !== 0) {
+    if (syn) flags |= ecnSynFlags(tl, t);
+    else {
+      tos = ecnTos(t, seq, data.length);
+      flags = ecnSendFlags(t, seq, data.length, flags);
+    }
+  }
   const ack = flags & ACK ? t.rcvNxt : 0;
   const window = flags & RST ? 0 : selectWindow(tl, t);
   let urg = 0;
@@ -90,7 +100,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   }
   if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
-  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl, t.tos, true);
+  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl, tos, true);
   if (err) {
     c.inc(c.Tcp, "OutErrs");
     return false;

@@ -11,6 +11,7 @@ import { EMPTY } from "../wire/packet.js";
 import { ackSndCheck, eventDataRecv } from "./delack.js";
 import { abort, enterTimeWait } from "./lifecycle.js";
 import { OooQueue } from "./ooo-queue.js";
+import { ecnAckNow, ecnCheckCe } from "./ecn.js";
 import { sendAck, tcpOutput } from "./output.js";
 import { sendResetFor } from "./control-out.js";
 import { FIN, type Segment } from "./segment.js";
@@ -115,6 +116,8 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
       (t.ooo ??= new OooQueue(t.sackOk && tl.ctx.sysctl.tcp_dsack)).insert(seq, data);
       ackNow = true;
     }
+    // ECN (ecn.ts): CE demands ECE on our ACKs (Linux tcp_ecn_check_ce, in- and out-of-order data).
+    if (t.ecnFlags !== 0) ecnCheckCe(t, seg.tos);
   } else if (seg.data.length > 0) {
     ackNow = true;
   }
@@ -144,7 +147,7 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
   // Our own output may carry the ACK (piggyback).
   tcpOutput(tl, t);
-  ackSndCheck(tl, t, ackNow);
+  ackSndCheck(tl, t, ackNow || (t.ecnFlags !== 0 && ecnAckNow(t)));
 }
 
 /** Linux tcp_dsack_set for data below rcv.nxt: report it in the next ACK's D-SACK block (TCPDSACKOldSent). */

@@ -23,6 +23,8 @@ export interface Segment {
   urgent: number;
   /** Payload (a view). */
   data: Uint8Array;
+  /** The IP TOS byte / IPv6 traffic class it arrived with (its low two bits are the ECN field, tcp/ecn.ts). */
+  tos: number;
   /** MSS option, or -1. */
   mss: number;
   /** Window-scale option, or -1. */

@@ -12,6 +12,7 @@ import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
 import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { fastOpenSynAck } from "./fastopen-open.js";
+import { ecnRcvSyn, ecnRcvSynAck } from "./ecn.js";
 import { abort } from "./lifecycle.js";
 import { sendAck, tcpOutput, transmit } from "./output.js";
 import { sendResetFor } from "./control-out.js";
@@ -134,6 +135,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   tl.personality.learnedMss(tl, t);
   if (!t.wscaleOk) t.rwin.rcvWscale = 0;
   if (hasAck) {
+    ecnRcvSynAck(t, seg.flags);
     const now = tl.ctx.scheduler.now();
     if (t.retransmits === 0) t.rtt.sample(now - t.retransStamp, true, now);
     t.sndUna = seg.ack;
@@ -170,6 +172,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
   // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN-ACK.
   tl.setState(t, TcpState.SYN_RECV);
+  ecnRcvSyn(tl, t, seg.flags);
   t.sndWnd = seg.window;
   transmit(tl, t, t.iss, SYN | ACK, EMPTY);
 }

@@ -10,7 +10,7 @@ import { EMPTY } from "../wire/packet.js";
 import type { Listener, RequestSock } from "./listener.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
-import { ACK, SYN } from "./segment.js";
+import { ACK, ECE, SYN } from "./segment.js";
 import { encodeCookieTimestamp } from "./syncookie.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -48,14 +48,14 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
   req.rcvWnd = Math.min(win.rcvWnd, 65535 << (req.sndWscale >= 0 ? req.rcvWscale : 0));
   const nowMs = Math.floor(tl.ctx.scheduler.now() / 1000);
   const tsv = cookie && req.tsOk
-    ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, false) + req.tsOffset) >>> 0
+    ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, req.ecnOk) + req.tsOffset) >>> 0
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
     bsd: tl.personality.synOptionsBsd, fastopen: fo && fo.len >= 0 ? { cookie: fo.val.subarray(0, fo.len), exp: fo.exp } : undefined };
   const list = synOptions(opts);
   const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(list));
   const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
-  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK, synWin, 0, list);
+  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK | (req.ecnOk ? ECE : 0), synWin, 0, list);
   // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
   if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt ? lt.ttl : -1, lt ? lt.tos : 0, true)) return;
   const c = tl.ctx.counters;

@@ -560,6 +560,30 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.tos = v;
   }
 
+  /** See {@link TcbCold.ecnFlags}. */
+  get ecnFlags(): TcbCold["ecnFlags"] {
+    return this.#cold.ecnFlags;
+  }
+  set ecnFlags(v: TcbCold["ecnFlags"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.ecnFlags) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.ecnFlags = v;
+  }
+
+  /** See {@link TcbCold.deliveredCe}. */
+  get deliveredCe(): TcbCold["deliveredCe"] {
+    return this.#cold.deliveredCe;
+  }
+  set deliveredCe(v: TcbCold["deliveredCe"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.deliveredCe) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.deliveredCe = v;
+  }
+
   /** See {@link TcbCold.ttl}. */
   get ttl(): TcbCold["ttl"] {
     return this.#cold.ttl;

@@ -109,8 +109,12 @@ export class TcbCold {
   userTimeout: Micros = 0;
   /** SO_LINGER's time in µs (with lingerOn). */
   lingerTime: Micros = 0;
-  /** IP_TOS of the owning socket: the TOS byte of every segment (ECN bits stay 0). */
+  /** IP_TOS of the owning socket: the TOS byte of every segment (its ECN bits are ECN's: tcp/ecn.ts sets ECT(0) on new data). */
   tos = 0;
+  /** ECN state (RFC 3168; Linux tp->ecn_flags): TCP_ECN_OK, QUEUE_CWR, DEMAND_CWR, SEEN — tcp/ecn.ts. */
+  ecnFlags = 0;
+  /** Segments the peer acknowledged with ECN-Echo (Linux tp->delivered_ce, tcpi_delivered_ce). */
+  deliveredCe = 0;
   /** IP_TTL of the owning socket, or -1 for ip_default_ttl. */
   ttl = -1;
   /** SO_RCVLOWAT. */

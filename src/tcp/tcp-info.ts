@@ -8,11 +8,16 @@ import type { Micros } from "../core/time.js";
 import { TCP_INFINITE_SSTHRESH } from "./congestion/congestion-control.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
+import { TCP_ECN_OK, TCP_ECN_SEEN } from "./ecn.js";
 
 /** tcpi_options bits. */
 export const TCPI_OPT_TIMESTAMPS = 1;
 export const TCPI_OPT_SACK = 2;
 export const TCPI_OPT_WSCALE = 4;
+/** ECN was negotiated (RFC 3168; Linux TCP_ECN_OK). */
+export const TCPI_OPT_ECN = 8;
+/** ECT or CE data arrived (Linux TCP_ECN_SEEN). */
+export const TCPI_OPT_ECN_SEEN = 16;
 /** The SYN's data was acknowledged (TCP Fast Open, either side). */
 export const TCPI_OPT_SYN_DATA = 32;
 
@@ -73,6 +78,8 @@ export interface TcpInfo {
   min_rtt: number;
   snd_wnd: number;
   rcv_wnd: number;
+  /** Segments the peer acknowledged with ECN-Echo (Linux tcpi_delivered_ce). */
+  delivered_ce: number;
   /** sockstack extras for tools: the congestion-control name and buffer fill. */
   cc: string;
   send_q: number;
@@ -98,7 +105,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     probes: t.probesOut,
     backoff: t.rtt.backoffs,
     options: (t.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (t.sackOk ? TCPI_OPT_SACK : 0) | (t.wscaleOk ? TCPI_OPT_WSCALE : 0) |
-      (t.fo?.synDataAcked ? TCPI_OPT_SYN_DATA : 0),
+      (t.fo?.synDataAcked ? TCPI_OPT_SYN_DATA : 0) | (t.ecnFlags & TCP_ECN_OK ? TCPI_OPT_ECN : 0) | (t.ecnFlags & TCP_ECN_SEEN ? TCPI_OPT_ECN_SEEN : 0),
     fastopen_client_fail: t.fo?.clientFail ?? 0,
     snd_wscale: t.sndWscale,
     rcv_wscale: t.rwin ? t.rwin.rcvWscale : 0,
@@ -137,6 +144,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     min_rtt: t.rtt.minRtt,
     snd_wnd: t.sndWnd,
     rcv_wnd: t.rwin ? t.rwin.rcvWnd : 0,
+    delivered_ce: t.deliveredCe,
     cc: t.cc.name,
     send_q: t.sndBuf.length,
     recv_q: t.rcvBuf.length,

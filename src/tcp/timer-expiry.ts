@@ -18,6 +18,7 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { armPersist, armRetransmit, keepCnt, keepIdle, keepIntvl, modelTimeout, rearm } from "./timers.js";
 import { XMIT_REO, XMIT_RTO, XMIT_TLP, rackReoWnd, countLostRetrans } from "./rack.js";
 import { rearmRto } from "./tlp.js";
+import { ecnQueueCwr } from "./ecn.js";
 
 /** Dispatches every expired deadline of `t`, then re-arms its Timer. */
 export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
@@ -138,6 +139,7 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
   if (t.cc.state !== "loss") t.recover = t.sndMax;
   t.cc.onRto(now);
+  ecnQueueCwr(t);
   t.sndNxt = t.sndUna;
   t.highRxt = t.sndUna;
   t.retransOut = 0;
@@ -170,6 +172,7 @@ function reoTimeout(tl: TcpLayer, t: Tcb): void {
         c.inc(c.TcpExt, "TCPSackRecovery");
         t.recover = t.sndMax;
         t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+        ecnQueueCwr(t);
         t.undoMarker = t.sndUna;
         t.undoRetrans = 0;
         t.rttTime = -1;

@@ -25,6 +25,7 @@ import { TCP_TIMEOUT_INIT } from "./constants.js";
 import { TCP_TIMEOUT_MIN, XMIT_RTO, XMIT_TLP, type SentLog } from "./rack.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
+import { ecnQueueCwr } from "./ecn.js";
 import { rearm } from "./timers.js";
 
 /** `tcp_early_retrans` allows tail loss probes (3, the default, or 4). */
@@ -128,6 +129,7 @@ export function processTlpAck(tl: TcpLayer, t: Tcb, ack: number, f: TlpAckFlags)
     const cc = t.cc;
     const now = tl.ctx.scheduler.now();
     cc.enterCwr(now, t.cwnd);
+    ecnQueueCwr(t);
     cc.exitRecovery();
     const c = tl.ctx.counters;
     c.inc(c.TcpExt, "TCPLossProbeRecovery");

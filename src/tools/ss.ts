@@ -41,7 +41,7 @@
  * // LISTEN 0      2            0.0.0.0:9090      0.0.0.0:*    users:(("server",pid=1000,fd=3))
  */
 import { TcpState } from "../tcp/tcp-state.js";
-import { TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, type TcpInfo } from "../tcp/tcp-info.js";
+import { TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN, TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, type TcpInfo } from "../tcp/tcp-info.js";
 import { TCP_INFINITE_SSTHRESH } from "../tcp/congestion/congestion-control.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import type { HostSnapshot, SocketSnapshot, UnixSocketSnapshot } from "./snapshot.js";
@@ -529,6 +529,8 @@ export function tcpInfoText(i: TcpInfo, numeric = true): string {
   }
   if (i.options & TCPI_OPT_TIMESTAMPS) s += " ts";
   if (i.options & TCPI_OPT_SACK) s += " sack";
+  if (i.options & TCPI_OPT_ECN) s += " ecn";
+  if (i.options & TCPI_OPT_ECN_SEEN) s += " ecnseen";
   s += ` ${i.cc}`;
   if (i.options & TCPI_OPT_WSCALE) s += ` wscale:${i.snd_wscale},${i.rcv_wscale}`;
   if (i.rto && i.rto !== 3_000_000) s += ` rto:${formatG(i.rto / 1000)}`;
@@ -559,6 +561,7 @@ export function tcpInfoText(i: TcpInfo, numeric = true): string {
     const rate = ((i.snd_mss * Math.max(i.snd_cwnd, i.unacked) * 1e6) / i.rtt) * (slowStart ? 2 : 1.2);
     s += ` pacing_rate ${bw(Math.floor(rate) * 8, numeric)}bps`;
   }
+  if (i.delivered_ce) s += ` delivered_ce:${i.delivered_ce}`;
   if (i.unacked) s += ` unacked:${i.unacked}`;
   if (i.retrans || i.total_retrans) s += ` retrans:${i.retrans}/${i.total_retrans}`;
   if (i.lost) s += ` lost:${i.lost}`;

@@ -112,8 +112,10 @@ export interface CongestionControl {
   exitLoss(): void;
   /** Disorder resolved without loss: back to Open. */
   toOpen(): void;
-  /** The reduction was spurious (D-SACK, F-RTO, Eifel): restore cwnd and ssthresh, state Open. */
+  /** The reduction was spurious (D-SACK, F-RTO, Eifel): restore cwnd and ssthresh (unless {@link forbidUndo}), state Open. */
   undo(): void;
+  /** ECN-Echo (Linux `prior_ssthresh = 0`): the reduction in progress is required — a later undo keeps cwnd and ssthresh. */
+  forbidUndo(): void;
   /** Slow start after idle (RFC 5681 §4.1, `tcp_slow_start_after_idle`): call before sending after `idle` µs without sending, when idle > rto. */
   restartAfterIdle(now: Micros, idle: Micros, rto: Micros): void;
   /** Transmission restarts after the application left the connection idle `idle` µs (CUBIC shifts its epoch). */
@@ -248,6 +250,8 @@ export abstract class CongestionBase implements CongestionControl {
   #beginReduction(_now: Micros, _inflight: number, to: CaState): void {
     const st = this.stateValue;
     if (st === "recovery" || st === "cwr") {
+      // Linux tcp_enter_recovery inside a cwnd reduction (CWR, ECN): no new reduction, and no undo.
+      if (st === "cwr" && to === "recovery") this.#priorSsthresh = 0;
       this.#setState(to);
       return;
     }
@@ -315,10 +319,15 @@ export abstract class CongestionBase implements CongestionControl {
 
   undo(): void {
     if (this.#priorCwnd === 0) return;
-    this.cwndValue = Math.min(this.undoCwnd(), this.cwndClamp);
+    // Linux tcp_undo_cwnd_reduction restores only while prior_ssthresh is set (ECN cleared it).
+    if (this.#priorSsthresh !== 0) this.cwndValue = Math.min(this.undoCwnd(), this.cwndClamp);
     if (this.#priorSsthresh > this.ssthreshValue) this.ssthreshValue = this.#priorSsthresh;
     this.cwndCnt = 0;
     this.#setState("open");
+  }
+
+  forbidUndo(): void {
+    this.#priorSsthresh = 0;
   }
 
   restartAfterIdle(now: Micros, idle: Micros, rto: Micros): void {

@@ -33,6 +33,8 @@ export const freebsdPersonality: TcpPersonality = {
   ackFinAtOnce: true,
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
   dropSynAckAtListener: true,
+  // tcp_input.c (SYN in SYN-SENT): an ECN-setup SYN permits ECN whenever net.inet.tcp.ecn.enable is on.
+  ecnSimultaneousAccept: true,
   requestSeqCheck: false,
   nagleMinshall: false,
   closedResetOwner,

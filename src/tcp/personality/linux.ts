@@ -19,6 +19,8 @@ export const linuxPersonality: TcpPersonality = {
   ackFinAtOnce: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,
+  // Linux tcp_ecn_rcv_syn: only a connection that asked for ECN keeps it.
+  ecnSimultaneousAccept: false,
   requestSeqCheck: true,
   nagleMinshall: true,
   // Linux answers a segment for nobody from no socket (tcp_v4_send_reset without sk).

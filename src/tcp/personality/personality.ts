@@ -45,6 +45,8 @@ export interface TcpPersonality {
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
   readonly dropSynAckAtListener: boolean;
+  /** A simultaneous open's ECN-setup SYN turns ECN on even when our own SYN did not ask (tcp/ecn.ts ecnRcvSyn). */
+  readonly ecnSimultaneousAccept: boolean;
   /**
    * Segments for a request are checked against the window its SYN-ACK
    * offered, as Linux tcp_check_req does: outside it, an ACK (rate-limited);
