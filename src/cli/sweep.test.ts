@@ -109,3 +109,11 @@ test("sweep pkt FILE and a demo scenario: the runner's verdict per seed; a regis
   assert.equal(d.code, 0, `the udp demo passes under seeds 1 and 2: ${d.out.join("\n")}`);
   assert.match(d.out.at(-1)!, /^sweep scenario udp, seeds 1\.\.2: 2 run in .* 2 passed, 0 failed$/, "summary");
 });
+
+test("sweep: a seed that spins past --timeout, or ends its worker, fails; the slot goes on with a fresh worker", async () => {
+  const r = await run("scenario", "test/sweep/seed-hang.mjs", "--seeds", "1..4", "-j", "1", "--timeout", "1", "--json");
+  const rep = JSON.parse(r.out.join("\n")) as SweepReport;
+  assert.equal(r.code, 1, "failures: exit 1");
+  assert.deepEqual(rep.failures.map((f) => [f.seed, f.reason.split(":")[0]]), [[2, "no result after 1 s of real time (a hang?)"], [3, "the worker exited (3)"]], "the hang and the exit");
+  assert.deepEqual([rep.ran, rep.passed], [4, 2], "seeds 1 and 4 passed, in fresh workers");
+});

@@ -82,67 +82,119 @@ function tail(w: Worker, max: number): () => string {
   return () => s.slice(-max);
 }
 
-/** A worker that runs seeds of a scenario or script one at a time. */
-class SeedWorker {
-  #worker: Worker | null = null;
-  #ready: Promise<void> | null = null;
-  #output: () => string = () => "";
-  constructor(readonly target: SweepTarget) {}
+/** Memory the slots' workers share with the pool: no message round trip per seed. */
+interface Shared {
+  /** [0]: the index (in the range) of the next seed to claim. */
+  next: BigInt64Array;
+  /** [0]: 1 once no seed may start (fail-fast). */
+  stop: Int32Array;
+  /** [slot]: 1 + the index of the seed the slot's worker runs, 0 when none. */
+  cur: BigInt64Array;
+}
 
-  #start(): Promise<void> {
-    const entry = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
-    const w = startWorker(entry, FROM_SOURCE || needsTsx(this.target), { workerData: { target: this.target } });
-    this.#worker = w;
-    this.#output = tail(w, 2000);
-    return new Promise<void>((res, rej) => {
-      const onMsg = (m: { ready?: boolean; error?: string }) => {
-        if (m.ready === undefined) return;
-        w.off("message", onMsg);
-        w.off("error", rej);
-        if (m.ready) res();
-        else rej(new Error(m.error ?? "the worker could not load the target"));
-      };
-      w.on("message", onMsg);
-      w.once("error", rej);
-      w.once("exit", (code) => rej(new Error(`the worker exited (${code}) before it was ready: ${this.#output()}`)));
-    });
-  }
-
-  /** Runs one seed; a crash or a timeout is the seed's failure, and the next seed gets a fresh worker. */
-  async run(seed: number, timeoutMs: number): Promise<Omit<SeedOutcome, "ms">> {
-    if (!this.#worker) this.#ready = this.#start();
-    await this.#ready;
-    const w = this.#worker!;
-    return new Promise((res) => {
-      const done = (o: Omit<SeedOutcome, "ms">, restart: boolean) => {
-        clearTimeout(timer);
-        w.off("message", onMsg);
-        w.off("error", onError);
-        w.off("exit", onExit);
-        if (restart) {
-          this.#worker = null;
-          void w.terminate();
+/**
+ * Scenarios and scripts: each slot's worker loads the target once, then
+ * claims seeds itself from a shared counter (`Atomics.add`) and posts each
+ * outcome without waiting for an answer — on a loaded machine a round trip
+ * through the main thread per seed costs more than a small seed. The main
+ * thread only collects outcomes and watches the clock: a seed running past
+ * the time limit, or a worker that dies, fails that seed, and the slot gets
+ * a fresh worker that goes on claiming.
+ */
+function runClaiming(target: SweepTarget, range: SeedRange, workers: number, failFast: boolean, timeoutMs: number, record: (o: Omit<SeedOutcome, "ms">, ms: number) => void): Promise<void> {
+  const size = rangeSize(range);
+  const sh: Shared = {
+    next: new BigInt64Array(new SharedArrayBuffer(8)),
+    stop: new Int32Array(new SharedArrayBuffer(4)),
+    cur: new BigInt64Array(new SharedArrayBuffer(8 * workers)),
+  };
+  const entry = new URL(FROM_SOURCE ? "./worker.ts" : "./worker.js", import.meta.url).href;
+  const tsx = FROM_SOURCE || needsTsx(target);
+  return new Promise<void>((resolve, reject) => {
+    let live = 0;
+    let failed: Error | null = null;
+    const slots: { worker: Worker | null; seen: bigint; since: number; reported: bigint; output: () => string }[] = [];
+    const finishIfDone = () => {
+      if (live > 0) return;
+      clearInterval(watchdog);
+      if (failed) reject(failed);
+      else resolve();
+    };
+    const retire = (i: number, w: Worker) => {
+      const slot = slots[i]!;
+      if (slot.worker !== w) return;
+      slot.worker = null;
+      live--;
+    };
+    const start = (i: number) => {
+      const w = startWorker(entry, tsx, { workerData: { target, slot: i, from: range.from, size, failFast, next: sh.next.buffer, stop: sh.stop.buffer, cur: sh.cur.buffer } });
+      const slot = (slots[i] ??= { worker: null, seen: 0n, since: 0, reported: 0n, output: () => "" });
+      slot.worker = w;
+      slot.output = tail(w, 2000);
+      live++;
+      // The seed the slot was running when its worker died or hung: a failure (unless its outcome came first).
+      const lost = (reason: string) => {
+        const c = Atomics.load(sh.cur, i);
+        if (c !== 0n && c !== slot.reported) {
+          const seed = range.from + Number(c - 1n);
+          record({ seed, ok: false, reason }, performance.now() - slot.since);
+          if (failFast) Atomics.store(sh.stop, 0, 1);
         }
-        res(o);
+        Atomics.store(sh.cur, i, 0n);
       };
-      const onMsg = (m: WorkerAnswer) => {
-        if (m.seed === seed) done(m.ok ? { seed, ok: true } : { seed, ok: false, reason: m.reason ?? "failed" }, false);
+      w.on("message", (m: WorkerAnswer & { ready?: boolean; error?: string; idle?: boolean }) => {
+        if (m.ready === false) {
+          failed ??= new Error(m.error ?? "the worker could not load the target");
+          Atomics.store(sh.stop, 0, 1);
+          retire(i, w);
+          void w.terminate();
+          return finishIfDone();
+        }
+        if (m.idle) {
+          retire(i, w);
+          void w.terminate();
+          return finishIfDone();
+        }
+        if (typeof m.seed === "number") {
+          slot.reported = BigInt(m.seed - range.from) + 1n;
+          record(m.ok ? { seed: m.seed, ok: true } : { seed: m.seed, ok: false, reason: m.reason ?? "failed" }, m.ms);
+        }
+      });
+      const died = (why: string) => {
+        if (slot.worker !== w) return;
+        lost(why);
+        retire(i, w);
+        if (!failed && !Atomics.load(sh.stop, 0) && Atomics.load(sh.next, 0) < BigInt(size)) start(i);
+        finishIfDone();
       };
-      const onError = (e: Error) => done({ seed, ok: false, reason: `uncaught in the worker: ${e.stack ?? e.message}` }, true);
-      const onExit = (code: number) => done({ seed, ok: false, reason: `the worker exited (${code}): ${this.#output()}` }, true);
-      const timer = setTimeout(() => done({ seed, ok: false, reason: `no result after ${timeoutMs / 1000} s of real time (a hang?)` }, true), timeoutMs);
-      w.on("message", onMsg);
-      w.once("error", onError);
-      w.once("exit", onExit);
-      w.postMessage({ seed });
-    });
-  }
-
-  async close(): Promise<void> {
-    const w = this.#worker;
-    this.#worker = null;
-    if (w) await w.terminate();
-  }
+      w.on("error", (e) => died(`uncaught in the worker: ${e.stack ?? e.message}`));
+      w.on("exit", (code) => died(`the worker exited (${code}): ${slot.output()}`));
+    };
+    // The clock: when a slot's seed changes, note the time; a seed past the limit is a hang.
+    const watchdog = setInterval(() => {
+      const now = performance.now();
+      slots.forEach((slot, i) => {
+        const c = Atomics.load(sh.cur, i);
+        if (c !== slot.seen) {
+          slot.seen = c;
+          slot.since = now;
+          return;
+        }
+        const w = slot.worker;
+        if (c === 0n || !w || now - slot.since < timeoutMs) return;
+        const seed = range.from + Number(c - 1n);
+        slot.reported = c;
+        record({ seed, ok: false, reason: `no result after ${timeoutMs / 1000} s of real time (a hang?)` }, now - slot.since);
+        if (failFast) Atomics.store(sh.stop, 0, 1);
+        Atomics.store(sh.cur, i, 0n);
+        retire(i, w);
+        void w.terminate();
+        if (!Atomics.load(sh.stop, 0) && Atomics.load(sh.next, 0) < BigInt(size)) start(i);
+        finishIfDone();
+      });
+    }, Math.max(10, Math.min(250, timeoutMs / 4)));
+    for (let i = 0; i < workers; i++) start(i);
+  });
 }
 
 /** The first failing tests of a TAP report (`not ok N - name` and its `error:` line). */
@@ -203,32 +255,29 @@ function runTestSeed(t: Extract<SweepTarget, { kind: "test" }>, seed: number, ti
 export async function runPool(target: SweepTarget, range: SeedRange, opts: PoolOptions): Promise<{ outcomes: SeedOutcome[]; stopped: boolean }> {
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const outcomes: SeedOutcome[] = [];
-  let next = range.from;
-  let stopped = false;
-  const slot = async (): Promise<void> => {
-    const sw = target.kind === "test" ? null : new SeedWorker(target);
-    try {
+  const size = rangeSize(range);
+  const n = Math.max(1, Math.min(opts.workers, size));
+  const record = (o: Omit<SeedOutcome, "ms">, ms: number) => {
+    const full: SeedOutcome = { ...o, ms };
+    outcomes.push(full);
+    opts.onOutcome?.(full);
+  };
+  if (target.kind === "test") {
+    let next = range.from;
+    let stopped = false;
+    const slot = async (): Promise<void> => {
       while (!stopped && next <= range.to) {
         const seed = next++;
         const t0 = performance.now();
-        const o = target.kind === "test" ? await runTestSeed(target, seed, timeoutMs) : await sw!.run(seed, timeoutMs);
-        const full: SeedOutcome = { ...o, ms: performance.now() - t0 };
-        outcomes.push(full);
-        opts.onOutcome?.(full);
-        if (!full.ok && opts.failFast) stopped = true;
+        const o = await runTestSeed(target, seed, timeoutMs);
+        record(o, performance.now() - t0);
+        if (!o.ok && opts.failFast) stopped = true;
       }
-    } catch (e) {
-      stopped = true;
-      throw e;
-    } finally {
-      await sw?.close();
-    }
-  };
-  const size = rangeSize(range);
-  const n = Math.max(1, Math.min(opts.workers, size));
-  const settled = await Promise.allSettled(Array.from({ length: n }, slot));
-  const bad = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (bad) throw bad.reason;
+    };
+    await Promise.all(Array.from({ length: n }, slot));
+  } else {
+    await runClaiming(target, range, n, opts.failFast ?? false, timeoutMs, record);
+  }
   outcomes.sort((a, b) => a.seed - b.seed);
   return { outcomes, stopped: outcomes.length < size };
 }

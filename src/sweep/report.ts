@@ -69,7 +69,7 @@ export function formatReport(r: SweepReport): string[] {
   const where = r.shard
     ? `shard ${r.shard.index}/${r.shard.count} (${r.shard.from === null ? "no seeds" : `seeds ${formatRange({ from: r.shard.from, to: r.shard.to! })}`}) of ${formatRange(r.range)}`
     : `seeds ${formatRange(r.range)}${r.merged ? `, ${r.merged.count - r.merged.missing.length} of ${r.merged.count} shards merged` : ""}`;
-  const rate = r.wall_s > 0 && !r.merged ? ` in ${r.wall_s.toFixed(1)} s (${(r.ran / r.wall_s).toFixed(1)} seeds/s, ${r.workers} worker${r.workers === 1 ? "" : "s"})` : "";
+  const rate = r.wall_s > 0 && r.ran > 0 && !r.merged ? ` in ${r.wall_s.toFixed(1)} s (${(r.ran / r.wall_s).toFixed(1)} seeds/s, ${r.workers} worker${r.workers === 1 ? "" : "s"})` : "";
   const stopped = r.stopped ? `; stopped at the first failure (--fail-fast), ${r.planned - r.ran} not run` : "";
   out.push(`sweep ${describeTarget(r.target)}, ${where}: ${r.ran} run${rate}, ${r.passed} passed, ${r.failures.length} failed${stopped}`);
   if (r.merged?.missing.length) out.push(`missing shard report(s): ${r.merged.missing.map((i) => `${i}/${r.merged!.count}`).join(", ")}`);

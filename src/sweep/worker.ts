@@ -1,7 +1,8 @@
 /**
  * The worker thread of a sweep (scenarios and packetdrill scripts): loads
- * the target once, says `{ ready }`, then runs each seed it is sent and
- * answers `{ seed, ok, reason }`. Test modules do not come here: each of
+ * the target once, says `{ ready }`, then claims seeds from the counter it
+ * shares with the other workers (pool.ts) and posts `{ seed, ok, reason }`
+ * for each, until the range is done or fail-fast stops it (`{ idle }`). Test modules do not come here: each of
  * their seeds is a fresh worker importing the module (pool.ts).
  */
 import { readFileSync } from "node:fs";
@@ -17,6 +18,8 @@ export interface WorkerAnswer {
   ok: boolean;
   /** Why it failed: one line first, details after. */
   reason?: string;
+  /** Real milliseconds the seed took. */
+  ms: number;
 }
 
 type RunSeed = (seed: number) => Promise<string | null>;
@@ -78,17 +81,50 @@ async function demoRunner(sc: Pick<DemoScenario, "run">): Promise<RunSeed> {
   };
 }
 
+interface WorkerData {
+  target: SweepTarget;
+  slot: number;
+  from: number;
+  size: number;
+  failFast: boolean;
+  next: SharedArrayBuffer;
+  stop: SharedArrayBuffer;
+  cur: SharedArrayBuffer;
+}
+
 const port = parentPort!;
-const target = (workerData as { target: SweepTarget }).target;
-load(target).then(
+const data = workerData as WorkerData;
+const next = new BigInt64Array(data.next);
+const stop = new Int32Array(data.stop);
+const cur = new BigInt64Array(data.cur);
+
+/** Claims seeds from the shared counter until the range is done or the sweep stops; posts each outcome. */
+async function claimLoop(run: RunSeed): Promise<void> {
+  for (;;) {
+    if (Atomics.load(stop, 0)) break;
+    const i = Atomics.add(next, 0, 1n);
+    if (i >= BigInt(data.size)) break;
+    Atomics.store(cur, data.slot, i + 1n);
+    const seed = data.from + Number(i);
+    const t0 = performance.now();
+    let reason: string | null;
+    try {
+      reason = await run(seed);
+    } catch (e) {
+      reason = errorText(e);
+    }
+    const ms = performance.now() - t0;
+    port.postMessage((reason === null ? { seed, ok: true, ms } : { seed, ok: false, reason, ms }) satisfies WorkerAnswer);
+    if (reason !== null && data.failFast) Atomics.store(stop, 0, 1);
+    Atomics.store(cur, data.slot, 0n);
+  }
+  port.postMessage({ idle: true });
+}
+
+load(data.target).then(
   (run) => {
-    port.on("message", (m: { seed: number }) => {
-      run(m.seed).then(
-        (reason) => port.postMessage(reason === null ? { seed: m.seed, ok: true } : { seed: m.seed, ok: false, reason } satisfies WorkerAnswer),
-        (e: unknown) => port.postMessage({ seed: m.seed, ok: false, reason: errorText(e) } satisfies WorkerAnswer),
-      );
-    });
     port.postMessage({ ready: true });
+    return claimLoop(run);
   },
   (e: unknown) => port.postMessage({ ready: false, error: errorText(e) }),
 );
