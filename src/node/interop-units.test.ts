@@ -99,7 +99,7 @@ test("impairment flags: probabilities, durations, rates; bad values are usage er
   assert.throws(() => parseRate("fast", "--rate"), /option --rate: 'fast' is not a rate/);
   assert.throws(() => parseRate("0", "--rate"), /is not a rate/);
   assert.equal(linkConfigFromArgs({}), null);
-  assert.deepEqual(linkConfigFromArgs({ loss: "2%", delay: "10ms", reorder: "5%" }), { loss: 0.02, latency: 10_000, jitter: 0, reorder: 0.05, duplicate: 0, corrupt: 0, rate: 0 });
+  assert.deepEqual(linkConfigFromArgs({ loss: "2%", delay: "10ms", reorder: "5%" }), { loss: 0.02, latency: 10_000, jitter: 0, reorder: 0.05, duplicate: 0, corrupt: 0, rate: 0, aqm: null });
 });
 
 test("sockstack tun: a bad impairment value prints one line with the reason, then the usage (exit 2)", async () => {
