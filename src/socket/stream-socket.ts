@@ -25,9 +25,10 @@ import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } fro
 import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE } from "../tcp/send-records.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_FASTOPEN, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_FASTOPEN, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
@@ -213,20 +214,25 @@ export class StreamSocket extends Socket {
     // MSG_MORE (Linux tcp_push with TCP_NAGLE_CORK): this call's data is held as under TCP_CORK — until a later
     // push without it, or the cork ceiling (the probe timer) — while the socket's own TCP_CORK is untouched.
     const more = (flags & MSG_MORE) !== 0 && !t.cork;
-    const send = (b: Uint8Array, off: number): number | ErrnoCode => {
-      if (!more) return this.tcp.send(t, b, off, b.length - off);
+    // Where each chunk sits in the message (tcp-layer.ts send): PSH at its end unless MSG_MORE, MSG_EOR's record.
+    let lastBuf = bufs.length - 1;
+    while (lastBuf > 0 && bufs[lastBuf]!.length === 0) lastBuf--;
+    const endFlags = SEND_LAST | (flags & MSG_MORE ? SEND_MORE : 0) | (flags & MSG_EOR ? SEND_EOR : 0);
+    const send = (b: Uint8Array, off: number, msg: number): number | ErrnoCode => {
+      if (!more) return this.tcp.send(t, b, off, b.length - off, msg);
       t.cork = true;
       try {
-        return this.tcp.send(t, b, off, b.length - off);
+        return this.tcp.send(t, b, off, b.length - off, msg);
       } finally {
         t.cork = false;
       }
     };
     let sent = 0;
-    for (const b of bufs) {
+    for (let i = 0; i < bufs.length; i++) {
+      const b = bufs[i]!;
       let off = 0;
       while (off < b.length) {
-        const r = send(b, off);
+        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0));
         if (typeof r === "string") {
           if (sent > 0 && r !== "EAGAIN") return sent;
           if (r !== "EAGAIN") fail(r, syscall);

@@ -13,7 +13,7 @@ import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
 import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
-import { ACK, FIN, SYN, type Segment } from "./segment.js";
+import { ACK, FIN, PSH, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
@@ -401,8 +401,12 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
 /** Sends one new segment regardless of cwnd (limited transmit). */
 export function tcpOutputLimited(tl: TcpLayer, t: Tcb, len: number): void {
   const seq = t.sndNxt;
-  const data = t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len);
-  if (transmit(tl, t, seq, ACK, data)) {
+  const off = (seq - t.sndBufSeq) >>> 0;
+  if (tl.personality.writeRecords) len = t.sndBuf.recordLimit(off, len);
+  const data = t.sndBuf.peek(off, len);
+  const psh = tl.personality.writeRecords && t.sndBuf.pushAt(off + len);
+  if (transmit(tl, t, seq, psh ? ACK | PSH : ACK, data)) {
+    t.sndBuf.sent(off + len);
     t.sndNxt = (seq + len) >>> 0;
     if (seqGt(t.sndNxt, t.sndMax)) t.sndMax = t.sndNxt;
     t.bytesSent += len;

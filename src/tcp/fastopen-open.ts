@@ -51,6 +51,8 @@ export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[], q
       room -= n;
       if (n < b.length) break;
     }
+    // Linux tcp_send_syn_data: the data's skb, kept for retransmission, is ACK|PSH.
+    if (taken > 0) t.sndBuf.markPush();
   }
   fo.synCookie = cookie;
   fo.synData = taken;
