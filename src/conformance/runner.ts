@@ -657,7 +657,7 @@ class ScriptRun {
   }
 
   /** recvmsg's checks: the byte count, msg_flags, and each expected control message (level, type, int data). */
-  #checkRecvmsg(ev: SyscallEvent, msg: ReturnType<typeof structFields>, r: { data: Uint8Array; flags: number; control?: { level: number; type: number; data: number }[] }): void {
+  #checkRecvmsg(ev: SyscallEvent, msg: ReturnType<typeof structFields>, r: { data: Uint8Array; flags: number; control?: { level: number; type: number; data: number | Readonly<Record<string, number>> }[] }): void {
     this.#expectInt(ev, r.data.length);
     const fl = msg.get("msg_flags");
     if (fl && fl.value.kind !== "ellipsis" && evalInt(fl.value) !== r.flags) throw new ScriptFailure(ev.line, `recvmsg(): expected msg_flags ${evalInt(fl.value)}, got ${r.flags}`);
@@ -675,8 +675,18 @@ class ScriptRun {
       if (lv && evalInt(lv.value) !== g.level) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_level ${evalInt(lv.value)}, got ${g.level}`);
       if (ty && evalInt(ty.value) !== g.type) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_type ${evalInt(ty.value)}, got ${g.type}`);
       if (da && da.value.kind !== "ellipsis") {
-        if (da.value.kind === "struct" || da.value.kind === "array") throw new ScriptUnsupported(ev.line, "recvmsg(): structured cmsg_data");
-        if (evalInt(da.value) !== g.data) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_data ${evalInt(da.value)}, got ${g.data}`);
+        if (da.value.kind === "array") throw new ScriptUnsupported(ev.line, "recvmsg(): cmsg_data as an array");
+        const gd = g.data;
+        if (da.value.kind === "struct") {
+          // A struct payload (IP_RECVERR's sock_extended_err): each field written is compared.
+          for (const [name, fv] of structFields(da.value)) {
+            if (typeof gd === "number" || !(name in gd)) throw new ScriptUnsupported(ev.line, `recvmsg(): cmsg_data field ${name} is not one sockstack reports`);
+            if (fv.value.kind === "ellipsis") continue;
+            if (evalInt(fv.value) !== gd[name]) throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected ${name}=${evalInt(fv.value)}, got ${gd[name]}`);
+          }
+        } else if (typeof gd !== "number" || evalInt(da.value) !== gd) {
+          throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected cmsg_data ${evalInt(da.value)}, got ${typeof gd === "number" ? gd : JSON.stringify(gd)}`);
+        }
       }
     });
   }
