@@ -25,10 +25,12 @@ import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } fro
 import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
-import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE } from "../tcp/send-records.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "../tcp/send-records.js";
+import { ZeroCopySock, zeroCopyAcked } from "../tcp/zerocopy.js";
+import { recvErrQueue } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_FASTOPEN, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
@@ -201,6 +203,23 @@ export class StreamSocket extends Socket {
 
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
     const t = this.t;
+    const z = t.zc;
+    if (!(flags & MSG_ZEROCOPY) || !z?.enabled || bufs.every((b) => b.length === 0)) return this.#sendmsg(bufs, flags, addr, syscall, 0);
+    // MSG_ZEROCOPY (tcp/zerocopy.ts): an id for this call — joined to the previous one while its data waits
+    // in the unsent tail — released when the peer has acknowledged the data; taken back if nothing was queued.
+    z.begin(t.dataEnd, z.lastEndsAt(t.dataEnd) && t.sndBuf.tailOpen);
+    let n = 0;
+    try {
+      n = await this.#sendmsg(bufs, flags, addr, syscall, SEND_ZC);
+      return n;
+    } finally {
+      z.end(t.dataEnd, n);
+      zeroCopyAcked(this.tcp, t);
+    }
+  }
+
+  async #sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, zc: number): Promise<number> {
+    const t = this.t;
     // Linux ignores the address on a connected stream socket, except for Fast Open.
     if ((flags & MSG_FASTOPEN) !== 0 || t.fo?.deferred) return this.#sendFastOpen(bufs, flags, addr, syscall);
     if (t.fo?.bsdClient && addr && t.state === TcpState.CLOSE && !this.#connecting && !this.#everConnected) return this.#impliedConnect(bufs, addr, syscall);
@@ -232,7 +251,7 @@ export class StreamSocket extends Socket {
       const b = bufs[i]!;
       let off = 0;
       while (off < b.length) {
-        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0));
+        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc);
         if (typeof r === "string") {
           if (sent > 0 && r !== "EAGAIN") return sent;
           if (r !== "EAGAIN") fail(r, syscall);
@@ -311,7 +330,7 @@ export class StreamSocket extends Socket {
       skip = 0;
     }
     if (rest.length === 0) return taken;
-    return taken + await this.sendmsg(rest, flags & ~MSG_FASTOPEN, null, syscall);
+    return taken + await this.#sendmsg(rest, flags & ~MSG_FASTOPEN, null, syscall, 0);
   }
 
   /**
@@ -349,6 +368,7 @@ export class StreamSocket extends Socket {
    * peek copies nothing out and waits until the target is queued.
    */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
+    if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, syscall);
     const r = await this.#recvmsg(len, flags, syscall);
     // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
     if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];
@@ -598,6 +618,13 @@ export class StreamSocket extends Socket {
     const sc = "setsockopt";
     const int = () => intValue(value, sc);
     switch (o.name) {
+      case "SO_ZEROCOPY": {
+        // Linux sk_setsockopt: 0 or 1; inherited by accepted connections.
+        const v = int();
+        if (v < 0 || v > 1) fail("EINVAL", sc);
+        if (v || t.zc) (t.zc ??= new ZeroCopySock()).enabled = v === 1;
+        return true;
+      }
       case "IP_TOS": {
         // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
         t.tos = int() & 0xfc;
@@ -728,6 +755,7 @@ export class StreamSocket extends Socket {
   protected override getOption(o: OptionSpec): OptionValue | undefined {
     const t = this.t;
     switch (o.name) {
+      case "SO_ZEROCOPY": return t.zc?.enabled ? 1 : 0;
       case "IP_TOS": return t.tos;
       case "IP_TTL": return t.ttl >= 0 ? t.ttl : this.ctx.sysctl.ip_default_ttl;
       case "IP_MTU_DISCOVER": return this.stored.get(o.name) ?? 1;

@@ -6,6 +6,7 @@
  * RFC 3042), D-SACK undo (RFC 2883, RFC 3708), and the state changes when
  * our FIN is acknowledged.
  */
+import { zeroCopyAcked } from "./zerocopy.js";
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
@@ -147,6 +148,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     t.sndBuf.acknowledge(bufAcked);
     t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
     t.bytesAcked += bufAcked;
+    zeroCopyAcked(tl, t); // MSG_ZEROCOPY ranges whose data is all acknowledged go on the error queue
   }
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;

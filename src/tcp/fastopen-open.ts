@@ -5,6 +5,7 @@
  * segment-arrives.ts and the timers call. The data structures (keys,
  * cookies, the client cache, the sysctl bits) are fastopen.ts.
  */
+import { zeroCopyAcked } from "./zerocopy.js";
 import { POLLIN, POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqLt } from "../core/seq.js";
 import { TCP_TIMEOUT_INIT } from "./constants.js";
@@ -146,6 +147,7 @@ function lostOrAcked(tl: TcpLayer, t: Tcb, fo: FastOpenSock, seg: Segment): bool
     t.sndBuf.acknowledge(acked);
     t.sndBufSeq = (t.sndBufSeq + acked) >>> 0;
     t.bytesAcked += acked;
+    zeroCopyAcked(tl, t);
   }
   const lost0 = seqLt(t.sndUna, t.sndMax);
   if (tl.personality.fastOpenApi === "freebsd") {

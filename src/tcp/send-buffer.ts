@@ -248,9 +248,28 @@ export class SendBuffer {
     this.#rec?.unmarkPush(this.#end);
   }
 
-  /** MSG_EOR: the open record is closed; no segment crosses its end and later writes start a new one. */
-  markEor(): void {
-    (this.#rec ??= new SendRecords(this.#una)).markEor(this.#end);
+  /**
+   * MSG_EOR, or an skb full of fragments: the open record is closed; no
+   * segment crosses its end and later writes start a new one.
+   */
+  closeRecord(): void {
+    (this.#rec ??= new SendRecords(this.#una)).close(this.#end);
+  }
+
+  /** Whether the open record holds unsent bytes (a write now would join it). */
+  get tailOpen(): boolean {
+    return this.#rec !== null && this.#end > this.#rec.tailStart;
+  }
+
+  /** User-memory fragments in the open record (MSG_ZEROCOPY); {@link addFragment} counts one more. */
+  get tailFragments(): number {
+    return this.#rec !== null && this.#end > this.#rec.tailStart ? this.#rec.tailFrags : 0;
+  }
+
+  /** The bytes just written are one more fragment of the open record. */
+  addFragment(): void {
+    const r = (this.#rec ??= new SendRecords(this.#una));
+    if (this.#end > r.tailStart) r.tailFrags++;
   }
 
   /** A segment ending `offset` bytes after snd.una left for the first time. */

@@ -36,7 +36,7 @@ test("MSG_EOR closes the record: segments stop at its end and later writes do no
   const sb = new SendBuffer(1 << 20);
   sb.write(data(400));
   sb.markPush();
-  sb.markEor();
+  sb.closeRecord();
   sb.write(data(5000));
   sb.markPush();
   assert.equal(sb.recordLimit(0, 1000), 400, "a segment from the start stops at the record's end");

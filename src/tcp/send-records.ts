@@ -30,6 +30,8 @@ export const SEND_LAST = 2;
 export const SEND_MORE = 4;
 /** `TcpLayer.send`: the sendmsg had MSG_EOR (its data closes a record). */
 export const SEND_EOR = 8;
+/** `TcpLayer.send`: MSG_ZEROCOPY on an SO_ZEROCOPY socket: the chunk is one fragment of user memory. */
+export const SEND_ZC = 16;
 
 export class SendRecords {
   /** Ascending absolute end offsets of closed records that carry PSH. */
@@ -42,6 +44,8 @@ export class SendRecords {
   tailStart = 0;
   /** The tail record carries PSH. */
   tailPush = false;
+  /** User-memory fragments in the tail record (MSG_ZEROCOPY: at most MAX_SKB_FRAGS per skb). */
+  tailFrags = 0;
 
   /** @param end the buffer's write end when the records start being kept. */
   constructor(end: number) {
@@ -58,13 +62,14 @@ export class SendRecords {
     if (end > this.tailStart) this.tailPush = false;
   }
 
-  /** MSG_EOR: the tail record (if it holds bytes) is closed; later writes start a new one. */
-  markEor(end: number): void {
+  /** MSG_EOR (or a full skb): the tail record (if it holds bytes) is closed; later writes start a new one. */
+  close(end: number): void {
     if (end <= this.tailStart) return;
     if (this.tailPush) this.#psh.push(end);
     this.#eor.push(end);
     this.tailStart = end;
     this.tailPush = false;
+    this.tailFrags = 0;
   }
 
   /** Bytes up to `abs` have left: the tail starts after them; a tail sent whole is closed. */
@@ -74,6 +79,7 @@ export class SendRecords {
       if (this.tailPush && end > this.tailStart) this.#psh.push(end);
       this.tailStart = end;
       this.tailPush = false;
+      this.tailFrags = 0;
     } else {
       this.tailStart = abs;
     }

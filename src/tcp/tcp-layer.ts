@@ -27,7 +27,8 @@ import { slowStartAfterIdle, tcpOutput } from "./output.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
-import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE } from "./send-records.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "./send-records.js";
+import { MAX_SKB_FRAGS } from "./zerocopy.js";
 import { SynCookies } from "./syncookie.js";
 import { TcpTables, type TcpSock } from "./tables.js";
 import { Tcb } from "./tcb.js";
@@ -154,12 +155,18 @@ export class TcpLayer {
     const idle = t.sndUna === t.sndMax && t.unsentBytes === 0;
     const sb = t.sndBuf;
     if (msg & SEND_FIRST && len > 0 && sb.space() > 0) sb.unmarkPush();
+    // MSG_ZEROCOPY: each chunk is a fragment of user memory; a full skb is closed (Linux: tcp_mark_push, new_segment).
+    if (msg & SEND_ZC && len > 0 && sb.space() > 0 && sb.tailFragments >= MAX_SKB_FRAGS) {
+      sb.markPush();
+      sb.closeRecord();
+    }
     const n = sb.write(data, off, len);
     if (n > 0) {
+      if (msg & SEND_ZC) sb.addFragment();
       if (n < len) sb.markPush();
       else if (msg & SEND_LAST) {
         if (!(msg & SEND_MORE)) sb.markPush();
-        if (msg & SEND_EOR) sb.markEor();
+        if (msg & SEND_EOR) sb.closeRecord();
       }
       if (idle) slowStartAfterIdle(this, t);
       if (n < len || msg & SEND_LAST) tcpOutput(this, t);
