@@ -312,7 +312,9 @@ export class StreamSocket extends Socket {
       if (taken > 0) return taken;
       fail("EINPROGRESS", syscall);
     }
-    foOf(t).writePending = true;
+    // Linux inet_wait_for_connect's writebias: a writer waits (sk_write_pending, the SYN-ACK's ACK is delayed
+    // to leave with its data) only when the SYN did not take all of it (tcp_send_syn_data clears fo->data).
+    foOf(t).writePending = taken < bufs.reduce((n, b) => n + b.length, 0);
     try {
       await this.#waitConnected(syscall);
     } finally {

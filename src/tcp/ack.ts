@@ -75,6 +75,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     }
     const u = sb.update(ack, t.sndUna, t.sndMax, blocks, nb);
     newlySacked = u.newlySacked;
+    t.delivered += Math.ceil(newlySacked / t.mss);
     if (log && newlySacked > 0) rackSackTag(tl, t, log, blocks, nb, u.dsack ? 1 : 0);
     if (u.dsack) {
       c.inc(c.TcpExt, "TCPDSACKRecv");
@@ -193,6 +194,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // Linux acked_sacked (the delivered count's growth): with RACK's sent log, data SACKed before is
   // not delivered again (the FreeBSD personality counts every byte acknowledged).
   s.ackedSacked = Math.max(1, Math.ceil((acked - (t.sentLog ? wasSacked : 0) + newlySacked) / mss));
+  t.delivered += Math.ceil(Math.max(0, acked - wasSacked) / mss); // tcp_clean_rtx_queue: segments newly acknowledged
   s.rtt = rtt;
   s.unaAdvanced = true;
   s.newlyLost = 0;

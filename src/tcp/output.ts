@@ -111,7 +111,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     // Linux tcp_event_data_sent: data sent within ATO of the last data received is a reply —
     // the connection turns interactive (pingpong; tcp_pingpong_thresh 1) and its ACKs wait to
     // ride on the next reply (Nagle's write-write-read stall against it: sockstack demo nagle).
-    if (t.lastDataRecv !== 0 && now - t.lastDataRecv < t.ato) t.pingpong = true;
+    // icsk_ack.ato is 0 until the first data or a quick-ACK mode entry (t.atoStarted): no reply before.
+    if (t.atoStarted && t.lastDataRecv !== 0 && now - t.lastDataRecv < t.ato) t.pingpong = true;
   }
   t.lastSend = now;
   return true;

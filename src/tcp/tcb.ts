@@ -147,6 +147,8 @@ export class Tcb extends TcbAccessors {
   unackedSegs = 0;
   /** Last time data arrived (for ato). */
   lastDataRecv: Micros = 0;
+  /** The delayed-ACK engine has seen data (Linux icsk_ack.ato ≠ 0); adaptAto initialises it on the first. */
+  atoStarted = false;
 
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
@@ -172,6 +174,8 @@ export class Tcb extends TcbAccessors {
   dataSegsOut = 0;
   dataSegsIn = 0;
   bytesAcked = 0;
+  /** Segments the peer has acknowledged or SACKed, the SYN or SYN-ACK included (Linux tp->delivered). */
+  delivered = 0;
   bytesReceived = 0;
   bytesSent = 0;
   lastDataSent: Micros = 0;
