@@ -17,6 +17,7 @@ export const linuxPersonality: TcpPersonality = {
   fastOpenApi: "linux",
   // Linux delays the ACK of a FIN like any other (tcp_fin → inet_csk_schedule_ack).
   writeRecords: true,
+  atoFromFirstData: true,
   ackFinAtOnce: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,

@@ -39,6 +39,12 @@ export interface TcpPersonality {
    * the send buffer (FreeBSD tcp_output), MSG_EOR ignored.
    */
   readonly writeRecords: boolean;
+  /**
+   * The delayed-ACK timeout is 0 until the delayed-ACK engine has seen data
+   * (Linux `icsk_ack.ato`, started by the first data or quick-ACK mode):
+   * an ACK delayed before that — a FIN before any data — leaves at once.
+   */
+  readonly atoFromFirstData: boolean;
   /** A FIN received in order is ACKed at once (no more data can come) instead of with the delayed ACK. */
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
