@@ -25,7 +25,7 @@
  * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
  * r.status === "passed"
  */
-import { MSG_FASTOPEN } from "../socket/constants.js";
+import { AF_UNSPEC, MSG_FASTOPEN } from "../socket/constants.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import type { Packet } from "../wire/packet.js";
 import { errnoNumber, isErrnoCode } from "../core/errno.js";
@@ -496,6 +496,8 @@ class ScriptRun {
         if (ev.name === "write") return { value: p.write(fd, data) };
         if (ev.name === "send") return { value: p.send(fd, data, flags) };
         if (arg(4).kind !== "ellipsis" && arg(4).kind !== "word") throw new Unsupported("sendto an explicit address");
+        // packetdrill's `AF_UNSPEC` address: a sockaddr whose family is AF_UNSPEC.
+        if (wordName(arg(4)) === "AF_UNSPEC") return { value: p.sendto(fd, data, flags, { family: AF_UNSPEC }) };
         // packetdrill fills a `...` address with the remote end (what MSG_FASTOPEN's implicit connect uses).
         return { value: this.#sendtoRemote(fd, data, flags, arg(4).kind === "ellipsis") };
       }
@@ -509,7 +511,15 @@ class ScriptRun {
         const name = msg.get("msg_name");
         if (name && name.value.kind !== "ellipsis") throw new Unsupported("sendmsg to an explicit address");
         const iov = iovLengths(msg).map((n) => new Uint8Array(n));
-        return { value: p.sendmsg(fd, { iov }, evalInt(arg(2), 0)) };
+        const sflags = evalInt(arg(2), 0);
+        // packetdrill fills a `...` msg_name with the remote end: MSG_FASTOPEN connects to it.
+        if (sflags & MSG_FASTOPEN) {
+          const c = this.#conn(fd);
+          c.remotePort = this.#cfg.connectPort;
+          this.#cur = c;
+          return { value: p.sendmsg(fd, { iov, name: [this.#cfg.remoteIp, this.#cfg.connectPort] }, sflags) };
+        }
+        return { value: p.sendmsg(fd, { iov }, sflags) };
       }
       case "recvmsg": {
         const fd = fdArg();
