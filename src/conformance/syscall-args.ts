@@ -25,6 +25,10 @@ const EXTRA: Readonly<Record<string, number>> = {
   // <linux/in.h> IP_MTU_DISCOVER values; <linux/tcp.h> TCP_CM_INQ (= TCP_INQ).
   IP_PMTUDISC_DONT: 0, IP_PMTUDISC_WANT: 1, IP_PMTUDISC_DO: 2, IP_PMTUDISC_PROBE: 3,
   TCP_CM_INQ: 36,
+  // <linux/in.h>, <linux/in6.h>, <linux/errqueue.h>: the error queue's control messages.
+  IP_RECVERR: 11, IPV6_RECVERR: 25,
+  SO_EE_ORIGIN_NONE: 0, SO_EE_ORIGIN_LOCAL: 1, SO_EE_ORIGIN_ICMP: 2, SO_EE_ORIGIN_ICMP6: 3, SO_EE_ORIGIN_TXSTATUS: 4,
+  SO_EE_ORIGIN_TIMESTAMPING: 4, SO_EE_ORIGIN_ZEROCOPY: 5, SO_EE_CODE_ZEROCOPY_COPIED: 1,
   PF_INET: 2,
   PF_INET6: 10,
   // <netinet/in.h>: the IPv6 option level (the options themselves are the socket layer's).

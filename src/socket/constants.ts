@@ -45,6 +45,8 @@ export const MSG_NOSIGNAL = 0x4000;
 export const MSG_MORE = 0x8000;
 /** sendto/sendmsg: connect with TCP Fast Open, the data in the SYN (RFC 7413). */
 export const MSG_FASTOPEN = 0x20000000;
+/** send/sendmsg on an SO_ZEROCOPY TCP socket: report the data's release on the error queue (tcp/zerocopy.ts). */
+export const MSG_ZEROCOPY = 0x4000000;
 
 /** shutdown how. */
 export const SHUT_RD = 0;
@@ -75,7 +77,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   IPPROTO_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP,
   SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP,
   MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC, MSG_DONTWAIT, MSG_EOR, MSG_WAITALL,
-  MSG_CONFIRM, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_FASTOPEN,
+  MSG_CONFIRM, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_FASTOPEN, MSG_ZEROCOPY,
   SHUT_RD, SHUT_WR, SHUT_RDWR,
   F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC, O_RDWR, O_NONBLOCK,
   FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ,

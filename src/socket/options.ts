@@ -55,6 +55,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   S("SO_ACCEPTCONN", 30, "bool", "0", "Read-only: 1 on a listening socket."),
   S("SO_PROTOCOL", 38, "int", "protocol", "Read-only: IPPROTO_TCP, IPPROTO_UDP…"),
   S("SO_DOMAIN", 39, "int", "family", "Read-only: AF_INET, AF_UNIX…"),
+  S("SO_MARK", 36, "int", "0", "Stored; sockstack has no policy routing or packet filter that reads a mark."),
+  S("SO_ZEROCOPY", 60, "bool", "0", "TCP: send(…, MSG_ZEROCOPY) reports when the peer has acknowledged the data, as a SO_EE_ORIGIN_ZEROCOPY notification on the error queue (recvmsg MSG_ERRQUEUE, POLLERR); the data is copied, so ee_code is SO_EE_CODE_ZEROCOPY_COPIED. Other sockets: EOPNOTSUPP (Linux also allows UDP)."),
   I("IP_TOS", 1, "int", "0", "TOS byte of outgoing datagrams."),
   I("IP_TTL", 2, "int", "64 (ip_default_ttl)", "TTL of outgoing datagrams; -1 restores the default."),
   I("IP_MTU_DISCOVER", 10, "int", "IP_PMTUDISC_WANT (1)", "0–5, else EINVAL. On UDP, `IP_PMTUDISC_DONT` makes \"fragmentation needed\" no error for the socket (otherwise EMSGSIZE, a hard error); TCP always sets DF, UDP sets DF on datagrams that fit the route MTU."),
@@ -230,6 +232,8 @@ export interface SocketOptionTypes {
   SO_LINGER: Opt<"SOL_SOCKET", Linger, Linger>;
   SO_REUSEPORT: IntOpt<"SOL_SOCKET">;
   SO_RCVLOWAT: IntOpt<"SOL_SOCKET">;
+  SO_MARK: IntOpt<"SOL_SOCKET">;
+  SO_ZEROCOPY: IntOpt<"SOL_SOCKET">;
   SO_SNDLOWAT: RoOpt<"SOL_SOCKET">;
   SO_RCVTIMEO: Opt<"SOL_SOCKET", Timeval | number, Timeval>;
   SO_SNDTIMEO: Opt<"SOL_SOCKET", Timeval | number, Timeval>;
@@ -271,6 +275,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   SO_KEEPALIVE: "SOL_SOCKET", SO_OOBINLINE: "SOL_SOCKET", SO_PRIORITY: "SOL_SOCKET", SO_LINGER: "SOL_SOCKET",
   SO_REUSEPORT: "SOL_SOCKET", SO_RCVLOWAT: "SOL_SOCKET", SO_SNDLOWAT: "SOL_SOCKET", SO_RCVTIMEO: "SOL_SOCKET",
   SO_SNDTIMEO: "SOL_SOCKET", SO_ACCEPTCONN: "SOL_SOCKET", SO_PROTOCOL: "SOL_SOCKET", SO_DOMAIN: "SOL_SOCKET",
+  SO_MARK: "SOL_SOCKET", SO_ZEROCOPY: "SOL_SOCKET",
   IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",

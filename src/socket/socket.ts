@@ -36,11 +36,14 @@ export interface RecvResult {
   control?: ControlMessage[];
 }
 
-/** One control message (`struct cmsghdr` and its data; an int payload as a number). */
+/**
+ * One control message (`struct cmsghdr` and its data): an int payload as a
+ * number, a struct (IP_RECVERR's `sock_extended_err`) as its fields.
+ */
 export interface ControlMessage {
   level: number;
   type: number;
-  data: number;
+  data: number | Readonly<Record<string, number>>;
 }
 
 /** Throws SysError(code, syscall). */
@@ -241,7 +244,9 @@ export abstract class Socket {
     const sc = "setsockopt";
     const int = (): number => intValue(value, sc);
     switch (o.name) {
-      case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": this.stored.set(o.name, int()); return true;
+      case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": this.stored.set(o.name, int()); return true;
+      // Linux sk_setsockopt: SO_ZEROCOPY is for TCP and UDP inet sockets (sockstack: TCP, stream-socket.ts).
+      case "SO_ZEROCOPY": return fail("EOPNOTSUPP", sc);
       case "SO_REUSEADDR": case "SO_KEEPALIVE": case "SO_OOBINLINE": case "SO_BROADCAST": this.setSoFlag(o.name, int() !== 0); return true;
       case "SO_REUSEPORT": {
         // Linux sk_setsockopt: SO_REUSEPORT is for inet sockets only (EOPNOTSUPP on AF_UNIX).
@@ -266,7 +271,7 @@ export abstract class Socket {
   protected getOption(o: OptionSpec): OptionValue | undefined {
     if (o.level !== SOL_SOCKET) return undefined;
     switch (o.name) {
-      case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": return this.#stored?.get(o.name) ?? 0;
+      case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": return this.#stored?.get(o.name) ?? 0;
       case "SO_REUSEADDR": case "SO_REUSEPORT": case "SO_KEEPALIVE": case "SO_OOBINLINE": case "SO_BROADCAST": return this.soFlag(o.name) ? 1 : 0;
       case "SO_RCVLOWAT": return this.soRcvLowat;
       case "SO_LINGER": return this.soLinger;

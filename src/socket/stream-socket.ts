@@ -19,9 +19,12 @@ import type { Tcb } from "../tcp/tcb.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "../tcp/send-records.js";
+import { ZeroCopySock, zeroCopyAcked } from "../tcp/zerocopy.js";
+import { recvErrQueue } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_FASTOPEN, MSG_MORE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
@@ -195,6 +198,23 @@ export class StreamSocket extends Socket {
 
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
     const t = this.t;
+    const z = t.zc;
+    if (!(flags & MSG_ZEROCOPY) || !z?.enabled || bufs.every((b) => b.length === 0)) return this.#sendmsg(bufs, flags, addr, syscall, 0);
+    // MSG_ZEROCOPY (tcp/zerocopy.ts): an id for this call — joined to the previous one while its data waits
+    // in the unsent tail — released when the peer has acknowledged the data; taken back if nothing was queued.
+    z.begin(t.dataEnd, z.lastEndsAt(t.dataEnd) && t.sndBuf.tailOpen);
+    let n = 0;
+    try {
+      n = await this.#sendmsg(bufs, flags, addr, syscall, SEND_ZC);
+      return n;
+    } finally {
+      z.end(t.dataEnd, n);
+      zeroCopyAcked(this.tcp, t);
+    }
+  }
+
+  async #sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, zc: number): Promise<number> {
+    const t = this.t;
     // Linux ignores the address on a connected stream socket, except for Fast Open.
     if ((flags & MSG_FASTOPEN) !== 0 || t.fo?.deferred) return this.#sendFastOpen(bufs, flags, addr, syscall);
     if (t.fo?.bsdClient && addr && t.state === TcpState.CLOSE && !this.#connecting && !this.#everConnected) return this.#impliedConnect(bufs, addr, syscall);
@@ -208,20 +228,25 @@ export class StreamSocket extends Socket {
     // MSG_MORE (Linux tcp_push with TCP_NAGLE_CORK): this call's data is held as under TCP_CORK — until a later
     // push without it, or the cork ceiling (the probe timer) — while the socket's own TCP_CORK is untouched.
     const more = (flags & MSG_MORE) !== 0 && !t.cork;
-    const send = (b: Uint8Array, off: number): number | ErrnoCode => {
-      if (!more) return this.tcp.send(t, b, off, b.length - off);
+    // Where each chunk sits in the message (tcp-layer.ts send): PSH at its end unless MSG_MORE, MSG_EOR's record.
+    let lastBuf = bufs.length - 1;
+    while (lastBuf > 0 && bufs[lastBuf]!.length === 0) lastBuf--;
+    const endFlags = SEND_LAST | (flags & MSG_MORE ? SEND_MORE : 0) | (flags & MSG_EOR ? SEND_EOR : 0);
+    const send = (b: Uint8Array, off: number, msg: number): number | ErrnoCode => {
+      if (!more) return this.tcp.send(t, b, off, b.length - off, msg);
       t.cork = true;
       try {
-        return this.tcp.send(t, b, off, b.length - off);
+        return this.tcp.send(t, b, off, b.length - off, msg);
       } finally {
         t.cork = false;
       }
     };
     let sent = 0;
-    for (const b of bufs) {
+    for (let i = 0; i < bufs.length; i++) {
+      const b = bufs[i]!;
       let off = 0;
       while (off < b.length) {
-        const r = send(b, off);
+        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc);
         if (typeof r === "string") {
           if (sent > 0 && r !== "EAGAIN") return sent;
           if (r !== "EAGAIN") fail(r, syscall);
@@ -282,7 +307,9 @@ export class StreamSocket extends Socket {
       if (taken > 0) return taken;
       fail("EINPROGRESS", syscall);
     }
-    foOf(t).writePending = true;
+    // Linux inet_wait_for_connect's writebias: a writer waits (sk_write_pending, the SYN-ACK's ACK is delayed
+    // to leave with its data) only when the SYN did not take all of it (tcp_send_syn_data clears fo->data).
+    foOf(t).writePending = taken < bufs.reduce((n, b) => n + b.length, 0);
     try {
       await this.#waitConnected(syscall);
     } finally {
@@ -300,7 +327,7 @@ export class StreamSocket extends Socket {
       skip = 0;
     }
     if (rest.length === 0) return taken;
-    return taken + await this.sendmsg(rest, flags & ~MSG_FASTOPEN, null, syscall);
+    return taken + await this.#sendmsg(rest, flags & ~MSG_FASTOPEN, null, syscall, 0);
   }
 
   /**
@@ -338,6 +365,7 @@ export class StreamSocket extends Socket {
    * peek copies nothing out and waits until the target is queued.
    */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
+    if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, syscall);
     const r = await this.#recvmsg(len, flags, syscall);
     // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
     if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];

@@ -15,6 +15,7 @@ import { MAX_TCP_WINDOW, TCP_FIN_TIMEOUT_MAX, TCP_MIN_MSS, TCP_MSS_DEFAULT } fro
 import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
+import { ZeroCopySock } from "../tcp/zerocopy.js";
 import { fail, intValue } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 
@@ -33,6 +34,13 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
   const sc = "setsockopt";
   const int = () => intValue(value, sc);
   switch (o.name) {
+    case "SO_ZEROCOPY": {
+      // Linux sk_setsockopt: 0 or 1; inherited by accepted connections.
+      const v = int();
+      if (v < 0 || v > 1) fail("EINVAL", sc);
+      if (v || t.zc) (t.zc ??= new ZeroCopySock()).enabled = v === 1;
+      return true;
+    }
     case "IP_TOS": {
       // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
       t.tos = int() & 0xfc;
@@ -164,6 +172,7 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
 export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | undefined {
   const t = s.t;
   switch (o.name) {
+    case "SO_ZEROCOPY": return t.zc?.enabled ? 1 : 0;
     case "IP_TOS": return t.tos;
     case "IP_TTL": return t.ttl >= 0 ? t.ttl : s.ctx.sysctl.ip_default_ttl;
     case "IP_MTU_DISCOVER": return s.stored().get(o.name) ?? 1;

@@ -490,7 +490,7 @@ export class Process {
   }
 
   /** recvmsg(2): data, sender, flags (MSG_TRUNC…), the real length and control messages (TCP_INQ's TCP_CM_INQ). */
-  async recvmsg<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number; control?: { level: number; type: number; data: number }[] }> {
+  async recvmsg<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number; control?: { level: number; type: number; data: number | Readonly<Record<string, number>> }[] }> {
     const s = this.sock(fd, "recvmsg");
     return this.#recv(s, argLength(n, "recvmsg"), argFlags(flags, "recvmsg", MSG_FLAGS), "recvmsg");
   }

@@ -6,6 +6,7 @@
  * RFC 3042), D-SACK undo (RFC 2883, RFC 3708), and the state changes when
  * our FIN is acknowledged.
  */
+import { zeroCopyAcked } from "./zerocopy.js";
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
@@ -13,7 +14,7 @@ import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
 import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
-import { ACK, FIN, SYN, type Segment } from "./segment.js";
+import { ACK, FIN, PSH, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
@@ -75,6 +76,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     }
     const u = sb.update(ack, t.sndUna, t.sndMax, blocks, nb);
     newlySacked = u.newlySacked;
+    t.delivered += Math.ceil(newlySacked / t.mss);
     if (log && newlySacked > 0) rackSackTag(tl, t, log, blocks, nb, u.dsack ? 1 : 0);
     if (u.dsack) {
       c.inc(c.TcpExt, "TCPDSACKRecv");
@@ -150,6 +152,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     t.sndBuf.acknowledge(bufAcked);
     t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
     t.bytesAcked += bufAcked;
+    zeroCopyAcked(tl, t); // MSG_ZEROCOPY ranges whose data is all acknowledged go on the error queue
   }
   t.sndUna = ack;
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
@@ -194,6 +197,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // Linux acked_sacked (the delivered count's growth): with RACK's sent log, data SACKed before is
   // not delivered again (the FreeBSD personality counts every byte acknowledged).
   s.ackedSacked = Math.max(1, Math.ceil((acked - (t.sentLog ? wasSacked : 0) + newlySacked) / mss));
+  t.delivered += Math.ceil(Math.max(0, acked - wasSacked) / mss); // tcp_clean_rtx_queue: segments newly acknowledged
   s.rtt = rtt;
   s.unaAdvanced = true;
   s.newlyLost = 0;
@@ -413,8 +417,12 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
 /** Sends one new segment regardless of cwnd (limited transmit). */
 export function tcpOutputLimited(tl: TcpLayer, t: Tcb, len: number): void {
   const seq = t.sndNxt;
-  const data = t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len);
-  if (transmit(tl, t, seq, ACK, data)) {
+  const off = (seq - t.sndBufSeq) >>> 0;
+  if (tl.personality.writeRecords) len = t.sndBuf.recordLimit(off, len);
+  const data = t.sndBuf.peek(off, len);
+  const psh = tl.personality.writeRecords && t.sndBuf.pushAt(off + len);
+  if (transmit(tl, t, seq, psh ? ACK | PSH : ACK, data)) {
+    t.sndBuf.sent(off + len);
     t.sndNxt = (seq + len) >>> 0;
     if (seqGt(t.sndNxt, t.sndMax)) t.sndMax = t.sndNxt;
     t.bytesSent += len;

@@ -31,8 +31,9 @@ export function eventDataRecv(tl: TcpLayer, t: Tcb, len: number, now: Micros): v
  * segments, between TCP_ATO_MIN and the RTO.
  */
 export function adaptAto(_tl: TcpLayer, t: Tcb, now: Micros): void {
-  if (t.lastDataRecv === 0) {
+  if (!t.atoStarted) {
     // The first data: initialise the delayed-ACK engine with quick ACKs.
+    t.atoStarted = true;
     t.quickAcks = Math.min(Math.max(1, Math.floor(t.rwin.rcvWnd / (2 * t.rcvMss))), TCP_MAX_QUICKACKS);
     t.ato = TCP_ATO_MIN;
   } else {

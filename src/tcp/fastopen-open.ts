@@ -5,6 +5,7 @@
  * segment-arrives.ts and the timers call. The data structures (keys,
  * cookies, the client cache, the sysctl bits) are fastopen.ts.
  */
+import { zeroCopyAcked } from "./zerocopy.js";
 import { POLLIN, POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqLt } from "../core/seq.js";
 import { TCP_TIMEOUT_INIT } from "./constants.js";
@@ -51,6 +52,8 @@ export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[], q
       room -= n;
       if (n < b.length) break;
     }
+    // Linux tcp_send_syn_data: the data's skb, kept for retransmission, is ACK|PSH.
+    if (taken > 0) t.sndBuf.markPush();
   }
   fo.synCookie = cookie;
   fo.synData = taken;
@@ -144,6 +147,7 @@ function lostOrAcked(tl: TcpLayer, t: Tcb, fo: FastOpenSock, seg: Segment): bool
     t.sndBuf.acknowledge(acked);
     t.sndBufSeq = (t.sndBufSeq + acked) >>> 0;
     t.bytesAcked += acked;
+    zeroCopyAcked(tl, t);
   }
   const lost0 = seqLt(t.sndUna, t.sndMax);
   if (tl.personality.fastOpenApi === "freebsd") {
@@ -328,6 +332,7 @@ export function startPassiveChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment, c
  */
 export function passiveEstablished(tl: TcpLayer, t: Tcb): void {
   releasePassive(t);
+  t.delivered++; // the SYN-ACK was acknowledged
   t.retransmits = 0;
   t.rtt.resetBackoff();
   tl.setState(t, TcpState.ESTABLISHED);

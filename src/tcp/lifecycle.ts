@@ -206,6 +206,7 @@ function release(tl: TcpLayer, t: Tcb): void {
   t.rtoAt = t.delackAt = t.keepaliveAt = t.persistAt = t.lifetimeAt = -1;
   tl.ctx.scheduler.disarm(t.timer);
   t.sndBuf.clear();
+  t.zc?.acked(0, true); // the data's skbs are freed: their zerocopy ranges complete (Linux tcp_write_queue_purge)
   t.ooo = null;
   t.sb = null;
   t.wq.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);

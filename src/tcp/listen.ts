@@ -7,6 +7,7 @@
  * (B5) replace the SYN queue when it overflows. See listener.ts for the
  * queue rules.
  */
+import { ZeroCopySock } from "./zerocopy.js";
 import { POLLIN } from "../core/poll-events.js";
 import { netHeaderLen, type InetAddress } from "../net/inet-address.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
@@ -302,6 +303,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.lingerTime = lt.lingerTime;
   t.oobInline = lt.oobInline;
   t.userMss = lt.userMss;
+  if (lt.zc?.enabled) (t.zc = new ZeroCopySock()).enabled = true;
   t.userTimeout = lt.userTimeout;
   t.linger2 = lt.linger2;
   t.reuseAddr = lt.reuseAddr;

@@ -121,7 +121,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     // Linux tcp_event_data_sent: data sent within ATO of the last data received is a reply —
     // the connection turns interactive (pingpong; tcp_pingpong_thresh 1) and its ACKs wait to
     // ride on the next reply (Nagle's write-write-read stall against it: sockstack demo nagle).
-    if (t.lastDataRecv !== 0 && now - t.lastDataRecv < t.ato) t.pingpong = true;
+    // icsk_ack.ato is 0 until the first data or a quick-ACK mode entry (t.atoStarted): no reply before.
+    if (t.atoStarted && t.lastDataRecv !== 0 && now - t.lastDataRecv < t.ato) t.pingpong = true;
   }
   t.lastSend = now;
   return true;
@@ -245,9 +246,11 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
     space++;
   }
   if (len === 0 && !(flags & FIN)) return 0;
-  if (len > 0 && dataStop === dataEnd) flags |= PSH;
-  const data = len > 0 ? t.sndBuf.peek((seq - t.sndBufSeq) >>> 0, len) : EMPTY;
+  const off = (seq - t.sndBufSeq) >>> 0;
+  if (len > 0 && (tl.personality.writeRecords ? t.sndBuf.pushAt(off + len) : dataStop === dataEnd)) flags |= PSH;
+  const data = len > 0 ? t.sndBuf.peek(off, len) : EMPTY;
   if (!transmit(tl, t, seq, flags, data)) return 0;
+  if (!retrans && len > 0) t.sndBuf.sent(off + len);
   logSent(tl, t, seq, (seq + space) >>> 0, retrans);
   const c = tl.ctx.counters;
   if (retrans) {
@@ -334,13 +337,21 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       len = Math.min(len, (t.sndMax - seq) >>> 0);
       if (t.sb && !t.sb.isEmpty) len = t.sb.holeLength(seq, len);
     }
+    // MSG_EOR (Linux tcp_skb_can_collapse_to): no segment crosses a record's end, and a
+    // record followed by more data is not Nagle-tested (only the write queue's last skb is).
+    let recordEnd = false;
+    if (tl.personality.writeRecords) {
+      const off = (seq - t.sndBufSeq) >>> 0;
+      len = t.sndBuf.recordLimit(off, len);
+      recordEnd = ((seq + len) >>> 0) !== dataEnd && t.sndBuf.isRecordEnd(off + len);
+    }
     // Sender SWS avoidance (Linux tcp_snd_wnd_test): the segment must fit the peer's window.
     if (seqGt((seq + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) break;
     // Nagle (RFC 896) as Linux tcp_nagle_check: hold a small new segment while data is
     // unacknowledged and, Minshall's variant, a small segment sent earlier is among it
     // (tcp_minshall_check) — a write of 2000 bytes with an MSS of 800 leaves as 800, 800, 400
     // (checked on Linux 6.18). The FreeBSD personality holds it while anything is unacknowledged.
-    if (!retrans && len < mss && !t.finQueued) {
+    if (!retrans && len < mss && !t.finQueued && !recordEnd) {
       if (t.cork) break;
       if (!t.nodelay && seqLt(t.sndUna, t.sndNxt) &&
         (!tl.personality.nagleMinshall || (seqGt(t.sndSml, t.sndUna) && !seqGt(t.sndSml, t.sndNxt)))) break;
@@ -422,6 +433,8 @@ export function sendProbe(tl: TcpLayer, t: Tcb, keepalive: boolean): void {
   const wndEnd = (t.sndUna + t.sndWnd) >>> 0;
   if (!keepalive && t.unsentBytes > 0 && seqLt(t.sndNxt, wndEnd)) {
     const len = Math.min(t.unsentBytes, (wndEnd - t.sndNxt) >>> 0, currentMss(t));
+    // Linux tcp_write_wakeup marks the skb it sends from PSH (the segment carries it when it ends the skb).
+    if (tl.personality.writeRecords) t.sndBuf.markPush();
     sendRange(tl, t, t.sndNxt, (t.sndNxt + len) >>> 0, false);
     return;
   }

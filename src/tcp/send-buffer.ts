@@ -31,6 +31,8 @@
  * doubled SO_SNDBUF, or `tcp_wmem[1]` grown by send-buffer autotuning).
  */
 
+import { SendRecords } from "./send-records.js";
+
 /** Largest block allocated (64 KiB). */
 export const SEND_BLOCK_MAX = 65536;
 /** Smallest block allocated. */
@@ -56,6 +58,7 @@ export class SendBuffer {
   #end = 0;                 // absolute offset after the last written byte
   #capacity: number;
   #cache = 0;               // block index of the last peek
+  #rec: SendRecords | null = null; // PSH and MSG_EOR record ends (send-records.ts), while any matter
 
   /** @param capacity the byte limit for unacknowledged data (see the module comment). */
   constructor(capacity: number) {
@@ -202,6 +205,10 @@ export class SendBuffer {
   acknowledge(n: number): void {
     if (n < 0 || n > this.length) throw new RangeError(`acknowledge(${n}) with ${this.length} bytes queued`);
     this.#una += n;
+    if (this.#rec) {
+      if (this.#una === this.#end) this.#rec = null;
+      else this.#rec.acknowledge(this.#una);
+    }
     const blocks = this.#blocks, starts = this.#starts;
     const lastIdx = blocks.length - 1;
     while (this.#head <= lastIdx) {
@@ -226,8 +233,70 @@ export class SendBuffer {
     }
   }
 
+  /**
+   * Linux `tcp_mark_push`: the record being filled (the bytes written and
+   * not yet sent since the last record closed) ends with PSH — called at
+   * the end of a sendmsg without MSG_MORE and before a sendmsg waits for
+   * space. See send-records.ts.
+   */
+  markPush(): void {
+    (this.#rec ??= new SendRecords(this.#una)).markPush(this.#end);
+  }
+
+  /** The first byte of a sendmsg is about to be appended to the open record: its PSH is cleared (Linux). */
+  unmarkPush(): void {
+    this.#rec?.unmarkPush(this.#end);
+  }
+
+  /**
+   * MSG_EOR, or an skb full of fragments: the open record is closed; no
+   * segment crosses its end and later writes start a new one.
+   */
+  closeRecord(): void {
+    (this.#rec ??= new SendRecords(this.#una)).close(this.#end);
+  }
+
+  /** Whether the open record holds unsent bytes (a write now would join it). */
+  get tailOpen(): boolean {
+    return this.#rec !== null && this.#end > this.#rec.tailStart;
+  }
+
+  /** User-memory fragments in the open record (MSG_ZEROCOPY); {@link addFragment} counts one more. */
+  get tailFragments(): number {
+    return this.#rec !== null && this.#end > this.#rec.tailStart ? this.#rec.tailFrags : 0;
+  }
+
+  /** The bytes just written are one more fragment of the open record. */
+  addFragment(): void {
+    const r = (this.#rec ??= new SendRecords(this.#una));
+    if (this.#end > r.tailStart) r.tailFrags++;
+  }
+
+  /** A segment ending `offset` bytes after snd.una left for the first time. */
+  sent(offset: number): void {
+    this.#rec?.sent(this.#una + offset, this.#end);
+  }
+
+  /** Whether the segment ending `offset` bytes after snd.una carries PSH (its record's end, marked). */
+  pushAt(offset: number): boolean {
+    return this.#rec !== null && this.#rec.pushAt(this.#una + offset, this.#end);
+  }
+
+  /** `len` clamped so that a segment starting `offset` bytes after snd.una does not cross a MSG_EOR record end. */
+  recordLimit(offset: number, len: number): number {
+    if (!this.#rec) return len;
+    const e = this.#rec.eorAfter(this.#una + offset);
+    return e < 0 ? len : Math.min(len, e - this.#una - offset);
+  }
+
+  /** Whether `offset` bytes after snd.una is the end of a MSG_EOR record. */
+  isRecordEnd(offset: number): boolean {
+    return this.#rec !== null && this.#rec.isEor(this.#una + offset);
+  }
+
   /** Drops everything (abort / RST): length becomes 0, blocks are released. */
   clear(): void {
+    this.#rec = null;
     this.#una = this.#end;
     this.#blocks.length = 0;
     this.#starts.length = 0;

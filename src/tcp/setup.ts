@@ -74,6 +74,7 @@ export function updateMss(t: Tcb): void {
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
 export function establish(tl: TcpLayer, t: Tcb): void {
+  t.delivered++; // our SYN or SYN-ACK was acknowledged (Linux counts it as delivered)
   initTransfer(tl, t);
   tl.setState(t, TcpState.ESTABLISHED);
   resetKeepalive(tl, t);
@@ -85,6 +86,9 @@ export function establish(tl: TcpLayer, t: Tcb): void {
  * data (a Fast Open child runs it while still in SYN-RECV).
  */
 export function initTransfer(tl: TcpLayer, t: Tcb): void {
+  // Linux tcp_finish_connect / tcp_create_openreq_child: icsk_ack.lrcvtime starts at the handshake
+  // (tcpi_last_data_recv counts from it; data sent within ATO of it makes the connection interactive).
+  t.lastDataRecv = tl.ctx.scheduler.now();
   tl.personality.learnedMss(tl, t);
   t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
   if (!t.wscaleOk) t.sndWscale = 0;
@@ -164,7 +168,13 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     if (t.segsOut === before) {
       // Linux tcp_rcv_synsent_state_process: with a writer blocked in the connect (sk_write_pending) the
       // ACK is delayed, to leave with the data it is about to write.
-      if (t.fo?.writePending) scheduleDelayedAck(tl, t);
+      if (t.fo?.writePending) {
+        // tcp_enter_quickack_mode(TCP_MAX_QUICKACKS): the delayed-ACK engine starts (ato), not interactive.
+        t.atoStarted = true;
+        t.ato = TCP_ATO_MIN;
+        t.pingpong = false;
+        scheduleDelayedAck(tl, t);
+      }
       else sendAck(tl, t);
     }
     if (!foData && (seg.data.length || seg.flags & FIN)) processData(tl, t, { ...seg, seq: (seg.seq + 1) >>> 0, flags: seg.flags & ~SYN });

@@ -19,6 +19,7 @@
  * tcb-accessors.ts, the base class) keep the field names, so
  * input/output/timers read and write them as plain fields.
  */
+import type { ZeroCopySock } from "./zerocopy.js";
 import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM, POLLPRI } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
@@ -89,6 +90,8 @@ export class Tcb extends TcbAccessors {
   ooo: OooQueue | null = null;
   /** Fast Open state (fastopen.ts), null for connections that never used it. */
   fo: FastOpenSock | null = null;
+  /** SO_ZEROCOPY state and the error queue (zerocopy.ts), null until SO_ZEROCOPY is set. */
+  zc: ZeroCopySock | null = null;
 
   // ---- errors (FIN / shutdown state: flag accessors below) ----
   /** A pending error for the socket (sk_err): ECONNRESET, ETIMEDOUT, … */
@@ -144,6 +147,8 @@ export class Tcb extends TcbAccessors {
   unackedSegs = 0;
   /** Last time data arrived (for ato). */
   lastDataRecv: Micros = 0;
+  /** The delayed-ACK engine has seen data (Linux icsk_ack.ato ≠ 0); adaptAto initialises it on the first. */
+  atoStarted = false;
 
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
@@ -169,6 +174,8 @@ export class Tcb extends TcbAccessors {
   dataSegsOut = 0;
   dataSegsIn = 0;
   bytesAcked = 0;
+  /** Segments the peer has acknowledged or SACKed, the SYN or SYN-ACK included (Linux tp->delivered). */
+  delivered = 0;
   bytesReceived = 0;
   bytesSent = 0;
   lastDataSent: Micros = 0;
@@ -258,7 +265,7 @@ export class Tcb extends TcbAccessors {
   poll(): number {
     let m = 0;
     const st = this.state;
-    if (this.error) m |= POLLERR;
+    if (this.error || (this.zc !== null && this.zc.errQueue.length > 0)) m |= POLLERR;
     if (st === TcpState.LISTEN) return m | (this.lq ? this.lq.poll() : 0);
     if (st === TcpState.CLOSE || (this.sndShutdown && (this.finReceived || this.rcvShutdown)) || this.reset) m |= POLLHUP;
     if (this.rcvShutdown || this.finReceived) m |= POLLIN | POLLRDNORM | POLLRDHUP;

@@ -63,6 +63,8 @@ export interface TcpInfo {
   reordering: number;
   /** Times reordering was detected (Linux tcpi_reord_seen; RACK's evidence, tcp/rack.ts). */
   reord_seen: number;
+  /** Segments delivered: acknowledged or SACKed, the SYN (or SYN-ACK) counting one (Linux tcpi_delivered). */
+  delivered: number;
   rcv_space: number;
   total_retrans: number;
   bytes_sent: number;
@@ -130,6 +132,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     advmss: t.advMss - (t.tsOk ? 12 : 0),
     reordering: t.reordering,
     reord_seen: t.sentLog ? t.sentLog.reordSeen : 0,
+    delivered: t.delivered,
     rcv_space: t.rwin ? Math.min(t.rwin.rcvSsthresh, t.rwin.rcvWnd) : 0,
     total_retrans: t.totalRetrans,
     bytes_sent: t.bytesSent + t.bytesRetrans,

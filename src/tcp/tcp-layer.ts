@@ -27,6 +27,8 @@ import { slowStartAfterIdle, tcpOutput } from "./output.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "./send-records.js";
+import { MAX_SKB_FRAGS } from "./zerocopy.js";
 import { SynCookies } from "./syncookie.js";
 import { TcpTables, type TcpSock } from "./tables.js";
 import { Tcb } from "./tcb.js";
@@ -137,18 +139,37 @@ export class TcpLayer {
   /**
    * Queues up to `len` bytes of `data` for sending (one copy, D5) and runs
    * output. Returns the bytes queued (0 when the buffer is full) or an errno.
+   * `msg` says where the chunk sits in its sendmsg (Linux tcp_sendmsg_locked,
+   * send-records.ts): SEND_FIRST — its first byte clears the open record's
+   * PSH; SEND_LAST — the message ends here: PSH unless SEND_MORE
+   * (MSG_MORE), the record closed under SEND_EOR (MSG_EOR), then output.
+   * A middle chunk queues without output unless the buffer filled (then,
+   * as Linux before it waits, PSH and output). Default: a whole message.
    */
-  send(t: Tcb, data: Uint8Array, off: number, len: number): number | ErrnoCode {
+  send(t: Tcb, data: Uint8Array, off: number, len: number, msg = SEND_FIRST | SEND_LAST): number | ErrnoCode {
     if (t.error) return this.takeError(t);
     if (t.sndShutdown) return "EPIPE";
     const st = t.state;
     // Linux tcp_sendmsg_locked: a passive Fast Open child may send before the handshake completes.
     if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && !isPassiveFastOpen(t)) return st === TcpState.CLOSE ? (t.reset ? "EPIPE" : "ENOTCONN") : "EAGAIN";
     const idle = t.sndUna === t.sndMax && t.unsentBytes === 0;
-    const n = t.sndBuf.write(data, off, len);
+    const sb = t.sndBuf;
+    if (msg & SEND_FIRST && len > 0 && sb.space() > 0) sb.unmarkPush();
+    // MSG_ZEROCOPY: each chunk is a fragment of user memory; a full skb is closed (Linux: tcp_mark_push, new_segment).
+    if (msg & SEND_ZC && len > 0 && sb.space() > 0 && sb.tailFragments >= MAX_SKB_FRAGS) {
+      sb.markPush();
+      sb.closeRecord();
+    }
+    const n = sb.write(data, off, len);
     if (n > 0) {
+      if (msg & SEND_ZC) sb.addFragment();
+      if (n < len) sb.markPush();
+      else if (msg & SEND_LAST) {
+        if (!(msg & SEND_MORE)) sb.markPush();
+        if (msg & SEND_EOR) sb.closeRecord();
+      }
       if (idle) slowStartAfterIdle(this, t);
-      tcpOutput(this, t);
+      if (n < len || msg & SEND_LAST) tcpOutput(this, t);
     }
     return n;
   }
@@ -238,3 +259,4 @@ export class TcpLayer {
     yield* this.tables.connections();
   }
 }
+

@@ -79,7 +79,9 @@ export function armPersist(tl: TcpLayer, t: Tcb): void {
 /** Schedules a delayed ACK (Linux tcp_send_delayed_ack: at most TCP_DELACK_MAX). */
 export function scheduleDelayedAck(tl: TcpLayer, t: Tcb): void {
   if (t.delackAt >= 0) return;
-  const delay = Math.min(t.ato, TCP_DELACK_MAX);
+  // Linux __tcp_send_delayed_ack: icsk_ack.ato is 0 until the delayed-ACK engine starts (the first
+  // data, or quick-ACK mode): an ACK scheduled before that (a FIN before any data) leaves at once.
+  const delay = t.atoStarted || !tl.personality.atoFromFirstData ? Math.min(t.ato, TCP_DELACK_MAX) : 0;
   t.delackAt = tl.ctx.scheduler.now() + delay;
   rearm(tl, t);
 }

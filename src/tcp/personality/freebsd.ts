@@ -30,6 +30,8 @@ export const freebsdPersonality: TcpPersonality = {
   synOptionsBsd: true,
   fastOpenApi: "freebsd",
   // tcp_input.c: a FIN sets TF_ACKNOW (no more data can come).
+  writeRecords: false,
+  atoFromFirstData: false,
   ackFinAtOnce: true,
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
   dropSynAckAtListener: true,

@@ -16,6 +16,8 @@ export const linuxPersonality: TcpPersonality = {
   synOptionsBsd: false,
   fastOpenApi: "linux",
   // Linux delays the ACK of a FIN like any other (tcp_fin → inet_csk_schedule_ack).
+  writeRecords: true,
+  atoFromFirstData: true,
   ackFinAtOnce: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,

@@ -41,6 +41,19 @@ export interface TcpPersonality {
    * disabled after an invalid or missing cookie).
    */
   readonly fastOpenApi: "linux" | "freebsd";
+  /**
+   * PSH and MSG_EOR follow the writes (Linux: PSH on the segment that ends
+   * a sendmsg's data, none under MSG_MORE; no segment crosses a MSG_EOR
+   * end — send-records.ts) instead of PSH on every segment that empties
+   * the send buffer (FreeBSD tcp_output), MSG_EOR ignored.
+   */
+  readonly writeRecords: boolean;
+  /**
+   * The delayed-ACK timeout is 0 until the delayed-ACK engine has seen data
+   * (Linux `icsk_ack.ato`, started by the first data or quick-ACK mode):
+   * an ACK delayed before that — a FIN before any data — leaves at once.
+   */
+  readonly atoFromFirstData: boolean;
   /** A FIN received in order is ACKed at once (no more data can come) instead of with the delayed ACK. */
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
