@@ -30,7 +30,7 @@ import { SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
 import type { Network } from "../sim/network.js";
 import { straceWriter } from "../sys/strace.js";
-import { ladderConnections } from "../tools/ladder.js";
+import { LadderBuilder } from "../tools/ladder.js";
 import { ladderSvg } from "../tools/ladder-svg.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
@@ -484,16 +484,33 @@ export class LabSession {
     return snapshot(h).sockets.filter((x) => x.proto === "tcp").map((x) => ({ ...x, host }));
   }
 
-  /** The connections seen on the wire so far, in the order the ladder numbers them. */
-  connections(): string[] {
-    return ladderConnections(this.#ctx.wireCapture?.packets ?? []);
+  /** The ladder's arrows, built as the wire capture grows (each packet decoded once), and the capture they come from. */
+  #ladder: { cap: unknown; b: LadderBuilder } | null = null;
+
+  /** The ladder builder, brought up to the wire capture's last packet. */
+  #ladderBuilder(): LadderBuilder {
+    const cap = this.#ctx.wireCapture;
+    if (!this.#ladder || this.#ladder.cap !== cap) this.#ladder = { cap, b: new LadderBuilder() };
+    this.#ladder.b.add(cap?.packets ?? []);
+    return this.#ladder.b;
   }
 
-  /** The ladder (SVG document) of the wire so far — its last {@link LAB_LADDER_WINDOW} packets —, drops and state changes marked: every connection, or the one numbered `connection`. */
-  ladderSvg(connection?: number): string {
-    return ladderSvg(this.#ctx.wireCapture?.packets ?? [], {
+  /** The connections seen on the wire so far, in the order the ladder numbers them. */
+  connections(): string[] {
+    return [...this.#ladderBuilder().connections()];
+  }
+
+  /**
+   * The ladder (SVG document) of the wire so far — its last
+   * {@link LAB_LADDER_WINDOW} packets —, drops and state changes marked:
+   * every connection, or the one numbered `connection`; with `visible`,
+   * only the rows between those y coordinates are drawn (a scrolled view).
+   */
+  ladderSvg(connection?: number, visible?: { top: number; bottom: number }): string {
+    return ladderSvg(this.#ladderBuilder(), {
       drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW,
       ...(connection === undefined ? {} : { connection }),
+      ...(visible ? { visible } : {}),
     });
   }
 
