@@ -106,6 +106,14 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   assert.match(detail, /\n\s+0x0000: {2}4500 0038 /);
   assert.match(detail, /1111\n?$/, "the payload in the ASCII column");
 
+  // Click an arrow of the ladder (the fourth client's SYN the full accept queue dropped): its -v -X decode.
+  await page.locator("#ladder svg g.drop[data-pkt]").first().locator("text").last().click();
+  const arrow = await text(page, "packet-detail");
+  assert.match(arrow, /proto TCP \(6\), length 60\)\n\s+10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\], cksum 0x[0-9a-f]{4} \(correct\), seq \d+,/, "the ladder arrow clicked, decoded");
+  assert.match(arrow, /\n\s+0x0000: {2}4500 003c /, "in hex");
+  // The sockets view: snd.una/snd.nxt/rcv.nxt and the out-of-order queue of a connection.
+  assert.match(await text(page, "sockets-client"), /snd\.una 5 · snd\.nxt 5 · rcv\.nxt 1 \(relative: iss \d+, irs \d+\) · out-of-order queue empty/);
+
   // Back to 0.5 s: replayed from t = 0, the same first packets.
   await scrubTo(page, 500);
   const at05 = (await text(page, "tcpdump")).split("\n");

@@ -28,6 +28,7 @@ import type { Micros } from "../core/time.js";
 import { DemoContext, type DemoEvent } from "../demo/context.js";
 import { SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
+import { TcpState } from "../tcp/tcp-state.js";
 import type { Network } from "../sim/network.js";
 import { straceWriter } from "../sys/strace.js";
 import { LadderBuilder } from "../tools/ladder.js";
@@ -37,6 +38,7 @@ import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
+import { tcpdumpLine } from "../tools/tcpdump.js";
 import { LAB_ONLY_SCENARIOS, programScenario, type LabScenario } from "./lab-scenarios.js";
 import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
 import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTimedAction } from "./actions.js";
@@ -73,10 +75,17 @@ export const LAB_TOOL_DEFAULTS: Readonly<Record<LabTool, string>> = {
   nstat: "-az",
 };
 
-/** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
+/** A socket as the lab's internals view draws it: the snapshot, its host, and a connection's sequence variables. */
 export interface LabSocket extends SocketSnapshot {
   /** The host it lives on. */
   host: string;
+  /**
+   * A connection's sequence space (not a listener's, a request sock's or a
+   * TIME-WAIT's): snd.una, snd.nxt relative to its ISS, rcv.nxt relative
+   * to the peer's (IRS), as tcpdump's relative numbers; the out-of-order
+   * queue as [start, end) ranges relative to the IRS, and its bytes.
+   */
+  seq?: { iss: number; irs: number; sndUna: number; sndNxt: number; rcvNxt: number; ooo: [number, number][]; oooBytes: number };
 }
 
 /**
@@ -481,7 +490,16 @@ export class LabSession {
   sockets(host: string): LabSocket[] {
     const h = this.hosts.get(host);
     if (!h) throw new RangeError(`no host ${host}`);
-    return snapshot(h).sockets.filter((x) => x.proto === "tcp").map((x) => ({ ...x, host }));
+    const snap = snapshot(h).sockets;
+    // snapshot() lists the host's TCP sockets in host.tcp.all() order first: pair each connection with its TCB.
+    const tcbs = [...h.tcp.all()];
+    return snap.filter((x) => x.proto === "tcp").map((x, i): LabSocket => {
+      const t = tcbs[i];
+      if (!t || !("sndUna" in t) || x.request || x.listen || x.state === TcpState.TIME_WAIT || t.localPort !== x.localPort || t.remotePort !== x.remotePort) return { ...x, host };
+      const rel = (v: number, base: number) => (v - base) >>> 0;
+      const ooo = t.ooo && !t.ooo.isEmpty ? t.ooo.ranges().map(([a, b]): [number, number] => [rel(a, t.irs), rel(b, t.irs)]) : [];
+      return { ...x, host, seq: { iss: t.iss >>> 0, irs: t.irs >>> 0, sndUna: rel(t.sndUna, t.iss), sndNxt: rel(t.sndNxt, t.iss), rcvNxt: rel(t.rcvNxt, t.irs), ooo, oooBytes: t.ooo?.bytes ?? 0 } };
+    });
   }
 
   /** The ladder's arrows, built as the wire capture grows (each packet decoded once), and the capture they come from. */
@@ -508,10 +526,21 @@ export class LabSession {
    */
   ladderSvg(connection?: number, visible?: { top: number; bottom: number }): string {
     return ladderSvg(this.#ladderBuilder(), {
-      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW,
+      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW, packetIds: true,
       ...(connection === undefined ? {} : { connection }),
       ...(visible ? { visible } : {}),
     });
+  }
+
+  /**
+   * The ladder's arrow numbered `i` (its `data-pkt`) decoded as `tcpdump
+   * -nn -S -v -X` prints it, as seen where it was first captured (leaving
+   * its sender when both ends were captured).
+   */
+  ladderPacketDetail(i: number): string {
+    const r = this.#ladderBuilder().record(i);
+    if (!r) throw new RangeError(`no arrow ${i} in the ladder`);
+    return tcpdumpLine(r.bytes, r.t, { verbose: 1, hex: true });
   }
 
   /** The hosts, interfaces and links of the network (empty before the scenario built it). */

@@ -26,7 +26,7 @@ import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
-  target?: { getAttribute?(name: string): string | null } | null;
+  target?: { getAttribute?(name: string): string | null; closest?(sel: string): { getAttribute(name: string): string | null } | null } | null;
   /** The key pressed (keydown). */
   key?: string;
 }
@@ -142,6 +142,8 @@ export function startLab(dom: LabDom): void {
   let busy = false;
   let lastFrame: number | null = null;
   let selectedPacket = -1;
+  /** The decode of the ladder arrow clicked, or null (then the tcpdump line clicked shows). */
+  let selectedArrow: string | null = null;
 
   /** A control's number, or `dflt` when it is empty or not a number. */
   const num = (e: LabElement, dflt: number) => {
@@ -297,9 +299,9 @@ export function startLab(dom: LabDom): void {
       for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
       put(tcpdump, lines.join("\n"));
     } },
-    { id: "packet-detail", draw: () => { // the packet clicked, decoded
+    { id: "packet-detail", draw: () => { // the packet clicked (a tcpdump line or a ladder arrow), decoded
       if (selectedPacket >= session.packets().length) selectedPacket = -1;
-      say(detail, selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket));
+      say(detail, selectedArrow !== null ? selectedArrow : selectedPacket < 0 ? "(click a tcpdump line or a ladder arrow to decode it)" : session.packetDetail(selectedPacket));
     } },
   ];
   /** The next view a playing frame redraws, and when its round started (the frame clock). */
@@ -402,6 +404,7 @@ export function startLab(dom: LabDom): void {
     }
     invalidate();
     selectedPacket = -1;
+    selectedArrow = null;
     drawTopology();
     draw();
   };
@@ -536,6 +539,13 @@ export function startLab(dom: LabDom): void {
     if (!playing) return;
     for (const v of views) if (dom.visible?.(v.id) !== false) v.draw();
   });
+  ladderOut.addEventListener("click", (ev) => {
+    const g = ev.target?.closest?.("[data-pkt]");
+    const i = Number(g?.getAttribute("data-pkt") ?? NaN);
+    if (!Number.isInteger(i)) return;
+    selectedArrow = session.ladderPacketDetail(i);
+    draw();
+  });
   ladderOut.addEventListener("scroll", () => {
     ladderTop = ladderOut.scrollTop ?? 0;
     ladderHeight = ladderOut.clientHeight || ladderHeight;
@@ -551,6 +561,7 @@ export function startLab(dom: LabDom): void {
     const i = Number(ev.target?.getAttribute?.("data-i") ?? NaN);
     if (!Number.isInteger(i)) return;
     selectedPacket = i;
+    selectedArrow = null;
     invalidate(); // redraw the highlighted line
     draw();
   });

@@ -25,10 +25,14 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
   let opts = options;
   let events: readonly LadderEvent[];
   let total: number;
+  /** Arrow → its number in the builder (packetIds). */
+  let ids: Map<LadderEvent, number> | null = null;
   if (input instanceof LadderBuilder) {
     // A builder kept up to date as the capture grows: only the arrows drawn are built.
     const { connection, drops, relativeTime, last } = opts;
-    events = input.events({ ...(connection !== undefined ? { connection } : {}), ...(drops ? { drops } : {}), ...(relativeTime ? { relativeTime } : {}), ...(last !== undefined ? { last: Math.max(1, last) } : {}) });
+    const ix = input.indexed({ ...(connection !== undefined ? { connection } : {}), ...(drops ? { drops } : {}), ...(relativeTime ? { relativeTime } : {}), ...(last !== undefined ? { last: Math.max(1, last) } : {}) });
+    events = ix.events;
+    if (opts.packetIds) ids = new Map(ix.events.map((e, i) => [e, ix.index[i]!]));
     total = input.count(connection);
   } else {
     events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
@@ -103,7 +107,8 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
     const color = e.dropped ? "#b00020" : e.retransmission ? "#c05800" : "#1f4e79";
     const cls = e.dropped ? "drop" : e.retransmission ? "retx" : "pkt";
     const label = esc(fullLabel(e, opts));
-    out.push(`<g class="${cls}">`);
+    const id = ids?.get(e);
+    out.push(id === undefined ? `<g class="${cls}">` : `<g class="${cls}" data-pkt="${id}">`);
     out.push(`<text x="${left - 10}" y="${y0 + 4}" text-anchor="end" fill="#555">${msText(e.sent)}</text>`);
     if (a === b) {
       out.push(`<text x="${a + 8}" y="${y0 + 4}" fill="${color}"${HALO}>↺ ${label}</text>`);

@@ -96,6 +96,8 @@ export interface LadderOptions {
    * parse, the rows in view a few.
    */
   visible?: { top: number; bottom: number };
+  /** SVG drawn from a {@link LadderBuilder}: each arrow's group carries `data-pkt`, its number for {@link LadderBuilder.record} (a page decodes the packet clicked). */
+  packetIds?: boolean;
 }
 
 /** A packet a host received and dropped (from a drop counter raised while it handled the packet). */
@@ -226,7 +228,7 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
 }
 
 /** An arrow while it is built: its decode and destination address kept for drops and labels. */
-type Building = LadderEvent & { dstAddr: number; d: Decoded };
+type Building = LadderEvent & { dstAddr: number; d: Decoded; rec: CaptureRecord };
 
 /**
  * {@link ladderEvents} kept up to date as a capture grows: {@link add}
@@ -280,7 +282,7 @@ export class LadderBuilder {
           continue;
         }
       }
-      const e: Building = { sent: r.t, received: r.dir === "in" ? r.t : null, from: d.src, to: d.dst, label: "", dropped: false, retransmission: false, conn, dstAddr: d.dstAddr, d };
+      const e: Building = { sent: r.t, received: r.dir === "in" ? r.t : null, from: d.src, to: d.dst, label: "", dropped: false, retransmission: false, conn, dstAddr: d.dstAddr, d, rec: r };
       this.#events.push(e);
       if (r.dir === "out") {
         let q = this.#pending.get(d.key);
@@ -311,8 +313,18 @@ export class LadderBuilder {
    * that many (the others are not built).
    */
   events(opts: Pick<LadderOptions, "connection" | "drops" | "relativeTime" | "last"> = {}): LadderEvent[] {
+    return this.indexed(opts).events;
+  }
+
+  /** The record an arrow was first seen in (its `out` observation when there is one): arrow `i` of every connection, as {@link indexed} numbers them. */
+  record(i: number): CaptureRecord | undefined {
+    return this.#events[i]?.rec;
+  }
+
+  /** {@link events}, with each arrow's number among the arrows of every connection (for {@link record}). */
+  indexed(opts: Pick<LadderOptions, "connection" | "drops" | "relativeTime" | "last"> = {}): { events: LadderEvent[]; index: number[] } {
     const only = opts.connection !== undefined ? this.#conns[opts.connection] : undefined;
-    if (opts.connection !== undefined && only === undefined) return [];
+    if (opts.connection !== undefined && only === undefined) return { events: [], index: [] };
     const watched = only !== undefined ? this.#watchedBy.get(only) ?? new Set<number>() : this.#watched;
     // Kernel drops: the received packet with the same identity and arrival time, the first such arrow taking it.
     const kernelDrops = new Map<string, LadderDrop[]>();
@@ -340,10 +352,13 @@ export class LadderBuilder {
     const t0 = opts.relativeTime && first >= 0 ? all[first]!.sent : 0;
     const skip = opts.last !== undefined ? Math.max(0, count - opts.last) : 0;
     const out: LadderEvent[] = [];
+    const index: number[] = [];
     let n = 0;
-    for (const e of all) {
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i]!;
       if (only !== undefined && e.conn !== only) continue;
       if (n++ < skip) continue;
+      index.push(i);
       const kernel = reasons.get(e);
       const lost = e.received === null && watched.has(e.dstAddr);
       out.push({
@@ -352,7 +367,7 @@ export class LadderBuilder {
         ...(kernel !== undefined ? { dropReason: kernel } : lost ? { dropReason: "lost" } : {}),
       });
     }
-    return out;
+    return { events: out, index };
   }
 
   /** The label and retransmission mark of `e`, the next arrow in sending order. */
