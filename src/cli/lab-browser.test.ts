@@ -8,11 +8,14 @@
 // (.ci/run installs chromium-headless-shell).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { labFiles, startLabServer, type LabServer } from "./lab.js";
+import { TcpdumpFormatter } from "../tools/tcpdump.js";
+import { pcapRecords } from "../wire/testdata/pcap-records.js";
 
 /** The page's document, as the functions evaluated in the browser see it (the project compiles without the DOM library). */
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
@@ -127,7 +130,7 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   await page.context().close();
 });
 
-test("in Chromium: link controls act at the current instant and replay when scrubbed back; play advances; the pcap downloads", { skip, timeout: 90_000 }, async () => {
+test("in Chromium: link controls act at the current instant and replay when scrubbed back; play advances; the pcap downloads", { skip, timeout: 90_000 }, async (t) => {
   const { page, errors } = await openLab();
   await scrubTo(page, 1000);
   await page.locator("#loss").fill("20");
@@ -164,7 +167,32 @@ test("in Chromium: link controls act at the current instant and replay when scru
   }
   assert.equal(off, bytes.length, "whole records");
   assert.ok(records >= lines, `${records} records, ${lines} lines shown`);
+  // Decoded with the project's own parser: the records are the packets the tcpdump pane shows, line for line.
+  const td = new TcpdumpFormatter();
+  const file = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  let at = 24;
+  const decoded = pcapRecords(file).map((r) => {
+    const line = td.format(r.data, bytes.readUInt32LE(at) * 1_000_000 + bytes.readUInt32LE(at + 4)); // the record's time stamp
+    at += 16 + r.data.length;
+    return line;
+  });
+  assert.deepEqual(decoded, (await text(page, "tcpdump")).split("\n"), "the pcap's packets, decoded, are the tcpdump pane's lines");
+  const tshark = ["/usr/bin/tshark"].find((p) => existsSync(p));
+  if (tshark) {
+    const f = join(SHOTS, "lab-download.pcap");
+    writeFileSync(f, bytes);
+    const r = spawnSync(tshark, ["-n", "-r", f, "-T", "fields", "-e", "tcp.flags.str"], { encoding: "utf8" });
+    assert.equal(r.status, 0, `tshark reads the pcap: ${r.stderr}`);
+    assert.equal(r.stdout.trim().split("\n").length, records, "tshark: one TCP packet per record");
+  } else t.diagnostic("tshark is not installed: the pcap checked by the project's parser only");
   await page.screenshot({ path: join(SHOTS, "lab-partition-lossy.png") });
+
+  // Reset with the loss slider at 20 %: the link loses packets from t = 0, the ladder shows them lost and their retransmissions.
+  await page.locator("#reset").click();
+  await page.waitForFunction(() => /loss 20\.0%/.test(document.getElementById("status")?.textContent ?? ""));
+  await scrubTo(page, 6000);
+  assert.match(await text(page, "ladder"), / lost/, "packets the lossy link lost, in the ladder");
+  assert.ok(await page.locator("#ladder svg g.retx").count() > 0, "and their retransmissions");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -260,12 +288,15 @@ test("in Chromium: the TCP chat — each process's screen, a line typed into its
   assert.match(await page.locator("#stdin-target").inputValue(), /^client:1000$/, "the reader is chosen");
   await page.locator("#stdin-line").fill("hello");
   await page.locator("#stdin-line").press("Enter");
-  await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? ""));
+  // While playing the views are redrawn in turn; waiting for input again, all of them at once.
+  await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
+  await page.waitForFunction(() => (document.getElementById("stdin-target") as unknown as { value: string } | null)?.value === "server:1000", null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.locator("#stdin-target").inputValue(), "server:1000", "now the server reads");
   assert.match(await text(page, "tcpdump"), /Flags \[P\.\], seq 1:6, ack 1, .*length 5/);
   await page.locator("#stdin-line").fill("hi there");
   await page.locator("#stdin-send").click();
-  await page.waitForFunction(() => /from server: hi there\nto server: $/m.test(document.getElementById("processes")?.textContent ?? ""));
+  await page.waitForFunction(() => /from server: hi there\nto server: $/m.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
+  await page.waitForFunction(() => /typed into server's pid 1000: hi there/.test(document.getElementById("timeline")?.textContent ?? ""), null, { timeout: 5000 }).catch(() => {});
   assert.match(await text(page, "timeline"), /typed into client's pid 1000: hello\n.*typed into server's pid 1000: hi there/);
   const screens = await text(page, "processes");
   const wire = await text(page, "tcpdump");

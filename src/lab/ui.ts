@@ -394,13 +394,13 @@ export function startLab(dom: LabDom): void {
 
 
   /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same scenario, seed, impairments and timeline), or start over from the controls. */
-  const fresh = (replay?: LabSession) => {
+  const fresh = (replay?: LabSession, link?: LabImpairments) => {
     playing = false;
     if (replay) {
       session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link } : {}) });
     }
     invalidate();
     selectedPacket = -1;
@@ -416,18 +416,27 @@ export function startLab(dom: LabDom): void {
   const syncControls = () => {
     const l = session.topology().links[0];
     if (!l) return;
-    latency.value = String(l.latencyUs);
+    // A value the select does not offer (the bulk scenario's 5 ms) is added as a choice, so the control shows the link as it is.
+    const choose = (sel: LabElement, v: number, label: string) => {
+      sel.value = String(v);
+      if (sel.value !== String(v)) {
+        sel.innerHTML += `<option value="${v}">${esc(label)}</option>`;
+        sel.value = String(v);
+      }
+    };
+    choose(latency, l.latencyUs, l.latencyUs >= 1000 ? `${l.latencyUs / 1000} ms` : `${l.latencyUs} µs`);
     jitter.value = String(l.jitterUs / 1000);
     loss.value = String(l.loss * 100);
     reorder.value = String(l.reorder * 100);
     duplicate.value = String(l.duplicate * 100);
-    rate.value = String(l.rate);
-    mtu.value = String(l.mtu);
+    choose(rate, l.rate, l.rate >= 1e6 ? `${l.rate / 1e6} Mbit/s` : `${l.rate / 1000} kbit/s`);
+    choose(mtu, l.mtu, String(l.mtu));
   };
 
   /** Start over: the chosen scenario and seed, its own links, nothing done yet; learn where the run ends. */
-  const restart = () => {
-    fresh();
+  const restart = (keepLink = false) => {
+    fresh(undefined, keepLink ? impairments() : undefined);
+    say(scrubMax, "…"); // until the probe (or the run) finds where it ends
     const s = session;
     end = Infinity;
     run(async () => {
@@ -500,8 +509,8 @@ export function startLab(dom: LabDom): void {
     run(() => session.stepPacket(), true);
   });
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
-  reset.addEventListener("click", restart);
-  seedIn.addEventListener("change", restart);
+  reset.addEventListener("click", () => restart(true)); // the link the controls show, from t = 0
+  seedIn.addEventListener("change", () => restart());
   scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
