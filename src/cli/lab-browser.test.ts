@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -122,6 +122,13 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   const at05 = (await text(page, "tcpdump")).split("\n");
   assert.ok(at05.length > 0 && at05.length < at2s.length);
   assert.deepEqual(at05, at2s.slice(0, at05.length));
+  // Step ▸ packet: exactly the next packet, the one the 2 s run had next.
+  await page.locator("#step").click();
+  await page.waitForFunction((n) => (document.getElementById("tcpdump")?.textContent ?? "").split("\n").length > n, at05.length);
+  const stepped = (await text(page, "tcpdump")).split("\n");
+  assert.ok(stepped.length > at05.length, "one step: the next packet (with any captured at the same instant)");
+  assert.deepEqual(stepped, at2s.slice(0, stepped.length), "the same packets as the 2 s run had next");
+  assert.equal(new Set(stepped.slice(at05.length).map((l) => l.slice(0, 15))).size, 1, "all at one instant");
 
   assert.deepEqual(errors, []);
   assert.deepEqual(requests.filter((u) => !u.startsWith(srv!.url)), [], "nothing fetched from elsewhere");
@@ -179,10 +186,11 @@ test("in Chromium: link controls act at the current instant and replay when scru
   assert.deepEqual(decoded, (await text(page, "tcpdump")).split("\n"), "the pcap's packets, decoded, are the tcpdump pane's lines");
   const tshark = ["/usr/bin/tshark"].find((p) => existsSync(p));
   if (tshark) {
-    const f = join(SHOTS, "lab-download.pcap");
+    const f = join(mkdtempSync(join(tmpdir(), "sockstack-lab-pcap-")), "lab.pcap");
     writeFileSync(f, bytes);
     const r = spawnSync(tshark, ["-n", "-r", f, "-T", "fields", "-e", "tcp.flags.str"], { encoding: "utf8" });
     assert.equal(r.status, 0, `tshark reads the pcap: ${r.stderr}`);
+    rmSync(join(f, ".."), { recursive: true, force: true });
     assert.equal(r.stdout.trim().split("\n").length, records, "tshark: one TCP packet per record");
   } else t.diagnostic("tshark is not installed: the pcap checked by the project's parser only");
   await page.screenshot({ path: join(SHOTS, "lab-partition-lossy.png") });

@@ -326,7 +326,8 @@ export class LabSession {
   /**
    * Runs until the next packet is captured (or the end); resolves to that
    * packet, or null at the end. Scripted actions are applied on the way.
-   * Packets captured at one instant come one per step.
+   * Packets captured at the same instant as that one are taken with it
+   * (the run stops between instants, not inside one).
    */
   async stepPacket(): Promise<LabPacket | null> {
     this.#collect();

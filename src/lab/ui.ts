@@ -91,8 +91,14 @@ export const LAB_REDRAW_MS = 200;
 /** Real time (ms) the views may take per animation frame while playing (each view redrawn whole, so one may overrun it). */
 export const LAB_VIEW_BUDGET_MS = 3;
 
-/** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has. */
+/** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has: at most (frames on time). */
 export const LAB_FRAME_BUDGET_MS = 8;
+
+/** … and at least (frames late: the simulation still moves, slowly). */
+export const LAB_MIN_FRAME_BUDGET_MS = 2;
+
+/** A frame that comes later than this (ms after the previous one) missed 60 Hz: the simulation's budget shrinks. */
+export const LAB_LATE_FRAME_MS = 20;
 
 /** The most lines the tcpdump and strace panes show: the last ones. */
 export const LAB_TEXT_WINDOW = 1000;
@@ -141,6 +147,8 @@ export function startLab(dom: LabDom): void {
   let playing = false;
   let busy = false;
   let lastFrame: number | null = null;
+  /** The simulation's real-time budget for the next frame (ms), between LAB_MIN_FRAME_BUDGET_MS and LAB_FRAME_BUDGET_MS. */
+  let simBudget = LAB_FRAME_BUDGET_MS;
   let selectedPacket = -1;
   /** The decode of the ladder arrow clicked, or null (then the tcpdump line clicked shows). */
   let selectedArrow: string | null = null;
@@ -376,12 +384,18 @@ export function startLab(dom: LabDom): void {
     if (!playing) { lastFrame = null; draw(); probe(); return; }
     // Waiting for a typed line, the clock cannot move: keep playing, resume once the line is in.
     frameNow = now;
+    if (lastFrame !== null) {
+      // The simulation's share of a frame adapts: a late frame (the page missed 60 Hz) takes a third off, a frame on time gives back half a millisecond.
+      if (now - lastFrame > LAB_LATE_FRAME_MS) simBudget = Math.max(LAB_MIN_FRAME_BUDGET_MS, simBudget * (2 / 3));
+      else simBudget = Math.min(LAB_FRAME_BUDGET_MS, simBudget + 0.5);
+    }
     if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
       const dt = Math.max(1, Math.round(realMs * 1000 * Number(speed.value)));
-      // At most LAB_FRAME_BUDGET_MS of simulation per frame: when the run cannot keep up, its clock lags (plays slower) and the frames keep coming.
+      // At most simBudget ms of simulation per frame: when the run cannot keep up, its clock lags (plays slower) and the frames keep coming.
       const clock = dom.now?.bind(dom);
-      const stop = clock ? (() => { const t0 = clock(); return () => clock() - t0 > LAB_FRAME_BUDGET_MS; })() : undefined;
+      const budget = simBudget;
+      const stop = clock ? (() => { const t0 = clock(); return () => clock() - t0 > budget; })() : undefined;
       run(async () => {
         await session.advanceTo(session.now() + dt, stop ? { stop } : {});
         if (session.done) playing = false;
