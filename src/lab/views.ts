@@ -6,7 +6,8 @@
  * so the headless tests check them without a browser.
  *
  * @example
- * el.innerHTML = socketsHtml(session.sockets("server"));
+ * declare const sockets: Parameters<typeof socketsHtml>[0]; // LabSession.sockets("server")
+ * const html = socketsHtml(sockets); // one <div class="sock"> per socket
  */
 import type { DemoEvent } from "../demo/context.js";
 import { TcpState } from "../tcp/tcp-state.js";
