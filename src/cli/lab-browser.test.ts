@@ -8,11 +8,14 @@
 // (.ci/run installs chromium-headless-shell).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { labFiles, startLabServer, type LabServer } from "./lab.js";
+import { TcpdumpFormatter } from "../tools/tcpdump.js";
+import { pcapRecords } from "../wire/testdata/pcap-records.js";
 
 /** The page's document, as the functions evaluated in the browser see it (the project compiles without the DOM library). */
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
@@ -106,11 +109,26 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   assert.match(detail, /\n\s+0x0000: {2}4500 0038 /);
   assert.match(detail, /1111\n?$/, "the payload in the ASCII column");
 
+  // Click an arrow of the ladder (the fourth client's SYN the full accept queue dropped): its -v -X decode.
+  await page.locator("#ladder svg g.drop[data-pkt]").first().locator("text").last().click();
+  const arrow = await text(page, "packet-detail");
+  assert.match(arrow, /proto TCP \(6\), length 60\)\n\s+10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\], cksum 0x[0-9a-f]{4} \(correct\), seq \d+,/, "the ladder arrow clicked, decoded");
+  assert.match(arrow, /\n\s+0x0000: {2}4500 003c /, "in hex");
+  // The sockets view: snd.una/snd.nxt/rcv.nxt and the out-of-order queue of a connection.
+  assert.match(await text(page, "sockets-client"), /snd\.una 5 · snd\.nxt 5 · rcv\.nxt 1 \(relative: iss \d+, irs \d+\) · out-of-order queue empty/);
+
   // Back to 0.5 s: replayed from t = 0, the same first packets.
   await scrubTo(page, 500);
   const at05 = (await text(page, "tcpdump")).split("\n");
   assert.ok(at05.length > 0 && at05.length < at2s.length);
   assert.deepEqual(at05, at2s.slice(0, at05.length));
+  // Step ▸ packet: exactly the next packet, the one the 2 s run had next.
+  await page.locator("#step").click();
+  await page.waitForFunction((n) => (document.getElementById("tcpdump")?.textContent ?? "").split("\n").length > n, at05.length);
+  const stepped = (await text(page, "tcpdump")).split("\n");
+  assert.ok(stepped.length > at05.length, "one step: the next packet (with any captured at the same instant)");
+  assert.deepEqual(stepped, at2s.slice(0, stepped.length), "the same packets as the 2 s run had next");
+  assert.equal(new Set(stepped.slice(at05.length).map((l) => l.slice(0, 15))).size, 1, "all at one instant");
 
   assert.deepEqual(errors, []);
   assert.deepEqual(requests.filter((u) => !u.startsWith(srv!.url)), [], "nothing fetched from elsewhere");
@@ -119,7 +137,7 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   await page.context().close();
 });
 
-test("in Chromium: link controls act at the current instant and replay when scrubbed back; play advances; the pcap downloads", { skip, timeout: 90_000 }, async () => {
+test("in Chromium: link controls act at the current instant and replay when scrubbed back; play advances; the pcap downloads", { skip, timeout: 90_000 }, async (t) => {
   const { page, errors } = await openLab();
   await scrubTo(page, 1000);
   await page.locator("#loss").fill("20");
@@ -156,7 +174,33 @@ test("in Chromium: link controls act at the current instant and replay when scru
   }
   assert.equal(off, bytes.length, "whole records");
   assert.ok(records >= lines, `${records} records, ${lines} lines shown`);
+  // Decoded with the project's own parser: the records are the packets the tcpdump pane shows, line for line.
+  const td = new TcpdumpFormatter();
+  const file = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  let at = 24;
+  const decoded = pcapRecords(file).map((r) => {
+    const line = td.format(r.data, bytes.readUInt32LE(at) * 1_000_000 + bytes.readUInt32LE(at + 4)); // the record's time stamp
+    at += 16 + r.data.length;
+    return line;
+  });
+  assert.deepEqual(decoded, (await text(page, "tcpdump")).split("\n"), "the pcap's packets, decoded, are the tcpdump pane's lines");
+  const tshark = ["/usr/bin/tshark"].find((p) => existsSync(p));
+  if (tshark) {
+    const f = join(mkdtempSync(join(tmpdir(), "sockstack-lab-pcap-")), "lab.pcap");
+    writeFileSync(f, bytes);
+    const r = spawnSync(tshark, ["-n", "-r", f, "-T", "fields", "-e", "tcp.flags.str"], { encoding: "utf8" });
+    assert.equal(r.status, 0, `tshark reads the pcap: ${r.stderr}`);
+    rmSync(join(f, ".."), { recursive: true, force: true });
+    assert.equal(r.stdout.trim().split("\n").length, records, "tshark: one TCP packet per record");
+  } else t.diagnostic("tshark is not installed: the pcap checked by the project's parser only");
   await page.screenshot({ path: join(SHOTS, "lab-partition-lossy.png") });
+
+  // Reset with the loss slider at 20 %: the link loses packets from t = 0, the ladder shows them lost and their retransmissions.
+  await page.locator("#reset").click();
+  await page.waitForFunction(() => /loss 20\.0%/.test(document.getElementById("status")?.textContent ?? ""));
+  await scrubTo(page, 6000);
+  assert.match(await text(page, "ladder"), / lost/, "packets the lossy link lost, in the ladder");
+  assert.ok(await page.locator("#ladder svg g.retx").count() > 0, "and their retransmissions");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -252,12 +296,15 @@ test("in Chromium: the TCP chat — each process's screen, a line typed into its
   assert.match(await page.locator("#stdin-target").inputValue(), /^client:1000$/, "the reader is chosen");
   await page.locator("#stdin-line").fill("hello");
   await page.locator("#stdin-line").press("Enter");
-  await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? ""));
+  // While playing the views are redrawn in turn; waiting for input again, all of them at once.
+  await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
+  await page.waitForFunction(() => (document.getElementById("stdin-target") as unknown as { value: string } | null)?.value === "server:1000", null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.locator("#stdin-target").inputValue(), "server:1000", "now the server reads");
   assert.match(await text(page, "tcpdump"), /Flags \[P\.\], seq 1:6, ack 1, .*length 5/);
   await page.locator("#stdin-line").fill("hi there");
   await page.locator("#stdin-send").click();
-  await page.waitForFunction(() => /from server: hi there\nto server: $/m.test(document.getElementById("processes")?.textContent ?? ""));
+  await page.waitForFunction(() => /from server: hi there\nto server: $/m.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
+  await page.waitForFunction(() => /typed into server's pid 1000: hi there/.test(document.getElementById("timeline")?.textContent ?? ""), null, { timeout: 5000 }).catch(() => {});
   assert.match(await text(page, "timeline"), /typed into client's pid 1000: hello\n.*typed into server's pid 1000: hi there/);
   const screens = await text(page, "processes");
   const wire = await text(page, "tcpdump");

@@ -30,10 +30,21 @@ const PROBE_WORKER = "sockstack-lab-probe";
 interface ProbeRequest { id: number; seed: number; opts: LabSessionOptions }
 interface ProbeReply { id: number; end?: number; error?: string }
 
+/** An element as the visibility watch sees it: its id and its pane. */
+interface PageElement {
+  id: string;
+  closest(sel: string): PageElement | null;
+}
+
 /** The few browser members the entry uses (the project compiles without the DOM library). */
 interface PageGlobals {
   sockstackLab?: SockstackLabApi;
-  document?: LabDom & { createElement(tag: string): { href: string; download: string; click(): void }; querySelector(sel: string): { src?: string } | null };
+  document?: LabDom & {
+    createElement(tag: string): { href: string; download: string; click(): void };
+    querySelector(sel: string): { src?: string } | null;
+    querySelectorAll(sel: string): Iterable<PageElement>;
+  };
+  IntersectionObserver?: new (cb: (entries: { target: PageElement; isIntersecting: boolean }[]) => void, opts: { rootMargin: string }) => { observe(el: PageElement): void };
   /** A worker's name (`new Worker(url, { name })`). */
   name?: string;
   onmessage?: ((ev: { data: ProbeRequest }) => void) | null;
@@ -106,6 +117,26 @@ if (g.document && g.requestAnimationFrame) {
     for (const w of waiting.values()) w.reject(new Error("probe cancelled"));
     waiting.clear();
   };
+  // Which panes are on screen (with a margin): while playing, the views off screen wait until they scroll into sight.
+  const IO = g.IntersectionObserver;
+  const shown = new Map<PageElement, boolean>();
+  let changed: (() => void) | null = null;
+  const visibility: Pick<LabDom, "visible" | "onVisibilityChange"> = IO && typeof doc.querySelectorAll === "function"
+    ? (() => {
+      const io = new IO((entries) => {
+        for (const e of entries) shown.set(e.target, e.isIntersecting);
+        changed?.();
+      }, { rootMargin: "200px" });
+      for (const pane of doc.querySelectorAll("section.pane")) io.observe(pane);
+      return {
+        visible: (id: string) => {
+          const pane = (doc.getElementById(id) as unknown as PageElement | null)?.closest("section.pane");
+          return pane ? shown.get(pane) ?? true : true;
+        },
+        onVisibilityChange: (f: () => void) => { changed = f; },
+      };
+    })()
+    : {};
   const perf = (globalThis as unknown as { performance?: { now(): number } }).performance;
-  startLab({ getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe, cancelProbes } : {}) });
+  startLab({ ...visibility, getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe, cancelProbes } : {}) });
 }

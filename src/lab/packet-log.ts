@@ -6,9 +6,10 @@
  * one — plus a packet's `-v -X` decode and the pcap file of them all.
  *
  * @example
- * const log = new PacketLog();
- * ctx = new DemoContext(seed, (e) => { if (e.kind === "packet") log.event(e); });
- * log.collect(ctx.captures[0]); log.packets[0].line; // "0.000000 IP 10.0.0.1.40000 > …"
+ * declare const cap: Parameters<PacketLog["collect"]>[0]; // the scenario's first capture (DemoContext.captures[0])
+ * const log = new PacketLog(); // give it the scenario's `packet` events: log.event(e)
+ * log.collect(cap);            // again whenever the capture grew
+ * log.packets[0]?.line;        // "00:00:00.200050 IP 10.0.0.1.33602 > 10.0.0.2.9090: Flags [S], …"
  */
 import type { Micros } from "../core/time.js";
 import type { DemoEvent } from "../demo/events.js";

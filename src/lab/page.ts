@@ -116,6 +116,7 @@ main { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px 1
 pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; white-space: pre; }
 #ladder { overflow: auto; max-height: 36em; }
 #ladder svg { display: block; }
+#ladder g[data-pkt] { cursor: pointer; }
 #topology svg { display: block; max-width: 100%; }
 #link-controls { padding: 6px 16px; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; border-bottom: 1px solid var(--line); background: #fbfbf9; }
 #link-controls input[type=range] { width: 90px; vertical-align: middle; }

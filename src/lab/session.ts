@@ -29,15 +29,17 @@ import { DemoContext } from "../demo/context.js";
 import type { DemoEvent } from "../demo/events.js";
 import { SCENARIOS } from "../demo/registry.js";
 import type { Host } from "../host/host.js";
+import { TcpState } from "../tcp/tcp-state.js";
 import type { Network } from "../sim/network.js";
 import { straceWriter } from "../sys/strace.js";
-import { ladderConnections } from "../tools/ladder.js";
+import { LadderBuilder } from "../tools/ladder.js";
 import { ladderSvg } from "../tools/ladder-svg.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
+import { tcpdumpLine } from "../tools/tcpdump.js";
 import { LAB_ONLY_SCENARIOS, programScenario, type LabScenario } from "./lab-scenarios.js";
 import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
 import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTimedAction } from "./actions.js";
@@ -74,10 +76,17 @@ export const LAB_TOOL_DEFAULTS: Readonly<Record<LabTool, string>> = {
   nstat: "-az",
 };
 
-/** A socket as the lab's internals view draws it: the snapshot, and its host's virtual time. */
+/** A socket as the lab's internals view draws it: the snapshot, its host, and a connection's sequence variables. */
 export interface LabSocket extends SocketSnapshot {
   /** The host it lives on. */
   host: string;
+  /**
+   * A connection's sequence space (not a listener's, a request sock's or a
+   * TIME-WAIT's): snd.una, snd.nxt relative to its ISS, rcv.nxt relative
+   * to the peer's (IRS), as tcpdump's relative numbers; the out-of-order
+   * queue as [start, end) ranges relative to the IRS, and its bytes.
+   */
+  seq?: { iss: number; irs: number; sndUna: number; sndNxt: number; rcvNxt: number; ooo: [number, number][]; oooBytes: number };
 }
 
 /**
@@ -318,7 +327,8 @@ export class LabSession {
   /**
    * Runs until the next packet is captured (or the end); resolves to that
    * packet, or null at the end. Scripted actions are applied on the way.
-   * Packets captured at one instant come one per step.
+   * Packets captured at the same instant as that one are taken with it
+   * (the run stops between instants, not inside one).
    */
   async stepPacket(): Promise<LabPacket | null> {
     this.#collect();
@@ -482,20 +492,57 @@ export class LabSession {
   sockets(host: string): LabSocket[] {
     const h = this.hosts.get(host);
     if (!h) throw new RangeError(`no host ${host}`);
-    return snapshot(h).sockets.filter((x) => x.proto === "tcp").map((x) => ({ ...x, host }));
+    const snap = snapshot(h).sockets;
+    // snapshot() lists the host's TCP sockets in host.tcp.all() order first: pair each connection with its TCB.
+    const tcbs = [...h.tcp.all()];
+    return snap.filter((x) => x.proto === "tcp").map((x, i): LabSocket => {
+      const t = tcbs[i];
+      if (!t || !("sndUna" in t) || x.request || x.listen || x.state === TcpState.TIME_WAIT || t.localPort !== x.localPort || t.remotePort !== x.remotePort) return { ...x, host };
+      const rel = (v: number, base: number) => (v - base) >>> 0;
+      const ooo = t.ooo && !t.ooo.isEmpty ? t.ooo.ranges().map(([a, b]): [number, number] => [rel(a, t.irs), rel(b, t.irs)]) : [];
+      return { ...x, host, seq: { iss: t.iss >>> 0, irs: t.irs >>> 0, sndUna: rel(t.sndUna, t.iss), sndNxt: rel(t.sndNxt, t.iss), rcvNxt: rel(t.rcvNxt, t.irs), ooo, oooBytes: t.ooo?.bytes ?? 0 } };
+    });
+  }
+
+  /** The ladder's arrows, built as the wire capture grows (each packet decoded once), and the capture they come from. */
+  #ladder: { cap: unknown; b: LadderBuilder } | null = null;
+
+  /** The ladder builder, brought up to the wire capture's last packet. */
+  #ladderBuilder(): LadderBuilder {
+    const cap = this.#ctx.wireCapture;
+    if (!this.#ladder || this.#ladder.cap !== cap) this.#ladder = { cap, b: new LadderBuilder() };
+    this.#ladder.b.add(cap?.packets ?? []);
+    return this.#ladder.b;
   }
 
   /** The connections seen on the wire so far, in the order the ladder numbers them. */
   connections(): string[] {
-    return ladderConnections(this.#ctx.wireCapture?.packets ?? []);
+    return [...this.#ladderBuilder().connections()];
   }
 
-  /** The ladder (SVG document) of the wire so far — its last {@link LAB_LADDER_WINDOW} packets —, drops and state changes marked: every connection, or the one numbered `connection`. */
-  ladderSvg(connection?: number): string {
-    return ladderSvg(this.#ctx.wireCapture?.packets ?? [], {
-      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW,
+  /**
+   * The ladder (SVG document) of the wire so far — its last
+   * {@link LAB_LADDER_WINDOW} packets —, drops and state changes marked:
+   * every connection, or the one numbered `connection`; with `visible`,
+   * only the rows between those y coordinates are drawn (a scrolled view).
+   */
+  ladderSvg(connection?: number, visible?: { top: number; bottom: number }): string {
+    return ladderSvg(this.#ladderBuilder(), {
+      drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW, packetIds: true,
       ...(connection === undefined ? {} : { connection }),
+      ...(visible ? { visible } : {}),
     });
+  }
+
+  /**
+   * The ladder's arrow numbered `i` (its `data-pkt`) decoded as `tcpdump
+   * -nn -S -v -X` prints it, as seen where it was first captured (leaving
+   * its sender when both ends were captured).
+   */
+  ladderPacketDetail(i: number): string {
+    const r = this.#ladderBuilder().record(i);
+    if (!r) throw new RangeError(`no arrow ${i} in the ladder`);
+    return tcpdumpLine(r.bytes, r.t, { verbose: 1, hex: true });
   }
 
   /** The hosts, interfaces and links of the network (empty before the scenario built it). */

@@ -26,7 +26,7 @@ import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
 export interface LabEvent {
-  target?: { getAttribute?(name: string): string | null } | null;
+  target?: { getAttribute?(name: string): string | null; closest?(sel: string): { getAttribute(name: string): string | null } | null } | null;
   /** The key pressed (keydown). */
   key?: string;
 }
@@ -39,8 +39,10 @@ export interface LabElement {
   disabled: boolean;
   /** A range input's maximum (the timeline scrubber's). */
   max?: string;
-  /** A scrolled element's offset (the editor and its line numbers). */
+  /** A scrolled element's offset (the editor and its line numbers, the ladder). */
   scrollTop?: number;
+  /** The element's inner height in px (the ladder's viewport). */
+  clientHeight?: number;
   /** The element's class attribute. */
   className?: string;
   addEventListener(type: string, listener: (ev: LabEvent) => void): void;
@@ -60,6 +62,13 @@ export interface LabDom {
    * absent (or failing), the page runs the probe itself.
    */
   probeEnd?(seed: number, opts: LabSessionOptions): Promise<number>;
+  /**
+   * Whether the element `id` is on screen (or near it): while playing, the
+   * views off screen are not redrawn. Absent, every view counts as shown.
+   */
+  visible?(id: string): boolean;
+  /** Calls `changed` when a view scrolls into (or out of) sight: the page redraws what came into view. */
+  onVisibilityChange?(changed: () => void): void;
   /** Abandons the probes running in the Worker (their promises reject): the page plays, the probe would compete for the CPU. */
   cancelProbes?(): void;
 }
@@ -79,8 +88,17 @@ export async function probeEnd(seed: number, opts: LabSessionOptions, cancelled?
 /** While playing, the views other than the clock and status are redrawn at most this often (ms of real time): five times a second. */
 export const LAB_REDRAW_MS = 200;
 
-/** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has. */
+/** Real time (ms) the views may take per animation frame while playing (each view redrawn whole, so one may overrun it). */
+export const LAB_VIEW_BUDGET_MS = 3;
+
+/** Real time (ms) the simulation may take per animation frame while playing, of the 16.7 a 60 Hz frame has: at most (frames on time). */
 export const LAB_FRAME_BUDGET_MS = 8;
+
+/** … and at least (frames late: the simulation still moves, slowly). */
+export const LAB_MIN_FRAME_BUDGET_MS = 2;
+
+/** A frame that comes later than this (ms after the previous one) missed 60 Hz: the simulation's budget shrinks. */
+export const LAB_LATE_FRAME_MS = 20;
 
 /** The most lines the tcpdump and strace panes show: the last ones. */
 export const LAB_TEXT_WINDOW = 1000;
@@ -129,9 +147,11 @@ export function startLab(dom: LabDom): void {
   let playing = false;
   let busy = false;
   let lastFrame: number | null = null;
-  let drawnPackets = -1;
-  let drawnConnection = "";
+  /** The simulation's real-time budget for the next frame (ms), between LAB_MIN_FRAME_BUDGET_MS and LAB_FRAME_BUDGET_MS. */
+  let simBudget = LAB_FRAME_BUDGET_MS;
   let selectedPacket = -1;
+  /** The decode of the ladder arrow clicked, or null (then the tcpdump line clicked shows). */
+  let selectedArrow: string | null = null;
 
   /** A control's number, or `dflt` when it is empty or not a number. */
   const num = (e: LabElement, dflt: number) => {
@@ -164,75 +184,111 @@ export function startLab(dom: LabDom): void {
   };
 
   let drawnNarration = "";
-  /** Real time (ms, the frame clock) of the last full redraw while playing. */
-  let lastHeavy = -Infinity;
+  /** What the ladder, the plots and the tcpdump lines last showed (packets, choices, window): redrawn when it changed. */
+  let drawnLadder = "", drawnPlots = "", drawnPackets = "";
+  /** Forgets what the packet views showed: they are redrawn at the next draw. */
+  const invalidate = () => { drawnLadder = drawnPlots = drawnPackets = ""; };
+  /** The ladder's scroll position and height (px), from its scroll events: while playing, only the rows in view are drawn. */
+  let ladderTop = 0, ladderHeight = 600;
+  /** The drawn rows reach this far (px) beyond the ladder's viewport, and scrolling less than this redraws nothing. */
+  const LADDER_STEP = 300;
   /** The instant and actions of the input wait the last full redraw showed ("" when it showed none). */
   let drawnWaiting = "";
   /** The frame clock's last reading. */
   let frameNow = 0;
-  const draw = () => {
-    const hosts = [...session.hosts.keys()];
-    say(clock, `t = ${(session.now() / 1e6).toFixed(3)} s`);
-    scrub.value = String(Math.round(session.now() / 1000));
-    const packets = session.packets().length;
-    drawStatus(packets);
-    // While playing, the views below are redrawn at most every LAB_REDRAW_MS of real time (the clock and status every frame).
-    // The run went idle for input (again): show everything at once.
-    const waitingNow = session.waitingForInput ? `${session.now()} ${session.timeline.length}` : "";
-    if (playing && frameNow - lastHeavy < LAB_REDRAW_MS && !(waitingNow && waitingNow !== drawnWaiting)) return;
-    lastHeavy = frameNow;
-    drawnWaiting = waitingNow;
-    drawTopology();
-    const narrationKey = `${session.narration.length} ${langIn.value}`;
-    if (narrationKey !== drawnNarration) {
-      drawnNarration = narrationKey;
-      put(el("narration"), narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en"));
-    }
-    say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`);
-    const procs = session.processes();
-    put(procsOut, processesHtml(procs));
-    const live = procs.filter((p) => p.running);
-    const target = stdinTarget.value;
-    const reader = live.find((p) => p.reading);
-    const keep = live.some((p) => `${p.host}:${p.pid}` === target) && !(reader && session.waitingForInput) ? target : reader ? `${reader.host}:${reader.pid}` : live[0] ? `${live[0].host}:${live[0].pid}` : "";
-    const opts = live.map((p) => `<option value="${p.host}:${p.pid}"${`${p.host}:${p.pid}` === keep ? " selected" : ""}>${esc(`${p.host}: ${p.name}[${p.pid}]${p.reading ? " (reading)" : ""}`)}</option>`).join("");
-    if (stdinTarget.innerHTML !== opts) stdinTarget.innerHTML = opts;
-    stdinTarget.value = keep;
-    stdinSend.disabled = stdinEof.disabled = stdinLine.disabled = keep === "" || session.done;
-    if (program !== null) {
-      const e = session.error;
-      programStatus.className = e ? "err" : "";
-      say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network");
-    }
-    drawLines();
-    killServer.disabled = !hosts.includes("server") || session.done;
-    rebootClient.disabled = !hosts.includes("client") || session.done;
-    for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
-      say(el(`${id}-value`), `${num(v, 0)}${unit}`);
-    }
-    say(partition, session.partitioned ? "heal link" : "partition link");
-    say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describeAction).join("\n"));
-    const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
-    const th = hostOptions(toolHost, hosts);
-    try {
-      say(toolOut, th ? session.tool(th, t, toolArgs.value) : "");
-    } catch (e) {
-      say(toolOut, `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`);
-    }
-    const sh = hostOptions(straceHost, hosts);
-    const traced = sh ? session.straceLines(sh) : [];
-    say(strace, (traced.length > LAB_TEXT_WINDOW ? [`… ${traced.length - LAB_TEXT_WINDOW} earlier lines`, ...traced.slice(-LAB_TEXT_WINDOW)] : traced).join("\n"));
-    put(el("ss"), hosts.map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join(""));
-    put(el("sockets"), hosts.map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join(""));
+  let drawnScrub = "";
+
+  /**
+   * The ladder (and the connection picker, the tcpdump pane's title). While
+   * playing only the rows in and near its scrolled viewport are drawn (the
+   * document keeps its full size: what shows is the same), so a redraw costs
+   * a few rows, not LAB_LADDER_WINDOW; paused, the whole window.
+   */
+  const drawLadder = () => {
     const cp = session.capturePoint();
     say(el("tcpdump-title"), cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)");
-    if (packets !== drawnPackets || conn.value !== drawnConnection) {
-      const conns = session.connections();
-      const selected = conn.value;
-      conn.innerHTML = `<option value="">all connections</option>` +
-        conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
-      const n = selected === "" ? undefined : Number(selected);
-      put(el("ladder"), packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined).replace(/^<\?xml[^>]*>\n/, ""));
+    const packets = session.packets().length;
+    const top = Math.floor(ladderTop / LADDER_STEP) * LADDER_STEP - LADDER_STEP;
+    const view = playing ? { top, bottom: top + ladderHeight + 3 * LADDER_STEP } : undefined;
+    const key = `${packets} ${conn.value} ${view ? `${view.top} ${view.bottom}` : "all"}`;
+    if (key === drawnLadder) return;
+    drawnLadder = key;
+    const conns = session.connections();
+    const selected = conn.value;
+    const connOpts = `<option value="">all connections</option>` +
+      conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
+    if (given.get(conn) !== connOpts) { given.set(conn, connOpts); conn.innerHTML = connOpts; }
+    const n = selected === "" ? undefined : Number(selected);
+    put(el("ladder"), packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined, view).replace(/^<\?xml[^>]*>\n/, ""));
+  };
+
+  const hostNames = () => [...session.hosts.keys()];
+  /**
+   * The views below the status line, each assigning its elements only when
+   * what they show changed. Paused, a draw runs them all; playing, it runs
+   * them in turn within LAB_VIEW_BUDGET_MS per frame, a whole round at most
+   * every LAB_REDRAW_MS (so no frame pays for every view at once).
+   */
+  const views: { id: string; draw: () => void }[] = [
+    { id: "topology", draw: drawTopology },
+    { id: "narration", draw: () => { // the narration, redrawn only when it grows (or the language changes)
+      const narrationKey = `${session.narration.length} ${langIn.value}`;
+      if (narrationKey !== drawnNarration) {
+        drawnNarration = narrationKey;
+        put(el("narration"), narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en"));
+      }
+      say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`);
+    } },
+    { id: "processes", draw: () => { // the processes, their screens, the stdin bar, the program's status
+      const procs = session.processes();
+      put(procsOut, processesHtml(procs));
+      const live = procs.filter((p) => p.running);
+      const target = stdinTarget.value;
+      const reader = live.find((p) => p.reading);
+      const keep = live.some((p) => `${p.host}:${p.pid}` === target) && !(reader && session.waitingForInput) ? target : reader ? `${reader.host}:${reader.pid}` : live[0] ? `${live[0].host}:${live[0].pid}` : "";
+      const opts = live.map((p) => `<option value="${p.host}:${p.pid}"${`${p.host}:${p.pid}` === keep ? " selected" : ""}>${esc(`${p.host}: ${p.name}[${p.pid}]${p.reading ? " (reading)" : ""}`)}</option>`).join("");
+      if (stdinTarget.innerHTML !== opts) stdinTarget.innerHTML = opts;
+      stdinTarget.value = keep;
+      stdinSend.disabled = stdinEof.disabled = stdinLine.disabled = keep === "" || session.done;
+      if (program !== null) {
+        const e = session.error;
+        programStatus.className = e ? "err" : "";
+        say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network");
+      }
+      drawLines();
+    } },
+    { id: "timeline", draw: () => { // the buttons, the sliders' values, "what you did"
+      const hosts = hostNames();
+      killServer.disabled = !hosts.includes("server") || session.done;
+      rebootClient.disabled = !hosts.includes("client") || session.done;
+      for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
+        say(el(`${id}-value`), `${num(v, 0)}${unit}`);
+      }
+      say(partition, session.partitioned ? "heal link" : "partition link");
+      say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describeAction).join("\n"));
+    } },
+    { id: "tool-out", draw: () => { // ss, netstat, lsof or nstat on the host picked
+      const t = (tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool;
+      const th = hostOptions(toolHost, hostNames());
+      try {
+        say(toolOut, th ? session.tool(th, t, toolArgs.value) : "");
+      } catch (e) {
+        say(toolOut, `${t}: ${e instanceof Error ? e.message.replace(new RegExp(`^${t}: `), "") : String(e)}`);
+      }
+    } },
+    { id: "strace", draw: () => { // strace of the host picked: its last LAB_TEXT_WINDOW lines
+      const sh = hostOptions(straceHost, hostNames());
+      const traced = sh ? session.straceLines(sh) : [];
+      say(strace, (traced.length > LAB_TEXT_WINDOW ? [`… ${traced.length - LAB_TEXT_WINDOW} earlier lines`, ...traced.slice(-LAB_TEXT_WINDOW)] : traced).join("\n"));
+    } },
+    { id: "ss", draw: () => put(el("ss"), hostNames().map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("")) },
+    { id: "sockets", draw: () => put(el("sockets"), hostNames().map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("")) },
+    { id: "ladder", draw: drawLadder },
+    { id: "plots", draw: () => { // the plots of the direction picked
+      const packets = session.packets().length;
+      const key = `${packets} ${plotDir.value}`;
+      if (key === drawnPlots) return;
+      drawnPlots = key;
       const dirs = session.directions();
       const chosen = plotDir.value;
       plotDir.innerHTML = dirs.length === 0 ? `<option value="">(no TCP yet)</option>`
@@ -240,16 +296,50 @@ export function startLab(dom: LabDom): void {
       const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
       put(el("plot-tsg"), dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "");
       put(el("plot-cwnd"), dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "");
-      // The last LAB_TEXT_WINDOW lines (the pcap has them all): thousands of lines relaid out every redraw would cost the frame rate.
-      const all = session.packets(), from = Math.max(0, all.length - LAB_TEXT_WINDOW);
+    } },
+    { id: "tcpdump", draw: () => { // tcpdump: the last LAB_TEXT_WINDOW lines (the pcap has them all: thousands of lines relaid out every redraw would cost the frame rate)
+      const all = session.packets();
+      const key = `${all.length} ${selectedPacket}`;
+      if (key === drawnPackets) return;
+      drawnPackets = key;
+      const from = Math.max(0, all.length - LAB_TEXT_WINDOW);
       const lines: string[] = from > 0 ? [`<span class="muted">… ${from} earlier packets (pcap ⤓ has every one)</span>`] : [];
       for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
       put(tcpdump, lines.join("\n"));
-      drawnPackets = packets;
-      drawnConnection = conn.value;
+    } },
+    { id: "packet-detail", draw: () => { // the packet clicked (a tcpdump line or a ladder arrow), decoded
+      if (selectedPacket >= session.packets().length) selectedPacket = -1;
+      say(detail, selectedArrow !== null ? selectedArrow : selectedPacket < 0 ? "(click a tcpdump line or a ladder arrow to decode it)" : session.packetDetail(selectedPacket));
+    } },
+  ];
+  /** The next view a playing frame redraws, and when its round started (the frame clock). */
+  let nextView = 0, roundStart = -Infinity;
+
+  const draw = () => {
+    say(clock, `t = ${(session.now() / 1e6).toFixed(3)} s`);
+    const at = String(Math.round(session.now() / 1000));
+    if (at !== drawnScrub) scrub.value = drawnScrub = at;
+    drawStatus(session.packets().length);
+    // The run went idle for input (again): show everything at once.
+    const waitingNow = session.waitingForInput ? `${session.now()} ${session.timeline.length}` : "";
+    if (!playing || (waitingNow && waitingNow !== drawnWaiting)) {
+      drawnWaiting = waitingNow;
+      for (const v of views) v.draw();
+      nextView = 0;
+      return;
     }
-    if (selectedPacket >= packets) selectedPacket = -1;
-    say(detail, selectedPacket < 0 ? "(click a tcpdump line to decode it)" : session.packetDetail(selectedPacket));
+    if (nextView === 0) {
+      if (frameNow - roundStart < LAB_REDRAW_MS) return;
+      roundStart = frameNow;
+    }
+    const t0 = dom.now?.();
+    do {
+      const v = views[nextView]!;
+      nextView = (nextView + 1) % views.length;
+      if (dom.visible && !dom.visible(v.id)) continue; // off screen: redrawn when it comes into view
+      v.draw();
+      if (t0 === undefined || dom.now!() - t0 >= LAB_VIEW_BUDGET_MS) break;
+    } while (nextView !== 0);
   };
 
   /** The status line, the scrubber's end and the buttons: every frame. */
@@ -294,12 +384,18 @@ export function startLab(dom: LabDom): void {
     if (!playing) { lastFrame = null; draw(); probe(); return; }
     // Waiting for a typed line, the clock cannot move: keep playing, resume once the line is in.
     frameNow = now;
+    if (lastFrame !== null) {
+      // The simulation's share of a frame adapts: a late frame (the page missed 60 Hz) takes a third off, a frame on time gives back half a millisecond.
+      if (now - lastFrame > LAB_LATE_FRAME_MS) simBudget = Math.max(LAB_MIN_FRAME_BUDGET_MS, simBudget * (2 / 3));
+      else simBudget = Math.min(LAB_FRAME_BUDGET_MS, simBudget + 0.5);
+    }
     if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
       const dt = Math.max(1, Math.round(realMs * 1000 * Number(speed.value)));
-      // At most LAB_FRAME_BUDGET_MS of simulation per frame: when the run cannot keep up, its clock lags (plays slower) and the frames keep coming.
+      // At most simBudget ms of simulation per frame: when the run cannot keep up, its clock lags (plays slower) and the frames keep coming.
       const clock = dom.now?.bind(dom);
-      const stop = clock ? (() => { const t0 = clock(); return () => clock() - t0 > LAB_FRAME_BUDGET_MS; })() : undefined;
+      const budget = simBudget;
+      const stop = clock ? (() => { const t0 = clock(); return () => clock() - t0 > budget; })() : undefined;
       run(async () => {
         await session.advanceTo(session.now() + dt, stop ? { stop } : {});
         if (session.done) playing = false;
@@ -312,16 +408,17 @@ export function startLab(dom: LabDom): void {
 
 
   /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same scenario, seed, impairments and timeline), or start over from the controls. */
-  const fresh = (replay?: LabSession) => {
+  const fresh = (replay?: LabSession, link?: LabImpairments) => {
     playing = false;
     if (replay) {
       session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link } : {}) });
     }
-    drawnPackets = -1;
+    invalidate();
     selectedPacket = -1;
+    selectedArrow = null;
     drawTopology();
     draw();
   };
@@ -333,18 +430,27 @@ export function startLab(dom: LabDom): void {
   const syncControls = () => {
     const l = session.topology().links[0];
     if (!l) return;
-    latency.value = String(l.latencyUs);
+    // A value the select does not offer (the bulk scenario's 5 ms) is added as a choice, so the control shows the link as it is.
+    const choose = (sel: LabElement, v: number, label: string) => {
+      sel.value = String(v);
+      if (sel.value !== String(v)) {
+        sel.innerHTML += `<option value="${v}">${esc(label)}</option>`;
+        sel.value = String(v);
+      }
+    };
+    choose(latency, l.latencyUs, l.latencyUs >= 1000 ? `${l.latencyUs / 1000} ms` : `${l.latencyUs} µs`);
     jitter.value = String(l.jitterUs / 1000);
     loss.value = String(l.loss * 100);
     reorder.value = String(l.reorder * 100);
     duplicate.value = String(l.duplicate * 100);
-    rate.value = String(l.rate);
-    mtu.value = String(l.mtu);
+    choose(rate, l.rate, l.rate >= 1e6 ? `${l.rate / 1e6} Mbit/s` : `${l.rate / 1000} kbit/s`);
+    choose(mtu, l.mtu, String(l.mtu));
   };
 
   /** Start over: the chosen scenario and seed, its own links, nothing done yet; learn where the run ends. */
-  const restart = () => {
-    fresh();
+  const restart = (keepLink = false) => {
+    fresh(undefined, keepLink ? impairments() : undefined);
+    say(scrubMax, "…"); // until the probe (or the run) finds where it ends
     const s = session;
     end = Infinity;
     run(async () => {
@@ -417,8 +523,8 @@ export function startLab(dom: LabDom): void {
     run(() => session.stepPacket(), true);
   });
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
-  reset.addEventListener("click", restart);
-  seedIn.addEventListener("change", restart);
+  reset.addEventListener("click", () => restart(true)); // the link the controls show, from t = 0
+  seedIn.addEventListener("change", () => restart());
   scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
@@ -450,7 +556,25 @@ export function startLab(dom: LabDom): void {
   killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
   rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
-  plotDir.addEventListener("change", () => { drawnPackets = -1; draw(); });
+  const ladderOut = el("ladder");
+  // A view scrolled into sight while playing is drawn now, not at its next turn.
+  dom.onVisibilityChange?.(() => {
+    if (!playing) return;
+    for (const v of views) if (dom.visible?.(v.id) !== false) v.draw();
+  });
+  ladderOut.addEventListener("click", (ev) => {
+    const g = ev.target?.closest?.("[data-pkt]");
+    const i = Number(g?.getAttribute("data-pkt") ?? NaN);
+    if (!Number.isInteger(i)) return;
+    selectedArrow = session.ladderPacketDetail(i);
+    draw();
+  });
+  ladderOut.addEventListener("scroll", () => {
+    ladderTop = ladderOut.scrollTop ?? 0;
+    ladderHeight = ladderOut.clientHeight || ladderHeight;
+    if (playing) drawLadder(); // the rows now in view, at once
+  });
+  plotDir.addEventListener("change", () => { invalidate(); draw(); });
   for (const c of [toolHost, toolArgs, straceHost]) c.addEventListener("change", draw);
   tool.addEventListener("change", () => {
     toolArgs.value = LAB_TOOL_DEFAULTS[(tool.value in LAB_TOOL_DEFAULTS ? tool.value : "netstat") as LabTool];
@@ -460,7 +584,8 @@ export function startLab(dom: LabDom): void {
     const i = Number(ev.target?.getAttribute?.("data-i") ?? NaN);
     if (!Number.isInteger(i)) return;
     selectedPacket = i;
-    drawnPackets = -1; // redraw the highlighted line
+    selectedArrow = null;
+    invalidate(); // redraw the highlighted line
     draw();
   });
   pcap.addEventListener("click", () => {

@@ -6,7 +6,8 @@
  * so the headless tests check them without a browser.
  *
  * @example
- * el.innerHTML = socketsHtml(session.sockets("server"));
+ * declare const sockets: Parameters<typeof socketsHtml>[0]; // LabSession.sockets("server")
+ * const html = socketsHtml(sockets); // one <div class="sock"> per socket
  */
 import type { DemoEvent } from "../demo/events.js";
 import { TcpState } from "../tcp/tcp-state.js";
@@ -47,7 +48,8 @@ function bar(used: number, size: number): string {
  * The internals of `sockets` (one host's TCP sockets) as HTML: a listener
  * with its SYN queue and accept queue drawn as slots (Linux's accept queue
  * holds backlog + 1 before it counts as full), and per connection its
- * state, Recv-Q/Send-Q, receive and send buffer fill, cwnd/ssthresh,
+ * state, Recv-Q/Send-Q, receive and send buffer fill, snd.una/snd.nxt/
+ * rcv.nxt and the out-of-order queue, cwnd/ssthresh,
  * RTT/RTO, the advertised and peer windows, retransmissions and the
  * running timer with its countdown.
  */
@@ -66,6 +68,12 @@ export function socketsHtml(sockets: readonly LabSocket[]): string {
     } else if (s.info) {
       const i = s.info;
       out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ} · rcvbuf ${bar(s.mem.rmemAlloc, s.mem.rcvbuf)} · sndbuf ${bar(s.mem.wmemQueued, s.mem.sndbuf)}</div>`);
+      if (s.seq) {
+        const q = s.seq;
+        const ooo = q.ooo.length === 0 ? "empty" : `${q.ooo.map(([a, b]) => `[${a}, ${b})`).join(" ")} (${q.oooBytes} B)`;
+        const rcv = s.state === TcpState.SYN_SENT ? `rcv.nxt — <span class="muted">(relative: iss ${q.iss}; no SYN from the peer yet)</span>` : `rcv.nxt ${q.rcvNxt} <span class="muted">(relative: iss ${q.iss}, irs ${q.irs})</span>`;
+        out.push(`<div class="row seq">snd.una ${q.sndUna} · snd.nxt ${q.sndNxt} · ${rcv} · out-of-order queue ${ooo}</div>`);
+      }
       out.push(`<div class="row">cwnd ${i.snd_cwnd} ssthresh ${i.snd_ssthresh >= 0x7fffffff ? "∞" : i.snd_ssthresh} · rtt ${(i.rtt / 1000).toFixed(3)}/${(i.rttvar / 1000).toFixed(3)} ms · rto ${(i.rto / 1000).toFixed(0)} ms · snd_wnd ${i.snd_wnd} rcv_wnd ${i.rcv_wnd} · unacked ${i.unacked} retrans ${i.total_retrans}</div>`);
     } else {
       out.push(`<div class="row">Recv-Q ${s.recvQ} · Send-Q ${s.sendQ}</div>`);

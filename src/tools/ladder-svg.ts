@@ -3,7 +3,7 @@
  * events, columns and rows; this draws them).
  */
 import type { CaptureRecord } from "./capture.js";
-import { cells, colIndex, columns, fullLabel, isEvents, ladderEvents, msText, rows, type LadderEvent, type LadderOptions } from "./ladder.js";
+import { cells, colIndex, columns, fullLabel, isEvents, LadderBuilder, ladderEvents, msText, rows, type LadderEvent, type LadderOptions } from "./ladder.js";
 
 /** A white outline under label text, so lifelines it crosses do not strike it through. */
 const HALO = ' stroke="white" stroke-width="4" paint-order="stroke"';
@@ -21,12 +21,25 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
  * (logarithmically, so a 5 s pause does not push the rest off the page).
  * @example writeFileSync("handshake.svg", ladderSvg(cap.records(), { connection: 0, title: "handshake" }));
  */
-export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[], options: LadderOptions = {}): string {
+export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent[] | LadderBuilder, options: LadderOptions = {}): string {
   let opts = options;
-  let events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
-  if (opts.last !== undefined && events.length > opts.last) {
-    const total = events.length;
-    events = events.slice(total - Math.max(1, opts.last));
+  let events: readonly LadderEvent[];
+  let total: number;
+  /** Arrow → its number in the builder (packetIds). */
+  let ids: Map<LadderEvent, number> | null = null;
+  if (input instanceof LadderBuilder) {
+    // A builder kept up to date as the capture grows: only the arrows drawn are built.
+    const { connection, drops, relativeTime, last } = opts;
+    const ix = input.indexed({ ...(connection !== undefined ? { connection } : {}), ...(drops ? { drops } : {}), ...(relativeTime ? { relativeTime } : {}), ...(last !== undefined ? { last: Math.max(1, last) } : {}) });
+    events = ix.events;
+    if (opts.packetIds) ids = new Map(ix.events.map((e, i) => [e, ix.index[i]!]));
+    total = input.count(connection);
+  } else {
+    events = isEvents(input) ? input : ladderEvents(input as readonly CaptureRecord[], opts);
+    total = events.length;
+  }
+  if (opts.last !== undefined && total > opts.last) {
+    events = events.slice(Math.max(0, events.length - Math.max(1, opts.last)));
     const from = events[0]!.sent;
     const cut = `the last ${events.length.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} packets`;
     opts = { ...opts, title: opts.title ? `${opts.title} (${cut})` : cut, ...(opts.states ? { states: opts.states.filter((st) => st.t >= from) } : {}) };
@@ -74,8 +87,11 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
   });
   const cross = (x: number, yy: number, color: string) =>
     `<path d="M${x - 6},${yy - 6} L${x + 6},${yy + 6} M${x - 6},${yy + 6} L${x + 6},${yy - 6}" stroke="${color}" stroke-width="2.5"/>`;
+  // Rows reach from a label above the arrow to its slanted end below: a margin keeps those partly in view.
+  const vis = opts.visible;
   all.forEach((r, i) => {
     const y0 = ys[i]!;
+    if (vis && (y0 < vis.top - 60 || y0 > vis.bottom + 60)) return;
     if (r.kind === "state") {
       const x = xs[r.col]!;
       out.push(`<g class="state">`);
@@ -91,7 +107,8 @@ export function ladderSvg(input: readonly CaptureRecord[] | readonly LadderEvent
     const color = e.dropped ? "#b00020" : e.retransmission ? "#c05800" : "#1f4e79";
     const cls = e.dropped ? "drop" : e.retransmission ? "retx" : "pkt";
     const label = esc(fullLabel(e, opts));
-    out.push(`<g class="${cls}">`);
+    const id = ids?.get(e);
+    out.push(id === undefined ? `<g class="${cls}">` : `<g class="${cls}" data-pkt="${id}">`);
     out.push(`<text x="${left - 10}" y="${y0 + 4}" text-anchor="end" fill="#555">${msText(e.sent)}</text>`);
     if (a === b) {
       out.push(`<text x="${a + 8}" y="${y0 + 4}" fill="${color}"${HALO}>↺ ${label}</text>`);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { ms, sec } from "../core/time.js";
 import { Network } from "../sim/network.js";
 import { Capture } from "./capture.js";
-import { ladderConnections, ladderEvents, ladderText } from "./ladder.js";
+import { LadderBuilder, ladderConnections, ladderEvents, ladderText } from "./ladder.js";
 import { ladderSvg } from "./ladder-svg.js";
 import { lectureScenario } from "../demo/lecture-scenario.js";
 import { connectTo, listenOn } from "../../test/helpers/vocabulary.js";
@@ -243,4 +243,49 @@ test("kernel drops carry their reason, state changes sit on the lifelines, lanes
   assert.equal((svg.match(/<g class="drop">/g) ?? []).length, 5);
   assert.ok((svg.match(/<g class="state">/g) ?? []).length >= 8);
   assert.ok(svg.includes("S seq 0 (retx) ✗ accept queue full"));
+});
+
+test("LadderBuilder: fed as the capture grows, it gives at every step what ladderEvents gives for the whole capture so far; `last` and `visible` draw less of the same SVG", async () => {
+  const sc = lectureScenario({ sendDelay: ms(100) });
+  sc.net.links[0]!.configure({ loss: 0.2 });
+  const cap = Capture.onLink(sc.link, { a: "client", b: "server" });
+  const b = new LadderBuilder();
+  const perConn = new LadderBuilder();
+  let steps = 0;
+  for (let t = 0; t <= 7000; t += 50) {
+    await sc.net.advance(ms(50));
+    b.add(cap.packets);
+    perConn.add(cap.packets);
+    steps++;
+    assert.deepEqual(b.events(), ladderEvents(cap.packets), `all connections at ${t} ms`);
+    assert.deepEqual([...b.connections()], ladderConnections(cap.packets), `connections at ${t} ms`);
+    if (t % 1000 === 0) {
+      for (let c = 0; c < b.connections().length; c++) {
+        assert.deepEqual(perConn.events({ connection: c, relativeTime: true }), ladderEvents(cap.packets, { connection: c, relativeTime: true }), `connection ${c} at ${t} ms`);
+        assert.equal(perConn.count(c), ladderEvents(cap.packets, { connection: c }).length, `count of connection ${c}`);
+      }
+    }
+  }
+  const all = ladderEvents(cap.packets);
+  assert.ok(steps > 100 && all.length > 20, "the run was fed in many steps");
+  assert.ok(all.some((e) => e.dropped && e.dropReason === "lost"), "the lossy link lost some packets (drawn as drops)");
+  assert.ok(all.some((e) => e.retransmission), "and some were retransmitted");
+  assert.deepEqual(b.events({ last: 5 }), all.slice(-5), "last: the last five arrows");
+  // The SVG from the builder is the SVG from the records.
+  assert.equal(ladderSvg(b, { lanes: true, last: 10 }), ladderSvg(cap.packets, { lanes: true, last: 10 }), "builder and records draw the same window");
+  // visible: only the rows near those y coordinates, in a document of the same size with the same columns.
+  const whole = ladderSvg(b, { lanes: true });
+  const part = ladderSvg(b, { lanes: true, visible: { top: 300, bottom: 700 } });
+  const size = (svg: string) => /<svg[^>]* width="(\d+)" height="(\d+)"/.exec(svg)?.slice(1);
+  assert.deepEqual(size(part), size(whole), "the same document size");
+  const groups = (svg: string) => svg.split("\n").filter((l) => /^<g class=/.test(l)).length;
+  assert.ok(groups(part) > 0 && groups(part) < groups(whole) / 2, `a few rows drawn (${groups(part)} of ${groups(whole)})`);
+  const lines = new Set(whole.split("\n"));
+  for (const l of part.split("\n")) assert.ok(lines.has(l), `every line drawn is a line of the whole ladder: ${l}`);
+  const times = [...part.matchAll(/<text x="\d+" y="([\d.]+)" text-anchor="end" fill="#(?:555|999)">\d/g)];
+  assert.ok(times.length > 0, "rows with their send time drawn");
+  for (const m of times) {
+    const y = Number(m[1]);
+    assert.ok(y >= 300 - 60 && y <= 700 + 64, `a row at y ${y} is near the visible range`);
+  }
 });

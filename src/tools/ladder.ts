@@ -87,6 +87,17 @@ export interface LadderOptions {
    * the lab's window on a long run (a 10,000-packet SVG takes seconds to lay out).
    */
   last?: number;
+  /**
+   * SVG: draw the arrows and state marks only where they fall between these
+   * y coordinates (px of the drawing, plus a margin) — what a scrolled
+   * viewport shows; the document keeps its full size, its columns and
+   * lifelines, so those rows look the same. For a view redrawn while
+   * packets arrive: a 1,000-arrow document takes tens of milliseconds to
+   * parse, the rows in view a few.
+   */
+  visible?: { top: number; bottom: number };
+  /** SVG drawn from a {@link LadderBuilder}: each arrow's group carries `data-pkt`, its number for {@link LadderBuilder.record} (a page decodes the packet clicked). */
+  packetIds?: boolean;
 }
 
 /** A packet a host received and dropped (from a drop counter raised while it handled the packet). */
@@ -210,62 +221,163 @@ interface Side {
  * comment).
  */
 export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOptions = {}): LadderEvent[] {
-  const filter = opts.filter ? compileFilter(opts.filter) : null;
-  const only = opts.connection !== undefined ? ladderConnections(records, opts)[opts.connection] : undefined;
-  if (opts.connection !== undefined && only === undefined) return [];
-  const events: (LadderEvent & { dstAddr: number; d: Decoded })[] = [];
-  const pending = new Map<string, (LadderEvent & { dstAddr: number })[]>();
-  const watched = new Set<number>(); // addresses seen receiving
-  for (const r of records) {
-    if (filter && !filter(r.bytes, r.frame?.length, r.frame)) continue;
-    const d = decodeRecord(r);
-    if (!d) continue;
-    const conn = connKey(d.src, d.dst);
-    if (only !== undefined && conn !== only) continue;
-    if (r.dir === "in") {
-      watched.add(d.dstAddr);
-      const q = pending.get(d.key);
-      const e = q?.shift();
-      if (e) {
-        e.received = r.t;
-        continue;
+  const b = new LadderBuilder(opts);
+  b.add(records);
+  const { connection, drops, relativeTime } = opts;
+  return b.events({ ...(connection !== undefined ? { connection } : {}), ...(drops ? { drops } : {}), ...(relativeTime ? { relativeTime } : {}) });
+}
+
+/** An arrow while it is built: its decode and destination address kept for drops and labels. */
+type Building = LadderEvent & { dstAddr: number; d: Decoded; rec: CaptureRecord };
+
+/**
+ * {@link ladderEvents} kept up to date as a capture grows: {@link add}
+ * decodes only the records not seen yet (matching each `in` observation to
+ * its `out`, labelling in sending order), so a view redrawn while packets
+ * arrive costs the new packets, not the whole capture. {@link events}
+ * gives what `ladderEvents` gives for the records added so far.
+ * @example
+ * const b = new LadderBuilder();
+ * b.add(cap.packets);            // again whenever cap.packets grew
+ * b.events({ last: 1000 });      // the same arrows as ladderEvents(cap.packets).slice(-1000)
+ */
+export class LadderBuilder {
+  readonly #filter: ((b: Uint8Array, len?: number, frame?: Uint8Array) => boolean) | null;
+  /** Records looked at. */
+  #seen = 0;
+  readonly #events: Building[] = [];
+  readonly #pending = new Map<string, Building[]>();
+  /** Addresses seen receiving: every connection's, and per connection (what a `connection` view watches). */
+  readonly #watched = new Set<number>();
+  readonly #watchedBy = new Map<string, Set<number>>();
+  /** Connections in order of first packet. */
+  readonly #conns: string[] = [];
+  readonly #connSet = new Set<string>();
+  /** Per-direction sequence state; labels are set through event {@link #labelled}. */
+  readonly #sides = new Map<string, Side>();
+  #labelled = 0;
+
+  /** `opts.filter` selects the records added (as ladderEvents' filter). */
+  constructor(opts: Pick<LadderOptions, "filter"> = {}) {
+    this.#filter = opts.filter ? compileFilter(opts.filter) : null;
+  }
+
+  /** Takes `records[n…]`, where n is how many this builder has seen: pass the same growing capture every time. */
+  add(records: readonly CaptureRecord[]): void {
+    for (; this.#seen < records.length; this.#seen++) {
+      const r = records[this.#seen]!;
+      if (this.#filter && !this.#filter(r.bytes, r.frame?.length, r.frame)) continue;
+      const d = decodeRecord(r);
+      if (!d) continue;
+      const conn = connKey(d.src, d.dst);
+      if (!this.#connSet.has(conn)) { this.#connSet.add(conn); this.#conns.push(conn); }
+      if (r.dir === "in") {
+        this.#watched.add(d.dstAddr);
+        let w = this.#watchedBy.get(conn);
+        if (!w) this.#watchedBy.set(conn, (w = new Set()));
+        w.add(d.dstAddr);
+        const e = this.#pending.get(d.key)?.shift();
+        if (e) {
+          e.received = r.t;
+          continue;
+        }
+      }
+      const e: Building = { sent: r.t, received: r.dir === "in" ? r.t : null, from: d.src, to: d.dst, label: "", dropped: false, retransmission: false, conn, dstAddr: d.dstAddr, d, rec: r };
+      this.#events.push(e);
+      if (r.dir === "out") {
+        let q = this.#pending.get(d.key);
+        if (!q) this.#pending.set(d.key, (q = []));
+        q.push(e);
       }
     }
-    const e = { sent: r.t, received: r.dir === "in" ? r.t : null, from: d.src, to: d.dst, label: "", dropped: false, retransmission: false, conn, dstAddr: d.dstAddr, d };
-    events.push(e);
-    if (r.dir === "out") {
-      let q = pending.get(d.key);
-      if (!q) pending.set(d.key, (q = []));
-      q.push(e);
+    for (; this.#labelled < this.#events.length; this.#labelled++) this.#label(this.#events[this.#labelled]!);
+  }
+
+  /** The connections seen so far, in order of first packet (as {@link ladderConnections} numbers them). */
+  connections(): readonly string[] {
+    return this.#conns;
+  }
+
+  /** How many arrows there are so far: of every connection, or of the one numbered `connection`. */
+  count(connection?: number): number {
+    if (connection === undefined) return this.#events.length;
+    const only = this.#conns[connection];
+    let n = 0;
+    if (only !== undefined) for (const e of this.#events) if (e.conn === only) n++;
+    return n;
+  }
+
+  /**
+   * The arrows so far, as {@link ladderEvents} gives them with `opts`
+   * (`connection`, `drops`, `relativeTime`); with `last`, only the last
+   * that many (the others are not built).
+   */
+  events(opts: Pick<LadderOptions, "connection" | "drops" | "relativeTime" | "last"> = {}): LadderEvent[] {
+    return this.indexed(opts).events;
+  }
+
+  /** The record an arrow was first seen in (its `out` observation when there is one): arrow `i` of every connection, as {@link indexed} numbers them. */
+  record(i: number): CaptureRecord | undefined {
+    return this.#events[i]?.rec;
+  }
+
+  /** {@link events}, with each arrow's number among the arrows of every connection (for {@link record}). */
+  indexed(opts: Pick<LadderOptions, "connection" | "drops" | "relativeTime" | "last"> = {}): { events: LadderEvent[]; index: number[] } {
+    const only = opts.connection !== undefined ? this.#conns[opts.connection] : undefined;
+    if (opts.connection !== undefined && only === undefined) return { events: [], index: [] };
+    const watched = only !== undefined ? this.#watchedBy.get(only) ?? new Set<number>() : this.#watched;
+    // Kernel drops: the received packet with the same identity and arrival time, the first such arrow taking it.
+    const kernelDrops = new Map<string, LadderDrop[]>();
+    for (const k of opts.drops ?? []) {
+      const d = decode(k.bytes);
+      if (!d) continue;
+      const key = `${d.key}@${k.t}`;
+      let l = kernelDrops.get(key);
+      if (!l) kernelDrops.set(key, (l = []));
+      l.push(k);
     }
-  }
-  // Kernel drops: the received packet with the same identity and arrival time.
-  const kernelDrops = new Map<string, LadderDrop[]>();
-  for (const k of opts.drops ?? []) {
-    const d = decode(k.bytes);
-    if (!d) continue;
-    const key = `${d.key}@${k.t}`;
-    let l = kernelDrops.get(key);
-    if (!l) kernelDrops.set(key, (l = []));
-    l.push(k);
-  }
-  // Labels and retransmissions, in sending order.
-  const sides = new Map<string, Side>();
-  for (const e of events) {
-    e.dropped = e.received === null && watched.has(e.dstAddr);
-    if (e.dropped) e.dropReason = "lost";
-    if (e.received !== null) {
-      const k = kernelDrops.get(`${e.d.key}@${e.received}`)?.shift();
-      if (k) {
-        e.dropped = true;
-        e.dropReason = k.reason;
+    const reasons = new Map<Building, string>();
+    const all = this.#events;
+    let first = -1, count = 0;
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i]!;
+      if (only !== undefined && e.conn !== only) continue;
+      if (first < 0) first = i;
+      count++;
+      if (kernelDrops.size > 0 && e.received !== null) {
+        const k = kernelDrops.get(`${e.d.key}@${e.received}`)?.shift();
+        if (k) reasons.set(e, k.reason);
       }
     }
+    const t0 = opts.relativeTime && first >= 0 ? all[first]!.sent : 0;
+    const skip = opts.last !== undefined ? Math.max(0, count - opts.last) : 0;
+    const out: LadderEvent[] = [];
+    const index: number[] = [];
+    let n = 0;
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i]!;
+      if (only !== undefined && e.conn !== only) continue;
+      if (n++ < skip) continue;
+      index.push(i);
+      const kernel = reasons.get(e);
+      const lost = e.received === null && watched.has(e.dstAddr);
+      out.push({
+        sent: e.sent - t0, received: e.received === null ? null : e.received - t0, from: e.from, to: e.to, label: e.label,
+        dropped: lost || kernel !== undefined, retransmission: e.retransmission, conn: e.conn,
+        ...(kernel !== undefined ? { dropReason: kernel } : lost ? { dropReason: "lost" } : {}),
+      });
+    }
+    return { events: out, index };
+  }
+
+  /** The label and retransmission mark of `e`, the next arrow in sending order. */
+  #label(e: Building): void {
     const t = e.d.tcp;
     if (!t) {
       e.label = e.d.other;
-      continue;
+      return;
     }
+    const sides = this.#sides;
     const dirKey = `${e.from}>${e.to}`;
     const syn = (t.flags & 0x02) !== 0;
     let side = sides.get(dirKey);
@@ -289,8 +401,6 @@ export function ladderEvents(records: readonly CaptureRecord[], opts: LadderOpti
     if (e.retransmission) label += " (retx)";
     e.label = label;
   }
-  const t0 = opts.relativeTime && events.length ? events[0]!.sent : 0;
-  return events.map(({ dstAddr: _a, d: _d, ...e }) => ({ ...e, sent: e.sent - t0, received: e.received === null ? null : e.received - t0 }));
 }
 
 /** A column: an endpoint, in lanes mode the endpoint within one connection. */
@@ -379,8 +489,12 @@ export function fullLabel(e: LadderEvent, opts: LadderOptions): string {
   return `${e.label} ✗ ${opts.translate ? opts.translate(e.dropReason) : e.dropReason}`;
 }
 
+/** Only characters below U+1100 (one UTF-16 unit and one cell each). */
+const NARROW = /^[^\u1100-\uffff]*$/;
+
 /** Display width of a string: CJK characters take two cells. */
 export function cells(s: string): number {
+  if (NARROW.test(s)) return s.length; // nothing wide (the usual label): one cell per character, no per-character test
   let n = 0;
   for (const ch of s) n += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
   return n;
