@@ -2,10 +2,10 @@
 // Regenerate: UPDATE_GENERATED=1 node scripts/run-tests.mjs tcb-fields
 /**
  * The TCB's compactly stored fields behind plain names (see tcb-fields.ts):
- * int32 sequence numbers, one bit per flag, copy-on-write cold state.
+ * int32 sequence numbers, one bit per flag, copy-on-write cold and warm state.
  */
 import { Timer } from "../core/scheduler.js";
-import { COLD_DEFAULTS, TcbCold } from "./tcb-fields.js";
+import { COLD_DEFAULTS, TcbCold, TcbWarm, WARM_DEFAULTS } from "./tcb-fields.js";
 
 // Bits of TcbAccessors.#flags (position in TCB_FLAGS).
 const F_WSCALEOK = 1 << 0;
@@ -33,6 +33,7 @@ const F_PORTHELD = 1 << 21;
 const F_HASHED = 1 << 22;
 const F_PASSIVE = 1 << 23;
 const F_FINREAD = 1 << 24;
+const F_ISCWNDLIMITED = 1 << 25;
 
 /** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */
 export abstract class TcbAccessors extends Timer {
@@ -50,8 +51,10 @@ export abstract class TcbAccessors extends Timer {
   #finSeq = 0;
   #rttSeq = 0;
   #tsRecent = 0;
+  #cwndUsageSeq = 0;
   #flags = 0;
   #cold: TcbCold = COLD_DEFAULTS;
+  #warm: TcbWarm = WARM_DEFAULTS;
 
   // ---- sequence numbers, stored as int32 ----
 
@@ -165,6 +168,14 @@ export abstract class TcbAccessors extends Timer {
   }
   set tsRecent(v: number) {
     this.#tsRecent = v | 0;
+  }
+
+  /** Linux tcp_cwnd_validate's `cwnd_usage_seq`: where the window whose cwnd use is recorded (`isCwndLimited`, `maxPacketsOut`) ends. */
+  get cwndUsageSeq(): number {
+    return this.#cwndUsageSeq >>> 0;
+  }
+  set cwndUsageSeq(v: number) {
+    this.#cwndUsageSeq = v | 0;
   }
 
   // ---- flags, one bit each in #flags ----
@@ -367,6 +378,14 @@ export abstract class TcbAccessors extends Timer {
   }
   set finRead(v: boolean) {
     this.#flags = v ? this.#flags | F_FINREAD : this.#flags & ~F_FINREAD;
+  }
+
+  /** Linux tcp_cwnd_validate's `is_cwnd_limited`: the last window was cwnd-limited. */
+  get isCwndLimited(): boolean {
+    return (this.#flags & F_ISCWNDLIMITED) !== 0;
+  }
+  set isCwndLimited(v: boolean) {
+    this.#flags = v ? this.#flags | F_ISCWNDLIMITED : this.#flags & ~F_ISCWNDLIMITED;
   }
 
   // ---- rarely set state, in the shared TcbCold defaults until first written ----
@@ -669,5 +688,331 @@ export abstract class TcbAccessors extends Timer {
       this.#cold = new TcbCold();
     }
     this.#cold.lq = v;
+  }
+
+  /** See {@link TcbCold.error}. */
+  get error(): TcbCold["error"] {
+    return this.#cold.error;
+  }
+  set error(v: TcbCold["error"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.error) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.error = v;
+  }
+
+  /** See {@link TcbCold.fo}. */
+  get fo(): TcbCold["fo"] {
+    return this.#cold.fo;
+  }
+  set fo(v: TcbCold["fo"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.fo) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.fo = v;
+  }
+
+  // ---- data-transfer state, in the shared TcbWarm defaults until first written ----
+
+  /** See {@link TcbWarm.retransmits}. */
+  get retransmits(): TcbWarm["retransmits"] {
+    return this.#warm.retransmits;
+  }
+  set retransmits(v: TcbWarm["retransmits"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.retransmits) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.retransmits = v;
+  }
+
+  /** See {@link TcbWarm.retransOut}. */
+  get retransOut(): TcbWarm["retransOut"] {
+    return this.#warm.retransOut;
+  }
+  set retransOut(v: TcbWarm["retransOut"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.retransOut) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.retransOut = v;
+  }
+
+  /** See {@link TcbWarm.rttTime}. */
+  get rttTime(): TcbWarm["rttTime"] {
+    return this.#warm.rttTime;
+  }
+  set rttTime(v: TcbWarm["rttTime"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rttTime) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rttTime = v;
+  }
+
+  /** See {@link TcbWarm.dupAcks}. */
+  get dupAcks(): TcbWarm["dupAcks"] {
+    return this.#warm.dupAcks;
+  }
+  set dupAcks(v: TcbWarm["dupAcks"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.dupAcks) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.dupAcks = v;
+  }
+
+  /** See {@link TcbWarm.sb}. */
+  get sb(): TcbWarm["sb"] {
+    return this.#warm.sb;
+  }
+  set sb(v: TcbWarm["sb"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.sb) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.sb = v;
+  }
+
+  /** See {@link TcbWarm.sentLog}. */
+  get sentLog(): TcbWarm["sentLog"] {
+    return this.#warm.sentLog;
+  }
+  set sentLog(v: TcbWarm["sentLog"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.sentLog) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.sentLog = v;
+  }
+
+  /** See {@link TcbWarm.maxPacketsOut}. */
+  get maxPacketsOut(): TcbWarm["maxPacketsOut"] {
+    return this.#warm.maxPacketsOut;
+  }
+  set maxPacketsOut(v: TcbWarm["maxPacketsOut"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.maxPacketsOut) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.maxPacketsOut = v;
+  }
+
+  /** See {@link TcbWarm.xmitTimer}. */
+  get xmitTimer(): TcbWarm["xmitTimer"] {
+    return this.#warm.xmitTimer;
+  }
+  set xmitTimer(v: TcbWarm["xmitTimer"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.xmitTimer) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.xmitTimer = v;
+  }
+
+  /** See {@link TcbWarm.quickAcks}. */
+  get quickAcks(): TcbWarm["quickAcks"] {
+    return this.#warm.quickAcks;
+  }
+  set quickAcks(v: TcbWarm["quickAcks"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.quickAcks) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.quickAcks = v;
+  }
+
+  /** See {@link TcbWarm.ato}. */
+  get ato(): TcbWarm["ato"] {
+    return this.#warm.ato;
+  }
+  set ato(v: TcbWarm["ato"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.ato) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.ato = v;
+  }
+
+  /** See {@link TcbWarm.unackedSegs}. */
+  get unackedSegs(): TcbWarm["unackedSegs"] {
+    return this.#warm.unackedSegs;
+  }
+  set unackedSegs(v: TcbWarm["unackedSegs"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.unackedSegs) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.unackedSegs = v;
+  }
+
+  /** See {@link TcbWarm.lastDataRecv}. */
+  get lastDataRecv(): TcbWarm["lastDataRecv"] {
+    return this.#warm.lastDataRecv;
+  }
+  set lastDataRecv(v: TcbWarm["lastDataRecv"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.lastDataRecv) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.lastDataRecv = v;
+  }
+
+  /** See {@link TcbWarm.rcvMss}. */
+  get rcvMss(): TcbWarm["rcvMss"] {
+    return this.#warm.rcvMss;
+  }
+  set rcvMss(v: TcbWarm["rcvMss"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvMss) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvMss = v;
+  }
+
+  /** See {@link TcbWarm.ooo}. */
+  get ooo(): TcbWarm["ooo"] {
+    return this.#warm.ooo;
+  }
+  set ooo(v: TcbWarm["ooo"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.ooo) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.ooo = v;
+  }
+
+  /** See {@link TcbWarm.dataSegsOut}. */
+  get dataSegsOut(): TcbWarm["dataSegsOut"] {
+    return this.#warm.dataSegsOut;
+  }
+  set dataSegsOut(v: TcbWarm["dataSegsOut"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.dataSegsOut) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.dataSegsOut = v;
+  }
+
+  /** See {@link TcbWarm.dataSegsIn}. */
+  get dataSegsIn(): TcbWarm["dataSegsIn"] {
+    return this.#warm.dataSegsIn;
+  }
+  set dataSegsIn(v: TcbWarm["dataSegsIn"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.dataSegsIn) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.dataSegsIn = v;
+  }
+
+  /** See {@link TcbWarm.bytesAcked}. */
+  get bytesAcked(): TcbWarm["bytesAcked"] {
+    return this.#warm.bytesAcked;
+  }
+  set bytesAcked(v: TcbWarm["bytesAcked"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesAcked) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesAcked = v;
+  }
+
+  /** See {@link TcbWarm.bytesReceived}. */
+  get bytesReceived(): TcbWarm["bytesReceived"] {
+    return this.#warm.bytesReceived;
+  }
+  set bytesReceived(v: TcbWarm["bytesReceived"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesReceived) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesReceived = v;
+  }
+
+  /** See {@link TcbWarm.bytesSent}. */
+  get bytesSent(): TcbWarm["bytesSent"] {
+    return this.#warm.bytesSent;
+  }
+  set bytesSent(v: TcbWarm["bytesSent"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesSent) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesSent = v;
+  }
+
+  /** See {@link TcbWarm.lastDataSent}. */
+  get lastDataSent(): TcbWarm["lastDataSent"] {
+    return this.#warm.lastDataSent;
+  }
+  set lastDataSent(v: TcbWarm["lastDataSent"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.lastDataSent) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.lastDataSent = v;
+  }
+
+  /** See {@link TcbWarm.rcvSpace}. */
+  get rcvSpace(): TcbWarm["rcvSpace"] {
+    return this.#warm.rcvSpace;
+  }
+  set rcvSpace(v: TcbWarm["rcvSpace"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvSpace) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvSpace = v;
+  }
+
+  /** See {@link TcbWarm.rcvSpaceCopied}. */
+  get rcvSpaceCopied(): TcbWarm["rcvSpaceCopied"] {
+    return this.#warm.rcvSpaceCopied;
+  }
+  set rcvSpaceCopied(v: TcbWarm["rcvSpaceCopied"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvSpaceCopied) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvSpaceCopied = v;
+  }
+
+  /** See {@link TcbWarm.rcvSpaceTime}. */
+  get rcvSpaceTime(): TcbWarm["rcvSpaceTime"] {
+    return this.#warm.rcvSpaceTime;
+  }
+  set rcvSpaceTime(v: TcbWarm["rcvSpaceTime"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvSpaceTime) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvSpaceTime = v;
+  }
+
+  /** See {@link TcbWarm.bytesRead}. */
+  get bytesRead(): TcbWarm["bytesRead"] {
+    return this.#warm.bytesRead;
+  }
+  set bytesRead(v: TcbWarm["bytesRead"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesRead) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesRead = v;
+  }
+
+  /** See {@link TcbWarm.lastAckRecv}. */
+  get lastAckRecv(): TcbWarm["lastAckRecv"] {
+    return this.#warm.lastAckRecv;
+  }
+  set lastAckRecv(v: TcbWarm["lastAckRecv"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.lastAckRecv) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.lastAckRecv = v;
   }
 }
