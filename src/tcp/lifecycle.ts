@@ -28,7 +28,7 @@ export function shutdown(tl: TcpLayer, t: Tcb, rd: boolean, wr: boolean): void {
     t.sndShutdown = true;
     closeState(tl, t);
   }
-  t.wq.wake(POLLIN | POLLOUT | POLLRDHUP);
+  t.wake(POLLIN | POLLOUT | POLLRDHUP);
   tl.ctx.notifyWake();
 }
 
@@ -208,7 +208,7 @@ function release(tl: TcpLayer, t: Tcb): void {
   t.sndBuf.clear();
   t.ooo = null;
   t.sb = null;
-  t.wq.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
+  t.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
   tl.ctx.notifyWake();
 }
 

@@ -812,6 +812,30 @@ export abstract class TcbAccessors extends Timer {
     this.#warm.xmitTimer = v;
   }
 
+  /** See {@link TcbWarm.delackAt}. */
+  get delackAt(): TcbWarm["delackAt"] {
+    return this.#warm.delackAt;
+  }
+  set delackAt(v: TcbWarm["delackAt"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.delackAt) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.delackAt = v;
+  }
+
+  /** See {@link TcbWarm.persistAt}. */
+  get persistAt(): TcbWarm["persistAt"] {
+    return this.#warm.persistAt;
+  }
+  set persistAt(v: TcbWarm["persistAt"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.persistAt) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.persistAt = v;
+  }
+
   /** See {@link TcbWarm.quickAcks}. */
   get quickAcks(): TcbWarm["quickAcks"] {
     return this.#warm.quickAcks;

@@ -1,5 +1,5 @@
 /**
- * The TCB's compactly stored fields, declared once as data. Three kinds
+ * The TCB's compactly stored fields, declared once as data. Four kinds
  * keep an idle connection small (BENCHMARKS.md, memory-per-connection):
  *
  * - {@link TCB_SEQ_FIELDS}, sequence numbers: stored `| 0` as int32 and read
@@ -178,6 +178,10 @@ export class TcbWarm {
   maxPacketsOut = 0;
   /** What `rtoAt` is for: the RTO, RACK's reordering timer or the tail loss probe (rack.ts XMIT_*; Linux icsk_pending). */
   xmitTimer = 0;
+  /** The delayed-ACK deadline (µs), or -1. */
+  delackAt: Micros = -1;
+  /** The zero-window probe (persist) deadline (µs), or -1. */
+  persistAt: Micros = -1;
   /** Quick ACKs left (ACK every segment at the start, after idle, TCP_QUICKACK). */
   quickAcks = 0;
   /** Adaptive ACK timeout (µs). */

@@ -10,13 +10,14 @@
  * buffer releases its last block when everything is acknowledged, the
  * receive queue holds views), one Timer for all its deadlines (lazy
  * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT) and the
- * RTT estimator; the congestion-control object comes with the first data.
+ * RTT estimator; the congestion-control object comes with the first data,
+ * the wait queue with the first waiter.
  * The TCB itself stays small: sequence numbers are stored as int32 so V8
  * keeps them unboxed, the booleans are bits of one field, rarely set
  * state (socket options, urgent data, undo bookkeeping) lives in a shared
  * `TcbCold` defaults object until first written, and the state of data
  * transfer (loss recovery, delayed ACKs, byte counters) in a shared
- * `TcbWarm` until the connection first moves data. These three kinds are
+ * `TcbWarm` until the connection first moves data. These four kinds are
  * declared once, as lists, in tcb-fields.ts; their accessors (generated into
  * tcb-accessors.ts, the base class) keep the field names, so
  * input/output/timers read and write them as plain fields.
@@ -85,11 +86,9 @@ export class Tcb extends TcbAccessors {
   readonly sndBuf: SendBuffer;
   readonly rcvBuf: RecvBuffer;
 
-  // ---- timers (lazy deadlines; the TCB itself is armed at the earliest) ----
+  // ---- timers (lazy deadlines; the TCB itself is armed at the earliest; the delayed-ACK and persist deadlines are warm state) ----
   rtoAt: Micros = -1;
-  delackAt: Micros = -1;
   keepaliveAt: Micros = -1;
-  persistAt: Micros = -1;
   /** TIME-WAIT end, orphaned FIN-WAIT-2 end, or SYN-RECV / defer limits. */
   lifetimeAt: Micros = -1;
   /** Unanswered keepalive / zero-window probes (icsk_probes_out). */
@@ -119,8 +118,8 @@ export class Tcb extends TcbAccessors {
   pmtu = 1500;
   /** Inode of the owning socket (tools), 0 when orphaned. */
   inode = 0;
-  /** Wait queue of the owning socket. */
-  readonly wq = new WaitQueue();
+  /** Wait queue of the owning socket, created when first needed (a waiter registers). */
+  #wq: WaitQueue | null = null;
   /** Connection start time (µs). */
   created: Micros = 0;
   /** Segments sent and received (tcp_info; the other counters are in the warm state). */
@@ -133,6 +132,16 @@ export class Tcb extends TcbAccessors {
     this.rcvBuf = new RecvBuffer(rcvbuf);
     this.ccName = ccName;
     this.rtt = new RttEstimator(rtoMin);
+  }
+
+  /** Wait queue of the owning socket (created at the first use: a connection nobody waits on has none). */
+  get wq(): WaitQueue {
+    return (this.#wq ??= new WaitQueue());
+  }
+
+  /** Wakes the waiters interested in `events` (none when the queue was never created). */
+  wake(events: number): void {
+    this.#wq?.wake(events);
   }
 
   /** The timer of this connection (the TCB itself). */
