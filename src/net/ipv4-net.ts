@@ -66,12 +66,17 @@ export function classifyIcmpV4(info: IcmpErrorInfo): NetIcmpError {
   };
 }
 
+/** Destinations whose route result {@link Ipv4Net.route} keeps to share (the cache is emptied when full). */
+const ROUTE_SHARE_MAX = 4096;
+
 /** The IPv4 network layer of one host. */
 export class Ipv4Net implements NetworkLayer {
   readonly family = NET_AF_INET;
   readonly any: InetAddress = 0;
   readonly headerReserve = IPV4.MIN_HEADER;
   readonly minMtu = IPV4_MIN_MTU;
+  /** The last route result per destination, handed out again while a lookup gives the same one. */
+  readonly #shared = new Map<Ipv4Address, RouteResult>();
 
   constructor(
     /** The host's IPv4 layer. */
@@ -94,8 +99,22 @@ export class Ipv4Net implements NetworkLayer {
     return a === INADDR_BROADCAST;
   }
 
+  /**
+   * The route to `dst`. Every call looks the route up afresh; a result equal
+   * to the last one for the same destination is replaced by that one, so
+   * the connections to one destination share a single result object (Linux
+   * shares the nexthop's cached `rtable` the same way) instead of each TCB
+   * holding its own.
+   */
   route(dst: InetAddress): NetRoute | null {
-    return this.ip.route(dst as Ipv4Address);
+    const r = this.ip.route(dst as Ipv4Address);
+    if (!r) return null;
+    const shared = this.#shared;
+    const c = shared.get(dst as Ipv4Address);
+    if (c && c.route === r.route && c.iface === r.iface && c.nextHop === r.nextHop && c.src === r.src) return c;
+    if (shared.size >= ROUTE_SHARE_MAX) shared.clear();
+    shared.set(dst as Ipv4Address, r);
+    return r;
   }
 
   routeMtu(rt: NetRoute): number {

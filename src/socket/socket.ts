@@ -59,6 +59,8 @@ const NONBLOCK = 1;
 const CLOSED = 2;
 // SOL_SOCKET flags a socket type does not keep itself (Linux sock flags / sk fields).
 const SO_FLAG_BITS = { SO_REUSEADDR: 4, SO_REUSEPORT: 8, SO_KEEPALIVE: 16, SO_OOBINLINE: 32, SO_BROADCAST: 64 } as const;
+/** The first bit of Socket's flag word a subclass may use for its own flags ({@link Socket.bit}). */
+export const SUBCLASS_BITS = 256;
 /** A SOL_SOCKET on/off option. */
 export type SoFlag = keyof typeof SO_FLAG_BITS;
 
@@ -68,19 +70,45 @@ export abstract class Socket {
   readonly inode: number;
   /** Number of fds (in any process) referring to this socket. */
   refs = 0;
-  // O_NONBLOCK and "closed" as two bits; the timeouts and stored-only options
-  // created when first set (memory per connection: most sockets never do).
+  // O_NONBLOCK and "closed" as two bits (a subclass may use the bits from
+  // SUBCLASS_BITS up); family, type and protocol packed in one field; the
+  // timeouts and stored-only options in one object created when first set
+  // (memory per connection: most sockets never set one).
   #bits = 0;
-  #timeo: { rcv: Micros; snd: Micros } | null = null;
-  #stored: Map<string, OptionValue> | null = null;
+  readonly #kind: number;
+  #rare: { rcv: Micros; snd: Micros; stored: Map<string, OptionValue> | null } | null = null;
 
   constructor(
     readonly ctx: StackContext,
-    readonly family: number,
-    readonly type: number,
-    readonly protocol: number,
+    family: number,
+    type: number,
+    protocol: number,
   ) {
     this.inode = ctx.allocInode();
+    this.#kind = (family & 0xff) | ((type & 0xff) << 8) | ((protocol & 0xff) << 16);
+  }
+
+  /** The address family (AF_INET, AF_INET6, AF_UNIX). */
+  get family(): number {
+    return this.#kind & 0xff;
+  }
+
+  /** The socket type (SOCK_STREAM, SOCK_DGRAM). */
+  get type(): number {
+    return (this.#kind >> 8) & 0xff;
+  }
+
+  /** The protocol (IPPROTO_TCP, IPPROTO_UDP, 0 for AF_UNIX). */
+  get protocol(): number {
+    return this.#kind >> 16;
+  }
+
+  /** A subclass's own flag bit (`bit` from {@link SUBCLASS_BITS} up). */
+  protected bit(bit: number): boolean {
+    return (this.#bits & bit) !== 0;
+  }
+  protected setBit(bit: number, v: boolean): void {
+    this.#bits = v ? this.#bits | bit : this.#bits & ~bit;
   }
 
   /** O_NONBLOCK on the open file. */
@@ -101,26 +129,26 @@ export abstract class Socket {
 
   /** SO_RCVTIMEO in µs (0 = wait forever). */
   get rcvtimeo(): Micros {
-    return this.#timeo === null ? 0 : this.#timeo.rcv;
+    return this.#rare === null ? 0 : this.#rare.rcv;
   }
   set rcvtimeo(v: Micros) {
-    if (this.#timeo === null) {
+    if (this.#rare === null) {
       if (v === 0) return;
-      this.#timeo = { rcv: 0, snd: 0 };
+      this.#rare = { rcv: 0, snd: 0, stored: null };
     }
-    this.#timeo.rcv = v;
+    this.#rare.rcv = v;
   }
 
   /** SO_SNDTIMEO in µs (0 = wait forever). */
   get sndtimeo(): Micros {
-    return this.#timeo === null ? 0 : this.#timeo.snd;
+    return this.#rare === null ? 0 : this.#rare.snd;
   }
   set sndtimeo(v: Micros) {
-    if (this.#timeo === null) {
+    if (this.#rare === null) {
       if (v === 0) return;
-      this.#timeo = { rcv: 0, snd: 0 };
+      this.#rare = { rcv: 0, snd: 0, stored: null };
     }
-    this.#timeo.snd = v;
+    this.#rare.snd = v;
   }
 
   /**
@@ -129,7 +157,12 @@ export abstract class Socket {
    * otherwise (memory per connection).
    */
   protected get stored(): Map<string, OptionValue> {
-    return (this.#stored ??= new Map());
+    return ((this.#rare ??= { rcv: 0, snd: 0, stored: null }).stored ??= new Map());
+  }
+
+  /** The stored-only options if any was ever set, else null (reads create nothing). */
+  get #storedIfAny(): Map<string, OptionValue> | null {
+    return this.#rare === null ? null : this.#rare.stored;
   }
 
   /** The protocol's wait queue. */
@@ -208,14 +241,14 @@ export abstract class Socket {
   }
   /** SO_RCVLOWAT (Linux sk_rcvlowat, 1 by default). */
   protected get soRcvLowat(): number {
-    return (this.#stored?.get("SO_RCVLOWAT") as number | undefined) ?? 1;
+    return (this.#storedIfAny?.get("SO_RCVLOWAT") as number | undefined) ?? 1;
   }
   protected set soRcvLowat(v: number) {
     this.stored.set("SO_RCVLOWAT", v);
   }
   /** SO_LINGER (Linux SOCK_LINGER and sk_lingertime; it acts on TCP's close). */
   protected get soLinger(): Linger {
-    return (this.#stored?.get("SO_LINGER") as Linger | undefined) ?? { l_onoff: 0, l_linger: 0 };
+    return (this.#storedIfAny?.get("SO_LINGER") as Linger | undefined) ?? { l_onoff: 0, l_linger: 0 };
   }
   protected set soLinger(l: Linger) {
     this.stored.set("SO_LINGER", { l_onoff: l.l_onoff ? 1 : 0, l_linger: l.l_linger });
@@ -271,7 +304,7 @@ export abstract class Socket {
   protected getOption(o: OptionSpec): OptionValue | undefined {
     if (o.level !== SOL_SOCKET) return undefined;
     switch (o.name) {
-      case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": return this.#stored?.get(o.name) ?? 0;
+      case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": return this.#storedIfAny?.get(o.name) ?? 0;
       case "SO_REUSEADDR": case "SO_REUSEPORT": case "SO_KEEPALIVE": case "SO_OOBINLINE": case "SO_BROADCAST": return this.soFlag(o.name) ? 1 : 0;
       case "SO_RCVLOWAT": return this.soRcvLowat;
       case "SO_LINGER": return this.soLinger;

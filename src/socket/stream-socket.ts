@@ -20,7 +20,7 @@ import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "../tcp/send-records.js";
-import { ZeroCopySock, zeroCopyAcked } from "../tcp/zerocopy.js";
+import { zeroCopyAcked } from "../tcp/zerocopy.js";
 import { recvErrQueue } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
@@ -28,7 +28,7 @@ import {
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
-import { Socket, fail, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
+import { SUBCLASS_BITS, Socket, fail, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 
 /** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
 const TCP_CM_INQ = 36;
@@ -43,27 +43,26 @@ function concat(chunks: readonly Uint8Array[], total: number, flags: number): Ui
   return joinBytes(chunks, total);
 }
 
-// Bits of StreamSocket.#bits.
-const CONNECTING = 1;
-const EVER_CONNECTED = 2;
+// StreamSocket's bits of Socket's flag word.
+const CONNECTING = SUBCLASS_BITS;
+const EVER_CONNECTED = SUBCLASS_BITS << 1;
 
 /** A TCP socket. */
 export class StreamSocket extends Socket {
   readonly t: Tcb;
   // SS_CONNECTING while a connect() is in progress, and "was ever
-  // connected": two bits of one field (memory per connection).
-  #bits = 0;
+  // connected": two bits of the socket's flag word (memory per connection).
   get #connecting(): boolean {
-    return (this.#bits & CONNECTING) !== 0;
+    return this.bit(CONNECTING);
   }
   set #connecting(v: boolean) {
-    this.#bits = v ? this.#bits | CONNECTING : this.#bits & ~CONNECTING;
+    this.setBit(CONNECTING, v);
   }
   get #everConnected(): boolean {
-    return (this.#bits & EVER_CONNECTED) !== 0;
+    return this.bit(EVER_CONNECTED);
   }
   set #everConnected(v: boolean) {
-    this.#bits = v ? this.#bits | EVER_CONNECTED : this.#bits & ~EVER_CONNECTED;
+    this.setBit(EVER_CONNECTED, v);
   }
 
   constructor(ctx: StackContext, readonly tcp: TcpLayer, t?: Tcb, family: number = AF_INET) {

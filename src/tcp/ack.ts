@@ -241,7 +241,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   } else restartRetransmit(tl, t);
   // Writers may continue (D7).
   if (t.sndBuf.isWritable()) {
-    t.wq.wake(POLLOUT | POLLWRNORM);
+    t.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
   }
   if (finAcked) ourFinAcked(tl, t);
@@ -338,7 +338,7 @@ export function ourFinAcked(tl: TcpLayer, t: Tcb): void {
     case TcpState.FIN_WAIT1:
       tl.setState(t, TcpState.FIN_WAIT2);
       enteredFinWait2(tl, t);
-      t.wq.wake(POLLOUT);
+      t.wake(POLLOUT);
       break;
     case TcpState.CLOSING:
       enterTimeWait(tl, t);

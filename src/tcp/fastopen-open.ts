@@ -135,7 +135,7 @@ export function fastOpenSynAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   t.bytesReceived += seg.data.length;
   t.dataSegsIn++;
   t.rcvNxt = (t.rcvNxt + seg.data.length) >>> 0;
-  t.wq.wake(POLLIN);
+  t.wake(POLLIN);
   return true;
 }
 
@@ -321,7 +321,7 @@ export function startPassiveChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment, c
   t.retransStamp = 0;
   t.rtt.setRto(TCP_TIMEOUT_INIT);
   armRetransmit(tl, t);
-  if (data.length > 0) t.wq.wake(POLLIN);
+  if (data.length > 0) t.wake(POLLIN);
 }
 
 /**
@@ -337,7 +337,7 @@ export function passiveEstablished(tl: TcpLayer, t: Tcb): void {
   t.rtt.resetBackoff();
   tl.setState(t, TcpState.ESTABLISHED);
   resetKeepalive(tl, t);
-  t.wq.wake(POLLOUT | POLLWRNORM);
+  t.wake(POLLOUT | POLLWRNORM);
   tl.ctx.notifyWake();
 }
 

@@ -28,7 +28,7 @@ export function shutdown(tl: TcpLayer, t: Tcb, rd: boolean, wr: boolean): void {
     t.sndShutdown = true;
     closeState(tl, t);
   }
-  t.wq.wake(POLLIN | POLLOUT | POLLRDHUP);
+  t.wake(POLLIN | POLLOUT | POLLRDHUP);
   tl.ctx.notifyWake();
 }
 
@@ -209,7 +209,7 @@ function release(tl: TcpLayer, t: Tcb): void {
   t.zc?.acked(0, true); // the data's skbs are freed: their zerocopy ranges complete (Linux tcp_write_queue_purge)
   t.ooo = null;
   t.sb = null;
-  t.wq.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
+  t.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
   tl.ctx.notifyWake();
 }
 

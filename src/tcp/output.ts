@@ -153,7 +153,7 @@ export function currentMss(t: Tcb): number {
  * estimate: each duplicate ACK means one segment left the network).
  */
 export function pipeBytes(t: Tcb): number {
-  const ca = t.cc.state;
+  const ca = t.caState;
   const log = t.sentLog;
   if (log && log.rack) {
     // Linux tcp_packets_in_flight: packets_out − sacked_out − lost_out + retrans_out, in bytes
@@ -370,7 +370,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   }
   if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
   // Linux tcp_write_xmit → tcp_cwnd_validate: remember whether cwnd limited this window.
-  const limited = cwndBound || Math.ceil(pipeBytes(t) / mss) >= t.cc.cwnd;
+  const limited = cwndBound || Math.ceil(pipeBytes(t) / mss) >= t.cwnd;
   if (sentNew || limited) cwndValidate(t, limited, mss);
   // Linux tcp_write_xmit: new data sent, schedule a tail loss probe (tlp.ts).
   if (sentNew && t.sentLog) scheduleLossProbe(tl, t, false);

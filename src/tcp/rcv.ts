@@ -108,7 +108,7 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
         if (t.ooo.takeFin(t.rcvNxt)) finReceived(tl, t);
       }
       if (t.urgSeq >= 0) extractUrgent(t);
-      t.wq.wake(POLLIN | POLLRDNORM);
+      t.wake(POLLIN | POLLRDNORM);
       tl.ctx.notifyWake();
     } else {
       // Out of order (D4): queue it, SACK it, ACK at once (RFC 5681 §4.2 duplicate ACK).
@@ -212,7 +212,7 @@ export function finReceived(tl: TcpLayer, t: Tcb): void {
       enterTimeWait(tl, t);
       break;
   }
-  t.wq.wake(POLLIN | POLLRDNORM | POLLRDHUP);
+  t.wake(POLLIN | POLLRDNORM | POLLRDHUP);
   tl.ctx.notifyWake();
 }
 

@@ -126,7 +126,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
       if (passiveFo) passiveEstablished(tl, t);
       else {
         establish(tl, t);
-        t.wq.wake(POLLOUT | POLLWRNORM);
+        t.wake(POLLOUT | POLLWRNORM);
         tl.ctx.notifyWake();
       }
     } else {

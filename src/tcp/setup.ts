@@ -158,7 +158,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     t.rtt.resetBackoff();
     stopRetransmit(tl, t);
     establish(tl, t);
-    t.wq.wake(POLLOUT | POLLWRNORM);
+    t.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
     // A Fast Open SYN-ACK's FIN, after its data, is taken before the ACK too (tcp_fastopen_add_skb → tcp_fin).
     if (foData && seg.flags & FIN) finReceived(tl, t);

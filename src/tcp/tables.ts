@@ -26,12 +26,49 @@ export function portsKey(localPort: number, remotePort: number): number {
 /** What the connection tables hold: live connections and TIME-WAIT records. */
 export type TcpSock = Tcb | TimeWaitSock;
 
-/** A local port and the sockets holding it (Linux inet_bind_bucket). */
-export interface BindBucket {
-  port: number;
-  owners: Set<TcpSock>;
-  /** Created by connect()'s autobind (Linux fastreuse < 0): other connects may share it if the 4-tuple differs (A7). */
-  fromConnect: boolean;
+/**
+ * A local port and the sockets holding it (Linux inet_bind_bucket). Most
+ * ports have one holder (a connect()-bound client port, a listener before
+ * its children): the holder is kept in a field and a `Set` is made only
+ * when a second one arrives (memory per connection: a `Set` and its table
+ * cost ≈ 190 B).
+ */
+export class BindBucket {
+  #one: TcpSock | null;
+  #many: Set<TcpSock> | null = null;
+
+  constructor(
+    /** The port. */
+    readonly port: number,
+    first: TcpSock,
+    /** Created by connect()'s autobind (Linux fastreuse < 0): other connects may share it if the 4-tuple differs (A7). */
+    public fromConnect: boolean,
+  ) {
+    this.#one = first;
+  }
+
+  /** Number of holders. */
+  get size(): number {
+    return this.#many ? this.#many.size : this.#one ? 1 : 0;
+  }
+
+  /** The holders, in the order they took the port. */
+  get owners(): Iterable<TcpSock> {
+    return this.#many ?? (this.#one ? [this.#one] : []);
+  }
+
+  /** Adds a holder. */
+  add(t: TcpSock): void {
+    if (this.#many) this.#many.add(t);
+    else if (!this.#one) this.#one = t;
+    else if (this.#one !== t) this.#many = new Set([this.#one, t]);
+  }
+
+  /** Removes a holder. */
+  delete(t: TcpSock): void {
+    if (this.#many) this.#many.delete(t);
+    else if (this.#one === t) this.#one = null;
+  }
 }
 
 /** The tables. */
@@ -165,20 +202,20 @@ export class TcpTables {
 
   /** Records that `t` holds its local port. */
   bindPort(t: TcpSock, fromConnect: boolean): void {
-    let b = this.binds.get(t.localPort);
-    if (!b) {
-      b = { port: t.localPort, owners: new Set(), fromConnect };
-      this.binds.set(t.localPort, b);
-    } else if (!fromConnect) b.fromConnect = false;
-    b.owners.add(t);
+    const b = this.binds.get(t.localPort);
+    if (!b) this.binds.set(t.localPort, new BindBucket(t.localPort, t, fromConnect));
+    else {
+      if (!fromConnect) b.fromConnect = false;
+      b.add(t);
+    }
   }
 
   /** Releases `t`'s hold on its local port. */
   unbindPort(t: TcpSock): void {
     const b = this.binds.get(t.localPort);
     if (!b) return;
-    b.owners.delete(t);
-    if (b.owners.size === 0) this.binds.delete(t.localPort);
+    b.delete(t);
+    if (b.size === 0) this.binds.delete(t.localPort);
   }
 
   /**

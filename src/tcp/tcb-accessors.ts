@@ -2,37 +2,39 @@
 // Regenerate: UPDATE_GENERATED=1 node scripts/run-tests.mjs tcb-fields
 /**
  * The TCB's compactly stored fields behind plain names (see tcb-fields.ts):
- * int32 sequence numbers, one bit per flag, copy-on-write cold state.
+ * int32 sequence numbers, one bit per flag, copy-on-write cold and warm state.
  */
 import { Timer } from "../core/scheduler.js";
-import { COLD_DEFAULTS, TcbCold } from "./tcb-fields.js";
+import { COLD_DEFAULTS, TcbCold, TcbWarm, WARM_DEFAULTS } from "./tcb-fields.js";
 
 // Bits of TcbAccessors.#flags (position in TCB_FLAGS).
 const F_WSCALEOK = 1 << 0;
-const F_SACKOK = 1 << 1;
-const F_TSOK = 1 << 2;
-const F_SNDBUFLOCKED = 1 << 3;
-const F_RCVBUFLOCKED = 1 << 4;
-const F_FINQUEUED = 1 << 5;
-const F_FINSENT = 1 << 6;
-const F_FINRECEIVED = 1 << 7;
-const F_RCVSHUTDOWN = 1 << 8;
-const F_SNDSHUTDOWN = 1 << 9;
-const F_ORPHAN = 1 << 10;
-const F_RESET = 1 << 11;
-const F_PINGPONG = 1 << 12;
-const F_NODELAY = 1 << 13;
-const F_CORK = 1 << 14;
-const F_KEEPALIVE = 1 << 15;
-const F_LINGERON = 1 << 16;
-const F_OOBINLINE = 1 << 17;
-const F_REUSEADDR = 1 << 18;
-const F_REUSEPORT = 1 << 19;
-const F_BINDEXPLICIT = 1 << 20;
-const F_PORTHELD = 1 << 21;
-const F_HASHED = 1 << 22;
-const F_PASSIVE = 1 << 23;
-const F_FINREAD = 1 << 24;
+const F_ATOSTARTED = 1 << 1;
+const F_SACKOK = 1 << 2;
+const F_TSOK = 1 << 3;
+const F_SNDBUFLOCKED = 1 << 4;
+const F_RCVBUFLOCKED = 1 << 5;
+const F_FINQUEUED = 1 << 6;
+const F_FINSENT = 1 << 7;
+const F_FINRECEIVED = 1 << 8;
+const F_RCVSHUTDOWN = 1 << 9;
+const F_SNDSHUTDOWN = 1 << 10;
+const F_ORPHAN = 1 << 11;
+const F_RESET = 1 << 12;
+const F_PINGPONG = 1 << 13;
+const F_NODELAY = 1 << 14;
+const F_CORK = 1 << 15;
+const F_KEEPALIVE = 1 << 16;
+const F_LINGERON = 1 << 17;
+const F_OOBINLINE = 1 << 18;
+const F_REUSEADDR = 1 << 19;
+const F_REUSEPORT = 1 << 20;
+const F_BINDEXPLICIT = 1 << 21;
+const F_PORTHELD = 1 << 22;
+const F_HASHED = 1 << 23;
+const F_PASSIVE = 1 << 24;
+const F_FINREAD = 1 << 25;
+const F_ISCWNDLIMITED = 1 << 26;
 
 /** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */
 export abstract class TcbAccessors extends Timer {
@@ -51,8 +53,10 @@ export abstract class TcbAccessors extends Timer {
   #rttSeq = 0;
   #sndSml = 0;
   #tsRecent = 0;
+  #cwndUsageSeq = 0;
   #flags = 0;
   #cold: TcbCold = COLD_DEFAULTS;
+  #warm: TcbWarm = WARM_DEFAULTS;
 
   // ---- sequence numbers, stored as int32 ----
 
@@ -176,6 +180,14 @@ export abstract class TcbAccessors extends Timer {
     this.#tsRecent = v | 0;
   }
 
+  /** Linux tcp_cwnd_validate's `cwnd_usage_seq`: where the window whose cwnd use is recorded (`isCwndLimited`, `maxPacketsOut`) ends. */
+  get cwndUsageSeq(): number {
+    return this.#cwndUsageSeq >>> 0;
+  }
+  set cwndUsageSeq(v: number) {
+    this.#cwndUsageSeq = v | 0;
+  }
+
   // ---- flags, one bit each in #flags ----
 
   /** Window scaling negotiated (RFC 7323). */
@@ -184,6 +196,14 @@ export abstract class TcbAccessors extends Timer {
   }
   set wscaleOk(v: boolean) {
     this.#flags = v ? this.#flags | F_WSCALEOK : this.#flags & ~F_WSCALEOK;
+  }
+
+  /** The delayed-ACK engine has seen data (Linux icsk_ack.ato ≠ 0); adaptAto initialises it on the first. */
+  get atoStarted(): boolean {
+    return (this.#flags & F_ATOSTARTED) !== 0;
+  }
+  set atoStarted(v: boolean) {
+    this.#flags = v ? this.#flags | F_ATOSTARTED : this.#flags & ~F_ATOSTARTED;
   }
 
   /** SACK negotiated (RFC 2018). */
@@ -376,6 +396,14 @@ export abstract class TcbAccessors extends Timer {
   }
   set finRead(v: boolean) {
     this.#flags = v ? this.#flags | F_FINREAD : this.#flags & ~F_FINREAD;
+  }
+
+  /** Linux tcp_cwnd_validate's `is_cwnd_limited`: the last window was cwnd-limited. */
+  get isCwndLimited(): boolean {
+    return (this.#flags & F_ISCWNDLIMITED) !== 0;
+  }
+  set isCwndLimited(v: boolean) {
+    this.#flags = v ? this.#flags | F_ISCWNDLIMITED : this.#flags & ~F_ISCWNDLIMITED;
   }
 
   // ---- rarely set state, in the shared TcbCold defaults until first written ----
@@ -702,5 +730,379 @@ export abstract class TcbAccessors extends Timer {
       this.#cold = new TcbCold();
     }
     this.#cold.lq = v;
+  }
+
+  /** See {@link TcbCold.error}. */
+  get error(): TcbCold["error"] {
+    return this.#cold.error;
+  }
+  set error(v: TcbCold["error"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.error) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.error = v;
+  }
+
+  /** See {@link TcbCold.fo}. */
+  get fo(): TcbCold["fo"] {
+    return this.#cold.fo;
+  }
+  set fo(v: TcbCold["fo"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.fo) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.fo = v;
+  }
+
+  /** See {@link TcbCold.zc}. */
+  get zc(): TcbCold["zc"] {
+    return this.#cold.zc;
+  }
+  set zc(v: TcbCold["zc"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.zc) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.zc = v;
+  }
+
+  // ---- data-transfer state, in the shared TcbWarm defaults until first written ----
+
+  /** See {@link TcbWarm.retransmits}. */
+  get retransmits(): TcbWarm["retransmits"] {
+    return this.#warm.retransmits;
+  }
+  set retransmits(v: TcbWarm["retransmits"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.retransmits) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.retransmits = v;
+  }
+
+  /** See {@link TcbWarm.retransOut}. */
+  get retransOut(): TcbWarm["retransOut"] {
+    return this.#warm.retransOut;
+  }
+  set retransOut(v: TcbWarm["retransOut"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.retransOut) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.retransOut = v;
+  }
+
+  /** See {@link TcbWarm.rttTime}. */
+  get rttTime(): TcbWarm["rttTime"] {
+    return this.#warm.rttTime;
+  }
+  set rttTime(v: TcbWarm["rttTime"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rttTime) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rttTime = v;
+  }
+
+  /** See {@link TcbWarm.dupAcks}. */
+  get dupAcks(): TcbWarm["dupAcks"] {
+    return this.#warm.dupAcks;
+  }
+  set dupAcks(v: TcbWarm["dupAcks"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.dupAcks) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.dupAcks = v;
+  }
+
+  /** See {@link TcbWarm.sb}. */
+  get sb(): TcbWarm["sb"] {
+    return this.#warm.sb;
+  }
+  set sb(v: TcbWarm["sb"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.sb) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.sb = v;
+  }
+
+  /** See {@link TcbWarm.sentLog}. */
+  get sentLog(): TcbWarm["sentLog"] {
+    return this.#warm.sentLog;
+  }
+  set sentLog(v: TcbWarm["sentLog"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.sentLog) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.sentLog = v;
+  }
+
+  /** See {@link TcbWarm.maxPacketsOut}. */
+  get maxPacketsOut(): TcbWarm["maxPacketsOut"] {
+    return this.#warm.maxPacketsOut;
+  }
+  set maxPacketsOut(v: TcbWarm["maxPacketsOut"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.maxPacketsOut) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.maxPacketsOut = v;
+  }
+
+  /** See {@link TcbWarm.xmitTimer}. */
+  get xmitTimer(): TcbWarm["xmitTimer"] {
+    return this.#warm.xmitTimer;
+  }
+  set xmitTimer(v: TcbWarm["xmitTimer"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.xmitTimer) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.xmitTimer = v;
+  }
+
+  /** See {@link TcbWarm.delackAt}. */
+  get delackAt(): TcbWarm["delackAt"] {
+    return this.#warm.delackAt;
+  }
+  set delackAt(v: TcbWarm["delackAt"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.delackAt) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.delackAt = v;
+  }
+
+  /** See {@link TcbWarm.persistAt}. */
+  get persistAt(): TcbWarm["persistAt"] {
+    return this.#warm.persistAt;
+  }
+  set persistAt(v: TcbWarm["persistAt"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.persistAt) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.persistAt = v;
+  }
+
+  /** See {@link TcbWarm.quickAcks}. */
+  get quickAcks(): TcbWarm["quickAcks"] {
+    return this.#warm.quickAcks;
+  }
+  set quickAcks(v: TcbWarm["quickAcks"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.quickAcks) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.quickAcks = v;
+  }
+
+  /** See {@link TcbWarm.ato}. */
+  get ato(): TcbWarm["ato"] {
+    return this.#warm.ato;
+  }
+  set ato(v: TcbWarm["ato"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.ato) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.ato = v;
+  }
+
+  /** See {@link TcbWarm.unackedSegs}. */
+  get unackedSegs(): TcbWarm["unackedSegs"] {
+    return this.#warm.unackedSegs;
+  }
+  set unackedSegs(v: TcbWarm["unackedSegs"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.unackedSegs) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.unackedSegs = v;
+  }
+
+  /** See {@link TcbWarm.lastDataRecv}. */
+  get lastDataRecv(): TcbWarm["lastDataRecv"] {
+    return this.#warm.lastDataRecv;
+  }
+  set lastDataRecv(v: TcbWarm["lastDataRecv"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.lastDataRecv) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.lastDataRecv = v;
+  }
+
+  /** See {@link TcbWarm.rcvMss}. */
+  get rcvMss(): TcbWarm["rcvMss"] {
+    return this.#warm.rcvMss;
+  }
+  set rcvMss(v: TcbWarm["rcvMss"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvMss) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvMss = v;
+  }
+
+  /** See {@link TcbWarm.ooo}. */
+  get ooo(): TcbWarm["ooo"] {
+    return this.#warm.ooo;
+  }
+  set ooo(v: TcbWarm["ooo"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.ooo) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.ooo = v;
+  }
+
+  /** See {@link TcbWarm.dataSegsOut}. */
+  get dataSegsOut(): TcbWarm["dataSegsOut"] {
+    return this.#warm.dataSegsOut;
+  }
+  set dataSegsOut(v: TcbWarm["dataSegsOut"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.dataSegsOut) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.dataSegsOut = v;
+  }
+
+  /** See {@link TcbWarm.dataSegsIn}. */
+  get dataSegsIn(): TcbWarm["dataSegsIn"] {
+    return this.#warm.dataSegsIn;
+  }
+  set dataSegsIn(v: TcbWarm["dataSegsIn"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.dataSegsIn) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.dataSegsIn = v;
+  }
+
+  /** See {@link TcbWarm.bytesAcked}. */
+  get bytesAcked(): TcbWarm["bytesAcked"] {
+    return this.#warm.bytesAcked;
+  }
+  set bytesAcked(v: TcbWarm["bytesAcked"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesAcked) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesAcked = v;
+  }
+
+  /** See {@link TcbWarm.delivered}. */
+  get delivered(): TcbWarm["delivered"] {
+    return this.#warm.delivered;
+  }
+  set delivered(v: TcbWarm["delivered"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.delivered) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.delivered = v;
+  }
+
+  /** See {@link TcbWarm.bytesReceived}. */
+  get bytesReceived(): TcbWarm["bytesReceived"] {
+    return this.#warm.bytesReceived;
+  }
+  set bytesReceived(v: TcbWarm["bytesReceived"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesReceived) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesReceived = v;
+  }
+
+  /** See {@link TcbWarm.bytesSent}. */
+  get bytesSent(): TcbWarm["bytesSent"] {
+    return this.#warm.bytesSent;
+  }
+  set bytesSent(v: TcbWarm["bytesSent"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesSent) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesSent = v;
+  }
+
+  /** See {@link TcbWarm.lastDataSent}. */
+  get lastDataSent(): TcbWarm["lastDataSent"] {
+    return this.#warm.lastDataSent;
+  }
+  set lastDataSent(v: TcbWarm["lastDataSent"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.lastDataSent) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.lastDataSent = v;
+  }
+
+  /** See {@link TcbWarm.rcvSpace}. */
+  get rcvSpace(): TcbWarm["rcvSpace"] {
+    return this.#warm.rcvSpace;
+  }
+  set rcvSpace(v: TcbWarm["rcvSpace"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvSpace) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvSpace = v;
+  }
+
+  /** See {@link TcbWarm.rcvSpaceCopied}. */
+  get rcvSpaceCopied(): TcbWarm["rcvSpaceCopied"] {
+    return this.#warm.rcvSpaceCopied;
+  }
+  set rcvSpaceCopied(v: TcbWarm["rcvSpaceCopied"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvSpaceCopied) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvSpaceCopied = v;
+  }
+
+  /** See {@link TcbWarm.rcvSpaceTime}. */
+  get rcvSpaceTime(): TcbWarm["rcvSpaceTime"] {
+    return this.#warm.rcvSpaceTime;
+  }
+  set rcvSpaceTime(v: TcbWarm["rcvSpaceTime"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.rcvSpaceTime) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.rcvSpaceTime = v;
+  }
+
+  /** See {@link TcbWarm.bytesRead}. */
+  get bytesRead(): TcbWarm["bytesRead"] {
+    return this.#warm.bytesRead;
+  }
+  set bytesRead(v: TcbWarm["bytesRead"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.bytesRead) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.bytesRead = v;
+  }
+
+  /** See {@link TcbWarm.lastAckRecv}. */
+  get lastAckRecv(): TcbWarm["lastAckRecv"] {
+    return this.#warm.lastAckRecv;
+  }
+  set lastAckRecv(v: TcbWarm["lastAckRecv"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.lastAckRecv) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.lastAckRecv = v;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The TCB's compactly stored fields, declared once as data. Three kinds
+ * The TCB's compactly stored fields, declared once as data. Four kinds
  * keep an idle connection small (BENCHMARKS.md, memory-per-connection):
  *
  * - {@link TCB_SEQ_FIELDS}, sequence numbers: stored `| 0` as int32 and read
@@ -12,6 +12,10 @@
  * - {@link TcbCold}, rarely set state (socket options, urgent data, undo
  *   bookkeeping, rare counters): every TCB shares {@link COLD_DEFAULTS}
  *   until one of these is first set to another value, then owns a copy.
+ * - {@link TcbWarm}, the state of data transfer (loss recovery, delayed
+ *   ACKs, byte counters, receive autotuning): the same copy-on-write scheme
+ *   with {@link WARM_DEFAULTS}, so a connection that has only shaken hands
+ *   (or only sends keepalives) shares it and one that moves data owns one.
  *
  * The accessors that give all of them plain field names (`t.sndUna`,
  * `t.sackOk`, `t.tos`) are generated from these lists into
@@ -24,6 +28,11 @@
 import type { ErrnoCode } from "../core/errno.js";
 import type { Micros } from "../core/time.js";
 import type { Listener } from "./listener.js";
+import type { FastOpenSock } from "./fastopen.js";
+import type { OooQueue } from "./ooo-queue.js";
+import type { SentLog } from "./rack.js";
+import type { SackScoreboard } from "./sack-scoreboard.js";
+import type { ZeroCopySock } from "./zerocopy.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -42,11 +51,13 @@ export const TCB_SEQ_FIELDS = {
   rttSeq: "Sequence number being timed without timestamps (Karn), sent at `rttTime`.",
   sndSml: "End of the last new segment sent shorter than the MSS (Linux snd_sml): Nagle holds a small segment only while such a one is unacknowledged (Minshall's variant, tcp_minshall_check).",
   tsRecent: "TS.Recent (RFC 7323 §4.3).",
+  cwndUsageSeq: "Linux tcp_cwnd_validate's `cwnd_usage_seq`: where the window whose cwnd use is recorded (`isCwndLimited`, `maxPacketsOut`) ends.",
 } as const;
 
 /** Booleans, one bit each (bit = position): name → doc. */
 export const TCB_FLAGS = {
   wscaleOk: "Window scaling negotiated (RFC 7323).",
+  atoStarted: "The delayed-ACK engine has seen data (Linux icsk_ack.ato ≠ 0); adaptAto initialises it on the first.",
   sackOk: "SACK negotiated (RFC 2018).",
   tsOk: "Timestamps negotiated (RFC 7323).",
   sndbufLocked: "User set SO_SNDBUF (no send-buffer autotuning then).",
@@ -71,6 +82,7 @@ export const TCB_FLAGS = {
   hashed: "Set while in the connection tables.",
   passive: "Created by a passive open (accept) rather than connect.",
   finRead: "The application has read the end of stream (a read returned 0): Linux's copied_seq has passed the FIN, so Recv-Q no longer counts it.",
+  isCwndLimited: "Linux tcp_cwnd_validate's `is_cwnd_limited`: the last window was cwnd-limited.",
 } as const;
 
 /**
@@ -139,10 +151,81 @@ export class TcbCold {
   reordering = 3;
   /** The queues of a listening socket (state LISTEN). */
   lq: Listener | null = null;
+  /** A pending error for the socket (sk_err): ECONNRESET, ETIMEDOUT, … */
+  error: ErrnoCode | null = null;
+  /** Fast Open state (fastopen.ts), null for connections that never used it. */
+  fo: FastOpenSock | null = null;
+  /** SO_ZEROCOPY state and the error queue (zerocopy.ts), null until SO_ZEROCOPY is set. */
+  zc: ZeroCopySock | null = null;
 }
 
 /** The shared defaults (never written: the accessors copy first). */
 export const COLD_DEFAULTS = new TcbCold();
+
+/**
+ * The state of data transfer, at its defaults until the connection sends
+ * or receives data or loses a segment (loss recovery, delayed-ACK engine,
+ * the byte and segment counters of tcp_info, receive-buffer autotuning).
+ * A TCB shares {@link WARM_DEFAULTS} until one of these is first set to
+ * another value, then owns a copy: ≈ 210 B that an idle connection never
+ * pays. Each field is a TCB accessor of the same name.
+ */
+export class TcbWarm {
+  /** Consecutive RTO expirations (Linux icsk_retransmits). */
+  retransmits = 0;
+  /** Retransmitted segments now in flight (RFC 6675 pipe). */
+  retransOut = 0;
+  /** When the segment timed without timestamps (`rttSeq`, Karn) was sent, µs, or -1. */
+  rttTime: Micros = -1;
+  /** Duplicate ACKs counted (NewReno / RFC 6675 without RACK). */
+  dupAcks = 0;
+  /** The sender's SACK scoreboard (created at the first SACK block). */
+  sb: SackScoreboard | null = null;
+  /** The segments in flight with their transmit times, and RACK/TLP state (rack.ts; created at the first data sent when RACK is on). */
+  sentLog: SentLog | null = null;
+  /** Linux tcp_cwnd_validate's `max_packets_out`: the most segments out in the last window. */
+  maxPacketsOut = 0;
+  /** What `rtoAt` is for: the RTO, RACK's reordering timer or the tail loss probe (rack.ts XMIT_*; Linux icsk_pending). */
+  xmitTimer = 0;
+  /** The delayed-ACK deadline (µs), or -1. */
+  delackAt: Micros = -1;
+  /** The zero-window probe (persist) deadline (µs), or -1. */
+  persistAt: Micros = -1;
+  /** Quick ACKs left (ACK every segment at the start, after idle, TCP_QUICKACK). */
+  quickAcks = 0;
+  /** Adaptive ACK timeout (µs). */
+  ato: Micros = 40_000;
+  /** Segments received since our last ACK. */
+  unackedSegs = 0;
+  /** Last time data arrived (for ato). */
+  lastDataRecv: Micros = 0;
+  /** Estimate of the peer's segment size (Linux icsk_ack.rcv_mss). */
+  rcvMss = 536;
+  /** The out-of-order queue (created at the first segment beyond a hole). */
+  ooo: OooQueue | null = null;
+  /** Counters for tcp_info: data segments out and in, bytes acknowledged, received and sent. */
+  dataSegsOut = 0;
+  dataSegsIn = 0;
+  bytesAcked = 0;
+  /** Segments the peer has acknowledged or SACKed, the SYN or SYN-ACK included (Linux tp->delivered). */
+  delivered = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  /** Last time data was sent, µs. */
+  lastDataSent: Micros = 0;
+  /** Receive-buffer autotuning (Linux rcvq_space): bytes the application read in the last measured RTT… */
+  rcvSpace = 0;
+  /** …total bytes read when that measurement started, and when. */
+  rcvSpaceCopied = 0;
+  rcvSpaceTime: Micros = 0;
+  /** Total bytes the application has read. */
+  bytesRead = 0;
+  /** Last time an ACK arrived, µs (tcpi_last_ack_recv). */
+  lastAckRecv: Micros = 0;
+}
+
+/** The shared defaults of {@link TcbWarm} (never written: the accessors copy first). */
+export const WARM_DEFAULTS = new TcbWarm();
 
 /**
  * The source of `tcb-accessors.ts`: the backing fields and the accessors of
@@ -158,10 +241,10 @@ export function tcbAccessorsSource(): string {
     "// Regenerate: UPDATE_GENERATED=1 node scripts/run-tests.mjs tcb-fields",
     "/**",
     " * The TCB's compactly stored fields behind plain names (see tcb-fields.ts):",
-    " * int32 sequence numbers, one bit per flag, copy-on-write cold state.",
+    " * int32 sequence numbers, one bit per flag, copy-on-write cold and warm state.",
     " */",
     'import { Timer } from "../core/scheduler.js";',
-    'import { COLD_DEFAULTS, TcbCold } from "./tcb-fields.js";',
+    'import { COLD_DEFAULTS, TcbCold, TcbWarm, WARM_DEFAULTS } from "./tcb-fields.js";',
     "",
     "// Bits of TcbAccessors.#flags (position in TCB_FLAGS).",
   ];
@@ -172,7 +255,7 @@ export function tcbAccessorsSource(): string {
     "export abstract class TcbAccessors extends Timer {",
   );
   for (const name of Object.keys(TCB_SEQ_FIELDS)) out.push(`  #${name} = 0;`);
-  out.push("  #flags = 0;", "  #cold: TcbCold = COLD_DEFAULTS;", "", "  // ---- sequence numbers, stored as int32 ----");
+  out.push("  #flags = 0;", "  #cold: TcbCold = COLD_DEFAULTS;", "  #warm: TcbWarm = WARM_DEFAULTS;", "", "  // ---- sequence numbers, stored as int32 ----");
   for (const [name, d] of Object.entries(TCB_SEQ_FIELDS)) {
     out.push(
       "",
@@ -199,23 +282,29 @@ export function tcbAccessorsSource(): string {
       "  }",
     );
   }
-  out.push("", "  // ---- rarely set state, in the shared TcbCold defaults until first written ----");
-  for (const name of Object.keys(COLD_DEFAULTS)) {
-    const type = `TcbCold["${name}"]`;
-    out.push(
-      "",
-      `  /** See {@link TcbCold.${name}}. */`,
-      `  get ${name}(): ${type} {`,
-      `    return this.#cold.${name};`,
-      "  }",
-      `  set ${name}(v: ${type}) {`,
-      "    if (this.#cold === COLD_DEFAULTS) {",
-      `      if (v === COLD_DEFAULTS.${name}) return;`,
-      "      this.#cold = new TcbCold();",
-      "    }",
-      `    this.#cold.${name} = v;`,
-      "  }",
-    );
+  const groups = [
+    ["cold", "TcbCold", "COLD_DEFAULTS", COLD_DEFAULTS, "rarely set state"],
+    ["warm", "TcbWarm", "WARM_DEFAULTS", WARM_DEFAULTS, "data-transfer state"],
+  ] as const;
+  for (const [field, cls, defaults, obj, what] of groups) {
+    out.push("", `  // ---- ${what}, in the shared ${cls} defaults until first written ----`);
+    for (const name of Object.keys(obj)) {
+      const type = `${cls}["${name}"]`;
+      out.push(
+        "",
+        `  /** See {@link ${cls}.${name}}. */`,
+        `  get ${name}(): ${type} {`,
+        `    return this.#${field}.${name};`,
+        "  }",
+        `  set ${name}(v: ${type}) {`,
+        `    if (this.#${field} === ${defaults}) {`,
+        `      if (v === ${defaults}.${name}) return;`,
+        `      this.#${field} = new ${cls}();`,
+        "    }",
+        `    this.#${field}.${name} = v;`,
+        "  }",
+      );
+    }
   }
   out.push("}", "");
   return out.join("\n");

@@ -10,17 +10,18 @@
  * buffer releases its last block when everything is acknowledged, the
  * receive queue holds views), one Timer for all its deadlines (lazy
  * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT) and the
- * RTT estimator; the congestion-control object comes with the first data.
+ * RTT estimator; the congestion-control object comes with the first data,
+ * the wait queue with the first waiter.
  * The TCB itself stays small: sequence numbers are stored as int32 so V8
- * keeps them unboxed, the booleans are bits of one field, and rarely set
+ * keeps them unboxed, the booleans are bits of one field, rarely set
  * state (socket options, urgent data, undo bookkeeping) lives in a shared
- * `TcbCold` defaults object until first written. These three kinds are
+ * `TcbCold` defaults object until first written, and the state of data
+ * transfer (loss recovery, delayed ACKs, byte counters) in a shared
+ * `TcbWarm` until the connection first moves data. These four kinds are
  * declared once, as lists, in tcb-fields.ts; their accessors (generated into
  * tcb-accessors.ts, the base class) keep the field names, so
  * input/output/timers read and write them as plain fields.
  */
-import type { ZeroCopySock } from "./zerocopy.js";
-import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM, POLLPRI } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
 import { createCongestionControl } from "./congestion/registry.js";
@@ -34,13 +35,9 @@ import { RttEstimator } from "./rtt.js";
 import { SendBuffer } from "./send-buffer.js";
 import { TcbAccessors } from "./tcb-accessors.js";
 import { TcpState, stateName } from "./tcp-state.js";
-import type { OooQueue } from "./ooo-queue.js";
-import type { FastOpenSock } from "./fastopen.js";
 import type { Listener } from "./listener.js";
 import type { ReceiveWindow } from "./recv-window.js";
-import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { InetAddress } from "../net/inet-address.js";
-import type { SentLog } from "./rack.js";
 
 /** Observer of state transitions (traces, ladder diagrams). */
 export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
@@ -51,9 +48,10 @@ export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
  */
 export class Tcb extends TcbAccessors {
   // The int32 sequence numbers (iss, snd.una/nxt/max, snd.wl1/wl2, irs,
-  // rcv.nxt, …), the flags (sackOk, finSent, …) and the rarely set state
-  // (tos, ttl, urgByte, lq, …) are accessors of TcbAccessors, generated from
-  // the lists of tcb-fields.ts.
+  // rcv.nxt, …), the flags (sackOk, finSent, …), the rarely set state
+  // (tos, ttl, urgByte, lq, error, fo, …) and the data-transfer state (loss
+  // recovery, delayed ACK, byte counters, ooo, sb, sentLog, …) are accessors
+  // of TcbAccessors, generated from the lists of tcb-fields.ts.
   state: TcpState = TcpState.CLOSE;
   localAddr: InetAddress = 0;
   localPort = 0;
@@ -87,76 +85,32 @@ export class Tcb extends TcbAccessors {
   // ---- buffers ----
   readonly sndBuf: SendBuffer;
   readonly rcvBuf: RecvBuffer;
-  ooo: OooQueue | null = null;
-  /** Fast Open state (fastopen.ts), null for connections that never used it. */
-  fo: FastOpenSock | null = null;
-  /** SO_ZEROCOPY state and the error queue (zerocopy.ts), null until SO_ZEROCOPY is set. */
-  zc: ZeroCopySock | null = null;
 
-  // ---- errors (FIN / shutdown state: flag accessors below) ----
-  /** A pending error for the socket (sk_err): ECONNRESET, ETIMEDOUT, … */
-  error: ErrnoCode | null = null;
-
-  // ---- timers (lazy deadlines; the TCB itself is armed at the earliest) ----
+  // ---- timers (lazy deadlines; the TCB itself is armed at the earliest; the delayed-ACK and persist deadlines are warm state) ----
   rtoAt: Micros = -1;
-  delackAt: Micros = -1;
   keepaliveAt: Micros = -1;
-  persistAt: Micros = -1;
   /** TIME-WAIT end, orphaned FIN-WAIT-2 end, or SYN-RECV / defer limits. */
   lifetimeAt: Micros = -1;
-  /** Consecutive RTO expirations (Linux icsk_retransmits). */
-  retransmits = 0;
   /** Unanswered keepalive / zero-window probes (icsk_probes_out). */
   probesOut = 0;
-  /** When the first retransmission of the current episode happened (retrans_stamp), µs, or 0. */
+  /** When our SYN was sent or the first retransmission of the current episode happened (retrans_stamp), µs, or 0. */
   retransStamp: Micros = 0;
   /** Last time a segment was received (keepalive idleness), µs. */
   lastRecv: Micros = 0;
   /** Last time data was sent (slow start after idle). */
   lastSend: Micros = 0;
-  /** Retransmitted segments now in flight (RFC 6675 pipe). */
-  retransOut = 0;
 
   // ---- RTT and congestion control ----
   readonly rtt: RttEstimator;
   /** The congestion-control algorithm's name (TCP_CONGESTION); the object is created when first needed. */
   ccName: string;
   #cc: CongestionControl | null = null;
-  rttTime: Micros = -1;
-
-  // ---- loss recovery ----
-  dupAcks = 0;
-  /** The sender's SACK scoreboard (created at the first SACK block). */
-  sb: SackScoreboard | null = null;
-  /** The segments in flight with their transmit times, and RACK/TLP state (rack.ts; created at the first data sent when RACK is on). */
-  sentLog: SentLog | null = null;
-  /** Linux tcp_cwnd_validate's record of cwnd use: the last window was cwnd-limited (`is_cwnd_limited`), */
-  isCwndLimited = false;
-  /** …the most segments out in it (`max_packets_out`), and where the window ends (`cwnd_usage_seq`). */
-  maxPacketsOut = 0;
-  cwndUsageSeq = 0;
-  /** What `rtoAt` is for: the RTO, RACK's reordering timer or the tail loss probe (rack.ts XMIT_*; Linux icsk_pending). */
-  xmitTimer = 0;
-
-  // ---- delayed ACK (Linux icsk_ack) ----
-  /** Quick ACKs left (ACK every segment at the start, after idle, TCP_QUICKACK). */
-  quickAcks = 0;
-  /** Adaptive ACK timeout (µs). */
-  ato: Micros = 40_000;
-  /** Segments received since our last ACK, and bytes. */
-  unackedSegs = 0;
-  /** Last time data arrived (for ato). */
-  lastDataRecv: Micros = 0;
-  /** The delayed-ACK engine has seen data (Linux icsk_ack.ato ≠ 0); adaptAto initialises it on the first. */
-  atoStarted = false;
 
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
   listener: Listener | null = null;
   /** The receive window (created at SYN time). */
   rwin!: ReceiveWindow;
-  /** Estimate of the peer's segment size (Linux icsk_ack.rcv_mss). */
-  rcvMss = 536;
   /** Cached route and the route-table generation it was computed for. */
   route: NetRoute | null = null;
   routeGen = -1;
@@ -164,29 +118,13 @@ export class Tcb extends TcbAccessors {
   pmtu = 1500;
   /** Inode of the owning socket (tools), 0 when orphaned. */
   inode = 0;
-  /** Wait queue of the owning socket. */
-  readonly wq = new WaitQueue();
+  /** Wait queue of the owning socket, created when first needed (a waiter registers). */
+  #wq: WaitQueue | null = null;
   /** Connection start time (µs). */
   created: Micros = 0;
-  /** Counters for tcp_info. */
+  /** Segments sent and received (tcp_info; the other counters are in the warm state). */
   segsOut = 0;
   segsIn = 0;
-  dataSegsOut = 0;
-  dataSegsIn = 0;
-  bytesAcked = 0;
-  /** Segments the peer has acknowledged or SACKed, the SYN or SYN-ACK included (Linux tp->delivered). */
-  delivered = 0;
-  bytesReceived = 0;
-  bytesSent = 0;
-  lastDataSent: Micros = 0;
-  /** Receive-buffer autotuning (Linux rcvq_space): bytes the application read in the last measured RTT… */
-  rcvSpace = 0;
-  /** …total bytes read when that measurement started, and when. */
-  rcvSpaceCopied = 0;
-  rcvSpaceTime: Micros = 0;
-  /** Total bytes the application has read. */
-  bytesRead = 0;
-  lastAckRecv: Micros = 0;
 
   constructor(sndbuf: number, rcvbuf: number, ccName: string, rtoMin: Micros, onTimer: (now: Micros, timer: Timer) => void) {
     super(onTimer);
@@ -194,6 +132,16 @@ export class Tcb extends TcbAccessors {
     this.rcvBuf = new RecvBuffer(rcvbuf);
     this.ccName = ccName;
     this.rtt = new RttEstimator(rtoMin);
+  }
+
+  /** Wait queue of the owning socket (created at the first use: a connection nobody waits on has none). */
+  get wq(): WaitQueue {
+    return (this.#wq ??= new WaitQueue());
+  }
+
+  /** Wakes the waiters interested in `events` (none when the queue was never created). */
+  wake(events: number): void {
+    this.#wq?.wake(events);
   }
 
   /** The timer of this connection (the TCB itself). */
