@@ -95,38 +95,43 @@ const dated = new WeakMap<typeof http.ServerResponse, typeof http.ServerResponse
 function datedResponse(Base: typeof http.ServerResponse): typeof http.ServerResponse {
   let C = dated.get(Base);
   if (C) return C;
-  const store = (Base.prototype as unknown as { _storeHeader(this: unknown, firstLine: string, headers: unknown): void })._storeHeader;
   class DatedResponse extends Base {
     declare [kOurDate]: string;
     constructor(...args: ConstructorParameters<typeof http.ServerResponse>) {
       super(...args);
       this[kOurDate] = virtualDate(); // the instant the request arrived
-    }
-
-    /**
-     * Node's `_storeHeader` without its own Date line, then ours where Node
-     * puts it: after the application's headers, before the ones Node adds
-     * itself (Connection, Keep-Alive, Transfer-Encoding, Content-Length).
-     */
-    _storeHeader(firstLine: string, headers: unknown): void {
-      if (!this.sendDate) return store.call(this, firstLine, headers);
-      this.sendDate = false;
-      try {
-        store.call(this, firstLine, headers);
-      } finally {
-        this.sendDate = true;
-      }
-      const self = this as unknown as { _header: string };
-      const lines = self._header.split("\r\n");
-      const n = 1 + userHeaderLines(headers, this);
-      if (lines.slice(1, n).some((l) => /^date:/i.test(l))) return; // the application's own Date
-      lines.splice(n, 0, `Date: ${this[kOurDate]}`);
-      self._header = lines.join("\r\n");
+      // An own property, not a prototype method: express and others swap the response's prototype.
+      (this as unknown as { _storeHeader: typeof datedStoreHeader })._storeHeader = datedStoreHeader;
     }
   }
   C = DatedResponse as unknown as typeof http.ServerResponse;
   dated.set(Base, C);
   return C;
+}
+
+const nodeStoreHeader = (http.OutgoingMessage.prototype as unknown as { _storeHeader(this: unknown, firstLine: string, headers: unknown): void })._storeHeader;
+
+/**
+ * Node's `_storeHeader` without its own Date line, then the response's
+ * virtual one where Node puts its own: after the application's headers,
+ * before the ones Node adds itself (Connection, Keep-Alive,
+ * Transfer-Encoding, Content-Length).
+ */
+function datedStoreHeader(this: http.ServerResponse & { [kOurDate]: string; _header: string }, firstLine: string, headers: unknown): void {
+  if (!this.sendDate) return nodeStoreHeader.call(this, firstLine, headers);
+  this.sendDate = false;
+  try {
+    nodeStoreHeader.call(this, firstLine, headers);
+  } finally {
+    this.sendDate = true;
+  }
+  const h = this._header;
+  // Past the status line and the application's header lines.
+  let at = h.indexOf("\r\n") + 2;
+  const start = at;
+  for (let n = userHeaderLines(headers, this); n > 0 && at > 1; n--) at = h.indexOf("\r\n", at) + 2;
+  if (at < 2 || /(^|\r\n)date:/i.test(h.slice(start, at))) return; // the application's own Date
+  this._header = `${h.slice(0, at)}Date: ${this[kOurDate]}\r\n${h.slice(at)}`;
 }
 
 let dateCache = { sec: NaN, text: "" };

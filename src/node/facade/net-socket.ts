@@ -65,11 +65,14 @@ export class SimSocket extends nodeNet.Socket {
   #resolveConnected!: () => void;
   #timeoutMs = 0;
   #cancelTimer: (() => void) | null = null;
+  #timerDue = 0;
   #lastActive = 0;
   #hadError = false;
   #reset = false;
   #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
   #gen = 0;
+  /** What setNoDelay/setKeepAlive last gave the kernel (Node's kSetNoDelay, kSetKeepAlive…). */
+  #applied: { noDelay?: boolean; keepAlive?: boolean; keepAliveDelay?: number } = {};
 
   constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
     if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
@@ -182,6 +185,7 @@ export class SimSocket extends nodeNet.Socket {
     this.#wantRead = false;
     this.#reset = false;
     this.#hadError = false;
+    this.#applied = {};
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
     (this as unknown as { _undestroy(): void })._undestroy();
   }
@@ -379,6 +383,9 @@ export class SimSocket extends nodeNet.Socket {
       this.#pendingOpts.noDelay = noDelay;
       return this;
     }
+    noDelay = Boolean(noDelay);
+    if (noDelay === this.#applied.noDelay) return this; // as Node: only a change reaches the kernel
+    this.#applied.noDelay = noDelay;
     try {
       this.ctx.proc.setsockopt(this.#fd, "IPPROTO_TCP", "TCP_NODELAY", noDelay ? 1 : 0);
     } catch { /* closed: Node ignores it too */ }
@@ -391,6 +398,12 @@ export class SimSocket extends nodeNet.Socket {
       this.#pendingOpts.keepAlive = [enable, initialDelay];
       return this;
     }
+    enable = Boolean(enable);
+    // As Node: only a change reaches the kernel (http's Agent calls this at every reuse of a socket).
+    const a = this.#applied;
+    if (enable === a.keepAlive && (!enable || initialDelay === a.keepAliveDelay)) return this;
+    a.keepAlive = enable;
+    a.keepAliveDelay = initialDelay;
     try {
       this.ctx.proc.setsockopt(this.#fd, "SOL_SOCKET", "SO_KEEPALIVE", enable ? 1 : 0);
       if (enable && initialDelay > 0) {
@@ -420,17 +433,21 @@ export class SimSocket extends nodeNet.Socket {
       if (ms === 0) this.removeListener("timeout", cb);
       else this.once("timeout", cb);
     }
-    this.#cancelTimer?.();
-    this.#cancelTimer = null;
     if (ms > 0) {
       this.#lastActive = this.ctx.now();
-      this.#armTimeout();
+      // An armed timer due no later still serves: it re-arms itself for the new deadline when it
+      // fires (http sets a socket's timeout at every request; a new timer each time is measurable).
+      if (this.#cancelTimer && this.#timerDue <= this.#lastActive + ms * 1000) return this;
     }
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    if (ms > 0) this.#armTimeout();
     return this;
   }
 
   #armTimeout(): void {
     const due = this.#lastActive + this.#timeoutMs * 1000;
+    this.#timerDue = due;
     this.#cancelTimer = this.ctx.timer(due - this.ctx.now(), () => {
       this.#cancelTimer = null;
       if (this.destroyed || this.#timeoutMs === 0) return;
