@@ -302,20 +302,39 @@ export class SimSocket extends nodeNet.Socket {
   #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
     const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
     this.#inflight += data.length; // written by the stream, not yet in the kernel (Node's _pendingData while connecting)
-    const go = async (): Promise<void> => {
-      if (this.connecting || this.#fd < 0) await this.#connected;
-      try {
-        await this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL");
-      } finally {
-        this.#inflight -= data.length;
-      }
+    if (!this.connecting && this.#fd >= 0) {
+      this.#sendNow(data, cb);
+      return;
+    }
+    // As Node's _writeGeneric while connecting: sent after 'connect', or failed at 'close'.
+    let settled = false;
+    const onClose = (): void => {
+      if (settled) return;
+      settled = true;
+      this.#inflight -= data.length;
+      cb(nodeCodeError(Error, "ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "Socket closed before the connection was established"));
+    };
+    this.once("close", onClose);
+    void this.#connected.then(() => {
+      if (settled) return;
+      settled = true;
+      this.off("close", onClose);
+      this.#sendNow(data, cb);
+    });
+  }
+
+  #sendNow(data: Buffer, cb: (err?: Error | null) => void): void {
+    this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL").then(() => {
+      this.#inflight -= data.length;
       this.#accepted += data.length;
       this.#touch();
-    };
-    go().then(() => {
       cb();
-    }, (e: unknown) => cb(fromSysError(e, "write")));
+    }, (e: unknown) => {
+      this.#inflight -= data.length;
+      cb(fromSysError(e, "write"));
+    });
   }
+
 
   override _final(cb: (err?: Error | null) => void): void {
     const go = async (): Promise<void> => {
