@@ -87,6 +87,19 @@ export class IpLayer {
     this.arp.stop();
   }
 
+  #halted = false;
+
+  /**
+   * The kernel is gone (its host crashed or was rebooted: Network.reboot
+   * hands its devices to the new incarnation): timers stop and nothing
+   * more leaves — a program of the old incarnation that still writes, or a
+   * TCP timer it arms, sends no packet on the new one's links.
+   */
+  halt(): void {
+    this.#halted = true;
+    this.shutdownTimers();
+  }
+
   /** The reassembly engine (for tests and tools). */
   get reassembler(): Reassembler {
     return this.#reassembler;
@@ -197,6 +210,7 @@ export class IpLayer {
       this.#fragmentAndSend(packet, rt);
       return null;
     }
+    if (this.#halted) return null;
     if (!dev.checksumOffload) finalizeChecksums(packet);
     dev.transmit(packet, rt.nextHop);
     return null;
@@ -347,6 +361,7 @@ export class IpLayer {
       this.#fragmentAndSend(out, rt);
       return;
     }
+    if (this.#halted) return;
     if (!dev.checksumOffload) finalizeChecksums(out);
     dev.transmit(out, rt.nextHop);
   }
@@ -383,7 +398,7 @@ export class IpLayer {
       const fp = new Packet(frag, EMPTY, true);
       finalizeChecksums(fp);
       c.inc(c.Ip, "FragCreates");
-      dev.transmit(fp, rt.nextHop);
+      if (!this.#halted) dev.transmit(fp, rt.nextHop);
     }
   }
 }

@@ -121,9 +121,14 @@ test("interception is scoped: inside run() net and dns are the simulated host's 
         realNet.connect(realPort, "127.0.0.1").on("error", (e: Error & { code?: string }) => resolve(`${e.code} ${e.message}`));
       }));
       const lookedUp = await run("client", () => realDns.promises.lookup("server"));
-      // A socket built by hand inside run() is a façade socket too: 127.0.0.1 is the simulated host's own loopback.
+      // new net.Socket() inside run() is the host's: its 127.0.0.1 is the simulated loopback (nothing listens there).
       const handMade = await run("client", () => new Promise<string>((resolve) => {
         new realNet.Socket().connect(realPort, "127.0.0.1").on("error", (e: Error & { code?: string }) => resolve(String(e.code)));
+      }));
+      // A socket built outside run() cannot become a simulated one: connected inside, it fails instead of reaching the real network.
+      const outsider = new realNet.Socket();
+      const madeOutside = await run("client", () => new Promise<string>((resolve) => {
+        outsider.connect(realPort, "127.0.0.1").on("error", (e: Error & { code?: string }) => resolve(String(e.code)));
       }));
       // Outside run(), during the simulation: Node's real http client reaches the real server.
       const outside = await new Promise<string>((resolve, reject) => {
@@ -132,15 +137,16 @@ test("interception is scoped: inside run() net and dns are the simulated host's 
           res.on("data", (d) => (b += d)).on("end", () => resolve(b));
         }).on("error", reject);
       });
-      return { viaSim, ownLoopback, lookedUp, handMade, outside };
+      return { viaSim, ownLoopback, lookedUp, handMade, madeOutside, outside };
     }, { seed: 22, artefacts: false });
     assert.deepEqual(r, {
       viaSim: "simulated",
       ownLoopback: `ECONNREFUSED connect ECONNREFUSED 127.0.0.1:${realPort}`,
       lookedUp: { address: "10.0.0.2", family: 4 },
       handMade: "ECONNREFUSED",
+      madeOutside: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
       outside: "real kernel",
-    });
+    }, "each call reached the network of its context");
     assert.equal(realNet.connect, origConnect, "simulate() put Node's net back");
   } finally {
     real.close();

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ms, sec } from "../../src/index.js";
 import { simulate, SimulationFailure } from "../../src/node.js";
+import { Capture } from "../../src/tools/capture.js";
 
 test("simulate: an HTTP request survives a partition the timeline heals; the result and virtual time come back", async () => {
   const r = await simulate(async ({ node, links, at, net }) => {
@@ -77,4 +78,29 @@ test("simulate: a peer reboot mid-connection answers with RST: the client sees E
     return `${e.code} ${e.syscall} ${e.message}`;
   }, { seed: 2, artefacts: false });
   assert.equal(code, "ECONNRESET read read ECONNRESET");
+});
+
+test("simulate: after a reboot the old incarnation sends nothing — its program's late writes, its FIN and its retransmissions stay in the dead kernel; the new one answers with RST", async () => {
+  const lines = await simulate(async ({ node, reboot, links, net }) => {
+    let old: import("node:net").Socket | null = null;
+    node("server").net.createServer((s) => {
+      old = s;
+      s.on("error", () => {});
+    }).listen(7);
+    const c = node("client").net.connect(7, "server");
+    c.on("error", () => {});
+    await new Promise((r) => c.once("connect", r));
+    await net.sleep(ms(10));
+    const cap = Capture.onLink(links["client-server"]!.link, { a: "client", b: "server" });
+    reboot("server");
+    old!.write("from the old incarnation"); // the old program still runs, on a kernel that is gone
+    old!.end();
+    await net.sleep(ms(50));
+    c.write("anyone there?");
+    await net.sleep(sec(2));
+    return cap.tcpdump({ direction: "out" });
+  }, { seed: 2, artefacts: false });
+  const fromServer = lines.filter((l) => / IP 10\.0\.0\.2\.7 > /.test(l));
+  assert.equal(fromServer.length, 1, `one packet from the server, the new kernel's RST: ${fromServer.join(" | ")}`);
+  assert.match(fromServer[0]!, /Flags \[R\]/, "the rebooted server answers the old connection with RST");
 });

@@ -10,7 +10,7 @@ import { EventEmitter } from "node:events";
 import { isIPv4 } from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import type { FacadeContext } from "./context.js";
-import { fromSysError, nodeCodeError } from "./errors.js";
+import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
 
 /** `rinfo` of a `'message'`. */
@@ -32,6 +32,29 @@ export interface SimDgramOptions {
 
 type Msg = string | Uint8Array | readonly (string | Uint8Array)[];
 type SendCb = (err: Error | null, bytes?: number) => void;
+
+/** Node's sliceBuffer: `offset`/`length` (as uint32) within the message, else ERR_BUFFER_OUT_OF_BOUNDS. */
+function sliceBuffer(buffer: unknown, offset: unknown, length: unknown): Uint8Array {
+  let b: Uint8Array;
+  if (typeof buffer === "string") b = Buffer.from(buffer);
+  else if (ArrayBuffer.isView(buffer)) b = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  else throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "buffer" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${describeReceived(buffer)}`);
+  const off = Number(offset) >>> 0, len = Number(length) >>> 0;
+  if (off > b.byteLength) throw nodeCodeError(RangeError, "ERR_BUFFER_OUT_OF_BOUNDS", '"offset" is outside of buffer bounds');
+  if (off + len > b.byteLength) throw nodeCodeError(RangeError, "ERR_BUFFER_OUT_OF_BOUNDS", '"length" is outside of buffer bounds');
+  return Buffer.from(b.buffer, b.byteOffset + off, len);
+}
+
+/** Node's fixBufferList: strings encoded, views kept; null when an element is neither. */
+function bufferList(list: readonly unknown[]): Uint8Array[] | null {
+  const out: Uint8Array[] = [];
+  for (const x of list) {
+    if (typeof x === "string") out.push(Buffer.from(x));
+    else if (ArrayBuffer.isView(x)) out.push(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    else return null;
+  }
+  return out;
+}
 
 function unsupported(what: string): Error {
   return nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `sockstack/node: ${what} is not supported by the simulated network`);
@@ -103,7 +126,9 @@ export class SimDgramSocket extends EventEmitter {
       return this;
     }
     this.#startReceiving();
-    process.nextTick(() => this.emit("listening"));
+    process.nextTick(() => {
+      if (!this.#closed) this.emit("listening"); // closed right after bind: Node's 'listening' never comes
+    });
     return this;
   }
 
@@ -134,28 +159,61 @@ export class SimDgramSocket extends EventEmitter {
    * ephemeral port first when unbound (as Node). The callback gets the
    * error or the byte count; without a callback errors are emitted.
    */
-  send(msg: Msg, ...rest: (number | string | SendCb | undefined)[]): void {
-    let cb: SendCb | undefined;
-    if (typeof rest[rest.length - 1] === "function") cb = rest.pop() as SendCb;
-    let data: Buffer;
-    if (Array.isArray(msg)) data = Buffer.concat(msg.map((m) => (typeof m === "string" ? Buffer.from(m) : Buffer.from(m.buffer, m.byteOffset, m.byteLength))));
-    else if (typeof msg === "string") data = Buffer.from(msg);
-    else if (msg instanceof Uint8Array) data = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
-    else throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", 'The "buffer" argument must be of type string or an instance of Buffer, TypedArray, or DataView.');
-    if (typeof rest[0] === "number" && typeof rest[1] === "number" && !Array.isArray(msg) && (rest.length >= 3 || this.#connected)) {
-      const off = rest.shift() as number, len = rest.shift() as number;
-      data = data.subarray(off, off + len);
-    }
-    const port = rest[0] as number | undefined;
-    let address = rest[1] as string | undefined;
-    if (this.#connected) {
-      if (port !== undefined) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected");
-    } else {
-      if (typeof port !== "number" || !Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw nodeCodeError(RangeError, "ERR_SOCKET_BAD_PORT", `Port should be > 0 and < 65536. Received ${String(port)}.`);
+  send(msg: Msg, port?: number | string, address?: string | SendCb, cb?: SendCb): void;
+  send(msg: Msg, port: number | string, cb: SendCb): void;
+  send(msg: Msg, offset: number, length: number, port?: number | string | SendCb, address?: string | SendCb, cb?: SendCb): void;
+  send(msg: Msg, cb?: SendCb): void;
+  send(msg: Msg, ...rest: unknown[]): void {
+    // Node's argument handling (lib/dgram.js send): which overload, then the checks, in its order.
+    const [offset, length] = rest;
+    let [, , port, address, cb] = rest;
+    let buffer: unknown = msg;
+    const connected = this.#connected !== null;
+    if (!connected) {
+      if (address || (port && typeof port !== "function")) buffer = sliceBuffer(buffer, offset, length);
+      else {
+        cb = port;
+        port = offset;
+        address = length;
       }
-      address ??= "127.0.0.1";
+    } else {
+      if (typeof length === "number") {
+        buffer = sliceBuffer(buffer, offset, length);
+        if (typeof port === "function") {
+          cb = port;
+          port = null;
+        }
+      } else cb = offset;
+      if (port || address) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected");
     }
+    let list: Uint8Array[] | null;
+    if (!Array.isArray(buffer)) {
+      if (typeof buffer === "string") list = [Buffer.from(buffer)];
+      else if (!ArrayBuffer.isView(buffer)) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "buffer" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${describeReceived(buffer)}`);
+      else list = [buffer as Uint8Array];
+    } else if (!(list = bufferList(buffer))) {
+      throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "buffer list arguments" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ${describeReceived(buffer)}`);
+    }
+    if (!connected) {
+      const n = typeof port === "string" && port.trim() !== "" ? Number(port) : port;
+      if (typeof n !== "number" || !Number.isInteger(n) || n <= 0 || n > 65535) {
+        throw nodeCodeError(RangeError, "ERR_SOCKET_BAD_PORT", `Port should be > 0 and < 65536. Received ${describeReceived(port)}.`);
+      }
+      port = n;
+    }
+    if (typeof cb !== "function") cb = undefined;
+    if (typeof address === "function") {
+      cb = address;
+      address = undefined;
+    } else if (address != null && typeof address !== "string") {
+      throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "address" argument must be of type string. Received ${describeReceived(address)}`);
+    }
+    if (!connected) address ??= "127.0.0.1";
+    const data = list.length === 1 ? Buffer.from(list[0]!.buffer, list[0]!.byteOffset, list[0]!.byteLength) : Buffer.concat(list);
+    this.#sendData(data, port as number | undefined, address as string | undefined, cb as SendCb | undefined);
+  }
+
+  #sendData(data: Buffer, port: number | undefined, address: string | undefined, cb: SendCb | undefined): void {
     const fail = (e: Error) => {
       if (cb) process.nextTick(() => cb(e));
       else process.nextTick(() => this.emit("error", e));
@@ -243,12 +301,18 @@ export class SimDgramSocket extends EventEmitter {
     return this;
   }
 
+  /** SO_BROADCAST; before bind there is no socket yet: `setBroadcast EBADF`, as Node. */
   setBroadcast(flag: boolean): void {
-    this.#ctx.proc.setsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_BROADCAST", flag ? 1 : 0);
+    if (!this.#bound()) throw nodeError("EBADF", 9, "setBroadcast");
+    this.#ctx.proc.setsockopt(this.#fd, "SOL_SOCKET", "SO_BROADCAST", flag ? 1 : 0);
   }
 
+  /** IP_TTL (1–255, else `setTTL EINVAL`); before bind `setTTL EBADF`, as Node. */
   setTTL(ttl: number): number {
-    this.#ctx.proc.setsockopt(this.#ensureFd(), "IPPROTO_IP", "IP_TTL", ttl);
+    if (typeof ttl !== "number") throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "ttl" argument must be of type number. Received ${describeReceived(ttl)}`);
+    if (!this.#bound()) throw nodeError("EBADF", 9, "setTTL");
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 255) throw nodeError("EINVAL", 22, "setTTL");
+    this.#ctx.proc.setsockopt(this.#fd, "IPPROTO_IP", "IP_TTL", ttl);
     return ttl;
   }
 

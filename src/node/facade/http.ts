@@ -52,9 +52,10 @@ const kCheckingInterval = "http.server.connectionsCheckingInterval";
  * replace: the response bytes then depend on the real date, and the same
  * seed no longer gives the same packets. A façade server writes the header
  * from the global `Date` instead — the network's clock under
- * `virtualTimers`, the real one otherwise (as Node). The header is set
- * when the request arrives (Node sets it when the head is written); a
- * response that sets its own `Date`, or `sendDate = false`, is left alone.
+ * `virtualTimers`, the real one otherwise (as Node). The line goes where
+ * Node puts its own (after the application's headers); its time is the
+ * request's arrival (Node's is when the head is written). A response that
+ * sets its own `Date`, or `sendDate = false`, is left alone.
  */
 export function dateFromGlobalClock(server: http.Server): void {
   const sym = Object.getOwnPropertySymbols(server).find((k) => k.description === "ServerResponse");
@@ -71,8 +72,23 @@ export function dateFromGlobalClock(server: http.Server): void {
   slots[sym] = datedResponse(slots[sym]);
 }
 
-const kSendDate = Symbol("sendDate");
 const kOurDate = Symbol("ourDate");
+
+/**
+ * How many header lines Node's `_storeHeader` writes for the application's
+ * headers: its `headers` argument (a plain object, Node's null-prototype
+ * map of `[name, value]`, or an array of pairs or of alternating names and
+ * values) or, without one, the response's own; an array value is one line
+ * per element.
+ */
+function userHeaderLines(headers: unknown, res: http.ServerResponse): number {
+  const count = (v: unknown): number => (Array.isArray(v) ? v.length : 1);
+  if (headers === null || headers === undefined) return Object.values(res.getHeaders()).reduce<number>((n, v) => n + count(v), 0);
+  if (Array.isArray(headers)) return Array.isArray(headers[0]) ? headers.reduce<number>((n, p) => n + count((p as unknown[])[1]), 0) : headers.length / 2;
+  const entries = Object.values(headers as Record<string, unknown>);
+  if (Object.getPrototypeOf(headers) === null) return entries.reduce<number>((n, e) => n + count((e as unknown[])[1]), 0);
+  return entries.reduce<number>((n, v) => n + count(v), 0);
+}
 const dated = new WeakMap<typeof http.ServerResponse, typeof http.ServerResponse>();
 
 /** `Base` with the Date header set from the global clock at construction, and `sendDate = false` still honoured. */
@@ -80,37 +96,42 @@ function datedResponse(Base: typeof http.ServerResponse): typeof http.ServerResp
   let C = dated.get(Base);
   if (C) return C;
   class DatedResponse extends Base {
-    declare [kSendDate]: boolean | undefined;
-    declare [kOurDate]: string | undefined;
+    declare [kOurDate]: string;
     constructor(...args: ConstructorParameters<typeof http.ServerResponse>) {
       super(...args);
-      if (this.sendDate) {
-        const d = virtualDate();
-        this[kOurDate] = d;
-        this.setHeader("Date", d);
-      }
+      this[kOurDate] = virtualDate(); // the instant the request arrived
+      // An own property, not a prototype method: express and others swap the response's prototype.
+      (this as unknown as { _storeHeader: typeof datedStoreHeader })._storeHeader = datedStoreHeader;
     }
   }
-  // An accessor on the prototype (not per instance: responses keep one shape). Node's constructor
-  // assigns sendDate = true through it; `res.sendDate = false` later drops the header we set
-  // (Node's removeHeader("date") itself sets sendDate = false: our date is forgotten first).
-  Object.defineProperty(DatedResponse.prototype, "sendDate", {
-    configurable: true,
-    enumerable: true,
-    get(this: DatedResponse) {
-      return this[kSendDate] ?? true;
-    },
-    set(this: DatedResponse, v: boolean) {
-      this[kSendDate] = v;
-      const ours = this[kOurDate];
-      if (v || ours === undefined || this.headersSent || this.getHeader("date") !== ours) return;
-      this[kOurDate] = undefined;
-      this.removeHeader("Date");
-    },
-  });
   C = DatedResponse as unknown as typeof http.ServerResponse;
   dated.set(Base, C);
   return C;
+}
+
+const nodeStoreHeader = (http.OutgoingMessage.prototype as unknown as { _storeHeader(this: unknown, firstLine: string, headers: unknown): void })._storeHeader;
+
+/**
+ * Node's `_storeHeader` without its own Date line, then the response's
+ * virtual one where Node puts its own: after the application's headers,
+ * before the ones Node adds itself (Connection, Keep-Alive,
+ * Transfer-Encoding, Content-Length).
+ */
+function datedStoreHeader(this: http.ServerResponse & { [kOurDate]: string; _header: string }, firstLine: string, headers: unknown): void {
+  if (!this.sendDate) return nodeStoreHeader.call(this, firstLine, headers);
+  this.sendDate = false;
+  try {
+    nodeStoreHeader.call(this, firstLine, headers);
+  } finally {
+    this.sendDate = true;
+  }
+  const h = this._header;
+  // Past the status line and the application's header lines.
+  let at = h.indexOf("\r\n") + 2;
+  const start = at;
+  for (let n = userHeaderLines(headers, this); n > 0 && at > 1; n--) at = h.indexOf("\r\n", at) + 2;
+  if (at < 2 || /(^|\r\n)date:/i.test(h.slice(start, at))) return; // the application's own Date
+  this._header = `${h.slice(0, at)}Date: ${this[kOurDate]}\r\n${h.slice(at)}`;
 }
 
 let dateCache = { sec: NaN, text: "" };

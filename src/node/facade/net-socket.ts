@@ -65,11 +65,14 @@ export class SimSocket extends nodeNet.Socket {
   #resolveConnected!: () => void;
   #timeoutMs = 0;
   #cancelTimer: (() => void) | null = null;
+  #timerDue = 0;
   #lastActive = 0;
   #hadError = false;
   #reset = false;
   #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
   #gen = 0;
+  /** What setNoDelay/setKeepAlive last gave the kernel (Node's kSetNoDelay, kSetKeepAlive…). */
+  #applied: { noDelay?: boolean; keepAlive?: boolean; keepAliveDelay?: number } = {};
 
   constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
     if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
@@ -182,6 +185,7 @@ export class SimSocket extends nodeNet.Socket {
     this.#wantRead = false;
     this.#reset = false;
     this.#hadError = false;
+    this.#applied = {};
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
     (this as unknown as { _undestroy(): void })._undestroy();
   }
@@ -298,20 +302,39 @@ export class SimSocket extends nodeNet.Socket {
   #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
     const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
     this.#inflight += data.length; // written by the stream, not yet in the kernel (Node's _pendingData while connecting)
-    const go = async (): Promise<void> => {
-      if (this.connecting || this.#fd < 0) await this.#connected;
-      try {
-        await this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL");
-      } finally {
-        this.#inflight -= data.length;
-      }
+    if (!this.connecting && this.#fd >= 0) {
+      this.#sendNow(data, cb);
+      return;
+    }
+    // As Node's _writeGeneric while connecting: sent after 'connect', or failed at 'close'.
+    let settled = false;
+    const onClose = (): void => {
+      if (settled) return;
+      settled = true;
+      this.#inflight -= data.length;
+      cb(nodeCodeError(Error, "ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "Socket closed before the connection was established"));
+    };
+    this.once("close", onClose);
+    void this.#connected.then(() => {
+      if (settled) return;
+      settled = true;
+      this.off("close", onClose);
+      this.#sendNow(data, cb);
+    });
+  }
+
+  #sendNow(data: Buffer, cb: (err?: Error | null) => void): void {
+    this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL").then(() => {
+      this.#inflight -= data.length;
       this.#accepted += data.length;
       this.#touch();
-    };
-    go().then(() => {
       cb();
-    }, (e: unknown) => cb(fromSysError(e, "write")));
+    }, (e: unknown) => {
+      this.#inflight -= data.length;
+      cb(fromSysError(e, "write"));
+    });
   }
+
 
   override _final(cb: (err?: Error | null) => void): void {
     const go = async (): Promise<void> => {
@@ -379,6 +402,9 @@ export class SimSocket extends nodeNet.Socket {
       this.#pendingOpts.noDelay = noDelay;
       return this;
     }
+    noDelay = Boolean(noDelay);
+    if (noDelay === this.#applied.noDelay) return this; // as Node: only a change reaches the kernel
+    this.#applied.noDelay = noDelay;
     try {
       this.ctx.proc.setsockopt(this.#fd, "IPPROTO_TCP", "TCP_NODELAY", noDelay ? 1 : 0);
     } catch { /* closed: Node ignores it too */ }
@@ -391,6 +417,12 @@ export class SimSocket extends nodeNet.Socket {
       this.#pendingOpts.keepAlive = [enable, initialDelay];
       return this;
     }
+    enable = Boolean(enable);
+    // As Node: only a change reaches the kernel (http's Agent calls this at every reuse of a socket).
+    const a = this.#applied;
+    if (enable === a.keepAlive && (!enable || initialDelay === a.keepAliveDelay)) return this;
+    a.keepAlive = enable;
+    a.keepAliveDelay = initialDelay;
     try {
       this.ctx.proc.setsockopt(this.#fd, "SOL_SOCKET", "SO_KEEPALIVE", enable ? 1 : 0);
       if (enable && initialDelay > 0) {
@@ -420,17 +452,21 @@ export class SimSocket extends nodeNet.Socket {
       if (ms === 0) this.removeListener("timeout", cb);
       else this.once("timeout", cb);
     }
-    this.#cancelTimer?.();
-    this.#cancelTimer = null;
     if (ms > 0) {
       this.#lastActive = this.ctx.now();
-      this.#armTimeout();
+      // An armed timer due no later still serves: it re-arms itself for the new deadline when it
+      // fires (http sets a socket's timeout at every request; a new timer each time is measurable).
+      if (this.#cancelTimer && this.#timerDue <= this.#lastActive + ms * 1000) return this;
     }
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    if (ms > 0) this.#armTimeout();
     return this;
   }
 
   #armTimeout(): void {
     const due = this.#lastActive + this.#timeoutMs * 1000;
+    this.#timerDue = due;
     this.#cancelTimer = this.ctx.timer(due - this.ctx.now(), () => {
       this.#cancelTimer = null;
       if (this.destroyed || this.#timeoutMs === 0) return;
