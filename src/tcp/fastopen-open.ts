@@ -332,7 +332,7 @@ export function startPassiveChild(tl: TcpLayer, lt: Tcb, t: Tcb, seg: Segment, c
  */
 export function passiveEstablished(tl: TcpLayer, t: Tcb): void {
   releasePassive(t);
-  t.delivered++; // the SYN-ACK was acknowledged
+  t.synDelivered = true; // the SYN-ACK was acknowledged (counted in tcpi_delivered)
   t.retransmits = 0;
   t.rtt.resetBackoff();
   tl.setState(t, TcpState.ESTABLISHED);

@@ -74,7 +74,7 @@ export function updateMss(t: Tcb): void {
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
 export function establish(tl: TcpLayer, t: Tcb): void {
-  t.delivered++; // our SYN or SYN-ACK was acknowledged (Linux counts it as delivered)
+  t.synDelivered = true; // our SYN or SYN-ACK was acknowledged (Linux counts it as delivered)
   initTransfer(tl, t);
   tl.setState(t, TcpState.ESTABLISHED);
   resetKeepalive(tl, t);

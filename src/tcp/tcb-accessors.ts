@@ -10,31 +10,32 @@ import { COLD_DEFAULTS, TcbCold, TcbWarm, WARM_DEFAULTS } from "./tcb-fields.js"
 // Bits of TcbAccessors.#flags (position in TCB_FLAGS).
 const F_WSCALEOK = 1 << 0;
 const F_ATOSTARTED = 1 << 1;
-const F_SACKOK = 1 << 2;
-const F_TSOK = 1 << 3;
-const F_SNDBUFLOCKED = 1 << 4;
-const F_RCVBUFLOCKED = 1 << 5;
-const F_FINQUEUED = 1 << 6;
-const F_FINSENT = 1 << 7;
-const F_FINRECEIVED = 1 << 8;
-const F_RCVSHUTDOWN = 1 << 9;
-const F_SNDSHUTDOWN = 1 << 10;
-const F_ORPHAN = 1 << 11;
-const F_RESET = 1 << 12;
-const F_PINGPONG = 1 << 13;
-const F_NODELAY = 1 << 14;
-const F_CORK = 1 << 15;
-const F_KEEPALIVE = 1 << 16;
-const F_LINGERON = 1 << 17;
-const F_OOBINLINE = 1 << 18;
-const F_REUSEADDR = 1 << 19;
-const F_REUSEPORT = 1 << 20;
-const F_BINDEXPLICIT = 1 << 21;
-const F_PORTHELD = 1 << 22;
-const F_HASHED = 1 << 23;
-const F_PASSIVE = 1 << 24;
-const F_FINREAD = 1 << 25;
-const F_ISCWNDLIMITED = 1 << 26;
+const F_SYNDELIVERED = 1 << 2;
+const F_SACKOK = 1 << 3;
+const F_TSOK = 1 << 4;
+const F_SNDBUFLOCKED = 1 << 5;
+const F_RCVBUFLOCKED = 1 << 6;
+const F_FINQUEUED = 1 << 7;
+const F_FINSENT = 1 << 8;
+const F_FINRECEIVED = 1 << 9;
+const F_RCVSHUTDOWN = 1 << 10;
+const F_SNDSHUTDOWN = 1 << 11;
+const F_ORPHAN = 1 << 12;
+const F_RESET = 1 << 13;
+const F_PINGPONG = 1 << 14;
+const F_NODELAY = 1 << 15;
+const F_CORK = 1 << 16;
+const F_KEEPALIVE = 1 << 17;
+const F_LINGERON = 1 << 18;
+const F_OOBINLINE = 1 << 19;
+const F_REUSEADDR = 1 << 20;
+const F_REUSEPORT = 1 << 21;
+const F_BINDEXPLICIT = 1 << 22;
+const F_PORTHELD = 1 << 23;
+const F_HASHED = 1 << 24;
+const F_PASSIVE = 1 << 25;
+const F_FINREAD = 1 << 26;
+const F_ISCWNDLIMITED = 1 << 27;
 
 /** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */
 export abstract class TcbAccessors extends Timer {
@@ -204,6 +205,14 @@ export abstract class TcbAccessors extends Timer {
   }
   set atoStarted(v: boolean) {
     this.#flags = v ? this.#flags | F_ATOSTARTED : this.#flags & ~F_ATOSTARTED;
+  }
+
+  /** Our SYN or SYN-ACK was acknowledged: tcpi_delivered counts it as one segment (Linux tp->delivered), without a TcbWarm copy at the handshake. */
+  get synDelivered(): boolean {
+    return (this.#flags & F_SYNDELIVERED) !== 0;
+  }
+  set synDelivered(v: boolean) {
+    this.#flags = v ? this.#flags | F_SYNDELIVERED : this.#flags & ~F_SYNDELIVERED;
   }
 
   /** SACK negotiated (RFC 2018). */
@@ -924,18 +933,6 @@ export abstract class TcbAccessors extends Timer {
       this.#warm = new TcbWarm();
     }
     this.#warm.unackedSegs = v;
-  }
-
-  /** See {@link TcbWarm.lastDataRecv}. */
-  get lastDataRecv(): TcbWarm["lastDataRecv"] {
-    return this.#warm.lastDataRecv;
-  }
-  set lastDataRecv(v: TcbWarm["lastDataRecv"]) {
-    if (this.#warm === WARM_DEFAULTS) {
-      if (v === WARM_DEFAULTS.lastDataRecv) return;
-      this.#warm = new TcbWarm();
-    }
-    this.#warm.lastDataRecv = v;
   }
 
   /** See {@link TcbWarm.rcvMss}. */

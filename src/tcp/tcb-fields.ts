@@ -58,6 +58,7 @@ export const TCB_SEQ_FIELDS = {
 export const TCB_FLAGS = {
   wscaleOk: "Window scaling negotiated (RFC 7323).",
   atoStarted: "The delayed-ACK engine has seen data (Linux icsk_ack.ato ≠ 0); adaptAto initialises it on the first.",
+  synDelivered: "Our SYN or SYN-ACK was acknowledged: tcpi_delivered counts it as one segment (Linux tp->delivered), without a TcbWarm copy at the handshake.",
   sackOk: "SACK negotiated (RFC 2018).",
   tsOk: "Timestamps negotiated (RFC 7323).",
   sndbufLocked: "User set SO_SNDBUF (no send-buffer autotuning then).",
@@ -197,8 +198,6 @@ export class TcbWarm {
   ato: Micros = 40_000;
   /** Segments received since our last ACK. */
   unackedSegs = 0;
-  /** Last time data arrived (for ato). */
-  lastDataRecv: Micros = 0;
   /** Estimate of the peer's segment size (Linux icsk_ack.rcv_mss). */
   rcvMss = 536;
   /** The out-of-order queue (created at the first segment beyond a hole). */

@@ -97,6 +97,12 @@ export class Tcb extends TcbAccessors {
   retransStamp: Micros = 0;
   /** Last time a segment was received (keepalive idleness), µs. */
   lastRecv: Micros = 0;
+  /**
+   * Last time data arrived (for ato; tcpi_last_data_recv), µs — from the
+   * handshake on (Linux icsk_ack.lrcvtime), so a plain field: every
+   * connection sets it, it would copy the TcbWarm group of each.
+   */
+  lastDataRecv: Micros = 0;
   /** Last time data was sent (slow start after idle). */
   lastSend: Micros = 0;
 

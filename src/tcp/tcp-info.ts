@@ -132,7 +132,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     advmss: t.advMss - (t.tsOk ? 12 : 0),
     reordering: t.reordering,
     reord_seen: t.sentLog ? t.sentLog.reordSeen : 0,
-    delivered: t.delivered,
+    delivered: t.delivered + (t.synDelivered ? 1 : 0),
     rcv_space: t.rwin ? Math.min(t.rwin.rcvSsthresh, t.rwin.rcvWnd) : 0,
     total_retrans: t.totalRetrans,
     bytes_sent: t.bytesSent + t.bytesRetrans,
