@@ -1,7 +1,7 @@
 /**
  * The segments TCP sends outside the data path: the RST that aborts a
  * connection, the RST answering a segment that belongs to no connection, and
- * the ACK of a TIME-WAIT record. Each builds its header alone (no send
+ * the bare ACKs of a TIME-WAIT record or a request. Each builds its header alone (no send
  * buffer, no congestion control) and goes out through the network layer of
  * the peer's family.
  */
@@ -37,21 +37,34 @@ export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
   c.inc(c.Tcp, "OutRsts");
 }
 
-/** The ACK a TIME-WAIT record sends (Linux tcp_v4_timewait_ack): SND.NXT, RCV.NXT, its last window, timestamps. */
-export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
-  const net = tl.net.of(tw.remoteAddr);
-  const rt = net.route(tw.remoteAddr);
+/**
+ * Sends a bare ACK that belongs to no full connection — a TIME-WAIT record's
+ * (Linux tcp_v4_timewait_ack) or a request's (tcp_v4_reqsk_send_ack):
+ * `seq`, `ack`, the window field as given, timestamps (`tsOffset`'s clock,
+ * echoing `tsRecent`) when negotiated; `ttl` -1 for the default.
+ */
+export function sendBareAck(
+  tl: TcpLayer, local: InetAddress, remote: InetAddress, lport: number, rport: number, seq: number, ack: number, win: number,
+  tsOk: boolean, tsOffset: number, tsRecent: number, ttl: number, tos: number,
+): void {
+  const net = tl.net.of(remote);
+  const rt = net.route(remote);
   if (!rt) {
     tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
     return;
   }
-  const opts = establishedOptions(tw.tsOk, tsVal(tl.ctx.scheduler.now(), tw.tsOffset), tw.tsRecent, noSacks, 0);
+  const opts = establishedOptions(tsOk, tsVal(tl.ctx.scheduler.now(), tsOffset), tsRecent, noSacks, 0);
   const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
-  const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
-  writeTcpHeader(head, net.headerReserve, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, ACK, win, 0, opts);
-  if (net.output(rt, tw.localAddr, tw.remoteAddr, IPPROTO_TCP, head, EMPTY, tw.ttl, tw.tos, true)) return;
+  writeTcpHeader(head, net.headerReserve, lport, rport, seq, ack, ACK, win, 0, opts);
+  if (net.output(rt, local, remote, IPPROTO_TCP, head, EMPTY, ttl, tos, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
+}
+
+/** The ACK a TIME-WAIT record sends (Linux tcp_v4_timewait_ack): SND.NXT, RCV.NXT, its last window, timestamps. */
+export function sendTimeWaitAck(tl: TcpLayer, tw: TimeWaitSock): void {
+  const win = Math.min(Math.floor(tw.rcvWnd / 2 ** tw.rcvWscale), 65535);
+  sendBareAck(tl, tw.localAddr, tw.remoteAddr, tw.localPort, tw.remotePort, tw.sndNxt, tw.rcvNxt, win, tw.tsOk, tw.tsOffset, tw.tsRecent, tw.ttl, tw.tos);
 }
 
 /**

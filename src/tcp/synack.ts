@@ -8,13 +8,14 @@ import { Timer } from "../core/scheduler.js";
 import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import type { Listener, RequestSock } from "./listener.js";
-import { establishedOptions, synOptions } from "./options-out.js";
+import { synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import { ACK, ECE, SYN } from "./segment.js";
 import { encodeCookieTimestamp } from "./syncookie.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
+import { sendBareAck } from "./control-out.js";
 import { TCP_MAX_ADV_MSS, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { SEC } from "../core/time.js";
 import type { FoCookie } from "./fastopen.js";
@@ -22,7 +23,6 @@ import { selectInitialWindow } from "./recv-window.js";
 
 /** Each listener's SYN-ACK timer, created on its first request. */
 const timers = new WeakMap<Listener, Timer>();
-const NO_SACK: number[] = [];
 
 /**
  * Sends (or re-sends) the SYN-ACK of a request, with Linux's option layout;
@@ -69,19 +69,9 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
  * scaled by our window scale), timestamps when negotiated.
  */
 export function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
-  const net = tl.net.of(req.remoteAddr);
-  const rt = net.route(req.remoteAddr);
-  if (!rt) {
-    tl.ctx.counters.inc(tl.ctx.counters.Ip, "OutNoRoutes");
-    return;
-  }
-  const opts = establishedOptions(req.tsOk, tsVal(tl.ctx.scheduler.now(), req.tsOffset), req.tsRecent, NO_SACK, 0);
-  const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
   const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd >>> (req.sndWscale >= 0 ? req.rcvWscale : 0), 65535));
-  writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, ACK, win, 0, opts);
-  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt.ttl, lt.tos, true)) return;
-  const c = tl.ctx.counters;
-  c.inc(c.Tcp, "OutSegs");
+  sendBareAck(tl, req.localAddr, req.remoteAddr, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, win,
+    req.tsOk, req.tsOffset, req.tsRecent, lt.ttl, lt.tos);
 }
 
 /** The listener's one timer, armed at the earliest SYN-ACK retransmission due. */
