@@ -233,7 +233,7 @@ test("view commands refuse what the real tool refuses, say what sockstack lacks,
     [["lsof", "-p"], "lsof: -p not followed by a PID specification"],
     [["lsof", "/dev/pts/0"], "lsof: sockstack lists no files by name: /dev/pts/0"],
     [["ss", "-Q"], "ss: invalid option -- 'Q'"],
-    [["ss", "-6"], "ss: option -6 is not supported by sockstack's ss"],
+    [["ss", "-0"], "ss: option -0 is not supported by sockstack's ss"],
   ];
   for (const [argv, msg] of cases) {
     const r = await run(...argv);

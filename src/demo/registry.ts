@@ -11,6 +11,7 @@
 import type { DemoScenario } from "./context.js";
 import { backlogDemo } from "./scenarios/backlog.js";
 import { closeWaitLeakDemo } from "./scenarios/close-wait-leak.js";
+import { dualStackDemo } from "./scenarios/dual-stack.js";
 import { ethernetDemo } from "./scenarios/ethernet.js";
 import { fdsDemo } from "./scenarios/fds.js";
 import { fourTupleDemo } from "./scenarios/four-tuple.js";
@@ -54,6 +55,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   manyConnectionsDemo,
   udpDemo,
   ethernetDemo,
+  dualStackDemo,
 ];
 
 /** The scenario named `name`, or undefined. */

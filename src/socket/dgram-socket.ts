@@ -10,12 +10,12 @@ import { POLLIN, POLLOUT } from "../core/poll-events.js";
 import type { WaitQueue } from "../core/wait-queue.js";
 import type { UdpLayer } from "../udp/udp-layer.js";
 import type { UdpSock } from "../udp/udp-sock.js";
-import { INADDR_ANY } from "../wire/ipv4-address.js";
-import { AF_INET, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, FIONREAD, SIOCOUTQ } from "./constants.js";
-import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
+import { AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, FIONREAD, SIOCOUTQ } from "./constants.js";
+import { inetAddr, inetEndpoint, type SockAddr } from "./sockaddr.js";
 import { Socket, fail, intValue, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
-import type { InetAddress } from "../net/inet-address.js";
+import { getIpv6Option, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
+import { familyOps, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
 
 /** A UDP socket. */
 export class DgramSocket extends Socket {
@@ -25,6 +25,12 @@ export class DgramSocket extends Socket {
     super(ctx, family, SOCK_DGRAM, IPPROTO_UDP);
     this.sk = udp.createSock();
     this.sk.inode = this.inode;
+    if (family === AF_INET6) {
+      // An AF_INET6 socket starts on [::], dual stack unless net.ipv6.bindv6only (Linux inet6_create).
+      this.sk.inet6 = true;
+      this.sk.v6only = ctx.sysctl.ipv6_bindv6only;
+      this.sk.localAddr = familyOps(NET_AF_INET6).any;
+    }
   }
 
   get wq(): WaitQueue {
@@ -40,9 +46,8 @@ export class DgramSocket extends Socket {
   }
 
   override bind(addr: SockAddr): void {
-    if (addr.family !== this.family) fail("EAFNOSUPPORT", "bind");
-    const a = parseInet(addr);
-    if (a === "EINVAL") fail("EINVAL", "bind");
+    const a = inetEndpoint(this.family, this.sk.v6only, null, addr, "bind");
+    if (typeof a === "string") fail(a, "bind");
     const e = this.udp.bind(this.sk, a.addr, a.port);
     if (e) fail(e, "bind");
   }
@@ -52,9 +57,8 @@ export class DgramSocket extends Socket {
       this.udp.connect(this.sk, 0, 0);
       return;
     }
-    if (addr.family !== this.family) fail("EAFNOSUPPORT", "connect");
-    const a = parseInet(addr);
-    if (a === "EINVAL") fail("EINVAL", "connect");
+    const a = inetEndpoint(this.family, this.sk.v6only, this.sk.bound ? this.sk.localAddr : null, addr, "dgram-connect");
+    if (typeof a === "string") fail(a, "connect");
     const e = this.udp.connect(this.sk, a.addr, a.port);
     if (e) fail(e, "connect");
   }
@@ -65,9 +69,8 @@ export class DgramSocket extends Socket {
     let dst: InetAddress;
     let port: number;
     if (addr && addr.family !== AF_UNSPEC) {
-      if (addr.family !== this.family) fail("EAFNOSUPPORT", syscall);
-      const a = parseInet(addr);
-      if (a === "EINVAL") fail("EINVAL", syscall);
+      const a = inetEndpoint(this.family, sk.v6only, sk.bound ? sk.localAddr : null, addr, "sendto");
+      if (typeof a === "string") fail(a, syscall);
       if (a.port === 0) fail("EINVAL", syscall);
       dst = a.addr;
       port = a.port;
@@ -81,7 +84,7 @@ export class DgramSocket extends Socket {
     void flags;
     // The one copy of the payload: out of the caller's buffers into a datagram.
     const data = gatherCopy(bufs);
-    const r = this.udp.sendto(sk, data, dst === INADDR_ANY ? 0x7f000001 : dst, port);
+    const r = this.udp.sendto(sk, data, dst === 0 ? 0x7f000001 : dst, port); // 0.0.0.0 is this host (connected to it)
     if (typeof r === "string") fail(r, syscall);
     return r;
   }
@@ -176,7 +179,17 @@ export class DgramSocket extends Socket {
     return this.sk.takeError();
   }
 
+  /** The view of this socket the IPPROTO_IPV6 handlers of ipv6-sockopt.ts take. */
+  get #ipv6Socket(): Ipv6OptionSocket {
+    const sk = this.sk;
+    return {
+      family: this.family, portBound: sk.bound,
+      get v6only() { return sk.v6only; }, set v6only(v: boolean) { sk.v6only = v; },
+    };
+  }
+
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
+    if (setIpv6Option(this.#ipv6Socket, o, value)) return true;
     const sk = this.sk;
     switch (o.name) {
       case "IP_TTL": {
@@ -198,6 +211,8 @@ export class DgramSocket extends Socket {
   }
 
   protected override getOption(o: OptionSpec): OptionValue | undefined {
+    const v6 = getIpv6Option(this.#ipv6Socket, o);
+    if (v6 !== undefined) return v6;
     const sk = this.sk;
     switch (o.name) {
       case "IP_TTL": return sk.ttl >= 0 ? sk.ttl : this.ctx.sysctl.ip_default_ttl;

@@ -18,12 +18,12 @@
 import {
   AF_INET, AF_INET6, AF_LOCAL, AF_UNIX, AF_UNSPEC,
   F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, FIONBIO, FIONREAD,
-  IPPROTO_ICMP, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP,
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP,
   MSG_CONFIRM, MSG_CTRUNC, MSG_DONTROUTE, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_ZEROCOPY,
   MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK, O_RDWR,
   SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCINQ, SIOCOUTQ,
   SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
-  SOL_IP, SOL_SOCKET, SOL_TCP, SOL_UDP,
+  SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SOL_UDP,
 } from "./constants.js";
 
 // ---- literal unions -------------------------------------------------------
@@ -37,7 +37,7 @@ export type SockTypeName = "SOCK_STREAM" | "SOCK_DGRAM" | "SOCK_RAW" | "SOCK_SEQ
 /** Flags that may be or-ed into a socket type (socket, socketpair) or given to accept4. */
 export type SockFlagName = "SOCK_NONBLOCK" | "SOCK_CLOEXEC";
 /** Protocol names (socket's third argument). */
-export type ProtocolName = "IPPROTO_IP" | "IPPROTO_ICMP" | "IPPROTO_TCP" | "IPPROTO_UDP";
+export type ProtocolName = "IPPROTO_IP" | "IPPROTO_ICMP" | "IPPROTO_TCP" | "IPPROTO_UDP" | "IPPROTO_ICMPV6";
 /** send/recv flag names. */
 export type MsgFlagName =
   | "MSG_OOB" | "MSG_PEEK" | "MSG_DONTROUTE" | "MSG_CTRUNC" | "MSG_TRUNC" | "MSG_DONTWAIT" | "MSG_EOR"
@@ -45,7 +45,7 @@ export type MsgFlagName =
 /** shutdown's `how`. */
 export type ShutdownHowName = "SHUT_RD" | "SHUT_WR" | "SHUT_RDWR";
 /** Option level names (setsockopt/getsockopt). */
-export type LevelName = "SOL_SOCKET" | "SOL_IP" | "IPPROTO_IP" | "SOL_TCP" | "IPPROTO_TCP" | "SOL_UDP" | "IPPROTO_UDP";
+export type LevelName = "SOL_SOCKET" | "SOL_IP" | "IPPROTO_IP" | "SOL_TCP" | "IPPROTO_TCP" | "SOL_UDP" | "IPPROTO_UDP" | "SOL_IPV6" | "IPPROTO_IPV6";
 /** fcntl commands. */
 export type FcntlCmdName = "F_DUPFD" | "F_GETFD" | "F_SETFD" | "F_GETFL" | "F_SETFL" | "F_DUPFD_CLOEXEC";
 /** Names fcntl's `arg` may be given as (F_SETFL: O_NONBLOCK…, F_SETFD: FD_CLOEXEC). */
@@ -126,7 +126,7 @@ export const SOCK_TYPES = table<SockTypeName | SockFlagName>("socket type", {
 /** accept4's flags. */
 export const SOCK_FLAGS = table<SockFlagName>("socket flag", { SOCK_NONBLOCK, SOCK_CLOEXEC });
 /** Protocols. */
-export const PROTOCOLS = table<ProtocolName>("protocol", { IPPROTO_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP });
+export const PROTOCOLS = table<ProtocolName>("protocol", { IPPROTO_IP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 });
 /** send/recv flags. */
 export const MSG_FLAGS = table<MsgFlagName>("send/recv flag", {
   MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC, MSG_DONTWAIT, MSG_EOR, MSG_WAITALL,
@@ -136,7 +136,7 @@ export const MSG_FLAGS = table<MsgFlagName>("send/recv flag", {
 export const SHUTDOWN_HOWS = table<ShutdownHowName>("shutdown mode", { SHUT_RD, SHUT_WR, SHUT_RDWR });
 /** Option levels. */
 export const LEVEL_NAMES = table<LevelName>("option level", {
-  SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP,
+  SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP, SOL_IPV6, IPPROTO_IPV6: SOL_IPV6,
 });
 /** fcntl commands. */
 export const FCNTL_CMDS = table<FcntlCmdName>("fcntl command", { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC });

@@ -7,7 +7,7 @@
  */
 import { SysError } from "../core/sys-error.js";
 import type { TcpInfo } from "../tcp/tcp-info.js";
-import { SOL_IP, SOL_SOCKET, SOL_TCP, SOL_UDP } from "./constants.js";
+import { SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SOL_UDP } from "./constants.js";
 import { LEVEL_NAMES, lookupName, suggestName, unknownNameReason, type LevelName } from "./names.js";
 
 /** How an option's value is passed. */
@@ -16,7 +16,7 @@ export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp
 /** One row of the table. */
 export interface OptionSpec {
   level: number;
-  levelName: "SOL_SOCKET" | "IPPROTO_IP" | "IPPROTO_TCP" | "IPPROTO_UDP";
+  levelName: "SOL_SOCKET" | "IPPROTO_IP" | "IPPROTO_TCP" | "IPPROTO_UDP" | "IPPROTO_IPV6";
   name: string;
   num: number;
   type: OptionType;
@@ -30,10 +30,12 @@ const S = (name: string, num: number, type: OptionType, def: string, doc: string
   ({ level: SOL_SOCKET, levelName: "SOL_SOCKET", name, num, type, default: def, doc });
 const I = (name: string, num: number, type: OptionType, def: string, doc: string): OptionSpec =>
   ({ level: SOL_IP, levelName: "IPPROTO_IP", name, num, type, default: def, doc });
+const V6 = (name: string, num: number, type: OptionType, def: string, doc: string): OptionSpec =>
+  ({ level: SOL_IPV6, levelName: "IPPROTO_IPV6", name, num, type, default: def, doc });
 const T = (name: string, num: number, type: OptionType, def: string, doc: string): OptionSpec =>
   ({ level: SOL_TCP, levelName: "IPPROTO_TCP", name, num, type, default: def, doc });
 
-/** Every option, socket(7), ip(7), tcp(7) numbering. */
+/** Every option, socket(7), ip(7), ipv6(7), tcp(7) numbering. */
 export const OPTIONS: readonly OptionSpec[] = [
   S("SO_DEBUG", 1, "bool", "0", "Accepted and stored; no effect (Linux needs CAP_NET_ADMIN to set it)."),
   S("SO_REUSEADDR", 2, "bool", "0", "Bind even when the port has connections in TIME-WAIT (C5, F6); for UDP, several sockets may bind one port when all set it."),
@@ -62,6 +64,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   I("IP_MTU_DISCOVER", 10, "int", "IP_PMTUDISC_WANT (1)", "0–5, else EINVAL. On UDP, `IP_PMTUDISC_DONT` makes \"fragmentation needed\" no error for the socket (otherwise EMSGSIZE, a hard error); TCP always sets DF, UDP sets DF on datagrams that fit the route MTU."),
   I("IP_RECVERR", 11, "bool", "0", "UDP: without it, only a connected socket hears ICMP errors and only hard ones (port/protocol unreachable, parameter problem, fragmentation needed…; not net/host unreachable or time exceeded) — as Linux (probe: `test/syscalls/udp-icmp-probe.py`); with it, every error sets SO_ERROR, connected or not. The error queue (`MSG_ERRQUEUE`, `sock_extended_err`) is not implemented: the error is reported through SO_ERROR / the next call only."),
   I("IP_MTU", 14, "int", "route MTU", "Read-only on a connected socket: the path MTU."),
+  V6("IPV6_V6ONLY", 26, "bool", "net.ipv6.bindv6only (0)", "AF_INET6 only: bound to `::`, take IPv6 only (no IPv4-mapped peers; binding, connecting or sending to a mapped address gives EINVAL / ENETUNREACH). Set before bind or connect (else EINVAL); AF_INET sockets: ENOPROTOOPT (set), EOPNOTSUPP (get)."),
   T("TCP_NODELAY", 1, "bool", "0", "Disable Nagle's algorithm (C3)."),
   T("TCP_MAXSEG", 2, "int", "536 before connect, then the MSS", "Clamp the MSS announced in the SYN."),
   T("TCP_CORK", 3, "bool", "0", "Hold partial segments until uncorked (or 200 ms)."),
@@ -87,10 +90,10 @@ const BY_NUM = new Map<string, OptionSpec>(OPTIONS.map((o) => [`${o.level}:${o.n
 
 /** Level names accepted by setsockopt/getsockopt. */
 export const LEVELS: Readonly<Record<string, number>> = {
-  SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP,
+  SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP, SOL_IPV6, IPPROTO_IPV6: SOL_IPV6,
 };
 
-const LEVEL_LABEL = new Map<number, string>([[SOL_SOCKET, "SOL_SOCKET"], [SOL_IP, "IPPROTO_IP"], [SOL_TCP, "IPPROTO_TCP"], [SOL_UDP, "IPPROTO_UDP"]]);
+const LEVEL_LABEL = new Map<number, string>([[SOL_SOCKET, "SOL_SOCKET"], [SOL_IP, "IPPROTO_IP"], [SOL_TCP, "IPPROTO_TCP"], [SOL_UDP, "IPPROTO_UDP"], [SOL_IPV6, "IPPROTO_IPV6"]]);
 
 /**
  * Finds an option by level and name or number; undefined when unknown.
@@ -245,6 +248,7 @@ export interface SocketOptionTypes {
   IP_MTU_DISCOVER: IntOpt<"IPPROTO_IP">;
   IP_RECVERR: IntOpt<"IPPROTO_IP">;
   IP_MTU: RoOpt<"IPPROTO_IP">;
+  IPV6_V6ONLY: IntOpt<"IPPROTO_IPV6">;
   TCP_NODELAY: IntOpt<"IPPROTO_TCP">;
   TCP_MAXSEG: IntOpt<"IPPROTO_TCP">;
   TCP_CORK: IntOpt<"IPPROTO_TCP">;
@@ -277,6 +281,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   SO_SNDTIMEO: "SOL_SOCKET", SO_ACCEPTCONN: "SOL_SOCKET", SO_PROTOCOL: "SOL_SOCKET", SO_DOMAIN: "SOL_SOCKET",
   SO_MARK: "SOL_SOCKET", SO_ZEROCOPY: "SOL_SOCKET",
   IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
+  IPV6_V6ONLY: "IPPROTO_IPV6",
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
@@ -288,7 +293,8 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
 type CanonLevel<L> = L extends "SOL_SOCKET" ? "SOL_SOCKET"
   : L extends "SOL_IP" | "IPPROTO_IP" ? "IPPROTO_IP"
     : L extends "SOL_TCP" | "IPPROTO_TCP" ? "IPPROTO_TCP"
-      : L extends "SOL_UDP" | "IPPROTO_UDP" ? "IPPROTO_UDP" : never;
+      : L extends "SOL_UDP" | "IPPROTO_UDP" ? "IPPROTO_UDP"
+        : L extends "SOL_IPV6" | "IPPROTO_IPV6" ? "IPPROTO_IPV6" : never;
 
 /** The option names of level `L`. */
 export type OptionNameAt<L extends LevelName> = { [K in OptionName]: SocketOptionTypes[K]["level"] extends CanonLevel<L> ? K : never }[OptionName];

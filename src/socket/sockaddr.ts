@@ -6,7 +6,8 @@
  * sockaddr_in / sockaddr_in6 is.
  */
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
-import { formatInetAddress, isInet4, parseInetAddress, NET_AF_INET, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
+import type { ErrnoCode } from "../core/errno.js";
+import { formatInetAddress, isAnyAddress, isInet4, parseInetAddress, NET_AF_INET, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
 import { formatIpv6Address, isV4Mapped, parseIpv6Text, v4FromMapped, v4Mapped } from "../wire/ipv6-address.js";
 
 /** struct sockaddr_in. */
@@ -90,6 +91,51 @@ export function parseInet(a: SockAddr): { addr: InetAddress; port: number } | "E
   const addr = parseInetAddress(NET_AF_INET, a.addr === "" ? "0.0.0.0" : a.addr);
   if (addr === null) return "EINVAL";
   return { addr, port: a.port };
+}
+
+/**
+ * What a syscall uses an address for: Linux checks a sockaddr differently
+ * in inet6_bind, tcp_v6_connect, ip6_datagram_connect and udpv6_sendmsg.
+ */
+export type InetUse = "bind" | "connect" | "dgram-connect" | "sendto";
+
+/**
+ * The endpoint `a` names for an internet socket of `family`, with Linux's
+ * errnos (pinned by test/syscalls/dual-stack.test.ts). An AF_INET socket
+ * takes sockaddr_in only (EAFNOSUPPORT). An AF_INET6 socket takes
+ * sockaddr_in6; a sockaddr_in is too short for bind and TCP's connect
+ * (EINVAL) but UDP takes it as IPv4 (EAFNOSUPPORT / ENETUNREACH when
+ * `v6only`). An IPv4-mapped address is IPv4: EINVAL to bind when
+ * `v6only`, ENETUNREACH to reach when `v6only` or when the socket is bound
+ * to an IPv6 address; an IPv6 destination from a socket bound to IPv4
+ * (`bound`, a mapped address or an IPv4 connect's source) is EAFNOSUPPORT.
+ * The unspecified address as a connect or sendto destination is this
+ * host (`::1`, `127.0.0.1`), as Linux.
+ */
+export function inetEndpoint(family: number, v6only: boolean, bound: InetAddress | null, a: SockAddr, use: InetUse): { addr: InetAddress; port: number } | ErrnoCode {
+  if (family !== AF_INET6 || a.family === AF_INET) {
+    if (family === AF_INET6) {
+      // ip6_datagram_connect and udpv6_sendmsg take a sockaddr_in as IPv4; inet6_bind and tcp_v6_connect find it too short.
+      if (use === "bind" || use === "connect") return "EINVAL";
+      if (v6only) return use === "sendto" ? "ENETUNREACH" : "EAFNOSUPPORT";
+    } else if (a.family !== AF_INET) return "EAFNOSUPPORT";
+    const r = parseInet(a);
+    if (r !== "EINVAL" && (use === "connect" || use === "sendto") && r.addr === 0) r.addr = 0x7f000001;
+    return r;
+  }
+  if (a.family !== AF_INET6) return "EAFNOSUPPORT";
+  const r = parseInet(a);
+  if (r === "EINVAL") return r;
+  const mapped = typeof r.addr === "number";
+  if (use === "bind") return mapped && v6only ? "EINVAL" : r;
+  if (mapped) {
+    if (v6only || (bound !== null && typeof bound !== "number" && !isAnyAddress(bound))) return "ENETUNREACH";
+    if (r.addr === 0 && use !== "dgram-connect") r.addr = 0x7f000001;
+  } else {
+    if (bound !== null && typeof bound === "number") return "EAFNOSUPPORT";
+    if (isAnyAddress(r.addr) && use !== "dgram-connect") r.addr = parseInetAddress(NET_AF_INET6, "::1")!;
+  }
+  return r;
 }
 
 /**

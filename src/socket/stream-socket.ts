@@ -24,16 +24,18 @@ import { zeroCopyAcked } from "../tcp/zerocopy.js";
 import { recvErrQueue } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
-import { inetAddr, parseInet, type SockAddr } from "./sockaddr.js";
+import { inetAddr, inetEndpoint, type SockAddr } from "./sockaddr.js";
+import { familyOps, NET_AF_INET6 } from "../net/inet-address.js";
 import { SUBCLASS_BITS, Socket, fail, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 
 /** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
 const TCP_CM_INQ = 36;
 import type { Linger, OptionSpec, OptionValue } from "./options.js";
 import { getTcpOption, setTcpOption, type TcpOptionSocket } from "./tcp-sockopt.js";
+import { getIpv6Option, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -70,6 +72,12 @@ export class StreamSocket extends Socket {
     this.t = t ?? tcp.createTcb();
     this.t.inode = this.inode;
     if (t) this.#everConnected = true;
+    else if (family === AF_INET6) {
+      // An AF_INET6 socket starts on [::], dual stack unless net.ipv6.bindv6only (Linux inet6_create).
+      this.t.inet6 = true;
+      this.t.v6only = ctx.sysctl.ipv6_bindv6only;
+      this.t.localAddr = familyOps(NET_AF_INET6).any;
+    }
   }
 
   get wq(): WaitQueue {
@@ -99,9 +107,8 @@ export class StreamSocket extends Socket {
   }
 
   override bind(addr: SockAddr): void {
-    if (addr.family !== this.family) fail("EAFNOSUPPORT", "bind");
-    const a = parseInet(addr);
-    if (a === "EINVAL") fail("EINVAL", "bind");
+    const a = inetEndpoint(this.family, this.t.v6only, null, addr, "bind");
+    if (typeof a === "string") fail(a, "bind");
     if (this.t.state !== TcpState.CLOSE) fail("EINVAL", "bind");
     const e = this.tcp.bind(this.t, a.addr, a.port);
     if (e) fail(e, "bind");
@@ -135,9 +142,10 @@ export class StreamSocket extends Socket {
 
   override async connect(addr: SockAddr): Promise<void> {
     const t = this.t;
-    if (addr.family !== this.family) fail("EAFNOSUPPORT", "connect");
-    const a = parseInet(addr);
-    if (a === "EINVAL") fail("EINVAL", "connect");
+    const a = inetEndpoint(this.family, t.v6only, t.bindExplicit ? t.localAddr : null, addr, "connect");
+    // A malformed or wrong-family address fails before the state checks; the dual-stack rules
+    // after them (tcp_v6_connect runs only on an unconnected socket).
+    if (a === "EINVAL" || (typeof a === "string" && this.family === AF_INET)) fail(a, "connect");
     if (this.#connecting) {
       // Linux __inet_stream_connect: a TCP_FASTOPEN_CONNECT connection waiting for its first write is connected.
       if (t.fo?.deferred) fail("EISCONN", "connect");
@@ -154,7 +162,7 @@ export class StreamSocket extends Socket {
       if (t.state === TcpState.CLOSE && t.error) fail(this.tcp.takeError(t), "connect");
       fail("EISCONN", "connect");
     }
-    if (a.addr === 0) a.addr = 0x7f000001; // Linux: connecting to 0.0.0.0 means this host
+    if (typeof a === "string") fail(a, "connect");
     const e = this.tcp.connect(t, a.addr, a.port, t.fo?.connect ? { defer: true, data: null, taken: 0 } : null);
     if (e) fail(e, "connect");
     this.#connecting = true;
@@ -292,10 +300,8 @@ export class StreamSocket extends Socket {
       fail("EISCONN", syscall);
     } else {
       if (!addr) fail("EDESTADDRREQ", syscall);
-      if (addr.family !== this.family) fail("EAFNOSUPPORT", syscall);
-      const a = parseInet(addr);
-      if (a === "EINVAL") fail("EINVAL", syscall);
-      if (a.addr === 0) a.addr = 0x7f000001;
+      const a = inetEndpoint(this.family, t.v6only, t.bindExplicit ? t.localAddr : null, addr, "connect");
+      if (typeof a === "string") fail(a, syscall);
       const fo = { defer: false, data: bufs, taken: 0 };
       const e = this.tcp.connect(t, a.addr, a.port, fo);
       if (e) fail(e, syscall);
@@ -337,11 +343,10 @@ export class StreamSocket extends Socket {
    */
   #impliedConnect(bufs: readonly Uint8Array[], addr: SockAddr, syscall: string): number {
     const t = this.t;
-    if (addr.family !== this.family) fail("EAFNOSUPPORT", syscall);
-    const a = parseInet(addr);
-    if (a === "EINVAL") fail("EINVAL", syscall);
+    const a = inetEndpoint(this.family, t.v6only, t.bindExplicit ? t.localAddr : null, addr, "connect");
+    if (typeof a === "string") fail(a, syscall);
     const fo = { defer: false, data: bufs, taken: 0, queueAll: true };
-    const e = this.tcp.connect(t, a.addr === 0 ? 0x7f000001 : a.addr, a.port, fo);
+    const e = this.tcp.connect(t, a.addr, a.port, fo);
     if (e) fail(e, syscall);
     this.#connecting = true;
     return fo.taken;
@@ -614,11 +619,20 @@ export class StreamSocket extends Socket {
     return { ctx: this.ctx, tcp: this.tcp, t: this.t, stored: () => this.stored };
   }
 
+  /** The view of this socket the IPPROTO_IPV6 handlers of ipv6-sockopt.ts take. */
+  get #ipv6Socket(): Ipv6OptionSocket {
+    const t = this.t;
+    return {
+      family: this.family, portBound: t.portHeld,
+      get v6only() { return t.v6only; }, set v6only(v: boolean) { t.v6only = v; },
+    };
+  }
+
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
-    return setTcpOption(this.#optionSocket, o, value) || super.setOption(o, value);
+    return setIpv6Option(this.#ipv6Socket, o, value) || setTcpOption(this.#optionSocket, o, value) || super.setOption(o, value);
   }
 
   protected override getOption(o: OptionSpec): OptionValue | undefined {
-    return getTcpOption(this.#optionSocket, o) ?? super.getOption(o);
+    return getIpv6Option(this.#ipv6Socket, o) ?? getTcpOption(this.#optionSocket, o) ?? super.getOption(o);
   }
 }

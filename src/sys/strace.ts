@@ -27,7 +27,7 @@ import { errnoName, strerror } from "../core/errno.js";
 import { SysError } from "../core/sys-error.js";
 import type { Micros } from "../core/time.js";
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
-import { AF_INET, AF_UNIX, CONSTANTS } from "../socket/constants.js";
+import { AF_INET, AF_INET6, AF_UNIX, CONSTANTS } from "../socket/constants.js";
 import { findOption } from "../socket/options.js";
 import type { SockAddr } from "../socket/sockaddr.js";
 import { EPOLL_CONSTANTS } from "./epoll.js";
@@ -90,10 +90,17 @@ export function straceString(d: Uint8Array | string, max = 32): string {
   return out + '"' + (b.length > max ? "..." : "");
 }
 
-/** `{sa_family=AF_INET, sin_port=htons(9090), sin_addr=inet_addr("10.0.0.2")}` and its length. */
+/** `{sa_family=AF_INET, sin_port=htons(9090), sin_addr=inet_addr("10.0.0.2")}` (or strace's sockaddr_in6 form) and its length. */
 export function straceSockaddr(a: SockAddr | null | undefined): { text: string; len: number } {
   if (!a) return { text: "NULL", len: 0 };
   if (a.family === AF_INET) return { text: `{sa_family=AF_INET, sin_port=htons(${a.port}), sin_addr=inet_addr("${a.addr}")}`, len: 16 };
+  if (a.family === AF_INET6) {
+    // strace 6.x: the address through inet_pton, flow info and scope id as numbers.
+    return {
+      text: `{sa_family=AF_INET6, sin6_port=htons(${a.port}), sin6_flowinfo=htonl(${a.flowinfo ?? 0}), inet_pton(AF_INET6, "${a.addr}", &sin6_addr), sin6_scope_id=${a.scopeId ?? 0}}`,
+      len: 28,
+    };
+  }
   if (a.family === AF_UNIX) return { text: a.path ? `{sa_family=AF_UNIX, sun_path=${straceString(a.path.replace(/^\0/, "@"), 108)}}` : "{sa_family=AF_UNIX}", len: a.path ? 110 : 2 };
   return { text: "{sa_family=AF_UNSPEC}", len: 16 };
 }
@@ -130,7 +137,7 @@ const EPOLL = pick("EPOLL", EPOLL_CONSTANTS).filter(([n]) => !n.startsWith("EPOL
 const FAMILIES: Record<number, string> = { 0: "AF_UNSPEC", 1: "AF_UNIX", 2: "AF_INET", 10: "AF_INET6" };
 const TYPES: Record<number, string> = { 1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 5: "SOCK_SEQPACKET" };
 const PROTOCOLS: Record<number, string> = { 0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP" };
-const LEVELS: Record<number, string> = { 0: "SOL_IP", 1: "SOL_SOCKET", 6: "SOL_TCP", 17: "SOL_UDP" };
+const LEVELS: Record<number, string> = { 0: "SOL_IP", 1: "SOL_SOCKET", 6: "SOL_TCP", 17: "SOL_UDP", 41: "SOL_IPV6" };
 
 /** A constant argument given by name or number: the name as given, or looked up. */
 function named(v: unknown, byValue: Record<number, string>): string {

@@ -5,7 +5,7 @@
  * compact record, and destruction — tables, port, timers and buffers
  * released, the socket woken.
  */
-import { anyAddressOf } from "../net/inet-address.js";
+import { anyAddressOf, familyOps, NET_AF_INET6 } from "../net/inet-address.js";
 import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../core/poll-events.js";
 import { TCP_TIMEWAIT_LEN } from "./constants.js";
@@ -233,10 +233,10 @@ export function disconnect(t: Tcb): void {
   t.urgByte = -1;
   t.sndUp = -1;
   t.rcvBuf.clear();
-  const any = anyAddressOf(t.remoteAddr);
-  t.remoteAddr = any;
+  t.remoteAddr = anyAddressOf(t.remoteAddr);
   t.remotePort = 0;
-  if (!t.bindExplicit && !t.portHeld) t.localAddr = any;
+  // Linux inet_reset_saddr: an AF_INET6 socket goes back to [::] (dual stack), an AF_INET one to 0.0.0.0.
+  if (!t.bindExplicit && !t.portHeld) t.localAddr = t.inet6 ? familyOps(NET_AF_INET6).any : 0;
 }
 
 /** Releases the port of a closed, never-orphaned socket being closed by the user. */

@@ -307,6 +307,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.userTimeout = lt.userTimeout;
   t.linger2 = lt.linger2;
   t.reuseAddr = lt.reuseAddr;
+  t.inet6 = lt.inet6;
+  t.v6only = lt.v6only;
   t.rcvLowat = lt.rcvLowat;
   t.tos = lt.tos;
   t.ttl = lt.ttl;

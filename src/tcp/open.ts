@@ -117,7 +117,7 @@ export function listen(tl: TcpLayer, t: Tcb, backlog: number, inode: number): Er
   }
   if (t.state !== TcpState.CLOSE) return "EINVAL";
   if (!t.portHeld) {
-    const e = tl.ports.bind(t, 0, 0);
+    const e = tl.ports.bind(t, t.localAddr, 0); // unbound: the socket's own wildcard (0.0.0.0 or [::])
     if (e) return e;
     t.bindExplicit = false;
   }

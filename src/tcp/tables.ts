@@ -13,7 +13,8 @@
  * usually costs one Map.get; the local address is compared last (a host
  * with several addresses is the rare case).
  */
-import { addrEq, addrKey, isAnyAddress, type InetAddress } from "../net/inet-address.js";
+import { addrEq, addrKey, type InetAddress } from "../net/inet-address.js";
+import { bindOverlap, localMatch } from "../net/dual-stack.js";
 import type { Tcb } from "./tcb.js";
 import type { TimeWaitSock } from "./timewait.js";
 import { TcpState } from "./tcp-state.js";
@@ -183,13 +184,17 @@ export class TcpTables {
   findListener(localAddr: InetAddress, localPort: number, hash: number): Tcb | undefined {
     const l = this.listeners.get(localPort);
     if (!l) return undefined;
-    let exact: Tcb[] | null = null;
-    let wild: Tcb[] | null = null;
+    // The best-scoring listeners (dual-stack.ts: exact address, then an AF_INET wildcard, then a dual-stack AF_INET6 one).
+    let g: Tcb[] | null = null;
+    let best = -1;
     for (const t of l) {
-      if (addrEq(t.localAddr, localAddr)) (exact ??= []).push(t);
-      else if (isAnyAddress(t.localAddr)) (wild ??= []).push(t);
+      const m = localMatch(t.localAddr, t.v6only, localAddr);
+      if (m < 0 || m < best) continue;
+      if (m > best) {
+        best = m;
+        g = [t];
+      } else g!.push(t);
     }
-    const g = exact ?? wild;
     if (!g) return undefined;
     if (g.length === 1 || !g[0]!.reusePort) return g[0];
     return g[hash % g.length];
@@ -220,7 +225,8 @@ export class TcpTables {
 
   /**
    * Linux inet_csk_bind_conflict: may `t` (with its reuse flags) bind
-   * `addr:port`? Owners on an overlapping address conflict unless both set
+   * `addr:port`? Owners on an overlapping address (dual-stack.ts: the
+ * families overlap through a dual-stack `[::]`) conflict unless both set
    * SO_REUSEADDR and the owner is not listening (TIME-WAIT inherits the
    * owner's flag — C5), or both set SO_REUSEPORT. `asListener` re-checks at
    * listen() time, where two listeners conflict even with SO_REUSEADDR.
@@ -230,7 +236,7 @@ export class TcpTables {
     if (!b) return false;
     for (const o of b.owners) {
       if (o === t) continue;
-      if (!isAnyAddress(o.localAddr) && !isAnyAddress(addr) && !addrEq(o.localAddr, addr)) continue;
+      if (!bindOverlap(o.localAddr, o.v6only, addr, t.v6only)) continue;
       if (t.reusePort && o.reusePort) continue;
       if (t.reuseAddr && o.reuseAddr && o.state !== TcpState.LISTEN && !asListener) continue;
       if (asListener && o.state !== TcpState.LISTEN && t.reuseAddr && o.reuseAddr) continue;

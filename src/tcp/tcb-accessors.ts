@@ -36,6 +36,8 @@ const F_HASHED = 1 << 24;
 const F_PASSIVE = 1 << 25;
 const F_FINREAD = 1 << 26;
 const F_ISCWNDLIMITED = 1 << 27;
+const F_INET6 = 1 << 28;
+const F_V6ONLY = 1 << 29;
 
 /** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */
 export abstract class TcbAccessors extends Timer {
@@ -413,6 +415,22 @@ export abstract class TcbAccessors extends Timer {
   }
   set isCwndLimited(v: boolean) {
     this.#flags = v ? this.#flags | F_ISCWNDLIMITED : this.#flags & ~F_ISCWNDLIMITED;
+  }
+
+  /** Owned by an AF_INET6 socket: unbound or disconnected, its local address is the IPv6 wildcard (`::`). */
+  get inet6(): boolean {
+    return (this.#flags & F_INET6) !== 0;
+  }
+  set inet6(v: boolean) {
+    this.#flags = v ? this.#flags | F_INET6 : this.#flags & ~F_INET6;
+  }
+
+  /** IPV6_V6ONLY (Linux sk_ipv6only): bound to `::`, the socket takes IPv6 only; it cannot bind or connect to IPv4-mapped addresses. */
+  get v6only(): boolean {
+    return (this.#flags & F_V6ONLY) !== 0;
+  }
+  set v6only(v: boolean) {
+    this.#flags = v ? this.#flags | F_V6ONLY : this.#flags & ~F_V6ONLY;
   }
 
   // ---- rarely set state, in the shared TcbCold defaults until first written ----

@@ -84,6 +84,8 @@ export const TCB_FLAGS = {
   passive: "Created by a passive open (accept) rather than connect.",
   finRead: "The application has read the end of stream (a read returned 0): Linux's copied_seq has passed the FIN, so Recv-Q no longer counts it.",
   isCwndLimited: "Linux tcp_cwnd_validate's `is_cwnd_limited`: the last window was cwnd-limited.",
+  inet6: "Owned by an AF_INET6 socket: unbound or disconnected, its local address is the IPv6 wildcard (`::`).",
+  v6only: "IPV6_V6ONLY (Linux sk_ipv6only): bound to `::`, the socket takes IPv6 only; it cannot bind or connect to IPv4-mapped addresses.",
 } as const;
 
 /**

@@ -41,6 +41,8 @@ export class TimeWaitSock {
   /** SO_REUSEADDR / SO_REUSEPORT of the socket (C5: TIME-WAIT inherits them). */
   readonly reuseAddr: boolean;
   readonly reusePort: boolean;
+  /** Of an AF_INET6 socket (Linux tw_family): tools name its IPv4 endpoints `::ffff:a.b.c.d`. */
+  readonly inet6: boolean;
   /** In the connection tables / holding the port. */
   hashed = false;
   portHeld = false;
@@ -51,6 +53,11 @@ export class TimeWaitSock {
   /** Never owned by a process. */
   readonly inode = 0;
   readonly orphan = true;
+
+  /** A TIME-WAIT record's local address is never the wildcard, so IPV6_V6ONLY cannot matter (a getter: no field per record). */
+  get v6only(): boolean {
+    return false;
+  }
 
   constructor(t: Tcb, expires: Micros) {
     this.localAddr = t.localAddr;
@@ -69,6 +76,7 @@ export class TimeWaitSock {
     this.ttl = t.ttl;
     this.reuseAddr = t.reuseAddr;
     this.reusePort = t.reusePort;
+    this.inet6 = t.inet6;
     this.expires = expires;
   }
 }

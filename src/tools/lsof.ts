@@ -215,7 +215,7 @@ export function lsofEntries(snap: HostSnapshot, args: string | readonly string[]
         const u = unixByInode.get(f.inode);
         if (u) out.push({ ...base, type: "unix", device: unixDevice(u.inode), sizeOff: "0t0", node: String(u.inode), name: lsofUnixName(u) });
       } else if (s) {
-        out.push({ ...base, type: s.localAddr.includes(":") ? "IPv6" : "IPv4", device: String(f.inode), sizeOff: "0t0", node: s.proto.toUpperCase(), name: lsofSocketName(s) });
+        out.push({ ...base, type: s.family === 6 ? "IPv6" : "IPv4", device: String(f.inode), sizeOff: "0t0", node: s.proto.toUpperCase(), name: lsofSocketName(s) });
       } else {
         // A socket in no table: not bound yet, or a closed connection still open in the process.
         out.push({ ...base, type: "sock", device: SOCKFS_DEV, sizeOff: "0t0", node: String(f.inode), name: `protocol: ${(f.proto ?? "tcp").toUpperCase()}` });

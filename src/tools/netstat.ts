@@ -32,29 +32,33 @@ export interface NetstatOptions {
   statistics: boolean;
   /** `-x`: AF_UNIX sockets. */
   unix: boolean;
+  /** `-4` / `-6` (`--inet`, `--inet6`): the families to list (both false: every family). */
+  inet: boolean;
+  inet6: boolean;
 }
 
 /** net-tools options sockstack's netstat does not implement: refused by name, not ignored. */
-const UNSUPPORTED_SHORT = "rigMcNFCZUSwe6ATVh";
+const UNSUPPORTED_SHORT = "rigMcNFCZUSweATVh";
 const UNSUPPORTED_LONG = new Set([
   "route", "interfaces", "groups", "masquerade", "continuous", "symbolic", "fib", "cache", "context", "udplite", "sctp",
-  "raw", "extend", "inet6", "protocol", "version", "help", "ax25", "ipx", "netrom", "notrim", "wide-interfaces",
+  "raw", "extend", "protocol", "version", "help", "ax25", "ipx", "netrom", "notrim", "wide-interfaces",
 ]);
 
 /**
- * Parses `"-natp"`-style arguments. `-n`, `-W`, `-v`, `-4` (and
- * `--numeric*`, `--wide`, `--verbose`, `--inet`) change nothing here:
- * names are always numeric and an IPv4 address never needs more than 23
- * columns. Other net-tools options are refused by name, unknown ones as
+ * Parses `"-natp"`-style arguments. `-n`, `-W`, `-v` (and `--numeric*`,
+ * `--wide`, `--verbose`) change nothing here: names are always numeric
+ * (and addresses are not cut to 23 columns). `-4` / `-6` (`--inet`,
+ * `--inet6`) list one family's sockets (`tcp`/`udp` read /proc/net/tcp,
+ * `tcp6`/`udp6` /proc/net/tcp6). Other net-tools options are refused by name, unknown ones as
  * net-tools words them (a TypeError). Words that are not options are
  * ignored, as net-tools does.
  */
 export function parseNetstatArgs(args: string | readonly string[]): NetstatOptions {
   const argv = typeof args === "string" ? splitArgs(args) : args;
-  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false, unix: false };
+  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false, unix: false, inet: false, inet6: false };
   const long: Record<string, string> = {
     all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n", unix: "x",
-    "numeric-hosts": "n", "numeric-ports": "n", "numeric-users": "n", wide: "W", verbose: "v", inet: "4",
+    "numeric-hosts": "n", "numeric-ports": "n", "numeric-users": "n", wide: "W", verbose: "v", inet: "4", inet6: "6",
   };
   for (const a of argv) {
     let letters = "";
@@ -67,7 +71,12 @@ export function parseNetstatArgs(args: string | readonly string[]): NetstatOptio
       }
     } else if (a.startsWith("-") && a.length > 1) letters = a.slice(1);
     for (const c of letters) {
-      if ("nWv4".includes(c)) continue;
+      if ("nWv".includes(c)) continue;
+      if (c === "4" || c === "6") {
+        if (c === "4") o.inet = true;
+        else o.inet6 = true;
+        continue;
+      }
       if (UNSUPPORTED_SHORT.includes(c)) throw new TypeError(`netstat: option -${c} is not supported by sockstack's netstat`);
       if (c === "a") o.all = true;
       else if (c === "l") o.listening = true;
@@ -80,7 +89,10 @@ export function parseNetstatArgs(args: string | readonly string[]): NetstatOptio
       else throw new TypeError(`netstat: invalid option -- '${c}'`);
     }
   }
-  if (!o.tcp && !o.udp && !o.unix) o.tcp = o.udp = o.unix = true;
+  if (!o.tcp && !o.udp && !o.unix) {
+    o.tcp = o.udp = true;
+    o.unix = !o.inet && !o.inet6; // -4 / -6 alone: the Internet sockets of those families
+  }
   return o;
 }
 
@@ -94,6 +106,11 @@ function program(s: { owners: readonly { pid: number; name: string }[] }): strin
   return `${pid}/${u.name.slice(0, Math.max(0, 20 - pid.length - 2))}`;
 }
 
+/** net-tools prints an IPv4-mapped address as the IPv4 address (`127.0.0.1`, not `::ffff:127.0.0.1`), other IPv6 bare (`:::8080`). */
+function netstatAddr(a: string): string {
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
 /** Is `s` a "server" (listening) socket in netstat's sense? TCP LISTEN, UDP unconnected. */
 function isServer(s: SocketSnapshot): boolean {
   return s.state === TcpState.LISTEN || (s.proto === "udp" && s.state === TcpState.CLOSE);
@@ -103,9 +120,10 @@ function isServer(s: SocketSnapshot): boolean {
 export function netstatRows(snap: HostSnapshot, args: string | readonly string[] = ""): SocketSnapshot[] {
   const o = parseNetstatArgs(args);
   const want = (s: SocketSnapshot) => (o.all ? true : o.listening ? isServer(s) : !isServer(s));
-  const tcp = snap.sockets.filter((s) => s.proto === "tcp" && want(s));
-  const udp = snap.sockets.filter((s) => s.proto === "udp" && want(s));
-  return [...(o.tcp ? tcp : []), ...(o.udp ? udp : [])];
+  const fam = (f: 4 | 6) => (f === 4 ? o.inet : o.inet6) || (!o.inet && !o.inet6);
+  // /proc/net/tcp, then tcp6, udp, udp6.
+  const pick = (proto: "tcp" | "udp") => ([4, 6] as const).flatMap((f) => (fam(f) ? snap.sockets.filter((s) => s.proto === proto && s.family === f && want(s)) : []));
+  return [...(o.tcp ? pick("tcp") : []), ...(o.udp ? pick("udp") : [])];
 }
 
 /** `netstat -natp` and friends, or `netstat -s`. */
@@ -145,12 +163,12 @@ function inetSection(snap: HostSnapshot, o: NetstatOptions, what: string, args: 
   if (o.timers) out += " Timer";
   out += "\n";
   for (const s of netstatRows(snap, args)) {
-    const local = `${s.localAddr}:${s.localPort || "*"}`;
-    const remote = `${s.remoteAddr}:${s.remotePort || "*"}`;
+    const local = `${netstatAddr(s.localAddr)}:${s.localPort || "*"}`;
+    const remote = `${netstatAddr(s.remoteAddr)}:${s.remotePort || "*"}`;
     const state = s.proto === "udp" ? (s.state === TcpState.ESTABLISHED ? "ESTABLISHED" : "") : netstatStateName(s.state);
     // /proc/net/tcp (what netstat reads) gives a listener's accept queue as rx_queue but tx_queue 0, not the backlog ss shows.
     const sendQ = s.state === TcpState.LISTEN ? 0 : s.sendQ;
-    out += `${padRight(s.proto, 4)}  ${String(s.recvQ).padStart(6)} ${String(sendQ).padStart(6)} ${padRight(local, 23)} ${padRight(remote, 23)} ${padRight(state, 11)}`;
+    out += `${padRight(s.family === 6 ? `${s.proto}6` : s.proto, 4)}  ${String(s.recvQ).padStart(6)} ${String(sendQ).padStart(6)} ${padRight(local, 23)} ${padRight(remote, 23)} ${padRight(state, 11)}`;
     if (o.programs) out += ` ${padRight(program(s), 20)}`;
     if (o.timers) {
       const t = s.timer;

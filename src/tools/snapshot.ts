@@ -46,10 +46,16 @@ import { TimeWaitSock } from "../tcp/timewait.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import type { UdpSock } from "../udp/udp-sock.js";
 import { anyAddressOf, formatInetAddress, isAnyAddress, type InetAddress } from "../net/inet-address.js";
+import { formatIpv6Address, v4Mapped } from "../wire/ipv6-address.js";
+
+/** An address as a socket names it: an AF_INET6 socket's IPv4 endpoints in their mapped form (`::ffff:10.0.0.1`). */
+function formatAddr(a: InetAddress, inet6: boolean): string {
+  return inet6 && typeof a === "number" ? formatIpv6Address(v4Mapped(a)) : formatInetAddress(a);
+}
 
 /** The peer address as ss prints it: an unset peer in the local address's family (`::` beside an IPv6 local address). */
-function formatPeer(local: InetAddress, remote: InetAddress): string {
-  return formatInetAddress(isAnyAddress(remote) ? anyAddressOf(local) : remote);
+function formatPeer(local: InetAddress, remote: InetAddress, inet6: boolean): string {
+  return formatAddr(isAnyAddress(remote) ? anyAddressOf(local) : remote, inet6);
 }
 
 /** The kind of timer `ss -o` shows (`timer:(on,200ms,0)`). */
@@ -87,6 +93,10 @@ export interface SkMem {
 /** One socket as the tools see it. */
 export interface SocketSnapshot {
   proto: "tcp" | "udp";
+  /** The socket's family: 4 (AF_INET) or 6 (AF_INET6, whose IPv4 endpoints read `::ffff:a.b.c.d`). */
+  family: 4 | 6;
+  /** AF_INET6 with IPV6_V6ONLY (ss prints a dual-stack wildcard as `*`, a v6only one as `[::]`). */
+  v6only: boolean;
   /** Linux state number (TcpState); UDP: ESTABLISHED when connected, CLOSE otherwise. */
   state: TcpState;
   localAddr: string;
@@ -228,10 +238,12 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
   const shutdown = (t.rcvShutdown || t.orphan ? 1 : 0) | (t.sndShutdown || t.orphan ? 2 : 0);
   return {
     proto: "tcp",
+    family: t.inet6 ? 6 : 4,
+    v6only: t.v6only,
     state: t.state,
-    localAddr: formatInetAddress(t.localAddr),
+    localAddr: formatAddr(t.localAddr, t.inet6),
     localPort: t.localPort,
-    remoteAddr: formatPeer(t.localAddr, t.remoteAddr),
+    remoteAddr: formatPeer(t.localAddr, t.remoteAddr, t.inet6),
     remotePort: t.remotePort,
     // Linux: rcv_nxt − copied_seq — the FIN counts until a read returns 0 (CLOSE-WAIT shows Recv-Q 1).
     recvQ: listening ? (lq?.acceptQueue.length ?? 0) : t.rcvBuf.length + (t.finReceived && !t.finRead && t.state !== TcpState.CLOSE ? 1 : 0),
@@ -259,10 +271,12 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
 function timeWaitSnapshot(host: Host, tw: TimeWaitSock, now: Micros): SocketSnapshot {
   return {
     proto: "tcp",
+    family: tw.inet6 ? 6 : 4,
+    v6only: false,
     state: TcpState.TIME_WAIT,
-    localAddr: formatInetAddress(tw.localAddr),
+    localAddr: formatAddr(tw.localAddr, tw.inet6),
     localPort: tw.localPort,
-    remoteAddr: formatPeer(tw.localAddr, tw.remoteAddr),
+    remoteAddr: formatPeer(tw.localAddr, tw.remoteAddr, tw.inet6),
     remotePort: tw.remotePort,
     recvQ: 0,
     sendQ: 0,
@@ -279,13 +293,15 @@ function timeWaitSnapshot(host: Host, tw: TimeWaitSock, now: Micros): SocketSnap
   };
 }
 
-function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapshot {
+function requestSnapshot(host: Host, r: RequestSock, now: Micros, inet6: boolean): SocketSnapshot {
   return {
     proto: "tcp",
+    family: inet6 ? 6 : 4,
+    v6only: false,
     state: TcpState.SYN_RECV,
-    localAddr: formatInetAddress(r.localAddr),
+    localAddr: formatAddr(r.localAddr, inet6),
     localPort: r.localPort,
-    remoteAddr: formatPeer(r.localAddr, r.remoteAddr),
+    remoteAddr: formatPeer(r.localAddr, r.remoteAddr, inet6),
     remotePort: r.remotePort,
     recvQ: 0,
     sendQ: 0,
@@ -305,10 +321,12 @@ function requestSnapshot(host: Host, r: RequestSock, now: Micros): SocketSnapsho
 function udpSnapshot(host: Host, sk: UdpSock, owners: Map<number, SocketOwner[]>): SocketSnapshot {
   return {
     proto: "udp",
+    family: sk.inet6 ? 6 : 4,
+    v6only: sk.v6only,
     state: sk.connected ? TcpState.ESTABLISHED : TcpState.CLOSE,
-    localAddr: formatInetAddress(sk.localAddr),
+    localAddr: formatAddr(sk.localAddr, sk.inet6),
     localPort: sk.localPort,
-    remoteAddr: formatPeer(sk.localAddr, sk.remoteAddr),
+    remoteAddr: formatPeer(sk.localAddr, sk.remoteAddr, sk.inet6),
     remotePort: sk.remotePort,
     recvQ: sk.rmemAlloc,
     sendQ: 0,
@@ -389,7 +407,7 @@ export function snapshot(host: Host): HostSnapshot {
     sockets.push(tcbSnapshot(host, t, now, owners));
     if (t.state === TcpState.LISTEN) listeners.push(t);
   }
-  for (const l of listeners) for (const r of l.lq?.synQueue.values() ?? []) sockets.push(requestSnapshot(host, r, now));
+  for (const l of listeners) for (const r of l.lq?.synQueue.values() ?? []) sockets.push(requestSnapshot(host, r, now, l.inet6));
   for (const sk of host.udp.socks()) sockets.push(udpSnapshot(host, sk, owners));
   // Peers too: a connection still in a listener's accept queue is the peer of its client.
   for (const u of [...unixSocks]) {

@@ -2,7 +2,7 @@
  * `ss` (iproute2 6.x) over a {@link HostSnapshot}: the same flags, columns,
  * values and spacing as the real tool writing to a pipe.
  *
- * Flags: `-t -u -x -l -a -n -p -o -i -m -e -s -H -4 -r` (and their long
+ * Flags: `-t -u -x -l -a -n -p -o -i -m -e -s -H -4 -6 -r` (and their long
  * forms, anywhere on the line); other ss(8) options are refused by name.
  * The FILTER of ss(8): `state`/`exclude` words first (`state established`,
  * `exclude time-wait`, the groups `connected`, `synchronized`, `bucket`,
@@ -65,6 +65,9 @@ export interface SsOptions {
   states: number;
   /** Address/port condition, or null. */
   filter: SsExpr | null;
+  /** `-4` / `-6`: the address families to list (both false: every family). */
+  ipv4: boolean;
+  ipv6: boolean;
 }
 
 /** A parsed ss filter expression. */
@@ -101,20 +104,20 @@ const STATE_NAMES: Record<string, number> = {
 
 const SS_STATE = ["UNKNOWN", "ESTAB", "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN", "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING"];
 
-const SHORT_FLAGS: Record<string, keyof SsOptions | "all" | "listening" | "ipv4" | "resolve"> = {
+const SHORT_FLAGS: Record<string, keyof SsOptions | "all" | "listening" | "resolve"> = {
   t: "tcp", u: "udp", x: "unix", n: "numeric", p: "processes", o: "options", i: "info", m: "memory", e: "extended",
-  s: "summary", H: "noHeader", a: "all", l: "listening", "4": "ipv4", r: "resolve",
+  s: "summary", H: "noHeader", a: "all", l: "listening", "4": "ipv4", "6": "ipv6", r: "resolve",
 };
 const LONG_FLAGS: Record<string, string> = {
   tcp: "t", udp: "u", unix: "x", numeric: "n", processes: "p", options: "o", info: "i", memory: "m", extended: "e",
-  summary: "s", "no-header": "H", all: "a", listening: "l", ipv4: "4", resolve: "r",
+  summary: "s", "no-header": "H", all: "a", listening: "l", ipv4: "4", ipv6: "6", resolve: "r",
 };
 
 /** ss(8) options sockstack does not implement (a clear refusal rather than "invalid option"). */
-const UNSUPPORTED_SHORT = "VOTbEZzNKSdwM06fAFDBh";
+const UNSUPPORTED_SHORT = "VOTbEZzNKSdwM0fAFDBh";
 const UNSUPPORTED_LONG = new Set([
   "version", "oneline", "threads", "bpf", "events", "context", "contexts", "net", "kill", "sctp", "dccp", "raw", "mptcp",
-  "packet", "ipv6", "family", "query", "socket", "filter", "diag", "bound-inet", "help", "cgroup", "tipc", "vsock", "xdp",
+  "packet", "family", "query", "socket", "filter", "diag", "bound-inet", "help", "cgroup", "tipc", "vsock", "xdp",
   "inet-sockopt", "tos", "tipcinfo",
 ]);
 
@@ -134,7 +137,7 @@ export function parseSsArgs(args: string | readonly string[]): SsOptions {
   const argv = typeof args === "string" ? splitArgs(args) : [...args];
   const o: SsOptions = {
     tcp: false, udp: false, unix: false, numeric: false, processes: false, options: false, info: false, memory: false,
-    extended: false, summary: false, noHeader: false, states: SS_CONN, filter: null,
+    extended: false, summary: false, noHeader: false, states: SS_CONN, filter: null, ipv4: false, ipv6: false,
   };
   let all = false;
   let listening = false;
@@ -160,13 +163,15 @@ export function parseSsArgs(args: string | readonly string[]): SsOptions {
     }
     if (k === "all") all = true;
     else if (k === "listening") listening = true;
-    else if (k === "ipv4" || k === "resolve") return;
+    else if (k === "resolve") return;
     else (o as unknown as Record<string, boolean>)[k] = true;
   }
   if (all) o.states = ALL_STATES;
   else if (listening) o.states = bit(TcpState.LISTEN) | bit(TcpState.CLOSE);
   if (!o.tcp && !o.udp && !o.unix) {
-    o.tcp = o.udp = o.unix = true;
+    // `-4` / `-6` alone: every table of those families (no AF_UNIX).
+    o.tcp = o.udp = true;
+    o.unix = !o.ipv4 && !o.ipv6;
   }
   // state / exclude words, then the expression.
   let i = 0;
@@ -399,7 +404,7 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
   if (e.unix) return false;
   const local = e.field === "sport" || e.field === "src";
   const port = local ? s.localPort : s.remotePort;
-  const addr = parseIpv4Address(local ? s.localAddr : s.remoteAddr)!;
+  const addr = parseIpv4Address(local ? s.localAddr : s.remoteAddr);
   if (e.field === "sport" || e.field === "dport") {
     if (e.port === null) return true;
     const p = e.port;
@@ -414,6 +419,7 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
   }
   if (e.port !== null && e.port !== port) return false;
   if (e.addr !== null) {
+    if (addr === null) return false; // an IPv4 condition never matches an IPv6 address
     const m = e.prefixLen === 0 ? 0 : (0xffffffff << (32 - e.prefixLen)) >>> 0;
     return ((addr & m) >>> 0) === ((e.addr & m) >>> 0);
   }
@@ -424,13 +430,16 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
 
 /**
  * The sockets `ss` would list, in its order (UDP before TCP, as ss dumps
- * them; within TCP, listeners then the connection table) — the structured
+ * them; AF_INET before AF_INET6; within TCP, listeners then the
+ * connection table) — the structured
  * form of {@link ss}.
  */
 export function ssRows(snap: HostSnapshot, args: string | readonly string[] | SsOptions = ""): SocketSnapshot[] {
   const o = typeof args === "object" && !Array.isArray(args) ? (args as SsOptions) : parseSsArgs(args as string | readonly string[]);
-  const pick = (proto: "tcp" | "udp") =>
-    snap.sockets.filter((s) => s.proto === proto && (o.states & bit(s.state)) !== 0 && (!o.filter || matches(o.filter, s)));
+  const fam = (f: 4 | 6) => (f === 4 ? o.ipv4 : o.ipv6) || (!o.ipv4 && !o.ipv6);
+  // ss dumps each table per family, AF_INET first, then AF_INET6.
+  const pick = (proto: "tcp" | "udp") => [4, 6].flatMap((f) => (fam(f as 4 | 6) ? snap.sockets.filter((s) =>
+    s.proto === proto && s.family === f && (o.states & bit(s.state)) !== 0 && (!o.filter || matches(o.filter, s))) : []));
   return [...(o.udp ? pick("udp") : []), ...(o.tcp ? pick("tcp") : [])];
 }
 
@@ -636,9 +645,9 @@ export function ss(snap: HostSnapshot, args: string | readonly string[] = ""): s
       SS_STATE[s.state] ?? "UNKNOWN",
       q6(s.recvQ),
       q6(s.sendQ),
-      `${bracket(s.localAddr)}:`,
+      `${ssAddr(s, s.localAddr)}:`,
       s.localPort ? String(s.localPort) : "*",
-      `${bracket(s.remoteAddr)}:`,
+      `${ssAddr(s, s.remoteAddr)}:`,
       s.remotePort ? String(s.remotePort) : "*",
       procToken(s, o),
       "",
@@ -687,7 +696,12 @@ export function ssSummary(snap: HostSnapshot): string {
   );
 }
 
-/** ss writes an IPv6 address in brackets (`[::1]:80`), an IPv4 one bare. */
-function bracket(a: string): string {
+/**
+ * ss writes an IPv6 address in brackets (`[::1]:80`, `[::ffff:10.0.0.1]:80`),
+ * an IPv4 one bare, and the wildcard of a dual-stack AF_INET6 socket as `*`
+ * (ss's inet_addr_print: `::` without INET_DIAG_SKV6ONLY).
+ */
+function ssAddr(s: SocketSnapshot, a: string): string {
+  if (a === "::" && s.family === 6 && !s.v6only) return "*";
   return a.includes(":") ? `[${a}]` : a;
 }

@@ -9,7 +9,8 @@
  */
 import type { ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
-import { addrEq, addrKey, anyAddressOf, isAnyAddress, type InetAddress } from "../net/inet-address.js";
+import { addrEq, addrKey, anyAddressOf, familyOps, isAnyAddress, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
+import { bindOverlap, localMatch } from "../net/dual-stack.js";
 import { datagramTail, type NetIcmpError, type NetRx, type NetStack } from "../net/network-layer.js";
 import { icmpErrConvert } from "../net/ipv4-net.js";
 import { IPPROTO_UDP } from "../wire/ipv4.js";
@@ -99,18 +100,18 @@ export class UdpLayer {
    */
   connect(sk: UdpSock, addr: InetAddress, port: number): ErrnoCode | null {
     if (isAnyAddress(addr) && port === 0) {
-      const any = anyAddressOf(sk.remoteAddr);
-      sk.remoteAddr = any;
+      sk.remoteAddr = anyAddressOf(sk.remoteAddr);
       sk.remotePort = 0;
-      // Linux __udp_disconnect: forget the source chosen at connect unless bind() set it.
-      if (!sk.addrBound) sk.localAddr = any;
+      // Linux __udp_disconnect: forget the source chosen at connect unless bind() set it
+      // (inet_reset_saddr: an AF_INET6 socket goes back to [::], dual stack).
+      if (!sk.addrBound) sk.localAddr = sk.inet6 ? familyOps(NET_AF_INET6).any : 0;
       return null;
     }
     const net = this.net.of(addr);
     const rt = net.route(addr);
     if (!rt) return "ENETUNREACH";
     if (!sk.bound) {
-      const e = this.bind(sk, net.any, 0);
+      const e = this.bind(sk, sk.localAddr, 0); // unbound: the socket's own wildcard (0.0.0.0 or [::])
       if (e) return e;
     }
     // Linux ip4_datagram_connect: an unbound source address becomes the route's.
@@ -131,7 +132,7 @@ export class UdpLayer {
     const net = this.net.of(dst);
     if (net.isBroadcast(dst) && !sk.broadcast) return "EACCES";
     if (!sk.bound) {
-      const e = this.bind(sk, net.any, 0);
+      const e = this.bind(sk, sk.localAddr, 0); // unbound: the socket's own wildcard (0.0.0.0 or [::])
       if (e) return e;
     }
     const rt = net.route(dst);
@@ -197,11 +198,10 @@ export class UdpLayer {
     let bestScore = -1;
     let group: UdpSock[] | null = null;
     for (const sk of list) {
-      let score = 0;
-      if (!isAnyAddress(sk.localAddr)) {
-        if (!addrEq(sk.localAddr, daddr)) continue;
-        score += 4;
-      }
+      // The local address (dual-stack.ts: exact 4, a wildcard of the packet's family above a dual-stack [::]).
+      const m = localMatch(sk.localAddr, sk.v6only, daddr);
+      if (m < 0) continue;
+      let score = m;
       if (sk.remotePort !== 0) {
         if (!addrEq(sk.remoteAddr, saddr) || sk.remotePort !== sport) continue;
         score += 8;
@@ -273,7 +273,7 @@ export class UdpLayer {
     if (!list) return false;
     for (const o of list) {
       if (o === sk) continue;
-      if (!isAnyAddress(o.localAddr) && !isAnyAddress(addr) && !addrEq(o.localAddr, addr)) continue;
+      if (!bindOverlap(o.localAddr, o.v6only, addr, sk.v6only)) continue;
       if (o.reuseAddr && sk.reuseAddr) continue;
       if (o.reusePort && sk.reusePort) continue;
       return true;

@@ -47,6 +47,10 @@ export class UdpSock {
   sndbuf: number;
   reuseAddr = false;
   reusePort = false;
+  /** Owned by an AF_INET6 socket: unbound or disconnected, its local address is `::`. */
+  inet6 = false;
+  /** IPV6_V6ONLY: bound to `::`, the socket takes IPv6 only (src/net/dual-stack.ts). */
+  v6only = false;
   /** SO_BROADCAST */
   broadcast = false;
   ttl = -1;

@@ -403,3 +403,21 @@ test("many-connections: 80,000 ESTABLISHED connections on server port 8080 from 
   assert.match(said, /80,000 ESTABLISHED connections, every one with local port 8080/);
   assert.ok(!events.some((e) => e.kind === "snapshot"), "no 160,000-socket snapshot in the JSON");
 });
+
+test("dual-stack: one AF_INET6 [::] listener accepts an IPv4 and an IPv6 client; ss shows *:8080 and [::ffff:10.0.0.2]:8080; EADDRINUSE across families; v6only refuses IPv4", async () => {
+  const r = await runScenario("dual-stack");
+  const s = r.snap("server").sockets;
+  const estab = s.filter((k) => k.state === "ESTABLISHED").map((k) => [k.local, k.peer.replace(/:\d+$/, "")]);
+  assert.deepEqual(estab, [["::ffff:10.0.0.2:8080", "::ffff:10.0.0.1"], ["2001:db8::2:8080", "2001:db8::1"]], "both connections belong to the AF_INET6 socket");
+  const out = r.out().join("\n");
+  assert.match(out, /LISTEN 0 +16 +\*:8080 +\*:\* +users:\(\("server",pid=1000,fd=3\)\)/, "ss prints the dual-stack wildcard as *");
+  assert.match(out, /ESTAB +0 +0 +\[::ffff:10\.0\.0\.2\]:8080 +\[::ffff:10\.0\.0\.1\]:\d+ +users:\(\("server",pid=1000,fd=4\)\)/, "ss names the IPv4 connection in the mapped form");
+  assert.match(out, /ESTAB +0 +0 +\[2001:db8::2\]:8080 +\[2001:db8::1\]:\d+ +users:\(\("server",pid=1000,fd=5\)\)/, "and the IPv6 one plainly");
+  assert.match(out, /LISTEN 0 +16 +\[::\]:8081 +\[::\]:\*/, "a v6only wildcard is [::]");
+  assert.ok(r.of("say").some((e) => e.text.includes("::ffff:10.0.0.1 and 2001:db8::1")), "the narration names both peers");
+  assert.deepEqual(r.calls("accept", "server").map((e) => e.result), [4, 5], "one listener, two accepts");
+  const errs = [...r.calls("bind", "server"), ...r.calls("connect", "client")].filter((e) => e.errno).map((e) => e.errno);
+  assert.deepEqual(errs, ["EADDRINUSE", "ECONNREFUSED"], "AF_INET 0.0.0.0:8080 in use; IPv4 to the v6only listener refused");
+  const wire = r.of("packet").filter((p) => p.dir === "in" && p.fields.tcp?.flags === "S");
+  assert.ok(wire.some((p) => p.fields.ip?.src === "10.0.0.1"), "the IPv4 client's SYN is plain IPv4");
+});
