@@ -160,7 +160,8 @@ export { formatFrame, formatArp } from "./tools/tcpdump-ether.js";
 export { ipLink, ipAddr, ipNeigh, arpN, bridgeFdb } from "./tools/ip-views.js";
 export type { IpNeighOptions } from "./tools/ip-views.js";
 export { LINKTYPE_IPV4 } from "./tools/pcapng.js";
-export { ladderConnections, ladderEvents, ladderText } from "./tools/ladder.js";
+export { ladderConnections, ladderEvents } from "./tools/ladder.js";
+export { ladderText } from "./tools/ladder-text.js";
 export { ladderSvg } from "./tools/ladder-svg.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";
 

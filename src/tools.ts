@@ -46,7 +46,8 @@ export type { PcapOptions, CapturedPacket, PacketBytes } from "./tools/pcap.js";
 export { PcapngWriter, pcapngFile, LINKTYPE_IPV4 } from "./tools/pcapng.js";
 export type { PcapngOptions, CapturedIfPacket } from "./tools/pcapng.js";
 
-export { ladderConnections, ladderEvents, ladderText } from "./tools/ladder.js";
+export { ladderConnections, ladderEvents } from "./tools/ladder.js";
+export { ladderText } from "./tools/ladder-text.js";
 export { ladderSvg } from "./tools/ladder-svg.js";
 export type { LadderEvent, LadderOptions } from "./tools/ladder.js";
 export { lectureScenario } from "./demo/lecture-scenario.js";

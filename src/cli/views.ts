@@ -22,7 +22,8 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { Host } from "../host/host.js";
 import { Capture } from "../tools/capture.js";
-import { ladderConnections, ladderText } from "../tools/ladder.js";
+import { ladderConnections } from "../tools/ladder.js";
+import { ladderText } from "../tools/ladder-text.js";
 import { ladderSvg } from "../tools/ladder-svg.js";
 import { lsof, lsofEntries, parseLsofArgs } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";

@@ -32,7 +32,8 @@ import { formatEnterArgs, formatStrace, straceName, straceWriter, type StraceWri
 import type { SyscallEvent, SyscallRecord } from "../sys/syscall-boundary.js";
 import { netstatStateName } from "../tcp/tcp-state.js";
 import { Capture as ToolsCapture, type CaptureRecord } from "../tools/capture.js";
-import { ladderEvents, ladderText, type LadderDrop, type LadderEvent, type LadderOptions, type LadderState } from "../tools/ladder.js";
+import { ladderText } from "../tools/ladder-text.js";
+import { ladderEvents, type LadderDrop, type LadderEvent, type LadderOptions, type LadderState } from "../tools/ladder.js";
 import { lsof } from "../tools/lsof.js";
 import { netstat } from "../tools/netstat.js";
 import { nstat } from "../tools/nstat.js";

@@ -3,7 +3,8 @@
  * events, columns and rows; this draws them).
  */
 import type { CaptureRecord } from "./capture.js";
-import { cells, colIndex, columns, fullLabel, isEvents, LadderBuilder, ladderEvents, msText, rows, type LadderEvent, type LadderOptions } from "./ladder.js";
+import { LadderBuilder, ladderEvents, type LadderEvent, type LadderOptions } from "./ladder.js";
+import { cells, colIndex, columns, fullLabel, isEvents, msText, rows } from "./ladder-text.js";
 
 /** A white outline under label text, so lifelines it crosses do not strike it through. */
 const HALO = ' stroke="white" stroke-width="4" paint-order="stroke"';

@@ -18,7 +18,7 @@ import type { Host } from "../../host/host.js";
 import { Network, type NetworkLink, type NetworkLinkOptions } from "../../sim/network.js";
 import { straceWriter } from "../../sys/strace.js";
 import { Capture } from "../../tools/capture.js";
-import { ladderText } from "../../tools/ladder.js";
+import { ladderText } from "../../tools/ladder-text.js";
 import { netstat } from "../../tools/netstat.js";
 import { snapshot } from "../../tools/snapshot.js";
 import { ss } from "../../tools/ss.js";
