@@ -21,7 +21,7 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MSS_DEFAULT, TCP_TIMEOUT_INIT } from "./constants.js";
-import { establish, initConnection, initTransfer, updateMss } from "./setup.js";
+import { establish, initConnection, initSendSequence, initTransfer, updateMss } from "./setup.js";
 import { startPassiveChild, tryFastOpen } from "./fastopen-open.js";
 import { selectInitialWindow } from "./recv-window.js";
 import { armListenerTimer, sendRequestAck, sendSynAck } from "./synack.js";
@@ -323,12 +323,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.ccName = lt.ccName; // created on first use
   t.iss = req.iss;
   t.irs = req.irs;
-  t.sndUna = (req.iss + 1) >>> 0;
-  t.sndNxt = t.sndUna;
-  t.sndMax = t.sndUna;
-  t.sndSml = t.sndUna;
-  t.sndBufSeq = t.sndUna;
-  t.highRxt = t.sndUna;
+  initSendSequence(t, (req.iss + 1) >>> 0, (req.iss + 1) >>> 0);
   t.rcvNxt = (req.irs + 1) >>> 0;
   t.tsOffset = req.tsOffset;
   const net = tl.net.of(req.remoteAddr);

@@ -24,6 +24,21 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
 
+/**
+ * The send side's sequence numbers at the start of a connection: SND.UNA,
+ * SND.NXT, the highest sent, the last small segment (Nagle) and the
+ * recovery pointer at `una`; the send buffer's first byte at `bufSeq`
+ * (after our SYN: ISS + 1).
+ */
+export function initSendSequence(t: Tcb, una: number, bufSeq: number): void {
+  t.sndUna = una;
+  t.sndNxt = una;
+  t.sndMax = una;
+  t.sndSml = una;
+  t.sndBufSeq = bufSeq;
+  t.highRxt = una;
+}
+
 /** Sets MSS, window and TS state for a new connection over its route (an MTU of `mtu`), active or passive. */
 export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
   mtu = Math.min(mtu, IP_MAX_MTU);
