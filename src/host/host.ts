@@ -331,7 +331,7 @@ export class Host implements Kernel {
   shutdown(): void {
     this.tcp.shutdownTimers();
     this.ip.halt(); // no IPv4 packet of this incarnation leaves any more (its devices may be a rebooted host's)
-    this.ip6.shutdownTimers();
+    this.ip6.halt(); // nor any IPv6 packet
     for (const i of this.ip.interfaces) i.device.onReceive = () => {};
     this.processes.clear();
   }

@@ -81,6 +81,19 @@ export class Ip6Layer {
     this.addrconf.stop();
   }
 
+  /** The kernel is gone (crash, reboot): no more IPv6 packet leaves (see {@link halt}). */
+  halted = false;
+
+  /**
+   * Stops the timers and every transmission for good, as `IpLayer.halt`
+   * does for IPv4: a program or timer of a crashed or rebooted host's old
+   * incarnation sends nothing on the devices the new one took over.
+   */
+  halt(): void {
+    this.halted = true;
+    this.shutdownTimers();
+  }
+
   /** Registers the handler of a next-header value (6 TCP, 17 UDP, 58 ICMPv6). */
   register(nextHeader: number, handler: Ip6ProtocolHandler): void {
     this.in.register(nextHeader, handler);

@@ -132,6 +132,7 @@ export class Ip6Output {
   }
 
   transmit(dev: Device, p: Packet, nextHop: Ipv6Address): void {
+    if (this.ip6.halted) return;
     if (!dev.checksumOffload) finalizeChecksums(p);
     this.ctx.counters.inc(this.ctx.counters.Ip6, "OutTransmits");
     dev.transmit(p, nextHop);
@@ -144,6 +145,7 @@ export class Ip6Output {
    * no flow label (Linux's ndisc_send_skb).
    */
   sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress): void {
+    if (this.ip6.halted) return;
     writeIpv6Header(b, 0, src, dst, 58, b.length - IPV6.HEADER, 255, 0, 0);
     const c = this.ctx.counters;
     c.inc(c.Ip6, "OutRequests");

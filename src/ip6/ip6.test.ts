@@ -428,3 +428,18 @@ test("nstat names the IPv6 counters as Linux's /proc/net/snmp6 (Ip6*, Icmp6*), i
     "Icmp6InType128", "Icmp6OutType128", "Icmp6InType129", "Icmp6OutType129",
   ]);
 });
+
+test("a host that was shut down (crash, reboot) sends no IPv6 packet any more: neither data nor neighbour discovery", async () => {
+  const { net, a, b, bDev } = await globalLan();
+  const fb = frames(net, bDev);
+  assert.ok(await ping(net, b, ipv6("2001:db8::1")), "b reaches a before the crash");
+  assert.ok(fb.length > 0, "b's frames seen before the crash");
+  const before = fb.length;
+  b.shutdown();
+  // The old incarnation's stack still exists in memory (its programs may still call it): nothing leaves.
+  await ping(net, b, ipv6("2001:db8::1"));
+  await ping(net, b, ipv6("2001:db8::99")); // would need neighbour discovery
+  await net.advance(sec(30));
+  assert.deepEqual(fb.slice(before), [], "no IPv6 frame from the halted host");
+  assert.ok(a.ip6.isLocalAddress(ipv6("2001:db8::1")), "the peer is unaffected");
+});
