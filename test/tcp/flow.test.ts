@@ -17,11 +17,14 @@ test("D5: the kernel cuts the byte stream into MSS-sized segments whatever the s
   await cp.close(cfd);
   await drive(net, sink);
   await net.advance(sec(1));
-  // mss 1460 − 12 bytes of timestamps = 1448; the initial window (10) sends all seven at once, the FIN on the last.
+  // mss 1460 − 12 bytes of timestamps = 1448; the initial window (10) sends all seven at once. The short
+  // seventh leaves with the write (Minshall's Nagle: no earlier short segment is unacknowledged), so the
+  // FIN that close() queues finds nothing unsent to ride on and goes alone (Linux 6.18, tcp_send_fin).
   capture.expectSequence([0, 1, 2, 3, 4, 5].map((i) => ({ from: "client", flags: ".", seq: 1 + i * 1448, ack: 1, len: 1448, at: ms(3) })));
-  capture.expectTcp({ from: "client", flags: "FP.", seq: 8689, ack: 1, len: 1312, at: ms(3) });
+  capture.expectTcp({ from: "client", flags: "P.", seq: 8689, ack: 1, len: 1312, at: ms(3) });
+  capture.expectTcp({ from: "client", flags: "F.", seq: 10001, ack: 1, len: 0, at: ms(3) });
   // Quick ACKs at the start of a connection: one per segment, the window shrinking as the data waits unread.
-  capture.expectSequence([1449, 2897, 4345, 5793, 7241, 8689].map((ack) => ({ from: "server", flags: ".", seq: 1, ack, at: ms(4) })));
+  capture.expectSequence([1449, 2897, 4345, 5793, 7241, 8689, 10001].map((ack) => ({ from: "server", flags: ".", seq: 1, ack, at: ms(4) })));
   capture.expectTcp({ from: "server", flags: ".", seq: 1, ack: 10002, at: ms(44) }); // the FIN's ACK, delayed 40 ms
   capture.expectNoMore();
 });
