@@ -110,3 +110,69 @@ test("ss filter errors say what ss says", async () => {
   ];
   for (const [f, re] of cases) assert.throws(() => ss(snap, ["-tan", ...f]), (e: Error) => re.test(e.message), f.join(" "));
 });
+
+// The same comparison in both families: iproute2 6.1's ss on Linux 6.18 for a dual-stack [::]:8080
+// listener (L6) with an IPv6 client (C6, accepted as A6) and an IPv4 one (C4, accepted as the mapped
+// A4m), and an AF_INET 0.0.0.0:8081 listener (L4), made by python3 in a network namespace.
+test("ss filters on IPv6 and IPv4-mapped addresses select what the real ss selects", async () => {
+  const net = new Network({ seed: 3 });
+  const h = net.addHost("h");
+  const p = h.createProcess("python3");
+  const l6 = p.socket("AF_INET6", "SOCK_STREAM");
+  p.bind(l6, ["::", 8080]);
+  p.listen(l6, 5);
+  const l4 = p.socket("AF_INET", "SOCK_STREAM");
+  p.bind(l4, ["0.0.0.0", 8081]);
+  p.listen(l4, 5);
+  const c6 = p.socket("AF_INET6", "SOCK_STREAM");
+  const c4 = p.socket("AF_INET", "SOCK_STREAM");
+  const done = Promise.all([p.connect(c6, ["::1", 8080]), p.connect(c4, ["127.0.0.1", 8080])]);
+  await net.advance(ms(10));
+  await done;
+  await p.accept(l6);
+  await p.accept(l6);
+  const snap = snapshot(h);
+  const role = (s: SocketSnapshot): string => {
+    if (s.state === 10) return s.family === 6 ? "L6" : "L4";
+    if (s.remotePort === 8080) return s.family === 6 ? "C6" : "C4";
+    return s.remoteAddr === "::1" ? "A6" : "A4m";
+  };
+  const cases: [string, string][] = [
+    ["dst [::1]", "A6 C6"],
+    ["dst [::1]:8080", "C6"],
+    ["src [::1]:8080", "A6"],
+    ["dst inet6:[::1]", "A6 C6"],
+    ["dst ::1/128", "A6 C6"],
+    ["dst [::1/128]", "A6 C6"],
+    ["dst [0:0::1]", "A6 C6"],
+    ["dst [::1]:http", ""],
+    ["src [::]", "L6"],
+    ["src [::]:8080", "L6"],
+    ["src ::/0", "A4m A6 C6 L6"],
+    ["src *:8080", "A4m A6 L6"],
+    ["src [::ffff:127.0.0.1]", "A4m"],
+    ["src [::ffff:7f00:1]", "A4m"],
+    ["src ::ffff:127.0.0.0/104", "A4m"],
+    ["dst 127.0.0.1", "A4m C4"],
+    ["src 127.0.0.1", "A4m C4"],
+    ["dst 127.0.0.0/8", "A4m C4"],
+    ["src 127/8", "A4m C4"],
+    ["src 0.0.0.0", "L4"],
+    ["src 0/0", "A4m C4 L4"],
+  ];
+  for (const [f, want] of cases) {
+    const got = ssRows(snap, ["-tan", f]).map(role).sort().join(" ");
+    assert.equal(got, want, f);
+  }
+  const errors: [string, RegExp][] = [
+    ["dst ::1", /^ss: an inet prefix is expected rather than ":"\./],
+    ["dst inet6:::1", /^ss: an inet prefix is expected rather than ":"\./],
+    ["dst [fe80::1%lo]", /^ss: an inet prefix is expected rather than "fe80::1%lo"\./],
+    ["dst [zz::1]", /^ss: an inet prefix is expected rather than "zz::1"\./],
+    ["src [::1/129]", /^ss: an inet prefix is expected rather than "::1\/129"\./],
+    ["src inet:[::1]", /^ss: an inet prefix is expected rather than "::1"\./],
+    ["dst [::1]/128", /^ss: "\/128" does not look like a port\./],
+    ["dst ::ffff:127.0.0.1", /^ss: "127\.0\.0\.1" does not look like a port\./],
+  ];
+  for (const [f, re] of errors) assert.throws(() => ss(snap, ["-tan", f]), (e: Error) => re.test(e.message), f);
+});

@@ -11,8 +11,9 @@
  * be one argument; `(`/`)` (or `\(`/`\)`) as separate words; `or | ||`,
  * `and & &&` or nothing, `not !`; `sport`/`dport` with `= == eq != ne neq
  * > gt < lt >= ge geq <= le leq` and `:PORT`, `PORT`, `inet::PORT` or a
- * service name (`:http`); `src`/`dst` `[=] [inet:]ADDR[/LEN][:PORT]`
- * (`10.0.0.2`, `10.0.0.0/24`, `193.233.7/24`, `*:9090`, `localhost`);
+ * service name (`:http`); `src`/`dst` `[=] [inet:|inet6:]ADDR[/LEN][:PORT]` (IPv6 in brackets before a port: `[::1]:80`)
+ * (`10.0.0.2`, `10.0.0.0/24`, `193.233.7/24`, `*:9090`, `localhost`, `::1`,
+ * `[2001:db8::/32]:80`; an IPv4 prefix also matches IPv4-mapped addresses);
  * `autobound`. Errors use ss's words; `dev`, `fwmark`, `cgroup` are
  * refused (sockstack keeps none of them).
  *
@@ -44,6 +45,7 @@ import { TcpState } from "../tcp/tcp-state.js";
 import { TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN, TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, type TcpInfo } from "../tcp/tcp-info.js";
 import { TCP_INFINITE_SSTHRESH } from "../tcp/congestion/congestion-control.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
+import { isV4Mapped, parseIpv6Address } from "../wire/ipv6-address.js";
 import type { HostSnapshot, SocketSnapshot, UnixSocketSnapshot } from "./snapshot.js";
 import { formatG, msTimer } from "./printf.js";
 import { servicePort } from "./services.js";
@@ -75,7 +77,7 @@ export type SsExpr =
   | { op: "and" | "or"; a: SsExpr; b: SsExpr }
   | { op: "not"; a: SsExpr }
   | { op: "autobound" }
-  | { op: "cond"; field: "sport" | "dport" | "src" | "dst"; cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le"; addr: number | null; prefixLen: number; port: number | null; unix?: RegExp };
+  | { op: "cond"; field: "sport" | "dport" | "src" | "dst"; cmp: "eq" | "ne" | "gt" | "lt" | "ge" | "le"; addr: Uint8Array | null; prefixLen: number; port: number | null; unix?: RegExp };
 
 const ALL_STATES = 0xffe; // states 1..11
 const bit = (s: TcpState) => 1 << s;
@@ -321,11 +323,22 @@ function parsePort(p: string): number | null {
   throw new SsFilterError(`"${p}" does not look like a port. (cannot parse dst/src address)`);
 }
 
-/** An IPv4 prefix in iproute2's forms: `10.0.0.2`, `10.0.0.0/24`, `193.233.7/24`, `127/8`, `localhost`. */
-function parsePrefix(host: string): { addr: number; prefixLen: number } {
+/**
+ * A prefix in iproute2's forms: IPv4 `10.0.0.2`, `10.0.0.0/24`, `193.233.7/24`, `127/8`, `localhost`;
+ * IPv6 `::1`, `2001:db8::/32` (no zone: ss refuses `fe80::1%lo` too). `family` is the `inet:`/`inet6:`
+ * tag when one was given; without one, text with a colon is IPv6. The address comes back as its
+ * 4 or 16 bytes.
+ */
+function parsePrefix(host: string, family: 4 | 6 | 0): { addr: Uint8Array; prefixLen: number } {
   const bad = () => new SsFilterError(`an inet prefix is expected rather than "${host}". (cannot parse dst/src address)`);
   const [a, l, extra] = host.split("/");
   if (extra !== undefined) throw bad();
+  if (family === 6 || (family === 0 && a!.includes(":"))) {
+    const addr = parseIpv6Address(a!);
+    const prefixLen = l === undefined ? 128 : /^\d+$/.test(l) ? Number(l) : NaN;
+    if (addr === null || !(prefixLen >= 0 && prefixLen <= 128)) throw bad();
+    return { addr, prefixLen };
+  }
   let addr: number | null;
   let parts = 4;
   if (a === "localhost") addr = parseIpv4Address("127.0.0.1");
@@ -338,17 +351,23 @@ function parsePrefix(host: string): { addr: number; prefixLen: number } {
   }
   const prefixLen = l === undefined ? 8 * parts : /^\d+$/.test(l) ? Number(l) : NaN;
   if (addr === null || !(prefixLen >= 0 && prefixLen <= 32)) throw bad();
-  return { addr, prefixLen };
+  return { addr: Uint8Array.of(addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255), prefixLen };
 }
 
-/** ss's HOST syntax `[inet:]ADDRESS[:PORT]` (ports alone for sport/dport: `:9090`, `9090`, `:http`). */
-function parseHostCond(v: string, portOnly: boolean): { addr: number | null; prefixLen: number; port: number | null; unix?: RegExp } {
-  let s = v.startsWith("inet:") ? v.slice(5) : v;
-  if (!portOnly && (s.startsWith("unix:") || s.startsWith("/") || s.startsWith("@"))) {
+/**
+ * ss's HOST syntax `[inet:|inet6:]ADDRESS[/LEN][:PORT]`, IPv6 in brackets when a port follows
+ * (`[::1]:80`, `[2001:db8::/32]`), ports alone for sport/dport (`:9090`, `9090`, `:http`).
+ */
+function parseHostCond(v: string, portOnly: boolean): { addr: Uint8Array | null; prefixLen: number; port: number | null; unix?: RegExp } {
+  let family: 4 | 6 | 0 = 0;
+  let s = v;
+  if (s.startsWith("inet:")) [s, family] = [s.slice(5), 4];
+  else if (s.startsWith("inet6:")) [s, family] = [s.slice(6), 6];
+  if (!portOnly && family === 0 && (s.startsWith("unix:") || s.startsWith("/") || s.startsWith("@"))) {
     // unix: ADDRESS is a glob matched case-insensitively against the socket's name (fnmatch).
     return { addr: null, prefixLen: 0, port: null, unix: unixGlob(s.replace(/^unix:/, "")) };
   }
-  if (/^(inet6|link|netlink|vsock):/.test(s)) throw new SsFilterError(`sockstack's ss filters IPv4 and unix sockets only, not "${v}"`);
+  if (/^(link|netlink|vsock|tipc|xdp):/.test(s)) throw new SsFilterError(`sockstack's ss filters inet, inet6 and unix sockets only, not "${v}"`);
   if (portOnly) {
     if (s.startsWith(":")) s = s.slice(1);
     else if (s.includes(":")) throw new SsFilterError(`"${s}" does not look like a port. (cannot parse dst/src address)`);
@@ -356,13 +375,22 @@ function parseHostCond(v: string, portOnly: boolean): { addr: number | null; pre
   }
   let host = s;
   let port: number | null = null;
-  const i = s.lastIndexOf(":");
-  if (i >= 0) {
-    host = s.slice(0, i);
-    port = parsePort(s.slice(i + 1));
+  const close = s.startsWith("[") ? s.indexOf("]") : -1;
+  if (close > 0) {
+    // [ADDRESS]: what follows the bracket, after an optional colon, is the port (ss reads `[::1]/64` as port "/64").
+    host = s.slice(1, close);
+    const rest = s.slice(close + 1).replace(/^:/, "");
+    if (rest !== "") port = parsePort(rest);
+  } else {
+    // The port is after the last colon — past the prefix length's slash, if there is one (`::1/128`).
+    const i = s.lastIndexOf(":");
+    if (i >= 0 && i > s.indexOf("/")) {
+      host = s.slice(0, i);
+      port = parsePort(s.slice(i + 1));
+    }
   }
   if (host === "" || host === "*") return { addr: null, prefixLen: 0, port };
-  return { ...parsePrefix(host), port };
+  return { ...parsePrefix(host, family), port };
 }
 
 /** fnmatch(3) with FNM_CASEFOLD: `*`, `?`, `[…]`. */
@@ -404,7 +432,6 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
   if (e.unix) return false;
   const local = e.field === "sport" || e.field === "src";
   const port = local ? s.localPort : s.remotePort;
-  const addr = parseIpv4Address(local ? s.localAddr : s.remoteAddr);
   if (e.field === "sport" || e.field === "dport") {
     if (e.port === null) return true;
     const p = e.port;
@@ -418,13 +445,32 @@ function matches(e: SsExpr, s: SocketSnapshot): boolean {
     }
   }
   if (e.port !== null && e.port !== port) return false;
-  if (e.addr !== null) {
-    if (addr === null) return false; // an IPv4 condition never matches an IPv6 address
-    const m = e.prefixLen === 0 ? 0 : (0xffffffff << (32 - e.prefixLen)) >>> 0;
-    return ((addr & m) >>> 0) === ((e.addr & m) >>> 0);
+  return e.addr === null || prefixMatches(e.addr, e.prefixLen, local ? s.localAddr : s.remoteAddr, s.family);
+}
+
+/**
+ * Whether a socket's address lies in the condition's prefix. As iproute2's ss: an IPv4 prefix
+ * matches AF_INET sockets and the IPv4-mapped addresses of AF_INET6 ones (`::ffff:10.0.0.1`);
+ * an IPv6 prefix matches AF_INET6 sockets only.
+ */
+function prefixMatches(want: Uint8Array, prefixLen: number, text: string, family: 4 | 6): boolean {
+  let have: Uint8Array | null;
+  if (family === 4) {
+    const a = parseIpv4Address(text);
+    have = a === null ? null : Uint8Array.of(a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255);
+  } else {
+    have = parseIpv6Address(text);
+    if (have !== null && want.length === 4) have = isV4Mapped(have) ? have.subarray(12) : null;
+  }
+  if (have === null || have.length !== want.length) return false;
+  for (let bit = 0; bit < prefixLen; bit += 8) {
+    const n = Math.min(8, prefixLen - bit);
+    const mask = (0xff << (8 - n)) & 0xff;
+    if ((have[bit >> 3]! & mask) !== (want[bit >> 3]! & mask)) return false;
   }
   return true;
 }
+
 
 // ---- rows ------------------------------------------------------------------
 
