@@ -26,7 +26,7 @@ export interface NetRoute {
   /** The source address when the socket has none. */
   readonly src: InetAddress;
   /** The egress interface. */
-  readonly iface: { readonly mtu: number; readonly name: string; readonly index: number };
+  readonly iface: { readonly mtu: number; readonly name: string; readonly index: number; readonly device: { readonly up: boolean } };
 }
 
 /**

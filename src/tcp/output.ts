@@ -28,10 +28,14 @@ import type { TcpLayer } from "./tcp-layer.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
-/** The route of a connection, revalidated when the routing table changed. */
+/**
+ * The route of a connection, revalidated when the routing table changed or
+ * its interface went down (Linux drops a down device's routes and the
+ * sockets' cached dst with them, so the next lookup finds another way).
+ */
 export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.remoteAddr)): NetRoute | null {
   const gen = net.routeGeneration;
-  if (t.route && t.routeGen === gen) return t.route;
+  if (t.route && t.routeGen === gen && t.route.iface.device.up) return t.route;
   t.route = net.route(t.remoteAddr);
   t.routeGen = gen;
   return t.route;

@@ -1,5 +1,6 @@
 /**
- * Urgent data (C8) and ICMP errors during connect (EHOSTUNREACH).
+ * Urgent data (C8), ICMP errors during connect (EHOSTUNREACH), and a
+ * connection moving to another route when its interface goes down.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,4 +43,48 @@ test("G4: connect through a router that has no route to the destination fails wi
   await net.run();
   assert.equal(err, "connect: Network is unreachable");
   assert.equal(r.counters.Icmp.OutDestUnreachs, 1);
+});
+
+test("a connection whose interface goes down moves to the next route (Linux flushes the down device's routes and the cached dst)", async () => {
+  // a and b share a direct link (10.0.0.0/24) and also reach each other through r by their default routes.
+  const net = new Network({ seed: 4 });
+  const a = net.addHost("a"), r = net.addHost("r", { router: true }), b = net.addHost("b");
+  const direct = net.link(a, b, { a: "10.0.0.1/24", b: "10.0.0.2/24", latency: ms(1) });
+  net.link(a, r, { a: "10.0.1.1/24", b: "10.0.1.254/24", latency: ms(5) });
+  net.link(r, b, { a: "10.0.2.254/24", b: "10.0.2.1/24", latency: ms(5) });
+  a.addRoute("default", "10.0.1.254");
+  b.addRoute("default", "10.0.2.254");
+  r.addRoute("10.0.0.1/32", "10.0.1.1");
+  r.addRoute("10.0.0.2/32", "10.0.2.1");
+  const got: string[] = [];
+  b.spawn("server", async (p) => {
+    const l = p.socket("AF_INET", "SOCK_STREAM");
+    p.bind(l, ["0.0.0.0", 7]);
+    p.listen(l, 1);
+    const { fd } = await p.accept(l);
+    for (;;) {
+      const data = await p.recv(fd, 100);
+      if (data.length === 0) break;
+      got.push(new TextDecoder().decode(data));
+      await p.send(fd, data);
+    }
+  });
+  const echoed: string[] = [];
+  a.spawn("client", async (p) => {
+    const fd = await connectTo(p, "10.0.0.2", 7);
+    for (const word of ["before", "after"]) {
+      if (word === "after") {
+        direct.link.a.up = false; // ip link set eth0 down, at both ends
+        direct.link.b.up = false;
+      }
+      await p.send(fd, word);
+      echoed.push(new TextDecoder().decode(await p.recv(fd, 100)));
+    }
+    await p.close(fd);
+  });
+  await net.advance(ms(2000));
+  assert.deepEqual(echoed, ["before", "after"], "the echo after the link went down came back through r");
+  assert.deepEqual(got, ["before", "after"], "the server read both words");
+  assert.ok(r.counters.Ip.ForwDatagrams >= 4, `r forwarded the data and the ACKs both ways (${r.counters.Ip.ForwDatagrams})`);
+  assert.equal(a.counters.Tcp.RetransSegs ?? 0, 0, "no retransmission: the first send after the down already took the new route");
 });
