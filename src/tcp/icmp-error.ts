@@ -1,7 +1,7 @@
 /**
  * ICMP errors about our segments (RFC 5927, RFC 1191; Linux tcp_v4_err).
  */
-import { seqGe, seqLt, seqMax } from "../core/seq.js";
+import { seqGe, seqLe } from "../core/seq.js";
 import type { NetIcmpError } from "../net/network-layer.js";
 import { parseTcpQuoteInto } from "../wire/tcp.js";
 import { abort } from "./lifecycle.js";
@@ -48,7 +48,9 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
     }
     return;
   }
-  if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
+  // Linux tcp_v4_err/tcp_v6_err: the quoted sequence number lies in [snd.una, snd.nxt], both ends
+  // included (snd_nxt being the highest sent: our sndMax) — in SYN-SENT the ISN or ISN + 1.
+  if (t.state !== TcpState.LISTEN && !(seqGe(seq, t.sndUna) && seqLe(seq, t.sndMax))) {
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
