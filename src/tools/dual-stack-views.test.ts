@@ -79,3 +79,39 @@ test("ss and netstat in both families print what iproute2 ss and net-tools netst
   }
   assert.equal(checked, 10, "every captured view but the two with pids and names was compared");
 });
+
+// net-tools netstat 2.10 on Linux 6.18 for a listener and a connection on
+// 2001:db8:1234:5678:9abc:def0:1234:5678 (port 8080, client port 45678) and a listener on [::1]:9:
+// without -W the address is cut so that ADDRESS:PORT fits its 23 columns.
+test("netstat cuts long IPv6 addresses to their 23 columns unless -W, as net-tools does", async () => {
+  const net = new Network({ seed: 5 });
+  const h = net.addHost("h");
+  const A = "2001:db8:1234:5678:9abc:def0:1234:5678";
+  h.addAddress("lo", `${A}/128`);
+  const p = h.createProcess("python3");
+  const l = p.socket("AF_INET6", "SOCK_STREAM");
+  p.bind(l, [A, 8080]);
+  p.listen(l, 5);
+  const l2 = p.socket("AF_INET6", "SOCK_STREAM");
+  p.bind(l2, ["::1", 9]);
+  p.listen(l2, 1);
+  const c = p.socket("AF_INET6", "SOCK_STREAM");
+  p.bind(c, [A, 45678]);
+  const done = p.connect(c, [A, 8080]);
+  await net.advance(ms(10));
+  await done;
+  await p.accept(l);
+  const rows = (args: string) => netstat(snapshot(h), args).split("\n").slice(2).filter((x) => x !== "").map((x) => x.trimEnd()).sort();
+  assert.deepEqual(rows("-tan"), [
+    "tcp6       0      0 2001:db8:1234:567:45678 2001:db8:1234:5678:8080 ESTABLISHED",
+    "tcp6       0      0 2001:db8:1234:5678:8080 2001:db8:1234:567:45678 ESTABLISHED",
+    "tcp6       0      0 2001:db8:1234:5678:8080 :::*                    LISTEN",
+    "tcp6       0      0 ::1:9                   :::*                    LISTEN",
+  ].sort(), "netstat -tan");
+  assert.deepEqual(rows("-tanW"), [
+    `tcp6       0      0 ${A}:45678 ${A}:8080 ESTABLISHED`,
+    `tcp6       0      0 ${A}:8080 ${A}:45678 ESTABLISHED`,
+    `tcp6       0      0 ${A}:8080 :::*                    LISTEN`,
+    "tcp6       0      0 ::1:9                   :::*                    LISTEN",
+  ].sort(), "netstat -tanW");
+});

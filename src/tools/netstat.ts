@@ -35,6 +35,8 @@ export interface NetstatOptions {
   /** `-4` / `-6` (`--inet`, `--inet6`): the families to list (both false: every family). */
   inet: boolean;
   inet6: boolean;
+  /** `-W` (`--wide`): addresses are not cut to fit their 23 columns. */
+  wide: boolean;
 }
 
 /** net-tools options sockstack's netstat does not implement: refused by name, not ignored. */
@@ -45,9 +47,9 @@ const UNSUPPORTED_LONG = new Set([
 ]);
 
 /**
- * Parses `"-natp"`-style arguments. `-n`, `-W`, `-v` (and `--numeric*`,
- * `--wide`, `--verbose`) change nothing here: names are always numeric
- * (and addresses are not cut to 23 columns). `-4` / `-6` (`--inet`,
+ * Parses `"-natp"`-style arguments. `-n`, `-v` (and `--numeric*`,
+ * `--verbose`) change nothing here: names are always numeric. `-W`
+ * (`--wide`) keeps long (IPv6) addresses whole. `-4` / `-6` (`--inet`,
  * `--inet6`) list one family's sockets (`tcp`/`udp` read /proc/net/tcp,
  * `tcp6`/`udp6` /proc/net/tcp6). Other net-tools options are refused by name, unknown ones as
  * net-tools words them (a TypeError). Words that are not options are
@@ -55,7 +57,7 @@ const UNSUPPORTED_LONG = new Set([
  */
 export function parseNetstatArgs(args: string | readonly string[]): NetstatOptions {
   const argv = typeof args === "string" ? splitArgs(args) : args;
-  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false, unix: false, inet: false, inet6: false };
+  const o: NetstatOptions = { all: false, listening: false, tcp: false, udp: false, programs: false, timers: false, statistics: false, unix: false, inet: false, inet6: false, wide: false };
   const long: Record<string, string> = {
     all: "a", listening: "l", tcp: "t", udp: "u", program: "p", programs: "p", timers: "o", statistics: "s", numeric: "n", unix: "x",
     "numeric-hosts": "n", "numeric-ports": "n", "numeric-users": "n", wide: "W", verbose: "v", inet: "4", inet6: "6",
@@ -71,7 +73,11 @@ export function parseNetstatArgs(args: string | readonly string[]): NetstatOptio
       }
     } else if (a.startsWith("-") && a.length > 1) letters = a.slice(1);
     for (const c of letters) {
-      if ("nWv".includes(c)) continue;
+      if (c === "n" || c === "v") continue;
+      if (c === "W") {
+        o.wide = true;
+        continue;
+      }
       if (c === "4" || c === "6") {
         if (c === "4") o.inet = true;
         else o.inet6 = true;
@@ -109,6 +115,16 @@ function program(s: { owners: readonly { pid: number; name: string }[] }): strin
 /** net-tools prints an IPv4-mapped address as the IPv4 address (`127.0.0.1`, not `::ffff:127.0.0.1`), other IPv6 bare (`:::8080`). */
 function netstatAddr(a: string): string {
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
+/**
+ * `ADDRESS:PORT` in a 23-column field: without `-W` net-tools cuts the address so that the
+ * whole fits (`2001:db8:1234:5678:8080` for port 8080 of 2001:db8:1234:5678:9abc:def0:1234:5678).
+ */
+function endpoint(addr: string, port: number, wide: boolean): string {
+  const p = port ? String(port) : "*";
+  const a = netstatAddr(addr);
+  return `${wide || a.length + p.length <= 22 ? a : a.slice(0, Math.max(0, 22 - p.length))}:${p}`;
 }
 
 /** Is `s` a "server" (listening) socket in netstat's sense? TCP LISTEN, UDP unconnected. */
@@ -163,8 +179,8 @@ function inetSection(snap: HostSnapshot, o: NetstatOptions, what: string, args: 
   if (o.timers) out += " Timer";
   out += "\n";
   for (const s of netstatRows(snap, args)) {
-    const local = `${netstatAddr(s.localAddr)}:${s.localPort || "*"}`;
-    const remote = `${netstatAddr(s.remoteAddr)}:${s.remotePort || "*"}`;
+    const local = endpoint(s.localAddr, s.localPort, o.wide);
+    const remote = endpoint(s.remoteAddr, s.remotePort, o.wide);
     const state = s.proto === "udp" ? (s.state === TcpState.ESTABLISHED ? "ESTABLISHED" : "") : netstatStateName(s.state);
     // /proc/net/tcp (what netstat reads) gives a listener's accept queue as rx_queue but tx_queue 0, not the backlog ss shows.
     const sendQ = s.state === TcpState.LISTEN ? 0 : s.sendQ;
