@@ -533,7 +533,7 @@ class ScriptRun {
           const c = this.#conn(fd);
           c.remotePort = this.#cfg.connectPort;
           this.#cur = c;
-          return { value: p.sendmsg(fd, { iov, name: [this.#cfg.remoteIp, this.#cfg.connectPort] }, sflags) };
+          return { value: p.sendmsg(fd, { iov, name: [this.#cfg.connectIp, this.#cfg.connectPort] }, sflags) };
         }
         return { value: p.sendmsg(fd, { iov }, sflags) };
       }
