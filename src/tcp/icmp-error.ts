@@ -10,6 +10,9 @@ import { updateMss } from "./setup.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
+import { isPassiveFastOpen } from "./fastopen-open.js";
+import { requestKey } from "./listener.js";
+import { addrEq } from "../net/inet-address.js";
 
 /**
  * An ICMP error about one of our segments (RFC 5927 checks, Linux
@@ -28,7 +31,7 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   const seq = q.seq;
   const t = tl.tables.lookup(info.quotedSrc, q.srcPort, info.quotedDst, q.dstPort);
   if (!t) {
-    c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
+    if (!requestIcmpError(tl, info, q.srcPort, q.dstPort, seq)) c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
     return;
   }
   if (t instanceof TimeWaitSock) {
@@ -48,7 +51,9 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
     }
     return;
   }
-  if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
+  // A passive Fast Open child's window starts at its ISN: the SYN-ACK is still unacknowledged (tcp_v4_err's snt_isn).
+  const una = isPassiveFastOpen(t) ? t.iss : t.sndUna;
+  if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, una) && seqLt(seq, seqMax(t.sndMax, (una + 1) >>> 0)))) {
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
@@ -71,7 +76,9 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   }
   // The family's conversion (Linux icmp_err_convert, as tcp_v4_err uses it).
   const err = info.errno;
-  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+  // A Fast Open child already accepted is treated as a connected socket (tcp_v4_err: fastopen->sk is NULL).
+  if (t.state === TcpState.SYN_SENT || (t.state === TcpState.SYN_RECV && !(isPassiveFastOpen(t) && t.listener === null))) {
+    // Before accept() the Fast Open child stays in the accept queue, closed with the error (tcp_done_with_error).
     c.inc(c.Tcp, "AttemptFails");
     abort(tl, t, err, false);
     return;
@@ -79,4 +86,28 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   // Kept as the soft error that a timeout reports (Linux sk_err_soft, which no MIB counts).
   c.inc(c.Sockstack, "IcmpSoftErrors");
   t.softError = err;
+}
+
+/**
+ * An ICMP error quoting a SYN-ACK of a request in a listener's SYN queue
+ * (Linux finds the request in the established hash: tcp_req_err; FreeBSD
+ * syncache_unreach): the personality's verdict. False when no request has
+ * the tuple.
+ */
+function requestIcmpError(tl: TcpLayer, info: NetIcmpError, localPort: number, remotePort: number, seq: number): boolean {
+  const local = info.quotedSrc, remote = info.quotedDst;
+  const lt = tl.tables.findListener(local, localPort, tl.tupleHash(remote, remotePort, local, localPort));
+  const key = requestKey(remote, remotePort);
+  const req = lt?.lq?.synQueue.get(key);
+  if (!lt || !req || !addrEq(req.localAddr, local)) return false;
+  const c = tl.ctx.counters;
+  const action = tl.personality.requestIcmpError(req, info, seq);
+  if (action === "out-of-window") c.inc(c.TcpExt, "OutOfWindowIcmps");
+  else if (action === "ignore") c.inc(c.Sockstack, "IcmpInDiscards");
+  else {
+    // Linux tcp_req_err: inet_csk_reqsk_queue_drop, counted as a listen drop.
+    lt.lq!.synQueue.delete(key);
+    c.inc(c.TcpExt, "ListenDrops");
+  }
+  return true;
 }
