@@ -324,7 +324,13 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (unsent === 0) {
       // The FIN: new, or again after a go-back (it needs no window, only cwnd).
       if (t.finQueued && seq === dataEnd && (!t.finSent || retrans) && cwndQuota(t, mss) > 0) {
-        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) sent = true;
+        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) {
+          sent = true;
+          // A new FIN is new data for the probe (Linux: the FIN is an skb tcp_write_xmit sends, then
+          // tcp_schedule_loss_probe; checked on Linux 6.18: a lone unacknowledged FIN is re-sent at the
+          // probe timeout, then at the RTO, then backed off).
+          if (!retrans) sentNew = true;
+        }
       }
       break;
     }
