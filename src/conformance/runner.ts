@@ -131,6 +131,13 @@ interface Conn {
   /** The stack's ISN once seen in its SYN / SYN-ACK. */
   isn: number | null;
   /**
+   * The seq the script wrote on that SYN / SYN-ACK (usually 0). As in
+   * packetdrill (socket.h local_seq_script_to_live_offset), a SYN's
+   * numbers map through live ISN − script ISN, every other segment's
+   * through the live ISN alone: after `> S. 1234:1234(0)`, `ack 1` is ISN + 1.
+   */
+  scriptIsn?: number;
+  /**
    * The peer's ISN: the seq of the script's last inbound SYN. As in
    * packetdrill, later inbound seqs and the acks of outbound non-SYN
    * segments are relative to it (a SYN's own seq and a SYN-ACK's ack are
@@ -140,6 +147,12 @@ interface Conn {
   /** Actual TS val minus the script's, once an outbound TS line gave a value. */
   tsOffset: number | null;
   listening: boolean;
+}
+
+/** What a script's local sequence numbers are relative to in a segment (SYN or not) of `c`: see {@link Conn.scriptIsn}. */
+function localBase(c: Conn | null | undefined, syn: boolean): number {
+  const isn = c?.isn ?? 0;
+  return syn ? (isn - (c?.scriptIsn ?? 0)) >>> 0 : isn;
 }
 
 /** A syscall whose result is still to be checked. */
@@ -465,7 +478,9 @@ class ScriptRun {
             const c = this.#conn(r.fd);
             c.localPort = this.#cfg.bindPort;
             c.remotePort = rport;
-            c.isn = known.find((k) => k.remotePort === rport)?.isn ?? null;
+            const k = known.find((k) => k.remotePort === rport);
+            c.isn = k?.isn ?? null;
+            if (k?.scriptIsn !== undefined) c.scriptIsn = k.scriptIsn;
           }
           return r.fd;
         });
@@ -533,7 +548,7 @@ class ScriptRun {
           const c = this.#conn(fd);
           c.remotePort = this.#cfg.connectPort;
           this.#cur = c;
-          return { value: p.sendmsg(fd, { iov, name: [this.#cfg.remoteIp, this.#cfg.connectPort] }, sflags) };
+          return { value: p.sendmsg(fd, { iov, name: [this.#cfg.connectIp, this.#cfg.connectPort] }, sflags) };
         }
         return { value: p.sendmsg(fd, { iov }, sflags) };
       }
@@ -814,14 +829,14 @@ class ScriptRun {
     }
     const srcPort = spec.ports?.src ?? c.remotePort!;
     const dstPort = spec.ports?.dst ?? c.localPort ?? this.#cfg.bindPort;
-    const isn = c.isn ?? 0;
+    const synFlag = spec.flags.includes("S");
+    const isn = localBase(c, synFlag);
     const options: WireOption[] = [];
     if (spec.options === "any") throw new ScriptUnsupported(ev.line, "<...> on an inbound packet");
     for (const o of spec.options) {
       const w = this.#inboundOption(o, c, isn, ev.line);
       options.push(w);
     }
-    const synFlag = spec.flags.includes("S");
     if (synFlag && c.remoteIsn === undefined) c.remoteIsn = (spec.seq.start ?? 0) >>> 0;
     const seq = synFlag ? spec.seq.start ?? 0 : (spec.seq.start ?? 0) + (c.remoteIsn ?? 0);
     const tos = this.#tos(ev);
@@ -853,7 +868,7 @@ class ScriptRun {
     this.tun.inject(encodeIcmp({
       src: this.#remote, dst: this.#local, type: tc.type, code: tc.code, mtu: spec.mtu ?? 0,
       quoteSrcPort: c?.localPort ?? this.#cfg.bindPort, quoteDstPort: c?.remotePort ?? this.#cfg.connectPort,
-      quoteSeq: ((seq?.start ?? 0) + (c?.isn ?? 0)) >>> 0, quotePayload: seq?.len ?? 0,
+      quoteSeq: ((seq?.start ?? 0) + localBase(c, false)) >>> 0, quotePayload: seq?.len ?? 0,
       ttl: ev.ip?.ttl ?? 64, tos: this.#tos(ev),
     }));
   }
@@ -966,17 +981,20 @@ class ScriptRun {
     // Learn the ISN / ports of the connection under test.
     if (c) {
       // packetdrill maps the script's ISN (the seq written on the SYN / SYN-ACK, usually 0) onto the live one.
-      if (first.seg.flags & TCP_SYN) c.isn = (first.seg.seq - (spec.seq.start !== null && !spec.seq.absolute ? spec.seq.start : 0)) >>> 0;
+      if (first.seg.flags & TCP_SYN) {
+        c.isn = first.seg.seq;
+        c.scriptIsn = spec.seq.start !== null && !spec.seq.absolute ? spec.seq.start >>> 0 : 0;
+      }
       if (c.localPort === null) c.localPort = first.seg.srcPort;
       if (c.remotePort === null) c.remotePort = first.seg.dstPort;
     }
-    const isn0 = c?.isn ?? 0;
+    const isn0 = localBase(c, (first.seg.flags & TCP_SYN) !== 0);
     if (first.time < lo) {
       throw new ScriptFailure(ev.line, `packet sent too early: expected > ${expected}, actual > ${formatSegment(first.seg, isn0)} at ${fmtTime(first.time)} (tcpdump: ${tcpdumpLine(first.packet)})`);
     }
     let seg = first.seg;
     let pshFree = false;
-    const isn = c?.isn ?? 0;
+    const isn = localBase(c, (seg.flags & TCP_SYN) !== 0);
     // Merge consecutive segments into one expected larger one (packetdrill's default).
     if (!this.#strict && spec.seq.start !== null && seg.len > 0 && seg.len < spec.seq.len) {
       const merged = { ...seg };

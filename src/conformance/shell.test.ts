@@ -140,6 +140,10 @@ test("nstat history and grep over /proc/net/tcp", () => {
   assert.deepEqual(runShellCommand(h, "nstat > /dev/null", e), { status: "ok" });
   // Nothing changed since: grep finds nothing, status 1.
   assert.equal(runShellCommand(h, "nstat | grep TcpExtOutOfWindowIcmps > /dev/null", e).status, "failed");
+  // `! pipeline` negates its status (sh).
+  assert.deepEqual(runShellCommand(h, "nstat -s | grep -q TcpExtOutOfWindowIcmps", e).status, "failed", "nothing counted yet");
+  assert.deepEqual(runShellCommand(h, "! nstat -s | grep -q TcpExtOutOfWindowIcmps", e), { status: "ok" }, "`!` turns status 1 into 0");
+  assert.equal(runShellCommand(h, "! true", e).status, "failed", "`!` turns status 0 into 1");
   h.counters.TcpExt["OutOfWindowIcmps"] = (h.counters.TcpExt["OutOfWindowIcmps"] ?? 0) + 1;
   assert.deepEqual(runShellCommand(h, "nstat | grep TcpExtOutOfWindowIcmps > /dev/null", e), { status: "ok" });
   const p = h.createProcess("p");

@@ -76,6 +76,14 @@ function runScriptText(host: Host, text: string, env: ShellEnv, fromFile: boolea
 }
 
 function runPipeline(host: Host, p: Pipeline, env: ShellEnv, fromFile: boolean): Status {
+  // `! pipeline`: sh's negation of the pipeline's status.
+  if (p.cmds[0]?.words[0] === "!") {
+    const [head, ...rest] = p.cmds;
+    const words = head!.words.slice(1);
+    if (!words.length) throw new ShellUnsupported(`shell syntax: \`!\` without a command: \`${p.raw.trim()}\``);
+    const st = runPipeline(host, { cmds: [{ words, redirs: head!.redirs }, ...rest], raw: p.raw.replace(/^\s*!\s*/, "") }, env, fromFile);
+    return { ...st, code: st.code === 0 ? 1 : 0 };
+  }
   const first = p.cmds[0]?.words[0];
   if (first === "sockstat") return legacy(sockstat(host, p.raw.trim()));
   if (first === "tcpdrop") return legacy(tcpdrop(host, p.cmds[0]!.words.slice(1)));

@@ -38,7 +38,9 @@ export class PacketdrillTun implements Device {
    * The root qdisc's packet limit (`tc qdisc … pfifo limit N`), null for
    * the default. The device hands every packet on at once, so a queue never
    * builds and only a limit of 0 changes anything: every packet is dropped
-   * before the wire (counted in `qdiscDrops`), as Linux's pfifo does.
+   * before the wire (counted in `qdiscDrops`), as Linux's pfifo does, and
+   * the sender is told (NET_XMIT_DROP: ENOBUFS from IP output; TCP enters
+   * CWR and retries from its probe timer).
    */
   qdiscLimit: number | null = null;
   /** Packets the qdisc dropped. */
@@ -50,11 +52,11 @@ export class PacketdrillTun implements Device {
   ) {}
 
   /** Called by IP for every packet the host sends on this interface. */
-  transmit(packet: Packet): void {
+  transmit(packet: Packet): void | false {
     if (!this.up) return;
     if (this.qdiscLimit === 0) {
       this.qdiscDrops++;
-      return;
+      return false; // NET_XMIT_DROP: the sender learns of it
     }
     const now = this.scheduler.now();
     runTaps(this, packet, "out", now);

@@ -212,7 +212,8 @@ export class IpLayer {
     }
     if (this.#halted) return null;
     if (!dev.checksumOffload) finalizeChecksums(packet);
-    dev.transmit(packet, rt.nextHop);
+    // Dropped by the device's qdisc (Linux NET_XMIT_DROP → net_xmit_errno: ENOBUFS to the sender).
+    if (dev.transmit(packet, rt.nextHop) === false) return "ENOBUFS";
     return null;
   }
 

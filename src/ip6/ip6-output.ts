@@ -127,15 +127,17 @@ export class Ip6Output {
       return null;
     }
     c.inc(c.Ip6, "OutOctets", total);
-    this.transmit(rt.iface.device, packet, rt.nextHop);
+    // Dropped by the device's qdisc (Linux NET_XMIT_DROP → net_xmit_errno: ENOBUFS to the sender).
+    if (this.transmit(rt.iface.device, packet, rt.nextHop) === false) return "ENOBUFS";
     return null;
   }
 
-  transmit(dev: Device, p: Packet, nextHop: Ipv6Address): void {
-    if (this.ip6.halted) return;
+  /** Hands a finished packet to the device; false when its qdisc dropped it. */
+  transmit(dev: Device, p: Packet, nextHop: Ipv6Address): boolean {
+    if (this.ip6.halted) return true;
     if (!dev.checksumOffload) finalizeChecksums(p);
     this.ctx.counters.inc(this.ctx.counters.Ip6, "OutTransmits");
-    dev.transmit(p, nextHop);
+    return dev.transmit(p, nextHop) !== false;
   }
 
   /**

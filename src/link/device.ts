@@ -33,8 +33,10 @@ export interface Device {
    * link (the gateway or the destination): shared segments deliver by it;
    * point-to-point links ignore it. An IPv6 packet's next hop is its
    * 16-byte address (Ethernet resolves it with Neighbor Discovery).
+   * Returns false when the device's queue discipline dropped the packet
+   * before the wire (Linux NET_XMIT_DROP: the sender sees ENOBUFS).
    */
-  transmit(packet: Packet, nextHop: Ipv4Address | Ipv6Address): void;
+  transmit(packet: Packet, nextHop: Ipv4Address | Ipv6Address): void | false;
   /** Called by the device for each received datagram (installed by IP). */
   onReceive: (packet: Packet, device: Device) => void;
   /** Observers of every packet sent or received on this device. */

@@ -59,6 +59,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   }
   t.lastAckRecv = now;
   t.probesOut = 0;
+  t.probesStamp = -1;
   // SACK information (RFC 2018, RFC 6675).
   let newlySacked = 0;
   let dsacking = false;

@@ -10,6 +10,9 @@ import { MS, SEC, type Micros } from "../core/time.js";
 
 /** Linux TCP_TIMEOUT_INIT: the RTO before any sample, and the first SYN-ACK retransmission (RFC 6298 §2.1). */
 export const TCP_TIMEOUT_INIT: Micros = 1 * SEC;
+/** Linux TCP_RESOURCE_PROBE_INTERVAL: the probe timer's interval while the local qdisc drops what TCP sends (500 ms). */
+export const TCP_RESOURCE_PROBE_INTERVAL: Micros = SEC / 2;
+
 /** Linux TCP_RTO_MAX: the largest RTO, persist and SYN-ACK interval (RFC 6298 §2.5 allows a maximum ≥ 60 s). */
 export const TCP_RTO_MAX: Micros = 120 * SEC;
 /** Linux TCP_RTO_MIN, the default of `tcp_rto_min_us` and the base of the `tcp_retries2` time model (RFC 6298 says 1 s; Linux uses 200 ms). */

@@ -195,17 +195,26 @@ export function ecnAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     const c = tl.ctx.counters;
     c.inc(c.TcpExt, "TCPDeliveredCE", delivered);
   }
+  // tcp_fastretrans_alert: "ECE, hence prohibit cwnd undoing, the reduction is required".
+  enterCwr(tl, t);
+}
+
+/**
+ * Linux tcp_enter_cwr (an ECN-Echo, or a segment the local qdisc dropped):
+ * from Open or Disorder a one-window PRR reduction starts (CWR state, up
+ * to snd.max; tcp_init_cwnd_reduction, which also queues CWR for the
+ * peer); in every state a later undo keeps the reduction (prior_ssthresh = 0).
+ */
+export function enterCwr(tl: TcpLayer, t: Tcb): void {
   const cc = t.cc;
   const st = cc.state;
   if (st === "open" || st === "disorder") {
-    // tcp_enter_cwr → tcp_init_cwnd_reduction.
     cc.enterCwr(tl.ctx.scheduler.now(), t.cwnd);
     t.undoMarker = -1;
     t.recover = t.sndMax;
     if (t.sentLog) t.sentLog.tlpHighSeq = -1;
-    t.ecnFlags |= TCP_ECN_QUEUE_CWR;
+    ecnQueueCwr(t);
   }
-  // tcp_fastretrans_alert: "ECE, hence prohibit cwnd undoing, the reduction is required".
   cc.forbidUndo();
 }
 

@@ -10,6 +10,9 @@ import { updateMss } from "./setup.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
+import { isPassiveFastOpen } from "./fastopen-open.js";
+import { requestKey } from "./listener.js";
+import { addrEq } from "../net/inet-address.js";
 
 /**
  * An ICMP error about one of our segments (RFC 5927 checks, Linux
@@ -28,7 +31,7 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   const seq = q.seq;
   const t = tl.tables.lookup(info.quotedSrc, q.srcPort, info.quotedDst, q.dstPort);
   if (!t) {
-    c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
+    if (!requestIcmpError(tl, info, q.srcPort, q.dstPort, seq)) c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
     return;
   }
   if (t instanceof TimeWaitSock) {
@@ -48,9 +51,11 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
     }
     return;
   }
-  // Linux tcp_v4_err/tcp_v6_err: the quoted sequence number lies in [snd.una, snd.nxt], both ends
-  // included (snd_nxt being the highest sent: our sndMax) — in SYN-SENT the ISN or ISN + 1.
-  if (t.state !== TcpState.LISTEN && !(seqGe(seq, t.sndUna) && seqLe(seq, t.sndMax))) {
+  // Linux tcp_v4_err/tcp_v6_err: the quoted sequence number lies in [snd.una, snd.nxt], both ends included
+  // (snd_nxt being the highest sent: our sndMax), in every state but LISTEN — in SYN-SENT the ISN or ISN + 1.
+  // A passive Fast Open child's window starts at its ISN: the SYN-ACK is still unacknowledged (snt_isn).
+  const una = isPassiveFastOpen(t) ? t.iss : t.sndUna;
+  if (t.state !== TcpState.LISTEN && !(seqGe(seq, una) && seqLe(seq, t.sndMax))) {
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
@@ -73,7 +78,9 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   }
   // The family's conversion (Linux icmp_err_convert, as tcp_v4_err uses it).
   const err = info.errno;
-  if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+  // A Fast Open child already accepted is treated as a connected socket (tcp_v4_err: fastopen->sk is NULL).
+  if (t.state === TcpState.SYN_SENT || (t.state === TcpState.SYN_RECV && !(isPassiveFastOpen(t) && t.listener === null))) {
+    // Before accept() the Fast Open child stays in the accept queue, closed with the error (tcp_done_with_error).
     c.inc(c.Tcp, "AttemptFails");
     abort(tl, t, err, false);
     return;
@@ -81,4 +88,28 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   // Kept as the soft error that a timeout reports (Linux sk_err_soft, which no MIB counts).
   c.inc(c.Sockstack, "IcmpSoftErrors");
   t.softError = err;
+}
+
+/**
+ * An ICMP error quoting a SYN-ACK of a request in a listener's SYN queue
+ * (Linux finds the request in the established hash: tcp_req_err; FreeBSD
+ * syncache_unreach): the personality's verdict. False when no request has
+ * the tuple.
+ */
+function requestIcmpError(tl: TcpLayer, info: NetIcmpError, localPort: number, remotePort: number, seq: number): boolean {
+  const local = info.quotedSrc, remote = info.quotedDst;
+  const lt = tl.tables.findListener(local, localPort, tl.tupleHash(remote, remotePort, local, localPort));
+  const key = requestKey(remote, remotePort);
+  const req = lt?.lq?.synQueue.get(key);
+  if (!lt || !req || !addrEq(req.localAddr, local)) return false;
+  const c = tl.ctx.counters;
+  const action = tl.personality.requestIcmpError(req, info, seq);
+  if (action === "out-of-window") c.inc(c.TcpExt, "OutOfWindowIcmps");
+  else if (action === "ignore") c.inc(c.Sockstack, "IcmpInDiscards");
+  else {
+    // Linux tcp_req_err: inet_csk_reqsk_queue_drop, counted as a listen drop.
+    lt.lq!.synQueue.delete(key);
+    c.inc(c.TcpExt, "ListenDrops");
+  }
+  return true;
 }

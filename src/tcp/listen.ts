@@ -160,7 +160,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
         localAddr: seg.daddr, localPort: seg.dport, remoteAddr: seg.saddr, remotePort: seg.sport,
         iss: (seg.ack - 1) >>> 0, irs: (seg.seq - 1) >>> 0, peerMss: mss, sndWscale: wscale, rcvWscale: 0,
         peerWindow: seg.window, sackOk, tsOk, ecnOk, tsRecent: seg.tsVal, tsOffset, retrans: 0, numTimeout: 0, expires: 0, acked: false, rcvWnd: 0, lastOowAck: -1,
-        created: now, listener: lq,
+        created: now, listener: lq, unreach: false,
       };
       const rt = tl.net.of(seg.saddr).route(seg.saddr);
       r.rcvWscale = wscale >= 0 ? initialWscale(tl, lt, rt ? rt.iface.mtu : 1500, seg.saddr) : 0;
@@ -249,7 +249,7 @@ function synReceived(tl: TcpLayer, lt: Tcb, lq: Listener, seg: Segment): void {
     rcvWscale: wscaleOk ? initialWscale(tl, lt, rt.iface.mtu, seg.saddr) : 0,
     peerWindow: seg.window, sackOk, tsOk, tsRecent: seg.tsVal, ecnOk: ecnRequestOk(tl, seg),
     tsOffset: tl.isn.tsOffset(seg.daddr, seg.saddr), retrans: 0, numTimeout: 0, rcvWnd: 0, lastOowAck: -1,
-    expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq,
+    expires: now + TCP_TIMEOUT_INIT, acked: false, created: now, listener: lq, unreach: false,
   };
   if (wantCookie) {
     // Linux tcp_conn_request: a cookie keeps ECN only in the timestamp it encodes.

@@ -65,6 +65,8 @@ export interface RequestSock {
   lastOowAck: number;
   /** When the request was created (µs). */
   created: Micros;
+  /** An ICMP error about its SYN-ACK was seen once (FreeBSD's SCF_UNREACH: the second one may drop it). */
+  unreach: boolean;
   /** TTL/TOS of the SYN (for symmetry; unused). */
   listener: Listener;
 }

@@ -15,7 +15,7 @@ import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
 import { synFastOpenOption } from "./fastopen.js";
-import { ecnSendFlags, ecnSynFlags, ecnTos } from "./ecn.js";
+import { ecnSendFlags, ecnSynFlags, ecnTos, enterCwr } from "./ecn.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import type { Tcb } from "./tcb.js";
 import type { AckSample } from "./congestion/congestion-control.js";
@@ -105,8 +105,11 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
   const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl, tos, true);
+  localDrop = err === "ENOBUFS";
   if (err) {
     c.inc(c.Tcp, "OutErrs");
+    // The local qdisc dropped it (Linux tcp_transmit_skb: NET_XMIT_DROP → tcp_enter_cwr); the segment counts as not sent.
+    if (localDrop) enterCwr(tl, t);
     return false;
   }
   c.inc(c.Tcp, "OutSegs");
@@ -328,7 +331,13 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (unsent === 0) {
       // The FIN: new, or again after a go-back (it needs no window, only cwnd).
       if (t.finQueued && seq === dataEnd && (!t.finSent || retrans) && cwndQuota(t, mss) > 0) {
-        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) sent = true;
+        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) {
+          sent = true;
+          // A new FIN is new data for the probe (Linux: the FIN is an skb tcp_write_xmit sends, then
+          // tcp_schedule_loss_probe; checked on Linux 6.18: a lone unacknowledged FIN is re-sent at the
+          // probe timeout, then at the RTO, then backed off).
+          if (!retrans) sentNew = true;
+        }
       }
       break;
     }
@@ -431,19 +440,25 @@ function skipSacked(t: Tcb, s: number): number {
  * A window probe (Linux tcp_write_wakeup / tcp_xmit_probe_skb): when the
  * peer's window has room send up to that much new data; otherwise a
  * segment with SEQ = SND.UNA − 1 and no data that forces an ACK (also
- * the keepalive probe, seed C7).
+ * the keepalive probe, seed C7). Returns true when the local qdisc
+ * dropped it (Linux: tcp_write_wakeup's result > 0, "local congestion").
  */
-export function sendProbe(tl: TcpLayer, t: Tcb, keepalive: boolean): void {
+export function sendProbe(tl: TcpLayer, t: Tcb, keepalive: boolean): boolean {
+  localDrop = false;
   const wndEnd = (t.sndUna + t.sndWnd) >>> 0;
   if (!keepalive && t.unsentBytes > 0 && seqLt(t.sndNxt, wndEnd)) {
     const len = Math.min(t.unsentBytes, (wndEnd - t.sndNxt) >>> 0, currentMss(t));
     // Linux tcp_write_wakeup marks the skb it sends from PSH (the segment carries it when it ends the skb).
     if (tl.personality.writeRecords) t.sndBuf.markPush();
     sendRange(tl, t, t.sndNxt, (t.sndNxt + len) >>> 0, false);
-    return;
+    return localDrop;
   }
   transmit(tl, t, (t.sndUna - 1) >>> 0, ACK, EMPTY);
+  return localDrop;
 }
+
+/** The last transmit() was dropped by the local qdisc (ENOBUFS; read by sendProbe's caller through its result). */
+let localDrop = false;
 
 /**
  * The tail loss probe's new segment (Linux tcp_send_loss_probe →

@@ -459,6 +459,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.probeBackoff = v;
   }
 
+  /** See {@link TcbCold.probesStamp}. */
+  get probesStamp(): TcbCold["probesStamp"] {
+    return this.#cold.probesStamp;
+  }
+  set probesStamp(v: TcbCold["probesStamp"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.probesStamp) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.probesStamp = v;
+  }
+
   /** See {@link TcbCold.totalRetrans}. */
   get totalRetrans(): TcbCold["totalRetrans"] {
     return this.#cold.totalRetrans;

@@ -100,6 +100,8 @@ export class TcbCold {
   userMss = 0;
   /** Zero-window probe backoff exponent (Linux icsk_backoff while probing). */
   probeBackoff = 0;
+  /** When the probe timer first fired in this probing episode, µs, or -1 (Linux icsk_probes_tstamp; TCP_USER_TIMEOUT counts from it). */
+  probesStamp: Micros = -1;
   /** Total retransmitted segments (tcpi_total_retrans). */
   totalRetrans = 0;
   /** Segments the peer reported received twice by D-SACK (Linux tp->dsack_dups). */

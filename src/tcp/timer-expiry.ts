@@ -7,7 +7,7 @@
  */
 import { fastOpenDetectBlackhole } from "./fastopen-open.js";
 import type { Micros } from "../core/time.js";
-import { TCP_ATO_MIN } from "./constants.js";
+import { TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL } from "./constants.js";
 import { abort, destroy } from "./lifecycle.js";
 import { sendActiveReset } from "./control-out.js";
 import { lossSample, pipeBytes, sendAck, sendLastSegment, sendProbe, sendProbeSegment, sendSyn, tcpOutput } from "./output.js";
@@ -225,10 +225,24 @@ function sendLossProbe(tl: TcpLayer, t: Tcb): void {
   rearmRto(tl, t, true);
 }
 
-/** Linux tcp_probe_timer: zero-window probes, given up after tcp_retries2 unanswered ones. */
+/**
+ * Linux tcp_probe_timer: zero-window probes — and the retries of data the
+ * local qdisc dropped (nothing in flight, data waiting) — given up after
+ * tcp_retries2 unanswered ones, or once TCP_USER_TIMEOUT has passed since
+ * the timer first fired (icsk_probes_tstamp). A probe the qdisc dropped
+ * again is retried after TCP_RESOURCE_PROBE_INTERVAL without backoff
+ * (tcp_send_probe0), clamped to what is left of the user timeout.
+ */
 function probeTimer(tl: TcpLayer, t: Tcb): void {
   if (t.unsentBytes === 0 || t.sndNxt !== t.sndUna) {
     t.probesOut = 0;
+    t.probesStamp = -1;
+    return;
+  }
+  const now = tl.ctx.scheduler.now();
+  if (t.probesStamp < 0) t.probesStamp = now;
+  else if (t.userTimeout > 0 && now - t.probesStamp >= t.userTimeout) {
+    writeError(tl, t, "ETIMEDOUT");
     return;
   }
   const max = t.orphan ? (tl.ctx.sysctl.tcp_orphan_retries || 8) : tl.ctx.sysctl.tcp_retries2;
@@ -236,8 +250,16 @@ function probeTimer(tl: TcpLayer, t: Tcb): void {
     writeError(tl, t, "ETIMEDOUT");
     return;
   }
-  sendProbe(tl, t, false);
+  const dropped = sendProbe(tl, t, false);
   t.probesOut++;
+  if (dropped && t.sndNxt === t.sndUna) {
+    // tcp_send_probe0: local congestion — the resource interval, no backoff (tcp_clamp_probe0_to_user_timeout).
+    let when = TCP_RESOURCE_PROBE_INTERVAL;
+    if (t.userTimeout > 0) when = Math.max(1, Math.min(when, t.userTimeout - (now - t.probesStamp)));
+    t.persistAt = now + when;
+    rearm(tl, t);
+    return;
+  }
   t.probeBackoff++;
   if (t.sndNxt === t.sndUna) armPersist(tl, t);
   else armRetransmit(tl, t);

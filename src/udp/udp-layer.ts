@@ -148,6 +148,8 @@ export class UdpLayer {
     const err = net.output(rt, src, dst, IPPROTO_UDP, head, data, sk.ttl, sk.tos, l3 + UDP.HEADER + data.length <= net.routeMtu(rt));
     if (err) {
       c.inc(c.Udp, "SndbufErrors");
+      // Linux udp_send_skb: a qdisc drop (ENOBUFS) is reported only under IP_RECVERR.
+      if (err === "ENOBUFS" && !sk.recverr) return data.length;
       return err;
     }
     c.inc(c.Udp, "OutDatagrams");

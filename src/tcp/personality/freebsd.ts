@@ -18,7 +18,7 @@ import type { Tcb } from "../tcb.js";
 import { TcpState } from "../tcp-state.js";
 import type { TcpLayer } from "../tcp-layer.js";
 import { TimeWaitSock } from "../timewait.js";
-import type { IcmpErrorAction, TcpPersonality } from "./personality.js";
+import type { IcmpErrorAction, RequestIcmpAction, TcpPersonality } from "./personality.js";
 
 /** AF_INET6's number, the family of an IPv6 ICMP error. */
 const AF_INET6_FAMILY = 10;
@@ -59,6 +59,7 @@ export const freebsdPersonality: TcpPersonality = {
   // tcp_input.c RST processing: ECONNREFUSED in SYN-RECEIVED, ECONNRESET otherwise.
   resetErrno: (state) => (state === TcpState.SYN_RECV ? "ECONNREFUSED" : "ECONNRESET"),
   icmpError: icmpErrorBsd,
+  requestIcmpError: syncacheUnreach,
   requestRst,
 };
 
@@ -167,4 +168,20 @@ function icmpErrorBsd(t: Tcb, info: NetIcmpError, seq: number): IcmpErrorAction 
   if (refused || transit) return t.state === TcpState.SYN_SENT ? { abort: refused ? "ECONNREFUSED" : "EHOSTUNREACH" } : "ignore";
   if (t.state === TcpState.ESTABLISHED && (info.errno === "EHOSTUNREACH" || info.errno === "ENETUNREACH" || info.errno === "EHOSTDOWN")) return "ignore";
   return { soft: info.errno };
+}
+
+/**
+ * syncache.c syncache_unreach (tcp_ctlinput's path when no PCB has the
+ * tuple, for every kind of error): a quote of another sequence number than
+ * the entry's ISS is bogus; the first error only marks the entry
+ * (SCF_UNREACH), and a later one drops it once its SYN-ACK has been
+ * retransmitted at least 4 times ("spurious network outage").
+ */
+function syncacheUnreach(req: RequestSock, _info: NetIcmpError, seq: number): RequestIcmpAction {
+  if (seq !== req.iss) return "ignore";
+  if (!req.unreach || req.retrans < 3 + 1) {
+    req.unreach = true;
+    return "ignore";
+  }
+  return "drop-request";
 }

@@ -8,7 +8,9 @@ import type { RequestSock } from "../listener.js";
 import { TcpState } from "../tcp-state.js";
 import type { Tcb } from "../tcb.js";
 import { timeWaitInput } from "../timewait-input.js";
-import type { TcpPersonality } from "./personality.js";
+import { NET_AF_INET6 } from "../../net/inet-address.js";
+import type { NetIcmpError } from "../../net/network-layer.js";
+import type { RequestIcmpAction, TcpPersonality } from "./personality.js";
 
 /** Linux. */
 export const linuxPersonality: TcpPersonality = {
@@ -45,7 +47,24 @@ export const linuxPersonality: TcpPersonality = {
   resetErrno: (state) => (state === TcpState.CLOSE_WAIT ? "EPIPE" : "ECONNRESET"),
   // tcp_v4_err / tcp_v6_err, in tcp/icmp-error.ts itself.
   icmpError: () => null,
+  requestIcmpError,
   // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge
   // included) drops the request — RFC 5961 does not apply to requests.
   requestRst: (_tl, _lt, req: RequestSock, off) => (off >= 1 && off <= Math.min(req.rcvWnd, 65535) + 1 ? "drop-request" : "ignore"),
 };
+
+/**
+ * Linux tcp_req_err (from tcp_v4_err / tcp_v6_err, which find the request
+ * in the established hash): a quote of anything but the SYN-ACK's ISN is
+ * out of window (OutOfWindowIcmps); otherwise the request is dropped
+ * silently — no error can reach accept() — when the error "aborts":
+ * for IPv4 net or host unreachable, time exceeded or parameter problem;
+ * for IPv6 icmpv6_err_convert's fatal errors (administratively prohibited,
+ * port unreachable, policy failure, reject route, parameter problem).
+ * Anything else (port unreachable in IPv4, packet too big, …) leaves it.
+ */
+function requestIcmpError(req: RequestSock, info: NetIcmpError, seq: number): RequestIcmpAction {
+  if (seq !== req.iss) return "out-of-window";
+  const abort = info.family === NET_AF_INET6 ? info.hard : info.type === 12 || info.type === 11 || (info.type === 3 && (info.code === 0 || info.code === 1));
+  return abort ? "drop-request" : "ignore";
+}

@@ -25,6 +25,12 @@ import type { TimeWaitSock } from "../timewait.js";
  */
 export type IcmpErrorAction = "ignore" | "out-of-window" | { soft: ErrnoCode } | { abort: ErrnoCode };
 
+/**
+ * What an ICMP error about a request's SYN-ACK does: counted out of window,
+ * ignored, or the request dropped from the SYN queue.
+ */
+export type RequestIcmpAction = "out-of-window" | "ignore" | "drop-request";
+
 /** What a listener does with a RST for one of its requests that is not exactly at IRS + 1. */
 export type RequestRstAction = "drop-request" | "challenge" | "ignore";
 
@@ -101,6 +107,11 @@ export interface TcpPersonality {
    * (tcp_v4_err / tcp_v6_err, tcp/icmp-error.ts).
    */
   icmpError(t: Tcb, info: NetIcmpError, seq: number): IcmpErrorAction | null;
+  /**
+   * An ICMP error (any kind) quoting the SYN-ACK of `req`, a request in a
+   * listener's SYN queue, whose sequence number is `seq`.
+   */
+  requestIcmpError(req: RequestSock, info: NetIcmpError, seq: number): RequestIcmpAction;
   /** A RST `off` sequence numbers past a request's IRS (off ≠ 1) at listener `lt`. */
   requestRst(tl: TcpLayer, lt: Tcb, req: RequestSock, off: number): RequestRstAction;
 }
