@@ -198,8 +198,8 @@ export class IpLayer {
     rt: RouteResult, src: Ipv4Address, dst: Ipv4Address, protocol: number, head: Uint8Array, payload: Uint8Array,
     ttl: number, tos: number, df: boolean,
   ): ErrnoCode | null {
-    const c = this.ctx.counters;
-    c.inc(c.Ip, "OutRequests");
+    const ip = this.ctx.counters.Ip;
+    ip.OutRequests = (ip.OutRequests ?? 0) + 1; // a named store: see input()
     const dev = rt.iface.device;
     const total = head.length + payload.length;
     if (total > 65535) return "EMSGSIZE";
@@ -235,10 +235,17 @@ export class IpLayer {
       this.ipv6Input(packet, iface);
       return;
     }
-    c.inc(c.Ip, "InReceives");
+    // Per-packet counters are named stores (one inline cache per site): c.inc's store keyed by a
+    // string is megamorphic and costs ~15× more (BENCHMARKS.md, "Round two, session 6").
+    const ipc = c.Ip;
+    ipc.InReceives = (ipc.InReceives ?? 0) + 1;
     // Linux ip_rcv_core: every datagram with a plausible header is counted by its ECN field (RFC 3168 §5).
     const h0 = packet.head;
-    if (h0.length >= 20 && h0[0]! >> 4 === 4 && (h0[0]! & 15) >= 5) c.inc(c.IpExt, IN_ECN_COUNTERS[h0[1]! & 3]!);
+    if (h0.length >= 20 && h0[0]! >> 4 === 4 && (h0[0]! & 15) >= 5) {
+      const ecn = h0[1]! & 3;
+      if (ecn === 0) c.IpExt.InNoECTPkts = (c.IpExt.InNoECTPkts ?? 0) + 1;
+      else c.inc(c.IpExt, IN_ECN_COUNTERS[ecn]!);
+    }
     // TCP keeps nothing of the header: it gets a per-layer scratch record;
     // every other path (reassembly, forwarding, UDP, ICMP, errors) a copy.
     const scratch = this.#hdrBusy ? newIpv4Header() : this.#hdrScratch;
@@ -255,7 +262,7 @@ export class IpLayer {
         if (scratch.totalLength < packet.length) trimPacket(packet, scratch.totalLength);
         const handler = this.#handlers[IPPROTO_TCP];
         if (handler) {
-          c.inc(c.Ip, "InDelivers");
+          ipc.InDelivers = (ipc.InDelivers ?? 0) + 1;
           const outer = this.#hdrBusy;
           this.#hdrBusy = true;
           handler.input(packet, scratch, iface);

@@ -55,7 +55,10 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   // established connection's ACK that advances snd.una) and TCPPureAcks otherwise (sockstack has no
   // separate fast path and applies that rule to every pure ACK).
   if (seg.data.length === 0 && !(seg.flags & (SYN | FIN))) {
-    c.inc(c.TcpExt, t.state === TcpState.ESTABLISHED && seqGt(ack, t.sndUna) ? "TCPHPAcks" : "TCPPureAcks");
+    // Named stores (per ACK), not c.inc's megamorphic keyed one.
+    const x = c.TcpExt;
+    if (t.state === TcpState.ESTABLISHED && seqGt(ack, t.sndUna)) x.TCPHPAcks = (x.TCPHPAcks ?? 0) + 1;
+    else x.TCPPureAcks = (x.TCPPureAcks ?? 0) + 1;
   }
   t.lastAckRecv = now;
   t.probesOut = 0;

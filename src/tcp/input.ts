@@ -46,7 +46,7 @@ export class InputScratch {
  */
 export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   const c = tl.ctx.counters;
-  c.inc(c.Tcp, "InSegs");
+  c.Tcp.InSegs = (c.Tcp.InSegs ?? 0) + 1; // a named store, not c.inc's megamorphic keyed one (per segment)
   const l4 = ip.headerLength;
   const total = ip.totalLength - l4;
   const h = packet.head;

@@ -112,7 +112,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     if (localDrop) enterCwr(tl, t);
     return false;
   }
-  c.inc(c.Tcp, "OutSegs");
+  c.Tcp.OutSegs = (c.Tcp.OutSegs ?? 0) + 1; // a named store, not c.inc's megamorphic keyed one (per segment)
   if (flags & RST) c.inc(c.Tcp, "OutRsts");
   t.segsOut++;
   if (flags & ACK) {

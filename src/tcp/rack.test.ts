@@ -86,3 +86,29 @@ test("the reordering window grows a step per D-SACK round trip, persists 16 reco
   rackUpdateReoWnd(layer(3), s, 9);
   assert.equal(s.reoWndSteps, 1);
 });
+
+test("SentLog: highestSackSeq (kept without a scan) equals a scan of the log through SACKs, splits, RTO and ACKs", () => {
+  /** The reference: the end of the last SACKed entry, else snd.una. */
+  const scan = (l: SentLog, una: number): number => {
+    for (let i = l.length - 1; i >= 0; i--) if (l.entry(i).sacked) return l.entry(i).end;
+    return una;
+  };
+  let seed = 12345;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const l = log(40);
+  let una = 1;
+  const end = 40_001;
+  for (let step = 0; step < 400; step++) {
+    const op = rnd(6);
+    const at = una + rnd(Math.max(1, end - una));
+    if (op <= 1) l.tagSack(at - ((at - 1) % 1000), at - ((at - 1) % 1000) + 1000 * (1 + rnd(3)), step, 1, end);
+    else if (op === 2) l.onSent(at, Math.min(end, at + 1 + rnd(1500)), step); // a retransmission, split at its edges
+    else if (op === 3 && rnd(8) === 0) l.clearSacks();
+    else if (op === 4 && rnd(4) === 0) {
+      una = Math.min(end, una + rnd(1700));
+      l.ack(una, step, 1, { segs: 0, reord: -1 });
+    } else if (op === 5 && rnd(10) === 0) l.markAllLost();
+    assert.equal(l.highestSackSeq(una), scan(l, una), `step ${step} (op ${op}): highestSackSeq must match a scan`);
+    if (una === end) break;
+  }
+});

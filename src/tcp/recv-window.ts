@@ -178,7 +178,7 @@ export class ReceiveWindow {
       mss = fullSpace;
       if (mss <= 0) return 0;
     }
-    const unit = 2 ** this.rcvWscale;
+    const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
     if (freeSpace < fullSpace >> 1) {
       // don't let the window reappear through rounding; go to zero early
       freeSpace = Math.floor(freeSpace / unit) * unit;
@@ -200,7 +200,7 @@ export class ReceiveWindow {
   select(rcvNxt: number, freeSpace: number, allowedSpace: number, rcvMss: number): number {
     const cur = this.receiveWindow(rcvNxt);
     let win = this.wanted(freeSpace, allowedSpace, rcvMss);
-    const unit = 2 ** this.rcvWscale;
+    const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
     if (win < cur) win = Math.ceil(cur / unit) * unit;
     this.rcvWnd = win;
     this.rcvWup = rcvNxt;
@@ -220,7 +220,7 @@ export class ReceiveWindow {
    * w.selectBsd(rcvNxt, 65700 - 799, 65700, 1460) // 64901 (wscale 0)
    */
   selectBsd(rcvNxt: number, sbspace: number, hiwat: number, maxseg: number): number {
-    const unit = 2 ** this.rcvWscale;
+    const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
     let recwin = Math.min(Math.max(sbspace, 0), 65535 * unit);
     if (recwin < hiwat / 4 && recwin < maxseg) recwin = 0;
     const cur = this.receiveWindow(rcvNxt);

@@ -40,6 +40,8 @@ export class SentLog {
   #cap = 0;
   #head = 0;
   #n = 0;
+  /** Entries carrying the SACKED mark (a split SACKed segment counts twice): `highestSackSeq` without a scan. */
+  #sackedEntries = 0;
   /** RACK decides losses (`tcp_recovery` & 1 when the log was created); false: the log serves tail loss probes only. */
   rack = false;
   /** Bytes SACKed (Linux sacked_out, in bytes). */
@@ -127,6 +129,7 @@ export class SentLog {
     a[k + 1] = end >>> 0;
     a[k + 2] = time;
     a[k + 3] = flags;
+    if (flags & F_SACKED) this.#sackedEntries++;
     this.#n++;
   }
 
@@ -267,6 +270,7 @@ export class SentLog {
       this.#a[k * 4 + 3] = (f | F_SACKED) & ~(F_LOST | F_RTX);
       this.sackedBytes += len;
       this.sackedSegs++;
+      this.#sackedEntries++;
       this.delivered++;
       if (!(f & F_EVER_RETRANS) && seqLt(st, fack) && (reord < 0 || seqLt(st, reord))) reord = st;
       this.advance(f, en, this.#t(k), now, minRtt);
@@ -280,6 +284,8 @@ export class SentLog {
    * nothing is SACKed).
    */
   highestSackSeq(sndUna: number): number {
+    // Nothing SACKed (every ACK of a loss-free transfer): no scan of the whole flight.
+    if (this.#sackedEntries === 0) return sndUna;
     for (let i = this.#n - 1; i >= 0; i--) {
       const k = this.#idx(i);
       if (this.#f(k) & F_SACKED) return this.#e(k);
@@ -327,6 +333,7 @@ export class SentLog {
       if (f & F_SACKED) {
         this.sackedBytes -= len;
         this.sackedSegs--;
+        this.#sackedEntries--;
       } else {
         this.delivered++;
         if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
@@ -345,7 +352,7 @@ export class SentLog {
       this.#a = NO_SEGMENTS;
       this.#cap = 0;
       this.#head = 0;
-      this.sackedBytes = this.sackedSegs = this.lostBytes = this.lostSegs = 0;
+      this.sackedBytes = this.sackedSegs = this.lostBytes = this.lostSegs = this.#sackedEntries = 0;
     }
     return out;
   }
@@ -407,6 +414,7 @@ export class SentLog {
     }
     this.sackedBytes = 0;
     this.sackedSegs = 0;
+    this.#sackedEntries = 0;
   }
 
   /**

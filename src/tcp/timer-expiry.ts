@@ -288,7 +288,7 @@ function keepaliveTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     sendProbe(tl, t, true);
     t.probesOut++;
     const c = tl.ctx.counters;
-    c.inc(c.TcpExt, "TCPKeepAlive");
+    c.TcpExt.TCPKeepAlive = (c.TcpExt.TCPKeepAlive ?? 0) + 1; // a named store (per probe), not c.inc's keyed one
     t.keepaliveAt = now + intvl;
   } else {
     t.keepaliveAt = t.lastRecv + idle;
