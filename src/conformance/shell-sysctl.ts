@@ -94,6 +94,21 @@ const SYSCTLS: Record<string, SysctlSetter> = {
     h.sysctl.tcp_delacktime = n * 1000;
     return OK;
   },
+  // FreeBSD's connection-establishment limit (ms), the default of TCP_KEEPINIT (freebsd personality).
+  "net.inet.tcp.keepinit": (h, v) => {
+    const n = num(v);
+    if (!Number.isInteger(n) || n <= 0) return unsupported(`sysctl net.inet.tcp.keepinit=${v}`);
+    h.sysctl.tcp_keepinit = n * 1000;
+    return OK;
+  },
+  // Retransmissions of an ECN-setup SYN that keep ECE|CWR (freebsd personality; Linux: tcp_ecn_fallback).
+  "net.inet.tcp.ecn.maxretries": (h, v) => {
+    const n = num(v);
+    if (!Number.isInteger(n) || n < 0) return unsupported(`sysctl net.inet.tcp.ecn.maxretries=${v}`);
+    h.sysctl.tcp_ecn_maxretries = n;
+    return OK;
+  },
+  "net.inet.tcp.syncookies_only": restate("net.inet.tcp.syncookies_only", "0", "the SYN queue is always used (SYN cookies only when it overflows, as tcp_syncookies allows)"),
   "net.inet.tcp.tolerate_missing_ts": restate("net.inet.tcp.tolerate_missing_ts", "1", "segments without timestamps are accepted (Linux)"),
 };
 

@@ -82,6 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_FASTOPEN", 23, "int", "0", "Listener: the Fast Open queue length (RFC 7413; SYNs with a valid cookie or, with tcp_fastopen 0x200, any data create the connection at once; Linux fastopen_queue_tune caps it at somaxconn). Only in CLOSE or LISTEN (else EINVAL)."),
   T("TCP_FASTOPEN_CONNECT", 30, "bool", "0", "Client: connect() returns at once when a cookie is cached and the first write goes in the SYN (Linux tcp_fastopen_defer_connect); EOPNOTSUPP without the tcp_fastopen client bit, EINVAL after connect."),
   T("TCP_FASTOPEN_NO_COOKIE", 34, "bool", "0", "Fast Open without cookies on this socket (client: data in the SYN without a cookie; listener: accept data in SYNs without one)."),
+  T("TCP_KEEPINIT", 128, "int", "75 (net.inet.tcp.keepinit, freebsd personality)", "FreeBSD's: seconds an active open may take before connect() fails with ETIMEDOUT (0: the sysctl). Exists only under the freebsd personality; Linux has no such option (ENOPROTOOPT)."),
   T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 

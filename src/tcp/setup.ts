@@ -22,7 +22,7 @@ import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
-import { resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
+import { rearm, resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
 
 /**
  * The send side's sequence numbers at the start of a connection: SND.UNA,
@@ -92,6 +92,11 @@ export function establish(tl: TcpLayer, t: Tcb): void {
   t.synDelivered = true; // our SYN or SYN-ACK was acknowledged (Linux counts it as delivered)
   initTransfer(tl, t);
   tl.setState(t, TcpState.ESTABLISHED);
+  if (t.lifetimeAt >= 0) {
+    // The active open's time limit (FreeBSD keepinit) is over.
+    t.lifetimeAt = -1;
+    rearm(tl, t);
+  }
   resetKeepalive(tl, t);
 }
 

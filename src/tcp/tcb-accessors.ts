@@ -567,6 +567,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.synRetries = v;
   }
 
+  /** See {@link TcbCold.keepInit}. */
+  get keepInit(): TcbCold["keepInit"] {
+    return this.#cold.keepInit;
+  }
+  set keepInit(v: TcbCold["keepInit"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.keepInit) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.keepInit = v;
+  }
+
   /** See {@link TcbCold.linger2}. */
   get linger2(): TcbCold["linger2"] {
     return this.#cold.linger2;

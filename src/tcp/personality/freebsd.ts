@@ -39,6 +39,8 @@ export const freebsdPersonality: TcpPersonality = {
   ecnSimultaneousAccept: true,
   requestSeqCheck: false,
   nagleMinshall: false,
+  // tcp_usrreq.c tcp_connect arms TT_KEEP with TP_KEEPINIT; tcp_timer_keep drops a connection not yet established.
+  keepInit: true,
   closedResetOwner,
   timeWaitInput: timeWaitInputBsd,
   learnedMss: tcpMss,
@@ -60,7 +62,30 @@ export const freebsdPersonality: TcpPersonality = {
   resetErrno: (state) => (state === TcpState.SYN_RECV ? "ECONNREFUSED" : "ECONNRESET"),
   icmpError: icmpErrorBsd,
   requestRst,
+  synSentTimeout,
+  // tcp_timer.c: an ECN-setup SYN keeps ECE|CWR while t_rxtshift ≤ net.inet.tcp.ecn.maxretries.
+  ecnSynRetries: (tl) => tl.ctx.sysctl.tcp_ecn_maxretries,
 };
+
+/** tcp_timer.h TCP_MAXRXTSHIFT: retransmissions before a connection is dropped. */
+const TCP_MAXRXTSHIFT = 12;
+/** tcp_timer.h TCPTV_REXMTMAX: the largest retransmission timeout. */
+const TCPTV_REXMTMAX: Micros = 64_000_000;
+/** net.inet.tcp.rexmit_initial (1 s) and rexmit_slop (200 ms), the values the shell accepts (conformance/shell-sysctl.ts). */
+const REXMIT_INITIAL: Micros = 1_000_000;
+const REXMIT_SLOP: Micros = 200_000;
+
+/**
+ * tcp_timer.c tcp_timer_rexmt in SYN-SENT: give up after TCP_MAXRXTSHIFT
+ * retransmissions; otherwise the next timeout is rexmit_initial ×
+ * tcp_backoff[shift] (1, 2, 4, … 64) plus rexmit_slop (TCPT_RANGESET), at
+ * most TCPTV_REXMTMAX — SYNs at 0, 1, 3.2, 7.4, 15.6, 31.8, 64, 128 s, …
+ * (the first timeout, rexmit_initial, is the RTO's initial 1 s).
+ */
+function synSentTimeout(_tl: TcpLayer, shift: number): Micros {
+  if (shift > TCP_MAXRXTSHIFT) return -1;
+  return Math.min(REXMIT_INITIAL * 2 ** Math.min(shift, 6) + REXMIT_SLOP, TCPTV_REXMTMAX);
+}
 
 /**
  * tcp_input.c: a segment for a bound socket that neither listens nor is

@@ -25,6 +25,8 @@ export const linuxPersonality: TcpPersonality = {
   ecnSimultaneousAccept: false,
   requestSeqCheck: true,
   nagleMinshall: true,
+  // Linux bounds a connect by tcp_syn_retries / TCP_SYNCNT alone (tcp_write_timeout).
+  keepInit: false,
   // Linux answers a segment for nobody from no socket (tcp_v4_send_reset without sk).
   closedResetOwner: () => null,
   timeWaitInput,
@@ -45,6 +47,9 @@ export const linuxPersonality: TcpPersonality = {
   resetErrno: (state) => (state === TcpState.CLOSE_WAIT ? "EPIPE" : "ECONNRESET"),
   // tcp_v4_err / tcp_v6_err, in tcp/icmp-error.ts itself.
   icmpError: () => null,
+  // timer-expiry.ts retransmitTimer and ecn.ts ecnSynFlags themselves.
+  synSentTimeout: () => null,
+  ecnSynRetries: () => null,
   // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge
   // included) drops the request — RFC 5961 does not apply to requests.
   requestRst: (_tl, _lt, req: RequestSock, off) => (off >= 1 && off <= Math.min(req.rcvWnd, 65535) + 1 ? "drop-request" : "ignore"),

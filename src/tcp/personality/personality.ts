@@ -74,6 +74,13 @@ export interface TcpPersonality {
    * only when idle).
    */
   readonly nagleMinshall: boolean;
+  /**
+   * An active open is limited in time (FreeBSD's TCP_KEEPINIT, default
+   * `tcp_keepinit` = net.inet.tcp.keepinit: the keep timer before
+   * ESTABLISHED drops it with ETIMEDOUT) and the socket option exists.
+   * Without: only the SYN retries bound a connect (Linux).
+   */
+  readonly keepInit: boolean;
 
   /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
   closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;
@@ -101,6 +108,16 @@ export interface TcpPersonality {
    * (tcp_v4_err / tcp_v6_err, tcp/icmp-error.ts).
    */
   icmpError(t: Tcb, info: NetIcmpError, seq: number): IcmpErrorAction | null;
+  /**
+   * The active open's SYN retransmissions: when the retransmission timer
+   * fires in SYN-SENT for the `shift`-th time, the wait before the next
+   * timeout (the SYN goes out now), or -1 to fail the connect with
+   * ETIMEDOUT; null for Linux's rules (tcp_syn_retries with
+   * tcp_syn_linear_timeouts, the RTO doubling of rtt.ts).
+   */
+  synSentTimeout(tl: TcpLayer, shift: number): Micros | null;
+  /** How many retransmissions of an ECN-setup SYN keep ECE|CWR; null for Linux's `tcp_ecn_fallback` (none, or all when off). */
+  ecnSynRetries(tl: TcpLayer): number | null;
   /** A RST `off` sequence numbers past a request's IRS (off ≠ 1) at listener `lt`. */
   requestRst(tl: TcpLayer, lt: Tcb, req: RequestSock, off: number): RequestRstAction;
 }
