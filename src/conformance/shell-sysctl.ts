@@ -80,7 +80,12 @@ const SYSCTLS: Record<string, SysctlSetter> = {
     return OK;
   },
   "net.inet.tcp.blackhole": restate("net.inet.tcp.blackhole", "0", "sockstack always answers closed ports with RST"),
-  "net.inet.tcp.rexmit_drop_options": restate("net.inet.tcp.rexmit_drop_options", "0", "retransmitted SYNs keep their options"),
+  // From the third SYN retransmission, the MSS option alone (freebsd personality).
+  "net.inet.tcp.rexmit_drop_options": (h, v) => {
+    if (v !== "0" && v !== "1") return unsupported(`sysctl net.inet.tcp.rexmit_drop_options=${v}`);
+    h.sysctl.tcp_rexmit_drop_options = v === "1";
+    return OK;
+  },
   "net.inet.tcp.rexmit_slop": restate("net.inet.tcp.rexmit_slop", "200", "the RTO floor is tcp_rto_min (200 ms)"),
   "net.inet.tcp.rexmit_initial": restate("net.inet.tcp.rexmit_initial", "1000", "the initial RTO is 1 s (RFC 6298)"),
   "net.inet.tcp.icmp_may_rst": restate("net.inet.tcp.icmp_may_rst", "1", "ICMP errors may reset connections in SYN-SENT"),

@@ -147,6 +147,12 @@ export interface Sysctls {
    */
   tcp_ecn_maxretries: number;
   /**
+   * FreeBSD `net.inet.tcp.rexmit_drop_options` (false): from the third
+   * retransmission on, an active open's SYNs carry the MSS option alone
+   * (for middleboxes that drop unknown options); freebsd personality only.
+   */
+  tcp_rexmit_drop_options: boolean;
+  /**
    * Drop every segment with both SYN and FIN set, in any state (FreeBSD
    * `net.inet.tcp.drop_synfin`, off by default there too). false (Linux,
    * always): a SYN|FIN is processed as a SYN.
@@ -329,6 +335,7 @@ export function linuxSysctls(): Sysctls {
     tcp_delacktime: 100_000,
     tcp_keepinit: 75_000_000,
     tcp_ecn_maxretries: 1,
+    tcp_rexmit_drop_options: false,
     tcp_drop_synfin: false,
     disable_ipv6: true,
     ipv6_forwarding: false,

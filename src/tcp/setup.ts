@@ -62,10 +62,12 @@ export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
 export function applySynOptions(tl: TcpLayer, t: Tcb, seg: Segment): void {
   const s = tl.ctx.sysctl;
   t.peerMss = seg.mss > 0 ? seg.mss : TCP_MSS_DEFAULT;
-  t.wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
+  // Options our SYN no longer announced (FreeBSD rexmit_drop_options) are not used either.
+  const asked = !t.synMssOnly;
+  t.wscaleOk = asked && s.tcp_window_scaling && seg.wscale >= 0;
   t.sndWscale = t.wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : 0;
-  t.sackOk = s.tcp_sack && seg.sackOk;
-  t.tsOk = s.tcp_timestamps && seg.hasTs;
+  t.sackOk = asked && s.tcp_sack && seg.sackOk;
+  t.tsOk = asked && s.tcp_timestamps && seg.hasTs;
   if (t.tsOk) {
     t.tsRecent = seg.tsVal;
     t.tsRecentStamp = tl.ctx.scheduler.now();

@@ -99,7 +99,7 @@ function writeError(tl: TcpLayer, t: Tcb, fallback: "ETIMEDOUT"): void {
  * Returns false for Linux's rules.
  */
 function synSentRetransmit(tl: TcpLayer, t: Tcb, now: Micros): boolean {
-  const wait = tl.personality.synSentTimeout(tl, t.retransmits + 1);
+  const wait = tl.personality.synSentTimeout(tl, t, t.retransmits + 1);
   if (wait === null) return false;
   if (wait < 0) {
     writeError(tl, t, "ETIMEDOUT");

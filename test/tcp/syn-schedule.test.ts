@@ -10,11 +10,13 @@ import assert from "node:assert/strict";
 import { ms, sec, type Micros } from "../../src/core/time.js";
 import { personalitySysctls } from "../../src/core/personality.js";
 import { rawPeer } from "../helpers/vocabulary.js";
+import { tcpOptionList } from "../../src/wire/tcp.js";
 
 /** Connects to a peer that never answers; returns the SYNs' send times (s) within `span` and how connect() ended. */
-async function synTimes(personality: "linux" | "freebsd", span: Micros, keepInitSecs?: number) {
+async function synTimes(personality: "linux" | "freebsd", span: Micros, keepInitSecs?: number, dropOptions = false) {
   const t = rawPeer();
   Object.assign(t.host.sysctl, personalitySysctls(personality));
+  t.host.sysctl.tcp_rexmit_drop_options = dropOptions;
   const fd = t.p.socket("AF_INET", "SOCK_STREAM");
   if (keepInitSecs !== undefined) t.p.setsockopt(fd, "IPPROTO_TCP", "TCP_KEEPINIT", keepInitSecs);
   let outcome = "pending";
@@ -26,7 +28,8 @@ async function synTimes(personality: "linux" | "freebsd", span: Micros, keepInit
   await t.net.advance(span);
   const sent = t.capture.drain();
   const at = sent.filter((s) => s.flags.includes("S")).map((s) => Math.round(s.at / 1000) / 1000);
-  return { at, outcome, endedAt, resets: sent.filter((s) => s.flags.includes("R")).length };
+  const options = sent.filter((s) => s.flags.includes("S")).map((s) => tcpOptionList(s.header).map((o) => o.kind).filter((k) => k !== "nop" && k !== "eol").join(","));
+  return { at, outcome, endedAt, resets: sent.filter((s) => s.flags.includes("R")).length, options };
 }
 
 test("FreeBSD personality: SYNs at 0, 1, 3.2, 7.4, 15.6, 31.8, 64, 128, … s (1 s × 2^n + 200 ms slop, at most 64 s)", async () => {
@@ -45,6 +48,14 @@ test("FreeBSD personality: net.inet.tcp.keepinit (75 s) and TCP_KEEPINIT end the
   assert.equal(five.outcome, "connect: Connection timed out", "TCP_KEEPINIT 5 s");
   assert.equal(five.endedAt, 5, "at 5 s");
   assert.equal(dflt.resets + five.resets, 0, "no RST from SYN-SENT (tcp_drop sends one only after a SYN was received)");
+});
+
+test("FreeBSD personality: rexmit_drop_options — from the third retransmission the SYN announces the MSS alone", async () => {
+  const r = await synTimes("freebsd", sec(10), undefined, true);
+  const full = "mss,wscale,sack-permitted,timestamp";
+  assert.deepEqual(r.options, [full, full, full, "mss"], "SYNs at 0, 1, 3.2 s with every option, at 7.4 s the MSS only");
+  const off = await synTimes("freebsd", sec(10));
+  assert.deepEqual(off.options, [full, full, full, full], "without the sysctl every SYN keeps its options");
 });
 
 test("Linux personality: SYN schedule unchanged (1 s five times, then doubling) and TCP_KEEPINIT does not exist (ENOPROTOOPT)", async () => {

@@ -80,10 +80,13 @@ const REXMIT_SLOP: Micros = 200_000;
  * retransmissions; otherwise the next timeout is rexmit_initial ×
  * tcp_backoff[shift] (1, 2, 4, … 64) plus rexmit_slop (TCPT_RANGESET), at
  * most TCPTV_REXMTMAX — SYNs at 0, 1, 3.2, 7.4, 15.6, 31.8, 64, 128 s, …
- * (the first timeout, rexmit_initial, is the RTO's initial 1 s).
+ * (the first timeout, rexmit_initial, is the RTO's initial 1 s). With
+ * `rexmit_drop_options`, the third retransmission and later ones announce
+ * the MSS alone (TF_REQ_SCALE, TF_REQ_TSTMP and TF_SACK_PERMIT cleared).
  */
-function synSentTimeout(_tl: TcpLayer, shift: number): Micros {
+function synSentTimeout(tl: TcpLayer, t: Tcb, shift: number): Micros {
   if (shift > TCP_MAXRXTSHIFT) return -1;
+  if (shift === 3 && tl.ctx.sysctl.tcp_rexmit_drop_options) t.synMssOnly = true;
   return Math.min(REXMIT_INITIAL * 2 ** Math.min(shift, 6) + REXMIT_SLOP, TCPTV_REXMTMAX);
 }
 

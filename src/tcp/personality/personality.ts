@@ -111,11 +111,11 @@ export interface TcpPersonality {
   /**
    * The active open's SYN retransmissions: when the retransmission timer
    * fires in SYN-SENT for the `shift`-th time, the wait before the next
-   * timeout (the SYN goes out now), or -1 to fail the connect with
-   * ETIMEDOUT; null for Linux's rules (tcp_syn_retries with
-   * tcp_syn_linear_timeouts, the RTO doubling of rtt.ts).
+   * timeout (the SYN of `t` goes out now, with the options the hook leaves
+   * it), or -1 to fail the connect with ETIMEDOUT; null for Linux's rules
+   * (tcp_syn_retries with tcp_syn_linear_timeouts, the RTO doubling of rtt.ts).
    */
-  synSentTimeout(tl: TcpLayer, shift: number): Micros | null;
+  synSentTimeout(tl: TcpLayer, t: Tcb, shift: number): Micros | null;
   /** How many retransmissions of an ECN-setup SYN keep ECE|CWR; null for Linux's `tcp_ecn_fallback` (none, or all when off). */
   ecnSynRetries(tl: TcpLayer): number | null;
   /** A RST `off` sequence numbers past a request's IRS (off ≠ 1) at listener `lt`. */
