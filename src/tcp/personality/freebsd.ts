@@ -33,6 +33,8 @@ export const freebsdPersonality: TcpPersonality = {
   writeRecords: false,
   atoFromFirstData: false,
   ackFinAtOnce: true,
+  // tcp_input.c: a trimmed duplicate part gets a D-SACK block and TF_ACKNOW when SACK is on.
+  ackPartialDuplicate: true,
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
   dropSynAckAtListener: true,
   // tcp_input.c (SYN in SYN-SENT): an ECN-setup SYN permits ECN whenever net.inet.tcp.ecn.enable is on.

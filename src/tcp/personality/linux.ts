@@ -19,6 +19,8 @@ export const linuxPersonality: TcpPersonality = {
   writeRecords: true,
   atoFromFirstData: true,
   ackFinAtOnce: false,
+  // Linux tcp_data_queue: a partial duplicate sets the D-SACK and goes on as in-order data.
+  ackPartialDuplicate: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,
   // Linux tcp_ecn_rcv_syn: only a connection that asked for ECN keeps it.

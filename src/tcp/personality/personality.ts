@@ -54,6 +54,13 @@ export interface TcpPersonality {
    * an ACK delayed before that — a FIN before any data — leaves at once.
    */
   readonly atoFromFirstData: boolean;
+  /**
+   * A segment partly below rcv.nxt, on a SACK connection, is ACKed at once
+   * with the D-SACK of its duplicate part (FreeBSD tcp_input: the next
+   * in-order segment would clear that block) instead of with the delayed
+   * ACK (Linux tcp_data_queue only records the D-SACK).
+   */
+  readonly ackPartialDuplicate: boolean;
   /** A FIN received in order is ACKed at once (no more data can come) instead of with the delayed ACK. */
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
