@@ -64,6 +64,8 @@ export const REMOTE_IP = "192.0.2.1";
 export const SCRIPT_PORT = 8080;
 /** First ephemeral port the runner uses for the remote side. */
 const REMOTE_PORT_BASE = 47000;
+/** packetdrill MAX_WAIT_SECS: how long a non-blocking syscall waits for a blocking one still in progress. */
+const AWAIT_IDLE_MAX: Micros = 1_000_000;
 
 /** Outcome of one script. */
 export type ScriptStatus = "passed" | "failed" | "unsupported";
@@ -348,6 +350,7 @@ class ScriptRun {
         await this.#settle();
         break;
       case "syscall":
+        if (ev.endUs === null) await this.#awaitIdle();
         await this.#syscall(ev, at);
         break;
       case "shell":
@@ -359,6 +362,18 @@ class ScriptRun {
         break;
     }
     this.#prevTime = at;
+  }
+
+  /**
+   * packetdrill's await_idle_thread before a non-blocking syscall: a blocking
+   * call still in progress gets up to 1 s to return first (a `close` due at
+   * the instant a blocked `connect` times out runs after it).
+   */
+  async #awaitIdle(): Promise<void> {
+    for (const p of this.#pending) {
+      if (!p.done) await this.net.driver.runUntil(() => p.done, { timeout: AWAIT_IDLE_MAX });
+    }
+    this.#checkPending(false);
   }
 
   #checkPending(final: boolean): void {

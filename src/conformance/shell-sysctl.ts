@@ -80,7 +80,12 @@ const SYSCTLS: Record<string, SysctlSetter> = {
     return OK;
   },
   "net.inet.tcp.blackhole": restate("net.inet.tcp.blackhole", "0", "sockstack always answers closed ports with RST"),
-  "net.inet.tcp.rexmit_drop_options": restate("net.inet.tcp.rexmit_drop_options", "0", "retransmitted SYNs keep their options"),
+  // From the third SYN retransmission, the MSS option alone (freebsd personality).
+  "net.inet.tcp.rexmit_drop_options": (h, v) => {
+    if (v !== "0" && v !== "1") return unsupported(`sysctl net.inet.tcp.rexmit_drop_options=${v}`);
+    h.sysctl.tcp_rexmit_drop_options = v === "1";
+    return OK;
+  },
   "net.inet.tcp.rexmit_slop": restate("net.inet.tcp.rexmit_slop", "200", "the RTO floor is tcp_rto_min (200 ms)"),
   "net.inet.tcp.rexmit_initial": restate("net.inet.tcp.rexmit_initial", "1000", "the initial RTO is 1 s (RFC 6298)"),
   "net.inet.tcp.icmp_may_rst": restate("net.inet.tcp.icmp_may_rst", "1", "ICMP errors may reset connections in SYN-SENT"),
@@ -94,6 +99,21 @@ const SYSCTLS: Record<string, SysctlSetter> = {
     h.sysctl.tcp_delacktime = n * 1000;
     return OK;
   },
+  // FreeBSD's connection-establishment limit (ms), the default of TCP_KEEPINIT (freebsd personality).
+  "net.inet.tcp.keepinit": (h, v) => {
+    const n = num(v);
+    if (!Number.isInteger(n) || n <= 0) return unsupported(`sysctl net.inet.tcp.keepinit=${v}`);
+    h.sysctl.tcp_keepinit = n * 1000;
+    return OK;
+  },
+  // Retransmissions of an ECN-setup SYN that keep ECE|CWR (freebsd personality; Linux: tcp_ecn_fallback).
+  "net.inet.tcp.ecn.maxretries": (h, v) => {
+    const n = num(v);
+    if (!Number.isInteger(n) || n < 0) return unsupported(`sysctl net.inet.tcp.ecn.maxretries=${v}`);
+    h.sysctl.tcp_ecn_maxretries = n;
+    return OK;
+  },
+  "net.inet.tcp.syncookies_only": restate("net.inet.tcp.syncookies_only", "0", "the SYN queue is always used (SYN cookies only when it overflows, as tcp_syncookies allows)"),
   "net.inet.tcp.tolerate_missing_ts": restate("net.inet.tcp.tolerate_missing_ts", "1", "segments without timestamps are accepted (Linux)"),
 };
 

@@ -134,6 +134,25 @@ export interface Sysctls {
    */
   tcp_delacktime: Micros;
   /**
+   * FreeBSD `net.inet.tcp.keepinit` (µs, 75 s): how long an active open may
+   * take before connect() fails with ETIMEDOUT (tcp_timer_keep before
+   * ESTABLISHED), the default of the socket's TCP_KEEPINIT; used by the
+   * freebsd personality only (Linux bounds a connect by `tcp_syn_retries`).
+   */
+  tcp_keepinit: Micros;
+  /**
+   * FreeBSD `net.inet.tcp.ecn.maxretries` (1): how many retransmissions of an
+   * ECN-setup SYN still carry ECE|CWR before ECN is given up; freebsd
+   * personality only (Linux: `tcp_ecn_fallback`).
+   */
+  tcp_ecn_maxretries: number;
+  /**
+   * FreeBSD `net.inet.tcp.rexmit_drop_options` (false): from the third
+   * retransmission on, an active open's SYNs carry the MSS option alone
+   * (for middleboxes that drop unknown options); freebsd personality only.
+   */
+  tcp_rexmit_drop_options: boolean;
+  /**
    * Drop every segment with both SYN and FIN set, in any state (FreeBSD
    * `net.inet.tcp.drop_synfin`, off by default there too). false (Linux,
    * always): a SYN|FIN is processed as a SYN.
@@ -314,6 +333,9 @@ export function linuxSysctls(): Sysctls {
     tcp_insecure_syn: false,
     tcp_personality: "linux",
     tcp_delacktime: 100_000,
+    tcp_keepinit: 75_000_000,
+    tcp_ecn_maxretries: 1,
+    tcp_rexmit_drop_options: false,
     tcp_drop_synfin: false,
     disable_ipv6: true,
     ipv6_forwarding: false,

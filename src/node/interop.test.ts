@@ -489,7 +489,7 @@ function innerSuite(ns: string): void {
         assert.equal(rec.bytesIn, n);
         assert.equal(rec.sha256In, r.sha256);
         assert.equal(r.sha256, patternSha(n));
-        t.diagnostic(`kernel → sockstack: ${bulkMb} MB in ${(r.seconds as number).toFixed(2)} s = ${(n / (r.seconds as number) / 1e6).toFixed(1)} MB/s`);
+        t.diagnostic(`kernel (${String(r.cc)}) → sockstack: ${bulkMb} MB in ${(r.seconds as number).toFixed(2)} s = ${(n / (r.seconds as number) / 1e6).toFixed(1)} MB/s`);
       }, 600_000);
 
       tcp(`bulk ${bulkMb} MB sockstack → kernel (client → Python sink, half-close, reply after EOF), SHA-256 checked`, async (t) => {
@@ -516,6 +516,57 @@ function innerSuite(ns: string): void {
         assert.equal(reply, `${patternSha(n)} ${n}\n`);
         assert.equal((await sink.result).bytes, n);
         t.diagnostic(`sockstack → kernel: ${bulkMb} MB in ${sec.toFixed(2)} s = ${(n / sec / 1e6).toFixed(1)} MB/s`);
+      }, 600_000);
+
+      // Issue 17's throughput target: on the impaired path, sockstack's sender against the kernel's,
+      // in one run, alternating so that the machine's load falls on both. The kernel's sender uses
+      // the same congestion control as sockstack's (cubic, set with TCP_CONGESTION); the namespace's
+      // default (this machine: bbr, which sockstack does not implement) is measured once beside it.
+      tcp("impaired throughput: sockstack sender vs the kernel's sender, same congestion control (measured, printed)", async (t) => {
+        if (!lossy) return t.skip("measured on the impaired bridge only");
+        const n = Number(process.env.SOCKSTACK_INTEROP_COMPARE_MB ?? 2) * 1_000_000;
+        const rounds = 2;
+        const discard = servers.find((s) => s.proto === "tcp" && s.port === 9)!;
+        const kernelSend = async (cc: string) => {
+          const done = discard.nextDone();
+          const r = await kernelPeer(["tcp-send", SOCKSTACK, 9, n, cc], 300_000).result;
+          const rec = await done;
+          assert.equal(rec.sha256In, patternSha(n), `kernel (${cc || "default"}) → sockstack: byte-exact`);
+          return { sec: r.seconds as number, cc: String(r.cc) };
+        };
+        const sockstackSend = (cc: string) => {
+          const sink = kernelPeer(["tcp-sink-server", 5023, 1], 300_000);
+          return sink.ready.then(() => run(th.host, "compare-client", async (p) => {
+            const fd = p.socket("AF_INET", "SOCK_STREAM");
+            p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
+            await p.connect(fd, [KERNEL, 5023]);
+            const t0 = performance.now();
+            await sendPattern(p, fd, n);
+            p.shutdown(fd, "SHUT_WR");
+            const reply = await recvAll(p, fd);
+            const sec = (performance.now() - t0) / 1000;
+            await p.close(fd);
+            assert.equal((await sink.result).sha256, patternSha(n), `sockstack (${cc}) → kernel: byte-exact`);
+            assert.ok(reply.n > 0, "the sink replied after EOF");
+            return { sec, cc };
+          }));
+        };
+        const total = { kernel: 0, sockstack: 0 };
+        for (let i = 0; i < rounds; i++) {
+          const k = await kernelSend("cubic");
+          assert.equal(k.cc, "cubic", "the kernel's sender ran cubic");
+          const s = await sockstackSend("cubic");
+          total.kernel += k.sec;
+          total.sockstack += s.sec;
+          t.diagnostic(`round ${i + 1}: kernel cubic ${(n / k.sec / 1e6).toFixed(2)} MB/s, sockstack cubic ${(n / s.sec / 1e6).toFixed(2)} MB/s`);
+        }
+        const def = await kernelSend("");
+        const kRate = (rounds * n) / total.kernel / 1e6;
+        const sRate = (rounds * n) / total.sockstack / 1e6;
+        t.diagnostic(`impaired, ${rounds} × ${n / 1e6} MB each: kernel cubic sender ${kRate.toFixed(2)} MB/s, sockstack cubic sender ${sRate.toFixed(2)} MB/s ` +
+          `(ratio ${(sRate / kRate).toFixed(2)}); the kernel's default (${def.cc}) ${(n / def.sec / 1e6).toFixed(2)} MB/s`);
+        // A loose guard (random loss makes one run's figure vary): the target is ≥ 0.9×, measured and printed above.
+        assert.ok(sRate >= 0.5 * kRate, `sockstack's sender ${sRate.toFixed(2)} MB/s is below half the kernel's ${kRate.toFixed(2)} MB/s with the same congestion control`);
       }, 600_000);
 
       tcp("50 parallel Python connections → sockstack echo, each byte-exact", async () => {

@@ -82,6 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_FASTOPEN", 23, "int", "0", "Listener: the Fast Open queue length (RFC 7413; SYNs with a valid cookie or, with tcp_fastopen 0x200, any data create the connection at once; Linux fastopen_queue_tune caps it at somaxconn). Only in CLOSE or LISTEN (else EINVAL)."),
   T("TCP_FASTOPEN_CONNECT", 30, "bool", "0", "Client: connect() returns at once when a cookie is cached and the first write goes in the SYN (Linux tcp_fastopen_defer_connect); EOPNOTSUPP without the tcp_fastopen client bit, EINVAL after connect."),
   T("TCP_FASTOPEN_NO_COOKIE", 34, "bool", "0", "Fast Open without cookies on this socket (client: data in the SYN without a cookie; listener: accept data in SYNs without one)."),
+  T("TCP_KEEPINIT", 128, "int", "75 (net.inet.tcp.keepinit, freebsd personality)", "FreeBSD's: seconds an active open may take before connect() fails with ETIMEDOUT (0: the sysctl). Exists only under the freebsd personality; Linux has no such option (ENOPROTOOPT)."),
   T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 
@@ -256,6 +257,7 @@ export interface SocketOptionTypes {
   TCP_KEEPINTVL: IntOpt<"IPPROTO_TCP">;
   TCP_KEEPCNT: IntOpt<"IPPROTO_TCP">;
   TCP_SYNCNT: IntOpt<"IPPROTO_TCP">;
+  TCP_KEEPINIT: IntOpt<"IPPROTO_TCP">;
   TCP_LINGER2: IntOpt<"IPPROTO_TCP">;
   TCP_DEFER_ACCEPT: IntOpt<"IPPROTO_TCP">;
   TCP_WINDOW_CLAMP: IntOpt<"IPPROTO_TCP">;
@@ -283,7 +285,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
   IPV6_V6ONLY: "IPPROTO_IPV6",
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
-  TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
+  TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_KEEPINIT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
   TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP",
   TCP_FASTOPEN: "IPPROTO_TCP", TCP_FASTOPEN_CONNECT: "IPPROTO_TCP", TCP_FASTOPEN_NO_COOKIE: "IPPROTO_TCP",

@@ -103,6 +103,14 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
       t.synRetries = v;
       return true;
     }
+    case "TCP_KEEPINIT": {
+      // FreeBSD tcp_default_ctloutput: seconds (0 = net.inet.tcp.keepinit); Linux has no such option.
+      if (!s.tcp.personality.keepInit) fail("ENOPROTOOPT", sc);
+      const v = int();
+      if (v < 0) fail("EINVAL", sc);
+      t.keepInit = v * SEC;
+      return true;
+    }
     case "TCP_LINGER2": {
       const v = int();
       t.linger2 = v < 0 ? -1 : Math.min(v * SEC, TCP_FIN_TIMEOUT_MAX);
@@ -187,6 +195,9 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
     case "TCP_KEEPINTVL": return s.tcp.keepIntvl(t) / 1_000_000;
     case "TCP_KEEPCNT": return s.tcp.keepCnt(t);
     case "TCP_SYNCNT": return t.synRetries || s.ctx.sysctl.tcp_syn_retries;
+    case "TCP_KEEPINIT":
+      if (!s.tcp.personality.keepInit) fail("ENOPROTOOPT", "getsockopt");
+      return Math.floor((t.keepInit || s.ctx.sysctl.tcp_keepinit) / SEC);
     case "TCP_LINGER2": return t.linger2 < 0 ? -1 : (t.linger2 || s.ctx.sysctl.tcp_fin_timeout) / 1_000_000;
     case "TCP_DEFER_ACCEPT": return retransToSecs(t.deferAccept);
     case "TCP_WINDOW_CLAMP": return s.stored().get(o.name) ?? (t.rwin ? t.rwin.windowClamp : 0);

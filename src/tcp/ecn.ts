@@ -74,11 +74,14 @@ export function ecnConnect(tl: TcpLayer, t: Tcb): void {
 /**
  * The ECN flags of a SYN or SYN-ACK `t` sends: ECE|CWR on our first SYN
  * (not on its retransmissions with `tcp_ecn_fallback`, Linux
- * tcp_ecn_clear_syn), ECE on a SYN-ACK (tcp_ecn_send_synack).
+ * tcp_ecn_clear_syn; the personality may keep it for a few), ECE on a
+ * SYN-ACK (tcp_ecn_send_synack).
  */
 export function ecnSynFlags(tl: TcpLayer, t: Tcb): number {
   if (!(t.ecnFlags & TCP_ECN_OK)) return 0;
   if (t.state !== TcpState.SYN_SENT) return ECE;
+  const keep = tl.personality.ecnSynRetries(tl);
+  if (keep !== null) return t.retransmits <= keep ? ECE | CWR : 0;
   return t.retransmits === 0 || !tl.ctx.sysctl.tcp_ecn_fallback ? ECE | CWR : 0;
 }
 

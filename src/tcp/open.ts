@@ -99,6 +99,8 @@ export function sendFirstSyn(tl: TcpLayer, t: Tcb, data: readonly Uint8Array[] |
   }
   t.retransStamp = now;
   t.rtt.setRto(TCP_TIMEOUT_INIT);
+  // FreeBSD's TCP_KEEPINIT / net.inet.tcp.keepinit (the personality's keepInit): the open's time limit.
+  if (tl.personality.keepInit) t.lifetimeAt = now + (t.keepInit || tl.ctx.sysctl.tcp_keepinit);
   armRetransmit(tl, t);
   return taken;
 }

@@ -71,9 +71,9 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   const synOpts = syn
     ? {
       mss: t.advMss,
-      wscale: t.state === TcpState.SYN_RECV ? (t.wscaleOk ? t.rwin.rcvWscale : -1) : (tl.ctx.sysctl.tcp_window_scaling ? t.rwin.rcvWscale : -1),
-      sackOk: t.state === TcpState.SYN_RECV ? t.sackOk : tl.ctx.sysctl.tcp_sack,
-      ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps,
+      wscale: t.state === TcpState.SYN_RECV ? (t.wscaleOk ? t.rwin.rcvWscale : -1) : (tl.ctx.sysctl.tcp_window_scaling && !t.synMssOnly ? t.rwin.rcvWscale : -1),
+      sackOk: t.state === TcpState.SYN_RECV ? t.sackOk : tl.ctx.sysctl.tcp_sack && !t.synMssOnly,
+      ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps && !t.synMssOnly,
       tsVal: tcpTsVal(tl, t),
       tsEcr: t.state === TcpState.SYN_RECV ? t.tsRecent : 0,
       bsd: tl.personality.synOptionsBsd,

@@ -68,6 +68,7 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
         ackNow = true;
       } else {
         dsackOld(tl, t, seq, t.rcvNxt);
+        if (t.sackOk && tl.personality.ackPartialDuplicate) ackNow = true;
         data = data.subarray(dup);
         seq = t.rcvNxt;
       }

@@ -22,7 +22,7 @@ import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
-import { resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
+import { rearm, resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
 
 /**
  * The send side's sequence numbers at the start of a connection: SND.UNA,
@@ -62,10 +62,12 @@ export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
 export function applySynOptions(tl: TcpLayer, t: Tcb, seg: Segment): void {
   const s = tl.ctx.sysctl;
   t.peerMss = seg.mss > 0 ? seg.mss : TCP_MSS_DEFAULT;
-  t.wscaleOk = s.tcp_window_scaling && seg.wscale >= 0;
+  // Options our SYN no longer announced (FreeBSD rexmit_drop_options) are not used either.
+  const asked = !t.synMssOnly;
+  t.wscaleOk = asked && s.tcp_window_scaling && seg.wscale >= 0;
   t.sndWscale = t.wscaleOk ? Math.min(seg.wscale, TCP_MAX_WSCALE) : 0;
-  t.sackOk = s.tcp_sack && seg.sackOk;
-  t.tsOk = s.tcp_timestamps && seg.hasTs;
+  t.sackOk = asked && s.tcp_sack && seg.sackOk;
+  t.tsOk = asked && s.tcp_timestamps && seg.hasTs;
   if (t.tsOk) {
     t.tsRecent = seg.tsVal;
     t.tsRecentStamp = tl.ctx.scheduler.now();
@@ -92,6 +94,11 @@ export function establish(tl: TcpLayer, t: Tcb): void {
   t.synDelivered = true; // our SYN or SYN-ACK was acknowledged (Linux counts it as delivered)
   initTransfer(tl, t);
   tl.setState(t, TcpState.ESTABLISHED);
+  if (t.lifetimeAt >= 0) {
+    // The active open's time limit (FreeBSD keepinit) is over.
+    t.lifetimeAt = -1;
+    rearm(tl, t);
+  }
   resetKeepalive(tl, t);
 }
 

@@ -579,6 +579,30 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.synRetries = v;
   }
 
+  /** See {@link TcbCold.keepInit}. */
+  get keepInit(): TcbCold["keepInit"] {
+    return this.#cold.keepInit;
+  }
+  set keepInit(v: TcbCold["keepInit"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.keepInit) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.keepInit = v;
+  }
+
+  /** See {@link TcbCold.synMssOnly}. */
+  get synMssOnly(): TcbCold["synMssOnly"] {
+    return this.#cold.synMssOnly;
+  }
+  set synMssOnly(v: TcbCold["synMssOnly"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.synMssOnly) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.synMssOnly = v;
+  }
+
   /** See {@link TcbCold.linger2}. */
   get linger2(): TcbCold["linger2"] {
     return this.#cold.linger2;

@@ -120,6 +120,10 @@ export class TcbCold {
   keepCnt = 0;
   /** TCP_SYNCNT (0 = tcp_syn_retries). */
   synRetries = 0;
+  /** TCP_KEEPINIT in µs (FreeBSD's connection-establishment limit; 0 = net.inet.tcp.keepinit, `tcp_keepinit`). */
+  keepInit: Micros = 0;
+  /** Our SYNs announce the MSS alone and the peer's window scale, SACK and timestamps are not used (FreeBSD `rexmit_drop_options` from the third SYN retransmission). */
+  synMssOnly = false;
   /** TCP_LINGER2 in µs (at most TCP_FIN_TIMEOUT_MAX): 0 = tcp_fin_timeout; negative = close() resets instead of waiting in FIN-WAIT-2 (Linux tcp_close). */
   linger2: Micros = 0;
   /** TCP_USER_TIMEOUT in µs (0 = off). */

@@ -24,6 +24,13 @@ import { ecnQueueCwr } from "./ecn.js";
 export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   if (t.lifetimeAt >= 0 && now >= t.lifetimeAt) {
     t.lifetimeAt = -1;
+    if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+      // An active open's time limit (the personality's keepInit, FreeBSD tcp_timer_keep → tcp_drop:
+      // a RST once a SYN was received, ETIMEDOUT).
+      if (t.state === TcpState.SYN_RECV) sendActiveReset(tl, t);
+      writeError(tl, t, "ETIMEDOUT");
+      return;
+    }
     // TIME-WAIT over (F1, F6), or the orphaned FIN-WAIT-2 gave up (tcp_fin_timeout).
     if (t.state === TcpState.FIN_WAIT2) {
       const c = tl.ctx.counters;
@@ -86,11 +93,35 @@ function writeError(tl: TcpLayer, t: Tcb, fallback: "ETIMEDOUT"): void {
   abort(tl, t, t.orphan ? null : (t.softError ?? fallback), false);
 }
 
+/**
+ * The personality's own SYN-SENT schedule (FreeBSD tcp_timer_rexmt; Linux
+ * has none): retransmit the SYN and wait what it says, or fail the connect.
+ * Returns false for Linux's rules.
+ */
+function synSentRetransmit(tl: TcpLayer, t: Tcb, now: Micros): boolean {
+  const wait = tl.personality.synSentTimeout(tl, t, t.retransmits + 1);
+  if (wait === null) return false;
+  if (wait < 0) {
+    writeError(tl, t, "ETIMEDOUT");
+    return true;
+  }
+  const c = tl.ctx.counters;
+  t.retransmits++;
+  c.inc(c.Tcp, "RetransSegs");
+  c.inc(c.TcpExt, "TCPSynRetrans");
+  t.totalRetrans++;
+  t.rttTime = -1;
+  sendSyn(tl, t);
+  t.rtoAt = now + wait;
+  return true;
+}
+
 /** Linux tcp_retransmit_timer. */
 function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   const c = tl.ctx.counters;
   if (t.sndUna === t.sndMax && t.state !== TcpState.SYN_SENT && t.state !== TcpState.SYN_RECV) return;
   c.inc(c.TcpExt, "TCPTimeouts");
+  if (t.state === TcpState.SYN_SENT && synSentRetransmit(tl, t, now)) return;
   if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
     // SYN retries (Linux tcp_write_timeout): tcp_syn_retries (TCP_SYNCNT), plus tcp_syn_linear_timeouts
     // for an active open whose first RTOs stay at 1 s (RTOs 1,1,1,1,1,2,4,…).

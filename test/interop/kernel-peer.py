@@ -233,16 +233,21 @@ def cmd_tcp_echo_client(host, port, nbytes):
     out({"local": local, "sent": int(nbytes), "received": result.get("n"), "exact": result.get("sha") == sent_sha, "seconds": dt})
 
 
-def cmd_tcp_send(host, port, nbytes):
-    """Sends nbytes then closes; prints the SHA-256 sent."""
+def cmd_tcp_send(host, port, nbytes, cc=""):
+    """Sends nbytes then closes; prints the SHA-256 sent. cc: a congestion control (TCP_CONGESTION) instead of the namespace's default."""
     check_addr(host)
-    c = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    c = socket.socket(family_of(host), socket.SOCK_STREAM)
+    if cc:
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc.encode())
+    c.settimeout(TIMEOUT)
+    c.connect((host, int(port)))
     t0 = time.monotonic()
     h = send_pattern(c, int(nbytes))
     c.shutdown(socket.SHUT_WR)
     rest = c.recv(100)  # the discard server closes after EOF
+    cc_used = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
     c.close()
-    out({"sent": int(nbytes), "sha256": h, "seconds": time.monotonic() - t0, "after_eof": len(rest)})
+    out({"sent": int(nbytes), "sha256": h, "seconds": time.monotonic() - t0, "after_eof": len(rest), "cc": cc_used})
 
 
 def cmd_tcp_parallel(host, port, conns, nbytes):

@@ -33,12 +33,16 @@ export const freebsdPersonality: TcpPersonality = {
   writeRecords: false,
   atoFromFirstData: false,
   ackFinAtOnce: true,
+  // tcp_input.c: a trimmed duplicate part gets a D-SACK block and TF_ACKNOW when SACK is on.
+  ackPartialDuplicate: true,
   // tcp_input.c / syncache_badack: a SYN-ACK at a listener is dropped, with its tuple's request.
   dropSynAckAtListener: true,
   // tcp_input.c (SYN in SYN-SENT): an ECN-setup SYN permits ECN whenever net.inet.tcp.ecn.enable is on.
   ecnSimultaneousAccept: true,
   requestSeqCheck: false,
   nagleMinshall: false,
+  // tcp_usrreq.c tcp_connect arms TT_KEEP with TP_KEEPINIT; tcp_timer_keep drops a connection not yet established.
+  keepInit: true,
   closedResetOwner,
   timeWaitInput: timeWaitInputBsd,
   learnedMss: tcpMss,
@@ -61,7 +65,33 @@ export const freebsdPersonality: TcpPersonality = {
   icmpError: icmpErrorBsd,
   requestIcmpError: syncacheUnreach,
   requestRst,
+  synSentTimeout,
+  // tcp_timer.c: an ECN-setup SYN keeps ECE|CWR while t_rxtshift ≤ net.inet.tcp.ecn.maxretries.
+  ecnSynRetries: (tl) => tl.ctx.sysctl.tcp_ecn_maxretries,
 };
+
+/** tcp_timer.h TCP_MAXRXTSHIFT: retransmissions before a connection is dropped. */
+const TCP_MAXRXTSHIFT = 12;
+/** tcp_timer.h TCPTV_REXMTMAX: the largest retransmission timeout. */
+const TCPTV_REXMTMAX: Micros = 64_000_000;
+/** net.inet.tcp.rexmit_initial (1 s) and rexmit_slop (200 ms), the values the shell accepts (conformance/shell-sysctl.ts). */
+const REXMIT_INITIAL: Micros = 1_000_000;
+const REXMIT_SLOP: Micros = 200_000;
+
+/**
+ * tcp_timer.c tcp_timer_rexmt in SYN-SENT: give up after TCP_MAXRXTSHIFT
+ * retransmissions; otherwise the next timeout is rexmit_initial ×
+ * tcp_backoff[shift] (1, 2, 4, … 64) plus rexmit_slop (TCPT_RANGESET), at
+ * most TCPTV_REXMTMAX — SYNs at 0, 1, 3.2, 7.4, 15.6, 31.8, 64, 128 s, …
+ * (the first timeout, rexmit_initial, is the RTO's initial 1 s). With
+ * `rexmit_drop_options`, the third retransmission and later ones announce
+ * the MSS alone (TF_REQ_SCALE, TF_REQ_TSTMP and TF_SACK_PERMIT cleared).
+ */
+function synSentTimeout(tl: TcpLayer, t: Tcb, shift: number): Micros {
+  if (shift > TCP_MAXRXTSHIFT) return -1;
+  if (shift === 3 && tl.ctx.sysctl.tcp_rexmit_drop_options) t.synMssOnly = true;
+  return Math.min(REXMIT_INITIAL * 2 ** Math.min(shift, 6) + REXMIT_SLOP, TCPTV_REXMTMAX);
+}
 
 /**
  * tcp_input.c: a segment for a bound socket that neither listens nor is

@@ -21,12 +21,16 @@ export const linuxPersonality: TcpPersonality = {
   writeRecords: true,
   atoFromFirstData: true,
   ackFinAtOnce: false,
+  // Linux tcp_data_queue: a partial duplicate sets the D-SACK and goes on as in-order data.
+  ackPartialDuplicate: false,
   // Linux tcp_rcv_state_process: a SYN-ACK at a listener is answered with a RST.
   dropSynAckAtListener: false,
   // Linux tcp_ecn_rcv_syn: only a connection that asked for ECN keeps it.
   ecnSimultaneousAccept: false,
   requestSeqCheck: true,
   nagleMinshall: true,
+  // Linux bounds a connect by tcp_syn_retries / TCP_SYNCNT alone (tcp_write_timeout).
+  keepInit: false,
   // Linux answers a segment for nobody from no socket (tcp_v4_send_reset without sk).
   closedResetOwner: () => null,
   timeWaitInput,
@@ -48,6 +52,9 @@ export const linuxPersonality: TcpPersonality = {
   // tcp_v4_err / tcp_v6_err, in tcp/icmp-error.ts itself.
   icmpError: () => null,
   requestIcmpError,
+  // timer-expiry.ts retransmitTimer and ecn.ts ecnSynFlags themselves.
+  synSentTimeout: () => null,
+  ecnSynRetries: () => null,
   // Linux tcp_check_req: a RST inside the window we offered (tcp_in_window, right edge
   // included) drops the request — RFC 5961 does not apply to requests.
   requestRst: (_tl, _lt, req: RequestSock, off) => (off >= 1 && off <= Math.min(req.rcvWnd, 65535) + 1 ? "drop-request" : "ignore"),

@@ -60,6 +60,13 @@ export interface TcpPersonality {
    * an ACK delayed before that — a FIN before any data — leaves at once.
    */
   readonly atoFromFirstData: boolean;
+  /**
+   * A segment partly below rcv.nxt, on a SACK connection, is ACKed at once
+   * with the D-SACK of its duplicate part (FreeBSD tcp_input: the next
+   * in-order segment would clear that block) instead of with the delayed
+   * ACK (Linux tcp_data_queue only records the D-SACK).
+   */
+  readonly ackPartialDuplicate: boolean;
   /** A FIN received in order is ACKed at once (no more data can come) instead of with the delayed ACK. */
   readonly ackFinAtOnce: boolean;
   /** A SYN-ACK at a listener is dropped silently, with its tuple's request, instead of answered with a RST. */
@@ -80,6 +87,13 @@ export interface TcpPersonality {
    * only when idle).
    */
   readonly nagleMinshall: boolean;
+  /**
+   * An active open is limited in time (FreeBSD's TCP_KEEPINIT, default
+   * `tcp_keepinit` = net.inet.tcp.keepinit: the keep timer before
+   * ESTABLISHED drops it with ETIMEDOUT) and the socket option exists.
+   * Without: only the SYN retries bound a connect (Linux).
+   */
+  readonly keepInit: boolean;
 
   /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
   closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;
@@ -112,6 +126,16 @@ export interface TcpPersonality {
    * listener's SYN queue, whose sequence number is `seq`.
    */
   requestIcmpError(req: RequestSock, info: NetIcmpError, seq: number): RequestIcmpAction;
+  /**
+   * The active open's SYN retransmissions: when the retransmission timer
+   * fires in SYN-SENT for the `shift`-th time, the wait before the next
+   * timeout (the SYN of `t` goes out now, with the options the hook leaves
+   * it), or -1 to fail the connect with ETIMEDOUT; null for Linux's rules
+   * (tcp_syn_retries with tcp_syn_linear_timeouts, the RTO doubling of rtt.ts).
+   */
+  synSentTimeout(tl: TcpLayer, t: Tcb, shift: number): Micros | null;
+  /** How many retransmissions of an ECN-setup SYN keep ECE|CWR; null for Linux's `tcp_ecn_fallback` (none, or all when off). */
+  ecnSynRetries(tl: TcpLayer): number | null;
   /** A RST `off` sequence numbers past a request's IRS (off ≠ 1) at listener `lt`. */
   requestRst(tl: TcpLayer, lt: Tcb, req: RequestSock, off: number): RequestRstAction;
 }
