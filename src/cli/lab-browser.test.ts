@@ -143,7 +143,7 @@ test("in Chromium: link controls act at the current instant and replay when scru
   await page.locator("#loss").fill("20");
   await page.waitForFunction(() => /loss 20\.0%/.test(document.getElementById("status")?.textContent ?? ""));
   assert.match(await text(page, "topology"), /loss 20\.0%/);
-  assert.match(await text(page, "timeline"), /^1\.000 s {2}link: 50 µs ±0 ms, loss 20\.0%/);
+  assert.match(await text(page, "timeline"), /^1\.000 s {2}every link: 50 µs ±0 ms, loss 20\.0%/);
   await page.locator("#partition").click();
   await page.waitForFunction(() => /partitioned/.test(document.getElementById("timeline")?.textContent ?? ""));
   assert.equal(await text(page, "partition"), "heal link");
@@ -224,6 +224,37 @@ test("in Chromium: the scenario picker runs another demo scenario, narrated in e
   await page.locator("#lang").selectOption("zh");
   assert.match(await text(page, "narration"), /[\u4e00-\u9fff]{4,}/, "Chinese narration");
   assert.match(await text(page, "narration"), /EADDRINUSE/, "tool and syscall lines stay as the tools print them");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: per-link controls — a link picked in the topology gets its own loss, latency and partition", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  await page.locator("#scenario").selectOption("heartbeat");
+  await page.waitForFunction(() => /heartbeat · seed 0/.test(document.getElementById("status")?.textContent ?? ""));
+  await scrubTo(page, 1000);
+  assert.equal(await page.locator("#topology g[data-link]").count(), 2, "two links, each clickable");
+  await page.locator('#topology g[data-link="1"] line').first().click({ force: true });
+  await page.waitForFunction(() => (document.getElementById("link-pick") as unknown as { value: string } | null)?.value === "1");
+  assert.equal(await page.locator("#topology g.link.sel").getAttribute("data-link"), "1", "the picked link is highlighted");
+  assert.equal(await page.locator("#latency").inputValue(), "1000", "the controls show link 1's latency");
+  await page.locator("#loss").fill("10");
+  await page.locator("#latency").selectOption("10000");
+  await page.waitForFunction(() => /link 1: 10000 µs, loss 10\.0%/.test(document.getElementById("topology")?.textContent ?? ""));
+  assert.match(await text(page, "topology"), /link 0: 1000 µs(?!,)/, "link 0 untouched");
+  assert.match(await text(page, "timeline"), /^1\.000 s {2}link 1: 1000 µs ±0 ms, loss 10\.0%[\s\S]*\n1\.000 s {2}link 1: 10000 µs/, "what you did names the link");
+  assert.match(await text(page, "status"), /link 1 loss 10\.0%/);
+  await page.locator("#partition").click();
+  await page.waitForFunction(() => /link 1 partitioned/.test(document.getElementById("timeline")?.textContent ?? ""));
+  assert.equal(await text(page, "partition"), "heal link 1");
+  // Link 0 picked from the select: its own (unimpaired) values come back into the controls.
+  await page.locator("#link-pick").selectOption("0");
+  await page.waitForFunction(() => (document.getElementById("loss") as unknown as { value: string } | null)?.value === "0");
+  assert.equal(await text(page, "partition"), "partition link 0");
+  await scrubTo(page, 500);
+  await scrubTo(page, 1200); // replayed: the link actions come back at 1 s
+  assert.match(await text(page, "topology"), /link 1: 10000 µs, loss 10\.0%[\s\S]*partitioned|partitioned[\s\S]*link 1: 10000 µs, loss 10\.0%/);
+  await page.screenshot({ path: join(SHOTS, "lab-per-link.png") });
   assert.deepEqual(errors, []);
   await page.context().close();
 });

@@ -43,7 +43,7 @@ export const LAB_HTML = `<!doctype html>
   <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="1" value="0"> <output id="scrub-max">6500</output> ms</label>
 </section>
 <section id="link-controls" title="changes apply at the current instant, both directions">
-  <b>link</b>
+  <label><b>link</b> <select id="link-pick" title="the link the controls below act on (or click a link in the topology)"><option value="" selected>every link</option></select></label>
   <label>latency <select id="latency">
     <option value="50" selected>50 µs</option>
     <option value="1000">1 ms</option>
@@ -118,6 +118,7 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 #ladder svg { display: block; }
 #ladder g[data-pkt] { cursor: pointer; }
 #topology svg { display: block; max-width: 100%; }
+#topology g.link { cursor: pointer; }
 #link-controls { padding: 6px 16px; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; border-bottom: 1px solid var(--line); background: #fbfbf9; }
 #link-controls input[type=range] { width: 90px; vertical-align: middle; }
 .timeline { flex-basis: 100%; display: flex; gap: 8px; align-items: center; }

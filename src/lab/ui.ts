@@ -120,6 +120,7 @@ export function startLab(dom: LabDom): void {
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
   const clock = el("clock"), status = el("status"), scrub = el("scrub");
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
+  const linkPick = el("link-pick"), topologyOut = el("topology");
   const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
   const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
   const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
@@ -168,10 +169,21 @@ export function startLab(dom: LabDom): void {
     rate: num(rate, 0),
     mtu: num(mtu, 1500) || 1500,
   });
+  /** The link the controls act on (its index in the network's links), or undefined for every link. */
+  const pickedLink = (): number | undefined => (linkPick.value === "" || !Number.isInteger(Number(linkPick.value)) ? undefined : Number(linkPick.value));
   let drawnTopology = "";
+  /** The topology, the picked link highlighted, and the link picker's choices (kept while the network has that link). */
   const drawTopology = () => {
-    const svg = topologySvg(session.topology());
-    if (svg !== drawnTopology) el("topology").innerHTML = drawnTopology = svg;
+    const topo = session.topology();
+    const picked = pickedLink();
+    if (topo.links.length === 0 && picked !== undefined) return; // the network is not built yet: keep the pick (a reset applies it)
+    const keep = picked !== undefined && picked < topo.links.length ? String(picked) : "";
+    const opts = `<option value=""${keep === "" ? " selected" : ""}>every link</option>` + topo.links.map((l, i) =>
+      `<option value="${i}"${String(i) === keep ? " selected" : ""}>${i}: ${esc(`${l.a.host} ${l.a.iface} — ${l.b.host} ${l.b.iface}`)}</option>`).join("");
+    if (given.get(linkPick) !== opts) { given.set(linkPick, opts); linkPick.innerHTML = opts; }
+    linkPick.value = keep;
+    const svg = topologySvg(topo, keep === "" ? {} : { selected: Number(keep) });
+    if (svg !== drawnTopology) topologyOut.innerHTML = drawnTopology = svg;
   };
 
   /** Options of a host select, keeping the choice when that host still exists. */
@@ -264,7 +276,8 @@ export function startLab(dom: LabDom): void {
       for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
         say(el(`${id}-value`), `${num(v, 0)}${unit}`);
       }
-      say(partition, session.partitioned ? "heal link" : "partition link");
+      const which = pickedLink() === undefined ? (session.topology().links.length > 1 ? "every link" : "link") : `link ${pickedLink()}`;
+      say(partition, `${session.partitioned(pickedLink()) ? "heal" : "partition"} ${which}`);
       say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describeAction).join("\n"));
     } },
     { id: "tool-out", draw: () => { // ss, netstat, lsof or nstat on the host picked
@@ -345,8 +358,8 @@ export function startLab(dom: LabDom): void {
   /** The status line, the scrubber's end and the buttons: every frame. */
   const drawStatus = (packets: number) => {
     const cp = session.capturePoint();
-    const imp = session.impairments;
-    const lossNote = imp.loss ? ` · loss ${percent(imp.loss)}` : "";
+    const links = session.topology().links;
+    const lossNote = links.map((l, i) => (l.loss ? ` · ${links.length > 1 ? `link ${i} ` : ""}loss ${percent(l.loss)}` : "")).join("");
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
     const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
     say(status, `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`);
@@ -408,13 +421,13 @@ export function startLab(dom: LabDom): void {
 
 
   /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same scenario, seed, impairments and timeline), or start over from the controls. */
-  const fresh = (replay?: LabSession, link?: LabImpairments) => {
+  const fresh = (replay?: LabSession, link?: { impairments: LabImpairments; link: number | undefined }) => {
     playing = false;
     if (replay) {
-      session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
+      session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, ...(replay.initialLink === undefined ? {} : { link: replay.initialLink }), timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link } : {}) });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link.impairments, ...(link.link === undefined ? {} : { link: link.link }) } : {}) });
     }
     invalidate();
     selectedPacket = -1;
@@ -426,9 +439,9 @@ export function startLab(dom: LabDom): void {
   /** The scenario or program `s` runs, as session options. */
   const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code } : { scenario: s.scenario.name });
 
-  /** The link controls show `session`'s first link as the scenario built it. */
+  /** The link controls show the picked link as it is now (the first link when every link is picked). */
   const syncControls = () => {
-    const l = session.topology().links[0];
+    const l = session.topology().links[pickedLink() ?? 0];
     if (!l) return;
     // A value the select does not offer (the bulk scenario's 5 ms) is added as a choice, so the control shows the link as it is.
     const choose = (sel: LabElement, v: number, label: string) => {
@@ -449,7 +462,7 @@ export function startLab(dom: LabDom): void {
 
   /** Start over: the chosen scenario and seed, its own links, nothing done yet; learn where the run ends. */
   const restart = (keepLink = false) => {
-    fresh(undefined, keepLink ? impairments() : undefined);
+    fresh(undefined, keepLink ? { impairments: impairments(), link: pickedLink() } : undefined);
     say(scrubMax, "…"); // until the probe (or the run) finds where it ends
     const s = session;
     end = Infinity;
@@ -525,7 +538,7 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", () => restart(true)); // the link the controls show, from t = 0
   seedIn.addEventListener("change", () => restart());
-  scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
+  scenarioIn.addEventListener("change", () => { program = null; linkPick.value = ""; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
     if (t) programIn.value = t.code;
@@ -551,8 +564,19 @@ export function startLab(dom: LabDom): void {
   stdinLine.addEventListener("keydown", (ev) => { if (ev.key === "Enter") typeLine(stdinLine.value); });
   stdinEof.addEventListener("click", () => typeLine(null));
   langIn.addEventListener("change", draw);
-  for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
-  partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
+  /** `link` (the picked link, or none: every link) as an action's field. */
+  const onLink = (link = pickedLink()) => (link === undefined ? {} : { link });
+  for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments(), ...onLink() }));
+  partition.addEventListener("click", () => act({ kind: session.partitioned(pickedLink()) ? "heal" : "partition", ...onLink() }));
+  /** Another link picked (the select, or a click on the topology): the controls show that link's impairments. */
+  const linkPicked = () => { drawTopology(); syncControls(); draw(); };
+  linkPick.addEventListener("change", linkPicked);
+  topologyOut.addEventListener("click", (ev) => {
+    const i = Number(ev.target?.closest?.("[data-link]")?.getAttribute("data-link") ?? NaN);
+    if (!Number.isInteger(i)) return;
+    linkPick.value = String(i);
+    linkPicked();
+  });
   killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
   rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
