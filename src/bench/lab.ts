@@ -135,7 +135,7 @@ async function serve(files: Map<string, [string, string]>): Promise<{ url: strin
 export interface LabFpsOptions {
   /** The scenario played (default `lecture`; `bulk` is ten bulk connections). */
   scenario?: string;
-  /** False: the page has no Worker, so it probes where the run ends on its own thread (what the Worker saves). */
+  /** False: the page has no Worker, so it simulates (and probes where the run ends) on its own thread (what the Worker saves). */
   worker?: boolean;
 }
 
@@ -178,7 +178,7 @@ export async function labFps(seconds: number, o: LabFpsOptions = {}): Promise<Me
       value: (r.frames * 1000) / r.span,
       extra: {
         scenario, frames: r.frames, "span s": (r.span / 1000).toFixed(2), "worst frame ms": r.worst.toFixed(1), "lab clock": r.clock, packets,
-        "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1), probe: o.worker === false ? "page thread" : "worker",
+        "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1), simulation: o.worker === false ? "page thread" : "worker",
       },
     };
   }).finally(() => srv.close());

@@ -70,8 +70,27 @@ async function scrubTo(page: Page, ms: number): Promise<void> {
 
 const text = (page: Page, id: string) => page.locator(`#${id}`).innerText();
 
+test("in Chromium without Worker support: the page simulates on its own thread, the same packets", { skip, timeout: 90_000 }, async () => {
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.addInitScript("delete globalThis.Worker");
+  await page.goto(srv!.url);
+  await page.waitForFunction(() => /LISTEN/.test(document.getElementById("ss-server")?.textContent ?? ""));
+  assert.match(await text(page, "summary"), /simulated in this page$/, "no Worker: the page's own thread");
+  await scrubTo(page, 2000);
+  const inPage = await text(page, "tcpdump");
+  const { page: workerPage } = await openLab();
+  await scrubTo(workerPage, 2000);
+  assert.equal(await text(workerPage, "tcpdump"), inPage, "the Worker and the page give the same packets");
+  assert.match(await text(page, "ss-server"), /LISTEN\s+3\s+2\s+0\.0\.0\.0:9090/, "accept queue full (B2)");
+  await workerPage.context().close();
+  await context.close();
+});
+
 test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet decoded", { skip, timeout: 90_000 }, async () => {
   const { page, requests, errors } = await openLab();
+  assert.match(await text(page, "summary"), /simulated in a Web Worker of this page$/, "the simulation and the views' computation run in the Worker");
   assert.match(await text(page, "sockets-server"), /LISTEN 0\.0\.0\.0:9090[\s\S]*accept queue 0 of 3 \(backlog 2\)/);
   assert.match(await text(page, "topology"), /10\.0\.0\.1\/24[\s\S]*10\.0\.0\.2\/24/);
 

@@ -71,6 +71,16 @@ export interface LabDom {
   onVisibilityChange?(changed: () => void): void;
   /** Abandons the probes running in the Worker (their promises reject): the page plays, the probe would compete for the CPU. */
   cancelProbes?(): void;
+  /**
+   * The simulation's real-time budget per animation frame (ms), between
+   * `min` (frames late) and `max` (frames on time). Default
+   * {@link LAB_MIN_FRAME_BUDGET_MS}–{@link LAB_FRAME_BUDGET_MS}: on the
+   * page's thread the simulation shares the frame with the drawing; in the
+   * simulation Worker (remote-dom.ts) it has a thread to itself.
+   */
+  simBudgetMs?: { min: number; max: number };
+  /** Where the simulation runs, as the summary line says it (default "this page"). */
+  simulatedIn?: string;
 }
 
 /**
@@ -149,7 +159,8 @@ export function startLab(dom: LabDom): void {
   let busy = false;
   let lastFrame: number | null = null;
   /** The simulation's real-time budget for the next frame (ms), between LAB_MIN_FRAME_BUDGET_MS and LAB_FRAME_BUDGET_MS. */
-  let simBudget = LAB_FRAME_BUDGET_MS;
+  const budgetMin = dom.simBudgetMs?.min ?? LAB_MIN_FRAME_BUDGET_MS, budgetMax = dom.simBudgetMs?.max ?? LAB_FRAME_BUDGET_MS;
+  let simBudget = budgetMax;
   let selectedPacket = -1;
   /** The decode of the ladder arrow clicked, or null (then the tcpdump line clicked shows). */
   let selectedArrow: string | null = null;
@@ -249,7 +260,7 @@ export function startLab(dom: LabDom): void {
         drawnNarration = narrationKey;
         put(el("narration"), narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en"));
       }
-      say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`);
+      say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in ${dom.simulatedIn ?? "this page"}`);
     } },
     { id: "processes", draw: () => { // the processes, their screens, the stdin bar, the program's status
       const procs = session.processes();
@@ -399,8 +410,8 @@ export function startLab(dom: LabDom): void {
     frameNow = now;
     if (lastFrame !== null) {
       // The simulation's share of a frame adapts: a late frame (the page missed 60 Hz) takes a third off, a frame on time gives back half a millisecond.
-      if (now - lastFrame > LAB_LATE_FRAME_MS) simBudget = Math.max(LAB_MIN_FRAME_BUDGET_MS, simBudget * (2 / 3));
-      else simBudget = Math.min(LAB_FRAME_BUDGET_MS, simBudget + 0.5);
+      if (now - lastFrame > LAB_LATE_FRAME_MS) simBudget = Math.max(budgetMin, simBudget * (2 / 3));
+      else simBudget = Math.min(budgetMax, simBudget + 0.5);
     }
     if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
