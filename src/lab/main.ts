@@ -168,6 +168,7 @@ if (g.document && g.requestAnimationFrame) {
     const pageDoc = doc as unknown as PageDocument;
     const end = connectSimWorker(pageDoc, sim as unknown as SimWorker, {
       requestAnimationFrame: raf,
+      ...(perf ? { now: () => perf.now() } : {}),
       ...(download ? { download } : {}),
       ...(IO ? { watchPanes: (changed: (pane: PageNode, shown: boolean) => void) => {
         const io = new IO((entries) => { for (const e of entries) changed(e.target as unknown as PageNode, e.isIntersecting); }, { rootMargin: "200px" });

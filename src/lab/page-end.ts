@@ -1,7 +1,8 @@
 /**
  * The page's end of the simulation Worker (remote-dom.ts): the page's
  * thread describes its elements once, then only applies the Worker's
- * writes, forwards the events the Worker listens to (with the control's
+ * writes (at animation frames, the views' HTML within
+ * {@link LAB_PAGE_HTML_BUDGET_MS} a frame), forwards the events the Worker listens to (with the control's
  * value, its scroll position, the key, and the `data-*` attributes of the
  * element clicked and of its ancestors), forwards typed values, animation
  * frames the Worker asks for, which panes are on screen, and saves the
@@ -48,7 +49,19 @@ export interface PageEndOptions {
   download?(name: string, bytes: Uint8Array, type: string): void;
   /** Calls `changed(pane, shown)` as panes (`section.pane`) come into or leave the screen; absent, every pane counts as shown. */
   watchPanes?(changed: (pane: PageNode, shown: boolean) => void): void;
+  /** Real time in ms (performance.now): bounds the views' HTML parsed per frame; absent, every write is applied as it comes. */
+  now?(): number;
 }
+
+/**
+ * Real time (ms) a frame of the page spends parsing the views' HTML (their
+ * `innerHTML` writes) before it leaves the rest to the next frames: the
+ * Worker computes the views' text cheaply, so it may send more than one
+ * frame can parse and lay out. Small writes (text, values, the clock) are
+ * applied at once; a view's HTML not yet applied when a newer one comes is
+ * replaced by it, unparsed.
+ */
+export const LAB_PAGE_HTML_BUDGET_MS = 4;
 
 /** The `data-*` attributes of `n`. */
 function dataAttrs(n: PageNode): Record<string, string> {
@@ -92,26 +105,55 @@ export function connectSimWorker(doc: PageDocument, worker: SimWorker, opts: Pag
     n.addEventListener("input", () => worker.postMessage({ kind: "value", id: n.id, value: n.value ?? "" }));
   }
   let started = false;
-  let frameAsked = false;
-  const apply = (writes: RemoteWrite[]) => {
-    for (const [id, prop, value] of writes) {
+  /** The Worker asked for a frame, and this end for an animation frame. */
+  let frameWanted = false, rafAsked = false;
+  /** Writes not applied yet, by `id\0prop`, in the order of their last assignment. */
+  const pending = new Map<string, RemoteWrite>();
+  const clock = opts.now;
+  /** Applies the pending writes: in order, the HTML ones within the frame's budget (an element whose HTML waits keeps its later writes waiting too). */
+  const apply = () => {
+    const t0 = clock?.();
+    const waiting = new Set<string>();
+    for (const [k, w] of pending) {
+      const [id, prop, value] = w;
+      if (waiting.has(id)) continue;
+      if (prop === "innerHTML" && t0 !== undefined && clock!() - t0 > LAB_PAGE_HTML_BUDGET_MS) {
+        waiting.add(id);
+        continue;
+      }
+      pending.delete(k);
       const n = doc.getElementById(id) as unknown as Record<string, unknown> | null;
       if (n) n[prop] = value;
     }
+  };
+  /** One animation frame: apply what can be, give the Worker its frame if it asked, and come again while writes wait. */
+  const onFrame = (now: number) => {
+    rafAsked = false;
+    apply();
+    if (frameWanted) {
+      frameWanted = false;
+      worker.postMessage({ kind: "frame", now });
+    }
+    if (pending.size > 0) askFrame();
+  };
+  const askFrame = () => {
+    if (rafAsked) return;
+    rafAsked = true;
+    opts.requestAnimationFrame(onFrame);
   };
   worker.onmessage = (ev) => {
     const m = ev.data;
     switch (m.kind) {
       case "writes":
         started = true;
-        apply(m.writes);
-        if (m.frame && !frameAsked) {
-          frameAsked = true;
-          opts.requestAnimationFrame((now) => {
-            frameAsked = false;
-            worker.postMessage({ kind: "frame", now });
-          });
+        for (const w of m.writes) {
+          const k = `${w[0]}\0${w[1]}`;
+          pending.delete(k); // a newer write of the same property replaces one not applied yet
+          pending.set(k, w);
         }
+        if (!clock) apply();
+        if (m.frame) frameWanted = true;
+        if (pending.size > 0 || frameWanted) askFrame();
         return;
       case "listen": {
         const n = doc.getElementById(m.id);

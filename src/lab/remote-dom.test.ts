@@ -142,3 +142,24 @@ test("the page's end: describes its elements, applies writes, forwards events wi
   watch!(pane, false);
   assert.deepEqual(sent.at(-1), { kind: "visibility", hidden: ["ladder-pane", "ladder"] }, "the ids of a pane off screen");
 });
+
+test("the page's end with a clock: the views' HTML parsed within a budget a frame, small writes at once, an unparsed view replaced by a newer one", () => {
+  const a = new Node("a", "PRE", null), b = new Node("b", "PRE", null), clockEl = new Node("clock", "SPAN", null);
+  const byId = new Map([a, b, clockEl].map((n) => [n.id, n]));
+  const sim = { postMessage: () => {}, onmessage: null as ((ev: { data: WorkerMessage }) => void) | null };
+  const frames: ((t: number) => void)[] = [];
+  let t = 0;
+  connectSimWorker({ getElementById: (id) => byId.get(id) ?? null, querySelectorAll: () => [a, b, clockEl] }, sim, {
+    requestAnimationFrame: (cb) => frames.push(cb),
+    now: () => (t += 3), // each reading 3 ms later: one HTML write fits the budget, the next does not
+  });
+  sim.onmessage!({ data: { kind: "writes", writes: [["a", "innerHTML", "A1"], ["b", "innerHTML", "B1"], ["clock", "textContent", "t = 1"]], frame: false } });
+  assert.deepEqual([a.innerHTML, b.innerHTML, clockEl.textContent], ["", "", ""], "applied at the animation frame");
+  frames.shift()!(16);
+  assert.deepEqual([a.innerHTML, b.innerHTML, clockEl.textContent], ["A1", "", "t = 1"], "one view's HTML and the small writes; b waits");
+  sim.onmessage!({ data: { kind: "writes", writes: [["b", "innerHTML", "B2"]], frame: false } });
+  assert.equal(frames.length, 1, "one frame asked");
+  frames.shift()!(33);
+  assert.equal(b.innerHTML, "B2", "the newer HTML, B1 never parsed");
+  assert.equal(frames.length, 0, "nothing left: no frame asked");
+});

@@ -6,7 +6,8 @@
  * {@link RemoteDom} is the {@link LabDom} the Worker hands to `startLab`:
  * each element of the page is mirrored by a {@link MirrorElement} (its
  * value, and for a `<select>` its options, kept as the browser keeps them);
- * what the views assign is coalesced per element and property and posted
+ * an assignment of what the element already has is dropped, the others are
+ * coalesced per element and property and posted
  * once per turn of the Worker's event loop as a compact list of
  * `[id, property, value]` writes (the views assign only what changed, so a
  * playing frame posts the clock, the status line and the view whose turn it
@@ -112,9 +113,10 @@ export class MirrorElement implements LabElement {
   }
 
   get textContent(): string | null { return this.#text; }
-  set textContent(v: string | null) { this.#text = v; this.dom.write(this.id, "textContent", v ?? ""); }
+  set textContent(v: string | null) { if (v !== this.#text) { this.#text = v; this.dom.write(this.id, "textContent", v ?? ""); } }
   get innerHTML(): string { return this.#html; }
   set innerHTML(v: string) {
+    if (v === this.#html) return;
     this.#html = v;
     if (this.#options) {
       const o = parseOptions(v);
@@ -125,18 +127,19 @@ export class MirrorElement implements LabElement {
   }
   get value(): string { return this.#value; }
   set value(v: string) {
+    if (v === this.#value) return;
     // A select given a value none of its options has selects nothing: its value reads "".
     this.#value = this.#options && !this.#options.includes(v) ? "" : v;
     this.dom.write(this.id, "value", v);
   }
   get disabled(): boolean { return this.#disabled; }
-  set disabled(v: boolean) { this.#disabled = v; this.dom.write(this.id, "disabled", v); }
+  set disabled(v: boolean) { if (v !== this.#disabled) { this.#disabled = v; this.dom.write(this.id, "disabled", v); } }
   get max(): string | undefined { return this.#max; }
-  set max(v: string | undefined) { this.#max = v; this.dom.write(this.id, "max", v ?? ""); }
+  set max(v: string | undefined) { if (v !== this.#max) { this.#max = v; this.dom.write(this.id, "max", v ?? ""); } }
   get scrollTop(): number { return this.#scrollTop; }
   set scrollTop(v: number) { this.#scrollTop = v; this.dom.write(this.id, "scrollTop", v); }
   get className(): string { return this.#className; }
-  set className(v: string) { this.#className = v; this.dom.write(this.id, "className", v); }
+  set className(v: string) { if (v !== this.#className) { this.#className = v; this.dom.write(this.id, "className", v); } }
 
   addEventListener(type: string, listener: (ev: LabEvent) => void): void {
     const list = this.listeners.get(type);
@@ -172,7 +175,7 @@ export class RemoteDom implements LabDom {
   /** Real time (ms) in the Worker, for the simulation's per-frame budget. */
   readonly now?: () => number;
   /** The simulation's per-frame budget (ms): the Worker's thread does nothing else, so it may take most of a frame. */
-  readonly simBudgetMs = { min: 4, max: 12 };
+  readonly simBudgetMs = { min: 1, max: 12 };
   /** Where the simulation runs (the summary line says it). */
   readonly simulatedIn = "a Web Worker of this page";
 

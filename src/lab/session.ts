@@ -46,6 +46,7 @@ import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTim
 import { PacketLog, type LabPacket } from "./packet-log.js";
 import { ProcessTracker, type LabProcess } from "./processes.js";
 import { labTopology, type LabTopology } from "./topology.js";
+import { HostCaptures, type HostTcpdumpView } from "./host-tcpdump.js";
 
 /** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first, then the lab's own (chats, bulk). */
 export const LAB_SCENARIOS: readonly LabScenario[] = [...SCENARIOS.filter((s) => !s.heavy), ...LAB_ONLY_SCENARIOS];
@@ -196,13 +197,18 @@ export class LabSession {
     net.strace((ev) => this.#procs.track(ev));
     const patch = linkPatch(this.initialImpairments);
     if (Object.keys(patch).length > 0) for (const l of this.#links(this.initialLink, net)) l.configure(patch);
+    this.#hostCaps.watch(net);
     net.driver.setPacer((next, holdAt) => this.#pace(next, holdAt));
   }
+
+  /** Every interface of every host, captured from the network's adoption on: the per-host tcpdump pane. */
+  readonly #hostCaps = new HostCaptures();
 
   /** The pacer: scripted actions at their instants, then hold before the clock passes the target. */
   #pace(next: Micros, holdAt: (t: Micros) => void): Promise<void> | void {
     const net = this.#net!;
     this.#collect();
+    this.#hostCaps.watch(net); // hosts and interfaces the scenario added since
     // cwnd, ssthresh and srtt move when segments do: sample only after the capture saw some.
     // At most once per SAMPLE_EVERY of virtual time: a bulk transfer moves cwnd on every ACK, the plot needs far fewer points.
     if (this.#packets.length !== this.#sampledAt && net.now() - this.#sampledT >= SAMPLE_EVERY) {
@@ -454,6 +460,27 @@ export class LabSession {
   /** `tcpdump -nn -i IFACE` on the capture point: one line per packet so far. */
   tcpdumpLines(): string[] {
     return this.packets().map((p) => p.line);
+  }
+
+  /**
+   * `tcpdump ARGS` on `host` (ARGS as typed: `-nn -i eth0 tcp port 9090`,
+   * `-i any -v`, …): every packet any of its interfaces saw so far that the
+   * arguments select, as `sockstack tcpdump` prints them. Without `-i`, its
+   * first interface other than loopback. Throws tcpdump's reason for bad
+   * arguments.
+   */
+  tcpdump(host: string, args = "-nn"): HostTcpdumpView {
+    return this.#hostCaps.view(host, args);
+  }
+
+  /** Packet `i` of `tcpdump ARGS` on `host`, decoded as `tcpdump -nn -S -v -X` prints it. */
+  tcpdumpDetail(host: string, args: string, i: number): string {
+    return this.#hostCaps.detail(this.#hostCaps.view(host, args), i);
+  }
+
+  /** The packets `tcpdump ARGS` on `host` shows, as a pcap file (what `sockstack tcpdump -w` writes). */
+  tcpdumpPcap(host: string, args: string): Uint8Array {
+    return this.#hostCaps.pcap(this.#hostCaps.view(host, args));
   }
 
   /** `ss ARGS` on `host` now (default `-tanpo`, as the lecture tour shows). */

@@ -132,7 +132,11 @@ export function startLab(dom: LabDom): void {
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
   const linkPick = el("link-pick"), topologyOut = el("topology");
   const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
-  const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
+  const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap"), tcpdumpHost = el("tcpdump-host"), tcpdumpArgs = el("tcpdump-args");
+  /** False while the tcpdump pane follows the scenario's capture point (its host, `-nn -i IFACE`); true once the learner picked a host or typed arguments. */
+  let tcpdumpChosen = false;
+  /** How many packets the tcpdump pane shows (the pcap button's). */
+  let tcpdumpShown = 0;
   const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
   const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
   const templateIn = el("template"), programIn = el("program"), programLines = el("program-lines"), programStatus = el("program-status"), runProgram = el("run-program");
@@ -197,9 +201,9 @@ export function startLab(dom: LabDom): void {
     if (svg !== drawnTopology) topologyOut.innerHTML = drawnTopology = svg;
   };
 
-  /** Options of a host select, keeping the choice when that host still exists. */
-  const hostOptions = (sel: LabElement, hosts: string[]) => {
-    const keep = hosts.includes(sel.value) ? sel.value : hosts.includes("server") ? "server" : hosts[0] ?? "";
+  /** Options of a host select, keeping the choice when that host still exists (or taking `prefer`). */
+  const hostOptions = (sel: LabElement, hosts: string[], prefer?: string) => {
+    const keep = prefer !== undefined && hosts.includes(prefer) ? prefer : hosts.includes(sel.value) ? sel.value : hosts.includes("server") ? "server" : hosts[0] ?? "";
     const html = hosts.map((h) => `<option value="${esc(h)}"${h === keep ? " selected" : ""}>${esc(h)}</option>`).join("");
     if (sel.innerHTML !== html) sel.innerHTML = html;
     sel.value = keep;
@@ -228,8 +232,6 @@ export function startLab(dom: LabDom): void {
    * a few rows, not LAB_LADDER_WINDOW; paused, the whole window.
    */
   const drawLadder = () => {
-    const cp = session.capturePoint();
-    say(el("tcpdump-title"), cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)");
     const packets = session.packets().length;
     const top = Math.floor(ladderTop / LADDER_STEP) * LADDER_STEP - LADDER_STEP;
     const view = playing ? { top, bottom: top + ladderHeight + 3 * LADDER_STEP } : undefined;
@@ -321,19 +323,34 @@ export function startLab(dom: LabDom): void {
       put(el("plot-tsg"), dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "");
       put(el("plot-cwnd"), dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "");
     } },
-    { id: "tcpdump", draw: () => { // tcpdump: the last LAB_TEXT_WINDOW lines (the pcap has them all: thousands of lines relaid out every redraw would cost the frame rate)
-      const all = session.packets();
-      const key = `${all.length} ${selectedPacket}`;
+    { id: "tcpdump", draw: () => { // tcpdump ARGS on the host picked: the last LAB_TEXT_WINDOW packets (the pcap has them all: thousands of lines relaid out every redraw would cost the frame rate)
+      const cp = session.capturePoint();
+      if (!tcpdumpChosen && cp) tcpdumpArgs.value = `-nn -i ${cp.iface}`; // the scenario's capture point, until the learner picks
+      const host = hostOptions(tcpdumpHost, hostNames(), tcpdumpChosen ? undefined : cp?.host);
+      let view;
+      try {
+        view = host ? session.tcpdump(host, tcpdumpArgs.value) : null;
+      } catch (e) {
+        tcpdumpShown = 0;
+        drawnPackets = "";
+        say(el("tcpdump-title"), "");
+        put(tcpdump, `<span class="warn">${esc(e instanceof Error ? e.message : String(e))}</span>`);
+        return;
+      }
+      const all = view?.lines ?? [];
+      tcpdumpShown = all.length;
+      const key = `${host} ${tcpdumpArgs.value} ${all.length} ${selectedPacket}`;
       if (key === drawnPackets) return;
       drawnPackets = key;
+      say(el("tcpdump-title"), view ? `(${view.iface === "any" ? "every interface" : view.iface}; click a line)` : "(no host yet)");
       const from = Math.max(0, all.length - LAB_TEXT_WINDOW);
       const lines: string[] = from > 0 ? [`<span class="muted">… ${from} earlier packets (pcap ⤓ has every one)</span>`] : [];
-      for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
+      for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!)}</span>`);
       put(tcpdump, lines.join("\n"));
     } },
     { id: "packet-detail", draw: () => { // the packet clicked (a tcpdump line or a ladder arrow), decoded
-      if (selectedPacket >= session.packets().length) selectedPacket = -1;
-      say(detail, selectedArrow !== null ? selectedArrow : selectedPacket < 0 ? "(click a tcpdump line or a ladder arrow to decode it)" : session.packetDetail(selectedPacket));
+      if (selectedPacket >= tcpdumpShown) selectedPacket = -1;
+      say(detail, selectedArrow !== null ? selectedArrow : selectedPacket < 0 ? "(click a tcpdump line or a ladder arrow to decode it)" : session.tcpdumpDetail(tcpdumpHost.value, tcpdumpArgs.value, selectedPacket));
     } },
   ];
   /** The next view a playing frame redraws, and when its round started (the frame clock). */
@@ -382,7 +399,7 @@ export function startLab(dom: LabDom): void {
     say(play, playing ? "pause" : "play");
     play.disabled = session.done;
     step.disabled = session.done;
-    pcap.disabled = !dom.download || packets === 0;
+    pcap.disabled = !dom.download || tcpdumpShown === 0;
   };
 
   let queued: (() => Promise<unknown>) | null = null;
@@ -549,7 +566,7 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", () => restart(true)); // the link the controls show, from t = 0
   seedIn.addEventListener("change", () => restart());
-  scenarioIn.addEventListener("change", () => { program = null; linkPick.value = ""; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
+  scenarioIn.addEventListener("change", () => { program = null; linkPick.value = ""; tcpdumpChosen = false; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
     if (t) programIn.value = t.code;
@@ -623,8 +640,19 @@ export function startLab(dom: LabDom): void {
     invalidate(); // redraw the highlighted line
     draw();
   });
+  /** The learner picked a host or typed arguments: the pane shows that from now on (until another scenario is picked). */
+  const tcpdumpPicked = () => {
+    tcpdumpChosen = true;
+    selectedPacket = -1;
+    invalidate();
+    draw();
+  };
+  tcpdumpHost.addEventListener("change", tcpdumpPicked);
+  tcpdumpArgs.addEventListener("change", tcpdumpPicked);
+  tcpdumpArgs.addEventListener("keydown", (ev) => { if (ev.key === "Enter") tcpdumpPicked(); });
   pcap.addEventListener("click", () => {
-    if (dom.download && session.packets().length > 0) dom.download(`sockstack-${session.scenario.name.replace(/\W+/g, "-")}-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
+    // What the tcpdump pane shows, every packet of it (the pane shows the last LAB_TEXT_WINDOW).
+    if (dom.download && tcpdumpShown > 0) dom.download(`sockstack-${session.scenario.name.replace(/\W+/g, "-")}-seed${session.seed}.pcap`, session.tcpdumpPcap(tcpdumpHost.value, tcpdumpArgs.value), "application/vnd.tcpdump.pcap");
   });
   restart();
 }
