@@ -111,16 +111,20 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   assert.match(await text(page, "tool-out"), /^Active Internet connections \(servers and established\)\n[\s\S]*0\.0\.0\.0:9090 +0\.0\.0\.0:\* +LISTEN +1000\/server/);
   await page.locator("#tool-host").selectOption("client");
   await page.locator("#tool").selectOption("lsof");
+  // The Worker redraws what a control changed: its writes reach the page a little later.
+  await page.waitForFunction(() => /SYN_SENT/.test(document.getElementById("tool-out")?.textContent ?? ""));
   assert.equal(await page.locator("#tool-args").inputValue(), "-nP -i");
   assert.match(await text(page, "tool-out"), /client +1003 root +3u +IPv4 .* TCP 10\.0\.0\.1:\d+->10\.0\.0\.2:9090 \(SYN_SENT\)/);
   await page.locator("#tool-args").fill("-j");
   await page.locator("#tool-args").press("Enter");
   await page.locator("#tool").focus(); // change fires on blur
+  await page.waitForFunction(() => document.getElementById("tool-out")?.textContent === "lsof: illegal option character: j");
   assert.equal(await text(page, "tool-out"), "lsof: illegal option character: j", "bad arguments: the tool's one-line reason");
   assert.match(await text(page, "strace"), /^\[pid +1000\] 00:00:00\.000000 socket\(AF_INET, SOCK_STREAM, IPPROTO_IP\) = 3\n[\s\S]*listen\(3, 2\) = 0/);
 
   // Click the fourth line (the first client's data): its -v -X decode.
   await page.locator('#tcpdump .pkt[data-i="3"]').click();
+  await page.waitForFunction(() => /length 56/.test(document.getElementById("packet-detail")?.textContent ?? ""));
   await page.locator("#packet-detail").screenshot({ path: join(SHOTS, "lab-packet-detail.png") });
   const detail = await text(page, "packet-detail");
   assert.match(detail, /^\d\d:\d\d:\d\d\.\d{6} IP \(tos 0x0, ttl 64, id \d+, offset 0, flags \[DF\], proto TCP \(6\), length 56\)/);
@@ -130,6 +134,7 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
 
   // Click an arrow of the ladder (the fourth client's SYN the full accept queue dropped): its -v -X decode.
   await page.locator("#ladder svg g.drop[data-pkt]").first().locator("text").last().click();
+  await page.waitForFunction(() => /length 60/.test(document.getElementById("packet-detail")?.textContent ?? ""));
   const arrow = await text(page, "packet-detail");
   assert.match(arrow, /proto TCP \(6\), length 60\)\n\s+10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\], cksum 0x[0-9a-f]{4} \(correct\), seq \d+,/, "the ladder arrow clicked, decoded");
   assert.match(arrow, /\n\s+0x0000: {2}4500 003c /, "in hex");
@@ -241,6 +246,7 @@ test("in Chromium: the scenario picker runs another demo scenario, narrated in e
   assert.match(await text(page, "narration"), /The side that closes first goes through TIME-WAIT/);
   assert.match(await text(page, "narration"), /bind\(3, .*\) = -1 EADDRINUSE \(Address already in use\)/, "F6: restarting at once fails");
   await page.locator("#lang").selectOption("zh");
+  await page.waitForFunction(() => /[\u4e00-\u9fff]{4,}/.test(document.getElementById("narration")?.textContent ?? ""));
   assert.match(await text(page, "narration"), /[\u4e00-\u9fff]{4,}/, "Chinese narration");
   assert.match(await text(page, "narration"), /EADDRINUSE/, "tool and syscall lines stay as the tools print them");
   assert.deepEqual(errors, []);
@@ -274,6 +280,41 @@ test("in Chromium: per-link controls — a link picked in the topology gets its 
   await scrubTo(page, 1200); // replayed: the link actions come back at 1 s
   assert.match(await text(page, "topology"), /link 1: 10000 µs, loss 10\.0%[\s\S]*partitioned|partitioned[\s\S]*link 1: 10000 µs, loss 10\.0%/);
   await page.screenshot({ path: join(SHOTS, "lab-per-link.png") });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: tcpdump on any host — the host picked, -i any, a filter, a line decoded, a bad flag explained, the pcap of the pane", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  await scrubTo(page, 2000);
+  assert.equal(await page.locator("#tcpdump-host").inputValue(), "server", "the capture point's host first");
+  assert.equal(await page.locator("#tcpdump-args").inputValue(), "-nn -i eth0");
+  const server = (await text(page, "tcpdump")).split("\n");
+  await page.locator("#tcpdump-host").selectOption("client");
+  await page.waitForFunction(() => /^\S+ IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  const client = (await text(page, "tcpdump")).split("\n");
+  assert.equal(client.length, server.length, "the client's eth0 sees every packet of the link too");
+  assert.notDeepEqual(client, server, "at its own instants (the link's 50 µs)");
+  await page.locator("#tcpdump-args").fill("-nn -i any tcp[tcpflags] & tcp-syn != 0 and src host 10.0.0.1");
+  await page.locator("#tcpdump-args").press("Enter");
+  await page.waitForFunction(() => /eth0 {2}Out IP/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  const syns = (await text(page, "tcpdump")).split("\n");
+  assert.ok(syns.length >= 5 && syns.every((l) => /eth0 {2}Out IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/.test(l)), syns.join("\n"));
+  assert.match(await text(page, "tcpdump-title"), /every interface/);
+  await page.locator('#tcpdump .pkt[data-i="4"]').click();
+  await page.waitForFunction(() => /0x0000: {2}4500 003c/.test(document.getElementById("packet-detail")?.textContent ?? ""));
+  assert.match(await text(page, "packet-detail"), /Flags \[S\], cksum 0x[0-9a-f]+ \(correct\)/, "the fifth SYN decoded -v -X");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#pcap").click()]);
+  const bytes = readFileSync((await download.path())!);
+  assert.equal(pcapRecords(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)).length, syns.length, "the pcap holds what the pane shows");
+  await page.locator("#tcpdump-args").fill("-nn -Q");
+  await page.locator("#tcpdump-args").press("Enter");
+  await page.waitForFunction(() => /invalid option -- 'Q'/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  await page.locator("#tcpdump-args").fill("-nn -i eth0 port 9090");
+  await page.locator("#tcpdump-args").press("Enter");
+  await page.waitForFunction((n) => (document.getElementById("tcpdump")?.textContent ?? "").split("\n").length === n, client.length);
+  assert.deepEqual((await text(page, "tcpdump")).split("\n"), client, "port 9090 selects every packet of the lecture");
+  await page.screenshot({ path: join(SHOTS, "lab-tcpdump-host.png") });
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -350,6 +391,7 @@ test("in Chromium: the TCP chat — each process's screen, a line typed into its
   await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
   await page.waitForFunction(() => (document.getElementById("stdin-target") as unknown as { value: string } | null)?.value === "server:1000", null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.locator("#stdin-target").inputValue(), "server:1000", "now the server reads");
+  await page.waitForFunction(() => /length 5/.test(document.getElementById("tcpdump")?.textContent ?? ""));
   assert.match(await text(page, "tcpdump"), /Flags \[P\.\], seq 1:6, ack 1, .*length 5/);
   await page.locator("#stdin-line").fill("hi there");
   await page.locator("#stdin-send").click();

@@ -59,7 +59,8 @@ export interface PageEndOptions {
  * Worker computes the views' text cheaply, so it may send more than one
  * frame can parse and lay out. Small writes (text, values, the clock) are
  * applied at once; a view's HTML not yet applied when a newer one comes is
- * replaced by it, unparsed.
+ * replaced by it, unparsed. Only while playing: a whole redraw (paused,
+ * or waiting for input) is applied at once.
  */
 export const LAB_PAGE_HTML_BUDGET_MS = 4;
 
@@ -126,6 +127,14 @@ export function connectSimWorker(doc: PageDocument, worker: SimWorker, opts: Pag
       if (n) n[prop] = value;
     }
   };
+  /** Applies every pending write now. */
+  const applyAll = () => {
+    for (const [id, prop, value] of pending.values()) {
+      const n = doc.getElementById(id) as unknown as Record<string, unknown> | null;
+      if (n) n[prop] = value;
+    }
+    pending.clear();
+  };
   /** One animation frame: apply what can be, give the Worker its frame if it asked, and come again while writes wait. */
   const onFrame = (now: number) => {
     rafAsked = false;
@@ -151,7 +160,8 @@ export function connectSimWorker(doc: PageDocument, worker: SimWorker, opts: Pag
           pending.delete(k); // a newer write of the same property replaces one not applied yet
           pending.set(k, w);
         }
-        if (!clock) apply();
+        // A whole redraw (paused, or idle waiting for input) is applied at once, every view, as the page would draw it itself.
+        if (!clock || m.all) applyAll();
         if (m.frame) frameWanted = true;
         if (pending.size > 0 || frameWanted) askFrame();
         return;

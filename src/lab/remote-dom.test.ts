@@ -48,6 +48,11 @@ test("the mirror: a select keeps the browser's rules, writes coalesce per elemen
   assert.deepEqual(w.writes.map(([id, prop, v]) => `${id}.${prop}=${String(v).slice(0, 12)}`),
     ["speed.value=7", "speed.innerHTML=<option valu", "status.textContent=two"], "the last assignment of each, in the order of the last ones");
   assert.equal(w.frame, false, "no frame asked");
+  assert.equal(w.all, undefined, "not a whole redraw");
+  status.textContent = "three";
+  dom.drewAll();
+  await tick();
+  assert.deepEqual(posted[1], { kind: "writes", writes: [["status", "textContent", "three"]], frame: false, all: true }, "a whole redraw, marked");
   assert.equal(dom.visible("ladder"), false, "a pane off screen");
   assert.equal(dom.visible("status"), true);
   let changed = 0;
@@ -153,13 +158,14 @@ test("the page's end with a clock: the views' HTML parsed within a budget a fram
     requestAnimationFrame: (cb) => frames.push(cb),
     now: () => (t += 3), // each reading 3 ms later: one HTML write fits the budget, the next does not
   });
-  sim.onmessage!({ data: { kind: "writes", writes: [["a", "innerHTML", "A1"], ["b", "innerHTML", "B1"], ["clock", "textContent", "t = 1"]], frame: false } });
+  sim.onmessage!({ data: { kind: "writes", writes: [["a", "innerHTML", "A1"], ["b", "innerHTML", "B1"], ["clock", "textContent", "t = 1"]], frame: true } });
   assert.deepEqual([a.innerHTML, b.innerHTML, clockEl.textContent], ["", "", ""], "applied at the animation frame");
   frames.shift()!(16);
   assert.deepEqual([a.innerHTML, b.innerHTML, clockEl.textContent], ["A1", "", "t = 1"], "one view's HTML and the small writes; b waits");
-  sim.onmessage!({ data: { kind: "writes", writes: [["b", "innerHTML", "B2"]], frame: false } });
+  sim.onmessage!({ data: { kind: "writes", writes: [["b", "innerHTML", "B2"], ["a", "innerHTML", "A2"]], frame: true } });
   assert.equal(frames.length, 1, "one frame asked");
   frames.shift()!(33);
-  assert.equal(b.innerHTML, "B2", "the newer HTML, B1 never parsed");
-  assert.equal(frames.length, 0, "nothing left: no frame asked");
+  assert.deepEqual([a.innerHTML, b.innerHTML], ["A1", "B2"], "the newer HTML of b, B1 never parsed; A2 waits");
+  sim.onmessage!({ data: { kind: "writes", writes: [["clock", "textContent", "t = 2"]], frame: true, all: true } });
+  assert.deepEqual([a.innerHTML, clockEl.textContent], ["A2", "t = 2"], "a whole redraw (paused): everything at once");
 });

@@ -60,7 +60,9 @@ export type RemoteWrite = [id: string, prop: "textContent" | "innerHTML" | "valu
 /** What the Worker posts to the page. */
 export type WorkerMessage =
   /** Assignments to apply in order, and whether the Worker wants the next animation frame. */
-  | { kind: "writes"; writes: RemoteWrite[]; frame: boolean }
+  | { kind: "writes"; writes: RemoteWrite[]; frame: boolean;
+    /** The writes end a redraw of every view (paused, or waiting for input): the page applies them all now, not within its per-frame budget. */
+    all?: true }
   /** The Worker listens to `type` events of element `id`. */
   | { kind: "listen"; id: string; type: string }
   /** A file to offer the user (the pcap). */
@@ -170,6 +172,7 @@ export class RemoteDom implements LabDom {
   #flushing = false;
   #frameCbs: ((now: number) => void)[] = [];
   #wantFrame = false;
+  #all = false;
   #hidden: Set<string>;
   #onVisibility: (() => void) | null = null;
   /** Real time (ms) in the Worker, for the simulation's per-frame budget. */
@@ -203,6 +206,12 @@ export class RemoteDom implements LabDom {
     this.#onVisibility = changed;
   }
 
+  /** A redraw of every view ended: the writes of this turn go as one whole (the page applies them at once). */
+  drewAll(): void {
+    this.#all = true;
+    this.#schedule();
+  }
+
   download(name: string, bytes: Uint8Array, type: string): void {
     const copy = bytes.slice(); // its own buffer, handed over (transferred), not copied again
     this.port.postMessage({ kind: "download", name, bytes: copy, type }, [copy.buffer]);
@@ -228,9 +237,9 @@ export class RemoteDom implements LabDom {
     if (this.#writes.size === 0 && !this.#wantFrame) return;
     const writes = [...this.#writes.values()];
     this.#writes.clear();
-    const frame = this.#wantFrame;
-    this.#wantFrame = false;
-    this.port.postMessage({ kind: "writes", writes, frame });
+    const frame = this.#wantFrame, all = this.#all;
+    this.#wantFrame = this.#all = false;
+    this.port.postMessage({ kind: "writes", writes, frame, ...(all ? { all } : {}) });
   }
 
   /** Handles a message of the page. */

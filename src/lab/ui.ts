@@ -81,6 +81,8 @@ export interface LabDom {
   simBudgetMs?: { min: number; max: number };
   /** Where the simulation runs, as the summary line says it (default "this page"). */
   simulatedIn?: string;
+  /** Called after a redraw of every view (paused, or idle waiting for input): a remote page applies that redraw as one whole. */
+  drewAll?(): void;
 }
 
 /**
@@ -367,6 +369,7 @@ export function startLab(dom: LabDom): void {
       drawnWaiting = waitingNow;
       for (const v of views) v.draw();
       nextView = 0;
+      dom.drewAll?.();
       return;
     }
     if (nextView === 0) {
