@@ -304,6 +304,7 @@ test("in Chromium: tcpdump on any host — the host picked, -i any, a filter, a 
   await page.locator('#tcpdump .pkt[data-i="4"]').click();
   await page.waitForFunction(() => /0x0000: {2}4500 003c/.test(document.getElementById("packet-detail")?.textContent ?? ""));
   assert.match(await text(page, "packet-detail"), /Flags \[S\], cksum 0x[0-9a-f]+ \(correct\)/, "the fifth SYN decoded -v -X");
+  await page.locator("section.pane:has(#tcpdump)").screenshot({ path: join(SHOTS, "lab-tcpdump-host.png") });
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#pcap").click()]);
   const bytes = readFileSync((await download.path())!);
   assert.equal(pcapRecords(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)).length, syns.length, "the pcap holds what the pane shows");
@@ -314,7 +315,6 @@ test("in Chromium: tcpdump on any host — the host picked, -i any, a filter, a 
   await page.locator("#tcpdump-args").press("Enter");
   await page.waitForFunction((n) => (document.getElementById("tcpdump")?.textContent ?? "").split("\n").length === n, client.length);
   assert.deepEqual((await text(page, "tcpdump")).split("\n"), client, "port 9090 selects every packet of the lecture");
-  await page.screenshot({ path: join(SHOTS, "lab-tcpdump-host.png") });
   assert.deepEqual(errors, []);
   await page.context().close();
 });
