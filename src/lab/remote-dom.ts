@@ -21,9 +21,10 @@
  * runs the simulation. Pure TypeScript: no DOM, no Node.
  *
  * @example
- * declare const port: RemotePort; // the Worker's global scope (postMessage / onmessage)
- * const dom = new RemoteDom(port, init); // init: the page's "init" message
- * startLab(dom);
+ * declare const port: RemotePort; // the Worker's global scope (its postMessage)
+ * declare const init: Extract<PageMessage, { kind: "init" }>; // the page's first message
+ * const dom = new RemoteDom(port, init); // main.ts then runs startLab(dom)
+ * dom.getElementById("clock")!.textContent = "t = 0.000 s"; // posted to the page at the end of this turn
  */
 import type { LabDom, LabElement, LabEvent } from "./ui.js";
 

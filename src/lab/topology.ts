@@ -4,7 +4,7 @@
  * page draws of them (a partitioned link dashed red).
  *
  * @example
- * topologySvg(labTopology(net, false)); // client ── 50 µs ── server
+ * topologySvg(labTopology(net)); // client ── 50 µs ── server
  */
 import type { Link } from "../sim/link.js";
 import type { Network } from "../sim/network.js";
