@@ -52,7 +52,7 @@ export const VIEW_SUMMARIES: Readonly<Record<ViewTool, string>> = {
   netstat: "netstat of a scenario's host (sockstack netstat -natp)",
   lsof: "lsof of a scenario's host (sockstack lsof -i)",
   nstat: "counters changed since the previous step (sockstack nstat -az)",
-  tcpdump: "the scenario's packets as tcpdump prints them, with filters (-nn -v -X -c -w -i)",
+  tcpdump: "the scenario's packets as tcpdump prints them, with filters (-nn -v -X -e -c -w -i)",
   ladder: "a ladder diagram of the scenario's packets, text or --svg FILE",
 };
 
