@@ -135,7 +135,7 @@ async function serve(files: Map<string, [string, string]>): Promise<{ url: strin
 export interface LabFpsOptions {
   /** The scenario played (default `lecture`; `bulk` is ten bulk connections). */
   scenario?: string;
-  /** False: the page has no Worker, so it probes where the run ends on its own thread (what the Worker saves). */
+  /** False: the page has no Worker, so it simulates (and probes where the run ends) on its own thread (what the Worker saves). */
   worker?: boolean;
 }
 
@@ -170,15 +170,27 @@ export async function labFps(seconds: number, o: LabFpsOptions = {}): Promise<Me
     const idle = await frames(2000); // the same page paused: what the browser gives on this machine
     await page.locator("#speed").selectOption("1");
     if (scenario !== "lecture") await page.locator("#scenario").selectOption(scenario);
+    // CPU time (not wall time, so less hostage to the machine's load): the page's main thread, and the renderer process (the Worker's thread in it too).
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const cpu = async () => {
+      const m = new Map((await cdp.send("Performance.getMetrics")).metrics.map((x) => [x.name, x.value]));
+      return { thread: m.get("ThreadTime") ?? NaN, process: m.get("ProcessTime") ?? NaN };
+    };
+    const cpu0 = await cpu();
     await page.locator("#play").click();
     const r = await frames(seconds * 1000);
+    const cpu1 = await cpu();
     const status = await page.locator("#status").innerText();
     const packets = /(\d+) packets/.exec(status)?.[1] ?? "?";
     return {
       value: (r.frames * 1000) / r.span,
       extra: {
         scenario, frames: r.frames, "span s": (r.span / 1000).toFixed(2), "worst frame ms": r.worst.toFixed(1), "lab clock": r.clock, packets,
-        "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1), probe: o.worker === false ? "page thread" : "worker",
+        "paused page fps": ((idle.frames * 1000) / idle.span).toFixed(1),
+        // Share of one core while playing: what the page's thread needs to draw, and the whole renderer (+ the simulation Worker).
+        "main thread CPU %": ((100 * (cpu1.thread - cpu0.thread) * 1000) / r.span).toFixed(0),
+        "renderer CPU %": ((100 * (cpu1.process - cpu0.process) * 1000) / r.span).toFixed(0), simulation: o.worker === false ? "page thread" : "worker",
       },
     };
   }).finally(() => srv.close());

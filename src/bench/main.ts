@@ -217,7 +217,7 @@ export function benchmarks(progress: (line: string) => void): Benchmark[] {
       fullSizeTarget: true,
       unit: "fps",
       better: "higher",
-      target: "(the probe on the page's thread: what the Worker saves)",
+      target: "(the simulation on the page's thread: what the Worker saves)",
       reps: { full: 1, quick: 1 },
       sockstack: (q) => labFps(q ? 3 : 6, { scenario: "bulk", worker: false }),
       met: () => null,

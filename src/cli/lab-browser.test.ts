@@ -70,8 +70,27 @@ async function scrubTo(page: Page, ms: number): Promise<void> {
 
 const text = (page: Page, id: string) => page.locator(`#${id}`).innerText();
 
+test("in Chromium without Worker support: the page simulates on its own thread, the same packets", { skip, timeout: 90_000 }, async () => {
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.addInitScript("delete globalThis.Worker");
+  await page.goto(srv!.url);
+  await page.waitForFunction(() => /LISTEN/.test(document.getElementById("ss-server")?.textContent ?? ""));
+  assert.match(await text(page, "summary"), /simulated in this page$/, "no Worker: the page's own thread");
+  await scrubTo(page, 2000);
+  const inPage = await text(page, "tcpdump");
+  const { page: workerPage } = await openLab();
+  await scrubTo(workerPage, 2000);
+  assert.equal(await text(workerPage, "tcpdump"), inPage, "the Worker and the page give the same packets");
+  assert.match(await text(page, "ss-server"), /LISTEN\s+3\s+2\s+0\.0\.0\.0:9090/, "accept queue full (B2)");
+  await workerPage.context().close();
+  await context.close();
+});
+
 test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet decoded", { skip, timeout: 90_000 }, async () => {
   const { page, requests, errors } = await openLab();
+  assert.match(await text(page, "summary"), /simulated in a Web Worker of this page$/, "the simulation and the views' computation run in the Worker");
   assert.match(await text(page, "sockets-server"), /LISTEN 0\.0\.0\.0:9090[\s\S]*accept queue 0 of 3 \(backlog 2\)/);
   assert.match(await text(page, "topology"), /10\.0\.0\.1\/24[\s\S]*10\.0\.0\.2\/24/);
 
@@ -92,16 +111,20 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
   assert.match(await text(page, "tool-out"), /^Active Internet connections \(servers and established\)\n[\s\S]*0\.0\.0\.0:9090 +0\.0\.0\.0:\* +LISTEN +1000\/server/);
   await page.locator("#tool-host").selectOption("client");
   await page.locator("#tool").selectOption("lsof");
+  // The Worker redraws what a control changed: its writes reach the page a little later.
+  await page.waitForFunction(() => /SYN_SENT/.test(document.getElementById("tool-out")?.textContent ?? ""));
   assert.equal(await page.locator("#tool-args").inputValue(), "-nP -i");
   assert.match(await text(page, "tool-out"), /client +1003 root +3u +IPv4 .* TCP 10\.0\.0\.1:\d+->10\.0\.0\.2:9090 \(SYN_SENT\)/);
   await page.locator("#tool-args").fill("-j");
   await page.locator("#tool-args").press("Enter");
   await page.locator("#tool").focus(); // change fires on blur
+  await page.waitForFunction(() => document.getElementById("tool-out")?.textContent === "lsof: illegal option character: j");
   assert.equal(await text(page, "tool-out"), "lsof: illegal option character: j", "bad arguments: the tool's one-line reason");
   assert.match(await text(page, "strace"), /^\[pid +1000\] 00:00:00\.000000 socket\(AF_INET, SOCK_STREAM, IPPROTO_IP\) = 3\n[\s\S]*listen\(3, 2\) = 0/);
 
   // Click the fourth line (the first client's data): its -v -X decode.
   await page.locator('#tcpdump .pkt[data-i="3"]').click();
+  await page.waitForFunction(() => /length 56/.test(document.getElementById("packet-detail")?.textContent ?? ""));
   await page.locator("#packet-detail").screenshot({ path: join(SHOTS, "lab-packet-detail.png") });
   const detail = await text(page, "packet-detail");
   assert.match(detail, /^\d\d:\d\d:\d\d\.\d{6} IP \(tos 0x0, ttl 64, id \d+, offset 0, flags \[DF\], proto TCP \(6\), length 56\)/);
@@ -111,6 +134,7 @@ test("in Chromium: the lecture at t = 0, scrubbed to 2 s and back, a packet deco
 
   // Click an arrow of the ladder (the fourth client's SYN the full accept queue dropped): its -v -X decode.
   await page.locator("#ladder svg g.drop[data-pkt]").first().locator("text").last().click();
+  await page.waitForFunction(() => /length 60/.test(document.getElementById("packet-detail")?.textContent ?? ""));
   const arrow = await text(page, "packet-detail");
   assert.match(arrow, /proto TCP \(6\), length 60\)\n\s+10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\], cksum 0x[0-9a-f]{4} \(correct\), seq \d+,/, "the ladder arrow clicked, decoded");
   assert.match(arrow, /\n\s+0x0000: {2}4500 003c /, "in hex");
@@ -143,7 +167,7 @@ test("in Chromium: link controls act at the current instant and replay when scru
   await page.locator("#loss").fill("20");
   await page.waitForFunction(() => /loss 20\.0%/.test(document.getElementById("status")?.textContent ?? ""));
   assert.match(await text(page, "topology"), /loss 20\.0%/);
-  assert.match(await text(page, "timeline"), /^1\.000 s {2}link: 50 µs ±0 ms, loss 20\.0%/);
+  assert.match(await text(page, "timeline"), /^1\.000 s {2}every link: 50 µs ±0 ms, loss 20\.0%/);
   await page.locator("#partition").click();
   await page.waitForFunction(() => /partitioned/.test(document.getElementById("timeline")?.textContent ?? ""));
   assert.equal(await text(page, "partition"), "heal link");
@@ -222,8 +246,75 @@ test("in Chromium: the scenario picker runs another demo scenario, narrated in e
   assert.match(await text(page, "narration"), /The side that closes first goes through TIME-WAIT/);
   assert.match(await text(page, "narration"), /bind\(3, .*\) = -1 EADDRINUSE \(Address already in use\)/, "F6: restarting at once fails");
   await page.locator("#lang").selectOption("zh");
+  await page.waitForFunction(() => /[\u4e00-\u9fff]{4,}/.test(document.getElementById("narration")?.textContent ?? ""));
   assert.match(await text(page, "narration"), /[\u4e00-\u9fff]{4,}/, "Chinese narration");
   assert.match(await text(page, "narration"), /EADDRINUSE/, "tool and syscall lines stay as the tools print them");
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: per-link controls — a link picked in the topology gets its own loss, latency and partition", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  await page.locator("#scenario").selectOption("heartbeat");
+  await page.waitForFunction(() => /heartbeat · seed 0/.test(document.getElementById("status")?.textContent ?? ""));
+  await scrubTo(page, 1000);
+  assert.equal(await page.locator("#topology g[data-link]").count(), 2, "two links, each clickable");
+  await page.locator('#topology g[data-link="1"] line').first().click({ force: true });
+  await page.waitForFunction(() => (document.getElementById("link-pick") as unknown as { value: string } | null)?.value === "1");
+  assert.equal(await page.locator("#topology g.link.sel").getAttribute("data-link"), "1", "the picked link is highlighted");
+  assert.equal(await page.locator("#latency").inputValue(), "1000", "the controls show link 1's latency");
+  await page.locator("#loss").fill("10");
+  await page.locator("#latency").selectOption("10000");
+  await page.waitForFunction(() => /link 1: 10000 µs, loss 10\.0%/.test(document.getElementById("topology")?.textContent ?? ""));
+  assert.match(await text(page, "topology"), /link 0: 1000 µs(?!,)/, "link 0 untouched");
+  assert.match(await text(page, "timeline"), /^1\.000 s {2}link 1: 1000 µs ±0 ms, loss 10\.0%[\s\S]*\n1\.000 s {2}link 1: 10000 µs/, "what you did names the link");
+  assert.match(await text(page, "status"), /link 1 loss 10\.0%/);
+  await page.locator("#partition").click();
+  await page.waitForFunction(() => /link 1 partitioned/.test(document.getElementById("timeline")?.textContent ?? ""));
+  assert.equal(await text(page, "partition"), "heal link 1");
+  // Link 0 picked from the select: its own (unimpaired) values come back into the controls.
+  await page.locator("#link-pick").selectOption("0");
+  await page.waitForFunction(() => (document.getElementById("loss") as unknown as { value: string } | null)?.value === "0");
+  assert.equal(await text(page, "partition"), "partition link 0");
+  await scrubTo(page, 500);
+  await scrubTo(page, 1200); // replayed: the link actions come back at 1 s
+  assert.match(await text(page, "topology"), /link 1: 10000 µs, loss 10\.0%[\s\S]*partitioned|partitioned[\s\S]*link 1: 10000 µs, loss 10\.0%/);
+  await page.screenshot({ path: join(SHOTS, "lab-per-link.png") });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
+test("in Chromium: tcpdump on any host — the host picked, -i any, a filter, a line decoded, a bad flag explained, the pcap of the pane", { skip, timeout: 90_000 }, async () => {
+  const { page, errors } = await openLab();
+  await scrubTo(page, 2000);
+  assert.equal(await page.locator("#tcpdump-host").inputValue(), "server", "the capture point's host first");
+  assert.equal(await page.locator("#tcpdump-args").inputValue(), "-nn -i eth0");
+  const server = (await text(page, "tcpdump")).split("\n");
+  await page.locator("#tcpdump-host").selectOption("client");
+  await page.waitForFunction(() => /^\S+ IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  const client = (await text(page, "tcpdump")).split("\n");
+  assert.equal(client.length, server.length, "the client's eth0 sees every packet of the link too");
+  assert.notDeepEqual(client, server, "at its own instants (the link's 50 µs)");
+  await page.locator("#tcpdump-args").fill("-nn -i any tcp[tcpflags] & tcp-syn != 0 and src host 10.0.0.1");
+  await page.locator("#tcpdump-args").press("Enter");
+  await page.waitForFunction(() => /eth0 {2}Out IP/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  const syns = (await text(page, "tcpdump")).split("\n");
+  assert.ok(syns.length >= 5 && syns.every((l) => /eth0 {2}Out IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/.test(l)), syns.join("\n"));
+  assert.match(await text(page, "tcpdump-title"), /every interface/);
+  await page.locator('#tcpdump .pkt[data-i="4"]').click();
+  await page.waitForFunction(() => /0x0000: {2}4500 003c/.test(document.getElementById("packet-detail")?.textContent ?? ""));
+  assert.match(await text(page, "packet-detail"), /Flags \[S\], cksum 0x[0-9a-f]+ \(correct\)/, "the fifth SYN decoded -v -X");
+  await page.locator("section.pane:has(#tcpdump)").screenshot({ path: join(SHOTS, "lab-tcpdump-host.png") });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#pcap").click()]);
+  const bytes = readFileSync((await download.path())!);
+  assert.equal(pcapRecords(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)).length, syns.length, "the pcap holds what the pane shows");
+  await page.locator("#tcpdump-args").fill("-nn -Q");
+  await page.locator("#tcpdump-args").press("Enter");
+  await page.waitForFunction(() => /invalid option -- 'Q'/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  await page.locator("#tcpdump-args").fill("-nn -i eth0 port 9090");
+  await page.locator("#tcpdump-args").press("Enter");
+  await page.waitForFunction((n) => (document.getElementById("tcpdump")?.textContent ?? "").split("\n").length === n, client.length);
+  assert.deepEqual((await text(page, "tcpdump")).split("\n"), client, "port 9090 selects every packet of the lecture");
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -300,6 +391,7 @@ test("in Chromium: the TCP chat — each process's screen, a line typed into its
   await page.waitForFunction(() => /from client: hello\nreply: /.test(document.getElementById("processes")?.textContent ?? "") && /waiting for input/.test(document.getElementById("status")?.textContent ?? ""));
   await page.waitForFunction(() => (document.getElementById("stdin-target") as unknown as { value: string } | null)?.value === "server:1000", null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.locator("#stdin-target").inputValue(), "server:1000", "now the server reads");
+  await page.waitForFunction(() => /length 5/.test(document.getElementById("tcpdump")?.textContent ?? ""));
   assert.match(await text(page, "tcpdump"), /Flags \[P\.\], seq 1:6, ack 1, .*length 5/);
   await page.locator("#stdin-line").fill("hi there");
   await page.locator("#stdin-send").click();

@@ -216,7 +216,7 @@ test("a lab session's actions (link changes, partition, kill, reboot) replay fro
   await a.act({ kind: "configure", impairments: { loss: 0.3, jitterUs: 2000 } });
   await a.advanceTo(2_000_000);
   await a.act({ kind: "partition" });
-  assert.ok(a.partitioned);
+  assert.ok(a.partitioned(), "every link partitioned");
   await a.advanceTo(3_000_000);
   await a.act({ kind: "heal" });
   await a.advanceTo(5_200_000);

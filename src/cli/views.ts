@@ -31,6 +31,7 @@ import { nstat } from "../tools/nstat.js";
 import { snapshot, type HostSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
 import { compileFilter, FilterSyntaxError } from "../tools/tcpdump-filter.js";
+import { parseTcpdumpArgs, TcpdumpArgsError, type TcpdumpArgs } from "../tools/tcpdump-args.js";
 import { straceWriter } from "../sys/strace.js";
 import { UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
@@ -51,7 +52,7 @@ export const VIEW_SUMMARIES: Readonly<Record<ViewTool, string>> = {
   netstat: "netstat of a scenario's host (sockstack netstat -natp)",
   lsof: "lsof of a scenario's host (sockstack lsof -i)",
   nstat: "counters changed since the previous step (sockstack nstat -az)",
-  tcpdump: "the scenario's packets as tcpdump prints them, with filters (-nn -v -X -c -w -i)",
+  tcpdump: "the scenario's packets as tcpdump prints them, with filters (-nn -v -X -e -c -w -i)",
   ladder: "a ladder diagram of the scenario's packets, text or --svg FILE",
 };
 
@@ -61,7 +62,7 @@ const USAGE: Readonly<Record<ViewTool, string>> = {
   netstat: `usage: sockstack netstat [NETSTAT FLAGS] ${COMMON}`,
   lsof: `usage: sockstack lsof [LSOF FLAGS] ${COMMON}`,
   nstat: `usage: sockstack nstat [-azjn] [PATTERN…] ${COMMON}`,
-  tcpdump: `usage: sockstack tcpdump [-nSXtv] [-c COUNT] [-i IFACE] [-w FILE] [EXPRESSION] ${COMMON}`,
+  tcpdump: `usage: sockstack tcpdump [-enSXtv] [-c COUNT] [-i IFACE] [-w FILE] [EXPRESSION] ${COMMON}`,
   ladder: `usage: sockstack ladder [--svg FILE] [--connection N] [--relative] [--list] [EXPRESSION] ${COMMON}`,
 };
 
@@ -147,54 +148,14 @@ function help(tool: ViewTool, io: CliIo): void {
   }
 }
 
-/** tcpdump's own flags. */
-interface TcpdumpFlags {
-  verbose: number;
-  hex: boolean;
-  absoluteSeq: boolean;
-  noTime: boolean;
-  count: number | undefined;
-  iface: string | undefined;
-  write: string | undefined;
-  words: string[];
-}
-
-function parseTcpdumpFlags(args: readonly string[]): TcpdumpFlags {
-  const f: TcpdumpFlags = { verbose: 0, hex: false, absoluteSeq: false, noTime: false, count: undefined, iface: undefined, write: undefined, words: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith("-") || a === "-") {
-      f.words.push(a);
-      continue;
-    }
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j]!;
-      const value = (): string => {
-        const v = j + 1 < a.length ? a.slice(j + 1) : args[++i];
-        if (v === undefined) throw new UsageError(`option -${c} needs a value`);
-        j = a.length;
-        return v;
-      };
-      switch (c) {
-        case "n": break; // numeric output is all sockstack prints
-        case "v": f.verbose++; break;
-        case "X": f.hex = true; break;
-        case "S": f.absoluteSeq = true; break;
-        case "t": f.noTime = true; break;
-        case "c": {
-          const v = value();
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1) throw new UsageError(`invalid packet count ${v}`);
-          f.count = n;
-          break;
-        }
-        case "i": f.iface = value(); break;
-        case "w": f.write = value(); break;
-        default: throw new UsageError(`invalid option -- '${c}'`);
-      }
-    }
+/** tcpdump's own flags (src/tools/tcpdump-args.ts), a bad one a usage error. */
+function parseTcpdumpFlags(args: readonly string[]): TcpdumpArgs {
+  try {
+    return parseTcpdumpArgs(args);
+  } catch (e) {
+    if (e instanceof TcpdumpArgsError) throw new UsageError(e.message);
+    throw e;
   }
-  return f;
 }
 
 /** tcpdump's capture: `-i IFACE` (default {@link CAPTURE_IFACE}) or `-i any` on the host. */
@@ -300,7 +261,7 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
           io.err(`${cap.records().length} packets captured`);
           return 0;
         }
-        for (const p of cap.tcpdump({ verbose: f.verbose, hex: f.hex, absoluteSeq: f.absoluteSeq, noTime: f.noTime, interfaces: f.iface === "any" })) {
+        for (const p of cap.tcpdump({ verbose: f.verbose, hex: f.hex, absoluteSeq: f.absoluteSeq, noTime: f.noTime, ether: f.ether, interfaces: f.iface === "any" })) {
           for (const l of p.split("\n")) io.out(l);
         }
         return 0;

@@ -7,7 +7,7 @@
  * "what you did" pane prints.
  *
  * @example
- * describeAction({ t: 1_000_000, action: { kind: "partition" } }); // "1.000 s  link partitioned"
+ * describeAction({ t: 1_000_000, action: { kind: "partition", link: 0 } }); // "1.000 s  link 0 partitioned"
  */
 import type { Micros } from "../core/time.js";
 import type { LinkConfigInput } from "../sim/impairments.js";
@@ -36,9 +36,12 @@ export interface LabImpairments {
 
 /** Something the learner does to the running network (a button or slider of the page). */
 export type LabAction =
-  | { kind: "configure"; impairments: LabImpairments }
-  | { kind: "partition" }
-  | { kind: "heal" }
+  /** Impairments of link `link` (its index in the network's links, as the topology numbers them), or of every link when absent. */
+  | { kind: "configure"; impairments: LabImpairments; link?: number }
+  /** Cuts link `link` (every link when absent). */
+  | { kind: "partition"; link?: number }
+  /** Reconnects link `link` (every link when absent). */
+  | { kind: "heal"; link?: number }
   /** SIGKILL every process of the host (its fds close as exit closes them). */
   | { kind: "kill"; host: string }
   /** The host reboots: a fresh kernel on the same addresses (Network.reboot). */
@@ -68,11 +71,14 @@ export function linkPatch(imp: LabImpairments): LinkConfigInput {
 
 /** A copy of `a` (the timeline keeps its own, whatever the caller does with the object it passed). */
 export function copyAction(a: LabAction): LabAction {
-  return a.kind === "configure" ? { kind: "configure", impairments: { ...a.impairments } } : { ...a };
+  return a.kind === "configure" ? { ...a, impairments: { ...a.impairments } } : { ...a };
 }
 
 /** A probability as a percentage with one decimal (`0.2` → `20.0%`). */
 export const percent = (p: number | undefined): string => `${((p ?? 0) * 100).toFixed(1)}%`;
+
+/** How the "what you did" pane names the link an action acts on: `link 1`, or `every link`. */
+export const linkName = (link: number | undefined): string => (link === undefined ? "every link" : `link ${link}`);
 
 /** `a` as one line of the "what you did" pane: its instant and what it did. */
 export function describeAction(a: LabTimedAction): string {
@@ -80,11 +86,20 @@ export function describeAction(a: LabTimedAction): string {
   const x: LabAction = a.action;
   switch (x.kind) {
     case "configure": {
+      // The fields the action set (the page's sliders set them all), in the sliders' order.
       const i = x.impairments;
-      return `${at}  link: ${i.latencyUs} µs ±${(i.jitterUs ?? 0) / 1000} ms, loss ${percent(i.loss)}, reorder ${percent(i.reorder)}, dup ${percent(i.duplicate)}, ${i.rate ? `${i.rate / 1e6} Mbit/s` : "no rate limit"}, mtu ${i.mtu}`;
+      const parts = [
+        i.latencyUs !== undefined || i.jitterUs !== undefined ? `${i.latencyUs ?? "same"} µs ±${(i.jitterUs ?? 0) / 1000} ms` : null,
+        i.loss !== undefined ? `loss ${percent(i.loss)}` : null,
+        i.reorder !== undefined ? `reorder ${percent(i.reorder)}` : null,
+        i.duplicate !== undefined ? `dup ${percent(i.duplicate)}` : null,
+        i.rate !== undefined ? (i.rate ? `${i.rate / 1e6} Mbit/s` : "no rate limit") : null,
+        i.mtu !== undefined ? `mtu ${i.mtu}` : null,
+      ].filter((p) => p !== null);
+      return `${at}  ${linkName(x.link)}: ${parts.join(", ")}`;
     }
-    case "partition": return `${at}  link partitioned`;
-    case "heal": return `${at}  link healed`;
+    case "partition": return `${at}  ${linkName(x.link)} partitioned`;
+    case "heal": return `${at}  ${linkName(x.link)} healed`;
     case "kill": return `${at}  kill -9 every process on ${x.host}`;
     case "reboot": return `${at}  ${x.host} reboots`;
     case "stdin": return x.line === null ? `${at}  Ctrl-D on ${x.host}'s pid ${x.pid} (end of input)` : `${at}  typed into ${x.host}'s pid ${x.pid}: ${x.line}`;

@@ -3,7 +3,11 @@
  * `sockstack lab`). It publishes the session API as
  * `globalThis.sockstackLab` — the handle tests and the console use to run
  * the simulation headless — and, when loaded in a page (a `document`
- * exists), wires the page's views and controls.
+ * exists), wires the page's views and controls: by default the simulation
+ * and the views' computation run in a Worker of this same script
+ * (`sockstack-lab-sim`, remote-dom.ts) and the page's thread only applies
+ * what changed (page-end.ts); without Worker support, or when the Worker
+ * fails before it drew anything, the page runs them itself.
  *
  * The bundle has no import or export statement left, so the same file runs
  * as a module in the page and as a plain script in a bare JavaScript
@@ -12,6 +16,8 @@
 import { LAB_SCENARIOS, LabSession, runScenarioHeadless, type LabSessionOptions } from "./session.js";
 import { topologySvg } from "./topology.js";
 import { probeEnd, startLab, type LabDom } from "./ui.js";
+import { RemoteDom, type PageMessage, type WorkerMessage } from "./remote-dom.js";
+import { connectSimWorker, type PageDocument, type PageNode, type SimWorker } from "./page-end.js";
 
 /** What the bundle publishes as `globalThis.sockstackLab`. */
 export interface SockstackLabApi {
@@ -25,6 +31,9 @@ export interface SockstackLabApi {
 const api: SockstackLabApi = { LabSession, runScenarioHeadless, topologySvg, scenarios: LAB_SCENARIOS.map((s) => s.name) };
 /** The name of the Worker that probes where a run ends (the same bundle, loaded as a module worker). */
 const PROBE_WORKER = "sockstack-lab-probe";
+
+/** The name of the Worker that runs the simulation and computes the views (the same bundle). */
+const SIM_WORKER = "sockstack-lab-sim";
 
 /** A probe request and its answer. */
 interface ProbeRequest { id: number; seed: number; opts: LabSessionOptions }
@@ -47,11 +56,11 @@ interface PageGlobals {
   IntersectionObserver?: new (cb: (entries: { target: PageElement; isIntersecting: boolean }[]) => void, opts: { rootMargin: string }) => { observe(el: PageElement): void };
   /** A worker's name (`new Worker(url, { name })`). */
   name?: string;
-  onmessage?: ((ev: { data: ProbeRequest }) => void) | null;
-  postMessage?: (msg: ProbeReply) => void;
+  onmessage?: ((ev: { data: ProbeRequest & PageMessage }) => void) | null;
+  postMessage?: (msg: ProbeReply | WorkerMessage, transfer?: unknown[]) => void;
   Worker?: new (url: string, opts: { type: "module"; name: string }) => {
-    postMessage(msg: ProbeRequest): void;
-    onmessage: ((ev: { data: ProbeReply }) => void) | null;
+    postMessage(msg: ProbeRequest | PageMessage): void;
+    onmessage: ((ev: { data: ProbeReply & WorkerMessage }) => void) | null;
     onerror: ((ev: unknown) => void) | null;
     terminate(): void;
   };
@@ -68,6 +77,20 @@ if (!g.document && g.name === PROBE_WORKER && g.postMessage) {
   g.onmessage = (ev) => {
     const { id, seed, opts } = ev.data;
     probeEnd(seed, opts).then((end) => post({ id, end }), (e: unknown) => post({ id, error: String(e) }));
+  };
+}
+if (!g.document && g.name === SIM_WORKER && g.postMessage) {
+  // The simulation Worker: the page's first message describes its elements; startLab runs here against their mirrors.
+  const post = g.postMessage.bind(globalThis);
+  const perf = (globalThis as unknown as { performance?: { now(): number } }).performance;
+  let dom: RemoteDom | null = null;
+  g.onmessage = (ev) => {
+    const m = ev.data as PageMessage;
+    if (dom) dom.receive(m);
+    else if (m.kind === "init") {
+      dom = new RemoteDom({ postMessage: post }, m, perf ? () => perf.now() : undefined);
+      startLab(dom);
+    }
   };
 }
 if (g.document && g.requestAnimationFrame) {
@@ -138,5 +161,27 @@ if (g.document && g.requestAnimationFrame) {
     })()
     : {};
   const perf = (globalThis as unknown as { performance?: { now(): number } }).performance;
-  startLab({ ...visibility, getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe, cancelProbes } : {}) });
+  const inPage = () => startLab({ ...visibility, getElementById: (id) => doc.getElementById(id), requestAnimationFrame: raf, ...(perf ? { now: () => perf.now() } : {}), ...(download ? { download } : {}), ...(probe ? { probeEnd: probe, cancelProbes } : {}) });
+  if (W && src) {
+    // The simulation in a Worker: this thread applies its writes and forwards events and frames.
+    const sim = new W(src, { type: "module", name: SIM_WORKER });
+    const pageDoc = doc as unknown as PageDocument;
+    const end = connectSimWorker(pageDoc, sim as unknown as SimWorker, {
+      requestAnimationFrame: raf,
+      ...(perf ? { now: () => perf.now() } : {}),
+      ...(download ? { download } : {}),
+      ...(IO ? { watchPanes: (changed: (pane: PageNode, shown: boolean) => void) => {
+        const io = new IO((entries) => { for (const e of entries) changed(e.target as unknown as PageNode, e.isIntersecting); }, { rootMargin: "200px" });
+        for (const pane of doc.querySelectorAll("section.pane")) io.observe(pane);
+      } } : {}),
+    });
+    sim.onerror = () => {
+      // A Worker that failed before drawing anything (a browser without module Workers): simulate on this thread.
+      if (end.started()) return;
+      sim.terminate();
+      inPage();
+    };
+  } else {
+    inPage();
+  }
 }

@@ -38,12 +38,12 @@ export const LAB_HTML = `<!doctype html>
   </select></label>
   <label>seed <input id="seed" type="number" min="0" max="4294967295" value="0"></label>
   <label>ladder <select id="connection"><option value="">all connections</option></select></label>
-  <button id="pcap" type="button" title="the server's eth0 so far, for Wireshark or tcpdump -r">pcap ⤓</button>
+  <button id="pcap" type="button" title="what the tcpdump pane shows, as a pcap file for Wireshark or tcpdump -r">pcap ⤓</button>
   <span id="clock">t = 0.000 s</span>
   <label class="timeline">time <input id="scrub" type="range" min="0" max="6500" step="1" value="0"> <output id="scrub-max">6500</output> ms</label>
 </section>
 <section id="link-controls" title="changes apply at the current instant, both directions">
-  <b>link</b>
+  <label><b>link</b> <select id="link-pick" title="the link the controls below act on (or click a link in the topology)"><option value="" selected>every link</option></select></label>
   <label>latency <select id="latency">
     <option value="50" selected>50 µs</option>
     <option value="1000">1 ms</option>
@@ -85,7 +85,8 @@ export const LAB_HTML = `<!doctype html>
     <select id="tool"><option value="ss">ss</option><option value="netstat" selected>netstat</option><option value="lsof">lsof</option><option value="nstat">nstat</option></select>
     <input id="tool-args" type="text" size="14" value="-tanp" aria-label="arguments"></h2><pre id="tool-out"></pre></section>
   <section class="pane"><h2><select id="strace-host"></select>$ strace -f -tt (every process, virtual time)</h2><pre id="strace"></pre></section>
-  <section class="pane wide"><h2 id="tcpdump-title">tcpdump -nn (click a line)</h2><pre id="tcpdump"></pre></section>
+  <section class="pane wide"><h2><select id="tcpdump-host"></select>$ tcpdump <input id="tcpdump-args" type="text" size="40" value="-nn" aria-label="tcpdump arguments" title="-i IFACE or -i any, -v, -X, -S, -t, -e, -c N, then a filter expression (tcp port 9090, host 10.0.0.1 and not arp, …)">
+    <span id="tcpdump-title">(click a line)</span></h2><pre id="tcpdump"></pre></section>
   <section class="pane wide"><h2>tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
   <section class="pane wide" id="program-pane"><h2>write your own (JavaScript; in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
     <select id="template"></select> <button id="run-program" type="button">run ▸</button></h2>
@@ -118,6 +119,7 @@ pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; wh
 #ladder svg { display: block; }
 #ladder g[data-pkt] { cursor: pointer; }
 #topology svg { display: block; max-width: 100%; }
+#topology g.link { cursor: pointer; }
 #link-controls { padding: 6px 16px; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; border-bottom: 1px solid var(--line); background: #fbfbf9; }
 #link-controls input[type=range] { width: 90px; vertical-align: middle; }
 .timeline { flex-basis: 100%; display: flex; gap: 8px; align-items: center; }

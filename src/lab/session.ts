@@ -46,6 +46,7 @@ import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTim
 import { PacketLog, type LabPacket } from "./packet-log.js";
 import { ProcessTracker, type LabProcess } from "./processes.js";
 import { labTopology, type LabTopology } from "./topology.js";
+import { HostCaptures, type HostTcpdumpView } from "./host-tcpdump.js";
 
 /** The scenarios the lab offers: every `sockstack demo` scenario but the heavy ones (80,000 connections), the lecture first, then the lab's own (chats, bulk). */
 export const LAB_SCENARIOS: readonly LabScenario[] = [...SCENARIOS.filter((s) => !s.heavy), ...LAB_ONLY_SCENARIOS];
@@ -59,8 +60,10 @@ export interface LabSessionOptions {
   scenario?: string;
   /** Instead of a scenario: a JavaScript program (src/lab/program.ts) run on the two-host network. */
   program?: string;
-  /** Impairments of every link from t = 0. */
+  /** Impairments from t = 0: of link {@link link}, or of every link. */
   impairments?: LabImpairments;
+  /** The link (index in the network's links) the initial impairments apply to; absent: every link. */
+  link?: number;
   /** Actions to re-apply at their instants (a replay). */
   timeline?: readonly LabTimedAction[];
 }
@@ -102,12 +105,10 @@ export const SAMPLE_EVERY: Micros = 1000;
 export class LabSession {
   /** The scenario running. */
   readonly scenario: LabScenario;
-  /** The impairments the session started with (applied to every link from t = 0). */
+  /** The impairments the session started with (applied from t = 0 to {@link initialLink}, or to every link). */
   readonly initialImpairments: Readonly<LabImpairments>;
-  /** The links' impairments now: the initial ones with every `configure` action so far applied. */
-  impairments: Readonly<LabImpairments>;
-  /** True while the links are partitioned. */
-  partitioned = false;
+  /** The link the initial impairments apply to (undefined: every link). */
+  readonly initialLink: number | undefined;
   /** The narration and observation events so far, as `sockstack demo NAME --json` reports them. */
   readonly events: DemoEvent[] = [];
   /** The events the narration pane prints (titles, prose, commands and their output, syscalls, captures, ladders): {@link events} without packets, states, drops and snapshots. */
@@ -155,7 +156,7 @@ export class LabSession {
       this.scenario = sc;
     }
     this.initialImpairments = { ...opts.impairments };
-    this.impairments = { ...opts.impairments };
+    this.initialLink = opts.link;
     this.#script = [...(opts.timeline ?? [])].sort((a, b) => a.t - b.t);
     this.#ctx = new DemoContext(seed, (e) => {
       this.events.push(e);
@@ -195,14 +196,19 @@ export class LabSession {
     net.strace(straceWriter((line) => this.#strace.push(line), { host: true }));
     net.strace((ev) => this.#procs.track(ev));
     const patch = linkPatch(this.initialImpairments);
-    if (Object.keys(patch).length > 0) for (const l of net.links) l.configure(patch);
+    if (Object.keys(patch).length > 0) for (const l of this.#links(this.initialLink, net)) l.configure(patch);
+    this.#hostCaps.watch(net);
     net.driver.setPacer((next, holdAt) => this.#pace(next, holdAt));
   }
+
+  /** Every interface of every host, captured from the network's adoption on: the per-host tcpdump pane. */
+  readonly #hostCaps = new HostCaptures();
 
   /** The pacer: scripted actions at their instants, then hold before the clock passes the target. */
   #pace(next: Micros, holdAt: (t: Micros) => void): Promise<void> | void {
     const net = this.#net!;
     this.#collect();
+    this.#hostCaps.watch(net); // hosts and interfaces the scenario added since
     // cwnd, ssthresh and srtt move when segments do: sample only after the capture saw some.
     // At most once per SAMPLE_EVERY of virtual time: a bulk transfer moves cwnd on every ACK, the plot needs far fewer points.
     if (this.#packets.length !== this.#sampledAt && net.now() - this.#sampledT >= SAMPLE_EVERY) {
@@ -391,21 +397,32 @@ export class LabSession {
     this.#collect();
   }
 
+  /** Link `i` of `net` (RangeError when there is none), or every link when `i` is undefined. */
+  #links(i: number | undefined, net: Network): Network["links"] {
+    if (i === undefined) return net.links;
+    const l = net.links[i];
+    if (!l) throw new RangeError(`no link ${i} (the network has ${net.links.length})`);
+    return [l];
+  }
+
+  /** True while link `link` (or, when absent, every link) is partitioned. */
+  partitioned(link?: number): boolean {
+    const links = this.#net ? (link === undefined ? this.#net.links : this.#net.links.slice(link, link + 1)) : [];
+    return links.length > 0 && links.every((l) => l.aToB.partitioned && l.bToA.partitioned);
+  }
+
   async #apply(a: LabTimedAction): Promise<void> {
     const { action } = a;
     const net = this.#net!;
     switch (action.kind) {
       case "configure":
-        this.impairments = { ...this.impairments, ...action.impairments };
-        for (const l of net.links) l.configure(linkPatch(action.impairments));
+        for (const l of this.#links(action.link, net)) l.configure(linkPatch(action.impairments));
         break;
       case "partition":
-        for (const l of net.links) l.partition();
-        this.partitioned = true;
+        for (const l of this.#links(action.link, net)) l.partition();
         break;
       case "heal":
-        for (const l of net.links) l.heal();
-        this.partitioned = false;
+        for (const l of this.#links(action.link, net)) l.heal();
         break;
       case "kill": {
         const h = net.hosts.get(action.host);
@@ -443,6 +460,27 @@ export class LabSession {
   /** `tcpdump -nn -i IFACE` on the capture point: one line per packet so far. */
   tcpdumpLines(): string[] {
     return this.packets().map((p) => p.line);
+  }
+
+  /**
+   * `tcpdump ARGS` on `host` (ARGS as typed: `-nn -i eth0 tcp port 9090`,
+   * `-i any -v`, …): every packet any of its interfaces saw so far that the
+   * arguments select, as `sockstack tcpdump` prints them. Without `-i`, its
+   * first interface other than loopback. Throws tcpdump's reason for bad
+   * arguments.
+   */
+  tcpdump(host: string, args = "-nn"): HostTcpdumpView {
+    return this.#hostCaps.view(host, args);
+  }
+
+  /** Packet `i` of `tcpdump ARGS` on `host`, decoded as `tcpdump -nn -S -v -X` prints it. */
+  tcpdumpDetail(host: string, args: string, i: number): string {
+    return this.#hostCaps.detail(this.#hostCaps.view(host, args), i);
+  }
+
+  /** The packets `tcpdump ARGS` on `host` shows, as a pcap file (what `sockstack tcpdump -w` writes). */
+  tcpdumpPcap(host: string, args: string): Uint8Array {
+    return this.#hostCaps.pcap(this.#hostCaps.view(host, args));
   }
 
   /** `ss ARGS` on `host` now (default `-tanpo`, as the lecture tour shows). */
@@ -547,7 +585,7 @@ export class LabSession {
 
   /** The hosts, interfaces and links of the network (empty before the scenario built it). */
   topology(): LabTopology {
-    return this.#net ? labTopology(this.#net, this.partitioned) : { hosts: [], links: [] };
+    return this.#net ? labTopology(this.#net) : { hosts: [], links: [] };
   }
 
 }

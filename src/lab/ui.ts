@@ -71,6 +71,18 @@ export interface LabDom {
   onVisibilityChange?(changed: () => void): void;
   /** Abandons the probes running in the Worker (their promises reject): the page plays, the probe would compete for the CPU. */
   cancelProbes?(): void;
+  /**
+   * The simulation's real-time budget per animation frame (ms), between
+   * `min` (frames late) and `max` (frames on time). Default
+   * {@link LAB_MIN_FRAME_BUDGET_MS}–{@link LAB_FRAME_BUDGET_MS}: on the
+   * page's thread the simulation shares the frame with the drawing; in the
+   * simulation Worker (remote-dom.ts) it has a thread to itself.
+   */
+  simBudgetMs?: { min: number; max: number };
+  /** Where the simulation runs, as the summary line says it (default "this page"). */
+  simulatedIn?: string;
+  /** Called after a redraw of every view (paused, or idle waiting for input): a remote page applies that redraw as one whole. */
+  drewAll?(): void;
 }
 
 /**
@@ -120,8 +132,13 @@ export function startLab(dom: LabDom): void {
   const play = el("play"), step = el("step"), reset = el("reset"), speed = el("speed"), seedIn = el("seed"), conn = el("connection");
   const clock = el("clock"), status = el("status"), scrub = el("scrub");
   const loss = el("loss"), jitter = el("jitter"), reorder = el("reorder"), duplicate = el("duplicate"), latency = el("latency"), rate = el("rate"), mtu = el("mtu");
+  const linkPick = el("link-pick"), topologyOut = el("topology");
   const partition = el("partition"), killServer = el("kill-server"), rebootClient = el("reboot-client"), timelineOut = el("timeline");
-  const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap");
+  const tcpdump = el("tcpdump"), detail = el("packet-detail"), pcap = el("pcap"), tcpdumpHost = el("tcpdump-host"), tcpdumpArgs = el("tcpdump-args");
+  /** False while the tcpdump pane follows the scenario's capture point (its host, `-nn -i IFACE`); true once the learner picked a host or typed arguments. */
+  let tcpdumpChosen = false;
+  /** How many packets the tcpdump pane shows (the pcap button's). */
+  let tcpdumpShown = 0;
   const plotDir = el("plot-dir"), scenarioIn = el("scenario"), langIn = el("lang"), scrubMax = el("scrub-max");
   const toolHost = el("tool-host"), tool = el("tool"), toolArgs = el("tool-args"), toolOut = el("tool-out"), straceHost = el("strace-host"), strace = el("strace");
   const templateIn = el("template"), programIn = el("program"), programLines = el("program-lines"), programStatus = el("program-status"), runProgram = el("run-program");
@@ -148,7 +165,8 @@ export function startLab(dom: LabDom): void {
   let busy = false;
   let lastFrame: number | null = null;
   /** The simulation's real-time budget for the next frame (ms), between LAB_MIN_FRAME_BUDGET_MS and LAB_FRAME_BUDGET_MS. */
-  let simBudget = LAB_FRAME_BUDGET_MS;
+  const budgetMin = dom.simBudgetMs?.min ?? LAB_MIN_FRAME_BUDGET_MS, budgetMax = dom.simBudgetMs?.max ?? LAB_FRAME_BUDGET_MS;
+  let simBudget = budgetMax;
   let selectedPacket = -1;
   /** The decode of the ladder arrow clicked, or null (then the tcpdump line clicked shows). */
   let selectedArrow: string | null = null;
@@ -168,15 +186,26 @@ export function startLab(dom: LabDom): void {
     rate: num(rate, 0),
     mtu: num(mtu, 1500) || 1500,
   });
+  /** The link the controls act on (its index in the network's links), or undefined for every link. */
+  const pickedLink = (): number | undefined => (linkPick.value === "" || !Number.isInteger(Number(linkPick.value)) ? undefined : Number(linkPick.value));
   let drawnTopology = "";
+  /** The topology, the picked link highlighted, and the link picker's choices (kept while the network has that link). */
   const drawTopology = () => {
-    const svg = topologySvg(session.topology());
-    if (svg !== drawnTopology) el("topology").innerHTML = drawnTopology = svg;
+    const topo = session.topology();
+    const picked = pickedLink();
+    if (topo.links.length === 0 && picked !== undefined) return; // the network is not built yet: keep the pick (a reset applies it)
+    const keep = picked !== undefined && picked < topo.links.length ? String(picked) : "";
+    const opts = `<option value=""${keep === "" ? " selected" : ""}>every link</option>` + topo.links.map((l, i) =>
+      `<option value="${i}"${String(i) === keep ? " selected" : ""}>${i}: ${esc(`${l.a.host} ${l.a.iface} — ${l.b.host} ${l.b.iface}`)}</option>`).join("");
+    if (given.get(linkPick) !== opts) { given.set(linkPick, opts); linkPick.innerHTML = opts; }
+    linkPick.value = keep;
+    const svg = topologySvg(topo, keep === "" ? {} : { selected: Number(keep) });
+    if (svg !== drawnTopology) topologyOut.innerHTML = drawnTopology = svg;
   };
 
-  /** Options of a host select, keeping the choice when that host still exists. */
-  const hostOptions = (sel: LabElement, hosts: string[]) => {
-    const keep = hosts.includes(sel.value) ? sel.value : hosts.includes("server") ? "server" : hosts[0] ?? "";
+  /** Options of a host select, keeping the choice when that host still exists (or taking `prefer`). */
+  const hostOptions = (sel: LabElement, hosts: string[], prefer?: string) => {
+    const keep = prefer !== undefined && hosts.includes(prefer) ? prefer : hosts.includes(sel.value) ? sel.value : hosts.includes("server") ? "server" : hosts[0] ?? "";
     const html = hosts.map((h) => `<option value="${esc(h)}"${h === keep ? " selected" : ""}>${esc(h)}</option>`).join("");
     if (sel.innerHTML !== html) sel.innerHTML = html;
     sel.value = keep;
@@ -205,8 +234,6 @@ export function startLab(dom: LabDom): void {
    * a few rows, not LAB_LADDER_WINDOW; paused, the whole window.
    */
   const drawLadder = () => {
-    const cp = session.capturePoint();
-    say(el("tcpdump-title"), cp ? `${cp.host}$ tcpdump -nn -i ${cp.iface} (click a line)` : "tcpdump -nn (no capture yet)");
     const packets = session.packets().length;
     const top = Math.floor(ladderTop / LADDER_STEP) * LADDER_STEP - LADDER_STEP;
     const view = playing ? { top, bottom: top + ladderHeight + 3 * LADDER_STEP } : undefined;
@@ -237,7 +264,7 @@ export function startLab(dom: LabDom): void {
         drawnNarration = narrationKey;
         put(el("narration"), narrationHtml(session.narration, langIn.value === "zh" ? "zh" : "en"));
       }
-      say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in this page`);
+      say(el("summary"), `${session.scenario.name}: ${langIn.value === "zh" ? session.scenario.summary.zh : session.scenario.summary.en} — simulated in ${dom.simulatedIn ?? "this page"}`);
     } },
     { id: "processes", draw: () => { // the processes, their screens, the stdin bar, the program's status
       const procs = session.processes();
@@ -264,7 +291,8 @@ export function startLab(dom: LabDom): void {
       for (const [id, v, unit] of [["loss", loss, "%"], ["jitter", jitter, " ms"], ["reorder", reorder, "%"], ["duplicate", duplicate, "%"]] as const) {
         say(el(`${id}-value`), `${num(v, 0)}${unit}`);
       }
-      say(partition, session.partitioned ? "heal link" : "partition link");
+      const which = pickedLink() === undefined ? (session.topology().links.length > 1 ? "every link" : "link") : `link ${pickedLink()}`;
+      say(partition, `${session.partitioned(pickedLink()) ? "heal" : "partition"} ${which}`);
       say(timelineOut, session.timeline.length === 0 ? "(nothing done yet: sliders and buttons act at the current instant)" : session.timeline.map(describeAction).join("\n"));
     } },
     { id: "tool-out", draw: () => { // ss, netstat, lsof or nstat on the host picked
@@ -297,19 +325,34 @@ export function startLab(dom: LabDom): void {
       put(el("plot-tsg"), dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "");
       put(el("plot-cwnd"), dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "");
     } },
-    { id: "tcpdump", draw: () => { // tcpdump: the last LAB_TEXT_WINDOW lines (the pcap has them all: thousands of lines relaid out every redraw would cost the frame rate)
-      const all = session.packets();
-      const key = `${all.length} ${selectedPacket}`;
+    { id: "tcpdump", draw: () => { // tcpdump ARGS on the host picked: the last LAB_TEXT_WINDOW packets (the pcap has them all: thousands of lines relaid out every redraw would cost the frame rate)
+      const cp = session.capturePoint();
+      if (!tcpdumpChosen && cp) tcpdumpArgs.value = `-nn -i ${cp.iface}`; // the scenario's capture point, until the learner picks
+      const host = hostOptions(tcpdumpHost, hostNames(), tcpdumpChosen ? undefined : cp?.host);
+      let view;
+      try {
+        view = host ? session.tcpdump(host, tcpdumpArgs.value) : null;
+      } catch (e) {
+        tcpdumpShown = 0;
+        drawnPackets = "";
+        say(el("tcpdump-title"), "");
+        put(tcpdump, `<span class="warn">${esc(e instanceof Error ? e.message : String(e))}</span>`);
+        return;
+      }
+      const all = view?.lines ?? [];
+      tcpdumpShown = all.length;
+      const key = `${host} ${tcpdumpArgs.value} ${all.length} ${selectedPacket}`;
       if (key === drawnPackets) return;
       drawnPackets = key;
+      say(el("tcpdump-title"), view ? `(${view.iface === "any" ? "every interface" : view.iface}; click a line)` : "(no host yet)");
       const from = Math.max(0, all.length - LAB_TEXT_WINDOW);
       const lines: string[] = from > 0 ? [`<span class="muted">… ${from} earlier packets (pcap ⤓ has every one)</span>`] : [];
-      for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!.line)}</span>`);
+      for (let i = from; i < all.length; i++) lines.push(`<span class="pkt${i === selectedPacket ? " sel" : ""}" data-i="${i}">${esc(all[i]!)}</span>`);
       put(tcpdump, lines.join("\n"));
     } },
     { id: "packet-detail", draw: () => { // the packet clicked (a tcpdump line or a ladder arrow), decoded
-      if (selectedPacket >= session.packets().length) selectedPacket = -1;
-      say(detail, selectedArrow !== null ? selectedArrow : selectedPacket < 0 ? "(click a tcpdump line or a ladder arrow to decode it)" : session.packetDetail(selectedPacket));
+      if (selectedPacket >= tcpdumpShown) selectedPacket = -1;
+      say(detail, selectedArrow !== null ? selectedArrow : selectedPacket < 0 ? "(click a tcpdump line or a ladder arrow to decode it)" : session.tcpdumpDetail(tcpdumpHost.value, tcpdumpArgs.value, selectedPacket));
     } },
   ];
   /** The next view a playing frame redraws, and when its round started (the frame clock). */
@@ -326,6 +369,7 @@ export function startLab(dom: LabDom): void {
       drawnWaiting = waitingNow;
       for (const v of views) v.draw();
       nextView = 0;
+      dom.drewAll?.();
       return;
     }
     if (nextView === 0) {
@@ -345,8 +389,8 @@ export function startLab(dom: LabDom): void {
   /** The status line, the scrubber's end and the buttons: every frame. */
   const drawStatus = (packets: number) => {
     const cp = session.capturePoint();
-    const imp = session.impairments;
-    const lossNote = imp.loss ? ` · loss ${percent(imp.loss)}` : "";
+    const links = session.topology().links;
+    const lossNote = links.map((l, i) => (l.loss ? ` · ${links.length > 1 ? `link ${i} ` : ""}loss ${percent(l.loss)}` : "")).join("");
     const where = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
     const err = session.error ? ` · the scenario failed: ${String(session.error)}` : "";
     say(status, `${session.scenario.name} · seed ${session.seed}${lossNote} · ${packets} packets on ${where} · ${session.done ? "end of the run" : session.waitingForInput ? "waiting for input" : playing ? "playing" : "paused"}${err}`);
@@ -358,7 +402,7 @@ export function startLab(dom: LabDom): void {
     say(play, playing ? "pause" : "play");
     play.disabled = session.done;
     step.disabled = session.done;
-    pcap.disabled = !dom.download || packets === 0;
+    pcap.disabled = !dom.download || tcpdumpShown === 0;
   };
 
   let queued: (() => Promise<unknown>) | null = null;
@@ -386,8 +430,8 @@ export function startLab(dom: LabDom): void {
     frameNow = now;
     if (lastFrame !== null) {
       // The simulation's share of a frame adapts: a late frame (the page missed 60 Hz) takes a third off, a frame on time gives back half a millisecond.
-      if (now - lastFrame > LAB_LATE_FRAME_MS) simBudget = Math.max(LAB_MIN_FRAME_BUDGET_MS, simBudget * (2 / 3));
-      else simBudget = Math.min(LAB_FRAME_BUDGET_MS, simBudget + 0.5);
+      if (now - lastFrame > LAB_LATE_FRAME_MS) simBudget = Math.max(budgetMin, simBudget * (2 / 3));
+      else simBudget = Math.min(budgetMax, simBudget + 0.5);
     }
     if (lastFrame !== null && !busy && !session.waitingForInput) {
       const realMs = Math.min(100, now - lastFrame); // a background tab does not jump ahead
@@ -408,13 +452,13 @@ export function startLab(dom: LabDom): void {
 
 
   /** A new session, drawn at t = 0 (nothing run yet): `replay` a previous one (same scenario, seed, impairments and timeline), or start over from the controls. */
-  const fresh = (replay?: LabSession, link?: LabImpairments) => {
+  const fresh = (replay?: LabSession, link?: { impairments: LabImpairments; link: number | undefined }) => {
     playing = false;
     if (replay) {
-      session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, timeline: [...replay.timeline, ...replay.pending] });
+      session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, ...(replay.initialLink === undefined ? {} : { link: replay.initialLink }), timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link } : {}) });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link.impairments, ...(link.link === undefined ? {} : { link: link.link }) } : {}) });
     }
     invalidate();
     selectedPacket = -1;
@@ -426,9 +470,9 @@ export function startLab(dom: LabDom): void {
   /** The scenario or program `s` runs, as session options. */
   const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code } : { scenario: s.scenario.name });
 
-  /** The link controls show `session`'s first link as the scenario built it. */
+  /** The link controls show the picked link as it is now (the first link when every link is picked). */
   const syncControls = () => {
-    const l = session.topology().links[0];
+    const l = session.topology().links[pickedLink() ?? 0];
     if (!l) return;
     // A value the select does not offer (the bulk scenario's 5 ms) is added as a choice, so the control shows the link as it is.
     const choose = (sel: LabElement, v: number, label: string) => {
@@ -449,7 +493,7 @@ export function startLab(dom: LabDom): void {
 
   /** Start over: the chosen scenario and seed, its own links, nothing done yet; learn where the run ends. */
   const restart = (keepLink = false) => {
-    fresh(undefined, keepLink ? impairments() : undefined);
+    fresh(undefined, keepLink ? { impairments: impairments(), link: pickedLink() } : undefined);
     say(scrubMax, "…"); // until the probe (or the run) finds where it ends
     const s = session;
     end = Infinity;
@@ -525,7 +569,7 @@ export function startLab(dom: LabDom): void {
   scrub.addEventListener("change", () => seek(Number(scrub.value) * 1000));
   reset.addEventListener("click", () => restart(true)); // the link the controls show, from t = 0
   seedIn.addEventListener("change", () => restart());
-  scenarioIn.addEventListener("change", () => { program = null; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
+  scenarioIn.addEventListener("change", () => { program = null; linkPick.value = ""; tcpdumpChosen = false; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
     if (t) programIn.value = t.code;
@@ -551,8 +595,19 @@ export function startLab(dom: LabDom): void {
   stdinLine.addEventListener("keydown", (ev) => { if (ev.key === "Enter") typeLine(stdinLine.value); });
   stdinEof.addEventListener("click", () => typeLine(null));
   langIn.addEventListener("change", draw);
-  for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments() }));
-  partition.addEventListener("click", () => act({ kind: session.partitioned ? "heal" : "partition" }));
+  /** `link` (the picked link, or none: every link) as an action's field. */
+  const onLink = (link = pickedLink()) => (link === undefined ? {} : { link });
+  for (const c of [loss, jitter, reorder, duplicate, latency, rate, mtu]) c.addEventListener("change", () => act({ kind: "configure", impairments: impairments(), ...onLink() }));
+  partition.addEventListener("click", () => act({ kind: session.partitioned(pickedLink()) ? "heal" : "partition", ...onLink() }));
+  /** Another link picked (the select, or a click on the topology): the controls show that link's impairments. */
+  const linkPicked = () => { drawTopology(); syncControls(); draw(); };
+  linkPick.addEventListener("change", linkPicked);
+  topologyOut.addEventListener("click", (ev) => {
+    const i = Number(ev.target?.closest?.("[data-link]")?.getAttribute("data-link") ?? NaN);
+    if (!Number.isInteger(i)) return;
+    linkPick.value = String(i);
+    linkPicked();
+  });
   killServer.addEventListener("click", () => act({ kind: "kill", host: "server" }));
   rebootClient.addEventListener("click", () => act({ kind: "reboot", host: "client" }));
   conn.addEventListener("change", draw);
@@ -588,8 +643,19 @@ export function startLab(dom: LabDom): void {
     invalidate(); // redraw the highlighted line
     draw();
   });
+  /** The learner picked a host or typed arguments: the pane shows that from now on (until another scenario is picked). */
+  const tcpdumpPicked = () => {
+    tcpdumpChosen = true;
+    selectedPacket = -1;
+    invalidate();
+    draw();
+  };
+  tcpdumpHost.addEventListener("change", tcpdumpPicked);
+  tcpdumpArgs.addEventListener("change", tcpdumpPicked);
+  tcpdumpArgs.addEventListener("keydown", (ev) => { if (ev.key === "Enter") tcpdumpPicked(); });
   pcap.addEventListener("click", () => {
-    if (dom.download && session.packets().length > 0) dom.download(`sockstack-${session.scenario.name.replace(/\W+/g, "-")}-seed${session.seed}.pcap`, session.pcap(), "application/vnd.tcpdump.pcap");
+    // What the tcpdump pane shows, every packet of it (the pane shows the last LAB_TEXT_WINDOW).
+    if (dom.download && tcpdumpShown > 0) dom.download(`sockstack-${session.scenario.name.replace(/\W+/g, "-")}-seed${session.seed}.pcap`, session.tcpdumpPcap(tcpdumpHost.value, tcpdumpArgs.value), "application/vnd.tcpdump.pcap");
   });
   restart();
 }
