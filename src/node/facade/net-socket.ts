@@ -15,15 +15,26 @@
 import * as nodeNet from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import { FacadeContext } from "./context.js";
-import { describeReceived, fromSysError, nodeCodeError } from "./errors.js";
-import { lookupFirst } from "./dns.js";
+import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
+import { lookupAll, lookupFirst, type LookupAddress } from "./dns.js";
 import { snapshot } from "../../tools/snapshot.js";
 import type { TcpInfo } from "../../tcp/tcp-info.js";
 import { ss as ssTool } from "../../tools/ss.js";
-import { inet, isIPv4, kAttach, kForget, listenError, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimConnectOptions, type SimSocketOptions } from "./net-common.js";
+import { inet, isIP, kAttach, socketFamily, kForget, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimConnectOptions, type SimSocketOptions } from "./net-common.js";
 import type { SimServer } from "./net-server.js";
+import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
 
 const RECV_CHUNK = 65536;
+
+/** Node's error for a failed connect: `connect ECONNREFUSED ::1:1`, with ` - Local (addr:port)` and the local endpoint when bound (ExceptionWithHostPort). */
+function connectError(e: unknown, address: string, port: number, localAddress?: string, localPort?: number): Error {
+  const err = fromSysError(e, "connect", address, port);
+  if (e instanceof SysError && localAddress && localPort) {
+    err.message += ` - Local (${localAddress}:${localPort})`;
+    Object.assign(err, { localAddress, localPort });
+  }
+  return err;
+}
 
 /** The bytes of the chunks queued in a stream's writable buffer (strings by their encoding). */
 function queuedBytes(s: SimSocket): number {
@@ -71,6 +82,7 @@ export class SimSocket extends nodeNet.Socket {
   #reset = false;
   #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
   #gen = 0;
+  #ref = true;
   /** What setNoDelay/setKeepAlive last gave the kernel (Node's kSetNoDelay, kSetKeepAlive…). */
   #applied: { noDelay?: boolean; keepAlive?: boolean; keepAliveDelay?: number } = {};
 
@@ -86,6 +98,7 @@ export class SimSocket extends nodeNet.Socket {
   /** Wraps an fd returned by accept (server side). @internal */
   [kAttach](fd: number, server: SimServer): this {
     this.#fd = fd;
+    trackHandle(this);
     (this as { server?: unknown }).server = server;
     this.#owner = server;
     this.#onConnected();
@@ -164,6 +177,7 @@ export class SimSocket extends nodeNet.Socket {
     if (opts.noDelay) this.#pendingOpts.noDelay = true;
     if (opts.keepAlive) this.#pendingOpts.keepAlive = [true, opts.keepAliveInitialDelay ?? 0];
     this.connecting = true;
+    trackHandle(this);
     void this.#doConnect(hostName, port, opts);
     return this;
   }
@@ -191,45 +205,146 @@ export class SimSocket extends nodeNet.Socket {
   }
 
   async #doConnect(hostName: string, port: number, opts: SimConnectOptions): Promise<void> {
-    const proc = this.ctx.proc;
-    let address: string;
-    if (isIPv4(hostName)) address = hostName;
+    const literal = isIP(hostName);
+    let targets: LookupAddress[];
+    if (literal) targets = [{ address: hostName, family: literal }];
     else {
       // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
       // what connect()'s caller already queued for the next tick (a server's 'listening', say).
       await new Promise<void>((r) => process.nextTick(r));
-      const r = lookupFirst(this.ctx, hostName, opts.family ?? 0);
-      this.emit("lookup", r.error ?? null, r.address, r.family, hostName);
-      if (r.error) {
-        this.destroy(r.error);
+      if (!this.connecting || this.destroyed) return;
+      const family = opts.family === "IPv4" ? 4 : opts.family === "IPv6" ? 6 : (opts.family ?? 0);
+      const all = lookupAll(this.ctx, hostName, family);
+      if (all.length === 0) {
+        const err = lookupFirst(this.ctx, hostName, family).error!;
+        this.emit("lookup", err, undefined, undefined, hostName);
+        this.destroy(err);
         return;
       }
-      address = r.address!;
+      // Node 20's happy eyeballs (lookupAndConnectMultiple): every address, families alternating
+      // from the first one's, each tried once; one address is an ordinary connect.
+      const auto = family !== 4 && family !== 6 && !opts.localAddress && (opts.autoSelectFamily ?? nodeNet.getDefaultAutoSelectFamily());
+      const picked = auto ? all : all.slice(0, 1);
+      const groups: [LookupAddress[], LookupAddress[]] = [[], []];
+      for (const a of picked) {
+        this.emit("lookup", null, a.address, a.family, hostName);
+        if (!this.connecting) return;
+        const g = groups[a.family === picked[0]!.family ? 0 : 1];
+        if (!g.some((x) => x.address === a.address)) g.push(a);
+      }
+      targets = [];
+      for (let i = 0; i < Math.max(groups[0].length, groups[1].length); i++) {
+        if (groups[0][i]) targets.push(groups[0][i]!);
+        if (groups[1][i]) targets.push(groups[1][i]!);
+      }
     }
     if (this.destroyed) return;
+    if (targets.length === 1) await this.#connectOne(targets[0]!, port, opts);
+    else await this.#connectMultiple(targets, port, opts);
+  }
+
+  /** One connection attempt (Node's internalConnect): bind when asked, connect, or destroy with Node's error. */
+  async #connectOne(to: LookupAddress, port: number, opts: SimConnectOptions): Promise<void> {
+    const proc = this.ctx.proc;
+    const { address, family } = to;
+    const gen = this.#gen;
+    let localAddress = opts.localAddress;
     try {
-      this.#fd = proc.socket("AF_INET", "SOCK_STREAM");
-      if (opts.localAddress !== undefined || opts.localPort !== undefined) {
+      this.#fd = proc.socket(socketFamily(family), "SOCK_STREAM");
+      if (localAddress || opts.localPort) {
+        localAddress ||= family === 6 ? "::" : "0.0.0.0";
         try {
-          proc.bind(this.#fd, [opts.localAddress ?? "0.0.0.0", opts.localPort ?? 0]);
+          proc.bind(this.#fd, [localAddress, opts.localPort ?? 0]);
         } catch (e) {
-          throw listenError(e, "bind", opts.localAddress ?? "0.0.0.0", opts.localPort ?? 0);
+          throw fromSysError(e, "bind", localAddress, opts.localPort ?? 0);
         }
       }
     } catch (e) {
       this.destroy(e instanceof SysError ? fromSysError(e, "connect", address, port) : (e as Error));
       return;
     }
+    this.emit("connectionAttempt", address, port, family);
     try {
       await proc.connect(this.#fd, [address, port]);
     } catch (e) {
-      if (!this.destroyed) this.destroy(fromSysError(e, "connect", address, port));
+      if (!this.destroyed && gen === this.#gen) this.destroy(connectError(e, address, port, localAddress, opts.localPort));
       return;
     }
-    if (this.destroyed) return;
+    if (this.destroyed || gen !== this.#gen) return;
     this.#onConnected();
     this.emit("connect");
     this.emit("ready");
+  }
+
+  /**
+   * Node 20's happy eyeballs (internalConnectMultiple): the addresses one
+   * after the other, each but the last given `autoSelectFamilyAttemptTimeout`
+   * ms (virtual time) before the next is tried; `'connectionAttempt'`,
+   * `'connectionAttemptFailed'`, `'connectionAttemptTimeout'` as Node emits
+   * them; when all fail, an AggregateError of every attempt's error.
+   */
+  async #connectMultiple(targets: LookupAddress[], port: number, opts: SimConnectOptions): Promise<void> {
+    const proc = this.ctx.proc;
+    const gen = this.#gen;
+    const errors: Error[] = [];
+    const attempted: string[] = [];
+    (this as { autoSelectFamilyAttemptedAddresses?: string[] }).autoSelectFamilyAttemptedAddresses = attempted;
+    const timeoutMs = Math.max(10, opts.autoSelectFamilyAttemptTimeout ?? nodeNet.getDefaultAutoSelectFamilyAttemptTimeout());
+    for (let i = 0; i < targets.length; i++) {
+      if (this.destroyed || !this.connecting || gen !== this.#gen) return;
+      const { address, family } = targets[i]!;
+      let fd: number;
+      try {
+        fd = proc.socket(socketFamily(family), "SOCK_STREAM");
+      } catch (e) {
+        errors.push(fromSysError(e, "connect", address, port));
+        continue;
+      }
+      this.#fd = fd; // destroy() closes the attempt in flight
+      const local = family === 6 ? "::" : "0.0.0.0";
+      if (opts.localPort) {
+        try {
+          proc.bind(fd, [local, opts.localPort]);
+        } catch (e) {
+          errors.push(fromSysError(e, "bind", local, opts.localPort));
+          void proc.close(fd).catch(() => {});
+          continue;
+        }
+      }
+      this.emit("connectionAttempt", address, port, family);
+      attempted.push(`${address}:${port}`);
+      const last = i === targets.length - 1;
+      const outcome = await new Promise<"ok" | "timeout" | Error>((settle) => {
+        const cancel = last ? null : this.ctx.timer(timeoutMs * 1000, () => settle("timeout"));
+        proc.connect(fd, [address, port]).then(() => {
+          cancel?.();
+          settle("ok");
+        }, (e: unknown) => {
+          cancel?.();
+          settle(connectError(e, address, port, opts.localPort ? local : undefined, opts.localPort));
+        });
+      });
+      if (this.destroyed || gen !== this.#gen) return;
+      if (outcome === "ok") {
+        this.#onConnected();
+        this.emit("connect");
+        this.emit("ready");
+        return;
+      }
+      this.#fd = -1;
+      void proc.close(fd).catch(() => {});
+      if (outcome === "timeout") {
+        this.emit("connectionAttemptTimeout", address, port, family);
+        errors.push(nodeError("ETIMEDOUT", 110, "connect", address, port));
+      } else {
+        errors.push(outcome);
+        this.emit("connectionAttemptFailed", address, port, family, outcome);
+      }
+    }
+    if (this.destroyed || !this.connecting || gen !== this.#gen) return;
+    const agg = new AggregateError(errors) as AggregateError & { code?: string };
+    agg.code = (errors[0] as { code?: string } | undefined)?.code;
+    this.destroy(agg);
   }
 
   #onConnected(): void {
@@ -351,6 +466,7 @@ export class SimSocket extends nodeNet.Socket {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.connecting = false;
+    untrackHandle(this);
     this.#cancelTimer?.();
     this.#cancelTimer = null;
     this.#hadError = !!err;
@@ -542,13 +658,24 @@ export class SimSocket extends nodeNet.Socket {
     return out.replace(/\n+$/, "");
   }
 
-  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  /** Lets the socket keep Node's loop alive again (the default; see liveness.ts). */
   override ref(): this {
+    this.#ref = true;
     return this;
   }
 
-  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  /** A socket that does not keep Node's loop alive ({@link runLikeNode} ends without it). */
   override unref(): this {
+    this.#ref = false;
     return this;
+  }
+
+  /**
+   * @internal referenced and active as a libuv stream is: connecting, a
+   * write in flight, or reading (not paused, before EOF).
+   */
+  [kKeepsAlive](): boolean {
+    if (!this.#ref || this.destroyed) return false;
+    return this.connecting || this.#inflight > 0 || (this.#fd >= 0 && !this.isPaused() && !this.readableEnded);
   }
 }
