@@ -227,7 +227,7 @@ export class SimDgramSocket extends EventEmitter {
     } else if (address != null && typeof address !== "string") {
       throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "address" argument must be of type string. Received ${describeReceived(address)}`);
     }
-    if (!connected) address ??= this.#family === 6 ? "::1" : "127.0.0.1";
+    if (!connected && !address) address = this.#family === 6 ? "::1" : "127.0.0.1"; // "" and null too, as Node
     const data = list.length === 1 ? Buffer.from(list[0]!.buffer, list[0]!.byteOffset, list[0]!.byteLength) : Buffer.concat(list);
     this.#sendData(data, port as number | undefined, address as string | undefined, cb as SendCb | undefined);
   }

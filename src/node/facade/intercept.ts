@@ -126,7 +126,10 @@ export function installInterception(): void {
       const Socket = function (this: unknown, ...args: unknown[]): unknown {
         const on = target();
         const direct = new.target === undefined || new.target === Socket;
-        if (on && direct) return facade(() => new on.net.Socket(...(args as [])));
+        // A socket over a handle or fd the caller passes is Node's own (no network of ours under it).
+        const o = args[0] as { handle?: unknown; fd?: unknown } | undefined;
+        const wraps = o !== null && typeof o === "object" && (o.handle != null || o.fd != null);
+        if (on && direct && !wraps) return facade(() => new on.net.Socket(...(args as [])));
         return new.target ? Reflect.construct(orig, args, new.target) : (orig as (...a: unknown[]) => unknown)(...args);
       } as unknown as AnyFn & { prototype: unknown };
       Socket.prototype = orig.prototype;

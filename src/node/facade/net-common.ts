@@ -45,6 +45,7 @@ export interface SimConnectOptions {
   allowHalfOpen?: boolean;
   /** Unix-domain sockets are not offered by the façade yet. */
   path?: string;
+  /** A custom lookup (`dns.lookup`'s signature), called as Node calls it. */
   lookup?: unknown;
 }
 

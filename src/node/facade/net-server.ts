@@ -116,6 +116,7 @@ export class SimServer extends EventEmitter {
     this.#lfd = fd;
     this.#closing = false;
     trackHandle(this);
+    (this as { _connectionKey?: string })._connectionKey = `${family}:${address}:${port}`; // Node's, read by some code
     this.#addr = inet(proc.getsockname(fd));
     process.nextTick(() => this.emit("listening"));
     void this.#acceptLoop(fd);

@@ -13,6 +13,7 @@
  * the network's virtual clock.
  */
 import * as nodeNet from "node:net";
+import { ADDRCONFIG } from "node:dns";
 import { SysError } from "../../core/sys-error.js";
 import { FacadeContext } from "./context.js";
 import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
@@ -165,6 +166,7 @@ export class SimSocket extends nodeNet.Socket {
    */
   override connect(...args: unknown[]): this {
     const [opts, cb] = normalizeConnectArgs(args);
+    if (opts.port === undefined && opts.path == null) throw nodeCodeError(TypeError, "ERR_MISSING_ARGS", 'The "options" or "port" or "path" argument must be specified');
     if (opts.path !== undefined) throw nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "sockstack/node: Unix-domain (path) sockets are not supported by the façade");
     if (this.connecting) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
     const port = validateConnectOptions(opts);
@@ -214,16 +216,17 @@ export class SimSocket extends nodeNet.Socket {
       await new Promise<void>((r) => process.nextTick(r));
       if (!this.connecting || this.destroyed) return;
       const family = opts.family === "IPv4" ? 4 : opts.family === "IPv6" ? 6 : (opts.family ?? 0);
-      const all = lookupAll(this.ctx, hostName, family);
-      if (all.length === 0) {
-        const err = lookupFirst(this.ctx, hostName, family).error!;
-        this.emit("lookup", err, undefined, undefined, hostName);
-        this.destroy(err);
-        return;
-      }
       // Node 20's happy eyeballs (lookupAndConnectMultiple): every address, families alternating
       // from the first one's, each tried once; one address is an ordinary connect.
       const auto = family !== 4 && family !== 6 && !opts.localAddress && (opts.autoSelectFamily ?? nodeNet.getDefaultAutoSelectFamily());
+      const found = await this.#lookup(hostName, family, auto, opts);
+      if (!this.connecting || this.destroyed) return;
+      if (found instanceof Error) {
+        this.emit("lookup", found, undefined, undefined, hostName);
+        this.destroy(found);
+        return;
+      }
+      const all = found;
       const picked = auto ? all : all.slice(0, 1);
       const groups: [LookupAddress[], LookupAddress[]] = [[], []];
       for (const a of picked) {
@@ -241,6 +244,31 @@ export class SimSocket extends nodeNet.Socket {
     if (this.destroyed) return;
     if (targets.length === 1) await this.#connectOne(targets[0]!, port, opts);
     else await this.#connectMultiple(targets, port, opts);
+  }
+
+  /**
+   * The addresses of `host`: the `lookup` option's function when given
+   * (called as Node calls it: `(host, { family, hints, all }, cb)`), else
+   * the hosts table through the façade's `dns.lookup`.
+   */
+  #lookup(host: string, family: number, all: boolean, opts: SimConnectOptions): Promise<LookupAddress[] | Error> {
+    const custom = opts.lookup;
+    if (typeof custom !== "function") {
+      const r = lookupAll(this.ctx, host, family);
+      return Promise.resolve(r.length ? r : lookupFirst(this.ctx, host, family).error!);
+    }
+    const hints = (opts as { hints?: number }).hints || (family !== 4 && family !== 6 ? ADDRCONFIG : 0);
+    const dnsopts: { family: number; hints: number; all?: boolean } = { family, hints };
+    if (all) dnsopts.all = true;
+    return new Promise((settle) => {
+      (custom as (h: string, o: object, cb: (e: Error | null, a?: string | LookupAddress[], f?: number) => void) => void)(host, dnsopts, (err, address, fam) => {
+        if (err) return settle(err);
+        if (Array.isArray(address)) return settle(address);
+        const t = typeof fam === "string" ? (fam === "IPv6" ? 6 : 4) : (fam ?? isIP(String(address)));
+        if (!isIP(String(address))) return settle(nodeCodeError(TypeError, "ERR_INVALID_IP_ADDRESS", `Invalid IP address: ${String(address)}`));
+        settle([{ address: String(address), family: t }]);
+      });
+    });
   }
 
   /** One connection attempt (Node's internalConnect): bind when asked, connect, or destroy with Node's error. */
