@@ -208,67 +208,69 @@ export class SimSocket extends nodeNet.Socket {
 
   async #doConnect(hostName: string, port: number, opts: SimConnectOptions): Promise<void> {
     const literal = isIP(hostName);
-    let targets: LookupAddress[];
+    let targets: LookupAddress[] | null;
     if (literal) targets = [{ address: hostName, family: literal }];
     else {
-      // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
-      // what connect()'s caller already queued for the next tick (a server's 'listening', say).
-      await new Promise<void>((r) => process.nextTick(r));
-      if (!this.connecting || this.destroyed) return;
       const family = opts.family === "IPv4" ? 4 : opts.family === "IPv6" ? 6 : (opts.family ?? 0);
       // Node 20's happy eyeballs (lookupAndConnectMultiple): every address, families alternating
       // from the first one's, each tried once; one address is an ordinary connect.
       const auto = family !== 4 && family !== 6 && !opts.localAddress && (opts.autoSelectFamily ?? nodeNet.getDefaultAutoSelectFamily());
-      const found = await this.#lookup(hostName, family, auto, opts);
-      if (!this.connecting || this.destroyed) return;
-      if (found instanceof Error) {
-        this.emit("lookup", found, undefined, undefined, hostName);
-        this.destroy(found);
-        return;
-      }
-      const all = found;
-      const picked = auto ? all : all.slice(0, 1);
-      const groups: [LookupAddress[], LookupAddress[]] = [[], []];
-      for (const a of picked) {
-        this.emit("lookup", null, a.address, a.family, hostName);
-        if (!this.connecting) return;
-        const g = groups[a.family === picked[0]!.family ? 0 : 1];
-        if (!g.some((x) => x.address === a.address)) g.push(a);
-      }
-      targets = [];
-      for (let i = 0; i < Math.max(groups[0].length, groups[1].length); i++) {
-        if (groups[0][i]) targets.push(groups[0][i]!);
-        if (groups[1][i]) targets.push(groups[1][i]!);
+      const custom = opts.lookup;
+      if (typeof custom === "function") {
+        // Called synchronously from connect(), as Node does: its 'lookup' events come from its callback.
+        const hints = (opts as { hints?: number }).hints || (family !== 4 && family !== 6 ? ADDRCONFIG : 0);
+        const dnsopts: { family: number; hints: number; all?: boolean } = { family, hints };
+        if (auto) dnsopts.all = true;
+        targets = await new Promise<LookupAddress[] | null>((settle) => {
+          (custom as (h: string, o: object, cb: (e: Error | null, a?: string | LookupAddress[], f?: number | string) => void) => void)(hostName, dnsopts, (err, address, fam) => {
+            if (err) return settle(this.#found(err, hostName, auto));
+            if (Array.isArray(address)) return settle(this.#found(address, hostName, auto));
+            const ip = String(address);
+            if (!isIP(ip)) return settle(this.#found(nodeCodeError(TypeError, "ERR_INVALID_IP_ADDRESS", `Invalid IP address: ${ip}`), hostName, auto));
+            settle(this.#found([{ address: ip, family: fam === "IPv6" ? 6 : fam === "IPv4" ? 4 : ((fam as number | undefined) ?? isIP(ip)) }], hostName, auto));
+          });
+        });
+      } else {
+        // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
+        // what connect()'s caller already queued for the next tick (a server's 'listening', say).
+        await new Promise<void>((r) => process.nextTick(r));
+        if (!this.connecting || this.destroyed) return;
+        const all = lookupAll(this.ctx, hostName, family);
+        targets = this.#found(all.length ? all : lookupFirst(this.ctx, hostName, family).error!, hostName, auto);
       }
     }
-    if (this.destroyed) return;
+    if (!targets || this.destroyed) return;
     if (targets.length === 1) await this.#connectOne(targets[0]!, port, opts);
     else await this.#connectMultiple(targets, port, opts);
   }
 
   /**
-   * The addresses of `host`: the `lookup` option's function when given
-   * (called as Node calls it: `(host, { family, hints, all }, cb)`), else
-   * the hosts table through the façade's `dns.lookup`.
+   * What a lookup found, as Node handles it: `'lookup'` for each address
+   * used (every one with happy eyeballs, else the first), or for the
+   * error, which destroys the socket. Returns the addresses to try, the
+   * families alternating from the first one's, or null.
    */
-  #lookup(host: string, family: number, all: boolean, opts: SimConnectOptions): Promise<LookupAddress[] | Error> {
-    const custom = opts.lookup;
-    if (typeof custom !== "function") {
-      const r = lookupAll(this.ctx, host, family);
-      return Promise.resolve(r.length ? r : lookupFirst(this.ctx, host, family).error!);
+  #found(found: LookupAddress[] | Error, host: string, auto: boolean): LookupAddress[] | null {
+    if (!this.connecting || this.destroyed) return null;
+    if (found instanceof Error) {
+      this.emit("lookup", found, undefined, undefined, host);
+      this.destroy(found);
+      return null;
     }
-    const hints = (opts as { hints?: number }).hints || (family !== 4 && family !== 6 ? ADDRCONFIG : 0);
-    const dnsopts: { family: number; hints: number; all?: boolean } = { family, hints };
-    if (all) dnsopts.all = true;
-    return new Promise((settle) => {
-      (custom as (h: string, o: object, cb: (e: Error | null, a?: string | LookupAddress[], f?: number) => void) => void)(host, dnsopts, (err, address, fam) => {
-        if (err) return settle(err);
-        if (Array.isArray(address)) return settle(address);
-        const t = typeof fam === "string" ? (fam === "IPv6" ? 6 : 4) : (fam ?? isIP(String(address)));
-        if (!isIP(String(address))) return settle(nodeCodeError(TypeError, "ERR_INVALID_IP_ADDRESS", `Invalid IP address: ${String(address)}`));
-        settle([{ address: String(address), family: t }]);
-      });
-    });
+    const picked = auto ? found : found.slice(0, 1);
+    const groups: [LookupAddress[], LookupAddress[]] = [[], []];
+    for (const a of picked) {
+      this.emit("lookup", null, a.address, a.family, host);
+      if (!this.connecting) return null;
+      const g = groups[a.family === picked[0]!.family ? 0 : 1];
+      if (!g.some((x) => x.address === a.address)) g.push(a);
+    }
+    const targets: LookupAddress[] = [];
+    for (let i = 0; i < Math.max(groups[0].length, groups[1].length); i++) {
+      if (groups[0][i]) targets.push(groups[0][i]!);
+      if (groups[1][i]) targets.push(groups[1][i]!);
+    }
+    return targets;
   }
 
   /** One connection attempt (Node's internalConnect): bind when asked, connect, or destroy with Node's error. */
