@@ -95,3 +95,23 @@ test("interception: new net.Socket({ handle }) stays Node's own; a listening ser
   assert.equal((srv as unknown as { _connectionKey: string })._connectionKey, "6::::0", "Node's `${family}:${address}:${port}` of the listen call");
   srv.close();
 });
+
+test("dgram: sends on an unbound socket wait for its implicit bind; close() before 'listening' drops them", async () => {
+  await both(async ({ dgram }) => {
+    const log: string[] = [];
+    const rx = dgram.createSocket("udp4");
+    await new Promise<void>((r) => rx.bind(0, "127.0.0.1", r));
+    rx.on("message", (m) => log.push(`got ${m}`));
+    const dropped = dgram.createSocket("udp4");
+    dropped.send("dropped", rx.address().port, "127.0.0.1", (e, n) => log.push(`dropped's callback ${e} ${n}`));
+    dropped.close(() => log.push("dropped closed"));
+    const sent = dgram.createSocket("udp4");
+    await new Promise<void>((r) => sent.send("sent", rx.address().port, "127.0.0.1", (e, n) => {
+      log.push(`sent's callback ${e} ${n}`);
+      r();
+    }));
+    await new Promise<void>((r) => rx.close(r));
+    sent.close();
+    return log;
+  });
+});

@@ -82,6 +82,8 @@ export class SimDgramSocket extends EventEmitter {
   /** Node's address type of the socket: 4 (udp4) or 6 (udp6). */
   readonly #family: 4 | 6;
   #ref = true;
+  /** An implicit bind (by send) whose 'listening' has not come yet: sends wait for it. */
+  #binding = false;
 
   constructor(ctx: FacadeContext, opts: SimDgramOptions) {
     super();
@@ -145,6 +147,7 @@ export class SimDgramSocket extends EventEmitter {
     }
     this.#startReceiving();
     process.nextTick(() => {
+      this.#binding = false;
       if (!this.#closed) this.emit("listening"); // closed right after bind: Node's 'listening' never comes
     });
     return this;
@@ -248,10 +251,21 @@ export class SimDgramSocket extends EventEmitter {
       // libuv's uv_ip4_addr / uv_ip6_addr: an address of the other family is EINVAL (`send EINVAL ::1:9`).
       if (isIP(dest!) !== this.#family) return fail(nodeError("EINVAL", 22, "send", dest, port));
     }
-    try {
-      if (!this.#bound()) this.bind();
-    } catch (e) {
-      return fail(e as Error);
+    if (!this.#bound()) {
+      // As Node: an unbound socket binds, and its sends wait for 'listening' (a close() before
+      // then drops them, their callbacks never called).
+      try {
+        this.bind();
+      } catch (e) {
+        return fail(e as Error);
+      }
+      this.#binding = true;
+    }
+    if (this.#binding) {
+      this.once("listening", () => {
+        if (!this.#closed) this.#sendData(data, port, address, cb);
+      });
+      return;
     }
     const p = this.#ctx.proc;
     const fd = this.#fd;
