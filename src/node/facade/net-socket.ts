@@ -13,29 +13,18 @@
  * the network's virtual clock.
  */
 import * as nodeNet from "node:net";
-import { ADDRCONFIG } from "node:dns";
 import { SysError } from "../../core/sys-error.js";
 import { FacadeContext } from "./context.js";
-import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
-import { lookupAll, lookupFirst, type LookupAddress } from "./dns.js";
+import { describeReceived, fromSysError, nodeCodeError } from "./errors.js";
 import { snapshot } from "../../tools/snapshot.js";
 import type { TcpInfo } from "../../tcp/tcp-info.js";
 import { ss as ssTool } from "../../tools/ss.js";
-import { inet, isIP, kAttach, socketFamily, kForget, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimConnectOptions, type SimSocketOptions } from "./net-common.js";
+import { inet, kAttach, kForget, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimSocketOptions } from "./net-common.js";
 import type { SimServer } from "./net-server.js";
 import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
+import { connectSocket, kEstablished, kGeneration, kUseFd } from "./net-connect.js";
 
 const RECV_CHUNK = 65536;
-
-/** Node's error for a failed connect: `connect ECONNREFUSED ::1:1`, with ` - Local (addr:port)` and the local endpoint when bound (ExceptionWithHostPort). */
-function connectError(e: unknown, address: string, port: number, localAddress?: string, localPort?: number): Error {
-  const err = fromSysError(e, "connect", address, port);
-  if (e instanceof SysError && localAddress && localPort) {
-    err.message += ` - Local (${localAddress}:${localPort})`;
-    Object.assign(err, { localAddress, localPort });
-  }
-  return err;
-}
 
 /** The bytes of the chunks queued in a stream's writable buffer (strings by their encoding). */
 function queuedBytes(s: SimSocket): number {
@@ -180,7 +169,7 @@ export class SimSocket extends nodeNet.Socket {
     if (opts.keepAlive) this.#pendingOpts.keepAlive = [true, opts.keepAliveInitialDelay ?? 0];
     this.connecting = true;
     trackHandle(this);
-    void this.#doConnect(hostName, port, opts);
+    void connectSocket(this, hostName, port, opts);
     return this;
   }
 
@@ -206,175 +195,21 @@ export class SimSocket extends nodeNet.Socket {
     (this as unknown as { _undestroy(): void })._undestroy();
   }
 
-  async #doConnect(hostName: string, port: number, opts: SimConnectOptions): Promise<void> {
-    const literal = isIP(hostName);
-    let targets: LookupAddress[] | null;
-    if (literal) targets = [{ address: hostName, family: literal }];
-    else {
-      const family = opts.family === "IPv4" ? 4 : opts.family === "IPv6" ? 6 : (opts.family ?? 0);
-      // Node 20's happy eyeballs (lookupAndConnectMultiple): every address, families alternating
-      // from the first one's, each tried once; one address is an ordinary connect.
-      const auto = family !== 4 && family !== 6 && !opts.localAddress && (opts.autoSelectFamily ?? nodeNet.getDefaultAutoSelectFamily());
-      const custom = opts.lookup;
-      if (typeof custom === "function") {
-        // Called synchronously from connect(), as Node does: its 'lookup' events come from its callback.
-        const hints = (opts as { hints?: number }).hints || (family !== 4 && family !== 6 ? ADDRCONFIG : 0);
-        const dnsopts: { family: number; hints: number; all?: boolean } = { family, hints };
-        if (auto) dnsopts.all = true;
-        targets = await new Promise<LookupAddress[] | null>((settle) => {
-          (custom as (h: string, o: object, cb: (e: Error | null, a?: string | LookupAddress[], f?: number | string) => void) => void)(hostName, dnsopts, (err, address, fam) => {
-            if (err) return settle(this.#found(err, hostName, auto));
-            if (Array.isArray(address)) return settle(this.#found(address, hostName, auto));
-            const ip = String(address);
-            if (!isIP(ip)) return settle(this.#found(nodeCodeError(TypeError, "ERR_INVALID_IP_ADDRESS", `Invalid IP address: ${ip}`), hostName, auto));
-            settle(this.#found([{ address: ip, family: fam === "IPv6" ? 6 : fam === "IPv4" ? 4 : ((fam as number | undefined) ?? isIP(ip)) }], hostName, auto));
-          });
-        });
-      } else {
-        // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
-        // what connect()'s caller already queued for the next tick (a server's 'listening', say).
-        await new Promise<void>((r) => process.nextTick(r));
-        if (!this.connecting || this.destroyed) return;
-        const all = lookupAll(this.ctx, hostName, family);
-        targets = this.#found(all.length ? all : lookupFirst(this.ctx, hostName, family).error!, hostName, auto);
-      }
-    }
-    if (!targets || this.destroyed) return;
-    if (targets.length === 1) await this.#connectOne(targets[0]!, port, opts);
-    else await this.#connectMultiple(targets, port, opts);
+  /** @internal the connection generation (net-connect.ts). */
+  [kGeneration](): number {
+    return this.#gen;
   }
 
-  /**
-   * What a lookup found, as Node handles it: `'lookup'` for each address
-   * used (every one with happy eyeballs, else the first), or for the
-   * error, which destroys the socket. Returns the addresses to try, the
-   * families alternating from the first one's, or null.
-   */
-  #found(found: LookupAddress[] | Error, host: string, auto: boolean): LookupAddress[] | null {
-    if (!this.connecting || this.destroyed) return null;
-    if (found instanceof Error) {
-      this.emit("lookup", found, undefined, undefined, host);
-      this.destroy(found);
-      return null;
-    }
-    const picked = auto ? found : found.slice(0, 1);
-    const groups: [LookupAddress[], LookupAddress[]] = [[], []];
-    for (const a of picked) {
-      this.emit("lookup", null, a.address, a.family, host);
-      if (!this.connecting) return null;
-      const g = groups[a.family === picked[0]!.family ? 0 : 1];
-      if (!g.some((x) => x.address === a.address)) g.push(a);
-    }
-    const targets: LookupAddress[] = [];
-    for (let i = 0; i < Math.max(groups[0].length, groups[1].length); i++) {
-      if (groups[0][i]) targets.push(groups[0][i]!);
-      if (groups[1][i]) targets.push(groups[1][i]!);
-    }
-    return targets;
+  /** @internal an attempt's fd becomes this socket's (net-connect.ts). */
+  [kUseFd](fd: number): void {
+    this.#fd = fd;
   }
 
-  /** One connection attempt (Node's internalConnect): bind when asked, connect, or destroy with Node's error. */
-  async #connectOne(to: LookupAddress, port: number, opts: SimConnectOptions): Promise<void> {
-    const proc = this.ctx.proc;
-    const { address, family } = to;
-    const gen = this.#gen;
-    let localAddress = opts.localAddress;
-    try {
-      this.#fd = proc.socket(socketFamily(family), "SOCK_STREAM");
-      if (localAddress || opts.localPort) {
-        localAddress ||= family === 6 ? "::" : "0.0.0.0";
-        try {
-          proc.bind(this.#fd, [localAddress, opts.localPort ?? 0]);
-        } catch (e) {
-          throw fromSysError(e, "bind", localAddress, opts.localPort ?? 0);
-        }
-      }
-    } catch (e) {
-      this.destroy(e instanceof SysError ? fromSysError(e, "connect", address, port) : (e as Error));
-      return;
-    }
-    this.emit("connectionAttempt", address, port, family);
-    try {
-      await proc.connect(this.#fd, [address, port]);
-    } catch (e) {
-      if (!this.destroyed && gen === this.#gen) this.destroy(connectError(e, address, port, localAddress, opts.localPort));
-      return;
-    }
-    if (this.destroyed || gen !== this.#gen) return;
+  /** @internal established on the last fd given (net-connect.ts): Node's afterConnect. */
+  [kEstablished](): void {
     this.#onConnected();
     this.emit("connect");
     this.emit("ready");
-  }
-
-  /**
-   * Node 20's happy eyeballs (internalConnectMultiple): the addresses one
-   * after the other, each but the last given `autoSelectFamilyAttemptTimeout`
-   * ms (virtual time) before the next is tried; `'connectionAttempt'`,
-   * `'connectionAttemptFailed'`, `'connectionAttemptTimeout'` as Node emits
-   * them; when all fail, an AggregateError of every attempt's error.
-   */
-  async #connectMultiple(targets: LookupAddress[], port: number, opts: SimConnectOptions): Promise<void> {
-    const proc = this.ctx.proc;
-    const gen = this.#gen;
-    const errors: Error[] = [];
-    const attempted: string[] = [];
-    (this as { autoSelectFamilyAttemptedAddresses?: string[] }).autoSelectFamilyAttemptedAddresses = attempted;
-    const timeoutMs = Math.max(10, opts.autoSelectFamilyAttemptTimeout ?? nodeNet.getDefaultAutoSelectFamilyAttemptTimeout());
-    for (let i = 0; i < targets.length; i++) {
-      if (this.destroyed || !this.connecting || gen !== this.#gen) return;
-      const { address, family } = targets[i]!;
-      let fd: number;
-      try {
-        fd = proc.socket(socketFamily(family), "SOCK_STREAM");
-      } catch (e) {
-        errors.push(fromSysError(e, "connect", address, port));
-        continue;
-      }
-      this.#fd = fd; // destroy() closes the attempt in flight
-      const local = family === 6 ? "::" : "0.0.0.0";
-      if (opts.localPort) {
-        try {
-          proc.bind(fd, [local, opts.localPort]);
-        } catch (e) {
-          errors.push(fromSysError(e, "bind", local, opts.localPort));
-          void proc.close(fd).catch(() => {});
-          continue;
-        }
-      }
-      this.emit("connectionAttempt", address, port, family);
-      attempted.push(`${address}:${port}`);
-      const last = i === targets.length - 1;
-      const outcome = await new Promise<"ok" | "timeout" | Error>((settle) => {
-        const cancel = last ? null : this.ctx.timer(timeoutMs * 1000, () => settle("timeout"));
-        proc.connect(fd, [address, port]).then(() => {
-          cancel?.();
-          settle("ok");
-        }, (e: unknown) => {
-          cancel?.();
-          settle(connectError(e, address, port, opts.localPort ? local : undefined, opts.localPort));
-        });
-      });
-      if (this.destroyed || gen !== this.#gen) return;
-      if (outcome === "ok") {
-        this.#onConnected();
-        this.emit("connect");
-        this.emit("ready");
-        return;
-      }
-      this.#fd = -1;
-      void proc.close(fd).catch(() => {});
-      if (outcome === "timeout") {
-        this.emit("connectionAttemptTimeout", address, port, family);
-        errors.push(nodeError("ETIMEDOUT", 110, "connect", address, port));
-      } else {
-        errors.push(outcome);
-        this.emit("connectionAttemptFailed", address, port, family, outcome);
-      }
-    }
-    if (this.destroyed || !this.connecting || gen !== this.#gen) return;
-    const agg = new AggregateError(errors) as AggregateError & { code?: string };
-    agg.code = (errors[0] as { code?: string } | undefined)?.code;
-    this.destroy(agg);
   }
 
   #onConnected(): void {
