@@ -115,3 +115,9 @@ test("dgram: sends on an unbound socket wait for its implicit bind; close() befo
     return log;
   });
 });
+
+test("a façade socket has Node's own 'end' listeners only (test-net-socket-no-halfopen-enforcer)", () => {
+  const on = nodeOn(new Network({ seed: 1 }).addHost("h"));
+  const real = new realNet.Socket({ allowHalfOpen: false }).listenerCount("end");
+  assert.equal(new on.net.Socket({ allowHalfOpen: false }).listenerCount("end"), real, "the same count as Node's net.Socket");
+});

@@ -82,7 +82,6 @@ export class SimSocket extends nodeNet.Socket {
     super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false });
     this.ctx = ctx;
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
-    this.on("end", () => this.#touch());
   }
 
   /** Wraps an fd returned by accept (server side). @internal */
