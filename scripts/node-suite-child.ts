@@ -15,6 +15,7 @@ import { sec } from "../src/core/time.js";
 import { nodeOn } from "../src/node/facade/index.js";
 import { virtualTimers } from "../src/node/facade/virtual-timers.js";
 import { installInterception } from "../src/node/facade/intercept.js";
+import { nodeLoopAlive, runLikeNode } from "../src/node/facade/liveness.js";
 
 const VIRTUAL_LIMIT = sec(120);
 const file = resolve(process.argv[2] ?? "");
@@ -42,7 +43,8 @@ const require = createRequire(file);
 on.run(() => require(file));
 
 for (;;) {
-  await net.driver.run({ until: VIRTUAL_LIMIT });
+  // As Node's loop: done when nothing referenced keeps it alive (an unref()'d server, socket or timer does not).
+  await runLikeNode(net, { until: VIRTUAL_LIMIT });
   if (net.now() >= VIRTUAL_LIMIT) {
     process.stderr.write(`sockstack-suite: still running after ${VIRTUAL_LIMIT / 1e6} s of virtual time\n`);
     process.exit(124);
@@ -50,5 +52,5 @@ for (;;) {
   // Idle in virtual time. Real work (fs, child processes, real timers) may still wake it.
   const real = realWork();
   await new Promise((r) => realSetTimeout(r, real ? 5 : 0));
-  if (!real && net.scheduler.size === 0 && !realWork()) break;
+  if (!real && (net.scheduler.size === 0 || !nodeLoopAlive()) && !realWork()) break;
 }

@@ -16,7 +16,7 @@ import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
-import { ipv6, parseCidr6 } from "../wire/ipv6-address.js";
+import { formatIpv6Address, ipv6, isLinkLocal6, parseCidr6 } from "../wire/ipv6-address.js";
 import { Ipv4Net } from "../net/ipv4-net.js";
 import { Ipv6Net } from "../net/ipv6-net.js";
 import { NetStack } from "../net/network-layer.js";
@@ -141,7 +141,7 @@ export class Host implements Kernel {
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
     else {
       this.hostsFile = new HostsTable();
-      this.hostsFile.addHost(opts.name, () => this.ipv4Addresses());
+      this.hostsFile.addHost(opts.name, () => this.ipv4Addresses(), () => this.ipv6Addresses());
     }
   }
 
@@ -149,6 +149,24 @@ export class Host implements Kernel {
   ipv4Addresses(): number[] {
     const out: number[] = [];
     for (const i of this.ip.interfaces) if (i !== this.ip.loopback) for (const a of i.addresses) out.push(a.addr);
+    return out;
+  }
+
+  /**
+   * The usable IPv6 addresses of the host's interfaces other than loopback
+   * that are not link-local (what a hosts table lists for the host name),
+   * RFC 5952 text, in the order they were assigned; none while IPv6 is
+   * disabled on the links (`enableIpv6()` not called).
+   */
+  ipv6Addresses(): string[] {
+    const out: string[] = [];
+    if (this.sysctl.disable_ipv6) return out;
+    for (const i of this.ip.interfaces) {
+      if (i === this.ip.loopback) continue;
+      for (const a of this.ip6.addresses(i)) {
+        if ((a.state === "preferred" || a.state === "deprecated") && !isLinkLocal6(a.addr)) out.push(formatIpv6Address(a.addr));
+      }
+    }
     return out;
   }
 

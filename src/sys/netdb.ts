@@ -16,6 +16,7 @@
 import { AF_INET, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../socket/constants.js";
 import type { SockAddrIn } from "../socket/sockaddr.js";
 import { formatIpv4Address, parseIpv4Address, type Ipv4Address } from "../wire/ipv4-address.js";
+import { formatIpv6Address, parseIpv6Address } from "../wire/ipv6-address.js";
 
 /** getaddrinfo error codes with glibc's values. */
 export const EAI_CODES = {
@@ -85,6 +86,13 @@ export interface Resolver {
   lookup(name: string): Ipv4Address[];
 }
 
+/** One address of a name in a {@link HostsTable}, family-neutral (what the Node façade's `dns.lookup` answers). */
+export interface HostsAddress {
+  /** The address as text: `10.0.0.2`, `2001:db8::2` (RFC 5952). */
+  address: string;
+  family: 4 | 6;
+}
+
 /** One line of a {@link HostsTable}: an address and its names. */
 export interface HostsLine {
   addr: string;
@@ -105,26 +113,36 @@ export interface HostsLine {
  * String(net.hostsFile);                    // /etc/hosts text
  */
 export class HostsTable implements Resolver {
-  /** Registered hosts: name → a function giving its current addresses. */
-  readonly #hosts = new Map<string, { name: string; addresses: () => readonly Ipv4Address[] }>();
-  readonly #lines: { addr: Ipv4Address; names: string[] }[] = [];
+  /** Registered hosts: name → functions giving its current IPv4 and IPv6 addresses. */
+  readonly #hosts = new Map<string, { name: string; addresses: () => readonly Ipv4Address[]; addresses6: () => readonly string[] }>();
+  /** Added lines: an IPv4 address (number) or an IPv6 address (RFC 5952 text). */
+  readonly #lines: { addr: Ipv4Address | string; names: string[] }[] = [];
 
   /**
-   * Registers a host by name; `addresses` is read at each lookup. A name
-   * registered again replaces the earlier entry (a rebooted host).
+   * Registers a host by name; `addresses` (IPv4) and `addresses6` (IPv6,
+   * as text) are read at each lookup. A name registered again replaces the
+   * earlier entry (a rebooted host).
    */
-  addHost(name: string, addresses: () => readonly Ipv4Address[]): void {
-    this.#hosts.set(name.toLowerCase(), { name, addresses });
+  addHost(name: string, addresses: () => readonly Ipv4Address[], addresses6: () => readonly string[] = () => []): void {
+    this.#hosts.set(name.toLowerCase(), { name, addresses, addresses6 });
   }
 
   /**
-   * Adds a line, as in /etc/hosts: an address and one or more names
-   * (aliases). A malformed address or name throws a TypeError (configuration).
+   * Adds a line, as in /etc/hosts: an IPv4 or IPv6 address and one or more
+   * names (aliases). A malformed address or name throws a TypeError (configuration).
    * @example net.hostsFile.add("10.0.0.2", "www.example.com", "www");
    */
   add(addr: string, ...names: string[]): void {
-    const a = parseIpv4Address(addr);
-    if (a === null) throw new TypeError(`hosts: not an IPv4 address: ${JSON.stringify(addr)}`);
+    let a: Ipv4Address | string;
+    if (addr.includes(":")) {
+      const a6 = parseIpv6Address(addr);
+      if (a6 === null) throw new TypeError(`hosts: not an IPv6 address: ${JSON.stringify(addr)}`);
+      a = formatIpv6Address(a6);
+    } else {
+      const a4 = parseIpv4Address(addr);
+      if (a4 === null) throw new TypeError(`hosts: not an IPv4 address: ${JSON.stringify(addr)}`);
+      a = a4;
+    }
     if (names.length === 0) throw new TypeError(`hosts: a line needs at least one name (${addr})`);
     for (const n of names) {
       if (typeof n !== "string" || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(n)) throw new TypeError(`hosts: not a host name: ${JSON.stringify(n)}`);
@@ -144,34 +162,59 @@ export class HostsTable implements Resolver {
 
   /** Every IPv4 address of `name` in table order (no duplicates); empty when unknown. */
   lookup(name: string): Ipv4Address[] {
-    const k = name.toLowerCase();
     const out: Ipv4Address[] = [];
-    const push = (a: Ipv4Address) => {
-      if (!out.includes(a)) out.push(a);
-    };
-    if (k === "localhost") push(0x7f000001);
-    const h = this.#hosts.get(k);
-    if (h) for (const a of h.addresses()) push(a);
-    for (const l of this.#lines) if (l.names.some((n) => n.toLowerCase() === k)) push(l.addr);
+    for (const a of this.lookupInet(name)) if (a.family === 4) out.push(parseIpv4Address(a.address)!);
     return out;
   }
 
-  /** The names of `addr` (host names first, then added lines), for reverse lookups. */
+  /**
+   * Every address of `name`, IPv4 and IPv6, in table order (no
+   * duplicates): `localhost` (127.0.0.1), then a registered host's IPv4
+   * addresses and its IPv6 ones, then added lines in the order added.
+   */
+  lookupInet(name: string): HostsAddress[] {
+    const k = name.toLowerCase();
+    const out: HostsAddress[] = [];
+    const push = (address: string, family: 4 | 6) => {
+      if (!out.some((o) => o.address === address)) out.push({ address, family });
+    };
+    if (k === "localhost") push("127.0.0.1", 4);
+    const h = this.#hosts.get(k);
+    if (h) {
+      for (const a of h.addresses()) push(formatIpv4Address(a), 4);
+      for (const a of h.addresses6()) push(a, 6);
+    }
+    for (const l of this.#lines) {
+      if (l.names.some((n) => n.toLowerCase() === k)) push(typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, typeof l.addr === "number" ? 4 : 6);
+    }
+    return out;
+  }
+
+  /** The names of `addr` (host names first, then added lines), for reverse lookups; IPv4 or IPv6. */
   namesOf(addr: string | Ipv4Address): string[] {
-    const a = typeof addr === "string" ? parseIpv4Address(addr) : addr;
-    if (a === null) return [];
+    let key: Ipv4Address | string | null;
+    if (typeof addr === "string" && addr.includes(":")) {
+      const a6 = parseIpv6Address(addr);
+      key = a6 === null ? null : formatIpv6Address(a6);
+    } else key = typeof addr === "string" ? parseIpv4Address(addr) : addr;
+    if (key === null) return [];
     const out: string[] = [];
-    if (a === 0x7f000001) out.push("localhost");
-    for (const h of this.#hosts.values()) if (h.addresses().includes(a)) out.push(h.name);
-    for (const l of this.#lines) if (l.addr === a) out.push(...l.names);
+    if (key === 0x7f000001) out.push("localhost");
+    for (const h of this.#hosts.values()) {
+      if (typeof key === "number" ? h.addresses().includes(key) : h.addresses6().includes(key)) out.push(h.name);
+    }
+    for (const l of this.#lines) if (l.addr === key) out.push(...l.names);
     return out;
   }
 
   /** The table as lines (what {@link HostsTable.toString} prints). */
   lines(): HostsLine[] {
     const out: HostsLine[] = [{ addr: "127.0.0.1", names: ["localhost"] }];
-    for (const h of this.#hosts.values()) for (const a of h.addresses()) out.push({ addr: formatIpv4Address(a), names: [h.name] });
-    for (const l of this.#lines) out.push({ addr: formatIpv4Address(l.addr), names: [...l.names] });
+    for (const h of this.#hosts.values()) {
+      for (const a of h.addresses()) out.push({ addr: formatIpv4Address(a), names: [h.name] });
+      for (const a of h.addresses6()) out.push({ addr: a, names: [h.name] });
+    }
+    for (const l of this.#lines) out.push({ addr: typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, names: [...l.names] });
     return out;
   }
 

@@ -107,7 +107,7 @@ test("server: address, getConnections, maxConnections with 'drop', close waits f
   await net.advance(ms(50));
   assert.deepEqual(events, [
     'listening {"address":"10.0.0.2","family":"IPv4","port":80}',
-    "EADDRINUSE: listen EADDRINUSE: address already in use 0.0.0.0:80",
+    "EADDRINUSE: listen EADDRINUSE: address already in use :::80",
     "lookup null 10.0.0.2 4 server",
     "drop 10.0.0.1",
     "b end",

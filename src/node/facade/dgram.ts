@@ -1,30 +1,42 @@
 /**
- * Node's `dgram` over a simulated host: `createSocket("udp4")`, `bind`,
+ * Node's `dgram` over a simulated host: `createSocket("udp4" | "udp6")`, `bind`,
  * `connect`/`disconnect`, `send` (its overloads), `'message'`, `close`,
  * `address`/`remoteAddress`, buffer sizes, TTL, broadcast. A socket reads
  * with a blocking `recvfrom` while it is bound, so nothing polls.
- * IPv6 (`udp6`) and multicast are not offered: they throw
- * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
+ * A `udp6` socket is an AF_INET6 socket, dual stack unless `ipv6Only`
+ * (IPv4 peers appear as `::ffff:a.b.c.d`, as Node's). Multicast is not
+ * offered: it throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
  */
 import { EventEmitter } from "node:events";
-import { isIPv4 } from "node:net";
+import { isIP } from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import type { FacadeContext } from "./context.js";
 import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
+import { inet } from "./net-common.js";
+import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
 
 /** `rinfo` of a `'message'`. */
 export interface RemoteInfo {
   address: string;
-  family: "IPv4";
+  family: "IPv4" | "IPv6";
   port: number;
   size: number;
+}
+
+/** `address()` / `remoteAddress()` of a datagram socket. */
+export interface DgramAddress {
+  address: string;
+  family: "IPv4" | "IPv6";
+  port: number;
 }
 
 /** Options of {@link createDgram}'s `createSocket`. */
 export interface SimDgramOptions {
   type: "udp4" | "udp6";
   reuseAddr?: boolean;
+  /** udp6 only: IPV6_V6ONLY (no IPv4 peers). */
+  ipv6Only?: boolean;
   recvBufferSize?: number;
   sendBufferSize?: number;
   signal?: AbortSignal;
@@ -67,12 +79,18 @@ export class SimDgramSocket extends EventEmitter {
   #fd = -1;
   #closed = false;
   #connected: { address: string; port: number } | null = null;
+  /** Node's address type of the socket: 4 (udp4) or 6 (udp6). */
+  readonly #family: 4 | 6;
+  #ref = true;
+  /** An implicit bind (by send) whose 'listening' has not come yet: sends wait for it. */
+  #binding = false;
 
   constructor(ctx: FacadeContext, opts: SimDgramOptions) {
     super();
     this.#ctx = ctx;
     this.#opts = opts;
-    if (opts.type !== "udp4") throw unsupported(`dgram type ${JSON.stringify(opts.type)} (IPv6)`);
+    if (opts.type !== "udp4" && opts.type !== "udp6") throw nodeCodeError(TypeError, "ERR_SOCKET_BAD_TYPE", "Bad socket type specified. Valid types are: udp4, udp6");
+    this.#family = opts.type === "udp6" ? 6 : 4;
     opts.signal?.addEventListener("abort", () => this.close(), { once: true });
   }
 
@@ -80,7 +98,8 @@ export class SimDgramSocket extends EventEmitter {
     if (this.#closed) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
     if (this.#fd < 0) {
       const p = this.#ctx.proc;
-      this.#fd = p.socket("AF_INET", "SOCK_DGRAM");
+      this.#fd = p.socket(this.#family === 6 ? "AF_INET6" : "AF_INET", "SOCK_DGRAM");
+      if (this.#family === 6 && this.#opts.ipv6Only) p.setsockopt(this.#fd, "IPPROTO_IPV6", "IPV6_V6ONLY", 1);
       if (this.#opts.reuseAddr) p.setsockopt(this.#fd, "SOL_SOCKET", "SO_REUSEADDR", 1);
       if (this.#opts.recvBufferSize) p.setsockopt(this.#fd, "SOL_SOCKET", "SO_RCVBUF", this.#opts.recvBufferSize);
       if (this.#opts.sendBufferSize) p.setsockopt(this.#fd, "SOL_SOCKET", "SO_SNDBUF", this.#opts.sendBufferSize);
@@ -91,14 +110,14 @@ export class SimDgramSocket extends EventEmitter {
   #bound(): boolean {
     if (this.#fd < 0) return false;
     const a = this.#ctx.proc.getsockname(this.#fd);
-    return a.family === 2 && a.port !== 0;
+    return (a.family === 2 || a.family === 10) && a.port !== 0;
   }
 
   /** `bind([port][, address][, cb])` or `bind(options[, cb])`; `'listening'` follows. */
   bind(...args: unknown[]): this {
     let cb: (() => void) | undefined;
     if (typeof args[args.length - 1] === "function") cb = args.pop() as () => void;
-    let port = 0, address = "0.0.0.0";
+    let port = 0, address = this.#family === 6 ? "::" : "0.0.0.0";
     if (args[0] !== null && typeof args[0] === "object") {
       const o = args[0] as { port?: number; address?: string; exclusive?: boolean };
       port = o.port ?? 0;
@@ -110,8 +129,8 @@ export class SimDgramSocket extends EventEmitter {
     if (this.#bound()) throw nodeCodeError(Error, "ERR_SOCKET_ALREADY_BOUND", "Socket is already bound");
     if (cb) this.once("listening", cb);
     let addr = address;
-    if (!isIPv4(address)) {
-      const r = lookupFirst(this.#ctx, address, 4);
+    if (!isIP(address)) {
+      const r = lookupFirst(this.#ctx, address, this.#family);
       if (r.error) {
         process.nextTick(() => this.emit("error", r.error));
         return this;
@@ -119,6 +138,7 @@ export class SimDgramSocket extends EventEmitter {
       addr = r.address!;
     }
     try {
+      if (isIP(addr) !== this.#family) throw new SysError("EINVAL", "bind", `${addr} is not an address of a ${this.#opts.type} socket`);
       this.#ctx.proc.bind(this.#ensureFd(), [addr, port]);
     } catch (e) {
       const err = fromSysError(e, "bind", addr, port);
@@ -127,12 +147,14 @@ export class SimDgramSocket extends EventEmitter {
     }
     this.#startReceiving();
     process.nextTick(() => {
+      this.#binding = false;
       if (!this.#closed) this.emit("listening"); // closed right after bind: Node's 'listening' never comes
     });
     return this;
   }
 
   #startReceiving(): void {
+    trackHandle(this);
     const fd = this.#fd;
     const p = this.#ctx.proc;
     void (async () => {
@@ -148,8 +170,8 @@ export class SimDgramSocket extends EventEmitter {
           return;
         }
         if (this.#closed) return;
-        const a = r.addr && r.addr.family === 2 ? r.addr : { addr: "0.0.0.0", port: 0 };
-        this.emit("message", Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length), { address: a.addr, family: "IPv4", port: a.port, size: r.data.length } satisfies RemoteInfo);
+        const a = inet(r.addr) ?? { address: this.#family === 6 ? "::" : "0.0.0.0", family: this.#family === 6 ? "IPv6" : "IPv4", port: 0 };
+        this.emit("message", Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length), { address: a.address, family: a.family as RemoteInfo["family"], port: a.port, size: r.data.length } satisfies RemoteInfo);
       }
     })();
   }
@@ -208,7 +230,7 @@ export class SimDgramSocket extends EventEmitter {
     } else if (address != null && typeof address !== "string") {
       throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "address" argument must be of type string. Received ${describeReceived(address)}`);
     }
-    if (!connected) address ??= "127.0.0.1";
+    if (!connected && !address) address = this.#family === 6 ? "::1" : "127.0.0.1"; // "" and null too, as Node
     const data = list.length === 1 ? Buffer.from(list[0]!.buffer, list[0]!.byteOffset, list[0]!.byteLength) : Buffer.concat(list);
     this.#sendData(data, port as number | undefined, address as string | undefined, cb as SendCb | undefined);
   }
@@ -220,17 +242,30 @@ export class SimDgramSocket extends EventEmitter {
     };
     let dest: string | undefined;
     if (address !== undefined) {
-      if (isIPv4(address)) dest = address;
+      if (isIP(address)) dest = address;
       else {
-        const r = lookupFirst(this.#ctx, address, 4);
+        const r = lookupFirst(this.#ctx, address, this.#family);
         if (r.error) return fail(r.error);
         dest = r.address;
       }
+      // libuv's uv_ip4_addr / uv_ip6_addr: an address of the other family is EINVAL (`send EINVAL ::1:9`).
+      if (isIP(dest!) !== this.#family) return fail(nodeError("EINVAL", 22, "send", dest, port));
     }
-    try {
-      if (!this.#bound()) this.bind();
-    } catch (e) {
-      return fail(e as Error);
+    if (!this.#bound()) {
+      // As Node: an unbound socket binds, and its sends wait for 'listening' (a close() before
+      // then drops them, their callbacks never called).
+      try {
+        this.bind();
+      } catch (e) {
+        return fail(e as Error);
+      }
+      this.#binding = true;
+    }
+    if (this.#binding) {
+      this.once("listening", () => {
+        if (!this.#closed) this.#sendData(data, port, address, cb);
+      });
+      return;
     }
     const p = this.#ctx.proc;
     const fd = this.#fd;
@@ -247,9 +282,9 @@ export class SimDgramSocket extends EventEmitter {
       address = undefined;
     }
     if (this.#connected) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_IS_CONNECTED", "Already connected");
-    const host = address ?? "127.0.0.1";
+    const host = address ?? (this.#family === 6 ? "::1" : "127.0.0.1");
     if (cb) this.once("connect", cb);
-    const r = isIPv4(host) ? { address: host } : lookupFirst(this.#ctx, host, 4);
+    const r = isIP(host) ? { address: host } : lookupFirst(this.#ctx, host, this.#family);
     if ("error" in r && r.error) {
       process.nextTick(() => this.emit("error", r.error));
       return;
@@ -272,22 +307,23 @@ export class SimDgramSocket extends EventEmitter {
   }
 
   /** The bound address. */
-  address(): { address: string; family: "IPv4"; port: number } {
+  address(): DgramAddress {
     if (!this.#bound()) throw nodeError9();
-    const a = this.#ctx.proc.getsockname(this.#fd);
-    return { address: a.family === 2 ? a.addr : "0.0.0.0", family: "IPv4", port: a.family === 2 ? a.port : 0 };
+    return inet(this.#ctx.proc.getsockname(this.#fd)) as DgramAddress;
   }
 
   /** The connected peer (ERR_SOCKET_DGRAM_NOT_CONNECTED otherwise). */
-  remoteAddress(): { address: string; family: "IPv4"; port: number } {
+  remoteAddress(): DgramAddress {
     if (!this.#connected) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected");
-    return { address: this.#connected.address, family: "IPv4", port: this.#connected.port };
+    const peer = inet(this.#ctx.proc.getpeername(this.#fd));
+    return (peer as DgramAddress | null) ?? { address: this.#connected.address, family: this.#family === 6 ? "IPv6" : "IPv4", port: this.#connected.port };
   }
 
   /** Closes; `'close'` follows. */
   close(cb?: () => void): this {
     if (this.#closed) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
     this.#closed = true;
+    untrackHandle(this);
     if (cb) this.once("close", cb);
     const fd = this.#fd;
     this.#fd = -1;
@@ -354,14 +390,21 @@ export class SimDgramSocket extends EventEmitter {
     throw unsupported("multicast (setMulticastInterface)");
   }
 
-  /** No event-loop handle in a simulation: returns this. */
+  /** Lets the bound socket keep Node's loop alive again (the default; see liveness.ts). */
   ref(): this {
+    this.#ref = true;
     return this;
   }
 
-  /** No event-loop handle in a simulation: returns this. */
+  /** A bound socket that does not keep Node's loop alive ({@link runLikeNode} ends without it). */
   unref(): this {
+    this.#ref = false;
     return this;
+  }
+
+  /** @internal bound (receiving), open and referenced. */
+  [kKeepsAlive](): boolean {
+    return this.#ref && !this.#closed && this.#fd >= 0;
   }
 }
 

@@ -126,7 +126,10 @@ export function installInterception(): void {
       const Socket = function (this: unknown, ...args: unknown[]): unknown {
         const on = target();
         const direct = new.target === undefined || new.target === Socket;
-        if (on && direct) return facade(() => new on.net.Socket(...(args as [])));
+        // A socket over a handle or fd the caller passes is Node's own (no network of ours under it).
+        const o = args[0] as { handle?: unknown; fd?: unknown } | undefined;
+        const wraps = o !== null && typeof o === "object" && (o.handle != null || o.fd != null);
+        if (on && direct && !wraps) return facade(() => new on.net.Socket(...(args as [])));
         return new.target ? Reflect.construct(orig, args, new.target) : (orig as (...a: unknown[]) => unknown)(...args);
       } as unknown as AnyFn & { prototype: unknown };
       Socket.prototype = orig.prototype;
@@ -178,7 +181,7 @@ export function installInterception(): void {
     const on = target();
     return on ? facade(() => (on.dgram.createSocket as AnyFn)(...args)) : orig.apply(this, args);
   });
-  for (const key of ["lookup", "resolve4", "resolve", "reverse"]) {
+  for (const key of ["lookup", "resolve4", "resolve6", "resolve", "reverse"]) {
     replace(dns, key, (orig) => function (this: unknown, ...args: unknown[]) {
       const on = target();
       return on ? facade(() => (on.dns as unknown as Record<string, AnyFn>)[key]!(...args)) : orig.apply(this, args);
@@ -190,7 +193,7 @@ export function installInterception(): void {
   }
   // Record types the hosts table has none of: answered as a DNS server holding only A records
   // would (ENODATA for a known name, ENOTFOUND else), never sent to the real resolver.
-  for (const key of Object.keys(dns).filter((k) => /^resolve[A-Z]/.test(k) && k !== "resolve4")) {
+  for (const key of Object.keys(dns).filter((k) => /^resolve[A-Z]/.test(k) && k !== "resolve4" && k !== "resolve6")) {
     const type = key.slice("resolve".length);
     const fail = (on: NodeOn, name: unknown): Error => {
       const known = typeof name === "string" && on.ctx.host.hostsFile.lookup(name).length > 0;
@@ -232,9 +235,21 @@ export function installInterception(): void {
       else if (this instanceof https.Server) dateFromGlobalClock(this as unknown as nodeHttp.Server);
       else if (isHttp2Server(this)) http2DateFromGlobalClock(this);
     }
-    simulated.set(this, facade(() => listenOnFacade(this, on.net, args)));
+    const sim = facade(() => listenOnFacade(this, on.net, args));
+    if ((this as unknown as { _unref?: boolean })._unref) sim.unref(); // unref() before listen, as Node applies it
+    simulated.set(this, sim);
     return this;
   });
+  // ref()/unref() of a server listening on a simulated host reach its façade listener (liveness.ts).
+  for (const key of ["ref", "unref"] as const) {
+    replace(proto, key, (orig) => function (this: nodeNet.Server, ...args: unknown[]) {
+      const sim = simulated.get(this);
+      if (!sim) return orig.apply(this, args);
+      (this as unknown as { _unref: boolean })._unref = key === "unref";
+      sim[key]();
+      return this;
+    });
+  }
   replace(proto, "close", (orig) => function (this: nodeNet.Server, ...args: unknown[]) {
     const sim = simulated.get(this);
     if (!sim) return orig.apply(this, args);

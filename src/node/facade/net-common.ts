@@ -32,14 +32,20 @@ export interface SimConnectOptions {
   host?: string;
   localAddress?: string;
   localPort?: number;
-  family?: number;
+  /** 4, 6 (or "IPv4"/"IPv6"): resolve names to that family only; 0 (default): both, with happy eyeballs. */
+  family?: number | "IPv4" | "IPv6";
   timeout?: number;
+  /** Node 20's happy eyeballs for names with addresses of both families (default: `net.getDefaultAutoSelectFamily()`). */
+  autoSelectFamily?: boolean;
+  /** ms each attempt but the last gets before the next address is tried (default 250, at least 10). */
+  autoSelectFamilyAttemptTimeout?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
   allowHalfOpen?: boolean;
   /** Unix-domain sockets are not offered by the façade yet. */
   path?: string;
+  /** A custom lookup (`dns.lookup`'s signature), called as Node calls it. */
   lookup?: unknown;
 }
 
@@ -55,10 +61,17 @@ export const kAttach = Symbol("attach");
 /** A socket tells its server it closed through this method. @internal */
 export const kForget = Symbol("forget");
 
-/** A simulated `sockaddr_in` as Node's `{ address, family, port }`, null for other families. */
+/** A simulated `sockaddr_in`/`sockaddr_in6` as Node's `{ address, family, port }` (`::ffff:10.0.0.1` for a mapped peer, as Node), null for other families. */
 export function inet(a: SockAddr | null): AddressInfo | null {
-  if (!a || a.family !== 2) return null;
-  return { address: a.addr, family: "IPv4", port: a.port };
+  if (!a) return null;
+  if (a.family === 2) return { address: a.addr, family: "IPv4", port: a.port };
+  if (a.family === 10) return { address: a.addr, family: "IPv6", port: a.port };
+  return null;
+}
+
+/** The simulated socket family for Node's address type (4 or 6). */
+export function socketFamily(addressType: number): "AF_INET" | "AF_INET6" {
+  return addressType === 6 ? "AF_INET6" : "AF_INET";
 }
 
 function uvDescription(code: string): string {
@@ -72,11 +85,15 @@ function uvDescription(code: string): string {
   }
 }
 
-/** Node's error for listen/bind failures: `listen EADDRINUSE: address already in use 0.0.0.0:80`. */
+/**
+ * Node's error for listen/bind failures (uvExceptionWithHostPort):
+ * `listen EADDRINUSE: address already in use :::80`; the port only when
+ * it is not 0 (`listen EADDRNOTAVAIL: address not available 2001:db8::2`).
+ */
 export function listenError(e: unknown, syscall: string, address: string, port: number): Error {
   if (!(e instanceof SysError)) return fromSysError(e, syscall);
   const err = nodeError(e.code, e.errno, syscall, address, port);
-  err.message = `${syscall} ${e.code}: ${uvDescription(e.code)} ${address}:${port}`;
+  err.message = `${syscall} ${e.code}: ${uvDescription(e.code)} ${port > 0 ? `${address}:${port}` : address}`;
   return err;
 }
 
@@ -101,6 +118,15 @@ export function validateConnectOptions(o: SimConnectOptions): number {
   const hints = (o as { hints?: unknown }).hints;
   if (hints !== undefined && hints !== 0 && (typeof hints !== "number" || (hints & ~HINTS) !== 0)) {
     throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", `The argument 'hints' is invalid. Received ${String(hints)}`);
+  }
+  if (o.localAddress && !nodeNet.isIP(o.localAddress)) throw nodeCodeError(TypeError, "ERR_INVALID_IP_ADDRESS", `Invalid IP address: ${String(o.localAddress)}`);
+  if (o.autoSelectFamily != null && typeof o.autoSelectFamily !== "boolean") {
+    throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "options.autoSelectFamily" property must be of type boolean. Received ${describeReceived(o.autoSelectFamily)}`);
+  }
+  const t = o.autoSelectFamilyAttemptTimeout;
+  if (t != null && (typeof t !== "number" || !Number.isInteger(t) || t < 1 || t > 2 ** 31 - 1)) {
+    if (typeof t !== "number") throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "options.autoSelectFamilyAttemptTimeout" property must be of type number. Received ${describeReceived(t)}`);
+    throw nodeCodeError(RangeError, "ERR_OUT_OF_RANGE", `The value of "options.autoSelectFamilyAttemptTimeout" is out of range. It must be ${Number.isInteger(t) ? ">= 1 && <= 2147483647" : "an integer"}. Received ${String(t)}`);
   }
   const port: unknown = o.port;
   if (typeof port !== "number" && typeof port !== "string") {

@@ -7,8 +7,9 @@ import { SysError } from "../../core/sys-error.js";
 import type { FacadeContext } from "./context.js";
 import { fromSysError, nodeCodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
-import { inet, isIPv4, kAttach, kForget, listenError, validatePort, type AddressInfo } from "./net-common.js";
+import { inet, isIP, kAttach, socketFamily, kForget, listenError, validatePort, type AddressInfo } from "./net-common.js";
 import { SimSocket } from "./net-socket.js";
+import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
 
 /** Options of {@link SimServer} (Node's `net.ServerOpts`). */
 export interface SimServerOptions {
@@ -44,6 +45,7 @@ export class SimServer extends EventEmitter {
   #closing = false;
   readonly #conns = new Set<SimSocket>();
   #addr: AddressInfo | null = null;
+  #ref = true;
 
   constructor(ctx: FacadeContext, opts: SimServerOptions = {}, onConnection?: (s: SimSocket) => void) {
     super();
@@ -59,8 +61,9 @@ export class SimServer extends EventEmitter {
 
   /**
    * `listen([port][, host][, backlog][, cb])` or `listen(options[, cb])`.
-   * The default host is 0.0.0.0 (Node's `::` needs IPv6, which sockstack
-   * does not have). Port 0 picks an ephemeral port.
+   * The default host is `::`, dual stack (IPv4 peers appear as
+   * `::ffff:a.b.c.d`) unless `ipv6Only`, as Node's. Port 0 picks an
+   * ephemeral port.
    */
   listen(...args: unknown[]): this {
     let cb: (() => void) | undefined;
@@ -72,7 +75,6 @@ export class SimServer extends EventEmitter {
     if (this.#lfd >= 0) throw nodeCodeError(Error, "ERR_SERVER_ALREADY_LISTEN", "Listen method has been called more than once without closing.");
     const port = o.port === undefined || o.port === null ? 0 : validatePort(o.port);
     if (cb) this.once("listening", cb);
-    const host = o.host === undefined || o.host === "::" ? "0.0.0.0" : o.host;
     if (o.signal) {
       if (o.signal.aborted) {
         process.nextTick(() => this.close());
@@ -80,20 +82,25 @@ export class SimServer extends EventEmitter {
       }
       o.signal.addEventListener("abort", () => this.close(), { once: true });
     }
-    const proc = this.#ctx.proc;
-    let address = host;
-    if (!isIPv4(host)) {
-      const r = lookupFirst(this.#ctx, host, 4);
+    // Node: no host is the IPv6 wildcard `::`, dual stack unless ipv6Only; a name is looked up
+    // (its first address) and listened on in that address's family.
+    let address = o.host === undefined || o.host === null || o.host === "" ? "::" : o.host;
+    let family = isIP(address);
+    if (!family) {
+      const r = lookupFirst(this.#ctx, address, 0);
       if (r.error) {
         process.nextTick(() => this.emit("error", r.error));
         return this;
       }
       address = r.address!;
+      family = r.family!;
     }
+    const proc = this.#ctx.proc;
     let fd = -1;
     try {
-      fd = proc.socket("AF_INET", "SOCK_STREAM");
+      fd = proc.socket(socketFamily(family), "SOCK_STREAM");
       proc.setsockopt(fd, "SOL_SOCKET", "SO_REUSEADDR", 1); // libuv sets it on every TCP listener
+      if (family === 6) proc.setsockopt(fd, "IPPROTO_IPV6", "IPV6_V6ONLY", o.ipv6Only ? 1 : 0);
       try {
         proc.bind(fd, [address, port]);
       } catch (e) {
@@ -108,6 +115,8 @@ export class SimServer extends EventEmitter {
     }
     this.#lfd = fd;
     this.#closing = false;
+    trackHandle(this);
+    (this as { _connectionKey?: string })._connectionKey = `${family}:${address}:${port}`; // Node's, read by some code
     this.#addr = inet(proc.getsockname(fd));
     process.nextTick(() => this.emit("listening"));
     void this.#acceptLoop(fd);
@@ -137,7 +146,7 @@ export class SimServer extends EventEmitter {
         const peer = inet(proc.getpeername(fd));
         const local = inet(proc.getsockname(fd));
         void proc.close(fd).catch(() => {});
-        this.emit("drop", { localAddress: local?.address, localPort: local?.port, localFamily: "IPv4", remoteAddress: peer?.address, remotePort: peer?.port, remoteFamily: "IPv4" });
+        this.emit("drop", { localAddress: local?.address, localPort: local?.port, localFamily: local?.family, remoteAddress: peer?.address, remotePort: peer?.port, remoteFamily: peer?.family });
         continue;
       }
       const s = new SimSocket(this.#ctx, { allowHalfOpen: this.#opts.allowHalfOpen ?? false });
@@ -178,6 +187,7 @@ export class SimServer extends EventEmitter {
     const lfd = this.#lfd;
     this.#lfd = -1;
     this.#closing = true;
+    untrackHandle(this);
     if (lfd >= 0) {
       const proc = this.#ctx.proc;
       try {
@@ -201,14 +211,21 @@ export class SimServer extends EventEmitter {
     return this;
   }
 
-  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  /** Lets the listening server keep Node's loop alive again (the default; see liveness.ts). */
   ref(): this {
+    this.#ref = true;
     return this;
   }
 
-  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  /** A listening server that does not keep Node's loop alive ({@link runLikeNode} ends without it). */
   unref(): this {
+    this.#ref = false;
     return this;
+  }
+
+  /** @internal listening and referenced. */
+  [kKeepsAlive](): boolean {
+    return this.#ref && this.#lfd >= 0;
   }
 
   /** `server[Symbol.asyncDispose]()`: closes and waits for `'close'`. */

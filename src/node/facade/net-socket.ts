@@ -16,12 +16,13 @@ import * as nodeNet from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import { FacadeContext } from "./context.js";
 import { describeReceived, fromSysError, nodeCodeError } from "./errors.js";
-import { lookupFirst } from "./dns.js";
 import { snapshot } from "../../tools/snapshot.js";
 import type { TcpInfo } from "../../tcp/tcp-info.js";
 import { ss as ssTool } from "../../tools/ss.js";
-import { inet, isIPv4, kAttach, kForget, listenError, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimConnectOptions, type SimSocketOptions } from "./net-common.js";
+import { inet, kAttach, kForget, normalizeConnectArgs, validateConnectOptions, type AddressInfo, type SimSocketOptions } from "./net-common.js";
 import type { SimServer } from "./net-server.js";
+import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
+import { connectSocket, kEstablished, kGeneration, kUseFd } from "./net-connect.js";
 
 const RECV_CHUNK = 65536;
 
@@ -71,6 +72,7 @@ export class SimSocket extends nodeNet.Socket {
   #reset = false;
   #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
   #gen = 0;
+  #ref = true;
   /** What setNoDelay/setKeepAlive last gave the kernel (Node's kSetNoDelay, kSetKeepAlive…). */
   #applied: { noDelay?: boolean; keepAlive?: boolean; keepAliveDelay?: number } = {};
 
@@ -80,12 +82,12 @@ export class SimSocket extends nodeNet.Socket {
     super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false });
     this.ctx = ctx;
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
-    this.on("end", () => this.#touch());
   }
 
   /** Wraps an fd returned by accept (server side). @internal */
   [kAttach](fd: number, server: SimServer): this {
     this.#fd = fd;
+    trackHandle(this);
     (this as { server?: unknown }).server = server;
     this.#owner = server;
     this.#onConnected();
@@ -152,6 +154,7 @@ export class SimSocket extends nodeNet.Socket {
    */
   override connect(...args: unknown[]): this {
     const [opts, cb] = normalizeConnectArgs(args);
+    if (opts.port === undefined && opts.path == null) throw nodeCodeError(TypeError, "ERR_MISSING_ARGS", 'The "options" or "port" or "path" argument must be specified');
     if (opts.path !== undefined) throw nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", "sockstack/node: Unix-domain (path) sockets are not supported by the façade");
     if (this.connecting) throw nodeCodeError(Error, "ERR_SOCKET_CONNECTING", "Socket is already connecting");
     const port = validateConnectOptions(opts);
@@ -164,7 +167,8 @@ export class SimSocket extends nodeNet.Socket {
     if (opts.noDelay) this.#pendingOpts.noDelay = true;
     if (opts.keepAlive) this.#pendingOpts.keepAlive = [true, opts.keepAliveInitialDelay ?? 0];
     this.connecting = true;
-    void this.#doConnect(hostName, port, opts);
+    trackHandle(this);
+    void connectSocket(this, hostName, port, opts);
     return this;
   }
 
@@ -190,43 +194,18 @@ export class SimSocket extends nodeNet.Socket {
     (this as unknown as { _undestroy(): void })._undestroy();
   }
 
-  async #doConnect(hostName: string, port: number, opts: SimConnectOptions): Promise<void> {
-    const proc = this.ctx.proc;
-    let address: string;
-    if (isIPv4(hostName)) address = hostName;
-    else {
-      // Node resolves names asynchronously (getaddrinfo on the thread pool): 'lookup' comes after
-      // what connect()'s caller already queued for the next tick (a server's 'listening', say).
-      await new Promise<void>((r) => process.nextTick(r));
-      const r = lookupFirst(this.ctx, hostName, opts.family ?? 0);
-      this.emit("lookup", r.error ?? null, r.address, r.family, hostName);
-      if (r.error) {
-        this.destroy(r.error);
-        return;
-      }
-      address = r.address!;
-    }
-    if (this.destroyed) return;
-    try {
-      this.#fd = proc.socket("AF_INET", "SOCK_STREAM");
-      if (opts.localAddress !== undefined || opts.localPort !== undefined) {
-        try {
-          proc.bind(this.#fd, [opts.localAddress ?? "0.0.0.0", opts.localPort ?? 0]);
-        } catch (e) {
-          throw listenError(e, "bind", opts.localAddress ?? "0.0.0.0", opts.localPort ?? 0);
-        }
-      }
-    } catch (e) {
-      this.destroy(e instanceof SysError ? fromSysError(e, "connect", address, port) : (e as Error));
-      return;
-    }
-    try {
-      await proc.connect(this.#fd, [address, port]);
-    } catch (e) {
-      if (!this.destroyed) this.destroy(fromSysError(e, "connect", address, port));
-      return;
-    }
-    if (this.destroyed) return;
+  /** @internal the connection generation (net-connect.ts). */
+  [kGeneration](): number {
+    return this.#gen;
+  }
+
+  /** @internal an attempt's fd becomes this socket's (net-connect.ts). */
+  [kUseFd](fd: number): void {
+    this.#fd = fd;
+  }
+
+  /** @internal established on the last fd given (net-connect.ts): Node's afterConnect. */
+  [kEstablished](): void {
     this.#onConnected();
     this.emit("connect");
     this.emit("ready");
@@ -351,6 +330,7 @@ export class SimSocket extends nodeNet.Socket {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.connecting = false;
+    untrackHandle(this);
     this.#cancelTimer?.();
     this.#cancelTimer = null;
     this.#hadError = !!err;
@@ -542,13 +522,24 @@ export class SimSocket extends nodeNet.Socket {
     return out.replace(/\n+$/, "");
   }
 
-  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  /** Lets the socket keep Node's loop alive again (the default; see liveness.ts). */
   override ref(): this {
+    this.#ref = true;
     return this;
   }
 
-  /** No event-loop handle to (un)reference in a simulation: returns this. */
+  /** A socket that does not keep Node's loop alive ({@link runLikeNode} ends without it). */
   override unref(): this {
+    this.#ref = false;
     return this;
+  }
+
+  /**
+   * @internal referenced and active as a libuv stream is: connecting, a
+   * write in flight, or reading (not paused, before EOF).
+   */
+  [kKeepsAlive](): boolean {
+    if (!this.#ref || this.destroyed) return false;
+    return this.connecting || this.#inflight > 0 || (this.#fd >= 0 && !this.isPaused() && !this.readableEnded);
   }
 }

@@ -3,6 +3,7 @@
  * net-socket.ts), `Server` (net-server.ts), `connect`/`createConnection`,
  * `createServer`, `isIP*`.
  */
+import * as nodeNet from "node:net";
 import type { FacadeContext } from "./context.js";
 import { isIP, isIPv4, isIPv6, normalizeConnectArgs, type SimSocketOptions } from "./net-common.js";
 import { SimSocket } from "./net-socket.js";
@@ -22,8 +23,12 @@ export interface SimNet {
   isIP: typeof isIP;
   isIPv4: typeof isIPv4;
   isIPv6: typeof isIPv6;
+  /** Node's process-wide default of `autoSelectFamily` (true in Node 20): the façade shares Node's own setting. */
   getDefaultAutoSelectFamily(): boolean;
   setDefaultAutoSelectFamily(v: boolean): void;
+  /** Node's process-wide default attempt timeout of happy eyeballs (250 ms): Node's own setting. */
+  getDefaultAutoSelectFamilyAttemptTimeout(): number;
+  setDefaultAutoSelectFamilyAttemptTimeout(v: number): void;
 }
 
 /** Builds the `net` module of a façade context. */
@@ -44,7 +49,6 @@ export function createNet(ctx: FacadeContext): SimNet {
     const s = new Socket({ allowHalfOpen: opts.allowHalfOpen });
     return cb ? s.connect(opts, cb) : s.connect(opts);
   };
-  let autoSelect = false;
   return {
     Socket,
     Server,
@@ -54,9 +58,9 @@ export function createNet(ctx: FacadeContext): SimNet {
     isIP,
     isIPv4,
     isIPv6,
-    getDefaultAutoSelectFamily: () => autoSelect,
-    setDefaultAutoSelectFamily: (v: boolean) => {
-      autoSelect = !!v;
-    },
+    getDefaultAutoSelectFamily: () => nodeNet.getDefaultAutoSelectFamily(),
+    setDefaultAutoSelectFamily: (v: boolean) => nodeNet.setDefaultAutoSelectFamily(v),
+    getDefaultAutoSelectFamilyAttemptTimeout: () => nodeNet.getDefaultAutoSelectFamilyAttemptTimeout(),
+    setDefaultAutoSelectFamilyAttemptTimeout: (v: number) => nodeNet.setDefaultAutoSelectFamilyAttemptTimeout(v),
   };
 }

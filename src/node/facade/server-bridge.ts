@@ -115,6 +115,7 @@ export function listenOnFacade(server: nodeNet.Server, net: SimNet, args: unknow
     set: (v: number | undefined) => (server.maxConnections = v as number),
   });
   sim.listen(...a);
+  (server as unknown as { _connectionKey?: string })._connectionKey = (sim as unknown as { _connectionKey?: string })._connectionKey;
   return sim;
 }
 

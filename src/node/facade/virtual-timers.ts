@@ -16,6 +16,7 @@ import type FakeTimers from "@sinonjs/fake-timers";
 import { Timer } from "../../core/scheduler.js";
 import type { Network } from "../../sim/network.js";
 import { bindHostContext } from "./als.js";
+import { setTimersAlive } from "./liveness.js";
 
 /** The installed fake clock of @sinonjs/fake-timers. */
 export type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
@@ -99,6 +100,21 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
     const at = Math.max(scheduler.now(), Math.ceil((next - epoch) * 1000));
     scheduler.arm(bridge, at);
   };
+  // The objects setTimeout/setInterval returned, by timer id: their ref()/unref() say whether the
+  // timer keeps Node's loop alive (liveness.ts); fake-timers keeps the flag on them only.
+  const handles = new Map<number, { hasRef(): boolean }>();
+  const timersAlive = (): boolean => {
+    const timers = (clock as unknown as { timers?: Map<number, TimerEntry> }).timers;
+    if (!timers) return false;
+    for (const id of timers.keys()) if (handles.get(id)?.hasRef() ?? true) return true;
+    return false;
+  };
+  const remember = (r: unknown): void => {
+    if (r === null || typeof r !== "object" || typeof (r as { hasRef?: unknown }).hasRef !== "function") return;
+    handles.set(Number(r), r as { hasRef(): boolean });
+    const timers = (clock as unknown as { timers?: Map<number, TimerEntry> }).timers;
+    if (timers && handles.size > 2 * timers.size + 64) for (const id of handles.keys()) if (!timers.has(id)) handles.delete(id);
+  };
   // Wrap the faked functions so that every change re-arms the bridge at the earliest deadline.
   const originals: Record<string, unknown> = {};
   for (const name of ["setTimeout", "setInterval", "clearTimeout", "clearInterval"]) {
@@ -110,6 +126,7 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
       if (name.startsWith("set") && typeof a[0] === "function") a[0] = bindHostContext(a[0] as (...x: unknown[]) => unknown);
       syncTo(false);
       const r = f.apply(this, a);
+      if (name.startsWith("set")) remember(r);
       rearm();
       return r;
     };
@@ -134,12 +151,14 @@ export function virtualTimers(net: Network, opts: { epochMs?: number } = {}): Vi
     clock,
     uninstall() {
       scheduler.disarm(bridge);
+      setTimersAlive(null);
       for (const [name, f] of Object.entries(originals)) g[name] = f;
       clock.uninstall();
       installed = null;
     },
   };
   installed = vt;
+  setTimersAlive(timersAlive);
   rearm();
   return vt;
 }
