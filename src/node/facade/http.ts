@@ -21,7 +21,7 @@ import type { Duplex } from "node:stream";
 import { holdVirtualTime } from "../../sim/virtual-driver.js";
 import type { SimConnectOptions, SimNet } from "./net.js";
 import { onFacade } from "./server-bridge.js";
-import { patchTlsSocketInit } from "./tls.js";
+import { patchTlsSocketInit } from "./tls-socket-patch.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
 

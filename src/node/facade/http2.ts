@@ -15,7 +15,7 @@ import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import type { SimNet } from "./net.js";
 import { onFacade } from "./server-bridge.js";
-import { patchTlsSocketInit } from "./tls.js";
+import { patchTlsSocketInit } from "./tls-socket-patch.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -37,7 +37,7 @@ import { SimSocket, type SimServer } from "./net.js";
 import { listenOnFacade } from "./server-bridge.js";
 import { hostStore } from "./als.js";
 import { agentConnectOptions, dateFromGlobalClock } from "./http.js";
-import { patchTlsSocketInit } from "./tls.js";
+import { patchTlsSocketInit } from "./tls-socket-patch.js";
 import { http2DateFromGlobalClock } from "./http2.js";
 
 type AnyFn = (...args: unknown[]) => unknown;
