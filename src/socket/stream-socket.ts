@@ -35,7 +35,7 @@ import { SUBCLASS_BITS, Socket, fail, type RecvResult, type SocketState, type So
 const TCP_CM_INQ = 36;
 import type { Linger, OptionSpec, OptionValue } from "./options.js";
 import { getTcpOption, setTcpOption, type TcpOptionSocket } from "./tcp-sockopt.js";
-import { getIpv6Option, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
+import { getIpv6Option, newIpv6Opts, setIpv6Option, type Ipv6OptionSocket, type Ipv6Opts } from "./ipv6-sockopt.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -622,11 +622,19 @@ export class StreamSocket extends Socket {
   /** The view of this socket the IPPROTO_IPV6 handlers of ipv6-sockopt.ts take. */
   get #ipv6Socket(): Ipv6OptionSocket {
     const t = this.t;
+    const ctx = this.ctx;
     return {
-      family: this.family, portBound: t.portHeld,
+      family: this.family, portBound: t.portHeld, stream: true, opts: (this.#v6opts ??= newIpv6Opts()),
       get v6only() { return t.v6only; }, set v6only(v: boolean) { t.v6only = v; },
+      // The hop limit and traffic class live in the TCB: every segment, SYN-ACKs and accepted children included.
+      get hopLimit() { return t.hopLimit6; }, set hopLimit(v: number) { t.hopLimit6 = v; },
+      get tclass() { return t.tclass6; }, set tclass(v: number) { t.tclass6 = v; },
+      connectedMtu: () => (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? null : t.pmtu),
+      defaultHopLimit: () => ctx.sysctl.ipv6_hop_limit,
     };
   }
+  /** IPPROTO_IPV6 settings TCP stores but does not act on (IPV6_MTU_DISCOVER, IPV6_RECVERR…), made on first use. */
+  #v6opts: Ipv6Opts | undefined;
 
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
     return setIpv6Option(this.#ipv6Socket, o, value) || setTcpOption(this.#optionSocket, o, value) || super.setOption(o, value);

@@ -20,6 +20,7 @@ import { segmentArrives } from "./segment-arrives.js";
 import { FIN, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
+import { tosFor, ttlFor } from "./tcb.js";
 
 /**
  * The records input reuses for every segment of one host (one set per
@@ -137,5 +138,5 @@ function demux(tl: TcpLayer, seg: Segment): void {
   // Linux answers from no socket (TOS 0, the default TTL); FreeBSD from a bound, closed one.
   const owner = tl.personality.closedResetOwner(tl, seg);
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
-  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? owner.tos : 0, owner ? owner.ttl : -1);
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? tosFor(owner, seg.saddr) : 0, owner ? ttlFor(owner, seg.saddr) : -1);
 }

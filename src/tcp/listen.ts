@@ -312,6 +312,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.rcvLowat = lt.rcvLowat;
   t.tos = lt.tos;
   t.ttl = lt.ttl;
+  t.tclass6 = lt.tclass6;
+  t.hopLimit6 = lt.hopLimit6;
   if (lt.sndbufLocked) {
     t.sndBuf.capacity = lt.sndBuf.capacity;
     t.sndbufLocked = true;

@@ -132,6 +132,10 @@ export class TcbCold {
   deliveredCe = 0;
   /** IP_TTL of the owning socket, or -1 for ip_default_ttl. */
   ttl = -1;
+  /** IPV6_UNICAST_HOPS of the owning socket (an IPv6 connection's hop limit), or -1 for the route's (hop_limit). */
+  hopLimit6 = -1;
+  /** IPV6_TCLASS of the owning socket: an IPv6 connection's traffic class (ECN bits as for `tos`). */
+  tclass6 = 0;
   /** SO_RCVLOWAT. */
   rcvLowat = 1;
   /**
