@@ -11,7 +11,7 @@ import type { WaitQueue } from "../core/wait-queue.js";
 import type { UdpLayer, UdpSendControl } from "../udp/udp-layer.js";
 import type { Datagram, UdpSock } from "../udp/udp-sock.js";
 import { AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOL_IP, SOL_IPV6, FIONREAD, SIOCOUTQ } from "./constants.js";
-import { inetAddr, inetEndpoint, type SockAddr } from "./sockaddr.js";
+import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
 import { Socket, fail, intValue, type ControlMessage, type RecvResult, type SendControlMessage, type SocketState, type SoFlag } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 import { getIpv6Option, ipv6SendControl, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS, RX_HOPLIMIT, RX_PKTINFO, RX_TCLASS, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
@@ -49,8 +49,26 @@ export class DgramSocket extends Socket {
   override bind(addr: SockAddr): void {
     const a = inetEndpoint(this.family, this.sk.v6only, null, addr, "bind");
     if (typeof a === "string") fail(a, "bind");
+    const dev = this.#scopeForBind(a.addr, scopeIdOf(addr), "bind");
     const e = this.udp.bind(this.sk, a.addr, a.port);
     if (e) fail(e, "bind");
+    this.sk.boundIf = dev;
+  }
+
+  /**
+   * A link-local bind's interface (Linux inet6_bind): the scope id or the
+   * interface already bound, EINVAL without either, ENODEV for no such
+   * interface, EADDRNOTAVAIL when the address is not that interface's.
+   */
+  #scopeForBind(addr: InetAddress, scopeId: number, syscall: string): number {
+    const dev = scopeBinding(addr, scopeId, this.sk.boundIf);
+    if (dev === "EINVAL") fail("EINVAL", syscall);
+    if (dev !== this.sk.boundIf || needsScopeId(addr)) {
+      const net = this.udp.net.of(addr);
+      if (!net.hasInterface(dev)) fail("ENODEV", syscall);
+      if (!net.isLocalAddress(addr, dev)) fail("EADDRNOTAVAIL", syscall);
+    }
+    return dev;
   }
 
   override async connect(addr: SockAddr): Promise<void> {
@@ -60,8 +78,16 @@ export class DgramSocket extends Socket {
     }
     const a = inetEndpoint(this.family, this.sk.v6only, this.sk.bound ? this.sk.localAddr : null, addr, "dgram-connect");
     if (typeof a === "string") fail(a, "connect");
+    // A link-local peer needs an interface: the scope id (which binds the socket to it) or the bound one (ip6_datagram_connect).
+    const dev = scopeBinding(a.addr, scopeIdOf(addr), this.sk.boundIf);
+    if (dev === "EINVAL") fail("EINVAL", "connect");
+    const before = this.sk.boundIf;
+    this.sk.boundIf = dev;
     const e = this.udp.connect(this.sk, a.addr, a.port);
-    if (e) fail(e, "connect");
+    if (e) {
+      this.sk.boundIf = before;
+      fail(e, "connect");
+    }
   }
 
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, control: readonly SendControlMessage[] = []): Promise<number> {
@@ -69,18 +95,22 @@ export class DgramSocket extends Socket {
     if (sk.sndShutdown) fail("EPIPE", syscall);
     let dst: InetAddress;
     let port: number;
+    let scope = 0;
     if (addr && addr.family !== AF_UNSPEC) {
       const a = inetEndpoint(this.family, sk.v6only, sk.bound ? sk.localAddr : null, addr, "sendto");
       if (typeof a === "string") fail(a, syscall);
       if (a.port === 0) fail("EINVAL", syscall);
       dst = a.addr;
       port = a.port;
+      // udpv6_sendmsg: a link-local destination's scope id is the egress interface (0: the socket's or the table's).
+      if (needsScopeId(dst)) scope = scopeIdOf(addr);
     } else {
       if (!sk.connected) fail("EDESTADDRREQ", syscall);
       dst = sk.remoteAddr;
       port = sk.remotePort;
     }
-    const ctl = this.family === AF_INET6 && control.length ? this.#sendControl(control, syscall) : undefined;
+    let ctl = this.family === AF_INET6 && control.length ? this.#sendControl(control, syscall) : undefined;
+    if (scope) ctl = { ...ctl, ifindex: ctl?.ifindex || scope };
     const err = sk.takeError();
     if (err) fail(err, syscall);
     void flags;
@@ -146,7 +176,7 @@ export class DgramSocket extends Socket {
         const truncated = d.data.length > len;
         const r: RecvResult = {
           data: d.data.subarray(0, n),
-          addr: inetAddr(d.from, d.fromPort, this.family),
+          addr: inetAddr(d.from, d.fromPort, this.family, d.ifindex),
           flags: truncated ? MSG_TRUNC : 0,
           length: (flags & MSG_TRUNC) ? d.data.length : n,
         };
@@ -176,12 +206,12 @@ export class DgramSocket extends Socket {
   }
 
   getsockname(): SockAddr {
-    return inetAddr(this.sk.localAddr, this.sk.localPort, this.family);
+    return inetAddr(this.sk.localAddr, this.sk.localPort, this.family, this.sk.boundIf);
   }
 
   getpeername(): SockAddr {
     if (!this.sk.connected) fail("ENOTCONN", "getpeername");
-    return inetAddr(this.sk.remoteAddr, this.sk.remotePort, this.family);
+    return inetAddr(this.sk.remoteAddr, this.sk.remotePort, this.family, this.sk.boundIf);
   }
 
   override ioctl(request: number): number {

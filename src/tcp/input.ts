@@ -88,6 +88,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   seg.seq = th.seq; seg.ack = th.ack; seg.flags = th.flags; seg.window = th.window; seg.urgent = th.urgent;
   seg.data = payload;
   seg.tos = ip.tos;
+  seg.ifindex = ip.ifindex ?? 0;
   seg.mss = th.mss ?? -1; seg.wscale = th.wscale ?? -1; seg.sackOk = th.sackOk; seg.sack = th.sack.length ? th.sack : null;
   seg.hasTs = th.tsVal !== undefined; seg.tsVal = th.tsVal ?? 0; seg.tsEcr = th.tsEcr ?? 0;
   seg.twIsn = 0;
@@ -103,7 +104,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
 /** An empty segment record. */
 function newSegment(): Segment {
   return {
-    saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY, tos: 0,
+    saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY, tos: 0, ifindex: 0,
     mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0, foLen: -1, foCookie: EMPTY, foExp: false,
   };
 }

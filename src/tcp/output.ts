@@ -32,7 +32,7 @@ const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.remoteAddr)): NetRoute | null {
   const gen = net.routeGeneration;
   if (t.route && t.routeGen === gen) return t.route;
-  t.route = net.route(t.remoteAddr);
+  t.route = net.route(t.remoteAddr, t.boundIf || undefined);
   t.routeGen = gen;
   return t.route;
 }

@@ -675,6 +675,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.tclass6 = v;
   }
 
+  /** See {@link TcbCold.boundIf}. */
+  get boundIf(): TcbCold["boundIf"] {
+    return this.#cold.boundIf;
+  }
+  set boundIf(v: TcbCold["boundIf"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.boundIf) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.boundIf = v;
+  }
+
   /** See {@link TcbCold.rcvLowat}. */
   get rcvLowat(): TcbCold["rcvLowat"] {
     return this.#cold.rcvLowat;

@@ -136,6 +136,8 @@ export class TcbCold {
   hopLimit6 = -1;
   /** IPV6_TCLASS of the owning socket: an IPv6 connection's traffic class (ECN bits as for `tos`). */
   tclass6 = 0;
+  /** The interface a link-local bind or connect named (sin6_scope_id; Linux sk_bound_dev_if): routes leave by it. 0: none. */
+  boundIf = 0;
   /** SO_RCVLOWAT. */
   rcvLowat = 1;
   /**

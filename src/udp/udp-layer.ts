@@ -141,7 +141,7 @@ export class UdpLayer {
       return null;
     }
     const net = this.net.of(addr);
-    const rt = net.route(addr);
+    const rt = net.route(addr, sk.boundIf || undefined);
     if (!rt) return "ENETUNREACH";
     if (!sk.bound) {
       const e = this.bind(sk, sk.localAddr, 0); // unbound: the socket's own wildcard (0.0.0.0 or [::])

@@ -343,3 +343,75 @@ test("UDP error queue: reading it clears SO_ERROR; recv takes the pending error 
   sameOutcome(await outcome(async () => (await pa.recvmsg(s, 100, "MSG_ERRQUEUE")).control?.length), linux("recv errqueue after recv took the error"), "the entry stayed");
   sameOutcome(await outcome(() => pa.recvmsg(s, 100, "MSG_ERRQUEUE")), linux("errqueue empty"), "empty queue");
 });
+
+test("Scope ids: binding and connecting to link-local addresses need an interface (EINVAL, ENODEV, EADDRNOTAVAIL, ENETUNREACH); names carry it, as Linux", async () => {
+  const { net, a, b, pa, pb, aIndex } = await pair();
+  assert.equal(linux("va ifindex"), aIndex, "the probe's interface index is sockstack's");
+  a.addAddress(a.ip.interfaces.find((i) => i.index === aIndex)!, "fe80::1/64");
+  const bIface = b.ip.interfaces.find((i) => i !== b.ip.loopback)!;
+  b.addAddress(bIface, "fe80::2/64");
+  await net.advance(sec(3));
+  udpPeer(pb);
+  const l = pb.socket("AF_INET6", "SOCK_STREAM");
+  pb.bind(l, ["::", 8000]);
+  pb.listen(l, 16);
+  const sin6 = (addr: string, port: number, scopeId: number) => ({ family: 10 as const, addr, port, flowinfo: 0, scopeId });
+  const named = (n: unknown) => n as { addr: string; scopeId: number };
+  const scopes: [string, number][] = [["no scope", 0], ["scope va", aIndex], ["scope lo", 1], ["scope 99", 99]];
+  for (const [kind, type] of [["udp", "SOCK_DGRAM"], ["tcp", "SOCK_STREAM"]] as const) {
+    for (const [name, sid] of scopes) {
+      const s = pa.socket("AF_INET6", type);
+      const key = `${kind} bind fe80::1 ${name}`;
+      sameOutcome(await outcome(() => {
+        pa.bind(s, sin6("fe80::1", 0, sid));
+        const n = named(pa.getsockname(s));
+        return [n.addr, n.scopeId];
+      }), linux(key), key);
+      await pa.close(s);
+    }
+    const g = pa.socket("AF_INET6", type);
+    sameOutcome(await outcome(() => {
+      pa.bind(g, sin6("2001:db8::1", 0, 99));
+      const n = named(pa.getsockname(g));
+      return [n.addr, n.scopeId];
+    }), linux(`${kind} bind 2001:db8::1 scope 99`), `${kind} global bind with a scope id`);
+    const port = kind === "udp" ? 9999 : 8000;
+    for (const [name, sid] of scopes.filter(([n]) => n !== "scope lo")) {
+      const s = pa.socket("AF_INET6", type);
+      const key = `${kind} connect fe80::2 ${name}`;
+      const got = outcome(async () => {
+        await pa.connect(s, sin6("fe80::2", port, sid));
+        const n = named(pa.getsockname(s)), p = named(pa.getpeername(s));
+        return [n.addr, n.scopeId, p.addr, p.scopeId];
+      });
+      await net.advance(ms(20));
+      sameOutcome(await got, linux(key), key);
+      await pa.close(s);
+    }
+    for (const [name, sid] of [["no scope", 0], ["scope lo", 1]] as const) {
+      const s = pa.socket("AF_INET6", type);
+      pa.bind(s, sin6("fe80::1", 0, aIndex));
+      const key = `${kind} bound fe80::1%va connect fe80::2 ${name}`;
+      const got = outcome(async () => {
+        await pa.connect(s, sin6("fe80::2", port, sid));
+        const p = named(pa.getpeername(s));
+        return name === "no scope" ? [p.addr, p.scopeId] : undefined;
+      });
+      await net.advance(ms(20));
+      sameOutcome(await got, linux(key), key);
+      await pa.close(s);
+    }
+  }
+  const u = pa.socket("AF_INET6", "SOCK_DGRAM");
+  sameOutcome(await outcome(() => pa.sendto(u, "x", 0, sin6("fe80::2", 9999, 0))), linux("udp sendto fe80::2 no scope"), "sendto without a scope id");
+  sameOutcome(await outcome(() => pa.sendto(u, "x", 0, sin6("fe80::2", 9999, 99))), linux("udp sendto fe80::2 scope 99"), "sendto scope 99");
+  await net.advance(ms(20));
+  await pa.recvfrom(u, 100); // the peer's answer to the first datagram
+  await pa.sendto(u, "x", 0, sin6("fe80::2", 9999, aIndex));
+  const r = pa.recvfrom(u, 100);
+  await net.advance(ms(20));
+  const from = named((await r).addr);
+  assert.deepEqual([from.addr, from.scopeId], linux("udp recvfrom fe80::2 address"), "recvfrom names a link-local sender with its interface");
+  sameOutcome(await outcome(() => pa.sendto(u, "x", 0, sin6("ff02::1", 9999, 0))), linux("udp sendto ff02::1 no scope"), "multicast without a scope id");
+  sameOutcome(await outcome(() => pa.sendto(u, "x", 0, sin6("2001:db8::2", 9998, 99))), linux("udp sendto 2001:db8::2 scope 99"), "a global address ignores the scope id");
+});
