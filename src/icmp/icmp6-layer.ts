@@ -53,6 +53,8 @@ const OUT_NAMES: Record<number, string> = {
 /** A received ICMPv6 echo reply. */
 export interface Echo6Reply {
   from: Ipv6Address;
+  /** The address it was sent to (ours). */
+  to: Ipv6Address;
   id: number;
   seq: number;
   hopLimit: number;
@@ -89,6 +91,11 @@ export class Icmp6Layer {
   /** Registers a ping endpoint; returns its identifier (EAGAIN when all 65535 are in use). */
   openEcho(listener: Echo6Listener): number {
     return this.#echo.open(listener);
+  }
+
+  /** Registers a ping endpoint on identifier `id` (a ping socket's bind); 0 when it is taken. */
+  openEchoAt(id: number, listener: Echo6Listener): number {
+    return this.#echo.openAt(id, listener);
   }
 
   /** Unregisters a ping endpoint. */
@@ -154,7 +161,7 @@ export class Icmp6Layer {
     }
     if (m.type === ICMPV6_ECHO_REPLY) {
       const ep = this.#echo.get(m.id);
-      if (ep) ep.reply({ from: hdr.src.slice(), id: m.id, seq: m.seq, hopLimit: hdr.hopLimit, data, at: now });
+      if (ep) ep.reply({ from: hdr.src.slice(), to: hdr.dst.slice(), id: m.id, seq: m.seq, hopLimit: hdr.hopLimit, data, at: now });
       else c.inc(c.Sockstack, "Icmp6InDiscards");
       return;
     }
