@@ -67,6 +67,8 @@ export interface Echo6Error {
   from: Ipv6Address;
   type: number;
   code: number;
+  /** The MTU of a Packet Too Big, the pointer of a Parameter Problem, else 0. */
+  info: number;
   id: number;
   seq: number;
   at: Micros;
@@ -173,7 +175,7 @@ export class Icmp6Layer {
         const id = (data[q.off + 4]! << 8) | data[q.off + 5]!;
         const seq = (data[q.off + 6]! << 8) | data[q.off + 7]!;
         const ep = this.#echo.get(id);
-        if (ep) ep.error({ from: hdr.src.slice(), type: m.type, code: m.code, id, seq, at: now });
+        if (ep) ep.error({ from: hdr.src.slice(), type: m.type, code: m.code, info: m.word, id, seq, at: now });
         else c.inc(c.Sockstack, "Icmp6InDiscards");
         return;
       }
