@@ -16,7 +16,8 @@ import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
-import { ipv6, parseCidr6 } from "../wire/ipv6-address.js";
+import { formatIpv6Address, ipv6, isLinkLocal6, parseCidr6 } from "../wire/ipv6-address.js";
+import { NET_AF_INET, NET_AF_INET6, parseInetAddress } from "../net/inet-address.js";
 import { Ipv4Net } from "../net/ipv4-net.js";
 import { Ipv6Net } from "../net/ipv6-net.js";
 import { NetStack } from "../net/network-layer.js";
@@ -142,8 +143,32 @@ export class Host implements Kernel {
     if (opts.hostsFile) this.hostsFile = opts.hostsFile;
     else {
       this.hostsFile = new HostsTable();
-      this.hostsFile.addHost(opts.name, () => this.ipv4Addresses());
+      this.hostsFile.addHost(opts.name, () => this.ipv4Addresses(), () => this.ipv6Addresses());
     }
+  }
+
+  /** Whether a packet to `addr` (an IPv4 or IPv6 text address) has a route and a source address here (RFC 6724 rule 1). */
+  reachable(family: number, addr: string): boolean {
+    const a = parseInetAddress(family === AF_INET6 ? NET_AF_INET6 : NET_AF_INET, addr);
+    if (a === null) return false;
+    const l = this.net.byFamily(family === AF_INET6 ? NET_AF_INET6 : NET_AF_INET);
+    return !!l && l.route(a) !== null;
+  }
+
+  /**
+   * The IPv6 addresses a hosts table lists for this host: the usable
+   * global ones of its interfaces other than loopback (no link-local
+   * address: it means nothing without its interface), in RFC 5952 text.
+   */
+  ipv6Addresses(): string[] {
+    const out: string[] = [];
+    for (const i of this.ip.interfaces) {
+      if (i === this.ip.loopback) continue;
+      for (const a of this.ip6.addresses(i)) {
+        if ((a.state === "preferred" || a.state === "deprecated") && !isLinkLocal6(a.addr)) out.push(formatIpv6Address(a.addr));
+      }
+    }
+    return out;
   }
 
   /** The IPv4 addresses of the host's interfaces other than loopback, in the order they were assigned. */

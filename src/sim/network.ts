@@ -197,7 +197,7 @@ export class Network {
     for (const t of this.#tracers) host.strace(t);
     this.hosts.set(name, host);
     // Read live through the map, so a rebooted host (a new object) is found too.
-    this.hostsFile.addHost(name, () => this.hosts.get(name)?.ipv4Addresses() ?? []);
+    this.hostsFile.addHost(name, () => this.hosts.get(name)?.ipv4Addresses() ?? [], () => this.hosts.get(name)?.ipv6Addresses() ?? []);
     return host;
   }
 

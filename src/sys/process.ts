@@ -72,6 +72,8 @@ export interface Kernel {
   readonly unix?: UnixNamespace<UnixSocket>;
   /** Where host names are looked up (the network's hosts table); without one only "localhost" resolves. */
   readonly resolver?: Resolver;
+  /** Whether the host has a route and a source address towards an address (getaddrinfo's RFC 6724 rule 1). */
+  reachable?(family: number, addr: string): boolean;
   /** The syscall boundary's per-host state: spin detector and tracer (syscall-boundary.ts). */
   readonly sys?: SyscallHooks;
   /** A new id from the pid space (a thread's tid). */
@@ -711,12 +713,13 @@ export class Process {
     host: string | null, port: number | string | null, family?: CheckedName<D, DomainName>, type?: CheckedName<T, SockTypeName>, protocol: NameIn = 0, flags = 0,
   ): AddrInfo[] {
     const sc = "getaddrinfo";
+    const k = this.kernel;
     return getaddrinfo(this.#hosts, host, port, {
       family: argName(family ?? 0, sc, DOMAINS, "family"),
       type: argName(type ?? 0, sc, SOCK_TYPES, "type"),
       protocol: argName(protocol, sc, PROTOCOLS, "protocol"),
       flags: argInt(flags, sc, "flags"),
-    });
+    }, sc, k.reachable ? (f, a) => k.reachable!(f, a) : undefined);
   }
 
   /** gethostbyname(3) in Python's form: the first IPv4 address of `name` ("10.0.0.2"); GaiError EAI_NONAME when unknown. */

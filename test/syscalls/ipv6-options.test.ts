@@ -415,3 +415,33 @@ test("Scope ids: binding and connecting to link-local addresses need an interfac
   sameOutcome(await outcome(() => pa.sendto(u, "x", 0, sin6("ff02::1", 9999, 0))), linux("udp sendto ff02::1 no scope"), "multicast without a scope id");
   sameOutcome(await outcome(() => pa.sendto(u, "x", 0, sin6("2001:db8::2", 9998, 99))), linux("udp sendto 2001:db8::2 scope 99"), "a global address ignores the scope id");
 });
+
+test("getaddrinfo: a name's IPv6 and IPv4 addresses in glibc's RFC 6724 order — IPv6 first on a dual-stack host, IPv4 first where IPv6 is unreachable", async () => {
+  const net = new Network({ seed: 3 });
+  const dual = net.addHost("dual"), v4host = net.addHost("v4host"), peer = net.addHost("peer");
+  const l1 = net.link(dual, peer, { kind: "ethernet", auto: false });
+  const l2 = net.link(v4host, peer, { kind: "ethernet", auto: false });
+  dual.enableIpv6();
+  dual.addAddress(l1.aIface, "2001:db8::1/64");
+  dual.addAddress(l1.aIface, "10.9.0.1/24");
+  v4host.addAddress(l2.aIface, "10.9.0.1/24");
+  await net.advance(sec(3));
+  net.hostsFile.add("10.9.0.2", "both");
+  net.hostsFile.add("2001:db8::2", "both");
+  net.hostsFile.add("2001:db8::2", "both4first");
+  net.hostsFile.add("10.9.0.2", "both4first");
+  net.hostsFile.add("10.9.0.2", "v4only");
+  const typeName: Record<number, string> = { 1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW" };
+  for (const [h, key] of [[dual, "getaddrinfo on a dual-stack host"], [v4host, "getaddrinfo on an IPv4-only host"]] as const) {
+    const p = h.createProcess("gai");
+    const want = linux(key) as Record<string, unknown>;
+    for (const name of ["both", "both4first"]) {
+      const got = p.getaddrinfo(name, 80).map((ai) => [ai.family === 10 ? "AF_INET6" : "AF_INET", typeName[ai.type], ai.addr.addr]);
+      assert.deepEqual(got, want[name], `${key}: ${name}`);
+    }
+    assert.deepEqual(p.getaddrinfo("both", 80, "AF_INET6", "SOCK_STREAM").map((ai) => ai.addr.addr), want["both AF_INET6"], `${key}: AF_INET6`);
+    assert.deepEqual(p.getaddrinfo("v4only", 80, "AF_INET6", "SOCK_STREAM", 0, 0x8).map((ai) => ai.addr.addr), want["v4only AF_INET6 AI_V4MAPPED"], `${key}: AI_V4MAPPED`);
+    // Linux's answer for AF_INET6 without AI_V4MAPPED came from its DNS fallback (EAI_AGAIN); with hosts: files only it is EAI_NONAME.
+    assert.throws(() => p.getaddrinfo("v4only", 80, "AF_INET6"), /Name or service not known/, `${key}: a name without an IPv6 address`);
+  }
+});
