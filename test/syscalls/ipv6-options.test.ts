@@ -445,3 +445,26 @@ test("getaddrinfo: a name's IPv6 and IPv4 addresses in glibc's RFC 6724 order â€
     assert.throws(() => p.getaddrinfo("v4only", 80, "AF_INET6"), /Name or service not known/, `${key}: a name without an IPv6 address`);
   }
 });
+
+test("Scope ids: a connection accepted from a link-local peer names it with its arrival interface and answers through it", async () => {
+  const { net, a, b, pa, pb, aIndex } = await pair();
+  a.addAddress(a.ip.interfaces.find((i) => i.index === aIndex)!, "fe80::1/64");
+  const bIface = b.ip.interfaces.find((i) => i !== b.ip.loopback)!;
+  b.addAddress(bIface, "fe80::2/64");
+  await net.advance(sec(3));
+  const l = pb.socket("AF_INET6", "SOCK_STREAM");
+  pb.bind(l, ["::", 8200]);
+  pb.listen(l, 4);
+  const acc = pb.accept(l);
+  const c = pa.socket("AF_INET6", "SOCK_STREAM");
+  const conn = pa.connect(c, { family: 10, addr: "fe80::2", port: 8200, flowinfo: 0, scopeId: aIndex });
+  await net.advance(ms(20));
+  await conn;
+  const { fd, addr } = await acc;
+  assert.deepEqual(addr && "scopeId" in addr ? [addr.addr, addr.scopeId] : null, ["fe80::1", bIface.index], "accept names the peer with the interface it came in on");
+  assert.deepEqual(pb.getsockname(fd), { family: 10, addr: "fe80::2", port: 8200, flowinfo: 0, scopeId: bIface.index }, "and the local end too");
+  await pb.send(fd, "hi");
+  const r = pa.recv(c, 10);
+  await net.advance(ms(20));
+  assert.equal(new TextDecoder().decode(await r), "hi", "data flows back through that interface");
+});
