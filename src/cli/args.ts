@@ -94,8 +94,8 @@ export function parseArgs<S extends ArgSpecs>(argv: readonly string[], spec: S):
       options[name] = convert(raw, label, s);
       continue;
     }
-    if (arg.startsWith("-") && arg.length > 1 && !isNumeric(arg)) {
-      // -c5, -c 5, or clustered flags -nq
+    if (arg.startsWith("-") && arg.length > 1 && (!isNumeric(arg) || byShort.has(arg[1]!))) {
+      // -c5, -c 5, or clustered flags -nq (a digit is an option when one is named by it: ping -6)
       for (let j = 1; j < arg.length; j++) {
         const ch = arg[j]!;
         const name = byShort.get(ch);

@@ -235,6 +235,28 @@ test("ping: exactly what iputils prints, exit 0", async () => {
   ]);
 });
 
+test("ping -6: iputils' IPv6 lines (PING a(a) N data bytes; hop limit as ttl; Time exceeded: Hop limit), no route exits 2", async () => {
+  // Lines compared with iputils 20221126's ping -6 between two namespaces on Linux 6.18.
+  const r = await run("ping", "-6", "-c", "2", "-s", "100", "server");
+  assert.equal(r.code, 0, "the server answers");
+  assert.deepEqual(r.out, [
+    "PING 2001:db8::2(2001:db8::2) 100 data bytes",
+    "108 bytes from 2001:db8::2: icmp_seq=1 ttl=64 time=10.0 ms",
+    "108 bytes from 2001:db8::2: icmp_seq=2 ttl=64 time=10.0 ms",
+    "",
+    "--- 2001:db8::2 ping statistics ---",
+    "2 packets transmitted, 2 received, 0% packet loss, time 1010ms",
+    "rtt min/avg/max/mdev = 10.000/10.000/10.000/0.000 ms",
+  ], "ping -6's lines");
+  const far = await run("ping", "-6", "--hops", "2", "-t", "1", "-c", "1", "server");
+  assert.equal(far.code, 1, "no reply");
+  assert.deepEqual(far.out.slice(0, 2), ["PING 2001:db8:2::2(2001:db8:2::2) 56 data bytes", "From 2001:db8::2 icmp_seq=1 Time exceeded: Hop limit"], "the first router's error");
+  const across = await run("ping", "-6", "--hops", "2", "-c", "1", "server");
+  assert.equal(across.out[1], "64 bytes from 2001:db8:2::2: icmp_seq=1 ttl=62 time=30.0 ms", "two routers forward IPv6 and lower the hop limit");
+  const none = await run("ping", "-6", "-c", "1", "2001:db9::1");
+  assert.deepEqual([none.code, none.out, none.err], [2, [], ["ping: connect: Network is unreachable"]], "no route: iputils' connect error, exit 2");
+});
+
 test("ping across routers by host name: ttl and rtt show the hops; -s and --latency", async () => {
   const r = await run("ping", "--hops", "3", "-c1", "--latency", "2", "-s", "100", "server");
   assert.equal(r.code, 0);
@@ -274,7 +296,7 @@ test("ping bad arguments: one-line reason, usage line, exit 2", async () => {
     assert.equal(r.code, 2, argv.join(" "));
     assert.equal(r.err.length, 2, argv.join(" "));
     assert.equal(r.err[0], msg);
-    assert.match(r.err[1]!, /^usage: sockstack ping \[--seed N\] .* TARGET$/);
+    assert.match(r.err[1]!, /^usage: sockstack ping \[-6\] \[--seed N\] .* TARGET$/);
     assert.deepEqual(r.out, []);
   }
   const name = await run("ping", "nosuchhost");

@@ -8,13 +8,14 @@ import { ms, sec } from "../core/time.js";
 import { ping } from "../host/ping.js";
 import { Network } from "../sim/network.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
+import { parseIpv6Address } from "../wire/ipv6-address.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 import { MAX_HOPS, buildChain } from "./topology.js";
 import { parseProbability } from "./link-args.js";
 
 const USAGE =
-  "usage: sockstack ping [--seed N] [-c COUNT] [-i INTERVAL] [-s SIZE] [-t TTL] [-W TIMEOUT] [--loss P] [--latency MS] [--hops N] TARGET";
+  "usage: sockstack ping [-6] [--seed N] [-c COUNT] [-i INTERVAL] [-s SIZE] [-t TTL] [-W TIMEOUT] [--loss P] [--latency MS] [--hops N] TARGET";
 
 const SPEC = {
   seed: { kind: "int", metavar: "N" },
@@ -26,6 +27,7 @@ const SPEC = {
   loss: { kind: "string", metavar: "P" },
   latency: { kind: "number", min: 0, metavar: "MS" },
   hops: { kind: "int", min: 0, max: MAX_HOPS, metavar: "N" },
+  ipv6: { kind: "flag", short: "6" },
   help: { kind: "flag", short: "h" },
 } as const;
 
@@ -36,6 +38,7 @@ const HELP = [
   "Runs in virtual time (instantly); the same --seed gives the same output.",
   "",
   "options:",
+  "  -6              IPv6: ICMPv6 echo over the chain's IPv6 addresses, as ping -6",
   "  --seed N        seed of every random choice (default 1)",
   "  -c COUNT        number of echo requests (default 4; iputils runs until interrupted)",
   "  -i INTERVAL     seconds between requests (default 1)",
@@ -49,14 +52,16 @@ const HELP = [
   "addresses: link k (k = 0 … N, from the client) is 10.0.k.0/24, .1 on the client side,",
   "  .2 on the server side. client 10.0.0.1; server 10.0.N.2; router k 10.0.(k-1).2 and 10.0.k.1.",
   "  TARGET is an address or a host name: client, server, r1 … rN.",
+  "  With -6 link k is 2001:db8:k::/64 (k in hex), ::1 on the client side, ::2 on the server side.",
   "",
   "examples:",
   "  sockstack ping 10.0.0.2                      # the server, one 5 ms link away",
   "  sockstack ping --hops 3 -c 3 server          # 10.0.3.2 across three routers (ttl=61)",
   "  sockstack ping --hops 3 -t 2 -c 1 server     # From 10.0.1.2 icmp_seq=1 Time to live exceeded",
   "  sockstack ping --loss 30% -c 10 10.0.0.2     # some requests or replies are lost",
+  "  sockstack ping -6 --hops 2 -c 2 server       # 2001:db8:2::2, PING server(…) 56 data bytes",
   "",
-  "exit status: 0 when a reply arrived, 1 when none did, 2 on a bad command line.",
+  "exit status: 0 when a reply arrived, 1 when none did, 2 on a bad command line or no route.",
 ];
 
 /**
@@ -85,12 +90,16 @@ export async function pingCommand(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const net = new Network({ seed: o.seed ?? 1 });
-  const chain = buildChain(net, { hops: o.hops ?? 0, latency: ms(o.latency ?? 5), loss });
-  const addr = chain.addresses.get(target) ?? (parseIpv4Address(target) === null ? undefined : target);
+  const v6 = o.ipv6 === true;
+  const chain = buildChain(net, { hops: o.hops ?? 0, latency: ms(o.latency ?? 5), loss, ipv6: v6 });
+  const numeric = v6 ? parseIpv6Address(target) !== null : parseIpv4Address(target) !== null;
+  const addr = (v6 ? chain.addresses6.get(target) : chain.addresses.get(target)) ?? (numeric ? target : undefined);
   if (addr === undefined) {
     io.err(`ping: ${target}: Name or service not known`); // iputils' words for an unresolvable name
     return 2;
   }
+  // IPv6 addresses are usable after duplicate address detection (RFC 4862): start once it is over.
+  if (v6) await net.advance(sec(3));
   const result = ping(chain.client, addr, {
     count: o.count ?? 4,
     interval: sec(o.interval ?? 1),
@@ -101,6 +110,10 @@ export async function pingCommand(args: string[], io: CliIo): Promise<number> {
   });
   await net.run();
   const r = await result;
+  if (r.noRoute) {
+    io.err("ping: connect: Network is unreachable");
+    return 2;
+  }
   return r.received > 0 ? 0 : 1;
 }
 

@@ -20,6 +20,7 @@ import { type Micros } from "../core/time.js";
 import type { Host } from "../host/host.js";
 import type { Network } from "../sim/network.js";
 import type { Link } from "../sim/link.js";
+import type { NetInterface } from "../ip/interface.js";
 
 /** Largest router count {@link buildChain} accepts (the third octet of the addresses). */
 export const MAX_HOPS = 250;
@@ -32,6 +33,12 @@ export interface ChainOptions {
   latency?: Micros;
   /** Loss probability of each link, each direction. */
   loss?: number;
+  /**
+   * Also IPv6: link k gets 2001:db8:k::/64 (k in hex), ::1 on its client
+   * side and ::2 on its server side, with the same routes, and the
+   * routers forward IPv6.
+   */
+  ipv6?: boolean;
 }
 
 /** The built chain. */
@@ -44,6 +51,8 @@ export interface Chain {
   links: Link[];
   /** Host name → its address on the chain (routers: the client-side one). */
   addresses: Map<string, string>;
+  /** The same for IPv6 (empty without `ipv6`). */
+  addresses6: Map<string, string>;
 }
 
 /**
@@ -61,14 +70,16 @@ export function buildChain(net: Network, opts: ChainOptions = {}): Chain {
   const server = net.addHost("server");
   const nodes = [client, ...routers, server];
   const links: Link[] = [];
+  const ends: [NetInterface, NetInterface][] = [];
   for (let k = 0; k <= hops; k++) {
-    const { link } = net.link(nodes[k]!, nodes[k + 1]!, {
+    const { link, aIface, bIface } = net.link(nodes[k]!, nodes[k + 1]!, {
       a: `10.0.${k}.1/24`,
       b: `10.0.${k}.2/24`,
       latency: opts.latency ?? 0,
       loss: opts.loss ?? 0,
     });
     links.push(link);
+    ends.push([aIface, bIface]);
   }
   if (hops > 0) {
     client.addRoute("default", "10.0.0.2");
@@ -83,5 +94,27 @@ export function buildChain(net: Network, opts: ChainOptions = {}): Chain {
   addresses.set("client", "10.0.0.1");
   routers.forEach((r, i) => addresses.set(r.name, `10.0.${i}.2`));
   addresses.set("server", `10.0.${hops}.2`);
-  return { client, server, routers, links, addresses };
+  const addresses6 = new Map<string, string>();
+  if (opts.ipv6) {
+    const sub6 = (k: number) => (k === 0 ? "2001:db8::" : `2001:db8:${k.toString(16)}::`);
+    for (const h of nodes) h.enableIpv6();
+    for (const r of routers) r.sysctl.ipv6_forwarding = true;
+    for (let k = 0; k <= hops; k++) {
+      nodes[k]!.addAddress(ends[k]![0], `${sub6(k)}1/64`);
+      nodes[k + 1]!.addAddress(ends[k]![1], `${sub6(k)}2/64`);
+    }
+    if (hops > 0) {
+      client.addRoute("::/0", `${sub6(0)}2`);
+      server.addRoute("::/0", `${sub6(hops)}1`);
+    }
+    for (let k = 1; k <= hops; k++) {
+      const r = routers[k - 1]!;
+      if (k < hops) r.addRoute("2001:db8::/32", `${sub6(k)}2`);
+      for (let j = 0; j < k - 1; j++) r.addRoute(`${sub6(j)}/64`, `${sub6(k - 1)}1`);
+    }
+    addresses6.set("client", `${sub6(0)}1`);
+    routers.forEach((r, i) => addresses6.set(r.name, `${sub6(i)}2`));
+    addresses6.set("server", `${sub6(hops)}2`);
+  }
+  return { client, server, routers, links, addresses, addresses6 };
 }

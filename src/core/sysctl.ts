@@ -224,6 +224,12 @@ export interface Sysctls {
   icmpv6_ratelimit: Micros;
   /** net.ipv6.icmp.echo_ignore_all */
   icmpv6_echo_ignore_all: boolean;
+  /**
+   * net.ipv4.ping_group_range: the groups that may create ping sockets
+   * (both families). The kernel's default `1 0` (an empty range) allows
+   * nobody; sockstack's processes are group 0, so `[0, 0]` allows them.
+   */
+  ping_group_range: [number, number];
   /** net.ipv6.conf.default.dad_transmits: neighbour solicitations per duplicate address detection (0: none). */
   ipv6_dad_transmits: number;
   /** net.ipv6.conf.default.accept_dad: 0 no DAD; 1 DAD (a duplicate disables the address). */
@@ -344,6 +350,7 @@ export function linuxSysctls(): Sysctls {
     ip6frag_high_thresh: 4194304,
     icmpv6_ratelimit: 100_000, // 100 ms
     icmpv6_echo_ignore_all: false,
+    ping_group_range: [1, 0],
     ipv6_dad_transmits: 1,
     ipv6_accept_dad: 1,
     ipv6_router_solicitations: -1,

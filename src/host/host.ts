@@ -17,11 +17,13 @@ import { IpLayer } from "../ip/ip-layer.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
 import { formatIpv6Address, ipv6, isLinkLocal6, parseCidr6 } from "../wire/ipv6-address.js";
+import { NET_AF_INET, NET_AF_INET6, parseInetAddress } from "../net/inet-address.js";
 import { Ipv4Net } from "../net/ipv4-net.js";
 import { Ipv6Net } from "../net/ipv6-net.js";
 import { NetStack } from "../net/network-layer.js";
-import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
+import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
+import { PingSocket } from "../socket/ping-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
 import { TcpLayer } from "../tcp/tcp-layer.js";
 import type { Socket } from "../socket/socket.js";
@@ -145,6 +147,14 @@ export class Host implements Kernel {
     }
   }
 
+  /** Whether a packet to `addr` (an IPv4 or IPv6 text address) has a route and a source address here (RFC 6724 rule 1). */
+  reachable(family: number, addr: string): boolean {
+    const a = parseInetAddress(family === AF_INET6 ? NET_AF_INET6 : NET_AF_INET, addr);
+    if (a === null) return false;
+    const l = this.net.byFamily(family === AF_INET6 ? NET_AF_INET6 : NET_AF_INET);
+    return !!l && l.route(a) !== null;
+  }
+
   /** The IPv4 addresses of the host's interfaces other than loopback, in the order they were assigned. */
   ipv4Addresses(): number[] {
     const out: number[] = [];
@@ -258,6 +268,12 @@ export class Host implements Kernel {
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW && type !== SOCK_SEQPACKET && type !== 4 && type !== 10) return "EINVAL";
     if (domain === AF_INET || domain === AF_INET6) {
       if (type === SOCK_DGRAM) {
+        if (domain === AF_INET6 && protocol === IPPROTO_ICMPV6) {
+          // Linux ping_init_sock: the caller's group must be in net.ipv4.ping_group_range (processes are group 0).
+          const [lo, hi] = this.ctx.sysctl.ping_group_range;
+          if (!(lo <= 0 && 0 <= hi)) return "EACCES";
+          return new PingSocket(this.ctx, this.icmp6);
+        }
         if (protocol !== 0 && protocol !== IPPROTO_UDP) return "EPROTONOSUPPORT";
         return new DgramSocket(this.ctx, this.udp, domain);
       }

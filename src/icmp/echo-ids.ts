@@ -31,6 +31,13 @@ export class EchoIds<L> {
     return id;
   }
 
+  /** Registers an endpoint on identifier `id` (1 … 65535); returns it, or 0 when it is taken. */
+  openAt(id: number, listener: L): number {
+    if (this.#byId.has(id)) return 0;
+    this.#byId.set(id, listener);
+    return id;
+  }
+
   /** Unregisters an endpoint. */
   close(id: number): void {
     this.#byId.delete(id);

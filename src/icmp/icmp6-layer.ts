@@ -53,6 +53,8 @@ const OUT_NAMES: Record<number, string> = {
 /** A received ICMPv6 echo reply. */
 export interface Echo6Reply {
   from: Ipv6Address;
+  /** The address it was sent to (ours). */
+  to: Ipv6Address;
   id: number;
   seq: number;
   hopLimit: number;
@@ -65,6 +67,8 @@ export interface Echo6Error {
   from: Ipv6Address;
   type: number;
   code: number;
+  /** The MTU of a Packet Too Big, the pointer of a Parameter Problem, else 0. */
+  info: number;
   id: number;
   seq: number;
   at: Micros;
@@ -89,6 +93,11 @@ export class Icmp6Layer {
   /** Registers a ping endpoint; returns its identifier (EAGAIN when all 65535 are in use). */
   openEcho(listener: Echo6Listener): number {
     return this.#echo.open(listener);
+  }
+
+  /** Registers a ping endpoint on identifier `id` (a ping socket's bind); 0 when it is taken. */
+  openEchoAt(id: number, listener: Echo6Listener): number {
+    return this.#echo.openAt(id, listener);
   }
 
   /** Unregisters a ping endpoint. */
@@ -154,7 +163,7 @@ export class Icmp6Layer {
     }
     if (m.type === ICMPV6_ECHO_REPLY) {
       const ep = this.#echo.get(m.id);
-      if (ep) ep.reply({ from: hdr.src.slice(), id: m.id, seq: m.seq, hopLimit: hdr.hopLimit, data, at: now });
+      if (ep) ep.reply({ from: hdr.src.slice(), to: hdr.dst.slice(), id: m.id, seq: m.seq, hopLimit: hdr.hopLimit, data, at: now });
       else c.inc(c.Sockstack, "Icmp6InDiscards");
       return;
     }
@@ -166,7 +175,7 @@ export class Icmp6Layer {
         const id = (data[q.off + 4]! << 8) | data[q.off + 5]!;
         const seq = (data[q.off + 6]! << 8) | data[q.off + 7]!;
         const ep = this.#echo.get(id);
-        if (ep) ep.error({ from: hdr.src.slice(), type: m.type, code: m.code, id, seq, at: now });
+        if (ep) ep.error({ from: hdr.src.slice(), type: m.type, code: m.code, info: m.word, id, seq, at: now });
         else c.inc(c.Sockstack, "Icmp6InDiscards");
         return;
       }

@@ -27,6 +27,8 @@ export interface Ip6SendOptions {
   flowLabel?: number;
   /** IPV6_DONTFRAG: fail with EMSGSIZE rather than fragment. */
   dontFrag?: boolean;
+  /** Fragment at (or, with `dontFrag`, refuse above) this size rather than the path MTU (IPV6_PMTUDISC_PROBE/INTERFACE/OMIT, IPV6_MTU). */
+  mtu?: number;
 }
 
 /** A learned path MTU. */
@@ -117,7 +119,7 @@ export class Ip6Output {
     const packet = new Packet(head, payload, true);
     const total = packet.length;
     if (isMulticast6(dst)) c.inc(c.Ip6, "OutMcastPkts");
-    const mtu = this.pathMtu(rt, dst);
+    const mtu = opts.mtu ?? this.pathMtu(rt, dst);
     if (total > mtu) {
       if (opts.dontFrag) {
         c.inc(c.Ip6, "FragFails");

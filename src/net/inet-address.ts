@@ -178,3 +178,14 @@ export function parseInetAddress(family: NetFamily, s: string): InetAddress | nu
   if (family === NET_AF_INET) return parseIpv4Address(s);
   return families.get(family)?.parse(s) ?? null;
 }
+
+/**
+ * True for an IPv6 address that means something only on one link and so
+ * needs a scope id (Linux __ipv6_addr_needs_scope_id): link-local unicast
+ * fe80::/10 and interface- or link-local multicast (ff01::/16, ff02::/16).
+ */
+export function needsScopeId(a: InetAddress): boolean {
+  if (typeof a === "number") return false;
+  const hi = a.w0 >>> 16;
+  return (hi & 0xffc0) === 0xfe80 || (hi & 0xff0f) === 0xff01 || (hi & 0xff0f) === 0xff02;
+}

@@ -91,6 +91,10 @@ export class Ipv4Net implements NetworkLayer {
     return typeof a === "number" && this.ip.isLocalAddress(a);
   }
 
+  hasInterface(ifindex: number): boolean {
+    return this.ip.interfaces.some((i) => i.index === ifindex);
+  }
+
   isLoopback(a: InetAddress): boolean {
     return typeof a === "number" && isLoopback(a);
   }
@@ -119,6 +123,10 @@ export class Ipv4Net implements NetworkLayer {
 
   routeMtu(rt: NetRoute): number {
     return rt.iface.mtu;
+  }
+
+  defaultHopLimit(_rt: NetRoute): number {
+    return this.ip.ctx.sysctl.ip_default_ttl;
   }
 
   pseudoHeaderSum(src: InetAddress, dst: InetAddress, protocol: number, length: number): number {

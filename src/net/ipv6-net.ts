@@ -13,6 +13,7 @@ import type { Icmp6ErrorInfo } from "../ip6/protocol6.js";
 import { IPV6, IPV6_MIN_MTU, newIpv6Header, parseIpv6Into } from "../wire/ipv6.js";
 import { formatIpv6Address, isLoopback6, parseIpv6Address, type Ipv6Address } from "../wire/ipv6-address.js";
 import type { Packet } from "../wire/packet.js";
+import type { NetInterface } from "../ip/interface.js";
 import { NET_AF_INET6, registerFamily, type Inet6Address, type InetAddress } from "./inet-address.js";
 import type { NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
 
@@ -115,8 +116,15 @@ export class Ipv6Net implements NetworkLayer {
     return this.ip6.routes.generation;
   }
 
-  isLocalAddress(a: InetAddress): boolean {
-    return typeof a !== "number" && this.ip6.isLocalAddress(inet6Bytes(a));
+  isLocalAddress(a: InetAddress, ifindex?: number): boolean {
+    if (typeof a === "number") return false;
+    if (!ifindex) return this.ip6.isLocalAddress(inet6Bytes(a));
+    const iface = this.ip6.ip.interfaces.find((i) => i.index === ifindex);
+    return !!iface && this.ip6.addrconf.addressOn(iface, inet6Bytes(a), false);
+  }
+
+  hasInterface(ifindex: number): boolean {
+    return this.ip6.ip.interfaces.some((i) => i.index === ifindex);
   }
 
   isLoopback(a: InetAddress): boolean {
@@ -127,10 +135,15 @@ export class Ipv6Net implements NetworkLayer {
     return false;
   }
 
-  route(dst: InetAddress): NetRoute | null {
+  route(dst: InetAddress, oif?: number): NetRoute | null {
     if (typeof dst === "number") return null;
     const d = inet6Bytes(dst);
-    const r6 = this.ip6.route(d);
+    let dev: NetInterface | undefined;
+    if (oif) {
+      dev = this.ip6.ip.interfaces.find((i) => i.index === oif);
+      if (!dev) return null;
+    }
+    const r6 = this.ip6.route(d, dev);
     if (!r6) return null;
     const src = this.ip6.selectSource(d, r6.iface);
     if (!src) return null;
@@ -143,6 +156,10 @@ export class Ipv6Net implements NetworkLayer {
     return r.r6 ? this.ip6.pathMtu(r.r6, r.dst) : rt.iface.mtu;
   }
 
+  defaultHopLimit(rt: NetRoute): number {
+    return this.ip6.hopLimit((rt as Net6Route).r6.iface);
+  }
+
   pseudoHeaderSum(src: InetAddress, dst: InetAddress, protocol: number, length: number): number {
     const s = src as Inet6Address, d = dst as Inet6Address;
     let acc = 0;
@@ -152,19 +169,22 @@ export class Ipv6Net implements NetworkLayer {
 
   output(
     rt: NetRoute, src: InetAddress, dst: InetAddress, protocol: number, head: Uint8Array, payload: Uint8Array,
-    hopLimit: number, tclass: number, df: boolean,
+    hopLimit: number, tclass: number, df: boolean, mtu = 0,
   ): ErrnoCode | null {
     const r = rt as Net6Route;
     return this.ip6.output(r.r6, inet6Bytes(src as Inet6Address), inet6Bytes(dst as Inet6Address), protocol, head, payload, {
-      hopLimit: hopLimit >= 0 ? hopLimit : undefined, trafficClass: tclass, dontFrag: df,
+      hopLimit: hopLimit >= 0 ? hopLimit : undefined, trafficClass: tclass, dontFrag: df, mtu: mtu || undefined,
     });
   }
 
   register(protocol: number, handler: TransportHandler): void {
     const onError = handler.icmpError?.bind(handler);
     this.ip6.register(protocol, {
-      input: (p, h, l4off) => {
-        handler.input(p, { src: inet6FromBytes(h.src), dst: inet6FromBytes(h.dst), headerLength: l4off, totalLength: IPV6.HEADER + h.payloadLength, tos: h.trafficClass });
+      input: (p, h, l4off, iface) => {
+        handler.input(p, {
+          src: inet6FromBytes(h.src), dst: inet6FromBytes(h.dst), headerLength: l4off, totalLength: IPV6.HEADER + h.payloadLength, tos: h.trafficClass,
+          ttl: h.hopLimit, ifindex: iface.index,
+        });
       },
       icmpError: onError ? (info) => onError(classifyIcmpV6(info)) : undefined,
     });

@@ -44,6 +44,10 @@ export interface NetRx {
   readonly totalLength: number;
   /** The IPv4 TOS byte or IPv6 traffic class: DSCP and the ECN field (RFC 3168 §5, low two bits). */
   readonly tos: number;
+  /** The TTL / hop limit it arrived with (IPV6_RECVHOPLIMIT). */
+  readonly ttl?: number;
+  /** The index of the interface it arrived on (IPV6_PKTINFO, a link-local sender's scope id); IPv4 leaves it out. */
+  readonly ifindex?: number;
 }
 
 /**
@@ -107,14 +111,26 @@ export interface NetworkLayer {
   readonly minMtu: number;
   /** Changes whenever a cached {@link NetRoute} may be stale (compare and re-route). */
   readonly routeGeneration: number;
-  /** True when `a` is an address of this host (bind's EADDRNOTAVAIL test). */
-  isLocalAddress(a: InetAddress): boolean;
+  /**
+   * True when `a` is an address of this host (bind's EADDRNOTAVAIL test);
+   * with `ifindex`, an address of that interface (a link-local address
+   * with its scope id).
+   */
+  isLocalAddress(a: InetAddress, ifindex?: number): boolean;
+  /** True when the host has an interface of index `ifindex` (a scope id's ENODEV test). */
+  hasInterface(ifindex: number): boolean;
   /** True for a loopback address (127/8, `::1`). */
   isLoopback(a: InetAddress): boolean;
   /** True for the limited broadcast address (255.255.255.255; IPv6 has none). */
   isBroadcast(a: InetAddress): boolean;
-  /** How to reach `dst`, or null (ENETUNREACH). */
-  route(dst: InetAddress): NetRoute | null;
+  /**
+   * How to reach `dst`, or null (ENETUNREACH). `oif`: the interface index
+   * the packet must leave by (a link-local destination's scope id,
+   * IPV6_PKTINFO's ipi6_ifindex); IPv4 ignores it.
+   */
+  route(dst: InetAddress, oif?: number): NetRoute | null;
+  /** The hop limit / TTL a packet over `rt` gets by default (ip_default_ttl; IPv6: the interface's, from an RA or hop_limit). */
+  defaultHopLimit(rt: NetRoute): number;
   /** The MTU towards `dst` over `rt` (the interface's MTU; a per-destination PMTU cache would go here). */
   routeMtu(rt: NetRoute): number;
   /** The unfolded one's-complement sum of the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). */
@@ -124,12 +140,15 @@ export interface NetworkLayer {
    * bytes, then the transport header (checksum 0: finalised on the way
    * out). `hopLimit` < 0 means the family's default (`ip_default_ttl`,
    * `hop_limit`); `tclass` is the TOS / traffic class; `df` forbids
-   * fragmentation (IPv6 never fragments on the path). Returns an errno of a
-   * local failure (EMSGSIZE, ENETUNREACH) or null.
+   * fragmentation (IPv6 never fragments on the path). `mtu` (IPv6): the
+   * size to fragment at or refuse above instead of the path MTU (the
+   * interface MTU for IPV6_PMTUDISC_PROBE/INTERFACE/OMIT, IPV6_MTU); 0 =
+   * the path MTU. Returns an errno of a local failure (EMSGSIZE,
+   * ENETUNREACH) or null.
    */
   output(
     rt: NetRoute, src: InetAddress, dst: InetAddress, protocol: number, head: Uint8Array, payload: Uint8Array,
-    hopLimit: number, tclass: number, df: boolean,
+    hopLimit: number, tclass: number, df: boolean, mtu?: number,
   ): ErrnoCode | null;
   /** Registers the transport for `protocol` (its datagrams and ICMP errors come to `handler`). */
   register(protocol: number, handler: TransportHandler): void;

@@ -8,13 +8,14 @@ import type { ErrnoCode } from "../core/errno.js";
 import { gatherCopy } from "../core/bytes.js";
 import { POLLIN, POLLOUT } from "../core/poll-events.js";
 import type { WaitQueue } from "../core/wait-queue.js";
-import type { UdpLayer } from "../udp/udp-layer.js";
-import type { UdpSock } from "../udp/udp-sock.js";
-import { AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, FIONREAD, SIOCOUTQ } from "./constants.js";
-import { inetAddr, inetEndpoint, type SockAddr } from "./sockaddr.js";
-import { Socket, fail, intValue, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
+import type { UdpLayer, UdpSendControl } from "../udp/udp-layer.js";
+import type { Datagram, UdpSock } from "../udp/udp-sock.js";
+import { AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOL_IP, SOL_IPV6, FIONREAD, SIOCOUTQ } from "./constants.js";
+import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
+import { Socket, fail, intValue, type ControlMessage, type RecvResult, type SendControlMessage, type SocketState, type SoFlag } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
-import { getIpv6Option, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
+import { getIpv6Option, ipv6SendControl, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS, RX_HOPLIMIT, RX_PKTINFO, RX_TCLASS, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
+import { IP_RECVERR, IPV6_RECVERR } from "./error-queue.js";
 import { familyOps, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
 
 /** A UDP socket. */
@@ -48,8 +49,26 @@ export class DgramSocket extends Socket {
   override bind(addr: SockAddr): void {
     const a = inetEndpoint(this.family, this.sk.v6only, null, addr, "bind");
     if (typeof a === "string") fail(a, "bind");
+    const dev = this.#scopeForBind(a.addr, scopeIdOf(addr), "bind");
     const e = this.udp.bind(this.sk, a.addr, a.port);
     if (e) fail(e, "bind");
+    this.sk.boundIf = dev;
+  }
+
+  /**
+   * A link-local bind's interface (Linux inet6_bind): the scope id or the
+   * interface already bound, EINVAL without either, ENODEV for no such
+   * interface, EADDRNOTAVAIL when the address is not that interface's.
+   */
+  #scopeForBind(addr: InetAddress, scopeId: number, syscall: string): number {
+    const dev = scopeBinding(addr, scopeId, this.sk.boundIf);
+    if (dev === "EINVAL") fail("EINVAL", syscall);
+    if (dev !== this.sk.boundIf || needsScopeId(addr)) {
+      const net = this.udp.net.of(addr);
+      if (!net.hasInterface(dev)) fail("ENODEV", syscall);
+      if (!net.isLocalAddress(addr, dev)) fail("EADDRNOTAVAIL", syscall);
+    }
+    return dev;
   }
 
   override async connect(addr: SockAddr): Promise<void> {
@@ -59,39 +78,94 @@ export class DgramSocket extends Socket {
     }
     const a = inetEndpoint(this.family, this.sk.v6only, this.sk.bound ? this.sk.localAddr : null, addr, "dgram-connect");
     if (typeof a === "string") fail(a, "connect");
+    // A link-local peer needs an interface: the scope id (which binds the socket to it) or the bound one (ip6_datagram_connect).
+    const dev = scopeBinding(a.addr, scopeIdOf(addr), this.sk.boundIf);
+    if (dev === "EINVAL") fail("EINVAL", "connect");
+    const before = this.sk.boundIf;
+    this.sk.boundIf = dev;
     const e = this.udp.connect(this.sk, a.addr, a.port);
-    if (e) fail(e, "connect");
+    if (e) {
+      this.sk.boundIf = before;
+      fail(e, "connect");
+    }
   }
 
-  async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
+  async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, control: readonly SendControlMessage[] = []): Promise<number> {
     const sk = this.sk;
     if (sk.sndShutdown) fail("EPIPE", syscall);
     let dst: InetAddress;
     let port: number;
+    let scope = 0;
     if (addr && addr.family !== AF_UNSPEC) {
       const a = inetEndpoint(this.family, sk.v6only, sk.bound ? sk.localAddr : null, addr, "sendto");
       if (typeof a === "string") fail(a, syscall);
       if (a.port === 0) fail("EINVAL", syscall);
       dst = a.addr;
       port = a.port;
+      // udpv6_sendmsg: a link-local destination's scope id is the egress interface (0: the socket's or the table's).
+      if (needsScopeId(dst)) scope = scopeIdOf(addr);
     } else {
       if (!sk.connected) fail("EDESTADDRREQ", syscall);
       dst = sk.remoteAddr;
       port = sk.remotePort;
     }
+    let ctl = this.family === AF_INET6 && control.length ? this.#sendControl(control, syscall) : undefined;
+    if (scope) ctl = { ...ctl, ifindex: ctl?.ifindex || scope };
     const err = sk.takeError();
     if (err) fail(err, syscall);
     void flags;
     // The one copy of the payload: out of the caller's buffers into a datagram.
     const data = gatherCopy(bufs);
-    const r = this.udp.sendto(sk, data, dst === 0 ? 0x7f000001 : dst, port); // 0.0.0.0 is this host (connected to it)
+    const r = this.udp.sendto(sk, data, dst === 0 ? 0x7f000001 : dst, port, ctl); // 0.0.0.0 is this host (connected to it)
     if (typeof r === "string") fail(r, syscall);
     return r;
+  }
+
+  /** sendmsg's IPPROTO_IPV6 control messages against this host's addresses and interfaces. */
+  #sendControl(control: readonly SendControlMessage[], syscall: string): UdpSendControl {
+    const net6 = this.udp.net.byFamily(NET_AF_INET6);
+    return ipv6SendControl(control, (a) => net6?.isLocalAddress(a) ?? false, (i) => net6?.hasInterface(i) ?? false, syscall);
+  }
+
+  /**
+   * recvmsg(MSG_ERRQUEUE) (Linux ip_recv_error / ipv6_recv_error): the
+   * oldest queued ICMP error — the datagram's payload as quoted, its
+   * destination as the name, one control message (IP_RECVERR, or
+   * IPV6_RECVERR on an AF_INET6 socket) with the sock_extended_err and the
+   * offender; EAGAIN when the queue is empty (it never blocks).
+   */
+  #recvErrQueue(len: number, syscall: string): RecvResult {
+    const e = this.sk.dequeueError();
+    if (!e) fail("EAGAIN", syscall);
+    const v6 = this.family === AF_INET6;
+    const n = Math.min(len, e.payload.length);
+    return {
+      data: e.payload.subarray(0, n),
+      addr: inetAddr(e.dst, e.dport, this.family),
+      flags: MSG_ERRQUEUE | (e.payload.length > len ? MSG_TRUNC : 0),
+      length: n,
+      control: [{
+        level: v6 ? SOL_IPV6 : SOL_IP, type: v6 ? IPV6_RECVERR : IP_RECVERR, data: { ...e.ee },
+        addr: e.offender === null ? undefined : inetAddr(e.offender, 0, this.family),
+      }],
+    };
+  }
+
+  /** The control messages an AF_INET6 socket asked for (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS), in Linux's order. */
+  #recvControl(d: Datagram): ControlMessage[] | undefined {
+    const rx = this.sk.v6.rxopt;
+    if (this.family !== AF_INET6 || rx === 0) return undefined;
+    const out: ControlMessage[] = [];
+    if (rx & RX_PKTINFO) out.push({ level: SOL_IPV6, type: IPV6_PKTINFO, data: { ipi6_ifindex: d.ifindex }, addr: inetAddr(d.to, 0, AF_INET6) });
+    if (rx & RX_HOPLIMIT) out.push({ level: SOL_IPV6, type: IPV6_HOPLIMIT, data: d.hopLimit });
+    if (rx & RX_TCLASS) out.push({ level: SOL_IPV6, type: IPV6_TCLASS, data: d.tclass });
+    return out;
   }
 
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     const sk = this.sk;
     if (len < 0) fail("EINVAL", syscall);
+    if (flags & MSG_ERRQUEUE) return this.#recvErrQueue(len, syscall);
     const deadline = this.deadline(this.rcvtimeo);
     for (;;) {
       const err = sk.takeError();
@@ -100,12 +174,15 @@ export class DgramSocket extends Socket {
       if (d) {
         const n = Math.min(len, d.data.length);
         const truncated = d.data.length > len;
-        return {
+        const r: RecvResult = {
           data: d.data.subarray(0, n),
-          addr: inetAddr(d.from, d.fromPort, this.family),
+          addr: inetAddr(d.from, d.fromPort, this.family, d.ifindex),
           flags: truncated ? MSG_TRUNC : 0,
           length: (flags & MSG_TRUNC) ? d.data.length : n,
         };
+        const control = this.#recvControl(d);
+        if (control) r.control = control;
+        return r;
       }
       if (sk.rcvShutdown) return { data: new Uint8Array(0), addr: null, flags: 0, length: 0 };
       if (this.nonblocking || (flags & MSG_DONTWAIT)) fail("EAGAIN", syscall);
@@ -129,12 +206,12 @@ export class DgramSocket extends Socket {
   }
 
   getsockname(): SockAddr {
-    return inetAddr(this.sk.localAddr, this.sk.localPort, this.family);
+    return inetAddr(this.sk.localAddr, this.sk.localPort, this.family, this.sk.boundIf);
   }
 
   getpeername(): SockAddr {
     if (!this.sk.connected) fail("ENOTCONN", "getpeername");
-    return inetAddr(this.sk.remoteAddr, this.sk.remotePort, this.family);
+    return inetAddr(this.sk.remoteAddr, this.sk.remotePort, this.family, this.sk.boundIf);
   }
 
   override ioctl(request: number): number {
@@ -182,9 +259,27 @@ export class DgramSocket extends Socket {
   /** The view of this socket the IPPROTO_IPV6 handlers of ipv6-sockopt.ts take. */
   get #ipv6Socket(): Ipv6OptionSocket {
     const sk = this.sk;
+    const net = this.udp.net;
+    const ctx = this.ctx;
+    const connectedRoute = () => {
+      if (!sk.connected) return null;
+      const rt = net.of(sk.remoteAddr).route(sk.remoteAddr, sk.boundIf || undefined);
+      return rt ? { net: net.of(sk.remoteAddr), rt } : null;
+    };
     return {
-      family: this.family, portBound: sk.bound,
+      family: this.family, portBound: sk.bound, stream: false, opts: sk.v6,
       get v6only() { return sk.v6only; }, set v6only(v: boolean) { sk.v6only = v; },
+      get hopLimit() { return sk.hopLimit6; }, set hopLimit(v: number) { sk.hopLimit6 = v; },
+      get tclass() { return sk.tclass6; }, set tclass(v: number) { sk.tclass6 = v; },
+      connectedMtu: () => {
+        if (!sk.connected) return null;
+        const c = connectedRoute();
+        return c ? c.net.routeMtu(c.rt) : 0;
+      },
+      defaultHopLimit: () => {
+        const c = connectedRoute();
+        return c ? c.net.defaultHopLimit(c.rt) : ctx.sysctl.ipv6_hop_limit;
+      },
     };
   }
 

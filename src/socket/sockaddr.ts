@@ -7,7 +7,9 @@
  */
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
 import type { ErrnoCode } from "../core/errno.js";
-import { formatInetAddress, isAnyAddress, isInet4, parseInetAddress, NET_AF_INET, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
+import { formatInetAddress, isAnyAddress, isInet4, needsScopeId, parseInetAddress, NET_AF_INET, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
+
+export { needsScopeId };
 import { formatIpv6Address, isV4Mapped, parseIpv6Text, v4FromMapped, v4Mapped } from "../wire/ipv6-address.js";
 
 /** struct sockaddr_in. */
@@ -138,17 +140,40 @@ export function inetEndpoint(family: number, v6only: boolean, bound: InetAddress
   return r;
 }
 
+/** The sin6_scope_id of a sockaddr (0 for none or another family). */
+export function scopeIdOf(a: SockAddr): number {
+  return a.family === AF_INET6 && Number.isInteger(a.scopeId) && a.scopeId! > 0 ? a.scopeId! >>> 0 : 0;
+}
+
+/**
+ * The interface a socket becomes bound to when it binds or connects to
+ * `addr` named with `scopeId`, by Linux's rules (inet6_bind,
+ * tcp_v6_connect, ip6_datagram_connect): an address that needs a scope
+ * takes the scope id, which must agree with the interface the socket is
+ * already bound to (else EINVAL), and without either it is EINVAL; other
+ * addresses ignore the scope id. Returns the interface index (0: none).
+ */
+export function scopeBinding(addr: InetAddress, scopeId: number, boundIf: number): number | "EINVAL" {
+  if (!needsScopeId(addr)) return boundIf;
+  if (scopeId) {
+    if (boundIf && boundIf !== scopeId) return "EINVAL";
+    return scopeId;
+  }
+  return boundIf || "EINVAL";
+}
+
 /**
  * The socket address of an endpoint as a socket of `family` names it: a
  * sockaddr_in for an IPv4 address of an AF_INET socket, a sockaddr_in6
- * for an AF_INET6 socket (IPv4 endpoints in their mapped form). An IPv6
- * address on an AF_INET socket is a programming error (TypeError).
+ * for an AF_INET6 socket (IPv4 endpoints in their mapped form; a
+ * link-local address with `ifindex` as its scope id). An IPv6 address on
+ * an AF_INET socket is a programming error (TypeError).
  */
-export function inetAddr(addr: InetAddress, port: number, family: number = AF_INET): SockAddrIn | SockAddrIn6 {
+export function inetAddr(addr: InetAddress, port: number, family: number = AF_INET, ifindex = 0): SockAddrIn | SockAddrIn6 {
   if (family === AF_INET6) {
     // An AF_INET6 socket names IPv4 endpoints by their mapped form (::ffff:a.b.c.d), as Linux's dual stack.
     const text = isInet4(addr) ? formatIpv6Address(v4Mapped(addr)) : formatInetAddress(addr);
-    return { family: AF_INET6, addr: text, port, flowinfo: 0, scopeId: 0 };
+    return { family: AF_INET6, addr: text, port, flowinfo: 0, scopeId: needsScopeId(addr) ? ifindex : 0 };
   }
   if (!isInet4(addr)) throw new TypeError(`no sockaddr_in for address family ${addr.family}`);
   return { family: AF_INET, addr: formatInetAddress(addr), port };

@@ -44,6 +44,23 @@ export interface ControlMessage {
   level: number;
   type: number;
   data: number | Readonly<Record<string, number>>;
+  /**
+   * The address the message carries beside its numbers: IPV6_PKTINFO's
+   * `ipi6_addr` (`data` holds `ipi6_ifindex`), a `sock_extended_err`'s
+   * offender (SO_EE_OFFENDER).
+   */
+  addr?: SockAddr;
+}
+
+/**
+ * A control message sendmsg takes (`msg.control`): level and type by
+ * number or name (`"IPPROTO_IPV6"`, `"IPV6_HOPLIMIT"`), an int as a
+ * number, IPV6_PKTINFO as `{ ipi6_addr, ipi6_ifindex }`.
+ */
+export interface SendControlMessage {
+  level: number | string;
+  type: number | string;
+  data: number | { ipi6_addr?: string; ipi6_ifindex?: number };
 }
 
 /** Throws SysError(code, syscall). */
@@ -189,7 +206,7 @@ export abstract class Socket {
     fail("EOPNOTSUPP", "connect");
   }
   /** sendmsg(2) with gathered buffers; returns bytes accepted. */
-  abstract sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number>;
+  abstract sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, control?: readonly SendControlMessage[]): Promise<number>;
   /** recvmsg(2) of up to `len` bytes. */
   abstract recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult>;
   /** shutdown(2). */

@@ -27,15 +27,15 @@ import {
   AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
-import { inetAddr, inetEndpoint, type SockAddr } from "./sockaddr.js";
-import { familyOps, NET_AF_INET6 } from "../net/inet-address.js";
+import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
+import { familyOps, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
 import { SUBCLASS_BITS, Socket, fail, type RecvResult, type SocketState, type SoFlag } from "./socket.js";
 
 /** TCP_CM_INQ, the control message of TCP_INQ (Linux uapi tcp.h: same number as the option). */
 const TCP_CM_INQ = 36;
 import type { Linger, OptionSpec, OptionValue } from "./options.js";
 import { getTcpOption, setTcpOption, type TcpOptionSocket } from "./tcp-sockopt.js";
-import { getIpv6Option, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
+import { getIpv6Option, newIpv6Opts, setIpv6Option, type Ipv6OptionSocket, type Ipv6Opts } from "./ipv6-sockopt.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -110,8 +110,24 @@ export class StreamSocket extends Socket {
     const a = inetEndpoint(this.family, this.t.v6only, null, addr, "bind");
     if (typeof a === "string") fail(a, "bind");
     if (this.t.state !== TcpState.CLOSE) fail("EINVAL", "bind");
+    // A link-local address needs its interface (Linux inet6_bind): EINVAL without, ENODEV, EADDRNOTAVAIL off it.
+    const dev = scopeBinding(a.addr, scopeIdOf(addr), this.t.boundIf);
+    if (dev === "EINVAL") fail("EINVAL", "bind");
+    if (needsScopeId(a.addr)) {
+      const net = this.tcp.net.of(a.addr);
+      if (!net.hasInterface(dev)) fail("ENODEV", "bind");
+      if (!net.isLocalAddress(a.addr, dev)) fail("EADDRNOTAVAIL", "bind");
+    }
     const e = this.tcp.bind(this.t, a.addr, a.port);
     if (e) fail(e, "bind");
+    this.t.boundIf = dev;
+  }
+
+  /** A link-local peer's interface (Linux tcp_v6_connect): the scope id or the bound interface, else EINVAL. */
+  #connectScope(raddr: InetAddress, addr: SockAddr, syscall: string): void {
+    const dev = scopeBinding(raddr, scopeIdOf(addr), this.t.boundIf);
+    if (dev === "EINVAL") fail("EINVAL", syscall);
+    this.t.boundIf = dev;
   }
 
   override listen(backlog: number): void {
@@ -133,7 +149,7 @@ export class StreamSocket extends Socket {
         // Options set on the listener carry over (Linux sk_clone_lock).
         s.rcvtimeo = this.rcvtimeo;
         s.sndtimeo = this.sndtimeo;
-        return { socket: s, addr: inetAddr(child.remoteAddr, child.remotePort, this.family) };
+        return { socket: s, addr: inetAddr(child.remoteAddr, child.remotePort, this.family, child.boundIf) };
       }
       if (this.nonblocking) fail("EAGAIN", "accept");
       if (!(await this.waitUntil(POLLIN, deadline))) fail("EAGAIN", "accept");
@@ -163,6 +179,7 @@ export class StreamSocket extends Socket {
       fail("EISCONN", "connect");
     }
     if (typeof a === "string") fail(a, "connect");
+    this.#connectScope(a.addr, addr, "connect");
     const e = this.tcp.connect(t, a.addr, a.port, t.fo?.connect ? { defer: true, data: null, taken: 0 } : null);
     if (e) fail(e, "connect");
     this.#connecting = true;
@@ -302,6 +319,7 @@ export class StreamSocket extends Socket {
       if (!addr) fail("EDESTADDRREQ", syscall);
       const a = inetEndpoint(this.family, t.v6only, t.bindExplicit ? t.localAddr : null, addr, "connect");
       if (typeof a === "string") fail(a, syscall);
+      this.#connectScope(a.addr, addr, syscall);
       const fo = { defer: false, data: bufs, taken: 0 };
       const e = this.tcp.connect(t, a.addr, a.port, fo);
       if (e) fail(e, syscall);
@@ -345,6 +363,7 @@ export class StreamSocket extends Socket {
     const t = this.t;
     const a = inetEndpoint(this.family, t.v6only, t.bindExplicit ? t.localAddr : null, addr, "connect");
     if (typeof a === "string") fail(a, syscall);
+    this.#connectScope(a.addr, addr, syscall);
     const fo = { defer: false, data: bufs, taken: 0, queueAll: true };
     const e = this.tcp.connect(t, a.addr, a.port, fo);
     if (e) fail(e, syscall);
@@ -535,13 +554,13 @@ export class StreamSocket extends Socket {
   }
 
   getsockname(): SockAddr {
-    return inetAddr(this.t.localAddr, this.t.localPort, this.family);
+    return inetAddr(this.t.localAddr, this.t.localPort, this.family, this.t.boundIf);
   }
 
   getpeername(): SockAddr {
     const st = this.t.state;
     if (st === TcpState.LISTEN || st === TcpState.SYN_SENT || (st === TcpState.CLOSE && !this.#everConnected) || st === TcpState.CLOSE) fail("ENOTCONN", "getpeername");
-    return inetAddr(this.t.remoteAddr, this.t.remotePort, this.family);
+    return inetAddr(this.t.remoteAddr, this.t.remotePort, this.family, this.t.boundIf);
   }
 
   override ioctl(request: number): number {
@@ -622,11 +641,19 @@ export class StreamSocket extends Socket {
   /** The view of this socket the IPPROTO_IPV6 handlers of ipv6-sockopt.ts take. */
   get #ipv6Socket(): Ipv6OptionSocket {
     const t = this.t;
+    const ctx = this.ctx;
     return {
-      family: this.family, portBound: t.portHeld,
+      family: this.family, portBound: t.portHeld, stream: true, opts: (this.#v6opts ??= newIpv6Opts()),
       get v6only() { return t.v6only; }, set v6only(v: boolean) { t.v6only = v; },
+      // The hop limit and traffic class live in the TCB: every segment, SYN-ACKs and accepted children included.
+      get hopLimit() { return t.hopLimit6; }, set hopLimit(v: number) { t.hopLimit6 = v; },
+      get tclass() { return t.tclass6; }, set tclass(v: number) { t.tclass6 = v; },
+      connectedMtu: () => (t.state === TcpState.CLOSE || t.state === TcpState.LISTEN ? null : t.pmtu),
+      defaultHopLimit: () => ctx.sysctl.ipv6_hop_limit,
     };
   }
+  /** IPPROTO_IPV6 settings TCP stores but does not act on (IPV6_MTU_DISCOVER, IPV6_RECVERR…), made on first use. */
+  #v6opts: Ipv6Opts | undefined;
 
   protected override setOption(o: OptionSpec, value: OptionValue): boolean {
     return setIpv6Option(this.#ipv6Socket, o, value) || setTcpOption(this.#optionSocket, o, value) || super.setOption(o, value);

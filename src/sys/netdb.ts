@@ -13,8 +13,8 @@
  * texts (`Name or service not known`, EAI_NONAME = −2), what Python's
  * `socket.gaierror` carries.
  */
-import { AF_INET, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../socket/constants.js";
-import type { SockAddrIn } from "../socket/sockaddr.js";
+import { AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../socket/constants.js";
+import type { SockAddrIn, SockAddrIn6 } from "../socket/sockaddr.js";
 import { formatIpv4Address, parseIpv4Address, type Ipv4Address } from "../wire/ipv4-address.js";
 import { formatIpv6Address, parseIpv6Address } from "../wire/ipv6-address.js";
 
@@ -84,6 +84,8 @@ export class GaiError extends Error {
 export interface Resolver {
   /** Every IPv4 address of `name` (case-insensitive), in table order; empty when unknown. */
   lookup(name: string): Ipv4Address[];
+  /** Every IPv6 address of `name` (RFC 5952 text), in table order; empty when unknown or not kept. */
+  lookup6?(name: string): string[];
 }
 
 /** One address of a name in a {@link HostsTable}, family-neutral (what the Node façade's `dns.lookup` answers). */
@@ -148,6 +150,13 @@ export class HostsTable implements Resolver {
       if (typeof n !== "string" || !/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(n)) throw new TypeError(`hosts: not a host name: ${JSON.stringify(n)}`);
     }
     this.#lines.push({ addr: a, names: [...names] });
+  }
+
+  /** Every IPv6 address of `name` in table order (no duplicates); empty when unknown. */
+  lookup6(name: string): string[] {
+    const out: string[] = [];
+    for (const a of this.lookupInet(name)) if (a.family === 6) out.push(a.address);
+    return out;
   }
 
   /** Removes the lines added for `name` (not a registered host's own entry). */
@@ -243,7 +252,7 @@ export interface AddrInfo {
   protocol: number;
   /** The official name with AI_CANONNAME, else "". */
   canonname: string;
-  addr: SockAddrIn;
+  addr: SockAddrIn | SockAddrIn6;
 }
 
 /**
@@ -285,14 +294,16 @@ const TYPES: readonly [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DG
  * 0.0.0.0 with AI_PASSIVE; dotted quads are used as they are. Throws a
  * {@link GaiError}: EAI_NONAME for an unknown name (or no host and no
  * port), EAI_SERVICE for an unknown service name or a port outside
- * 0–65535, EAI_FAMILY, EAI_SOCKTYPE, EAI_BADFLAGS. IPv6 is not
- * implemented: AF_INET6 finds nothing (EAI_NONAME, as for a name without
- * an IPv6 address).
+ * 0–65535, EAI_FAMILY, EAI_SOCKTYPE, EAI_BADFLAGS. Both families: a name's
+ * IPv6 and IPv4 addresses in RFC 6724 order as glibc sorts them
+ * ({@link rfc6724Order}, `reachable` telling which destinations the
+ * calling host can use), IPv6 literals, AF_INET6 with AI_V4MAPPED /
+ * AI_ALL; `host` null with AF_INET6 is ::1 (:: with AI_PASSIVE).
  * @example getaddrinfo(net.hostsFile, "server", 80, { type: SOCK_STREAM })[0].addr // { family: 2, addr: "10.0.0.2", port: 80 }
  */
 export function getaddrinfo(
   resolver: Resolver, host: string | null | undefined, port: number | string | null | undefined,
-  hints: GetaddrinfoHints = {}, syscall = "getaddrinfo",
+  hints: GetaddrinfoHints = {}, syscall = "getaddrinfo", reachable?: (family: number, addr: string) => boolean,
 ): AddrInfo[] {
   const family = hints.family ?? AF_UNSPEC, type = hints.type ?? 0, protocol = hints.protocol ?? 0, flags = hints.flags ?? 0;
   const num = (v: unknown, what: string) => {
@@ -330,32 +341,82 @@ export function getaddrinfo(
   } else if (port != null) {
     throw new GaiError("EAI_SERVICE", syscall, `port: expected a number or a service name, got ${typeof port}`);
   }
-  // The host.
-  let addrs: Ipv4Address[];
+  // The host: its addresses of each family, then in RFC 6724 order.
+  let v4: Ipv4Address[] = [];
+  let v6: string[] = [];
   let canon = "";
-  if (host == null) addrs = [flags & AI_PASSIVE ? 0 : 0x7f000001];
-  else if (typeof host !== "string") throw new GaiError("EAI_NONAME", syscall, `host: expected a string, got ${typeof host}`);
+  if (host == null) {
+    if (family === AF_INET6) v6 = [flags & AI_PASSIVE ? "::" : "::1"];
+    else v4 = [flags & AI_PASSIVE ? 0 : 0x7f000001];
+  } else if (typeof host !== "string") throw new GaiError("EAI_NONAME", syscall, `host: expected a string, got ${typeof host}`);
   else {
     const n = parseIpv4Address(host);
-    if (n !== null) {
-      addrs = [n];
-      canon = host;
-    } else {
+    const n6 = n === null && host.includes(":") ? parseIpv6Address(host) : null;
+    canon = host;
+    if (n !== null) v4 = [n];
+    else if (n6 !== null) v6 = [formatIpv6Address(n6)];
+    else {
       if (flags & AI_NUMERICHOST) throw new GaiError("EAI_NONAME", syscall, `host: "${host}" is not a numeric address (AI_NUMERICHOST)`);
-      if (family === 10) throw new GaiError("EAI_NONAME", syscall, "IPv6 is not implemented");
-      addrs = resolver.lookup(host);
-      if (addrs.length === 0) throw new GaiError("EAI_NONAME", syscall, `host: no host named "${host}"`);
-      canon = host;
+      v4 = resolver.lookup(host);
+      v6 = family === AF_INET ? [] : (resolver.lookup6?.(host) ?? []);
+      if (v4.length === 0 && v6.length === 0) throw new GaiError("EAI_NONAME", syscall, `host: no host named "${host}"`);
     }
-    if (family === 10) throw new GaiError(n === null ? "EAI_NONAME" : "EAI_ADDRFAMILY", syscall, "IPv6 is not implemented");
+    if (family === AF_INET && v4.length === 0) throw new GaiError(n6 !== null ? "EAI_ADDRFAMILY" : "EAI_NONAME", syscall, `host: "${host}" has no IPv4 address`);
+    if (family === AF_INET6) {
+      // AI_V4MAPPED: IPv4 addresses as ::ffff:a.b.c.d when there is no IPv6 one (all of them with AI_ALL).
+      const mapped = flags & AI_V4MAPPED && (v6.length === 0 || flags & AI_ALL) ? v4.map((a) => `::ffff:${formatIpv4Address(a)}`) : [];
+      if (v6.length === 0 && mapped.length === 0) throw new GaiError(n !== null ? "EAI_ADDRFAMILY" : "EAI_NONAME", syscall, `host: "${host}" has no IPv6 address`);
+      v6 = [...v6, ...mapped];
+      v4 = [];
+    }
   }
+  const dests: { family: number; addr: string }[] = [
+    ...v6.map((a) => ({ family: AF_INET6, addr: a })), ...v4.map((a) => ({ family: AF_INET, addr: formatIpv4Address(a) })),
+  ];
+  const ordered = dests.length > 1 ? rfc6724Order(dests, reachable) : dests;
   const out: AddrInfo[] = [];
-  for (const a of addrs) {
+  for (const d of ordered) {
     for (const [t, pr] of types) {
-      out.push({ family: AF_INET, type: t, protocol: pr, canonname: flags & AI_CANONNAME && out.length === 0 ? canon : "", addr: { family: AF_INET, addr: formatIpv4Address(a), port: p } });
+      const addr: SockAddrIn | SockAddrIn6 = d.family === AF_INET6 ? { family: AF_INET6, addr: d.addr, port: p, flowinfo: 0, scopeId: 0 } : { family: AF_INET, addr: d.addr, port: p };
+      out.push({ family: d.family, type: t, protocol: pr, canonname: flags & AI_CANONNAME && out.length === 0 ? canon : "", addr });
     }
   }
   return out;
+}
+
+/** RFC 6724 §2.1's default policy table: prefix → precedence (the label is not needed for the rules applied). */
+const POLICY: readonly [string, number, number][] = [
+  ["::1", 128, 50], ["::", 0, 40], ["::ffff:0:0", 96, 35], ["2002::", 16, 30], ["2001::", 32, 5], ["fc00::", 7, 3], ["::", 96, 1], ["fec0::", 10, 1], ["3ffe::", 16, 1],
+];
+
+/** The precedence of a destination (IPv4 as its mapped form), by the longest matching prefix of the policy table. */
+function precedence(d: { family: number; addr: string }): number {
+  const b = parseIpv6Address(d.family === AF_INET ? `::ffff:${d.addr}` : d.addr)!;
+  let best = -1, prec = 0;
+  for (const [pfx, len, p] of POLICY) {
+    const pb = parseIpv6Address(pfx)!;
+    let ok = len > best;
+    for (let i = 0; ok && i < len; i++) if (((b[i >> 3]! ^ pb[i >> 3]!) >> (7 - (i & 7))) & 1) ok = false;
+    if (ok) {
+      best = len;
+      prec = p;
+    }
+  }
+  return prec;
+}
+
+/**
+ * Destination address selection as glibc's getaddrinfo applies RFC 6724
+ * (rfc3484_sort): rule 1, usable destinations (a route and a source
+ * address: glibc connects a UDP socket to each) before unusable ones; rule
+ * 6, higher precedence first (the default policy table: native IPv6 40
+ * before IPv4 35); otherwise the table's order (rule 10). Rules 2–5 and
+ * 7–9 (scope, deprecated sources, labels, longest prefix) are not applied.
+ */
+export function rfc6724Order<D extends { family: number; addr: string }>(dests: readonly D[], reachable?: (family: number, addr: string) => boolean): D[] {
+  const key = dests.map((d, i) => ({ d, i, usable: reachable ? reachable(d.family, d.addr.startsWith("::ffff:") ? d.addr.slice(7) : d.addr) : true, prec: precedence(d) }));
+  key.sort((x, y) => (x.usable === y.usable ? 0 : x.usable ? -1 : 1) || y.prec - x.prec || x.i - y.i);
+  return key.map((k) => k.d);
 }
 
 /**

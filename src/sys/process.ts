@@ -34,7 +34,7 @@ import {
   unknownNameReason,
 } from "../socket/names.js";
 import type { SockAddr, SockAddrLike } from "../socket/sockaddr.js";
-import { Socket } from "../socket/socket.js";
+import { Socket, type ControlMessage, type SendControlMessage } from "../socket/socket.js";
 import { connectPair } from "../socket/unix-factory.js";
 import type { UnixNamespace } from "../socket/unix-namespace.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
@@ -72,6 +72,8 @@ export interface Kernel {
   readonly unix?: UnixNamespace<UnixSocket>;
   /** Where host names are looked up (the network's hosts table); without one only "localhost" resolves. */
   readonly resolver?: Resolver;
+  /** Whether the host has a route and a source address towards an address (getaddrinfo's RFC 6724 rule 1). */
+  reachable?(family: number, addr: string): boolean;
   /** The syscall boundary's per-host state: spin detector and tracer (syscall-boundary.ts). */
   readonly sys?: SyscallHooks;
   /** A new id from the pid space (a thread's tid). */
@@ -438,17 +440,27 @@ export class Process {
     return this.#send(s, argIov(iov, "writev"), 0, null, "writev");
   }
 
-  /** sendmsg(2) with scatter/gather buffers and an optional address. */
-  async sendmsg<const F extends FlagsIn = 0>(fd: number, msg: { iov: readonly SendData[]; name?: Address | null }, flags?: CheckedFlags<F, MsgFlagName>): Promise<number> {
+  /**
+   * sendmsg(2) with scatter/gather buffers, an optional address and
+   * control messages (`msg.control`: IPV6_PKTINFO, IPV6_HOPLIMIT,
+   * IPV6_TCLASS on AF_INET6 datagram sockets).
+   */
+  async sendmsg<const F extends FlagsIn = 0>(
+    fd: number, msg: { iov: readonly SendData[]; name?: Address | null; control?: readonly SendControlMessage[] }, flags?: CheckedFlags<F, MsgFlagName>,
+  ): Promise<number> {
     const sc = "sendmsg";
     const s = this.sock(fd, sc);
     if (typeof msg !== "object" || msg === null) throw new SysError("EFAULT", sc, `msg: expected { iov, name? }, got ${describe(msg)}`);
-    return this.#send(s, argIov(msg.iov, sc, "msg.iov"), argFlags(flags, sc, MSG_FLAGS), argOptAddress(msg.name, sc, this.#hosts, "msg.name"), sc);
+    const control = msg.control ?? [];
+    if (!Array.isArray(control) || control.some((c) => typeof c !== "object" || c === null)) {
+      throw new SysError("EFAULT", sc, `msg.control: expected an array of { level, type, data }, got ${describe(msg.control)}`);
+    }
+    return this.#send(s, argIov(msg.iov, sc, "msg.iov"), argFlags(flags, sc, MSG_FLAGS), argOptAddress(msg.name, sc, this.#hosts, "msg.name"), sc, control);
   }
 
-  async #send(s: Socket, bufs: Uint8Array[], flags: number, addr: SockAddr | null, syscall: string): Promise<number> {
+  async #send(s: Socket, bufs: Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, control?: readonly SendControlMessage[]): Promise<number> {
     try {
-      return await s.sendmsg(bufs, flags, addr, syscall);
+      return await s.sendmsg(bufs, flags, addr, syscall, control);
     } catch (e) {
       rename(e, syscall);
     }
@@ -489,8 +501,13 @@ export class Process {
     return { data: r.data, addr: r.addr };
   }
 
-  /** recvmsg(2): data, sender, flags (MSG_TRUNC…), the real length and control messages (TCP_INQ's TCP_CM_INQ). */
-  async recvmsg<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number; control?: { level: number; type: number; data: number | Readonly<Record<string, number>> }[] }> {
+  /**
+   * recvmsg(2): data, sender, flags (MSG_TRUNC…), the real length and
+   * control messages (TCP_INQ's TCP_CM_INQ; IPV6_PKTINFO, IPV6_HOPLIMIT,
+   * IPV6_TCLASS; with MSG_ERRQUEUE an IP_RECVERR / IPV6_RECVERR
+   * sock_extended_err and its offender in `addr`).
+   */
+  async recvmsg<const F extends FlagsIn = 0>(fd: number, n: number, flags?: CheckedFlags<F, MsgFlagName>): Promise<{ data: Uint8Array; addr: SockAddr | null; flags: number; length: number; control?: ControlMessage[] }> {
     const s = this.sock(fd, "recvmsg");
     return this.#recv(s, argLength(n, "recvmsg"), argFlags(flags, "recvmsg", MSG_FLAGS), "recvmsg");
   }
@@ -696,12 +713,13 @@ export class Process {
     host: string | null, port: number | string | null, family?: CheckedName<D, DomainName>, type?: CheckedName<T, SockTypeName>, protocol: NameIn = 0, flags = 0,
   ): AddrInfo[] {
     const sc = "getaddrinfo";
+    const k = this.kernel;
     return getaddrinfo(this.#hosts, host, port, {
       family: argName(family ?? 0, sc, DOMAINS, "family"),
       type: argName(type ?? 0, sc, SOCK_TYPES, "type"),
       protocol: argName(protocol, sc, PROTOCOLS, "protocol"),
       flags: argInt(flags, sc, "flags"),
-    });
+    }, sc, k.reachable ? (f, a) => k.reachable!(f, a) : undefined);
   }
 
   /** gethostbyname(3) in Python's form: the first IPv4 address of `name` ("10.0.0.2"); GaiError EAI_NONAME when unknown. */

@@ -11,7 +11,7 @@ import type { InetAddress } from "../net/inet-address.js";
 import { ACK, RST } from "./segment.js";
 import { establishedOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
-import type { Tcb } from "./tcb.js";
+import { tosFor, ttlFor, type Tcb } from "./tcb.js";
 import { tsVal } from "./isn.js";
 import { routeOf, tcpTsVal } from "./output.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -31,7 +31,7 @@ export function sendActiveReset(tl: TcpLayer, t: Tcb): void {
   const opts = establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, noSacks, 0);
   const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(opts));
   writeTcpHeader(head, net.headerReserve, t.localPort, t.remotePort, t.sndNxt, t.rcvNxt, RST | ACK, 0, 0, opts);
-  if (net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, t.ttl, t.tos, true)) return;
+  if (net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, EMPTY, ttlFor(t, t.remoteAddr), tosFor(t, t.remoteAddr), true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
   c.inc(c.Tcp, "OutRsts");

@@ -33,7 +33,7 @@
 import { seqGt, seqLt } from "../core/seq.js";
 import { TCP_ATO_MIN } from "./constants.js";
 import { ACK, CWR, ECE, FIN, SYN, type Segment } from "./segment.js";
-import type { Tcb } from "./tcb.js";
+import { tosFor, type Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 
@@ -135,7 +135,7 @@ function newData(t: Tcb, seq: number, len: number): boolean {
  * Not-ECT otherwise (RFC 3168 §6.1.5, §6.1.6).
  */
 export function ecnTos(t: Tcb, seq: number, len: number): number {
-  const base = t.tos & ~INET_ECN_MASK;
+  const base = tosFor(t, t.remoteAddr) & ~INET_ECN_MASK;
   return t.ecnFlags & TCP_ECN_OK && newData(t, seq, len) ? base | INET_ECN_ECT_0 : base;
 }
 

@@ -20,6 +20,7 @@ import { segmentArrives } from "./segment-arrives.js";
 import { FIN, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
+import { tosFor, ttlFor } from "./tcb.js";
 
 /**
  * The records input reuses for every segment of one host (one set per
@@ -87,6 +88,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   seg.seq = th.seq; seg.ack = th.ack; seg.flags = th.flags; seg.window = th.window; seg.urgent = th.urgent;
   seg.data = payload;
   seg.tos = ip.tos;
+  seg.ifindex = ip.ifindex ?? 0;
   seg.mss = th.mss ?? -1; seg.wscale = th.wscale ?? -1; seg.sackOk = th.sackOk; seg.sack = th.sack.length ? th.sack : null;
   seg.hasTs = th.tsVal !== undefined; seg.tsVal = th.tsVal ?? 0; seg.tsEcr = th.tsEcr ?? 0;
   seg.twIsn = 0;
@@ -102,7 +104,7 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
 /** An empty segment record. */
 function newSegment(): Segment {
   return {
-    saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY, tos: 0,
+    saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY, tos: 0, ifindex: 0,
     mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0, foLen: -1, foCookie: EMPTY, foExp: false,
   };
 }
@@ -137,5 +139,5 @@ function demux(tl: TcpLayer, seg: Segment): void {
   // Linux answers from no socket (TOS 0, the default TTL); FreeBSD from a bound, closed one.
   const owner = tl.personality.closedResetOwner(tl, seg);
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
-  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? owner.tos : 0, owner ? owner.ttl : -1);
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? tosFor(owner, seg.saddr) : 0, owner ? ttlFor(owner, seg.saddr) : -1);
 }

@@ -9,7 +9,7 @@
  */
 import { ZeroCopySock } from "./zerocopy.js";
 import { POLLIN } from "../core/poll-events.js";
-import { netHeaderLen, type InetAddress } from "../net/inet-address.js";
+import { needsScopeId, netHeaderLen, type InetAddress } from "../net/inet-address.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
 import { sendResetFor } from "./control-out.js";
 import { oowLimited } from "./oow-ack.js";
@@ -312,6 +312,10 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.rcvLowat = lt.rcvLowat;
   t.tos = lt.tos;
   t.ttl = lt.ttl;
+  t.tclass6 = lt.tclass6;
+  t.hopLimit6 = lt.hopLimit6;
+  // A link-local peer is reached through the interface its handshake came in on (Linux: ireq->ir_iif becomes sk_bound_dev_if).
+  t.boundIf = lt.boundIf || (needsScopeId(t.remoteAddr) ? seg.ifindex : 0);
   if (lt.sndbufLocked) {
     t.sndBuf.capacity = lt.sndBuf.capacity;
     t.sndbufLocked = true;
@@ -327,7 +331,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.rcvNxt = (req.irs + 1) >>> 0;
   t.tsOffset = req.tsOffset;
   const net = tl.net.of(req.remoteAddr);
-  const rt = net.route(req.remoteAddr);
+  const rt = net.route(req.remoteAddr, t.boundIf || undefined);
   initConnection(tl, t, rt ? rt.iface.mtu : 1500);
   t.route = rt;
   t.routeGen = net.routeGeneration;

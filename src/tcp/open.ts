@@ -25,7 +25,7 @@ import { TimeWaitSock } from "./timewait.js";
  */
 export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number, fastOpen: FastOpenConnect | null = null): ErrnoCode | null {
   const net = tl.net.of(raddr);
-  const rt = net.route(raddr);
+  const rt = net.route(raddr, t.boundIf || undefined);
   if (!rt) return "ENETUNREACH";
   const laddr = !isAnyAddress(t.localAddr) ? t.localAddr : rt.src;
   if (!t.portHeld) {

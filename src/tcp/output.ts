@@ -17,7 +17,7 @@ import { establishedOptions, synOptions } from "./options-out.js";
 import { synFastOpenOption } from "./fastopen.js";
 import { ecnSendFlags, ecnSynFlags, ecnTos, enterCwr } from "./ecn.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
-import type { Tcb } from "./tcb.js";
+import { tosFor, ttlFor, type Tcb } from "./tcb.js";
 import type { AckSample } from "./congestion/congestion-control.js";
 import { TcpState } from "./tcp-state.js";
 import { tsVal } from "./isn.js";
@@ -36,7 +36,7 @@ const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.remoteAddr)): NetRoute | null {
   const gen = net.routeGeneration;
   if (t.route && t.routeGen === gen && t.route.iface.device.up) return t.route;
-  t.route = net.route(t.remoteAddr);
+  t.route = net.route(t.remoteAddr, t.boundIf || undefined);
   t.routeGen = gen;
   return t.route;
 }
@@ -87,7 +87,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   const sync = t.state !== TcpState.SYN_SENT;
   if (sync && (flags & RST) === 0) flags |= ACK;
   // ECN (ecn.ts): the SYN's negotiation flags; ECT(0), CWR and ECE on the other segments.
-  let tos = t.tos;
+  let tos = tosFor(t, t.remoteAddr);
   if (t.ecnFlags !== 0) {
     if (syn) flags |= ecnSynFlags(tl, t);
     else {
@@ -104,7 +104,7 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   }
   if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
-  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, t.ttl, tos, true);
+  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, true);
   localDrop = err === "ENOBUFS";
   if (err) {
     c.inc(c.Tcp, "OutErrs");

@@ -25,6 +25,8 @@ export interface Segment {
   data: Uint8Array;
   /** The IP TOS byte / IPv6 traffic class it arrived with (its low two bits are the ECN field, tcp/ecn.ts). */
   tos: number;
+  /** The index of the interface it arrived on (0 when the network layer does not say: IPv4). */
+  ifindex: number;
   /** MSS option, or -1. */
   mss: number;
   /** Window-scale option, or -1. */

@@ -12,7 +12,7 @@ import { synOptions } from "./options-out.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
 import { ACK, ECE, SYN } from "./segment.js";
 import { encodeCookieTimestamp } from "./syncookie.js";
-import type { Tcb } from "./tcb.js";
+import { tosFor, ttlFor, type Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
 import { sendBareAck } from "./control-out.js";
@@ -56,8 +56,8 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
   const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(list));
   const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
   writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK | (req.ecnOk ? ECE : 0), synWin, 0, list);
-  // The listener's IP_TOS / IP_TTL (Linux tcp_v4_send_synack uses the listener's tos).
-  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt ? lt.ttl : -1, lt ? lt.tos : 0, true)) return;
+  // The listener's IP_TOS / IP_TTL or IPV6_TCLASS / IPV6_UNICAST_HOPS (Linux tcp_v4_send_synack, tcp_v6_send_synack).
+  if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt ? ttlFor(lt, req.remoteAddr) : -1, lt ? tosFor(lt, req.remoteAddr) : 0, true)) return;
   const c = tl.ctx.counters;
   c.inc(c.Tcp, "OutSegs");
 }
@@ -71,7 +71,7 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
 export function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
   const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd >>> (req.sndWscale >= 0 ? req.rcvWscale : 0), 65535));
   sendBareAck(tl, req.localAddr, req.remoteAddr, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, win,
-    req.tsOk, req.tsOffset, req.tsRecent, lt.ttl, lt.tos);
+    req.tsOk, req.tsOffset, req.tsRecent, ttlFor(lt, req.remoteAddr), tosFor(lt, req.remoteAddr));
 }
 
 /** The listener's one timer, armed at the earliest SYN-ACK retransmission due. */

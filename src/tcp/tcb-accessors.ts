@@ -687,6 +687,42 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.ttl = v;
   }
 
+  /** See {@link TcbCold.hopLimit6}. */
+  get hopLimit6(): TcbCold["hopLimit6"] {
+    return this.#cold.hopLimit6;
+  }
+  set hopLimit6(v: TcbCold["hopLimit6"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.hopLimit6) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.hopLimit6 = v;
+  }
+
+  /** See {@link TcbCold.tclass6}. */
+  get tclass6(): TcbCold["tclass6"] {
+    return this.#cold.tclass6;
+  }
+  set tclass6(v: TcbCold["tclass6"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.tclass6) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.tclass6 = v;
+  }
+
+  /** See {@link TcbCold.boundIf}. */
+  get boundIf(): TcbCold["boundIf"] {
+    return this.#cold.boundIf;
+  }
+  set boundIf(v: TcbCold["boundIf"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.boundIf) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.boundIf = v;
+  }
+
   /** See {@link TcbCold.rcvLowat}. */
   get rcvLowat(): TcbCold["rcvLowat"] {
     return this.#cold.rcvLowat;

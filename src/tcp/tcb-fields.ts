@@ -138,6 +138,12 @@ export class TcbCold {
   deliveredCe = 0;
   /** IP_TTL of the owning socket, or -1 for ip_default_ttl. */
   ttl = -1;
+  /** IPV6_UNICAST_HOPS of the owning socket (an IPv6 connection's hop limit), or -1 for the route's (hop_limit). */
+  hopLimit6 = -1;
+  /** IPV6_TCLASS of the owning socket: an IPv6 connection's traffic class (ECN bits as for `tos`). */
+  tclass6 = 0;
+  /** The interface a link-local bind or connect named (sin6_scope_id; Linux sk_bound_dev_if): routes leave by it. 0: none. */
+  boundIf = 0;
   /** SO_RCVLOWAT. */
   rcvLowat = 1;
   /**

@@ -242,3 +242,18 @@ export class Tcb extends TcbAccessors {
     return `${this.localPort}->${this.remotePort} ${stateName(this.state)}`;
   }
 }
+
+/**
+ * The hop limit a socket's segments to `peer` carry: IP_TTL towards an
+ * IPv4 peer (a mapped one included), IPV6_UNICAST_HOPS towards an IPv6
+ * peer (Linux keeps inet->uc_ttl and np->hop_limit apart); −1 is the
+ * family's default.
+ */
+export function ttlFor(t: Tcb, peer: InetAddress): number {
+  return typeof peer === "number" ? t.ttl : t.hopLimit6;
+}
+
+/** The TOS byte / traffic class a socket's segments to `peer` carry: IP_TOS for IPv4, IPV6_TCLASS for IPv6. */
+export function tosFor(t: Tcb, peer: InetAddress): number {
+  return typeof peer === "number" ? t.tos : t.tclass6;
+}

@@ -14,7 +14,7 @@ import { Fifo } from "../core/fifo.js";
 import { Timer, type Scheduler } from "../core/scheduler.js";
 import type { Micros } from "../core/time.js";
 import { TcpState } from "./tcp-state.js";
-import type { Tcb } from "./tcb.js";
+import { tosFor, ttlFor, type Tcb } from "./tcb.js";
 import type { InetAddress } from "../net/inet-address.js";
 
 /** A connection in TIME-WAIT. */
@@ -72,8 +72,8 @@ export class TimeWaitSock {
     this.tsOffset = t.tsOffset;
     this.rcvWnd = t.rwin ? t.rwin.receiveWindow(t.rcvNxt) : 0;
     this.rcvWscale = t.rwin ? t.rwin.rcvWscale : 0;
-    this.tos = t.tos;
-    this.ttl = t.ttl;
+    this.tos = tosFor(t, t.remoteAddr);
+    this.ttl = ttlFor(t, t.remoteAddr);
     this.reuseAddr = t.reuseAddr;
     this.reusePort = t.reusePort;
     this.inet6 = t.inet6;

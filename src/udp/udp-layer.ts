@@ -7,7 +7,7 @@
  * errors, and ICMP errors delivered to connected sockets as ECONNREFUSED
  * and friends (unconnected sockets ignore them without IP_RECVERR, as on Linux).
  */
-import type { ErrnoCode } from "../core/errno.js";
+import { errnoNumber, type ErrnoCode } from "../core/errno.js";
 import type { StackContext } from "../core/stack-context.js";
 import { addrEq, addrKey, anyAddressOf, familyOps, isAnyAddress, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
 import { bindOverlap, localMatch } from "../net/dual-stack.js";
@@ -17,7 +17,40 @@ import { IPPROTO_UDP } from "../wire/ipv4.js";
 import type { Packet } from "../wire/packet.js";
 import { UDP, emitUdp, parseUdp, udpChecksumOkWith } from "../wire/udp.js";
 import { WireError } from "../wire/wire-error.js";
-import { UDP_DATAGRAM_OVERHEAD, UdpSock } from "./udp-sock.js";
+import { UDP_DATAGRAM_OVERHEAD, UdpSock, type Ipv6SockOpts } from "./udp-sock.js";
+
+/** `SO_EE_ORIGIN_ICMP` / `SO_EE_ORIGIN_ICMP6` (<linux/errqueue.h>): an error-queue entry from an ICMP / ICMPv6 message. */
+export const SO_EE_ORIGIN_ICMP = 2;
+export const SO_EE_ORIGIN_ICMP6 = 3;
+
+/** One datagram's ancillary choices (sendmsg's control messages, a link-local destination's scope id). */
+export interface UdpSendControl {
+  /** Source address (IPV6_PKTINFO's ipi6_addr; the caller checked it is local). */
+  src?: InetAddress;
+  /** Egress interface index (IPV6_PKTINFO's ipi6_ifindex or the scope id). */
+  ifindex?: number;
+  /** IPV6_HOPLIMIT; −1 = the socket's. */
+  hopLimit?: number;
+  /** IPV6_TCLASS. */
+  tclass?: number;
+}
+
+/**
+ * Whether an IPv6 datagram may be fragmented and at what size, by
+ * IPV6_MTU_DISCOVER (Linux ip6_append_data / ip6_sk_ignore_df): DONT and
+ * WANT fragment at the path MTU, DO refuses above it (EMSGSIZE), PROBE and
+ * INTERFACE refuse above the interface MTU, OMIT fragments at it; IPV6_MTU
+ * lowers the path MTU used. Returns [don't fragment, the MTU].
+ */
+export function ipv6SendMtu(v6: Ipv6SockOpts, pathMtu: number, devMtu: number): [boolean, number] {
+  const pm = v6.mtu ? Math.min(pathMtu, v6.mtu) : pathMtu;
+  switch (v6.pmtudisc) {
+    case 2: return [true, pm];
+    case 3: case 4: return [true, devMtu];
+    case 5: return [false, devMtu];
+    default: return [false, pm];
+  }
+}
 
 /** Largest UDP payload over IPv4: 65535 − 20 − 8 (G6). */
 export const UDP_MAX_PAYLOAD = 65507;
@@ -108,7 +141,7 @@ export class UdpLayer {
       return null;
     }
     const net = this.net.of(addr);
-    const rt = net.route(addr);
+    const rt = net.route(addr, sk.boundIf || undefined);
     if (!rt) return "ENETUNREACH";
     if (!sk.bound) {
       const e = this.bind(sk, sk.localAddr, 0); // unbound: the socket's own wildcard (0.0.0.0 or [::])
@@ -124,9 +157,11 @@ export class UdpLayer {
   /**
    * Sends one datagram from `sk` to `dst:dport` (or the connected peer).
    * `data` is referenced, not copied (the caller copied it out of user memory).
-   * Returns the number of bytes sent or an errno.
+   * `ctl`: one datagram's ancillary choices (sendmsg's IPV6_PKTINFO source
+   * and interface, IPV6_HOPLIMIT, IPV6_TCLASS; a link-local destination's
+   * scope id as `ifindex`). Returns the number of bytes sent or an errno.
    */
-  sendto(sk: UdpSock, data: Uint8Array, dst: InetAddress, dport: number): number | ErrnoCode {
+  sendto(sk: UdpSock, data: Uint8Array, dst: InetAddress, dport: number, ctl?: UdpSendControl): number | ErrnoCode {
     const c = this.ctx.counters;
     if (data.length > UDP_MAX_PAYLOAD) return "EMSGSIZE";
     const net = this.net.of(dst);
@@ -135,17 +170,23 @@ export class UdpLayer {
       const e = this.bind(sk, sk.localAddr, 0); // unbound: the socket's own wildcard (0.0.0.0 or [::])
       if (e) return e;
     }
-    const rt = net.route(dst);
+    const rt = net.route(dst, ctl?.ifindex || sk.boundIf || undefined);
     if (!rt) {
       c.inc(c.Udp, "OutErrors");
       return "ENETUNREACH";
     }
-    const src = !isAnyAddress(sk.localAddr) ? sk.localAddr : rt.src;
+    const src = ctl?.src ?? (!isAnyAddress(sk.localAddr) ? sk.localAddr : rt.src);
     const l3 = net.headerReserve;
     const head = new Uint8Array(l3 + UDP.HEADER);
     emitUdp(sk.localPort, dport, data.length, head, l3);
-    // Linux's default IP_PMTUDISC_WANT: DF on datagrams that fit, fragment the others.
-    const err = net.output(rt, src, dst, IPPROTO_UDP, head, data, sk.ttl, sk.tos, l3 + UDP.HEADER + data.length <= net.routeMtu(rt));
+    let err: ErrnoCode | null;
+    if (typeof dst === "number") {
+      // Linux's default IP_PMTUDISC_WANT: DF on datagrams that fit, fragment the others.
+      err = net.output(rt, src, dst, IPPROTO_UDP, head, data, ctl?.hopLimit ?? sk.ttl, ctl?.tclass ?? sk.tos, l3 + UDP.HEADER + data.length <= net.routeMtu(rt));
+    } else {
+      const [df, mtu] = ipv6SendMtu(sk.v6, net.routeMtu(rt), rt.iface.mtu);
+      err = net.output(rt, src, dst, IPPROTO_UDP, head, data, ctl?.hopLimit ?? sk.hopLimit6, ctl?.tclass ?? sk.tclass6, df, mtu);
+    }
     if (err) {
       c.inc(c.Udp, "SndbufErrors");
       // Linux udp_send_skb: a qdisc drop (ENOBUFS) is reported only under IP_RECVERR.
@@ -178,7 +219,10 @@ export class UdpLayer {
       if (!net.isBroadcast(hdr.dst)) net.sendUnreachable("port", packet, hdr);
       return;
     }
-    const ok = sk.enqueue({ data, from: hdr.src, fromPort: u.srcPort, to: hdr.dst, truesize: data.length + UDP_DATAGRAM_OVERHEAD });
+    const ok = sk.enqueue({
+      data, from: hdr.src, fromPort: u.srcPort, to: hdr.dst, truesize: data.length + UDP_DATAGRAM_OVERHEAD,
+      hopLimit: hdr.ttl ?? 0, tclass: hdr.tos, ifindex: hdr.ifindex ?? 0,
+    });
     if (!ok) {
       c.inc(c.Udp, "RcvbufErrors");
       c.inc(c.Udp, "InErrors");
@@ -233,8 +277,12 @@ export class UdpLayer {
    * protocol unreachable, parameter problem…; net/host unreachable and time
    * exceeded are soft); with it, every error sets the socket's error.
    * Fragmentation needed / Packet Too Big is EMSGSIZE and hard unless the
-   * socket turned path-MTU discovery off (then it is no error); source
-   * quench and redirects never are.
+   * socket turned path-MTU discovery off (then it is no error; for IPv6
+   * IPV6_PMTUDISC_INTERFACE and OMIT take no Packet Too Big at all); source
+   * quench and redirects never are. With IP_RECVERR / IPV6_RECVERR (the
+   * option of the error's family) the error is also queued on the error
+   * queue with its `sock_extended_err` (Linux ip_icmp_error /
+   * ipv6_icmp_error).
    */
   icmpError(info: NetIcmpError): void {
     const q = info.quotedL4;
@@ -256,15 +304,26 @@ export class UdpLayer {
       }
       sk ??= s;
     }
+    const v6 = info.family === NET_AF_INET6;
     let hard = info.hard;
     let errno = info.errno;
-    if (info.kind === "pmtu") {
-      hard = sk !== null && sk.pmtudisc !== 0;
+    if (info.kind === "pmtu" && sk) {
+      const pmtudisc = v6 ? sk.v6.pmtudisc : sk.pmtudisc;
+      // Linux ip6_sk_accept_pmtu: INTERFACE and OMIT ignore Packet Too Big altogether.
+      hard = pmtudisc !== 0 && !(v6 && pmtudisc >= 4);
       errno = "EMSGSIZE";
     }
-    if (!sk || info.kind === "ignore" || (info.kind === "pmtu" && !hard) || (!sk.recverr && !(hard && sk.connected))) {
+    const recverr = sk !== null && (v6 ? sk.v6.recverr : sk.recverr);
+    if (!sk || info.kind === "ignore" || (info.kind === "pmtu" && !hard) || (!recverr && !(hard && sk.connected))) {
       c.inc(c.Sockstack, "IcmpInDiscards"); // a socket that takes no such error
       return;
+    }
+    if (recverr) {
+      const payload = q.subarray(UDP.HEADER).slice();
+      sk.queueError({
+        ee: { ee_errno: errnoNumber(errno), ee_origin: v6 ? SO_EE_ORIGIN_ICMP6 : SO_EE_ORIGIN_ICMP, ee_type: info.type, ee_code: info.code, ee_pad: 0, ee_info: info.kind === "pmtu" ? info.mtu : 0, ee_data: 0 },
+        offender: info.from, dst: info.quotedDst, dport, payload, truesize: payload.length + UDP_DATAGRAM_OVERHEAD,
+      });
     }
     sk.setError(errno);
     this.ctx.notifyWake();

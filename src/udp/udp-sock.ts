@@ -7,7 +7,7 @@
 import { POLLERR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../core/poll-events.js";
 import { Fifo } from "../core/fifo.js";
 import { WaitQueue } from "../core/wait-queue.js";
-import type { ErrnoCode } from "../core/errno.js";
+import { errnoName, type ErrnoCode } from "../core/errno.js";
 import { CONDENSE_SLACK, SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 import type { InetAddress } from "../net/inet-address.js";
 
@@ -20,6 +20,41 @@ import type { InetAddress } from "../net/inet-address.js";
  */
 export const UDP_DATAGRAM_OVERHEAD = SKB_TRUESIZE_OVERHEAD;
 
+/**
+ * The IPv6 settings of a socket (Linux `struct ipv6_pinfo`) besides hop
+ * limit and traffic class; socket/ipv6-sockopt.ts sets them.
+ */
+export interface Ipv6SockOpts {
+  /** IPV6_MTU_DISCOVER (IPV6_PMTUDISC_WANT = 1 by default). */
+  pmtudisc: number;
+  /** IPV6_RECVERR. */
+  recverr: boolean;
+  /** IPV6_MTU as set: the largest packet the socket sends (0 = the path MTU). */
+  mtu: number;
+  /** Which control messages recvmsg returns: 1 IPV6_PKTINFO, 2 IPV6_HOPLIMIT, 4 IPV6_TCLASS (Linux np->rxopt). */
+  rxopt: number;
+}
+
+/** {@link Ipv6SockOpts} with Linux's defaults. */
+export function newIpv6SockOpts(): Ipv6SockOpts {
+  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0 };
+}
+
+/** An entry of a UDP socket's error queue (IP_RECVERR / IPV6_RECVERR): what recvmsg(MSG_ERRQUEUE) returns. */
+export interface UdpQueuedError {
+  /** `struct sock_extended_err`'s fields (ee_origin SO_EE_ORIGIN_ICMP / SO_EE_ORIGIN_ICMP6 / SO_EE_ORIGIN_LOCAL). */
+  readonly ee: { ee_errno: number; ee_origin: number; ee_type: number; ee_code: number; ee_pad: number; ee_info: number; ee_data: number };
+  /** Who sent the error (SO_EE_OFFENDER); null for a local error. */
+  readonly offender: InetAddress | null;
+  /** The datagram's destination and port (msg_name). */
+  readonly dst: InetAddress;
+  readonly dport: number;
+  /** The datagram's payload as quoted (the part the error carried). */
+  readonly payload: Uint8Array;
+  /** Bytes charged against the receive buffer. */
+  readonly truesize: number;
+}
+
 /** A queued datagram. */
 export interface Datagram {
   data: Uint8Array;
@@ -27,6 +62,10 @@ export interface Datagram {
   fromPort: number;
   /** Destination address it was sent to (IP_PKTINFO). */
   to: InetAddress;
+  /** Hop limit / TTL, traffic class / TOS, and the arrival interface's index (IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_PKTINFO). */
+  hopLimit: number;
+  tclass: number;
+  ifindex: number;
   /** Bytes charged against the receive buffer. */
   truesize: number;
 }
@@ -55,6 +94,15 @@ export class UdpSock {
   broadcast = false;
   ttl = -1;
   tos = 0;
+  /** IPV6_UNICAST_HOPS (−1: the route's) and IPV6_TCLASS: what datagrams to IPv6 peers carry (IP_TTL/IP_TOS to IPv4 ones). */
+  hopLimit6 = -1;
+  tclass6 = 0;
+  /** The other IPv6 settings. */
+  readonly v6: Ipv6SockOpts = newIpv6SockOpts();
+  /** The interface a link-local bind or connect named (sin6_scope_id; Linux sk_bound_dev_if), 0 for none. */
+  boundIf = 0;
+  /** The error queue (IP_RECVERR / IPV6_RECVERR), oldest first. */
+  readonly errQueue: UdpQueuedError[] = [];
   /** IP_RECVERR: every ICMP error about our datagrams sets the socket's error, connected or not. */
   recverr = false;
   /** IP_MTU_DISCOVER (IP_PMTUDISC_WANT = 1 by default; 0 DONT: "fragmentation needed" is no error). */
@@ -146,11 +194,36 @@ export class UdpSock {
     return e;
   }
 
+  /**
+   * Queues an ICMP error (Linux sock_queue_err_skb: charged against
+   * SO_RCVBUF like a datagram, dropped when it is full) and wakes readers
+   * with POLLERR.
+   */
+  queueError(e: UdpQueuedError): void {
+    if (this.rmemAlloc + e.truesize > this.rcvbuf) return;
+    this.rmemAlloc += e.truesize;
+    this.errQueue.push(e);
+    this.wq.wake(POLLERR);
+  }
+
+  /**
+   * Takes the oldest error-queue entry (Linux sock_dequeue_err_skb): the
+   * socket's pending error becomes the next entry's errno, or none.
+   */
+  dequeueError(): UdpQueuedError | undefined {
+    const e = this.errQueue.shift();
+    if (!e) return undefined;
+    this.rmemAlloc -= e.truesize;
+    const next = this.errQueue[0];
+    this.error = next ? (errnoName(next.ee.ee_errno) ?? null) : null;
+    return e;
+  }
+
   /** Current readiness (poll mask). UDP is always writable (sndbuf is not modelled as full). */
   poll(): number {
     let m = POLLOUT | POLLWRNORM;
     if (this.queued > 0 || this.rcvShutdown) m |= POLLIN | POLLRDNORM;
-    if (this.error) m |= POLLERR;
+    if (this.error || this.errQueue.length) m |= POLLERR;
     return m;
   }
 }
