@@ -138,11 +138,11 @@ export class HostsTable implements Resolver {
     let a: Ipv4Address | string;
     if (addr.includes(":")) {
       const a6 = parseIpv6Address(addr);
-      if (a6 === null) throw new TypeError(`hosts: not an IPv6 address: ${JSON.stringify(addr)}`);
+      if (a6 === null) throw new TypeError(`hosts: not an IPv4 or IPv6 address: ${JSON.stringify(addr)}`);
       a = formatIpv6Address(a6);
     } else {
       const a4 = parseIpv4Address(addr);
-      if (a4 === null) throw new TypeError(`hosts: not an IPv4 address: ${JSON.stringify(addr)}`);
+      if (a4 === null) throw new TypeError(`hosts: not an IPv4 or IPv6 address: ${JSON.stringify(addr)}`);
       a = a4;
     }
     if (names.length === 0) throw new TypeError(`hosts: a line needs at least one name (${addr})`);
