@@ -342,7 +342,9 @@ test("in Chromium: write your own — a template runs in the page, errors show t
 
   // The same program and seed again: the same packets.
   await page.locator("#run-program").click();
-  await page.waitForFunction(() => /end of the run/.test(document.getElementById("status")?.textContent ?? ""));
+  // In Worker mode the status line may still show the first run's end for a frame or two, and the
+  // tcpdump pane fills as the run plays: wait for the second run to have printed as much as the first.
+  await page.waitForFunction((n) => /end of the run/.test(document.getElementById("status")?.textContent ?? "") && (document.getElementById("tcpdump")?.innerText.length ?? 0) >= n, first.length);
   assert.equal(await text(page, "tcpdump"), first, "deterministic with the seed");
 
   // A syntax error: the message with its line, the line marked in the gutter.
