@@ -344,7 +344,7 @@ test("in Chromium: write your own — a template runs in the page, errors show t
   await page.locator("#run-program").click();
   // In Worker mode the status line may still show the first run's end for a frame or two, and the
   // tcpdump pane fills as the run plays: wait for the second run to have printed as much as the first.
-  await page.waitForFunction((n) => /end of the run/.test(document.getElementById("status")?.textContent ?? "") && (document.getElementById("tcpdump")?.innerText.length ?? 0) >= n, first.length);
+  await page.waitForFunction((n) => /end of the run/.test(document.getElementById("status")?.textContent ?? "") && ((document.getElementById("tcpdump") as unknown as { innerText: string } | null)?.innerText.length ?? 0) >= n, first.length);
   assert.equal(await text(page, "tcpdump"), first, "deterministic with the seed");
 
   // A syntax error: the message with its line, the line marked in the gutter.
