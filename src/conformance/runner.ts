@@ -935,7 +935,19 @@ class ScriptRun {
     const seg = decodeSegment(c.packet);
     if (seg === null) throw new ScriptFailure(this.currentLine, `the stack sent a non-TCP packet at ${fmtTime(c.time)}`);
     if (seg instanceof WireError) throw new ScriptFailure(this.currentLine, `the stack sent a malformed packet: ${String(seg)}`);
+    // packetdrill's sniffer hands on only the packets of the socket under test (find_socket_for_live_packet): what an
+    // earlier socket of the script sends after the script moved on (the FIN of a close(), a retransmission) is dropped.
+    if (this.#notUnderTest(seg)) return this.#nextCaptured(deadline);
     return { seg, time: c.time, packet: c.packet };
+  }
+
+  /** Whether a captured segment belongs to another of the script's sockets than the one under test. */
+  #notUnderTest(seg: WireSegment): boolean {
+    const cur = this.#cur;
+    if (!cur || cur.listening || this.#extra.has(seg.dstPort)) return false;
+    if (cur.localPort !== null && cur.remotePort !== null) return seg.srcPort !== cur.localPort || seg.dstPort !== cur.remotePort;
+    for (const k of this.#byFd.values()) if (k !== cur && !k.listening && k.localPort === seg.srcPort) return true;
+    return false;
   }
 
   async #outbound(ev: PacketEvent, at: Micros): Promise<void> {
