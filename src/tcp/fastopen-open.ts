@@ -15,7 +15,7 @@ import {
   TFO_BSD_PATH_DISABLE_TIME, TFO_SYN_RETRANSMITTED, TCP_FASTOPEN_COOKIE_SIZE, type FoCookie,
 } from "./fastopen.js";
 import type { FastOpenSock } from "./fastopen.js";
-import { transmit } from "./output.js";
+import { logSynDataLost, transmit } from "./output.js";
 import type { Segment } from "./segment.js";
 import { ACK, SYN } from "./segment.js";
 import type { Tcb } from "./tcb.js";
@@ -177,6 +177,7 @@ function lostOrAcked(tl: TcpLayer, t: Tcb, fo: FastOpenSock, seg: Segment): bool
   tl.fastopen.cache.set(t.remoteAddr, mss, cookie, synDrop, tryExp, tl.ctx.scheduler.now());
   if (lost && fo.synData > 0) {
     fo.clientFail = t.totalRetrans ? TFO_SYN_RETRANSMITTED : TFO_DATA_NOT_ACKED;
+    logSynDataLost(tl, t, t.sndUna, t.sndMax, t.retransStamp);
     t.sndNxt = t.sndUna;
     c.inc(c.TcpExt, "TCPFastOpenActiveFail");
     return true;
