@@ -52,8 +52,12 @@ export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[], q
       room -= n;
       if (n < b.length) break;
     }
-    // Linux tcp_send_syn_data: the data's skb, kept for retransmission, is ACK|PSH.
-    if (taken > 0) t.sndBuf.markPush();
+    // Linux tcp_send_syn_data: the data's skb, kept for retransmission, is ACK|PSH and its own skb: later writes
+    // start new ones, so its resends keep PSH and end where the SYN's data ended.
+    if (taken > 0) {
+      t.sndBuf.markPush();
+      t.sndBuf.closeRecord();
+    }
   }
   fo.synCookie = cookie;
   fo.synData = taken;
