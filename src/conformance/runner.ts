@@ -1057,7 +1057,7 @@ class ScriptRun {
         const w = want[i]!;
         const g = got[i]!;
         if (w.kind === "md5") throw new ScriptUnsupported(ev.line, `TCP option ${w.kind} is not supported`);
-        if (!sameOption(w, g)) return `option ${i + 1} differs`;
+        if (!sameOption(w, g, ackBase)) return `option ${i + 1} differs`;
         if (w.kind === "timestamp" && g.kind === "timestamp" && c && w.val !== null && c.tsOffset === null) {
           c.tsOffset = (g.val - w.val) | 0;
         }
@@ -1081,7 +1081,8 @@ function stripEol<T extends { kind: string }>(list: readonly T[]): T[] {
   return list.slice(0, n);
 }
 
-function sameOption(w: ScriptOption, g: WireOption): boolean {
+/** Whether a sent option is the script's; SACK edges are written relative to the peer's ISN (`ackBase`), as acks. */
+function sameOption(w: ScriptOption, g: WireOption, ackBase: number): boolean {
   switch (w.kind) {
     case "nop": return g.kind === "nop";
     case "eol": return g.kind === "eol";
@@ -1090,7 +1091,7 @@ function sameOption(w: ScriptOption, g: WireOption): boolean {
     case "sack-permitted": return g.kind === "sack-permitted";
     case "sack":
       return g.kind === "sack" && g.blocks.length === w.blocks.length &&
-        w.blocks.every(([l, r], i) => g.blocks[i]![0] === l >>> 0 && g.blocks[i]![1] === r >>> 0);
+        w.blocks.every(([l, r], i) => g.blocks[i]![0] === (l + ackBase) >>> 0 && g.blocks[i]![1] === (r + ackBase) >>> 0);
     // Outbound TS val is not checked (packetdrill checks it only with --tcp_ts_tick_usecs); ecr is the peer's clock.
     case "timestamp": return g.kind === "timestamp" && g.ecr === w.ecr >>> 0;
     case "fastopen":
