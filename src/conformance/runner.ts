@@ -131,6 +131,13 @@ interface Conn {
   /** The stack's ISN once seen in its SYN / SYN-ACK. */
   isn: number | null;
   /**
+   * The sequence number the script wrote on that SYN / SYN-ACK (usually 0).
+   * As in packetdrill (socket.h's offsets), a SYN's seq and the ack of an
+   * inbound SYN are mapped by the difference of the two ISNs; every other
+   * seq and ack is relative to the stack's ISN alone.
+   */
+  scriptIsn?: number;
+  /**
    * The peer's ISN: the seq of the script's last inbound SYN. As in
    * packetdrill, later inbound seqs and the acks of outbound non-SYN
    * segments are relative to it (a SYN's own seq and a SYN-ACK's ack are
@@ -465,7 +472,9 @@ class ScriptRun {
             const c = this.#conn(r.fd);
             c.localPort = this.#cfg.bindPort;
             c.remotePort = rport;
-            c.isn = known.find((k) => k.remotePort === rport)?.isn ?? null;
+            const k = known.find((k) => k.remotePort === rport);
+            c.isn = k?.isn ?? null;
+            c.scriptIsn = k?.scriptIsn;
           }
           return r.fd;
         });
@@ -814,7 +823,8 @@ class ScriptRun {
     }
     const srcPort = spec.ports?.src ?? c.remotePort!;
     const dstPort = spec.ports?.dst ?? c.localPort ?? this.#cfg.bindPort;
-    const isn = c.isn ?? 0;
+    // packetdrill's local_seq_script_to_live_offset: a SYN's ack maps by the ISNs' difference, other acks by the ISN.
+    const isn = ((c.isn ?? 0) - (spec.flags.includes("S") ? c.scriptIsn ?? 0 : 0)) >>> 0;
     const options: WireOption[] = [];
     if (spec.options === "any") throw new ScriptUnsupported(ev.line, "<...> on an inbound packet");
     for (const o of spec.options) {
@@ -978,7 +988,10 @@ class ScriptRun {
     // Learn the ISN / ports of the connection under test.
     if (c) {
       // packetdrill maps the script's ISN (the seq written on the SYN / SYN-ACK, usually 0) onto the live one.
-      if (first.seg.flags & TCP_SYN) c.isn = (first.seg.seq - (spec.seq.start !== null && !spec.seq.absolute ? spec.seq.start : 0)) >>> 0;
+      if (first.seg.flags & TCP_SYN) {
+        c.isn = first.seg.seq;
+        c.scriptIsn = spec.seq.start !== null && !spec.seq.absolute ? spec.seq.start >>> 0 : 0;
+      }
       if (c.localPort === null) c.localPort = first.seg.srcPort;
       if (c.remotePort === null) c.remotePort = first.seg.dstPort;
     }
@@ -1029,7 +1042,7 @@ class ScriptRun {
     const pshMask = pshFree ? ~TCP_PSH : ~0;
     if ((seg.flags & pshMask) !== (flagBits(spec.flags) & pshMask)) return "flags differ";
     if (spec.seq.start !== null) {
-      const rel = spec.seq.absolute ? seg.seq : (seg.seq - isn) >>> 0;
+      const rel = spec.seq.absolute ? seg.seq : (seg.seq - isn + (seg.flags & TCP_SYN ? c?.scriptIsn ?? 0 : 0)) >>> 0;
       if (rel !== spec.seq.start >>> 0) return "sequence number differs";
     }
     if (seg.len !== spec.seq.len) return "payload length differs";
