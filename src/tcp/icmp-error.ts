@@ -1,7 +1,10 @@
 /**
  * ICMP errors about our segments (RFC 5927, RFC 1191; Linux tcp_v4_err).
  */
-import { seqGe, seqLt, seqMax } from "../core/seq.js";
+import { seqGe, seqLe } from "../core/seq.js";
+import { isPassiveFastOpen } from "./fastopen-open.js";
+import { requestKey } from "./listener.js";
+
 import type { NetIcmpError } from "../net/network-layer.js";
 import { parseTcpQuoteInto } from "../wire/tcp.js";
 import { abort } from "./lifecycle.js";
@@ -13,6 +16,9 @@ import { updateMss } from "./setup.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
+
+/** AF_INET6, as `NetIcmpError.family` carries it. */
+const AF_INET6_FAMILY = 10;
 
 /**
  * An ICMP error about one of our segments (RFC 5927 checks, Linux
@@ -31,6 +37,7 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   const seq = q.seq;
   const t = tl.tables.lookup(info.quotedSrc, q.srcPort, info.quotedDst, q.dstPort);
   if (!t) {
+    if (tl.personality.icmpDropsRequest && requestError(tl, info, q.srcPort, q.dstPort, seq)) return;
     c.inc(c.Icmp, "InErrors"); // Linux tcp_v4_err: no socket
     return;
   }
@@ -51,7 +58,10 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
     }
     return;
   }
-  if (t.state !== TcpState.SYN_SENT && !(seqGe(seq, t.sndUna) && seqLt(seq, seqMax(t.sndMax, (t.sndUna + 1) >>> 0)))) {
+  // Linux tcp_v4_err: the quoted seq must lie in [snd.una, snd.nxt] in every state but LISTEN; a Fast Open child
+  // still in SYN-RECV counts from its ISN (its snd.una is already past the SYN).
+  const una = isPassiveFastOpen(t) ? t.iss : t.sndUna;
+  if (t.state !== TcpState.LISTEN && !(seqGe(seq, una) && seqLe(seq, t.sndMax))) {
     c.inc(c.TcpExt, "OutOfWindowIcmps");
     return;
   }
@@ -79,6 +89,8 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
   // The family's conversion (Linux icmp_err_convert, as tcp_v4_err uses it).
   const err = info.errno;
   if (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
+    // tcp_done_with_error: a Fast Open child not yet accepted is closed with the error and stays in the accept
+    // queue: accept() returns it, its data can be read, then the error (and EPIPE on writes).
     c.inc(c.Tcp, "AttemptFails");
     abort(tl, t, err, false);
     return;
@@ -111,4 +123,37 @@ function synSentPmtu(tl: TcpLayer, t: Tcb): void {
   sendSyn(tl, t);
   t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
   rearm(tl, t);
+}
+
+/**
+ * Whether an ICMP error kills a request: for IPv4 (tcp_v4_err) parameter
+ * problem, time exceeded and net or host unreachable — what may be a
+ * transient routing failure toward a spoofed source; for ICMPv6
+ * (tcp_v6_err) the hard errors of icmpv6_err_convert.
+ */
+function requestAbort(info: NetIcmpError): boolean {
+  if (info.kind !== "error") return false;
+  if (info.family === AF_INET6_FAMILY) return info.hard;
+  return info.type === 12 || info.type === 11 || (info.type === 3 && (info.code === 0 || info.code === 1));
+}
+
+/**
+ * An ICMP error about a SYN-ACK of a request still in a listener's SYN
+ * queue (Linux tcp_req_err): a quote of any other sequence number than the
+ * request's ISN is out of window; a hard error at the ISN drops the request
+ * silently (counted as a listen drop): the peer's later ACK finds nothing
+ * and is answered with a RST. Returns false when no request matches.
+ */
+function requestError(tl: TcpLayer, info: NetIcmpError, localPort: number, remotePort: number, seq: number): boolean {
+  const lt = tl.tables.findListener(info.quotedSrc, localPort, 0);
+  const key = requestKey(info.quotedDst, remotePort);
+  const req = lt?.lq?.synQueue.get(key);
+  if (!lt || !req) return false;
+  const c = tl.ctx.counters;
+  if (seq !== req.iss) c.inc(c.TcpExt, "OutOfWindowIcmps");
+  else if (requestAbort(info)) {
+    lt.lq!.synQueue.delete(key);
+    c.inc(c.TcpExt, "ListenDrops");
+  }
+  return true;
 }

@@ -39,6 +39,8 @@ export const freebsdPersonality: TcpPersonality = {
   ecnSimultaneousAccept: true,
   requestSeqCheck: false,
   nagleMinshall: false,
+  // syncache_unreach keeps the entry until its retransmissions ran out (not modelled: the error is ignored).
+  icmpDropsRequest: false,
   closedResetOwner,
   timeWaitInput: timeWaitInputBsd,
   learnedMss: tcpMss,

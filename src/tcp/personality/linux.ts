@@ -25,6 +25,8 @@ export const linuxPersonality: TcpPersonality = {
   ecnSimultaneousAccept: false,
   requestSeqCheck: true,
   nagleMinshall: true,
+  // tcp_v4_err: a hard error at a request's ISN drops it (tcp_req_err).
+  icmpDropsRequest: true,
   // Linux answers a segment for nobody from no socket (tcp_v4_send_reset without sk).
   closedResetOwner: () => null,
   timeWaitInput,

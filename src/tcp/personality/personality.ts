@@ -74,6 +74,12 @@ export interface TcpPersonality {
    * only when idle).
    */
   readonly nagleMinshall: boolean;
+  /**
+   * A hard ICMP error quoting the ISN of a SYN-ACK whose request waits in a
+   * listener's SYN queue drops the request (Linux tcp_req_err); false: the
+   * error finds no socket and is ignored.
+   */
+  readonly icmpDropsRequest: boolean;
 
   /** The socket that answers a segment for a port nobody listens on or is connected to, with its TOS and TTL (null: no socket, TOS 0, default TTL). */
   closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null;
