@@ -341,7 +341,10 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (unsent === 0) {
       // The FIN: new, or again after a go-back (it needs no window, only cwnd).
       if (t.finQueued && seq === dataEnd && (!t.finSent || retrans) && cwndQuota(t, mss) > 0) {
-        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) sent = true;
+        if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) {
+          sent = true;
+          if (!retrans) sentNew = true; // a lone FIN is new data for the loss probe (tcp_send_fin → tcp_write_xmit)
+        }
       }
       break;
     }
