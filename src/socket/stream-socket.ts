@@ -312,7 +312,13 @@ export class StreamSocket extends Socket {
     if (t.fo?.deferred) {
       taken = this.tcp.sendDeferredSyn(t, bufs);
     } else if (this.#connecting) {
-      fail(t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV ? "EALREADY" : "EISCONN", syscall);
+      // Linux __inet_stream_connect from sendmsg in SS_CONNECTING: a handshake in progress is EALREADY without waiting,
+      // a blocking call waits for it; an attempt that ended connects the socket (SS_CONNECTED) and this call is a
+      // plain send — only from then on is MSG_FASTOPEN EISCONN.
+      const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+      if ((t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) && dontWait) fail("EALREADY", syscall);
+      await this.#waitConnected(syscall);
+      return this.#sendmsg(bufs, flags & ~MSG_FASTOPEN, null, syscall, 0);
     } else if (t.state !== TcpState.CLOSE || this.#everConnected) {
       fail("EISCONN", syscall);
     } else {

@@ -165,6 +165,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   t.sb?.advance(ack);
   // Bytes SACKed earlier and now cumulatively acknowledged: already counted as delivered.
   const wasSacked = t.sb ? sackedBefore - t.sb.sackedBytes : 0;
+  const priorDupAcks = t.dupAcks;
   t.dupAcks = 0;
   const log = t.sentLog;
   if (log) {
@@ -201,6 +202,9 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // Linux acked_sacked (the delivered count's growth): with RACK's sent log, data SACKed before is
   // not delivered again (the FreeBSD personality counts every byte acknowledged).
   s.ackedSacked = Math.max(1, Math.ceil((acked - (t.sentLog ? wasSacked : 0) + newlySacked) / mss));
+  // Without SACK, Linux counts each duplicate ACK as a segment delivered (tcp_add_reno_sack); the ACK that
+  // then moves snd.una delivers only the rest, at least one (tcp_remove_reno_sacks).
+  if (!t.sackOk && priorDupAcks > 0) s.ackedSacked = Math.max(1, Math.ceil(acked / mss) - priorDupAcks);
   t.delivered += Math.ceil(Math.max(0, acked - wasSacked) / mss); // tcp_clean_rtx_queue: segments newly acknowledged
   s.rtt = rtt;
   s.unaAdvanced = true;
@@ -405,6 +409,9 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
     tcpOutput(tl, t);
     return;
   }
+  // Linux tcp_may_raise_cwnd: outside a reduction a duplicate ACK grows cwnd only when it SACKed data and the
+  // reordering degree exceeds tcp_reordering; a NewReno duplicate (tcp_add_reno_sack) never does.
+  if (ca !== "cwr" && (!t.sackOk || t.reordering <= tl.ctx.sysctl.tcp_reordering)) s.ackedSacked = 0;
   t.cc.onDupAck(s);
   // Limited transmit (RFC 3042): a new segment for each of the first two duplicate ACKs.
   if (t.unsentBytes > 0) {

@@ -15,7 +15,7 @@ import {
   TFO_BSD_PATH_DISABLE_TIME, TFO_SYN_RETRANSMITTED, TCP_FASTOPEN_COOKIE_SIZE, type FoCookie,
 } from "./fastopen.js";
 import type { FastOpenSock } from "./fastopen.js";
-import { transmit } from "./output.js";
+import { logSynDataLost, transmit } from "./output.js";
 import type { Segment } from "./segment.js";
 import { ACK, SYN } from "./segment.js";
 import type { Tcb } from "./tcb.js";
@@ -52,8 +52,12 @@ export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[], q
       room -= n;
       if (n < b.length) break;
     }
-    // Linux tcp_send_syn_data: the data's skb, kept for retransmission, is ACK|PSH.
-    if (taken > 0) t.sndBuf.markPush();
+    // Linux tcp_send_syn_data: the data's skb, kept for retransmission, is ACK|PSH and its own skb: later writes
+    // start new ones, so its resends keep PSH and end where the SYN's data ended.
+    if (taken > 0) {
+      t.sndBuf.markPush();
+      t.sndBuf.closeRecord();
+    }
   }
   fo.synCookie = cookie;
   fo.synData = taken;
@@ -177,6 +181,7 @@ function lostOrAcked(tl: TcpLayer, t: Tcb, fo: FastOpenSock, seg: Segment): bool
   tl.fastopen.cache.set(t.remoteAddr, mss, cookie, synDrop, tryExp, tl.ctx.scheduler.now());
   if (lost && fo.synData > 0) {
     fo.clientFail = t.totalRetrans ? TFO_SYN_RETRANSMITTED : TFO_DATA_NOT_ACKED;
+    logSynDataLost(tl, t, t.sndUna, t.sndMax, t.retransStamp);
     t.sndNxt = t.sndUna;
     c.inc(c.TcpExt, "TCPFastOpenActiveFail");
     return true;

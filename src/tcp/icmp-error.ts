@@ -5,14 +5,16 @@ import { seqGe, seqLe } from "../core/seq.js";
 import type { NetIcmpError } from "../net/network-layer.js";
 import { parseTcpQuoteInto } from "../wire/tcp.js";
 import { abort } from "./lifecycle.js";
-import { tcpOutput } from "./output.js";
+import { sendSyn, tcpOutput } from "./output.js";
+import { rearm } from "./timers.js";
+import type { Tcb } from "./tcb.js";
 import { updateMss } from "./setup.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
 import { isPassiveFastOpen } from "./fastopen-open.js";
 import { requestKey } from "./listener.js";
-import { addrEq } from "../net/inet-address.js";
+import { addrEq, netHeaderLen } from "../net/inet-address.js";
 
 /**
  * An ICMP error about one of our segments (RFC 5927 checks, Linux
@@ -63,6 +65,10 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
     if (info.mtu >= tl.net.of(info.quotedDst).minMtu && info.mtu < t.pmtu) {
       t.pmtu = info.mtu;
       updateMss(t);
+      if (t.state === TcpState.SYN_SENT) {
+        synSentPmtu(tl, t);
+        return;
+      }
       // Retransmit what no longer fits (Linux tcp_simple_retransmit).
       t.sndNxt = t.sndUna;
       tcpOutput(tl, t);
@@ -112,4 +118,29 @@ function requestIcmpError(tl: TcpLayer, info: NetIcmpError, localPort: number, r
     c.inc(c.TcpExt, "ListenDrops");
   }
   return true;
+}
+
+/**
+ * A smaller path MTU learned in SYN-SENT. The route's advertised MSS
+ * (MTU − 40) now bounds the MSS our SYNs announce (Linux
+ * tcp_advertise_mss); and a Fast Open SYN — its data, or the cookie
+ * request's option, may be what did not fit — is taken as lost: a plain SYN
+ * goes again at once (tcp_simple_retransmit marks every segment lost for
+ * `syn_fastopen`), its data to follow the handshake. A plain SYN waits for
+ * its timer, as in Linux.
+ */
+function synSentPmtu(tl: TcpLayer, t: Tcb): void {
+  const adv = t.pmtu - netHeaderLen(t.remoteAddr) - 20;
+  if (adv < t.advMss) {
+    t.advMss = adv;
+    t.rwin.advmss = adv;
+  }
+  if (!t.fo?.synFastopen) return;
+  const c = tl.ctx.counters;
+  c.inc(c.Tcp, "RetransSegs");
+  t.totalRetrans++;
+  t.rttTime = -1;
+  sendSyn(tl, t);
+  t.rtoAt = tl.ctx.scheduler.now() + t.rtt.rto;
+  rearm(tl, t);
 }

@@ -9,6 +9,7 @@
  * `head` holds the IP and TCP headers.
  */
 import { seqGt, seqLt, seqMax, seqMin } from "../core/seq.js";
+import type { Micros } from "../core/time.js";
 import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
@@ -296,6 +297,22 @@ export function logSent(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans:
     log.rack = rack;
   }
   log.onSent(seq, end, tl.ctx.scheduler.now());
+}
+
+/**
+ * The SYN's data that its SYN-ACK left unacknowledged (Linux
+ * tcp_rcv_fastopen_synack: tcp_mark_skb_lost on the SYN-data skb): entered
+ * in the {@link SentLog} as sent with the SYN at `xmit` and lost, so that its
+ * retransmission right after the handshake is a retransmission for RACK.
+ */
+export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, xmit: Micros): void {
+  if (t.sentLog || !t.sackOk || !seqLt(seq, end)) return;
+  const rack = rackOn(tl, t);
+  if (!rack && !tlpOn(tl, t)) return;
+  const log = t.sentLog = new SentLog();
+  log.rack = rack;
+  log.onSent(seq, end, xmit);
+  log.markAllLost();
 }
 
 /**

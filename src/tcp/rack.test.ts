@@ -112,3 +112,17 @@ test("SentLog: highestSackSeq (kept without a scan) equals a scan of the log thr
     if (una === end) break;
   }
 });
+
+test("SentLog: splitting a lost segment counts both halves as lost (a Fast Open SYN's data resent in MSS pieces)", () => {
+  const l = new SentLog();
+  l.onSent(101, 1421, 0);
+  l.markAllLost();
+  assert.equal(l.lostSegs, 1, "one lost entry before the resend");
+  l.onSent(101, 1101, 40_000);
+  l.onSent(1101, 1421, 40_000);
+  assert.equal(l.length, 2, "the resend split the entry at the MSS");
+  assert.equal(l.lostSegs, 2, "both halves still count as lost until SACKed or marked again");
+  l.onSent(1421, 2421, 40_000);
+  l.tagSack(1101, 2421, 50_000, 10_000, 101);
+  assert.equal(l.lostSegs, 1, "SACKing one half leaves the other lost");
+});

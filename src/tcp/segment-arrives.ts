@@ -154,7 +154,12 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
 
   // 6–8. Data and FIN.
   if (seg.data.length || seg.flags & FIN) processData(tl, t, seg);
-  else tcpOutput(tl, t);
+  else if (simultaneousSynAck) {
+    // tcp_data_queue sees the SYN's sequence number as an old retransmission: D-SACK it, ACK at once.
+    c.inc(c.TcpExt, "DelayedACKLost");
+    dsackOld(tl, t, seg.seq, t.rcvNxt);
+    sendAck(tl, t);
+  } else tcpOutput(tl, t);
 }
 
 /** The peer reset the connection (Linux tcp_reset). */

@@ -164,7 +164,11 @@ export class SentLog {
     const k = this.#idx(i);
     const end = this.#e(k);
     this.#a[k * 4 + 1] = seq >>> 0;
-    this.#insert(i + 1, seq, end, this.#t(k), this.#f(k));
+    const f = this.#f(k);
+    this.#insert(i + 1, seq, end, this.#t(k), f);
+    // Counted in segments, like Linux's lost_out / sacked_out in packets: one more of each kind.
+    if (f & F_SACKED) this.sackedSegs++;
+    else if (f & F_LOST) this.lostSegs++;
   }
 
   /**

@@ -223,7 +223,10 @@ export class Tcb extends TcbAccessors {
     if (st === TcpState.LISTEN) return m | (this.lq ? this.lq.poll() : 0);
     if (st === TcpState.CLOSE || (this.sndShutdown && (this.finReceived || this.rcvShutdown)) || this.reset) m |= POLLHUP;
     if (this.rcvShutdown || this.finReceived) m |= POLLIN | POLLRDNORM | POLLRDHUP;
-    if (st !== TcpState.SYN_SENT && st !== TcpState.SYN_RECV) {
+    // A Fast Open child in SYN-RECV is readable and writable like an established socket; a TCP_FASTOPEN_CONNECT
+    // socket whose SYN waits for the first write reports POLLOUT so that the write comes (Linux tcp_poll).
+    if (st === TcpState.SYN_SENT && this.fo?.deferred) m |= POLLOUT | POLLWRNORM;
+    else if (st !== TcpState.SYN_SENT && (st !== TcpState.SYN_RECV || this.fo?.passive)) {
       const avail = this.rcvBuf.length;
       if (avail >= Math.max(1, this.rcvLowat) || (avail > 0 && this.finReceived)) m |= POLLIN | POLLRDNORM;
       if (!this.sndShutdown) {

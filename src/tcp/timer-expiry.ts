@@ -7,7 +7,7 @@
  */
 import { fastOpenDetectBlackhole } from "./fastopen-open.js";
 import type { Micros } from "../core/time.js";
-import { TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL } from "./constants.js";
+import { TCP_ATO_MIN, TCP_RESOURCE_PROBE_INTERVAL, TCP_TIMEOUT_INIT } from "./constants.js";
 import { abort, destroy } from "./lifecycle.js";
 import { sendActiveReset } from "./control-out.js";
 import { lossSample, pipeBytes, sendAck, sendLastSegment, sendProbe, sendProbeSegment, sendSyn, tcpOutput } from "./output.js";
@@ -129,7 +129,12 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     // A Fast Open child's SYN-ACK gets one retry more (Linux tcp_fastopen_synack_timer).
     const synack = tl.ctx.sysctl.tcp_synack_retries + (t.fo?.passive ? 1 : 0);
     const retries = (t.synRetries || (t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_retries : synack)) + linear;
-    const expired = t.retransmits >= retries || (t.userTimeout > 0 && now - t.retransStamp >= t.userTimeout);
+    // Besides the count, the time a SYN's retries would take at exponential backoff from TCP_TIMEOUT_INIT
+    // (retransmits_timed_out with tcp_timeout_init as the base): TCP_SYNCNT 1 gives up 3 s after the first SYN even
+    // while the linear timeouts keep the RTO at 1 s. A Fast Open child's SYN-ACK timer counts only (tcp_fastopen_synack_timer).
+    const retryUntil = t.synRetries || (t.state === TcpState.SYN_SENT ? tl.ctx.sysctl.tcp_syn_retries : synack);
+    const budget = t.userTimeout > 0 ? t.userTimeout : t.fo?.passive ? Infinity : modelTimeout(retryUntil, TCP_TIMEOUT_INIT);
+    const expired = t.retransmits >= retries || (t.retransmits > 0 && now - t.retransStamp >= budget);
     if (t.fo !== null) fastOpenDetectBlackhole(tl, t, expired);
     if (expired) {
       writeError(tl, t, "ETIMEDOUT");
