@@ -1062,7 +1062,7 @@ class ScriptRun {
     const pshMask = pshFree ? ~TCP_PSH : ~0;
     if ((seg.flags & pshMask) !== (flagBits(spec.flags) & pshMask)) return "flags differ";
     if (spec.seq.start !== null) {
-      const rel = spec.seq.absolute ? seg.seq : (seg.seq - isn + (seg.flags & TCP_SYN ? c?.scriptIsn ?? 0 : 0)) >>> 0;
+      const rel = spec.seq.absolute ? seg.seq : (seg.seq - isn) >>> 0;
       if (rel !== spec.seq.start >>> 0) return "sequence number differs";
     }
     if (seg.len !== spec.seq.len) return "payload length differs";

@@ -9,6 +9,7 @@ import { zeroCopyAcked } from "./zerocopy.js";
 import { POLLIN, POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqLt } from "../core/seq.js";
 import { TCP_TIMEOUT_INIT } from "./constants.js";
+import { netHeaderLen } from "../net/inet-address.js";
 import {
   foOf, fastOpenCookie, noCookie, parseFoCookie, synDataSpace,
   TFO_CLIENT_NO_COOKIE, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE,
@@ -44,7 +45,7 @@ export function sendSynData(tl: TcpLayer, t: Tcb, bufs: readonly Uint8Array[], q
   if (ok) {
     let size = 0;
     for (const b of bufs) size += b.length;
-    let room = synDataSpace(t.pmtu, mss, t.userMss, size);
+    let room = synDataSpace(t.pmtu, mss, t.userMss, size, netHeaderLen(t.remoteAddr));
     for (const b of bufs) {
       if (room <= 0) break;
       const n = t.sndBuf.write(b, 0, Math.min(b.length, room));

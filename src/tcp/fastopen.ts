@@ -363,12 +363,13 @@ export class FastOpenHost {
 
 /**
  * Payload bytes a Fast Open SYN carries (Linux tcp_send_syn_data): the MSS
- * of the path MTU, bounded by the server's cached MSS and TCP_MAXSEG, less
- * the largest option space, and no more than the write.
+ * of the path MTU (less the network header, 20 bytes for IPv4, 40 for
+ * IPv6, and TCP's 20: __tcp_mtu_to_mss), bounded by the server's cached MSS
+ * and TCP_MAXSEG, less the largest option space, and no more than the write.
  * @example synDataSpace(1500, 940, 0, 1900) === 900
  */
-export function synDataSpace(pmtu: number, cachedMss: number, userMss: number, size: number): number {
-  let mss = pmtu - 40;
+export function synDataSpace(pmtu: number, cachedMss: number, userMss: number, size: number, netHeader = 20): number {
+  let mss = pmtu - netHeader - 20;
   if (cachedMss) mss = Math.min(mss, cachedMss);
   if (userMss) mss = Math.min(mss, userMss);
   return Math.max(0, Math.min(mss - MAX_TCP_OPTION_SPACE, size));

@@ -61,6 +61,7 @@ test("fastopen: the SYN carries the path MSS less 40 option bytes, bounded by th
   assert.equal(synDataSpace(1500, 940, 0, 5000), 900);
   assert.equal(synDataSpace(1500, 0, 536, 5000), 496);
   assert.equal(synDataSpace(1500, 0, 0, 10), 10);
+  assert.equal(synDataSpace(1520, 0, 0, 5000, 40), 1420, "IPv6: the 40-byte header comes off the path MTU (syn-data-mss.pkt's ipv6 run)");
 });
 
 /** A server with a Fast Open listener (TCP_FASTOPEN qlen `qlen`, 0: none) that echoes what each connection sends first. */
