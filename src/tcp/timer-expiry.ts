@@ -105,6 +105,13 @@ function synSentRetransmit(tl: TcpLayer, t: Tcb, now: Micros): boolean {
     writeError(tl, t, "ETIMEDOUT");
     return true;
   }
+  resendSyn(tl, t);
+  t.rtoAt = now + wait;
+  return true;
+}
+
+/** The SYN (or a request's SYN-ACK) again, counted as a retransmission (TCPSynRetrans) and not timed. */
+function resendSyn(tl: TcpLayer, t: Tcb): void {
   const c = tl.ctx.counters;
   t.retransmits++;
   c.inc(c.Tcp, "RetransSegs");
@@ -112,8 +119,6 @@ function synSentRetransmit(tl: TcpLayer, t: Tcb, now: Micros): boolean {
   t.totalRetrans++;
   t.rttTime = -1;
   sendSyn(tl, t);
-  t.rtoAt = now + wait;
-  return true;
 }
 
 /** Linux tcp_retransmit_timer. */
@@ -140,12 +145,7 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
       writeError(tl, t, "ETIMEDOUT");
       return;
     }
-    t.retransmits++;
-    c.inc(c.Tcp, "RetransSegs");
-    c.inc(c.TcpExt, "TCPSynRetrans");
-    t.totalRetrans++;
-    t.rttTime = -1;
-    sendSyn(tl, t);
+    resendSyn(tl, t);
     if (t.retransmits > linear) t.rtt.backoff();
     t.rtoAt = now + t.rtt.rto;
     return;
