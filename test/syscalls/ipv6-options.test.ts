@@ -12,10 +12,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { Network } from "../../src/sim/network.js";
 import { SysError } from "../../src/core/sys-error.js";
-import { errnoName, errnoNumber, type ErrnoCode } from "../../src/core/errno.js";
+import { linuxFixture, outcome, sameOutcome } from "../helpers/linux-fixture.js";
+import { errnoName } from "../../src/core/errno.js";
 import { ms, sec } from "../../src/core/time.js";
 import { Capture } from "../../src/tools/capture.js";
 import { writeIpv6Header } from "../../src/wire/ipv6.js";
@@ -23,33 +23,8 @@ import { parseIpv6Address, formatIpv6Address } from "../../src/wire/ipv6-address
 import type { Process } from "../../src/sys/process.js";
 import type { SendControlMessage } from "../../src/socket/socket.js";
 
-const LINUX = JSON.parse(readFileSync(new URL("./ipv6-options-linux.json", import.meta.url), "utf8")) as Record<string, unknown>;
+const linux = linuxFixture(new URL("./ipv6-options-linux.json", import.meta.url));
 const SOL = "IPPROTO_IPV6";
-
-/** The fixture's value for `key` (which must exist: a renamed probe case fails here, not silently). */
-function linux(key: string): unknown {
-  assert.ok(key in LINUX, `the fixture has "${key}"`);
-  return LINUX[key];
-}
-
-/** A result as the probe records it: the value, "ok", or the errno's name (numbers compared, so ENOTSUP = EOPNOTSUPP). */
-async function outcome(f: () => unknown): Promise<unknown> {
-  try {
-    const r = await f();
-    return r === undefined ? "ok" : r;
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
-
-function sameOutcome(got: unknown, want: unknown, what: string): void {
-  if (typeof want === "string" && typeof got === "string" && want !== "ok" && got !== "ok") {
-    assert.equal(errnoNumber(got as ErrnoCode), errnoNumber(want as ErrnoCode), `${what}: Linux ${want}, sockstack ${got}`);
-  } else {
-    assert.deepEqual(got, want, `${what}: Linux ${JSON.stringify(want)}, sockstack ${JSON.stringify(got)}`);
-  }
-}
 
 async function pair() {
   const net = new Network({ seed: 11 });

@@ -6,36 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { Network } from "../../src/sim/network.js";
-import { SysError } from "../../src/core/sys-error.js";
-import { errnoNumber, type ErrnoCode } from "../../src/core/errno.js";
+import { linuxFixture, outcome, sameOutcome } from "../helpers/linux-fixture.js";
 import { ms, sec } from "../../src/core/time.js";
 
-const LINUX = JSON.parse(readFileSync(new URL("./ipv6-options-linux.json", import.meta.url), "utf8")) as Record<string, unknown>;
-
-function linux(key: string): unknown {
-  assert.ok(key in LINUX, `the fixture has "${key}"`);
-  return LINUX[key];
-}
-
-async function outcome(f: () => unknown): Promise<unknown> {
-  try {
-    const r = await f();
-    return r === undefined ? "ok" : r;
-  } catch (e) {
-    if (e instanceof SysError) return e.code;
-    throw e;
-  }
-}
-
-function same(got: unknown, want: unknown, what: string): void {
-  if (typeof want === "string" && typeof got === "string" && want !== "ok" && got !== "ok") {
-    assert.equal(errnoNumber(got as ErrnoCode), errnoNumber(want as ErrnoCode), `${what}: Linux ${want}, sockstack ${got}`);
-  } else {
-    assert.deepEqual(got, want, `${what}: Linux ${JSON.stringify(want)}, sockstack ${JSON.stringify(got)}`);
-  }
-}
+const linux = linuxFixture(new URL("./ipv6-options-linux.json", import.meta.url));
 
 test("ping sockets: ping_group_range, socket()'s protocol checks, echo request and reply, sendto's errnos — as Linux", async () => {
   const net = new Network({ seed: 5 });
@@ -48,16 +23,16 @@ test("ping sockets: ping_group_range, socket()'s protocol checks, echo request a
   await net.advance(sec(3));
   const p = a.createProcess("ping");
   a.sysctl.ping_group_range = [1, 0];
-  same(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6"))), linux("ping socket with ping_group_range 1 0"), "the kernel's default range");
+  sameOutcome(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6"))), linux("ping socket with ping_group_range 1 0"), "the kernel's default range");
   a.sysctl.ping_group_range = [0, 0];
-  same(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6"))), linux("ping socket with ping_group_range 0 0"), "group 0 allowed");
-  same(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMP"))), linux("AF_INET6 SOCK_DGRAM IPPROTO_ICMP"), "ICMP on AF_INET6");
-  same(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_STREAM", "IPPROTO_ICMPV6"))), linux("AF_INET6 SOCK_STREAM IPPROTO_ICMPV6"), "a stream ping socket");
+  sameOutcome(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6"))), linux("ping socket with ping_group_range 0 0"), "group 0 allowed");
+  sameOutcome(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMP"))), linux("AF_INET6 SOCK_DGRAM IPPROTO_ICMP"), "ICMP on AF_INET6");
+  sameOutcome(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_STREAM", "IPPROTO_ICMPV6"))), linux("AF_INET6 SOCK_STREAM IPPROTO_ICMPV6"), "a stream ping socket");
   const s = p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6");
   const name = p.getsockname(s) as { addr: string; port: number; flowinfo: number; scopeId: number };
   assert.deepEqual([name.addr, name.port, name.flowinfo, name.scopeId], linux("ping getsockname unbound"), "unbound: [::]:0");
   const req = new Uint8Array([128, 0, 0, 0, 0x12, 0x34, 0, 7, ...new TextEncoder().encode("abcdefgh")]);
-  same(await outcome(() => p.sendto(s, req, 0, ["2001:db8::2", 0])), linux("ping sendto echo request"), "an echo request");
+  sameOutcome(await outcome(() => p.sendto(s, req, 0, ["2001:db8::2", 0])), linux("ping sendto echo request"), "an echo request");
   const after = p.getsockname(s) as { addr: string; port: number };
   assert.deepEqual([after.addr, after.port !== 0], linux("ping getsockname after send (port is the id)"), "the first send chose an identifier");
   const got = p.recvfrom(s, 100);
@@ -81,17 +56,17 @@ test("ping sockets: ping_group_range, socket()'s protocol checks, echo request a
   };
   assert.equal(sum(data), 0xffff, "the reply's checksum is valid");
   const hdr = (type: number, code: number) => new Uint8Array([type, code, 0, 0, 0, 1, 0, 1]);
-  same(await outcome(() => p.sendto(s, hdr(129, 0), 0, ["2001:db8::2", 0])), linux("ping sendto type 129"), "not an echo request");
-  same(await outcome(() => p.sendto(s, hdr(128, 1), 0, ["2001:db8::2", 0])), linux("ping sendto code 1"), "code 1");
-  same(await outcome(() => p.sendto(s, new Uint8Array([128, 0, 0, 0, 0, 0, 0]), 0, ["2001:db8::2", 0])), linux("ping sendto 7 bytes"), "7 bytes");
-  same(await outcome(() => p.sendto(s, req, 0, ["::ffff:10.0.0.1", 0])), linux("ping sendto mapped address"), "a mapped address");
-  same(await outcome(() => p.send(s, req)), linux("ping send unconnected"), "send without a destination");
+  sameOutcome(await outcome(() => p.sendto(s, hdr(129, 0), 0, ["2001:db8::2", 0])), linux("ping sendto type 129"), "not an echo request");
+  sameOutcome(await outcome(() => p.sendto(s, hdr(128, 1), 0, ["2001:db8::2", 0])), linux("ping sendto code 1"), "code 1");
+  sameOutcome(await outcome(() => p.sendto(s, new Uint8Array([128, 0, 0, 0, 0, 0, 0]), 0, ["2001:db8::2", 0])), linux("ping sendto 7 bytes"), "7 bytes");
+  sameOutcome(await outcome(() => p.sendto(s, req, 0, ["::ffff:10.0.0.1", 0])), linux("ping sendto mapped address"), "a mapped address");
+  sameOutcome(await outcome(() => p.send(s, req)), linux("ping send unconnected"), "send without a destination");
   const bnd = p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6");
-  same(await outcome(() => {
+  sameOutcome(await outcome(() => {
     p.bind(bnd, ["::", 4242]);
     const n = p.getsockname(bnd) as { addr: string; port: number; flowinfo: number; scopeId: number };
     return [n.addr, n.port, n.flowinfo, n.scopeId];
   }), linux("ping bind id 4242"), "bind chooses the identifier");
   const nr = p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6");
-  same(await outcome(() => p.sendto(nr, req, 0, ["2001:db8:1::9", 0])), linux("ping sendto no route"), "no route");
+  sameOutcome(await outcome(() => p.sendto(nr, req, 0, ["2001:db8:1::9", 0])), linux("ping sendto no route"), "no route");
 });
