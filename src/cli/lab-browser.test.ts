@@ -289,9 +289,14 @@ test("in Chromium: tcpdump on any host — the host picked, -i any, a filter, a 
   await scrubTo(page, 2000);
   assert.equal(await page.locator("#tcpdump-host").inputValue(), "server", "the capture point's host first");
   assert.equal(await page.locator("#tcpdump-args").inputValue(), "-nn -i eth0");
-  const server = (await text(page, "tcpdump")).split("\n");
+  const serverText = await text(page, "tcpdump");
+  const server = serverText.split("\n");
   await page.locator("#tcpdump-host").selectOption("client");
-  await page.waitForFunction(() => /^\S+ IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/.test(document.getElementById("tcpdump")?.textContent ?? ""));
+  // The server's pane shows the client's SYN too: wait for the pane to be redrawn (in Worker mode a frame or two later).
+  await page.waitForFunction((before) => {
+    const now = (document.getElementById("tcpdump") as unknown as { innerText: string } | null)?.innerText ?? "";
+    return now !== before && /^\S+ IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.9090: Flags \[S\]/.test(now);
+  }, serverText);
   const client = (await text(page, "tcpdump")).split("\n");
   assert.equal(client.length, server.length, "the client's eth0 sees every packet of the link too");
   assert.notDeepEqual(client, server, "at its own instants (the link's 50 µs)");
