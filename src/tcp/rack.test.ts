@@ -14,20 +14,20 @@ function log(n: number, at = 0): SentLog {
 }
 
 test("RACK_sent_after: later time wins; at the same time, the higher sequence", () => {
-  assert.equal(sentAfter(2, 1, 0, 5000), true);
-  assert.equal(sentAfter(1, 1, 5000, 4000), true);
-  assert.equal(sentAfter(1, 1, 4000, 5000), false);
+  assert.equal(sentAfter(2, 1, 0, 5000), true, "a later send time is after an earlier one");
+  assert.equal(sentAfter(1, 1, 5000, 4000), true, "at 5000 µs vs 4000 µs the first was sent after");
+  assert.equal(sentAfter(1, 1, 4000, 5000), false, "at 4000 µs vs 5000 µs the first was sent before");
 });
 
 test("SentLog: SACK tags whole segments only; a block over part of one tags nothing", () => {
   const l = log(4);
   const out: number[] = [];
-  assert.equal(l.alignSack([3000, 4001], 1, 1, out), 1);
-  assert.deepEqual(out.slice(0, 2), [3001, 4001]);
-  assert.equal(l.alignSack([4000, 4001], 1, 1, out), 0);
+  assert.equal(l.alignSack([3000, 4001], 1, 1, out), 1, "a block covering segment 3 exactly tags one segment");
+  assert.deepEqual(out.slice(0, 2), [3001, 4001], "the aligned block is segment 3's edges");
+  assert.equal(l.alignSack([4000, 4001], 1, 1, out), 0, "a block over part of segment 4 tags nothing");
   // A D-SACK first block (below the cumulative ACK) passes as is.
-  assert.equal(l.alignSack([1, 501, 2001, 3001], 2, 1001, out), 2);
-  assert.deepEqual(out.slice(0, 4), [1, 501, 2001, 3001]);
+  assert.equal(l.alignSack([1, 501, 2001, 3001], 2, 1001, out), 2, "a D-SACK first block passes as is, with the block after it");
+  assert.deepEqual(out.slice(0, 4), [1, 501, 2001, 3001], "both blocks come out unchanged");
 });
 
 test("SentLog: loss detection marks segments sent before the delivered one once RACK.rtt + the window passed, and reports the wait of the others", () => {
@@ -37,31 +37,31 @@ test("SentLog: loss detection marks segments sent before the delivered one once 
   l.onSent(2001, 3001, 20_000);
   // The third segment SACKed at 120 ms: RACK.rtt 100 ms.
   l.tagSack(2001, 3001, 120_000, 100_000, 1);
-  assert.equal(l.rackRtt, 100_000);
+  assert.equal(l.rackRtt, 100_000, "RACK.rtt is the SACKed segment's RTT (120 − 20 ms)");
   // At 110 ms with a 5 ms window: segment 1 (sent at 0) is 110 ms old > 100 + 5 → lost; segment 2
   // (100 ms old) has 100 + 5 − 100 = 5 ms left → the reordering timer.
   const r = l.detectLoss(110_000, 5_000);
-  assert.equal(l.lostSegs, 1);
-  assert.equal(r.timeout, 5_000);
-  assert.equal(l.lostBytes, 1000);
+  assert.equal(l.lostSegs, 1, "segment 1, 110 ms old > 100 + 5 ms, is marked lost");
+  assert.equal(r.timeout, 5_000, "segment 2 has 5 ms left: the reordering timer");
+  assert.equal(l.lostBytes, 1000, "the lost bytes are segment 1's 1000");
   // Retransmitting the lost segment puts it back in the pipe and stamps it.
   l.onSent(1, 1001, 111_000);
-  assert.equal(l.lostBytes, 0);
-  assert.equal(l.entry(0).time, 111_000);
-  assert.equal(l.nextLost(1), -1);
+  assert.equal(l.lostBytes, 0, "a retransmitted segment is back in the pipe");
+  assert.equal(l.entry(0).time, 111_000, "the retransmission restamps the segment's send time");
+  assert.equal(l.nextLost(1), -1, "no lost segment is left to retransmit");
 });
 
 test("SentLog: a retransmission splits a segment at its edges; the cumulative ACK trims and drops", () => {
   const l = log(2);
   l.onSent(1, 501, 5);
-  assert.equal(l.length, 3);
-  assert.deepEqual([l.entry(0).start, l.entry(0).end, l.entry(0).retrans], [1, 501, true]);
-  assert.deepEqual([l.entry(1).start, l.entry(1).retrans], [501, false]);
+  assert.equal(l.length, 3, "a partial retransmission splits the first segment in two");
+  assert.deepEqual([l.entry(0).start, l.entry(0).end, l.entry(0).retrans], [1, 501, true], "the retransmitted half is [1, 501) and marked retransmitted");
+  assert.deepEqual([l.entry(1).start, l.entry(1).retrans], [501, false], "the other half is [501, …) and not retransmitted");
   const r = l.ack(701, 50, 1, { segs: 0, reord: -1 });
-  assert.equal(r.segs, 1);
-  assert.equal(l.entry(0).start, 701);
+  assert.equal(r.segs, 1, "the ACK of 701 acknowledges one whole entry");
+  assert.equal(l.entry(0).start, 701, "the ACK of 701 trims the next entry to start at 701");
   l.ack(2001, 60, 1, { segs: 0, reord: -1 });
-  assert.equal(l.length, 0);
+  assert.equal(l.length, 0, "the ACK of everything empties the log");
   assert.equal(l.memoryBytes, 0, "the ring is given back when nothing is in flight");
 });
 
@@ -70,21 +70,21 @@ test("the reordering window grows a step per D-SACK round trip, persists 16 reco
   l.dsackSeen = true;
   l.delivered = 10;
   rackUpdateReoWnd(layer(1), l, 9);
-  assert.equal(l.reoWndSteps, 2);
-  assert.equal(l.reoWndPersist, TCP_RACK_RECOVERY_THRESH);
+  assert.equal(l.reoWndSteps, 2, "a D-SACK in a new round trip grows the window to 2 steps");
+  assert.equal(l.reoWndPersist, TCP_RACK_RECOVERY_THRESH, "the grown window persists for TCP_RACK_RECOVERY_THRESH recoveries");
   // A D-SACK within the same round trip (prior_delivered below the last change) is ignored.
   l.dsackSeen = true;
   rackUpdateReoWnd(layer(1), l, 5);
-  assert.equal(l.reoWndSteps, 2);
+  assert.equal(l.reoWndSteps, 2, "a D-SACK in the same round trip changes nothing");
   // Once the recoveries it persists for are over, back to one step.
   l.reoWndPersist = 0;
   rackUpdateReoWnd(layer(1), l, 20);
-  assert.equal(l.reoWndSteps, 1);
+  assert.equal(l.reoWndSteps, 1, "with no recoveries left to persist for, back to one step");
   const s = log(1);
   s.dsackSeen = true;
   s.delivered = 10;
   rackUpdateReoWnd(layer(3), s, 9);
-  assert.equal(s.reoWndSteps, 1);
+  assert.equal(s.reoWndSteps, 1, "tcp_recovery 0x2 (static window) keeps one step");
 });
 
 test("SentLog: highestSackSeq (kept without a scan) equals a scan of the log through SACKs, splits, RTO and ACKs", () => {
