@@ -174,11 +174,18 @@ export class Addrconf {
   /**
    * Adds `addr/prefixLen` to `iface` (`ip -6 addr add`) with its prefix
    * route; tentative until DAD passes on an Ethernet link. Throws when
-   * the interface already has it (EEXIST).
+   * the interface already has it (EEXIST), and while IPv6 is disabled
+   * (`disable_ipv6`, the default until `enableIpv6()`) on any interface
+   * but loopback, as Linux does.
    */
   addAddress(iface: NetInterface, addr: Ipv6Address, prefixLen: number, opts: { nodad?: boolean; autoconf?: boolean; validLifetime?: Micros; preferredLifetime?: Micros } = {}): Inet6Addr {
     const d = this.#devs.get(iface.index);
     if (!d) throw new TypeError(`${iface.name}: no IPv6 state`);
+    // Linux refuses with EACCES and this extack text (checked on 6.18 with a veth and
+    // disable_ipv6=1); accepting it would leave an address nothing answers on.
+    if (this.ctx.sysctl.disable_ipv6 && iface !== this.ip.loopback) {
+      throw new Error(`Error: ipv6: IPv6 is disabled on this device (${iface.name}: call enableIpv6() first)`);
+    }
     if (d.addrs.some((a) => ipv6Equal(a.addr, addr))) throw new Error(`RTNETLINK answers: File exists (${formatIpv6Address(addr)} on ${iface.name})`);
     const now = this.ctx.scheduler.now();
     const a: Inet6Addr = {

@@ -77,6 +77,18 @@ test("lo has ::1 from the start; ping ::1 works without enabling IPv6 on the lin
   assert.equal(a.counters.Icmp6.OutEchoReplies, 1);
 });
 
+test("adding an IPv6 address while IPv6 is disabled is refused, as Linux (EACCES: IPv6 is disabled on this device)", () => {
+  const { a } = lan();
+  const eth = a.ip.interfaces.find((i) => i !== a.ip.loopback)!;
+  assert.throws(() => a.addAddress(eth, "2001:db8::9/64"), /IPv6 is disabled on this device/, "a disabled link takes no IPv6 address");
+  assert.deepEqual(addrs(a, eth), [], "nothing was added");
+  a.addAddress(a.ip.loopback, "::2/128");
+  assert.ok(addrs(a, a.ip.loopback).includes("::2/128 preferred"), "loopback stays IPv6-enabled");
+  a.enableIpv6();
+  a.addAddress(eth, "2001:db8::9/64");
+  assert.ok(addrs(a, eth).some((x) => x.startsWith("2001:db8::9/64")), "after enableIpv6() the address is taken");
+});
+
 test("enabling IPv6: EUI-64 link-local, DAD (NS from :: to the solicited-node group, after a random delay below 1 s), then router solicitations", async () => {
   const { net, a, aIface, aDev } = lan();
   const fa = frames(net, aDev);
