@@ -8,6 +8,7 @@
 import type { Micros } from "../../core/time.js";
 import { seqGe, seqGt, seqLt } from "../../core/seq.js";
 import type { NetIcmpError } from "../../net/network-layer.js";
+import { localMatch } from "../../net/dual-stack.js";
 import { TCP_MSS_DEFAULT } from "../constants.js";
 import { destroyTimeWait, restartTimeWait } from "../lifecycle.js";
 import type { RequestSock } from "../listener.js";
@@ -96,15 +97,24 @@ function synSentTimeout(tl: TcpLayer, t: Tcb, shift: number): Micros {
 /**
  * tcp_input.c: a segment for a bound socket that neither listens nor is
  * connected finds it in the PCB table, and tcp_dropwithreset answers with
- * its IP_TOS / IP_TTL.
+ * its IP_TOS / IP_TTL (IPV6_TCLASS / IPV6_UNICAST_HOPS in IPv6).
  */
 function closedResetOwner(tl: TcpLayer, seg: Segment): Tcb | null {
   const owners = tl.tables.bucket(seg.dport)?.owners;
   if (!owners) return null;
+  // The best match as in_pcblookup finds it, in either family (an AF_INET6 socket bound to :: or
+  // to the address; a dual-stack one for IPv4).
+  let best: Tcb | null = null;
+  let score = -1;
   for (const o of owners) {
-    if (!(o instanceof TimeWaitSock) && o.state === TcpState.CLOSE && (o.localAddr === 0 || o.localAddr === seg.daddr)) return o;
+    if (o instanceof TimeWaitSock || o.state !== TcpState.CLOSE) continue;
+    const m = localMatch(o.localAddr, o.v6only, seg.daddr);
+    if (m > score) {
+      score = m;
+      best = o;
+    }
   }
-  return null;
+  return best;
 }
 
 /**
