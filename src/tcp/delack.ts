@@ -58,7 +58,6 @@ export function ackSndCheck(tl: TcpLayer, t: Tcb, ackNow: boolean): void {
   const twoSegs = tl.personality.ackThresholdReached(t);
   const quick = t.quickAcks > 0 && !t.pingpong;
   if (ackNow || (t.ooo && !t.ooo.isEmpty) || twoSegs || quick) {
-    if (quick && !ackNow) t.quickAcks--;
     sendAck(tl, t);
     cancelDelayedAck(tl, t);
     return;

@@ -121,6 +121,9 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     if (t.delackAt >= 0) {
       t.delackAt = -1;
     }
+    // Linux tcp_event_ack_sent → tcp_dec_quickack_mode: an ACK of received data spends one quick
+    // ACK, pure or riding on data (ICSK_ACK_SCHED is the data not yet acknowledged).
+    if (t.unackedSegs > 0 && t.quickAcks > 0) t.quickAcks--;
     t.unackedSegs = 0;
   }
   if (data.length) {

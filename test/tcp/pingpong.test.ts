@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms } from "../../src/core/time.js";
 import { Network } from "../../src/sim/network.js";
-import { connectTo, listenOn } from "../helpers/vocabulary.js";
+import { connectTo, injectTcp, listenOn, rawPeer } from "../helpers/vocabulary.js";
 
 test("a reply makes the connection interactive: the next request's first part waits for the 40 ms delayed ACK under Nagle", async () => {
   const net = new Network({ seed: 3 });
@@ -41,4 +41,36 @@ test("a reply makes the connection interactive: the next request's first part wa
   });
   await net.run();
   assert.deepEqual(times, [20, ...Array<number>(11).fill(60)]); // 2 round trips + the 40 ms delayed ACK
+});
+
+/**
+ * The accepted side of a raw-peer handshake (peer MSS 1000, no options but
+ * the MSS), with the peer's window closed when `zeroWindow`.
+ */
+async function accepted(zeroWindow: boolean) {
+  const t = rawPeer();
+  const l = listenOn(t.p, 8080);
+  injectTcp(t.host, { flags: "S", port: 8080, peerPort: 40000, options: { mss: 1000 } });
+  t.capture.expectTcp({ flags: "S.", seq: 0, ack: 1 });
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1, win: zeroWindow ? 0 : 65535 });
+  const { fd } = await t.p.accept(l);
+  return { ...t, fd, tcb: t.conn(8080)! };
+}
+
+test("an ACK riding on data spends a quick ACK as a pure one does (Linux tcp_event_ack_sent → tcp_dec_quickack_mode)", async () => {
+  // Pure: the peer's first data gets a quick (immediate) pure ACK.
+  const pure = await accepted(false);
+  injectTcp(pure.host, { flags: "P.", seq: 1, ack: 1, data: "x".repeat(100) });
+  pure.capture.expectTcp({ flags: ".", seq: 1, ack: 101, len: 0 });
+  const afterPure = pure.tcb.quickAcks;
+  // Riding: our write waits behind the peer's zero window; the peer's first data opens the
+  // window, and our data goes out carrying the ACK of it — no pure ACK follows.
+  const ride = await accepted(true);
+  await ride.p.send(ride.fd, "y".repeat(50));
+  injectTcp(ride.host, { flags: "P.", seq: 1, ack: 1, win: 65535, data: "x".repeat(100) });
+  ride.capture.expectTcp({ flags: "P.", seq: 1, ack: 101, len: 50 });
+  await ride.net.advance(ms(1));
+  assert.equal(ride.capture.pending().length, 0, "no pure ACK after the data that carried it");
+  assert.ok(afterPure > 0, "quick ACKs are left after the first (the budget is rcv_wnd / 2 MSS)");
+  assert.equal(ride.tcb.quickAcks, afterPure, "the ACK on data spent one quick ACK, as the pure ACK did");
 });
