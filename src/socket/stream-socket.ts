@@ -188,7 +188,13 @@ export class StreamSocket extends Socket {
     await this.#waitConnected("connect");
   }
 
-  async #waitConnected(syscall: string): Promise<void> {
+  /**
+   * Waits for a handshake in progress. `asConnect`: the wait of
+   * __inet_stream_connect (connect, and sendmsg with MSG_FASTOPEN), whose
+   * failure disconnects the socket; a plain send waits as
+   * sk_stream_wait_connect, which leaves it.
+   */
+  async #waitConnected(syscall: string, asConnect = syscall === "connect"): Promise<void> {
     const t = this.t;
     const deadline = this.deadline(this.sndtimeo);
     while (t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) {
@@ -196,7 +202,7 @@ export class StreamSocket extends Socket {
     }
     this.#connecting = false;
     if (t.state === TcpState.CLOSE) {
-      if (syscall === "connect") this.#connectFailed(syscall);
+      if (asConnect) this.#connectFailed(syscall);
       fail(t.error ? this.tcp.takeError(t) : "ECONNREFUSED", syscall);
     }
     if (t.error) fail(this.tcp.takeError(t), syscall);
@@ -317,7 +323,7 @@ export class StreamSocket extends Socket {
       // plain send — only from then on is MSG_FASTOPEN EISCONN.
       const dontWait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
       if ((t.state === TcpState.SYN_SENT || t.state === TcpState.SYN_RECV) && dontWait) fail("EALREADY", syscall);
-      await this.#waitConnected(syscall);
+      await this.#waitConnected(syscall, true);
       return this.#sendmsg(bufs, flags & ~MSG_FASTOPEN, null, syscall, 0);
     } else if (t.state !== TcpState.CLOSE || this.#everConnected) {
       fail("EISCONN", syscall);
@@ -340,7 +346,7 @@ export class StreamSocket extends Socket {
     // to leave with its data) only when the SYN did not take all of it (tcp_send_syn_data clears fo->data).
     foOf(t).writePending = taken < bufs.reduce((n, b) => n + b.length, 0);
     try {
-      await this.#waitConnected(syscall);
+      await this.#waitConnected(syscall, true);
     } finally {
       foOf(t).writePending = false;
     }

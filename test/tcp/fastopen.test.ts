@@ -13,6 +13,8 @@ import {
 import { TcpState } from "../../src/tcp/tcp-state.js";
 import type { Host } from "../../src/host/host.js";
 import { twoHosts, tcbs } from "../helpers/tcp.js";
+import { POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../../src/core/poll-events.js";
+import type { PollFd } from "../../src/sys/select-poll.js";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -198,4 +200,34 @@ test("fastopen (FreeBSD personality): TCP_FASTOPEN + sendto connects; an invalid
   await net.advance(sec(1));
   assert.deepEqual(echoes, ["one", "two"], "the SYN's data was not acknowledged (no Fast Open server) and went again after the handshake");
   assert.ok(client.tcp.fastopen.cache.get(0x0a000002)!.disabledAt >= 0);
+});
+
+test("fastopen: a blocking sendto(MSG_FASTOPEN) that is refused disconnects the socket, as a refused connect does (Linux __inet_stream_connect)", async () => {
+  const { net, client } = twoHosts({ latency: ms(10) });
+  const r: Record<string, unknown> = {};
+  const code = async (f: () => unknown): Promise<string> => {
+    try {
+      await f();
+      return "ok";
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  };
+  client.spawn("c", async (p) => {
+    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    r.first = await code(() => p.sendto(fd, "hello", "MSG_FASTOPEN", ["10.0.0.2", 9]));
+    const fds: PollFd[] = [{ fd, events: POLLIN | POLLOUT | POLLRDHUP }];
+    await p.poll(fds, 0);
+    r.poll = fds[0]!.revents;
+    r.soError = p.getsockopt(fd, "SOL_SOCKET", "SO_ERROR");
+    r.recv = await code(() => p.recv(fd, 10, "MSG_DONTWAIT"));
+    r.send = await code(() => p.send(fd, "x", "MSG_NOSIGNAL"));
+    r.peer = await code(() => p.getpeername(fd));
+    r.again = await code(() => p.sendto(fd, "again", "MSG_FASTOPEN", ["10.0.0.2", 9]));
+  });
+  await net.advance(sec(1));
+  // python3 on Linux 6.18, loopback, a closed port: ECONNREFUSED, poll 0x14, SO_ERROR 0, recv ENOTCONN, send EPIPE,
+  // getpeername ENOTCONN, and a second sendto(MSG_FASTOPEN) makes a new attempt (ECONNREFUSED again).
+  assert.deepEqual(r, { first: "ECONNREFUSED", poll: POLLOUT | POLLHUP, soError: 0, recv: "ENOTCONN", send: "EPIPE", peer: "ENOTCONN", again: "ECONNREFUSED" },
+    "after the refusal the socket is like a fresh one");
 });
