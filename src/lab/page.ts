@@ -88,7 +88,8 @@ export const LAB_HTML = `<!doctype html>
   <section class="pane wide"><h2><select id="tcpdump-host"></select>$ tcpdump <input id="tcpdump-args" type="text" size="40" value="-nn" aria-label="tcpdump arguments" title="-i IFACE or -i any, -v, -X, -S, -t, -e, -c N, then a filter expression (tcp port 9090, host 10.0.0.1 and not arp, …)">
     <span id="tcpdump-title">(click a line)</span></h2><pre id="tcpdump"></pre></section>
   <section class="pane wide"><h2>tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
-  <section class="pane wide" id="program-pane"><h2>write your own (JavaScript; in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
+  <section class="pane wide" id="program-pane"><h2>write your own in <select id="program-lang" title="TypeScript: types are stripped (not checked) by a transform loaded the first time a TypeScript program runs"><option value="ts" selected>TypeScript</option><option value="js">JavaScript</option></select>
+    (in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
     <select id="template"></select> <button id="run-program" type="button">run ▸</button></h2>
     <div class="editor"><pre id="program-lines" aria-hidden="true"></pre><textarea id="program" spellcheck="false" wrap="off" rows="18" aria-label="program"></textarea></div>
     <pre id="program-status">(edit a template, then run it: its processes, packets and sockets fill the views below)</pre></section>

@@ -41,6 +41,7 @@ import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import { LAB_ONLY_SCENARIOS, programScenario, type LabScenario } from "./lab-scenarios.js";
+import type { ProgramLanguage } from "./program.js";
 import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
 import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTimedAction } from "./actions.js";
 import { PacketLog, type LabPacket } from "./packet-log.js";
@@ -58,8 +59,10 @@ export const LAB_PROGRAM_NAME = "your program";
 export interface LabSessionOptions {
   /** The scenario to run, one of {@link LAB_SCENARIOS} (default `lecture`). */
   scenario?: string;
-  /** Instead of a scenario: a JavaScript program (src/lab/program.ts) run on the two-host network. */
+  /** Instead of a scenario: a program (src/lab/program.ts) run on the two-host network. */
   program?: string;
+  /** The language of {@link program}: `ts` (the editor's; the TypeScript chunk is loaded on first use) or `js` (default). */
+  language?: ProgramLanguage;
   /** Impairments from t = 0: of link {@link link}, or of every link. */
   impairments?: LabImpairments;
   /** The link (index in the network's links) the initial impairments apply to; absent: every link. */
@@ -148,7 +151,7 @@ export class LabSession {
    */
   constructor(readonly seed: number, opts: LabSessionOptions = {}) {
     if (opts.program !== undefined) {
-      this.scenario = programScenario(LAB_PROGRAM_NAME, opts.program);
+      this.scenario = programScenario(LAB_PROGRAM_NAME, opts.program, opts.language ?? "js");
     } else {
       const name = opts.scenario ?? "lecture";
       const sc = LAB_SCENARIOS.find((x) => x.name === name);

@@ -21,7 +21,7 @@ import { processesHtml } from "./processes.js";
 import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabSessionOptions, type LabTool } from "./session.js";
 import { topologySvg } from "./topology.js";
 import { esc, lineNumbersHtml, narrationHtml, socketsHtml } from "./views.js";
-import { ProgramError } from "./program.js";
+import { ProgramError, typeScriptLoaded, type ProgramLanguage } from "./program.js";
 import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
@@ -146,8 +146,11 @@ export function startLab(dom: LabDom): void {
   templateIn.innerHTML = LAB_TEMPLATES.map((t, i) => `<option value="${esc(t.name)}"${i === 0 ? " selected" : ""}>${esc(t.name)} — ${esc(t.summary)}</option>`).join("");
   if (!templateIn.value) templateIn.value = LAB_TEMPLATES[0]!.name;
   programIn.value = LAB_TEMPLATES[0]!.code;
+  const programLang = el("program-lang");
   /** The program the session runs (the run button's), or null when a scenario of the picker runs. */
   let program: string | null = null;
+  /** Its language (the editor's choice when run ▸ was pressed). */
+  let language: ProgramLanguage = "ts";
   let drawnLines = "";
   /** The gutter of the editor; `scrolled` also aligns it with the text (reading scrollTop lays the page out: only on the editor's own events). */
   const drawLines = (scrolled = false) => {
@@ -280,7 +283,7 @@ export function startLab(dom: LabDom): void {
       if (program !== null) {
         const e = session.error;
         programStatus.className = e ? "err" : "";
-        say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network");
+        say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : session.net === null && language === "ts" && !typeScriptLoaded() ? "loading the TypeScript transform (lab-ts.js, the first time only)…" : "running on the simulated network");
       }
       drawLines();
     } },
@@ -458,7 +461,7 @@ export function startLab(dom: LabDom): void {
       session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, ...(replay.initialLink === undefined ? {} : { link: replay.initialLink }), timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link.impairments, ...(link.link === undefined ? {} : { link: link.link }) } : {}) });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program, language } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link.impairments, ...(link.link === undefined ? {} : { link: link.link }) } : {}) });
     }
     invalidate();
     selectedPacket = -1;
@@ -468,7 +471,7 @@ export function startLab(dom: LabDom): void {
   };
 
   /** The scenario or program `s` runs, as session options. */
-  const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code } : { scenario: s.scenario.name });
+  const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code, language: s.scenario.language ?? "js" } : { scenario: s.scenario.name });
 
   /** The link controls show the picked link as it is now (the first link when every link is picked). */
   const syncControls = () => {
@@ -580,6 +583,7 @@ export function startLab(dom: LabDom): void {
   programIn.addEventListener("scroll", () => drawLines(true));
   runProgram.addEventListener("click", () => {
     program = programIn.value;
+    language = programLang.value === "js" ? "js" : "ts";
     restart();
     stopProbe();
     playing = true; // run ▸ plays at the chosen speed
