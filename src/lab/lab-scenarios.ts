@@ -18,7 +18,7 @@ import type { DemoContext, DemoScenario } from "../demo/context.js";
 import { calls, SETUP_CALLS, twoHosts } from "../demo/kit.js";
 import type { Network } from "../sim/network.js";
 import { compileProgram, programJavaScript, startProgram, type ProgramLanguage } from "./program.js";
-import { findTemplate } from "./templates.js";
+import { TEMPLATE_JS } from "./templates-js.js";
 
 /** What the lab gives a scenario that can wait for the learner. */
 export interface LabScenarioHooks {
@@ -70,11 +70,19 @@ export function programScenario(name: string, code: string, language: ProgramLan
   return { name, summary, seeds: [], code, language, run: (d) => runLab(d, null), runLab };
 }
 
-/** The lab's own scenarios, from its (TypeScript) templates: picking one loads the TypeScript chunk. */
+/** The templates the scenario picker runs as the lab's own scenarios. */
+export const LAB_SCENARIO_TEMPLATES = ["chat-tcp", "chat-udp", "bulk"] as const;
+
+/**
+ * The lab's own scenarios, from its TypeScript templates: they run the
+ * templates' JavaScript generated at development time (templates-js.ts,
+ * the TypeScript chunk's output, kept in step by its test), so picking
+ * one loads no chunk.
+ */
 export const LAB_ONLY_SCENARIOS: readonly LabScenario[] = (
   [
     ["chat-tcp", { en: "seed 2's TCP chat (gen 5): type into the client's and the server's stdin", zh: "种子 2 的 TCP 聊天（第五代）：在 client 和 server 的标准输入里打字" }],
     ["chat-udp", { en: "seed 2's UDP chat, a UDP pair: type into stdin", zh: "种子 2 的 UDP 聊天：在标准输入里打字" }],
     ["bulk", { en: "ten bulk TCP transfers sharing a 10 Mbit/s link", zh: "十条批量 TCP 传输共享一条 10 Mbit/s 链路" }],
-  ] as const
-).map(([name, summary]) => programScenario(name, findTemplate(name)!.code, "ts", summary));
+  ] as const satisfies readonly (readonly [(typeof LAB_SCENARIO_TEMPLATES)[number], unknown])[]
+).map(([name, summary]) => programScenario(name, TEMPLATE_JS[name] ?? "", "js", summary));
