@@ -276,8 +276,7 @@ export function startLab(dom: LabDom): void {
         // tcpdump refuses the arguments: the pane says why; the ladder and plots keep the scenario's points.
       }
     }
-    const ends = session.topology().links.length > 1 ? "both ends of the scenario's links" : "both ends of the link";
-    return { point: undefined, key: "", ladderLabel: `${ends} (pick a host in the tcpdump pane to see it from there)`, plotLabel: `${cpText} (the scenario's capture point; pick a host in the tcpdump pane to see it from there)` };
+    return { point: undefined, key: "", ladderLabel: "both ends of the link (pick a host in the tcpdump pane to see it from there)", plotLabel: `${cpText} (the scenario's capture point; pick a host in the tcpdump pane to see it from there)` };
   };
 
   const hostNames = () => [...session.hosts.keys()];
