@@ -332,6 +332,7 @@ test("in Chromium: tcpdump on any host — the host picked, -i any, a filter, a 
   // The filter narrows the ladder too: the SYNs only.
   await page.waitForFunction((n) => /^client's every interface/.test(document.getElementById("ladder-point")?.textContent ?? "") && (document.getElementById("ladder") as unknown as { querySelectorAll(s: string): { length: number } }).querySelectorAll("svg g[data-pkt]").length === n, syns.length);
   assert.equal(await page.locator("#ladder svg g.retx").count(), syns.length - 4, "four first SYNs, the rest the fourth client's retransmissions");
+  await page.locator("#ladder-pane").screenshot({ path: join(SHOTS, "lab-ladder-point.png") });
   await page.locator('#tcpdump .pkt[data-i="4"]').click();
   await page.waitForFunction(() => /0x0000: {2}4500 003c/.test(document.getElementById("packet-detail")?.textContent ?? ""));
   assert.match(await text(page, "packet-detail"), /Flags \[S\], cksum 0x[0-9a-f]+ \(correct\)/, "the fifth SYN decoded -v -X");
@@ -430,6 +431,7 @@ test("in Chromium: write your own in TypeScript — the transform loads on first
   await page.waitForFunction(() => /SyntaxError/.test(document.getElementById("program-status")?.textContent ?? ""));
   assert.equal(await text(page, "program-status"), "line 3:19: SyntaxError: Unexpected token");
   assert.equal(await page.locator("#program-lines .err").innerText(), "3");
+  await page.locator("#program-pane").screenshot({ path: join(SHOTS, "lab-program-error.png") });
 
   // The same mistake in JavaScript: the engine's own message, with its line.
   await page.locator("#program-lang").selectOption("js");
