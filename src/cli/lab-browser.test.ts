@@ -439,7 +439,9 @@ test("in Chromium: write your own in TypeScript — the transform loads on first
   await page.locator("#run-program").click();
   await page.waitForFunction(() => /^line 3: SyntaxError/.test(document.getElementById("program-status")?.textContent ?? ""));
   assert.equal(await text(page, "program-status"), "line 3: SyntaxError: Unexpected token ';'");
-  await page.locator("#program-lang").selectOption("ts");
+  // Picking a template brings the editor back to TypeScript, the templates' language.
+  await page.locator("#template").selectOption("backlog");
+  await page.waitForFunction(() => (document.getElementById("program-lang") as unknown as { value: string } | null)?.value === "ts" && /^\/\/ The lecture's experiment/.test((document.getElementById("program") as unknown as { value: string } | null)?.value ?? ""));
 
   // A runtime error in a process: on its stderr, with the TypeScript's line.
   await page.locator("#program").fill("type Fd = number;\nclientHost.spawn('c', async (p: Process) => {\n  const fd: Fd = p.socket('AF_INET', 'SOCK_STREAM');\n  await p.connect(fd, ['10.0.0.2', 1]);\n});\n");

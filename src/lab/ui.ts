@@ -604,7 +604,10 @@ export function startLab(dom: LabDom): void {
   scenarioIn.addEventListener("change", () => { program = null; linkPick.value = ""; tcpdumpChosen = false; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
-    if (t) programIn.value = t.code;
+    if (t) {
+      programIn.value = t.code;
+      programLang.value = "ts"; // the templates are TypeScript
+    }
     programIn.scrollTop = 0;
     drawLines(true);
   });
