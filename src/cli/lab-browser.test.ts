@@ -3,8 +3,13 @@
 // through playwright-core). Layout, events and downloads are the browser's
 // own, not a stand-in: the views at t = 0, the timeline scrubber forward
 // and back (deterministic replay), a tcpdump line decoded on click, the
-// loss slider, play/pause, the pcap download, and no request leaving
-// 127.0.0.1. Skipped, with the reason, when no Chromium is installed
+// loss slider, play/pause, the pcap download, tcpdump on any host with the
+// ladder and plots following it, TypeScript programs from the editor (the
+// chunk fetched on first use, also from a `--build` folder hosted under a
+// path), and no request leaving 127.0.0.1. The simulation runs in a
+// Worker, so the page changes a frame or two after an action: every wait
+// waits for a change the action causes, never for a condition already
+// true before it. Skipped, with the reason, when no Chromium is installed
 // (.ci/run installs chromium-headless-shell).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +18,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { labFiles, startLabServer, type LabServer } from "./lab.js";
+import { createServer } from "node:http";
+import { captureIo } from "./io.js";
+import { labCommand, labFiles, startLabServer, type LabServer } from "./lab.js";
 import { TcpdumpFormatter } from "../tools/tcpdump.js";
 import { pcapRecords } from "../wire/testdata/pcap-records.js";
 
@@ -467,6 +474,40 @@ test("in Chromium: write your own in TypeScript — the transform loads on first
   assert.equal(requests.filter((u) => u.endsWith("/lab-ts.js")).length, 1, "still fetched once");
   assert.deepEqual(errors, []);
   await page.context().close();
+});
+
+test("in Chromium: the `sockstack lab --build` folder hosted by a plain static server under a path runs a TypeScript program (the chunk fetched from beside lab.js)", { skip, timeout: 90_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockstack-lab-site-"));
+  const io = captureIo();
+  assert.equal(await labCommand(["--build", dir], io), 0, io.stderr.join("\n"));
+  // Any static server: files by name from the folder, under /courses/tcp/.
+  const server = createServer((req, res) => {
+    const m = /^\/courses\/tcp\/([\w.-]*)$/.exec((req.url ?? "").split("?")[0]!);
+    const name = m ? m[1] || "index.html" : null;
+    if (!name || !existsSync(join(dir, name))) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": name.endsWith(".html") ? "text/html" : name.endsWith(".css") ? "text/css" : "text/javascript" }).end(readFileSync(join(dir, name)));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`http://127.0.0.1:${port}/courses/tcp/`);
+    await page.waitForFunction(() => /LISTEN/.test(document.getElementById("ss-server")?.textContent ?? ""));
+    await page.locator("#speed").selectOption("4");
+    await page.locator("#run-program").click(); // the echo template, TypeScript
+    await page.waitForFunction(() => /your program .* end of the run/.test(document.getElementById("status")?.textContent ?? "") && /client 2\[1001\] · exited 0/.test(document.getElementById("processes")?.textContent ?? ""));
+    assert.match(await text(page, "processes"), /got "SECOND"/);
+    assert.ok(requests.includes("/courses/tcp/lab-ts.js"), `the chunk fetched beside lab.js: ${requests.join(" ")}`);
+    assert.ok(requests.every((p) => p.startsWith("/courses/tcp/")), `nothing from elsewhere: ${requests.join(" ")}`);
+  } finally {
+    await context.close();
+    await new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("in Chromium: the TCP chat — each process's screen, a line typed into its stdin, replayed when scrubbed back", { skip, timeout: 90_000 }, async () => {
