@@ -41,7 +41,7 @@ function help(): string[] {
   return [
     USAGE,
     "",
-    "The web lab: every demo scenario, and programs you write, simulated in your",
+    "The web lab: every demo scenario, and programs you write in TypeScript, simulated in your",
     "browser, with the topology, a live ladder diagram, sockets, plots, ss, tcpdump",
     "and strace at the current instant (play, pause, step to the next packet, scrub,",
     "seed, link controls). Works offline: the page loads nothing from the network.",
