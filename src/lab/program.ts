@@ -139,7 +139,8 @@ function tsError(e: unknown): ProgramError {
  * `source` in `language` as JavaScript with the same lines: TypeScript
  * through the chunk (loaded on first use), JavaScript as it is. Rejects
  * with a {@link ProgramError} at the line and column of a syntax error.
- * @example const js = await programJavaScript("const n: number = 1;", "ts"); // "const n = 1;"
+ * @example
+ * (await programJavaScript("const n = 1;", "js")) === "const n = 1;"; // "ts" strips types once lab-ts.js is loaded: "const n: number = 1;" → "const n = 1;"
  */
 export async function programJavaScript(source: string, language: ProgramLanguage): Promise<string> {
   if (language === "js") return source;
