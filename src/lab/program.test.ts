@@ -82,4 +82,12 @@ test("TypeScript: refused with the reason where no page can serve the chunk; onc
   const s = new LabSession(7, { program: "interface P { port: number }\nconst where: P = { port: 1 };\nclientHost.spawn('c', async (p: Process) => {\n  const fd: number = p.socket('AF_INET', 'SOCK_STREAM');\n  await p.connect(fd, ['10.0.0.2', where.port]);\n});\n", language: "ts" });
   await s.advanceTo(Infinity);
   assert.equal(s.processes()[0]!.output, "c[1000]: line 5: connect: Connection refused\n", "the TypeScript's line");
+  // `import type` is dropped (the names are only types); a value import is the engine's error at its line.
+  const typed = new LabSession(0, { program: 'import type { Process } from "sockstack";\nclientHost.spawn("c", async (p: Process) => { await p.write(1, "ok\\n"); });\n', language: "ts" });
+  await typed.advanceTo(Infinity);
+  assert.equal(typed.error, null, "import type: dropped");
+  assert.equal(typed.processes()[0]!.output, "ok\n");
+  const imported = new LabSession(0, { program: 'import { ms } from "sockstack";\nconst a = ms(1);\n', language: "ts" });
+  await imported.advanceTo(Infinity);
+  assert.equal(String(imported.error), "ProgramError: line 1: SyntaxError: Cannot use import statement outside a module");
 });
