@@ -1,4 +1,6 @@
 // sockstack lab: the browser bundle (no Node built-ins, size budget), the
+// TypeScript chunk (its budget, run in a bare context: a TypeScript
+// program's packets), the
 // bundled lecture run in a bare JavaScript context with no Node globals
 // (same packets as `sockstack demo lecture`), the page's script driving a
 // stand-in DOM, `lab --build`, the local server, bad flags.
@@ -9,17 +11,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
 import { captureIo } from "./io.js";
-import { browserCommand, buildLabBundle, labCommand, startLabServer, type BrowserCommand } from "./lab.js";
+import { browserCommand, buildLabBundle, buildLabTsChunk, labCommand, startLabServer, type BrowserCommand } from "./lab.js";
 import { main } from "./main.js";
 import { LAB_CSS, LAB_HTML } from "../lab/page.js";
 
 /** The bundle's size budget (bytes, minified; docs/lab.md states it). */
 const BUNDLE_BUDGET = 750_000;
 
+/** The TypeScript chunk's budget (bytes, minified; sucrase 3.35.1 is ~221 KB; docs/lab.md states it). */
+const TS_CHUNK_BUDGET = 260_000;
+
 let js = "";
+let tsChunk = "";
 const dir = mkdtempSync(join(tmpdir(), "sockstack-lab-"));
 before(async () => {
-  js = await buildLabBundle();
+  [js, tsChunk] = await Promise.all([buildLabBundle(), buildLabTsChunk()]);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -60,7 +66,30 @@ test("the bundle has no Node built-in, no import or require, and stays under bud
   assert.ok(js.length < BUNDLE_BUDGET, `bundle ${js.length} bytes, budget ${BUNDLE_BUDGET}`);
   assert.doesNotMatch(js, /["'`]node:[a-z_/]+["'`]/, "a node: specifier");
   assert.doesNotMatch(js, /\brequire\s*\(/, "require()");
-  assert.doesNotMatch(js, /\bimport\s*\(|\bimport\s*["'{*]|\bimport\.meta\b/, "an import left in the bundle");
+  assert.doesNotMatch(js, /\bimport\s*["'{*]|\bimport\.meta\b/, "an import statement left in the bundle");
+  assert.equal(js.match(/\bimport\s*\(/g)?.length, 1, "one dynamic import(): the TypeScript chunk's, on first use");
+});
+
+test("the TypeScript chunk: its own file under its budget, no Node built-in; in a bare context it strips types line for line and runs a TypeScript program", async () => {
+  assert.ok(tsChunk.length > 50_000 && tsChunk.length < TS_CHUNK_BUDGET, `chunk ${tsChunk.length} bytes, budget ${TS_CHUNK_BUDGET}`);
+  assert.ok(!/["'`]node:[a-z_/]+["'`]/.test(tsChunk), "a node: specifier in the chunk");
+  assert.ok(!js.includes("sucrase") && !js.includes("ts-interface-checker"), "the transform is not in lab.js");
+  const ctx = browserLikeContext();
+  vm.runInContext(tsChunk, ctx, { filename: "lab-ts.js" }); // a plain script (no import or export statement), as lab.js
+  const src = "const n: number = 1;\nfunction f(p: Process): Promise<void> {\n  return p as any;\n}\n";
+  const out = vm.runInContext(`sockstackLabTs.toJavaScript(${JSON.stringify(src)})`, ctx) as string;
+  assert.equal(out.split("\n").length, src.split("\n").length, `lines kept: ${out}`);
+  assert.doesNotMatch(out, /: number|: Process|as any/, out);
+  const program = "const dec = new TextDecoder();\nserverHost.spawn('s', async (p: Process) => {\n  const fd: number = p.socket('AF_INET', 'SOCK_DGRAM');\n  p.bind(fd, ['0.0.0.0', 7]);\n  const { data } = await p.recvfrom(fd, 100);\n  await p.write(1, `got ${dec.decode(data as Uint8Array)}\\n`);\n}, { daemon: true });\nclientHost.spawn('c', async (p: Process) => {\n  const fd = p.socket('AF_INET', 'SOCK_DGRAM');\n  await p.sendto(fd, 'hi', 0, ['10.0.0.2', 7]);\n});\n";
+  ctx.program = program;
+  const res = await keepAlive(vm.runInContext(`(async () => { const s = new sockstackLab.LabSession(0, { program, language: "ts" }); await s.advanceTo(Infinity); return { error: s.error && String(s.error), lines: s.tcpdumpLines(), screens: s.processes().map((p) => p.output) }; })()`, ctx) as Promise<{ error: string | null; lines: string[]; screens: string[] }>);
+  assert.equal(res.error, null, "the TypeScript program ran");
+  assert.match(res.lines.join("\n"), /IP 10\.0\.0\.1\.\d+ > 10\.0\.0\.2\.7: UDP, length 2/, res.lines.join("\n"));
+  assert.deepEqual([...res.screens].filter((x) => x !== ""), ["got hi\n"], "the server got the datagram");
+  // A syntax error of the transform: its line and column.
+  ctx.bad = "const a = 1;\nlet y: number = ;\n";
+  const err = await keepAlive(vm.runInContext(`(async () => { const s = new sockstackLab.LabSession(0, { program: bad, language: "ts" }); await s.advanceTo(Infinity); return String(s.error); })()`, ctx) as Promise<string>);
+  assert.equal(err, "ProgramError: line 2:17: SyntaxError: Unexpected token");
 });
 
 test("the bundle build fails when a module imports a Node built-in", async () => {
@@ -155,14 +184,15 @@ test("sockstack lab --build DIR writes the page, which loads nothing from the ne
   const out = join(dir, "site");
   const io = captureIo();
   assert.equal(await main(["lab", "--build", out], io), 0);
-  assert.deepEqual(io.stdout, [`sockstack lab: wrote index.html, lab.js, lab.css to ${out}`]);
-  for (const f of ["index.html", "lab.js", "lab.css"]) assert.ok(existsSync(join(out, f)), f);
+  assert.deepEqual(io.stdout, [`sockstack lab: wrote index.html, lab.js, lab.css, lab-ts.js to ${out}`]);
+  for (const f of ["index.html", "lab.js", "lab.css", "lab-ts.js"]) assert.ok(existsSync(join(out, f)), f);
   const html = readFileSync(join(out, "index.html"), "utf8");
   assert.equal(html, LAB_HTML);
   assert.match(html, /<script type="module" src="lab\.js"><\/script>/);
   assert.match(html, /<link rel="stylesheet" href="lab\.css">/);
   for (const text of [html, LAB_CSS]) assert.doesNotMatch(text, /https?:|\/\/[a-z]|@import|@font-face/i);
   assert.equal(readFileSync(join(out, "lab.js"), "utf8"), js, "the same bundle every build");
+  assert.equal(readFileSync(join(out, "lab-ts.js"), "utf8"), tsChunk, "the TypeScript chunk beside it");
 });
 
 test("the lab server serves the page on 127.0.0.1", async () => {

@@ -3,11 +3,13 @@
  * runs in the browser: src/lab (pure TypeScript over the core) is bundled
  * with esbuild for the browser — platform browser, ESM, and the build fails
  * if anything imports a Node built-in — next to a static index.html and
- * stylesheet. `--build DIR` writes the three files (host them anywhere);
+ * stylesheet, and a second script, `lab-ts.js` (sucrase's TypeScript
+ * transform, ~200 KB), that the page imports only when a TypeScript
+ * program first runs. `--build DIR` writes the four files (host them anywhere);
  * without it a small HTTP server on 127.0.0.1 serves them from memory
  * until interrupted. Nothing is fetched from the network: no CDN, no fonts.
  *
- * esbuild is a development dependency. `npm run build` bundles the page
+ * esbuild and sucrase are development dependencies. `npm run build` bundles the page
  * into dist/lab-site/, and an installed package serves those files; from a
  * source checkout (tsx, no dist/lab-site next to src/cli) the bundle is
  * built from src/lab each time the command runs.
@@ -19,6 +21,7 @@ import { builtinModules } from "node:module";
 import { delimiter, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LAB_CSS, LAB_HTML, LAB_SCRIPT, LAB_STYLE } from "../lab/page.js";
+import { LAB_TS_SCRIPT } from "../lab/program.js";
 import { UsageError, parseArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 
@@ -38,7 +41,7 @@ function help(): string[] {
   return [
     USAGE,
     "",
-    "The web lab: every demo scenario, and programs you write, simulated in your",
+    "The web lab: every demo scenario, and programs you write in TypeScript, simulated in your",
     "browser, with the topology, a live ladder diagram, sockets, plots, ss, tcpdump",
     "and strace at the current instant (play, pause, step to the next packet, scrub,",
     "seed, link controls). Works offline: the page loads nothing from the network.",
@@ -47,16 +50,16 @@ function help(): string[] {
     "options:",
     `  --port N     serve on http://127.0.0.1:N/ (default ${LAB_DEFAULT_PORT}; 0 picks a free port)`,
     "  --open       open the URL in the system's browser ($BROWSER, xdg-open, open or start)",
-    "  --build DIR  write the page (index.html, lab.js, lab.css) to DIR instead of serving it",
+    "  --build DIR  write the page (index.html, lab.js, lab.css, lab-ts.js) to DIR instead of serving it",
   ];
 }
 
-/** The files of the page, by name (`index.html`, `lab.js`, `lab.css`). */
+/** The files of the page, by name (`index.html`, `lab.js`, `lab.css`, `lab-ts.js`). */
 export type LabFiles = ReadonlyMap<string, string>;
 
-/** The browser bundle's entry: src/lab/main.ts next to this file's source, or dist/lab/main.js. */
-function labEntry(): string {
-  for (const name of ["../lab/main.ts", "../lab/main.js"]) {
+/** A browser bundle's entry, `base` (`main`, `ts-chunk`) in src/lab next to this file's source, or in dist/lab. */
+function labEntry(base = "main"): string {
+  for (const name of [`../lab/${base}.ts`, `../lab/${base}.js`]) {
     const p = fileURLToPath(new URL(name, import.meta.url));
     if (existsSync(p)) return p;
   }
@@ -65,24 +68,23 @@ function labEntry(): string {
 
 const BUILTINS = new Set(builtinModules.filter((m) => !m.startsWith("_")));
 
-/**
- * Bundles src/lab for the browser and returns the script. Fails (rejects
- * with esbuild's error, naming the importer) when any module of the bundle
- * imports a Node built-in (`node:fs`, or `fs` without the prefix).
- * @example const js = await buildLabBundle();
- */
-export async function buildLabBundle(entry: string = labEntry()): Promise<string> {
-  let esbuild: typeof import("esbuild");
+/** esbuild, a development dependency, with the reason when it is missing. */
+async function loadEsbuild(): Promise<typeof import("esbuild")> {
   try {
-    esbuild = await import("esbuild");
+    return await import("esbuild");
   } catch {
     throw new Error("sockstack lab: needs esbuild to bundle the page (npm install -D esbuild in the sockstack checkout)");
   }
+}
+
+/** Bundles `entry` for the browser, minified, in `format`; fails when a module of the bundle imports a Node built-in. */
+async function bundle(entry: string, format: "esm" | "iife"): Promise<string> {
+  const esbuild = await loadEsbuild();
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
     platform: "browser",
-    format: "esm",
+    format,
     target: "es2022",
     write: false,
     logLevel: "silent",
@@ -105,8 +107,33 @@ export async function buildLabBundle(entry: string = labEntry()): Promise<string
   return out.text;
 }
 
-/** The page's three file names. */
-const LAB_FILE_NAMES = ["index.html", LAB_SCRIPT, LAB_STYLE] as const;
+/**
+ * Bundles src/lab for the browser and returns the script. Fails (rejects
+ * with esbuild's error, naming the importer) when any module of the bundle
+ * imports a Node built-in (`node:fs`, or `fs` without the prefix).
+ * @example const js = await buildLabBundle();
+ */
+export async function buildLabBundle(entry: string = labEntry()): Promise<string> {
+  return bundle(entry, "esm");
+}
+
+/**
+ * Bundles the TypeScript chunk (`lab-ts.js`: sucrase's transform, from
+ * src/lab/ts-chunk.ts), which the page imports the first time a
+ * TypeScript program runs. Needs sucrase, a development dependency.
+ * @example const chunk = await buildLabTsChunk();
+ */
+export async function buildLabTsChunk(): Promise<string> {
+  try {
+    await import("sucrase");
+  } catch {
+    throw new Error("sockstack lab: needs sucrase to bundle the TypeScript chunk (npm install in the sockstack checkout)");
+  }
+  return bundle(labEntry("ts-chunk"), "iife");
+}
+
+/** The page's file names: the page, its script and stylesheet, and the TypeScript chunk it loads on first use. */
+const LAB_FILE_NAMES = ["index.html", LAB_SCRIPT, LAB_STYLE, LAB_TS_SCRIPT] as const;
 
 /**
  * The page built at `npm run build` time (dist/lab-site/ beside dist/cli/),
@@ -119,12 +146,15 @@ function prebuiltLabFiles(): LabFiles | null {
 }
 
 /**
- * index.html, lab.js and lab.css: the ones built into dist/lab-site/ by
- * `npm run build` when present (an installed package needs no esbuild),
- * else freshly bundled from src/lab.
+ * index.html, lab.js, lab.css and lab-ts.js: the ones built into
+ * dist/lab-site/ by `npm run build` when present (an installed package
+ * needs no esbuild), else freshly bundled from src/lab.
  */
 export async function labFiles(): Promise<LabFiles> {
-  return prebuiltLabFiles() ?? new Map([["index.html", LAB_HTML], [LAB_SCRIPT, await buildLabBundle()], [LAB_STYLE, LAB_CSS]]);
+  const prebuilt = prebuiltLabFiles();
+  if (prebuilt) return prebuilt;
+  const [js, ts] = await Promise.all([buildLabBundle(), buildLabTsChunk()]);
+  return new Map([["index.html", LAB_HTML], [LAB_SCRIPT, js], [LAB_STYLE, LAB_CSS], [LAB_TS_SCRIPT, ts]]);
 }
 
 /** Writes the page's `files` into `dir` (created if missing); returns their paths. */

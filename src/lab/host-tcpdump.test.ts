@@ -78,3 +78,29 @@ clientHost.spawn("w", async (p) => {
   });
   assert.deepEqual(decoded, lo, "the pcap's packets are the view's");
 });
+
+test("the ladder and the plots at a point picked in the tcpdump pane: that host's packets, its interface and filter; the wire and the capture point without one", async () => {
+  const s = new LabSession(0);
+  await s.advanceTo(2_000_000);
+  const client = { host: "client", args: "-nn -i eth0" };
+  const server = { host: "server", args: "-nn -i eth0" };
+  assert.equal(s.ladderCount(client), s.tcpdump("client", client.args).lines.length, "one arrow per packet the client's eth0 saw");
+  assert.deepEqual(s.connections(client), s.connections(), "the same four connections as on the wire");
+  const drops = (svg: string) => (svg.match(/<g class="[^"]*\bdrop\b/g) ?? []).length;
+  assert.ok(drops(s.ladderSvg()) >= 2, "the wire's ladder marks the SYNs the full accept queue dropped");
+  assert.equal(drops(s.ladderSvg(undefined, undefined, server)), drops(s.ladderSvg()), "so does the server's eth0, where they arrived");
+  assert.equal(drops(s.ladderSvg(undefined, undefined, client)), 0, "the client never sees them dropped");
+  const syns = { host: "client", args: "-nn tcp[tcpflags] & tcp-syn != 0 and src host 10.0.0.1" };
+  assert.equal(s.ladderCount(syns), s.tcpdump("client", syns.args).lines.length, "the filter narrows the ladder");
+  assert.match(s.ladderPacketDetail(0, syns), /Flags \[S\], cksum 0x[0-9a-f]+ \(correct\)/, "an arrow of the point decoded");
+  // The plots: the client's packets at the client's times, the capture point's at the server's.
+  assert.equal(s.plotPackets(client).length, s.ladderCount(client));
+  assert.deepEqual(s.plotPackets(server).map((p) => p.t), s.packets().map((p) => p.t), "the server's eth0 is the capture point");
+  assert.notDeepEqual(s.plotPackets(client).map((p) => p.t), s.plotPackets(server).map((p) => p.t), "the client sees them at its own instants");
+  assert.deepEqual(s.directions(client), s.directions(), "the same directions");
+  assert.throws(() => s.ladderCount({ host: "client", args: "-Q" }), /invalid option -- 'Q'/, "tcpdump's refusal");
+  // Kept up to date as the run goes on.
+  const before = s.ladderCount(client);
+  await s.advanceTo(6_000_000);
+  assert.ok(s.ladderCount(client) > before && s.ladderCount(client) === s.tcpdump("client", client.args).lines.length);
+});

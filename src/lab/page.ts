@@ -77,8 +77,8 @@ export const LAB_HTML = `<!doctype html>
     <div id="processes" class="procs"></div></section>
   <section class="pane wide"><h2>narration (what <code>sockstack demo</code> prints, up to now)</h2><pre id="narration"></pre></section>
   <section class="pane wide"><h2>what you did (replayed when you scrub back)</h2><pre id="timeline"></pre></section>
-  <section class="pane wide" id="ladder-pane"><h2>ladder (both ends of the link)</h2><div id="ladder"></div></section>
-  <section class="pane wide"><h2>plots of <select id="plot-dir"></select></h2><div id="plots" class="plots"><div id="plot-tsg"></div><div id="plot-cwnd"></div></div></section>
+  <section class="pane wide" id="ladder-pane"><h2>ladder of <span id="ladder-point" class="point">both ends of the link</span></h2><div id="ladder"></div></section>
+  <section class="pane wide" id="plots-pane"><h2>plots of <select id="plot-dir"></select> at <span id="plot-point" class="point">the capture point</span></h2><div id="plots" class="plots"><div id="plot-tsg"></div><div id="plot-cwnd"></div></div></section>
   <section class="pane wide"><h2>sockets: queues, buffers, windows, timers (per host)</h2><div id="sockets" class="hosts"></div></section>
   <section class="pane wide"><h2>ss -tanpo (per host)</h2><div id="ss" class="hosts"></div></section>
   <section class="pane"><h2><select id="tool-host"></select>$
@@ -88,7 +88,8 @@ export const LAB_HTML = `<!doctype html>
   <section class="pane wide"><h2><select id="tcpdump-host"></select>$ tcpdump <input id="tcpdump-args" type="text" size="40" value="-nn" aria-label="tcpdump arguments" title="-i IFACE or -i any, -v, -X, -S, -t, -e, -c N, then a filter expression (tcp port 9090, host 10.0.0.1 and not arp, …)">
     <span id="tcpdump-title">(click a line)</span></h2><pre id="tcpdump"></pre></section>
   <section class="pane wide"><h2>tcpdump -nn -S -v -X (the line clicked)</h2><pre id="packet-detail"></pre></section>
-  <section class="pane wide" id="program-pane"><h2>write your own (JavaScript; in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
+  <section class="pane wide" id="program-pane"><h2>write your own in <select id="program-lang" title="TypeScript: types are stripped (not checked) by a transform loaded the first time a TypeScript program runs"><option value="ts" selected>TypeScript</option><option value="js">JavaScript</option></select>
+    (in scope: net, clientHost 10.0.0.1, serverHost 10.0.0.2, ms, sec, wrap, sockaddrIn, …) — start from
     <select id="template"></select> <button id="run-program" type="button">run ▸</button></h2>
     <div class="editor"><pre id="program-lines" aria-hidden="true"></pre><textarea id="program" spellcheck="false" wrap="off" rows="18" aria-label="program"></textarea></div>
     <pre id="program-status">(edit a template, then run it: its processes, packets and sockets fill the views below)</pre></section>
@@ -113,6 +114,7 @@ main { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; padding: 12px 1
 .pane { background: white; border: 1px solid var(--line); border-radius: 4px; padding: 8px 10px; min-width: 0; contain: content; }
 .pane.wide { grid-column: 1 / -1; }
 .pane h2 select, .pane h2 input { font: 12px monospace; }
+.pane h2 .point { color: var(--fg); font-weight: bold; }
 .pane h2 { margin: 0 0 6px; font-size: 13px; font-family: monospace; color: var(--muted); font-weight: normal; }
 pre { margin: 0; font: 12px/1.35 monospace; overflow: auto; max-height: 22em; white-space: pre; }
 #ladder { overflow: auto; max-height: 36em; }

@@ -1,9 +1,10 @@
 // The lab's program runner: loop instrumentation (lines and meaning kept),
 // the scanner's errors, syntax and runtime errors with their line, the
-// loop budget, the ambient clock refused, Math.random seeded.
+// loop budget, the ambient clock refused, Math.random seeded; TypeScript
+// through the chunk (lines kept, errors at line:column).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileProgram, instrumentLoops, LOOP_BUDGET, ProgramError, scanTokens } from "./program.js";
+import { compileProgram, instrumentLoops, LOOP_BUDGET, ProgramError, programJavaScript, scanTokens } from "./program.js";
 import { LabSession } from "./session.js";
 
 test("instrumentLoops puts the check in every while, do-while and for(;;) condition, on the loop's line", () => {
@@ -60,4 +61,33 @@ test("a program: runtime errors on the process's stderr with the line; the loop 
   assert.match(a, /^0\.\d+$/);
   assert.equal(await rand(), a, "the network's seeded generator");
   assert.equal(Math.PI, (await run("if (Math.PI !== 3.141592653589793) throw new Error('no Math');\n")).error === null ? Math.PI : 0, "the rest of Math is there");
+});
+
+test("TypeScript: refused with the reason where no page can serve the chunk; once loaded, types stripped line for line, syntax errors at line:column, runtime lines the TypeScript's", async () => {
+  const g = globalThis as { sockstackLabTs?: unknown };
+  if (g.sockstackLabTs === undefined) {
+    // Node has no page: no lab-ts.js to import.
+    await assert.rejects(programJavaScript("const n: number = 1;", "ts"), (e: unknown) => e instanceof ProgramError && /^TypeScript is not available here: no page to load lab-ts\.js from/.test(e.message));
+    const s = new LabSession(0, { program: "const n: number = 1;", language: "ts" });
+    await s.advanceTo(Infinity);
+    assert.ok(s.error instanceof ProgramError && /TypeScript is not available here/.test(s.error.message), "the session fails with that reason");
+  }
+  await import("./ts-chunk.js"); // what lab-ts.js runs: publishes globalThis.sockstackLabTs
+  assert.equal(await programJavaScript("let x = 1 as number;", "js"), "let x = 1 as number;", "JavaScript: as it is (no transform)");
+  const src = "enum Dir { In, Out }\nconst d: Dir = Dir.Out;\nfunction f<T>(x: T): T { return x; }\nclass A { constructor(private readonly n: number) {} }\n";
+  const js = await programJavaScript(src, "ts");
+  assert.equal(js.split("\n").length, src.split("\n").length, `the lines kept:\n${js}`);
+  assert.doesNotMatch(js, /: Dir|<T>|: T\b|private readonly/, js);
+  await assert.rejects(programJavaScript("const a = 1;\nconst b: = 2;\n", "ts"), (e: unknown) => e instanceof ProgramError && e.line === 2 && e.column === 10 && e.message === "line 2:10: SyntaxError: Unexpected token");
+  const s = new LabSession(7, { program: "interface P { port: number }\nconst where: P = { port: 1 };\nclientHost.spawn('c', async (p: Process) => {\n  const fd: number = p.socket('AF_INET', 'SOCK_STREAM');\n  await p.connect(fd, ['10.0.0.2', where.port]);\n});\n", language: "ts" });
+  await s.advanceTo(Infinity);
+  assert.equal(s.processes()[0]!.output, "c[1000]: line 5: connect: Connection refused\n", "the TypeScript's line");
+  // `import type` is dropped (the names are only types); a value import is the engine's error at its line.
+  const typed = new LabSession(0, { program: 'import type { Process } from "sockstack";\nclientHost.spawn("c", async (p: Process) => { await p.write(1, "ok\\n"); });\n', language: "ts" });
+  await typed.advanceTo(Infinity);
+  assert.equal(typed.error, null, "import type: dropped");
+  assert.equal(typed.processes()[0]!.output, "ok\n");
+  const imported = new LabSession(0, { program: 'import { ms } from "sockstack";\nconst a = ms(1);\n', language: "ts" });
+  await imported.advanceTo(Infinity);
+  assert.equal(String(imported.error), "ProgramError: line 1: SyntaxError: Cannot use import statement outside a module");
 });

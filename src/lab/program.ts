@@ -1,17 +1,26 @@
 /**
- * The lab's "write your own" programs: JavaScript a learner types in the
- * page, run on the simulated network like a demo scenario.
+ * The lab's "write your own" programs: TypeScript (or plain JavaScript) a
+ * learner types in the page, run on the simulated network like a demo
+ * scenario.
  *
- * The language is **plain JavaScript** (strict mode, async/await), not
- * TypeScript: compiling TypeScript in the page would need esbuild-wasm or
- * the TypeScript compiler, megabytes the offline page would have to carry.
+ * TypeScript is turned into JavaScript by sucrase's TypeScript transform
+ * (types stripped, not checked — the page has no type checker), which
+ * lives in its own chunk, `lab-ts.js` (src/lab/ts-chunk.ts), fetched from
+ * beside the page the first time a TypeScript program runs
+ * ({@link loadTypeScript}): the page's first load does not carry it, and
+ * nothing comes from a CDN. The transform keeps every line where it was,
+ * so the lines of runtime errors and of the loop check are the
+ * TypeScript's; its own syntax errors carry line and column. A program
+ * in plain JavaScript ({@link ProgramLanguage} `js`) skips the chunk.
+ *
  * The program sees the syscall API's objects in scope — `net` (the
  * {@link Network}), `clientHost` (10.0.0.1) and `serverHost` (10.0.0.2) on
  * a 1 ms link, `ms`, `sec`, `wrap`, `sockaddrIn`, `formatSockAddr`, `htons`,
  * `ntohs`, `htonl`, `ntohl`, `inet_ntoa`, `inet_aton`, `INADDR_ANY` — and
  * starts processes with `serverHost.spawn(name, async (p) => …)`, whose
  * `p` makes the system calls (`p.socket`, `p.bind`, `await p.accept`, …)
- * exactly as in examples/ and the README.
+ * exactly as in examples/ and the README. Type names (`Process`,
+ * `SockAddr`, …) may be written freely: they are erased.
  *
  * Determinism: the program runs on virtual time with the network's seed.
  * The ambient clock and timers are replaced in its scope by functions that
@@ -52,15 +61,94 @@ export const LOOP_BUDGET = 10_000_000;
 /** The file name the program's frames carry in stack traces. */
 export const PROGRAM_FILE = "program.js";
 
-/** An error in the learner's program, with its line (1-based) when known. */
+/** An error in the learner's program, with its line (1-based) when known, and its column (1-based) when the TypeScript transform gave one. */
 export class ProgramError extends Error {
   /**
-   * @param message what went wrong (`SyntaxError: Unexpected token ';'`).
+   * @param reason what went wrong (`SyntaxError: Unexpected token ';'`).
    * @param line the program's line, or null.
+   * @param column the column on that line, or null.
    */
-  constructor(readonly reason: string, readonly line: number | null) {
-    super(line === null ? reason : `line ${line}: ${reason}`);
+  constructor(readonly reason: string, readonly line: number | null, readonly column: number | null = null) {
+    super(line === null ? reason : column === null ? `line ${line}: ${reason}` : `line ${line}:${column}: ${reason}`);
     this.name = "ProgramError";
+  }
+}
+
+/** The languages the editor takes: TypeScript (types stripped by the lazily loaded chunk) or plain JavaScript. */
+export type ProgramLanguage = "ts" | "js";
+
+/** File name of the TypeScript chunk, beside `lab.js` (built from src/lab/ts-chunk.ts). */
+export const LAB_TS_SCRIPT = "lab-ts.js";
+
+/** What the TypeScript chunk publishes as `globalThis.sockstackLabTs`. */
+export interface LabTypeScript {
+  /** The program without its types, line for line; throws sucrase's SyntaxError (with `loc.line`, `loc.column`) on bad syntax. */
+  toJavaScript(source: string): string;
+}
+
+/** The globals the loader reads: the chunk's handle, and where this script came from. */
+interface TsGlobals {
+  sockstackLabTs?: LabTypeScript;
+  location?: { href: string };
+}
+
+let loadingTs: Promise<LabTypeScript> | null = null;
+
+/** True once the TypeScript transform is here (no load to wait for). */
+export function typeScriptLoaded(): boolean {
+  return (globalThis as TsGlobals).sockstackLabTs !== undefined;
+}
+
+/**
+ * The TypeScript transform: already there (`globalThis.sockstackLabTs`, set
+ * by the chunk — a Node test imports src/lab/ts-chunk.ts), or the chunk
+ * `lab-ts.js` imported from beside this script (the Worker's `location` is
+ * lab.js, the page's is index.html: the same folder), once. Rejects with a
+ * {@link ProgramError} when it cannot be loaded (and tries again next time).
+ */
+export function loadTypeScript(): Promise<LabTypeScript> {
+  const g = globalThis as TsGlobals;
+  if (g.sockstackLabTs) return Promise.resolve(g.sockstackLabTs);
+  if (loadingTs) return loadingTs;
+  const base = g.location?.href;
+  if (base === undefined) return Promise.reject(new ProgramError(`TypeScript is not available here: no page to load ${LAB_TS_SCRIPT} from (run the program as plain JavaScript)`, null));
+  const url = new URL(LAB_TS_SCRIPT, base).href;
+  loadingTs = (import(url) as Promise<unknown>).then(
+    () => {
+      if (!g.sockstackLabTs) throw new ProgramError(`TypeScript: ${url} loaded but did not publish the transform`, null);
+      return g.sockstackLabTs;
+    },
+    (e: unknown) => {
+      loadingTs = null;
+      throw new ProgramError(`TypeScript: cannot load ${url}: ${e instanceof Error ? e.message : String(e)}`, null);
+    },
+  );
+  return loadingTs;
+}
+
+/** The transform's syntax error as a {@link ProgramError}: `SyntaxError: Unexpected token` at its line and column. */
+function tsError(e: unknown): ProgramError {
+  const loc = (e as { loc?: { line?: unknown; column?: unknown } }).loc;
+  if (e instanceof SyntaxError && loc && typeof loc.line === "number" && typeof loc.column === "number") {
+    return new ProgramError(`SyntaxError: ${e.message.replace(/ \(\d+:\d+\)$/, "")}`, loc.line, loc.column);
+  }
+  return new ProgramError(e instanceof Error ? `${e.name}: ${e.message}` : String(e), null);
+}
+
+/**
+ * `source` in `language` as JavaScript with the same lines: TypeScript
+ * through the chunk (loaded on first use), JavaScript as it is. Rejects
+ * with a {@link ProgramError} at the line and column of a syntax error.
+ * @example
+ * (await programJavaScript("const n = 1;", "js")) === "const n = 1;"; // "ts" strips types once lab-ts.js is loaded: "const n: number = 1;" → "const n = 1;"
+ */
+export async function programJavaScript(source: string, language: ProgramLanguage): Promise<string> {
+  if (language === "js") return source;
+  const ts = await loadTypeScript();
+  try {
+    return ts.toJavaScript(source);
+  } catch (e) {
+    throw tsError(e);
   }
 }
 

@@ -41,7 +41,10 @@ import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { ss } from "../tools/ss.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import { LAB_ONLY_SCENARIOS, programScenario, type LabScenario } from "./lab-scenarios.js";
-import { plotDirections, type PlotDirection, type SocketSample } from "./plots.js";
+import type { ProgramLanguage } from "./program.js";
+import { plotDirections, type PlotDirection, type PlotPacket, type SocketSample } from "./plots.js";
+import { packetFields } from "../tools/packet-fields.js";
+import type { CaptureRecord } from "../tools/capture.js";
 import { copyAction, linkPatch, type LabAction, type LabImpairments, type LabTimedAction } from "./actions.js";
 import { PacketLog, type LabPacket } from "./packet-log.js";
 import { ProcessTracker, type LabProcess } from "./processes.js";
@@ -58,14 +61,26 @@ export const LAB_PROGRAM_NAME = "your program";
 export interface LabSessionOptions {
   /** The scenario to run, one of {@link LAB_SCENARIOS} (default `lecture`). */
   scenario?: string;
-  /** Instead of a scenario: a JavaScript program (src/lab/program.ts) run on the two-host network. */
+  /** Instead of a scenario: a program (src/lab/program.ts) run on the two-host network. */
   program?: string;
+  /** The language of {@link program}: `ts` (the editor's; the TypeScript chunk is loaded on first use) or `js` (default). */
+  language?: ProgramLanguage;
   /** Impairments from t = 0: of link {@link link}, or of every link. */
   impairments?: LabImpairments;
   /** The link (index in the network's links) the initial impairments apply to; absent: every link. */
   link?: number;
   /** Actions to re-apply at their instants (a replay). */
   timeline?: readonly LabTimedAction[];
+}
+
+/**
+ * Where the ladder and the plots look when the learner picked a point in
+ * the tcpdump pane: that host, and the pane's arguments (`-i IFACE` or
+ * `-i any`, and its filter) — they show the packets the pane lists.
+ */
+export interface LabViewPoint {
+  host: string;
+  args: string;
 }
 
 /** The host tools the lab's pane runs, with the arguments the CLI takes. */
@@ -148,7 +163,7 @@ export class LabSession {
    */
   constructor(readonly seed: number, opts: LabSessionOptions = {}) {
     if (opts.program !== undefined) {
-      this.scenario = programScenario(LAB_PROGRAM_NAME, opts.program);
+      this.scenario = programScenario(LAB_PROGRAM_NAME, opts.program, opts.language ?? "js");
     } else {
       const name = opts.scenario ?? "lecture";
       const sc = LAB_SCENARIOS.find((x) => x.name === name);
@@ -347,9 +362,30 @@ export class LabSession {
     return this.#packets[n] ?? null;
   }
 
-  /** The directions that carried TCP at the capture point so far, sender → receiver (what the plots can show). */
-  directions(): PlotDirection[] {
-    return plotDirections(this.#packets);
+  /** The directions that carried TCP so far, sender → receiver (what the plots can show): at the capture point, or at `point`. */
+  directions(point?: LabViewPoint): PlotDirection[] {
+    return plotDirections(point ? this.plotPackets(point) : this.packets());
+  }
+
+  /** Plot packets of the points the plots followed: the view's records, their fields decoded once. */
+  readonly #pointPlots = new Map<string, { records: readonly CaptureRecord[]; packets: PlotPacket[] }>();
+
+  /**
+   * What the plots read: the capture point's packets, or those `tcpdump
+   * ARGS` shows on `point`'s host (its interface and filter). Throws what
+   * tcpdump says for bad arguments.
+   */
+  plotPackets(point?: LabViewPoint): readonly PlotPacket[] {
+    if (!point) return this.packets();
+    const records = this.#hostCaps.view(point.host, point.args).records;
+    const key = `${point.host}\0${point.args}`;
+    let c = this.#pointPlots.get(key);
+    if (!c || c.records !== records) {
+      if (this.#pointPlots.size >= 4) this.#pointPlots.delete(this.#pointPlots.keys().next().value!);
+      this.#pointPlots.set(key, (c = { records, packets: [] }));
+    }
+    for (let i = c.packets.length; i < records.length; i++) c.packets.push({ t: records[i]!.t, fields: packetFields(records[i]!.bytes) });
+    return c.packets;
   }
 
   /** cwnd/ssthresh/srtt of the connection `local` → `remote` (`addr:port` each) over time. */
@@ -544,28 +580,51 @@ export class LabSession {
 
   /** The ladder's arrows, built as the wire capture grows (each packet decoded once), and the capture they come from. */
   #ladder: { cap: unknown; b: LadderBuilder } | null = null;
+  /** The ladders of the points the ladder followed, by host and arguments, with the records they were built from. */
+  readonly #pointLadders = new Map<string, { records: readonly CaptureRecord[]; b: LadderBuilder }>();
 
-  /** The ladder builder, brought up to the wire capture's last packet. */
-  #ladderBuilder(): LadderBuilder {
+  /**
+   * The ladder builder, brought up to the last packet: of the wire capture
+   * (both ends of the scenario's link), or of what `tcpdump ARGS` shows on
+   * `point`'s host. Throws what tcpdump says for bad arguments.
+   */
+  #ladderBuilder(point?: LabViewPoint): LadderBuilder {
+    if (point) {
+      const records = this.#hostCaps.view(point.host, point.args).records;
+      const key = `${point.host}\0${point.args}`;
+      let l = this.#pointLadders.get(key);
+      if (!l || l.records !== records) {
+        if (this.#pointLadders.size >= 4) this.#pointLadders.delete(this.#pointLadders.keys().next().value!);
+        this.#pointLadders.set(key, (l = { records, b: new LadderBuilder() }));
+      }
+      l.b.add(records);
+      return l.b;
+    }
     const cap = this.#ctx.wireCapture;
     if (!this.#ladder || this.#ladder.cap !== cap) this.#ladder = { cap, b: new LadderBuilder() };
     this.#ladder.b.add(cap?.packets ?? []);
     return this.#ladder.b;
   }
 
-  /** The connections seen on the wire so far, in the order the ladder numbers them. */
-  connections(): string[] {
-    return [...this.#ladderBuilder().connections()];
+  /** How many arrows the ladder has so far: of the wire, or of `point`. */
+  ladderCount(point?: LabViewPoint): number {
+    return this.#ladderBuilder(point).count();
+  }
+
+  /** The connections seen so far, in the order the ladder numbers them: on the wire, or at `point`. */
+  connections(point?: LabViewPoint): string[] {
+    return [...this.#ladderBuilder(point).connections()];
   }
 
   /**
-   * The ladder (SVG document) of the wire so far — its last
+   * The ladder (SVG document) of the wire so far (or of what `point`
+   * shows, see {@link LabViewPoint}) — its last
    * {@link LAB_LADDER_WINDOW} packets —, drops and state changes marked:
    * every connection, or the one numbered `connection`; with `visible`,
    * only the rows between those y coordinates are drawn (a scrolled view).
    */
-  ladderSvg(connection?: number, visible?: { top: number; bottom: number }): string {
-    return ladderSvg(this.#ladderBuilder(), {
+  ladderSvg(connection?: number, visible?: { top: number; bottom: number }, point?: LabViewPoint): string {
+    return ladderSvg(this.#ladderBuilder(point), {
       drops: this.#ctx.drops, states: this.#ctx.states, lanes: true, last: LAB_LADDER_WINDOW, packetIds: true,
       ...(connection === undefined ? {} : { connection }),
       ...(visible ? { visible } : {}),
@@ -577,8 +636,8 @@ export class LabSession {
    * -nn -S -v -X` prints it, as seen where it was first captured (leaving
    * its sender when both ends were captured).
    */
-  ladderPacketDetail(i: number): string {
-    const r = this.#ladderBuilder().record(i);
+  ladderPacketDetail(i: number, point?: LabViewPoint): string {
+    const r = this.#ladderBuilder(point).record(i);
     if (!r) throw new RangeError(`no arrow ${i} in the ladder`);
     return tcpdumpLine(r.bytes, r.t, { verbose: 1, hex: true });
   }

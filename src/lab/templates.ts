@@ -1,6 +1,7 @@
 /**
- * The starting programs of the lab's "write your own" pane, in plain
- * JavaScript (src/lab/program.ts says why and what is in scope): the seed
+ * The starting programs of the lab's "write your own" pane, in TypeScript
+ * (src/lab/program.ts says how it runs — types stripped by the chunk
+ * loaded on first use, not checked — and what is in scope): the seed
  * programs as the examples and the demo write them — seed 4's iterative
  * echo server and client (examples/iterative-server.ts), the lecture's
  * backlog server (src/demo/lecture-scenario.ts), seed 2's TCP chat and its
@@ -21,7 +22,7 @@ export interface LabTemplate {
   source: string;
   /** True when its processes read their terminal (type lines into their stdin). */
   interactive: boolean;
-  /** The JavaScript. */
+  /** The program, in TypeScript. */
   code: string;
 }
 
@@ -33,22 +34,23 @@ export const LAB_TEMPLATES: readonly LabTemplate[] = [
     source: "examples/iterative-server.ts",
     interactive: false,
     code: `// Seed 4's iterative server (server.c, with wrap.c's checked calls) and its
-// client: examples/iterative-server.ts in plain JavaScript. One client at a
+// client: examples/iterative-server.ts, in the editor. One client at a
 // time: while the server serves client 1, client 2's connect() succeeds
 // anyway (the kernel does the handshake) and its bytes wait in Recv-Q.
 // In scope: net, clientHost (10.0.0.1), serverHost (10.0.0.2), ms, sec, wrap,
 // sockaddrIn, formatSockAddr, htons, htonl, inet_ntoa, INADDR_ANY, ...
+// Types (Process, SockAddr, ...) are stripped, not checked: name them freely.
 const SERV_PORT = 9527;
 const dec = new TextDecoder();
-const hex = (b) => b.toString(16).padStart(2, "0");
+const hex = (b: number): string => b.toString(16).padStart(2, "0");
 
 /** printf: one line on the terminal. */
-async function printf(p, line) {
+async function printf(p: Process, line: string): Promise<void> {
   await p.write(1, line + "\\n");
 }
 
 /** server.c: serves clients one after another, forever. */
-async function server(p) {
+async function server(p: Process): Promise<never> {
   const w = wrap(p);
   const lfd = w.Socket("AF_INET", "SOCK_STREAM", 0);
   // serv_addr: sin_port = htons(SERV_PORT), sin_addr.s_addr = htonl(INADDR_ANY) — every local address (E5).
@@ -72,7 +74,7 @@ async function server(p) {
 }
 
 /** client.c: connect, then for each line: write, read the answer, print it; \`pause\` ms between lines. */
-async function client(p, lines, pause) {
+async function client(p: Process, lines: string[], pause: number): Promise<void> {
   const w = wrap(p);
   const fd = w.Socket("AF_INET", "SOCK_STREAM", 0);
   await w.Connect(fd, ["10.0.0.2", SERV_PORT]);
@@ -87,8 +89,8 @@ async function client(p, lines, pause) {
 }
 
 serverHost.spawn("server", server, { daemon: true });
-clientHost.spawn("client 1", (p) => client(p, ["hello", "world"], 100));
-clientHost.spawn("client 2", async (p) => {
+clientHost.spawn("client 1", (p: Process) => client(p, ["hello", "world"], 100));
+clientHost.spawn("client 2", async (p: Process) => {
   await p.poll([], 50); // arrives 50 ms later, while client 1 is being served
   await client(p, ["second"], 0);
 });
@@ -104,17 +106,17 @@ clientHost.spawn("client 2", async (p) => {
 // "1111" 100 ms later. The kernel completes three handshakes on its own
 // (the accept queue holds backlog + 1), their bytes wait in Recv-Q, and the
 // fourth client's SYNs are dropped — it stays in SYN-SENT, retrying —
-// until accept() empties the queue. src/demo/lecture-scenario.ts in plain
-// JavaScript (here on a 1 ms link). Watch the sockets and ss panes.
+// until accept() empties the queue. src/demo/lecture-scenario.ts in
+// TypeScript (here on a 1 ms link). Watch the sockets and ss panes.
 const dec = new TextDecoder();
 const CLIENTS = 4;
 
-serverHost.spawn("server", async (p) => {
+serverHost.spawn("server", async (p: Process) => {
   const lfd = p.socket("AF_INET", "SOCK_STREAM");
   p.bind(lfd, ["0.0.0.0", 9090]);
   p.listen(lfd, 2);
   await net.sleep(sec(5) - net.now()); // "blocked on stdin" before the accept loop
-  const conns = [];
+  const conns: number[] = [];
   while (conns.length < CLIENTS) {
     const { fd, addr } = await p.accept(lfd);
     conns.push(fd);
@@ -125,7 +127,7 @@ serverHost.spawn("server", async (p) => {
 }, { daemon: true });
 
 for (let i = 0; i < CLIENTS; i++) {
-  clientHost.spawn("client", async (p) => {
+  clientHost.spawn("client", async (p: Process) => {
     await net.sleep(ms(200) * (i + 1));
     const fd = p.socket("AF_INET", "SOCK_STREAM");
     await p.connect(fd, ["10.0.0.2", 9090]);
@@ -142,8 +144,8 @@ for (let i = 0; i < CLIENTS; i++) {
     summary: "TCP chat, generation 5 — interactive: type into stdin (examples/chat-tcp.ts)",
     source: "examples/chat-tcp.ts",
     interactive: true,
-    code: `// Seed 2's TCP chat, generation 5: examples/chat-tcp.ts in plain
-// JavaScript, as the Python reads — input() is a read of the terminal
+    code: `// Seed 2's TCP chat, generation 5: examples/chat-tcp.ts in the editor's
+// TypeScript, as the Python reads — input() is a read of the terminal
 // (fd 0), print() a write to fd 1. Interactive: type a line into the
 // client's or the server's stdin below (whoever is reading). The client
 // refuses empty input and quits on "q"; the server sets SO_REUSEADDR, stops
@@ -151,18 +153,18 @@ for (let i = 0; i < CLIENTS; i++) {
 const dec = new TextDecoder();
 
 /** Python's input(prompt).strip(): null at the end of input (EOFError). */
-async function input(p, prompt) {
+async function input(p: Process, prompt: string): Promise<string | null> {
   await p.write(1, prompt);
   const line = await p.recvLine(0);
   return line === "" ? null : line.trim();
 }
 
 /** print(). */
-async function print(p, line) {
+async function print(p: Process, line: string): Promise<void> {
   await p.write(1, line + "\\n");
 }
 
-function listenOn(p, port, reuse = false) {
+function listenOn(p: Process, port: number, reuse = false): number {
   const server = p.socket("AF_INET", "SOCK_STREAM");
   if (reuse) p.setsockopt(server, "SOL_SOCKET", "SO_REUSEADDR", 1);
   p.bind(server, ["0.0.0.0", port]);
@@ -170,14 +172,14 @@ function listenOn(p, port, reuse = false) {
   return server;
 }
 
-async function connectTo(p, addr) {
+async function connectTo(p: Process, addr: [string, number]): Promise<number> {
   const client = p.socket("AF_INET", "SOCK_STREAM");
   await p.connect(client, addr);
   return client;
 }
 
 /** gen 4 client: refuses empty input, quits on \`q\`. */
-async function gen4Client(p, addr) {
+async function gen4Client(p: Process, addr: [string, number]): Promise<void> {
   const client = await connectTo(p, addr);
   for (;;) {
     const line = await input(p, "to server: ");
@@ -199,7 +201,7 @@ async function gen4Client(p, addr) {
 }
 
 /** gen 5 server: serves \`clients\` conversations, then closes the listener. */
-async function gen5Server(p, port, clients) {
+async function gen5Server(p: Process, port: number, clients: number): Promise<void> {
   const server = listenOn(p, port, true);
   for (let served = 0; served < clients; served++) {
     const { fd: conn } = await p.accept(server);
@@ -227,15 +229,15 @@ async function gen5Server(p, port, clients) {
         }
       }
     } catch (e) {
-      await print(p, \`error: \${e.message}\`);
+      await print(p, \`error: \${(e as Error).message}\`);
     }
     await p.close(conn);
   }
   await p.close(server);
 }
 
-serverHost.spawn("server", (p) => gen5Server(p, 8080, 1));
-clientHost.spawn("client", (p) => gen4Client(p, ["10.0.0.2", 8080]));
+serverHost.spawn("server", (p: Process) => gen5Server(p, 8080, 1));
+clientHost.spawn("client", (p: Process) => gen4Client(p, ["10.0.0.2", 8080]));
 `,
   },
   {
@@ -243,20 +245,20 @@ clientHost.spawn("client", (p) => gen4Client(p, ["10.0.0.2", 8080]));
     summary: "UDP chat, a UDP pair — interactive: type into stdin (examples/chat-udp.ts)",
     source: "examples/chat-udp.ts",
     interactive: true,
-    code: `// Seed 2's UDP chat: examples/chat-udp.ts in plain JavaScript — a UDP pair,
+    code: `// Seed 2's UDP chat: examples/chat-udp.ts in TypeScript — a UDP pair,
 // recvfrom/sendto, no connection. Interactive: type into the client's stdin
 // (its lines go to the server as datagrams), then the server's (its reply);
 // "q" ends the client, the server goes on. An empty line is an empty
 // datagram (0 bytes), which UDP carries.
 const dec = new TextDecoder();
 
-async function input(p, prompt) {
+async function input(p: Process, prompt: string): Promise<string | null> {
   await p.write(1, prompt);
   const line = await p.recvLine(0);
   return line === "" ? null : line.replace(/\\n$/, "");
 }
 
-async function udpServer(p, port) {
+async function udpServer(p: Process, port: number): Promise<void> {
   const server = p.socket("AF_INET", "SOCK_DGRAM");
   p.bind(server, ["0.0.0.0", port]);
   for (;;) {
@@ -270,7 +272,7 @@ async function udpServer(p, port) {
   await p.close(server);
 }
 
-async function udpClient(p, server) {
+async function udpClient(p: Process, server: [string, number]): Promise<void> {
   const client = p.socket("AF_INET", "SOCK_DGRAM");
   for (;;) {
     const line = await input(p, "to server: ");
@@ -283,8 +285,8 @@ async function udpClient(p, server) {
   await p.close(client);
 }
 
-serverHost.spawn("server", (p) => udpServer(p, 8080), { daemon: true });
-clientHost.spawn("client", (p) => udpClient(p, ["10.0.0.2", 8080]));
+serverHost.spawn("server", (p: Process) => udpServer(p, 8080), { daemon: true });
+clientHost.spawn("client", (p: Process) => udpClient(p, ["10.0.0.2", 8080]));
 `,
   },
   {
@@ -300,14 +302,14 @@ const CONNECTIONS = 10;
 const BYTES = 1_000_000;
 net.links[0].configure({ rate: 10_000_000, latency: ms(5) });
 
-serverHost.spawn("sink", async (p) => {
+serverHost.spawn("sink", async (p: Process) => {
   const lfd = p.socket("AF_INET", "SOCK_STREAM");
   p.bind(lfd, ["0.0.0.0", 5001]);
   p.listen(lfd, CONNECTIONS);
-  const readers = [];
+  const readers: Thread[] = [];
   for (let i = 0; i < CONNECTIONS; i++) {
     const { fd } = await p.accept(lfd);
-    readers.push(p.thread(async (t) => {
+    readers.push(p.thread(async (t: Process) => {
       let total = 0;
       for (;;) {
         const data = await t.recv(fd, 65536);
@@ -323,7 +325,7 @@ serverHost.spawn("sink", async (p) => {
 
 const chunk = new Uint8Array(65536).fill(0x61);
 for (let i = 0; i < CONNECTIONS; i++) {
-  clientHost.spawn(\`bulk \${i + 1}\`, async (p) => {
+  clientHost.spawn(\`bulk \${i + 1}\`, async (p: Process) => {
     const fd = p.socket("AF_INET", "SOCK_STREAM");
     await p.connect(fd, ["10.0.0.2", 5001]);
     for (let sent = 0; sent < BYTES;) sent += await p.send(fd, chunk.subarray(0, Math.min(chunk.length, BYTES - sent)));

@@ -18,10 +18,10 @@
 import { socketSamplesSvg, timeSequenceSvg } from "./plots.js";
 import { describeAction, percent, type LabAction, type LabImpairments } from "./actions.js";
 import { processesHtml } from "./processes.js";
-import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabSessionOptions, type LabTool } from "./session.js";
+import { LAB_PROGRAM_NAME, LAB_SCENARIOS, LAB_TOOL_DEFAULTS, LabSession, type LabSessionOptions, type LabTool, type LabViewPoint } from "./session.js";
 import { topologySvg } from "./topology.js";
 import { esc, lineNumbersHtml, narrationHtml, socketsHtml } from "./views.js";
-import { ProgramError } from "./program.js";
+import { ProgramError, typeScriptLoaded, type ProgramLanguage } from "./program.js";
 import { findTemplate, LAB_TEMPLATES } from "./templates.js";
 
 /** What a listener receives: the element clicked (for the tcpdump pane's lines), if any. */
@@ -146,8 +146,11 @@ export function startLab(dom: LabDom): void {
   templateIn.innerHTML = LAB_TEMPLATES.map((t, i) => `<option value="${esc(t.name)}"${i === 0 ? " selected" : ""}>${esc(t.name)} — ${esc(t.summary)}</option>`).join("");
   if (!templateIn.value) templateIn.value = LAB_TEMPLATES[0]!.name;
   programIn.value = LAB_TEMPLATES[0]!.code;
+  const programLang = el("program-lang");
   /** The program the session runs (the run button's), or null when a scenario of the picker runs. */
   let program: string | null = null;
+  /** Its language (the editor's choice when run ▸ was pressed). */
+  let language: ProgramLanguage = "ts";
   let drawnLines = "";
   /** The gutter of the editor; `scrolled` also aligns it with the text (reading scrollTop lays the page out: only on the editor's own events). */
   const drawLines = (scrolled = false) => {
@@ -234,19 +237,46 @@ export function startLab(dom: LabDom): void {
    * a few rows, not LAB_LADDER_WINDOW; paused, the whole window.
    */
   const drawLadder = () => {
-    const packets = session.packets().length;
+    const at = viewPoint();
+    const point = at.point;
+    const packets = point ? session.ladderCount(point) : session.packets().length;
     const top = Math.floor(ladderTop / LADDER_STEP) * LADDER_STEP - LADDER_STEP;
     const view = playing ? { top, bottom: top + ladderHeight + 3 * LADDER_STEP } : undefined;
-    const key = `${packets} ${conn.value} ${view ? `${view.top} ${view.bottom}` : "all"}`;
+    const key = `${at.key} ${packets} ${conn.value} ${view ? `${view.top} ${view.bottom}` : "all"}`;
     if (key === drawnLadder) return;
     drawnLadder = key;
-    const conns = session.connections();
+    say(el("ladder-point"), at.ladderLabel);
+    const conns = session.connections(point);
     const selected = conn.value;
     const connOpts = `<option value="">all connections</option>` +
       conns.map((c, i) => `<option value="${i}"${String(i) === selected ? " selected" : ""}>${i}: ${esc(c)}</option>`).join("");
     if (given.get(conn) !== connOpts) { given.set(conn, connOpts); conn.innerHTML = connOpts; }
     const n = selected === "" ? undefined : Number(selected);
-    put(el("ladder"), packets === 0 ? "<p>(nothing on the wire yet)</p>" : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined, view).replace(/^<\?xml[^>]*>\n/, ""));
+    put(el("ladder"), packets === 0 ? `<p>(nothing ${point ? "captured there" : "on the wire"} yet)</p>` : session.ladderSvg(n !== undefined && n < conns.length ? n : undefined, view, point).replace(/^<\?xml[^>]*>\n/, ""));
+  };
+
+  /**
+   * Where the ladder and the plots look: until the learner picks a host or
+   * types arguments in the tcpdump pane, the scenario's own points (the
+   * ladder both ends of its link, the plots its capture point); then what
+   * the tcpdump pane shows (that host, its interface and filter) — the
+   * panes' headings say which. Arguments tcpdump refuses keep the default.
+   */
+  const viewPoint = (): { point: LabViewPoint | undefined; key: string; ladderLabel: string; plotLabel: string } => {
+    const cp = session.capturePoint();
+    const cpText = cp ? `${cp.host}'s ${cp.iface}` : "the capture point";
+    if (tcpdumpChosen && tcpdumpHost.value) {
+      const point = { host: tcpdumpHost.value, args: tcpdumpArgs.value };
+      try {
+        const v = session.tcpdump(point.host, point.args);
+        const where = `${point.host}'s ${v.iface === "any" ? "every interface" : v.iface}`;
+        const label = `${where}, as the tcpdump pane shows it (tcpdump ${point.args})`;
+        return { point, key: `${point.host}\0${point.args}`, ladderLabel: label, plotLabel: label };
+      } catch {
+        // tcpdump refuses the arguments: the pane says why; the ladder and plots keep the scenario's points.
+      }
+    }
+    return { point: undefined, key: "", ladderLabel: "both ends of the link (pick a host in the tcpdump pane to see it from there)", plotLabel: `${cpText} (the scenario's capture point; pick a host in the tcpdump pane to see it from there)` };
   };
 
   const hostNames = () => [...session.hosts.keys()];
@@ -280,7 +310,7 @@ export function startLab(dom: LabDom): void {
       if (program !== null) {
         const e = session.error;
         programStatus.className = e ? "err" : "";
-        say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : "running on the simulated network");
+        say(programStatus, e ? (e instanceof Error ? e.message : String(e)) : session.done ? "the program ended (every client process exited)" : session.waitingForInput ? "waiting: a process reads its terminal — type a line into its stdin above" : session.net === null && language === "ts" && !typeScriptLoaded() ? "loading the TypeScript transform (lab-ts.js, the first time only)…" : "running on the simulated network");
       }
       drawLines();
     } },
@@ -312,17 +342,19 @@ export function startLab(dom: LabDom): void {
     { id: "ss", draw: () => put(el("ss"), hostNames().map((h) => `<div><h3>${esc(h)}$ ss -tanpo</h3><pre id="ss-${esc(h)}">${esc(session.ss(h))}</pre></div>`).join("")) },
     { id: "sockets", draw: () => put(el("sockets"), hostNames().map((h) => `<div><h3>${esc(h)}</h3><div id="sockets-${esc(h)}">${socketsHtml(session.sockets(h))}</div></div>`).join("")) },
     { id: "ladder", draw: drawLadder },
-    { id: "plots", draw: () => { // the plots of the direction picked
-      const packets = session.packets().length;
-      const key = `${packets} ${plotDir.value}`;
+    { id: "plots", draw: () => { // the plots of the direction picked, at the point the tcpdump pane shows (or the capture point)
+      const at = viewPoint();
+      const pkts = session.plotPackets(at.point);
+      const key = `${at.key} ${pkts.length} ${plotDir.value}`;
       if (key === drawnPlots) return;
       drawnPlots = key;
-      const dirs = session.directions();
+      say(el("plot-point"), at.plotLabel);
+      const dirs = session.directions(at.point);
       const chosen = plotDir.value;
       plotDir.innerHTML = dirs.length === 0 ? `<option value="">(no TCP yet)</option>`
         : dirs.map((d) => { const v = `${d.src}>${d.dst}`; return `<option value="${esc(v)}"${v === chosen ? " selected" : ""}>${esc(`${d.src} → ${d.dst}`)}</option>`; }).join("");
       const dir = dirs.find((d) => `${d.src}>${d.dst}` === chosen) ?? dirs[0];
-      put(el("plot-tsg"), dir ? timeSequenceSvg(session.packets(), dir, session.now()) : "");
+      put(el("plot-tsg"), dir ? timeSequenceSvg(pkts, dir, session.now()) : "");
       put(el("plot-cwnd"), dir ? socketSamplesSvg(session.samples(dir.src, dir.dst), `${dir.src} → ${dir.dst}`, session.now()) : "");
     } },
     { id: "tcpdump", draw: () => { // tcpdump ARGS on the host picked: the last LAB_TEXT_WINDOW packets (the pcap has them all: thousands of lines relaid out every redraw would cost the frame rate)
@@ -458,7 +490,7 @@ export function startLab(dom: LabDom): void {
       session = new LabSession(replay.seed, { ...what(replay), impairments: replay.initialImpairments, ...(replay.initialLink === undefined ? {} : { link: replay.initialLink }), timeline: [...replay.timeline, ...replay.pending] });
     } else {
       const seed = Number(seedIn.value);
-      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link.impairments, ...(link.link === undefined ? {} : { link: link.link }) } : {}) });
+      session = new LabSession(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff ? seed : 0, { ...(program !== null ? { program, language } : { scenario: scenarioIn.value || LAB_SCENARIOS[0]!.name }), ...(link ? { impairments: link.impairments, ...(link.link === undefined ? {} : { link: link.link }) } : {}) });
     }
     invalidate();
     selectedPacket = -1;
@@ -468,7 +500,7 @@ export function startLab(dom: LabDom): void {
   };
 
   /** The scenario or program `s` runs, as session options. */
-  const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code } : { scenario: s.scenario.name });
+  const what = (s: LabSession): LabSessionOptions => (s.scenario.name === LAB_PROGRAM_NAME && s.scenario.code !== undefined ? { program: s.scenario.code, language: s.scenario.language ?? "js" } : { scenario: s.scenario.name });
 
   /** The link controls show the picked link as it is now (the first link when every link is picked). */
   const syncControls = () => {
@@ -572,7 +604,10 @@ export function startLab(dom: LabDom): void {
   scenarioIn.addEventListener("change", () => { program = null; linkPick.value = ""; tcpdumpChosen = false; programStatus.className = ""; say(programStatus, "(edit a template, then run it: its processes, packets and sockets fill the views below)"); restart(); });
   templateIn.addEventListener("change", () => {
     const t = findTemplate(templateIn.value);
-    if (t) programIn.value = t.code;
+    if (t) {
+      programIn.value = t.code;
+      programLang.value = "ts"; // the templates are TypeScript
+    }
     programIn.scrollTop = 0;
     drawLines(true);
   });
@@ -580,6 +615,7 @@ export function startLab(dom: LabDom): void {
   programIn.addEventListener("scroll", () => drawLines(true));
   runProgram.addEventListener("click", () => {
     program = programIn.value;
+    language = programLang.value === "js" ? "js" : "ts";
     restart();
     stopProbe();
     playing = true; // run ▸ plays at the chosen speed
@@ -621,7 +657,7 @@ export function startLab(dom: LabDom): void {
     const g = ev.target?.closest?.("[data-pkt]");
     const i = Number(g?.getAttribute("data-pkt") ?? NaN);
     if (!Number.isInteger(i)) return;
-    selectedArrow = session.ladderPacketDetail(i);
+    selectedArrow = session.ladderPacketDetail(i, viewPoint().point);
     draw();
   });
   ladderOut.addEventListener("scroll", () => {

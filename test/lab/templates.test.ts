@@ -2,7 +2,9 @@
 // each template, run by the lab on its network, gives the same packets and
 // the same terminal output as the example (or the demo's lecture) it was
 // taken from, run on the same network and seed. A change to one side that
-// is not made to the other fails here — one program, in two languages.
+// is not made to the other fails here — one program, in two places. The
+// templates are TypeScript: the lab's TypeScript chunk (sucrase) is loaded
+// here as the page loads it on first use.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ms, sec } from "../../src/core/time.js";
@@ -11,6 +13,7 @@ import { DemoContext } from "../../src/demo/context.js";
 import { twoHosts } from "../../src/demo/kit.js";
 import { lectureScenario } from "../../src/demo/lecture-scenario.js";
 import { LabSession } from "../../src/lab/session.js";
+import "../../src/lab/ts-chunk.js";
 import { findTemplate, LAB_TEMPLATES } from "../../src/lab/templates.js";
 import { TcpdumpFormatter } from "../../src/tools/tcpdump.js";
 import type { Network } from "../../src/sim/network.js";
@@ -23,7 +26,7 @@ const SEED = 1;
 
 /** The template run by the lab to its end, typing `lines` one by one into whichever process reads its terminal. */
 async function labRun(name: string, lines: string[] = []): Promise<{ packets: string[]; screens: string[] }> {
-  const s = new LabSession(SEED, { program: findTemplate(name)!.code });
+  const s = new LabSession(SEED, { program: findTemplate(name)!.code, language: "ts" });
   await s.advanceTo(Infinity);
   for (const line of lines) {
     assert.ok(s.waitingForInput, `${name}: waits for "${line}"`);
@@ -103,7 +106,7 @@ test("the backlog template is the lecture's programs (src/demo/lecture-scenario.
 
 test("every template runs to its end without an error; the bulk one moves 10 MB over ten connections", async () => {
   for (const t of LAB_TEMPLATES.filter((x) => !x.interactive && x.name !== "bulk")) { // bulk: below, once
-    const s = new LabSession(SEED, { program: t.code });
+    const s = new LabSession(SEED, { program: t.code, language: "ts" });
     await s.advanceTo(Infinity);
     assert.equal(s.error, null, t.name);
     assert.ok(s.done, t.name);

@@ -144,8 +144,8 @@ test("the packed package: every exports entry imports by name with its source's 
     assert.ok(!existsSync(join(app, "node_modules/esbuild")), "esbuild is not installed with the package");
     const labDir = join(tmp, "lab-site");
     const l = await run(join(app, "node_modules/.bin/sockstack"), ["lab", "--build", labDir], { cwd: app });
-    assert.equal(l.stdout.trim(), `sockstack lab: wrote index.html, lab.js, lab.css to ${labDir}`);
-    assert.equal(readFileSync(join(labDir, "lab.js"), "utf8"), readFileSync(join(stage, "dist/lab-site/lab.js"), "utf8"));
+    assert.equal(l.stdout.trim(), `sockstack lab: wrote index.html, lab.js, lab.css, lab-ts.js to ${labDir}`);
+    for (const f of ["lab.js", "lab-ts.js"]) assert.equal(readFileSync(join(labDir, f), "utf8"), readFileSync(join(stage, "dist/lab-site", f), "utf8"), `${f}: the prebuilt one`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
