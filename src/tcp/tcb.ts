@@ -10,7 +10,8 @@
  * buffer releases its last block when everything is acknowledged, the
  * receive queue holds views), one Timer for all its deadlines (lazy
  * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT) and the
- * RTT estimator; the congestion-control object comes with the first data,
+ * RTT estimator and receive window (fields of the TCB itself); the
+ * congestion-control object comes with the first data,
  * the wait queue with the first waiter.
  * The TCB itself stays small: sequence numbers are stored as int32 so V8
  * keeps them unboxed, the booleans are bits of one field, rarely set
@@ -31,12 +32,12 @@ import { WaitQueue } from "../core/wait-queue.js";
 import type { NetRoute } from "../net/network-layer.js";
 import { TCP_INIT_CWND, type CaState, type CongestionControl } from "./congestion/congestion-control.js";
 import { RecvBuffer } from "./recv-buffer.js";
-import { RttEstimator } from "./rtt.js";
+import { withRttEstimator, type Rtt } from "./rtt.js";
 import { SendBuffer } from "./send-buffer.js";
 import { TcbAccessors } from "./tcb-accessors.js";
 import { TcpState, stateName } from "./tcp-state.js";
 import type { Listener } from "./listener.js";
-import type { ReceiveWindow } from "./recv-window.js";
+import { withReceiveWindow, type Rwin } from "./recv-window.js";
 import type { InetAddress } from "../net/inet-address.js";
 
 /** Observer of state transitions (traces, ladder diagrams). */
@@ -44,9 +45,11 @@ export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
 
 /**
  * One TCP connection. The TCB is its own Timer (one heap entry for all its
- * deadlines) — no separate timer object or closure per connection.
+ * deadlines) — no separate timer object or closure per connection — and
+ * its own RTT estimator and receive window (`t.rtt` and `t.rwin` are the
+ * TCB: their fields are in this record, not in two more objects).
  */
-export class Tcb extends TcbAccessors {
+export class Tcb extends withReceiveWindow(withRttEstimator(TcbAccessors)) {
   // The int32 sequence numbers (iss, snd.una/nxt/max, snd.wl1/wl2, irs,
   // rcv.nxt, …), the flags (sackOk, finSent, …), the rarely set state
   // (tos, ttl, urgByte, lq, error, fo, …) and the data-transfer state (loss
@@ -107,7 +110,6 @@ export class Tcb extends TcbAccessors {
   lastSend: Micros = 0;
 
   // ---- RTT and congestion control ----
-  readonly rtt: RttEstimator;
   /** The congestion-control algorithm's name (TCP_CONGESTION); the object is created when first needed. */
   ccName: string;
   #cc: CongestionControl | null = null;
@@ -115,8 +117,6 @@ export class Tcb extends TcbAccessors {
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
   listener: Listener | null = null;
-  /** The receive window (created at SYN time). */
-  rwin!: ReceiveWindow;
   /** Cached route and the route-table generation it was computed for. */
   route: NetRoute | null = null;
   routeGen = -1;
@@ -137,7 +137,17 @@ export class Tcb extends TcbAccessors {
     this.sndBuf = new SendBuffer(sndbuf);
     this.rcvBuf = new RecvBuffer(rcvbuf);
     this.ccName = ccName;
-    this.rtt = new RttEstimator(rtoMin);
+    this.setRtoMin(rtoMin);
+  }
+
+  /** The RTT estimator (Linux's; rtt.ts): the TCB itself, whose fields hold it. */
+  get rtt(): Rtt {
+    return this;
+  }
+
+  /** The receive window (recv-window.ts): the TCB itself, set up at SYN time (`initWindow`). */
+  get rwin(): Rwin {
+    return this;
   }
 
   /** Wait queue of the owning socket (created at the first use: a connection nobody waits on has none). */
