@@ -10,7 +10,7 @@
  * buffer releases its last block when everything is acknowledged, the
  * receive queue holds views), one Timer for all its deadlines (lazy
  * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT) and the
- * RTT estimator and receive window (fields of the TCB itself); the
+ * RTT estimator, receive window and receive queue (fields of the TCB itself); the
  * congestion-control object comes with the first data,
  * the wait queue with the first waiter.
  * The TCB itself stays small: sequence numbers are stored as int32 so V8
@@ -31,7 +31,7 @@ import type { Micros } from "../core/time.js";
 import { WaitQueue } from "../core/wait-queue.js";
 import type { NetRoute } from "../net/network-layer.js";
 import { TCP_INIT_CWND, type CaState, type CongestionControl } from "./congestion/congestion-control.js";
-import { RecvBuffer } from "./recv-buffer.js";
+import { withRecvBuffer, type RcvBuf } from "./recv-buffer.js";
 import { withRttEstimator, type Rtt } from "./rtt.js";
 import { SendBuffer } from "./send-buffer.js";
 import { TcbAccessors } from "./tcb-accessors.js";
@@ -46,10 +46,11 @@ export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
 /**
  * One TCP connection. The TCB is its own Timer (one heap entry for all its
  * deadlines) — no separate timer object or closure per connection — and
- * its own RTT estimator and receive window (`t.rtt` and `t.rwin` are the
- * TCB: their fields are in this record, not in two more objects).
+ * its own RTT estimator, receive window and receive queue (`t.rtt`,
+ * `t.rwin` and `t.rcvBuf` are the TCB: their fields are in this record,
+ * not in three more objects; recv-buffer.ts, recv-window.ts, rtt.ts).
  */
-export class Tcb extends withReceiveWindow(withRttEstimator(TcbAccessors)) {
+export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAccessors))) {
   // The int32 sequence numbers (iss, snd.una/nxt/max, snd.wl1/wl2, irs,
   // rcv.nxt, …), the flags (sackOk, finSent, …), the rarely set state
   // (tos, ttl, urgByte, lq, error, fo, …) and the data-transfer state (loss
@@ -87,7 +88,6 @@ export class Tcb extends withReceiveWindow(withRttEstimator(TcbAccessors)) {
 
   // ---- buffers ----
   readonly sndBuf: SendBuffer;
-  readonly rcvBuf: RecvBuffer;
 
   // ---- timers (lazy deadlines; the TCB itself is armed at the earliest; the delayed-ACK and persist deadlines are warm state) ----
   rtoAt: Micros = -1;
@@ -135,9 +135,14 @@ export class Tcb extends withReceiveWindow(withRttEstimator(TcbAccessors)) {
   constructor(sndbuf: number, rcvbuf: number, ccName: string, rtoMin: Micros, onTimer: (now: Micros, timer: Timer) => void) {
     super(onTimer);
     this.sndBuf = new SendBuffer(sndbuf);
-    this.rcvBuf = new RecvBuffer(rcvbuf);
+    this.rcvbuf = rcvbuf;
     this.ccName = ccName;
     this.setRtoMin(rtoMin);
+  }
+
+  /** The receive queue (recv-buffer.ts): the TCB itself, whose fields hold it. */
+  get rcvBuf(): RcvBuf {
+    return this;
   }
 
   /** The RTT estimator (Linux's; rtt.ts): the TCB itself, whose fields hold it. */
