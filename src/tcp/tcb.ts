@@ -55,12 +55,11 @@ export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAc
   // rcv.nxt, …), the flags (sackOk, finSent, …), the rarely set state
   // (tos, ttl, urgByte, lq, error, fo, …) and the data-transfer state (loss
   // recovery, delayed ACK, byte counters, ooo, sb, sentLog, …) are accessors
-  // of TcbAccessors, generated from the lists of tcb-fields.ts.
-  state: TcpState = TcpState.CLOSE;
+  // of TcbAccessors, generated from the lists of tcb-fields.ts; so are the
+  // small integers packed in int32 words (state, localPort, remotePort, mss,
+  // advMss, peerMss, sndWscale, probesOut).
   localAddr: InetAddress = 0;
-  localPort = 0;
   remoteAddr: InetAddress = 0;
-  remotePort = 0;
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   /** Peer's window in bytes (already scaled). */
@@ -73,14 +72,6 @@ export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAc
   // live in `rwin`.)
 
   // ---- options (RFC 7323, RFC 2018) ----
-  /** Effective send MSS (payload bytes per segment, TCP options excluded). */
-  mss = 536;
-  /** MSS we announce (route MTU − 40, or TCP_MAXSEG). */
-  advMss = 536;
-  /** MSS the peer announced (536 when absent). */
-  peerMss = 536;
-  /** Peer's window scale. */
-  sndWscale = 0;
   /** When tsRecent was last updated (µs), for PAWS' 24-day rule. */
   tsRecentStamp: Micros = 0;
   /** Our TS clock offset (Linux tsoffset). */
@@ -94,8 +85,6 @@ export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAc
   keepaliveAt: Micros = -1;
   /** TIME-WAIT end, orphaned FIN-WAIT-2 end, or SYN-RECV / defer limits. */
   lifetimeAt: Micros = -1;
-  /** Unanswered keepalive / zero-window probes (icsk_probes_out). */
-  probesOut = 0;
   /** When our SYN was sent or the first retransmission of the current episode happened (retrans_stamp), µs, or 0. */
   retransStamp: Micros = 0;
   /** Last time a segment was received (keepalive idleness), µs. */
