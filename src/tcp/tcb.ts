@@ -95,8 +95,6 @@ export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAc
    * connection sets it, it would copy the TcbWarm group of each.
    */
   lastDataRecv: Micros = 0;
-  /** Last time data was sent (slow start after idle). */
-  lastSend: Micros = 0;
 
   // ---- RTT and congestion control ----
   /** The congestion-control algorithm's name (TCP_CONGESTION); the object is created when first needed. */
@@ -115,8 +113,6 @@ export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAc
   inode = 0;
   /** Wait queue of the owning socket, created when first needed (a waiter registers). */
   #wq: WaitQueue | null = null;
-  /** Connection start time (µs). */
-  created: Micros = 0;
   /** Segments sent and received (tcp_info; the other counters are in the warm state). */
   segsOut = 0;
   segsIn = 0;
