@@ -61,6 +61,7 @@ export abstract class TcbAccessors extends Timer {
   #p0 = 0;
   #p1 = 35127832;
   #p2 = 1879048728;
+  #p3 = 0;
   #flags = 0;
   #cold: TcbCold = COLD_DEFAULTS;
   #warm: TcbWarm = WARM_DEFAULTS;
@@ -259,6 +260,22 @@ export abstract class TcbAccessors extends Timer {
   }
   set state(v: TcpState) {
     this.#p2 = (this.#p2 & 0xfffffff) | ((v & 0xf) << 28);
+  }
+
+  /** TCP_KEEPIDLE in µs (0 = tcp_keepalive_time); whole seconds, 1–32767 s. */
+  get keepIdle(): number {
+    return (this.#p3 & 0x7fff) * 1000000;
+  }
+  set keepIdle(v: number) {
+    this.#p3 = (this.#p3 & -0x8000) | ((v / 1000000) & 0x7fff);
+  }
+
+  /** TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl); whole seconds, 1–32767 s. */
+  get keepIntvl(): number {
+    return ((this.#p3 >>> 15) & 0x7fff) * 1000000;
+  }
+  set keepIntvl(v: number) {
+    this.#p3 = (this.#p3 & -0x3fff8001) | (((v / 1000000) & 0x7fff) << 15);
   }
 
   // ---- flags, one bit each in #flags ----
@@ -599,30 +616,6 @@ export abstract class TcbAccessors extends Timer {
       this.#cold = new TcbCold();
     }
     this.#cold.undoRetrans = v;
-  }
-
-  /** See {@link TcbCold.keepIdle}. */
-  get keepIdle(): TcbCold["keepIdle"] {
-    return this.#cold.keepIdle;
-  }
-  set keepIdle(v: TcbCold["keepIdle"]) {
-    if (this.#cold === COLD_DEFAULTS) {
-      if (v === COLD_DEFAULTS.keepIdle) return;
-      this.#cold = new TcbCold();
-    }
-    this.#cold.keepIdle = v;
-  }
-
-  /** See {@link TcbCold.keepIntvl}. */
-  get keepIntvl(): TcbCold["keepIntvl"] {
-    return this.#cold.keepIntvl;
-  }
-  set keepIntvl(v: TcbCold["keepIntvl"]) {
-    if (this.#cold === COLD_DEFAULTS) {
-      if (v === COLD_DEFAULTS.keepIntvl) return;
-      this.#cold = new TcbCold();
-    }
-    this.#cold.keepIntvl = v;
   }
 
   /** See {@link TcbCold.keepCnt}. */

@@ -61,10 +61,11 @@ export const TCB_SEQ_FIELDS = {
 /**
  * Small unsigned integers packed into int32 words (in list order; a field
  * that does not fit in the current word's 32 bits starts the next word):
- * name → [bits, initial value, doc, TypeScript type]. A setter keeps the
- * low `bits` bits of the value: every field here has a bound (ports and
+ * name → [bits, initial value, doc, TypeScript type, unit]. A setter keeps
+ * the low `bits` bits of the value: every field here has a bound (ports and
  * MSS values are 16-bit on the wire, window scales ≤ 14, states < 16,
- * Linux's icsk_probes_out is a u8 too).
+ * Linux's icsk_probes_out is a u8 too, TCP_KEEPIDLE and TCP_KEEPINTVL are
+ * 1–32767 s). With a unit the word holds value ÷ unit (whole units).
  */
 export const TCB_PACKED_FIELDS = {
   localPort: [16, 0, "Local port.", "number"],
@@ -75,6 +76,11 @@ export const TCB_PACKED_FIELDS = {
   sndWscale: [4, 0, "Peer's window scale.", "number"],
   probesOut: [8, 0, "Unanswered keepalive / zero-window probes (Linux icsk_probes_out, a u8 there too).", "number"],
   state: [4, TcpState.CLOSE, "The connection's state (Linux numbering, tcp-state.ts); changed only by `setState`.", "TcpState"],
+  // In the record, not in TcbCold: a keepalive probe reads them on every firing, and a socket
+  // that sets them (Node's setKeepAlive sets TCP_KEEPIDLE) would otherwise own a TcbCold copy
+  // that every probe touches (idle-timers: −16 % CPU, BENCHMARKS.md).
+  keepIdle: [15, 0, "TCP_KEEPIDLE in µs (0 = tcp_keepalive_time); whole seconds, 1–32767 s.", "number", 1_000_000],
+  keepIntvl: [15, 0, "TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl); whole seconds, 1–32767 s.", "number", 1_000_000],
 } as const;
 
 /** Booleans, one bit each (bit = position): name → doc. */
@@ -135,10 +141,6 @@ export class TcbCold {
   undoMarker = -1;
   /** Linux undo_retrans: retransmissions of this episode not yet shown spurious by D-SACK. */
   undoRetrans = 0;
-  /** TCP_KEEPIDLE in µs (0 = tcp_keepalive_time). */
-  keepIdle: Micros = 0;
-  /** TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl). */
-  keepIntvl: Micros = 0;
   /** TCP_KEEPCNT (0 = tcp_keepalive_probes). */
   keepCnt = 0;
   /** TCP_SYNCNT (0 = tcp_syn_retries). */
@@ -292,13 +294,15 @@ export function tcbAccessorsSource(): string {
     "export abstract class TcbAccessors extends Timer {",
   );
   // Lay out the packed fields: word, shift, mask.
-  const packed: { name: string; word: number; shift: number; bits: number; doc: string; type: string }[] = [];
+  const packed: { name: string; word: number; shift: number; bits: number; doc: string; type: string; unit: number }[] = [];
   const words: number[] = [];
   let used = 32;
-  for (const [name, [bits, init, d, type]] of Object.entries(TCB_PACKED_FIELDS)) {
+  for (const [name, f] of Object.entries(TCB_PACKED_FIELDS)) {
+    const [bits, init, d, type] = f;
+    const unit = f.length > 4 ? (f as readonly unknown[])[4] as number : 1;
     if (used + bits > 32) { words.push(0); used = 0; }
     const word = words.length - 1;
-    packed.push({ name, word, shift: used, bits, doc: d, type });
+    packed.push({ name, word, shift: used, bits, doc: d, type, unit });
     words[word] = (words[word]! | (init << used)) | 0;
     used += bits;
   }
@@ -322,9 +326,11 @@ export function tcbAccessorsSource(): string {
   for (const f of packed) {
     const mask = f.bits === 32 ? -1 : (1 << f.bits) - 1;
     const w = `this.#p${f.word}`;
-    const read = f.shift + f.bits === 32 ? `${w} >>> ${f.shift}` : f.shift === 0 ? `${w} & ${hex(mask)}` : `(${w} >>> ${f.shift}) & ${hex(mask)}`;
+    let read = f.shift + f.bits === 32 ? `${w} >>> ${f.shift}` : f.shift === 0 ? `${w} & ${hex(mask)}` : `(${w} >>> ${f.shift}) & ${hex(mask)}`;
+    if (f.unit !== 1) read = `(${read}) * ${f.unit}`;
     const keep = ~(mask << f.shift) | 0;
-    const put = f.shift === 0 ? `(v & ${hex(mask)})` : `((v & ${hex(mask)}) << ${f.shift})`;
+    const v = f.unit !== 1 ? `(v / ${f.unit})` : "v";
+    const put = f.shift === 0 ? `(${v} & ${hex(mask)})` : `((${v} & ${hex(mask)}) << ${f.shift})`;
     out.push(
       "",
       doc(f.doc).trimEnd(),
