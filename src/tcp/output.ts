@@ -135,7 +135,6 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     // icsk_ack.ato is 0 until the first data or a quick-ACK mode entry (t.atoStarted): no reply before.
     if (t.atoStarted && t.lastDataRecv !== 0 && now - t.lastDataRecv < t.ato) t.pingpong = true;
   }
-  t.lastSend = now;
   return true;
 }
 

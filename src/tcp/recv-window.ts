@@ -42,6 +42,7 @@
  */
 import { seqAdd, seqDiff } from "../core/seq.js";
 import { TCP_MAX_WSCALE } from "./constants.js";
+import type { AbstractCtor } from "./rtt.js";
 
 
 /** Inputs of {@link selectInitialWindow}. */
@@ -91,7 +92,165 @@ export function selectInitialWindow(p: InitialWindowParams): InitialWindow {
 
 /**
  * The receive-window state of one connection (Linux rcv_wnd, rcv_wup,
- * rcv_ssthresh, window_clamp, rx_opt.rcv_wscale).
+ * rcv_ssthresh, window_clamp, rx_opt.rcv_wscale) as a mixin:
+ * `withReceiveWindow(Base)` is `Base` with these fields and the window
+ * choice. The TCB is built this way (`t.rwin` is the TCB itself), so the
+ * fields live in the connection record — no separate object, header and
+ * pointer per connection (BENCHMARKS.md, memory-per-connection).
+ * {@link ReceiveWindow} is the standalone form.
+ */
+export function withReceiveWindow<B extends AbstractCtor>(Base: B) {
+  abstract class ReceiveWindowFields extends Base {
+    /** rcv_wnd: the window last advertised (bytes, unscaled). */
+    rcvWnd = 0;
+    // rcv_wup stored `| 0`: a sequence number ≥ 2³¹ in a plain field would be a
+    // boxed double (16 B more per connection); read back `>>> 0`.
+    #rcvWup = 0;
+    /** rcv_ssthresh: the current limit of the offered window, grown as data arrives. */
+    rcvSsthresh = 0;
+    /** window_clamp. */
+    windowClamp = 0;
+    /** Our window-scale shift (0 when the peer did not agree to scaling). */
+    rcvWscale = 0;
+    /** Our advertised MSS for this connection (minus TS option space), Linux tp->advmss. */
+    advmss = 0;
+
+    /** rcv_wup: rcv.nxt when rcv_wnd was last advertised (RFC 9293 RCV.WND is relative to it). */
+    get rcvWup(): number {
+      return this.#rcvWup >>> 0;
+    }
+    set rcvWup(v: number) {
+      this.#rcvWup = v | 0;
+    }
+
+    /** Sets the window chosen for the SYN or SYN-ACK ({@link selectInitialWindow}) and our advertised MSS; rcv_wup 0. */
+    initWindow(init: InitialWindow, advmss: number): void {
+      this.rcvWup = 0;
+      this.rcvWnd = init.rcvWnd;
+      this.rcvSsthresh = init.rcvWnd;
+      this.windowClamp = init.windowClamp;
+      this.rcvWscale = init.rcvWscale;
+      this.advmss = advmss;
+    }
+
+    /** The window field of a SYN or SYN-ACK (never scaled, RFC 7323 §2.2). */
+    synWindow(): number {
+      return Math.min(this.rcvWnd, 65535);
+    }
+
+    /**
+     * The handshake completed (Linux `tcp_init_buffer_space`): clamps the
+     * window to the buffer and reserves one segment. `peerScales = false`
+     * when the peer sent no wscale option (then our shift is 0 too).
+     * Returns the initial `rcv_space` (`ss` rcv_space) for autotuning.
+     */
+    established(fullSpace: number, rcvNxt: number, peerScales = true): number {
+      if (!peerScales) {
+        this.rcvWscale = 0;
+        this.windowClamp = Math.min(this.windowClamp, 65535);
+      }
+      const maxwin = fullSpace;
+      if (this.windowClamp >= maxwin) this.windowClamp = maxwin;   // tcp_app_win = 31: no app reserve
+      if (this.windowClamp > 2 * this.advmss && this.windowClamp + this.advmss > maxwin) {
+        this.windowClamp = Math.max(2 * this.advmss, maxwin - this.advmss);
+      }
+      this.rcvSsthresh = Math.min(this.rcvSsthresh, this.windowClamp);
+      this.rcvWup = rcvNxt;
+      return Math.min(this.rcvSsthresh, this.rcvWnd, 10 * this.advmss);
+    }
+
+    /** Linux `tcp_receive_window`: what is left of the offered window at `rcvNxt` (≥ 0). */
+    receiveWindow(rcvNxt: number): number {
+      const w = seqDiff(seqAdd(this.rcvWup, this.rcvWnd), rcvNxt);
+      return w < 0 ? 0 : w;
+    }
+
+    /**
+     * Linux `__tcp_select_window`: the window we would like to offer now.
+     * @param freeSpace tcp_space (RecvBuffer.tcpSpace(ooo bytes))
+     * @param allowedSpace tcp_full_space (RecvBuffer.fullSpace())
+     * @param rcvMss our estimate of the peer's segment size (Linux icsk_ack.rcv_mss)
+     */
+    wanted(freeSpace: number, allowedSpace: number, rcvMss: number): number {
+      let mss = rcvMss;
+      const fullSpace = Math.min(this.windowClamp, allowedSpace);
+      if (mss > fullSpace) {
+        mss = fullSpace;
+        if (mss <= 0) return 0;
+      }
+      const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
+      if (freeSpace < fullSpace >> 1) {
+        // don't let the window reappear through rounding; go to zero early
+        freeSpace = Math.floor(freeSpace / unit) * unit;
+        if (freeSpace < allowedSpace >> 4 || freeSpace < mss) return 0;
+      }
+      if (freeSpace > this.rcvSsthresh) freeSpace = this.rcvSsthresh;
+      if (this.rcvWscale) return Math.ceil(freeSpace / unit) * unit;
+      let window = this.rcvWnd;
+      if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
+      else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
+      return window;
+    }
+
+    /**
+     * Linux `tcp_select_window`: chooses the window for an outgoing segment,
+     * records it (rcv_wnd, rcv_wup = rcvNxt) and returns the 16-bit window
+     * field (scaled). Never shrinks the right edge already offered.
+     */
+    select(rcvNxt: number, freeSpace: number, allowedSpace: number, rcvMss: number): number {
+      const cur = this.receiveWindow(rcvNxt);
+      let win = this.wanted(freeSpace, allowedSpace, rcvMss);
+      const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
+      if (win < cur) win = Math.ceil(cur / unit) * unit;
+      this.rcvWnd = win;
+      this.rcvWup = rcvNxt;
+      win = Math.min(win, 65535 * unit);
+      return Math.floor(win / unit);
+    }
+
+    /**
+     * FreeBSD's window choice (tcp_output.c; the freebsd personality): the free buffer space (`sbspace` = buffer − queued
+     * in-order bytes), at most 65535 << scale; 0 when it is below both a
+     * quarter of the buffer and one segment (receiver SWS avoidance, RFC 9293
+     * §3.8.6.2.2); never less than what is left of the window already offered;
+     * rounded *up* to the scale unit. Records rcv_wnd / rcv_wup like
+     * {@link select} and returns the 16-bit field.
+     * @example
+     * declare const w: ReceiveWindow, rcvNxt: number;
+     * w.selectBsd(rcvNxt, 65700 - 799, 65700, 1460) // 64901 (wscale 0)
+     */
+    selectBsd(rcvNxt: number, sbspace: number, hiwat: number, maxseg: number): number {
+      const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
+      let recwin = Math.min(Math.max(sbspace, 0), 65535 * unit);
+      if (recwin < hiwat / 4 && recwin < maxseg) recwin = 0;
+      const cur = this.receiveWindow(rcvNxt);
+      if (recwin < cur) recwin = cur;
+      recwin = Math.ceil(recwin / unit) * unit;
+      this.rcvWnd = recwin;
+      this.rcvWup = rcvNxt;
+      return Math.min(recwin / unit, 65535);
+    }
+
+    /**
+     * Linux `tcp_grow_window`, called for each in-order data segment of
+     * ≥ 128 bytes: raises rcv_ssthresh by max(2·advmss, 2·len) while the
+     * buffer has room (our fixed truesize model always passes Linux's
+     * "this skb's overhead fits" check).
+     */
+    grow(segLen: number, freeSpace: number): void {
+      if (segLen < 128) return;
+      const room = Math.min(this.windowClamp, freeSpace) - this.rcvSsthresh;
+      if (room <= 0) return;
+      const incr = Math.max(2 * this.advmss, 2 * segLen);
+      this.rcvSsthresh += Math.min(room, incr);
+    }
+  }
+  return ReceiveWindowFields;
+}
+
+/**
+ * A standalone receive window (tests, tools); a TCB is its own (see
+ * {@link withReceiveWindow}).
  * @example
  * import { RecvBuffer } from "./recv-buffer.js";
  * const rb = new RecvBuffer(131072);
@@ -102,149 +261,15 @@ export function selectInitialWindow(p: InitialWindowParams): InitialWindow {
  * // for every segment sent:
  * const window = w.select(1, rb.tcpSpace(0), rb.fullSpace(), 536);
  */
-export class ReceiveWindow {
-  /** rcv_wnd: the window last advertised (bytes, unscaled). */
-  rcvWnd: number;
-  // rcv_wup stored `| 0`: a sequence number ≥ 2³¹ in a plain field would be a
-  // boxed double (16 B more per connection); read back `>>> 0`.
-  #rcvWup = 0;
-  /** rcv_ssthresh: the current limit of the offered window, grown as data arrives. */
-  rcvSsthresh: number;
-  /** window_clamp. */
-  windowClamp: number;
-  /** Our window-scale shift (0 when the peer did not agree to scaling). */
-  rcvWscale: number;
-  /** Our advertised MSS for this connection (minus TS option space), Linux tp->advmss. */
-  advmss: number;
-
-  /** rcv_wup: rcv.nxt when rcv_wnd was last advertised (RFC 9293 RCV.WND is relative to it). */
-  get rcvWup(): number {
-    return this.#rcvWup >>> 0;
-  }
-  set rcvWup(v: number) {
-    this.#rcvWup = v | 0;
-  }
-
+export class ReceiveWindow extends withReceiveWindow(Object) {
   constructor(init: InitialWindow, advmss: number) {
-    this.rcvWnd = init.rcvWnd;
-    this.rcvSsthresh = init.rcvWnd;
-    this.windowClamp = init.windowClamp;
-    this.rcvWscale = init.rcvWscale;
-    this.advmss = advmss;
-  }
-
-  /** The window field of a SYN or SYN-ACK (never scaled, RFC 7323 §2.2). */
-  synWindow(): number {
-    return Math.min(this.rcvWnd, 65535);
-  }
-
-  /**
-   * The handshake completed (Linux `tcp_init_buffer_space`): clamps the
-   * window to the buffer and reserves one segment. `peerScales = false`
-   * when the peer sent no wscale option (then our shift is 0 too).
-   * Returns the initial `rcv_space` (`ss` rcv_space) for autotuning.
-   */
-  established(fullSpace: number, rcvNxt: number, peerScales = true): number {
-    if (!peerScales) {
-      this.rcvWscale = 0;
-      this.windowClamp = Math.min(this.windowClamp, 65535);
-    }
-    const maxwin = fullSpace;
-    if (this.windowClamp >= maxwin) this.windowClamp = maxwin;   // tcp_app_win = 31: no app reserve
-    if (this.windowClamp > 2 * this.advmss && this.windowClamp + this.advmss > maxwin) {
-      this.windowClamp = Math.max(2 * this.advmss, maxwin - this.advmss);
-    }
-    this.rcvSsthresh = Math.min(this.rcvSsthresh, this.windowClamp);
-    this.rcvWup = rcvNxt;
-    return Math.min(this.rcvSsthresh, this.rcvWnd, 10 * this.advmss);
-  }
-
-  /** Linux `tcp_receive_window`: what is left of the offered window at `rcvNxt` (≥ 0). */
-  receiveWindow(rcvNxt: number): number {
-    const w = seqDiff(seqAdd(this.rcvWup, this.rcvWnd), rcvNxt);
-    return w < 0 ? 0 : w;
-  }
-
-  /**
-   * Linux `__tcp_select_window`: the window we would like to offer now.
-   * @param freeSpace tcp_space (RecvBuffer.tcpSpace(ooo bytes))
-   * @param allowedSpace tcp_full_space (RecvBuffer.fullSpace())
-   * @param rcvMss our estimate of the peer's segment size (Linux icsk_ack.rcv_mss)
-   */
-  wanted(freeSpace: number, allowedSpace: number, rcvMss: number): number {
-    let mss = rcvMss;
-    const fullSpace = Math.min(this.windowClamp, allowedSpace);
-    if (mss > fullSpace) {
-      mss = fullSpace;
-      if (mss <= 0) return 0;
-    }
-    const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
-    if (freeSpace < fullSpace >> 1) {
-      // don't let the window reappear through rounding; go to zero early
-      freeSpace = Math.floor(freeSpace / unit) * unit;
-      if (freeSpace < allowedSpace >> 4 || freeSpace < mss) return 0;
-    }
-    if (freeSpace > this.rcvSsthresh) freeSpace = this.rcvSsthresh;
-    if (this.rcvWscale) return Math.ceil(freeSpace / unit) * unit;
-    let window = this.rcvWnd;
-    if (window <= freeSpace - mss || window > freeSpace) window = Math.floor(freeSpace / mss) * mss;
-    else if (mss === fullSpace && freeSpace > window + (fullSpace >> 1)) window = freeSpace;
-    return window;
-  }
-
-  /**
-   * Linux `tcp_select_window`: chooses the window for an outgoing segment,
-   * records it (rcv_wnd, rcv_wup = rcvNxt) and returns the 16-bit window
-   * field (scaled). Never shrinks the right edge already offered.
-   */
-  select(rcvNxt: number, freeSpace: number, allowedSpace: number, rcvMss: number): number {
-    const cur = this.receiveWindow(rcvNxt);
-    let win = this.wanted(freeSpace, allowedSpace, rcvMss);
-    const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
-    if (win < cur) win = Math.ceil(cur / unit) * unit;
-    this.rcvWnd = win;
-    this.rcvWup = rcvNxt;
-    win = Math.min(win, 65535 * unit);
-    return Math.floor(win / unit);
-  }
-
-  /**
-   * FreeBSD's window choice (tcp_output.c; the freebsd personality): the free buffer space (`sbspace` = buffer − queued
-   * in-order bytes), at most 65535 << scale; 0 when it is below both a
-   * quarter of the buffer and one segment (receiver SWS avoidance, RFC 9293
-   * §3.8.6.2.2); never less than what is left of the window already offered;
-   * rounded *up* to the scale unit. Records rcv_wnd / rcv_wup like
-   * {@link select} and returns the 16-bit field.
-   * @example
-   * declare const w: ReceiveWindow, rcvNxt: number;
-   * w.selectBsd(rcvNxt, 65700 - 799, 65700, 1460) // 64901 (wscale 0)
-   */
-  selectBsd(rcvNxt: number, sbspace: number, hiwat: number, maxseg: number): number {
-    const unit = 1 << this.rcvWscale; // rcvWscale ≤ 14: an int shift, not a float pow
-    let recwin = Math.min(Math.max(sbspace, 0), 65535 * unit);
-    if (recwin < hiwat / 4 && recwin < maxseg) recwin = 0;
-    const cur = this.receiveWindow(rcvNxt);
-    if (recwin < cur) recwin = cur;
-    recwin = Math.ceil(recwin / unit) * unit;
-    this.rcvWnd = recwin;
-    this.rcvWup = rcvNxt;
-    return Math.min(recwin / unit, 65535);
-  }
-
-  /**
-   * Linux `tcp_grow_window`, called for each in-order data segment of
-   * ≥ 128 bytes: raises rcv_ssthresh by max(2·advmss, 2·len) while the
-   * buffer has room (our fixed truesize model always passes Linux's
-   * "this skb's overhead fits" check).
-   */
-  grow(segLen: number, freeSpace: number): void {
-    if (segLen < 128) return;
-    const room = Math.min(this.windowClamp, freeSpace) - this.rcvSsthresh;
-    if (room <= 0) return;
-    const incr = Math.max(2 * this.advmss, 2 * segLen);
-    this.rcvSsthresh += Math.min(room, incr);
+    super();
+    this.initWindow(init, advmss);
   }
 }
+
+/** The receive window's interface, what `t.rwin` of a TCB offers. */
+export type Rwin = Pick<ReceiveWindow, keyof ReceiveWindow>;
 
 /**
  * The window field of a FreeBSD SYN or SYN-ACK (tcp_output.c, syncache.c):

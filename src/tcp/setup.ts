@@ -17,7 +17,7 @@ import { abort } from "./lifecycle.js";
 import { sendAck, tcpOutput, transmit } from "./output.js";
 import { sendResetFor } from "./control-out.js";
 import { finReceived, processData } from "./rcv.js";
-import { ReceiveWindow, selectInitialWindow } from "./recv-window.js";
+import { selectInitialWindow } from "./recv-window.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
@@ -46,7 +46,7 @@ export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
   let adv = Math.min(mtu - netHeaderLen(t.remoteAddr) - 20, TCP_MAX_ADV_MSS);
   if (t.userMss) adv = Math.min(adv, t.userMss);
   t.advMss = adv;
-  t.rwin = new ReceiveWindow(
+  t.rwin.initWindow(
     selectInitialWindow({
       space: t.rcvBuf.fullSpace(),
       mss: adv,

@@ -6,6 +6,7 @@
  */
 import { Timer } from "../core/scheduler.js";
 import { COLD_DEFAULTS, TcbCold, TcbWarm, WARM_DEFAULTS } from "./tcb-fields.js";
+import type { TcpState } from "./tcp-state.js";
 
 // Bits of TcbAccessors.#flags (position in TCB_FLAGS).
 const F_WSCALEOK = 1 << 0;
@@ -57,6 +58,10 @@ export abstract class TcbAccessors extends Timer {
   #sndSml = 0;
   #tsRecent = 0;
   #cwndUsageSeq = 0;
+  #p0 = 0;
+  #p1 = 35127832;
+  #p2 = 1879048728;
+  #p3 = 0;
   #flags = 0;
   #cold: TcbCold = COLD_DEFAULTS;
   #warm: TcbWarm = WARM_DEFAULTS;
@@ -189,6 +194,88 @@ export abstract class TcbAccessors extends Timer {
   }
   set cwndUsageSeq(v: number) {
     this.#cwndUsageSeq = v | 0;
+  }
+
+  // ---- small integers, packed in int32 words ----
+
+  /** Local port. */
+  get localPort(): number {
+    return this.#p0 & 0xffff;
+  }
+  set localPort(v: number) {
+    this.#p0 = (this.#p0 & -0x10000) | (v & 0xffff);
+  }
+
+  /** Remote port. */
+  get remotePort(): number {
+    return this.#p0 >>> 16;
+  }
+  set remotePort(v: number) {
+    this.#p0 = (this.#p0 & 0xffff) | ((v & 0xffff) << 16);
+  }
+
+  /** Effective send MSS (payload bytes per segment, TCP options excluded). */
+  get mss(): number {
+    return this.#p1 & 0xffff;
+  }
+  set mss(v: number) {
+    this.#p1 = (this.#p1 & -0x10000) | (v & 0xffff);
+  }
+
+  /** MSS we announce (route MTU − 40, or TCP_MAXSEG). */
+  get advMss(): number {
+    return this.#p1 >>> 16;
+  }
+  set advMss(v: number) {
+    this.#p1 = (this.#p1 & 0xffff) | ((v & 0xffff) << 16);
+  }
+
+  /** MSS the peer announced (536 when absent). */
+  get peerMss(): number {
+    return this.#p2 & 0xffff;
+  }
+  set peerMss(v: number) {
+    this.#p2 = (this.#p2 & -0x10000) | (v & 0xffff);
+  }
+
+  /** Peer's window scale. */
+  get sndWscale(): number {
+    return (this.#p2 >>> 16) & 0xf;
+  }
+  set sndWscale(v: number) {
+    this.#p2 = (this.#p2 & -0xf0001) | ((v & 0xf) << 16);
+  }
+
+  /** Unanswered keepalive / zero-window probes (Linux icsk_probes_out, a u8 there too). */
+  get probesOut(): number {
+    return (this.#p2 >>> 20) & 0xff;
+  }
+  set probesOut(v: number) {
+    this.#p2 = (this.#p2 & -0xff00001) | ((v & 0xff) << 20);
+  }
+
+  /** The connection's state (Linux numbering, tcp-state.ts); changed only by `setState`. */
+  get state(): TcpState {
+    return this.#p2 >>> 28;
+  }
+  set state(v: TcpState) {
+    this.#p2 = (this.#p2 & 0xfffffff) | ((v & 0xf) << 28);
+  }
+
+  /** TCP_KEEPIDLE in µs (0 = tcp_keepalive_time); whole seconds, 1–32767 s. */
+  get keepIdle(): number {
+    return (this.#p3 & 0x7fff) * 1000000;
+  }
+  set keepIdle(v: number) {
+    this.#p3 = (this.#p3 & -0x8000) | ((v / 1000000) & 0x7fff);
+  }
+
+  /** TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl); whole seconds, 1–32767 s. */
+  get keepIntvl(): number {
+    return ((this.#p3 >>> 15) & 0x7fff) * 1000000;
+  }
+  set keepIntvl(v: number) {
+    this.#p3 = (this.#p3 & -0x3fff8001) | (((v / 1000000) & 0x7fff) << 15);
   }
 
   // ---- flags, one bit each in #flags ----
@@ -529,30 +616,6 @@ export abstract class TcbAccessors extends Timer {
       this.#cold = new TcbCold();
     }
     this.#cold.undoRetrans = v;
-  }
-
-  /** See {@link TcbCold.keepIdle}. */
-  get keepIdle(): TcbCold["keepIdle"] {
-    return this.#cold.keepIdle;
-  }
-  set keepIdle(v: TcbCold["keepIdle"]) {
-    if (this.#cold === COLD_DEFAULTS) {
-      if (v === COLD_DEFAULTS.keepIdle) return;
-      this.#cold = new TcbCold();
-    }
-    this.#cold.keepIdle = v;
-  }
-
-  /** See {@link TcbCold.keepIntvl}. */
-  get keepIntvl(): TcbCold["keepIntvl"] {
-    return this.#cold.keepIntvl;
-  }
-  set keepIntvl(v: TcbCold["keepIntvl"]) {
-    if (this.#cold === COLD_DEFAULTS) {
-      if (v === COLD_DEFAULTS.keepIntvl) return;
-      this.#cold = new TcbCold();
-    }
-    this.#cold.keepIntvl = v;
   }
 
   /** See {@link TcbCold.keepCnt}. */

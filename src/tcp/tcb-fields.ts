@@ -1,5 +1,5 @@
 /**
- * The TCB's compactly stored fields, declared once as data. Four kinds
+ * The TCB's compactly stored fields, declared once as data. Five kinds
  * keep an idle connection small (BENCHMARKS.md, memory-per-connection):
  *
  * - {@link TCB_SEQ_FIELDS}, sequence numbers: stored `| 0` as int32 and read
@@ -7,6 +7,9 @@
  *   integer; a field that ever held an unsigned 32-bit value ≥ 2³¹ becomes a
  *   boxed double, 16 B more per field per connection). Readers see the
  *   unsigned number.
+ * - {@link TCB_PACKED_FIELDS}, small integers (ports, MSS values, window
+ *   scale, probe count, state): packed into int32 words, 8 B per field
+ *   less each.
  * - {@link TCB_FLAGS}, booleans: one bit each of one integer field (the bit
  *   is the position in the list).
  * - {@link TcbCold}, rarely set state (socket options, urgent data, undo
@@ -33,6 +36,7 @@ import type { OooQueue } from "./ooo-queue.js";
 import type { SentLog } from "./rack.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { ZeroCopySock } from "./zerocopy.js";
+import { TcpState } from "./tcp-state.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -52,6 +56,31 @@ export const TCB_SEQ_FIELDS = {
   sndSml: "End of the last new segment sent shorter than the MSS (Linux snd_sml): Nagle holds a small segment only while such a one is unacknowledged (Minshall's variant, tcp_minshall_check).",
   tsRecent: "TS.Recent (RFC 7323 §4.3).",
   cwndUsageSeq: "Linux tcp_cwnd_validate's `cwnd_usage_seq`: where the window whose cwnd use is recorded (`isCwndLimited`, `maxPacketsOut`) ends.",
+} as const;
+
+/**
+ * Small unsigned integers packed into int32 words (in list order; a field
+ * that does not fit in the current word's 32 bits starts the next word):
+ * name → [bits, initial value, doc, TypeScript type, unit]. A setter keeps
+ * the low `bits` bits of the value: every field here has a bound (ports and
+ * MSS values are 16-bit on the wire, window scales ≤ 14, states < 16,
+ * Linux's icsk_probes_out is a u8 too, TCP_KEEPIDLE and TCP_KEEPINTVL are
+ * 1–32767 s). With a unit the word holds value ÷ unit (whole units).
+ */
+export const TCB_PACKED_FIELDS = {
+  localPort: [16, 0, "Local port.", "number"],
+  remotePort: [16, 0, "Remote port.", "number"],
+  mss: [16, 536, "Effective send MSS (payload bytes per segment, TCP options excluded).", "number"],
+  advMss: [16, 536, "MSS we announce (route MTU − 40, or TCP_MAXSEG).", "number"],
+  peerMss: [16, 536, "MSS the peer announced (536 when absent).", "number"],
+  sndWscale: [4, 0, "Peer's window scale.", "number"],
+  probesOut: [8, 0, "Unanswered keepalive / zero-window probes (Linux icsk_probes_out, a u8 there too).", "number"],
+  state: [4, TcpState.CLOSE, "The connection's state (Linux numbering, tcp-state.ts); changed only by `setState`.", "TcpState"],
+  // In the record, not in TcbCold: a keepalive probe reads them on every firing, and a socket
+  // that sets them (Node's setKeepAlive sets TCP_KEEPIDLE) would otherwise own a TcbCold copy
+  // that every probe touches (idle-timers: −16 % CPU, BENCHMARKS.md).
+  keepIdle: [15, 0, "TCP_KEEPIDLE in µs (0 = tcp_keepalive_time); whole seconds, 1–32767 s.", "number", 1_000_000],
+  keepIntvl: [15, 0, "TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl); whole seconds, 1–32767 s.", "number", 1_000_000],
 } as const;
 
 /** Booleans, one bit each (bit = position): name → doc. */
@@ -112,10 +141,6 @@ export class TcbCold {
   undoMarker = -1;
   /** Linux undo_retrans: retransmissions of this episode not yet shown spurious by D-SACK. */
   undoRetrans = 0;
-  /** TCP_KEEPIDLE in µs (0 = tcp_keepalive_time). */
-  keepIdle: Micros = 0;
-  /** TCP_KEEPINTVL in µs (0 = tcp_keepalive_intvl). */
-  keepIntvl: Micros = 0;
   /** TCP_KEEPCNT (0 = tcp_keepalive_probes). */
   keepCnt = 0;
   /** TCP_SYNCNT (0 = tcp_syn_retries). */
@@ -258,6 +283,7 @@ export function tcbAccessorsSource(): string {
     " */",
     'import { Timer } from "../core/scheduler.js";',
     'import { COLD_DEFAULTS, TcbCold, TcbWarm, WARM_DEFAULTS } from "./tcb-fields.js";',
+    'import type { TcpState } from "./tcp-state.js";',
     "",
     "// Bits of TcbAccessors.#flags (position in TCB_FLAGS).",
   ];
@@ -267,7 +293,21 @@ export function tcbAccessorsSource(): string {
     "/** The base class of `Tcb`: its int32 sequence numbers, flag bits and cold state as accessors. */",
     "export abstract class TcbAccessors extends Timer {",
   );
+  // Lay out the packed fields: word, shift, mask.
+  const packed: { name: string; word: number; shift: number; bits: number; doc: string; type: string; unit: number }[] = [];
+  const words: number[] = [];
+  let used = 32;
+  for (const [name, f] of Object.entries(TCB_PACKED_FIELDS)) {
+    const [bits, init, d, type] = f;
+    const unit = f.length > 4 ? (f as readonly unknown[])[4] as number : 1;
+    if (used + bits > 32) { words.push(0); used = 0; }
+    const word = words.length - 1;
+    packed.push({ name, word, shift: used, bits, doc: d, type, unit });
+    words[word] = (words[word]! | (init << used)) | 0;
+    used += bits;
+  }
   for (const name of Object.keys(TCB_SEQ_FIELDS)) out.push(`  #${name} = 0;`);
+  words.forEach((init, i) => out.push(`  #p${i} = ${init};`));
   out.push("  #flags = 0;", "  #cold: TcbCold = COLD_DEFAULTS;", "  #warm: TcbWarm = WARM_DEFAULTS;", "", "  // ---- sequence numbers, stored as int32 ----");
   for (const [name, d] of Object.entries(TCB_SEQ_FIELDS)) {
     out.push(
@@ -278,6 +318,27 @@ export function tcbAccessorsSource(): string {
       "  }",
       `  set ${name}(v: number) {`,
       `    this.#${name} = v | 0;`,
+      "  }",
+    );
+  }
+  out.push("", "  // ---- small integers, packed in int32 words ----");
+  const hex = (n: number) => (n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
+  for (const f of packed) {
+    const mask = f.bits === 32 ? -1 : (1 << f.bits) - 1;
+    const w = `this.#p${f.word}`;
+    let read = f.shift + f.bits === 32 ? `${w} >>> ${f.shift}` : f.shift === 0 ? `${w} & ${hex(mask)}` : `(${w} >>> ${f.shift}) & ${hex(mask)}`;
+    if (f.unit !== 1) read = `(${read}) * ${f.unit}`;
+    const keep = ~(mask << f.shift) | 0;
+    const v = f.unit !== 1 ? `(v / ${f.unit})` : "v";
+    const put = f.shift === 0 ? `(${v} & ${hex(mask)})` : `((${v} & ${hex(mask)}) << ${f.shift})`;
+    out.push(
+      "",
+      doc(f.doc).trimEnd(),
+      `  get ${f.name}(): ${f.type} {`,
+      `    return ${read};`,
+      "  }",
+      `  set ${f.name}(v: ${f.type}) {`,
+      `    ${w} = (${w} & ${hex(keep)}) | ${put};`,
       "  }",
     );
   }

@@ -10,7 +10,8 @@
  * buffer releases its last block when everything is acknowledged, the
  * receive queue holds views), one Timer for all its deadlines (lazy
  * deadlines: retransmit, delayed ACK, keepalive, persist, TIME-WAIT) and the
- * RTT estimator; the congestion-control object comes with the first data,
+ * RTT estimator, receive window and receive queue (fields of the TCB itself); the
+ * congestion-control object comes with the first data,
  * the wait queue with the first waiter.
  * The TCB itself stays small: sequence numbers are stored as int32 so V8
  * keeps them unboxed, the booleans are bits of one field, rarely set
@@ -30,13 +31,13 @@ import type { Micros } from "../core/time.js";
 import { WaitQueue } from "../core/wait-queue.js";
 import type { NetRoute } from "../net/network-layer.js";
 import { TCP_INIT_CWND, type CaState, type CongestionControl } from "./congestion/congestion-control.js";
-import { RecvBuffer } from "./recv-buffer.js";
-import { RttEstimator } from "./rtt.js";
+import { withRecvBuffer, type RcvBuf } from "./recv-buffer.js";
+import { withRttEstimator, type Rtt } from "./rtt.js";
 import { SendBuffer } from "./send-buffer.js";
 import { TcbAccessors } from "./tcb-accessors.js";
 import { TcpState, stateName } from "./tcp-state.js";
 import type { Listener } from "./listener.js";
-import type { ReceiveWindow } from "./recv-window.js";
+import { withReceiveWindow, type Rwin } from "./recv-window.js";
 import type { InetAddress } from "../net/inet-address.js";
 
 /** Observer of state transitions (traces, ladder diagrams). */
@@ -44,19 +45,21 @@ export type StateTrace = (tcb: Tcb, from: TcpState, to: TcpState) => void;
 
 /**
  * One TCP connection. The TCB is its own Timer (one heap entry for all its
- * deadlines) — no separate timer object or closure per connection.
+ * deadlines) — no separate timer object or closure per connection — and
+ * its own RTT estimator, receive window and receive queue (`t.rtt`,
+ * `t.rwin` and `t.rcvBuf` are the TCB: their fields are in this record,
+ * not in three more objects; recv-buffer.ts, recv-window.ts, rtt.ts).
  */
-export class Tcb extends TcbAccessors {
+export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAccessors))) {
   // The int32 sequence numbers (iss, snd.una/nxt/max, snd.wl1/wl2, irs,
   // rcv.nxt, …), the flags (sackOk, finSent, …), the rarely set state
   // (tos, ttl, urgByte, lq, error, fo, …) and the data-transfer state (loss
   // recovery, delayed ACK, byte counters, ooo, sb, sentLog, …) are accessors
-  // of TcbAccessors, generated from the lists of tcb-fields.ts.
-  state: TcpState = TcpState.CLOSE;
+  // of TcbAccessors, generated from the lists of tcb-fields.ts; so are the
+  // small integers packed in int32 words (state, localPort, remotePort, mss,
+  // advMss, peerMss, sndWscale, probesOut).
   localAddr: InetAddress = 0;
-  localPort = 0;
   remoteAddr: InetAddress = 0;
-  remotePort = 0;
 
   // ---- send sequence space (RFC 9293 §3.3.1) ----
   /** Peer's window in bytes (already scaled). */
@@ -69,14 +72,6 @@ export class Tcb extends TcbAccessors {
   // live in `rwin`.)
 
   // ---- options (RFC 7323, RFC 2018) ----
-  /** Effective send MSS (payload bytes per segment, TCP options excluded). */
-  mss = 536;
-  /** MSS we announce (route MTU − 40, or TCP_MAXSEG). */
-  advMss = 536;
-  /** MSS the peer announced (536 when absent). */
-  peerMss = 536;
-  /** Peer's window scale. */
-  sndWscale = 0;
   /** When tsRecent was last updated (µs), for PAWS' 24-day rule. */
   tsRecentStamp: Micros = 0;
   /** Our TS clock offset (Linux tsoffset). */
@@ -84,15 +79,12 @@ export class Tcb extends TcbAccessors {
 
   // ---- buffers ----
   readonly sndBuf: SendBuffer;
-  readonly rcvBuf: RecvBuffer;
 
   // ---- timers (lazy deadlines; the TCB itself is armed at the earliest; the delayed-ACK and persist deadlines are warm state) ----
   rtoAt: Micros = -1;
   keepaliveAt: Micros = -1;
   /** TIME-WAIT end, orphaned FIN-WAIT-2 end, or SYN-RECV / defer limits. */
   lifetimeAt: Micros = -1;
-  /** Unanswered keepalive / zero-window probes (icsk_probes_out). */
-  probesOut = 0;
   /** When our SYN was sent or the first retransmission of the current episode happened (retrans_stamp), µs, or 0. */
   retransStamp: Micros = 0;
   /** Last time a segment was received (keepalive idleness), µs. */
@@ -103,11 +95,8 @@ export class Tcb extends TcbAccessors {
    * connection sets it, it would copy the TcbWarm group of each.
    */
   lastDataRecv: Micros = 0;
-  /** Last time data was sent (slow start after idle). */
-  lastSend: Micros = 0;
 
   // ---- RTT and congestion control ----
-  readonly rtt: RttEstimator;
   /** The congestion-control algorithm's name (TCP_CONGESTION); the object is created when first needed. */
   ccName: string;
   #cc: CongestionControl | null = null;
@@ -115,8 +104,6 @@ export class Tcb extends TcbAccessors {
   // ---- bookkeeping ----
   /** The listener whose accept queue holds this connection (until accepted). */
   listener: Listener | null = null;
-  /** The receive window (created at SYN time). */
-  rwin!: ReceiveWindow;
   /** Cached route and the route-table generation it was computed for. */
   route: NetRoute | null = null;
   routeGen = -1;
@@ -126,8 +113,6 @@ export class Tcb extends TcbAccessors {
   inode = 0;
   /** Wait queue of the owning socket, created when first needed (a waiter registers). */
   #wq: WaitQueue | null = null;
-  /** Connection start time (µs). */
-  created: Micros = 0;
   /** Segments sent and received (tcp_info; the other counters are in the warm state). */
   segsOut = 0;
   segsIn = 0;
@@ -135,9 +120,24 @@ export class Tcb extends TcbAccessors {
   constructor(sndbuf: number, rcvbuf: number, ccName: string, rtoMin: Micros, onTimer: (now: Micros, timer: Timer) => void) {
     super(onTimer);
     this.sndBuf = new SendBuffer(sndbuf);
-    this.rcvBuf = new RecvBuffer(rcvbuf);
+    this.rcvbuf = rcvbuf;
     this.ccName = ccName;
-    this.rtt = new RttEstimator(rtoMin);
+    this.setRtoMin(rtoMin);
+  }
+
+  /** The receive queue (recv-buffer.ts): the TCB itself, whose fields hold it. */
+  get rcvBuf(): RcvBuf {
+    return this;
+  }
+
+  /** The RTT estimator (Linux's; rtt.ts): the TCB itself, whose fields hold it. */
+  get rtt(): Rtt {
+    return this;
+  }
+
+  /** The receive window (recv-window.ts): the TCB itself, set up at SYN time (`initWindow`). */
+  get rwin(): Rwin {
+    return this;
   }
 
   /** Wait queue of the owning socket (created at the first use: a connection nobody waits on has none). */

@@ -94,9 +94,7 @@ export class TcpLayer {
   createTcb(): Tcb {
     const s = this.ctx.sysctl;
     // An unknown tcp_congestion_control falls back to cubic when the algorithm is first needed.
-    const t = new Tcb(s.tcp_wmem[1], s.tcp_rmem[1], s.tcp_congestion_control, s.tcp_rto_min, this.#onTimer);
-    t.created = this.ctx.scheduler.now();
-    return t;
+    return new Tcb(s.tcp_wmem[1], s.tcp_rmem[1], s.tcp_congestion_control, s.tcp_rto_min, this.#onTimer);
   }
 
   /** Moves `t` to `to`, keeping the counters that depend on states (CurrEstab) right. */
