@@ -19,7 +19,8 @@ import type { Tcb } from "../tcp/tcb.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
-import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "../tcp/send-records.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_TSTAMP, SEND_TSTAMP_NOWAIT, SEND_ZC } from "../tcp/send-records.js";
+import { markTxTimestamp, wantsTxTimestamp } from "../tcp/tx-timestamp.js";
 import { zeroCopyAcked } from "../tcp/zerocopy.js";
 import { recvErrQueue } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
@@ -256,6 +257,10 @@ export class StreamSocket extends Socket {
     let lastBuf = bufs.length - 1;
     while (lastBuf > 0 && bufs[lastBuf]!.length === 0) lastBuf--;
     const endFlags = SEND_LAST | (flags & MSG_MORE ? SEND_MORE : 0) | (flags & MSG_EOR ? SEND_EOR : 0);
+    // SO_TIMESTAMPING: the chunk that ends the call marks its last byte (tx-timestamp.ts); a return
+    // on another path (a full buffer, a timeout) marks it in #stampEnd.
+    const nowait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    const tsFlags = wantsTxTimestamp(t) ? SEND_TSTAMP | (nowait ? SEND_TSTAMP_NOWAIT : 0) : 0;
     const send = (b: Uint8Array, off: number, msg: number): number | ErrnoCode => {
       if (!more) return this.tcp.send(t, b, off, b.length - off, msg);
       t.cork = true;
@@ -270,9 +275,9 @@ export class StreamSocket extends Socket {
       const b = bufs[i]!;
       let off = 0;
       while (off < b.length) {
-        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc);
+        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc | tsFlags);
         if (typeof r === "string") {
-          if (sent > 0 && r !== "EAGAIN") return sent;
+          if (sent > 0 && r !== "EAGAIN") return this.#stampEnd(sent, tsFlags);
           if (r !== "EAGAIN") fail(r, syscall);
         } else if (r > 0) {
           off += r;
@@ -280,12 +285,12 @@ export class StreamSocket extends Socket {
           continue;
         }
         // The send buffer is full (or the connection is not ready): block or return what was taken (E3).
-        if (this.nonblocking || (flags & MSG_DONTWAIT)) {
-          if (sent > 0) return sent;
+        if (nowait) {
+          if (sent > 0) return this.#stampEnd(sent, tsFlags);
           fail("EAGAIN", syscall);
         }
         if (!(await this.waitUntil(POLLOUT, deadline))) {
-          if (sent > 0) return sent;
+          if (sent > 0) return this.#stampEnd(sent, tsFlags);
           fail("EAGAIN", syscall);
         }
       }
@@ -294,6 +299,12 @@ export class StreamSocket extends Socket {
       const r = this.tcp.send(t, EMPTY, 0, 0);
       if (typeof r === "string" && r !== "EAGAIN") fail(r, syscall);
     }
+    return sent;
+  }
+
+  /** A sendmsg returns `sent` > 0 bytes before its last chunk: its last byte is marked for SO_TIMESTAMPING (Linux tcp_tx_timestamp at `out:`). */
+  #stampEnd(sent: number, tsFlags: number): number {
+    if (tsFlags) markTxTimestamp(this.t);
     return sent;
   }
 
@@ -394,7 +405,7 @@ export class StreamSocket extends Socket {
    * peek copies nothing out and waits until the target is queued.
    */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
-    if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, syscall);
+    if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, len, syscall);
     const r = await this.#recvmsg(len, flags, syscall);
     // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
     if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];

@@ -16,6 +16,7 @@ import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { ZeroCopySock } from "../tcp/zerocopy.js";
+import { getTimestamping, setTimestamping } from "../tcp/tx-timestamp.js";
 import { fail, intValue } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 
@@ -39,6 +40,11 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
       const v = int();
       if (v < 0 || v > 1) fail("EINVAL", sc);
       if (v || t.zc) (t.zc ??= new ZeroCopySock()).enabled = v === 1;
+      return true;
+    }
+    case "SO_TIMESTAMPING": {
+      const e = setTimestamping(t, int());
+      if (e) fail(e, sc);
       return true;
     }
     case "IP_TOS": {
@@ -181,6 +187,7 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
   const t = s.t;
   switch (o.name) {
     case "SO_ZEROCOPY": return t.zc?.enabled ? 1 : 0;
+    case "SO_TIMESTAMPING": return getTimestamping(t);
     case "IP_TOS": return t.tos;
     case "IP_TTL": return t.ttl >= 0 ? t.ttl : s.ctx.sysctl.ip_default_ttl;
     case "IP_MTU_DISCOVER": return s.stored().get(o.name) ?? 1;

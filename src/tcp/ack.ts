@@ -23,6 +23,7 @@ import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timer
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { txTimestampAcked } from "./tx-timestamp.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -153,6 +154,8 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // Data bytes acknowledged (the SYN and FIN occupy sequence space but not the buffer).
   const bufAcked = Math.min(t.sndBuf.length, (seqMin(ack, t.dataEnd) - t.sndBufSeq) | 0);
   if (bufAcked > 0) {
+    // SO_TIMESTAMPING's ACK entries, with the acknowledged segment's data (before the buffer drops it).
+    if (t.zc !== null) txTimestampAcked(tl, t, ack, (seq) => ackedSegmentData(t, seq, bufAcked));
     t.sndBuf.acknowledge(bufAcked);
     t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
     t.bytesAcked += bufAcked;
@@ -438,4 +441,15 @@ export function tcpOutputLimited(tl: TcpLayer, t: Tcb, len: number): void {
     if (seqGt(t.sndNxt, t.sndMax)) t.sndMax = t.sndNxt;
     t.bytesSent += len;
   }
+}
+
+/**
+ * The data an ACK timestamp entry carries for the marked byte `seq` (Linux:
+ * the acknowledged skb's payload): the segment's worth of bytes ending at it
+ * (one MSS, from the send buffer before it drops the `bufAcked` bytes).
+ */
+function ackedSegmentData(t: Tcb, seq: number, bufAcked: number): Uint8Array {
+  const end = Math.min(bufAcked, ((seq + 1 - t.sndBufSeq) >>> 0));
+  const start = Math.max(0, end - currentMss(t));
+  return t.sndBuf.peek(start, end - start).slice();
 }

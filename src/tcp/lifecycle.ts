@@ -17,6 +17,7 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { rearm } from "./timers.js";
 import { TimeWaitSock } from "./timewait.js";
+import { txTimestampPurge } from "./tx-timestamp.js";
 
 /**
  * shutdown(): SHUT_WR queues a FIN after the data (half-close, F2);
@@ -207,6 +208,7 @@ function release(tl: TcpLayer, t: Tcb): void {
   tl.ctx.scheduler.disarm(t.timer);
   t.sndBuf.clear();
   t.zc?.acked(0, true); // the data's skbs are freed: their zerocopy ranges complete (Linux tcp_write_queue_purge)
+  txTimestampPurge(t); // and their transmit-timestamp marks go with them
   t.ooo = null;
   t.sb = null;
   t.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);

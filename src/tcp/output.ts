@@ -26,6 +26,7 @@ import { armPersist, armRetransmit } from "./timers.js";
 import { SentLog, rackOn } from "./rack.js";
 import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
+import { txTimestampSent } from "./tx-timestamp.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -107,6 +108,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
   const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, true);
   localDrop = err === "ENOBUFS";
+  // SO_TIMESTAMPING (tx-timestamp.ts): SCHED when the packet reached the device's queue, SND when it left.
+  if (data.length !== 0 && t.zc !== null && (!err || localDrop)) txTimestampSent(tl, t, seq, head, data, !err);
   if (err) {
     c.inc(c.Tcp, "OutErrs");
     // The local qdisc dropped it (Linux tcp_transmit_skb: NET_XMIT_DROP → tcp_enter_cwr); the segment counts as not sent.

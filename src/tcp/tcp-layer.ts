@@ -27,7 +27,8 @@ import { slowStartAfterIdle, tcpOutput } from "./output.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
-import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "./send-records.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_TSTAMP, SEND_TSTAMP_NOWAIT, SEND_ZC } from "./send-records.js";
+import { markTxTimestamp } from "./tx-timestamp.js";
 import { MAX_SKB_FRAGS } from "./zerocopy.js";
 import { SynCookies } from "./syncookie.js";
 import { TcpTables, type TcpSock } from "./tables.js";
@@ -144,7 +145,10 @@ export class TcpLayer {
    * PSH; SEND_LAST — the message ends here: PSH unless SEND_MORE
    * (MSG_MORE), the record closed under SEND_EOR (MSG_EOR), then output.
    * A middle chunk queues without output unless the buffer filled (then,
-   * as Linux before it waits, PSH and output). Default: a whole message.
+   * as Linux before it waits, PSH and output). SEND_TSTAMP (SO_TIMESTAMPING
+   * records transmit timestamps): the chunk that ends the call — taken whole
+   * with SEND_LAST, or in part under SEND_TSTAMP_NOWAIT — marks the call's
+   * last byte before output (tx-timestamp.ts). Default: a whole message.
    */
   send(t: Tcb, data: Uint8Array, off: number, len: number, msg = SEND_FIRST | SEND_LAST): number | ErrnoCode {
     if (t.error) return this.takeError(t);
@@ -169,6 +173,8 @@ export class TcpLayer {
         if (msg & SEND_EOR) sb.closeRecord();
       }
       if (idle) slowStartAfterIdle(this, t);
+      // SO_TIMESTAMPING: the sendmsg's last byte is marked before the push that may send it (Linux tcp_tx_timestamp).
+      if (msg & SEND_TSTAMP && (n < len ? msg & SEND_TSTAMP_NOWAIT : msg & SEND_LAST)) markTxTimestamp(t);
       if (n < len || msg & SEND_LAST) tcpOutput(this, t);
     }
     return n;
