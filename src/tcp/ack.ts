@@ -24,6 +24,7 @@ import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rack
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
+import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -250,8 +251,11 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     t.persistAt = -1;
     rearm(tl, t);
   } else restartRetransmit(tl, t);
+  // Nothing left in flight (Linux tcp_clean_rtx_queue: the retransmission queue is empty).
+  if (t.chrono !== null && seqGe(ack, t.sndMax)) chronoStop(t, TCP_CHRONO_BUSY, now);
   // Writers may continue (D7).
   if (t.sndBuf.isWritable()) {
+    if (t.chrono !== null) chronoWritable(t, now); // SOCK_NOSPACE cleared: no longer sndbuf-limited (tcp_check_space)
     t.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
   }

@@ -1192,4 +1192,16 @@ export abstract class TcbAccessors extends Timer {
     }
     this.#warm.lastAckRecv = v;
   }
+
+  /** See {@link TcbWarm.chrono}. */
+  get chrono(): TcbWarm["chrono"] {
+    return this.#warm.chrono;
+  }
+  set chrono(v: TcbWarm["chrono"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.chrono) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.chrono = v;
+  }
 }

@@ -33,6 +33,7 @@ import type { OooQueue } from "./ooo-queue.js";
 import type { SentLog } from "./rack.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { ZeroCopySock } from "./zerocopy.js";
+import type { TcpChrono } from "./chrono.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -235,6 +236,8 @@ export class TcbWarm {
   bytesRead = 0;
   /** Last time an ACK arrived, µs (tcpi_last_ack_recv). */
   lastAckRecv: Micros = 0;
+  /** The sender's chronograph: busy, rwnd- and sndbuf-limited time (chrono.ts), created when data is first queued. */
+  chrono: TcpChrono | null = null;
 }
 
 /** The shared defaults of {@link TcbWarm} (never written: the accessors copy first). */

@@ -37,6 +37,7 @@ import { TcpState } from "./tcp-state.js";
 import { onTcbTimer } from "./timer-expiry.js";
 import { keepCnt, keepIdle, keepIntvl, resetKeepalive } from "./timers.js";
 import { TimeWaitQueue, TimeWaitSock } from "./timewait.js";
+import { chronoNoSpace, chronoStart, TCP_CHRONO_BUSY } from "./chrono.js";
 
 export { TCP_TIMEWAIT_LEN } from "./constants.js";
 
@@ -164,8 +165,13 @@ export class TcpLayer {
       sb.markPush();
       sb.closeRecord();
     }
+    const unsentBefore = t.unsentBytes;
     const n = sb.write(data, off, len);
+    // The buffer is full for this writer (Linux sets SOCK_NOSPACE at wait_for_space).
+    if (n < len) chronoNoSpace(t);
     if (n > 0) {
+      // Data queued behind no unsent data: the connection is busy (Linux tcp_add_write_queue_tail).
+      if (unsentBefore === 0) chronoStart(t, TCP_CHRONO_BUSY, this.ctx.scheduler.now());
       if (msg & SEND_ZC) sb.addFragment();
       if (n < len) sb.markPush();
       else if (msg & SEND_LAST) {
