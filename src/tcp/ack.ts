@@ -29,7 +29,7 @@ import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 /** Reused result of SentLog.ack. */
-const logAck = { segs: 0, reord: -1 };
+const logAck = { segs: 0, reord: -1, lastAckt: -1 };
 
 /**
  * ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5961 §5; RFC 6298; RFC
@@ -172,11 +172,14 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   const priorDupAcks = t.dupAcks;
   t.dupAcks = 0;
   const log = t.sentLog;
+  // Linux ca_rtt_us: the RTT of the most recently sent segment this ACK delivered (congestion control's sample).
+  let caRtt = -1;
   if (log) {
     // Segments cumulatively acknowledged: RACK advances; one delivered below the highest
     // SACK without having been SACKed or retransmitted was reordered (tcp_clean_rtx_queue).
     const priorFack = log.highestSackSeq(priorUna);
     const r = log.ack(ack, now, t.rtt.minRtt, logAck);
+    if (r.lastAckt >= 0) caRtt = now - r.lastAckt;
     if (log.rack && r.reord >= 0 && seqLt(r.reord, priorFack)) rackReorderingSeen(tl, t, log, r.reord, log.highestSackSeq(ack));
   }
   // RTT (RFC 6298 with Karn's algorithm: no sample from retransmitted data).
@@ -210,7 +213,9 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // then moves snd.una delivers only the rest, at least one (tcp_remove_reno_sacks).
   if (!t.sackOk && priorDupAcks > 0) s.ackedSacked = Math.max(1, Math.ceil(acked / mss) - priorDupAcks);
   t.delivered += Math.ceil(Math.max(0, acked - wasSacked) / mss); // tcp_clean_rtx_queue: segments newly acknowledged
-  s.rtt = rtt;
+  // Congestion control's RTT sample (Linux ack_sample.rtt_us = ca_rtt_us): every ACK of data sent once
+  // gives one when the sent log keeps transmit times; else the estimator's sample.
+  s.rtt = log ? caRtt : rtt;
   s.unaAdvanced = true;
   s.newlyLost = 0;
   s.inflight = Math.ceil(pipeBytes(t) / mss);
