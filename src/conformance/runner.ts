@@ -28,7 +28,7 @@
  * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
  * r.status === "passed"
  */
-import { AF_UNSPEC, MSG_FASTOPEN, SOL_SOCKET } from "../socket/constants.js";
+import { AF_UNSPEC, MSG_FASTOPEN, MSG_PEEK, SOL_SOCKET } from "../socket/constants.js";
 import { SCM_TIMESTAMPING } from "../socket/error-queue.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import type { Packet } from "../wire/packet.js";
@@ -525,7 +525,15 @@ class ScriptRun {
         const flags = ev.name === "read" ? 0 : evalInt(arg(3), 0);
         const buf = arg(1);
         if (n > 0 && ((buf.kind === "word" && buf.name === "NULL") || (buf.kind === "int" && buf.value === 0))) {
-          throw new Unsupported("a read into a NULL buffer: sockstack's reads return the bytes instead of filling the caller's memory, so no bad address can be passed");
+          // A NULL buffer: Linux's tcp_recvmsg waits and checks as for any read, then the copy to the bad
+          // address faults — EFAULT, nothing consumed (the bytes stay queued); no data (EOF, EAGAIN) is
+          // reported as usual. sockstack's reads return bytes rather than fill memory, so the runner does
+          // the same steps: a MSG_PEEK read of the same call, then EFAULT if it saw bytes.
+          const peek = p.recv(fd, n, flags | MSG_PEEK).then((d) => {
+            if (d.length > 0) throw new SysError("EFAULT", ev.name);
+            return 0;
+          });
+          return { value: peek };
         }
         const value = ev.name === "read" ? p.read(fd, n) : p.recv(fd, n, flags);
         return { value: value.then((d) => d.length) };
