@@ -92,6 +92,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_FASTOPEN_CONNECT", 30, "bool", "0", "Client: connect() returns at once when a cookie is cached and the first write goes in the SYN (Linux tcp_fastopen_defer_connect); EOPNOTSUPP without the tcp_fastopen client bit, EINVAL after connect."),
   T("TCP_FASTOPEN_NO_COOKIE", 34, "bool", "0", "Fast Open without cookies on this socket (client: data in the SYN without a cookie; listener: accept data in SYNs without one)."),
   T("TCP_KEEPINIT", 128, "int", "75 (net.inet.tcp.keepinit, freebsd personality)", "FreeBSD's: seconds an active open may take before connect() fails with ETIMEDOUT (0: the sysctl). Exists only under the freebsd personality; Linux has no such option (ENOPROTOOPT)."),
+  T("TCP_NOTSENT_LOWAT", 25, "int", "0 (the tcp_notsent_lowat sysctl, 4294967295)", "A write takes no new skb while this many bytes or more are unsent, and POLLOUT needs twice the unsent bytes below it (Linux tcp_stream_memory_free); 0 applies the tcp_notsent_lowat sysctl. Setting it wakes writers."),
   T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 
@@ -284,6 +285,7 @@ export interface SocketOptionTypes {
   TCP_CONGESTION: Opt<"IPPROTO_TCP", string, string>;
   TCP_USER_TIMEOUT: IntOpt<"IPPROTO_TCP">;
   TCP_INQ: IntOpt<"IPPROTO_TCP">;
+  TCP_NOTSENT_LOWAT: IntOpt<"IPPROTO_TCP">;
   TCP_FASTOPEN: IntOpt<"IPPROTO_TCP">;
   TCP_FASTOPEN_CONNECT: IntOpt<"IPPROTO_TCP">;
   TCP_FASTOPEN_NO_COOKIE: IntOpt<"IPPROTO_TCP">;
@@ -307,7 +309,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_KEEPINIT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
-  TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP",
+  TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP", TCP_NOTSENT_LOWAT: "IPPROTO_TCP",
   TCP_FASTOPEN: "IPPROTO_TCP", TCP_FASTOPEN_CONNECT: "IPPROTO_TCP", TCP_FASTOPEN_NO_COOKIE: "IPPROTO_TCP",
 };
 

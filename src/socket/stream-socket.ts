@@ -21,6 +21,7 @@ import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_TSTAMP, SEND_TSTAMP_NOWAIT, SEND_ZC } from "../tcp/send-records.js";
 import { markTxTimestamp, wantsTxTimestamp } from "../tcp/tx-timestamp.js";
+import { notsentFree } from "../tcp/notsent-lowat.js";
 import { zeroCopyAcked } from "../tcp/zerocopy.js";
 import { recvErrQueue } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
@@ -96,6 +97,8 @@ export class StreamSocket extends Socket {
       if (this.#everConnected || this.t.reset || this.t.error) x |= POLLIN | POLLRDNORM | POLLRDHUP;
       return x;
     }
+    // TCP_NOTSENT_LOWAT (Linux __sk_stream_is_writeable(sk, 1)): writable only while twice the unsent bytes are below it.
+    if (m & POLLOUT && !this.t.sndShutdown && !notsentFree(this.tcp, this.t, true)) return m & ~(POLLOUT | POLLWRNORM);
     return m;
   }
 

@@ -47,6 +47,12 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
       if (e) fail(e, sc);
       return true;
     }
+    case "TCP_NOTSENT_LOWAT": {
+      // Linux do_tcp_setsockopt: any value (0 restores the sysctl), then sk_write_space wakes writers that may go on.
+      t.notsentLowat = int() >>> 0;
+      s.tcp.writeSpace(t);
+      return true;
+    }
     case "IP_TOS": {
       // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
       t.tos = int() & 0xfc;
@@ -212,6 +218,7 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
     case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
     case "TCP_CONGESTION": return t.ccName;
     case "TCP_INQ": return s.stored().get("TCP_INQ") ?? 0;
+    case "TCP_NOTSENT_LOWAT": return t.notsentLowat | 0;
     case "TCP_FASTOPEN": return t.fo?.maxQlen ?? 0;
     case "TCP_FASTOPEN_CONNECT": return t.fo?.connect ? 1 : 0;
     case "TCP_FASTOPEN_NO_COOKIE": return t.fo?.noCookie ? 1 : 0;

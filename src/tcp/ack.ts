@@ -25,6 +25,7 @@ import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
+import { notsentFree } from "./notsent-lowat.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -259,7 +260,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // Nothing left in flight (Linux tcp_clean_rtx_queue: the retransmission queue is empty).
   if (t.chrono !== null && seqGe(ack, t.sndMax)) chronoStop(t, TCP_CHRONO_BUSY, now);
   // Writers may continue (D7).
-  if (t.sndBuf.isWritable()) {
+  if (t.sndBuf.isWritable() && notsentFree(tl, t, true)) {
     if (t.chrono !== null) chronoWritable(t, now); // SOCK_NOSPACE cleared: no longer sndbuf-limited (tcp_check_space)
     t.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();

@@ -8,6 +8,7 @@
  * ack.ts, rcv.ts, output.ts, timers.ts, lifecycle.ts, ports.ts.
  */
 import type { ErrnoCode } from "../core/errno.js";
+import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import type { Timer } from "../core/scheduler.js";
@@ -38,6 +39,7 @@ import { onTcbTimer } from "./timer-expiry.js";
 import { keepCnt, keepIdle, keepIntvl, resetKeepalive } from "./timers.js";
 import { TimeWaitQueue, TimeWaitSock } from "./timewait.js";
 import { chronoNoSpace, chronoStart, TCP_CHRONO_BUSY } from "./chrono.js";
+import { NOTSENT_LOWAT_NONE, notsentFree, notsentLowat, writeUnderLowat } from "./notsent-lowat.js";
 
 export { TCP_TIMEWAIT_LEN } from "./constants.js";
 
@@ -166,7 +168,9 @@ export class TcpLayer {
       sb.closeRecord();
     }
     const unsentBefore = t.unsentBytes;
-    const n = sb.write(data, off, len);
+    // TCP_NOTSENT_LOWAT (notsent-lowat.ts): no new skb while that many bytes wait unsent.
+    const lowat = notsentLowat(this, t);
+    const n = lowat < NOTSENT_LOWAT_NONE ? writeUnderLowat(this, t, data, off, len, lowat) : sb.write(data, off, len);
     // The buffer is full for this writer (Linux sets SOCK_NOSPACE at wait_for_space).
     if (n < len) chronoNoSpace(t);
     if (n > 0) {
@@ -184,6 +188,14 @@ export class TcpLayer {
       if (n < len || msg & SEND_LAST) tcpOutput(this, t);
     }
     return n;
+  }
+
+  /** Linux sk_stream_write_space: wakes writers when the socket is writable (TCP_NOTSENT_LOWAT changed). */
+  writeSpace(t: Tcb): void {
+    if (t.sndBuf.isWritable() && notsentFree(this, t, true)) {
+      t.wake(POLLOUT | POLLWRNORM);
+      this.ctx.notifyWake();
+    }
   }
 
   /** Runs output now (TCP_NODELAY set, TCP_CORK cleared). */
