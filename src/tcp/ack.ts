@@ -343,7 +343,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     s.unaAdvanced = false;
     s.newlyLost = 0;
     s.inflight = Math.ceil(pipeBytes(t) / t.mss);
-    s.cwndLimited = true;
+    s.cwndLimited = isCwndLimited(t); // Linux tcp_cong_avoid → tcp_is_cwnd_limited, for SACKed data too
     t.cc.onDupAck(s);
   }
   if (t.cc.state === "recovery" && st !== "recovery") {
@@ -403,7 +403,7 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
   s.unaAdvanced = false;
   s.newlyLost = 0;
   s.inflight = Math.ceil(pipeBytes(t) / t.mss);
-  s.cwndLimited = true;
+  s.cwndLimited = isCwndLimited(t);
   const ca = t.cc.state;
   if (ca === "recovery" || ca === "loss") {
     t.cc.onDupAck(s);
