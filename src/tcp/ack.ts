@@ -72,6 +72,8 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   let dsackTlp = false;
   const log = t.sentLog;
   const priorDelivered = log ? log.delivered : 0;
+  // Linux tcp_ack's prior_fack: the highest SACKed sequence before this ACK's SACK blocks are tagged.
+  const priorFack = log ? log.highestSackSeq(t.sndUna) : t.sndUna;
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     let blocks: ArrayLike<number> = seg.sack;
@@ -120,10 +122,10 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   if (log && log.rack) {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
     const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
-    if (unaAdvanced) newAck(tl, t, seg, newlySacked);
+    if (unaAdvanced) newAck(tl, t, seg, newlySacked, priorFack);
     rackAck(tl, t, log, ack, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered);
   } else if (unaAdvanced) {
-    newAck(tl, t, seg, newlySacked);
+    newAck(tl, t, seg, newlySacked, priorFack);
     if (log) processTlpAck(tl, t, ack, { unaAdvanced: true, notDup: true, dsackTlp });
   } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
     // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
@@ -142,12 +144,11 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   return true;
 }
 
-/** An ACK that acknowledges new data. */
-export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
+/** An ACK that acknowledges new data; `priorFack` is the highest SACKed sequence before its SACK blocks (Linux prior_fack). */
+export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, priorFack: number): void {
   const now = tl.ctx.scheduler.now();
   const ack = seg.ack;
   const acked = (ack - t.sndUna) >>> 0;
-  const priorUna = t.sndUna;
   // Our FIN acknowledged?
   let finAcked = false;
   if (t.finSent && seqGe(ack, (t.finSeq + 1) >>> 0)) {
@@ -178,7 +179,6 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   if (log) {
     // Segments cumulatively acknowledged: RACK advances; one delivered below the highest
     // SACK without having been SACKed or retransmitted was reordered (tcp_clean_rtx_queue).
-    const priorFack = log.highestSackSeq(priorUna);
     const r = log.ack(ack, now, t.rtt.minRtt, logAck);
     if (r.lastAckt >= 0) caRtt = now - r.lastAckt;
     if (log.rack && r.reord >= 0 && seqLt(r.reord, priorFack)) rackReorderingSeen(tl, t, log, r.reord, log.highestSackSeq(ack));
