@@ -20,13 +20,13 @@ import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_TSTAMP, SEND_TSTAMP_NOWAIT, SEND_ZC } from "../tcp/send-records.js";
-import { markTxTimestamp, wantsTxTimestamp } from "../tcp/tx-timestamp.js";
+import { markTxTimestamp, rxTimestampRead, wantsTxTimestamp } from "../tcp/tx-timestamp.js";
 import { notsentFree } from "../tcp/notsent-lowat.js";
 import { zeroCopyAcked } from "../tcp/zerocopy.js";
-import { recvErrQueue } from "./error-queue.js";
+import { recvErrQueue, SCM_TIMESTAMPING } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR, SOL_SOCKET,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
@@ -410,8 +410,16 @@ export class StreamSocket extends Socket {
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
     if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, len, syscall);
     const r = await this.#recvmsg(len, flags, syscall);
+    const t = this.t;
+    // SO_TIMESTAMPING's receive software timestamp (Linux tcp_recv_timestamp): when the last byte read arrived.
+    if (t.zc?.ts && r.data.length > 0 && !(flags & MSG_OOB)) {
+      const next = (t.rcvNxt - t.rcvBuf.length) >>> 0; // copied_seq
+      const peek = (flags & MSG_PEEK) !== 0;
+      const at = rxTimestampRead(t, peek ? (next + r.data.length - 1) >>> 0 : (next - 1) >>> 0, next, peek);
+      if (at >= 0) (r.control ??= []).push({ level: SOL_SOCKET, type: SCM_TIMESTAMPING, data: { scm_sec: Math.floor(at / 1e6), scm_nsec: (at % 1e6) * 1000 } });
+    }
     // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
-    if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];
+    if (this.stored.get("TCP_INQ")) (r.control ??= []).push({ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() });
     return r;
   }
 

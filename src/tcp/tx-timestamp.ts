@@ -88,6 +88,12 @@ export class TxTimestamps {
   keyBase = 0;
   /** Marked bytes not yet acknowledged, in sequence order. */
   readonly marks: Mark[] = [];
+  /**
+   * Receive timestamps (SOF_TIMESTAMPING_RX_SOFTWARE): for each run of
+   * in-order data not yet read, the sequence number after it and when it
+   * arrived (Linux skb->tstamp), in sequence order.
+   */
+  readonly rx: { end: number; time: Micros }[] = [];
 }
 
 /**
@@ -184,10 +190,54 @@ export function txTimestampAcked(tl: TcpLayer, t: Tcb, una: number, data: (seq: 
   if (woke) wakeErr(tl, t);
 }
 
+/**
+ * In-order data up to `end` was queued for the reader at `now` (rcv.ts):
+ * remembered for receive timestamps while the socket asks for them
+ * (SOF_TIMESTAMPING_RX_SOFTWARE; Linux stamps skbs on arrival once a socket
+ * enabled it).
+ */
+export function rxTimestampQueued(t: Tcb, end: number, now: Micros): void {
+  const ts = t.zc?.ts;
+  if (!ts || !(ts.flags & SOF_TIMESTAMPING.RX_SOFTWARE)) return;
+  const last = ts.rx[ts.rx.length - 1];
+  if (last && last.time === now) last.end = end;
+  else ts.rx.push({ end, time: now });
+}
+
+/**
+ * A read returned bytes up to (not including) `readEnd`, the last at
+ * `lastByte` (Linux tcp_recvmsg → tcp_update_recv_tstamps on each skb,
+ * tcp_recv_timestamp after): the arrival time of the data holding that
+ * byte, or -1 when none is known or the socket does not report receive
+ * software timestamps (SOF_TIMESTAMPING_SOFTWARE with RX_SOFTWARE). The
+ * runs read completely are forgotten unless `peek`.
+ */
+export function rxTimestampRead(t: Tcb, lastByte: number, readEnd: number, peek: boolean): Micros {
+  const ts = t.zc?.ts;
+  if (!ts || ts.rx.length === 0) return -1;
+  let time: Micros = -1;
+  for (const r of ts.rx) {
+    if (seqGt(r.end, lastByte)) {
+      time = r.time;
+      break;
+    }
+  }
+  if (!peek) {
+    let n = 0;
+    while (n < ts.rx.length && !seqGt(ts.rx[n]!.end, readEnd)) n++;
+    if (n > 0) ts.rx.splice(0, n);
+  }
+  const want = SOF_TIMESTAMPING.SOFTWARE | SOF_TIMESTAMPING.RX_SOFTWARE;
+  return (ts.flags & want) === want ? time : -1;
+}
+
 /** The connection's data was dropped (abort, close): the marks go with it (Linux frees the skbs). */
 export function txTimestampPurge(t: Tcb): void {
   const ts = t.zc?.ts;
-  if (ts) ts.marks.length = 0;
+  if (ts) {
+    ts.marks.length = 0;
+    ts.rx.length = 0;
+  }
 }
 
 function queueStamp(tl: TcpLayer, t: Tcb, m: Mark, type: number, payload: Uint8Array): boolean {
