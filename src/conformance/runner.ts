@@ -28,7 +28,8 @@
  * const r = await runScript("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", { path: "x.pkt" });
  * r.status === "passed"
  */
-import { AF_UNSPEC, MSG_FASTOPEN } from "../socket/constants.js";
+import { AF_UNSPEC, MSG_FASTOPEN, MSG_PEEK, SOL_SOCKET } from "../socket/constants.js";
+import { SCM_TIMESTAMPING } from "../socket/error-queue.js";
 import { tcpdumpLine } from "../tools/tcpdump.js";
 import type { Packet } from "../wire/packet.js";
 import { errnoNumber, isErrnoCode } from "../core/errno.js";
@@ -524,7 +525,15 @@ class ScriptRun {
         const flags = ev.name === "read" ? 0 : evalInt(arg(3), 0);
         const buf = arg(1);
         if (n > 0 && ((buf.kind === "word" && buf.name === "NULL") || (buf.kind === "int" && buf.value === 0))) {
-          throw new Unsupported("a read into a NULL buffer: sockstack's reads return the bytes instead of filling the caller's memory, so no bad address can be passed");
+          // A NULL buffer: Linux's tcp_recvmsg waits and checks as for any read, then the copy to the bad
+          // address faults — EFAULT, nothing consumed (the bytes stay queued); no data (EOF, EAGAIN) is
+          // reported as usual. sockstack's reads return bytes rather than fill memory, so the runner does
+          // the same steps: a MSG_PEEK read of the same call, then EFAULT if it saw bytes.
+          const peek = p.recv(fd, n, flags | MSG_PEEK).then((d) => {
+            if (d.length > 0) throw new SysError("EFAULT", ev.name);
+            return 0;
+          });
+          return { value: peek };
         }
         const value = ev.name === "read" ? p.read(fd, n) : p.recv(fd, n, flags);
         return { value: value.then((d) => d.length) };
@@ -733,7 +742,19 @@ class ScriptRun {
       if (da && da.value.kind !== "ellipsis") {
         if (da.value.kind === "array") throw new ScriptUnsupported(ev.line, "recvmsg(): cmsg_data as an array");
         const gd = g.data;
-        if (da.value.kind === "struct") {
+        if (da.value.kind === "struct" && g.level === SOL_SOCKET && g.type === SCM_TIMESTAMPING) {
+          // packetdrill's scm_timestamping_expect_eq: a timestamp written as script time, compared within
+          // tolerance_usecs of it; {0, 0} is not compared.
+          const f2 = structFields(da.value);
+          const sec = f2.get("scm_sec");
+          const nsec = f2.get("scm_nsec");
+          const want = (sec ? evalInt(sec.value) : 0) * 1e6 + Math.trunc((nsec ? evalInt(nsec.value) : 0) / 1000);
+          const gd = g.data as Readonly<Record<string, number>>;
+          const got = gd.scm_sec! * 1e6 + Math.trunc(gd.scm_nsec! / 1000);
+          if (want !== 0 && Math.abs(want - got) > this.#tolUsecs) {
+            throw new ScriptFailure(ev.line, `recvmsg(): cmsg ${i + 1}: expected a timestamp at ${(want / 1e6).toFixed(6)}s, got ${(got / 1e6).toFixed(6)}s (tolerance ${this.#tolUsecs} µs)`);
+          }
+        } else if (da.value.kind === "struct") {
           // A struct payload (IP_RECVERR's sock_extended_err): each field written is compared.
           for (const [name, fv] of structFields(da.value)) {
             if (typeof gd === "number" || !(name in gd)) throw new ScriptUnsupported(ev.line, `recvmsg(): cmsg_data field ${name} is not one sockstack reports`);

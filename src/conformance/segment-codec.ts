@@ -268,13 +268,15 @@ export function encodeIcmp(a: IcmpArgs): Packet {
 /**
  * Converts a script option to its wire form (numbers untranslated): the
  * same object for the kinds the wire codec shares, a timestamp with `val
- * ...` as 0, null for MD5 (which sockstack does not send).
+ * ...` as 0, an MD5 signature written as its 16 bytes in hex as the raw
+ * kind-19 option packetdrill builds (null for another MD5 form, e.g. one
+ * packetdrill computes from a key).
  */
 export function scriptOptionToWire(o: ScriptOption): WireOption | null {
   switch (o.kind) {
     case "sack": return { kind: "sack", blocks: o.blocks.map(([l, r]) => [l >>> 0, r >>> 0] as const) };
     case "timestamp": return { kind: "timestamp", val: (o.val ?? 0) >>> 0, ecr: o.ecr >>> 0 };
-    case "md5": return null;
+    case "md5": return /^[0-9a-fA-F]{32}$/.test(o.key) ? { kind: "unknown", type: 19, data: hexBytes(o.key) } : null;
     case "fastopen": return { kind: "fastopen", cookie: hexBytes(o.cookie), exp: o.experimental };
     default: return o;
   }

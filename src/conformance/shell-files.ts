@@ -5,7 +5,8 @@
  * against its folder).
  */
 import type { Host } from "../host/host.js";
-import { snapshot } from "../tools/snapshot.js";
+import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
+import { parseIpv6Address } from "../wire/ipv6-address.js";
 import { LINUX_SYSCTLS, setSysctl } from "./shell-sysctl.js";
 import { ShellUnsupported, ok, type ShellEnv, type Status } from "./shell-status.js";
 
@@ -30,7 +31,7 @@ export function readAny(host: Host, env: ShellEnv, path: string): string | null 
     return `${def.get(host, env, name)}\n`;
   }
   if (path === "/proc/net/tcp") return procNetTcp(host);
-  if (path === "/proc/net/tcp6") return "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  if (path === "/proc/net/tcp6") return procNetTcp6(host);
   if (path.startsWith("/sys/module/")) {
     const name = path.slice("/sys/".length).replace(/\//g, ".");
     const def = LINUX_SYSCTLS[name];
@@ -74,11 +75,45 @@ function procNetTcp(host: Host): string {
   let out = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
   let sl = 0;
   for (const s of snapshot(host).sockets) {
-    if (s.proto !== "tcp" || s.request || s.localAddr.includes(":")) continue;
+    if (s.proto !== "tcp" || s.request || s.family !== 4) continue;
     const st = s.state.toString(16).toUpperCase().padStart(2, "0");
     out += `${String(sl++).padStart(4)}: ${hex(s.localAddr, s.localPort)} ${hex(s.remoteAddr, s.remotePort)} ${st} ` +
-      `${s.sendQ.toString(16).toUpperCase().padStart(8, "0")}:${s.recvQ.toString(16).toUpperCase().padStart(8, "0")} 00:00000000 00000000     0        0 ${s.inode}\n`;
+      `${queues(s)} 00:00000000 00000000     0        0 ${s.inode}\n`;
   }
   return out;
 }
 
+
+/**
+ * Linux's /proc/net/tcp6 (tcp6_seq_show): one line per AF_INET6 TCP socket,
+ * v4-mapped ones included; each address as four 32-bit words printed as
+ * the host (little-endian) reads them.
+ */
+function procNetTcp6(host: Host): string {
+  const hex = (a: string, port: number) => {
+    // An unset peer is all zeros (a listener's sk_v6_daddr), not ::ffff:0.0.0.0.
+    const b = a === "::ffff:0.0.0.0" ? new Uint8Array(16) : parseIpv6Address(a) ?? new Uint8Array(16);
+    let w = "";
+    for (let i = 0; i < 16; i += 4) {
+      const le = ((b[i + 3]! << 24) | (b[i + 2]! << 16) | (b[i + 1]! << 8) | b[i]!) >>> 0;
+      w += le.toString(16).toUpperCase().padStart(8, "0");
+    }
+    return `${w}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  };
+  let out = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  let sl = 0;
+  for (const s of snapshot(host).sockets) {
+    if (s.proto !== "tcp" || s.request || s.family !== 6) continue;
+    const st = s.state.toString(16).toUpperCase().padStart(2, "0");
+    out += `${String(sl++).padStart(4)}: ${hex(s.localAddr, s.localPort)} ${hex(s.remoteAddr, s.remotePort)} ${st} ` +
+      `${queues(s)} 00:00000000 00000000     0        0 ${s.inode}\n`;
+  }
+  return out;
+}
+
+/** tx_queue:rx_queue as get_tcp4_sock / get_tcp6_sock give them: a listener's accept queue as rx_queue, tx_queue 0. */
+function queues(s: SocketSnapshot): string {
+  const h8 = (n: number) => n.toString(16).toUpperCase().padStart(8, "0");
+  if (s.listen) return `${h8(0)}:${h8(s.listen.acceptQueue)}`;
+  return `${h8(s.sendQ)}:${h8(s.recvQ)}`;
+}

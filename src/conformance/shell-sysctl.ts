@@ -257,7 +257,7 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_keepalive_intvl": lsec("tcp_keepalive_intvl"),
   "net.ipv4.tcp_rmem": ltriple("tcp_rmem"),
   "net.ipv4.tcp_wmem": ltriple("tcp_wmem"),
-  "net.ipv4.tcp_notsent_lowat": { ...lint("tcp_notsent_lowat", 0, 4294967295), honoured: is(4294967295), lacks: "the tcp_notsent_lowat default is not applied to sockets (TCP_NOTSENT_LOWAT is per socket)" },
+  "net.ipv4.tcp_notsent_lowat": lint("tcp_notsent_lowat", 0, 4294967295),
   "net.ipv4.tcp_congestion_control": {
     get: (h) => h.sysctl.tcp_congestion_control,
     set: (h, _e, t) => {

@@ -152,6 +152,19 @@ test("nstat history and grep over /proc/net/tcp", () => {
   assert.equal(runShellCommand(h, 'grep " 0A " /proc/net/tcp /proc/net/tcp6 | grep ":1F90"', e).status, "failed");
   p.listen(fd, 1);
   assert.deepEqual(runShellCommand(h, 'grep " 0A " /proc/net/tcp /proc/net/tcp6 | grep ":1F90"', e), { status: "ok" });
+  assert.equal(runShellCommand(h, 'grep " 0A " /proc/net/tcp6', e).status, "failed", "an AF_INET listener is not in tcp6");
+});
+
+test("/proc/net/tcp6 lists AF_INET6 sockets, v4-mapped ones too, in Linux's word order", () => {
+  const h = host();
+  const e = env();
+  const p = h.createProcess("p");
+  const fd = p.socket("AF_INET6", "SOCK_STREAM");
+  p.bind(fd, ["::ffff:127.0.0.1", 8080]);
+  p.listen(fd, 1);
+  // ::ffff:127.0.0.1 as four little-endian words: 0, 0, 0xffff0000, 0x0100007f.
+  assert.deepEqual(runShellCommand(h, 'grep -q "0000000000000000FFFF00000100007F:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000" /proc/net/tcp6', e), { status: "ok" }, "the mapped listener's line");
+  assert.equal(runShellCommand(h, 'grep -q ":1F90" /proc/net/tcp', e).status, "failed", "not in the IPv4 table");
 });
 
 test("shell arithmetic", () => {

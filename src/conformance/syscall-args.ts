@@ -10,6 +10,8 @@ import { CONSTANTS } from "../socket/constants.js";
 import { LEVELS } from "../socket/options.js";
 import { POLL_CONSTANTS } from "../core/poll-events.js";
 import * as EP from "../sys/epoll.js";
+import { SCM_TSTAMP_ACK, SCM_TSTAMP_SCHED, SCM_TSTAMP_SND, SOF_TIMESTAMPING } from "../tcp/tx-timestamp.js";
+import { SCM_TIMESTAMPING } from "../socket/error-queue.js";
 
 /** A construct the runner cannot execute faithfully. */
 export class Unsupported extends Error {}
@@ -29,6 +31,9 @@ const EXTRA: Readonly<Record<string, number>> = {
   IP_RECVERR: 11, IPV6_RECVERR: 25,
   SO_EE_ORIGIN_NONE: 0, SO_EE_ORIGIN_LOCAL: 1, SO_EE_ORIGIN_ICMP: 2, SO_EE_ORIGIN_ICMP6: 3, SO_EE_ORIGIN_TXSTATUS: 4,
   SO_EE_ORIGIN_TIMESTAMPING: 4, SO_EE_ORIGIN_ZEROCOPY: 5, SO_EE_CODE_ZEROCOPY_COPIED: 1,
+  // <linux/net_tstamp.h>, <linux/errqueue.h>, <asm-generic/socket.h>: SO_TIMESTAMPING's flags, entries and cmsg.
+  ...Object.fromEntries(Object.entries(SOF_TIMESTAMPING).map(([k, v]) => [`SOF_TIMESTAMPING_${k}`, v])),
+  SCM_TSTAMP_SND, SCM_TSTAMP_SCHED, SCM_TSTAMP_ACK, SCM_TIMESTAMPING,
   PF_INET: 2,
   PF_INET6: 10,
   // <netinet/in.h>: the IPv6 option level (the options themselves are the socket layer's).

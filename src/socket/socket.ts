@@ -297,6 +297,8 @@ export abstract class Socket {
       case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": this.stored.set(o.name, int()); return true;
       // Linux sk_setsockopt: SO_ZEROCOPY is for TCP and UDP inet sockets (sockstack: TCP, stream-socket.ts).
       case "SO_ZEROCOPY": return fail("EOPNOTSUPP", sc);
+      // SO_TIMESTAMPING: TCP only in sockstack (tcp/tx-timestamp.ts; Linux timestamps every socket type).
+      case "SO_TIMESTAMPING": return fail("EOPNOTSUPP", sc);
       case "SO_REUSEADDR": case "SO_KEEPALIVE": case "SO_OOBINLINE": case "SO_BROADCAST": this.setSoFlag(o.name, int() !== 0); return true;
       case "SO_REUSEPORT": {
         // Linux sk_setsockopt: SO_REUSEPORT is for inet sockets only (EOPNOTSUPP on AF_UNIX).

@@ -19,12 +19,14 @@ import type { Tcb } from "../tcp/tcb.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
-import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "../tcp/send-records.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_TSTAMP, SEND_TSTAMP_NOWAIT, SEND_ZC } from "../tcp/send-records.js";
+import { markTxTimestamp, rxTimestampRead, wantsTxTimestamp } from "../tcp/tx-timestamp.js";
+import { notsentFree } from "../tcp/notsent-lowat.js";
 import { zeroCopyAcked } from "../tcp/zerocopy.js";
-import { recvErrQueue } from "./error-queue.js";
+import { recvErrQueue, SCM_TIMESTAMPING } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
-  AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR,
+  AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR, SOL_SOCKET,
   SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
@@ -95,6 +97,8 @@ export class StreamSocket extends Socket {
       if (this.#everConnected || this.t.reset || this.t.error) x |= POLLIN | POLLRDNORM | POLLRDHUP;
       return x;
     }
+    // TCP_NOTSENT_LOWAT (Linux __sk_stream_is_writeable(sk, 1)): writable only while twice the unsent bytes are below it.
+    if (m & POLLOUT && !this.t.sndShutdown && !notsentFree(this.tcp, this.t, true)) return m & ~(POLLOUT | POLLWRNORM);
     return m;
   }
 
@@ -262,6 +266,10 @@ export class StreamSocket extends Socket {
     let lastBuf = bufs.length - 1;
     while (lastBuf > 0 && bufs[lastBuf]!.length === 0) lastBuf--;
     const endFlags = SEND_LAST | (flags & MSG_MORE ? SEND_MORE : 0) | (flags & MSG_EOR ? SEND_EOR : 0);
+    // SO_TIMESTAMPING: the chunk that ends the call marks its last byte (tx-timestamp.ts); a return
+    // on another path (a full buffer, a timeout) marks it in #stampEnd.
+    const nowait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+    const tsFlags = wantsTxTimestamp(t) ? SEND_TSTAMP | (nowait ? SEND_TSTAMP_NOWAIT : 0) : 0;
     const send = (b: Uint8Array, off: number, msg: number): number | ErrnoCode => {
       if (!more) return this.tcp.send(t, b, off, b.length - off, msg);
       t.cork = true;
@@ -276,9 +284,9 @@ export class StreamSocket extends Socket {
       const b = bufs[i]!;
       let off = 0;
       while (off < b.length) {
-        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc);
+        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc | tsFlags);
         if (typeof r === "string") {
-          if (sent > 0 && r !== "EAGAIN") return sent;
+          if (sent > 0 && r !== "EAGAIN") return this.#stampEnd(sent, tsFlags);
           if (r !== "EAGAIN") fail(r, syscall);
         } else if (r > 0) {
           off += r;
@@ -286,12 +294,12 @@ export class StreamSocket extends Socket {
           continue;
         }
         // The send buffer is full (or the connection is not ready): block or return what was taken (E3).
-        if (this.nonblocking || (flags & MSG_DONTWAIT)) {
-          if (sent > 0) return sent;
+        if (nowait) {
+          if (sent > 0) return this.#stampEnd(sent, tsFlags);
           fail("EAGAIN", syscall);
         }
         if (!(await this.waitUntil(POLLOUT, deadline))) {
-          if (sent > 0) return sent;
+          if (sent > 0) return this.#stampEnd(sent, tsFlags);
           fail("EAGAIN", syscall);
         }
       }
@@ -300,6 +308,12 @@ export class StreamSocket extends Socket {
       const r = this.tcp.send(t, EMPTY, 0, 0);
       if (typeof r === "string" && r !== "EAGAIN") fail(r, syscall);
     }
+    return sent;
+  }
+
+  /** A sendmsg returns `sent` > 0 bytes before its last chunk: its last byte is marked for SO_TIMESTAMPING (Linux tcp_tx_timestamp at `out:`). */
+  #stampEnd(sent: number, tsFlags: number): number {
+    if (tsFlags) markTxTimestamp(this.t);
     return sent;
   }
 
@@ -400,10 +414,18 @@ export class StreamSocket extends Socket {
    * peek copies nothing out and waits until the target is queued.
    */
   async recvmsg(len: number, flags: number, syscall: string): Promise<RecvResult> {
-    if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, syscall);
+    if (flags & MSG_ERRQUEUE) return recvErrQueue(this.t, this.family, len, syscall);
     const r = await this.#recvmsg(len, flags, syscall);
+    const t = this.t;
+    // SO_TIMESTAMPING's receive software timestamp (Linux tcp_recv_timestamp): when the last byte read arrived.
+    if (t.zc?.ts && r.data.length > 0 && !(flags & MSG_OOB)) {
+      const next = (t.rcvNxt - t.rcvBuf.length) >>> 0; // copied_seq
+      const peek = (flags & MSG_PEEK) !== 0;
+      const at = rxTimestampRead(t, peek ? (next + r.data.length - 1) >>> 0 : (next - 1) >>> 0, next, peek);
+      if (at >= 0) (r.control ??= []).push({ level: SOL_SOCKET, type: SCM_TIMESTAMPING, data: { scm_sec: Math.floor(at / 1e6), scm_nsec: (at % 1e6) * 1000 } });
+    }
     // TCP_INQ (Linux tcp_recvmsg: TCP_CM_INQ with tcp_inq_hint after the copy).
-    if (this.stored.get("TCP_INQ")) r.control = [{ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() }];
+    if (this.stored.get("TCP_INQ")) (r.control ??= []).push({ level: SOL_TCP, type: TCP_CM_INQ, data: this.#inqHint() });
     return r;
   }
 

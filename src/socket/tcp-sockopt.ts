@@ -16,6 +16,7 @@ import { retransToSecs, secsToRetrans } from "../tcp/synack.js";
 import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { ZeroCopySock } from "../tcp/zerocopy.js";
+import { getTimestamping, setTimestamping } from "../tcp/tx-timestamp.js";
 import { fail, intValue } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 
@@ -39,6 +40,17 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
       const v = int();
       if (v < 0 || v > 1) fail("EINVAL", sc);
       if (v || t.zc) (t.zc ??= new ZeroCopySock()).enabled = v === 1;
+      return true;
+    }
+    case "SO_TIMESTAMPING": {
+      const e = setTimestamping(t, int());
+      if (e) fail(e, sc);
+      return true;
+    }
+    case "TCP_NOTSENT_LOWAT": {
+      // Linux do_tcp_setsockopt: any value (0 restores the sysctl), then sk_write_space wakes writers that may go on.
+      t.notsentLowat = int() >>> 0;
+      s.tcp.writeSpace(t);
       return true;
     }
     case "IP_TOS": {
@@ -181,6 +193,7 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
   const t = s.t;
   switch (o.name) {
     case "SO_ZEROCOPY": return t.zc?.enabled ? 1 : 0;
+    case "SO_TIMESTAMPING": return getTimestamping(t);
     case "IP_TOS": return t.tos;
     case "IP_TTL": return t.ttl >= 0 ? t.ttl : s.ctx.sysctl.ip_default_ttl;
     case "IP_MTU_DISCOVER": return s.stored().get(o.name) ?? 1;
@@ -205,6 +218,7 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
     case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
     case "TCP_CONGESTION": return t.ccName;
     case "TCP_INQ": return s.stored().get("TCP_INQ") ?? 0;
+    case "TCP_NOTSENT_LOWAT": return t.notsentLowat | 0;
     case "TCP_FASTOPEN": return t.fo?.maxQlen ?? 0;
     case "TCP_FASTOPEN_CONNECT": return t.fo?.connect ? 1 : 0;
     case "TCP_FASTOPEN_NO_COOKIE": return t.fo?.noCookie ? 1 : 0;

@@ -23,11 +23,14 @@ import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timer
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { txTimestampAcked } from "./tx-timestamp.js";
+import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
+import { notsentFree } from "./notsent-lowat.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 /** Reused result of SentLog.ack. */
-const logAck = { segs: 0, reord: -1 };
+const logAck = { segs: 0, reord: -1, lastAckt: -1 };
 
 /**
  * ACK processing (RFC 9293 §3.10.7.4 fifth; RFC 5961 §5; RFC 6298; RFC
@@ -69,6 +72,8 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   let dsackTlp = false;
   const log = t.sentLog;
   const priorDelivered = log ? log.delivered : 0;
+  // Linux tcp_ack's prior_fack: the highest SACKed sequence before this ACK's SACK blocks are tagged.
+  const priorFack = log ? log.highestSackSeq(t.sndUna) : t.sndUna;
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     let blocks: ArrayLike<number> = seg.sack;
@@ -117,10 +122,10 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   if (log && log.rack) {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
     const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
-    if (unaAdvanced) newAck(tl, t, seg, newlySacked);
+    if (unaAdvanced) newAck(tl, t, seg, newlySacked, priorFack);
     rackAck(tl, t, log, ack, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered);
   } else if (unaAdvanced) {
-    newAck(tl, t, seg, newlySacked);
+    newAck(tl, t, seg, newlySacked, priorFack);
     if (log) processTlpAck(tl, t, ack, { unaAdvanced: true, notDup: true, dsackTlp });
   } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
     // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
@@ -139,12 +144,11 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   return true;
 }
 
-/** An ACK that acknowledges new data. */
-export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number): void {
+/** An ACK that acknowledges new data; `priorFack` is the highest SACKed sequence before its SACK blocks (Linux prior_fack). */
+export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, priorFack: number): void {
   const now = tl.ctx.scheduler.now();
   const ack = seg.ack;
   const acked = (ack - t.sndUna) >>> 0;
-  const priorUna = t.sndUna;
   // Our FIN acknowledged?
   let finAcked = false;
   if (t.finSent && seqGe(ack, (t.finSeq + 1) >>> 0)) {
@@ -153,6 +157,8 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // Data bytes acknowledged (the SYN and FIN occupy sequence space but not the buffer).
   const bufAcked = Math.min(t.sndBuf.length, (seqMin(ack, t.dataEnd) - t.sndBufSeq) | 0);
   if (bufAcked > 0) {
+    // SO_TIMESTAMPING's ACK entries, with the acknowledged segment's data (before the buffer drops it).
+    if (t.zc !== null) txTimestampAcked(tl, t, ack, (seq) => ackedSegmentData(t, seq, bufAcked));
     t.sndBuf.acknowledge(bufAcked);
     t.sndBufSeq = (t.sndBufSeq + bufAcked) >>> 0;
     t.bytesAcked += bufAcked;
@@ -168,11 +174,13 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   const priorDupAcks = t.dupAcks;
   t.dupAcks = 0;
   const log = t.sentLog;
+  // Linux ca_rtt_us: the RTT of the most recently sent segment this ACK delivered (congestion control's sample).
+  let caRtt = -1;
   if (log) {
     // Segments cumulatively acknowledged: RACK advances; one delivered below the highest
     // SACK without having been SACKed or retransmitted was reordered (tcp_clean_rtx_queue).
-    const priorFack = log.highestSackSeq(priorUna);
     const r = log.ack(ack, now, t.rtt.minRtt, logAck);
+    if (r.lastAckt >= 0) caRtt = now - r.lastAckt;
     if (log.rack && r.reord >= 0 && seqLt(r.reord, priorFack)) rackReorderingSeen(tl, t, log, r.reord, log.highestSackSeq(ack));
   }
   // RTT (RFC 6298 with Karn's algorithm: no sample from retransmitted data).
@@ -206,7 +214,9 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
   // then moves snd.una delivers only the rest, at least one (tcp_remove_reno_sacks).
   if (!t.sackOk && priorDupAcks > 0) s.ackedSacked = Math.max(1, Math.ceil(acked / mss) - priorDupAcks);
   t.delivered += Math.ceil(Math.max(0, acked - wasSacked) / mss); // tcp_clean_rtx_queue: segments newly acknowledged
-  s.rtt = rtt;
+  // Congestion control's RTT sample (Linux ack_sample.rtt_us = ca_rtt_us): every ACK of data sent once
+  // gives one when the sent log keeps transmit times; else the estimator's sample.
+  s.rtt = log ? caRtt : rtt;
   s.unaAdvanced = true;
   s.newlyLost = 0;
   s.inflight = Math.ceil(pipeBytes(t) / mss);
@@ -247,8 +257,11 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number):
     t.persistAt = -1;
     rearm(tl, t);
   } else restartRetransmit(tl, t);
+  // Nothing left in flight (Linux tcp_clean_rtx_queue: the retransmission queue is empty).
+  if (t.chrono !== null && seqGe(ack, t.sndMax)) chronoStop(t, TCP_CHRONO_BUSY, now);
   // Writers may continue (D7).
-  if (t.sndBuf.isWritable()) {
+  if (t.sndBuf.isWritable() && notsentFree(tl, t, true)) {
+    if (t.chrono !== null) chronoWritable(t, now); // SOCK_NOSPACE cleared: no longer sndbuf-limited (tcp_check_space)
     t.wake(POLLOUT | POLLWRNORM);
     tl.ctx.notifyWake();
   }
@@ -330,7 +343,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     s.unaAdvanced = false;
     s.newlyLost = 0;
     s.inflight = Math.ceil(pipeBytes(t) / t.mss);
-    s.cwndLimited = true;
+    s.cwndLimited = isCwndLimited(t); // Linux tcp_cong_avoid → tcp_is_cwnd_limited, for SACKed data too
     t.cc.onDupAck(s);
   }
   if (t.cc.state === "recovery" && st !== "recovery") {
@@ -390,7 +403,7 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
   s.unaAdvanced = false;
   s.newlyLost = 0;
   s.inflight = Math.ceil(pipeBytes(t) / t.mss);
-  s.cwndLimited = true;
+  s.cwndLimited = isCwndLimited(t);
   const ca = t.cc.state;
   if (ca === "recovery" || ca === "loss") {
     t.cc.onDupAck(s);
@@ -438,4 +451,15 @@ export function tcpOutputLimited(tl: TcpLayer, t: Tcb, len: number): void {
     if (seqGt(t.sndNxt, t.sndMax)) t.sndMax = t.sndNxt;
     t.bytesSent += len;
   }
+}
+
+/**
+ * The data an ACK timestamp entry carries for the marked byte `seq` (Linux:
+ * the acknowledged skb's payload): the segment's worth of bytes ending at it
+ * (one MSS, from the send buffer before it drops the `bufAcked` bytes).
+ */
+function ackedSegmentData(t: Tcb, seq: number, bufAcked: number): Uint8Array {
+  const end = Math.min(bufAcked, ((seq + 1 - t.sndBufSeq) >>> 0));
+  const start = Math.max(0, end - currentMss(t));
+  return t.sndBuf.peek(start, end - start).slice();
 }

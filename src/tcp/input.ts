@@ -95,6 +95,8 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   seg.foLen = th.foLen;
   if (th.foLen > 0) seg.foCookie = th.buf.subarray(th.foOff, th.foOff + th.foLen);
   seg.foExp = th.foExp;
+  // An MD5 signature option (18 bytes) fits only a header of at least 38.
+  seg.md5 = doff >= TCP_MD5_MIN_HEADER && hasMd5Option(h, l4 + 20, l4 + doff);
   rx.busy = true;
   demux(tl, seg);
   rx.busy = outer;
@@ -106,6 +108,7 @@ function newSegment(): Segment {
   return {
     saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY, tos: 0, ifindex: 0,
     mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0, foLen: -1, foCookie: EMPTY, foExp: false,
+    md5: false,
   };
 }
 
@@ -123,6 +126,7 @@ function demux(tl: TcpLayer, seg: Segment): void {
       if (tl.personality.timeWaitInput(tl, t, seg)) return;
       // A new SYN reuses the tuple: fall through to the listener.
     } else {
+      if (seg.md5) return md5Unexpected(tl);
       t.segsIn++;
       segmentArrives(tl, t, seg);
       return;
@@ -130,6 +134,7 @@ function demux(tl: TcpLayer, seg: Segment): void {
   }
   const lt = tl.tables.findListener(seg.daddr, seg.dport, tl.tupleHash(seg.saddr, seg.sport, seg.daddr, seg.dport));
   if (lt) {
+    if (seg.md5) return md5Unexpected(tl);
     // A completed handshake returns the new connection: the rest of its final ACK (data, FIN) is its first segment.
     const child = listenInput(tl, lt, seg);
     if (child && (seg.data.length || seg.flags & FIN)) segmentArrives(tl, child, seg);
@@ -140,4 +145,36 @@ function demux(tl: TcpLayer, seg: Segment): void {
   const owner = tl.personality.closedResetOwner(tl, seg);
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
   sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? tosFor(owner, seg.saddr) : 0, owner ? ttlFor(owner, seg.saddr) : -1);
+}
+
+/** The shortest header that can hold an MD5 signature option (20 + its 18 bytes). */
+const TCP_MD5_MIN_HEADER = 38;
+/** `TCPOPT_MD5SIG` (RFC 2385). */
+const TCPOPT_MD5SIG = 19;
+
+/** Whether the options in `h[from, to)` hold an MD5 signature (Linux tcp_parse_md5sig_option). */
+function hasMd5Option(h: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to;) {
+    const kind = h[i]!;
+    if (kind === 0) return false;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const len = h[i + 1] ?? 0;
+    if (len < 2 || i + len > to) return false;
+    if (kind === TCPOPT_MD5SIG && len === 18) return true;
+    i += len;
+  }
+  return false;
+}
+
+/**
+ * A segment for a socket carries an MD5 signature, and sockstack has no
+ * TCP_MD5SIG keys: Linux tcp_inbound_hash drops it (SKB_DROP_REASON_TCP_MD5UNEXPECTED),
+ * counted TcpExt TCPMD5Unexpected, and answers nothing.
+ */
+function md5Unexpected(tl: TcpLayer): void {
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "TCPMD5Unexpected");
 }

@@ -17,6 +17,8 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { rearm } from "./timers.js";
 import { TimeWaitSock } from "./timewait.js";
+import { txTimestampPurge } from "./tx-timestamp.js";
+import { chronoStop, TCP_CHRONO_BUSY } from "./chrono.js";
 
 /**
  * shutdown(): SHUT_WR queues a FIN after the data (half-close, F2);
@@ -207,6 +209,8 @@ function release(tl: TcpLayer, t: Tcb): void {
   tl.ctx.scheduler.disarm(t.timer);
   t.sndBuf.clear();
   t.zc?.acked(0, true); // the data's skbs are freed: their zerocopy ranges complete (Linux tcp_write_queue_purge)
+  txTimestampPurge(t); // and their transmit-timestamp marks go with them
+  if (t.chrono !== null) chronoStop(t, TCP_CHRONO_BUSY, tl.ctx.scheduler.now());
   t.ooo = null;
   t.sb = null;
   t.wake(POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);

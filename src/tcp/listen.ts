@@ -25,6 +25,7 @@ import { establish, initConnection, initSendSequence, initTransfer, updateMss } 
 import { startPassiveChild, tryFastOpen } from "./fastopen-open.js";
 import { selectInitialWindow } from "./recv-window.js";
 import { armListenerTimer, sendRequestAck, sendSynAck } from "./synack.js";
+import { TxTimestamps } from "./tx-timestamp.js";
 
 
 
@@ -304,6 +305,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.oobInline = lt.oobInline;
   t.userMss = lt.userMss;
   if (lt.zc?.enabled) (t.zc = new ZeroCopySock()).enabled = true;
+  // SO_TIMESTAMPING's flags are the socket's (sk_clone_lock copies sk_tsflags); OPT_ID cannot be on a listener.
+  if (lt.zc?.ts?.flags) ((t.zc ??= new ZeroCopySock()).ts = new TxTimestamps()).flags = lt.zc.ts.flags;
   t.userTimeout = lt.userTimeout;
   t.linger2 = lt.linger2;
   t.reuseAddr = lt.reuseAddr;

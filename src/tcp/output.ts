@@ -26,6 +26,8 @@ import { armPersist, armRetransmit } from "./timers.js";
 import { SentLog, rackOn } from "./rack.js";
 import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
+import { txTimestampSent } from "./tx-timestamp.js";
+import { chronoStart, chronoStop, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED } from "./chrono.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -107,6 +109,8 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
   const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, true);
   localDrop = err === "ENOBUFS";
+  // SO_TIMESTAMPING (tx-timestamp.ts): SCHED when the packet reached the device's queue, SND when it left.
+  if (data.length !== 0 && t.zc !== null && (!err || localDrop)) txTimestampSent(tl, t, seq, head, data, !err);
   if (err) {
     c.inc(c.Tcp, "OutErrs");
     // The local qdisc dropped it (Linux tcp_transmit_skb: NET_XMIT_DROP → tcp_enter_cwr); the segment counts as not sent.
@@ -337,6 +341,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   let sent = false;
   let sentNew = false;
   let cwndBound = false;
+  let rwndLimited = false;
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);
@@ -378,7 +383,10 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       recordEnd = ((seq + len) >>> 0) !== dataEnd && t.sndBuf.isRecordEnd(off + len);
     }
     // Sender SWS avoidance (Linux tcp_snd_wnd_test): the segment must fit the peer's window.
-    if (seqGt((seq + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) break;
+    if (seqGt((seq + len) >>> 0, (t.sndUna + t.sndWnd) >>> 0)) {
+      rwndLimited = true;
+      break;
+    }
     // Nagle (RFC 896) as Linux tcp_nagle_check: hold a small new segment while data is
     // unacknowledged and, Minshall's variant, a small segment sent earlier is among it
     // (tcp_minshall_check) — a write of 2000 bytes with an MSS of 800 leaves as 800, 800, 400
@@ -401,9 +409,18 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (!retrans) sentNew = true;
   }
   if (sent || seqLt(t.sndUna, t.sndMax)) armRetransmit(tl, t);
+  // Linux tcp_write_xmit: the peer's window stopped it, or not (chrono.ts).
+  if (rwndLimited) chronoStart(t, TCP_CHRONO_RWND_LIMITED, tl.ctx.scheduler.now());
+  else if (t.chrono !== null) chronoStop(t, TCP_CHRONO_RWND_LIMITED, tl.ctx.scheduler.now());
   // Linux tcp_write_xmit → tcp_cwnd_validate: remember whether cwnd limited this window.
   const limited = cwndBound || Math.ceil(pipeBytes(t) / mss) >= t.cwnd;
-  if (sentNew || limited) cwndValidate(t, limited, mss);
+  if (sentNew || limited) {
+    cwndValidate(t, limited, mss);
+    // tcp_cwnd_validate, the network starving: everything sent while a writer found the buffer full.
+    if (!limited && t.unsentBytes === 0 && t.chrono?.nospace && (st === TcpState.ESTABLISHED || st === TcpState.CLOSE_WAIT)) {
+      chronoStart(t, TCP_CHRONO_SNDBUF_LIMITED, tl.ctx.scheduler.now());
+    }
+  }
   // Linux tcp_write_xmit: new data sent, schedule a tail loss probe (tlp.ts).
   if (sentNew && t.sentLog) scheduleLossProbe(tl, t, false);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).

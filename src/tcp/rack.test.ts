@@ -57,10 +57,11 @@ test("SentLog: a retransmission splits a segment at its edges; the cumulative AC
   assert.equal(l.length, 3, "a partial retransmission splits the first segment in two");
   assert.deepEqual([l.entry(0).start, l.entry(0).end, l.entry(0).retrans], [1, 501, true], "the retransmitted half is [1, 501) and marked retransmitted");
   assert.deepEqual([l.entry(1).start, l.entry(1).retrans], [501, false], "the other half is [501, …) and not retransmitted");
-  const r = l.ack(701, 50, 1, { segs: 0, reord: -1 });
+  const r = l.ack(701, 50, 1, { segs: 0, reord: -1, lastAckt: -1 });
   assert.equal(r.segs, 1, "the ACK of 701 acknowledges one whole entry");
+  assert.equal(r.lastAckt, -1, "a retransmitted segment acknowledged: no RTT sample (FLAG_RETRANS_DATA_ACKED)");
   assert.equal(l.entry(0).start, 701, "the ACK of 701 trims the next entry to start at 701");
-  l.ack(2001, 60, 1, { segs: 0, reord: -1 });
+  l.ack(2001, 60, 1, { segs: 0, reord: -1, lastAckt: -1 });
   assert.equal(l.length, 0, "the ACK of everything empties the log");
   assert.equal(l.memoryBytes, 0, "the ring is given back when nothing is in flight");
 });
@@ -106,7 +107,7 @@ test("SentLog: highestSackSeq (kept without a scan) equals a scan of the log thr
     else if (op === 3 && rnd(8) === 0) l.clearSacks();
     else if (op === 4 && rnd(4) === 0) {
       una = Math.min(end, una + rnd(1700));
-      l.ack(una, step, 1, { segs: 0, reord: -1 });
+      l.ack(una, step, 1, { segs: 0, reord: -1, lastAckt: -1 });
     } else if (op === 5 && rnd(10) === 0) l.markAllLost();
     assert.equal(l.highestSackSeq(una), scan(l, una), `step ${step} (op ${op}): highestSackSeq must match a scan`);
     if (una === end) break;
@@ -125,4 +126,15 @@ test("SentLog: splitting a lost segment counts both halves as lost (a Fast Open 
   l.onSent(1421, 2421, 40_000);
   l.tagSack(1101, 2421, 50_000, 10_000, 101);
   assert.equal(l.lostSegs, 1, "SACKing one half leaves the other lost");
+});
+
+test("SentLog: an ACK's RTT sample is the newest segment it delivers (Linux ca_rtt_us from last_ackt)", () => {
+  const l = new SentLog();
+  l.onSent(1, 1001, 0);
+  l.onSent(1001, 2001, 10_000);
+  l.onSent(2001, 3001, 20_000);
+  const r = l.ack(2001, 50_000, 1, { segs: 0, reord: -1, lastAckt: -1 });
+  assert.equal(r.segs, 2, "two segments delivered");
+  assert.equal(r.lastAckt, 10_000, "the second one's transmit time, not the first's");
+  assert.equal(l.ack(2501, 60_000, 1, r).lastAckt, -1, "a partly acknowledged segment gives none (Linux breaks on a one-segment skb)");
 });

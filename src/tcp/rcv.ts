@@ -19,6 +19,7 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { scheduleDelayedAck } from "./timers.js";
+import { rxTimestampQueued } from "./tx-timestamp.js";
 
 /**
  * Data and FIN (RFC 9293 §3.10.7.4 seventh and eighth): in-order data goes
@@ -108,6 +109,7 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
         // The FIN queued beyond the hole is now in order (Linux tcp_ofo_queue → tcp_fin).
         if (t.ooo.takeFin(t.rcvNxt)) finReceived(tl, t);
       }
+      if (t.zc !== null) rxTimestampQueued(t, t.rcvNxt, now); // SO_TIMESTAMPING's receive side (tx-timestamp.ts)
       if (t.urgSeq >= 0) extractUrgent(t);
       t.wake(POLLIN | POLLRDNORM);
       tl.ctx.notifyWake();

@@ -23,6 +23,7 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
+import { lowatCheckSpace } from "./notsent-lowat.js";
 
 /** Handles a segment for a connection in any state but LISTEN and TIME-WAIT. */
 export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
@@ -159,7 +160,10 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
     c.inc(c.TcpExt, "DelayedACKLost");
     dsackOld(tl, t, seg.seq, t.rcvNxt);
     sendAck(tl, t);
-  } else tcpOutput(tl, t);
+  } else {
+    tcpOutput(tl, t);
+    lowatCheckSpace(tl, t); // TCP_NOTSENT_LOWAT: what was just sent may make the socket writable
+  }
 }
 
 /** The peer reset the connection (Linux tcp_reset). */

@@ -49,4 +49,6 @@ export interface Segment {
   foCookie: Uint8Array;
   /** The option came in the experimental form (kind 254). */
   foExp: boolean;
+  /** It carries an MD5 signature option (RFC 2385, kind 19). */
+  md5: boolean;
 }

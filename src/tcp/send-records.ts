@@ -32,6 +32,10 @@ export const SEND_MORE = 4;
 export const SEND_EOR = 8;
 /** `TcpLayer.send`: MSG_ZEROCOPY on an SO_ZEROCOPY socket: the chunk is one fragment of user memory. */
 export const SEND_ZC = 16;
+/** `TcpLayer.send`: the socket records transmit timestamps: mark the call's last byte when the chunk ends it. */
+export const SEND_TSTAMP = 32;
+/** `TcpLayer.send`, with SEND_TSTAMP: the call does not wait, so a chunk taken in part ends it too. */
+export const SEND_TSTAMP_NOWAIT = 64;
 
 export class SendRecords {
   /** Ascending absolute end offsets of closed records that carry PSH. */

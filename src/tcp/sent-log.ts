@@ -27,6 +27,12 @@ export interface LogAckResult {
   segs: number;
   /** Lowest start of a removed segment that was neither SACKed nor retransmitted (reordering evidence), or -1. */
   reord: number;
+  /**
+   * Transmit time of the most recently sent segment removed that was neither SACKed nor retransmitted
+   * (Linux tcp_clean_rtx_queue's `last_ackt`), or -1; -1 too when a retransmitted one was removed
+   * (FLAG_RETRANS_DATA_ACKED: no RTT sample from this ACK).
+   */
+  lastAckt: Micros;
 }
 
 /**
@@ -320,6 +326,8 @@ export class SentLog {
   ack(ack: number, now: Micros, minRtt: Micros, out: LogAckResult): LogAckResult {
     out.segs = 0;
     out.reord = -1;
+    out.lastAckt = -1;
+    let retransAcked = false;
     while (this.#n) {
       const k = this.#head;
       const st = this.#s(k), en = this.#e(k);
@@ -341,6 +349,8 @@ export class SentLog {
       } else {
         this.delivered++;
         if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
+        if (f & F_EVER_RETRANS) retransAcked = true;
+        else out.lastAckt = this.#t(k);
         this.advance(f, en, this.#t(k), now, minRtt);
         if (f & F_LOST) {
           this.lostSegs--;
@@ -358,6 +368,7 @@ export class SentLog {
       this.#head = 0;
       this.sackedBytes = this.sackedSegs = this.lostBytes = this.lostSegs = this.#sackedEntries = 0;
     }
+    if (retransAcked) out.lastAckt = -1;
     return out;
   }
 

@@ -798,6 +798,30 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.rcvLowat = v;
   }
 
+  /** See {@link TcbCold.notsentLowat}. */
+  get notsentLowat(): TcbCold["notsentLowat"] {
+    return this.#cold.notsentLowat;
+  }
+  set notsentLowat(v: TcbCold["notsentLowat"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.notsentLowat) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.notsentLowat = v;
+  }
+
+  /** See {@link TcbCold.sndSkbStart}. */
+  get sndSkbStart(): TcbCold["sndSkbStart"] {
+    return this.#cold.sndSkbStart;
+  }
+  set sndSkbStart(v: TcbCold["sndSkbStart"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.sndSkbStart) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.sndSkbStart = v;
+  }
+
   /** See {@link TcbCold.deferAccept}. */
   get deferAccept(): TcbCold["deferAccept"] {
     return this.#cold.deferAccept;
@@ -1254,5 +1278,17 @@ export abstract class TcbAccessors extends Timer {
       this.#warm = new TcbWarm();
     }
     this.#warm.lastAckRecv = v;
+  }
+
+  /** See {@link TcbWarm.chrono}. */
+  get chrono(): TcbWarm["chrono"] {
+    return this.#warm.chrono;
+  }
+  set chrono(v: TcbWarm["chrono"]) {
+    if (this.#warm === WARM_DEFAULTS) {
+      if (v === WARM_DEFAULTS.chrono) return;
+      this.#warm = new TcbWarm();
+    }
+    this.#warm.chrono = v;
   }
 }

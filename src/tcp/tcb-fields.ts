@@ -37,6 +37,7 @@ import type { SentLog } from "./rack.js";
 import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { ZeroCopySock } from "./zerocopy.js";
 import { TcpState } from "./tcp-state.js";
+import type { TcpChrono } from "./chrono.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -171,6 +172,10 @@ export class TcbCold {
   boundIf = 0;
   /** SO_RCVLOWAT. */
   rcvLowat = 1;
+  /** TCP_NOTSENT_LOWAT (Linux tp->notsent_lowat); 0: the `tcp_notsent_lowat` sysctl applies (notsent-lowat.ts). */
+  notsentLowat = 0;
+  /** Sequence number where the write queue's tail skb begins, while a TCP_NOTSENT_LOWAT limit is modelled (notsent-lowat.ts). */
+  sndSkbStart = 0;
   /**
    * TCP_DEFER_ACCEPT as Linux keeps it (rskq_defer_accept): a number of
    * SYN-ACK timeouts during which a listener drops bare final ACKs (see
@@ -260,6 +265,8 @@ export class TcbWarm {
   bytesRead = 0;
   /** Last time an ACK arrived, µs (tcpi_last_ack_recv). */
   lastAckRecv: Micros = 0;
+  /** The sender's chronograph: busy, rwnd- and sndbuf-limited time (chrono.ts), created when data is first queued. */
+  chrono: TcpChrono | null = null;
 }
 
 /** The shared defaults of {@link TcbWarm} (never written: the accessors copy first). */

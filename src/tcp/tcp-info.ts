@@ -9,6 +9,7 @@ import { TCP_INFINITE_SSTHRESH } from "./congestion/congestion-control.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { TCP_ECN_OK, TCP_ECN_SEEN } from "./ecn.js";
+import { chronoStats } from "./chrono.js";
 
 /** tcpi_options bits. */
 export const TCPI_OPT_TIMESTAMPS = 1;
@@ -82,6 +83,12 @@ export interface TcpInfo {
   rcv_wnd: number;
   /** Segments the peer acknowledged with ECN-Echo (Linux tcpi_delivered_ce). */
   delivered_ce: number;
+  /** µs the connection had data to send or acknowledge (Linux tcpi_busy_time; chrono.ts). */
+  busy_time: number;
+  /** µs of that the peer's receive window limited it (tcpi_rwnd_limited). */
+  rwnd_limited: number;
+  /** µs of that the send buffer limited it (tcpi_sndbuf_limited). */
+  sndbuf_limited: number;
   /** sockstack extras for tools: the congestion-control name and buffer fill. */
   cc: string;
   send_q: number;
@@ -99,6 +106,7 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
   const mss = t.mss || 1;
   const unacked = t.state === TcpState.LISTEN ? 0 : Math.ceil(((t.sndMax - t.sndUna) >>> 0) / mss);
   const ms = (at: Micros) => (at > 0 ? Math.floor((now - at) / 1000) : 0);
+  const chrono = chronoStats(t, now);
   const ssthresh = t.cc.ssthresh >= TCP_INFINITE_SSTHRESH ? TCP_INFINITE_SSTHRESH : t.cc.ssthresh;
   return {
     state: t.state,
@@ -148,6 +156,9 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     snd_wnd: t.sndWnd,
     rcv_wnd: t.rwin ? t.rwin.rcvWnd : 0,
     delivered_ce: t.deliveredCe,
+    busy_time: chrono.busy,
+    rwnd_limited: chrono.rwnd,
+    sndbuf_limited: chrono.sndbuf,
     cc: t.cc.name,
     send_q: t.sndBuf.length,
     recv_q: t.rcvBuf.length,

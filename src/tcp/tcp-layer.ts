@@ -8,6 +8,7 @@
  * ack.ts, rcv.ts, output.ts, timers.ts, lifecycle.ts, ports.ts.
  */
 import type { ErrnoCode } from "../core/errno.js";
+import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import type { Timer } from "../core/scheduler.js";
@@ -27,7 +28,8 @@ import { slowStartAfterIdle, tcpOutput } from "./output.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
-import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_ZC } from "./send-records.js";
+import { SEND_EOR, SEND_FIRST, SEND_LAST, SEND_MORE, SEND_TSTAMP, SEND_TSTAMP_NOWAIT, SEND_ZC } from "./send-records.js";
+import { markTxTimestamp } from "./tx-timestamp.js";
 import { MAX_SKB_FRAGS } from "./zerocopy.js";
 import { SynCookies } from "./syncookie.js";
 import { TcpTables, type TcpSock } from "./tables.js";
@@ -36,6 +38,8 @@ import { TcpState } from "./tcp-state.js";
 import { onTcbTimer } from "./timer-expiry.js";
 import { keepCnt, keepIdle, keepIntvl, resetKeepalive } from "./timers.js";
 import { TimeWaitQueue, TimeWaitSock } from "./timewait.js";
+import { chronoNoSpace, chronoStart, TCP_CHRONO_BUSY } from "./chrono.js";
+import { NOTSENT_LOWAT_NONE, notsentFree, notsentLowat, writeUnderLowat } from "./notsent-lowat.js";
 
 export { TCP_TIMEWAIT_LEN } from "./constants.js";
 
@@ -142,7 +146,10 @@ export class TcpLayer {
    * PSH; SEND_LAST — the message ends here: PSH unless SEND_MORE
    * (MSG_MORE), the record closed under SEND_EOR (MSG_EOR), then output.
    * A middle chunk queues without output unless the buffer filled (then,
-   * as Linux before it waits, PSH and output). Default: a whole message.
+   * as Linux before it waits, PSH and output). SEND_TSTAMP (SO_TIMESTAMPING
+   * records transmit timestamps): the chunk that ends the call — taken whole
+   * with SEND_LAST, or in part under SEND_TSTAMP_NOWAIT — marks the call's
+   * last byte before output (tx-timestamp.ts). Default: a whole message.
    */
   send(t: Tcb, data: Uint8Array, off: number, len: number, msg = SEND_FIRST | SEND_LAST): number | ErrnoCode {
     if (t.error) return this.takeError(t);
@@ -158,8 +165,15 @@ export class TcpLayer {
       sb.markPush();
       sb.closeRecord();
     }
-    const n = sb.write(data, off, len);
+    const unsentBefore = t.unsentBytes;
+    // TCP_NOTSENT_LOWAT (notsent-lowat.ts): no new skb while that many bytes wait unsent.
+    const lowat = notsentLowat(this, t);
+    const n = lowat < NOTSENT_LOWAT_NONE ? writeUnderLowat(this, t, data, off, len, lowat) : sb.write(data, off, len);
+    // The buffer is full for this writer (Linux sets SOCK_NOSPACE at wait_for_space).
+    if (n < len) chronoNoSpace(t);
     if (n > 0) {
+      // Data queued behind no unsent data: the connection is busy (Linux tcp_add_write_queue_tail).
+      if (unsentBefore === 0) chronoStart(t, TCP_CHRONO_BUSY, this.ctx.scheduler.now());
       if (msg & SEND_ZC) sb.addFragment();
       if (n < len) sb.markPush();
       else if (msg & SEND_LAST) {
@@ -167,9 +181,19 @@ export class TcpLayer {
         if (msg & SEND_EOR) sb.closeRecord();
       }
       if (idle) slowStartAfterIdle(this, t);
+      // SO_TIMESTAMPING: the sendmsg's last byte is marked before the push that may send it (Linux tcp_tx_timestamp).
+      if (msg & SEND_TSTAMP && (n < len ? msg & SEND_TSTAMP_NOWAIT : msg & SEND_LAST)) markTxTimestamp(t);
       if (n < len || msg & SEND_LAST) tcpOutput(this, t);
     }
     return n;
+  }
+
+  /** Linux sk_stream_write_space: wakes writers when the socket is writable (TCP_NOTSENT_LOWAT changed). */
+  writeSpace(t: Tcb): void {
+    if (t.sndBuf.isWritable() && notsentFree(this, t, true)) {
+      t.wake(POLLOUT | POLLWRNORM);
+      this.ctx.notifyWake();
+    }
   }
 
   /** Runs output now (TCP_NODELAY set, TCP_CORK cleared). */

@@ -20,8 +20,10 @@
  */
 import { POLLERR } from "../core/poll-events.js";
 import { seqGe } from "../core/seq.js";
+import type { Micros } from "../core/time.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
+import type { TxTimestamps } from "./tx-timestamp.js";
 
 /** snd.una moved: completes the zerocopy ranges now acknowledged and wakes the socket (POLLERR). */
 export function zeroCopyAcked(tl: TcpLayer, t: Tcb): void {
@@ -47,6 +49,10 @@ export interface ExtendedErr {
   ee_pad: number;
   ee_info: number;
   ee_data: number;
+  /** A timestamp entry's time (tx-timestamp.ts), in the virtual clock's µs. */
+  tstamp?: Micros;
+  /** The bytes the entry carries (a timestamp entry's packet or data; zerocopy notifications carry none). */
+  payload?: Uint8Array;
 }
 
 /** A range of zerocopy ids waiting for its data to be acknowledged. */
@@ -66,8 +72,10 @@ export class ZeroCopySock {
   /** `sk_zckey`: the next id. */
   key = 0;
   #pending: Pending[] = [];
-  /** The error queue (`sk_error_queue`), oldest first. */
+  /** The error queue (`sk_error_queue`), oldest first: zerocopy notifications and transmit timestamps. */
   readonly errQueue: ExtendedErr[] = [];
+  /** SO_TIMESTAMPING's transmit side (tx-timestamp.ts), null until the option is set. */
+  ts: TxTimestamps | null = null;
 
   /**
    * A MSG_ZEROCOPY sendmsg starts (Linux msg_zerocopy_realloc): the next

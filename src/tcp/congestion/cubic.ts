@@ -19,8 +19,12 @@
  *   delay-increase detector (HYSTART_DELAY) is implemented, not the ACK-train
  *   detector: in slow start with cwnd ≥ 16, when the minimum of the first
  *   8 RTT samples of a round exceeds delay_min + clamp(delay_min/8, 4 ms,
- *   16 ms), slow start ends (ssthresh = cwnd). On an idealised simulated
- *   link (no queueing delay) it never fires, as on Linux loopback.
+ *   16 ms), slow start ends (ssthresh = cwnd). A round starts when an ACK
+ *   with an RTT sample passes the previous round's snd.nxt. The samples are
+ *   Linux's `ca_rtt_us`: every ACK of never-retransmitted data gives the RTT
+ *   of the newest segment it delivered (tcp/ack.ts from the sent log). On an
+ *   idealised simulated link (no queueing delay) it never fires, as on Linux
+ *   loopback.
  * - After an RTO (state Loss) all CUBIC state is reset (Linux `bictcp_reset`).
  *
  * The cube root is computed with `Math.cbrt` (Linux uses a table-driven
@@ -147,7 +151,7 @@ export class Cubic extends CongestionBase {
   protected congAvoid(s: AckSample): void {
     let acked = s.ackedSacked;
     if (this.inSlowStart) {
-      if (this.hystart && this.#roundActive && ackBeyond(s.ack, this.#endSeq)) this.#hystartReset(s.sndNxt);
+      // (Linux 5.8+ starts HyStart's rounds only in hystart_update, from an ACK with an RTT sample.)
       acked = this.slowStart(acked);
       if (!acked) return;
     }

@@ -1,0 +1,96 @@
+/**
+ * TCP_NOTSENT_LOWAT (Linux tcp_stream_memory_free, `tcp_notsent_lowat`
+ * sysctl): a limit on the bytes written and not yet sent.
+ *
+ * Linux checks it where tcp_sendmsg needs a new skb: the write goes on into
+ * the write queue's tail skb while it has room below `size_goal`, and starts
+ * another only while fewer than `lowat` bytes are unsent; a full skb at the
+ * head of the queue is pushed at once (tcp_push_one), and a transmission
+ * that takes part of the tail skb leaves the rest as a new, appendable tail
+ * (tso_fragment). So a non-blocking 59000-byte write with cwnd 10, MSS 1000,
+ * a 16000-byte size_goal and lowat 4000 returns 26000 (checked on Linux
+ * 6.18: 10000 sent, a 16000-byte skb unsent). POLLOUT, and the wakeup of a
+ * writer on an ACK, need twice the unsent bytes below the limit
+ * (`notsent_bytes << 1 < lowat`).
+ *
+ * sockstack models skbs only here, while a limit is set (the default
+ * 4294967295 leaves writes as they are): the tail skb's start is kept in
+ * `t.sndSkbStart`, `size_goal` is Linux tcp_xmit_size_goal's.
+ */
+import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
+import { seqGt } from "../core/seq.js";
+import { TCP_MSS_DEFAULT } from "./constants.js";
+import { currentMss, tcpOutput } from "./output.js";
+import type { Tcb } from "./tcb.js";
+import type { TcpLayer } from "./tcp-layer.js";
+
+/** The sysctl's default: no limit. */
+export const NOTSENT_LOWAT_NONE = 4294967295;
+/** `sk_gso_max_size` of sockstack's devices (Linux GSO_LEGACY_MAX_SIZE). */
+const GSO_MAX_SIZE = 65536;
+
+/** Linux tcp_notsent_lowat: the socket's TCP_NOTSENT_LOWAT, else the sysctl. */
+export function notsentLowat(tl: TcpLayer, t: Tcb): number {
+  return t.notsentLowat || tl.ctx.sysctl.tcp_notsent_lowat;
+}
+
+/** Linux tcp_stream_memory_free(sk, wake): the unsent bytes (doubled when `wake`) are below the limit. */
+export function notsentFree(tl: TcpLayer, t: Tcb, wake: boolean): boolean {
+  const lowat = notsentLowat(tl, t);
+  return lowat >= NOTSENT_LOWAT_NONE || t.unsentBytes * (wake ? 2 : 1) < lowat;
+}
+
+/**
+ * Linux tcp_xmit_size_goal: the most bytes one skb takes — the GSO size
+ * bounded by half the peer's largest window (tcp_bound_to_half_wnd), in
+ * whole MSS, at least one.
+ */
+export function sizeGoal(t: Tcb): number {
+  const mss = currentMss(t);
+  const cutoff = t.maxWindow > TCP_MSS_DEFAULT ? t.maxWindow >> 1 : t.maxWindow;
+  const bound = cutoff && GSO_MAX_SIZE > cutoff ? Math.max(cutoff, 68 - 20) : GSO_MAX_SIZE;
+  return Math.max(Math.floor(bound / mss) * mss, mss);
+}
+
+/**
+ * Queues up to `len` bytes of `data` from `off` as Linux's skbs would take
+ * them under the limit `lowat`; returns the bytes taken.
+ */
+export function writeUnderLowat(tl: TcpLayer, t: Tcb, data: Uint8Array, off: number, len: number, lowat: number): number {
+  const sb = t.sndBuf;
+  const goal = sizeGoal(t);
+  let n = 0;
+  while (n < len) {
+    // The tail skb: unsent bytes from its start (a transmission that took part of it left the rest as a new skb).
+    let start = t.sndSkbStart;
+    if (t.unsentBytes === 0 || seqGt(t.sndNxt, start)) start = t.sndNxt;
+    let tail = t.unsentBytes === 0 ? 0 : (t.dataEnd - start) >>> 0;
+    if (tail >= goal || tail === 0) {
+      // A new skb (sk_stream_memory_free at new_segment).
+      if (t.unsentBytes >= lowat) break;
+      start = t.dataEnd;
+      tail = 0;
+    }
+    t.sndSkbStart = start;
+    const room = goal - tail;
+    const k = sb.write(data, off + n, Math.min(len - n, room));
+    if (k === 0) break;
+    n += k;
+    // A full skb at the head of the write queue goes at once (tcp_push_one).
+    if (k === room && n < len && start === t.sndNxt) tcpOutput(tl, t);
+  }
+  return n;
+}
+
+/**
+ * After an ACK's transmissions (Linux tcp_data_snd_check → tcp_check_space):
+ * under a limit, the unsent bytes may have dropped below it by what was
+ * just sent — wake the writers and pollers then.
+ */
+export function lowatCheckSpace(tl: TcpLayer, t: Tcb): void {
+  if (notsentLowat(tl, t) >= NOTSENT_LOWAT_NONE) return;
+  if (t.sndBuf.isWritable() && notsentFree(tl, t, true)) {
+    t.wake(POLLOUT | POLLWRNORM);
+    tl.ctx.notifyWake();
+  }
+}
