@@ -23,6 +23,7 @@ import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timer
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { rateAckBegin, rateAckEnd } from "./rate-control.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -69,6 +70,10 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   let dsackTlp = false;
   const log = t.sentLog;
   const priorDelivered = log ? log.delivered : 0;
+  // A rate-based congestion control (BBR): this ACK's delivery-rate sample (rate-control.ts).
+  const rate = log !== null ? log.rate : null;
+  const priorLost = log !== null ? log.lost : 0;
+  if (rate !== null) rateAckBegin(rate, Math.ceil(pipeBytes(t) / t.mss));
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     let blocks: ArrayLike<number> = seg.sack;
@@ -130,6 +135,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
     if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
   }
+  if (rate !== null) rateAckEnd(tl, t, log!, rate, priorDelivered, priorLost, Math.ceil(pipeBytes(t) / t.mss));
   // The window opened: stop probing.
   if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
     t.persistAt = -1;

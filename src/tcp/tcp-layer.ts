@@ -23,7 +23,8 @@ import { FastOpenHost } from "./fastopen.js";
 import { isPassiveFastOpen, releasePassive } from "./fastopen-open.js";
 import { abort, close, destroy, destroyTimeWait, disconnect, kill, releasePort, shutdown } from "./lifecycle.js";
 import { connect, listen, sendFirstSyn, type FastOpenConnect } from "./open.js";
-import { slowStartAfterIdle, tcpOutput } from "./output.js";
+import { pipeBytes, slowStartAfterIdle, tcpOutput } from "./output.js";
+import { rateOnWrite } from "./rate-control.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
@@ -160,6 +161,8 @@ export class TcpLayer {
       sb.markPush();
       sb.closeRecord();
     }
+    // Linux tcp_rate_check_app_limited, before the bytes are queued (rate-based congestion control only).
+    if (t.sentLog !== null && t.sentLog.rate !== null) rateOnWrite(this, t, idle, Math.ceil(pipeBytes(t) / t.mss));
     const n = sb.write(data, off, len);
     if (n > 0) {
       if (msg & SEND_ZC) sb.addFragment();
