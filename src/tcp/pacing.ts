@@ -41,6 +41,8 @@ const MIN_TSO_SEGS = 2;
 /** Linux `tcp_tso_rtt_log` default: bursts grow by gso_max_size >> (min_rtt >> 9 µs). */
 const TSO_RTT_LOG = 9;
 const GSO_MAX_SIZE = 65536;
+/** The most a late pacing timer may leave the departure clock behind now (µs). */
+const MAX_TIMER_SLACK = 4000;
 /** The most segments in one burst (Linux caps a GSO skb at gso_max_segs; 64 KB of 1448-byte segments is 45). */
 const MAX_BURST_SEGS = 45;
 
@@ -52,6 +54,10 @@ export class PacingSock {
   at: Micros = -1;
   /** Segments the current burst may still send. */
   burst = 0;
+  /** Jitter credit (µs) the current burst may still take off its departure time (Linux's len/2 rule, per burst). */
+  credit = 0;
+  /** How far behind now the departure clock may stay after the pacing timer fired late (µs; 0 in virtual time, where timers are exact). */
+  slack = 0;
   /** SO_MAX_PACING_RATE, bytes/s (Infinity: unlimited, Linux ~0UL). */
   maxRate = Infinity;
 }
@@ -103,6 +109,7 @@ export function pacingBlocked(tl: TcpLayer, t: Tcb): boolean {
   if (!p || p.burst > 0) return false;
   const now = tl.ctx.scheduler.now();
   if (p.wstamp > now) {
+    p.slack = 0;
     // The clock keeps fractions of a µs; the timer fires at the next whole µs (virtual time is integral).
     const at = Math.ceil(p.wstamp);
     if (p.at !== at) {
@@ -111,6 +118,11 @@ export function pacingBlocked(tl: TcpLayer, t: Tcb): boolean {
     }
     return true;
   }
+  // A new burst (Linux: the next skb, tcp_tso_autosize): the clock catches up with now —
+  // less the slack a late timer left — and the time it skipped is credit (tcp_update_skb_after_send).
+  const floor = now - p.slack;
+  p.credit = p.wstamp < floor ? floor - p.wstamp : 0;
+  if (p.wstamp < floor) p.wstamp = floor;
   p.burst = burstSegs(t, pacingRate(t), t.mss);
   return false;
 }
@@ -125,13 +137,19 @@ export function pacingSent(tl: TcpLayer, t: Tcb, len: number): void {
   if (!p || (p.maxRate === Infinity && t.cc.pacing !== true)) return;
   if (p.burst > 0) p.burst--;
   const now = tl.ctx.scheduler.now();
-  const prior = p.wstamp;
-  if (p.wstamp < now) p.wstamp = now;
+  if (p.wstamp < now - p.slack) {
+    // Sent outside a burst the clock opened (a retransmission from a timer, limited transmit).
+    p.credit = now - p.slack - p.wstamp;
+    p.wstamp = now - p.slack;
+  }
   const rate = pacingRate(t);
-  if (rate === Infinity || rate <= 0) return;
+  // Linux: no pacing for the first 10 data segments ("original sch_fq does not pace first 10 MSS").
+  if (rate === Infinity || rate <= 0 || t.dataSegsOut <= 10) return;
   let us = (Math.max(len, 1) * 1e6) / rate;
-  const credit = p.wstamp - prior;
-  us -= Math.min(us / 2, credit);
+  // OS jitter (Linux): up to half of the burst's time is forgiven for time the clock lost.
+  const c = Math.min(us / 2, p.credit);
+  p.credit -= c;
+  us -= c;
   p.wstamp += us;
 }
 
@@ -160,6 +178,10 @@ export function maxPacingRate(t: Tcb): number {
 export function pacingTimerDue(t: Tcb, now: Micros): boolean {
   const p = t.pacing;
   if (!p || p.at < 0 || now < p.at) return false;
+  // A timer that fired late (the real-time driver wakes with millisecond granularity; Linux's
+  // hrtimer within µs) leaves the clock that far behind: the departures it missed leave now,
+  // as a precise timer would have sent them, up to MAX_TIMER_SLACK. Never in virtual time.
+  p.slack = Math.min(now - p.at, MAX_TIMER_SLACK);
   p.at = -1;
   return true;
 }

@@ -87,6 +87,8 @@ const CA_ORDER: Record<CaState, number> = { open: 0, disorder: 1, cwr: 2, recove
 export class Bbr implements CongestionControl {
   readonly name = "bbr";
   readonly pacing = true;
+  /** Linux bbr_sndbuf_expand: 3 cwnds of send buffer, since BBR may slow-start even during recovery. */
+  readonly sndbufExpand = 3;
   cwndClamp = 0xffffffff;
   #cwnd: number;
   #ssthresh = TCP_INFINITE_SSTHRESH;

@@ -174,6 +174,8 @@ export interface CongestionControl {
   readonly pacingRate?: number;
   /** Segments per paced burst it wants at least (Linux `ops->min_tso_segs`). */
   minTsoSegs?(): number;
+  /** Send-buffer provisioning in cwnds (Linux `ops->sndbuf_expand`; 2 when absent). */
+  readonly sndbufExpand?: number;
   /** `ss -i`'s `bbr:(…)` and TCP_CC_INFO (Linux `ops->get_info`). */
   info?(mss: number): BbrInfo;
 }
