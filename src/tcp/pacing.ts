@@ -68,8 +68,8 @@ export class PacingSock {
  */
 export function windowPacingRate(mss: number, cwnd: number, ssthresh: number, packetsOut: number, srtt: Micros): number {
   const ratio = ssthresh < TCP_INFINITE_SSTHRESH && cwnd >= ssthresh / 2 ? PACING_CA_RATIO : PACING_SS_RATIO;
-  const rate = (mss * 10_000 * 8 * ratio * Math.max(cwnd, packetsOut)) / 100;
-  // Linux: rate = mss · (USEC_PER_SEC/100 << 3) · ratio · cwnd / srtt_us (srtt_us = 8 · srtt).
+  // Linux: rate = mss · (USEC_PER_SEC/100 << 3) · ratio(%) · max(cwnd, packets_out) / srtt_us (srtt_us = 8 · srtt).
+  const rate = mss * 10_000 * 8 * ratio * Math.max(cwnd, packetsOut);
   return srtt > 0 ? Math.floor(rate / (8 * srtt)) : rate;
 }
 
