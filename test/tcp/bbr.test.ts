@@ -148,7 +148,7 @@ test("SO_MAX_PACING_RATE paces cubic at the limit (Linux: a limit turns internal
     return [before, after, p.getsockopt(fd, "SOL_SOCKET", "SO_MAX_PACING_RATE")];
   });
   await net.run();
-  assert.deepEqual(await got, [0xffffffff, limit, 0xffffffff], "~0U by default, the limit once set, ~0U again after -1");
+  assert.deepEqual(await got.result, [0xffffffff, limit, 0xffffffff], "~0U by default, the limit once set, ~0U again after -1");
 });
 
 test("ss -i shows bbr:(bw,mrtt,pacing_gain,cwnd_gain) and pacing_rate as iproute2 does; TCP_CC_INFO is struct tcp_bbr_info", async () => {
