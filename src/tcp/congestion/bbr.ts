@@ -588,13 +588,8 @@ export class Bbr implements CongestionControl {
   forbidUndo(): void {
     this.#priorSsthresh = 0;
   }
-  /** Linux tcp_cwnd_restart runs for BBR too (slow start after idle); BBR's own idle handling is onTxStart. */
-  restartAfterIdle(_now: Micros, idle: Micros, rto: Micros): void {
-    const restart = Math.min(TCP_INIT_CWND, this.#cwnd);
-    let cwnd = this.#cwnd;
-    while ((idle -= rto) > 0 && cwnd > restart) cwnd >>= 1;
-    this.#cwnd = Math.max(cwnd, restart);
-  }
+  /** Linux tcp_slow_start_after_idle_check skips algorithms with cong_control: BBR restarts from idle in onTxStart. */
+  restartAfterIdle(_now: Micros, _idle: Micros, _rto: Micros): void {}
   /** CA_EVENT_TX_START while app-limited: BBR restarts from idle at the estimated bandwidth. */
   onTxStart(now: Micros, _idle: Micros): void {
     const rate = this.#rate;
