@@ -29,8 +29,9 @@
  * column.
  *
  * Not reproduced: names without `-n` (sockstack prints numbers always),
- * cgroups, BBR/DCTCP blocks, `delivery_rate`/`delivered`/`app_limited`/
- * `busy` (sockstack does not keep them), netlink/packet/raw sockets
+ * cgroups, DCTCP blocks, `delivered`/`busy` (sockstack does not keep
+ * them; `delivery_rate`/`app_limited` only for BBR connections, the only
+ * ones that sample delivery rate), netlink/packet/raw sockets
  * (sockstack has none). AF_UNIX sockets (`-x`, and by default) come
  * first, as in ss: `u_str`/`u_dgr`, the name (or `*`) and the inode as
  * the local address and port, `*` and the peer's inode as the peer; they
