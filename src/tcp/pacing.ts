@@ -143,8 +143,9 @@ export function pacingSent(tl: TcpLayer, t: Tcb, len: number): void {
     p.wstamp = now - p.slack;
   }
   const rate = pacingRate(t);
-  // Linux: no pacing for the first 10 data segments ("original sch_fq does not pace first 10 MSS").
-  if (rate === Infinity || rate <= 0 || t.dataSegsOut <= 10) return;
+  // Linux tcp_update_skb_after_send: charged once data_segs_out (this segment counted) reaches 10
+  // ("original sch_fq does not pace first 10 MSS").
+  if (rate === Infinity || rate <= 0 || t.dataSegsOut < 10) return;
   let us = (Math.max(len, 1) * 1e6) / rate;
   // OS jitter (Linux): up to half of the burst's time is forgiven for time the clock lost.
   const c = Math.min(us / 2, p.credit);
