@@ -173,3 +173,39 @@ test("determinism: the same seed gives the same packets, byte for byte, at the s
   assert.equal(a.packetsHash, b.packetsHash, "same seed, same packets");
   assert.notEqual(a.packetsHash, c.packetsHash, "another seed, other losses");
 });
+
+test("tcp_congestion_control = bbr makes bbr the host's default; without SACK bbr still samples rates from the sent log", async () => {
+  for (const sack of [true, false]) {
+    const { net, client, server } = twoHosts({ latency: ms(10), rate: 20e6, queuePackets: 200 }, 3, { trace: false });
+    client.sysctl.tcp_congestion_control = "bbr";
+    client.sysctl.tcp_sack = sack;
+    let received = 0;
+    server.spawn("sink", async (p) => {
+      const { fd } = await listenAccept(p, 5001, 1);
+      for (;;) {
+        const d = await p.recv(fd, 1 << 20);
+        if (!d.length) break;
+        received += d.length;
+      }
+      await p.close(fd);
+    });
+    const prog = client.spawn("source", async (p) => {
+      const fd = p.socket("AF_INET", "SOCK_STREAM");
+      const name = p.getsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION");
+      await p.connect(fd, ["10.0.0.2", 5001]);
+      const chunk = new Uint8Array(1 << 16);
+      for (let off = 0; off < 2_000_000;) off += await p.send(fd, chunk.subarray(0, Math.min(chunk.length, 2_000_000 - off)));
+      const t = conns(client, 5001)[0]!;
+      const info = p.getsockopt(fd, "IPPROTO_TCP", "TCP_CC_INFO") as Record<string, number>;
+      await p.close(fd);
+      return { name, sackOk: t.sackOk, bw: info.bbr_bw_lo!, cc: t.cc };
+    });
+    await net.run();
+    const r = await prog.result;
+    assert.equal(received, 2_000_000, `all bytes arrive (sack ${sack})`);
+    assert.equal(r.name, "bbr", "TCP_CONGESTION reads the host's default");
+    assert.ok(r.cc instanceof Bbr, "the connection runs bbr");
+    assert.equal(r.sackOk, sack, `SACK negotiated: ${sack}`);
+    assert.ok(r.bw > 1_500_000 && r.bw < 2_600_000, `bandwidth estimate ${r.bw} B/s near the 2.5 MB/s link (sack ${sack})`);
+  }
+});
