@@ -8,6 +8,7 @@
  * idle (CA_EVENT_TX_START). Window-based algorithms (cubic, reno) never
  * reach this file: their connections keep no rate state.
  */
+import type { Rng } from "../core/rng.js";
 import type { CcContext } from "./congestion/congestion-control.js";
 import { DeliveryRate } from "./congestion/rate-sample.js";
 import { edtDelay, pacingOn } from "./pacing.js";
@@ -22,8 +23,16 @@ const ctx: CcContext = {
   now: 0, mss: 0, inflight: 0, counts: NO_COUNTS, srtt: 0, minRtt: 0, maxPacingRate: Infinity, edtDelay: 0,
   rate: new DeliveryRate(), random: () => 0,
 };
+/** One stream per host for the algorithms' random choices (BBR's PROBE_BW phase), forked from the host's seeded RNG at first use. */
+const rngs = new WeakMap<TcpLayer, Rng>();
 let rngOf: TcpLayer | null = null;
-const random = (n: number): number => (rngOf ? rngOf.ctx.rng.below(n) : 0);
+const random = (n: number): number => {
+  const tl = rngOf;
+  if (!tl) return 0;
+  let r = rngs.get(tl);
+  if (!r) rngs.set(tl, (r = tl.ctx.rng.fork("tcp-cc")));
+  return r.below(n);
+};
 
 /** Fills the shared {@link CcContext} for `t` (whose log carries rate state); `inflight` in packets (output.ts pipeBytes / mss). */
 export function ccContext(tl: TcpLayer, t: Tcb, log: SentLog, rate: DeliveryRate, inflight: number): CcContext {
