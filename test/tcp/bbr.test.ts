@@ -92,11 +92,12 @@ async function bulk(cc: string, cfg: LinkConfigInput, bytes: number, opts: { see
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 
-test("deep buffer (10 Mbit/s, 40 ms RTT, 1000 packets): bbr fills the pipe with a small queue, cubic fills the buffer; PROBE_RTT after 10 s", async () => {
+test("deep buffer (10 Mbit/s, 40 ms RTT, 1000 packets): bbr fills the pipe with a small queue, cubic fills the buffer; PROBE_RTT after 10 s", async (t) => {
   const path = { latency: ms(20), rate: 10e6, queuePackets: 1000 };
   const cubic = await bulk("cubic", path, 16_000_000);
   const bbr = await bulk("bbr", path, 16_000_000);
   const bbrRtt = median(bbr.srtts), cubicRtt = median(cubic.srtts);
+  t.diagnostic(`16 MB: cubic ${(cubic.bps / 1e6).toFixed(2)} Mbit/s, median SRTT ${(cubicRtt / 1000).toFixed(1)} ms; bbr ${(bbr.bps / 1e6).toFixed(2)} Mbit/s, median SRTT ${(bbrRtt / 1000).toFixed(1)} ms`);
   assert.ok(bbr.bps >= 0.9 * 9.6e6, `bbr reaches the bottleneck: ${(bbr.bps / 1e6).toFixed(2)} Mbit/s of ~9.6 (payload)`);
   assert.ok(bbrRtt < 1.5 * 40_000, `bbr's median SRTT ${bbrRtt} µs stays within 1.5 × the 40 ms path RTT`);
   assert.ok(cubicRtt > 3 * bbrRtt, `cubic's median SRTT ${cubicRtt} µs is a full buffer's (> 3 × bbr's ${bbrRtt})`);
@@ -106,10 +107,11 @@ test("deep buffer (10 Mbit/s, 40 ms RTT, 1000 packets): bbr fills the pipe with 
   assert.ok(cc.modeEntries[BbrMode.DRAIN] === 1 && cc.modeEntries[BbrMode.PROBE_BW]! >= 1, `STARTUP → DRAIN → PROBE_BW (entries ${cc.modeEntries.join(",")})`);
 });
 
-test("2 % random loss (50 Mbit/s, 40 ms RTT): bbr keeps most of the link, cubic collapses", async () => {
+test("2 % random loss (50 Mbit/s, 40 ms RTT): bbr keeps most of the link, cubic collapses", async (t) => {
   const path = { latency: ms(20), rate: 50e6, queuePackets: 1000, loss: 0.02 };
   const cubic = await bulk("cubic", path, 5_000_000);
   const bbr = await bulk("bbr", path, 5_000_000);
+  t.diagnostic(`5 MB: cubic ${(cubic.bps / 1e6).toFixed(2)} Mbit/s, bbr ${(bbr.bps / 1e6).toFixed(2)} Mbit/s`);
   assert.ok(bbr.bps >= 0.5 * 50e6, `bbr moves ${(bbr.bps / 1e6).toFixed(1)} Mbit/s, at least half the link despite 2 % loss`);
   assert.ok(bbr.bps >= 5 * cubic.bps, `bbr ${(bbr.bps / 1e6).toFixed(1)} Mbit/s ≥ 5 × cubic ${(cubic.bps / 1e6).toFixed(1)} Mbit/s`);
 });
