@@ -38,6 +38,7 @@ import type { Micros } from "../../core/time.js";
 import { TCP_INFINITE_SSTHRESH, TCP_INIT_CWND, type AckSample, type BbrInfo, type CaState, type CcContext, type CongestionControl } from "./congestion-control.js";
 import type { DeliveryRate, RateSample } from "./rate-sample.js";
 import { WindowedMax } from "./minmax.js";
+import { LongTermBw } from "./bbr-lt.js";
 
 const BBR_SCALE = 8;
 const BBR_UNIT = 1 << BBR_SCALE;
@@ -64,11 +65,6 @@ const CYCLE_RAND = 7;
 const CWND_MIN_TARGET = 4;
 const FULL_BW_THRESH = (BBR_UNIT * 5) / 4;
 const FULL_BW_CNT = 3;
-const LT_INTVL_MIN_RTTS = 4;
-const LT_LOSS_THRESH = 50;
-const LT_BW_RATIO = BBR_UNIT / 8;
-const LT_BW_DIFF = 4000 / 8; // bytes/s
-const LT_BW_MAX_RTTS = 48;
 const EXTRA_ACKED_GAIN = BBR_UNIT;
 const EXTRA_ACKED_WIN_RTTS = 5;
 const ACK_EPOCH_ACKED_RESET_THRESH = 1 << 20;
@@ -110,13 +106,7 @@ export class Bbr implements CongestionControl {
   #roundStart = false;
   #idleRestart = false;
   #probeRttRoundDone = false;
-  #ltIsSampling = false;
-  #ltRttCnt = 0;
-  #ltUseBw = false;
-  #ltBw = 0;
-  #ltLastDelivered = 0;
-  #ltLastStamp = 0; // ms
-  #ltLastLost = 0;
+  #lt = new LongTermBw();
   #pacingGain = BBR_HIGH_GAIN;
   #cwndGain = BBR_HIGH_GAIN;
   #fullBwReached = false;
@@ -158,12 +148,12 @@ export class Bbr implements CongestionControl {
   /** Pacing gain ×256. */
   get pacingGain(): number { return this.#pacingGain; }
   /** The long-term (policer) model is in use. */
-  get ltUseBw(): boolean { return this.#ltUseBw; }
+  get ltUseBw(): boolean { return this.#lt.useBw; }
 
   // ---- the model ------------------------------------------------------
 
   #maxBw(): number { return this.#bw.value; }
-  #bwNow(): number { return this.#ltUseBw ? this.#ltBw : this.#maxBw(); }
+  #bwNow(): number { return this.#lt.useBw ? this.#lt.bw : this.#maxBw(); }
   #extraAcked(): number { return Math.max(this.#extraAcked0, this.#extraAcked1); }
 
   /** bw (segments/µs << 24) × gain → bytes/s, 1 % under (bbr_rate_bytes_per_sec). */
@@ -308,70 +298,27 @@ export class Bbr implements CongestionControl {
     else this.#resetProbeBwMode(c);
   }
 
-  // ---- long-term (policer) bandwidth -----------------------------------
+  // ---- long-term (policer) bandwidth (bbr-lt.ts) ----------------------
 
-  #resetLtInterval(): void {
-    this.#ltLastStamp = Math.floor((this.#rate?.deliveredTime ?? 0) / 1000);
-    this.#ltLastDelivered = this.#counts.delivered;
-    this.#ltLastLost = this.#counts.lost;
-    this.#ltRttCnt = 0;
+  #ltSrcObj = { delivered: 0, lost: 0, deliveredTime: 0 };
+  readonly #bytesPerSecAtUnit = (bw: number): number => this.#rateBytesPerSec(bw, BBR_UNIT);
+  /** The delivered/lost counts and delivery clock the long-term model samples (one object, refilled). */
+  get #ltSrc(): { delivered: number; lost: number; deliveredTime: number } {
+    const o = this.#ltSrcObj;
+    o.delivered = this.#counts.delivered;
+    o.lost = this.#counts.lost;
+    o.deliveredTime = this.#rate ? this.#rate.deliveredTime : 0;
+    return o;
   }
 
   #resetLt(): void {
-    this.#ltBw = 0;
-    this.#ltUseBw = false;
-    this.#ltIsSampling = false;
-    this.#resetLtInterval();
-  }
-
-  #ltIntervalDone(bw: number): void {
-    if (this.#ltBw) {
-      const diff = Math.abs(bw - this.#ltBw);
-      if (diff * BBR_UNIT <= LT_BW_RATIO * this.#ltBw || this.#rateBytesPerSec(diff, BBR_UNIT) <= LT_BW_DIFF) {
-        // Two consistent lossy intervals: policed.
-        this.#ltBw = Math.floor((bw + this.#ltBw) / 2);
-        this.#ltUseBw = true;
-        this.#pacingGain = BBR_UNIT;
-        this.#ltRttCnt = 0;
-        return;
-      }
-    }
-    this.#ltBw = bw;
-    this.#resetLtInterval();
+    this.#lt.reset(this.#ltSrc);
   }
 
   #ltSampling(losses: number, appLimited: boolean, c: { rate: DeliveryRate; random(n: number): number }): void {
-    if (this.#ltUseBw) {
-      if (this.#mode === BbrMode.PROBE_BW && this.#roundStart && ++this.#ltRttCnt >= LT_BW_MAX_RTTS) {
-        this.#resetLt();
-        this.#resetProbeBwMode(c);
-      }
-      return;
-    }
-    // Wait for the first loss: the policer's tokens are then spent.
-    if (!this.#ltIsSampling) {
-      if (!losses) return;
-      this.#resetLtInterval();
-      this.#ltIsSampling = true;
-    }
-    if (appLimited) {
-      this.#resetLt();
-      return;
-    }
-    if (this.#roundStart) this.#ltRttCnt++;
-    if (this.#ltRttCnt < LT_INTVL_MIN_RTTS) return;
-    if (this.#ltRttCnt > 4 * LT_INTVL_MIN_RTTS) {
-      this.#resetLt();
-      return;
-    }
-    if (!losses) return;
-    const lost = this.#counts.lost - this.#ltLastLost;
-    const delivered = this.#counts.delivered - this.#ltLastDelivered;
-    if (!delivered || lost * BBR_UNIT < LT_LOSS_THRESH * delivered) return;
-    let t = Math.floor(c.rate.deliveredTime / 1000) - this.#ltLastStamp;
-    if (t < 1) return;
-    t *= 1000;
-    this.#ltIntervalDone(Math.floor((delivered * BW_UNIT) / t));
+    const ev = this.#lt.sample(losses, appLimited, this.#roundStart, this.#mode === BbrMode.PROBE_BW, this.#ltSrc, this.#bytesPerSecAtUnit);
+    if (ev === "policed") this.#pacingGain = BBR_UNIT; // try to avoid drops
+    else if (ev === "expired") this.#resetProbeBwMode(c);
   }
 
   // ---- per-ACK model update (bbr_update_model) -------------------------
@@ -482,7 +429,7 @@ export class Bbr implements CongestionControl {
         this.#cwndGain = BBR_HIGH_GAIN;
         break;
       case BbrMode.PROBE_BW:
-        this.#pacingGain = this.#ltUseBw ? BBR_UNIT : PACING_GAIN[this.#cycleIdx]!;
+        this.#pacingGain = this.#lt.useBw ? BBR_UNIT : PACING_GAIN[this.#cycleIdx]!;
         this.#cwndGain = CWND_GAIN;
         break;
       default:
