@@ -126,6 +126,7 @@ export class Bbr implements CongestionControl {
   #minRttStamp = 0; // ms
   #probeRttDoneStamp = 0; // ms, 0 = unset
   #initialized = false;
+  #conserving = false;
   /** How many times each mode was entered (tests; not in Linux). */
   readonly modeEntries = [1, 0, 0, 0];
 
@@ -230,8 +231,8 @@ export class Bbr implements CongestionControl {
     return Math.min(aggr, maxAggr);
   }
 
-  /** Returns the new cwnd, and whether packet conservation decided it. */
-  #recoverOrRestore(rs: RateSample, acked: number, c: CcContext): [number, boolean] {
+  /** Returns the new cwnd; {@link #conserving}: packet conservation decided it. */
+  #recoverOrRestore(rs: RateSample, acked: number, c: CcContext): number {
     const prev = this.#prevCaState, state = this.#state;
     let cwnd = this.#cwnd;
     if (rs.losses > 0) cwnd = Math.max(cwnd - rs.losses, 1);
@@ -246,16 +247,15 @@ export class Bbr implements CongestionControl {
       this.#packetConservation = false;
     }
     this.#prevCaState = state;
-    if (this.#packetConservation) return [Math.max(cwnd, c.inflight + acked), true];
-    return [cwnd, false];
+    this.#conserving = this.#packetConservation;
+    return this.#packetConservation ? Math.max(cwnd, c.inflight + acked) : cwnd;
   }
 
   #setCwnd(rs: RateSample, acked: number, bw: number, gain: number, c: CcContext): void {
     let cwnd = this.#cwnd;
     if (acked) {
-      const [next, conserving] = this.#recoverOrRestore(rs, acked, c);
-      cwnd = next;
-      if (!conserving) {
+      cwnd = this.#recoverOrRestore(rs, acked, c);
+      if (!this.#conserving) {
         let target = this.#bdp(bw, gain);
         target += this.#ackAggregationCwnd();
         target = this.#quantizationBudget(target);
