@@ -313,7 +313,7 @@ export class SentLog {
       this.sackedSegs++;
       this.#sackedEntries++;
       this.delivered++;
-      if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0);
+      if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, true);
       if (!(f & F_EVER_RETRANS) && seqLt(st, fack) && (reord < 0 || seqLt(st, reord))) reord = st;
       this.advance(f, en, this.#t(k), now, minRtt);
     }
@@ -366,7 +366,7 @@ export class SentLog {
       if (seqLt(ack, en)) {
         // Partly acknowledged: Linux trims the head (tcp_trim_head); the rest stays as it was.
         const cut = (ack - st) >>> 0;
-        if (this.rate && !(f & F_SACKED)) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0);
+        if (this.rate && !(f & F_SACKED)) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, false);
         if (f & F_SACKED) this.sackedBytes -= cut;
         else if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= cut;
         this.#a[k * 4] = ack >>> 0;
@@ -379,7 +379,7 @@ export class SentLog {
         this.#sackedEntries--;
       } else {
         this.delivered++;
-        if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0);
+        if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, false);
         if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
         this.advance(f, en, this.#t(k), now, minRtt);
         if (f & F_LOST) {

@@ -62,7 +62,7 @@ test("delivery-rate sample (tcp_rate_gen): max(send phase, ACK phase); shorter t
   const snap = new Float64Array(4);
   r.onSent(1000, true, 0, snap, 0);
   r.beginAck(1);
-  r.onDelivered(snap, 0, 1000, false);
+  r.onDelivered(snap, 0, 1000, false, false);
   const rs = r.gen(21_000, 1, 1, 0, 10_000, false);
   assert.equal(rs.delivered, 1, "one segment delivered since it left");
   assert.equal(rs.interval, 20_000, "the ACK phase (20 ms) is longer than the send phase (0)");
@@ -70,11 +70,11 @@ test("delivery-rate sample (tcp_rate_gen): max(send phase, ACK phase); shorter t
   assert.equal(r.deliveryRate(1000), 50_000, "tcpi_delivery_rate: 1000 B / 20 ms");
   r.onSent(22_000, false, 1, snap, 0);
   r.beginAck(1);
-  r.onDelivered(snap, 0, 22_000, false);
+  r.onDelivered(snap, 0, 22_000, false, false);
   assert.equal(r.gen(42_000, 2, 1, 0, 10_000, false).interval, 21_000, "max(send phase from the window's first transmission: 21 ms, ACK phase: 21 ms)");
   r.onSent(50_000, true, 2, snap, 0);
   r.beginAck(1);
-  r.onDelivered(snap, 0, 50_000, false);
+  r.onDelivered(snap, 0, 50_000, false, false);
   assert.equal(r.gen(53_000, 3, 1, 0, 10_000, false).interval, -1, "after idle both clocks restart: a 3 ms interval under a 10 ms min_rtt is no sample");
 });
 

@@ -133,9 +133,10 @@ export class DeliveryRate {
    * A segment sent at `xmit` with snapshot `snap[k..k+3]` was SACKed or
    * acknowledged (`tcp_rate_skb_delivered`): the most recently sent one
    * (highest snapshot `delivered`) starts the sample. `retrans`: it was
-   * retransmitted (then it gives no RTT either).
+   * retransmitted (then it gives no RTT either); `sacked`: it was SACKed,
+   * so its later cumulative acknowledgment gives no second sample.
    */
-  onDelivered(snap: Float64Array, k: number, xmit: Micros, retrans: boolean): void {
+  onDelivered(snap: Float64Array, k: number, xmit: Micros, retrans: boolean, sacked: boolean): void {
     const rs = this.rs;
     if (!retrans && xmit > rs.lastAckt) rs.lastAckt = xmit;
     const txDeliveredTime = snap[k + 1]!;
@@ -150,7 +151,7 @@ export class DeliveryRate {
       rs.interval = xmit - snap[k + 2]!;
     }
     // SACKed now, cumulatively acknowledged later: used once (Linux zeroes tx.delivered_mstamp).
-    snap[k + 1] = 0;
+    if (sacked) snap[k + 1] = 0;
   }
 
   /**
