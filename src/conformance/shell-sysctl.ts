@@ -275,8 +275,8 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_fack": recorded("0", () => true, "no effect on Linux since 4.15 either"),
   "net.ipv4.tcp_tso_win_divisor": recorded("3", () => true, "no TSO in sockstack: segments are MSS-sized, the divisor changes nothing"),
   "net.ipv4.tcp_ecn_option": recorded("2", () => true, "Accurate ECN is not implemented; the option only matters with tcp_ecn 3–5"),
-  "net.ipv4.tcp_pacing_ss_ratio": recorded("200", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
-  "net.ipv4.tcp_pacing_ca_ratio": recorded("120", () => true, "pacing applies only under the fq qdisc or a pacing congestion control (neither here)"),
+  "net.ipv4.tcp_pacing_ss_ratio": recorded("200", () => true, "recorded only: sockstack paces window-based flows (SO_MAX_PACING_RATE) at Linux's default ratios, 200/120 % (src/tcp/pacing.ts)"),
+  "net.ipv4.tcp_pacing_ca_ratio": recorded("120", () => true, "recorded only: sockstack paces window-based flows (SO_MAX_PACING_RATE) at Linux's default ratios, 200/120 % (src/tcp/pacing.ts)"),
   "net.ipv4.tcp_fastopen": lint("tcp_fastopen", 0, 2 ** 31 - 1),
   "net.ipv4.tcp_fastopen_key": {
     get: (h) => formatFastOpenKeys(h.tcp.fastopen.keys()),

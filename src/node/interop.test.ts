@@ -16,7 +16,10 @@
  * all addresses are in 198.18.0.0/24 and 2001:2::/64; every child process
  * has a timeout; the whole inner run is bounded.
  *
- * Knobs: SOCKSTACK_INTEROP_BULK_MB (default 100; 10 under impairments).
+ * Knobs: SOCKSTACK_INTEROP_BULK_MB (default 100; 10 under impairments);
+ * SOCKSTACK_INTEROP_COMPARE_MB (2, cubic), SOCKSTACK_INTEROP_COMPARE_BBR_MB
+ * (6) and SOCKSTACK_INTEROP_COMPARE_ROUNDS (3): the impaired sender
+ * comparison (cubic and bbr, kernel and sockstack).
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -519,22 +522,25 @@ function innerSuite(ns: string): void {
       }, 600_000);
 
       // Issue 17's throughput target: on the impaired path, sockstack's sender against the kernel's,
-      // in one run, alternating so that the machine's load falls on both. The kernel's sender uses
-      // the same congestion control as sockstack's (cubic, set with TCP_CONGESTION); the namespace's
-      // default (this machine: bbr, which sockstack does not implement) is measured once beside it.
-      tcp("impaired throughput: sockstack sender vs the kernel's sender, same congestion control (measured, printed)", async (t) => {
+      // in one run, alternating so that the machine's load falls on both, with the same congestion
+      // control on both sides: cubic (Linux's compiled-in default) and bbr (this machine's
+      // net.ipv4.tcp_congestion_control). The target is sockstack bbr ≥ 0.9 × kernel bbr; cubic
+      // against cubic is printed and guarded loosely.
+      tcp("impaired throughput: sockstack sender vs the kernel's sender, cubic vs cubic and bbr vs bbr (measured, printed)", async (t) => {
         if (!lossy) return t.skip("measured on the impaired bridge only");
-        const n = Number(process.env.SOCKSTACK_INTEROP_COMPARE_MB ?? 2) * 1_000_000;
-        const rounds = 2;
+        // bbr moves several times more per second than cubic on this path: it sends more bytes per
+        // round, so that its figure is not one slow start's (and the rounds take similar times).
+        const bytes = { cubic: Number(process.env.SOCKSTACK_INTEROP_COMPARE_MB ?? 2) * 1_000_000, bbr: Number(process.env.SOCKSTACK_INTEROP_COMPARE_BBR_MB ?? 6) * 1_000_000 };
+        const rounds = Number(process.env.SOCKSTACK_INTEROP_COMPARE_ROUNDS ?? 3);
         const discard = servers.find((s) => s.proto === "tcp" && s.port === 9)!;
-        const kernelSend = async (cc: string) => {
+        const kernelSend = async (cc: string, n: number) => {
           const done = discard.nextDone();
           const r = await kernelPeer(["tcp-send", SOCKSTACK, 9, n, cc], 300_000).result;
           const rec = await done;
           assert.equal(rec.sha256In, patternSha(n), `kernel (${cc || "default"}) → sockstack: byte-exact`);
           return { sec: r.seconds as number, cc: String(r.cc) };
         };
-        const sockstackSend = (cc: string) => {
+        const sockstackSend = (cc: string, n: number) => {
           const sink = kernelPeer(["tcp-sink-server", 5023, 1], 300_000);
           return sink.ready.then(() => run(th.host, "compare-client", async (p) => {
             const fd = p.socket("AF_INET", "SOCK_STREAM");
@@ -551,23 +557,30 @@ function innerSuite(ns: string): void {
             return { sec, cc };
           }));
         };
-        const total = { kernel: 0, sockstack: 0 };
+        const ccs = ["cubic", "bbr"] as const;
+        const total = { kernel: { cubic: 0, bbr: 0 }, sockstack: { cubic: 0, bbr: 0 } };
         for (let i = 0; i < rounds; i++) {
-          const k = await kernelSend("cubic");
-          assert.equal(k.cc, "cubic", "the kernel's sender ran cubic");
-          const s = await sockstackSend("cubic");
-          total.kernel += k.sec;
-          total.sockstack += s.sec;
-          t.diagnostic(`round ${i + 1}: kernel cubic ${(n / k.sec / 1e6).toFixed(2)} MB/s, sockstack cubic ${(n / s.sec / 1e6).toFixed(2)} MB/s`);
+          for (const cc of ccs) {
+            const n = bytes[cc];
+            const k = await kernelSend(cc, n);
+            assert.equal(k.cc, cc, `the kernel's sender ran ${cc}`);
+            const s = await sockstackSend(cc, n);
+            total.kernel[cc] += k.sec;
+            total.sockstack[cc] += s.sec;
+            t.diagnostic(`round ${i + 1}: kernel ${cc} ${(n / k.sec / 1e6).toFixed(2)} MB/s, sockstack ${cc} ${(n / s.sec / 1e6).toFixed(2)} MB/s (${n / 1e6} MB)`);
+          }
         }
-        const def = await kernelSend("");
-        const kRate = (rounds * n) / total.kernel / 1e6;
-        const sRate = (rounds * n) / total.sockstack / 1e6;
-        t.diagnostic(`impaired, ${rounds} × ${n / 1e6} MB each: kernel cubic sender ${kRate.toFixed(2)} MB/s, sockstack cubic sender ${sRate.toFixed(2)} MB/s ` +
-          `(ratio ${(sRate / kRate).toFixed(2)}); the kernel's default (${def.cc}) ${(n / def.sec / 1e6).toFixed(2)} MB/s`);
-        // A loose guard (random loss makes one run's figure vary): the target is ≥ 0.9×, measured and printed above.
-        assert.ok(sRate >= 0.5 * kRate, `sockstack's sender ${sRate.toFixed(2)} MB/s is below half the kernel's ${kRate.toFixed(2)} MB/s with the same congestion control`);
-      }, 600_000);
+        const def = await kernelSend("", bytes.cubic);
+        const rate = (cc: "cubic" | "bbr", sec: number) => (rounds * bytes[cc]) / sec / 1e6;
+        const k = { cubic: rate("cubic", total.kernel.cubic), bbr: rate("bbr", total.kernel.bbr) };
+        const s = { cubic: rate("cubic", total.sockstack.cubic), bbr: rate("bbr", total.sockstack.bbr) };
+        t.diagnostic(`impaired, ${rounds} rounds of ${bytes.cubic / 1e6} MB (cubic) and ${bytes.bbr / 1e6} MB (bbr) per sender: cubic — kernel ${k.cubic.toFixed(2)} MB/s, sockstack ${s.cubic.toFixed(2)} MB/s (ratio ${(s.cubic / k.cubic).toFixed(2)}); ` +
+          `bbr — kernel ${k.bbr.toFixed(2)} MB/s, sockstack ${s.bbr.toFixed(2)} MB/s (ratio ${(s.bbr / k.bbr).toFixed(2)}); the kernel's default (${def.cc}) ${(bytes.cubic / def.sec / 1e6).toFixed(2)} MB/s`);
+        // A loose guard for cubic (random loss makes one run's figure vary).
+        assert.ok(s.cubic >= 0.5 * k.cubic, `sockstack's cubic sender ${s.cubic.toFixed(2)} MB/s is below half the kernel's ${k.cubic.toFixed(2)} MB/s`);
+        // Issue 17's target, against the sender this machine uses by default.
+        assert.ok(s.bbr >= 0.9 * k.bbr, `sockstack's bbr sender ${s.bbr.toFixed(2)} MB/s is below 0.9 × the kernel's bbr sender ${k.bbr.toFixed(2)} MB/s`);
+      }, 900_000);
 
       tcp("50 parallel Python connections → sockstack echo, each byte-exact", async () => {
         const r = await kernelPeer(["tcp-parallel", SOCKSTACK, 7, 50, 65536], 300_000).result;

@@ -58,6 +58,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   S("SO_PROTOCOL", 38, "int", "protocol", "Read-only: IPPROTO_TCP, IPPROTO_UDP…"),
   S("SO_DOMAIN", 39, "int", "family", "Read-only: AF_INET, AF_UNIX…"),
   S("SO_MARK", 36, "int", "0", "Stored; sockstack has no policy routing or packet filter that reads a mark."),
+  S("SO_MAX_PACING_RATE", 47, "int", "4294967295 (~0U: no limit)", "Bytes per second a TCP connection may be paced at (Linux sk_max_pacing_rate): a finite value turns on internal pacing (one departure clock per connection, src/tcp/pacing.ts) for any congestion control and caps BBR's pacing rate; ~0U (or -1) removes the limit. Other sockets store it (no fq qdisc in sockstack)."),
   S("SO_ZEROCOPY", 60, "bool", "0", "TCP: send(…, MSG_ZEROCOPY) reports when the peer has acknowledged the data, as a SO_EE_ORIGIN_ZEROCOPY notification on the error queue (recvmsg MSG_ERRQUEUE, POLLERR); the data is copied, so ee_code is SO_EE_CODE_ZEROCOPY_COPIED. Other sockets: EOPNOTSUPP (Linux also allows UDP)."),
   S("SO_TIMESTAMPING", 37, "int", "0", "TCP: transmit timestamps on the error queue (Linux sock_set_timestamping, tcp_tx_timestamp): each sendmsg's last byte gets SCM_TSTAMP_SCHED / SCM_TSTAMP_SND entries when a segment carrying it is sent (TX_SCHED, TX_SOFTWARE) and SCM_TSTAMP_ACK when it is acknowledged (TX_ACK), read by recvmsg(MSG_ERRQUEUE) as an SCM_TIMESTAMPING control message (SOFTWARE; the virtual clock) and a sock_extended_err (ENOMSG, SO_EE_ORIGIN_TIMESTAMPING; OPT_ID numbers bytes from snd.una, OPT_ID_TCP from write_seq); unknown bits, or OPT_ID set in CLOSE or LISTEN: EINVAL. With RX_SOFTWARE and SOFTWARE a read carries SCM_TIMESTAMPING with the arrival time of the data holding its last byte (tcp_recv_timestamp). Hardware timestamps are not produced; other sockets: EOPNOTSUPP (Linux timestamps every kind)."),
   I("IP_TOS", 1, "int", "0", "TOS byte of outgoing datagrams."),
@@ -86,13 +87,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_WINDOW_CLAMP", 10, "int", "0", "Bound on the advertised window."),
   T("TCP_INFO", 11, "tcp_info", "—", "Read-only snapshot (state, rto, rtt, cwnd, …)."),
   T("TCP_QUICKACK", 12, "bool", "1", "Enter quick-ACK mode (ACK every segment) now; not sticky, as on Linux."),
-  T("TCP_CONGESTION", 13, "string", "cubic (tcp_congestion_control)", "Congestion control algorithm: reno or cubic; unknown names give ENOENT."),
+  T("TCP_CONGESTION", 13, "string", "cubic (tcp_congestion_control)", "Congestion control algorithm: reno, cubic or bbr (BBRv1 as Linux tcp_bbr.c, paced); unknown names give ENOENT."),
   T("TCP_USER_TIMEOUT", 18, "int", "0", "Milliseconds unacknowledged data may stay before the connection fails with ETIMEDOUT."),
   T("TCP_FASTOPEN", 23, "int", "0", "Listener: the Fast Open queue length (RFC 7413; SYNs with a valid cookie or, with tcp_fastopen 0x200, any data create the connection at once; Linux fastopen_queue_tune caps it at somaxconn). Only in CLOSE or LISTEN (else EINVAL)."),
   T("TCP_FASTOPEN_CONNECT", 30, "bool", "0", "Client: connect() returns at once when a cookie is cached and the first write goes in the SYN (Linux tcp_fastopen_defer_connect); EOPNOTSUPP without the tcp_fastopen client bit, EINVAL after connect."),
   T("TCP_FASTOPEN_NO_COOKIE", 34, "bool", "0", "Fast Open without cookies on this socket (client: data in the SYN without a cookie; listener: accept data in SYNs without one)."),
   T("TCP_KEEPINIT", 128, "int", "75 (net.inet.tcp.keepinit, freebsd personality)", "FreeBSD's: seconds an active open may take before connect() fails with ETIMEDOUT (0: the sysctl). Exists only under the freebsd personality; Linux has no such option (ENOPROTOOPT)."),
   T("TCP_NOTSENT_LOWAT", 25, "int", "0 (the tcp_notsent_lowat sysctl, 4294967295)", "A write takes no new skb while this many bytes or more are unsent, and POLLOUT needs twice the unsent bytes below it (Linux tcp_stream_memory_free); 0 applies the tcp_notsent_lowat sysctl. Setting it wakes writers."),
+  T("TCP_CC_INFO", 26, "tcp_info", "—", "Read-only: the congestion control's state (Linux ops->get_info): for bbr, struct tcp_bbr_info { bbr_bw_lo, bbr_bw_hi (bytes/s), bbr_min_rtt (µs), bbr_pacing_gain, bbr_cwnd_gain (×256) }; empty ({}) for reno and cubic, which have none."),
   T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 
@@ -249,6 +251,7 @@ export interface SocketOptionTypes {
   SO_MARK: IntOpt<"SOL_SOCKET">;
   SO_ZEROCOPY: IntOpt<"SOL_SOCKET">;
   SO_TIMESTAMPING: IntOpt<"SOL_SOCKET">;
+  SO_MAX_PACING_RATE: IntOpt<"SOL_SOCKET">;
   SO_SNDLOWAT: RoOpt<"SOL_SOCKET">;
   SO_RCVTIMEO: Opt<"SOL_SOCKET", Timeval | number, Timeval>;
   SO_SNDTIMEO: Opt<"SOL_SOCKET", Timeval | number, Timeval>;
@@ -283,6 +286,7 @@ export interface SocketOptionTypes {
   TCP_INFO: RoOpt<"IPPROTO_TCP", TcpInfo>;
   TCP_QUICKACK: IntOpt<"IPPROTO_TCP">;
   TCP_CONGESTION: Opt<"IPPROTO_TCP", string, string>;
+  TCP_CC_INFO: RoOpt<"IPPROTO_TCP", Record<string, number>>;
   TCP_USER_TIMEOUT: IntOpt<"IPPROTO_TCP">;
   TCP_INQ: IntOpt<"IPPROTO_TCP">;
   TCP_NOTSENT_LOWAT: IntOpt<"IPPROTO_TCP">;
@@ -301,7 +305,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   SO_KEEPALIVE: "SOL_SOCKET", SO_OOBINLINE: "SOL_SOCKET", SO_PRIORITY: "SOL_SOCKET", SO_LINGER: "SOL_SOCKET",
   SO_REUSEPORT: "SOL_SOCKET", SO_RCVLOWAT: "SOL_SOCKET", SO_SNDLOWAT: "SOL_SOCKET", SO_RCVTIMEO: "SOL_SOCKET",
   SO_SNDTIMEO: "SOL_SOCKET", SO_ACCEPTCONN: "SOL_SOCKET", SO_PROTOCOL: "SOL_SOCKET", SO_DOMAIN: "SOL_SOCKET",
-  SO_MARK: "SOL_SOCKET", SO_ZEROCOPY: "SOL_SOCKET", SO_TIMESTAMPING: "SOL_SOCKET",
+  SO_MARK: "SOL_SOCKET", SO_ZEROCOPY: "SOL_SOCKET", SO_TIMESTAMPING: "SOL_SOCKET", SO_MAX_PACING_RATE: "SOL_SOCKET",
   IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
   IPV6_V6ONLY: "IPPROTO_IPV6", IPV6_UNICAST_HOPS: "IPPROTO_IPV6", IPV6_MTU_DISCOVER: "IPPROTO_IPV6", IPV6_MTU: "IPPROTO_IPV6",
   IPV6_RECVERR: "IPPROTO_IPV6", IPV6_RECVPKTINFO: "IPPROTO_IPV6", IPV6_RECVHOPLIMIT: "IPPROTO_IPV6", IPV6_RECVTCLASS: "IPPROTO_IPV6",
@@ -309,7 +313,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_KEEPINIT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
-  TCP_CONGESTION: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP", TCP_NOTSENT_LOWAT: "IPPROTO_TCP",
+  TCP_CONGESTION: "IPPROTO_TCP", TCP_CC_INFO: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP", TCP_NOTSENT_LOWAT: "IPPROTO_TCP",
   TCP_FASTOPEN: "IPPROTO_TCP", TCP_FASTOPEN_CONNECT: "IPPROTO_TCP", TCP_FASTOPEN_NO_COOKIE: "IPPROTO_TCP",
 };
 

@@ -295,6 +295,8 @@ export abstract class Socket {
     const int = (): number => intValue(value, sc);
     switch (o.name) {
       case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": this.stored.set(o.name, int()); return true;
+      // Linux sk_setsockopt: a u32 (~0U: no limit); only TCP paces in sockstack (tcp-sockopt.ts), others store it.
+      case "SO_MAX_PACING_RATE": this.stored.set(o.name, int() >>> 0); return true;
       // Linux sk_setsockopt: SO_ZEROCOPY is for TCP and UDP inet sockets (sockstack: TCP, stream-socket.ts).
       case "SO_ZEROCOPY": return fail("EOPNOTSUPP", sc);
       // SO_TIMESTAMPING: TCP only in sockstack (tcp/tx-timestamp.ts; Linux timestamps every socket type).
@@ -324,6 +326,7 @@ export abstract class Socket {
     if (o.level !== SOL_SOCKET) return undefined;
     switch (o.name) {
       case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": return this.#storedIfAny?.get(o.name) ?? 0;
+      case "SO_MAX_PACING_RATE": return this.#storedIfAny?.get(o.name) ?? 0xffffffff;
       case "SO_REUSEADDR": case "SO_REUSEPORT": case "SO_KEEPALIVE": case "SO_OOBINLINE": case "SO_BROADCAST": return this.soFlag(o.name) ? 1 : 0;
       case "SO_RCVLOWAT": return this.soRcvLowat;
       case "SO_LINGER": return this.soLinger;

@@ -17,6 +17,7 @@ import { tcpInfo } from "../tcp/tcp-info.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { ZeroCopySock } from "../tcp/zerocopy.js";
 import { getTimestamping, setTimestamping } from "../tcp/tx-timestamp.js";
+import { maxPacingRate, setMaxPacingRate } from "../tcp/pacing.js";
 import { fail, intValue } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 
@@ -53,6 +54,10 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
       s.tcp.writeSpace(t);
       return true;
     }
+    case "SO_MAX_PACING_RATE":
+      // Linux sk_setsockopt: a u32, ~0U for no limit; a limit turns internal pacing on (SK_PACING_NEEDED).
+      setMaxPacingRate(t, int() >>> 0);
+      return true;
     case "IP_TOS": {
       // Linux __ip_sock_set_tos: TCP keeps the ECN bits to itself; every segment carries the rest.
       t.tos = int() & 0xfc;
@@ -194,6 +199,7 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
   switch (o.name) {
     case "SO_ZEROCOPY": return t.zc?.enabled ? 1 : 0;
     case "SO_TIMESTAMPING": return getTimestamping(t);
+    case "SO_MAX_PACING_RATE": return maxPacingRate(t);
     case "IP_TOS": return t.tos;
     case "IP_TTL": return t.ttl >= 0 ? t.ttl : s.ctx.sysctl.ip_default_ttl;
     case "IP_MTU_DISCOVER": return s.stored().get(o.name) ?? 1;
@@ -217,6 +223,12 @@ export function getTcpOption(s: TcpOptionSocket, o: OptionSpec): OptionValue | u
     case "TCP_QUICKACK": return t.pingpong ? 0 : 1;
     case "TCP_USER_TIMEOUT": return t.userTimeout / 1000;
     case "TCP_CONGESTION": return t.ccName;
+    case "TCP_CC_INFO": {
+      // Linux tcp_get_info → ops->get_info: struct tcp_bbr_info for bbr; nothing (optlen 0) for cubic and reno.
+      const i = t.cc.info?.(t.mss);
+      if (!i) return {};
+      return { bbr_bw_lo: i.bw % 2 ** 32, bbr_bw_hi: Math.floor(i.bw / 2 ** 32), bbr_min_rtt: i.minRtt, bbr_pacing_gain: i.pacingGain, bbr_cwnd_gain: i.cwndGain };
+    }
     case "TCP_INQ": return s.stored().get("TCP_INQ") ?? 0;
     case "TCP_NOTSENT_LOWAT": return t.notsentLowat | 0;
     case "TCP_FASTOPEN": return t.fo?.maxQlen ?? 0;

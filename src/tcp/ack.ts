@@ -26,6 +26,7 @@ import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
 import { notsentFree } from "./notsent-lowat.js";
+import { rateAckBegin, rateAckEnd } from "./rate-control.js";
 
 /** SACK blocks trimmed to whole segments (rack.ts alignSack), reused per ACK. */
 const sackAligned: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -74,6 +75,10 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   const priorDelivered = log ? log.delivered : 0;
   // Linux tcp_ack's prior_fack: the highest SACKed sequence before this ACK's SACK blocks are tagged.
   const priorFack = log ? log.highestSackSeq(t.sndUna) : t.sndUna;
+  // A rate-based congestion control (BBR): this ACK's delivery-rate sample (rate-control.ts).
+  const rate = log !== null ? log.rate : null;
+  const priorLost = log !== null ? log.lost : 0;
+  if (rate !== null) rateAckBegin(rate, Math.ceil(pipeBytes(t) / t.mss));
   if (t.sackOk && seg.sack && seg.sack.length) {
     const sb = (t.sb ??= new SackScoreboard(t.mss, t.reordering));
     let blocks: ArrayLike<number> = seg.sack;
@@ -135,6 +140,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
     if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
   }
+  if (rate !== null) rateAckEnd(tl, t, log!, rate, priorDelivered, priorLost, Math.ceil(pipeBytes(t) / t.mss));
   // The window opened: stop probing.
   if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
     t.persistAt = -1;

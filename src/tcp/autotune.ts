@@ -67,6 +67,7 @@ function rcvSpaceAdjust(tl: TcpLayer, t: Tcb): void {
  */
 export function sndbufExpand(tl: TcpLayer, t: Tcb): void {
   if (t.sndbufLocked) return;
-  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], 2 * Math.max(t.cwnd, 10) * t.mss * 2);
+  // Linux tcp_sndbuf_expand: the congestion control's factor (ops->sndbuf_expand: BBR 3, else 2).
+  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], t.ccSndbufExpand * Math.max(t.cwnd, 10) * t.mss * 2);
   if (want > t.sndBuf.capacity) t.sndBuf.capacity = want;
 }

@@ -28,6 +28,8 @@ import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { txTimestampSent } from "./tx-timestamp.js";
 import { chronoStart, chronoStop, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED } from "./chrono.js";
+import { pacingBlocked, pacingSent } from "./pacing.js";
+import { rateAttach } from "./rate-control.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -264,6 +266,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
   if (len > 0 && (tl.personality.writeRecords ? t.sndBuf.pushAt(off + len) : dataStop === dataEnd)) flags |= PSH;
   const data = len > 0 ? t.sndBuf.peek(off, len) : EMPTY;
   if (!transmit(tl, t, seq, flags, data)) return 0;
+  if (t.pacing !== null) pacingSent(tl, t, len);
   if (!retrans && len > 0) t.sndBuf.sent(off + len);
   logSent(tl, t, seq, (seq + space) >>> 0, retrans);
   const c = tl.ctx.counters;
@@ -296,12 +299,15 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
 export function logSent(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: boolean): void {
   let log = t.sentLog;
   if (!log) {
-    if (retrans || !t.sackOk) return;
+    // A rate-based congestion control (BBR) needs the log for its delivery-rate samples, SACK or not.
+    const rateBased = t.cc.congControl !== undefined;
+    if (retrans || (!t.sackOk && !rateBased)) return;
     const rack = rackOn(tl, t);
-    if (!rack && !tlpOn(tl, t)) return;
+    if (!rack && !tlpOn(tl, t) && !rateBased) return;
     log = t.sentLog = new SentLog();
     log.rack = rack;
   }
+  if (log.rate === null && t.cc.congControl) rateAttach(tl, t, log, Math.ceil(pipeBytes(t) / t.mss));
   log.onSent(seq, end, tl.ctx.scheduler.now());
 }
 
@@ -334,7 +340,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   const mss = currentMss(t);
   // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582).
   if (t.caState === "recovery") {
-    while (cwndQuota(t, mss) > 0 && retransmitNext(tl, t)) t.cc.onTransmit(1);
+    while (cwndQuota(t, mss) > 0 && !pacingBlocked(tl, t) && retransmitNext(tl, t)) t.cc.onTransmit(1);
   }
   // 2. From snd.nxt: after an RTO this re-sends what was outstanding (go-back-N,
   //    skipping SACKed ranges), then new data; finally the FIN.
@@ -354,7 +360,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     const unsent = seqLt(seq, dataEnd) ? (dataEnd - seq) >>> 0 : 0;
     if (unsent === 0) {
       // The FIN: new, or again after a go-back (it needs no window, only cwnd).
-      if (t.finQueued && seq === dataEnd && (!t.finSent || retrans) && cwndQuota(t, mss) > 0) {
+      if (t.finQueued && seq === dataEnd && (!t.finSent || retrans) && cwndQuota(t, mss) > 0 && !pacingBlocked(tl, t)) {
         if (sendRange(tl, t, seq, (dataEnd + 1) >>> 0, retrans) > 0) {
           sent = true;
           // A new FIN is new data for the probe (Linux: the FIN is an skb tcp_write_xmit sends, then
@@ -402,6 +408,8 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
       t.rttSeq = end;
       t.rttTime = tl.ctx.scheduler.now();
     }
+    // Internal pacing (Linux tcp_pacing_check): the next departure is later — the pacing timer resumes.
+    if (pacingBlocked(tl, t)) break;
     if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans) === 0) break;
     if (!retrans && len < mss) t.sndSml = end; // Linux tcp_minshall_update
     if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
@@ -424,7 +432,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   // Linux tcp_write_xmit: new data sent, schedule a tail loss probe (tlp.ts).
   if (sentNew && t.sentLog) scheduleLossProbe(tl, t, false);
   // Data waiting, nothing in flight, window too small: the persist timer probes (RFC 9293 §3.8.6.1).
-  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna) armPersist(tl, t);
+  if (t.unsentBytes > 0 && t.sndNxt === t.sndUna && t.sndMax === t.sndUna && !(t.pacing !== null && t.pacing.at >= 0)) armPersist(tl, t);
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { seqGe, seqGt, seqLe, seqLt } from "../core/seq.js";
 import type { Micros } from "../core/time.js";
+import type { DeliveryRate } from "./congestion/rate-sample.js";
 
 /** Segment flags (Linux TCPCB_*): SACKed. */
 const F_SACKED = 1;
@@ -48,6 +49,16 @@ export class SentLog {
   #n = 0;
   /** Entries carrying the SACKED mark (a split SACKed segment counts twice): `highestSackSeq` without a scan. */
   #sackedEntries = 0;
+  /**
+   * Delivery-rate snapshots (congestion/rate-sample.ts), four numbers per
+   * entry at the entry's ring slot, kept only while {@link rate} is set
+   * (a congestion control that samples delivery rate: BBR).
+   */
+  #r: Float64Array = NO_SEGMENTS;
+  /** The connection's delivery-rate state (Linux tcp_rate.c), or null: no rate sampling (cubic, reno). */
+  rate: DeliveryRate | null = null;
+  /** Segments ever marked lost, a lost retransmission again (Linux `tp->lost`; BBR's long-term sampling). */
+  lost = 0;
   /** RACK decides losses (`tcp_recovery` & 1 when the log was created); false: the log serves tail loss probes only. */
   rack = false;
   /** Bytes SACKed (Linux sacked_out, in bytes). */
@@ -85,13 +96,23 @@ export class SentLog {
   tlpRetrans = false;
 
 
+  /**
+   * Starts delivery-rate sampling (a congestion control that needs it was
+   * chosen): segments already in flight carry no snapshot and give no sample.
+   */
+  attachRate(rate: DeliveryRate): void {
+    if (this.rate) return;
+    this.rate = rate;
+    this.#r = this.#cap ? new Float64Array(this.#cap * 4) : NO_SEGMENTS;
+  }
+
   /** Segments in the log. */
   get length(): number {
     return this.#n;
   }
   /** Bytes of memory the log holds (BENCHMARKS.md: memory per connection). */
   get memoryBytes(): number {
-    return this.#cap * 32;
+    return this.#cap * (this.rate ? 64 : 32);
   }
   /** Transmit time of the first segment (RTO and TLP are measured from it), or -1. */
   get headTime(): Micros {
@@ -108,6 +129,11 @@ export class SentLog {
     const cap = this.#cap ? this.#cap * 2 : 8;
     const a = new Float64Array(cap * 4);
     for (let i = 0; i < this.#n; i++) a.set(this.#a.subarray(this.#idx(i) * 4, this.#idx(i) * 4 + 4), i * 4);
+    if (this.rate) {
+      const r = new Float64Array(cap * 4);
+      if (this.#r.length) for (let i = 0; i < this.#n; i++) r.set(this.#r.subarray(this.#idx(i) * 4, this.#idx(i) * 4 + 4), i * 4);
+      this.#r = r;
+    }
     this.#a = a;
     this.#cap = cap;
     this.#head = 0;
@@ -129,6 +155,10 @@ export class SentLog {
       a[to + 1] = a[from + 1]!;
       a[to + 2] = a[from + 2]!;
       a[to + 3] = a[from + 3]!;
+    }
+    if (this.rate) {
+      const r = this.#r;
+      for (let j = this.#n; j > i; j--) r.copyWithin(this.#idx(j) * 4, this.#idx(j - 1) * 4, this.#idx(j - 1) * 4 + 4);
     }
     const k = this.#idx(i) * 4;
     a[k] = start >>> 0;
@@ -172,6 +202,8 @@ export class SentLog {
     this.#a[k * 4 + 1] = seq >>> 0;
     const f = this.#f(k);
     this.#insert(i + 1, seq, end, this.#t(k), f);
+    // Both halves keep the snapshot of the transmission they came from.
+    if (this.rate) this.#r.copyWithin(this.#idx(i + 1) * 4, this.#idx(i) * 4, this.#idx(i) * 4 + 4);
     // Counted in segments, like Linux's lost_out / sacked_out in packets: one more of each kind.
     if (f & F_SACKED) this.sackedSegs++;
     else if (f & F_LOST) this.lostSegs++;
@@ -190,6 +222,7 @@ export class SentLog {
       // New data (a segment beyond the log; a gap cannot happen, but stays harmless).
       if (n && seqGt(start, lastEnd)) return;
       this.#insert(n, start, end, now, 0);
+      if (this.rate) this.rate.onSent(now, n === 0, this.delivered, this.#r, this.#idx(n) * 4);
       return;
     }
     let i = this.#find(start);
@@ -212,10 +245,14 @@ export class SentLog {
       if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= (this.#e(k) - this.#s(k)) >>> 0;
       this.#a[k * 4 + 3] = f | F_EVER_RETRANS | F_RTX;
       this.#a[k * 4 + 2] = now;
+      if (this.rate) this.rate.onSent(now, false, this.delivered, this.#r, k * 4);
     }
     // Data beyond the log sent as part of a "retransmission" (go-back after an RTO past snd.max).
     const tail = this.#e(this.#idx(this.#n - 1));
-    if (seqGt(end, tail)) this.#insert(this.#n, tail, end, now, 0);
+    if (seqGt(end, tail)) {
+      this.#insert(this.#n, tail, end, now, 0);
+      if (this.rate) this.rate.onSent(now, false, this.delivered, this.#r, this.#idx(this.#n - 1) * 4);
+    }
   }
 
   /**
@@ -282,6 +319,7 @@ export class SentLog {
       this.sackedSegs++;
       this.#sackedEntries++;
       this.delivered++;
+      if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, true);
       if (!(f & F_EVER_RETRANS) && seqLt(st, fack) && (reord < 0 || seqLt(st, reord))) reord = st;
       this.advance(f, en, this.#t(k), now, minRtt);
     }
@@ -336,6 +374,7 @@ export class SentLog {
       if (seqLt(ack, en)) {
         // Partly acknowledged: Linux trims the head (tcp_trim_head); the rest stays as it was.
         const cut = (ack - st) >>> 0;
+        if (this.rate && !(f & F_SACKED)) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, false);
         if (f & F_SACKED) this.sackedBytes -= cut;
         else if ((f & F_LOST) && !(f & F_RTX)) this.lostBytes -= cut;
         this.#a[k * 4] = ack >>> 0;
@@ -348,6 +387,7 @@ export class SentLog {
         this.#sackedEntries--;
       } else {
         this.delivered++;
+        if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, false);
         if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
         if (f & F_EVER_RETRANS) retransAcked = true;
         else out.lastAckt = this.#t(k);
@@ -364,6 +404,7 @@ export class SentLog {
     if (!this.#n) {
       // Nothing in flight: the ring is given back (an idle connection keeps only the RACK state).
       this.#a = NO_SEGMENTS;
+      this.#r = NO_SEGMENTS;
       this.#cap = 0;
       this.#head = 0;
       this.sackedBytes = this.sackedSegs = this.lostBytes = this.lostSegs = this.#sackedEntries = 0;
@@ -398,6 +439,7 @@ export class SentLog {
         const len = (this.#e(k) - this.#s(k)) >>> 0;
         if (f & F_RTX) lostRetrans++;
         if (!(f & F_LOST)) this.lostSegs++;
+        this.lost++;
         this.lostBytes += len;
         this.#a[k * 4 + 3] = (f | F_LOST) & ~F_RTX;
       } else {
@@ -415,6 +457,7 @@ export class SentLog {
       const k = this.#idx(i);
       const f = this.#f(k);
       if (f & F_SACKED) continue;
+      if (!(f & F_LOST) || (f & F_RTX)) this.lost++;
       this.#a[k * 4 + 3] = (f | F_LOST) & ~F_RTX;
       this.lostBytes += (this.#e(k) - this.#s(k)) >>> 0;
       this.lostSegs++;

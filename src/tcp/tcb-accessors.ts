@@ -954,6 +954,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.zc = v;
   }
 
+  /** See {@link TcbCold.pacing}. */
+  get pacing(): TcbCold["pacing"] {
+    return this.#cold.pacing;
+  }
+  set pacing(v: TcbCold["pacing"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.pacing) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.pacing = v;
+  }
+
   // ---- data-transfer state, in the shared TcbWarm defaults until first written ----
 
   /** See {@link TcbWarm.retransmits}. */

@@ -38,6 +38,7 @@ import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { ZeroCopySock } from "./zerocopy.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpChrono } from "./chrono.js";
+import type { PacingSock } from "./pacing.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -202,6 +203,8 @@ export class TcbCold {
   fo: FastOpenSock | null = null;
   /** SO_ZEROCOPY state and the error queue (zerocopy.ts), null until SO_ZEROCOPY is set. */
   zc: ZeroCopySock | null = null;
+  /** Internal pacing (pacing.ts): the departure clock and timer, SO_MAX_PACING_RATE; null unless the connection paces. */
+  pacing: PacingSock | null = null;
 }
 
 /** The shared defaults (never written: the accessors copy first). */

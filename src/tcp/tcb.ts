@@ -177,6 +177,11 @@ export class Tcb extends withRecvBuffer(withReceiveWindow(withRttEstimator(TcbAc
     return this.#cc ? this.#cc.cwnd : TCP_INIT_CWND;
   }
 
+  /** The send buffer in cwnds the algorithm wants (Linux ops->sndbuf_expand: BBR 3, else 2), without creating it. */
+  get ccSndbufExpand(): number {
+    return this.#cc?.sndbufExpand ?? 2;
+  }
+
   /** Bytes sent and not yet acknowledged (incl. SYN/FIN). */
   get inFlightBytes(): number {
     return (this.sndMax - this.sndUna) | 0;

@@ -10,6 +10,8 @@ import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import { TCP_ECN_OK, TCP_ECN_SEEN } from "./ecn.js";
 import { chronoStats } from "./chrono.js";
+import type { BbrInfo } from "./congestion/congestion-control.js";
+import { maxPacingRate, pacingRate } from "./pacing.js";
 
 /** tcpi_options bits. */
 export const TCPI_OPT_TIMESTAMPS = 1;
@@ -21,6 +23,9 @@ export const TCPI_OPT_ECN = 8;
 export const TCPI_OPT_ECN_SEEN = 16;
 /** The SYN's data was acknowledged (TCP Fast Open, either side). */
 export const TCPI_OPT_SYN_DATA = 32;
+
+/** tcpi_pacing_rate / tcpi_max_pacing_rate "no limit" (Linux ~0ULL; as a JS number, 2^64 rounded). */
+export const TCPI_RATE_UNLIMITED = 2 ** 64 - 1;
 
 /** Linux tcp_ca_state numbers. */
 const CA_STATE = { open: 0, disorder: 1, cwr: 2, recovery: 3, loss: 4 } as const;
@@ -83,6 +88,14 @@ export interface TcpInfo {
   rcv_wnd: number;
   /** Segments the peer acknowledged with ECN-Echo (Linux tcpi_delivered_ce). */
   delivered_ce: number;
+  /** Bytes per second the connection paces at (Linux sk_pacing_rate; for an unpaced window-based flow, tcp_update_pacing_rate's value, as Linux reports it). */
+  pacing_rate: number;
+  /** SO_MAX_PACING_RATE, bytes per second ({@link TCPI_RATE_UNLIMITED}: none). */
+  max_pacing_rate: number;
+  /** The last delivery-rate sample kept, bytes per second (0 without rate sampling: sockstack samples only for BBR). */
+  delivery_rate: number;
+  /** That sample was application-limited (1/0). */
+  delivery_rate_app_limited: number;
   /** µs the connection had data to send or acknowledge (Linux tcpi_busy_time; chrono.ts). */
   busy_time: number;
   /** µs of that the peer's receive window limited it (tcpi_rwnd_limited). */
@@ -91,6 +104,8 @@ export interface TcpInfo {
   sndbuf_limited: number;
   /** sockstack extras for tools: the congestion-control name and buffer fill. */
   cc: string;
+  /** BBR's model (Linux `struct tcp_bbr_info`, `ss -i`'s `bbr:(…)`, TCP_CC_INFO), or null for other algorithms. */
+  bbr: BbrInfo | null;
   send_q: number;
   recv_q: number;
 }
@@ -156,11 +171,20 @@ export function tcpInfo(t: Tcb, now: Micros): TcpInfo {
     snd_wnd: t.sndWnd,
     rcv_wnd: t.rwin ? t.rwin.rcvWnd : 0,
     delivered_ce: t.deliveredCe,
+    pacing_rate: t.state === TcpState.LISTEN ? 0 : rateOrUnlimited(pacingRate(t)),
+    max_pacing_rate: rateOrUnlimited(maxPacingRate(t) === 0xffffffff ? Infinity : maxPacingRate(t)),
+    delivery_rate: t.sentLog?.rate ? t.sentLog.rate.deliveryRate(mss) : 0,
+    delivery_rate_app_limited: t.sentLog?.rate?.rateAppLimited ? 1 : 0,
     busy_time: chrono.busy,
     rwnd_limited: chrono.rwnd,
     sndbuf_limited: chrono.sndbuf,
     cc: t.cc.name,
+    bbr: t.cc.info ? t.cc.info(mss) : null,
     send_q: t.sndBuf.length,
     recv_q: t.rcvBuf.length,
   };
+}
+
+function rateOrUnlimited(r: number): number {
+  return r === Infinity ? TCPI_RATE_UNLIMITED : Math.floor(r);
 }

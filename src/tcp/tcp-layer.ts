@@ -24,7 +24,8 @@ import { FastOpenHost } from "./fastopen.js";
 import { isPassiveFastOpen, releasePassive } from "./fastopen-open.js";
 import { abort, close, destroy, destroyTimeWait, disconnect, kill, releasePort, shutdown } from "./lifecycle.js";
 import { connect, listen, sendFirstSyn, type FastOpenConnect } from "./open.js";
-import { slowStartAfterIdle, tcpOutput } from "./output.js";
+import { pipeBytes, slowStartAfterIdle, tcpOutput } from "./output.js";
+import { rateOnWrite } from "./rate-control.js";
 import type { TcpPersonality } from "./personality/personality.js";
 import { TCP_PERSONALITIES } from "./personality/registry.js";
 import { hash4, PortAllocator } from "./ports.js";
@@ -165,6 +166,8 @@ export class TcpLayer {
       sb.markPush();
       sb.closeRecord();
     }
+    // Linux tcp_rate_check_app_limited, before the bytes are queued (rate-based congestion control only).
+    if (t.sentLog !== null && t.sentLog.rate !== null) rateOnWrite(this, t, idle, Math.ceil(pipeBytes(t) / t.mss));
     const unsentBefore = t.unsentBytes;
     // TCP_NOTSENT_LOWAT (notsent-lowat.ts): no new skb while that many bytes wait unsent.
     const lowat = notsentLowat(this, t);

@@ -19,6 +19,7 @@ import { armPersist, armRetransmit, keepCnt, keepIdle, keepIntvl, modelTimeout, 
 import { XMIT_REO, XMIT_RTO, XMIT_TLP, rackReoWnd, countLostRetrans } from "./rack.js";
 import { rearmRto } from "./tlp.js";
 import { ecnQueueCwr } from "./ecn.js";
+import { pacingTimerDue } from "./pacing.js";
 
 /** Dispatches every expired deadline of `t`, then re-arms its Timer. */
 export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
@@ -64,6 +65,8 @@ export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     keepaliveTimer(tl, t, now);
     if (t.state === TcpState.CLOSE) return;
   }
+  // The pacing timer (pacing.ts; Linux tcp_pace_kick): the next departure time has come.
+  if (pacingTimerDue(t, now)) tcpOutput(tl, t);
   rearm(tl, t);
 }
 

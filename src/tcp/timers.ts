@@ -28,7 +28,7 @@ export function modelTimeout(boundary: number, base: Micros = TCP_RTO_MIN): Micr
 
 /** Arms the single Timer of `t` at its earliest deadline. */
 export function rearm(tl: TcpLayer, t: Tcb): void {
-  // Five deadlines, compared without building an array (this runs for every segment).
+  // Five deadlines (six when paced), compared without building an array (this runs for every segment).
   let at = t.rtoAt;
   let d = t.delackAt;
   if (d >= 0 && (at < 0 || d < at)) at = d;
@@ -38,6 +38,11 @@ export function rearm(tl: TcpLayer, t: Tcb): void {
   if (d >= 0 && (at < 0 || d < at)) at = d;
   d = t.lifetimeAt;
   if (d >= 0 && (at < 0 || d < at)) at = d;
+  const p = t.pacing; // the pacing timer (pacing.ts), paced connections only
+  if (p !== null) {
+    d = p.at;
+    if (d >= 0 && (at < 0 || d < at)) at = d;
+  }
   const sched = tl.ctx.scheduler;
   if (at < 0) sched.disarm(t.timer);
   else if (t.timer.deadline !== at) sched.arm(t.timer, at);

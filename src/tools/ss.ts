@@ -29,8 +29,9 @@
  * column.
  *
  * Not reproduced: names without `-n` (sockstack prints numbers always),
- * cgroups, BBR/DCTCP blocks, `delivery_rate`/`delivered`/`app_limited`/
- * `busy` (sockstack does not keep them), netlink/packet/raw sockets
+ * cgroups, DCTCP blocks, `delivered`/`busy` (sockstack does not keep
+ * them; `delivery_rate`/`app_limited` only for BBR connections, the only
+ * ones that sample delivery rate), netlink/packet/raw sockets
  * (sockstack has none). AF_UNIX sockets (`-x`, and by default) come
  * first, as in ss: `u_str`/`u_dgr`, the name (or `*`) and the inode as
  * the local address and port, `*` and the peer's inode as the peer; they
@@ -42,7 +43,7 @@
  * // LISTEN 0      2            0.0.0.0:9090      0.0.0.0:*    users:(("server",pid=1000,fd=3))
  */
 import { TcpState } from "../tcp/tcp-state.js";
-import { TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN, TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, type TcpInfo } from "../tcp/tcp-info.js";
+import { TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN, TCPI_OPT_SACK, TCPI_OPT_TIMESTAMPS, TCPI_OPT_WSCALE, TCPI_RATE_UNLIMITED, type TcpInfo } from "../tcp/tcp-info.js";
 import { TCP_INFINITE_SSTHRESH } from "../tcp/congestion/congestion-control.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { isV4Mapped, parseIpv6Address } from "../wire/ipv6-address.js";
@@ -606,17 +607,26 @@ export function tcpInfoText(i: TcpInfo, numeric = true): string {
   if (i.segs_in) s += ` segs_in:${i.segs_in}`;
   if (i.data_segs_out) s += ` data_segs_out:${i.data_segs_out}`;
   if (i.data_segs_in) s += ` data_segs_in:${i.data_segs_in}`;
+  if (i.bbr) {
+    // iproute2: bbr:(bw:…bps,mrtt:…,pacing_gain:…,cwnd_gain:…), gains /256, mrtt in ms.
+    s += ` bbr:(bw:${bw(i.bbr.bw * 8, numeric)}bps,mrtt:${formatG(i.bbr.minRtt / 1000)}`;
+    if (i.bbr.pacingGain) s += `,pacing_gain:${formatG(i.bbr.pacingGain / 256)}`;
+    if (i.bbr.cwndGain) s += `,cwnd_gain:${formatG(i.bbr.cwndGain / 256)}`;
+    s += ")";
+  }
   if (i.rtt > 0 && i.snd_mss && i.snd_cwnd) s += ` send ${bw((i.snd_cwnd * i.snd_mss * 8_000_000) / i.rtt, numeric)}bps`;
   if (i.last_data_sent) s += ` lastsnd:${i.last_data_sent}`;
   if (i.last_data_recv) s += ` lastrcv:${i.last_data_recv}`;
   if (i.last_ack_recv) s += ` lastack:${i.last_ack_recv}`;
-  if (i.rtt > 0 && i.snd_mss) {
-    // Linux tcp_update_pacing_rate: mss·max(cwnd, in flight)/srtt, ×2 in slow start, ×1.2 after.
-    const slowStart = i.snd_cwnd < i.snd_ssthresh / 2 || i.snd_ssthresh >= TCP_INFINITE_SSTHRESH;
-    const rate = ((i.snd_mss * Math.max(i.snd_cwnd, i.unacked) * 1e6) / i.rtt) * (slowStart ? 2 : 1.2);
-    s += ` pacing_rate ${bw(Math.floor(rate) * 8, numeric)}bps`;
+  // tcpi_pacing_rate (tcp_info.ts: BBR's, or Linux tcp_update_pacing_rate's for window-based flows);
+  // iproute2 leaves out ~0 ("no rate") and adds /max_pacing_rate when SO_MAX_PACING_RATE set one.
+  if (i.pacing_rate && i.pacing_rate !== TCPI_RATE_UNLIMITED && i.rtt > 0) {
+    s += ` pacing_rate ${bw(i.pacing_rate * 8, numeric)}bps`;
+    if (i.max_pacing_rate && i.max_pacing_rate !== TCPI_RATE_UNLIMITED) s += `/${bw(i.max_pacing_rate * 8, numeric)}bps`;
   }
+  if (i.delivery_rate) s += ` delivery_rate ${bw(i.delivery_rate * 8, numeric)}bps`;
   if (i.delivered_ce) s += ` delivered_ce:${i.delivered_ce}`;
+  if (i.delivery_rate_app_limited) s += " app_limited";
   if (i.unacked) s += ` unacked:${i.unacked}`;
   if (i.retrans || i.total_retrans) s += ` retrans:${i.retrans}/${i.total_retrans}`;
   if (i.lost) s += ` lost:${i.lost}`;

@@ -44,6 +44,7 @@
  */
 import type { Micros } from "../../core/time.js";
 import { seqGt } from "../../core/seq.js";
+import type { DeliveryRate, RateSample } from "./rate-sample.js";
 
 /** Linux congestion-avoidance states (`enum tcp_ca_state`). */
 export type CaState = "open" | "disorder" | "cwr" | "recovery" | "loss";
@@ -78,6 +79,44 @@ export interface AckSample {
 /** A zeroed {@link AckSample} for a TCB to keep and refill. */
 export function newAckSample(): AckSample {
   return { now: 0, ack: 0, sndNxt: 0, ackedSacked: 0, rtt: -1, inflight: 0, cwndLimited: true, unaAdvanced: true, newlyLost: 0 };
+}
+
+/**
+ * What a rate-based algorithm (Linux `ops->cong_control`, BBR) sees of its
+ * connection; the TCB refills one object per call.
+ */
+export interface CcContext {
+  /** Current time, µs. */
+  now: Micros;
+  /** Send MSS, bytes (Linux `mss_cache`). */
+  mss: number;
+  /** Packets in flight (Linux `tcp_packets_in_flight`). */
+  inflight: number;
+  /** Segments delivered so far (Linux `tp->delivered`) and ever marked lost (`tp->lost`): the sent log's live counts. */
+  counts: { readonly delivered: number; readonly lost: number };
+  /** Smoothed RTT, µs; 0 before any sample. */
+  srtt: Micros;
+  /** The connection's windowed min RTT (Linux `tcp_min_rtt`), µs; 0 before any sample. */
+  minRtt: Micros;
+  /** SO_MAX_PACING_RATE, bytes per second (Infinity: no limit). */
+  maxPacingRate: number;
+  /** How far ahead of now the next departure is scheduled (Linux `tcp_wstamp_ns` − now), µs, ≥ 0. */
+  edtDelay: Micros;
+  /** The connection's delivery-rate state (to mark samples app-limited). */
+  rate: DeliveryRate;
+  /** A number in [0, n) from the host's seeded RNG. */
+  random(n: number): number;
+}
+
+/** What `ss -i` and TCP_CC_INFO report of a BBR flow (Linux `struct tcp_bbr_info`). */
+export interface BbrInfo {
+  /** Bandwidth estimate, bytes per second. */
+  bw: number;
+  /** BBR's min RTT (10 s window), µs. */
+  minRtt: Micros;
+  /** Pacing and cwnd gains, ×256 (BBR_UNIT). */
+  pacingGain: number;
+  cwndGain: number;
 }
 
 /** A congestion-control algorithm bound to one connection. */
@@ -120,6 +159,25 @@ export interface CongestionControl {
   restartAfterIdle(now: Micros, idle: Micros, rto: Micros): void;
   /** Transmission restarts after the application left the connection idle `idle` µs (CUBIC shifts its epoch). */
   onTxStart(now: Micros, idle: Micros): void;
+  // ---- rate-based algorithms (BBR); absent for window-based ones ----
+  /**
+   * Linux `ops->cong_control`: the whole window and pacing decision, once
+   * per ACK, from the delivery-rate sample (`onAck`/`onDupAck` then only
+   * track state). Present ⇒ the TCB keeps delivery-rate samples.
+   */
+  congControl?(rs: RateSample, c: CcContext): void;
+  /** Linux `ops->init` once the connection is established (pacing rate from the first RTT). */
+  init?(c: CcContext): void;
+  /** The algorithm asks for internal pacing (Linux SK_PACING_NEEDED). */
+  readonly pacing?: boolean;
+  /** Its pacing rate, bytes per second (Linux `sk_pacing_rate`). */
+  readonly pacingRate?: number;
+  /** Segments per paced burst it wants at least (Linux `ops->min_tso_segs`). */
+  minTsoSegs?(): number;
+  /** Send-buffer provisioning in cwnds (Linux `ops->sndbuf_expand`; 2 when absent). */
+  readonly sndbufExpand?: number;
+  /** `ss -i`'s `bbr:(…)` and TCP_CC_INFO (Linux `ops->get_info`). */
+  info?(mss: number): BbrInfo;
 }
 
 /**

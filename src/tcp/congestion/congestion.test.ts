@@ -33,16 +33,17 @@ class Flow {
   }
 }
 
-test("registry: reno/newreno/cubic, unknown → undefined (ENOENT), initial window 10 (RFC 6928)", () => {
+test("registry: reno/newreno/cubic/bbr, unknown → undefined (ENOENT), initial window 10 (RFC 6928)", () => {
   assert.equal(createCongestionControl("reno")?.name, "reno");
   assert.equal(createCongestionControl("newreno")?.name, "reno");
   assert.equal(createCongestionControl("cubic")?.name, "cubic");
-  assert.equal(createCongestionControl("bbr"), undefined);
+  assert.equal(createCongestionControl("bbr")?.name, "bbr", "bbr is registered");
+  assert.equal(createCongestionControl("bbr2"), undefined, "BBRv2/v3 are not in mainline Linux");
   assert.equal(createCongestionControl("toString"), undefined);
   assert.equal(createCongestionControl("cubic")?.cwnd, 10);
   assert.equal(createCongestionControl("reno", 4)?.cwnd, 4);
   assert.equal(createCongestionControl("reno")?.ssthresh, TCP_INFINITE_SSTHRESH);
-  assert.deepEqual(availableCongestionControls(), ["reno", "cubic"]);
+  assert.deepEqual(availableCongestionControls(), ["reno", "bbr", "cubic"], "Linux 6.18's registration order with bbr and cubic built in");
 });
 
 for (const name of ["reno", "cubic"]) {
