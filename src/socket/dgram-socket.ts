@@ -111,6 +111,9 @@ export class DgramSocket extends Socket {
     }
     let ctl = this.family === AF_INET6 && control.length ? this.#sendControl(control, syscall) : undefined;
     if (scope) ctl = { ...ctl, ifindex: ctl?.ifindex || scope };
+    // udpv6_sendmsg: with no interface named, the sticky IPV6_PKTINFO's (unchecked: no route that way is ENETUNREACH).
+    const sticky = this.family === AF_INET6 ? sk.v6.stickyIfindex : 0;
+    if (sticky && !ctl?.ifindex) ctl = { ...ctl, ifindex: sticky };
     const err = sk.takeError();
     if (err) fail(err, syscall);
     void flags;

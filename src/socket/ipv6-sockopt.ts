@@ -13,7 +13,7 @@ import { fail, intValue, type SendControlMessage } from "./socket.js";
 import { SysError } from "../core/sys-error.js";
 import { isAnyAddress, NET_AF_INET6, parseInetAddress, type InetAddress } from "../net/inet-address.js";
 import type { UdpSendControl } from "../udp/udp-layer.js";
-import type { OptionSpec, OptionValue } from "./options.js";
+import type { In6Pktinfo, OptionSpec, OptionValue } from "./options.js";
 import { newIpv6SockOpts, type Ipv6SockOpts } from "../udp/udp-sock.js";
 
 /** `IPV6_PKTINFO` (<linux/in6.h>): the control message of IPV6_RECVPKTINFO, and sendmsg's source / interface choice. */
@@ -67,6 +67,17 @@ export function setIpv6Option(s: Ipv6OptionSocket, o: OptionSpec, value: OptionV
   if (o.level !== SOL_IPV6) return false;
   const sc = "setsockopt";
   if (s.family !== AF_INET6) fail("ENOPROTOOPT", sc);
+  if (o.name === "IPV6_PKTINFO") {
+    // RFC 3542 sticky pktinfo (do_ipv6_setsockopt): stored as given; sk_dev_equal_l3scope passes any index without an l3mdev.
+    const p = value as unknown as In6Pktinfo;
+    const a = parseInetAddress(NET_AF_INET6, p.ipi6_addr);
+    if (a === null) throw new SysError("EINVAL", sc, `optval: ipi6_addr is not an IPv6 address: ${JSON.stringify(p.ipi6_addr)}`);
+    s.opts.stickyIfindex = p.ipi6_ifindex;
+    s.opts.stickyAddr = p.ipi6_addr;
+    return true;
+  }
+  // Linux has no IPV6_HOPLIMIT socket option (ENOPROTOOPT): only the control message.
+  if (o.name === "IPV6_HOPLIMIT") return false;
   const v = intValue(value, sc);
   const o6 = s.opts;
   const flag = (bit: number) => {

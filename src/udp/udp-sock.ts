@@ -33,11 +33,15 @@ export interface Ipv6SockOpts {
   mtu: number;
   /** Which control messages recvmsg returns: 1 IPV6_PKTINFO, 2 IPV6_HOPLIMIT, 4 IPV6_TCLASS (Linux np->rxopt). */
   rxopt: number;
+  /** The sticky IPV6_PKTINFO's interface index (Linux np->sticky_pktinfo; 0 none): UDP's outgoing interface. */
+  stickyIfindex: number;
+  /** The sticky IPV6_PKTINFO's address as set (Linux keeps it and does not use it for the source). */
+  stickyAddr: string;
 }
 
 /** {@link Ipv6SockOpts} with Linux's defaults. */
 export function newIpv6SockOpts(): Ipv6SockOpts {
-  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0 };
+  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0, stickyIfindex: 0, stickyAddr: "::" };
 }
 
 /** An entry of a UDP socket's error queue (IP_RECVERR / IPV6_RECVERR): what recvmsg(MSG_ERRQUEUE) returns. */
