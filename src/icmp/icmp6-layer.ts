@@ -35,6 +35,7 @@ import { EMPTY, type Packet } from "../wire/packet.js";
 import { WireError } from "../wire/wire-error.js";
 import { datagramTail } from "../ip/protocol.js";
 import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
+import { MLD_LISTENER_QUERY } from "../ip6/mld.js";
 
 
 /** Linux's per-type counter names (icmp6_type_names / snmp6). */
@@ -44,6 +45,7 @@ const IN_NAMES: Record<number, string> = {
   [NDISC_ROUTER_SOLICITATION]: "InRouterSolicits", [NDISC_ROUTER_ADVERTISEMENT]: "InRouterAdvertisements",
   [NDISC_NEIGHBOUR_SOLICITATION]: "InNeighborSolicits", [NDISC_NEIGHBOUR_ADVERTISEMENT]: "InNeighborAdvertisements",
   [NDISC_REDIRECT]: "InRedirects", [ICMPV6_MLD2_REPORT]: "InMLDv2Reports",
+  [MLD_LISTENER_QUERY]: "InGroupMembQueries", 131: "InGroupMembResponses", 132: "InGroupMembReductions",
 };
 const OUT_NAMES: Record<number, string> = {
   [ICMPV6_DEST_UNREACH]: "OutDestUnreachs", [ICMPV6_PKT_TOOBIG]: "OutPktTooBigs", [ICMPV6_TIME_EXCEED]: "OutTimeExcds",
@@ -161,6 +163,11 @@ export class Icmp6Layer {
       if (!this.ip6.ndisc.input(packet, hdr, l4off, iface)) c.inc(c.Icmp6, "InErrors");
       return;
     }
+    if (m.type === MLD_LISTENER_QUERY) {
+      // igmp6_event_query: a malformed query is dropped without an error counter.
+      this.ip6.mld.input(packet, hdr, l4off, iface);
+      return;
+    }
     const data = datagramTail(packet, l4off + ICMPV6.HEADER);
     if (m.type === ICMPV6_ECHO_REQUEST) {
       if (this.ctx.sysctl.icmpv6_echo_ignore_all) return;
@@ -188,7 +195,7 @@ export class Icmp6Layer {
       if (!this.ip6.deliverIcmpError(m.type, m.code, m.word, hdr.src.slice(), data)) c.inc(c.Icmp6, "InErrors");
       return;
     }
-    // Informational types Linux does not handle (MLD queries/reports, node information…) are dropped.
+    // Informational types a host does not act on (MLD reports, node information…) are dropped.
   }
 
   /** icmpv6_echo_reply */

@@ -40,6 +40,12 @@ interface PmtuEntry {
 
 const FLOW_SCRATCH = new Uint8Array(37);
 
+/** What an MLD report changes in {@link Ip6Output.sendNd}: its hop limit and first next header. */
+export interface LinkLocalSend {
+  hopLimit?: number;
+  nextHeader?: number;
+}
+
 /** The sending half of the IPv6 layer. */
 export class Ip6Output {
   readonly ctx: StackContext;
@@ -146,11 +152,12 @@ export class Ip6Output {
    * Sends an ND message built in `b` (40 bytes reserved, ICMPv6 ready)
    * from `src` to `dst` on `dev`, straight to `mac` (or to `dst`'s
    * multicast MAC when `mac` < 0, or through the table): hop limit 255,
-   * no flow label (Linux's ndisc_send_skb).
+   * no flow label (Linux's ndisc_send_skb). MLD reports use it too, with
+   * hop limit 1 and their hop-by-hop header (`o`).
    */
-  sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress): void {
+  sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress, o: LinkLocalSend = {}): void {
     if (this.ip6.halted) return;
-    writeIpv6Header(b, 0, src, dst, 58, b.length - IPV6.HEADER, 255, 0, 0);
+    writeIpv6Header(b, 0, src, dst, o.nextHeader ?? 58, b.length - IPV6.HEADER, o.hopLimit ?? 255, 0, 0);
     const c = this.ctx.counters;
     c.inc(c.Ip6, "OutRequests");
     if (isMulticast6(dst)) c.inc(c.Ip6, "OutMcastPkts");

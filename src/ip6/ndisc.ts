@@ -24,7 +24,7 @@
  *   multicast target or a source link-layer option from `::` are dropped
  *   (RFC 4861 §7.1.1/§7.1.2), counted Icmp6InErrors by the caller.
  *
- * Not modelled: MLD (sockstack joins groups without reports), proxy ND,
+ * Not modelled: proxy ND,
  * redirects, ND options beyond SLLAO/TLLAO/prefix/MTU/nonce.
  */
 import type { Micros } from "../core/time.js";
