@@ -132,3 +132,13 @@ test("MLD: a General Query from a router's link-local address is answered within
   assert.deepEqual(answer[0]!.records, [[2, "ff02::1:ff00:1"]], "MODE_IS_EXCLUDE for the solicited-node group (not ff02::1)");
   assert.ok(answer[0]!.t < sec(5) + ms(1001), "within the Maximum Response Delay");
 });
+
+test("MLD in tcpdump: queries (v1, v2 general and address-specific, with sources) and v2 reports with their records print as this machine's tcpdump -nn, -v and -vv", () => {
+  const here = new URL("../../src/tools/testdata/", import.meta.url);
+  const recs = pcapRecords(new Uint8Array(readFileSync(new URL("mld-crafted.pcap", here))));
+  for (const [verbose, file] of [[0, "mld-crafted.tcpdump.txt"], [1, "mld-crafted.tcpdump-v.txt"], [2, "mld-crafted.tcpdump-vv.txt"]] as const) {
+    const want = readFileSync(new URL(file, here), "utf8").split("\n").filter(Boolean);
+    const td = new TcpdumpFormatter({ verbose });
+    assert.deepEqual(recs.map((r) => formatFrame(r.data, td)), want, `${file} (mld-crafted.py)`);
+  }
+});
