@@ -214,6 +214,8 @@ export interface Sysctls {
   disable_ipv6: boolean;
   /** net.ipv6.conf.all.forwarding: route IPv6 packets between interfaces (and act as a router: no RA processing, joins ff02::2). */
   ipv6_forwarding: boolean;
+  /** net.ipv6.conf.all.accept_redirects: a host takes ICMPv6 redirects (never while forwarding, as Linux). */
+  ipv6_accept_redirects: boolean;
   /** net.ipv6.conf.default.hop_limit */
   ipv6_hop_limit: number;
   /** net.ipv6.ip6frag_time (µs here; seconds in /proc). */
@@ -345,6 +347,7 @@ export function linuxSysctls(): Sysctls {
     tcp_drop_synfin: false,
     disable_ipv6: true,
     ipv6_forwarding: false,
+    ipv6_accept_redirects: true,
     ipv6_hop_limit: 64,
     ip6frag_time: 60 * SEC,
     ip6frag_high_thresh: 4194304,

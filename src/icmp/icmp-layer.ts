@@ -11,7 +11,7 @@
 import { EchoIds, type EchoBinding } from "./echo-ids.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
-import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
+import { xrlimAllow, type XrlimPeer } from "../ip/xrlim.js";
 import type { IpLayer } from "../ip/ip-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { datagramTail } from "../ip/protocol.js";

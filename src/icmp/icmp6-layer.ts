@@ -34,7 +34,7 @@ import { ipv6Equal, ipv6Key, isMulticast6, isUnspecified6, type Ipv6Address } fr
 import { EMPTY, type Packet } from "../wire/packet.js";
 import { WireError } from "../wire/wire-error.js";
 import { datagramTail } from "../ip/protocol.js";
-import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
+import { xrlimAllow, type XrlimPeer } from "../ip/xrlim.js";
 import { MLD_LISTENER_QUERY } from "../ip6/mld.js";
 
 

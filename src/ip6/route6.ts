@@ -13,7 +13,7 @@ import { formatIpv6Address, ipv6InPrefix, ipv6Mask, IN6ADDR_ANY, type Ipv6Addres
 import type { NetInterface } from "../ip/interface.js";
 
 /** Where a route came from (`ip -6 route`'s proto). */
-export type Route6Proto = "kernel" | "static" | "ra";
+export type Route6Proto = "kernel" | "static" | "ra" | "redirect";
 
 /** One route. */
 export interface Route6 {
@@ -95,10 +95,20 @@ export class Route6Table {
     return { route: best, iface: best.iface, nextHop: onLink ? dst : best.gateway };
   }
 
-  /** `ip -6 route` style listing (`now` turns expiry times into `expires Ns`). */
-  format(now: Micros = 0): string {
+  /**
+   * `ip -6 route` style listing (`now` turns expiry times into `expires
+   * Ns`). Routes a redirect made are Linux's route-cache exceptions:
+   * listed by `ip -6 route show cache` (`cache` true) only, without proto.
+   */
+  format(now: Micros = 0, cache = false): string {
+    if (cache) {
+      return this.routes
+        .filter((r) => r.proto === "redirect" && r.expires > now)
+        .map((r) => `${formatIpv6Address(r.dest)}${r.gateway.some((b) => b !== 0) ? ` via ${formatIpv6Address(r.gateway)}` : ""} dev ${r.iface.name} metric ${r.metric} pref medium`)
+        .join("\n");
+    }
     return this.routes
-      .filter((r) => r.expires > now)
+      .filter((r) => r.expires > now && r.proto !== "redirect")
       .map((r) => {
         const dst = r.prefixLen === 0 ? "default" : `${formatIpv6Address(r.dest)}/${r.prefixLen}`;
         const via = r.gateway.some((b) => b !== 0) ? ` via ${formatIpv6Address(r.gateway)}` : "";
