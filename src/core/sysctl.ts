@@ -252,7 +252,11 @@ export interface Sysctls {
   ipv6_accept_source_route: number;
   /** net.ipv6.route.mtu_expires (µs): how long a path MTU learned from Packet Too Big holds. */
   ip6_rt_mtu_expires: Micros;
-  /** net.ipv6.auto_flowlabels: 1 flow labels from a hash of the flow on every packet (unless the socket set one), 0 none. */
+  /**
+   * net.ipv6.auto_flowlabels: automatic flow labels (a hash of the flow)
+   * — 0 off, 1 on unless a socket opts out (IPV6_AUTOFLOWLABEL 0), 2 off
+   * unless a socket opts in, 3 always.
+   */
   ipv6_auto_flowlabels: number;
   /** net.ipv6.bindv6only: the default of IPV6_V6ONLY for new AF_INET6 sockets. */
   ipv6_bindv6only: boolean;

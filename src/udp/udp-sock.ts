@@ -37,11 +37,17 @@ export interface Ipv6SockOpts {
   stickyIfindex: number;
   /** The sticky IPV6_PKTINFO's address as set (Linux keeps it and does not use it for the source). */
   stickyAddr: string;
+  /** IPV6_FLOWINFO_SEND: sin6_flowinfo of sendto/connect names the flow label (Linux np->sndflow). */
+  sndflow: boolean;
+  /** The flow label connect() gave with IPV6_FLOWINFO_SEND (Linux np->flow_label), 0 none. */
+  connFlow: number;
+  /** IPV6_AUTOFLOWLABEL as set; null: net.ipv6.auto_flowlabels decides. */
+  autoflowlabel: boolean | null;
 }
 
 /** {@link Ipv6SockOpts} with Linux's defaults. */
 export function newIpv6SockOpts(): Ipv6SockOpts {
-  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0, stickyIfindex: 0, stickyAddr: "::" };
+  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0, stickyIfindex: 0, stickyAddr: "::", sndflow: false, connFlow: 0, autoflowlabel: null };
 }
 
 /** An entry of a UDP socket's error queue (IP_RECVERR / IPV6_RECVERR): what recvmsg(MSG_ERRQUEUE) returns. */
@@ -70,6 +76,8 @@ export interface Datagram {
   hopLimit: number;
   tclass: number;
   ifindex: number;
+  /** The IPv6 traffic class and flow label it arrived with (IPV6_FLOWINFO's value), 0 for IPv4. */
+  flowinfo?: number;
   /** Bytes charged against the receive buffer. */
   truesize: number;
 }
