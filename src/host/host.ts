@@ -15,6 +15,7 @@ import { IcmpLayer } from "../icmp/icmp-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
+import { IP6_RT_PRIO_USER } from "../ip6/route6.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
 import { formatIpv6Address, ipv6, isLinkLocal6, parseCidr6 } from "../wire/ipv6-address.js";
 import { NET_AF_INET, NET_AF_INET6, parseInetAddress } from "../net/inet-address.js";
@@ -247,7 +248,7 @@ export class Host implements Kernel {
     if (dev) iface = this.ip.interfaceByName(dev);
     else if (gateway) iface = this.ip6.routes.lookup(gateway, this.ctx.scheduler.now())?.iface;
     if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
-    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface });
+    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface, metric: IP6_RT_PRIO_USER });
   }
 
   /**

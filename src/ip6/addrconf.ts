@@ -34,7 +34,7 @@ import {
 import type { NdPrefix } from "../wire/icmpv6.js";
 import type { NetInterface } from "../ip/interface.js";
 import type { IpLayer } from "../ip/ip-layer.js";
-import { IP6_RT_PRIO_ADDRCONF } from "./route6.js";
+import { IP6_RT_PRIO_USER } from "./route6.js";
 import type { Ip6Layer } from "./ip6-layer.js";
 
 /** The state of an IPv6 interface address (`ip -6 addr` flags). */
@@ -382,7 +382,7 @@ export class Addrconf {
     const gw = router.slice();
     this.ip6.routes.remove((r) => r.iface === iface && r.proto === "ra" && r.prefixLen === 0 && ipv6Equal(r.gateway, gw));
     if (ra.routerLifetime > 0) {
-      this.ip6.routes.add({ dest: IN6ADDR_ANY, prefixLen: 0, gateway: gw, iface, proto: "ra", metric: IP6_RT_PRIO_ADDRCONF, expires: now + ra.routerLifetime * SEC });
+      this.ip6.routes.add({ dest: IN6ADDR_ANY, prefixLen: 0, gateway: gw, iface, proto: "ra", metric: IP6_RT_PRIO_USER, expires: now + ra.routerLifetime * SEC });
     }
     if (ra.curHopLimit > 0) d.hopLimit = ra.curHopLimit;
     if (ra.mtu >= IPV6_MIN_MTU && ra.mtu <= iface.device.mtu) d.mtu = ra.mtu;

@@ -39,10 +39,10 @@ export interface Route6Result {
   nextHop: Ipv6Address;
 }
 
-/** The default metric of kernel and static IPv6 routes (Linux IP6_RT_PRIO_USER). */
-export const IP6_RT_PRIO_USER = 256;
-/** The metric of a default route learned from a router advertisement (Linux IP6_RT_PRIO_ADDRCONF). */
-export const IP6_RT_PRIO_ADDRCONF = 1024;
+/** The metric of routes a user adds (`ip -6 route add`) and of a router advertisement's default route (Linux IP6_RT_PRIO_USER). */
+export const IP6_RT_PRIO_USER = 1024;
+/** The metric of the prefix routes addresses bring (Linux IP6_RT_PRIO_ADDRCONF), the table's default. */
+export const IP6_RT_PRIO_ADDRCONF = 256;
 
 /** The table. Bumps `generation` on every change so caches can revalidate. */
 export class Route6Table {
@@ -57,7 +57,7 @@ export class Route6Table {
       prefixLen: r.prefixLen,
       gateway: r.gateway ?? IN6ADDR_ANY,
       iface: r.iface,
-      metric: r.metric ?? IP6_RT_PRIO_USER,
+      metric: r.metric ?? IP6_RT_PRIO_ADDRCONF,
       proto: r.proto ?? "static",
       expires: r.expires ?? Infinity,
       mtu: r.mtu ?? 0,

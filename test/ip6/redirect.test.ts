@@ -66,8 +66,7 @@ test("redirects: r1 redirects h to r2 for a prefix behind r2; h takes a ping's r
   assert.equal(via("2001:db8:2::3"), linux("via after: udp 2001:db8:2::3"), "a UDP datagram's redirect is not taken");
   assert.equal(via("2001:db8:2::2"), linux("via after: ping 2001:db8:2::2"), "a ping's redirect is");
   const cache = h.ip6.routes.format(net.now(), true).split("\n")[0]!.replace(r2ll, "fe80::2").replace(hi.name, "e-rdh");
-  const metric = h.ip6.routes.lookup(ipv6("2001:db8:9::1"), net.now())!.route.metric;
-  assert.equal(cache, (linux("route show cache (first line)") as string).replace("metric 1024", `metric ${metric}`), "ip -6 route show cache (the default route's metric)");
+  assert.equal(cache, linux("route show cache (first line)"), "ip -6 route show cache (the default route's metric, 1024 as ip -6 route add gives)");
   assert.equal(h.counters.Icmp6.InRedirects, linux("h Icmp6InRedirects"), "Icmp6InRedirects");
   assert.equal(r1.counters.Icmp6.OutRedirects, linux("r1 Icmp6OutRedirects"), "Icmp6OutRedirects");
   assert.equal((r1.counters.Ip6.OutForwDatagrams ?? 0) - r1Forw0, linux("r1 Ip6OutForwDatagrams"), "the redirected packets are still forwarded");
