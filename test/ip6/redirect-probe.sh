@@ -10,6 +10,8 @@
 # socket's cached route, when it is still valid: not pinned here.)
 # Needs root; makes and deletes namespaces rdh, rdr1, rdr2, rdsw.
 #   sh test/ip6/redirect-probe.sh > test/ip6/redirect-linux.json
+# It also leaves h's capture as redirect-linux.pcap and its `tcpdump -nn` text
+# (timestamps cut) as redirect-linux.tcpdump.txt next to itself.
 set -eu
 cleanup() { for n in rdh rdr1 rdr2 rdsw; do ip netns del $n 2>/dev/null || true; done; rm -f /tmp/redirect-probe.pcap; }
 trap cleanup EXIT
@@ -50,6 +52,9 @@ hn=$(ip netns exec rdh nstat -a | awk '/Icmp6InRedirects/ {print $2}')
 rn=$(ip netns exec rdr1 nstat -a | awk '/Icmp6OutRedirects/ {print $2}')
 fw=$(ip netns exec rdr1 nstat -a | awk '/Ip6OutForwDatagrams/ {print $2}')
 cache=$(ip -n rdh -6 route show cache | head -1)
+here=$(cd "$(dirname "$0")" && pwd)
+cp /tmp/redirect-probe.pcap "$here/redirect-linux.pcap"
+tcpdump -nn -r "$here/redirect-linux.pcap" 2>/dev/null | cut -c17- > "$here/redirect-linux.tcpdump.txt"
 reds=$(tcpdump -nn -v -r /tmp/redirect-probe.pcap 2>/dev/null | python3 -c "
 import sys, json, re
 out, cur = [], None

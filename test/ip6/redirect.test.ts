@@ -18,6 +18,10 @@ import { ETH_P_IPV6 } from "../../src/wire/ethernet.js";
 import { formatIpv6Address, ipv6 } from "../../src/wire/ipv6-address.js";
 import type { Packet } from "../../src/wire/packet.js";
 import { linuxFixture } from "../helpers/linux-fixture.js";
+import { readFileSync } from "node:fs";
+import { pcapRecords } from "../../src/wire/testdata/pcap-records.js";
+import { TcpdumpFormatter } from "../../src/tools/tcpdump.js";
+import { formatFrame } from "../../src/tools/tcpdump-ether.js";
 
 const linux = linuxFixture(new URL("./redirect-linux.json", import.meta.url));
 
@@ -96,4 +100,11 @@ test("redirects: a forwarding host ignores them, and accept_redirects 0 turns th
     assert.equal(formatIpv6Address(after), formatIpv6Address(before), `${what}: the route is unchanged`);
     assert.equal(h.ip6.routes.format(net.now(), true), "", `${what}: no cache entry`);
   }
+});
+
+test("redirects in tcpdump: the kernel's capture (redirects with and without the target's link-layer address) prints as this machine's tcpdump -nn printed it", () => {
+  const recs = pcapRecords(new Uint8Array(readFileSync(new URL("./redirect-linux.pcap", import.meta.url))));
+  const want = readFileSync(new URL("./redirect-linux.tcpdump.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
+  const td = new TcpdumpFormatter();
+  assert.deepEqual(recs.map((r) => formatFrame(r.data, td)), want, "redirect-linux.tcpdump.txt");
 });
