@@ -214,6 +214,8 @@ export interface Sysctls {
   disable_ipv6: boolean;
   /** net.ipv6.conf.all.forwarding: route IPv6 packets between interfaces (and act as a router: no RA processing, joins ff02::2). */
   ipv6_forwarding: boolean;
+  /** net.ipv6.conf.all.accept_redirects: a host takes ICMPv6 redirects (never while forwarding, as Linux). */
+  ipv6_accept_redirects: boolean;
   /** net.ipv6.conf.default.hop_limit */
   ipv6_hop_limit: number;
   /** net.ipv6.ip6frag_time (µs here; seconds in /proc). */
@@ -250,7 +252,11 @@ export interface Sysctls {
   ipv6_accept_source_route: number;
   /** net.ipv6.route.mtu_expires (µs): how long a path MTU learned from Packet Too Big holds. */
   ip6_rt_mtu_expires: Micros;
-  /** net.ipv6.auto_flowlabels: 1 flow labels from a hash of the flow on every packet (unless the socket set one), 0 none. */
+  /**
+   * net.ipv6.auto_flowlabels: automatic flow labels (a hash of the flow)
+   * — 0 off, 1 on unless a socket opts out (IPV6_AUTOFLOWLABEL 0), 2 off
+   * unless a socket opts in, 3 always.
+   */
   ipv6_auto_flowlabels: number;
   /** net.ipv6.bindv6only: the default of IPV6_V6ONLY for new AF_INET6 sockets. */
   ipv6_bindv6only: boolean;
@@ -345,6 +351,7 @@ export function linuxSysctls(): Sysctls {
     tcp_drop_synfin: false,
     disable_ipv6: true,
     ipv6_forwarding: false,
+    ipv6_accept_redirects: true,
     ipv6_hop_limit: 64,
     ip6frag_time: 60 * SEC,
     ip6frag_high_thresh: 4194304,

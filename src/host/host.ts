@@ -15,13 +15,14 @@ import { IcmpLayer } from "../icmp/icmp-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
+import { IP6_RT_PRIO_USER } from "../ip6/route6.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
 import { formatIpv6Address, ipv6, isLinkLocal6, parseCidr6 } from "../wire/ipv6-address.js";
 import { NET_AF_INET, NET_AF_INET6, parseInetAddress } from "../net/inet-address.js";
 import { Ipv4Net } from "../net/ipv4-net.js";
 import { Ipv6Net } from "../net/ipv6-net.js";
 import { NetStack } from "../net/network-layer.js";
-import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
+import { AF_INET, AF_INET6, AF_UNIX, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM } from "../socket/constants.js";
 import { DgramSocket } from "../socket/dgram-socket.js";
 import { PingSocket } from "../socket/ping-socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
@@ -136,6 +137,9 @@ export class Host implements Kernel {
     this.icmp = new IcmpLayer(this.ctx, this.ip);
     this.ip6 = new Ip6Layer(this.ctx, this.ip);
     this.icmp6 = new Icmp6Layer(this.ctx, this.ip6);
+    // One identifier space for both families' ping endpoints (Linux's single ping_table).
+    this.icmp.echo.peer = this.icmp6.echo;
+    this.icmp6.echo.peer = this.icmp.echo;
     this.net = new NetStack(new Ipv4Net(this.ip));
     this.net.register(new Ipv6Net(this.ip6));
     this.udp = new UdpLayer(this.ctx, this.net);
@@ -244,7 +248,7 @@ export class Host implements Kernel {
     if (dev) iface = this.ip.interfaceByName(dev);
     else if (gateway) iface = this.ip6.routes.lookup(gateway, this.ctx.scheduler.now())?.iface;
     if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
-    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface });
+    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface, metric: IP6_RT_PRIO_USER });
   }
 
   /**
@@ -268,11 +272,11 @@ export class Host implements Kernel {
     if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW && type !== SOCK_SEQPACKET && type !== 4 && type !== 10) return "EINVAL";
     if (domain === AF_INET || domain === AF_INET6) {
       if (type === SOCK_DGRAM) {
-        if (domain === AF_INET6 && protocol === IPPROTO_ICMPV6) {
+        if ((domain === AF_INET6 && protocol === IPPROTO_ICMPV6) || (domain === AF_INET && protocol === IPPROTO_ICMP)) {
           // Linux ping_init_sock: the caller's group must be in net.ipv4.ping_group_range (processes are group 0).
           const [lo, hi] = this.ctx.sysctl.ping_group_range;
           if (!(lo <= 0 && 0 <= hi)) return "EACCES";
-          return new PingSocket(this.ctx, this.icmp6);
+          return domain === AF_INET6 ? new PingSocket(this.ctx, { v6: this.icmp6, ip6: this.ip6 }) : new PingSocket(this.ctx, { v4: this.icmp, ip: this.ip });
         }
         if (protocol !== 0 && protocol !== IPPROTO_UDP) return "EPROTONOSUPPORT";
         return new DgramSocket(this.ctx, this.udp, domain);

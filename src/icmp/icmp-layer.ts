@@ -8,10 +8,10 @@
  * Linux's inetpeer XRLIM_BURST_FACTOR, types in `icmp_ratemask` only),
  * never on loopback.
  */
-import { EchoIds } from "./echo-ids.js";
+import { EchoIds, type EchoBinding } from "./echo-ids.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
-import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
+import { xrlimAllow, type XrlimPeer } from "../ip/xrlim.js";
 import type { IpLayer } from "../ip/ip-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { datagramTail } from "../ip/protocol.js";
@@ -29,6 +29,8 @@ const DEFAULT_RATEMASK = 6168;
 /** A received echo reply. */
 export interface EchoReply {
   from: Ipv4Address;
+  /** The address it was sent to (ours). */
+  to: Ipv4Address;
   id: number;
   seq: number;
   ttl: number;
@@ -41,9 +43,15 @@ export interface EchoError {
   from: Ipv4Address;
   type: number;
   code: number;
+  /** The next-hop MTU of a fragmentation-needed, the pointer of a parameter problem, else 0 (Linux ee_info). */
+  info: number;
   id: number;
   seq: number;
   at: Micros;
+  /** The quoted request's destination. */
+  dst: Ipv4Address;
+  /** The quoted request from its ICMP header on, as far as the error quoted it. */
+  quote: Uint8Array;
 }
 
 /** Receives echo replies and errors for one echo identifier (a ping endpoint). */
@@ -55,14 +63,15 @@ export interface EchoListener {
 /** The ICMP module. */
 export class IcmpLayer {
   #peers = new Map<Ipv4Address, XrlimPeer>();
-  readonly #echo: EchoIds<EchoListener>;
+  /** The ping endpoints by identifier (the host links it with ICMPv6's: one identifier space). */
+  readonly echo: EchoIds<EchoListener, Ipv4Address>;
 
   constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
     ip.register(IPPROTO_ICMP, { input: (p, h, i) => this.input(p, h, i) });
     ip.icmpErrorSender = (type, code, info, pkt, hdr) => this.sendError(type, code, info, pkt, hdr);
     // Drawn now, not at the first ping: the draw's place in the host's random stream is fixed.
     const first = 1 + ctx.rng.below(0xfffe);
-    this.#echo = new EchoIds(() => first);
+    this.echo = new EchoIds(() => first);
   }
 
   /**
@@ -70,17 +79,25 @@ export class IcmpLayer {
    * identifiers in use: EAGAIN, as Linux's inet_autobind gives for a ping
    * socket that finds no free identifier (the search is bounded: it never loops).
    */
-  openEcho(listener: EchoListener): number {
-    return this.#echo.open(listener);
+  openEcho(listener: EchoListener, binding: EchoBinding<Ipv4Address> | null = null): number {
+    return this.echo.open(listener, binding);
   }
 
-  /** Unregisters a ping endpoint. */
-  closeEcho(id: number): void {
-    this.#echo.close(id);
+  /** Registers a ping endpoint on identifier `id` (a ping socket's bind); 0 when it is taken (EADDRINUSE). */
+  openEchoAt(id: number, listener: EchoListener, binding: EchoBinding<Ipv4Address> | null = null): number {
+    return this.echo.openAt(id, listener, binding);
   }
 
-  /** Sends an echo request; returns an errno code on a local failure. */
-  sendEcho(dst: Ipv4Address, id: number, seq: number, data: Uint8Array, ttl?: number): string | null {
+  /** Unregisters a ping endpoint (all on `id` without `listener`). */
+  closeEcho(id: number, listener?: EchoListener): void {
+    this.echo.close(id, listener);
+  }
+
+  /**
+   * Sends an echo request (from `src`, a bound ping socket's address, else
+   * the route's); returns an errno code on a local failure.
+   */
+  sendEcho(dst: Ipv4Address, id: number, seq: number, data: Uint8Array, ttl?: number, src?: Ipv4Address): string | null {
     const rt = this.ip.route(dst);
     const c = this.ctx.counters;
     if (!rt) {
@@ -91,7 +108,7 @@ export class IcmpLayer {
     emitIcmp({ type: ICMP_ECHO_REQUEST, code: 0, id, seq }, head, IPV4.MIN_HEADER, data, !rt.iface.device.checksumOffload);
     c.inc(c.Icmp, "OutMsgs");
     c.inc(c.IcmpMsg, "OutType8");
-    return this.ip.output(rt, rt.src, dst, IPPROTO_ICMP, head, data, { ttl });
+    return this.ip.output(rt, src || rt.src, dst, IPPROTO_ICMP, head, data, { ttl });
   }
 
   /** Handles a received ICMP message. */
@@ -133,8 +150,8 @@ export class IcmpLayer {
       return;
     }
     if (m.type === ICMP_ECHO_REPLY) {
-      const ep = this.#echo.get(m.id);
-      if (ep) ep.reply({ from: hdr.src, id: m.id, seq: m.seq, ttl: hdr.ttl, data, at: now });
+      const ep = this.echo.get(m.id, hdr.dst);
+      if (ep) ep.reply({ from: hdr.src, to: hdr.dst, id: m.id, seq: m.seq, ttl: hdr.ttl, data, at: now });
       else c.inc(c.Sockstack, "IcmpInDiscards"); // nobody pings with this id (Linux ping_rcv: no counter)
       return;
     }
@@ -147,8 +164,10 @@ export class IcmpLayer {
         if (data.length >= qhl + 8 && data[qhl] === ICMP_ECHO_REQUEST) {
           const id = (data[qhl + 4]! << 8) | data[qhl + 5]!;
           const seq = (data[qhl + 6]! << 8) | data[qhl + 7]!;
-          const ep = this.#echo.get(id);
-          if (ep) ep.error({ from: hdr.src, type: m.type, code: m.code, id, seq, at: now });
+          const ep = this.echo.get(id, hdr.dst);
+          const dst = ((data[16]! << 24) | (data[17]! << 16) | (data[18]! << 8) | data[19]!) >>> 0;
+          const info = m.type === ICMP_DEST_UNREACH && m.code === 4 ? m.mtu : m.type === 12 ? m.id >>> 8 : 0;
+          if (ep) ep.error({ from: hdr.src, type: m.type, code: m.code, info, id, seq, at: now, dst, quote: data.subarray(qhl) });
           else c.inc(c.Sockstack, "IcmpInDiscards");
           return;
         }

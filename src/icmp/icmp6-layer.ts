@@ -19,7 +19,7 @@
  *   `ratemask` (0-1,3-127: Packet Too Big and informational messages) and
  *   loopback are never limited; a refused one counts Icmp6OutRateLimitHost.
  */
-import { EchoIds } from "./echo-ids.js";
+import { EchoIds, type EchoBinding } from "./echo-ids.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { Micros } from "../core/time.js";
 import type { NetInterface } from "../ip/interface.js";
@@ -30,11 +30,12 @@ import {
   NDISC_ROUTER_ADVERTISEMENT, NDISC_ROUTER_SOLICITATION, emitIcmpv6, isIcmpv6Error, parseIcmpv6,
 } from "../wire/icmpv6.js";
 import { IPV6, NEXTHDR_FRAGMENT, NEXTHDR_ICMPV6, ipv6ExtLength, isIpv6Extension, type Ipv6Header } from "../wire/ipv6.js";
-import { ipv6Key, isMulticast6, isUnspecified6, type Ipv6Address } from "../wire/ipv6-address.js";
+import { ipv6Equal, ipv6Key, isMulticast6, isUnspecified6, type Ipv6Address } from "../wire/ipv6-address.js";
 import { EMPTY, type Packet } from "../wire/packet.js";
 import { WireError } from "../wire/wire-error.js";
 import { datagramTail } from "../ip/protocol.js";
-import { xrlimAllow, type XrlimPeer } from "./xrlim.js";
+import { xrlimAllow, type XrlimPeer } from "../ip/xrlim.js";
+import { MLD_LISTENER_QUERY } from "../ip6/mld.js";
 
 
 /** Linux's per-type counter names (icmp6_type_names / snmp6). */
@@ -44,6 +45,7 @@ const IN_NAMES: Record<number, string> = {
   [NDISC_ROUTER_SOLICITATION]: "InRouterSolicits", [NDISC_ROUTER_ADVERTISEMENT]: "InRouterAdvertisements",
   [NDISC_NEIGHBOUR_SOLICITATION]: "InNeighborSolicits", [NDISC_NEIGHBOUR_ADVERTISEMENT]: "InNeighborAdvertisements",
   [NDISC_REDIRECT]: "InRedirects", [ICMPV6_MLD2_REPORT]: "InMLDv2Reports",
+  [MLD_LISTENER_QUERY]: "InGroupMembQueries", 131: "InGroupMembResponses", 132: "InGroupMembReductions",
 };
 const OUT_NAMES: Record<number, string> = {
   [ICMPV6_DEST_UNREACH]: "OutDestUnreachs", [ICMPV6_PKT_TOOBIG]: "OutPktTooBigs", [ICMPV6_TIME_EXCEED]: "OutTimeExcds",
@@ -72,6 +74,10 @@ export interface Echo6Error {
   id: number;
   seq: number;
   at: Micros;
+  /** The quoted request's destination. */
+  dst: Ipv6Address;
+  /** The quoted request from its ICMPv6 header on, as far as the error quoted it. */
+  quote: Uint8Array;
 }
 
 /** Receives echo replies and errors for one identifier (a ping endpoint). */
@@ -83,7 +89,8 @@ export interface Echo6Listener {
 /** The ICMPv6 module. */
 export class Icmp6Layer {
   readonly #peers = new Map<string, XrlimPeer>();
-  readonly #echo = new EchoIds<Echo6Listener>(() => 1 + this.ctx.rng.fork("icmp6").below(0xfffe));
+  /** The ping endpoints by identifier (the host links it with ICMPv4's: one identifier space). */
+  readonly echo = new EchoIds<Echo6Listener, Ipv6Address>(() => 1 + this.ctx.rng.fork("icmp6").below(0xfffe), ipv6Equal);
 
   constructor(readonly ctx: StackContext, readonly ip6: Ip6Layer) {
     ip6.register(NEXTHDR_ICMPV6, { input: (p, h, off, i) => this.input(p, h, off, i) });
@@ -91,32 +98,33 @@ export class Icmp6Layer {
   }
 
   /** Registers a ping endpoint; returns its identifier (EAGAIN when all 65535 are in use). */
-  openEcho(listener: Echo6Listener): number {
-    return this.#echo.open(listener);
+  openEcho(listener: Echo6Listener, binding: EchoBinding<Ipv6Address> | null = null): number {
+    return this.echo.open(listener, binding);
   }
 
-  /** Registers a ping endpoint on identifier `id` (a ping socket's bind); 0 when it is taken. */
-  openEchoAt(id: number, listener: Echo6Listener): number {
-    return this.#echo.openAt(id, listener);
+  /** Registers a ping endpoint on identifier `id` (a ping socket's bind); 0 when it is taken (EADDRINUSE). */
+  openEchoAt(id: number, listener: Echo6Listener, binding: EchoBinding<Ipv6Address> | null = null): number {
+    return this.echo.openAt(id, listener, binding);
   }
 
-  /** Unregisters a ping endpoint. */
-  closeEcho(id: number): void {
-    this.#echo.close(id);
+  /** Unregisters a ping endpoint (all on `id` without `listener`). */
+  closeEcho(id: number, listener?: Echo6Listener): void {
+    this.echo.close(id, listener);
   }
 
   /**
    * Sends an echo request to `dst` (`oif` for a link-local or multicast
-   * destination's interface); returns an errno code on a local failure.
+   * destination's interface; `from`, a bound ping socket's address, else
+   * the selected source); returns an errno code on a local failure.
    */
-  sendEcho(dst: Ipv6Address, id: number, seq: number, data: Uint8Array, hopLimit?: number, oif?: NetInterface): string | null {
+  sendEcho(dst: Ipv6Address, id: number, seq: number, data: Uint8Array, hopLimit?: number, oif?: NetInterface, from?: Ipv6Address): string | null {
     const c = this.ctx.counters;
     const rt = this.ip6.route(dst, oif);
     if (!rt) {
       c.inc(c.Icmp6, "OutErrors");
       return "ENETUNREACH";
     }
-    const src = this.ip6.selectSource(dst, rt.iface);
+    const src = from ?? this.ip6.selectSource(dst, rt.iface);
     if (!src) return "EADDRNOTAVAIL";
     const head = new Uint8Array(IPV6.HEADER + ICMPV6.HEADER);
     emitIcmpv6(ICMPV6_ECHO_REQUEST, 0, ((id << 16) | seq) >>> 0, head, IPV6.HEADER, data, src, dst, !rt.iface.device.checksumOffload);
@@ -155,6 +163,11 @@ export class Icmp6Layer {
       if (!this.ip6.ndisc.input(packet, hdr, l4off, iface)) c.inc(c.Icmp6, "InErrors");
       return;
     }
+    if (m.type === MLD_LISTENER_QUERY) {
+      // igmp6_event_query: a malformed query is dropped without an error counter.
+      this.ip6.mld.input(packet, hdr, l4off, iface);
+      return;
+    }
     const data = datagramTail(packet, l4off + ICMPV6.HEADER);
     if (m.type === ICMPV6_ECHO_REQUEST) {
       if (this.ctx.sysctl.icmpv6_echo_ignore_all) return;
@@ -162,7 +175,7 @@ export class Icmp6Layer {
       return;
     }
     if (m.type === ICMPV6_ECHO_REPLY) {
-      const ep = this.#echo.get(m.id);
+      const ep = this.echo.get(m.id, hdr.dst);
       if (ep) ep.reply({ from: hdr.src.slice(), to: hdr.dst.slice(), id: m.id, seq: m.seq, hopLimit: hdr.hopLimit, data, at: now });
       else c.inc(c.Sockstack, "Icmp6InDiscards");
       return;
@@ -174,15 +187,15 @@ export class Icmp6Layer {
         if (m.type === ICMPV6_PKT_TOOBIG) this.ip6.updatePmtu(data.subarray(24, 40), m.word);
         const id = (data[q.off + 4]! << 8) | data[q.off + 5]!;
         const seq = (data[q.off + 6]! << 8) | data[q.off + 7]!;
-        const ep = this.#echo.get(id);
-        if (ep) ep.error({ from: hdr.src.slice(), type: m.type, code: m.code, info: m.word, id, seq, at: now });
+        const ep = this.echo.get(id, hdr.dst);
+        if (ep) ep.error({ from: hdr.src.slice(), type: m.type, code: m.code, info: m.word, id, seq, at: now, dst: data.slice(24, 40), quote: data.subarray(q.off) });
         else c.inc(c.Sockstack, "Icmp6InDiscards");
         return;
       }
       if (!this.ip6.deliverIcmpError(m.type, m.code, m.word, hdr.src.slice(), data)) c.inc(c.Icmp6, "InErrors");
       return;
     }
-    // Informational types Linux does not handle (MLD queries/reports, node information…) are dropped.
+    // Informational types a host does not act on (MLD reports, node information…) are dropped.
   }
 
   /** icmpv6_echo_reply */

@@ -34,7 +34,7 @@ import {
 import type { NdPrefix } from "../wire/icmpv6.js";
 import type { NetInterface } from "../ip/interface.js";
 import type { IpLayer } from "../ip/ip-layer.js";
-import { IP6_RT_PRIO_ADDRCONF } from "./route6.js";
+import { IP6_RT_PRIO_USER } from "./route6.js";
 import type { Ip6Layer } from "./ip6-layer.js";
 
 /** The state of an IPv6 interface address (`ip -6 addr` flags). */
@@ -62,8 +62,8 @@ export interface Inet6Addr {
 interface Inet6Dev {
   iface: NetInterface;
   addrs: Inet6Addr[];
-  /** Joined multicast groups (keys). */
-  groups: Set<string>;
+  /** Joined multicast groups by key. */
+  groups: Map<string, Ipv6Address>;
   /** The interface's IPv6 MTU (RA MTU option), or 0 for the device's. */
   mtu: number;
   /** The hop limit an RA set, or 0 for the sysctl's. */
@@ -127,7 +127,7 @@ export class Addrconf {
   attach(iface: NetInterface): void {
     if (this.#devs.has(iface.index)) return;
     const d: Inet6Dev = {
-      iface, addrs: [], groups: new Set(), mtu: 0, hopLimit: 0, rsSent: 0, rsInterval: 0,
+      iface, addrs: [], groups: new Map(), mtu: 0, hopLimit: 0, rsSent: 0, rsInterval: 0,
       rsTimer: new Timer(() => this.#rsTimer(d)), gotRa: false,
     };
     this.#devs.set(iface.index, d);
@@ -153,6 +153,7 @@ export class Addrconf {
     const dev = iface.device;
     if (!dev.up) {
       this.ctx.scheduler.disarm(d.rsTimer);
+      this.ip6.mld.down(iface);
       // Linux addrconf_ifdown: autoconfigured and link-local addresses go; manual ones return to tentative.
       for (const a of [...d.addrs]) {
         if (a.autoconf || isLinkLocal6(a.addr)) this.removeAddress(iface, a.addr);
@@ -163,7 +164,9 @@ export class Addrconf {
       return;
     }
     if (this.ctx.sysctl.disable_ipv6) return;
-    d.groups.add(ipv6Key(ALLNODES));
+    d.groups.set(ipv6Key(ALLNODES), ALLNODES);
+    // ipv6_mc_up: groups joined while the link was down are reported now.
+    for (const g of d.groups.values()) this.ip6.mld.joined(iface, g);
     if (!d.addrs.some((a) => isLinkLocal6(a.addr))) {
       const ll = isEthernet(dev) ? linkLocalFromMac(dev.mac) : randomLinkLocal(this.ip6.random());
       this.addAddress(iface, ll, 64);
@@ -195,7 +198,7 @@ export class Addrconf {
       dadProbes: 0, nonce: null, timer: new Timer(() => this.#addrTimer(a)),
     };
     d.addrs.push(a);
-    d.groups.add(ipv6Key(solicitedNode(addr)));
+    this.#join(iface, solicitedNode(addr));
     if (iface !== this.ip.loopback && prefixLen < 128) {
       this.ip6.routes.add({ dest: addr, prefixLen, iface, proto: "kernel", expires: a.validUntil });
     }
@@ -215,7 +218,10 @@ export class Addrconf {
     this.#setState(a, "dadfailed"); // leaves the local set
     d.addrs.splice(i, 1);
     this.ctx.scheduler.disarm(a.timer);
-    if (!d.addrs.some((x) => ipv6Equal(solicitedNode(x.addr), solicitedNode(addr)))) d.groups.delete(ipv6Key(solicitedNode(addr)));
+    if (!d.addrs.some((x) => ipv6Equal(solicitedNode(x.addr), solicitedNode(addr)))) {
+      // addrconf_leave_solict: the last address of the group leaves it (an MLD report).
+      if (d.groups.delete(ipv6Key(solicitedNode(addr))) && iface.device.up && !this.ctx.sysctl.disable_ipv6) this.ip6.mld.left(iface, solicitedNode(addr));
+    }
     if (!d.addrs.some((x) => x.prefixLen === a.prefixLen && ipv6InPrefix(x.addr, a.addr, a.prefixLen))) {
       this.ip6.routes.remove((r) => r.iface === iface && r.proto === "kernel" && r.prefixLen === a.prefixLen && ipv6InPrefix(a.addr, r.dest, r.prefixLen));
     }
@@ -294,6 +300,9 @@ export class Addrconf {
   #dadCompleted(a: Inet6Addr, now: Micros): void {
     this.#setState(a, now >= a.preferredUntil ? "deprecated" : "preferred");
     this.#armLifetime(a, now);
+    // addrconf_dad_completed: the interface's only usable link-local address → ipv6_mc_dad_complete.
+    const lls = this.#devs.get(a.iface.index)!.addrs.filter((x) => isLinkLocal6(x.addr) && (x.state === "preferred" || x.state === "deprecated"));
+    if (isLinkLocal6(a.addr) && lls.length === 1) this.ip6.mld.dadComplete(a.iface);
     // addrconf_dad_completed: the first usable link-local address starts router solicitation on a host.
     const d = this.#devs.get(a.iface.index)!;
     const sc = this.ctx.sysctl;
@@ -325,8 +334,19 @@ export class Addrconf {
     this.ctx.counters.inc(this.ctx.counters.Sockstack, "Ip6DadFailures");
   }
 
+  /** Joins `group` on `iface`; a new membership on an up interface is reported (MLD). */
   #join(iface: NetInterface, group: Ipv6Address): void {
-    this.#devs.get(iface.index)?.groups.add(ipv6Key(group));
+    const d = this.#devs.get(iface.index);
+    if (!d) return;
+    const k = ipv6Key(group);
+    if (d.groups.has(k)) return;
+    d.groups.set(k, group.slice());
+    if (iface.device.up && !this.ctx.sysctl.disable_ipv6) this.ip6.mld.joined(iface, group);
+  }
+
+  /** The multicast groups `iface` has joined (the all-nodes group once IPv6 runs on it). */
+  groupsOf(iface: NetInterface): Ipv6Address[] {
+    return [...(this.#devs.get(iface.index)?.groups.values() ?? [])];
   }
 
   /** True when `iface` listens to multicast `group`. */
@@ -369,7 +389,7 @@ export class Addrconf {
     const gw = router.slice();
     this.ip6.routes.remove((r) => r.iface === iface && r.proto === "ra" && r.prefixLen === 0 && ipv6Equal(r.gateway, gw));
     if (ra.routerLifetime > 0) {
-      this.ip6.routes.add({ dest: IN6ADDR_ANY, prefixLen: 0, gateway: gw, iface, proto: "ra", metric: IP6_RT_PRIO_ADDRCONF, expires: now + ra.routerLifetime * SEC });
+      this.ip6.routes.add({ dest: IN6ADDR_ANY, prefixLen: 0, gateway: gw, iface, proto: "ra", metric: IP6_RT_PRIO_USER, expires: now + ra.routerLifetime * SEC });
     }
     if (ra.curHopLimit > 0) d.hopLimit = ra.curHopLimit;
     if (ra.mtu >= IPV6_MIN_MTU && ra.mtu <= iface.device.mtu) d.mtu = ra.mtu;

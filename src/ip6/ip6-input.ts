@@ -30,7 +30,7 @@ import {
   copyIpv6Header, ipv6ExtLength, ipv6OptionAction, isIpv6Extension, newIpv6Header, parseIpv6FragmentInto, parseIpv6Into, scanIpv6Options,
   type Ipv6Fragment, type Ipv6Header, type Ipv6OptionScan,
 } from "../wire/ipv6.js";
-import { ipv6Key, isLinkLocal6, isLoopback6, isMulticast6, isUnspecified6, type Ipv6Address } from "../wire/ipv6-address.js";
+import { ipv6Equal, ipv6Key, isLinkLocal6, isLoopback6, isMulticast6, isUnspecified6, type Ipv6Address } from "../wire/ipv6-address.js";
 import {
   ICMPV6_ADDR_UNREACH, ICMPV6_DEST_UNREACH, ICMPV6_EXC_FRAGTIME, ICMPV6_EXC_HOPLIMIT, ICMPV6_HDR_FIELD, ICMPV6_NOROUTE, ICMPV6_NOT_NEIGHBOUR,
   ICMPV6_PARAMPROB, ICMPV6_PKT_TOOBIG, ICMPV6_TIME_EXCEED, ICMPV6_UNK_NEXTHDR, ICMPV6_UNK_OPTION,
@@ -40,6 +40,9 @@ import type { NetInterface } from "../ip/interface.js";
 import { IN_ECN_COUNTERS, type IpLayer } from "../ip/ip-layer.js";
 import { trimPacket } from "../ip/protocol.js";
 import { Reassembler, type ReassemblyFamily } from "../ip/reassembly.js";
+import { xrlimAllow, type XrlimPeer } from "../ip/xrlim.js";
+import { EthernetDevice } from "../link/ethernet.js";
+import { SEC } from "../core/time.js";
 import type { Ip6ProtocolHandler } from "./protocol6.js";
 import type { Ip6Layer } from "./ip6-layer.js";
 
@@ -82,6 +85,8 @@ export class Ip6Input {
   /** The reassembly engine (tests, /proc/net/sockstat6 FRAG6). */
   readonly reassembler: Reassembler;
   readonly #handlers: (Ip6ProtocolHandler | undefined)[] = [];
+  /** Redirect rate limits by destination (`d…`) and by sender (`s…`). */
+  readonly #redirectPeers = new Map<string, XrlimPeer>();
   readonly #scratch: Ipv6Header = newIpv6Header();
   readonly #frag: Ipv6Fragment = { nextHeader: 0, offset: 0, mf: false, id: 0 };
   readonly #optScan: Ipv6OptionScan = { badOffset: -1, badType: 0, malformed: false };
@@ -151,10 +156,9 @@ export class Ip6Input {
     }
     if (isMulticast6(hdr.dst)) {
       c.inc(c.Ip6, "InMcastPkts");
-      if (!this.ip6.isMember(iface, hdr.dst)) {
-        c.inc(c.Ip6, "InDiscards");
-        return;
-      }
+      // ip6_mc_input: a group this interface is not in is dropped without a counter (Linux 6.18: a
+      // neighbour's MLD reports to ff02::16 leave Ip6InDiscards at 0).
+      if (!this.ip6.isMember(iface, hdr.dst)) return;
       this.#deliver(packet, hdr, off, nhOff, nh, iface);
       return;
     }
@@ -352,11 +356,33 @@ export class Ip6Input {
       this.ip6.icmp6ErrorSender?.(ICMPV6_PKT_TOOBIG, 0, mtu, packet, hdr, inIface);
       return;
     }
+    // ip6_forward: a packet leaving by the interface it came in on earns its sender a Redirect.
+    if (rt.iface === inIface) this.#redirect(packet, hdr, inIface, rt.route.gateway.some((x) => x !== 0) ? rt.route.gateway : hdr.dst);
     const out = packet.clone();
     out.head[7] = hdr.hopLimit - 1; // IPv6 has no header checksum to update
     c.inc(c.Ip6, "OutForwDatagrams");
     c.inc(c.Ip6, "OutOctets", out.length);
     this.ip6.out.transmit(rt.iface.device, out, rt.nextHop);
+  }
+
+  /**
+   * ip6_forward's redirect and ndisc_send_redirect's checks: not for a
+   * source-routed packet; the router needs a link-local address there; the
+   * better first hop `target` must be link-local (or the destination
+   * itself); the sender must be on-link; at most one a second per
+   * destination and per sender, with a burst of 6 (inet_peer_xrlim_allow).
+   */
+  #redirect(packet: Packet, hdr: Ipv6Header, iface: NetInterface, target: Ipv6Address): void {
+    const dev = iface.device;
+    if (!(dev instanceof EthernetDevice) || packet.head[6] === NEXTHDR_ROUTING) return;
+    const src = this.ip6.addrconf.linkLocalOf(iface);
+    if (!src) return;
+    if (!ipv6Equal(target, hdr.dst) && !isLinkLocal6(target)) return;
+    const now = this.ctx.scheduler.now();
+    const back = this.ip6.routes.lookup(hdr.src, now);
+    if (!back || back.iface !== iface || back.route.gateway.some((x) => x !== 0)) return;
+    if (!xrlimAllow(this.#redirectPeers, `d${ipv6Key(hdr.dst)}`, SEC, now) || !xrlimAllow(this.#redirectPeers, `s${ipv6Key(hdr.src)}`, SEC, now)) return;
+    this.ip6.ndisc.sendRedirect(iface, dev, src, hdr.src.slice(), target.slice(), hdr.dst.slice(), packet.bytes());
   }
 
   /** ND could not resolve a neighbour: ICMPv6 address unreachable to the sender of `p` (ndisc_error_report). */

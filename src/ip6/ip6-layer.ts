@@ -22,7 +22,8 @@ import type { Reassembler } from "../ip/reassembly.js";
 import { Route6Table, type Route6Result } from "./route6.js";
 import { Ndisc } from "./ndisc.js";
 import { Addrconf, type Inet6Addr, type RouterAdvert } from "./addrconf.js";
-import { Ip6Output, type Ip6SendOptions } from "./ip6-output.js";
+import { Ip6Output, type Ip6SendOptions, type LinkLocalSend } from "./ip6-output.js";
+import { Mld } from "./mld.js";
 import { Ip6Input } from "./ip6-input.js";
 import type { Icmp6ErrorSender, Ip6ProtocolHandler } from "./protocol6.js";
 
@@ -34,6 +35,8 @@ export class Ip6Layer {
   readonly routes = new Route6Table();
   /** Neighbor Discovery and the IPv6 neighbour table. */
   readonly ndisc: Ndisc;
+  /** MLDv2 reports of the groups the interfaces join (mld.ts). */
+  readonly mld: Mld;
   /** Addresses and per-interface state (addrconf). */
   readonly addrconf: Addrconf;
   /** The sending half: headers, path MTU, fragmentation. */
@@ -45,6 +48,7 @@ export class Ip6Layer {
   #rng: Rng | null = null;
 
   constructor(readonly ctx: StackContext, readonly ip: IpLayer) {
+    this.mld = new Mld(this);
     this.ndisc = new Ndisc(this);
     this.addrconf = new Addrconf(this);
     this.out = new Ip6Output(this);
@@ -219,8 +223,8 @@ export class Ip6Layer {
   }
 
   /** Sends an ND message built in `b` (Ip6Output.sendNd). */
-  sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress): void {
-    this.out.sendNd(iface, dev, b, src, dst, mac);
+  sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress, o: LinkLocalSend = {}): void {
+    this.out.sendNd(iface, dev, b, src, dst, mac, o);
   }
 
   /** Bumps counters in one group (ND and ICMPv6 share the Icmp6 group). */

@@ -25,6 +25,8 @@ export interface Ip6SendOptions {
   trafficClass?: number;
   /** A flow label (20 bits); undefined for Linux's automatic one, 0 for none. */
   flowLabel?: number;
+  /** The socket's IPV6_AUTOFLOWLABEL when it set one (undefined: the auto_flowlabels default). */
+  autoLabel?: boolean;
   /** IPV6_DONTFRAG: fail with EMSGSIZE rather than fragment. */
   dontFrag?: boolean;
   /** Fragment at (or, with `dontFrag`, refuse above) this size rather than the path MTU (IPV6_PMTUDISC_PROBE/INTERFACE/OMIT, IPV6_MTU). */
@@ -39,6 +41,12 @@ interface PmtuEntry {
 
 
 const FLOW_SCRATCH = new Uint8Array(37);
+
+/** What an MLD report changes in {@link Ip6Output.sendNd}: its hop limit and first next header. */
+export interface LinkLocalSend {
+  hopLimit?: number;
+  nextHeader?: number;
+}
 
 /** The sending half of the IPv6 layer. */
 export class Ip6Output {
@@ -79,6 +87,18 @@ export class Ip6Output {
   }
 
   /**
+   * Whether a packet gets an automatic label (ip6_make_flowlabel):
+   * auto_flowlabels 0 never, 3 always, 1 unless the socket turned
+   * IPV6_AUTOFLOWLABEL off, 2 only when it turned it on.
+   */
+  wantsAutoLabel(socket: boolean | undefined): boolean {
+    const mode = this.ctx.sysctl.ipv6_auto_flowlabels;
+    if (mode === 0) return false;
+    if (mode === 3) return true;
+    return socket ?? mode === 1;
+  }
+
+  /**
    * Linux's automatic flow label (ip6_make_flowlabel with
    * auto_flowlabels 1): a keyed hash of the flow's addresses, next header
    * and first four upper-layer bytes (ports; ICMPv6 type and code), 20
@@ -114,7 +134,7 @@ export class Ip6Output {
       return "EMSGSIZE";
     }
     const hop = opts.hopLimit ?? (isMulticast6(dst) ? 1 : this.ip6.hopLimit(rt.iface));
-    const flow = opts.flowLabel ?? this.autoFlowLabel(src, dst, nextHeader, head, IPV6.HEADER);
+    const flow = opts.flowLabel ?? (this.wantsAutoLabel(opts.autoLabel) ? this.autoFlowLabel(src, dst, nextHeader, head, IPV6.HEADER) : 0);
     writeIpv6Header(head, 0, src, dst, nextHeader, plen, hop, opts.trafficClass ?? 0, flow);
     const packet = new Packet(head, payload, true);
     const total = packet.length;
@@ -146,11 +166,12 @@ export class Ip6Output {
    * Sends an ND message built in `b` (40 bytes reserved, ICMPv6 ready)
    * from `src` to `dst` on `dev`, straight to `mac` (or to `dst`'s
    * multicast MAC when `mac` < 0, or through the table): hop limit 255,
-   * no flow label (Linux's ndisc_send_skb).
+   * no flow label (Linux's ndisc_send_skb). MLD reports use it too, with
+   * hop limit 1 and their hop-by-hop header (`o`).
    */
-  sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress): void {
+  sendNd(iface: NetInterface, dev: EthernetDevice, b: Uint8Array, src: Ipv6Address, dst: Ipv6Address, mac: MacAddress, o: LinkLocalSend = {}): void {
     if (this.ip6.halted) return;
-    writeIpv6Header(b, 0, src, dst, 58, b.length - IPV6.HEADER, 255, 0, 0);
+    writeIpv6Header(b, 0, src, dst, o.nextHeader ?? 58, b.length - IPV6.HEADER, o.hopLimit ?? 255, 0, 0);
     const c = this.ctx.counters;
     c.inc(c.Ip6, "OutRequests");
     if (isMulticast6(dst)) c.inc(c.Ip6, "OutMcastPkts");

@@ -24,8 +24,9 @@
  *   multicast target or a source link-layer option from `::` are dropped
  *   (RFC 4861 §7.1.1/§7.1.2), counted Icmp6InErrors by the caller.
  *
- * Not modelled: MLD (sockstack joins groups without reports), proxy ND,
- * redirects, ND options beyond SLLAO/TLLAO/prefix/MTU/nonce.
+ * Redirects: sent by a forwarding router (ip6-input.ts), taken by hosts
+ * (`#recvRedirect`). Not modelled: proxy ND, ND options beyond
+ * SLLAO/TLLAO/prefix/MTU/nonce/redirected header.
  */
 import type { Micros } from "../core/time.js";
 import { SEC } from "../core/time.js";
@@ -33,18 +34,18 @@ import { Timer } from "../core/scheduler.js";
 import { EthernetDevice } from "../link/ethernet.js";
 import { ETH_P_IPV6, type MacAddress } from "../wire/ethernet.js";
 import {
-  ICMPV6, NDISC_NEIGHBOUR_ADVERTISEMENT, NDISC_NEIGHBOUR_SOLICITATION, NDISC_ROUTER_ADVERTISEMENT, NDISC_ROUTER_SOLICITATION,
-  ND_NA_OVERRIDE, ND_NA_ROUTER, ND_NA_SOLICITED, ND_OPT_SOURCE_LL_ADDR, ND_OPT_TARGET_LL_ADDR, emitIcmpv6, newNdOptions, parseNdOptions,
+  ICMPV6, NDISC_NEIGHBOUR_ADVERTISEMENT, NDISC_NEIGHBOUR_SOLICITATION, NDISC_REDIRECT, NDISC_ROUTER_ADVERTISEMENT, NDISC_ROUTER_SOLICITATION,
+  ND_OPT_REDIRECT_HDR, ND_NA_OVERRIDE, ND_NA_ROUTER, ND_NA_SOLICITED, ND_OPT_SOURCE_LL_ADDR, ND_OPT_TARGET_LL_ADDR, emitIcmpv6, newNdOptions, parseNdOptions,
   writeNdLinkLayerOption, writeNdMtuOption, writeNdPrefixOption, type NdPrefix,
 } from "../wire/icmpv6.js";
-import { IPV6, type Ipv6Header } from "../wire/ipv6.js";
+import { IPV6, NEXTHDR_ICMPV6, NEXTHDR_TCP, type Ipv6Header } from "../wire/ipv6.js";
 import {
-  IN6ADDR_ALLNODES, formatIpv6Address, ipv6Key, ipv6MulticastMacOf, isMulticast6, isUnspecified6, solicitedNode,
+  IN6ADDR_ALLNODES, IN6ADDR_ANY, formatIpv6Address, ipv6Equal, isLinkLocal6, ipv6Key, ipv6MulticastMacOf, isMulticast6, isUnspecified6, solicitedNode,
   type Ipv6Address,
 } from "../wire/ipv6-address.js";
 import { Packet } from "../wire/packet.js";
 import type { NetInterface } from "../ip/interface.js";
-import { NeighbourTable, type Neighbour } from "../ip/neighbour.js";
+import { NUD_VALID, NeighbourTable, type Neighbour } from "../ip/neighbour.js";
 import type { Ip6Layer } from "./ip6-layer.js";
 
 /** ND option 14 (RFC 7527 nonce), which Linux's enhanced DAD puts in its DAD solicitations. */
@@ -214,7 +215,69 @@ export class Ndisc extends NeighbourTable<Ipv6Address> {
       });
       return true;
     }
-    return true; // redirects: not modelled (dropped, counted by the caller's InType137)
+    if (type === NDISC_REDIRECT) return this.#recvRedirect(iface, dev, hdr, b, l4off, end, now);
+    return true;
+  }
+
+  /**
+   * A Redirect (RFC 4861 §8.1, Linux ndisc_redirect_rcv → rt6_do_redirect):
+   * valid when it comes from a link-local address with hop limit 255, is at
+   * least 40 bytes, names a unicast destination and a link-local target (or
+   * the destination itself: on-link), and its options parse. A host with
+   * `accept_redirects` (not a router) then takes it when its sender is the
+   * current first hop towards the destination: a /128 route-cache entry
+   * through the target, the target's link-layer address (STALE, a router).
+   * Linux applies it through the protocol of the redirected packet: ICMPv6
+   * and TCP (and a redirect without that header) do; UDP from a socket not
+   * bound to a device does not (ip6_sk_redirect looks up with oif 0, which
+   * matches no gateway route) — measured on Linux 6.18.
+   */
+  #recvRedirect(iface: NetInterface, dev: EthernetDevice, hdr: Ipv6Header, b: Uint8Array, l4off: number, end: number, now: Micros): boolean {
+    if (end - l4off < 40 || !isLinkLocal6(hdr.src)) return false;
+    const target = b.slice(l4off + 8, l4off + 24), dest = b.slice(l4off + 24, l4off + 40);
+    if (isMulticast6(dest)) return false;
+    const onLink = ipv6Equal(target, dest);
+    if (!onLink && !isLinkLocal6(target)) return false;
+    const o = this.#opts;
+    if (parseNdOptions(b, l4off + 40, end, o)) return false;
+    if (this.ip6.isRouter || !this.ctx.sysctl.ipv6_accept_redirects) return true;
+    const rh = o.redirected;
+    if (rh && rh.length >= 40) {
+      const nh = rh[6]!;
+      if (nh !== NEXTHDR_ICMPV6 && nh !== NEXTHDR_TCP) return true;
+    }
+    const rt = this.ip6.routes.lookup(dest, now);
+    if (!rt || rt.iface !== iface || !ipv6Equal(rt.nextHop, hdr.src) || rt.nextHop === dest) return true;
+    if (o.tllao >= 0) this.#learn(iface, dev, target, o.tllao, now, !onLink);
+    this.ip6.routes.add({ dest, prefixLen: 128, gateway: onLink ? IN6ADDR_ANY : target, iface, proto: "redirect", metric: rt.route.metric });
+    return true;
+  }
+
+  /**
+   * Sends a Redirect (ndisc_send_redirect) to `to` on `iface`: `target` is
+   * the better first hop for `dest`, with its link-layer address when the
+   * neighbour entry has one, and as much of the redirected packet `pkt` as
+   * keeps the message within 1280 bytes (8-byte multiples).
+   */
+  sendRedirect(iface: NetInterface, dev: EthernetDevice, src: Ipv6Address, to: Ipv6Address, target: Ipv6Address, dest: Ipv6Address, pkt: Uint8Array): void {
+    const n = this.lookup(iface, target);
+    const tllao = n && NUD_VALID.has(n.state) ? n.mac : -1;
+    const optLen = tllao >= 0 ? 8 : 0;
+    // rd_len = min(IPV6_MIN_MTU - sizeof(ipv6hdr) - sizeof(rd_msg) - optlen, skb->len + 8), rounded down to 8.
+    const rdLen = Math.min(1280 - IPV6.HEADER - 40 - optLen, pkt.length + 8) & ~7;
+    const len = 40 + optLen + rdLen;
+    const m = new Uint8Array(IPV6.HEADER + len);
+    const o = IPV6.HEADER;
+    m.set(target, o + 8);
+    m.set(dest, o + 24);
+    if (tllao >= 0) writeNdLinkLayerOption(m, o + 40, ND_OPT_TARGET_LL_ADDR, tllao);
+    const r = o + 40 + optLen;
+    m[r] = ND_OPT_REDIRECT_HDR;
+    m[r + 1] = rdLen / 8;
+    m.set(pkt.subarray(0, rdLen - 8), r + 8);
+    emitIcmpv6(NDISC_REDIRECT, 0, 0, m, o, new Uint8Array(0), src, to, true, len - ICMPV6.HEADER);
+    this.ip6.counters("Icmp6", "OutMsgs", "OutRedirects", "OutType137");
+    this.ip6.sendNd(iface, dev, m, src, to, -1);
   }
 
   #recvNs(iface: NetInterface, dev: EthernetDevice, hdr: Ipv6Header, target: Ipv6Address, b: Uint8Array, l4off: number, end: number, now: Micros): boolean {

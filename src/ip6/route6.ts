@@ -13,7 +13,7 @@ import { formatIpv6Address, ipv6InPrefix, ipv6Mask, IN6ADDR_ANY, type Ipv6Addres
 import type { NetInterface } from "../ip/interface.js";
 
 /** Where a route came from (`ip -6 route`'s proto). */
-export type Route6Proto = "kernel" | "static" | "ra";
+export type Route6Proto = "kernel" | "static" | "ra" | "redirect";
 
 /** One route. */
 export interface Route6 {
@@ -39,10 +39,10 @@ export interface Route6Result {
   nextHop: Ipv6Address;
 }
 
-/** The default metric of kernel and static IPv6 routes (Linux IP6_RT_PRIO_USER). */
-export const IP6_RT_PRIO_USER = 256;
-/** The metric of a default route learned from a router advertisement (Linux IP6_RT_PRIO_ADDRCONF). */
-export const IP6_RT_PRIO_ADDRCONF = 1024;
+/** The metric of routes a user adds (`ip -6 route add`) and of a router advertisement's default route (Linux IP6_RT_PRIO_USER). */
+export const IP6_RT_PRIO_USER = 1024;
+/** The metric of the prefix routes addresses bring (Linux IP6_RT_PRIO_ADDRCONF), the table's default. */
+export const IP6_RT_PRIO_ADDRCONF = 256;
 
 /** The table. Bumps `generation` on every change so caches can revalidate. */
 export class Route6Table {
@@ -57,7 +57,7 @@ export class Route6Table {
       prefixLen: r.prefixLen,
       gateway: r.gateway ?? IN6ADDR_ANY,
       iface: r.iface,
-      metric: r.metric ?? IP6_RT_PRIO_USER,
+      metric: r.metric ?? IP6_RT_PRIO_ADDRCONF,
       proto: r.proto ?? "static",
       expires: r.expires ?? Infinity,
       mtu: r.mtu ?? 0,
@@ -95,10 +95,20 @@ export class Route6Table {
     return { route: best, iface: best.iface, nextHop: onLink ? dst : best.gateway };
   }
 
-  /** `ip -6 route` style listing (`now` turns expiry times into `expires Ns`). */
-  format(now: Micros = 0): string {
+  /**
+   * `ip -6 route` style listing (`now` turns expiry times into `expires
+   * Ns`). Routes a redirect made are Linux's route-cache exceptions:
+   * listed by `ip -6 route show cache` (`cache` true) only, without proto.
+   */
+  format(now: Micros = 0, cache = false): string {
+    if (cache) {
+      return this.routes
+        .filter((r) => r.proto === "redirect" && r.expires > now)
+        .map((r) => `${formatIpv6Address(r.dest)}${r.gateway.some((b) => b !== 0) ? ` via ${formatIpv6Address(r.gateway)}` : ""} dev ${r.iface.name} metric ${r.metric} pref medium`)
+        .join("\n");
+    }
     return this.routes
-      .filter((r) => r.expires > now)
+      .filter((r) => r.expires > now && r.proto !== "redirect")
       .map((r) => {
         const dst = r.prefixLen === 0 ? "default" : `${formatIpv6Address(r.dest)}/${r.prefixLen}`;
         const via = r.gateway.some((b) => b !== 0) ? ` via ${formatIpv6Address(r.gateway)}` : "";

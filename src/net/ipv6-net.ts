@@ -15,7 +15,7 @@ import { formatIpv6Address, isLoopback6, parseIpv6Address, type Ipv6Address } fr
 import type { Packet } from "../wire/packet.js";
 import type { NetInterface } from "../ip/interface.js";
 import { NET_AF_INET6, registerFamily, type Inet6Address, type InetAddress } from "./inet-address.js";
-import type { NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
+import type { NetFlow, NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
 
 /** An {@link Inet6Address} from 16 bytes at `b[off]`. */
 export function inet6FromBytes(b: Uint8Array, off = 0): Inet6Address {
@@ -169,11 +169,12 @@ export class Ipv6Net implements NetworkLayer {
 
   output(
     rt: NetRoute, src: InetAddress, dst: InetAddress, protocol: number, head: Uint8Array, payload: Uint8Array,
-    hopLimit: number, tclass: number, df: boolean, mtu = 0,
+    hopLimit: number, tclass: number, df: boolean, mtu = 0, flow?: NetFlow,
   ): ErrnoCode | null {
     const r = rt as Net6Route;
     return this.ip6.output(r.r6, inet6Bytes(src as Inet6Address), inet6Bytes(dst as Inet6Address), protocol, head, payload, {
       hopLimit: hopLimit >= 0 ? hopLimit : undefined, trafficClass: tclass, dontFrag: df, mtu: mtu || undefined,
+      flowLabel: flow?.label || undefined, autoLabel: flow?.auto,
     });
   }
 
@@ -183,7 +184,7 @@ export class Ipv6Net implements NetworkLayer {
       input: (p, h, l4off, iface) => {
         handler.input(p, {
           src: inet6FromBytes(h.src), dst: inet6FromBytes(h.dst), headerLength: l4off, totalLength: IPV6.HEADER + h.payloadLength, tos: h.trafficClass,
-          ttl: h.hopLimit, ifindex: iface.index,
+          ttl: h.hopLimit, ifindex: iface.index, flowLabel: h.flowLabel,
         });
       },
       icmpError: onError ? (info) => onError(classifyIcmpV6(info)) : undefined,

@@ -48,6 +48,14 @@ export interface NetRx {
   readonly ttl?: number;
   /** The index of the interface it arrived on (IPV6_PKTINFO, a link-local sender's scope id); IPv4 leaves it out. */
   readonly ifindex?: number;
+  /** The IPv6 flow label it arrived with (IPV6_FLOWINFO); IPv4 leaves it out. */
+  readonly flowLabel?: number;
+}
+
+/** An IPv6 socket's flow-label choice for one packet: an explicit label (IPV6_FLOWINFO_SEND), or IPV6_AUTOFLOWLABEL as set (undefined: the sysctl's default). */
+export interface NetFlow {
+  label?: number;
+  auto?: boolean;
 }
 
 /**
@@ -148,7 +156,7 @@ export interface NetworkLayer {
    */
   output(
     rt: NetRoute, src: InetAddress, dst: InetAddress, protocol: number, head: Uint8Array, payload: Uint8Array,
-    hopLimit: number, tclass: number, df: boolean, mtu?: number,
+    hopLimit: number, tclass: number, df: boolean, mtu?: number, flow?: NetFlow,
   ): ErrnoCode | null;
   /** Registers the transport for `protocol` (its datagrams and ICMP errors come to `handler`). */
   register(protocol: number, handler: TransportHandler): void;

@@ -14,7 +14,7 @@ import { AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_UDP, MSG_DONTWAIT, MSG_ERRQUEUE, 
 import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
 import { Socket, fail, intValue, type ControlMessage, type RecvResult, type SendControlMessage, type SocketState, type SoFlag } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
-import { getIpv6Option, ipv6SendControl, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS, RX_HOPLIMIT, RX_PKTINFO, RX_TCLASS, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
+import { getIpv6Option, ipv6SendControl, IPV6_FLOWINFO, IPV6_HOPLIMIT, IPV6_PKTINFO, IPV6_TCLASS, RX_FLOWINFO, RX_HOPLIMIT, RX_PKTINFO, RX_TCLASS, setIpv6Option, type Ipv6OptionSocket } from "./ipv6-sockopt.js";
 import { IP_RECVERR, IPV6_RECVERR } from "./error-queue.js";
 import { familyOps, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
 
@@ -88,6 +88,8 @@ export class DgramSocket extends Socket {
       this.sk.boundIf = before;
       fail(e, "connect");
     }
+    // ip6_datagram_connect: with IPV6_FLOWINFO_SEND the flow label of sin6_flowinfo goes on later sends.
+    this.sk.v6.connFlow = this.sk.v6.sndflow ? flowLabelOf(addr) : 0;
   }
 
   async sendmsg(bufs: readonly Uint8Array[], flags: number, addr: SockAddr | null, syscall: string, control: readonly SendControlMessage[] = []): Promise<number> {
@@ -111,6 +113,14 @@ export class DgramSocket extends Socket {
     }
     let ctl = this.family === AF_INET6 && control.length ? this.#sendControl(control, syscall) : undefined;
     if (scope) ctl = { ...ctl, ifindex: ctl?.ifindex || scope };
+    // udpv6_sendmsg: with IPV6_FLOWINFO_SEND, sin6_flowinfo's flow label (Linux takes any while no exclusive lease exists).
+    if (addr && this.family === AF_INET6 && sk.v6.sndflow) {
+      const label = flowLabelOf(addr);
+      if (label) ctl = { ...ctl, flowLabel: label };
+    }
+    // udpv6_sendmsg: with no interface named, the sticky IPV6_PKTINFO's (unchecked: no route that way is ENETUNREACH).
+    const sticky = this.family === AF_INET6 ? sk.v6.stickyIfindex : 0;
+    if (sticky && !ctl?.ifindex) ctl = { ...ctl, ifindex: sticky };
     const err = sk.takeError();
     if (err) fail(err, syscall);
     void flags;
@@ -159,6 +169,8 @@ export class DgramSocket extends Socket {
     if (rx & RX_PKTINFO) out.push({ level: SOL_IPV6, type: IPV6_PKTINFO, data: { ipi6_ifindex: d.ifindex }, addr: inetAddr(d.to, 0, AF_INET6) });
     if (rx & RX_HOPLIMIT) out.push({ level: SOL_IPV6, type: IPV6_HOPLIMIT, data: d.hopLimit });
     if (rx & RX_TCLASS) out.push({ level: SOL_IPV6, type: IPV6_TCLASS, data: d.tclass });
+    // ip6_datagram_recv_ctl: IPV6_FLOWINFO only when the traffic class and flow label are not both 0.
+    if (rx & RX_FLOWINFO && d.flowinfo) out.push({ level: SOL_IPV6, type: IPV6_FLOWINFO, data: d.flowinfo });
     return out;
   }
 
@@ -280,6 +292,7 @@ export class DgramSocket extends Socket {
         const c = connectedRoute();
         return c ? c.net.defaultHopLimit(c.rt) : ctx.sysctl.ipv6_hop_limit;
       },
+      autoFlowlabels: ctx.sysctl.ipv6_auto_flowlabels,
     };
   }
 
@@ -323,4 +336,9 @@ export class DgramSocket extends Socket {
     }
     return super.getOption(o);
   }
+}
+
+/** The flow label (20 bits) of a sockaddr_in6's sin6_flowinfo; 0 for other addresses. */
+function flowLabelOf(addr: SockAddr): number {
+  return addr.family === AF_INET6 && "flowinfo" in addr && typeof addr.flowinfo === "number" ? addr.flowinfo & 0xfffff : 0;
 }

@@ -13,7 +13,7 @@ import { fail, intValue, type SendControlMessage } from "./socket.js";
 import { SysError } from "../core/sys-error.js";
 import { isAnyAddress, NET_AF_INET6, parseInetAddress, type InetAddress } from "../net/inet-address.js";
 import type { UdpSendControl } from "../udp/udp-layer.js";
-import type { OptionSpec, OptionValue } from "./options.js";
+import type { In6Pktinfo, OptionSpec, OptionValue } from "./options.js";
 import { newIpv6SockOpts, type Ipv6SockOpts } from "../udp/udp-sock.js";
 
 /** `IPV6_PKTINFO` (<linux/in6.h>): the control message of IPV6_RECVPKTINFO, and sendmsg's source / interface choice. */
@@ -27,6 +27,9 @@ export const IPV6_TCLASS = 67;
 export const RX_PKTINFO = 1;
 export const RX_HOPLIMIT = 2;
 export const RX_TCLASS = 4;
+export const RX_FLOWINFO = 8;
+/** `IPV6_FLOWINFO` (<linux/in6.h>): the option and recvmsg's control message (traffic class and flow label). */
+export const IPV6_FLOWINFO = 11;
 
 /** `IPV6_PMTUDISC_*` (<linux/in6.h>): IPV6_MTU_DISCOVER's values. */
 export const IPV6_PMTUDISC_DONT = 0;
@@ -60,6 +63,8 @@ export interface Ipv6OptionSocket {
   connectedMtu(): number | null;
   /** The hop limit IPV6_UNICAST_HOPS −1 stands for: the connected route's, else the default (64). */
   defaultHopLimit(): number;
+  /** net.ipv6.auto_flowlabels, for IPV6_AUTOFLOWLABEL's default (undefined: 1). */
+  readonly autoFlowlabels?: number;
 }
 
 /** setsockopt at IPPROTO_IPV6; false when `o` is not an IPv6 option (the caller goes on). */
@@ -67,6 +72,17 @@ export function setIpv6Option(s: Ipv6OptionSocket, o: OptionSpec, value: OptionV
   if (o.level !== SOL_IPV6) return false;
   const sc = "setsockopt";
   if (s.family !== AF_INET6) fail("ENOPROTOOPT", sc);
+  if (o.name === "IPV6_PKTINFO") {
+    // RFC 3542 sticky pktinfo (do_ipv6_setsockopt): stored as given; sk_dev_equal_l3scope passes any index without an l3mdev.
+    const p = value as unknown as In6Pktinfo;
+    const a = parseInetAddress(NET_AF_INET6, p.ipi6_addr);
+    if (a === null) throw new SysError("EINVAL", sc, `optval: ipi6_addr is not an IPv6 address: ${JSON.stringify(p.ipi6_addr)}`);
+    s.opts.stickyIfindex = p.ipi6_ifindex;
+    s.opts.stickyAddr = p.ipi6_addr;
+    return true;
+  }
+  // Linux has no IPV6_HOPLIMIT socket option (ENOPROTOOPT): only the control message.
+  if (o.name === "IPV6_HOPLIMIT") return false;
   const v = intValue(value, sc);
   const o6 = s.opts;
   const flag = (bit: number) => {
@@ -101,6 +117,9 @@ export function setIpv6Option(s: Ipv6OptionSocket, o: OptionSpec, value: OptionV
     case "IPV6_RECVPKTINFO": flag(RX_PKTINFO); return true;
     case "IPV6_RECVHOPLIMIT": flag(RX_HOPLIMIT); return true;
     case "IPV6_RECVTCLASS": flag(RX_TCLASS); return true;
+    case "IPV6_FLOWINFO": flag(RX_FLOWINFO); return true;
+    case "IPV6_FLOWINFO_SEND": o6.sndflow = v !== 0; return true;
+    case "IPV6_AUTOFLOWLABEL": o6.autoflowlabel = v !== 0; return true;
   }
   return false;
 }
@@ -124,6 +143,10 @@ export function getIpv6Option(s: Ipv6OptionSocket, o: OptionSpec): OptionValue |
     case "IPV6_RECVPKTINFO": return o6.rxopt & RX_PKTINFO ? 1 : 0;
     case "IPV6_RECVHOPLIMIT": return o6.rxopt & RX_HOPLIMIT ? 1 : 0;
     case "IPV6_RECVTCLASS": return o6.rxopt & RX_TCLASS ? 1 : 0;
+    case "IPV6_FLOWINFO": return o6.rxopt & RX_FLOWINFO ? 1 : 0;
+    case "IPV6_FLOWINFO_SEND": return o6.sndflow ? 1 : 0;
+    // ip6_autoflowlabel: the socket's choice, else on for auto_flowlabels 1 (opt-out) and 3 (forced).
+    case "IPV6_AUTOFLOWLABEL": return (o6.autoflowlabel ?? (s.autoFlowlabels === undefined || s.autoFlowlabels === 1 || s.autoFlowlabels === 3)) ? 1 : 0;
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SOL_UDP } from "./constants.js";
 import { LEVEL_NAMES, lookupName, suggestName, unknownNameReason, type LevelName } from "./names.js";
 
 /** How an option's value is passed. */
-export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp_info";
+export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp_info" | "in6_pktinfo";
 
 /** One row of the table. */
 export interface OptionSpec {
@@ -72,7 +72,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   V6("IPV6_MTU", 24, "int", "route MTU", "get: the path MTU of a connected socket (ENOTCONN otherwise); set: the largest packet the socket sends (0 = the path MTU, 1–1279 EINVAL)."),
   V6("IPV6_RECVERR", 25, "bool", "0", "UDP: ICMPv6 errors set SO_ERROR whether or not the socket is connected and are queued on the error queue (recvmsg MSG_ERRQUEUE: an IPV6_RECVERR control message with the sock_extended_err — origin SO_EE_ORIGIN_ICMP6, type, code, ee_info the MTU of a Packet Too Big — the offender's address, the datagram's payload and destination); without it only a connected socket hears hard errors, as Linux (probe: `test/syscalls/ipv6-options-probe.py`)."),
   V6("IPV6_RECVPKTINFO", 49, "bool", "0", "recvmsg returns an IPV6_PKTINFO control message: the datagram's destination address and arrival interface index. sendmsg takes IPV6_PKTINFO to choose the source address (a local one, else EINVAL) and the interface (ENODEV for an unknown index)."),
+  V6("IPV6_PKTINFO", 50, "in6_pktinfo", "none", "RFC 3542's sticky option, as Linux 6.18 has it: set-only `{ ipi6_addr, ipi6_ifindex }` (a number is EINVAL; any address and any index are taken); UDP sends leave by its interface (no route that way: ENETUNREACH) unless sendmsg's control message or the destination's scope id names one; its address does not choose the source (Linux ignores it; the control message and bind do). TCP stores it. getsockopt: ENOPROTOOPT."),
+  V6("IPV6_HOPLIMIT", 52, "int", "none", "Not a socket option on Linux (setsockopt and getsockopt ENOPROTOOPT, UDP and TCP): a control message only, recvmsg's with IPV6_RECVHOPLIMIT and sendmsg's for one datagram."),
   V6("IPV6_RECVHOPLIMIT", 51, "bool", "0", "recvmsg returns an IPV6_HOPLIMIT control message with the datagram's hop limit; sendmsg takes IPV6_HOPLIMIT (−1–255, else EINVAL) for one datagram."),
+  V6("IPV6_FLOWINFO", 11, "bool", "0", "UDP: recvmsg returns an IPV6_FLOWINFO control message with the datagram's traffic class and flow label (`tclass << 20 | label`) when they are not 0, as Linux (sin6_flowinfo of the sender's name stays 0). TCP stores it."),
+  V6("IPV6_FLOWINFO_SEND", 33, "bool", "0", "UDP: the flow label of sendto's sin6_flowinfo (or connect's, for later sends) goes on the packet (0: the automatic one); Linux 6.18 takes any label while no socket holds an exclusive one from IPV6_FLOWLABEL_MGR (not implemented: ENOPROTOOPT). TCP stores it."),
+  V6("IPV6_AUTOFLOWLABEL", 70, "bool", "1 (net.ipv6.auto_flowlabels 1 or 3), else 0", "UDP: the socket's automatic flow labels — with auto_flowlabels 1 (default) a socket may turn them off, with 2 on; 0 never, 3 always, as Linux. TCP stores it (its segments keep the automatic label)."),
   V6("IPV6_RECVTCLASS", 66, "bool", "0", "recvmsg returns an IPV6_TCLASS control message with the datagram's traffic class; sendmsg takes IPV6_TCLASS (−1–255) for one datagram."),
   V6("IPV6_TCLASS", 67, "int", "0", "Traffic class of outgoing packets (UDP datagrams, every TCP segment — a listener's SYN-ACKs and its accepted connections included); −1 is 0, values outside −1–255 EINVAL; TCP keeps the two ECN bits to itself (0x2b reads back 0x28)."),
   T("TCP_NODELAY", 1, "bool", "0", "Disable Nagle's algorithm (C3)."),
@@ -188,6 +193,12 @@ export function checkOptionValue(o: OptionSpec, value: unknown, syscall: string)
       return;
     case "tcp_info":
       return; // read-only: the socket answers ENOPROTOOPT
+    case "in6_pktinfo": {
+      // Linux: an optlen below sizeof(struct in6_pktinfo) — an int — is EINVAL.
+      const p = value as In6Pktinfo | null;
+      if (typeof p !== "object" || p === null || typeof p.ipi6_addr !== "string" || !Number.isInteger(p.ipi6_ifindex) || p.ipi6_ifindex < 0) bad("{ ipi6_addr, ipi6_ifindex }");
+      return;
+    }
   }
 }
 
@@ -202,6 +213,12 @@ function describeValue(v: unknown): string {
 export interface Linger {
   l_onoff: number;
   l_linger: number;
+}
+
+/** struct in6_pktinfo (the sticky IPV6_PKTINFO option): an address (text) and an interface index. */
+export interface In6Pktinfo {
+  ipi6_addr: string;
+  ipi6_ifindex: number;
 }
 
 /** struct timeval. */
@@ -270,6 +287,11 @@ export interface SocketOptionTypes {
   IPV6_RECVERR: IntOpt<"IPPROTO_IPV6">;
   IPV6_RECVPKTINFO: IntOpt<"IPPROTO_IPV6">;
   IPV6_RECVHOPLIMIT: IntOpt<"IPPROTO_IPV6">;
+  IPV6_PKTINFO: Opt<"IPPROTO_IPV6", In6Pktinfo, never>;
+  IPV6_FLOWINFO: IntOpt<"IPPROTO_IPV6">;
+  IPV6_FLOWINFO_SEND: IntOpt<"IPPROTO_IPV6">;
+  IPV6_AUTOFLOWLABEL: IntOpt<"IPPROTO_IPV6">;
+  IPV6_HOPLIMIT: IntOpt<"IPPROTO_IPV6">;
   IPV6_RECVTCLASS: IntOpt<"IPPROTO_IPV6">;
   IPV6_TCLASS: IntOpt<"IPPROTO_IPV6">;
   TCP_NODELAY: IntOpt<"IPPROTO_TCP">;
@@ -309,6 +331,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
   IPV6_V6ONLY: "IPPROTO_IPV6", IPV6_UNICAST_HOPS: "IPPROTO_IPV6", IPV6_MTU_DISCOVER: "IPPROTO_IPV6", IPV6_MTU: "IPPROTO_IPV6",
   IPV6_RECVERR: "IPPROTO_IPV6", IPV6_RECVPKTINFO: "IPPROTO_IPV6", IPV6_RECVHOPLIMIT: "IPPROTO_IPV6", IPV6_RECVTCLASS: "IPPROTO_IPV6",
+  IPV6_PKTINFO: "IPPROTO_IPV6", IPV6_HOPLIMIT: "IPPROTO_IPV6", IPV6_FLOWINFO: "IPPROTO_IPV6", IPV6_FLOWINFO_SEND: "IPPROTO_IPV6", IPV6_AUTOFLOWLABEL: "IPPROTO_IPV6",
   IPV6_TCLASS: "IPPROTO_IPV6",
   TCP_NODELAY: "IPPROTO_TCP", TCP_MAXSEG: "IPPROTO_TCP", TCP_CORK: "IPPROTO_TCP", TCP_KEEPIDLE: "IPPROTO_TCP",
   TCP_KEEPINTVL: "IPPROTO_TCP", TCP_KEEPCNT: "IPPROTO_TCP", TCP_SYNCNT: "IPPROTO_TCP", TCP_KEEPINIT: "IPPROTO_TCP", TCP_LINGER2: "IPPROTO_TCP",

@@ -86,7 +86,25 @@ export interface Resolver {
   lookup(name: string): Ipv4Address[];
   /** Every IPv6 address of `name` (RFC 5952 text), in table order; empty when unknown or not kept. */
   lookup6?(name: string): string[];
+  /**
+   * The IPv4 addresses of an AF_INET-only getaddrinfo, where they differ
+   * from {@link lookup}: glibc's nss_files answers an IPv4 lookup with
+   * 127.0.0.1 for a name on a `::1` line (kept even when the name also has
+   * a 127.0.0.1 line, so `localhost` gives it twice).
+   */
+  lookupAfInet?(name: string): Ipv4Address[];
 }
+
+/**
+ * The lines every table starts with: Debian's default /etc/hosts (its
+ * 127.0.1.1 line for the machine's own name aside).
+ */
+const DEFAULT_LINES: readonly { addr: Ipv4Address | string; names: readonly string[] }[] = [
+  { addr: 0x7f000001, names: ["localhost"] },
+  { addr: "::1", names: ["localhost", "ip6-localhost", "ip6-loopback"] },
+  { addr: "ff02::1", names: ["ip6-allnodes"] },
+  { addr: "ff02::2", names: ["ip6-allrouters"] },
+];
 
 /** One address of a name in a {@link HostsTable}, family-neutral (what the Node façade's `dns.lookup` answers). */
 export interface HostsAddress {
@@ -102,8 +120,10 @@ export interface HostsLine {
 }
 
 /**
- * A hosts table: `localhost` (127.0.0.1), then each registered host with
- * each of its addresses, then the lines added with {@link HostsTable.add}.
+ * A hosts table: Debian's default lines (`127.0.0.1 localhost`, `::1
+ * localhost ip6-localhost ip6-loopback`, `ff02::1 ip6-allnodes`, `ff02::2
+ * ip6-allrouters`), then each registered host with each of its addresses,
+ * then the lines added with {@link HostsTable.add}.
  * Host addresses are read live, so addresses assigned later (links,
  * `addAddress`, reboots) are found at once.
  * @example
@@ -177,9 +197,23 @@ export class HostsTable implements Resolver {
   }
 
   /**
+   * The IPv4 addresses of an AF_INET-only lookup: {@link lookup}'s, plus
+   * 127.0.0.1 for each `::1` line naming `name` (glibc nss_files; not
+   * deduplicated, as glibc gives it).
+   */
+  lookupAfInet(name: string): Ipv4Address[] {
+    const k = name.toLowerCase();
+    const out = this.lookup(name);
+    const loop6 = [...DEFAULT_LINES, ...this.#lines].filter((l) => l.addr === "::1" && l.names.some((n) => n.toLowerCase() === k));
+    for (let i = 0; i < loop6.length; i++) out.push(0x7f000001);
+    return out;
+  }
+
+  /**
    * Every address of `name`, IPv4 and IPv6, in table order (no
-   * duplicates): `localhost` (127.0.0.1), then a registered host's IPv4
-   * addresses and its IPv6 ones, then added lines in the order added.
+   * duplicates): the default lines (`localhost`: 127.0.0.1 and ::1), then
+   * a registered host's IPv4 addresses and its IPv6 ones, then added lines
+   * in the order added.
    */
   lookupInet(name: string): HostsAddress[] {
     const k = name.toLowerCase();
@@ -187,7 +221,9 @@ export class HostsTable implements Resolver {
     const push = (address: string, family: 4 | 6) => {
       if (!out.some((o) => o.address === address)) out.push({ address, family });
     };
-    if (k === "localhost") push("127.0.0.1", 4);
+    for (const l of DEFAULT_LINES) {
+      if (l.names.includes(k)) push(typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, typeof l.addr === "number" ? 4 : 6);
+    }
     const h = this.#hosts.get(k);
     if (h) {
       for (const a of h.addresses()) push(formatIpv4Address(a), 4);
@@ -208,7 +244,7 @@ export class HostsTable implements Resolver {
     } else key = typeof addr === "string" ? parseIpv4Address(addr) : addr;
     if (key === null) return [];
     const out: string[] = [];
-    if (key === 0x7f000001) out.push("localhost");
+    for (const l of DEFAULT_LINES) if (l.addr === key) out.push(...l.names);
     for (const h of this.#hosts.values()) {
       if (typeof key === "number" ? h.addresses().includes(key) : h.addresses6().includes(key)) out.push(h.name);
     }
@@ -218,7 +254,7 @@ export class HostsTable implements Resolver {
 
   /** The table as lines (what {@link HostsTable.toString} prints). */
   lines(): HostsLine[] {
-    const out: HostsLine[] = [{ addr: "127.0.0.1", names: ["localhost"] }];
+    const out: HostsLine[] = DEFAULT_LINES.map((l) => ({ addr: typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, names: [...l.names] }));
     for (const h of this.#hosts.values()) {
       for (const a of h.addresses()) out.push({ addr: formatIpv4Address(a), names: [h.name] });
       for (const a of h.addresses6()) out.push({ addr: a, names: [h.name] });
@@ -357,7 +393,7 @@ export function getaddrinfo(
     else if (n6 !== null) v6 = [formatIpv6Address(n6)];
     else {
       if (flags & AI_NUMERICHOST) throw new GaiError("EAI_NONAME", syscall, `host: "${host}" is not a numeric address (AI_NUMERICHOST)`);
-      v4 = resolver.lookup(host);
+      v4 = family === AF_INET && resolver.lookupAfInet ? resolver.lookupAfInet(host) : resolver.lookup(host);
       v6 = family === AF_INET ? [] : (resolver.lookup6?.(host) ?? []);
       if (v4.length === 0 && v6.length === 0) throw new GaiError("EAI_NONAME", syscall, `host: no host named "${host}"`);
     }

@@ -169,13 +169,64 @@ function icmp6Text(p: Ip6Printer, v: View, o: number, len: number, b: Uint8Array
     case 137:
       text = `redirect, ${qaddr(o + 24)} to ${qaddr(o + 8)}`;
       break;
-    case 143:
-      text = `multicast listener report v2, ${v.u16(o + 6, "icmp6")} group record(s)`;
+    case 130: {
+      // print-icmp6.c: MLDv1 (24 bytes) and MLDv2 (28 or more) queries.
+      const mrc = v.u16(o + 4, "icmp6");
+      if (len === 24) {
+        text = `multicast listener querymax resp delay: ${mrc} addr: ${qaddr(o + 8)}`;
+        break;
+      }
+      if (len < 28) {
+        text = `multicast listener query unknown-version (len ${len}) `;
+        break;
+      }
+      const mrt = mrc < 32768 ? mrc : ((mrc & 0x0fff) | 0x1000) << (((mrc >> 12) & 7) + 3);
+      const qqic = v.u8(o + 25, "icmp6");
+      const qqi = qqic < 128 ? qqic : ((qqic & 0x0f) | 0x10) << (((qqic >> 4) & 7) + 3);
+      const nsrcs = v.u16(o + 26, "icmp6");
+      text = `multicast listener query v2${p.verbose > 0 ? ` [max resp delay=${mrt}]` : ""} [gaddr ${qaddr(o + 8)}` +
+        `${p.verbose > 0 ? ` robustness=${v.u8(o + 24, "icmp6") & 7} qqi=${qqi}` : ""}${sourcesText(p, v, b, o + 28, nsrcs, len - 28)}]`;
       break;
+    }
+    case 143: {
+      const n = v.u16(o + 6, "icmp6");
+      text = `multicast listener report v2, ${n} group record(s)`;
+      if (p.verbose > 0) {
+        // mldv2_report_print: each record's group, type and sources.
+        let r = o + 8;
+        for (let i = 0; i < n; i++) {
+          const rtype = v.u8(r, "icmp6"), aux = v.u8(r + 1, "icmp6"), nsrc = v.u16(r + 2, "icmp6");
+          text += ` [gaddr ${qaddr(r + 4)} ${MLD2_RECORD_NAMES[rtype] ?? "unknown"}${sourcesText(p, v, b, r + 20, nsrc, Infinity, true)}]`;
+          r += 20 + nsrc * 16 + aux * 4;
+        }
+      }
+      break;
+    }
     default:
       text = `unknown icmp6 type (${type})`;
   }
   return `${sum}ICMP6, ${text}${tail}`;
+}
+
+/** MLDv2 group record types as tcpdump names them (mldv2report2str). */
+const MLD2_RECORD_NAMES: Record<number, string> = { 1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block" };
+
+/**
+ * An MLDv2 source list as tcpdump prints it: `{ a b }` at -vv, else
+ * `, N source(s)` (in a report even for none; in a query only when some).
+ */
+function sourcesText(p: Ip6Printer, v: View, b: Uint8Array, at: number, n: number, room: number, always = false): string {
+  if (n === 0 && !always) return "";
+  if (n * 16 > room) return " [invalid number of sources]";
+  if (p.verbose > 1) {
+    let out = " {";
+    for (let i = 0; i < n; i++) {
+      if (!v.has(at + i * 16, 16)) throw new Truncated("icmp6");
+      out += ` ${formatIpv6Address(b.subarray(at + i * 16, at + i * 16 + 16))}`;
+    }
+    return `${out} }`;
+  }
+  return `, ${n} source(s)`;
 }
 
 /** tcpdump's ipproto names for the IPv6 -v header's next-header. */

@@ -33,6 +33,8 @@ export interface UdpSendControl {
   hopLimit?: number;
   /** IPV6_TCLASS. */
   tclass?: number;
+  /** The flow label sin6_flowinfo names under IPV6_FLOWINFO_SEND. */
+  flowLabel?: number;
 }
 
 /**
@@ -185,7 +187,9 @@ export class UdpLayer {
       err = net.output(rt, src, dst, IPPROTO_UDP, head, data, ctl?.hopLimit ?? sk.ttl, ctl?.tclass ?? sk.tos, l3 + UDP.HEADER + data.length <= net.routeMtu(rt));
     } else {
       const [df, mtu] = ipv6SendMtu(sk.v6, net.routeMtu(rt), rt.iface.mtu);
-      err = net.output(rt, src, dst, IPPROTO_UDP, head, data, ctl?.hopLimit ?? sk.hopLimit6, ctl?.tclass ?? sk.tclass6, df, mtu);
+      err = net.output(rt, src, dst, IPPROTO_UDP, head, data, ctl?.hopLimit ?? sk.hopLimit6, ctl?.tclass ?? sk.tclass6, df, mtu, {
+        label: ctl?.flowLabel || sk.v6.connFlow || undefined, auto: sk.v6.autoflowlabel ?? undefined,
+      });
     }
     if (err) {
       c.inc(c.Udp, "SndbufErrors");
@@ -221,7 +225,7 @@ export class UdpLayer {
     }
     const ok = sk.enqueue({
       data, from: hdr.src, fromPort: u.srcPort, to: hdr.dst, truesize: data.length + UDP_DATAGRAM_OVERHEAD,
-      hopLimit: hdr.ttl ?? 0, tclass: hdr.tos, ifindex: hdr.ifindex ?? 0,
+      hopLimit: hdr.ttl ?? 0, tclass: hdr.tos, ifindex: hdr.ifindex ?? 0, flowinfo: hdr.flowLabel === undefined ? 0 : ((hdr.tos << 20) | hdr.flowLabel) >>> 0,
     });
     if (!ok) {
       c.inc(c.Udp, "RcvbufErrors");

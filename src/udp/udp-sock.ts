@@ -33,11 +33,21 @@ export interface Ipv6SockOpts {
   mtu: number;
   /** Which control messages recvmsg returns: 1 IPV6_PKTINFO, 2 IPV6_HOPLIMIT, 4 IPV6_TCLASS (Linux np->rxopt). */
   rxopt: number;
+  /** The sticky IPV6_PKTINFO's interface index (Linux np->sticky_pktinfo; 0 none): UDP's outgoing interface. */
+  stickyIfindex: number;
+  /** The sticky IPV6_PKTINFO's address as set (Linux keeps it and does not use it for the source). */
+  stickyAddr: string;
+  /** IPV6_FLOWINFO_SEND: sin6_flowinfo of sendto/connect names the flow label (Linux np->sndflow). */
+  sndflow: boolean;
+  /** The flow label connect() gave with IPV6_FLOWINFO_SEND (Linux np->flow_label), 0 none. */
+  connFlow: number;
+  /** IPV6_AUTOFLOWLABEL as set; null: net.ipv6.auto_flowlabels decides. */
+  autoflowlabel: boolean | null;
 }
 
 /** {@link Ipv6SockOpts} with Linux's defaults. */
 export function newIpv6SockOpts(): Ipv6SockOpts {
-  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0 };
+  return { pmtudisc: 1, recverr: false, mtu: 0, rxopt: 0, stickyIfindex: 0, stickyAddr: "::", sndflow: false, connFlow: 0, autoflowlabel: null };
 }
 
 /** An entry of a UDP socket's error queue (IP_RECVERR / IPV6_RECVERR): what recvmsg(MSG_ERRQUEUE) returns. */
@@ -66,6 +76,8 @@ export interface Datagram {
   hopLimit: number;
   tclass: number;
   ifindex: number;
+  /** The IPv6 traffic class and flow label it arrived with (IPV6_FLOWINFO's value), 0 for IPv4. */
+  flowinfo?: number;
   /** Bytes charged against the receive buffer. */
   truesize: number;
 }

@@ -146,8 +146,7 @@ test("dns.lookup of IPv6 literals, families and validation as Node", async () =>
     await tryIt("::1", () => dns.promises.lookup("::1"));
     await tryIt("::1 family 4", () => dns.promises.lookup("::1", { family: 4 }));
     await tryIt("127.0.0.1 family 6 all", () => dns.promises.lookup("127.0.0.1", { family: 6, all: true }));
-    await tryIt("localhost family 6", () => dns.promises.lookup("localhost", { family: 6 }));
-    await tryIt("localhost all order ipv6first", () => dns.promises.lookup("localhost", { all: true, order: "ipv6first" }));
+    // Not localhost: Node over the kernel reads this machine's /etc/hosts (test/syscalls/localhost.test.ts has glibc's answers).
     await tryIt("bad family", async () => dns.promises.lookup("x", { family: 5 as 4 }));
     await tryIt("bad order", async () => dns.promises.lookup("x", { order: "x" as "verbatim" }));
     await tryIt("cb IPv6", () => new Promise((r, j) => dns.lookup("::1", { family: "IPv6" as unknown as 6 }, (e, a, f) => (e ? j(e) : r([a, f])))));
