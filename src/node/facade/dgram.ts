@@ -9,12 +9,14 @@
  */
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
+import { deprecate } from "node:util";
 import { SysError } from "../../core/sys-error.js";
 import type { FacadeContext } from "./context.js";
 import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
 import { inet } from "./net-common.js";
 import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
+import { SimUdpHandle } from "./handle.js";
 
 /** `rinfo` of a `'message'`. */
 export interface RemoteInfo {
@@ -68,6 +70,9 @@ function bufferList(list: readonly unknown[]): Uint8Array[] | null {
   return out;
 }
 
+/** Node's DEP0112 warning for dgram's `_handle` (util.deprecate: once per process, shared with Node's own). */
+const warnHandleDeprecated = deprecate(() => {}, "Socket.prototype._handle is deprecated", "DEP0112");
+
 function unsupported(what: string): Error {
   return nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `sockstack/node: ${what} is not supported by the simulated network`);
 }
@@ -84,6 +89,10 @@ export class SimDgramSocket extends EventEmitter {
   #ref = true;
   /** An implicit bind (by send) whose 'listening' has not come yet: sends wait for it. */
   #binding = false;
+  /** Node's `_handle` (a UDPWrap there): from construction until close. */
+  #handle: SimUdpHandle | null;
+  /** `_handle.recvStop()`: the receive loop waits here until recvStart. */
+  #recvGate: { promise: Promise<void>; open: () => void } | null = null;
 
   constructor(ctx: FacadeContext, opts: SimDgramOptions) {
     super();
@@ -91,7 +100,38 @@ export class SimDgramSocket extends EventEmitter {
     this.#opts = opts;
     if (opts.type !== "udp4" && opts.type !== "udp6") throw nodeCodeError(TypeError, "ERR_SOCKET_BAD_TYPE", "Bad socket type specified. Valid types are: udp4, udp6");
     this.#family = opts.type === "udp6" ? 6 : 4;
+    const p = ctx.proc;
+    this.#handle = new SimUdpHandle({
+      fd: () => this.#fd,
+      sockname: () => inet(p.getsockname(this.#fd)),
+      peername: () => inet(p.getpeername(this.#fd)),
+      close: () => this.#closeFd(),
+      setRef: (ref) => (this.#ref = ref),
+      hasRef: () => this.#ref,
+    }, {
+      start: () => {
+        this.#recvGate?.open();
+        this.#recvGate = null;
+      },
+      stop: () => {
+        if (this.#recvGate) return;
+        let open!: () => void;
+        const promise = new Promise<void>((r) => (open = r));
+        this.#recvGate = { promise, open };
+      },
+    });
     opts.signal?.addEventListener("abort", () => this.close(), { once: true });
+  }
+
+  /** Node's `_handle`: a {@link SimUdpHandle} (UDPWrap's members over the simulated socket) until close, then null; deprecated as Node's (DEP0112). */
+  get _handle(): SimUdpHandle | null {
+    warnHandleDeprecated();
+    return this.#handle;
+  }
+
+  set _handle(v: SimUdpHandle | null) {
+    warnHandleDeprecated();
+    this.#handle = v;
   }
 
   #ensureFd(): number {
@@ -160,6 +200,8 @@ export class SimDgramSocket extends EventEmitter {
     void (async () => {
       for (;;) {
         let r: Awaited<ReturnType<typeof p.recvfrom>>;
+        while (this.#recvGate) await this.#recvGate.promise;
+        if (this.#closed || this.#fd !== fd) return;
         try {
           r = await p.recvfrom(fd, 65535);
         } catch (e) {
@@ -325,16 +367,24 @@ export class SimDgramSocket extends EventEmitter {
     this.#closed = true;
     untrackHandle(this);
     if (cb) this.once("close", cb);
+    this.#handle?.close();
+    this.#handle = null;
+    this.#closeFd();
+    process.nextTick(() => this.emit("close"));
+    return this;
+  }
+
+  #closeFd(): void {
     const fd = this.#fd;
     this.#fd = -1;
+    this.#recvGate?.open();
+    this.#recvGate = null;
     if (fd >= 0) {
       try {
         this.#ctx.proc.shutdown(fd, "SHUT_RD"); // wakes our pending recvfrom
       } catch { /* ENOTCONN on an unconnected UDP socket: close anyway */ }
       void this.#ctx.proc.close(fd).catch(() => {});
     }
-    process.nextTick(() => this.emit("close"));
-    return this;
   }
 
   /** SO_BROADCAST; before bind there is no socket yet: `setBroadcast EBADF`, as Node. */
