@@ -481,7 +481,10 @@ export class StreamSocket extends Socket {
       // Nothing more queued.
       if (copied > 0 && (nonblock || t.error || this.#eof())) return result();
       if (copied === 0 && avail === 0) {
-        if (t.error) fail(this.tcp.takeError(t), syscall);
+        // Linux tcp_recvmsg_locked tests SOCK_DONE (a FIN was received) before sk_err: after the
+        // peer's FIN a read is end of stream even when a RST came next (CLOSE-WAIT's EPIPE, or
+        // ECONNRESET in CLOSING, stays pending for the next send or SO_ERROR).
+        if (t.error && !t.finReceived) fail(this.tcp.takeError(t), syscall);
         if (this.#eof()) {
           if (t.state === TcpState.CLOSE && !this.#everConnected && !t.reset) fail("ENOTCONN", syscall);
           if (t.finReceived && !peek) t.finRead = true;

@@ -33,7 +33,6 @@ test("dgram: echo with bind, send overloads, rinfo, connect, close", async () =>
   // A destination on a connected socket: Node throws for send(msg, port, address, cb); send(msg, 1, "addr")
   // reads as send(msg, cb) there and does not (checked on Node 20 over the kernel).
   assert.throws(() => cli.send("x", 1, "10.0.0.2", () => {}), { code: "ERR_SOCKET_DGRAM_IS_CONNECTED" }, "a destination on a connected socket");
-  assert.throws(() => cli.addMembership(), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" });
   assert.throws(() => c.dgram.createSocket("udp5" as "udp6"), { code: "ERR_SOCKET_BAD_TYPE" }, "an unknown socket type");
   cli.close(() => log.push("client closed"));
   srv.close();
@@ -65,4 +64,64 @@ test("dns: lookup, resolve4, reverse and promises from the hosts table; ENOTFOUN
   await assert.rejects(dns.promises.lookup("server", { family: 6 }), { code: "ENOTFOUND" });
   const viaCb = await new Promise<string>((r) => dns.lookup("localhost", (err, addr, fam) => r(`${err} ${String(addr)} ${fam}`)));
   assert.equal(viaCb, "null 127.0.0.1 4");
+});
+
+test("dgram multicast: Node's and libuv's checks as over the kernel, then ENOPROTOOPT from a simulated kernel without IP multicast", async () => {
+  const realDgram = await import("node:dgram");
+  type Sock = import("node:dgram").Socket;
+  const outcome = (f: () => unknown): string => {
+    try {
+      return `ok ${String(f())}`;
+    } catch (e) {
+      const x = e as NodeJS.ErrnoException;
+      return `${x.code} "${x.message}" ${x.errno} ${x.syscall}`;
+    }
+  };
+  // What does not depend on the kernel's multicast: unbound (libuv has no socket yet), bad arguments, closed.
+  const checks = async (s: Sock, bind: (cb: () => void) => void): Promise<string[]> => {
+    const out = [
+      outcome(() => s.setMulticastTTL(2)),
+      outcome(() => s.setMulticastLoopback(true)),
+      outcome(() => s.setMulticastInterface("0.0.0.0")),
+      outcome(() => s.setMulticastInterface("nope")),
+      outcome(() => (s.addMembership as (a?: string) => void)()),
+      outcome(() => s.addMembership("nope")),
+      outcome(() => s.setMulticastTTL(300)),
+      outcome(() => s.addSourceSpecificMembership("10.0.0.1", "nope")),
+      outcome(() => s.addSourceSpecificMembership(1 as unknown as string, "x")),
+    ];
+    await new Promise<void>((r) => bind(r));
+    out.push(outcome(() => s.setMulticastTTL(300)));
+    s.close();
+    out.push(outcome(() => s.addMembership("224.0.0.1")));
+    return out;
+  };
+  const real = realDgram.createSocket("udp4");
+  const kernel = await checks(real, (cb) => real.bind(0, "127.0.0.1", cb));
+  const { net, c } = pair();
+  const sock = c.dgram.createSocket("udp4") as unknown as Sock;
+  const pending = checks(sock, (cb) => sock.bind(0, cb));
+  await net.run();
+  assert.deepEqual(await pending, kernel, "the same outcomes as Node over the kernel");
+  // Bound, on the simulated kernel: every multicast option is ENOPROTOOPT, reported as Node reports a failed option.
+  const s = c.dgram.createSocket("udp4");
+  let bound = false;
+  s.bind(0, () => (bound = true));
+  await net.runUntil(() => bound);
+  assert.deepEqual([
+    outcome(() => s.addMembership("224.0.0.114")),
+    outcome(() => s.dropMembership("224.0.0.114", "0.0.0.0")),
+    outcome(() => s.addSourceSpecificMembership("10.0.0.2", "232.1.1.1")),
+    outcome(() => s.setMulticastTTL(2)),
+    outcome(() => s.setMulticastLoopback(false)),
+    outcome(() => s.setMulticastInterface("10.0.0.1")),
+  ], [
+    'ENOPROTOOPT "addMembership ENOPROTOOPT" -92 addMembership',
+    'ENOPROTOOPT "dropMembership ENOPROTOOPT" -92 dropMembership',
+    'ENOPROTOOPT "addSourceSpecificMembership ENOPROTOOPT" -92 addSourceSpecificMembership',
+    'ENOPROTOOPT "setMulticastTTL ENOPROTOOPT" -92 setMulticastTTL',
+    'ENOPROTOOPT "setMulticastLoopback ENOPROTOOPT" -92 setMulticastLoopback',
+    'ENOPROTOOPT "setMulticastInterface ENOPROTOOPT" -92 setMulticastInterface',
+  ], "a kernel without IP multicast");
+  s.close();
 });

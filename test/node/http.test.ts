@@ -90,3 +90,55 @@ test("fetch to a port nobody listens on fails with ECONNREFUSED as its cause", a
   assert.equal(e.cause?.code, "ECONNREFUSED");
   assert.equal(e.cause?.message, "connect ECONNREFUSED 10.0.0.2:81");
 });
+
+test("a façade server's response head is Node's over the kernel byte for byte, its Date line where Node puts its own (after the application's headers)", async () => {
+  const realHttp = await import("node:http");
+  const realNet = await import("node:net");
+  type Res = import("node:http").ServerResponse;
+  const styles: Record<string, (res: Res) => void> = {
+    "/plain": (res) => res.end("x"),
+    "/set": (res) => { res.setHeader("X-A", "1"); res.setHeader("Set-Cookie", ["a=1", "b=2"]); res.end("x"); },
+    "/object": (res) => { res.writeHead(200, { "X-B": ["1", "2", "3"], "Content-Type": "text/plain" }); res.end("x"); },
+    "/pairs": (res) => { res.writeHead(201, [["X-C", "1"], ["X-D", ["2", "3"]]] as unknown as string[]); res.end("x"); }, // pairs: Node accepts them, its types do not
+    "/flat": (res) => { res.writeHead(202, ["X-E", "1", "X-F", "2"]); res.end("x"); },
+    "/cookie": (res) => { res.setHeader("Cookie", ["c=1", "d=2"]); res.end("x"); },
+    "/mixed": (res) => { res.setHeader("X-G", "1"); res.writeHead(200, { "X-H": "2" }); res.end("x"); },
+    "/own-date": (res) => { res.setHeader("X-I", "1"); res.setHeader("date", "Mon, 01 Jan 2001 00:00:00 GMT"); res.end("x"); },
+    "/no-date": (res) => { res.sendDate = false; res.setHeader("X-J", "1"); res.end("x"); },
+  };
+  const handler = (req: import("node:http").IncomingMessage, res: Res) => styles[req.url!]!(res);
+  const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`;
+  // Node's Date line carries the real date, the façade's the virtual one: compare them masked.
+  const head = (raw: string) => raw.slice(0, raw.indexOf("\r\n\r\n")).replace(/^(Date: )(?!Mon, 01 Jan 2001).*$/gim, "$1<date>");
+  const kernel: string[] = [];
+  const real = realHttp.createServer(handler);
+  await new Promise<void>((r) => real.listen(0, "127.0.0.1", () => r()));
+  const port = (real.address() as import("node:net").AddressInfo).port;
+  for (const path of Object.keys(styles)) {
+    kernel.push(await new Promise<string>((resolve, reject) => {
+      let raw = "";
+      const s = realNet.connect(port, "127.0.0.1", () => s.end(request(path)));
+      s.on("data", (d: Buffer) => (raw += d.toString("latin1")));
+      s.on("end", () => resolve(head(raw)));
+      s.on("error", reject);
+    }));
+  }
+  await new Promise<void>((r) => real.close(() => r()));
+  const { net, client, server } = lossyNet(5, false);
+  nodeOn(server).http.createServer(handler).listen(80);
+  const sim = await drive(net, (async () => {
+    const out: string[] = [];
+    for (const path of Object.keys(styles)) {
+      out.push(await new Promise<string>((resolve, reject) => {
+        let raw = "";
+        const s = nodeOn(client).net.connect(80, "api", () => s.end(request(path)));
+        s.on("data", (d: Buffer) => (raw += d.toString("latin1")));
+        s.on("end", () => resolve(head(raw)));
+        s.on("error", reject);
+      }));
+    }
+    return out;
+  })());
+  assert.deepEqual(sim, kernel, "the façade's response heads differ from Node's over the kernel");
+  assert.ok(kernel.some((h) => h.includes("Date: <date>")), "Node wrote its Date line");
+});

@@ -169,18 +169,23 @@ test("dns: a name with both families; order verbatim / ipv4first / ipv6first; re
   const { net, c } = dualNet();
   net.hostsFile.add("2001:db8::99", "v6only.example");
   const all = async (o: realDns.LookupAllOptions) => (await c.dns.promises.lookup("server", o)) as realDns.LookupAddress[];
-  assert.deepEqual(await all({ all: true }), [{ address: "10.0.0.2", family: 4 }, { address: "2001:db8::2", family: 6 }], "verbatim: the hosts table's order");
+  assert.deepEqual(await all({ all: true }), [{ address: "2001:db8::2", family: 6 }, { address: "10.0.0.2", family: 4 }], "verbatim: getaddrinfo's order, RFC 6724 rule 6 (IPv6's precedence 40 before IPv4's 35), not the table's");
+  assert.deepEqual(await all({ all: true, order: "ipv4first" }), [{ address: "10.0.0.2", family: 4 }, { address: "2001:db8::2", family: 6 }], "ipv4first");
+  assert.deepEqual(await all({ all: true, verbatim: false }), [{ address: "10.0.0.2", family: 4 }, { address: "2001:db8::2", family: 6 }], "verbatim: false is ipv4first");
   assert.deepEqual(await all({ all: true, order: "ipv6first" }), [{ address: "2001:db8::2", family: 6 }, { address: "10.0.0.2", family: 4 }], "ipv6first");
+  net.hostsFile.add("10.0.0.2", "far.example");
+  net.hostsFile.add("2001:db9::5", "far.example"); // no route to it
+  assert.deepEqual(await c.dns.promises.lookup("far.example", { all: true }), [{ address: "10.0.0.2", family: 4 }, { address: "2001:db9::5", family: 6 }], "verbatim, RFC 6724 rule 1: a destination without a route comes last");
   assert.deepEqual(await all({ all: true, family: 6 }), [{ address: "2001:db8::2", family: 6 }], "family 6 only");
   assert.deepEqual(await c.dns.promises.lookup("v6only.example"), { address: "2001:db8::99", family: 6 }, "an IPv6 hosts line");
   assert.deepEqual(await c.dns.promises.resolve6("server"), ["2001:db8::2"], "AAAA from the table");
   assert.deepEqual(await c.dns.promises.reverse("2001:db8::2"), ["server"], "reverse of an IPv6 address");
   const before = realDns.getDefaultResultOrder();
   try {
-    c.dns.setDefaultResultOrder("ipv6first");
-    assert.equal(realDns.getDefaultResultOrder(), "ipv6first", "the default order is Node's own, process-wide setting");
-    assert.deepEqual(await c.dns.promises.lookup("server"), { address: "2001:db8::2", family: 6 }, "the default order applies");
-    assert.deepEqual(await c.dns.promises.lookup("server", { verbatim: true }), { address: "10.0.0.2", family: 4 }, "verbatim: true overrides it");
+    c.dns.setDefaultResultOrder("ipv4first");
+    assert.equal(realDns.getDefaultResultOrder(), "ipv4first", "the default order is Node's own, process-wide setting");
+    assert.deepEqual(await c.dns.promises.lookup("server"), { address: "10.0.0.2", family: 4 }, "the default order applies");
+    assert.deepEqual(await c.dns.promises.lookup("server", { verbatim: true }), { address: "2001:db8::2", family: 6 }, "verbatim: true overrides it");
   } finally {
     realDns.setDefaultResultOrder(before as "verbatim");
   }
@@ -193,7 +198,7 @@ test("happy eyeballs: a name with both families, the first family unreachable, t
     log.push(`server saw ${sock.remoteAddress} ${sock.remoteFamily}`);
     sock.end();
   });
-  srv.listen({ port: 80, host: "::", ipv6Only: true }); // IPv4 SYNs are refused: the IPv4 attempt fails at once
+  srv.listen({ port: 80, host: "0.0.0.0" }); // IPv6 SYNs are refused: the IPv6 attempt (first, by RFC 6724) fails at once
   const done = new Promise<void>((r) => {
     const sock = c.net.connect({ port: 80, host: "server" });
     sock.on("lookup", (e, a, f) => log.push(`lookup ${e} ${a} ${f}`));
@@ -208,20 +213,20 @@ test("happy eyeballs: a name with both families, the first family unreachable, t
   await drive(net, done, sec(10));
   srv.close();
   assert.deepEqual(log, [
-    "lookup null 10.0.0.2 4",
     "lookup null 2001:db8::2 6",
-    "attempt 10.0.0.2 80 4 at 0",
-    "failed 10.0.0.2 4 connect ECONNREFUSED 10.0.0.2:80",
-    "attempt 2001:db8::2 80 6 at 4000",
-    'connected 2001:db8::2 IPv6 at 8000 tried ["10.0.0.2:80","2001:db8::2:80"]',
-    "server saw 2001:db8::1 IPv6",
+    "lookup null 10.0.0.2 4",
+    "attempt 2001:db8::2 80 6 at 0",
+    "failed 2001:db8::2 6 connect ECONNREFUSED 2001:db8::2:80",
+    "attempt 10.0.0.2 80 4 at 4000",
+    'connected 10.0.0.2 IPv4 at 8000 tried ["2001:db8::2:80","10.0.0.2:80"]',
+    "server saw 10.0.0.1 IPv4",
   ], "Node 20's order: every 'lookup', then the attempts alternating families");
 
   // A blackholed first address: the attempt times out after autoSelectFamilyAttemptTimeout (virtual ms).
   const { net: net2, c: c2, s: s2 } = dualNet();
-  s2.net.createServer((sock) => sock.end()).listen({ port: 80, host: "::", ipv6Only: true });
-  net2.hostsFile.add("10.0.0.99", "dual.example"); // on the link, but nobody's: SYNs vanish
-  net2.hostsFile.add("2001:db8::2", "dual.example");
+  s2.net.createServer((sock) => sock.end()).listen({ port: 80, host: "0.0.0.0" });
+  net2.hostsFile.add("2001:db8::99", "dual.example"); // on the link, but nobody's: no neighbour answers
+  net2.hostsFile.add("10.0.0.2", "dual.example");
   const log2: string[] = [];
   const done2 = new Promise<void>((r) => {
     const sock = c2.net.connect({ port: 80, host: "dual.example", autoSelectFamilyAttemptTimeout: 300 });
@@ -231,17 +236,17 @@ test("happy eyeballs: a name with both families, the first family unreachable, t
     sock.on("close", () => r());
   });
   await drive(net2, done2, sec(10));
-  assert.deepEqual(log2, ["timeout 10.0.0.99 4 at 300000", "connected 2001:db8::2 at 304000"], "the next address after 300 ms");
+  assert.deepEqual(log2, ["timeout 2001:db8::99 6 at 300000", "connected 10.0.0.2 at 304000"], "the next address after 300 ms");
 
   // Every address fails: an AggregateError whose code is the first error's, as Node's.
   const { net: net3, c: c3 } = dualNet();
   const err = await drive(net3, new Promise<AggregateError & { code?: string }>((r) => c3.net.connect({ port: 81, host: "server" }).on("error", r)), sec(10));
   assert.ok(err instanceof AggregateError, "an AggregateError");
   assert.equal(err.code, "ECONNREFUSED", "with the first error's code");
-  assert.deepEqual((err.errors as Error[]).map((e) => e.message), ["connect ECONNREFUSED 10.0.0.2:81", "connect ECONNREFUSED 2001:db8::2:81"], "every attempt's error");
+  assert.deepEqual((err.errors as Error[]).map((e) => e.message), ["connect ECONNREFUSED 2001:db8::2:81", "connect ECONNREFUSED 10.0.0.2:81"], "every attempt's error");
 
   // autoSelectFamily: false: one address, the first.
   const { net: net4, c: c4 } = dualNet();
   const err4 = await drive(net4, new Promise<Error>((r) => c4.net.connect({ port: 81, host: "server", autoSelectFamily: false }).on("error", r)), sec(10));
-  assert.equal(err4.message, "connect ECONNREFUSED 10.0.0.2:81", "no happy eyeballs: the first address only");
+  assert.equal(err4.message, "connect ECONNREFUSED 2001:db8::2:81", "no happy eyeballs: the first address only (RFC 6724's first)");
 });

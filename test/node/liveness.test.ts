@@ -112,3 +112,23 @@ test("interception: Node's own http server unref'd before or after listen inside
   early.close();
   late.close();
 });
+
+test("a write in flight keeps the loop alive even on an unref'd socket (libuv's write request is referenced), until the bytes are in the send buffer", async () => {
+  const { net, a, b } = world();
+  const vt = virtualTimers(net);
+  try {
+    let written = -1;
+    b.net.createServer((conn) => {
+      conn.pause(); // the window closes: the client's write waits
+      setTimeout(() => conn.resume(), 3000).unref();
+    }).listen(80).unref();
+    const c = a.net.connect(80, "b", () => {
+      c.unref();
+      c.write(Buffer.alloc(4 << 20), () => (written = net.now()));
+    });
+    await runLikeNode(net, { until: sec(1000) });
+    assert.ok(written >= sec(3), `the write completed after the reader resumed at 3 s (at ${written} µs): the pending write kept the loop alive`);
+  } finally {
+    vt.uninstall();
+  }
+});

@@ -121,3 +121,25 @@ test("a façade socket has Node's own 'end' listeners only (test-net-socket-no-h
   const real = new realNet.Socket({ allowHalfOpen: false }).listenerCount("end");
   assert.equal(new on.net.Socket({ allowHalfOpen: false }).listenerCount("end"), real, "the same count as Node's net.Socket");
 });
+
+test("exclusive on listen and dgram bind: in a process that is not a cluster worker it changes nothing, as Node's (a second listener on the port is EADDRINUSE either way)", async () => {
+  const log = await both(async ({ net, dgram }) => {
+    const out: string[] = [];
+    const listen = (opts: realNet.ListenOptions) => new Promise<realNet.Server>((resolve) => {
+      const s = net.createServer();
+      s.on("error", (e: NodeJS.ErrnoException) => { out.push(`${JSON.stringify(opts.exclusive)}: ${e.code}`); resolve(s); });
+      s.listen(opts, () => { out.push(`${JSON.stringify(opts.exclusive)}: listening`); resolve(s); });
+    });
+    const first = await listen({ port: 0, host: "127.0.0.1", exclusive: true });
+    const port = (first.address() as realNet.AddressInfo).port;
+    const second = await listen({ port, host: "127.0.0.1", exclusive: false });
+    const third = await listen({ port, host: "127.0.0.1", exclusive: true });
+    for (const s of [first, second, third]) if (s.listening) s.close();
+    const u = dgram.createSocket("udp4");
+    await new Promise<void>((r) => u.bind({ port: 0, address: "127.0.0.1", exclusive: false }, () => r()));
+    out.push(`dgram exclusive false: bound ${typeof u.address().port}`);
+    u.close();
+    return out;
+  });
+  assert.deepEqual(log, ["true: listening", "false: EADDRINUSE", "true: EADDRINUSE", "dgram exclusive false: bound number"]);
+});

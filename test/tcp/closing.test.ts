@@ -227,3 +227,31 @@ test("a RST leaves the data received before it readable: read gives the data, th
   await net.advance(sec(1));
   assert.deepEqual(reads, ["0123456789", "ECONNRESET", "EOF"]);
 });
+
+test("after the peer's FIN, a RST (CLOSE-WAIT) leaves reads at end of stream; EPIPE is for the next send (Linux tests SOCK_DONE before sk_err in tcp_recvmsg; checked on 6.18)", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(5) });
+  const got: string[] = [];
+  const rec = async (what: string, op: () => Promise<unknown>): Promise<void> => {
+    try {
+      const r = await op();
+      got.push(`${what} ${r instanceof Uint8Array ? r.length : String(r)}`);
+    } catch (e) {
+      got.push(`${what} ${(e as { code: string }).code}`);
+    }
+  };
+  server.spawn("s", async (p) => {
+    const { fd } = await listenAccept(p, 9090);
+    await p.close(fd); // FIN: the client goes to CLOSE-WAIT
+  });
+  client.spawn("c", async (p) => {
+    const fd = await connectTo(p, "10.0.0.2", 9090);
+    await net.sleep(ms(50));
+    await rec("send", () => p.send(fd, "1")); // the closed server answers the data with RST
+    await net.sleep(ms(50));
+    await rec("recv", () => p.recv(fd, 10));
+    await rec("recv", () => p.recv(fd, 10));
+    await rec("send", () => p.send(fd, "1", "MSG_NOSIGNAL"));
+  });
+  await net.advance(sec(1));
+  assert.deepEqual(got, ["send 1", "recv 0", "recv 0", "send EPIPE"], "Linux: send 1, recv b'', recv b'', send EPIPE");
+});

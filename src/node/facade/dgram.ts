@@ -4,17 +4,20 @@
  * `address`/`remoteAddress`, buffer sizes, TTL, broadcast. A socket reads
  * with a blocking `recvfrom` while it is bound, so nothing polls.
  * A `udp6` socket is an AF_INET6 socket, dual stack unless `ipv6Only`
- * (IPv4 peers appear as `::ffff:a.b.c.d`, as Node's). Multicast is not
- * offered: it throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
+ * (IPv4 peers appear as `::ffff:a.b.c.d`, as Node's). Multicast fails as
+ * on a kernel without IP multicast: Node's checks, libuv's, then
+ * `addMembership ENOPROTOOPT` (and so on) from the simulated setsockopt.
  */
 import { EventEmitter } from "node:events";
 import { isIP } from "node:net";
+import { deprecate } from "node:util";
 import { SysError } from "../../core/sys-error.js";
 import type { FacadeContext } from "./context.js";
 import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { lookupFirst } from "./dns.js";
 import { inet } from "./net-common.js";
 import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
+import { SimUdpHandle } from "./handle.js";
 
 /** `rinfo` of a `'message'`. */
 export interface RemoteInfo {
@@ -68,9 +71,8 @@ function bufferList(list: readonly unknown[]): Uint8Array[] | null {
   return out;
 }
 
-function unsupported(what: string): Error {
-  return nodeCodeError(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `sockstack/node: ${what} is not supported by the simulated network`);
-}
+/** Node's DEP0112 warning for dgram's `_handle` (util.deprecate: once per process, shared with Node's own). */
+const warnHandleDeprecated = deprecate(() => {}, "Socket.prototype._handle is deprecated", "DEP0112");
 
 /** A UDP socket on a simulated host with the `dgram.Socket` API. */
 export class SimDgramSocket extends EventEmitter {
@@ -84,6 +86,10 @@ export class SimDgramSocket extends EventEmitter {
   #ref = true;
   /** An implicit bind (by send) whose 'listening' has not come yet: sends wait for it. */
   #binding = false;
+  /** Node's `_handle` (a UDPWrap there): from construction until close. */
+  #handle: SimUdpHandle | null;
+  /** `_handle.recvStop()`: the receive loop waits here until recvStart. */
+  #recvGate: { promise: Promise<void>; open: () => void } | null = null;
 
   constructor(ctx: FacadeContext, opts: SimDgramOptions) {
     super();
@@ -91,7 +97,38 @@ export class SimDgramSocket extends EventEmitter {
     this.#opts = opts;
     if (opts.type !== "udp4" && opts.type !== "udp6") throw nodeCodeError(TypeError, "ERR_SOCKET_BAD_TYPE", "Bad socket type specified. Valid types are: udp4, udp6");
     this.#family = opts.type === "udp6" ? 6 : 4;
+    const p = ctx.proc;
+    this.#handle = new SimUdpHandle({
+      fd: () => this.#fd,
+      sockname: () => inet(p.getsockname(this.#fd)),
+      peername: () => inet(p.getpeername(this.#fd)),
+      close: () => this.#closeFd(),
+      setRef: (ref) => (this.#ref = ref),
+      hasRef: () => this.#ref,
+    }, {
+      start: () => {
+        this.#recvGate?.open();
+        this.#recvGate = null;
+      },
+      stop: () => {
+        if (this.#recvGate) return;
+        let open!: () => void;
+        const promise = new Promise<void>((r) => (open = r));
+        this.#recvGate = { promise, open };
+      },
+    });
     opts.signal?.addEventListener("abort", () => this.close(), { once: true });
+  }
+
+  /** Node's `_handle`: a {@link SimUdpHandle} (UDPWrap's members over the simulated socket) until close, then null; deprecated as Node's (DEP0112). */
+  get _handle(): SimUdpHandle | null {
+    warnHandleDeprecated();
+    return this.#handle;
+  }
+
+  set _handle(v: SimUdpHandle | null) {
+    warnHandleDeprecated();
+    this.#handle = v;
   }
 
   #ensureFd(): number {
@@ -160,6 +197,8 @@ export class SimDgramSocket extends EventEmitter {
     void (async () => {
       for (;;) {
         let r: Awaited<ReturnType<typeof p.recvfrom>>;
+        while (this.#recvGate) await this.#recvGate.promise;
+        if (this.#closed || this.#fd !== fd) return;
         try {
           r = await p.recvfrom(fd, 65535);
         } catch (e) {
@@ -325,16 +364,24 @@ export class SimDgramSocket extends EventEmitter {
     this.#closed = true;
     untrackHandle(this);
     if (cb) this.once("close", cb);
+    this.#handle?.close();
+    this.#handle = null;
+    this.#closeFd();
+    process.nextTick(() => this.emit("close"));
+    return this;
+  }
+
+  #closeFd(): void {
     const fd = this.#fd;
     this.#fd = -1;
+    this.#recvGate?.open();
+    this.#recvGate = null;
     if (fd >= 0) {
       try {
         this.#ctx.proc.shutdown(fd, "SHUT_RD"); // wakes our pending recvfrom
       } catch { /* ENOTCONN on an unconnected UDP socket: close anyway */ }
       void this.#ctx.proc.close(fd).catch(() => {});
     }
-    process.nextTick(() => this.emit("close"));
-    return this;
   }
 
   /** SO_BROADCAST; before bind there is no socket yet: `setBroadcast EBADF`, as Node. */
@@ -370,24 +417,101 @@ export class SimDgramSocket extends EventEmitter {
     return Number(this.#ctx.proc.getsockopt(this.#ensureFd(), "SOL_SOCKET", "SO_SNDBUF"));
   }
 
-  addMembership(): void {
-    throw unsupported("multicast (addMembership)");
+  // ---- IP multicast: Node's argument checks, then libuv's, then the simulated kernel's setsockopt.
+  // sockstack's IP has no multicast (like a Linux built without CONFIG_IP_MULTICAST): every
+  // multicast option is ENOPROTOOPT, which Node reports as any failed option (`addMembership
+  // ENOPROTOOPT`). libuv's checks come first (an address that does not parse: EINVAL; an option
+  // on a socket libuv has not created yet: EBADF).
+
+  /** Node's healthCheck: ERR_SOCKET_DGRAM_NOT_RUNNING once closed. */
+  #healthCheck(): void {
+    if (this.#closed) throw nodeCodeError(Error, "ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
   }
 
-  dropMembership(): void {
-    throw unsupported("multicast (dropMembership)");
+  /** setsockopt on the socket as libuv makes it, or Node's ErrnoException for `syscall`. */
+  #mcastOpt(syscall: string, level: "IPPROTO_IP" | "IPPROTO_IPV6", name: string, value: unknown, fd: number): void {
+    try {
+      (this.#ctx.proc.setsockopt as (fd: number, l: string, n: string, v: unknown) => void)(fd, level, name, value);
+    } catch (e) {
+      if (e instanceof SysError) throw nodeError(e.code, e.errno, syscall);
+      throw e;
+    }
   }
 
-  setMulticastTTL(): number {
-    throw unsupported("multicast (setMulticastTTL)");
+  /** A membership call (libuv's uv_udp_set_membership / _source_membership): the socket is created (libuv binds it) first. */
+  #membership(syscall: string, join: boolean, group: string, iface: string | undefined, source?: string): void {
+    const fam = isIP(group);
+    if (fam === 0 || (source !== undefined && isIP(source) !== fam)) throw nodeError("EINVAL", 22, syscall);
+    if (iface !== undefined && iface !== null && fam === 4 && isIP(iface) !== 4) throw nodeError("EINVAL", 22, syscall);
+    const fd = this.#ensureFd();
+    const name = fam === 4
+      ? (source !== undefined ? (join ? "IP_ADD_SOURCE_MEMBERSHIP" : "IP_DROP_SOURCE_MEMBERSHIP") : (join ? "IP_ADD_MEMBERSHIP" : "IP_DROP_MEMBERSHIP"))
+      : (source !== undefined ? (join ? "MCAST_JOIN_SOURCE_GROUP" : "MCAST_LEAVE_SOURCE_GROUP") : (join ? "IPV6_ADD_MEMBERSHIP" : "IPV6_DROP_MEMBERSHIP"));
+    this.#mcastOpt(syscall, fam === 4 ? "IPPROTO_IP" : "IPPROTO_IPV6", name, { group, interface: iface ?? null, source: source ?? null }, fd);
   }
 
-  setMulticastLoopback(): boolean {
-    throw unsupported("multicast (setMulticastLoopback)");
+  /** IP_ADD_MEMBERSHIP (IPV6_ADD_MEMBERSHIP): join `multicastAddress`. The simulated kernel has no multicast: `addMembership ENOPROTOOPT`. */
+  addMembership(multicastAddress?: string, interfaceAddress?: string): void {
+    this.#healthCheck();
+    if (!multicastAddress) throw nodeCodeError(TypeError, "ERR_MISSING_ARGS", 'The "multicastAddress" argument must be specified');
+    this.#membership("addMembership", true, multicastAddress, interfaceAddress);
   }
 
-  setMulticastInterface(): void {
-    throw unsupported("multicast (setMulticastInterface)");
+  /** IP_DROP_MEMBERSHIP: leave `multicastAddress` (`dropMembership ENOPROTOOPT` here). */
+  dropMembership(multicastAddress?: string, interfaceAddress?: string): void {
+    this.#healthCheck();
+    if (!multicastAddress) throw nodeCodeError(TypeError, "ERR_MISSING_ARGS", 'The "multicastAddress" argument must be specified');
+    this.#membership("dropMembership", false, multicastAddress, interfaceAddress);
+  }
+
+  /** IP_ADD_SOURCE_MEMBERSHIP: join `groupAddress` for `sourceAddress` only (`addSourceSpecificMembership ENOPROTOOPT` here). */
+  addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    this.#healthCheck();
+    this.#validateString(sourceAddress, "sourceAddress");
+    this.#validateString(groupAddress, "groupAddress");
+    this.#membership("addSourceSpecificMembership", true, groupAddress, interfaceAddress, sourceAddress);
+  }
+
+  /** IP_DROP_SOURCE_MEMBERSHIP (`dropSourceSpecificMembership ENOPROTOOPT` here). */
+  dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    this.#healthCheck();
+    this.#validateString(sourceAddress, "sourceAddress");
+    this.#validateString(groupAddress, "groupAddress");
+    this.#membership("dropSourceSpecificMembership", false, groupAddress, interfaceAddress, sourceAddress);
+  }
+
+  #validateString(v: unknown, name: string): void {
+    if (typeof v !== "string") throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "${name}" argument must be of type string. Received ${describeReceived(v)}`);
+  }
+
+  /** A one-byte multicast option (libuv's uv__setsockopt_maybe_char): 0–255 else EINVAL, EBADF before the socket exists. */
+  #charOpt(syscall: string, v4: string, v6: string, val: number): void {
+    if (val < 0 || val > 255) throw nodeError("EINVAL", 22, syscall);
+    if (!this.#bound()) throw nodeError("EBADF", 9, syscall);
+    this.#mcastOpt(syscall, this.#family === 6 ? "IPPROTO_IPV6" : "IPPROTO_IP", this.#family === 6 ? v6 : v4, val, this.#fd);
+  }
+
+  /** IP_MULTICAST_TTL (IPV6_MULTICAST_HOPS): returns `ttl`; before bind `setMulticastTTL EBADF`, then ENOPROTOOPT here. */
+  setMulticastTTL(ttl: number): number {
+    if (typeof ttl !== "number") throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "ttl" argument must be of type number. Received ${describeReceived(ttl)}`);
+    this.#charOpt("setMulticastTTL", "IP_MULTICAST_TTL", "IPV6_MULTICAST_HOPS", ttl | 0);
+    return ttl;
+  }
+
+  /** IP_MULTICAST_LOOP (IPV6_MULTICAST_LOOP): returns `flag`; before bind `setMulticastLoopback EBADF`, then ENOPROTOOPT here. */
+  setMulticastLoopback(flag: boolean): boolean {
+    this.#charOpt("setMulticastLoopback", "IP_MULTICAST_LOOP", "IPV6_MULTICAST_LOOP", flag ? 1 : 0);
+    return flag;
+  }
+
+  /** IP_MULTICAST_IF (IPV6_MULTICAST_IF): an address that does not parse is EINVAL; before bind EBADF, then ENOPROTOOPT here. */
+  setMulticastInterface(interfaceAddress: string): void {
+    this.#healthCheck();
+    this.#validateString(interfaceAddress, "interfaceAddress");
+    const fam = isIP(interfaceAddress.replace(/%.*$/, ""));
+    if (fam === 0) throw nodeError("EINVAL", 22, "setMulticastInterface");
+    if (!this.#bound()) throw nodeError("EBADF", 9, "setMulticastInterface");
+    this.#mcastOpt("setMulticastInterface", fam === 4 ? "IPPROTO_IP" : "IPPROTO_IPV6", fam === 4 ? "IP_MULTICAST_IF" : "IPV6_MULTICAST_IF", interfaceAddress, this.#fd);
   }
 
   /** Lets the bound socket keep Node's loop alive again (the default; see liveness.ts). */

@@ -9,7 +9,7 @@
  */
 import * as nodeDns from "node:dns";
 import { isIP } from "node:net";
-import type { HostsAddress } from "../../sys/netdb.js";
+import { GaiError } from "../../sys/netdb.js";
 import type { FacadeContext } from "./context.js";
 import { describeReceived, nodeCodeError, type NodeSystemError } from "./errors.js";
 
@@ -45,17 +45,30 @@ function defaultOrder(): ResultOrder {
 /**
  * getaddrinfo over the hosts table, as Node's `dns.lookup` sees it: an IP
  * literal is itself (whatever `family` says, as Node), a name its
- * addresses of `family` (0: both) in `order` (verbatim: table order).
+ * addresses of `family` (0: both) in `order`. `verbatim` (Node 20's
+ * default) is the resolver's order, which for getaddrinfo is RFC 6724's
+ * destination selection as glibc applies it (usable destinations first,
+ * then IPv6 before IPv4 by precedence: the simulated process's own
+ * getaddrinfo, with SOCK_STREAM as Node asks); `ipv4first` and
+ * `ipv6first` regroup that order by family, keeping it within each, as
+ * Node's AfterGetAddrInfo does.
  * @internal
  */
 export function lookupAll(ctx: FacadeContext, name: string, family: number, order: ResultOrder = defaultOrder()): LookupAddress[] {
   const lit = isIP(name);
   if (lit) return [{ address: name, family: lit }];
-  let all: HostsAddress[] = ctx.host.hostsFile.lookupInet(name);
-  if (family === 4 || family === 6) all = all.filter((a) => a.family === family);
+  let all: LookupAddress[];
+  try {
+    const af = family === 4 ? ctx.proc.getaddrinfo(name, null, "AF_INET", "SOCK_STREAM") : family === 6 ? ctx.proc.getaddrinfo(name, null, "AF_INET6", "SOCK_STREAM") : ctx.proc.getaddrinfo(name, null, 0, "SOCK_STREAM");
+    all = af
+      .map((ai) => ({ address: ai.addr.addr as string, family: ai.family === 10 ? 6 : 4 }));
+  } catch (e) {
+    if (e instanceof GaiError) return []; // no such name, or none of that family
+    throw e;
+  }
   if (order === "ipv4first") all = [...all.filter((a) => a.family === 4), ...all.filter((a) => a.family === 6)];
   else if (order === "ipv6first") all = [...all.filter((a) => a.family === 6), ...all.filter((a) => a.family === 4)];
-  return all.map((a) => ({ address: a.address, family: a.family }));
+  return all;
 }
 
 /** The first address of `name` (as `dns.lookup` without `all`), or Node's ENOTFOUND error. @internal */

@@ -74,20 +74,68 @@ export function dateFromGlobalClock(server: http.Server): void {
 
 const kOurDate = Symbol("ourDate");
 
+/** Node's symbols of an OutgoingMessage: kUniqueHeaders (the `uniqueHeaders` option) and kOutHeaders (its header map), found when first needed. */
+const nodeSymbols = new Map<string, symbol>();
+function nodeSymbol(res: http.ServerResponse, description: string): symbol | undefined {
+  let sym = nodeSymbols.get(description);
+  if (!sym) {
+    sym = Object.getOwnPropertySymbols(res).find((k) => k.description === description);
+    if (sym) nodeSymbols.set(description, sym);
+  }
+  return sym;
+}
+
+/**
+ * The lines Node's processHeader writes for one header: an array value is
+ * one line per element, except a Cookie of two or more values or a header
+ * of the response's `uniqueHeaders` (joined into one line); -1 for a
+ * `Date` (the application's own, which Node then does not add).
+ */
+function headerLines(res: http.ServerResponse, key: unknown, value: unknown): number {
+  const name = String(key);
+  if (name.length === 4 && name.toLowerCase() === "date") return -1;
+  if (!Array.isArray(value)) return 1;
+  if (value.length >= 2 && name.length === 6 && name.toLowerCase() === "cookie") return 1;
+  const sym = nodeSymbol(res, "kUniqueHeaders");
+  const unique = sym ? (res as unknown as Record<symbol, Set<string> | null | undefined>)[sym] : null;
+  return unique?.has(name.toLowerCase()) ? 1 : value.length;
+}
+
 /**
  * How many header lines Node's `_storeHeader` writes for the application's
- * headers: its `headers` argument (a plain object, Node's null-prototype
- * map of `[name, value]`, or an array of pairs or of alternating names and
- * values) or, without one, the response's own; an array value is one line
- * per element.
+ * headers — its `headers` argument: nothing, Node's null-prototype map of
+ * `[name, value]` (the response's own), a plain object, or an array of
+ * pairs or of alternating names and values — or -1 when they include a
+ * `Date`. Plain loops: this runs for every response.
  */
 function userHeaderLines(headers: unknown, res: http.ServerResponse): number {
-  const count = (v: unknown): number => (Array.isArray(v) ? v.length : 1);
-  if (headers === null || headers === undefined) return Object.values(res.getHeaders()).reduce<number>((n, v) => n + count(v), 0);
-  if (Array.isArray(headers)) return Array.isArray(headers[0]) ? headers.reduce<number>((n, p) => n + count((p as unknown[])[1]), 0) : headers.length / 2;
-  const entries = Object.values(headers as Record<string, unknown>);
-  if (Object.getPrototypeOf(headers) === null) return entries.reduce<number>((n, e) => n + count((e as unknown[])[1]), 0);
-  return entries.reduce<number>((n, v) => n + count(v), 0);
+  if (headers === null || headers === undefined) return 0;
+  let n = 0, k: number;
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const e of headers as [unknown, unknown][]) {
+        if ((k = headerLines(res, e[0], e[1])) < 0) return -1;
+        n += k;
+      }
+    } else {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        if ((k = headerLines(res, headers[i], headers[i + 1])) < 0) return -1;
+        n += k;
+      }
+    }
+    return n;
+  }
+  const h = headers as Record<string, unknown>;
+  // The response's own map (key → [name, value]) or an object of the caller's (name → value).
+  const own = Object.getPrototypeOf(h) === null ? nodeSymbol(res, "kOutHeaders") : undefined;
+  const entries = own !== undefined && (res as unknown as Record<symbol, unknown>)[own] === h;
+  for (const key in h) {
+    if (!entries && !Object.hasOwn(h, key)) continue;
+    const v = h[key];
+    if ((k = entries ? headerLines(res, (v as unknown[])[0], (v as unknown[])[1]) : headerLines(res, key, v)) < 0) return -1;
+    n += k;
+  }
+  return n;
 }
 const dated = new WeakMap<typeof http.ServerResponse, typeof http.ServerResponse>();
 
@@ -125,12 +173,13 @@ function datedStoreHeader(this: http.ServerResponse & { [kOurDate]: string; _hea
   } finally {
     this.sendDate = true;
   }
+  const lines = userHeaderLines(headers, this);
+  if (lines < 0) return; // the application's own Date
   const h = this._header;
   // Past the status line and the application's header lines.
   let at = h.indexOf("\r\n") + 2;
-  const start = at;
-  for (let n = userHeaderLines(headers, this); n > 0 && at > 1; n--) at = h.indexOf("\r\n", at) + 2;
-  if (at < 2 || /(^|\r\n)date:/i.test(h.slice(start, at))) return; // the application's own Date
+  for (let n = lines; n > 0 && at > 1; n--) at = h.indexOf("\r\n", at) + 2;
+  if (at < 2) return;
   this._header = `${h.slice(0, at)}Date: ${this[kOurDate]}\r\n${h.slice(at)}`;
 }
 

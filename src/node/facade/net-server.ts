@@ -10,6 +10,7 @@ import { lookupFirst } from "./dns.js";
 import { inet, isIP, kAttach, socketFamily, kForget, listenError, validatePort, type AddressInfo } from "./net-common.js";
 import { SimSocket } from "./net-socket.js";
 import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
+import { SimHandle } from "./handle.js";
 
 /** Options of {@link SimServer} (Node's `net.ServerOpts`). */
 export interface SimServerOptions {
@@ -46,6 +47,10 @@ export class SimServer extends EventEmitter {
   readonly #conns = new Set<SimSocket>();
   #addr: AddressInfo | null = null;
   #ref = true;
+  /** Node's `_handle` (a TCPWrap there) while listening. */
+  #handle: SimHandle | null = null;
+  /** The listening fd a `_handle.close()` closed: its accept loop ends without an error. */
+  #handleClosed = -1;
 
   constructor(ctx: FacadeContext, opts: SimServerOptions = {}, onConnection?: (s: SimSocket) => void) {
     super();
@@ -115,12 +120,38 @@ export class SimServer extends EventEmitter {
     }
     this.#lfd = fd;
     this.#closing = false;
+    this.#handle = this.#newHandle(fd);
     trackHandle(this);
     (this as { _connectionKey?: string })._connectionKey = `${family}:${address}:${port}`; // Node's, read by some code
     this.#addr = inet(proc.getsockname(fd));
     process.nextTick(() => this.emit("listening"));
     void this.#acceptLoop(fd);
     return this;
+  }
+
+  /** The listener's handle: libuv's close() of it closes the fd and stops accepting; the server is not told. */
+  #newHandle(lfd: number): SimHandle {
+    const proc = this.#ctx.proc;
+    return new SimHandle({
+      fd: () => (this.#lfd === lfd && this.#handleClosed !== lfd ? lfd : -1),
+      sockname: () => inet(proc.getsockname(lfd)),
+      peername: () => inet(proc.getpeername(lfd)),
+      close: () => {
+        if (this.#lfd !== lfd || this.#handleClosed === lfd) return;
+        this.#handleClosed = lfd;
+        try {
+          proc.shutdown(lfd, "SHUT_RD");
+        } catch { /* already shut */ }
+        void proc.close(lfd).catch(() => {});
+      },
+      setRef: (ref) => (this.#ref = ref),
+      hasRef: () => this.#ref,
+    });
+  }
+
+  /** Node's `_handle`: a {@link SimHandle} (fd, getsockname, close, ref/unref) while listening, null otherwise. */
+  get _handle(): SimHandle | null {
+    return this.#lfd >= 0 ? this.#handle : null;
   }
 
   async #acceptLoop(lfd: number): Promise<void> {
@@ -130,7 +161,7 @@ export class SimServer extends EventEmitter {
       try {
         ({ fd } = await proc.accept(lfd));
       } catch (e) {
-        if (this.#lfd !== lfd) return; // closed
+        if (this.#lfd !== lfd || this.#handleClosed === lfd) return; // closed
         if (e instanceof SysError && (e.code === "EMFILE" || e.code === "ENFILE" || e.code === "ECONNABORTED")) {
           this.emit("error", fromSysError(e, "accept"));
           continue;
@@ -150,12 +181,12 @@ export class SimServer extends EventEmitter {
         continue;
       }
       const s = new SimSocket(this.#ctx, { allowHalfOpen: this.#opts.allowHalfOpen ?? false });
-      if (this.#opts.noDelay) s.setNoDelay(true);
       this.#conns.add(s);
       if (this.#opts.pauseOnConnect) s.pause();
       s[kAttach](fd, this);
+      // Node's onconnection: the server's options through the new socket's handle.
       if (this.#opts.noDelay) s.setNoDelay(true);
-      if (this.#opts.keepAlive) s.setKeepAlive(true, this.#opts.keepAliveInitialDelay ?? 0);
+      if (this.#opts.keepAlive) s.setKeepAlive(true, Math.max(0, this.#opts.keepAliveInitialDelay ?? 0));
       this.emit("connection", s);
     }
   }
@@ -186,9 +217,10 @@ export class SimServer extends EventEmitter {
     }
     const lfd = this.#lfd;
     this.#lfd = -1;
+    this.#handle = null;
     this.#closing = true;
     untrackHandle(this);
-    if (lfd >= 0) {
+    if (lfd >= 0 && this.#handleClosed !== lfd) {
       const proc = this.#ctx.proc;
       try {
         proc.shutdown(lfd, "SHUT_RD"); // wakes the pending accept (Linux: EINVAL)
@@ -225,7 +257,7 @@ export class SimServer extends EventEmitter {
 
   /** @internal listening and referenced. */
   [kKeepsAlive](): boolean {
-    return this.#ref && this.#lfd >= 0;
+    return this.#ref && this.#lfd >= 0 && this.#handleClosed !== this.#lfd;
   }
 
   /** `server[Symbol.asyncDispose]()`: closes and waits for `'close'`. */

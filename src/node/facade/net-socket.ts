@@ -15,7 +15,7 @@
 import * as nodeNet from "node:net";
 import { SysError } from "../../core/sys-error.js";
 import { FacadeContext } from "./context.js";
-import { describeReceived, fromSysError, nodeCodeError } from "./errors.js";
+import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { snapshot } from "../../tools/snapshot.js";
 import type { TcpInfo } from "../../tcp/tcp-info.js";
 import { ss as ssTool } from "../../tools/ss.js";
@@ -23,6 +23,7 @@ import { inet, kAttach, kForget, normalizeConnectArgs, validateConnectOptions, t
 import type { SimServer } from "./net-server.js";
 import { kKeepsAlive, trackHandle, untrackHandle } from "./liveness.js";
 import { connectSocket, kEstablished, kGeneration, kUseFd } from "./net-connect.js";
+import { handlesVisible, installTlsHandleGuard, kHandle, SimTcpHandle } from "./handle.js";
 
 const RECV_CHUNK = 65536;
 
@@ -40,13 +41,14 @@ function queuedBytes(s: SimSocket): number {
  * `stream.Duplex`; `instanceof net.Socket` holds), so `pipe`, `pipeline`,
  * async iteration and libraries that check the class or take a Duplex
  * (http.Agent's `createConnection`, an http.Server fed through
- * `'connection'`, `tls.connect({ socket })`) work unchanged. It has no
- * libuv handle (`_handle` stays null, as a socket before connect): the
- * stream methods that would use one (`_read`, `_write`, `_writev`,
- * `_final`, `_destroy`, `connect`, the address getters, the socket
- * options, `setTimeout`) are replaced by ones over sockstack's syscalls.
- * What Node does without a handle (writes after the peer's FIN fail with
- * EPIPE, `'end'` handling, `destroySoon`, `end`) is Node's own code.
+ * `'connection'`, `tls.connect({ socket })`) work unchanged. Its
+ * `_handle`, from `connect()` (or accept) until destroy as Node's, is a
+ * {@link SimTcpHandle} — TCPWrap's members over the simulated socket, not a
+ * libuv stream — and the stream methods that would use a libuv handle
+ * (`_read`, `_write`, `_writev`, `_final`, `_destroy`, `connect`, the
+ * address getters, the socket options, `setTimeout`) are replaced by ones
+ * over sockstack's syscalls. The rest (writes after the peer's FIN fail
+ * with EPIPE, `'end'` handling, `end`) is Node's own code.
  */
 export class SimSocket extends nodeNet.Socket {
   #bytesRead = 0;
@@ -70,11 +72,18 @@ export class SimSocket extends nodeNet.Socket {
   #lastActive = 0;
   #hadError = false;
   #reset = false;
-  #pendingOpts: { noDelay?: boolean; keepAlive?: [boolean, number] } = {};
   #gen = 0;
   #ref = true;
-  /** What setNoDelay/setKeepAlive last gave the kernel (Node's kSetNoDelay, kSetKeepAlive…). */
-  #applied: { noDelay?: boolean; keepAlive?: boolean; keepAliveDelay?: number } = {};
+  /** Node's kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay (seconds): what afterConnect applies and what setNoDelay/setKeepAlive compare with. */
+  #noDelay = false;
+  #keepAlive = false;
+  #keepAliveDelay = 0;
+  /** Options given to the handle before its fd existed (during the lookup), applied to each fd of the connection. */
+  #fdOpts: [string, string, number][] = [];
+  /** The handle was closed (`_handle.close()`): writes fail with EBADF, nothing is read. */
+  #handleClosed = false;
+  /** `_handle.readStop()`: no recv until readStart or the stream asks again. */
+  #readStopped = false;
 
   constructor(ctx: FacadeContext, opts: SimSocketOptions = {}) {
     if (opts.fd !== undefined) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", "sockstack/node: a simulated socket cannot wrap an OS file descriptor");
@@ -82,11 +91,75 @@ export class SimSocket extends nodeNet.Socket {
     super({ ...opts, allowHalfOpen: opts.allowHalfOpen ?? false });
     this.ctx = ctx;
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
+    installTlsHandleGuard();
+    this.#takeSocketOptions(opts);
   }
+
+  /** Node's Socket constructor: noDelay, keepAlive and keepAliveInitialDelay (ms → whole seconds, negative → 0). */
+  #takeSocketOptions(opts: SimSocketOptions): void {
+    const o = opts as { noDelay?: unknown; keepAlive?: unknown; keepAliveInitialDelay?: number };
+    if (o.noDelay) this.#noDelay = true;
+    if (o.keepAlive) {
+      this.#keepAlive = true;
+      this.#keepAliveDelay = ~~(Math.max(0, o.keepAliveInitialDelay ?? 0) / 1000);
+    }
+  }
+
+  /** A fresh handle (Node creates one in connect() and for each accepted connection). */
+  #newHandle(): SimTcpHandle {
+    const proc = this.ctx.proc;
+    const gen = this.#gen;
+    const h = new SimTcpHandle({
+      fd: () => this.#fd,
+      sockname: () => inet(proc.getsockname(this.#fd)),
+      peername: () => inet(proc.getpeername(this.#fd)),
+      setsockopt: (level, name, value) => {
+        if (this.#fd < 0) this.#fdOpts.push([level, name, value]); // connecting: for the fd to come
+        else (proc.setsockopt as (fd: number, l: string, n: string, v: number) => void)(this.#fd, level, name, value);
+      },
+      readStart: () => {
+        this.#readStopped = false;
+        if (this.#fd >= 0 && !this.connecting && !this.#reading && !this.readableEnded) this.#pump();
+      },
+      readStop: () => {
+        this.#readStopped = true;
+      },
+      close: () => {
+        if (gen === this.#gen) this.#closeHandle();
+      },
+      setRef: (ref) => (this.#ref = ref),
+      hasRef: () => this.#ref,
+      writeQueueSize: () => this.#inflight,
+    });
+    this[kHandle] = h;
+    return h;
+  }
+
+  /**
+   * `_handle.close()`: libuv closes the fd (the peer gets a FIN, or a RST
+   * for unread bytes) and stops reading; the socket itself is not told —
+   * no 'end', no 'close' — and its next write fails with `write EBADF`.
+   */
+  #closeHandle(): void {
+    this.#handleClosed = true;
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#gen++; // the read loop of this fd ends without a word
+    this.#reading = false;
+    this.#fd = -1;
+    const proc = this.ctx.proc;
+    try {
+      proc.shutdown(fd, "SHUT_RD"); // wakes our own blocked recv
+    } catch { /* not connected */ }
+    void proc.close(fd).catch(() => {});
+  }
+
+  declare [kHandle]: SimTcpHandle | null | undefined;
 
   /** Wraps an fd returned by accept (server side). @internal */
   [kAttach](fd: number, server: SimServer): this {
     this.#fd = fd;
+    this.#newHandle();
     trackHandle(this);
     (this as { server?: unknown }).server = server;
     this.#owner = server;
@@ -119,6 +192,17 @@ export class SimSocket extends nodeNet.Socket {
       localAddress: get((s) => s.#localInfo()?.address),
       localPort: get((s) => s.#localInfo()?.port),
       localFamily: get((s) => s.#localInfo()?.family),
+      /** Node's `_handle`: a {@link SimTcpHandle} from connect() (or accept) until destroy, null otherwise; code may replace or null it, as with Node's. */
+      _handle: {
+        configurable: true,
+        enumerable: false,
+        get(this: SimSocket) {
+          return handlesVisible() ? (this[kHandle] ?? null) : null;
+        },
+        set(this: SimSocket, v: SimTcpHandle | null) {
+          this[kHandle] = v; // Node's own constructor sets it (to null) before the fields of this class exist
+        },
+      },
     });
   }
 
@@ -164,8 +248,8 @@ export class SimSocket extends nodeNet.Socket {
     const hostName = opts.host ?? "localhost";
     if (cb) this.once("connect", cb);
     if (opts.timeout) this.setTimeout(opts.timeout);
-    if (opts.noDelay) this.#pendingOpts.noDelay = true;
-    if (opts.keepAlive) this.#pendingOpts.keepAlive = [true, opts.keepAliveInitialDelay ?? 0];
+    this.#takeSocketOptions(opts); // net.connect(options) gives them to the Socket constructor
+    this.#newHandle(); // Node: a new TCPWrap at connect(), before the lookup
     this.connecting = true;
     trackHandle(this);
     void connectSocket(this, hostName, port, opts);
@@ -189,7 +273,9 @@ export class SimSocket extends nodeNet.Socket {
     this.#wantRead = false;
     this.#reset = false;
     this.#hadError = false;
-    this.#applied = {};
+    this.#handleClosed = false;
+    this.#readStopped = false;
+    this.#fdOpts = [];
     this.#connected = new Promise<void>((r) => (this.#resolveConnected = r));
     (this as unknown as { _undestroy(): void })._undestroy();
   }
@@ -202,6 +288,13 @@ export class SimSocket extends nodeNet.Socket {
   /** @internal an attempt's fd becomes this socket's (net-connect.ts). */
   [kUseFd](fd: number): void {
     this.#fd = fd;
+    if (fd < 0) return;
+    // What the handle was told while there was no fd yet (setNoDelay/setKeepAlive during the lookup).
+    for (const [level, name, value] of this.#fdOpts) {
+      try {
+        (this.ctx.proc.setsockopt as (fd: number, l: string, n: string, v: number) => void)(fd, level, name, value);
+      } catch { /* as Node: ignored */ }
+    }
   }
 
   /** @internal established on the last fd given (net-connect.ts): Node's afterConnect. */
@@ -213,9 +306,10 @@ export class SimSocket extends nodeNet.Socket {
 
   #onConnected(): void {
     this.connecting = false;
-    const po = this.#pendingOpts;
-    if (po.noDelay !== undefined) this.setNoDelay(po.noDelay);
-    if (po.keepAlive) this.setKeepAlive(...po.keepAlive);
+    // Node's afterConnect: the options asked for before connecting, through the handle (whose methods code may replace).
+    const h = this[kHandle];
+    if (h && this.#noDelay && typeof h.setNoDelay === "function") h.setNoDelay(true);
+    if (h && this.#keepAlive && typeof h.setKeepAlive === "function") h.setKeepAlive(true, this.#keepAliveDelay);
     this.#touch();
     this.#resolveConnected();
     // Node starts reading as soon as a socket is connected (read(0)), so
@@ -227,6 +321,7 @@ export class SimSocket extends nodeNet.Socket {
 
   override _read(): void {
     this.#wantRead = true;
+    this.#readStopped = false; // as Node's _read: tryReadStart
     if (this.#fd < 0 || this.connecting || this.#reading) return;
     this.#pump();
   }
@@ -234,6 +329,8 @@ export class SimSocket extends nodeNet.Socket {
   #pump(): void {
     this.#reading = true;
     this.#wantRead = false;
+    const h = this[kHandle];
+    if (h) h.reading = true;
     const proc = this.ctx.proc;
     const fd = this.#fd;
     const gen = this.#gen;
@@ -257,12 +354,15 @@ export class SimSocket extends nodeNet.Socket {
           }
           this.#bytesRead += data.length;
           if (!this.push(Buffer.from(data.buffer, data.byteOffset, data.length))) return;
+          if (this.#readStopped) return;
         }
       } catch (e) {
         if (!this.destroyed && gen === this.#gen) this.destroy(fromSysError(e, "read"));
       } finally {
         if (gen !== this.#gen) return; // eslint-disable-line no-unsafe-finally -- a renewed socket: this loop is over
         this.#reading = false;
+        const h = this[kHandle];
+        if (h) h.reading = false;
         // push() may have asked for more while the last recv was settling.
         if (this.#wantRead && !this.destroyed && !this.readableEnded) this.#pump();
       }
@@ -279,6 +379,12 @@ export class SimSocket extends nodeNet.Socket {
   }
 
   #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
+    if (!this.connecting) {
+      // Node's _writeGeneric: no handle (never connected, or code set it to null) → ERR_SOCKET_CLOSED;
+      // a closed handle → the write's EBADF.
+      if (!this[kHandle]) return cb(nodeCodeError(Error, "ERR_SOCKET_CLOSED", "Socket is closed"));
+      if (this.#handleClosed) return cb(nodeError("EBADF", 9, "write"));
+    }
     const data = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
     this.#inflight += data.length; // written by the stream, not yet in the kernel (Node's _pendingData while connecting)
     if (!this.connecting && this.#fd >= 0) {
@@ -318,7 +424,7 @@ export class SimSocket extends nodeNet.Socket {
   override _final(cb: (err?: Error | null) => void): void {
     const go = async (): Promise<void> => {
       if (this.connecting || this.#fd < 0) await this.#connected;
-      if (this.destroyed) return;
+      if (this.destroyed || this.#handleClosed) return;
       this.ctx.proc.shutdown(this.#fd, "SHUT_WR");
     };
     go().then(() => cb(), (e: unknown) => {
@@ -349,9 +455,15 @@ export class SimSocket extends nodeNet.Socket {
       this.#localInfo();
       void proc.close(fd).catch(() => {});
     }
+    this.#fd = -1;
+    const h = this[kHandle];
+    if (h) h.reading = false;
+    this[kHandle] = null; // as Node's _destroy
     this.#owner?.[kForget](this);
     cb(err);
-    process.nextTick(() => this.emit("close", this.#hadError));
+    // Node closes the handle here and emits 'close' from its callback: a handle code already closed
+    // (`_handle.close()`) never calls back, so such a socket never emits 'close'.
+    if (!this.#handleClosed) process.nextTick(() => this.emit("close", this.#hadError));
   }
 
   /** Closes with RST (SO_LINGER 0 then close), as Node's `resetAndDestroy()`. */
@@ -376,39 +488,46 @@ export class SimSocket extends nodeNet.Socket {
     else this.once("finish", () => this.destroy());
   }
 
-  /** TCP_NODELAY (Nagle off with true, the default argument). */
-  override setNoDelay(noDelay = true): this {
-    if (this.#fd < 0 || this.connecting) {
-      this.#pendingOpts.noDelay = noDelay;
+  /**
+   * TCP_NODELAY (Nagle off with true, the default argument), as Node's:
+   * without a handle (before connect) remembered for the connect; with
+   * one, only a change reaches `_handle.setNoDelay`.
+   */
+  override setNoDelay(enable?: boolean): this {
+    const on = Boolean(enable === undefined ? true : enable);
+    const h = this[kHandle];
+    if (!h) {
+      this.#noDelay = on;
       return this;
     }
-    noDelay = Boolean(noDelay);
-    if (noDelay === this.#applied.noDelay) return this; // as Node: only a change reaches the kernel
-    this.#applied.noDelay = noDelay;
-    try {
-      this.ctx.proc.setsockopt(this.#fd, "IPPROTO_TCP", "TCP_NODELAY", noDelay ? 1 : 0);
-    } catch { /* closed: Node ignores it too */ }
+    if (typeof h.setNoDelay === "function" && on !== this.#noDelay) {
+      this.#noDelay = on;
+      h.setNoDelay(on);
+    }
     return this;
   }
 
-  /** SO_KEEPALIVE, and TCP_KEEPIDLE from `initialDelay` (ms, rounded down to seconds, at least 1) when given. */
-  override setKeepAlive(enable = false, initialDelay = 0): this {
-    if (this.#fd < 0 || this.connecting) {
-      this.#pendingOpts.keepAlive = [enable, initialDelay];
+  /**
+   * SO_KEEPALIVE, and TCP_KEEPIDLE of `initialDelay` ms in whole seconds
+   * (below 1 s the kernel's default stays, as libuv's 0 is refused), as
+   * Node's: remembered before connect; with a handle, only a change
+   * reaches `_handle.setKeepAlive` (http's Agent calls this at every reuse).
+   */
+  override setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    const on = Boolean(enable);
+    const delay = ~~((initialDelay as number) / 1000);
+    const h = this[kHandle];
+    if (!h) {
+      this.#keepAlive = on;
+      this.#keepAliveDelay = delay;
       return this;
     }
-    enable = Boolean(enable);
-    // As Node: only a change reaches the kernel (http's Agent calls this at every reuse of a socket).
-    const a = this.#applied;
-    if (enable === a.keepAlive && (!enable || initialDelay === a.keepAliveDelay)) return this;
-    a.keepAlive = enable;
-    a.keepAliveDelay = initialDelay;
-    try {
-      this.ctx.proc.setsockopt(this.#fd, "SOL_SOCKET", "SO_KEEPALIVE", enable ? 1 : 0);
-      if (enable && initialDelay > 0) {
-        this.ctx.proc.setsockopt(this.#fd, "IPPROTO_TCP", "TCP_KEEPIDLE", Math.max(1, Math.floor(initialDelay / 1000)));
-      }
-    } catch { /* closed */ }
+    if (typeof h.setKeepAlive !== "function") return this;
+    if (on !== this.#keepAlive || (on && delay !== this.#keepAliveDelay)) {
+      this.#keepAlive = on;
+      this.#keepAliveDelay = delay;
+      h.setKeepAlive(on, delay);
+    }
     return this;
   }
 
@@ -535,11 +654,14 @@ export class SimSocket extends nodeNet.Socket {
   }
 
   /**
-   * @internal referenced and active as a libuv stream is: connecting, a
-   * write in flight, or reading (not paused, before EOF).
+   * @internal what keeps libuv's loop alive for this socket: a connect
+   * (lookup included) or a write in flight — libuv requests, counted
+   * whether or not the handle is referenced — or, referenced, reading
+   * (not paused, before EOF).
    */
   [kKeepsAlive](): boolean {
-    if (!this.#ref || this.destroyed) return false;
-    return this.connecting || this.#inflight > 0 || (this.#fd >= 0 && !this.isPaused() && !this.readableEnded);
+    if (this.destroyed) return false;
+    if (this.connecting || this.#inflight > 0) return true;
+    return this.#ref && this.#fd >= 0 && !this.isPaused() && !this.readableEnded;
   }
 }
