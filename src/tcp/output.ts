@@ -133,6 +133,13 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     t.unackedSegs = 0;
   }
   if (data.length) {
+    // Linux tcp_event_data_sent: data leaving when nothing is in flight is CA_EVENT_TX_START (CUBIC shifts
+    // its epoch by the time since the last data sent); a rate-based algorithm hears it at the write
+    // (rate-control.ts rateOnWrite, where Linux BBR acts on it).
+    if (t.sndUna === t.sndMax && t.lastDataSent !== 0) {
+      const cc = t.cc;
+      if (cc.congControl === undefined) cc.onTxStart(now, now - t.lastDataSent);
+    }
     t.dataSegsOut++;
     t.lastDataSent = now;
     // Linux tcp_event_data_sent: data sent within ATO of the last data received is a reply —

@@ -88,3 +88,21 @@ test("a connection whose interface goes down moves to the next route (Linux flus
   assert.ok(r.counters.Ip.ForwDatagrams >= 4, `r forwarded the data and the ACKs both ways (${r.counters.Ip.ForwDatagrams})`);
   assert.equal(a.counters.Tcp.RetransSegs ?? 0, 0, "no retransmission: the first send after the down already took the new route");
 });
+
+test("data leaving after an idle period with nothing in flight is CUBIC's CA_EVENT_TX_START, with the time since the last data sent (Linux tcp_event_data_sent)", async () => {
+  const { net, cp, cfd, cli } = await establishedPair({ link: { latency: ms(5) } });
+  const idles: number[] = [];
+  const cc = cli.cc;
+  const orig = cc.onTxStart.bind(cc);
+  cc.onTxStart = (now, idle) => {
+    idles.push(idle);
+    orig(now, idle);
+  };
+  await cp.send(cfd, new Uint8Array(3000)); // the first data: nothing sent before, no event
+  await net.advance(ms(100));
+  await cp.send(cfd, new Uint8Array(3000)); // all acknowledged, 100 ms after the last data
+  await net.advance(ms(5)); // still in flight (10 ms round trip): the next write's segments are no restart
+  await cp.send(cfd, new Uint8Array(2896));
+  await net.advance(ms(100));
+  assert.deepEqual(idles, [ms(100)], "one TX_START, for the write after the idle period, with its 100 ms");
+});
