@@ -16,7 +16,7 @@ import { main } from "./main.js";
 import { LAB_CSS, LAB_HTML } from "../lab/page.js";
 
 /** The bundle's size budget (bytes, minified; docs/lab.md states it). */
-const BUNDLE_BUDGET = 750_000;
+const BUNDLE_BUDGET = 850_000;
 
 /** The TypeScript chunk's budget (bytes, minified; sucrase 3.35.1 is ~221 KB; docs/lab.md states it). */
 const TS_CHUNK_BUDGET = 260_000;
