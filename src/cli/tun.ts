@@ -3,7 +3,8 @@
  * TUN device inside a network namespace (issue 7; docs/interop.md).
  *
  * ```
- * sockstack tun up --netns NAME [--addr 198.18.0.2/24] [--peer 198.18.0.1] [--mtu N] [--ttl SEC]
+ * sockstack tun up --netns NAME [--addr 198.18.0.2/24] [--peer 198.18.0.1]
+ *                  [--addr6 2001:2::2/64] [--peer6 2001:2::1] [--no-ipv6] [--mtu N] [--ttl SEC]
  * sockstack tun serve echo|http|discard PORT [--udp] [--ss] [--tcpdump] [COMMON]
  * sockstack tun connect HOST PORT [--udp] [--tcpdump] [COMMON]
  * sockstack tun ping HOST [-c COUNT] [COMMON]
@@ -16,7 +17,8 @@
  * `serve`, `connect` and `ping` re-run themselves inside the namespace
  * (`ip netns exec`) when started outside it. Several can use one bridge at
  * once: each is a host of its own (198.18.0.2, .3, …; see
- * node/tun-session.ts). Each draws a random seed unless given `--seed`,
+ * node/tun-session.ts), in both families unless `tun up --no-ipv6`
+ * (2001:2::2, ::3, …; HOST may be an IPv6 address). Each draws a random seed unless given `--seed`,
  * and prints it.
  */
 import { spawn } from "node:child_process";
@@ -33,11 +35,13 @@ import { startEchoServer } from "../node/apps/echo-server.js";
 import { startHttpServer } from "../node/apps/http-server.js";
 import { sendAll, type ServerHandle } from "../node/apps/app-server.js";
 import { checkInteropAddress, currentNetns, interopUnavailableReason } from "../node/netns.js";
-import { attachToSession, listSessions, readSession, tunDown, tunUp, type SessionHost, type TunSession } from "../node/tun-session.js";
+import { attachToSession, checkSessionAddresses, listSessions, readSession, tunDown, tunUp, type SessionHost, type TunSession } from "../node/tun-session.js";
+import { sockaddrIn6 } from "../socket/sockaddr.js";
 
 const COMMON = "[--netns NAME] [--timeout SEC] [--seed N] [IMPAIRMENTS]";
 const USAGE = [
-  "usage: sockstack tun up --netns NAME [--addr 198.18.0.2/24] [--peer 198.18.0.1] [--mtu N] [--ttl SEC]",
+  "usage: sockstack tun up --netns NAME [--addr 198.18.0.2/24] [--peer 198.18.0.1]",
+  "                        [--addr6 2001:2::2/64] [--peer6 2001:2::1] [--no-ipv6] [--mtu N] [--ttl SEC]",
   `       sockstack tun serve echo|http|discard PORT [--udp] [--ss] [--tcpdump] ${COMMON}`,
   `       sockstack tun connect HOST PORT [--udp] [--tcpdump] ${COMMON}`,
   `       sockstack tun ping HOST [-c COUNT] ${COMMON}`,
@@ -49,12 +53,15 @@ const USAGE = [
 const HELP = [
   "",
   "Everything happens inside the network namespace `tun up` creates (only lo and the TUN",
-  "device, no route out, IPv6 off, addresses in 198.18.0.0/15); `tun down` removes it, and",
-  "it removes itself after --ttl seconds (default 3600). Needs root, ip and socat.",
+  "device, no route out, addresses in 198.18.0.0/15 and 2001:2::/48); `tun down` removes",
+  "it, and it removes itself after --ttl seconds (default 3600). Needs root, ip and socat.",
+  "IPv6 is on for the bridge's TUN devices alone (no link-local address, no router",
+  "solicitations; --no-ipv6: IPv4 only). HOST may be either family: tun ping 2001:2::1.",
   "",
   "serve, connect and ping attach a real-time sockstack host to the bridge. Several may run",
   "at once: the first is 198.18.0.2 on sstun0, each further one the next address on a TUN",
-  "device of its own (sstun1, sstun2, …); the kernel is 198.18.0.1 on all of them.",
+  "device of its own (sstun1, sstun2, …), and 2001:2::2, ::3, … in IPv6; the kernel is",
+  "198.18.0.1 and 2001:2::1 on all of them. serve listens on [::] (IPv4 clients too).",
   "`tun down` stops them too (SIGTERM, then SIGKILL), and every process of the bridge.",
   "",
   "  --seed N        seed of the host's random choices (ephemeral ports, …); default: random,",
@@ -78,6 +85,9 @@ const HELP = [
   "  sockstack tun up --netns ss1",
   "  sockstack tun serve http 80 --netns ss1 --loss 2% --delay 20ms &",
   "  ip netns exec ss1 curl http://198.18.0.2/bytes/100000 | wc -c",
+  "  ip netns exec ss1 curl -6 -g 'http://[2001:2::2]/bytes/100000' | wc -c",
+  "  ip netns exec ss1 ping -6 -c 3 2001:2::2",
+  "  sockstack tun ping 2001:2::1 --netns ss1 -c 3",
   "  sockstack tun connect 198.18.0.1 5000 --netns ss1 --seed 7",
   "  sockstack tun down --netns ss1",
 ];
@@ -86,6 +96,9 @@ const SPEC = {
   netns: { kind: "string", metavar: "NAME" },
   addr: { kind: "string", metavar: "CIDR" },
   peer: { kind: "string", metavar: "ADDR" },
+  addr6: { kind: "string", metavar: "CIDR" },
+  peer6: { kind: "string", metavar: "ADDR" },
+  "no-ipv6": { kind: "flag" },
   mtu: { kind: "int", min: 576, max: 65535 },
   ttl: { kind: "int", min: 1, max: 86400, metavar: "SEC" },
   timeout: { kind: "int", min: 1, max: 86400, metavar: "SEC" },
@@ -149,8 +162,15 @@ export async function tunCommand(args: string[]): Promise<number> {
       case "up": {
         if (!o.netns) return usage("tun up needs --netns NAME");
         if (pos.length) return usage(`unexpected argument ${pos[0]}`);
-        const s = await tunUp({ netns: o.netns, addr: o.addr, peer: o.peer, mtu: o.mtu, ttlSeconds: o.ttl });
+        const addrs = { addr: o.addr, peer: o.peer, ipv6: !o["no-ipv6"], addr6: o.addr6, peer6: o.peer6 };
+        try {
+          checkSessionAddresses(addrs);
+        } catch (e) {
+          return usage((e as Error).message);
+        }
+        const s = await tunUp({ netns: o.netns, ...addrs, mtu: o.mtu, ttlSeconds: o.ttl });
         out(`namespace ${s.netns}: kernel ${s.peer} on ${s.tunName} ⇄ socat ⇄ sockstack ${s.addr} (mtu ${s.mtu})`);
+        if (s.addr6) out(`IPv6: kernel ${s.peer6} ⇄ sockstack ${s.addr6}`);
         out(`the bridge stops by itself at ${new Date(s.expires).toISOString()}; sockstack tun down --netns ${s.netns} stops it now`);
         out(`try: sockstack tun serve http 80 --netns ${s.netns} &  ip netns exec ${s.netns} curl http://${s.addr.split("/")[0]}/`);
         return 0;
@@ -165,7 +185,7 @@ export async function tunCommand(args: string[]): Promise<number> {
       case "status": {
         const all = listSessions();
         if (!all.length) out("no TUN bridge is up");
-        for (const s of all) out(`${s.netns}: sockstack ${s.addr} ⇄ kernel ${s.peer} on ${s.tunName}, mtu ${s.mtu}, expires ${new Date(s.expires).toISOString()}`);
+        for (const s of all) out(`${s.netns}: sockstack ${s.addr}${s.addr6 ? ` ${s.addr6}` : ""} ⇄ kernel ${s.peer}${s.peer6 ? ` ${s.peer6}` : ""} on ${s.tunName}, mtu ${s.mtu}, expires ${new Date(s.expires).toISOString()}`);
         return 0;
       }
       case "serve": {
@@ -182,14 +202,16 @@ export async function tunCommand(args: string[]): Promise<number> {
         if (!hostText) return usage("tun connect needs HOST PORT");
         const port = parsePort(portText);
         if (port === null || port === 0) return usage(`bad port ${JSON.stringify(portText)}`);
-        checkInteropAddress(hostText, "HOST");
+        const bad = badHost(hostText);
+        if (bad) return usage(bad);
         const timeout = o.timeout ?? 60;
         return await inNamespace(o.netns, args, (s) => connect(s, hostText, port, o.udp, timeout, attachOpts(timeout)));
       }
       case "ping": {
         const [hostText] = pos;
         if (!hostText) return usage("tun ping needs HOST");
-        checkInteropAddress(hostText, "HOST");
+        const bad = badHost(hostText);
+        if (bad) return usage(bad);
         const count = o.count ?? 4;
         return await inNamespace(o.netns, args, (s) => pingCmd(s, hostText, count, attachOpts(o.timeout ?? count + 60)));
       }
@@ -208,6 +230,22 @@ function usage(msg: string): number {
   err(`sockstack tun: ${msg}`);
   for (const l of USAGE) err(l);
   return 2;
+}
+
+/** Why HOST cannot be a peer on the bridge (one line), or null: an address of either family in the benchmark ranges. */
+function badHost(h: string): string | null {
+  if (h.includes("/")) return `HOST ${h}: an address, without a prefix`;
+  try {
+    checkInteropAddress(h, "HOST");
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Throws when `host` is IPv6 and the session runs IPv4 only. */
+function needFamily(s: TunSession, host: string): void {
+  if (host.includes(":") && !s.peer6) throw new Error(`${host}: the bridge in namespace ${s.netns} runs IPv4 only (started with --no-ipv6)`);
 }
 
 function parsePort(t: string | undefined): number | null {
@@ -249,7 +287,8 @@ async function inNamespace(ns: string | undefined, args: string[], body: (s: Tun
 async function attach(s: TunSession, o: AttachOptions): Promise<SessionHost> {
   const th = await attachToSession(s, { seed: o.seed, impair: o.impair ? { toKernel: o.impair, fromKernel: o.impair } : undefined, ttlSeconds: o.ttl });
   const slot = th.slot === 0 ? "" : ` (client ${th.slot + 1} of the bridge: ${s.addr.split("/")[0]} is taken)`;
-  err(`sockstack ${th.addr} on ${th.tunName} ⇄ kernel ${th.peer}${slot}; seed ${th.seed}${o.impair ? `; impairments each way: ${describeLinkConfig(o.impair)}` : ""}`);
+  const v6 = th.addr6 !== null ? ` (IPv6 ${th.addr6} ⇄ ${th.peer6})` : "";
+  err(`sockstack ${th.addr} on ${th.tunName} ⇄ kernel ${th.peer}${slot}${v6}; seed ${th.seed}${o.impair ? `; impairments each way: ${describeLinkConfig(o.impair)}` : ""}`);
   if (o.tcpdump) {
     // `tcpdump -nn -i any` of the sockstack side: wall-clock time of day, device, direction.
     const fmt = new TcpdumpFormatter();
@@ -296,8 +335,12 @@ async function serve(s: TunSession, kind: "echo" | "http" | "discard", port: num
   let ticker: ReturnType<typeof setInterval> | null = null;
   try {
     const proto = udp ? "udp" : "tcp";
-    srv = kind === "http" ? startHttpServer(th.host, { port }) : kind === "echo" ? startEchoServer(th.host, { port, proto }) : startDiscardServer(th.host, { port, proto });
-    out(`sockstack ${th.addr}: ${kind} server on ${proto} port ${port} (kernel side: ${s.peer}, namespace ${s.netns}); Ctrl-C stops it`);
+    // With IPv6: one dual-stack socket on [::] (IPV6_V6ONLY off, as Linux's default), IPv4 clients arrive as ::ffff:a.b.c.d.
+    const family = th.addr6 !== null ? "AF_INET6" : "AF_INET";
+    srv = kind === "http" ? startHttpServer(th.host, { port, family }) : kind === "echo" ? startEchoServer(th.host, { port, proto, family }) : startDiscardServer(th.host, { port, proto, family });
+    const at = th.addr6 !== null ? `${th.addr} and [${th.addr6}]` : th.addr;
+    const kern = th.peer6 !== null ? `${s.peer}, ${th.peer6}` : s.peer;
+    out(`sockstack ${at}: ${kind} server on ${proto} port ${port} (kernel side: ${kern}, namespace ${s.netns}); Ctrl-C stops it`);
     const show = () => {
       const st = srv!.stats;
       out(`-- ${kind}/${proto}:${port}: ${st.connections} ${udp ? "datagrams" : "connections"} (${st.active} active), in ${st.bytesIn} B, out ${st.bytesOut} B`);
@@ -316,6 +359,7 @@ async function serve(s: TunSession, kind: "echo" | "http" | "discard", port: num
 }
 
 async function connect(s: TunSession, host: string, port: number, udp: boolean, timeout: number, ao: AttachOptions): Promise<number> {
+  needFamily(s, host);
   const th = await attach(s, ao);
   const p = th.host.createProcess("connect");
   const stopper = untilStopped(timeout);
@@ -324,9 +368,10 @@ async function connect(s: TunSession, host: string, port: number, udp: boolean, 
   });
   stop.catch(() => {});
   try {
-    const fd = p.socket("AF_INET", udp ? "SOCK_DGRAM" : "SOCK_STREAM");
-    await Promise.race([p.connect(fd, [host, port]), stop]);
-    err(`connected ${JSON.stringify(p.getsockname(fd))} → ${host}:${port}`);
+    const v6 = host.includes(":");
+    const fd = p.socket(v6 ? "AF_INET6" : "AF_INET", udp ? "SOCK_DGRAM" : "SOCK_STREAM");
+    await Promise.race([p.connect(fd, v6 ? sockaddrIn6(host, port) : [host, port]), stop]);
+    err(`connected ${JSON.stringify(p.getsockname(fd))} → ${v6 ? `[${host}]` : host}:${port}`);
     const reading = (async () => {
       for (;;) {
         const d = await p.recv(fd, 65536);
@@ -355,6 +400,7 @@ async function connect(s: TunSession, host: string, port: number, udp: boolean, 
 }
 
 async function pingCmd(s: TunSession, host: string, count: number, ao: AttachOptions): Promise<number> {
+  needFamily(s, host);
   const th = await attach(s, ao);
   try {
     const r = await ping(th.host, host, { count, interval: ms(1000), print: out });

@@ -10,7 +10,7 @@ import { Rng } from "../core/rng.js";
 import { seqGt } from "../core/seq.js";
 import { linkConfigFromArgs, parseDuration, parseProbability, parseRate } from "../cli/link-args.js";
 import { tunCommand } from "../cli/tun.js";
-import { slotAddress } from "./tun-session.js";
+import { checkSessionAddresses, slotAddress, slotAddress6 } from "./tun-session.js";
 import { createSocket } from "node:dgram";
 import { ms } from "../core/time.js";
 import { createRealtimeHost } from "./realtime-host.js";
@@ -116,6 +116,57 @@ test("sockstack tun: a bad impairment value prints one line with the reason, the
   assert.equal(lines[0], "sockstack tun: option --delay: 'soon' is not a duration (e.g. 10ms, 1.5s, 200us; a bare number is ms)\n");
   assert.match(lines[1]!, /^usage: sockstack tun up/);
   assert.ok(lines.some((l) => l.includes("--loss P")));
+});
+
+/** Runs `sockstack tun ARGS` in-process with stderr captured (only argument checks: nothing touches the system). */
+async function tunStderr(args: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return { code: await tunCommand(args), lines };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+test("sockstack tun: bad IPv6 arguments (up --addr6/--peer6, connect/ping HOST) → one line with the reason, then the usage (exit 2)", async () => {
+  const cases: [string[], string][] = [
+    [["up", "--netns", "x", "--addr6", "2001:db8::2/64"], "sockstack tun: --addr6 2001:db8::2/64: outside 2001:2::/48; sockstack interop uses only the benchmark range\n"],
+    [["up", "--netns", "x", "--addr6", "198.18.0.2/24"], "sockstack tun: --addr6 198.18.0.2/24: not an IPv6 address\n"],
+    [["up", "--netns", "x", "--peer6", "2001:2:0:1::1"], "sockstack tun: --peer6 2001:2:0:1::1: not in the subnet of --addr6 2001:2::2/64\n"],
+    [["up", "--netns", "x", "--peer6", "2001:2::2"], "sockstack tun: --peer6 2001:2::2: the same address as --addr6\n"],
+    [["up", "--netns", "x", "--peer6", "2001:2::1/64"], "sockstack tun: --peer6 2001:2::1/64: not an IPv6 address (no prefix: it takes --addr6's)\n"],
+    [["up", "--netns", "x", "--addr6", "2001:2::2/40"], "sockstack tun: --addr6 2001:2::2/40: must be an address (with an optional prefix of at least /48) inside 2001:2::/48\n"],
+    [["up", "--netns", "x", "--no-ipv6", "--peer6", "2001:2::9"], "sockstack tun: --peer6 needs IPv6 (drop --no-ipv6)\n"],
+    [["up", "--netns", "x", "--peer", "198.18.1.1"], "sockstack tun: --peer 198.18.1.1: not in the subnet of --addr 198.18.0.2/24\n"],
+    [["ping", "fe80::1"], "sockstack tun: HOST fe80::1: outside 2001:2::/48; sockstack interop uses only the benchmark range\n"],
+    [["connect", "2001:2::zz", "80"], "sockstack tun: HOST 2001:2::zz: must be an address (with an optional prefix of at least /48) inside 2001:2::/48\n"],
+    [["connect", "2001:2::1/64", "80"], "sockstack tun: HOST 2001:2::1/64: an address, without a prefix\n"],
+  ];
+  for (const [args, first] of cases) {
+    const { code, lines } = await tunStderr(args);
+    assert.equal(code, 2, `exit status of tun ${args.join(" ")}`);
+    assert.equal(lines[0], first, `first line of tun ${args.join(" ")}`);
+    assert.match(lines[1] ?? "", /^usage: sockstack tun up/, `usage follows the reason for tun ${args.join(" ")}`);
+    assert.ok(lines.some((l) => l.includes("[--addr6 2001:2::2/64] [--peer6 2001:2::1] [--no-ipv6]")), "the usage shows the IPv6 options");
+  }
+});
+
+test("tun session addresses: IPv6 by default (2001:2::2/64 ⇄ 2001:2::1), canonical text, --no-ipv6 turns it off", () => {
+  assert.deepEqual(checkSessionAddresses({}), { addr: "198.18.0.2/24", peer: "198.18.0.1", addr6: "2001:2::2/64", peer6: "2001:2::1" });
+  assert.deepEqual(checkSessionAddresses({ addr6: "2001:2:0:0::a", peer6: "2001:2:0::0:b" }), { addr: "198.18.0.2/24", peer: "198.18.0.1", addr6: "2001:2::a/64", peer6: "2001:2::b" });
+  assert.deepEqual(checkSessionAddresses({ ipv6: false }), { addr: "198.18.0.2/24", peer: "198.18.0.1", addr6: null, peer6: null });
+});
+
+test("bridge client slots in IPv6: the session address + i, skipping the kernel's; none past the subnet or without IPv6", () => {
+  const s = { addr6: "2001:2::2/64", peer6: "2001:2::1" };
+  assert.equal(slotAddress6(s, 0), "2001:2::2");
+  assert.equal(slotAddress6(s, 1), "2001:2::3");
+  assert.equal(slotAddress6({ addr6: "2001:2::2/64", peer6: "2001:2::3" }, 1), "2001:2::4");
+  assert.equal(slotAddress6({ addr6: "2001:2::ff/120", peer6: "2001:2::1" }, 1), null, "past a /120: null");
+  assert.equal(slotAddress6({ addr6: "2001:2::fe/64", peer6: "2001:2::1" }, 3), "2001:2::101", "carries into the next byte");
+  assert.equal(slotAddress6({}, 1), null);
 });
 
 test("bridge client slots: the session address, then the next ones, skipping the kernel's; none past the subnet", () => {

@@ -19,7 +19,7 @@
  * Knobs: SOCKSTACK_INTEROP_BULK_MB (default 100; 10 under impairments);
  * SOCKSTACK_INTEROP_COMPARE_MB (2, cubic), SOCKSTACK_INTEROP_COMPARE_BBR_MB
  * (6) and SOCKSTACK_INTEROP_COMPARE_ROUNDS (3): the impaired sender
- * comparison (cubic and bbr, kernel and sockstack).
+ * comparison (cubic and bbr, kernel and sockstack), run in IPv4 and in IPv6.
  */
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -207,6 +207,7 @@ function innerSuite(ns: string): void {
       servers.push(startHttpServer(th.host, { port: 8080 }));
       servers.push(startHttpServer(th.host, { port: 8086, family: "AF_INET6" }));
       servers.push(startEchoServer(th.host, { port: 7007, proto: "tcp", family: "AF_INET6" }));
+      servers.push(startDiscardServer(th.host, { port: 9009, proto: "tcp", family: "AF_INET6" }));
     }
   });
 
@@ -291,6 +292,67 @@ function innerSuite(ns: string): void {
         assert.equal((await srv.result).bytes, n, "the kernel server's count");
       });
     });
+  }
+
+  /**
+   * sockstack's sender against the kernel's on the bridge as it is (impaired or not), in one
+   * family: rounds of cubic and bbr, each round the kernel's Python sender to sockstack's
+   * discard server then sockstack's client to a Python sink, alternating so that the machine's
+   * load falls on both; every transfer SHA-256 checked; per-round and total figures printed.
+   * Resolves to the mean rates, MB/s (bytes over summed seconds).
+   */
+  async function compareSenders(t: import("node:test").TestContext, o: { kernel: string; sockstack: string; discardPort: number; sinkPort: number; label: string }) {
+    // bbr moves several times more per second than cubic on this path: it sends more bytes per
+    // round, so that its figure is not one slow start's (and the rounds take similar times).
+    const bytes = { cubic: Number(process.env.SOCKSTACK_INTEROP_COMPARE_MB ?? 2) * 1_000_000, bbr: Number(process.env.SOCKSTACK_INTEROP_COMPARE_BBR_MB ?? 6) * 1_000_000 };
+    const rounds = Number(process.env.SOCKSTACK_INTEROP_COMPARE_ROUNDS ?? 3);
+    const v6 = o.kernel.includes(":");
+    const discard = servers.find((x) => x.proto === "tcp" && x.port === o.discardPort);
+    assert.ok(discard, `a sockstack TCP discard server on port ${o.discardPort}`);
+    const kernelSend = async (cc: string, n: number) => {
+      const done = discard.nextDone();
+      const r = await kernelPeer(["tcp-send", o.sockstack, o.discardPort, n, cc], 300_000).result;
+      const rec = await done;
+      assert.equal(rec.sha256In, patternSha(n), `${o.label}: kernel (${cc || "default"}) → sockstack: byte-exact`);
+      return { sec: r.seconds as number, cc: String(r.cc) };
+    };
+    const sockstackSend = (cc: string, n: number) => {
+      const sink = kernelPeer(["tcp-sink-server", o.sinkPort, 1, o.kernel], 300_000);
+      return sink.ready.then(() => run(th.host, "compare-client", async (p) => {
+        const fd = p.socket(v6 ? "AF_INET6" : "AF_INET", "SOCK_STREAM");
+        p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
+        await p.connect(fd, v6 ? sockaddrIn6(o.kernel, o.sinkPort) : [o.kernel, o.sinkPort]);
+        const t0 = performance.now();
+        await sendPattern(p, fd, n);
+        p.shutdown(fd, "SHUT_WR");
+        const reply = await recvAll(p, fd);
+        const sec = (performance.now() - t0) / 1000;
+        await p.close(fd);
+        assert.equal((await sink.result).sha256, patternSha(n), `${o.label}: sockstack (${cc}) → kernel: byte-exact`);
+        assert.ok(reply.n > 0, `${o.label}: the sink replied after EOF`);
+        return { sec, cc };
+      }));
+    };
+    const ccs = ["cubic", "bbr"] as const;
+    const total = { kernel: { cubic: 0, bbr: 0 }, sockstack: { cubic: 0, bbr: 0 } };
+    for (let i = 0; i < rounds; i++) {
+      for (const cc of ccs) {
+        const n = bytes[cc];
+        const k = await kernelSend(cc, n);
+        assert.equal(k.cc, cc, `${o.label}: the kernel's sender ran ${cc}`);
+        const s = await sockstackSend(cc, n);
+        total.kernel[cc] += k.sec;
+        total.sockstack[cc] += s.sec;
+        t.diagnostic(`${o.label} round ${i + 1}: kernel ${cc} ${(n / k.sec / 1e6).toFixed(2)} MB/s, sockstack ${cc} ${(n / s.sec / 1e6).toFixed(2)} MB/s (${n / 1e6} MB)`);
+      }
+    }
+    const def = await kernelSend("", bytes.cubic);
+    const rate = (cc: "cubic" | "bbr", sec: number) => (rounds * bytes[cc]) / sec / 1e6;
+    const k = { cubic: rate("cubic", total.kernel.cubic), bbr: rate("bbr", total.kernel.bbr) };
+    const s = { cubic: rate("cubic", total.sockstack.cubic), bbr: rate("bbr", total.sockstack.bbr) };
+    t.diagnostic(`${o.label}, ${rounds} rounds of ${bytes.cubic / 1e6} MB (cubic) and ${bytes.bbr / 1e6} MB (bbr) per sender: cubic — kernel ${k.cubic.toFixed(2)} MB/s, sockstack ${s.cubic.toFixed(2)} MB/s (ratio ${(s.cubic / k.cubic).toFixed(2)}); ` +
+      `bbr — kernel ${k.bbr.toFixed(2)} MB/s, sockstack ${s.bbr.toFixed(2)} MB/s (ratio ${(s.bbr / k.bbr).toFixed(2)}); the kernel's default (${def.cc}) ${(bytes.cubic / def.sec / 1e6).toFixed(2)} MB/s`);
+    return { k, s };
   }
 
   function matrix(label: string, impair: LinkConfigInput | null, bulkMb: number): void {
@@ -528,58 +590,21 @@ function innerSuite(ns: string): void {
       // against cubic is printed and guarded loosely.
       tcp("impaired throughput: sockstack sender vs the kernel's sender, cubic vs cubic and bbr vs bbr (measured, printed)", async (t) => {
         if (!lossy) return t.skip("measured on the impaired bridge only");
-        // bbr moves several times more per second than cubic on this path: it sends more bytes per
-        // round, so that its figure is not one slow start's (and the rounds take similar times).
-        const bytes = { cubic: Number(process.env.SOCKSTACK_INTEROP_COMPARE_MB ?? 2) * 1_000_000, bbr: Number(process.env.SOCKSTACK_INTEROP_COMPARE_BBR_MB ?? 6) * 1_000_000 };
-        const rounds = Number(process.env.SOCKSTACK_INTEROP_COMPARE_ROUNDS ?? 3);
-        const discard = servers.find((s) => s.proto === "tcp" && s.port === 9)!;
-        const kernelSend = async (cc: string, n: number) => {
-          const done = discard.nextDone();
-          const r = await kernelPeer(["tcp-send", SOCKSTACK, 9, n, cc], 300_000).result;
-          const rec = await done;
-          assert.equal(rec.sha256In, patternSha(n), `kernel (${cc || "default"}) → sockstack: byte-exact`);
-          return { sec: r.seconds as number, cc: String(r.cc) };
-        };
-        const sockstackSend = (cc: string, n: number) => {
-          const sink = kernelPeer(["tcp-sink-server", 5023, 1], 300_000);
-          return sink.ready.then(() => run(th.host, "compare-client", async (p) => {
-            const fd = p.socket("AF_INET", "SOCK_STREAM");
-            p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
-            await p.connect(fd, [KERNEL, 5023]);
-            const t0 = performance.now();
-            await sendPattern(p, fd, n);
-            p.shutdown(fd, "SHUT_WR");
-            const reply = await recvAll(p, fd);
-            const sec = (performance.now() - t0) / 1000;
-            await p.close(fd);
-            assert.equal((await sink.result).sha256, patternSha(n), `sockstack (${cc}) → kernel: byte-exact`);
-            assert.ok(reply.n > 0, "the sink replied after EOF");
-            return { sec, cc };
-          }));
-        };
-        const ccs = ["cubic", "bbr"] as const;
-        const total = { kernel: { cubic: 0, bbr: 0 }, sockstack: { cubic: 0, bbr: 0 } };
-        for (let i = 0; i < rounds; i++) {
-          for (const cc of ccs) {
-            const n = bytes[cc];
-            const k = await kernelSend(cc, n);
-            assert.equal(k.cc, cc, `the kernel's sender ran ${cc}`);
-            const s = await sockstackSend(cc, n);
-            total.kernel[cc] += k.sec;
-            total.sockstack[cc] += s.sec;
-            t.diagnostic(`round ${i + 1}: kernel ${cc} ${(n / k.sec / 1e6).toFixed(2)} MB/s, sockstack ${cc} ${(n / s.sec / 1e6).toFixed(2)} MB/s (${n / 1e6} MB)`);
-          }
-        }
-        const def = await kernelSend("", bytes.cubic);
-        const rate = (cc: "cubic" | "bbr", sec: number) => (rounds * bytes[cc]) / sec / 1e6;
-        const k = { cubic: rate("cubic", total.kernel.cubic), bbr: rate("bbr", total.kernel.bbr) };
-        const s = { cubic: rate("cubic", total.sockstack.cubic), bbr: rate("bbr", total.sockstack.bbr) };
-        t.diagnostic(`impaired, ${rounds} rounds of ${bytes.cubic / 1e6} MB (cubic) and ${bytes.bbr / 1e6} MB (bbr) per sender: cubic — kernel ${k.cubic.toFixed(2)} MB/s, sockstack ${s.cubic.toFixed(2)} MB/s (ratio ${(s.cubic / k.cubic).toFixed(2)}); ` +
-          `bbr — kernel ${k.bbr.toFixed(2)} MB/s, sockstack ${s.bbr.toFixed(2)} MB/s (ratio ${(s.bbr / k.bbr).toFixed(2)}); the kernel's default (${def.cc}) ${(bytes.cubic / def.sec / 1e6).toFixed(2)} MB/s`);
+        const { k, s } = await compareSenders(t, { kernel: KERNEL, sockstack: SOCKSTACK, discardPort: 9, sinkPort: 5023, label: "impaired" });
         // A loose guard for cubic (random loss makes one run's figure vary).
         assert.ok(s.cubic >= 0.5 * k.cubic, `sockstack's cubic sender ${s.cubic.toFixed(2)} MB/s is below half the kernel's ${k.cubic.toFixed(2)} MB/s`);
         // Issue 17's target, against the sender this machine uses by default.
         assert.ok(s.bbr >= 0.9 * k.bbr, `sockstack's bbr sender ${s.bbr.toFixed(2)} MB/s is below 0.9 × the kernel's bbr sender ${k.bbr.toFixed(2)} MB/s`);
+      }, 900_000);
+
+      // The same comparison over IPv6 (issue 18 item 6): the same impaired link, sockstack's AF_INET6
+      // sender against the kernel's, alternating; both figures printed. The bounds are loose
+      // guards, not a target: three runs measured cubic 0.80–1.09× and bbr 0.76–2.04× (docs/interop.md).
+      tcp("impaired throughput over IPv6: sockstack sender vs the kernel's sender, cubic vs cubic and bbr vs bbr (measured, printed)", async (t) => {
+        if (!lossy) return t.skip("measured on the impaired bridge only");
+        const { k, s } = await compareSenders(t, { kernel: KERNEL6, sockstack: SOCKSTACK6, discardPort: 9009, sinkPort: 5024, label: "impaired IPv6" });
+        assert.ok(s.cubic >= 0.5 * k.cubic, `IPv6: sockstack's cubic sender ${s.cubic.toFixed(2)} MB/s is below half the kernel's ${k.cubic.toFixed(2)} MB/s`);
+        assert.ok(s.bbr >= 0.5 * k.bbr, `IPv6: sockstack's bbr sender ${s.bbr.toFixed(2)} MB/s is below half the kernel's bbr sender ${k.bbr.toFixed(2)} MB/s`);
       }, 900_000);
 
       tcp("50 parallel Python connections → sockstack echo, each byte-exact", async () => {

@@ -112,7 +112,8 @@ export function currentNetns(): string | null {
 
 /**
  * Creates namespace `name` with `lo` up and IPv6 disabled (so a TUN device
- * created in it later sends no router solicitations). Throws if it exists.
+ * created in it later sends no router solicitations; {@link enableTunIpv6}
+ * turns it on for one device). Throws if it exists.
  */
 export function createNetns(name: string): void {
   checkName(name, "namespace");
@@ -134,13 +135,18 @@ export function createNetns(name: string): void {
  * {@link INTEROP_RANGE6}, no DAD): no link-local address
  * (`addr_gen_mode` 1), no router solicitations, router advertisements
  * ignored; `all`/`default` stay disabled, so no other interface gets IPv6.
+ * With `pointToPoint` (a further client's device, tun-session.ts) the
+ * kernel gets `<cidr6's address>/128 peer <pointToPoint>/128` instead of
+ * the subnet: a route to that one address, as the IPv4 `/32 peer` does.
  */
-export function enableTunIpv6(ns: string | null, tun: string, cidr6: string): void {
+export function enableTunIpv6(ns: string | null, tun: string, cidr6: string, pointToPoint?: string): void {
   checkName(tun, "TUN device");
   checkInteropAddress(cidr6, "kernel IPv6 address");
+  if (pointToPoint !== undefined) checkInteropAddress(pointToPoint, "point-to-point IPv6 address");
   runIn(ns, "sysctl", ["-qw", `net.ipv6.conf.${tun}.addr_gen_mode=1`, `net.ipv6.conf.${tun}.accept_ra=0`,
     `net.ipv6.conf.${tun}.router_solicitations=0`, `net.ipv6.conf.${tun}.disable_ipv6=0`]);
-  runIn(ns, "ip", ["-6", "addr", "add", cidr6, "dev", tun, "nodad"]);
+  const local = pointToPoint === undefined ? [cidr6] : [`${cidr6.split("/")[0]}/128`, "peer", `${pointToPoint.split("/")[0]}/128`];
+  runIn(ns, "ip", ["-6", "addr", "add", ...local, "dev", tun, "nodad"]);
 }
 
 /** Deletes namespace `name` (no error when it does not exist). Returns true when one was deleted. */

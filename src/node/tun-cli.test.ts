@@ -9,6 +9,9 @@
  *   TIME-WAIT, never FIN-WAIT-2), the two with `--seed 7` reuse one source
  *   port and must get through the kernel's TIME-WAIT with one SYN (later
  *   ISN and TSval: real clocks), the one without draws its own seed;
+ * - IPv6 (issue 18): a Python AF_INET6 client of a dual-stack `serve`,
+ *   the kernel's ICMPv6 echo to it, `tun ping 2001:2::1`, and `tun connect`
+ *   to a kernel IPv6 listener (our FIN delivered, kernel in TIME-WAIT);
  * - `tun down`: every process of the bridge and of the namespace is gone
  *   when it returns, and `serve --ss` printed TCP sockets on its way out.
  *
@@ -30,6 +33,7 @@ import { tunDown, tunUp } from "./tun-session.js";
 const ROOT = join(fileURLToPath(import.meta.url), "../../..");
 const MAIN = join(ROOT, "src/cli/main.ts");
 const KERNEL_PORT = 5000;
+const PEER_PY = join(ROOT, "test/interop/kernel-peer.py");
 
 /** A child process with its output collected and a way to wait for a line. */
 interface Child {
@@ -141,13 +145,15 @@ test("sockstack tun with kernel peers: two servers at once, reconnects through T
     const other = keep(cli(ns, ["tun", "serve", "discard", "9", "--timeout", "600", "--loss", "3%", "--delay", "5ms", "--reorder", "2%"], 470_000));
     await echo.waitFor("out", /echo server on tcp port 7/, 60_000);
     await other.waitFor("out", /discard server on tcp port 9/, 60_000);
-    const banner = /^sockstack (198\.18\.0\.\d) on (sstun\d) ⇄ kernel 198\.18\.0\.1(?: \(client 2 of the bridge: 198\.18\.0\.2 is taken\))?; seed (\d+)(; impairments each way: .*)?\n/;
+    const banner = /^sockstack (198\.18\.0\.\d) on (sstun\d) ⇄ kernel 198\.18\.0\.1(?: \(client 2 of the bridge: 198\.18\.0\.2 is taken\))? \(IPv6 (2001:2::\d) ⇄ 2001:2::1\); seed (\d+)(; impairments each way: .*)?\n/;
     const [be, bo] = [banner.exec(echo.err()), banner.exec(other.err())];
     assert.ok(be && bo, `${echo.err()}\n${other.err()}`);
     assert.deepEqual([be[1], be[2], bo[1], bo[2]].sort(), ["198.18.0.2", "198.18.0.3", "sstun0", "sstun1"]);
+    assert.equal(be[3], be[1] === "198.18.0.2" ? "2001:2::2" : "2001:2::3", "each client's IPv6 address goes with its IPv4 one");
+    assert.equal(bo[3], bo[1] === "198.18.0.2" ? "2001:2::2" : "2001:2::3", "each client's IPv6 address goes with its IPv4 one");
     assert.ok((be[1] === "198.18.0.3") === echo.err().includes("(client 2 of the bridge"));
-    assert.equal(be[4], undefined);
-    assert.equal(bo[4], "; impairments each way: loss 3%, delay 5ms, reorder 2%");
+    assert.equal(be[5], undefined);
+    assert.equal(bo[5], "; impairments each way: loss 3%, delay 5ms, reorder 2%");
     const [c1, c2] = [keep(py(ns, CLIENT, [be[1]!, 7, 300_000])), keep(py(ns, DISCARD_CLIENT, [bo[1]!, 9, 300_000]))];
     assert.equal((await c1.waitFor("out", /^\d+ \d+ \w+/))[0], "300000 300000 True");
     assert.equal((await c2.waitFor("out", /^\d+ \d+ \w+/))[0], "300000 0 True");
@@ -182,9 +188,32 @@ test("sockstack tun with kernel peers: two servers at once, reconnects through T
     assert.equal(r2.port, r1.port, "the same seed picks the same source port: the kernel still has the 4-tuple in TIME-WAIT");
     assert.ok(seqGt(r2.isn, r1.isn), `ISN grows between runs (${r1.isn} → ${r2.isn})`);
     assert.ok(seqGt(r2.tsval, r1.tsval), `TSval grows between runs (${r1.tsval} → ${r2.tsval})`);
-    const drawn = [r3.seed, Number(be[3]), Number(bo[3])];
+    const drawn = [r3.seed, Number(be[4]), Number(bo[4])];
     assert.equal(new Set(drawn).size, 3, `without --seed each run draws its own: ${drawn.join(", ")}`);
     t.diagnostic(`connect runs (seed, port, ISN, TSval): ${runs.map((r) => `${r.seed}/${r.port}/${r.isn}/${r.tsval}`).join("  ")}`);
+
+    // ── IPv6 through the CLI (issue 18): kernel clients to the dual-stack servers, ICMPv6 echo both ways, tun connect to [2001:2::1] ──
+    const c6 = keep(py(ns, CLIENT, [be[3]!, 7, 200_000]));
+    assert.equal((await c6.waitFor("out", /^\d+ \d+ \w+/))[0], "200000 200000 True", "Python AF_INET6 client → tun serve echo, byte-exact");
+    const p6 = keep(start("ip", ["netns", "exec", ns, "python3", PEER_PY, "ping", be[3]!, "3", "0.05", "2"], 60_000));
+    assert.equal(await p6.exit, 0, p6.err());
+    const pr = JSON.parse(p6.out().trim().split("\n").pop()!) as { received: number; exact: number };
+    assert.deepEqual([pr.received, pr.exact], [3, 3], `the kernel's ICMPv6 echo requests to ${be[3]} answered exactly: ${p6.out()}`);
+    const tp = keep(cli(ns, ["tun", "ping", "2001:2::1", "-c", "2"]));
+    assert.equal(await tp.exit, 0, tp.err());
+    assert.match(tp.out(), /^PING 2001:2::1\(2001:2::1\) 56 data bytes\n64 bytes from 2001:2::1: icmp_seq=1 ttl=64 time=[\d.]+ ms\n64 bytes from 2001:2::1: icmp_seq=2 ttl=64 /, tp.out());
+    assert.match(tp.out(), /2 packets transmitted, 2 received, 0% packet loss/, tp.out());
+    assert.match(tp.err(), /^sockstack 198\.18\.0\.4 on sstun2 .*\(IPv6 2001:2::4 ⇄ 2001:2::1\)/, "a further client gets the next address in both families");
+    const greeter6 = keep(py(ns, GREETER.replace("socket.socket()", "socket.socket(socket.AF_INET6)").replace('"198.18.0.1"', '"2001:2::1"'), [KERNEL_PORT + 1, 1]));
+    await greeter6.waitFor("out", /READY/);
+    const c6c = keep(cli(ns, ["tun", "connect", "2001:2::1", String(KERNEL_PORT + 1), "--tcpdump"]));
+    await c6c.waitFor("out", /hi\n/);
+    await c6c.waitFor("err", /In {2}IP6 2001:2::1\.5001 > 2001:2::4\.\d+: Flags \[F\.\]/);
+    c6c.proc.stdin.end();
+    assert.equal(await c6c.exit, 0, c6c.err());
+    assert.match(c6c.err(), /Out IP6 2001:2::4\.\d+ > 2001:2::1\.5001: Flags \[F\.\]/, "our FIN went out over IPv6");
+    const kss6 = spawnSync("ip", ["netns", "exec", ns, "ss", "-6tanH", `( sport = :${KERNEL_PORT + 1} )`], { encoding: "utf8" }).stdout;
+    assert.match(kss6, /^TIME-WAIT +0 +0 +\[2001:2::1\]:5001 +\[2001:2::4\]:\d+/, `the kernel's ss -6 after tun connect:\n${kss6}`);
 
     // ── 12: down stops everything ──
     const inNs = netnsPids(ns);
@@ -196,8 +225,8 @@ test("sockstack tun with kernel peers: two servers at once, reconnects through T
     assert.equal(netnsExists(ns), false);
     assert.equal(await echo.exit, 0);
     assert.equal(await other.exit, 0);
-    // serve --ss printed the TCP sockets on its way out (the listener, and the connection it served).
-    assert.match(echo.out(), /stopping: terminated\n-- echo\/tcp:7: 1 connections .*\nNetid +State +Recv-Q +Send-Q .*\ntcp +LISTEN +0 +128 +0\.0\.0\.0:7 /);
+    // serve --ss printed the TCP sockets on its way out: the dual-stack listener on [::] (ss prints *:7, as Linux's does).
+    assert.match(echo.out(), /stopping: terminated\n-- echo\/tcp:7: 2 connections .*\nNetid +State +Recv-Q +Send-Q .*\ntcp +LISTEN +0 +128 +\*:7 /);
     t.diagnostic(`tun CLI scenario: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     for (const c of children) if (c.proc.exitCode === null) c.proc.kill("SIGKILL");

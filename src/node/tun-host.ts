@@ -63,6 +63,7 @@ export interface TunHostOptions {
    * A socat started here gives the kernel only `peer/32 peer addr/32` on its
    * device (a point-to-point link) instead of the subnet: how several
    * clients share one namespace, each on its own device (default false).
+   * With IPv6, likewise `peer6/128 peer addr6/128`.
    */
   pointToPoint?: boolean;
   /** Lifetime bound of a socat started here, seconds (default 600). */
@@ -163,7 +164,10 @@ export async function attachTunHost(o: TunHostOptions = {}): Promise<TunHost> {
         tunName, nodePort, socatPort, mtu, ttlSeconds: o.ttlSeconds ?? 600,
         ...(o.pointToPoint ? { kernelCidr: `${peer}/32`, pointToPoint: ip } : { kernelCidr: `${peer}/${prefixLen}` }),
       });
-      if (addr6 !== null && peer6 !== null) enableTunIpv6(null, tunName, `${peer6}/${addr6.split("/")[1] ?? "64"}`);
+      if (addr6 !== null && peer6 !== null) {
+        if (o.pointToPoint) enableTunIpv6(null, tunName, `${peer6}/128`, addr6.split("/")[0]);
+        else enableTunIpv6(null, tunName, `${peer6}/${addr6.split("/")[1] ?? "64"}`);
+      }
     }
   } catch (e) {
     driver.stop();

@@ -11,6 +11,12 @@
  * (UDP 47000+2i ⇄ 47001+2i), started by the client and stopped with it.
  * The kernel keeps one address, 198.18.0.1, on every device.
  *
+ * IPv6 too, unless `tun up` is told otherwise: sockstack 2001:2::2/64 (the
+ * next clients 2001:2::3, ::4, …), the kernel 2001:2::1 on every device —
+ * RFC 5180's benchmark range; IPv6 is turned on for the bridge's TUN
+ * devices alone, without link-local addresses or router solicitations
+ * (netns.ts enableTunIpv6), so nothing else in the namespace speaks it.
+ *
  * Bounded in time: socat runs under `timeout`, and the detached shell that
  * runs it deletes the namespace and the state file when socat ends — after
  * `--ttl` seconds at the latest, or on `tun down`, or if socat dies.
@@ -24,7 +30,8 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseCidr } from "../host/host.js";
 import { formatIpv4Address, parseIpv4Address, prefixMask } from "../wire/ipv4-address.js";
-import { assertSealed, checkInteropAddress, checkName, createNetns, deleteNetns, interopUnavailableReason, netnsExists, netnsPids } from "./netns.js";
+import { formatIpv6Address, ipv6Equal, ipv6InPrefix, parseCidr6, parseIpv6Address } from "../wire/ipv6-address.js";
+import { assertSealed, checkInteropAddress, checkName, createNetns, deleteNetns, enableTunIpv6, interopUnavailableReason, netnsExists, netnsPids } from "./netns.js";
 import { linkIsUp, socatArgs } from "./socat-bridge.js";
 import { attachTunHost, TUN_DEFAULTS, type TunHost, type TunHostOptions } from "./tun-host.js";
 
@@ -38,6 +45,10 @@ export interface TunSession {
   addr: string;
   /** The kernel's address. */
   peer: string;
+  /** sockstack's IPv6 address with prefix; absent when the bridge runs IPv4 only. */
+  addr6?: string;
+  /** The kernel's IPv6 address; absent when the bridge runs IPv4 only. */
+  peer6?: string;
   tunName: string;
   nodePort: number;
   socatPort: number;
@@ -57,6 +68,12 @@ export interface TunUpOptions {
   netns: string;
   addr?: string;
   peer?: string;
+  /** IPv6 on the bridge too (default true; the addresses below imply it). */
+  ipv6?: boolean;
+  /** sockstack's IPv6 address with prefix (default 2001:2::2/64). */
+  addr6?: string;
+  /** The kernel's IPv6 address (default 2001:2::1). */
+  peer6?: string;
   mtu?: number;
   /** Lifetime, seconds (default 3600). */
   ttlSeconds?: number;
@@ -70,20 +87,48 @@ function q(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * The addresses `tun up` would use, checked: inside the benchmark ranges,
+ * the kernel's address in sockstack's subnet and different from it, in
+ * each family. Throws with a one-line reason naming the option.
+ */
+export function checkSessionAddresses(o: Pick<TunUpOptions, "addr" | "peer" | "ipv6" | "addr6" | "peer6">): { addr: string; peer: string; addr6: string | null; peer6: string | null } {
+  const addr = o.addr ?? TUN_DEFAULTS.addr;
+  const peer = o.peer ?? TUN_DEFAULTS.peer;
+  checkInteropAddress(addr, "--addr");
+  checkInteropAddress(peer, "--peer");
+  const { addr: a, prefixLen } = parseCidr(addr);
+  const p = parseIpv4Address(peer)!;
+  if (((a ^ p) & prefixMask(prefixLen)) !== 0) throw new Error(`--peer ${peer}: not in the subnet of --addr ${addr}`);
+  if (a === p) throw new Error(`--peer ${peer}: the same address as --addr`);
+  if (o.ipv6 === false) {
+    if (o.addr6 !== undefined || o.peer6 !== undefined) throw new Error(`--${o.addr6 !== undefined ? "addr6" : "peer6"} needs IPv6 (drop --no-ipv6)`);
+    return { addr, peer, addr6: null, peer6: null };
+  }
+  const addr6 = o.addr6 ?? TUN_DEFAULTS.addr6;
+  const peer6 = o.peer6 ?? TUN_DEFAULTS.peer6;
+  if (!addr6.includes(":")) throw new Error(`--addr6 ${addr6}: not an IPv6 address`);
+  if (!peer6.includes(":") || peer6.includes("/")) throw new Error(`--peer6 ${peer6}: not an IPv6 address (no prefix: it takes --addr6's)`);
+  checkInteropAddress(addr6, "--addr6");
+  checkInteropAddress(peer6, "--peer6");
+  const c6 = parseCidr6(addr6.includes("/") ? addr6 : `${addr6}/64`);
+  const p6 = parseIpv6Address(peer6)!;
+  if (!ipv6InPrefix(p6, c6.addr, c6.prefixLen)) throw new Error(`--peer6 ${peer6}: not in the subnet of --addr6 ${addr6}`);
+  if (ipv6Equal(p6, c6.addr)) throw new Error(`--peer6 ${peer6}: the same address as --addr6`);
+  return { addr, peer, addr6: `${formatIpv6Address(c6.addr)}/${c6.prefixLen}`, peer6: formatIpv6Address(p6) };
+}
+
 /** Creates the namespace and starts the detached bridge. Throws with a clear reason on failure. */
 export async function tunUp(o: TunUpOptions): Promise<TunSession> {
   const why = interopUnavailableReason();
   if (why) throw new Error(`cannot set up a TUN bridge: ${why}`);
   checkName(o.netns, "namespace");
-  const addr = o.addr ?? TUN_DEFAULTS.addr;
-  const peer = o.peer ?? TUN_DEFAULTS.peer;
-  checkInteropAddress(addr, "--addr");
-  checkInteropAddress(peer, "--peer");
+  const { addr, peer, addr6, peer6 } = checkSessionAddresses(o);
   const { prefixLen } = parseCidr(addr);
   if (netnsExists(o.netns)) throw new Error(`namespace ${o.netns} already exists (sockstack tun down --netns ${o.netns} removes a bridge it created)`);
   const ttl = Math.max(1, Math.floor(o.ttlSeconds ?? 3600));
   const s: Omit<TunSession, "pid"> = {
-    netns: o.netns, addr, peer, tunName: TUN_DEFAULTS.tunName, nodePort: TUN_DEFAULTS.nodePort, socatPort: TUN_DEFAULTS.socatPort,
+    netns: o.netns, addr, peer, ...(addr6 !== null && peer6 !== null ? { addr6, peer6 } : {}), tunName: TUN_DEFAULTS.tunName, nodePort: TUN_DEFAULTS.nodePort, socatPort: TUN_DEFAULTS.socatPort,
     mtu: o.mtu ?? TUN_DEFAULTS.mtu, expires: Date.now() + ttl * 1000,
   };
   createNetns(o.netns);
@@ -100,6 +145,7 @@ export async function tunUp(o: TunUpOptions): Promise<TunSession> {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error("socat did not bring up the TUN device (is another bridge using the ports?)");
       await delay(20);
     }
+    if (s.addr6 !== undefined && s.peer6 !== undefined) enableTunIpv6(o.netns, s.tunName, `${s.peer6}/${s.addr6.split("/")[1]!}`);
     if (s.mtu !== 1500) spawn("ip", ["netns", "exec", o.netns, "ip", "link", "set", "dev", s.tunName, "mtu", String(s.mtu)], { stdio: "ignore" });
     assertSealed(o.netns, s.tunName);
     const session: TunSession = { ...s, pid: child.pid!, startTime: procStat(child.pid!)?.startTime, secret: randomBytes(32).toString("hex") };
@@ -274,6 +320,26 @@ export function slotAddress(s: Pick<TunSession, "addr" | "peer">, i: number): st
   return a > net && a < bcast ? formatIpv4Address(a) : null;
 }
 
+/**
+ * The sockstack IPv6 address of client slot `i`, as {@link slotAddress}:
+ * the session's + i, skipping the kernel's; null past the subnet or when
+ * the session runs IPv4 only.
+ */
+export function slotAddress6(s: Pick<TunSession, "addr6" | "peer6">, i: number): string | null {
+  if (s.addr6 === undefined || s.peer6 === undefined) return null;
+  const { addr, prefixLen } = parseCidr6(s.addr6);
+  const peer = parseIpv6Address(s.peer6)!;
+  const a = Uint8Array.from(addr);
+  const inc = () => {
+    for (let b = 15; b >= 0; b--) if (++a[b]! <= 255) return; else a[b] = 0;
+  };
+  for (let k = 0; k < i; k++) {
+    inc();
+    if (ipv6Equal(a, peer)) inc();
+  }
+  return ipv6InPrefix(a, addr, prefixLen) ? formatIpv6Address(a) : null;
+}
+
 function isInUse(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   return err.code === "EADDRINUSE" || /busy|in use/i.test(err.message ?? "");
@@ -288,9 +354,9 @@ function isInUse(e: unknown): boolean {
  */
 export async function attachToSession(s: TunSession, o: SessionAttachOptions = {}): Promise<SessionHost> {
   const secret = s.secret ? Buffer.from(s.secret, "hex") : undefined;
-  const common: TunHostOptions = { peer: s.peer, mtu: s.mtu, secret, seed: o.seed, impair: o.impair, lingerMs: o.lingerMs, sysctl: o.sysctl, name: o.name };
+  const common: TunHostOptions = { peer: s.peer, peer6: s.peer6, mtu: s.mtu, secret, seed: o.seed, impair: o.impair, lingerMs: o.lingerMs, sysctl: o.sysctl, name: o.name };
   try {
-    const th = await attachTunHost({ ...common, startSocat: false, addr: s.addr, tunName: s.tunName, nodePort: s.nodePort, socatPort: s.socatPort });
+    const th = await attachTunHost({ ...common, startSocat: false, addr: s.addr, addr6: s.addr6, tunName: s.tunName, nodePort: s.nodePort, socatPort: s.socatPort });
     return Object.assign(th, { slot: 0, tunName: s.tunName });
   } catch (e) {
     if (!isInUse(e)) throw e;
@@ -300,10 +366,12 @@ export async function attachToSession(s: TunSession, o: SessionAttachOptions = {
   for (let i = 1; i < MAX_BRIDGE_CLIENTS; i++) {
     const addr = slotAddress(s, i);
     if (addr === null) break;
+    const a6 = slotAddress6(s, i);
+    if (s.addr6 !== undefined && a6 === null) break;
     const tunName = `${stem}${i}`;
     try {
       const th = await attachTunHost({
-        ...common, addr: `${addr}/${prefixLen}`, tunName, nodePort: s.nodePort + 2 * i, socatPort: s.socatPort + 2 * i,
+        ...common, addr: `${addr}/${prefixLen}`, addr6: a6 === null ? undefined : `${a6}/${s.addr6!.split("/")[1]!}`, tunName, nodePort: s.nodePort + 2 * i, socatPort: s.socatPort + 2 * i,
         startSocat: true, pointToPoint: true, ttlSeconds: o.ttlSeconds ?? 600,
       });
       return Object.assign(th, { slot: i, tunName });

@@ -314,11 +314,13 @@ def cmd_tcp_echo_server(port, conns, bind="198.18.0.1"):
     out({"conns": len(done), "bytes": sum(done)})
 
 
-def cmd_tcp_sink_server(port, reply):
-    """Accepts one connection, reads to EOF (half-close), then replies '<sha256> <n>' and closes (reply=1)."""
-    s = socket.socket()
+def cmd_tcp_sink_server(port, reply, bind="198.18.0.1"):
+    """Accepts one connection, reads to EOF (half-close), then replies '<sha256> <n>' and closes (reply=1).
+    bind: the kernel's address to listen on (an IPv6 one makes an AF_INET6 socket)."""
+    check_addr(bind)
+    s = socket.socket(family_of(bind))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("198.18.0.1", int(port)))
+    s.bind((bind, int(port)))
     s.listen(8)
     s.settimeout(TIMEOUT)
     print("READY", flush=True)
@@ -331,7 +333,7 @@ def cmd_tcp_sink_server(port, reply):
     if reply == "1":
         c.sendall(("%s %d\n" % (h, n)).encode())
     c.close()
-    out({"peer": "%s:%d" % a, "sha256": h, "bytes": n, "seconds": dt})
+    out({"peer": "%s:%d" % a[:2], "sha256": h, "bytes": n, "seconds": dt})
 
 
 def cmd_tcp_source_server(port, nbytes):
