@@ -76,8 +76,14 @@ export function writeUnderLowat(tl: TcpLayer, t: Tcb, data: Uint8Array, off: num
     const k = sb.write(data, off + n, Math.min(len - n, room));
     if (k === 0) break;
     n += k;
-    // A full skb at the head of the write queue goes at once (tcp_push_one).
-    if (k === room && n < len && start === t.sndNxt) tcpOutput(tl, t);
+    if (k === room && n < len) {
+      // A full skb with more than half the peer's largest window written since the last PSH is
+      // marked and pushed (forced_push); else a full skb at the head of the queue goes at once (tcp_push_one).
+      if (sb.forcedPush(t.maxWindow >> 1)) {
+        sb.forcePush();
+        tcpOutput(tl, t);
+      } else if (start === t.sndNxt) tcpOutput(tl, t);
+    }
   }
   return n;
 }

@@ -61,6 +61,15 @@ export class SendRecords {
     if (end > this.tailStart) this.tailPush = true;
   }
 
+  /** tcp_mark_push on an skb a long write filled (forced_push): its end carries PSH, later bytes start a new record (no MSG_EOR barrier). */
+  forcePush(end: number): void {
+    if (end <= this.tailStart) return;
+    this.#psh.push(end);
+    this.tailStart = end;
+    this.tailPush = false;
+    this.tailFrags = 0;
+  }
+
   /** The first byte of a sendmsg is appended to the tail: its PSH is cleared. */
   unmarkPush(end: number): void {
     if (end > this.tailStart) this.tailPush = false;
