@@ -19,8 +19,9 @@
  * buffer's, so 32-bit wrap does not matter): closed records (the tail
  * sent out, or closed by MSG_EOR) in two ascending lists, PSH ends and EOR
  * ends, dropped as they are acknowledged; and the open tail record
- * `[tailStart, end)` with its PSH flag. sockstack does not split the tail
- * at Linux's `size_goal` (its segments are MSS-sized anyway).
+ * `[tailStart, end)` with its PSH flag. A `forced_push` inside a long
+ * write (notsent-lowat.ts) closes the tail with PSH but no MSG_EOR
+ * barrier.
  */
 /** `TcpLayer.send`: the chunk starts its sendmsg. */
 export const SEND_FIRST = 1;
