@@ -13,9 +13,11 @@
  * writer on an ACK, need twice the unsent bytes below the limit
  * (`notsent_bytes << 1 < lowat`).
  *
- * sockstack models skbs only here, while a limit is set (the default
- * 4294967295 leaves writes as they are): the tail skb's start is kept in
- * `t.sndSkbStart`, `size_goal` is Linux tcp_xmit_size_goal's.
+ * sockstack models skbs here, for every write of the Linux personality
+ * (with the default limit 4294967295 a new skb is always allowed): the tail
+ * skb's start is kept in `t.sndSkbStart`, `size_goal` is Linux
+ * tcp_xmit_size_goal's. A full skb with more than half the peer's largest
+ * window written since the last PSH is marked and pushed (`forced_push`).
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqGt } from "../core/seq.js";
@@ -76,8 +78,14 @@ export function writeUnderLowat(tl: TcpLayer, t: Tcb, data: Uint8Array, off: num
     const k = sb.write(data, off + n, Math.min(len - n, room));
     if (k === 0) break;
     n += k;
-    // A full skb at the head of the write queue goes at once (tcp_push_one).
-    if (k === room && n < len && start === t.sndNxt) tcpOutput(tl, t);
+    if (k === room && n < len) {
+      // A full skb with more than half the peer's largest window written since the last PSH is
+      // marked and pushed (forced_push); else a full skb at the head of the queue goes at once (tcp_push_one).
+      if (sb.forcedPush(t.maxWindow >> 1)) {
+        sb.forcePush();
+        tcpOutput(tl, t);
+      } else if (start === t.sndNxt) tcpOutput(tl, t);
+    }
   }
   return n;
 }

@@ -28,7 +28,7 @@ import { scheduleLossProbe, tlpOn } from "./tlp.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { txTimestampSent } from "./tx-timestamp.js";
 import { chronoStart, chronoStop, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED } from "./chrono.js";
-import { pacingBlocked, pacingSent } from "./pacing.js";
+import { burstSegs, pacingBlocked, pacingRate, pacingSent } from "./pacing.js";
 import { rateAttach } from "./rate-control.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -257,7 +257,7 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
  * Sends the sequence range [seq, end) (data from the send buffer, plus the
  * FIN when the range reaches it). Returns the sequence space sent.
  */
-function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: boolean): number {
+function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: boolean, gsoLast = false): number {
   const dataEnd = t.dataEnd;
   let flags = ACK;
   const dataStop = seqMin(end, dataEnd);
@@ -270,7 +270,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
   }
   if (len === 0 && !(flags & FIN)) return 0;
   const off = (seq - t.sndBufSeq) >>> 0;
-  if (len > 0 && (tl.personality.writeRecords ? t.sndBuf.pushAt(off + len) : dataStop === dataEnd)) flags |= PSH;
+  if (len > 0 && (gsoLast || (tl.personality.writeRecords ? t.sndBuf.pushAt(off + len) : dataStop === dataEnd))) flags |= PSH;
   const data = len > 0 ? t.sndBuf.peek(off, len) : EMPTY;
   if (!transmit(tl, t, seq, flags, data)) return 0;
   if (t.pacing !== null) pacingSent(tl, t, len);
@@ -335,6 +335,39 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
 }
 
 /**
+ * Where the GSO packet Linux would send from `seq` ends (Linux
+ * tcp_write_xmit: one skb per transmission, cut by tcp_mss_split_point to
+ * `min(cwnd quota, tcp_tso_autosize)` segments, within the peer's window,
+ * the skb's end — a MSG_EOR record's end, the written data's end — and
+ * without a trailing partial segment Nagle would hold). Linux's
+ * __tcp_transmit_skb sets PSH on every packet of more than one segment
+ * (to flush GRO at the receiver); GSO leaves it on the last segment, so
+ * sockstack, which sends MSS-sized segments, marks the segment ending the
+ * unit. Returns the unit's end, or -1 when the unit is a single segment.
+ */
+function gsoUnitEnd(tl: TcpLayer, t: Tcb, seq: number, unsent: number, mss: number): number {
+  const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss));
+  if (segs < 2) return -1;
+  let avail = t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent);
+  const wnd = ((t.sndUna + t.sndWnd) >>> 0) - seq | 0;
+  if (wnd < avail) avail = Math.max(wnd, 0);
+  let len = segs * mss;
+  if (len > avail) {
+    len = avail;
+    const partial = len % mss;
+    // tcp_mss_split_point: a trailing partial segment stays in the unit unless Nagle holds it
+    // (sockstack's loop below holds it on the same test, with the unit's full segments in flight).
+    const end = (seq + len) >>> 0;
+    const recordEnd = end !== t.dataEnd && t.sndBuf.isRecordEnd((end - t.sndBufSeq) >>> 0);
+    if (partial > 0 && !t.finQueued && !recordEnd &&
+      (t.cork || (!t.nodelay && (!tl.personality.nagleMinshall || (seqGt(t.sndSml, t.sndUna) && !seqGt(t.sndSml, t.sndNxt)))))) {
+      len -= partial;
+    }
+  }
+  return len > mss ? (seq + len) >>> 0 : -1;
+}
+
+/**
  * The transmit loop (Linux tcp_write_xmit): retransmits holes first while
  * recovering, then sends new data while the congestion window, the peer's
  * window, Nagle and TCP_CORK allow, then the FIN. Arms the retransmission
@@ -355,6 +388,9 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   let sentNew = false;
   let cwndBound = false;
   let rwndLimited = false;
+  // The GSO packet Linux would be sending (gsoUnitEnd): its end, and where the next one starts.
+  let unitEnd = -1;
+  let unitStop = t.sndNxt;
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);
@@ -417,7 +453,11 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     }
     // Internal pacing (Linux tcp_pacing_check): the next departure is later — the pacing timer resumes.
     if (pacingBlocked(tl, t)) break;
-    if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans) === 0) break;
+    if (!retrans && tl.personality.writeRecords && !seqLt(seq, unitStop)) {
+      unitEnd = gsoUnitEnd(tl, t, seq, unsent, mss);
+      unitStop = unitEnd >= 0 ? unitEnd : end;
+    }
+    if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans, !retrans && end === unitEnd) === 0) break;
     if (!retrans && len < mss) t.sndSml = end; // Linux tcp_minshall_update
     if (t.caState === "recovery" || t.caState === "cwr") t.cc.onTransmit(1);
     sent = true;

@@ -56,6 +56,7 @@ export class SendBuffer {
   #fill = 0;                // bytes used in the last block
   #una = 0;                 // absolute offset of snd.una
   #end = 0;                 // absolute offset after the last written byte
+  #pushed = 0;              // absolute write end at the last tcp_mark_push (Linux pushed_seq)
   #capacity: number;
   #cache = 0;               // block index of the last peek
   #rec: SendRecords | null = null; // PSH and MSG_EOR record ends (send-records.ts), while any matter
@@ -240,7 +241,22 @@ export class SendBuffer {
    * space. See send-records.ts.
    */
   markPush(): void {
+    this.#pushed = this.#end;
     (this.#rec ??= new SendRecords(this.#una)).markPush(this.#end);
+  }
+
+  /**
+   * Linux `forced_push`: more than `halfWindow` bytes written since the last
+   * tcp_mark_push (`pushed_seq`).
+   */
+  forcedPush(halfWindow: number): boolean {
+    return this.#end - this.#pushed > halfWindow;
+  }
+
+  /** tcp_mark_push on the full skb ending at the write end, inside a write (see send-records.ts `forcePush`). */
+  forcePush(): void {
+    this.#pushed = this.#end;
+    (this.#rec ??= new SendRecords(this.#una)).forcePush(this.#end);
   }
 
   /** The first byte of a sendmsg is about to be appended to the open record: its PSH is cleared (Linux). */

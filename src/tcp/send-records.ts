@@ -19,8 +19,9 @@
  * buffer's, so 32-bit wrap does not matter): closed records (the tail
  * sent out, or closed by MSG_EOR) in two ascending lists, PSH ends and EOR
  * ends, dropped as they are acknowledged; and the open tail record
- * `[tailStart, end)` with its PSH flag. sockstack does not split the tail
- * at Linux's `size_goal` (its segments are MSS-sized anyway).
+ * `[tailStart, end)` with its PSH flag. A `forced_push` inside a long
+ * write (notsent-lowat.ts) closes the tail with PSH but no MSG_EOR
+ * barrier.
  */
 /** `TcpLayer.send`: the chunk starts its sendmsg. */
 export const SEND_FIRST = 1;
@@ -59,6 +60,15 @@ export class SendRecords {
   /** tcp_mark_push: the tail record (if it holds bytes) gets PSH. */
   markPush(end: number): void {
     if (end > this.tailStart) this.tailPush = true;
+  }
+
+  /** tcp_mark_push on an skb a long write filled (forced_push): its end carries PSH, later bytes start a new record (no MSG_EOR barrier). */
+  forcePush(end: number): void {
+    if (end <= this.tailStart) return;
+    this.#psh.push(end);
+    this.tailStart = end;
+    this.tailPush = false;
+    this.tailFrags = 0;
   }
 
   /** The first byte of a sendmsg is appended to the tail: its PSH is cleared. */

@@ -171,7 +171,8 @@ export class TcpLayer {
     const unsentBefore = t.unsentBytes;
     // TCP_NOTSENT_LOWAT (notsent-lowat.ts): no new skb while that many bytes wait unsent.
     const lowat = notsentLowat(this, t);
-    const n = lowat < NOTSENT_LOWAT_NONE ? writeUnderLowat(this, t, data, off, len, lowat) : sb.write(data, off, len);
+    // Linux's skbs of size_goal (forced_push inside a long write) under the Linux personality.
+    const n = lowat < NOTSENT_LOWAT_NONE || this.personality.writeRecords ? writeUnderLowat(this, t, data, off, len, lowat) : sb.write(data, off, len);
     // The buffer is full for this writer (Linux sets SOCK_NOSPACE at wait_for_space).
     if (n < len) chronoNoSpace(t);
     if (n > 0) {
