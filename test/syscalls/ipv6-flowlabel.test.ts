@@ -9,23 +9,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Network } from "../../src/sim/network.js";
-import { ms, sec } from "../../src/core/time.js";
+import { ms } from "../../src/core/time.js";
 import type { SockAddr } from "../../src/socket/sockaddr.js";
+import { ipv6Lan } from "../helpers/ipv6-lan.js";
 import { linuxFixture, outcome, sameOutcome } from "../helpers/linux-fixture.js";
 
 const linux = linuxFixture(new URL("./ipv6-flowlabel-linux.json", import.meta.url));
 const SOL = "IPPROTO_IPV6";
 
 test("flow labels: IPV6_FLOWINFO / IPV6_FLOWINFO_SEND / IPV6_AUTOFLOWLABEL, auto_flowlabels 0–3, sin6_flowinfo's label, the receiver's IPV6_FLOWINFO — as Linux", async () => {
-  const net = new Network({ seed: 13 });
-  const a = net.addHost("a"), b = net.addHost("b");
-  const { aIface, bIface } = net.link(a, b, { kind: "ethernet", latency: ms(1), auto: false });
-  a.enableIpv6();
-  b.enableIpv6();
-  a.addAddress(aIface, "2001:db8::1/64");
-  b.addAddress(bIface, "2001:db8::2/64");
-  await net.advance(sec(3));
+  const { net, a, b } = await ipv6Lan(13);
   const pa = a.createProcess("probe"), pb = b.createProcess("rx");
   const rx = pb.socket("AF_INET6", "SOCK_DGRAM");
   pb.setsockopt(rx, SOL, "IPV6_FLOWINFO", 1);

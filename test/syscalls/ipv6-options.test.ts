@@ -14,6 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Network } from "../../src/sim/network.js";
 import { SysError } from "../../src/core/sys-error.js";
+import { ipv6Lan } from "../helpers/ipv6-lan.js";
 import { linuxFixture, outcome, sameOutcome } from "../helpers/linux-fixture.js";
 import { errnoName } from "../../src/core/errno.js";
 import { ms, sec } from "../../src/core/time.js";
@@ -27,14 +28,7 @@ const linux = linuxFixture(new URL("./ipv6-options-linux.json", import.meta.url)
 const SOL = "IPPROTO_IPV6";
 
 async function pair() {
-  const net = new Network({ seed: 11 });
-  const a = net.addHost("a"), b = net.addHost("b");
-  const { aIface, bIface } = net.link(a, b, { kind: "ethernet", latency: ms(1), auto: false });
-  a.enableIpv6();
-  b.enableIpv6();
-  a.addAddress(aIface, "2001:db8::1/64");
-  b.addAddress(bIface, "2001:db8::2/64");
-  await net.advance(sec(3));
+  const { net, a, b, aIface } = await ipv6Lan(11);
   return { net, a, b, pa: a.createProcess("probe"), pb: b.createProcess("peer"), aIndex: aIface.index };
 }
 

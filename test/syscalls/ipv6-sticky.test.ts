@@ -8,24 +8,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Network } from "../../src/sim/network.js";
-import { ms, sec } from "../../src/core/time.js";
+import { ms } from "../../src/core/time.js";
 import type { SendControlMessage } from "../../src/socket/socket.js";
+import { ipv6Lan } from "../helpers/ipv6-lan.js";
 import { linuxFixture, outcome, sameOutcome } from "../helpers/linux-fixture.js";
 
 const linux = linuxFixture(new URL("./ipv6-sticky-linux.json", import.meta.url));
 const SOL = "IPPROTO_IPV6";
 
 async function pair() {
-  const net = new Network({ seed: 21 });
-  const a = net.addHost("a"), b = net.addHost("b");
-  const { aIface, bIface } = net.link(a, b, { kind: "ethernet", latency: ms(1), auto: false });
-  a.enableIpv6();
-  b.enableIpv6();
-  a.addAddress(aIface, "2001:db8::1/64");
-  a.addAddress(aIface, "2001:db8::11/64");
-  b.addAddress(bIface, "2001:db8::2/64");
-  await net.advance(sec(3));
+  const { net, a, b, aIface } = await ipv6Lan(21, ["2001:db8::11/64"]);
   return { net, pa: a.createProcess("probe"), pb: b.createProcess("rx"), va: aIface.index };
 }
 

@@ -6,21 +6,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Network } from "../../src/sim/network.js";
+import { ipv6Lan } from "../helpers/ipv6-lan.js";
 import { linuxFixture, outcome, sameOutcome } from "../helpers/linux-fixture.js";
-import { ms, sec } from "../../src/core/time.js";
+import { ms } from "../../src/core/time.js";
 
 const linux = linuxFixture(new URL("./ipv6-options-linux.json", import.meta.url));
 
 test("ping sockets: ping_group_range, socket()'s protocol checks, echo request and reply, sendto's errnos — as Linux", async () => {
-  const net = new Network({ seed: 5 });
-  const a = net.addHost("a"), b = net.addHost("b");
-  const { aIface, bIface } = net.link(a, b, { kind: "ethernet", latency: ms(1), auto: false });
-  a.enableIpv6();
-  b.enableIpv6();
-  a.addAddress(aIface, "2001:db8::1/64");
-  b.addAddress(bIface, "2001:db8::2/64");
-  await net.advance(sec(3));
+  const { net, a } = await ipv6Lan(5);
   const p = a.createProcess("ping");
   a.sysctl.ping_group_range = [1, 0];
   sameOutcome(await outcome(() => p.close(p.socket("AF_INET6", "SOCK_DGRAM", "IPPROTO_ICMPV6"))), linux("ping socket with ping_group_range 1 0"), "the kernel's default range");
