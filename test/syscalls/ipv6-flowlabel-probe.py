@@ -10,19 +10,13 @@ Run as root; it makes two namespaces joined by a veth pair and deletes them:
   python3 test/syscalls/ipv6-flowlabel-probe.py > test/syscalls/ipv6-flowlabel-linux.json
 (Linux 6.18 produced the committed fixture.)
 """
-import sys, socket as S, struct, errno, json, os, subprocess, time, ctypes
+import sys, socket as S, struct, json, os, subprocess, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_ns import delete, enter, fresh, outcome as e, report, sh
 A,B="fla","flb"
-def sh(c): subprocess.run(c,shell=True,check=True)
-for ns in (A,B):
-    subprocess.run(f"ip netns del {ns}",shell=True,stderr=subprocess.DEVNULL); sh(f"ip netns add {ns}"); sh(f"ip -n {ns} link set lo up")
+fresh(A, B)
 sh(f"ip link add va netns {A} type veth peer name vb netns {B}")
 sh(f"ip -n {A} addr add 2001:db8::1/64 dev va nodad; ip -n {A} link set va up; ip -n {B} addr add 2001:db8::2/64 dev vb nodad; ip -n {B} link set vb up")
-def enter(ns):
-    fd=os.open(f"/run/netns/{ns}",os.O_RDONLY); ctypes.CDLL(None).setns(fd,0x40000000); os.close(fd)
-def e(f):
-    try:
-        r=f(); return "ok" if r is None else r
-    except OSError as x: return errno.errorcode.get(x.errno, str(x.errno))
 IPV6_FLOWINFO, IPV6_FLOWLABEL_MGR, IPV6_FLOWINFO_SEND, IPV6_AUTOFLOWLABEL = 11, 32, 33, 70
 out={}
 pid=os.fork()
@@ -80,7 +74,5 @@ rx=json.load(open("/tmp/flowlabel-probe-rx.json"))
 os.unlink("/tmp/flowlabel-probe-rx.json")
 out["received IPV6_FLOWINFO"]={p: (int(c[0][2], 16) if c else None) for p, c, _ in rx}
 out["received sin6_flowinfo"]=sorted({a[2] for _, _, a in rx})
-out["kernel"]=os.uname().release
-json.dump(out, sys.stdout, indent=1, sort_keys=True)
-print()
-for ns in (A,B): subprocess.run(f"ip netns del {ns}",shell=True)
+report(out)
+delete(A, B)

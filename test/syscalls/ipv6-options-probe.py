@@ -14,18 +14,14 @@ Run as root; it makes two namespaces joined by a veth pair and deletes them:
 A: va 2001:db8::1/64, fe80::1/64; B: vb 2001:db8::2/64, fe80::2/64.
 (Linux 6.18 produced the committed fixture.)
 """
-import ctypes, errno, json, os, re, socket as S, struct, subprocess, sys, threading, time
+import errno, json, os, re, socket as S, struct, subprocess, sys, threading, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_ns import delete, enter, errname, fresh, outcome, report, sh
 
 A, B = "v6probe_a", "v6probe_b"
 
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True)
-
 def setup():
-    for ns in (A, B):
-        subprocess.run(f"ip netns del {ns}", shell=True, stderr=subprocess.DEVNULL)
-        sh(f"ip netns add {ns}")
-        sh(f"ip -n {ns} link set lo up")
+    fresh(A, B)
     sh(f"ip link add va netns {A} type veth peer name vb netns {B}")
     for ns, dev, n in ((A, "va", 1), (B, "vb", 2)):
         sh(f"ip netns exec {ns} sysctl -qw net.ipv6.conf.{dev}.addr_gen_mode=1")
@@ -33,22 +29,11 @@ def setup():
         sh(f"ip -n {ns} addr add fe80::{n}/64 dev {dev} nodad")
         sh(f"ip -n {ns} link set {dev} up")
 
-def enter(ns):
-    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
-        raise OSError(ctypes.get_errno(), "setns")
-    os.close(fd)
-
-def err(e):
-    return errno.errorcode.get(e.errno, str(e.errno)) if isinstance(e, OSError) and e.errno else repr(e)
+err = errname
 
 out = {}
 def rec(name, f):
-    try:
-        r = f()
-        out[name] = "ok" if r is None else r
-    except OSError as e:
-        out[name] = err(e)
+    out[name] = outcome(f)
 
 IPV6_UNICAST_HOPS, IPV6_MTU_DISCOVER, IPV6_MTU, IPV6_RECVERR = 16, 23, 24, 25
 IPV6_RECVPKTINFO, IPV6_PKTINFO, IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT = 49, 50, 51, 52
@@ -433,9 +418,6 @@ if __name__ == "__main__":
         opts(); wire_udp(); wire_tcp(); pmtu(); icmp_errors(); scope(); ping(); gai()
         S.socket(S.AF_INET6, S.SOCK_DGRAM).sendto(b"quit", ("2001:db8::2", 9999))
         os.waitpid(pid, 0)
-        out["kernel"] = os.uname().release
-        json.dump(out, sys.stdout, indent=1, sort_keys=True)
-        print()
+        report(out)
     finally:
-        for ns in (A, B):
-            subprocess.run(["ip", "netns", "del", ns])
+        delete(A, B)

@@ -14,26 +14,13 @@ A: va 2001:db8::1/64 and 2001:db8::11/64; B: vb 2001:db8::2/64, a UDP
 receiver on port 9 that reports each datagram's source.
 (Linux 6.18 produced the committed fixture.)
 """
-import ctypes, errno, json, os, socket as S, struct, subprocess, sys, time
+import json, os, socket as S, struct, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_ns import delete, enter, fresh, outcome as e, report, sh
 
 A, B = "sticky_a", "sticky_b"
 IPV6_PKTINFO, IPV6_HOPLIMIT = 50, 52
 
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True)
-
-def enter(ns):
-    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:
-        raise OSError(ctypes.get_errno(), "setns")
-    os.close(fd)
-
-def e(f):
-    try:
-        r = f()
-        return "ok" if r is None else r
-    except OSError as x:
-        return errno.errorcode.get(x.errno, str(x.errno))
 
 def pk(addr, idx):
     return S.inet_pton(S.AF_INET6, addr) + struct.pack("=I", idx)
@@ -53,10 +40,7 @@ def receiver(w):
     os.write(w, json.dumps(seen).encode())
 
 if __name__ == "__main__":
-    for ns in (A, B):
-        subprocess.run(f"ip netns del {ns}", shell=True, stderr=subprocess.DEVNULL)
-        sh(f"ip netns add {ns}")
-        sh(f"ip -n {ns} link set lo up")
+    fresh(A, B)
     sh(f"ip link add va netns {A} type veth peer name vb netns {B}")
     sh(f"ip -n {A} addr add 2001:db8::1/64 dev va nodad")
     sh(f"ip -n {A} addr add 2001:db8::11/64 dev va nodad")
@@ -121,9 +105,6 @@ if __name__ == "__main__":
         out["sends"] = {role(k): "sent" if isinstance(v, int) else v for k, v in sends.items()}
         # Each datagram's source by role; unseen ones are absent.
         out["source"] = {role(k): role(v) for k, v in seen.items()}
-        out["kernel"] = os.uname().release
-        json.dump(out, sys.stdout, indent=1, sort_keys=True)
-        print()
+        report(out)
     finally:
-        for ns in (A, B):
-            subprocess.run(["ip", "netns", "del", ns])
+        delete(A, B)

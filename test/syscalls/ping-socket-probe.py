@@ -16,18 +16,14 @@ A: va 10.9.0.1/24, 2001:db8::1/64, routes to 10.9.8/24, 10.9.9/24,
 route to the :8 prefixes (unreachable), the :9 ones are on d0 (a hop limit
 of 1 expires at B). (Linux 6.18 produced the committed fixture.)
 """
-import ctypes, errno, json, os, select, socket as S, struct, subprocess, sys, time
+import errno, json, os, select, socket as S, struct, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from probe_ns import delete, enter, errname, fresh, outcome, report, sh
 
 A, B = "pingprobe_a", "pingprobe_b"
 
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True)
-
 def setup():
-    for ns in (A, B):
-        subprocess.run(f"ip netns del {ns}", shell=True, stderr=subprocess.DEVNULL)
-        sh(f"ip netns add {ns}")
-        sh(f"ip -n {ns} link set lo up")
+    fresh(A, B)
     sh(f"ip link add va netns {A} type veth peer name vb netns {B}")
     for ns, dev, n in ((A, "va", 1), (B, "vb", 2)):
         sh(f"ip netns exec {ns} sysctl -qw net.ipv6.conf.{dev}.addr_gen_mode=1")
@@ -47,22 +43,11 @@ def setup():
         sh(f"ip -n {A} route add {p}")
     sh(f"ip netns exec {A} sysctl -qw net.ipv4.ping_group_range='0 0'")
 
-def enter(ns):
-    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
-    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
-        raise OSError(ctypes.get_errno(), "setns")
-    os.close(fd)
-
-def err(e):
-    return errno.errorcode.get(e.errno, str(e.errno)) if isinstance(e, OSError) and e.errno else repr(e)
+err = errname
 
 out = {}
 def rec(name, f):
-    try:
-        r = f()
-        out[name] = "ok" if r is None else r
-    except OSError as e:
-        out[name] = err(e)
+    out[name] = outcome(f)
 
 IP_RECVERR, IP_TTL = 11, 2
 IPV6_RECVERR, IPV6_UNICAST_HOPS = 25, 16
@@ -233,9 +218,6 @@ if __name__ == "__main__":
         v4.setsockopt(S.SOL_SOCKET, S.SO_REUSEADDR, 0)
         v4.bind(("0.0.0.0", 4500))
         rec("v6 bind an id an IPv4 socket holds with SO_REUSEADDR 0", lambda: v6s.bind(("::", 4500)))
-        out["kernel"] = os.uname().release
-        json.dump(out, sys.stdout, indent=1, sort_keys=True)
-        print()
+        report(out)
     finally:
-        for ns in (A, B):
-            subprocess.run(["ip", "netns", "del", ns])
+        delete(A, B)
