@@ -22,6 +22,7 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
+import { lossUnaAdvanced } from "./loss.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
@@ -205,6 +206,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
   }
   if (!seqLt(ack, t.highRxt) || !seqLt(ack, t.sndMax)) t.retransOut = 0;
   else if (t.retransOut > 0) t.retransOut = Math.max(0, t.retransOut - Math.ceil(acked / t.mss));
+  const priorRetransStamp = t.retransStamp;
   if (ack === t.sndMax) t.retransStamp = 0;
   // Congestion control.
   const ca = t.cc.state;
@@ -242,7 +244,9 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
     }
   } else if (ca === "loss") {
     t.cc.onAck(s);
-    if (seqGe(ack, t.recover)) t.cc.exitLoss();
+    // RACK: tcp_process_loss's undo and end of the episode (loss.ts); otherwise the go-back's end.
+    if (log && log.rack) lossUnaAdvanced(tl, t, log, seg, priorRetransStamp);
+    else if (seqGe(ack, t.recover)) t.cc.exitLoss();
   } else {
     if (ca === "disorder") t.cc.toOpen();
     t.cc.onAck(s);
@@ -296,7 +300,9 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
       tl.ctx.counters.inc(tl.ctx.counters.TcpExt, "TCPSACKReorder");
     }
   }
-  if (t.undoRetrans === 0 && (t.cc.state === "recovery" || t.cc.state === "loss" || t.cc.state === "open")) {
+  // In Loss under RACK the undo waits for an ACK advancing snd.una (loss.ts, Linux tcp_try_undo_loss).
+  const st = t.cc.state;
+  if (t.undoRetrans === 0 && (st === "recovery" || (st === "loss" && !t.sentLog?.rack) || st === "open")) {
     const ssthresh = t.cc.ssthresh;
     t.cc.undo();
     if (t.cc.ssthresh > ssthresh) ecnWithdrawCwr(t);
@@ -325,7 +331,8 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
   // tcp_ack_is_dubious: a duplicate, SACKs or D-SACKs, or not in Open state.
   if (!(dupack || newlySacked > 0 || dsacking || st !== "open")) return;
   rackMarkLost(tl, t, log);
-  if (log.lostSegs > 0 && st !== "recovery" && st !== "loss") {
+  // In Loss, a retransmission found lost again (FLAG_LOST_RETRANS) falls through to fast recovery.
+  if (log.lostSegs > 0 && st !== "recovery" && (st !== "loss" || log.lostRetransAck > 0)) {
     // tcp_time_to_recover, "the loss is proven": fast recovery (tcp_enter_recovery).
     c.inc(c.TcpExt, "TCPSackRecovery");
     enterFastRecovery(t, now);

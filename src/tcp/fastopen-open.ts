@@ -17,6 +17,7 @@ import {
 } from "./fastopen.js";
 import type { FastOpenSock } from "./fastopen.js";
 import { logSynDataLost, transmit } from "./output.js";
+import { nonCongestionLoss } from "./loss.js";
 import type { Segment } from "./segment.js";
 import { ACK, SYN } from "./segment.js";
 import type { Tcb } from "./tcb.js";
@@ -182,8 +183,12 @@ function lostOrAcked(tl: TcpLayer, t: Tcb, fo: FastOpenSock, seg: Segment): bool
   tl.fastopen.cache.set(t.remoteAddr, mss, cookie, synDrop, tryExp, tl.ctx.scheduler.now());
   if (lost && fo.synData > 0) {
     fo.clientFail = t.totalRetrans ? TFO_SYN_RETRANSMITTED : TFO_DATA_NOT_ACKED;
+    // tcp_mark_skb_lost on the data, then tcp_non_congestion_loss_retransmit: Loss without a cwnd cut
+    // (loss.ts); the transmit loop after the handshake retransmits the lost marks at once. Without RACK's
+    // sent log, Loss goes back to snd.una.
     logSynDataLost(tl, t, t.sndUna, t.sndMax, t.retransStamp);
-    t.sndNxt = t.sndUna;
+    nonCongestionLoss(t);
+    if (!t.sentLog?.rack) t.sndNxt = t.sndUna;
     c.inc(c.TcpExt, "TCPFastOpenActiveFail");
     return true;
   }

@@ -378,9 +378,14 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 &&
       st !== TcpState.CLOSING && st !== TcpState.LAST_ACK && !(st === TcpState.SYN_RECV && t.fo?.passive)) return;
   const mss = currentMss(t);
-  // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582).
-  if (t.caState === "recovery") {
+  // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582); under RACK also in
+  //    Loss after an RTO, the lost marks walked the same way (Linux tcp_xmit_retransmit_queue; loss.ts).
+  const ca = t.caState;
+  if (ca === "recovery") {
     while (cwndQuota(t, mss) > 0 && !pacingBlocked(tl, t) && retransmitNext(tl, t)) t.cc.onTransmit(1);
+  } else if (ca === "loss" && t.sentLog !== null && t.sentLog.rack) {
+    const c = tl.ctx.counters;
+    while (cwndQuota(t, mss) > 0 && !pacingBlocked(tl, t) && retransmitNext(tl, t)) c.inc(c.TcpExt, "TCPSlowStartRetrans");
   }
   // 2. From snd.nxt: after an RTO this re-sends what was outstanding (go-back-N,
   //    skipping SACKed ranges), then new data; finally the FIN.

@@ -122,10 +122,12 @@ export function rackReorderingSeen(tl: TcpLayer, t: Tcb, log: SentLog, low: numb
  * retransmission deadline alone).
  */
 export function rackMarkLost(tl: TcpLayer, t: Tcb, log: SentLog): boolean {
+  log.lostRetransAck = 0;
   if (!log.advanced) return false;
   log.advanced = false;
   const now = tl.ctx.scheduler.now();
   const r = log.detectLoss(now, rackReoWnd(tl, t, log));
+  log.lostRetransAck = r.lostRetrans;
   if (r.lostRetrans) countLostRetrans(tl, t, r.lostRetrans);
   if (r.timeout > 0) {
     // usecs_to_jiffies rounds up to the millisecond; plus TCP_TIMEOUT_MIN.

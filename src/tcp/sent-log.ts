@@ -78,6 +78,8 @@ export class SentLog {
   rackRtt: Micros = 0;
   /** RACK.xmit_ts moved since the last loss scan. */
   advanced = false;
+  /** Retransmissions the last ACK's loss scan found lost again (Linux FLAG_LOST_RETRANS when > 0). */
+  lostRetransAck = 0;
   /** Reordering seen on this connection (Linux `tp->reord_seen`, `rack.reord`). */
   reordSeen = 0;
   /** The reordering window in min_rtt/4 steps (1..255). */
@@ -462,6 +464,51 @@ export class SentLog {
       this.lostBytes += (this.#e(k) - this.#s(k)) >>> 0;
       this.lostSegs++;
     }
+  }
+
+  /**
+   * RTO under RACK (Linux tcp_timeout_mark_lost with tcp_is_rack): every
+   * segment not SACKed is lost — except, after the first, those sent so
+   * recently that RACK.rtt has not yet passed since (`tcp_rack_skb_timeout`
+   * with no reordering window is still positive: they stay in flight).
+   * A retransmission already marked lost leaves the pipe again. Returns how
+   * many retransmissions were lost again (TCPLostRetransmit).
+   */
+  timeoutMarkLost(now: Micros): number {
+    let lostRetrans = 0;
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const f = this.#f(k);
+      if (f & F_SACKED) continue;
+      if (i > 0 && this.rackRtt - (now - this.#t(k)) > 0) continue;
+      const len = (this.#e(k) - this.#s(k)) >>> 0;
+      if (f & F_LOST) {
+        // tcp_mark_skb_lost: a lost segment whose retransmission is out — that retransmission is lost too.
+        if (!(f & F_RTX)) continue;
+        lostRetrans++;
+        this.lost++;
+        this.lostBytes += len;
+        this.#a[k * 4 + 3] = f & ~F_RTX;
+      } else {
+        // Newly lost; a retransmission of it still in flight (a probe's) stays counted in the pipe.
+        this.lost++;
+        this.lostSegs++;
+        if (!(f & F_RTX)) this.lostBytes += len;
+        this.#a[k * 4 + 3] = f | F_LOST;
+      }
+    }
+    return lostRetrans;
+  }
+
+  /** An undone loss episode (Linux tcp_undo_cwnd_reduction with unmark_loss): no segment is lost any more. */
+  unmarkLost(): void {
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      this.#a[k * 4 + 3] = this.#f(k) & ~F_LOST;
+    }
+    this.lostBytes = 0;
+    this.lostSegs = 0;
+    this.advanced = true; // RACK looks at every segment again at the next ACK
   }
 
   /** SACK reneging (the RTO forgets every SACK): all segments become un-SACKed. */

@@ -18,6 +18,7 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { armPersist, armRetransmit, keepCnt, keepIdle, keepIntvl, modelTimeout, rearm } from "./timers.js";
 import { XMIT_REO, XMIT_RTO, XMIT_TLP, rackReoWnd, countLostRetrans } from "./rack.js";
 import { rearmRto } from "./tlp.js";
+import { rackEnterLoss } from "./loss.js";
 import { ecnQueueCwr } from "./ecn.js";
 import { pacingTimerDue } from "./pacing.js";
 
@@ -169,11 +170,21 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     t.sb.clear();
     c.inc(c.TcpExt, "TCPSACKReneging");
   }
-  if (t.sentLog) {
-    if (t.sb && t.sb.isEmpty) t.sentLog.clearSacks();
+  const log = t.sentLog;
+  if (log) {
+    if (t.sb && t.sb.isEmpty) log.clearSacks();
+    if (log.rack) {
+      // RACK (loss.ts): the lost marks, Loss, the first segment again; later ACKs walk the marks.
+      if (rackEnterLoss(tl, t, log, now)) {
+        t.retransmits++;
+        t.rtt.backoff();
+        t.rtoAt = now + t.rtt.rto;
+        return;
+      }
+    }
     // Linux tcp_timeout_mark_lost: every segment not SACKed is lost; no probe is outstanding.
-    t.sentLog.markAllLost();
-    t.sentLog.tlpHighSeq = -1;
+    log.markAllLost();
+    log.tlpHighSeq = -1;
   }
   // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
   if (t.cc.state !== "loss") t.recover = t.sndMax;
@@ -204,25 +215,23 @@ function reoTimeout(tl: TcpLayer, t: Tcb): void {
   const r = log.detectLoss(now, rackReoWnd(tl, t, log));
   if (r.lostRetrans) countLostRetrans(tl, t, r.lostRetrans);
   if (log.lostBytes !== prior) {
-    const st = t.cc.state;
-    if (st !== "recovery") {
+    // Linux enters recovery from any other state, Loss included (a retransmission lost again).
+    if (t.cc.state !== "recovery") {
       const c = tl.ctx.counters;
-      if (st !== "loss") {
-        c.inc(c.TcpExt, "TCPSackRecovery");
-        t.recover = t.sndMax;
-        t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
-        ecnQueueCwr(t);
-        t.undoMarker = t.sndUna;
-        t.undoRetrans = 0;
-        t.rttTime = -1;
-        log.tlpHighSeq = -1;
-        // tcp_cwnd_reduction(sk, 1, 0): PRR sizes what may go out now.
-        t.cc.onAck(lossSample(tl, t, 1, false, 0));
-      }
+      c.inc(c.TcpExt, "TCPSackRecovery");
+      t.recover = t.sndMax;
+      t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));
+      ecnQueueCwr(t);
+      t.undoMarker = t.sndUna;
+      t.undoRetrans = 0;
+      t.rttTime = -1;
+      log.tlpHighSeq = -1;
+      // tcp_cwnd_reduction(sk, 1, 0): PRR sizes what may go out now.
+      t.cc.onAck(lossSample(tl, t, 1, false, 0));
     }
     const before = t.totalRetrans;
     tcpOutput(tl, t);
-    if (t.totalRetrans > before && st !== "loss") {
+    if (t.totalRetrans > before) {
       const c = tl.ctx.counters;
       c.inc(c.TcpExt, "TCPFastRetrans");
     }

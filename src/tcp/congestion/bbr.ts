@@ -503,14 +503,24 @@ export class Bbr implements CongestionControl {
   exitRecovery(): void {
     this.#state = "open";
   }
-  onRto(_now: Micros): void {
+  onRto(_now: Micros, inflight = 0): void {
     const st = this.#state;
     if (st === "open" || st === "disorder") {
       this.#priorSsthresh = this.#currentSsthresh();
       this.#saveCwnd();
     }
-    // tcp_enter_loss: cwnd = in flight + 1 (nothing is in flight once all is marked lost).
-    this.#cwnd = 1;
+    // tcp_enter_loss: cwnd = in flight + 1 (what RACK left in flight once the lost segments are marked).
+    this.#cwnd = inflight + 1;
+    this.#enterLossState();
+  }
+  enterNonCongestionLoss(): void {
+    if (this.#state === "loss") return;
+    // tcp_non_congestion_loss_retransmit: ssthresh = tcp_current_ssthresh, cwnd untouched, no undo.
+    this.#ssthresh = this.#currentSsthresh();
+    this.#priorSsthresh = 0;
+    this.#enterLossState();
+  }
+  #enterLossState(): void {
     this.#state = "loss";
     // bbr_set_state(TCP_CA_Loss): an RTO ends a round, restarts full-pipe detection, feeds the policer model.
     this.#prevCaState = "loss";

@@ -145,8 +145,18 @@ export interface CongestionControl {
   enterCwr(now: Micros, inflight: number): void;
   /** Recovery / CWR complete (snd.una ≥ recover): cwnd = ssthresh, state Open. */
   exitRecovery(): void;
-  /** Retransmission timeout: ssthresh reduced (once per episode), cwnd = 1, state Loss. */
-  onRto(now: Micros): void;
+  /**
+   * Retransmission timeout: ssthresh reduced (once per episode), cwnd =
+   * `inflight` + 1 (Linux tcp_enter_loss: what is still in flight once the
+   * lost segments are marked; 0 by default), state Loss.
+   */
+  onRto(now: Micros, inflight?: number): void;
+  /**
+   * Loss without a congestion signal (Linux tcp_non_congestion_loss_retransmit:
+   * a Fast Open SYN's data unacknowledged): state Loss, cwnd unchanged,
+   * ssthresh at least 3/4 of cwnd, no undo.
+   */
+  enterNonCongestionLoss(): void;
   /** Loss recovery after RTO complete: state Open (cwnd keeps slow-starting). */
   exitLoss(): void;
   /** Disorder resolved without loss: back to Open. */
@@ -353,7 +363,7 @@ export abstract class CongestionBase implements CongestionControl {
     this.#setState("open");
   }
 
-  onRto(_now: Micros): void {
+  onRto(_now: Micros, inflight = 0): void {
     const st = this.stateValue;
     // one reduction per loss episode (Linux tcp_enter_loss): a repeated
     // timeout, or an RTO during recovery, keeps the ssthresh already set
@@ -362,8 +372,15 @@ export abstract class CongestionBase implements CongestionControl {
       this.#priorCwnd = this.cwndValue;
       this.ssthreshValue = this.recalcSsthresh();
     }
-    this.cwndValue = 1;
+    this.cwndValue = Math.min(inflight + 1, this.cwndClamp);
     this.cwndCnt = 0;
+    this.#setState("loss");
+  }
+
+  enterNonCongestionLoss(): void {
+    if (this.stateValue === "loss") return;
+    this.ssthreshValue = this.currentSsthresh();
+    this.#priorSsthresh = 0;
     this.#setState("loss");
   }
 

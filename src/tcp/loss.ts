@@ -1,0 +1,121 @@
+/**
+ * The Loss state of a RACK connection (Linux tcp_enter_loss,
+ * tcp_timeout_mark_lost, tcp_process_loss, tcp_try_undo_loss,
+ * tcp_try_undo_recovery, tcp_non_congestion_loss_retransmit in
+ * tcp_input.c): what an RTO marks, how the episode ends, when it is undone.
+ *
+ * After an RTO nothing goes back to snd.una: every segment not SACKed is
+ * marked lost in the sent log — except segments sent less than RACK.rtt
+ * ago (after the first), which stay in flight — cwnd becomes what is
+ * still in flight + 1, and the first segment is retransmitted at once.
+ * Every later ACK lets the transmit loop (output.ts) walk the lost marks
+ * as in fast recovery, as far as cwnd allows (Linux
+ * tcp_xmit_retransmit_queue, TCPSlowStartRetrans), then send new data with
+ * what cwnd has left. RACK keeps judging losses meanwhile: a
+ * retransmission it finds lost again (TCPLostRetransmit) moves the
+ * connection to fast recovery (tcp_fastretrans_alert's fall-through from
+ * TCP_CA_Loss on FLAG_LOST_RETRANS), which retransmits it at once.
+ *
+ * The episode ends when snd.una reaches the recovery point (high_seq, the
+ * snd.nxt of the RTO). It is undone — cwnd and ssthresh restored, the lost
+ * marks cleared, TCPLossUndo — when an ACK that advances snd.una shows the
+ * timeout spurious: all retransmissions of the episode D-SACKed, or a
+ * timestamp echo older than the first retransmission (tcp_packet_delayed,
+ * the Eifel test). F-RTO (tcp_frto) is not modelled.
+ *
+ * A Fast Open SYN-ACK that leaves the SYN's data unacknowledged enters
+ * Loss without a congestion signal ({@link nonCongestionLoss}): cwnd and
+ * ssthresh stay, no undo is possible, and the data goes again at once.
+ */
+import { seqGe, seqLt } from "../core/seq.js";
+import type { Micros } from "../core/time.js";
+import { tsVal } from "./isn.js";
+import type { Segment } from "./segment.js";
+import type { SentLog } from "./sent-log.js";
+import type { Tcb } from "./tcb.js";
+import type { TcpLayer } from "./tcp-layer.js";
+import { countLostRetrans } from "./rack.js";
+import { ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { pipeBytes, retransmitNext } from "./output.js";
+
+/**
+ * The RTO of a RACK connection (Linux tcp_enter_loss and the first
+ * retransmission of tcp_retransmit_timer): marks the lost segments, enters
+ * Loss (one ssthresh reduction per episode, cwnd = in flight + 1, the undo
+ * marker set when the reduction is new) and retransmits the first
+ * segment. Returns false when there was nothing to retransmit (the caller
+ * then goes back to snd.una).
+ */
+export function rackEnterLoss(tl: TcpLayer, t: Tcb, log: SentLog, now: Micros): boolean {
+  const lostRetrans = log.timeoutMarkLost(now);
+  if (lostRetrans) countLostRetrans(tl, t, lostRetrans);
+  log.tlpHighSeq = -1;
+  const st = t.cc.state;
+  if (st === "open" || st === "disorder") {
+    // tcp_init_undo: the retransmissions from here on may prove the timeout spurious.
+    t.undoMarker = t.sndUna;
+    t.undoRetrans = t.retransOut;
+  }
+  t.cc.onRto(now, Math.ceil(pipeBytes(t) / t.mss));
+  t.recover = t.sndMax;
+  ecnQueueCwr(t);
+  t.dupAcks = 0;
+  t.rttTime = -1;
+  if (t.retransStamp === 0) t.retransStamp = now;
+  return retransmitNext(tl, t);
+}
+
+/** Linux tcp_packet_delayed: the ACK echoes a timestamp older than the episode's first retransmission. */
+function packetDelayed(t: Tcb, seg: Segment, retransStamp: Micros): boolean {
+  return retransStamp !== 0 && t.tsOk && seg.hasTs && seg.tsEcr !== 0 && seqLt(seg.tsEcr, tsVal(retransStamp, t.tsOffset));
+}
+
+/** Linux tcp_may_undo: an undo marker, and every retransmission D-SACKed or the original delivered. */
+function mayUndo(t: Tcb, seg: Segment, retransStamp: Micros): boolean {
+  return t.undoMarker >= 0 && (t.undoRetrans === 0 || packetDelayed(t, seg, retransStamp));
+}
+
+/** Linux tcp_undo_cwnd_reduction(sk, unmark_loss): cwnd and ssthresh back, no undo marker, state Open. */
+function undoLoss(tl: TcpLayer, t: Tcb, log: SentLog, unmark: boolean): void {
+  const ssthresh = t.cc.ssthresh;
+  t.cc.undo();
+  if (t.cc.ssthresh > ssthresh) ecnWithdrawCwr(t);
+  if (t.cc.state === "loss") t.cc.exitLoss();
+  if (unmark) log.unmarkLost();
+  t.undoMarker = -1;
+  const c = tl.ctx.counters;
+  c.inc(c.TcpExt, "TCPLossUndo");
+}
+
+/**
+ * An ACK that advanced snd.una in Loss (Linux tcp_process_loss, F-RTO
+ * aside): undo when the timeout proves spurious (tcp_try_undo_loss);
+ * otherwise, once snd.una reaches the recovery point, the episode is over
+ * — undone if the retransmissions proved needless (tcp_try_undo_recovery),
+ * else state Open with the reduced window. `retransStamp`: the episode's
+ * first retransmission time as it was before this ACK.
+ */
+export function lossUnaAdvanced(tl: TcpLayer, t: Tcb, log: SentLog, seg: Segment, retransStamp: Micros): void {
+  if (mayUndo(t, seg, retransStamp)) {
+    undoLoss(tl, t, log, true);
+    t.retransmits = 0;
+    return;
+  }
+  if (!seqGe(t.sndUna, t.recover)) return;
+  // The same test again, tcp_try_undo_recovery's: it is false here, so the widened RACK window counts down.
+  if (log.reoWndPersist > 0) log.reoWndPersist--;
+  t.cc.exitLoss();
+}
+
+/**
+ * Linux tcp_non_congestion_loss_retransmit: the marked segments must go
+ * again, but the network did not signal congestion — enter Loss without
+ * touching cwnd (ssthresh at least 3/4 of it, no undo), unless already in
+ * it. The transmit loop then retransmits the lost marks at once.
+ */
+export function nonCongestionLoss(t: Tcb): void {
+  if (t.cc.state === "loss") return;
+  t.recover = t.sndMax;
+  t.cc.enterNonCongestionLoss();
+  t.undoMarker = -1;
+}
