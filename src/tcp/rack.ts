@@ -171,4 +171,9 @@ export function rackSackTag(tl: TcpLayer, t: Tcb, log: SentLog, blocks: ArrayLik
     if (r >= 0 && (reord < 0 || seqLt(r, reord))) reord = r;
   }
   if (reord >= 0 && log.rack) rackReorderingSeen(tl, t, log, reord, log.highestSackSeq(t.sndUna));
+  // tcp_sacktag_one: a SACKed retransmission is no longer out (retrans_out, tcpi_retrans).
+  if (log.sackedRetrans) {
+    t.retransOut = Math.max(0, t.retransOut - log.sackedRetrans);
+    log.sackedRetrans = 0;
+  }
 }

@@ -78,6 +78,8 @@ export class SentLog {
   rackRtt: Micros = 0;
   /** RACK.xmit_ts moved since the last loss scan. */
   advanced = false;
+  /** Retransmissions in flight that SACK blocks tagged since the caller last took the count (they leave retrans_out). */
+  sackedRetrans = 0;
   /** Retransmissions the last ACK's loss scan found lost again (Linux FLAG_LOST_RETRANS when > 0). */
   lostRetransAck = 0;
   /** Reordering seen on this connection (Linux `tp->reord_seen`, `rack.reord`). */
@@ -316,6 +318,7 @@ export class SentLog {
         this.lostSegs--;
         if (!(f & F_RTX)) this.lostBytes -= len;
       }
+      if (f & F_RTX) this.sackedRetrans++;
       this.#a[k * 4 + 3] = (f | F_SACKED) & ~(F_LOST | F_RTX);
       this.sackedBytes += len;
       this.sackedSegs++;

@@ -1,7 +1,8 @@
 """A peer for Linux probes: a TUN device tun0 (10.0.0.2/24, the kernel's side) in the
 calling PRIVATE network namespace, crafted IPv4/TCP segments from 10.0.0.1 (SYNs carry mss
-1000, SACK-permitted, no timestamps) and the kernel's segments read back. Used by
-linux-fin-tlp-probe.py and linux-qdisc-drop-probe.py (run them with `unshare -n`).
+1000, SACK-permitted, no timestamps; other segments may carry SACK blocks) and the kernel's
+segments read back. Used by linux-fin-tlp-probe.py, linux-qdisc-drop-probe.py and
+linux-loss-rack-probe.py (run them with `unshare -n`).
 """
 import os, fcntl, struct, select, socket, subprocess, time
 TUNSETIFF = 0x400454ca; IFF_TUN = 0x0001; IFF_NO_PI = 0x1000
@@ -19,8 +20,10 @@ def csum(b):
     if len(b) % 2: b += b"\0"
     s = sum(struct.unpack("!%dH" % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
     return ~s & 0xffff
-def send(sport, seq, ack, flags, data=b"", win=32792):
+def send(sport, seq, ack, flags, data=b"", win=32792, sack=()):
     opts = bytes([2, 4, 3, 0xe8, 4, 2, 1, 1]) if "S" in flags else b""
+    if sack:  # nop, nop, SACK with the (start, end) blocks given as absolute sequence numbers
+        opts += bytes([1, 1, 5, 2 + 8 * len(sack)]) + b"".join(struct.pack("!II", s & 0xffffffff, e & 0xffffffff) for s, e in sack)
     tcp = struct.pack("!HHIIBBHHH", sport, 8080, seq & 0xffffffff, ack & 0xffffffff, (20 + len(opts)) // 4 << 4,
                       sum(FL[c] for c in flags), win, 0, 0) + opts + data
     tcp = tcp[:16] + struct.pack("!H", csum(PEER + LOCAL + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]

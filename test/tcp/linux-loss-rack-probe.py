@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""The Linux side of test/pkt/linux/loss-rack-lost-retransmit.pkt: after an RTO, does this kernel
+retransmit again a retransmission RACK finds lost while in Loss?
+
+Plays the peer over a TUN device (tun_peer.py, mss 1000, SACK, no timestamps) in a PRIVATE network
+namespace, with tail loss probes off (tcp_early_retrans=0) so that the RTO comes first: handshake
+with a ~100 ms RTT, the accepted socket writes 10000 bytes (10 segments) that the peer "loses";
+the RTO resends 1:1001; 150 ms later the peer acknowledges it; the two retransmissions that the
+grown cwnd allows (1001:2001, 2001:3001) leave; 150 ms later the peer SACKs only the second. The
+kernel's segments (seconds after the write, sequence relative to the ISN, length), tcp_info's
+ca_state / cwnd / ssthresh / retrans / lost after each step, and the TcpExt counters that moved
+are printed.
+Run as root:  unshare -n python3 test/tcp/linux-loss-rack-probe.py
+Linux 6.18.44: the data at 0.000, 1:1001 again at 0.304 (RTO, ca_state 4 Loss, cwnd 1); after
+the ACK of 1001: 1001:2001 and 2001:3001 (cwnd 2); after the SACK of 2001:3001: 1001:2001 again,
+ca_state 3 (Recovery), TCPLostRetransmit 1, TCPSackRecovery 1, TCPSlowStartRetrans 2.
+"""
+import os, select, socket, struct, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tun_peer
+from tun_peer import send
+
+subprocess.check_call(["sysctl", "-qw", "net.ipv4.tcp_early_retrans=0"])
+
+
+def recv(timeout):
+    """The kernel's TCP segments for `timeout` seconds: (time, flags, seq, ack, payload length)."""
+    out, end = [], time.time() + timeout
+    while True:
+        r, _, _ = select.select([tun_peer.tun], [], [], max(0, end - time.time()))
+        if not r:
+            return out
+        ip = os.read(tun_peer.tun, 65535)
+        if ip[0] >> 4 != 4 or ip[9] != 6:
+            continue
+        ihl = (ip[0] & 15) * 4
+        t = ip[ihl:]
+        _, _, seq, ack, off, fl = struct.unpack("!HHIIBB", t[:14])
+        plen = len(ip) - ihl - (off >> 4) * 4
+        out.append((time.time(), "".join(c for c, b in tun_peer.FL.items() if fl & b), seq, ack, plen))
+
+
+def info(c):
+    b = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    u = struct.unpack("=8B19I", b[:8 + 19 * 4])
+    return f"ca_state {u[1]} unacked {u[8 + 4]} lost {u[8 + 6]} retrans {u[8 + 7]} ssthresh {u[8 + 17]} cwnd {u[8 + 18]}"
+
+
+def nstat():
+    out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
+    keep = ("TcpExtTCPLostRetransmit", "TcpExtTCPSackRecovery", "TcpExtTCPSlowStartRetrans", "TcpExtTCPTimeouts",
+            "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs", "TcpExtTCPSpuriousRTOs")
+    return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
+
+
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")  # the host's default may be bbr; sockstack's is cubic
+srv.bind(("10.0.0.2", 8080))
+srv.listen(1)
+subprocess.run(["nstat", "-n"], check=True)
+send(40000, 0, 0, "S")
+isn = recv(0.1)[0][2]
+send(40000, 1, isn + 1, ".")
+c, _ = srv.accept()
+t0 = time.time()
+c.send(b"x" * 10000)
+
+
+def show(segs):
+    for t, f, s, a, n in segs:
+        print(f"{t - t0:7.3f} {f:3} {(s - isn) & 0xffffffff}:{((s - isn) & 0xffffffff) + n}({n})")
+
+
+# The flight, then its RTO retransmission of 1:1001.
+segs = []
+while not any((s - isn) & 0xffffffff == 1 for _, _, s, _, _ in segs[10:]):
+    segs += recv(0.05)
+    if time.time() - t0 > 3:
+        raise SystemExit("no RTO retransmission")
+show(segs)
+rto_at = segs[-1][0]
+print("after the RTO:", info(c))
+time.sleep(max(0, rto_at + 0.15 - time.time()))
+send(40000, 1, isn + 1001, ".")
+segs = recv(0.15)
+show(segs)
+print("after ACK 1001:", info(c))
+send(40000, 1, isn + 1001, ".", sack=[(isn + 2001, isn + 3001)])
+segs = recv(0.1)
+show(segs)
+print("after SACK 2001:3001:", info(c))
+print(nstat())
