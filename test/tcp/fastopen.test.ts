@@ -11,6 +11,7 @@ import {
   FastOpenCache, fastOpenCookie, fastOpenKeysFromBytes, fastOpenKeysToBytes, formatFastOpenKeys, parseFastOpenKeys, synDataSpace,
 } from "../../src/tcp/fastopen.js";
 import { TcpState } from "../../src/tcp/tcp-state.js";
+import { TCP_INFINITE_SSTHRESH } from "../../src/tcp/congestion/congestion-control.js";
 import type { Host } from "../../src/host/host.js";
 import { twoHosts, tcbs } from "../helpers/tcp.js";
 import { POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../../src/core/poll-events.js";
@@ -163,6 +164,32 @@ test("fastopen: fallback — SYN data the server does not acknowledge is sent ag
   assert.ok(client.counters.Tcp.RetransSegs >= 1);
   // The server's SYN-ACK carried the valid cookie: the client cached it.
   assert.notEqual(hex(client.tcp.fastopen.cache.get(0x0a000002)!.cookie.val), "0909090909090909");
+});
+
+test("fastopen: SYN data the SYN-ACK leaves unacknowledged is a loss without congestion — Loss state, retransmitted at once, cwnd and ssthresh kept (tcp_non_congestion_loss_retransmit)", async () => {
+  const { net, client, server } = twoHosts({ latency: ms(10) });
+  server.sysctl.tcp_fastopen = 3;
+  const seen: string[] = [];
+  const echoes: string[] = [];
+  tfoServer(server, 4, seen);
+  client.tcp.fastopen.cache.set(0x0a000002, 0, { len: 8, val: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), exp: false }, false, 0, 0);
+  tfoClient(client, "lost-in-syn", echoes);
+  // The SYN-ACK (acknowledging the SYN only) reaches the client at 20 ms; the data goes again at once.
+  await net.advance(ms(20));
+  const c = tcbs(client).find((t) => t.state === TcpState.ESTABLISHED);
+  assert.ok(c, "the client is established");
+  assert.equal(c.caState, "loss", "Loss state, as Linux's tcp_non_congestion_loss_retransmit sets");
+  assert.equal(c.cwnd, 10, "cwnd not reduced");
+  assert.equal(c.cc.ssthresh, TCP_INFINITE_SSTHRESH, "ssthresh unchanged");
+  assert.equal(c.undoMarker, -1, "no undo of a reduction that never happened");
+  assert.equal(client.counters.TcpExt.TCPFastOpenActiveFail, 1);
+  assert.equal(client.counters.TcpExt.TCPSlowStartRetrans, 1, "retransmitted by the Loss state's walk of the lost marks");
+  assert.equal(client.counters.Tcp.RetransSegs, 1);
+  assert.equal(client.counters.TcpExt.TCPTimeouts ?? 0, 0);
+  await net.advance(sec(1));
+  assert.deepEqual(echoes, ["lost-in-syn"]);
+  assert.equal(c.caState, "open", "the retransmission's ACK ends the episode");
+  assert.equal(client.counters.TcpExt.TCPLossUndo ?? 0, 0);
 });
 
 test("fastopen (FreeBSD personality): TCP_FASTOPEN + sendto connects; an invalid cookie for unacknowledged SYN data disables the path", async () => {
