@@ -17,6 +17,7 @@ import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, PSH, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
 import type { Tcb } from "./tcb.js";
+import type { CaState } from "./congestion/congestion-control.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
@@ -128,8 +129,9 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   if (log && log.rack) {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
     const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
+    const priorCa = t.caState;
     if (unaAdvanced) newAck(tl, t, seg, newlySacked, priorFack);
-    rackAck(tl, t, log, ack, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered);
+    rackAck(tl, t, log, ack, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered, priorCa);
   } else if (unaAdvanced) {
     newAck(tl, t, seg, newlySacked, priorFack);
     if (log) processTlpAck(tl, t, ack, { unaAdvanced: true, notDup: true, dsackTlp });
@@ -321,15 +323,16 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
  * PRR account for a duplicate ACK. The retransmissions themselves are the
  * transmit loop's (output.ts retransmitNext), run after the ACK.
  */
-function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: number, unaAdvanced: boolean, dupack: boolean, dsacking: boolean, dsackTlp: boolean, priorDelivered: number): void {
+function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: number, unaAdvanced: boolean, dupack: boolean, dsacking: boolean, dsackTlp: boolean, priorDelivered: number, priorCa: CaState): void {
   const c = tl.ctx.counters;
   const now = tl.ctx.scheduler.now();
   rackUpdateReoWnd(tl, log, priorDelivered);
   processTlpAck(tl, t, ack, { unaAdvanced, notDup: !dupack || newlySacked > 0, dsackTlp });
   if (dupack) t.dupAcks++;
   const st = t.cc.state;
-  // tcp_ack_is_dubious: a duplicate, SACKs or D-SACKs, or not in Open state.
-  if (!(dupack || newlySacked > 0 || dsacking || st !== "open")) return;
+  // tcp_ack_is_dubious: a duplicate, SACKs or D-SACKs, or not in Open state — before this ACK: an
+  // ACK that ended Recovery or Loss (or undid it) still looks for losses RACK can now see.
+  if (!(dupack || newlySacked > 0 || dsacking || st !== "open" || priorCa !== "open")) return;
   rackMarkLost(tl, t, log);
   // In Loss, a retransmission found lost again (FLAG_LOST_RETRANS) falls through to fast recovery.
   if (log.lostSegs > 0 && st !== "recovery" && (st !== "loss" || log.lostRetransAck > 0)) {

@@ -186,7 +186,7 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
     log.markAllLost();
     log.tlpHighSeq = -1;
   }
-  // Enter loss (Linux tcp_enter_loss): cwnd 1, go back to snd.una (SACKed ranges are skipped).
+  // Without RACK: enter loss (Linux tcp_enter_loss), cwnd 1, go back to snd.una (SACKed ranges are skipped).
   if (t.cc.state !== "loss") t.recover = t.sndMax;
   t.cc.onRto(now);
   ecnQueueCwr(t);
