@@ -131,3 +131,20 @@ test("Loss: an ACK echoing a timestamp older than the first retransmission prove
   assert.equal(t.tcb.sentLog!.lostSegs, 0, "the lost marks are cleared");
   t.capture.expectNoMore();
 });
+
+test("Loss: the ACKs were lost, not the data — an ACK advancing snd.una whose D-SACK covers the only retransmission undoes the timeout (tcp_try_undo_loss: TCPLossUndo)", async () => {
+  const t = await established();
+  await t.p.send(t.fd, new Uint8Array(2000));
+  t.capture.drain();
+  await t.net.advance(ms(300));
+  t.capture.expectTcp({ seq: 1, len: 1000, at: ms(400) });
+  // The peer had both segments; the retransmission is a duplicate it reports with a D-SACK.
+  await t.net.advance(ms(100));
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 2001, win: 320, options: t.sack(1, 1001) });
+  assert.equal(t.counter("TCPDSACKRecv"), 1);
+  assert.equal(t.counter("TCPLossUndo"), 1);
+  assert.equal(t.counter("TCPDSACKUndo"), 0, "in Loss the undo is tcp_try_undo_loss's, not tcp_try_undo_dsack's");
+  assert.equal(t.tcb.caState, "open");
+  assert.equal(t.tcb.cwnd, 10);
+  assert.equal(t.tcb.cc.ssthresh, TCP_INFINITE_SSTHRESH);
+});
