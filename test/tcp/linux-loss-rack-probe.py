@@ -10,10 +10,13 @@ grown cwnd allows (1001:2001, 2001:3001) leave; 150 ms later the peer SACKs only
 kernel's segments (seconds after the write, sequence relative to the ISN, length), tcp_info's
 ca_state / cwnd / ssthresh / retrans / lost after each step, and the TcpExt counters that moved
 are printed.
-Run as root:  unshare -n python3 test/tcp/linux-loss-rack-probe.py
+With the argument dsack-undo: 2000 bytes, the RTO resends 1:1001, and the peer's ACK of 2001
+carries a D-SACK of it (only the ACKs were lost): is the timeout undone?
+Run as root:  unshare -n python3 test/tcp/linux-loss-rack-probe.py [dsack-undo]
 Linux 6.18.44: the data at 0.000, 1:1001 again at 0.304 (RTO, ca_state 4 Loss, cwnd 1); after
 the ACK of 1001: 1001:2001 and 2001:3001 (cwnd 2); after the SACK of 2001:3001: 1001:2001 again,
 ca_state 3 (Recovery), TCPLostRetransmit 1, TCPSackRecovery 1, TCPSlowStartRetrans 2.
+dsack-undo on 6.18.44: ca_state 0, cwnd 10, ssthresh infinite again, TCPLossUndo 1.
 """
 import os, select, socket, struct, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -64,7 +67,6 @@ isn = recv(0.1)[0][2]
 send(40000, 1, isn + 1, ".")
 c, _ = srv.accept()
 t0 = time.time()
-c.send(b"x" * 10000)
 
 
 def show(segs):
@@ -72,7 +74,23 @@ def show(segs):
         print(f"{t - t0:7.3f} {f:3} {(s - isn) & 0xffffffff}:{((s - isn) & 0xffffffff) + n}({n})")
 
 
+if len(sys.argv) > 1 and sys.argv[1] == "dsack-undo":
+    # Only the ACKs were lost: 2 segments, the RTO resends 1:1001, the peer's ACK of 2001 D-SACKs it.
+    c.send(b"x" * 2000)
+    segs = []
+    while len(segs) < 3:
+        segs += recv(0.05)
+    show(segs)
+    print("after the RTO:", info(c))
+    time.sleep(0.1)
+    send(40000, 1, isn + 2001, ".", sack=[(isn + 1, isn + 1001)])
+    time.sleep(0.05)
+    print("after ACK 2001 with D-SACK 1:1001:", info(c))
+    print(nstat())
+    sys.exit(0)
+
 # The flight, then its RTO retransmission of 1:1001.
+c.send(b"x" * 10000)
 segs = []
 while not any((s - isn) & 0xffffffff == 1 for _, _, s, _, _ in segs[10:]):
     segs += recv(0.05)

@@ -144,6 +144,7 @@ test("Loss: the ACKs were lost, not the data — an ACK advancing snd.una whose 
   assert.equal(t.counter("TCPDSACKRecv"), 1);
   assert.equal(t.counter("TCPLossUndo"), 1);
   assert.equal(t.counter("TCPDSACKUndo"), 0, "in Loss the undo is tcp_try_undo_loss's, not tcp_try_undo_dsack's");
+  // As Linux 6.18 (test/tcp/linux-loss-rack-probe.py dsack-undo): Open, cwnd 10, ssthresh infinite.
   assert.equal(t.tcb.caState, "open");
   assert.equal(t.tcb.cwnd, 10);
   assert.equal(t.tcb.cc.ssthresh, TCP_INFINITE_SSTHRESH);
