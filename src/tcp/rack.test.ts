@@ -114,6 +114,51 @@ test("SentLog: highestSackSeq (kept without a scan) equals a scan of the log thr
   }
 });
 
+test("SentLog: lost and SACKed counts match a scan of the marks through sends, SACKs, RACK scans, RTO marks (with RACK's exception), undo and ACKs", () => {
+  let seed = 777;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const l = new SentLog();
+  let una = 1;
+  let now = 0;
+  const end = 30_001;
+  for (let s = 1; s < end; s += 1000) l.onSent(s, s + 1000, now);
+  for (let step = 0; step < 600; step++) {
+    now += 1000 + rnd(20_000);
+    const op = rnd(7);
+    const at = una + rnd(Math.max(1, end - una));
+    const seg = at - ((at - 1) % 1000);
+    if (op === 0) l.tagSack(seg, Math.min(end, seg + 1000 * (1 + rnd(3))), now, 1, end);
+    else if (op === 1) l.onSent(seg, Math.min(end, seg + 1 + rnd(1500)), now);
+    else if (op === 2) l.detectLoss(now, rnd(3) * 5000);
+    else if (op === 3 && rnd(4) === 0) {
+      l.rackRtt = rnd(2) * 40_000;
+      l.timeoutMarkLost(now);
+    } else if (op === 4 && rnd(6) === 0) l.unmarkLost();
+    else if (op === 5 && rnd(3) === 0) {
+      una = Math.min(end, una + rnd(1700));
+      l.ack(una, now, 1, { segs: 0, reord: -1, lastAckt: -1 });
+    }
+    let lostSegs = 0, lostBytes = 0, sackedSegs = 0, sackedBytes = 0;
+    for (let i = 0; i < l.length; i++) {
+      const e = l.entry(i);
+      const len = e.end - e.start;
+      if (e.sacked) {
+        sackedSegs++;
+        sackedBytes += len;
+      } else if (e.lost) {
+        lostSegs++;
+        if (!e.rtxOut) lostBytes += len;
+      }
+    }
+    const what = `step ${step} (op ${op})`;
+    assert.equal(l.lostSegs, lostSegs, `${what}: lostSegs must count the lost, un-SACKed entries`);
+    assert.equal(l.lostBytes, lostBytes, `${what}: lostBytes must be the lost entries not being retransmitted`);
+    assert.equal(l.sackedBytes, sackedBytes, `${what}: sackedBytes must be the SACKed entries' bytes`);
+    assert.equal(l.sackedSegs, sackedSegs, `${what}: sackedSegs must count the SACKed entries`);
+    if (una === end) break;
+  }
+});
+
 test("SentLog: splitting a lost segment counts both halves as lost (a Fast Open SYN's data resent in MSS pieces)", () => {
   const l = new SentLog();
   l.onSent(101, 1421, 0);

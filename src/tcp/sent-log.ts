@@ -174,10 +174,13 @@ export class SentLog {
   }
 
   /** Start, end, transmit time and flags of the i-th segment (tests, `ss`). */
-  entry(i: number): { start: number; end: number; time: Micros; sacked: boolean; lost: boolean; retrans: boolean } {
+  entry(i: number): { start: number; end: number; time: Micros; sacked: boolean; lost: boolean; retrans: boolean; rtxOut: boolean } {
     const k = this.#idx(i);
     const f = this.#f(k);
-    return { start: this.#s(k), end: this.#e(k), time: this.#t(k), sacked: (f & F_SACKED) !== 0, lost: (f & F_LOST) !== 0, retrans: (f & F_EVER_RETRANS) !== 0 };
+    return {
+      start: this.#s(k), end: this.#e(k), time: this.#t(k), sacked: (f & F_SACKED) !== 0, lost: (f & F_LOST) !== 0,
+      retrans: (f & F_EVER_RETRANS) !== 0, rtxOut: (f & F_RTX) !== 0,
+    };
   }
 
   /** Index of the segment containing `seq`, or -1. */
