@@ -81,7 +81,7 @@ export interface ScriptResult {
   reason: string | null;
   /**
    * Knobs a helper script (defaults.sh) set that sockstack does not
-   * honour (`tcp_frto=2 (F-RTO … not implemented)`): context for a failure.
+   * honour (`tcp_mtu_probing=1 (MTU probing … not implemented)`): context for a failure.
    */
   notes?: string[];
 }

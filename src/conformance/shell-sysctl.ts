@@ -142,7 +142,7 @@ function procInt(t: string): number | null {
 type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking" | "tcp_slow_start_after_idle" |
   "tcp_ecn_fallback";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
-  "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_recovery" | "tcp_reordering" |
+  "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_frto" | "tcp_recovery" | "tcp_reordering" |
   "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
   "rmem_default" | "wmem_default" | "rmem_max" | "wmem_max";
 
@@ -271,7 +271,7 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_slow_start_after_idle": lbool("tcp_slow_start_after_idle"),
   "net.ipv4.tcp_early_retrans": lint("tcp_early_retrans", 0, 4),
   "net.ipv4.tcp_recovery": lint("tcp_recovery", 0, 2 ** 31 - 1),
-  "net.ipv4.tcp_frto": recorded("2", is(0), "F-RTO (RFC 5682) is not implemented"),
+  "net.ipv4.tcp_frto": lint("tcp_frto", 0, 255),
   "net.ipv4.tcp_fack": recorded("0", () => true, "no effect on Linux since 4.15 either"),
   "net.ipv4.tcp_tso_win_divisor": recorded("3", () => true, "no TSO in sockstack: segments are MSS-sized, the divisor changes nothing"),
   "net.ipv4.tcp_ecn_option": recorded("2", () => true, "Accurate ECN is not implemented; the option only matters with tcp_ecn 3–5"),

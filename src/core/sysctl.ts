@@ -90,6 +90,8 @@ export interface Sysctls {
   tcp_max_reordering: number;
   /** Tail loss probes (RFC 8985 §7) when 3 or 4 (Linux's default 3); 0–2: none. */
   tcp_early_retrans: number;
+  /** net.ipv4.tcp_frto: F-RTO (RFC 5682, SACK-enhanced) after an RTO of a RACK connection when not 0 (Linux's default 2). */
+  tcp_frto: number;
   /** net.ipv4.tcp_recovery: 0x1 RACK loss detection (RFC 8985), 0x2 static reordering window, 0x4 no DupThresh shortcut. */
   tcp_recovery: number;
   tcp_autocorking: boolean;
@@ -334,6 +336,7 @@ export function linuxSysctls(): Sysctls {
     tcp_reordering: 3,
     tcp_max_reordering: 300,
     tcp_early_retrans: 3,
+    tcp_frto: 2,
     tcp_recovery: 1,
     tcp_autocorking: true,
     tcp_rto_min: 200_000,

@@ -23,7 +23,7 @@ import type { TcpLayer } from "./tcp-layer.js";
 import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timers.js";
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
-import { lossUnaAdvanced } from "./loss.js";
+import { processLoss } from "./loss.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
@@ -75,6 +75,7 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   let dsackTlp = false;
   const log = t.sentLog;
   const priorDelivered = log ? log.delivered : 0;
+  if (log) log.origAckedEnd = -1;
   // Linux tcp_ack's prior_fack: the highest SACKed sequence before this ACK's SACK blocks are tagged.
   const priorFack = log ? log.highestSackSeq(t.sndUna) : t.sndUna;
   // A rate-based congestion control (BBR): this ACK's delivery-rate sample (rate-control.ts).
@@ -130,8 +131,9 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
     const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
     const priorCa = t.caState;
+    const priorRetransStamp = t.retransStamp;
     if (unaAdvanced) newAck(tl, t, seg, newlySacked, priorFack);
-    rackAck(tl, t, log, ack, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered, priorCa);
+    rackAck(tl, t, log, seg, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered, priorCa, priorRetransStamp);
   } else if (unaAdvanced) {
     newAck(tl, t, seg, newlySacked, priorFack);
     if (log) processTlpAck(tl, t, ack, { unaAdvanced: true, notDup: true, dsackTlp });
@@ -208,7 +210,6 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
   }
   if (!seqLt(ack, t.highRxt) || !seqLt(ack, t.sndMax)) t.retransOut = 0;
   else if (t.retransOut > 0) t.retransOut = Math.max(0, t.retransOut - Math.ceil(acked / t.mss));
-  const priorRetransStamp = t.retransStamp;
   if (ack === t.sndMax) t.retransStamp = 0;
   // Congestion control.
   const ca = t.cc.state;
@@ -246,9 +247,10 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
     }
   } else if (ca === "loss") {
     t.cc.onAck(s);
-    // RACK: tcp_process_loss's undo and end of the episode (loss.ts); otherwise the go-back's end.
-    if (log && log.rack) lossUnaAdvanced(tl, t, log, seg, priorRetransStamp);
-    else if (seqGe(ack, t.recover)) t.cc.exitLoss();
+    // Without RACK, the go-back's end; with it, tcp_process_loss after this ACK's loss marking (rackAck, loss.ts).
+    if (!log || !log.rack) {
+      if (seqGe(ack, t.recover)) t.cc.exitLoss();
+    }
   } else {
     if (ca === "disorder") t.cc.toOpen();
     t.cc.onAck(s);
@@ -323,12 +325,14 @@ export function dsackReceived(tl: TcpLayer, t: Tcb, start: number, end: number):
  * PRR account for a duplicate ACK. The retransmissions themselves are the
  * transmit loop's (output.ts retransmitNext), run after the ACK.
  */
-function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: number, unaAdvanced: boolean, dupack: boolean, dsacking: boolean, dsackTlp: boolean, priorDelivered: number, priorCa: CaState): void {
+function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, seg: Segment, newlySacked: number, unaAdvanced: boolean, dupack: boolean, dsacking: boolean, dsackTlp: boolean, priorDelivered: number, priorCa: CaState, priorRetransStamp: number): void {
   const c = tl.ctx.counters;
   const now = tl.ctx.scheduler.now();
   rackUpdateReoWnd(tl, log, priorDelivered);
-  processTlpAck(tl, t, ack, { unaAdvanced, notDup: !dupack || newlySacked > 0, dsackTlp });
+  processTlpAck(tl, t, seg.ack, { unaAdvanced, notDup: !dupack || newlySacked > 0, dsackTlp });
   if (dupack) t.dupAcks++;
+  // tcp_process_loss (loss.ts): undo, F-RTO, the end of the episode.
+  if (priorCa === "loss" && t.cc.state === "loss") processLoss(tl, t, log, seg, unaAdvanced, newlySacked > 0 || dupack, priorRetransStamp);
   const st = t.cc.state;
   // tcp_ack_is_dubious: a duplicate, SACKs or D-SACKs, or not in Open state — before this ACK: an
   // ACK that ended Recovery or Loss (or undid it) still looks for losses RACK can now see.
@@ -340,6 +344,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     c.inc(c.TcpExt, "TCPSackRecovery");
     enterFastRecovery(t, now);
     log.tlpHighSeq = -1;
+    log.frtoHold = false; // REXMIT_LOST overrides F-RTO's new data
     // An ACK that advanced snd.una: PRR for what it delivered (Linux tcp_cong_control runs after
     // tcp_fastretrans_alert; a duplicate ACK gets it below).
     if (unaAdvanced) t.cc.onAck(lossSample(tl, t, Math.max(1, log.delivered - priorDelivered), true, 0));
@@ -366,6 +371,11 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
     const before = t.totalRetrans;
     tcpOutput(tl, t);
     if (t.totalRetrans > before) c.inc(c.TcpExt, "TCPFastRetrans");
+  }
+  if (log.frtoHold) {
+    // F-RTO step 2.b (tcp_xmit_recovery, REXMIT_NEW): new data now; none could go — conventional recovery.
+    tcpOutput(tl, t);
+    if (!seqGt(t.sndNxt, t.recover)) log.frto = log.frtoHold = false;
   }
 }
 

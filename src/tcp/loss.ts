@@ -21,13 +21,14 @@
  * marks cleared, TCPLossUndo — when an ACK that advances snd.una shows the
  * timeout spurious: all retransmissions of the episode D-SACKed, or a
  * timestamp echo older than the first retransmission (tcp_packet_delayed,
- * the Eifel test). F-RTO (tcp_frto) is not modelled.
+ * the Eifel test) — or, with F-RTO (`tcp_frto`, RFC 5682), when data never
+ * retransmitted is delivered after the timeout ({@link processLoss}).
  *
  * A Fast Open SYN-ACK that leaves the SYN's data unacknowledged enters
  * Loss without a congestion signal ({@link nonCongestionLoss}): cwnd and
  * ssthresh stay, no undo is possible, and the data goes again at once.
  */
-import { seqGe, seqLt } from "../core/seq.js";
+import { seqGe, seqGt, seqLe, seqLt } from "../core/seq.js";
 import type { Micros } from "../core/time.js";
 import { tsVal } from "./isn.js";
 import type { Segment } from "./segment.js";
@@ -51,6 +52,9 @@ export function rackEnterLoss(tl: TcpLayer, t: Tcb, log: SentLog, now: Micros): 
   if (lostRetrans) countLostRetrans(tl, t, lostRetrans);
   log.tlpHighSeq = -1;
   const st = t.cc.state;
+  // F-RTO (RFC 5682 §3.1 step 1): for a new loss episode, or a timeout repeated on the same snd.una.
+  log.frto = tl.ctx.sysctl.tcp_frto !== 0 && (st === "open" || st === "disorder" || st === "cwr" || t.retransmits > 0);
+  log.frtoHold = false;
   if (st === "open" || st === "disorder") {
     // tcp_init_undo: the retransmissions from here on may prove the timeout spurious.
     t.undoMarker = t.sndUna;
@@ -75,34 +79,60 @@ function mayUndo(t: Tcb, seg: Segment, retransStamp: Micros): boolean {
   return t.undoMarker >= 0 && (t.undoRetrans === 0 || packetDelayed(t, seg, retransStamp));
 }
 
-/** Linux tcp_undo_cwnd_reduction(sk, unmark_loss): cwnd and ssthresh back, no undo marker, state Open. */
-function undoLoss(tl: TcpLayer, t: Tcb, log: SentLog, unmark: boolean): void {
+/** Linux tcp_try_undo_loss's undo (tcp_undo_cwnd_reduction with unmark_loss): cwnd and ssthresh back, no lost marks, state Open. */
+function undoLoss(tl: TcpLayer, t: Tcb, log: SentLog, frto: boolean): void {
   const ssthresh = t.cc.ssthresh;
   t.cc.undo();
   if (t.cc.ssthresh > ssthresh) ecnWithdrawCwr(t);
   if (t.cc.state === "loss") t.cc.exitLoss();
-  if (unmark) log.unmarkLost();
+  log.unmarkLost();
+  log.frtoHold = false;
   t.undoMarker = -1;
+  t.retransmits = 0;
   const c = tl.ctx.counters;
   c.inc(c.TcpExt, "TCPLossUndo");
+  if (frto) c.inc(c.TcpExt, "TCPSpuriousRTOs");
 }
 
 /**
- * An ACK that advanced snd.una in Loss (Linux tcp_process_loss, F-RTO
- * aside): undo when the timeout proves spurious (tcp_try_undo_loss);
- * otherwise, once snd.una reaches the recovery point, the episode is over
- * — undone if the retransmissions proved needless (tcp_try_undo_recovery),
- * else state Open with the reduced window. `retransStamp`: the episode's
- * first retransmission time as it was before this ACK.
+ * An ACK in Loss (Linux tcp_process_loss): an ACK advancing snd.una undoes
+ * the episode when the timeout proves spurious (tcp_try_undo_loss). F-RTO
+ * (RFC 5682 §3.1, SACK-enhanced): never-retransmitted data delivered below
+ * the recovery point means the original flight was not lost — undone
+ * (TCPSpuriousRTOs, step 3.b); the first ACK advancing snd.una moves the
+ * recovery point to snd.nxt and, when unsent data fits the peer's window,
+ * lets new data go before the lost marks until the next ACK (step 2.b:
+ * {@link SentLog.frtoHold}); SACKs or a duplicate ACK after that new data
+ * prove the loss (step 3.a: F-RTO off). Once snd.una reaches the recovery
+ * point the episode is over (tcp_try_undo_recovery's end: state Open).
+ * `dubious`: the ACK SACKed new data or was a duplicate; `retransStamp`:
+ * the episode's first retransmission time as it was before this ACK.
  */
-export function lossUnaAdvanced(tl: TcpLayer, t: Tcb, log: SentLog, seg: Segment, retransStamp: Micros): void {
-  if (mayUndo(t, seg, retransStamp)) {
-    undoLoss(tl, t, log, true);
-    t.retransmits = 0;
+export function processLoss(tl: TcpLayer, t: Tcb, log: SentLog, seg: Segment, unaAdvanced: boolean, dubious: boolean, retransStamp: Micros): void {
+  log.frtoHold = false;
+  const recovered = seqGe(t.sndUna, t.recover);
+  if (unaAdvanced && mayUndo(t, seg, retransStamp)) {
+    undoLoss(tl, t, log, false);
     return;
   }
-  if (!seqGe(t.sndUna, t.recover)) return;
-  // The same test again, tcp_try_undo_recovery's: it is false here, so the widened RACK window counts down.
+  if (log.frto) {
+    if (log.origAckedEnd >= 0 && seqLe(log.origAckedEnd, t.recover)) {
+      undoLoss(tl, t, log, true);
+      return;
+    }
+    if (seqGt(t.sndNxt, t.recover)) {
+      if (dubious) log.frto = false;
+    } else if (unaAdvanced && !recovered) {
+      t.recover = t.sndNxt;
+      if (t.unsentBytes > 0 && seqGt((t.sndUna + t.sndWnd) >>> 0, t.sndNxt)) {
+        log.frtoHold = true;
+        return;
+      }
+      log.frto = false;
+    }
+  }
+  if (!recovered) return;
+  // tcp_try_undo_recovery: no undo (tested above), so the widened RACK window counts down.
   if (log.reoWndPersist > 0) log.reoWndPersist--;
   t.cc.exitLoss();
 }

@@ -383,7 +383,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   const ca = t.caState;
   if (ca === "recovery") {
     while (cwndQuota(t, mss) > 0 && !pacingBlocked(tl, t) && retransmitNext(tl, t)) t.cc.onTransmit(1);
-  } else if (ca === "loss" && t.sentLog !== null && t.sentLog.rack) {
+  } else if (ca === "loss" && t.sentLog !== null && t.sentLog.rack && !t.sentLog.frtoHold) {
     const c = tl.ctx.counters;
     while (cwndQuota(t, mss) > 0 && !pacingBlocked(tl, t) && retransmitNext(tl, t)) c.inc(c.TcpExt, "TCPSlowStartRetrans");
   }

@@ -78,6 +78,15 @@ export class SentLog {
   rackRtt: Micros = 0;
   /** RACK.xmit_ts moved since the last loss scan. */
   advanced = false;
+  /**
+   * The lowest end of a never-retransmitted segment this ACK delivered (SACKed or cumulatively
+   * acknowledged; Linux FLAG_ORIG_SACK_ACKED when at or below high_seq), or -1; reset per ACK.
+   */
+  origAckedEnd = -1;
+  /** F-RTO is on for the current Loss episode (Linux `tp->frto`, loss.ts). */
+  frto = false;
+  /** F-RTO step 2.b: new data goes before the lost marks until the next ACK (Linux REXMIT_NEW). */
+  frtoHold = false;
   /** Retransmissions in flight that SACK blocks tagged since the caller last took the count (they leave retrans_out). */
   sackedRetrans = 0;
   /** Retransmissions the last ACK's loss scan found lost again (Linux FLAG_LOST_RETRANS when > 0). */
@@ -329,6 +338,7 @@ export class SentLog {
       this.delivered++;
       if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, true);
       if (!(f & F_EVER_RETRANS) && seqLt(st, fack) && (reord < 0 || seqLt(st, reord))) reord = st;
+      if (!(f & F_EVER_RETRANS) && (this.origAckedEnd < 0 || seqLt(en, this.origAckedEnd))) this.origAckedEnd = en;
       this.advance(f, en, this.#t(k), now, minRtt);
     }
     return reord;
@@ -398,7 +408,10 @@ export class SentLog {
         if (this.rate) this.rate.onDelivered(this.#r, k * 4, this.#t(k), (f & F_EVER_RETRANS) !== 0, false);
         if (!(f & F_EVER_RETRANS) && (out.reord < 0 || seqLt(st, out.reord))) out.reord = st;
         if (f & F_EVER_RETRANS) retransAcked = true;
-        else out.lastAckt = this.#t(k);
+        else {
+          out.lastAckt = this.#t(k);
+          if (this.origAckedEnd < 0 || seqLt(en, this.origAckedEnd)) this.origAckedEnd = en;
+        }
         this.advance(f, en, this.#t(k), now, minRtt);
         if (f & F_LOST) {
           this.lostSegs--;
