@@ -246,9 +246,9 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
       }
     }
   } else if (ca === "loss") {
-    t.cc.onAck(s);
-    // Without RACK, the go-back's end; with it, tcp_process_loss after this ACK's loss marking (rackAck, loss.ts).
+    // Without RACK, the go-back's end; with it, tcp_process_loss (loss.ts) then this sample, in rackAck.
     if (!log || !log.rack) {
+      t.cc.onAck(s);
       if (seqGe(ack, t.recover)) t.cc.exitLoss();
     }
   } else {
@@ -333,6 +333,13 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, seg: Segment, newlySacked: 
   if (dupack) t.dupAcks++;
   // tcp_process_loss (loss.ts): undo, F-RTO, the end of the episode.
   if (priorCa === "loss" && t.cc.state === "loss") processLoss(tl, t, log, seg, unaAdvanced, newlySacked > 0 || dupack, priorRetransStamp);
+  // Linux tcp_cong_control after tcp_fastretrans_alert: the window grows from what an undo restored (newAck's sample).
+  if (unaAdvanced && priorCa === "loss") {
+    const s = tl.rx.sample;
+    s.inflight = Math.ceil(pipeBytes(t) / t.mss);
+    s.cwndLimited = isCwndLimited(t); // tcp_is_cwnd_limited with the window as it is now
+    t.cc.onAck(s);
+  }
   const st = t.cc.state;
   // tcp_ack_is_dubious: a duplicate, SACKs or D-SACKs, or not in Open state — before this ACK: an
   // ACK that ended Recovery or Loss (or undid it) still looks for losses RACK can now see.

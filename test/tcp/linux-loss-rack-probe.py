@@ -52,7 +52,7 @@ def info(c):
 def nstat():
     out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
     keep = ("TcpExtTCPLostRetransmit", "TcpExtTCPSackRecovery", "TcpExtTCPSlowStartRetrans", "TcpExtTCPTimeouts",
-            "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs", "TcpExtTCPSpuriousRTOs")
+            "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs", "TcpExtTCPSpuriousRTOs", "TcpExtTCPSpuriousRtxHostQueues")
     return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
 
 
@@ -86,6 +86,33 @@ if len(sys.argv) > 1 and sys.argv[1] == "dsack-undo":
     send(40000, 1, isn + 2001, ".", sack=[(isn + 1, isn + 1001)])
     time.sleep(0.05)
     print("after ACK 2001 with D-SACK 1:1001:", info(c))
+    print(nstat())
+    sys.exit(0)
+
+if len(sys.argv) > 1 and sys.argv[1].startswith("frto"):
+    # F-RTO: 4000 bytes, the RTO resends 1:1001, 3000 more written during Loss; the ACK of 1001 150 ms
+    # later; then (frto) a SACK of the new data only, or (frto-spurious) the ACK of 3001.
+    c.send(b"x" * 4000)
+    segs = []
+    while len(segs) < 5:
+        segs += recv(0.05)
+    show(segs)
+    print("after the RTO:", info(c))
+    c.send(b"y" * 3000)
+    show(recv(0.02))
+    time.sleep(max(0, segs[-1][0] + 0.15 - time.time()))
+    send(40000, 1, isn + 1001, ".")
+    segs = recv(0.15)
+    show(segs)
+    print("after ACK 1001:", info(c))
+    if sys.argv[1] == "frto-spurious":
+        send(40000, 1, isn + 3001, ".")
+        show(recv(0.1))
+        print("after ACK 3001:", info(c))
+    else:
+        send(40000, 1, isn + 1001, ".", sack=[(isn + 4001, isn + 6001)])
+        show(recv(0.1))
+        print("after SACK 4001:6001:", info(c))
     print(nstat())
     sys.exit(0)
 

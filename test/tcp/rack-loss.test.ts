@@ -4,9 +4,10 @@
  * tcp_xmit_retransmit_queue): what an RTO marks lost, how later ACKs walk
  * the marks, a retransmission RACK finds lost again, the undo of a
  * spurious timeout — against a raw peer (peer MSS 1000 with SACK, RTT
- * 100 ms, tail loss probes off so that the RTO comes first). F-RTO is
- * not modelled (docs/linux-comparison.md): Linux with tcp_frto=2 would send
- * the new data of the first test's write before the lost segments.
+ * 100 ms, tail loss probes off so that the RTO comes first), with F-RTO
+ * (tcp_frto 2, Linux's default) unless a test turns it off. The F-RTO
+ * scenarios are test/tcp/linux-loss-rack-probe.py's frto and
+ * frto-spurious, checked on Linux 6.18.
  * test/pkt/linux/loss-rack-lost-retransmit.pkt is the scenario checked on
  * Linux 6.18.
  */
@@ -21,9 +22,11 @@ const PORT = 8080;
 const PEER = 40000;
 
 /** An accepted connection whose handshake took 100 ms (srtt = min_rtt = 100 ms, RTO 300 ms), TLP off. */
-async function established(withTs = false) {
+async function established(opts: { withTs?: boolean; tcp_frto?: number } = {}) {
+  const withTs = opts.withTs === true;
   const t = rawPeer();
   t.host.sysctl.tcp_early_retrans = 0;
+  if (opts.tcp_frto !== undefined) t.host.sysctl.tcp_frto = opts.tcp_frto;
   const l = listenOn(t.p, PORT);
   const ts = (ecr: number) => (withTs ? { tsVal: 1, tsEcr: ecr } : {});
   injectTcp(t.host, { flags: "S", port: PORT, peerPort: PEER, options: { mss: 1000, sackOk: true, wscale: 7, ...ts(0) } });
@@ -39,7 +42,7 @@ async function established(withTs = false) {
 }
 
 test("Loss: the RTO resends the first segment only (cwnd 1, all marked lost); each ACK then walks the lost marks as cwnd allows, then new data", async () => {
-  const t = await established();
+  const t = await established({ tcp_frto: 0 });
   await t.p.send(t.fd, new Uint8Array(4000));
   t.capture.drain();
   await t.net.advance(ms(300));
@@ -67,6 +70,60 @@ test("Loss: the RTO resends the first segment only (cwnd 1, all marked lost); ea
   injectTcp(t.host, { flags: ".", seq: 1, ack: 4001, win: 320 });
   assert.equal(t.tcb.caState, "open", "snd.una reached the recovery point (the RTO's snd.nxt)");
   assert.equal(t.counter("TCPLossUndo"), 0);
+});
+
+test("F-RTO: the first ACK after the RTO sends new data, not the lost marks; a SACK of only that new data proves the loss and the marks go (as Linux 6.18)", async () => {
+  const t = await established();
+  await t.p.send(t.fd, new Uint8Array(4000));
+  t.capture.drain();
+  await t.net.advance(ms(300));
+  t.capture.expectTcp({ seq: 1, len: 1000, at: ms(400) });
+  await t.p.send(t.fd, new Uint8Array(3000));
+  t.capture.expectNoMore();
+  await t.net.advance(ms(150));
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1001, win: 320 });
+  // RFC 5682 step 2.b: two new segments (cwnd 2), the lost 1001:4001 wait.
+  t.capture.expectSequence([{ seq: 4001, len: 1000 }, { seq: 5001, len: 1000 }]);
+  t.capture.expectNoMore();
+  assert.equal(t.tcb.caState, "loss");
+  assert.equal(t.tcb.cwnd, 2);
+  assert.equal(t.tcb.sentLog!.lostSegs, 3);
+  assert.equal(t.counter("TCPSlowStartRetrans"), 0);
+  await t.net.advance(ms(150));
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1001, win: 320, options: t.sack(4001, 6001) });
+  // Step 3.a: the new data arrived, the originals did not — the loss is real: the marks go, cwnd 2.
+  t.capture.expectSequence([{ seq: 1001, len: 1000 }, { seq: 2001, len: 1000 }]);
+  t.capture.expectNoMore();
+  assert.equal(t.tcb.caState, "loss");
+  assert.equal(t.counter("TCPSlowStartRetrans"), 2);
+  assert.equal(t.counter("TCPSpuriousRTOs"), 0);
+  assert.equal(t.tcb.retransOut, 2);
+});
+
+test("F-RTO: after its new data, an ACK of data never retransmitted shows the RTO spurious — undone (TCPLossUndo, TCPSpuriousRTOs)", async () => {
+  const t = await established();
+  await t.p.send(t.fd, new Uint8Array(4000));
+  t.capture.drain();
+  await t.net.advance(ms(300));
+  t.capture.expectTcp({ seq: 1, len: 1000, at: ms(400) });
+  await t.p.send(t.fd, new Uint8Array(3000));
+  await t.net.advance(ms(150));
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 1001, win: 320 });
+  t.capture.expectSequence([{ seq: 4001, len: 1000 }, { seq: 5001, len: 1000 }]);
+  await t.net.advance(ms(150));
+  injectTcp(t.host, { flags: ".", seq: 1, ack: 3001, win: 320 });
+  assert.equal(t.counter("TCPLossUndo"), 1);
+  assert.equal(t.counter("TCPSpuriousRTOs"), 1);
+  assert.notEqual(t.tcb.caState, "loss");
+  assert.equal(t.counter("TCPSlowStartRetrans"), 0, "no lost mark was walked");
+  // Then as on Linux 6.18: cwnd restored and grown, new data; RACK's reordering timer finds 3001:4001 lost
+  // (sent before the delivered retransmission) and fast recovery resends it, ssthresh 8 from the grown cwnd.
+  t.capture.expectTcp({ seq: 6001, len: 1000, at: ms(700) });
+  await t.net.advance(ms(100));
+  t.capture.expectTcp({ seq: 3001, len: 1000 });
+  assert.equal(t.tcb.caState, "recovery");
+  assert.equal(t.tcb.cc.ssthresh, 8);
+  assert.equal(t.tcb.cwnd, 4);
 });
 
 test("Loss: segments sent less than RACK.rtt before the RTO stay in flight (tcp_timeout_mark_lost's RACK exception); cwnd = in flight + 1", async () => {
@@ -112,7 +169,7 @@ test("Loss: a SACK showing the retransmission lost again (sent before a SACKed o
 });
 
 test("Loss: an ACK echoing a timestamp older than the first retransmission proves the RTO spurious — undone (TCPLossUndo), cwnd and ssthresh back, nothing lost", async () => {
-  const t = await established(true);
+  const t = await established({ withTs: true });
   await t.p.send(t.fd, new Uint8Array(2000));
   const sentTs = t.capture.expectTcp({ seq: 1, len: 988 }).header.tsVal!;
   t.capture.drain();
