@@ -107,7 +107,9 @@ if len(sys.argv) > 1 and sys.argv[1].startswith("frto"):
     print("after ACK 1001:", info(c))
     if sys.argv[1] == "frto-spurious":
         send(40000, 1, isn + 3001, ".")
-        show(recv(0.1))
+        segs = recv(0.005)
+        print("just after ACK 3001:", info(c))
+        show(segs + recv(0.1))
         print("after ACK 3001:", info(c))
     else:
         send(40000, 1, isn + 1001, ".", sack=[(isn + 4001, isn + 6001)])
