@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SendBuffer, SEND_BLOCK_MAX, SEND_BLOCK_MIN } from "./send-buffer.js";
-import { SKB_TRUESIZE_OVERHEAD } from "./send-skbs.js";
+import { SEND_SKB_OVERHEAD } from "./send-skbs.js";
 import { Rng } from "../core/rng.js";
 
 function bytes(n: number, start = 0): Uint8Array {
@@ -120,7 +120,7 @@ test("skb accounting (Linux sk_wmem_queued): payload plus 832 bytes per skb", ()
   const sb = new SendBuffer(42000);
   assert.equal(sb.wmemQueued, 0, "an empty buffer is charged nothing");
   sb.newSkb();
-  assert.equal(sb.wmemQueued, SKB_TRUESIZE_OVERHEAD, "an skb is charged before data goes in (tcp_skb_entail)");
+  assert.equal(sb.wmemQueued, SEND_SKB_OVERHEAD, "an skb is charged before data goes in (tcp_skb_entail)");
   sb.append(bytes(1), 0, 1);
   assert.equal(sb.wmemQueued, 833, "a 1-byte write is charged 833, as Linux 6.18 shows in ss -m");
   sb.append(bytes(24999), 0, 24999);

@@ -33,7 +33,7 @@
  */
 
 import { SendRecords } from "./send-records.js";
-import { SendSkbs, SKB_TRUESIZE_OVERHEAD } from "./send-skbs.js";
+import { SEND_SKB_OVERHEAD, SendSkbs } from "./send-skbs.js";
 
 /** Largest block allocated (64 KiB). */
 export const SEND_BLOCK_MAX = 65536;
@@ -106,12 +106,12 @@ export class SendBuffer {
 
   /**
    * The memory charged against {@link capacity} (Linux `sk_wmem_queued`):
-   * the unacknowledged payload plus {@link SKB_TRUESIZE_OVERHEAD} for each
+   * the unacknowledged payload plus {@link SEND_SKB_OVERHEAD} for each
    * skb once skbs are kept (see the module comment).
    */
   get wmemQueued(): number {
     const k = this.#skbs;
-    return k === null ? this.#end - this.#una : this.#end - this.#una + k.count * SKB_TRUESIZE_OVERHEAD;
+    return k === null ? this.#end - this.#una : this.#end - this.#una + k.count * SEND_SKB_OVERHEAD;
   }
 
   /** Live skbs (0 when the buffer does not keep them). */

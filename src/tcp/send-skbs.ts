@@ -27,9 +27,10 @@
  * matter); skb i spans [start i, start i+1) and the last one runs to the
  * buffer's write end. The first one may start before snd.una (trimmed).
  */
+import { SKB_TRUESIZE_OVERHEAD } from "../core/truesize.js";
 
-/** Bytes Linux charges per skb besides its payload (x86_64, Linux 6.18 — see the module comment). */
-export const SKB_TRUESIZE_OVERHEAD = 832;
+/** Bytes Linux charges per send-queue skb besides its payload: the receive queues' figure, exact here (see the module comment). */
+export const SEND_SKB_OVERHEAD = SKB_TRUESIZE_OVERHEAD;
 
 /** The skbs of a send buffer (Linux personality). */
 export class SendSkbs {
