@@ -151,8 +151,10 @@ test("skb accounting: a transmission cut, full and partial acknowledgements", ()
   sb.acknowledge(15000);
   assert.equal(sb.skbCount, 0, "everything acknowledged: no skb left");
   assert.equal(sb.wmemQueued, 0);
+  assert.equal(sb.tailSkbBytes(0), -1, "no tail skb to append to: the writer opens a new one");
+  sb.newSkb();
   sb.append(bytes(10), 0, 10);
-  assert.equal(sb.wmemQueued, 10 + 832, "bytes written with no skb left start one");
+  assert.equal(sb.wmemQueued, 10 + 832, "a new skb after an idle period");
 });
 
 test("skb accounting: writable (POLLOUT, a blocked writer's wakeup) at free space ≥ half the queued memory", () => {

@@ -61,8 +61,9 @@ export class SendBuffer {
   #pushed = 0;              // absolute write end at the last tcp_mark_push (Linux pushed_seq)
   #capacity: number;
   #cache = 0;               // block index of the last peek
-  #rec: SendRecords | null = null; // PSH and MSG_EOR record ends (send-records.ts), while any matter
-  #skbs: SendSkbs | null = null;   // Linux's skbs (send-skbs.ts), once the writer opened one
+  // PSH and MSG_EOR record ends (send-records.ts), while any matter; it also holds Linux's skbs (send-skbs.ts)
+  // from the writer's first newSkb until all is acknowledged — no field of its own (memory per connection).
+  #rec: SendRecords | null = null;
 
   /** @param capacity the byte limit for unacknowledged data (see the module comment). */
   constructor(capacity: number) {
@@ -110,13 +111,13 @@ export class SendBuffer {
    * skb once skbs are kept (see the module comment).
    */
   get wmemQueued(): number {
-    const k = this.#skbs;
-    return k === null ? this.#end - this.#una : this.#end - this.#una + k.count * SEND_SKB_OVERHEAD;
+    const k = this.#rec?.skbs;
+    return k == null ? this.#end - this.#una : this.#end - this.#una + k.count * SEND_SKB_OVERHEAD;
   }
 
   /** Live skbs (0 when the buffer does not keep them). */
   get skbCount(): number {
-    return this.#skbs === null ? 0 : this.#skbs.count;
+    return this.#rec?.skbs?.count ?? 0;
   }
 
   /** Free space: `capacity − wmemQueued` (Linux sk_stream_wspace), at least 0 — what `write` accepts now. */
@@ -152,13 +153,15 @@ export class SendBuffer {
 
   /**
    * Linux tcp_stream_alloc_skb + tcp_skb_entail: a new, empty skb at the
-   * write end (charged at once); from the first call on the buffer keeps
-   * skbs — bytes already queued without one become one skb.
+   * write end (charged at once); from the first call until everything is
+   * acknowledged the buffer keeps skbs — bytes already queued without one
+   * become one skb.
    */
   newSkb(): void {
-    let k = this.#skbs;
+    const rec = (this.#rec ??= new SendRecords(this.#una));
+    let k = rec.skbs;
     if (k === null) {
-      k = this.#skbs = new SendSkbs();
+      k = rec.skbs = new SendSkbs();
       if (this.#end > this.#una) k.open(this.#una);
     }
     k.open(this.#end);
@@ -170,15 +173,16 @@ export class SendBuffer {
    * `sent` bytes past snd.una), else -1 — the writer then needs {@link newSkb}.
    */
   tailSkbBytes(sent: number): number {
-    const k = this.#skbs;
-    if (k === null || k.closed) return -1;
+    const k = this.#rec?.skbs;
+    if (k == null || k.closed) return -1;
     const start = k.lastStart;
     return start < 0 || start < this.#una + sent ? -1 : this.#end - start;
   }
 
   /** A transmission ended `offset` bytes after snd.una: the skb holding that point is cut there (tcp_fragment). */
   splitSkb(offset: number): void {
-    if (this.#skbs !== null && offset > 0 && offset < this.#end - this.#una) this.#skbs.split(this.#una + offset);
+    const k = this.#rec?.skbs;
+    if (k != null && offset > 0 && offset < this.#end - this.#una) k.split(this.#una + offset);
   }
 
   /**
@@ -188,8 +192,8 @@ export class SendBuffer {
    */
   append(data: Uint8Array, off: number, len: number): number {
     if (len <= 0) return 0;
-    const skbs = this.#skbs;
-    if (skbs !== null && skbs.count === 0) skbs.open(this.#end);
+    const skbs = this.#rec?.skbs;
+    if (skbs != null && skbs.count === 0) skbs.open(this.#end);
     let n = len;
     while (n > 0) {
       let last = this.#blocks.length > this.#head ? this.#blocks[this.#blocks.length - 1]! : undefined;
@@ -273,10 +277,13 @@ export class SendBuffer {
   acknowledge(n: number): void {
     if (n < 0 || n > this.length) throw new RangeError(`acknowledge(${n}) with ${this.length} bytes queued`);
     this.#una += n;
-    this.#skbs?.acknowledge(this.#una, this.#end);
+    // All acknowledged: no record and no skb is left (the writer opens skbs again with its next write).
     if (this.#rec) {
       if (this.#una === this.#end) this.#rec = null;
-      else this.#rec.acknowledge(this.#una);
+      else {
+        this.#rec.acknowledge(this.#una);
+        this.#rec.skbs?.acknowledge(this.#una, this.#end);
+      }
     }
     const blocks = this.#blocks, starts = this.#starts;
     const lastIdx = blocks.length - 1;
@@ -338,7 +345,8 @@ export class SendBuffer {
    */
   closeRecord(): void {
     (this.#rec ??= new SendRecords(this.#una)).close(this.#end);
-    if (this.#skbs !== null) this.#skbs.closed = true;
+    const k = this.#rec.skbs;
+    if (k !== null) k.closed = true;
   }
 
   /** Whether the open record holds unsent bytes (a write now would join it). */
@@ -382,7 +390,6 @@ export class SendBuffer {
   /** Drops everything (abort / RST): length becomes 0, blocks are released. */
   clear(): void {
     this.#rec = null;
-    this.#skbs?.clear();
     this.#una = this.#end;
     this.#blocks.length = 0;
     this.#starts.length = 0;
