@@ -348,7 +348,7 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
 function gsoUnitEnd(tl: TcpLayer, t: Tcb, seq: number, unsent: number, mss: number): number {
   const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss, tl.ctx.sysctl.tcp_min_tso_segs));
   if (segs < 2) return -1;
-  let avail = t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent);
+  let avail = t.sndBuf.skbLimit((seq - t.sndBufSeq) >>> 0, t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent));
   const wnd = ((t.sndUna + t.sndWnd) >>> 0) - seq | 0;
   if (wnd < avail) avail = Math.max(wnd, 0);
   let len = segs * mss;

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SendBuffer, SEND_BLOCK_MAX, SEND_BLOCK_MIN } from "./send-buffer.js";
 import { SEND_SKB_OVERHEAD } from "./send-skbs.js";
+import { sndbufPerMss } from "./autotune.js";
 import { Rng } from "../core/rng.js";
 
 function bytes(n: number, start = 0): Uint8Array {
@@ -190,4 +191,25 @@ test("skb accounting: write() respects the charged memory; a buffer without skbs
   assert.equal(bsd.write(bytes(10000)), 4608, "no skb opened (FreeBSD personality): sb_hiwat counts payload");
   assert.equal(bsd.wmemQueued, 4608);
   assert.equal(bsd.skbCount, 0);
+});
+
+test("skb accounting: a transmission stays inside its skb (Linux sends one skb at a time)", () => {
+  const sb = new SendBuffer(1 << 20);
+  sb.newSkb();
+  sb.append(bytes(5000), 0, 5000);
+  sb.newSkb();
+  sb.append(bytes(25000), 0, 25000);
+  assert.equal(sb.skbLimit(0, 10000), 5000, "a 10-segment burst from the first skb stops at its end");
+  assert.equal(sb.skbLimit(5000, 10000), 10000, "the last skb runs to the write end");
+  assert.equal(sb.skbLimit(3000, 1000), 1000, "a shorter length is kept");
+  const plain = new SendBuffer(1 << 20);
+  plain.write(bytes(3000));
+  assert.equal(plain.skbLimit(0, 2000), 2000, "no skbs kept: no limit");
+});
+
+test("tcp_sndbuf_expand's memory per MSS: roundup_pow_of_two(mss + 192 + 320) + 256", () => {
+  assert.equal(sndbufPerMss(1460), 2304, "MSS 1460: 2048 + 256");
+  assert.equal(sndbufPerMss(1000), 2304, "MSS 1000");
+  assert.equal(sndbufPerMss(1537), 4352, "MSS 1537 needs 2049 bytes: 4096 + 256");
+  assert.equal(sndbufPerMss(65483), 131328, "loopback MSS: 131072 + 256");
 });

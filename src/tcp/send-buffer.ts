@@ -382,6 +382,14 @@ export class SendBuffer {
     return e < 0 ? len : Math.min(len, e - this.#una - offset);
   }
 
+  /** `len` clamped so that a transmission starting `offset` bytes after snd.una stays inside its skb (Linux sends one skb at a time). */
+  skbLimit(offset: number, len: number): number {
+    const k = this.#rec?.skbs;
+    if (k == null) return len;
+    const e = k.endAfter(this.#una + offset);
+    return e < 0 ? len : Math.min(len, e - this.#una - offset);
+  }
+
   /** Whether `offset` bytes after snd.una is the end of a MSG_EOR record. */
   isRecordEnd(offset: number): boolean {
     return this.#rec !== null && this.#rec.isEor(this.#una + offset);

@@ -71,6 +71,14 @@ export class SendSkbs {
     else s.splice(i + 1, 0, at);
   }
 
+  /** Where the skb holding `at` ends: the next skb's start, or -1 when `at` is in the last one (it ends at the write end). */
+  endAfter(at: number): number {
+    const s = this.#starts;
+    let next = -1;
+    for (let i = s.length - 1; i >= this.#head && s[i]! > at; i--) next = s[i]!;
+    return next;
+  }
+
   /** snd.una reached `una` (write end `end`): fully acknowledged skbs are freed. */
   acknowledge(una: number, end: number): void {
     const s = this.#starts;
