@@ -338,7 +338,7 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
  * Where the GSO packet Linux would send from `seq` ends (Linux
  * tcp_write_xmit: one skb per transmission, cut by tcp_mss_split_point to
  * `min(cwnd quota, tcp_tso_autosize)` segments, within the peer's window,
- * the skb's end — a MSG_EOR record's end, the written data's end — and
+ * the skb's end (send-skbs.ts; a MSG_EOR record's end, the written data's end) and
  * without a trailing partial segment Nagle would hold). Linux's
  * __tcp_transmit_skb sets PSH on every packet of more than one segment
  * (to flush GRO at the receiver); GSO leaves it on the last segment, so
