@@ -59,6 +59,23 @@ export function sizeGoal(t: Tcb): number {
   return Math.max(Math.floor(bound / mss) * mss, mss);
 }
 
+/** Bytes past snd.una ever sent: an skb starting before them is in the retransmission queue. */
+function sentOffset(t: Tcb): number {
+  return Math.max(0, (seqMax(t.sndNxt, t.sndMax) - t.sndBufSeq) | 0);
+}
+
+/**
+ * Whether a write now takes at least one byte (Linux personality): the
+ * write queue's tail skb has room below `size_goal` — it takes bytes
+ * whatever the memory — or a new skb may be queued (memory below sk_sndbuf).
+ */
+export function writeTakes(t: Tcb): boolean {
+  const sb = t.sndBuf;
+  if (sb.memoryFree()) return true;
+  const tail = sb.tailSkbBytes(sentOffset(t));
+  return tail >= 0 && tail < sizeGoal(t);
+}
+
 /**
  * Queues up to `len` bytes of `data` from `off` as Linux's
  * tcp_sendmsg_locked cuts them into skbs; returns the bytes taken. The
@@ -73,9 +90,7 @@ export function writeUnderLowat(tl: TcpLayer, t: Tcb, data: Uint8Array, off: num
   const goal = sizeGoal(t);
   let n = 0;
   while (n < len) {
-    // Bytes past snd.una ever sent: an skb starting before them is in the retransmission queue.
-    const sent = Math.max(0, (seqMax(t.sndNxt, t.sndMax) - t.sndBufSeq) | 0);
-    let tail = sb.tailSkbBytes(sent);
+    let tail = sb.tailSkbBytes(sentOffset(t));
     if (tail < 0 || tail >= goal) {
       // new_segment: sk_stream_memory_free.
       if (!sb.memoryFree() || t.unsentBytes >= lowat) break;
