@@ -142,7 +142,7 @@ function procInt(t: string): number | null {
 type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack" | "tcp_abort_on_overflow" | "tcp_rfc1337" | "tcp_moderate_rcvbuf" | "tcp_autocorking" | "tcp_slow_start_after_idle" |
   "tcp_ecn_fallback";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
-  "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_early_retrans" | "tcp_frto" | "tcp_recovery" | "tcp_reordering" |
+  "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_min_tso_segs" | "tcp_early_retrans" | "tcp_frto" | "tcp_recovery" | "tcp_reordering" |
   "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
   "rmem_default" | "wmem_default" | "rmem_max" | "wmem_max";
 
@@ -289,7 +289,7 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   },
   "net.ipv4.tcp_mtu_probing": recorded("0", is(0), "MTU probing (RFC 4821) is not implemented"),
   "net.ipv4.tcp_autocorking": lbool("tcp_autocorking"),
-  "net.ipv4.tcp_min_tso_segs": recorded("2", () => true, "no TSO in sockstack: every segment is at most one MSS, so the TSO burst floor changes nothing"),
+  "net.ipv4.tcp_min_tso_segs": lint("tcp_min_tso_segs", 1, 255),
   "net.ipv4.tcp_fastopen_blackhole_timeout_sec": lint("tcp_fastopen_blackhole_timeout_sec", 0, 2 ** 31 - 1),
   // Module parameters (/sys/module/tcp_cubic/parameters/*), reached by the same table.
   "module.tcp_cubic.parameters.hystart_detect": {

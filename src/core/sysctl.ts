@@ -100,6 +100,8 @@ export interface Sysctls {
   /** tcp_invalid_ratelimit (µs; ms in /proc). */
   tcp_invalid_ratelimit: Micros;
   tcp_notsent_lowat: number;
+  /** net.ipv4.tcp_min_tso_segs: the fewest segments a GSO packet is sized for (Linux tcp_tso_autosize; pacing.ts burstSegs). */
+  tcp_min_tso_segs: number;
   /**
    * ECN (RFC 3168; tcp/ecn.ts): 0 off, 1 request it on outgoing connections
    * and accept it on incoming ones, 2 (Linux's default) accept only. Linux's
@@ -342,6 +344,7 @@ export function linuxSysctls(): Sysctls {
     tcp_rto_min: 200_000,
     tcp_invalid_ratelimit: 500_000,
     tcp_notsent_lowat: 4294967295,
+    tcp_min_tso_segs: 2,
     tcp_ecn: 2,
     tcp_ecn_fallback: true,
     tcp_insecure_rst: false,

@@ -255,7 +255,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
     if (ca === "disorder") t.cc.toOpen();
     t.cc.onAck(s);
   }
-  sndbufExpand(tl, t);
+  sndbufExpand(tl, t, true);
   // Timer (RFC 6298 §5.2/5.3).
   if (t.sndUna === t.sndMax) stopRetransmit(tl, t);
   else if (log && log.rack && !t.sb?.isSacked(ack)) {

@@ -5,7 +5,7 @@
  * opened the window enough sends a window update.
  */
 import { spaceFromWin, winFromSpace } from "./recv-buffer.js";
-import { sendAck } from "./output.js";
+import { pipeBytes, sendAck } from "./output.js";
 import type { Tcb } from "./tcb.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -60,14 +60,46 @@ function rcvSpaceAdjust(tl: TcpLayer, t: Tcb): void {
   t.rcvSpaceTime = now;
 }
 
+/** Linux MAX_TCP_HEADER on 6.18 x86_64 with this kernel's configuration (see send-skbs.ts). */
+const MAX_TCP_HEADER = 192;
+/** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) and SKB_DATA_ALIGN(sizeof(struct sk_buff)) on x86_64. */
+const SHINFO_SIZE = 320;
+const SKB_SIZE = 256;
+
 /**
- * Send-buffer autotuning (Linux tcp_sndbuf_expand): room for twice the
- * congestion window (plus what is in flight), up to tcp_wmem[2], unless the
- * user fixed SO_SNDBUF. Counted in payload bytes.
+ * Linux tcp_sndbuf_expand's memory per segment: the worst case of one skb
+ * per MSS with a kmalloc'ed head — roundup_pow_of_two(mss + MAX_TCP_HEADER
+ * + shared info) + the sk_buff (2304 bytes for an MSS of 1460).
+ * @example sndbufPerMss(1460) === 2304
  */
-export function sndbufExpand(tl: TcpLayer, t: Tcb): void {
+export function sndbufPerMss(mss: number): number {
+  let p = 1;
+  while (p < mss + MAX_TCP_HEADER + SHINFO_SIZE) p *= 2;
+  return p + SKB_SIZE;
+}
+
+/**
+ * Send-buffer autotuning (Linux tcp_sndbuf_expand): room for the
+ * congestion control's factor (ops->sndbuf_expand: BBR 3, else 2) times
+ * max(10, cwnd, reordering + 1) segments, up to tcp_wmem[2], unless the
+ * user fixed SO_SNDBUF. The Linux personality counts each segment as
+ * {@link sndbufPerMss} (the buffer is charged skb truesize); the FreeBSD
+ * one, whose buffer counts payload, twice the MSS. `onAck`: Linux expands
+ * after an ACK only when a writer found the buffer full (tcp_check_space
+ * with SOCK_NOSPACE) and the congestion window is not full
+ * (tcp_should_expand_sndbuf); at the connection's start always
+ * (tcp_init_buffer_space).
+ */
+export function sndbufExpand(tl: TcpLayer, t: Tcb, onAck = false): void {
   if (t.sndbufLocked) return;
-  // Linux tcp_sndbuf_expand: the congestion control's factor (ops->sndbuf_expand: BBR 3, else 2).
-  const want = Math.min(tl.ctx.sysctl.tcp_wmem[2], t.ccSndbufExpand * Math.max(t.cwnd, 10) * t.mss * 2);
+  let want: number;
+  if (tl.personality.writeRecords) {
+    if (onAck && !(t.chrono?.nospace && Math.ceil(pipeBytes(t) / t.mss) < t.cwnd)) return;
+    const segs = Math.max(t.cwnd, 10, t.reordering + 1);
+    want = t.ccSndbufExpand * segs * sndbufPerMss(Math.max(t.peerMss, t.mss));
+  } else {
+    want = t.ccSndbufExpand * Math.max(t.cwnd, 10) * t.mss * 2;
+  }
+  want = Math.min(tl.ctx.sysctl.tcp_wmem[2], want);
   if (want > t.sndBuf.capacity) t.sndBuf.capacity = want;
 }

@@ -14,13 +14,13 @@
  * (`notsent_bytes << 1 < lowat`).
  *
  * sockstack models skbs here, for every write of the Linux personality
- * (with the default limit 4294967295 a new skb is always allowed): the tail
- * skb's start is kept in `t.sndSkbStart`, `size_goal` is Linux
+ * (with the default limit 4294967295 only the memory limit applies): the
+ * send buffer keeps their bounds (send-skbs.ts), `size_goal` is Linux
  * tcp_xmit_size_goal's. A full skb with more than half the peer's largest
  * window written since the last PSH is marked and pushed (`forced_push`).
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
-import { seqGt } from "../core/seq.js";
+import { seqMax } from "../core/seq.js";
 import { TCP_MSS_DEFAULT } from "./constants.js";
 import { currentMss, tcpOutput } from "./output.js";
 import type { Tcb } from "./tcb.js";
@@ -28,8 +28,13 @@ import type { TcpLayer } from "./tcp-layer.js";
 
 /** The sysctl's default: no limit. */
 export const NOTSENT_LOWAT_NONE = 4294967295;
-/** `sk_gso_max_size` of sockstack's devices (Linux GSO_LEGACY_MAX_SIZE). */
-const GSO_MAX_SIZE = 65536;
+/**
+ * `sk_gso_max_size` of sockstack's devices: Linux sk_setup_caps takes the
+ * device's GSO_LEGACY_MAX_SIZE (65536) less MAX_TCP_HEADER + 1 (192 + 1 on
+ * Linux 6.18 x86_64, see send-skbs.ts) — checked on Linux 6.18: with an
+ * MSS of 16384 a 65536-byte write is two skbs (49152 + 16384 bytes).
+ */
+const GSO_MAX_SIZE = 65536 - 193;
 
 /** Linux tcp_notsent_lowat: the socket's TCP_NOTSENT_LOWAT, else the sysctl. */
 export function notsentLowat(tl: TcpLayer, t: Tcb): number {
@@ -54,29 +59,46 @@ export function sizeGoal(t: Tcb): number {
   return Math.max(Math.floor(bound / mss) * mss, mss);
 }
 
+/** Bytes past snd.una ever sent: an skb starting before them is in the retransmission queue. */
+function sentOffset(t: Tcb): number {
+  return Math.max(0, (seqMax(t.sndNxt, t.sndMax) - t.sndBufSeq) | 0);
+}
+
 /**
- * Queues up to `len` bytes of `data` from `off` as Linux's skbs would take
- * them under the limit `lowat`; returns the bytes taken.
+ * Whether a write now takes at least one byte (Linux personality): the
+ * write queue's tail skb has room below `size_goal` — it takes bytes
+ * whatever the memory — or a new skb may be queued (memory below sk_sndbuf).
+ */
+export function writeTakes(t: Tcb): boolean {
+  const sb = t.sndBuf;
+  if (sb.memoryFree()) return true;
+  const tail = sb.tailSkbBytes(sentOffset(t));
+  return tail >= 0 && tail < sizeGoal(t);
+}
+
+/**
+ * Queues up to `len` bytes of `data` from `off` as Linux's
+ * tcp_sendmsg_locked cuts them into skbs; returns the bytes taken. The
+ * write queue's tail skb (never sent, not closed by MSG_EOR) takes bytes up
+ * to `size_goal` whatever the buffer's memory; a new skb needs
+ * sk_stream_memory_free — the socket's memory (`wmemQueued`, skb truesize)
+ * below sk_sndbuf and, under a limit `lowat`, fewer unsent bytes than it.
+ * So a write may leave the memory above sk_sndbuf by up to one skb.
  */
 export function writeUnderLowat(tl: TcpLayer, t: Tcb, data: Uint8Array, off: number, len: number, lowat: number): number {
   const sb = t.sndBuf;
   const goal = sizeGoal(t);
   let n = 0;
   while (n < len) {
-    // The tail skb: unsent bytes from its start (a transmission that took part of it left the rest as a new skb).
-    let start = t.sndSkbStart;
-    if (t.unsentBytes === 0 || seqGt(t.sndNxt, start)) start = t.sndNxt;
-    let tail = t.unsentBytes === 0 ? 0 : (t.dataEnd - start) >>> 0;
-    if (tail >= goal || tail === 0) {
-      // A new skb (sk_stream_memory_free at new_segment).
-      if (t.unsentBytes >= lowat) break;
-      start = t.dataEnd;
+    let tail = sb.tailSkbBytes(sentOffset(t));
+    if (tail < 0 || tail >= goal) {
+      // new_segment: sk_stream_memory_free.
+      if (!sb.memoryFree() || t.unsentBytes >= lowat) break;
+      sb.newSkb();
       tail = 0;
     }
-    t.sndSkbStart = start;
     const room = goal - tail;
-    const k = sb.write(data, off + n, Math.min(len - n, room));
-    if (k === 0) break;
+    const k = sb.append(data, off + n, Math.min(len - n, room));
     n += k;
     if (k === room && n < len) {
       // A full skb with more than half the peer's largest window written since the last PSH is
@@ -84,7 +106,7 @@ export function writeUnderLowat(tl: TcpLayer, t: Tcb, data: Uint8Array, off: num
       if (sb.forcedPush(t.maxWindow >> 1)) {
         sb.forcePush();
         tcpOutput(tl, t);
-      } else if (start === t.sndNxt) tcpOutput(tl, t);
+      } else if (((t.dataEnd - goal) >>> 0) === t.sndNxt) tcpOutput(tl, t);
     }
   }
   return n;

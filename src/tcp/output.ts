@@ -338,7 +338,7 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
  * Where the GSO packet Linux would send from `seq` ends (Linux
  * tcp_write_xmit: one skb per transmission, cut by tcp_mss_split_point to
  * `min(cwnd quota, tcp_tso_autosize)` segments, within the peer's window,
- * the skb's end — a MSG_EOR record's end, the written data's end — and
+ * the skb's end (send-skbs.ts; a MSG_EOR record's end, the written data's end) and
  * without a trailing partial segment Nagle would hold). Linux's
  * __tcp_transmit_skb sets PSH on every packet of more than one segment
  * (to flush GRO at the receiver); GSO leaves it on the last segment, so
@@ -346,9 +346,9 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
  * unit. Returns the unit's end, or -1 when the unit is a single segment.
  */
 function gsoUnitEnd(tl: TcpLayer, t: Tcb, seq: number, unsent: number, mss: number): number {
-  const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss));
+  const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss, tl.ctx.sysctl.tcp_min_tso_segs));
   if (segs < 2) return -1;
-  let avail = t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent);
+  let avail = t.sndBuf.skbLimit((seq - t.sndBufSeq) >>> 0, t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent));
   const wnd = ((t.sndUna + t.sndWnd) >>> 0) - seq | 0;
   if (wnd < avail) avail = Math.max(wnd, 0);
   let len = segs * mss;
@@ -461,6 +461,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
     if (!retrans && tl.personality.writeRecords && !seqLt(seq, unitStop)) {
       unitEnd = gsoUnitEnd(tl, t, seq, unsent, mss);
       unitStop = unitEnd >= 0 ? unitEnd : end;
+      t.sndBuf.splitSkb((unitStop - t.sndBufSeq) >>> 0); // Linux tso_fragment: the unit's skb ends there (send-skbs.ts)
     }
     if (sendRange(tl, t, seq, withFin ? (end + 1) >>> 0 : end, retrans, !retrans && end === unitEnd) === 0) break;
     if (!retrans && len < mss) t.sndSml = end; // Linux tcp_minshall_update

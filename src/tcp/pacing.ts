@@ -36,7 +36,7 @@ import { rearm } from "./timers.js";
 /** Linux `tcp_pacing_ss_ratio` / `tcp_pacing_ca_ratio` defaults (percent). */
 const PACING_SS_RATIO = 200;
 const PACING_CA_RATIO = 120;
-/** Linux `tcp_min_tso_segs` default. */
+/** Linux `tcp_min_tso_segs` default (the sysctl's value is passed in where a layer is at hand). */
 const MIN_TSO_SEGS = 2;
 /** Linux `tcp_tso_rtt_log` default: bursts grow by gso_max_size >> (min_rtt >> 9 µs). */
 const TSO_RTT_LOG = 9;
@@ -90,13 +90,13 @@ export function pacingOn(t: Tcb): PacingSock | null {
   return (t.pacing = new PacingSock());
 }
 
-/** Linux tcp_tso_autosize: segments per burst at `rate` bytes/s. */
-export function burstSegs(t: Tcb, rate: number, mss: number): number {
+/** Linux tcp_tso_autosize: segments per burst at `rate` bytes/s, at least the algorithm's min_tso_segs, else `minTso` (the `tcp_min_tso_segs` sysctl). */
+export function burstSegs(t: Tcb, rate: number, mss: number, minTso = MIN_TSO_SEGS): number {
   if (rate === Infinity) return MAX_BURST_SEGS;
   let bytes = Math.floor(rate / 2 ** SK_PACING_SHIFT);
   const r = Math.floor(t.rtt.minRtt / 2 ** TSO_RTT_LOG);
   if (r < 32) bytes += Math.floor(GSO_MAX_SIZE / 2 ** r);
-  const minSegs = t.cc.minTsoSegs ? t.cc.minTsoSegs() : MIN_TSO_SEGS;
+  const minSegs = t.cc.minTsoSegs ? t.cc.minTsoSegs() : minTso;
   return Math.min(Math.max(Math.floor(bytes / mss), minSegs), MAX_BURST_SEGS);
 }
 
@@ -123,7 +123,7 @@ export function pacingBlocked(tl: TcpLayer, t: Tcb): boolean {
   const floor = now - p.slack;
   p.credit = p.wstamp < floor ? floor - p.wstamp : 0;
   if (p.wstamp < floor) p.wstamp = floor;
-  p.burst = burstSegs(t, pacingRate(t), t.mss);
+  p.burst = burstSegs(t, pacingRate(t), t.mss, tl.ctx.sysctl.tcp_min_tso_segs);
   return false;
 }
 

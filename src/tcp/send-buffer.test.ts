@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SendBuffer, SEND_BLOCK_MAX, SEND_BLOCK_MIN } from "./send-buffer.js";
+import { SEND_SKB_OVERHEAD } from "./send-skbs.js";
+import { sndbufPerMss } from "./autotune.js";
 import { Rng } from "../core/rng.js";
 
 function bytes(n: number, start = 0): Uint8Array {
@@ -113,4 +115,101 @@ test("randomized model check incl. > 4 GiB of total traffic", () => {
   sb.clear();
   assert.equal(sb.length, 0);
   assert.equal(sb.blockCount, 0);
+});
+
+test("skb accounting (Linux sk_wmem_queued): payload plus 832 bytes per skb", () => {
+  const sb = new SendBuffer(42000);
+  assert.equal(sb.wmemQueued, 0, "an empty buffer is charged nothing");
+  sb.newSkb();
+  assert.equal(sb.wmemQueued, SEND_SKB_OVERHEAD, "an skb is charged before data goes in (tcp_skb_entail)");
+  sb.append(bytes(1), 0, 1);
+  assert.equal(sb.wmemQueued, 833, "a 1-byte write is charged 833, as Linux 6.18 shows in ss -m");
+  sb.append(bytes(24999), 0, 24999);
+  assert.equal(sb.skbCount, 1, "appending grows the tail skb");
+  sb.newSkb();
+  sb.append(bytes(25000), 0, 25000);
+  assert.equal(sb.wmemQueued, 50000 + 2 * 832, "two skbs of 25000");
+  assert.equal(sb.memoryFree(), false, "50000 + 1664 ≥ sk_sndbuf 42000: no new skb");
+  assert.equal(sb.space(), 0, "no free space");
+});
+
+test("skb accounting: a transmission cut, full and partial acknowledgements", () => {
+  const sb = new SendBuffer(42000);
+  sb.newSkb();
+  sb.append(bytes(25000), 0, 25000);
+  sb.splitSkb(10000);                 // tso_fragment: 10000 bytes sent as one GSO packet
+  assert.equal(sb.skbCount, 2, "the cut adds an skb");
+  assert.equal(sb.wmemQueued, 25000 + 2 * 832);
+  sb.splitSkb(10000);
+  assert.equal(sb.skbCount, 2, "cutting where an skb already starts changes nothing");
+  assert.equal(sb.tailSkbBytes(10000), 15000, "the unsent rest is the tail skb and takes more bytes");
+  assert.equal(sb.tailSkbBytes(12000), -1, "a tail skb partly sent takes no more bytes");
+  sb.acknowledge(4000);               // tcp_trim_head: the acknowledged bytes are given back, the skb stays
+  assert.equal(sb.wmemQueued, 21000 + 2 * 832);
+  sb.acknowledge(6000);               // the first skb is fully acknowledged and freed
+  assert.equal(sb.skbCount, 1);
+  assert.equal(sb.wmemQueued, 15000 + 832);
+  sb.acknowledge(15000);
+  assert.equal(sb.skbCount, 0, "everything acknowledged: no skb left");
+  assert.equal(sb.wmemQueued, 0);
+  assert.equal(sb.tailSkbBytes(0), -1, "no tail skb to append to: the writer opens a new one");
+  sb.newSkb();
+  sb.append(bytes(10), 0, 10);
+  assert.equal(sb.wmemQueued, 10 + 832, "a new skb after an idle period");
+});
+
+test("skb accounting: writable (POLLOUT, a blocked writer's wakeup) at free space ≥ half the queued memory", () => {
+  // blocking-write.pkt's state after the ACK of 30000 (Linux 6.18): sk_sndbuf 42000, two skbs of 5000 and 25000
+  // unacknowledged: 31664 charged, 10336 free < 15832 — the writer sleeps on; after the ACK of 36001 (the 5000-byte
+  // skb freed, 1000 bytes trimmed) 24832 are charged, 17168 ≥ 12416 and it wakes.
+  const sb = new SendBuffer(42000);
+  sb.newSkb();
+  sb.append(bytes(5000), 0, 5000);
+  sb.newSkb();
+  sb.append(bytes(25000), 0, 25000);
+  assert.equal(sb.wmemQueued, 31664);
+  assert.equal(sb.memoryFree(), true, "below sk_sndbuf a new skb could be queued");
+  assert.equal(sb.isWritable(), false, "but free space 10336 < 31664 / 2: not writable");
+  sb.acknowledge(6000);
+  assert.equal(sb.wmemQueued, 24832);
+  assert.equal(sb.isWritable(), true, "17168 ≥ 24832 / 2: writable");
+  // The threshold itself: writable exactly while queued ≤ two thirds of the capacity.
+  const t = new SendBuffer(3 * 832 + 3);
+  t.newSkb();
+  t.append(bytes(2 * 832 + 2 - 832), 0, 2 * 832 + 2 - 832);
+  assert.equal(t.wmemQueued, 2 * 832 + 2);
+  assert.equal(t.isWritable(), true, "free 833 ≥ 1666 / 2");
+  t.append(bytes(1), 0, 1);
+  assert.equal(t.isWritable(), false, "free 832 < 1667 / 2");
+});
+
+test("skb accounting: write() respects the charged memory; a buffer without skbs counts payload only", () => {
+  const sb = new SendBuffer(4608);    // SOCK_MIN_SNDBUF
+  sb.newSkb();
+  assert.equal(sb.write(bytes(10000)), 4608 - 832, "write() takes at most capacity − charged memory");
+  const bsd = new SendBuffer(4608);
+  assert.equal(bsd.write(bytes(10000)), 4608, "no skb opened (FreeBSD personality): sb_hiwat counts payload");
+  assert.equal(bsd.wmemQueued, 4608);
+  assert.equal(bsd.skbCount, 0);
+});
+
+test("skb accounting: a transmission stays inside its skb (Linux sends one skb at a time)", () => {
+  const sb = new SendBuffer(1 << 20);
+  sb.newSkb();
+  sb.append(bytes(5000), 0, 5000);
+  sb.newSkb();
+  sb.append(bytes(25000), 0, 25000);
+  assert.equal(sb.skbLimit(0, 10000), 5000, "a 10-segment burst from the first skb stops at its end");
+  assert.equal(sb.skbLimit(5000, 10000), 10000, "the last skb runs to the write end");
+  assert.equal(sb.skbLimit(3000, 1000), 1000, "a shorter length is kept");
+  const plain = new SendBuffer(1 << 20);
+  plain.write(bytes(3000));
+  assert.equal(plain.skbLimit(0, 2000), 2000, "no skbs kept: no limit");
+});
+
+test("tcp_sndbuf_expand's memory per MSS: roundup_pow_of_two(mss + 192 + 320) + 256", () => {
+  assert.equal(sndbufPerMss(1460), 2304, "MSS 1460: 2048 + 256");
+  assert.equal(sndbufPerMss(1000), 2304, "MSS 1000");
+  assert.equal(sndbufPerMss(1537), 4352, "MSS 1537 needs 2049 bytes: 4096 + 256");
+  assert.equal(sndbufPerMss(65483), 131328, "loopback MSS: 131072 + 256");
 });

@@ -23,15 +23,17 @@
  *
  * **Accounting.** Offsets in the API are relative to snd.una, so 32-bit
  * sequence wrap-around does not matter here and a connection can move any
- * amount of data (internally byte counts are exact up to 2^53). Capacity
- * is a plain byte count against SO_SNDBUF: Linux charges `sk_wmem_queued`
- * with skb truesize (payload plus ~overhead), and its socket layer doubles
- * the value given to setsockopt(SO_SNDBUF) for that reason; here payload
- * bytes alone are counted and the caller decides the capacity (e.g. the
- * doubled SO_SNDBUF, or `tcp_wmem[1]` grown by send-buffer autotuning).
+ * amount of data (internally byte counts are exact up to 2^53). The
+ * capacity is `sk_sndbuf` (the doubled SO_SNDBUF, or `tcp_wmem[1]` grown
+ * by send-buffer autotuning) and is compared with {@link wmemQueued}:
+ * under the Linux personality the writer cuts the data into Linux's skbs
+ * ({@link newSkb}, send-skbs.ts) and each costs its payload plus 832 bytes
+ * (`sk_wmem_queued`, skb truesize); a buffer that never had an skb opened
+ * (FreeBSD personality: `sb_ccc` against `sb_hiwat`) counts payload only.
  */
 
 import { SendRecords } from "./send-records.js";
+import { SEND_SKB_OVERHEAD, SendSkbs } from "./send-skbs.js";
 
 /** Largest block allocated (64 KiB). */
 export const SEND_BLOCK_MAX = 65536;
@@ -59,7 +61,9 @@ export class SendBuffer {
   #pushed = 0;              // absolute write end at the last tcp_mark_push (Linux pushed_seq)
   #capacity: number;
   #cache = 0;               // block index of the last peek
-  #rec: SendRecords | null = null; // PSH and MSG_EOR record ends (send-records.ts), while any matter
+  // PSH and MSG_EOR record ends (send-records.ts), while any matter; it also holds Linux's skbs (send-skbs.ts)
+  // from the writer's first newSkb until all is acknowledged — no field of its own (memory per connection).
+  #rec: SendRecords | null = null;
 
   /** @param capacity the byte limit for unacknowledged data (see the module comment). */
   constructor(capacity: number) {
@@ -101,18 +105,40 @@ export class SendBuffer {
     return this.#blocks.length - this.#head;
   }
 
-  /** Free space: how many more bytes `write` would accept now. */
+  /**
+   * The memory charged against {@link capacity} (Linux `sk_wmem_queued`):
+   * the unacknowledged payload plus {@link SEND_SKB_OVERHEAD} for each
+   * skb once skbs are kept (see the module comment).
+   */
+  get wmemQueued(): number {
+    const k = this.#rec?.skbs;
+    return k == null ? this.#end - this.#una : this.#end - this.#una + k.count * SEND_SKB_OVERHEAD;
+  }
+
+  /** Live skbs (0 when the buffer does not keep them). */
+  get skbCount(): number {
+    return this.#rec?.skbs?.count ?? 0;
+  }
+
+  /** Free space: `capacity − wmemQueued` (Linux sk_stream_wspace), at least 0 — what `write` accepts now. */
   space(): number {
-    return Math.max(0, this.#capacity - this.length);
+    return Math.max(0, this.#capacity - this.wmemQueued);
+  }
+
+  /** Linux sk_stream_memory_free (without TCP_NOTSENT_LOWAT): a new skb may be queued, `wmemQueued < capacity`. */
+  memoryFree(): boolean {
+    return this.wmemQueued < this.#capacity;
   }
 
   /**
-   * Linux `sk_stream_is_writeable`: free space at least half of what is
-   * queued — the POLLOUT / EPOLLOUT condition (avoids waking a writer for
-   * a few bytes).
+   * Linux `sk_stream_is_writeable`: free space (`sk_stream_wspace`) at
+   * least half of what is queued (`sk_stream_min_wspace`), i.e. at most
+   * two thirds of the capacity in use — the POLLOUT / EPOLLOUT condition
+   * and when an ACK wakes a blocked writer (avoids waking it for a few bytes).
    */
   isWritable(): boolean {
-    return this.space() >= this.length >> 1 && this.space() > 0;
+    const q = this.wmemQueued;
+    return this.#capacity - q >= q >> 1 && this.#capacity > q;
   }
 
   /**
@@ -121,9 +147,54 @@ export class SendBuffer {
    * returns EAGAIN; a short count is `send`'s short write, seed E3).
    */
   write(data: Uint8Array, off = 0, len = data.length - off): number {
-    let n = Math.min(len, this.space());
-    if (n <= 0) return 0;
-    const taken = n;
+    const n = Math.min(len, this.space());
+    return n <= 0 ? 0 : this.append(data, off, n);
+  }
+
+  /**
+   * Linux tcp_stream_alloc_skb + tcp_skb_entail: a new, empty skb at the
+   * write end (charged at once); from the first call until everything is
+   * acknowledged the buffer keeps skbs — bytes already queued without one
+   * become one skb.
+   */
+  newSkb(): void {
+    const rec = (this.#rec ??= new SendRecords(this.#una));
+    let k = rec.skbs;
+    if (k === null) {
+      k = rec.skbs = new SendSkbs();
+      if (this.#end > this.#una) k.open(this.#una);
+    }
+    k.open(this.#end);
+  }
+
+  /**
+   * The bytes in the write queue's tail skb when more may be appended to it
+   * (Linux tcp_skb_can_collapse_to, and not yet sent: it starts at or after
+   * `sent` bytes past snd.una), else -1 — the writer then needs {@link newSkb}.
+   */
+  tailSkbBytes(sent: number): number {
+    const k = this.#rec?.skbs;
+    if (k == null || k.closed) return -1;
+    const start = k.lastStart;
+    return start < 0 || start < this.#una + sent ? -1 : this.#end - start;
+  }
+
+  /** A transmission ended `offset` bytes after snd.una: the skb holding that point is cut there (tcp_fragment). */
+  splitSkb(offset: number): void {
+    const k = this.#rec?.skbs;
+    if (k != null && offset > 0 && offset < this.#end - this.#una) k.split(this.#una + offset);
+  }
+
+  /**
+   * Appends `len` bytes of `data` from `off` whatever the free space (Linux
+   * appends to the tail skb without checking sk_sndbuf): into the last skb
+   * when the buffer keeps skbs. Returns `len`.
+   */
+  append(data: Uint8Array, off: number, len: number): number {
+    if (len <= 0) return 0;
+    const skbs = this.#rec?.skbs;
+    if (skbs != null && skbs.count === 0) skbs.open(this.#end);
+    let n = len;
     while (n > 0) {
       let last = this.#blocks.length > this.#head ? this.#blocks[this.#blocks.length - 1]! : undefined;
       if (!last || this.#fill === last.length) {
@@ -136,7 +207,7 @@ export class SendBuffer {
       off += k;
       n -= k;
     }
-    return taken;
+    return len;
   }
 
   #allocate(want: number, prev: number): Uint8Array {
@@ -206,9 +277,13 @@ export class SendBuffer {
   acknowledge(n: number): void {
     if (n < 0 || n > this.length) throw new RangeError(`acknowledge(${n}) with ${this.length} bytes queued`);
     this.#una += n;
+    // All acknowledged: no record and no skb is left (the writer opens skbs again with its next write).
     if (this.#rec) {
       if (this.#una === this.#end) this.#rec = null;
-      else this.#rec.acknowledge(this.#una);
+      else {
+        this.#rec.acknowledge(this.#una);
+        this.#rec.skbs?.acknowledge(this.#una, this.#end);
+      }
     }
     const blocks = this.#blocks, starts = this.#starts;
     const lastIdx = blocks.length - 1;
@@ -270,6 +345,8 @@ export class SendBuffer {
    */
   closeRecord(): void {
     (this.#rec ??= new SendRecords(this.#una)).close(this.#end);
+    const k = this.#rec.skbs;
+    if (k !== null) k.closed = true;
   }
 
   /** Whether the open record holds unsent bytes (a write now would join it). */
@@ -302,6 +379,14 @@ export class SendBuffer {
   recordLimit(offset: number, len: number): number {
     if (!this.#rec) return len;
     const e = this.#rec.eorAfter(this.#una + offset);
+    return e < 0 ? len : Math.min(len, e - this.#una - offset);
+  }
+
+  /** `len` clamped so that a transmission starting `offset` bytes after snd.una stays inside its skb (Linux sends one skb at a time). */
+  skbLimit(offset: number, len: number): number {
+    const k = this.#rec?.skbs;
+    if (k == null) return len;
+    const e = k.endAfter(this.#una + offset);
     return e < 0 ? len : Math.min(len, e - this.#una - offset);
   }
 

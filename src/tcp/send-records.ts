@@ -23,6 +23,8 @@
  * write (notsent-lowat.ts) closes the tail with PSH but no MSG_EOR
  * barrier.
  */
+import type { SendSkbs } from "./send-skbs.js";
+
 /** `TcpLayer.send`: the chunk starts its sendmsg. */
 export const SEND_FIRST = 1;
 /** `TcpLayer.send`: the chunk ends its sendmsg. */
@@ -51,6 +53,8 @@ export class SendRecords {
   tailPush = false;
   /** User-memory fragments in the tail record (MSG_ZEROCOPY: at most MAX_SKB_FRAGS per skb). */
   tailFrags = 0;
+  /** The skbs' bounds for the memory they are charged (send-skbs.ts), once the Linux writer opened one. */
+  skbs: SendSkbs | null = null;
 
   /** @param end the buffer's write end when the records start being kept. */
   constructor(end: number) {

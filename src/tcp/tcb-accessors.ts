@@ -810,18 +810,6 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.notsentLowat = v;
   }
 
-  /** See {@link TcbCold.sndSkbStart}. */
-  get sndSkbStart(): TcbCold["sndSkbStart"] {
-    return this.#cold.sndSkbStart;
-  }
-  set sndSkbStart(v: TcbCold["sndSkbStart"]) {
-    if (this.#cold === COLD_DEFAULTS) {
-      if (v === COLD_DEFAULTS.sndSkbStart) return;
-      this.#cold = new TcbCold();
-    }
-    this.#cold.sndSkbStart = v;
-  }
-
   /** See {@link TcbCold.deferAccept}. */
   get deferAccept(): TcbCold["deferAccept"] {
     return this.#cold.deferAccept;

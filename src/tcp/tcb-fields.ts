@@ -175,8 +175,6 @@ export class TcbCold {
   rcvLowat = 1;
   /** TCP_NOTSENT_LOWAT (Linux tp->notsent_lowat); 0: the `tcp_notsent_lowat` sysctl applies (notsent-lowat.ts). */
   notsentLowat = 0;
-  /** Sequence number where the write queue's tail skb begins, while a TCP_NOTSENT_LOWAT limit is modelled (notsent-lowat.ts). */
-  sndSkbStart = 0;
   /**
    * TCP_DEFER_ACCEPT as Linux keeps it (rskq_defer_accept): a number of
    * SYN-ACK timeouts during which a listener drops bare final ACKs (see

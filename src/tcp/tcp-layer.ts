@@ -40,7 +40,7 @@ import { onTcbTimer } from "./timer-expiry.js";
 import { keepCnt, keepIdle, keepIntvl, resetKeepalive } from "./timers.js";
 import { TimeWaitQueue, TimeWaitSock } from "./timewait.js";
 import { chronoNoSpace, chronoStart, TCP_CHRONO_BUSY } from "./chrono.js";
-import { NOTSENT_LOWAT_NONE, notsentFree, notsentLowat, writeUnderLowat } from "./notsent-lowat.js";
+import { NOTSENT_LOWAT_NONE, notsentFree, notsentLowat, writeTakes, writeUnderLowat } from "./notsent-lowat.js";
 
 export { TCP_TIMEWAIT_LEN } from "./constants.js";
 
@@ -160,7 +160,8 @@ export class TcpLayer {
     if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && !isPassiveFastOpen(t)) return st === TcpState.CLOSE ? (t.reset ? "EPIPE" : "ENOTCONN") : "EAGAIN";
     const idle = t.sndUna === t.sndMax && t.unsentBytes === 0;
     const sb = t.sndBuf;
-    if (msg & SEND_FIRST && len > 0 && sb.space() > 0) sb.unmarkPush();
+    // The first byte clears the tail's PSH when it is taken (Linux personality: into the tail skb even above sk_sndbuf).
+    if (msg & SEND_FIRST && len > 0 && (sb.space() > 0 || (this.personality.writeRecords && writeTakes(t)))) sb.unmarkPush();
     // MSG_ZEROCOPY: each chunk is a fragment of user memory; a full skb is closed (Linux: tcp_mark_push, new_segment).
     if (msg & SEND_ZC && len > 0 && sb.space() > 0 && sb.tailFragments >= MAX_SKB_FRAGS) {
       sb.markPush();

@@ -17,7 +17,10 @@
  * - TIME-WAIT and request socks: 0 and 0;
  * - UDP: `recvQ` = memory charged for queued datagrams (sk_rmem_alloc).
  * - `mem.rmemAlloc` (`ss -m` skmem r) is sk_rmem_alloc: for TCP the
- *   truesize of the receive and out-of-order queues (docs/memory.md).
+ *   truesize of the receive and out-of-order queues (docs/memory.md);
+ *   `mem.wmemQueued` (skmem w) is sk_wmem_queued: the send buffer's
+ *   unacknowledged payload plus each Linux skb's overhead (send-skbs.ts),
+ *   `mem.sndbuf` (tb) sk_sndbuf.
  *
  * Timers (inet_diag idiag_timer): one per socket, by priority —
  * retransmit `on`, zero-window probe `persist`, keepalive `keepalive`;
@@ -262,7 +265,7 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
       rmemAlloc: t.rmemAlloc(), // sk_rmem_alloc: truesize of the receive and out-of-order queues
       rcvbuf: t.rcvBuf.rcvbuf,
       sndbuf: t.sndBuf.capacity,
-      wmemQueued: t.sndBuf.allocated,
+      wmemQueued: t.sndBuf.wmemQueued, // sk_wmem_queued: payload + skb truesize overhead
     },
   };
 }

@@ -128,7 +128,12 @@ test("E3: send() on a full send buffer returns a short count when non-blocking",
     try { await p.send(fd, new Uint8Array(1000)); } catch (e) { err = (e as Error).message; }
   });
   await net.advance(sec(1));
-  assert.equal(first, 32768); // SO_SNDBUF doubled
+  // SO_SNDBUF doubled: sk_sndbuf 32768, charged with skb truesize (payload + 832 per skb) and checked only when a
+  // new skb is needed, as Linux tcp_sendmsg_locked. size_goal is 22 × 1448 (half the peer's 65535-byte SYN window):
+  // the first skb takes 31856 bytes; each push of the unsent head cuts off what the initial window sends (two-segment
+  // GSO packets at this pacing rate), and the write refills the tail skb up to size_goal without checking memory —
+  // 32 segments in all; then the next skb would need memory below sk_sndbuf, and there is none.
+  assert.equal(first, 32 * 1448, "a non-blocking write takes what Linux's skbs take of a 1 MB write");
   assert.equal(err, "send: Resource temporarily unavailable");
 });
 
