@@ -139,10 +139,16 @@ async function connectOne(sock: Connecting, to: LookupAddress, port: number, opt
     return;
   }
   sock.emit("connectionAttempt", address, port, family);
+  let failed: unknown = null;
   try {
     await proc.connect(fd, [address, port]);
   } catch (e) {
-    if (!sock.destroyed && gen === sock[kGeneration]()) sock.destroy(connectError(e, address, port, localAddress, opts.localPort));
+    failed = e;
+  }
+  // libuv learns the outcome in its next poll round, after the listeners (FacadeContext.pollRound).
+  await sock.ctx.pollRound("stream");
+  if (failed !== null) {
+    if (!sock.destroyed && gen === sock[kGeneration]()) sock.destroy(connectError(failed, address, port, localAddress, opts.localPort));
     return;
   }
   if (sock.destroyed || gen !== sock[kGeneration]()) return;
@@ -197,6 +203,7 @@ async function connectMultiple(sock: Connecting, targets: LookupAddress[], port:
         settle(connectError(e, address, port, opts.localPort ? local : undefined, opts.localPort));
       });
     });
+    if (outcome !== "timeout") await sock.ctx.pollRound("stream"); // reported in libuv's next poll round
     if (sock.destroyed || gen !== sock[kGeneration]()) return;
     if (outcome === "ok") {
       sock[kEstablished]();
