@@ -123,7 +123,8 @@ export interface HostsLine {
  * A hosts table: Debian's default lines (`127.0.0.1 localhost`, `::1
  * localhost ip6-localhost ip6-loopback`, `ff02::1 ip6-allnodes`, `ff02::2
  * ip6-allrouters`), then each registered host with each of its addresses,
- * then the lines added with {@link HostsTable.add}.
+ * then the lines added with {@link HostsTable.add}; a default line can be
+ * dropped ({@link HostsTable.dropDefault}) to model a machine without it.
  * Host addresses are read live, so addresses assigned later (links,
  * `addAddress`, reboots) are found at once.
  * @example
@@ -139,6 +140,24 @@ export class HostsTable implements Resolver {
   readonly #hosts = new Map<string, { name: string; addresses: () => readonly Ipv4Address[]; addresses6: () => readonly string[] }>();
   /** Added lines: an IPv4 address (number) or an IPv6 address (RFC 5952 text). */
   readonly #lines: { addr: Ipv4Address | string; names: string[] }[] = [];
+  /** This table's default lines (Debian's, less those {@link HostsTable.dropDefault} removed). */
+  readonly #defaults = [...DEFAULT_LINES];
+
+  /**
+   * Removes the default line of `addr` (`"::1"`, `"127.0.0.1"`,
+   * `"ff02::1"`, `"ff02::2"`): a machine whose /etc/hosts lacks it (a
+   * container's often has no `::1 localhost` line, so `localhost` is
+   * 127.0.0.1 only). Returns false when no default line has that address.
+   * @example net.hostsFile.dropDefault("::1"); net.hostsFile.lookup6("localhost") // []
+   */
+  dropDefault(addr: string): boolean {
+    const a6 = addr.includes(":") ? parseIpv6Address(addr) : null;
+    const key = a6 !== null ? formatIpv6Address(a6) : parseIpv4Address(addr);
+    const i = this.#defaults.findIndex((l) => l.addr === key);
+    if (i < 0) return false;
+    this.#defaults.splice(i, 1);
+    return true;
+  }
 
   /**
    * Registers a host by name; `addresses` (IPv4) and `addresses6` (IPv6,
@@ -204,7 +223,7 @@ export class HostsTable implements Resolver {
   lookupAfInet(name: string): Ipv4Address[] {
     const k = name.toLowerCase();
     const out = this.lookup(name);
-    const loop6 = [...DEFAULT_LINES, ...this.#lines].filter((l) => l.addr === "::1" && l.names.some((n) => n.toLowerCase() === k));
+    const loop6 = [...this.#defaults, ...this.#lines].filter((l) => l.addr === "::1" && l.names.some((n) => n.toLowerCase() === k));
     for (let i = 0; i < loop6.length; i++) out.push(0x7f000001);
     return out;
   }
@@ -221,7 +240,7 @@ export class HostsTable implements Resolver {
     const push = (address: string, family: 4 | 6) => {
       if (!out.some((o) => o.address === address)) out.push({ address, family });
     };
-    for (const l of DEFAULT_LINES) {
+    for (const l of this.#defaults) {
       if (l.names.includes(k)) push(typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, typeof l.addr === "number" ? 4 : 6);
     }
     const h = this.#hosts.get(k);
@@ -244,7 +263,7 @@ export class HostsTable implements Resolver {
     } else key = typeof addr === "string" ? parseIpv4Address(addr) : addr;
     if (key === null) return [];
     const out: string[] = [];
-    for (const l of DEFAULT_LINES) if (l.addr === key) out.push(...l.names);
+    for (const l of this.#defaults) if (l.addr === key) out.push(...l.names);
     for (const h of this.#hosts.values()) {
       if (typeof key === "number" ? h.addresses().includes(key) : h.addresses6().includes(key)) out.push(h.name);
     }
@@ -254,7 +273,7 @@ export class HostsTable implements Resolver {
 
   /** The table as lines (what {@link HostsTable.toString} prints). */
   lines(): HostsLine[] {
-    const out: HostsLine[] = DEFAULT_LINES.map((l) => ({ addr: typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, names: [...l.names] }));
+    const out: HostsLine[] = this.#defaults.map((l) => ({ addr: typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, names: [...l.names] }));
     for (const h of this.#hosts.values()) {
       for (const a of h.addresses()) out.push({ addr: formatIpv4Address(a), names: [h.name] });
       for (const a of h.addresses6()) out.push({ addr: a, names: [h.name] });

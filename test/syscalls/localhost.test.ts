@@ -81,3 +81,16 @@ test("localhost in the Node façade: dns.lookup finds both lines (family 6: ::1;
   assert.deepEqual(await node.dns.promises.lookup("localhost", { family: 6 }), { address: "::1", family: 6 }, "family 6");
   assert.deepEqual(await node.dns.promises.lookup("localhost", { family: 4 }), { address: "127.0.0.1", family: 4 }, "family 4");
 });
+
+test("a /etc/hosts without the ::1 line (dropDefault, as in many containers): localhost is 127.0.0.1 only, once for AF_INET, none for AF_INET6", () => {
+  const net = new Network({ seed: 1 });
+  assert.equal(net.hostsFile.dropDefault("::1"), true, "the default ::1 line is there to drop");
+  assert.equal(net.hostsFile.dropDefault("0:0::1"), false, "dropped once; the address is compared in its RFC 5952 form");
+  const p = net.addHost("h").createProcess("gai");
+  const addrs = (family: number) => getaddrinfo(net.hostsFile, "localhost", null, { family, type: SOCK_STREAM }).map((a) => a.addr.addr);
+  assert.deepEqual(addrs(0), ["127.0.0.1"], "no ::1 first: the table has no IPv6 address for localhost");
+  assert.deepEqual(addrs(AF_INET), ["127.0.0.1"], "nss_files has no ::1 line to turn into a second 127.0.0.1");
+  assert.throws(() => addrs(AF_INET6), (e: unknown) => e instanceof GaiError && e.code === "EAI_NONAME", "AF_INET6: no address (Node: getaddrinfo ENOTFOUND localhost, as on a machine whose /etc/hosts lacks the line)");
+  assert.throws(() => p.getaddrinfo("ip6-localhost", null, 0, "SOCK_STREAM"), (e: unknown) => e instanceof GaiError && e.code === "EAI_NONAME", "the line's other names go with it");
+  assert.ok(!net.hostsFile.lines().some((l) => l.addr === "::1"), "the table has no ::1 line");
+});
