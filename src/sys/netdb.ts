@@ -353,14 +353,19 @@ const TYPES: readonly [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DG
  * IPv6 and IPv4 addresses in RFC 6724 order as glibc sorts them
  * ({@link rfc6724Order}, `reachable` telling which destinations the
  * calling host can use), IPv6 literals, AF_INET6 with AI_V4MAPPED /
- * AI_ALL; `host` null with AF_INET6 is ::1 (:: with AI_PASSIVE).
+ * AI_ALL; `host` null with AF_INET6 is ::1 (:: with AI_PASSIVE);
+ * AI_ADDRCONFIG (`addrconfig` telling which families the calling host has
+ * a non-loopback address of) narrows an AF_UNSPEC lookup to the one
+ * family the host has, as glibc does.
  * @example getaddrinfo(net.hostsFile, "server", 80, { type: SOCK_STREAM })[0].addr // { family: 2, addr: "10.0.0.2", port: 80 }
  */
 export function getaddrinfo(
   resolver: Resolver, host: string | null | undefined, port: number | string | null | undefined,
   hints: GetaddrinfoHints = {}, syscall = "getaddrinfo", reachable?: (family: number, addr: string) => boolean,
+  addrconfig?: () => { ipv4: boolean; ipv6: boolean },
 ): AddrInfo[] {
-  const family = hints.family ?? AF_UNSPEC, type = hints.type ?? 0, protocol = hints.protocol ?? 0, flags = hints.flags ?? 0;
+  let family = hints.family ?? AF_UNSPEC;
+  const type = hints.type ?? 0, protocol = hints.protocol ?? 0, flags = hints.flags ?? 0;
   const num = (v: unknown, what: string) => {
     if (typeof v !== "number" || !Number.isInteger(v)) throw new GaiError(what === "flags" ? "EAI_BADFLAGS" : what === "family" ? "EAI_FAMILY" : "EAI_SOCKTYPE", syscall, `${what}: expected an integer, got ${String(v)}`);
   };
@@ -377,6 +382,16 @@ export function getaddrinfo(
     .map(([t, pr]): [number, number] => [t, t === SOCK_RAW ? protocol : pr]);
   if (types.length === 0) throw new GaiError("EAI_SOCKTYPE", syscall);
   if (host == null && port == null) throw new GaiError("EAI_NONAME", syscall);
+  // AI_ADDRCONFIG as glibc: only the families the host has a non-loopback address of (when it has
+  // one of each, or none at all, both); a family asked for that it has none of: no answer.
+  if (flags & AI_ADDRCONFIG && addrconfig) {
+    const seen = addrconfig();
+    if (family === AF_UNSPEC && (seen.ipv4 || seen.ipv6)) {
+      if (seen.ipv4 !== seen.ipv6) family = seen.ipv4 ? AF_INET : AF_INET6;
+    } else if ((family === AF_INET && !seen.ipv4) || (family === AF_INET6 && !seen.ipv6)) {
+      throw new GaiError("EAI_NONAME", syscall, `AI_ADDRCONFIG: the host has no ${family === AF_INET ? "IPv4" : "IPv6"} address besides loopback`);
+    }
+  }
   // The service.
   let p = 0;
   if (typeof port === "number") {

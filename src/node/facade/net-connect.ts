@@ -78,8 +78,10 @@ export async function connectSocket(sock: Connecting, hostName: string, port: nu
       // what connect()'s caller already queued for the next tick (a server's 'listening', say).
       await new Promise<void>((r) => process.nextTick(r));
       if (!sock.connecting || sock.destroyed) return;
-      const all = lookupAll(sock.ctx, hostName, family);
-      targets = found(sock, all.length ? all : lookupFirst(sock.ctx, hostName, family).error!, hostName, auto);
+      // Node's dnsopts: the `hints` option, or dns.ADDRCONFIG on Linux when no family is asked for.
+      const hints = (opts as { hints?: number }).hints || (family !== 4 && family !== 6 ? ADDRCONFIG : 0);
+      const all = lookupAll(sock.ctx, hostName, family, undefined, hints);
+      targets = found(sock, all.length ? all : lookupFirst(sock.ctx, hostName, family, hints).error!, hostName, auto);
     }
   }
   if (!targets || sock.destroyed) return;
