@@ -9,6 +9,7 @@
 // Exit status: the test's own; 124 when VIRTUAL_LIMIT of virtual time passed.
 // Usage (scripts/node-suite.ts runs it): node --import tsx scripts/node-suite-child.ts FILE
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Network } from "../src/sim/network.js";
 import { sec } from "../src/core/time.js";
@@ -22,6 +23,21 @@ const file = resolve(process.argv[2] ?? "");
 const realSetTimeout = setTimeout;
 
 const net = new Network({ seed: 1, driver: { warn: () => {} } });
+// The simulated /etc/hosts has the lines of this machine's: a default line its /etc/hosts lacks
+// (a container's often has no `::1 localhost`) is dropped, so that `localhost` resolves over the
+// façade as in the reference run over the kernel. SOCKSTACK_SUITE_HOSTS=debian keeps Debian's.
+if (process.env.SOCKSTACK_SUITE_HOSTS !== "debian") {
+  let etc = "";
+  try {
+    etc = readFileSync("/etc/hosts", "utf8");
+  } catch { /* no /etc/hosts: Debian's defaults */ }
+  if (etc) {
+    const lines = etc.split("\n").map((l) => l.replace(/#.*/, "").trim().split(/\s+/)).filter((f) => f.length > 1);
+    for (const l of net.hostsFile.lines()) {
+      if (!lines.some(([addr, ...names]) => addr === l.addr && l.names.every((n) => names.includes(n)))) net.hostsFile.dropDefault(l.addr);
+    }
+  }
+}
 const host = net.addHost("node");
 const on = nodeOn(host);
 installInterception();

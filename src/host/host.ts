@@ -159,6 +159,20 @@ export class Host implements Kernel {
     return !!l && l.route(a) !== null;
   }
 
+  /**
+   * Which families the host has an address of besides the loopback ones
+   * (127.0.0.1, ::1): what glibc's getaddrinfo asks the kernel for
+   * AI_ADDRCONFIG (__check_pf: a link-local IPv6 address counts).
+   */
+  addrconfig(): { ipv4: boolean; ipv6: boolean } {
+    let ipv4 = false, ipv6 = false;
+    for (const i of this.ip.interfaces) {
+      if (i.addresses.some((a) => a.addr !== 0x7f000001)) ipv4 = true;
+      if (!this.sysctl.disable_ipv6 && this.ip6.addresses(i).some((a) => formatIpv6Address(a.addr) !== "::1")) ipv6 = true;
+    }
+    return { ipv4, ipv6 };
+  }
+
   /** The IPv4 addresses of the host's interfaces other than loopback, in the order they were assigned. */
   ipv4Addresses(): number[] {
     const out: number[] = [];

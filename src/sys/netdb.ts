@@ -123,7 +123,8 @@ export interface HostsLine {
  * A hosts table: Debian's default lines (`127.0.0.1 localhost`, `::1
  * localhost ip6-localhost ip6-loopback`, `ff02::1 ip6-allnodes`, `ff02::2
  * ip6-allrouters`), then each registered host with each of its addresses,
- * then the lines added with {@link HostsTable.add}.
+ * then the lines added with {@link HostsTable.add}; a default line can be
+ * dropped ({@link HostsTable.dropDefault}) to model a machine without it.
  * Host addresses are read live, so addresses assigned later (links,
  * `addAddress`, reboots) are found at once.
  * @example
@@ -139,6 +140,24 @@ export class HostsTable implements Resolver {
   readonly #hosts = new Map<string, { name: string; addresses: () => readonly Ipv4Address[]; addresses6: () => readonly string[] }>();
   /** Added lines: an IPv4 address (number) or an IPv6 address (RFC 5952 text). */
   readonly #lines: { addr: Ipv4Address | string; names: string[] }[] = [];
+  /** This table's default lines (Debian's, less those {@link HostsTable.dropDefault} removed). */
+  readonly #defaults = [...DEFAULT_LINES];
+
+  /**
+   * Removes the default line of `addr` (`"::1"`, `"127.0.0.1"`,
+   * `"ff02::1"`, `"ff02::2"`): a machine whose /etc/hosts lacks it (a
+   * container's often has no `::1 localhost` line, so `localhost` is
+   * 127.0.0.1 only). Returns false when no default line has that address.
+   * @example net.hostsFile.dropDefault("::1"); net.hostsFile.lookup6("localhost") // []
+   */
+  dropDefault(addr: string): boolean {
+    const a6 = addr.includes(":") ? parseIpv6Address(addr) : null;
+    const key = a6 !== null ? formatIpv6Address(a6) : parseIpv4Address(addr);
+    const i = this.#defaults.findIndex((l) => l.addr === key);
+    if (i < 0) return false;
+    this.#defaults.splice(i, 1);
+    return true;
+  }
 
   /**
    * Registers a host by name; `addresses` (IPv4) and `addresses6` (IPv6,
@@ -204,7 +223,7 @@ export class HostsTable implements Resolver {
   lookupAfInet(name: string): Ipv4Address[] {
     const k = name.toLowerCase();
     const out = this.lookup(name);
-    const loop6 = [...DEFAULT_LINES, ...this.#lines].filter((l) => l.addr === "::1" && l.names.some((n) => n.toLowerCase() === k));
+    const loop6 = [...this.#defaults, ...this.#lines].filter((l) => l.addr === "::1" && l.names.some((n) => n.toLowerCase() === k));
     for (let i = 0; i < loop6.length; i++) out.push(0x7f000001);
     return out;
   }
@@ -221,7 +240,7 @@ export class HostsTable implements Resolver {
     const push = (address: string, family: 4 | 6) => {
       if (!out.some((o) => o.address === address)) out.push({ address, family });
     };
-    for (const l of DEFAULT_LINES) {
+    for (const l of this.#defaults) {
       if (l.names.includes(k)) push(typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, typeof l.addr === "number" ? 4 : 6);
     }
     const h = this.#hosts.get(k);
@@ -244,7 +263,7 @@ export class HostsTable implements Resolver {
     } else key = typeof addr === "string" ? parseIpv4Address(addr) : addr;
     if (key === null) return [];
     const out: string[] = [];
-    for (const l of DEFAULT_LINES) if (l.addr === key) out.push(...l.names);
+    for (const l of this.#defaults) if (l.addr === key) out.push(...l.names);
     for (const h of this.#hosts.values()) {
       if (typeof key === "number" ? h.addresses().includes(key) : h.addresses6().includes(key)) out.push(h.name);
     }
@@ -254,7 +273,7 @@ export class HostsTable implements Resolver {
 
   /** The table as lines (what {@link HostsTable.toString} prints). */
   lines(): HostsLine[] {
-    const out: HostsLine[] = DEFAULT_LINES.map((l) => ({ addr: typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, names: [...l.names] }));
+    const out: HostsLine[] = this.#defaults.map((l) => ({ addr: typeof l.addr === "number" ? formatIpv4Address(l.addr) : l.addr, names: [...l.names] }));
     for (const h of this.#hosts.values()) {
       for (const a of h.addresses()) out.push({ addr: formatIpv4Address(a), names: [h.name] });
       for (const a of h.addresses6()) out.push({ addr: a, names: [h.name] });
@@ -334,14 +353,19 @@ const TYPES: readonly [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DG
  * IPv6 and IPv4 addresses in RFC 6724 order as glibc sorts them
  * ({@link rfc6724Order}, `reachable` telling which destinations the
  * calling host can use), IPv6 literals, AF_INET6 with AI_V4MAPPED /
- * AI_ALL; `host` null with AF_INET6 is ::1 (:: with AI_PASSIVE).
+ * AI_ALL; `host` null with AF_INET6 is ::1 (:: with AI_PASSIVE);
+ * AI_ADDRCONFIG (`addrconfig` telling which families the calling host has
+ * a non-loopback address of) narrows an AF_UNSPEC lookup to the one
+ * family the host has, as glibc does.
  * @example getaddrinfo(net.hostsFile, "server", 80, { type: SOCK_STREAM })[0].addr // { family: 2, addr: "10.0.0.2", port: 80 }
  */
 export function getaddrinfo(
   resolver: Resolver, host: string | null | undefined, port: number | string | null | undefined,
   hints: GetaddrinfoHints = {}, syscall = "getaddrinfo", reachable?: (family: number, addr: string) => boolean,
+  addrconfig?: () => { ipv4: boolean; ipv6: boolean },
 ): AddrInfo[] {
-  const family = hints.family ?? AF_UNSPEC, type = hints.type ?? 0, protocol = hints.protocol ?? 0, flags = hints.flags ?? 0;
+  let family = hints.family ?? AF_UNSPEC;
+  const type = hints.type ?? 0, protocol = hints.protocol ?? 0, flags = hints.flags ?? 0;
   const num = (v: unknown, what: string) => {
     if (typeof v !== "number" || !Number.isInteger(v)) throw new GaiError(what === "flags" ? "EAI_BADFLAGS" : what === "family" ? "EAI_FAMILY" : "EAI_SOCKTYPE", syscall, `${what}: expected an integer, got ${String(v)}`);
   };
@@ -358,6 +382,16 @@ export function getaddrinfo(
     .map(([t, pr]): [number, number] => [t, t === SOCK_RAW ? protocol : pr]);
   if (types.length === 0) throw new GaiError("EAI_SOCKTYPE", syscall);
   if (host == null && port == null) throw new GaiError("EAI_NONAME", syscall);
+  // AI_ADDRCONFIG as glibc: only the families the host has a non-loopback address of (when it has
+  // one of each, or none at all, both); a family asked for that it has none of: no answer.
+  if (flags & AI_ADDRCONFIG && addrconfig) {
+    const seen = addrconfig();
+    if (family === AF_UNSPEC && (seen.ipv4 || seen.ipv6)) {
+      if (seen.ipv4 !== seen.ipv6) family = seen.ipv4 ? AF_INET : AF_INET6;
+    } else if ((family === AF_INET && !seen.ipv4) || (family === AF_INET6 && !seen.ipv6)) {
+      throw new GaiError("EAI_NONAME", syscall, `AI_ADDRCONFIG: the host has no ${family === AF_INET ? "IPv4" : "IPv6"} address besides loopback`);
+    }
+  }
   // The service.
   let p = 0;
   if (typeof port === "number") {

@@ -74,6 +74,8 @@ export interface Kernel {
   readonly resolver?: Resolver;
   /** Whether the host has a route and a source address towards an address (getaddrinfo's RFC 6724 rule 1). */
   reachable?(family: number, addr: string): boolean;
+  /** Which families the host has a non-loopback address of (getaddrinfo's AI_ADDRCONFIG). */
+  addrconfig?(): { ipv4: boolean; ipv6: boolean };
   /** The syscall boundary's per-host state: spin detector and tracer (syscall-boundary.ts). */
   readonly sys?: SyscallHooks;
   /** A new id from the pid space (a thread's tid). */
@@ -719,7 +721,7 @@ export class Process {
       type: argName(type ?? 0, sc, SOCK_TYPES, "type"),
       protocol: argName(protocol, sc, PROTOCOLS, "protocol"),
       flags: argInt(flags, sc, "flags"),
-    }, sc, k.reachable ? (f, a) => k.reachable!(f, a) : undefined);
+    }, sc, k.reachable ? (f, a) => k.reachable!(f, a) : undefined, k.addrconfig ? () => k.addrconfig!() : undefined);
   }
 
   /** gethostbyname(3) in Python's form: the first IPv4 address of `name` ("10.0.0.2"); GaiError EAI_NONAME when unknown. */

@@ -3,7 +3,8 @@
  * each checked against Node's modules over the kernel loopback in the
  * same test: connect's `lookup` option, connect() without a port,
  * `new net.Socket({ handle })` inside interception, dgram's default host
- * for a "" / null address, a server's `_connectionKey`.
+ * for a "" / null address, a server's `_connectionKey`, libuv's poll-round
+ * order of a listener and a connecting socket, `maxConnections` 0.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -142,4 +143,54 @@ test("exclusive on listen and dgram bind: in a process that is not a cluster wor
     return out;
   });
   assert.deepEqual(log, ["true: listening", "false: EADDRINUSE", "true: EADDRINUSE", "dgram exclusive false: bound number"]);
+});
+
+test("poll rounds as libuv's: the server's 'connection' before the client's 'connect' at one instant, one accept per round per listener", async () => {
+  const log = await both(async ({ net }) => {
+    const out: string[] = [];
+    const srv = net.createServer((s) => {
+      out.push("server 'connection'");
+      s.end("x");
+    });
+    srv.on("drop", () => out.push("server 'drop'"));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const port = (srv.address() as realNet.AddressInfo).port;
+    // One client: the listener is reported before the connecting socket in the same round.
+    await new Promise<void>((r) => {
+      const c = net.connect(port, "127.0.0.1", () => out.push("client 'connect'"));
+      c.on("ready", () => out.push("client 'ready'"));
+      c.on("data", (d) => out.push(`client 'data' ${d}`));
+      c.on("close", () => r());
+    });
+    // Two at once: one accept in the first round, both connects, the second accept in the next round.
+    await new Promise<void>((r) => {
+      let n = 0;
+      for (const name of ["a", "b"]) {
+        const c = net.connect(port, "127.0.0.1", () => out.push(`${name} 'connect'`));
+        c.resume();
+        c.on("close", () => ++n === 2 && r());
+      }
+    });
+    // maxConnections 0 is no limit in Node 20 (its check is truthiness); a full server drops in the
+    // listener's round, before the client hears of its connect.
+    srv.maxConnections = 0;
+    const kept = await new Promise<realNet.Socket>((r) => {
+      const c: realNet.Socket = net.connect(port, "127.0.0.1", () => {
+        out.push("kept client 'connect'");
+        r(c);
+      });
+      c.resume();
+    });
+    srv.maxConnections = 1;
+    await new Promise<void>((r) => {
+      const c = net.connect(port, "127.0.0.1", () => out.push("dropped client 'connect'"));
+      c.resume();
+      c.on("error", () => {});
+      c.on("close", () => r());
+    });
+    kept.destroy();
+    await new Promise((r) => srv.close(r));
+    return out;
+  });
+  assert.deepEqual(log.slice(0, 2), ["server 'connection'", "client 'connect'"], "the server's event first");
 });

@@ -13,6 +13,7 @@ import { GaiError, getaddrinfo } from "../../src/sys/netdb.js";
 import { AF_INET, AF_INET6, SOCK_STREAM } from "../../src/socket/constants.js";
 import { linuxFixture } from "../helpers/linux-fixture.js";
 import { nodeOn } from "../../src/node.js";
+import { ADDRCONFIG as dns_ADDRCONFIG } from "node:dns";
 
 const linux = linuxFixture(new URL("./localhost-linux.json", import.meta.url));
 const NAMES: Record<number, string> = { 2: "AF_INET", 10: "AF_INET6" };
@@ -80,4 +81,43 @@ test("localhost in the Node façade: dns.lookup finds both lines (family 6: ::1;
   assert.deepEqual(all, [{ address: "::1", family: 6 }, { address: "127.0.0.1", family: 4 }], "both lines");
   assert.deepEqual(await node.dns.promises.lookup("localhost", { family: 6 }), { address: "::1", family: 6 }, "family 6");
   assert.deepEqual(await node.dns.promises.lookup("localhost", { family: 4 }), { address: "127.0.0.1", family: 4 }, "family 4");
+});
+
+test("a /etc/hosts without the ::1 line (dropDefault, as in many containers): localhost is 127.0.0.1 only, once for AF_INET, none for AF_INET6", () => {
+  const net = new Network({ seed: 1 });
+  assert.equal(net.hostsFile.dropDefault("::1"), true, "the default ::1 line is there to drop");
+  assert.equal(net.hostsFile.dropDefault("0:0::1"), false, "dropped once; the address is compared in its RFC 5952 form");
+  const p = net.addHost("h").createProcess("gai");
+  const addrs = (family: number) => getaddrinfo(net.hostsFile, "localhost", null, { family, type: SOCK_STREAM }).map((a) => a.addr.addr);
+  assert.deepEqual(addrs(0), ["127.0.0.1"], "no ::1 first: the table has no IPv6 address for localhost");
+  assert.deepEqual(addrs(AF_INET), ["127.0.0.1"], "nss_files has no ::1 line to turn into a second 127.0.0.1");
+  assert.throws(() => addrs(AF_INET6), (e: unknown) => e instanceof GaiError && e.code === "EAI_NONAME", "AF_INET6: no address (Node: getaddrinfo ENOTFOUND localhost, as on a machine whose /etc/hosts lacks the line)");
+  assert.throws(() => p.getaddrinfo("ip6-localhost", null, 0, "SOCK_STREAM"), (e: unknown) => e instanceof GaiError && e.code === "EAI_NONAME", "the line's other names go with it");
+  assert.ok(!net.hostsFile.lines().some((l) => l.addr === "::1"), "the table has no ::1 line");
+});
+
+// Checked with Node 20.20.2 over Linux 6.18 (glibc) in a fresh network namespace with Debian's
+// /etc/hosts bind-mounted: `dns.lookup("localhost", { all: true, hints: dns.ADDRCONFIG })` is
+// ::1, 127.0.0.1 with only lo up; 127.0.0.1 twice with an IPv4-only veth (IPv6 disabled on it);
+// ::1, 127.0.0.1 once the veth has a link-local IPv6 address; family 4 or 6 with ADDRCONFIG and
+// only lo: ENOTFOUND; family 6 with the IPv4-only veth: ENOTFOUND.
+test("AI_ADDRCONFIG as glibc's (what Node's net.connect asks by default): only the families the host has a non-loopback address of", async () => {
+  const lookups = async (mode: "lo" | "ipv4" | "ipv6") => {
+    const net = new Network({ seed: 4 });
+    const a = net.addHost("a"), b = net.addHost("b");
+    if (mode !== "lo") net.link(a, b);
+    if (mode === "ipv6") {
+      a.enableIpv6();
+      b.enableIpv6();
+      await net.advance(5_000_000); // DAD of the link-local addresses
+    }
+    const dns = nodeOn(a).dns;
+    const one = (o: object) => dns.promises.lookup("localhost", o).then((r) => JSON.stringify(r), (e: NodeJS.ErrnoException) => e.code);
+    return [await one({ all: true, hints: dns_ADDRCONFIG }), await one({ family: 4, hints: dns_ADDRCONFIG }), await one({ family: 6, hints: dns_ADDRCONFIG }), await one({ all: true })];
+  };
+  const both = '[{"address":"::1","family":6},{"address":"127.0.0.1","family":4}]';
+  const v4twice = '[{"address":"127.0.0.1","family":4},{"address":"127.0.0.1","family":4}]';
+  assert.deepEqual(await lookups("lo"), [both, "ENOTFOUND", "ENOTFOUND", both], "only lo: no narrowing; a family asked for is not configured");
+  assert.deepEqual(await lookups("ipv4"), [v4twice, '{"address":"127.0.0.1","family":4}', "ENOTFOUND", both], "IPv4 only: AF_INET (nss_files gives the ::1 line as 127.0.0.1 too); without the hint both");
+  assert.deepEqual((await lookups("ipv6"))[0], both, "a link-local IPv6 address counts: both families");
 });

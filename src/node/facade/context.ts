@@ -48,4 +48,35 @@ export class FacadeContext {
   wake(): void {
     this.host.ctx.notifyWake();
   }
+
+  /** The next poll round's waiters: listeners first, then connecting sockets (see {@link pollRound}). */
+  #round: { listeners: (() => void)[]; streams: (() => void)[] } | null = null;
+
+  /**
+   * Resolves in the next poll round of Node's event loop (libuv's
+   * uv__io_poll), where what the kernel did since the last round is
+   * reported: a listener's pending connection (one accept per round, as
+   * libuv's uv__server_io) and a connecting socket's outcome. Within a
+   * round listeners come first: a listener is in epoll before the socket
+   * that connects to it (libuv registers a connecting fd at the start of
+   * the next round, after connect() returned), and over loopback the
+   * handshake completes inside connect(), so epoll_wait lists the listener
+   * first — the server's `'connection'` precedes the client's `'connect'`.
+   * A round is one setImmediate at the same virtual instant (the driver
+   * runs those before the clock moves); waiters added while a round runs
+   * belong to the next one.
+   */
+  pollRound(kind: "listener" | "stream"): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (!this.#round) {
+        const round: { listeners: (() => void)[]; streams: (() => void)[] } = (this.#round = { listeners: [], streams: [] });
+        setImmediate(() => {
+          if (this.#round === round) this.#round = null;
+          for (const f of round.listeners) f();
+          for (const f of round.streams) f();
+        });
+      }
+      (kind === "listener" ? this.#round.listeners : this.#round.streams).push(resolve);
+    });
+  }
 }

@@ -54,12 +54,13 @@ function defaultOrder(): ResultOrder {
  * Node's AfterGetAddrInfo does.
  * @internal
  */
-export function lookupAll(ctx: FacadeContext, name: string, family: number, order: ResultOrder = defaultOrder()): LookupAddress[] {
+export function lookupAll(ctx: FacadeContext, name: string, family: number, order: ResultOrder = defaultOrder(), hints = 0): LookupAddress[] {
   const lit = isIP(name);
   if (lit) return [{ address: name, family: lit }];
   let all: LookupAddress[];
   try {
-    const af = family === 4 ? ctx.proc.getaddrinfo(name, null, "AF_INET", "SOCK_STREAM") : family === 6 ? ctx.proc.getaddrinfo(name, null, "AF_INET6", "SOCK_STREAM") : ctx.proc.getaddrinfo(name, null, 0, "SOCK_STREAM");
+    // `hints` are getaddrinfo's flags (Node's dns.ADDRCONFIG, V4MAPPED and ALL have glibc's values).
+    const af = family === 4 ? ctx.proc.getaddrinfo(name, null, "AF_INET", "SOCK_STREAM", 0, hints) : family === 6 ? ctx.proc.getaddrinfo(name, null, "AF_INET6", "SOCK_STREAM", 0, hints) : ctx.proc.getaddrinfo(name, null, 0, "SOCK_STREAM", 0, hints);
     all = af
       .map((ai) => ({ address: ai.addr.addr as string, family: ai.family === 10 ? 6 : 4 }));
   } catch (e) {
@@ -72,8 +73,8 @@ export function lookupAll(ctx: FacadeContext, name: string, family: number, orde
 }
 
 /** The first address of `name` (as `dns.lookup` without `all`), or Node's ENOTFOUND error. @internal */
-export function lookupFirst(ctx: FacadeContext, name: string, family: number): { address?: string; family?: number; error?: NodeSystemError } {
-  const all = lookupAll(ctx, name, family);
+export function lookupFirst(ctx: FacadeContext, name: string, family: number, hints = 0): { address?: string; family?: number; error?: NodeSystemError } {
+  const all = lookupAll(ctx, name, family, defaultOrder(), hints);
   if (all.length === 0) return { error: notFound("getaddrinfo", name) };
   return { address: all[0]!.address, family: all[0]!.family };
 }
@@ -93,8 +94,8 @@ type LookupCb = (err: NodeSystemError | null, address?: string | LookupAddress[]
 const HINTS = nodeDns.ADDRCONFIG | nodeDns.V4MAPPED | nodeDns.ALL;
 
 /** Node's checks of `lookup`'s arguments: [family, all, order], or a TypeError as Node throws it. */
-function lookupOptions(options: SimLookupOptions | number | undefined, promises: boolean): [number, boolean, ResultOrder] {
-  let family = 0, all = false, order = defaultOrder();
+function lookupOptions(options: SimLookupOptions | number | undefined, promises: boolean): [number, boolean, ResultOrder, number] {
+  let family = 0, all = false, order = defaultOrder(), hints = 0;
   const oneOf = (what: string, v: unknown, list: readonly unknown[]) => {
     if (!list.includes(v)) {
       const shown = list.map((x) => (typeof x === "string" ? `'${x}'` : String(x))).join(", ");
@@ -110,6 +111,7 @@ function lookupOptions(options: SimLookupOptions | number | undefined, promises:
     if (o.hints != null) {
       if (typeof o.hints !== "number") throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "options.hints" property must be of type number. Received ${describeReceived(o.hints)}`);
       if (o.hints !== 0 && (o.hints & ~HINTS) !== 0) throw nodeCodeError(TypeError, "ERR_INVALID_ARG_VALUE", `The argument 'hints' is invalid. Received ${o.hints}`);
+      hints = o.hints;
     }
     if (o.family != null) {
       // The callback form takes 'IPv4'/'IPv6' too (lib/dns.js); dns.promises only numbers.
@@ -133,7 +135,7 @@ function lookupOptions(options: SimLookupOptions | number | undefined, promises:
       order = o.order;
     }
   }
-  return [family, all, order];
+  return [family, all, order, hints];
 }
 
 /** The `dns` module bound to one simulated host (what `nodeOn(host).dns` is). */
@@ -161,9 +163,9 @@ export function createDns(ctx: FacadeContext): SimDns {
   // Node's lookup: a falsy hostname answers null (or [] with all) without a lookup.
   const lookupSync = (hostname: unknown, options: SimLookupOptions | number | undefined, promises: boolean): { all: boolean; family: number; r: LookupAddress[] | NodeSystemError | null } => {
     if (hostname && typeof hostname !== "string") throw nodeCodeError(TypeError, "ERR_INVALID_ARG_TYPE", `The "hostname" argument must be of type string. Received ${describeReceived(hostname)}`);
-    const [family, all, order] = lookupOptions(options, promises);
+    const [family, all, order, hints] = lookupOptions(options, promises);
     if (!hostname) return { all, family, r: null };
-    const r = lookupAll(ctx, hostname as string, family, order);
+    const r = lookupAll(ctx, hostname as string, family, order, hints);
     return { all, family, r: r.length ? r : notFound("getaddrinfo", hostname as string) };
   };
   const resolveSync = (hostname: string, family: 4 | 6): string[] | NodeSystemError => {

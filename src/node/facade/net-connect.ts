@@ -78,8 +78,10 @@ export async function connectSocket(sock: Connecting, hostName: string, port: nu
       // what connect()'s caller already queued for the next tick (a server's 'listening', say).
       await new Promise<void>((r) => process.nextTick(r));
       if (!sock.connecting || sock.destroyed) return;
-      const all = lookupAll(sock.ctx, hostName, family);
-      targets = found(sock, all.length ? all : lookupFirst(sock.ctx, hostName, family).error!, hostName, auto);
+      // Node's dnsopts: the `hints` option, or dns.ADDRCONFIG on Linux when no family is asked for.
+      const hints = (opts as { hints?: number }).hints || (family !== 4 && family !== 6 ? ADDRCONFIG : 0);
+      const all = lookupAll(sock.ctx, hostName, family, undefined, hints);
+      targets = found(sock, all.length ? all : lookupFirst(sock.ctx, hostName, family, hints).error!, hostName, auto);
     }
   }
   if (!targets || sock.destroyed) return;
@@ -139,10 +141,16 @@ async function connectOne(sock: Connecting, to: LookupAddress, port: number, opt
     return;
   }
   sock.emit("connectionAttempt", address, port, family);
+  let failed: unknown = null;
   try {
     await proc.connect(fd, [address, port]);
   } catch (e) {
-    if (!sock.destroyed && gen === sock[kGeneration]()) sock.destroy(connectError(e, address, port, localAddress, opts.localPort));
+    failed = e;
+  }
+  // libuv learns the outcome in its next poll round, after the listeners (FacadeContext.pollRound).
+  await sock.ctx.pollRound("stream");
+  if (failed !== null) {
+    if (!sock.destroyed && gen === sock[kGeneration]()) sock.destroy(connectError(failed, address, port, localAddress, opts.localPort));
     return;
   }
   if (sock.destroyed || gen !== sock[kGeneration]()) return;
@@ -197,6 +205,7 @@ async function connectMultiple(sock: Connecting, targets: LookupAddress[], port:
         settle(connectError(e, address, port, opts.localPort ? local : undefined, opts.localPort));
       });
     });
+    if (outcome !== "timeout") await sock.ctx.pollRound("stream"); // reported in libuv's next poll round
     if (sock.destroyed || gen !== sock[kGeneration]()) return;
     if (outcome === "ok") {
       sock[kEstablished]();

@@ -169,11 +169,14 @@ export class SimServer extends EventEmitter {
         this.emit("error", fromSysError(e, "accept"));
         return;
       }
+      // Reported in libuv's next poll round, one connection per round (FacadeContext.pollRound).
+      await this.#ctx.pollRound("listener");
       if (this.#lfd !== lfd) {
         void proc.close(fd).catch(() => {});
         return;
       }
-      if (this.maxConnections !== undefined && this.#conns.size >= this.maxConnections) {
+      // Node 20's onconnection tests maxConnections for truth: 0 (or unset) is no limit.
+      if (this.maxConnections && this.#conns.size >= this.maxConnections) {
         const peer = inet(proc.getpeername(fd));
         const local = inet(proc.getsockname(fd));
         void proc.close(fd).catch(() => {});
