@@ -367,7 +367,8 @@ export class TcpdumpFormatter {
  * `[bad opt]`. This is tcpdump's own walk (print-tcp.c), not the codec's
  * option decoder: tcpdump prints what it read before a bad length, reads a
  * known kind's value whatever its length byte says (then `[len N]`) and
- * names kinds sockstack does not decode (uto, md5, tfo, …).
+ * names kinds sockstack does not decode (uto, tfo, …) and prints an MD5
+ * signature as tcpdump does without `-M` (it cannot check it).
  */
 function tcpOptionsText(v: View, start: number, hlen: number, base: number): { text: string; bad: boolean } {
   let text = "";
@@ -439,6 +440,15 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
         if (datalen > hlen || datalen < 2) return bad();
         const magic = v.u16(cp, "tcp");
         text += magic === 0xf989 ? `-tfo${fastOpenText(v, cp + 2, datalen - 2)}` : `-${hex(magic).padStart(4, "0")}`;
+        break;
+      }
+      case 19: {
+        // TCP MD5 signature (print-tcp.c TCPOPT_SIGNATURE, tcp_verify_signature without -M):
+        // `md5 shared secret not supplied with -M, can't check - <16 bytes hex>`.
+        datalen = 16;
+        if (datalen > hlen) return bad();
+        text += " shared secret not supplied with -M, can't check - ";
+        for (let i = 0; i < datalen; i++) text += v.u8(cp + i, "tcp").toString(16).padStart(2, "0");
         break;
       }
       case 28: {
