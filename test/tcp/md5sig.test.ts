@@ -18,6 +18,8 @@ import type { Process } from "../../src/sys/process.js";
 import type { Packet } from "../../src/wire/packet.js";
 import { datagramBytes } from "../../src/tools/pcap.js";
 import { TcpdumpFormatter } from "../../src/tools/tcpdump.js";
+import { ss } from "../../src/tools/ss.js";
+import { snapshot } from "../../src/tools/snapshot.js";
 import { formatFrame } from "../../src/tools/tcpdump-ether.js";
 import { pcapRecords } from "../../src/wire/testdata/pcap-records.js";
 import { parseTcpOptionList } from "../../src/wire/tcp-options.js";
@@ -248,4 +250,19 @@ test("tcpdump prints the option as this machine's tcpdump 4.99.3 does (no -M: ca
   const want = readFileSync(new URL("md5-kernel.tcpdump.txt", dir), "utf8").trimEnd().split("\n");
   const td = new TcpdumpFormatter();
   assert.deepEqual(recs.map((r) => formatFrame(r.data, td)), want);
+});
+
+test("ss -i: md5keys as iproute2 6.1 prints them (the escaped secrets ahead of the table, newest key first)", () => {
+  const { server } = twoHosts();
+  const p = server.createProcess("p");
+  const l = p.socket("AF_INET", "SOCK_STREAM");
+  p.setsockopt(l, "IPPROTO_TCP", "TCP_MD5SIG", { tcpm_addr: { family: 2, addr: "127.0.0.1" }, tcpm_key: Uint8Array.from([...Buffer.from("a b,c\\d"), 1]) });
+  p.setsockopt(l, "IPPROTO_TCP", "TCP_MD5SIG_EXT", md5sig("10.0.0.0", "pfx", { tcpm_flags: 1, tcpm_prefixlen: 8 }));
+  p.bind(l, ["127.0.0.1", 9000]);
+  p.listen(l, 128);
+  // Measured (unshare -n, ss -tlni): "pfxa\040b\054c\134d\001State  Recv-Q …" and "\t bbr cwnd:10 md5keys:10.0.0.0/8=,127.0.0.1/32=".
+  const out = ss(snapshot(server), "-tlni");
+  assert.ok(out.startsWith("pfxa\\040b\\054c\\134d\\001State"), `the secrets first: ${JSON.stringify(out.slice(0, 40))}`);
+  assert.match(out, / md5keys:10\.0\.0\.0\/8=,127\.0\.0\.1\/32=\n?$/, "the keys after the info");
+  assert.ok(!ss(snapshot(server), "-tln").includes("pfx"), "without -i nothing of the keys");
 });
