@@ -10,7 +10,7 @@
  * timestamps and none with them (Linux tcp_established_options).
  */
 
-import { OPT_EOL, OPT_NOP, OPT_SACK_PERM, TCPOPT_MD5SIG, type TcpOption, type TcpOptionFields } from "../wire/tcp-options.js";
+import { emitLinuxTcpOptions, OPT_EOL, OPT_NOP, OPT_SACK_PERM, TCP_MAX_OPTIONS_LENGTH, TCPOPT_MD5SIG, type TcpOption, type TcpOptionFields } from "../wire/tcp-options.js";
 import type { TcpEmitOptions } from "../wire/tcp.js";
 
 /** Reused for every non-SYN segment (written before the next one is built). */
@@ -47,10 +47,14 @@ export interface SynOptions {
  */
 export function synOptions(o: SynOptions): TcpEmitOptions {
   if (o.bsd) return bsdSynOptions(o);
-  return {
+  const f: TcpOptionFields = {
     mss: o.mss, sackOk: o.sackOk, tsVal: o.ts ? o.tsVal : undefined, tsEcr: o.ts ? o.tsEcr : undefined,
     wscale: o.wscale >= 0 ? o.wscale : undefined, sack: undefined, fastopen: o.fastopen, md5: o.md5 === true,
   };
+  // Linux tcp_syn_options / tcp_synack_options: the Fast Open option only if it fits the 40 bytes the others left
+  // (it always does without an MD5 signature).
+  if (f.md5 && f.fastopen && emitLinuxTcpOptions(f, null, 0) > TCP_MAX_OPTIONS_LENGTH) f.fastopen = undefined;
+  return f;
 }
 
 /**

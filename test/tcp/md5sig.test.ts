@@ -23,7 +23,9 @@ import { snapshot } from "../../src/tools/snapshot.js";
 import { formatFrame } from "../../src/tools/tcpdump-ether.js";
 import { pcapRecords } from "../../src/wire/testdata/pcap-records.js";
 import { parseTcpOptionList } from "../../src/wire/tcp-options.js";
-import { md5Digest, md5OptionOffset, TCP_MD5SIG_SIZE } from "../../src/tcp/md5sig.js";
+import { md5Digest, md5OptionOffset, md5SackLimit, TCP_MD5SIG_SIZE } from "../../src/tcp/md5sig.js";
+import { synOptions } from "../../src/tcp/options-out.js";
+import { tcpEmitOptionsLength } from "../../src/wire/tcp.js";
 import { parseInetAddress, NET_AF_INET6, type InetAddress } from "../../src/net/inet-address.js";
 import "../../src/net/ipv6-net.js";
 
@@ -265,4 +267,14 @@ test("ss -i: md5keys as iproute2 6.1 prints them (the escaped secrets ahead of t
   assert.ok(out.startsWith("pfxa\\040b\\054c\\134d\\001State"), `the secrets first: ${JSON.stringify(out.slice(0, 40))}`);
   assert.match(out, / md5keys:10\.0\.0\.0\/8=,127\.0\.0\.1\/32=\n?$/, "the keys after the info");
   assert.ok(!ss(snapshot(server), "-tln").includes("pfx"), "without -i nothing of the keys");
+});
+
+test("option space with a signature: SACK blocks 2 without timestamps, 0 with; a Fast Open cookie only if it still fits", () => {
+  assert.deepEqual([md5SackLimit(false, false), md5SackLimit(true, false), md5SackLimit(false, true), md5SackLimit(true, true)], [4, 3, 2, 0],
+    "tcp_established_options: (40 − TS − MD5 − 4) / 8, none below 12 bytes");
+  const base = { mss: 1460, wscale: 7, sackOk: true, ts: false, tsVal: 0, tsEcr: 0, md5: true };
+  const cookie = { cookie: new Uint8Array(8), exp: false };
+  assert.equal(tcpEmitOptionsLength(synOptions({ ...base, fastopen: cookie })), 32, "an 8-byte cookie (12 bytes) does not fit beside MD5: left out");
+  assert.equal(tcpEmitOptionsLength(synOptions({ ...base, fastopen: { cookie: new Uint8Array(0), exp: false } })), 36, "a cookie request (4 bytes) fits");
+  assert.equal(tcpEmitOptionsLength(synOptions({ ...base, md5: false, fastopen: cookie })), 24, "without MD5 the cookie goes (mss, nop nop sackOK, nop wscale, FO)");
 });
