@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { ms, sec } from "../../src/core/time.js";
 import { twoHosts, conns } from "../helpers/tcp.js";
 import { drive } from "../helpers/vocabulary.js";
+import { ipv6Lan } from "../helpers/ipv6-lan.js";
 import type { Process } from "../../src/sys/process.js";
 import type { Packet } from "../../src/wire/packet.js";
 import { datagramBytes } from "../../src/tools/pcap.js";
@@ -277,4 +278,92 @@ test("option space with a signature: SACK blocks 2 without timestamps, 0 with; a
   assert.equal(tcpEmitOptionsLength(synOptions({ ...base, fastopen: cookie })), 32, "an 8-byte cookie (12 bytes) does not fit beside MD5: left out");
   assert.equal(tcpEmitOptionsLength(synOptions({ ...base, fastopen: { cookie: new Uint8Array(0), exp: false } })), 36, "a cookie request (4 bytes) fits");
   assert.equal(tcpEmitOptionsLength(synOptions({ ...base, md5: false, fastopen: cookie })), 24, "without MD5 the cookie goes (mss, nop nop sackOK, nop wscale, FO)");
+});
+
+/** Every datagram in `sent` (IPv4 or IPv6, TCP) signed with `key`, the digest RFC 2385's; returns the TCP segments. */
+function expectAllSigned(sent: readonly Uint8Array[], key: string, what: string): { flags: number; tcp: Uint8Array; src: Uint8Array }[] {
+  const out: { flags: number; tcp: Uint8Array; src: Uint8Array }[] = [];
+  for (const [i, b] of sent.entries()) {
+    const six = b[0]! >> 4 === 6;
+    if (six && b[6] !== 6) continue; // ICMPv6 (neighbour discovery)
+    const l4 = six ? 40 : (b[0]! & 15) * 4;
+    const end = six ? 40 + ((b[4]! << 8) | b[5]!) : (b[2]! << 8) | b[3]!;
+    const src = b.subarray(six ? 8 : 12, six ? 24 : 16), dst = b.subarray(six ? 24 : 16, six ? 40 : 20);
+    const tcp = b.subarray(l4, end);
+    const hl = (tcp[12]! >> 4) * 4;
+    const at = md5OptionOffset(tcp, 20, hl);
+    assert.ok(at > 0, `${what}: segment ${i} is signed`);
+    assert.equal(hex(tcp.subarray(at, at + 16)), nodeDigest(key, src, dst, tcp, hl), `${what}: segment ${i}'s digest`);
+    out.push({ flags: tcp[13]!, tcp, src });
+  }
+  return out;
+}
+
+test("IPv6 and v4-mapped peers: AF_INET6 sockets sign with their IPv6 keys and, for IPv4 peers, their v4-mapped ones", async () => {
+  const { net, a, b, aIface, bIface } = await ipv6Lan(7);
+  void aIface;
+  const sent: Uint8Array[] = [];
+  for (const d of [aIface.device, bIface.device]) d.taps.push((p: Packet, dir: string) => { if (dir === "out") sent.push(datagramBytes(p).slice()); });
+  const sp = b.createProcess("srv"), cp = a.createProcess("cli");
+  const l = sp.socket("AF_INET6", "SOCK_STREAM");
+  sp.setsockopt(l, "IPPROTO_TCP", "TCP_MD5SIG_EXT", md5sig("2001:db8::", KEY, { tcpm_flags: 1, tcpm_prefixlen: 64 }));
+  sp.bind(l, ["::", 179]);
+  sp.listen(l, 4);
+  const c = cp.socket("AF_INET6", "SOCK_STREAM");
+  cp.setsockopt(c, "IPPROTO_TCP", "TCP_MD5SIG", md5sig("2001:db8::2", KEY));
+  const acc = sp.accept(l);
+  await drive(net, cp.connect(c, ["2001:db8::2", 179]));
+  const { fd } = await drive(net, acc);
+  await drive(net, cp.send(c, "over IPv6"));
+  assert.equal(new TextDecoder().decode(await drive(net, sp.recv(fd, 100))), "over IPv6", "data arrived");
+  const segs = expectAllSigned(sent.splice(0), KEY, "IPv6");
+  assert.ok(segs.length >= 4, `IPv6 segments (${segs.length})`);
+  assert.equal(b.counters.TcpExt["TCPMD5NotFound"] ?? 0, 0, "the /64 prefix key covered the client");
+});
+
+test("TIME-WAIT ACKs and a connection's RST are signed (tcp_v4_timewait_ack, tcp_v4_send_reset)", async () => {
+  const { net, server, client: ch, link, sent, listen, clientSocket } = pair(KEY, KEY);
+  const sp = server.createProcess("srv"), cp = ch.createProcess("cli");
+  const lfd = listen(sp);
+  let cfd = clientSocket(cp);
+  let acc = sp.accept(lfd);
+  await drive(net, cp.connect(cfd, ["10.0.0.2", 179]));
+  let { fd } = await drive(net, acc);
+  await drive(net, cp.close(cfd));
+  await net.advance(ms(10));
+  // The client's ACK of the server's FIN is lost: the FIN comes again and the TIME-WAIT record answers it.
+  link.aToB.hold();
+  await drive(net, sp.close(fd));
+  await net.advance(sec(2));
+  link.aToB.dropHeld();
+  link.aToB.release();
+  const fromClient = expectAllSigned(sent.splice(0), KEY, "close").filter((s) => s.src[3] === 1);
+  const lastAcks = fromClient.filter((s) => s.flags === 0x10);
+  assert.ok(lastAcks.length >= 3, `the ACK of the FIN and the TIME-WAIT record's ACKs of its retransmissions (${lastAcks.length} ACKs)`);
+  // A close with unread data: the server's RST.
+  cfd = clientSocket(cp);
+  acc = sp.accept(lfd);
+  await drive(net, cp.connect(cfd, ["10.0.0.2", 179]));
+  ({ fd } = await drive(net, acc));
+  await drive(net, cp.send(cfd, "never read"));
+  await net.advance(ms(10));
+  await drive(net, sp.close(fd));
+  await net.advance(ms(10));
+  const rsts = expectAllSigned(sent.splice(0), KEY, "reset").filter((s) => s.flags & 0x04);
+  assert.equal(rsts.length, 1, "one RST, signed");
+  assert.equal(server.counters.TcpExt["TCPMD5Failure"] ?? 0, 0, "no failure on the server");
+  assert.equal(ch.counters.TcpExt["TCPMD5Failure"] ?? 0, 0, "the client accepted the signed RST");
+});
+
+test("an AF_INET6 socket's v4-mapped key signs its IPv4 connection", async () => {
+  const { net, server, client: ch, sent, listen } = pair(KEY, null);
+  const sp = server.createProcess("srv"), cp = ch.createProcess("cli");
+  const lfd = listen(sp);
+  const c = cp.socket("AF_INET6", "SOCK_STREAM");
+  cp.setsockopt(c, "IPPROTO_TCP", "TCP_MD5SIG", md5sig("::ffff:10.0.0.2", KEY));
+  const acc = sp.accept(lfd);
+  await drive(net, cp.connect(c, ["::ffff:10.0.0.2", 179]));
+  await drive(net, acc);
+  const segs = expectAllSigned(sent.splice(0), KEY, "v4-mapped");
+  assert.ok(segs.length >= 3, `the handshake, signed (${segs.length})`);
 });
