@@ -19,6 +19,7 @@ import type { Process } from "../../src/sys/process.js";
 import type { Packet } from "../../src/wire/packet.js";
 import { datagramBytes } from "../../src/tools/pcap.js";
 import { TcpdumpFormatter } from "../../src/tools/tcpdump.js";
+import { parseTcpdumpArgs } from "../../src/tools/tcpdump-args.js";
 import { ss } from "../../src/tools/ss.js";
 import { snapshot } from "../../src/tools/snapshot.js";
 import { formatFrame } from "../../src/tools/tcpdump-ether.js";
@@ -366,4 +367,14 @@ test("an AF_INET6 socket's v4-mapped key signs its IPv4 connection", async () =>
   await drive(net, acc);
   const segs = expectAllSigned(sent.splice(0), KEY, "v4-mapped");
   assert.ok(segs.length >= 3, `the handshake, signed (${segs.length})`);
+});
+
+test("tcpdump -M SECRET checks the signatures as tcpdump 4.99.3 does: md5 valid, md5  (invalid) under another key", () => {
+  const dir = new URL("../../src/tcp/testdata/", import.meta.url);
+  const recs = pcapRecords(new Uint8Array(readFileSync(new URL("md5-kernel.pcap", dir))));
+  const want = readFileSync(new URL("md5-kernel.tcpdump-M-secret.txt", dir), "utf8").trimEnd().split("\n");
+  const args = parseTcpdumpArgs(["-nn", "-M", "secret"]);
+  assert.equal(args.md5Secret, "secret", "-M takes the secret");
+  const td = new TcpdumpFormatter({ md5Secret: args.md5Secret! });
+  assert.deepEqual(recs.map((r) => formatFrame(r.data, td)), want);
 });
