@@ -378,3 +378,15 @@ test("tcpdump -M SECRET checks the signatures as tcpdump 4.99.3 does: md5 valid,
   const td = new TcpdumpFormatter({ md5Secret: args.md5Secret! });
   assert.deepEqual(recs.map((r) => formatFrame(r.data, td)), want);
 });
+
+test("a signed segment to a closed port: a RST, signed, when a listener on its source port has a key that verifies it (tcp_v4_send_reset)", async () => {
+  const { net, client: ch, sent, listen, server } = pair(KEY, null);
+  const sp = server.createProcess("srv"), cp = ch.createProcess("cli");
+  listen(sp); // port 179, key for 10.0.0.1
+  const fd = cp.socket("AF_INET", "SOCK_STREAM");
+  cp.setsockopt(fd, "IPPROTO_TCP", "TCP_MD5SIG", md5sig("10.0.0.2", KEY));
+  cp.bind(fd, ["0.0.0.0", 179]); // BGP: both ends on 179; the server has nothing on 180
+  await assert.rejects(drive(net, cp.connect(fd, ["10.0.0.2", 180])), { code: "ECONNREFUSED" }, "refused by a RST the client accepted");
+  const rsts = expectAllSigned(sent.splice(0), KEY, "closed port").filter((s) => s.flags & 0x04);
+  assert.equal(rsts.length, 1, "one signed RST");
+});
