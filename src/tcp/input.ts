@@ -103,7 +103,10 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   rx.busy = true;
   demux(tl, seg);
   rx.busy = outer;
-  if (!outer) seg.data = EMPTY;
+  if (!outer) {
+    seg.data = EMPTY;
+    seg.th = EMPTY;
+  }
 }
 
 /** An empty segment record. */

@@ -82,7 +82,8 @@ function bsdSynOptions(o: SynOptions): TcpOption[] {
     list.push({ kind: "timestamp", val: o.tsVal, ecr: o.tsEcr });
     n += 10;
   }
-  if (o.fastopen) {
+  // With an MD5 signature a Fast Open option that would not fit is left out (the header holds 40 option bytes).
+  if (o.fastopen && (!o.md5 || 20 + n + (o.fastopen.exp ? 4 : 2) + o.fastopen.cookie.length <= TCP_MAX_OPTIONS_LENGTH)) {
     // FreeBSD tcp_addoptions: the Fast Open option last, then EOL padding.
     list.push({ kind: "fastopen", cookie: o.fastopen.cookie, exp: o.fastopen.exp });
     n += (o.fastopen.exp ? 4 : 2) + o.fastopen.cookie.length;
