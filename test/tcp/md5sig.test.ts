@@ -117,6 +117,11 @@ test("TCP_MD5SIG on both sides: data both ways, every segment signed with a dige
     assert.equal(hex(s.tcp.subarray(at, at + 16)), nodeDigest(KEY, be32(s.src), be32(s.dst), s.tcp, s.hl), `segment ${i}: the digest is RFC 2385's`);
     assert.ok(s.payload.length <= 1460 - 20, `segment ${i}: MSS less the 20 option bytes (${s.payload.length})`);
   }
+  // GSO off (sk_gso_disable): 1440-byte segments (1460 less the signature), PSH on the write's last one only —
+  // as a Linux 6.18 client sent 20000 bytes through a veth pair (src/tcp/testdata/md5-veth.tcpdump.txt).
+  const data = sent.map(segmentOf).filter((s) => s.src === 0x0a000001 && s.payload.length > 0);
+  assert.deepEqual(data.map((s) => s.payload.length), [...Array<number>(13).fill(1440), 1280], "the client's data segments");
+  assert.deepEqual(data.map((s) => (s.flags & 0x08) !== 0), [...Array<boolean>(13).fill(false), true], "PSH on the last only");
   // The SYN and SYN-ACK: no timestamps (tcp_syn_options; tcp_synack_options gives them up for SACK).
   const syn = segmentOf(sent[0]!), synack = segmentOf(sent[1]!);
   const kinds = (s: ReturnType<typeof segmentOf>) => (parseTcpOptionList(s.tcp.subarray(20, s.hl)) as { kind: string }[]).map((o) => o.kind).join();
