@@ -261,7 +261,7 @@ export async function viewCommand(tool: ViewTool, argv: string[], io: CliIo): Pr
           io.err(`${cap.records().length} packets captured`);
           return 0;
         }
-        for (const p of cap.tcpdump({ verbose: f.verbose, hex: f.hex, absoluteSeq: f.absoluteSeq, noTime: f.noTime, ether: f.ether, interfaces: f.iface === "any" })) {
+        for (const p of cap.tcpdump({ verbose: f.verbose, hex: f.hex, absoluteSeq: f.absoluteSeq, noTime: f.noTime, ether: f.ether, interfaces: f.iface === "any", ...(f.md5Secret !== undefined ? { md5Secret: f.md5Secret } : {}) })) {
           for (const l of p.split("\n")) io.out(l);
         }
         return 0;

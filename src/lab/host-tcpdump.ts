@@ -91,7 +91,7 @@ export class HostCaptures {
       const iface = a.iface ?? ifaces.find((n) => n !== "lo") ?? "lo";
       if (iface !== "any" && !ifaces.includes(iface)) throw new Error(`tcpdump: ${iface}: No such device exists`);
       const pred = a.expression === "" ? null : compileFilter(a.expression);
-      v = { records: [], lines: [], iface, args: a, pred, td: new TcpdumpFormatter({ verbose: a.verbose, hex: a.hex, absoluteSeq: a.absoluteSeq }), from: 0 };
+      v = { records: [], lines: [], iface, args: a, pred, td: new TcpdumpFormatter({ verbose: a.verbose, hex: a.hex, absoluteSeq: a.absoluteSeq, ...(a.md5Secret !== undefined ? { md5Secret: a.md5Secret } : {}) }), from: 0 };
       if (this.#views.size >= KEPT_VIEWS) this.#views.delete(this.#views.keys().next().value!);
       this.#views.set(key, v);
     }

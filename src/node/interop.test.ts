@@ -651,6 +651,71 @@ function innerSuite(ns: string): void {
         assert.equal(r2.end, "reset", JSON.stringify(r2));
       });
 
+      tcp("TCP_MD5SIG both ways: the kernel checks sockstack's RFC 2385 signatures and sockstack the kernel's, byte-exact echo", async (t) => {
+        if (lossy) return t.skip("checked on the ideal bridge");
+        const key = "interop-md5-key";
+        const md5 = (addr: string, k: string) => ({ tcpm_addr: { family: 2, addr }, tcpm_key: k });
+        // sockstack client (key) → kernel echo server (its listener's key): every segment verified by the kernel.
+        const srv = kernelPeer(["tcp-md5-echo-server", 5031, SOCKSTACK, key]);
+        await srv.ready;
+        const n = 300_000;
+        const got = await run(th.host, "md5-client", async (p) => {
+          const fd = p.socket("AF_INET", "SOCK_STREAM");
+          p.setsockopt(fd, "IPPROTO_TCP", "TCP_MD5SIG", md5(KERNEL, key));
+          await p.connect(fd, [KERNEL, 5031]);
+          const reading = recvAll(p, fd);
+          await sendPattern(p, fd, n);
+          p.shutdown(fd, "SHUT_WR");
+          const r = await reading;
+          await p.close(fd);
+          return r;
+        });
+        assert.equal(got.n, n, "the kernel echoed everything");
+        assert.equal(got.sha, patternSha(n));
+        const rs = await srv.result;
+        assert.deepEqual(rs.counters, { TCPMD5NotFound: 0, TCPMD5Unexpected: 0, TCPMD5Failure: 0 }, `the kernel accepted every signature: ${JSON.stringify(rs)}`);
+        // kernel client (key) → sockstack echo server with the key on its listener.
+        const c0 = { ...th.host.counters.TcpExt };
+        const served = run(th.host, "md5-echo", async (p) => {
+          const l = p.socket("AF_INET", "SOCK_STREAM");
+          p.setsockopt(l, "IPPROTO_TCP", "TCP_MD5SIG", md5(KERNEL, key));
+          p.bind(l, ["0.0.0.0", 5032]);
+          p.listen(l, 4);
+          const { fd } = await p.accept(l);
+          let total = 0;
+          for (;;) {
+            const d = await p.recv(fd, 65536);
+            if (!d.length) break;
+            total += d.length;
+            await sendAll(p, fd, d);
+          }
+          await p.close(fd);
+          await p.close(l);
+          return total;
+        });
+        const rc = await kernelPeer(["tcp-md5-echo-client", SOCKSTACK, 5032, n, key]).result;
+        assert.equal(await served, n);
+        assert.equal(rc.received, n, JSON.stringify(rc));
+        assert.equal(rc.exact, true);
+        assert.deepEqual(rc.counters, { TCPMD5NotFound: 0, TCPMD5Unexpected: 0, TCPMD5Failure: 0 }, JSON.stringify(rc));
+        for (const k of ["TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure"]) {
+          assert.equal(th.host.counters.TcpExt[k] ?? 0, c0[k] ?? 0, `sockstack accepted every kernel signature (${k})`);
+        }
+        // A wrong key: the kernel's SYNs fail sockstack's check (TCPMD5Failure), connect times out.
+        const l2 = run(th.host, "md5-wrong", async (p) => {
+          const l = p.socket("AF_INET", "SOCK_STREAM");
+          p.setsockopt(l, "IPPROTO_TCP", "TCP_MD5SIG", md5(KERNEL, key));
+          p.bind(l, ["0.0.0.0", 5033]);
+          p.listen(l, 4);
+          await th.driver.sleep(ms(2500));
+          await p.close(l);
+        });
+        const bad = await kernelPeer(["tcp-md5-echo-client", SOCKSTACK, 5033, 10, "not-the-key", 2]).result;
+        await l2;
+        assert.equal(bad.connected, false, JSON.stringify(bad));
+        assert.ok((th.host.counters.TcpExt["TCPMD5Failure"] ?? 0) > (c0["TCPMD5Failure"] ?? 0), "sockstack counted the bad signatures");
+      });
+
       tcp("sockstack → kernel connection refused: ECONNREFUSED from the kernel's RST", async () => {
         const err = await run(th.host, "refused", async (p) => {
           const fd = p.socket("AF_INET", "SOCK_STREAM");

@@ -7,11 +7,12 @@
  */
 import { SysError } from "../core/sys-error.js";
 import type { TcpInfo } from "../tcp/tcp-info.js";
+import type { TcpMd5SigValue } from "../tcp/md5sig.js";
 import { SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SOL_UDP } from "./constants.js";
 import { LEVEL_NAMES, lookupName, suggestName, unknownNameReason, type LevelName } from "./names.js";
 
 /** How an option's value is passed. */
-export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp_info" | "in6_pktinfo";
+export type OptionType = "int" | "bool" | "timeval" | "linger" | "string" | "tcp_info" | "in6_pktinfo" | "tcp_md5sig";
 
 /** One row of the table. */
 export interface OptionSpec {
@@ -100,6 +101,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   T("TCP_KEEPINIT", 128, "int", "75 (net.inet.tcp.keepinit, freebsd personality)", "FreeBSD's: seconds an active open may take before connect() fails with ETIMEDOUT (0: the sysctl). Exists only under the freebsd personality; Linux has no such option (ENOPROTOOPT)."),
   T("TCP_NOTSENT_LOWAT", 25, "int", "0 (the tcp_notsent_lowat sysctl, 4294967295)", "A write takes no new skb while this many bytes or more are unsent, and POLLOUT needs twice the unsent bytes below it (Linux tcp_stream_memory_free); 0 applies the tcp_notsent_lowat sysctl. Setting it wakes writers."),
   T("TCP_CC_INFO", 26, "tcp_info", "—", "Read-only: the congestion control's state (Linux ops->get_info): for bbr, struct tcp_bbr_info { bbr_bw_lo, bbr_bw_hi (bytes/s), bbr_min_rtt (µs), bbr_pacing_gain, bbr_cwnd_gain (×256) }; empty ({}) for reno and cubic, which have none."),
+  T("TCP_MD5SIG", 14, "tcp_md5sig", "none", "RFC 2385 signatures (Linux tcp_v4_parse_md5_keys / tcp_v6_parse_md5_keys): set-only `struct tcp_md5sig` — its uapi bytes (216; a shorter optlen is EINVAL) or `{ tcpm_addr: { family, addr }, tcpm_key, tcpm_keylen? }` — adds or replaces the key for one peer address (IPv4 on AF_INET sockets; IPv6 or v4-mapped on AF_INET6; another family EINVAL); keylen 0 deletes it (ENOENT when absent), keylen > 80 EINVAL. Every segment to that peer is signed (option 19, before the others; SYNs leave timestamps out) and every segment from it must carry a valid signature (else dropped: TcpExt TCPMD5NotFound, TCPMD5Failure; a signature without a key: TCPMD5Unexpected). A listener's key for a peer passes to the connections it accepts. getsockopt: ENOPROTOOPT, as Linux."),
+  T("TCP_MD5SIG_EXT", 32, "tcp_md5sig", "none", "TCP_MD5SIG honouring `tcpm_flags`: TCP_MD5SIG_FLAG_PREFIX (1) makes the key cover `tcpm_prefixlen` bits of the address (> 32 for IPv4 or v4-mapped, > 128 for IPv6: EINVAL; the longest matching prefix wins), TCP_MD5SIG_FLAG_IFINDEX (2) with a non-zero `tcpm_ifindex` is EINVAL (Linux needs an L3 master (VRF) device; sockstack has none). getsockopt: ENOPROTOOPT."),
   T("TCP_INQ", 36, "bool", "0", "recvmsg returns a TCP_CM_INQ control message: the bytes left to read after the call (Linux tcp_inq_hint: a received FIN not yet read counts 1)."),
 ];
 
@@ -193,6 +196,10 @@ export function checkOptionValue(o: OptionSpec, value: unknown, syscall: string)
       return;
     case "tcp_info":
       return; // read-only: the socket answers ENOPROTOOPT
+    case "tcp_md5sig":
+      // Linux: an optlen below sizeof(struct tcp_md5sig) — an int, say — is EINVAL; the struct's members are checked by TCP.
+      if (typeof value !== "object" || value === null) bad("a struct tcp_md5sig (its bytes or { tcpm_addr, tcpm_key, … })");
+      return;
     case "in6_pktinfo": {
       // Linux: an optlen below sizeof(struct in6_pktinfo) — an int — is EINVAL.
       const p = value as In6Pktinfo | null;
@@ -228,7 +235,7 @@ export interface Timeval {
 }
 
 /** A value passed to or returned by setsockopt/getsockopt. */
-export type OptionValue = number | boolean | string | Linger | Timeval | Record<string, unknown>;
+export type OptionValue = number | boolean | string | Linger | Timeval | Record<string, unknown> | Uint8Array;
 
 // ---- option types ------------------------------------------------------------
 
@@ -315,6 +322,8 @@ export interface SocketOptionTypes {
   TCP_FASTOPEN: IntOpt<"IPPROTO_TCP">;
   TCP_FASTOPEN_CONNECT: IntOpt<"IPPROTO_TCP">;
   TCP_FASTOPEN_NO_COOKIE: IntOpt<"IPPROTO_TCP">;
+  TCP_MD5SIG: Opt<"IPPROTO_TCP", TcpMd5SigValue, never>;
+  TCP_MD5SIG_EXT: Opt<"IPPROTO_TCP", TcpMd5SigValue, never>;
 }
 
 /** Every option name. */
@@ -338,6 +347,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   TCP_DEFER_ACCEPT: "IPPROTO_TCP", TCP_WINDOW_CLAMP: "IPPROTO_TCP", TCP_INFO: "IPPROTO_TCP", TCP_QUICKACK: "IPPROTO_TCP",
   TCP_CONGESTION: "IPPROTO_TCP", TCP_CC_INFO: "IPPROTO_TCP", TCP_USER_TIMEOUT: "IPPROTO_TCP", TCP_INQ: "IPPROTO_TCP", TCP_NOTSENT_LOWAT: "IPPROTO_TCP",
   TCP_FASTOPEN: "IPPROTO_TCP", TCP_FASTOPEN_CONNECT: "IPPROTO_TCP", TCP_FASTOPEN_NO_COOKIE: "IPPROTO_TCP",
+  TCP_MD5SIG: "IPPROTO_TCP", TCP_MD5SIG_EXT: "IPPROTO_TCP",
 };
 
 /** A level name in the form the option table uses. */

@@ -672,7 +672,7 @@ export class StreamSocket extends Socket {
 
   /** The view of this socket the option handlers of tcp-sockopt.ts take. */
   get #optionSocket(): TcpOptionSocket {
-    return { ctx: this.ctx, tcp: this.tcp, t: this.t, stored: () => this.stored };
+    return { ctx: this.ctx, tcp: this.tcp, t: this.t, family: this.family, stored: () => this.stored };
   }
 
   /** The view of this socket the IPPROTO_IPV6 handlers of ipv6-sockopt.ts take. */

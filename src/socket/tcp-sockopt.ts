@@ -18,6 +18,7 @@ import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
 import { ZeroCopySock } from "../tcp/zerocopy.js";
 import { getTimestamping, setTimestamping } from "../tcp/tx-timestamp.js";
 import { maxPacingRate, setMaxPacingRate } from "../tcp/pacing.js";
+import { md5SetKey } from "../tcp/md5sig.js";
 import { fail, intValue } from "./socket.js";
 import type { OptionSpec, OptionValue } from "./options.js";
 
@@ -26,6 +27,8 @@ export interface TcpOptionSocket {
   readonly ctx: StackContext;
   readonly tcp: TcpLayer;
   readonly t: Tcb;
+  /** The socket's family (AF_INET, AF_INET6): which addresses TCP_MD5SIG takes. */
+  readonly family: number;
   /** The socket's stored-only option values (created on first use). */
   stored(): Map<string, OptionValue>;
 }
@@ -177,6 +180,12 @@ export function setTcpOption(s: TcpOptionSocket, o: OptionSpec, value: OptionVal
       const v = int();
       if (v < 0 || v > 1 || (t.state !== TcpState.CLOSE && t.state !== TcpState.LISTEN)) fail("EINVAL", sc);
       foOf(t).noCookie = v === 1;
+      return true;
+    }
+    case "TCP_MD5SIG": case "TCP_MD5SIG_EXT": {
+      const r = md5SetKey(t.md5, s.family, o.name === "TCP_MD5SIG_EXT", value);
+      if (typeof r === "string") fail(r, sc);
+      if (r.keys !== t.md5) t.md5 = r.keys;
       return true;
     }
     case "TCP_CONGESTION": {

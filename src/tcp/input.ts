@@ -20,7 +20,8 @@ import { segmentArrives } from "./segment-arrives.js";
 import { FIN, SYN, type Segment } from "./segment.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { TimeWaitSock } from "./timewait.js";
-import { tosFor, ttlFor } from "./tcb.js";
+import { tosFor, ttlFor, type Tcb } from "./tcb.js";
+import { md5Inbound, md5OptionOffset, md5ResetKey } from "./md5sig.js";
 
 /**
  * The records input reuses for every segment of one host (one set per
@@ -96,11 +97,16 @@ export function tcpInput(tl: TcpLayer, packet: Packet, ip: NetRx): void {
   if (th.foLen > 0) seg.foCookie = th.buf.subarray(th.foOff, th.foOff + th.foLen);
   seg.foExp = th.foExp;
   // An MD5 signature option (18 bytes) fits only a header of at least 38.
-  seg.md5 = doff >= TCP_MD5_MIN_HEADER && hasMd5Option(h, l4 + 20, l4 + doff);
+  seg.md5 = doff >= TCP_MD5_MIN_HEADER ? md5OptionOffset(h, l4 + 20, l4 + doff) : -1;
+  seg.th = h;
+  seg.thOff = l4;
   rx.busy = true;
   demux(tl, seg);
   rx.busy = outer;
-  if (!outer) seg.data = EMPTY;
+  if (!outer) {
+    seg.data = EMPTY;
+    seg.th = EMPTY;
+  }
 }
 
 /** An empty segment record. */
@@ -108,7 +114,7 @@ function newSegment(): Segment {
   return {
     saddr: 0, daddr: 0, sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 0, urgent: 0, data: EMPTY, tos: 0, ifindex: 0,
     mss: -1, wscale: -1, sackOk: false, sack: null, hasTs: false, tsVal: 0, tsEcr: 0, twIsn: 0, foLen: -1, foCookie: EMPTY, foExp: false,
-    md5: false,
+    md5: -1, th: EMPTY, thOff: 0,
   };
 }
 
@@ -126,7 +132,7 @@ function demux(tl: TcpLayer, seg: Segment): void {
       if (tl.personality.timeWaitInput(tl, t, seg)) return;
       // A new SYN reuses the tuple: fall through to the listener.
     } else {
-      if (seg.md5) return md5Unexpected(tl);
+      if ((seg.md5 >= 0 || t.md5 !== null) && md5Drop(tl, t, seg)) return;
       t.segsIn++;
       segmentArrives(tl, t, seg);
       return;
@@ -134,7 +140,7 @@ function demux(tl: TcpLayer, seg: Segment): void {
   }
   const lt = tl.tables.findListener(seg.daddr, seg.dport, tl.tupleHash(seg.saddr, seg.sport, seg.daddr, seg.dport));
   if (lt) {
-    if (seg.md5) return md5Unexpected(tl);
+    if ((seg.md5 >= 0 || lt.md5 !== null) && md5Drop(tl, lt, seg)) return;
     // A completed handshake returns the new connection: the rest of its final ACK (data, FIN) is its first segment.
     const child = listenInput(tl, lt, seg);
     if (child && (seg.data.length || seg.flags & FIN)) segmentArrives(tl, child, seg);
@@ -142,39 +148,29 @@ function demux(tl: TcpLayer, seg: Segment): void {
   }
   // CLOSED (RFC 9293 §3.10.7.1): answer with a RST (F5, G4).
   // Linux answers from no socket (TOS 0, the default TTL); FreeBSD from a bound, closed one.
+  // A signed segment is answered only under a listener's key that verifies it (md5ResetKey).
+  const md5 = md5ResetKey((port) => tl.tables.findListener(seg.daddr, port, 0)?.md5, seg);
+  if (md5 === false) return;
   const owner = tl.personality.closedResetOwner(tl, seg);
   const len = seg.data.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
-  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? tosFor(owner, seg.saddr) : 0, owner ? ttlFor(owner, seg.saddr) : -1);
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, owner ? tosFor(owner, seg.saddr) : 0, owner ? ttlFor(owner, seg.saddr) : -1, md5);
 }
 
 /** The shortest header that can hold an MD5 signature option (20 + its 18 bytes). */
 const TCP_MD5_MIN_HEADER = 38;
-/** `TCPOPT_MD5SIG` (RFC 2385). */
-const TCPOPT_MD5SIG = 19;
-
-/** Whether the options in `h[from, to)` hold an MD5 signature (Linux tcp_parse_md5sig_option). */
-function hasMd5Option(h: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to;) {
-    const kind = h[i]!;
-    if (kind === 0) return false;
-    if (kind === 1) {
-      i++;
-      continue;
-    }
-    const len = h[i + 1] ?? 0;
-    if (len < 2 || i + len > to) return false;
-    if (kind === TCPOPT_MD5SIG && len === 18) return true;
-    i += len;
-  }
-  return false;
-}
 
 /**
- * A segment for a socket carries an MD5 signature, and sockstack has no
- * TCP_MD5SIG keys: Linux tcp_inbound_hash drops it (SKB_DROP_REASON_TCP_MD5UNEXPECTED),
- * counted TcpExt TCPMD5Unexpected, and answers nothing.
+ * The MD5 signature check of a segment for a connection or listener
+ * (Linux tcp_inbound_hash, before any state changes): a key for the
+ * source and no option (TcpExt TCPMD5NotFound), an option and no key
+ * (TCPMD5Unexpected), or a wrong digest (TCPMD5Failure) drop it silently.
+ * Returns true when it was dropped.
  */
-function md5Unexpected(tl: TcpLayer): void {
+function md5Drop(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
+  const tcpLen = (seg.th[seg.thOff + 12]! >> 4) * 4 + seg.data.length;
+  const why = md5Inbound(t.md5, seg.saddr, seg.daddr, seg.th, seg.thOff, tcpLen, seg.data, seg.md5);
+  if (why === null) return false;
   const c = tl.ctx.counters;
-  c.inc(c.TcpExt, "TCPMD5Unexpected");
+  c.inc(c.TcpExt, why);
+  return true;
 }

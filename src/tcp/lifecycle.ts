@@ -6,6 +6,7 @@
  * released, the socket woken.
  */
 import { anyAddressOf, familyOps, NET_AF_INET6 } from "../net/inet-address.js";
+import { md5TimeWait } from "./md5sig.js";
 import type { ErrnoCode } from "../core/errno.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from "../core/poll-events.js";
 import { TCP_TIMEWAIT_LEN } from "./constants.js";
@@ -143,6 +144,7 @@ export function abort(tl: TcpLayer, t: Tcb, err: ErrnoCode | null, sendRst: bool
 export function enterTimeWait(tl: TcpLayer, t: Tcb): void {
   tl.setState(t, TcpState.TIME_WAIT);
   const tw = new TimeWaitSock(t, tl.ctx.scheduler.now() + TCP_TIMEWAIT_LEN);
+  if (t.md5 !== null) md5TimeWait(t.md5, t.remoteAddr, tw);
   if (t.hashed) {
     tl.tables.remove(t);
     tl.tables.insert(tw);

@@ -8,6 +8,7 @@
  * queue rules.
  */
 import { ZeroCopySock } from "./zerocopy.js";
+import { md5ChildKeys, md5Lookup } from "./md5sig.js";
 import { POLLIN } from "../core/poll-events.js";
 import { needsScopeId, netHeaderLen, type InetAddress } from "../net/inet-address.js";
 import { Listener, requestKey, type RequestSock } from "./listener.js";
@@ -69,7 +70,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
         c.inc(c.Sockstack, "TcpBadFlagsDrop");
         return null;
       }
-      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0, 0, -1, md5Lookup(lt.md5, seg.saddr));
       return null;
     }
     if (req) {
@@ -82,7 +83,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
         // the request — a RST answering the SYN, the request dropped (checked on Linux 6.18:
         // test/tcp/linux-input-states-probe.py A5, A6).
         const len = 1 + seg.data.length + (seg.flags & FIN ? 1 : 0);
-        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len);
+        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, 0, -1, md5Lookup(lt.md5, seg.saddr));
         lq.synQueue.delete(key);
         c.inc(c.Tcp, "AttemptFails");
         c.inc(c.TcpExt, "EmbryonicRsts");
@@ -103,7 +104,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
     if (seg.ack !== ((req.iss + 1) >>> 0)) {
       // Not for this request: RFC 9293 says RST; Linux tcp_check_req answers a bad ACK with RST too,
       // before it looks at the sequence number.
-      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0, 0, -1, md5Lookup(lt.md5, seg.saddr));
       return null;
     }
     if (!requestInWindow(req, seg)) {
@@ -127,7 +128,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
       c.inc(c.TcpExt, "ListenDrops");
       if (tl.ctx.sysctl.tcp_abort_on_overflow) {
         lq.synQueue.delete(key);
-        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+        sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0, 0, -1, md5Lookup(lt.md5, seg.saddr));
         return null;
       }
       req.acked = true;
@@ -169,7 +170,7 @@ export function listenInput(tl: TcpLayer, lt: Tcb, seg: Segment): Tcb | null {
     }
     c.inc(c.TcpExt, "SyncookiesFailed");
   }
-  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length);
+  sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length, 0, -1, md5Lookup(lt.md5, seg.saddr));
   return null;
 }
 
@@ -317,6 +318,8 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.ttl = lt.ttl;
   t.tclass6 = lt.tclass6;
   t.hopLimit6 = lt.hopLimit6;
+  // The listener's key for the peer, copied as an exact key (Linux tcp_v4_syn_recv_sock; GSO off with it).
+  if (lt.md5 !== null) t.md5 = md5ChildKeys(lt.md5, req.remoteAddr);
   // A link-local peer is reached through the interface its handshake came in on (Linux: ireq->ir_iif becomes sk_bound_dev_if).
   t.boundIf = lt.boundIf || (needsScopeId(t.remoteAddr) ? seg.ifindex : 0);
   if (lt.sndbufLocked) {

@@ -50,10 +50,11 @@ export function notsentFree(tl: TcpLayer, t: Tcb, wake: boolean): boolean {
 /**
  * Linux tcp_xmit_size_goal: the most bytes one skb takes — the GSO size
  * bounded by half the peer's largest window (tcp_bound_to_half_wnd), in
- * whole MSS, at least one.
+ * whole MSS, at least one; one MSS when GSO is off (TCP_MD5SIG).
  */
 export function sizeGoal(t: Tcb): number {
   const mss = currentMss(t);
+  if (t.md5 !== null) return mss; // TCP_MD5SIG turned GSO off (sk_gso_disable): sk_gso_max_size 0
   const cutoff = t.maxWindow > TCP_MSS_DEFAULT ? t.maxWindow >> 1 : t.maxWindow;
   const bound = cutoff && GSO_MAX_SIZE > cutoff ? Math.max(cutoff, 68 - 20) : GSO_MAX_SIZE;
   return Math.max(Math.floor(bound / mss) * mss, mss);

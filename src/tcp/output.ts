@@ -15,6 +15,7 @@ import { EMPTY } from "../wire/packet.js";
 import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
 import { ACK, FIN, PSH, RST, SYN, URG } from "./segment.js";
 import { establishedOptions, synOptions } from "./options-out.js";
+import { md5Lookup, md5SackLimit, md5Sign, TCPOLEN_MD5SIG_ALIGNED } from "./md5sig.js";
 import { synFastOpenOption } from "./fastopen.js";
 import { ecnSendFlags, ecnSynFlags, ecnTos, enterCwr } from "./ecn.js";
 import { tcpEmitOptionsLength, writeTcpHeader } from "../wire/tcp.js";
@@ -73,20 +74,24 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   const now = tl.ctx.scheduler.now();
   let nSack = 0;
   const syn = (flags & SYN) !== 0;
+  // TCP_MD5SIG (md5sig.ts): the key for the peer signs the segment; its option leaves less room for others.
+  const md5 = t.md5 === null ? null : md5Lookup(t.md5, t.remoteAddr);
   const synOpts = syn
     ? {
       mss: t.advMss,
       wscale: t.state === TcpState.SYN_RECV ? (t.wscaleOk ? t.rwin.rcvWscale : -1) : (tl.ctx.sysctl.tcp_window_scaling && !t.synMssOnly ? t.rwin.rcvWscale : -1),
       sackOk: t.state === TcpState.SYN_RECV ? t.sackOk : tl.ctx.sysctl.tcp_sack && !t.synMssOnly,
-      ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps && !t.synMssOnly,
+      ts: t.state === TcpState.SYN_RECV ? t.tsOk : tl.ctx.sysctl.tcp_timestamps && !t.synMssOnly && md5 === null,
       tsVal: tcpTsVal(tl, t),
       tsEcr: t.state === TcpState.SYN_RECV ? t.tsRecent : 0,
       bsd: tl.personality.synOptionsBsd,
       fastopen: synFastOpenOption(t),
+      md5: md5 !== null,
     }
     : null;
-  if (!synOpts && t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, false);
-  const opts = synOpts ? synOptions(synOpts) : establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack);
+  const sackMax = md5SackLimit(t.tsOk, md5 !== null);
+  if (!synOpts && t.sackOk && (flags & RST) === 0 && t.ooo) nSack = t.ooo.sackBlocks(sackScratch, sackMax, false);
+  const opts = synOpts ? synOptions(synOpts) : establishedOptions(t.tsOk, tcpTsVal(tl, t), t.tsRecent, sackScratch, nSack, md5 !== null);
   const l3 = net.headerReserve;
   const head = new Uint8Array(l3 + 20 + tcpEmitOptionsLength(opts));
   const sync = t.state !== TcpState.SYN_SENT;
@@ -107,8 +112,9 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
     flags |= URG;
     urg = Math.min(0xffff, (t.sndUp - seq) >>> 0);
   }
-  if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
+  if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, sackMax, true); // consume a pending D-SACK now that it is sent
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
+  if (md5) md5Sign(md5, t.localAddr, t.remoteAddr, head, l3, data);
   const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, true);
   localDrop = err === "ENOBUFS";
   // SO_TIMESTAMPING (tx-timestamp.ts): SCHED when the packet reached the device's queue, SND when it left.
@@ -166,9 +172,12 @@ export function sendAck(tl: TcpLayer, t: Tcb, challenge = false): void {
 
 /** Payload bytes per segment now: the MSS less the SACK option bytes a data segment would carry. */
 export function currentMss(t: Tcb): number {
-  if (!t.sackOk || !t.ooo || t.ooo.sackCount === 0) return t.mss;
-  const n = Math.min(t.ooo.sackCount, t.tsOk ? 3 : 4);
-  return Math.max(1, t.mss - (4 + 8 * n));
+  // Linux tcp_current_mss: less the options an established segment carries now (an MD5 signature, SACK blocks).
+  const md5 = t.md5 !== null && md5Lookup(t.md5, t.remoteAddr) !== null;
+  const mss = md5 ? t.mss - TCPOLEN_MD5SIG_ALIGNED : t.mss;
+  if (!t.sackOk || !t.ooo || t.ooo.sackCount === 0) return mss;
+  const n = Math.min(t.ooo.sackCount, md5SackLimit(t.tsOk, md5));
+  return n === 0 ? mss : Math.max(1, mss - (4 + 8 * n));
 }
 
 /**
@@ -346,6 +355,7 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
  * unit. Returns the unit's end, or -1 when the unit is a single segment.
  */
 function gsoUnitEnd(tl: TcpLayer, t: Tcb, seq: number, unsent: number, mss: number): number {
+  if (t.md5 !== null) return -1; // TCP_MD5SIG turned GSO off (sk_gso_disable): one segment per skb
   const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss, tl.ctx.sysctl.tcp_min_tso_segs));
   if (segs < 2) return -1;
   let avail = t.sndBuf.skbLimit((seq - t.sndBufSeq) >>> 0, t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent));

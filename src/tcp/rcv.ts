@@ -6,6 +6,7 @@
  * data. When to ACK is delack.ts.
  */
 import { POLLIN, POLLRDNORM, POLLRDHUP } from "../core/poll-events.js";
+import { md5Lookup } from "./md5sig.js";
 import { seqGt, seqLt } from "../core/seq.js";
 import { EMPTY } from "../wire/packet.js";
 import { ackSndCheck, eventDataRecv } from "./delack.js";
@@ -51,7 +52,7 @@ export function processData(tl: TcpLayer, t: Tcb, seg: Segment): void {
     // own FIN: data beyond it) resets the connection, the RST answering this segment.
     if (st === TcpState.FIN_WAIT1 || st === TcpState.FIN_WAIT2 || finIn) {
       c.inc(c.TcpExt, "TCPAbortOnData");
-      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length);
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, seg.data.length, 0, -1, md5Lookup(t.md5, seg.saddr));
       if (st === TcpState.CLOSE_WAIT) c.inc(c.Tcp, "EstabResets");
       t.rcvBuf.clear();
       abort(tl, t, t.orphan ? null : tl.personality.resetErrno(st), false);

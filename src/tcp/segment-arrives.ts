@@ -7,6 +7,7 @@
  * setup.ts.
  */
 import { seqGe, seqGt, seqLe, seqLt, seqMin } from "../core/seq.js";
+import { md5Lookup } from "./md5sig.js";
 import { EMPTY } from "../wire/packet.js";
 import { acceptable } from "./acceptable.js";
 import { processAck } from "./ack.js";
@@ -131,7 +132,7 @@ export function segmentArrives(tl: TcpLayer, t: Tcb, seg: Segment): void {
         tl.ctx.notifyWake();
       }
     } else {
-      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len);
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, len, 0, -1, md5Lookup(t.md5, seg.saddr));
       return;
     }
   }

@@ -49,6 +49,13 @@ export interface Segment {
   foCookie: Uint8Array;
   /** The option came in the experimental form (kind 254). */
   foExp: boolean;
-  /** It carries an MD5 signature option (RFC 2385, kind 19). */
-  md5: boolean;
+  /**
+   * Where the 16 digest bytes of its MD5 signature option (RFC 2385, kind
+   * 19) lie in `th`, or -1 when it carries none.
+   */
+  md5: number;
+  /** The buffer holding the TCP header (valid while the segment is processed; md5sig.ts reads it). */
+  th: Uint8Array;
+  /** The header's offset in `th`. */
+  thOff: number;
 }

@@ -5,6 +5,7 @@
  * whether it was opened actively (here) or passively (listen.ts).
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
+import { md5Lookup } from "./md5sig.js";
 import { seqGt, seqLe, seqLt } from "../core/seq.js";
 import { netHeaderLen } from "../net/inet-address.js";
 import { tsVal } from "./isn.js";
@@ -127,7 +128,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   const hasAck = (seg.flags & ACK) !== 0;
   if (hasAck && (seqLe(seg.ack, t.iss) || seqGt(seg.ack, t.sndNxt))) {
     // An unacceptable ACK: RST (sendResetFor counts a RST it will not answer).
-    sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+    sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0, 0, -1, md5Lookup(t.md5, seg.saddr));
     return;
   }
   // Linux tcp_rcv_synsent_state_process: a SYN-ACK whose TS ecr is not one of our clock's values since the
@@ -137,7 +138,7 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
     const hi = tsVal(tl.ctx.scheduler.now(), t.tsOffset);
     if (seqLt(seg.tsEcr, lo) || seqGt(seg.tsEcr, hi)) {
       c.inc(c.TcpExt, "PAWSActive");
-      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0);
+      sendResetFor(tl, seg.saddr, seg.sport, seg.daddr, seg.dport, seg.seq, seg.ack, seg.flags, 0, 0, -1, md5Lookup(t.md5, seg.saddr));
       return;
     }
   }

@@ -5,6 +5,7 @@
  * seconds ↔ retransmissions conversion. listen.ts decides when.
  */
 import { Timer } from "../core/scheduler.js";
+import { md5Lookup, md5Sign } from "./md5sig.js";
 import { IPPROTO_TCP } from "../wire/ipv4.js";
 import { EMPTY } from "../wire/packet.js";
 import type { Listener, RequestSock } from "./listener.js";
@@ -37,6 +38,10 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
     return;
   }
   const lt = tl.tables.findListener(req.localAddr, req.localPort, 0);
+  // TCP_MD5SIG: the listener's key for the peer signs it; MD5 with timestamps leaves no room for SACK blocks, so a
+  // request that has SACK gives up timestamps (Linux tcp_synack_options; not for a cookie, whose timestamp encodes options).
+  const md5 = lt ? md5Lookup(lt.md5, req.remoteAddr) : null;
+  if (md5 && !cookie) req.tsOk &&= !req.sackOk;
   const mtu = rt.iface.mtu;
   let adv = Math.min(mtu - net.headerReserve - 20, TCP_MAX_ADV_MSS);
   if (lt?.userMss) adv = Math.min(adv, lt.userMss);
@@ -51,11 +56,12 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
     ? (encodeCookieTimestamp(nowMs >>> 0, req.sndWscale, req.sackOk, req.ecnOk) + req.tsOffset) >>> 0
     : tsVal(tl.ctx.scheduler.now(), req.tsOffset);
   const opts = { mss: adv, wscale: req.sndWscale >= 0 ? req.rcvWscale : -1, sackOk: req.sackOk, ts: req.tsOk, tsVal: tsv, tsEcr: req.tsRecent,
-    bsd: tl.personality.synOptionsBsd, fastopen: fo && fo.len >= 0 ? { cookie: fo.val.subarray(0, fo.len), exp: fo.exp } : undefined };
+    bsd: tl.personality.synOptionsBsd, fastopen: fo && fo.len >= 0 ? { cookie: fo.val.subarray(0, fo.len), exp: fo.exp } : undefined, md5: md5 !== null };
   const list = synOptions(opts);
   const head = new Uint8Array(net.headerReserve + 20 + tcpEmitOptionsLength(list));
   const synWin = tl.personality.synAckWindow(lt ?? null, Math.min(win.rcvWnd, 65535));
   writeTcpHeader(head, net.headerReserve, req.localPort, req.remotePort, req.iss, (req.irs + 1) >>> 0, SYN | ACK | (req.ecnOk ? ECE : 0), synWin, 0, list);
+  if (md5) md5Sign(md5, req.localAddr, req.remoteAddr, head, net.headerReserve, EMPTY);
   // The listener's IP_TOS / IP_TTL or IPV6_TCLASS / IPV6_UNICAST_HOPS (Linux tcp_v4_send_synack, tcp_v6_send_synack).
   if (net.output(rt, req.localAddr, req.remoteAddr, IPPROTO_TCP, head, EMPTY, lt ? ttlFor(lt, req.remoteAddr) : -1, lt ? tosFor(lt, req.remoteAddr) : 0, true)) return;
   const c = tl.ctx.counters;
@@ -71,7 +77,7 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
 export function sendRequestAck(tl: TcpLayer, lt: Tcb, req: RequestSock): void {
   const win = tl.personality.synAckWindow(lt, Math.min(req.rcvWnd >>> (req.sndWscale >= 0 ? req.rcvWscale : 0), 65535));
   sendBareAck(tl, req.localAddr, req.remoteAddr, req.localPort, req.remotePort, (req.iss + 1) >>> 0, (req.irs + 1) >>> 0, win,
-    req.tsOk, req.tsOffset, req.tsRecent, ttlFor(lt, req.remoteAddr), tosFor(lt, req.remoteAddr));
+    req.tsOk, req.tsOffset, req.tsRecent, ttlFor(lt, req.remoteAddr), tosFor(lt, req.remoteAddr), md5Lookup(lt.md5, req.remoteAddr));
 }
 
 /** The listener's one timer, armed at the earliest SYN-ACK retransmission due. */

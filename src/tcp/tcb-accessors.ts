@@ -954,6 +954,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.pacing = v;
   }
 
+  /** See {@link TcbCold.md5}. */
+  get md5(): TcbCold["md5"] {
+    return this.#cold.md5;
+  }
+  set md5(v: TcbCold["md5"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.md5) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.md5 = v;
+  }
+
   // ---- data-transfer state, in the shared TcbWarm defaults until first written ----
 
   /** See {@link TcbWarm.retransmits}. */

@@ -38,6 +38,7 @@ import type { SackScoreboard } from "./sack-scoreboard.js";
 import type { ZeroCopySock } from "./zerocopy.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpChrono } from "./chrono.js";
+import type { Md5Keys } from "./md5sig.js";
 import type { PacingSock } from "./pacing.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
@@ -203,6 +204,8 @@ export class TcbCold {
   zc: ZeroCopySock | null = null;
   /** Internal pacing (pacing.ts): the departure clock and timer, SO_MAX_PACING_RATE; null unless the connection paces. */
   pacing: PacingSock | null = null;
+  /** TCP_MD5SIG keys (md5sig.ts; Linux md5sig_info), null until the first key is added; non-null turns GSO off (sk_gso_disable). */
+  md5: Md5Keys | null = null;
 }
 
 /** The shared defaults (never written: the accessors copy first). */

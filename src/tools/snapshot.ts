@@ -130,6 +130,12 @@ export interface SocketSnapshot {
    */
   autobound: boolean;
   mem: SkMem;
+  /**
+   * TCP_MD5SIG keys (Linux INET_DIAG_MD5SIG, `ss -i` `md5keys:`), newest
+   * first: the address as the key's family prints it, the prefix, the
+   * secret. Absent without keys.
+   */
+  md5?: { addr: string; prefixlen: number; key: Uint8Array }[];
 }
 
 /** One open fd of a process. */
@@ -260,6 +266,7 @@ function tcbSnapshot(host: Host, t: Tcb, now: Micros, owners: Map<number, Socket
     listen: listening && lq ? { backlog: lq.backlog, acceptQueue: lq.acceptQueue.length, synQueue: lq.synQueue.size } : null,
     request: false,
     autobound: !t.passive && !t.bindExplicit,
+    ...(t.md5?.length ? { md5: t.md5.map((k) => ({ addr: formatInetAddress(k.addr), prefixlen: k.prefixlen, key: k.key.slice() })) } : {}),
     mem: {
       ...emptyMem(),
       rmemAlloc: t.rmemAlloc(), // sk_rmem_alloc: truesize of the receive and out-of-order queues

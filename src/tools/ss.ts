@@ -664,8 +664,28 @@ function procToken(s: SocketSnapshot, o: SsOptions): string {
       t += ` skmem:(r${m.rmemAlloc},rb${m.rcvbuf},t${m.wmemAlloc},tb${m.sndbuf},f${m.fwdAlloc},w${m.wmemQueued},o${m.optmem},bl${m.backlog},d${m.drops})`;
     }
     if (o.info && s.info) t += tcpInfoText(s.info, o.numeric);
+    if (o.info && s.md5) t += ` md5keys:${s.md5.map((k) => `${k.addr}/${k.prefixlen}=`).join(",")}`;
   }
   return t;
+}
+
+/**
+ * The TCP_MD5SIG secrets of `ss -i`, as iproute2 6.1 prints them: each key
+ * through print_escape_buf (bytes that are not printable, `\`, space and
+ * comma as `\ooo`), written with printf while the table goes through ss's
+ * buffered output — so every secret comes out first, before the header,
+ * and `md5keys:addr/prefix=` stands empty (as measured on this machine).
+ */
+function md5Secrets(rows: readonly SocketSnapshot[], o: SsOptions): string {
+  if (!o.info) return "";
+  let out = "";
+  for (const s of rows) {
+    if (s.proto !== "tcp" || !s.md5) continue;
+    for (const k of s.md5) {
+      for (const b of k.key) out += b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x20 && b !== 0x2c ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, "0")}`;
+    }
+  }
+  return out;
 }
 
 /**
@@ -695,7 +715,8 @@ export function ss(snap: HostSnapshot, args: string | readonly string[] = ""): s
       "",
     ]);
   }
-  for (const s of ssRows(snap, o)) {
+  const tcpRows = ssRows(snap, o);
+  for (const s of tcpRows) {
     const r: string[] = [
       s.proto,
       SS_STATE[s.state] ?? "UNKNOWN",
@@ -715,7 +736,7 @@ export function ss(snap: HostSnapshot, args: string | readonly string[] = ""): s
     const last = rows[rows.length - 1];
     if (last) last.length = COL_PROC + 1;
   }
-  return render(rows, enabled);
+  return md5Secrets(tcpRows, o) + render(rows, enabled);
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseTcpdumpArgs, shellWords, TcpdumpArgsError } from "./tcpdump-args.j
 
 test("parseTcpdumpArgs: grouped flags, values attached or apart, the expression words", () => {
   const a = parseTcpdumpArgs(["-nnvv", "-eXSt", "-c5", "-i", "any", "tcp", "port", "9090"]);
-  assert.deepEqual(a, { verbose: 2, hex: true, absoluteSeq: true, noTime: true, ether: true, count: 5, iface: "any", write: undefined, words: ["tcp", "port", "9090"], expression: "tcp port 9090" }, "every flag read");
+  assert.deepEqual(a, { verbose: 2, hex: true, absoluteSeq: true, noTime: true, ether: true, count: 5, iface: "any", write: undefined, md5Secret: undefined, words: ["tcp", "port", "9090"], expression: "tcp port 9090" }, "every flag read");
   assert.equal(parseTcpdumpArgs(["-ieth0", "-w", "-"]).iface, "eth0", "-iIFACE");
   assert.equal(parseTcpdumpArgs(["-w", "-"]).write, "-", "-w -");
   assert.equal(parseTcpdumpArgs([]).expression, "", "no expression: everything");

@@ -34,6 +34,8 @@ export interface TcpdumpArgs {
   iface: string | undefined;
   /** `-w FILE`. */
   write: string | undefined;
+  /** `-M SECRET`: the TCP MD5 signature key to check option 19 with. */
+  md5Secret: string | undefined;
   /** The filter expression words (joined by a space, as tcpdump joins its arguments). */
   words: string[];
   /** {@link words} joined. */
@@ -47,7 +49,7 @@ export interface TcpdumpArgs {
  * @example parseTcpdumpArgs(["-c", "2", "port", "80"]).count === 2
  */
 export function parseTcpdumpArgs(args: readonly string[]): TcpdumpArgs {
-  const f: TcpdumpArgs = { verbose: 0, hex: false, absoluteSeq: false, noTime: false, ether: false, count: undefined, iface: undefined, write: undefined, words: [], expression: "" };
+  const f: TcpdumpArgs = { verbose: 0, hex: false, absoluteSeq: false, noTime: false, ether: false, count: undefined, iface: undefined, write: undefined, md5Secret: undefined, words: [], expression: "" };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (!a.startsWith("-") || a === "-") {
@@ -78,6 +80,7 @@ export function parseTcpdumpArgs(args: readonly string[]): TcpdumpArgs {
         }
         case "i": f.iface = value(); break;
         case "w": f.write = value(); break;
+        case "M": f.md5Secret = value(); break;
         default: throw new TcpdumpArgsError(`invalid option -- '${c}'`);
       }
     }

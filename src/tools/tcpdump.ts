@@ -24,6 +24,9 @@
  * td.format(packet, now); // "00:00:01.000200 IP 10.0.0.1.9090 > 10.0.0.2.47513: Flags [S.], seq …"
  */
 import type { Micros } from "../core/time.js";
+import { md5Digest } from "../tcp/md5sig.js";
+import { NET_AF_INET6, parseInetAddress, type InetAddress } from "../net/inet-address.js";
+import { formatIpv6Address } from "../wire/ipv6-address.js";
 import { foldChecksum, pseudoHeaderSum, sum16 } from "../wire/checksum.js";
 import { formatIpv4Address } from "../wire/ipv4-address.js";
 import { finalizeChecksums, Packet } from "../wire/packet.js";
@@ -40,6 +43,8 @@ export interface TcpdumpOptions {
   absoluteSeq?: boolean;
   /** `-X`: follow each packet's text with a hex and ASCII dump of the datagram ({@link hexDump}). */
   hex?: boolean;
+  /** `-M secret`: check TCP MD5 signatures (RFC 2385) with this key: `md5 valid` or `md5  (invalid)`. */
+  md5Secret?: string;
 }
 
 /** Protocol names of tcpdump's `-v` IP header (`proto TCP (6)`). */
@@ -99,6 +104,7 @@ export class TcpdumpFormatter {
   readonly #v: number;
   readonly #absolute: boolean;
   readonly #hex: boolean;
+  readonly #secret: Uint8Array | null;
   /** tcpdump's tcp_seq_hash: normalized (addresses, ports) → initial seq/ack. */
   readonly #conns = new Map<string, { seq: number; ack: number }>();
   /** The IPv6 printer's view of this formatter (tcpdump-ipv6.ts). */
@@ -108,6 +114,7 @@ export class TcpdumpFormatter {
     this.#v = opts.verbose ?? 0;
     this.#absolute = opts.absoluteSeq ?? false;
     this.#hex = opts.hex ?? false;
+    this.#secret = opts.md5Secret === undefined ? null : new TextEncoder().encode(opts.md5Secret);
     this.#six = {
       verbose: this.#v,
       tcp: (v, o, length, src, dst, skey, dkey, cmp, pseudo, fragmented, withAddrs) =>
@@ -259,7 +266,9 @@ export class TcpdumpFormatter {
       out += `, win ${win}`;
       if (flags & TCP_URG) out += `, urg ${urp}`;
       if (hlen > TCP.MIN_HEADER) {
-        const opts = tcpOptionsText(v, o + TCP.MIN_HEADER, hlen - TCP.MIN_HEADER, rev ? thseq : thack);
+        const secret = this.#secret;
+        const sig = (at: number): string => (secret ? md5SignatureCheck(v, o, length, hlen, secret, at) : "shared secret not supplied with -M, can't check - ");
+        const opts = tcpOptionsText(v, o + TCP.MIN_HEADER, hlen - TCP.MIN_HEADER, rev ? thseq : thack, sig);
         out += `, options [${opts.text}`;
         if (opts.bad) return out;
         out += "]";
@@ -367,9 +376,10 @@ export class TcpdumpFormatter {
  * `[bad opt]`. This is tcpdump's own walk (print-tcp.c), not the codec's
  * option decoder: tcpdump prints what it read before a bad length, reads a
  * known kind's value whatever its length byte says (then `[len N]`) and
- * names kinds sockstack does not decode (uto, md5, tfo, …).
+ * names kinds sockstack does not decode (uto, tfo, …) and prints an MD5
+ * signature as tcpdump does without `-M` (it cannot check it).
  */
-function tcpOptionsText(v: View, start: number, hlen: number, base: number): { text: string; bad: boolean } {
+function tcpOptionsText(v: View, start: number, hlen: number, base: number, sig: (at: number) => string): { text: string; bad: boolean } {
   let text = "";
   let sep = "";
   let cp = start;
@@ -441,6 +451,16 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
         text += magic === 0xf989 ? `-tfo${fastOpenText(v, cp + 2, datalen - 2)}` : `-${hex(magic).padStart(4, "0")}`;
         break;
       }
+      case 19: {
+        // TCP MD5 signature (print-tcp.c TCPOPT_SIGNATURE, tcp_verify_signature without -M):
+        // `md5 shared secret not supplied with -M, can't check - <16 bytes hex>`.
+        datalen = 16;
+        if (datalen > hlen) return bad();
+        const checked = sig(cp);
+        text += ` ${checked}`;
+        if (checked.endsWith("can't check - ")) for (let i = 0; i < datalen; i++) text += v.u8(cp + i, "tcp").toString(16).padStart(2, "0");
+        break;
+      }
       case 28: {
         datalen = 2;
         if (datalen > hlen) return bad();
@@ -465,6 +485,27 @@ function tcpOptionsText(v: View, start: number, hlen: number, base: number): { t
     if (opt === TCPOPT_EOL) break;
   }
   return { text, bad: false };
+}
+
+/**
+ * tcpdump's tcp_verify_signature with `-M secret` (print-tcp.c): the RFC
+ * 2385 digest of the segment at `v.b[o]` (IPv4 or IPv6 header at 0) under
+ * the secret, compared with the one at `at`: `valid`, ` (invalid)`, or why
+ * it cannot check (`snaplen too short, can't check - `).
+ */
+function md5SignatureCheck(v: View, o: number, length: number, hlen: number, secret: Uint8Array, at: number): string {
+  const b = v.b;
+  if (o + length > v.end) return "snaplen too short, can't check - ";
+  const six = b[0]! >> 4 === 6;
+  const word = (i: number) => ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+  const addr6 = (i: number): InetAddress => parseInetAddress(NET_AF_INET6, formatIpv6Address(b.subarray(i, i + 16)))!;
+  const src = six ? addr6(8) : word(12);
+  const dst = six ? addr6(24) : word(16);
+  const tlen = six ? (b[4]! << 8) | b[5]! : length;
+  const digest = new Uint8Array(16);
+  md5Digest(secret, src, dst, b, o, tlen, b.subarray(o + hlen, o + length), digest, 0);
+  for (let i = 0; i < 16; i++) if (digest[i] !== b[at + i]) return " (invalid)";
+  return "valid";
 }
 
 /** A Fast Open option's body as tcpdump prints it: ` cookiereq`, ` cookie <hex>` or ` (invalid)` (odd, < 4 or > 16 bytes). */

@@ -34,6 +34,11 @@ export const TCPOPT_EXP = 254;
 /** The 16-bit ExID that marks kind 254 as Fast Open (Linux TCPOPT_FASTOPEN_MAGIC). */
 export const TCPOPT_FASTOPEN_MAGIC = 0xf989;
 
+/** TCP MD5 signature (RFC 2385). */
+export const TCPOPT_MD5SIG = 19;
+/** The digest an MD5 option is laid out with before it is signed. */
+const MD5_ZERO_DIGEST = new Uint8Array(16);
+
 /** The most option bytes a header can carry (data offset 15 → 60 − 20). */
 export const TCP_MAX_OPTIONS_LENGTH = 40;
 
@@ -87,6 +92,13 @@ export interface TcpOptionFields {
    * tcp_options_write). An empty cookie is a cookie request.
    */
   fastopen?: { readonly cookie: Uint8Array; readonly exp: boolean } | undefined;
+  /**
+   * An MD5 signature option (RFC 2385, kind 19, length 18) goes first, as
+   * `nop,nop,md5` with a zero digest for the signer to fill (Linux
+   * tcp_options_write; tcp/md5sig.ts signs). Output only: the parser
+   * leaves it unset.
+   */
+  md5?: boolean;
 }
 
 /**
@@ -382,6 +394,7 @@ export function tcpOptionsLength(list: readonly TcpOption[]): number {
  * Writes the options Linux (`tcp_options_write`) sends for the given
  * fields, in its exact order and padding, at `buf[off]` (with `buf` null,
  * only measures). Returns the length. The layout:
+ * - `nop,nop,md5` (20 bytes, a zero digest) first when `md5`;
  * - `mss` (4 bytes) first;
  * - timestamps: with `sackOk` packed as `sackOK,TS` (kind 4 len 2 then
  *   kind 8 len 10), otherwise `nop,nop,TS`;
@@ -399,6 +412,7 @@ export function tcpOptionsLength(list: readonly TcpOption[]): number {
  */
 export function emitLinuxTcpOptions(f: TcpOptionFields, buf: Uint8Array | null, off: number): number {
   let i = off;
+  if (f.md5) i = putUnknown(buf, putKind(buf, putKind(buf, i, TCPOPT_NOP), TCPOPT_NOP), TCPOPT_MD5SIG, MD5_ZERO_DIGEST);
   if (f.mss !== undefined) i = putMss(buf, i, f.mss);
   if (f.tsVal !== undefined) {
     if (f.sackOk) i = putSackPerm(buf, i);

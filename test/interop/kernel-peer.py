@@ -409,6 +409,87 @@ def cmd_tcp_reset_client(host, port):
     out({"end": how})
 
 
+# ---- TCP MD5 signatures (RFC 2385, TCP_MD5SIG) --------------------------
+
+TCP_MD5SIG = 14
+
+
+def md5sig(peer, key):
+    """struct tcp_md5sig for `peer` (an IPv4 or IPv6 address) and `key`, as <linux/tcp.h> lays it out."""
+    fam = family_of(peer)
+    if fam == socket.AF_INET:
+        sa = struct.pack("<H", fam) + struct.pack("!H", 0) + socket.inet_aton(peer)
+    else:
+        sa = struct.pack("<H", fam) + struct.pack("!HI", 0, 0) + socket.inet_pton(fam, peer) + struct.pack("I", 0)
+    k = key.encode()
+    return sa.ljust(128, b"\0") + struct.pack("=BBHi", 0, 0, len(k), 0) + k.ljust(80, b"\0")
+
+
+def md5_counters():
+    """TcpExt TCPMD5NotFound, TCPMD5Unexpected, TCPMD5Failure of this namespace (from /proc/net/netstat)."""
+    lines = open("/proc/net/netstat").read().split("\n")
+    for i in range(0, len(lines) - 1, 2):
+        if lines[i].startswith("TcpExt:"):
+            d = dict(zip(lines[i].split()[1:], map(int, lines[i + 1].split()[1:])))
+            return {k: d.get(k, 0) for k in ("TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure")}
+    return {}
+
+
+def cmd_tcp_md5_echo_server(port, peer, key, bind="198.18.0.1"):
+    """Echo server for one connection whose listener has TCP_MD5SIG key `key` for `peer`."""
+    check_addr(bind)
+    check_addr(peer)
+    s = socket.socket(family_of(bind))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(peer, key))
+    s.bind((bind, int(port)))
+    s.listen(8)
+    s.settimeout(TIMEOUT)
+    print("READY", flush=True)
+    try:
+        c, a = s.accept()
+    except socket.timeout:
+        out({"accepted": False, "counters": md5_counters()})
+        return
+    check_addr(a[0])
+    c.settimeout(TIMEOUT)
+    n = 0
+    while True:
+        d = c.recv(1 << 18)
+        if not d:
+            break
+        c.sendall(d)
+        n += len(d)
+    c.close()
+    out({"accepted": True, "bytes": n, "counters": md5_counters()})
+
+
+def cmd_tcp_md5_echo_client(host, port, nbytes, key, connect_timeout="30"):
+    """tcp-echo-client with TCP_MD5SIG key `key` for `host`; a failed connect reports its errno."""
+    check_addr(host)
+    c = socket.socket(family_of(host))
+    c.setsockopt(socket.IPPROTO_TCP, TCP_MD5SIG, md5sig(host, key))
+    c.settimeout(float(connect_timeout))
+    try:
+        c.connect((host, int(port)))
+    except OSError as e:
+        out({"connected": False, "error": type(e).__name__, "counters": md5_counters()})
+        return
+    c.settimeout(TIMEOUT)
+    result = {}
+
+    def reader():
+        result["sha"], result["n"] = recv_all(c)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    sent_sha = send_pattern(c, int(nbytes))
+    c.shutdown(socket.SHUT_WR)
+    t.join(TIMEOUT * 4)
+    c.close()
+    out({"connected": True, "received": result.get("n"), "exact": result.get("sha") == sent_sha, "counters": md5_counters()})
+
+
 def main():
     name, *args = sys.argv[1:]
     fn = globals().get("cmd_" + name.replace("-", "_"))
