@@ -23,6 +23,7 @@ import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timer
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { mtuProbeAcked, mtuProbeLost } from "./mtu-probe.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
 import { notsentFree } from "./notsent-lowat.js";
@@ -171,6 +172,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
     zeroCopyAcked(tl, t); // MSG_ZEROCOPY ranges whose data is all acknowledged go on the error queue
   }
   t.sndUna = ack;
+  if (t.mtup !== null) mtuProbeAcked(tl, t, ack); // tcp_clean_rtx_queue: an acknowledged MTU probe succeeded
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
   if (seqLt(t.highRxt, ack)) t.highRxt = ack;
   const sackedBefore = t.sb ? t.sb.sackedBytes : 0;
@@ -326,6 +328,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, ack: number, newlySacked: n
   if (!(dupack || newlySacked > 0 || dsacking || st !== "open")) return;
   rackMarkLost(tl, t, log);
   if (log.lostSegs > 0 && st !== "recovery" && st !== "loss") {
+    if (t.mtup !== null && mtuProbeLost(tl, t)) return probeRetransmit(tl, t);
     // tcp_time_to_recover, "the loss is proven": fast recovery (tcp_enter_recovery).
     c.inc(c.TcpExt, "TCPSackRecovery");
     enterFastRecovery(t, now);
@@ -418,6 +421,7 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
   }
   const lost = t.sb && !t.sb.isEmpty ? t.sb.isLost(t.sndUna) : false;
   if (t.dupAcks >= t.reordering || lost) {
+    if (t.mtup !== null && mtuProbeLost(tl, t)) return probeRetransmit(tl, t);
     // Fast retransmit (RFC 5681 §3.2 step 4): enter recovery, retransmit the first hole.
     c.inc(c.TcpExt, t.sackOk ? "TCPSackRecovery" : "TCPRenoRecovery");
     enterFastRecovery(t, now);
@@ -442,6 +446,16 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
       if (t.sndNxt !== before) armRetransmit(tl, t);
     }
   }
+}
+
+/**
+ * The MTU probe was lost (mtu-probe.ts mtuProbeLost; Linux
+ * tcp_simple_retransmit): resend from SND.UNA at the MSS, without a
+ * congestion response.
+ */
+function probeRetransmit(tl: TcpLayer, t: Tcb): void {
+  t.sndNxt = t.sndUna;
+  tcpOutput(tl, t);
 }
 
 /** Sends one new segment regardless of cwnd (limited transmit). */

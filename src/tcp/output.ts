@@ -30,6 +30,9 @@ import { txTimestampSent } from "./tx-timestamp.js";
 import { chronoStart, chronoStop, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED } from "./chrono.js";
 import { burstSegs, pacingBlocked, pacingRate, pacingSent } from "./pacing.js";
 import { rateAttach } from "./rate-control.js";
+import { mtuProbeCancel, mtuProbeSent, mtuProbeSize, tcpSyncMss } from "./mtu-probe.js";
+import { routePathMtu } from "./route-path.js";
+import { NET_AF_INET } from "../net/inet-address.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -40,10 +43,20 @@ const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
  */
 export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.remoteAddr)): NetRoute | null {
   const gen = net.routeGeneration;
-  if (t.route && t.routeGen === gen && t.route.iface.device.up) return t.route;
-  t.route = net.route(t.remoteAddr, t.boundIf || undefined);
+  const old = t.route;
+  if (old && t.routeGen === gen && old.iface.device.up) return old;
+  const rt = (t.route = net.route(t.remoteAddr, t.boundIf || undefined));
   t.routeGen = gen;
-  return t.route;
+  // A route whose MTU changed (`ip route change … mtu`): the MSS follows from the next segment built
+  // (Linux tcp_current_mss: dst_mtu differs from icsk_pmtu_cookie → tcp_sync_mss).
+  if (old && rt && old.metrics !== rt.metrics && t.state !== TcpState.LISTEN) {
+    const mtu = routePathMtu(net, rt);
+    if (mtu !== routePathMtu(net, old)) {
+      t.pmtu = mtu;
+      tcpSyncMss(t);
+    }
+  }
+  return rt;
 }
 
 /** Our current TS val for `t`. */
@@ -109,7 +122,9 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   }
   if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, t.tsOk ? 3 : 4, true); // consume a pending D-SACK now that it is sent
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
-  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, true);
+  // Linux ip_dont_fragment: IPv4 sets DF unless the route's MTU is locked (IPv6 never fragments TCP).
+  const df = !(rt.metrics.mtuLock === true && net.family === NET_AF_INET);
+  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, df);
   localDrop = err === "ENOBUFS";
   // SO_TIMESTAMPING (tx-timestamp.ts): SCHED when the packet reached the device's queue, SND when it left.
   if (data.length !== 0 && t.zc !== null && (!err || localDrop)) txTimestampSent(tl, t, seq, head, data, !err);
@@ -278,6 +293,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
   logSent(tl, t, seq, (seq + space) >>> 0, retrans);
   const c = tl.ctx.counters;
   if (retrans) {
+    if (t.mtup !== null) mtuProbeCancel(t);
     c.inc(c.Tcp, "RetransSegs");
     t.totalRetrans++;
     t.retransOut++;
@@ -346,7 +362,8 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
  * unit. Returns the unit's end, or -1 when the unit is a single segment.
  */
 function gsoUnitEnd(tl: TcpLayer, t: Tcb, seq: number, unsent: number, mss: number): number {
-  const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss));
+  // tcp_cwnd_test: at most half of cwnd per GSO packet ("at least 2 GSO packets in flight").
+  const segs = Math.min(cwndQuota(t, mss), Math.max(t.cc.cwnd >> 1, 1), burstSegs(t, pacingRate(t), mss));
   if (segs < 2) return -1;
   let avail = t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent);
   const wnd = ((t.sndUna + t.sndWnd) >>> 0) - seq | 0;
@@ -391,6 +408,23 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   // The GSO packet Linux would be sending (gsoUnitEnd): its end, and where the next one starts.
   let unitEnd = -1;
   let unitStop = t.sndNxt;
+  // Linux tcp_write_xmit: an MTU probe first (mtu-probe.ts); 0: wait (cwnd or the peer's window) and send nothing.
+  if (t.mtup !== null && t.mtup.enabled && t.sndNxt === t.sndMax) {
+    const probe = mtuProbeSize(tl, t, mss, Math.ceil(pipeBytes(t) / mss));
+    if (probe === 0) return;
+    if (probe > 0) {
+      const seq = t.sndNxt;
+      if (t.rttTime < 0) {
+        t.rttSeq = (seq + probe) >>> 0;
+        t.rttTime = tl.ctx.scheduler.now();
+      }
+      if (sendRange(tl, t, seq, (seq + probe) >>> 0, false) > 0) {
+        mtuProbeSent(t, seq, probe);
+        sent = sentNew = true;
+        unitStop = t.sndNxt;
+      }
+    }
+  }
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);

@@ -39,6 +39,7 @@ import type { ZeroCopySock } from "./zerocopy.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpChrono } from "./chrono.js";
 import type { PacingSock } from "./pacing.js";
+import type { MtuProbe } from "./mtu-probe.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -205,6 +206,8 @@ export class TcbCold {
   zc: ZeroCopySock | null = null;
   /** Internal pacing (pacing.ts): the departure clock and timer, SO_MAX_PACING_RATE; null unless the connection paces. */
   pacing: PacingSock | null = null;
+  /** MTU probing (mtu-probe.ts, Linux icsk_mtup), null unless `tcp_mtu_probing` applied to the connection. */
+  mtup: MtuProbe | null = null;
 }
 
 /** The shared defaults (never written: the accessors copy first). */
