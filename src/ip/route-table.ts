@@ -99,7 +99,8 @@ export class RouteTable {
   format(): string {
     return this.routes
       .map((r) => {
-        const dst = r.prefixLen === 0 ? "default" : `${formatIpv4Address(r.dest)}/${r.prefixLen}`;
+        // iproute2 prints a host route (/32) without its prefix length.
+        const dst = r.prefixLen === 0 ? "default" : r.prefixLen === 32 ? formatIpv4Address(r.dest) : `${formatIpv4Address(r.dest)}/${r.prefixLen}`;
         const via = r.gateway ? ` via ${formatIpv4Address(r.gateway)}` : "";
         const src = r.src ? ` src ${formatIpv4Address(r.src)}` : "";
         const kind = r.proto === "kernel" ? " proto kernel scope link" : "";

@@ -12,7 +12,7 @@ import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
 import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
-import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
+import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, retransmitRange, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, PSH, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
@@ -23,7 +23,7 @@ import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timer
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
-import { mtuProbeAcked, mtuProbeLost } from "./mtu-probe.js";
+import { mtuProbeAcked, mtuProbeLost, mtupSyncPending } from "./mtu-probe.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
 import { notsentFree } from "./notsent-lowat.js";
@@ -450,11 +450,16 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
 
 /**
  * The MTU probe was lost (mtu-probe.ts mtuProbeLost; Linux
- * tcp_simple_retransmit): resend from SND.UNA at the MSS, without a
- * congestion response.
+ * tcp_simple_retransmit, without a congestion response): what is longer
+ * than the MSS goes again at the MSS — the probe's range, or everything
+ * from SND.UNA when the MSS has shrunk below the segments sent after it
+ * (a route change synced it) — then new data as the window allows.
  */
 function probeRetransmit(tl: TcpLayer, t: Tcb): void {
-  t.sndNxt = t.sndUna;
+  const p = t.mtup!;
+  mtupSyncPending(t); // tcp_simple_retransmit's tcp_current_mss
+  if (t.mss < p.probeMss) t.sndNxt = t.sndUna;
+  else retransmitRange(tl, t, t.sndUna, p.probeSeqEnd);
   tcpOutput(tl, t);
 }
 

@@ -46,6 +46,38 @@ export class MtuProbe {
   /** The probe's sequence range. */
   probeSeqStart = 0;
   probeSeqEnd = 0;
+  /** The send MSS when the probe left (the segments after it were cut to it). */
+  probeMss = 0;
+  /**
+   * A new route MTU not yet synced (0: none): Linux keeps the MSS of the old
+   * MTU (icsk_pmtu_cookie) until tcp_current_mss next sees the new route —
+   * the next write or push, after this transmission and this ACK.
+   */
+  pendingPmtu = 0;
+}
+
+/**
+ * The route's MTU changed to `mtu` (output.ts routeOf): synced now, or, while
+ * MTU probing state exists, at the next transmission (see
+ * {@link MtuProbe.pendingPmtu}; a probe acknowledged meanwhile syncs to the
+ * old MTU first, and its search's high end stays below it, as in Linux).
+ */
+export function routeMtuChanged(t: Tcb, mtu: number): void {
+  if (t.mtup !== null) {
+    t.mtup.pendingPmtu = mtu;
+    return;
+  }
+  t.pmtu = mtu;
+  tcpSyncMss(t);
+}
+
+/** Applies a route MTU change left pending (tcp_current_mss at the start of a transmission). */
+export function mtupSyncPending(t: Tcb): void {
+  const p = t.mtup;
+  if (p === null || p.pendingPmtu === 0) return;
+  t.pmtu = p.pendingPmtu;
+  p.pendingPmtu = 0;
+  tcpSyncMss(t);
 }
 
 /** Linux tp->tcp_header_len: the TCP header of a data segment, timestamps included, SACK blocks not. */
@@ -142,13 +174,18 @@ export function mtuProbeSize(tl: TcpLayer, t: Tcb, mssNow: number, inflight: num
   return probeSize;
 }
 
-/** The probe [seq, seq + len) left (tcp_mtu_probe after tcp_transmit_skb): it counts as two packets, so cwnd gives one back. */
-export function mtuProbeSent(t: Tcb, seq: number, len: number): void {
+/**
+ * The probe [seq, seq + len) left (tcp_mtu_probe after tcp_transmit_skb)
+ * in a transmission cut at `mssNow`: it counts as two packets, so cwnd
+ * gives one back.
+ */
+export function mtuProbeSent(t: Tcb, seq: number, len: number, mssNow: number): void {
   const p = t.mtup!;
   t.cc.setCwnd(t.cc.cwnd - 1, false);
   p.probeSize = mssToMtu(t, len);
   p.probeSeqStart = seq;
   p.probeSeqEnd = (seq + len) >>> 0;
+  p.probeMss = mssNow;
 }
 
 /**

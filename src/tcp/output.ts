@@ -30,7 +30,7 @@ import { txTimestampSent } from "./tx-timestamp.js";
 import { chronoStart, chronoStop, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED } from "./chrono.js";
 import { burstSegs, pacingBlocked, pacingRate, pacingSent } from "./pacing.js";
 import { rateAttach } from "./rate-control.js";
-import { mtuProbeCancel, mtuProbeSent, mtuProbeSize, tcpSyncMss } from "./mtu-probe.js";
+import { mtuProbeCancel, mtuProbeSent, mtuProbeSize, mtupSyncPending, routeMtuChanged } from "./mtu-probe.js";
 import { routePathMtu } from "./route-path.js";
 import { NET_AF_INET } from "../net/inet-address.js";
 
@@ -51,10 +51,7 @@ export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.re
   // (Linux tcp_current_mss: dst_mtu differs from icsk_pmtu_cookie → tcp_sync_mss).
   if (old && rt && old.metrics !== rt.metrics && t.state !== TcpState.LISTEN) {
     const mtu = routePathMtu(net, rt);
-    if (mtu !== routePathMtu(net, old)) {
-      t.pmtu = mtu;
-      tcpSyncMss(t);
-    }
+    if (mtu !== routePathMtu(net, old)) routeMtuChanged(t, mtu);
   }
   return rt;
 }
@@ -269,6 +266,25 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
 }
 
 /**
+ * Retransmits [seq, end) in segments of the current MSS now, cwnd aside
+ * (Linux tcp_simple_retransmit after an MTU probe was lost: the probe's
+ * range, resegmented). Returns the sequence space sent.
+ */
+export function retransmitRange(tl: TcpLayer, t: Tcb, seq: number, end: number): number {
+  const mss = currentMss(t);
+  let sent = 0;
+  end = seqMin(end, t.sndMax);
+  while (seqLt(seq, end)) {
+    const n = sendRange(tl, t, seq, seqMin((seq + mss) >>> 0, end), true);
+    if (n === 0) break;
+    sent += n;
+    seq = (seq + n) >>> 0;
+  }
+  if (sent > 0) armRetransmit(tl, t);
+  return sent;
+}
+
+/**
  * Sends the sequence range [seq, end) (data from the send buffer, plus the
  * FIN when the range reaches it). Returns the sequence space sent.
  */
@@ -394,6 +410,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   const st = t.state;
   if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 &&
       st !== TcpState.CLOSING && st !== TcpState.LAST_ACK && !(st === TcpState.SYN_RECV && t.fo?.passive)) return;
+  if (t.mtup !== null) mtupSyncPending(t); // Linux tcp_current_mss: a route MTU change takes effect now
   const mss = currentMss(t);
   // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582).
   if (t.caState === "recovery") {
@@ -419,7 +436,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
         t.rttTime = tl.ctx.scheduler.now();
       }
       if (sendRange(tl, t, seq, (seq + probe) >>> 0, false) > 0) {
-        mtuProbeSent(t, seq, probe);
+        mtuProbeSent(t, seq, probe, mss);
         sent = sentNew = true;
         unitStop = t.sndNxt;
       }

@@ -6,7 +6,6 @@
  */
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqGt, seqLe, seqLt } from "../core/seq.js";
-import { netHeaderLen } from "../net/inet-address.js";
 import { tsVal } from "./isn.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
