@@ -89,18 +89,30 @@ export function ipRoute(host: Host, args: readonly string[], v6Flag: boolean): S
   return v6 ? route6(host, verb, r, iface) : route4(host, verb, r, iface);
 }
 
+/**
+ * What the route found (`old`, or none) means for `verb` (Linux
+ * fib_table_insert / fib_table_delete): `del` removes it, or fails with
+ * ESRCH; `add` of an existing route fails with EEXIST, `change` of a
+ * missing one with ENOENT. Null: go on and install the route.
+ */
+function existing(verb: string, old: object | undefined, remove: () => void): Status | null {
+  if (verb === "del" || verb === "delete") {
+    if (!old) return fail(2, "RTNETLINK answers: No such process\n");
+    remove();
+    return ok();
+  }
+  if (verb === "add" && old) return fail(2, "RTNETLINK answers: File exists\n");
+  if (verb === "change" && !old) return fail(2, "RTNETLINK answers: No such file or directory\n");
+  return null;
+}
+
 function route4(host: Host, verb: string, r: RouteArgs, iface: NetInterface | undefined): Status {
   const table = host.ip.routes;
   const { addr, prefixLen } = r.dest === "default" ? { addr: 0, prefixLen: 0 } : parseCidr(r.dest!);
   const metric = r.metric ?? 0;
   const old = table.find(addr, prefixLen, metric);
-  if (verb === "del" || verb === "delete") {
-    if (!old) return fail(2, "RTNETLINK answers: No such process\n");
-    table.remove((x) => x === old);
-    return ok();
-  }
-  if (verb === "add" && old) return fail(2, "RTNETLINK answers: File exists\n");
-  if (verb === "change" && !old) return fail(2, "RTNETLINK answers: No such file or directory\n");
+  const done = existing(verb, old, () => table.remove((x) => x === old));
+  if (done) return done;
   const gateway = r.via !== null ? ipv4(r.via) : 0;
   iface ??= gateway ? table.lookup(gateway)?.iface : undefined;
   if (!iface) return fail(2, "RTNETLINK answers: Network is unreachable\n");
@@ -118,13 +130,8 @@ function route6(host: Host, verb: string, r: RouteArgs, iface: NetInterface | un
   const same = (x: { dest: Uint8Array; prefixLen: number; metric: number }) =>
     x.prefixLen === prefixLen && x.metric === metric && x.dest.every((b, i) => b === addr[i]);
   const old = table.routes.find(same);
-  if (verb === "del" || verb === "delete") {
-    if (!old) return fail(2, "RTNETLINK answers: No such process\n");
-    table.remove((x) => x === old);
-    return ok();
-  }
-  if (verb === "add" && old) return fail(2, "RTNETLINK answers: File exists\n");
-  if (verb === "change" && !old) return fail(2, "RTNETLINK answers: No such file or directory\n");
+  const done = existing(verb, old, () => table.remove((x) => x === old));
+  if (done) return done;
   const gateway = r.via !== null ? ipv6(r.via) : undefined;
   iface ??= gateway ? host.ip6.routes.lookup(gateway, now)?.iface : undefined;
   if (!iface) return fail(2, "RTNETLINK answers: Network is unreachable\n");

@@ -12,27 +12,16 @@ Linux 6.18.44: 0.000 0 1000, 0.000 1000 1000, then seq 0 len 1000 at 0.2, 0.6, 1
 3.0 (RTOs 1-4), and len 512 at 6.2 (the fifth RTO: 3 s = tcp_retries1's budget
 since the first retransmission had passed; probing on, MSS = tcp_base_mss 512).
 """
-import os, select, socket, struct, subprocess, sys, time
+import os, socket, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tun_peer  # sets up tun0 in this namespace
-from tun_peer import send, tun
+from tun_peer import recv, send  # sets up tun0 in this namespace
 for k, v in [("tcp_mtu_probing", 1), ("tcp_base_mss", 512)]:
     subprocess.check_call(["sysctl", "-qw", f"net.ipv4.{k}={v}"])
-def recv(timeout):
-    out, end = [], time.time() + timeout
-    while True:
-        r, _, _ = select.select([tun], [], [], max(0, end - time.time()))
-        if not r: return out
-        ip = os.read(tun, 65535)
-        if ip[0] >> 4 != 4 or ip[9] != 6: continue
-        ihl = (ip[0] & 15) * 4; t = ip[ihl:]
-        seq, = struct.unpack("!I", t[4:8]); off = (t[12] >> 4) * 4
-        out.append((time.time(), seq, len(ip) - ihl - off))
 srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); srv.bind(("10.0.0.2", 8080)); srv.listen(1)
 send(40000, 0, 0, "S")
-isn = recv(0.1)[0][1]
+isn = recv(0.1)[0][2]
 send(40000, 1, isn + 1, ".")
 c, _ = srv.accept()
 tw = time.time(); c.send(b"x" * 2000)
-for t, s, n in recv(float(sys.argv[1]) if len(sys.argv) > 1 else 7.0):
+for t, f, s, a, n in recv(float(sys.argv[1]) if len(sys.argv) > 1 else 7.0, with_len=True):
     print(f"{t - tw:7.3f} seq {(s - isn - 1) & 0xffffffff} len {n}")
