@@ -261,9 +261,12 @@ class ScriptRun {
       this.host.enableIpv6();
       this.host.addAddress(this.tun.name, `${cfg.localIp}/${cfg.prefixLen}`);
       this.host.addRoute("::/0", undefined, this.tun.name);
+      // packetdrill's route_traffic_to_device: `ip route add REMOTE dev tun0 via GATEWAY` (`ip -6 route change` needs it).
+      this.host.addRoute(`${cfg.remoteIp}/128`, cfg.gatewayIp, this.tun.name);
     } else {
       this.host.addInterface(this.tun, `${cfg.localIp}/${cfg.prefixLen}`);
       this.host.addRoute("default", undefined, this.tun.name);
+      this.host.addRoute(`${cfg.remoteIp}/32`, cfg.gatewayIp, this.tun.name);
     }
     this.proc = this.host.createProcess("packetdrill");
     const path = opts.path ?? "";

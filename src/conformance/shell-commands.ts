@@ -1,6 +1,7 @@
 /**
  * The commands of the packetdrill shell other than sysctl: Google's
- * set_sysctls.py helper, grep, nstat, `ip tcp_metrics`, `ethtool -K`,
+ * set_sysctls.py helper, grep, nstat, `ip tcp_metrics`, `ip route`
+ * (shell-ip-route.ts), `ethtool -K`,
  * `tc qdisc` on the tun device, and FreeBSD's sockstat and tcpdrop.
  */
 import type { Host } from "../host/host.js";
@@ -13,6 +14,7 @@ import { TimeWaitSock } from "../tcp/timewait.js";
 import { formatInetAddress } from "../net/inet-address.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { readAny, writeAny } from "./shell-files.js";
+import { ipRoute } from "./shell-ip-route.js";
 import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 
 /**
@@ -92,7 +94,20 @@ export function nstatCommand(host: Host, env: ShellEnv, args: string[]): Status 
 }
 
 export function ipCommand(host: Host, args: string[]): Status {
+  let v6 = false;
+  while (args[0] === "-4" || args[0] === "-6") {
+    v6 = args[0] === "-6";
+    args = args.slice(1);
+  }
   const [obj, verb] = args;
+  if (obj === "route" || obj === "r" || obj === "ro" || obj === "rou" || obj === "rout") {
+    try {
+      return ipRoute(host, args.slice(1), v6);
+    } catch (e) {
+      if (e instanceof TypeError) return fail(1, `Error: ${e.message}\n`);
+      throw e;
+    }
+  }
   if (obj === "tcp_metrics" || obj === "tcpmetrics" || obj === "tcp_metr") {
     // sockstack's TCP metrics hold the Fast Open client cache (cookie and MSS per destination); RTT and
     // ssthresh are not saved. flush [all] empties it, delete ADDR forgets one destination.
@@ -119,7 +134,7 @@ export function ipCommand(host: Host, args: string[]): Status {
       return ok(out);
     }
   }
-  throw new ShellUnsupported(`\`ip ${args.join(" ")}\` is not supported${obj === "route" ? " (route metrics such as advmss and mtu lock are not modelled)" : ""}`);
+  throw new ShellUnsupported(`\`ip ${args.join(" ")}\` is not supported`);
 }
 
 /**

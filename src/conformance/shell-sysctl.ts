@@ -143,7 +143,7 @@ type BoolKey = "tcp_sack" | "tcp_timestamps" | "tcp_window_scaling" | "tcp_dsack
   "tcp_ecn_fallback";
 type IntKey = "tcp_syncookies" | "tcp_ecn" | "tcp_keepalive_probes" | "tcp_syn_retries" | "tcp_synack_retries" | "tcp_retries1" | "tcp_retries2" |
   "tcp_orphan_retries" | "somaxconn" | "tcp_max_syn_backlog" | "tcp_tw_reuse" | "tcp_notsent_lowat" | "tcp_min_tso_segs" | "tcp_early_retrans" | "tcp_frto" | "tcp_recovery" | "tcp_reordering" |
-  "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
+  "tcp_max_reordering" | "tcp_min_snd_mss" | "tcp_fastopen" | "tcp_fastopen_blackhole_timeout_sec" | "tcp_base_mss" | "tcp_mtu_probing" | "tcp_probe_interval" | "tcp_probe_threshold" | "tcp_mtu_probe_floor" | "tcp_adv_win_scale" | "tcp_challenge_ack_limit" | "ip_default_ttl" |
   "rmem_default" | "wmem_default" | "rmem_max" | "wmem_max";
 
 function lbool(key: BoolKey): LinuxSysctl {
@@ -244,6 +244,10 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
   "net.ipv4.tcp_max_reordering": lint("tcp_max_reordering", 1, 2 ** 31 - 1),
   "net.ipv4.tcp_min_snd_mss": lint("tcp_min_snd_mss", 48, 65535),
   "net.ipv4.tcp_base_mss": lint("tcp_base_mss", 1, 65535),
+  "net.ipv4.tcp_mtu_probing": lint("tcp_mtu_probing", 0, 2),
+  "net.ipv4.tcp_probe_interval": lint("tcp_probe_interval", 0, 4294967),
+  "net.ipv4.tcp_probe_threshold": lint("tcp_probe_threshold", -(2 ** 31), 2 ** 31 - 1),
+  "net.ipv4.tcp_mtu_probe_floor": lint("tcp_mtu_probe_floor", 48, 65535),
   "net.ipv4.tcp_adv_win_scale": lint("tcp_adv_win_scale", -31, 31),
   "net.ipv4.tcp_challenge_ack_limit": lint("tcp_challenge_ack_limit", 0, 2 ** 31 - 1),
   "net.ipv4.ip_default_ttl": lint("ip_default_ttl", 1, 255),
@@ -287,7 +291,6 @@ export const LINUX_SYSCTLS: Record<string, LinuxSysctl> = {
       return null;
     },
   },
-  "net.ipv4.tcp_mtu_probing": recorded("0", is(0), "MTU probing (RFC 4821) is not implemented"),
   "net.ipv4.tcp_autocorking": lbool("tcp_autocorking"),
   "net.ipv4.tcp_min_tso_segs": lint("tcp_min_tso_segs", 1, 255),
   "net.ipv4.tcp_fastopen_blackhole_timeout_sec": lint("tcp_fastopen_blackhole_timeout_sec", 0, 2 ** 31 - 1),

@@ -23,7 +23,7 @@ const TREE: Record<string, string> = {
     'sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"',
     "sysctl -q net.ipv4.tcp_wmem=\"4096 $((256*1024)) 4194304\"",
     "sysctl -q net.ipv4.tcp_frto=2",
-    "sysctl -q net.ipv4.tcp_mtu_probing=1",
+    "echo 1 > /sys/module/tcp_cubic/parameters/hystart_detect",
     "sysctl -q net.ipv4.tcp_early_retrans=4 net.ipv4.tcp_recovery=1",
     "sysctl -q net.ipv4.tcp_fastopen=0x70403",
     "tc qdisc add dev tun0 root pfifo",
@@ -44,7 +44,8 @@ test("defaults.sh by relative path: multi-value keys with $((…)), unmodelled k
   assert.deepEqual(h.sysctl.tcp_wmem, [4096, 262144, 4194304]);
   assert.equal(e.qdisc?.kind, "pfifo");
   // Knobs sockstack lacks, set by a helper: noted, not refused.
-  assert.ok(e.notes.some((n) => n.startsWith("tcp_mtu_probing=1")), "MTU probing is not modelled: noted");
+  assert.ok(e.notes.some((n) => n.includes("hystart_detect")), "HyStart's ACK-train detector is not modelled: noted");
+  assert.equal(h.sysctl.tcp_mtu_probing, 0, "MTU probing is modelled (tcp/mtu-probe.ts); defaults.sh leaves it alone");
   assert.equal(h.sysctl.tcp_frto, 2, "F-RTO is modelled (tcp/loss.ts): set, not noted");
   assert.equal(h.sysctl.tcp_recovery, 1); // RACK-TLP's knobs are modelled: set, not noted
   assert.equal(h.sysctl.tcp_early_retrans, 4);
@@ -56,9 +57,9 @@ test("defaults.sh by relative path: multi-value keys with $((…)), unmodelled k
 });
 
 test("a knob sockstack lacks, set by the script itself, is unsupported with the reason", () => {
-  const r = runShellCommand(host(), "sysctl -q net.ipv4.tcp_mtu_probing=1", env());
+  const r = runShellCommand(host(), "sysctl -q net.ipv4.tcp_ecn=4", env());
   assert.equal(r.status, "unsupported");
-  assert.match((r as { reason: string }).reason, /MTU probing/);
+  assert.match((r as { reason: string }).reason, /Accurate ECN/);
 });
 
 test("tcp_rmem set from a script line (it used to be refused)", async () => {

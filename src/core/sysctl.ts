@@ -84,7 +84,16 @@ export interface Sysctls {
   tcp_rfc1337: boolean;
   tcp_max_tw_buckets: number;
   tcp_min_snd_mss: number;
+  /** net.ipv4.tcp_base_mss: the MSS MTU probing starts its search from (search_low; tcp/mtu-probe.ts). */
   tcp_base_mss: number;
+  /** net.ipv4.tcp_mtu_probing: 0 off, 1 on after a black hole is detected (RTOs), 2 always (RFC 4821 PLPMTUD, tcp/mtu-probe.ts). */
+  tcp_mtu_probing: number;
+  /** net.ipv4.tcp_probe_interval: seconds after which MTU probing searches again from the current MSS. */
+  tcp_probe_interval: number;
+  /** net.ipv4.tcp_probe_threshold: MTU probing stops when its search range is narrower (bytes). */
+  tcp_probe_threshold: number;
+  /** net.ipv4.tcp_mtu_probe_floor: the smallest MSS black-hole detection falls back to. */
+  tcp_mtu_probe_floor: number;
   tcp_reordering: number;
   /** net.ipv4.tcp_max_reordering: cap on the reordering degree learned per connection. */
   tcp_max_reordering: number;
@@ -335,6 +344,10 @@ export function linuxSysctls(): Sysctls {
     tcp_max_tw_buckets: 131072,
     tcp_min_snd_mss: 48,
     tcp_base_mss: 1024,
+    tcp_mtu_probing: 0,
+    tcp_probe_interval: 600,
+    tcp_probe_threshold: 8,
+    tcp_mtu_probe_floor: 48,
     tcp_reordering: 3,
     tcp_max_reordering: 300,
     tcp_early_retrans: 3,

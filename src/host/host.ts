@@ -14,6 +14,7 @@ import type { Device } from "../link/device.js";
 import { IcmpLayer } from "../icmp/icmp-layer.js";
 import type { NetInterface } from "../ip/interface.js";
 import { IpLayer } from "../ip/ip-layer.js";
+import type { RouteMetrics } from "../ip/route-metrics.js";
 import { Ip6Layer } from "../ip6/ip6-layer.js";
 import { IP6_RT_PRIO_USER } from "../ip6/route6.js";
 import { Icmp6Layer } from "../icmp/icmp6-layer.js";
@@ -240,10 +241,12 @@ export class Host implements Kernel {
   /**
    * Adds a route: `addRoute("default", "10.0.0.254")`,
    * `addRoute("192.168.1.0/24", "10.0.0.1")`, or with a device and no gateway.
+   * `metrics`: the route's metrics, as `ip route add … advmss 600 mtu lock
+   * 640 initcwnd 11` sets them (ip/route-metrics.ts: what TCP reads of the path).
    */
-  addRoute(dest: string, via?: string, dev?: string): void {
+  addRoute(dest: string, via?: string, dev?: string, metrics?: RouteMetrics): void {
     if (dest.includes(":") || via?.includes(":") || (dest === "default6")) {
-      this.#addRoute6(dest === "default6" ? "::/0" : dest, via, dev);
+      this.#addRoute6(dest === "default6" ? "::/0" : dest, via, dev, metrics);
       return;
     }
     const { addr, prefixLen } = dest === "default" ? { addr: 0, prefixLen: 0 } : parseCidr(dest);
@@ -252,17 +255,17 @@ export class Host implements Kernel {
     if (dev) iface = this.ip.interfaceByName(dev);
     else if (gateway) iface = this.ip.routes.lookup(gateway)?.iface;
     if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
-    this.ip.routes.add({ dest: addr, prefixLen, gateway, iface });
+    this.ip.routes.add({ dest: addr, prefixLen, gateway, iface, metrics });
   }
 
-  #addRoute6(dest: string, via?: string, dev?: string): void {
+  #addRoute6(dest: string, via?: string, dev?: string, metrics?: RouteMetrics): void {
     const { addr, prefixLen } = parseCidr6(dest === "default" ? "::/0" : dest);
     const gateway = via ? ipv6(via) : undefined;
     let iface: NetInterface | undefined;
     if (dev) iface = this.ip.interfaceByName(dev);
     else if (gateway) iface = this.ip6.routes.lookup(gateway, this.ctx.scheduler.now())?.iface;
     if (!iface) throw new TypeError(`${this.name}: no interface to reach ${via ?? dev ?? dest}`);
-    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface, metric: IP6_RT_PRIO_USER });
+    this.ip6.routes.add({ dest: addr, prefixLen, gateway, iface, metric: IP6_RT_PRIO_USER, metrics });
   }
 
   /**

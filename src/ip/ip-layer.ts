@@ -163,7 +163,7 @@ export class IpLayer {
   route(dst: Ipv4Address): RouteResult | null {
     if (this.isLocalAddress(dst)) {
       const route = this.routes.routes.find((r) => r.iface === this.loopback)!;
-      return { route, iface: this.loopback, nextHop: dst, src: isLoopback(dst) ? INADDR_LOOPBACK : dst };
+      return { route, iface: this.loopback, nextHop: dst, src: isLoopback(dst) ? INADDR_LOOPBACK : dst, metrics: route.metrics };
     }
     return this.routes.lookup(dst);
   }
@@ -205,7 +205,8 @@ export class IpLayer {
     if (total > 65535) return "EMSGSIZE";
     writeIpv4Header(head, 0, src, dst, protocol, total - IPV4.MIN_HEADER, ttl, tos, this.nextId(), df ? IP_DF : 0);
     const packet = new Packet(head, payload, true);
-    if (total > dev.mtu) {
+    // Linux ip_finish_output: the route's MTU (an `mtu` metric below the device's) is what fragments.
+    if (total > dev.mtu || (rt.metrics.mtu !== undefined && total > rt.metrics.mtu)) {
       if (df) return "EMSGSIZE";
       this.#fragmentAndSend(packet, rt);
       return null;
@@ -385,7 +386,7 @@ export class IpLayer {
     const baseOffset = (ff & 0x1fff) * 8;
     const lastHasMf = (ff & IP_MF) !== 0;
     const dataLen = flat.length - hl;
-    const per = (dev.mtu - hl) & ~7;
+    const per = (Math.min(dev.mtu, rt.metrics.mtu || Infinity) - hl) & ~7;
     if (per <= 0) {
       c.inc(c.Ip, "FragFails");
       return;

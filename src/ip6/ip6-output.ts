@@ -81,7 +81,8 @@ export class Ip6Output {
     const m = Math.max(IPV6_MIN_MTU, mtu);
     const rt = this.ip6.route(dst);
     const cur = rt ? this.pathMtu(rt, dst) : Infinity;
-    if (m >= cur) return cur;
+    // Linux rt6_update_pmtu: a locked route MTU (`mtu lock N`) is not lowered.
+    if (m >= cur || rt?.route.metrics?.mtuLock) return cur;
     this.#pmtu.set(ipv6Key(dst), { mtu: m, expires: this.ctx.scheduler.now() + this.ctx.sysctl.ip6_rt_mtu_expires });
     return m;
   }

@@ -11,6 +11,7 @@ import { removeWhere } from "../core/arrays.js";
 import type { Micros } from "../core/time.js";
 import { formatIpv6Address, ipv6InPrefix, ipv6Mask, IN6ADDR_ANY, type Ipv6Address } from "../wire/ipv6-address.js";
 import type { NetInterface } from "../ip/interface.js";
+import { formatRouteMetrics, type RouteMetrics } from "../ip/route-metrics.js";
 
 /** Where a route came from (`ip -6 route`'s proto). */
 export type Route6Proto = "kernel" | "static" | "ra" | "redirect";
@@ -29,6 +30,8 @@ export interface Route6 {
   expires: Micros;
   /** Route MTU (`ip -6 route … mtu N`), or 0 for the device's. */
   mtu: number;
+  /** The other route metrics (`mtu lock`, advmss, initcwnd, initrwnd; ip/route-metrics.ts); absent: none. */
+  metrics?: RouteMetrics;
 }
 
 /** A routing decision. */
@@ -60,7 +63,8 @@ export class Route6Table {
       metric: r.metric ?? IP6_RT_PRIO_ADDRCONF,
       proto: r.proto ?? "static",
       expires: r.expires ?? Infinity,
-      mtu: r.mtu ?? 0,
+      mtu: r.mtu ?? r.metrics?.mtu ?? 0,
+      metrics: r.metrics,
     };
     const same = this.routes.findIndex((x) => x.prefixLen === route.prefixLen && x.iface === route.iface && x.metric === route.metric &&
       ipv6InPrefix(x.dest, route.dest, 128) && ipv6InPrefix(x.gateway, route.gateway, 128));
@@ -113,8 +117,9 @@ export class Route6Table {
         const dst = r.prefixLen === 0 ? "default" : `${formatIpv6Address(r.dest)}/${r.prefixLen}`;
         const via = r.gateway.some((b) => b !== 0) ? ` via ${formatIpv6Address(r.gateway)}` : "";
         const exp = Number.isFinite(r.expires) ? ` expires ${Math.floor((r.expires - now) / 1_000_000)}sec` : "";
-        const mtu = r.mtu ? ` mtu ${r.mtu}` : "";
-        return `${dst}${via} dev ${r.iface.name} proto ${r.proto} metric ${r.metric}${exp}${mtu} pref medium`;
+        const mtu = r.mtu ? ` mtu ${r.metrics?.mtuLock ? "lock " : ""}${r.mtu}` : "";
+        const rest = r.metrics ? formatRouteMetrics({ ...r.metrics, mtu: undefined }) : "";
+        return `${dst}${via} dev ${r.iface.name} proto ${r.proto} metric ${r.metric}${exp}${mtu}${rest} pref medium`;
       })
       .join("\n");
   }

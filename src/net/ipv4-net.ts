@@ -122,7 +122,8 @@ export class Ipv4Net implements NetworkLayer {
   }
 
   routeMtu(rt: NetRoute): number {
-    return rt.iface.mtu;
+    // Linux ipv4_mtu: the route's `mtu` metric when set (even above the device's), else the device's.
+    return Math.min(rt.metrics.mtu || rt.iface.mtu, 0xffff);
   }
 
   defaultHopLimit(_rt: NetRoute): number {

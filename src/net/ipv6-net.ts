@@ -13,6 +13,7 @@ import type { Icmp6ErrorInfo } from "../ip6/protocol6.js";
 import { IPV6, IPV6_MIN_MTU, newIpv6Header, parseIpv6Into } from "../wire/ipv6.js";
 import { formatIpv6Address, isLoopback6, parseIpv6Address, type Ipv6Address } from "../wire/ipv6-address.js";
 import type { Packet } from "../wire/packet.js";
+import { NO_METRICS } from "../ip/route-metrics.js";
 import type { NetInterface } from "../ip/interface.js";
 import { NET_AF_INET6, registerFamily, type Inet6Address, type InetAddress } from "./inet-address.js";
 import type { NetFlow, NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
@@ -147,7 +148,8 @@ export class Ipv6Net implements NetworkLayer {
     if (!r6) return null;
     const src = this.ip6.selectSource(d, r6.iface);
     if (!src) return null;
-    const rt: Net6Route = { src: inet6FromBytes(src), iface: r6.iface, r6, dst: d };
+    const m = r6.route.metrics ?? (r6.route.mtu ? { mtu: r6.route.mtu } : NO_METRICS);
+    const rt: Net6Route = { src: inet6FromBytes(src), iface: r6.iface, r6, dst: d, metrics: m };
     return rt;
   }
 

@@ -11,6 +11,7 @@
 import type { ErrnoCode } from "../core/errno.js";
 import type { Packet } from "../wire/packet.js";
 import type { InetAddress, NetFamily } from "./inet-address.js";
+import type { RouteMetrics } from "../ip/route-metrics.js";
 import { NET_AF_INET } from "./inet-address.js";
 
 /** The transport bytes of a received datagram from an offset (a view unless they straddle the packet's two parts). */
@@ -27,6 +28,8 @@ export interface NetRoute {
   readonly src: InetAddress;
   /** The egress interface. */
   readonly iface: { readonly mtu: number; readonly name: string; readonly index: number; readonly device: { readonly up: boolean } };
+  /** The route's metrics (ip/route-metrics.ts: advmss, mtu [lock], initcwnd, initrwnd) — TCP's view of the path. */
+  readonly metrics: RouteMetrics;
 }
 
 /**
@@ -139,7 +142,7 @@ export interface NetworkLayer {
   route(dst: InetAddress, oif?: number): NetRoute | null;
   /** The hop limit / TTL a packet over `rt` gets by default (ip_default_ttl; IPv6: the interface's, from an RA or hop_limit). */
   defaultHopLimit(rt: NetRoute): number;
-  /** The MTU towards `dst` over `rt` (the interface's MTU; a per-destination PMTU cache would go here). */
+  /** The MTU towards `dst` over `rt`: the route's `mtu` metric, else the interface's (IPv6: lowered by its PMTU cache). */
   routeMtu(rt: NetRoute): number;
   /** The unfolded one's-complement sum of the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1). */
   pseudoHeaderSum(src: InetAddress, dst: InetAddress, protocol: number, length: number): number;

@@ -12,7 +12,7 @@ import { seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from "../core/seq.js";
 import { sndbufExpand } from "./autotune.js";
 import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
-import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, tcpOutput, transmit } from "./output.js";
+import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, retransmitRange, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
 import { ACK, FIN, PSH, SYN, type Segment } from "./segment.js";
 import { updateMss } from "./setup.js";
@@ -25,6 +25,7 @@ import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rack
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { processLoss } from "./loss.js";
 import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { mtuProbeAcked, mtuProbeLost, mtupSyncPending } from "./mtu-probe.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
 import { notsentFree } from "./notsent-lowat.js";
@@ -176,6 +177,7 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
     zeroCopyAcked(tl, t); // MSG_ZEROCOPY ranges whose data is all acknowledged go on the error queue
   }
   t.sndUna = ack;
+  if (t.mtup !== null) mtuProbeAcked(tl, t, ack); // tcp_clean_rtx_queue: an acknowledged MTU probe succeeded
   if (seqLt(t.sndNxt, ack)) t.sndNxt = ack;
   if (seqLt(t.highRxt, ack)) t.highRxt = ack;
   const sackedBefore = t.sb ? t.sb.sackedBytes : 0;
@@ -347,6 +349,7 @@ function rackAck(tl: TcpLayer, t: Tcb, log: SentLog, seg: Segment, newlySacked: 
   rackMarkLost(tl, t, log);
   // In Loss, a retransmission found lost again (FLAG_LOST_RETRANS) falls through to fast recovery.
   if (log.lostSegs > 0 && st !== "recovery" && (st !== "loss" || log.lostRetransAck > 0)) {
+    if (st !== "loss" && t.mtup !== null && mtuProbeLost(tl, t)) return probeRetransmit(tl, t);
     // tcp_time_to_recover, "the loss is proven": fast recovery (tcp_enter_recovery).
     c.inc(c.TcpExt, "TCPSackRecovery");
     enterFastRecovery(t, now);
@@ -445,6 +448,7 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
   }
   const lost = t.sb && !t.sb.isEmpty ? t.sb.isLost(t.sndUna) : false;
   if (t.dupAcks >= t.reordering || lost) {
+    if (t.mtup !== null && mtuProbeLost(tl, t)) return probeRetransmit(tl, t);
     // Fast retransmit (RFC 5681 §3.2 step 4): enter recovery, retransmit the first hole.
     c.inc(c.TcpExt, t.sackOk ? "TCPSackRecovery" : "TCPRenoRecovery");
     enterFastRecovery(t, now);
@@ -469,6 +473,21 @@ export function duplicateAck(tl: TcpLayer, t: Tcb, newlySacked: number): void {
       if (t.sndNxt !== before) armRetransmit(tl, t);
     }
   }
+}
+
+/**
+ * The MTU probe was lost (mtu-probe.ts mtuProbeLost; Linux
+ * tcp_simple_retransmit, without a congestion response): what is longer
+ * than the MSS goes again at the MSS — the probe's range, or everything
+ * from SND.UNA when the MSS has shrunk below the segments sent after it
+ * (a route change synced it) — then new data as the window allows.
+ */
+function probeRetransmit(tl: TcpLayer, t: Tcb): void {
+  const p = t.mtup!;
+  mtupSyncPending(t); // tcp_simple_retransmit's tcp_current_mss
+  if (t.mss < p.probeMss) t.sndNxt = t.sndUna;
+  else retransmitRange(tl, t, t.sndUna, p.probeSeqEnd);
+  tcpOutput(tl, t);
 }
 
 /** Sends one new segment regardless of cwnd (limited transmit). */

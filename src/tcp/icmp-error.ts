@@ -62,6 +62,11 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
     return;
   }
   if (info.kind === "pmtu") {
+    // A locked route MTU (`ip route … mtu lock N`) is not lowered (Linux __ip_rt_update_pmtu, rt6_update_pmtu).
+    if (t.route?.metrics.mtuLock) {
+      c.inc(c.Sockstack, "IcmpInDiscards");
+      return;
+    }
     if (info.mtu >= tl.net.of(info.quotedDst).minMtu && info.mtu < t.pmtu) {
       t.pmtu = info.mtu;
       updateMss(t);

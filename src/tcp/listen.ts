@@ -338,7 +338,7 @@ function createChild(tl: TcpLayer, lt: Tcb, req: RequestSock, seg: Segment): Tcb
   t.tsOffset = req.tsOffset;
   const net = tl.net.of(req.remoteAddr);
   const rt = net.route(req.remoteAddr, t.boundIf || undefined);
-  initConnection(tl, t, rt ? rt.iface.mtu : 1500);
+  initConnection(tl, t, net, rt);
   t.route = rt;
   t.routeGen = net.routeGeneration;
   t.peerMss = req.peerMss;

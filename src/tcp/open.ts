@@ -48,7 +48,7 @@ export function connect(tl: TcpLayer, t: Tcb, raddr: InetAddress, rport: number,
   t.iss = tl.isn.isn(laddr, t.localPort, raddr, rport, now);
   t.tsOffset = tl.isn.tsOffset(laddr, raddr);
   initSendSequence(t, t.iss, (t.iss + 1) >>> 0);
-  initConnection(tl, t, rt.iface.mtu);
+  initConnection(tl, t, net, rt);
   ecnConnect(tl, t);
   t.route = rt;
   t.routeGen = net.routeGeneration;

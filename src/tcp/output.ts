@@ -31,6 +31,9 @@ import { txTimestampSent } from "./tx-timestamp.js";
 import { chronoStart, chronoStop, TCP_CHRONO_RWND_LIMITED, TCP_CHRONO_SNDBUF_LIMITED } from "./chrono.js";
 import { burstSegs, pacingBlocked, pacingRate, pacingSent } from "./pacing.js";
 import { rateAttach } from "./rate-control.js";
+import { mtuProbeCancel, mtuProbeSent, mtuProbeSize, mtupSyncPending, routeMtuChanged } from "./mtu-probe.js";
+import { routePathMtu } from "./route-path.js";
+import { NET_AF_INET } from "../net/inet-address.js";
 
 const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
@@ -41,10 +44,17 @@ const sackScratch: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
  */
 export function routeOf(tl: TcpLayer, t: Tcb, net: NetworkLayer = tl.net.of(t.remoteAddr)): NetRoute | null {
   const gen = net.routeGeneration;
-  if (t.route && t.routeGen === gen && t.route.iface.device.up) return t.route;
-  t.route = net.route(t.remoteAddr, t.boundIf || undefined);
+  const old = t.route;
+  if (old && t.routeGen === gen && old.iface.device.up) return old;
+  const rt = (t.route = net.route(t.remoteAddr, t.boundIf || undefined));
   t.routeGen = gen;
-  return t.route;
+  // A route whose MTU changed (`ip route change … mtu`): the MSS follows from the next segment built
+  // (Linux tcp_current_mss: dst_mtu differs from icsk_pmtu_cookie → tcp_sync_mss).
+  if (old && rt && old.metrics !== rt.metrics && t.state !== TcpState.LISTEN) {
+    const mtu = routePathMtu(net, rt);
+    if (mtu !== routePathMtu(net, old)) routeMtuChanged(t, mtu);
+  }
+  return rt;
 }
 
 /** Our current TS val for `t`. */
@@ -115,7 +125,9 @@ export function transmit(tl: TcpLayer, t: Tcb, seq: number, flags: number, data:
   if (nSack && t.ooo) t.ooo.sackBlocks(sackScratch, sackMax, true); // consume a pending D-SACK now that it is sent
   writeTcpHeader(head, l3, t.localPort, t.remotePort, seq, ack, flags, window, urg, opts);
   if (md5) md5Sign(md5, t.localAddr, t.remoteAddr, head, l3, data);
-  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, true);
+  // Linux ip_dont_fragment: IPv4 sets DF unless the route's MTU is locked (IPv6 never fragments TCP).
+  const df = !(rt.metrics.mtuLock === true && net.family === NET_AF_INET);
+  const err = net.output(rt, t.localAddr, t.remoteAddr, IPPROTO_TCP, head, data, ttlFor(t, t.remoteAddr), tos, df);
   localDrop = err === "ENOBUFS";
   // SO_TIMESTAMPING (tx-timestamp.ts): SCHED when the packet reached the device's queue, SND when it left.
   if (data.length !== 0 && t.zc !== null && (!err || localDrop)) txTimestampSent(tl, t, seq, head, data, !err);
@@ -263,6 +275,25 @@ export function retransmitNext(tl: TcpLayer, t: Tcb): boolean {
 }
 
 /**
+ * Retransmits [seq, end) in segments of the current MSS now, cwnd aside
+ * (Linux tcp_simple_retransmit after an MTU probe was lost: the probe's
+ * range, resegmented). Returns the sequence space sent.
+ */
+export function retransmitRange(tl: TcpLayer, t: Tcb, seq: number, end: number): number {
+  const mss = currentMss(t);
+  let sent = 0;
+  end = seqMin(end, t.sndMax);
+  while (seqLt(seq, end)) {
+    const n = sendRange(tl, t, seq, seqMin((seq + mss) >>> 0, end), true);
+    if (n === 0) break;
+    sent += n;
+    seq = (seq + n) >>> 0;
+  }
+  if (sent > 0) armRetransmit(tl, t);
+  return sent;
+}
+
+/**
  * Sends the sequence range [seq, end) (data from the send buffer, plus the
  * FIN when the range reaches it). Returns the sequence space sent.
  */
@@ -287,6 +318,7 @@ function sendRange(tl: TcpLayer, t: Tcb, seq: number, end: number, retrans: bool
   logSent(tl, t, seq, (seq + space) >>> 0, retrans);
   const c = tl.ctx.counters;
   if (retrans) {
+    if (t.mtup !== null) mtuProbeCancel(t);
     c.inc(c.Tcp, "RetransSegs");
     t.totalRetrans++;
     t.retransOut++;
@@ -356,7 +388,8 @@ export function logSynDataLost(tl: TcpLayer, t: Tcb, seq: number, end: number, x
  */
 function gsoUnitEnd(tl: TcpLayer, t: Tcb, seq: number, unsent: number, mss: number): number {
   if (t.md5 !== null) return -1; // TCP_MD5SIG turned GSO off (sk_gso_disable): one segment per skb
-  const segs = Math.min(cwndQuota(t, mss), burstSegs(t, pacingRate(t), mss, tl.ctx.sysctl.tcp_min_tso_segs));
+  // tcp_cwnd_test: at most half of cwnd per GSO packet ("at least 2 GSO packets in flight").
+  const segs = Math.min(cwndQuota(t, mss), Math.max(t.cc.cwnd >> 1, 1), burstSegs(t, pacingRate(t), mss, tl.ctx.sysctl.tcp_min_tso_segs));
   if (segs < 2) return -1;
   let avail = t.sndBuf.skbLimit((seq - t.sndBufSeq) >>> 0, t.sndBuf.recordLimit((seq - t.sndBufSeq) >>> 0, unsent));
   const wnd = ((t.sndUna + t.sndWnd) >>> 0) - seq | 0;
@@ -387,6 +420,7 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   const st = t.state;
   if (st !== TcpState.ESTABLISHED && st !== TcpState.CLOSE_WAIT && st !== TcpState.FIN_WAIT1 &&
       st !== TcpState.CLOSING && st !== TcpState.LAST_ACK && !(st === TcpState.SYN_RECV && t.fo?.passive)) return;
+  if (t.mtup !== null) mtupSyncPending(t); // Linux tcp_current_mss: a route MTU change takes effect now
   const mss = currentMss(t);
   // 1. Fast-recovery retransmissions (holes first, RFC 6675 §5 / RFC 6582); under RACK also in
   //    Loss after an RTO, the lost marks walked the same way (Linux tcp_xmit_retransmit_queue; loss.ts).
@@ -406,6 +440,23 @@ export function tcpOutput(tl: TcpLayer, t: Tcb): void {
   // The GSO packet Linux would be sending (gsoUnitEnd): its end, and where the next one starts.
   let unitEnd = -1;
   let unitStop = t.sndNxt;
+  // Linux tcp_write_xmit: an MTU probe first (mtu-probe.ts); 0: wait (cwnd or the peer's window) and send nothing.
+  if (t.mtup !== null && t.mtup.enabled && t.sndNxt === t.sndMax) {
+    const probe = mtuProbeSize(tl, t, mss, Math.ceil(pipeBytes(t) / mss));
+    if (probe === 0) return;
+    if (probe > 0) {
+      const seq = t.sndNxt;
+      if (t.rttTime < 0) {
+        t.rttSeq = (seq + probe) >>> 0;
+        t.rttTime = tl.ctx.scheduler.now();
+      }
+      if (sendRange(tl, t, seq, (seq + probe) >>> 0, false) > 0) {
+        mtuProbeSent(t, seq, probe, mss);
+        sent = sentNew = true;
+        unitStop = t.sndNxt;
+      }
+    }
+  }
   for (;;) {
     const seq = t.sndNxt;
     const retrans = seqLt(seq, t.sndMax);

@@ -7,11 +7,14 @@
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { md5Lookup } from "./md5sig.js";
 import { seqGt, seqLe, seqLt } from "../core/seq.js";
-import { netHeaderLen } from "../net/inet-address.js";
 import { tsVal } from "./isn.js";
 import { EMPTY } from "../wire/packet.js";
 import { sndbufExpand } from "./autotune.js";
-import { TCP_ATO_MIN, TCP_MAX_ADV_MSS, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MIN_SND_MSS, TCP_MSS_DEFAULT, IP_MAX_MTU, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { TCP_ATO_MIN, TCP_MAX_WSCALE, TCP_MIN_MSS, TCP_MSS_DEFAULT } from "./constants.js";
+import type { NetRoute, NetworkLayer } from "../net/network-layer.js";
+import { routeAdvMss, routeInitCwnd, routeInitRwnd, routePathMtu } from "./route-path.js";
+import { createCongestionControl } from "./congestion/registry.js";
+import { TCP_INIT_CWND } from "./congestion/congestion-control.js";
 import { fastOpenSynAck } from "./fastopen-open.js";
 import { ecnRcvSyn, ecnRcvSynAck } from "./ecn.js";
 import { abort } from "./lifecycle.js";
@@ -21,6 +24,7 @@ import { finReceived, processData } from "./rcv.js";
 import { selectInitialWindow } from "./recv-window.js";
 import { ACK, FIN, RST, SYN, type Segment } from "./segment.js";
 import type { Tcb } from "./tcb.js";
+import { mtupInit, tcpSyncMss } from "./mtu-probe.js";
 import { TcpState } from "./tcp-state.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { rearm, resetKeepalive, scheduleDelayedAck, stopRetransmit } from "./timers.js";
@@ -40,11 +44,15 @@ export function initSendSequence(t: Tcb, una: number, bufSeq: number): void {
   t.highRxt = una;
 }
 
-/** Sets MSS, window and TS state for a new connection over its route (an MTU of `mtu`), active or passive. */
-export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
-  mtu = Math.min(mtu, IP_MAX_MTU);
-  t.pmtu = mtu;
-  let adv = Math.min(mtu - netHeaderLen(t.remoteAddr) - 20, TCP_MAX_ADV_MSS);
+/**
+ * Sets MSS, window and TS state for a new connection over its route `rt`,
+ * active or passive (Linux tcp_connect_init / tcp_v4_syn_recv_sock): the
+ * path MTU (the route's `mtu` metric or the device's), the MSS to announce
+ * (the route's `advmss`, TCP_MAXSEG), the initial window (`initrwnd`).
+ */
+export function initConnection(tl: TcpLayer, t: Tcb, net: NetworkLayer, rt: NetRoute | null): void {
+  t.pmtu = routePathMtu(net, rt);
+  let adv = routeAdvMss(net, rt);
   if (t.userMss) adv = Math.min(adv, t.userMss);
   t.advMss = adv;
   t.rwin.initWindow(
@@ -54,6 +62,7 @@ export function initConnection(tl: TcpLayer, t: Tcb, mtu: number): void {
       wscaleOk: tl.ctx.sysctl.tcp_window_scaling,
       rmemMax2: tl.ctx.sysctl.tcp_rmem[2],
       coreRmemMax: tl.ctx.sysctl.rmem_max,
+      initRcvWnd: routeInitRwnd(rt),
     }),
     adv,
   );
@@ -76,18 +85,9 @@ export function applySynOptions(tl: TcpLayer, t: Tcb, seg: Segment): void {
   updateMss(t);
 }
 
-/** Send MSS from the path MTU, the peer's MSS and TCP_MAXSEG, less the timestamp option. */
+/** Send MSS from the path MTU, the peer's MSS and TCP_MAXSEG, less the timestamp option (Linux tcp_sync_mss: mtu-probe.ts). */
 export function updateMss(t: Tcb): void {
-  // Linux tcp_mtu_to_mss: the path MTU less the network header (icsk_af_ops->net_header_len) and TCP's.
-  let mss = Math.min(t.peerMss, t.pmtu - netHeaderLen(t.remoteAddr) - 20);
-  if (t.userMss) mss = Math.min(mss, t.userMss);
-  if (t.tsOk) mss -= TCPOLEN_TSTAMP_ALIGNED;
-  // Linux tcp_bound_to_half_wnd: never more than half the largest window the peer offered
-  // (why `ss` shows mss:32768 on a fresh loopback connection).
-  const cutoff = t.maxWindow > TCP_MSS_DEFAULT ? t.maxWindow >> 1 : t.maxWindow;
-  if (cutoff && mss > cutoff) mss = Math.max(cutoff, 68 - 20 - (t.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0));
-  t.mss = Math.max(mss, TCP_MIN_SND_MSS);
-  if (t.sb) t.sb.mss = t.mss;
+  tcpSyncMss(t);
 }
 
 /** Common setup when a connection becomes ESTABLISHED (Linux tcp_init_transfer). */
@@ -113,6 +113,13 @@ export function initTransfer(tl: TcpLayer, t: Tcb): void {
   // (tcpi_last_data_recv counts from it; data sent within ATO of it makes the connection interactive).
   t.lastDataRecv = tl.ctx.scheduler.now();
   tl.personality.learnedMss(tl, t);
+  // Linux tcp_init_transfer: tcp_mtup_init (mtu-probe.ts), then snd_cwnd = tcp_init_cwnd (the route's initcwnd).
+  mtupInit(tl, t);
+  const iw = routeInitCwnd(t.route);
+  if (iw !== TCP_INIT_CWND && t.cc.cwnd !== iw) {
+    const cc = createCongestionControl(t.ccName, iw);
+    if (cc) t.cc = cc;
+  }
   t.rwin.established(t.rcvBuf.fullSpace(), t.rcvNxt, t.wscaleOk);
   if (!t.wscaleOk) t.sndWscale = 0;
   // Linux tcp_initialize_rcv_mss: a conservative guess of the peer's segment size.
@@ -158,6 +165,8 @@ export function synSentInput(tl: TcpLayer, t: Tcb, seg: Segment): void {
   }
   t.irs = seg.seq;
   t.rcvNxt = (seg.seq + 1) >>> 0;
+  // Linux tcp_rcv_synsent_state_process: tcp_mtup_init before the MSS is synced to the SYN-ACK's options.
+  mtupInit(tl, t);
   applySynOptions(tl, t, seg);
   tl.personality.learnedMss(tl, t);
   if (!t.wscaleOk) t.rwin.rcvWscale = 0;

@@ -17,7 +17,8 @@ import { tosFor, ttlFor, type Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { tsVal } from "./isn.js";
 import { sendBareAck } from "./control-out.js";
-import { TCP_MAX_ADV_MSS, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
+import { routeAdvMss, routeInitRwnd } from "./route-path.js";
+import { TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCPOLEN_TSTAMP_ALIGNED } from "./constants.js";
 import { SEC } from "../core/time.js";
 import type { FoCookie } from "./fastopen.js";
 import { selectInitialWindow } from "./recv-window.js";
@@ -42,13 +43,13 @@ export function sendSynAck(tl: TcpLayer, req: RequestSock, cookie = false, fo: F
   // request that has SACK gives up timestamps (Linux tcp_synack_options; not for a cookie, whose timestamp encodes options).
   const md5 = lt ? md5Lookup(lt.md5, req.remoteAddr) : null;
   if (md5 && !cookie) req.tsOk &&= !req.sackOk;
-  const mtu = rt.iface.mtu;
-  let adv = Math.min(mtu - net.headerReserve - 20, TCP_MAX_ADV_MSS);
+  // Linux tcp_openreq_init_rwin / tcp_make_synack: the route's advmss (else path MTU − 40), TCP_MAXSEG.
+  let adv = routeAdvMss(net, rt);
   if (lt?.userMss) adv = Math.min(adv, lt.userMss);
   const space = lt ? lt.rcvBuf.fullSpace() : 65536;
   const win = selectInitialWindow({
     space, mss: req.tsOk ? adv - TCPOLEN_TSTAMP_ALIGNED : adv, wscaleOk: req.sndWscale >= 0,
-    rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max,
+    rmemMax2: tl.ctx.sysctl.tcp_rmem[2], coreRmemMax: tl.ctx.sysctl.rmem_max, initRcvWnd: routeInitRwnd(rt),
   });
   req.rcvWnd = Math.min(win.rcvWnd, 65535 << (req.sndWscale >= 0 ? req.rcvWscale : 0));
   const nowMs = Math.floor(tl.ctx.scheduler.now() / 1000);

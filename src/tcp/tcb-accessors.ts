@@ -966,6 +966,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.md5 = v;
   }
 
+  /** See {@link TcbCold.mtup}. */
+  get mtup(): TcbCold["mtup"] {
+    return this.#cold.mtup;
+  }
+  set mtup(v: TcbCold["mtup"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.mtup) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.mtup = v;
+  }
+
   // ---- data-transfer state, in the shared TcbWarm defaults until first written ----
 
   /** See {@link TcbWarm.retransmits}. */

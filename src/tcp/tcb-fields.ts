@@ -40,6 +40,7 @@ import { TcpState } from "./tcp-state.js";
 import type { TcpChrono } from "./chrono.js";
 import type { Md5Keys } from "./md5sig.js";
 import type { PacingSock } from "./pacing.js";
+import type { MtuProbe } from "./mtu-probe.js";
 
 /** Sequence numbers (RFC 9293 §3.3.1 names), stored as int32: name → doc. */
 export const TCB_SEQ_FIELDS = {
@@ -206,6 +207,8 @@ export class TcbCold {
   pacing: PacingSock | null = null;
   /** TCP_MD5SIG keys (md5sig.ts; Linux md5sig_info), null until the first key is added; non-null turns GSO off (sk_gso_disable). */
   md5: Md5Keys | null = null;
+  /** MTU probing (mtu-probe.ts, Linux icsk_mtup), null unless `tcp_mtu_probing` applied to the connection. */
+  mtup: MtuProbe | null = null;
 }
 
 /** The shared defaults (never written: the accessors copy first). */

@@ -21,6 +21,7 @@ import { rearmRto } from "./tlp.js";
 import { rackEnterLoss } from "./loss.js";
 import { ecnQueueCwr } from "./ecn.js";
 import { pacingTimerDue } from "./pacing.js";
+import { mtuBlackhole } from "./mtu-probe.js";
 
 /** Dispatches every expired deadline of `t`, then re-arms its Timer. */
 export function onTcbTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
@@ -160,6 +161,8 @@ function retransmitTimer(tl: TcpLayer, t: Tcb, now: Micros): void {
   if (t.orphan) boundary = tl.ctx.sysctl.tcp_orphan_retries || 8;
   const expired = t.userTimeout ? elapsed >= t.userTimeout : t.retransmits > 0 && elapsed >= modelTimeout(boundary);
   if (t.fo !== null) fastOpenDetectBlackhole(tl, t, expired);
+  // Linux tcp_write_timeout: tcp_retries1 RTOs without an ACK — MTU black-hole detection (mtu-probe.ts).
+  if (t.retransmits > 0 && elapsed >= modelTimeout(tl.ctx.sysctl.tcp_retries1) && tl.ctx.sysctl.tcp_mtu_probing) mtuBlackhole(tl, t);
   if (expired) {
     writeError(tl, t, "ETIMEDOUT");
     return;

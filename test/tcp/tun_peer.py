@@ -29,7 +29,8 @@ def send(sport, seq, ack, flags, data=b"", win=32792, sack=()):
     tcp = tcp[:16] + struct.pack("!H", csum(PEER + LOCAL + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, PEER, LOCAL)
     os.write(tun, ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + tcp)
-def recv(timeout):
+def recv(timeout, with_len=False):
+    """The kernel's TCP segments within `timeout` s: (time, flags, seq, ack[, payload length])."""
     out, end = [], time.time() + timeout
     while True:
         r, _, _ = select.select([tun], [], [], max(0, end - time.time()))
@@ -38,4 +39,5 @@ def recv(timeout):
         if ip[0] >> 4 != 4 or ip[9] != 6: continue
         ihl = (ip[0] & 15) * 4; t = ip[ihl:]
         _, dp, seq, ack, off, fl = struct.unpack("!HHIIBB", t[:14])
-        out.append((time.time(), "".join(c for c, b in FL.items() if fl & b), seq, ack))
+        rec = (time.time(), "".join(c for c, b in FL.items() if fl & b), seq, ack)
+        out.append(rec + (len(ip) - ihl - (off >> 4) * 4,) if with_len else rec)

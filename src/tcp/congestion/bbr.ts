@@ -547,6 +547,12 @@ export class Bbr implements CongestionControl {
   }
   /** Linux tcp_slow_start_after_idle_check skips algorithms with cong_control: BBR restarts from idle in onTxStart. */
   restartAfterIdle(_now: Micros, _idle: Micros, _rto: Micros): void {}
+
+  setCwnd(cwnd: number, ssthresh: boolean): void {
+    this.#cwnd = Math.max(1, Math.min(Math.floor(cwnd), this.cwndClamp));
+    // Linux tcp_current_ssthresh outside a reduction: max(ssthresh, ¾ cwnd).
+    if (ssthresh && this.state !== "recovery" && this.state !== "cwr") this.#ssthresh = Math.max(this.#ssthresh, (this.#cwnd >> 1) + (this.#cwnd >> 2));
+  }
   /** CA_EVENT_TX_START while app-limited: BBR restarts from idle at the estimated bandwidth. */
   onTxStart(now: Micros, _idle: Micros): void {
     const rate = this.#rate;

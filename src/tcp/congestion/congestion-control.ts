@@ -169,6 +169,14 @@ export interface CongestionControl {
   restartAfterIdle(now: Micros, idle: Micros, rto: Micros): void;
   /** Transmission restarts after the application left the connection idle `idle` µs (CUBIC shifts its epoch). */
   onTxStart(now: Micros, idle: Micros): void;
+  /**
+   * Sets cwnd from outside the algorithm (Linux tcp_snd_cwnd_set as MTU
+   * probing uses it, tcp/mtu-probe.ts: the probe's extra segment given back,
+   * cwnd rescaled to the new MSS), at least 1, snd_cwnd_cnt reset;
+   * `ssthresh`: ssthresh becomes Linux tcp_current_ssthresh of the new
+   * cwnd (max(ssthresh, ¾ cwnd) outside a reduction).
+   */
+  setCwnd(cwnd: number, ssthresh: boolean): void;
   // ---- rate-based algorithms (BBR); absent for window-based ones ----
   /**
    * Linux `ops->cong_control`: the whole window and pacing decision, once
@@ -403,6 +411,12 @@ export abstract class CongestionBase implements CongestionControl {
 
   forbidUndo(): void {
     this.#priorSsthresh = 0;
+  }
+
+  setCwnd(cwnd: number, ssthresh: boolean): void {
+    this.cwndValue = Math.max(1, Math.min(Math.floor(cwnd), this.cwndClamp));
+    this.cwndCnt = 0;
+    if (ssthresh) this.ssthreshValue = this.currentSsthresh();
   }
 
   restartAfterIdle(now: Micros, idle: Micros, rto: Micros): void {
