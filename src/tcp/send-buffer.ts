@@ -164,7 +164,7 @@ export class SendBuffer {
         last = this.#allocate(n, last ? last.length : 0);
       }
       const k = Math.min(n, last.length - this.#fill);
-      last.set(data.subarray(off, off + k), this.#fill);
+      last.set(off === 0 && k === data.length ? data : data.subarray(off, off + k), this.#fill); // a Buffer's subarray is a Buffer: not free
       this.#fill += k;
       this.#end += k;
       off += k;
