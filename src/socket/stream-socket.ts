@@ -47,6 +47,11 @@ function concat(chunks: readonly Uint8Array[], total: number, flags: number): Ui
   return joinBytes(chunks, total);
 }
 
+/** A stream recvmsg's result: the bytes read (`copied` of them, in `chunks`). */
+function recvResult(chunks: readonly Uint8Array[], copied: number, flags: number): RecvResult {
+  return { data: concat(chunks, copied, flags), addr: null, flags: 0, length: copied };
+}
+
 // StreamSocket's bits of Socket's flag word.
 const CONNECTING = SUBCLASS_BITS;
 const EVER_CONNECTED = SUBCLASS_BITS << 1;
@@ -270,21 +275,12 @@ export class StreamSocket extends Socket {
     // on another path (a full buffer, a timeout) marks it in #stampEnd.
     const nowait = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     const tsFlags = wantsTxTimestamp(t) ? SEND_TSTAMP | (nowait ? SEND_TSTAMP_NOWAIT : 0) : 0;
-    const send = (b: Uint8Array, off: number, msg: number): number | ErrnoCode => {
-      if (!more) return this.tcp.send(t, b, off, b.length - off, msg);
-      t.cork = true;
-      try {
-        return this.tcp.send(t, b, off, b.length - off, msg);
-      } finally {
-        t.cork = false;
-      }
-    };
     let sent = 0;
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i]!;
       let off = 0;
       while (off < b.length) {
-        const r = send(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc | tsFlags);
+        const r = this.#sendChunk(b, off, (sent === 0 ? SEND_FIRST : 0) | (i === lastBuf ? endFlags : 0) | zc | tsFlags, more);
         if (typeof r === "string") {
           if (sent > 0 && r !== "EAGAIN") return this.#stampEnd(sent, tsFlags);
           if (r !== "EAGAIN") fail(r, syscall);
@@ -309,6 +305,18 @@ export class StreamSocket extends Socket {
       if (typeof r === "string" && r !== "EAGAIN") fail(r, syscall);
     }
     return sent;
+  }
+
+  /** One chunk of a sendmsg into TCP; with MSG_MORE (`more`) as under TCP_CORK. A method, not a closure per call (tsx wraps named closures). */
+  #sendChunk(b: Uint8Array, off: number, msg: number, more: boolean): number | ErrnoCode {
+    const t = this.t;
+    if (!more) return this.tcp.send(t, b, off, b.length - off, msg);
+    t.cork = true;
+    try {
+      return this.tcp.send(t, b, off, b.length - off, msg);
+    } finally {
+      t.cork = false;
+    }
   }
 
   /** A sendmsg returns `sent` > 0 bytes before its last chunk: its last byte is marked for SO_TIMESTAMPING (Linux tcp_tx_timestamp at `out:`). */
@@ -446,40 +454,29 @@ export class StreamSocket extends Socket {
     if (flags & MSG_OOB) return this.#recvOob(flags, syscall);
     if (len === 0) return { data: EMPTY, addr: null, flags: 0, length: 0 };
     const peek = (flags & MSG_PEEK) !== 0;
-    const take = (n: number): Uint8Array => {
-      let data: Uint8Array;
-      if (peek) return t.rcvBuf.peek(n);
-      if (flags & MSG_TRUNC) {
-        t.rcvBuf.skip(n);
-        data = EMPTY;
-      } else data = t.rcvBuf.read(n);
-      this.tcp.afterRead(t, n);
-      return data;
-    };
     const nonblock = this.nonblocking || (flags & MSG_DONTWAIT) !== 0;
     // Linux sock_rcvlowat: MSG_WAITALL waits for all `len` bytes, else SO_RCVLOWAT of them.
     const target = flags & MSG_WAITALL ? len : Math.max(1, Math.min(t.rcvLowat, len));
     const deadline = this.deadline(this.rcvtimeo);
     const chunks: Uint8Array[] = [];
     let copied = 0;
-    const result = (): RecvResult => ({ data: concat(chunks, copied, flags), addr: null, flags: 0, length: copied });
     for (;;) {
       if (t.state === TcpState.LISTEN) fail("ENOTCONN", syscall);
       const avail = t.rcvBuf.length;
       if (peek) {
         if (avail >= target || (avail > 0 && (nonblock || t.error || this.#eof()))) {
           copied = Math.min(len, avail);
-          chunks.push(take(copied));
-          return result();
+          chunks.push(this.#take(copied, flags));
+          return recvResult(chunks, copied, flags);
         }
       } else if (avail > 0) {
         const n = Math.min(len - copied, avail);
-        chunks.push(take(n));
+        chunks.push(this.#take(n, flags));
         copied += n;
-        if (copied >= target) return result();
+        if (copied >= target) return recvResult(chunks, copied, flags);
       }
       // Nothing more queued.
-      if (copied > 0 && (nonblock || t.error || this.#eof())) return result();
+      if (copied > 0 && (nonblock || t.error || this.#eof())) return recvResult(chunks, copied, flags);
       if (copied === 0 && avail === 0) {
         // Linux tcp_recvmsg_locked tests SOCK_DONE (a FIN was received) before sk_err: after the
         // peer's FIN a read is end of stream even when a RST came next (CLOSE-WAIT's EPIPE, or
@@ -498,12 +495,25 @@ export class StreamSocket extends Socket {
         // SO_RCVTIMEO: what was copied, or what is queued, or EAGAIN.
         if (copied === 0 && t.rcvBuf.length > 0) {
           copied = Math.min(len, t.rcvBuf.length);
-          chunks.push(take(copied));
+          chunks.push(this.#take(copied, flags));
         }
-        if (copied > 0) return result();
+        if (copied > 0) return recvResult(chunks, copied, flags);
         fail("EAGAIN", syscall);
       }
     }
+  }
+
+  /** Takes `n` queued bytes for a recvmsg with `flags` (MSG_PEEK copies, MSG_TRUNC discards). A method, not a closure per call. */
+  #take(n: number, flags: number): Uint8Array {
+    const t = this.t;
+    if (flags & MSG_PEEK) return t.rcvBuf.peek(n);
+    let data: Uint8Array;
+    if (flags & MSG_TRUNC) {
+      t.rcvBuf.skip(n);
+      data = EMPTY;
+    } else data = t.rcvBuf.read(n);
+    this.tcp.afterRead(t, n);
+    return data;
   }
 
   /** End of stream for reads: FIN received, SHUT_RD, or the connection is gone. */

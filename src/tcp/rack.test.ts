@@ -183,3 +183,20 @@ test("SentLog: an ACK's RTT sample is the newest segment it delivers (Linux ca_r
   assert.equal(r.lastAckt, 10_000, "the second one's transmit time, not the first's");
   assert.equal(l.ack(2501, 60_000, 1, r).lastAckt, -1, "a partly acknowledged segment gives none (Linux breaks on a one-segment skb)");
 });
+
+test("a ring given back when a flight ends is reused as if fresh: only this flight's segments, nothing left from the last", () => {
+  const first = new SentLog();
+  for (let i = 0; i < 8; i++) first.onSent(1 + i * 100, 101 + i * 100, 10 + i);
+  first.ack(801, 50, 1, { segs: 0, reord: -1, lastAckt: -1 });
+  assert.equal(first.length, 0, "the whole flight acknowledged: the log is empty (its ring given back)");
+  const second = new SentLog();
+  second.onSent(5000, 5500, 70);
+  assert.equal(second.length, 1, "a fresh flight of one segment");
+  const e = second.entry(0);
+  assert.deepEqual([e.start, e.end, e.time, e.sacked, e.lost, e.retrans], [5000, 5500, 70, false, false, false],
+    "the reused ring holds this segment only");
+  assert.equal(second.headTime, 70, "the head is this flight's segment");
+  const r = second.ack(5500, 90, 1, { segs: 0, reord: -1, lastAckt: -1 });
+  assert.equal(r.segs, 1, "one segment acknowledged, none from the previous flight");
+  assert.equal(r.lastAckt, 70, "the RTT sample comes from this segment's send time");
+});

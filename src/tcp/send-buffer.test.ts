@@ -213,3 +213,26 @@ test("tcp_sndbuf_expand's memory per MSS: roundup_pow_of_two(mss + 192 + 320) + 
   assert.equal(sndbufPerMss(1537), 4352, "MSS 1537 needs 2049 bytes: 4096 + 256");
   assert.equal(sndbufPerMss(65483), 131328, "loopback MSS: 131072 + 256");
 });
+
+test("blocks of 2–8 KiB share slabs but are never contiguous; a small block keeps a buffer of its own", () => {
+  const a = new SendBuffer(1 << 20), b = new SendBuffer(1 << 20);
+  assert.equal(a.write(bytes(2048, 1)), 2048, "a takes a full 2 KiB block");
+  assert.equal(b.write(bytes(2048, 7)), 2048, "b takes a full 2 KiB block");
+  const va = a.peek(0, 2048), vb = b.peek(0, 2048);
+  assert.deepEqual(va, bytes(2048, 1), "a's bytes are its own");
+  assert.deepEqual(vb, bytes(2048, 7), "b's bytes are its own (not overwritten by a neighbour in the slab)");
+  assert.equal(va.length, 2048, "a whole block comes back as one view");
+  if (va.buffer === vb.buffer) {
+    assert.ok(va.byteOffset + va.length !== vb.byteOffset && vb.byteOffset + vb.length !== va.byteOffset,
+      "two blocks in one slab are never adjacent (the receiver would coalesce their views)");
+  }
+  // One connection's next block, cut right after its first one in the same slab: still a gap.
+  a.write(bytes(10));
+  const first = a.peek(2040, 8), next = a.peek(2048, 10);
+  assert.ok(first.buffer !== next.buffer || first.byteOffset + first.length !== next.byteOffset,
+    "a connection's consecutive blocks are not contiguous in one buffer");
+  const small = new SendBuffer(1 << 20);
+  small.write(bytes(100));
+  assert.equal(small.peek(0, 100).buffer.byteLength, SEND_BLOCK_MIN,
+    "a block under 2 KiB is an ArrayBuffer of its own (condense decides on the buffer's size)");
+});

@@ -41,6 +41,40 @@ export const SEND_BLOCK_MAX = 65536;
 export const SEND_BLOCK_MIN = 512;
 
 /**
+ * Blocks of 2–8 KiB are cut from shared 32 KiB slabs rather than each
+ * being an ArrayBuffer of its own: a typed array over 64 bytes is an
+ * off-heap allocation (about a microsecond, and GC work), and a
+ * request/response connection allocates a block for every response. The
+ * bytes of a block are still its own: a slab is append-only too (each cut
+ * is fresh, zeroed memory, never reused), and the cuts are SLAB_GAP bytes
+ * apart, so two blocks are never contiguous in one buffer and the
+ * receiver's coalescing of adjacent views (recv-buffer.ts, ooo-queue.ts)
+ * sees exactly the pieces it saw with separate buffers. Blocks under 2 KiB
+ * keep a buffer of their own: `condense` (core/truesize.ts) copies a small
+ * queued view out of a buffer larger than it by CONDENSE_SLACK, and only
+ * from 2 KiB up is that decision the same in a slab as in the block's own
+ * buffer. A live block keeps its slab alive (at most 16× its size).
+ */
+const SLAB_SIZE = 32768;
+const SLAB_BLOCK_MIN = 2048;
+const SLAB_BLOCK_MAX = 8192;
+const SLAB_GAP = 8;
+let slab: Uint8Array | null = null;
+let slabUsed = 0;
+
+/** A fresh zeroed block of `size` bytes: cut from the current slab when its size suits, else its own buffer. */
+function newBlock(size: number): Uint8Array {
+  if (size < SLAB_BLOCK_MIN || size > SLAB_BLOCK_MAX) return new Uint8Array(size);
+  if (!slab || slabUsed + size > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const b = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size + SLAB_GAP;
+  return b;
+}
+
+/**
  * An append-only, acknowledge-from-the-front byte queue.
  * @example
  * const sb = new SendBuffer(16384);
@@ -201,7 +235,7 @@ export class SendBuffer {
         last = this.#allocate(n, last ? last.length : 0);
       }
       const k = Math.min(n, last.length - this.#fill);
-      last.set(data.subarray(off, off + k), this.#fill);
+      last.set(off === 0 && k === data.length ? data : data.subarray(off, off + k), this.#fill); // a Buffer's subarray is a Buffer: not free
       this.#fill += k;
       this.#end += k;
       off += k;
@@ -214,7 +248,7 @@ export class SendBuffer {
     let size = SEND_BLOCK_MIN;
     while (size < want && size < SEND_BLOCK_MAX) size *= 2;
     size = Math.min(Math.max(size, prev * 2), SEND_BLOCK_MAX);
-    const b = new Uint8Array(size);
+    const b = newBlock(size);
     if (this.#blocks === NO_BLOCKS) {
       this.#blocks = [];
       this.#starts = [];

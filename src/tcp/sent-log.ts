@@ -22,6 +22,32 @@ const F_LOST = 8;
 
 const NO_SEGMENTS = new Float64Array(0);
 
+/** Entries of the smallest ring (a fresh flight's first ring). */
+const FIRST_CAP = 8;
+/**
+ * Smallest rings given back when a flight ends, for the next flight of any
+ * connection: a request/response connection empties its log at every
+ * response, and a typed array over 64 bytes is an off-heap allocation
+ * (about a microsecond, and GC work). Zeroed on reuse, so a reused ring is
+ * indistinguishable from a fresh one; bounded, so it holds a few KiB.
+ */
+const spareRings: Float64Array[] = [];
+const SPARE_RINGS_MAX = 32;
+
+/** A zeroed ring of `cap` entries (4 numbers each): a spare one when there is one of that size. */
+function newRing(cap: number): Float64Array {
+  if (cap === FIRST_CAP) {
+    const a = spareRings.pop();
+    if (a) return a.fill(0);
+  }
+  return new Float64Array(cap * 4);
+}
+
+/** Gives a ring back (only the smallest size is kept). */
+function dropRing(a: Float64Array): void {
+  if (a.length === FIRST_CAP * 4 && spareRings.length < SPARE_RINGS_MAX) spareRings.push(a);
+}
+
 /** What one ACK's cumulative part did to the log. */
 export interface LogAckResult {
   /** Segments removed. */
@@ -139,14 +165,16 @@ export class SentLog {
   }
 
   #grow(): void {
-    const cap = this.#cap ? this.#cap * 2 : 8;
-    const a = new Float64Array(cap * 4);
+    const cap = this.#cap ? this.#cap * 2 : FIRST_CAP;
+    const a = newRing(cap);
     for (let i = 0; i < this.#n; i++) a.set(this.#a.subarray(this.#idx(i) * 4, this.#idx(i) * 4 + 4), i * 4);
     if (this.rate) {
-      const r = new Float64Array(cap * 4);
+      const r = newRing(cap);
       if (this.#r.length) for (let i = 0; i < this.#n; i++) r.set(this.#r.subarray(this.#idx(i) * 4, this.#idx(i) * 4 + 4), i * 4);
+      dropRing(this.#r);
       this.#r = r;
     }
+    dropRing(this.#a);
     this.#a = a;
     this.#cap = cap;
     this.#head = 0;
@@ -424,6 +452,8 @@ export class SentLog {
     }
     if (!this.#n) {
       // Nothing in flight: the ring is given back (an idle connection keeps only the RACK state).
+      dropRing(this.#a);
+      dropRing(this.#r);
       this.#a = NO_SEGMENTS;
       this.#r = NO_SEGMENTS;
       this.#cap = 0;

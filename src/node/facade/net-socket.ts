@@ -14,6 +14,7 @@
  */
 import * as nodeNet from "node:net";
 import { SysError } from "../../core/sys-error.js";
+import { MSG_NOSIGNAL } from "../../socket/constants.js";
 import { FacadeContext } from "./context.js";
 import { describeReceived, fromSysError, nodeCodeError, nodeError } from "./errors.js";
 import { snapshot } from "../../tools/snapshot.js";
@@ -375,7 +376,15 @@ export class SimSocket extends nodeNet.Socket {
   }
 
   override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
-    this.#send(chunks.map((c) => (typeof c.chunk === "string" ? Buffer.from(c.chunk, c.encoding) : c.chunk)), cb);
+    // Empty chunks carry no bytes: Node's http ends a response with one ([head + body, ""]), and
+    // leaving it out spares #send a concatenation. (All empty: one empty write, as before.)
+    const bufs: Buffer[] = [];
+    for (const c of chunks) {
+      if (c.chunk.length === 0) continue;
+      bufs.push(typeof c.chunk === "string" ? Buffer.from(c.chunk, c.encoding) : c.chunk);
+    }
+    if (bufs.length === 0) bufs.push(Buffer.alloc(0));
+    this.#send(bufs, cb);
   }
 
   #send(bufs: Buffer[], cb: (err?: Error | null) => void): void {
@@ -408,8 +417,14 @@ export class SimSocket extends nodeNet.Socket {
     });
   }
 
-  #sendNow(data: Buffer, cb: (err?: Error | null) => void): void {
-    this.ctx.proc.sendall(this.#fd, data, "MSG_NOSIGNAL").then(() => {
+  /**
+   * Puts all of `data` into the simulated send buffer, then calls `cb`: the
+   * loop of `sendall` (send(2) with MSG_NOSIGNAL again after a short write),
+   * the same calls without its extra promise per write.
+   */
+  #sendNow(data: Buffer, cb: (err?: Error | null) => void, fd = this.#fd, off = 0): void {
+    this.ctx.proc.send(fd, off ? data.subarray(off) : data, MSG_NOSIGNAL).then((n) => {
+      if (off + n < data.length) return this.#sendNow(data, cb, fd, off + n);
       this.#inflight -= data.length;
       this.#accepted += data.length;
       this.#touch();
