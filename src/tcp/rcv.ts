@@ -232,6 +232,7 @@ export function extractUrgent(t: Tcb): void {
   const queued = t.rcvBuf.length;
   const pos = queued - ((t.rcvNxt - urg) >>> 0);
   if (pos < 0) return;
+  t.urgMark = urg;
   const all = t.rcvBuf.read(queued);
   t.urgByte = all[pos]!;
   const before = all.subarray(0, pos);

@@ -858,6 +858,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.urgByte = v;
   }
 
+  /** See {@link TcbCold.urgMark}. */
+  get urgMark(): TcbCold["urgMark"] {
+    return this.#cold.urgMark;
+  }
+  set urgMark(v: TcbCold["urgMark"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.urgMark) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.urgMark = v;
+  }
+
   /** See {@link TcbCold.sndUp}. */
   get sndUp(): TcbCold["sndUp"] {
     return this.#cold.sndUp;

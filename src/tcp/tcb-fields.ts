@@ -187,6 +187,12 @@ export class TcbCold {
   urgSeq = -1;
   /** The out-of-band byte waiting for recv(MSG_OOB), or -1. */
   urgByte = -1;
+  /**
+   * Sequence number of the urgent byte taken out of the stream (Linux keeps
+   * it in the queue with urg_data set), or -1: splice stops there as
+   * tcp_read_sock does (sys/splice.ts).
+   */
+  urgMark = -1;
   /** Our urgent pointer (send side): seq after the last urgent byte, or -1. */
   sndUp = -1;
   /** A soft error (ICMP) reported if the connection times out. */
