@@ -13,6 +13,8 @@ import { TimeWaitSock } from "../tcp/timewait.js";
 import { formatInetAddress } from "../net/inet-address.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { readAny, writeAny } from "./shell-files.js";
+
+const BYTES = new TextEncoder();
 import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 
 /**
@@ -25,7 +27,7 @@ import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellR
 export function setSysctlsPy(host: Host, env: ShellEnv, args: string[]): Status {
   const restore = `/tmp/sysctl_restore_${env.vars["PACKETDRILL_PID"]}.sh`;
   let script = "#!/bin/bash\n";
-  env.files.set(restore, script);
+  host.fs.writeFile(restore, BYTES.encode(script));
   for (const a of args) {
     const eq = a.indexOf("=");
     const path = eq < 0 ? a : a.slice(0, eq);
@@ -33,7 +35,7 @@ export function setSysctlsPy(host: Host, env: ShellEnv, args: string[]): Status 
     const cur = readAny(host, env, path);
     if (cur === null) return fail(1, `cat: ${path}: No such file or directory`);
     script += `echo "${cur.trim()}" > ${path}\n`;
-    env.files.set(restore, script);
+    host.fs.writeFile(restore, BYTES.encode(script));
     const w = writeAny(host, env, path, `${value}\n`, false, true);
     if (w.code !== 0) continue;
   }
