@@ -21,7 +21,8 @@
  * sockstack's calls are named as glibc issues them on x86-64: `send` and
  * `recv` are `sendto`/`recvfrom`, `wait`/`waitpid` are `wait4`,
  * `getrlimit`/`setrlimit` are `prlimit64`, `open` is `openat(AT_FDCWD, …)`,
- * `pipe` is `pipe2(…, 0)`, `pread`/`pwrite` are `pread64`/`pwrite64`. Helpers that are loops of calls
+ * `pipe` is `pipe2(…, 0)`, `pread`/`pwrite` are `pread64`/`pwrite64`,
+ * `fstat` is `newfstatat(fd, "", …, AT_EMPTY_PATH)` (glibc 2.33+). Helpers that are loops of calls
  * (`sendall`, `recvExactly`, `recvLine`) show as those calls.
  */
 import { errnoName, strerror } from "../core/errno.js";
@@ -57,6 +58,7 @@ export function straceName(call: string): string {
     case "pread": return "pread64";
     case "pwrite": return "pwrite64";
     case "pipe": return "pipe2";
+    case "fstat": return "newfstatat";
     default: return call;
   }
 }
@@ -283,7 +285,7 @@ export function formatEnterArgs(rec: SyscallRecord, opts: StraceOptions = {}): s
     case "pread": return `${String(a[0])}, `;
     case "pwrite": { const d = dataArg(a[1], max); return `${String(a[0])}, ${d.text}, ${d.len}, ${String(a[2])}`; }
     case "lseek": return `${String(a[0])}, ${String(a[1])}, ${named(a[2], { 0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END" })}`;
-    case "fstat": return `${String(a[0])}, `;
+    case "fstat": return `${String(a[0])}, "", `;
     case "pipe": return "";
     case "pipe2": return "";
     case "sendfile": return a[2] === null || a[2] === undefined ? `${String(a[0])}, ${String(a[1])}, NULL, ${String(a[3])}` : `${String(a[0])}, ${String(a[1])}, ${offsetArg(a[2])}`;
@@ -344,7 +346,7 @@ function formatExitArgs(rec: SyscallRecord, max: number): string {
       if (failed) return "0x...";
       const st = r as { st_mode: number; st_size: number };
       const type = ({ 0o100000: "S_IFREG", 0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO", 0o140000: "S_IFSOCK" } as Record<number, string>)[st.st_mode & 0o170000] ?? "0";
-      return `{st_mode=${type}|0${(st.st_mode & 0o7777).toString(8)}, st_size=${st.st_size}, ...}`;
+      return `{st_mode=${type}|0${(st.st_mode & 0o7777).toString(8)}, st_size=${st.st_size}, ...}, AT_EMPTY_PATH`;
     }
     case "pipe": case "pipe2": {
       const fl = rec.call === "pipe" ? "0" : typeof a[0] === "number" || a[0] === undefined ? bitNames(Number(a[0] ?? 0), OPEN) : flags(a[0], OPEN);

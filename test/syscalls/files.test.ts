@@ -14,6 +14,8 @@ import { twoHosts } from "../helpers/tcp.js";
 import { establishedPair } from "../helpers/vocabulary.js";
 import { ms } from "../../src/core/time.js";
 import type { Process } from "../../src/sys/process.js";
+import { lsof } from "../../src/tools/lsof.js";
+import { snapshot } from "../../src/tools/snapshot.js";
 import type { PollFd } from "../../src/sys/select-poll.js";
 import { POLLIN, POLLOUT, POLLPRI } from "../../src/core/poll-events.js";
 
@@ -295,4 +297,28 @@ test("splice: TCP ↔ pipe, file ↔ pipe, the errnos, and the stop at the urgen
   await c.close(cfd);
   await net.advance(ms(50));
   o("splice socket at EOF", await s.splice(a, null, w2, null, 10));
+});
+
+test("lsof lists files and pipe ends as lsof 4.95 prints them: REG with size, DIR, CHR, FIFO pipe, (deleted)", async () => {
+  const { server } = twoHosts();
+  const p = server.createProcess("files");
+  const [r, w] = p.pipe();
+  const f = p.open("/tmp/f", "O_CREAT|O_RDWR");
+  await p.write(f, "hello");
+  const ro = p.open("/tmp/f", "O_RDONLY");
+  const z = p.open("/dev/zero", "O_RDONLY");
+  const n = p.open("/dev/null", "O_WRONLY");
+  const d = p.open("/tmp", "O_RDONLY");
+  p.unlink("/tmp/f");
+  const text = lsof(snapshot(server), `-p ${p.pid}`);
+  const rows = text.split("\n").slice(1).filter((l) => / [3-9][rwu] /.test(l)).map((l) => l.trim().split(/\s+/).slice(3).join(" "));
+  assert.deepEqual(rows, [
+    `${r}r FIFO 0,15 0t0 ${p.fstat(r).st_ino} pipe`,
+    `${w}w FIFO 0,15 0t0 ${p.fstat(w).st_ino} pipe`,
+    `${f}u REG 254,0 5 ${p.fstat(f).st_ino} /tmp/f (deleted)`,
+    `${ro}r REG 254,0 5 ${p.fstat(ro).st_ino} /tmp/f (deleted)`,
+    `${z}r CHR 1,5 0t0 4 /dev/zero`,
+    `${n}w CHR 1,3 0t0 3 /dev/null`,
+    `${d}r DIR 254,0 4096 ${p.fstat(d).st_ino} /tmp`,
+  ], `lsof's rows for the files and pipe ends:\n${text}`);
 });
