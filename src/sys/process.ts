@@ -904,7 +904,7 @@ export class Process {
    * past the last byte sent, as C's pointer). Into a socket it is a send
    * (blocking unless the socket is non-blocking); the returned count may
    * be short at the end of the file. See sys/splice.ts for the errnos.
-   * @example const off: [number] = [0]; await p.sendfile(sock, fd, off, 5); // off[0] === 5
+   * @example const f = p.open("/tmp/data", "O_RDONLY"); const off: [number] = [0]; await p.sendfile(fd, f, off, 5); // off[0] === 5 after 5 bytes
    */
   async sendfile(out_fd: number, in_fd: number, offset: FileOffset, count: number): Promise<number> {
     const sc = "sendfile";
@@ -925,7 +925,7 @@ export class Process {
    * block), SPLICE_F_MORE (MSG_MORE on a socket), SPLICE_F_MOVE, SPLICE_F_GIFT.
    * From TCP it stops before the urgent byte: with the urgent byte next it
    * returns 0 at once, as Linux (sys/splice.ts).
-   * @example const [r, w] = p.pipe(); await p.splice(sock, null, w, null, 4096, "SPLICE_F_MORE");
+   * @example const [r, w] = p.pipe(); await p.splice(fd, null, w, null, 4096, "SPLICE_F_MORE"); await p.read(r, 4096);
    */
   async splice<const F extends FlagsIn = 0>(
     fd_in: number, off_in: FileOffset, fd_out: number, off_out: FileOffset, len: number, flags?: CheckedFlags<F, SpliceFlagName>,
