@@ -54,13 +54,16 @@ function writable(f: OpenFile): boolean {
  * Bytes TCP may splice before the urgent byte (Linux tcp_read_sock stops at
  * urg_seq while urg_data is set); Infinity when no urgent byte is ahead.
  * sockstack takes the urgent byte out of the queue on arrival
- * (tcp/rcv.ts extractUrgent) and remembers where in `urgMark`: the mark is
- * ahead while the queue still holds every byte received after it.
+ * (tcp/rcv.ts extractUrgent; with SO_OOBINLINE it stays) and remembers
+ * where in `urgMark`: the mark is ahead, or reached, while the queue still
+ * holds every byte received after it (and, inline, the byte itself).
  */
 function urgentLimit(t: Tcb): number {
   if (t.urgMark >= 0) {
+    // Unread bytes before the urgent byte: the queue less what came after it (and, inline, the byte itself).
     const after = (t.rcvNxt - t.urgMark - 1) >>> 0;
-    if (t.rcvBuf.length >= after) return t.rcvBuf.length - after;
+    const ahead = t.rcvBuf.length - after - (t.urgMarkInline ? 1 : 0);
+    if (ahead >= 0) return ahead;
     t.urgMark = -1; // a read went past it (Linux clears urg_data once copied_seq passes urg_seq)
   }
   if (t.urgSeq >= 0) {
@@ -83,7 +86,8 @@ async function readSocket(s: Socket, max: number, syscall: string): Promise<Uint
   const t = s.t;
   for (;;) {
     const lim = urgentLimit(t);
-    if (lim === 0 && t.urgMark >= 0) return EMPTY; // the urgent byte is next: stop (no loop, no sleep)
+    // The urgent byte is next: stop (no loop, no sleep), as tcp_splice_read with an skb queued.
+    if (lim === 0 && (t.urgMark >= 0 || t.rcvBuf.length > 0)) return EMPTY;
     const avail = Math.min(t.rcvBuf.length, lim);
     if (avail > 0) return (await s.recvmsg(Math.min(max, avail), MSG_DONTWAIT, syscall)).data;
     // Nothing queued: wait as a read does (EOF → 0 bytes, errors and EAGAIN thrown), then look again.

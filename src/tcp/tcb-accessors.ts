@@ -870,6 +870,18 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.urgMark = v;
   }
 
+  /** See {@link TcbCold.urgMarkInline}. */
+  get urgMarkInline(): TcbCold["urgMarkInline"] {
+    return this.#cold.urgMarkInline;
+  }
+  set urgMarkInline(v: TcbCold["urgMarkInline"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.urgMarkInline) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.urgMarkInline = v;
+  }
+
   /** See {@link TcbCold.sndUp}. */
   get sndUp(): TcbCold["sndUp"] {
     return this.#cold.sndUp;

@@ -290,10 +290,22 @@ test("splice: TCP ↔ pipe, file ↔ pipe, the errnos, and the stop at the urgen
   await c.send(cfd, new Uint8Array(10).fill(0x76));
   await net.advance(ms(50));
   o("urgent: splice after OOB read", await s.splice(a, null, w2, null, 100));
-  assert.equal((await s.recv(a, 100)).length, 10, "a read passes the urgent mark and gets the bytes after it");
+  o("urgent: recv after the mark", (await s.recv(a, 100)).length);
   await c.send(cfd, "more");
   await net.advance(ms(50));
   assert.equal(await s.splice(a, null, w2, null, 100), 4, "past the mark, splice moves data again");
+  await s.read(r2, 100);
+  // SO_OOBINLINE: the urgent byte stays in the stream, and splice still stops before it.
+  s.setsockopt(a, "SOL_SOCKET", "SO_OOBINLINE", 1);
+  await c.send(cfd, new Uint8Array(9).fill(0x69));
+  await c.send(cfd, "I", "MSG_OOB");
+  await c.send(cfd, new Uint8Array(5).fill(0x6a));
+  await net.advance(ms(50));
+  o("inline: splice 100", await s.splice(a, null, w2, null, 100));
+  o("inline: splice at the urgent byte", await s.splice(a, null, w2, null, 100));
+  assert.equal(new TextDecoder().decode(await s.recv(a, 1)), linux("inline: recv 1 at the mark"), "inline: recv reads the urgent byte in the stream");
+  o("inline: splice after the mark", await s.splice(a, null, w2, null, 100));
+  await s.read(r2, 1000);
   await c.close(cfd);
   await net.advance(ms(50));
   o("splice socket at EOF", await s.splice(a, null, w2, null, 10));
