@@ -334,3 +334,67 @@ test("lsof lists files and pipe ends as lsof 4.95 prints them: REG with size, DI
     `${d}r DIR 254,0 4096 ${p.fstat(d).st_ino} /tmp`,
   ], `lsof's rows for the files and pipe ends:\n${text}`);
 });
+
+test("sendfile: a 200 kB file crosses a blocking socket intact (64 KiB chunks); a non-blocking socket takes what fits, then EAGAIN", async () => {
+  const { net, s, c, a, cfd } = await tcpPair();
+  const data = new Uint8Array(200_000).map((_, i) => (i * 7 + (i >> 8)) & 0xff);
+  s.fs.writeFile("/tmp/big", data);
+  const fd = s.open("/tmp/big", "O_RDONLY");
+  const got: Uint8Array[] = [];
+  let n = 0;
+  const reader = c.thread(async (q) => {
+    while (n < data.length) {
+      const d = await q.recv(cfd, 65536);
+      if (d.length === 0) break;
+      got.push(d);
+      n += d.length;
+    }
+  });
+  const sending = s.sendfile(a, fd, null, data.length);
+  await net.advance(ms(500));
+  assert.equal(await sending, data.length, "a blocking sendfile sends the whole file");
+  assert.equal(s.lseek(fd, 0, "SEEK_CUR"), data.length, "the position moved to the end");
+  await reader.join();
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const g of got) {
+    all.set(g, o);
+    o += g.length;
+  }
+  assert.deepEqual(all, data, "the peer received the file's bytes in order");
+
+  s.fcntl(a, "F_SETFL", "O_NONBLOCK");
+  s.setsockopt(a, "SOL_SOCKET", "SO_SNDBUF", 16384); // a fixed, small send buffer (autotuning grew it)
+  const off: [number] = [0];
+  const first = await s.sendfile(a, fd, off, data.length);
+  assert.ok(first > 0 && first < data.length, `a non-blocking socket takes part of the file (took ${first})`);
+  assert.equal(off[0], first, "the offset pointer moved by what was sent");
+  await assert.rejects(s.sendfile(a, fd, off, data.length), /Resource temporarily unavailable/, "a full send buffer: EAGAIN");
+  assert.equal(off[0], first, "EAGAIN leaves the offset");
+});
+
+test("a blocked pipe read wakes when the writer closes, a blocked splice when data comes; nothing spins", async () => {
+  const { net, s, c, a, cfd } = await tcpPair();
+  const [r, w] = s.pipe();
+  let eof = -1;
+  const reading = s.thread(async (q) => (eof = (await q.read(r, 10)).length));
+  await net.advance(ms(10));
+  assert.equal(eof, -1, "the read waits");
+  await s.close(w);
+  await net.advance(ms(1));
+  await reading.join();
+  assert.equal(eof, 0, "EOF when the only writer closed");
+  const [r2, w2] = s.pipe();
+  let moved = -1;
+  const splicing = s.thread(async (q) => (moved = await q.splice(a, null, w2, null, 100)));
+  await net.advance(ms(100));
+  assert.equal(moved, -1, "splice from an empty blocking socket waits");
+  await c.send(cfd, "abc");
+  await net.advance(ms(50));
+  await splicing.join();
+  assert.equal(moved, 3, "the bytes that came were spliced");
+  assert.equal(new TextDecoder().decode(await s.read(r2, 10)), "abc", "they are in the pipe");
+  await c.close(cfd);
+  await net.advance(ms(50));
+  assert.equal(await s.splice(a, null, w2, null, 100), 0, "end of stream: 0");
+});
