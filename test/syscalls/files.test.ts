@@ -15,6 +15,7 @@ import { establishedPair } from "../helpers/vocabulary.js";
 import { ms } from "../../src/core/time.js";
 import type { Process } from "../../src/sys/process.js";
 import { lsof } from "../../src/tools/lsof.js";
+import { SpinError } from "../../src/sys/spin.js";
 import { snapshot } from "../../src/tools/snapshot.js";
 import type { PollFd } from "../../src/sys/select-poll.js";
 import { POLLIN, POLLOUT, POLLPRI } from "../../src/core/poll-events.js";
@@ -397,4 +398,20 @@ test("a blocked pipe read wakes when the writer closes, a blocked splice when da
   await c.close(cfd);
   await net.advance(ms(50));
   assert.equal(await s.splice(a, null, w2, null, 100), 0, "end of stream: 0");
+});
+
+test("a program that retries splice at the urgent byte (the loop Linux once ran in the kernel) is stopped by the spin detector", async () => {
+  const { net, s, c, a, cfd } = await tcpPair();
+  await c.send(cfd, new Uint8Array(9));
+  await c.send(cfd, "U", "MSG_OOB");
+  await net.advance(ms(50));
+  const [, w] = s.pipe();
+  let calls = 0;
+  s.thread(async (q) => {
+    for (;;) if ((await q.splice(a, null, w, null, 100)) === 0 && ++calls > 1e6) return; // 9 bytes, then 0 forever
+  });
+  const e = await net.run().then(() => null, (x: unknown) => x);
+  assert.ok(e instanceof SpinError, `the loop is reported as a spin: ${String(e)}`);
+  assert.match(e.message, /is stuck in splice\(/, "the spin names splice");
+  assert.ok(calls > 0 && calls < 1e6, `the loop was stopped (${calls} calls returned 0)`);
 });
