@@ -24,7 +24,7 @@
  */
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from "../core/poll-events.js";
 import { SysError } from "../core/sys-error.js";
-import { MSG_DONTWAIT, MSG_MORE, MSG_PEEK } from "../socket/constants.js";
+import { MSG_DONTWAIT, MSG_MORE, MSG_PEEK, SOCK_DGRAM } from "../socket/constants.js";
 import { Socket } from "../socket/socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
 import type { Tcb } from "../tcp/tcb.js";
@@ -81,15 +81,25 @@ function urgentLimit(t: Tcb): number {
  * queued, by the socket's O_NONBLOCK and SO_RCVTIMEO; 0 at end of stream),
  * other sockets by one recvmsg.
  */
-async function readSocket(s: Socket, max: number, syscall: string): Promise<Uint8Array> {
-  if (!(s instanceof StreamSocket)) return (await s.recvmsg(max, 0, syscall)).data;
+async function readSocket(s: Socket, max: () => number, syscall: string): Promise<Uint8Array | null> {
+  if (!(s instanceof StreamSocket)) {
+    // Wait for a datagram or bytes first, so the pipe's room is measured when they are taken.
+    const peek = await s.recvmsg(1, MSG_PEEK, syscall);
+    if (peek.data.length === 0 && peek.length === 0 && s.type !== SOCK_DGRAM) return EMPTY;
+    const m = max();
+    return m === 0 ? null : (await s.recvmsg(m, MSG_DONTWAIT, syscall)).data;
+  }
   const t = s.t;
   for (;;) {
     const lim = urgentLimit(t);
     // The urgent byte is next: stop (no loop, no sleep), as tcp_splice_read with an skb queued.
     if (lim === 0 && (t.urgMark >= 0 || t.rcvBuf.length > 0)) return EMPTY;
     const avail = Math.min(t.rcvBuf.length, lim);
-    if (avail > 0) return (await s.recvmsg(Math.min(max, avail), MSG_DONTWAIT, syscall)).data;
+    if (avail > 0) {
+      // The pipe's room is measured here, in the same step as the bytes are taken (another writer may have filled it).
+      const m = max();
+      return m === 0 ? null : (await s.recvmsg(Math.min(m, avail), MSG_DONTWAIT, syscall)).data;
+    }
     // Nothing queued: wait as a read does (EOF → 0 bytes, errors and EAGAIN thrown), then look again.
     const peek = await s.recvmsg(1, MSG_PEEK, syscall);
     if (peek.data.length === 0) return EMPTY;
@@ -123,11 +133,17 @@ async function waitForData(end: PipeEnd, nonblock: boolean, syscall: string): Pr
   }
 }
 
-/** Reads from a non-pipe file for splice into a pipe: a socket as tcp_splice_read, a file at `pos`. */
-async function readSource(f: OpenFile, pos: number, max: number, syscall: string): Promise<Uint8Array> {
+/**
+ * Reads from a non-pipe file for splice into a pipe: a socket as
+ * tcp_splice_read, a file at `pos`; `max()` is the room, measured when the
+ * bytes are taken (null: the pipe filled up meanwhile, wait again).
+ */
+async function readSource(f: OpenFile, pos: number, max: () => number, syscall: string): Promise<Uint8Array | null> {
   if (f instanceof Socket) return readSocket(f, max, syscall);
   if (f instanceof VnodeFile) {
-    const r = f.readAt(pos, max);
+    const m = max();
+    if (m === 0) return null;
+    const r = f.readAt(pos, m);
     if (typeof r === "string") throw new SysError(r === "EISDIR" ? "EINVAL" : r, syscall);
     return r;
   }
@@ -199,11 +215,14 @@ export async function splice(
     if (offOut !== null) fail("ESPIPE");
     if (offIn !== null && !(inp instanceof VnodeFile)) fail("EINVAL");
     nonblock ||= opipe.nonblocking;
-    await waitForSpace(opipe, nonblock, syscall);
     const file = inp instanceof VnodeFile ? inp : null;
     const pos = offIn ?? file?.pos ?? 0;
-    const data = await readSource(inp, pos, Math.min(len, opipe.pipe.freePageBytes), syscall);
-    if (opipe.pipe.readers === 0) throw new SysError("EPIPE", syscall);
+    let data: Uint8Array | null = null;
+    while (data === null) {
+      await waitForSpace(opipe, nonblock, syscall);
+      // No room, or no reader left (then waitForSpace says EPIPE), leaves the source untouched.
+      data = await readSource(inp, pos, () => (opipe.pipe.readers === 0 ? 0 : Math.min(len, opipe.pipe.freePageBytes)), syscall);
+    }
     const n = opipe.pipe.spliceIn(data);
     if (offIn !== null) offIn += n;
     else if (file) file.pos += n;

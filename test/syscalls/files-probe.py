@@ -257,6 +257,28 @@ def sockets(out, d):
     a.close()
     ls.close()
 
+    # Other sockets: a UDP datagram per splice (cut to the length), AF_UNIX stream bytes.
+    u = S.socket(S.AF_INET, S.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    v = S.socket(S.AF_INET, S.SOCK_DGRAM)
+    v.sendto(b"hello", u.getsockname())
+    v.sendto(b"world!", u.getsockname())
+    time.sleep(0.05)
+    out["udp: splice 100"] = os.splice(u.fileno(), w, 100)
+    out["udp: splice 3 of a 6-byte datagram"] = os.splice(u.fileno(), w, 3)
+    out["udp: splice empty nonblocking socket"] = bounded(lambda: os.splice(u.fileno(), w, 3, flags=SPLICE_F_NONBLOCK))
+    out["udp: pipe holds"] = os.read(r, 100).decode()
+    x, y = S.socketpair()
+    y.send(b"abcdef")
+    out["unix: splice 4"] = os.splice(x.fileno(), w, 4)
+    y.close()
+    out["unix: splice after peer closed"] = os.splice(x.fileno(), w, 4)
+    out["unix: splice at EOF"] = os.splice(x.fileno(), w, 4)
+    for o in (u, v, x):
+        o.close()
+    os.close(r)
+    os.close(w)
+
 
 def main():
     out = {}

@@ -415,3 +415,28 @@ test("a program that retries splice at the urgent byte (the loop Linux once ran 
   assert.match(e.message, /is stuck in splice\(/, "the spin names splice");
   assert.ok(calls > 0 && calls < 1e6, `the loop was stopped (${calls} calls returned 0)`);
 });
+
+test("splice from other sockets — a UDP datagram per call, cut to the length; AF_UNIX stream bytes and EOF — as Linux", async () => {
+  const { net, s, c } = await tcpPair();
+  const o = (what: string, got: unknown) => sameOutcome(got, linux(what), what);
+  const [r, w] = s.pipe();
+  const u = s.socket("AF_INET", "SOCK_DGRAM");
+  s.bind(u, ["10.0.0.2", 7000]);
+  const v = c.socket("AF_INET", "SOCK_DGRAM");
+  await c.sendto(v, "hello", 0, ["10.0.0.2", 7000]);
+  await c.sendto(v, "world!", 0, ["10.0.0.2", 7000]);
+  await net.advance(ms(50));
+  o("udp: splice 100", await s.splice(u, null, w, null, 100));
+  o("udp: splice 3 of a 6-byte datagram", await s.splice(u, null, w, null, 3));
+  let returned = false;
+  void s.splice(u, null, w, null, 3, "SPLICE_F_NONBLOCK").then(() => (returned = true), () => (returned = true));
+  await net.advance(ms(300));
+  assert.equal(returned ? "returned" : "blocks", linux("udp: splice empty nonblocking socket"), "udp: an empty blocking socket blocks despite SPLICE_F_NONBLOCK");
+  assert.equal(new TextDecoder().decode(await s.read(r, 100)), linux("udp: pipe holds"), "udp: the pipe holds the datagrams, the second cut to 3 bytes");
+  const [x, y] = s.socketpair("AF_UNIX", "SOCK_STREAM");
+  await s.send(y, "abcdef");
+  o("unix: splice 4", await s.splice(x, null, w, null, 4));
+  await s.close(y);
+  o("unix: splice after peer closed", await s.splice(x, null, w, null, 4));
+  o("unix: splice at EOF", await s.splice(x, null, w, null, 4));
+});
