@@ -4,7 +4,8 @@
  * it, in the order Linux checks (test/syscalls/files-probe.py, 6.18):
  *
  * - sendfile(out, in, offset, count): `in` must be open for reading
- *   (EBADF) and a regular file (EINVAL: a pipe, a socket, a device);
+ *   (EBADF) and a regular file or /dev/zero (EINVAL: a pipe, a socket,
+ *   a directory, /dev/null);
  *   `out` open for writing (EBADF), not O_APPEND (EINVAL). With an offset
  *   the read starts there and the file position stays; without one it
  *   starts at the position, which advances. Into a socket the data goes
@@ -245,12 +246,16 @@ export async function sendfile(out: OpenFile, inp: OpenFile, offset: number | nu
   if (!readable(inp)) throw new SysError("EBADF", syscall);
   if (offset !== null && offset < 0) throw new SysError("EINVAL", syscall);
   if (!writable(out)) throw new SysError("EBADF", syscall);
-  if (!(inp instanceof VnodeFile) || inp.inode.type !== "reg") throw new SysError("EINVAL", syscall);
+  // A regular file or /dev/zero (measured on 6.18); /dev/null, a directory, a pipe or a socket: EINVAL.
+  if (!(inp instanceof VnodeFile) || !(inp.inode.type === "reg" || (inp.inode.type === "chr" && inp.inode.dev === "zero"))) {
+    throw new SysError("EINVAL", syscall);
+  }
   if (out instanceof VnodeFile && out.flags & O_APPEND) throw new SysError("EINVAL", syscall);
   const file = inp;
   let pos = offset ?? file.pos;
+  const regular = file.inode.type === "reg";
   const done = (n: number): SendfileResult => {
-    if (offset === null) file.pos = pos;
+    if (offset === null && regular) file.pos = pos; // /dev/zero's position stays 0
     return { n, offset: offset === null ? null : pos };
   };
   if (count === 0) return done(0);
@@ -265,7 +270,7 @@ export async function sendfile(out: OpenFile, inp: OpenFile, offset: number | nu
   while (sent < count) {
     const chunk = file.readAt(pos, Math.min(PIPE_SIZE, count - sent)) as Uint8Array;
     if (chunk.length === 0) break;
-    const last = sent + chunk.length >= count || pos + chunk.length >= file.size;
+    const last = sent + chunk.length >= count || (regular && pos + chunk.length >= file.size);
     let n: number;
     try {
       n = await writeSink(out, out instanceof VnodeFile ? out.pos : 0, chunk, !last, syscall);

@@ -231,6 +231,16 @@ test("sendfile: the offset pointer, the file position, short counts and errnos �
   o("sendfile to pipe", await s.sendfile(w, fd, 0, 5));
   o("sendfile count 0", await s.sendfile(a, fd, 0, 0));
   o("sendfile bad in_fd", await outcome(() => s.sendfile(a, 999, 0, 5)));
+  const z = s.open("/dev/zero", "O_RDONLY");
+  const nul = s.open("/dev/null", "O_RDONLY");
+  o("sendfile /dev/zero to socket", await outcome(() => s.sendfile(a, z, null, 10)));
+  o("sendfile /dev/zero with offset to socket", await outcome(() => s.sendfile(a, z, 5, 10)));
+  o("sendfile /dev/null to socket", await outcome(() => s.sendfile(a, nul, null, 10)));
+  o("sendfile /dev/zero to pipe", await outcome(() => s.sendfile(w, z, null, 10)));
+  o("sendfile dir to socket", await outcome(() => s.sendfile(a, s.open("/tmp", "O_RDONLY"), null, 10)));
+  assert.equal(s.lseek(z, 0, "SEEK_CUR"), 0, "/dev/zero's position stays 0");
+  await net.advance(ms(50));
+  o("received /dev/zero bytes", (await c.recv(cfd, 100)).length);
 });
 
 test("splice: TCP ↔ pipe, file ↔ pipe, the errnos, and the stop at the urgent byte — as Linux", async () => {
