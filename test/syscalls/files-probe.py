@@ -6,11 +6,14 @@ O_APPEND, O_TRUNC, /dev/zero and /dev/null, unlink of an open file,
 poll and epoll on a regular file; pipe2's flags, the pipe's capacity in
 pages (16 × 4096 B: a write that cannot merge into the last page needs a
 free slot), EOF, EPIPE, FIONREAD, poll bits of both ends; sendfile's
-offset pointer and errnos; splice between a TCP socket and a pipe —
+offset pointer and errnos (from a file, /dev/zero; not /dev/null, a
+directory, a pipe or a socket); splice between a TCP socket and a pipe —
 including the urgent-byte case of packetdrill's tcp_splice_loop_test.pkt
 (Linux commit ccf7abb93af0 "tcp: avoid infinite loop in tcp_splice_read()":
 with the urgent byte next in the queue, tcp_read_sock stops short of it,
-so splice returns 0 instead of looping or sleeping).
+so splice returns 0 instead of looping or sleeping; with SO_OOBINLINE too)
+— and from UDP and AF_UNIX stream sockets. A call still blocked after
+0.3 s is recorded as "blocks".
 
 Run as root; it makes one namespace (loopback only) and deletes it:
   python3 test/syscalls/files-probe.py > test/syscalls/files-linux.json
