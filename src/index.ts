@@ -138,7 +138,9 @@ export type { EpollEvent } from "./sys/epoll.js";
 export { wrap, perror, ex, PerrExit } from "./sys/wrappers.js";
 export type { Wrapped } from "./sys/wrappers.js";
 export { htons, ntohs, htonl, ntohl, inet_pton, inet_ntop, inet_addr, inet_aton, inet_ntoa } from "./sys/inet.js";
-export type { Thread, Address, Flags } from "./sys/process.js";
+export type { Thread, Address, Flags, FileOffset, Stat } from "./sys/process.js";
+export { FileSystem, VnodeFile, MAX_FILE_SIZE } from "./sys/fs.js";
+export { Pipe, PipeEnd, PIPE_SIZE, PIPE_BUF } from "./sys/pipe.js";
 export type { StdinFeed, StdinScriptStep, OutputStream, OutputChunk, Terminal, StdioData } from "./sys/stdio.js";
 
 // ---- TCP state and the views of a host (I1, I2) ----------------------------
@@ -173,7 +175,7 @@ export type {
   FcntlCmdName, FcntlArgName, IoctlRequestName, CheckedName, CheckedFlags,
 } from "./socket/names.js";
 export type { SocketOptionTypes, OptionName, OptionNameAt, CheckedOptionName, OptionSetValue, OptionGetValue } from "./socket/options.js";
-export type { PollEventName, EpollEventName, EpollOpName, EpollCreateFlagName, WaitOptionName } from "./sys/names.js";
+export type { PollEventName, EpollEventName, EpollOpName, EpollCreateFlagName, WaitOptionName, OpenFlagName, Pipe2FlagName, WhenceName, SpliceFlagName } from "./sys/names.js";
 export type { SendData } from "./sys/process.js";
 export {
   HostsTable, GaiError, getaddrinfo, gethostbyname, gai_strerror, EAI_CODES, SERVICES,

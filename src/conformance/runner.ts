@@ -656,9 +656,38 @@ class ScriptRun {
           },
         };
       }
+      case "open": {
+        // open(path, flags[, mode]) on the host's in-memory filesystem (sys/fs.ts); the fd is mapped as socket's.
+        const path = arg(0);
+        if (path.kind !== "string") throw new Unsupported("open's path must be a string literal");
+        const fd = p.open(path.value, evalInt(arg(1)), a.length > 2 ? evalInt(arg(2)) : 0o666);
+        return { value: fd, check: (v) => this.#mapFd(ev, v) };
+      }
+      case "pipe":
+      case "pipe2": {
+        // pipe([R, W]): the script's two fds are mapped onto the live ones (packetdrill syscall_pipe).
+        const fds = ev.name === "pipe" ? p.pipe() : p.pipe2(evalInt(arg(1), 0));
+        const want = arg(0);
+        return {
+          value: 0,
+          check: (v) => {
+            this.#expectInt(ev, v);
+            if (want.kind === "ellipsis") return;
+            if (want.kind !== "array" || want.items.length !== 2) throw new ScriptUnsupported(ev.line, `${ev.name}(): the fd pair must be written [R, W]`);
+            want.items.forEach((it, i) => {
+              const w = evalInt(it);
+              if (w >= 0) this.#fdMap.set(w, fds[i]!);
+            });
+          },
+        };
+      }
       case "sendfile":
+        // sendfile(out, in, [offset] | NULL, count): a pointer's value is the starting offset.
+        return { value: p.sendfile(fdArg(), this.#liveFd(evalInt(arg(1))), offsetArg(arg(2)), evalInt(arg(3))) };
       case "splice":
-        throw new Unsupported(`${ev.name}: sockstack has no files or pipes to move data from (no open(), no pipe())`);
+        return {
+          value: p.splice(fdArg(), offsetArg(arg(1)), this.#liveFd(evalInt(arg(2))), offsetArg(arg(3)), evalInt(arg(4)), evalInt(arg(5), 0)),
+        };
       case "close":
         return { value: p.close(fdArg()).then(() => 0) };
       case "shutdown":
@@ -1125,6 +1154,14 @@ class ScriptRun {
 }
 
 /** Whether an IPv6 packet's source is `addr`. */
+/** A `loff_t *` argument: `NULL` (or 0) is no offset, `[N]` points at N. */
+function offsetArg(e: Expr): [number] | null {
+  if (e.kind === "word" && e.name === "NULL") return null;
+  if (e.kind === "int" && e.value === 0) return null;
+  if (e.kind === "array" && e.items.length === 1) return [evalInt(e.items[0]!)];
+  throw new Unsupported("an offset must be NULL or [N]");
+}
+
 function fromAddress(p: Packet, addr: WireAddress): boolean {
   const h = p.head;
   if (typeof addr === "number" || h.length < 40 || h[0]! >> 4 !== 6) return true;

@@ -17,6 +17,8 @@ import { readAny, writeAny } from "./shell-files.js";
 import { ipRoute } from "./shell-ip-route.js";
 import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 
+
+const BYTES = new TextEncoder();
 /**
  * Google's set_sysctls.py: for each `/proc/sys/…=value`, remembers the
  * current value in `/tmp/sysctl_restore_${PACKETDRILL_PID}.sh` (a shell
@@ -27,7 +29,7 @@ import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellR
 export function setSysctlsPy(host: Host, env: ShellEnv, args: string[]): Status {
   const restore = `/tmp/sysctl_restore_${env.vars["PACKETDRILL_PID"]}.sh`;
   let script = "#!/bin/bash\n";
-  env.files.set(restore, script);
+  host.fs.writeFile(restore, BYTES.encode(script));
   for (const a of args) {
     const eq = a.indexOf("=");
     const path = eq < 0 ? a : a.slice(0, eq);
@@ -35,7 +37,7 @@ export function setSysctlsPy(host: Host, env: ShellEnv, args: string[]): Status 
     const cur = readAny(host, env, path);
     if (cur === null) return fail(1, `cat: ${path}: No such file or directory`);
     script += `echo "${cur.trim()}" > ${path}\n`;
-    env.files.set(restore, script);
+    host.fs.writeFile(restore, BYTES.encode(script));
     const w = writeAny(host, env, path, `${value}\n`, false, true);
     if (w.code !== 0) continue;
   }

@@ -1,14 +1,19 @@
 /**
  * Files as the packetdrill shell's commands see them: /proc/sys and
- * /sys/module (the host's sysctls), /proc/net/tcp, files earlier commands
- * wrote under /tmp, /dev/null, and the script's own tree (paths resolved
- * against its folder).
+ * /sys/module (the host's sysctls), /proc/net/tcp, the host's in-memory
+ * filesystem (sys/fs.ts: /tmp, /dev/null, /dev/zero — what the script's
+ * programs open, so `dd … of=/tmp/f` then `open("/tmp/f")` meet), and the
+ * script's own tree (paths resolved against its folder).
  */
 import type { Host } from "../host/host.js";
 import { snapshot, type SocketSnapshot } from "../tools/snapshot.js";
 import { parseIpv6Address } from "../wire/ipv6-address.js";
 import { LINUX_SYSCTLS, setSysctl } from "./shell-sysctl.js";
-import { ShellUnsupported, ok, type ShellEnv, type Status } from "./shell-status.js";
+import { ShellUnsupported, fail, ok, type ShellEnv, type Status } from "./shell-status.js";
+import { strerror } from "../core/errno.js";
+
+const TEXT = new TextDecoder();
+const BYTES = new TextEncoder();
 
 
 function resolvePath(env: ShellEnv, path: string): string {
@@ -39,9 +44,11 @@ export function readAny(host: Host, env: ShellEnv, path: string): string | null 
     return `${def.get(host, env, name)}\n`;
   }
   if (path.startsWith("/proc/") || path.startsWith("/sys/")) throw new ShellUnsupported(`${path} is not modelled by sockstack`);
-  const written = env.files.get(path);
-  if (written !== undefined) return written;
-  if (path.startsWith("/tmp/") || path.startsWith("/dev/")) return path === "/dev/null" ? "" : null;
+  if (path.startsWith("/tmp/") || path.startsWith("/dev/")) {
+    if (path === "/dev/zero") throw new ShellUnsupported("reading /dev/zero as text (it never ends; dd reads it by blocks)");
+    const b = host.fs.readFile(path);
+    return typeof b === "string" ? null : TEXT.decode(b);
+  }
   if (!env.readFile) throw new ShellUnsupported(`cannot read ${path}: the runner was given no file reader (run the script from a file)`);
   return env.readFile(resolvePath(env, path));
 }
@@ -58,9 +65,9 @@ export function writeAny(host: Host, env: ShellEnv, path: string, text: string, 
     if (!LINUX_SYSCTLS[name]) throw new ShellUnsupported(`writing ${path} is not supported (not modelled)`);
     return setSysctl(host, env, name, text.trim(), fromFile, `echo > ${path}`);
   }
-  if (path.startsWith("/tmp/")) {
-    env.files.set(path, (append ? env.files.get(path) ?? "" : "") + text);
-    return ok();
+  if (path.startsWith("/tmp/") || path === "/dev/zero") {
+    const e = host.fs.writeFile(path, BYTES.encode(text), append);
+    return e ? fail(1, `sh: ${path}: ${strerror(e)}`) : ok();
   }
   throw new ShellUnsupported(`writing ${path} is not supported (only /proc/sys, /tmp and /dev/null)`);
 }

@@ -22,16 +22,15 @@ export const unsupported = (reason: string): ShellResult => ({ status: "unsuppor
  * Where backquoted commands run: the script's folder (relative paths such
  * as `../common/defaults.sh` resolve against it, as packetdrill runs
  * commands in the script's working directory), how to read files there,
- * and what earlier commands of the same script left behind (files they
- * wrote, nstat's history, knobs sockstack only records).
+ * and what earlier commands of the same script left behind (nstat's
+ * history, knobs sockstack only records; files they write go to the
+ * host's filesystem, `host.fs`).
  */
 export interface ShellEnv {
   /** The script's directory ("" when the script has no path: relative files cannot be read). */
   cwd: string;
   /** Reads a file of the script tree; null when it does not exist. Absent: helper files cannot be read (unsupported). */
   readFile: ((path: string) => string | null) | null;
-  /** Files written by commands of this script (`/tmp/sysctl_restore_PID.sh`), by absolute path. */
-  readonly files: Map<string, string>;
   /** Shell variables: `PPID` and `PACKETDRILL_PID` (packetdrill's pid, as its commands see it). */
   readonly vars: Record<string, string>;
   /** Linux sysctls sockstack accepts without modelling, as set so far (name → value). */
@@ -53,7 +52,7 @@ export interface ShellEnv {
 /** A fresh {@link ShellEnv}; packetdrill's pid is 4242 (any fixed number: runs are deterministic). */
 export function shellEnv(init: Partial<ShellEnv> = {}): ShellEnv {
   return {
-    cwd: "", readFile: null, files: new Map(), vars: { PPID: "4242", PACKETDRILL_PID: "4242" }, recorded: new Map(), notes: [],
+    cwd: "", readFile: null, vars: { PPID: "4242", PACKETDRILL_PID: "4242" }, recorded: new Map(), notes: [],
     nstatHistory: null, qdisc: null, onQdisc: null, tunName: "tun0", depth: 0, ...init,
   };
 }

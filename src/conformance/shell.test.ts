@@ -88,7 +88,7 @@ test("set_sysctls.py writes the restore script; running it restores the old valu
   assert.deepEqual(runShellCommand(h, cmd, e), { status: "ok" });
   assert.equal(h.sysctl.tcp_timestamps, false);
   assert.equal(h.sysctl.tcp_syn_retries, 3);
-  assert.equal(e.files.get("/tmp/sysctl_restore_4242.sh"),
+  assert.equal(new TextDecoder().decode(h.fs.readFile("/tmp/sysctl_restore_4242.sh") as Uint8Array),
     '#!/bin/bash\necho "1" > /proc/sys/net/ipv4/tcp_timestamps\necho "6" > /proc/sys/net/ipv4/tcp_syn_retries\n');
   assert.deepEqual(runShellCommand(h, "/tmp/sysctl_restore_${PPID}.sh", e), { status: "ok" });
   assert.equal(h.sysctl.tcp_timestamps, true);

@@ -10,13 +10,16 @@
  * - `sockstat -4 -P tcp [-p PORT] -s … | grep -c STATE | grep N`: counts
  *   the host's TCP sockets in STATE and fails unless there are N;
  * - `tcpdrop -s STATE`: drops every connection in STATE (FreeBSD's
- *   tcpdrop(8)).
+ *   tcpdrop(8));
+ * - `rm [-f] PATH…` and `dd if=… of=… bs=N count=M …` on the host's
+ *   in-memory filesystem (shell-fs-commands.ts).
  * Anything else is `unsupported` — never silently passed.
  *
  * @example runShellCommand(host, "sysctl -w net.inet.tcp.sack.enable=0") // { status: "ok" }; host.sysctl.tcp_sack === false
  */
 import type { Host } from "../host/host.js";
 import { ethtool, grep, ipCommand, nstatCommand, setSysctlsPy, sockstat, tcCommand, tcpdrop } from "./shell-commands.js";
+import { ddCommand, rmCommand } from "./shell-fs-commands.js";
 import { readAny, writeAny } from "./shell-files.js";
 import { OK, ShellUnsupported, fail, ok, shellEnv, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 import { sysctlCommand } from "./shell-sysctl.js";
@@ -383,13 +386,10 @@ function command(host: Host, words: string[], stdin: string, env: ShellEnv, from
       return ipCommand(host, args);
     case "tc":
       return tcCommand(env, args);
-    case "rm": {
-      for (const f of args.filter((a) => !a.startsWith("-"))) {
-        if (!f.startsWith("/tmp/")) throw new ShellUnsupported(`rm ${f}: only files under /tmp are removed`);
-        env.files.delete(f);
-      }
-      return ok();
-    }
+    case "rm":
+      return rmCommand(host, args);
+    case "dd":
+      return ddCommand(host, args, stdin);
     case "chmod":
       return ok();
     case "ethtool":

@@ -10,6 +10,8 @@ import { CONSTANTS } from "../socket/constants.js";
 import { LEVELS } from "../socket/options.js";
 import { POLL_CONSTANTS } from "../core/poll-events.js";
 import * as EP from "../sys/epoll.js";
+import * as FS from "../sys/fs.js";
+import { SPLICE_F_GIFT, SPLICE_F_MORE, SPLICE_F_MOVE, SPLICE_F_NONBLOCK } from "../sys/splice-flags.js";
 import { SCM_TSTAMP_ACK, SCM_TSTAMP_SCHED, SCM_TSTAMP_SND, SOF_TIMESTAMPING } from "../tcp/tx-timestamp.js";
 import { SCM_TIMESTAMPING } from "../socket/error-queue.js";
 
@@ -40,8 +42,11 @@ const EXTRA: Readonly<Record<string, number>> = {
   IPPROTO_IPV6: 41,
   SOL_IPV6: 41,
   NULL: 0,
-  O_RDONLY: 0,
-  O_WRONLY: 1,
+  // <fcntl.h>: open(2) and splice(2) flags (sys/fs.ts, sys/splice-flags.ts).
+  O_RDONLY: FS.O_RDONLY, O_WRONLY: FS.O_WRONLY, O_CREAT: FS.O_CREAT, O_EXCL: FS.O_EXCL, O_TRUNC: FS.O_TRUNC,
+  O_APPEND: FS.O_APPEND, O_DIRECTORY: FS.O_DIRECTORY, O_CLOEXEC: FS.O_CLOEXEC, O_NOCTTY: FS.O_NOCTTY,
+  SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, SPLICE_F_GIFT,
+  SEEK_SET: FS.SEEK_SET, SEEK_CUR: FS.SEEK_CUR, SEEK_END: FS.SEEK_END,
   IPTOS_DSCP_CS1: 0x20,
   IPTOS_DSCP_CS7: 0xe0,
 };

@@ -34,6 +34,7 @@ import { createUnixSocket } from "../socket/unix-factory.js";
 import type { UnixSocket } from "../socket/unix-socket.js";
 import { Process, type Kernel } from "../sys/process.js";
 import { HostsTable } from "../sys/netdb.js";
+import { FileSystem } from "../sys/fs.js";
 import { SpinGuard } from "../sys/spin.js";
 import { formatEnterArgs } from "../sys/strace.js";
 import type { SyscallHooks, SyscallListener } from "../sys/syscall-boundary.js";
@@ -106,6 +107,8 @@ export class Host implements Kernel {
   readonly tcp: TcpLayer;
   /** The AF_UNIX name space of this host (socket paths, E7). */
   readonly unix = new UnixNamespace<UnixSocket>();
+  /** The host's in-memory filesystem: /tmp, /dev/zero, /dev/null and what programs create (sys/fs.ts). */
+  readonly fs = new FileSystem();
   /** Live processes by pid. */
   readonly processes = new Map<number, Process>();
   /** Processes that ended with an uncaught error (the network's run() reports them). */

@@ -63,9 +63,14 @@ export const F_SETFD = 2;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
+/** F_SETPIPE_SZ / F_GETPIPE_SZ (pipes: sys/pipe.ts). */
+export const F_SETPIPE_SZ = 1031;
+export const F_GETPIPE_SZ = 1032;
 export const FD_CLOEXEC = 1;
 export const O_RDWR = 0o2;
 export const O_NONBLOCK = 0o4000;
+/** F_SETFL's append flag (regular files: sys/fs.ts). */
+export const O_APPEND = 0o2000;
 
 /** ioctl requests. */
 export const FIONREAD = 0x541b;
@@ -82,7 +87,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC, MSG_DONTWAIT, MSG_EOR, MSG_WAITALL,
   MSG_CONFIRM, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_FASTOPEN, MSG_ZEROCOPY,
   SHUT_RD, SHUT_WR, SHUT_RDWR,
-  F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC, O_RDWR, O_NONBLOCK,
+  F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ, FD_CLOEXEC, O_RDWR, O_NONBLOCK, O_APPEND,
   FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ,
 };
 

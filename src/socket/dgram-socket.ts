@@ -50,7 +50,7 @@ export class DgramSocket extends Socket {
     const a = inetEndpoint(this.family, this.sk.v6only, null, addr, "bind");
     if (typeof a === "string") fail(a, "bind");
     const dev = this.#scopeForBind(a.addr, scopeIdOf(addr), "bind");
-    const e = this.udp.bind(this.sk, a.addr, a.port);
+    const e = this.udp.bind(this.sk, a.addr, a.port, this.freebind);
     if (e) fail(e, "bind");
     this.sk.boundIf = dev;
   }
@@ -66,7 +66,7 @@ export class DgramSocket extends Socket {
     if (dev !== this.sk.boundIf || needsScopeId(addr)) {
       const net = this.udp.net.of(addr);
       if (!net.hasInterface(dev)) fail("ENODEV", syscall);
-      if (!net.isLocalAddress(addr, dev)) fail("EADDRNOTAVAIL", syscall);
+      if (!(syscall === "bind" && this.freebind) && !net.isLocalAddress(addr, dev)) fail("EADDRNOTAVAIL", syscall);
     }
     return dev;
   }

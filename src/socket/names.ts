@@ -17,7 +17,7 @@
  */
 import {
   AF_INET, AF_INET6, AF_LOCAL, AF_UNIX, AF_UNSPEC,
-  F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, FIONBIO, FIONREAD,
+  F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETPIPE_SZ, F_SETFD, F_SETFL, F_SETPIPE_SZ, FD_CLOEXEC, O_APPEND, FIONBIO, FIONREAD,
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP,
   MSG_CONFIRM, MSG_CTRUNC, MSG_DONTROUTE, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_ZEROCOPY,
   MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK, O_RDWR,
@@ -47,9 +47,9 @@ export type ShutdownHowName = "SHUT_RD" | "SHUT_WR" | "SHUT_RDWR";
 /** Option level names (setsockopt/getsockopt). */
 export type LevelName = "SOL_SOCKET" | "SOL_IP" | "IPPROTO_IP" | "SOL_TCP" | "IPPROTO_TCP" | "SOL_UDP" | "IPPROTO_UDP" | "SOL_IPV6" | "IPPROTO_IPV6";
 /** fcntl commands. */
-export type FcntlCmdName = "F_DUPFD" | "F_GETFD" | "F_SETFD" | "F_GETFL" | "F_SETFL" | "F_DUPFD_CLOEXEC";
+export type FcntlCmdName = "F_DUPFD" | "F_GETFD" | "F_SETFD" | "F_GETFL" | "F_SETFL" | "F_DUPFD_CLOEXEC" | "F_SETPIPE_SZ" | "F_GETPIPE_SZ";
 /** Names fcntl's `arg` may be given as (F_SETFL: O_NONBLOCK…, F_SETFD: FD_CLOEXEC). */
-export type FcntlArgName = "O_RDWR" | "O_NONBLOCK" | "FD_CLOEXEC";
+export type FcntlArgName = "O_RDWR" | "O_NONBLOCK" | "O_APPEND" | "FD_CLOEXEC";
 /** ioctl requests. */
 export type IoctlRequestName = "FIONREAD" | "FIONBIO" | "SIOCINQ" | "SIOCOUTQ";
 
@@ -139,9 +139,9 @@ export const LEVEL_NAMES = table<LevelName>("option level", {
   SOL_SOCKET, SOL_IP, IPPROTO_IP: SOL_IP, SOL_TCP, IPPROTO_TCP: SOL_TCP, SOL_UDP, IPPROTO_UDP: SOL_UDP, SOL_IPV6, IPPROTO_IPV6: SOL_IPV6,
 });
 /** fcntl commands. */
-export const FCNTL_CMDS = table<FcntlCmdName>("fcntl command", { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC });
+export const FCNTL_CMDS = table<FcntlCmdName>("fcntl command", { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ });
 /** fcntl `arg` names. */
-export const FCNTL_ARGS = table<FcntlArgName>("file flag", { O_RDWR, O_NONBLOCK, FD_CLOEXEC });
+export const FCNTL_ARGS = table<FcntlArgName>("file flag", { O_RDWR, O_NONBLOCK, O_APPEND, FD_CLOEXEC });
 /** ioctl requests. */
 export const IOCTL_REQUESTS = table<IoctlRequestName>("ioctl request", { FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ });
 

@@ -67,9 +67,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   I("IP_MTU_DISCOVER", 10, "int", "IP_PMTUDISC_WANT (1)", "0–5, else EINVAL. On UDP, `IP_PMTUDISC_DONT` makes \"fragmentation needed\" no error for the socket (otherwise EMSGSIZE, a hard error); TCP always sets DF, UDP sets DF on datagrams that fit the route MTU."),
   I("IP_RECVERR", 11, "bool", "0", "UDP: without it, only a connected socket hears ICMP errors and only hard ones (port/protocol unreachable, parameter problem, fragmentation needed…; not net/host unreachable or time exceeded) — as Linux (probe: `test/syscalls/udp-icmp-probe.py`); with it, every error sets SO_ERROR, connected or not, and is queued on the error queue (recvmsg MSG_ERRQUEUE: an IP_RECVERR control message with the sock_extended_err, origin SO_EE_ORIGIN_ICMP, and the offender; the IPv6 twin's layout, checked for IPv6 only)."),
   I("IP_MTU", 14, "int", "route MTU", "Read-only on a connected socket: the path MTU."),
+  I("IP_FREEBIND", 15, "bool", "0", "TCP and UDP, either family: bind may take an address the host does not have (Linux inet->freebind; without it EADDRNOTAVAIL); any non-zero value reads back as 1. One flag with IPV6_FREEBIND. Packets to the address still need a route that delivers them to the host."),
   V6("IPV6_V6ONLY", 26, "bool", "net.ipv6.bindv6only (0)", "AF_INET6 only: bound to `::`, take IPv6 only (no IPv4-mapped peers; binding, connecting or sending to a mapped address gives EINVAL / ENETUNREACH). Set before bind or connect (else EINVAL); AF_INET sockets: ENOPROTOOPT (set), EOPNOTSUPP (get)."),
   V6("IPV6_UNICAST_HOPS", 16, "int", "64 (the route's hop limit; hop_limit)", "Hop limit of outgoing unicast packets (UDP datagrams, every TCP segment — a listener's SYN-ACKs and its accepted connections included); −1 restores the default, −2 or 256 EINVAL."),
   V6("IPV6_MTU_DISCOVER", 23, "int", "IPV6_PMTUDISC_WANT (1)", "0–5, else EINVAL. UDP: DONT and WANT fragment at the path MTU, OMIT at the interface MTU; DO fails with EMSGSIZE above the path MTU, PROBE and INTERFACE above the interface MTU (they ignore Packet Too Big); a Packet Too Big is a hard EMSGSIZE unless DONT, and none at all for INTERFACE/OMIT."),
+  V6("IPV6_FREEBIND", 78, "bool", "0", "AF_INET6 only (AF_INET: ENOPROTOOPT to set, EOPNOTSUPP to get): the same flag as IP_FREEBIND."),
   V6("IPV6_MTU", 24, "int", "route MTU", "get: the path MTU of a connected socket (ENOTCONN otherwise); set: the largest packet the socket sends (0 = the path MTU, 1–1279 EINVAL)."),
   V6("IPV6_RECVERR", 25, "bool", "0", "UDP: ICMPv6 errors set SO_ERROR whether or not the socket is connected and are queued on the error queue (recvmsg MSG_ERRQUEUE: an IPV6_RECVERR control message with the sock_extended_err — origin SO_EE_ORIGIN_ICMP6, type, code, ee_info the MTU of a Packet Too Big — the offender's address, the datagram's payload and destination); without it only a connected socket hears hard errors, as Linux (probe: `test/syscalls/ipv6-options-probe.py`)."),
   V6("IPV6_RECVPKTINFO", 49, "bool", "0", "recvmsg returns an IPV6_PKTINFO control message: the datagram's destination address and arrival interface index. sendmsg takes IPV6_PKTINFO to choose the source address (a local one, else EINVAL) and the interface (ENODEV for an unknown index)."),
@@ -287,6 +289,8 @@ export interface SocketOptionTypes {
   IP_MTU_DISCOVER: IntOpt<"IPPROTO_IP">;
   IP_RECVERR: IntOpt<"IPPROTO_IP">;
   IP_MTU: RoOpt<"IPPROTO_IP">;
+  IP_FREEBIND: IntOpt<"IPPROTO_IP">;
+  IPV6_FREEBIND: IntOpt<"IPPROTO_IPV6">;
   IPV6_V6ONLY: IntOpt<"IPPROTO_IPV6">;
   IPV6_UNICAST_HOPS: IntOpt<"IPPROTO_IPV6">;
   IPV6_MTU_DISCOVER: IntOpt<"IPPROTO_IPV6">;
@@ -337,7 +341,7 @@ export const OPTION_LEVELS: { readonly [K in OptionName]: SocketOptionTypes[K]["
   SO_REUSEPORT: "SOL_SOCKET", SO_RCVLOWAT: "SOL_SOCKET", SO_SNDLOWAT: "SOL_SOCKET", SO_RCVTIMEO: "SOL_SOCKET",
   SO_SNDTIMEO: "SOL_SOCKET", SO_ACCEPTCONN: "SOL_SOCKET", SO_PROTOCOL: "SOL_SOCKET", SO_DOMAIN: "SOL_SOCKET",
   SO_MARK: "SOL_SOCKET", SO_ZEROCOPY: "SOL_SOCKET", SO_TIMESTAMPING: "SOL_SOCKET", SO_MAX_PACING_RATE: "SOL_SOCKET",
-  IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP",
+  IP_TOS: "IPPROTO_IP", IP_TTL: "IPPROTO_IP", IP_MTU_DISCOVER: "IPPROTO_IP", IP_RECVERR: "IPPROTO_IP", IP_MTU: "IPPROTO_IP", IP_FREEBIND: "IPPROTO_IP", IPV6_FREEBIND: "IPPROTO_IPV6",
   IPV6_V6ONLY: "IPPROTO_IPV6", IPV6_UNICAST_HOPS: "IPPROTO_IPV6", IPV6_MTU_DISCOVER: "IPPROTO_IPV6", IPV6_MTU: "IPPROTO_IPV6",
   IPV6_RECVERR: "IPPROTO_IPV6", IPV6_RECVPKTINFO: "IPPROTO_IPV6", IPV6_RECVHOPLIMIT: "IPPROTO_IPV6", IPV6_RECVTCLASS: "IPPROTO_IPV6",
   IPV6_PKTINFO: "IPPROTO_IPV6", IPV6_HOPLIMIT: "IPPROTO_IPV6", IPV6_FLOWINFO: "IPPROTO_IPV6", IPV6_FLOWINFO_SEND: "IPPROTO_IPV6", IPV6_AUTOFLOWLABEL: "IPPROTO_IPV6",

@@ -247,6 +247,11 @@ export abstract class Socket {
   // SO_KEEPALIVE arms a timer, its SO_SNDBUF locks autotuning); the rest is
   // kept here: flags in #bits, values in the lazily created `stored` map.
 
+  /** IP_FREEBIND / IPV6_FREEBIND: bind may take an address that is not the host's (Linux inet_addr_valid_or_nonlocal). */
+  get freebind(): boolean {
+    return this.#storedIfAny?.get("IP_FREEBIND") === 1;
+  }
+
   /** A SOL_SOCKET flag (SO_REUSEADDR, SO_KEEPALIVE, …) as this socket keeps it. */
   protected soFlag(name: SoFlag): boolean {
     return (this.#bits & SO_FLAG_BITS[name]) !== 0;
@@ -290,9 +295,14 @@ export abstract class Socket {
    * passes the rest to super.
    */
   protected setOption(o: OptionSpec, value: OptionValue): boolean {
-    if (o.level !== SOL_SOCKET) return false;
     const sc = "setsockopt";
     const int = (): number => intValue(value, sc);
+    if ((o.name === "IP_FREEBIND" || o.name === "IPV6_FREEBIND") && (this.family === AF_INET || this.family === AF_INET6)) {
+      // Linux: one bit (inet->freebind) for both names; IPV6_FREEBIND on AF_INET was refused by the IPv6 handler.
+      this.stored.set("IP_FREEBIND", int() !== 0 ? 1 : 0);
+      return true;
+    }
+    if (o.level !== SOL_SOCKET) return false;
     switch (o.name) {
       case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": this.stored.set(o.name, int()); return true;
       // Linux sk_setsockopt: a u32 (~0U: no limit); only TCP paces in sockstack (tcp-sockopt.ts), others store it.
@@ -323,6 +333,7 @@ export abstract class Socket {
 
   /** Reads an option; undefined when the socket does not implement it (ENOPROTOOPT). See {@link setOption}. */
   protected getOption(o: OptionSpec): OptionValue | undefined {
+    if ((o.name === "IP_FREEBIND" || o.name === "IPV6_FREEBIND") && (this.family === AF_INET || this.family === AF_INET6)) return this.freebind ? 1 : 0;
     if (o.level !== SOL_SOCKET) return undefined;
     switch (o.name) {
       case "SO_DEBUG": case "SO_PRIORITY": case "SO_DONTROUTE": case "SO_MARK": return this.#storedIfAny?.get(o.name) ?? 0;

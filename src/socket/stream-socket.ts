@@ -125,9 +125,9 @@ export class StreamSocket extends Socket {
     if (needsScopeId(a.addr)) {
       const net = this.tcp.net.of(a.addr);
       if (!net.hasInterface(dev)) fail("ENODEV", "bind");
-      if (!net.isLocalAddress(a.addr, dev)) fail("EADDRNOTAVAIL", "bind");
+      if (!this.freebind && !net.isLocalAddress(a.addr, dev)) fail("EADDRNOTAVAIL", "bind");
     }
-    const e = this.tcp.bind(this.t, a.addr, a.port);
+    const e = this.tcp.bind(this.t, a.addr, a.port, this.freebind);
     if (e) fail(e, "bind");
     this.t.boundIf = dev;
   }

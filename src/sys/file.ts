@@ -1,6 +1,7 @@
 /**
  * Open files as a process's fd table sees them. An open file (a socket,
- * the terminal, an epoll instance) is an open file *description* shared by
+ * the terminal, an epoll instance, a file of the host's filesystem — fs.ts —
+ * or a pipe end — pipe.ts) is an open file *description* shared by
  * every fd that refers to it (dup, fork, threads); `refs` counts those fds
  * and the file is released when the last one closes. fds 0–2 are the
  * terminal (A9; stdio.ts).
@@ -8,6 +9,8 @@
 import type { WaitQueue } from "../core/wait-queue.js";
 import type { Socket } from "../socket/socket.js";
 import type { EpollFile } from "./epoll.js";
+import type { VnodeFile } from "./fs.js";
+import type { PipeEnd } from "./pipe.js";
 import { type Terminal, terminalPoll } from "./stdio.js";
 
 /**
@@ -73,7 +76,7 @@ export class TtyFile {
 }
 
 /** Anything an fd can refer to. */
-export type OpenFile = Socket | TtyFile | EpollFile;
+export type OpenFile = Socket | TtyFile | EpollFile | VnodeFile | PipeEnd;
 
 /** What select/poll/epoll need of a file: a readiness mask and a wait queue (D7). */
 export interface Pollable {

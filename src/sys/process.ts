@@ -41,6 +41,10 @@ import type { UnixSocket } from "../socket/unix-socket.js";
 import { MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
+import { FileSystem, O_CLOEXEC, OPEN_FLAGS_KNOWN, VnodeFile } from "./fs.js";
+import { Pipe, PipeEnd, PIPE_SIZE } from "./pipe.js";
+import { sendfile as doSendfile, splice as doSplice } from "./splice.js";
+import { F_GETPIPE_SZ, F_SETPIPE_SZ, O_APPEND } from "../socket/constants.js";
 import { Terminal, type OutputStream, type StdinFeed } from "./stdio.js";
 import { waitMany } from "./wait-many.js";
 import { POLLIN } from "../core/poll-events.js";
@@ -48,7 +52,10 @@ import { FD_SETSIZE, FdSet, doPoll, doSelect, type PollFd, type SelectTimeout } 
 import {
   argAddress, argData, argFd, argFlags, argFunction, argInt, argIov, argLength, argName, argOptAddress, argTimeoutMs, describe,
 } from "./args.js";
-import { EPOLL_CREATE_FLAGS, EPOLL_EVENTS, EPOLL_OPS, POLL_EVENTS, WAIT_OPTIONS, type EpollCreateFlagName, type EpollEventName, type EpollOpName } from "./names.js";
+import {
+  EPOLL_CREATE_FLAGS, EPOLL_EVENTS, EPOLL_OPS, OPEN_FLAGS, PIPE2_FLAGS, POLL_EVENTS, SPLICE_FLAGS, WAIT_OPTIONS, WHENCES,
+  type EpollCreateFlagName, type EpollEventName, type EpollOpName, type OpenFlagName, type Pipe2FlagName, type SpliceFlagName, type WhenceName,
+} from "./names.js";
 import { getaddrinfo, gethostbyname, HostsTable, type AddrInfo, type Resolver } from "./netdb.js";
 
 /** A flags argument before checking: a number, names (`"A|B"`) or a list. */
@@ -70,6 +77,8 @@ export interface Kernel {
   readonly crashed?: Process[];
   /** The host's AF_UNIX name space (unlink). */
   readonly unix?: UnixNamespace<UnixSocket>;
+  /** The host's filesystem (open, unlink; sys/fs.ts); without one each process gets a fresh tree. */
+  readonly fs?: FileSystem;
   /** Where host names are looked up (the network's hosts table); without one only "localhost" resolves. */
   readonly resolver?: Resolver;
   /** Whether the host has a route and a source address towards an address (getaddrinfo's RFC 6724 rule 1). */
@@ -152,6 +161,24 @@ export type SendData = string | ArrayBufferView;
 /** Data as bytes (a string as UTF-8; bytes unchanged); a non-data value throws EFAULT for `write`. */
 export function toBytes(d: SendData): Uint8Array {
   return argData(d, "write");
+}
+
+/**
+ * A file offset argument of sendfile and splice: null (use and advance the
+ * file position), a number (read from there; the position stays), or a
+ * one-element array — C's `loff_t *` — which the call updates in place,
+ * as packetdrill writes it (`sendfile(4, 5, [0], 5)`).
+ */
+export type FileOffset = number | [number] | null;
+
+/** What fstat(2) reports (the fields sockstack keeps). */
+export interface Stat {
+  /** File type and permission bits (S_IFREG | 0644, S_IFIFO | 0600, …). */
+  st_mode: number;
+  st_ino: number;
+  st_nlink: number;
+  /** Bytes in a regular file; 0 for a pipe, a socket or a device; 4096 for a directory. */
+  st_size: number;
 }
 
 /** Default RLIMIT_NOFILE soft limit on Linux. */
@@ -433,6 +460,14 @@ export class Process {
     const b = argData(data, "write");
     if (f instanceof TtyFile) return f.write(b, this.pid, this.kernel.ctx.scheduler.now());
     if (f instanceof EpollFile) throw new SysError("EINVAL", "write", "fd: an epoll instance cannot be written");
+    if (f instanceof VnodeFile) {
+      if (!f.writable) throw new SysError("EBADF", "write", "fd: not open for writing");
+      return fileResult(f.write(b), "write");
+    }
+    if (f instanceof PipeEnd) {
+      if (f.end !== "write") throw new SysError("EBADF", "write", "fd: the read end of a pipe");
+      return fileResult(await f.write(b), "write");
+    }
     return this.#send(f as Socket, [b], 0, null, "write");
   }
 
@@ -493,6 +528,14 @@ export class Process {
       }
     }
     if (f instanceof EpollFile) throw new SysError("EINVAL", "read", "fd: an epoll instance cannot be read");
+    if (f instanceof VnodeFile) {
+      if (!f.readable) throw new SysError("EBADF", "read", "fd: not open for reading");
+      return fileResult(f.read(n), "read");
+    }
+    if (f instanceof PipeEnd) {
+      if (f.end !== "read") throw new SysError("EBADF", "read", "fd: the write end of a pipe");
+      return fileResult(await f.read(n), "read");
+    }
     return (await this.#recv(f as Socket, n, 0, "read")).data;
   }
 
@@ -566,6 +609,7 @@ export class Process {
     epollFileReleased(f);
     if (f instanceof Socket) await f.release();
     else if (f instanceof EpollFile) f.release();
+    else if (f instanceof PipeEnd) f.release();
   }
 
   /** getsockname(2). */
@@ -592,17 +636,29 @@ export class Process {
     return this.sock(fd, "getsockopt").getsockopt(level, optname) as OptionGetValue<N>;
   }
 
-  /** fcntl(2): F_GETFL / F_SETFL (O_NONBLOCK), F_GETFD / F_SETFD, F_DUPFD. */
+  /**
+   * fcntl(2): F_GETFL / F_SETFL (O_NONBLOCK; O_APPEND on a file; F_GETFL
+   * gives a file's or pipe end's access mode, O_RDWR for a socket),
+   * F_GETFD / F_SETFD, F_DUPFD, F_GETPIPE_SZ (65536).
+   */
   fcntl<const C extends NameIn, const A extends FlagsIn = 0>(fd: number, cmd: CheckedName<C, FcntlCmdName>, arg?: CheckedFlags<A, FcntlArgName>): number {
     const e = this.#entry(fd, "fcntl");
     const c = argName(cmd, "fcntl", FCNTL_CMDS, "cmd");
     const a = argFlags(arg, "fcntl", FCNTL_ARGS, "arg");
     switch (c) {
       case F_GETFL:
+        if (e instanceof VnodeFile || e instanceof PipeEnd) return e.flags;
         return O_RDWR | ((e instanceof Socket || e instanceof TtyFile) && e.nonblocking ? O_NONBLOCK : 0);
       case F_SETFL:
-        if (e instanceof Socket || e instanceof TtyFile) e.nonblocking = (a & O_NONBLOCK) !== 0;
+        if (e instanceof Socket || e instanceof TtyFile || e instanceof PipeEnd) e.nonblocking = (a & O_NONBLOCK) !== 0;
+        else if (e instanceof VnodeFile) e.flags = (e.flags & ~(O_NONBLOCK | O_APPEND)) | (a & (O_NONBLOCK | O_APPEND));
         return 0; // other O_* flags are ignored, as Linux ignores the access mode bits
+      case F_GETPIPE_SZ:
+        if (!(e instanceof PipeEnd)) throw new SysError("EBADF", "fcntl", "fd: not a pipe");
+        return PIPE_SIZE;
+      case F_SETPIPE_SZ:
+        if (!(e instanceof PipeEnd)) throw new SysError("EBADF", "fcntl", "fd: not a pipe");
+        throw new SysError("EINVAL", "fcntl", "F_SETPIPE_SZ: sockstack's pipes keep Linux's default 65536 bytes");
       case F_GETFD:
         return this.#cloexec !== null && this.#cloexec.has(fd) ? FD_CLOEXEC : 0;
       case F_SETFD:
@@ -618,11 +674,17 @@ export class Process {
         return nfd;
       }
     }
-    throw new SysError("EINVAL", "fcntl", `cmd: ${c} is not a command sockstack implements (F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC)`);
+    throw new SysError("EINVAL", "fcntl", `cmd: ${c} is not a command sockstack implements (F_GETFL, F_SETFL, F_GETFD, F_SETFD, F_DUPFD, F_DUPFD_CLOEXEC, F_GETPIPE_SZ)`);
   }
 
-  /** ioctl(2): FIONREAD (bytes readable), SIOCOUTQ (bytes unsent/unacked), FIONBIO. */
+  /**
+   * ioctl(2): FIONREAD (bytes readable: a socket's queue, a pipe's bytes,
+   * a file's bytes past the position), SIOCOUTQ (bytes unsent/unacked),
+   * FIONBIO. Other requests on a file or pipe are ENOTTY.
+   */
   ioctl<const R extends NameIn>(fd: number, request: CheckedName<R, IoctlRequestName>, arg: number | boolean = 0): number {
+    const f = this.#entry(fd, "ioctl");
+    if (f instanceof VnodeFile || f instanceof PipeEnd) return this.#fileIoctl(f, request, arg);
     const s = this.sock(fd, "ioctl");
     const r = typeof request === "string" && !IOCTL_REQUESTS.values.has(request.trim())
       ? (() => { throw new SysError("ENOTTY", "ioctl", `request: ${unknownNameReason(request.trim(), IOCTL_REQUESTS)}`); })()
@@ -633,6 +695,19 @@ export class Process {
       return 0;
     }
     return s.ioctl(r);
+  }
+
+  #fileIoctl(f: VnodeFile | PipeEnd, request: unknown, arg: number | boolean): number {
+    const r = typeof request === "string" ? IOCTL_REQUESTS.values.get(request.trim()) : request;
+    if (r === FIONBIO) {
+      f.nonblocking = typeof arg === "boolean" ? arg : argInt(arg, "ioctl", "arg") !== 0;
+      return 0;
+    }
+    if (r === IOCTL_REQUESTS.values.get("FIONREAD")) {
+      if (f instanceof PipeEnd) return f.pipe.queued;
+      if (f.inode.type === "reg") return Math.max(0, f.inode.size - f.pos);
+    }
+    throw new SysError("ENOTTY", "ioctl");
   }
 
   /** dup(2): the lowest free fd referring to the same open file. */
@@ -689,11 +764,184 @@ export class Process {
     return [fa, fb];
   }
 
-  /** unlink(2) of an AF_UNIX socket file (a bound path outlives its socket until unlinked). */
+  /**
+   * unlink(2): a file of the host's filesystem (EISDIR for a directory;
+   * open fds keep reading it) or an AF_UNIX socket file (a bound path
+   * outlives its socket until unlinked).
+   */
   unlink(path: string): void {
     if (typeof path !== "string") throw new SysError("EFAULT", "unlink", `path: expected a string, got ${describe(path)}`);
+    const fe = this.fs.unlink(path);
+    if (fe !== "ENOENT") {
+      if (fe) throw new SysError(fe, "unlink");
+      return;
+    }
     const e = this.kernel.unix ? this.kernel.unix.unlink(path) : "ENOENT";
     if (e) throw new SysError(e, "unlink");
+  }
+
+  // ---- files and pipes ----------------------------------------------------
+
+  /** The filesystem this process sees (its host's). */
+  get fs(): FileSystem {
+    return this.kernel.fs ?? (this.#ownFs ??= new FileSystem());
+  }
+  #ownFs: FileSystem | null = null;
+
+  /**
+   * open(2): a file of the host's in-memory filesystem (`/tmp/…`,
+   * `/dev/zero`, `/dev/null`; sys/fs.ts). `flags`: O_RDONLY / O_WRONLY /
+   * O_RDWR with O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK,
+   * O_DIRECTORY, O_CLOEXEC (numbers or names, `"O_WRONLY|O_CREAT"`);
+   * `mode` is accepted and ignored (no permissions). ENOENT, ENOTDIR,
+   * EISDIR, EEXIST as Linux.
+   * @example const fd = p.open("/tmp/data", "O_WRONLY|O_CREAT|O_TRUNC", 0o644);
+   */
+  open<const F extends FlagsIn>(path: string, flags: CheckedFlags<F, OpenFlagName>, mode = 0o666): number {
+    const sc = "open";
+    if (typeof path !== "string") throw new SysError("EFAULT", sc, `path: expected a string, got ${describe(path)}`);
+    const f = argFlags(flags, sc, OPEN_FLAGS);
+    argInt(mode, sc, "mode");
+    if (f & ~OPEN_FLAGS_KNOWN) throw new SysError("EINVAL", sc, `flags: 0x${(f & ~OPEN_FLAGS_KNOWN).toString(16)} is not an open flag sockstack implements`);
+    if (path.includes("\0")) throw new SysError("EINVAL", sc, "path: contains a NUL byte");
+    if (this.#lowestFree() >= this.rlimitNofile) throw new SysError("EMFILE", sc);
+    const file = this.fs.open(path, f);
+    if (typeof file === "string") throw new SysError(file, sc);
+    return this.installFile(file, sc, (f & O_CLOEXEC) !== 0);
+  }
+
+  #vnode(fd: number, syscall: string): VnodeFile {
+    const f = this.#entry(fd, syscall);
+    if (f instanceof PipeEnd) throw new SysError("ESPIPE", syscall);
+    if (!(f instanceof VnodeFile)) throw new SysError(f instanceof Socket ? "ESPIPE" : "EINVAL", syscall);
+    return f;
+  }
+
+  /** pread(2): up to `n` bytes at `offset`, the file position untouched (ESPIPE on a pipe or socket). */
+  async pread(fd: number, n: number, offset: number): Promise<Uint8Array> {
+    const sc = "pread";
+    const f = this.#vnode(fd, sc);
+    n = argLength(n, sc);
+    if (argInt(offset, sc, "offset") < 0) throw new SysError("EINVAL", sc, `offset: negative (${offset})`);
+    if (!f.readable) throw new SysError("EBADF", sc);
+    return fileResult(f.readAt(offset, n), sc);
+  }
+
+  /** pwrite(2): `data` at `offset` (at the end under O_APPEND, as Linux), the file position untouched. */
+  async pwrite(fd: number, data: SendData, offset: number): Promise<number> {
+    const sc = "pwrite";
+    const f = this.#vnode(fd, sc);
+    const b = argData(data, sc);
+    if (argInt(offset, sc, "offset") < 0) throw new SysError("EINVAL", sc, `offset: negative (${offset})`);
+    if (!f.writable) throw new SysError("EBADF", sc);
+    return fileResult(f.writeAt(offset, b), sc);
+  }
+
+  /**
+   * lseek(2): moves the file position (SEEK_SET / SEEK_CUR / SEEK_END,
+   * numbers or names) and returns it; a position past the end reads as a
+   * hole of zeros once written beyond. ESPIPE on a pipe or socket, EINVAL
+   * for a bad whence or a negative result; /dev/zero and /dev/null stay at 0.
+   */
+  lseek<const W extends NameIn>(fd: number, offset: number, whence: CheckedName<W, WhenceName>): number {
+    const sc = "lseek";
+    const f = this.#entry(fd, sc);
+    if (f instanceof PipeEnd || f instanceof Socket) throw new SysError("ESPIPE", sc);
+    argInt(offset, sc, "offset");
+    const w = argName(whence, sc, WHENCES, "whence");
+    if (!(f instanceof VnodeFile)) throw new SysError("ESPIPE", sc);
+    return fileResult(f.lseek(offset, w), sc);
+  }
+
+  /** fstat(2): type, inode, links and size of what `fd` refers to. */
+  fstat(fd: number): Stat {
+    const f = this.#entry(fd, "fstat");
+    if (f instanceof VnodeFile) {
+      const i = f.inode;
+      const mode = i.type === "reg" ? 0o100644 : i.type === "dir" ? 0o40755 : 0o20666;
+      return { st_mode: mode, st_ino: i.ino, st_nlink: i.nlink, st_size: f.size };
+    }
+    if (f instanceof PipeEnd) return { st_mode: 0o10600, st_ino: f.pipe.ino, st_nlink: 1, st_size: 0 };
+    if (f instanceof Socket) return { st_mode: 0o140777, st_ino: f.inode, st_nlink: 1, st_size: 0 };
+    if (f instanceof TtyFile) return { st_mode: 0o20620, st_ino: 3, st_nlink: 1, st_size: 0 };
+    return { st_mode: 0o600, st_ino: 0, st_nlink: 1, st_size: 0 }; // an anonymous inode (epoll)
+  }
+
+  /**
+   * pipe(2): `[readFd, writeFd]`, a 65536-byte pipe between them (sys/pipe.ts).
+   * @example const [r, w] = p.pipe(); await p.write(w, "hi"); await p.read(r, 10);
+   */
+  pipe(): [number, number] {
+    return this.#pipe(0, "pipe");
+  }
+
+  /** pipe2(2) with O_NONBLOCK and O_CLOEXEC (numbers or names); other flags are EINVAL. */
+  pipe2<const F extends FlagsIn = 0>(flags?: CheckedFlags<F, Pipe2FlagName>): [number, number] {
+    return this.#pipe(argFlags(flags, "pipe2", PIPE2_FLAGS), "pipe2");
+  }
+
+  #pipe(flags: number, sc: string): [number, number] {
+    if (flags & ~(O_NONBLOCK | O_CLOEXEC)) throw new SysError("EINVAL", sc, `flags: only O_NONBLOCK and O_CLOEXEC, got 0x${(flags >>> 0).toString(16)}`);
+    if (this.#lowestFree() >= this.rlimitNofile) throw new SysError("EMFILE", sc);
+    const pipe = new Pipe(this.kernel.ctx, this.kernel.ctx.allocInode());
+    const nb = (flags & O_NONBLOCK) !== 0;
+    const r = new PipeEnd(pipe, "read", nb);
+    const w = new PipeEnd(pipe, "write", nb);
+    const cloexec = (flags & O_CLOEXEC) !== 0;
+    const fr = this.installFile(r, sc, cloexec);
+    const fw = this.#install(w, cloexec);
+    if (fw < 0) {
+      void this.close(fr);
+      w.release();
+      throw new SysError("EMFILE", sc);
+    }
+    return [fr, fw];
+  }
+
+  /**
+   * sendfile(2): copies up to `count` bytes of the regular file `in_fd`
+   * into `out_fd` (a socket, a pipe or a file) without a user buffer.
+   * `offset`: null reads at the file position and advances it; a number or
+   * `[n]` reads from there and leaves the position (`[n]` is updated to
+   * past the last byte sent, as C's pointer). Into a socket it is a send
+   * (blocking unless the socket is non-blocking); the returned count may
+   * be short at the end of the file. See sys/splice.ts for the errnos.
+   * @example const f = p.open("/tmp/data", "O_RDONLY"); const off: [number] = [0]; await p.sendfile(fd, f, off, 5); // off[0] === 5 after 5 bytes
+   */
+  async sendfile(out_fd: number, in_fd: number, offset: FileOffset, count: number): Promise<number> {
+    const sc = "sendfile";
+    const inp = this.#entry(in_fd, sc, "in_fd");
+    const off = argOffset(offset, sc, "offset");
+    const n = argLength(count, sc, "count");
+    const out = this.#entry(out_fd, sc, "out_fd");
+    const r = await doSendfile(out, inp, off, n, sc);
+    if (Array.isArray(offset) && r.offset !== null) offset[0] = r.offset;
+    return r.n;
+  }
+
+  /**
+   * splice(2): moves up to `len` bytes between a pipe and another file
+   * (socket ↔ pipe, file ↔ pipe, pipe → pipe). `off_in` / `off_out`: null,
+   * or for a regular file a number or an updated `[n]`; an offset on a
+   * pipe is ESPIPE. `flags`: SPLICE_F_NONBLOCK (the pipe side does not
+   * block), SPLICE_F_MORE (MSG_MORE on a socket), SPLICE_F_MOVE, SPLICE_F_GIFT.
+   * From TCP it stops before the urgent byte: with the urgent byte next it
+   * returns 0 at once, as Linux (sys/splice.ts).
+   * @example const [r, w] = p.pipe(); await p.splice(fd, null, w, null, 4096, "SPLICE_F_MORE"); await p.read(r, 4096);
+   */
+  async splice<const F extends FlagsIn = 0>(
+    fd_in: number, off_in: FileOffset, fd_out: number, off_out: FileOffset, len: number, flags?: CheckedFlags<F, SpliceFlagName>,
+  ): Promise<number> {
+    const sc = "splice";
+    const inp = this.#entry(fd_in, sc, "fd_in");
+    const out = this.#entry(fd_out, sc, "fd_out");
+    const oi = argOffset(off_in, sc, "off_in");
+    const oo = argOffset(off_out, sc, "off_out");
+    const n = argLength(len, sc, "len");
+    const r = await doSplice(inp, oi, out, oo, n, argFlags(flags, sc, SPLICE_FLAGS), sc);
+    if (Array.isArray(off_in) && r.offIn !== null) off_in[0] = r.offIn;
+    if (Array.isArray(off_out) && r.offOut !== null) off_out[0] = r.offOut;
+    return r.n;
   }
 
   // ---- names (netdb) -------------------------------------------------------
@@ -908,6 +1156,8 @@ export class Process {
     const sc = "epoll_ctl";
     const ep = this.#entry(epfd, sc, "epfd");
     const target = this.#entry(fd, sc);
+    // Linux: a file without a poll method (a regular file, a directory, /dev/null) cannot be watched.
+    if (target instanceof VnodeFile) throw new SysError("EPERM", sc, "fd: a regular file or device cannot be watched by epoll");
     if (!(ep instanceof EpollFile)) throw new SysError("EINVAL", sc, "epfd: not an epoll instance");
     const o = argName(op, sc, EPOLL_OPS, "op");
     if (event !== null && event !== undefined && typeof event !== "object") throw new SysError("EFAULT", sc, `event: expected { events, data? } or null, got ${describe(event)}`);
@@ -1186,4 +1436,19 @@ function threadView(p: Process, tid: number): Process {
 /** Waits once for a wake-up of a file's wait queue. */
 function waitFile(kernel: Kernel, f: TtyFile): Promise<boolean> {
   return waitMany(kernel.ctx, [{ file: f, mask: POLLIN }], -1);
+}
+
+/** A file operation's result: the value, or its errno thrown under the call's name. */
+function fileResult<T extends number | Uint8Array>(r: T | ErrnoCode, syscall: string): T {
+  if (typeof r === "string") throw new SysError(r as ErrnoCode, syscall);
+  return r;
+}
+
+/** A {@link FileOffset} argument → the offset or null; EFAULT for anything else, EINVAL when negative. */
+function argOffset(v: unknown, sc: string, name: string): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (typeof n !== "number" || !Number.isInteger(n)) throw new SysError("EFAULT", sc, `${name}: expected null, an offset or [offset], got ${describe(v)}`);
+  if (n < 0) throw new SysError("EINVAL", sc, `${name}: negative (${n})`);
+  return n;
 }

@@ -20,7 +20,9 @@
  * failure; `+++ exited with 0 +++` and `+++ killed by SIGKILL +++`.
  * sockstack's calls are named as glibc issues them on x86-64: `send` and
  * `recv` are `sendto`/`recvfrom`, `wait`/`waitpid` are `wait4`,
- * `getrlimit`/`setrlimit` are `prlimit64`. Helpers that are loops of calls
+ * `getrlimit`/`setrlimit` are `prlimit64`, `open` is `openat(AT_FDCWD, …)`,
+ * `pipe` is `pipe2(…, 0)`, `pread`/`pwrite` are `pread64`/`pwrite64`,
+ * `fstat` is `newfstatat(fd, "", …, AT_EMPTY_PATH)` (glibc 2.33+). Helpers that are loops of calls
  * (`sendall`, `recvExactly`, `recvLine`) show as those calls.
  */
 import { errnoName, strerror } from "../core/errno.js";
@@ -52,6 +54,11 @@ export function straceName(call: string): string {
     case "send": return "sendto";
     case "wait": case "waitpid": return "wait4";
     case "getrlimit": case "setrlimit": return "prlimit64";
+    case "open": return "openat";
+    case "pread": return "pread64";
+    case "pwrite": return "pwrite64";
+    case "pipe": return "pipe2";
+    case "fstat": return "newfstatat";
     default: return call;
   }
 }
@@ -154,6 +161,32 @@ function flags(v: unknown, table: [string, number][]): string {
   return String(v) || "0";
 }
 
+const OPEN: [string, number][] = Object.entries({
+  O_CREAT: 0o100, O_EXCL: 0o200, O_NOCTTY: 0o400, O_TRUNC: 0o1000, O_APPEND: 0o2000, O_NONBLOCK: 0o4000,
+  O_LARGEFILE: 0o100000, O_DIRECTORY: 0o200000, O_NOFOLLOW: 0o400000, O_CLOEXEC: 0o2000000,
+});
+const SPLICE: [string, number][] = [["SPLICE_F_MOVE", 1], ["SPLICE_F_NONBLOCK", 2], ["SPLICE_F_MORE", 4], ["SPLICE_F_GIFT", 8]];
+
+/** open's flags as strace prints them: the access mode first (`O_WRONLY|O_CREAT|O_TRUNC`). */
+function openFlags(v: unknown): string {
+  if (typeof v !== "number") return flags(v, []);
+  const acc = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][v & 3]!;
+  const rest = bitNames(v & ~3, OPEN, "");
+  return rest ? `${acc}|${rest}` : acc;
+}
+
+/** Whether open's flags (number or names) include O_CREAT: strace then prints the mode. */
+function creates(v: unknown): boolean {
+  if (typeof v === "number") return (v & 0o100) !== 0;
+  return (Array.isArray(v) ? v.join("|") : String(v)).split("|").some((n) => n.trim() === "O_CREAT");
+}
+
+/** A loff_t * argument: NULL, or `[n]` (a plain number is shown as the pointer the kernel would get). */
+function offsetArg(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  return `[${String(Array.isArray(v) ? v[0] : v)}]`;
+}
+
 function socketType(v: unknown): string {
   if (typeof v !== "number") return flags(v, []);
   const base = v & 0xf;
@@ -248,6 +281,15 @@ export function formatEnterArgs(rec: SyscallRecord, opts: StraceOptions = {}): s
     case "getrlimit": return "0, RLIMIT_NOFILE, NULL, ";
     case "setrlimit": { const l = (a[1] ?? {}) as { soft?: number; hard?: number }; return `0, RLIMIT_NOFILE, {rlim_cur=${String(l.soft)}, rlim_max=${String(l.hard ?? "RLIM_INFINITY")}}, NULL`; }
     case "fork": return "";
+    case "open": return `AT_FDCWD, ${straceString(String(a[0]), 4096)}, ${openFlags(a[1])}${creates(a[1]) ? `, 0${Number(a[2] ?? 0o666).toString(8)}` : ""}`;
+    case "pread": return `${String(a[0])}, `;
+    case "pwrite": { const d = dataArg(a[1], max); return `${String(a[0])}, ${d.text}, ${d.len}, ${String(a[2])}`; }
+    case "lseek": return `${String(a[0])}, ${String(a[1])}, ${named(a[2], { 0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END" })}`;
+    case "fstat": return `${String(a[0])}, "", `;
+    case "pipe": return "";
+    case "pipe2": return "";
+    case "sendfile": return a[2] === null || a[2] === undefined ? `${String(a[0])}, ${String(a[1])}, NULL, ${String(a[3])}` : `${String(a[0])}, ${String(a[1])}, ${offsetArg(a[2])}`;
+    case "splice": return `${String(a[0])}, ${offsetArg(a[1])}, ${String(a[2])}, ${offsetArg(a[3])}, ${String(a[4])}, ${typeof a[5] === "number" || a[5] === undefined ? bitNames(Number(a[5] ?? 0), SPLICE) : flags(a[5], SPLICE)}`;
     case "wait": return "-1, ";
     case "waitpid": return `${String(a[0])}, `;
     default: return a.map((x) => (typeof x === "string" ? straceString(x) : String(x))).join(", ");
@@ -299,6 +341,23 @@ function formatExitArgs(rec: SyscallRecord, max: number): string {
       const list = evs ? `[${evs.map((e) => `{events=${bitNames(e.events, EPOLL)}, data=${epollData(e.data)}}`).join(", ")}]` : "0x...";
       return `${list}, ${String(a[1])}, ${String(a[2] ?? -1)}`;
     }
+    case "pread": return `${failed ? "0x..." : straceString(r as Uint8Array, max)}, ${String(a[1])}, ${String(a[2])}`;
+    case "fstat": {
+      if (failed) return "0x...";
+      const st = r as { st_mode: number; st_size: number };
+      const type = ({ 0o100000: "S_IFREG", 0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO", 0o140000: "S_IFSOCK" } as Record<number, string>)[st.st_mode & 0o170000] ?? "0";
+      return `{st_mode=${type}|0${(st.st_mode & 0o7777).toString(8)}, st_size=${st.st_size}, ...}, AT_EMPTY_PATH`;
+    }
+    case "pipe": case "pipe2": {
+      const fl = rec.call === "pipe" ? "0" : typeof a[0] === "number" || a[0] === undefined ? bitNames(Number(a[0] ?? 0), OPEN) : flags(a[0], OPEN);
+      return `${failed ? "0x..." : `[${(r as unknown as number[]).join(", ")}]`}, ${fl}`;
+    }
+    case "sendfile": {
+      if (a[2] === null || a[2] === undefined) return "";
+      // A `[n]` argument was updated in place by the call; a plain number is where the read started.
+      const end = Array.isArray(a[2]) ? Number(a[2][0]) : Number(a[2]) + (failed ? 0 : (r as unknown as number));
+      return ` => [${end}], ${String(a[3])}`;
+    }
     case "getrlimit": return failed ? "0x..." : `{rlim_cur=${(r as { soft: number }).soft}, rlim_max=${(r as { hard: number }).hard}}`;
     case "wait": case "waitpid": {
       const st = failed || r === null ? "0x..." : `[{WIFEXITED(s) && WEXITSTATUS(s) == ${(r as { status: number }).status}}]`;
@@ -319,7 +378,8 @@ function formatReturn(rec: SyscallRecord): string {
   const r = rec.result;
   switch (rec.call) {
     case "accept": case "accept4": return String((r as { fd: number }).fd);
-    case "recv": case "read": return String((r as Uint8Array).length);
+    case "recv": case "read": case "pread": return String((r as Uint8Array).length);
+    case "pipe": case "pipe2": case "fstat": return "0";
     case "recvfrom": case "recvmsg": return String((r as { data: Uint8Array }).data.length);
     case "readv": return String((r as Uint8Array[]).reduce((n, b) => n + b.length, 0));
     case "poll": {

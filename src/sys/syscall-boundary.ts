@@ -58,6 +58,8 @@ export const SYSCALLS: Readonly<Record<string, SyscallSpec>> = {
   epoll_create: S(false, "change"), epoll_create1: S(false, "change"), epoll_ctl: S(false, "change"), epoll_wait: S(true, "look"),
   getrlimit: S(false, "look"), setrlimit: S(false, "change"),
   fork: S(false, "change"), wait: S(true, "look"), waitpid: S(true, "look"),
+  open: S(false, "change"), pread: S(true, "in"), pwrite: S(true, "out"), lseek: S(false, "change"), fstat: S(false, "look"),
+  pipe: S(false, "change"), pipe2: S(false, "change"), sendfile: S(true, "out"), splice: S(true, "out"),
 };
 
 /** One system call as the boundary saw it. */

@@ -237,6 +237,8 @@ export function disconnect(t: Tcb): void {
   t.sndShutdown = false;
   t.urgSeq = -1;
   t.urgByte = -1;
+  t.urgMark = -1;
+  t.urgMarkInline = false;
   t.sndUp = -1;
   t.rcvBuf.clear();
   t.remoteAddr = anyAddressOf(t.remoteAddr);

@@ -56,9 +56,10 @@ export class PortAllocator {
    * inet_csk_find_open_port prefers odd ports for bind so that even ones stay
    * free for connect()).
    */
-  bind(t: Tcb, addr: InetAddress, port: number): ErrnoCode | null {
+  bind(t: Tcb, addr: InetAddress, port: number, nonlocal = false): ErrnoCode | null {
     if (t.portHeld) return "EINVAL";
-    if (!isAnyAddress(addr) && !this.net.of(addr).isLocalAddress(addr)) return "EADDRNOTAVAIL";
+    // `nonlocal`: IP_FREEBIND (Linux inet_addr_valid_or_nonlocal).
+    if (!nonlocal && !isAnyAddress(addr) && !this.net.of(addr).isLocalAddress(addr)) return "EADDRNOTAVAIL";
     if (port === 0) {
       const [lo, hi] = this.ctx.sysctl.ip_local_port_range;
       const n = hi - lo + 1;

@@ -228,11 +228,13 @@ export function extractUrgent(t: Tcb): void {
   const urg = t.urgSeq;
   if (!seqLt(urg, t.rcvNxt)) return;
   t.urgSeq = -1;
-  if (t.oobInline) return;
   // Position of the urgent byte within the receive queue.
   const queued = t.rcvBuf.length;
   const pos = queued - ((t.rcvNxt - urg) >>> 0);
   if (pos < 0) return;
+  t.urgMark = urg;
+  t.urgMarkInline = t.oobInline;
+  if (t.oobInline) return;
   const all = t.rcvBuf.read(queued);
   t.urgByte = all[pos]!;
   const before = all.subarray(0, pos);

@@ -846,6 +846,30 @@ export abstract class TcbAccessors extends Timer {
     this.#cold.urgByte = v;
   }
 
+  /** See {@link TcbCold.urgMark}. */
+  get urgMark(): TcbCold["urgMark"] {
+    return this.#cold.urgMark;
+  }
+  set urgMark(v: TcbCold["urgMark"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.urgMark) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.urgMark = v;
+  }
+
+  /** See {@link TcbCold.urgMarkInline}. */
+  get urgMarkInline(): TcbCold["urgMarkInline"] {
+    return this.#cold.urgMarkInline;
+  }
+  set urgMarkInline(v: TcbCold["urgMarkInline"]) {
+    if (this.#cold === COLD_DEFAULTS) {
+      if (v === COLD_DEFAULTS.urgMarkInline) return;
+      this.#cold = new TcbCold();
+    }
+    this.#cold.urgMarkInline = v;
+  }
+
   /** See {@link TcbCold.sndUp}. */
   get sndUp(): TcbCold["sndUp"] {
     return this.#cold.sndUp;

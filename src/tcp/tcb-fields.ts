@@ -187,6 +187,15 @@ export class TcbCold {
   urgSeq = -1;
   /** The out-of-band byte waiting for recv(MSG_OOB), or -1. */
   urgByte = -1;
+  /**
+   * Sequence number of the last urgent byte received (Linux's urg_seq while
+   * urg_data is set), or -1: splice stops there as tcp_read_sock does
+   * (sys/splice.ts). Without SO_OOBINLINE the byte was taken out of the
+   * queue; with it (`urgMarkInline`) the byte is still in the stream.
+   */
+  urgMark = -1;
+  /** The urgent byte at `urgMark` stayed in the stream (SO_OOBINLINE when it arrived). */
+  urgMarkInline = false;
   /** Our urgent pointer (send side): seq after the last urgent byte, or -1. */
   sndUp = -1;
   /** A soft error (ICMP) reported if the connection times out. */

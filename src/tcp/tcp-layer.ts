@@ -119,8 +119,8 @@ export class TcpLayer {
   // ---- the socket layer's calls ------------------------------------------
 
   /** bind(): claims `addr:port` (0 = an ephemeral port) for `t` (ports.ts). */
-  bind(t: Tcb, addr: InetAddress, port: number): ErrnoCode | null {
-    return this.ports.bind(t, addr, port);
+  bind(t: Tcb, addr: InetAddress, port: number, nonlocal = false): ErrnoCode | null {
+    return this.ports.bind(t, addr, port, nonlocal);
   }
 
   /** connect(): the active open (open.ts). */

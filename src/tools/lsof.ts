@@ -1,11 +1,13 @@
 /**
  * `lsof` (4.95) over a {@link HostSnapshot}: open files per process with
  * lsof's columns COMMAND, PID, USER, FD (number + access mode `u`), TYPE
- * (`IPv4`, `unix`, `a_inode`, `CHR`, `sock`), DEVICE (an IP socket's
+ * (`IPv4`, `unix`, `a_inode`, `CHR`, `sock`, `REG`, `DIR`, `FIFO`), DEVICE (an IP socket's
  * inode, as lsof shows it on Linux; a unix socket's hashed address),
- * SIZE/OFF (`0t0`), NODE (`TCP`/`UDP`, or the inode) and NAME
+ * SIZE/OFF (`0t0`; a file's size), NODE (`TCP`/`UDP`, or the inode) and NAME
  * (`10.0.0.2:9090->10.0.0.1:59194 (ESTABLISHED)`, `*:9090 (LISTEN)`,
- * `/tmp/s.sock type=STREAM (LISTEN)`, `[eventpoll:3]`).
+ * `/tmp/s.sock type=STREAM (LISTEN)`, `[eventpoll:3]`, `/tmp/f`,
+ * `/tmp/f (deleted)`, `pipe`). Files and pipe ends show their access mode
+ * (`3r`, `4w`, `5u`) as lsof does; sockets and the terminal `u`.
  *
  * Selections: `-i` (every Internet socket), `-i :9090`, `-i TCP`,
  * `-i TCP:9090`, `-i @10.0.0.1`, `-i @10.0.0.1:9090`, `-U` (unix
@@ -25,6 +27,7 @@
 import { netstatStateName, TcpState } from "../tcp/tcp-state.js";
 import { parseIpv4Address } from "../wire/ipv4-address.js";
 import { padLeft, padRight } from "./printf.js";
+import { FS_DEVICE } from "../sys/fs.js";
 import type { FdSnapshot, HostSnapshot, ProcessSnapshot, SocketSnapshot, UnixSocketSnapshot } from "./snapshot.js";
 import { splitArgs } from "./ss.js";
 
@@ -164,6 +167,8 @@ export function parseLsofArgs(args: string | readonly string[]): LsofOptions {
 const SOCKFS_DEV = "0,9";
 const ANON_INODE_DEV = "0,16";
 const ANON_INODE_INO = 1039;
+/** pipefs's device (`FIFO` rows), as on the Linux 6.x machine checked. */
+const PIPEFS_DEV = "0,15";
 
 /**
  * lsof's DEVICE of a unix socket is the kernel address of the socket,
@@ -205,8 +210,20 @@ export function lsofEntries(snap: HostSnapshot, args: string | readonly string[]
       const s = f.kind === "sock" ? byInode.get(f.inode) : undefined;
       if (!sel(p, f, s)) continue;
       const base = { command: p.name.slice(0, 9), pid: p.pid, user: "root", fd: f.fd, mode: "u" };
-      if (f.kind === "chr") {
+      if (f.kind === "chr" && f.rdev) {
+        // /dev/zero, /dev/null: the memory devices (major 1), their devtmpfs inode.
+        out.push({ ...base, mode: f.mode ?? "u", type: "CHR", device: f.rdev, sizeOff: "0t0", node: String(f.inode), name: f.path });
+      } else if (f.kind === "chr") {
         out.push({ ...base, type: "CHR", device: "136,0", sizeOff: "0t0", node: "3", name: f.path });
+      } else if (f.kind === "reg" || f.kind === "dir") {
+        // A file of the host's filesystem: SIZE/OFF is the size (lsof's default for regular files and directories).
+        out.push({
+          ...base, mode: f.mode ?? "u", type: f.kind === "reg" ? "REG" : "DIR", device: FS_DEVICE, sizeOff: String(f.size ?? 0),
+          node: String(f.inode), name: f.deleted ? `${f.path} (deleted)` : f.path,
+        });
+      } else if (f.kind === "fifo") {
+        // Either end of a pipe: pipefs's device, the pipe's inode, NAME `pipe`.
+        out.push({ ...base, mode: f.mode ?? "u", type: "FIFO", device: PIPEFS_DEV, sizeOff: "0t0", node: String(f.inode), name: "pipe" });
       } else if (f.kind === "a_inode") {
         // Every anonymous inode is the one anon_inodefs inode (device 0,16, inode 1039 on the machine checked).
         const name = f.watched?.length ? `${f.path.slice(0, -1)}:${f.watched.join(",")}]` : f.path;

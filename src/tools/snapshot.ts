@@ -42,6 +42,8 @@ import { UnixDgramSocket } from "../socket/unix-dgram-socket.js";
 import { UnixSocket } from "../socket/unix-socket.js";
 import { UnixStreamSocket } from "../socket/unix-stream-socket.js";
 import { EpollFile } from "../sys/epoll.js";
+import { VnodeFile } from "../sys/fs.js";
+import { PipeEnd } from "../sys/pipe.js";
 import type { RequestSock } from "../tcp/listener.js";
 import type { Tcb } from "../tcp/tcb.js";
 import { tcpInfo, type TcpInfo } from "../tcp/tcp-info.js";
@@ -141,12 +143,25 @@ export interface SocketSnapshot {
 /** One open fd of a process. */
 export interface FdSnapshot {
   fd: number;
-  /** `sock` for IP sockets, `unix` for AF_UNIX sockets, `chr` for the terminal, `a_inode` for an epoll instance. */
-  kind: "sock" | "unix" | "chr" | "a_inode";
-  /** Socket inode (0 for the terminal and epoll). */
+  /**
+   * `sock` for IP sockets, `unix` for AF_UNIX sockets, `chr` for the
+   * terminal and /dev/zero, /dev/null, `a_inode` for an epoll instance,
+   * `reg` / `dir` for a file or directory of the host's filesystem,
+   * `fifo` for a pipe end.
+   */
+  kind: "sock" | "unix" | "chr" | "a_inode" | "reg" | "dir" | "fifo";
+  /** Socket, file or pipe inode (0 for the terminal and epoll). */
   inode: number;
-  /** Terminal path (`/dev/pts/0`); `[eventpoll]` for an epoll fd. */
+  /** Terminal path (`/dev/pts/0`); `[eventpoll]` for an epoll fd; a file's path; `pipe` for a pipe. */
   path: string;
+  /** Files and pipes: the access mode lsof prints after the fd (`r`, `w`, `u`). */
+  mode?: "r" | "w" | "u";
+  /** Regular files and directories: st_size; devices: their major,minor (`1,5`). */
+  size?: number;
+  /** A device's major,minor (lsof's DEVICE of a CHR row). */
+  rdev?: string;
+  /** A regular file whose last name was unlinked (lsof's `(deleted)`). */
+  deleted?: boolean;
   proto: "tcp" | "udp" | "unix" | null;
   /** epoll: the fds in its interest list, ascending (lsof's `[eventpoll:3,4]`). */
   watched?: number[];
@@ -396,6 +411,15 @@ export function snapshot(host: Host): HostSnapshot {
       } else if (file instanceof EpollFile) {
         const watched = [...new Set(file.interests().map((i) => i.fd))].sort((a, b) => a - b);
         fds.push({ fd, kind: "a_inode", inode: 0, path: "[eventpoll]", proto: null, watched });
+        continue;
+      } else if (file instanceof VnodeFile) {
+        const i = file.inode;
+        const mode = file.readable && file.writable ? "u" : file.writable ? "w" : "r";
+        if (i.type === "chr") fds.push({ fd, kind: "chr", inode: i.ino, path: file.path, proto: null, mode, rdev: i.rdev });
+        else fds.push({ fd, kind: i.type, inode: i.ino, path: file.path, proto: null, mode, size: file.size, deleted: i.nlink === 0 });
+        continue;
+      } else if (file instanceof PipeEnd) {
+        fds.push({ fd, kind: "fifo", inode: file.pipe.ino, path: "pipe", proto: null, mode: file.end === "read" ? "r" : "w" });
         continue;
       } else {
         fds.push({ fd, kind: "chr", inode: 0, path: file.path, proto: null });

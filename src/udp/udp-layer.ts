@@ -99,10 +99,11 @@ export class UdpLayer {
    * errno on failure: EINVAL when already bound, EADDRINUSE, EADDRNOTAVAIL
    * for a non-local address, EAGAIN when no ephemeral port is free.
    */
-  bind(sk: UdpSock, addr: InetAddress, port: number): ErrnoCode | null {
+  bind(sk: UdpSock, addr: InetAddress, port: number, nonlocal = false): ErrnoCode | null {
     if (sk.bound) return "EINVAL";
     const net = this.net.of(addr);
-    if (!isAnyAddress(addr) && !net.isBroadcast(addr) && !net.isLocalAddress(addr)) return "EADDRNOTAVAIL";
+    // `nonlocal`: IP_FREEBIND (Linux inet_addr_valid_or_nonlocal).
+    if (!nonlocal && !isAnyAddress(addr) && !net.isBroadcast(addr) && !net.isLocalAddress(addr)) return "EADDRNOTAVAIL";
     sk.autobound = port === 0; // Linux inet_bind sets SOCK_BINDPORT_LOCK only for a nonzero port
     if (port === 0) {
       const p = this.#ephemeral(sk, addr);

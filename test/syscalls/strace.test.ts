@@ -108,3 +108,42 @@ test("strace's string and time formats", () => {
   assert.equal(straceString(new Uint8Array([0, 0x31, 1, 255, 0x22, 0x5c])), '"\\0001\\1\\377\\"\\\\"');
   assert.equal(straceTime(12 * 3600e6 + 200_100), "12:00:00.200100");
 });
+
+test("strace lines of the file calls: openat, pwrite64, pread64, lseek, newfstatat, pipe2, sendfile with its offset, splice — as strace 6 prints them", async () => {
+  const net = new Network({ seed: 1 });
+  const h = net.addHost("h");
+  const lines: string[] = [];
+  h.strace((ev: SyscallEvent) => {
+    const l = formatStrace(ev, { pids: false });
+    // Without the time column (strace pads `=` to column 40 of the whole line): one space before `=`.
+    if (l) lines.push(l.slice(l.indexOf(" ") + 1).replace(/ +=/, " ="));
+  });
+  h.spawn("files", async (p) => {
+    const [r, w] = p.pipe();
+    const fd = p.open("/tmp/st", "O_RDWR|O_CREAT|O_TRUNC|O_CLOEXEC", 0o644);
+    await p.write(fd, "hello");
+    await p.pread(fd, 3, 1);
+    await p.pwrite(fd, "Z", 0);
+    p.lseek(fd, 0, "SEEK_SET");
+    p.fstat(fd);
+    await p.sendfile(w, fd, [0], 5);
+    await p.sendfile(w, fd, null, 2);
+    await p.splice(r, null, w, null, 0, "SPLICE_F_MORE");
+    assert.throws(() => p.open("/tmp/none", 0), /No such file or directory/, "open of a missing file fails");
+    return 0;
+  });
+  await net.run();
+  assert.deepEqual(lines.slice(0, 10), [
+    "pipe2([3, 4], 0) = 0",
+    'openat(AT_FDCWD, "/tmp/st", O_RDWR|O_CREAT|O_TRUNC|O_CLOEXEC, 0644) = 5',
+    'write(5, "hello", 5) = 5',
+    'pread64(5, "ell", 3, 1) = 3',
+    'pwrite64(5, "Z", 1, 0) = 1',
+    "lseek(5, 0, SEEK_SET) = 0",
+    'newfstatat(5, "", {st_mode=S_IFREG|0644, st_size=5, ...}, AT_EMPTY_PATH) = 0',
+    "sendfile(4, 5, [0] => [5], 5) = 5",
+    "sendfile(4, 5, NULL, 2) = 2",
+    "splice(3, NULL, 4, NULL, 0, SPLICE_F_MORE) = 0",
+  ], `the trace:\n${lines.join("\n")}`);
+  assert.match(lines[10]!, /^openat\(AT_FDCWD, "\/tmp\/none", O_RDONLY\) += -1 ENOENT \(No such file or directory\)$/, "a failed open");
+});
