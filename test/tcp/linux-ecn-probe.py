@@ -7,43 +7,20 @@ to 10.0.0.1:9, which never answers), this script is 10.0.0.1. No qdisc is
 needed to mark CE: the script writes the IP ECN field itself. Prints each
 reply's flags and ECN field (0 Not-ECT, 2 ECT(0), 3 CE).
 Run as root:  unshare -n python3 test/tcp/linux-ecn-probe.py
-It refuses to run outside a fresh namespace (tun0 must not exist).
+It refuses to run outside a fresh namespace (tun_peer.py sets it up).
 """
-import os, fcntl, struct, socket, select, subprocess, threading, time, sys
-TUNSETIFF = 0x400454ca; IFF_TUN = 0x0001; IFF_NO_PI = 0x1000
-if subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout.count("\n") != 1:  # only lo
-    raise SystemExit("run me in a fresh network namespace: unshare -n python3 " + sys.argv[0])
-tun = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH", b"tun0", IFF_TUN | IFF_NO_PI))
-for c in ["ip link set lo up", "ip addr add 10.0.0.2/24 dev tun0", "ip link set tun0 up"]:
-    subprocess.check_call(c.split())
-LOCAL = socket.inet_aton("10.0.0.2"); PEER = socket.inet_aton("10.0.0.1")
-FL = {"F": 1, "S": 2, "R": 4, "P": 8, ".": 16, "E": 64, "W": 128}
-def sysctl(k, v): subprocess.check_call(["sysctl", "-qw", f"net.ipv4.{k}={v}"])
-def csum(b):
-    if len(b) % 2: b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
-    return ~s & 0xffff
+import os, socket, threading, time, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tun_peer import BITS, inject, segments, sysctl  # the TUN device, crafted segments, the namespace check
+sysctl("tcp_timestamps", 1)  # these cases were recorded with Linux's default
+FL = {c: BITS[c] for c in "FSRP.EW"}
 def send(sport, seq, ack, flags, data=b"", ecn=0, dport=8080):
     opts = bytes([2, 4, 5, 0xb4, 1, 1, 4, 2]) if "S" in flags else b""
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff, (20 + len(opts)) // 4 << 4,
-                      sum(FL[c] for c in flags), 65535, 0, 0) + opts + data
-    tcp = tcp[:16] + struct.pack("!H", csum(PEER + LOCAL + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, ecn, 20 + len(tcp), 1, 0x4000, 64, 6, 0, PEER, LOCAL)
-    os.write(tun, ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + tcp)
+    inject(sport, dport, seq, ack, flags, data, opts, 65535, ecn)
 def recv(port, timeout=0.4):
     """The kernel's segments to 10.0.0.1:port: (flags, seq, ack, payload length, ECN field)."""
-    out, end = [], time.time() + timeout
-    while True:
-        r, _, _ = select.select([tun], [], [], max(0, end - time.time()))
-        if not r: return out
-        ip = os.read(tun, 65535)
-        if ip[0] >> 4 != 4 or ip[9] != 6: continue
-        ihl = (ip[0] & 15) * 4; t = ip[ihl:]
-        _, dp, seq, ack, off, fl = struct.unpack("!HHIIBB", t[:14])
-        if dp != port: continue
-        f = "".join(c for c, b in FL.items() if fl & b)
-        out.append((f, seq, ack, len(ip) - ihl - (off >> 4) * 4, ip[1] & 3))
+    return [("".join(c for c, b in FL.items() if g["bits"] & b), g["seq"], g["ack"], g["len"], g["ecn"])
+            for g in segments(timeout) if g["dport"] == port]
 def show(label, segs, isn=0, peer=0):
     print(f"{label:58} " + ("; ".join(f"[{f}] seq {(s - isn) & 0xffffffff} ack {(a - peer) & 0xffffffff} len {n} ecn {e}"
                                        for f, s, a, n, e in segs) or "nothing"))
