@@ -132,6 +132,11 @@ export class SentLog {
     return this.#n ? this.#a[this.#head * 4 + 2]! : -1;
   }
 
+  /** The first segment was retransmitted at some point (Linux TCPCB_EVER_RETRANS on the rtx queue's head). */
+  get headEverRetrans(): boolean {
+    return this.#n > 0 && (this.#a[this.#head * 4 + 3]! & F_EVER_RETRANS) !== 0;
+  }
+
   #idx(i: number): number {
     const cap = this.#cap;
     const k = this.#head + i;
