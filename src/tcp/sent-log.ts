@@ -524,6 +524,35 @@ export class SentLog {
     return lostRetrans;
   }
 
+  /**
+   * A smaller path MTU (Linux tcp_simple_retransmit): every segment not
+   * SACKed and longer than `mss` is marked lost (tcp_mark_skb_lost, as in
+   * {@link timeoutMarkLost}); shorter ones stay in flight. Returns how many
+   * retransmissions were lost again (TCPLostRetransmit).
+   */
+  markLostLongerThan(mss: number): number {
+    let lostRetrans = 0;
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const f = this.#f(k);
+      const len = (this.#e(k) - this.#s(k)) >>> 0;
+      if (f & F_SACKED || len <= mss) continue;
+      if (f & F_LOST) {
+        if (!(f & F_RTX)) continue;
+        lostRetrans++;
+        this.lost++;
+        this.lostBytes += len;
+        this.#a[k * 4 + 3] = f & ~F_RTX;
+      } else {
+        this.lost++;
+        this.lostSegs++;
+        if (!(f & F_RTX)) this.lostBytes += len;
+        this.#a[k * 4 + 3] = f | F_LOST;
+      }
+    }
+    return lostRetrans;
+  }
+
   /** An undone loss episode (Linux tcp_undo_cwnd_reduction with unmark_loss): no segment is lost any more. */
   unmarkLost(): void {
     for (let i = 0; i < this.#n; i++) {
