@@ -7,8 +7,10 @@
  * congestion signal (cwnd kept, ssthresh tcp_current_ssthresh, undo
  * impossible) and retransmits them at once (tcp_xmit_retransmit_queue,
  * TCPSlowStartRetrans). Without RACK, Loss goes back to snd.una. A raw
- * peer with MSS 1000 and SACK, RTT 100 ms, TCP_NODELAY (each write its own
- * skb on Linux).
+ * peer with MSS 1000 and SACK, RTT 100 ms, TCP_NODELAY. Checked on Linux
+ * 6.18.44 with test/tcp/linux-pmtu-probe.py (state, cwnd, which data goes
+ * again); Linux re-cuts its 2-segment skbs (860, 860, 280, 860, 140) where
+ * sockstack re-sends segment by segment (docs/linux-comparison.md).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -54,7 +56,8 @@ test("PMTU drop under RACK: the segments longer than the new MSS are lost and go
   assert.equal(t.tcb.caState, "loss", "tcp_simple_retransmit: Loss (something was lost)");
   assert.equal(t.tcb.cwnd, cwnd, "no congestion window cut");
   assert.equal(t.tcb.undoMarker, -1, "undo impossible");
-  // MSS 900 − 40 = 860: each 1000-byte segment goes as 860 + 140 (sockstack re-sends segment by segment).
+  // MSS 900 − 40 = 860: each 1000-byte segment goes as 860 + 140 (sockstack re-sends segment by segment;
+  // Linux re-cuts its skbs 1:2001 and 2001:3001 instead: 860, 860, 280, 860, 140).
   t.capture.expectSequence([
     { seq: 1, len: 860 }, { seq: 861, len: 140 }, { seq: 1001, len: 860 }, { seq: 1861, len: 140 },
     { seq: 2001, len: 860 }, { seq: 2861, len: 140 },

@@ -2,7 +2,7 @@
 calling PRIVATE network namespace, crafted IPv4/TCP segments from 10.0.0.1 (SYNs carry mss
 1000, SACK-permitted, no timestamps; other segments may carry SACK blocks) and the kernel's
 segments read back. Used by linux-fin-tlp-probe.py, linux-qdisc-drop-probe.py and
-linux-loss-rack-probe.py (run them with `unshare -n`).
+linux-loss-rack-probe.py and linux-pmtu-probe.py (run them with `unshare -n`).
 """
 import os, fcntl, struct, select, socket, subprocess, time
 TUNSETIFF = 0x400454ca; IFF_TUN = 0x0001; IFF_NO_PI = 0x1000
