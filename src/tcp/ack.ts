@@ -14,7 +14,8 @@ import { destroy, enterTimeWait, enteredFinWait2 } from "./lifecycle.js";
 import { challengeAck } from "./oow-ack.js";
 import { currentMss, isCwndLimited, lossSample, pipeBytes, retransmitNext, retransmitRange, tcpOutput, transmit } from "./output.js";
 import { SackScoreboard } from "./sack-scoreboard.js";
-import { ACK, FIN, PSH, SYN, type Segment } from "./segment.js";
+import { ACK, ECE, FIN, PSH, SYN, type Segment } from "./segment.js";
+import { retransStampCleanup } from "./retrans-stamp.js";
 import { updateMss } from "./setup.js";
 import type { Tcb } from "./tcb.js";
 import type { CaState } from "./congestion/congestion-control.js";
@@ -24,7 +25,7 @@ import { armRetransmit, rearm, restartRetransmit, stopRetransmit } from "./timer
 import { type SentLog, TCP_RACK_RECOVERY_THRESH, rackMarkLost, rackSackTag, rackUpdateReoWnd, rackReorderingSeen } from "./rack.js";
 import { dsackCoversTlp, processTlpAck, setXmitTimer } from "./tlp.js";
 import { processLoss } from "./loss.js";
-import { ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
+import { TCP_ECN_OK, ecnAck, ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
 import { mtuProbeAcked, mtuProbeLost, mtupSyncPending } from "./mtu-probe.js";
 import { txTimestampAcked } from "./tx-timestamp.js";
 import { chronoStop, chronoWritable, TCP_CHRONO_BUSY } from "./chrono.js";
@@ -128,17 +129,21 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
   // ECN (ecn.ts): the peer's CWR, the end of a CWR episode, an ECN-Echo's window reduction.
   if (t.ecnFlags !== 0 || t.caState === "cwr") ecnAck(tl, t, seg, newlySacked);
   const unaAdvanced = seqGt(ack, t.sndUna);
+  const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
+  const priorCa = t.caState;
+  // Linux tcp_ack_is_dubious (FLAG_NOT_DUP, FLAG_CA_ALERT, not Open): tcp_fastretrans_alert runs.
+  const dubious = dupack || newlySacked > 0 || dsacking || ((seg.flags & ECE) !== 0 && (t.ecnFlags & TCP_ECN_OK) !== 0) || priorCa !== "open";
+  // tcp_fastretrans_alert step D: in Open, no retransmission episode is going on.
+  if (dubious && priorCa === "open") t.retransStamp = 0;
   if (log && log.rack) {
     // RACK-TLP (rack.ts, tlp.ts): Linux's loss detection for SACK connections.
-    const dupack = !unaAdvanced && ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax);
-    const priorCa = t.caState;
     const priorRetransStamp = t.retransStamp;
     if (unaAdvanced) newAck(tl, t, seg, newlySacked, priorFack);
     rackAck(tl, t, log, seg, newlySacked, unaAdvanced, dupack, dsacking, dsackTlp, priorDelivered, priorCa, priorRetransStamp);
   } else if (unaAdvanced) {
     newAck(tl, t, seg, newlySacked, priorFack);
     if (log) processTlpAck(tl, t, ack, { unaAdvanced: true, notDup: true, dsackTlp });
-  } else if (ack === t.sndUna && seg.data.length === 0 && !(seg.flags & (SYN | FIN)) && t.sndWnd === oldWnd && seqLt(t.sndUna, t.sndMax)) {
+  } else if (dupack) {
     // What counts as loss evidence (Linux tcp_ack / tcp_fastretrans_alert): an ACK carrying a D-SACK
     // is no duplicate ACK (FLAG_DSACKING_ACK → num_dupack = 0) — it reports data received twice,
     // which anybody can cause by replaying old data at the receiver. With SACK, only ACKs that SACK
@@ -146,6 +151,9 @@ export function processAck(tl: TcpLayer, t: Tcb, seg: Segment): boolean {
     // duplicate ACK counts (RFC 5681, Linux tcp_add_reno_sack).
     if (!dsacking && (!t.sackOk || newlySacked > 0)) duplicateAck(tl, t, newlySacked);
   }
+  // tcp_try_to_open (reached by a dubious ACK that leaves the connection in Open, Disorder or CWR, the
+  // one ending Recovery or Loss included): no retransmission outstanding, so the episode's stamp goes.
+  if (dubious && t.caState !== "recovery" && t.caState !== "loss") retransStampCleanup(t);
   if (rate !== null) rateAckEnd(tl, t, log!, rate, priorDelivered, priorLost, Math.ceil(pipeBytes(t) / t.mss));
   // The window opened: stop probing.
   if (t.sndWnd > 0 && (t.persistAt >= 0 || t.probeBackoff)) {
@@ -212,7 +220,6 @@ export function newAck(tl: TcpLayer, t: Tcb, seg: Segment, newlySacked: number, 
   }
   if (!seqLt(ack, t.highRxt) || !seqLt(ack, t.sndMax)) t.retransOut = 0;
   else if (t.retransOut > 0) t.retransOut = Math.max(0, t.retransOut - Math.ceil(acked / t.mss));
-  if (ack === t.sndMax) t.retransStamp = 0;
   // Congestion control.
   const ca = t.cc.state;
   const mss = t.mss;
@@ -416,6 +423,7 @@ export function ourFinAcked(tl: TcpLayer, t: Tcb): void {
  * resending them would only produce duplicates).
  */
 function enterFastRecovery(t: Tcb, now: number): void {
+  retransStampCleanup(t); // 6.x tcp_enter_recovery: the clock starts with this fast retransmit
   t.recover = t.sndMax;
   t.highRxt = seqMax(t.highRxt, t.sndUna);
   t.cc.enterRecovery(now, Math.ceil(pipeBytes(t) / t.mss));

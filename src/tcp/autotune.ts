@@ -4,6 +4,7 @@
  * up, the send buffer holds twice the congestion window, and a read that
  * opened the window enough sends a window update.
  */
+import { MAX_TCP_HEADER } from "./constants.js";
 import { spaceFromWin, winFromSpace } from "./recv-buffer.js";
 import { pipeBytes, sendAck } from "./output.js";
 import type { Tcb } from "./tcb.js";
@@ -60,8 +61,6 @@ function rcvSpaceAdjust(tl: TcpLayer, t: Tcb): void {
   t.rcvSpaceTime = now;
 }
 
-/** Linux MAX_TCP_HEADER on 6.18 x86_64 with this kernel's configuration (see send-skbs.ts). */
-const MAX_TCP_HEADER = 192;
 /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) and SKB_DATA_ALIGN(sizeof(struct sk_buff)) on x86_64. */
 const SHINFO_SIZE = 320;
 const SKB_SIZE = 256;

@@ -48,3 +48,14 @@ export const IP_MAX_MTU = 65535;
 export const TCP_MAX_ADV_MSS = IP_MAX_MTU - 40;
 /** Linux TCPOLEN_TSTAMP_ALIGNED: the timestamp option with its two NOPs. */
 export const TCPOLEN_TSTAMP_ALIGNED = 12;
+
+/** Linux MAX_TCP_HEADER on 6.18 x86_64 with this kernel's configuration (no WLAN, no IP tunnels; see send-skbs.ts). */
+export const MAX_TCP_HEADER = 192;
+/**
+ * `sk_gso_max_size` of sockstack's devices: Linux sk_setup_caps takes the
+ * device's GSO_LEGACY_MAX_SIZE (65536) less MAX_TCP_HEADER + 1 — 65343. It
+ * bounds an skb (tcp_xmit_size_goal) and a TSO burst (tcp_tso_autosize).
+ */
+export const SK_GSO_MAX_SIZE = 65536 - MAX_TCP_HEADER - 1;
+/** `sk_gso_max_segs` of sockstack's devices: Linux GSO_MAX_SEGS (65535), tcp_tso_segs' cap on segments per skb. */
+export const SK_GSO_MAX_SEGS = 65535;

@@ -5,7 +5,8 @@ import { seqGe, seqLe } from "../core/seq.js";
 import type { NetIcmpError } from "../net/network-layer.js";
 import { parseTcpQuoteInto } from "../wire/tcp.js";
 import { abort } from "./lifecycle.js";
-import { sendSyn, tcpOutput } from "./output.js";
+import { currentMss, sendSyn } from "./output.js";
+import { simpleRetransmit } from "./loss.js";
 import { rearm } from "./timers.js";
 import type { Tcb } from "./tcb.js";
 import { updateMss } from "./setup.js";
@@ -68,15 +69,15 @@ export function tcpIcmpError(tl: TcpLayer, info: NetIcmpError): void {
       return;
     }
     if (info.mtu >= tl.net.of(info.quotedDst).minMtu && info.mtu < t.pmtu) {
+      const priorMss = currentMss(t);
       t.pmtu = info.mtu;
       updateMss(t);
       if (t.state === TcpState.SYN_SENT) {
         synSentPmtu(tl, t);
         return;
       }
-      // Retransmit what no longer fits (Linux tcp_simple_retransmit).
-      t.sndNxt = t.sndUna;
-      tcpOutput(tl, t);
+      // Retransmit what no longer fits (Linux tcp_simple_retransmit, loss.ts).
+      simpleRetransmit(tl, t, currentMss(t), priorMss);
     } else {
       c.inc(c.Sockstack, "IcmpInDiscards"); // no smaller than the path MTU we use (or below 68)
     }

@@ -37,7 +37,7 @@ import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
 import { countLostRetrans } from "./rack.js";
 import { ecnQueueCwr, ecnWithdrawCwr } from "./ecn.js";
-import { pipeBytes, retransmitNext } from "./output.js";
+import { pipeBytes, retransmitNext, tcpOutput } from "./output.js";
 
 /**
  * The RTO of a RACK connection (Linux tcp_enter_loss and the first
@@ -148,4 +148,28 @@ export function nonCongestionLoss(t: Tcb): void {
   t.recover = t.sndMax;
   t.cc.enterNonCongestionLoss();
   t.undoMarker = -1;
+}
+
+/**
+ * A smaller path MTU learned from ICMP (Linux tcp_simple_retransmit, for
+ * an established connection): the segments that no longer fit the new
+ * MSS (`mss`) are lost — RACK's sent log marks those longer than it (the
+ * shorter ones stay in flight); without RACK, Loss goes back to snd.una
+ * when the previous MSS (`priorMss`) was larger. When something is lost,
+ * non-congestion Loss (no cwnd cut, no undo: {@link nonCongestionLoss})
+ * and the transmit loop retransmits at once, in segments of the new MSS.
+ */
+export function simpleRetransmit(tl: TcpLayer, t: Tcb, mss: number, priorMss: number): void {
+  const log = t.sentLog;
+  if (log !== null && log.rack) {
+    const lostRetrans = log.markLostLongerThan(mss);
+    if (lostRetrans) countLostRetrans(tl, t, lostRetrans);
+    if (log.lostSegs === 0) return;
+    log.frtoHold = false;
+  } else {
+    if (priorMss <= mss || !seqLt(t.sndUna, t.sndMax)) return;
+    t.sndNxt = t.sndUna;
+  }
+  nonCongestionLoss(t);
+  tcpOutput(tl, t);
 }

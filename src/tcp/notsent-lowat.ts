@@ -22,6 +22,7 @@
 import { POLLOUT, POLLWRNORM } from "../core/poll-events.js";
 import { seqMax } from "../core/seq.js";
 import { TCP_MSS_DEFAULT } from "./constants.js";
+import { SK_GSO_MAX_SIZE } from "./constants.js";
 import { currentMss, tcpOutput } from "./output.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -29,12 +30,11 @@ import type { TcpLayer } from "./tcp-layer.js";
 /** The sysctl's default: no limit. */
 export const NOTSENT_LOWAT_NONE = 4294967295;
 /**
- * `sk_gso_max_size` of sockstack's devices: Linux sk_setup_caps takes the
- * device's GSO_LEGACY_MAX_SIZE (65536) less MAX_TCP_HEADER + 1 (192 + 1 on
- * Linux 6.18 x86_64, see send-skbs.ts) — checked on Linux 6.18: with an
- * MSS of 16384 a 65536-byte write is two skbs (49152 + 16384 bytes).
+ * `sk_gso_max_size` (constants.ts SK_GSO_MAX_SIZE, 65343) — checked on
+ * Linux 6.18: with an MSS of 16384 a 65536-byte write is two skbs
+ * (49152 + 16384 bytes).
  */
-const GSO_MAX_SIZE = 65536 - 193;
+const GSO_MAX_SIZE = SK_GSO_MAX_SIZE;
 
 /** Linux tcp_notsent_lowat: the socket's TCP_NOTSENT_LOWAT, else the sysctl. */
 export function notsentLowat(tl: TcpLayer, t: Tcb): number {

@@ -28,6 +28,7 @@
  */
 import type { Micros } from "../core/time.js";
 import { TCP_INFINITE_SSTHRESH } from "./congestion/congestion-control.js";
+import { SK_GSO_MAX_SEGS, SK_GSO_MAX_SIZE } from "./constants.js";
 import { SK_PACING_SHIFT } from "./congestion/bbr.js";
 import type { Tcb } from "./tcb.js";
 import type { TcpLayer } from "./tcp-layer.js";
@@ -40,11 +41,8 @@ const PACING_CA_RATIO = 120;
 const MIN_TSO_SEGS = 2;
 /** Linux `tcp_tso_rtt_log` default: bursts grow by gso_max_size >> (min_rtt >> 9 µs). */
 const TSO_RTT_LOG = 9;
-const GSO_MAX_SIZE = 65536;
 /** The most a late pacing timer may leave the departure clock behind now (µs). */
 const MAX_TIMER_SLACK = 4000;
-/** The most segments in one burst (Linux caps a GSO skb at gso_max_segs; 64 KB of 1448-byte segments is 45). */
-const MAX_BURST_SEGS = 45;
 
 /** A paced connection's departure clock (Linux `tcp_wstamp_ns`, the pacing timer). */
 export class PacingSock {
@@ -90,14 +88,21 @@ export function pacingOn(t: Tcb): PacingSock | null {
   return (t.pacing = new PacingSock());
 }
 
-/** Linux tcp_tso_autosize: segments per burst at `rate` bytes/s, at least the algorithm's min_tso_segs, else `minTso` (the `tcp_min_tso_segs` sysctl). */
+/**
+ * Linux tcp_tso_segs with tcp_tso_autosize: segments per burst at `rate`
+ * bytes/s — about 1 ms of the rate plus an allowance that halves every
+ * 512 µs of min RTT, capped at sk_gso_max_size bytes (65343), at least the
+ * algorithm's min_tso_segs, else `minTso` (the `tcp_min_tso_segs` sysctl),
+ * and at most sk_gso_max_segs. An unknown rate (Infinity, Linux ~0UL)
+ * gives the byte cap: 65 segments at MSS 1000, 45 at 1448.
+ */
 export function burstSegs(t: Tcb, rate: number, mss: number, minTso = MIN_TSO_SEGS): number {
-  if (rate === Infinity) return MAX_BURST_SEGS;
-  let bytes = Math.floor(rate / 2 ** SK_PACING_SHIFT);
+  let bytes = rate === Infinity ? SK_GSO_MAX_SIZE : Math.floor(rate / 2 ** SK_PACING_SHIFT);
   const r = Math.floor(t.rtt.minRtt / 2 ** TSO_RTT_LOG);
-  if (r < 32) bytes += Math.floor(GSO_MAX_SIZE / 2 ** r);
+  if (r < 32) bytes += Math.floor(SK_GSO_MAX_SIZE / 2 ** r);
+  bytes = Math.min(bytes, SK_GSO_MAX_SIZE);
   const minSegs = t.cc.minTsoSegs ? t.cc.minTsoSegs() : minTso;
-  return Math.min(Math.max(Math.floor(bytes / mss), minSegs), MAX_BURST_SEGS);
+  return Math.min(Math.max(Math.floor(bytes / mss), minSegs), SK_GSO_MAX_SEGS);
 }
 
 /**

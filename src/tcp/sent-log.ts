@@ -158,6 +158,11 @@ export class SentLog {
     return this.#n ? this.#a[this.#head * 4 + 2]! : -1;
   }
 
+  /** The first segment was retransmitted at some point (Linux TCPCB_EVER_RETRANS on the rtx queue's head). */
+  get headEverRetrans(): boolean {
+    return this.#n > 0 && (this.#a[this.#head * 4 + 3]! & F_EVER_RETRANS) !== 0;
+  }
+
   #idx(i: number): number {
     const cap = this.#cap;
     const k = this.#head + i;
@@ -540,6 +545,35 @@ export class SentLog {
         this.#a[k * 4 + 3] = f & ~F_RTX;
       } else {
         // Newly lost; a retransmission of it still in flight (a probe's) stays counted in the pipe.
+        this.lost++;
+        this.lostSegs++;
+        if (!(f & F_RTX)) this.lostBytes += len;
+        this.#a[k * 4 + 3] = f | F_LOST;
+      }
+    }
+    return lostRetrans;
+  }
+
+  /**
+   * A smaller path MTU (Linux tcp_simple_retransmit): every segment not
+   * SACKed and longer than `mss` is marked lost (tcp_mark_skb_lost, as in
+   * {@link timeoutMarkLost}); shorter ones stay in flight. Returns how many
+   * retransmissions were lost again (TCPLostRetransmit).
+   */
+  markLostLongerThan(mss: number): number {
+    let lostRetrans = 0;
+    for (let i = 0; i < this.#n; i++) {
+      const k = this.#idx(i);
+      const f = this.#f(k);
+      const len = (this.#e(k) - this.#s(k)) >>> 0;
+      if (f & F_SACKED || len <= mss) continue;
+      if (f & F_LOST) {
+        if (!(f & F_RTX)) continue;
+        lostRetrans++;
+        this.lost++;
+        this.lostBytes += len;
+        this.#a[k * 4 + 3] = f & ~F_RTX;
+      } else {
         this.lost++;
         this.lostSegs++;
         if (!(f & F_RTX)) this.lostBytes += len;

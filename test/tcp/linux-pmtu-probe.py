@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""The Linux side of test/tcp/pmtu-retransmit.test.ts: what does this kernel retransmit when an
+ICMP fragmentation needed lowers the path MTU of an established connection (tcp_v4_mtu_reduced →
+tcp_simple_retransmit)?
+
+Plays the peer over a TUN device (tun_peer.py, mss 1000, SACK, no timestamps) in a PRIVATE network
+namespace: handshake with a ~100 ms RTT, the accepted socket (TCP_NODELAY) writes 3000 then 500
+bytes (two skbs); 10 ms later the peer sends ICMP fragmentation needed, MTU 900, quoting 1:1001.
+The kernel's segments (seconds after the first write, sequence relative to the ISN, length),
+tcp_info after the ICMP and the TcpExt counters that moved are printed.
+With the argument small: only 500 bytes are in flight (nothing longer than the new MSS).
+Run as root:  unshare -n python3 test/tcp/linux-pmtu-probe.py [small]
+Linux 6.18.44: 1:1001 . 1001:2001 P. 2001:3001 P. 3001:3501 P. at 0.000 (skbs 1:2001, 2001:3001,
+3001:3501); after the ICMP at 0.011: 1:861, 861:1721, 1721:2001(280), 2001:2861, 2861:3001(140),
+ca_state 4 (Loss), snd_mss 860, lost 5, cwnd 10, ssthresh unchanged, TCPSlowStartRetrans 5,
+RetransSegs 5, TCPLostRetransmit 0. small: nothing resent, ca_state 0.
+"""
+import os, socket, struct, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tun_peer
+from tun_peer import send, csum
+
+
+def recv(timeout):
+    """The kernel's TCP segments for `timeout` seconds: (time, flags, seq, payload length, raw IP)."""
+    import select
+    out, end = [], time.time() + timeout
+    while True:
+        r, _, _ = select.select([tun_peer.tun], [], [], max(0, end - time.time()))
+        if not r:
+            return out
+        ip = os.read(tun_peer.tun, 65535)
+        if ip[0] >> 4 != 4 or ip[9] != 6:
+            continue
+        ihl = (ip[0] & 15) * 4
+        t = ip[ihl:]
+        _, _, seq, _, off, fl = struct.unpack("!HHIIBB", t[:14])
+        out.append((time.time(), "".join(c for c, b in tun_peer.FL.items() if fl & b), seq, len(ip) - ihl - (off >> 4) * 4, ip))
+
+
+def frag_needed(quoted_ip, mtu):
+    """ICMP type 3 code 4 from the peer quoting the kernel's IP header and first 8 TCP bytes."""
+    ihl = (quoted_ip[0] & 15) * 4
+    body = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + quoted_ip[:ihl + 8]
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 2, 0, 64, 1, 0, tun_peer.PEER, tun_peer.LOCAL)
+    os.write(tun_peer.tun, ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + body)
+
+
+def info(c):
+    b = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    u = struct.unpack("=8B19I", b[:8 + 19 * 4])
+    return f"ca_state {u[1]} snd_mss {u[8 + 2]} unacked {u[8 + 4]} lost {u[8 + 6]} retrans {u[8 + 7]} ssthresh {u[8 + 17]} cwnd {u[8 + 18]}"
+
+
+def nstat():
+    out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
+    keep = ("TcpExtTCPLostRetransmit", "TcpExtTCPSlowStartRetrans", "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs")
+    return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
+
+
+subprocess.check_call(["sysctl", "-qw", "net.ipv4.tcp_early_retrans=0"])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
+srv.bind(("10.0.0.2", 8080))
+srv.listen(1)
+subprocess.run(["nstat", "-n"], check=True)
+send(40000, 0, 0, "S")
+isn = recv(0.1)[0][2]
+send(40000, 1, isn + 1, ".")
+c, _ = srv.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+t0 = time.time()
+
+
+def show(segs):
+    for t, f, s, n, _ in segs:
+        print(f"{t - t0:7.3f} {f:3} {(s - isn) & 0xffffffff}:{((s - isn) & 0xffffffff) + n}({n})")
+
+
+small = len(sys.argv) > 1 and sys.argv[1] == "small"
+if not small:
+    c.send(b"x" * 3000)
+c.send(b"y" * 500)
+segs = recv(0.01)
+show(segs)
+print("before the ICMP:", info(c))
+frag_needed(segs[0][4], 900)
+segs = recv(0.05)
+show(segs)
+print("after the ICMP:", info(c))
+print(nstat())
