@@ -33,10 +33,10 @@ test("H8: the fix — the threads queue whole messages and one writer thread sen
 
 test("H8 example: what it prints", async () => {
   assert.equal(await printed(main), `\
-two threads writing the socket: 124 short writes, 240780 bytes received
-  2 intact frames: A0 B0
-  then a corrupt frame at byte 6058: the two threads' bytes are interleaved
-two threads, one message queue, one writer thread: 31 short writes, 240780 bytes received
+two threads writing the socket: 20 short writes, 240780 bytes received
+  6 intact frames: A0 B0 A1 A2 A3 A4
+  then a corrupt frame at byte 40044: the two threads' bytes are interleaved
+two threads, one message queue, one writer thread: 2 short writes, 240780 bytes received
   40 intact frames: A0 B0 A1 A2 B1 A3 A4 A5 B2 A6 A7 A8 B3 A9 A10 A11 B4 A12 A13 A14 B5 A15 A16 A17 B6 A18 A19 B7 B8 B9 B10 B11 B12 B13 B14 B15 B16 B17 B18 B19
   the whole stream parsed
 `);
