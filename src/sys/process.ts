@@ -680,7 +680,7 @@ export class Process {
   /**
    * ioctl(2): FIONREAD (bytes readable: a socket's queue, a pipe's bytes,
    * a file's bytes past the position), SIOCOUTQ (bytes unsent/unacked),
-   * FIONBIO. Other requests on a file or pipe are ENOTTY.
+   * SIOCATMARK (TCP: 1 at the urgent mark), FIONBIO. Other requests on a file or pipe are ENOTTY.
    */
   ioctl<const R extends NameIn>(fd: number, request: CheckedName<R, IoctlRequestName>, arg: number | boolean = 0): number {
     const f = this.#entry(fd, "ioctl");
