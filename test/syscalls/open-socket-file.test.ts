@@ -14,7 +14,7 @@ test("open of a bound AF_UNIX path: ENXIO (EEXIST with O_CREAT|O_EXCL, ENOTDIR w
   const net = new Network({ seed: 5 });
   const p = net.addHost("h").createProcess("u");
   const s = p.socket("AF_UNIX", "SOCK_STREAM");
-  p.bind(s, { family: "AF_UNIX", path: "/tmp/app.sock" });
+  p.bind(s, "/tmp/app.sock");
   const openErr = (flags: string) => {
     try {
       p.open("/tmp/app.sock", flags);
