@@ -77,6 +77,8 @@ export const FIONREAD = 0x541b;
 export const FIONBIO = 0x5421;
 export const SIOCINQ = FIONREAD;
 export const SIOCOUTQ = 0x5411;
+/** TCP: 1 when the next byte to read is the urgent one (sockios.h). */
+export const SIOCATMARK = 0x8905;
 
 /** Symbolic names → values, for the string forms of syscalls. */
 export const CONSTANTS: Readonly<Record<string, number>> = {
@@ -88,7 +90,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = {
   MSG_CONFIRM, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_MORE, MSG_FASTOPEN, MSG_ZEROCOPY,
   SHUT_RD, SHUT_WR, SHUT_RDWR,
   F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ, FD_CLOEXEC, O_RDWR, O_NONBLOCK, O_APPEND,
-  FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ,
+  FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ, SIOCATMARK,
 };
 
 /**

@@ -21,7 +21,7 @@ import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP,
   MSG_CONFIRM, MSG_CTRUNC, MSG_DONTROUTE, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_ZEROCOPY,
   MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK, O_RDWR,
-  SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCINQ, SIOCOUTQ,
+  SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCATMARK, SIOCINQ, SIOCOUTQ,
   SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
   SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SOL_UDP,
 } from "./constants.js";
@@ -51,7 +51,7 @@ export type FcntlCmdName = "F_DUPFD" | "F_GETFD" | "F_SETFD" | "F_GETFL" | "F_SE
 /** Names fcntl's `arg` may be given as (F_SETFL: O_NONBLOCK…, F_SETFD: FD_CLOEXEC). */
 export type FcntlArgName = "O_RDWR" | "O_NONBLOCK" | "O_APPEND" | "FD_CLOEXEC";
 /** ioctl requests. */
-export type IoctlRequestName = "FIONREAD" | "FIONBIO" | "SIOCINQ" | "SIOCOUTQ";
+export type IoctlRequestName = "FIONREAD" | "FIONBIO" | "SIOCINQ" | "SIOCOUTQ" | "SIOCATMARK";
 
 // ---- type-level checks ----------------------------------------------------
 
@@ -143,7 +143,7 @@ export const FCNTL_CMDS = table<FcntlCmdName>("fcntl command", { F_DUPFD, F_GETF
 /** fcntl `arg` names. */
 export const FCNTL_ARGS = table<FcntlArgName>("file flag", { O_RDWR, O_NONBLOCK, O_APPEND, FD_CLOEXEC });
 /** ioctl requests. */
-export const IOCTL_REQUESTS = table<IoctlRequestName>("ioctl request", { FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ });
+export const IOCTL_REQUESTS = table<IoctlRequestName>("ioctl request", { FIONREAD, FIONBIO, SIOCINQ, SIOCOUTQ, SIOCATMARK });
 
 // ---- lookups ------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import { seqLt } from "../core/seq.js";
 import type { StackContext } from "../core/stack-context.js";
 import type { WaitQueue } from "../core/wait-queue.js";
 import type { Tcb } from "../tcp/tcb.js";
+import { atUrgentMark, bytesBeforeUrgentMark, urgentReadLimit } from "./urgent-mark.js";
 import type { TcpLayer } from "../tcp/tcp-layer.js";
 import { TcpState } from "../tcp/tcp-state.js";
 import { foOf, TFO_CLIENT_ENABLE } from "../tcp/fastopen.js";
@@ -27,7 +28,7 @@ import { recvErrQueue, SCM_TIMESTAMPING } from "./error-queue.js";
 import { isPassiveFastOpen } from "../tcp/fastopen-open.js";
 import {
   AF_INET, AF_INET6, AF_UNSPEC, FIONREAD, IPPROTO_TCP, MSG_DONTWAIT, MSG_EOR, MSG_ERRQUEUE, MSG_FASTOPEN, MSG_MORE, MSG_ZEROCOPY, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR, SOL_SOCKET,
-  SIOCOUTQ, SOCK_STREAM, SOL_TCP,
+  SIOCATMARK, SIOCOUTQ, SOCK_STREAM, SOL_TCP,
 } from "./constants.js";
 import { inetAddr, inetEndpoint, needsScopeId, scopeBinding, scopeIdOf, type SockAddr } from "./sockaddr.js";
 import { familyOps, NET_AF_INET6, type InetAddress } from "../net/inet-address.js";
@@ -463,18 +464,21 @@ export class StreamSocket extends Socket {
     for (;;) {
       if (t.state === TcpState.LISTEN) fail("ENOTCONN", syscall);
       const avail = t.rcvBuf.length;
+      // Linux tcp_recvmsg: a read does not cross the urgent mark once it has copied bytes (urgent-mark.ts).
+      const upTo = urgentReadLimit(t, avail, copied);
       if (peek) {
-        if (avail >= target || (avail > 0 && (nonblock || t.error || this.#eof()))) {
-          copied = Math.min(len, avail);
+        if (upTo >= target || (upTo > 0 && (upTo < avail || nonblock || t.error || this.#eof()))) {
+          copied = Math.min(len, upTo);
           chunks.push(this.#take(copied, flags));
           return recvResult(chunks, copied, flags);
         }
-      } else if (avail > 0) {
-        const n = Math.min(len - copied, avail);
+      } else if (upTo > 0) {
+        const n = Math.min(len - copied, upTo);
         chunks.push(this.#take(n, flags));
         copied += n;
         if (copied >= target) return recvResult(chunks, copied, flags);
       }
+      if (copied > 0 && bytesBeforeUrgentMark(t) === 0) return recvResult(chunks, copied, flags);
       // Nothing more queued.
       if (copied > 0 && (nonblock || t.error || this.#eof())) return recvResult(chunks, copied, flags);
       if (copied === 0 && avail === 0) {
@@ -494,7 +498,7 @@ export class StreamSocket extends Socket {
       if (!(await this.waitUntil(POLLIN, deadline))) {
         // SO_RCVTIMEO: what was copied, or what is queued, or EAGAIN.
         if (copied === 0 && t.rcvBuf.length > 0) {
-          copied = Math.min(len, t.rcvBuf.length);
+          copied = Math.min(len, urgentReadLimit(t, t.rcvBuf.length, 0));
           chunks.push(this.#take(copied, flags));
         }
         if (copied > 0) return recvResult(chunks, copied, flags);
@@ -525,6 +529,7 @@ export class StreamSocket extends Socket {
   /** recv(MSG_OOB): the urgent byte (C8), EINVAL when there is none or it is inline. */
   #recvOob(flags: number, syscall: string): RecvResult {
     const t = this.t;
+    bytesBeforeUrgentMark(t); // forgets a mark the reader has passed, and its byte (Linux: urg_data cleared)
     if (t.oobInline || t.urgByte < 0) fail(t.urgByte < 0 && t.urgSeq >= 0 ? "EAGAIN" : "EINVAL", syscall);
     const b = new Uint8Array([t.urgByte]);
     if (!(flags & MSG_PEEK)) t.urgByte = -1;
@@ -620,6 +625,7 @@ export class StreamSocket extends Socket {
       if (t.state === TcpState.LISTEN) fail("EINVAL", "ioctl");
       return t.sndBuf.length;
     }
+    if (request === SIOCATMARK) return atUrgentMark(t); // Linux tcp_ioctl: 0 on a listener, no EINVAL
     fail("ENOTTY", "ioctl");
   }
 

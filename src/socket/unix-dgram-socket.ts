@@ -12,7 +12,7 @@
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
 import { gatherCopy } from "../core/bytes.js";
 import type { StackContext } from "../core/stack-context.js";
-import { AF_UNSPEC, FIONREAD, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_DGRAM } from "./constants.js";
+import { AF_UNSPEC, FIONREAD, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCATMARK, SIOCOUTQ, SOCK_DGRAM } from "./constants.js";
 import type { SockAddr } from "./sockaddr.js";
 import { fail, type RecvResult, type SocketState } from "./socket.js";
 import type { UnixNamespace } from "./unix-namespace.js";
@@ -182,6 +182,7 @@ export class UnixDgramSocket extends UnixSocket {
     // FIONREAD on a datagram socket: the size of the next datagram (Linux unix_ioctl → unix_inq_len).
     if (request === FIONREAD) return this.#rq[0]?.data.length ?? 0;
     if (request === SIOCOUTQ) return 0;
+    if (request === SIOCATMARK) fail("EOPNOTSUPP", "ioctl"); // Linux unix_ioctl: only stream sockets have a mark
     fail("ENOTTY", "ioctl");
   }
 }

@@ -11,7 +11,9 @@ import { POLLOUT } from "../core/poll-events.js";
 import { Timer } from "../core/scheduler.js";
 import type { Micros } from "../core/time.js";
 import { WaitQueue, type Waiter } from "../core/wait-queue.js";
-import { AF_UNIX } from "./constants.js";
+import { AF_UNIX, SOL_SOCKET } from "./constants.js";
+import { LEVEL_NAMES, lookupName } from "./names.js";
+import type { OptionValue } from "./options.js";
 import type { SockAddr, SockAddrUn } from "./sockaddr.js";
 import { Socket, fail } from "./socket.js";
 import { type UnixNamespace, unixPath } from "./unix-namespace.js";
@@ -92,6 +94,29 @@ export abstract class UnixSocket extends Socket {
   protected unbind(): void {
     if (this.bound) this.ns.release(this.name, this);
     this.bound = false;
+  }
+
+  /**
+   * setsockopt(2). AF_UNIX has no protocol-level options: any level but
+   * SOL_SOCKET (SOL_IP, SOL_IPV6, SOL_TCP, a level number sockstack does not
+   * know…) is EOPNOTSUPP whatever the name, as Linux's __sys_setsockopt
+   * answers for a family without a setsockopt of its own (measured on 6.18).
+   */
+  override setsockopt(level: string | number, name: string | number, value: OptionValue): void {
+    this.#solSocketOnly(level, "setsockopt");
+    super.setsockopt(level, name, value);
+  }
+
+  /** getsockopt(2): like {@link setsockopt}, EOPNOTSUPP at any level but SOL_SOCKET. */
+  override getsockopt(level: string | number, name: string | number): OptionValue {
+    this.#solSocketOnly(level, "getsockopt");
+    return super.getsockopt(level, name);
+  }
+
+  #solSocketOnly(level: string | number, syscall: string): void {
+    const lv = typeof level === "string" ? lookupName(LEVEL_NAMES, level) : level;
+    // An unknown level name or a non-integer is left to resolveOption's errors.
+    if (typeof lv === "number" && Number.isInteger(lv) && lv !== SOL_SOCKET) fail("EOPNOTSUPP", syscall);
   }
 
   // SOL_SOCKET: the base class implements every option; AF_UNIX keeps its buffer sizes and error.

@@ -25,7 +25,7 @@ import { joinBytes } from "../core/bytes.js";
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from "../core/poll-events.js";
 import type { StackContext } from "../core/stack-context.js";
 import {
-  FIONREAD, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCOUTQ, SOCK_STREAM,
+  FIONREAD, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_WAITALL, SHUT_RD, SHUT_RDWR, SHUT_WR, SIOCATMARK, SIOCOUTQ, SOCK_STREAM,
 } from "./constants.js";
 import type { SockAddr } from "./sockaddr.js";
 import { fail, type RecvResult, type Socket, type SocketState } from "./socket.js";
@@ -360,6 +360,8 @@ export class UnixStreamSocket extends UnixSocket {
       if (this.#state === "listening") fail("EINVAL", "ioctl");
       return request === FIONREAD ? this.#rqBytes : this.sendQ;
     }
+    // Linux unix_ioctl answers whether the out-of-band skb is next; sockstack's AF_UNIX has no MSG_OOB, so never.
+    if (request === SIOCATMARK) return 0;
     fail("ENOTTY", "ioctl");
   }
 

@@ -41,7 +41,7 @@ import type { UnixSocket } from "../socket/unix-socket.js";
 import { MSG_PEEK, MSG_WAITALL } from "../socket/constants.js";
 import { EPOLL_CLOEXEC, EPOLL_CONSTANTS, EpollFile, epollFileReleased, type EpollEvent } from "./epoll.js";
 import { TtyFile, type OpenFile } from "./file.js";
-import { FileSystem, O_CLOEXEC, OPEN_FLAGS_KNOWN, VnodeFile } from "./fs.js";
+import { FileSystem, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, OPEN_FLAGS_KNOWN, VnodeFile } from "./fs.js";
 import { Pipe, PipeEnd, PIPE_SIZE } from "./pipe.js";
 import { sendfile as doSendfile, splice as doSplice } from "./splice.js";
 import { F_GETPIPE_SZ, F_SETPIPE_SZ, O_APPEND } from "../socket/constants.js";
@@ -680,7 +680,7 @@ export class Process {
   /**
    * ioctl(2): FIONREAD (bytes readable: a socket's queue, a pipe's bytes,
    * a file's bytes past the position), SIOCOUTQ (bytes unsent/unacked),
-   * FIONBIO. Other requests on a file or pipe are ENOTTY.
+   * SIOCATMARK (TCP: 1 at the urgent mark), FIONBIO. Other requests on a file or pipe are ENOTTY.
    */
   ioctl<const R extends NameIn>(fd: number, request: CheckedName<R, IoctlRequestName>, arg: number | boolean = 0): number {
     const f = this.#entry(fd, "ioctl");
@@ -794,7 +794,7 @@ export class Process {
    * O_RDWR with O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK,
    * O_DIRECTORY, O_CLOEXEC (numbers or names, `"O_WRONLY|O_CREAT"`);
    * `mode` is accepted and ignored (no permissions). ENOENT, ENOTDIR,
-   * EISDIR, EEXIST as Linux.
+   * EISDIR, EEXIST as Linux; a bound AF_UNIX path (a socket file) is ENXIO.
    * @example const fd = p.open("/tmp/data", "O_WRONLY|O_CREAT|O_TRUNC", 0o644);
    */
   open<const F extends FlagsIn>(path: string, flags: CheckedFlags<F, OpenFlagName>, mode = 0o666): number {
@@ -805,6 +805,11 @@ export class Process {
     if (f & ~OPEN_FLAGS_KNOWN) throw new SysError("EINVAL", sc, `flags: 0x${(f & ~OPEN_FLAGS_KNOWN).toString(16)} is not an open flag sockstack implements`);
     if (path.includes("\0")) throw new SysError("EINVAL", sc, "path: contains a NUL byte");
     if (this.#lowestFree() >= this.rlimitNofile) throw new SysError("EMFILE", sc);
+    // A socket file (bound AF_UNIX path, live or stale): Linux's open gives ENXIO (no device behind it),
+    // EEXIST under O_CREAT|O_EXCL, ENOTDIR under O_DIRECTORY (measured on 6.18).
+    if (this.kernel.unix?.lookup(path)) {
+      throw new SysError(f & O_CREAT && f & O_EXCL ? "EEXIST" : f & O_DIRECTORY ? "ENOTDIR" : "ENXIO", sc);
+    }
     const file = this.fs.open(path, f);
     if (typeof file === "string") throw new SysError(file, sc);
     return this.installFile(file, sc, (f & O_CLOEXEC) !== 0);

@@ -29,6 +29,7 @@ import { MSG_DONTWAIT, MSG_MORE, MSG_PEEK, SOCK_DGRAM } from "../socket/constant
 import { Socket } from "../socket/socket.js";
 import { StreamSocket } from "../socket/stream-socket.js";
 import type { Tcb } from "../tcp/tcb.js";
+import { bytesBeforeUrgentMark } from "../socket/urgent-mark.js";
 import type { OpenFile } from "./file.js";
 import { O_APPEND, VnodeFile } from "./fs.js";
 import { PipeEnd, PIPE_SIZE } from "./pipe.js";
@@ -60,13 +61,9 @@ function writable(f: OpenFile): boolean {
  * holds every byte received after it (and, inline, the byte itself).
  */
 function urgentLimit(t: Tcb): number {
-  if (t.urgMark >= 0) {
-    // Unread bytes before the urgent byte: the queue less what came after it (and, inline, the byte itself).
-    const after = (t.rcvNxt - t.urgMark - 1) >>> 0;
-    const ahead = t.rcvBuf.length - after - (t.urgMarkInline ? 1 : 0);
-    if (ahead >= 0) return ahead;
-    t.urgMark = -1; // a read went past it (Linux clears urg_data once copied_seq passes urg_seq)
-  }
+  // Unread bytes before the urgent byte (a mark a read went past is forgotten, as recv does: socket/urgent-mark.ts).
+  const ahead = bytesBeforeUrgentMark(t);
+  if (ahead !== Infinity) return ahead;
   if (t.urgSeq >= 0) {
     // The urgent pointer is known, its byte not yet here (TCP_URG_NOTYET).
     const copied = (t.rcvNxt - t.rcvBuf.length) >>> 0;

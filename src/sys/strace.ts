@@ -267,7 +267,7 @@ export function formatEnterArgs(rec: SyscallRecord, opts: StraceOptions = {}): s
     case "setsockopt": { const v = optValue(a[3]); return `${String(a[0])}, ${named(a[1], LEVELS)}, ${optName(a[1], a[2])}, ${v.text}, ${v.len}`; }
     case "getsockopt": return `${String(a[0])}, ${named(a[1], LEVELS)}, ${optName(a[1], a[2])}, `;
     case "fcntl": return `${String(a[0])}, ${named(a[1], {})}${a[2] !== undefined ? `, ${String(a[2])}` : ""}`;
-    case "ioctl": return `${String(a[0])}, ${named(a[1], { 0x541b: "FIONREAD", 0x5421: "FIONBIO", 0x5411: "SIOCOUTQ" })}, `;
+    case "ioctl": return `${String(a[0])}, ${named(a[1], { 0x541b: "FIONREAD", 0x5421: "FIONBIO", 0x5411: "SIOCOUTQ", 0x8905: "SIOCATMARK" })}, `;
     case "unlink": return straceString(String(a[0]), 4096);
     case "poll": { const f = (a[0] as PollFd[]) ?? []; return `${pollFds(f, "events")}, ${f.length}, ${String(a[1] ?? -1)}`; }
     case "select": return `${String(a[0])}, ${fdSet(a[1] as FdSet)}, ${fdSet(a[2] as FdSet)}, ${fdSet(a[3] as FdSet)}, ${timeval(a[4] as SelectTimeout)}`;
