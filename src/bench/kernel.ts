@@ -1,17 +1,20 @@
 /**
  * Kernel counterparts: the same workloads through Node's `net` over
- * 127.0.0.1 (Linux `lo`, the real TCP stack), in this same process — so
+ * 127.0.0.1 (Linux `lo`, the real TCP stack; ::1 for the IPv6 figures), in this same process — so
  * both sides pay for one JS thread's event loop, and the kernel side also
  * for libuv and the system calls.
  */
 import net from "node:net";
 import type { Measurement } from "./harness.js";
 
-function listen(onConn: (s: net.Socket) => void): Promise<net.Server> {
+/** Loopback addresses of the two families (the IPv6 figures use ::1). */
+const LOOPBACK = { 4: "127.0.0.1", 6: "::1" } as const;
+
+function listen(onConn: (s: net.Socket) => void, host: string = LOOPBACK[4]): Promise<net.Server> {
   const server = net.createServer({ noDelay: true }, onConn);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => resolve(server));
+    server.listen({ port: 0, host, backlog: 4096 }, () => resolve(server));
   });
 }
 
@@ -26,17 +29,19 @@ function close(server: net.Server): Promise<void> {
 /**
  * One connection, `bytes` from client to server in 64 KiB writes (with
  * back-pressure); the server counts bytes. Value: MB/s (10^6 bytes per wall second).
+ * `family` 6 runs it over ::1.
  */
-export async function kernelThroughput(bytes: number): Promise<Measurement> {
+export async function kernelThroughput(bytes: number, family: 4 | 6 = 4): Promise<Measurement> {
   let got = 0;
+  const host = LOOPBACK[family];
   const server = await listen((s) => {
     s.on("data", (d: Buffer) => void (got += d.length));
     s.on("end", () => s.end());
-  });
+  }, host);
   const chunk = Buffer.alloc(1 << 16, 0x5a);
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const c = net.connect({ port: portOf(server), host: "127.0.0.1" }, () => {
+    const c = net.connect({ port: portOf(server), host }, () => {
       let sent = 0;
       const pump = (): void => {
         while (sent < bytes) {
@@ -64,14 +69,15 @@ export async function kernelThroughput(bytes: number): Promise<Measurement> {
 /**
  * `n` connections, `inflight` at a time: connect, send 1 byte, read the
  * echo, close (the client closes first; the server closes on EOF).
- * Value: connections per wall second.
+ * Value: connections per wall second. `family` 6 runs it over ::1.
  */
-export async function kernelConnectRate(n: number, inflight: number): Promise<Measurement> {
+export async function kernelConnectRate(n: number, inflight: number, family: 4 | 6 = 4): Promise<Measurement> {
+  const host = LOOPBACK[family];
   const server = await listen((s) => {
     s.on("data", (d: Buffer) => void s.write(d));
     s.on("end", () => s.end());
     s.on("error", () => {});
-  });
+  }, host);
   const port = portOf(server);
   let done = 0;
   let started = 0;
@@ -79,7 +85,7 @@ export async function kernelConnectRate(n: number, inflight: number): Promise<Me
   await new Promise<void>((resolve, reject) => {
     const one = (): void => {
       started++;
-      const c = net.connect({ port, host: "127.0.0.1", noDelay: true }, () => void c.write("x"));
+      const c = net.connect({ port, host, noDelay: true }, () => void c.write("x"));
       c.once("data", () => c.end());
       c.on("error", reject);
       c.on("close", () => {

@@ -13,12 +13,30 @@ import type { Measurement } from "./harness.js";
 /** Application write/read size on both sides (the kernel side writes 64 KiB too). */
 export const CHUNK = 1 << 16;
 
-/** Two hosts on one link: client 10.0.0.1, server 10.0.0.2. */
-function pair(link: Parameters<Network["link"]>[2], seed = 1): { net: Network; client: Host; server: Host } {
+/** The address family a benchmark's sockets use: IPv4, or IPv6 (issue 18's figures). */
+export type BenchFamily = "AF_INET" | "AF_INET6";
+
+/** The server's address on a {@link pair} link, and the wildcard it binds, per family. */
+const SERVER_ADDR: Record<BenchFamily, string> = { AF_INET: "10.0.0.2", AF_INET6: "fd00::2" };
+const ANY_ADDR: Record<BenchFamily, string> = { AF_INET: "0.0.0.0", AF_INET6: "::" };
+
+/**
+ * Two hosts on one link: client 10.0.0.1, server 10.0.0.2; with `AF_INET6`
+ * also fd00::1 and fd00::2 (IPv6 enabled, duplicate address detection done
+ * before the measurement starts).
+ */
+async function pair(link: Parameters<Network["link"]>[2], seed = 1, family: BenchFamily = "AF_INET"): Promise<{ net: Network; client: Host; server: Host }> {
   const net = new Network({ seed });
   const client = net.addHost("client");
   const server = net.addHost("server");
-  net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", ...link });
+  const { aIface, bIface } = net.link(client, server, { a: "10.0.0.1/24", b: "10.0.0.2/24", ...link });
+  if (family === "AF_INET6") {
+    client.enableIpv6();
+    server.enableIpv6();
+    client.addAddress(aIface, "fd00::1/64");
+    server.addAddress(bIface, "fd00::2/64");
+    await net.advance(sec(3)); // DAD
+  }
   return { net, client, server };
 }
 
@@ -35,12 +53,12 @@ interface Bulk {
  * Starts a one-connection bulk transfer of `bytes` client → server:5001 in
  * CHUNK writes and reads; `cc` picks the client's congestion control.
  */
-function startBulk(net: Network, client: Host, server: Host, bytes: number, cc?: "reno" | "cubic", serverAddr = "10.0.0.2"): Bulk {
+function startBulk(net: Network, client: Host, server: Host, bytes: number, cc?: "reno" | "cubic", serverAddr = "10.0.0.2", family: BenchFamily = "AF_INET"): Bulk {
   const src = new Uint8Array(CHUNK).fill(0x5a);
   const b: Bulk = { received: 0, tStart: 0, tDone: 0 };
   server.spawn("sink", async (p) => {
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 5001]);
+    const l = p.socket(family, "SOCK_STREAM");
+    p.bind(l, [ANY_ADDR[family], 5001]);
     p.listen(l, 8);
     const { fd } = await p.accept(l);
     for (;;) {
@@ -52,7 +70,7 @@ function startBulk(net: Network, client: Host, server: Host, bytes: number, cc?:
     await p.close(fd);
   });
   client.spawn("source", async (p) => {
-    const fd = p.socket("AF_INET", "SOCK_STREAM");
+    const fd = p.socket(family, "SOCK_STREAM");
     if (cc) p.setsockopt(fd, "IPPROTO_TCP", "TCP_CONGESTION", cc);
     b.tStart = net.now();
     await p.connect(fd, [serverAddr, 5001]);
@@ -68,9 +86,10 @@ function startBulk(net: Network, client: Host, server: Host, bytes: number, cc?:
  * (checksums skipped like `lo` when `offload`, else computed and verified).
  * Value: MB/s of wall time.
  */
-export async function simThroughput(bytes: number, mtu: number, offload: boolean): Promise<Measurement> {
-  const { net, client, server } = pair({ latency: 5, mtu, checksumOffload: offload });
-  const b = startBulk(net, client, server, bytes);
+export async function simThroughput(bytes: number, mtu: number, offload: boolean, family: BenchFamily = "AF_INET"): Promise<Measurement> {
+  const { net, client, server } = await pair({ latency: 5, mtu, checksumOffload: offload }, 1, family);
+  const b = startBulk(net, client, server, bytes, undefined, SERVER_ADDR[family], family);
+  const v0 = net.now();
   const t0 = performance.now();
   const ok = await net.runUntil(() => b.received === bytes, { timeout: sec(600) });
   const wall = (performance.now() - t0) / 1000;
@@ -78,7 +97,7 @@ export async function simThroughput(bytes: number, mtu: number, offload: boolean
   const c = client.counters;
   return {
     value: bytes / wall / 1e6,
-    extra: { wall_s: wall, virtual_s: net.now() / 1e6, segs_out: c.Tcp.OutSegs ?? 0, segs_in: c.Tcp.InSegs ?? 0 },
+    extra: { wall_s: wall, virtual_s: (net.now() - v0) / 1e6, segs_out: c.Tcp.OutSegs ?? 0, segs_in: c.Tcp.InSegs ?? 0 },
   };
 }
 
@@ -123,8 +142,8 @@ export async function simRouted(bytes: number): Promise<Measurement> {
  * `n` connections, `inflight` at a time: connect + accept + 1-byte echo +
  * close (client first), as the kernel side. Value: connections per wall second.
  */
-export async function simConnectRate(n: number, inflight: number): Promise<Measurement> {
-  const { net, client, server } = pair({ latency: 5 });
+export async function simConnectRate(n: number, inflight: number, family: BenchFamily = "AF_INET"): Promise<Measurement> {
+  const { net, client, server } = await pair({ latency: 5 }, 1, family);
   // Virtual time barely moves during the run (microseconds), so the
   // client's TIME-WAITs never age: with Linux's 28,232-port range the even
   // ports run out after ~14,000 connections and every connect then scans
@@ -135,8 +154,8 @@ export async function simConnectRate(n: number, inflight: number): Promise<Measu
   let served = 0;
   server.spawn("server", async (p) => {
     p.rlimitNofile = 1 << 20;
-    const l = p.socket("AF_INET", "SOCK_STREAM");
-    p.bind(l, ["0.0.0.0", 7]);
+    const l = p.socket(family, "SOCK_STREAM");
+    p.bind(l, [ANY_ADDR[family], 7]);
     p.listen(l, 4096);
     for (;;) {
       const { fd } = await p.accept(l);
@@ -156,8 +175,8 @@ export async function simConnectRate(n: number, inflight: number): Promise<Measu
     await Promise.all(Array.from({ length: Math.min(inflight, n) }, async () => {
       while (next < n) {
         next++;
-        const fd = p.socket("AF_INET", "SOCK_STREAM");
-        await p.connect(fd, ["10.0.0.2", 7]);
+        const fd = p.socket(family, "SOCK_STREAM");
+        await p.connect(fd, [SERVER_ADDR[family], 7]);
         await p.send(fd, "x");
         const d = await p.recv(fd, 16);
         if (d.length === 1) ok++;
@@ -165,11 +184,12 @@ export async function simConnectRate(n: number, inflight: number): Promise<Measu
       }
     }));
   });
+  const v0 = net.now();
   const t0 = performance.now();
   const done = await net.runUntil(() => ok === n && served === n, { timeout: sec(3600) });
   const wall = (performance.now() - t0) / 1000;
   if (!done) throw new Error(`sim connect-rate: ${ok}/${served} of ${n}`);
-  return { value: n / wall, extra: { connections: n, wall_s: wall, virtual_s: net.now() / 1e6 } };
+  return { value: n / wall, extra: { connections: n, wall_s: wall, virtual_s: (net.now() - v0) / 1e6 } };
 }
 
 /**
@@ -260,7 +280,7 @@ export async function establishIdle(
  * Value: wall seconds of the simulated stretch (establishment excluded).
  */
 export async function simIdleTimers(n: number, virtualSeconds: number): Promise<Measurement> {
-  const { net, client, server } = pair({ latency: ms(0.1) });
+  const { net, client, server } = await pair({ latency: ms(0.1) });
   server.spawn("server", async (p) => {
     p.rlimitNofile = 1 << 20;
     const l = p.socket("AF_INET", "SOCK_STREAM");
@@ -312,7 +332,7 @@ export async function simIdleTimers(n: number, virtualSeconds: number): Promise<
 export async function simLossy(bytes: number, cc: "reno" | "cubic", impaired = false): Promise<Measurement> {
   // impaired: issue 17's TUN-bridge path — 2 % loss, 10 ms delay, 5 % reordering, both directions.
   const bad = { loss: 0.02, reorder: 0.05 };
-  const { net, client, server } = pair(impaired ? { latency: ms(10), rate: 100e6, aToB: bad, bToA: bad } : { latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
+  const { net, client, server } = await pair(impaired ? { latency: ms(10), rate: 100e6, aToB: bad, bToA: bad } : { latency: ms(10), rate: 100e6, aToB: { loss: 0.01 } }, 7);
   // SOCKSTACK_BENCH_RECOVERY=rfc6675 measures the sender without RACK-TLP (tcp_recovery=0,
   // tcp_early_retrans=0); =R,E sets the two sysctls to R and E.
   if (process.env.SOCKSTACK_BENCH_RECOVERY === "rfc6675") {
