@@ -18,26 +18,32 @@ import type { NetInterface } from "../ip/interface.js";
 import { NET_AF_INET6, registerFamily, type Inet6Address, type InetAddress } from "./inet-address.js";
 import type { NetFlow, NetIcmpError, NetRoute, NetRx, NetUnreachable, NetworkLayer, TransportHandler } from "./network-layer.js";
 
+/** The big-endian 32-bit word at `b[at]` (a module function, not a per-call closure: tsx wraps each of those). */
+function word(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
+}
+
+/** Writes `w` big-endian at `out[at]`. */
+function putWord(out: Uint8Array, at: number, w: number): void {
+  out[at] = w >>> 24;
+  out[at + 1] = (w >>> 16) & 255;
+  out[at + 2] = (w >>> 8) & 255;
+  out[at + 3] = w & 255;
+}
+
 /** An {@link Inet6Address} from 16 bytes at `b[off]`. */
 export function inet6FromBytes(b: Uint8Array, off = 0): Inet6Address {
-  const w = (i: number) => ((b[off + i]! << 24) | (b[off + i + 1]! << 16) | (b[off + i + 2]! << 8) | b[off + i + 3]!) | 0;
-  const w0 = w(0), w1 = w(4), w2 = w(8), w3 = w(12);
+  const w0 = word(b, off), w1 = word(b, off + 4), w2 = word(b, off + 8), w3 = word(b, off + 12);
   return { family: NET_AF_INET6, w0, w1, w2, w3, key: (w0 ^ Math.imul(w1, 31) ^ Math.imul(w2, 961) ^ Math.imul(w3, 29791)) | 0 };
 }
 
 /** The 16 bytes of an {@link Inet6Address}. */
 export function inet6Bytes(a: Inet6Address): Ipv6Address {
   const out = new Uint8Array(16);
-  const put = (i: number, w: number) => {
-    out[i] = w >>> 24;
-    out[i + 1] = (w >>> 16) & 255;
-    out[i + 2] = (w >>> 8) & 255;
-    out[i + 3] = w & 255;
-  };
-  put(0, a.w0);
-  put(4, a.w1);
-  put(8, a.w2);
-  put(12, a.w3);
+  putWord(out, 0, a.w0);
+  putWord(out, 4, a.w1);
+  putWord(out, 8, a.w2);
+  putWord(out, 12, a.w3);
   return out;
 }
 
