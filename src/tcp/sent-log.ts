@@ -535,23 +535,31 @@ export class SentLog {
       const f = this.#f(k);
       if (f & F_SACKED) continue;
       if (i > 0 && this.rackRtt - (now - this.#t(k)) > 0) continue;
-      const len = (this.#e(k) - this.#s(k)) >>> 0;
-      if (f & F_LOST) {
-        // tcp_mark_skb_lost: a lost segment whose retransmission is out — that retransmission is lost too.
-        if (!(f & F_RTX)) continue;
-        lostRetrans++;
-        this.lost++;
-        this.lostBytes += len;
-        this.#a[k * 4 + 3] = f & ~F_RTX;
-      } else {
-        // Newly lost; a retransmission of it still in flight (a probe's) stays counted in the pipe.
-        this.lost++;
-        this.lostSegs++;
-        if (!(f & F_RTX)) this.lostBytes += len;
-        this.#a[k * 4 + 3] = f | F_LOST;
-      }
+      lostRetrans += this.#markSkbLost(k, f);
     }
     return lostRetrans;
+  }
+
+  /**
+   * Linux tcp_mark_skb_lost on entry `k` (flags `f`): a segment not yet lost
+   * becomes lost (a retransmission of it still in flight — a probe's — stays
+   * counted in the pipe); a lost one whose retransmission is out has that
+   * retransmission lost too. Returns 1 for a lost retransmission, else 0.
+   */
+  #markSkbLost(k: number, f: number): number {
+    const len = (this.#e(k) - this.#s(k)) >>> 0;
+    if (f & F_LOST) {
+      if (!(f & F_RTX)) return 0;
+      this.lost++;
+      this.lostBytes += len;
+      this.#a[k * 4 + 3] = f & ~F_RTX;
+      return 1;
+    }
+    this.lost++;
+    this.lostSegs++;
+    if (!(f & F_RTX)) this.lostBytes += len;
+    this.#a[k * 4 + 3] = f | F_LOST;
+    return 0;
   }
 
   /**
@@ -565,20 +573,8 @@ export class SentLog {
     for (let i = 0; i < this.#n; i++) {
       const k = this.#idx(i);
       const f = this.#f(k);
-      const len = (this.#e(k) - this.#s(k)) >>> 0;
-      if (f & F_SACKED || len <= mss) continue;
-      if (f & F_LOST) {
-        if (!(f & F_RTX)) continue;
-        lostRetrans++;
-        this.lost++;
-        this.lostBytes += len;
-        this.#a[k * 4 + 3] = f & ~F_RTX;
-      } else {
-        this.lost++;
-        this.lostSegs++;
-        if (!(f & F_RTX)) this.lostBytes += len;
-        this.#a[k * 4 + 3] = f | F_LOST;
-      }
+      if (f & F_SACKED || ((this.#e(k) - this.#s(k)) >>> 0) <= mss) continue;
+      lostRetrans += this.#markSkbLost(k, f);
     }
     return lostRetrans;
   }
