@@ -18,7 +18,7 @@ the ACK of 1001: 1001:2001 and 2001:3001 (cwnd 2); after the SACK of 2001:3001: 
 ca_state 3 (Recovery), TCPLostRetransmit 1, TCPSackRecovery 1, TCPSlowStartRetrans 2.
 dsack-undo on 6.18.44: ca_state 0, cwnd 10, ssthresh infinite again, TCPLossUndo 1.
 """
-import os, select, socket, struct, subprocess, sys, time
+import os, socket, struct, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tun_peer
 from tun_peer import send
@@ -28,19 +28,7 @@ subprocess.check_call(["sysctl", "-qw", "net.ipv4.tcp_early_retrans=0"])
 
 def recv(timeout):
     """The kernel's TCP segments for `timeout` seconds: (time, flags, seq, ack, payload length)."""
-    out, end = [], time.time() + timeout
-    while True:
-        r, _, _ = select.select([tun_peer.tun], [], [], max(0, end - time.time()))
-        if not r:
-            return out
-        ip = os.read(tun_peer.tun, 65535)
-        if ip[0] >> 4 != 4 or ip[9] != 6:
-            continue
-        ihl = (ip[0] & 15) * 4
-        t = ip[ihl:]
-        _, _, seq, ack, off, fl = struct.unpack("!HHIIBB", t[:14])
-        plen = len(ip) - ihl - (off >> 4) * 4
-        out.append((time.time(), "".join(c for c, b in tun_peer.FL.items() if fl & b), seq, ack, plen))
+    return tun_peer.recv(timeout, with_len=True)
 
 
 def info(c):

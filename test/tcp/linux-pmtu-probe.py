@@ -23,19 +23,8 @@ from tun_peer import send, csum
 
 def recv(timeout):
     """The kernel's TCP segments for `timeout` seconds: (time, flags, seq, payload length, raw IP)."""
-    import select
-    out, end = [], time.time() + timeout
-    while True:
-        r, _, _ = select.select([tun_peer.tun], [], [], max(0, end - time.time()))
-        if not r:
-            return out
-        ip = os.read(tun_peer.tun, 65535)
-        if ip[0] >> 4 != 4 or ip[9] != 6:
-            continue
-        ihl = (ip[0] & 15) * 4
-        t = ip[ihl:]
-        _, _, seq, _, off, fl = struct.unpack("!HHIIBB", t[:14])
-        out.append((time.time(), "".join(c for c, b in tun_peer.FL.items() if fl & b), seq, len(ip) - ihl - (off >> 4) * 4, ip))
+    return [(g["time"], "".join(c for c, b in tun_peer.FL.items() if g["bits"] & b), g["seq"], g["len"], g["raw"])
+            for g in tun_peer.segments(timeout)]
 
 
 def frag_needed(quoted_ip, mtu):

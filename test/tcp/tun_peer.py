@@ -34,7 +34,7 @@ def inject(sport, dport, seq, ack, flags, data=b"", opts=b"", win=65535, ecn=0):
     os.write(tun, ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + tcp)
 def segments(timeout):
     """The kernel's IPv4/TCP segments within `timeout` s, as dicts: time, sport, dport, seq, ack,
-    bits (the flag byte), win, opts (hex), len (payload bytes), ecn (the IP ECN field)."""
+    bits (the flag byte), win, opts (hex), len (payload bytes), ecn (the IP ECN field), raw (the IP packet)."""
     out, end = [], time.time() + timeout
     while True:
         r, _, _ = select.select([tun], [], [], max(0, end - time.time()))
@@ -45,7 +45,7 @@ def segments(timeout):
         sport, dport, seq, ack, off, fl, win = struct.unpack("!HHIIBBH", t[:16])
         hl = (off >> 4) * 4
         out.append(dict(time=time.time(), sport=sport, dport=dport, seq=seq, ack=ack, bits=fl, win=win,
-                        opts=t[20:hl].hex(), len=len(ip) - ihl - hl, ecn=ip[1] & 3))
+                        opts=t[20:hl].hex(), len=len(ip) - ihl - hl, ecn=ip[1] & 3, raw=ip))
 def send(sport, seq, ack, flags, data=b"", win=32792, sack=()):
     """A segment to port 8080; a SYN carries mss 1000 and SACK-permitted; `sack` gives SACK blocks."""
     opts = bytes([2, 4, 3, 0xe8, 4, 2, 1, 1]) if "S" in flags else b""
