@@ -15,6 +15,7 @@
  * prints the record counts and `N bytes copied` without the elapsed time
  * and rate (there is no wall clock to measure).
  */
+import { joinBytes } from "../core/bytes.js";
 import { strerror, type ErrnoCode } from "../core/errno.js";
 import type { Host } from "../host/host.js";
 import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, type VnodeFile } from "../sys/fs.js";
@@ -145,7 +146,7 @@ export function ddCommand(host: Host, args: string[], stdin: string): Status {
     pending.push(b);
     pendingLen += b.length;
     while (pendingLen >= obs) {
-      const all = concat(pending, pendingLen);
+      const all = joinBytes(pending, pendingLen);
       const e = write(all.subarray(0, obs));
       if (e) return fail(1, `dd: error writing '${o.of}': ${strerror(e)}\n`);
       pending.length = 0;
@@ -154,7 +155,7 @@ export function ddCommand(host: Host, args: string[], stdin: string): Status {
     }
   }
   if (pendingLen) {
-    const e = write(concat(pending, pendingLen));
+    const e = write(joinBytes(pending, pendingLen));
     if (e) return fail(1, `dd: error writing '${o.of}': ${strerror(e)}\n`);
   }
   let err = "";
@@ -165,12 +166,3 @@ export function ddCommand(host: Host, args: string[], stdin: string): Status {
   return { code: 0, out, err };
 }
 
-function concat(parts: readonly Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
