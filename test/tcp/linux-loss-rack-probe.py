@@ -32,16 +32,16 @@ def recv(timeout):
 
 
 def info(c):
-    b = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    u = struct.unpack("=8B19I", b[:8 + 19 * 4])
-    return f"ca_state {u[1]} unacked {u[8 + 4]} lost {u[8 + 6]} retrans {u[8 + 7]} ssthresh {u[8 + 17]} cwnd {u[8 + 18]}"
+    i = tun_peer.tcp_info(c)
+    return f"ca_state {i['ca_state']} unacked {i['unacked']} lost {i['lost']} retrans {i['retrans']} ssthresh {i['ssthresh']} cwnd {i['cwnd']}"
+
+
+KEEP = ("TcpExtTCPLostRetransmit", "TcpExtTCPSackRecovery", "TcpExtTCPSlowStartRetrans", "TcpExtTCPTimeouts",
+        "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs", "TcpExtTCPSpuriousRTOs", "TcpExtTCPSpuriousRtxHostQueues")
 
 
 def nstat():
-    out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
-    keep = ("TcpExtTCPLostRetransmit", "TcpExtTCPSackRecovery", "TcpExtTCPSlowStartRetrans", "TcpExtTCPTimeouts",
-            "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs", "TcpExtTCPSpuriousRTOs", "TcpExtTCPSpuriousRtxHostQueues")
-    return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
+    return tun_peer.nstat(KEEP)
 
 
 srv = socket.socket()

@@ -37,15 +37,15 @@ def frag_needed(quoted_ip, mtu):
 
 
 def info(c):
-    b = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    u = struct.unpack("=8B19I", b[:8 + 19 * 4])
-    return f"ca_state {u[1]} snd_mss {u[8 + 2]} unacked {u[8 + 4]} lost {u[8 + 6]} retrans {u[8 + 7]} ssthresh {u[8 + 17]} cwnd {u[8 + 18]}"
+    i = tun_peer.tcp_info(c)
+    return f"ca_state {i['ca_state']} snd_mss {i['snd_mss']} unacked {i['unacked']} lost {i['lost']} retrans {i['retrans']} ssthresh {i['ssthresh']} cwnd {i['cwnd']}"
+
+
+KEEP = ("TcpExtTCPLostRetransmit", "TcpExtTCPSlowStartRetrans", "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs")
 
 
 def nstat():
-    out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
-    keep = ("TcpExtTCPLostRetransmit", "TcpExtTCPSlowStartRetrans", "TcpExtTCPFastRetrans", "TcpExtTCPLossUndo", "TcpRetransSegs")
-    return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
+    return tun_peer.nstat(KEEP)
 
 
 subprocess.check_call(["sysctl", "-qw", "net.ipv4.tcp_early_retrans=0"])

@@ -59,3 +59,11 @@ def recv(timeout, with_len=False):
         rec = (g["time"], "".join(c for c, b in FL.items() if g["bits"] & b), g["seq"], g["ack"])
         out.append(rec + (g["len"],) if with_len else rec)
     return out
+def tcp_info(c):
+    """Fields of the socket's tcp_info the probes print: ca_state, snd_mss, unacked, lost, retrans, ssthresh, cwnd."""
+    u = struct.unpack("=8B19I", c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)[:8 + 19 * 4])
+    return dict(ca_state=u[1], snd_mss=u[8 + 2], unacked=u[8 + 4], lost=u[8 + 6], retrans=u[8 + 7], ssthresh=u[8 + 17], cwnd=u[8 + 18])
+def nstat(keep):
+    """`NAME=value` for each counter of `keep` (`nstat -az`: values since the namespace began)."""
+    out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
+    return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
