@@ -280,6 +280,19 @@ def cmd_tcp_parallel(host, port, conns, nbytes):
     out({"conns": int(conns), "ok": sum(1 for r in results if r is True), "errors": [r for r in results if r is not True][:5], "seconds": time.monotonic() - t0})
 
 
+def echo_to_end(c):
+    """Sends back everything `c` receives until EOF, then closes it; returns the bytes echoed."""
+    n = 0
+    while True:
+        d = c.recv(1 << 18)
+        if not d:
+            break
+        c.sendall(d)
+        n += len(d)
+    c.close()
+    return n
+
+
 def cmd_tcp_echo_server(port, conns, bind="198.18.0.1"):
     """Echo server for `conns` connections (threads); closes each on EOF."""
     check_addr(bind)
@@ -292,15 +305,7 @@ def cmd_tcp_echo_server(port, conns, bind="198.18.0.1"):
     done = []
 
     def serve(c, a):
-        n = 0
-        while True:
-            d = c.recv(1 << 18)
-            if not d:
-                break
-            c.sendall(d)
-            n += len(d)
-        c.close()
-        done.append(n)
+        done.append(echo_to_end(c))
 
     ts = []
     for _ in range(int(conns)):
@@ -453,14 +458,7 @@ def cmd_tcp_md5_echo_server(port, peer, key, bind="198.18.0.1"):
         return
     check_addr(a[0])
     c.settimeout(TIMEOUT)
-    n = 0
-    while True:
-        d = c.recv(1 << 18)
-        if not d:
-            break
-        c.sendall(d)
-        n += len(d)
-    c.close()
+    n = echo_to_end(c)
     out({"accepted": True, "bytes": n, "counters": md5_counters()})
 
 

@@ -49,16 +49,8 @@ def nstat():
 
 
 subprocess.check_call(["sysctl", "-qw", "net.ipv4.tcp_early_retrans=0"])
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"cubic")
-srv.bind(("10.0.0.2", 8080))
-srv.listen(1)
-subprocess.run(["nstat", "-n"], check=True)
-send(40000, 0, 0, "S")
-isn = recv(0.1)[0][2]
-send(40000, 1, isn + 1, ".")
-c, _ = srv.accept()
+subprocess.run(["nstat", "-n"], check=True)  # counters from here
+srv, c, isn = tun_peer.accept_crafted()
 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 t0 = time.time()
 

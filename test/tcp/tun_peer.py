@@ -67,3 +67,17 @@ def nstat(keep):
     """`NAME=value` for each counter of `keep` (`nstat -az`: values since the namespace began)."""
     out = subprocess.run(["nstat", "-az"], capture_output=True, text=True).stdout
     return " ".join(f"{l.split()[0]}={l.split()[1]}" for l in out.splitlines() if l.split() and l.split()[0] in keep)
+def accept_crafted(port=40000, cc=b"cubic"):
+    """The kernel listens on 10.0.0.2:8080 (congestion control `cc`: the host's default may be bbr;
+    sockstack's is cubic); a crafted handshake from 10.0.0.1:`port`. Returns (listener, accepted
+    socket, the kernel's ISN)."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, cc)
+    srv.bind(("10.0.0.2", 8080))
+    srv.listen(1)
+    send(port, 0, 0, "S")
+    isn = recv(0.1)[0][2]
+    send(port, 1, isn + 1, ".")
+    c, _ = srv.accept()
+    return srv, c, isn
