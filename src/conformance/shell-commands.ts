@@ -17,8 +17,8 @@ import { readAny, writeAny } from "./shell-files.js";
 import { ipRoute } from "./shell-ip-route.js";
 import { OK, ShellUnsupported, fail, ok, unsupported, type ShellEnv, type ShellResult, type Status } from "./shell-status.js";
 
-
 const BYTES = new TextEncoder();
+
 /**
  * Google's set_sysctls.py: for each `/proc/sys/…=value`, remembers the
  * current value in `/tmp/sysctl_restore_${PACKETDRILL_PID}.sh` (a shell
